@@ -1,0 +1,284 @@
+/**
+ * RaftNode is the driver around the pure core: it feeds ticks, messages and proposals into the
+ * RawNode and performs each Ready in the fixed order (persist, send, apply, advance). It does no
+ * I/O of its own: storage, the transport's send and the state machine are injected, so the same
+ * driver runs in a member process (src/raft/member.ts) and in the simulator (src/sim).
+ *
+ * Proposals carry a 16-byte envelope (proposer id, incarnation, sequence) so the member that
+ * proposed recognises its entry when it applies it — also when a follower forwarded the proposal.
+ */
+import { assert } from '../base/assert.js';
+import { ConfChange as ConfChangeCodec } from '../gen/k8ts/raft/v1/raft.js';
+import { RawNode, type RaftStatus } from './core/raw-node.js';
+import type { RaftStorage } from './core/memory-storage.js';
+import {
+  ConfChangeType,
+  EntryType,
+  type ConfChange,
+  type ConfState,
+  type Entry,
+  type Message,
+  type ProposalRejection,
+  type RaftConfig,
+  type Ready,
+  type SoftState,
+} from './core/types.js';
+
+/** StateMachine is what the log drives. apply() sees only payloads of normal entries. */
+export interface StateMachine {
+  apply(index: number, data: Buffer): void;
+  /** snapshot returns the image of everything applied so far. */
+  snapshot(): Buffer;
+  /** restore replaces the state with a snapshot's image taken at index. */
+  restore(data: Buffer, index: number): void;
+}
+
+export interface RaftNodeOptions {
+  config: Omit<RaftConfig, 'applied'>;
+  storage: RaftStorage;
+  stateMachine: StateMachine;
+  /** send hands messages to the transport; it must not block and may drop (Raft retries). */
+  send(messages: Message[]): void;
+  /** Voters of a brand-new cluster; ignored when storage already holds state. */
+  bootstrapVoters: number[];
+  /** Take a snapshot every snapshotEveryEntries applied entries (0 = never). */
+  snapshotEveryEntries: number;
+  /** Entries kept behind a snapshot so a slightly slow follower needs no InstallSnapshot. */
+  keepEntriesAfterSnapshot: number;
+  /** Distinguishes this run of the member from earlier ones (restarts reuse sequence numbers). */
+  incarnation: number;
+  onSoftState?(soft: SoftState): void;
+  /** Called after each applied entry, with what the apply saw (for checkers and tests). */
+  onApplied?(entry: Entry): void;
+}
+
+/** NotLeaderError is an operating error: retry against `leader` (0 when unknown). */
+export class NotLeaderError extends Error {
+  override name = 'NotLeaderError';
+  constructor(
+    readonly rejection: ProposalRejection,
+    readonly leader: number,
+  ) {
+    super(`not leader (${rejection.reason}); leader=${leader}`);
+  }
+}
+
+/** ProposalLostError: the member lost track of a proposal (it stepped down or was removed). Its
+ *  fate is unknown: it may still commit. */
+export class ProposalLostError extends Error {
+  override name = 'ProposalLostError';
+}
+
+export interface Committed {
+  index: number;
+  term: number;
+}
+
+interface Waiter<T> {
+  resolve(v: T): void;
+  reject(e: Error): void;
+}
+
+const ENVELOPE_BYTES = 16;
+
+export class RaftNode {
+  readonly id: number;
+  readonly raw: RawNode;
+  private readonly opts: RaftNodeOptions;
+  private seq = 0;
+  private readSeq = 0;
+  private applied: number;
+  private lastSnapshotIndex: number;
+  private confState: ConfState;
+  private readonly proposals = new Map<string, Waiter<Committed>>();
+  private readonly reads = new Map<string, Waiter<number>>();
+  /** ReadIndex answers waiting for the state machine to reach their index. */
+  private readonly readyReads: { index: number; waiter: Waiter<number> }[] = [];
+  private confWaiter: { cc: ConfChange; waiter: Waiter<ConfState> } | undefined;
+  private stopped = false;
+
+  constructor(opts: RaftNodeOptions) {
+    this.opts = opts;
+    this.id = opts.config.id;
+    const storage = opts.storage;
+    if (storage.lastIndex() === 0 && storage.initialState().hardState.term === 0) {
+      const cs = storage.initialState().confState;
+      if (cs.voters.length === 0) storage.bootstrap({ voters: [...opts.bootstrapVoters], learners: [] });
+    }
+    const snap = storage.snapshot();
+    this.applied = snap.metadata?.index ?? 0;
+    this.lastSnapshotIndex = this.applied;
+    this.confState = storage.initialState().confState;
+    if (snap.data.length > 0) opts.stateMachine.restore(snap.data, this.applied);
+    this.raw = new RawNode({ ...opts.config, applied: this.applied }, storage);
+  }
+
+  tick(): void {
+    if (this.stopped) return;
+    this.raw.tick();
+  }
+
+  receive(m: Message): void {
+    if (this.stopped) return;
+    this.raw.step(m);
+  }
+
+  /** propose appends data to the log; resolves once it is committed and applied here. */
+  propose(data: Buffer): Promise<Committed> {
+    if (this.stopped) return Promise.reject(new ProposalLostError('member stopped'));
+    const key = `${this.opts.incarnation}:${++this.seq}`;
+    const envelope = Buffer.allocUnsafe(ENVELOPE_BYTES + data.length);
+    envelope.writeUInt32BE(this.id, 0);
+    envelope.writeUInt32BE(this.opts.incarnation >>> 0, 4);
+    envelope.writeDoubleBE(this.seq, 8);
+    data.copy(envelope, ENVELOPE_BYTES);
+    const rejection = this.raw.propose(envelope);
+    if (rejection) return Promise.reject(new NotLeaderError(rejection, this.raw.status().leader));
+    return new Promise((resolve, reject) => this.proposals.set(key, { resolve, reject }));
+  }
+
+  /** readIndex resolves with an index such that reading the state machine now is linearizable. */
+  readIndex(): Promise<number> {
+    if (this.stopped) return Promise.reject(new ProposalLostError('member stopped'));
+    const ctx = Buffer.from(`${this.opts.incarnation}:${++this.readSeq}`);
+    const rejection = this.raw.readIndex(ctx);
+    if (rejection) return Promise.reject(new NotLeaderError(rejection, this.raw.status().leader));
+    return new Promise((resolve, reject) => this.reads.set(ctx.toString(), { resolve, reject }));
+  }
+
+  transferLeader(to: number): void {
+    this.raw.transferLeader(to);
+  }
+
+  /** changeMembership proposes one membership change; resolves when it is applied. */
+  changeMembership(cc: ConfChange): Promise<ConfState> {
+    if (this.confWaiter) return Promise.reject(new NotLeaderError({ reason: 'conf-change-pending' }, 0));
+    const rejection = this.raw.proposeConfChange(cc);
+    if (rejection) return Promise.reject(new NotLeaderError(rejection, this.raw.status().leader));
+    return new Promise((resolve, reject) => {
+      this.confWaiter = { cc, waiter: { resolve, reject } };
+    });
+  }
+
+  status(): RaftStatus & { applied: number } {
+    return { ...this.raw.status(), applied: this.applied };
+  }
+
+  appliedIndex(): number {
+    return this.applied;
+  }
+
+  /** process performs every pending Ready; call it after any input (batched by the caller, so one
+   *  fdatasync covers every proposal that arrived meanwhile: group commit). */
+  process(): void {
+    while (!this.stopped && this.raw.hasReady()) {
+      const rd = this.raw.ready();
+      this.handle(rd);
+      this.raw.advance(rd);
+    }
+  }
+
+  /** stop fails every waiter; the member is gone (crash or shutdown). */
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    const err = new ProposalLostError('member stopped');
+    for (const w of this.proposals.values()) w.reject(err);
+    for (const w of this.reads.values()) w.reject(err);
+    for (const r of this.readyReads) r.waiter.reject(err);
+    this.confWaiter?.waiter.reject(err);
+    this.proposals.clear();
+    this.reads.clear();
+    this.readyReads.length = 0;
+    this.confWaiter = undefined;
+  }
+
+  private handle(rd: Ready): void {
+    const { storage } = this.opts;
+    storage.save({
+      hardState: rd.hardState,
+      entries: rd.entries,
+      snapshot: rd.snapshot,
+      sync: rd.mustSync,
+    });
+    if (rd.messages.length > 0) this.opts.send(rd.messages);
+    if (rd.snapshot && rd.snapshot.metadata!.index > this.applied) {
+      const meta = rd.snapshot.metadata!;
+      this.opts.stateMachine.restore(rd.snapshot.data, meta.index);
+      this.applied = meta.index;
+      this.lastSnapshotIndex = meta.index;
+      this.confState = meta.confState ?? this.confState;
+    }
+    for (const e of rd.committedEntries) this.applyEntry(e);
+    for (const rs of rd.readStates) {
+      const w = this.reads.get(rs.context.toString());
+      if (!w) continue;
+      this.reads.delete(rs.context.toString());
+      this.readyReads.push({ index: rs.index, waiter: w });
+    }
+    this.releaseReads();
+    if (rd.softState) {
+      if (rd.softState.role !== 'leader') this.failPendingReads();
+      this.opts.onSoftState?.(rd.softState);
+    }
+    this.maybeSnapshot();
+  }
+
+  private applyEntry(e: Entry): void {
+    if (e.index <= this.applied) return;
+    assert(e.index === this.applied + 1, `apply gap: ${e.index} after ${this.applied}`);
+    this.applied = e.index;
+    if (e.type === EntryType.ENTRY_TYPE_CONF_CHANGE) {
+      const cc = ConfChangeCodec.decode(e.data);
+      this.confState = this.raw.applyConfChange(cc);
+      const w = this.confWaiter;
+      if (w && w.cc.nodeId === cc.nodeId && w.cc.type === cc.type) {
+        this.confWaiter = undefined;
+        w.waiter.resolve(this.confState);
+      }
+    } else if (e.data.length >= ENVELOPE_BYTES) {
+      this.opts.stateMachine.apply(e.index, e.data.subarray(ENVELOPE_BYTES));
+      if (e.data.readUInt32BE(0) === this.id && e.data.readUInt32BE(4) === this.opts.incarnation >>> 0) {
+        const key = `${this.opts.incarnation}:${e.data.readDoubleBE(8)}`;
+        const w = this.proposals.get(key);
+        if (w) {
+          this.proposals.delete(key);
+          w.resolve({ index: e.index, term: e.term });
+        }
+      }
+    }
+    this.opts.onApplied?.(e);
+  }
+
+  private releaseReads(): void {
+    for (let i = 0; i < this.readyReads.length; ) {
+      const r = this.readyReads[i]!;
+      if (r.index <= this.applied) {
+        this.readyReads.splice(i, 1);
+        r.waiter.resolve(r.index);
+      } else i++;
+    }
+  }
+
+  /** A member that lost leadership cannot finish the read rounds it started. */
+  private failPendingReads(): void {
+    const err = new ProposalLostError('leadership lost during read');
+    for (const w of this.reads.values()) w.reject(err);
+    this.reads.clear();
+  }
+
+  private maybeSnapshot(): void {
+    const every = this.opts.snapshotEveryEntries;
+    if (every <= 0 || this.applied - this.lastSnapshotIndex < every) return;
+    const { storage } = this.opts;
+    storage.createSnapshot(this.applied, this.confState, this.opts.stateMachine.snapshot());
+    this.lastSnapshotIndex = this.applied;
+    const keep = this.opts.keepEntriesAfterSnapshot;
+    if (this.applied - keep > storage.firstIndex()) storage.compact(this.applied - keep);
+  }
+}
+
+/** confChange builds a ConfChange message (helper for CLI and tests). */
+export function confChange(type: ConfChangeType, nodeId: number, context = ''): ConfChange {
+  return { type, nodeId, context: Buffer.from(context) };
+}
