@@ -102,8 +102,7 @@ export class RaftNode {
     this.id = opts.config.id;
     const storage = opts.storage;
     if (storage.lastIndex() === 0 && storage.initialState().hardState.term === 0) {
-      const cs = storage.initialState().confState;
-      if (cs.voters.length === 0) storage.bootstrap({ voters: [...opts.bootstrapVoters], learners: [] });
+      bootstrap(storage, opts.bootstrapVoters);
     }
     const snap = storage.snapshot();
     this.applied = snap.metadata?.index ?? 0;
@@ -140,7 +139,7 @@ export class RaftNode {
   /** readIndex resolves with an index such that reading the state machine now is linearizable. */
   readIndex(): Promise<number> {
     if (this.stopped) return Promise.reject(new ProposalLostError('member stopped'));
-    const ctx = Buffer.from(`${this.opts.incarnation}:${++this.readSeq}`);
+    const ctx = Buffer.from(`${this.id}:${this.opts.incarnation}:${++this.readSeq}`);
     const rejection = this.raw.readIndex(ctx);
     if (rejection) return Promise.reject(new NotLeaderError(rejection, this.raw.status().leader));
     return new Promise((resolve, reject) => this.reads.set(ctx.toString(), { resolve, reject }));
@@ -276,6 +275,22 @@ export class RaftNode {
     const keep = this.opts.keepEntriesAfterSnapshot;
     if (this.applied - keep > storage.firstIndex()) storage.compact(this.applied - keep);
   }
+}
+
+/**
+ * bootstrap writes a brand-new member's initial membership as committed conf-change entries at
+ * indexes 1..n (term 1), as etcd does: every member, including ones added later, then learns the
+ * membership from the log itself. A member joining an existing group bootstraps with no voters.
+ */
+function bootstrap(storage: RaftStorage, voters: readonly number[]): void {
+  if (voters.length === 0) return;
+  const entries = voters.map((nodeId, i) => ({
+    term: 1,
+    index: i + 1,
+    type: EntryType.ENTRY_TYPE_CONF_CHANGE,
+    data: Buffer.from(ConfChangeCodec.encode(confChange(ConfChangeType.CONF_CHANGE_TYPE_ADD_VOTER, nodeId)).finish()),
+  }));
+  storage.save({ entries, hardState: { term: 1, vote: 0, commit: entries.length }, sync: true });
 }
 
 /** confChange builds a ConfChange message (helper for CLI and tests). */

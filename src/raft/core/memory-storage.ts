@@ -32,8 +32,6 @@ export interface RaftStorage extends LogStorage {
   createSnapshot(index: number, confState: ConfState, data: Buffer): Snapshot;
   /** compact forgets entries up to and including index (covered by a snapshot). */
   compact(index: number): void;
-  /** bootstrap seeds a brand-new member's membership. */
-  bootstrap(confState: ConfState): void;
   close(): void;
 }
 
@@ -56,12 +54,6 @@ export class MemoryStorage implements RaftStorage {
 
   setHardState(hs: HardState): void {
     this.hardState = { ...hs };
-  }
-
-  /** setConfState seeds membership on a brand-new member (bootstrap), as a snapshot at index 0. */
-  bootstrap(confState: ConfState): void {
-    assert(this.lastIndex() === 0, 'bootstrap on a non-empty log');
-    this.snap = { data: EMPTY, metadata: { index: 0, term: 0, confState: cloneConfState(confState) } };
   }
 
   entries(lo: number, hi: number, maxBytes: number): Entry[] {
