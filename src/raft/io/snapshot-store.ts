@@ -1,0 +1,127 @@
+/**
+ * SnapshotStore keeps Raft snapshots as files `snap-<term16hex>-<index16hex>.snap` holding the
+ * encoded Snapshot and a trailing crc32. A file is written to a tmp name, fdatasync'd, renamed and
+ * the directory fsync'd, so a crash leaves either the old set of snapshots or the new one, never a
+ * half-written file under a real name. The newest few are kept: when the newest rots, an older one
+ * plus the WAL can still rebuild the state.
+ */
+import * as zlib from 'node:zlib';
+import { assert } from '../../base/assert.js';
+import { Snapshot as SnapshotCodec } from '../../gen/k8ts/raft/v1/raft.js';
+import type { Snapshot } from '../core/types.js';
+import { joinPath, type FileSystem } from './fs.js';
+
+/** SnapshotFile names one snapshot on disk, as its file name says. */
+export interface SnapshotFile {
+  name: string;
+  path: string;
+  term: number;
+  index: number;
+}
+
+/** SnapshotCorruptionError: a snapshot file fails its checksum or does not match its name. */
+export class SnapshotCorruptionError extends Error {
+  override name = 'SnapshotCorruptionError';
+  constructor(
+    readonly path: string,
+    reason: string,
+  ) {
+    super(`snapshot ${path} is corrupt: ${reason}`);
+  }
+}
+
+const NAME_RE = /^snap-([0-9a-f]{16})-([0-9a-f]{16})\.snap$/;
+const TMP_SUFFIX = '.tmp';
+const CRC_BYTES = 4;
+
+/** SnapshotStore owns the snapshot files under one directory; see the module doc. */
+export class SnapshotStore {
+  constructor(
+    private readonly fs: FileSystem,
+    private readonly dir: string,
+    /** How many snapshot files survive a save (≥ 1). */
+    private readonly keptCount = 2,
+  ) {
+    assert(keptCount >= 1 && keptCount <= 16, `keptCount ${keptCount}`);
+    fs.mkdirp(dir);
+    this.removeTmpFiles();
+  }
+
+  /** save writes snap atomically and durably, then prunes all but the newest keptCount. */
+  save(snap: Snapshot): SnapshotFile {
+    const meta = snap.metadata;
+    assert(meta !== undefined, 'snapshot without metadata');
+    const file = this.fileFor(meta.term, meta.index);
+    const body = SnapshotCodec.encode(snap).finish();
+    const out = Buffer.alloc(body.length + CRC_BYTES);
+    out.set(body, 0);
+    out.writeUInt32BE(zlib.crc32(body), body.length);
+    const tmp = file.path + TMP_SUFFIX;
+    const fh = this.fs.open(tmp, { create: true, truncate: true });
+    try {
+      this.fs.append(fh, out);
+      this.fs.fdatasync(fh);
+    } finally {
+      this.fs.close(fh);
+    }
+    this.fs.rename(tmp, file.path);
+    this.fs.syncDir(this.dir);
+    this.prune();
+    return file;
+  }
+
+  /** list returns the snapshot files, newest (highest index, then term) first. */
+  list(): SnapshotFile[] {
+    const out: SnapshotFile[] = [];
+    for (const name of this.fs.readdir(this.dir)) {
+      const m = NAME_RE.exec(name);
+      if (!m) continue;
+      out.push(this.fileFor(parseInt(m[1]!, 16), parseInt(m[2]!, 16)));
+    }
+    return out.sort((a, b) => b.index - a.index || b.term - a.term);
+  }
+
+  /** load reads and verifies one snapshot file; throws SnapshotCorruptionError. */
+  load(file: SnapshotFile): Snapshot {
+    const buf = this.fs.readFile(file.path);
+    if (buf.length < CRC_BYTES) throw new SnapshotCorruptionError(file.path, 'too short');
+    const body = buf.subarray(0, buf.length - CRC_BYTES);
+    if (zlib.crc32(body) !== buf.readUInt32BE(body.length)) {
+      throw new SnapshotCorruptionError(file.path, 'checksum mismatch');
+    }
+    let snap: Snapshot;
+    try {
+      snap = SnapshotCodec.decode(body);
+    } catch (err) {
+      throw new SnapshotCorruptionError(file.path, `undecodable: ${String(err)}`);
+    }
+    const meta = snap.metadata;
+    if (meta === undefined || meta.index !== file.index || meta.term !== file.term) {
+      throw new SnapshotCorruptionError(file.path, 'metadata does not match the file name');
+    }
+    return { data: Buffer.from(snap.data), metadata: meta };
+  }
+
+  private fileFor(term: number, index: number): SnapshotFile {
+    const name = `snap-${hex16(term)}-${hex16(index)}.snap`;
+    return { name, path: joinPath(this.dir, name), term, index };
+  }
+
+  private prune(): void {
+    const files = this.list();
+    for (const f of files.slice(this.keptCount)) this.fs.unlink(f.path);
+    if (files.length > this.keptCount) this.fs.syncDir(this.dir);
+  }
+
+  /** A crash between writing a tmp file and renaming it leaves the tmp behind: it is garbage. */
+  private removeTmpFiles(): void {
+    for (const name of this.fs.readdir(this.dir)) {
+      if (name.endsWith(TMP_SUFFIX)) this.fs.unlink(joinPath(this.dir, name));
+    }
+  }
+}
+
+function hex16(n: number): string {
+  assert(Number.isSafeInteger(n) && n >= 0, `not a u53: ${n}`);
+  return n.toString(16).padStart(16, '0');
+}
