@@ -13,6 +13,8 @@ export interface TestMember {
   raw: RawNode;
   storage: MemoryStorage;
   applied: Entry[];
+  /** ReadIndex answers this member received, in order. */
+  reads: { index: number; ctx: string }[];
 }
 
 export function testConfig(id: number, over: Partial<RaftConfig> = {}): RaftConfig {
@@ -35,6 +37,8 @@ export function testConfig(id: number, over: Partial<RaftConfig> = {}): RaftConf
 export class TestNetwork {
   readonly members = new Map<number, TestMember>();
   queue: Message[] = [];
+  /** drop, when set, discards every message it returns true for (scripted message loss). */
+  drop: ((m: Message) => boolean) | undefined;
   private readonly cut = new Set<string>();
   private readonly down = new Set<number>();
 
@@ -52,7 +56,7 @@ export class TestNetwork {
   }
 
   add(id: number, storage: MemoryStorage, over: Partial<RaftConfig> = {}): TestMember {
-    const m: TestMember = { id, raw: new RawNode(testConfig(id, over), storage), storage, applied: [] };
+    const m: TestMember = { id, raw: new RawNode(testConfig(id, over), storage), storage, applied: [], reads: [] };
     this.members.set(id, m);
     this.process(m);
     return m;
@@ -70,6 +74,7 @@ export class TestNetwork {
       const rd = m.raw.ready();
       m.storage.save({ hardState: rd.hardState, entries: rd.entries, snapshot: rd.snapshot, sync: rd.mustSync });
       for (const msg of rd.messages) this.queue.push(msg);
+      for (const rs of rd.readStates) m.reads.push({ index: rs.index, ctx: rs.context.toString() });
       for (const e of rd.committedEntries) {
         if (e.type === EntryType.ENTRY_TYPE_CONF_CHANGE) m.raw.applyConfChange(ConfChange.decode(e.data));
         m.applied.push(e);
@@ -124,6 +129,24 @@ export class TestNetwork {
     this.deliver();
   }
 
+  /** tickUntilLeader ticks every reachable member one tick at a time, delivering after each
+   *  round, until one of them leads (elections as they happen in production, no shortcuts). */
+  tickUntilLeader(maxRounds = 500): number {
+    for (let i = 0; i < maxRounds; i++) {
+      const l = this.leader();
+      if (l !== 0) return l;
+      for (const m of this.members.values()) if (!this.down.has(m.id)) this.tick(m.id);
+      this.deliver();
+    }
+    throw new Error('no leader elected');
+  }
+
+  /** expireLeases lets an election timeout pass on every member without firing its election, so a
+   *  campaign is answered by voters that no longer hear a leader (CheckQuorum's lease). */
+  expireLeases(): void {
+    for (const m of this.members.values()) m.raw.raft.electionElapsed = m.raw.raft.cfg.electionTicks;
+  }
+
   propose(id: number, text: string): void {
     const r = this.get(id).raw.propose(Buffer.from(text));
     if (r) throw new Error(`proposal rejected: ${r.reason}`);
@@ -136,6 +159,7 @@ export class TestNetwork {
   }
 
   private dropped(msg: Message): boolean {
+    if (this.drop?.(msg)) return true;
     return this.down.has(msg.from) || this.down.has(msg.to) || this.cut.has(`${msg.from}-${msg.to}`);
   }
 }
