@@ -45,6 +45,11 @@ export interface RaftNodeOptions {
   snapshotEveryEntries: number;
   /** Entries kept behind a snapshot so a slightly slow follower needs no InstallSnapshot. */
   keepEntriesAfterSnapshot: number;
+  /** A proposal or read not answered within this many ticks fails with ProposalLostError (its
+   *  fate unknown); waiters never pile up when messages are lost. */
+  requestTimeoutTicks: number;
+  /** Bound on proposals plus reads waiting for an answer; beyond, new ones are refused. */
+  maxPendingRequests: number;
   /** Distinguishes this run of the member from earlier ones (restarts reuse sequence numbers). */
   incarnation: number;
   onSoftState?(soft: SoftState): void;
@@ -77,6 +82,13 @@ export interface Committed {
 interface Waiter<T> {
   resolve(v: T): void;
   reject(e: Error): void;
+  /** Tick at which the request gives up. */
+  deadlineTick: number;
+}
+
+/** BusyError: too many requests are waiting; back off. */
+export class BusyError extends Error {
+  override name = 'BusyError';
 }
 
 const ENVELOPE_BYTES = 16;
@@ -96,6 +108,7 @@ export class RaftNode {
   private readonly readyReads: { index: number; waiter: Waiter<number> }[] = [];
   private confWaiter: { cc: ConfChange; waiter: Waiter<ConfState> } | undefined;
   private stopped = false;
+  private ticks = 0;
 
   constructor(opts: RaftNodeOptions) {
     this.opts = opts;
@@ -114,7 +127,9 @@ export class RaftNode {
 
   tick(): void {
     if (this.stopped) return;
+    this.ticks++;
     this.raw.tick();
+    if (this.ticks % 16 === 0) this.expireWaiters();
   }
 
   receive(m: Message): void {
@@ -125,6 +140,7 @@ export class RaftNode {
   /** propose appends data to the log; resolves once it is committed and applied here. */
   propose(data: Buffer): Promise<Committed> {
     if (this.stopped) return Promise.reject(new ProposalLostError('member stopped'));
+    if (this.pendingCount() >= this.opts.maxPendingRequests) return Promise.reject(new BusyError('too many pending requests'));
     const key = `${this.opts.incarnation}:${++this.seq}`;
     const envelope = Buffer.allocUnsafe(ENVELOPE_BYTES + data.length);
     envelope.writeUInt32BE(this.id, 0);
@@ -133,16 +149,17 @@ export class RaftNode {
     data.copy(envelope, ENVELOPE_BYTES);
     const rejection = this.raw.propose(envelope);
     if (rejection) return Promise.reject(new NotLeaderError(rejection, this.raw.status().leader));
-    return new Promise((resolve, reject) => this.proposals.set(key, { resolve, reject }));
+    return new Promise((resolve, reject) => this.proposals.set(key, { resolve, reject, deadlineTick: this.deadline() }));
   }
 
   /** readIndex resolves with an index such that reading the state machine now is linearizable. */
   readIndex(): Promise<number> {
     if (this.stopped) return Promise.reject(new ProposalLostError('member stopped'));
+    if (this.pendingCount() >= this.opts.maxPendingRequests) return Promise.reject(new BusyError('too many pending requests'));
     const ctx = Buffer.from(`${this.id}:${this.opts.incarnation}:${++this.readSeq}`);
     const rejection = this.raw.readIndex(ctx);
     if (rejection) return Promise.reject(new NotLeaderError(rejection, this.raw.status().leader));
-    return new Promise((resolve, reject) => this.reads.set(ctx.toString(), { resolve, reject }));
+    return new Promise((resolve, reject) => this.reads.set(ctx.toString(), { resolve, reject, deadlineTick: this.deadline() }));
   }
 
   transferLeader(to: number): void {
@@ -155,7 +172,7 @@ export class RaftNode {
     const rejection = this.raw.proposeConfChange(cc);
     if (rejection) return Promise.reject(new NotLeaderError(rejection, this.raw.status().leader));
     return new Promise((resolve, reject) => {
-      this.confWaiter = { cc, waiter: { resolve, reject } };
+      this.confWaiter = { cc, waiter: { resolve, reject, deadlineTick: this.deadline() } };
     });
   }
 
@@ -247,6 +264,28 @@ export class RaftNode {
       }
     }
     this.opts.onApplied?.(e);
+  }
+
+  private deadline(): number {
+    return this.ticks + this.opts.requestTimeoutTicks;
+  }
+
+  private pendingCount(): number {
+    return this.proposals.size + this.reads.size + this.readyReads.length;
+  }
+
+  /** expireWaiters fails requests whose answer was lost (a dropped forward, a leader change). */
+  private expireWaiters(): void {
+    const now = this.ticks;
+    const err = (): ProposalLostError => new ProposalLostError('request timed out; its outcome is unknown');
+    for (const [k, w] of this.proposals) if (w.deadlineTick <= now) { this.proposals.delete(k); w.reject(err()); }
+    for (const [k, w] of this.reads) if (w.deadlineTick <= now) { this.reads.delete(k); w.reject(err()); }
+    for (let i = this.readyReads.length - 1; i >= 0; i--) {
+      const r = this.readyReads[i]!;
+      if (r.waiter.deadlineTick <= now) { this.readyReads.splice(i, 1); r.waiter.reject(err()); }
+    }
+    const cw = this.confWaiter;
+    if (cw && cw.waiter.deadlineTick <= now) { this.confWaiter = undefined; cw.waiter.reject(err()); }
   }
 
   private releaseReads(): void {

@@ -58,6 +58,8 @@ export class Progress {
   pendingSnapshot = 0;
   /** Heard from this member since the last CheckQuorum round. */
   recentActive = false;
+  /** Election timeouts spent in snapshot state without an answer (see Raft.tickHeartbeat). */
+  snapshotStaleRounds = 0;
   /** In probe state: an append is outstanding, wait for its answer (or a heartbeat response). */
   probeSent = false;
   readonly inflights: Inflights;
@@ -134,6 +136,7 @@ export class Progress {
 
   private resetState(state: ProgressState): void {
     this.probeSent = false;
+    this.snapshotStaleRounds = 0;
     this.pendingSnapshot = 0;
     this.state = state;
     this.inflights.reset();

@@ -37,6 +37,8 @@ import {
 export const CAMPAIGN_TRANSFER = Buffer.from('CampaignTransfer');
 
 const MAX_PENDING_READS = 4096;
+/** Election timeouts a leader waits for a sent snapshot to be answered. */
+const SNAPSHOT_STALE_ROUNDS = 4;
 
 export class Raft {
   readonly id: number;
@@ -124,11 +126,22 @@ export class Raft {
       if (this.cfg.checkQuorum) this.step(message({ type: T.MESSAGE_TYPE_CHECK_QUORUM, from: this.id }));
       // A transfer that did not finish within an election timeout is abandoned.
       if (this.role === 'leader' && this.leadTransferee !== NONE) this.leadTransferee = NONE;
+      if (this.role === 'leader') this.expireStaleSnapshots();
     }
     if (this.role !== 'leader') return;
     if (this.heartbeatElapsed >= this.cfg.heartbeatTicks) {
       this.heartbeatElapsed = 0;
       this.step(message({ type: T.MESSAGE_TYPE_BEAT, from: this.id }));
+    }
+  }
+
+  /** expireStaleSnapshots is a backstop for a lost InstallSnapshot that the transport never
+   *  reported: after SNAPSHOT_STALE_ROUNDS election timeouts without an answer the follower is
+   *  probed again (which re-sends the snapshot if it is still needed). */
+  private expireStaleSnapshots(): void {
+    for (const pr of this.prs.values()) {
+      if (pr.state !== 'snapshot') continue;
+      if (++pr.snapshotStaleRounds >= SNAPSHOT_STALE_ROUNDS) pr.becomeProbe();
     }
   }
 
