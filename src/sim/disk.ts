@@ -38,6 +38,12 @@ export interface SimDiskStats {
   crashes: number;
 }
 
+/** SimCrashError is thrown by the operation during which an armed crash happened: the caller's
+ *  process is dead from that point, and only a fresh open() of the disk is meaningful. */
+export class SimCrashError extends Error {
+  override name = 'SimCrashError';
+}
+
 /** SimFsError mimics node's errors (code ENOENT, EEXIST, ...) so callers branch the same way. */
 export class SimFsError extends Error {
   override name = 'SimFsError';
@@ -124,6 +130,7 @@ export class SimDisk implements FileSystem {
   private totalCostMs = 0;
   private readonly counters: SimDiskStats = { writes: 0, fdatasyncs: 0, dirSyncs: 0, crashes: 0 };
   private readonly opts: SimDiskOptions;
+  private armed: { opsLeft: number; crash: CrashOptions } | undefined;
 
   constructor(
     private readonly prng: Prng,
@@ -269,6 +276,18 @@ export class SimDisk implements FileSystem {
     if (offsetBytes < inode.durable.length) inode.durable.view()[offsetBytes]! ^= mask;
   }
 
+  /** armCrash makes the disk crash right after its n-th next mutating operation (n ≥ 1), which
+   *  then throws SimCrashError: a crash at an exact point inside a multi-step write. */
+  armCrash(n: number, crash: CrashOptions): void {
+    assert(Number.isInteger(n) && n >= 1, `armCrash(${n})`);
+    this.armed = { opsLeft: n, crash };
+  }
+
+  /** disarm cancels an armed crash that did not fire. */
+  disarm(): void {
+    this.armed = undefined;
+  }
+
   /** durableBytes is what would survive a crash without torn writes (for tests). */
   durableBytes(path: string): Buffer {
     return Buffer.from(this.file(path).durable.view());
@@ -310,9 +329,15 @@ export class SimDisk implements FileSystem {
     return this.prng.range(this.opts.syncLatencyMsMin, this.opts.syncLatencyMsMax);
   }
 
+  /** cost charges virtual time for a mutating operation and fires an armed crash. */
   private cost(ms: number): void {
     this.lastCostMs = ms;
     this.totalCostMs += ms;
+    if (this.armed === undefined || --this.armed.opsLeft > 0) return;
+    const crash = this.armed.crash;
+    this.armed = undefined;
+    this.crash(crash);
+    throw new SimCrashError('simulated crash');
   }
 
   private inode(fh: FileHandle): Inode {

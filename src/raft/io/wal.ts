@@ -142,6 +142,11 @@ export class Wal {
    *  segment being written is never deleted. Returns how many it deleted. */
   compact(index: number): number {
     let deleted = 0;
+    if (this.segments.length > 1 && this.segments[1]!.firstIndex - 1 <= index) {
+      // The tail's header hard state may be unsynced; it must be durable before older copies go.
+      assert(this.fh !== undefined, 'WAL is closed');
+      this.fs.fdatasync(this.fh);
+    }
     while (this.segments.length > 1 && this.segments[1]!.firstIndex - 1 <= index) {
       const seg = this.segments.shift()!;
       this.fs.unlink(joinPath(this.dir, seg.name));
