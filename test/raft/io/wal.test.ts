@@ -1,0 +1,152 @@
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { nodeFileSystem } from '../../../src/raft/io/fs.js';
+import { Wal, WalCorruptionError, type WalRecord } from '../../../src/raft/io/wal.js';
+import { entries, show, tempDir } from './support.js';
+
+function entryRecords(lo: number, hi: number, term: number): WalRecord[] {
+  return entries(lo, hi, term).map((entry) => ({ kind: 'entry', entry }));
+}
+
+function shown(records: readonly WalRecord[]): string[] {
+  return records.map((r) =>
+    r.kind === 'entry'
+      ? show(r.entry)
+      : r.kind === 'hard-state'
+        ? `hs ${r.hardState.term}/${r.hardState.vote}/${r.hardState.commit}`
+        : `snap ${r.index}/${r.term}/${r.reset}`,
+  );
+}
+
+function segmentPaths(dir: string): string[] {
+  return fs.readdirSync(dir).filter((n) => n.endsWith('.wal')).sort().map((n) => path.join(dir, n));
+}
+
+describe('Wal on the real file system', () => {
+  const cleanups: (() => void)[] = [];
+  afterEach(() => cleanups.splice(0).forEach((f) => f()));
+
+  it('reads back what it wrote after reopen', () => {
+    const dir = tempDir(cleanups);
+    const { wal } = Wal.open(nodeFileSystem, dir);
+    const written: WalRecord[] = [
+      ...entryRecords(1, 3, 1),
+      { kind: 'hard-state', hardState: { term: 1, vote: 2, commit: 3 } },
+      { kind: 'snapshot', index: 2, term: 1, reset: false },
+    ];
+    wal.append(written, true);
+    wal.close();
+    const { wal: again, recovery } = Wal.open(nodeFileSystem, dir);
+    assert.deepEqual(shown(recovery.records), shown(written));
+    assert.equal(recovery.tornTailBytes, 0);
+    assert.equal(again.lastIndex(), 3);
+    again.close();
+  });
+
+  it('rolls segments at the size limit, names them by first index and compacts them', () => {
+    const dir = tempDir(cleanups);
+    const { wal } = Wal.open(nodeFileSystem, dir, { segmentBytesMax: 200 });
+    wal.append([{ kind: 'hard-state', hardState: { term: 1, vote: 1, commit: 0 } }], true);
+    for (let i = 1; i <= 40; i++) wal.append(entryRecords(i, i, 1), true);
+    const names = wal.segmentNames();
+    assert.ok(names.length >= 5, `rolled into ${names.length} segments`);
+    assert.equal(names[0], '0000000000000000-0000000000000001.wal');
+    for (const [i, p] of segmentPaths(dir).entries()) {
+      if (i < names.length - 1) assert.ok(fs.statSync(p).size <= 200, `${p} over the limit`);
+    }
+    wal.close();
+    const { wal: again, recovery } = Wal.open(nodeFileSystem, dir, { segmentBytesMax: 200 });
+    const got = recovery.records.filter((r) => r.kind === 'entry');
+    assert.deepEqual(shown(got), shown(entryRecords(1, 40, 1)));
+    const second = names[1]!;
+    const firstOfSecond = parseInt(second.slice(17, 33), 16);
+    assert.equal(again.compact(firstOfSecond - 1), 1);
+    assert.deepEqual(again.segmentNames(), names.slice(1));
+    assert.equal(again.compact(1_000_000), names.length - 2, 'keeps the tail segment');
+    assert.equal(again.segmentNames().length, 1);
+    again.close();
+    const last = Wal.open(nodeFileSystem, dir, { segmentBytesMax: 200 });
+    const hs = last.recovery.records.find((r) => r.kind === 'hard-state');
+    assert.ok(hs, 'every segment starts with the hard state');
+    last.wal.close();
+  });
+
+  it('truncates a torn tail and keeps appending after it', () => {
+    const dir = tempDir(cleanups);
+    const { wal } = Wal.open(nodeFileSystem, dir);
+    wal.append(entryRecords(1, 5, 1), true);
+    wal.close();
+    const [seg] = segmentPaths(dir);
+    const goodBytes = fs.statSync(seg!).size;
+    // A partial record: a header announcing 100 bytes, and 7 of them.
+    const partial = Buffer.alloc(16);
+    partial.writeUInt32BE(100, 0);
+    fs.appendFileSync(seg!, partial);
+    const { wal: again, recovery } = Wal.open(nodeFileSystem, dir);
+    assert.equal(recovery.tornTailBytes, 16);
+    assert.equal(fs.statSync(seg!).size, goodBytes);
+    again.append(entryRecords(6, 6, 1), true);
+    again.close();
+    const third = Wal.open(nodeFileSystem, dir);
+    assert.deepEqual(shown(third.recovery.records), shown(entryRecords(1, 6, 1)));
+    third.wal.close();
+  });
+
+  it('treats trailing garbage as a torn tail', () => {
+    const dir = tempDir(cleanups);
+    const { wal } = Wal.open(nodeFileSystem, dir);
+    wal.append(entryRecords(1, 2, 1), true);
+    wal.close();
+    const [seg] = segmentPaths(dir);
+    fs.appendFileSync(seg!, Buffer.from('garbage garbage garbage'));
+    const { wal: again, recovery } = Wal.open(nodeFileSystem, dir);
+    assert.equal(recovery.tornTailBytes, 23);
+    assert.equal(recovery.records.length, 2);
+    again.close();
+  });
+
+  it('throws naming file and offset for a bad record followed by valid ones', () => {
+    const dir = tempDir(cleanups);
+    const { wal } = Wal.open(nodeFileSystem, dir);
+    wal.append(entryRecords(1, 1, 1), true);
+    const [seg] = segmentPaths(dir);
+    const second = fs.statSync(seg!).size;
+    wal.append(entryRecords(2, 4, 1), true);
+    wal.close();
+    const buf = fs.readFileSync(seg!);
+    buf[second + 12] ^= 0x10; // inside record 2's payload
+    fs.writeFileSync(seg!, buf);
+    assert.throws(
+      () => Wal.open(nodeFileSystem, dir),
+      (err: unknown) =>
+        err instanceof WalCorruptionError &&
+        err.path === seg &&
+        err.offsetBytes === second &&
+        err.message.includes(seg!) &&
+        err.message.includes(`byte ${second}`),
+    );
+  });
+
+  it('throws for any bad record in a sealed (non-last) segment', () => {
+    const dir = tempDir(cleanups);
+    const { wal } = Wal.open(nodeFileSystem, dir, { segmentBytesMax: 100 });
+    for (let i = 1; i <= 10; i++) wal.append(entryRecords(i, i, 1), true);
+    wal.close();
+    const [first] = segmentPaths(dir);
+    const size = fs.statSync(first!).size;
+    fs.truncateSync(first!, size - 3); // even a clean-looking cut is corruption here
+    assert.throws(() => Wal.open(nodeFileSystem, dir, { segmentBytesMax: 100 }), /sealed segment/);
+  });
+
+  it('throws when a segment in the middle is missing', () => {
+    const dir = tempDir(cleanups);
+    const { wal } = Wal.open(nodeFileSystem, dir, { segmentBytesMax: 60 });
+    for (let i = 1; i <= 20; i++) wal.append(entryRecords(i, i, 1), true);
+    wal.close();
+    const paths = segmentPaths(dir);
+    assert.ok(paths.length >= 3);
+    fs.unlinkSync(paths[1]!);
+    assert.throws(() => Wal.open(nodeFileSystem, dir), WalCorruptionError);
+  });
+});
