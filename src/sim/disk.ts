@@ -126,6 +126,8 @@ export class SimDisk implements FileSystem {
   private readonly dirs = new Map<string, Dir>();
   private readonly handles = new Map<number, Inode>();
   private nextHandle = 1;
+  /** Handles below this were open at the last crash. */
+  private firstLiveHandle = 1;
   private lastCostMs = 0;
   private totalCostMs = 0;
   private readonly counters: SimDiskStats = { writes: 0, fdatasyncs: 0, dirSyncs: 0, crashes: 0 };
@@ -186,6 +188,8 @@ export class SimDisk implements FileSystem {
   }
 
   close(fh: FileHandle): void {
+    // A handle that died in a crash may still be closed by a finally block unwinding the crash.
+    if (fh < this.firstLiveHandle) return;
     assert(this.handles.delete(fh), `close of unknown handle ${fh}`);
   }
 
@@ -252,6 +256,7 @@ export class SimDisk implements FileSystem {
    *  tornWrites, a random prefix of a file's unsynced writes survives). */
   crash(opts: CrashOptions = { tornWrites: false }): void {
     this.handles.clear();
+    this.firstLiveHandle = this.nextHandle;
     const alive = new Set<Inode>();
     for (const d of this.dirs.values()) {
       d.cache = new Map(d.durable);

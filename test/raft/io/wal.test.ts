@@ -115,7 +115,7 @@ describe('Wal on the real file system', () => {
     wal.append(entryRecords(2, 4, 1), true);
     wal.close();
     const buf = fs.readFileSync(seg!);
-    buf[second + 12] ^= 0x10; // inside record 2's payload
+    buf.writeUInt8(buf.readUInt8(second + 12) ^ 0x10, second + 12); // inside record 2
     fs.writeFileSync(seg!, buf);
     assert.throws(
       () => Wal.open(nodeFileSystem, dir),
