@@ -73,8 +73,9 @@ export class DurableStorage implements RaftStorage {
     const { snap, file, skipped } = loadNewestSnapshot(store);
     const { wal, recovery } = Wal.open(fs, joinPath(dir, 'wal'), opts.wal ?? {});
     let mem: MemoryStorage;
+    let conflict: boolean;
     try {
-      mem = replay(snap, recovery.records);
+      ({ mem, conflict } = replay(snap, recovery.records));
       checkCovered(mem, skipped);
     } catch (err) {
       wal.close();
@@ -85,7 +86,7 @@ export class DurableStorage implements RaftStorage {
       );
     }
     const meta = snap.metadata!;
-    const repaired = wal.lastIndex() !== mem.lastIndex();
+    const repaired = conflict || wal.lastIndex() !== mem.lastIndex();
     if (repaired) {
       // The snapshot is newer than the WAL knows (a crash between the two) or replaced a log the
       // WAL still holds: record the reset so the next recovery reads the same log.
@@ -210,12 +211,16 @@ function viewOf(snap: Snapshot): MemoryStorage {
 }
 
 /**
- * replay rebuilds the view from the snapshot and the WAL records. A record at or below the
+ * replay rebuilds the view from the snapshot and the WAL records; conflict says the WAL's log
+ * disagrees with the snapshot at its index (the caller must log the reset). A record at or below the
  * snapshot index replaces everything after it (the snapshot holds that part); a reset marker
  * above the snapshot, an entry past a gap, or a marker whose term disagrees means a snapshot the
  * log needs is missing: RecoveryError.
  */
-function replay(snap: Snapshot, records: readonly WalRecord[]): MemoryStorage {
+function replay(
+  snap: Snapshot,
+  records: readonly WalRecord[],
+): { mem: MemoryStorage; conflict: boolean } {
   const meta = snap.metadata!;
   const snapIndex = meta.index;
   let mem = viewOf(snap);
@@ -243,13 +248,14 @@ function replay(snap: Snapshot, records: readonly WalRecord[]): MemoryStorage {
   }
   // The snapshot landed but the WAL never learned of it (crash in between) and the log it holds
   // after the snapshot belongs to another history: the snapshot wins.
-  if (termAtSnap !== undefined && termAtSnap !== meta.term) mem = viewOf(snap);
+  const conflict = termAtSnap !== undefined && termAtSnap !== meta.term;
+  if (conflict) mem = viewOf(snap);
   const commit = Math.max(hardState.commit, snapIndex);
   if (commit > mem.lastIndex()) {
     throw new RecoveryError(`hard state commit ${commit} beyond last index ${mem.lastIndex()}`);
   }
   mem.setHardState({ ...hardState, commit });
-  return mem;
+  return { mem, conflict };
 }
 
 function checkTerm(walTerm: number, snapTerm: number, index: number): void {
