@@ -31,26 +31,26 @@ export const protobufFileName = "etcdserverpb/rpc.proto";
  */
 
 export interface ResponseHeader {
-  clusterId: number;
-  memberId: number;
-  revision: number;
-  raftTerm: number;
+  clusterId: bigint;
+  memberId: bigint;
+  revision: bigint;
+  raftTerm: bigint;
 }
 
 export interface RangeRequest {
   key: Buffer;
   rangeEnd: Buffer;
-  limit: number;
-  revision: number;
+  limit: bigint;
+  revision: bigint;
   sortOrder: RangeRequest_SortOrder;
   sortTarget: RangeRequest_SortTarget;
   serializable: boolean;
   keysOnly: boolean;
   countOnly: boolean;
-  minModRevision: number;
-  maxModRevision: number;
-  minCreateRevision: number;
-  maxCreateRevision: number;
+  minModRevision: bigint;
+  maxModRevision: bigint;
+  minCreateRevision: bigint;
+  maxCreateRevision: bigint;
 }
 
 export enum RangeRequest_SortOrder {
@@ -147,13 +147,13 @@ export interface RangeResponse {
   header?: ResponseHeader | undefined;
   kvs: KeyValue[];
   more: boolean;
-  count: number;
+  count: bigint;
 }
 
 export interface PutRequest {
   key: Buffer;
   value: Buffer;
-  lease: number;
+  lease: bigint;
   prevKv: boolean;
   ignoreValue: boolean;
   ignoreLease: boolean;
@@ -170,32 +170,44 @@ export interface StatusRequest {
 export interface StatusResponse {
   header?: ResponseHeader | undefined;
   version: string;
-  dbSize: number;
-  leader: number;
-  raftIndex: number;
-  raftTerm: number;
-  raftAppliedIndex: number;
+  dbSize: bigint;
+  leader: bigint;
+  raftIndex: bigint;
+  raftTerm: bigint;
+  raftAppliedIndex: bigint;
   errors: string[];
-  dbSizeInUse: number;
+  dbSizeInUse: bigint;
   isLearner: boolean;
 }
 
 function createBaseResponseHeader(): ResponseHeader {
-  return { clusterId: 0, memberId: 0, revision: 0, raftTerm: 0 };
+  return { clusterId: 0n, memberId: 0n, revision: 0n, raftTerm: 0n };
 }
 
 export const ResponseHeader: MessageFns<ResponseHeader> = {
   encode(message: ResponseHeader, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.clusterId !== 0) {
+    if (message.clusterId !== 0n) {
+      if (BigInt.asUintN(64, message.clusterId) !== message.clusterId) {
+        throw new globalThis.Error("value provided for field message.clusterId of type uint64 too large");
+      }
       writer.uint32(8).uint64(message.clusterId);
     }
-    if (message.memberId !== 0) {
+    if (message.memberId !== 0n) {
+      if (BigInt.asUintN(64, message.memberId) !== message.memberId) {
+        throw new globalThis.Error("value provided for field message.memberId of type uint64 too large");
+      }
       writer.uint32(16).uint64(message.memberId);
     }
-    if (message.revision !== 0) {
+    if (message.revision !== 0n) {
+      if (BigInt.asIntN(64, message.revision) !== message.revision) {
+        throw new globalThis.Error("value provided for field message.revision of type int64 too large");
+      }
       writer.uint32(24).int64(message.revision);
     }
-    if (message.raftTerm !== 0) {
+    if (message.raftTerm !== 0n) {
+      if (BigInt.asUintN(64, message.raftTerm) !== message.raftTerm) {
+        throw new globalThis.Error("value provided for field message.raftTerm of type uint64 too large");
+      }
       writer.uint32(32).uint64(message.raftTerm);
     }
     return writer;
@@ -219,7 +231,7 @@ export const ResponseHeader: MessageFns<ResponseHeader> = {
               break;
             }
 
-            message.clusterId = longToNumber(reader.uint64());
+            message.clusterId = reader.uint64() as bigint;
             continue;
           }
           case 2: {
@@ -227,7 +239,7 @@ export const ResponseHeader: MessageFns<ResponseHeader> = {
               break;
             }
 
-            message.memberId = longToNumber(reader.uint64());
+            message.memberId = reader.uint64() as bigint;
             continue;
           }
           case 3: {
@@ -235,7 +247,7 @@ export const ResponseHeader: MessageFns<ResponseHeader> = {
               break;
             }
 
-            message.revision = longToNumber(reader.int64());
+            message.revision = reader.int64() as bigint;
             continue;
           }
           case 4: {
@@ -243,7 +255,7 @@ export const ResponseHeader: MessageFns<ResponseHeader> = {
               break;
             }
 
-            message.raftTerm = longToNumber(reader.uint64());
+            message.raftTerm = reader.uint64() as bigint;
             continue;
           }
         }
@@ -261,37 +273,37 @@ export const ResponseHeader: MessageFns<ResponseHeader> = {
   fromJSON(object: any): ResponseHeader {
     return {
       clusterId: isSet(object.clusterId)
-        ? globalThis.Number(object.clusterId)
+        ? BigInt(object.clusterId)
         : isSet(object.cluster_id)
-        ? globalThis.Number(object.cluster_id)
-        : 0,
+        ? BigInt(object.cluster_id)
+        : 0n,
       memberId: isSet(object.memberId)
-        ? globalThis.Number(object.memberId)
+        ? BigInt(object.memberId)
         : isSet(object.member_id)
-        ? globalThis.Number(object.member_id)
-        : 0,
-      revision: isSet(object.revision) ? globalThis.Number(object.revision) : 0,
+        ? BigInt(object.member_id)
+        : 0n,
+      revision: isSet(object.revision) ? BigInt(object.revision) : 0n,
       raftTerm: isSet(object.raftTerm)
-        ? globalThis.Number(object.raftTerm)
+        ? BigInt(object.raftTerm)
         : isSet(object.raft_term)
-        ? globalThis.Number(object.raft_term)
-        : 0,
+        ? BigInt(object.raft_term)
+        : 0n,
     };
   },
 
   toJSON(message: ResponseHeader): unknown {
     const obj: any = {};
-    if (message.clusterId !== 0) {
-      obj.clusterId = Math.round(message.clusterId);
+    if (message.clusterId !== 0n) {
+      obj.clusterId = message.clusterId.toString();
     }
-    if (message.memberId !== 0) {
-      obj.memberId = Math.round(message.memberId);
+    if (message.memberId !== 0n) {
+      obj.memberId = message.memberId.toString();
     }
-    if (message.revision !== 0) {
-      obj.revision = Math.round(message.revision);
+    if (message.revision !== 0n) {
+      obj.revision = message.revision.toString();
     }
-    if (message.raftTerm !== 0) {
-      obj.raftTerm = Math.round(message.raftTerm);
+    if (message.raftTerm !== 0n) {
+      obj.raftTerm = message.raftTerm.toString();
     }
     return obj;
   },
@@ -301,10 +313,10 @@ export const ResponseHeader: MessageFns<ResponseHeader> = {
   },
   fromPartial(object: DeepPartial<ResponseHeader>): ResponseHeader {
     const message = createBaseResponseHeader();
-    message.clusterId = object.clusterId ?? 0;
-    message.memberId = object.memberId ?? 0;
-    message.revision = object.revision ?? 0;
-    message.raftTerm = object.raftTerm ?? 0;
+    message.clusterId = (object.clusterId !== undefined && object.clusterId !== null) ? BigInt(object.clusterId) : 0n;
+    message.memberId = (object.memberId !== undefined && object.memberId !== null) ? BigInt(object.memberId) : 0n;
+    message.revision = (object.revision !== undefined && object.revision !== null) ? BigInt(object.revision) : 0n;
+    message.raftTerm = (object.raftTerm !== undefined && object.raftTerm !== null) ? BigInt(object.raftTerm) : 0n;
     return message;
   },
 };
@@ -313,17 +325,17 @@ function createBaseRangeRequest(): RangeRequest {
   return {
     key: Buffer.alloc(0),
     rangeEnd: Buffer.alloc(0),
-    limit: 0,
-    revision: 0,
+    limit: 0n,
+    revision: 0n,
     sortOrder: 0,
     sortTarget: 0,
     serializable: false,
     keysOnly: false,
     countOnly: false,
-    minModRevision: 0,
-    maxModRevision: 0,
-    minCreateRevision: 0,
-    maxCreateRevision: 0,
+    minModRevision: 0n,
+    maxModRevision: 0n,
+    minCreateRevision: 0n,
+    maxCreateRevision: 0n,
   };
 }
 
@@ -335,10 +347,16 @@ export const RangeRequest: MessageFns<RangeRequest> = {
     if (message.rangeEnd.length !== 0) {
       writer.uint32(18).bytes(message.rangeEnd);
     }
-    if (message.limit !== 0) {
+    if (message.limit !== 0n) {
+      if (BigInt.asIntN(64, message.limit) !== message.limit) {
+        throw new globalThis.Error("value provided for field message.limit of type int64 too large");
+      }
       writer.uint32(24).int64(message.limit);
     }
-    if (message.revision !== 0) {
+    if (message.revision !== 0n) {
+      if (BigInt.asIntN(64, message.revision) !== message.revision) {
+        throw new globalThis.Error("value provided for field message.revision of type int64 too large");
+      }
       writer.uint32(32).int64(message.revision);
     }
     if (message.sortOrder !== 0) {
@@ -356,16 +374,28 @@ export const RangeRequest: MessageFns<RangeRequest> = {
     if (message.countOnly !== false) {
       writer.uint32(72).bool(message.countOnly);
     }
-    if (message.minModRevision !== 0) {
+    if (message.minModRevision !== 0n) {
+      if (BigInt.asIntN(64, message.minModRevision) !== message.minModRevision) {
+        throw new globalThis.Error("value provided for field message.minModRevision of type int64 too large");
+      }
       writer.uint32(80).int64(message.minModRevision);
     }
-    if (message.maxModRevision !== 0) {
+    if (message.maxModRevision !== 0n) {
+      if (BigInt.asIntN(64, message.maxModRevision) !== message.maxModRevision) {
+        throw new globalThis.Error("value provided for field message.maxModRevision of type int64 too large");
+      }
       writer.uint32(88).int64(message.maxModRevision);
     }
-    if (message.minCreateRevision !== 0) {
+    if (message.minCreateRevision !== 0n) {
+      if (BigInt.asIntN(64, message.minCreateRevision) !== message.minCreateRevision) {
+        throw new globalThis.Error("value provided for field message.minCreateRevision of type int64 too large");
+      }
       writer.uint32(96).int64(message.minCreateRevision);
     }
-    if (message.maxCreateRevision !== 0) {
+    if (message.maxCreateRevision !== 0n) {
+      if (BigInt.asIntN(64, message.maxCreateRevision) !== message.maxCreateRevision) {
+        throw new globalThis.Error("value provided for field message.maxCreateRevision of type int64 too large");
+      }
       writer.uint32(104).int64(message.maxCreateRevision);
     }
     return writer;
@@ -405,7 +435,7 @@ export const RangeRequest: MessageFns<RangeRequest> = {
               break;
             }
 
-            message.limit = longToNumber(reader.int64());
+            message.limit = reader.int64() as bigint;
             continue;
           }
           case 4: {
@@ -413,7 +443,7 @@ export const RangeRequest: MessageFns<RangeRequest> = {
               break;
             }
 
-            message.revision = longToNumber(reader.int64());
+            message.revision = reader.int64() as bigint;
             continue;
           }
           case 5: {
@@ -461,7 +491,7 @@ export const RangeRequest: MessageFns<RangeRequest> = {
               break;
             }
 
-            message.minModRevision = longToNumber(reader.int64());
+            message.minModRevision = reader.int64() as bigint;
             continue;
           }
           case 11: {
@@ -469,7 +499,7 @@ export const RangeRequest: MessageFns<RangeRequest> = {
               break;
             }
 
-            message.maxModRevision = longToNumber(reader.int64());
+            message.maxModRevision = reader.int64() as bigint;
             continue;
           }
           case 12: {
@@ -477,7 +507,7 @@ export const RangeRequest: MessageFns<RangeRequest> = {
               break;
             }
 
-            message.minCreateRevision = longToNumber(reader.int64());
+            message.minCreateRevision = reader.int64() as bigint;
             continue;
           }
           case 13: {
@@ -485,7 +515,7 @@ export const RangeRequest: MessageFns<RangeRequest> = {
               break;
             }
 
-            message.maxCreateRevision = longToNumber(reader.int64());
+            message.maxCreateRevision = reader.int64() as bigint;
             continue;
           }
         }
@@ -508,8 +538,8 @@ export const RangeRequest: MessageFns<RangeRequest> = {
         : isSet(object.range_end)
         ? Buffer.from(bytesFromBase64(object.range_end))
         : Buffer.alloc(0),
-      limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0,
-      revision: isSet(object.revision) ? globalThis.Number(object.revision) : 0,
+      limit: isSet(object.limit) ? BigInt(object.limit) : 0n,
+      revision: isSet(object.revision) ? BigInt(object.revision) : 0n,
       sortOrder: isSet(object.sortOrder)
         ? rangeRequest_SortOrderFromJSON(object.sortOrder)
         : isSet(object.sort_order)
@@ -532,25 +562,25 @@ export const RangeRequest: MessageFns<RangeRequest> = {
         ? globalThis.Boolean(object.count_only)
         : false,
       minModRevision: isSet(object.minModRevision)
-        ? globalThis.Number(object.minModRevision)
+        ? BigInt(object.minModRevision)
         : isSet(object.min_mod_revision)
-        ? globalThis.Number(object.min_mod_revision)
-        : 0,
+        ? BigInt(object.min_mod_revision)
+        : 0n,
       maxModRevision: isSet(object.maxModRevision)
-        ? globalThis.Number(object.maxModRevision)
+        ? BigInt(object.maxModRevision)
         : isSet(object.max_mod_revision)
-        ? globalThis.Number(object.max_mod_revision)
-        : 0,
+        ? BigInt(object.max_mod_revision)
+        : 0n,
       minCreateRevision: isSet(object.minCreateRevision)
-        ? globalThis.Number(object.minCreateRevision)
+        ? BigInt(object.minCreateRevision)
         : isSet(object.min_create_revision)
-        ? globalThis.Number(object.min_create_revision)
-        : 0,
+        ? BigInt(object.min_create_revision)
+        : 0n,
       maxCreateRevision: isSet(object.maxCreateRevision)
-        ? globalThis.Number(object.maxCreateRevision)
+        ? BigInt(object.maxCreateRevision)
         : isSet(object.max_create_revision)
-        ? globalThis.Number(object.max_create_revision)
-        : 0,
+        ? BigInt(object.max_create_revision)
+        : 0n,
     };
   },
 
@@ -562,11 +592,11 @@ export const RangeRequest: MessageFns<RangeRequest> = {
     if (message.rangeEnd.length !== 0) {
       obj.rangeEnd = base64FromBytes(message.rangeEnd);
     }
-    if (message.limit !== 0) {
-      obj.limit = Math.round(message.limit);
+    if (message.limit !== 0n) {
+      obj.limit = message.limit.toString();
     }
-    if (message.revision !== 0) {
-      obj.revision = Math.round(message.revision);
+    if (message.revision !== 0n) {
+      obj.revision = message.revision.toString();
     }
     if (message.sortOrder !== 0) {
       obj.sortOrder = rangeRequest_SortOrderToJSON(message.sortOrder);
@@ -583,17 +613,17 @@ export const RangeRequest: MessageFns<RangeRequest> = {
     if (message.countOnly !== false) {
       obj.countOnly = message.countOnly;
     }
-    if (message.minModRevision !== 0) {
-      obj.minModRevision = Math.round(message.minModRevision);
+    if (message.minModRevision !== 0n) {
+      obj.minModRevision = message.minModRevision.toString();
     }
-    if (message.maxModRevision !== 0) {
-      obj.maxModRevision = Math.round(message.maxModRevision);
+    if (message.maxModRevision !== 0n) {
+      obj.maxModRevision = message.maxModRevision.toString();
     }
-    if (message.minCreateRevision !== 0) {
-      obj.minCreateRevision = Math.round(message.minCreateRevision);
+    if (message.minCreateRevision !== 0n) {
+      obj.minCreateRevision = message.minCreateRevision.toString();
     }
-    if (message.maxCreateRevision !== 0) {
-      obj.maxCreateRevision = Math.round(message.maxCreateRevision);
+    if (message.maxCreateRevision !== 0n) {
+      obj.maxCreateRevision = message.maxCreateRevision.toString();
     }
     return obj;
   },
@@ -605,23 +635,31 @@ export const RangeRequest: MessageFns<RangeRequest> = {
     const message = createBaseRangeRequest();
     message.key = object.key ?? Buffer.alloc(0);
     message.rangeEnd = object.rangeEnd ?? Buffer.alloc(0);
-    message.limit = object.limit ?? 0;
-    message.revision = object.revision ?? 0;
+    message.limit = (object.limit !== undefined && object.limit !== null) ? BigInt(object.limit) : 0n;
+    message.revision = (object.revision !== undefined && object.revision !== null) ? BigInt(object.revision) : 0n;
     message.sortOrder = object.sortOrder ?? 0;
     message.sortTarget = object.sortTarget ?? 0;
     message.serializable = object.serializable ?? false;
     message.keysOnly = object.keysOnly ?? false;
     message.countOnly = object.countOnly ?? false;
-    message.minModRevision = object.minModRevision ?? 0;
-    message.maxModRevision = object.maxModRevision ?? 0;
-    message.minCreateRevision = object.minCreateRevision ?? 0;
-    message.maxCreateRevision = object.maxCreateRevision ?? 0;
+    message.minModRevision = (object.minModRevision !== undefined && object.minModRevision !== null)
+      ? BigInt(object.minModRevision)
+      : 0n;
+    message.maxModRevision = (object.maxModRevision !== undefined && object.maxModRevision !== null)
+      ? BigInt(object.maxModRevision)
+      : 0n;
+    message.minCreateRevision = (object.minCreateRevision !== undefined && object.minCreateRevision !== null)
+      ? BigInt(object.minCreateRevision)
+      : 0n;
+    message.maxCreateRevision = (object.maxCreateRevision !== undefined && object.maxCreateRevision !== null)
+      ? BigInt(object.maxCreateRevision)
+      : 0n;
     return message;
   },
 };
 
 function createBaseRangeResponse(): RangeResponse {
-  return { header: undefined, kvs: [], more: false, count: 0 };
+  return { header: undefined, kvs: [], more: false, count: 0n };
 }
 
 export const RangeResponse: MessageFns<RangeResponse> = {
@@ -635,7 +673,10 @@ export const RangeResponse: MessageFns<RangeResponse> = {
     if (message.more !== false) {
       writer.uint32(24).bool(message.more);
     }
-    if (message.count !== 0) {
+    if (message.count !== 0n) {
+      if (BigInt.asIntN(64, message.count) !== message.count) {
+        throw new globalThis.Error("value provided for field message.count of type int64 too large");
+      }
       writer.uint32(32).int64(message.count);
     }
     return writer;
@@ -683,7 +724,7 @@ export const RangeResponse: MessageFns<RangeResponse> = {
               break;
             }
 
-            message.count = longToNumber(reader.int64());
+            message.count = reader.int64() as bigint;
             continue;
           }
         }
@@ -703,7 +744,7 @@ export const RangeResponse: MessageFns<RangeResponse> = {
       header: isSet(object.header) ? ResponseHeader.fromJSON(object.header) : undefined,
       kvs: globalThis.Array.isArray(object?.kvs) ? object.kvs.map((e: any) => KeyValue.fromJSON(e)) : [],
       more: isSet(object.more) ? globalThis.Boolean(object.more) : false,
-      count: isSet(object.count) ? globalThis.Number(object.count) : 0,
+      count: isSet(object.count) ? BigInt(object.count) : 0n,
     };
   },
 
@@ -718,8 +759,8 @@ export const RangeResponse: MessageFns<RangeResponse> = {
     if (message.more !== false) {
       obj.more = message.more;
     }
-    if (message.count !== 0) {
-      obj.count = Math.round(message.count);
+    if (message.count !== 0n) {
+      obj.count = message.count.toString();
     }
     return obj;
   },
@@ -734,7 +775,7 @@ export const RangeResponse: MessageFns<RangeResponse> = {
       : undefined;
     message.kvs = object.kvs?.map((e) => KeyValue.fromPartial(e)) || [];
     message.more = object.more ?? false;
-    message.count = object.count ?? 0;
+    message.count = (object.count !== undefined && object.count !== null) ? BigInt(object.count) : 0n;
     return message;
   },
 };
@@ -743,7 +784,7 @@ function createBasePutRequest(): PutRequest {
   return {
     key: Buffer.alloc(0),
     value: Buffer.alloc(0),
-    lease: 0,
+    lease: 0n,
     prevKv: false,
     ignoreValue: false,
     ignoreLease: false,
@@ -758,7 +799,10 @@ export const PutRequest: MessageFns<PutRequest> = {
     if (message.value.length !== 0) {
       writer.uint32(18).bytes(message.value);
     }
-    if (message.lease !== 0) {
+    if (message.lease !== 0n) {
+      if (BigInt.asIntN(64, message.lease) !== message.lease) {
+        throw new globalThis.Error("value provided for field message.lease of type int64 too large");
+      }
       writer.uint32(24).int64(message.lease);
     }
     if (message.prevKv !== false) {
@@ -807,7 +851,7 @@ export const PutRequest: MessageFns<PutRequest> = {
               break;
             }
 
-            message.lease = longToNumber(reader.int64());
+            message.lease = reader.int64() as bigint;
             continue;
           }
           case 4: {
@@ -850,7 +894,7 @@ export const PutRequest: MessageFns<PutRequest> = {
     return {
       key: isSet(object.key) ? Buffer.from(bytesFromBase64(object.key)) : Buffer.alloc(0),
       value: isSet(object.value) ? Buffer.from(bytesFromBase64(object.value)) : Buffer.alloc(0),
-      lease: isSet(object.lease) ? globalThis.Number(object.lease) : 0,
+      lease: isSet(object.lease) ? BigInt(object.lease) : 0n,
       prevKv: isSet(object.prevKv)
         ? globalThis.Boolean(object.prevKv)
         : isSet(object.prev_kv)
@@ -877,8 +921,8 @@ export const PutRequest: MessageFns<PutRequest> = {
     if (message.value.length !== 0) {
       obj.value = base64FromBytes(message.value);
     }
-    if (message.lease !== 0) {
-      obj.lease = Math.round(message.lease);
+    if (message.lease !== 0n) {
+      obj.lease = message.lease.toString();
     }
     if (message.prevKv !== false) {
       obj.prevKv = message.prevKv;
@@ -899,7 +943,7 @@ export const PutRequest: MessageFns<PutRequest> = {
     const message = createBasePutRequest();
     message.key = object.key ?? Buffer.alloc(0);
     message.value = object.value ?? Buffer.alloc(0);
-    message.lease = object.lease ?? 0;
+    message.lease = (object.lease !== undefined && object.lease !== null) ? BigInt(object.lease) : 0n;
     message.prevKv = object.prevKv ?? false;
     message.ignoreValue = object.ignoreValue ?? false;
     message.ignoreLease = object.ignoreLease ?? false;
@@ -1056,13 +1100,13 @@ function createBaseStatusResponse(): StatusResponse {
   return {
     header: undefined,
     version: "",
-    dbSize: 0,
-    leader: 0,
-    raftIndex: 0,
-    raftTerm: 0,
-    raftAppliedIndex: 0,
+    dbSize: 0n,
+    leader: 0n,
+    raftIndex: 0n,
+    raftTerm: 0n,
+    raftAppliedIndex: 0n,
     errors: [],
-    dbSizeInUse: 0,
+    dbSizeInUse: 0n,
     isLearner: false,
   };
 }
@@ -1075,25 +1119,43 @@ export const StatusResponse: MessageFns<StatusResponse> = {
     if (message.version !== "") {
       writer.uint32(18).string(message.version);
     }
-    if (message.dbSize !== 0) {
+    if (message.dbSize !== 0n) {
+      if (BigInt.asIntN(64, message.dbSize) !== message.dbSize) {
+        throw new globalThis.Error("value provided for field message.dbSize of type int64 too large");
+      }
       writer.uint32(24).int64(message.dbSize);
     }
-    if (message.leader !== 0) {
+    if (message.leader !== 0n) {
+      if (BigInt.asUintN(64, message.leader) !== message.leader) {
+        throw new globalThis.Error("value provided for field message.leader of type uint64 too large");
+      }
       writer.uint32(32).uint64(message.leader);
     }
-    if (message.raftIndex !== 0) {
+    if (message.raftIndex !== 0n) {
+      if (BigInt.asUintN(64, message.raftIndex) !== message.raftIndex) {
+        throw new globalThis.Error("value provided for field message.raftIndex of type uint64 too large");
+      }
       writer.uint32(40).uint64(message.raftIndex);
     }
-    if (message.raftTerm !== 0) {
+    if (message.raftTerm !== 0n) {
+      if (BigInt.asUintN(64, message.raftTerm) !== message.raftTerm) {
+        throw new globalThis.Error("value provided for field message.raftTerm of type uint64 too large");
+      }
       writer.uint32(48).uint64(message.raftTerm);
     }
-    if (message.raftAppliedIndex !== 0) {
+    if (message.raftAppliedIndex !== 0n) {
+      if (BigInt.asUintN(64, message.raftAppliedIndex) !== message.raftAppliedIndex) {
+        throw new globalThis.Error("value provided for field message.raftAppliedIndex of type uint64 too large");
+      }
       writer.uint32(56).uint64(message.raftAppliedIndex);
     }
     for (const v of message.errors) {
       writer.uint32(66).string(v!);
     }
-    if (message.dbSizeInUse !== 0) {
+    if (message.dbSizeInUse !== 0n) {
+      if (BigInt.asIntN(64, message.dbSizeInUse) !== message.dbSizeInUse) {
+        throw new globalThis.Error("value provided for field message.dbSizeInUse of type int64 too large");
+      }
       writer.uint32(72).int64(message.dbSizeInUse);
     }
     if (message.isLearner !== false) {
@@ -1136,7 +1198,7 @@ export const StatusResponse: MessageFns<StatusResponse> = {
               break;
             }
 
-            message.dbSize = longToNumber(reader.int64());
+            message.dbSize = reader.int64() as bigint;
             continue;
           }
           case 4: {
@@ -1144,7 +1206,7 @@ export const StatusResponse: MessageFns<StatusResponse> = {
               break;
             }
 
-            message.leader = longToNumber(reader.uint64());
+            message.leader = reader.uint64() as bigint;
             continue;
           }
           case 5: {
@@ -1152,7 +1214,7 @@ export const StatusResponse: MessageFns<StatusResponse> = {
               break;
             }
 
-            message.raftIndex = longToNumber(reader.uint64());
+            message.raftIndex = reader.uint64() as bigint;
             continue;
           }
           case 6: {
@@ -1160,7 +1222,7 @@ export const StatusResponse: MessageFns<StatusResponse> = {
               break;
             }
 
-            message.raftTerm = longToNumber(reader.uint64());
+            message.raftTerm = reader.uint64() as bigint;
             continue;
           }
           case 7: {
@@ -1168,7 +1230,7 @@ export const StatusResponse: MessageFns<StatusResponse> = {
               break;
             }
 
-            message.raftAppliedIndex = longToNumber(reader.uint64());
+            message.raftAppliedIndex = reader.uint64() as bigint;
             continue;
           }
           case 8: {
@@ -1184,7 +1246,7 @@ export const StatusResponse: MessageFns<StatusResponse> = {
               break;
             }
 
-            message.dbSizeInUse = longToNumber(reader.int64());
+            message.dbSizeInUse = reader.int64() as bigint;
             continue;
           }
           case 10: {
@@ -1211,35 +1273,31 @@ export const StatusResponse: MessageFns<StatusResponse> = {
     return {
       header: isSet(object.header) ? ResponseHeader.fromJSON(object.header) : undefined,
       version: isSet(object.version) ? globalThis.String(object.version) : "",
-      dbSize: isSet(object.dbSize)
-        ? globalThis.Number(object.dbSize)
-        : isSet(object.db_size)
-        ? globalThis.Number(object.db_size)
-        : 0,
-      leader: isSet(object.leader) ? globalThis.Number(object.leader) : 0,
+      dbSize: isSet(object.dbSize) ? BigInt(object.dbSize) : isSet(object.db_size) ? BigInt(object.db_size) : 0n,
+      leader: isSet(object.leader) ? BigInt(object.leader) : 0n,
       raftIndex: isSet(object.raftIndex)
-        ? globalThis.Number(object.raftIndex)
+        ? BigInt(object.raftIndex)
         : isSet(object.raft_index)
-        ? globalThis.Number(object.raft_index)
-        : 0,
+        ? BigInt(object.raft_index)
+        : 0n,
       raftTerm: isSet(object.raftTerm)
-        ? globalThis.Number(object.raftTerm)
+        ? BigInt(object.raftTerm)
         : isSet(object.raft_term)
-        ? globalThis.Number(object.raft_term)
-        : 0,
+        ? BigInt(object.raft_term)
+        : 0n,
       raftAppliedIndex: isSet(object.raftAppliedIndex)
-        ? globalThis.Number(object.raftAppliedIndex)
+        ? BigInt(object.raftAppliedIndex)
         : isSet(object.raft_applied_index)
-        ? globalThis.Number(object.raft_applied_index)
-        : 0,
+        ? BigInt(object.raft_applied_index)
+        : 0n,
       errors: globalThis.Array.isArray(object?.errors)
         ? object.errors.map((e: any) => globalThis.String(e))
         : [],
       dbSizeInUse: isSet(object.dbSizeInUse)
-        ? globalThis.Number(object.dbSizeInUse)
+        ? BigInt(object.dbSizeInUse)
         : isSet(object.db_size_in_use)
-        ? globalThis.Number(object.db_size_in_use)
-        : 0,
+        ? BigInt(object.db_size_in_use)
+        : 0n,
       isLearner: isSet(object.isLearner)
         ? globalThis.Boolean(object.isLearner)
         : isSet(object.is_learner)
@@ -1256,26 +1314,26 @@ export const StatusResponse: MessageFns<StatusResponse> = {
     if (message.version !== "") {
       obj.version = message.version;
     }
-    if (message.dbSize !== 0) {
-      obj.dbSize = Math.round(message.dbSize);
+    if (message.dbSize !== 0n) {
+      obj.dbSize = message.dbSize.toString();
     }
-    if (message.leader !== 0) {
-      obj.leader = Math.round(message.leader);
+    if (message.leader !== 0n) {
+      obj.leader = message.leader.toString();
     }
-    if (message.raftIndex !== 0) {
-      obj.raftIndex = Math.round(message.raftIndex);
+    if (message.raftIndex !== 0n) {
+      obj.raftIndex = message.raftIndex.toString();
     }
-    if (message.raftTerm !== 0) {
-      obj.raftTerm = Math.round(message.raftTerm);
+    if (message.raftTerm !== 0n) {
+      obj.raftTerm = message.raftTerm.toString();
     }
-    if (message.raftAppliedIndex !== 0) {
-      obj.raftAppliedIndex = Math.round(message.raftAppliedIndex);
+    if (message.raftAppliedIndex !== 0n) {
+      obj.raftAppliedIndex = message.raftAppliedIndex.toString();
     }
     if (message.errors?.length) {
       obj.errors = message.errors;
     }
-    if (message.dbSizeInUse !== 0) {
-      obj.dbSizeInUse = Math.round(message.dbSizeInUse);
+    if (message.dbSizeInUse !== 0n) {
+      obj.dbSizeInUse = message.dbSizeInUse.toString();
     }
     if (message.isLearner !== false) {
       obj.isLearner = message.isLearner;
@@ -1292,13 +1350,17 @@ export const StatusResponse: MessageFns<StatusResponse> = {
       ? ResponseHeader.fromPartial(object.header)
       : undefined;
     message.version = object.version ?? "";
-    message.dbSize = object.dbSize ?? 0;
-    message.leader = object.leader ?? 0;
-    message.raftIndex = object.raftIndex ?? 0;
-    message.raftTerm = object.raftTerm ?? 0;
-    message.raftAppliedIndex = object.raftAppliedIndex ?? 0;
+    message.dbSize = (object.dbSize !== undefined && object.dbSize !== null) ? BigInt(object.dbSize) : 0n;
+    message.leader = (object.leader !== undefined && object.leader !== null) ? BigInt(object.leader) : 0n;
+    message.raftIndex = (object.raftIndex !== undefined && object.raftIndex !== null) ? BigInt(object.raftIndex) : 0n;
+    message.raftTerm = (object.raftTerm !== undefined && object.raftTerm !== null) ? BigInt(object.raftTerm) : 0n;
+    message.raftAppliedIndex = (object.raftAppliedIndex !== undefined && object.raftAppliedIndex !== null)
+      ? BigInt(object.raftAppliedIndex)
+      : 0n;
     message.errors = object.errors?.map((e) => e) || [];
-    message.dbSizeInUse = object.dbSizeInUse ?? 0;
+    message.dbSizeInUse = (object.dbSizeInUse !== undefined && object.dbSizeInUse !== null)
+      ? BigInt(object.dbSizeInUse)
+      : 0n;
     message.isLearner = object.isLearner ?? false;
     return message;
   },
@@ -1419,25 +1481,14 @@ function base64FromBytes(arr: Uint8Array): string {
   return globalThis.Buffer.from(arr).toString("base64");
 }
 
-type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
+type Builtin = Date | Function | Uint8Array | string | number | boolean | bigint | undefined;
 
-export type DeepPartial<T> = T extends Builtin ? T
-  : T extends globalThis.Array<infer U> ? globalThis.Array<DeepPartial<U>>
+export type DeepPartial<T> = T extends bigint ? string | number | bigint
+  : T extends Builtin ? T : T extends globalThis.Array<infer U> ? globalThis.Array<DeepPartial<U>>
   : T extends ReadonlyArray<infer U> ? ReadonlyArray<DeepPartial<U>>
   : T extends { $case: string; value: unknown } ? { $case: T["$case"]; value?: DeepPartial<T["value"]> }
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
-
-function longToNumber(int64: { toString(): string }): number {
-  const num = globalThis.Number(int64.toString());
-  if (num > globalThis.Number.MAX_SAFE_INTEGER) {
-    throw new globalThis.Error("Value is larger than Number.MAX_SAFE_INTEGER");
-  }
-  if (num < globalThis.Number.MIN_SAFE_INTEGER) {
-    throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
-  }
-  return num;
-}
 
 function isSet(value: any): boolean {
   return value !== null && value !== undefined;

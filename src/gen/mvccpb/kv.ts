@@ -18,11 +18,11 @@ export const protobufFileName = "mvccpb/kv.proto";
 
 export interface KeyValue {
   key: Buffer;
-  createRevision: number;
-  modRevision: number;
-  version: number;
+  createRevision: bigint;
+  modRevision: bigint;
+  version: bigint;
   value: Buffer;
-  lease: number;
+  lease: bigint;
 }
 
 export interface Event {
@@ -65,7 +65,7 @@ export function event_EventTypeToJSON(object: Event_EventType): string {
 }
 
 function createBaseKeyValue(): KeyValue {
-  return { key: Buffer.alloc(0), createRevision: 0, modRevision: 0, version: 0, value: Buffer.alloc(0), lease: 0 };
+  return { key: Buffer.alloc(0), createRevision: 0n, modRevision: 0n, version: 0n, value: Buffer.alloc(0), lease: 0n };
 }
 
 export const KeyValue: MessageFns<KeyValue> = {
@@ -73,19 +73,31 @@ export const KeyValue: MessageFns<KeyValue> = {
     if (message.key.length !== 0) {
       writer.uint32(10).bytes(message.key);
     }
-    if (message.createRevision !== 0) {
+    if (message.createRevision !== 0n) {
+      if (BigInt.asIntN(64, message.createRevision) !== message.createRevision) {
+        throw new globalThis.Error("value provided for field message.createRevision of type int64 too large");
+      }
       writer.uint32(16).int64(message.createRevision);
     }
-    if (message.modRevision !== 0) {
+    if (message.modRevision !== 0n) {
+      if (BigInt.asIntN(64, message.modRevision) !== message.modRevision) {
+        throw new globalThis.Error("value provided for field message.modRevision of type int64 too large");
+      }
       writer.uint32(24).int64(message.modRevision);
     }
-    if (message.version !== 0) {
+    if (message.version !== 0n) {
+      if (BigInt.asIntN(64, message.version) !== message.version) {
+        throw new globalThis.Error("value provided for field message.version of type int64 too large");
+      }
       writer.uint32(32).int64(message.version);
     }
     if (message.value.length !== 0) {
       writer.uint32(42).bytes(message.value);
     }
-    if (message.lease !== 0) {
+    if (message.lease !== 0n) {
+      if (BigInt.asIntN(64, message.lease) !== message.lease) {
+        throw new globalThis.Error("value provided for field message.lease of type int64 too large");
+      }
       writer.uint32(48).int64(message.lease);
     }
     return writer;
@@ -117,7 +129,7 @@ export const KeyValue: MessageFns<KeyValue> = {
               break;
             }
 
-            message.createRevision = longToNumber(reader.int64());
+            message.createRevision = reader.int64() as bigint;
             continue;
           }
           case 3: {
@@ -125,7 +137,7 @@ export const KeyValue: MessageFns<KeyValue> = {
               break;
             }
 
-            message.modRevision = longToNumber(reader.int64());
+            message.modRevision = reader.int64() as bigint;
             continue;
           }
           case 4: {
@@ -133,7 +145,7 @@ export const KeyValue: MessageFns<KeyValue> = {
               break;
             }
 
-            message.version = longToNumber(reader.int64());
+            message.version = reader.int64() as bigint;
             continue;
           }
           case 5: {
@@ -149,7 +161,7 @@ export const KeyValue: MessageFns<KeyValue> = {
               break;
             }
 
-            message.lease = longToNumber(reader.int64());
+            message.lease = reader.int64() as bigint;
             continue;
           }
         }
@@ -168,18 +180,18 @@ export const KeyValue: MessageFns<KeyValue> = {
     return {
       key: isSet(object.key) ? Buffer.from(bytesFromBase64(object.key)) : Buffer.alloc(0),
       createRevision: isSet(object.createRevision)
-        ? globalThis.Number(object.createRevision)
+        ? BigInt(object.createRevision)
         : isSet(object.create_revision)
-        ? globalThis.Number(object.create_revision)
-        : 0,
+        ? BigInt(object.create_revision)
+        : 0n,
       modRevision: isSet(object.modRevision)
-        ? globalThis.Number(object.modRevision)
+        ? BigInt(object.modRevision)
         : isSet(object.mod_revision)
-        ? globalThis.Number(object.mod_revision)
-        : 0,
-      version: isSet(object.version) ? globalThis.Number(object.version) : 0,
+        ? BigInt(object.mod_revision)
+        : 0n,
+      version: isSet(object.version) ? BigInt(object.version) : 0n,
       value: isSet(object.value) ? Buffer.from(bytesFromBase64(object.value)) : Buffer.alloc(0),
-      lease: isSet(object.lease) ? globalThis.Number(object.lease) : 0,
+      lease: isSet(object.lease) ? BigInt(object.lease) : 0n,
     };
   },
 
@@ -188,20 +200,20 @@ export const KeyValue: MessageFns<KeyValue> = {
     if (message.key.length !== 0) {
       obj.key = base64FromBytes(message.key);
     }
-    if (message.createRevision !== 0) {
-      obj.createRevision = Math.round(message.createRevision);
+    if (message.createRevision !== 0n) {
+      obj.createRevision = message.createRevision.toString();
     }
-    if (message.modRevision !== 0) {
-      obj.modRevision = Math.round(message.modRevision);
+    if (message.modRevision !== 0n) {
+      obj.modRevision = message.modRevision.toString();
     }
-    if (message.version !== 0) {
-      obj.version = Math.round(message.version);
+    if (message.version !== 0n) {
+      obj.version = message.version.toString();
     }
     if (message.value.length !== 0) {
       obj.value = base64FromBytes(message.value);
     }
-    if (message.lease !== 0) {
-      obj.lease = Math.round(message.lease);
+    if (message.lease !== 0n) {
+      obj.lease = message.lease.toString();
     }
     return obj;
   },
@@ -212,11 +224,15 @@ export const KeyValue: MessageFns<KeyValue> = {
   fromPartial(object: DeepPartial<KeyValue>): KeyValue {
     const message = createBaseKeyValue();
     message.key = object.key ?? Buffer.alloc(0);
-    message.createRevision = object.createRevision ?? 0;
-    message.modRevision = object.modRevision ?? 0;
-    message.version = object.version ?? 0;
+    message.createRevision = (object.createRevision !== undefined && object.createRevision !== null)
+      ? BigInt(object.createRevision)
+      : 0n;
+    message.modRevision = (object.modRevision !== undefined && object.modRevision !== null)
+      ? BigInt(object.modRevision)
+      : 0n;
+    message.version = (object.version !== undefined && object.version !== null) ? BigInt(object.version) : 0n;
     message.value = object.value ?? Buffer.alloc(0);
-    message.lease = object.lease ?? 0;
+    message.lease = (object.lease !== undefined && object.lease !== null) ? BigInt(object.lease) : 0n;
     return message;
   },
 };
@@ -336,25 +352,14 @@ function base64FromBytes(arr: Uint8Array): string {
   return globalThis.Buffer.from(arr).toString("base64");
 }
 
-type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
+type Builtin = Date | Function | Uint8Array | string | number | boolean | bigint | undefined;
 
-export type DeepPartial<T> = T extends Builtin ? T
-  : T extends globalThis.Array<infer U> ? globalThis.Array<DeepPartial<U>>
+export type DeepPartial<T> = T extends bigint ? string | number | bigint
+  : T extends Builtin ? T : T extends globalThis.Array<infer U> ? globalThis.Array<DeepPartial<U>>
   : T extends ReadonlyArray<infer U> ? ReadonlyArray<DeepPartial<U>>
   : T extends { $case: string; value: unknown } ? { $case: T["$case"]; value?: DeepPartial<T["value"]> }
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
-
-function longToNumber(int64: { toString(): string }): number {
-  const num = globalThis.Number(int64.toString());
-  if (num > globalThis.Number.MAX_SAFE_INTEGER) {
-    throw new globalThis.Error("Value is larger than Number.MAX_SAFE_INTEGER");
-  }
-  if (num < globalThis.Number.MIN_SAFE_INTEGER) {
-    throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
-  }
-  return num;
-}
 
 function isSet(value: any): boolean {
   return value !== null && value !== undefined;

@@ -1,0 +1,85 @@
+/**
+ * Benchmark entry point: `npm run bench -- <name> [flags]`. Results and the commands that produced
+ * them are recorded in docs/benchmarks.md.
+ *
+ *   raft-throughput [--members 3] [--levels 1,16,64,256] [--seconds 6] [--only k8ts|etcd]
+ *   raft-failover   [--members 3] [--kills 20] [--only k8ts|etcd]
+ *   raft-soak       [--members 3] [--minutes 10] [--inflight 64]
+ */
+import { parseArgs } from 'node:util';
+import type { BenchCluster } from './lib/cluster.js';
+import { EtcdPeer, etcdAvailable } from './lib/etcd-peer.js';
+import { K8tsGroup, K8TS_BENCH_TIMING } from './lib/k8ts-group.js';
+import { runFailover } from './raft-failover.js';
+import { runSoak } from './raft-soak.js';
+import { runThroughput } from './raft-throughput.js';
+import { ms, summarize } from './lib/stats.js';
+
+const { positionals, values } = parseArgs({
+  allowPositionals: true,
+  options: {
+    members: { type: 'string', default: '3' },
+    levels: { type: 'string', default: '1,16,64,256' },
+    seconds: { type: 'string', default: '6' },
+    kills: { type: 'string', default: '20' },
+    minutes: { type: 'string', default: '10' },
+    inflight: { type: 'string', default: '64' },
+    only: { type: 'string' },
+  },
+});
+
+function systems(members: number): BenchCluster[] {
+  const out: BenchCluster[] = [];
+  if (values.only !== 'etcd') out.push(new K8tsGroup(members));
+  if (values.only !== 'k8ts') {
+    if (etcdAvailable()) {
+      out.push(new EtcdPeer(members, { heartbeatMs: K8TS_BENCH_TIMING.heartbeatMs, electionMs: K8TS_BENCH_TIMING.electionMs }));
+    } else {
+      console.log('(etcd not installed: apt-get install -y etcd-server to compare against it)');
+    }
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  const name = positionals[0];
+  const members = Number(values.members);
+  console.log(`# ${name} — members ${members}, node ${process.version}, ${new Date().toISOString()}`);
+  console.log(`# timing: heartbeat ${K8TS_BENCH_TIMING.heartbeatMs} ms, election ${K8TS_BENCH_TIMING.electionMs} ms (etcd given the same)`);
+  switch (name) {
+    case 'raft-throughput':
+      await runThroughput(systems(members), {
+        levels: values.levels!.split(',').map(Number),
+        warmupMs: 1000,
+        measureMs: Number(values.seconds) * 1000,
+      });
+      break;
+    case 'raft-failover': {
+      const results: { label: string; samples: number[] }[] = [];
+      for (const c of systems(members)) results.push({ label: c.label, samples: await runFailover(c, { kills: Number(values.kills), settleMs: 1000 }) });
+      console.log('\n| system | kills | median | p75 | max |');
+      console.log('|---|---|---|---|---|');
+      for (const r of results) {
+        const sorted = [...r.samples].sort((a, b) => a - b);
+        const s = summarize(sorted);
+        console.log(`| ${r.label} | ${s.count} | ${ms(s.median)} | ${ms(sorted[Math.ceil(sorted.length * 0.75) - 1] ?? NaN)} | ${ms(s.max)} |`);
+      }
+      if (results.length === 2) {
+        const [a, b] = results.map((r) => summarize(r.samples).median);
+        console.log(`median ratio ${results[0]!.label} / ${results[1]!.label}: ${(a! / b!).toFixed(2)}×`);
+      }
+      break;
+    }
+    case 'raft-soak':
+      await runSoak(new K8tsGroup(members), { minutes: Number(values.minutes), inflight: Number(values.inflight) });
+      break;
+    default:
+      console.error('usage: npm run bench -- raft-throughput|raft-failover|raft-soak [flags]  (see bench/main.ts)');
+      process.exit(2);
+  }
+}
+
+main().then(() => process.exit(0), (e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});
