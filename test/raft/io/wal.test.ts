@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { Prng } from '../../../src/base/prng.js';
 import { nodeFileSystem } from '../../../src/raft/io/fs.js';
+import { SimDisk } from '../../../src/sim/disk.js';
 import { Wal, WalCorruptionError, type WalRecord } from '../../../src/raft/io/wal.js';
 import { entries, show, tempDir } from './support.js';
 
@@ -148,5 +150,19 @@ describe('Wal on the real file system', () => {
     assert.ok(paths.length >= 3);
     fs.unlinkSync(paths[1]!);
     assert.throws(() => Wal.open(nodeFileSystem, dir), WalCorruptionError);
+  });
+
+  it('never loses the hard state when compaction deletes the segment that held it', () => {
+    const disk = new SimDisk(new Prng(5));
+    const { wal } = Wal.open(disk, '/w', { segmentBytesMax: 120 });
+    wal.append([{ kind: 'hard-state', hardState: { term: 7, vote: 2, commit: 0 } }], true);
+    let i = 1;
+    while (wal.segmentNames().length < 2) wal.append(entryRecords(i, i++, 7), false);
+    // The new segment's header (the hard state) is not synced yet; deleting the old segment
+    // must not leave the hard state only in the page cache.
+    assert.equal(wal.compact(1_000), 1);
+    disk.crash({ tornWrites: false });
+    const { recovery } = Wal.open(disk, '/w', { segmentBytesMax: 120 });
+    assert.deepEqual(shown(recovery.records.filter((r) => r.kind === 'hard-state')), ['hs 7/2/0']);
   });
 });
