@@ -114,6 +114,7 @@ interface Dir {
 
 const MIB = 1024 * 1024;
 
+/** defaultSimDiskOptions: a healthy SSD-like disk; the simulator widens the ranges for slow disks. */
 export const defaultSimDiskOptions: SimDiskOptions = {
   syncLatencyMsMin: 1,
   syncLatencyMsMax: 10,

@@ -33,6 +33,7 @@ export interface WalOptions {
   recordBytesMax: number;
 }
 
+/** defaultWalOptions: 64 MiB segments, as etcd, so a roll (an fsync of the directory) is rare. */
 export const defaultWalOptions: WalOptions = {
   segmentBytesMax: 64 * 1024 * 1024,
   recordBytesMax: 64 * 1024 * 1024,
