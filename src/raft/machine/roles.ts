@@ -37,6 +37,9 @@ export const roleMachine = setup({
     candidate: {
       on: {
         BECOME_FOLLOWER: 'follower',
+        // A candidate whose election timed out starts over with a pre-election when PreVote is on
+        // (etcd-io/raft allows every role but leader to become pre-candidate).
+        BECOME_PRE_CANDIDATE: 'pre-candidate',
         BECOME_CANDIDATE: { target: 'candidate', reenter: true },
         BECOME_LEADER: 'leader',
       },
