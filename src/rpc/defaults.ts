@@ -1,0 +1,63 @@
+/**
+ * grpc-js defaults in one place, so every k8ts client and server agrees on keepalive, message
+ * sizes and deadlines (Temporal's practice). Raft frames carry batches of entries and snapshots
+ * arrive in 1 MiB chunks, so 16 MiB leaves room for both with margin.
+ */
+import type { ChannelOptions } from '@grpc/grpc-js';
+
+/** MAX_MESSAGE_BYTES bounds one gRPC message in both directions (≥ 8 MiB by design). */
+export const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+
+/** Keepalive detects a peer that vanished without closing its TCP connection (a SIGSTOPped or
+ *  partitioned member) within about keepaliveTimeMs + keepaliveTimeoutMs. */
+export const KEEPALIVE_TIME_MS = 5_000;
+export const KEEPALIVE_TIMEOUT_MS = 3_000;
+
+/** Default deadline of a unary call when the caller names none: no call may wait forever. */
+export const DEFAULT_DEADLINE_MS = 5_000;
+
+/** channelOptions are the options every k8ts client channel is created with. */
+export function channelOptions(extra: ChannelOptions = {}): ChannelOptions {
+  return {
+    'grpc.keepalive_time_ms': KEEPALIVE_TIME_MS,
+    'grpc.keepalive_timeout_ms': KEEPALIVE_TIMEOUT_MS,
+    'grpc.keepalive_permit_without_calls': 1,
+    'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
+    'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
+    // Reconnect quickly: a restarted member should rejoin within an election timeout or two.
+    'grpc.initial_reconnect_backoff_ms': 100,
+    'grpc.max_reconnect_backoff_ms': 1_000,
+    // One channel per peer and target; never share subchannels across clients in a process, so
+    // closing one client cannot affect another.
+    'grpc.use_local_subchannel_pool': 1,
+    ...extra,
+  };
+}
+
+/** serverOptions are the options every k8ts gRPC server is created with. Clients ping every
+ *  KEEPALIVE_TIME_MS, so the server must allow pings at least that often. */
+export function serverOptions(extra: ChannelOptions = {}): ChannelOptions {
+  return {
+    'grpc.keepalive_time_ms': KEEPALIVE_TIME_MS,
+    'grpc.keepalive_timeout_ms': KEEPALIVE_TIMEOUT_MS,
+    'grpc.keepalive_permit_without_calls': 1,
+    'grpc.http2.min_ping_interval_without_data_ms': 1_000,
+    'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
+    'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
+    ...extra,
+  };
+}
+
+/** deadlineIn turns a relative timeout into the absolute Date grpc-js expects. Deadlines are wall
+ *  time by protocol, so this is the one place rpc code reads Date. */
+export function deadlineIn(timeoutMs: number): Date {
+  return new Date(Date.now() + timeoutMs);
+}
+
+/** remainingMs is how long a server may still work on a call whose deadline is `deadline`
+ *  (grpc-js gives Infinity when the client set none), capped at capMs. */
+export function remainingMs(deadline: Date | number, capMs: number): number {
+  const at = deadline instanceof Date ? deadline.getTime() : deadline;
+  if (!Number.isFinite(at)) return capMs;
+  return Math.max(0, Math.min(capMs, at - Date.now()));
+}

@@ -1,0 +1,31 @@
+/**
+ * Binding and shutting down a grpc-js server as promises, with k8ts defaults.
+ */
+import { Server, type ServerCredentials } from '@grpc/grpc-js';
+import { serverOptions } from './defaults.js';
+
+/** newServer creates a server with the shared defaults. */
+export function newServer(): Server {
+  return new Server(serverOptions());
+}
+
+/** bind listens on address ("host:port", port 0 = ephemeral) and resolves with the bound port. */
+export function bind(server: Server, address: string, creds: ServerCredentials): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.bindAsync(address, creds, (err, port) => (err ? reject(err) : resolve(port)));
+  });
+}
+
+/** shutdown stops accepting calls and lets running ones finish, up to graceMs, then cuts them. */
+export function shutdown(server: Server, graceMs: number, setTimer: (fn: () => void, ms: number) => { cancel(): void }): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimer(() => {
+      server.forceShutdown();
+      resolve();
+    }, graceMs);
+    server.tryShutdown(() => {
+      timer.cancel();
+      resolve();
+    });
+  });
+}

@@ -1,0 +1,31 @@
+/**
+ * unary promisifies one grpc-js unary call with a deadline (every call has one) and typed errors.
+ */
+import { Metadata, type CallOptions, type Client, type ServiceError } from '@grpc/grpc-js';
+import { assert } from '../base/assert.js';
+import { DEFAULT_DEADLINE_MS, deadlineIn } from './defaults.js';
+import { fromServiceError } from './errors.js';
+
+/** UnaryMethod is the callback shape ts-proto's grpc-js clients expose for a unary method. */
+export type UnaryMethod<Req, Res> = (
+  request: Req,
+  metadata: Metadata,
+  options: Partial<CallOptions>,
+  callback: (error: ServiceError | null, response: Res) => void,
+) => unknown;
+
+/** unary calls method on client and resolves with the response, or rejects with an RpcError. */
+export function unary<C extends Client, Req, Res>(
+  client: C,
+  method: UnaryMethod<Req, Res>,
+  request: Req,
+  timeoutMs: number = DEFAULT_DEADLINE_MS,
+): Promise<Res> {
+  assert(timeoutMs > 0, `unary: timeout must be > 0, got ${timeoutMs}`);
+  return new Promise((resolve, reject) => {
+    method.call(client, request, new Metadata(), { deadline: deadlineIn(timeoutMs) }, (err, res) => {
+      if (err) reject(fromServiceError(err));
+      else resolve(res);
+    });
+  });
+}
