@@ -354,7 +354,7 @@ export class Simulation {
     // Whole ms keep the event log readable; the disk's cost model is fractional.
     const diskDelayMs = Math.ceil(m.disk.elapsedMs() - m.diskMarkMs);
     if (this.opts.log) for (const msg of msgs) this.trace(() => `send ${describeMessage(msg)}`);
-    this.net.send(msgs, diskDelayMs);
+    this.net.send(m.id, msgs, diskDelayMs);
   }
 
   private deliver(msg: Message): void {

@@ -58,27 +58,29 @@ export class SimNetwork {
   ) {}
 
   /** send queues each message with its own delay; the sender's extra latency (a slow disk that had
-   *  to sync first) is added to every one. */
-  send(messages: readonly Message[], extraDelayMs = 0): void {
+   *  to sync first) is added to every one. Links are judged by the member that sends, not by
+   *  m.from: a forwarded proposal keeps its proposer in `from` (and may even come back to it, when
+   *  leadership moved to the proposer meanwhile: such a message loops back, as to a local peer). */
+  send(sender: number, messages: readonly Message[], extraDelayMs = 0): void {
+    assert(extraDelayMs >= 0, `negative extra delay ${extraDelayMs}`);
     for (const m of messages) {
-      assert(m.from !== m.to, `member ${m.from} sent to itself`);
       this.stats.sent++;
       const copies = this.prng.chance(this.faults.duplicateProbability) ? 2 : 1;
       if (copies === 2) this.stats.duplicated++;
       const bytes = MessageCodec.encode(m).finish();
-      for (let c = 0; c < copies; c++) this.schedule(m, bytes, extraDelayMs);
+      for (let c = 0; c < copies; c++) this.schedule(sender, m, bytes, extraDelayMs);
     }
   }
 
-  private schedule(m: Message, bytes: Uint8Array, extraDelayMs: number): void {
-    const lost = this.prng.chance(this.faults.lossProbability) || this.isBlocked(m.from, m.to);
+  private schedule(sender: number, m: Message, bytes: Uint8Array, extraDelayMs: number): void {
+    const lost = this.prng.chance(this.faults.lossProbability) || this.isBlocked(sender, m.to);
     const delayMs = extraDelayMs + this.prng.range(this.faults.delayMsMin, this.faults.delayMsMax);
     assert(this.inFlight < IN_FLIGHT_MAX, 'too many messages in flight');
     this.inFlight++;
     this.clock.setTimeout(() => {
       this.inFlight--;
       // A partition cut after sending drops what was on the wire too.
-      if (lost || this.isBlocked(m.from, m.to)) {
+      if (lost || this.isBlocked(sender, m.to)) {
         this.stats.dropped++;
         if (m.type === MessageType.MESSAGE_TYPE_SNAP) this.handler.snapshotFailed(m.from, m.to);
         return;
