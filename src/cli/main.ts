@@ -1,0 +1,143 @@
+/**
+ * The `k8ts` command. Each subcommand is a thin layer over src/cluster: parse flags, call the
+ * supervisor or a member client, print. Operating errors (no cluster, member down, bad config)
+ * go to stderr with exit code 1; anything else is a bug and prints its stack.
+ */
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { systemClock } from '../base/clock.js';
+import { ConfigError, defaultClusterConfig, loadClusterConfig, type ClusterConfig } from '../cluster/config.js';
+import { MemberClients } from '../cluster/member-client.js';
+import { Supervisor, SupervisorError } from '../cluster/supervisor.js';
+import { RpcError } from '../rpc/errors.js';
+import { statusTable } from './table.js';
+
+const USAGE = `usage: k8ts <command> [flags]
+  up [-f cluster-configs/X.yaml] [--name N] [--force]   start the cluster; returns once a leader is elected
+  status [--name N]                                    each member: role, term, leader, commit, applied
+  propose <text> [--name N]                            append an entry through any member
+  kill <member> [--name N]                             SIGKILL one member
+  restart <member> [--name N]                          start a member again on its data dir
+  down [--name N] [--purge]                            stop every member (--purge deletes all state)`;
+
+/** UsageError: bad command line; printed with the usage text. */
+class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+interface Io {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+const OPTIONS = {
+  file: { type: 'string', short: 'f' },
+  name: { type: 'string' },
+  force: { type: 'boolean' },
+  purge: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** run executes one command line and returns the exit code. */
+export async function run(argv: string[], io: Io): Promise<number> {
+  try {
+    const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true });
+    const [cmd, ...rest] = positionals;
+    if (values.help || cmd === undefined || cmd === 'help') {
+      io.out(USAGE);
+      return cmd === undefined && !values.help ? 1 : 0;
+    }
+    const opts = { clock: systemClock, log: (l: string) => io.out(l) };
+    const name = values.name ?? 'default';
+    switch (cmd) {
+      case 'up': {
+        const cfg = upConfig(values.file, values.name, values.force === true);
+        io.out(`k8ts up: cluster ${cfg.name}, ${cfg.members.length} member(s), config ${cfg.source}`);
+        await new Supervisor(cfg, opts).up();
+        io.out(`cluster ${cfg.name} is up. Try: npm run k8ts -- status${cfg.name === 'default' ? '' : ` --name ${cfg.name}`}`);
+        return 0;
+      }
+      case 'status': {
+        const sup = Supervisor.open(name, opts);
+        io.out(statusTable(await sup.rows()));
+        return 0;
+      }
+      case 'propose':
+        return await propose(Supervisor.open(name, opts).cfg, one(rest, 'propose <text>', true), io);
+      case 'kill':
+        Supervisor.open(name, opts).kill(one(rest, 'kill <member>'));
+        return 0;
+      case 'restart': {
+        const s = await Supervisor.open(name, opts).restart(one(rest, 'restart <member>'));
+        io.out(`${s.name} is back: role ${s.role}, term ${s.term}, commit ${s.commit}, applied ${s.applied}`);
+        return 0;
+      }
+      case 'down': {
+        const n = await Supervisor.open(name, opts).down(values.purge === true);
+        io.out(`cluster ${name}: stopped ${n} member(s)${values.purge ? ', state purged' : ''}`);
+        return 0;
+      }
+      default:
+        throw new UsageError(`unknown command ${cmd}`);
+    }
+  } catch (err) {
+    return report(err, io);
+  }
+}
+
+function upConfig(file: string | undefined, name: string | undefined, force: boolean): ClusterConfig {
+  const cfg = file === undefined ? defaultClusterConfig({ force }) : loadClusterConfig(file, { force });
+  if (name !== undefined) cfg.name = name;
+  return cfg;
+}
+
+function one(rest: string[], usage: string, join = false): string {
+  if (rest.length === 0 || (!join && rest.length > 1)) throw new UsageError(`usage: k8ts ${usage}`);
+  return rest.join(' ');
+}
+
+async function propose(cfg: ClusterConfig, text: string, io: Io): Promise<number> {
+  const clients = new MemberClients(cfg);
+  try {
+    const { res, via } = await clients.propose(Buffer.from(text), systemClock, 10_000);
+    io.out(`committed at index ${res.index}, term ${res.term} (via ${via.name})`);
+    return 0;
+  } finally {
+    clients.close();
+  }
+}
+
+function report(err: unknown, io: Io): number {
+  if (err instanceof UsageError) {
+    io.err(`k8ts: ${err.message}\n${USAGE}`);
+  } else if (err instanceof ConfigError || err instanceof SupervisorError || err instanceof RpcError) {
+    io.err(`k8ts: ${err.message}`);
+  } else if (err instanceof Error && 'code' in err && err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    io.err(`k8ts: ${err.message}\n${USAGE}`);
+  } else {
+    io.err(`k8ts: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  }
+  return 1;
+}
+
+/** cliMain runs the process's command line and sets its exit code (used by bin/k8ts.js). */
+export async function cliMain(): Promise<void> {
+  process.exitCode = await run(process.argv.slice(2), {
+    out: (l) => process.stdout.write(`${l}\n`),
+    err: (l) => process.stderr.write(`${l}\n`),
+  });
+}
+
+/** Run when executed directly: node --import tsx src/cli/main.ts ... */
+function isEntry(): boolean {
+  const argv1 = process.argv[1];
+  if (argv1 === undefined) return false;
+  try {
+    return realpathSync(argv1) === fileURLToPath(import.meta.url);
+  } catch {
+    return false;
+  }
+}
+
+if (isEntry()) await cliMain();

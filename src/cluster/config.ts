@@ -1,0 +1,186 @@
+/**
+ * The cluster config: which members a Raft group has, where they listen, how fast they tick,
+ * where their state lives. Read from YAML (cluster-configs/*.yaml) or from the embedded default,
+ * validated with errors that name file and line.
+ *
+ * Every address must be loopback (127.0.0.0/8): k8ts never sends anything off the machine.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
+import { ConfigError, ConfigReader, type Fields } from './config-reader.js';
+import { DEFAULT_CONFIG_YAML } from './default-config.js';
+
+export { ConfigError } from './config-reader.js';
+export { DEFAULT_CONFIG_YAML } from './default-config.js';
+
+export interface MemberSpec {
+  id: number;
+  name: string;
+  /** host:port, host in 127.0.0.0/8. */
+  address: string;
+}
+
+export interface Timing {
+  tickMs: number;
+  electionTicks: number;
+  heartbeatTicks: number;
+}
+
+export interface ClusterConfig {
+  name: string;
+  members: MemberSpec[];
+  /** Data directory as written: absolute, or relative to the cluster's state dir. */
+  dataDir: string;
+  timing: Timing;
+  /** Directory with ca.crt, <member>.crt/.key and client.crt/.key; absolute after loading. */
+  tlsDir: string | undefined;
+  forwarding: boolean;
+  force: boolean;
+  /** Where the config came from (file path or "<embedded default>"), for messages. */
+  source: string;
+}
+
+export interface LoadOptions {
+  /** --force: accept an even member count. */
+  force?: boolean;
+}
+
+const TOP_KEYS = ['name', 'members', 'dataDir', 'timing', 'tls', 'forwarding', 'force'] as const;
+const NAME = /^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$/;
+
+/** loadClusterConfig reads and validates a config file. */
+export function loadClusterConfig(path: string, opts: LoadOptions = {}): ClusterConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`${path}: cannot read cluster config: ${(err as Error).message}`);
+  }
+  const cfg = parseClusterConfig(text, path, opts);
+  if (cfg.tlsDir !== undefined && !isAbsolute(cfg.tlsDir)) cfg.tlsDir = resolve(path, '..', cfg.tlsDir);
+  return cfg;
+}
+
+/** defaultClusterConfig is the embedded config `k8ts up` uses without -f (same as default.yaml). */
+export function defaultClusterConfig(opts: LoadOptions = {}): ClusterConfig {
+  return parseClusterConfig(DEFAULT_CONFIG_YAML, '<embedded default>', opts);
+}
+
+/** parseClusterConfig validates YAML text; source names it in errors. */
+export function parseClusterConfig(text: string, source: string, opts: LoadOptions = {}): ClusterConfig {
+  const r = new ConfigReader(source, text);
+  const top = r.map(r.root, '', TOP_KEYS);
+  const force = opts.force === true || (top.has('force') && r.bool(top.get('force'), 'force'));
+  const membersNode = r.required(top, 'members', r.root, '');
+  const cfg: ClusterConfig = {
+    name: readName(r, r.required(top, 'name', r.root, '')),
+    members: readMembers(r, membersNode),
+    dataDir: top.has('dataDir') ? r.str(top.get('dataDir'), 'dataDir') : 'data',
+    timing: readTiming(r, top),
+    tlsDir: top.has('tls') ? r.str(r.map(top.get('tls'), 'tls', ['dir']).get('dir'), 'tls.dir') : undefined,
+    forwarding: top.has('forwarding') ? r.bool(top.get('forwarding'), 'forwarding') : true,
+    force,
+    source,
+  };
+  const n = cfg.members.length;
+  if (n % 2 === 0 && !force) {
+    r.fail(membersNode, `${n} members is an even count. Raft needs a majority: ${n - 1} members ` +
+      `tolerate ${Math.floor((n - 2) / 2)} failure(s) and ${n} members tolerate the same ` +
+      `${Math.floor((n - 1) / 2)}, while the extra member adds one more machine that can fail ` +
+      `and one more vote every write waits for. Use ${n - 1} or ${n + 1} members ` +
+      `(3 tolerates 1 failure, 4 also only 1, 5 tolerates 2), or pass --force / set force: true.`);
+  }
+  return cfg;
+}
+
+function readName(r: ConfigReader, node: ReturnType<ConfigReader['required']>): string {
+  const name = r.str(node, 'name');
+  if (!NAME.test(name)) r.fail(node, `name ${JSON.stringify(name)} must be lower-case letters, digits and dashes (≤ 32)`);
+  return name;
+}
+
+function readMembers(r: ConfigReader, node: ReturnType<ConfigReader['required']>): MemberSpec[] {
+  const items = r.seq(node, 'members');
+  if (items.length === 0) r.fail(node, 'members must list at least one member');
+  if (items.length > 9) r.fail(node, `members lists ${items.length}; at most 9 are supported`);
+  const seen = { id: new Set<number>(), name: new Set<string>(), address: new Set<string>() };
+  return items.map((item, i) => {
+    const path = `members[${i}]`;
+    const f = r.map(item, path, ['id', 'name', 'address']);
+    const id = r.int(r.required(f, 'id', item, path), `${path}.id`, 1, 0xffff_ffff);
+    const nameNode = r.required(f, 'name', item, path);
+    const name = readName(r, nameNode);
+    const addrNode = r.required(f, 'address', item, path);
+    const address = r.str(addrNode, `${path}.address`);
+    checkAddress(r, addrNode, path, address);
+    if (seen.id.has(id)) r.fail(f.get('id'), `${path}.id ${id} is used by another member`);
+    if (seen.name.has(name)) r.fail(nameNode, `${path}.name ${name} is used by another member`);
+    if (seen.address.has(address)) r.fail(addrNode, `${path}.address ${address} is used by another member`);
+    seen.id.add(id);
+    seen.name.add(name);
+    seen.address.add(address);
+    return { id, name, address };
+  });
+}
+
+function checkAddress(r: ConfigReader, node: ReturnType<ConfigReader['required']>, path: string, address: string): void {
+  const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+):(\d+)$/.exec(address);
+  const octets = m ? m.slice(1, 5).map(Number) : [];
+  const port = m ? Number(m[5]) : -1;
+  if (!m || octets.some((o) => o > 255) || port < 1 || port > 65535) {
+    r.fail(node, `${path}.address ${JSON.stringify(address)} must be IPv4 host:port (e.g. 127.0.1.1:12380)`);
+  }
+  if (octets[0] !== 127) {
+    r.fail(node, `${path}.address ${address} is not loopback: k8ts members listen only on 127.0.0.0/8`);
+  }
+}
+
+function readTiming(r: ConfigReader, top: Fields): Timing {
+  const dflt: Timing = { tickMs: 10, electionTicks: 20, heartbeatTicks: 2 };
+  if (!top.has('timing')) return dflt;
+  const node = top.get('timing');
+  const f = r.map(node, 'timing', ['tickMs', 'electionTicks', 'heartbeatTicks']);
+  const t: Timing = {
+    tickMs: f.has('tickMs') ? r.int(f.get('tickMs'), 'timing.tickMs', 1, 1000) : dflt.tickMs,
+    electionTicks: f.has('electionTicks') ? r.int(f.get('electionTicks'), 'timing.electionTicks', 2, 10_000) : dflt.electionTicks,
+    heartbeatTicks: f.has('heartbeatTicks') ? r.int(f.get('heartbeatTicks'), 'timing.heartbeatTicks', 1, 10_000) : dflt.heartbeatTicks,
+  };
+  if (t.heartbeatTicks >= t.electionTicks) {
+    r.fail(node, `timing.heartbeatTicks (${t.heartbeatTicks}) must be below timing.electionTicks (${t.electionTicks}): ` +
+      'followers would time out between heartbeats');
+  }
+  return t;
+}
+
+/** clusterId derives the id every transport frame carries from the cluster name, so members of
+ *  two clusters on one machine never talk to each other. 48 bits fit a JS number exactly. */
+export function clusterId(name: string): number {
+  return createHash('sha256').update(`k8ts/${name}`).digest().readUIntBE(0, 6);
+}
+
+/** k8tsHome is ~/.k8ts, or K8TS_HOME when set. */
+export function k8tsHome(env: NodeJS.ProcessEnv = process.env): string {
+  return env.K8TS_HOME && env.K8TS_HOME !== '' ? resolve(env.K8TS_HOME) : join(homedir(), '.k8ts');
+}
+
+/** StatePaths: where one cluster keeps data dirs, logs, pids and its effective config. */
+export interface StatePaths {
+  root: string;
+  config: string;
+  logs: string;
+  pids: string;
+  data: string;
+}
+
+export function statePaths(name: string, dataDir = 'data', env: NodeJS.ProcessEnv = process.env): StatePaths {
+  const root = join(k8tsHome(env), name);
+  return {
+    root,
+    config: join(root, 'cluster.yaml'),
+    logs: join(root, 'logs'),
+    pids: join(root, 'pids'),
+    data: isAbsolute(dataDir) ? dataDir : join(root, dataDir),
+  };
+}

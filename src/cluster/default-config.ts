@@ -1,0 +1,21 @@
+/**
+ * The default cluster config, embedded so `npm start` works on a fresh clone with no files.
+ * cluster-configs/default.yaml is the same text; a test keeps the two identical.
+ */
+export const DEFAULT_CONFIG_YAML = `# The default k8ts cluster: a 3-member Raft group on loopback (one address per member).
+name: default
+members:
+  - { id: 1, name: m1, address: 127.0.1.1:12380 }
+  - { id: 2, name: m2, address: 127.0.1.2:12380 }
+  - { id: 3, name: m3, address: 127.0.1.3:12380 }
+# Relative to the cluster's state dir (~/.k8ts/<name>/, or $K8TS_HOME/<name>/).
+dataDir: data
+# One tick is tickMs of real time. A follower that hears no leader for electionTicks..2x ticks
+# campaigns; the leader sends heartbeats every heartbeatTicks.
+timing: { tickMs: 10, electionTicks: 20, heartbeatTicks: 2 }
+# Followers forward proposals to the leader; false answers "not leader; leader=<id> <address>".
+forwarding: true
+# Mutual TLS between members and for clients: a directory with ca.crt, <member>.crt/.key and
+# client.crt/.key (relative to this file). Omitted: insecure, for debugging on loopback only.
+# tls: { dir: pki }
+`;
