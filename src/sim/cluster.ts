@@ -15,6 +15,7 @@ import { Prng } from '../base/prng.js';
 import { MemoryStorage, type RaftStorage, type SavePart } from '../raft/core/memory-storage.js';
 import {
   ConfChangeType,
+  EntryType,
   MessageType,
   type ConfState,
   type Entry,
@@ -22,6 +23,7 @@ import {
   type RaftConfig,
   type Snapshot,
 } from '../raft/core/types.js';
+import { ConfChange as ConfChangeCodec } from '../gen/k8ts/raft/v1/raft.js';
 import { DurableStorage } from '../raft/io/durable-storage.js';
 import { NotLeaderError, RaftNode, confChange } from '../raft/node.js';
 import { SafetyChecker } from './checkers.js';
@@ -346,6 +348,11 @@ export class Simulation {
     if (sm.through < e.index) sm.advanceTo(e.index);
     const payload = sm.payloadAt(e.index);
     this.checker.observeApplied(m.id, e, sm.digest, payload);
+    if (e.type === EntryType.ENTRY_TYPE_CONF_CHANGE && e.index > this.cfg.voters.length) {
+      const cc = ConfChangeCodec.decode(e.data);
+      // Act after this input is done: the applying member is in the middle of its Ready.
+      this.clock.setTimeout(() => this.afterMembership(cc.type, cc.nodeId), 0);
+    }
   }
 
   // ------------------------------------------------------------------ network
@@ -520,7 +527,7 @@ export class Simulation {
     if (cs.learners.length > 0) {
       cc = confChange(ConfChangeType.CONF_CHANGE_TYPE_ADD_VOTER, p.pick(cs.learners));
     } else {
-      const spares = [...this.members.keys()].filter((id) => !known.has(id));
+      const spares = [...this.members.keys()].filter((id) => !known.has(id) && !this.removed.has(id));
       if (spares.length > 0 && (cs.voters.length < 5 || p.chance(0.3))) {
         cc = confChange(ConfChangeType.CONF_CHANGE_TYPE_ADD_LEARNER, p.pick(spares));
       } else if (cs.voters.length > 3) {
@@ -533,18 +540,19 @@ export class Simulation {
       (after) => {
         this.membershipBusy = false;
         this.trace(() => `conf change applied: voters=${after.voters} learners=${after.learners}`);
-        this.afterMembership(cc.type, cc.nodeId);
       },
       () => void (this.membershipBusy = false),
     );
     this.input(leader, () => undefined);
   }
 
-  /** afterMembership starts a freshly added member (empty disk: it learns everything from the
-   *  leader) or shuts down a removed one. */
+  /** afterMembership reacts to a committed change, the first time any member applies it, as an
+   *  operator would: it starts a freshly added member (empty disk: it learns everything from the
+   *  leader) or shuts down a removed one for good (its id is never reused). */
   private afterMembership(type: ConfChangeType, id: number): void {
     const m = this.members.get(id)!;
-    if (type === ConfChangeType.CONF_CHANGE_TYPE_ADD_LEARNER && !m.up && !m.restartPending) {
+    if (this.removed.has(id)) return;
+    if (type === ConfChangeType.CONF_CHANGE_TYPE_ADD_LEARNER && !m.up && m.incarnation === 0) {
       this.start(m, []);
     } else if (type === ConfChangeType.CONF_CHANGE_TYPE_REMOVE) {
       // A removed member keeps its disk; it is simply never restarted.
@@ -623,21 +631,22 @@ export class Simulation {
     for (const id of this.livenessIds()) this.checker.checkAcksIn(id, this.members.get(id)!.sm!);
   }
 
+  /** livenessIds are the members that must be up and caught up: every member ever started and
+   *  not removed, plus any member the most advanced configuration names. */
   private livenessIds(): number[] {
-    let best: ConfState | undefined;
+    const ids = new Set<number>();
+    for (const m of this.members.values()) if (m.incarnation > 0) ids.add(m.id);
     let bestIndex = -1;
+    let best: ConfState | undefined;
     for (const m of this.members.values()) {
-      const st = m.node?.raw.raft;
-      if (st && st.log.committed > bestIndex) {
-        bestIndex = st.log.committed;
-        best = st.confState();
+      const r = m.node?.raw.raft;
+      if (r && r.log.committed > bestIndex) {
+        bestIndex = r.log.committed;
+        best = r.confState();
       }
     }
-    if (best === undefined) {
-      // Nobody is up: the membership is what the disks say, read through fresh opens later.
-      return [...this.cfg.voters];
-    }
-    return [...best.voters, ...best.learners].filter((id) => !this.removed.has(id)).sort((a, b) => a - b);
+    for (const id of [...(best?.voters ?? []), ...(best?.learners ?? [])]) ids.add(id);
+    return [...ids].filter((id) => !this.removed.has(id)).sort((a, b) => a - b);
   }
 
   private async runUntil(deadlineMs: number, done: () => boolean): Promise<void> {
