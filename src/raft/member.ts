@@ -97,6 +97,8 @@ export class Member {
   /** start binds the port and starts ticking; resolves with the bound port. */
   start(): Promise<number> {
     return new Promise((resolve, reject) => {
+      const now = this.actor.getSnapshot();
+      if (now.value === 'running') return resolve(now.context.port);
       const sub = this.actor.subscribe((snap) => {
         if (snap.value === 'running') {
           sub.unsubscribe();
@@ -117,6 +119,12 @@ export class Member {
       this.actor.subscribe({ complete: () => resolve() });
       this.actor.send({ type: 'STOP' });
     });
+  }
+
+  /** address is where this member listens (as configured; port 0 until bound in tests). */
+  get address(): string {
+    const port = this.actor.getSnapshot().context.port;
+    return port > 0 ? this.opts.listen.replace(/:\d+$/, `:${port}`) : this.opts.listen;
   }
 
   /** state is the lifecycle state (starting, running, stopping, stopped, failed). */

@@ -1,0 +1,76 @@
+/**
+ * Helpers for tests that run members: ephemeral-port configs on 127.0.0.1, temp K8TS_HOME,
+ * in-process members, and polling.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { systemClock } from '../../src/base/clock.js';
+import type { TlsFiles } from '../../src/rpc/credentials.js';
+import { Member } from '../../src/raft/member.js';
+import { freePorts } from './ports.js';
+
+/** tempHome makes a K8TS_HOME-style temp dir; the returned function removes it. */
+export function tempHome(prefix = 'k8ts-test-'): { dir: string; remove(): void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** writeConfig writes a cluster config with n members on 127.0.0.1 ephemeral ports. */
+export async function writeConfig(dir: string, name: string, n: number, extra = ''): Promise<string> {
+  const ports = await freePorts(n);
+  const members = ports.map((p, i) => `  - { id: ${i + 1}, name: m${i + 1}, address: 127.0.0.1:${p} }`);
+  const text = [`name: ${name}`, 'members:', ...members, 'timing: { tickMs: 10, electionTicks: 20, heartbeatTicks: 2 }', extra, ''].join('\n');
+  const path = join(dir, `${name}.yaml`);
+  writeFileSync(path, text);
+  return path;
+}
+
+export interface InProcessOptions {
+  forwarding?: boolean;
+  tls?: (name: string) => TlsFiles;
+  clusterId?: number;
+}
+
+/** startInProcess runs n members in this process on MemoryStorage (fast transport tests). */
+export async function startInProcess(n: number, o: InProcessOptions = {}): Promise<Member[]> {
+  const ports = await freePorts(n);
+  const members = ports.map((p, i) => ({ id: i + 1, address: `127.0.0.1:${p}` }));
+  const ms = members.map(
+    (m) =>
+      new Member({
+        id: m.id,
+        name: `m${m.id}`,
+        clusterId: o.clusterId ?? 7,
+        listen: m.address,
+        members,
+        dataDir: undefined,
+        timing: { tickMs: 10, electionTicks: 20, heartbeatTicks: 2 },
+        forwarding: o.forwarding ?? true,
+        tls: o.tls?.(`m${m.id}`),
+        clock: systemClock,
+        incarnation: 1,
+        defer: (fn) => setImmediate(fn),
+        log: () => {},
+      }),
+  );
+  await Promise.all(ms.map((m) => m.start()));
+  return ms;
+}
+
+/** waitFor polls cond every 20 ms until it returns a value other than undefined/false. */
+export async function waitFor<T>(what: string, cond: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
+  const start = performance.now();
+  for (;;) {
+    const v = await cond();
+    if (v !== undefined && v !== false) return v;
+    if (performance.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** leaderOf returns the member that is leader, if exactly one claims it. */
+export function leaderOf(ms: readonly Member[]): Member | undefined {
+  const leaders = ms.filter((m) => m.state() === 'running' && m.node.status().role === 'leader');
+  return leaders.length === 1 ? leaders[0] : undefined;
+}
