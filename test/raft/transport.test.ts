@@ -7,7 +7,7 @@ import { ChannelCredentials, ServerCredentials, type Server } from '@grpc/grpc-j
 import { systemClock } from '../../src/base/clock.js';
 import { Prng } from '../../src/base/prng.js';
 import { RaftMemberServiceClient } from '../../src/gen/k8ts/raft/v1/member.js';
-import { RaftTransportServiceService } from '../../src/gen/k8ts/raft/v1/transport.js';
+import { RaftTransportServiceService, type RaftTransportServiceServer } from '../../src/gen/k8ts/raft/v1/transport.js';
 import { MessageType as T, message, type Message } from '../../src/raft/core/types.js';
 import {
   DEFAULT_TRANSPORT_LIMITS,
@@ -50,7 +50,7 @@ async function endpoint(id: number, clusterId: number, limits: Partial<Transport
   });
   const svc = e.transport.service();
   e.server = newServer();
-  e.server.addService(RaftTransportServiceService, {
+  const counting: RaftTransportServiceServer = {
     replicate: (call, cb) => {
       call.on('data', () => e.frames++);
       svc.replicate(call, cb);
@@ -60,7 +60,8 @@ async function endpoint(id: number, clusterId: number, limits: Partial<Transport
       svc.deliver(call, cb);
     },
     installSnapshot: svc.installSnapshot,
-  });
+  };
+  e.server.addService(RaftTransportServiceService, counting);
   const port = await bind(e.server, '127.0.0.1:0', ServerCredentials.createInsecure());
   e.address = `127.0.0.1:${port}`;
   return e;
