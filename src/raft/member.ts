@@ -41,6 +41,9 @@ export interface MemberOptions {
   listen: string;
   /** Every member of the initial configuration, this one included. */
   members: readonly { id: number; address: string }[];
+  /** True for a member joining a running group (added by ChangeMembership): it bootstraps with
+   *  no voters and learns the membership from the leader's log. */
+  join?: boolean;
   /** Storage directory; undefined runs on MemoryStorage (tests). */
   dataDir: string | undefined;
   timing: MemberTiming;
@@ -171,7 +174,7 @@ export class Member {
       storage: this.storage,
       stateMachine: this.stateMachine,
       send: (messages) => this.transport.send(messages),
-      bootstrapVoters: opts.members.map((m) => m.id),
+      bootstrapVoters: opts.join === true ? [] : opts.members.map((m) => m.id),
       snapshotEveryEntries: opts.snapshotEveryEntries ?? 10_000,
       keepEntriesAfterSnapshot: 5_000,
       requestTimeoutTicks: Math.max(100, Math.ceil(10_000 / t.tickMs)),

@@ -27,6 +27,8 @@ export async function writeConfig(dir: string, name: string, n: number, extra = 
 }
 
 export interface InProcessOptions {
+  /** Members 1..n start as the group; the ids listed here start as joiners (no bootstrap). */
+  joiners?: number[];
   forwarding?: boolean;
   tls?: (name: string) => TlsFiles;
   clusterId?: number;
@@ -43,9 +45,12 @@ export async function startInProcess(n: number, o: InProcessOptions = {}): Promi
         name: `m${m.id}`,
         clusterId: o.clusterId ?? 7,
         listen: m.address,
-        members,
+        // Joiners are not in the initial group, which learns their address from the log; a
+        // joiner knows everyone (as a config listing the whole cluster would tell it).
+        members: o.joiners?.includes(m.id) ? members : members.filter((x) => !o.joiners?.includes(x.id)),
         dataDir: undefined,
         timing: { tickMs: 10, electionTicks: 20, heartbeatTicks: 2 },
+        join: o.joiners?.includes(m.id) === true,
         forwarding: o.forwarding ?? true,
         tls: o.tls?.(`m${m.id}`),
         clock: systemClock,
