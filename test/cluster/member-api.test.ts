@@ -3,11 +3,19 @@
  * membership changes (add a learner, promote it, remove it), Status, and argument errors.
  */
 import assert from 'node:assert/strict';
-import { ChannelCredentials } from '@grpc/grpc-js';
+import { ChannelCredentials, Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import { RaftMemberServiceClient } from '../../src/gen/k8ts/raft/v1/member.js';
 import type { Member } from '../../src/raft/member.js';
 import { channelOptions } from '../../src/rpc/defaults.js';
-import { RpcError } from '../../src/rpc/errors.js';
+import { BusyError, NotLeaderError, ProposalLostError } from '../../src/raft/node.js';
+import { mapError, type MemberHandle } from '../../src/raft/member-service.js';
+import {
+  NotLeaderRpcError,
+  RpcError,
+  UnavailableRpcError,
+  fromServiceError,
+  toServiceError,
+} from '../../src/rpc/errors.js';
 import { unary } from '../../src/rpc/unary.js';
 import { leaderOf, startInProcess, waitFor } from '../support/cluster.js';
 
@@ -80,5 +88,31 @@ describe('RaftMemberService', function () {
     const c = client(ms[0]!);
     await assert.rejects(unary(c, c.changeMembership, { op: 'add-learner', nodeId: 5, address: '' }), (e: unknown) => e instanceof RpcError && e.code === 3);
     await assert.rejects(unary(c, c.changeMembership, { op: 'evict', nodeId: 5, address: '' }), (e: unknown) => e instanceof RpcError && /op is add-learner/.test(e.message));
+  });
+});
+
+describe('RaftMemberService error mapping', () => {
+  const handle = (role: string): MemberHandle =>
+    ({ node: { status: () => ({ role }) }, addressOf: (id: number) => `127.0.0.1:${7000 + id}` }) as unknown as MemberHandle;
+
+  it('maps driver errors to the statuses clients retry on', () => {
+    const notLeader = mapError(new NotLeaderError({ reason: 'not-leader', leader: 2 }, 2), handle('follower'));
+    assert.ok(notLeader instanceof NotLeaderRpcError);
+    assert.equal(notLeader.message, 'not leader; leader=2 127.0.0.1:7002');
+    assert.equal(notLeader.code, status.FAILED_PRECONDITION);
+    const electing = mapError(new NotLeaderError({ reason: 'no-leader' }, 0), handle('candidate'));
+    assert.ok(electing instanceof UnavailableRpcError);
+    const unknown = mapError(new NotLeaderError({ reason: 'no-leader' }, 0), handle('follower'));
+    assert.ok(unknown instanceof NotLeaderRpcError && unknown.leaderId === 0);
+    assert.equal((mapError(new ProposalLostError('lost'), handle('leader')) as RpcError).code, status.DEADLINE_EXCEEDED);
+    assert.equal((mapError(new BusyError('busy'), handle('leader')) as RpcError).code, status.RESOURCE_EXHAUSTED);
+  });
+
+  it('round-trips "not leader" through a status and back', () => {
+    const wire = toServiceError(new NotLeaderRpcError(3, '127.0.1.3:12380'));
+    const back = fromServiceError({ ...new Error(wire.details), code: wire.code!, details: wire.details!, metadata: new Metadata() } as ServiceError);
+    assert.ok(back instanceof NotLeaderRpcError);
+    assert.equal(back.leaderId, 3);
+    assert.equal(back.leaderAddress, '127.0.1.3:12380');
   });
 });
