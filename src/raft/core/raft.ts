@@ -115,7 +115,15 @@ export class Raft {
     if (this.promotable() && this.electionElapsed >= this.randomizedElectionTimeout) {
       this.electionElapsed = 0;
       this.step(message({ type: T.MESSAGE_TYPE_HUP, from: this.id }));
+      return;
     }
+    // A voter whose leader lease had a tick left ignored our request (its ticks run out of phase
+    // with ours). Ask the voters that have not answered again every heartbeat interval instead
+    // of a whole election timeout later: this is what keeps crash failover near the minimum
+    // election timeout. Repeating a (pre-)vote request is harmless: a vote already given is
+    // given again, a pre-vote changes nothing.
+    const campaigning = this.role === 'pre-candidate' || this.role === 'candidate';
+    if (campaigning && this.electionElapsed % this.cfg.heartbeatTicks === 0) this.requestVotes(this.role === 'pre-candidate' ? 'pre' : 'election', EMPTY);
   }
 
   private tickHeartbeat(): void {
@@ -234,25 +242,23 @@ export class Raft {
   }
 
   campaign(kind: 'pre' | 'election' | 'transfer'): void {
-    let voteType: T;
-    let term: number;
-    if (kind === 'pre') {
-      this.becomePreCandidate();
-      voteType = T.MESSAGE_TYPE_PRE_VOTE;
-      term = this.term + 1; // the term we would campaign in; ours does not change yet
-    } else {
-      this.becomeCandidate();
-      voteType = T.MESSAGE_TYPE_VOTE;
-      term = this.term;
-    }
+    // A pre-election asks for term+1 without taking it: ours does not change yet.
+    if (kind === 'pre') this.becomePreCandidate();
+    else this.becomeCandidate();
     if (this.poll(this.id, true) === 'won') {
       if (kind === 'pre') this.campaign('election');
       else this.becomeLeader();
       return;
     }
-    const ctx = kind === 'transfer' ? CAMPAIGN_TRANSFER : EMPTY;
+    this.requestVotes(kind === 'pre' ? 'pre' : 'election', kind === 'transfer' ? CAMPAIGN_TRANSFER : EMPTY);
+  }
+
+  /** requestVotes asks every voter that has not answered yet for its (pre-)vote. */
+  private requestVotes(kind: 'pre' | 'election', ctx: Buffer): void {
+    const voteType = kind === 'pre' ? T.MESSAGE_TYPE_PRE_VOTE : T.MESSAGE_TYPE_VOTE;
+    const term = kind === 'pre' ? this.term + 1 : this.term;
     for (const id of this.voters) {
-      if (id === this.id) continue;
+      if (id === this.id || this.votes.has(id)) continue;
       this.send(message({ type: voteType, to: id, term, index: this.log.lastIndex(), logTerm: this.log.lastTerm(), context: ctx }));
     }
   }

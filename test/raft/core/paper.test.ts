@@ -91,6 +91,29 @@ describe('thesis §9.6 PreVote and §6.2 CheckQuorum', () => {
   });
 });
 
+describe('crash failover near the minimum election timeout', () => {
+  it('a pre-vote ignored by a voter one tick inside its lease is asked again a heartbeat later', () => {
+    const net = new TestNetwork([1, 2, 3], { electionTicks: 10, heartbeatTicks: 2 });
+    net.elect(1);
+    net.isolate(1); // the leader crashes
+    const [m2, m3] = [net.get(2).raw.raft, net.get(3).raw.raft];
+    // 2's timeout fires now; 3's ticks run one tick behind, so 3 is still in its lease.
+    m2.randomizedElectionTimeout = 10;
+    m3.randomizedElectionTimeout = 19;
+    m2.electionElapsed = 9;
+    m3.electionElapsed = 8;
+    net.tick(2);
+    net.tick(3);
+    net.deliver();
+    assert.equal(m2.role, 'pre-candidate');
+    assert.equal(net.leader(), 0, '3 ignored the pre-vote: it still heard a leader < electionTicks ago');
+    // One heartbeat interval later 3's lease has run out and 2 asks again: 2 wins long before
+    // either member's next election timeout.
+    for (let i = 0; i < 2; i++) { net.tick(2); net.tick(3); net.deliver(); }
+    assert.equal(net.leader(), 2);
+  });
+});
+
 describe('raft paper §5.3: log replication', () => {
   it('Figure 7: a new leader repairs followers with missing and extra entries', () => {
     const net = new TestNetwork([1, 2, 3, 4, 5]);
