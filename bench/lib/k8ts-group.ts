@@ -4,15 +4,18 @@
  * members over their gRPC member API.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { RaftMemberServiceClient } from '../../src/gen/k8ts/raft/v1/member.js';
+import { DEFAULT_TIMING, statePaths } from '../../src/cluster/config.js';
 import type { BenchCluster, LeaderInfo } from './cluster.js';
 
-/** Timing under test: 10 ms ticks, heartbeat every 3 ticks, election timeout 15–30 ticks. */
-export const K8TS_BENCH_TIMING = { tickMs: 10, heartbeatTicks: 3, electionTicks: 15, heartbeatMs: 30, electionMs: 150 };
+/** Timing under test: the default cluster-config's (10 ms ticks, heartbeat every 3 ticks, election
+ *  timeout 15–30 ticks), so the figures are what a user of `npm start` gets. */
+const T = DEFAULT_TIMING;
+export const K8TS_BENCH_TIMING = { ...T, heartbeatMs: T.tickMs * T.heartbeatTicks, electionMs: T.tickMs * T.electionTicks };
 
 const CLI = ['--import', 'tsx', join(import.meta.dirname, '../../src/cli/main.ts')];
 
@@ -84,15 +87,14 @@ export class K8tsGroup implements BenchCluster {
   }
 
   pid(name: string): number | undefined {
-    // The member processes are found by their command line (`--member <name>` and our config).
-    for (const entry of readdirSync('/proc')) {
-      if (!/^\d+$/.test(entry)) continue;
-      let cmd: string;
-      try { cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8'); } catch { continue; }
-      const argv = cmd.split('\0');
-      if (argv.includes(this.configPath) && argv.includes(name) && argv.some((a) => a.endsWith('member-main.ts'))) return Number(entry);
+    // The supervisor's pid file, checked against /proc so a stale file is not trusted.
+    try {
+      const pid = Number(readFileSync(join(statePaths('bench', 'data', { K8TS_HOME: this.home }).pids, `${name}.pid`), 'utf8').trim());
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      return cmd.includes('member-main') ? pid : undefined;
+    } catch {
+      return undefined;
     }
-    return undefined;
   }
 
   kill(name: string): void {
@@ -101,11 +103,11 @@ export class K8tsGroup implements BenchCluster {
   }
 
   async restart(name: string): Promise<void> {
-    this.cli('restart', name);
+    this.cli('restart', name, '--name', 'bench');
   }
 
   async stop(): Promise<void> {
-    try { this.cli('down', '--purge'); } catch { /* already down */ }
+    try { this.cli('down', '--purge', '--name', 'bench'); } catch { /* already down */ }
     for (const c of this.clients.values()) c.close();
     rmSync(this.home, { recursive: true, force: true });
   }

@@ -138,7 +138,7 @@ function checkAddress(r: ConfigReader, node: ReturnType<ConfigReader['required']
 }
 
 function readTiming(r: ConfigReader, top: Fields): Timing {
-  const dflt: Timing = { tickMs: 10, electionTicks: 20, heartbeatTicks: 2 };
+  const dflt: Timing = DEFAULT_TIMING;
   if (!top.has('timing')) return dflt;
   const node = top.get('timing');
   const f = r.map(node, 'timing', ['tickMs', 'electionTicks', 'heartbeatTicks']);
@@ -161,6 +161,11 @@ export function clusterId(name: string): number {
 }
 
 /** k8tsHome is ~/.k8ts, or K8TS_HOME when set. */
+/** DEFAULT_TIMING: 10 ms ticks; heartbeat every 30 ms; election timeout 150–300 ms. Crash
+ *  failover lands near 200 ms (docs/benchmarks.md) while a leader survives event-loop stalls up to
+ *  150 ms without an election. */
+export const DEFAULT_TIMING: Timing = { tickMs: 10, electionTicks: 15, heartbeatTicks: 3 };
+
 export function k8tsHome(env: NodeJS.ProcessEnv = process.env): string {
   return env.K8TS_HOME && env.K8TS_HOME !== '' ? resolve(env.K8TS_HOME) : join(homedir(), '.k8ts');
 }

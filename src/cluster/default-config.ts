@@ -12,7 +12,7 @@ members:
 dataDir: data
 # One tick is tickMs of real time. A follower that hears no leader for electionTicks..2x ticks
 # campaigns; the leader sends heartbeats every heartbeatTicks.
-timing: { tickMs: 10, electionTicks: 20, heartbeatTicks: 2 }
+timing: { tickMs: 10, electionTicks: 15, heartbeatTicks: 3 }
 # Followers forward proposals to the leader; false answers "not leader; leader=<id> <address>".
 forwarding: true
 # Mutual TLS between members and for clients: a directory with ca.crt, <member>.crt/.key and

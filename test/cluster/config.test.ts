@@ -39,7 +39,7 @@ describe('cluster config', () => {
     const cfg = defaultClusterConfig();
     assert.equal(cfg.name, 'default');
     assert.deepEqual(cfg.members.map((m) => m.address), ['127.0.1.1:12380', '127.0.1.2:12380', '127.0.1.3:12380']);
-    assert.deepEqual(cfg.timing, { tickMs: 10, electionTicks: 20, heartbeatTicks: 2 });
+    assert.deepEqual(cfg.timing, { tickMs: 10, electionTicks: 15, heartbeatTicks: 3 });
     assert.equal(cfg.forwarding, true);
   });
 
