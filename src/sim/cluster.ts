@@ -188,6 +188,7 @@ export class Simulation {
   private events = 0;
   private membershipBusy = false;
   private readonly removed = new Set<number>();
+  private failure: unknown = undefined;
 
   constructor(opts: SimOptions) {
     this.opts = opts;
@@ -224,6 +225,7 @@ export class Simulation {
       if (!this.clock.step()) break;
       this.events++;
       await settle();
+      this.rethrow();
     }
     await this.liveness();
     return {
@@ -474,7 +476,7 @@ export class Simulation {
       (c) => {
         this.clientInFlight--;
         this.trace(() => `client ack ${payload} index=${c.index} term=${c.term}`);
-        this.checker.observeAck({ payload, index: c.index, term: c.term });
+        this.guard(() => this.checker.observeAck({ payload, index: c.index, term: c.term }));
       },
       (err: unknown) => {
         this.clientInFlight--;
@@ -498,7 +500,7 @@ export class Simulation {
       (index) => {
         this.clientInFlight--;
         this.trace(() => `client read at m${id} -> index ${index}`);
-        this.checker.readCompleted(token, id, index, sm);
+        this.guard(() => this.checker.readCompleted(token, id, index, sm));
       },
       () => void this.clientInFlight--,
     );
@@ -607,7 +609,7 @@ export class Simulation {
       leader.node!.propose(Buffer.from(payload, 'latin1')).then(
         (c) => {
           acked = { index: c.index };
-          this.checker.observeAck({ payload, index: c.index, term: c.term });
+          this.guard(() => this.checker.observeAck({ payload, index: c.index, term: c.term }));
           this.trace(() => `liveness: ack index=${c.index}`);
         },
         () => void (pending = false),
@@ -656,6 +658,7 @@ export class Simulation {
       this.clock.step();
       this.events++;
       await settle();
+      this.rethrow();
     }
   }
 
@@ -667,6 +670,21 @@ export class Simulation {
       else parts.push(`m${m.id}=${r.role}/t${r.term}/c${r.log.committed}/l${r.log.lastIndex()}/a${m.node!.appliedIndex()}`);
     }
     return parts.join(' ');
+  }
+
+  /** guard runs a check inside a promise callback. A throw there would become an unhandled
+   *  rejection that surfaces long after the seed ended (or never): keep it for rethrow(). */
+  private guard(check: () => void): void {
+    try {
+      check();
+    } catch (err) {
+      this.failure ??= err;
+    }
+  }
+
+  /** rethrow fails the run, after the event that exposed it, with a violation a callback saw. */
+  private rethrow(): void {
+    if (this.failure !== undefined) throw this.failure;
   }
 
   private trace(line: () => string): void {

@@ -137,3 +137,21 @@ describe('sim: seed sweep', () => {
     assert.ok(acks > SWEEP_SEEDS, `workload too thin: ${acks} acknowledged writes`);
   });
 });
+
+describe('sim: replayable by construction', () => {
+  it('src/sim reads no real time and no unseeded randomness', async () => {
+    const { readFileSync, readdirSync } = await import('node:fs');
+    const dir = new URL('../../src/sim/', import.meta.url);
+    const forbidden = /Math\.random|Date\.now|new Date\(|performance\.now|\bsetTimeout\(|\bsetInterval\(|setImmediate|process\.hrtime/;
+    for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts'))) {
+      const lines = readFileSync(new URL(file, dir), 'utf8').split('\n');
+      lines.forEach((line, i) => {
+        // Calls through a Clock (this.clock.setTimeout) are virtual time: only bare calls count.
+        // SimClock's own method declarations are the virtual timers themselves.
+        if (/^\s*(setTimeout|setInterval)\(.*\): Timer \{$/.test(line)) return;
+        const bare = line.replace(/\.\s*(setTimeout|setInterval)\(/g, '.virtual(');
+        assert.ok(!forbidden.test(bare), `src/sim/${file}:${i + 1} uses real time or randomness: ${line.trim()}`);
+      });
+    }
+  });
+});
