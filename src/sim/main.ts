@@ -3,11 +3,13 @@
  *
  *   npm run sim -- --seeds 100000          seeds 1..N, progress and a summary (seeds/second)
  *   npm run sim -- --seed 42               replay one seed with the verbose event log
- *   options: --members 3|5  --steps N  --first S  --storage durable|memory  --membership
+ *   options: --members 3|5  --steps N  --first S  --storage durable|memory  --no-membership
+ *            --jobs J (worker threads, each taking every J-th seed; default 1)
  *
  * A failure prints the seed, the violation and the exact replay command, and exits 1. Real time is
  * read only to report throughput (through src/base's systemClock); it never reaches the simulation.
  */
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { systemClock } from '../base/clock.js';
 import { runSeed, type SimOptions, type SimResult } from './cluster.js';
 
@@ -22,10 +24,11 @@ interface Args {
   steps: number;
   storage: 'durable' | 'memory';
   membership: boolean;
+  jobs: number;
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { seeds: 100, first: 1, seed: undefined, members: undefined, steps: DEFAULT_STEPS, storage: 'durable', membership: true };
+  const args: Args = { seeds: 100, first: 1, seed: undefined, members: undefined, steps: DEFAULT_STEPS, storage: 'durable', membership: true, jobs: 1 };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
     const value = (): string => {
@@ -45,6 +48,7 @@ function parseArgs(argv: readonly string[]): Args {
         args.storage = v;
         break;
       }
+      case '--jobs': args.jobs = positiveInt(flag, value()); break;
       case '--membership': args.membership = true; break;
       case '--no-membership': args.membership = false; break;
       default: throw new Error(`unknown flag ${flag}`);
@@ -85,40 +89,115 @@ async function replay(a: Args, seed: number): Promise<number> {
   }
 }
 
-async function sweep(a: Args): Promise<number> {
-  const startMs = systemClock.nowMs();
-  let lastReportMs = startMs;
-  const totals = { acks: 0, reads: 0, crashes: 0, leaders: 0, virtualMs: 0, events: 0 };
+/** Totals add up what the seeds of a sweep did, for the summary line. */
+interface Totals {
+  seeds: number;
+  acks: number;
+  reads: number;
+  crashes: number;
+  leaders: number;
+  virtualMs: number;
+  events: number;
+}
+
+/** WorkerReport is what a sweep worker posts: a batch of passed seeds, or the seed that failed. */
+type WorkerReport = { kind: 'progress'; totals: Totals } | { kind: 'failed'; seed: number; message: string } | { kind: 'done' };
+
+const PROGRESS_BATCH_SEEDS = 50;
+
+function emptyTotals(): Totals {
+  return { seeds: 0, acks: 0, reads: 0, crashes: 0, leaders: 0, virtualMs: 0, events: 0 };
+}
+
+function addTotals(t: Totals, r: Totals): void {
+  t.seeds += r.seeds;
+  t.acks += r.acks;
+  t.reads += r.reads;
+  t.crashes += r.crashes;
+  t.leaders += r.leaders;
+  t.virtualMs += r.virtualMs;
+  t.events += r.events;
+}
+
+/** sweepShard runs the seeds first + job, first + job + jobs, ... and reports in batches. */
+async function sweepShard(a: Args, job: number, report: (r: WorkerReport) => void): Promise<void> {
+  let batch = emptyTotals();
   const last = a.first + a.seeds - 1;
-  for (let seed = a.first; seed <= last; seed++) {
+  for (let seed = a.first + job; seed <= last; seed += a.jobs) {
     let r: SimResult;
     try {
       r = await runSeed(optionsFor(seed, a));
     } catch (err) {
-      console.error(`\nseed ${seed}: FAILED: ${(err as Error).message}`);
-      console.error(`replay: ${replayCommand(seed, a)}`);
-      return 1;
+      report({ kind: 'failed', seed, message: (err as Error).message });
+      return;
     }
-    totals.acks += r.acks;
-    totals.reads += r.reads;
-    totals.crashes += r.crashes;
-    totals.leaders += r.leaders;
-    totals.virtualMs += r.virtualMs;
-    totals.events += r.events;
+    addTotals(batch, { ...r, seeds: 1 });
+    if (batch.seeds >= PROGRESS_BATCH_SEEDS) {
+      report({ kind: 'progress', totals: batch });
+      batch = emptyTotals();
+    }
+  }
+  report({ kind: 'progress', totals: batch });
+  report({ kind: 'done' });
+}
+
+async function sweep(a: Args): Promise<number> {
+  const startMs = systemClock.nowMs();
+  let lastReportMs = startMs;
+  const totals = emptyTotals();
+  let failed: { seed: number; message: string } | undefined;
+  const onReport = (r: WorkerReport): void => {
+    if (r.kind === 'failed') {
+      if (failed === undefined || r.seed < failed.seed) failed = r;
+      return;
+    }
+    if (r.kind !== 'progress') return;
+    addTotals(totals, r.totals);
     const nowMs = systemClock.nowMs();
-    if (nowMs - lastReportMs > 5000 || seed === last) {
+    if (nowMs - lastReportMs > 5000) {
       lastReportMs = nowMs;
-      const rate = (seed - a.first + 1) / ((nowMs - startMs) / 1000);
-      console.log(`seeds ${a.first}..${seed} ok (${rate.toFixed(1)} seeds/s)`);
+      const rate = totals.seeds / ((nowMs - startMs) / 1000);
+      console.log(`${totals.seeds}/${a.seeds} seeds ok (${rate.toFixed(1)} seeds/s)`);
     }
+  };
+  if (a.jobs === 1) await sweepShard(a, 0, onReport);
+  else await runWorkers(a, onReport);
+  if (failed !== undefined) {
+    console.error(`\nseed ${failed.seed}: FAILED: ${failed.message}`);
+    console.error(`replay: ${replayCommand(failed.seed, a)}`);
+    return 1;
   }
   const elapsedS = (systemClock.nowMs() - startMs) / 1000;
   console.log(
-    `summary: ${a.seeds} seeds passed in ${elapsedS.toFixed(1)} s (${(a.seeds / elapsedS).toFixed(1)} seeds/s); ` +
+    `summary: ${totals.seeds} seeds (${a.first}..${a.first + a.seeds - 1}) passed in ${elapsedS.toFixed(1)} s ` +
+      `(${(totals.seeds / elapsedS).toFixed(1)} seeds/s, ${a.jobs} job${a.jobs > 1 ? 's' : ''}); ` +
       `${totals.events} events, ${(totals.virtualMs / 1000).toFixed(0)} virtual s, ${totals.acks} acknowledged ` +
       `writes, ${totals.reads} checked reads, ${totals.leaders} leaders, ${totals.crashes} crashes`,
   );
   return 0;
+}
+
+/** runWorkers runs one shard per worker thread; the first failure stops every worker. */
+function runWorkers(a: Args, onReport: (r: WorkerReport) => void): Promise<void> {
+  const workers: Worker[] = [];
+  return new Promise((resolve, reject) => {
+    let running = a.jobs;
+    for (let job = 0; job < a.jobs; job++) {
+      // Workers do not inherit tsx's loader from --import: register it before importing this file.
+      const tsx = import.meta.resolve('tsx/esm/api');
+      const boot = `import(${JSON.stringify(tsx)}).then((t) => { t.register(); return import(${JSON.stringify(import.meta.url)}); });`;
+      const w = new Worker(boot, { eval: true, workerData: { args: a, job } });
+      workers.push(w);
+      w.on('message', (r: WorkerReport) => {
+        onReport(r);
+        if (r.kind === 'failed') for (const other of workers) void other.terminate();
+      });
+      w.on('error', reject);
+      w.on('exit', () => {
+        if (--running === 0) resolve();
+      });
+    }
+  });
 }
 
 function summarize(r: SimResult): string {
@@ -131,4 +210,9 @@ async function main(): Promise<void> {
   process.exitCode = code;
 }
 
-await main();
+if (isMainThread) {
+  await main();
+} else {
+  const { args, job } = workerData as { args: Args; job: number };
+  await sweepShard(args, job, (r) => parentPort!.postMessage(r));
+}
