@@ -341,7 +341,10 @@ export class Simulation {
       this.checker.observeLeader(m.id, raft.term);
       if (this.knownLeader !== m.id) {
         this.knownLeader = m.id;
-        this.trace(() => `m${m.id} leads term ${raft.term} last=${raft.log.lastIndex()} commit=${raft.log.committed}`);
+        this.trace(() => {
+          const log = raft.log;
+          return `m${m.id} leads term ${raft.term} last=${log.lastIndex()} commit=${log.committed}`;
+        });
       }
     }
   }
@@ -620,7 +623,9 @@ export class Simulation {
     await this.runUntil(deadlineMs, () => acked !== undefined);
     pokeTimer.cancel();
     if (acked === undefined) {
-      throw new LivenessViolation(`no proposal committed within ${boundMs} virtual ms after healing: ${this.describeMembers()}`);
+      throw new LivenessViolation(
+        `no proposal committed within ${boundMs} virtual ms after healing: ${this.describeMembers()}`,
+      );
     }
     const target = acked.index;
     const caughtUp = (): boolean =>
@@ -628,7 +633,10 @@ export class Simulation {
     await this.runUntil(this.clock.nowMs() + boundMs, caughtUp);
     healTimer.cancel();
     if (!caughtUp()) {
-      throw new LivenessViolation(`members did not apply index ${target} within ${boundMs} virtual ms after healing: ${this.describeMembers()}`);
+      throw new LivenessViolation(
+        `members did not apply index ${target} within ${boundMs} virtual ms after healing: ` +
+          this.describeMembers(),
+      );
     }
     for (const id of this.livenessIds()) this.checker.checkAcksIn(id, this.members.get(id)!.sm!);
   }
@@ -667,7 +675,10 @@ export class Simulation {
     for (const m of this.members.values()) {
       const r = m.node?.raw.raft;
       if (!r) parts.push(`m${m.id}=down`);
-      else parts.push(`m${m.id}=${r.role}/t${r.term}/c${r.log.committed}/l${r.log.lastIndex()}/a${m.node!.appliedIndex()}`);
+      else {
+        const applied = m.node!.appliedIndex();
+        parts.push(`m${m.id}=${r.role}/t${r.term}/c${r.log.committed}/l${r.log.lastIndex()}/a${applied}`);
+      }
     }
     return parts.join(' ');
   }

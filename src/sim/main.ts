@@ -28,7 +28,16 @@ interface Args {
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { seeds: 100, first: 1, seed: undefined, members: undefined, steps: DEFAULT_STEPS, storage: 'durable', membership: true, jobs: 1 };
+  const args: Args = {
+    seeds: 100,
+    first: 1,
+    seed: undefined,
+    members: undefined,
+    steps: DEFAULT_STEPS,
+    storage: 'durable',
+    membership: true,
+    jobs: 1,
+  };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
     const value = (): string => {
@@ -54,7 +63,9 @@ function parseArgs(argv: readonly string[]): Args {
       default: throw new Error(`unknown flag ${flag}`);
     }
   }
-  if (args.members !== undefined && args.members !== 3 && args.members !== 5) throw new Error('--members is 3 or 5');
+  if (args.members !== undefined && args.members !== 3 && args.members !== 5) {
+    throw new Error('--members is 3 or 5');
+  }
   return args;
 }
 
@@ -65,7 +76,10 @@ function positiveInt(flag: string, v: string): number {
 }
 
 /** replayCommand is the command that reruns one seed exactly as this run did. */
-export function replayCommand(seed: number, a: Pick<Args, 'members' | 'steps' | 'storage' | 'membership'>): string {
+export function replayCommand(
+  seed: number,
+  a: Pick<Args, 'members' | 'steps' | 'storage' | 'membership'>,
+): string {
   let cmd = `npm run sim -- --seed ${seed}`;
   if (a.members !== undefined) cmd += ` --members ${a.members}`;
   if (a.steps !== DEFAULT_STEPS) cmd += ` --steps ${a.steps}`;
@@ -75,7 +89,8 @@ export function replayCommand(seed: number, a: Pick<Args, 'members' | 'steps' | 
 }
 
 function optionsFor(seed: number, a: Args, log?: (line: string) => void): SimOptions {
-  return { seed, members: a.members, steps: a.steps, storage: a.storage, membershipChanges: a.membership, log };
+  const { members, steps, storage } = a;
+  return { seed, members, steps, storage, membershipChanges: a.membership, log };
 }
 
 async function replay(a: Args, seed: number): Promise<number> {
@@ -101,7 +116,10 @@ interface Totals {
 }
 
 /** WorkerReport is what a sweep worker posts: a batch of passed seeds, or the seed that failed. */
-type WorkerReport = { kind: 'progress'; totals: Totals } | { kind: 'failed'; seed: number; message: string } | { kind: 'done' };
+type WorkerReport =
+  | { kind: 'progress'; totals: Totals }
+  | { kind: 'failed'; seed: number; message: string }
+  | { kind: 'done' };
 
 const PROGRESS_BATCH_SEEDS = 50;
 
@@ -169,9 +187,11 @@ async function sweep(a: Args): Promise<number> {
   }
   const elapsedS = (systemClock.nowMs() - startMs) / 1000;
   console.log(
-    `summary: ${totals.seeds} seeds (${a.first}..${a.first + a.seeds - 1}) passed in ${elapsedS.toFixed(1)} s ` +
+    `summary: ${totals.seeds} seeds (${a.first}..${a.first + a.seeds - 1}) passed in ` +
+      `${elapsedS.toFixed(1)} s ` +
       `(${(totals.seeds / elapsedS).toFixed(1)} seeds/s, ${a.jobs} job${a.jobs > 1 ? 's' : ''}); ` +
-      `${totals.events} events, ${(totals.virtualMs / 1000).toFixed(0)} virtual s, ${totals.acks} acknowledged ` +
+      `${totals.events} events, ${(totals.virtualMs / 1000).toFixed(0)} virtual s, ` +
+      `${totals.acks} acknowledged ` +
       `writes, ${totals.reads} checked reads, ${totals.leaders} leaders, ${totals.crashes} crashes`,
   );
   return 0;
@@ -185,7 +205,8 @@ function runWorkers(a: Args, onReport: (r: WorkerReport) => void): Promise<void>
     for (let job = 0; job < a.jobs; job++) {
       // Workers do not inherit tsx's loader from --import: register it before importing this file.
       const tsx = import.meta.resolve('tsx/esm/api');
-      const boot = `import(${JSON.stringify(tsx)}).then((t) => { t.register(); return import(${JSON.stringify(import.meta.url)}); });`;
+      const self = JSON.stringify(import.meta.url);
+      const boot = `import(${JSON.stringify(tsx)}).then((t) => { t.register(); return import(${self}); });`;
       const w = new Worker(boot, { eval: true, workerData: { args: a, job } });
       workers.push(w);
       w.on('message', (r: WorkerReport) => {
@@ -201,7 +222,10 @@ function runWorkers(a: Args, onReport: (r: WorkerReport) => void): Promise<void>
 }
 
 function summarize(r: SimResult): string {
-  return `members=${r.members} events=${r.events} virtual=${r.virtualMs}ms acks=${r.acks} reads=${r.reads} leaders=${r.leaders} crashes=${r.crashes} committed=${r.committed}`;
+  return (
+    `members=${r.members} events=${r.events} virtual=${r.virtualMs}ms acks=${r.acks} ` +
+    `reads=${r.reads} leaders=${r.leaders} crashes=${r.crashes} committed=${r.committed}`
+  );
 }
 
 async function main(): Promise<void> {

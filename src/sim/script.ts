@@ -59,11 +59,13 @@ export class ScriptRunner {
       case 'add-nodes': this.addNodes(args, out); break;
       case 'campaign': this.withMember(args[0], (m) => m.raw!.campaign(), out); break;
       case 'propose': this.propose(args, out); break;
-      case 'transfer-leader': this.withMember(args[0], (m) => m.raw!.transferLeader(num(args[1])), out); break;
+      case 'transfer-leader':
+        this.withMember(args[0], (m) => m.raw!.transferLeader(num(args[1])), out);
+        break;
       case 'read-index': this.readIndex(args, out); break;
-      case 'tick': this.withMember(args[0], (m) => times(args[1] ? num(args[1]) : 1, () => m.raw!.tick()), out); break;
-      case 'tick-election': this.withMember(args[0], (m) => times(electionTicks(m), () => m.raw!.tick()), out); break;
-      case 'tick-heartbeat': this.withMember(args[0], (m) => times(m.raw!.raft.cfg.heartbeatTicks, () => m.raw!.tick()), out); break;
+      case 'tick': this.ticks(args[0], () => (args[1] ? num(args[1]) : 1), out); break;
+      case 'tick-election': this.ticks(args[0], electionTicks, out); break;
+      case 'tick-heartbeat': this.ticks(args[0], (m) => m.raw!.raft.cfg.heartbeatTicks, out); break;
       case 'tick-all': this.tickAll(num(args[0]), out); break;
       case 'deliver': this.deliver(args.map(num), out); break;
       case 'deliver-one': this.deliverOne(out); break;
@@ -97,7 +99,8 @@ export class ScriptRunner {
     const ids = Array.from({ length: n }, (_, i) => i + 1);
     for (const id of ids) {
       const storage = new MemoryStorage();
-      storage.save({ entries: bootstrapEntries(ids), hardState: { term: 1, vote: 0, commit: n }, sync: true });
+      const hardState = { term: 1, vote: 0, commit: n };
+      storage.save({ entries: bootstrapEntries(ids), hardState, sync: true });
       const m: ScriptMember = { id, raw: undefined, storage, applied: [], reads: [] };
       this.members.set(id, m);
       this.boot(m);
@@ -137,7 +140,8 @@ export class ScriptRunner {
     if (raw === undefined) return;
     for (let i = 0; i < 1000 && raw.hasReady(); i++) {
       const rd = raw.ready();
-      m.storage.save({ hardState: rd.hardState, entries: rd.entries, snapshot: rd.snapshot, sync: rd.mustSync });
+      const { hardState, entries, snapshot } = rd;
+      m.storage.save({ hardState, entries, snapshot, sync: rd.mustSync });
       for (const msg of rd.messages) {
         this.queue.push(msg);
         out.push(`  send ${describeMessage(msg)}`);
@@ -160,6 +164,11 @@ export class ScriptRunner {
       raw.advance(rd);
     }
     assert(!raw.hasReady(), `member ${m.id} never ran out of Readys`);
+  }
+
+  /** ticks ticks one member n(m) times, then performs its Readys. */
+  private ticks(idText: string | undefined, n: (m: ScriptMember) => number, out: string[]): void {
+    this.withMember(idText, (m) => times(n(m), () => m.raw!.tick()), out);
   }
 
   private withMember(idText: string | undefined, fn: (m: ScriptMember) => void, out: string[]): void {
@@ -288,7 +297,8 @@ export class ScriptRunner {
     const entries = [...boot];
     for (const t of terms) {
       const index = entries.length + 1;
-      entries.push({ index, term: t, type: EntryType.ENTRY_TYPE_NORMAL, data: Buffer.from(`t${t}i${index}`) });
+      const data = Buffer.from(`t${t}i${index}`);
+      entries.push({ index, term: t, type: EntryType.ENTRY_TYPE_NORMAL, data });
     }
     const storage = new MemoryStorage();
     const term = kv.has('term') ? num(kv.get('term')) : Math.max(1, ...terms);
@@ -360,7 +370,8 @@ export class ScriptRunner {
 export function describeEntry(e: Entry): string {
   if (e.type === EntryType.ENTRY_TYPE_CONF_CHANGE) {
     const cc = ConfChangeCodec.decode(e.data);
-    return `${e.index}/t${e.term}:${ConfChangeType[cc.type].replace('CONF_CHANGE_TYPE_', '').toLowerCase()}(${cc.nodeId})`;
+    const kind = ConfChangeType[cc.type].replace('CONF_CHANGE_TYPE_', '').toLowerCase();
+    return `${e.index}/t${e.term}:${kind}(${cc.nodeId})`;
   }
   return `${e.index}/t${e.term}:${e.data.length > 0 ? e.data.toString() : '-'}`;
 }
@@ -370,7 +381,13 @@ function bootstrapEntries(ids: readonly number[]): Entry[] {
     index: i + 1,
     term: 1,
     type: EntryType.ENTRY_TYPE_CONF_CHANGE,
-    data: Buffer.from(ConfChangeCodec.encode({ type: ConfChangeType.CONF_CHANGE_TYPE_ADD_VOTER, nodeId, context: Buffer.alloc(0) }).finish()),
+    data: Buffer.from(
+      ConfChangeCodec.encode({
+        type: ConfChangeType.CONF_CHANGE_TYPE_ADD_VOTER,
+        nodeId,
+        context: Buffer.alloc(0),
+      }).finish(),
+    ),
   }));
 }
 
