@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { SafetyChecker, SafetyViolation, hashBytes, type StateView } from '../../src/sim/checkers.js';
 import { runSeed, type SimResult } from '../../src/sim/cluster.js';
+import { SimClock } from '../../src/sim/clock.js';
 import { EntryType, type Entry } from '../../src/raft/core/types.js';
 
 /** SWEEP_SEEDS and SWEEP_STEPS size the sweep to about 60 s on one core (measured: 2000 seeds at
@@ -22,6 +23,23 @@ function entry(index: number, term: number, text: string): Entry {
 function stateOf(applied: number, payloads: Record<number, string>): StateView {
   return { appliedIndex: () => applied, payloadAt: (i) => payloads[i] };
 }
+
+describe('SimClock', () => {
+  it('runs events in (time, insertion) order, skips cancelled ones, repeats intervals', () => {
+    const clock = new SimClock();
+    const seen: string[] = [];
+    clock.setTimeout(() => seen.push(`b@${clock.nowMs()}`), 5);
+    clock.setTimeout(() => seen.push(`a@${clock.nowMs()}`), 3);
+    clock.setTimeout(() => seen.push(`c@${clock.nowMs()}`), 5); // same time as b: after b
+    const dead = clock.setTimeout(() => seen.push('never'), 4);
+    dead.cancel();
+    const every = clock.setInterval(() => seen.push(`i@${clock.nowMs()}`), 4);
+    for (let i = 0; i < 6 && clock.step(); i++);
+    every.cancel();
+    while (clock.step());
+    assert.deepEqual(seen, ['a@3', 'i@4', 'b@5', 'c@5', 'i@8', 'i@12']);
+  });
+});
 
 describe('sim checkers catch forged violations', () => {
   it('two leaders in one term', () => {
