@@ -483,6 +483,7 @@ export class Simulation {
       },
       (err: unknown) => {
         this.clientInFlight--;
+        this.trace(() => `client propose ${payload} at m${id}: ${(err as Error).message}`);
         if (!(err instanceof NotLeaderError) || retriesLeft === 0 || !this.workloadOn) return;
         // A rejected proposal was never appended: retrying the same payload cannot duplicate it.
         const next = err.leader !== 0 ? err.leader : this.pickTarget();
@@ -505,7 +506,10 @@ export class Simulation {
         this.trace(() => `client read at m${id} -> index ${index}`);
         this.guard(() => this.checker.readCompleted(token, id, index, sm));
       },
-      () => void this.clientInFlight--,
+      (err: unknown) => {
+        this.clientInFlight--;
+        this.trace(() => `client read at m${id}: ${(err as Error).message}`);
+      },
     );
   }
 
