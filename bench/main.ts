@@ -55,14 +55,17 @@ async function main(): Promise<void> {
       });
       break;
     case 'raft-failover': {
-      const results: { label: string; samples: number[] }[] = [];
-      for (const c of systems(members)) results.push({ label: c.label, samples: await runFailover(c, { kills: Number(values.kills), settleMs: 1000 }) });
-      console.log('\n| system | kills | median | p75 | max |');
-      console.log('|---|---|---|---|---|');
+      const results: { label: string; samples: number[]; leader: number[] }[] = [];
+      for (const c of systems(members)) {
+        const res = await runFailover(c, { kills: Number(values.kills), settleMs: 1000 });
+        results.push({ label: c.label, samples: res.map((r) => r.writeMs), leader: res.map((r) => r.leaderMs) });
+      }
+      console.log('\n| system | kills | write OK: median | p75 | max | new leader seen: median |');
+      console.log('|---|---|---|---|---|---|');
       for (const r of results) {
         const sorted = [...r.samples].sort((a, b) => a - b);
         const s = summarize(sorted);
-        console.log(`| ${r.label} | ${s.count} | ${ms(s.median)} | ${ms(sorted[Math.ceil(sorted.length * 0.75) - 1] ?? NaN)} | ${ms(s.max)} |`);
+        console.log(`| ${r.label} | ${s.count} | ${ms(s.median)} | ${ms(sorted[Math.ceil(sorted.length * 0.75) - 1] ?? NaN)} | ${ms(s.max)} | ${ms(summarize(r.leader).median)} |`);
       }
       if (results.length === 2) {
         const [a, b] = results.map((r) => summarize(r.samples).median);

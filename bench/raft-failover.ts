@@ -13,9 +13,16 @@ export interface FailoverOptions {
   settleMs: number;
 }
 
-export async function runFailover(c: BenchCluster, opts: FailoverOptions): Promise<number[]> {
+export interface FailoverSample {
+  /** Kill → first write (sent after the kill) committed through a survivor. */
+  writeMs: number;
+  /** Kill → a survivor reports itself leader. */
+  leaderMs: number;
+}
+
+export async function runFailover(c: BenchCluster, opts: FailoverOptions): Promise<FailoverSample[]> {
   await c.start();
-  const samples: number[] = [];
+  const samples: FailoverSample[] = [];
   try {
     for (let round = 1; round <= opts.kills; round++) {
       await waitStable(c);
@@ -25,23 +32,32 @@ export async function runFailover(c: BenchCluster, opts: FailoverOptions): Promi
       const t = await killAndProbe(c, leader.name, round);
       samples.push(t);
       const after = await c.leader(1000);
-      console.log(`${c.label} round ${String(round).padStart(2)}: killed ${leader.name} (term ${leader.term}) → write OK after ${ms(t)}; new leader ${after?.name ?? '?'} (term ${after?.term ?? '?'})`);
+      console.log(`${c.label} round ${String(round).padStart(2)}: killed ${leader.name} (term ${leader.term}) → new leader ${after?.name ?? '?'} (term ${after?.term ?? '?'}) seen after ${ms(t.leaderMs)}, write OK after ${ms(t.writeMs)}`);
       await c.restart(leader.name);
     }
-    const s = summarize(samples);
-    const sorted = [...samples].sort((a, b) => a - b).map((x) => x.toFixed(0)).join(', ');
-    console.log(`${c.label}: ${samples.length} kills, median ${ms(s.median)}, max ${ms(s.max)}; sorted: ${sorted} ms`);
+    const w = samples.map((x) => x.writeMs);
+    const s = summarize(w);
+    const sorted = [...w].sort((a, b) => a - b).map((x) => x.toFixed(0)).join(', ');
+    console.log(`${c.label}: ${samples.length} kills, write OK median ${ms(s.median)}, max ${ms(s.max)}; new leader seen median ${ms(summarize(samples.map((x) => x.leaderMs)).median)}; sorted write OK: ${sorted} ms`);
     return samples;
   } finally {
     await c.stop();
   }
 }
 
-async function killAndProbe(c: BenchCluster, victim: string, round: number): Promise<number> {
+async function killAndProbe(c: BenchCluster, victim: string, round: number): Promise<FailoverSample> {
   const survivors = c.names.filter((n) => n !== victim);
   const t0 = performance.now();
   c.kill(victim);
   let done: number | undefined;
+  let seen: number | undefined;
+  const watcher = (async () => {
+    while (seen === undefined && performance.now() - t0 < 10_000) {
+      const l = await c.leader(200);
+      if (l && l.name !== victim) seen = performance.now() - t0;
+      else await sleep(5);
+    }
+  })();
   let seq = 0;
   const probes: Promise<void>[] = [];
   while (done === undefined && performance.now() - t0 < 10_000) {
@@ -52,8 +68,9 @@ async function killAndProbe(c: BenchCluster, victim: string, round: number): Pro
     await sleep(10);
   }
   await Promise.all(probes);
+  await watcher;
   if (done === undefined) throw new Error(`${c.label}: no write committed within 10 s of killing ${victim}`);
-  return done;
+  return { writeMs: done, leaderMs: seen ?? NaN };
 }
 
 /** waitStable waits until every member is up, agrees on a leader and has applied within 50
