@@ -536,7 +536,10 @@ export class Simulation {
     if (cs.learners.length > 0) {
       cc = confChange(ConfChangeType.CONF_CHANGE_TYPE_ADD_VOTER, p.pick(cs.learners));
     } else {
-      const spares = [...this.members.keys()].filter((id) => !known.has(id) && !this.removed.has(id));
+      // Only ids never used join: a removed member's id is retired for good (as etcd requires), and
+      // the harness may not yet know of a removal that already committed.
+      const fresh = (id: number): boolean => this.members.get(id)!.incarnation === 0;
+      const spares = this.cfg.spareIds.filter((id) => !known.has(id) && fresh(id));
       if (spares.length > 0 && (cs.voters.length < 5 || p.chance(0.3))) {
         cc = confChange(ConfChangeType.CONF_CHANGE_TYPE_ADD_LEARNER, p.pick(spares));
       } else if (cs.voters.length > 3) {
@@ -720,7 +723,7 @@ function drawConfig(p: Prng, members: number | undefined): RunConfig {
   const voters = Array.from({ length: n }, (_, i) => i + 1);
   return {
     voters,
-    spareIds: [n + 1, n + 2],
+    spareIds: [n + 1, n + 2, n + 3, n + 4],
     preVote: p.chance(0.7),
     checkQuorum: p.chance(0.7),
     heartbeatTicks: p.range(1, 3),
