@@ -4,17 +4,20 @@
  *   npm run sim -- --seeds 100000          seeds 1..N, progress and a summary (seeds/second)
  *   npm run sim -- --seed 42               replay one seed with the verbose event log
  *   options: --members 3|5  --steps N  --first S  --storage durable|memory  --no-membership
- *            --jobs J (worker threads, each taking every J-th seed; default 1)
+ *            --jobs J (worker threads, each taking every J-th seed; default: one per core, ≤ 8)
  *
  * A failure prints the seed, the violation and the exact replay command, and exits 1. Real time is
  * read only to report throughput (through src/base's systemClock); it never reaches the simulation.
  */
+import { availableParallelism } from 'node:os';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { systemClock } from '../base/clock.js';
 import { runSeed, type SimOptions, type SimResult } from './cluster.js';
 
 /** DEFAULT_STEPS is events per safety phase: a few virtual seconds of faults per seed. */
 export const DEFAULT_STEPS = 4000;
+/** JOBS_MAX bounds worker threads: seeds are independent, but memory per worker is not free. */
+const JOBS_MAX = 8;
 
 interface Args {
   seeds: number;
@@ -36,7 +39,7 @@ function parseArgs(argv: readonly string[]): Args {
     steps: DEFAULT_STEPS,
     storage: 'durable',
     membership: true,
-    jobs: 1,
+    jobs: Math.min(availableParallelism(), JOBS_MAX),
   };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
