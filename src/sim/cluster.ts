@@ -72,6 +72,8 @@ interface RunConfig {
   spareIds: number[];
   preVote: boolean;
   checkQuorum: boolean;
+  /** 10, or production's default 15 (src/cluster/default-config.ts). */
+  electionTicks: number;
   heartbeatTicks: number;
   maxInflightMsgs: number;
   maxSizePerMsgBytes: number;
@@ -83,7 +85,6 @@ interface RunConfig {
 }
 
 const DATA_DIR = '/data';
-const ELECTION_TICKS = 10;
 const CLIENT_RETRIES_MAX = 3;
 /** Bound on client operations in flight; beyond it the workload waits (a limit on everything). */
 const CLIENT_IN_FLIGHT_MAX = 64;
@@ -247,7 +248,7 @@ export class Simulation {
     const c = this.cfg;
     return {
       id: m.id,
-      electionTicks: ELECTION_TICKS,
+      electionTicks: c.electionTicks,
       heartbeatTicks: c.heartbeatTicks,
       preVote: c.preVote,
       checkQuorum: c.checkQuorum,
@@ -726,6 +727,7 @@ function drawConfig(p: Prng, members: number | undefined): RunConfig {
     spareIds: [n + 1, n + 2, n + 3, n + 4],
     preVote: p.chance(0.7),
     checkQuorum: p.chance(0.7),
+    electionTicks: p.pick([10, 15]),
     heartbeatTicks: p.range(1, 3),
     maxInflightMsgs: p.range(1, 16),
     maxSizePerMsgBytes: p.pick([64, 512, 4096]),
