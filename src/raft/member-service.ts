@@ -30,6 +30,8 @@ export interface MemberHandle {
   /** kick schedules node.process() after an input (group commit: once per event-loop turn). */
   kick(): void;
   addressOf(id: number): string;
+  /** stateDigest fingerprints the state machine (compared across replicas). */
+  stateDigest(): string;
 }
 
 export function memberService(m: MemberHandle): RaftMemberServiceServer {
@@ -155,5 +157,6 @@ export function memberStatus(m: MemberHandle): MemberStatus {
     voters: [...s.confState.voters],
     learners: [...s.confState.learners],
     match,
+    stateDigest: m.stateDigest(),
   };
 }

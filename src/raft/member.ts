@@ -211,6 +211,7 @@ export class Member {
       maxRequestMs: 30_000,
       kick: () => this.kick(),
       addressOf: (id) => (id === opts.id ? opts.listen : (this.transport.peerAddress(id) ?? '')),
+      stateDigest: () => this.stateMachine.summary(),
     };
   }
 

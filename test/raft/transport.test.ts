@@ -7,7 +7,7 @@ import { ChannelCredentials, ServerCredentials, type Server } from '@grpc/grpc-j
 import { systemClock } from '../../src/base/clock.js';
 import { Prng } from '../../src/base/prng.js';
 import { RaftMemberServiceClient } from '../../src/gen/k8ts/raft/v1/member.js';
-import { RaftTransportServiceService, type RaftTransportServiceServer } from '../../src/gen/k8ts/raft/v1/transport.js';
+import { RaftTransportServiceService, type RaftTransportServiceServer, type ReplicateRequest } from '../../src/gen/k8ts/raft/v1/transport.js';
 import { MessageType as T, message, type Message } from '../../src/raft/core/types.js';
 import {
   DEFAULT_TRANSPORT_LIMITS,
@@ -29,14 +29,15 @@ interface Endpoint {
   server: Server;
   received: Message[];
   frames: number;
+  hellos: number;
   delivers: number;
   unreachable: number[];
   snapshots: { id: number; ok: boolean }[];
   address: string;
 }
 
-async function endpoint(id: number, clusterId: number, limits: Partial<TransportLimits> = {}): Promise<Endpoint> {
-  const e = { received: [] as Message[], frames: 0, delivers: 0, unreachable: [] as number[], snapshots: [] as { id: number; ok: boolean }[] } as Endpoint;
+async function endpoint(id: number, clusterId: number, limits: Partial<TransportLimits> = {}, listen = '127.0.0.1:0'): Promise<Endpoint> {
+  const e = { received: [] as Message[], frames: 0, hellos: 0, delivers: 0, unreachable: [] as number[], snapshots: [] as { id: number; ok: boolean }[] } as Endpoint;
   e.transport = new RaftTransport({
     selfId: id,
     clusterId,
@@ -52,7 +53,11 @@ async function endpoint(id: number, clusterId: number, limits: Partial<Transport
   e.server = newServer();
   const counting: RaftTransportServiceServer = {
     replicate: (call, cb) => {
-      call.on('data', () => e.frames++);
+      // Count frames that carry messages; an empty one is the link's hello.
+      call.on('data', (req: ReplicateRequest) => {
+        if ((req.batch?.messages.length ?? 0) > 0) e.frames++;
+        else e.hellos++;
+      });
       svc.replicate(call, cb);
     },
     deliver: (call, cb) => {
@@ -62,7 +67,7 @@ async function endpoint(id: number, clusterId: number, limits: Partial<Transport
     installSnapshot: svc.installSnapshot,
   };
   e.server.addService(RaftTransportServiceService, counting);
-  const port = await bind(e.server, '127.0.0.1:0', ServerCredentials.createInsecure());
+  const port = await bind(e.server, listen, ServerCredentials.createInsecure());
   e.address = `127.0.0.1:${port}`;
   return e;
 }
@@ -90,6 +95,28 @@ describe('raft transport (gRPC)', function () {
       a.transport.send([app(1, 2, 4)]);
       await waitFor('4th message', () => b.received.length === 4);
       assert.equal(b.frames, 2, 'the stream is reused: one frame per send');
+      assert.equal(b.hellos, 1, 'a new stream announces itself once with an empty frame');
+    } finally {
+      close(a, b);
+    }
+  });
+
+  it('reconnects to a restarted peer as soon as it says hello, not after the backoff', async () => {
+    const slow = { backoffMsMin: 30_000, backoffMsMax: 30_000 };
+    const a = await endpoint(1, 9, slow);
+    let b = await endpoint(2, 9, slow);
+    const bAddress = b.address;
+    try {
+      a.transport.setPeer(2, bAddress);
+      a.transport.send([app(1, 2, 1)]);
+      await waitFor('first message', () => b.received.length === 1);
+      close(b); // b goes down: a's link enters a 30 s reconnect backoff
+      await waitFor('a notices', () => a.unreachable.includes(2));
+      b = await endpoint(2, 9, slow, bAddress);
+      b.transport.setPeer(1, a.address); // b's link to a opens and says hello
+      await waitFor('hello reached a', () => a.hellos >= 1);
+      a.transport.send([app(1, 2, 2)]);
+      await waitFor('message after restart', () => b.received.some((m) => m.index === 2));
     } finally {
       close(a, b);
     }

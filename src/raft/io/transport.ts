@@ -140,7 +140,12 @@ export class RaftTransport {
   service(): RaftTransportServiceServer {
     const { clusterId, receive } = this.opts;
     const accept = (m: Message): void => {
-      if (!this.closed) receive(m);
+      if (this.closed) return;
+      // A message from a peer proves it is up: a link to it still waiting out a reconnect
+      // backoff (it was down for a while) reconnects now, so a restarted member hears the leader
+      // at once. Replicate streams also announce themselves with an empty hello frame.
+      this.peers.get(m.from)?.wake();
+      receive(m);
     };
     return {
       replicate: (call, callback) => {
@@ -154,6 +159,7 @@ export class RaftTransport {
             callback(clusterMismatch(batch?.clusterId, clusterId));
             return;
           }
+          if (!this.closed) this.peers.get(batch.from)?.wake();
           for (const m of batch.messages) if (m.from === batch.from) accept(m);
         });
         call.on('end', () => {
@@ -191,7 +197,7 @@ export function clusterMismatch(got: number | undefined, want: number): Partial<
 
 /** PeerLink is everything outbound to one peer: its channel, stream, queue and backoff. */
 class PeerLink {
-  private readonly client: RaftTransportServiceClient;
+  private client: RaftTransportServiceClient;
   private stream: ClientWritableStream<ReplicateRequest> | undefined;
   private readonly queue: MessageBatch[] = [];
   private writable = true;
@@ -256,6 +262,20 @@ class PeerLink {
     void writeChunks(call, snapshotChunks(m, this.opts.clusterId, this.limits.snapshotChunkBytes));
   }
 
+  /** wake cuts a pending reconnect backoff short: the peer is known to be reachable again. */
+  wake(): void {
+    if (this.closed || !this.reconnect) return;
+    this.reconnect.cancel();
+    this.reconnect = undefined;
+    this.attempt = 0;
+    // grpc-js keeps its own reconnect backoff per channel and fails calls fast until it expires;
+    // it cannot be reset, so a fresh channel is the way to connect now (calls in flight on the
+    // old one finish on their own).
+    this.client.close();
+    this.client = new RaftTransportServiceClient(this.address, this.opts.credentials, channelOptions());
+    this.open();
+  }
+
   close(): void {
     this.closed = true;
     this.reconnect?.cancel();
@@ -294,6 +314,9 @@ class PeerLink {
       this.connected = true;
     });
     stream.on('error', () => {}); // Reported through the callback.
+    // Hello: an empty frame that tells the peer we are up, so its link back to us (perhaps in a
+    // reconnect backoff since we went down) reconnects now rather than after its backoff.
+    this.queue.unshift({ from: this.opts.selfId, clusterId: this.opts.clusterId, messages: [] });
     this.flush();
   }
 

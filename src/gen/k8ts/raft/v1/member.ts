@@ -61,6 +61,11 @@ export interface MemberStatus {
   learners: number[];
   /** Only on the leader: each follower's match index. */
   match: { [key: number]: number };
+  /**
+   * Fingerprint of the state machine at `applied` ("<count>/<sha256 prefix>"): members that
+   * applied the same log show the same value, so replicas can be compared from outside.
+   */
+  stateDigest: string;
 }
 
 export interface MemberStatus_MatchEntry {
@@ -429,6 +434,7 @@ function createBaseMemberStatus(): MemberStatus {
     voters: [],
     learners: [],
     match: {},
+    stateDigest: "",
   };
 }
 
@@ -478,6 +484,9 @@ export const MemberStatus: MessageFns<MemberStatus> = {
     globalThis.Object.entries(message.match).forEach(([key, value]: [string, number]) => {
       MemberStatus_MatchEntry.encode({ key: key as any, value }, writer.uint32(98).fork()).join();
     });
+    if (message.stateDigest !== "") {
+      writer.uint32(106).string(message.stateDigest);
+    }
     return writer;
   },
 
@@ -613,6 +622,14 @@ export const MemberStatus: MessageFns<MemberStatus> = {
             }
             continue;
           }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.stateDigest = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -660,6 +677,11 @@ export const MemberStatus: MessageFns<MemberStatus> = {
           {},
         )
         : {},
+      stateDigest: isSet(object.stateDigest)
+        ? globalThis.String(object.stateDigest)
+        : isSet(object.state_digest)
+        ? globalThis.String(object.state_digest)
+        : "",
     };
   },
 
@@ -707,6 +729,9 @@ export const MemberStatus: MessageFns<MemberStatus> = {
         });
       }
     }
+    if (message.stateDigest !== "") {
+      obj.stateDigest = message.stateDigest;
+    }
     return obj;
   },
 
@@ -735,6 +760,7 @@ export const MemberStatus: MessageFns<MemberStatus> = {
       },
       {},
     );
+    message.stateDigest = object.stateDigest ?? "";
     return message;
   },
 };
