@@ -29,7 +29,7 @@ function k8ts(home: string, ...args: string[]): Promise<Result> {
 /** rowsOf parses the status table into { member: [id, address, role, ...] }. */
 function rowsOf(table: string): Map<string, string[]> {
   const lines = table.trim().split('\n');
-  assert.match(lines[0]!, /^MEMBER\s+ID\s+ADDRESS\s+ROLE\s+TERM\s+LEADER\s+COMMIT\s+APPLIED$/);
+  assert.match(lines[0]!, /^MEMBER\s+ID\s+ADDRESS\s+ROLE\s+TERM\s+LEADER\s+COMMIT\s+APPLIED\s+DIGEST$/);
   return new Map(lines.slice(1).map((l) => {
     const [name, ...rest] = l.trim().split(/\s+/);
     return [name!, rest];
@@ -90,7 +90,7 @@ describe('k8ts CLI', function () {
     for (let i = 0; i < 50; i++) {
       r = await k8ts(home.dir, 'status', '--name', 'cli');
       const rows = [...rowsOf(r.stdout).values()];
-      if (rows.every((c) => c[2] !== 'down' && c[6] === rows[0]![6] && c[5] === c[6])) return;
+      if (rows.every((c) => c[2] !== 'down' && c[6] === rows[0]![6] && c[5] === c[6] && c[7] === rows[0]![7])) return;
       await new Promise((res) => setTimeout(res, 100));
     }
     assert.fail(`m2 did not catch up:\n${r.stdout}`);
