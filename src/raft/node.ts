@@ -9,6 +9,7 @@
  */
 import { assert } from '../base/assert.js';
 import { ConfChange as ConfChangeCodec } from '../gen/k8ts/raft/v1/raft.js';
+import { bootstrapEntries, bootstrapHardState } from './core/bootstrap.js';
 import { RawNode, type RaftStatus } from './core/raw-node.js';
 import type { RaftStorage } from './core/memory-storage.js';
 import {
@@ -316,20 +317,11 @@ export class RaftNode {
   }
 }
 
-/**
- * bootstrap writes a brand-new member's initial membership as committed conf-change entries at
- * indexes 1..n (term 1), as etcd does: every member, including ones added later, then learns the
- * membership from the log itself. A member joining an existing group bootstraps with no voters.
- */
+/** bootstrap writes a brand-new member's initial membership (see core/bootstrap.ts). A member
+ *  joining an existing group bootstraps with no voters and learns everything from the leader. */
 function bootstrap(storage: RaftStorage, voters: readonly number[]): void {
   if (voters.length === 0) return;
-  const entries = voters.map((nodeId, i) => ({
-    term: 1,
-    index: i + 1,
-    type: EntryType.ENTRY_TYPE_CONF_CHANGE,
-    data: Buffer.from(ConfChangeCodec.encode(confChange(ConfChangeType.CONF_CHANGE_TYPE_ADD_VOTER, nodeId)).finish()),
-  }));
-  storage.save({ entries, hardState: { term: 1, vote: 0, commit: entries.length }, sync: true });
+  storage.save({ entries: bootstrapEntries(voters), hardState: bootstrapHardState(voters), sync: true });
 }
 
 /** confChange builds a ConfChange message (helper for CLI and tests). */

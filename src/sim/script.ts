@@ -20,6 +20,7 @@
  *   compact ID INDEX      snapshot the applied state at INDEX and drop the log up to it
  *   status [ID...] | log ID | applied ID | queue
  */
+import { bootstrapEntries } from '../raft/core/bootstrap.js';
 import { assert } from '../base/assert.js';
 import { Prng } from '../base/prng.js';
 import { ConfChange as ConfChangeCodec } from '../gen/k8ts/raft/v1/raft.js';
@@ -374,21 +375,6 @@ export function describeEntry(e: Entry): string {
     return `${e.index}/t${e.term}:${kind}(${cc.nodeId})`;
   }
   return `${e.index}/t${e.term}:${e.data.length > 0 ? e.data.toString() : '-'}`;
-}
-
-function bootstrapEntries(ids: readonly number[]): Entry[] {
-  return ids.map((nodeId, i) => ({
-    index: i + 1,
-    term: 1,
-    type: EntryType.ENTRY_TYPE_CONF_CHANGE,
-    data: Buffer.from(
-      ConfChangeCodec.encode({
-        type: ConfChangeType.CONF_CHANGE_TYPE_ADD_VOTER,
-        nodeId,
-        context: Buffer.alloc(0),
-      }).finish(),
-    ),
-  }));
 }
 
 function electionTicks(m: ScriptMember): number {

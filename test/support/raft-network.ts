@@ -5,6 +5,7 @@
 import { Prng } from '../../src/base/prng.js';
 import { MemoryStorage } from '../../src/raft/core/memory-storage.js';
 import { RawNode } from '../../src/raft/core/raw-node.js';
+import { bootstrapEntries, bootstrapHardState } from '../../src/raft/core/bootstrap.js';
 import { ConfChange } from '../../src/gen/k8ts/raft/v1/raft.js';
 import { EntryType, type Entry, type Message, type RaftConfig } from '../../src/raft/core/types.js';
 
@@ -46,11 +47,7 @@ export class TestNetwork {
     for (const id of ids) {
       const storage = new MemoryStorage();
       // Bootstrap as the driver does: membership as committed conf-change entries.
-      storage.save({
-        entries: ids.map((nodeId, i) => ({ term: 1, index: i + 1, type: EntryType.ENTRY_TYPE_CONF_CHANGE, data: Buffer.from(ConfChange.encode({ type: 1, nodeId, context: Buffer.alloc(0) }).finish()) })),
-        hardState: { term: 1, vote: 0, commit: ids.length },
-        sync: true,
-      });
+      storage.save({ entries: bootstrapEntries(ids), hardState: bootstrapHardState(ids), sync: true });
       this.add(id, storage, over);
     }
   }
