@@ -54,6 +54,25 @@ describe('raft paper §5.2: leader election', () => {
 });
 
 describe('thesis §9.6 PreVote and §6.2 CheckQuorum', () => {
+  it('a candidate whose election times out runs a new pre-election (found by the simulator)', () => {
+    const net = new TestNetwork([1, 2, 3]);
+    // 1 wins its pre-election but its vote requests are lost: it stays candidate.
+    net.drop = (m) => m.type === T.MESSAGE_TYPE_VOTE;
+    net.elect(1);
+    assert.equal(net.get(1).raw.status().role, 'candidate');
+    const term = net.get(1).raw.status().term;
+    net.tick(1, 30); // its election timeout passes
+    assert.equal(net.get(1).raw.status().role, 'pre-candidate');
+    assert.equal(net.get(1).raw.status().term, term, 'a pre-election does not bump the term');
+    net.drop = undefined;
+    net.deliver();
+    for (let i = 0; i < 3 && net.leader() === 0; i++) {
+      net.tick(1, 30);
+      net.deliver();
+    }
+    assert.equal(net.leader(), 1);
+  });
+
   it('a partitioned member does not raise its term, and rejoins without disrupting the leader', () => {
     const net = new TestNetwork([1, 2, 3]);
     net.elect(1);
