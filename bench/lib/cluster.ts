@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+
 /**
  * BenchCluster is what a replicated-log benchmark needs from a system under test, so the same
  * load and failover code runs against k8ts and against its peer, a real etcd cluster.
@@ -28,7 +30,6 @@ export interface LeaderInfo {
 
 /** rssBytes reads a process's resident set size from /proc (0 if it is gone). */
 export async function rssBytes(pid: number): Promise<number> {
-  const { readFile } = await import('node:fs/promises');
   try {
     const status = await readFile(`/proc/${pid}/status`, 'utf8');
     const m = /VmRSS:\s+(\d+) kB/.exec(status);

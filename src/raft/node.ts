@@ -102,7 +102,6 @@ export class RaftNode {
   private readSeq = 0;
   private applied: number;
   private lastSnapshotIndex: number;
-  private confState: ConfState;
   private readonly proposals = new Map<string, Waiter<Committed>>();
   private readonly reads = new Map<string, Waiter<number>>();
   /** ReadIndex answers waiting for the state machine to reach their index. */
@@ -121,7 +120,6 @@ export class RaftNode {
     const snap = storage.snapshot();
     this.applied = snap.metadata?.index ?? 0;
     this.lastSnapshotIndex = this.applied;
-    this.confState = storage.initialState().confState;
     if (snap.data.length > 0) opts.stateMachine.restore(snap.data, this.applied);
     this.raw = new RawNode({ ...opts.config, applied: this.applied }, storage);
   }
@@ -224,7 +222,6 @@ export class RaftNode {
       this.opts.stateMachine.restore(rd.snapshot.data, meta.index);
       this.applied = meta.index;
       this.lastSnapshotIndex = meta.index;
-      this.confState = meta.confState ?? this.confState;
     }
     for (const e of rd.committedEntries) this.applyEntry(e);
     for (const rs of rd.readStates) {
@@ -247,11 +244,11 @@ export class RaftNode {
     this.applied = e.index;
     if (e.type === EntryType.ENTRY_TYPE_CONF_CHANGE) {
       const cc = ConfChangeCodec.decode(e.data);
-      this.confState = this.raw.applyConfChange(cc);
+      const confState = this.raw.applyConfChange(cc);
       const w = this.confWaiter;
       if (w && w.cc.nodeId === cc.nodeId && w.cc.type === cc.type) {
         this.confWaiter = undefined;
-        w.waiter.resolve(this.confState);
+        w.waiter.resolve(confState);
       }
     } else if (e.data.length >= ENVELOPE_BYTES) {
       this.opts.stateMachine.apply(e.index, e.data.subarray(ENVELOPE_BYTES));
@@ -310,7 +307,8 @@ export class RaftNode {
     const every = this.opts.snapshotEveryEntries;
     if (every <= 0 || this.applied - this.lastSnapshotIndex < every) return;
     const { storage } = this.opts;
-    storage.createSnapshot(this.applied, this.confState, this.opts.stateMachine.snapshot());
+    // Conf changes take effect when applied, so the core's membership is the one at `applied`.
+    storage.createSnapshot(this.applied, this.raw.raft.confState(), this.opts.stateMachine.snapshot());
     this.lastSnapshotIndex = this.applied;
     const keep = this.opts.keepEntriesAfterSnapshot;
     if (this.applied - keep > storage.firstIndex()) storage.compact(this.applied - keep);

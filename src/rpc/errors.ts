@@ -65,8 +65,3 @@ export function fromServiceError(err: ServiceError): RpcError {
   if (err.code === status.DEADLINE_EXCEEDED) return new DeadlineRpcError(details, { cause: err });
   return new RpcError(err.code, details, { cause: err });
 }
-
-/** isServiceError tells a grpc-js status error from any other thrown value. */
-export function isServiceError(err: unknown): err is ServiceError {
-  return err instanceof Error && typeof (err as Partial<ServiceError>).code === 'number' && 'details' in err;
-}

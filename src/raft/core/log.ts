@@ -25,11 +25,11 @@ export class RaftLog {
   constructor(storage: LogStorage, applied: number, maxApplyBytes: number) {
     this.storage = storage;
     this.unstable = new Unstable(storage.lastIndex() + 1);
-    const first = storage.firstIndex();
-    this.committed = first - 1;
-    this.applied = first - 1;
+    // What a snapshot covers is applied and committed; a restarting member may have applied more
+    // (config.applied), and its hard state's commit is at least that (set by Raft).
+    this.applied = Math.max(applied, storage.firstIndex() - 1);
+    this.committed = this.applied;
     this.maxApplyBytes = maxApplyBytes;
-    if (applied > 0) this.appliedTo(Math.max(applied, this.applied), true);
   }
 
   firstIndex(): number {
@@ -171,10 +171,8 @@ export class RaftLog {
     return false;
   }
 
-  appliedTo(i: number, init = false): void {
-    if (i === 0) return;
-    assert(init || (i <= this.committed && i >= this.applied), `applied ${i} out of range [${this.applied}, ${this.committed}]`);
-    if (init) this.committed = Math.max(this.committed, i);
+  appliedTo(i: number): void {
+    assert(i <= this.committed && i >= this.applied, `applied ${i} out of range [${this.applied}, ${this.committed}]`);
     this.applied = i;
   }
 

@@ -14,7 +14,6 @@ import {
   ConfChangeType,
   EntryType,
   MessageType as T,
-  NONE,
   message,
   type ConfChange,
   type ConfState,
@@ -92,9 +91,7 @@ export class RawNode {
 
   /** readIndex asks for a linearizable read point; the answer arrives as a ReadState with ctx. */
   readIndex(ctx: Buffer): ProposalRejection | null {
-    const r = this.raft;
-    if (r.role !== 'leader' && r.lead === NONE) return { reason: 'no-leader' };
-    return r.step(message({ type: T.MESSAGE_TYPE_READ_INDEX, context: ctx }));
+    return this.raft.step(message({ type: T.MESSAGE_TYPE_READ_INDEX, context: ctx }));
   }
 
   transferLeader(to: number): void {

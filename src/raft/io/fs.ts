@@ -153,8 +153,3 @@ export const nodeFileSystem: FileSystem = new NodeFileSystem();
 export function joinPath(dir: string, name: string): string {
   return nodepath.posix.join(dir, name);
 }
-
-/** dirName is the directory part of a path: the one syncDir must be called on after a rename. */
-export function dirName(path: string): string {
-  return nodepath.posix.dirname(path);
-}
