@@ -10,25 +10,69 @@ import {
   type CallOptions,
   type ChannelCredentials,
   Client,
+  type ClientDuplexStream,
   type ClientOptions,
+  type ClientReadableStream,
   type ClientUnaryCall,
+  type handleBidiStreamingCall,
+  type handleServerStreamingCall,
   type handleUnaryCall,
   makeGenericClientConstructor,
   type Metadata,
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
-import { KeyValue } from "../mvccpb/kv.js";
+import { Event, KeyValue } from "../mvccpb/kv.js";
 
 export const protobufPackage = "etcdserverpb";
 
 export const protobufFileName = "etcdserverpb/rpc.proto";
 
 /**
- * etcd's v3 API (package etcdserverpb), wire-compatible with etcd 3.4: same service, method and
- * field numbers. This is the subset used so far (benchmarks against real etcd); the store issue
- * extends these same files to the whole API.
+ * etcd's v3 API (package etcdserverpb), wire-compatible with etcd 3.4: same services, method
+ * names and field numbers, written from etcd's documented wire format so etcdctl and clientv3 work
+ * against the k8ts store and k8ts's own store client works against etcd. Auth is not served
+ * (grpc answers UNIMPLEMENTED for a service that is not registered).
  */
+
+export enum AlarmType {
+  NONE = 0,
+  NOSPACE = 1,
+  CORRUPT = 2,
+  UNRECOGNIZED = -1,
+}
+
+export function alarmTypeFromJSON(object: any): AlarmType {
+  switch (object) {
+    case 0:
+    case "NONE":
+      return AlarmType.NONE;
+    case 1:
+    case "NOSPACE":
+      return AlarmType.NOSPACE;
+    case 2:
+    case "CORRUPT":
+      return AlarmType.CORRUPT;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return AlarmType.UNRECOGNIZED;
+  }
+}
+
+export function alarmTypeToJSON(object: AlarmType): string {
+  switch (object) {
+    case AlarmType.NONE:
+      return "NONE";
+    case AlarmType.NOSPACE:
+      return "NOSPACE";
+    case AlarmType.CORRUPT:
+      return "CORRUPT";
+    case AlarmType.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
 
 export interface ResponseHeader {
   clusterId: bigint;
@@ -162,6 +206,444 @@ export interface PutRequest {
 export interface PutResponse {
   header?: ResponseHeader | undefined;
   prevKv?: KeyValue | undefined;
+}
+
+export interface DeleteRangeRequest {
+  key: Buffer;
+  rangeEnd: Buffer;
+  prevKv: boolean;
+}
+
+export interface DeleteRangeResponse {
+  header?: ResponseHeader | undefined;
+  deleted: bigint;
+  prevKvs: KeyValue[];
+}
+
+export interface RequestOp {
+  request?:
+    | { $case: "requestRange"; value: RangeRequest }
+    | { $case: "requestPut"; value: PutRequest }
+    | { $case: "requestDeleteRange"; value: DeleteRangeRequest }
+    | { $case: "requestTxn"; value: TxnRequest }
+    | undefined;
+}
+
+export interface ResponseOp {
+  response?:
+    | { $case: "responseRange"; value: RangeResponse }
+    | { $case: "responsePut"; value: PutResponse }
+    | { $case: "responseDeleteRange"; value: DeleteRangeResponse }
+    | { $case: "responseTxn"; value: TxnResponse }
+    | undefined;
+}
+
+export interface Compare {
+  result: Compare_CompareResult;
+  target: Compare_CompareTarget;
+  key: Buffer;
+  targetUnion?:
+    | { $case: "version"; value: bigint }
+    | { $case: "createRevision"; value: bigint }
+    | { $case: "modRevision"; value: bigint }
+    | { $case: "value"; value: Buffer }
+    | { $case: "lease"; value: bigint }
+    | undefined;
+  rangeEnd: Buffer;
+}
+
+export enum Compare_CompareResult {
+  EQUAL = 0,
+  GREATER = 1,
+  LESS = 2,
+  NOT_EQUAL = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function compare_CompareResultFromJSON(object: any): Compare_CompareResult {
+  switch (object) {
+    case 0:
+    case "EQUAL":
+      return Compare_CompareResult.EQUAL;
+    case 1:
+    case "GREATER":
+      return Compare_CompareResult.GREATER;
+    case 2:
+    case "LESS":
+      return Compare_CompareResult.LESS;
+    case 3:
+    case "NOT_EQUAL":
+      return Compare_CompareResult.NOT_EQUAL;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return Compare_CompareResult.UNRECOGNIZED;
+  }
+}
+
+export function compare_CompareResultToJSON(object: Compare_CompareResult): string {
+  switch (object) {
+    case Compare_CompareResult.EQUAL:
+      return "EQUAL";
+    case Compare_CompareResult.GREATER:
+      return "GREATER";
+    case Compare_CompareResult.LESS:
+      return "LESS";
+    case Compare_CompareResult.NOT_EQUAL:
+      return "NOT_EQUAL";
+    case Compare_CompareResult.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+export enum Compare_CompareTarget {
+  VERSION = 0,
+  CREATE = 1,
+  MOD = 2,
+  VALUE = 3,
+  LEASE = 4,
+  UNRECOGNIZED = -1,
+}
+
+export function compare_CompareTargetFromJSON(object: any): Compare_CompareTarget {
+  switch (object) {
+    case 0:
+    case "VERSION":
+      return Compare_CompareTarget.VERSION;
+    case 1:
+    case "CREATE":
+      return Compare_CompareTarget.CREATE;
+    case 2:
+    case "MOD":
+      return Compare_CompareTarget.MOD;
+    case 3:
+    case "VALUE":
+      return Compare_CompareTarget.VALUE;
+    case 4:
+    case "LEASE":
+      return Compare_CompareTarget.LEASE;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return Compare_CompareTarget.UNRECOGNIZED;
+  }
+}
+
+export function compare_CompareTargetToJSON(object: Compare_CompareTarget): string {
+  switch (object) {
+    case Compare_CompareTarget.VERSION:
+      return "VERSION";
+    case Compare_CompareTarget.CREATE:
+      return "CREATE";
+    case Compare_CompareTarget.MOD:
+      return "MOD";
+    case Compare_CompareTarget.VALUE:
+      return "VALUE";
+    case Compare_CompareTarget.LEASE:
+      return "LEASE";
+    case Compare_CompareTarget.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+export interface TxnRequest {
+  compare: Compare[];
+  success: RequestOp[];
+  failure: RequestOp[];
+}
+
+export interface TxnResponse {
+  header?: ResponseHeader | undefined;
+  succeeded: boolean;
+  responses: ResponseOp[];
+}
+
+export interface CompactionRequest {
+  revision: bigint;
+  physical: boolean;
+}
+
+export interface CompactionResponse {
+  header?: ResponseHeader | undefined;
+}
+
+export interface HashRequest {
+}
+
+export interface HashResponse {
+  header?: ResponseHeader | undefined;
+  hash: number;
+}
+
+export interface HashKVRequest {
+  revision: bigint;
+}
+
+export interface HashKVResponse {
+  header?: ResponseHeader | undefined;
+  hash: number;
+  compactRevision: bigint;
+}
+
+export interface SnapshotRequest {
+}
+
+export interface SnapshotResponse {
+  header?: ResponseHeader | undefined;
+  remainingBytes: bigint;
+  blob: Buffer;
+}
+
+export interface WatchRequest {
+  requestUnion?:
+    | { $case: "createRequest"; value: WatchCreateRequest }
+    | { $case: "cancelRequest"; value: WatchCancelRequest }
+    | { $case: "progressRequest"; value: WatchProgressRequest }
+    | undefined;
+}
+
+export interface WatchCreateRequest {
+  key: Buffer;
+  rangeEnd: Buffer;
+  startRevision: bigint;
+  progressNotify: boolean;
+  filters: WatchCreateRequest_FilterType[];
+  prevKv: boolean;
+  watchId: bigint;
+  fragment: boolean;
+}
+
+export enum WatchCreateRequest_FilterType {
+  NOPUT = 0,
+  NODELETE = 1,
+  UNRECOGNIZED = -1,
+}
+
+export function watchCreateRequest_FilterTypeFromJSON(object: any): WatchCreateRequest_FilterType {
+  switch (object) {
+    case 0:
+    case "NOPUT":
+      return WatchCreateRequest_FilterType.NOPUT;
+    case 1:
+    case "NODELETE":
+      return WatchCreateRequest_FilterType.NODELETE;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return WatchCreateRequest_FilterType.UNRECOGNIZED;
+  }
+}
+
+export function watchCreateRequest_FilterTypeToJSON(object: WatchCreateRequest_FilterType): string {
+  switch (object) {
+    case WatchCreateRequest_FilterType.NOPUT:
+      return "NOPUT";
+    case WatchCreateRequest_FilterType.NODELETE:
+      return "NODELETE";
+    case WatchCreateRequest_FilterType.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+export interface WatchCancelRequest {
+  watchId: bigint;
+}
+
+export interface WatchProgressRequest {
+}
+
+export interface WatchResponse {
+  header?: ResponseHeader | undefined;
+  watchId: bigint;
+  created: boolean;
+  canceled: boolean;
+  compactRevision: bigint;
+  cancelReason: string;
+  fragment: boolean;
+  events: Event[];
+}
+
+export interface LeaseGrantRequest {
+  TTL: bigint;
+  ID: bigint;
+}
+
+export interface LeaseGrantResponse {
+  header?: ResponseHeader | undefined;
+  ID: bigint;
+  TTL: bigint;
+  error: string;
+}
+
+export interface LeaseRevokeRequest {
+  ID: bigint;
+}
+
+export interface LeaseRevokeResponse {
+  header?: ResponseHeader | undefined;
+}
+
+export interface LeaseKeepAliveRequest {
+  ID: bigint;
+}
+
+export interface LeaseKeepAliveResponse {
+  header?: ResponseHeader | undefined;
+  ID: bigint;
+  TTL: bigint;
+}
+
+export interface LeaseTimeToLiveRequest {
+  ID: bigint;
+  keys: boolean;
+}
+
+export interface LeaseTimeToLiveResponse {
+  header?: ResponseHeader | undefined;
+  ID: bigint;
+  TTL: bigint;
+  grantedTTL: bigint;
+  keys: Buffer[];
+}
+
+export interface LeaseLeasesRequest {
+}
+
+export interface LeaseStatus {
+  ID: bigint;
+}
+
+export interface LeaseLeasesResponse {
+  header?: ResponseHeader | undefined;
+  leases: LeaseStatus[];
+}
+
+export interface Member {
+  ID: bigint;
+  name: string;
+  peerURLs: string[];
+  clientURLs: string[];
+  isLearner: boolean;
+}
+
+export interface MemberAddRequest {
+  peerURLs: string[];
+  isLearner: boolean;
+}
+
+export interface MemberAddResponse {
+  header?: ResponseHeader | undefined;
+  member?: Member | undefined;
+  members: Member[];
+}
+
+export interface MemberRemoveRequest {
+  ID: bigint;
+}
+
+export interface MemberRemoveResponse {
+  header?: ResponseHeader | undefined;
+  members: Member[];
+}
+
+export interface MemberUpdateRequest {
+  ID: bigint;
+  peerURLs: string[];
+}
+
+export interface MemberUpdateResponse {
+  header?: ResponseHeader | undefined;
+  members: Member[];
+}
+
+export interface MemberListRequest {
+}
+
+export interface MemberListResponse {
+  header?: ResponseHeader | undefined;
+  members: Member[];
+}
+
+export interface MemberPromoteRequest {
+  ID: bigint;
+}
+
+export interface MemberPromoteResponse {
+  header?: ResponseHeader | undefined;
+  members: Member[];
+}
+
+export interface DefragmentRequest {
+}
+
+export interface DefragmentResponse {
+  header?: ResponseHeader | undefined;
+}
+
+export interface MoveLeaderRequest {
+  targetID: bigint;
+}
+
+export interface MoveLeaderResponse {
+  header?: ResponseHeader | undefined;
+}
+
+export interface AlarmRequest {
+  action: AlarmRequest_AlarmAction;
+  memberID: bigint;
+  alarm: AlarmType;
+}
+
+export enum AlarmRequest_AlarmAction {
+  GET = 0,
+  ACTIVATE = 1,
+  DEACTIVATE = 2,
+  UNRECOGNIZED = -1,
+}
+
+export function alarmRequest_AlarmActionFromJSON(object: any): AlarmRequest_AlarmAction {
+  switch (object) {
+    case 0:
+    case "GET":
+      return AlarmRequest_AlarmAction.GET;
+    case 1:
+    case "ACTIVATE":
+      return AlarmRequest_AlarmAction.ACTIVATE;
+    case 2:
+    case "DEACTIVATE":
+      return AlarmRequest_AlarmAction.DEACTIVATE;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return AlarmRequest_AlarmAction.UNRECOGNIZED;
+  }
+}
+
+export function alarmRequest_AlarmActionToJSON(object: AlarmRequest_AlarmAction): string {
+  switch (object) {
+    case AlarmRequest_AlarmAction.GET:
+      return "GET";
+    case AlarmRequest_AlarmAction.ACTIVATE:
+      return "ACTIVATE";
+    case AlarmRequest_AlarmAction.DEACTIVATE:
+      return "DEACTIVATE";
+    case AlarmRequest_AlarmAction.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+export interface AlarmMember {
+  memberID: bigint;
+  alarm: AlarmType;
+}
+
+export interface AlarmResponse {
+  header?: ResponseHeader | undefined;
+  alarms: AlarmMember[];
 }
 
 export interface StatusRequest {
@@ -1044,6 +1526,4812 @@ export const PutResponse: MessageFns<PutResponse> = {
   },
 };
 
+function createBaseDeleteRangeRequest(): DeleteRangeRequest {
+  return { key: Buffer.alloc(0), rangeEnd: Buffer.alloc(0), prevKv: false };
+}
+
+export const DeleteRangeRequest: MessageFns<DeleteRangeRequest> = {
+  encode(message: DeleteRangeRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key.length !== 0) {
+      writer.uint32(10).bytes(message.key);
+    }
+    if (message.rangeEnd.length !== 0) {
+      writer.uint32(18).bytes(message.rangeEnd);
+    }
+    if (message.prevKv !== false) {
+      writer.uint32(24).bool(message.prevKv);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteRangeRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteRangeRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.rangeEnd = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.prevKv = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeleteRangeRequest {
+    return {
+      key: isSet(object.key) ? Buffer.from(bytesFromBase64(object.key)) : Buffer.alloc(0),
+      rangeEnd: isSet(object.rangeEnd)
+        ? Buffer.from(bytesFromBase64(object.rangeEnd))
+        : isSet(object.range_end)
+        ? Buffer.from(bytesFromBase64(object.range_end))
+        : Buffer.alloc(0),
+      prevKv: isSet(object.prevKv)
+        ? globalThis.Boolean(object.prevKv)
+        : isSet(object.prev_kv)
+        ? globalThis.Boolean(object.prev_kv)
+        : false,
+    };
+  },
+
+  toJSON(message: DeleteRangeRequest): unknown {
+    const obj: any = {};
+    if (message.key.length !== 0) {
+      obj.key = base64FromBytes(message.key);
+    }
+    if (message.rangeEnd.length !== 0) {
+      obj.rangeEnd = base64FromBytes(message.rangeEnd);
+    }
+    if (message.prevKv !== false) {
+      obj.prevKv = message.prevKv;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<DeleteRangeRequest>): DeleteRangeRequest {
+    return DeleteRangeRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<DeleteRangeRequest>): DeleteRangeRequest {
+    const message = createBaseDeleteRangeRequest();
+    message.key = object.key ?? Buffer.alloc(0);
+    message.rangeEnd = object.rangeEnd ?? Buffer.alloc(0);
+    message.prevKv = object.prevKv ?? false;
+    return message;
+  },
+};
+
+function createBaseDeleteRangeResponse(): DeleteRangeResponse {
+  return { header: undefined, deleted: 0n, prevKvs: [] };
+}
+
+export const DeleteRangeResponse: MessageFns<DeleteRangeResponse> = {
+  encode(message: DeleteRangeResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.header !== undefined) {
+      ResponseHeader.encode(message.header, writer.uint32(10).fork()).join();
+    }
+    if (message.deleted !== 0n) {
+      if (BigInt.asIntN(64, message.deleted) !== message.deleted) {
+        throw new globalThis.Error("value provided for field message.deleted of type int64 too large");
+      }
+      writer.uint32(16).int64(message.deleted);
+    }
+    for (const v of message.prevKvs) {
+      KeyValue.encode(v!, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteRangeResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteRangeResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.header = ResponseHeader.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.deleted = reader.int64() as bigint;
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.prevKvs.push(KeyValue.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeleteRangeResponse {
+    return {
+      header: isSet(object.header) ? ResponseHeader.fromJSON(object.header) : undefined,
+      deleted: isSet(object.deleted) ? BigInt(object.deleted) : 0n,
+      prevKvs: globalThis.Array.isArray(object?.prevKvs)
+        ? object.prevKvs.map((e: any) => KeyValue.fromJSON(e))
+        : globalThis.Array.isArray(object?.prev_kvs)
+        ? object.prev_kvs.map((e: any) => KeyValue.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: DeleteRangeResponse): unknown {
+    const obj: any = {};
+    if (message.header !== undefined) {
+      obj.header = ResponseHeader.toJSON(message.header);
+    }
+    if (message.deleted !== 0n) {
+      obj.deleted = message.deleted.toString();
+    }
+    if (message.prevKvs?.length) {
+      obj.prevKvs = message.prevKvs.map((e) => KeyValue.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<DeleteRangeResponse>): DeleteRangeResponse {
+    return DeleteRangeResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<DeleteRangeResponse>): DeleteRangeResponse {
+    const message = createBaseDeleteRangeResponse();
+    message.header = (object.header !== undefined && object.header !== null)
+      ? ResponseHeader.fromPartial(object.header)
+      : undefined;
+    message.deleted = (object.deleted !== undefined && object.deleted !== null) ? BigInt(object.deleted) : 0n;
+    message.prevKvs = object.prevKvs?.map((e) => KeyValue.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseRequestOp(): RequestOp {
+  return { request: undefined };
+}
+
+export const RequestOp: MessageFns<RequestOp> = {
+  encode(message: RequestOp, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    switch (message.request?.$case) {
+      case "requestRange":
+        RangeRequest.encode(message.request.value, writer.uint32(10).fork()).join();
+        break;
+      case "requestPut":
+        PutRequest.encode(message.request.value, writer.uint32(18).fork()).join();
+        break;
+      case "requestDeleteRange":
+        DeleteRangeRequest.encode(message.request.value, writer.uint32(26).fork()).join();
+        break;
+      case "requestTxn":
+        TxnRequest.encode(message.request.value, writer.uint32(34).fork()).join();
+        break;
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RequestOp {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRequestOp();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.request = { $case: "requestRange", value: RangeRequest.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.request = { $case: "requestPut", value: PutRequest.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.request = {
+              $case: "requestDeleteRange",
+              value: DeleteRangeRequest.decode(reader, reader.uint32()),
+            };
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.request = { $case: "requestTxn", value: TxnRequest.decode(reader, reader.uint32()) };
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RequestOp {
+    return {
+      request: isSet(object.requestRange)
+        ? { $case: "requestRange", value: RangeRequest.fromJSON(object.requestRange) }
+        : isSet(object.request_range)
+        ? { $case: "requestRange", value: RangeRequest.fromJSON(object.request_range) }
+        : isSet(object.requestPut)
+        ? { $case: "requestPut", value: PutRequest.fromJSON(object.requestPut) }
+        : isSet(object.request_put)
+        ? { $case: "requestPut", value: PutRequest.fromJSON(object.request_put) }
+        : isSet(object.requestDeleteRange)
+        ? { $case: "requestDeleteRange", value: DeleteRangeRequest.fromJSON(object.requestDeleteRange) }
+        : isSet(object.request_delete_range)
+        ? { $case: "requestDeleteRange", value: DeleteRangeRequest.fromJSON(object.request_delete_range) }
+        : isSet(object.requestTxn)
+        ? { $case: "requestTxn", value: TxnRequest.fromJSON(object.requestTxn) }
+        : isSet(object.request_txn)
+        ? { $case: "requestTxn", value: TxnRequest.fromJSON(object.request_txn) }
+        : undefined,
+    };
+  },
+
+  toJSON(message: RequestOp): unknown {
+    const obj: any = {};
+    if (message.request?.$case === "requestRange") {
+      obj.requestRange = RangeRequest.toJSON(message.request.value);
+    } else if (message.request?.$case === "requestPut") {
+      obj.requestPut = PutRequest.toJSON(message.request.value);
+    } else if (message.request?.$case === "requestDeleteRange") {
+      obj.requestDeleteRange = DeleteRangeRequest.toJSON(message.request.value);
+    } else if (message.request?.$case === "requestTxn") {
+      obj.requestTxn = TxnRequest.toJSON(message.request.value);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RequestOp>): RequestOp {
+    return RequestOp.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RequestOp>): RequestOp {
+    const message = createBaseRequestOp();
+    switch (object.request?.$case) {
+      case "requestRange": {
+        if (object.request?.value !== undefined && object.request?.value !== null) {
+          message.request = { $case: "requestRange", value: RangeRequest.fromPartial(object.request.value) };
+        }
+        break;
+      }
+      case "requestPut": {
+        if (object.request?.value !== undefined && object.request?.value !== null) {
+          message.request = { $case: "requestPut", value: PutRequest.fromPartial(object.request.value) };
+        }
+        break;
+      }
+      case "requestDeleteRange": {
+        if (object.request?.value !== undefined && object.request?.value !== null) {
+          message.request = {
+            $case: "requestDeleteRange",
+            value: DeleteRangeRequest.fromPartial(object.request.value),
+          };
+        }
+        break;
+      }
+      case "requestTxn": {
+        if (object.request?.value !== undefined && object.request?.value !== null) {
+          message.request = { $case: "requestTxn", value: TxnRequest.fromPartial(object.request.value) };
+        }
+        break;
+      }
+    }
+    return message;
+  },
+};
+
+function createBaseResponseOp(): ResponseOp {
+  return { response: undefined };
+}
+
+export const ResponseOp: MessageFns<ResponseOp> = {
+  encode(message: ResponseOp, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    switch (message.response?.$case) {
+      case "responseRange":
+        RangeResponse.encode(message.response.value, writer.uint32(10).fork()).join();
+        break;
+      case "responsePut":
+        PutResponse.encode(message.response.value, writer.uint32(18).fork()).join();
+        break;
+      case "responseDeleteRange":
+        DeleteRangeResponse.encode(message.response.value, writer.uint32(26).fork()).join();
+        break;
+      case "responseTxn":
+        TxnResponse.encode(message.response.value, writer.uint32(34).fork()).join();
+        break;
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ResponseOp {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseResponseOp();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.response = { $case: "responseRange", value: RangeResponse.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.response = { $case: "responsePut", value: PutResponse.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.response = {
+              $case: "responseDeleteRange",
+              value: DeleteRangeResponse.decode(reader, reader.uint32()),
+            };
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.response = { $case: "responseTxn", value: TxnResponse.decode(reader, reader.uint32()) };
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ResponseOp {
+    return {
+      response: isSet(object.responseRange)
+        ? { $case: "responseRange", value: RangeResponse.fromJSON(object.responseRange) }
+        : isSet(object.response_range)
+        ? { $case: "responseRange", value: RangeResponse.fromJSON(object.response_range) }
+        : isSet(object.responsePut)
+        ? { $case: "responsePut", value: PutResponse.fromJSON(object.responsePut) }
+        : isSet(object.response_put)
+        ? { $case: "responsePut", value: PutResponse.fromJSON(object.response_put) }
+        : isSet(object.responseDeleteRange)
+        ? { $case: "responseDeleteRange", value: DeleteRangeResponse.fromJSON(object.responseDeleteRange) }
+        : isSet(object.response_delete_range)
+        ? { $case: "responseDeleteRange", value: DeleteRangeResponse.fromJSON(object.response_delete_range) }
+        : isSet(object.responseTxn)
+        ? { $case: "responseTxn", value: TxnResponse.fromJSON(object.responseTxn) }
+        : isSet(object.response_txn)
+        ? { $case: "responseTxn", value: TxnResponse.fromJSON(object.response_txn) }
+        : undefined,
+    };
+  },
+
+  toJSON(message: ResponseOp): unknown {
+    const obj: any = {};
+    if (message.response?.$case === "responseRange") {
+      obj.responseRange = RangeResponse.toJSON(message.response.value);
+    } else if (message.response?.$case === "responsePut") {
+      obj.responsePut = PutResponse.toJSON(message.response.value);
+    } else if (message.response?.$case === "responseDeleteRange") {
+      obj.responseDeleteRange = DeleteRangeResponse.toJSON(message.response.value);
+    } else if (message.response?.$case === "responseTxn") {
+      obj.responseTxn = TxnResponse.toJSON(message.response.value);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ResponseOp>): ResponseOp {
+    return ResponseOp.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ResponseOp>): ResponseOp {
+    const message = createBaseResponseOp();
+    switch (object.response?.$case) {
+      case "responseRange": {
+        if (object.response?.value !== undefined && object.response?.value !== null) {
+          message.response = { $case: "responseRange", value: RangeResponse.fromPartial(object.response.value) };
+        }
+        break;
+      }
+      case "responsePut": {
+        if (object.response?.value !== undefined && object.response?.value !== null) {
+          message.response = { $case: "responsePut", value: PutResponse.fromPartial(object.response.value) };
+        }
+        break;
+      }
+      case "responseDeleteRange": {
+        if (object.response?.value !== undefined && object.response?.value !== null) {
+          message.response = {
+            $case: "responseDeleteRange",
+            value: DeleteRangeResponse.fromPartial(object.response.value),
+          };
+        }
+        break;
+      }
+      case "responseTxn": {
+        if (object.response?.value !== undefined && object.response?.value !== null) {
+          message.response = { $case: "responseTxn", value: TxnResponse.fromPartial(object.response.value) };
+        }
+        break;
+      }
+    }
+    return message;
+  },
+};
+
+function createBaseCompare(): Compare {
+  return { result: 0, target: 0, key: Buffer.alloc(0), targetUnion: undefined, rangeEnd: Buffer.alloc(0) };
+}
+
+export const Compare: MessageFns<Compare> = {
+  encode(message: Compare, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.result !== 0) {
+      writer.uint32(8).int32(message.result);
+    }
+    if (message.target !== 0) {
+      writer.uint32(16).int32(message.target);
+    }
+    if (message.key.length !== 0) {
+      writer.uint32(26).bytes(message.key);
+    }
+    switch (message.targetUnion?.$case) {
+      case "version":
+        if (BigInt.asIntN(64, message.targetUnion.value) !== message.targetUnion.value) {
+          throw new globalThis.Error("value provided for field message.targetUnion.value of type int64 too large");
+        }
+        writer.uint32(32).int64(message.targetUnion.value);
+        break;
+      case "createRevision":
+        if (BigInt.asIntN(64, message.targetUnion.value) !== message.targetUnion.value) {
+          throw new globalThis.Error("value provided for field message.targetUnion.value of type int64 too large");
+        }
+        writer.uint32(40).int64(message.targetUnion.value);
+        break;
+      case "modRevision":
+        if (BigInt.asIntN(64, message.targetUnion.value) !== message.targetUnion.value) {
+          throw new globalThis.Error("value provided for field message.targetUnion.value of type int64 too large");
+        }
+        writer.uint32(48).int64(message.targetUnion.value);
+        break;
+      case "value":
+        writer.uint32(58).bytes(message.targetUnion.value);
+        break;
+      case "lease":
+        if (BigInt.asIntN(64, message.targetUnion.value) !== message.targetUnion.value) {
+          throw new globalThis.Error("value provided for field message.targetUnion.value of type int64 too large");
+        }
+        writer.uint32(64).int64(message.targetUnion.value);
+        break;
+    }
+    if (message.rangeEnd.length !== 0) {
+      writer.uint32(514).bytes(message.rangeEnd);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Compare {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCompare();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.result = reader.int32() as any;
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.target = reader.int32() as any;
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.key = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.targetUnion = { $case: "version", value: reader.int64() as bigint };
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.targetUnion = { $case: "createRevision", value: reader.int64() as bigint };
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.targetUnion = { $case: "modRevision", value: reader.int64() as bigint };
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.targetUnion = { $case: "value", value: Buffer.from(reader.bytes()) };
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.targetUnion = { $case: "lease", value: reader.int64() as bigint };
+            continue;
+          }
+          case 64: {
+            if (tag !== 514) {
+              break;
+            }
+
+            message.rangeEnd = Buffer.from(reader.bytes());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Compare {
+    return {
+      result: isSet(object.result) ? compare_CompareResultFromJSON(object.result) : 0,
+      target: isSet(object.target) ? compare_CompareTargetFromJSON(object.target) : 0,
+      key: isSet(object.key) ? Buffer.from(bytesFromBase64(object.key)) : Buffer.alloc(0),
+      targetUnion: isSet(object.version)
+        ? { $case: "version", value: BigInt(object.version) }
+        : isSet(object.createRevision)
+        ? { $case: "createRevision", value: BigInt(object.createRevision) }
+        : isSet(object.create_revision)
+        ? { $case: "createRevision", value: BigInt(object.create_revision) }
+        : isSet(object.modRevision)
+        ? { $case: "modRevision", value: BigInt(object.modRevision) }
+        : isSet(object.mod_revision)
+        ? { $case: "modRevision", value: BigInt(object.mod_revision) }
+        : isSet(object.value)
+        ? { $case: "value", value: Buffer.from(bytesFromBase64(object.value)) }
+        : isSet(object.lease)
+        ? { $case: "lease", value: BigInt(object.lease) }
+        : undefined,
+      rangeEnd: isSet(object.rangeEnd)
+        ? Buffer.from(bytesFromBase64(object.rangeEnd))
+        : isSet(object.range_end)
+        ? Buffer.from(bytesFromBase64(object.range_end))
+        : Buffer.alloc(0),
+    };
+  },
+
+  toJSON(message: Compare): unknown {
+    const obj: any = {};
+    if (message.result !== 0) {
+      obj.result = compare_CompareResultToJSON(message.result);
+    }
+    if (message.target !== 0) {
+      obj.target = compare_CompareTargetToJSON(message.target);
+    }
+    if (message.key.length !== 0) {
+      obj.key = base64FromBytes(message.key);
+    }
+    if (message.targetUnion?.$case === "version") {
+      obj.version = message.targetUnion.value.toString();
+    } else if (message.targetUnion?.$case === "createRevision") {
+      obj.createRevision = message.targetUnion.value.toString();
+    } else if (message.targetUnion?.$case === "modRevision") {
+      obj.modRevision = message.targetUnion.value.toString();
+    } else if (message.targetUnion?.$case === "value") {
+      obj.value = base64FromBytes(message.targetUnion.value);
+    } else if (message.targetUnion?.$case === "lease") {
+      obj.lease = message.targetUnion.value.toString();
+    }
+    if (message.rangeEnd.length !== 0) {
+      obj.rangeEnd = base64FromBytes(message.rangeEnd);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<Compare>): Compare {
+    return Compare.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<Compare>): Compare {
+    const message = createBaseCompare();
+    message.result = object.result ?? 0;
+    message.target = object.target ?? 0;
+    message.key = object.key ?? Buffer.alloc(0);
+    switch (object.targetUnion?.$case) {
+      case "version": {
+        if (object.targetUnion?.value !== undefined && object.targetUnion?.value !== null) {
+          message.targetUnion = { $case: "version", value: BigInt(object.targetUnion.value) };
+        }
+        break;
+      }
+      case "createRevision": {
+        if (object.targetUnion?.value !== undefined && object.targetUnion?.value !== null) {
+          message.targetUnion = { $case: "createRevision", value: BigInt(object.targetUnion.value) };
+        }
+        break;
+      }
+      case "modRevision": {
+        if (object.targetUnion?.value !== undefined && object.targetUnion?.value !== null) {
+          message.targetUnion = { $case: "modRevision", value: BigInt(object.targetUnion.value) };
+        }
+        break;
+      }
+      case "value": {
+        if (object.targetUnion?.value !== undefined && object.targetUnion?.value !== null) {
+          message.targetUnion = { $case: "value", value: object.targetUnion.value };
+        }
+        break;
+      }
+      case "lease": {
+        if (object.targetUnion?.value !== undefined && object.targetUnion?.value !== null) {
+          message.targetUnion = { $case: "lease", value: BigInt(object.targetUnion.value) };
+        }
+        break;
+      }
+    }
+    message.rangeEnd = object.rangeEnd ?? Buffer.alloc(0);
+    return message;
+  },
+};
+
+function createBaseTxnRequest(): TxnRequest {
+  return { compare: [], success: [], failure: [] };
+}
+
+export const TxnRequest: MessageFns<TxnRequest> = {
+  encode(message: TxnRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.compare) {
+      Compare.encode(v!, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.success) {
+      RequestOp.encode(v!, writer.uint32(18).fork()).join();
+    }
+    for (const v of message.failure) {
+      RequestOp.encode(v!, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TxnRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTxnRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.compare.push(Compare.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.success.push(RequestOp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.failure.push(RequestOp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TxnRequest {
+    return {
+      compare: globalThis.Array.isArray(object?.compare) ? object.compare.map((e: any) => Compare.fromJSON(e)) : [],
+      success: globalThis.Array.isArray(object?.success) ? object.success.map((e: any) => RequestOp.fromJSON(e)) : [],
+      failure: globalThis.Array.isArray(object?.failure) ? object.failure.map((e: any) => RequestOp.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: TxnRequest): unknown {
+    const obj: any = {};
+    if (message.compare?.length) {
+      obj.compare = message.compare.map((e) => Compare.toJSON(e));
+    }
+    if (message.success?.length) {
+      obj.success = message.success.map((e) => RequestOp.toJSON(e));
+    }
+    if (message.failure?.length) {
+      obj.failure = message.failure.map((e) => RequestOp.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<TxnRequest>): TxnRequest {
+    return TxnRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<TxnRequest>): TxnRequest {
+    const message = createBaseTxnRequest();
+    message.compare = object.compare?.map((e) => Compare.fromPartial(e)) || [];
+    message.success = object.success?.map((e) => RequestOp.fromPartial(e)) || [];
+    message.failure = object.failure?.map((e) => RequestOp.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseTxnResponse(): TxnResponse {
+  return { header: undefined, succeeded: false, responses: [] };
+}
+
+export const TxnResponse: MessageFns<TxnResponse> = {
+  encode(message: TxnResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.header !== undefined) {
+      ResponseHeader.encode(message.header, writer.uint32(10).fork()).join();
+    }
+    if (message.succeeded !== false) {
+      writer.uint32(16).bool(message.succeeded);
+    }
+    for (const v of message.responses) {
+      ResponseOp.encode(v!, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TxnResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTxnResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.header = ResponseHeader.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.succeeded = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.responses.push(ResponseOp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TxnResponse {
+    return {
+      header: isSet(object.header) ? ResponseHeader.fromJSON(object.header) : undefined,
+      succeeded: isSet(object.succeeded) ? globalThis.Boolean(object.succeeded) : false,
+      responses: globalThis.Array.isArray(object?.responses)
+        ? object.responses.map((e: any) => ResponseOp.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: TxnResponse): unknown {
+    const obj: any = {};
+    if (message.header !== undefined) {
+      obj.header = ResponseHeader.toJSON(message.header);
+    }
+    if (message.succeeded !== false) {
+      obj.succeeded = message.succeeded;
+    }
+    if (message.responses?.length) {
+      obj.responses = message.responses.map((e) => ResponseOp.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<TxnResponse>): TxnResponse {
+    return TxnResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<TxnResponse>): TxnResponse {
+    const message = createBaseTxnResponse();
+    message.header = (object.header !== undefined && object.header !== null)
+      ? ResponseHeader.fromPartial(object.header)
+      : undefined;
+    message.succeeded = object.succeeded ?? false;
+    message.responses = object.responses?.map((e) => ResponseOp.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseCompactionRequest(): CompactionRequest {
+  return { revision: 0n, physical: false };
+}
+
+export const CompactionRequest: MessageFns<CompactionRequest> = {
+  encode(message: CompactionRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.revision !== 0n) {
+      if (BigInt.asIntN(64, message.revision) !== message.revision) {
+        throw new globalThis.Error("value provided for field message.revision of type int64 too large");
+      }
+      writer.uint32(8).int64(message.revision);
+    }
+    if (message.physical !== false) {
+      writer.uint32(16).bool(message.physical);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CompactionRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCompactionRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.revision = reader.int64() as bigint;
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.physical = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CompactionRequest {
+    return {
+      revision: isSet(object.revision) ? BigInt(object.revision) : 0n,
+      physical: isSet(object.physical) ? globalThis.Boolean(object.physical) : false,
+    };
+  },
+
+  toJSON(message: CompactionRequest): unknown {
+    const obj: any = {};
+    if (message.revision !== 0n) {
+      obj.revision = message.revision.toString();
+    }
+    if (message.physical !== false) {
+      obj.physical = message.physical;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CompactionRequest>): CompactionRequest {
+    return CompactionRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CompactionRequest>): CompactionRequest {
+    const message = createBaseCompactionRequest();
+    message.revision = (object.revision !== undefined && object.revision !== null) ? BigInt(object.revision) : 0n;
+    message.physical = object.physical ?? false;
+    return message;
+  },
+};
+
+function createBaseCompactionResponse(): CompactionResponse {
+  return { header: undefined };
+}
+
+export const CompactionResponse: MessageFns<CompactionResponse> = {
+  encode(message: CompactionResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.header !== undefined) {
+      ResponseHeader.encode(message.header, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CompactionResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCompactionResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.header = ResponseHeader.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CompactionResponse {
+    return { header: isSet(object.header) ? ResponseHeader.fromJSON(object.header) : undefined };
+  },
+
+  toJSON(message: CompactionResponse): unknown {
+    const obj: any = {};
+    if (message.header !== undefined) {
+      obj.header = ResponseHeader.toJSON(message.header);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CompactionResponse>): CompactionResponse {
+    return CompactionResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CompactionResponse>): CompactionResponse {
+    const message = createBaseCompactionResponse();
+    message.header = (object.header !== undefined && object.header !== null)
+      ? ResponseHeader.fromPartial(object.header)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseHashRequest(): HashRequest {
+  return {};
+}
+
+export const HashRequest: MessageFns<HashRequest> = {
+  encode(_: HashRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): HashRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseHashRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): HashRequest {
+    return {};
+  },
+
+  toJSON(_: HashRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<HashRequest>): HashRequest {
+    return HashRequest.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<HashRequest>): HashRequest {
+    const message = createBaseHashRequest();
+    return message;
+  },
+};
+
+function createBaseHashResponse(): HashResponse {
+  return { header: undefined, hash: 0 };
+}
+
+export const HashResponse: MessageFns<HashResponse> = {
+  encode(message: HashResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.header !== undefined) {
+      ResponseHeader.encode(message.header, writer.uint32(10).fork()).join();
+    }
+    if (message.hash !== 0) {
+      writer.uint32(16).uint32(message.hash);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): HashResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseHashResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.header = ResponseHeader.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.hash = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): HashResponse {
+    return {
+      header: isSet(object.header) ? ResponseHeader.fromJSON(object.header) : undefined,
+      hash: isSet(object.hash) ? globalThis.Number(object.hash) : 0,
+    };
+  },
+
+  toJSON(message: HashResponse): unknown {
+    const obj: any = {};
+    if (message.header !== undefined) {
+      obj.header = ResponseHeader.toJSON(message.header);
+    }
+    if (message.hash !== 0) {
+      obj.hash = Math.round(message.hash);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<HashResponse>): HashResponse {
+    return HashResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<HashResponse>): HashResponse {
+    const message = createBaseHashResponse();
+    message.header = (object.header !== undefined && object.header !== null)
+      ? ResponseHeader.fromPartial(object.header)
+      : undefined;
+    message.hash = object.hash ?? 0;
+    return message;
+  },
+};
+
+function createBaseHashKVRequest(): HashKVRequest {
+  return { revision: 0n };
+}
+
+export const HashKVRequest: MessageFns<HashKVRequest> = {
+  encode(message: HashKVRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.revision !== 0n) {
+      if (BigInt.asIntN(64, message.revision) !== message.revision) {
+        throw new globalThis.Error("value provided for field message.revision of type int64 too large");
+      }
+      writer.uint32(8).int64(message.revision);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): HashKVRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseHashKVRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.revision = reader.int64() as bigint;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): HashKVRequest {
+    return { revision: isSet(object.revision) ? BigInt(object.revision) : 0n };
+  },
+
+  toJSON(message: HashKVRequest): unknown {
+    const obj: any = {};
+    if (message.revision !== 0n) {
+      obj.revision = message.revision.toString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<HashKVRequest>): HashKVRequest {
+    return HashKVRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<HashKVRequest>): HashKVRequest {
+    const message = createBaseHashKVRequest();
+    message.revision = (object.revision !== undefined && object.revision !== null) ? BigInt(object.revision) : 0n;
+    return message;
+  },
+};
+
+function createBaseHashKVResponse(): HashKVResponse {
+  return { header: undefined, hash: 0, compactRevision: 0n };
+}
+
+export const HashKVResponse: MessageFns<HashKVResponse> = {
+  encode(message: HashKVResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.header !== undefined) {
+      ResponseHeader.encode(message.header, writer.uint32(10).fork()).join();
+    }
+    if (message.hash !== 0) {
+      writer.uint32(16).uint32(message.hash);
+    }
+    if (message.compactRevision !== 0n) {
+      if (BigInt.asIntN(64, message.compactRevision) !== message.compactRevision) {
+        throw new globalThis.Error("value provided for field message.compactRevision of type int64 too large");
+      }
+      writer.uint32(24).int64(message.compactRevision);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): HashKVResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseHashKVResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.header = ResponseHeader.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.hash = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.compactRevision = reader.int64() as bigint;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): HashKVResponse {
+    return {
+      header: isSet(object.header) ? ResponseHeader.fromJSON(object.header) : undefined,
+      hash: isSet(object.hash) ? globalThis.Number(object.hash) : 0,
+      compactRevision: isSet(object.compactRevision)
+        ? BigInt(object.compactRevision)
+        : isSet(object.compact_revision)
+        ? BigInt(object.compact_revision)
+        : 0n,
+    };
+  },
+
+  toJSON(message: HashKVResponse): unknown {
+    const obj: any = {};
+    if (message.header !== undefined) {
+      obj.header = ResponseHeader.toJSON(message.header);
+    }
+    if (message.hash !== 0) {
+      obj.hash = Math.round(message.hash);
+    }
+    if (message.compactRevision !== 0n) {
+      obj.compactRevision = message.compactRevision.toString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<HashKVResponse>): HashKVResponse {
+    return HashKVResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<HashKVResponse>): HashKVResponse {
+    const message = createBaseHashKVResponse();
+    message.header = (object.header !== undefined && object.header !== null)
+      ? ResponseHeader.fromPartial(object.header)
+      : undefined;
+    message.hash = object.hash ?? 0;
+    message.compactRevision = (object.compactRevision !== undefined && object.compactRevision !== null)
+      ? BigInt(object.compactRevision)
+      : 0n;
+    return message;
+  },
+};
+
+function createBaseSnapshotRequest(): SnapshotRequest {
+  return {};
+}
+
+export const SnapshotRequest: MessageFns<SnapshotRequest> = {
+  encode(_: SnapshotRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SnapshotRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSnapshotRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): SnapshotRequest {
+    return {};
+  },
+
+  toJSON(_: SnapshotRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<SnapshotRequest>): SnapshotRequest {
+    return SnapshotRequest.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<SnapshotRequest>): SnapshotRequest {
+    const message = createBaseSnapshotRequest();
+    return message;
+  },
+};
+
+function createBaseSnapshotResponse(): SnapshotResponse {
+  return { header: undefined, remainingBytes: 0n, blob: Buffer.alloc(0) };
+}
+
+export const SnapshotResponse: MessageFns<SnapshotResponse> = {
+  encode(message: SnapshotResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.header !== undefined) {
+      ResponseHeader.encode(message.header, writer.uint32(10).fork()).join();
+    }
+    if (message.remainingBytes !== 0n) {
+      if (BigInt.asUintN(64, message.remainingBytes) !== message.remainingBytes) {
+        throw new globalThis.Error("value provided for field message.remainingBytes of type uint64 too large");
+      }
+      writer.uint32(16).uint64(message.remainingBytes);
+    }
+    if (message.blob.length !== 0) {
+      writer.uint32(26).bytes(message.blob);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SnapshotResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSnapshotResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.header = ResponseHeader.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.remainingBytes = reader.uint64() as bigint;
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.blob = Buffer.from(reader.bytes());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SnapshotResponse {
+    return {
+      header: isSet(object.header) ? ResponseHeader.fromJSON(object.header) : undefined,
+      remainingBytes: isSet(object.remainingBytes)
+        ? BigInt(object.remainingBytes)
+        : isSet(object.remaining_bytes)
+        ? BigInt(object.remaining_bytes)
+        : 0n,
+      blob: isSet(object.blob) ? Buffer.from(bytesFromBase64(object.blob)) : Buffer.alloc(0),
+    };
+  },
+
+  toJSON(message: SnapshotResponse): unknown {
+    const obj: any = {};
+    if (message.header !== undefined) {
+      obj.header = ResponseHeader.toJSON(message.header);
+    }
+    if (message.remainingBytes !== 0n) {
+      obj.remainingBytes = message.remainingBytes.toString();
+    }
+    if (message.blob.length !== 0) {
+      obj.blob = base64FromBytes(message.blob);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SnapshotResponse>): SnapshotResponse {
+    return SnapshotResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SnapshotResponse>): SnapshotResponse {
+    const message = createBaseSnapshotResponse();
+    message.header = (object.header !== undefined && object.header !== null)
+      ? ResponseHeader.fromPartial(object.header)
+      : undefined;
+    message.remainingBytes = (object.remainingBytes !== undefined && object.remainingBytes !== null)
+      ? BigInt(object.remainingBytes)
+      : 0n;
+    message.blob = object.blob ?? Buffer.alloc(0);
+    return message;
+  },
+};
+
+function createBaseWatchRequest(): WatchRequest {
+  return { requestUnion: undefined };
+}
+
+export const WatchRequest: MessageFns<WatchRequest> = {
+  encode(message: WatchRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    switch (message.requestUnion?.$case) {
+      case "createRequest":
+        WatchCreateRequest.encode(message.requestUnion.value, writer.uint32(10).fork()).join();
+        break;
+      case "cancelRequest":
+        WatchCancelRequest.encode(message.requestUnion.value, writer.uint32(18).fork()).join();
+        break;
+      case "progressRequest":
+        WatchProgressRequest.encode(message.requestUnion.value, writer.uint32(26).fork()).join();
+        break;
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.requestUnion = {
+              $case: "createRequest",
+              value: WatchCreateRequest.decode(reader, reader.uint32()),
+            };
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.requestUnion = {
+              $case: "cancelRequest",
+              value: WatchCancelRequest.decode(reader, reader.uint32()),
+            };
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.requestUnion = {
+              $case: "progressRequest",
+              value: WatchProgressRequest.decode(reader, reader.uint32()),
+            };
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WatchRequest {
+    return {
+      requestUnion: isSet(object.createRequest)
+        ? { $case: "createRequest", value: WatchCreateRequest.fromJSON(object.createRequest) }
+        : isSet(object.create_request)
+        ? { $case: "createRequest", value: WatchCreateRequest.fromJSON(object.create_request) }
+        : isSet(object.cancelRequest)
+        ? { $case: "cancelRequest", value: WatchCancelRequest.fromJSON(object.cancelRequest) }
+        : isSet(object.cancel_request)
+        ? { $case: "cancelRequest", value: WatchCancelRequest.fromJSON(object.cancel_request) }
+        : isSet(object.progressRequest)
+        ? { $case: "progressRequest", value: WatchProgressRequest.fromJSON(object.progressRequest) }
+        : isSet(object.progress_request)
+        ? { $case: "progressRequest", value: WatchProgressRequest.fromJSON(object.progress_request) }
+        : undefined,
+    };
+  },
+
+  toJSON(message: WatchRequest): unknown {
+    const obj: any = {};
+    if (message.requestUnion?.$case === "createRequest") {
+      obj.createRequest = WatchCreateRequest.toJSON(message.requestUnion.value);
+    } else if (message.requestUnion?.$case === "cancelRequest") {
+      obj.cancelRequest = WatchCancelRequest.toJSON(message.requestUnion.value);
+    } else if (message.requestUnion?.$case === "progressRequest") {
+      obj.progressRequest = WatchProgressRequest.toJSON(message.requestUnion.value);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<WatchRequest>): WatchRequest {
+    return WatchRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<WatchRequest>): WatchRequest {
+    const message = createBaseWatchRequest();
+    switch (object.requestUnion?.$case) {
+      case "createRequest": {
+        if (object.requestUnion?.value !== undefined && object.requestUnion?.value !== null) {
+          message.requestUnion = {
+            $case: "createRequest",
+            value: WatchCreateRequest.fromPartial(object.requestUnion.value),
+          };
+        }
+        break;
+      }
+      case "cancelRequest": {
+        if (object.requestUnion?.value !== undefined && object.requestUnion?.value !== null) {
+          message.requestUnion = {
+            $case: "cancelRequest",
+            value: WatchCancelRequest.fromPartial(object.requestUnion.value),
+          };
+        }
+        break;
+      }
+      case "progressRequest": {
+        if (object.requestUnion?.value !== undefined && object.requestUnion?.value !== null) {
+          message.requestUnion = {
+            $case: "progressRequest",
+            value: WatchProgressRequest.fromPartial(object.requestUnion.value),
+          };
+        }
+        break;
+      }
+    }
+    return message;
+  },
+};
+
+function createBaseWatchCreateRequest(): WatchCreateRequest {
+  return {
+    key: Buffer.alloc(0),
+    rangeEnd: Buffer.alloc(0),
+    startRevision: 0n,
+    progressNotify: false,
+    filters: [],
+    prevKv: false,
+    watchId: 0n,
+    fragment: false,
+  };
+}
+
+export const WatchCreateRequest: MessageFns<WatchCreateRequest> = {
+  encode(message: WatchCreateRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key.length !== 0) {
+      writer.uint32(10).bytes(message.key);
+    }
+    if (message.rangeEnd.length !== 0) {
+      writer.uint32(18).bytes(message.rangeEnd);
+    }
+    if (message.startRevision !== 0n) {
+      if (BigInt.asIntN(64, message.startRevision) !== message.startRevision) {
+        throw new globalThis.Error("value provided for field message.startRevision of type int64 too large");
+      }
+      writer.uint32(24).int64(message.startRevision);
+    }
+    if (message.progressNotify !== false) {
+      writer.uint32(32).bool(message.progressNotify);
+    }
+    if (message.filters.length !== 0) {
+      writer.uint32(42).fork();
+      for (const v of message.filters) {
+        writer.int32(v);
+      }
+      writer.join();
+    }
+    if (message.prevKv !== false) {
+      writer.uint32(48).bool(message.prevKv);
+    }
+    if (message.watchId !== 0n) {
+      if (BigInt.asIntN(64, message.watchId) !== message.watchId) {
+        throw new globalThis.Error("value provided for field message.watchId of type int64 too large");
+      }
+      writer.uint32(56).int64(message.watchId);
+    }
+    if (message.fragment !== false) {
+      writer.uint32(64).bool(message.fragment);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchCreateRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchCreateRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.rangeEnd = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.startRevision = reader.int64() as bigint;
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.progressNotify = reader.bool();
+            continue;
+          }
+          case 5: {
+            if (tag === 40) {
+              message.filters.push(reader.int32() as any);
+
+              continue;
+            }
+
+            if (tag === 42) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.filters.push(reader.int32() as any);
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.prevKv = reader.bool();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.watchId = reader.int64() as bigint;
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.fragment = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WatchCreateRequest {
+    return {
+      key: isSet(object.key) ? Buffer.from(bytesFromBase64(object.key)) : Buffer.alloc(0),
+      rangeEnd: isSet(object.rangeEnd)
+        ? Buffer.from(bytesFromBase64(object.rangeEnd))
+        : isSet(object.range_end)
+        ? Buffer.from(bytesFromBase64(object.range_end))
+        : Buffer.alloc(0),
+      startRevision: isSet(object.startRevision)
+        ? BigInt(object.startRevision)
+        : isSet(object.start_revision)
+        ? BigInt(object.start_revision)
+        : 0n,
+      progressNotify: isSet(object.progressNotify)
+        ? globalThis.Boolean(object.progressNotify)
+        : isSet(object.progress_notify)
+        ? globalThis.Boolean(object.progress_notify)
+        : false,
+      filters: globalThis.Array.isArray(object?.filters)
+        ? object.filters.map((e: any) => watchCreateRequest_FilterTypeFromJSON(e))
+        : [],
+      prevKv: isSet(object.prevKv)
+        ? globalThis.Boolean(object.prevKv)
+        : isSet(object.prev_kv)
+        ? globalThis.Boolean(object.prev_kv)
+        : false,
+      watchId: isSet(object.watchId) ? BigInt(object.watchId) : isSet(object.watch_id) ? BigInt(object.watch_id) : 0n,
+      fragment: isSet(object.fragment) ? globalThis.Boolean(object.fragment) : false,
+    };
+  },
+
+  toJSON(message: WatchCreateRequest): unknown {
+    const obj: any = {};
+    if (message.key.length !== 0) {
+      obj.key = base64FromBytes(message.key);
+    }
+    if (message.rangeEnd.length !== 0) {
+      obj.rangeEnd = base64FromBytes(message.rangeEnd);
+    }
+    if (message.startRevision !== 0n) {
+      obj.startRevision = message.startRevision.toString();
+    }
+    if (message.progressNotify !== false) {
+      obj.progressNotify = message.progressNotify;
+    }
+    if (message.filters?.length) {
+      obj.filters = message.filters.map((e) => watchCreateRequest_FilterTypeToJSON(e));
+    }
+    if (message.prevKv !== false) {
+      obj.prevKv = message.prevKv;
+    }
+    if (message.watchId !== 0n) {
+      obj.watchId = message.watchId.toString();
+    }
+    if (message.fragment !== false) {
+      obj.fragment = message.fragment;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<WatchCreateRequest>): WatchCreateRequest {
+    return WatchCreateRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<WatchCreateRequest>): WatchCreateRequest {
+    const message = createBaseWatchCreateRequest();
+    message.key = object.key ?? Buffer.alloc(0);
+    message.rangeEnd = object.rangeEnd ?? Buffer.alloc(0);
+    message.startRevision = (object.startRevision !== undefined && object.startRevision !== null)
+      ? BigInt(object.startRevision)
+      : 0n;
+    message.progressNotify = object.progressNotify ?? false;
+    message.filters = object.filters?.map((e) => e) || [];
+    message.prevKv = object.prevKv ?? false;
+    message.watchId = (object.watchId !== undefined && object.watchId !== null) ? BigInt(object.watchId) : 0n;
+    message.fragment = object.fragment ?? false;
+    return message;
+  },
+};
+
+function createBaseWatchCancelRequest(): WatchCancelRequest {
+  return { watchId: 0n };
+}
+
+export const WatchCancelRequest: MessageFns<WatchCancelRequest> = {
+  encode(message: WatchCancelRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.watchId !== 0n) {
+      if (BigInt.asIntN(64, message.watchId) !== message.watchId) {
+        throw new globalThis.Error("value provided for field message.watchId of type int64 too large");
+      }
+      writer.uint32(8).int64(message.watchId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchCancelRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchCancelRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.watchId = reader.int64() as bigint;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WatchCancelRequest {
+    return {
+      watchId: isSet(object.watchId) ? BigInt(object.watchId) : isSet(object.watch_id) ? BigInt(object.watch_id) : 0n,
+    };
+  },
+
+  toJSON(message: WatchCancelRequest): unknown {
+    const obj: any = {};
+    if (message.watchId !== 0n) {
+      obj.watchId = message.watchId.toString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<WatchCancelRequest>): WatchCancelRequest {
+    return WatchCancelRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<WatchCancelRequest>): WatchCancelRequest {
+    const message = createBaseWatchCancelRequest();
+    message.watchId = (object.watchId !== undefined && object.watchId !== null) ? BigInt(object.watchId) : 0n;
+    return message;
+  },
+};
+
+function createBaseWatchProgressRequest(): WatchProgressRequest {
+  return {};
+}
+
+export const WatchProgressRequest: MessageFns<WatchProgressRequest> = {
+  encode(_: WatchProgressRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchProgressRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchProgressRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): WatchProgressRequest {
+    return {};
+  },
+
+  toJSON(_: WatchProgressRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<WatchProgressRequest>): WatchProgressRequest {
+    return WatchProgressRequest.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<WatchProgressRequest>): WatchProgressRequest {
+    const message = createBaseWatchProgressRequest();
+    return message;
+  },
+};
+
+function createBaseWatchResponse(): WatchResponse {
+  return {
+    header: undefined,
+    watchId: 0n,
+    created: false,
+    canceled: false,
+    compactRevision: 0n,
+    cancelReason: "",
+    fragment: false,
+    events: [],
+  };
+}
+
+export const WatchResponse: MessageFns<WatchResponse> = {
+  encode(message: WatchResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.header !== undefined) {
+      ResponseHeader.encode(message.header, writer.uint32(10).fork()).join();
+    }
+    if (message.watchId !== 0n) {
+      if (BigInt.asIntN(64, message.watchId) !== message.watchId) {
+        throw new globalThis.Error("value provided for field message.watchId of type int64 too large");
+      }
+      writer.uint32(16).int64(message.watchId);
+    }
+    if (message.created !== false) {
+      writer.uint32(24).bool(message.created);
+    }
+    if (message.canceled !== false) {
+      writer.uint32(32).bool(message.canceled);
+    }
+    if (message.compactRevision !== 0n) {
+      if (BigInt.asIntN(64, message.compactRevision) !== message.compactRevision) {
+        throw new globalThis.Error("value provided for field message.compactRevision of type int64 too large");
+      }
+      writer.uint32(40).int64(message.compactRevision);
+    }
+    if (message.cancelReason !== "") {
+      writer.uint32(50).string(message.cancelReason);
+    }
+    if (message.fragment !== false) {
+      writer.uint32(56).bool(message.fragment);
+    }
+    for (const v of message.events) {
+      Event.encode(v!, writer.uint32(90).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.header = ResponseHeader.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.watchId = reader.int64() as bigint;
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.created = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.canceled = reader.bool();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.compactRevision = reader.int64() as bigint;
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.cancelReason = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.fragment = reader.bool();
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.events.push(Event.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WatchResponse {
+    return {
+      header: isSet(object.header) ? ResponseHeader.fromJSON(object.header) : undefined,
+      watchId: isSet(object.watchId) ? BigInt(object.watchId) : isSet(object.watch_id) ? BigInt(object.watch_id) : 0n,
+      created: isSet(object.created) ? globalThis.Boolean(object.created) : false,
+      canceled: isSet(object.canceled) ? globalThis.Boolean(object.canceled) : false,
+      compactRevision: isSet(object.compactRevision)
+        ? BigInt(object.compactRevision)
+        : isSet(object.compact_revision)
+        ? BigInt(object.compact_revision)
+        : 0n,
+      cancelReason: isSet(object.cancelReason)
+        ? globalThis.String(object.cancelReason)
+        : isSet(object.cancel_reason)
+        ? globalThis.String(object.cancel_reason)
+        : "",
+      fragment: isSet(object.fragment) ? globalThis.Boolean(object.fragment) : false,
+      events: globalThis.Array.isArray(object?.events) ? object.events.map((e: any) => Event.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: WatchResponse): unknown {
+    const obj: any = {};
+    if (message.header !== undefined) {
+      obj.header = ResponseHeader.toJSON(message.header);
+    }
+    if (message.watchId !== 0n) {
+      obj.watchId = message.watchId.toString();
+    }
+    if (message.created !== false) {
+      obj.created = message.created;
+    }
+    if (message.canceled !== false) {
+      obj.canceled = message.canceled;
+    }
+    if (message.compactRevision !== 0n) {
+      obj.compactRevision = message.compactRevision.toString();
+    }
+    if (message.cancelReason !== "") {
+      obj.cancelReason = message.cancelReason;
+    }
+    if (message.fragment !== false) {
+      obj.fragment = message.fragment;
+    }
+    if (message.events?.length) {
+      obj.events = message.events.map((e) => Event.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<WatchResponse>): WatchResponse {
+    return WatchResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<WatchResponse>): WatchResponse {
+    const message = createBaseWatchResponse();
+    message.header = (object.header !== undefined && object.header !== null)
+      ? ResponseHeader.fromPartial(object.header)
+      : undefined;
+    message.watchId = (object.watchId !== undefined && object.watchId !== null) ? BigInt(object.watchId) : 0n;
+    message.created = object.created ?? false;
+    message.canceled = object.canceled ?? false;
+    message.compactRevision = (object.compactRevision !== undefined && object.compactRevision !== null)
+      ? BigInt(object.compactRevision)
+      : 0n;
+    message.cancelReason = object.cancelReason ?? "";
+    message.fragment = object.fragment ?? false;
+    message.events = object.events?.map((e) => Event.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseLeaseGrantRequest(): LeaseGrantRequest {
+  return { TTL: 0n, ID: 0n };
+}
+
+export const LeaseGrantRequest: MessageFns<LeaseGrantRequest> = {
+  encode(message: LeaseGrantRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.TTL !== 0n) {
+      if (BigInt.asIntN(64, message.TTL) !== message.TTL) {
+        throw new globalThis.Error("value provided for field message.TTL of type int64 too large");
+      }
+      writer.uint32(8).int64(message.TTL);
+    }
+    if (message.ID !== 0n) {
+      if (BigInt.asIntN(64, message.ID) !== message.ID) {
+        throw new globalThis.Error("value provided for field message.ID of type int64 too large");
+      }
+      writer.uint32(16).int64(message.ID);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LeaseGrantRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLeaseGrantRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.TTL = reader.int64() as bigint;
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.ID = reader.int64() as bigint;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LeaseGrantRequest {
+    return { TTL: isSet(object.TTL) ? BigInt(object.TTL) : 0n, ID: isSet(object.ID) ? BigInt(object.ID) : 0n };
+  },
+
+  toJSON(message: LeaseGrantRequest): unknown {
+    const obj: any = {};
+    if (message.TTL !== 0n) {
+      obj.TTL = message.TTL.toString();
+    }
+    if (message.ID !== 0n) {
+      obj.ID = message.ID.toString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<LeaseGrantRequest>): LeaseGrantRequest {
+    return LeaseGrantRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<LeaseGrantRequest>): LeaseGrantRequest {
+    const message = createBaseLeaseGrantRequest();
+    message.TTL = (object.TTL !== undefined && object.TTL !== null) ? BigInt(object.TTL) : 0n;
+    message.ID = (object.ID !== undefined && object.ID !== null) ? BigInt(object.ID) : 0n;
+    return message;
+  },
+};
+
+function createBaseLeaseGrantResponse(): LeaseGrantResponse {
+  return { header: undefined, ID: 0n, TTL: 0n, error: "" };
+}
+
+export const LeaseGrantResponse: MessageFns<LeaseGrantResponse> = {
+  encode(message: LeaseGrantResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.header !== undefined) {
+      ResponseHeader.encode(message.header, writer.uint32(10).fork()).join();
+    }
+    if (message.ID !== 0n) {
+      if (BigInt.asIntN(64, message.ID) !== message.ID) {
+        throw new globalThis.Error("value provided for field message.ID of type int64 too large");
+      }
+      writer.uint32(16).int64(message.ID);
+    }
+    if (message.TTL !== 0n) {
+      if (BigInt.asIntN(64, message.TTL) !== message.TTL) {
+        throw new globalThis.Error("value provided for field message.TTL of type int64 too large");
+      }
+      writer.uint32(24).int64(message.TTL);
+    }
+    if (message.error !== "") {
+      writer.uint32(34).string(message.error);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LeaseGrantResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLeaseGrantResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.header = ResponseHeader.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.ID = reader.int64() as bigint;
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.TTL = reader.int64() as bigint;
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.error = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LeaseGrantResponse {
+    return {
+      header: isSet(object.header) ? ResponseHeader.fromJSON(object.header) : undefined,
+      ID: isSet(object.ID) ? BigInt(object.ID) : 0n,
+      TTL: isSet(object.TTL) ? BigInt(object.TTL) : 0n,
+      error: isSet(object.error) ? globalThis.String(object.error) : "",
+    };
+  },
+
+  toJSON(message: LeaseGrantResponse): unknown {
+    const obj: any = {};
+    if (message.header !== undefined) {
+      obj.header = ResponseHeader.toJSON(message.header);
+    }
+    if (message.ID !== 0n) {
+      obj.ID = message.ID.toString();
+    }
+    if (message.TTL !== 0n) {
+      obj.TTL = message.TTL.toString();
+    }
+    if (message.error !== "") {
+      obj.error = message.error;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<LeaseGrantResponse>): LeaseGrantResponse {
+    return LeaseGrantResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<LeaseGrantResponse>): LeaseGrantResponse {
+    const message = createBaseLeaseGrantResponse();
+    message.header = (object.header !== undefined && object.header !== null)
+      ? ResponseHeader.fromPartial(object.header)
+      : undefined;
+    message.ID = (object.ID !== undefined && object.ID !== null) ? BigInt(object.ID) : 0n;
+    message.TTL = (object.TTL !== undefined && object.TTL !== null) ? BigInt(object.TTL) : 0n;
+    message.error = object.error ?? "";
+    return message;
+  },
+};
+
+function createBaseLeaseRevokeRequest(): LeaseRevokeRequest {
+  return { ID: 0n };
+}
+
+export const LeaseRevokeRequest: MessageFns<LeaseRevokeRequest> = {
+  encode(message: LeaseRevokeRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.ID !== 0n) {
+      if (BigInt.asIntN(64, message.ID) !== message.ID) {
+        throw new globalThis.Error("value provided for field message.ID of type int64 too large");
+      }
+      writer.uint32(8).int64(message.ID);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LeaseRevokeRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLeaseRevokeRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.ID = reader.int64() as bigint;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LeaseRevokeRequest {
+    return { ID: isSet(object.ID) ? BigInt(object.ID) : 0n };
+  },
+
+  toJSON(message: LeaseRevokeRequest): unknown {
+    const obj: any = {};
+    if (message.ID !== 0n) {
+      obj.ID = message.ID.toString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<LeaseRevokeRequest>): LeaseRevokeRequest {
+    return LeaseRevokeRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<LeaseRevokeRequest>): LeaseRevokeRequest {
+    const message = createBaseLeaseRevokeRequest();
+    message.ID = (object.ID !== undefined && object.ID !== null) ? BigInt(object.ID) : 0n;
+    return message;
+  },
+};
+
+function createBaseLeaseRevokeResponse(): LeaseRevokeResponse {
+  return { header: undefined };
+}
+
+export const LeaseRevokeResponse: MessageFns<LeaseRevokeResponse> = {
+  encode(message: LeaseRevokeResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.header !== undefined) {
+      ResponseHeader.encode(message.header, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LeaseRevokeResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLeaseRevokeResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.header = ResponseHeader.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LeaseRevokeResponse {
+    return { header: isSet(object.header) ? ResponseHeader.fromJSON(object.header) : undefined };
+  },
+
+  toJSON(message: LeaseRevokeResponse): unknown {
+    const obj: any = {};
+    if (message.header !== undefined) {
+      obj.header = ResponseHeader.toJSON(message.header);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<LeaseRevokeResponse>): LeaseRevokeResponse {
+    return LeaseRevokeResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<LeaseRevokeResponse>): LeaseRevokeResponse {
+    const message = createBaseLeaseRevokeResponse();
+    message.header = (object.header !== undefined && object.header !== null)
+      ? ResponseHeader.fromPartial(object.header)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseLeaseKeepAliveRequest(): LeaseKeepAliveRequest {
+  return { ID: 0n };
+}
+
+export const LeaseKeepAliveRequest: MessageFns<LeaseKeepAliveRequest> = {
+  encode(message: LeaseKeepAliveRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.ID !== 0n) {
+      if (BigInt.asIntN(64, message.ID) !== message.ID) {
+        throw new globalThis.Error("value provided for field message.ID of type int64 too large");
+      }
+      writer.uint32(8).int64(message.ID);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LeaseKeepAliveRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLeaseKeepAliveRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.ID = reader.int64() as bigint;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LeaseKeepAliveRequest {
+    return { ID: isSet(object.ID) ? BigInt(object.ID) : 0n };
+  },
+
+  toJSON(message: LeaseKeepAliveRequest): unknown {
+    const obj: any = {};
+    if (message.ID !== 0n) {
+      obj.ID = message.ID.toString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<LeaseKeepAliveRequest>): LeaseKeepAliveRequest {
+    return LeaseKeepAliveRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<LeaseKeepAliveRequest>): LeaseKeepAliveRequest {
+    const message = createBaseLeaseKeepAliveRequest();
+    message.ID = (object.ID !== undefined && object.ID !== null) ? BigInt(object.ID) : 0n;
+    return message;
+  },
+};
+
+function createBaseLeaseKeepAliveResponse(): LeaseKeepAliveResponse {
+  return { header: undefined, ID: 0n, TTL: 0n };
+}
+
+export const LeaseKeepAliveResponse: MessageFns<LeaseKeepAliveResponse> = {
+  encode(message: LeaseKeepAliveResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.header !== undefined) {
+      ResponseHeader.encode(message.header, writer.uint32(10).fork()).join();
+    }
+    if (message.ID !== 0n) {
+      if (BigInt.asIntN(64, message.ID) !== message.ID) {
+        throw new globalThis.Error("value provided for field message.ID of type int64 too large");
+      }
+      writer.uint32(16).int64(message.ID);
+    }
+    if (message.TTL !== 0n) {
+      if (BigInt.asIntN(64, message.TTL) !== message.TTL) {
+        throw new globalThis.Error("value provided for field message.TTL of type int64 too large");
+      }
+      writer.uint32(24).int64(message.TTL);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LeaseKeepAliveResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLeaseKeepAliveResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.header = ResponseHeader.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.ID = reader.int64() as bigint;
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.TTL = reader.int64() as bigint;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LeaseKeepAliveResponse {
+    return {
+      header: isSet(object.header) ? ResponseHeader.fromJSON(object.header) : undefined,
+      ID: isSet(object.ID) ? BigInt(object.ID) : 0n,
+      TTL: isSet(object.TTL) ? BigInt(object.TTL) : 0n,
+    };
+  },
+
+  toJSON(message: LeaseKeepAliveResponse): unknown {
+    const obj: any = {};
+    if (message.header !== undefined) {
+      obj.header = ResponseHeader.toJSON(message.header);
+    }
+    if (message.ID !== 0n) {
+      obj.ID = message.ID.toString();
+    }
+    if (message.TTL !== 0n) {
+      obj.TTL = message.TTL.toString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<LeaseKeepAliveResponse>): LeaseKeepAliveResponse {
+    return LeaseKeepAliveResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<LeaseKeepAliveResponse>): LeaseKeepAliveResponse {
+    const message = createBaseLeaseKeepAliveResponse();
+    message.header = (object.header !== undefined && object.header !== null)
+      ? ResponseHeader.fromPartial(object.header)
+      : undefined;
+    message.ID = (object.ID !== undefined && object.ID !== null) ? BigInt(object.ID) : 0n;
+    message.TTL = (object.TTL !== undefined && object.TTL !== null) ? BigInt(object.TTL) : 0n;
+    return message;
+  },
+};
+
+function createBaseLeaseTimeToLiveRequest(): LeaseTimeToLiveRequest {
+  return { ID: 0n, keys: false };
+}
+
+export const LeaseTimeToLiveRequest: MessageFns<LeaseTimeToLiveRequest> = {
+  encode(message: LeaseTimeToLiveRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.ID !== 0n) {
+      if (BigInt.asIntN(64, message.ID) !== message.ID) {
+        throw new globalThis.Error("value provided for field message.ID of type int64 too large");
+      }
+      writer.uint32(8).int64(message.ID);
+    }
+    if (message.keys !== false) {
+      writer.uint32(16).bool(message.keys);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LeaseTimeToLiveRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLeaseTimeToLiveRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.ID = reader.int64() as bigint;
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.keys = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LeaseTimeToLiveRequest {
+    return {
+      ID: isSet(object.ID) ? BigInt(object.ID) : 0n,
+      keys: isSet(object.keys) ? globalThis.Boolean(object.keys) : false,
+    };
+  },
+
+  toJSON(message: LeaseTimeToLiveRequest): unknown {
+    const obj: any = {};
+    if (message.ID !== 0n) {
+      obj.ID = message.ID.toString();
+    }
+    if (message.keys !== false) {
+      obj.keys = message.keys;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<LeaseTimeToLiveRequest>): LeaseTimeToLiveRequest {
+    return LeaseTimeToLiveRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<LeaseTimeToLiveRequest>): LeaseTimeToLiveRequest {
+    const message = createBaseLeaseTimeToLiveRequest();
+    message.ID = (object.ID !== undefined && object.ID !== null) ? BigInt(object.ID) : 0n;
+    message.keys = object.keys ?? false;
+    return message;
+  },
+};
+
+function createBaseLeaseTimeToLiveResponse(): LeaseTimeToLiveResponse {
+  return { header: undefined, ID: 0n, TTL: 0n, grantedTTL: 0n, keys: [] };
+}
+
+export const LeaseTimeToLiveResponse: MessageFns<LeaseTimeToLiveResponse> = {
+  encode(message: LeaseTimeToLiveResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.header !== undefined) {
+      ResponseHeader.encode(message.header, writer.uint32(10).fork()).join();
+    }
+    if (message.ID !== 0n) {
+      if (BigInt.asIntN(64, message.ID) !== message.ID) {
+        throw new globalThis.Error("value provided for field message.ID of type int64 too large");
+      }
+      writer.uint32(16).int64(message.ID);
+    }
+    if (message.TTL !== 0n) {
+      if (BigInt.asIntN(64, message.TTL) !== message.TTL) {
+        throw new globalThis.Error("value provided for field message.TTL of type int64 too large");
+      }
+      writer.uint32(24).int64(message.TTL);
+    }
+    if (message.grantedTTL !== 0n) {
+      if (BigInt.asIntN(64, message.grantedTTL) !== message.grantedTTL) {
+        throw new globalThis.Error("value provided for field message.grantedTTL of type int64 too large");
+      }
+      writer.uint32(32).int64(message.grantedTTL);
+    }
+    for (const v of message.keys) {
+      writer.uint32(42).bytes(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LeaseTimeToLiveResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLeaseTimeToLiveResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.header = ResponseHeader.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.ID = reader.int64() as bigint;
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.TTL = reader.int64() as bigint;
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.grantedTTL = reader.int64() as bigint;
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.keys.push(Buffer.from(reader.bytes()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LeaseTimeToLiveResponse {
+    return {
+      header: isSet(object.header) ? ResponseHeader.fromJSON(object.header) : undefined,
+      ID: isSet(object.ID) ? BigInt(object.ID) : 0n,
+      TTL: isSet(object.TTL) ? BigInt(object.TTL) : 0n,
+      grantedTTL: isSet(object.grantedTTL) ? BigInt(object.grantedTTL) : 0n,
+      keys: globalThis.Array.isArray(object?.keys) ? object.keys.map((e: any) => Buffer.from(bytesFromBase64(e))) : [],
+    };
+  },
+
+  toJSON(message: LeaseTimeToLiveResponse): unknown {
+    const obj: any = {};
+    if (message.header !== undefined) {
+      obj.header = ResponseHeader.toJSON(message.header);
+    }
+    if (message.ID !== 0n) {
+      obj.ID = message.ID.toString();
+    }
+    if (message.TTL !== 0n) {
+      obj.TTL = message.TTL.toString();
+    }
+    if (message.grantedTTL !== 0n) {
+      obj.grantedTTL = message.grantedTTL.toString();
+    }
+    if (message.keys?.length) {
+      obj.keys = message.keys.map((e) => base64FromBytes(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<LeaseTimeToLiveResponse>): LeaseTimeToLiveResponse {
+    return LeaseTimeToLiveResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<LeaseTimeToLiveResponse>): LeaseTimeToLiveResponse {
+    const message = createBaseLeaseTimeToLiveResponse();
+    message.header = (object.header !== undefined && object.header !== null)
+      ? ResponseHeader.fromPartial(object.header)
+      : undefined;
+    message.ID = (object.ID !== undefined && object.ID !== null) ? BigInt(object.ID) : 0n;
+    message.TTL = (object.TTL !== undefined && object.TTL !== null) ? BigInt(object.TTL) : 0n;
+    message.grantedTTL = (object.grantedTTL !== undefined && object.grantedTTL !== null)
+      ? BigInt(object.grantedTTL)
+      : 0n;
+    message.keys = object.keys?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseLeaseLeasesRequest(): LeaseLeasesRequest {
+  return {};
+}
+
+export const LeaseLeasesRequest: MessageFns<LeaseLeasesRequest> = {
+  encode(_: LeaseLeasesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LeaseLeasesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLeaseLeasesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): LeaseLeasesRequest {
+    return {};
+  },
+
+  toJSON(_: LeaseLeasesRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<LeaseLeasesRequest>): LeaseLeasesRequest {
+    return LeaseLeasesRequest.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<LeaseLeasesRequest>): LeaseLeasesRequest {
+    const message = createBaseLeaseLeasesRequest();
+    return message;
+  },
+};
+
+function createBaseLeaseStatus(): LeaseStatus {
+  return { ID: 0n };
+}
+
+export const LeaseStatus: MessageFns<LeaseStatus> = {
+  encode(message: LeaseStatus, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.ID !== 0n) {
+      if (BigInt.asIntN(64, message.ID) !== message.ID) {
+        throw new globalThis.Error("value provided for field message.ID of type int64 too large");
+      }
+      writer.uint32(8).int64(message.ID);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LeaseStatus {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLeaseStatus();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.ID = reader.int64() as bigint;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LeaseStatus {
+    return { ID: isSet(object.ID) ? BigInt(object.ID) : 0n };
+  },
+
+  toJSON(message: LeaseStatus): unknown {
+    const obj: any = {};
+    if (message.ID !== 0n) {
+      obj.ID = message.ID.toString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<LeaseStatus>): LeaseStatus {
+    return LeaseStatus.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<LeaseStatus>): LeaseStatus {
+    const message = createBaseLeaseStatus();
+    message.ID = (object.ID !== undefined && object.ID !== null) ? BigInt(object.ID) : 0n;
+    return message;
+  },
+};
+
+function createBaseLeaseLeasesResponse(): LeaseLeasesResponse {
+  return { header: undefined, leases: [] };
+}
+
+export const LeaseLeasesResponse: MessageFns<LeaseLeasesResponse> = {
+  encode(message: LeaseLeasesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.header !== undefined) {
+      ResponseHeader.encode(message.header, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.leases) {
+      LeaseStatus.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LeaseLeasesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLeaseLeasesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.header = ResponseHeader.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.leases.push(LeaseStatus.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LeaseLeasesResponse {
+    return {
+      header: isSet(object.header) ? ResponseHeader.fromJSON(object.header) : undefined,
+      leases: globalThis.Array.isArray(object?.leases) ? object.leases.map((e: any) => LeaseStatus.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: LeaseLeasesResponse): unknown {
+    const obj: any = {};
+    if (message.header !== undefined) {
+      obj.header = ResponseHeader.toJSON(message.header);
+    }
+    if (message.leases?.length) {
+      obj.leases = message.leases.map((e) => LeaseStatus.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<LeaseLeasesResponse>): LeaseLeasesResponse {
+    return LeaseLeasesResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<LeaseLeasesResponse>): LeaseLeasesResponse {
+    const message = createBaseLeaseLeasesResponse();
+    message.header = (object.header !== undefined && object.header !== null)
+      ? ResponseHeader.fromPartial(object.header)
+      : undefined;
+    message.leases = object.leases?.map((e) => LeaseStatus.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseMember(): Member {
+  return { ID: 0n, name: "", peerURLs: [], clientURLs: [], isLearner: false };
+}
+
+export const Member: MessageFns<Member> = {
+  encode(message: Member, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.ID !== 0n) {
+      if (BigInt.asUintN(64, message.ID) !== message.ID) {
+        throw new globalThis.Error("value provided for field message.ID of type uint64 too large");
+      }
+      writer.uint32(8).uint64(message.ID);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    for (const v of message.peerURLs) {
+      writer.uint32(26).string(v!);
+    }
+    for (const v of message.clientURLs) {
+      writer.uint32(34).string(v!);
+    }
+    if (message.isLearner !== false) {
+      writer.uint32(40).bool(message.isLearner);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Member {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMember();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.ID = reader.uint64() as bigint;
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.peerURLs.push(reader.string());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.clientURLs.push(reader.string());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.isLearner = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Member {
+    return {
+      ID: isSet(object.ID) ? BigInt(object.ID) : 0n,
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      peerURLs: globalThis.Array.isArray(object?.peerURLs) ? object.peerURLs.map((e: any) => globalThis.String(e)) : [],
+      clientURLs: globalThis.Array.isArray(object?.clientURLs)
+        ? object.clientURLs.map((e: any) => globalThis.String(e))
+        : [],
+      isLearner: isSet(object.isLearner) ? globalThis.Boolean(object.isLearner) : false,
+    };
+  },
+
+  toJSON(message: Member): unknown {
+    const obj: any = {};
+    if (message.ID !== 0n) {
+      obj.ID = message.ID.toString();
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.peerURLs?.length) {
+      obj.peerURLs = message.peerURLs;
+    }
+    if (message.clientURLs?.length) {
+      obj.clientURLs = message.clientURLs;
+    }
+    if (message.isLearner !== false) {
+      obj.isLearner = message.isLearner;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<Member>): Member {
+    return Member.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<Member>): Member {
+    const message = createBaseMember();
+    message.ID = (object.ID !== undefined && object.ID !== null) ? BigInt(object.ID) : 0n;
+    message.name = object.name ?? "";
+    message.peerURLs = object.peerURLs?.map((e) => e) || [];
+    message.clientURLs = object.clientURLs?.map((e) => e) || [];
+    message.isLearner = object.isLearner ?? false;
+    return message;
+  },
+};
+
+function createBaseMemberAddRequest(): MemberAddRequest {
+  return { peerURLs: [], isLearner: false };
+}
+
+export const MemberAddRequest: MessageFns<MemberAddRequest> = {
+  encode(message: MemberAddRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.peerURLs) {
+      writer.uint32(10).string(v!);
+    }
+    if (message.isLearner !== false) {
+      writer.uint32(16).bool(message.isLearner);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MemberAddRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMemberAddRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.peerURLs.push(reader.string());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.isLearner = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MemberAddRequest {
+    return {
+      peerURLs: globalThis.Array.isArray(object?.peerURLs) ? object.peerURLs.map((e: any) => globalThis.String(e)) : [],
+      isLearner: isSet(object.isLearner) ? globalThis.Boolean(object.isLearner) : false,
+    };
+  },
+
+  toJSON(message: MemberAddRequest): unknown {
+    const obj: any = {};
+    if (message.peerURLs?.length) {
+      obj.peerURLs = message.peerURLs;
+    }
+    if (message.isLearner !== false) {
+      obj.isLearner = message.isLearner;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MemberAddRequest>): MemberAddRequest {
+    return MemberAddRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MemberAddRequest>): MemberAddRequest {
+    const message = createBaseMemberAddRequest();
+    message.peerURLs = object.peerURLs?.map((e) => e) || [];
+    message.isLearner = object.isLearner ?? false;
+    return message;
+  },
+};
+
+function createBaseMemberAddResponse(): MemberAddResponse {
+  return { header: undefined, member: undefined, members: [] };
+}
+
+export const MemberAddResponse: MessageFns<MemberAddResponse> = {
+  encode(message: MemberAddResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.header !== undefined) {
+      ResponseHeader.encode(message.header, writer.uint32(10).fork()).join();
+    }
+    if (message.member !== undefined) {
+      Member.encode(message.member, writer.uint32(18).fork()).join();
+    }
+    for (const v of message.members) {
+      Member.encode(v!, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MemberAddResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMemberAddResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.header = ResponseHeader.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.member = Member.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.members.push(Member.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MemberAddResponse {
+    return {
+      header: isSet(object.header) ? ResponseHeader.fromJSON(object.header) : undefined,
+      member: isSet(object.member) ? Member.fromJSON(object.member) : undefined,
+      members: globalThis.Array.isArray(object?.members) ? object.members.map((e: any) => Member.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: MemberAddResponse): unknown {
+    const obj: any = {};
+    if (message.header !== undefined) {
+      obj.header = ResponseHeader.toJSON(message.header);
+    }
+    if (message.member !== undefined) {
+      obj.member = Member.toJSON(message.member);
+    }
+    if (message.members?.length) {
+      obj.members = message.members.map((e) => Member.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MemberAddResponse>): MemberAddResponse {
+    return MemberAddResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MemberAddResponse>): MemberAddResponse {
+    const message = createBaseMemberAddResponse();
+    message.header = (object.header !== undefined && object.header !== null)
+      ? ResponseHeader.fromPartial(object.header)
+      : undefined;
+    message.member = (object.member !== undefined && object.member !== null)
+      ? Member.fromPartial(object.member)
+      : undefined;
+    message.members = object.members?.map((e) => Member.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseMemberRemoveRequest(): MemberRemoveRequest {
+  return { ID: 0n };
+}
+
+export const MemberRemoveRequest: MessageFns<MemberRemoveRequest> = {
+  encode(message: MemberRemoveRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.ID !== 0n) {
+      if (BigInt.asUintN(64, message.ID) !== message.ID) {
+        throw new globalThis.Error("value provided for field message.ID of type uint64 too large");
+      }
+      writer.uint32(8).uint64(message.ID);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MemberRemoveRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMemberRemoveRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.ID = reader.uint64() as bigint;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MemberRemoveRequest {
+    return { ID: isSet(object.ID) ? BigInt(object.ID) : 0n };
+  },
+
+  toJSON(message: MemberRemoveRequest): unknown {
+    const obj: any = {};
+    if (message.ID !== 0n) {
+      obj.ID = message.ID.toString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MemberRemoveRequest>): MemberRemoveRequest {
+    return MemberRemoveRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MemberRemoveRequest>): MemberRemoveRequest {
+    const message = createBaseMemberRemoveRequest();
+    message.ID = (object.ID !== undefined && object.ID !== null) ? BigInt(object.ID) : 0n;
+    return message;
+  },
+};
+
+function createBaseMemberRemoveResponse(): MemberRemoveResponse {
+  return { header: undefined, members: [] };
+}
+
+export const MemberRemoveResponse: MessageFns<MemberRemoveResponse> = {
+  encode(message: MemberRemoveResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.header !== undefined) {
+      ResponseHeader.encode(message.header, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.members) {
+      Member.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MemberRemoveResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMemberRemoveResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.header = ResponseHeader.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.members.push(Member.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MemberRemoveResponse {
+    return {
+      header: isSet(object.header) ? ResponseHeader.fromJSON(object.header) : undefined,
+      members: globalThis.Array.isArray(object?.members) ? object.members.map((e: any) => Member.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: MemberRemoveResponse): unknown {
+    const obj: any = {};
+    if (message.header !== undefined) {
+      obj.header = ResponseHeader.toJSON(message.header);
+    }
+    if (message.members?.length) {
+      obj.members = message.members.map((e) => Member.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MemberRemoveResponse>): MemberRemoveResponse {
+    return MemberRemoveResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MemberRemoveResponse>): MemberRemoveResponse {
+    const message = createBaseMemberRemoveResponse();
+    message.header = (object.header !== undefined && object.header !== null)
+      ? ResponseHeader.fromPartial(object.header)
+      : undefined;
+    message.members = object.members?.map((e) => Member.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseMemberUpdateRequest(): MemberUpdateRequest {
+  return { ID: 0n, peerURLs: [] };
+}
+
+export const MemberUpdateRequest: MessageFns<MemberUpdateRequest> = {
+  encode(message: MemberUpdateRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.ID !== 0n) {
+      if (BigInt.asUintN(64, message.ID) !== message.ID) {
+        throw new globalThis.Error("value provided for field message.ID of type uint64 too large");
+      }
+      writer.uint32(8).uint64(message.ID);
+    }
+    for (const v of message.peerURLs) {
+      writer.uint32(18).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MemberUpdateRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMemberUpdateRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.ID = reader.uint64() as bigint;
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.peerURLs.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MemberUpdateRequest {
+    return {
+      ID: isSet(object.ID) ? BigInt(object.ID) : 0n,
+      peerURLs: globalThis.Array.isArray(object?.peerURLs) ? object.peerURLs.map((e: any) => globalThis.String(e)) : [],
+    };
+  },
+
+  toJSON(message: MemberUpdateRequest): unknown {
+    const obj: any = {};
+    if (message.ID !== 0n) {
+      obj.ID = message.ID.toString();
+    }
+    if (message.peerURLs?.length) {
+      obj.peerURLs = message.peerURLs;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MemberUpdateRequest>): MemberUpdateRequest {
+    return MemberUpdateRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MemberUpdateRequest>): MemberUpdateRequest {
+    const message = createBaseMemberUpdateRequest();
+    message.ID = (object.ID !== undefined && object.ID !== null) ? BigInt(object.ID) : 0n;
+    message.peerURLs = object.peerURLs?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseMemberUpdateResponse(): MemberUpdateResponse {
+  return { header: undefined, members: [] };
+}
+
+export const MemberUpdateResponse: MessageFns<MemberUpdateResponse> = {
+  encode(message: MemberUpdateResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.header !== undefined) {
+      ResponseHeader.encode(message.header, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.members) {
+      Member.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MemberUpdateResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMemberUpdateResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.header = ResponseHeader.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.members.push(Member.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MemberUpdateResponse {
+    return {
+      header: isSet(object.header) ? ResponseHeader.fromJSON(object.header) : undefined,
+      members: globalThis.Array.isArray(object?.members) ? object.members.map((e: any) => Member.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: MemberUpdateResponse): unknown {
+    const obj: any = {};
+    if (message.header !== undefined) {
+      obj.header = ResponseHeader.toJSON(message.header);
+    }
+    if (message.members?.length) {
+      obj.members = message.members.map((e) => Member.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MemberUpdateResponse>): MemberUpdateResponse {
+    return MemberUpdateResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MemberUpdateResponse>): MemberUpdateResponse {
+    const message = createBaseMemberUpdateResponse();
+    message.header = (object.header !== undefined && object.header !== null)
+      ? ResponseHeader.fromPartial(object.header)
+      : undefined;
+    message.members = object.members?.map((e) => Member.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseMemberListRequest(): MemberListRequest {
+  return {};
+}
+
+export const MemberListRequest: MessageFns<MemberListRequest> = {
+  encode(_: MemberListRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MemberListRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMemberListRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): MemberListRequest {
+    return {};
+  },
+
+  toJSON(_: MemberListRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<MemberListRequest>): MemberListRequest {
+    return MemberListRequest.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<MemberListRequest>): MemberListRequest {
+    const message = createBaseMemberListRequest();
+    return message;
+  },
+};
+
+function createBaseMemberListResponse(): MemberListResponse {
+  return { header: undefined, members: [] };
+}
+
+export const MemberListResponse: MessageFns<MemberListResponse> = {
+  encode(message: MemberListResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.header !== undefined) {
+      ResponseHeader.encode(message.header, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.members) {
+      Member.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MemberListResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMemberListResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.header = ResponseHeader.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.members.push(Member.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MemberListResponse {
+    return {
+      header: isSet(object.header) ? ResponseHeader.fromJSON(object.header) : undefined,
+      members: globalThis.Array.isArray(object?.members) ? object.members.map((e: any) => Member.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: MemberListResponse): unknown {
+    const obj: any = {};
+    if (message.header !== undefined) {
+      obj.header = ResponseHeader.toJSON(message.header);
+    }
+    if (message.members?.length) {
+      obj.members = message.members.map((e) => Member.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MemberListResponse>): MemberListResponse {
+    return MemberListResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MemberListResponse>): MemberListResponse {
+    const message = createBaseMemberListResponse();
+    message.header = (object.header !== undefined && object.header !== null)
+      ? ResponseHeader.fromPartial(object.header)
+      : undefined;
+    message.members = object.members?.map((e) => Member.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseMemberPromoteRequest(): MemberPromoteRequest {
+  return { ID: 0n };
+}
+
+export const MemberPromoteRequest: MessageFns<MemberPromoteRequest> = {
+  encode(message: MemberPromoteRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.ID !== 0n) {
+      if (BigInt.asUintN(64, message.ID) !== message.ID) {
+        throw new globalThis.Error("value provided for field message.ID of type uint64 too large");
+      }
+      writer.uint32(8).uint64(message.ID);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MemberPromoteRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMemberPromoteRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.ID = reader.uint64() as bigint;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MemberPromoteRequest {
+    return { ID: isSet(object.ID) ? BigInt(object.ID) : 0n };
+  },
+
+  toJSON(message: MemberPromoteRequest): unknown {
+    const obj: any = {};
+    if (message.ID !== 0n) {
+      obj.ID = message.ID.toString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MemberPromoteRequest>): MemberPromoteRequest {
+    return MemberPromoteRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MemberPromoteRequest>): MemberPromoteRequest {
+    const message = createBaseMemberPromoteRequest();
+    message.ID = (object.ID !== undefined && object.ID !== null) ? BigInt(object.ID) : 0n;
+    return message;
+  },
+};
+
+function createBaseMemberPromoteResponse(): MemberPromoteResponse {
+  return { header: undefined, members: [] };
+}
+
+export const MemberPromoteResponse: MessageFns<MemberPromoteResponse> = {
+  encode(message: MemberPromoteResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.header !== undefined) {
+      ResponseHeader.encode(message.header, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.members) {
+      Member.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MemberPromoteResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMemberPromoteResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.header = ResponseHeader.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.members.push(Member.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MemberPromoteResponse {
+    return {
+      header: isSet(object.header) ? ResponseHeader.fromJSON(object.header) : undefined,
+      members: globalThis.Array.isArray(object?.members) ? object.members.map((e: any) => Member.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: MemberPromoteResponse): unknown {
+    const obj: any = {};
+    if (message.header !== undefined) {
+      obj.header = ResponseHeader.toJSON(message.header);
+    }
+    if (message.members?.length) {
+      obj.members = message.members.map((e) => Member.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MemberPromoteResponse>): MemberPromoteResponse {
+    return MemberPromoteResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MemberPromoteResponse>): MemberPromoteResponse {
+    const message = createBaseMemberPromoteResponse();
+    message.header = (object.header !== undefined && object.header !== null)
+      ? ResponseHeader.fromPartial(object.header)
+      : undefined;
+    message.members = object.members?.map((e) => Member.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseDefragmentRequest(): DefragmentRequest {
+  return {};
+}
+
+export const DefragmentRequest: MessageFns<DefragmentRequest> = {
+  encode(_: DefragmentRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DefragmentRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDefragmentRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): DefragmentRequest {
+    return {};
+  },
+
+  toJSON(_: DefragmentRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<DefragmentRequest>): DefragmentRequest {
+    return DefragmentRequest.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<DefragmentRequest>): DefragmentRequest {
+    const message = createBaseDefragmentRequest();
+    return message;
+  },
+};
+
+function createBaseDefragmentResponse(): DefragmentResponse {
+  return { header: undefined };
+}
+
+export const DefragmentResponse: MessageFns<DefragmentResponse> = {
+  encode(message: DefragmentResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.header !== undefined) {
+      ResponseHeader.encode(message.header, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DefragmentResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDefragmentResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.header = ResponseHeader.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DefragmentResponse {
+    return { header: isSet(object.header) ? ResponseHeader.fromJSON(object.header) : undefined };
+  },
+
+  toJSON(message: DefragmentResponse): unknown {
+    const obj: any = {};
+    if (message.header !== undefined) {
+      obj.header = ResponseHeader.toJSON(message.header);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<DefragmentResponse>): DefragmentResponse {
+    return DefragmentResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<DefragmentResponse>): DefragmentResponse {
+    const message = createBaseDefragmentResponse();
+    message.header = (object.header !== undefined && object.header !== null)
+      ? ResponseHeader.fromPartial(object.header)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseMoveLeaderRequest(): MoveLeaderRequest {
+  return { targetID: 0n };
+}
+
+export const MoveLeaderRequest: MessageFns<MoveLeaderRequest> = {
+  encode(message: MoveLeaderRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.targetID !== 0n) {
+      if (BigInt.asUintN(64, message.targetID) !== message.targetID) {
+        throw new globalThis.Error("value provided for field message.targetID of type uint64 too large");
+      }
+      writer.uint32(8).uint64(message.targetID);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MoveLeaderRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMoveLeaderRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.targetID = reader.uint64() as bigint;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MoveLeaderRequest {
+    return { targetID: isSet(object.targetID) ? BigInt(object.targetID) : 0n };
+  },
+
+  toJSON(message: MoveLeaderRequest): unknown {
+    const obj: any = {};
+    if (message.targetID !== 0n) {
+      obj.targetID = message.targetID.toString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MoveLeaderRequest>): MoveLeaderRequest {
+    return MoveLeaderRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MoveLeaderRequest>): MoveLeaderRequest {
+    const message = createBaseMoveLeaderRequest();
+    message.targetID = (object.targetID !== undefined && object.targetID !== null) ? BigInt(object.targetID) : 0n;
+    return message;
+  },
+};
+
+function createBaseMoveLeaderResponse(): MoveLeaderResponse {
+  return { header: undefined };
+}
+
+export const MoveLeaderResponse: MessageFns<MoveLeaderResponse> = {
+  encode(message: MoveLeaderResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.header !== undefined) {
+      ResponseHeader.encode(message.header, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MoveLeaderResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMoveLeaderResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.header = ResponseHeader.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MoveLeaderResponse {
+    return { header: isSet(object.header) ? ResponseHeader.fromJSON(object.header) : undefined };
+  },
+
+  toJSON(message: MoveLeaderResponse): unknown {
+    const obj: any = {};
+    if (message.header !== undefined) {
+      obj.header = ResponseHeader.toJSON(message.header);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MoveLeaderResponse>): MoveLeaderResponse {
+    return MoveLeaderResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MoveLeaderResponse>): MoveLeaderResponse {
+    const message = createBaseMoveLeaderResponse();
+    message.header = (object.header !== undefined && object.header !== null)
+      ? ResponseHeader.fromPartial(object.header)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseAlarmRequest(): AlarmRequest {
+  return { action: 0, memberID: 0n, alarm: 0 };
+}
+
+export const AlarmRequest: MessageFns<AlarmRequest> = {
+  encode(message: AlarmRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.action !== 0) {
+      writer.uint32(8).int32(message.action);
+    }
+    if (message.memberID !== 0n) {
+      if (BigInt.asUintN(64, message.memberID) !== message.memberID) {
+        throw new globalThis.Error("value provided for field message.memberID of type uint64 too large");
+      }
+      writer.uint32(16).uint64(message.memberID);
+    }
+    if (message.alarm !== 0) {
+      writer.uint32(24).int32(message.alarm);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AlarmRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAlarmRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.action = reader.int32() as any;
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.memberID = reader.uint64() as bigint;
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.alarm = reader.int32() as any;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AlarmRequest {
+    return {
+      action: isSet(object.action) ? alarmRequest_AlarmActionFromJSON(object.action) : 0,
+      memberID: isSet(object.memberID) ? BigInt(object.memberID) : 0n,
+      alarm: isSet(object.alarm) ? alarmTypeFromJSON(object.alarm) : 0,
+    };
+  },
+
+  toJSON(message: AlarmRequest): unknown {
+    const obj: any = {};
+    if (message.action !== 0) {
+      obj.action = alarmRequest_AlarmActionToJSON(message.action);
+    }
+    if (message.memberID !== 0n) {
+      obj.memberID = message.memberID.toString();
+    }
+    if (message.alarm !== 0) {
+      obj.alarm = alarmTypeToJSON(message.alarm);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AlarmRequest>): AlarmRequest {
+    return AlarmRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AlarmRequest>): AlarmRequest {
+    const message = createBaseAlarmRequest();
+    message.action = object.action ?? 0;
+    message.memberID = (object.memberID !== undefined && object.memberID !== null) ? BigInt(object.memberID) : 0n;
+    message.alarm = object.alarm ?? 0;
+    return message;
+  },
+};
+
+function createBaseAlarmMember(): AlarmMember {
+  return { memberID: 0n, alarm: 0 };
+}
+
+export const AlarmMember: MessageFns<AlarmMember> = {
+  encode(message: AlarmMember, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.memberID !== 0n) {
+      if (BigInt.asUintN(64, message.memberID) !== message.memberID) {
+        throw new globalThis.Error("value provided for field message.memberID of type uint64 too large");
+      }
+      writer.uint32(8).uint64(message.memberID);
+    }
+    if (message.alarm !== 0) {
+      writer.uint32(16).int32(message.alarm);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AlarmMember {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAlarmMember();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.memberID = reader.uint64() as bigint;
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.alarm = reader.int32() as any;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AlarmMember {
+    return {
+      memberID: isSet(object.memberID) ? BigInt(object.memberID) : 0n,
+      alarm: isSet(object.alarm) ? alarmTypeFromJSON(object.alarm) : 0,
+    };
+  },
+
+  toJSON(message: AlarmMember): unknown {
+    const obj: any = {};
+    if (message.memberID !== 0n) {
+      obj.memberID = message.memberID.toString();
+    }
+    if (message.alarm !== 0) {
+      obj.alarm = alarmTypeToJSON(message.alarm);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AlarmMember>): AlarmMember {
+    return AlarmMember.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AlarmMember>): AlarmMember {
+    const message = createBaseAlarmMember();
+    message.memberID = (object.memberID !== undefined && object.memberID !== null) ? BigInt(object.memberID) : 0n;
+    message.alarm = object.alarm ?? 0;
+    return message;
+  },
+};
+
+function createBaseAlarmResponse(): AlarmResponse {
+  return { header: undefined, alarms: [] };
+}
+
+export const AlarmResponse: MessageFns<AlarmResponse> = {
+  encode(message: AlarmResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.header !== undefined) {
+      ResponseHeader.encode(message.header, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.alarms) {
+      AlarmMember.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AlarmResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAlarmResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.header = ResponseHeader.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.alarms.push(AlarmMember.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AlarmResponse {
+    return {
+      header: isSet(object.header) ? ResponseHeader.fromJSON(object.header) : undefined,
+      alarms: globalThis.Array.isArray(object?.alarms) ? object.alarms.map((e: any) => AlarmMember.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: AlarmResponse): unknown {
+    const obj: any = {};
+    if (message.header !== undefined) {
+      obj.header = ResponseHeader.toJSON(message.header);
+    }
+    if (message.alarms?.length) {
+      obj.alarms = message.alarms.map((e) => AlarmMember.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AlarmResponse>): AlarmResponse {
+    return AlarmResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AlarmResponse>): AlarmResponse {
+    const message = createBaseAlarmResponse();
+    message.header = (object.header !== undefined && object.header !== null)
+      ? ResponseHeader.fromPartial(object.header)
+      : undefined;
+    message.alarms = object.alarms?.map((e) => AlarmMember.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 function createBaseStatusRequest(): StatusRequest {
   return {};
 }
@@ -1273,36 +6561,14 @@ export const StatusResponse: MessageFns<StatusResponse> = {
     return {
       header: isSet(object.header) ? ResponseHeader.fromJSON(object.header) : undefined,
       version: isSet(object.version) ? globalThis.String(object.version) : "",
-      dbSize: isSet(object.dbSize) ? BigInt(object.dbSize) : isSet(object.db_size) ? BigInt(object.db_size) : 0n,
+      dbSize: isSet(object.dbSize) ? BigInt(object.dbSize) : 0n,
       leader: isSet(object.leader) ? BigInt(object.leader) : 0n,
-      raftIndex: isSet(object.raftIndex)
-        ? BigInt(object.raftIndex)
-        : isSet(object.raft_index)
-        ? BigInt(object.raft_index)
-        : 0n,
-      raftTerm: isSet(object.raftTerm)
-        ? BigInt(object.raftTerm)
-        : isSet(object.raft_term)
-        ? BigInt(object.raft_term)
-        : 0n,
-      raftAppliedIndex: isSet(object.raftAppliedIndex)
-        ? BigInt(object.raftAppliedIndex)
-        : isSet(object.raft_applied_index)
-        ? BigInt(object.raft_applied_index)
-        : 0n,
-      errors: globalThis.Array.isArray(object?.errors)
-        ? object.errors.map((e: any) => globalThis.String(e))
-        : [],
-      dbSizeInUse: isSet(object.dbSizeInUse)
-        ? BigInt(object.dbSizeInUse)
-        : isSet(object.db_size_in_use)
-        ? BigInt(object.db_size_in_use)
-        : 0n,
-      isLearner: isSet(object.isLearner)
-        ? globalThis.Boolean(object.isLearner)
-        : isSet(object.is_learner)
-        ? globalThis.Boolean(object.is_learner)
-        : false,
+      raftIndex: isSet(object.raftIndex) ? BigInt(object.raftIndex) : 0n,
+      raftTerm: isSet(object.raftTerm) ? BigInt(object.raftTerm) : 0n,
+      raftAppliedIndex: isSet(object.raftAppliedIndex) ? BigInt(object.raftAppliedIndex) : 0n,
+      errors: globalThis.Array.isArray(object?.errors) ? object.errors.map((e: any) => globalThis.String(e)) : [],
+      dbSizeInUse: isSet(object.dbSizeInUse) ? BigInt(object.dbSizeInUse) : 0n,
+      isLearner: isSet(object.isLearner) ? globalThis.Boolean(object.isLearner) : false,
     };
   },
 
@@ -1386,11 +6652,41 @@ export const KVService = {
     responseSerialize: (value: PutResponse): Buffer => Buffer.from(PutResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): PutResponse => PutResponse.decode(value),
   },
+  deleteRange: {
+    path: "/etcdserverpb.KV/DeleteRange" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DeleteRangeRequest): Buffer => Buffer.from(DeleteRangeRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DeleteRangeRequest => DeleteRangeRequest.decode(value),
+    responseSerialize: (value: DeleteRangeResponse): Buffer => Buffer.from(DeleteRangeResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): DeleteRangeResponse => DeleteRangeResponse.decode(value),
+  },
+  txn: {
+    path: "/etcdserverpb.KV/Txn" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: TxnRequest): Buffer => Buffer.from(TxnRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): TxnRequest => TxnRequest.decode(value),
+    responseSerialize: (value: TxnResponse): Buffer => Buffer.from(TxnResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): TxnResponse => TxnResponse.decode(value),
+  },
+  compact: {
+    path: "/etcdserverpb.KV/Compact" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CompactionRequest): Buffer => Buffer.from(CompactionRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CompactionRequest => CompactionRequest.decode(value),
+    responseSerialize: (value: CompactionResponse): Buffer => Buffer.from(CompactionResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CompactionResponse => CompactionResponse.decode(value),
+  },
 } as const;
 
 export interface KVServer extends UntypedServiceImplementation {
   range: handleUnaryCall<RangeRequest, RangeResponse>;
   put: handleUnaryCall<PutRequest, PutResponse>;
+  deleteRange: handleUnaryCall<DeleteRangeRequest, DeleteRangeResponse>;
+  txn: handleUnaryCall<TxnRequest, TxnResponse>;
+  compact: handleUnaryCall<CompactionRequest, CompactionResponse>;
 }
 
 export interface KVClient extends Client {
@@ -1421,6 +6717,48 @@ export interface KVClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: PutResponse) => void,
   ): ClientUnaryCall;
+  deleteRange(
+    request: DeleteRangeRequest,
+    callback: (error: ServiceError | null, response: DeleteRangeResponse) => void,
+  ): ClientUnaryCall;
+  deleteRange(
+    request: DeleteRangeRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: DeleteRangeResponse) => void,
+  ): ClientUnaryCall;
+  deleteRange(
+    request: DeleteRangeRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: DeleteRangeResponse) => void,
+  ): ClientUnaryCall;
+  txn(request: TxnRequest, callback: (error: ServiceError | null, response: TxnResponse) => void): ClientUnaryCall;
+  txn(
+    request: TxnRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: TxnResponse) => void,
+  ): ClientUnaryCall;
+  txn(
+    request: TxnRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: TxnResponse) => void,
+  ): ClientUnaryCall;
+  compact(
+    request: CompactionRequest,
+    callback: (error: ServiceError | null, response: CompactionResponse) => void,
+  ): ClientUnaryCall;
+  compact(
+    request: CompactionRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CompactionResponse) => void,
+  ): ClientUnaryCall;
+  compact(
+    request: CompactionRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CompactionResponse) => void,
+  ): ClientUnaryCall;
 }
 
 export const KVClient = makeGenericClientConstructor(KVService, "etcdserverpb.KV") as unknown as {
@@ -1429,8 +6767,326 @@ export const KVClient = makeGenericClientConstructor(KVService, "etcdserverpb.KV
   serviceName: string;
 };
 
+export type WatchService = typeof WatchService;
+export const WatchService = {
+  watch: {
+    path: "/etcdserverpb.Watch/Watch" as const,
+    requestStream: true as const,
+    responseStream: true as const,
+    requestSerialize: (value: WatchRequest): Buffer => Buffer.from(WatchRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): WatchRequest => WatchRequest.decode(value),
+    responseSerialize: (value: WatchResponse): Buffer => Buffer.from(WatchResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): WatchResponse => WatchResponse.decode(value),
+  },
+} as const;
+
+export interface WatchServer extends UntypedServiceImplementation {
+  watch: handleBidiStreamingCall<WatchRequest, WatchResponse>;
+}
+
+export interface WatchClient extends Client {
+  watch(): ClientDuplexStream<WatchRequest, WatchResponse>;
+  watch(options: Partial<CallOptions>): ClientDuplexStream<WatchRequest, WatchResponse>;
+  watch(metadata: Metadata, options?: Partial<CallOptions>): ClientDuplexStream<WatchRequest, WatchResponse>;
+}
+
+export const WatchClient = makeGenericClientConstructor(WatchService, "etcdserverpb.Watch") as unknown as {
+  new (address: string, credentials: ChannelCredentials, options?: Partial<ClientOptions>): WatchClient;
+  service: typeof WatchService;
+  serviceName: string;
+};
+
+export type LeaseService = typeof LeaseService;
+export const LeaseService = {
+  leaseGrant: {
+    path: "/etcdserverpb.Lease/LeaseGrant" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: LeaseGrantRequest): Buffer => Buffer.from(LeaseGrantRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): LeaseGrantRequest => LeaseGrantRequest.decode(value),
+    responseSerialize: (value: LeaseGrantResponse): Buffer => Buffer.from(LeaseGrantResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): LeaseGrantResponse => LeaseGrantResponse.decode(value),
+  },
+  leaseRevoke: {
+    path: "/etcdserverpb.Lease/LeaseRevoke" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: LeaseRevokeRequest): Buffer => Buffer.from(LeaseRevokeRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): LeaseRevokeRequest => LeaseRevokeRequest.decode(value),
+    responseSerialize: (value: LeaseRevokeResponse): Buffer => Buffer.from(LeaseRevokeResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): LeaseRevokeResponse => LeaseRevokeResponse.decode(value),
+  },
+  leaseKeepAlive: {
+    path: "/etcdserverpb.Lease/LeaseKeepAlive" as const,
+    requestStream: true as const,
+    responseStream: true as const,
+    requestSerialize: (value: LeaseKeepAliveRequest): Buffer =>
+      Buffer.from(LeaseKeepAliveRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): LeaseKeepAliveRequest => LeaseKeepAliveRequest.decode(value),
+    responseSerialize: (value: LeaseKeepAliveResponse): Buffer =>
+      Buffer.from(LeaseKeepAliveResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): LeaseKeepAliveResponse => LeaseKeepAliveResponse.decode(value),
+  },
+  leaseTimeToLive: {
+    path: "/etcdserverpb.Lease/LeaseTimeToLive" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: LeaseTimeToLiveRequest): Buffer =>
+      Buffer.from(LeaseTimeToLiveRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): LeaseTimeToLiveRequest => LeaseTimeToLiveRequest.decode(value),
+    responseSerialize: (value: LeaseTimeToLiveResponse): Buffer =>
+      Buffer.from(LeaseTimeToLiveResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): LeaseTimeToLiveResponse => LeaseTimeToLiveResponse.decode(value),
+  },
+  leaseLeases: {
+    path: "/etcdserverpb.Lease/LeaseLeases" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: LeaseLeasesRequest): Buffer => Buffer.from(LeaseLeasesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): LeaseLeasesRequest => LeaseLeasesRequest.decode(value),
+    responseSerialize: (value: LeaseLeasesResponse): Buffer => Buffer.from(LeaseLeasesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): LeaseLeasesResponse => LeaseLeasesResponse.decode(value),
+  },
+} as const;
+
+export interface LeaseServer extends UntypedServiceImplementation {
+  leaseGrant: handleUnaryCall<LeaseGrantRequest, LeaseGrantResponse>;
+  leaseRevoke: handleUnaryCall<LeaseRevokeRequest, LeaseRevokeResponse>;
+  leaseKeepAlive: handleBidiStreamingCall<LeaseKeepAliveRequest, LeaseKeepAliveResponse>;
+  leaseTimeToLive: handleUnaryCall<LeaseTimeToLiveRequest, LeaseTimeToLiveResponse>;
+  leaseLeases: handleUnaryCall<LeaseLeasesRequest, LeaseLeasesResponse>;
+}
+
+export interface LeaseClient extends Client {
+  leaseGrant(
+    request: LeaseGrantRequest,
+    callback: (error: ServiceError | null, response: LeaseGrantResponse) => void,
+  ): ClientUnaryCall;
+  leaseGrant(
+    request: LeaseGrantRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: LeaseGrantResponse) => void,
+  ): ClientUnaryCall;
+  leaseGrant(
+    request: LeaseGrantRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: LeaseGrantResponse) => void,
+  ): ClientUnaryCall;
+  leaseRevoke(
+    request: LeaseRevokeRequest,
+    callback: (error: ServiceError | null, response: LeaseRevokeResponse) => void,
+  ): ClientUnaryCall;
+  leaseRevoke(
+    request: LeaseRevokeRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: LeaseRevokeResponse) => void,
+  ): ClientUnaryCall;
+  leaseRevoke(
+    request: LeaseRevokeRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: LeaseRevokeResponse) => void,
+  ): ClientUnaryCall;
+  leaseKeepAlive(): ClientDuplexStream<LeaseKeepAliveRequest, LeaseKeepAliveResponse>;
+  leaseKeepAlive(options: Partial<CallOptions>): ClientDuplexStream<LeaseKeepAliveRequest, LeaseKeepAliveResponse>;
+  leaseKeepAlive(
+    metadata: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientDuplexStream<LeaseKeepAliveRequest, LeaseKeepAliveResponse>;
+  leaseTimeToLive(
+    request: LeaseTimeToLiveRequest,
+    callback: (error: ServiceError | null, response: LeaseTimeToLiveResponse) => void,
+  ): ClientUnaryCall;
+  leaseTimeToLive(
+    request: LeaseTimeToLiveRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: LeaseTimeToLiveResponse) => void,
+  ): ClientUnaryCall;
+  leaseTimeToLive(
+    request: LeaseTimeToLiveRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: LeaseTimeToLiveResponse) => void,
+  ): ClientUnaryCall;
+  leaseLeases(
+    request: LeaseLeasesRequest,
+    callback: (error: ServiceError | null, response: LeaseLeasesResponse) => void,
+  ): ClientUnaryCall;
+  leaseLeases(
+    request: LeaseLeasesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: LeaseLeasesResponse) => void,
+  ): ClientUnaryCall;
+  leaseLeases(
+    request: LeaseLeasesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: LeaseLeasesResponse) => void,
+  ): ClientUnaryCall;
+}
+
+export const LeaseClient = makeGenericClientConstructor(LeaseService, "etcdserverpb.Lease") as unknown as {
+  new (address: string, credentials: ChannelCredentials, options?: Partial<ClientOptions>): LeaseClient;
+  service: typeof LeaseService;
+  serviceName: string;
+};
+
+export type ClusterService = typeof ClusterService;
+export const ClusterService = {
+  memberAdd: {
+    path: "/etcdserverpb.Cluster/MemberAdd" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: MemberAddRequest): Buffer => Buffer.from(MemberAddRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): MemberAddRequest => MemberAddRequest.decode(value),
+    responseSerialize: (value: MemberAddResponse): Buffer => Buffer.from(MemberAddResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): MemberAddResponse => MemberAddResponse.decode(value),
+  },
+  memberRemove: {
+    path: "/etcdserverpb.Cluster/MemberRemove" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: MemberRemoveRequest): Buffer => Buffer.from(MemberRemoveRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): MemberRemoveRequest => MemberRemoveRequest.decode(value),
+    responseSerialize: (value: MemberRemoveResponse): Buffer =>
+      Buffer.from(MemberRemoveResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): MemberRemoveResponse => MemberRemoveResponse.decode(value),
+  },
+  memberUpdate: {
+    path: "/etcdserverpb.Cluster/MemberUpdate" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: MemberUpdateRequest): Buffer => Buffer.from(MemberUpdateRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): MemberUpdateRequest => MemberUpdateRequest.decode(value),
+    responseSerialize: (value: MemberUpdateResponse): Buffer =>
+      Buffer.from(MemberUpdateResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): MemberUpdateResponse => MemberUpdateResponse.decode(value),
+  },
+  memberList: {
+    path: "/etcdserverpb.Cluster/MemberList" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: MemberListRequest): Buffer => Buffer.from(MemberListRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): MemberListRequest => MemberListRequest.decode(value),
+    responseSerialize: (value: MemberListResponse): Buffer => Buffer.from(MemberListResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): MemberListResponse => MemberListResponse.decode(value),
+  },
+  memberPromote: {
+    path: "/etcdserverpb.Cluster/MemberPromote" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: MemberPromoteRequest): Buffer => Buffer.from(MemberPromoteRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): MemberPromoteRequest => MemberPromoteRequest.decode(value),
+    responseSerialize: (value: MemberPromoteResponse): Buffer =>
+      Buffer.from(MemberPromoteResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): MemberPromoteResponse => MemberPromoteResponse.decode(value),
+  },
+} as const;
+
+export interface ClusterServer extends UntypedServiceImplementation {
+  memberAdd: handleUnaryCall<MemberAddRequest, MemberAddResponse>;
+  memberRemove: handleUnaryCall<MemberRemoveRequest, MemberRemoveResponse>;
+  memberUpdate: handleUnaryCall<MemberUpdateRequest, MemberUpdateResponse>;
+  memberList: handleUnaryCall<MemberListRequest, MemberListResponse>;
+  memberPromote: handleUnaryCall<MemberPromoteRequest, MemberPromoteResponse>;
+}
+
+export interface ClusterClient extends Client {
+  memberAdd(
+    request: MemberAddRequest,
+    callback: (error: ServiceError | null, response: MemberAddResponse) => void,
+  ): ClientUnaryCall;
+  memberAdd(
+    request: MemberAddRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: MemberAddResponse) => void,
+  ): ClientUnaryCall;
+  memberAdd(
+    request: MemberAddRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: MemberAddResponse) => void,
+  ): ClientUnaryCall;
+  memberRemove(
+    request: MemberRemoveRequest,
+    callback: (error: ServiceError | null, response: MemberRemoveResponse) => void,
+  ): ClientUnaryCall;
+  memberRemove(
+    request: MemberRemoveRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: MemberRemoveResponse) => void,
+  ): ClientUnaryCall;
+  memberRemove(
+    request: MemberRemoveRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: MemberRemoveResponse) => void,
+  ): ClientUnaryCall;
+  memberUpdate(
+    request: MemberUpdateRequest,
+    callback: (error: ServiceError | null, response: MemberUpdateResponse) => void,
+  ): ClientUnaryCall;
+  memberUpdate(
+    request: MemberUpdateRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: MemberUpdateResponse) => void,
+  ): ClientUnaryCall;
+  memberUpdate(
+    request: MemberUpdateRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: MemberUpdateResponse) => void,
+  ): ClientUnaryCall;
+  memberList(
+    request: MemberListRequest,
+    callback: (error: ServiceError | null, response: MemberListResponse) => void,
+  ): ClientUnaryCall;
+  memberList(
+    request: MemberListRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: MemberListResponse) => void,
+  ): ClientUnaryCall;
+  memberList(
+    request: MemberListRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: MemberListResponse) => void,
+  ): ClientUnaryCall;
+  memberPromote(
+    request: MemberPromoteRequest,
+    callback: (error: ServiceError | null, response: MemberPromoteResponse) => void,
+  ): ClientUnaryCall;
+  memberPromote(
+    request: MemberPromoteRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: MemberPromoteResponse) => void,
+  ): ClientUnaryCall;
+  memberPromote(
+    request: MemberPromoteRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: MemberPromoteResponse) => void,
+  ): ClientUnaryCall;
+}
+
+export const ClusterClient = makeGenericClientConstructor(ClusterService, "etcdserverpb.Cluster") as unknown as {
+  new (address: string, credentials: ChannelCredentials, options?: Partial<ClientOptions>): ClusterClient;
+  service: typeof ClusterService;
+  serviceName: string;
+};
+
 export type MaintenanceService = typeof MaintenanceService;
 export const MaintenanceService = {
+  alarm: {
+    path: "/etcdserverpb.Maintenance/Alarm" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: AlarmRequest): Buffer => Buffer.from(AlarmRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): AlarmRequest => AlarmRequest.decode(value),
+    responseSerialize: (value: AlarmResponse): Buffer => Buffer.from(AlarmResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): AlarmResponse => AlarmResponse.decode(value),
+  },
   status: {
     path: "/etcdserverpb.Maintenance/Status" as const,
     requestStream: false as const,
@@ -1440,13 +7096,79 @@ export const MaintenanceService = {
     responseSerialize: (value: StatusResponse): Buffer => Buffer.from(StatusResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): StatusResponse => StatusResponse.decode(value),
   },
+  defragment: {
+    path: "/etcdserverpb.Maintenance/Defragment" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DefragmentRequest): Buffer => Buffer.from(DefragmentRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DefragmentRequest => DefragmentRequest.decode(value),
+    responseSerialize: (value: DefragmentResponse): Buffer => Buffer.from(DefragmentResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): DefragmentResponse => DefragmentResponse.decode(value),
+  },
+  hash: {
+    path: "/etcdserverpb.Maintenance/Hash" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: HashRequest): Buffer => Buffer.from(HashRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): HashRequest => HashRequest.decode(value),
+    responseSerialize: (value: HashResponse): Buffer => Buffer.from(HashResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): HashResponse => HashResponse.decode(value),
+  },
+  hashKv: {
+    path: "/etcdserverpb.Maintenance/HashKV" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: HashKVRequest): Buffer => Buffer.from(HashKVRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): HashKVRequest => HashKVRequest.decode(value),
+    responseSerialize: (value: HashKVResponse): Buffer => Buffer.from(HashKVResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): HashKVResponse => HashKVResponse.decode(value),
+  },
+  snapshot: {
+    path: "/etcdserverpb.Maintenance/Snapshot" as const,
+    requestStream: false as const,
+    responseStream: true as const,
+    requestSerialize: (value: SnapshotRequest): Buffer => Buffer.from(SnapshotRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SnapshotRequest => SnapshotRequest.decode(value),
+    responseSerialize: (value: SnapshotResponse): Buffer => Buffer.from(SnapshotResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SnapshotResponse => SnapshotResponse.decode(value),
+  },
+  moveLeader: {
+    path: "/etcdserverpb.Maintenance/MoveLeader" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: MoveLeaderRequest): Buffer => Buffer.from(MoveLeaderRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): MoveLeaderRequest => MoveLeaderRequest.decode(value),
+    responseSerialize: (value: MoveLeaderResponse): Buffer => Buffer.from(MoveLeaderResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): MoveLeaderResponse => MoveLeaderResponse.decode(value),
+  },
 } as const;
 
 export interface MaintenanceServer extends UntypedServiceImplementation {
+  alarm: handleUnaryCall<AlarmRequest, AlarmResponse>;
   status: handleUnaryCall<StatusRequest, StatusResponse>;
+  defragment: handleUnaryCall<DefragmentRequest, DefragmentResponse>;
+  hash: handleUnaryCall<HashRequest, HashResponse>;
+  hashKv: handleUnaryCall<HashKVRequest, HashKVResponse>;
+  snapshot: handleServerStreamingCall<SnapshotRequest, SnapshotResponse>;
+  moveLeader: handleUnaryCall<MoveLeaderRequest, MoveLeaderResponse>;
 }
 
 export interface MaintenanceClient extends Client {
+  alarm(
+    request: AlarmRequest,
+    callback: (error: ServiceError | null, response: AlarmResponse) => void,
+  ): ClientUnaryCall;
+  alarm(
+    request: AlarmRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: AlarmResponse) => void,
+  ): ClientUnaryCall;
+  alarm(
+    request: AlarmRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: AlarmResponse) => void,
+  ): ClientUnaryCall;
   status(
     request: StatusRequest,
     callback: (error: ServiceError | null, response: StatusResponse) => void,
@@ -1461,6 +7183,69 @@ export interface MaintenanceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: StatusResponse) => void,
+  ): ClientUnaryCall;
+  defragment(
+    request: DefragmentRequest,
+    callback: (error: ServiceError | null, response: DefragmentResponse) => void,
+  ): ClientUnaryCall;
+  defragment(
+    request: DefragmentRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: DefragmentResponse) => void,
+  ): ClientUnaryCall;
+  defragment(
+    request: DefragmentRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: DefragmentResponse) => void,
+  ): ClientUnaryCall;
+  hash(request: HashRequest, callback: (error: ServiceError | null, response: HashResponse) => void): ClientUnaryCall;
+  hash(
+    request: HashRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: HashResponse) => void,
+  ): ClientUnaryCall;
+  hash(
+    request: HashRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: HashResponse) => void,
+  ): ClientUnaryCall;
+  hashKv(
+    request: HashKVRequest,
+    callback: (error: ServiceError | null, response: HashKVResponse) => void,
+  ): ClientUnaryCall;
+  hashKv(
+    request: HashKVRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: HashKVResponse) => void,
+  ): ClientUnaryCall;
+  hashKv(
+    request: HashKVRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: HashKVResponse) => void,
+  ): ClientUnaryCall;
+  snapshot(request: SnapshotRequest, options?: Partial<CallOptions>): ClientReadableStream<SnapshotResponse>;
+  snapshot(
+    request: SnapshotRequest,
+    metadata?: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<SnapshotResponse>;
+  moveLeader(
+    request: MoveLeaderRequest,
+    callback: (error: ServiceError | null, response: MoveLeaderResponse) => void,
+  ): ClientUnaryCall;
+  moveLeader(
+    request: MoveLeaderRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: MoveLeaderResponse) => void,
+  ): ClientUnaryCall;
+  moveLeader(
+    request: MoveLeaderRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: MoveLeaderResponse) => void,
   ): ClientUnaryCall;
 }
 

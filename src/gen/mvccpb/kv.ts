@@ -28,7 +28,16 @@ export interface KeyValue {
 export interface Event {
   type: Event_EventType;
   kv?: KeyValue | undefined;
-  prevKv?: KeyValue | undefined;
+  prevKv?:
+    | KeyValue
+    | undefined;
+  /**
+   * k8ts extension: the W3C trace context (traceparent, tracestate) of the request that wrote
+   * this revision, so a watcher can continue the writer's trace. etcd clients skip unknown
+   * fields; etcd never sets them.
+   */
+  traceparent: string;
+  tracestate: string;
 }
 
 export enum Event_EventType {
@@ -238,7 +247,7 @@ export const KeyValue: MessageFns<KeyValue> = {
 };
 
 function createBaseEvent(): Event {
-  return { type: 0, kv: undefined, prevKv: undefined };
+  return { type: 0, kv: undefined, prevKv: undefined, traceparent: "", tracestate: "" };
 }
 
 export const Event: MessageFns<Event> = {
@@ -251,6 +260,12 @@ export const Event: MessageFns<Event> = {
     }
     if (message.prevKv !== undefined) {
       KeyValue.encode(message.prevKv, writer.uint32(26).fork()).join();
+    }
+    if (message.traceparent !== "") {
+      writer.uint32(8010).string(message.traceparent);
+    }
+    if (message.tracestate !== "") {
+      writer.uint32(8018).string(message.tracestate);
     }
     return writer;
   },
@@ -292,6 +307,22 @@ export const Event: MessageFns<Event> = {
             message.prevKv = KeyValue.decode(reader, reader.uint32());
             continue;
           }
+          case 1001: {
+            if (tag !== 8010) {
+              break;
+            }
+
+            message.traceparent = reader.string();
+            continue;
+          }
+          case 1002: {
+            if (tag !== 8018) {
+              break;
+            }
+
+            message.tracestate = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -313,6 +344,8 @@ export const Event: MessageFns<Event> = {
         : isSet(object.prev_kv)
         ? KeyValue.fromJSON(object.prev_kv)
         : undefined,
+      traceparent: isSet(object.traceparent) ? globalThis.String(object.traceparent) : "",
+      tracestate: isSet(object.tracestate) ? globalThis.String(object.tracestate) : "",
     };
   },
 
@@ -327,6 +360,12 @@ export const Event: MessageFns<Event> = {
     if (message.prevKv !== undefined) {
       obj.prevKv = KeyValue.toJSON(message.prevKv);
     }
+    if (message.traceparent !== "") {
+      obj.traceparent = message.traceparent;
+    }
+    if (message.tracestate !== "") {
+      obj.tracestate = message.tracestate;
+    }
     return obj;
   },
 
@@ -340,6 +379,8 @@ export const Event: MessageFns<Event> = {
     message.prevKv = (object.prevKv !== undefined && object.prevKv !== null)
       ? KeyValue.fromPartial(object.prevKv)
       : undefined;
+    message.traceparent = object.traceparent ?? "";
+    message.tracestate = object.tracestate ?? "";
     return message;
   },
 };
