@@ -48,7 +48,8 @@ export interface StoreView {
   range(req: RangeRequest): RangeResponse;
   /** historyFrom returns whole revisions from `from` (inclusive) up to the current one, in order,
    *  stopping once at least maxEvents events were collected. Throws EtcdError compacted when
-   *  `from` <= compactRevision() (the events are gone). Events carry prevKv when the key had a
+   *  `from` < compactRevision() (etcd's rule for watches: the events are gone; at exactly the
+   *  compaction revision the versions compaction kept are returned). Events carry prevKv when the key had a
    *  previous version still kept (live events from onRevision carry it too); the watch layer
    *  drops it for watchers that did not ask for prev_kv. */
   historyFrom(from: number, maxEvents: number): RevisionEvents[];
