@@ -7,6 +7,7 @@
  * themselves; they call kick(), which schedules one node.process() for the end of the current
  * event-loop turn. Every proposal that arrived in that turn shares the Ready, hence one fdatasync.
  */
+import type { Server } from '@grpc/grpc-js';
 import { createActor, fromCallback, fromPromise, type Actor } from 'xstate';
 import { assert } from '../base/assert.js';
 import type { Clock } from '../base/clock.js';
@@ -24,7 +25,7 @@ import { nodeFileSystem } from './io/fs.js';
 import { RaftTransport, type TransportLimits } from './io/transport.js';
 import { memberMachine } from './member-machine.js';
 import { memberService, type MemberHandle } from './member-service.js';
-import { RaftNode } from './node.js';
+import { RaftNode, type StateMachine } from './node.js';
 
 /** MemberTiming: one tick is tickMs of real time; the core counts everything in ticks. */
 export interface MemberTiming {
@@ -58,6 +59,12 @@ export interface MemberOptions {
   log(line: string): void;
   transportLimits?: Partial<TransportLimits>;
   snapshotEveryEntries?: number;
+  /** The replicated state machine; the DigestStateMachine placeholder when omitted. */
+  stateMachine?: StateMachine & { summary(): string };
+  /** addServices registers more gRPC services on the member's port (the store's etcd API). */
+  addServices?(server: Server): void;
+  /** onSoftState sees every role or leader change after the member logged it. */
+  onSoftState?(soft: SoftState): void;
 }
 
 /** Bound on deferred inputs (transport reports) waiting for the next turn. */
@@ -66,7 +73,7 @@ const MAX_DEFERRED_INPUTS = 4096;
 export class Member {
   readonly node: RaftNode;
   readonly transport: RaftTransport;
-  readonly stateMachine = new DigestStateMachine();
+  readonly stateMachine: StateMachine & { summary(): string };
   private readonly storage: RaftStorage;
   private readonly actor: Actor<typeof memberMachine>;
   private readonly deferred: (() => void)[] = [];
@@ -75,6 +82,7 @@ export class Member {
 
   constructor(private readonly opts: MemberOptions) {
     assert(opts.members.some((m) => m.id === opts.id), `member ${opts.id} is not in the member list`);
+    this.stateMachine = opts.stateMachine ?? new DigestStateMachine();
     const prng = new Prng(opts.id * 0x9e3779b1 + opts.incarnation);
     this.storage = opts.dataDir === undefined ? new MemoryStorage() : DurableStorage.open(nodeFileSystem, opts.dataDir);
     this.transport = new RaftTransport({
@@ -175,6 +183,7 @@ export class Member {
       stateMachine: this.stateMachine,
       send: (messages) => this.transport.send(messages),
       bootstrapVoters: opts.join === true ? [] : opts.members.map((m) => m.id),
+      bootstrapContext: (id) => Buffer.from(opts.members.find((m) => m.id === id)?.address ?? ''),
       snapshotEveryEntries: opts.snapshotEveryEntries ?? 10_000,
       keepEntriesAfterSnapshot: 5_000,
       requestTimeoutTicks: Math.max(100, Math.ceil(10_000 / t.tickMs)),
@@ -188,6 +197,7 @@ export class Member {
   private onSoftState(s: SoftState): void {
     const st = this.node.status();
     this.opts.log(`role=${s.role} leader=${s.leader} term=${st.term} commit=${st.commit}`);
+    this.opts.onSoftState?.(s);
   }
 
   /** A committed membership change carries the member's address: keep the transport in step. */
@@ -224,6 +234,7 @@ export class Member {
           const server = newServer();
           server.addService(RaftTransportServiceService, this.transport.service());
           server.addService(RaftMemberServiceService, memberService(this.handle()));
+          opts.addServices?.(server);
           bind(server, opts.listen, serverCredentials(opts.tls)).then(
             (port) => sendBack({ type: 'LISTENING', port }),
             (err: unknown) => sendBack({ type: 'FAILED', error: `cannot listen on ${opts.listen}: ${String(err)}` }),

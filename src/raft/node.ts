@@ -27,7 +27,12 @@ import {
 
 /** StateMachine is what the log drives. apply() sees only payloads of normal entries. */
 export interface StateMachine {
-  apply(index: number, data: Buffer): void;
+  /** apply applies one normal entry's payload. What it returns reaches the proposer as
+   *  Committed.result (the store's response or error); other members ignore it. */
+  apply(index: number, data: Buffer): unknown;
+  /** applyConfChange sees every committed membership change after Raft applied it (optional:
+   *  state machines that publish membership, as the store's MemberList does). */
+  applyConfChange?(index: number, cc: ConfChange): void;
   /** snapshot returns the image of everything applied so far. */
   snapshot(): Buffer;
   /** restore replaces the state with a snapshot's image taken at index. */
@@ -42,6 +47,9 @@ export interface RaftNodeOptions {
   send(messages: Message[]): void;
   /** Voters of a brand-new cluster; ignored when storage already holds state. */
   bootstrapVoters: number[];
+  /** The context of each voter's bootstrap conf change (its peer address), so the log itself
+   *  tells every member, joiners included, where the initial members listen. */
+  bootstrapContext?(id: number): Buffer;
   /** Take a snapshot every snapshotEveryEntries applied entries (0 = never). */
   snapshotEveryEntries: number;
   /** Entries kept behind a snapshot so a slightly slow follower needs no InstallSnapshot. */
@@ -78,6 +86,8 @@ export class ProposalLostError extends Error {
 export interface Committed {
   index: number;
   term: number;
+  /** What the state machine's apply returned for this entry. */
+  result: unknown;
 }
 
 interface Waiter<T> {
@@ -115,7 +125,7 @@ export class RaftNode {
     this.id = opts.config.id;
     const storage = opts.storage;
     if (storage.lastIndex() === 0 && storage.initialState().hardState.term === 0) {
-      bootstrap(storage, opts.bootstrapVoters);
+      bootstrap(storage, opts.bootstrapVoters, opts.bootstrapContext);
     }
     const snap = storage.snapshot();
     this.applied = snap.metadata?.index ?? 0;
@@ -193,6 +203,17 @@ export class RaftNode {
     }
   }
 
+  /** abandonPending fails every proposal and read still waiting, with ProposalLostError(message).
+   *  The store calls it when the leader changes: a request forwarded to a dead leader would
+   *  otherwise wait out its deadline. A proposal's outcome stays unknown (it may still commit). */
+  abandonPending(message: string): void {
+    const err = new ProposalLostError(message);
+    for (const w of this.proposals.values()) w.reject(err);
+    for (const w of this.reads.values()) w.reject(err);
+    this.proposals.clear();
+    this.reads.clear();
+  }
+
   /** stop fails every waiter; the member is gone (crash or shutdown). */
   stop(): void {
     if (this.stopped) return;
@@ -245,19 +266,20 @@ export class RaftNode {
     if (e.type === EntryType.ENTRY_TYPE_CONF_CHANGE) {
       const cc = ConfChangeCodec.decode(e.data);
       const confState = this.raw.applyConfChange(cc);
+      this.opts.stateMachine.applyConfChange?.(e.index, cc);
       const w = this.confWaiter;
       if (w && w.cc.nodeId === cc.nodeId && w.cc.type === cc.type) {
         this.confWaiter = undefined;
         w.waiter.resolve(confState);
       }
     } else if (e.data.length >= ENVELOPE_BYTES) {
-      this.opts.stateMachine.apply(e.index, e.data.subarray(ENVELOPE_BYTES));
+      const result = this.opts.stateMachine.apply(e.index, e.data.subarray(ENVELOPE_BYTES));
       if (e.data.readUInt32BE(0) === this.id && e.data.readUInt32BE(4) === this.opts.incarnation >>> 0) {
         const key = `${this.opts.incarnation}:${e.data.readDoubleBE(8)}`;
         const w = this.proposals.get(key);
         if (w) {
           this.proposals.delete(key);
-          w.resolve({ index: e.index, term: e.term });
+          w.resolve({ index: e.index, term: e.term, result });
         }
       }
     }
@@ -317,9 +339,9 @@ export class RaftNode {
 
 /** bootstrap writes a brand-new member's initial membership (see core/bootstrap.ts). A member
  *  joining an existing group bootstraps with no voters and learns everything from the leader. */
-function bootstrap(storage: RaftStorage, voters: readonly number[]): void {
+function bootstrap(storage: RaftStorage, voters: readonly number[], context?: (id: number) => Buffer): void {
   if (voters.length === 0) return;
-  storage.save({ entries: bootstrapEntries(voters), hardState: bootstrapHardState(voters), sync: true });
+  storage.save({ entries: bootstrapEntries(voters, context), hardState: bootstrapHardState(voters), sync: true });
 }
 
 /** confChange builds a ConfChange message (helper for CLI and tests). */

@@ -6,13 +6,14 @@
 import { ConfChange as ConfChangeCodec } from '../../gen/k8ts/raft/v1/raft.js';
 import { ConfChangeType, EMPTY, EntryType, type Entry, type HardState } from './types.js';
 
-/** bootstrapEntries are the log of a group of `voters` that has done nothing yet. */
-export function bootstrapEntries(voters: readonly number[]): Entry[] {
+/** bootstrapEntries are the log of a group of `voters` that has done nothing yet; context(id),
+ *  when given, is each conf change's context (the member's peer address). */
+export function bootstrapEntries(voters: readonly number[], context?: (id: number) => Buffer): Entry[] {
   return voters.map((nodeId, i) => ({
     term: 1,
     index: i + 1,
     type: EntryType.ENTRY_TYPE_CONF_CHANGE,
-    data: Buffer.from(ConfChangeCodec.encode({ type: ConfChangeType.CONF_CHANGE_TYPE_ADD_VOTER, nodeId, context: EMPTY }).finish()),
+    data: Buffer.from(ConfChangeCodec.encode({ type: ConfChangeType.CONF_CHANGE_TYPE_ADD_VOTER, nodeId, context: context?.(nodeId) ?? EMPTY }).finish()),
   }));
 }
 
