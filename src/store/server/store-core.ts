@@ -1,0 +1,145 @@
+/**
+ * StoreCore is what every etcd service of one member shares: proposing a request through Raft and
+ * getting its outcome back, linearizable read barriers, and the response header. It owns no I/O
+ * itself — the RaftNode, the state and the kick (group commit) are injected by store-member.ts.
+ */
+import type { Metadata } from '@grpc/grpc-js';
+import { assert } from '../../base/assert.js';
+import type { ResponseHeader } from '../../gen/etcdserverpb/rpc.js';
+import { StoreRequest, type TraceContext } from '../../gen/k8ts/store/v1/store.js';
+import type { RaftNode } from '../../raft/node.js';
+import { etcdErrors } from '../errors.js';
+import type { ApplyOutcome, StoreState } from '../types.js';
+import { toEtcdError } from './errors.js';
+
+export interface StoreCoreOptions {
+  node: RaftNode;
+  state: StoreState;
+  clusterId: bigint;
+  /** kick schedules the driver's next process() (the member's group commit). */
+  kick(): void;
+  /** A request whose encoded entry is larger is refused ("request is too large"). */
+  maxRequestBytes: number;
+  /** Writes that would grow the state past this raise the NOSPACE alarm and are refused. */
+  quotaBytes: number;
+}
+
+export type StoreOp = NonNullable<StoreRequest['op']>;
+
+/** The etcd response messages all carry a header at field 1. */
+interface WithHeader {
+  header?: ResponseHeader | undefined;
+}
+
+export class StoreCore {
+  readonly memberId: bigint;
+  /** Linearizable reads waiting for the next ReadIndex round, and whether one is under way. */
+  private barrierWaiters: { resolve(): void; reject(e: unknown): void }[] = [];
+  private barrierRunning = false;
+
+  constructor(readonly opts: StoreCoreOptions) {
+    this.memberId = BigInt(opts.node.id);
+  }
+
+  get state(): StoreState {
+    return this.opts.state;
+  }
+
+  get node(): RaftNode {
+    return this.opts.node;
+  }
+
+  /** header is the response header as of now (revision defaults to the current one). */
+  header(revision: number = this.opts.state.revision()): ResponseHeader {
+    return {
+      clusterId: this.opts.clusterId,
+      memberId: this.memberId,
+      revision: BigInt(revision),
+      raftTerm: BigInt(this.opts.node.status().term),
+    };
+  }
+
+  /** leader is the member id this member follows (0 while none is known). */
+  leader(): number {
+    return this.opts.node.status().leader;
+  }
+
+  /** requireLeader enforces etcd's `hasleader` metadata: fail at once without a leader. */
+  requireLeader(metadata: Metadata): void {
+    const v = metadata.get('hasleader')[0];
+    if (v !== undefined && String(v) === 'true' && this.leader() === 0) throw etcdErrors.noLeader();
+  }
+
+  /** write proposes one request and resolves with the response its apply produced here. */
+  async write<R extends WithHeader>(op: StoreOp, trace?: TraceContext): Promise<R> {
+    const data = StoreRequest.encode({ trace, op }).finish();
+    if (data.length > this.opts.maxRequestBytes) throw etcdErrors.requestTooLarge();
+    if (growsState(op) && this.opts.state.sizeBytes() + data.length > this.opts.quotaBytes) {
+      this.raiseNoSpace();
+      throw etcdErrors.noSpace();
+    }
+    let outcome: ApplyOutcome;
+    try {
+      const p = this.opts.node.propose(Buffer.from(data.buffer, data.byteOffset, data.length));
+      this.opts.kick();
+      outcome = (await p).result as ApplyOutcome;
+    } catch (err) {
+      throw toEtcdError(err);
+    }
+    assert(outcome !== undefined, 'a proposal applied here must have an outcome');
+    if ('error' in outcome) throw outcome.error;
+    const res = outcome.response as R;
+    res.header = this.header(Number(res.header?.revision ?? BigInt(this.opts.state.revision())));
+    return res;
+  }
+
+  /** barrier resolves once reading local state is linearizable (etcd's ReadIndex loop: reads
+   *  that arrive while a round runs share the next round, so a burst costs two rounds). */
+  barrier(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.barrierWaiters.push({ resolve, reject });
+      if (!this.barrierRunning) this.runBarrier();
+    });
+  }
+
+  private runBarrier(): void {
+    const batch = this.barrierWaiters;
+    this.barrierWaiters = [];
+    this.barrierRunning = true;
+    const p = this.opts.node.readIndex();
+    this.opts.kick();
+    p.then(
+      () => batch.forEach((w) => w.resolve()),
+      (err: unknown) => {
+        const e = toEtcdError(err);
+        batch.forEach((w) => w.reject(e));
+      },
+    ).finally(() => {
+      this.barrierRunning = false;
+      if (this.barrierWaiters.length > 0) this.runBarrier();
+    });
+  }
+
+  /** raiseNoSpace proposes the NOSPACE alarm for this member (once; errors are irrelevant: the
+   *  write that tripped the quota is refused either way). */
+  private raiseNoSpace(): void {
+    const active = this.opts.state.alarms().some((a) => a.memberID === this.memberId && a.alarm === 1);
+    if (active) return;
+    const req = StoreRequest.encode({ op: { $case: 'alarm', value: { action: 1, memberID: this.memberId, alarm: 1 } } }).finish();
+    this.opts.node.propose(Buffer.from(req)).catch(() => undefined);
+    this.opts.kick();
+  }
+}
+
+/** growsState: the requests etcd's quota check applies to (Put, Txn, LeaseGrant). */
+function growsState(op: StoreOp): boolean {
+  return op.$case === 'put' || op.$case === 'txn' || op.$case === 'leaseGrant';
+}
+
+/** traceOf reads the W3C trace context a client sent as gRPC metadata. */
+export function traceOf(metadata: Metadata): TraceContext | undefined {
+  const traceparent = metadata.get('traceparent')[0];
+  if (traceparent === undefined) return undefined;
+  const tracestate = metadata.get('tracestate')[0];
+  return { traceparent: String(traceparent), tracestate: tracestate === undefined ? '' : String(tracestate) };
+}
