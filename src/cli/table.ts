@@ -1,16 +1,19 @@
 /**
  * statusTable renders `k8ts status`: one row per member, `down` for a member that does not answer.
+ * CLIENT is where etcd clients connect; STATE is the store's revision and HashKV, equal on
+ * members that applied the same log.
  */
 import type { MemberRow } from '../cluster/supervisor.js';
 
-const HEADER = ['MEMBER', 'ID', 'ADDRESS', 'ROLE', 'TERM', 'LEADER', 'COMMIT', 'APPLIED', 'DIGEST'];
+const HEADER = ['MEMBER', 'ID', 'PEER', 'CLIENT', 'ROLE', 'TERM', 'LEADER', 'COMMIT', 'APPLIED', 'STATE'];
 
 export function statusTable(rows: readonly MemberRow[]): string {
   const nameOf = new Map(rows.map((r) => [r.spec.id, r.spec.name]));
   const cells = rows.map(({ spec, status: s }) => {
-    if (!s) return [spec.name, String(spec.id), spec.address, 'down', '-', '-', '-', '-', '-'];
+    const client = spec.client ?? spec.address;
+    if (!s) return [spec.name, String(spec.id), spec.address, client, 'down', '-', '-', '-', '-', '-'];
     const leader = s.leader === 0 ? '-' : (nameOf.get(s.leader) ?? String(s.leader));
-    return [spec.name, String(spec.id), spec.address, s.role, String(s.term), leader, String(s.commit), String(s.applied), s.stateDigest];
+    return [spec.name, String(spec.id), spec.address, client, s.role, String(s.term), leader, String(s.commit), String(s.applied), s.stateDigest];
   });
   const all = [HEADER, ...cells];
   const widths = HEADER.map((_, i) => Math.max(...all.map((r) => r[i]!.length)));

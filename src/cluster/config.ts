@@ -18,8 +18,11 @@ export { DEFAULT_CONFIG_YAML } from './default-config.js';
 export interface MemberSpec {
   id: number;
   name: string;
-  /** host:port, host in 127.0.0.0/8. */
+  /** host:port of the peer port (Raft transport and internal calls), host in 127.0.0.0/8. */
   address: string;
+  /** host:port where etcd clients connect (etcd's client URL); the peer port serves the etcd API
+   *  too, so this is optional. */
+  client: string | undefined;
 }
 
 export interface Timing {
@@ -37,9 +40,15 @@ export interface ClusterConfig {
   /** Directory with ca.crt, <member>.crt/.key and client.crt/.key; absolute after loading. */
   tlsDir: string | undefined;
   forwarding: boolean;
+  /** The store's limits: etcd's quota-backend-bytes (NOSPACE above it). */
+  store: StoreLimits;
   force: boolean;
   /** Where the config came from (file path or "<embedded default>"), for messages. */
   source: string;
+}
+
+export interface StoreLimits {
+  quotaBytes: number;
 }
 
 export interface LoadOptions {
@@ -47,7 +56,9 @@ export interface LoadOptions {
   force?: boolean;
 }
 
-const TOP_KEYS = ['name', 'members', 'dataDir', 'timing', 'tls', 'forwarding', 'force'] as const;
+const TOP_KEYS = ['name', 'members', 'dataDir', 'timing', 'tls', 'forwarding', 'store', 'force'] as const;
+/** etcd's default quota-backend-bytes: 2 GiB. */
+const DEFAULT_QUOTA_BYTES = 2 * 1024 * 1024 * 1024;
 const NAME = /^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$/;
 
 /** loadClusterConfig reads and validates a config file. */
@@ -81,6 +92,7 @@ export function parseClusterConfig(text: string, source: string, opts: LoadOptio
     timing: readTiming(r, top),
     tlsDir: top.has('tls') ? r.str(r.map(top.get('tls'), 'tls', ['dir']).get('dir'), 'tls.dir') : undefined,
     forwarding: top.has('forwarding') ? r.bool(top.get('forwarding'), 'forwarding') : true,
+    store: readStore(r, top),
     force,
     source,
   };
@@ -108,20 +120,28 @@ function readMembers(r: ConfigReader, node: ReturnType<ConfigReader['required']>
   const seen = { id: new Set<number>(), name: new Set<string>(), address: new Set<string>() };
   return items.map((item, i) => {
     const path = `members[${i}]`;
-    const f = r.map(item, path, ['id', 'name', 'address']);
+    const f = r.map(item, path, ['id', 'name', 'address', 'client']);
     const id = r.int(r.required(f, 'id', item, path), `${path}.id`, 1, 0xffff_ffff);
     const nameNode = r.required(f, 'name', item, path);
     const name = readName(r, nameNode);
     const addrNode = r.required(f, 'address', item, path);
     const address = r.str(addrNode, `${path}.address`);
-    checkAddress(r, addrNode, path, address);
+    checkAddress(r, addrNode, `${path}.address`, address);
     if (seen.id.has(id)) r.fail(f.get('id'), `${path}.id ${id} is used by another member`);
     if (seen.name.has(name)) r.fail(nameNode, `${path}.name ${name} is used by another member`);
     if (seen.address.has(address)) r.fail(addrNode, `${path}.address ${address} is used by another member`);
+    let client: string | undefined;
+    if (f.has('client')) {
+      const clientNode = r.required(f, 'client', item, path);
+      client = r.str(clientNode, `${path}.client`);
+      checkAddress(r, clientNode, `${path}.client`, client);
+      if (seen.address.has(client) || client === address) r.fail(clientNode, `${path}.client ${client} is used by another member or port`);
+      seen.address.add(client);
+    }
     seen.id.add(id);
     seen.name.add(name);
     seen.address.add(address);
-    return { id, name, address };
+    return { id, name, address, client };
   });
 }
 
@@ -130,11 +150,17 @@ function checkAddress(r: ConfigReader, node: ReturnType<ConfigReader['required']
   const octets = m ? m.slice(1, 5).map(Number) : [];
   const port = m ? Number(m[5]) : -1;
   if (!m || octets.some((o) => o > 255) || port < 1 || port > 65535) {
-    r.fail(node, `${path}.address ${JSON.stringify(address)} must be IPv4 host:port (e.g. 127.0.1.1:12380)`);
+    r.fail(node, `${path} ${JSON.stringify(address)} must be IPv4 host:port (e.g. 127.0.1.1:12380)`);
   }
   if (octets[0] !== 127) {
-    r.fail(node, `${path}.address ${address} is not loopback: k8ts members listen only on 127.0.0.0/8`);
+    r.fail(node, `${path} ${address} is not loopback: k8ts members listen only on 127.0.0.0/8`);
   }
+}
+
+function readStore(r: ConfigReader, top: Fields): StoreLimits {
+  if (!top.has('store')) return { quotaBytes: DEFAULT_QUOTA_BYTES };
+  const f = r.map(top.get('store'), 'store', ['quotaBytes']);
+  return { quotaBytes: f.has('quotaBytes') ? r.int(f.get('quotaBytes'), 'store.quotaBytes', 1024, 64 * 1024 * 1024 * 1024) : DEFAULT_QUOTA_BYTES };
 }
 
 function readTiming(r: ConfigReader, top: Fields): Timing {

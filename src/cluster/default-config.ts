@@ -2,12 +2,14 @@
  * The default cluster config, embedded so `npm start` works on a fresh clone with no files.
  * cluster-configs/default.yaml is the same text; a test keeps the two identical.
  */
-export const DEFAULT_CONFIG_YAML = `# The default k8ts cluster: a 3-member Raft group on loopback (one address per member).
+export const DEFAULT_CONFIG_YAML = `# The default k8ts cluster: a 3-member store on loopback (one address per member). "address" is
+# the peer port (Raft traffic); "client" is where etcd clients connect, as etcd's 2379:
+#   etcdctl --endpoints=127.0.1.1:2379,127.0.1.2:2379,127.0.1.3:2379 member list
 name: default
 members:
-  - { id: 1, name: m1, address: 127.0.1.1:12380 }
-  - { id: 2, name: m2, address: 127.0.1.2:12380 }
-  - { id: 3, name: m3, address: 127.0.1.3:12380 }
+  - { id: 1, name: m1, address: 127.0.1.1:12380, client: 127.0.1.1:2379 }
+  - { id: 2, name: m2, address: 127.0.1.2:12380, client: 127.0.1.2:2379 }
+  - { id: 3, name: m3, address: 127.0.1.3:12380, client: 127.0.1.3:2379 }
 # Relative to the cluster's state dir (~/.k8ts/<name>/, or $K8TS_HOME/<name>/).
 dataDir: data
 # One tick is tickMs of real time. A follower that hears no leader for electionTicks..2x ticks
@@ -18,4 +20,6 @@ forwarding: true
 # Mutual TLS between members and for clients: a directory with ca.crt, <member>.crt/.key and
 # client.crt/.key (relative to this file). Omitted: insecure, for debugging on loopback only.
 # tls: { dir: pki }
+# The store's quota (etcd's quota-backend-bytes): writes beyond it raise the NOSPACE alarm.
+store: { quotaBytes: 2147483648 }
 `;

@@ -1,5 +1,5 @@
 /**
- * Process entry of one Raft member:
+ * Process entry of one store member (a Raft member running the MVCC store and etcd's API):
  *   node --import tsx src/cluster/member-main.ts --config <file> --member <name>
  * The supervisor starts it detached with stdout/stderr in <state>/logs/<member>.log. SIGTERM or
  * SIGINT stop it cleanly; an uncaught error (a failed assertion) crashes it, and restarting it
@@ -9,7 +9,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { systemClock } from '../base/clock.js';
-import { Member } from '../raft/member.js';
+import { StoreMember } from '../store/server/store-member.js';
 import { clusterId, loadClusterConfig, statePaths } from './config.js';
 
 function log(line: string): void {
@@ -46,12 +46,14 @@ async function main(): Promise<void> {
     keyFile: join(cfg.tlsDir, `${spec.name}.key`),
   };
   log(`member ${spec.name} (id ${spec.id}) of cluster ${cfg.name}: pid ${process.pid}, incarnation ${incarnation}, data ${dataDir}`);
-  const member = new Member({
+  const store = new StoreMember({
     id: spec.id,
     name: spec.name,
     clusterId: clusterId(cfg.name),
     listen: spec.address,
     members: cfg.members,
+    clientListen: spec.client,
+    quotaBytes: cfg.store.quotaBytes,
     dataDir,
     timing: cfg.timing,
     forwarding: cfg.forwarding,
@@ -61,14 +63,15 @@ async function main(): Promise<void> {
     defer: (fn) => setImmediate(fn),
     log,
   });
-  const port = await member.start();
-  log(`listening on ${spec.address.replace(/:\d+$/, `:${port}`)}${tls ? ' (mTLS)' : ' (insecure)'}`);
+  const { peerPort } = await store.start();
+  const member = store.member;
+  log(`listening on ${spec.address.replace(/:\d+$/, `:${peerPort}`)} (peers), ${store.clientAddress()} (etcd clients)${tls ? ' (mTLS)' : ' (insecure)'}`);
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;
     stopping = true;
     log(`${signal}: stopping (applied ${member.node.appliedIndex()}, state ${member.stateMachine.summary()})`);
-    void member.stop().then(() => process.exit(0));
+    void store.stop().then(() => process.exit(0));
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));

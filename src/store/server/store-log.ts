@@ -2,16 +2,30 @@
  * StoreLog adapts the store's state to the Raft driver: log payloads are encoded StoreRequests,
  * membership changes are recorded for MemberList, and the state's image is the snapshot.
  */
+import { status } from '@grpc/grpc-js';
 import { StoreRequest } from '../../gen/k8ts/store/v1/store.js';
 import type { ConfChange } from '../../raft/core/types.js';
 import type { StateMachine } from '../../raft/node.js';
+import { validateRequest } from '../apply/validate.js';
+import { EtcdError } from '../errors.js';
 import type { ApplyOutcome, StoreState } from '../types.js';
 
 export class StoreLog implements StateMachine {
   constructor(readonly state: StoreState) {}
 
+  /** apply decodes and applies one entry. Entries are validated before they are proposed, but
+   *  the log also carries whatever `k8ts propose` or a buggy proposer put there: an entry that is
+   *  not a valid request is refused the same way on every member, never crashes them all. */
   apply(index: number, data: Buffer): ApplyOutcome {
-    return this.state.apply(index, StoreRequest.decode(data));
+    let req: StoreRequest;
+    try {
+      req = StoreRequest.decode(data);
+      if (req.op === undefined) throw new Error('no operation');
+      if (req.op.$case === 'put' || req.op.$case === 'deleteRange' || req.op.$case === 'txn') validateRequest(req.op);
+    } catch (err) {
+      return { error: new EtcdError(status.INVALID_ARGUMENT, `k8ts store: entry ${index} is not a valid request: ${String(err)}`) };
+    }
+    return this.state.apply(index, req);
   }
 
   applyConfChange(index: number, cc: ConfChange): void {
