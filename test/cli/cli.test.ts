@@ -29,7 +29,7 @@ function k8ts(home: string, ...args: string[]): Promise<Result> {
 /** rowsOf parses the status table into { member: [id, address, role, ...] }. */
 function rowsOf(table: string): Map<string, string[]> {
   const lines = table.trim().split('\n');
-  assert.match(lines[0]!, /^MEMBER\s+ID\s+ADDRESS\s+ROLE\s+TERM\s+LEADER\s+COMMIT\s+APPLIED\s+DIGEST$/);
+  assert.match(lines[0]!, /^MEMBER\s+ID\s+PEER\s+CLIENT\s+ROLE\s+TERM\s+LEADER\s+COMMIT\s+APPLIED\s+STATE$/);
   return new Map(lines.slice(1).map((l) => {
     const [name, ...rest] = l.trim().split(/\s+/);
     return [name!, rest];
@@ -68,7 +68,7 @@ describe('k8ts CLI', function () {
     assert.equal(r.code, 0, r.stderr);
     const rows = rowsOf(r.stdout);
     assert.deepEqual([...rows.keys()], ['m1', 'm2', 'm3']);
-    assert.equal([...rows.values()].filter((c) => c[2] === 'leader').length, 1);
+    assert.equal([...rows.values()].filter((c) => c[3] === 'leader').length, 1);
   });
 
   it('propose commits text through the cluster', async () => {
@@ -81,7 +81,7 @@ describe('k8ts CLI', function () {
     let r = await k8ts(home.dir, 'kill', 'm2', '--name', 'cli');
     assert.equal(r.code, 0, r.stderr);
     r = await k8ts(home.dir, 'status', '--name', 'cli');
-    assert.equal(rowsOf(r.stdout).get('m2')![2], 'down');
+    assert.equal(rowsOf(r.stdout).get('m2')![3], 'down');
     r = await k8ts(home.dir, 'propose', 'while m2 is down', '--name', 'cli');
     assert.equal(r.code, 0, r.stderr);
     r = await k8ts(home.dir, 'restart', 'm2', '--name', 'cli');
@@ -90,7 +90,7 @@ describe('k8ts CLI', function () {
     for (let i = 0; i < 50; i++) {
       r = await k8ts(home.dir, 'status', '--name', 'cli');
       const rows = [...rowsOf(r.stdout).values()];
-      if (rows.every((c) => c[2] !== 'down' && c[6] === rows[0]![6] && c[5] === c[6] && c[7] === rows[0]![7])) return;
+      if (rows.every((c) => c[3] !== 'down' && c[7] === rows[0]![7] && c[6] === c[7] && c[8] === rows[0]![8])) return;
       await new Promise((res) => setTimeout(res, 100));
     }
     assert.fail(`m2 did not catch up:\n${r.stdout}`);

@@ -16,10 +16,12 @@ export function tempHome(prefix = 'k8ts-test-'): { dir: string; remove(): void }
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** writeConfig writes a cluster config with n members on 127.0.0.1 ephemeral ports. */
+/** writeConfig writes a cluster config with n members on 127.0.0.1 ephemeral ports (a peer
+ *  port and an etcd client port each). */
 export async function writeConfig(dir: string, name: string, n: number, extra = ''): Promise<string> {
-  const ports = await freePorts(n);
-  const members = ports.map((p, i) => `  - { id: ${i + 1}, name: m${i + 1}, address: 127.0.0.1:${p} }`);
+  const ports = await freePorts(2 * n);
+  const members = Array.from({ length: n }, (_, i) =>
+    `  - { id: ${i + 1}, name: m${i + 1}, address: 127.0.0.1:${ports[2 * i]}, client: 127.0.0.1:${ports[2 * i + 1]} }`);
   const text = [`name: ${name}`, 'members:', ...members, 'timing: { tickMs: 10, electionTicks: 20, heartbeatTicks: 2 }', extra, ''].join('\n');
   const path = join(dir, `${name}.yaml`);
   writeFileSync(path, text);

@@ -40,9 +40,10 @@ export class StoreLog implements StateMachine {
     this.state.restore(data, index);
   }
 
-  /** summary fingerprints the replica for `k8ts status` and chaos checks: revision and HashKV. */
+  /** summary fingerprints the replica for `k8ts status` and chaos checks: "<revision>/<HashKV>",
+   *  equal on members that applied the same log. */
   summary(): string {
     const h = this.state.hashKV(0);
-    return `rev ${h.revision} hash ${h.hash.toString(16).padStart(8, '0')}`;
+    return `${h.revision}/${h.hash.toString(16).padStart(8, '0')}`;
   }
 }
