@@ -67,20 +67,14 @@ export interface MemberRecord {
   clientUrls: string[];
 }
 
-/** Change is one key's write at a revision: a new version, or a tombstone (a delete). */
-export interface Change {
-  key: Buffer;
-  tombstone: boolean;
-  createRevision: bigint;
-  version: bigint;
-  value: Buffer;
-  lease: bigint;
-}
-
-/** Revision is every change one request made, in the order it made them. */
+/**
+ * Revision is every write one request made, in the order it made them. A write is the version
+ * it stored; a delete is stored as a tombstone: a KeyValue with version 0 carrying only key and
+ * mod_revision (exactly the kv of etcd's DELETE event).
+ */
 export interface Revision {
   revision: bigint;
-  changes: Change[];
+  kvs: KeyValue[];
   trace?: TraceContext | undefined;
 }
 
@@ -92,7 +86,9 @@ export interface LeaseRecord {
 
 /**
  * StoreSnapshot is the state machine's image: the history kept since the last compaction (each
- * revision with its surviving changes), leases, alarms and members.
+ * revision from the compaction revision on, with its surviving writes), the older versions
+ * compaction kept (each live key's newest version written before the compaction revision),
+ * leases, alarms, members and the Raft index the image reflects.
  */
 export interface StoreSnapshot {
   revision: bigint;
@@ -101,8 +97,9 @@ export interface StoreSnapshot {
   leases: LeaseRecord[];
   alarms: AlarmMember[];
   members: MemberRecord[];
-  /** The latest kv of each live key is kept even when its revision was compacted away. */
+  /** Versions with mod_revision below compact_revision that compaction kept, in key order. */
   compactedLive: KeyValue[];
+  appliedIndex: bigint;
 }
 
 function createBaseTraceContext(): TraceContext {
@@ -679,172 +676,8 @@ export const MemberRecord: MessageFns<MemberRecord> = {
   },
 };
 
-function createBaseChange(): Change {
-  return { key: Buffer.alloc(0), tombstone: false, createRevision: 0n, version: 0n, value: Buffer.alloc(0), lease: 0n };
-}
-
-export const Change: MessageFns<Change> = {
-  encode(message: Change, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.key.length !== 0) {
-      writer.uint32(10).bytes(message.key);
-    }
-    if (message.tombstone !== false) {
-      writer.uint32(16).bool(message.tombstone);
-    }
-    if (message.createRevision !== 0n) {
-      if (BigInt.asIntN(64, message.createRevision) !== message.createRevision) {
-        throw new globalThis.Error("value provided for field message.createRevision of type int64 too large");
-      }
-      writer.uint32(24).int64(message.createRevision);
-    }
-    if (message.version !== 0n) {
-      if (BigInt.asIntN(64, message.version) !== message.version) {
-        throw new globalThis.Error("value provided for field message.version of type int64 too large");
-      }
-      writer.uint32(32).int64(message.version);
-    }
-    if (message.value.length !== 0) {
-      writer.uint32(42).bytes(message.value);
-    }
-    if (message.lease !== 0n) {
-      if (BigInt.asIntN(64, message.lease) !== message.lease) {
-        throw new globalThis.Error("value provided for field message.lease of type int64 too large");
-      }
-      writer.uint32(48).int64(message.lease);
-    }
-    return writer;
-  },
-
-  decode(input: BinaryReader | Uint8Array, length?: number): Change {
-    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-    if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
-    }
-    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-    try {
-      const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseChange();
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 10) {
-              break;
-            }
-
-            message.key = Buffer.from(reader.bytes());
-            continue;
-          }
-          case 2: {
-            if (tag !== 16) {
-              break;
-            }
-
-            message.tombstone = reader.bool();
-            continue;
-          }
-          case 3: {
-            if (tag !== 24) {
-              break;
-            }
-
-            message.createRevision = reader.int64() as bigint;
-            continue;
-          }
-          case 4: {
-            if (tag !== 32) {
-              break;
-            }
-
-            message.version = reader.int64() as bigint;
-            continue;
-          }
-          case 5: {
-            if (tag !== 42) {
-              break;
-            }
-
-            message.value = Buffer.from(reader.bytes());
-            continue;
-          }
-          case 6: {
-            if (tag !== 48) {
-              break;
-            }
-
-            message.lease = reader.int64() as bigint;
-            continue;
-          }
-        }
-        if ((tag & 7) === 4 || tag === 0) {
-          break;
-        }
-        reader.skip(tag & 7);
-      }
-      return message;
-    } finally {
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-    }
-  },
-
-  fromJSON(object: any): Change {
-    return {
-      key: isSet(object.key) ? Buffer.from(bytesFromBase64(object.key)) : Buffer.alloc(0),
-      tombstone: isSet(object.tombstone) ? globalThis.Boolean(object.tombstone) : false,
-      createRevision: isSet(object.createRevision)
-        ? BigInt(object.createRevision)
-        : isSet(object.create_revision)
-        ? BigInt(object.create_revision)
-        : 0n,
-      version: isSet(object.version) ? BigInt(object.version) : 0n,
-      value: isSet(object.value) ? Buffer.from(bytesFromBase64(object.value)) : Buffer.alloc(0),
-      lease: isSet(object.lease) ? BigInt(object.lease) : 0n,
-    };
-  },
-
-  toJSON(message: Change): unknown {
-    const obj: any = {};
-    if (message.key.length !== 0) {
-      obj.key = base64FromBytes(message.key);
-    }
-    if (message.tombstone !== false) {
-      obj.tombstone = message.tombstone;
-    }
-    if (message.createRevision !== 0n) {
-      obj.createRevision = message.createRevision.toString();
-    }
-    if (message.version !== 0n) {
-      obj.version = message.version.toString();
-    }
-    if (message.value.length !== 0) {
-      obj.value = base64FromBytes(message.value);
-    }
-    if (message.lease !== 0n) {
-      obj.lease = message.lease.toString();
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<Change>): Change {
-    return Change.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<Change>): Change {
-    const message = createBaseChange();
-    message.key = object.key ?? Buffer.alloc(0);
-    message.tombstone = object.tombstone ?? false;
-    message.createRevision = (object.createRevision !== undefined && object.createRevision !== null)
-      ? BigInt(object.createRevision)
-      : 0n;
-    message.version = (object.version !== undefined && object.version !== null) ? BigInt(object.version) : 0n;
-    message.value = object.value ?? Buffer.alloc(0);
-    message.lease = (object.lease !== undefined && object.lease !== null) ? BigInt(object.lease) : 0n;
-    return message;
-  },
-};
-
 function createBaseRevision(): Revision {
-  return { revision: 0n, changes: [], trace: undefined };
+  return { revision: 0n, kvs: [], trace: undefined };
 }
 
 export const Revision: MessageFns<Revision> = {
@@ -855,8 +688,8 @@ export const Revision: MessageFns<Revision> = {
       }
       writer.uint32(8).int64(message.revision);
     }
-    for (const v of message.changes) {
-      Change.encode(v!, writer.uint32(18).fork()).join();
+    for (const v of message.kvs) {
+      KeyValue.encode(v!, writer.uint32(18).fork()).join();
     }
     if (message.trace !== undefined) {
       TraceContext.encode(message.trace, writer.uint32(26).fork()).join();
@@ -890,7 +723,7 @@ export const Revision: MessageFns<Revision> = {
               break;
             }
 
-            message.changes.push(Change.decode(reader, reader.uint32()));
+            message.kvs.push(KeyValue.decode(reader, reader.uint32()));
             continue;
           }
           case 3: {
@@ -916,7 +749,7 @@ export const Revision: MessageFns<Revision> = {
   fromJSON(object: any): Revision {
     return {
       revision: isSet(object.revision) ? BigInt(object.revision) : 0n,
-      changes: globalThis.Array.isArray(object?.changes) ? object.changes.map((e: any) => Change.fromJSON(e)) : [],
+      kvs: globalThis.Array.isArray(object?.kvs) ? object.kvs.map((e: any) => KeyValue.fromJSON(e)) : [],
       trace: isSet(object.trace) ? TraceContext.fromJSON(object.trace) : undefined,
     };
   },
@@ -926,8 +759,8 @@ export const Revision: MessageFns<Revision> = {
     if (message.revision !== 0n) {
       obj.revision = message.revision.toString();
     }
-    if (message.changes?.length) {
-      obj.changes = message.changes.map((e) => Change.toJSON(e));
+    if (message.kvs?.length) {
+      obj.kvs = message.kvs.map((e) => KeyValue.toJSON(e));
     }
     if (message.trace !== undefined) {
       obj.trace = TraceContext.toJSON(message.trace);
@@ -941,7 +774,7 @@ export const Revision: MessageFns<Revision> = {
   fromPartial(object: DeepPartial<Revision>): Revision {
     const message = createBaseRevision();
     message.revision = (object.revision !== undefined && object.revision !== null) ? BigInt(object.revision) : 0n;
-    message.changes = object.changes?.map((e) => Change.fromPartial(e)) || [];
+    message.kvs = object.kvs?.map((e) => KeyValue.fromPartial(e)) || [];
     message.trace = (object.trace !== undefined && object.trace !== null)
       ? TraceContext.fromPartial(object.trace)
       : undefined;
@@ -1038,7 +871,16 @@ export const LeaseRecord: MessageFns<LeaseRecord> = {
 };
 
 function createBaseStoreSnapshot(): StoreSnapshot {
-  return { revision: 0n, compactRevision: 0n, revisions: [], leases: [], alarms: [], members: [], compactedLive: [] };
+  return {
+    revision: 0n,
+    compactRevision: 0n,
+    revisions: [],
+    leases: [],
+    alarms: [],
+    members: [],
+    compactedLive: [],
+    appliedIndex: 0n,
+  };
 }
 
 export const StoreSnapshot: MessageFns<StoreSnapshot> = {
@@ -1069,6 +911,12 @@ export const StoreSnapshot: MessageFns<StoreSnapshot> = {
     }
     for (const v of message.compactedLive) {
       KeyValue.encode(v!, writer.uint32(58).fork()).join();
+    }
+    if (message.appliedIndex !== 0n) {
+      if (BigInt.asUintN(64, message.appliedIndex) !== message.appliedIndex) {
+        throw new globalThis.Error("value provided for field message.appliedIndex of type uint64 too large");
+      }
+      writer.uint32(64).uint64(message.appliedIndex);
     }
     return writer;
   },
@@ -1142,6 +990,14 @@ export const StoreSnapshot: MessageFns<StoreSnapshot> = {
             message.compactedLive.push(KeyValue.decode(reader, reader.uint32()));
             continue;
           }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.appliedIndex = reader.uint64() as bigint;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1175,6 +1031,11 @@ export const StoreSnapshot: MessageFns<StoreSnapshot> = {
         : globalThis.Array.isArray(object?.compacted_live)
         ? object.compacted_live.map((e: any) => KeyValue.fromJSON(e))
         : [],
+      appliedIndex: isSet(object.appliedIndex)
+        ? BigInt(object.appliedIndex)
+        : isSet(object.applied_index)
+        ? BigInt(object.applied_index)
+        : 0n,
     };
   },
 
@@ -1201,6 +1062,9 @@ export const StoreSnapshot: MessageFns<StoreSnapshot> = {
     if (message.compactedLive?.length) {
       obj.compactedLive = message.compactedLive.map((e) => KeyValue.toJSON(e));
     }
+    if (message.appliedIndex !== 0n) {
+      obj.appliedIndex = message.appliedIndex.toString();
+    }
     return obj;
   },
 
@@ -1218,17 +1082,12 @@ export const StoreSnapshot: MessageFns<StoreSnapshot> = {
     message.alarms = object.alarms?.map((e) => AlarmMember.fromPartial(e)) || [];
     message.members = object.members?.map((e) => MemberRecord.fromPartial(e)) || [];
     message.compactedLive = object.compactedLive?.map((e) => KeyValue.fromPartial(e)) || [];
+    message.appliedIndex = (object.appliedIndex !== undefined && object.appliedIndex !== null)
+      ? BigInt(object.appliedIndex)
+      : 0n;
     return message;
   },
 };
-
-function bytesFromBase64(b64: string): Uint8Array {
-  return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
-}
-
-function base64FromBytes(arr: Uint8Array): string {
-  return globalThis.Buffer.from(arr).toString("base64");
-}
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | bigint | undefined;
 

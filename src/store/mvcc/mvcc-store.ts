@@ -1,0 +1,225 @@
+/**
+ * MvccStore is the multi-version key-value core: the global revision, every key's kept versions
+ * (KeyHistory) in byte order (KeyOrder), and the per-revision write log (RevisionLog). It knows
+ * nothing of requests, leases or alarms; the apply layer drives it through write sessions:
+ *
+ *   beginWrite() → put()/tombstone()… → endWrite(trace)
+ *
+ * Writes go straight into the histories at revision current+1, so reads inside the session (a
+ * txn's later ops) see them; endWrite makes the revision current only if something was written
+ * (a txn whose writes all missed, or a DeleteRange that deleted nothing, costs no revision).
+ * The apply layer checks everything that can fail before it begins, so a session never aborts.
+ */
+import { assert } from '../../base/assert.js';
+import type { TraceContext } from '../../gen/k8ts/store/v1/store.js';
+import type { KeyValue } from '../../gen/mvccpb/kv.js';
+import { KeyHistory, isTombstone, tombstoneKv } from './key-history.js';
+import { KeyOrder } from './key-order.js';
+import { RevisionLog, type RevisionRecord } from './revision-log.js';
+
+/** VERSION_OVERHEAD_BYTES is what one kept version costs beyond its key and value bytes in the
+ *  size estimate (index entry, revision, objects) — the same order as etcd's per-key index. */
+export const VERSION_OVERHEAD_BYTES = 96;
+
+/** A written version and the live version it superseded (the event's prevKv). */
+export interface Written {
+  kv: KeyValue;
+  prev: KeyValue | undefined;
+}
+
+interface Session {
+  revision: number;
+  revisionBig: bigint;
+  kvs: KeyValue[];
+  prevs: (KeyValue | undefined)[];
+}
+
+/** A small-bigint cache: versions are mostly small, and one shared bigint per value saves a heap
+ *  object per stored version. */
+const SMALL_BIGINTS: readonly bigint[] = Array.from({ length: 1024 }, (_, i) => BigInt(i));
+
+export function smallBigint(n: number): bigint {
+  return SMALL_BIGINTS[n] ?? BigInt(n);
+}
+
+export class MvccStore {
+  readonly order = new KeyOrder<KeyHistory>();
+  readonly log = new RevisionLog();
+  private readonly byKey = new Map<string, KeyHistory>();
+  private currentRev = 1;
+  private compactRev = 0;
+  private bytes = 0;
+  private session: Session | undefined;
+
+  revision(): number {
+    return this.currentRev;
+  }
+
+  compactRevision(): number {
+    return this.compactRev;
+  }
+
+  /** sizeBytes is the estimate of kept keys, values and per-version overhead. */
+  sizeBytes(): number {
+    return this.bytes;
+  }
+
+  /** history is the key's kept versions, if any are kept. */
+  history(skey: string): KeyHistory | undefined {
+    return this.byKey.get(skey);
+  }
+
+  /** viewRevision is the revision a read inside the current session (or outside one) sees:
+   *  the session's revision once it wrote something, else the current revision. */
+  viewRevision(): number {
+    return this.session !== undefined && this.session.kvs.length > 0
+      ? this.session.revision
+      : this.currentRev;
+  }
+
+  /** headRevision is the revision of the newest stored writes: reads at or above it may use
+   *  the heads (and the live counts) instead of searching histories. */
+  headRevision(): number {
+    return this.viewRevision();
+  }
+
+  beginWrite(): void {
+    assert(this.session === undefined, 'MvccStore: nested write session');
+    const revision = this.currentRev + 1;
+    this.session = { revision, revisionBig: BigInt(revision), kvs: [], prevs: [] };
+  }
+
+  /** put writes a new version of key. lease 0 means none. */
+  put(key: Buffer, value: Buffer, lease: bigint): Written {
+    const s = this.session;
+    assert(s !== undefined, 'MvccStore.put outside a write session');
+    const skey = key.toString('latin1');
+    const hist = this.byKey.get(skey) ?? this.newHistory(skey, key);
+    const wasLive = hist.isLive();
+    const prev = hist.head();
+    const kv: KeyValue = {
+      key: hist.key,
+      createRevision: prev === undefined ? s.revisionBig : prev.createRevision,
+      modRevision: s.revisionBig,
+      version: prev === undefined ? 1n : smallBigint(Number(prev.version) + 1),
+      value,
+      lease,
+    };
+    this.record(hist, kv, prev);
+    if (!wasLive) this.order.liveChanged(skey, 1);
+    return { kv, prev };
+  }
+
+  /** tombstone deletes a key that exists now; returns the tombstone and the deleted version. */
+  tombstone(hist: KeyHistory): Written {
+    const s = this.session;
+    assert(s !== undefined, 'MvccStore.tombstone outside a write session');
+    const prev = hist.head();
+    assert(prev !== undefined, 'MvccStore.tombstone: key does not exist');
+    const kv = tombstoneKv(hist.key, s.revisionBig);
+    this.record(hist, kv, prev);
+    this.order.liveChanged(hist.skey, -1);
+    return { kv, prev };
+  }
+
+  /** endWrite closes the session; returns the new revision's record if anything was written. */
+  endWrite(trace: TraceContext | undefined): { record: RevisionRecord; prevs: (KeyValue | undefined)[] } | undefined {
+    const s = this.session;
+    assert(s !== undefined, 'MvccStore.endWrite without a session');
+    this.session = undefined;
+    if (s.kvs.length === 0) return undefined;
+    const record: RevisionRecord = { revision: s.revision, kvs: s.kvs, trace };
+    this.log.append(record);
+    this.currentRev = s.revision;
+    return { record, prevs: s.prevs };
+  }
+
+  /** compact drops history below rev (see compaction.ts for which versions survive). Keys
+   *  written since the previous compaction are the only ones with anything to drop. */
+  compact(rev: number): void {
+    assert(this.session === undefined && rev > this.compactRev && rev <= this.currentRev);
+    const touched = new Set<KeyHistory>();
+    for (const record of this.log.from(this.compactRev)) {
+      if (record.revision > rev) break;
+      for (const kv of record.kvs) {
+        const hist = this.byKey.get(kv.key.toString('latin1'));
+        if (hist !== undefined) touched.add(hist);
+      }
+    }
+    for (const hist of touched) {
+      for (const dropped of hist.compact(rev)) this.bytes -= versionBytes(dropped);
+      if (hist.versions.length === 0) this.dropHistory(hist);
+    }
+    this.log.dropBelow(rev, (kv) => {
+      const hist = this.byKey.get(kv.key.toString('latin1'));
+      return hist !== undefined && hist.versions.includes(kv);
+    });
+    this.compactRev = rev;
+  }
+
+  /** restoreBegin empties the store to be refilled by restoreVersion/restoreRecord. */
+  restoreBegin(revision: number, compactRevision: number): void {
+    assert(this.session === undefined);
+    assert(revision >= 1 && compactRevision >= 0 && compactRevision <= revision);
+    this.byKey.clear();
+    this.order.clear();
+    this.log.reset(Math.max(1, compactRevision));
+    this.currentRev = revision;
+    this.compactRev = compactRevision;
+    this.bytes = 0;
+  }
+
+  /** restoreVersion adds a kept version written before the compaction revision (one per key,
+   *  the key's newest at that point). */
+  restoreVersion(kv: KeyValue): void {
+    assert(!isTombstone(kv) && Number(kv.modRevision) < this.compactRev, 'restoreVersion');
+    const skey = kv.key.toString('latin1');
+    const hist = this.byKey.get(skey) ?? this.newHistory(skey, kv.key);
+    this.appendRestored(hist, kv);
+  }
+
+  /** restoreRecord replays one kept revision, in revision order. */
+  restoreRecord(record: RevisionRecord): void {
+    assert(record.revision >= this.compactRev && record.revision <= this.currentRev);
+    for (const kv of record.kvs) {
+      const skey = kv.key.toString('latin1');
+      const hist = this.byKey.get(skey) ?? this.newHistory(skey, kv.key);
+      this.appendRestored(hist, kv);
+    }
+    this.log.append(record);
+  }
+
+  private appendRestored(hist: KeyHistory, kv: KeyValue): void {
+    const wasLive = hist.isLive();
+    const replaced = hist.write(kv);
+    if (replaced !== undefined) this.bytes -= versionBytes(replaced);
+    this.bytes += versionBytes(kv);
+    const isLive = hist.isLive();
+    if (isLive !== wasLive) this.order.liveChanged(hist.skey, isLive ? 1 : -1);
+  }
+
+  private record(hist: KeyHistory, kv: KeyValue, prev: KeyValue | undefined): void {
+    const s = this.session as Session;
+    const replaced = hist.write(kv);
+    if (replaced !== undefined) this.bytes -= versionBytes(replaced);
+    this.bytes += versionBytes(kv);
+    s.kvs.push(kv);
+    s.prevs.push(prev);
+  }
+
+  private newHistory(skey: string, key: Buffer): KeyHistory {
+    const hist = new KeyHistory(skey, key);
+    this.byKey.set(skey, hist);
+    this.order.insert(hist);
+    return hist;
+  }
+
+  private dropHistory(hist: KeyHistory): void {
+    this.byKey.delete(hist.skey);
+    this.order.remove(hist.skey);
+  }
+}
+
+function versionBytes(kv: KeyValue): number {
+  return kv.key.length + kv.value.length + VERSION_OVERHEAD_BYTES;
+}
