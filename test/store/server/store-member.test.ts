@@ -1,0 +1,170 @@
+/**
+ * The k8ts store's own promises, beyond what any etcd client can see from one member: writes and
+ * linearizable reads through followers, restart from snapshot plus log to the same HashKV as the
+ * peers, failing fast without a leader, the NOSPACE quota alarm, lease expiry decided by the
+ * leader and surviving a leader change, and MoveLeader. Real members, real gRPC, real disks.
+ */
+import assert from 'node:assert/strict';
+import { credentials } from '@grpc/grpc-js';
+import {
+  KVClient,
+  LeaseClient,
+  MaintenanceClient,
+  PutRequest,
+  RangeRequest,
+} from '../../../src/gen/etcdserverpb/rpc.js';
+import { channelOptions } from '../../../src/rpc/defaults.js';
+import { RpcError } from '../../../src/rpc/errors.js';
+import { unary } from '../../../src/rpc/unary.js';
+import { waitFor } from '../../support/cluster.js';
+import { startStoreCluster, type StoreCluster } from '../../support/store.js';
+
+interface Clients {
+  kv: KVClient;
+  lease: LeaseClient;
+  maint: MaintenanceClient;
+}
+
+function clientsOf(c: StoreCluster): Clients[] {
+  return c.endpoints.map((e) => ({
+    kv: new KVClient(e, credentials.createInsecure(), channelOptions()),
+    lease: new LeaseClient(e, credentials.createInsecure(), channelOptions()),
+    maint: new MaintenanceClient(e, credentials.createInsecure(), channelOptions()),
+  }));
+}
+
+const put = (c: Clients, key: string, value: string, lease = 0n) =>
+  unary(c.kv, c.kv.put, PutRequest.fromPartial({ key: Buffer.from(key), value: Buffer.from(value), lease }));
+const get = (c: Clients, key: string, serializable = false) =>
+  unary(c.kv, c.kv.range, RangeRequest.fromPartial({ key: Buffer.from(key), serializable }));
+
+async function rejects(p: Promise<unknown>, message: RegExp): Promise<RpcError> {
+  try {
+    await p;
+  } catch (err) {
+    assert.ok(err instanceof RpcError, String(err));
+    assert.match(err.message, message);
+    return err;
+  }
+  assert.fail(`expected an error matching ${message}`);
+}
+
+describe('store members', function () {
+  this.timeout(30_000);
+  let c: StoreCluster;
+  let cl: Clients[];
+
+  afterEach(async () => {
+    for (const x of cl ?? []) {
+      x.kv.close();
+      x.lease.close();
+      x.maint.close();
+    }
+    await c?.stop();
+  });
+
+  it('a write through a follower is forwarded, and a linearizable read on another follower sees it', async () => {
+    c = await startStoreCluster(3);
+    cl = clientsOf(c);
+    const leader = await c.leader();
+    const [f1, f2] = [0, 1, 2].filter((i) => i !== leader);
+    const res = await put(cl[f1!]!, '/a', 'through a follower');
+    assert.ok(res.header!.revision >= 2n);
+    const read = await get(cl[f2!]!, '/a');
+    assert.equal(read.kvs[0]?.value.toString(), 'through a follower');
+    assert.equal(read.header!.revision >= res.header!.revision, true);
+  });
+
+  it('a restarted member restores snapshot + log and reaches the same revision and HashKV', async () => {
+    c = await startStoreCluster(3, { snapshotEveryEntries: 40 });
+    cl = clientsOf(c);
+    const leader = await c.leader();
+    const victim = (leader + 1) % 3;
+    for (let i = 0; i < 150; i++) await put(cl[leader]!, `/k/${i % 37}`, `v${i}`);
+    await c.kill(victim);
+    for (let i = 0; i < 120; i++) await put(cl[leader]!, `/k/${i % 41}`, `w${i}`);
+    await unary(cl[leader]!.kv, cl[leader]!.kv.compact, { revision: 200n, physical: false });
+    await c.restart(victim);
+    const hashes = await waitFor('members to agree', async () => {
+      const hs = await Promise.all(cl.map((x) => unary(x.maint, x.maint.hashKv, { revision: 0n }).catch(() => undefined)));
+      const ok = hs.every((h) => h && h.header!.revision === hs[0]!.header!.revision && h.hash === hs[0]!.hash);
+      return ok ? hs : undefined;
+    });
+    assert.equal(hashes[victim]!.header!.revision, 271n);
+    assert.equal(hashes[victim]!.compactRevision, 200n);
+    const read = await get(cl[victim]!, '/k/3', true);
+    assert.equal(read.kvs[0]?.value.toString(), 'w85');
+  });
+
+  it('without a leader, requests fail fast with "etcdserver: no leader"', async () => {
+    c = await startStoreCluster(3);
+    cl = clientsOf(c);
+    const leader = await c.leader();
+    const survivor = (leader + 1) % 3;
+    await c.kill(leader);
+    await c.kill((leader + 2) % 3);
+    await waitFor('the survivor to lose its leader', () => c.members[survivor]!.core.leader() === 0);
+    const t0 = performance.now();
+    await rejects(put(cl[survivor]!, '/x', 'y'), /^etcdserver: no leader$/);
+    await rejects(get(cl[survivor]!, '/x'), /^etcdserver: no leader$/);
+    assert.ok(performance.now() - t0 < 1_000, 'failing took too long');
+    const stale = await get(cl[survivor]!, '/x', true);
+    assert.equal(stale.kvs.length, 0, 'serializable reads are still served');
+  });
+
+  it('NOSPACE: a write over the quota raises the alarm, writes are refused, reads and deletes served, disarm restores', async () => {
+    c = await startStoreCluster(3, { quotaBytes: 64 * 1024 });
+    cl = clientsOf(c);
+    const leader = await c.leader();
+    const big = 'x'.repeat(4096);
+    let i = 0;
+    await rejects((async () => {
+      for (; i < 100; i++) await put(cl[leader]!, `/q/${i}`, big);
+    })(), /^etcdserver: mvcc: database space exceeded$/);
+    const alarms = await waitFor('the alarm', async () => {
+      const a = await unary(cl[0]!.maint, cl[0]!.maint.alarm, { action: 0, memberID: 0n, alarm: 0 });
+      return a.alarms.length > 0 ? a.alarms : undefined;
+    });
+    assert.equal(alarms[0]!.alarm, 1);
+    await rejects(put(cl[(leader + 1) % 3]!, '/q/small', 's'), /database space exceeded/);
+    assert.equal((await get(cl[leader]!, '/q/0')).kvs.length, 1);
+    await unary(cl[leader]!.kv, cl[leader]!.kv.deleteRange, { key: Buffer.from('/q/'), rangeEnd: Buffer.from('/q0'), prevKv: false });
+    const st = await unary(cl[leader]!.maint, cl[leader]!.maint.status, {});
+    assert.match(st.errors.join(), /NOSPACE/);
+    await unary(cl[leader]!.maint, cl[leader]!.maint.alarm, { action: 2, memberID: alarms[0]!.memberID, alarm: 1 });
+    await put(cl[leader]!, '/q/after', 'ok');
+  });
+
+  it("lease expiry is the leader's decision, its TTL survives a leader change, and expiry deletes its keys", async () => {
+    c = await startStoreCluster(3);
+    cl = clientsOf(c);
+    const leader = await c.leader();
+    const other = (leader + 1) % 3;
+    const g = await unary(cl[other]!.lease, cl[other]!.lease.leaseGrant, { TTL: 3n, ID: 0n });
+    await put(cl[other]!, '/lease/a', 'a', g.ID);
+    await put(cl[other]!, '/lease/b', 'b', g.ID);
+    await new Promise((r) => setTimeout(r, 2_000));
+    await c.kill(leader);
+    await waitFor('a new leader', () => c.members.some((m) => m?.member.node.status().role === 'leader'));
+    await new Promise((r) => setTimeout(r, 1_500));
+    assert.equal((await get(cl[other]!, '/lease/a')).kvs.length, 1, 'a leader change restarts the TTL, as etcd does');
+    const ttl = await unary(cl[other]!.lease, cl[other]!.lease.leaseTimeToLive, { ID: g.ID, keys: true });
+    assert.equal(ttl.grantedTTL, 3n);
+    assert.deepEqual(ttl.keys.map(String).sort(), ['/lease/a', '/lease/b']);
+    await waitFor('expiry', async () => (await get(cl[other]!, '/lease/', false).then(() => unary(cl[other]!.kv, cl[other]!.kv.range,
+      RangeRequest.fromPartial({ key: Buffer.from('/lease/'), rangeEnd: Buffer.from('/lease0') })))).count === 0n, 8_000);
+    const gone = await unary(cl[other]!.lease, cl[other]!.lease.leaseTimeToLive, { ID: g.ID, keys: false });
+    assert.equal(gone.TTL, -1n);
+  });
+
+  it('MoveLeader hands leadership to the named member; a follower refuses it', async () => {
+    c = await startStoreCluster(3);
+    cl = clientsOf(c);
+    const leader = await c.leader();
+    const target = (leader + 2) % 3;
+    await rejects(unary(cl[target]!.maint, cl[target]!.maint.moveLeader, { targetID: BigInt(leader + 1) }), /^etcdserver: not leader$/);
+    await unary(cl[leader]!.maint, cl[leader]!.maint.moveLeader, { targetID: BigInt(target + 1) });
+    const st = await unary(cl[leader]!.maint, cl[leader]!.maint.status, {});
+    assert.equal(st.leader, BigInt(target + 1));
+  });
+});
