@@ -5,6 +5,7 @@
  *   raft-throughput [--members 3] [--levels 1,16,64,256] [--seconds 6] [--only k8ts|etcd]
  *   raft-failover   [--members 3] [--kills 20] [--only k8ts|etcd]
  *   raft-soak       [--members 3] [--minutes 10] [--inflight 64]
+ *   store           [--members 3] [--rounds 2] [--seconds 6] [--only k8ts|etcd] [--tests put,range,watch]
  */
 import { parseArgs } from 'node:util';
 import type { BenchCluster } from './lib/cluster.js';
@@ -13,6 +14,7 @@ import { K8tsGroup, K8TS_BENCH_TIMING } from './lib/k8ts-group.js';
 import { runFailover } from './raft-failover.js';
 import { runSoak } from './raft-soak.js';
 import { runThroughput } from './raft-throughput.js';
+import { runStore } from './store-suite.js';
 import { ms, summarize } from './lib/stats.js';
 
 const { positionals, values } = parseArgs({
@@ -24,6 +26,8 @@ const { positionals, values } = parseArgs({
     kills: { type: 'string', default: '20' },
     minutes: { type: 'string', default: '10' },
     inflight: { type: 'string', default: '64' },
+    rounds: { type: 'string', default: '2' },
+    tests: { type: 'string', default: '' },
     only: { type: 'string' },
   },
 });
@@ -73,11 +77,25 @@ async function main(): Promise<void> {
       }
       break;
     }
+    case 'store': {
+      const only = values.only;
+      if (only !== undefined && only !== 'k8ts' && only !== 'etcd') throw new Error(`--only ${only}: expected k8ts or etcd`);
+      await runStore({
+        members,
+        rounds: Number(values.rounds),
+        warmupMs: 1000,
+        measureMs: Number(values.seconds) * 1000,
+        only,
+        tests: values.tests!.split(',').filter(Boolean),
+        command: `npm run bench -- ${process.argv.slice(2).join(' ')}`,
+      });
+      break;
+    }
     case 'raft-soak':
       await runSoak(new K8tsGroup(members), { minutes: Number(values.minutes), inflight: Number(values.inflight) });
       break;
     default:
-      console.error('usage: npm run bench -- raft-throughput|raft-failover|raft-soak [flags]  (see bench/main.ts)');
+      console.error('usage: npm run bench -- raft-throughput|raft-failover|raft-soak|store [flags]  (see bench/main.ts)');
       process.exit(2);
   }
 }

@@ -1,0 +1,86 @@
+/**
+ * Process CPU and memory accounting from /proc, the same way for k8ts members and etcd members:
+ * utime+stime of each member process (all its threads), this bench process's own CPU, and the
+ * machine's busy CPU from /proc/stat. What is left of the machine's busy time after the members
+ * and the bench is "foreign" CPU — other tenants on this shared box — printed so a noisy
+ * measurement is visible instead of silently skewing a ratio.
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+
+/** Kernel clock ticks per second (USER_HZ), the unit of /proc CPU times. */
+const CLK_TCK = ((): number => {
+  const n = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim());
+  return Number.isFinite(n) && n > 0 ? n : 100;
+})();
+
+/** processCpuMs is utime+stime of a process in ms (0 when it is gone). */
+export function processCpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may contain spaces and parentheses: split after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime: fields 14 and 15.
+    return (ticks * 1000) / CLK_TCK;
+  } catch {
+    return 0;
+  }
+}
+
+/** machineBusyMs is the CPU time all cores spent running processes (user, nice, system) or
+ *  stolen by the hypervisor (steal), summed over cores, in ms since boot. Interrupt time (irq,
+ *  softirq: loopback networking, disk completions) is left out: the kernel charges it to no
+ *  process, and under load most of it is the benchmark's own traffic. */
+export function machineBusyMs(): number {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!;
+  const v = line.trim().split(/\s+/).slice(1).map(Number);
+  const busy = (v[0] ?? 0) + (v[1] ?? 0) + (v[2] ?? 0) + (v[7] ?? 0);
+  return (busy * 1000) / CLK_TCK;
+}
+
+/** rssMiB is a process's resident set size in MiB (0 when it is gone). */
+export function rssMiB(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** CpuSample is one reading of every counter a measured window needs. */
+export interface CpuSample {
+  atMs: number;
+  membersMs: number;
+  benchMs: number;
+  machineMs: number;
+}
+
+export function sampleCpu(pids: readonly number[]): CpuSample {
+  return {
+    atMs: performance.now(),
+    membersMs: pids.reduce((sum, pid) => sum + processCpuMs(pid), 0),
+    benchMs: processCpuMs(process.pid),
+    machineMs: machineBusyMs(),
+  };
+}
+
+/** CpuWindow is the CPU spent between two samples. */
+export interface CpuWindow {
+  seconds: number;
+  /** CPU of the system's member processes, summed, in ms. */
+  membersMs: number;
+  /** CPU of this process (the load generator), in ms. */
+  benchMs: number;
+  /** Average cores used by everything else on the machine during the window. */
+  foreignCores: number;
+}
+
+export function cpuBetween(a: CpuSample, b: CpuSample): CpuWindow {
+  const seconds = (b.atMs - a.atMs) / 1000;
+  const membersMs = b.membersMs - a.membersMs;
+  const benchMs = b.benchMs - a.benchMs;
+  const foreignMs = Math.max(0, b.machineMs - a.machineMs - membersMs - benchMs);
+  return { seconds, membersMs, benchMs, foreignCores: seconds > 0 ? foreignMs / 1000 / seconds : 0 };
+}
