@@ -1,0 +1,126 @@
+/**
+ * EndpointPool owns one gRPC channel per member endpoint (all five etcd services share it) and
+ * the client's sticky choice of member: requests go to the current endpoint until it fails,
+ * then to the next one in the list (clientv3's balancer moves on the same way). Channels are
+ * created on first use and closed with the pool.
+ */
+import { connectivityState, type ChannelCredentials } from '@grpc/grpc-js';
+import { assert } from '../../base/assert.js';
+import {
+  ClusterClient,
+  KVClient,
+  LeaseClient,
+  MaintenanceClient,
+  WatchClient,
+} from '../../gen/etcdserverpb/rpc.js';
+import { channelOptions } from '../../rpc/defaults.js';
+import { NotSentError } from './errors.js';
+
+/** Conn is one member's services over one channel. */
+export interface Conn {
+  readonly endpoint: string;
+  readonly kv: KVClient;
+  readonly watch: WatchClient;
+  readonly lease: LeaseClient;
+  readonly cluster: ClusterClient;
+  readonly maintenance: MaintenanceClient;
+}
+
+/** MAX_ENDPOINTS bounds the pool (a cluster has a handful of members). */
+export const MAX_ENDPOINTS = 64;
+
+/**
+ * Keepalive as kube-apiserver configures its etcd client (30 s, 10 s timeout), and no pings
+ * without calls: etcd enforces a 5 s minimum ping interval and forbids pings without streams,
+ * answering violations with GOAWAY (ENHANCE_YOUR_CALM), which kills open watches. The k8ts
+ * defaults (5 s, pings without calls) trip that policy.
+ */
+export const ETCD_KEEPALIVE = {
+  'grpc.keepalive_time_ms': 30_000,
+  'grpc.keepalive_timeout_ms': 10_000,
+  'grpc.keepalive_permit_without_calls': 0,
+} as const;
+
+const HOST_PORT = /^[^\s/:]+:\d{1,5}$|^\[[0-9a-fA-F:.]+\]:\d{1,5}$/;
+
+export class EndpointPool {
+  private readonly conns = new Map<string, Conn>();
+  private currentIndex = 0;
+  private closed = false;
+
+  constructor(
+    readonly endpoints: readonly string[],
+    private readonly credentials: ChannelCredentials,
+  ) {
+    assert(endpoints.length > 0, 'EtcdClient: at least one endpoint');
+    assert(endpoints.length <= MAX_ENDPOINTS, `EtcdClient: at most ${MAX_ENDPOINTS} endpoints`);
+    for (const e of endpoints) assert(HOST_PORT.test(e), `EtcdClient: endpoint "${e}" is not host:port`);
+    assert(new Set(endpoints).size === endpoints.length, 'EtcdClient: duplicate endpoint');
+  }
+
+  get size(): number {
+    return this.endpoints.length;
+  }
+
+  /** current is the member requests go to now. */
+  current(): Conn {
+    return this.at(this.endpoints[this.currentIndex]!);
+  }
+
+  /** at returns the connection to `endpoint`, one of the configured endpoints. */
+  at(endpoint: string): Conn {
+    if (this.closed) throw new NotSentError(endpoint, 'client closed');
+    assert(this.endpoints.includes(endpoint), `EtcdClient: ${endpoint} is not a configured endpoint`);
+    let c = this.conns.get(endpoint);
+    if (!c) {
+      c = this.connect(endpoint);
+      this.conns.set(endpoint, c);
+    }
+    return c;
+  }
+
+  /** failed moves on from `endpoint` if it is still the current one (several requests failing
+   *  on the same member move the pool once, not once each). */
+  failed(endpoint: string): void {
+    if (this.endpoints[this.currentIndex] === endpoint) {
+      this.currentIndex = (this.currentIndex + 1) % this.endpoints.length;
+    }
+  }
+
+  /**
+   * ready resolves once the member's channel is connected, and throws NotSentError when it is
+   * in transient failure (its last connection attempt failed: try another member now) or not
+   * connected within timeoutMs. Either way nothing was sent.
+   */
+  async ready(conn: Conn, timeoutMs: number): Promise<void> {
+    const channel = conn.kv.getChannel();
+    const deadline = Date.now() + Math.max(0, timeoutMs);
+    for (;;) {
+      const state = channel.getConnectivityState(true);
+      if (state === connectivityState.READY) return;
+      if (state === connectivityState.TRANSIENT_FAILURE) throw new NotSentError(conn.endpoint, 'connection failed');
+      if (state === connectivityState.SHUTDOWN) throw new NotSentError(conn.endpoint, 'client closed');
+      if (Date.now() >= deadline) throw new NotSentError(conn.endpoint, 'dial timeout');
+      await new Promise<void>((resolve) => channel.watchConnectivityState(state, deadline, () => resolve()));
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const c of this.conns.values()) c.kv.close();
+    this.conns.clear();
+  }
+
+  private connect(endpoint: string): Conn {
+    const kv = new KVClient(endpoint, this.credentials, channelOptions(ETCD_KEEPALIVE));
+    const shared = { channelOverride: kv.getChannel() };
+    return {
+      endpoint,
+      kv,
+      watch: new WatchClient(endpoint, this.credentials, shared),
+      lease: new LeaseClient(endpoint, this.credentials, shared),
+      cluster: new ClusterClient(endpoint, this.credentials, shared),
+      maintenance: new MaintenanceClient(endpoint, this.credentials, shared),
+    };
+  }
+}
