@@ -112,7 +112,7 @@ export class Client {
     this.stream = hub.openStream({ requireLeader, wake: () => this.wakes++ });
   }
 
-  create(o: Partial<WatchCreateRequest> & { key: string; end?: string } ): void {
+  create(o: Omit<Partial<WatchCreateRequest>, 'key' | 'rangeEnd'> & { key: string; end?: string }): void {
     const { key, end, ...rest } = o;
     const value = WatchCreateRequest.fromPartial({ ...rest, key: b(key), rangeEnd: b(end ?? '') });
     this.stream.handle({ requestUnion: { $case: 'createRequest', value } });
