@@ -192,8 +192,11 @@ export class WatchHub {
     private readonly view: StoreView,
     private readonly opts: WatchHubOptions,
   ) {
-    this.limits = { ...DEFAULT_WATCH_LIMITS, ...opts.limits };
-    validateLimits(this.limits);
+    const l = { ...DEFAULT_WATCH_LIMITS, ...opts.limits };
+    validateLimits(l);
+    // A catch-up response may enter an empty queue whatever its size; capping it at the queue
+    // bound keeps a stream's queue within about twice that bound.
+    this.limits = { ...l, maxResponseBytes: Math.min(l.maxResponseBytes, l.maxPendingBytesPerStream) };
     const interval = opts.progressIntervalMs ?? DEFAULT_PROGRESS_INTERVAL_MS;
     this.progressIntervalMs = Math.max(MIN_PROGRESS_INTERVAL_MS, interval);
     this.lastRev = view.revision();

@@ -19,7 +19,8 @@ export interface WatchLimits {
   maxEventsPerBatch: number;
   /** Revisions in one catch-up response (etcd's watchBatchMaxRevs). */
   maxRevisionsPerResponse: number;
-  /** Soft size of one catch-up response: a revision never splits, so one may exceed it. */
+  /** Soft size of one catch-up response: a revision never splits, so one may exceed it. The
+   *  hub caps it at maxPendingBytesPerStream. */
   maxResponseBytes: number;
   /** A response of a watcher that asked for `fragment` is split when it reaches this size
    *  (etcd: max-request-bytes 1.5 MiB + 512 KiB gRPC overhead). */
@@ -52,6 +53,8 @@ export const MIN_PROGRESS_INTERVAL_MS = 100;
 /** validateLimits throws when a limit cannot work (a programmer error in the configuration). */
 export function validateLimits(l: WatchLimits): void {
   for (const [name, v] of Object.entries(l)) {
-    if (!Number.isInteger(v) || v < 1) throw new RangeError(`watch limit ${name} must be a positive integer, got ${v}`);
+    if (!Number.isInteger(v) || v < 1) {
+      throw new RangeError(`watch limit ${name} must be a positive integer, got ${v}`);
+    }
   }
 }
