@@ -198,13 +198,20 @@ export class MvccStore {
     if (isLive !== wasLive) this.order.liveChanged(hist.skey, isLive ? 1 : -1);
   }
 
+  /** record stores a write. An event's prevKv is the key as of the revision before (etcd's
+   *  watch reads it at mod_revision - 1), so a second write of a key in one txn takes the
+   *  prevKv of the first, not the first write itself. */
   private record(hist: KeyHistory, kv: KeyValue, prev: KeyValue | undefined): void {
     const s = this.session as Session;
     const replaced = hist.write(kv);
-    if (replaced !== undefined) this.bytes -= versionBytes(replaced);
+    let eventPrev = prev;
+    if (replaced !== undefined) {
+      this.bytes -= versionBytes(replaced);
+      eventPrev = s.prevs[s.kvs.lastIndexOf(replaced)];
+    }
     this.bytes += versionBytes(kv);
     s.kvs.push(kv);
-    s.prevs.push(prev);
+    s.prevs.push(eventPrev);
   }
 
   private newHistory(skey: string, key: Buffer): KeyHistory {

@@ -72,6 +72,9 @@ export function rangeAt(store: MvccStore, req: RangeRequest, rev: number, header
     kvs = liveAt(store, iv, rev);
     count = kvs.length;
     if (req.countOnly) kvs = [];
+    // etcd's mvcc range stops at limit + 1 keys (in key order) unless the request itself asks
+    // for a sort order or a filter — even when a non-KEY target sorts the result afterwards.
+    else if (limit > 0 && !fetchAll) kvs = kvs.slice(0, limit + 1);
   }
   if (filtered) kvs = kvs.filter((kv) => passesFilters(req, kv));
   kvs = sortKvs(kvs, req.sortOrder, req.sortTarget);

@@ -166,6 +166,15 @@ describe('store: ranges', () => {
     assert.deepEqual(keys(h.get('a', 'z', { sortTarget: Target.VERSION, sortOrder: Order.DESCEND })), ['b', 'a']);
   });
 
+  it('like etcd, a non-KEY target with order NONE and a limit sorts only the first limit + 1 keys', () => {
+    const h = new Harness();
+    h.put('a', '3');
+    h.put('b', '2');
+    h.put('c', '1');
+    assert.deepEqual(keys(h.get('a', 'z', { sortTarget: Target.VALUE, limit: 1n })), ['b']);
+    assert.deepEqual(keys(h.get('a', 'z', { sortTarget: Target.VALUE, sortOrder: Order.ASCEND, limit: 1n })), ['c']);
+  });
+
   it('descending key order with a limit returns the last keys, and more', () => {
     const h = fill();
     const resp = h.get('a', '\x00', { sortOrder: Order.DESCEND, limit: 2n });
