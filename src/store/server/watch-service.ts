@@ -141,5 +141,6 @@ class WatchCall {
 
 /** failCall ends a call with an etcd error status (after anything already written). */
 function failCall(call: ServerDuplexStream<WatchRequest, WatchResponse>, err: EtcdError): void {
-  call.emit('error', { code: err.code ?? status.UNKNOWN, details: err.message, metadata: new Metadata() });
+  const code = err.code ?? status.UNKNOWN;
+  call.emit('error', { code, details: err.message, metadata: new Metadata() });
 }

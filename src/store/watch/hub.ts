@@ -43,6 +43,8 @@ import {
 } from './limits.js';
 import { Outbox } from './outbox.js';
 
+const COMPACTED_MESSAGE = etcdErrors.compacted().message;
+
 /** INVALID_WATCH_ID is etcd's watch id for responses that belong to no watcher (clientv3
  *  InvalidWatchID): refused creates and answers to progress requests. */
 export const INVALID_WATCH_ID = -1n;
@@ -141,7 +143,8 @@ export class WatchStream {
   /** take returns the next response to send, or undefined when none is queued. */
   take(): WatchResponse | undefined {
     const resp = this.outbox.shift();
-    if (resp !== undefined && this.parked.length > 0 && this.outbox.below(0.5)) this.hub.unpark(this);
+    const drained = this.parked.length > 0 && this.outbox.below(0.5);
+    if (resp !== undefined && drained) this.hub.unpark(this);
     return resp;
   }
 
@@ -196,7 +199,8 @@ export class WatchHub {
     validateLimits(l);
     // A catch-up response may enter an empty queue whatever its size; capping it at the queue
     // bound keeps a stream's queue within about twice that bound.
-    this.limits = { ...l, maxResponseBytes: Math.min(l.maxResponseBytes, l.maxPendingBytesPerStream) };
+    const maxResponseBytes = Math.min(l.maxResponseBytes, l.maxPendingBytesPerStream);
+    this.limits = { ...l, maxResponseBytes };
     const interval = opts.progressIntervalMs ?? DEFAULT_PROGRESS_INTERVAL_MS;
     this.progressIntervalMs = Math.max(MIN_PROGRESS_INTERVAL_MS, interval);
     this.lastRev = view.revision();
@@ -280,7 +284,7 @@ export class WatchHub {
         const due = !w.eventsSinceTick && w.state === 'synced' && this.lastRev >= w.startRev;
         w.eventsSinceTick = false;
         if (due && s.outbox.hasRoom(RESPONSE_OVERHEAD_BYTES)) {
-          this.enqueue(s, response(this.lastRev, { watchId: w.id }), RESPONSE_OVERHEAD_BYTES);
+          this.control(s, { watchId: w.id });
         }
       }
     }
@@ -359,10 +363,8 @@ export class WatchHub {
 
   private create(s: WatchStream, req: WatchCreateRequest): void {
     const refuse = (reason: string): void => {
-      const resp = response(this.lastRev, {
-        watchId: INVALID_WATCH_ID, created: true, canceled: true, cancelReason: reason,
-      });
-      this.enqueue(s, resp, RESPONSE_OVERHEAD_BYTES);
+      const refused = { created: true, canceled: true, cancelReason: reason };
+      this.control(s, { watchId: INVALID_WATCH_ID, ...refused });
     };
     // etcd 3.4.45 refuses a negative start revision as compacted.
     if (req.startRevision < 0n) return refuse(etcdErrors.compacted().message);
@@ -370,7 +372,8 @@ export class WatchHub {
     if (range === undefined) return refuse(EMPTY_RANGE_REASON);
     let id = req.watchId;
     if (id !== AUTO_WATCH_ID && s.watchers.has(id)) return refuse(DUPLICATE_ID_REASON);
-    if (s.watchers.size >= this.limits.maxWatchersPerStream) return refuse(TOO_MANY_WATCHERS_REASON);
+    const full = s.watchers.size >= this.limits.maxWatchersPerStream;
+    if (full) return refuse(TOO_MANY_WATCHERS_REASON);
     if (id === AUTO_WATCH_ID) {
       while (s.watchers.has(s.nextId)) s.nextId++;
       id = s.nextId++;
@@ -387,7 +390,7 @@ export class WatchHub {
       this.progressStreams.add(s);
     }
     // The created response goes first: everything for this watcher is queued after it.
-    this.enqueue(s, response(this.lastRev, { watchId: id, created: true }), RESPONSE_OVERHEAD_BYTES);
+    this.control(s, { watchId: id, created: true });
     if (synced) {
       this.addSynced(w);
     } else {
@@ -405,8 +408,7 @@ export class WatchHub {
     this.detach(w);
     s.watchers.delete(id);
     if (s.progressWatchers === 0) this.progressStreams.delete(s);
-    const resp = response(this.lastRev, { watchId: id, canceled: true });
-    this.enqueue(s, resp, RESPONSE_OVERHEAD_BYTES);
+    this.control(s, { watchId: id, canceled: true });
     this.answerDeferredProgress();
   }
 
@@ -416,7 +418,7 @@ export class WatchHub {
   private requestProgress(s: WatchStream): void {
     if (s.progressRequested) return;
     if (this.allSynced(s)) {
-      this.enqueue(s, response(this.lastRev, { watchId: INVALID_WATCH_ID }), RESPONSE_OVERHEAD_BYTES);
+      this.control(s, { watchId: INVALID_WATCH_ID });
       return;
     }
     s.progressRequested = true;
@@ -436,7 +438,7 @@ export class WatchHub {
       if (!this.allSynced(s)) continue;
       s.progressRequested = false;
       this.deferredProgress.delete(s);
-      this.enqueue(s, response(this.lastRev, { watchId: INVALID_WATCH_ID }), RESPONSE_OVERHEAD_BYTES);
+      this.control(s, { watchId: INVALID_WATCH_ID });
     }
   }
 
@@ -484,7 +486,9 @@ export class WatchHub {
   private sendEvents(w: Watcher, headerRev: number, sel: Selection): boolean {
     const s = w.stream;
     if (!s.outbox.hasRoom(sel.bytes + RESPONSE_OVERHEAD_BYTES)) return false;
-    const cuts = w.fragment ? fragmentCuts(sel.sizes, this.limits.fragmentBytes) : [sel.events.length];
+    const cuts = w.fragment
+      ? fragmentCuts(sel.sizes, this.limits.fragmentBytes)
+      : [sel.events.length];
     let from = 0;
     for (const [n, to] of cuts.entries()) {
       let bytes = RESPONSE_OVERHEAD_BYTES;
@@ -529,7 +533,8 @@ export class WatchHub {
     try {
       list = this.view.historyFrom(from, this.limits.maxEventsPerBatch);
     } catch (err) {
-      if (err instanceof EtcdError && err.message === etcdErrors.compacted().message) return 'compacted';
+      const compacted = err instanceof EtcdError && err.message === COMPACTED_MESSAGE;
+      if (compacted) return 'compacted';
       throw err;
     }
     const out: PreparedRevision[] = [];
@@ -547,7 +552,8 @@ export class WatchHub {
       if (r.events.length > 0) out.push(new PreparedRevision(r));
     }
     // A batch that reached the end covers everything up to lastRev: an empty marker says so.
-    if (clipped || events < this.limits.maxEventsPerBatch) out.push(PreparedRevision.empty(this.lastRev));
+    const reachedEnd = clipped || events < this.limits.maxEventsPerBatch;
+    if (reachedEnd) out.push(PreparedRevision.empty(this.lastRev));
     return out;
   }
 
@@ -591,8 +597,8 @@ export class WatchHub {
     w.state = 'compacted';
     // etcd sends this with no header revision; the watcher keeps its id until the client
     // cancels it, as etcd's watch stream does.
-    const resp = response(0, { watchId: w.id, canceled: true, compactRevision: BigInt(compactRev) });
-    this.enqueue(w.stream, resp, RESPONSE_OVERHEAD_BYTES);
+    const compactRevision = BigInt(compactRev);
+    this.control(w.stream, { watchId: w.id, canceled: true, compactRevision }, 0);
   }
 
   // ---- watcher groups ----
@@ -681,6 +687,13 @@ export class WatchHub {
     if (wasEmpty) s.wake();
   }
 
+  /** control queues a small response (created, canceled, progress) whatever the queue holds:
+   *  at most a few per watcher and request, and the shell stops reading requests while the
+   *  queue is congested. */
+  private control(s: WatchStream, fields: Partial<WatchResponse>, revision = this.lastRev): void {
+    this.enqueue(s, response(revision, fields), RESPONSE_OVERHEAD_BYTES);
+  }
+
   private requestRun(): void {
     if (this.runRequested) return;
     this.runRequested = true;
@@ -688,8 +701,8 @@ export class WatchHub {
   }
 
   private progressPeriodMs(): number {
-    const jitter = this.opts.random === undefined ? 0 : this.opts.random() * this.progressIntervalMs / 10;
-    return this.progressIntervalMs + Math.floor(jitter);
+    const r = this.opts.random === undefined ? 0 : this.opts.random();
+    return this.progressIntervalMs + Math.floor((r * this.progressIntervalMs) / 10);
   }
 }
 
