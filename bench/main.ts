@@ -6,7 +6,10 @@
  *   raft-failover   [--members 3] [--kills 20] [--only k8ts|etcd]
  *   raft-soak       [--members 3] [--minutes 10] [--inflight 64]
  *   store           [--members 3] [--rounds 2] [--seconds 6] [--only k8ts|etcd] [--tests put,range,watch]
+ *                   [--cpu-prof <dir>]  (k8ts members write V8 CPU profiles there; summarized)
  */
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { BenchCluster } from './lib/cluster.js';
 import { EtcdPeer, etcdAvailable } from './lib/etcd-peer.js';
@@ -28,6 +31,7 @@ const { positionals, values } = parseArgs({
     inflight: { type: 'string', default: '64' },
     rounds: { type: 'string', default: '2' },
     tests: { type: 'string', default: '' },
+    'cpu-prof': { type: 'string' },
     only: { type: 'string' },
   },
 });
@@ -79,6 +83,7 @@ async function main(): Promise<void> {
     }
     case 'store': {
       const only = values.only;
+      if (values['cpu-prof'] !== undefined) mkdirSync(values['cpu-prof'], { recursive: true });
       if (only !== undefined && only !== 'k8ts' && only !== 'etcd') throw new Error(`--only ${only}: expected k8ts or etcd`);
       await runStore({
         members,
@@ -88,6 +93,7 @@ async function main(): Promise<void> {
         only,
         tests: values.tests!.split(',').filter(Boolean),
         command: `npm run bench -- ${process.argv.slice(2).join(' ')}`,
+        cpuProfDir: values['cpu-prof'] === undefined ? undefined : resolve(values['cpu-prof']),
       });
       break;
     }

@@ -10,11 +10,14 @@
  * flight over keys the Puts wrote; watch delivery with 1 and 16 writers (watcher on a follower);
  * member RSS idle after start and after the suite; server CPU per op over every measured window.
  */
+import { readdirSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { sleep } from './lib/cluster.js';
 import type { Roles } from './lib/store-endpoint.js';
 import { closedLoop, watchDelivery, type Measured, type WindowOptions } from './lib/store-load.js';
 import { rssMiB } from './lib/store-proc.js';
+import { summarizeProfile } from './lib/store-prof.js';
 import { printReport, type RoundResult, type TestResult } from './lib/store-report.js';
 import { EtcdStore, etcdVersionOrUndefined, K8tsStore, waitReady, type StoreSystem } from './lib/store-systems.js';
 
@@ -28,6 +31,8 @@ export interface StoreBenchOptions {
   tests: string[];
   /** The command line, printed with the report. */
   command: string;
+  /** k8ts members write V8 CPU profiles here (summarized after each round). */
+  cpuProfDir: string | undefined;
 }
 
 const VALUE = Buffer.alloc(256, 0x61);
@@ -50,7 +55,7 @@ export async function runStore(opts: StoreBenchOptions): Promise<void> {
   const make = (kind: 'k8ts' | 'etcd'): StoreSystem | undefined => {
     if (opts.only !== undefined && opts.only !== kind) return undefined;
     if (kind === 'etcd') return etcdVersion === undefined ? undefined : new EtcdStore(opts.members, etcdVersion);
-    return new K8tsStore(opts.members);
+    return new K8tsStore(opts.members, opts.cpuProfDir);
   };
   const onSignal = (signal: NodeJS.Signals): void => {
     console.error(`\n${signal}: stopping ${running.size} cluster(s)`);
@@ -80,6 +85,7 @@ export async function runStore(opts: StoreBenchOptions): Promise<void> {
 /** runRound starts a fresh cluster of sys, runs the suite, and always stops the cluster. */
 async function runRound(sys: StoreSystem, round: number, opts: StoreBenchOptions): Promise<RoundResult> {
   const out: RoundResult = { kind: sys.kind, round, tests: [], rssIdle: [], rssAfter: [], notes: [] };
+  const profileNames = new Map<number, string>();
   console.log(`\n## round ${round}: ${sys.label}`);
   running.add(sys);
   try {
@@ -102,15 +108,32 @@ async function runRound(sys: StoreSystem, round: number, opts: StoreBenchOptions
     }
     await sleep(RSS_SETTLE_MS);
     out.rssAfter = rssByRole(sys, ctx.roles);
+    sys.pids().forEach((pid, i) => profileNames.set(pid, `${sys.kind}-r${round}-m${i + 1}-${i === ctx.roles.leader ? 'leader' : 'follower'}`));
     console.log(`${sys.label}: RSS MiB (leader first) idle ${fmtList(out.rssIdle)} → after suite ${fmtList(out.rssAfter)}`);
   } catch (err) {
-    out.failed = err instanceof Error ? err.message : String(err);
+    out.failed = (err instanceof Error ? err.message : String(err)).split('\n', 1)[0];
     console.error(`${sys.label} round ${round} FAILED: ${out.failed}\n${sys.logTail(15)}`);
   } finally {
     await sys.stop();
     running.delete(sys);
   }
+  if (opts.cpuProfDir !== undefined && sys.kind === 'k8ts') reportProfiles(opts.cpuProfDir, profileNames);
   return out;
+}
+
+/** reportProfiles names the members' new profiles after member, role and round, and prints
+ *  their summaries (leader first). */
+function reportProfiles(dir: string, names: Map<number, string>): void {
+  const renamed: string[] = [];
+  for (const f of readdirSync(dir)) {
+    const pid = Number(/^CPU\.[\d.]+\.(\d+)\.\d+\.\d+\.cpuprofile$/.exec(f)?.[1]);
+    const name = names.get(pid);
+    if (name === undefined) continue;
+    renameSync(join(dir, f), join(dir, `${name}.cpuprofile`));
+    renamed.push(join(dir, `${name}.cpuprofile`));
+  }
+  renamed.sort((a, b) => Number(b.includes('leader')) - Number(a.includes('leader')));
+  for (const f of renamed) console.log(summarizeProfile(f));
 }
 
 interface SuiteContext {

@@ -75,6 +75,7 @@ export function printReport(results: RoundResult[], labels: Map<string, string>,
   for (const r of results.filter((x) => x.failed !== undefined)) console.log(`- round ${r.round} ${r.kind} FAILED: ${r.failed}`);
   const notes = new Set(results.flatMap((r) => r.notes.map((n) => `${r.kind}: ${n}`)));
   for (const n of notes) console.log(`- ${n}`);
+  if (kr.length + er.length === 0) return;
   putTable(kr, er, k, e);
   readTable(kr, er, k, e);
   watchTable(kr, er, k, e);

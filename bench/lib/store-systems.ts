@@ -83,7 +83,8 @@ export class K8tsStore implements StoreSystem {
   private home: string | undefined;
   private sup: Supervisor | undefined;
 
-  constructor(private readonly size: number, private readonly basePort = 33100) {}
+  /** cpuProfDir: members run with `--cpu-prof` and write their profiles there on exit. */
+  constructor(private readonly size: number, private readonly cpuProfDir?: string, private readonly basePort = 33100) {}
 
   private peerPort(i: number): number {
     return this.basePort + i;
@@ -108,7 +109,12 @@ export class K8tsStore implements StoreSystem {
       '',
     ].join('\n'));
     const cfg = loadClusterConfig(file);
-    this.sup = new Supervisor(cfg, { clock: systemClock, env: { ...process.env, K8TS_HOME: this.home }, leaderTimeoutMs: LEADER_WAIT_MS });
+    const env: NodeJS.ProcessEnv = { ...process.env, K8TS_HOME: this.home };
+    if (this.cpuProfDir !== undefined) {
+      env.NODE_OPTIONS = `${env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${this.cpuProfDir}`.trim();
+      this.notes.push(`members run with --cpu-prof (profiles in ${this.cpuProfDir}): figures not comparable`);
+    }
+    this.sup = new Supervisor(cfg, { clock: systemClock, env, leaderTimeoutMs: LEADER_WAIT_MS });
     await this.sup.up();
     // Clients connect where etcd clients would: the client port; the peer port serves the same
     // API, and is the fallback when a member does not listen on its client port.
@@ -229,12 +235,13 @@ export class EtcdStore implements StoreSystem {
 
   async stop(): Promise<void> {
     for (const e of this.endpoints.splice(0)) e.close();
+    // SIGKILL: on SIGTERM an etcd leader first tries to hand leadership to a follower, which
+    // stalls shutdown for seconds when the followers are stopping too; the data is discarded.
     const exits = this.procs.map((p) => (p.exitCode === null && p.signalCode === null
       ? new Promise<void>((resolve) => p.once('exit', () => resolve()))
       : Promise.resolve()));
-    for (const p of this.procs) p.kill('SIGTERM');
+    for (const p of this.procs) p.kill('SIGKILL');
     await Promise.race([Promise.all(exits), sleep(5_000)]);
-    for (const p of this.procs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
     this.procs = [];
     if (this.dir) rmSync(this.dir, { recursive: true, force: true });
     this.dir = undefined;
