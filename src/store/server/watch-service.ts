@@ -7,7 +7,7 @@
  *
  * Wiring (store member):
  *   const { hub } = driveWatchHub(state, clock, { progressIntervalMs: 5_000 });
- *   state.onRevision = (ev) => hub.publish(ev);
+ *   state.onRevision = (ev) => hub.publish(ev);   // and hub.restored() after state.restore()
  *   watchNoLeader(clock, electionTimeoutMs, () => core.leader() !== 0, hub);
  *   server.addService(WatchService, watchService({
  *     hub, header: (rev) => core.header(rev), hasLeader: () => core.leader() !== 0 }));

@@ -235,7 +235,7 @@ export class WatchHub {
       return;
     }
     this.lastRev = rev.revision;
-    if (rev.events.length > 0) {
+    if (rev.events.length > 0 && this.syncedCount > 0) {
       const prep = new PreparedRevision(rev);
       for (const [w, indexes] of this.match(prep)) this.deliverLive(w, prep, indexes);
     }

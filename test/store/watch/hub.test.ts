@@ -407,8 +407,25 @@ describe('watch hub: leader and restore', () => {
         key: Buffer.from('a'), value: Buffer.from(String(i)), lease: 0n, prevKv: false, ignoreValue: false, ignoreLease: false,
       } } });
     }
-    h.store.state.restore(leader.snapshot(), 4);
+    h.store.restore(leader.snapshot(), 4);
     h.hub.restored();
+    h.settle(c);
+    assert.deepEqual(c.eventsOf(0n).map((e) => e.rev), [2, 3, 4, 5]);
+  });
+
+  it('a revision gap in publish (a restore nobody announced) sends watchers back to history', () => {
+    const h = new Harness();
+    const c = h.open();
+    c.create({ key: 'a' });
+    c.take();
+    const leader = new MvccState();
+    for (let i = 1; i <= 3; i++) {
+      leader.apply(i, { op: { $case: 'put', value: {
+        key: Buffer.from('a'), value: Buffer.from(String(i)), lease: 0n, prevKv: false, ignoreValue: false, ignoreLease: false,
+      } } });
+    }
+    h.store.restore(leader.snapshot(), 3);
+    h.store.put('a', 'after');
     h.settle(c);
     assert.deepEqual(c.eventsOf(0n).map((e) => e.rev), [2, 3, 4, 5]);
   });

@@ -46,6 +46,12 @@ export class Store {
     return this.state.revision();
   }
 
+  /** restore installs a snapshot taken at log index `index`, as a lagging follower does. */
+  restore(image: Buffer, index: number): void {
+    this.state.restore(image, index);
+    this.index = index;
+  }
+
   compact(rev: number): void {
     this.apply({ op: { $case: 'compaction', value: { revision: BigInt(rev), physical: false } } });
   }
