@@ -11,7 +11,11 @@ import { EtcdError } from '../errors.js';
 import type { ApplyOutcome, StoreState } from '../types.js';
 
 export class StoreLog implements StateMachine {
-  constructor(readonly state: StoreState) {}
+  constructor(
+    readonly state: StoreState,
+    /** Called after a snapshot replaced the state (watchers must catch up from the new history). */
+    private readonly onRestored: () => void = () => {},
+  ) {}
 
   /** apply decodes and applies one entry. Entries are validated before they are proposed, but
    *  the log also carries whatever `k8ts propose` or a buggy proposer put there: an entry that is
@@ -38,6 +42,7 @@ export class StoreLog implements StateMachine {
 
   restore(data: Buffer, index: number): void {
     this.state.restore(data, index);
+    this.onRestored();
   }
 
   /** summary fingerprints the replica for `k8ts status` and chaos checks: "<revision>/<HashKV>",

@@ -28,7 +28,8 @@ import { unary } from '../../rpc/unary.js';
 import { MvccState } from '../apply/state.js';
 import { minLeaseTTLSeconds } from '../apply/validate.js';
 import { ETCD_LIMITS } from '../errors.js';
-import { WatchHub } from '../watch/hub.js';
+import { driveWatchHub, watchNoLeader } from '../watch/driver.js';
+import type { WatchHub } from '../watch/hub.js';
 import { clusterService, PROMOTE_MAX_LAG_ENTRIES } from './cluster-service.js';
 import { LEADER_CHANGED } from './errors.js';
 import { internalLeaseService, leaseService, type LeaderLeaseApi, type LeaseDeps } from './lease-service.js';
@@ -45,7 +46,8 @@ export interface StoreMemberOptions extends Omit<MemberOptions, 'stateMachine' |
   /** Writes that would grow the state past this raise NOSPACE (etcd's quota-backend-bytes). */
   quotaBytes?: number;
   maxRequestBytes?: number;
-  /** How often watchers that asked for progress_notify get one (etcd 3.4: 10 min). */
+  /** How often watchers that asked for progress_notify get one (etcd 3.4: 10 min; kube-apiserver
+   *  turns them into bookmarks, so the member default is 5 s). */
   progressNotifyMs?: number;
 }
 
@@ -60,6 +62,7 @@ export class StoreMember {
   readonly core: StoreCore;
   readonly lessor: Lessor;
   readonly hub: WatchHub;
+  private readonly stopHub: () => void;
   private readonly prng: Prng;
   private readonly timers: Timer[] = [];
   private clientServer: Server | undefined;
@@ -70,12 +73,16 @@ export class StoreMember {
 
   constructor(private readonly opts: StoreMemberOptions) {
     this.prng = new Prng(opts.id * 0x51ed27 + opts.incarnation);
-    this.leaseSeq = BigInt(opts.clock.nowMs()) << 8n;
+    this.leaseSeq = 0n;
     const electionMs = opts.timing.electionTicks * opts.timing.tickMs;
     this.lessor = new Lessor(this.state, electionMs);
+    const watch = driveWatchHub(this.state, opts.clock, { progressIntervalMs: opts.progressNotifyMs ?? 5_000 });
+    this.hub = watch.hub;
+    this.stopHub = watch.stop;
+    this.state.onRevision = (ev) => this.hub.publish(ev);
     this.member = new Member({
       ...opts,
-      stateMachine: new StoreLog(this.state),
+      stateMachine: new StoreLog(this.state, () => this.hub.restored()),
       addServices: (server) => this.addServices(server, true),
       onSoftState: (s) => this.onSoftState(s),
     });
@@ -87,8 +94,6 @@ export class StoreMember {
       maxRequestBytes: opts.maxRequestBytes ?? ETCD_LIMITS.maxRequestBytes,
       quotaBytes: opts.quotaBytes ?? ETCD_LIMITS.quotaBytes,
     });
-    this.hub = new WatchHub({ view: this.state, clock: opts.clock, progressNotifyMs: opts.progressNotifyMs ?? 600_000 });
-    this.state.onRevision = (ev) => this.hub.onRevision(ev);
   }
 
   /** start binds the peer port (and the client port, when configured) and starts the loops. */
@@ -102,12 +107,14 @@ export class StoreMember {
     const { clock } = this.opts;
     this.timers.push(clock.setInterval(() => this.expireLeases(), LEASE_CHECK_MS));
     this.timers.push(clock.setInterval(() => this.publishAttributes(), PUBLISH_RETRY_MS));
+    const t = this.opts.timing;
+    this.timers.push(watchNoLeader(clock, t.electionTicks * t.tickMs, () => this.core.leader() !== 0, this.hub));
     return { peerPort, clientPort: this.clientPort };
   }
 
   async stop(): Promise<void> {
     for (const t of this.timers.splice(0)) t.cancel();
-    this.hub.close();
+    this.stopHub();
     this.clientServer?.forceShutdown();
     for (const c of this.leaderClients.values()) c.close();
     this.leaderClients.clear();
@@ -127,7 +134,7 @@ export class StoreMember {
     server.addService(KVService, kvService(core));
     server.addService(WatchService, watchService({
       hub: this.hub,
-      header: () => core.header(),
+      header: (rev) => core.header(rev),
       hasLeader: () => core.leader() !== 0,
     }));
     server.addService(LeaseService, leaseService(lease));
@@ -160,7 +167,6 @@ export class StoreMember {
     this.prevLeader = s.leader;
     if (s.role === 'leader' && !this.lessor.isPrimary()) this.lessor.promote(this.opts.clock.nowMs());
     else if (s.role !== 'leader' && this.lessor.isPrimary()) this.lessor.demote();
-    this.hub.setLeader(s.leader !== 0);
   }
 
   private expireLeases(): void {
@@ -180,9 +186,12 @@ export class StoreMember {
     this.core.write({ $case: 'memberAttributes', value: { id, name: this.opts.name, clientUrls: [url] } }).catch(() => undefined);
   }
 
+  /** newLeaseId: member id, run (incarnation) and a counter, so ids never repeat across members
+   *  or restarts (etcd mixes its member id and time the same way); positive int64 as etcd's. */
   private newLeaseId(): bigint {
     this.leaseSeq += 1n;
-    return (BigInt(this.opts.id & 0x7fff) << 48n) | (this.leaseSeq & ((1n << 48n) - 1n));
+    const run = BigInt(this.opts.incarnation & 0xffff);
+    return (BigInt(this.opts.id & 0x7fff) << 48n) | (run << 32n) | (this.leaseSeq & 0xffff_ffffn);
   }
 
   private newMemberId(): number {
