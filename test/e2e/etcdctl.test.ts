@@ -4,7 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { execFile, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { waitFor } from '../support/cluster.js';
@@ -137,10 +138,10 @@ describe('etcdctl against the k8ts store', function () {
     }
     const [port] = await freePorts(1);
     const added = await ok(['member', 'add', 'm4', `--peer-urls=http://127.0.0.1:${port}`, '--learner']);
-    const id = /Member ([0-9a-f]+) added to cluster/.exec(added)?.[1];
+    const id = /Member\s+([0-9a-f]+) added to cluster/.exec(added)?.[1];
     assert.ok(id, added);
     assert.match(await ok(['member', 'list']), new RegExp(`^${id}, unstarted, , http://127.0.0.1:${port}, , true$`, 'm'));
-    assert.match(await ok(['member', 'remove', id]), new RegExp(`Member ${id} removed from cluster`));
+    assert.match(await ok(['member', 'remove', id]), new RegExp(`Member\\s+${id} removed from cluster`));
     assert.doesNotMatch(await ok(['member', 'list']), new RegExp(`^${id},`, 'm'));
   });
 
@@ -178,7 +179,11 @@ describe('etcdctl against the k8ts store', function () {
     const out = await etcdctl(['snapshot', 'save', file], { at: c.endpoints[0] });
     assert.equal(out.code, 0, out.stderr);
     assert.match(out.stdout, new RegExp(`Snapshot saved at ${file}`));
-    assert.ok(existsSync(file) && readFileSync(file).length > 32);
+    const bytes = readFileSync(file);
+    assert.equal(bytes.length % 512, 32, 'whole blocks, then the SHA-256');
+    const body = bytes.subarray(0, bytes.length - 32);
+    assert.deepEqual(bytes.subarray(bytes.length - 32), createHash('sha256').update(body).digest());
+    assert.match(body.toString('latin1', 0, 32), /^k8ts-store-snapshot\/v1\n/);
     assert.equal(await ok(['alarm', 'list']), '');
   });
 

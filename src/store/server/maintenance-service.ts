@@ -90,9 +90,19 @@ export function maintenanceService(d: MaintenanceDeps): MaintenanceServer {
   };
 }
 
-/** snapshotFile is the bytes `etcdctl snapshot save` writes: magic, then the state's image. */
+/** Snapshot files are a whole number of these: etcdctl recognises the trailing SHA-256 by the
+ *  file size (a bbolt file is whole pages, so size % 512 must be 32). */
+const SNAPSHOT_BLOCK_BYTES = 512;
+
+/** snapshotFile is the bytes `etcdctl snapshot save` writes before the checksum: the magic, the
+ *  image's length (8 bytes, big-endian), the state's image, zero padding to whole blocks. */
 export function snapshotFile(core: StoreCore): Buffer {
-  return Buffer.concat([SNAPSHOT_MAGIC, core.state.snapshot()]);
+  const image = core.state.snapshot();
+  const length = Buffer.alloc(8);
+  length.writeBigUInt64BE(BigInt(image.length));
+  const used = SNAPSHOT_MAGIC.length + length.length + image.length;
+  const pad = Buffer.alloc((SNAPSHOT_BLOCK_BYTES - (used % SNAPSHOT_BLOCK_BYTES)) % SNAPSHOT_BLOCK_BYTES);
+  return Buffer.concat([SNAPSHOT_MAGIC, length, image, pad]);
 }
 
 /** sendSnapshot streams the image in chunks (remaining_bytes counting down to 0), then one
