@@ -1,19 +1,18 @@
 /**
  * EtcdPeer runs a real etcd cluster (Debian's etcd-server 3.4) on loopback, as the peer every
- * replicated-log benchmark compares against in the same invocation.
+ * replicated-log benchmark compares against in the same invocation. Processes are spawned by
+ * test/support/etcd.ts, the same code the store conformance suite uses.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, openSync, rmSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { KVClient, MaintenanceClient } from '../../src/gen/etcdserverpb/rpc.js';
+import { etcdVersion, spawnEtcd, type EtcdTiming } from '../../test/support/etcd.js';
 import { sleep, type BenchCluster, type LeaderInfo } from './cluster.js';
 
-export interface EtcdTiming {
-  heartbeatMs: number;
-  electionMs: number;
-}
+export { etcdAvailable, etcdVersion, type EtcdTiming } from '../../test/support/etcd.js';
 
 interface EtcdMember {
   name: string;
@@ -22,15 +21,6 @@ interface EtcdMember {
   proc?: ChildProcess;
   kv: KVClient;
   maint: MaintenanceClient;
-}
-
-export function etcdAvailable(): boolean {
-  return spawnSync('etcd', ['--version']).status === 0;
-}
-
-export function etcdVersion(): string {
-  const out = spawnSync('etcd', ['--version'], { encoding: 'utf8' }).stdout ?? '';
-  return /etcd Version: (\S+)/.exec(out)?.[1] ?? 'unknown';
 }
 
 export class EtcdPeer implements BenchCluster {
@@ -62,16 +52,14 @@ export class EtcdPeer implements BenchCluster {
   }
 
   private spawn(m: EtcdMember, state: 'new' | 'existing'): void {
-    const cluster = this.members.map((x) => `${x.name}=http://127.0.0.1:${x.peerPort}`).join(',');
-    const log = openSync(join(this.dir, `${m.name}.log`), 'a');
-    m.proc = spawn('etcd', [
-      '--name', m.name, '--data-dir', join(this.dir, m.name),
-      '--listen-client-urls', `http://127.0.0.1:${m.clientPort}`, '--advertise-client-urls', `http://127.0.0.1:${m.clientPort}`,
-      '--listen-peer-urls', `http://127.0.0.1:${m.peerPort}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${m.peerPort}`,
-      '--initial-cluster', cluster, '--initial-cluster-state', state, '--initial-cluster-token', 'k8ts-bench',
-      '--heartbeat-interval', String(this.timing.heartbeatMs), '--election-timeout', String(this.timing.electionMs),
-      '--logger', 'zap', '--log-outputs', 'stderr',
-    ], { stdio: ['ignore', log, log] });
+    m.proc = spawnEtcd({
+      member: { name: m.name, clientPort: m.clientPort, peerPort: m.peerPort },
+      all: this.members.map((x) => ({ name: x.name, clientPort: x.clientPort, peerPort: x.peerPort })),
+      dataDir: this.dir,
+      state,
+      timing: this.timing,
+      token: 'k8ts-bench',
+    });
   }
 
   async leader(timeoutMs = 300): Promise<LeaderInfo | undefined> {
