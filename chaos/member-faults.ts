@@ -38,6 +38,8 @@ export interface ChaosReport {
   unknown: number;
   appliedDuringRun: number;
   problems: string[];
+  /** The first failed write's error, to tell a fault's effect from a broken writer. */
+  firstError?: string;
 }
 
 type Fault = 'kill-leader' | 'kill-follower' | 'pause-leader';
@@ -117,6 +119,7 @@ async function writer(kv: KvClients, prng: Prng, prefix: string, report: ChaosRe
     } catch (err) {
       if (definitelyNotAppended(err)) report.refused++;
       else report.unknown++;
+      if (report.firstError === undefined) report.firstError = String(err);
       await sleep(20);
     }
   }

@@ -87,7 +87,7 @@ export class Supervisor {
     const pid = child.pid;
     if (pid === undefined) throw new SupervisorError(`cannot start ${m.name}; see ${logFile}`);
     writeFileSync(this.pidFile(m), `${pid}\n`);
-    this.say(`started ${m.name} (id ${m.id}, ${m.address}) pid ${pid}, log ${logFile}`);
+    this.say(`started ${m.name} (id ${m.id}, peers ${m.address}, etcd clients ${m.client ?? m.address}) pid ${pid}, log ${logFile}`);
     return pid;
   }
 
@@ -263,10 +263,11 @@ function isMemberProcess(pid: number): boolean {
 function effectiveConfig(cfg: ClusterConfig): string {
   const doc: Record<string, unknown> = {
     name: cfg.name,
-    members: cfg.members.map((m) => ({ id: m.id, name: m.name, address: m.address })),
+    members: cfg.members.map((m) => ({ id: m.id, name: m.name, address: m.address, ...(m.client === undefined ? {} : { client: m.client }) })),
     dataDir: cfg.dataDir,
     timing: cfg.timing,
     forwarding: cfg.forwarding,
+    store: cfg.store,
     force: cfg.force,
   };
   if (cfg.tlsDir !== undefined) doc.tls = { dir: cfg.tlsDir };

@@ -29,7 +29,7 @@ describe('chaos: member faults on a real group', function () {
     const r = await runMemberFaults(sup, { rounds: 4, seed: 11, writers: 2, log: (l) => lines.push(l) });
     assert.deepEqual(r.problems, [], lines.join('\n'));
     assert.equal(lines.length, 4, 'one line per round');
-    assert.ok(r.acked > 0, 'writes were acknowledged during the run');
+    assert.ok(r.acked > 0, `writes were acknowledged during the run: ${JSON.stringify(r)}`);
     assert.ok(r.appliedDuringRun >= r.acked);
   });
 });
