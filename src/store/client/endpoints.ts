@@ -101,7 +101,13 @@ export class EndpointPool {
       if (state === connectivityState.TRANSIENT_FAILURE) throw new NotSentError(conn.endpoint, 'connection failed');
       if (state === connectivityState.SHUTDOWN) throw new NotSentError(conn.endpoint, 'client closed');
       if (Date.now() >= deadline) throw new NotSentError(conn.endpoint, 'dial timeout');
-      await new Promise<void>((resolve) => channel.watchConnectivityState(state, deadline, () => resolve()));
+      await new Promise<void>((resolve, reject) => {
+        try {
+          channel.watchConnectivityState(state, deadline, () => resolve());
+        } catch (e) {
+          reject(new NotSentError(conn.endpoint, `channel: ${String(e)}`));
+        }
+      });
     }
   }
 

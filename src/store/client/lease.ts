@@ -117,7 +117,14 @@ export class KeepAliver {
   private open(): void {
     if (this.stream || this.opening || this.reopenTimer || this.closed || this.entries.size === 0) return;
     this.opening = true;
-    void this.openOn(this.pool.current()).finally(() => (this.opening = false));
+    let conn: Conn;
+    try {
+      conn = this.pool.current();
+    } catch {
+      this.opening = false;
+      return; // the pool is closed
+    }
+    void this.openOn(conn).finally(() => (this.opening = false));
   }
 
   private async openOn(conn: Conn): Promise<void> {
@@ -127,7 +134,12 @@ export class KeepAliver {
       return this.broken(conn, asClientError(e));
     }
     if (this.closed || this.entries.size === 0) return;
-    const stream = conn.lease.leaseKeepAlive(metadataFor({ requireLeader: true }));
+    let stream: KeepAliveStream;
+    try {
+      stream = conn.lease.leaseKeepAlive(metadataFor({ requireLeader: true }));
+    } catch (e) {
+      return this.broken(conn, asClientError(e));
+    }
     this.stream = stream;
     this.conn = conn;
     stream.on('data', (r: LeaseKeepAliveResponse) => this.stream === stream && this.onResponse(r));

@@ -84,6 +84,7 @@ export class Watcher implements AsyncIterable<WatchBatch> {
   private endError: EtcdClientError | undefined;
   private failures = 0;
   private retryTimer: NodeJS.Timeout | undefined;
+  private consumed = false;
 
   constructor(
     private readonly pool: EndpointPool,
@@ -129,54 +130,64 @@ export class Watcher implements AsyncIterable<WatchBatch> {
   }
 
   /** subscribe delivers batches to a callback until the watch ends; onEnd gets the error, if
-   *  any (a CompactedError means: relist). Returns this watcher (cancel() stops it). */
+   *  any (a CompactedError means: relist). A throwing callback cancels the watch and is passed
+   *  to onEnd. Returns this watcher (cancel() stops it). */
   subscribe(onBatch: (b: WatchBatch) => void, onEnd?: (err?: EtcdClientError) => void): this {
     void (async () => {
       try {
         for await (const b of this) onBatch(b);
         onEnd?.();
       } catch (e) {
+        this.cancel();
         onEnd?.(asClientError(e));
       }
     })();
     return this;
   }
 
+  /** One consumer per watch: a second iterator would split the batches between them. Leaving
+   *  the loop early (break, return, throw) cancels the watch. */
   async *[Symbol.asyncIterator](): AsyncIterator<WatchBatch> {
-    for (;;) {
-      const b = this.queue.shift();
-      if (b) {
-        if (this.queue.length <= this.maxBuffered / 2) this.stream?.resume();
-        yield b;
-        continue;
+    assert(!this.consumed, 'watch: only one consumer (iterator or subscribe) per watch');
+    this.consumed = true;
+    try {
+      for (;;) {
+        const b = this.queue.shift();
+        if (b) {
+          if (this.queue.length <= this.maxBuffered / 2) this.stream?.resume();
+          yield b;
+          continue;
+        }
+        if (this.ended) {
+          if (this.endError) throw this.endError;
+          return;
+        }
+        await new Promise<void>((resolve) => (this.waiter = resolve));
       }
-      if (this.ended) {
-        if (this.endError) throw this.endError;
-        return;
-      }
-      await new Promise<void>((resolve) => (this.waiter = resolve));
+    } finally {
+      this.cancel();
     }
   }
 
   private async connect(): Promise<void> {
     this.retryTimer = undefined;
     if (this.ended) return;
-    let conn: Conn;
     try {
-      conn = this.pool.current();
+      const conn = this.pool.current();
+      this.conn = conn;
       await this.pool.ready(conn, this.settings.dialTimeoutMs);
+      if (this.ended) return;
+      const stream = conn.watch.watch(metadataFor({ requireLeader: true }));
+      this.stream = stream;
+      this.watchId = undefined;
+      stream.on('data', (r: WatchResponse) => this.stream === stream && this.onResponse(r));
+      stream.on('error', (err: ServiceError) => this.stream === stream && this.onBroken(asClientError(err)));
+      stream.on('end', () => this.stream === stream && this.onBroken(closedByServer(conn.endpoint)));
+      stream.write({ requestUnion: { $case: 'createRequest', value: this.createRequest() } });
     } catch (e) {
-      return this.retry(asClientError(e));
+      this.stream = undefined;
+      this.retry(asClientError(e));
     }
-    if (this.ended) return;
-    const stream = conn.watch.watch(metadataFor({ requireLeader: true }));
-    this.conn = conn;
-    this.stream = stream;
-    this.watchId = undefined;
-    stream.on('data', (r: WatchResponse) => this.stream === stream && this.onResponse(r));
-    stream.on('error', (err: ServiceError) => this.stream === stream && this.onBroken(asClientError(err)));
-    stream.on('end', () => this.stream === stream && this.onBroken(closedByServer(conn.endpoint)));
-    stream.write({ requestUnion: { $case: 'createRequest', value: this.createRequest() } });
   }
 
   private createRequest(): NonNullable<Extract<WatchRequest['requestUnion'], { $case: 'createRequest' }>>['value'] {
@@ -255,8 +266,8 @@ export class Watcher implements AsyncIterable<WatchBatch> {
 
   private retry(err: EtcdClientError): void {
     if (this.ended) return;
+    if (err.kind === 'closed') return this.finish(err);
     if (this.conn) this.pool.failed(this.conn.endpoint);
-    else this.pool.failed(this.pool.current().endpoint);
     this.failures++;
     if (this.failures > MAX_WATCH_RECONNECTS) {
       return this.finish(new EtcdClientError(err.kind, err.code, `watch gave up after ${this.failures - 1} reconnects: ${err.message}`, { cause: err }));

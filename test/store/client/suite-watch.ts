@@ -104,6 +104,19 @@ export function watchTests(ctx: SuiteContext): void {
       w.watcher.cancel();
     });
 
+    it('a slow consumer pauses the stream at its buffer bound and loses nothing', async () => {
+      const start = (await c().get(k('-'))).revision + 1;
+      const w = c().watch(ctx.prefix(), { prefix: true, startRevision: start, maxBufferedResponses: 4 });
+      for (let i = 0; i < 60; i++) await c().put(k(`s${i}`), 'x'.repeat(1024));
+      await sleep(50);
+      const seen: number[] = [];
+      for await (const b of w) {
+        seen.push(...b.events.map((e) => e.kv.modRevision));
+        if (seen.length >= 60) break; // leaving the loop cancels the watch
+      }
+      assert.deepEqual(seen, Array.from({ length: 60 }, (_, i) => start + i));
+    });
+
     it('watches a range [key, rangeEnd) only', async () => {
       const start = (await c().get(k('-'))).revision + 1;
       const w = new Collector(c().watch(k('b'), { rangeEnd: k('d'), startRevision: start }));
