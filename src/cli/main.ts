@@ -55,7 +55,9 @@ export async function run(argv: string[], io: Io): Promise<number> {
         const cfg = upConfig(values.file, values.name, values.force === true);
         io.out(`k8ts up: cluster ${cfg.name}, ${cfg.members.length} member(s), config ${cfg.source}`);
         await new Supervisor(cfg, opts).up();
-        io.out(`cluster ${cfg.name} is up. Try: npm run k8ts -- status${cfg.name === 'default' ? '' : ` --name ${cfg.name}`}`);
+        const endpoints = cfg.members.map((m) => m.client ?? m.address).join(',');
+        io.out(`cluster ${cfg.name} is up. Try:\n  npm run k8ts -- status${cfg.name === 'default' ? '' : ` --name ${cfg.name}`}\n` +
+          `  ETCDCTL_API=3 etcdctl --endpoints=${endpoints} member list`);
         return 0;
       }
       case 'status': {

@@ -167,6 +167,8 @@ export class StoreMember {
     this.prevLeader = s.leader;
     if (s.role === 'leader' && !this.lessor.isPrimary()) this.lessor.promote(this.opts.clock.nowMs());
     else if (s.role !== 'leader' && this.lessor.isPrimary()) this.lessor.demote();
+    // Publish name and client URL as soon as there is a leader to take them (then retried).
+    if (s.leader !== 0) this.opts.clock.setTimeout(() => this.publishAttributes(), 0);
   }
 
   private expireLeases(): void {
