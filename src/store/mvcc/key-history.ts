@@ -22,6 +22,7 @@ export function modRev(kv: KeyValue): number {
 }
 
 const EMPTY = Buffer.alloc(0);
+const EMPTY_VERSIONS = Object.freeze([]) as unknown as KeyValue[];
 
 /** tombstoneKv is the stored form of a delete of `key` at revision `rev`. */
 export function tombstoneKv(key: Buffer, rev: bigint): KeyValue {
@@ -29,8 +30,10 @@ export function tombstoneKv(key: Buffer, rev: bigint): KeyValue {
 }
 
 export class KeyHistory implements KeyOrderEntry {
-  /** versions ascend by mod_revision; never empty while the history is indexed. */
-  readonly versions: KeyValue[] = [];
+  /** versions ascend by mod_revision; never empty while the history is indexed. Replaced (not
+   *  grown) on the first write: a one-element literal has no spare capacity, and most keys
+   *  only ever hold one version. */
+  versions: KeyValue[] = EMPTY_VERSIONS;
 
   constructor(
     readonly skey: string,
@@ -78,7 +81,8 @@ export class KeyHistory implements KeyOrderEntry {
       return last;
     }
     assert(last === undefined || modRev(last) < modRev(kv), 'KeyHistory.write: revision order');
-    this.versions.push(kv);
+    if (this.versions.length === 0) this.versions = [kv];
+    else this.versions.push(kv);
     return undefined;
   }
 

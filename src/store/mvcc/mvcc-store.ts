@@ -16,6 +16,7 @@ import type { KeyValue } from '../../gen/mvccpb/kv.js';
 import { KeyHistory, isTombstone, tombstoneKv } from './key-history.js';
 import { KeyOrder } from './key-order.js';
 import { RevisionLog, type RevisionRecord } from './revision-log.js';
+import { smallBigint } from './small-bigint.js';
 
 /** VERSION_OVERHEAD_BYTES is what one kept version costs beyond its key and value bytes in the
  *  size estimate (index entry, revision, objects) — the same order as etcd's per-key index. */
@@ -34,14 +35,6 @@ interface Session {
   prevs: (KeyValue | undefined)[];
 }
 
-/** A small-bigint cache: versions are mostly small, and one shared bigint per value saves a heap
- *  object per stored version. */
-const SMALL_BIGINTS: readonly bigint[] = Array.from({ length: 1024 }, (_, i) => BigInt(i));
-
-export function smallBigint(n: number): bigint {
-  return SMALL_BIGINTS[n] ?? BigInt(n);
-}
-
 export class MvccStore {
   readonly order = new KeyOrder<KeyHistory>();
   readonly log = new RevisionLog();
@@ -50,6 +43,8 @@ export class MvccStore {
   private compactRev = 0;
   private bytes = 0;
   private session: Session | undefined;
+  /** While restoring, new histories wait here and enter the order sorted, in restoreEnd. */
+  private restoring: KeyHistory[] | undefined;
 
   revision(): number {
     return this.currentRev;
@@ -85,6 +80,7 @@ export class MvccStore {
 
   beginWrite(): void {
     assert(this.session === undefined, 'MvccStore: nested write session');
+    assert(this.restoring === undefined, 'MvccStore: write during restore');
     const revision = this.currentRev + 1;
     this.session = { revision, revisionBig: BigInt(revision), kvs: [], prevs: [] };
   }
@@ -128,7 +124,8 @@ export class MvccStore {
     assert(s !== undefined, 'MvccStore.endWrite without a session');
     this.session = undefined;
     if (s.kvs.length === 0) return undefined;
-    const record: RevisionRecord = { revision: s.revision, kvs: s.kvs, trace };
+    // slice(): an exact-size copy, so the kept record does not carry the growth capacity.
+    const record: RevisionRecord = { revision: s.revision, kvs: s.kvs.slice(), trace };
     this.log.append(record);
     this.currentRev = s.revision;
     return { record, prevs: s.prevs };
@@ -167,6 +164,16 @@ export class MvccStore {
     this.currentRev = revision;
     this.compactRev = compactRevision;
     this.bytes = 0;
+    this.restoring = [];
+  }
+
+  /** restoreEnd indexes the restored keys. */
+  restoreEnd(): void {
+    const restored = this.restoring;
+    assert(restored !== undefined, 'MvccStore.restoreEnd without restoreBegin');
+    this.restoring = undefined;
+    restored.sort((a, b) => (a.skey < b.skey ? -1 : a.skey > b.skey ? 1 : 0));
+    this.order.bulkLoad(restored);
   }
 
   /** restoreVersion adds a kept version written before the compaction revision (one per key,
@@ -195,7 +202,7 @@ export class MvccStore {
     if (replaced !== undefined) this.bytes -= versionBytes(replaced);
     this.bytes += versionBytes(kv);
     const isLive = hist.isLive();
-    if (isLive !== wasLive) this.order.liveChanged(hist.skey, isLive ? 1 : -1);
+    if (isLive !== wasLive && this.restoring === undefined) this.order.liveChanged(hist.skey, isLive ? 1 : -1);
   }
 
   /** record stores a write. An event's prevKv is the key as of the revision before (etcd's
@@ -217,7 +224,8 @@ export class MvccStore {
   private newHistory(skey: string, key: Buffer): KeyHistory {
     const hist = new KeyHistory(skey, key);
     this.byKey.set(skey, hist);
-    this.order.insert(hist);
+    if (this.restoring !== undefined) this.restoring.push(hist);
+    else this.order.insert(hist);
     return hist;
   }
 

@@ -79,11 +79,10 @@ export function txnReq(compare: Compare[], success: RequestOp[], failure: Reques
   return { compare, success, failure };
 }
 
-/** Harness applies requests at increasing indexes and records every published revision. */
+/** Harness applies requests at the next index after the state's applied index and records every published revision. */
 export class Harness {
   readonly state: MvccState;
   readonly published: RevisionEvents[] = [];
-  private index = 0;
 
   constructor(state = new MvccState()) {
     this.state = state;
@@ -91,7 +90,7 @@ export class Harness {
   }
 
   apply(opx: NonNullable<StoreRequest['op']>, trace?: TraceContext): ApplyOutcome {
-    return this.state.apply(++this.index, { op: opx, trace });
+    return this.state.apply(this.state.appliedIndex() + 1, { op: opx, trace });
   }
 
   put(key: string, value: string, extra: Partial<PutRequest> = {}, trace?: TraceContext): PutResponse {

@@ -112,3 +112,35 @@ describe('store: members', () => {
     assert.equal(s.revision(), 1);
   });
 });
+
+describe('store: snapshot', () => {
+  it('a restored state has the same revisions, history, hash, leases, alarms, members and applied index', () => {
+    const h = new Harness();
+    h.state.applyConfChange(1, { type: ConfChangeType.CONF_CHANGE_TYPE_ADD_VOTER, nodeId: 7, context: Buffer.from('10.0.0.7:2380') });
+    h.grant(3n, 60n);
+    h.put('a', '1', { lease: 3n }, { traceparent: 'tp-a', tracestate: 'ts' });
+    h.put('b', '1');
+    h.put('b', '2');
+    h.del('a');
+    h.put('c', '1', { lease: 3n });
+    h.compact(4);
+    h.alarm('activate', AlarmType.NOSPACE, 7n);
+    const restored = new Harness();
+    restored.state.restore(h.state.snapshot(), h.state.appliedIndex());
+    const s = restored.state;
+    assert.equal(s.appliedIndex(), h.state.appliedIndex());
+    assert.deepEqual([s.revision(), s.compactRevision()], [h.state.revision(), h.state.compactRevision()]);
+    assert.deepEqual(s.historyFrom(4, 100), h.state.historyFrom(4, 100));
+    assert.deepEqual(s.hashKV(0), h.state.hashKV(0));
+    assert.deepEqual(s.lease(3n), h.state.lease(3n));
+    assert.deepEqual(s.alarms(), h.state.alarms());
+    assert.deepEqual(s.members(), h.state.members());
+    assert.equal(s.sizeBytes(), h.state.sizeBytes());
+    assert.deepEqual(s.range({ ...restoredRange() }), h.state.range({ ...restoredRange() }));
+    assert.equal(err(restored.grant(1n)).message, etcdErrors.noSpace().message);
+  });
+});
+
+function restoredRange(): Parameters<Harness['state']['range']>[0] {
+  return { key: Buffer.from('\x00'), rangeEnd: Buffer.from('\x00'), limit: 0n, revision: 4n, sortOrder: 0, sortTarget: 0, serializable: false, keysOnly: false, countOnly: false, minModRevision: 0n, maxModRevision: 0n, minCreateRevision: 0n, maxCreateRevision: 0n };
+}

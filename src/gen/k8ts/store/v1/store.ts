@@ -16,7 +16,6 @@ import {
   PutRequest,
   TxnRequest,
 } from "../../../etcdserverpb/rpc.js";
-import { KeyValue } from "../../../mvccpb/kv.js";
 
 export const protobufPackage = "k8ts.store.v1";
 
@@ -67,17 +66,6 @@ export interface MemberRecord {
   clientUrls: string[];
 }
 
-/**
- * Revision is every write one request made, in the order it made them. A write is the version
- * it stored; a delete is stored as a tombstone: a KeyValue with version 0 carrying only key and
- * mod_revision (exactly the kv of etcd's DELETE event).
- */
-export interface Revision {
-  revision: bigint;
-  kvs: KeyValue[];
-  trace?: TraceContext | undefined;
-}
-
 /** LeaseRecord is a granted lease; its attached keys follow from the live keys' lease fields. */
 export interface LeaseRecord {
   id: bigint;
@@ -85,20 +73,22 @@ export interface LeaseRecord {
 }
 
 /**
- * StoreSnapshot is the state machine's image: the history kept since the last compaction (each
- * revision from the compaction revision on, with its surviving writes), the older versions
- * compaction kept (each live key's newest version written before the compaction revision),
- * leases, alarms, members and the Raft index the image reflects.
+ * StoreSnapshot is the state machine's image: the kept key-value history, leases, alarms,
+ * members and the Raft index the image reflects.
  */
 export interface StoreSnapshot {
   revision: bigint;
   compactRevision: bigint;
-  revisions: Revision[];
+  /**
+   * The kept history, packed (layout in src/store/mvcc/history-codec.ts; nested messages per
+   * version made 100k keys take about a second to encode and decode): the versions compaction
+   * kept from before compact_revision, then every revision from compact_revision on with the
+   * writes it made in order (a delete is a tombstone: version 0) and its trace context.
+   */
+  history: Buffer;
   leases: LeaseRecord[];
   alarms: AlarmMember[];
   members: MemberRecord[];
-  /** Versions with mod_revision below compact_revision that compaction kept, in key order. */
-  compactedLive: KeyValue[];
   appliedIndex: bigint;
 }
 
@@ -676,112 +666,6 @@ export const MemberRecord: MessageFns<MemberRecord> = {
   },
 };
 
-function createBaseRevision(): Revision {
-  return { revision: 0n, kvs: [], trace: undefined };
-}
-
-export const Revision: MessageFns<Revision> = {
-  encode(message: Revision, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.revision !== 0n) {
-      if (BigInt.asIntN(64, message.revision) !== message.revision) {
-        throw new globalThis.Error("value provided for field message.revision of type int64 too large");
-      }
-      writer.uint32(8).int64(message.revision);
-    }
-    for (const v of message.kvs) {
-      KeyValue.encode(v!, writer.uint32(18).fork()).join();
-    }
-    if (message.trace !== undefined) {
-      TraceContext.encode(message.trace, writer.uint32(26).fork()).join();
-    }
-    return writer;
-  },
-
-  decode(input: BinaryReader | Uint8Array, length?: number): Revision {
-    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-    if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
-    }
-    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-    try {
-      const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseRevision();
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 8) {
-              break;
-            }
-
-            message.revision = reader.int64() as bigint;
-            continue;
-          }
-          case 2: {
-            if (tag !== 18) {
-              break;
-            }
-
-            message.kvs.push(KeyValue.decode(reader, reader.uint32()));
-            continue;
-          }
-          case 3: {
-            if (tag !== 26) {
-              break;
-            }
-
-            message.trace = TraceContext.decode(reader, reader.uint32());
-            continue;
-          }
-        }
-        if ((tag & 7) === 4 || tag === 0) {
-          break;
-        }
-        reader.skip(tag & 7);
-      }
-      return message;
-    } finally {
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-    }
-  },
-
-  fromJSON(object: any): Revision {
-    return {
-      revision: isSet(object.revision) ? BigInt(object.revision) : 0n,
-      kvs: globalThis.Array.isArray(object?.kvs) ? object.kvs.map((e: any) => KeyValue.fromJSON(e)) : [],
-      trace: isSet(object.trace) ? TraceContext.fromJSON(object.trace) : undefined,
-    };
-  },
-
-  toJSON(message: Revision): unknown {
-    const obj: any = {};
-    if (message.revision !== 0n) {
-      obj.revision = message.revision.toString();
-    }
-    if (message.kvs?.length) {
-      obj.kvs = message.kvs.map((e) => KeyValue.toJSON(e));
-    }
-    if (message.trace !== undefined) {
-      obj.trace = TraceContext.toJSON(message.trace);
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<Revision>): Revision {
-    return Revision.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<Revision>): Revision {
-    const message = createBaseRevision();
-    message.revision = (object.revision !== undefined && object.revision !== null) ? BigInt(object.revision) : 0n;
-    message.kvs = object.kvs?.map((e) => KeyValue.fromPartial(e)) || [];
-    message.trace = (object.trace !== undefined && object.trace !== null)
-      ? TraceContext.fromPartial(object.trace)
-      : undefined;
-    return message;
-  },
-};
-
 function createBaseLeaseRecord(): LeaseRecord {
   return { id: 0n, ttl: 0n };
 }
@@ -874,11 +758,10 @@ function createBaseStoreSnapshot(): StoreSnapshot {
   return {
     revision: 0n,
     compactRevision: 0n,
-    revisions: [],
+    history: Buffer.alloc(0),
     leases: [],
     alarms: [],
     members: [],
-    compactedLive: [],
     appliedIndex: 0n,
   };
 }
@@ -897,8 +780,8 @@ export const StoreSnapshot: MessageFns<StoreSnapshot> = {
       }
       writer.uint32(16).int64(message.compactRevision);
     }
-    for (const v of message.revisions) {
-      Revision.encode(v!, writer.uint32(26).fork()).join();
+    if (message.history.length !== 0) {
+      writer.uint32(26).bytes(message.history);
     }
     for (const v of message.leases) {
       LeaseRecord.encode(v!, writer.uint32(34).fork()).join();
@@ -909,14 +792,11 @@ export const StoreSnapshot: MessageFns<StoreSnapshot> = {
     for (const v of message.members) {
       MemberRecord.encode(v!, writer.uint32(50).fork()).join();
     }
-    for (const v of message.compactedLive) {
-      KeyValue.encode(v!, writer.uint32(58).fork()).join();
-    }
     if (message.appliedIndex !== 0n) {
       if (BigInt.asUintN(64, message.appliedIndex) !== message.appliedIndex) {
         throw new globalThis.Error("value provided for field message.appliedIndex of type uint64 too large");
       }
-      writer.uint32(64).uint64(message.appliedIndex);
+      writer.uint32(56).uint64(message.appliedIndex);
     }
     return writer;
   },
@@ -955,7 +835,7 @@ export const StoreSnapshot: MessageFns<StoreSnapshot> = {
               break;
             }
 
-            message.revisions.push(Revision.decode(reader, reader.uint32()));
+            message.history = Buffer.from(reader.bytes());
             continue;
           }
           case 4: {
@@ -983,15 +863,7 @@ export const StoreSnapshot: MessageFns<StoreSnapshot> = {
             continue;
           }
           case 7: {
-            if (tag !== 58) {
-              break;
-            }
-
-            message.compactedLive.push(KeyValue.decode(reader, reader.uint32()));
-            continue;
-          }
-          case 8: {
-            if (tag !== 64) {
+            if (tag !== 56) {
               break;
             }
 
@@ -1018,18 +890,11 @@ export const StoreSnapshot: MessageFns<StoreSnapshot> = {
         : isSet(object.compact_revision)
         ? BigInt(object.compact_revision)
         : 0n,
-      revisions: globalThis.Array.isArray(object?.revisions)
-        ? object.revisions.map((e: any) => Revision.fromJSON(e))
-        : [],
+      history: isSet(object.history) ? Buffer.from(bytesFromBase64(object.history)) : Buffer.alloc(0),
       leases: globalThis.Array.isArray(object?.leases) ? object.leases.map((e: any) => LeaseRecord.fromJSON(e)) : [],
       alarms: globalThis.Array.isArray(object?.alarms) ? object.alarms.map((e: any) => AlarmMember.fromJSON(e)) : [],
       members: globalThis.Array.isArray(object?.members)
         ? object.members.map((e: any) => MemberRecord.fromJSON(e))
-        : [],
-      compactedLive: globalThis.Array.isArray(object?.compactedLive)
-        ? object.compactedLive.map((e: any) => KeyValue.fromJSON(e))
-        : globalThis.Array.isArray(object?.compacted_live)
-        ? object.compacted_live.map((e: any) => KeyValue.fromJSON(e))
         : [],
       appliedIndex: isSet(object.appliedIndex)
         ? BigInt(object.appliedIndex)
@@ -1047,8 +912,8 @@ export const StoreSnapshot: MessageFns<StoreSnapshot> = {
     if (message.compactRevision !== 0n) {
       obj.compactRevision = message.compactRevision.toString();
     }
-    if (message.revisions?.length) {
-      obj.revisions = message.revisions.map((e) => Revision.toJSON(e));
+    if (message.history.length !== 0) {
+      obj.history = base64FromBytes(message.history);
     }
     if (message.leases?.length) {
       obj.leases = message.leases.map((e) => LeaseRecord.toJSON(e));
@@ -1058,9 +923,6 @@ export const StoreSnapshot: MessageFns<StoreSnapshot> = {
     }
     if (message.members?.length) {
       obj.members = message.members.map((e) => MemberRecord.toJSON(e));
-    }
-    if (message.compactedLive?.length) {
-      obj.compactedLive = message.compactedLive.map((e) => KeyValue.toJSON(e));
     }
     if (message.appliedIndex !== 0n) {
       obj.appliedIndex = message.appliedIndex.toString();
@@ -1077,17 +939,24 @@ export const StoreSnapshot: MessageFns<StoreSnapshot> = {
     message.compactRevision = (object.compactRevision !== undefined && object.compactRevision !== null)
       ? BigInt(object.compactRevision)
       : 0n;
-    message.revisions = object.revisions?.map((e) => Revision.fromPartial(e)) || [];
+    message.history = object.history ?? Buffer.alloc(0);
     message.leases = object.leases?.map((e) => LeaseRecord.fromPartial(e)) || [];
     message.alarms = object.alarms?.map((e) => AlarmMember.fromPartial(e)) || [];
     message.members = object.members?.map((e) => MemberRecord.fromPartial(e)) || [];
-    message.compactedLive = object.compactedLive?.map((e) => KeyValue.fromPartial(e)) || [];
     message.appliedIndex = (object.appliedIndex !== undefined && object.appliedIndex !== null)
       ? BigInt(object.appliedIndex)
       : 0n;
     return message;
   },
 };
+
+function bytesFromBase64(b64: string): Uint8Array {
+  return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
+}
+
+function base64FromBytes(arr: Uint8Array): string {
+  return globalThis.Buffer.from(arr).toString("base64");
+}
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | bigint | undefined;
 
