@@ -25,7 +25,8 @@ export class StoreLog implements StateMachine {
     try {
       req = StoreRequest.decode(data);
       if (req.op === undefined) throw new Error('no operation');
-      if (req.op.$case === 'put' || req.op.$case === 'deleteRange' || req.op.$case === 'txn') validateRequest(req.op);
+      validateRequest(req.op);
+      if (req.op.$case === 'leaseGrant' && req.op.value.ID === 0n) throw new Error('lease grant without an id');
     } catch (err) {
       return { error: new EtcdError(status.INVALID_ARGUMENT, `k8ts store: entry ${index} is not a valid request: ${String(err)}`) };
     }
