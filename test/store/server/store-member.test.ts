@@ -13,6 +13,7 @@ import {
   PutRequest,
   RangeRequest,
 } from '../../../src/gen/etcdserverpb/rpc.js';
+import { StoreRequest } from '../../../src/gen/k8ts/store/v1/store.js';
 import { channelOptions } from '../../../src/rpc/defaults.js';
 import { RpcError } from '../../../src/rpc/errors.js';
 import { unary } from '../../../src/rpc/unary.js';
@@ -155,6 +156,28 @@ describe('store members', function () {
     await waitFor('expiry', async () => (await unary(cl[other]!.kv, cl[other]!.kv.range, prefix)).count === 0n, 8_000);
     const gone = await unary(cl[other]!.lease, cl[other]!.lease.leaseTimeToLive, { ID: g.ID, keys: false });
     assert.equal(gone.TTL, -1n);
+  });
+
+  it('an entry that is not a valid request is refused alike on every member and crashes none', async () => {
+    c = await startStoreCluster(3);
+    cl = clientsOf(c);
+    const leader = await c.leader();
+    const before = (await put(cl[leader]!, '/v', '1')).header!.revision;
+    const node = c.members[leader]!.member.node;
+    const bad = [
+      Buffer.from('not a protobuf at all \xff\xfe'),
+      Buffer.from(StoreRequest.encode({ op: { $case: 'leaseGrant', value: { TTL: 10n, ID: 0n } } }).finish()),
+      Buffer.from(StoreRequest.encode({ op: { $case: 'put', value: PutRequest.fromPartial({ key: Buffer.alloc(0) }) } }).finish()),
+    ];
+    for (const data of bad) {
+      const p = node.propose(data);
+      c.members[leader]!.member.kick();
+      const outcome = (await p).result as { error?: Error };
+      assert.match(String(outcome.error?.message), /is not a valid request/);
+    }
+    const after = await put(cl[(leader + 1) % 3]!, '/v', '2');
+    assert.equal(after.header!.revision, before + 1n, 'refused entries make no revision');
+    assert.ok(c.members.every((m) => m?.member.state() === 'running'));
   });
 
   it('MoveLeader hands leadership to the named member; a follower refuses it', async () => {
