@@ -4,7 +4,7 @@
  * then to the next one in the list (clientv3's balancer moves on the same way). Channels are
  * created on first use and closed with the pool.
  */
-import { connectivityState, type ChannelCredentials } from '@grpc/grpc-js';
+import { connectivityState, status, type ChannelCredentials } from '@grpc/grpc-js';
 import { assert } from '../../base/assert.js';
 import {
   ClusterClient,
@@ -14,7 +14,7 @@ import {
   WatchClient,
 } from '../../gen/etcdserverpb/rpc.js';
 import { channelOptions } from '../../rpc/defaults.js';
-import { NotSentError } from './errors.js';
+import { EtcdClientError, NotSentError } from './errors.js';
 
 /** Conn is one member's services over one channel. */
 export interface Conn {
@@ -69,7 +69,7 @@ export class EndpointPool {
 
   /** at returns the connection to `endpoint`, one of the configured endpoints. */
   at(endpoint: string): Conn {
-    if (this.closed) throw new NotSentError(endpoint, 'client closed');
+    if (this.closed) throw new EtcdClientError('closed', status.CANCELLED, 'EtcdClient is closed');
     assert(this.endpoints.includes(endpoint), `EtcdClient: ${endpoint} is not a configured endpoint`);
     let c = this.conns.get(endpoint);
     if (!c) {
@@ -109,6 +109,10 @@ export class EndpointPool {
         }
       });
     }
+  }
+
+  isClosed(): boolean {
+    return this.closed;
   }
 
   close(): void {

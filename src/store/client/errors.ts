@@ -14,7 +14,7 @@ export type EtcdErrorKind = keyof typeof etcdErrors;
 
 /** ClientErrorKind names the failures that are the client's own, not etcd texts. */
 export type ClientErrorKind =
-  /** No member could be reached (connection refused, never established, dropped on a read). */
+  /** No member could be reached (connection refused, never established, dropped or reset). */
   | 'unavailable'
   /** The request deadline passed before any answer (for reads and other idempotent calls). */
   | 'deadline'
@@ -83,7 +83,8 @@ export function fromStatus(code: status, details: string, cause?: unknown): Etcd
   if (kind !== undefined) return new EtcdClientError(kind, code, details, { cause });
   if (code === status.UNAVAILABLE) return new EtcdClientError('unavailable', code, details, { cause });
   if (code === status.DEADLINE_EXCEEDED) return new EtcdClientError('deadline', code, details, { cause });
-  if (code === status.CANCELLED) return new EtcdClientError('closed', code, details, { cause });
+  // The client cancels nothing of its own while open: CANCELLED is a member resetting the call.
+  if (code === status.CANCELLED) return new EtcdClientError('unavailable', code, details, { cause });
   return new EtcdClientError('other', code, details, { cause });
 }
 

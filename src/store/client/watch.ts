@@ -260,13 +260,13 @@ export class Watcher implements AsyncIterable<WatchBatch> {
     const stream = this.stream;
     this.stream = undefined;
     stream?.cancel();
-    if (err.kind === 'closed' || attemptOutcome(err) === 'final') return this.finish(err);
+    if (attemptOutcome(err) === 'final') return this.finish(err);
     this.retry(err);
   }
 
   private retry(err: EtcdClientError): void {
     if (this.ended) return;
-    if (err.kind === 'closed') return this.finish(err);
+    if (this.pool.isClosed()) return this.finish(new EtcdClientError('closed', status.CANCELLED, 'EtcdClient is closed', { cause: err }));
     if (this.conn) this.pool.failed(this.conn.endpoint);
     this.failures++;
     if (this.failures > MAX_WATCH_RECONNECTS) {

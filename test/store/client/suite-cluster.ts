@@ -78,6 +78,18 @@ async function survivesKill(ctx: SuiteContext, victim: number): Promise<void> {
   assert.equal(w.watcher.endpoint(), store.endpoints[victim]);
 
   await store.kill!(victim);
+  try {
+    await keepsWorking(ctx, client, w, victim);
+  } finally {
+    await store.restart!(victim);
+  }
+  const rev = (await client.put(ctx.key('end'), 'x')).revision;
+  await hashesAgree(client, store.endpoints, rev);
+  w.watcher.cancel();
+}
+
+async function keepsWorking(ctx: SuiteContext, client: EtcdClient, w: Collector, victim: number): Promise<void> {
+  const store = ctx.store();
   const acked = new Map<string, number>();
   for (let i = 0; i < 5; i++) acked.set(ctx.key(`after${i}`), await putSurely(client, ctx.key(`after${i}`), String(i)));
   for (const [key, rev] of acked) assert.equal((await client.get(key)).kvs[0]?.modRevision, rev);
@@ -87,11 +99,6 @@ async function survivesKill(ctx: SuiteContext, victim: number): Promise<void> {
   assert.deepEqual(revs, [...revs].sort((a, b) => a - b), 'events in revision order');
   assert.equal(new Set(revs).size, revs.length, 'no event delivered twice');
   for (const [key, rev] of acked) assert.ok(events.some((e) => e.kv.key.toString() === key && e.kv.modRevision === rev), `event of ${key}@${rev}`);
-
-  await store.restart!(victim);
-  const rev = (await client.put(ctx.key('end'), 'x')).revision;
-  await hashesAgree(client, store.endpoints, rev);
-  w.watcher.cancel();
 }
 
 /** putSurely writes until acknowledged: after a leader dies a write may end with an unknown

@@ -74,7 +74,7 @@ describe('store client: errors by etcd text', () => {
   it('statuses without an etcd text map by code', () => {
     assert.equal(fromStatus(status.UNAVAILABLE, 'Connection dropped').kind, 'unavailable');
     assert.equal(fromStatus(status.DEADLINE_EXCEEDED, 'Deadline exceeded').kind, 'deadline');
-    assert.equal(fromStatus(status.CANCELLED, 'Cancelled on client').kind, 'closed');
+    assert.equal(fromStatus(status.CANCELLED, 'Call cancelled').kind, 'unavailable', 'a member reset the call');
     assert.equal(fromStatus(status.PERMISSION_DENIED, 'nope').kind, 'other');
   });
 });
@@ -99,6 +99,7 @@ describe('store client: what may be retried', () => {
     assert.equal(outcome(status.UNAVAILABLE, 'Connection dropped'), 'maybeApplied');
     assert.equal(outcome(status.DEADLINE_EXCEEDED, 'Deadline exceeded'), 'maybeApplied');
     assert.equal(outcome(status.RESOURCE_EXHAUSTED, 'Bandwidth exhausted or memory limit exceeded'), 'maybeApplied');
+    assert.equal(outcome(status.CANCELLED, 'Call cancelled'), 'maybeApplied', 'a server shutting down resets streams');
   });
 
   it('final: answers about the request itself', () => {
@@ -106,7 +107,6 @@ describe('store client: what may be retried', () => {
       assert.equal(catalog(k), 'final', k);
     }
     assert.equal(outcome(status.RESOURCE_EXHAUSTED, 'grpc: received message larger than max (3145738 vs. 2097152)'), 'final');
-    assert.equal(outcome(status.CANCELLED, 'Cancelled on client'), 'final');
   });
 });
 
