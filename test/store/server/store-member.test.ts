@@ -5,14 +5,19 @@
  * leader and surviving a leader change, and MoveLeader. Real members, real gRPC, real disks.
  */
 import assert from 'node:assert/strict';
-import { credentials } from '@grpc/grpc-js';
+import { credentials, Metadata } from '@grpc/grpc-js';
 import {
   KVClient,
   LeaseClient,
   MaintenanceClient,
   PutRequest,
   RangeRequest,
+  WatchClient,
+  WatchCreateRequest,
+  type PutResponse,
+  type WatchResponse,
 } from '../../../src/gen/etcdserverpb/rpc.js';
+import type { Event } from '../../../src/gen/mvccpb/kv.js';
 import { StoreRequest } from '../../../src/gen/k8ts/store/v1/store.js';
 import { channelOptions } from '../../../src/rpc/defaults.js';
 import { RpcError } from '../../../src/rpc/errors.js';
@@ -178,6 +183,33 @@ describe('store members', function () {
     const after = await put(cl[(leader + 1) % 3]!, '/v', '2');
     assert.equal(after.header!.revision, before + 1n, 'refused entries make no revision');
     assert.ok(c.members.every((m) => m?.member.state() === 'running'));
+  });
+
+  it("a write's W3C trace context travels through the log to watchers on every member", async () => {
+    c = await startStoreCluster(3);
+    cl = clientsOf(c);
+    const leader = await c.leader();
+    const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    const md = new Metadata();
+    md.set('traceparent', traceparent);
+    md.set('tracestate', 'k8ts=1');
+    const res = await new Promise<PutResponse>((resolve, reject) =>
+      cl[leader]!.kv.put(PutRequest.fromPartial({ key: Buffer.from('/traced'), value: Buffer.from('x') }), md, (e, r) => (e ? reject(e) : resolve(r))));
+    const follower = (leader + 1) % 3;
+    const w = new WatchClient(c.endpoints[follower]!, credentials.createInsecure(), channelOptions());
+    try {
+      const stream = w.watch();
+      stream.on('error', () => {}); // the cancel below ends the call with CANCELLED
+      const event = await new Promise<Event>((resolve) => {
+        stream.on('data', (r: WatchResponse) => r.events[0] && resolve(r.events[0]));
+        stream.write({ requestUnion: { $case: 'createRequest', value: WatchCreateRequest.fromPartial({ key: Buffer.from('/traced'), startRevision: res.header!.revision }) } });
+      });
+      assert.equal(event.traceparent, traceparent);
+      assert.equal(event.tracestate, 'k8ts=1');
+      stream.cancel();
+    } finally {
+      w.close();
+    }
   });
 
   it('MoveLeader hands leadership to the named member; a follower refuses it', async () => {
