@@ -16,8 +16,8 @@ import { performance } from 'node:perf_hooks';
 import { sleep } from './lib/cluster.js';
 import type { Roles } from './lib/store-endpoint.js';
 import { closedLoop, watchDelivery, type Measured, type WindowOptions } from './lib/store-load.js';
-import { rssMiB } from './lib/store-proc.js';
-import { summarizeProfile } from './lib/store-prof.js';
+import { cpuBetween, rssMiB, sampleCpu } from './lib/store-proc.js';
+import { startProfiling, summarizeProfile } from './lib/store-prof.js';
 import { printReport, type RoundResult, type TestResult } from './lib/store-report.js';
 import { EtcdStore, etcdVersionOrUndefined, K8tsStore, waitReady, type StoreSystem } from './lib/store-systems.js';
 
@@ -84,7 +84,7 @@ export async function runStore(opts: StoreBenchOptions): Promise<void> {
 
 /** runRound starts a fresh cluster of sys, runs the suite, and always stops the cluster. */
 async function runRound(sys: StoreSystem, round: number, opts: StoreBenchOptions): Promise<RoundResult> {
-  const out: RoundResult = { kind: sys.kind, round, tests: [], rssIdle: [], rssAfter: [], notes: [] };
+  const out: RoundResult = { kind: sys.kind, round, tests: [], rssIdle: [], rssAfter: [], idleCores: NaN, notes: [] };
   const profileNames = new Map<number, string>();
   console.log(`\n## round ${round}: ${sys.label}`);
   running.add(sys);
@@ -94,8 +94,11 @@ async function runRound(sys: StoreSystem, round: number, opts: StoreBenchOptions
     out.notes.push(...sys.notes);
     let r = await waitReady(sys);
     console.log(`${sys.label}: ready in ${((performance.now() - startedAt) / 1000).toFixed(1)} s, leader ${r.leader + 1}, ${sys.notes.join('; ')}`);
+    const idleFrom = sampleCpu(sys.pids());
     await sleep(RSS_SETTLE_MS);
+    out.idleCores = cpuBetween(idleFrom, sampleCpu(sys.pids())).membersMs / RSS_SETTLE_MS;
     out.rssIdle = rssByRole(sys, r);
+    if (opts.cpuProfDir !== undefined && sys.kind === 'k8ts') startProfiling(sys.pids());
     const ctx: SuiteContext = { sys, round, opts, written: [], roles: r };
     for (const test of suite(opts)) {
       r = await waitReady(sys);
@@ -109,7 +112,8 @@ async function runRound(sys: StoreSystem, round: number, opts: StoreBenchOptions
     await sleep(RSS_SETTLE_MS);
     out.rssAfter = rssByRole(sys, ctx.roles);
     sys.pids().forEach((pid, i) => profileNames.set(pid, `${sys.kind}-r${round}-m${i + 1}-${i === ctx.roles.leader ? 'leader' : 'follower'}`));
-    console.log(`${sys.label}: RSS MiB (leader first) idle ${fmtList(out.rssIdle)} → after suite ${fmtList(out.rssAfter)}`);
+    console.log(`${sys.label}: RSS MiB (leader first) idle ${fmtList(out.rssIdle)} → after suite ${fmtList(out.rssAfter)}; ` +
+      `idle CPU after start ${out.idleCores.toFixed(2)} cores (all members)`);
   } catch (err) {
     out.failed = (err instanceof Error ? err.message : String(err)).split('\n', 1)[0];
     console.error(`${sys.label} round ${round} FAILED: ${out.failed}\n${sys.logTail(15)}`);
@@ -126,7 +130,7 @@ async function runRound(sys: StoreSystem, round: number, opts: StoreBenchOptions
 function reportProfiles(dir: string, names: Map<number, string>): void {
   const renamed: string[] = [];
   for (const f of readdirSync(dir)) {
-    const pid = Number(/^CPU\.[\d.]+\.(\d+)\.\d+\.\d+\.cpuprofile$/.exec(f)?.[1]);
+    const pid = Number(/^CPU\.(\d+)\.cpuprofile$/.exec(f)?.[1]);
     const name = names.get(pid);
     if (name === undefined) continue;
     renameSync(join(dir, f), join(dir, `${name}.cpuprofile`));

@@ -3,7 +3,58 @@
  * with `--cpu-prof`, see `npm run bench -- store --cpu-prof <dir>`), as self time per function and
  * per area (grpc-js, protobuf, raft, store, node internals, GC).
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/**
+ * Node 20 refuses `--cpu-prof` in NODE_OPTIONS, and the Supervisor owns the members' command
+ * line, so members are profiled by a preloaded module (`--import`, allowed in NODE_OPTIONS) that
+ * starts the in-process V8 profiler on SIGUSR2 (sent once the cluster is ready, so start-up and
+ * TypeScript compilation stay out of the profile) and writes `CPU.<pid>.cpuprofile` when the
+ * process exits (member-main ends with process.exit after a SIGTERM; the in-process inspector
+ * answers synchronously, so the profile is written before the exit completes).
+ *
+ * Samples are wall time on the main thread: a synchronous syscall (fdatasync) shows up as busy
+ * time although the process sleeps in it — it is event-loop time, not CPU.
+ */
+const HOOK = `import { Session } from 'node:inspector';
+import { writeFileSync } from 'node:fs';
+const dir = process.env.K8TS_BENCH_CPU_PROF_DIR;
+const session = new Session();
+session.connect();
+session.post('Profiler.enable');
+session.post('Profiler.setSamplingInterval', { interval: 500 });
+let started = false;
+process.on('SIGUSR2', () => {
+  if (started) return;
+  started = true;
+  session.post('Profiler.start');
+});
+let written = false;
+function flush() {
+  if (written || !started) return;
+  written = true;
+  session.post('Profiler.stop', (err, res) => {
+    if (!err) writeFileSync(dir + '/CPU.' + process.pid + '.cpuprofile', JSON.stringify(res.profile));
+  });
+}
+const exit = process.exit.bind(process);
+process.exit = (code) => { flush(); return exit(code); };
+process.on('exit', flush);
+`;
+
+/** startProfiling tells profiled members to start sampling now. */
+export function startProfiling(pids: readonly number[]): void {
+  for (const pid of pids) if (pid > 0) process.kill(pid, 'SIGUSR2');
+}
+
+/** profilingEnv writes the hook into dir and returns the environment that makes a Node process
+ *  profile itself into dir. */
+export function profilingEnv(dir: string, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const hook = join(dir, 'profile-hook.mjs');
+  writeFileSync(hook, HOOK);
+  return { ...env, K8TS_BENCH_CPU_PROF_DIR: dir, NODE_OPTIONS: `${env.NODE_OPTIONS ?? ''} --import=${hook}`.trim() };
+}
 
 interface ProfileNode {
   id: number;
@@ -40,33 +91,61 @@ function areaOf(url: string, fn: string): string {
   return 'other';
 }
 
-/** summarizeProfile returns the top self-time functions and the per-area split of one profile. */
+/** shortUrl: a package-relative path for dependencies, a repo-relative one for k8ts files. Line
+ *  numbers of k8ts files are those of tsx's output (1 for most), so the function name is the key. */
+function shortUrl(url: string): string {
+  if (url.includes('/node_modules/')) return url.replace(/^.*\/node_modules\//, '');
+  return url.replace(/^.*?\/(src|bench|test)\//, '$1/');
+}
+
+/** Areas whose frames are charged to the nearest caller outside them ("who asked for it"). */
+const PASS_THROUGH = new Set(['node internals', 'program (native, unattributed)', 'protobuf (bufbuild wire)', 'other']);
+
+/** summarizeProfile returns, for one profile, the split of non-idle time by area (self time and
+ *  charged to the nearest k8ts or grpc-js caller) and the top functions by that charge. */
 export function summarizeProfile(file: string, top = 15): string {
   const p = JSON.parse(readFileSync(file, 'utf8')) as Profile;
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
   const selfUs = new Map<number, number>();
   for (let i = 0; i < p.samples.length; i++) {
     const id = p.samples[i]!;
     selfUs.set(id, (selfUs.get(id) ?? 0) + (p.timeDeltas[i] ?? 0));
   }
-  const byFn = new Map<string, number>();
-  const byArea = new Map<string, number>();
+  const bySelfArea = new Map<string, number>();
+  const byOwnerArea = new Map<string, number>();
+  const byOwnerFn = new Map<string, number>();
   let busyUs = 0;
+  let syncUs = 0;
+  const add = (m: Map<string, number>, k: string, us: number): void => {
+    m.set(k, (m.get(k) ?? 0) + us);
+  };
   for (const [id, us] of selfUs) {
-    const { functionName, url, lineNumber } = byId.get(id)!.callFrame;
-    const area = areaOf(url, functionName);
-    byArea.set(area, (byArea.get(area) ?? 0) + us);
+    const frame = byId.get(id)!.callFrame;
+    const area = areaOf(frame.url, frame.functionName);
     if (area === 'idle') continue;
     busyUs += us;
-    const where = url ? `${url.replace(/^.*\/(node_modules|src)\//, '$1/')}:${lineNumber + 1}` : '';
-    const key = `${functionName || '(anonymous)'} ${where}`.trim();
-    byFn.set(key, (byFn.get(key) ?? 0) + us);
+    if (frame.functionName === 'fdatasync') syncUs += us;
+    add(bySelfArea, area, us);
+    let owner = id;
+    while (PASS_THROUGH.has(areaOf(byId.get(owner)!.callFrame.url, byId.get(owner)!.callFrame.functionName)) && parent.has(owner)) {
+      owner = parent.get(owner)!;
+    }
+    const of = byId.get(owner)!.callFrame;
+    const ownerArea = PASS_THROUGH.has(areaOf(of.url, of.functionName)) || owner === p.nodes[0]!.id ? area : areaOf(of.url, of.functionName);
+    add(byOwnerArea, ownerArea, us);
+    const where = of.url ? ` ${shortUrl(of.url)}:${of.lineNumber + 1}` : '';
+    const name = owner === p.nodes[0]!.id ? '(node/native, no JS caller: http2 sessions, sockets, timers)' : of.functionName || '(anonymous)';
+    add(byOwnerFn, owner === p.nodes[0]!.id ? name : `${name}${where}`, us);
   }
   const pct = (us: number): string => `${((100 * us) / Math.max(1, busyUs)).toFixed(1).padStart(5)} %`;
-  const lines = [`${file}: ${(busyUs / 1e6).toFixed(2)} s busy of ${((p.endTime - p.startTime) / 1e6).toFixed(1)} s profiled`];
-  lines.push('  by area (share of busy time):');
-  for (const [area, us] of [...byArea].filter(([a]) => a !== 'idle').sort((a, b) => b[1] - a[1])) lines.push(`    ${pct(us)}  ${area}`);
-  lines.push(`  top ${top} functions by self time:`);
-  for (const [fn, us] of [...byFn].sort((a, b) => b[1] - a[1]).slice(0, top)) lines.push(`    ${pct(us)}  ${fn}`);
+  const lines = [`${file}: ${(busyUs / 1e6).toFixed(2)} s not idle of ${((p.endTime - p.startTime) / 1e6).toFixed(1)} s profiled, ` +
+    `of which ${(syncUs / 1e6).toFixed(2)} s blocked in fdatasync (event loop stalled, not CPU)`];
+  lines.push('  by area: self time | charged to the nearest caller in k8ts/grpc-js code');
+  const areas = [...new Set([...bySelfArea.keys(), ...byOwnerArea.keys()])].sort((a, b) => (byOwnerArea.get(b) ?? 0) - (byOwnerArea.get(a) ?? 0));
+  for (const a of areas) lines.push(`    ${pct(bySelfArea.get(a) ?? 0)} | ${pct(byOwnerArea.get(a) ?? 0)}  ${a}`);
+  lines.push(`  top ${top} callers by charged time (their own time + node/native/protobuf work they called):`);
+  for (const [fn, us] of [...byOwnerFn].sort((a, b) => b[1] - a[1]).slice(0, top)) lines.push(`    ${pct(us)}  ${fn}`);
   return lines.join('\n');
 }

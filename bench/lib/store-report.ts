@@ -32,6 +32,8 @@ export interface RoundResult {
   /** MiB per member, leader first. */
   rssIdle: number[];
   rssAfter: number[];
+  /** CPU of all members together while idle after start, in cores (ticks, heartbeats, timers). */
+  idleCores: number;
   notes: string[];
   failed?: string;
 }
@@ -86,16 +88,18 @@ export function printReport(results: RoundResult[], labels: Map<string, string>,
 function putTable(kr: RoundResult[], er: RoundResult[], k: string, e: string): void {
   const names = testNames([...kr, ...er], 'put-');
   if (names.length === 0) return;
-  console.log(`\n| Put, in flight | ${k} puts/s | ${e} puts/s | ratio (target ≥ ${TARGET_THROUGHPUT_RATIO}×) | ${k} p50 / p99 | ${e} p50 / p99 | p99 ${k} / ${e} (target ≤ 1) | server CPU µs/put ${k} / ${e} | client CPU µs/put ${k} / ${e} |`);
+  console.log(`\n| Put, in flight | ${k} puts/s | ${e} puts/s | ratio (target ≥ ${TARGET_THROUGHPUT_RATIO}×) | ${k} p50 / p99 | ${e} p50 / p99 | p99 ${k} / ${e} (target ≤ 1) | server CPU µs/put ${k} / ${e} (net of idle CPU) | client CPU µs/put ${k} / ${e} |`);
   console.log('|---|---|---|---|---|---|---|---|---|');
+  const idleK = medianOf(kr.map((r) => r.idleCores));
+  const idleE = medianOf(er.map((r) => r.idleCores));
   for (const name of names) {
     const a = median(kr, name);
     const b = median(er, name);
     const judged = TARGET_LEVELS.has(name);
     const ratio = a.ops / b.ops;
     const p99r = a.p99 / b.p99;
-    console.log(`| ${name.slice('put-c'.length)} | ${num(a.ops)} | ${num(b.ops)} | ${x(ratio)}${judged ? mark(ratio >= TARGET_THROUGHPUT_RATIO) : ''} | ` +
-      `${lat(a)} | ${lat(b)} | ${x(p99r)}${judged ? mark(p99r <= 1) : ''} | ${num(a.serverUs)} / ${num(b.serverUs)} | ${num(a.clientUs)} / ${num(b.clientUs)} |` +
+    console.log(`| ${name.slice('put-c'.length)} | ${num(a.ops)} | ${num(b.ops)} | ${x(ratio)}${judged ? mark(ratio >= TARGET_THROUGHPUT_RATIO, ratio) : ''} | ` +
+      `${lat(a)} | ${lat(b)} | ${x(p99r)}${judged ? mark(p99r <= 1, p99r) : ''} | ${cpu(a, idleK)} / ${cpu(b, idleE)} | ${num(a.clientUs)} / ${num(b.clientUs)} |` +
       errorNote(a, b, `Put c${name.slice('put-c'.length)}`));
   }
   flushFootnotes();
@@ -140,6 +144,11 @@ function rssTable(kr: RoundResult[], er: RoundResult[], k: string, e: string): v
   console.log('|---|---|---|');
   console.log(`| idle after start | ${col(kr, (r) => r.rssIdle)} | ${col(er, (r) => r.rssIdle)} |`);
   console.log(`| idle after the suite | ${col(kr, (r) => r.rssAfter)} | ${col(er, (r) => r.rssAfter)} |`);
+  const idle = (rs: RoundResult[]): string => {
+    const v = medianOf(rs.map((r) => r.idleCores));
+    return Number.isFinite(v) ? `${v.toFixed(2)} cores` : 'n/a';
+  };
+  console.log(`\nIdle CPU of all members together, 2 s after start (ticks, heartbeats, timers): ${k} ${idle(kr)}, ${e} ${idle(er)}.`);
 }
 
 function noiseTable(results: RoundResult[]): void {
@@ -195,7 +204,14 @@ function lat(f: Figures): string {
   return `${one(f.p50)} / ${one(f.p99)}`;
 }
 
-function mark(met: boolean): string {
+/** cpu is server CPU per op, with the members' idle CPU spread over the ops taken out. */
+function cpu(f: Figures, idleCores: number): string {
+  const net = f.serverUs - (idleCores * 1e6) / f.ops;
+  return Number.isFinite(net) ? `${num(f.serverUs)} (${num(net)})` : num(f.serverUs);
+}
+
+function mark(met: boolean, value: number): string {
+  if (!Number.isFinite(value)) return '';
   return met ? ' ✓' : ' ✗';
 }
 

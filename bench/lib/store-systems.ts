@@ -18,6 +18,7 @@ import { Supervisor } from '../../src/cluster/supervisor.js';
 import { sleep } from './cluster.js';
 import { K8TS_BENCH_TIMING } from './k8ts-group.js';
 import { roles, StoreEndpoint, type Roles } from './store-endpoint.js';
+import { profilingEnv } from './store-prof.js';
 
 export type SystemKind = 'k8ts' | 'etcd';
 
@@ -83,7 +84,7 @@ export class K8tsStore implements StoreSystem {
   private home: string | undefined;
   private sup: Supervisor | undefined;
 
-  /** cpuProfDir: members run with `--cpu-prof` and write their profiles there on exit. */
+  /** cpuProfDir: members profile themselves (V8 CPU profiler) and write the profiles there. */
   constructor(private readonly size: number, private readonly cpuProfDir?: string, private readonly basePort = 33100) {}
 
   private peerPort(i: number): number {
@@ -109,10 +110,10 @@ export class K8tsStore implements StoreSystem {
       '',
     ].join('\n'));
     const cfg = loadClusterConfig(file);
-    const env: NodeJS.ProcessEnv = { ...process.env, K8TS_HOME: this.home };
+    let env: NodeJS.ProcessEnv = { ...process.env, K8TS_HOME: this.home };
     if (this.cpuProfDir !== undefined) {
-      env.NODE_OPTIONS = `${env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${this.cpuProfDir}`.trim();
-      this.notes.push(`members run with --cpu-prof (profiles in ${this.cpuProfDir}): figures not comparable`);
+      env = profilingEnv(this.cpuProfDir, env);
+      this.notes.push(`members profiled (profiles in ${this.cpuProfDir}): figures not comparable`);
     }
     this.sup = new Supervisor(cfg, { clock: systemClock, env, leaderTimeoutMs: LEADER_WAIT_MS });
     await this.sup.up();
