@@ -6,6 +6,7 @@
  *   raft-failover   [--members 3] [--kills 20] [--only k8ts|etcd]
  *   raft-soak       [--members 3] [--minutes 10] [--inflight 64]
  *   store           [--members 3] [--rounds 2] [--seconds 6] [--only k8ts|etcd] [--tests put,range,watch]
+ *                   [--cluster-warmup 3] (seconds of unmeasured Puts after start, both systems)
  *                   [--cpu-prof <dir>]  (k8ts members write V8 CPU profiles there; summarized)
  */
 import { mkdirSync } from 'node:fs';
@@ -32,6 +33,7 @@ const { positionals, values } = parseArgs({
     rounds: { type: 'string', default: '2' },
     tests: { type: 'string', default: '' },
     'cpu-prof': { type: 'string' },
+    'cluster-warmup': { type: 'string', default: '3' },
     only: { type: 'string' },
   },
 });
@@ -94,6 +96,7 @@ async function main(): Promise<void> {
         tests: values.tests!.split(',').filter(Boolean),
         command: `npm run bench -- ${process.argv.slice(2).join(' ')}`,
         cpuProfDir: values['cpu-prof'] === undefined ? undefined : resolve(values['cpu-prof']),
+        clusterWarmupMs: Number(values['cluster-warmup']) * 1000,
       });
       break;
     }

@@ -33,7 +33,12 @@ export interface StoreBenchOptions {
   command: string;
   /** k8ts members write V8 CPU profiles here (summarized after each round). */
   cpuProfDir: string | undefined;
+  /** Unmeasured Puts at CLUSTER_WARMUP_INFLIGHT in flight after start, before the suite: a fresh
+   *  Node process runs interpreted code until V8 has optimized its hot paths (Go needs none). */
+  clusterWarmupMs: number;
 }
+
+const CLUSTER_WARMUP_INFLIGHT = 16;
 
 const VALUE = Buffer.alloc(256, 0x61);
 const PUT_LEVELS = [1, 16, 64, 256] as const;
@@ -100,6 +105,7 @@ async function runRound(sys: StoreSystem, round: number, opts: StoreBenchOptions
     out.rssIdle = rssByRole(sys, r);
     if (opts.cpuProfDir !== undefined && sys.kind === 'k8ts') startProfiling(sys.pids());
     const ctx: SuiteContext = { sys, round, opts, written: [], roles: r };
+    if (opts.clusterWarmupMs > 0) await clusterWarmup(ctx);
     for (const test of suite(opts)) {
       r = await waitReady(sys);
       if (r.leader !== ctx.roles.leader) out.notes.push(`leader changed before ${test.name}`);
@@ -164,6 +170,21 @@ function suite(opts: StoreBenchOptions): SuiteTest[] {
   ];
   if (opts.tests.length === 0) return all;
   return all.filter((t) => opts.tests.some((p) => t.name.startsWith(p)));
+}
+
+/** clusterWarmup writes (unmeasured, its own prefix) so both systems start the suite warm. */
+async function clusterWarmup(ctx: SuiteContext): Promise<void> {
+  const leader = ctx.sys.endpoints[ctx.roles.leader]!;
+  const prefix = prefixOf(ctx, 'warmup');
+  const m = await closedLoop({
+    warmupMs: 0,
+    measureMs: ctx.opts.clusterWarmupMs,
+    pids: ctx.sys.pids(),
+    inflight: CLUSTER_WARMUP_INFLIGHT,
+    op: (w, i) => leader.put(Buffer.from(`${prefix}${w}/${i}`, 'latin1'), VALUE),
+  });
+  console.log(`${ctx.sys.label.padEnd(12)} r${ctx.round} cluster warm-up: ${m.ops} puts in ${m.seconds.toFixed(1)} s (not measured)`);
+  await sleep(BETWEEN_TESTS_MS);
 }
 
 function windowOf(ctx: SuiteContext): WindowOptions {

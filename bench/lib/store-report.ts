@@ -43,6 +43,7 @@ export interface ReportOptions {
   rounds: number;
   warmupMs: number;
   measureMs: number;
+  clusterWarmupMs: number;
   command: string;
 }
 
@@ -72,7 +73,8 @@ export function printReport(results: RoundResult[], labels: Map<string, string>,
   console.log('\n---\n');
   console.log(`\`${opts.command}\` (${new Date().toISOString().slice(0, 10)}, k8ts ${gitRev()}, ${e}, node ${process.version}):`);
   console.log(`${opts.members} members each, fsync on, heartbeat ${t.heartbeatMs} ms / election ${t.electionMs} ms for both; ` +
-    `requests to the leader, one HTTP/2 connection per endpoint; ${opts.warmupMs / 1000} s warm-up + ${opts.measureMs / 1000} s measured; ` +
+    `requests to the leader, one HTTP/2 connection per endpoint; after start ${opts.clusterWarmupMs / 1000} s of unmeasured Puts, then per test ` +
+    `${opts.warmupMs / 1000} s warm-up + ${opts.measureMs / 1000} s measured; ` +
     `medians over rounds (k8ts n=${kr.length}, etcd n=${er.length}; order alternates per round).`);
   for (const r of results.filter((x) => x.failed !== undefined)) console.log(`- round ${r.round} ${r.kind} FAILED: ${r.failed}`);
   const notes = new Set(results.flatMap((r) => r.notes.map((n) => `${r.kind}: ${n}`)));
