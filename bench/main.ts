@@ -8,6 +8,7 @@
  *   store           [--members 3] [--rounds 2] [--seconds 6] [--only k8ts|etcd] [--tests put,range,watch]
  *                   [--cluster-warmup 3] (seconds of unmeasured Puts after start, both systems)
  *                   [--cpu-prof <dir>]  (k8ts members write V8 CPU profiles there; summarized)
+ *                   [--keep-logs <dir>] (member logs copied there before each cluster is removed)
  */
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -34,6 +35,7 @@ const { positionals, values } = parseArgs({
     tests: { type: 'string', default: '' },
     'cpu-prof': { type: 'string' },
     'cluster-warmup': { type: 'string', default: '3' },
+    'keep-logs': { type: 'string' },
     only: { type: 'string' },
   },
 });
@@ -97,6 +99,7 @@ async function main(): Promise<void> {
         command: `npm run bench -- ${process.argv.slice(2).join(' ')}`,
         cpuProfDir: values['cpu-prof'] === undefined ? undefined : resolve(values['cpu-prof']),
         clusterWarmupMs: Number(values['cluster-warmup']) * 1000,
+        keepLogsDir: values['keep-logs'] === undefined ? undefined : resolve(values['keep-logs']),
       });
       break;
     }

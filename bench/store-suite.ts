@@ -36,6 +36,8 @@ export interface StoreBenchOptions {
   /** Unmeasured Puts at CLUSTER_WARMUP_INFLIGHT in flight after start, before the suite: a fresh
    *  Node process runs interpreted code until V8 has optimized its hot paths (Go needs none). */
   clusterWarmupMs: number;
+  /** Member logs are copied here (<kind>-r<round>/) before each cluster is removed. */
+  keepLogsDir: string | undefined;
 }
 
 const CLUSTER_WARMUP_INFLIGHT = 16;
@@ -124,6 +126,13 @@ async function runRound(sys: StoreSystem, round: number, opts: StoreBenchOptions
     out.failed = (err instanceof Error ? err.message : String(err)).split('\n', 1)[0];
     console.error(`${sys.label} round ${round} FAILED: ${out.failed}\n${sys.logTail(15)}`);
   } finally {
+    if (opts.keepLogsDir !== undefined) {
+      try {
+        sys.keepLogs(join(opts.keepLogsDir, `${sys.kind}-r${round}`));
+      } catch (err) {
+        console.error(`keeping logs failed: ${String(err)}`);
+      }
+    }
     await sys.stop();
     running.delete(sys);
   }

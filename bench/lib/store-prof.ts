@@ -147,5 +147,75 @@ export function summarizeProfile(file: string, top = 15): string {
   for (const a of areas) lines.push(`    ${pct(bySelfArea.get(a) ?? 0)} | ${pct(byOwnerArea.get(a) ?? 0)}  ${a}`);
   lines.push(`  top ${top} callers by charged time (their own time + node/native/protobuf work they called):`);
   for (const [fn, us] of [...byOwnerFn].sort((a, b) => b[1] - a[1]).slice(0, top)) lines.push(`    ${pct(us)}  ${fn}`);
+  lines.push('  longest event-loop holds (consecutive samples under one k8ts call path; back-to-back calls of one path merge):');
+  for (const c of longCalls(p, byId, parent)) lines.push(`    ${(c.us / 1000).toFixed(0).padStart(5)} ms  ${c.name} at +${(c.atUs / 1e6).toFixed(1)} s`);
   return lines.join('\n');
+}
+
+interface LongCall {
+  us: number;
+  atUs: number;
+  name: string;
+}
+
+/** Calls shorter than this are not listed: the election timeout under test is 150 ms. */
+const LONG_CALL_US = 20_000;
+
+/**
+ * longCalls finds synchronous stretches of the event loop: runs of consecutive samples sharing a
+ * k8ts frame (the deepest one present in ≥ 90 % of the run). A run of such samples is one call that
+ * held the event loop — timers, heartbeats and replies wait for it to return.
+ */
+function longCalls(p: Profile, byId: Map<number, ProfileNode>, parent: Map<number, number>, max = 8): LongCall[] {
+  const stackOf = (id: number): number[] => {
+    const out: number[] = [];
+    for (let n: number | undefined = id; n !== undefined; n = parent.get(n)) out.push(n);
+    return out.reverse();
+  };
+  const isK8ts = (id: number): boolean => /\/src\/(raft|store|rpc|cluster)\//.test(byId.get(id)!.callFrame.url);
+  const calls: LongCall[] = [];
+  const gcOrNative = (id: number): boolean => ['(garbage collector)', '(program)'].includes(byId.get(id)!.callFrame.functionName);
+  let t = 0;
+  let i = 0;
+  while (i < p.samples.length) {
+    const first = stackOf(p.samples[i]!).filter(isK8ts)[0];
+    if (first === undefined) {
+      t += p.timeDeltas[++i] ?? 0;
+      continue;
+    }
+    // Extend the run while the outermost k8ts frame of the first sample stays on the stack.
+    // GC and native samples inside the run (the call's own allocations) do not end it.
+    const startUs = t;
+    let j = i;
+    const continues = (id: number): boolean => {
+      const fn = byId.get(id)!.callFrame.functionName;
+      return fn === '(garbage collector)' || fn === '(program)' || stackOf(id).includes(first);
+    };
+    while (j + 1 < p.samples.length && continues(p.samples[j + 1]!)) t += p.timeDeltas[++j] ?? 0;
+    const us = t - startUs + (p.timeDeltas[j + 1] ?? 0);
+    const stacks = p.samples.slice(i, j + 1).filter((id) => !gcOrNative(id)).map(stackOf);
+    if (us >= LONG_CALL_US) calls.push({ us, atUs: startUs, name: deepestShared(stacks, byId) });
+    i = j + 1;
+    t += p.timeDeltas[i] ?? 0;
+  }
+  return calls.sort((a, b) => b.us - a.us).slice(0, max);
+}
+
+/** deepestShared names the deepest k8ts frame present in ≥ 90 % of the stacks. */
+function deepestShared(stacks: number[][], byId: Map<number, ProfileNode>): string {
+  const count = new Map<number, number>();
+  for (const st of stacks) for (const id of new Set(st)) count.set(id, (count.get(id) ?? 0) + 1);
+  let best: number | undefined;
+  let bestDepth = -1;
+  for (const st of stacks) {
+    st.forEach((id, depth) => {
+      const f = byId.get(id)!.callFrame;
+      if (!/\/src\//.test(f.url) || (count.get(id) ?? 0) < 0.9 * stacks.length || depth <= bestDepth) return;
+      best = id;
+      bestDepth = depth;
+    });
+  }
+  if (best === undefined) return '(no shared frame)';
+  const f = byId.get(best)!.callFrame;
+  return `${f.functionName || '(anonymous)'} ${shortUrl(f.url)}`;
 }

@@ -8,7 +8,7 @@
  * leader succeeded; stop() is idempotent and removes every file the system wrote.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,6 +35,8 @@ export interface StoreSystem {
   pids(): number[];
   /** The last lines of every member's log, for error reports. */
   logTail(lines?: number): string;
+  /** keepLogs copies every member's log into dir (before stop() deletes them). */
+  keepLogs(dir: string): void;
   stop(): Promise<void>;
 }
 
@@ -148,6 +150,12 @@ export class K8tsStore implements StoreSystem {
     }).join('\n');
   }
 
+  keepLogs(dir: string): void {
+    if (!this.sup) return;
+    mkdirSync(dir, { recursive: true });
+    for (const m of this.sup.cfg.members) copyFileSync(this.sup.logFile(m), join(dir, `${m.name}.log`));
+  }
+
   async stop(): Promise<void> {
     for (const e of this.endpoints.splice(0)) e.close();
     if (this.sup) {
@@ -232,6 +240,12 @@ export class EtcdStore implements StoreSystem {
         return `--- e${i + 1}: no log`;
       }
     }).join('\n');
+  }
+
+  keepLogs(dir: string): void {
+    if (!this.dir) return;
+    mkdirSync(dir, { recursive: true });
+    for (let i = 1; i <= this.procs.length; i++) copyFileSync(join(this.dir, `e${i}.log`), join(dir, `e${i}.log`));
   }
 
   async stop(): Promise<void> {
