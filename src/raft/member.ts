@@ -59,6 +59,8 @@ export interface MemberOptions {
   log(line: string): void;
   transportLimits?: Partial<TransportLimits>;
   snapshotEveryEntries?: number;
+  /** Entries kept behind a snapshot (default 5000) so slow followers need no InstallSnapshot. */
+  keepEntriesAfterSnapshot?: number;
   /** The replicated state machine; the DigestStateMachine placeholder when omitted. */
   stateMachine?: StateMachine & { summary(): string };
   /** addServices registers more gRPC services on the member's port (the store's etcd API). */
@@ -185,7 +187,7 @@ export class Member {
       bootstrapVoters: opts.join === true ? [] : opts.members.map((m) => m.id),
       bootstrapContext: (id) => Buffer.from(opts.members.find((m) => m.id === id)?.address ?? ''),
       snapshotEveryEntries: opts.snapshotEveryEntries ?? 10_000,
-      keepEntriesAfterSnapshot: 5_000,
+      keepEntriesAfterSnapshot: opts.keepEntriesAfterSnapshot ?? 5_000,
       requestTimeoutTicks: Math.max(100, Math.ceil(10_000 / t.tickMs)),
       maxPendingRequests: 10_000,
       incarnation: opts.incarnation,

@@ -19,6 +19,9 @@ export interface StoreCluster {
   leader(): Promise<number>;
   kill(i: number): Promise<void>;
   restart(i: number): Promise<void>;
+  /** join starts a new member that a MemberAdd (with this id and peer address) let in; it
+   *  learns everything from the leader. Returns its index. */
+  join(id: number, peer: string, client: string): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -27,16 +30,18 @@ export interface StoreClusterOptions {
   quotaBytes?: number;
   progressNotifyMs?: number;
   snapshotEveryEntries?: number;
+  keepEntriesAfterSnapshot?: number;
 }
 
 /** startStoreCluster starts n members and resolves once they agree on a leader. */
 export async function startStoreCluster(n: number, o: StoreClusterOptions = {}): Promise<StoreCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'k8ts-store-'));
   const ports = await freePorts(2 * n);
-  const specs = Array.from({ length: n }, (_, i) => ({
+  const specs: { id: number; address: string; client: string; join: boolean }[] = Array.from({ length: n }, (_, i) => ({
     id: i + 1,
     address: `127.0.0.1:${ports[2 * i]}`,
     client: `127.0.0.1:${ports[2 * i + 1]}`,
+    join: false,
   }));
   const incarnations = specs.map(() => 0);
   const make = (i: number): StoreMember => {
@@ -47,7 +52,8 @@ export async function startStoreCluster(n: number, o: StoreClusterOptions = {}):
       clusterId: 7,
       listen: s.address,
       clientListen: s.client,
-      members: specs.map(({ id, address }) => ({ id, address })),
+      members: specs.filter((x) => !x.join || x === s).map(({ id, address }) => ({ id, address })),
+      join: s.join,
       dataDir: join(dir, `m${s.id}`),
       timing: o.timing ?? { tickMs: 10, electionTicks: 20, heartbeatTicks: 2 },
       forwarding: true,
@@ -59,6 +65,7 @@ export async function startStoreCluster(n: number, o: StoreClusterOptions = {}):
       quotaBytes: o.quotaBytes,
       progressNotifyMs: o.progressNotifyMs,
       snapshotEveryEntries: o.snapshotEveryEntries,
+      keepEntriesAfterSnapshot: o.keepEntriesAfterSnapshot,
     });
   };
   const members: (StoreMember | undefined)[] = specs.map((_, i) => make(i));
@@ -81,6 +88,16 @@ export async function startStoreCluster(n: number, o: StoreClusterOptions = {}):
       const m = make(i);
       members[i] = m;
       await m.start();
+    },
+    join: async (id, peer, client) => {
+      specs.push({ id, address: peer, client, join: true });
+      incarnations.push(0);
+      const i = specs.length - 1;
+      const m = make(i);
+      members.push(m);
+      cluster.endpoints.push(client);
+      await m.start();
+      return i;
     },
     stop: async () => {
       await Promise.all(members.map((m) => m?.stop()));

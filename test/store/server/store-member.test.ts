@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { credentials, Metadata } from '@grpc/grpc-js';
 import {
+  ClusterClient,
   KVClient,
   LeaseClient,
   MaintenanceClient,
@@ -23,6 +24,7 @@ import { channelOptions } from '../../../src/rpc/defaults.js';
 import { RpcError } from '../../../src/rpc/errors.js';
 import { unary } from '../../../src/rpc/unary.js';
 import { waitFor } from '../../support/cluster.js';
+import { freePorts } from '../../support/ports.js';
 import { startStoreCluster, type StoreCluster } from '../../support/store.js';
 
 interface Clients {
@@ -209,6 +211,40 @@ describe('store members', function () {
       stream.cancel();
     } finally {
       w.close();
+    }
+  });
+
+  it('a member added with MemberAdd joins from a snapshot, publishes itself and agrees on HashKV', async () => {
+    c = await startStoreCluster(3, { snapshotEveryEntries: 30, keepEntriesAfterSnapshot: 5 });
+    cl = clientsOf(c);
+    const leader = await c.leader();
+    for (let i = 0; i < 200; i++) await put(cl[leader]!, `/j/${i % 50}`, `v${i}`);
+    const [peerPort, clientPort] = await freePorts(2);
+    const peer = `127.0.0.1:${peerPort}`;
+    const cluster = new ClusterClient(c.endpoints[leader]!, credentials.createInsecure(), channelOptions());
+    try {
+      const added = await unary(cluster, cluster.memberAdd, { peerURLs: [`http://${peer}`], isLearner: true });
+      assert.equal(added.member!.isLearner, true);
+      const firstIndex = c.members[leader]!.member.node.status().firstIndex;
+      assert.ok(firstIndex > 100, `the leader's log was compacted (first index ${firstIndex}): the joiner needs a snapshot`);
+      const i = await c.join(Number(added.member!.ID), peer, `127.0.0.1:${clientPort}`);
+      cl = clientsOf(c);
+      await waitFor('the learner to catch up', async () => {
+        const hs = await Promise.all(cl.map((x) => unary(x.maint, x.maint.hashKv, { revision: 0n }).catch(() => undefined)));
+        return hs.every((h) => h && h.hash === hs[0]!.hash && h.header!.revision === hs[0]!.header!.revision);
+      });
+      await unary(cluster, cluster.memberPromote, { ID: added.member!.ID });
+      const list = await waitFor('the new member to publish its name', async () => {
+        const l = await unary(cluster, cluster.memberList, {});
+        return l.members.find((m) => m.ID === added.member!.ID && m.name !== '') ? l : undefined;
+      });
+      const me = list.members.find((m) => m.ID === added.member!.ID)!;
+      assert.equal(me.isLearner, false);
+      assert.deepEqual(me.clientURLs, [`http://127.0.0.1:${clientPort}`]);
+      const read = await get(cl[i]!, '/j/7');
+      assert.equal(read.kvs[0]?.value.toString(), 'v157');
+    } finally {
+      cluster.close();
     }
   });
 
