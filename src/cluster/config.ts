@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
+import { ETCD_LIMITS } from '../store/errors.js';
 import { ConfigError, ConfigReader, type Fields } from './config-reader.js';
 import { DEFAULT_CONFIG_YAML } from './default-config.js';
 
@@ -49,6 +50,8 @@ export interface ClusterConfig {
 
 export interface StoreLimits {
   quotaBytes: number;
+  /** Applied entries between two snapshots of the store (etcd's --snapshot-count). */
+  snapshotCount: number;
 }
 
 export interface LoadOptions {
@@ -57,8 +60,8 @@ export interface LoadOptions {
 }
 
 const TOP_KEYS = ['name', 'members', 'dataDir', 'timing', 'tls', 'forwarding', 'store', 'force'] as const;
-/** etcd's default quota-backend-bytes: 2 GiB. */
-const DEFAULT_QUOTA_BYTES = 2 * 1024 * 1024 * 1024;
+const DEFAULT_QUOTA_BYTES = ETCD_LIMITS.quotaBytes;
+
 const NAME = /^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$/;
 
 /** loadClusterConfig reads and validates a config file. */
@@ -158,9 +161,13 @@ function checkAddress(r: ConfigReader, node: ReturnType<ConfigReader['required']
 }
 
 function readStore(r: ConfigReader, top: Fields): StoreLimits {
-  if (!top.has('store')) return { quotaBytes: DEFAULT_QUOTA_BYTES };
-  const f = r.map(top.get('store'), 'store', ['quotaBytes']);
-  return { quotaBytes: f.has('quotaBytes') ? r.int(f.get('quotaBytes'), 'store.quotaBytes', 1024, 64 * 1024 * 1024 * 1024) : DEFAULT_QUOTA_BYTES };
+  const dflt: StoreLimits = { quotaBytes: DEFAULT_QUOTA_BYTES, snapshotCount: ETCD_LIMITS.snapshotCount };
+  if (!top.has('store')) return dflt;
+  const f = r.map(top.get('store'), 'store', ['quotaBytes', 'snapshotCount']);
+  return {
+    quotaBytes: f.has('quotaBytes') ? r.int(f.get('quotaBytes'), 'store.quotaBytes', 1024, 64 * 1024 * 1024 * 1024) : dflt.quotaBytes,
+    snapshotCount: f.has('snapshotCount') ? r.int(f.get('snapshotCount'), 'store.snapshotCount', 100, 10_000_000) : dflt.snapshotCount,
+  };
 }
 
 function readTiming(r: ConfigReader, top: Fields): Timing {

@@ -21,5 +21,6 @@ forwarding: true
 # client.crt/.key (relative to this file). Omitted: insecure, for debugging on loopback only.
 # tls: { dir: pki }
 # The store's quota (etcd's quota-backend-bytes): writes beyond it raise the NOSPACE alarm.
-store: { quotaBytes: 2147483648 }
+# snapshotCount: applied entries between snapshots (etcd's --snapshot-count).
+store: { quotaBytes: 2147483648, snapshotCount: 100000 }
 `;

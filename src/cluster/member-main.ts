@@ -54,6 +54,7 @@ async function main(): Promise<void> {
     members: cfg.members,
     clientListen: spec.client,
     quotaBytes: cfg.store.quotaBytes,
+    snapshotEveryEntries: cfg.store.snapshotCount,
     dataDir,
     timing: cfg.timing,
     forwarding: cfg.forwarding,

@@ -82,6 +82,7 @@ export class StoreMember {
     this.state.onRevision = (ev) => this.hub.publish(ev);
     this.member = new Member({
       ...opts,
+      snapshotEveryEntries: opts.snapshotEveryEntries ?? ETCD_LIMITS.snapshotCount,
       stateMachine: new StoreLog(this.state, () => this.hub.restored()),
       addServices: (server) => this.addServices(server, true),
       onSoftState: (s) => this.onSoftState(s),
