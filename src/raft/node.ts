@@ -37,7 +37,21 @@ export interface StateMachine {
   snapshot(): Buffer;
   /** restore replaces the state with a snapshot's image taken at index. */
   restore(data: Buffer, index: number): void;
+  /** snapshotJob (optional) captures the state now and builds the same image as snapshot() a
+   *  slice at a time: with storage that writes in the background, the member then snapshots a
+   *  large state without stalling its event loop (and missing heartbeats). */
+  snapshotJob?(): SnapshotJob;
 }
+
+/** SnapshotJob builds an image over several calls: step does about maxUnits of work and returns
+ *  the image once complete. */
+export interface SnapshotJob {
+  step(maxUnits: number): Buffer | undefined;
+}
+
+/** Work units (state machine versions) a background snapshot does per driver turn or tick:
+ *  about a millisecond or two, so heartbeats and appends keep flowing. */
+const SNAPSHOT_UNITS_PER_STEP = 4000;
 
 export interface RaftNodeOptions {
   config: Omit<RaftConfig, 'applied'>;
@@ -119,6 +133,9 @@ export class RaftNode {
   private confWaiter: { cc: ConfChange; waiter: Waiter<ConfState> } | undefined;
   private stopped = false;
   private ticks = 0;
+  /** A background snapshot under way: its index and membership, the job building the image,
+   *  and whether the image is being written. */
+  private snapshotWork: { index: number; confState: ConfState; job: SnapshotJob; writing: boolean } | undefined;
 
   constructor(opts: RaftNodeOptions) {
     this.opts = opts;
@@ -138,6 +155,7 @@ export class RaftNode {
     if (this.stopped) return;
     this.ticks++;
     this.raw.tick();
+    if (this.snapshotWork) this.continueSnapshot();
     if (this.ticks % 16 === 0) this.expireWaiters();
   }
 
@@ -326,14 +344,49 @@ export class RaftNode {
   }
 
   private maybeSnapshot(): void {
+    if (this.snapshotWork) return this.continueSnapshot();
     const every = this.opts.snapshotEveryEntries;
     if (every <= 0 || this.applied - this.lastSnapshotIndex < every) return;
-    const { storage } = this.opts;
+    const { storage, stateMachine } = this.opts;
+    if (stateMachine.snapshotJob && storage.createSnapshotInBackground) {
+      const job = stateMachine.snapshotJob();
+      this.snapshotWork = { index: this.applied, confState: this.raw.raft.confState(), job, writing: false };
+      this.lastSnapshotIndex = this.applied;
+      return this.continueSnapshot();
+    }
     // Conf changes take effect when applied, so the core's membership is the one at `applied`.
     storage.createSnapshot(this.applied, this.raw.raft.confState(), this.opts.stateMachine.snapshot());
     this.lastSnapshotIndex = this.applied;
     const keep = this.opts.keepEntriesAfterSnapshot;
     if (this.applied - keep > storage.firstIndex()) storage.compact(this.applied - keep);
+  }
+
+  /** continueSnapshot advances a background snapshot: a slice of the image per call; once built,
+   *  the file is written off the event loop, then recorded and the log compacted in a later turn.
+   *  Entries stay in the log until then, so stopping or crashing midway loses nothing. */
+  private continueSnapshot(): void {
+    const w = this.snapshotWork!;
+    if (w.writing || this.stopped) return;
+    const image = w.job.step(SNAPSHOT_UNITS_PER_STEP);
+    if (image === undefined) return;
+    w.writing = true;
+    const { storage } = this.opts;
+    storage.createSnapshotInBackground!(w.index, w.confState, image).then(
+      (commit) => {
+        this.snapshotWork = undefined;
+        if (this.stopped) return;
+        commit();
+        const keep = this.opts.keepEntriesAfterSnapshot;
+        if (w.index - keep > storage.firstIndex()) storage.compact(w.index - keep);
+      },
+      (err: unknown) => {
+        // A snapshot that cannot be written is a storage failure like a failed WAL write: crash
+        // (outside any promise chain, so nothing swallows it) and let the supervisor restart.
+        queueMicrotask(() => {
+          throw err instanceof Error ? err : new Error(String(err));
+        });
+      },
+    );
   }
 }
 

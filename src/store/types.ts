@@ -78,6 +78,9 @@ export interface StoreState extends StoreView {
   /** The Raft index of the last applied entry (from apply, applyConfChange or restore). */
   appliedIndex(): number;
   snapshot(): Buffer;
+  /** snapshotJob captures the state now and builds its image (what snapshot() returns) a slice
+   *  at a time, so a large state is snapshotted without stalling the member. */
+  snapshotJob(): { step(maxUnits: number): Buffer | undefined };
   restore(image: Buffer, index: number): void;
   /** Called synchronously after every apply that made a revision (not on restore). */
   onRevision: ((ev: RevisionEvents) => void) | undefined;

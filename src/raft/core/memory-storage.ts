@@ -32,6 +32,9 @@ export interface RaftStorage extends LogStorage {
   createSnapshot(index: number, confState: ConfState, data: Buffer): Snapshot;
   /** compact forgets entries up to and including index (covered by a snapshot). */
   compact(index: number): void;
+  /** createSnapshotInBackground (optional) does createSnapshot's I/O off the event loop; the
+   *  driver calls the resolved function to record the snapshot (see DurableStorage). */
+  createSnapshotInBackground?(index: number, confState: ConfState, data: Buffer): Promise<() => void>;
   close(): void;
 }
 

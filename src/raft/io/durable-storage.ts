@@ -163,6 +163,27 @@ export class DurableStorage implements RaftStorage {
     return made;
   }
 
+  /** createSnapshotInBackground writes the image's file without blocking the event loop and
+   *  resolves with a commit function for the driver to call: it installs the file and records
+   *  the snapshot, or drops it when a newer snapshot (say, one from the leader) arrived meanwhile.
+   *  Until committed, the log keeps every entry, so a crash in between loses nothing. */
+  async createSnapshotInBackground(index: number, confState: ConfState, data: Buffer): Promise<() => void> {
+    if (index <= this.snapIndex()) return () => {};
+    const term = this.mem.term(index);
+    const snap: Snapshot = { data, metadata: { index, term, confState: cloneConfState(confState) } };
+    const saved = await this.store.saveInBackground(snap);
+    return () => {
+      if (index <= this.snapIndex()) {
+        saved.discard();
+        return;
+      }
+      saved.install();
+      this.wal.append([{ kind: 'snapshot', index, term, reset: false }], false);
+      const made = this.mem.createSnapshot(index, confState, data);
+      assert(made.metadata!.term === term, 'snapshot term changed while taking it');
+    };
+  }
+
   /** compact forgets entries ≤ index in the view and deletes WAL segments wholly below it. The
    *  index must be covered by the durable snapshot, or a crash could lose committed entries. */
   compact(index: number): void {

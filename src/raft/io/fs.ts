@@ -53,10 +53,24 @@ export interface FileSystem {
   mkdirp(dir: string): void;
   exists(path: string): boolean;
   sizeBytes(path: string): number;
+  /** writeFileDurably (optional) creates or replaces path with data and fdatasyncs it without
+   *  blocking the event loop: large snapshot files are written this way so a member keeps
+   *  heartbeating meanwhile. Without it, snapshots are written synchronously (the simulator). */
+  writeFileDurably?(path: string, data: Uint8Array): Promise<void>;
 }
 
 /** NodeFileSystem implements FileSystem over node:fs synchronous calls: production I/O. */
 class NodeFileSystem implements FileSystem {
+  async writeFileDurably(path: string, data: Uint8Array): Promise<void> {
+    const fh = await nodefs.promises.open(path, 'w', 0o644);
+    try {
+      await fh.writeFile(data);
+      await fh.datasync();
+    } finally {
+      await fh.close();
+    }
+  }
+
   open(path: string, mode: OpenMode): FileHandle {
     let flags = nodefs.constants.O_RDWR;
     if (mode.create) flags |= nodefs.constants.O_CREAT;

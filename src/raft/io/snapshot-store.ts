@@ -33,6 +33,21 @@ export class SnapshotCorruptionError extends Error {
 const NAME_RE = /^snap-([0-9a-f]{16})-([0-9a-f]{16})\.snap$/;
 const TMP_SUFFIX = '.tmp';
 const CRC_BYTES = 4;
+const EMPTY = Buffer.alloc(0);
+/** Snapshot.data is field 1, length-delimited: tag (1 << 3) | 2. */
+const DATA_TAG = Buffer.from([0x0a]);
+
+function writeVarint(buf: Buffer, at: number, value: number): number {
+  assert(Number.isSafeInteger(value) && value >= 0, `varint ${value}`);
+  let v = value;
+  let i = at;
+  while (v > 0x7f) {
+    buf[i++] = (v & 0x7f) | 0x80;
+    v = Math.floor(v / 128);
+  }
+  buf[i++] = v;
+  return i;
+}
 
 /** SnapshotStore owns the snapshot files under one directory; see the module doc. */
 export class SnapshotStore {
@@ -49,21 +64,50 @@ export class SnapshotStore {
 
   /** save writes snap atomically and durably, then prunes all but the newest keptCount. */
   save(snap: Snapshot): SnapshotFile {
-    const meta = snap.metadata;
-    assert(meta !== undefined, 'snapshot without metadata');
-    const file = this.fileFor(meta.term, meta.index);
-    const body = SnapshotCodec.encode(snap).finish();
-    const out = Buffer.alloc(body.length + CRC_BYTES);
-    out.set(body, 0);
-    out.writeUInt32BE(zlib.crc32(body), body.length);
-    const tmp = file.path + TMP_SUFFIX;
+    const { file, tmp, bytes } = this.encode(snap);
     const fh = this.fs.open(tmp, { create: true, truncate: true });
     try {
-      this.fs.append(fh, out);
+      this.fs.append(fh, bytes);
       this.fs.fdatasync(fh);
     } finally {
       this.fs.close(fh);
     }
+    return this.install(file, tmp);
+  }
+
+  /** saveInBackground writes the file without blocking the event loop (when the file system can)
+   *  and resolves with a function that installs it (rename, directory fsync, prune) — to be
+   *  called from the owner's own turn, or dropped with discard() if the snapshot is stale. */
+  async saveInBackground(snap: Snapshot): Promise<{ install(): SnapshotFile; discard(): void }> {
+    const write = this.fs.writeFileDurably;
+    if (write === undefined) {
+      const file = this.save(snap);
+      return { install: () => file, discard: () => {} };
+    }
+    const { file, tmp, bytes } = this.encode(snap);
+    await write.call(this.fs, tmp, bytes);
+    return { install: () => this.install(file, tmp), discard: () => this.fs.unlink(tmp) };
+  }
+
+  /** encode lays out the file: the Snapshot message, written field by field so the (large) image
+   *  is copied once, then its crc32. */
+  private encode(snap: Snapshot): { file: SnapshotFile; tmp: string; bytes: Buffer } {
+    const meta = snap.metadata;
+    assert(meta !== undefined, 'snapshot without metadata');
+    const file = this.fileFor(meta.term, meta.index);
+    const head = SnapshotCodec.encode({ data: EMPTY, metadata: meta }).finish();
+    const bytes = Buffer.allocUnsafe(head.length + DATA_TAG.length + 10 + snap.data.length + CRC_BYTES);
+    bytes.set(head, 0);
+    let at = head.length;
+    at += DATA_TAG.copy(bytes, at);
+    at = writeVarint(bytes, at, snap.data.length);
+    at += snap.data.copy(bytes, at);
+    const body = bytes.subarray(0, at);
+    bytes.writeUInt32BE(zlib.crc32(body), at);
+    return { file, tmp: file.path + TMP_SUFFIX, bytes: bytes.subarray(0, at + CRC_BYTES) };
+  }
+
+  private install(file: SnapshotFile, tmp: string): SnapshotFile {
     this.fs.rename(tmp, file.path);
     this.fs.syncDir(this.dir);
     this.prune();

@@ -29,7 +29,7 @@ import { hashVersions } from '../mvcc/hash.js';
 import { eventsFrom, toEvent } from '../mvcc/history.js';
 import { MvccStore } from '../mvcc/mvcc-store.js';
 import { rangeAt } from '../mvcc/range.js';
-import { decodeSnapshot, encodeSnapshot } from '../mvcc/snapshot-codec.js';
+import { decodeSnapshot, encodeSnapshot, snapshotJob, type SnapshotJob, type SnapshotParts } from '../mvcc/snapshot-codec.js';
 import type { ApplyOutcome, LeaseInfo, RevisionEvents, StoreState } from '../types.js';
 import { AlarmTable } from './alarms.js';
 import { checkPut, checkRangeRevision, deleteRangeOp, header, putOp, type KvContext } from './kv-ops.js';
@@ -253,13 +253,21 @@ export class MvccState implements StoreState {
   // ---- snapshot ----
 
   snapshot(): Buffer {
-    return encodeSnapshot({
+    return encodeSnapshot(this.snapshotParts());
+  }
+
+  snapshotJob(): SnapshotJob {
+    return snapshotJob(this.snapshotParts());
+  }
+
+  private snapshotParts(): SnapshotParts & { store: MvccStore } {
+    return {
       store: this.store,
       leases: this.leaseTable.list(),
       alarms: this.alarmTable.list(),
       members: this.memberTable.list(),
       appliedIndex: this.applied,
-    });
+    };
   }
 
   restore(image: Buffer, index: number): void {

@@ -28,30 +28,87 @@ export interface PackedHistory {
 }
 
 export function packHistory(h: PackedHistory): Buffer {
-  let size = 12;
-  for (const kv of h.older) size += KV_FIXED_BYTES + kv.key.length + kv.value.length;
-  for (const r of h.revisions) {
-    size += 8 + 1 + 4;
-    if (r.trace !== undefined) size += 8 + Buffer.byteLength(r.trace.traceparent) + Buffer.byteLength(r.trace.tracestate);
-    for (const kv of r.kvs) size += KV_FIXED_BYTES + kv.key.length + kv.value.length;
-  }
-  const w = new Writer(Buffer.allocUnsafe(size));
-  w.u32(MAGIC);
-  w.u32(h.older.length);
-  for (const kv of h.older) w.kv(kv);
-  w.u32(h.revisions.length);
-  for (const r of h.revisions) {
-    w.f64(r.revision);
-    w.u8(r.trace === undefined ? 0 : 1);
-    if (r.trace !== undefined) {
-      w.str(Buffer.from(r.trace.traceparent));
-      w.str(Buffer.from(r.trace.tracestate));
+  const out = new HistoryPacker(h).step(Number.POSITIVE_INFINITY);
+  assert(out !== undefined, 'packHistory: an unbounded step finishes');
+  return out;
+}
+
+/** HistoryPacker packs a history a slice at a time: step(n) handles about n versions and returns
+ *  the packed bytes once done. The history must not change meanwhile — a snapshot job captures
+ *  the (immutable) version objects and revision records before packing. */
+export class HistoryPacker {
+  private phase: 'size' | 'write' | 'done' = 'size';
+  /** Cursor: index into older, then into revisions. */
+  private olderAt = 0;
+  private revAt = 0;
+  private countWritten = false;
+  private size = 12;
+  private w: Writer | undefined;
+
+  constructor(private readonly h: PackedHistory) {}
+
+  step(maxUnits: number): Buffer | undefined {
+    let budget = maxUnits;
+    while (budget > 0 && this.phase !== 'done') {
+      budget -= this.phase === 'size' ? this.sizeSome(budget) : this.writeSome(budget);
     }
-    w.u32(r.kvs.length);
-    for (const kv of r.kvs) w.kv(kv);
+    return this.phase === 'done' ? this.w!.buf : undefined;
   }
-  assert(w.at === size, 'packHistory: size mismatch');
-  return w.buf;
+
+  private sizeSome(budget: number): number {
+    const { older, revisions } = this.h;
+    let used = 0;
+    for (; this.olderAt < older.length && used < budget; this.olderAt++, used++) {
+      const kv = older[this.olderAt]!;
+      this.size += KV_FIXED_BYTES + kv.key.length + kv.value.length;
+    }
+    for (; this.olderAt === older.length && this.revAt < revisions.length && used < budget; this.revAt++) {
+      const r = revisions[this.revAt]!;
+      this.size += 8 + 1 + 4;
+      if (r.trace !== undefined) this.size += 8 + Buffer.byteLength(r.trace.traceparent) + Buffer.byteLength(r.trace.tracestate);
+      for (const kv of r.kvs) this.size += KV_FIXED_BYTES + kv.key.length + kv.value.length;
+      used += r.kvs.length;
+    }
+    if (this.olderAt === older.length && this.revAt === revisions.length) {
+      this.phase = 'write';
+      this.olderAt = 0;
+      this.revAt = 0;
+      this.w = new Writer(Buffer.allocUnsafe(this.size));
+      this.w.u32(MAGIC);
+      this.w.u32(older.length);
+    }
+    return Math.max(used, 1);
+  }
+
+
+  private writeSome(budget: number): number {
+    const { older, revisions } = this.h;
+    const w = this.w!;
+    let used = 0;
+    for (; this.olderAt < older.length && used < budget; this.olderAt++, used++) w.kv(older[this.olderAt]!);
+    if (this.olderAt < older.length) return Math.max(used, 1);
+    if (!this.countWritten) {
+      w.u32(revisions.length);
+      this.countWritten = true;
+    }
+    for (; this.revAt < revisions.length && used < budget; this.revAt++) {
+      const r = revisions[this.revAt]!;
+      w.f64(r.revision);
+      w.u8(r.trace === undefined ? 0 : 1);
+      if (r.trace !== undefined) {
+        w.str(Buffer.from(r.trace.traceparent));
+        w.str(Buffer.from(r.trace.tracestate));
+      }
+      w.u32(r.kvs.length);
+      for (const kv of r.kvs) w.kv(kv);
+      used += r.kvs.length;
+    }
+    if (this.revAt === revisions.length) {
+      assert(w.at === this.size, 'packHistory: size mismatch');
+      this.phase = 'done';
+    }
+    return Math.max(used, 1);
+  }
 }
 
 export function unpackHistory(buf: Buffer): PackedHistory {

@@ -10,7 +10,7 @@ import type { AlarmMember } from '../../gen/etcdserverpb/rpc.js';
 import { StoreSnapshot, type MemberRecord } from '../../gen/k8ts/store/v1/store.js';
 import type { KeyValue } from '../../gen/mvccpb/kv.js';
 import type { LeaseInfo } from '../types.js';
-import { packHistory, unpackHistory } from './history-codec.js';
+import { HistoryPacker, unpackHistory } from './history-codec.js';
 import { modRev } from './key-history.js';
 import type { MvccStore } from './mvcc-store.js';
 import type { RevisionRecord } from './revision-log.js';
@@ -24,6 +24,21 @@ export interface SnapshotParts {
 }
 
 export function encodeSnapshot(parts: SnapshotParts & { store: MvccStore }): Buffer {
+  const image = snapshotJob(parts).step(Number.POSITIVE_INFINITY);
+  assert(image !== undefined, 'encodeSnapshot: an unbounded step finishes');
+  return image;
+}
+
+/** SnapshotJob builds an image a slice at a time (see RaftNode's background snapshots). */
+export interface SnapshotJob {
+  /** step does about maxUnits versions of work; returns the image once complete. */
+  step(maxUnits: number): Buffer | undefined;
+}
+
+/** snapshotJob captures the image's contents now — the small tables by value, the history as
+ *  references to its immutable version objects and revision records, so writes and compactions
+ *  applied meanwhile cannot change it — and packs them over as many steps as it takes. */
+export function snapshotJob(parts: SnapshotParts & { store: MvccStore }): SnapshotJob {
   const { store } = parts;
   const compactRev = store.compactRevision();
   const compactedLive: KeyValue[] = [];
@@ -41,15 +56,21 @@ export function encodeSnapshot(parts: SnapshotParts & { store: MvccStore }): Buf
     compactRevision: BigInt(compactRev),
     history: EMPTY,
     leases: parts.leases.map((l) => ({ id: l.id, ttl: BigInt(l.ttl) })),
-    alarms: parts.alarms,
-    members: parts.members,
+    alarms: parts.alarms.map((a) => ({ ...a })),
+    members: parts.members.map((m) => ({ ...m, peerUrls: [...m.peerUrls], clientUrls: [...m.clientUrls] })),
     appliedIndex: BigInt(parts.appliedIndex),
   }).finish();
-  // The history is appended as field 3 by hand: the generated writer copies a large bytes field
-  // slowly (~200 ms for 30 MB), and protobuf allows fields in any order, so this is the same
-  // StoreSnapshot message, decodable by any protobuf reader.
-  const history = packHistory({ older: compactedLive, revisions });
-  return Buffer.concat([envelope, bytesFieldHeader(HISTORY_FIELD, history.length), history]);
+  const packer = new HistoryPacker({ older: compactedLive, revisions });
+  return {
+    step(maxUnits: number): Buffer | undefined {
+      const history = packer.step(maxUnits);
+      if (history === undefined) return undefined;
+      // The history is appended as field 3 by hand: the generated writer copies a large bytes
+      // field slowly (~200 ms for 30 MB), and protobuf allows fields in any order, so this is the
+      // same StoreSnapshot message, decodable by any protobuf reader.
+      return Buffer.concat([envelope, bytesFieldHeader(HISTORY_FIELD, history.length), history]);
+    },
+  };
 }
 
 const EMPTY = Buffer.alloc(0);

@@ -5,7 +5,7 @@
 import { status } from '@grpc/grpc-js';
 import { StoreRequest } from '../../gen/k8ts/store/v1/store.js';
 import type { ConfChange } from '../../raft/core/types.js';
-import type { StateMachine } from '../../raft/node.js';
+import type { SnapshotJob, StateMachine } from '../../raft/node.js';
 import { validateRequest } from '../apply/validate.js';
 import { EtcdError } from '../errors.js';
 import type { ApplyOutcome, StoreState } from '../types.js';
@@ -39,6 +39,10 @@ export class StoreLog implements StateMachine {
 
   snapshot(): Buffer {
     return this.state.snapshot();
+  }
+
+  snapshotJob(): SnapshotJob {
+    return this.state.snapshotJob();
   }
 
   restore(data: Buffer, index: number): void {
