@@ -4,8 +4,10 @@
  * LeaseRevoke through the log, so every member deletes the lease's keys at the same revision.
  *
  * A new leader cannot know how much time the old one had left, so on promotion every lease gets
- * its whole TTL again plus one election timeout (etcd's Promote without checkpointing): leases
- * never expire early because of a failover, at the price of living up to one TTL longer.
+ * its whole TTL again (etcd's Promote without checkpointing): leases never expire early because
+ * of a failover — the old leader's last renewal was before the promotion — at the price of
+ * living up to one TTL longer. etcd adds one election timeout on top; k8ts does not, so the
+ * remaining time a client sees never exceeds the granted TTL.
  */
 import type { LeaseInfo, StoreView } from '../types.js';
 
@@ -21,11 +23,7 @@ export class Lessor {
   private readonly revoking = new Map<bigint, number>();
   private primary = false;
 
-  constructor(
-    private readonly view: StoreView,
-    /** One election timeout, in ms: the grace a lease gets on promotion. */
-    private readonly electionMs: number,
-  ) {}
+  constructor(private readonly view: StoreView) {}
 
   isPrimary(): boolean {
     return this.primary;
@@ -36,7 +34,7 @@ export class Lessor {
     this.primary = true;
     this.deadlines.clear();
     this.revoking.clear();
-    for (const l of this.view.leases()) this.deadlines.set(l.id, nowMs + l.ttl * 1000 + this.electionMs);
+    for (const l of this.view.leases()) this.deadlines.set(l.id, nowMs + l.ttl * 1000);
   }
 
   /** demote forgets deadlines: only a leader expires leases. */

@@ -10,6 +10,9 @@ import { validateRequest } from '../apply/validate.js';
 import { EtcdError } from '../errors.js';
 import type { ApplyOutcome, StoreState } from '../types.js';
 
+/** Largest state whose HashKV the status summary computes (a few ms of hashing). */
+const SUMMARY_HASH_MAX_BYTES = 4 * 1024 * 1024;
+
 export class StoreLog implements StateMachine {
   constructor(
     readonly state: StoreState,
@@ -51,9 +54,20 @@ export class StoreLog implements StateMachine {
   }
 
   /** summary fingerprints the replica for `k8ts status` and chaos checks: "<revision>/<HashKV>",
-   *  equal on members that applied the same log. */
+   *  equal on members that applied the same log. HashKV reads the whole state, so it is computed
+   *  once per revision (and compaction) and only for states up to SUMMARY_HASH_MAX_BYTES; larger ones show
+   *  "<revision>/-" (use `etcdctl endpoint hashkv` for them) — a status poll must never stall a
+   *  member for longer than its heartbeats can wait. */
   summary(): string {
-    const h = this.state.hashKV(0);
-    return `${h.revision}/${h.hash.toString(16).padStart(8, '0')}`;
+    const rev = this.state.revision();
+    const compacted = this.state.compactRevision();
+    if (this.cached?.revision === rev && this.cached.compacted === compacted) return this.cached.text;
+    const text = this.state.sizeBytes() > SUMMARY_HASH_MAX_BYTES
+      ? `${rev}/-`
+      : `${rev}/${this.state.hashKV(0).hash.toString(16).padStart(8, '0')}`;
+    this.cached = { revision: rev, compacted, text };
+    return text;
   }
+
+  private cached: { revision: number; compacted: number; text: string } | undefined;
 }

@@ -74,8 +74,7 @@ export class StoreMember {
   constructor(private readonly opts: StoreMemberOptions) {
     this.prng = new Prng(opts.id * 0x51ed27 + opts.incarnation);
     this.leaseSeq = 0n;
-    const electionMs = opts.timing.electionTicks * opts.timing.tickMs;
-    this.lessor = new Lessor(this.state, electionMs);
+    this.lessor = new Lessor(this.state);
     const watch = driveWatchHub(this.state, opts.clock, { progressIntervalMs: opts.progressNotifyMs ?? 5_000 });
     this.hub = watch.hub;
     this.stopHub = watch.stop;
