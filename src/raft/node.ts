@@ -211,6 +211,16 @@ export class RaftNode {
     return this.applied;
   }
 
+  /** term is the current term (cheap: status() builds a whole report; this is per request). */
+  term(): number {
+    return this.raw.raft.term;
+  }
+
+  /** leader is the member this one follows or is (0 while none is known); cheap, per request. */
+  leader(): number {
+    return this.raw.raft.lead;
+  }
+
   /** process performs every pending Ready; call it after any input (batched by the caller, so one
    *  fdatasync covers every proposal that arrived meanwhile: group commit). */
   process(): void {

@@ -55,13 +55,13 @@ export class StoreCore {
       clusterId: this.opts.clusterId,
       memberId: this.memberId,
       revision: BigInt(revision),
-      raftTerm: BigInt(this.opts.node.status().term),
+      raftTerm: BigInt(this.opts.node.term()),
     };
   }
 
   /** leader is the member id this member follows (0 while none is known). */
   leader(): number {
-    return this.opts.node.status().leader;
+    return this.opts.node.leader();
   }
 
   /** requireLeader enforces etcd's `hasleader` metadata: fail at once without a leader. */
