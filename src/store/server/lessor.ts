@@ -58,7 +58,9 @@ export class Lessor {
     const lease = this.lookup(id);
     if (lease === undefined) return -1;
     const deadline = this.deadlineOf(lease, nowMs);
-    return Math.max(0, Math.ceil((deadline - nowMs) / 1000));
+    // Whole milliseconds: (t + 30000) - t is not always 30000 in floating point, and a fresh
+    // lease must not report 31 s of a 30 s TTL.
+    return Math.max(0, Math.ceil(Math.round(deadline - nowMs) / 1000));
   }
 
   /** expired returns leases past their deadline that need a revoke proposed now (bounded), and

@@ -111,7 +111,9 @@ export class StoreCore {
     p.then(
       () => batch.forEach((w) => w.resolve()),
       (err: unknown) => {
-        const e = toEtcdError(err);
+        // A read has no outcome to lose: with no leader now, say so (a candidate drops ReadIndex
+        // requests and fails them when its role changes, which would read "leader changed").
+        const e = this.leader() === 0 ? etcdErrors.noLeader() : toEtcdError(err);
         batch.forEach((w) => w.reject(e));
       },
     ).finally(() => {
