@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createServer } from 'node:net';
 import { stringify } from 'yaml';
 import type { Clock } from '../base/clock.js';
 import type { MemberStatus } from '../gen/k8ts/raft/v1/member.js';
@@ -63,6 +64,17 @@ export class Supervisor {
   async up(): Promise<MemberStatus> {
     for (const d of [this.paths.root, this.paths.logs, this.paths.pids, this.paths.data]) mkdirSync(d, { recursive: true });
     const running = this.cfg.members.filter((m) => this.pidOf(m) !== undefined);
+    // A member whose address another process holds would die at once, and the other process
+    // (say, a cluster started from another K8TS_HOME) would answer in its place: refuse up front.
+    for (const m of this.cfg.members) {
+      if (this.pidOf(m) !== undefined) continue;
+      for (const address of [m.address, ...(m.client === undefined ? [] : [m.client])]) {
+        if (!(await addressFree(address))) {
+          throw new SupervisorError(`${m.name}: ${address} is already in use by another process ` +
+            '(another k8ts cluster? stop it with k8ts down, or change the addresses in the config)');
+        }
+      }
+    }
     if (running.length === 0) writeFileSync(this.paths.config, effectiveConfig(this.cfg));
     for (const m of this.cfg.members) {
       const pid = this.pidOf(m);
@@ -272,4 +284,16 @@ function effectiveConfig(cfg: ClusterConfig): string {
   };
   if (cfg.tlsDir !== undefined) doc.tls = { dir: cfg.tlsDir };
   return `# Effective config of cluster ${cfg.name}, written by k8ts up from ${cfg.source}.\n${stringify(doc)}`;
+}
+
+/** addressFree tells whether host:port can be bound now (it is released again at once). */
+function addressFree(address: string): Promise<boolean> {
+  const i = address.lastIndexOf(':');
+  const host = address.slice(0, i);
+  const port = Number(address.slice(i + 1));
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, host, () => probe.close(() => resolve(true)));
+  });
 }

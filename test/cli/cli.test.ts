@@ -63,6 +63,18 @@ describe('k8ts CLI', function () {
     assert.doesNotMatch(r.stdout, /started/);
   });
 
+  it('up from another state dir refuses addresses a running cluster holds', async () => {
+    const other = tempHome('k8ts-cli-other-');
+    try {
+      const r = await k8ts(other.dir, 'up', '-f', cfg);
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /m1: 127\.0\.0\.1:\d+ is already in use by another process/);
+      assert.doesNotMatch(r.stdout, /started/);
+    } finally {
+      other.remove();
+    }
+  });
+
   it('status shows every member with one leader', async () => {
     const r = await k8ts(home.dir, 'status', '--name', 'cli');
     assert.equal(r.code, 0, r.stderr);
