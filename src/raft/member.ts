@@ -192,6 +192,8 @@ export class Member {
       maxPendingRequests: 10_000,
       incarnation: opts.incarnation,
       onSoftState: (s) => this.onSoftState(s),
+      defer: opts.defer,
+      onPersisted: () => this.kick(),
       onApplied: (e) => this.onApplied(e),
     });
   }

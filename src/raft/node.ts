@@ -76,6 +76,12 @@ export interface RaftNodeOptions {
   /** Distinguishes this run of the member from earlier ones (restarts reuse sequence numbers). */
   incarnation: number;
   onSoftState?(soft: SoftState): void;
+  /** defer runs fn on a later event-loop turn (setImmediate in a member, the virtual clock in
+   *  the simulator). Given, a leader sends its appends before its own write (see process);
+   *  omitted, every Ready is done in one go. */
+  defer?(fn: () => void): void;
+  /** Called once a deferred write is done and its Ready finished: call process() again soon. */
+  onPersisted?(): void;
   /** Called after each applied entry, with what the apply saw (for checkers and tests). */
   onApplied?(entry: Entry): void;
 }
@@ -136,6 +142,10 @@ export class RaftNode {
   /** A background snapshot under way: its index and membership, the job building the image,
    *  and whether the image is being written. */
   private snapshotWork: { index: number; confState: ConfState; job: SnapshotJob; writing: boolean } | undefined;
+  /** A leader's Ready whose messages went out first waits for its write (see process). */
+  private persistPending = false;
+  /** Storage changes (a background snapshot's record and compaction) that wait for that write. */
+  private readonly afterPersist: (() => void)[] = [];
 
   constructor(opts: RaftNodeOptions) {
     this.opts = opts;
@@ -224,11 +234,44 @@ export class RaftNode {
   /** process performs every pending Ready; call it after any input (batched by the caller, so one
    *  fdatasync covers every proposal that arrived meanwhile: group commit). */
   process(): void {
-    while (!this.stopped && this.raw.hasReady()) {
+    while (!this.stopped && !this.persistPending && this.raw.hasReady()) {
       const rd = this.raw.ready();
+      if (this.canSendFirst(rd)) {
+        // Raft thesis §10.2.1, as etcd does: the leader's appends go out before its own write,
+        // so the followers' fdatasync runs while the leader's does. The write waits one turn —
+        // long enough for the messages to reach the socket before the synchronous fdatasync
+        // blocks the event loop — and nothing else of this Ready (apply, answers) happens before
+        // it. Safe: the leader counts its own entries toward a commit only in memory, and every
+        // effect of that commit is in a later Ready, not taken until this one is durable. The
+        // simulator runs this path, crashes between send and write included.
+        this.opts.send(rd.messages);
+        this.persistPending = true;
+        this.opts.defer!(() => {
+          this.persistPending = false;
+          if (this.stopped) return;
+          this.persist(rd);
+          this.handle({ ...rd, messages: [] });
+          this.raw.advance(rd);
+          for (const f of this.afterPersist.splice(0)) f();
+          this.opts.onPersisted?.();
+        });
+        return;
+      }
+      this.persist(rd);
       this.handle(rd);
       this.raw.advance(rd);
     }
+  }
+
+  /** canSendFirst: only a leader's Ready that must sync and has messages, never a snapshot. */
+  private canSendFirst(rd: Ready): boolean {
+    return this.opts.defer !== undefined && this.raw.raft.role === 'leader' && rd.snapshot === undefined &&
+      rd.mustSync && rd.messages.length > 0;
+  }
+
+  /** persist writes a Ready's snapshot, entries and hard state (durable when it must sync). */
+  private persist(rd: Ready): void {
+    this.opts.storage.save({ hardState: rd.hardState, entries: rd.entries, snapshot: rd.snapshot, sync: rd.mustSync });
   }
 
   /** abandonPending fails every proposal and read still waiting, with ProposalLostError(message).
@@ -257,14 +300,8 @@ export class RaftNode {
     this.confWaiter = undefined;
   }
 
+  /** handle performs a persisted Ready: send, install a snapshot, apply, answer reads. */
   private handle(rd: Ready): void {
-    const { storage } = this.opts;
-    storage.save({
-      hardState: rd.hardState,
-      entries: rd.entries,
-      snapshot: rd.snapshot,
-      sync: rd.mustSync,
-    });
     if (rd.messages.length > 0) this.opts.send(rd.messages);
     if (rd.snapshot && rd.snapshot.metadata!.index > this.applied) {
       const meta = rd.snapshot.metadata!;
@@ -383,11 +420,15 @@ export class RaftNode {
     const { storage } = this.opts;
     storage.createSnapshotInBackground!(w.index, w.confState, image).then(
       (commit) => {
-        this.snapshotWork = undefined;
-        if (this.stopped) return;
-        commit();
-        const keep = this.opts.keepEntriesAfterSnapshot;
-        if (w.index - keep > storage.firstIndex()) storage.compact(w.index - keep);
+        const record = (): void => {
+          this.snapshotWork = undefined;
+          if (this.stopped) return;
+          commit();
+          const keep = this.opts.keepEntriesAfterSnapshot;
+          if (w.index - keep > storage.firstIndex()) storage.compact(w.index - keep);
+        };
+        if (this.persistPending) this.afterPersist.push(record);
+        else record();
       },
       (err: unknown) => {
         // A snapshot that cannot be written is a storage failure like a failed WAL write: crash

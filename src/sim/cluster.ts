@@ -276,6 +276,9 @@ export class Simulation {
         storage,
         stateMachine: sm,
         send: (msgs) => this.send(m, msgs),
+        // As in a member: a leader's write waits one turn after its appends went out. A crash
+        // in between (the member restarted meanwhile) drops it, as a real crash would.
+        defer: (fn) => this.clock.setTimeout(() => m.node === node && this.input(m, fn), 0),
         bootstrapVoters,
         snapshotEveryEntries: this.cfg.snapshotEveryEntries,
         keepEntriesAfterSnapshot: this.cfg.keepEntriesAfterSnapshot,
