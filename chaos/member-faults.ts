@@ -22,6 +22,7 @@ import { clientCredentials, MemberClients } from '../src/cluster/member-client.j
 import type { Supervisor } from '../src/cluster/supervisor.js';
 import { KVClient, RangeRequest } from '../src/gen/etcdserverpb/rpc.js';
 import { channelOptions } from '../src/rpc/defaults.js';
+import { prefixEnd } from '../src/store/client/bytes.js';
 import { RpcError } from '../src/rpc/errors.js';
 import { unary } from '../src/rpc/unary.js';
 
@@ -136,8 +137,7 @@ function definitelyNotAppended(err: unknown): boolean {
 
 /** missingKeys reads the run's keys back (linearizable, through any member that answers). */
 async function missingKeys(kv: KvClients, prefix: string, acked: readonly string[]): Promise<string[]> {
-  const end = Buffer.from(prefix);
-  end[end.length - 1]!++;
+  const end = prefixEnd(prefix);
   for (const m of kv.members) {
     const c = kv.at(m);
     try {

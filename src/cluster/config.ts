@@ -60,7 +60,6 @@ export interface LoadOptions {
 }
 
 const TOP_KEYS = ['name', 'members', 'dataDir', 'timing', 'tls', 'forwarding', 'store', 'force'] as const;
-const DEFAULT_QUOTA_BYTES = ETCD_LIMITS.quotaBytes;
 
 const NAME = /^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$/;
 
@@ -161,7 +160,7 @@ function checkAddress(r: ConfigReader, node: ReturnType<ConfigReader['required']
 }
 
 function readStore(r: ConfigReader, top: Fields): StoreLimits {
-  const dflt: StoreLimits = { quotaBytes: DEFAULT_QUOTA_BYTES, snapshotCount: ETCD_LIMITS.snapshotCount };
+  const dflt: StoreLimits = { quotaBytes: ETCD_LIMITS.quotaBytes, snapshotCount: ETCD_LIMITS.snapshotCount };
   if (!top.has('store')) return dflt;
   const f = r.map(top.get('store'), 'store', ['quotaBytes', 'snapshotCount']);
   return {

@@ -7,6 +7,7 @@
  */
 import * as zlib from 'node:zlib';
 import { assert } from '../../base/assert.js';
+import { bytesFieldHeader } from '../../base/proto-wire.js';
 import { Snapshot as SnapshotCodec } from '../../gen/k8ts/raft/v1/raft.js';
 import type { Snapshot } from '../core/types.js';
 import { joinPath, type FileSystem } from './fs.js';
@@ -34,20 +35,8 @@ const NAME_RE = /^snap-([0-9a-f]{16})-([0-9a-f]{16})\.snap$/;
 const TMP_SUFFIX = '.tmp';
 const CRC_BYTES = 4;
 const EMPTY = Buffer.alloc(0);
-/** Snapshot.data is field 1, length-delimited: tag (1 << 3) | 2. */
-const DATA_TAG = Buffer.from([0x0a]);
-
-function writeVarint(buf: Buffer, at: number, value: number): number {
-  assert(Number.isSafeInteger(value) && value >= 0, `varint ${value}`);
-  let v = value;
-  let i = at;
-  while (v > 0x7f) {
-    buf[i++] = (v & 0x7f) | 0x80;
-    v = Math.floor(v / 128);
-  }
-  buf[i++] = v;
-  return i;
-}
+/** Snapshot.data's field number (see proto/k8ts/raft/v1/raft.proto). */
+const DATA_FIELD = 1;
 
 /** SnapshotStore owns the snapshot files under one directory; see the module doc. */
 export class SnapshotStore {
@@ -96,15 +85,14 @@ export class SnapshotStore {
     assert(meta !== undefined, 'snapshot without metadata');
     const file = this.fileFor(meta.term, meta.index);
     const head = SnapshotCodec.encode({ data: EMPTY, metadata: meta }).finish();
-    const bytes = Buffer.allocUnsafe(head.length + DATA_TAG.length + 10 + snap.data.length + CRC_BYTES);
+    const dataHeader = bytesFieldHeader(DATA_FIELD, snap.data.length);
+    const bodyBytes = head.length + dataHeader.length + snap.data.length;
+    const bytes = Buffer.allocUnsafe(bodyBytes + CRC_BYTES);
     bytes.set(head, 0);
-    let at = head.length;
-    at += DATA_TAG.copy(bytes, at);
-    at = writeVarint(bytes, at, snap.data.length);
-    at += snap.data.copy(bytes, at);
-    const body = bytes.subarray(0, at);
-    bytes.writeUInt32BE(zlib.crc32(body), at);
-    return { file, tmp: file.path + TMP_SUFFIX, bytes: bytes.subarray(0, at + CRC_BYTES) };
+    bytes.set(dataHeader, head.length);
+    bytes.set(snap.data, head.length + dataHeader.length);
+    bytes.writeUInt32BE(zlib.crc32(bytes.subarray(0, bodyBytes)), bodyBytes);
+    return { file, tmp: file.path + TMP_SUFFIX, bytes };
   }
 
   private install(file: SnapshotFile, tmp: string): SnapshotFile {

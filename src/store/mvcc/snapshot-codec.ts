@@ -6,6 +6,7 @@
  * applied the log.
  */
 import { assert } from '../../base/assert.js';
+import { bytesFieldHeader } from '../../base/proto-wire.js';
 import type { AlarmMember } from '../../gen/etcdserverpb/rpc.js';
 import { StoreSnapshot, type MemberRecord } from '../../gen/k8ts/store/v1/store.js';
 import type { KeyValue } from '../../gen/mvccpb/kv.js';
@@ -75,24 +76,6 @@ export function snapshotJob(parts: SnapshotParts & { store: MvccStore }): Snapsh
 
 const EMPTY = Buffer.alloc(0);
 const HISTORY_FIELD = 3;
-
-/** bytesFieldHeader is a length-delimited field's tag and length varints. */
-function bytesFieldHeader(field: number, length: number): Buffer {
-  const out: number[] = [];
-  varint(out, (field << 3) | 2);
-  varint(out, length);
-  return Buffer.from(out);
-}
-
-function varint(out: number[], value: number): void {
-  assert(Number.isSafeInteger(value) && value >= 0);
-  let v = value;
-  while (v > 0x7f) {
-    out.push((v & 0x7f) | 0x80);
-    v = Math.floor(v / 128);
-  }
-  out.push(v);
-}
 
 /** decodeSnapshot fills the empty `store` from image and returns the other parts. */
 export function decodeSnapshot(image: Buffer, store: MvccStore): SnapshotParts {

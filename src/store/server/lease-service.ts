@@ -18,8 +18,8 @@ import type {
   LeaseTimeToLiveResponse,
 } from '../../gen/etcdserverpb/rpc.js';
 import type { StoreInternalServiceServer } from '../../gen/k8ts/store/v1/internal.js';
-import { ETCD_LIMITS, EtcdError, etcdErrors } from '../errors.js';
-import { statusOf, toEtcdError } from './errors.js';
+import { ETCD_LIMITS, etcdErrors } from '../errors.js';
+import { statusOf } from './errors.js';
 import type { Lessor } from './lessor.js';
 import { traceOf, type StoreCore } from './store-core.js';
 import { serve } from './unary.js';
@@ -143,7 +143,7 @@ function keepAliveStream(d: LeaseDeps, stream: ServerDuplexStream<LeaseKeepAlive
         const res = await renew(d, req);
         if (!done) stream.write(res);
       } catch (err) {
-        fail(err instanceof EtcdError ? err : toEtcdError(err));
+        fail(err);
       } finally {
         inflight--;
       }

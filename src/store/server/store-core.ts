@@ -127,9 +127,7 @@ export class StoreCore {
   private raiseNoSpace(): void {
     const active = this.opts.state.alarms().some((a) => a.memberID === this.memberId && a.alarm === 1);
     if (active) return;
-    const req = StoreRequest.encode({ op: { $case: 'alarm', value: { action: 1, memberID: this.memberId, alarm: 1 } } }).finish();
-    this.opts.node.propose(Buffer.from(req)).catch(() => undefined);
-    this.opts.kick();
+    this.write({ $case: 'alarm', value: { action: 1, memberID: this.memberId, alarm: 1 } }).catch(() => undefined);
   }
 }
 

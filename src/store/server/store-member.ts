@@ -68,12 +68,11 @@ export class StoreMember {
   private clientServer: Server | undefined;
   private clientPort = 0;
   private prevLeader = 0;
-  private leaseSeq: bigint;
+  private leaseSeq = 0n;
   private readonly leaderClients = new Map<string, StoreInternalServiceClient>();
 
   constructor(private readonly opts: StoreMemberOptions) {
     this.prng = new Prng(opts.id * 0x51ed27 + opts.incarnation);
-    this.leaseSeq = 0n;
     this.lessor = new Lessor(this.state);
     const watch = driveWatchHub(this.state, opts.clock, { progressIntervalMs: opts.progressNotifyMs ?? 5_000 });
     this.hub = watch.hub;
