@@ -1,0 +1,85 @@
+/**
+ * The API server's storage interface: objects as JSON under keys in an etcd v3 store, with the
+ * store revision as resourceVersion (reference/etcd-api.md §3). The implementation talks to the
+ * store only through src/store/client (EtcdClient), so it runs unchanged against real etcd.
+ * The registry (per-resource rules) sits above it; the watch cache sits beside it.
+ */
+import type { KubeObject, WatchEventType } from '../../api/meta.js';
+
+/** Predicate filters objects for list and watch (label and field selectors, compiled). */
+export type Predicate = (obj: KubeObject) => boolean;
+
+/** ListOptions are a list request's storage parameters. */
+export interface StorageListOptions {
+  /** resourceVersion from the request: undefined/"" = latest (quorum read), "0" = any (cache). */
+  resourceVersion?: string;
+  /** resourceVersionMatch: "Exact" reads at exactly that revision; "NotOlderThan" at ≥ it. */
+  resourceVersionMatch?: 'Exact' | 'NotOlderThan';
+  /** Page size; 0/undefined = everything. */
+  limit?: number;
+  /** Opaque continue token from a previous page. */
+  continueToken?: string;
+  predicate?: Predicate;
+}
+
+/** ListResult is one page. */
+export interface ListResult {
+  items: KubeObject[];
+  /** The revision the page was read at (list metadata.resourceVersion). */
+  resourceVersion: string;
+  continueToken?: string;
+  remainingItemCount?: number;
+}
+
+/** WatchOptions start a watch. */
+export interface StorageWatchOptions {
+  /** undefined/"" or "0": current state first as ADDED events, then changes; "N": changes after N. */
+  resourceVersion?: string;
+  predicate?: Predicate;
+  /** Send BOOKMARK events (progress) when asked (allowWatchBookmarks=true). */
+  bookmarks?: boolean;
+}
+
+/** StorageWatchEvent is one event as it leaves the API server (object carries its RV). */
+export interface StorageWatchEvent {
+  type: WatchEventType;
+  object: KubeObject;
+  /** W3C traceparent of the write, when the store carried one. */
+  traceparent?: string;
+}
+
+/** Watch is a live watch; events arrive through the callback given to Storage.watch. */
+export interface Watch {
+  stop(): void;
+}
+
+/**
+ * UpdateFn computes the new object from the current one (GuaranteedUpdate's tryUpdate): it may be
+ * called again with a fresher object when a concurrent write wins. Throw a StatusError to abort.
+ * Returning the same JSON as current makes the update a no-op (no write, same resourceVersion).
+ */
+export type UpdateFn = (current: KubeObject) => KubeObject | Promise<KubeObject>;
+
+/** Storage is the keyed object store the registry uses. Keys are full store keys. */
+export interface Storage {
+  /** create writes obj at key iff absent; AlreadyExists (409) otherwise. Returns it with its RV. */
+  create(key: string, obj: KubeObject): Promise<KubeObject>;
+  /** get reads key (linearizable); undefined when absent. */
+  get(key: string): Promise<KubeObject | undefined>;
+  /** guaranteedUpdate: read-modify-write with a mod_revision compare, retried on conflict. */
+  guaranteedUpdate(key: string, update: UpdateFn): Promise<KubeObject>;
+  /**
+   * delete removes key iff check(current) passes (preconditions: uid, resourceVersion);
+   * returns the last state. NotFound (404) when absent.
+   */
+  delete(key: string, check?: (current: KubeObject) => void): Promise<KubeObject>;
+  /** list reads every object under prefix (a page of it with limit). */
+  list(prefix: string, opts: StorageListOptions): Promise<ListResult>;
+  /** watch streams events under prefix; onError ends it (410 Expired when too old). */
+  watch(
+    prefix: string,
+    opts: StorageWatchOptions,
+    onEvent: (e: StorageWatchEvent) => void,
+    onError: (err: Error) => void,
+  ): Watch;
+}
