@@ -1,0 +1,434 @@
+/**
+ * Registry: the API server's one implementation of ApiRegistry. Every write goes the same way —
+ * decode (done by the face) → check kind and namespace → defaults → server-owned metadata →
+ * validation → admission (namespace exists and is not terminating, service addresses) → store
+ * transaction — and every read and watch goes through the Storage and its watch cache. The REST
+ * face and the component gRPC face both call this class, so both enforce identical rules.
+ *
+ * Pure rules live beside it (object-meta.ts, deletion.ts, scale.ts, the strategies in
+ * src/api); this file only sequences them around storage calls.
+ */
+import {
+  badRequest,
+  conflict,
+  invalid,
+  isStatusError,
+  notFound,
+  StatusError,
+  STALE_OBJECT_MESSAGE,
+} from '../../api/errors.js';
+import { apiVersionOf, type KubeList, type KubeObject } from '../../api/meta.js';
+import { findResource, type ResourceInfo } from '../../api/resources.js';
+import type { KindStrategy } from '../../api/strategy.js';
+import { strategyFor } from '../../api/strategies.js';
+import type { Storage, StorageWatchEvent, Watch } from '../storage/types.js';
+import { finishedFinalizing, planDelete } from './deletion.js';
+import { listPrefix, objectKey } from './keys.js';
+import {
+  generatedName,
+  prepareCreateMeta,
+  prepareUpdateMeta,
+  rfc3339,
+  sameJson,
+} from './object-meta.js';
+import { applyPatchBody, isApplyPatch, recordManagedUpdate, serverSideApply } from './patching.js';
+import { compilePredicate } from './predicate.js';
+import { replicasFromScale, toScale } from './scale.js';
+import { ServiceAddresses } from './services.js';
+import type {
+  ApiRegistry,
+  DeleteOptions,
+  DeleteResult,
+  ListOptions,
+  PatchType,
+  RequestContext,
+  WatchOptions,
+  WriteOptions,
+  WriteResult,
+} from './types.js';
+
+/** RegistryOptions wires the registry to its edges. */
+export interface RegistryOptions {
+  storage: Storage;
+  /** Wall-clock milliseconds (timestamps, deletion deadlines). */
+  wallMs: () => number;
+  /** A fresh RFC 4122 uid per object. */
+  newUid: () => string;
+  /** Uniform [0, 1) for generateName suffixes. */
+  random: () => number;
+  services: ServiceAddresses;
+}
+
+const NAMESPACES = findResource('', 'v1', 'namespaces');
+
+/** Registry implements ApiRegistry over a Storage. */
+export class Registry implements ApiRegistry {
+  constructor(private readonly o: RegistryOptions) {}
+
+  async get(_ctx: RequestContext, r: ResourceInfo, ns: string | undefined, name: string, sub?: 'status' | 'scale'): Promise<KubeObject> {
+    const obj = await this.o.storage.get(objectKey(r, ns, name));
+    if (!obj) throw notFound(r, name);
+    const full = withType(r, obj);
+    return sub === 'scale' ? toScale(full) : full;
+  }
+
+  async list(_ctx: RequestContext, r: ResourceInfo, ns: string | undefined, opts: ListOptions): Promise<KubeList> {
+    const predicate = compilePredicate(r, strategy(r), opts.labelSelector, opts.fieldSelector);
+    const page = await this.o.storage.list(listPrefix(r, ns), {
+      ...(opts.resourceVersion !== undefined ? { resourceVersion: opts.resourceVersion } : {}),
+      ...(opts.resourceVersionMatch ? { resourceVersionMatch: opts.resourceVersionMatch } : {}),
+      ...(opts.limit !== undefined ? { limit: opts.limit } : {}),
+      ...(opts.continue ? { continueToken: opts.continue } : {}),
+      ...(predicate ? { predicate } : {}),
+    });
+    return {
+      kind: r.listKind,
+      apiVersion: apiVersionOf(r.group, r.version),
+      metadata: {
+        resourceVersion: page.resourceVersion,
+        ...(page.continueToken ? { continue: page.continueToken } : {}),
+        ...(page.remainingItemCount !== undefined ? { remainingItemCount: page.remainingItemCount } : {}),
+      },
+      items: page.items.map((o) => withType(r, o)),
+    };
+  }
+
+  watch(
+    _ctx: RequestContext,
+    r: ResourceInfo,
+    ns: string | undefined,
+    opts: WatchOptions,
+    onEvent: (e: StorageWatchEvent) => void,
+    onError: (err: Error) => void,
+  ): Watch {
+    const predicate = compilePredicate(r, strategy(r), opts.labelSelector, opts.fieldSelector);
+    return this.o.storage.watch(
+      listPrefix(r, ns),
+      {
+        ...(opts.resourceVersion !== undefined ? { resourceVersion: opts.resourceVersion } : {}),
+        ...(predicate ? { predicate } : {}),
+        bookmarks: opts.allowWatchBookmarks === true,
+      },
+      (e) => onEvent(e.type === 'BOOKMARK' ? e : { ...e, object: withType(r, e.object) }),
+      onError,
+    );
+  }
+
+  async create(ctx: RequestContext, r: ResourceInfo, ns: string | undefined, body: KubeObject, opts: WriteOptions): Promise<WriteResult> {
+    const s = strategy(r);
+    const obj = this.admitNew(r, s, ns, body);
+    const now = this.o.wallMs();
+    const name = obj.metadata.name ?? '';
+    if (r.namespaced) await this.requireLiveNamespace(ns ?? '');
+    obj.metadata.managedFields = recordManagedUpdate(undefined, obj, {
+      manager: opts.fieldManager ?? 'unknown',
+      apiVersion: apiVersionOf(r.group, r.version),
+      nowIso: rfc3339(now),
+    });
+    const warnings: string[] = [];
+    if (opts.dryRun) return { object: withType(r, obj), created: true, warnings };
+    const release = await this.o.services.allocate(r, obj);
+    try {
+      const stored = await this.o.storage.create(objectKey(r, ns, name), obj);
+      return { object: withType(r, stored), created: true, warnings };
+    } catch (err) {
+      await release();
+      throw err;
+    }
+  }
+
+  /** admitNew runs the pure create rules; returns a fresh object ready to store. */
+  private admitNew(r: ResourceInfo, s: KindStrategy, ns: string | undefined, body: KubeObject): KubeObject {
+    checkType(r, body);
+    const obj = structuredClone(body);
+    obj.metadata ??= {};
+    checkNamespace(r, ns, obj);
+    if (!obj.metadata.name && obj.metadata.generateName) {
+      obj.metadata.name = generatedName(obj.metadata.generateName, this.o.random);
+    }
+    s.applyDefaults(obj);
+    s.prepareForCreate?.(obj);
+    prepareCreateMeta(obj, { uid: this.o.newUid(), nowIso: rfc3339(this.o.wallMs()), hasGeneration: s.specFields.length > 0 });
+    const errs = s.validate(obj);
+    if (errs.length > 0) throw invalid(r.kind, r.group, obj.metadata.name ?? '', errs);
+    return withType(r, obj);
+  }
+
+  async update(ctx: RequestContext, r: ResourceInfo, ns: string | undefined, name: string, body: KubeObject, opts: WriteOptions): Promise<WriteResult> {
+    if (opts.subresource === 'scale') {
+      const replicas = replicasFromScale(body, name);
+      const rv = body.metadata?.resourceVersion;
+      const res = await this.write(ctx, r, ns, name, opts, (cur) => {
+        if (rv && rv !== cur.metadata.resourceVersion) throw conflict(r, name, STALE_OBJECT_MESSAGE);
+        return { ...cur, spec: { ...(cur.spec as object), replicas } };
+      });
+      return { ...res, object: toScale(res.object) };
+    }
+    checkType(r, body);
+    if (body.metadata?.name !== undefined && body.metadata.name !== name) {
+      throw badRequest(`the name of the object (${body.metadata.name}) does not match the name on the URL (${name})`);
+    }
+    return this.write(ctx, r, ns, name, opts, (cur) => {
+      const rv = body.metadata?.resourceVersion;
+      if (rv && rv !== cur.metadata.resourceVersion) throw conflict(r, name, STALE_OBJECT_MESSAGE);
+      return structuredClone({ ...body, metadata: { ...(body.metadata ?? {}), name, ...(ns ? { namespace: ns } : {}) } });
+    });
+  }
+
+  async patch(
+    ctx: RequestContext,
+    r: ResourceInfo,
+    ns: string | undefined,
+    name: string,
+    type: PatchType,
+    body: string,
+    opts: WriteOptions & { force?: boolean },
+  ): Promise<WriteResult> {
+    if (isApplyPatch(type)) return this.apply(ctx, r, ns, name, body, opts);
+    return this.write(ctx, r, ns, name, opts, (cur) => {
+      const view = opts.subresource === 'scale' ? toScale(cur) : cur;
+      const patched = applyPatchBody({ group: r.group, kind: view.kind ?? r.kind }, view, type, body);
+      if (opts.subresource === 'scale') {
+        const replicas = replicasFromScale(patched, name);
+        return { ...cur, spec: { ...(cur.spec as object), replicas } };
+      }
+      const rv = patched.metadata?.resourceVersion;
+      if (rv && rv !== cur.metadata.resourceVersion) throw conflict(r, name, STALE_OBJECT_MESSAGE);
+      return patched;
+    }).then((res) => (opts.subresource === 'scale' ? { ...res, object: toScale(res.object) } : res));
+  }
+
+  /** apply is server-side apply: create when absent, else merge the applied fields it owns. */
+  private async apply(ctx: RequestContext, r: ResourceInfo, ns: string | undefined, name: string, body: string, opts: WriteOptions & { force?: boolean }): Promise<WriteResult> {
+    const manager = opts.fieldManager;
+    if (!manager) throw badRequest('PATCH, application/apply-patch+yaml requires fieldManager to be set');
+    const apiVersion = apiVersionOf(r.group, r.version);
+    const existing = await this.o.storage.get(objectKey(r, ns, name));
+    if (!existing) {
+      const applied = serverSideApply({ live: undefined, body, manager, force: opts.force === true, apiVersion, nowIso: rfc3339(this.o.wallMs()), kind: { group: r.group, kind: r.kind } });
+      applied.metadata.name ??= name;
+      const s = strategy(r);
+      const obj = this.admitNew(r, s, ns, applied);
+      if (r.namespaced) await this.requireLiveNamespace(ns ?? '');
+      obj.metadata.managedFields = applied.metadata.managedFields;
+      if (opts.dryRun) return { object: obj, created: true, warnings: [] };
+      const release = await this.o.services.allocate(r, obj);
+      try {
+        const stored = await this.o.storage.create(objectKey(r, ns, name), obj);
+        return { object: withType(r, stored), created: true, warnings: [] };
+      } catch (err) {
+        await release();
+        // A concurrent creator won: apply onto what it wrote instead.
+        if (!(isStatusError(err) && err.reason === 'AlreadyExists')) throw err;
+      }
+    }
+    return this.write(ctx, r, ns, name, { ...opts, fieldManager: undefined }, (cur) =>
+      serverSideApply({ live: cur, body, manager, force: opts.force === true, apiVersion, nowIso: rfc3339(this.o.wallMs()), kind: { group: r.group, kind: r.kind } }),
+    );
+  }
+
+  /**
+   * write is every update path (PUT, PATCH, status, scale): read-modify-write in one store
+   * transaction, retried by storage on a concurrent write, with the update rules applied to
+   * whatever `change` produced from the current object.
+   */
+  private async write(
+    _ctx: RequestContext,
+    r: ResourceInfo,
+    ns: string | undefined,
+    name: string,
+    opts: WriteOptions,
+    change: (current: KubeObject) => KubeObject,
+  ): Promise<WriteResult> {
+    const s = strategy(r);
+    const key = objectKey(r, ns, name);
+    const apiVersion = apiVersionOf(r.group, r.version);
+    let result: KubeObject | undefined;
+    let removed = false;
+    const compute = (current: KubeObject): KubeObject => {
+      const cur = withType(r, current);
+      const next = this.updated(r, s, cur, change(structuredClone(cur)), opts.subresource === 'status');
+      if (opts.fieldManager !== undefined || !sameJson(next, cur)) {
+        next.metadata.managedFields = recordManagedUpdate(cur, next, {
+          manager: opts.fieldManager ?? next.metadata.managedFields?.at(-1)?.manager ?? 'unknown',
+          apiVersion,
+          nowIso: rfc3339(this.o.wallMs()),
+          ...(opts.subresource === 'status' ? { subresource: 'status' } : {}),
+        });
+      }
+      return next;
+    };
+    if (opts.dryRun) {
+      const cur = await this.o.storage.get(key);
+      if (!cur) throw notFound(r, name);
+      return { object: withType(r, compute(cur)), created: false, warnings: [] };
+    }
+    try {
+      result = await this.o.storage.guaranteedUpdate(key, (current) => {
+        const next = compute(current);
+        removed = finishedFinalizing(next, r.kind);
+        return next;
+      });
+    } catch (err) {
+      if (isStatusError(err) && err.reason === 'NotFound') throw notFound(r, name);
+      throw err;
+    }
+    if (removed) {
+      const last = await this.removeFinalized(r, key, result);
+      return { object: withType(r, last), created: false, warnings: [] };
+    }
+    return { object: withType(r, result), created: false, warnings: [] };
+  }
+
+  /** updated applies the common update rules to a proposed new object. */
+  private updated(r: ResourceInfo, s: KindStrategy, cur: KubeObject, proposed: KubeObject, status: boolean): KubeObject {
+    let next: KubeObject;
+    if (status) {
+      // The status subresource changes status only (and nothing else, as upstream).
+      next = { ...structuredClone(cur), status: proposed.status };
+    } else {
+      next = proposed;
+      next.metadata ??= {};
+      if (s.hasStatus) {
+        if (cur.status === undefined) delete next.status;
+        else next.status = cur.status;
+      }
+    }
+    checkType(r, next);
+    next = withType(r, next);
+    next.metadata.name = cur.metadata.name;
+    if (cur.metadata.namespace !== undefined) next.metadata.namespace = cur.metadata.namespace;
+    s.applyDefaults(next);
+    prepareUpdateMeta(next, cur, status ? [] : s.specFields);
+    if (status && cur.metadata.generation !== undefined) next.metadata.generation = cur.metadata.generation;
+    next.metadata.resourceVersion = cur.metadata.resourceVersion;
+    const errs = s.validateUpdate(next, cur);
+    if (errs.length > 0) throw invalid(r.kind, r.group, cur.metadata.name ?? '', errs);
+    delete next.metadata.resourceVersion;
+    return next;
+  }
+
+  /** removeFinalized deletes an object whose last finalizer was just removed. */
+  private async removeFinalized(r: ResourceInfo, key: string, obj: KubeObject): Promise<KubeObject> {
+    const uid = obj.metadata.uid;
+    try {
+      const last = await this.o.storage.delete(key, (cur) => {
+        if (cur.metadata.uid !== uid || !finishedFinalizing(cur, r.kind)) {
+          throw conflict(r, obj.metadata.name ?? '', 'the object changed while it was being finalized');
+        }
+      });
+      await this.o.services.release(r, last);
+      return last;
+    } catch (err) {
+      if (isStatusError(err) && (err.reason === 'NotFound' || err.reason === 'Conflict')) return obj;
+      throw err;
+    }
+  }
+
+  async delete(_ctx: RequestContext, r: ResourceInfo, ns: string | undefined, name: string, opts: DeleteOptions): Promise<DeleteResult> {
+    const key = objectKey(r, ns, name);
+    for (let attempt = 0; attempt < 16; attempt++) {
+      const cur = await this.o.storage.get(key);
+      if (!cur) throw notFound(r, name);
+      checkPreconditions(r, name, cur, opts);
+      const plan = planDelete(cur, r.kind, opts, this.o.wallMs());
+      if (plan.action === 'none') return { object: withType(r, cur), deleted: false };
+      if (opts.dryRun) return { object: withType(r, plan.action === 'update' ? plan.object : cur), deleted: plan.action === 'delete' };
+      const rv = cur.metadata.resourceVersion;
+      try {
+        if (plan.action === 'delete') {
+          const last = await this.o.storage.delete(key, (now) => {
+            if (now.metadata.resourceVersion !== rv) throw new RetryDelete();
+          });
+          await this.o.services.release(r, last);
+          return { object: withType(r, last), deleted: true };
+        }
+        const marked = await this.o.storage.guaranteedUpdate(key, (now) => {
+          if (now.metadata.resourceVersion !== rv) throw new RetryDelete();
+          return plan.object;
+        });
+        return { object: withType(r, marked), deleted: false };
+      } catch (err) {
+        if (err instanceof RetryDelete) continue;
+        if (isStatusError(err) && err.reason === 'NotFound') throw notFound(r, name);
+        throw err;
+      }
+    }
+    throw conflict(r, name, 'too many concurrent writes while deleting; try again');
+  }
+
+  async bind(ctx: RequestContext, ns: string, pod: string, nodeName: string): Promise<void> {
+    const pods = findResource('', 'v1', 'pods');
+    if (!pods) throw new Error('pods resource missing');
+    await this.write(ctx, pods, ns, pod, { subresource: undefined }, (cur) => {
+      const spec = (cur.spec ?? {}) as { nodeName?: string };
+      if (cur.metadata.deletionTimestamp !== undefined) {
+        throw conflict(pods, pod, 'pod is being deleted, cannot be assigned to a host');
+      }
+      if (spec.nodeName) {
+        throw conflict(pods, pod, `pod ${pod} is already assigned to node "${spec.nodeName}"`);
+      }
+      const status = (cur.status ?? {}) as { conditions?: { type: string }[] };
+      const conditions = (status.conditions ?? []).filter((c) => c.type !== 'PodScheduled');
+      conditions.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: rfc3339(this.o.wallMs()) } as { type: string });
+      return { ...cur, spec: { ...spec, nodeName }, status: { ...status, conditions } };
+    });
+  }
+
+  /** requireLiveNamespace: creating in a missing or terminating namespace is refused. */
+  private async requireLiveNamespace(ns: string): Promise<void> {
+    if (!NAMESPACES) return;
+    const nsObj = await this.o.storage.get(objectKey(NAMESPACES, undefined, ns));
+    if (!nsObj) throw notFound(NAMESPACES, ns);
+    if (nsObj.metadata.deletionTimestamp !== undefined) {
+      throw new StatusError(403, 'Forbidden', `unable to create new content in namespace ${ns} because it is being terminated`, { name: ns, kind: 'namespaces' });
+    }
+  }
+}
+
+class RetryDelete extends Error {}
+
+function strategy(r: ResourceInfo): KindStrategy {
+  return strategyFor(r.group, r.kind);
+}
+
+/** withType sets kind and apiVersion (stored objects carry them; list items must too). */
+function withType(r: ResourceInfo, obj: KubeObject): KubeObject {
+  return { apiVersion: apiVersionOf(r.group, r.version), kind: r.kind, ...obj, metadata: obj.metadata };
+}
+
+/** checkType refuses a body of another kind or group-version, in upstream's words. */
+function checkType(r: ResourceInfo, body: KubeObject): void {
+  const want = apiVersionOf(r.group, r.version);
+  if (body.apiVersion !== undefined && body.apiVersion !== want) {
+    throw badRequest(`the API version in the data (${String(body.apiVersion)}) does not match the expected API version (${want})`);
+  }
+  if (body.kind !== undefined && body.kind !== r.kind) {
+    throw badRequest(`the kind in the data (${String(body.kind)}) does not match the expected kind (${r.kind})`);
+  }
+  if (typeof body.metadata !== 'object' || body.metadata === null || Array.isArray(body.metadata)) {
+    if (body.metadata !== undefined) throw badRequest('metadata must be an object');
+  }
+}
+
+function checkNamespace(r: ResourceInfo, ns: string | undefined, obj: KubeObject): void {
+  if (!r.namespaced) {
+    delete obj.metadata.namespace;
+    return;
+  }
+  const given = obj.metadata.namespace;
+  if (given !== undefined && given !== '' && given !== ns) {
+    throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+  }
+  if (ns !== undefined) obj.metadata.namespace = ns;
+}
+
+function checkPreconditions(r: ResourceInfo, name: string, cur: KubeObject, o: DeleteOptions): void {
+  const p = o.preconditions;
+  if (p?.uid !== undefined && p.uid !== cur.metadata.uid) {
+    throw conflict(r, name, `Precondition failed: UID in precondition: ${p.uid}, UID in object meta: ${cur.metadata.uid ?? ''}`);
+  }
+  if (p?.resourceVersion !== undefined && p.resourceVersion !== cur.metadata.resourceVersion) {
+    throw conflict(r, name, `Precondition failed: ResourceVersion in precondition: ${p.resourceVersion}, ResourceVersion in object meta: ${cur.metadata.resourceVersion ?? ''}`);
+  }
+}
