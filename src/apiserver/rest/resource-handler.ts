@@ -1,0 +1,223 @@
+/**
+ * Resource requests: each verb of kube-apiserver's REST handlers (get, list, watch, create,
+ * update, patch, delete, deletecollection, and the status/scale/binding/eviction subresources)
+ * translated into one registry call and its response. Query parameters are read here; rules are
+ * in the registry.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { badRequest, methodNotAllowed, StatusError, unsupportedMediaType } from '../../api/errors.js';
+import { isJsonObject, type KubeObject } from '../../api/meta.js';
+import type {
+  DeleteOptions,
+  FieldValidation,
+  PatchType,
+  RequestContext,
+  WriteOptions,
+} from '../registry/types.js';
+import { decodeObject, parseJson, readBody } from './body.js';
+import { intParam, isTrue, respondObject, type RestDeps } from './handler.js';
+import { mediaType, wantsTable } from './negotiate.js';
+import { sendJson } from './respond.js';
+import type { ResourceRoute } from './route.js';
+import { tableOf } from './tables.js';
+import { serveWatch } from './watch-stream.js';
+
+/** ResourceCall is one resource request in flight. */
+export interface ResourceCall {
+  deps: RestDeps;
+  ctx: RequestContext;
+  route: ResourceRoute;
+  req: IncomingMessage;
+  res: ServerResponse;
+  url: URL;
+}
+
+const PATCH_TYPES: readonly PatchType[] = [
+  'application/json-patch+json',
+  'application/merge-patch+json',
+  'application/strategic-merge-patch+json',
+  'application/apply-patch+yaml',
+];
+
+/** handleResource answers a resource request. */
+export async function handleResource(c: ResourceCall): Promise<void> {
+  const { route: r } = c;
+  const sub = r.subresource;
+  if (sub === 'log' || sub === 'exec' || sub === 'attach' || sub === 'portforward') return streaming(c);
+  if (sub === 'binding') return binding(c);
+  if (sub === 'eviction') return eviction(c);
+  switch (r.verb) {
+    case 'get':
+      return get(c);
+    case 'list':
+      return list(c);
+    case 'watch':
+      return serveWatch(c);
+    case 'create':
+      return create(c);
+    case 'update':
+      return update(c);
+    case 'patch':
+      return patch(c);
+    case 'delete':
+      return remove(c);
+    case 'deletecollection':
+      return removeCollection(c);
+  }
+}
+
+function writeSub(sub: string | undefined): 'status' | 'scale' | undefined {
+  if (sub === undefined) return undefined;
+  if (sub === 'status' || sub === 'scale') return sub;
+  throw methodNotAllowed(`the server does not allow this method on the requested resource`);
+}
+
+function writeOptions(c: ResourceCall): WriteOptions {
+  const q = c.url.searchParams;
+  const fv = q.get('fieldValidation');
+  if (fv !== null && fv !== 'Strict' && fv !== 'Warn' && fv !== 'Ignore') {
+    throw badRequest(`fieldValidation must be one of "Ignore", "Warn", or "Strict", got ${JSON.stringify(fv)}`);
+  }
+  const dryRun = q.getAll('dryRun');
+  if (dryRun.some((d) => d !== 'All')) throw badRequest(`unsupported dry run value: ${dryRun.join(',')}; only "All" is supported`);
+  const manager = q.get('fieldManager');
+  if (manager !== null && manager.length > 128) throw badRequest('fieldManager: Too long: must have at most 128 bytes');
+  const sub = writeSub(c.route.subresource);
+  return {
+    ...(manager !== null ? { fieldManager: manager } : {}),
+    ...(dryRun.length > 0 ? { dryRun: true } : {}),
+    ...(fv !== null ? { fieldValidation: fv as FieldValidation } : {}),
+    ...(sub ? { subresource: sub } : {}),
+  };
+}
+
+async function get(c: ResourceCall): Promise<void> {
+  const { route: r } = c;
+  const name = r.name ?? '';
+  const sub = r.subresource === 'status' || r.subresource === 'scale' ? r.subresource : undefined;
+  const obj = await c.deps.registry.get(c.ctx, r.resource, r.namespace, name, sub);
+  if (!sub && wantsTable(c.req.headers.accept)) {
+    sendJson(c.res, 200, tableOf(c, [obj], { resourceVersion: obj.metadata.resourceVersion ?? '' }));
+    return;
+  }
+  respondObject(c.res, 200, obj);
+}
+
+async function list(c: ResourceCall): Promise<void> {
+  const q = c.url.searchParams;
+  const limit = intParam(c.url, 'limit');
+  const rvMatch = q.get('resourceVersionMatch');
+  if (rvMatch !== null && rvMatch !== 'Exact' && rvMatch !== 'NotOlderThan') {
+    throw badRequest(`resourceVersionMatch: Unsupported value: "${rvMatch}": supported values: "Exact", "NotOlderThan"`);
+  }
+  const lst = await c.deps.registry.list(c.ctx, c.route.resource, c.route.namespace, {
+    ...optional('labelSelector', q.get('labelSelector')),
+    ...optional('fieldSelector', q.get('fieldSelector')),
+    ...optional('resourceVersion', q.get('resourceVersion')),
+    ...(rvMatch ? { resourceVersionMatch: rvMatch } : {}),
+    ...(limit !== undefined && limit > 0 ? { limit } : {}),
+    ...optional('continue', q.get('continue')),
+  });
+  if (wantsTable(c.req.headers.accept)) {
+    sendJson(c.res, 200, tableOf(c, lst.items, lst.metadata));
+    return;
+  }
+  sendJson(c.res, 200, lst);
+}
+
+function optional<K extends string>(key: K, v: string | null): { [P in K]?: string } {
+  return (v === null || v === '' ? {} : { [key]: v }) as { [P in K]?: string };
+}
+
+async function create(c: ResourceCall): Promise<void> {
+  const body = decodeObject(await readBody(c.req), c.req.headers['content-type']);
+  const out = await c.deps.registry.create(c.ctx, c.route.resource, c.route.namespace, body, writeOptions(c));
+  respondObject(c.res, 201, out.object, out.warnings);
+}
+
+async function update(c: ResourceCall): Promise<void> {
+  const body = decodeObject(await readBody(c.req), c.req.headers['content-type']);
+  const out = await c.deps.registry.update(c.ctx, c.route.resource, c.route.namespace, c.route.name ?? '', body, writeOptions(c));
+  respondObject(c.res, out.created ? 201 : 200, out.object, out.warnings);
+}
+
+async function patch(c: ResourceCall): Promise<void> {
+  const type = mediaType(c.req.headers['content-type']) as PatchType;
+  if (!PATCH_TYPES.includes(type)) throw unsupportedMediaType(PATCH_TYPES.join(', '));
+  const body = (await readBody(c.req)).toString('utf8');
+  const force = isTrue(c.url.searchParams.get('force'));
+  if (force && type !== 'application/apply-patch+yaml') throw badRequest('force: Forbidden: may not be specified for non-apply patch');
+  const out = await c.deps.registry.patch(c.ctx, c.route.resource, c.route.namespace, c.route.name ?? '', type, body, { ...writeOptions(c), force });
+  respondObject(c.res, out.created ? 201 : 200, out.object, out.warnings);
+}
+
+async function deleteOptions(c: ResourceCall): Promise<DeleteOptions> {
+  const raw = await readBody(c.req);
+  const body: Record<string, unknown> = raw.length > 0 ? (parseJson(raw.toString('utf8')) as Record<string, unknown>) : {};
+  if (!isJsonObject(body)) throw badRequest('the DeleteOptions body must be a JSON object');
+  const q = c.url.searchParams;
+  const grace = intParam(c.url, 'gracePeriodSeconds') ?? (body.gracePeriodSeconds as number | undefined);
+  let policy = (q.get('propagationPolicy') ?? body.propagationPolicy ?? undefined) as DeleteOptions['propagationPolicy'] | undefined;
+  const orphan = q.get('orphanDependents') ?? body.orphanDependents;
+  if (policy === undefined && orphan !== undefined && orphan !== null) policy = orphan === true || orphan === 'true' ? 'Orphan' : 'Background';
+  if (policy !== undefined && !['Orphan', 'Background', 'Foreground'].includes(policy)) {
+    throw badRequest(`propagationPolicy: Unsupported value: "${String(policy)}": supported values: "Foreground", "Background", "Orphan"`);
+  }
+  const pre = body.preconditions as DeleteOptions['preconditions'] | undefined;
+  const dryRun = [...q.getAll('dryRun'), ...((body.dryRun as string[] | undefined) ?? [])];
+  return {
+    ...(grace !== undefined ? { gracePeriodSeconds: grace } : {}),
+    ...(policy ? { propagationPolicy: policy } : {}),
+    ...(pre ? { preconditions: pre } : {}),
+    ...(dryRun.includes('All') ? { dryRun: true } : {}),
+  };
+}
+
+async function remove(c: ResourceCall): Promise<void> {
+  if (c.route.subresource) throw methodNotAllowed('the server does not allow this method on the requested resource');
+  const out = await c.deps.registry.delete(c.ctx, c.route.resource, c.route.namespace, c.route.name ?? '', await deleteOptions(c));
+  respondObject(c.res, 200, out.object);
+}
+
+async function removeCollection(c: ResourceCall): Promise<void> {
+  const opts = await deleteOptions(c);
+  const q = c.url.searchParams;
+  const lst = await c.deps.registry.list(c.ctx, c.route.resource, c.route.namespace, {
+    ...optional('labelSelector', q.get('labelSelector')),
+    ...optional('fieldSelector', q.get('fieldSelector')),
+  });
+  const items: KubeObject[] = [];
+  for (const item of lst.items) {
+    try {
+      const out = await c.deps.registry.delete(c.ctx, c.route.resource, item.metadata.namespace, item.metadata.name ?? '', opts);
+      items.push(out.object);
+    } catch (err) {
+      if (!(err instanceof StatusError && err.reason === 'NotFound')) throw err;
+    }
+  }
+  sendJson(c.res, 200, { ...lst, items });
+}
+
+async function binding(c: ResourceCall): Promise<void> {
+  if (c.route.verb !== 'create') throw methodNotAllowed('bindings can only be created');
+  const body = decodeObject(await readBody(c.req), c.req.headers['content-type']);
+  const target = (body.target ?? {}) as { name?: string; kind?: string };
+  if (!target.name) throw badRequest('Binding.target.name: Required value');
+  await c.deps.registry.bind(c.ctx, c.route.namespace ?? '', c.route.name ?? '', target.name);
+  sendJson(c.res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
+}
+
+async function eviction(c: ResourceCall): Promise<void> {
+  if (c.route.verb !== 'create') throw methodNotAllowed('evictions can only be created');
+  const body = decodeObject(await readBody(c.req), c.req.headers['content-type']);
+  const opts = (body.deleteOptions ?? {}) as DeleteOptions;
+  await c.deps.registry.delete(c.ctx, c.route.resource, c.route.namespace, c.route.name ?? '', opts);
+  sendJson(c.res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
+}
+
+async function streaming(c: ResourceCall): Promise<void> {
+  const pod = await c.deps.registry.get(c.ctx, c.route.resource, c.route.namespace, c.route.name ?? '');
+  const node = (pod.spec as { nodeName?: string } | undefined)?.nodeName;
+  if (!node) throw badRequest(`pod ${c.route.name ?? ''} does not have a host assigned`);
+  throw new StatusError(503, 'ServiceUnavailable', `the kubelet on node "${node}" cannot be reached for ${c.route.subresource ?? ''}: k8ts has no kubelet yet`);
+}
