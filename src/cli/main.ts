@@ -14,12 +14,15 @@ import { RpcError } from '../rpc/errors.js';
 import { statusTable } from './table.js';
 
 const USAGE = `usage: k8ts <command> [flags]
-  up [-f cluster-configs/X.yaml] [--name N] [--force]   start the cluster; returns once a leader is elected
-  status [--name N]                                    each member: role, term, leader, commit, applied
-  propose <text> [--name N]                            append an entry through any member
-  kill <member> [--name N]                             SIGKILL one member
-  restart <member> [--name N]                          start a member again on its data dir
-  down [--name N] [--purge]                            stop every member (--purge deletes all state)`;
+  up [-f cluster-configs/X.yaml] [--name N] [--force] [--no-merge]
+                                   start the cluster; returns once the store has a leader and every
+                                   API server is ready (kubeconfig merged as context k8ts-<name>)
+  status [--name N]                each member: role, term, leader, commit, applied
+  propose <text> [--name N]        append an entry through any member
+  kill <master>[/store|/apiserver] [--name N]      SIGKILL a master, or one of its components
+  restart <master>[/store|/apiserver] [--name N]   start it again (the store on its data dir)
+  down [--name N] [--purge]        stop everything (--purge deletes all state and the kubeconfig
+                                   context)`;
 
 /** UsageError: bad command line; printed with the usage text. */
 class UsageError extends Error {
@@ -36,6 +39,7 @@ const OPTIONS = {
   name: { type: 'string' },
   force: { type: 'boolean' },
   purge: { type: 'boolean' },
+  'no-merge': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -54,10 +58,9 @@ export async function run(argv: string[], io: Io): Promise<number> {
       case 'up': {
         const cfg = upConfig(values.file, values.name, values.force === true);
         io.out(`k8ts up: cluster ${cfg.name}, ${cfg.members.length} member(s), config ${cfg.source}`);
-        await new Supervisor(cfg, opts).up();
-        const endpoints = cfg.members.map((m) => m.client ?? m.address).join(',');
-        io.out(`cluster ${cfg.name} is up. Try:\n  npm run k8ts -- status${cfg.name === 'default' ? '' : ` --name ${cfg.name}`}\n` +
-          `  ETCDCTL_API=3 etcdctl --endpoints=${endpoints} member list`);
+        const env = values['no-merge'] ? { ...process.env, K8TS_NO_MERGE: '1' } : process.env;
+        await new Supervisor(cfg, { ...opts, env }).up();
+        io.out(upHint(cfg));
         return 0;
       }
       case 'status': {
@@ -68,11 +71,12 @@ export async function run(argv: string[], io: Io): Promise<number> {
       case 'propose':
         return await propose(Supervisor.open(name, opts).cfg, one(rest, 'propose <text>', true), io);
       case 'kill':
-        Supervisor.open(name, opts).kill(one(rest, 'kill <member>'));
+        Supervisor.open(name, opts).kill(one(rest, 'kill <master>[/component]'));
         return 0;
       case 'restart': {
-        const s = await Supervisor.open(name, opts).restart(one(rest, 'restart <member>'));
-        io.out(`${s.name} is back: role ${s.role}, term ${s.term}, commit ${s.commit}, applied ${s.applied}`);
+        const target = one(rest, 'restart <master>[/component]');
+        const s = await Supervisor.open(name, opts).restart(target);
+        io.out(s ? `${s.name} is back: role ${s.role}, term ${s.term}, commit ${s.commit}, applied ${s.applied}` : `${target} is back`);
         return 0;
       }
       case 'down': {
@@ -86,6 +90,17 @@ export async function run(argv: string[], io: Io): Promise<number> {
   } catch (err) {
     return report(err, io);
   }
+}
+
+function upHint(cfg: ClusterConfig): string {
+  const endpoints = cfg.members.map((m) => m.client ?? m.address).join(',');
+  const nameFlag = cfg.name === 'default' ? '' : ` --name ${cfg.name}`;
+  const lines = [`cluster ${cfg.name} is up. Try:`, `  npm run k8ts -- status${nameFlag}`];
+  if (cfg.members.some((m) => m.api !== undefined)) {
+    lines.push(`  kubectl --context k8ts-${cfg.name} get namespaces`);
+  }
+  lines.push(`  ETCDCTL_API=3 etcdctl --endpoints=${endpoints} member list`);
+  return lines.join('\n');
 }
 
 function upConfig(file: string | undefined, name: string | undefined, force: boolean): ClusterConfig {

@@ -24,6 +24,9 @@ export interface MemberSpec {
   /** host:port where etcd clients connect (etcd's client URL); the peer port serves the etcd API
    *  too, so this is optional. */
   client: string | undefined;
+  /** host:port of this master's API server (HTTPS, kubectl's server URL); absent = no API
+   *  server on this member (a store-only cluster). */
+  api: string | undefined;
 }
 
 export interface Timing {
@@ -43,6 +46,8 @@ export interface ClusterConfig {
   forwarding: boolean;
   /** The store's limits: etcd's quota-backend-bytes (NOSPACE above it). */
   store: StoreLimits;
+  /** Service cluster IP range (loopback: nothing allocated can route off the machine). */
+  serviceCidr: string;
   force: boolean;
   /** Where the config came from (file path or "<embedded default>"), for messages. */
   source: string;
@@ -59,7 +64,10 @@ export interface LoadOptions {
   force?: boolean;
 }
 
-const TOP_KEYS = ['name', 'members', 'dataDir', 'timing', 'tls', 'forwarding', 'store', 'force'] as const;
+const TOP_KEYS = ['name', 'members', 'dataDir', 'timing', 'tls', 'forwarding', 'store', 'serviceCidr', 'force'] as const;
+
+/** DEFAULT_SERVICE_CIDR: Service addresses from loopback (ARCHITECTURE.md §6). */
+export const DEFAULT_SERVICE_CIDR = '127.96.0.0/16';
 
 const NAME = /^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$/;
 
@@ -95,6 +103,7 @@ export function parseClusterConfig(text: string, source: string, opts: LoadOptio
     tlsDir: top.has('tls') ? r.str(r.map(top.get('tls'), 'tls', ['dir']).get('dir'), 'tls.dir') : undefined,
     forwarding: top.has('forwarding') ? r.bool(top.get('forwarding'), 'forwarding') : true,
     store: readStore(r, top),
+    serviceCidr: readServiceCidr(r, top),
     force,
     source,
   };
@@ -122,7 +131,7 @@ function readMembers(r: ConfigReader, node: ReturnType<ConfigReader['required']>
   const seen = { id: new Set<number>(), name: new Set<string>(), address: new Set<string>() };
   return items.map((item, i) => {
     const path = `members[${i}]`;
-    const f = r.map(item, path, ['id', 'name', 'address', 'client']);
+    const f = r.map(item, path, ['id', 'name', 'address', 'client', 'api']);
     const id = r.int(r.required(f, 'id', item, path), `${path}.id`, 1, 0xffff_ffff);
     const nameNode = r.required(f, 'name', item, path);
     const name = readName(r, nameNode);
@@ -140,10 +149,18 @@ function readMembers(r: ConfigReader, node: ReturnType<ConfigReader['required']>
       if (seen.address.has(client) || client === address) r.fail(clientNode, `${path}.client ${client} is used by another member or port`);
       seen.address.add(client);
     }
+    let api: string | undefined;
+    if (f.has('api')) {
+      const apiNode = r.required(f, 'api', item, path);
+      api = r.str(apiNode, `${path}.api`);
+      checkAddress(r, apiNode, `${path}.api`, api);
+      if (seen.address.has(api) || api === address) r.fail(apiNode, `${path}.api ${api} is used by another member or port`);
+      seen.address.add(api);
+    }
     seen.id.add(id);
     seen.name.add(name);
     seen.address.add(address);
-    return { id, name, address, client };
+    return { id, name, address, client, api };
   });
 }
 
@@ -157,6 +174,19 @@ function checkAddress(r: ConfigReader, node: ReturnType<ConfigReader['required']
   if (octets[0] !== 127) {
     r.fail(node, `${path} ${address} is not loopback: k8ts members listen only on 127.0.0.0/8`);
   }
+}
+
+function readServiceCidr(r: ConfigReader, top: Fields): string {
+  if (!top.has('serviceCidr')) return DEFAULT_SERVICE_CIDR;
+  const node = top.get('serviceCidr');
+  const cidr = r.str(node, 'serviceCidr');
+  const m = /^127\.(\d+)\.(\d+)\.(\d+)\/(\d+)$/.exec(cidr);
+  const bits = m ? Number(m[4]) : 0;
+  if (!m || m.slice(1, 4).some((o) => Number(o) > 255) || bits < 12 || bits > 28) {
+    r.fail(node, `serviceCidr ${JSON.stringify(cidr)} must be a loopback IPv4 range 127.x.y.z/12..28 ` +
+      '(e.g. 127.96.0.0/16): Service addresses never leave the machine');
+  }
+  return cidr;
 }
 
 function readStore(r: ConfigReader, top: Fields): StoreLimits {

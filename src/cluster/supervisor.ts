@@ -15,9 +15,16 @@ import type { Clock } from '../base/clock.js';
 import type { MemberStatus } from '../gen/k8ts/raft/v1/member.js';
 import { loadClusterConfig, statePaths, type ClusterConfig, type MemberSpec, type StatePaths } from './config.js';
 import { MemberClients, sleep } from './member-client.js';
+import { prepareApiAccess, probeReady, type ApiAccess } from './api-access.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const MEMBER_MAIN = fileURLToPath(new URL('./member-main.ts', import.meta.url));
+const APISERVER_MAIN = fileURLToPath(new URL('../apiserver/main.ts', import.meta.url));
+
+/** Component is one process of a master: its store member or its API server. */
+export type Component = 'store' | 'apiserver';
+/** What /proc/<pid>/cmdline of each component contains (a recycled pid is never signalled). */
+const MARKERS: Record<Component, string> = { store: 'member-main', apiserver: 'apiserver/main' };
 
 /** SupervisorError: an operating failure the CLI reports (a member died, no leader in time). */
 export class SupervisorError extends Error {
@@ -68,7 +75,7 @@ export class Supervisor {
     // (say, a cluster started from another K8TS_HOME) would answer in its place: refuse up front.
     for (const m of this.cfg.members) {
       if (this.pidOf(m) !== undefined) continue;
-      for (const address of [m.address, ...(m.client === undefined ? [] : [m.client])]) {
+      for (const address of [m.address, ...(m.client === undefined ? [] : [m.client]), ...(m.api === undefined ? [] : [m.api])]) {
         if (!(await addressFree(address))) {
           throw new SupervisorError(`${m.name}: ${address} is already in use by another process ` +
             '(another k8ts cluster? stop it with k8ts down, or change the addresses in the config)');
@@ -81,14 +88,55 @@ export class Supervisor {
       if (pid !== undefined) this.say(`${m.name} already running (pid ${pid})`);
       else this.startMember(m);
     }
-    return this.waitForLeader(this.opts.leaderTimeoutMs ?? 30_000);
+    const leader = await this.waitForLeader(this.opts.leaderTimeoutMs ?? 30_000);
+    await this.upApiServers();
+    return leader;
+  }
+
+  /** upApiServers prepares PKI and kubeconfig, starts each master's API server, waits for all. */
+  private async upApiServers(): Promise<void> {
+    const masters = this.cfg.members.filter((m) => m.api !== undefined);
+    if (masters.length === 0) return;
+    const access = prepareApiAccess(this.cfg, this.paths, this.env);
+    for (const m of masters) {
+      const pid = this.pidOf(m, 'apiserver');
+      if (pid !== undefined) this.say(`${m.name}/apiserver already running (pid ${pid})`);
+      else this.startApiServer(m);
+    }
+    for (const m of masters) await this.waitForApi(m, access, 30_000);
+    this.say(`kubeconfig: ${access.kubeconfig}`);
+  }
+
+  /** startApiServer spawns a master's API server detached, like a member. */
+  startApiServer(m: MemberSpec): number {
+    return this.spawnComponent(m, 'apiserver', APISERVER_MAIN, `https://${m.api ?? ''}`);
+  }
+
+  /** waitForApi polls the API server's /readyz until it answers ok or the process dies. */
+  async waitForApi(m: MemberSpec, access: ApiAccess, timeoutMs: number): Promise<void> {
+    const startMs = this.opts.clock.nowMs();
+    for (;;) {
+      if (await probeReady(m.api ?? '', access)) {
+        this.say(`${m.name}/apiserver ready at https://${m.api ?? ''}`);
+        return;
+      }
+      if (this.pidOf(m, 'apiserver') === undefined) {
+        throw new SupervisorError(`${m.name}/apiserver exited during startup; last lines of ${this.logFile(m, 'apiserver')}:\n${this.tail(m, 15, 'apiserver')}`);
+      }
+      if (this.opts.clock.nowMs() - startMs > timeoutMs) throw new SupervisorError(`${m.name}/apiserver not ready within ${timeoutMs} ms; see ${this.logFile(m, 'apiserver')}`);
+      await sleep(this.opts.clock, 200);
+    }
   }
 
   /** startMember spawns one member detached from this process, so it outlives the CLI. */
   startMember(m: MemberSpec): number {
-    const logFile = join(this.paths.logs, `${m.name}.log`);
+    return this.spawnComponent(m, 'store', MEMBER_MAIN, `peers ${m.address}, etcd clients ${m.client ?? m.address}`);
+  }
+
+  private spawnComponent(m: MemberSpec, c: Component, main: string, where: string): number {
+    const logFile = this.logFile(m, c);
     const fd = openSync(logFile, 'a');
-    const child = spawn(process.execPath, ['--import', 'tsx', MEMBER_MAIN, '--config', this.paths.config, '--member', m.name], {
+    const child = spawn(process.execPath, ['--import', 'tsx', main, '--config', this.paths.config, '--member', m.name], {
       cwd: REPO_ROOT,
       detached: true,
       stdio: ['ignore', fd, fd],
@@ -97,9 +145,10 @@ export class Supervisor {
     closeSync(fd);
     child.unref();
     const pid = child.pid;
-    if (pid === undefined) throw new SupervisorError(`cannot start ${m.name}; see ${logFile}`);
-    writeFileSync(this.pidFile(m), `${pid}\n`);
-    this.say(`started ${m.name} (id ${m.id}, peers ${m.address}, etcd clients ${m.client ?? m.address}) pid ${pid}, log ${logFile}`);
+    const label = c === 'store' ? m.name : `${m.name}/${c}`;
+    if (pid === undefined) throw new SupervisorError(`cannot start ${label}; see ${logFile}`);
+    writeFileSync(this.pidFile(m, c), `${pid}\n`);
+    this.say(`started ${label} (id ${m.id}, ${where}) pid ${pid}, log ${logFile}`);
     return pid;
   }
 
@@ -140,30 +189,60 @@ export class Supervisor {
     }
   }
 
-  /** kill sends SIGKILL: a crash, for experiments. */
-  kill(name: string): number {
-    const m = this.member(name);
-    const pid = this.pidOf(m);
-    if (pid === undefined) throw new SupervisorError(`${name} is not running`);
-    process.kill(pid, 'SIGKILL');
-    this.removePid(m);
-    this.say(`killed ${name} (pid ${pid})`);
-    return pid;
+  /** kill sends SIGKILL to a master (all its components) or to one component ("m1/apiserver"):
+   *  a crash, for experiments. Returns the pids killed. */
+  kill(target: string): number[] {
+    const { m, components } = this.target(target);
+    const pids: number[] = [];
+    for (const c of components) {
+      const pid = this.pidOf(m, c);
+      if (pid === undefined) continue;
+      process.kill(pid, 'SIGKILL');
+      this.removePid(m, c);
+      this.say(`killed ${c === 'store' ? m.name : `${m.name}/${c}`} (pid ${pid})`);
+      pids.push(pid);
+    }
+    if (pids.length === 0) throw new SupervisorError(`${target} is not running`);
+    return pids;
   }
 
-  /** restart stops the member if it runs, starts it on its data dir and waits until it answers. */
-  async restart(name: string, timeoutMs = 15_000): Promise<MemberStatus> {
+  /** target resolves "m1" (every component of the master) or "m1/store" / "m1/apiserver". */
+  private target(t: string): { m: MemberSpec; components: Component[] } {
+    const [name = '', comp] = t.split('/');
     const m = this.member(name);
-    await this.stopMember(m);
-    this.startMember(m);
+    if (comp === undefined) return { m, components: m.api === undefined ? ['store'] : ['apiserver', 'store'] };
+    if (comp !== 'store' && comp !== 'apiserver') throw new SupervisorError(`unknown component ${comp} (components: store, apiserver)`);
+    if (comp === 'apiserver' && m.api === undefined) throw new SupervisorError(`${name} runs no API server`);
+    return { m, components: [comp] };
+  }
+
+  /** restart stops a master's components (or one) if they run, starts them again (the store on
+   *  its data dir) and waits until they answer. Returns the store member's Status. */
+  async restart(target: string, timeoutMs = 15_000): Promise<MemberStatus | undefined> {
+    const { m, components } = this.target(target);
+    for (const c of components) await this.stopMember(m, 5_000, c);
+    let status: MemberStatus | undefined;
+    if (components.includes('store')) {
+      this.startMember(m);
+      status = await this.waitForMember(m, timeoutMs);
+    }
+    if (components.includes('apiserver')) {
+      const access = prepareApiAccess(this.cfg, this.paths, this.env);
+      this.startApiServer(m);
+      await this.waitForApi(m, access, timeoutMs);
+    }
+    return status;
+  }
+
+  private async waitForMember(m: MemberSpec, timeoutMs: number): Promise<MemberStatus> {
     const clients = new MemberClients(this.cfg);
     const startMs = this.opts.clock.nowMs();
     try {
       for (;;) {
         const s = await clients.status(m, 500);
         if (s) return s;
-        if (this.pidOf(m) === undefined) throw new SupervisorError(`${name} exited; last lines of ${this.logFile(m)}:\n${this.tail(m)}`);
-        if (this.opts.clock.nowMs() - startMs > timeoutMs) throw new SupervisorError(`${name} did not answer within ${timeoutMs} ms`);
+        if (this.pidOf(m) === undefined) throw new SupervisorError(`${m.name} exited; last lines of ${this.logFile(m)}:\n${this.tail(m)}`);
+        if (this.opts.clock.nowMs() - startMs > timeoutMs) throw new SupervisorError(`${m.name} did not answer within ${timeoutMs} ms`);
         await sleep(this.opts.clock, 100);
       }
     } finally {
@@ -175,6 +254,7 @@ export class Supervisor {
    *  cluster's whole state dir (data, logs, config). */
   async down(purge: boolean): Promise<number> {
     let stopped = 0;
+    for (const m of this.cfg.members) await this.stopMember(m, 5_000, 'apiserver');
     for (const m of this.cfg.members) if (await this.stopMember(m)) stopped++;
     if (existsSync(this.paths.pids)) for (const f of readdirSync(this.paths.pids)) rmSync(join(this.paths.pids, f), { force: true });
     if (purge) {
@@ -185,23 +265,23 @@ export class Supervisor {
   }
 
   /** stopMember: SIGTERM, wait up to 5 s, then SIGKILL. True if it was running. */
-  async stopMember(m: MemberSpec, graceMs = 5_000): Promise<boolean> {
-    const pid = this.pidOf(m);
+  async stopMember(m: MemberSpec, graceMs = 5_000, c: Component = 'store'): Promise<boolean> {
+    const pid = this.pidOf(m, c);
     if (pid === undefined) {
-      this.removePid(m);
+      this.removePid(m, c);
       return false;
     }
     process.kill(pid, 'SIGTERM');
     const startMs = this.opts.clock.nowMs();
-    while (isMemberProcess(pid)) {
+    while (isComponentProcess(pid, c)) {
       if (this.opts.clock.nowMs() - startMs > graceMs) {
         process.kill(pid, 'SIGKILL');
         break;
       }
       await sleep(this.opts.clock, 50);
     }
-    this.removePid(m);
-    this.say(`stopped ${m.name} (pid ${pid})`);
+    this.removePid(m, c);
+    this.say(`stopped ${c === 'store' ? m.name : `${m.name}/${c}`} (pid ${pid})`);
     return true;
   }
 
@@ -212,35 +292,35 @@ export class Supervisor {
   }
 
   /** pidOf is the member's pid if its pid file names a live member process. */
-  pidOf(m: MemberSpec): number | undefined {
+  pidOf(m: MemberSpec, c: Component = 'store'): number | undefined {
     let pid: number;
     try {
-      pid = Number(readFileSync(this.pidFile(m), 'utf8').trim());
+      pid = Number(readFileSync(this.pidFile(m, c), 'utf8').trim());
     } catch {
       return undefined;
     }
-    return Number.isInteger(pid) && pid > 0 && isMemberProcess(pid) ? pid : undefined;
+    return Number.isInteger(pid) && pid > 0 && isComponentProcess(pid, c) ? pid : undefined;
   }
 
-  logFile(m: MemberSpec): string {
-    return join(this.paths.logs, `${m.name}.log`);
+  logFile(m: MemberSpec, c: Component = 'store'): string {
+    return join(this.paths.logs, c === 'store' ? `${m.name}.log` : `${m.name}-${c}.log`);
   }
 
-  private pidFile(m: MemberSpec): string {
-    return join(this.paths.pids, `${m.name}.pid`);
+  private pidFile(m: MemberSpec, c: Component = 'store'): string {
+    return join(this.paths.pids, c === 'store' ? `${m.name}.pid` : `${m.name}-${c}.pid`);
   }
 
-  private removePid(m: MemberSpec): void {
+  private removePid(m: MemberSpec, c: Component = 'store'): void {
     try {
-      unlinkSync(this.pidFile(m));
+      unlinkSync(this.pidFile(m, c));
     } catch {
       // Already gone.
     }
   }
 
-  private tail(m: MemberSpec, lines = 15): string {
+  private tail(m: MemberSpec, lines = 15, c: Component = 'store'): string {
     try {
-      return readFileSync(this.logFile(m), 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+      return readFileSync(this.logFile(m, c), 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
     } catch {
       return '(no log)';
     }
@@ -251,9 +331,9 @@ export class Supervisor {
   }
 }
 
-/** isMemberProcess: the pid is alive and (where /proc exists) runs member-main, so a recycled pid
- *  of an unrelated process is never signalled. */
-function isMemberProcess(pid: number): boolean {
+/** isComponentProcess: the pid is alive and (where /proc exists) runs that component's main, so a
+ *  recycled pid of an unrelated process is never signalled. */
+function isComponentProcess(pid: number, c: Component): boolean {
   try {
     process.kill(pid, 0);
   } catch {
@@ -261,7 +341,7 @@ function isMemberProcess(pid: number): boolean {
   }
   try {
     const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    if (cmd.includes('member-main')) {
+    if (cmd.includes(MARKERS[c])) {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
       return !/^\d+ \(.*\) Z/.test(stat); // A zombie is dead.
     }
@@ -275,11 +355,18 @@ function isMemberProcess(pid: number): boolean {
 function effectiveConfig(cfg: ClusterConfig): string {
   const doc: Record<string, unknown> = {
     name: cfg.name,
-    members: cfg.members.map((m) => ({ id: m.id, name: m.name, address: m.address, ...(m.client === undefined ? {} : { client: m.client }) })),
+    members: cfg.members.map((m) => ({
+      id: m.id,
+      name: m.name,
+      address: m.address,
+      ...(m.client === undefined ? {} : { client: m.client }),
+      ...(m.api === undefined ? {} : { api: m.api }),
+    })),
     dataDir: cfg.dataDir,
     timing: cfg.timing,
     forwarding: cfg.forwarding,
     store: cfg.store,
+    serviceCidr: cfg.serviceCidr,
     force: cfg.force,
   };
   if (cfg.tlsDir !== undefined) doc.tls = { dir: cfg.tlsDir };

@@ -1,0 +1,61 @@
+/**
+ * Process entry of one master's API server:
+ *   node --import tsx src/apiserver/main.ts --config <state>/cluster.yaml --member <name>
+ * It serves HTTPS on the member's `api` address with the cluster PKI (serving certificate, client
+ * certificates checked against the cluster CA, static tokens) and talks to the store through the
+ * etcd v3 API of every member. SIGTERM/SIGINT stop it; the supervisor restarts it on request.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { systemClock } from '../base/clock.js';
+import { systemWallMs } from '../base/wall-clock.js';
+import { apiServerFiles } from '../cluster/api-access.js';
+import { loadClusterConfig, statePaths } from '../cluster/config.js';
+import { parseTokenFile } from './auth/authenticate.js';
+import { ApiServer } from './server.js';
+
+function log(line: string): void {
+  process.stdout.write(`${new Date().toISOString()} ${line}\n`);
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { config: { type: 'string' }, member: { type: 'string' } } });
+  if (!values.config || !values.member) throw new Error('usage: apiserver/main.ts --config <file> --member <name>');
+  const cfg = loadClusterConfig(values.config, { force: true });
+  const spec = cfg.members.find((m) => m.name === values.member);
+  if (!spec?.api) throw new Error(`${values.config}: member ${values.member} has no api address`);
+  const files = apiServerFiles(statePaths(cfg.name, cfg.dataDir), spec.name);
+  const tokens = existsSync(files.tokenFile) ? parseTokenFile(readFileSync(files.tokenFile, 'utf8'), files.tokenFile) : [];
+  const storeTls = cfg.tlsDir === undefined ? undefined : {
+    caFile: `${cfg.tlsDir}/ca.crt`,
+    certFile: `${cfg.tlsDir}/client.crt`,
+    keyFile: `${cfg.tlsDir}/client.key`,
+  };
+  const server = new ApiServer({
+    etcd: { endpoints: cfg.members.map((m) => m.client ?? m.address), ...(storeTls ? { tls: storeTls } : {}) },
+    listen: spec.api,
+    tls: files.serving,
+    tokens,
+    serviceCidr: cfg.serviceCidr,
+    clock: systemClock,
+    wallMs: systemWallMs,
+    seed: (process.pid * 2654435761) >>> 0,
+    log,
+  });
+  const { port } = await server.start();
+  log(`apiserver ${spec.name} of cluster ${cfg.name}: pid ${process.pid}, https://${spec.api.replace(/:\d+$/, `:${port}`)}, store ${cfg.members.map((m) => m.client ?? m.address).join(',')}`);
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    log(`${signal}: stopping`);
+    void server.stop().then(() => process.exit(0));
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  log(`fatal: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  process.exit(1);
+});
