@@ -47,8 +47,8 @@ export function planDelete(obj: KubeObject, kind: string, o: DeleteOptions, nowM
   const marked = obj.metadata.deletionTimestamp !== undefined;
   if (marked) {
     const prior = obj.metadata.deletionGracePeriodSeconds ?? 0;
-    if (grace < prior) return { action: 'update', object: mark(obj, finalizers, grace, nowMs) };
     if (finalizers.length === 0 && nsFinalizers.length === 0 && grace === 0) return { action: 'delete' };
+    if (grace < prior) return { action: 'update', object: mark(obj, finalizers, grace, nowMs) };
     return sameList(finalizers, current) ? { action: 'none' } : { action: 'update', object: mark(obj, finalizers, prior, nowMs) };
   }
   if (finalizers.length === 0 && nsFinalizers.length === 0 && grace === 0) return { action: 'delete' };
