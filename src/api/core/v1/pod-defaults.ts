@@ -5,6 +5,7 @@
  * unreachable NoExecute for 300 s). kubectl's describe and get -o yaml show these fields, and the
  * kubelet and scheduler rely on them being there. Every function is idempotent.
  */
+import { parseQuantity } from '../../validation/quantity.js';
 import type { Volume } from './volume-types.js';
 import type {
   Container,
@@ -59,6 +60,8 @@ function defaultRequestsFromLimits(c: Container): void {
   const limits = c.resources?.limits;
   if (!limits || !c.resources) return;
   for (const [name, q] of Object.entries(limits)) {
+    // An unparseable limit is reported once, at the limit, rather than copied into requests.
+    if (typeof parseQuantity(q) === 'string') continue;
     c.resources.requests ??= {};
     if (c.resources.requests[name] === undefined) c.resources.requests[name] = q;
   }
