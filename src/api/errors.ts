@@ -199,10 +199,22 @@ const CAUSE_TEXT: Record<FieldError['type'], string> = {
   ResourceVersionTooLarge: 'Too large resource version',
 };
 
-/** renderValue prints a bad value as apimachinery does: strings quoted, numbers bare. */
+/**
+ * renderValue prints a bad value as apimachinery does: strings quoted, numbers bare, and string
+ * maps and lists in Go's %#v form (`map[string]string{"app":"web"}`, `[]string{"a", "b"}`), the
+ * form users know from "`selector` does not match template `labels`".
+ */
 function renderValue(v: unknown): string {
   if (typeof v === 'string') return JSON.stringify(v);
   if (typeof v === 'number' || typeof v === 'boolean' || v === null) return String(v);
+  if (Array.isArray(v) && v.every((x) => typeof x === 'string')) {
+    return `[]string{${v.map((x) => JSON.stringify(x)).join(', ')}}`;
+  }
+  const values = typeof v === 'object' && !Array.isArray(v) ? Object.values(v) : [];
+  if (values.length > 0 && values.every((x) => typeof x === 'string')) {
+    const pairs = Object.entries(v as Record<string, string>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `map[string]string{${pairs.map(([k, x]) => `${JSON.stringify(k)}:${JSON.stringify(x)}`).join(', ')}}`;
+  }
   return JSON.stringify(v);
 }
 
