@@ -79,10 +79,18 @@ export function defaultJob(job: Job): void {
   spec.completionMode ??= 'NonIndexed';
   spec.suspend ??= false;
   spec.podReplacementPolicy ??= spec.podFailurePolicy ? 'Failed' : 'TerminatingOrFailed';
-  const templateLabels = spec.template?.metadata?.labels;
-  if (templateLabels && Object.keys(job.metadata.labels ?? {}).length === 0) job.metadata.labels = { ...templateLabels };
   defaultPodTemplate(spec.template);
+  selectorAndLabels(job);
+}
+
+/**
+ * selectorAndLabels generates the selector, then gives a Job without labels its template's
+ * labels (so Jobs list by batch.kubernetes.io/job-name as they do on Kubernetes).
+ */
+function selectorAndLabels(job: Job): void {
   generateSelector(job);
+  const templateLabels = job.spec?.template?.metadata?.labels;
+  if (templateLabels && Object.keys(job.metadata.labels ?? {}).length === 0) job.metadata.labels = { ...templateLabels };
 }
 
 function validateJob(job: Job): FieldError[] {
@@ -130,7 +138,7 @@ export const jobStrategy = defineStrategy<Job>({
   validate: validateJob,
   validateUpdate: validateJobUpdate,
   prepareForCreate: (job) => {
-    generateSelector(job);
+    selectorAndLabels(job);
     job.status = {};
   },
   fieldLabels: (job) => ({ 'status.successful': str(job.status?.succeeded ?? 0) }),
