@@ -55,7 +55,8 @@ export function validatePortNum(port: number | undefined, path: string): FieldEr
 }
 
 /** validatePortNumOrName: a targetPort or probe port — a number, or an IANA service name. */
-export function validatePortNumOrName(port: number | string | undefined, path: string): FieldError[] {
+export function validatePortNumOrName(port: number | string | undefined,
+  path: string): FieldError[] {
   if (typeof port === 'number') return validatePortNum(port, path);
   if (typeof port === 'string') {
     if (port === '') return [required(path)];

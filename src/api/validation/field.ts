@@ -23,7 +23,8 @@ export function key(path: string, k: string): string {
 
 /** required: "Required value" (optionally with a detail), no value shown. */
 export function required(field: string, detail = ''): FieldError {
-  return detail ? { type: 'FieldValueRequired', field, detail } : { type: 'FieldValueRequired', field };
+  return detail ? { type: 'FieldValueRequired', field, detail } : { type: 'FieldValueRequired',
+    field };
 }
 
 /** invalid: "Invalid value: <value>: <detail>". */
@@ -32,7 +33,8 @@ export function invalid(field: string, badValue: unknown, detail: string): Field
 }
 
 /** notSupported: "Unsupported value: <value>: supported values: "A", "B"" in the order given. */
-export function notSupported(field: string, badValue: unknown, values: readonly string[]): FieldError {
+export function notSupported(field: string, badValue: unknown,
+  values: readonly string[]): FieldError {
   const detail = values.length > 0 ? `supported values: ${values.map((v) => JSON.stringify(v)).join(', ')}` : '';
   return detail
     ? { type: 'FieldValueNotSupported', field, badValue, detail }

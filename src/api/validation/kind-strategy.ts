@@ -46,7 +46,8 @@ export function defineStrategy<T extends KubeObject>(rules: KindRules<T>): KindS
       ...(rules.validateUpdate?.(obj as T, old as T) ?? []),
     ],
     fieldLabels: (obj) => rules.fieldLabels?.(obj as T) ?? {},
-    ...(rules.prepareForCreate ? { prepareForCreate: (obj: KubeObject) => rules.prepareForCreate?.(obj as T) } : {}),
+    ...(rules.prepareForCreate ? { prepareForCreate: (obj: KubeObject) => rules.prepareForCreate?.(
+      obj as T) } : {}),
   };
 }
 

@@ -30,7 +30,8 @@ function validateRequirement(r: LabelSelectorRequirement, path: string): FieldEr
   const values = r.values ?? [];
   if (r.operator === 'In' || r.operator === 'NotIn') {
     if (values.length === 0) {
-      errs.push(required(child(path, 'values'), "must be specified when `operator` is 'In' or 'NotIn'"));
+      errs.push(required(child(path, 'values'),
+        "must be specified when `operator` is 'In' or 'NotIn'"));
     }
   } else if (r.operator === 'Exists' || r.operator === 'DoesNotExist') {
     if (values.length > 0) {
@@ -41,7 +42,8 @@ function validateRequirement(r: LabelSelectorRequirement, path: string): FieldEr
     errs.push(notSupported(child(path, 'operator'), r.operator, OPERATORS));
   }
   errs.push(...invalidEach(child(path, 'key'), r.key, isQualifiedName(r.key ?? '')));
-  values.forEach((v, j) => errs.push(...invalidEach(index(child(path, 'values'), j), v, isLabelValue(v))));
+  values.forEach((v, j) => errs.push(...invalidEach(index(child(path, 'values'), j), v,
+    isLabelValue(v))));
   return errs;
 }
 
@@ -58,7 +60,8 @@ export function validateLabelSelector(sel: LabelSelector | undefined, path: stri
 /** selectorIsEmpty: a selector with nothing in it (matches everything, or nothing for workloads). */
 export function selectorIsEmpty(sel: LabelSelector | undefined): boolean {
   if (!sel) return true;
-  return Object.keys(sel.matchLabels ?? {}).length === 0 && (sel.matchExpressions ?? []).length === 0;
+  return Object.keys(sel.matchLabels ?? {}).length === 0 && (
+    sel.matchExpressions ?? []).length === 0;
 }
 
 function requirementMatches(r: LabelSelectorRequirement, labels: Record<string, string>): boolean {
@@ -79,7 +82,8 @@ function requirementMatches(r: LabelSelectorRequirement, labels: Record<string, 
 }
 
 /** selectorMatches: every matchLabels entry and every expression holds for the labels. */
-export function selectorMatches(sel: LabelSelector, labels: Record<string, string> | undefined): boolean {
+export function selectorMatches(sel: LabelSelector, labels: Record<string,
+  string> | undefined): boolean {
   const set = labels ?? {};
   for (const [k, v] of Object.entries(sel.matchLabels ?? {})) {
     if (set[k] !== v) return false;

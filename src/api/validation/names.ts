@@ -125,7 +125,8 @@ export function isQualifiedName(value: string): string[] {
   if (name.length === 0) errs.push(`name part ${EMPTY_ERROR}`);
   else if (name.length > 63) errs.push(`name part ${maxLenError(63)}`);
   if (!QUALIFIED_NAME.test(name)) {
-    errs.push(`name part ${regexError(QUALIFIED_NAME_MSG, QUALIFIED_NAME_FMT, 'MyName', 'my.name', '123-abc')}`);
+    errs.push(
+      `name part ${regexError(QUALIFIED_NAME_MSG, QUALIFIED_NAME_FMT, 'MyName', 'my.name', '123-abc')}`);
   }
   return errs;
 }
@@ -158,7 +159,8 @@ function chDirPrefixErrors(value: string): string[] {
 export function isEnvVarName(value: string): string[] {
   const errs: string[] = [];
   if (!ENV_VAR_NAME.test(value)) {
-    errs.push(regexError(ENV_VAR_NAME_MSG, ENV_VAR_NAME_FMT, 'my.env-name', 'MY_ENV.NAME', 'MyEnvName1'));
+    errs.push(regexError(ENV_VAR_NAME_MSG, ENV_VAR_NAME_FMT, 'my.env-name', 'MY_ENV.NAME',
+      'MyEnvName1'));
   }
   return [...errs, ...chDirPrefixErrors(value)];
 }
@@ -168,7 +170,8 @@ export function isConfigMapKey(value: string): string[] {
   const errs: string[] = [];
   if (value.length > DNS1123_SUBDOMAIN_MAX) errs.push(maxLenError(DNS1123_SUBDOMAIN_MAX));
   if (!CONFIG_MAP_KEY.test(value)) {
-    errs.push(regexError(CONFIG_MAP_KEY_MSG, CONFIG_MAP_KEY_FMT, 'key.name', 'KEY_NAME', 'key-name'));
+    errs.push(regexError(CONFIG_MAP_KEY_MSG, CONFIG_MAP_KEY_FMT, 'key.name', 'KEY_NAME',
+      'key-name'));
   }
   return [...errs, ...chDirPrefixErrors(value)];
 }
@@ -188,7 +191,8 @@ export function isValidPortName(port: string): string[] {
 
 /** isValidPortNum: a non-zero TCP/UDP port. */
 export function isValidPortNum(port: number): string[] {
-  return Number.isInteger(port) && port >= 1 && port <= 65535 ? [] : [inclusiveRangeError(1, 65535)];
+  return Number.isInteger(port) && port >= 1 && port <= 65535 ? [] : [inclusiveRangeError(1,
+    65535)];
 }
 
 /** NameValidator checks an object name; `prefix` is true for generateName prefixes. */
@@ -226,5 +230,6 @@ const PERCENT_MSG = "a valid percent string must be a numeric string followed by
 
 /** isValidPercent: "25%" (rolling-update surge and unavailability). */
 export function isValidPercent(value: string): string[] {
-  return anchored(PERCENT_FMT).test(value) ? [] : [regexError(PERCENT_MSG, PERCENT_FMT, '1%', '93%')];
+  return anchored(PERCENT_FMT).test(value) ? [] : [regexError(PERCENT_MSG, PERCENT_FMT, '1%',
+    '93%')];
 }

@@ -13,7 +13,8 @@ import { isLabelValue, isQualifiedName, nameIsDnsLabel, type NameValidator } fro
 export const TOTAL_ANNOTATION_SIZE_BYTES = 256 * 1024;
 
 /** validateLabels checks keys as qualified names and values as label values. */
-export function validateLabels(labels: Record<string, string> | undefined, path: string): FieldError[] {
+export function validateLabels(labels: Record<string, string> | undefined,
+  path: string): FieldError[] {
   const errs: FieldError[] = [];
   for (const [k, v] of Object.entries(labels ?? {})) {
     errs.push(...invalidEach(path, k, isQualifiedName(k)));
@@ -24,7 +25,8 @@ export function validateLabels(labels: Record<string, string> | undefined, path:
 }
 
 /** validateAnnotations checks keys (case-insensitively) and the 256 KiB total. */
-export function validateAnnotations(ann: Record<string, string> | undefined, path: string): FieldError[] {
+export function validateAnnotations(ann: Record<string, string> | undefined,
+  path: string): FieldError[] {
   const errs: FieldError[] = [];
   let total = 0;
   for (const [k, v] of Object.entries(ann ?? {})) {
@@ -38,7 +40,8 @@ export function validateAnnotations(ann: Record<string, string> | undefined, pat
 function validateOwnerReference(ref: OwnerReference, path: string): FieldError[] {
   const errs: FieldError[] = [];
   const gv = splitApiVersion(ref.apiVersion ?? '');
-  if (!gv.version) errs.push(invalid(child(path, 'apiVersion'), ref.apiVersion ?? '', 'version must not be empty'));
+  if (!gv.version) errs.push(invalid(child(path, 'apiVersion'), ref.apiVersion ?? '',
+    'version must not be empty'));
   if (!ref.kind) errs.push(invalid(child(path, 'kind'), ref.kind ?? '', 'must not be empty'));
   if (!ref.name) errs.push(invalid(child(path, 'name'), ref.name ?? '', 'must not be empty'));
   if (!ref.uid) errs.push(invalid(child(path, 'uid'), ref.uid ?? '', 'must not be empty'));
@@ -49,7 +52,8 @@ function validateOwnerReference(ref: OwnerReference, path: string): FieldError[]
 }
 
 /** validateOwnerReferences: each reference complete, and at most one controller. */
-export function validateOwnerReferences(refs: OwnerReference[] | undefined, path: string): FieldError[] {
+export function validateOwnerReferences(refs: OwnerReference[] | undefined,
+  path: string): FieldError[] {
   const errs: FieldError[] = [];
   let firstController = '';
   for (const ref of refs ?? []) {
@@ -125,7 +129,8 @@ export function validateObjectMetaUpdate(m: ObjectMeta, old: ObjectMeta): FieldE
     }
   }
   if (!m.resourceVersion) {
-    errs.push(invalid('metadata.resourceVersion', m.resourceVersion ?? '', 'must be specified for an update'));
+    errs.push(invalid('metadata.resourceVersion', m.resourceVersion ?? '',
+      'must be specified for an update'));
   }
   if ((m.generation ?? 0) < (old.generation ?? 0)) {
     errs.push(invalid('metadata.generation', m.generation ?? 0, 'must not be decremented'));

@@ -48,7 +48,8 @@ export function validateSelectorAndTemplate(
   if (!selector) errs.push(required('spec.selector'));
   else {
     errs.push(...validateLabelSelector(selector, 'spec.selector'));
-    if (selectorIsEmpty(selector)) errs.push(invalid('spec.selector', selector, `empty selector is invalid for ${EMPTY_NOUN[kind]}`));
+    if (selectorIsEmpty(selector)) errs.push(invalid('spec.selector', selector,
+      `empty selector is invalid for ${EMPTY_NOUN[kind]}`));
   }
   if (!template) return [...errs, required('spec.template')];
   const labels = template.metadata?.labels ?? {};
@@ -63,12 +64,14 @@ export function validateSelectorAndTemplate(
   const deadlineKind = DEADLINE_KIND[kind];
   if (template.spec?.activeDeadlineSeconds !== undefined && deadlineKind) {
     const why = `activeDeadlineSeconds in ${deadlineKind} is not Supported`;
-    errs.push(invalid('spec.template.spec.activeDeadlineSeconds', template.spec.activeDeadlineSeconds, why));
+    errs.push(invalid('spec.template.spec.activeDeadlineSeconds',
+      template.spec.activeDeadlineSeconds, why));
   }
   return errs;
 }
 
 /** selectorImmutable: apps/v1 selectors never change after create. */
-export function selectorImmutable(next: LabelSelector | undefined, old: LabelSelector | undefined): FieldError[] {
+export function selectorImmutable(next: LabelSelector | undefined,
+  old: LabelSelector | undefined): FieldError[] {
   return immutable(next ?? null, old ?? null, 'spec.selector');
 }

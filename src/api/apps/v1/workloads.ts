@@ -129,9 +129,11 @@ function validateDeployment(d: Deployment): FieldError[] {
   }
   const ru = spec.strategy?.rollingUpdate;
   if (type === 'Recreate' && ru) {
-    errs.push(forbidden('spec.strategy.rollingUpdate', "may not be specified when strategy `type` is 'Recreate'"));
+    errs.push(forbidden('spec.strategy.rollingUpdate',
+      "may not be specified when strategy `type` is 'Recreate'"));
   } else if (ru) {
-    errs.push(...validateRollingUpdate(ru, 'spec.strategy.rollingUpdate', 'may not be 0 when `maxSurge` is 0'));
+    errs.push(...validateRollingUpdate(ru, 'spec.strategy.rollingUpdate',
+      'may not be 0 when `maxSurge` is 0'));
   }
   errs.push(...nonNegative(spec.minReadySeconds, 'spec.minReadySeconds'));
   errs.push(...nonNegative(spec.revisionHistoryLimit, 'spec.revisionHistoryLimit'));
@@ -139,7 +141,8 @@ function validateDeployment(d: Deployment): FieldError[] {
   if (pds !== undefined) {
     errs.push(...nonNegative(pds, 'spec.progressDeadlineSeconds'));
     if (pds <= (spec.minReadySeconds ?? 0)) {
-      errs.push(invalid('spec.progressDeadlineSeconds', pds, 'must be greater than minReadySeconds'));
+      errs.push(invalid('spec.progressDeadlineSeconds', pds,
+        'must be greater than minReadySeconds'));
     }
   }
   return errs;
@@ -212,7 +215,8 @@ function validateDaemonSet(ds: DaemonSet): FieldError[] {
   }
   const ru = spec.updateStrategy?.rollingUpdate;
   if (type === 'RollingUpdate' && ru) {
-    errs.push(...validateRollingUpdate(ru, 'spec.updateStrategy.rollingUpdate', 'cannot be 0 when maxSurge is 0'));
+    errs.push(...validateRollingUpdate(ru, 'spec.updateStrategy.rollingUpdate',
+      'cannot be 0 when maxSurge is 0'));
   }
   errs.push(...nonNegative(spec.minReadySeconds, 'spec.minReadySeconds'));
   errs.push(...nonNegative(spec.revisionHistoryLimit, 'spec.revisionHistoryLimit'));

@@ -90,17 +90,20 @@ export function defaultJob(job: Job): void {
 function selectorAndLabels(job: Job): void {
   generateSelector(job);
   const templateLabels = job.spec?.template?.metadata?.labels;
-  if (templateLabels && Object.keys(job.metadata.labels ?? {}).length === 0) job.metadata.labels = { ...templateLabels };
+  if (templateLabels && Object.keys(
+    job.metadata.labels ?? {}).length === 0) job.metadata.labels = { ...templateLabels };
 }
 
 function validateJob(job: Job): FieldError[] {
   const spec = job.spec ?? {};
   const errs: FieldError[] = [];
-  for (const f of ['parallelism', 'completions', 'backoffLimit', 'ttlSecondsAfterFinished'] as const) {
+  for (const f of ['parallelism', 'completions', 'backoffLimit',
+    'ttlSecondsAfterFinished'] as const) {
     errs.push(...nonNegative(spec[f], `spec.${f}`));
   }
   if (spec.activeDeadlineSeconds !== undefined && spec.activeDeadlineSeconds <= 0) {
-    errs.push(invalid('spec.activeDeadlineSeconds', spec.activeDeadlineSeconds, 'must be greater than 0'));
+    errs.push(invalid('spec.activeDeadlineSeconds', spec.activeDeadlineSeconds,
+      'must be greater than 0'));
   }
   const mode = spec.completionMode ?? '';
   if (mode !== 'NonIndexed' && mode !== 'Indexed') {
@@ -109,7 +112,8 @@ function validateJob(job: Job): FieldError[] {
   if (mode === 'Indexed' && spec.completions === undefined) {
     errs.push(required('spec.completions', 'when completion mode is Indexed'));
   }
-  errs.push(...validateSelectorAndTemplate(spec.selector, spec.template, 'job', ['OnFailure', 'Never']));
+  errs.push(...validateSelectorAndTemplate(spec.selector, spec.template, 'job', ['OnFailure',
+    'Never']));
   return errs;
 }
 
@@ -120,10 +124,12 @@ function validateJobUpdate(job: Job, old: Job): FieldError[] {
     ...immutable(s.selector ?? null, o.selector ?? null, 'spec.selector'),
     ...immutable(s.completionMode, o.completionMode, 'spec.completionMode'),
   ];
-  if (s.completionMode !== 'Indexed') errs.push(...immutable(s.completions ?? null, o.completions ?? null, 'spec.completions'));
+  if (s.completionMode !== 'Indexed') errs.push(...immutable(s.completions ?? null,
+    o.completions ?? null, 'spec.completions'));
   // A suspended Job that never started may still have its template changed (queueing systems do).
   const mayChangeTemplate = o.suspend === true && !old.status?.startTime;
-  if (!mayChangeTemplate) errs.push(...immutable(s.template ?? null, o.template ?? null, 'spec.template'));
+  if (!mayChangeTemplate) errs.push(...immutable(s.template ?? null, o.template ?? null,
+    'spec.template'));
   return errs;
 }
 

@@ -28,7 +28,8 @@ function validateLease(lease: Lease): FieldError[] {
   const spec = lease.spec ?? {};
   const errs: FieldError[] = [];
   const d = spec.leaseDurationSeconds;
-  if (d !== undefined && d <= 0) errs.push(invalid('spec.leaseDurationSeconds', d, 'must be greater than 0'));
+  if (d !== undefined && d <= 0) errs.push(invalid('spec.leaseDurationSeconds', d,
+    'must be greater than 0'));
   errs.push(...nonNegative(spec.leaseTransitions, 'spec.leaseTransitions'));
   return errs;
 }

@@ -25,7 +25,8 @@ function validateNamespace(ns: Namespace): FieldError[] {
     const msgs = isQualifiedName(f);
     errs.push(...invalidEach('spec.finalizers', f, msgs));
     if (msgs.length === 0 && !f.includes('/') && f !== FINALIZER_KUBERNETES) {
-      errs.push(invalid('spec.finalizers', f, 'name is neither a standard finalizer name nor is it fully qualified'));
+      errs.push(invalid('spec.finalizers', f,
+        'name is neither a standard finalizer name nor is it fully qualified'));
     }
   });
   return errs;
@@ -44,7 +45,8 @@ export const namespaceStrategy = defineStrategy<Namespace>({
   },
   prepareForCreate: (ns) => {
     const finalizers = ns.spec?.finalizers ?? [];
-    ns.spec = { ...ns.spec, finalizers: finalizers.includes(FINALIZER_KUBERNETES) ? finalizers : [...finalizers, FINALIZER_KUBERNETES] };
+    ns.spec = { ...ns.spec, finalizers: finalizers.includes(
+      FINALIZER_KUBERNETES) ? finalizers : [...finalizers, FINALIZER_KUBERNETES] };
     ns.status = { phase: 'Active' };
   },
   validate: validateNamespace,
@@ -110,7 +112,8 @@ function validateNode(node: Node): FieldError[] {
     const p = index('spec.taints', i);
     errs.push(...invalidEach(child(p, 'key'), t.key, isQualifiedName(t.key ?? '')));
     if (!t.effect) errs.push(required(child(p, 'effect')));
-    else if (!TAINT_EFFECTS.includes(t.effect)) errs.push(notSupported(child(p, 'effect'), t.effect, TAINT_EFFECTS));
+    else if (!TAINT_EFFECTS.includes(t.effect)) errs.push(notSupported(child(p, 'effect'), t.effect,
+      TAINT_EFFECTS));
     const id = `${t.key}:${t.effect}`;
     if (seen.has(id)) errs.push(duplicate(p, t));
     seen.add(id);

@@ -34,19 +34,22 @@ function base64Bytes(v: string): number {
   return Buffer.from(v, 'base64').length;
 }
 
-function validateKeys(bag: Record<string, string> | undefined, path: string, other?: Record<string, string>): FieldError[] {
+function validateKeys(bag: Record<string, string> | undefined, path: string, other?: Record<string,
+  string>): FieldError[] {
   const errs: FieldError[] = [];
   for (const k of Object.keys(bag ?? {})) {
     errs.push(...invalidEach(key(path, k), k, isConfigMapKey(k)));
     if (other && Object.hasOwn(other, k)) {
-      errs.push(invalid(key(path, k), k, `duplicate of key present in ${path === 'data' ? 'binaryData' : 'data'}`));
+      errs.push(invalid(key(path, k), k,
+        `duplicate of key present in ${path === 'data' ? 'binaryData' : 'data'}`));
     }
   }
   return errs;
 }
 
 function validateConfigMap(cm: ConfigMap): FieldError[] {
-  const errs = [...validateKeys(cm.data, 'data', cm.binaryData), ...validateKeys(cm.binaryData, 'binaryData')];
+  const errs = [...validateKeys(cm.data, 'data', cm.binaryData), ...validateKeys(cm.binaryData,
+    'binaryData')];
   let total = 0;
   for (const v of Object.values(cm.data ?? {})) total += Buffer.byteLength(v);
   for (const v of Object.values(cm.binaryData ?? {})) total += base64Bytes(v);
@@ -55,7 +58,8 @@ function validateConfigMap(cm: ConfigMap): FieldError[] {
 }
 
 /** immutableDataErrors: once `immutable` is true, neither data nor the flag may change. */
-function immutableDataErrors(obj: ConfigMap | Secret, old: ConfigMap | Secret, bags: readonly string[]): FieldError[] {
+function immutableDataErrors(obj: ConfigMap | Secret, old: ConfigMap | Secret,
+  bags: readonly string[]): FieldError[] {
   if (old.immutable !== true) return [];
   const errs: FieldError[] = [];
   const why = 'field is immutable when `immutable` is set';
@@ -88,7 +92,8 @@ export function defaultSecret(s: Secret): void {
   s.type ||= 'Opaque';
   if (s.stringData) {
     s.data ??= {};
-    for (const [k, v] of Object.entries(s.stringData)) s.data[k] = Buffer.from(v, 'utf8').toString('base64');
+    for (const [k, v] of Object.entries(s.stringData)) s.data[k] = Buffer.from(v, 'utf8').toString(
+      'base64');
     delete s.stringData;
   }
 }
@@ -102,7 +107,8 @@ function validateSecretType(s: Secret): FieldError[] {
   if (s.type === 'kubernetes.io/service-account-token' && !s.metadata.annotations?.['kubernetes.io/service-account.name']) {
     errs.push(required(key('metadata.annotations', 'kubernetes.io/service-account.name')));
   }
-  if (s.type === 'kubernetes.io/basic-auth' && !Object.hasOwn(data, 'username') && !Object.hasOwn(data, 'password')) {
+  if (s.type === 'kubernetes.io/basic-auth' && !Object.hasOwn(data, 'username') && !Object.hasOwn(
+    data, 'password')) {
     errs.push(required(key('data', 'username')), required(key('data', 'password')));
   }
   return errs;
@@ -123,6 +129,7 @@ export const secretStrategy = defineStrategy<Secret>({
   kind: 'Secret',
   defaults: defaultSecret,
   validate: validateSecret,
-  validateUpdate: (s, old) => [...immutable(s.type, old.type, 'type'), ...immutableDataErrors(s, old, ['data'])],
+  validateUpdate: (s, old) => [...immutable(s.type, old.type, 'type'), ...immutableDataErrors(s,
+    old, ['data'])],
   fieldLabels: (s) => ({ type: str(s.type) }),
 });

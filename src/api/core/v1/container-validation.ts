@@ -112,7 +112,8 @@ function validateValueFrom(ev: EnvVar, from: EnvVarSource, path: string): FieldE
     const res = from.resourceFieldRef.resource;
     const p = child(child(path, 'resourceFieldRef'), 'resource');
     if (!res) errs.push(required(p));
-    else if (!RESOURCE_FIELD_REFS.includes(res)) errs.push(notSupported(p, res, RESOURCE_FIELD_REFS));
+    else if (!RESOURCE_FIELD_REFS.includes(res)) errs.push(notSupported(p, res,
+      RESOURCE_FIELD_REFS));
   }
   if (from.configMapKeyRef) {
     n++;
@@ -126,8 +127,10 @@ function validateValueFrom(ev: EnvVar, from: EnvVarSource, path: string): FieldE
     const why = 'must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`';
     return [invalid(path, '', why)];
   }
-  if ((ev.value ?? '') !== '') errs.push(invalid(path, '', 'may not be specified when `value` is not empty'));
-  else if (n > 1) errs.push(invalid(path, '', 'may not have more than one field specified at a time'));
+  if ((ev.value ?? '') !== '') errs.push(invalid(path, '',
+    'may not be specified when `value` is not empty'));
+  else if (n > 1) errs.push(invalid(path, '',
+    'may not have more than one field specified at a time'));
   return errs;
 }
 
@@ -146,12 +149,15 @@ function validateEnvFrom(list: EnvFromSource[] | undefined, path: string): Field
   const errs: FieldError[] = [];
   (list ?? []).forEach((src, i) => {
     const p = index(path, i);
-    if (src.prefix) errs.push(...invalidEach(child(p, 'prefix'), src.prefix, isEnvVarName(src.prefix)));
+    if (src.prefix) errs.push(...invalidEach(child(p, 'prefix'), src.prefix, isEnvVarName(
+      src.prefix)));
     const refs = [src.configMapRef && 'configMapRef', src.secretRef && 'secretRef'].filter(
       (r): r is string => typeof r === 'string',
     );
-    if (refs.length === 0) errs.push(invalid(p, '', 'must specify one of: `configMapRef` or `secretRef`'));
-    if (refs.length > 1) errs.push(invalid(p, '', 'may not have more than one field specified at a time'));
+    if (refs.length === 0) errs.push(invalid(p, '',
+      'must specify one of: `configMapRef` or `secretRef`'));
+    if (refs.length > 1) errs.push(invalid(p, '',
+      'may not have more than one field specified at a time'));
     for (const r of refs) {
       const name = (src[r as 'configMapRef' | 'secretRef'] ?? {}).name;
       if (!name) errs.push(required(child(child(p, r), 'name')));
@@ -174,7 +180,8 @@ function validatePorts(c: Container, path: string, hostNetwork: boolean): FieldE
     else errs.push(...validatePortNum(port.containerPort, child(p, 'containerPort')));
     if (port.hostPort) errs.push(...validatePortNum(port.hostPort, child(p, 'hostPort')));
     if (hostNetwork && port.hostPort !== undefined && port.hostPort !== port.containerPort) {
-      errs.push(invalid(child(p, 'hostPort'), port.hostPort, 'must match `containerPort` when `hostNetwork` is true'));
+      errs.push(invalid(child(p, 'hostPort'), port.hostPort,
+        'must match `containerPort` when `hostNetwork` is true'));
     }
     errs.push(...validateProtocol(port.protocol, child(p, 'protocol')));
   });
@@ -185,11 +192,13 @@ function validatePorts(c: Container, path: string, hostNetwork: boolean): FieldE
 function validateResourceName(name: string, path: string): FieldError[] {
   const errs = invalidEach(path, name, isQualifiedName(name));
   if (errs.length > 0) return errs;
-  if (STANDARD_RESOURCES.has(name) || name.startsWith('hugepages-') || name.includes('/')) return [];
+  if (STANDARD_RESOURCES.has(name) || name.startsWith('hugepages-') || name.includes(
+    '/')) return [];
   return [invalid(path, name, 'must be a standard resource type or fully qualified')];
 }
 
-function parseList(list: ResourceList | undefined, path: string, errs: FieldError[]): Map<string, Quantity> {
+function parseList(list: ResourceList | undefined, path: string, errs: FieldError[]): Map<string,
+  Quantity> {
   const out = new Map<string, Quantity>();
   for (const [name, raw] of Object.entries(list ?? {})) {
     errs.push(...validateResourceName(name, key(path, name)));
@@ -232,18 +241,24 @@ function validateHandler(h: Probe | LifecycleHandler, path: string): FieldError[
     (k) => (h as Record<string, unknown>)[k] !== undefined,
   );
   if (kinds.length === 0) return [required(path, 'must specify a handler type')];
-  for (const k of kinds.slice(1)) errs.push(forbidden(child(path, k), 'may not specify more than 1 handler type'));
-  if (h.exec && !(h.exec.command ?? []).length) errs.push(required(child(child(path, 'exec'), 'command')));
+  for (const k of kinds.slice(1)) errs.push(forbidden(child(path, k),
+    'may not specify more than 1 handler type'));
+  if (h.exec && !(h.exec.command ?? []).length) errs.push(required(child(child(path, 'exec'),
+    'command')));
   if (h.httpGet) errs.push(...validateHttpGet(h.httpGet, child(path, 'httpGet')));
-  if (h.tcpSocket) errs.push(...validatePortNumOrName(h.tcpSocket.port, child(child(path, 'tcpSocket'), 'port')));
-  if ('grpc' in h && h.grpc) errs.push(...validatePortNum(h.grpc.port, child(child(path, 'grpc'), 'port')));
+  if (h.tcpSocket) errs.push(...validatePortNumOrName(h.tcpSocket.port, child(child(path,
+    'tcpSocket'), 'port')));
+  if ('grpc' in h && h.grpc) errs.push(...validatePortNum(h.grpc.port, child(child(path, 'grpc'),
+    'port')));
   return errs;
 }
 
-function validateProbe(p: Probe | undefined, path: string, successMustBeOne: boolean): FieldError[] {
+function validateProbe(p: Probe | undefined, path: string,
+  successMustBeOne: boolean): FieldError[] {
   if (!p) return [];
   const errs = validateHandler(p, path);
-  for (const f of ['initialDelaySeconds', 'timeoutSeconds', 'periodSeconds', 'successThreshold', 'failureThreshold'] as const) {
+  for (const f of ['initialDelaySeconds', 'timeoutSeconds', 'periodSeconds', 'successThreshold',
+    'failureThreshold'] as const) {
     errs.push(...nonNegative(p[f], child(path, f)));
   }
   if (successMustBeOne && p.successThreshold !== undefined && p.successThreshold !== 1) {
@@ -252,7 +267,8 @@ function validateProbe(p: Probe | undefined, path: string, successMustBeOne: boo
   return errs;
 }
 
-function validateMounts(mounts: VolumeMount[] | undefined, path: string, volumes: ReadonlySet<string>): FieldError[] {
+function validateMounts(mounts: VolumeMount[] | undefined, path: string,
+  volumes: ReadonlySet<string>): FieldError[] {
   const errs: FieldError[] = [];
   const paths = new Set<string>();
   (mounts ?? []).forEach((m, i) => {
@@ -260,7 +276,8 @@ function validateMounts(mounts: VolumeMount[] | undefined, path: string, volumes
     if (!m.name) errs.push(required(child(p, 'name')));
     else if (!volumes.has(m.name)) errs.push(notFound(child(p, 'name'), m.name));
     if (!m.mountPath) errs.push(required(child(p, 'mountPath')));
-    else if (paths.has(m.mountPath)) errs.push(invalid(child(p, 'mountPath'), m.mountPath, 'must be unique'));
+    else if (paths.has(m.mountPath)) errs.push(invalid(child(p, 'mountPath'), m.mountPath,
+      'must be unique'));
     if (m.mountPath) paths.add(m.mountPath);
     if (m.subPath) errs.push(...validateLocalDescendingPath(m.subPath, child(p, 'subPath')));
   });
@@ -278,16 +295,20 @@ export function validateLocalDescendingPath(target: string, path: string): Field
 function validateProbes(c: Container, path: string, ctx: ContainerContext): FieldError[] {
   const sidecar = ctx.init && c.restartPolicy === 'Always';
   if (ctx.init && !sidecar) {
-    const set = (['lifecycle', 'livenessProbe', 'readinessProbe', 'startupProbe'] as const).filter((f) => c[f]);
-    return set.map((f) => forbidden(child(path, f), 'may not be set for init containers without restartPolicy=Always'));
+    const set = (['lifecycle', 'livenessProbe', 'readinessProbe', 'startupProbe'] as const).filter((
+      f) => c[f]);
+    return set.map((f) => forbidden(child(path, f),
+      'may not be set for init containers without restartPolicy=Always'));
   }
   const errs = [
     ...validateProbe(c.livenessProbe, child(path, 'livenessProbe'), true),
     ...validateProbe(c.readinessProbe, child(path, 'readinessProbe'), false),
     ...validateProbe(c.startupProbe, child(path, 'startupProbe'), true),
   ];
-  if (c.lifecycle?.postStart) errs.push(...validateHandler(c.lifecycle.postStart, child(child(path, 'lifecycle'), 'postStart')));
-  if (c.lifecycle?.preStop) errs.push(...validateHandler(c.lifecycle.preStop, child(child(path, 'lifecycle'), 'preStop')));
+  if (c.lifecycle?.postStart) errs.push(...validateHandler(c.lifecycle.postStart, child(child(path,
+    'lifecycle'), 'postStart')));
+  if (c.lifecycle?.preStop) errs.push(...validateHandler(c.lifecycle.preStop, child(child(path,
+    'lifecycle'), 'preStop')));
   return errs;
 }
 
@@ -305,7 +326,8 @@ export function validateContainer(c: Container, path: string, ctx: ContainerCont
   else errs.push(...invalidEach(child(path, 'name'), c.name, isDns1123Label(c.name)));
   if (!c.image) errs.push(required(child(path, 'image')));
   else if (c.image.trim() !== c.image) {
-    errs.push(invalid(child(path, 'image'), c.image, 'must not have leading or trailing whitespace'));
+    errs.push(invalid(child(path, 'image'), c.image,
+      'must not have leading or trailing whitespace'));
   }
   if (!c.imagePullPolicy) errs.push(required(child(path, 'imagePullPolicy')));
   else if (!PULL_POLICIES.includes(c.imagePullPolicy)) {
@@ -314,7 +336,8 @@ export function validateContainer(c: Container, path: string, ctx: ContainerCont
   const tmp = c.terminationMessagePolicy;
   if (!tmp) errs.push(required(child(path, 'terminationMessagePolicy')));
   else if (!TERMINATION_MESSAGE_POLICIES.includes(tmp)) {
-    errs.push(notSupported(child(path, 'terminationMessagePolicy'), tmp, TERMINATION_MESSAGE_POLICIES));
+    errs.push(notSupported(child(path, 'terminationMessagePolicy'), tmp,
+      TERMINATION_MESSAGE_POLICIES));
   }
   errs.push(...validateRestartPolicy(c, path, ctx.init));
   errs.push(...validatePorts(c, child(path, 'ports'), ctx.hostNetwork));

@@ -39,23 +39,28 @@ function validateAddresses(list: EndpointAddress[] | undefined, path: string): F
   (list ?? []).forEach((a, i) => {
     const p = child(index(path, i), 'ip');
     if (!isIp(a.ip ?? '')) errs.push(invalid(p, a.ip ?? '', IP_FORMAT_ERROR));
-    if (a.hostname) errs.push(...invalidEach(child(index(path, i), 'hostname'), a.hostname, isDns1123Label(a.hostname)));
+    if (a.hostname) errs.push(...invalidEach(child(index(path, i), 'hostname'), a.hostname,
+      isDns1123Label(a.hostname)));
   });
   return errs;
 }
 
 /** validateEndpointPorts: names required when several, DNS labels, unique; valid port and protocol. */
-export function validateEndpointPorts(ports: EndpointPort[] | undefined, path: string, requireNumber = true): FieldError[] {
+export function validateEndpointPorts(ports: EndpointPort[] | undefined, path: string,
+  requireNumber = true): FieldError[] {
   const errs: FieldError[] = [];
   const names = new Set<string>();
   const list = ports ?? [];
   list.forEach((port, i) => {
     const p = index(path, i);
     if (list.length > 1 && !port.name && requireNumber) errs.push(required(child(p, 'name')));
-    else if (port.name) errs.push(...invalidEach(child(p, 'name'), port.name, isDns1123Label(port.name)));
-    if (port.name !== undefined && names.has(port.name)) errs.push(duplicate(child(p, 'name'), port.name));
+    else if (port.name) errs.push(...invalidEach(child(p, 'name'), port.name, isDns1123Label(
+      port.name)));
+    if (port.name !== undefined && names.has(port.name)) errs.push(duplicate(child(p, 'name'),
+      port.name));
     names.add(port.name ?? '');
-    if (requireNumber || port.port !== undefined) errs.push(...validatePortNum(port.port, child(p, 'port')));
+    if (requireNumber || port.port !== undefined) errs.push(...validatePortNum(port.port, child(p,
+      'port')));
     errs.push(...validateProtocol(port.protocol, child(p, 'protocol')));
   });
   return errs;

@@ -36,7 +36,8 @@ function validateEvent(ev: Event): FieldError[] {
   const ns = ev.metadata.namespace ?? '';
   const involved = ev.involvedObject?.namespace ?? '';
   const matches = involved === '' ? ns === '' || ns === 'default' : ns === involved;
-  return matches ? [] : [invalid('involvedObject.namespace', involved, 'does not match event.namespace')];
+  return matches ? [] : [invalid('involvedObject.namespace', involved,
+    'does not match event.namespace')];
 }
 
 /** eventStrategy is core/v1 Event's KindStrategy. */

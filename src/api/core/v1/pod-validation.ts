@@ -15,19 +15,24 @@ import { validateAffinity, validateTolerations, validateTopologySpread } from '.
 import { validateVolumes } from './volume-validation.js';
 
 const RESTART_POLICIES: readonly string[] = ['Always', 'OnFailure', 'Never'];
-const DNS_POLICIES: readonly string[] = ['ClusterFirst', 'ClusterFirstWithHostNet', 'Default', 'None'];
+const DNS_POLICIES: readonly string[] = ['ClusterFirst', 'ClusterFirstWithHostNet', 'Default',
+  'None'];
 const MAX_INT32 = 2147483647;
 
 function validateDns(spec: PodSpec, path: string): FieldError[] {
   const errs: FieldError[] = [];
   const p = child(path, 'dnsPolicy');
   if (!spec.dnsPolicy) errs.push(required(p));
-  else if (!DNS_POLICIES.includes(spec.dnsPolicy)) errs.push(notSupported(p, spec.dnsPolicy, DNS_POLICIES));
+  else if (!DNS_POLICIES.includes(spec.dnsPolicy)) errs.push(notSupported(p, spec.dnsPolicy,
+    DNS_POLICIES));
   if (spec.dnsPolicy === 'None' && !spec.dnsConfig) {
-    errs.push(required(child(path, 'dnsConfig'), 'must provide `dnsConfig` when `dnsPolicy` is None'));
+    errs.push(required(child(path, 'dnsConfig'),
+      'must provide `dnsConfig` when `dnsPolicy` is None'));
   }
-  if (spec.hostname) errs.push(...invalidEach(child(path, 'hostname'), spec.hostname, isDns1123Label(spec.hostname)));
-  if (spec.subdomain) errs.push(...invalidEach(child(path, 'subdomain'), spec.subdomain, isDns1123Label(spec.subdomain)));
+  if (spec.hostname) errs.push(...invalidEach(child(path, 'hostname'), spec.hostname,
+    isDns1123Label(spec.hostname)));
+  if (spec.subdomain) errs.push(...invalidEach(child(path, 'subdomain'), spec.subdomain,
+    isDns1123Label(spec.subdomain)));
   return errs;
 }
 
@@ -35,15 +40,19 @@ function validateSpecScalars(spec: PodSpec, path: string): FieldError[] {
   const errs: FieldError[] = [];
   const rp = child(path, 'restartPolicy');
   if (!spec.restartPolicy) errs.push(required(rp));
-  else if (!RESTART_POLICIES.includes(spec.restartPolicy)) errs.push(notSupported(rp, spec.restartPolicy, RESTART_POLICIES));
+  else if (!RESTART_POLICIES.includes(spec.restartPolicy)) errs.push(notSupported(rp,
+    spec.restartPolicy, RESTART_POLICIES));
   if (spec.serviceAccountName) {
     const p = child(path, 'serviceAccountName');
-    errs.push(...invalidEach(p, spec.serviceAccountName, isDns1123Subdomain(spec.serviceAccountName)));
+    errs.push(...invalidEach(p, spec.serviceAccountName, isDns1123Subdomain(
+      spec.serviceAccountName)));
   }
-  if (spec.nodeName) errs.push(...invalidEach(child(path, 'nodeName'), spec.nodeName, isDns1123Subdomain(spec.nodeName)));
+  if (spec.nodeName) errs.push(...invalidEach(child(path, 'nodeName'), spec.nodeName,
+    isDns1123Subdomain(spec.nodeName)));
   const ads = spec.activeDeadlineSeconds;
   if (ads !== undefined && (ads < 1 || ads > MAX_INT32)) {
-    errs.push(invalid(child(path, 'activeDeadlineSeconds'), ads, inclusiveRangeError(1, MAX_INT32)));
+    errs.push(invalid(child(path, 'activeDeadlineSeconds'), ads, inclusiveRangeError(1,
+      MAX_INT32)));
   }
   errs.push(...validateLabels(spec.nodeSelector, child(path, 'nodeSelector')));
   return errs;
@@ -56,14 +65,16 @@ export function validatePodSpec(spec: PodSpec | undefined, path: string): FieldE
   const hostNetwork = spec.hostNetwork === true;
   const taken = new Set<string>();
   const initCtx = { volumeNames, hostNetwork, init: true };
-  errs.push(...validateContainerList(spec.initContainers, child(path, 'initContainers'), initCtx, taken));
+  errs.push(...validateContainerList(spec.initContainers, child(path, 'initContainers'), initCtx,
+    taken));
   const ctx = { volumeNames, hostNetwork, init: false };
   errs.push(...validateContainerList(spec.containers, child(path, 'containers'), ctx, taken));
   errs.push(...validateSpecScalars(spec, path));
   errs.push(...validateDns(spec, path));
   errs.push(...validateTolerations(spec.tolerations, child(path, 'tolerations')));
   errs.push(...validateAffinity(spec.affinity, child(path, 'affinity')));
-  errs.push(...validateTopologySpread(spec.topologySpreadConstraints, child(path, 'topologySpreadConstraints')));
+  errs.push(...validateTopologySpread(spec.topologySpreadConstraints, child(path,
+    'topologySpreadConstraints')));
   return errs;
 }
 
@@ -84,8 +95,10 @@ const UPDATABLE_POD_FIELDS =
 function tolerationUpdateErrors(next: Toleration[], old: Toleration[], path: string): FieldError[] {
   const errs: FieldError[] = [];
   for (const o of old) {
-    const kept = next.some((n) => sameValue({ ...n, tolerationSeconds: undefined }, { ...o, tolerationSeconds: undefined }));
-    if (!kept) errs.push(forbidden(path, 'existing toleration can not be modified except its tolerationSeconds'));
+    const kept = next.some((n) => sameValue({ ...n, tolerationSeconds: undefined }, { ...o,
+      tolerationSeconds: undefined }));
+    if (!kept) errs.push(forbidden(path,
+      'existing toleration can not be modified except its tolerationSeconds'));
   }
   return errs;
 }
@@ -95,7 +108,8 @@ function mungedSpec(next: PodSpec, old: PodSpec): PodSpec {
   const m: PodSpec = structuredClone(old);
   m.containers = (m.containers ?? []).map((c, i) => ({ ...c, image: next.containers?.[i]?.image }));
   if (m.initContainers) {
-    m.initContainers = m.initContainers.map((c, i) => ({ ...c, image: next.initContainers?.[i]?.image }));
+    m.initContainers = m.initContainers.map((c, i) => ({ ...c,
+      image: next.initContainers?.[i]?.image }));
   }
   m.activeDeadlineSeconds = next.activeDeadlineSeconds;
   m.tolerations = next.tolerations;
@@ -116,7 +130,8 @@ function changedFields(a: PodSpec, b: PodSpec): string[] {
 }
 
 /** validatePodSpecUpdate checks what may change in a running pod's spec. */
-export function validatePodSpecUpdate(next: PodSpec | undefined, old: PodSpec | undefined): FieldError[] {
+export function validatePodSpecUpdate(next: PodSpec | undefined,
+  old: PodSpec | undefined): FieldError[] {
   if (!next || !old) return [];
   const errs: FieldError[] = [];
   const ads = 'spec.activeDeadlineSeconds';
@@ -124,14 +139,17 @@ export function validatePodSpecUpdate(next: PodSpec | undefined, old: PodSpec | 
     if (next.activeDeadlineSeconds === undefined) {
       errs.push(invalid(ads, null, 'must not update from a positive integer to nil value'));
     } else if (next.activeDeadlineSeconds > old.activeDeadlineSeconds) {
-      errs.push(invalid(ads, next.activeDeadlineSeconds, 'must be less than or equal to previous value'));
+      errs.push(invalid(ads, next.activeDeadlineSeconds,
+        'must be less than or equal to previous value'));
     }
   }
-  errs.push(...tolerationUpdateErrors(next.tolerations ?? [], old.tolerations ?? [], 'spec.tolerations'));
+  errs.push(...tolerationUpdateErrors(next.tolerations ?? [], old.tolerations ?? [],
+    'spec.tolerations'));
   const munged = mungedSpec(next, old);
   if (!sameValue(munged, next)) {
     const diff = changedFields(munged, next).map((f) => `  spec.${f}: changed`).join('\n');
-    errs.push(forbidden('spec', `pod updates may not change fields other than ${UPDATABLE_POD_FIELDS}\n${diff}`));
+    errs.push(forbidden('spec',
+      `pod updates may not change fields other than ${UPDATABLE_POD_FIELDS}\n${diff}`));
   }
   return errs;
 }

@@ -28,16 +28,19 @@ function validateToleration(t: Toleration, p: string): FieldError[] {
     errs.push(invalid(child(p, 'operator'), t.operator ?? '', why));
   }
   if (t.tolerationSeconds !== undefined && t.effect !== 'NoExecute') {
-    errs.push(invalid(child(p, 'effect'), t.effect ?? '', "effect must be 'NoExecute' when `tolerationSeconds` is set"));
+    errs.push(invalid(child(p, 'effect'), t.effect ?? '',
+      "effect must be 'NoExecute' when `tolerationSeconds` is set"));
   }
   if (t.operator === 'Equal' || t.operator === undefined) {
     errs.push(...invalidEach(child(p, 'operator'), t.value ?? '', isLabelValue(t.value ?? '')));
   } else if (t.operator === 'Exists') {
-    if (t.value) errs.push(invalid(child(p, 'operator'), t, "value must be empty when `operator` is 'Exists'"));
+    if (t.value) errs.push(invalid(child(p, 'operator'), t,
+      "value must be empty when `operator` is 'Exists'"));
   } else {
     errs.push(notSupported(child(p, 'operator'), t.operator, ['Equal', 'Exists']));
   }
-  if (t.effect && !TAINT_EFFECTS.includes(t.effect)) errs.push(notSupported(child(p, 'effect'), t.effect, TAINT_EFFECTS));
+  if (t.effect && !TAINT_EFFECTS.includes(t.effect)) errs.push(notSupported(child(p, 'effect'),
+    t.effect, TAINT_EFFECTS));
   return errs;
 }
 
@@ -46,22 +49,26 @@ export function validateTolerations(list: Toleration[] | undefined, path: string
   return (list ?? []).flatMap((t, i) => validateToleration(t, index(path, i)));
 }
 
-function validateNodeRequirement(r: NodeSelectorRequirement, p: string, field: boolean): FieldError[] {
+function validateNodeRequirement(r: NodeSelectorRequirement, p: string,
+  field: boolean): FieldError[] {
   const errs: FieldError[] = [];
   const values = r.values ?? [];
   const vp = child(p, 'values');
   switch (r.operator) {
     case 'In':
     case 'NotIn':
-      if (values.length === 0) errs.push(required(vp, "must be specified when `operator` is 'In' or 'NotIn'"));
+      if (values.length === 0) errs.push(required(vp,
+        "must be specified when `operator` is 'In' or 'NotIn'"));
       break;
     case 'Exists':
     case 'DoesNotExist':
-      if (values.length > 0) errs.push(forbidden(vp, "may not be specified when `operator` is 'Exists' or 'DoesNotExist'"));
+      if (values.length > 0) errs.push(forbidden(vp,
+        "may not be specified when `operator` is 'Exists' or 'DoesNotExist'"));
       break;
     case 'Gt':
     case 'Lt':
-      if (values.length !== 1) errs.push(required(vp, "must be specified single value when `operator` is 'Lt' or 'Gt'"));
+      if (values.length !== 1) errs.push(required(vp,
+        "must be specified single value when `operator` is 'Lt' or 'Gt'"));
       break;
     default:
       errs.push(notSupported(child(p, 'operator'), r.operator, NODE_OPERATORS));
@@ -72,8 +79,10 @@ function validateNodeRequirement(r: NodeSelectorRequirement, p: string, field: b
 
 function validateNodeSelectorTerm(term: NodeSelectorTerm, p: string): FieldError[] {
   return [
-    ...(term.matchExpressions ?? []).flatMap((r, i) => validateNodeRequirement(r, index(child(p, 'matchExpressions'), i), false)),
-    ...(term.matchFields ?? []).flatMap((r, i) => validateNodeRequirement(r, index(child(p, 'matchFields'), i), true)),
+    ...(term.matchExpressions ?? []).flatMap((r, i) => validateNodeRequirement(r, index(child(p,
+      'matchExpressions'), i), false)),
+    ...(term.matchFields ?? []).flatMap((r, i) => validateNodeRequirement(r, index(child(p,
+      'matchFields'), i), true)),
   ];
 }
 
@@ -81,7 +90,8 @@ function validatePodAffinityTerm(t: PodAffinityTerm, p: string): FieldError[] {
   const errs = validateLabelSelector(t.labelSelector, child(p, 'labelSelector'));
   errs.push(...validateLabelSelector(t.namespaceSelector, child(p, 'namespaceSelector')));
   if (!t.topologyKey) errs.push(required(child(p, 'topologyKey'), 'can not be empty'));
-  else errs.push(...invalidEach(child(p, 'topologyKey'), t.topologyKey, isQualifiedName(t.topologyKey)));
+  else errs.push(...invalidEach(child(p, 'topologyKey'), t.topologyKey, isQualifiedName(
+    t.topologyKey)));
   return errs;
 }
 
@@ -94,10 +104,12 @@ function validatePodAffinity(a: PodAffinity | undefined, p: string): FieldError[
   const req = child(p, 'requiredDuringSchedulingIgnoredDuringExecution');
   const pref = child(p, 'preferredDuringSchedulingIgnoredDuringExecution');
   return [
-    ...(a.requiredDuringSchedulingIgnoredDuringExecution ?? []).flatMap((t, i) => validatePodAffinityTerm(t, index(req, i))),
+    ...(a.requiredDuringSchedulingIgnoredDuringExecution ?? []).flatMap((t,
+      i) => validatePodAffinityTerm(t, index(req, i))),
     ...(a.preferredDuringSchedulingIgnoredDuringExecution ?? []).flatMap((w, i) => [
       ...validateWeight(w.weight, index(pref, i)),
-      ...validatePodAffinityTerm(w.podAffinityTerm ?? { topologyKey: '' }, child(index(pref, i), 'podAffinityTerm')),
+      ...validatePodAffinityTerm(w.podAffinityTerm ?? { topologyKey: '' }, child(index(pref, i),
+        'podAffinityTerm')),
     ]),
   ];
 }
@@ -110,9 +122,12 @@ export function validateAffinity(a: Affinity | undefined, path: string): FieldEr
   const np = child(path, 'nodeAffinity');
   const required_ = na?.requiredDuringSchedulingIgnoredDuringExecution;
   if (required_) {
-    const rp = child(child(np, 'requiredDuringSchedulingIgnoredDuringExecution'), 'nodeSelectorTerms');
-    if ((required_.nodeSelectorTerms ?? []).length === 0) errs.push(required(rp, 'must have at least one node selector term'));
-    required_.nodeSelectorTerms?.forEach((t, i) => errs.push(...validateNodeSelectorTerm(t, index(rp, i))));
+    const rp = child(child(np, 'requiredDuringSchedulingIgnoredDuringExecution'),
+      'nodeSelectorTerms');
+    if ((required_.nodeSelectorTerms ?? []).length === 0) errs.push(required(rp,
+      'must have at least one node selector term'));
+    required_.nodeSelectorTerms?.forEach((t, i) => errs.push(...validateNodeSelectorTerm(t, index(
+      rp, i))));
   }
   const pp = child(np, 'preferredDuringSchedulingIgnoredDuringExecution');
   na?.preferredDuringSchedulingIgnoredDuringExecution?.forEach((w, i) => {
@@ -125,15 +140,18 @@ export function validateAffinity(a: Affinity | undefined, path: string): FieldEr
 }
 
 /** validateTopologySpread: positive skew, a key, a known policy, no duplicate key+policy pairs. */
-export function validateTopologySpread(list: TopologySpreadConstraint[] | undefined, path: string): FieldError[] {
+export function validateTopologySpread(list: TopologySpreadConstraint[] | undefined,
+  path: string): FieldError[] {
   const errs: FieldError[] = [];
   const seen = new Set<string>();
   (list ?? []).forEach((c, i) => {
     const p = index(path, i);
-    if (!(c.maxSkew > 0)) errs.push(invalid(child(p, 'maxSkew'), c.maxSkew ?? 0, 'must be greater than zero'));
+    if (!(c.maxSkew > 0)) errs.push(invalid(child(p, 'maxSkew'), c.maxSkew ?? 0,
+      'must be greater than zero'));
     if (!c.topologyKey) errs.push(required(child(p, 'topologyKey'), 'can not be empty'));
     if (!WHEN_UNSATISFIABLE.includes(c.whenUnsatisfiable)) {
-      errs.push(notSupported(child(p, 'whenUnsatisfiable'), c.whenUnsatisfiable ?? '', WHEN_UNSATISFIABLE));
+      errs.push(notSupported(child(p, 'whenUnsatisfiable'), c.whenUnsatisfiable ?? '',
+        WHEN_UNSATISFIABLE));
     }
     if (c.minDomains !== undefined && !(c.minDomains > 0)) {
       errs.push(invalid(child(p, 'minDomains'), c.minDomains, 'must be greater than zero'));

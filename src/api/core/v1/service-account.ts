@@ -13,4 +13,5 @@ export interface ServiceAccount extends KubeObject {
 }
 
 /** serviceAccountStrategy is core/v1 ServiceAccount's KindStrategy. */
-export const serviceAccountStrategy = defineStrategy<ServiceAccount>({ group: '', version: 'v1', kind: 'ServiceAccount' });
+export const serviceAccountStrategy = defineStrategy<ServiceAccount>({ group: '', version: 'v1',
+  kind: 'ServiceAccount' });

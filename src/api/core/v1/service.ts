@@ -82,7 +82,8 @@ export function defaultService(svc: Service): void {
   spec.ipFamilies ??= ['IPv4'];
 }
 
-function validateServicePort(sp: ServicePort, p: string, requireName: boolean, type: string): FieldError[] {
+function validateServicePort(sp: ServicePort, p: string, requireName: boolean,
+  type: string): FieldError[] {
   const errs: FieldError[] = [];
   if (requireName && !sp.name) errs.push(required(child(p, 'name')));
   else if (sp.name) errs.push(...invalidEach(child(p, 'name'), sp.name, isDns1123Label(sp.name)));
@@ -101,7 +102,8 @@ function validatePorts(spec: ServiceSpec): FieldError[] {
   const errs: FieldError[] = [];
   const ports = spec.ports ?? [];
   const headless = spec.clusterIP === 'None';
-  if (ports.length === 0 && !headless && spec.type !== 'ExternalName') return [required('spec.ports')];
+  if (ports.length === 0 && !headless && spec.type !== 'ExternalName') return [required(
+    'spec.ports')];
   const names = new Set<string>();
   const pairs = new Set<string>();
   ports.forEach((sp, i) => {
@@ -137,10 +139,12 @@ export const IP_FORMAT_ERROR = 'must be a valid IP address, (e.g. 10.9.8.7 or 20
 function validateSpec(svc: Service): FieldError[] {
   const spec = svc.spec ?? {};
   const errs: FieldError[] = [];
-  if (!spec.type || !SERVICE_TYPES.includes(spec.type)) errs.push(notSupported('spec.type', spec.type ?? '', SERVICE_TYPES));
+  if (!spec.type || !SERVICE_TYPES.includes(spec.type)) errs.push(notSupported('spec.type',
+    spec.type ?? '', SERVICE_TYPES));
   if (spec.type === 'ExternalName') {
     if (!spec.externalName) errs.push(required('spec.externalName'));
-    else errs.push(...invalidEach('spec.externalName', spec.externalName, isDns1123Subdomain(spec.externalName)));
+    else errs.push(...invalidEach('spec.externalName', spec.externalName, isDns1123Subdomain(
+      spec.externalName)));
   }
   errs.push(...validatePorts(spec));
   errs.push(...validateLabels(spec.selector, 'spec.selector'));
@@ -148,11 +152,13 @@ function validateSpec(svc: Service): FieldError[] {
     errs.push(notSupported('spec.sessionAffinity', spec.sessionAffinity ?? '', AFFINITIES));
   }
   (spec.clusterIPs ?? (spec.clusterIP ? [spec.clusterIP] : [])).forEach((ip, i) => {
-    if (ip !== 'None' && ip !== '' && !isIp(ip)) errs.push(invalid(index('spec.clusterIPs', i), ip, IP_FORMAT_ERROR));
+    if (ip !== 'None' && ip !== '' && !isIp(ip)) errs.push(invalid(index('spec.clusterIPs', i), ip,
+      IP_FORMAT_ERROR));
   });
   for (const f of ['externalTrafficPolicy', 'internalTrafficPolicy'] as const) {
     const v = spec[f];
-    if (v !== undefined && !TRAFFIC_POLICIES.includes(v)) errs.push(notSupported(child('spec', f), v, TRAFFIC_POLICIES));
+    if (v !== undefined && !TRAFFIC_POLICIES.includes(v)) errs.push(notSupported(child('spec', f),
+      v, TRAFFIC_POLICIES));
   }
   return errs;
 }
@@ -166,7 +172,8 @@ function validateServiceUpdate(svc: Service, old: Service): FieldError[] {
   const prev = old.spec?.clusterIP ?? '';
   if (next === '' || prev === '' || old.spec?.type === 'ExternalName' || svc.spec?.type === 'ExternalName') return [];
   if (next === prev) return [];
-  const errs = immutable(svc.spec?.clusterIPs ?? [next], old.spec?.clusterIPs ?? [prev], 'spec.clusterIPs[0]');
+  const errs = immutable(svc.spec?.clusterIPs ?? [next], old.spec?.clusterIPs ?? [prev],
+    'spec.clusterIPs[0]');
   return errs.map((e) => ({ ...e, detail: 'may not change once set' }));
 }
 

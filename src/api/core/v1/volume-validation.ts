@@ -36,13 +36,15 @@ function validateKeyToPaths(items: KeyToPath[] | undefined, path: string): Field
   return errs;
 }
 
-function validateDownwardFiles(items: DownwardAPIVolumeFile[] | undefined, path: string): FieldError[] {
+function validateDownwardFiles(items: DownwardAPIVolumeFile[] | undefined,
+  path: string): FieldError[] {
   const errs: FieldError[] = [];
   (items ?? []).forEach((it, i) => {
     const p = index(path, i);
     if (!it.path) errs.push(required(child(p, 'path')));
     else errs.push(...validateLocalDescendingPath(it.path, child(p, 'path')));
-    if (it.fieldRef) errs.push(...validateFieldRef(it.fieldRef, child(p, 'fieldRef'), VOLUME_FIELD_PATHS));
+    if (it.fieldRef) errs.push(...validateFieldRef(it.fieldRef, child(p, 'fieldRef'),
+      VOLUME_FIELD_PATHS));
     errs.push(...validateMode(it.mode, child(p, 'mode')));
   });
   return errs;
@@ -54,11 +56,15 @@ function validateProjected(v: NonNullable<Volume['projected']>, path: string): F
     const p = index(child(path, 'sources'), i);
     const kinds = Object.keys(src).filter((k) => (src as Record<string, unknown>)[k] !== undefined);
     if (kinds.length > 1) {
-      for (const k of kinds.slice(1)) errs.push(forbidden(child(p, k), 'may not specify more than 1 volume type per source'));
+      for (const k of kinds.slice(1)) errs.push(forbidden(child(p, k),
+        'may not specify more than 1 volume type per source'));
     }
-    if (src.configMap) errs.push(...validateKeyToPaths(src.configMap.items, child(child(p, 'configMap'), 'items')));
-    if (src.secret) errs.push(...validateKeyToPaths(src.secret.items, child(child(p, 'secret'), 'items')));
-    if (src.downwardAPI) errs.push(...validateDownwardFiles(src.downwardAPI.items, child(child(p, 'downwardAPI'), 'items')));
+    if (src.configMap) errs.push(...validateKeyToPaths(src.configMap.items, child(child(p,
+      'configMap'), 'items')));
+    if (src.secret) errs.push(...validateKeyToPaths(src.secret.items, child(child(p, 'secret'),
+      'items')));
+    if (src.downwardAPI) errs.push(...validateDownwardFiles(src.downwardAPI.items, child(child(p,
+      'downwardAPI'), 'items')));
     if (src.serviceAccountToken && !src.serviceAccountToken.path) {
       errs.push(required(child(child(p, 'serviceAccountToken'), 'path')));
     }
@@ -82,7 +88,8 @@ function validateSource(v: Volume, path: string): FieldError[] {
   }
   if (v.hostPath && !v.hostPath.path) errs.push(required(child(child(path, 'hostPath'), 'path')));
   if (v.emptyDir?.sizeLimit !== undefined) {
-    errs.push(...validateQuantity(v.emptyDir.sizeLimit, child(child(path, 'emptyDir'), 'sizeLimit')).errs);
+    errs.push(...validateQuantity(v.emptyDir.sizeLimit, child(child(path, 'emptyDir'),
+      'sizeLimit')).errs);
   }
   if (v.downwardAPI) {
     const p = child(path, 'downwardAPI');
@@ -97,7 +104,8 @@ function validateSource(v: Volume, path: string): FieldError[] {
 }
 
 /** validateVolumes checks spec.volumes and returns the names mounts may refer to. */
-export function validateVolumes(volumes: Volume[] | undefined, path: string): { errs: FieldError[]; names: Set<string> } {
+export function validateVolumes(volumes: Volume[] | undefined,
+  path: string): { errs: FieldError[]; names: Set<string> } {
   const errs: FieldError[] = [];
   const names = new Set<string>();
   (volumes ?? []).forEach((v, i) => {
@@ -109,9 +117,11 @@ export function validateVolumes(volumes: Volume[] | undefined, path: string): { 
       names.add(v.name);
     }
     // Sources k8ts does not model (nfs, csi...) still count, so upstream manifests stay valid.
-    const sources = Object.keys(v).filter((k) => k !== 'name' && (v as unknown as Record<string, unknown>)[k] != null);
+    const sources = Object.keys(v).filter((k) => k !== 'name' && (v as unknown as Record<string,
+      unknown>)[k] != null);
     if (sources.length === 0) errs.push(required(p, 'must specify a volume type'));
-    for (const k of sources.slice(1)) errs.push(forbidden(child(p, k), 'may not specify more than 1 volume type'));
+    for (const k of sources.slice(1)) errs.push(forbidden(child(p, k),
+      'may not specify more than 1 volume type'));
     errs.push(...validateSource(v, p));
   });
   return { errs, names };

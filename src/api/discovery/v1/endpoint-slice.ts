@@ -39,9 +39,11 @@ function validateEndpoint(ep: Endpoint, path: string, type: string): FieldError[
   const addrs = ep.addresses ?? [];
   const ap = child(path, 'addresses');
   if (addrs.length === 0) errs.push(required(ap, 'must contain at least 1 address'));
-  if (addrs.length > MAX_ADDRESSES) errs.push({ type: 'FieldValueTooMany', field: ap, badValue: addrs.length, detail: `must have at most ${MAX_ADDRESSES} items` });
+  if (addrs.length > MAX_ADDRESSES) errs.push({ type: 'FieldValueTooMany', field: ap,
+    badValue: addrs.length, detail: `must have at most ${MAX_ADDRESSES} items` });
   addrs.forEach((a, i) => {
-    if ((type === 'IPv4' || type === 'IPv6') && !isIp(a)) errs.push(invalid(index(ap, i), a, IP_FORMAT_ERROR));
+    if ((type === 'IPv4' || type === 'IPv6') && !isIp(a)) errs.push(invalid(index(ap, i), a,
+      IP_FORMAT_ERROR));
   });
   return errs;
 }
@@ -49,8 +51,10 @@ function validateEndpoint(ep: Endpoint, path: string, type: string): FieldError[
 function validateSlice(s: EndpointSlice): FieldError[] {
   const errs: FieldError[] = [];
   if (!s.addressType) errs.push(required('addressType'));
-  else if (!ADDRESS_TYPES.includes(s.addressType)) errs.push(notSupported('addressType', s.addressType, ADDRESS_TYPES));
-  (s.endpoints ?? []).forEach((ep, i) => errs.push(...validateEndpoint(ep, index('endpoints', i), s.addressType)));
+  else if (!ADDRESS_TYPES.includes(s.addressType)) errs.push(notSupported('addressType',
+    s.addressType, ADDRESS_TYPES));
+  (s.endpoints ?? []).forEach((ep, i) => errs.push(...validateEndpoint(ep, index('endpoints', i),
+    s.addressType)));
   // Slice ports may leave the number out (all ports); names are never required.
   errs.push(...validateEndpointPorts(s.ports, 'ports', false));
   return errs;
