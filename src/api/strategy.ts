@@ -39,4 +39,9 @@ export interface KindStrategy {
   fieldLabels(obj: KubeObject): Record<string, string>;
   /** prepareForCreate resets what a client may not set on create (e.g. status for most kinds). */
   prepareForCreate?(obj: KubeObject): void;
+  /**
+   * prepareForUpdate carries over, in place, what a plain update may not change or may leave
+   * out (a namespace's spec.finalizers; a Service's allocated cluster IPs and node ports).
+   */
+  prepareForUpdate?(obj: KubeObject, old: KubeObject): void;
 }

@@ -27,6 +27,7 @@ export interface KindRules<T extends KubeObject> {
   validateUpdate?: (obj: T, old: T) => FieldError[];
   fieldLabels?: (obj: T) => Record<string, string>;
   prepareForCreate?: (obj: T) => void;
+  prepareForUpdate?: (obj: T, old: T) => void;
 }
 
 /** defineStrategy builds the KindStrategy for one kind. */
@@ -46,8 +47,13 @@ export function defineStrategy<T extends KubeObject>(rules: KindRules<T>): KindS
       ...(rules.validateUpdate?.(obj as T, old as T) ?? []),
     ],
     fieldLabels: (obj) => rules.fieldLabels?.(obj as T) ?? {},
-    ...(rules.prepareForCreate ? { prepareForCreate: (obj: KubeObject) => rules.prepareForCreate?.(
-      obj as T) } : {}),
+    ...(rules.prepareForCreate
+      ? { prepareForCreate: (obj: KubeObject) => rules.prepareForCreate?.(obj as T) }
+      : {}),
+    ...(rules.prepareForUpdate
+      ? { prepareForUpdate: (obj: KubeObject, old: KubeObject) =>
+        rules.prepareForUpdate?.(obj as T, old as T) }
+      : {}),
   };
 }
 

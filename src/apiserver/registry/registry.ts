@@ -146,9 +146,10 @@ export class Registry implements ApiRegistry {
     if (!obj.metadata.name && obj.metadata.generateName) {
       obj.metadata.name = generatedName(obj.metadata.generateName, this.o.random);
     }
+    // The uid comes first: a Job's generated selector is made from it.
+    prepareCreateMeta(obj, { uid: this.o.newUid(), nowIso: rfc3339(this.o.wallMs()), hasGeneration: s.specFields.length > 0 });
     s.applyDefaults(obj);
     s.prepareForCreate?.(obj);
-    prepareCreateMeta(obj, { uid: this.o.newUid(), nowIso: rfc3339(this.o.wallMs()), hasGeneration: s.specFields.length > 0 });
     const errs = s.validate(obj);
     if (errs.length > 0) throw invalid(r.kind, r.group, obj.metadata.name ?? '', errs);
     return withType(r, obj);
@@ -298,6 +299,7 @@ export class Registry implements ApiRegistry {
     next = withType(r, next);
     next.metadata.name = cur.metadata.name;
     if (cur.metadata.namespace !== undefined) next.metadata.namespace = cur.metadata.namespace;
+    if (!status) s.prepareForUpdate?.(next, cur);
     s.applyDefaults(next);
     prepareUpdateMeta(next, cur, status ? [] : s.specFields);
     if (status && cur.metadata.generation !== undefined) next.metadata.generation = cur.metadata.generation;
@@ -357,22 +359,32 @@ export class Registry implements ApiRegistry {
     throw conflict(r, name, 'too many concurrent writes while deleting; try again');
   }
 
-  async bind(ctx: RequestContext, ns: string, pod: string, nodeName: string): Promise<void> {
+  /**
+   * bind assigns a pending pod to a node (pods/binding). It is its own transaction, not a pod
+   * update: a plain update may never set spec.nodeName, and binding twice is a Conflict.
+   */
+  async bind(_ctx: RequestContext, ns: string, pod: string, nodeName: string): Promise<void> {
     const pods = findResource('', 'v1', 'pods');
     if (!pods) throw new Error('pods resource missing');
-    await this.write(ctx, pods, ns, pod, { subresource: undefined }, (cur) => {
-      const spec = (cur.spec ?? {}) as { nodeName?: string };
-      if (cur.metadata.deletionTimestamp !== undefined) {
-        throw conflict(pods, pod, 'pod is being deleted, cannot be assigned to a host');
-      }
-      if (spec.nodeName) {
-        throw conflict(pods, pod, `pod ${pod} is already assigned to node "${spec.nodeName}"`);
-      }
-      const status = (cur.status ?? {}) as { conditions?: { type: string }[] };
-      const conditions = (status.conditions ?? []).filter((c) => c.type !== 'PodScheduled');
-      conditions.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: rfc3339(this.o.wallMs()) } as { type: string });
-      return { ...cur, spec: { ...spec, nodeName }, status: { ...status, conditions } };
-    });
+    const nowIso = rfc3339(this.o.wallMs());
+    try {
+      await this.o.storage.guaranteedUpdate(objectKey(pods, ns, pod), (cur) => {
+        const spec = (cur.spec ?? {}) as { nodeName?: string };
+        if (cur.metadata.deletionTimestamp !== undefined) {
+          throw conflict(pods, pod, 'pod is being deleted, cannot be assigned to a host');
+        }
+        if (spec.nodeName) {
+          throw conflict(pods, pod, `pod ${pod} is already assigned to node "${spec.nodeName}"`);
+        }
+        const status = (cur.status ?? {}) as { conditions?: { type: string }[] };
+        const conditions: object[] = (status.conditions ?? []).filter((c) => c.type !== 'PodScheduled');
+        conditions.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: nowIso });
+        return { ...cur, spec: { ...spec, nodeName }, status: { ...status, conditions } };
+      });
+    } catch (err) {
+      if (isStatusError(err) && err.reason === 'NotFound') throw notFound(pods, pod);
+      throw err;
+    }
   }
 
   /** requireLiveNamespace: creating in a missing or terminating namespace is refused. */

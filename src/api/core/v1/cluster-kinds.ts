@@ -49,6 +49,10 @@ export const namespaceStrategy = defineStrategy<Namespace>({
       FINALIZER_KUBERNETES) ? finalizers : [...finalizers, FINALIZER_KUBERNETES] };
     ns.status = { phase: 'Active' };
   },
+  // Only the namespace controller (through /finalize) changes spec.finalizers, as upstream.
+  prepareForUpdate: (ns, old) => {
+    ns.spec = { ...ns.spec, finalizers: [...(old.spec?.finalizers ?? [])] };
+  },
   validate: validateNamespace,
   fieldLabels: (ns) => ({ 'status.phase': str(ns.status?.phase) }),
 });

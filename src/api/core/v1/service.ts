@@ -178,6 +178,22 @@ function validateServiceUpdate(svc: Service, old: Service): FieldError[] {
 }
 
 /** serviceStrategy is core/v1 Service's KindStrategy. */
+/**
+ * keepAllocations: a PUT that leaves out the allocated cluster IPs or node ports keeps them (as
+ * kube-apiserver's service REST does), so `kubectl replace` of the original manifest works.
+ */
+function keepAllocations(svc: Service, old: Service): void {
+  const spec = (svc.spec ??= {});
+  const prev = old.spec ?? {};
+  if (!spec.clusterIP && prev.clusterIP) spec.clusterIP = prev.clusterIP;
+  if (!spec.clusterIPs?.length && prev.clusterIPs) spec.clusterIPs = [...prev.clusterIPs];
+  for (const p of spec.ports ?? []) {
+    if (p.nodePort) continue;
+    const match = (prev.ports ?? []).find((q) => q.port === p.port && q.protocol === p.protocol);
+    if (match?.nodePort) p.nodePort = match.nodePort;
+  }
+}
+
 export const serviceStrategy = defineStrategy<Service>({
   group: '',
   version: 'v1',
@@ -188,6 +204,7 @@ export const serviceStrategy = defineStrategy<Service>({
   defaults: defaultService,
   validate: validateSpec,
   validateUpdate: validateServiceUpdate,
+  prepareForUpdate: keepAllocations,
   prepareForCreate: (svc) => {
     svc.status = { loadBalancer: {} };
   },
