@@ -33,7 +33,7 @@ function lastVarint(fields: Map<number, WireField[]>, n: number, at: string): bi
 function lastBytes(fields: Map<number, WireField[]>, n: number, at: string): Uint8Array {
   const f = fields.get(n)?.at(-1);
   if (f === undefined) return new Uint8Array();
-  if (f.wireType !== 2) throw badRequest(`protobuf body: field ${n} is not length-delimited in ${at}`);
+  if (f.wireType !== 2) throw badRequest(`protobuf body: field ${n} is not bytes in ${at}`);
   return f.bytes;
 }
 
