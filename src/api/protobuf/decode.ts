@@ -56,6 +56,7 @@ const KINDS: { readonly [apiVersion: string]: readonly string[] } = {
   'coordination.k8s.io/v1': ['Lease'],
   'discovery.k8s.io/v1': ['EndpointSlice'],
   'autoscaling/v1': ['Scale', 'HorizontalPodAutoscaler'],
+  'autoscaling/v2': ['HorizontalPodAutoscaler'],
   'policy/v1': ['Eviction'],
   'authorization.k8s.io/v1': ['SelfSubjectAccessReview'],
   'authentication.k8s.io/v1': ['TokenRequest'],

@@ -225,6 +225,128 @@ export const KUBE_MESSAGES: { readonly [fullName: string]: MessageSchema } = {
     1: { json: 'replicas', type: 'int32', shape: 'always' },
     2: { json: 'selector', type: 'string' },
   },
+  'k8s.io.api.autoscaling.v2.ContainerResourceMetricSource': {
+    1: { json: 'name', type: 'string', shape: 'always' },
+    2: { json: 'target', type: 'message', ref: 'k8s.io.api.autoscaling.v2.MetricTarget', shape: 'always' },
+    3: { json: 'container', type: 'string', shape: 'always' },
+  },
+  'k8s.io.api.autoscaling.v2.ContainerResourceMetricStatus': {
+    1: { json: 'name', type: 'string', shape: 'always' },
+    2: { json: 'current', type: 'message', ref: 'k8s.io.api.autoscaling.v2.MetricValueStatus', shape: 'always' },
+    3: { json: 'container', type: 'string', shape: 'always' },
+  },
+  'k8s.io.api.autoscaling.v2.CrossVersionObjectReference': {
+    1: { json: 'kind', type: 'string', shape: 'always' },
+    2: { json: 'name', type: 'string', shape: 'always' },
+    3: { json: 'apiVersion', type: 'string' },
+  },
+  'k8s.io.api.autoscaling.v2.ExternalMetricSource': {
+    1: { json: 'metric', type: 'message', ref: 'k8s.io.api.autoscaling.v2.MetricIdentifier', shape: 'always' },
+    2: { json: 'target', type: 'message', ref: 'k8s.io.api.autoscaling.v2.MetricTarget', shape: 'always' },
+  },
+  'k8s.io.api.autoscaling.v2.ExternalMetricStatus': {
+    1: { json: 'metric', type: 'message', ref: 'k8s.io.api.autoscaling.v2.MetricIdentifier', shape: 'always' },
+    2: { json: 'current', type: 'message', ref: 'k8s.io.api.autoscaling.v2.MetricValueStatus', shape: 'always' },
+  },
+  'k8s.io.api.autoscaling.v2.HPAScalingPolicy': {
+    1: { json: 'type', type: 'string', shape: 'always' },
+    2: { json: 'value', type: 'int32', shape: 'always' },
+    3: { json: 'periodSeconds', type: 'int32', shape: 'always' },
+  },
+  'k8s.io.api.autoscaling.v2.HPAScalingRules': {
+    1: { json: 'selectPolicy', type: 'string', shape: 'pointer' },
+    2: { json: 'policies', type: 'message', ref: 'k8s.io.api.autoscaling.v2.HPAScalingPolicy', repeated: true },
+    3: { json: 'stabilizationWindowSeconds', type: 'int32', shape: 'pointer' },
+    4: { json: 'tolerance', type: 'message', ref: 'k8s.io.apimachinery.pkg.api.resource.Quantity', shape: 'pointer' },
+  },
+  'k8s.io.api.autoscaling.v2.HorizontalPodAutoscaler': {
+    1: { json: 'metadata', type: 'message', ref: 'k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta' },
+    2: { json: 'spec', type: 'message', ref: 'k8s.io.api.autoscaling.v2.HorizontalPodAutoscalerSpec' },
+    3: { json: 'status', type: 'message', ref: 'k8s.io.api.autoscaling.v2.HorizontalPodAutoscalerStatus' },
+  },
+  'k8s.io.api.autoscaling.v2.HorizontalPodAutoscalerBehavior': {
+    1: { json: 'scaleUp', type: 'message', ref: 'k8s.io.api.autoscaling.v2.HPAScalingRules', shape: 'pointer' },
+    2: { json: 'scaleDown', type: 'message', ref: 'k8s.io.api.autoscaling.v2.HPAScalingRules', shape: 'pointer' },
+  },
+  'k8s.io.api.autoscaling.v2.HorizontalPodAutoscalerCondition': {
+    1: { json: 'type', type: 'string', shape: 'always' },
+    2: { json: 'status', type: 'string', shape: 'always' },
+    3: { json: 'lastTransitionTime', type: 'message', ref: 'k8s.io.apimachinery.pkg.apis.meta.v1.Time' },
+    4: { json: 'reason', type: 'string' },
+    5: { json: 'message', type: 'string' },
+  },
+  'k8s.io.api.autoscaling.v2.HorizontalPodAutoscalerSpec': {
+    1: { json: 'scaleTargetRef', type: 'message', ref: 'k8s.io.api.autoscaling.v2.CrossVersionObjectReference', shape: 'always' },
+    2: { json: 'minReplicas', type: 'int32', shape: 'pointer' },
+    3: { json: 'maxReplicas', type: 'int32', shape: 'always' },
+    4: { json: 'metrics', type: 'message', ref: 'k8s.io.api.autoscaling.v2.MetricSpec', repeated: true },
+    5: { json: 'behavior', type: 'message', ref: 'k8s.io.api.autoscaling.v2.HorizontalPodAutoscalerBehavior', shape: 'pointer' },
+  },
+  'k8s.io.api.autoscaling.v2.HorizontalPodAutoscalerStatus': {
+    1: { json: 'observedGeneration', type: 'int64', shape: 'pointer' },
+    2: { json: 'lastScaleTime', type: 'message', ref: 'k8s.io.apimachinery.pkg.apis.meta.v1.Time', shape: 'pointer' },
+    3: { json: 'currentReplicas', type: 'int32' },
+    4: { json: 'desiredReplicas', type: 'int32', shape: 'always' },
+    5: { json: 'currentMetrics', type: 'message', ref: 'k8s.io.api.autoscaling.v2.MetricStatus', repeated: true, shape: 'always' },
+    6: { json: 'conditions', type: 'message', ref: 'k8s.io.api.autoscaling.v2.HorizontalPodAutoscalerCondition', repeated: true },
+  },
+  'k8s.io.api.autoscaling.v2.MetricIdentifier': {
+    1: { json: 'name', type: 'string', shape: 'always' },
+    2: { json: 'selector', type: 'message', ref: 'k8s.io.apimachinery.pkg.apis.meta.v1.LabelSelector', shape: 'pointer' },
+  },
+  'k8s.io.api.autoscaling.v2.MetricSpec': {
+    1: { json: 'type', type: 'string', shape: 'always' },
+    2: { json: 'object', type: 'message', ref: 'k8s.io.api.autoscaling.v2.ObjectMetricSource', shape: 'pointer' },
+    3: { json: 'pods', type: 'message', ref: 'k8s.io.api.autoscaling.v2.PodsMetricSource', shape: 'pointer' },
+    4: { json: 'resource', type: 'message', ref: 'k8s.io.api.autoscaling.v2.ResourceMetricSource', shape: 'pointer' },
+    5: { json: 'external', type: 'message', ref: 'k8s.io.api.autoscaling.v2.ExternalMetricSource', shape: 'pointer' },
+    7: { json: 'containerResource', type: 'message', ref: 'k8s.io.api.autoscaling.v2.ContainerResourceMetricSource', shape: 'pointer' },
+  },
+  'k8s.io.api.autoscaling.v2.MetricStatus': {
+    1: { json: 'type', type: 'string', shape: 'always' },
+    2: { json: 'object', type: 'message', ref: 'k8s.io.api.autoscaling.v2.ObjectMetricStatus', shape: 'pointer' },
+    3: { json: 'pods', type: 'message', ref: 'k8s.io.api.autoscaling.v2.PodsMetricStatus', shape: 'pointer' },
+    4: { json: 'resource', type: 'message', ref: 'k8s.io.api.autoscaling.v2.ResourceMetricStatus', shape: 'pointer' },
+    5: { json: 'external', type: 'message', ref: 'k8s.io.api.autoscaling.v2.ExternalMetricStatus', shape: 'pointer' },
+    7: { json: 'containerResource', type: 'message', ref: 'k8s.io.api.autoscaling.v2.ContainerResourceMetricStatus', shape: 'pointer' },
+  },
+  'k8s.io.api.autoscaling.v2.MetricTarget': {
+    1: { json: 'type', type: 'string', shape: 'always' },
+    2: { json: 'value', type: 'message', ref: 'k8s.io.apimachinery.pkg.api.resource.Quantity', shape: 'pointer' },
+    3: { json: 'averageValue', type: 'message', ref: 'k8s.io.apimachinery.pkg.api.resource.Quantity', shape: 'pointer' },
+    4: { json: 'averageUtilization', type: 'int32', shape: 'pointer' },
+  },
+  'k8s.io.api.autoscaling.v2.MetricValueStatus': {
+    1: { json: 'value', type: 'message', ref: 'k8s.io.apimachinery.pkg.api.resource.Quantity', shape: 'pointer' },
+    2: { json: 'averageValue', type: 'message', ref: 'k8s.io.apimachinery.pkg.api.resource.Quantity', shape: 'pointer' },
+    3: { json: 'averageUtilization', type: 'int32', shape: 'pointer' },
+  },
+  'k8s.io.api.autoscaling.v2.ObjectMetricSource': {
+    1: { json: 'describedObject', type: 'message', ref: 'k8s.io.api.autoscaling.v2.CrossVersionObjectReference', shape: 'always' },
+    2: { json: 'target', type: 'message', ref: 'k8s.io.api.autoscaling.v2.MetricTarget', shape: 'always' },
+    3: { json: 'metric', type: 'message', ref: 'k8s.io.api.autoscaling.v2.MetricIdentifier', shape: 'always' },
+  },
+  'k8s.io.api.autoscaling.v2.ObjectMetricStatus': {
+    1: { json: 'metric', type: 'message', ref: 'k8s.io.api.autoscaling.v2.MetricIdentifier', shape: 'always' },
+    2: { json: 'current', type: 'message', ref: 'k8s.io.api.autoscaling.v2.MetricValueStatus', shape: 'always' },
+    3: { json: 'describedObject', type: 'message', ref: 'k8s.io.api.autoscaling.v2.CrossVersionObjectReference', shape: 'always' },
+  },
+  'k8s.io.api.autoscaling.v2.PodsMetricSource': {
+    1: { json: 'metric', type: 'message', ref: 'k8s.io.api.autoscaling.v2.MetricIdentifier', shape: 'always' },
+    2: { json: 'target', type: 'message', ref: 'k8s.io.api.autoscaling.v2.MetricTarget', shape: 'always' },
+  },
+  'k8s.io.api.autoscaling.v2.PodsMetricStatus': {
+    1: { json: 'metric', type: 'message', ref: 'k8s.io.api.autoscaling.v2.MetricIdentifier', shape: 'always' },
+    2: { json: 'current', type: 'message', ref: 'k8s.io.api.autoscaling.v2.MetricValueStatus', shape: 'always' },
+  },
+  'k8s.io.api.autoscaling.v2.ResourceMetricSource': {
+    1: { json: 'name', type: 'string', shape: 'always' },
+    2: { json: 'target', type: 'message', ref: 'k8s.io.api.autoscaling.v2.MetricTarget', shape: 'always' },
+  },
+  'k8s.io.api.autoscaling.v2.ResourceMetricStatus': {
+    1: { json: 'name', type: 'string', shape: 'always' },
+    2: { json: 'current', type: 'message', ref: 'k8s.io.api.autoscaling.v2.MetricValueStatus', shape: 'always' },
+  },
   'k8s.io.api.batch.v1.Job': {
     1: { json: 'metadata', type: 'message', ref: 'k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta' },
     2: { json: 'spec', type: 'message', ref: 'k8s.io.api.batch.v1.JobSpec' },
