@@ -12,6 +12,7 @@ import {
   CodeGeneratorResponseSchema,
   FieldDescriptorProto_Label,
   FieldDescriptorProto_Type,
+  type CodeGeneratorRequest,
   type DescriptorProto,
   type FieldDescriptorProto,
 } from '@bufbuild/protobuf/wkt';
@@ -111,7 +112,7 @@ function byName(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function render(files: ReturnType<typeof fromBinary<typeof CodeGeneratorRequestSchema>>): string {
+function render(files: CodeGeneratorRequest): string {
   const lines: string[] = [];
   const wanted = new Set(files.fileToGenerate);
   const messages = files.protoFile
