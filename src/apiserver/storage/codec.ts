@@ -1,0 +1,80 @@
+/**
+ * How objects sit in the store (reference/etcd-api.md §3): the value is the object's JSON without
+ * metadata.resourceVersion, because the store already knows it — it is the key's mod_revision,
+ * and a stored copy could only go stale. Reading sets it back. Pure functions, no I/O.
+ *
+ * Keys follow kube-apiserver's layout, /registry/<resource>/[<namespace>/]<name>, so a key alone
+ * names the resource and the object; errors raised below the registry use that to speak
+ * Kubernetes ("pods \"web\" not found").
+ */
+import type { GroupResource } from '../../api/errors.js';
+import { apiVersionOf, type KubeObject } from '../../api/meta.js';
+import { RESOURCES } from '../../api/resources.js';
+import { assert } from '../../base/assert.js';
+
+/** encodeObject is the stored value: JSON without resourceVersion (and without undefined). */
+export function encodeObject(obj: KubeObject): Buffer {
+  assert(typeof obj === 'object' && obj !== null, 'encodeObject: not an object');
+  const { resourceVersion: _rv, ...meta } = obj.metadata ?? {};
+  return Buffer.from(JSON.stringify({ ...obj, metadata: meta }), 'utf8');
+}
+
+/** decodeObject reads a stored value back and stamps its revision as resourceVersion. */
+export function decodeObject(value: Buffer, modRevision: number): KubeObject {
+  const ok = Number.isSafeInteger(modRevision) && modRevision > 0;
+  assert(ok, `decode: bad revision ${modRevision}`);
+  const obj = JSON.parse(value.toString('utf8')) as KubeObject;
+  assert(typeof obj === 'object' && obj !== null, 'decode: stored value is not a JSON object');
+  obj.metadata = { ...(obj.metadata ?? {}), resourceVersion: String(modRevision) };
+  return obj;
+}
+
+/** withResourceVersion returns obj with metadata.resourceVersion = rev (a shallow copy). */
+export function withResourceVersion(obj: KubeObject, rev: number): KubeObject {
+  return { ...obj, metadata: { ...obj.metadata, resourceVersion: String(rev) } };
+}
+
+/** KeyInfo is what a store key says about its object, for error messages. */
+export interface KeyInfo {
+  gr: GroupResource;
+  name: string;
+}
+
+/** keyInfo: "/registry/deployments/ns/web" → {gr: deployments.apps, name: "web"}. Keys outside
+ *  the layout still get a name (the last segment) and their second segment as resource. */
+export function keyInfo(key: string): KeyInfo {
+  const parts = key.split('/').filter((p) => p !== '');
+  const resource = parts.length >= 2 ? (parts[1] ?? '') : (parts[0] ?? '');
+  const name = parts[parts.length - 1] ?? '';
+  const r = RESOURCES.find((x) => x.resource === resource);
+  return { gr: { group: r?.group ?? '', resource }, name };
+}
+
+/** ObjectType is what BOOKMARK objects carry: {kind, apiVersion}. */
+export interface ObjectType {
+  kind: string;
+  apiVersion: string;
+}
+
+/** typeOfPrefix finds the kind stored under "/registry/<resource>/" in the resource table. */
+export function typeOfPrefix(prefix: string): ObjectType | undefined {
+  const { gr } = keyInfo(`${prefix}x`);
+  const r = RESOURCES.find((x) => x.resource === gr.resource);
+  return r ? { kind: r.kind, apiVersion: apiVersionOf(r.group, r.version) } : undefined;
+}
+
+/**
+ * resourcePrefixOf maps any list prefix to its resource's prefix, the unit of one watch cache:
+ * "/registry/pods/default/" → "/registry/pods/". Prefixes with fewer segments stay as given.
+ */
+export function resourcePrefixOf(prefix: string): string {
+  const m = /^\/[^/]+\/[^/]+\//.exec(prefix);
+  return m ? m[0] : prefix;
+}
+
+/** parseRevision reads a resourceVersion; undefined for ""/undefined. */
+export function parseRevision(rv: string | undefined): number | undefined {
+  if (rv === undefined || rv === '') return undefined;
+  if (!/^\d{1,16}$/.test(rv) || !Number.isSafeInteger(Number(rv))) return NaN;
+  return Number(rv);
+}

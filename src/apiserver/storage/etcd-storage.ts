@@ -1,0 +1,417 @@
+/**
+ * EtcdStorage: the Storage interface over an etcd v3 client, as kube-apiserver's etcd3 store does
+ * it (reference/etcd-api.md §3), so it runs unchanged on the k8ts store and on real etcd:
+ *
+ * - create: Txn If(mod_revision(k) = 0) Then Put — AlreadyExists otherwise.
+ * - guaranteedUpdate: linearizable read, UpdateFn, Txn If(mod_revision = read) Then Put
+ *   Else Range; a lost race retries on the Else branch's object (no extra read), a result equal
+ *   to the stored bytes writes nothing (same resourceVersion). Bounded attempts.
+ * - delete: the same compare loop around DeleteRange, with the caller's check on each state.
+ * - list: paged Ranges pinned to the first page's revision, continue tokens in upstream's
+ *   format, limit doubling while a predicate filters; rv "0" and not-older-than reads come from
+ *   the watch cache.
+ * - watch: always through the resource's watch cache (one store watch per resource).
+ *
+ * A write whose outcome is unknown (the answer was lost) is settled by reading the key back:
+ * our exact bytes mean it landed; otherwise the loop goes on from what is there.
+ */
+import {
+  STALE_OBJECT_MESSAGE,
+  alreadyExists,
+  badRequest,
+  conflict,
+  notFound,
+  type StatusError,
+} from '../../api/errors.js';
+import type { KubeObject } from '../../api/meta.js';
+import { assert } from '../../base/assert.js';
+import type { Clock } from '../../base/clock.js';
+import {
+  CompactedError,
+  OutcomeUnknownError,
+  compare,
+  op,
+  prefixEnd,
+  type EtcdClient,
+  type GetResult,
+  type OpResult,
+} from '../../store/client/index.js';
+import {
+  decodeObject,
+  encodeObject,
+  keyInfo,
+  parseRevision,
+  resourcePrefixOf,
+  typeOfPrefix,
+  withResourceVersion,
+  type ObjectType,
+} from './codec.js';
+import { decodeContinue, encodeContinue } from './continue-token.js';
+import {
+  CONTINUE_EXPIRED,
+  LIST_EXPIRED,
+  toStatusError,
+  tooLargeResourceVersion,
+} from './storage-errors.js';
+import type {
+  ListResult,
+  Predicate,
+  Storage,
+  StorageListOptions,
+  StorageWatchEvent,
+  StorageWatchOptions,
+  UpdateFn,
+  Watch,
+} from './types.js';
+import { WatchCache, type WatchCacheOptions } from './watch-cache.js';
+
+/** Cache settings EtcdStorage passes to every WatchCache it makes. */
+export type CacheSettings = Partial<
+  Omit<WatchCacheOptions, 'client' | 'prefix' | 'clock' | 'objectType' | 'log'>
+>;
+
+export interface EtcdStorageOptions {
+  client: EtcdClient;
+  clock: Clock;
+  /** Watch cache settings (history, buffers, bookmark period, freshness timeout). */
+  cache?: CacheSettings;
+  /** kind/apiVersion of BOOKMARK objects per resource prefix (default: the resource table). */
+  objectTypeOf?: (resourcePrefix: string) => ObjectType | undefined;
+  /** Compare-and-swap attempts of guaranteedUpdate/delete/create before 409 (default 64). */
+  maxAttempts?: number;
+  log?: (line: string) => void;
+}
+
+/** Upstream's ceiling for the doubled page size while a predicate filters (maxLimit). */
+const MAX_LIST_BATCH = 10_000;
+/** Watch caches at most (one per resource prefix; the resource table has far fewer). */
+const MAX_CACHES = 512;
+
+/** StoredState is a key's current value and revision as last read. */
+interface StoredState {
+  data: Buffer;
+  rev: number;
+}
+
+export class EtcdStorage implements Storage {
+  private readonly caches = new Map<string, WatchCache>();
+  private readonly maxAttempts: number;
+  private closed = false;
+
+  constructor(private readonly o: EtcdStorageOptions) {
+    this.maxAttempts = o.maxAttempts ?? 64;
+    assert(this.maxAttempts >= 1, 'EtcdStorage: maxAttempts must be ≥ 1');
+  }
+
+  async create(key: string, obj: KubeObject): Promise<KubeObject> {
+    const data = encodeObject(obj);
+    const info = keyInfo(key);
+    for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
+      try {
+        const res = await this.o.client
+          .txn()
+          .if(compare.modRevision(key, '=', 0))
+          .success(op.put(key, data))
+          .commit();
+        if (!res.succeeded) throw alreadyExists(info.gr, info.name);
+        return decodeObject(data, res.revision);
+      } catch (err) {
+        if (!(err instanceof OutcomeUnknownError)) throw toStatusError(err);
+        const now = await this.read(key);
+        if (now && now.data.equals(data)) return decodeObject(now.data, now.rev);
+        if (now) throw alreadyExists(info.gr, info.name);
+      }
+    }
+    throw conflict(info.gr, info.name, 'the store did not confirm the create; try again');
+  }
+
+  async get(key: string): Promise<KubeObject | undefined> {
+    const s = await this.read(key);
+    return s ? decodeObject(s.data, s.rev) : undefined;
+  }
+
+  async guaranteedUpdate(key: string, update: UpdateFn): Promise<KubeObject> {
+    const info = keyInfo(key);
+    let cur = await this.read(key);
+    for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
+      if (!cur) throw notFound(info.gr, info.name);
+      // A fresh decode per attempt: the UpdateFn may mutate what it gets.
+      const next = await update(decodeObject(cur.data, cur.rev));
+      const data = encodeObject(next);
+      if (data.equals(cur.data)) return decodeObject(cur.data, cur.rev);
+      try {
+        const res = await this.o.client
+          .txn()
+          .if(compare.modRevision(key, '=', cur.rev))
+          .success(op.put(key, data))
+          .failure(op.get(key))
+          .commit();
+        if (res.succeeded) return decodeObject(data, res.revision);
+        cur = stateOf(res.responses[0]);
+      } catch (err) {
+        if (!(err instanceof OutcomeUnknownError)) throw toStatusError(err);
+        const now = await this.read(key);
+        if (now && now.data.equals(data)) return decodeObject(now.data, now.rev);
+        cur = now;
+      }
+    }
+    throw conflict(info.gr, info.name, STALE_OBJECT_MESSAGE);
+  }
+
+  async delete(key: string, check?: (current: KubeObject) => void): Promise<KubeObject> {
+    const info = keyInfo(key);
+    let cur = await this.read(key);
+    for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
+      if (!cur) throw notFound(info.gr, info.name);
+      const obj = decodeObject(cur.data, cur.rev);
+      check?.(decodeObject(cur.data, cur.rev));
+      try {
+        const res = await this.o.client
+          .txn()
+          .if(compare.modRevision(key, '=', cur.rev))
+          .success(op.delete(key))
+          .failure(op.get(key))
+          .commit();
+        // The deleted object carries the deletion's revision, as upstream returns it.
+        if (res.succeeded) return withResourceVersion(obj, res.revision);
+        cur = stateOf(res.responses[0]);
+      } catch (err) {
+        if (!(err instanceof OutcomeUnknownError)) throw toStatusError(err);
+        const page = await this.readPage(key);
+        if (page.kvs.length === 0) return withResourceVersion(obj, page.revision);
+        cur = stateOf({ type: 'get', ...page });
+      }
+    }
+    throw conflict(info.gr, info.name, STALE_OBJECT_MESSAGE);
+  }
+
+  async list(prefix: string, opts: StorageListOptions): Promise<ListResult> {
+    const rv = parseRevision(opts.resourceVersion);
+    checkListOptions(opts, rv);
+    const limit = opts.limit ?? 0;
+    const match = opts.resourceVersionMatch;
+    const cacheable = !opts.continueToken && match !== 'Exact';
+    if (cacheable && rv !== undefined && (rv === 0 || limit <= 0)) {
+      const cache = this.cacheFor(prefix);
+      // rv "0" accepts any state: before the cache is ready, the store answers.
+      if (cache.ready || rv > 0) {
+        await cache.waitUntilFresh(rv);
+        const { items, revision } = cache.list(prefix, opts.predicate);
+        return { items, resourceVersion: String(revision) };
+      }
+    }
+    let revision = 0;
+    let from = prefix;
+    if (opts.continueToken) {
+      const point = decodeContinue(opts.continueToken, prefix);
+      from = point.key;
+      revision = Math.max(point.revision, 0);
+    } else if (rv !== undefined && rv > 0 && match !== 'NotOlderThan') {
+      revision = rv; // Exact, and upstream's legacy reading of rv=N with a limit
+    }
+    const minimum = match === 'NotOlderThan' && rv !== undefined ? rv : 0;
+    const predicate = opts.predicate;
+    return this.listFromStore(prefix, { revision, from, limit, predicate, minimum });
+  }
+
+  watch(
+    prefix: string,
+    opts: StorageWatchOptions,
+    onEvent: (e: StorageWatchEvent) => void,
+    onError: (err: Error) => void,
+  ): Watch {
+    const rv = parseRevision(opts.resourceVersion);
+    if (rv !== undefined && Number.isNaN(rv)) {
+      onError(invalidResourceVersion(opts.resourceVersion ?? ''));
+      return { stop: () => {} };
+    }
+    return this.cacheFor(prefix).watch(
+      prefix,
+      { revision: rv, predicate: opts.predicate, bookmarks: opts.bookmarks === true },
+      onEvent,
+      onError,
+    );
+  }
+
+  /**
+   * cacheFor returns the watch cache of the resource `prefix` belongs to, starting it on first
+   * use. Call it at startup for each resource so watches resume from before the first client.
+   */
+  cacheFor(prefix: string): WatchCache {
+    assert(!this.closed, 'EtcdStorage is closed');
+    const rp = resourcePrefixOf(prefix);
+    let cache = this.caches.get(rp);
+    if (cache) return cache;
+    assert(this.caches.size < MAX_CACHES, `EtcdStorage: more than ${MAX_CACHES} watch caches`);
+    const objectType =
+      this.o.objectTypeOf?.(rp) ?? typeOfPrefix(rp) ?? { kind: '', apiVersion: 'v1' };
+    cache = new WatchCache({
+      ...this.o.cache,
+      client: this.o.client,
+      prefix: rp,
+      clock: this.o.clock,
+      objectType,
+      ...(this.o.log ? { log: this.o.log } : {}),
+    });
+    this.caches.set(rp, cache);
+    cache.start();
+    return cache;
+  }
+
+  /** waitUntilFresh waits (bounded) until the cache of `prefix` has seen revision `rev`. */
+  waitUntilFresh(prefix: string, rev: number): Promise<void> {
+    return this.cacheFor(prefix).waitUntilFresh(rev);
+  }
+
+  /** close stops every watch cache (the client is the caller's to close). */
+  close(): void {
+    this.closed = true;
+    for (const c of this.caches.values()) c.close();
+    this.caches.clear();
+  }
+
+  // ---- store reads ----
+
+  private async readPage(key: string): Promise<GetResult> {
+    try {
+      return await this.o.client.get(key);
+    } catch (err) {
+      throw toStatusError(err);
+    }
+  }
+
+  private async read(key: string): Promise<StoredState | undefined> {
+    const kv = (await this.readPage(key)).kvs[0];
+    return kv ? { data: kv.value, rev: kv.modRevision } : undefined;
+  }
+
+  /**
+   * listFromStore pages through [from, prefixEnd(prefix)) at one revision (upstream GetList):
+   * while a predicate filters items out, the batch doubles up to 10 000 so a selective list
+   * still costs few round trips.
+   */
+  private async listFromStore(prefix: string, p: StoreListParams): Promise<ListResult> {
+    const paging = p.limit > 0;
+    const end = prefixEnd(prefix);
+    const items: KubeObject[] = [];
+    let { revision, from } = p;
+    let batch = paging ? p.limit : 0;
+    let lastKey: string | undefined;
+    let more: boolean;
+    let remaining: number | undefined;
+    for (;;) {
+      const range = { rangeEnd: end, limit: batch, revision };
+      const page = await this.rangeForList(prefix, p, from, range);
+      if (revision === 0) revision = page.revision;
+      if (p.minimum > revision) throw tooLargeResourceVersion(p.minimum, revision);
+      more = page.more;
+      let used = 0;
+      for (const kv of page.kvs) {
+        if (paging && items.length >= p.limit) {
+          more = true;
+          break;
+        }
+        used++;
+        lastKey = kv.key.toString('utf8');
+        const obj = decodeForList(kv.value, kv.modRevision, lastKey);
+        if (!p.predicate || p.predicate(obj)) items.push(obj);
+      }
+      remaining = p.predicate ? undefined : page.count - used;
+      if (!paging || !more || items.length >= p.limit || lastKey === undefined) break;
+      batch = Math.min(batch * 2, MAX_LIST_BATCH);
+      from = `${lastKey}\x00`;
+    }
+    const result: ListResult = { items, resourceVersion: String(revision) };
+    if (more && lastKey !== undefined) {
+      result.continueToken = encodeContinue(`${lastKey}\x00`, prefix, revision);
+      if (remaining !== undefined) result.remainingItemCount = remaining;
+    }
+    return result;
+  }
+
+  /** rangeForList is one Range of a list, with compaction and future revisions in API terms. */
+  private async rangeForList(
+    prefix: string,
+    p: StoreListParams,
+    from: string,
+    o: { rangeEnd: Buffer; limit: number; revision: number },
+  ): Promise<GetResult> {
+    try {
+      return await this.o.client.get(from, o);
+    } catch (err) {
+      if (err instanceof CompactedError) throw listExpired(prefix, p, from);
+      const st = toStatusError(err);
+      if (st.status.details?.causes?.[0]?.reason === 'ResourceVersionTooLarge') {
+        const now = await this.readPage(prefix);
+        throw tooLargeResourceVersion(o.revision, now.revision);
+      }
+      throw st;
+    }
+  }
+}
+
+interface StoreListParams {
+  revision: number;
+  from: string;
+  limit: number;
+  predicate?: Predicate | undefined;
+  /** NotOlderThan: the read's revision must be at least this. */
+  minimum: number;
+}
+
+/** stateOf reads the Else branch's Range (the key's current state, or absent). */
+function stateOf(r: OpResult | undefined): StoredState | undefined {
+  assert(r !== undefined && r.type === 'get', 'txn: the failure branch must be one Range');
+  const kv = r.kvs[0];
+  return kv ? { data: kv.value, rev: kv.modRevision } : undefined;
+}
+
+function decodeForList(value: Buffer, rev: number, key: string): KubeObject {
+  try {
+    return decodeObject(value, rev);
+  } catch (e) {
+    throw toStatusError(new Error(`unable to decode ${key}: ${(e as Error).message}`));
+  }
+}
+
+/**
+ * listExpired: a compacted list revision. A continued list gets upstream's inconsistent-continue
+ * answer: 410 with a token (rv -1) that continues at the latest revision if the client accepts.
+ */
+function listExpired(prefix: string, p: StoreListParams, from: string): StatusError {
+  const err = toStatusError(new CompactedError(LIST_EXPIRED, 0));
+  if (p.from === prefix) return err;
+  err.status.message = CONTINUE_EXPIRED;
+  err.message = CONTINUE_EXPIRED;
+  err.status.metadata = { continue: encodeContinue(from, prefix, -1) };
+  return err;
+}
+
+function invalidResourceVersion(rv: string): StatusError {
+  return badRequest(`invalid resourceVersion: ${JSON.stringify(rv)} is not a revision`);
+}
+
+/** checkListOptions refuses what upstream's list validation refuses. */
+function checkListOptions(opts: StorageListOptions, rv: number | undefined): void {
+  if (rv !== undefined && Number.isNaN(rv)) {
+    throw invalidResourceVersion(opts.resourceVersion ?? '');
+  }
+  if (opts.limit !== undefined && (!Number.isSafeInteger(opts.limit) || opts.limit < 0)) {
+    throw badRequest(`limit: Invalid value: ${opts.limit}: must be a non-negative integer`);
+  }
+  if (opts.resourceVersionMatch !== undefined && rv === undefined) {
+    throw badRequest(
+      'resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless ' +
+        'resourceVersion is provided',
+    );
+  }
+  if (opts.resourceVersionMatch === 'Exact' && rv === 0) {
+    throw badRequest(
+      'resourceVersionMatch: Forbidden: resourceVersionMatch "exact" is forbidden for ' +
+        'resourceVersion "0"',
+    );
+  }
+  if (opts.continueToken && rv !== undefined && rv !== 0) {
+    throw badRequest('specifying resource version is not allowed when using continue');
+  }
+}

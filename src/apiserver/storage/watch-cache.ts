@@ -1,0 +1,382 @@
+/**
+ * WatchCache: kube-apiserver's cacher for one resource prefix (reference/etcd-api.md §3). One
+ * store watch (prev_kv, progress_notify) after one list keeps every object of the resource in
+ * memory plus a bounded ring of recent events, so the store sees one long-lived watch per
+ * resource instead of one per client, and lists at resourceVersion "0" cost the store nothing.
+ *
+ * - Watches: rv ""/"0" → the current objects as ADDED, then changes; rv N → the ring's events
+ *   after N, then changes; N older than the ring → 410 Expired. A future N waits (bounded) for
+ *   the cache to catch up.
+ * - Freshness: `revision` is how far the cache has seen the store — the last event, or a progress
+ *   notification. waitUntilFresh(N) waits for it, asking the store for progress meanwhile.
+ * - Bookmarks: every bookmarkIntervalMs the cache asks for progress and tells bookmark watchers
+ *   its revision.
+ * - Failure: a broken store watch is re-created from the next revision; a compacted one (the cache
+ *   fell behind compaction) relists, which ends every client watch — their history is gone.
+ */
+import type { KubeObject } from '../../api/meta.js';
+import { assert } from '../../base/assert.js';
+import type { Clock, Timer } from '../../base/clock.js';
+import {
+  CompactedError,
+  prefixEnd,
+  type EtcdClient,
+  type EtcdClientError,
+  type WatchBatch,
+  type WatchEvent,
+  type Watcher,
+} from '../../store/client/index.js';
+import { CacheWatcher } from './cache-watcher.js';
+import { decodeObject, withResourceVersion, type ObjectType } from './codec.js';
+import { EventRing, type CacheEvent } from './event-ring.js';
+import { expiredWatch, toStatusError, tooLargeResourceVersion } from './storage-errors.js';
+import type { Predicate, StorageWatchEvent, Watch } from './types.js';
+
+export interface WatchCacheOptions {
+  client: EtcdClient;
+  /** The resource prefix, e.g. "/registry/pods/" (ends with "/"). */
+  prefix: string;
+  clock: Clock;
+  /** kind/apiVersion of BOOKMARK objects. */
+  objectType: ObjectType;
+  /** Events kept for resuming watches (default 1000). */
+  historyEvents?: number;
+  /** Live events buffered per slow watcher before it is terminated (default 1000). */
+  watcherBufferEvents?: number;
+  /** Bookmark period (default 60 s, upstream's ~1 min). */
+  bookmarkIntervalMs?: number;
+  /** How long a read or watch waits for the cache to reach a revision (default 3 s, upstream). */
+  freshTimeoutMs?: number;
+  /** Wait before re-creating a failed store watch or list (default 1 s). */
+  retryMs?: number;
+  /**
+   * Whether a progress request's answer proves every earlier event was delivered. True for the
+   * k8ts store and etcd ≥ 3.4.25/3.5.8; older etcd can send it ahead of events (etcd#15220), so
+   * there only periodic progress notifications move the cache forward. Default true.
+   */
+  trustProgressRequests?: boolean;
+  log?: (line: string) => void;
+}
+
+/** Page size of the cache's (re)list: bounded responses, all at one revision. */
+const LIST_PAGE = 5_000;
+/** Bounds pending waitUntilFresh callers; beyond it reads fail fast with 504. */
+const MAX_FRESH_WAITERS = 10_000;
+
+interface FreshWaiter {
+  revision: number;
+  resolve: () => void;
+  reject: (e: Error) => void;
+  timer: Timer;
+}
+
+export class WatchCache {
+  private objects = new Map<string, KubeObject>();
+  private ring: EventRing;
+  private rev = 0;
+  private isReady = false;
+  private readyWaiters: (() => void)[] = [];
+  private readonly watchers = new Set<CacheWatcher>();
+  private freshWaiters: FreshWaiter[] = [];
+  private storeWatch: Watcher | undefined;
+  private bookmarkTimer: Timer | undefined;
+  private retryTimer: Timer | undefined;
+  private closed = false;
+  private readonly o: Required<Omit<WatchCacheOptions, 'log'>> & Pick<WatchCacheOptions, 'log'>;
+
+  constructor(opts: WatchCacheOptions) {
+    assert(opts.prefix.endsWith('/'), `WatchCache: prefix ${opts.prefix} must end with "/"`);
+    this.o = {
+      historyEvents: 1000,
+      watcherBufferEvents: 1000,
+      bookmarkIntervalMs: 60_000,
+      freshTimeoutMs: 3_000,
+      retryMs: 1_000,
+      trustProgressRequests: true,
+      ...opts,
+    };
+    this.ring = new EventRing(this.o.historyEvents, 0);
+  }
+
+  get prefix(): string {
+    return this.o.prefix;
+  }
+
+  /** revision is how far the cache has seen the store (0 before the first list). */
+  get revision(): number {
+    return this.rev;
+  }
+
+  get ready(): boolean {
+    return this.isReady;
+  }
+
+  /** watcherCount is the number of client watches served now. */
+  get watcherCount(): number {
+    return this.watchers.size;
+  }
+
+  /** start lists and begins watching; waitReady() resolves once the first list is in. */
+  start(): void {
+    assert(!this.closed, 'WatchCache: closed');
+    const everyMs = this.o.bookmarkIntervalMs;
+    this.bookmarkTimer ??= this.o.clock.setInterval(() => this.onBookmarkTick(), everyMs);
+    void this.relist();
+  }
+
+  /** waitReady resolves once the cache holds a full list. */
+  waitReady(): Promise<void> {
+    if (this.isReady) return Promise.resolve();
+    return new Promise((resolve) => this.readyWaiters.push(resolve));
+  }
+
+  /**
+   * waitUntilFresh resolves once the cache has seen revision `rev`; after freshTimeoutMs it
+   * rejects with 504 "Too large resource version" (upstream's waitUntilFreshAndBlock).
+   */
+  async waitUntilFresh(rev: number): Promise<void> {
+    await this.waitReady();
+    if (this.rev >= rev) return;
+    if (this.freshWaiters.length >= MAX_FRESH_WAITERS) throw tooLargeResourceVersion(rev, this.rev);
+    this.storeWatch?.requestProgress();
+    await new Promise<void>((resolve, reject) => {
+      const w: FreshWaiter = {
+        revision: rev,
+        resolve,
+        reject,
+        timer: this.o.clock.setTimeout(() => {
+          this.freshWaiters = this.freshWaiters.filter((x) => x !== w);
+          reject(tooLargeResourceVersion(rev, this.rev));
+        }, this.o.freshTimeoutMs),
+      };
+      this.freshWaiters.push(w);
+    });
+  }
+
+  /** list returns the objects under `prefix` passing `predicate`, sorted by key, and the
+   *  revision they are at. The objects are copies: callers may change them. */
+  list(prefix: string, predicate?: Predicate): { items: KubeObject[]; revision: number } {
+    assert(this.isReady, 'WatchCache.list before ready');
+    const keys = [...this.objects.keys()].filter((k) => k.startsWith(prefix)).sort(byteOrder);
+    const items: KubeObject[] = [];
+    for (const k of keys) {
+      const obj = this.objects.get(k)!;
+      if (!predicate || predicate(obj)) items.push(structuredClone(obj));
+    }
+    return { items, revision: this.rev };
+  }
+
+  /** watch serves one client watch (see the file comment for rv semantics). */
+  watch(
+    prefix: string,
+    opts: { revision: number | undefined; predicate?: Predicate | undefined; bookmarks: boolean },
+    onEvent: (e: StorageWatchEvent) => unknown,
+    onError: (err: Error) => void,
+  ): Watch {
+    const w = new CacheWatcher({
+      prefix,
+      predicate: opts.predicate,
+      bookmarks: opts.bookmarks,
+      maxBuffered: this.o.watcherBufferEvents,
+      objectType: this.o.objectType,
+      clock: this.o.clock,
+      onEvent,
+      onError,
+      onDone: (done) => this.watchers.delete(done),
+    });
+    const rev = opts.revision;
+    const attach = (): void => {
+      if (w.isStopped) return;
+      if (this.closed) return w.fail(toStatusError(new Error('the watch cache is closed')));
+      if (rev === undefined || rev === 0) return this.attachSnapshot(w, prefix, opts.predicate);
+      const events = this.ring.since(rev);
+      if (events === 'expired') return w.fail(expiredWatch(rev, this.ring.startRevision));
+      this.watchers.add(w);
+      w.startWithReplay(events, rev);
+    };
+    const needs = rev === undefined || rev === 0 ? 0 : rev;
+    if (this.isReady && this.rev >= needs) attach();
+    else this.waitUntilFresh(needs).then(attach, (e: unknown) => w.fail(toStatusError(e)));
+    return w;
+  }
+
+  /** close ends the store watch, every client watch and every waiter. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.bookmarkTimer?.cancel();
+    this.retryTimer?.cancel();
+    this.storeWatch?.cancel();
+    for (const w of [...this.watchers]) w.stop();
+    for (const f of this.freshWaiters) {
+      f.timer.cancel();
+      f.reject(toStatusError(new Error('the watch cache is closed')));
+    }
+    this.freshWaiters = [];
+  }
+
+  private attachSnapshot(w: CacheWatcher, prefix: string, predicate?: Predicate): void {
+    const first: StorageWatchEvent[] = [];
+    for (const [k, obj] of this.objects) {
+      if (!k.startsWith(prefix) || (predicate && !predicate(obj))) continue;
+      first.push({ type: 'ADDED', object: obj });
+    }
+    this.watchers.add(w);
+    w.start(first, this.rev);
+  }
+
+  // ---- feeding the cache from the store ----
+
+  /** relist reads the whole prefix at one revision, replaces the state and watches after it. */
+  private async relist(): Promise<void> {
+    this.retryTimer = undefined;
+    if (this.closed) return;
+    try {
+      const { objects, revision } = await this.listAll();
+      if (this.closed) return;
+      const wasReady = this.isReady;
+      this.objects = objects;
+      this.ring = new EventRing(this.o.historyEvents, revision);
+      this.rev = revision;
+      // Client watches cannot be continued across a relist: the events in between are lost.
+      if (wasReady) for (const w of [...this.watchers]) w.fail(expiredWatch(revision, revision));
+      this.isReady = true;
+      for (const r of this.readyWaiters.splice(0)) r();
+      this.wakeFreshWaiters();
+      this.startStoreWatch(revision + 1);
+    } catch (e) {
+      this.say(`list failed: ${(e as Error).message}`);
+      this.retryTimer = this.o.clock.setTimeout(() => void this.relist(), this.o.retryMs);
+    }
+  }
+
+  private async listAll(): Promise<{ objects: Map<string, KubeObject>; revision: number }> {
+    const objects = new Map<string, KubeObject>();
+    const end = prefixEnd(this.o.prefix);
+    let from: string = this.o.prefix;
+    let revision = 0;
+    for (;;) {
+      const page = await this.o.client.get(from, { rangeEnd: end, limit: LIST_PAGE, revision });
+      if (revision === 0) revision = page.revision;
+      for (const kv of page.kvs) {
+        const obj = this.decode(kv.value, kv.modRevision, kv.key);
+        if (obj) objects.set(kv.key.toString('utf8'), obj);
+      }
+      const last = page.kvs[page.kvs.length - 1];
+      if (!page.more || !last) return { objects, revision };
+      from = `${last.key.toString('utf8')}\x00`;
+    }
+  }
+
+  private startStoreWatch(fromRev: number): void {
+    if (this.closed) return;
+    const w = this.o.client.watch(this.o.prefix, {
+      prefix: true,
+      startRevision: fromRev,
+      prevKv: true,
+      progressNotify: true,
+    });
+    this.storeWatch = w;
+    w.subscribe(
+      (b) => this.storeWatch === w && this.onBatch(b, w),
+      (err) => this.storeWatch === w && this.onStoreWatchEnd(err),
+    );
+  }
+
+  private onStoreWatchEnd(err: EtcdClientError | undefined): void {
+    this.storeWatch = undefined;
+    if (this.closed) return;
+    if (err instanceof CompactedError) {
+      this.say(`store watch compacted at ${this.rev + 1}; relisting`);
+      void this.relist();
+      return;
+    }
+    this.say(`store watch ended (${err?.message ?? 'no error'}); retrying`);
+    this.retryTimer = this.o.clock.setTimeout(() => {
+      this.retryTimer = undefined;
+      this.startStoreWatch(this.rev + 1);
+    }, this.o.retryMs);
+  }
+
+  private onBatch(b: WatchBatch, w: Watcher): void {
+    if (b.progress) {
+      const vouched = w.nextRevision() > b.revision || this.o.trustProgressRequests;
+      if (vouched && b.revision > this.rev) this.rev = b.revision;
+      this.wakeFreshWaiters();
+      this.sendBookmarks();
+      return;
+    }
+    for (const e of b.events) {
+      const ce = this.apply(e);
+      if (!ce) continue;
+      this.ring.push(ce);
+      for (const cw of [...this.watchers]) cw.deliver(ce);
+    }
+    this.rev = Math.max(this.rev, b.revision);
+    this.wakeFreshWaiters();
+  }
+
+  /** apply changes the object map and returns the event as watchers see it. */
+  private apply(e: WatchEvent): CacheEvent | undefined {
+    const key = e.kv.key.toString('utf8');
+    const rev = e.kv.modRevision;
+    const pk = e.prevKv;
+    const stored = pk ? this.decode(pk.value, pk.modRevision, pk.key) : undefined;
+    const prev = this.objects.get(key) ?? stored;
+    const trace = e.traceparent;
+    if (e.type === 'delete') {
+      this.objects.delete(key);
+      if (!prev) return undefined;
+      const object = withResourceVersion(prev, rev);
+      return { type: 'DELETED', key, object, prevObject: prev, revision: rev, traceparent: trace };
+    }
+    const obj = this.decode(e.kv.value, rev, e.kv.key);
+    if (!obj) {
+      this.objects.delete(key);
+      return undefined;
+    }
+    this.objects.set(key, obj);
+    const type = prev ? 'MODIFIED' : 'ADDED';
+    return { type, key, object: obj, prevObject: prev, revision: rev, traceparent: trace };
+  }
+
+  private decode(value: Buffer, rev: number, key: Buffer): KubeObject | undefined {
+    try {
+      return decodeObject(value, rev);
+    } catch (e) {
+      this.say(`skipping undecodable ${key.toString('utf8')}: ${(e as Error).message}`);
+      return undefined;
+    }
+  }
+
+  private wakeFreshWaiters(): void {
+    if (this.freshWaiters.length === 0) return;
+    const still: FreshWaiter[] = [];
+    for (const f of this.freshWaiters) {
+      if (this.isReady && this.rev >= f.revision) {
+        f.timer.cancel();
+        f.resolve();
+      } else still.push(f);
+    }
+    this.freshWaiters = still;
+  }
+
+  private onBookmarkTick(): void {
+    if (!this.isReady || this.watchers.size === 0) return;
+    this.sendBookmarks();
+    this.storeWatch?.requestProgress();
+  }
+
+  private say(line: string): void {
+    this.o.log?.(`watch cache ${this.o.prefix}: ${line}`);
+  }
+
+  private sendBookmarks(): void {
+    for (const w of [...this.watchers]) w.bookmark(this.rev);
+  }
+}
+
+/** byteOrder sorts keys as the store does (API keys are ASCII: code units order as bytes). */
+function byteOrder(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
