@@ -46,6 +46,8 @@ export class CacheWatcher implements Watch {
   private stopped = false;
   /** Revision of the last event queued for the client: bookmarks only move it forward. */
   private sentRev = 0;
+  /** Revision of the last bookmark sent. */
+  private bookmarkedRev = 0;
 
   constructor(private readonly spec: WatcherSpec) {
     assert(spec.maxBuffered >= 1, 'CacheWatcher: maxBuffered must be ≥ 1');
@@ -90,7 +92,9 @@ export class CacheWatcher implements Watch {
 
   /** bookmark tells a bookmark-asking watch that everything up to `revision` was sent. */
   bookmark(revision: number): void {
-    if (this.stopped || !this.spec.bookmarks || revision <= this.sentRev) return;
+    // Once per revision, and never behind what the client already has.
+    if (this.stopped || !this.spec.bookmarks) return;
+    if (revision < this.sentRev || revision <= this.bookmarkedRev) return;
     // A full buffer skips the bookmark: it is only a hint and must not end the watch.
     if (this.queue.length - this.queueAt >= this.spec.maxBuffered) return;
     const t = this.spec.objectType;
@@ -98,6 +102,7 @@ export class CacheWatcher implements Watch {
     const object = { kind: t.kind, apiVersion: t.apiVersion, metadata };
     this.queue.push({ type: 'BOOKMARK', object });
     this.sentRev = revision;
+    this.bookmarkedRev = revision;
     if (this.scheduled === undefined) this.pump();
   }
 
