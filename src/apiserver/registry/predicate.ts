@@ -1,0 +1,46 @@
+/**
+ * Compiling a request's labelSelector and fieldSelector into one storage Predicate. Field
+ * selectors may name only metadata.name, metadata.namespace and the fields the kind's strategy
+ * exposes (strategy.fieldLabels), as kube-apiserver allows; anything else is a 400.
+ */
+import { badRequest } from '../../api/errors.js';
+import type { KubeObject } from '../../api/meta.js';
+import type { ResourceInfo } from '../../api/resources.js';
+import type { KindStrategy } from '../../api/strategy.js';
+import { parseFieldSelector } from '../../api/selectors/fields.js';
+import { parseLabelSelector } from '../../api/selectors/labels.js';
+import type { Predicate } from '../storage/types.js';
+
+/** fieldsOf is every field-selectable value of an object. */
+export function fieldsOf(s: KindStrategy, obj: KubeObject, namespaced: boolean): Record<string, string> {
+  return {
+    'metadata.name': obj.metadata.name ?? '',
+    ...(namespaced ? { 'metadata.namespace': obj.metadata.namespace ?? '' } : {}),
+    ...s.fieldLabels(obj),
+  };
+}
+
+/** compilePredicate returns undefined when both selectors select everything. */
+export function compilePredicate(
+  r: ResourceInfo,
+  s: KindStrategy,
+  labelSelector: string | undefined,
+  fieldSelector: string | undefined,
+): Predicate | undefined {
+  const labels = labelSelector ? parseLabelSelector(labelSelector) : undefined;
+  const fields = fieldSelector ? parseFieldSelector(fieldSelector) : undefined;
+  if (fields) {
+    const allowed = new Set(Object.keys(fieldsOf(s, { metadata: {} }, r.namespaced)));
+    // Cluster-scoped kinds still accept metadata.namespace (always ""), as upstream does.
+    allowed.add('metadata.namespace');
+    for (const f of fields.requiredFields()) {
+      if (!allowed.has(f)) throw badRequest(`field label not supported: ${f}`);
+    }
+  }
+  const useLabels = labels !== undefined && !labels.isEmpty();
+  const useFields = fields !== undefined && !fields.isEmpty();
+  if (!useLabels && !useFields) return undefined;
+  return (obj) =>
+    (!useLabels || labels.matches(obj.metadata.labels)) &&
+    (!useFields || fields.matches({ 'metadata.namespace': '', ...fieldsOf(s, obj, r.namespaced) }));
+}
