@@ -217,7 +217,7 @@ export class EtcdStorage implements Storage {
   watch(
     prefix: string,
     opts: StorageWatchOptions,
-    onEvent: (e: StorageWatchEvent) => void,
+    onEvent: (e: StorageWatchEvent) => void | boolean,
     onError: (err: Error) => void,
   ): Watch {
     const rv = parseRevision(opts.resourceVersion);

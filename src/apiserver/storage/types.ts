@@ -51,6 +51,12 @@ export interface StorageWatchEvent {
 /** Watch is a live watch; events arrive through the callback given to Storage.watch. */
 export interface Watch {
   stop(): void;
+  /**
+   * resume restarts delivery after onEvent returned false (flow control, like stream.write):
+   * while paused, events wait in a bounded buffer; a watch whose buffer overflows ends with an
+   * error and the client watches again. Optional: implementations without flow control omit it.
+   */
+  resume?(): void;
 }
 
 /**
@@ -75,11 +81,14 @@ export interface Storage {
   delete(key: string, check?: (current: KubeObject) => void): Promise<KubeObject>;
   /** list reads every object under prefix (a page of it with limit). */
   list(prefix: string, opts: StorageListOptions): Promise<ListResult>;
-  /** watch streams events under prefix; onError ends it (410 Expired when too old). */
+  /**
+   * watch streams events under prefix; onError ends it (410 Expired when too old). onEvent may
+   * return false to pause delivery until Watch.resume() (returning nothing never pauses).
+   */
   watch(
     prefix: string,
     opts: StorageWatchOptions,
-    onEvent: (e: StorageWatchEvent) => void,
+    onEvent: (e: StorageWatchEvent) => void | boolean,
     onError: (err: Error) => void,
   ): Watch;
 }

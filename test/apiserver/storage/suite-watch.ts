@@ -133,13 +133,13 @@ export function watchTests(ctx: SuiteContext): void {
       await s.cacheFor(ctx.prefix()).waitReady();
       const ev = new Events();
       ev.accept = false;
-      const w = s.watch(ctx.prefix(), { resourceVersion: '0' }, ev.onEvent, ev.onError) as { resume(): void };
+      const w = s.watch(ctx.prefix(), { resourceVersion: '0' }, ev.onEvent, ev.onError);
       for (let i = 0; i < 3; i++) await s.create(ctx.key(`r${i}`), pod(ctx.ns(), `r${i}`));
       await ev.until(1);
       await sleep(50);
       assert.equal(ev.events.length, 1);
       ev.accept = true;
-      w.resume();
+      w.resume?.();
       await ev.until(3);
       assert.deepEqual(ev.summary(), ['ADDED r0', 'ADDED r1', 'ADDED r2']);
     });

@@ -1,0 +1,164 @@
+/**
+ * The storage layer's pure parts, without a store: the event ring and per-watcher views, continue
+ * tokens, the codec, the compactor's round arithmetic and the error mapping.
+ */
+import assert from 'node:assert/strict';
+import { status } from '@grpc/grpc-js';
+import type { KubeObject } from '../../../src/api/meta.js';
+import { nextRound } from '../../../src/apiserver/storage/compactor.js';
+import {
+  decodeObject,
+  encodeObject,
+  keyInfo,
+  resourcePrefixOf,
+  typeOfPrefix,
+} from '../../../src/apiserver/storage/codec.js';
+import { decodeContinue, encodeContinue } from '../../../src/apiserver/storage/continue-token.js';
+import { EventRing, viewFor, type CacheEvent } from '../../../src/apiserver/storage/event-ring.js';
+import { toStatusError } from '../../../src/apiserver/storage/storage-errors.js';
+import {
+  CompactedError,
+  EtcdClientError,
+  OutcomeUnknownError,
+  type TxnResult,
+} from '../../../src/store/client/index.js';
+
+const obj = (name: string, app: string, rv: number): KubeObject => ({
+  metadata: { name, labels: { app }, resourceVersion: String(rv) },
+});
+const ev = (type: CacheEvent['type'], rev: number, cur: KubeObject, prev?: KubeObject): CacheEvent => ({
+  type,
+  key: `/registry/pods/ns/${cur.metadata.name ?? ''}`,
+  object: cur,
+  prevObject: prev,
+  revision: rev,
+});
+
+describe('storage units', () => {
+  describe('EventRing', () => {
+    it('replays the events after N while it holds all of them', () => {
+      const r = new EventRing(3, 10);
+      for (const rev of [11, 12, 13]) r.push(ev('ADDED', rev, obj(`o${rev}`, 'a', rev)));
+      assert.deepEqual((r.since(10) as CacheEvent[]).map((e) => e.revision), [11, 12, 13]);
+      assert.deepEqual((r.since(11) as CacheEvent[]).map((e) => e.revision), [12, 13]);
+      assert.deepEqual(r.since(13), []);
+      r.push(ev('ADDED', 14, obj('o14', 'a', 14)));
+      assert.equal(r.startRevision, 11, 'dropping 11 means resuming needs ≥ 11');
+      assert.equal(r.since(10), 'expired');
+      assert.deepEqual((r.since(11) as CacheEvent[]).map((e) => e.revision), [12, 13, 14]);
+    });
+
+    it('events of one revision: partly dropped means that revision cannot be resumed before', () => {
+      const r = new EventRing(2, 0);
+      r.push(ev('ADDED', 5, obj('a', 'x', 5)));
+      r.push(ev('ADDED', 5, obj('b', 'x', 5)));
+      r.push(ev('ADDED', 6, obj('c', 'x', 6)));
+      assert.equal(r.since(4), 'expired');
+      assert.deepEqual((r.since(5) as CacheEvent[]).map((e) => e.revision), [6]);
+    });
+
+    it('refuses events out of order (a programmer error)', () => {
+      const r = new EventRing(2, 10);
+      assert.throws(() => r.push(ev('ADDED', 10, obj('a', 'x', 10))), /out of order/);
+    });
+  });
+
+  describe('viewFor (cacher convertToWatchEvent)', () => {
+    const web = (o: KubeObject) => o.metadata.labels?.app === 'web';
+    it('filters by prefix', () => {
+      assert.equal(viewFor(ev('ADDED', 2, obj('a', 'web', 2)), '/registry/pods/other/'), undefined);
+      assert.equal(viewFor(ev('ADDED', 2, obj('a', 'web', 2)), '/registry/pods/ns/')?.type, 'ADDED');
+    });
+    it('starts matching → ADDED, keeps matching → MODIFIED, never → nothing', () => {
+      assert.equal(viewFor(ev('MODIFIED', 3, obj('a', 'web', 3), obj('a', 'db', 2)), '/', web)?.type, 'ADDED');
+      assert.equal(viewFor(ev('MODIFIED', 3, obj('a', 'web', 3), obj('a', 'web', 2)), '/', web)?.type, 'MODIFIED');
+      assert.equal(viewFor(ev('MODIFIED', 3, obj('a', 'db', 3), obj('a', 'db', 2)), '/', web), undefined);
+    });
+    it('stops matching → DELETED with the last matching state at the event revision', () => {
+      const v = viewFor(ev('MODIFIED', 3, obj('a', 'db', 3), obj('a', 'web', 2)), '/', web);
+      assert.equal(v?.type, 'DELETED');
+      assert.equal(v?.object.metadata.labels?.app, 'web');
+      assert.equal(v?.object.metadata.resourceVersion, '3');
+      const d = viewFor(ev('DELETED', 4, obj('a', 'web', 4), obj('a', 'web', 3)), '/', web);
+      assert.equal(d?.type, 'DELETED');
+      assert.equal(d?.object.metadata.resourceVersion, '4');
+    });
+  });
+
+  describe('continue tokens', () => {
+    it('round-trip in upstream\'s format and refuse tampering', () => {
+      const t = encodeContinue('/registry/pods/ns/b\x00', '/registry/pods/', 42);
+      assert.deepEqual(JSON.parse(Buffer.from(t, 'base64url').toString()), {
+        v: 'meta.k8s.io/v1',
+        rv: 42,
+        start: 'ns/b\x00',
+      });
+      assert.deepEqual(decodeContinue(t, '/registry/pods/'), { key: '/registry/pods/ns/b\x00', revision: 42 });
+      const forge = (body: object) => Buffer.from(JSON.stringify(body)).toString('base64url');
+      const bad = [
+        'not base64 json',
+        forge({ v: 'other', rv: 1, start: 'a' }),
+        forge({ v: 'meta.k8s.io/v1', rv: 0, start: 'a' }),
+        forge({ v: 'meta.k8s.io/v1', rv: 1, start: '' }),
+        forge({ v: 'meta.k8s.io/v1', rv: 1, start: '../secrets/x' }),
+        forge({ v: 'meta.k8s.io/v1', rv: 1, start: '/etc' }),
+      ];
+      for (const b of bad) assert.throws(() => decodeContinue(b, '/registry/pods/'), /invalid continue token/);
+      assert.equal(decodeContinue(forge({ v: 'meta.k8s.io/v1', rv: -1, start: 'a' }), '/p/').revision, -1);
+    });
+  });
+
+  describe('codec', () => {
+    it('stores without resourceVersion and reads it back from the revision', () => {
+      const bytes = encodeObject({ kind: 'Pod', metadata: { name: 'a', resourceVersion: '9' } });
+      assert.equal(bytes.toString(), '{"kind":"Pod","metadata":{"name":"a"}}');
+      assert.deepEqual(decodeObject(bytes, 12), { kind: 'Pod', metadata: { name: 'a', resourceVersion: '12' } });
+    });
+    it('reads resources and names from keys', () => {
+      assert.deepEqual(keyInfo('/registry/deployments/ns/web'), { gr: { group: 'apps', resource: 'deployments' }, name: 'web' });
+      assert.equal(resourcePrefixOf('/registry/pods/default/'), '/registry/pods/');
+      assert.deepEqual(typeOfPrefix('/registry/jobs/'), { kind: 'Job', apiVersion: 'batch/v1' });
+    });
+  });
+
+  describe('compactor rounds (compact.go)', () => {
+    const txn = (succeeded: boolean, revision: number, version = 0): TxnResult => ({
+      header: { clusterId: 0n, memberId: 0n, revision, raftTerm: 1 },
+      revision,
+      succeeded,
+      responses: succeeded ? [] : [{
+        type: 'get',
+        header: { clusterId: 0n, memberId: 0n, revision, raftTerm: 1 },
+        revision,
+        more: false,
+        count: 1,
+        kvs: [{ key: Buffer.from('compact_rev_key'), value: Buffer.from('1'), createRevision: 1, modRevision: 1, version, lease: 0n }],
+      }],
+    });
+    it('the first won round only records; the next compacts to that record', () => {
+      const r1 = nextRound({ time: 0, revision: 0 }, txn(true, 100));
+      assert.deepEqual(r1, { state: { time: 1, revision: 100 } });
+      const r2 = nextRound(r1.state, txn(true, 250));
+      assert.deepEqual(r2, { state: { time: 2, revision: 250 }, compactTo: 100 });
+    });
+    it('a lost round adopts the key\'s version and compacts nothing', () => {
+      assert.deepEqual(nextRound({ time: 0, revision: 0 }, txn(false, 300, 5)), { state: { time: 5, revision: 300 } });
+    });
+  });
+
+  describe('store errors as Statuses', () => {
+    it('maps unavailability to 503, timeouts and unknown outcomes to 500, compaction to 410', () => {
+      const e = (kind: ConstructorParameters<typeof EtcdClientError>[0], msg: string) =>
+        new EtcdClientError(kind, status.UNAVAILABLE, msg);
+      assert.equal(toStatusError(e('noLeader', 'etcdserver: no leader')).code, 503);
+      assert.equal(toStatusError(e('unavailable', 'connection refused')).code, 503);
+      const t = toStatusError(e('timeout', 'etcdserver: request timed out'));
+      assert.deepEqual([t.code, t.reason, t.message], [500, 'InternalError', 'etcdserver: request timed out']);
+      const u = toStatusError(new OutcomeUnknownError('Put /registry/pods/a: deadline'));
+      assert.equal(u.code, 500);
+      assert.match(u.message, /may or may not have been applied/);
+      assert.equal(toStatusError(new CompactedError('compacted', 5)).code, 410);
+      assert.equal(toStatusError(e('futureRevision', 'x')).code, 504);
+    });
+  });
+});
