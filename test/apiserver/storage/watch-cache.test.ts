@@ -1,0 +1,177 @@
+/**
+ * WatchCache against a scripted store client: what the real stores cannot be made to do on cue —
+ * a store watch canceled as compacted (the cache relists and ends client watches with 410), a
+ * broken store watch (re-created from the next revision, clients keep going), and progress
+ * notifications moving freshness and bookmarks forward.
+ */
+import assert from 'node:assert/strict';
+import { StatusError } from '../../../src/api/errors.js';
+import { systemClock } from '../../../src/base/clock.js';
+import { WatchCache } from '../../../src/apiserver/storage/watch-cache.js';
+import {
+  CompactedError,
+  EtcdClient,
+  EtcdClientError,
+  type GetResult,
+  type KeyValue,
+  type WatchBatch,
+  type Watcher,
+} from '../../../src/store/client/index.js';
+import { Events, waitUntil } from './suite.js';
+
+const header = (revision: number) => ({ clusterId: 0n, memberId: 0n, revision, raftTerm: 1 });
+const kv = (name: string, rev: number): KeyValue => ({
+  key: Buffer.from(`/registry/pods/ns/${name}`),
+  value: Buffer.from(JSON.stringify({ metadata: { name } })),
+  createRevision: rev,
+  modRevision: rev,
+  version: 1,
+  lease: 0n,
+});
+
+/** FakeWatch is one store watch the test drives by hand. */
+class FakeWatch {
+  next: number;
+  onBatch: ((b: WatchBatch) => void) | undefined;
+  onEnd: ((e?: EtcdClientError) => void) | undefined;
+  progressRequests = 0;
+  constructor(readonly start: number) {
+    this.next = start;
+  }
+  subscribe(onBatch: (b: WatchBatch) => void, onEnd: (e?: EtcdClientError) => void): this {
+    this.onBatch = onBatch;
+    this.onEnd = onEnd;
+    return this;
+  }
+  nextRevision(): number {
+    return this.next;
+  }
+  requestProgress(): void {
+    this.progressRequests++;
+  }
+  cancel(): void {}
+  put(name: string, rev: number): void {
+    this.next = rev + 1;
+    this.onBatch?.({ header: header(rev), revision: rev, events: [{ type: 'put', kv: kv(name, rev) }], progress: false });
+  }
+  progress(rev: number): void {
+    this.onBatch?.({ header: header(rev), revision: rev, events: [], progress: true });
+  }
+}
+
+/** FakeClient lists `objects` at `revision` and records the watches the cache opens. */
+class FakeClient {
+  revision = 10;
+  objects: KeyValue[] = [kv('a', 5)];
+  lists = 0;
+  watches: FakeWatch[] = [];
+  get(): Promise<GetResult> {
+    this.lists++;
+    const kvs = [...this.objects];
+    return Promise.resolve({ header: header(this.revision), revision: this.revision, kvs, more: false, count: kvs.length });
+  }
+  watch(_key: string, o: { startRevision: number }): Watcher {
+    const w = new FakeWatch(o.startRevision);
+    this.watches.push(w);
+    return w as unknown as Watcher;
+  }
+  last(): FakeWatch {
+    const w = this.watches[this.watches.length - 1];
+    assert.ok(w, 'no store watch yet');
+    return w;
+  }
+}
+
+function cacheOver(client: FakeClient, extra: Partial<ConstructorParameters<typeof WatchCache>[0]> = {}) {
+  const cache = new WatchCache({
+    client: client as unknown as EtcdClient,
+    prefix: '/registry/pods/',
+    clock: systemClock,
+    objectType: { kind: 'Pod', apiVersion: 'v1' },
+    retryMs: 10,
+    ...extra,
+  });
+  cache.start();
+  return cache;
+}
+
+describe('WatchCache over a scripted store', () => {
+  let cache: WatchCache | undefined;
+  afterEach(() => cache?.close());
+
+  it('watches the store from the list revision + 1 with one watch', async () => {
+    const client = new FakeClient();
+    cache = cacheOver(client);
+    await cache.waitReady();
+    assert.equal(client.watches.length, 1);
+    assert.equal(client.last().start, 11);
+    assert.equal(cache.revision, 10);
+    assert.deepEqual(cache.list('/registry/pods/').items.map((o) => o.metadata.resourceVersion), ['5']);
+  });
+
+  it('a compacted store watch relists and ends client watches with 410', async () => {
+    const client = new FakeClient();
+    cache = cacheOver(client);
+    await cache.waitReady();
+    const ev = new Events();
+    cache.watch('/registry/pods/', { revision: 0, bookmarks: false }, ev.onEvent, ev.onError);
+    await ev.until(1);
+    client.revision = 30;
+    client.objects = [kv('a', 5), kv('b', 25)];
+    client.last().onEnd?.(new CompactedError('compacted', 20));
+    const err = await ev.untilError();
+    assert.ok(err instanceof StatusError && err.code === 410);
+    assert.equal(client.lists, 2);
+    assert.equal(cache.revision, 30);
+    assert.equal(client.last().start, 31);
+    assert.equal(cache.list('/registry/pods/').items.length, 2);
+  });
+
+  it('a broken store watch is re-created from the next revision; clients keep going', async () => {
+    const client = new FakeClient();
+    cache = cacheOver(client);
+    await cache.waitReady();
+    const ev = new Events();
+    cache.watch('/registry/pods/', { revision: 10, bookmarks: false }, ev.onEvent, ev.onError);
+    client.last().put('b', 11);
+    await ev.until(1);
+    client.last().onEnd?.(new EtcdClientError('unavailable', 14, 'gone'));
+    await waitUntil('a new store watch', () => client.watches.length === 2);
+    assert.equal(client.last().start, 12);
+    client.last().put('c', 12);
+    await ev.until(2);
+    assert.deepEqual(ev.summary(), ['ADDED b', 'ADDED c']);
+    assert.equal(ev.error, undefined);
+    assert.equal(client.lists, 1);
+  });
+
+  it('progress moves freshness; an unvouched progress answer does not when not trusted', async () => {
+    const client = new FakeClient();
+    cache = cacheOver(client, { trustProgressRequests: false, freshTimeoutMs: 2_000 });
+    await cache.waitReady();
+    const fresh = cache.waitUntilFresh(15);
+    await new Promise((r) => setImmediate(r));
+    assert.ok(client.last().progressRequests >= 1, 'waiting asks the store for progress');
+    client.last().progress(15); // nextRevision is still 11: not vouched for
+    assert.equal(cache.revision, 10);
+    client.last().next = 16; // a periodic notification for this watch moves the resume point
+    client.last().progress(15);
+    await fresh;
+    assert.equal(cache.revision, 15);
+  });
+
+  it('bookmark watchers get the progress revision', async () => {
+    const client = new FakeClient();
+    cache = cacheOver(client);
+    await cache.waitReady();
+    const ev = new Events();
+    cache.watch('/registry/pods/', { revision: 10, bookmarks: true }, ev.onEvent, ev.onError);
+    await waitUntil('attached', () => cache?.watcherCount === 1);
+    client.last().progress(40);
+    await ev.until(1);
+    assert.deepEqual(ev.events[0], {
+      type: 'BOOKMARK',
+      object: { kind: 'Pod', apiVersion: 'v1', metadata: { resourceVersion: '40' } },
+    });
+  });
+});
