@@ -21,13 +21,14 @@ export function compactionTests(ctx: SuiteContext): void {
       assert.equal(await c.runOnce(), seen);
       const key = await ctx.client().get(COMPACT_REV_KEY);
       assert.equal(key.kvs[0]?.version, 2, 'one version of compact_rev_key per won round');
-      const err = await rejection(s.list(ctx.prefix(), { resourceVersion: String(seen - 1), resourceVersionMatch: 'Exact' }));
+      const past = { resourceVersion: String(seen - 1), resourceVersionMatch: 'Exact' as const };
+      const err = await rejection(s.list(ctx.prefix(), past));
       assert.equal(err.code, 410);
       assert.equal(err.reason, 'Expired');
       assert.equal(err.message, LIST_EXPIRED);
     });
 
-    it('a second API server\'s compactor loses the round and adopts the winner\'s time', async () => {
+    it('another API server\'s compactor loses the round, adopts the winner\'s time', async () => {
       const a = ctx.compactor();
       const b = ctx.compactor();
       await a.runOnce();
@@ -44,7 +45,8 @@ export function compactionTests(ctx: SuiteContext): void {
       await s.create(ctx.key('d'), pod(ctx.ns(), 'd'));
       const now = await s.create(ctx.key('e'), pod(ctx.ns(), 'e'));
       await ctx.client().compact(rvOf(now));
-      const err = await rejection(s.list(ctx.prefix(), { limit: 1, continueToken: page.continueToken }));
+      const next = { limit: 1, continueToken: page.continueToken };
+      const err = await rejection(s.list(ctx.prefix(), next));
       assert.equal(err.code, 410);
       assert.match(err.message, /^The provided continue parameter is too old/);
       const token = err.status.metadata.continue;

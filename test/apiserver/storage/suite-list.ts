@@ -45,8 +45,9 @@ export function listTests(ctx: SuiteContext): void {
       const s = ctx.storage();
       for (const n of ['a', 'b', 'c']) await s.create(ctx.key(n), pod(ctx.ns(), n));
       const page = await s.list(ctx.prefix(), { limit: 2 });
-      const token = JSON.parse(Buffer.from(page.continueToken ?? '', 'base64url').toString()) as object;
-      assert.deepEqual(token, { v: 'meta.k8s.io/v1', rv: Number(page.resourceVersion), start: 'b\u0000' });
+      const text = Buffer.from(page.continueToken ?? '', 'base64url').toString();
+      const rv = Number(page.resourceVersion);
+      assert.deepEqual(JSON.parse(text), { v: 'meta.k8s.io/v1', rv, start: 'b\u0000' });
       const bad = await rejection(s.list(ctx.prefix(), { limit: 2, continueToken: 'bm9wZQ' }));
       assert.equal(bad.code, 400);
       assert.match(bad.message, /^invalid continue token/);
@@ -62,20 +63,23 @@ export function listTests(ctx: SuiteContext): void {
       const first = await s.list(ctx.prefix(), { limit: 3, predicate });
       assert.deepEqual(names(first.items), ['q00', 'q07', 'q14']);
       assert.equal(first.remainingItemCount, undefined, 'unknown when a predicate filters');
-      const rest = await s.list(ctx.prefix(), { limit: 3, predicate, continueToken: first.continueToken });
+      const continueToken = first.continueToken;
+      const rest = await s.list(ctx.prefix(), { limit: 3, predicate, continueToken });
       assert.deepEqual(names(rest.items), ['q21', 'q28']);
       assert.equal(rest.continueToken, undefined);
     });
 
-    it('resourceVersion: Exact reads the past, "0" and NotOlderThan come from the cache', async () => {
+    it('rv: Exact reads the past, "0" and NotOlderThan come from the cache', async () => {
       const s = ctx.storage();
       const v1 = await s.create(ctx.key('e'), pod(ctx.ns(), 'e', {}, 1));
       await s.guaranteedUpdate(ctx.key('e'), (c) => ({ ...c, spec: { n: 2 } }));
-      const exact = await s.list(ctx.prefix(), { resourceVersion: String(rvOf(v1)), resourceVersionMatch: 'Exact' });
+      const at = (o: KubeObject, resourceVersionMatch: 'Exact' | 'NotOlderThan') =>
+        s.list(ctx.prefix(), { resourceVersion: String(rvOf(o)), resourceVersionMatch });
+      const exact = await at(v1, 'Exact');
       assert.equal(exact.resourceVersion, String(rvOf(v1)));
       assert.deepEqual(exact.items.map((o) => o.spec), [{ n: 1 }]);
       const v3 = await s.guaranteedUpdate(ctx.key('e'), (c) => ({ ...c, spec: { n: 3 } }));
-      const fresh = await s.list(ctx.prefix(), { resourceVersion: String(rvOf(v3)), resourceVersionMatch: 'NotOlderThan' });
+      const fresh = await at(v3, 'NotOlderThan');
       assert.ok(Number(fresh.resourceVersion) >= rvOf(v3));
       assert.deepEqual(fresh.items.map((o) => o.spec), [{ n: 3 }]);
       await s.cacheFor(ctx.prefix()).waitReady();
@@ -89,10 +93,12 @@ export function listTests(ctx: SuiteContext): void {
       const now = await s.create(ctx.key('f'), pod(ctx.ns(), 'f'));
       const future = String(rvOf(now) + 1000);
       for (const match of ['Exact', 'NotOlderThan'] as const) {
-        const err = await rejection(s.list(ctx.prefix(), { resourceVersion: future, resourceVersionMatch: match }));
+        const opts = { resourceVersion: future, resourceVersionMatch: match };
+        const err = await rejection(s.list(ctx.prefix(), opts));
         assert.equal(err.code, 504, match);
         assert.equal(err.reason, 'Timeout');
-        assert.match(err.message, new RegExp(`^Timeout: Too large resource version: ${future}, current: \\d+$`));
+        const text = `^Timeout: Too large resource version: ${future}, current: \\d+$`;
+        assert.match(err.message, new RegExp(text));
         assert.equal(err.status.details?.causes?.[0]?.reason, 'ResourceVersionTooLarge');
       }
     });
@@ -104,7 +110,9 @@ export function listTests(ctx: SuiteContext): void {
         { resourceVersion: '0', resourceVersionMatch: 'Exact' as const },
         { resourceVersion: 'abc' },
       ];
-      for (const opts of cases) assert.equal((await rejection(s.list(ctx.prefix(), opts))).code, 400);
+      for (const opts of cases) {
+        assert.equal((await rejection(s.list(ctx.prefix(), opts))).code, 400);
+      }
     });
   });
 }

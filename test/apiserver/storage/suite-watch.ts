@@ -25,7 +25,8 @@ export function watchTests(ctx: SuiteContext): void {
       assert.deepEqual(ev.summary().slice(2), ['MODIFIED a', 'DELETED b', 'ADDED c']);
       assert.equal(ev.events[2]?.object.metadata.resourceVersion, upd.metadata.resourceVersion);
       assert.equal(ev.events[3]?.object.metadata.resourceVersion, del.metadata.resourceVersion);
-      assert.equal(ev.events[3]?.object.metadata.uid, `uid-${ctx.ns()}-b`, 'DELETED carries the last state');
+      const uid = `uid-${ctx.ns()}-b`;
+      assert.equal(ev.events[3]?.object.metadata.uid, uid, 'DELETED carries the last state');
       w.stop();
     });
 
@@ -60,7 +61,9 @@ export function watchTests(ctx: SuiteContext): void {
       const s = ctx.storage({ historyEvents: 5 });
       await s.cacheFor(ctx.prefix()).waitReady();
       const first = await s.create(ctx.key('h'), pod(ctx.ns(), 'h'));
-      for (let i = 1; i <= 8; i++) await s.guaranteedUpdate(ctx.key('h'), (c) => ({ ...c, spec: { n: i } }));
+      for (let i = 1; i <= 8; i++) {
+        await s.guaranteedUpdate(ctx.key('h'), (c) => ({ ...c, spec: { n: i } }));
+      }
       await s.waitUntilFresh(ctx.prefix(), rvOf(first) + 8);
       const ev = new Events();
       s.watch(ctx.prefix(), { resourceVersion: String(rvOf(first)) }, ev.onEvent, ev.onError);
@@ -68,18 +71,20 @@ export function watchTests(ctx: SuiteContext): void {
       assert.ok(err instanceof StatusError);
       assert.equal(err.code, 410);
       assert.equal(err.reason, 'Expired');
-      assert.match(err.message, new RegExp(`^too old resource version: ${rvOf(first)} \\(\\d+\\)$`));
+      const text = `^too old resource version: ${rvOf(first)} \\(\\d+\\)$`;
+      assert.match(err.message, new RegExp(text));
       assert.equal(ev.events.length, 0);
     });
 
-    it('a selector turns "stops matching" into DELETED and "starts matching" into ADDED', async () => {
+    it('a selector: "stops matching" is DELETED, "starts matching" is ADDED', async () => {
       const s = ctx.storage();
       await s.create(ctx.key('s'), pod(ctx.ns(), 's', { app: 'web' }));
       const predicate = (o: KubeObject) => o.metadata.labels?.app === 'web';
       const ev = new Events();
       s.watch(ctx.prefix(), { resourceVersion: '0', predicate }, ev.onEvent, ev.onError);
       await ev.until(1);
-      const relabel = (app: string) => (c: KubeObject) => ({ ...c, metadata: { ...c.metadata, labels: { app } } });
+      const relabel = (app: string) => (c: KubeObject) =>
+        ({ ...c, metadata: { ...c.metadata, labels: { app } } });
       const off = await s.guaranteedUpdate(ctx.key('s'), relabel('db'));
       await s.guaranteedUpdate(ctx.key('s'), relabel('db2'));
       await s.guaranteedUpdate(ctx.key('s'), relabel('web'));
@@ -94,7 +99,8 @@ export function watchTests(ctx: SuiteContext): void {
       const s = ctx.storage({ bookmarkIntervalMs: 50 });
       const predicate = (o: KubeObject) => o.metadata.name === 'never';
       const ev = new Events();
-      s.watch(ctx.prefix(), { resourceVersion: '0', predicate, bookmarks: true }, ev.onEvent, ev.onError);
+      const opts = { resourceVersion: '0', predicate, bookmarks: true };
+      s.watch(ctx.prefix(), opts, ev.onEvent, ev.onError);
       const plain = new Events();
       s.watch(ctx.prefix(), { resourceVersion: '0', predicate }, plain.onEvent, plain.onError);
       const w = await s.create(ctx.key('x'), pod(ctx.ns(), 'x'));
@@ -154,7 +160,8 @@ export function watchTests(ctx: SuiteContext): void {
       await soon.until(1);
       assert.deepEqual(soon.summary(), ['ADDED z3']);
       const never = new Events();
-      s.watch(ctx.prefix(), { resourceVersion: String(rvOf(cur) + 10_000) }, never.onEvent, never.onError);
+      const far = { resourceVersion: String(rvOf(cur) + 10_000) };
+      s.watch(ctx.prefix(), far, never.onEvent, never.onError);
       const err = await never.untilError();
       assert.ok(err instanceof StatusError);
       assert.equal(err.code, 504);

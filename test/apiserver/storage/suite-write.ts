@@ -8,7 +8,7 @@ import { pod, rejection, rvOf, type SuiteContext } from './suite.js';
 
 export function writeTests(ctx: SuiteContext): void {
   describe('writes', () => {
-    it('create stores the JSON without resourceVersion and returns the mod_revision as RV', async () => {
+    it('create stores JSON without resourceVersion, returns mod_revision as RV', async () => {
       const s = ctx.storage();
       const obj = pod(ctx.ns(), 'a');
       obj.metadata.resourceVersion = '12345';
@@ -75,10 +75,13 @@ export function writeTests(ctx: SuiteContext): void {
       await s.create(ctx.key('x'), pod(ctx.ns(), 'x'));
       const gr = { group: '', resource: 'pods' };
       const mine = conflict(gr, 'x', 'mine');
-      await assert.rejects(s.guaranteedUpdate(ctx.key('x'), () => { throw mine; }), (e) => e === mine);
+      const abort = () => {
+        throw mine;
+      };
+      await assert.rejects(s.guaranteedUpdate(ctx.key('x'), abort), (e) => e === mine);
     });
 
-    it('delete checks each state, returns the last one at the deletion revision, then 404', async () => {
+    it('delete checks the state, returns it at the deletion revision, then 404', async () => {
       const s = ctx.storage();
       const created = await s.create(ctx.key('d'), pod(ctx.ns(), 'd'));
       class Precondition extends Error {}

@@ -49,11 +49,13 @@ export function storageSuite(name: string, start: () => Promise<StoreUnderTest>)
     const ctx: SuiteContext = {
       client: () => must(client, 'client'),
       storage: (cache) => {
-        const s = new EtcdStorage({ client: ctx.client(), clock: systemClock, ...(cache ? { cache } : {}) });
+        const o = { client: ctx.client(), clock: systemClock, ...(cache ? { cache } : {}) };
+        const s = new EtcdStorage(o);
         open.push(s);
         return s;
       },
-      compactor: (intervalMs = 60_000) => new Compactor({ client: ctx.client(), clock: systemClock, intervalMs }),
+      compactor: (intervalMs = 60_000) =>
+        new Compactor({ client: ctx.client(), clock: systemClock, intervalMs }),
       ns: () => `t${testNo}`,
       key: (n) => `/registry/pods/${ctx.ns()}/${n}`,
       prefix: () => `/registry/pods/${ctx.ns()}/`,
@@ -88,7 +90,12 @@ function must<T>(v: T | undefined, what: string): T {
 }
 
 /** pod builds a minimal object for key `name` in namespace ns. */
-export function pod(ns: string, name: string, labels: Record<string, string> = {}, n = 0): KubeObject {
+export function pod(
+  ns: string,
+  name: string,
+  labels: Record<string, string> = {},
+  n = 0,
+): KubeObject {
   return {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -150,7 +157,9 @@ export async function waitUntil<T>(
   for (;;) {
     const v = cond();
     if (v !== undefined && v !== false) return v;
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() - start > timeoutMs) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    }
     await sleep(10);
   }
 }

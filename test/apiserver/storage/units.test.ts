@@ -26,7 +26,8 @@ import {
 const obj = (name: string, app: string, rv: number): KubeObject => ({
   metadata: { name, labels: { app }, resourceVersion: String(rv) },
 });
-const ev = (type: CacheEvent['type'], rev: number, cur: KubeObject, prev?: KubeObject): CacheEvent => ({
+type EvType = CacheEvent['type'];
+const ev = (type: EvType, rev: number, cur: KubeObject, prev?: KubeObject): CacheEvent => ({
   type,
   key: `/registry/pods/ns/${cur.metadata.name ?? ''}`,
   object: cur,
@@ -48,7 +49,7 @@ describe('storage units', () => {
       assert.deepEqual((r.since(11) as CacheEvent[]).map((e) => e.revision), [12, 13, 14]);
     });
 
-    it('events of one revision: partly dropped means that revision cannot be resumed before', () => {
+    it('a revision whose events are partly dropped cannot be resumed before', () => {
       const r = new EventRing(2, 0);
       r.push(ev('ADDED', 5, obj('a', 'x', 5)));
       r.push(ev('ADDED', 5, obj('b', 'x', 5)));
@@ -67,12 +68,15 @@ describe('storage units', () => {
     const web = (o: KubeObject) => o.metadata.labels?.app === 'web';
     it('filters by prefix', () => {
       assert.equal(viewFor(ev('ADDED', 2, obj('a', 'web', 2)), '/registry/pods/other/'), undefined);
-      assert.equal(viewFor(ev('ADDED', 2, obj('a', 'web', 2)), '/registry/pods/ns/')?.type, 'ADDED');
+      const added = ev('ADDED', 2, obj('a', 'web', 2));
+      assert.equal(viewFor(added, '/registry/pods/ns/')?.type, 'ADDED');
     });
     it('starts matching → ADDED, keeps matching → MODIFIED, never → nothing', () => {
-      assert.equal(viewFor(ev('MODIFIED', 3, obj('a', 'web', 3), obj('a', 'db', 2)), '/', web)?.type, 'ADDED');
-      assert.equal(viewFor(ev('MODIFIED', 3, obj('a', 'web', 3), obj('a', 'web', 2)), '/', web)?.type, 'MODIFIED');
-      assert.equal(viewFor(ev('MODIFIED', 3, obj('a', 'db', 3), obj('a', 'db', 2)), '/', web), undefined);
+      const change = (from: string, to: string) =>
+        viewFor(ev('MODIFIED', 3, obj('a', to, 3), obj('a', from, 2)), '/', web)?.type;
+      assert.equal(change('db', 'web'), 'ADDED');
+      assert.equal(change('web', 'web'), 'MODIFIED');
+      assert.equal(change('db', 'db'), undefined);
     });
     it('stops matching → DELETED with the last matching state at the event revision', () => {
       const v = viewFor(ev('MODIFIED', 3, obj('a', 'db', 3), obj('a', 'web', 2)), '/', web);
@@ -93,7 +97,8 @@ describe('storage units', () => {
         rv: 42,
         start: 'ns/b\x00',
       });
-      assert.deepEqual(decodeContinue(t, '/registry/pods/'), { key: '/registry/pods/ns/b\x00', revision: 42 });
+      const point = { key: '/registry/pods/ns/b\x00', revision: 42 };
+      assert.deepEqual(decodeContinue(t, '/registry/pods/'), point);
       const forge = (body: object) => Buffer.from(JSON.stringify(body)).toString('base64url');
       const bad = [
         'not base64 json',
@@ -103,8 +108,11 @@ describe('storage units', () => {
         forge({ v: 'meta.k8s.io/v1', rv: 1, start: '../secrets/x' }),
         forge({ v: 'meta.k8s.io/v1', rv: 1, start: '/etc' }),
       ];
-      for (const b of bad) assert.throws(() => decodeContinue(b, '/registry/pods/'), /invalid continue token/);
-      assert.equal(decodeContinue(forge({ v: 'meta.k8s.io/v1', rv: -1, start: 'a' }), '/p/').revision, -1);
+      for (const b of bad) {
+        assert.throws(() => decodeContinue(b, '/registry/pods/'), /invalid continue token/);
+      }
+      const latest = forge({ v: 'meta.k8s.io/v1', rv: -1, start: 'a' });
+      assert.equal(decodeContinue(latest, '/p/').revision, -1);
     });
   });
 
@@ -112,10 +120,12 @@ describe('storage units', () => {
     it('stores without resourceVersion and reads it back from the revision', () => {
       const bytes = encodeObject({ kind: 'Pod', metadata: { name: 'a', resourceVersion: '9' } });
       assert.equal(bytes.toString(), '{"kind":"Pod","metadata":{"name":"a"}}');
-      assert.deepEqual(decodeObject(bytes, 12), { kind: 'Pod', metadata: { name: 'a', resourceVersion: '12' } });
+      const back = { kind: 'Pod', metadata: { name: 'a', resourceVersion: '12' } };
+      assert.deepEqual(decodeObject(bytes, 12), back);
     });
     it('reads resources and names from keys', () => {
-      assert.deepEqual(keyInfo('/registry/deployments/ns/web'), { gr: { group: 'apps', resource: 'deployments' }, name: 'web' });
+      const gr = { group: 'apps', resource: 'deployments' };
+      assert.deepEqual(keyInfo('/registry/deployments/ns/web'), { gr, name: 'web' });
       assert.equal(resourcePrefixOf('/registry/pods/default/'), '/registry/pods/');
       assert.deepEqual(typeOfPrefix('/registry/jobs/'), { kind: 'Job', apiVersion: 'batch/v1' });
     });
@@ -132,7 +142,14 @@ describe('storage units', () => {
         revision,
         more: false,
         count: 1,
-        kvs: [{ key: Buffer.from('compact_rev_key'), value: Buffer.from('1'), createRevision: 1, modRevision: 1, version, lease: 0n }],
+        kvs: [{
+          key: Buffer.from('compact_rev_key'),
+          value: Buffer.from('1'),
+          createRevision: 1,
+          modRevision: 1,
+          version,
+          lease: 0n,
+        }],
       }],
     });
     it('the first won round only records; the next compacts to that record', () => {
@@ -142,18 +159,20 @@ describe('storage units', () => {
       assert.deepEqual(r2, { state: { time: 2, revision: 250 }, compactTo: 100 });
     });
     it('a lost round adopts the key\'s version and compacts nothing', () => {
-      assert.deepEqual(nextRound({ time: 0, revision: 0 }, txn(false, 300, 5)), { state: { time: 5, revision: 300 } });
+      const lost = nextRound({ time: 0, revision: 0 }, txn(false, 300, 5));
+      assert.deepEqual(lost, { state: { time: 5, revision: 300 } });
     });
   });
 
   describe('store errors as Statuses', () => {
-    it('maps unavailability to 503, timeouts and unknown outcomes to 500, compaction to 410', () => {
+    it('unavailable is 503, timeouts and unknown outcomes 500, compaction 410', () => {
       const e = (kind: ConstructorParameters<typeof EtcdClientError>[0], msg: string) =>
         new EtcdClientError(kind, status.UNAVAILABLE, msg);
       assert.equal(toStatusError(e('noLeader', 'etcdserver: no leader')).code, 503);
       assert.equal(toStatusError(e('unavailable', 'connection refused')).code, 503);
       const t = toStatusError(e('timeout', 'etcdserver: request timed out'));
-      assert.deepEqual([t.code, t.reason, t.message], [500, 'InternalError', 'etcdserver: request timed out']);
+      const want = [500, 'InternalError', 'etcdserver: request timed out'];
+      assert.deepEqual([t.code, t.reason, t.message], want);
       const u = toStatusError(new OutcomeUnknownError('Put /registry/pods/a: deadline'));
       assert.equal(u.code, 500);
       assert.match(u.message, /may or may not have been applied/);

@@ -52,7 +52,8 @@ class FakeWatch {
   cancel(): void {}
   put(name: string, rev: number): void {
     this.next = rev + 1;
-    this.onBatch?.({ header: header(rev), revision: rev, events: [{ type: 'put', kv: kv(name, rev) }], progress: false });
+    const events = [{ type: 'put' as const, kv: kv(name, rev) }];
+    this.onBatch?.({ header: header(rev), revision: rev, events, progress: false });
   }
   progress(rev: number): void {
     this.onBatch?.({ header: header(rev), revision: rev, events: [], progress: true });
@@ -68,7 +69,9 @@ class FakeClient {
   get(): Promise<GetResult> {
     this.lists++;
     const kvs = [...this.objects];
-    return Promise.resolve({ header: header(this.revision), revision: this.revision, kvs, more: false, count: kvs.length });
+    const revision = this.revision;
+    const count = kvs.length;
+    return Promise.resolve({ header: header(revision), revision, kvs, more: false, count });
   }
   watch(_key: string, o: { startRevision: number }): Watcher {
     const w = new FakeWatch(o.startRevision);
@@ -82,7 +85,9 @@ class FakeClient {
   }
 }
 
-function cacheOver(client: FakeClient, extra: Partial<ConstructorParameters<typeof WatchCache>[0]> = {}) {
+type CacheOptions = ConstructorParameters<typeof WatchCache>[0];
+
+function cacheOver(client: FakeClient, extra: Partial<CacheOptions> = {}): WatchCache {
   const cache = new WatchCache({
     client: client as unknown as EtcdClient,
     prefix: '/registry/pods/',
@@ -106,7 +111,8 @@ describe('WatchCache over a scripted store', () => {
     assert.equal(client.watches.length, 1);
     assert.equal(client.last().start, 11);
     assert.equal(cache.revision, 10);
-    assert.deepEqual(cache.list('/registry/pods/').items.map((o) => o.metadata.resourceVersion), ['5']);
+    const rvs = cache.list('/registry/pods/').items.map((o) => o.metadata.resourceVersion);
+    assert.deepEqual(rvs, ['5']);
   });
 
   it('a compacted store watch relists and ends client watches with 410', async () => {
@@ -145,7 +151,7 @@ describe('WatchCache over a scripted store', () => {
     assert.equal(client.lists, 1);
   });
 
-  it('progress moves freshness; an unvouched progress answer does not when not trusted', async () => {
+  it('progress moves freshness; an unvouched answer does not when not trusted', async () => {
     const client = new FakeClient();
     cache = cacheOver(client, { trustProgressRequests: false, freshTimeoutMs: 2_000 });
     await cache.waitReady();
