@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import type { Clock } from '../base/clock.js';
 import { Prng } from '../base/prng.js';
 import { newUid } from '../base/wall-clock.js';
+import { RESOURCES, storagePrefix } from '../api/resources.js';
 import type { TlsFiles } from '../rpc/credentials.js';
 import { EtcdClient } from '../store/client/index.js';
 import { Authenticator, type TokenEntry } from './auth/authenticate.js';
@@ -96,6 +97,9 @@ export class ApiServer {
       http.listen(Number(portText), host, () => resolve());
     });
     const port = (http.address() as AddressInfo).port;
+    // Start every resource's watch cache now: a cache started on first use would answer 410 to
+    // watches from revisions before it existed (as upstream's would), costing informers a relist.
+    for (const r of RESOURCES) storage.cacheFor(storagePrefix(r));
     await alloc.claimKubernetesIp();
     await bootstrapCluster(registry, { host, port });
     this.compactor = new Compactor({ client, clock: o.clock, intervalMs: o.compactionIntervalMs ?? 5 * 60_000, log: o.log });

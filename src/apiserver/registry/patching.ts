@@ -7,7 +7,7 @@ import { badRequest } from '../../api/errors.js';
 import { isJsonObject, type JsonObject, type KubeObject, type ManagedFieldsEntry } from '../../api/meta.js';
 import { applyPatch, recordUpdate } from '../../api/apply/index.js';
 import { applyJsonPatch, mergePatch, strategicMergePatch } from '../../api/patch/index.js';
-import { parseJson, parseYaml } from '../rest/body.js';
+import { parseJson, parseYaml } from '../../api/text-codec.js';
 import type { PatchType } from './types.js';
 
 /** KindKey names the kind whose schema a strategic merge patch follows. */

@@ -17,7 +17,7 @@ import {
   StatusError,
   STALE_OBJECT_MESSAGE,
 } from '../../api/errors.js';
-import { apiVersionOf, type KubeList, type KubeObject } from '../../api/meta.js';
+import { apiVersionOf, isJsonObject, type KubeList, type KubeObject } from '../../api/meta.js';
 import { findResource, type ResourceInfo } from '../../api/resources.js';
 import type { KindStrategy } from '../../api/strategy.js';
 import { strategyFor } from '../../api/strategies.js';
@@ -35,8 +35,11 @@ import { applyPatchBody, isApplyPatch, recordManagedUpdate, serverSideApply } fr
 import { compilePredicate } from './predicate.js';
 import { replicasFromScale, toScale } from './scale.js';
 import { ServiceAddresses } from './services.js';
+import { unknownFieldMessage, unknownFields } from '../../api/schema/unknown-fields.js';
+import { parseYaml } from '../../api/text-codec.js';
 import type {
   ApiRegistry,
+  FieldValidation,
   DeleteOptions,
   DeleteResult,
   ListOptions,
@@ -116,6 +119,7 @@ export class Registry implements ApiRegistry {
 
   async create(ctx: RequestContext, r: ResourceInfo, ns: string | undefined, body: KubeObject, opts: WriteOptions): Promise<WriteResult> {
     const s = strategy(r);
+    const warnings = checkFields(body, opts.fieldValidation);
     const obj = this.admitNew(r, s, ns, body);
     const now = this.o.wallMs();
     const name = obj.metadata.name ?? '';
@@ -125,7 +129,6 @@ export class Registry implements ApiRegistry {
       apiVersion: apiVersionOf(r.group, r.version),
       nowIso: rfc3339(now),
     });
-    const warnings: string[] = [];
     if (opts.dryRun) return { object: withType(r, obj), created: true, warnings };
     const release = await this.o.services.allocate(r, obj);
     try {
@@ -169,11 +172,12 @@ export class Registry implements ApiRegistry {
     if (body.metadata?.name !== undefined && body.metadata.name !== name) {
       throw badRequest(`the name of the object (${body.metadata.name}) does not match the name on the URL (${name})`);
     }
+    const warnings = checkFields(body, opts.fieldValidation);
     return this.write(ctx, r, ns, name, opts, (cur) => {
       const rv = body.metadata?.resourceVersion;
       if (rv && rv !== cur.metadata.resourceVersion) throw conflict(r, name, STALE_OBJECT_MESSAGE);
       return structuredClone({ ...body, metadata: { ...(body.metadata ?? {}), name, ...(ns ? { namespace: ns } : {}) } });
-    });
+    }).then((res) => ({ ...res, warnings: [...warnings, ...res.warnings] }));
   }
 
   async patch(
@@ -186,6 +190,7 @@ export class Registry implements ApiRegistry {
     opts: WriteOptions & { force?: boolean },
   ): Promise<WriteResult> {
     if (isApplyPatch(type)) return this.apply(ctx, r, ns, name, body, opts);
+    const warnings: string[] = [];
     return this.write(ctx, r, ns, name, opts, (cur) => {
       const view = opts.subresource === 'scale' ? toScale(cur) : cur;
       const patched = applyPatchBody({ group: r.group, kind: view.kind ?? r.kind }, view, type, body);
@@ -195,8 +200,13 @@ export class Registry implements ApiRegistry {
       }
       const rv = patched.metadata?.resourceVersion;
       if (rv && rv !== cur.metadata.resourceVersion) throw conflict(r, name, STALE_OBJECT_MESSAGE);
+      warnings.splice(0, warnings.length, ...checkFields(patched, opts.fieldValidation));
       return patched;
-    }).then((res) => (opts.subresource === 'scale' ? { ...res, object: toScale(res.object) } : res));
+    }).then((res) => ({
+      ...res,
+      warnings: [...warnings, ...res.warnings],
+      ...(opts.subresource === 'scale' ? { object: toScale(res.object) } : {}),
+    }));
   }
 
   /** apply is server-side apply: create when absent, else merge the applied fields it owns. */
@@ -204,6 +214,8 @@ export class Registry implements ApiRegistry {
     const manager = opts.fieldManager;
     if (!manager) throw badRequest('PATCH, application/apply-patch+yaml requires fieldManager to be set');
     const apiVersion = apiVersionOf(r.group, r.version);
+    const appliedBody = parseYaml(body);
+    if (isJsonObject(appliedBody)) checkFields(appliedBody as unknown as KubeObject, opts.fieldValidation ?? 'Strict');
     const existing = await this.o.storage.get(objectKey(r, ns, name));
     if (!existing) {
       const applied = serverSideApply({ live: undefined, body, manager, force: opts.force === true, apiVersion, nowIso: rfc3339(this.o.wallMs()), kind: { group: r.group, kind: r.kind } });
@@ -399,6 +411,18 @@ export class Registry implements ApiRegistry {
 }
 
 class RetryDelete extends Error {}
+
+/**
+ * checkFields enforces fieldValidation against unknown fields: Strict refuses (400), Warn (the
+ * server default, as upstream) returns warnings for the Warning header, Ignore does nothing.
+ */
+function checkFields(obj: KubeObject, fv: FieldValidation | undefined): string[] {
+  if (fv === 'Ignore') return [];
+  const paths = unknownFields(obj);
+  if (paths.length === 0) return [];
+  if (fv === 'Strict') throw badRequest(unknownFieldMessage(paths));
+  return paths.map((p) => `unknown field "${p}"`);
+}
 
 function strategy(r: ResourceInfo): KindStrategy {
   return strategyFor(r.group, r.kind);

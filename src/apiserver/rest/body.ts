@@ -5,10 +5,10 @@
  * stored from a body that did not decode.
  */
 import type { IncomingMessage } from 'node:http';
-import { parseDocument } from 'yaml';
 import { badRequest, tooLarge, unsupportedMediaType } from '../../api/errors.js';
 import { isJsonObject, type KubeObject } from '../../api/meta.js';
 import { decodeKubeProtobuf } from '../../api/protobuf/decode.js';
+import { parseJson, parseYaml } from '../../api/text-codec.js';
 import { mediaType } from './negotiate.js';
 
 /** MAX_BODY_BYTES is kube-apiserver's request body limit (3 MiB). */
@@ -27,27 +27,6 @@ export async function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Pr
     chunks.push(b);
   }
   return Buffer.concat(chunks);
-}
-
-/** parseJson parses JSON with a message that names the position, as a person needs it. */
-export function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw badRequest(`the request body is not valid JSON: ${(err as Error).message}`);
-  }
-}
-
-/** parseYaml parses one YAML document; errors name line and column. */
-export function parseYaml(text: string): unknown {
-  const doc = parseDocument(text, { uniqueKeys: true });
-  const first = doc.errors[0];
-  if (first) {
-    const pos = first.linePos?.[0];
-    const where = pos ? ` (line ${pos.line}, column ${pos.col})` : '';
-    throw badRequest(`the request body is not valid YAML${where}: ${first.message.split('\n')[0] ?? ''}`);
-  }
-  return doc.toJS();
 }
 
 /** decodeObject decodes a create/update body into an object. */

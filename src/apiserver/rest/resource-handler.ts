@@ -14,7 +14,8 @@ import type {
   RequestContext,
   WriteOptions,
 } from '../registry/types.js';
-import { decodeObject, parseJson, readBody } from './body.js';
+import { parseJson } from '../../api/text-codec.js';
+import { decodeObject, readBody } from './body.js';
 import { intParam, isTrue, respondObject, type RestDeps } from './handler.js';
 import { mediaType, wantsTable } from './negotiate.js';
 import { sendJson } from './respond.js';

@@ -43,10 +43,9 @@ export type OtherRoute =
   | { kind: 'openapi-doc'; group: string; version: string };
 
 /** RouteError is a path that names nothing served: 404, or 405 for a verb the path refuses. */
-export interface RouteError {
-  kind: 'not-found' | 'method-not-allowed';
-  message: string;
-}
+export type RouteError =
+  | { kind: 'not-found'; message: string }
+  | { kind: 'method-not-allowed'; message: string };
 
 export type Route = ResourceRoute | OtherRoute | RouteError;
 
