@@ -4,6 +4,8 @@
  * It serves HTTPS on the member's `api` address with the cluster PKI (serving certificate, client
  * certificates checked against the cluster CA, static tokens) and talks to the store through the
  * etcd v3 API of every member. SIGTERM/SIGINT stop it; the supervisor restarts it on request.
+ * --etcd-servers host:port,... (kube-apiserver's flag) replaces the store endpoints of the config:
+ * the API benchmark runs these same API servers over real etcd to isolate the store's share.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -19,7 +21,9 @@ function log(line: string): void {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { config: { type: 'string' }, member: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: { config: { type: 'string' }, member: { type: 'string' }, 'etcd-servers': { type: 'string' } },
+  });
   if (!values.config || !values.member) throw new Error('usage: apiserver/main.ts --config <file> --member <name>');
   const cfg = loadClusterConfig(values.config, { force: true });
   const spec = cfg.members.find((m) => m.name === values.member);
@@ -31,8 +35,10 @@ async function main(): Promise<void> {
     certFile: `${cfg.tlsDir}/client.crt`,
     keyFile: `${cfg.tlsDir}/client.key`,
   };
+  const endpoints = values['etcd-servers']?.split(',').filter(Boolean)
+    ?? cfg.members.map((m) => m.client ?? m.address);
   const server = new ApiServer({
-    etcd: { endpoints: cfg.members.map((m) => m.client ?? m.address), ...(storeTls ? { tls: storeTls } : {}) },
+    etcd: { endpoints, ...(storeTls ? { tls: storeTls } : {}) },
     listen: spec.api,
     tls: files.serving,
     tokens,
@@ -43,7 +49,7 @@ async function main(): Promise<void> {
     log,
   });
   const { port } = await server.start();
-  log(`apiserver ${spec.name} of cluster ${cfg.name}: pid ${process.pid}, https://${spec.api.replace(/:\d+$/, `:${port}`)}, store ${cfg.members.map((m) => m.client ?? m.address).join(',')}`);
+  log(`apiserver ${spec.name} of cluster ${cfg.name}: pid ${process.pid}, https://${spec.api.replace(/:\d+$/, `:${port}`)}, store ${endpoints.join(',')}`);
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;
