@@ -20,7 +20,9 @@ export interface Rendered {
 /** discoveryCore answers GET /api; serverAddress ("host:port") fills the legacy CIDR list. */
 export function discoveryCore(accept: string | undefined, serverAddress: string): Rendered {
   const v = discoveryVariant(accept);
-  if (v === 'legacy') return { contentType: CONTENT_TYPES.legacy, body: apiVersions(serverAddress) };
+  if (v === 'legacy') {
+    return { contentType: CONTENT_TYPES.legacy, body: apiVersions(serverAddress) };
+  }
   return { contentType: CONTENT_TYPES[v], body: aggregatedList(v, true) };
 }
 

@@ -46,7 +46,8 @@ function variantOf(r: MediaRange): DiscoveryVariant | undefined {
   if (r.type !== 'application/json') return undefined;
   const as = r.params.get('as');
   if (as === undefined) return 'legacy';
-  if (as !== 'APIGroupDiscoveryList' || r.params.get('g') !== 'apidiscovery.k8s.io') return undefined;
+  const g = r.params.get('g');
+  if (as !== 'APIGroupDiscoveryList' || g !== 'apidiscovery.k8s.io') return undefined;
   const v = r.params.get('v');
   return v === 'v2' || v === 'v2beta1' ? v : undefined;
 }
