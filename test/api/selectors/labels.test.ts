@@ -123,8 +123,8 @@ describe('label selector: metav1.LabelSelector objects', () => {
   });
   it('In without values is rejected', () => {
     assert.throws(() => fromLabelSelector({ matchExpressions: [{ key: 'a', operator: 'In' }] }),
-      (e: unknown) => e instanceof StatusError && e.message ===
-        "values: Invalid value: []string{}: for 'in', 'notin' operators, values set can't be empty");
+      (e: unknown) => e instanceof StatusError && e.message === 'values: Invalid value: ' +
+        "[]string{}: for 'in', 'notin' operators, values set can't be empty");
   });
   it('formatLabelSelector prints <none> and <error>', () => {
     assert.equal(formatLabelSelector({ matchLabels: { app: 'web' } }), 'app=web');
