@@ -237,7 +237,8 @@ describe('printers: other kinds', () => {
     assert.deepEqual(cells('', 'secrets', obj({ type: 'Opaque', data: { a: 'MQ==' } })),
       ['x', 'Opaque', 1, '5m']);
     assert.deepEqual(cells('', 'serviceaccounts', obj({})), ['x', 0, '5m']);
-    assert.deepEqual(cells('coordination.k8s.io', 'leases', obj({ spec: { holderIdentity: 'n1' } })),
+    assert.deepEqual(cells('coordination.k8s.io', 'leases',
+      obj({ spec: { holderIdentity: 'n1' } })),
       ['x', 'n1', '5m']);
   });
 
