@@ -3,11 +3,10 @@
  * selectors may name only metadata.name, metadata.namespace and the fields the kind's strategy
  * exposes (strategy.fieldLabels), as kube-apiserver allows; anything else is a 400.
  */
-import { badRequest } from '../../api/errors.js';
 import type { KubeObject } from '../../api/meta.js';
 import type { ResourceInfo } from '../../api/resources.js';
 import type { KindStrategy } from '../../api/strategy.js';
-import { parseFieldSelector } from '../../api/selectors/fields.js';
+import { parseFieldSelector, unsupportedFieldError } from '../../api/selectors/fields.js';
 import { parseLabelSelector } from '../../api/selectors/labels.js';
 import type { Predicate } from '../storage/types.js';
 
@@ -30,12 +29,10 @@ export function compilePredicate(
   const labels = labelSelector ? parseLabelSelector(labelSelector) : undefined;
   const fields = fieldSelector ? parseFieldSelector(fieldSelector) : undefined;
   if (fields) {
-    const allowed = new Set(Object.keys(fieldsOf(s, { metadata: {} }, r.namespaced)));
     // Cluster-scoped kinds still accept metadata.namespace (always ""), as upstream does.
-    allowed.add('metadata.namespace');
-    for (const f of fields.requiredFields()) {
-      if (!allowed.has(f)) throw badRequest(`field label not supported: ${f}`);
-    }
+    const allowed = [...Object.keys(fieldsOf(s, { metadata: {} }, r.namespaced)), 'metadata.namespace'];
+    const err = unsupportedFieldError(fields, allowed);
+    if (err) throw err;
   }
   const useLabels = labels !== undefined && !labels.isEmpty();
   const useFields = fields !== undefined && !fields.isEmpty();
