@@ -9,6 +9,8 @@
  *                   [--cluster-warmup 3] (seconds of unmeasured Puts after start, both systems)
  *                   [--cpu-prof <dir>]  (k8ts members write V8 CPU profiles there; summarized)
  *                   [--keep-logs <dir>] (member logs copied there before each cluster is removed)
+ *   api             [--rates 50,200,500] [--seconds 10] [--only k8ts|etcd] [--pods 1000] [--watchers 100]
+ *                   [--keep-logs <dir>] (3 API servers over a 3-member k8ts store, then over etcd)
  */
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -19,6 +21,7 @@ import { K8tsGroup, K8TS_BENCH_TIMING } from './lib/k8ts-group.js';
 import { runFailover } from './raft-failover.js';
 import { runSoak } from './raft-soak.js';
 import { runThroughput } from './raft-throughput.js';
+import { runApi } from './api-suite.js';
 import { runStore } from './store-suite.js';
 import { ms, summarize } from './lib/stats.js';
 
@@ -27,7 +30,8 @@ const { positionals, values } = parseArgs({
   options: {
     members: { type: 'string', default: '3' },
     levels: { type: 'string', default: '1,16,64,256' },
-    seconds: { type: 'string', default: '6' },
+    // No default here: it differs per benchmark (6 s, the API benchmark 10 s).
+    seconds: { type: 'string' },
     kills: { type: 'string', default: '20' },
     minutes: { type: 'string', default: '10' },
     inflight: { type: 'string', default: '64' },
@@ -37,8 +41,25 @@ const { positionals, values } = parseArgs({
     'cluster-warmup': { type: 'string', default: '3' },
     'keep-logs': { type: 'string' },
     only: { type: 'string' },
+    rates: { type: 'string', default: '50,200,500' },
+    pods: { type: 'string', default: '1000' },
+    watchers: { type: 'string', default: '100' },
   },
 });
+
+/** seconds is --seconds, or the benchmark's default. */
+function seconds(dflt: number): number {
+  return Number(values.seconds ?? dflt);
+}
+
+/** positiveInts parses a comma list of positive integers (a flag's value). */
+function positiveInts(flag: string, text: string): number[] {
+  const xs = text.split(',').map(Number);
+  if (xs.length === 0 || xs.some((x) => !Number.isInteger(x) || x <= 0)) {
+    throw new Error(`--${flag} ${text}: expected positive integers separated by commas`);
+  }
+  return xs;
+}
 
 function systems(members: number): BenchCluster[] {
   const out: BenchCluster[] = [];
@@ -63,7 +84,7 @@ async function main(): Promise<void> {
       await runThroughput(systems(members), {
         levels: values.levels!.split(',').map(Number),
         warmupMs: 1000,
-        measureMs: Number(values.seconds) * 1000,
+        measureMs: seconds(6) * 1000,
       });
       break;
     case 'raft-failover': {
@@ -93,7 +114,7 @@ async function main(): Promise<void> {
         members,
         rounds: Number(values.rounds),
         warmupMs: 1000,
-        measureMs: Number(values.seconds) * 1000,
+        measureMs: seconds(6) * 1000,
         only,
         tests: values.tests!.split(',').filter(Boolean),
         command: `npm run bench -- ${process.argv.slice(2).join(' ')}`,
@@ -103,11 +124,25 @@ async function main(): Promise<void> {
       });
       break;
     }
+    case 'api': {
+      const only = values.only;
+      if (only !== undefined && only !== 'k8ts' && only !== 'etcd') throw new Error(`--only ${only}: expected k8ts or etcd`);
+      await runApi({
+        ratesPerSec: positiveInts('rates', values.rates!),
+        seconds: positiveInts('seconds', String(seconds(10)))[0]!,
+        only,
+        pods: positiveInts('pods', values.pods!)[0]!,
+        watchers: positiveInts('watchers', values.watchers!)[0]!,
+        command: `npm run bench -- ${process.argv.slice(2).join(' ')}`,
+        keepLogsDir: values['keep-logs'] === undefined ? undefined : resolve(values['keep-logs']),
+      });
+      break;
+    }
     case 'raft-soak':
       await runSoak(new K8tsGroup(members), { minutes: Number(values.minutes), inflight: Number(values.inflight) });
       break;
     default:
-      console.error('usage: npm run bench -- raft-throughput|raft-failover|raft-soak|store [flags]  (see bench/main.ts)');
+      console.error('usage: npm run bench -- raft-throughput|raft-failover|raft-soak|store|api [flags]  (see bench/main.ts)');
       process.exit(2);
   }
 }
