@@ -14,17 +14,28 @@ export type UnaryMethod<Req, Res> = (
   callback: (error: ServiceError | null, response: Res) => void,
 ) => unknown;
 
+/** UnaryOptions are optional per-call extras: request metadata (traceparent) and an error
+ *  mapping for services whose failures carry more than a code (the component API's Status). */
+export interface UnaryOptions {
+  metadata?: Metadata;
+  /** mapError replaces fromServiceError; the ServiceError is the caller's to wrap as cause. */
+  mapError?: (err: ServiceError) => Error;
+}
+
 /** unary calls method on client and resolves with the response, or rejects with an RpcError. */
 export function unary<C extends Client, Req, Res>(
   client: C,
   method: UnaryMethod<Req, Res>,
   request: Req,
   timeoutMs: number = DEFAULT_DEADLINE_MS,
+  o: UnaryOptions = {},
 ): Promise<Res> {
   assert(timeoutMs > 0, `unary: timeout must be > 0, got ${timeoutMs}`);
+  const options: Partial<CallOptions> = { deadline: deadlineIn(timeoutMs) };
+  const mapError = o.mapError ?? fromServiceError;
   return new Promise((resolve, reject) => {
-    method.call(client, request, new Metadata(), { deadline: deadlineIn(timeoutMs) }, (err, res) => {
-      if (err) reject(fromServiceError(err));
+    method.call(client, request, o.metadata ?? new Metadata(), options, (err, res) => {
+      if (err) reject(mapError(err));
       else resolve(res);
     });
   });

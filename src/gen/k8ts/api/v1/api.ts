@@ -2734,9 +2734,10 @@ export const ApiServiceService = {
     responseDeserialize: (value: Buffer): ListResponse => ListResponse.decode(value),
   },
   /**
-   * Watch streams changes. It ends with OK when the server closes it (timeout, shutdown, a
-   * client too slow to keep up): the client watches again from the last resourceVersion it saw.
-   * It ends with OUT_OF_RANGE (410 Expired) when that resourceVersion is compacted: relist.
+   * Watch streams changes. It ends with OK when the server closes it (timeout, shutdown), and
+   * with INTERNAL (a 500 Status) when the client fell too far behind: either way the client
+   * watches again from the last resourceVersion it saw. It ends with OUT_OF_RANGE (410 Expired)
+   * when that resourceVersion is compacted: relist.
    */
   watch: {
     path: "/k8ts.api.v1.ApiService/Watch" as const,
@@ -2805,9 +2806,10 @@ export interface ApiServiceServer extends UntypedServiceImplementation {
   /** List reads a collection (a page of it with limit/continue). */
   list: handleUnaryCall<ListRequest, ListResponse>;
   /**
-   * Watch streams changes. It ends with OK when the server closes it (timeout, shutdown, a
-   * client too slow to keep up): the client watches again from the last resourceVersion it saw.
-   * It ends with OUT_OF_RANGE (410 Expired) when that resourceVersion is compacted: relist.
+   * Watch streams changes. It ends with OK when the server closes it (timeout, shutdown), and
+   * with INTERNAL (a 500 Status) when the client fell too far behind: either way the client
+   * watches again from the last resourceVersion it saw. It ends with OUT_OF_RANGE (410 Expired)
+   * when that resourceVersion is compacted: relist.
    */
   watch: handleServerStreamingCall<WatchRequest, WatchResponse>;
   /** Create writes a new object. */
@@ -2850,9 +2852,10 @@ export interface ApiServiceClient extends Client {
     callback: (error: ServiceError | null, response: ListResponse) => void,
   ): ClientUnaryCall;
   /**
-   * Watch streams changes. It ends with OK when the server closes it (timeout, shutdown, a
-   * client too slow to keep up): the client watches again from the last resourceVersion it saw.
-   * It ends with OUT_OF_RANGE (410 Expired) when that resourceVersion is compacted: relist.
+   * Watch streams changes. It ends with OK when the server closes it (timeout, shutdown), and
+   * with INTERNAL (a 500 Status) when the client fell too far behind: either way the client
+   * watches again from the last resourceVersion it saw. It ends with OUT_OF_RANGE (410 Expired)
+   * when that resourceVersion is compacted: relist.
    */
   watch(request: WatchRequest, options?: Partial<CallOptions>): ClientReadableStream<WatchResponse>;
   watch(

@@ -1,0 +1,85 @@
+/**
+ * The component API (proto/k8ts/api/v1/api.proto) over an ApiRegistry: the face the scheduler,
+ * controllers, kubelet and kube-proxy use instead of REST. Each method decodes its request into
+ * the same registry call the REST handler makes, so validation, defaulting, admission, storage
+ * and watch semantics are the REST face's by construction; objects leave as the JSON REST sends.
+ *
+ * Failures end the call with the Status mapped by src/rpc/kube-status.ts (gRPC code + the full
+ * Status in the `k8ts-status-bin` trailer). Errors that are not a StatusError are bugs or store
+ * trouble: they answer a 500 Status and are logged, once, in call.ts.
+ */
+import type { Server } from '@grpc/grpc-js';
+import { unauthorized } from '../../api/errors.js';
+import { ApiServiceService, type ApiServiceServer } from '../../gen/k8ts/api/v1/api.js';
+import { toStatusServiceError } from '../../rpc/kube-status.js';
+import type { ApiRegistry } from '../registry/types.js';
+import { contextOf, unaryHandler } from './call.js';
+import {
+  bindTarget,
+  decodeBody,
+  deleteOptions,
+  jsonBytes,
+  listOptions,
+  patchBody,
+  patchType,
+  resolve,
+  writeOptions,
+} from './requests.js';
+import { serveWatch, type WatchEdges } from './watch.js';
+
+/** ApiServiceOptions configure the component API: insecure (every caller is system:admin;
+ *  debugging only), log, the clock for watch lifetimes and the watch bounds. */
+export type ApiServiceOptions = WatchEdges;
+
+/** addApiService registers the component API on server (the API server process calls this). */
+export function addApiService(server: Server, registry: ApiRegistry, opts: ApiServiceOptions): void {
+  server.addService(ApiServiceService, apiService(registry, opts));
+}
+
+/** apiService implements ApiServiceServer over reg; one registry call per method. */
+export function apiService(reg: ApiRegistry, o: ApiServiceOptions): ApiServiceServer {
+  return {
+    get: unaryHandler(o, 'Get', async (q, ctx) => {
+      const t = resolve(q, 'get');
+      return { objectJson: jsonBytes(await reg.get(ctx, t.r, t.ns, t.name, t.sub)) };
+    }),
+    list: unaryHandler(o, 'List', async (q, ctx) => {
+      const t = resolve(q, 'list');
+      return { listJson: jsonBytes(await reg.list(ctx, t.r, t.ns, listOptions(q))) };
+    }),
+    watch: (call) => {
+      const ctx = contextOf(call, o);
+      if (ctx) serveWatch(call, ctx, reg, o);
+      else call.emit('error', toStatusServiceError(unauthorized()));
+    },
+    create: unaryHandler(o, 'Create', async (q, ctx) => {
+      const t = resolve(q, 'create');
+      const obj = decodeBody(q.objectJson);
+      const out = await reg.create(ctx, t.r, t.ns, obj, writeOptions(q, t.sub));
+      return { objectJson: jsonBytes(out.object), created: out.created, warnings: out.warnings };
+    }),
+    update: unaryHandler(o, 'Update', async (q, ctx) => {
+      const t = resolve(q, 'update');
+      const obj = decodeBody(q.objectJson);
+      const out = await reg.update(ctx, t.r, t.ns, t.name, obj, writeOptions(q, t.sub));
+      return { objectJson: jsonBytes(out.object), created: out.created, warnings: out.warnings };
+    }),
+    patch: unaryHandler(o, 'Patch', async (q, ctx) => {
+      const t = resolve(q, 'patch');
+      const type = patchType(q.patchType, q.force);
+      const opts = { ...writeOptions(q, t.sub), force: q.force };
+      const out = await reg.patch(ctx, t.r, t.ns, t.name, type, patchBody(q.body), opts);
+      return { objectJson: jsonBytes(out.object), created: out.created, warnings: out.warnings };
+    }),
+    delete: unaryHandler(o, 'Delete', async (q, ctx) => {
+      const t = resolve(q, 'delete');
+      const out = await reg.delete(ctx, t.r, t.ns, t.name, deleteOptions(q));
+      return { objectJson: jsonBytes(out.object), deleted: out.deleted };
+    }),
+    bind: unaryHandler(o, 'Bind', async (q, ctx) => {
+      const b = bindTarget(q);
+      await reg.bind(ctx, b.namespace, b.pod, b.nodeName);
+      return {};
+    }),
+  };
+}

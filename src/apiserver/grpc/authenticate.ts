@@ -1,0 +1,41 @@
+/**
+ * Who is calling the component API. Components authenticate with the client certificate the
+ * cluster CA issued them (CN = user, O = groups), exactly as kube-apiserver reads certificates
+ * on its REST face (src/apiserver/auth/authenticate.ts): the kubelet of node w1 is
+ * CN=system:node:w1,O=system:nodes, the scheduler CN=system:kube-scheduler. The gRPC server runs
+ * with mTLS and demands a certificate, so an unauthenticated peer never gets a call through;
+ * with insecure credentials (an explicit debugging flag) every caller is the cluster admin, as
+ * on the insecure REST face. Tokens are a REST matter (kubectl); components never use them.
+ */
+import type { PeerCertificate } from 'node:tls';
+import type { UserInfo } from '../registry/types.js';
+
+/** INSECURE_USER is everyone when the server runs without TLS (same as the REST face). */
+export const INSECURE_USER: UserInfo = {
+  name: 'system:admin',
+  groups: ['system:masters', 'system:authenticated'],
+};
+
+/** AuthSource is the part of a grpc-js server call authentication reads. */
+export interface AuthSource {
+  getAuthContext(): { sslPeerCertificate?: PeerCertificate };
+}
+
+/** callerOf returns the caller, or undefined when a secure server sees no verified certificate
+ *  (grpc-js reports a certificate only when the TLS layer verified it against the CA). */
+export function callerOf(call: AuthSource, insecure: boolean): UserInfo | undefined {
+  if (insecure) return { name: INSECURE_USER.name, groups: [...INSECURE_USER.groups] };
+  const cert = call.getAuthContext().sslPeerCertificate;
+  return cert ? userFromCertificate(cert) : undefined;
+}
+
+/** userFromCertificate reads CN and O as kube-apiserver does (several O = several groups). */
+export function userFromCertificate(cert: PeerCertificate): UserInfo | undefined {
+  const subject = cert.subject as unknown as Record<string, string | string[] | undefined> | undefined;
+  const cn = subject?.CN;
+  const name = Array.isArray(cn) ? cn[0] : cn;
+  if (!name) return undefined;
+  const o = subject?.O;
+  const groups = o === undefined ? [] : Array.isArray(o) ? o : [o];
+  return { name, groups: [...groups, 'system:authenticated'] };
+}

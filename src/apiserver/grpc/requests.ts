@@ -1,0 +1,199 @@
+/**
+ * Decoding component API requests into registry arguments, with the same 4xx Status the REST
+ * face gives for the same mistake: bodies go through the REST face's own decoder (so bad JSON is
+ * the same 400 "the request body is not valid JSON: ..."), unknown resources are the router's
+ * 404, and option values are checked with the REST handler's wording. Rules about objects stay in
+ * the registry; this file only turns wire fields into typed arguments.
+ */
+import {
+  badRequest,
+  methodNotAllowed,
+  StatusError,
+  tooLarge,
+  unsupportedMediaType,
+} from '../../api/errors.js';
+import type { KubeObject } from '../../api/meta.js';
+import { findResource, type ResourceInfo, type Verb } from '../../api/resources.js';
+import type {
+  DeleteOptions,
+  FieldValidation,
+  ListOptions,
+  PatchType,
+  WriteOptions,
+} from '../registry/types.js';
+import { decodeObject, MAX_BODY_BYTES } from '../rest/body.js';
+
+/** Target is the part every request shares: which resource, where, and (maybe) which object. */
+export interface Target {
+  group: string;
+  version: string;
+  resource: string;
+  namespace: string;
+  name?: string;
+  subresource?: string;
+}
+
+/** Resolved is a Target checked against the resource table. */
+export interface Resolved {
+  r: ResourceInfo;
+  /** undefined for cluster-scoped resources and for "every namespace" lists and watches. */
+  ns: string | undefined;
+  name: string;
+  sub: 'status' | 'scale' | undefined;
+}
+
+const PATCH_TYPES: readonly PatchType[] = [
+  'application/json-patch+json',
+  'application/merge-patch+json',
+  'application/strategic-merge-patch+json',
+  'application/apply-patch+yaml',
+];
+
+/** notFoundResource is the router's 404 for a path that names no served resource. */
+function notFoundResource(): StatusError {
+  return new StatusError(404, 'NotFound', 'the server could not find the requested resource', {});
+}
+
+/**
+ * resolve checks a target for a verb: the resource exists in the table (else 404, as an unknown
+ * URL), a namespaced object is named with its namespace and a cluster-scoped one without (the
+ * URL shapes REST accepts), an object verb has a name, and the subresource is one the verb can
+ * reach through the registry (status, scale).
+ */
+export function resolve(t: Target, verb: Verb): Resolved {
+  const r = findResource(t.group, t.version, t.resource);
+  if (!r) throw notFoundResource();
+  if (!r.verbs.includes(verb)) throw methodNotAllowed(`the server does not allow this method on the requested resource`);
+  if (!r.namespaced && t.namespace !== '') throw notFoundResource();
+  const collection = verb === 'list' || verb === 'watch';
+  if (r.namespaced && !collection && t.namespace === '') {
+    throw badRequest(`a namespace is required for ${r.resource}`);
+  }
+  const name = t.name ?? '';
+  if (!collection && verb !== 'create' && name === '') throw badRequest('resource name may not be empty');
+  return { r, ns: t.namespace === '' ? undefined : t.namespace, name, sub: subresourceOf(r, t.subresource ?? '') };
+}
+
+function subresourceOf(r: ResourceInfo, sub: string): 'status' | 'scale' | undefined {
+  if (sub === '') return undefined;
+  if (!r.subresources.some((s) => s.name === sub)) throw notFoundResource();
+  if (sub === 'status' || sub === 'scale') return sub;
+  throw methodNotAllowed(`the server does not allow this method on the requested resource`);
+}
+
+/** WireListOptions are ListRequest's option fields. */
+export interface WireListOptions {
+  labelSelector: string;
+  fieldSelector: string;
+  resourceVersion: string;
+  resourceVersionMatch: string;
+  limit: number;
+  continue: string;
+}
+
+/** listOptions checks the list fields with the REST handler's messages. */
+export function listOptions(q: WireListOptions): ListOptions {
+  const m = q.resourceVersionMatch;
+  if (m !== '' && m !== 'Exact' && m !== 'NotOlderThan') {
+    throw badRequest(`resourceVersionMatch: Unsupported value: "${m}": supported values: "Exact", "NotOlderThan"`);
+  }
+  if (q.limit < 0) throw badRequest(`invalid value for limit: ${q.limit}: must be non-negative`);
+  return {
+    ...(q.labelSelector !== '' ? { labelSelector: q.labelSelector } : {}),
+    ...(q.fieldSelector !== '' ? { fieldSelector: q.fieldSelector } : {}),
+    ...(q.resourceVersion !== '' ? { resourceVersion: q.resourceVersion } : {}),
+    ...(m !== '' ? { resourceVersionMatch: m } : {}),
+    ...(q.limit > 0 ? { limit: q.limit } : {}),
+    ...(q.continue !== '' ? { continue: q.continue } : {}),
+  };
+}
+
+/** bindTarget checks a Bind request: a namespaced pod name and a node, as pods/binding needs. */
+export function bindTarget(q: { namespace: string; pod: string; nodeName: string }): {
+  namespace: string;
+  pod: string;
+  nodeName: string;
+} {
+  // A pod named in its namespace, checked as any single-object verb checks its target.
+  resolve({ group: '', version: 'v1', resource: 'pods', namespace: q.namespace, name: q.pod }, 'get');
+  if (q.nodeName === '') throw badRequest('Binding.target.name: Required value');
+  return q;
+}
+
+/** decodeBody decodes object_json exactly as the REST face decodes an application/json body. */
+export function decodeBody(bytes: Uint8Array): KubeObject {
+  if (bytes.length > MAX_BODY_BYTES) throw tooLarge(MAX_BODY_BYTES);
+  return decodeObject(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length), 'application/json');
+}
+
+/** WireWriteOptions are the write option fields every write request carries. */
+export interface WireWriteOptions {
+  fieldManager: string;
+  dryRun: boolean;
+  fieldValidation: string;
+}
+
+/** writeOptions checks the write options with the REST handler's messages. */
+export function writeOptions(w: WireWriteOptions, sub: 'status' | 'scale' | undefined): WriteOptions {
+  const fv = w.fieldValidation;
+  if (fv !== '' && fv !== 'Strict' && fv !== 'Warn' && fv !== 'Ignore') {
+    throw badRequest(`fieldValidation must be one of "Ignore", "Warn", or "Strict", got ${JSON.stringify(fv)}`);
+  }
+  if (w.fieldManager.length > 128) throw badRequest('fieldManager: Too long: must have at most 128 bytes');
+  return {
+    ...(w.fieldManager !== '' ? { fieldManager: w.fieldManager } : {}),
+    ...(w.dryRun ? { dryRun: true } : {}),
+    ...(fv !== '' ? { fieldValidation: fv as FieldValidation } : {}),
+    ...(sub ? { subresource: sub } : {}),
+  };
+}
+
+/** patchType checks the patch type (415 as REST for an unknown Content-Type) and force. */
+export function patchType(type: string, force: boolean): PatchType {
+  if (!PATCH_TYPES.includes(type as PatchType)) throw unsupportedMediaType(PATCH_TYPES.join(', '));
+  if (force && type !== 'application/apply-patch+yaml') {
+    throw badRequest('force: Forbidden: may not be specified for non-apply patch');
+  }
+  return type as PatchType;
+}
+
+/** patchBody is the patch document as text, bounded as a REST body is. */
+export function patchBody(bytes: Uint8Array): string {
+  if (bytes.length > MAX_BODY_BYTES) throw tooLarge(MAX_BODY_BYTES);
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8');
+}
+
+/** WireDeleteOptions are DeleteRequest's option fields. */
+export interface WireDeleteOptions {
+  gracePeriodSeconds?: number | undefined;
+  propagationPolicy: string;
+  preconditionUid?: string | undefined;
+  preconditionResourceVersion?: string | undefined;
+  dryRun: boolean;
+}
+
+/** deleteOptions checks DeleteOptions as the REST handler does. */
+export function deleteOptions(d: WireDeleteOptions): DeleteOptions {
+  const p = d.propagationPolicy;
+  if (p !== '' && p !== 'Orphan' && p !== 'Background' && p !== 'Foreground') {
+    throw badRequest(`propagationPolicy: Unsupported value: "${p}": supported values: "Foreground", "Background", "Orphan"`);
+  }
+  if (d.gracePeriodSeconds !== undefined && !Number.isSafeInteger(d.gracePeriodSeconds)) {
+    throw badRequest(`invalid value for gracePeriodSeconds: ${d.gracePeriodSeconds}: must be an integer`);
+  }
+  const pre = {
+    ...(d.preconditionUid !== undefined ? { uid: d.preconditionUid } : {}),
+    ...(d.preconditionResourceVersion !== undefined ? { resourceVersion: d.preconditionResourceVersion } : {}),
+  };
+  return {
+    ...(d.gracePeriodSeconds !== undefined ? { gracePeriodSeconds: d.gracePeriodSeconds } : {}),
+    ...(p !== '' ? { propagationPolicy: p } : {}),
+    ...(Object.keys(pre).length > 0 ? { preconditions: pre } : {}),
+    ...(d.dryRun ? { dryRun: true } : {}),
+  };
+}
+
+/** jsonBytes encodes a response object as the REST face would write it. */
+export function jsonBytes(value: unknown): Buffer {
+  return Buffer.from(JSON.stringify(value), 'utf8');
+}
