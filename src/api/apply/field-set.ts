@@ -1,0 +1,202 @@
+/**
+ * Field sets: which fields of an object a manager owns, as server-side apply tracks them
+ * (sigs.k8s.io/structured-merge-diff's fieldpath.Set) and as managedFields carry them on the
+ * wire (`fieldsType: FieldsV1`). A set is a tree of path elements, each written as FieldsV1
+ * writes it:
+ *
+ * - `f:<name>`: a field of an object (`f:spec`, `f:replicas`);
+ * - `k:<json>`: an item of a keyed list, by its key fields (`k:{"name":"nginx"}`, keys sorted);
+ * - `v:<json>`: an item of a set of primitives (`v:"example.com/cleanup"`);
+ * - `i:<n>`: an item of a list by position (lists with no keys that are not atomic).
+ *
+ * A node is a *member* when the path itself is owned (a leaf value, an atomic value, a list
+ * item); a node can be a member and have children, which FieldsV1 writes as `".": {}` first.
+ */
+import { isJsonObject, type JsonObject, type JsonValue } from '../meta.js';
+
+/** FieldNode is one node of a field set; the root is never a member. */
+export interface FieldNode {
+  member: boolean;
+  children: Map<string, FieldNode>;
+}
+
+/** A path is a list of FieldsV1 path elements from the root. */
+export type FieldPath = readonly string[];
+
+/** newFieldSet returns an empty set. */
+export function newFieldSet(): FieldNode {
+  return { member: false, children: new Map() };
+}
+
+/** insertPath makes a path a member of the set (creating intermediate nodes). */
+export function insertPath(set: FieldNode, path: FieldPath): void {
+  let node = set;
+  for (const pe of path) {
+    let next = node.children.get(pe);
+    if (!next) {
+      next = newFieldSet();
+      node.children.set(pe, next);
+    }
+    node = next;
+  }
+  if (path.length > 0) node.member = true;
+}
+
+/** nodeAt returns the node at a path, whether or not it is a member. */
+export function nodeAt(set: FieldNode, path: FieldPath): FieldNode | undefined {
+  let node: FieldNode | undefined = set;
+  for (const pe of path) node = node?.children.get(pe);
+  return node;
+}
+
+/** hasMember tells whether a path is a member. */
+export function hasMember(set: FieldNode, path: FieldPath): boolean {
+  return nodeAt(set, path)?.member === true;
+}
+
+/** members lists every member path, depth first, children in FieldsV1 order. */
+export function members(set: FieldNode, prefix: FieldPath = []): FieldPath[] {
+  const out: FieldPath[] = [];
+  if (set.member && prefix.length > 0) out.push(prefix);
+  for (const [pe, child] of sortedChildren(set)) out.push(...members(child, [...prefix, pe]));
+  return out;
+}
+
+/** isEmpty tells a set with no members. */
+export function isEmpty(set: FieldNode): boolean {
+  return members(set).length === 0;
+}
+
+/** fromPaths builds a set holding exactly these member paths. */
+export function fromPaths(paths: Iterable<FieldPath>): FieldNode {
+  const set = newFieldSet();
+  for (const p of paths) insertPath(set, p);
+  return set;
+}
+
+/** union: members of either set. */
+export function union(...sets: FieldNode[]): FieldNode {
+  return fromPaths(sets.flatMap((s) => members(s)));
+}
+
+/** difference: members of `a` that are not members of `b`. */
+export function difference(a: FieldNode, b: FieldNode): FieldNode {
+  return fromPaths(members(a).filter((p) => !hasMember(b, p)));
+}
+
+/** intersection: members of both sets. */
+export function intersection(a: FieldNode, b: FieldNode): FieldNode {
+  return fromPaths(members(a).filter((p) => hasMember(b, p)));
+}
+
+/** withoutPrefixes drops every member at or under any of the given paths (ignored fields). */
+export function withoutPrefixes(set: FieldNode, prefixes: readonly FieldPath[]): FieldNode {
+  const under = (p: FieldPath, q: FieldPath) => q.length <= p.length && q.every((x, i) => p[i] === x);
+  return fromPaths(members(set).filter((p) => !prefixes.some((q) => under(p, q))));
+}
+
+/** equalSets compares two sets by their members. */
+export function equalSets(a: FieldNode, b: FieldNode): boolean {
+  const am = members(a).map((p) => JSON.stringify(p));
+  const bm = members(b).map((p) => JSON.stringify(p));
+  return am.length === bm.length && am.every((p, i) => p === bm[i]);
+}
+
+/**
+ * Element order in FieldsV1 and in path listings: field names first, then keys, values and
+ * indices (structured-merge-diff's PathElement order), each group sorted by its text.
+ */
+function sortedChildren(node: FieldNode): [string, FieldNode][] {
+  const group = (pe: string) => ['f', 'k', 'v', 'i'].indexOf(pe.slice(0, 1));
+  return [...node.children].sort(([a], [b]) => group(a) - group(b) || (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/** toFieldsV1 writes a set as the FieldsV1 JSON object managedFields carry. */
+export function toFieldsV1(set: FieldNode): JsonObject {
+  const out: JsonObject = {};
+  for (const [pe, child] of sortedChildren(set)) out[pe] = nodeToJson(child);
+  return out;
+}
+
+function nodeToJson(node: FieldNode): JsonObject {
+  const out: JsonObject = {};
+  if (node.member && node.children.size > 0) out['.'] = {};
+  for (const [pe, child] of sortedChildren(node)) out[pe] = nodeToJson(child);
+  return out;
+}
+
+/** fromFieldsV1 reads FieldsV1 JSON back into a set; an empty object is a member leaf. */
+export function fromFieldsV1(json: JsonValue | undefined): FieldNode {
+  const set = newFieldSet();
+  if (isJsonObject(json)) readInto(set, json, true);
+  return set;
+}
+
+function readInto(node: FieldNode, json: JsonObject, isRoot: boolean): void {
+  const keys = Object.keys(json);
+  if (!isRoot && (keys.length === 0 || keys.includes('.'))) node.member = true;
+  for (const k of keys) {
+    const v = json[k];
+    if (k === '.' || !isJsonObject(v)) continue;
+    const child = newFieldSet();
+    node.children.set(k, child);
+    readInto(child, v, false);
+  }
+}
+
+/**
+ * pathString renders a path as structured-merge-diff's Path.String does, which is what
+ * conflict messages and `details.causes[].field` show: `.spec.containers[name="nginx"].image`,
+ * `.metadata.finalizers[="a"]`, `.spec.ports[port=80,protocol="TCP"]`.
+ */
+export function pathString(path: FieldPath): string {
+  return path.map(elementString).join('');
+}
+
+function elementString(pe: string): string {
+  const body = pe.slice(2);
+  switch (pe.slice(0, 2)) {
+    case 'f:':
+      return `.${body}`;
+    case 'k:': {
+      const key = JSON.parse(body) as JsonObject;
+      const parts = Object.keys(key).sort().map((k) => `${k}=${valueString(key[k] ?? null)}`);
+      return `[${parts.join(',')}]`;
+    }
+    case 'v:':
+      return `[=${valueString(JSON.parse(body) as JsonValue)}]`;
+    default:
+      return `[${body}]`;
+  }
+}
+
+/** valueString is structured-merge-diff's value.ToString: strings quoted, the rest bare. */
+function valueString(v: JsonValue): string {
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return `[${v.map(valueString).join(',')}]`;
+  if (isJsonObject(v)) return Object.entries(v).map(([k, x]) => `${k}=${valueString(x ?? null)}`).join('');
+  return String(v);
+}
+
+/** fieldElement, keyElement, valueElement and indexElement build path elements. */
+export function fieldElement(name: string): string {
+  return `f:${name}`;
+}
+
+/** keyElement names a keyed list item; key fields are sorted, as FieldsV1 writes them. */
+export function keyElement(key: Readonly<Record<string, JsonValue>>): string {
+  const sorted: JsonObject = {};
+  for (const k of Object.keys(key).sort()) sorted[k] = key[k];
+  return `k:${JSON.stringify(sorted)}`;
+}
+
+/** valueElement names an item of a set of primitives. */
+export function valueElement(v: JsonValue): string {
+  return `v:${JSON.stringify(v)}`;
+}
+
+/** indexElement names a list item by position. */
+export function indexElement(i: number): string {
+  return `i:${i}`;
+}

@@ -1,0 +1,309 @@
+/**
+ * Server-side apply and managedFields bookkeeping (what kube-apiserver's fieldmanager package
+ * and structured-merge-diff do), over plain JSON and the static schema in patch-meta.ts.
+ *
+ * - `applyPatch` handles `application/apply-patch+yaml`: the applied configuration is merged
+ *   into the live object, the applier comes to own exactly the fields its configuration sets,
+ *   fields it owned before and no longer sets are removed unless another manager owns them, and
+ *   changing a value another manager owns is a 409 conflict unless `force` is set, in which
+ *   case the applier takes the field over.
+ * - `recordUpdate` handles every other write (create, update, patch): the writer comes to own
+ *   the fields whose value it added or changed, and loses them from every other manager.
+ *
+ * Managers are told apart as upstream does: appliers by (manager, subresource), updaters by
+ * (manager, apiVersion, subresource). Entries are sorted as upstream sorts them (operation,
+ * time, manager, apiVersion, subresource) and empty ones are dropped.
+ *
+ * Approximations, each documented where it is made:
+ * - fields are tracked per version as given; no conversion between API versions;
+ * - a writer's `time` is set to `nowIso` whenever its entry is written and the object or its
+ *   set changed (upstream uses the clock in the same places);
+ * - the apply merge orders list items approximately like structured-merge-diff (live-only items
+ *   in place, configured items in configuration order);
+ * - an item the applier gave up is kept whole when another manager owns any field in it
+ *   (upstream keeps exactly the owned fields);
+ * - unions, CRD schemas and `x-kubernetes-preserve-unknown-fields` are not modelled.
+ */
+import { StatusError, badRequest, type StatusCause } from '../errors.js';
+import { isJsonObject, splitApiVersion, type JsonObject, type ManagedFieldsEntry } from '../meta.js';
+import { jsonEqual } from '../patch/json.js';
+import { schemaFor, type StructMeta } from '../patch/patch-meta.js';
+import {
+  difference,
+  equalSets,
+  fromFieldsV1,
+  fromPaths,
+  intersection,
+  isEmpty,
+  members,
+  pathString,
+  toFieldsV1,
+  union,
+  withoutPrefixes,
+  type FieldNode,
+  type FieldPath,
+} from './field-set.js';
+import { compare, mergeApplied, removeUnowned, toFieldSet } from './typed.js';
+
+/** ManagerRecord is one decoded managedFields entry. */
+interface ManagerRecord {
+  manager: string;
+  operation: 'Apply' | 'Update';
+  apiVersion: string;
+  subresource?: string;
+  time?: string;
+  set: FieldNode;
+}
+
+/** The fields no manager ever owns (upstream's StripMetaManager). */
+const STRIPPED: readonly FieldPath[] = [
+  ['f:apiVersion'],
+  ['f:kind'],
+  ...['name', 'namespace', 'creationTimestamp', 'selfLink', 'uid', 'generation', 'managedFields',
+    'resourceVersion'].map((f) => ['f:metadata', `f:${f}`]),
+];
+
+/**
+ * ownable drops what a write through this endpoint may not own: status on the main resource,
+ * everything but status on /status (upstream's per-strategy reset fields, reduced to these two
+ * cases).
+ */
+function ownable(set: FieldNode, subresource: string | undefined): FieldNode {
+  const base = withoutPrefixes(set, STRIPPED);
+  if (subresource === 'status') return fromPaths(members(base).filter((p) => p[0] === 'f:status'));
+  return withoutPrefixes(base, [['f:status']]);
+}
+
+function sameWriter(r: ManagerRecord, manager: string, op: string, apiVersion: string,
+  subresource?: string): boolean {
+  if (r.manager !== manager || r.operation !== op) return false;
+  if ((r.subresource ?? '') !== (subresource ?? '')) return false;
+  return op === 'Apply' || r.apiVersion === apiVersion;
+}
+
+/** decodeManagedFields reads managedFields entries; malformed entries are skipped. */
+function decodeManagedFields(entries: unknown): ManagerRecord[] {
+  if (!Array.isArray(entries)) return [];
+  const out: ManagerRecord[] = [];
+  for (const raw of entries as unknown[]) {
+    if (!isJsonObject(raw)) continue;
+    const e = raw as ManagedFieldsEntry;
+    if (typeof e.manager !== 'string') continue;
+    out.push({
+      manager: e.manager,
+      operation: e.operation === 'Apply' ? 'Apply' : 'Update',
+      apiVersion: e.apiVersion ?? '',
+      ...(e.subresource ? { subresource: e.subresource } : {}),
+      ...(e.time ? { time: e.time } : {}),
+      set: fromFieldsV1(e.fieldsV1),
+    });
+  }
+  return out;
+}
+
+/** encodeManagedFields writes records as entries, in upstream's order, dropping empty ones. */
+function encodeManagedFields(records: ManagerRecord[]): ManagedFieldsEntry[] {
+  const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  const seconds = (t?: string) => (t ? Math.floor(Date.parse(t) / 1000) : 0);
+  return records
+    .filter((r) => !isEmpty(r.set))
+    .sort((p, q) => cmp(p.operation, q.operation) || seconds(p.time) - seconds(q.time) ||
+      cmp(p.manager, q.manager) || cmp(p.apiVersion, q.apiVersion) ||
+      cmp(p.subresource ?? '', q.subresource ?? ''))
+    .map((r) => ({
+      manager: r.manager,
+      operation: r.operation,
+      apiVersion: r.apiVersion,
+      ...(r.time ? { time: r.time } : {}),
+      fieldsType: 'FieldsV1' as const,
+      fieldsV1: toFieldsV1(r.set),
+      ...(r.subresource ? { subresource: r.subresource } : {}),
+    }));
+}
+
+/** withoutManagedFields is the object as the field walks see it (managedFields never owned). */
+function withoutManagedFields(obj: JsonObject | undefined): JsonObject {
+  if (!obj) return {};
+  const meta = isJsonObject(obj.metadata) ? obj.metadata : undefined;
+  if (!meta || !('managedFields' in meta)) return obj;
+  const { managedFields: _dropped, ...rest } = meta;
+  return { ...obj, metadata: rest };
+}
+
+function schemaOf(obj: JsonObject): StructMeta {
+  const apiVersion = typeof obj.apiVersion === 'string' ? obj.apiVersion : '';
+  const kind = typeof obj.kind === 'string' ? obj.kind : '';
+  return schemaFor({ group: splitApiVersion(apiVersion).group, kind });
+}
+
+/**
+ * fieldManagerRequired is kube-apiserver's answer to an apply without `fieldManager`: PatchOptions
+ * validation fails, so it is 422 Invalid on `PatchOptions.meta.k8s.io` (not 400).
+ */
+export function fieldManagerRequired(): StatusError {
+  const message = 'Required value: is required for apply patch';
+  return new StatusError(422, 'Invalid',
+    `PatchOptions.meta.k8s.io "" is invalid: fieldManager: ${message}`, {
+      group: 'meta.k8s.io',
+      kind: 'PatchOptions',
+      causes: [{ reason: 'FieldValueRequired', message, field: 'fieldManager' }],
+    });
+}
+
+/** printManager names a manager in conflict messages as upstream does. */
+function printManager(r: ManagerRecord): string {
+  let s = JSON.stringify(r.manager);
+  if (r.subresource) s = `${s} with subresource ${JSON.stringify(r.subresource)}`;
+  return r.operation === 'Update' ? `${s} using ${r.apiVersion}` : s;
+}
+
+/**
+ * conflictError is the 409 an apply gets when it would change fields other managers own:
+ * one cause per field, and upstream's message (one line for one conflict, a list grouped by
+ * manager for several).
+ */
+export function conflictError(conflicts: { owner: ManagerRecord; path: FieldPath }[]): StatusError {
+  const causes: StatusCause[] = conflicts.map((c) => ({
+    reason: 'FieldManagerConflict',
+    message: `conflict with ${printManager(c.owner)}`,
+    field: pathString(c.path),
+  }));
+  const only = conflicts.length === 1 ? conflicts[0] : undefined;
+  if (only) {
+    const msg = `Apply failed with 1 conflict: conflict with ${printManager(only.owner)}: ` +
+      pathString(only.path);
+    return new StatusError(409, 'Conflict', msg, { causes });
+  }
+  const byManager = new Map<string, string[]>();
+  for (const c of conflicts) {
+    const name = printManager(c.owner);
+    byManager.set(name, [...(byManager.get(name) ?? []), `- ${pathString(c.path)}`]);
+  }
+  const lines = [...byManager.keys()].sort().flatMap((m) => [
+    `conflicts with ${m}:`, ...(byManager.get(m) ?? []),
+  ]);
+  const msg = `Apply failed with ${conflicts.length} conflicts: ${lines.join('\n')}`;
+  return new StatusError(409, 'Conflict', msg, { causes });
+}
+
+/** ApplyInput is one server-side apply request. */
+export interface ApplyInput {
+  /** The stored object; absent when the apply creates it. */
+  live?: JsonObject;
+  /** The applied configuration (the request body, already parsed). */
+  applied: JsonObject;
+  /** The `fieldManager` query parameter. */
+  manager: string | undefined;
+  /** The `force` query parameter: take over conflicting fields. */
+  force: boolean;
+  /** The version the request is served at, e.g. "apps/v1". */
+  apiVersion: string;
+  /** The request time, RFC 3339 at second precision (injected: this file reads no clock). */
+  nowIso: string;
+  /** "status" when applying to /status. */
+  subresource?: string;
+}
+
+/** ApplyResult is the object to store and its new managedFields (also set on the object). */
+export interface ApplyResult {
+  object: JsonObject;
+  managedFields: ManagedFieldsEntry[];
+}
+
+/** applyPatch performs a server-side apply; see the file comment for the rules. */
+export function applyPatch(input: ApplyInput): ApplyResult {
+  const { applied, force, apiVersion, nowIso, subresource } = input;
+  if (!input.manager) throw fieldManagerRequired();
+  const manager = input.manager;
+  const appliedMeta = applied.metadata;
+  if (isJsonObject(appliedMeta) && appliedMeta.managedFields != null) {
+    throw badRequest('metadata.managedFields must be nil');
+  }
+  const live = withoutManagedFields(input.live);
+  const schema = schemaOf(input.live ?? applied);
+  const records = decodeManagedFields(input.live && metadataOf(input.live).managedFields);
+  const mine = records.find((r) => sameWriter(r, manager, 'Apply', apiVersion, subresource));
+  const others = records.filter((r) => r !== mine);
+  const newSet = ownable(toFieldSet(applied, schema), subresource);
+
+  let merged = mergeApplied(live, applied, schema);
+  if (mine) {
+    const given = members(difference(mine.set, newSet));
+    const owned = union(newSet, ...others.map((r) => r.set));
+    merged = removeUnowned(merged, given, owned, schema);
+  }
+  const changes = compare(live, merged, schema);
+  const changed = ownable(union(changes.modified, changes.added), subresource);
+  const removed = ownable(changes.removed, subresource);
+  const conflicts = others.flatMap((owner) =>
+    members(intersection(owner.set, changed)).map((path) => ({ owner, path })));
+  if (conflicts.length > 0 && !force) throw conflictError(conflicts);
+
+  const next: ManagerRecord[] = others.map((r) => ({
+    ...r,
+    set: difference(difference(r.set, changed), removed),
+  }));
+  next.push({
+    manager, operation: 'Apply', apiVersion, time: nowIso, set: newSet,
+    ...(subresource ? { subresource } : {}),
+  });
+  const managedFields = encodeManagedFields(next);
+  return { object: withManagedFields(merged, managedFields), managedFields };
+}
+
+function metadataOf(obj: JsonObject): JsonObject {
+  return isJsonObject(obj.metadata) ? obj.metadata : {};
+}
+
+function withManagedFields(obj: JsonObject, entries: ManagedFieldsEntry[]): JsonObject {
+  const meta: JsonObject = { ...metadataOf(obj) };
+  if (entries.length > 0) meta.managedFields = entries as unknown as JsonObject[];
+  else delete meta.managedFields;
+  return { ...obj, metadata: meta };
+}
+
+/** UpdateInput is one non-apply write (create, update, any patch but apply). */
+export interface UpdateInput {
+  /** The stored object before the write; absent on create. */
+  old?: JsonObject;
+  /** The object about to be stored. Its managedFields, if set, replace the old ones. */
+  new: JsonObject;
+  /** The `fieldManager` (or the user agent's first word, as upstream falls back to). */
+  manager: string;
+  apiVersion: string;
+  nowIso: string;
+  operation: 'Update';
+  subresource?: string;
+}
+
+/**
+ * recordUpdate computes managedFields after a non-apply write: the writer owns what it added or
+ * changed (plus what it owned before and did not remove), and every other manager loses the
+ * fields that were changed or removed. Conflicts never fail an update.
+ */
+export function recordUpdate(input: UpdateInput): ManagedFieldsEntry[] {
+  const { manager, apiVersion, nowIso, subresource } = input;
+  const given = metadataOf(input.new).managedFields;
+  const source = given !== undefined ? given : input.old && metadataOf(input.old).managedFields;
+  const records = decodeManagedFields(source);
+  const before = withoutManagedFields(input.old);
+  const after = withoutManagedFields(input.new);
+  const changes = compare(before, after, schemaOf(input.new));
+  const changed = ownable(union(changes.modified, changes.added), subresource);
+  const removed = ownable(changes.removed, subresource);
+
+  const mine = records.find((r) => sameWriter(r, manager, 'Update', apiVersion, subresource));
+  const next: ManagerRecord[] = records.filter((r) => r !== mine).map((r) => ({
+    ...r,
+    set: difference(difference(r.set, changed), removed),
+  }));
+  const previous = mine?.set ?? union();
+  const set = union(difference(previous, removed), changed);
+  const touched = !equalSets(set, previous) || !jsonEqual(before, after);
+  next.push({
+    manager, operation: 'Update', apiVersion, set,
+    ...(touched || !mine?.time ? { time: nowIso } : { time: mine.time }),
+    ...(subresource ? { subresource } : {}),
+  });
+  return encodeManagedFields(next);
+}

@@ -1,0 +1,289 @@
+/**
+ * Schema-aware walks over plain JSON objects for server-side apply: the field set an applied
+ * configuration sets, the comparison of two versions of an object (what an update added,
+ * modified, removed), the merge of an applied configuration into the live object, and the
+ * removal of fields an applier gave up. The schema is patch-meta.ts's table: keyed lists and
+ * sets are granular (one path per item), other lists and `atomic` objects are single values.
+ */
+import { isJsonObject, type JsonObject, type JsonValue } from '../meta.js';
+import { jsonEqual } from '../patch/json.js';
+import { fieldMeta, ssaKeysOf, type FieldMeta, type StructMeta } from '../patch/patch-meta.js';
+import {
+  fieldElement,
+  indexElement,
+  insertPath,
+  keyElement,
+  newFieldSet,
+  nodeAt,
+  valueElement,
+  type FieldNode,
+  type FieldPath,
+} from './field-set.js';
+
+/** granularList: keyed lists and sets are tracked per item; every other list is one value. */
+function granularList(meta: FieldMeta): boolean {
+  return (meta.list === 'map' || meta.list === 'set') && meta.ssaAtomicList !== true;
+}
+
+/** isLeaf: scalars, null, atomic lists and atomic objects are owned as a whole. */
+function isLeaf(v: JsonValue, meta: FieldMeta): boolean {
+  if (Array.isArray(v)) return !granularList(meta);
+  if (isJsonObject(v)) return meta.atomic === true;
+  return true;
+}
+
+function itemMeta(meta: FieldMeta): FieldMeta {
+  return { fields: meta.fields };
+}
+
+/**
+ * itemElement names a list item: `k:` by its list-map keys (absent keys take their OpenAPI
+ * default, so a port without protocol is `{"containerPort":80,"protocol":"TCP"}`), `v:` for a
+ * set member, `i:` by position when an item has no key at all.
+ */
+export function itemElement(meta: FieldMeta, item: JsonValue, index: number): string {
+  if (meta.list === 'set') return valueElement(item);
+  if (meta.list === 'map' && isJsonObject(item)) {
+    const key: Record<string, JsonValue> = {};
+    for (const k of ssaKeysOf(meta)) {
+      const v = item[k] ?? meta.keyDefaults?.[k];
+      if (v !== undefined && v !== null) key[k] = v;
+    }
+    if (Object.keys(key).length > 0) return keyElement(key);
+  }
+  return indexElement(index);
+}
+
+/**
+ * toFieldSet is the set of fields a configuration sets (structured-merge-diff's ToFieldSet):
+ * leaves, list items (as members, with their fields below), and null or empty-object fields.
+ * Objects that hold something are not members themselves: only what they hold is owned.
+ */
+export function toFieldSet(obj: JsonObject, schema: StructMeta): FieldNode {
+  const set = newFieldSet();
+  collect(obj, { fields: schema }, [], set);
+  return set;
+}
+
+function collect(v: JsonValue, meta: FieldMeta, path: FieldPath, set: FieldNode): void {
+  if (path.length > 0 && isLeaf(v, meta)) {
+    insertPath(set, path);
+    return;
+  }
+  if (Array.isArray(v)) {
+    v.forEach((item, i) => {
+      const child = [...path, itemElement(meta, item, i)];
+      collect(item, itemMeta(meta), child, set);
+      insertPath(set, child);
+    });
+    return;
+  }
+  if (!isJsonObject(v)) return;
+  for (const [k, x] of Object.entries(v)) {
+    if (x === undefined) continue;
+    const child = [...path, fieldElement(k)];
+    collect(x, fieldMeta(meta.fields, k), child, set);
+    if (x === null || (isJsonObject(x) && Object.keys(x).length === 0)) insertPath(set, child);
+  }
+}
+
+/** Comparison is what changed between two versions of an object, as field sets. */
+export interface Comparison {
+  added: FieldNode;
+  modified: FieldNode;
+  removed: FieldNode;
+}
+
+/**
+ * compare finds the fields added, modified and removed from `before` to `after`. A container
+ * (object or granular list) that appears or disappears is itself added or removed, which is
+ * why managedFields of an update list `".": {}` for new maps and lists; containers Go always
+ * serialises (`alwaysPresent` in the schema) never count as added.
+ */
+export function compare(before: JsonObject, after: JsonObject, schema: StructMeta): Comparison {
+  const out = { added: newFieldSet(), modified: newFieldSet(), removed: newFieldSet() };
+  compareNode(before, after, { fields: schema, alwaysPresent: true }, [], out);
+  return out;
+}
+
+function compareNode(
+  l: JsonValue | undefined,
+  r: JsonValue | undefined,
+  meta: FieldMeta,
+  path: FieldPath,
+  out: Comparison,
+): void {
+  if (l === undefined && r === undefined) return;
+  const lLeaf = l !== undefined && isLeaf(l, meta);
+  const rLeaf = r !== undefined && isLeaf(r, meta);
+  if (lLeaf || rLeaf || kindDiffers(l, r)) {
+    if (l === undefined) insertPath(out.added, path);
+    else if (r === undefined) insertPath(out.removed, path);
+    else if (!jsonEqual(l, r)) insertPath(out.modified, path);
+    return;
+  }
+  if (meta.alwaysPresent) {
+    l ??= Array.isArray(r) ? [] : {};
+    r ??= Array.isArray(l) ? [] : {};
+  }
+  if (l === undefined) insertPath(out.added, path);
+  if (r === undefined) insertPath(out.removed, path);
+  for (const [pe, lc, rc, m] of pairChildren(l, r, meta)) {
+    compareNode(lc, rc, m, [...path, pe], out);
+  }
+}
+
+function kindDiffers(l: JsonValue | undefined, r: JsonValue | undefined): boolean {
+  if (l === undefined || r === undefined) return false;
+  return Array.isArray(l) !== Array.isArray(r);
+}
+
+type ChildPair = [string, JsonValue | undefined, JsonValue | undefined, FieldMeta];
+
+/** pairChildren lines up the children of two containers by path element. */
+function pairChildren(
+  l: JsonValue | undefined,
+  r: JsonValue | undefined,
+  meta: FieldMeta,
+): ChildPair[] {
+  if (Array.isArray(l) || Array.isArray(r)) {
+    const items = new Map<string, [JsonValue | undefined, JsonValue | undefined]>();
+    (Array.isArray(l) ? l : []).forEach((x, i) => items.set(itemElement(meta, x, i), [x, undefined]));
+    (Array.isArray(r) ? r : []).forEach((x, i) => {
+      const pe = itemElement(meta, x, i);
+      items.set(pe, [items.get(pe)?.[0], x]);
+    });
+    return [...items].map(([pe, [a, b]]) => [pe, a, b, itemMeta(meta)]);
+  }
+  const lo = isJsonObject(l) ? l : {};
+  const ro = isJsonObject(r) ? r : {};
+  const keys = new Set([...Object.keys(lo), ...Object.keys(ro)]);
+  return [...keys].map((k) => [fieldElement(k), lo[k], ro[k], fieldMeta(meta.fields, k)]);
+}
+
+/**
+ * mergeApplied merges an applied configuration into the live object: the configuration's
+ * values win, objects merge field by field, keyed lists and sets merge item by item (live-only
+ * items keep their places, configured items come in the configuration's order), atomic values
+ * are replaced, and null unsets a field.
+ */
+export function mergeApplied(live: JsonObject, config: JsonObject, schema: StructMeta): JsonObject {
+  const out = mergeValue(live, config, { fields: schema });
+  return isJsonObject(out) ? out : {};
+}
+
+function mergeValue(l: JsonValue | undefined, c: JsonValue, meta: FieldMeta): JsonValue {
+  if (l === undefined || isLeaf(c, meta) || kindDiffers(l, c) || isLeaf(l, meta)) {
+    return withoutNulls(c);
+  }
+  if (Array.isArray(l) && Array.isArray(c)) return mergeList(l, c, meta);
+  if (!isJsonObject(l) || !isJsonObject(c)) return withoutNulls(c);
+  const out: JsonObject = { ...l };
+  for (const [k, x] of Object.entries(c)) {
+    if (x === undefined) continue;
+    if (x === null) delete out[k];
+    else out[k] = mergeValue(l[k], x, fieldMeta(meta.fields, k));
+  }
+  return out;
+}
+
+function mergeList(l: JsonValue[], c: JsonValue[], meta: FieldMeta): JsonValue[] {
+  const lpe = l.map((x, i) => itemElement(meta, x, i));
+  const cpe = c.map((x, i) => itemElement(meta, x, i));
+  const cIndex = new Map(cpe.map((pe, i) => [pe, i]));
+  const lByPe = new Map(lpe.map((pe, i) => [pe, l[i]]));
+  const out: JsonValue[] = [];
+  let next = 0;
+  const emitUpTo = (j: number) => {
+    for (; next <= j; next++) {
+      const item = c[next];
+      const pe = cpe[next];
+      if (item === undefined || pe === undefined) continue;
+      out.push(mergeValue(lByPe.get(pe), item, itemMeta(meta)));
+    }
+  };
+  l.forEach((x, i) => {
+    const j = cIndex.get(lpe[i] ?? '');
+    if (j === undefined) out.push(x);
+    else if (j >= next) emitUpTo(j);
+  });
+  emitUpTo(c.length - 1);
+  return out;
+}
+
+/** withoutNulls copies a configured value, dropping null members (null means "unset"). */
+function withoutNulls(v: JsonValue): JsonValue {
+  if (Array.isArray(v)) return v.map(withoutNulls);
+  if (!isJsonObject(v)) return v;
+  const out: JsonObject = {};
+  for (const [k, x] of Object.entries(v)) {
+    if (x !== undefined && x !== null) out[k] = withoutNulls(x);
+  }
+  return out;
+}
+
+/**
+ * removeUnowned deletes from an object each of `paths` at or under which nobody owns anything
+ * any more (`owned`), and the objects that become empty because of it. It works on a copy.
+ */
+export function removeUnowned(
+  obj: JsonObject,
+  paths: readonly FieldPath[],
+  owned: FieldNode,
+  schema: StructMeta,
+): JsonObject {
+  const out = structuredClone(obj);
+  // Shallowest first: a dropped list item goes whole, before its fields (which identify it)
+  // could be deleted one by one; paths below it then no longer resolve and are skipped.
+  const shallowestFirst = [...paths].sort((a, b) => a.length - b.length);
+  for (const p of shallowestFirst) {
+    if (nodeAt(owned, p) !== undefined) continue;
+    removePath(out, p, schema);
+  }
+  return out;
+}
+
+function removePath(root: JsonObject, path: FieldPath, schema: StructMeta): void {
+  const trail: { container: JsonObject | JsonValue[]; pe: string; meta: FieldMeta }[] = [];
+  let cur: JsonValue | undefined = root;
+  let meta: FieldMeta = { fields: schema };
+  for (const pe of path) {
+    if (cur === undefined || (!Array.isArray(cur) && !isJsonObject(cur))) return;
+    trail.push({ container: cur, pe, meta });
+    const step = childOf(cur, pe, meta);
+    cur = step.value;
+    meta = step.meta;
+  }
+  for (let i = trail.length - 1; i >= 0; i--) {
+    const t = trail[i];
+    if (!t) break;
+    deleteChild(t.container, t.pe, t.meta);
+    const parentEmpty = Array.isArray(t.container)
+      ? t.container.length === 0
+      : Object.keys(t.container).length === 0;
+    // Keep top-level containers (metadata, spec) even when pruning empties them.
+    if (!parentEmpty || i <= 1) break;
+  }
+}
+
+function childOf(
+  cur: JsonObject | JsonValue[],
+  pe: string,
+  meta: FieldMeta,
+): { value: JsonValue | undefined; meta: FieldMeta } {
+  if (Array.isArray(cur)) {
+    const i = cur.findIndex((x, j) => itemElement(meta, x, j) === pe);
+    return { value: i >= 0 ? cur[i] : undefined, meta: itemMeta(meta) };
+  }
+  const name = pe.slice(2);
+  return { value: pe.startsWith('f:') ? cur[name] : undefined, meta: fieldMeta(meta.fields, name) };
+}
+
+function deleteChild(container: JsonObject | JsonValue[], pe: string, meta: FieldMeta): void {
+  if (Array.isArray(container)) {
+    const i = container.findIndex((x, j) => itemElement(meta, x, j) === pe);
+    if (i >= 0) container.splice(i, 1);
+    return;
+  }
+  if (pe.startsWith('f:')) delete container[pe.slice(2)];
+}
