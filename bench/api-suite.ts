@@ -21,7 +21,7 @@ import { errorSum, openLoop } from './lib/api-load.js';
 import { namespaceManifest, PodPool } from './lib/api-objects.js';
 import { ApiServerProcs } from './lib/api-procs.js';
 import {
-  OPS, printApiReport, stepLine, type OpName, type StepCpu, type StepResult, type SystemRun,
+  printApiReport, stepLine, type OpName, type StepCpu, type StepResult, type SystemRun,
 } from './lib/api-report.js';
 import { watchFanout } from './lib/api-watch.js';
 import { sleep } from './lib/cluster.js';
@@ -58,7 +58,15 @@ export const WATCH_WRITES_PER_SEC = 20;
 /** Pods are pre-created this many at a time, each retried this often. */
 const SETUP_INFLIGHT = 16;
 const SETUP_TRIES = 3;
-const BETWEEN_STEPS_MS = 300;
+/** After a step the servers must fall below SETTLE_CORES (API servers and store together) over
+ *  a SETTLE_SAMPLE_MS window before the next starts: a client that gave up on a request (timeout)
+ *  does not stop the server working on it, and that backlog must not land in the next step. */
+const SETTLE_CORES = 0.25;
+const SETTLE_SAMPLE_MS = 500;
+const SETTLE_MAX_MS = 60_000;
+/** Lists run last at each rate: at high rates they saturate the servers (each answer is the
+ *  whole namespace), and the writes are the figures the target is about. */
+const RUN_ORDER: readonly OpName[] = ['create', 'get', 'update', 'list'];
 
 const NS_LIST = 'bench-list';
 const NS_CREATE = 'bench-create';
@@ -136,11 +144,11 @@ async function runSystem(store: StoreSystem, opts: ApiBenchOptions): Promise<Sys
     };
     await setup(ctx);
     for (const rate of opts.ratesPerSec) {
-      for (const op of OPS) {
+      for (const op of RUN_ORDER) {
         const s = await step(ctx, op, rate);
         run.steps.push(s);
         console.log(stepLine(store.label, s));
-        await sleep(BETWEEN_STEPS_MS);
+        await settle(ctx);
       }
     }
     await fanout(ctx);
@@ -205,6 +213,24 @@ async function setup(ctx: Ctx): Promise<void> {
   console.log(`${ctx.store.label}: ${ctx.opts.pods} pods created in ${s.toFixed(1)} s ` +
     `(${SETUP_INFLIGHT} in flight, ${(ctx.opts.pods / s).toFixed(0)}/s, not measured); ` +
     `one list answer is ${(res.body.length / 1024).toFixed(0)} KiB`);
+}
+
+/** settle waits (bounded) until the servers are nearly idle; notes it when they never were. */
+async function settle(ctx: Ctx): Promise<void> {
+  const pids = (): number[] => [...ctx.apis.pids(), ...ctx.store.pids()];
+  const fromMs = performance.now();
+  for (;;) {
+    const a = sampleCpu(pids());
+    await sleep(SETTLE_SAMPLE_MS);
+    const b = sampleCpu(pids());
+    const cores = (b.membersMs - a.membersMs) / (b.atMs - a.atMs);
+    if (cores < SETTLE_CORES) return;
+    if (performance.now() - fromMs > SETTLE_MAX_MS) {
+      const busy = `${cores.toFixed(2)} cores`;
+      ctx.run.notes.push(`servers still busy (${busy}) ${SETTLE_MAX_MS} ms after a step`);
+      return;
+    }
+  }
 }
 
 /** opFor is the request of one operation; resolves with its HTTP status. */

@@ -94,7 +94,10 @@ export function printApiReport(runs: readonly SystemRun[], o: ReportOptions): vo
   const k = runs.find((r) => r.kind === 'k8ts');
   const e = runs.find((r) => r.kind === 'etcd');
   console.log(`\n# ${o.command} (commit ${o.commit}, ${new Date().toISOString().slice(0, 10)})`);
-  for (const r of runs) if (r.failed) console.log(`**${r.label} FAILED:** ${r.failed}`);
+  for (const r of runs) {
+    if (r.failed) console.log(`**${r.label} FAILED:** ${r.failed}`);
+    for (const n of r.notes) console.log(`Note (${r.label}): ${n}`);
+  }
   printLatency(k, e);
   printCpu(k, e);
   printFanout(k, e, o);
