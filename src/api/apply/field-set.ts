@@ -91,7 +91,8 @@ export function intersection(a: FieldNode, b: FieldNode): FieldNode {
 
 /** withoutPrefixes drops every member at or under any of the given paths (ignored fields). */
 export function withoutPrefixes(set: FieldNode, prefixes: readonly FieldPath[]): FieldNode {
-  const under = (p: FieldPath, q: FieldPath) => q.length <= p.length && q.every((x, i) => p[i] === x);
+  const under = (p: FieldPath, q: FieldPath) =>
+    q.length <= p.length && q.every((x, i) => p[i] === x);
   return fromPaths(members(set).filter((p) => !prefixes.some((q) => under(p, q))));
 }
 
@@ -175,7 +176,9 @@ function valueString(v: JsonValue): string {
   if (typeof v === 'string') return JSON.stringify(v);
   if (v === null) return 'null';
   if (Array.isArray(v)) return `[${v.map(valueString).join(',')}]`;
-  if (isJsonObject(v)) return Object.entries(v).map(([k, x]) => `${k}=${valueString(x ?? null)}`).join('');
+  if (isJsonObject(v)) {
+    return Object.entries(v).map(([k, x]) => `${k}=${valueString(x ?? null)}`).join('');
+  }
   return String(v);
 }
 

@@ -25,9 +25,10 @@
  * - unions, CRD schemas and `x-kubernetes-preserve-unknown-fields` are not modelled.
  */
 import { StatusError, badRequest, type StatusCause } from '../errors.js';
-import { isJsonObject, splitApiVersion, type JsonObject, type ManagedFieldsEntry } from '../meta.js';
+import { isJsonObject, splitApiVersion } from '../meta.js';
+import type { JsonObject, ManagedFieldsEntry } from '../meta.js';
 import { jsonEqual } from '../patch/json.js';
-import { schemaFor, type StructMeta } from '../patch/patch-meta.js';
+import { schemaFor, type KindKey, type StructMeta } from '../patch/patch-meta.js';
 import {
   difference,
   equalSets,
@@ -202,6 +203,8 @@ export interface ApplyInput {
   nowIso: string;
   /** "status" when applying to /status. */
   subresource?: string;
+  /** The kind whose schema applies; by default read from the object's apiVersion and kind. */
+  kind?: KindKey;
 }
 
 /** ApplyResult is the object to store and its new managedFields (also set on the object). */
@@ -220,7 +223,7 @@ export function applyPatch(input: ApplyInput): ApplyResult {
     throw badRequest('metadata.managedFields must be nil');
   }
   const live = withoutManagedFields(input.live);
-  const schema = schemaOf(input.live ?? applied);
+  const schema = input.kind ? schemaFor(input.kind) : schemaOf(input.live ?? applied);
   const records = decodeManagedFields(input.live && metadataOf(input.live).managedFields);
   const mine = records.find((r) => sameWriter(r, manager, 'Apply', apiVersion, subresource));
   const others = records.filter((r) => r !== mine);
@@ -274,6 +277,8 @@ export interface UpdateInput {
   nowIso: string;
   operation: 'Update';
   subresource?: string;
+  /** The kind whose schema applies; by default read from the new object's apiVersion and kind. */
+  kind?: KindKey;
 }
 
 /**
@@ -288,7 +293,8 @@ export function recordUpdate(input: UpdateInput): ManagedFieldsEntry[] {
   const records = decodeManagedFields(source);
   const before = withoutManagedFields(input.old);
   const after = withoutManagedFields(input.new);
-  const changes = compare(before, after, schemaOf(input.new));
+  const schema = input.kind ? schemaFor(input.kind) : schemaOf(input.new);
+  const changes = compare(before, after, schema);
   const changed = ownable(union(changes.modified, changes.added), subresource);
   const removed = ownable(changes.removed, subresource);
 

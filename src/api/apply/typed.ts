@@ -148,7 +148,9 @@ function pairChildren(
 ): ChildPair[] {
   if (Array.isArray(l) || Array.isArray(r)) {
     const items = new Map<string, [JsonValue | undefined, JsonValue | undefined]>();
-    (Array.isArray(l) ? l : []).forEach((x, i) => items.set(itemElement(meta, x, i), [x, undefined]));
+    (Array.isArray(l) ? l : []).forEach((x, i) => {
+      items.set(itemElement(meta, x, i), [x, undefined]);
+    });
     (Array.isArray(r) ? r : []).forEach((x, i) => {
       const pe = itemElement(meta, x, i);
       items.set(pe, [items.get(pe)?.[0], x]);

@@ -17,7 +17,9 @@ function manifest(replicas = 2, extra: JsonObject = {}): JsonObject {
       selector: { matchLabels: { app: 'web' } },
       template: {
         metadata: { labels: { app: 'web' } },
-        spec: { containers: [{ name: 'nginx', image: 'nginx:1.25', ports: [{ containerPort: 80 }] }] },
+        spec: {
+          containers: [{ name: 'nginx', image: 'nginx:1.25', ports: [{ containerPort: 80 }] }],
+        },
       },
       ...extra,
     },
@@ -44,6 +46,16 @@ function entry(mf: ManagedFieldsEntry[], manager: string): ManagedFieldsEntry {
   return e;
 }
 
+function containers(o: JsonObject): JsonObject[] {
+  const tpl = specOf(o).template as JsonObject;
+  return (tpl.spec as { containers: JsonObject[] }).containers;
+}
+
+function withManagedFields(o: JsonObject, mf: ManagedFieldsEntry[]): JsonObject {
+  const metadata = { ...(o.metadata as JsonObject), managedFields: mf as unknown as JsonObject[] };
+  return { ...o, metadata };
+}
+
 function specOf(o: JsonObject): JsonObject {
   return o.spec as JsonObject;
 }
@@ -54,8 +66,10 @@ describe('server-side apply', () => {
     assert.equal(specOf(object).replicas, 2);
     assert.equal(managedFields.length, 1);
     const e = entry(managedFields, 'kubectl');
-    assert.deepEqual(Object.keys(e), ['manager', 'operation', 'apiVersion', 'time', 'fieldsType', 'fieldsV1']);
-    assert.deepEqual([e.operation, e.apiVersion, e.time, e.fieldsType], ['Apply', 'apps/v1', T1, 'FieldsV1']);
+    assert.deepEqual(Object.keys(e),
+      ['manager', 'operation', 'apiVersion', 'time', 'fieldsType', 'fieldsV1']);
+    assert.deepEqual([e.operation, e.apiVersion, e.time, e.fieldsType],
+      ['Apply', 'apps/v1', T1, 'FieldsV1']);
     // What kube-apiserver records for this manifest: no f:metadata.f:name (stripped), labels
     // without "." (an applied map is not itself owned), the selector as one atomic value, the
     // port keyed with its defaulted protocol.
@@ -68,7 +82,9 @@ describe('server-side apply', () => {
           'f:metadata': { 'f:labels': { 'f:app': {} } },
           'f:spec': { 'f:containers': { 'k:{"name":"nginx"}': {
             '.': {}, 'f:image': {}, 'f:name': {},
-            'f:ports': { 'k:{"containerPort":80,"protocol":"TCP"}': { '.': {}, 'f:containerPort': {} } },
+            'f:ports': {
+              'k:{"containerPort":80,"protocol":"TCP"}': { '.': {}, 'f:containerPort': {} },
+            },
           } } },
         },
       },
@@ -79,9 +95,12 @@ describe('server-side apply', () => {
 
   it('records a create by kubectl-create (Update) with "." on new maps and lists', () => {
     const created = manifest(1, {
-      strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' } },
+      strategy: {
+        type: 'RollingUpdate',
+        rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' },
+      },
     });
-    const c = ((specOf(created).template as JsonObject).spec as { containers: JsonObject[] }).containers[0];
+    const c = containers(created)[0];
     if (c) c.ports = [{ containerPort: 80, protocol: 'TCP' }];
     const mf = recordUpdate({ new: created, manager: 'kubectl-create', apiVersion: 'apps/v1',
       nowIso: T0, operation: 'Update' });
@@ -90,7 +109,10 @@ describe('server-side apply', () => {
       'f:spec': {
         'f:replicas': {},
         'f:selector': {},
-        'f:strategy': { 'f:rollingUpdate': { '.': {}, 'f:maxSurge': {}, 'f:maxUnavailable': {} }, 'f:type': {} },
+        'f:strategy': {
+          'f:rollingUpdate': { '.': {}, 'f:maxSurge': {}, 'f:maxUnavailable': {} },
+          'f:type': {},
+        },
         'f:template': {
           'f:metadata': { 'f:labels': { '.': {}, 'f:app': {} } },
           'f:spec': { 'f:containers': { 'k:{"name":"nginx"}': {
@@ -146,14 +168,15 @@ describe('server-side apply', () => {
 
   it('answers 409 when it changes a field another manager owns', () => {
     const created = manifest(2);
-    const mf = recordUpdate({ new: created, manager: 'kubectl-client-side-apply', apiVersion: 'apps/v1',
-      nowIso: T0, operation: 'Update' });
-    const live = { ...created, metadata: { ...(created.metadata as JsonObject), managedFields: mf as unknown as JsonObject[] } };
+    const mf = recordUpdate({ new: created, manager: 'kubectl-client-side-apply',
+      apiVersion: 'apps/v1', nowIso: T0, operation: 'Update' });
+    const live = withManagedFields(created, mf);
     const st = statusOf(() => apply(live, manifest(3), 'kubectl'));
     assert.equal(st.code, 409);
     assert.equal(st.reason, 'Conflict');
     assert.equal(st.message,
-      'Apply failed with 1 conflict: conflict with "kubectl-client-side-apply" using apps/v1: .spec.replicas');
+      'Apply failed with 1 conflict: conflict with "kubectl-client-side-apply" using apps/v1: ' +
+        '.spec.replicas');
     assert.deepEqual(st.details, { causes: [{
       reason: 'FieldManagerConflict',
       message: 'conflict with "kubectl-client-side-apply" using apps/v1',
@@ -165,7 +188,7 @@ describe('server-side apply', () => {
     const created = manifest(2);
     const mf = recordUpdate({ new: created, manager: 'editor', apiVersion: 'apps/v1', nowIso: T0,
       operation: 'Update' });
-    const live = { ...created, metadata: { ...(created.metadata as JsonObject), managedFields: mf as unknown as JsonObject[] } };
+    const live = withManagedFields(created, mf);
     const { managedFields } = apply(live, manifest(2), 'kubectl');
     for (const m of ['editor', 'kubectl']) {
       assert.ok('f:replicas' in (entry(managedFields, m).fieldsV1?.['f:spec'] as JsonObject));
@@ -186,8 +209,10 @@ describe('server-side apply', () => {
     const first = apply(undefined, manifest(2, { minReadySeconds: 1 }), 'ci');
     const st = statusOf(() => apply(first.object, manifest(3, { minReadySeconds: 2 }), 'kubectl'));
     assert.equal(st.message,
-      'Apply failed with 2 conflicts: conflicts with "ci":\n- .spec.minReadySeconds\n- .spec.replicas');
-    assert.deepEqual(st.details?.causes?.map((c) => c.field), ['.spec.minReadySeconds', '.spec.replicas']);
+      'Apply failed with 2 conflicts: conflicts with "ci":\n- .spec.minReadySeconds\n' +
+        '- .spec.replicas');
+    assert.deepEqual(st.details?.causes?.map((c) => c.field),
+      ['.spec.minReadySeconds', '.spec.replicas']);
   });
 
   it('names keyed list items in conflict paths', () => {
@@ -205,7 +230,8 @@ describe('server-side apply', () => {
       apiVersion: 'apps/v1', nowIso: T0 }));
     assert.equal(st.code, 422);
     assert.equal(st.message,
-      'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');
+      'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: ' +
+        'is required for apply patch');
     const withMf = { ...manifest(), metadata: { name: 'web', managedFields: [] } };
     const bad = statusOf(() => apply(undefined, withMf, 'kubectl'));
     assert.deepEqual([bad.code, bad.message], [400, 'metadata.managedFields must be nil']);
@@ -236,13 +262,17 @@ describe('managedFields on updates', () => {
 
   it('records a status write under its subresource and ignores status on the main resource', () => {
     const base = { ...manifest(), status: { replicas: 0 } };
-    const next = { ...base, status: { replicas: 2, conditions: [{ type: 'Available', status: 'True' }] } };
+    const conditions = [{ type: 'Available', status: 'True' }];
+    const next = { ...base, status: { replicas: 2, conditions } };
     const mf = recordUpdate({ old: base, new: next, manager: 'kube-controller-manager',
       apiVersion: 'apps/v1', nowIso: T0, operation: 'Update', subresource: 'status' });
     const e = entry(mf, 'kube-controller-manager');
     assert.equal(e.subresource, 'status');
     assert.deepEqual(e.fieldsV1, { 'f:status': {
-      'f:conditions': { '.': {}, 'k:{"type":"Available"}': { '.': {}, 'f:status': {}, 'f:type': {} } },
+      'f:conditions': {
+        '.': {},
+        'k:{"type":"Available"}': { '.': {}, 'f:status': {}, 'f:type': {} },
+      },
       'f:replicas': {},
     } });
     const main = recordUpdate({ old: base, new: next, manager: 'x', apiVersion: 'apps/v1',

@@ -63,13 +63,17 @@ describe('JSON patch (RFC 6902)', () => {
       metadata: { name: 'web', annotations: { 'deployment.kubernetes.io/revision': '2' } },
       spec: { replicas: 2, template: { spec: { containers: [{ name: 'web', image: 'v2' }] } } },
     };
-    const tpl = { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'v1' }] } };
+    const tpl = {
+      metadata: { labels: { app: 'web' } },
+      spec: { containers: [{ name: 'web', image: 'v1' }] },
+    };
     const annotations = { 'deployment.kubernetes.io/revision': '2', note: 'undo' };
     const out = applyJsonPatch(deploy, [
       { op: 'replace', path: '/spec/template', value: tpl },
       { op: 'replace', path: '/metadata/annotations', value: annotations },
     ]);
-    assert.deepEqual(out, { metadata: { name: 'web', annotations }, spec: { replicas: 2, template: tpl } });
+    assert.deepEqual(out,
+      { metadata: { name: 'web', annotations }, spec: { replicas: 2, template: tpl } });
   });
 
   const failures: [string, JsonValue, JsonValue][] = [
@@ -126,6 +130,7 @@ describe('JSON patch (RFC 6902)', () => {
   });
 
   it('accepts negative indices counted from the end, as kube-apiserver does', () => {
-    assert.deepEqual(applyJsonPatch({ l: [1, 2, 3] }, [{ op: 'remove', path: '/l/-1' }]), { l: [1, 2] });
+    const out = applyJsonPatch({ l: [1, 2, 3] }, [{ op: 'remove', path: '/l/-1' }]);
+    assert.deepEqual(out, { l: [1, 2] });
   });
 });
