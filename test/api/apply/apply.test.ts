@@ -248,6 +248,39 @@ describe('server-side apply', () => {
   });
 });
 
+describe('server-side apply of sets and keyed lists', () => {
+  const svc = (ports: JsonObject[], finalizers: string[]): JsonObject => ({
+    apiVersion: 'v1', kind: 'Service', metadata: { name: 's', finalizers },
+    spec: { selector: { app: 'web' }, ports },
+  });
+  const run = (live: JsonObject | undefined, cfg: JsonObject, manager: string) =>
+    applyPatch({ live, applied: cfg, manager, force: false, apiVersion: 'v1', nowIso: T0 });
+
+  it('owns finalizers as v: members, ports by port and protocol, the selector atomically', () => {
+    const { managedFields } = run(undefined, svc([{ port: 80, targetPort: 8080 }], ['a/b']), 'k');
+    assert.deepEqual(managedFields[0]?.fieldsV1, {
+      'f:metadata': { 'f:finalizers': { 'v:"a/b"': {} } },
+      'f:spec': {
+        'f:ports': {
+          'k:{"port":80,"protocol":"TCP"}': { '.': {}, 'f:port': {}, 'f:targetPort': {} },
+        },
+        'f:selector': {},
+      },
+    });
+  });
+
+  it('merges sets and keyed lists with what other managers added, and prunes its own', () => {
+    const mine = run(undefined, svc([{ port: 80 }], ['a']), 'me');
+    const theirs = run(mine.object, svc([{ port: 443 }], ['b']), 'them');
+    const spec = theirs.object.spec as { ports: JsonObject[] };
+    assert.deepEqual(spec.ports, [{ port: 80 }, { port: 443 }]);
+    assert.deepEqual((theirs.object.metadata as JsonObject).finalizers, ['a', 'b']);
+    const dropped = run(theirs.object, svc([], []), 'me');
+    assert.deepEqual((dropped.object.spec as JsonObject).ports, [{ port: 443 }]);
+    assert.deepEqual((dropped.object.metadata as JsonObject).finalizers, ['b']);
+  });
+});
+
 describe('managedFields on updates', () => {
   it('moves a changed field to the writer and stamps the time', () => {
     const first = apply(undefined, manifest(2), 'kubectl');
