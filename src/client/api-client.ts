@@ -1,0 +1,206 @@
+/**
+ * ApiClient: the typed component client of the API (proto/k8ts/api/v1/api.proto), what the
+ * scheduler, controllers, kubelet and kube-proxy use to read, write and watch objects. It is a
+ * dynamic client, as the API is: any resource by group/version/resource, objects typed by the
+ * caller through a generic over KubeObject.
+ *
+ * Failures: a StatusError rebuilt from the server's Status (the same reason, message, details
+ * and causes the REST face would answer), or an RpcError when no API server answered. Calls fail
+ * over between API servers as src/client/failover.ts allows. Informers, listers and workqueues
+ * build on this in their own files; this one stays a thin, bounded client.
+ */
+import type { ChannelCredentials } from '@grpc/grpc-js';
+import type { KubeList, KubeObject } from '../api/meta.js';
+import { systemClock, type Clock } from '../base/clock.js';
+import { Prng } from '../base/prng.js';
+import { ApiServiceClient } from '../gen/k8ts/api/v1/api.js';
+import { channelCredentials, type TlsFiles } from '../rpc/credentials.js';
+import { channelOptions, DEFAULT_DEADLINE_MS } from '../rpc/defaults.js';
+import { unary, type UnaryMethod } from '../rpc/unary.js';
+import { GrpcWatch } from './api-watch.js';
+import { Failover, type Safety } from './failover.js';
+import type {
+  ApiResource,
+  ApiWatch,
+  CallOptions,
+  DeleteOptions,
+  DeleteResult,
+  GetOptions,
+  ListOptions,
+  PatchOptions,
+  PatchType,
+  WatchOptions,
+  WriteOptions,
+} from './types.js';
+import { decodeJson, encodeJson, mapServiceError, requestMetadata } from './wire.js';
+
+/** ApiClientOptions configure a client. */
+export interface ApiClientOptions {
+  /** host:port of every API server's gRPC face, preferred first (the local master's). */
+  endpoints: string[];
+  /** This component's identity (CN = user, O = groups) and the cluster CA; absent = insecure. */
+  tls?: TlsFiles;
+  /** Default deadline of unary calls (DEFAULT_DEADLINE_MS). */
+  timeoutMs?: number;
+  /** Warnings the server returned with a write (unknown fields under Warn, deprecations). */
+  onWarning?: (warning: string) => void;
+  clock?: Clock;
+  /** Seed of the backoff jitter (default: the process id, so clients do not move in step). */
+  seed?: number;
+}
+
+/** ApiClient talks to the API servers of one cluster. */
+export class ApiClient {
+  private readonly failover: Failover<ApiServiceClient>;
+  private readonly timeoutMs: number;
+
+  constructor(private readonly o: ApiClientOptions) {
+    const creds: ChannelCredentials = channelCredentials(o.tls);
+    const prng = new Prng(o.seed ?? process.pid);
+    this.timeoutMs = o.timeoutMs ?? DEFAULT_DEADLINE_MS;
+    this.failover = new Failover({
+      endpoints: o.endpoints,
+      connect: (ep) => new ApiServiceClient(ep, creds, channelOptions()),
+      clock: o.clock ?? systemClock,
+      random: () => prng.float(),
+    });
+  }
+
+  /** endpoint is the API server calls go to now. */
+  get endpoint(): string {
+    return this.failover.endpoint;
+  }
+
+  /** get reads one object (or its status or scale). */
+  async get<T extends KubeObject>(r: ApiResource, ns: string | undefined, name: string, o: GetOptions = {}): Promise<T> {
+    const req = { ...target(r, ns, name), subresource: o.subresource ?? '' };
+    const res = await this.call('read', o, (c) => c.get, req);
+    return decodeJson<T>(res.objectJson);
+  }
+
+  /** list reads a collection (ns undefined: every namespace), or one page of it. */
+  async list<T extends KubeObject>(r: ApiResource, ns: string | undefined, o: ListOptions = {}): Promise<KubeList<T>> {
+    const req = {
+      ...where(r, ns),
+      labelSelector: o.labelSelector ?? '',
+      fieldSelector: o.fieldSelector ?? '',
+      resourceVersion: o.resourceVersion ?? '',
+      resourceVersionMatch: o.resourceVersionMatch ?? '',
+      limit: o.limit ?? 0,
+      continue: o.continue ?? '',
+    };
+    const res = await this.call('read', o, (c) => c.list, req);
+    return decodeJson<KubeList<T>>(res.listJson);
+  }
+
+  /** watch starts a watch; iterate it with for await, end it with stop(). */
+  watch<T extends KubeObject>(r: ApiResource, ns: string | undefined, o: WatchOptions = {}): ApiWatch<T> {
+    return new GrpcWatch<T>({
+      failover: this.failover,
+      request: {
+        ...where(r, ns),
+        labelSelector: o.labelSelector ?? '',
+        fieldSelector: o.fieldSelector ?? '',
+        resourceVersion: o.resourceVersion ?? '',
+        allowWatchBookmarks: o.allowWatchBookmarks ?? false,
+        timeoutSeconds: o.timeoutSeconds ?? 0,
+      },
+      metadata: () => requestMetadata(o.traceparent),
+      openTimeoutMs: this.timeoutMs,
+    });
+  }
+
+  /** create writes a new object in ns (undefined for cluster-scoped resources). */
+  async create<T extends KubeObject>(r: ApiResource, ns: string | undefined, obj: T, o: WriteOptions = {}): Promise<T> {
+    const req = { ...where(r, ns), objectJson: encodeJson(obj), ...writeFields(o) };
+    return this.written<T>(await this.call('write', o, (c) => c.create, req));
+  }
+
+  /** update replaces an object; metadata.resourceVersion, when set, must still be current (409). */
+  async update<T extends KubeObject>(r: ApiResource, ns: string | undefined, obj: T, o: WriteOptions = {}): Promise<T> {
+    const req = { ...target(r, ns, obj.metadata.name ?? ''), objectJson: encodeJson(obj), ...writeFields(o) };
+    return this.written<T>(await this.call('write', o, (c) => c.update, req));
+  }
+
+  /** patch applies a patch document of the given type to one object. */
+  async patch<T extends KubeObject>(
+    r: ApiResource,
+    ns: string | undefined,
+    name: string,
+    type: PatchType,
+    body: string | object,
+    o: PatchOptions = {},
+  ): Promise<T> {
+    const text = typeof body === 'string' ? body : JSON.stringify(body);
+    const req = {
+      ...target(r, ns, name),
+      patchType: type,
+      body: Buffer.from(text, 'utf8'),
+      force: o.force ?? false,
+      ...writeFields(o),
+    };
+    return this.written<T>(await this.call('write', o, (c) => c.patch, req));
+  }
+
+  /** delete deletes one object; deleted=false while a grace period or finalizers hold it. */
+  async delete<T extends KubeObject>(
+    r: ApiResource,
+    ns: string | undefined,
+    name: string,
+    o: DeleteOptions = {},
+  ): Promise<DeleteResult<T>> {
+    const req = {
+      ...target(r, ns, name),
+      gracePeriodSeconds: o.gracePeriodSeconds,
+      propagationPolicy: o.propagationPolicy ?? '',
+      preconditionUid: o.preconditions?.uid,
+      preconditionResourceVersion: o.preconditions?.resourceVersion,
+      dryRun: o.dryRun ?? false,
+    };
+    const res = await this.call('write', o, (c) => c.delete, req);
+    return { object: decodeJson<T>(res.objectJson), deleted: res.deleted };
+  }
+
+  /** bind assigns a pending pod to a node (the scheduler's write). */
+  async bind(ns: string, pod: string, nodeName: string, o: CallOptions = {}): Promise<void> {
+    await this.call('write', o, (c) => c.bind, { namespace: ns, pod, nodeName });
+  }
+
+  /** close closes every connection; running watches end. */
+  close(): void {
+    this.failover.close();
+  }
+
+  private call<Req, Res>(
+    safety: Safety,
+    o: CallOptions,
+    method: (c: ApiServiceClient) => UnaryMethod<Req, Res>,
+    req: Req,
+  ): Promise<Res> {
+    return this.failover.run(safety, o.timeoutMs ?? this.timeoutMs, (c, leftMs) =>
+      unary(c, method(c), req, leftMs, { metadata: requestMetadata(o.traceparent), mapError: mapServiceError }),
+    );
+  }
+
+  private written<T>(res: { objectJson: Uint8Array; warnings: string[] }): T {
+    for (const w of res.warnings) this.o.onWarning?.(w);
+    return decodeJson<T>(res.objectJson);
+  }
+}
+
+function where(r: ApiResource, ns: string | undefined) {
+  return { group: r.group, version: r.version, resource: r.resource, namespace: ns ?? '' };
+}
+
+function target(r: ApiResource, ns: string | undefined, name: string) {
+  return { ...where(r, ns), name };
+}
+
+function writeFields(o: WriteOptions) {
+  return {
+    subresource: o.subresource ?? '',
+    fieldManager: o.fieldManager ?? '',
+    dryRun: o.dryRun ?? false,
+    fieldValidation: o.fieldValidation ?? '',
+  };
+}

@@ -1,0 +1,51 @@
+/**
+ * Wire helpers of the component client: objects travel as Kubernetes JSON bytes, failures as a
+ * gRPC status that may carry the server's Status (src/rpc/kube-status.ts), and the trace
+ * context as `traceparent` metadata (ARCHITECTURE.md §7).
+ */
+import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
+import { context, propagation } from '@opentelemetry/api';
+import type { StatusError } from '../api/errors.js';
+import { fromServiceError, RpcError } from '../rpc/errors.js';
+import { statusErrorFromServiceError } from '../rpc/kube-status.js';
+
+/** mapServiceError: the server's StatusError when it answered one, else the transport error. */
+export function mapServiceError(err: ServiceError): StatusError | RpcError {
+  return statusErrorFromServiceError(err) ?? fromServiceError(err);
+}
+
+/** mapCallError maps whatever a stream threw (a ServiceError, or anything else). */
+export function mapCallError(err: unknown): Error {
+  if (isServiceError(err)) return mapServiceError(err);
+  return err instanceof Error ? err : new Error(String(err));
+}
+
+function isServiceError(err: unknown): err is ServiceError {
+  return err instanceof Error && typeof (err as Partial<ServiceError>).code === 'number' && 'metadata' in err;
+}
+
+/** encodeJson is the request body: the object as JSON text, UTF-8. */
+export function encodeJson(value: unknown): Buffer {
+  return Buffer.from(JSON.stringify(value), 'utf8');
+}
+
+/** decodeJson parses a response body; a body that is not JSON is the server's bug (INTERNAL). */
+export function decodeJson<T>(bytes: Uint8Array): T {
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8');
+  try {
+    return JSON.parse(text) as T;
+  } catch (err) {
+    throw new RpcError(status.INTERNAL, 'the API server answered a body that is not JSON', { cause: err });
+  }
+}
+
+/** requestMetadata carries the traceparent given, else the active OpenTelemetry context's (a
+ *  no-op until a process registers the SDK). */
+export function requestMetadata(traceparent: string | undefined): Metadata {
+  const md = new Metadata();
+  const carrier: Record<string, string> = {};
+  if (traceparent !== undefined) carrier.traceparent = traceparent;
+  else propagation.inject(context.active(), carrier);
+  if (carrier.traceparent) md.set('traceparent', carrier.traceparent);
+  return md;
+}
