@@ -81,7 +81,8 @@ export function buildKubeconfig(cluster: string, server: string, creds: AdminCre
 }
 
 // lineWidth 0: never fold. A folded plain scalar reads back with spaces inside the base64.
-const YAML_OUT = { lineWidth: 0 } as const;
+// indentSeq false: list items flush with their key, as kubectl writes kubeconfigs.
+const YAML_OUT = { lineWidth: 0, indentSeq: false } as const;
 
 /** kubeconfigYaml renders a kubeconfig as kubectl writes them. */
 export function kubeconfigYaml(k: Kubeconfig): string {
@@ -156,6 +157,7 @@ function upsert(doc: Document, list: (typeof LISTS)[number], name: string, entry
     doc.set(list, doc.createNode([entry]));
     return;
   }
+  seq.flow = false; // `clusters: []` would otherwise hold our entry on one unreadable line
   const at = seq.items.findIndex((item) => nameOf(item) === name);
   if (at >= 0) seq.items[at] = node;
   else seq.items.push(node);
@@ -174,7 +176,10 @@ function parseUserKubeconfig(text: string, source: string): Document {
       'the file was left unchanged (fix it, or point KUBECONFIG elsewhere)');
   };
   const [error] = doc.errors;
-  if (error) fail(error.linePos?.[0].line, `not valid YAML: ${error.message.split('\n')[0] ?? ''}`);
+  if (error) {
+    const message = (error.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '');
+    fail(error.linePos?.[0].line, `not valid YAML: ${message}`);
+  }
   if (doc.contents === null) return doc;
   const lineOf = (n: unknown): number | undefined => {
     const start = (n as YamlNode | null)?.range?.[0];
