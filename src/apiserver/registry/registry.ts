@@ -31,6 +31,7 @@ import {
   rfc3339,
   sameJson,
 } from './object-meta.js';
+import { fieldManagerRequired } from '../../api/apply/index.js';
 import { applyPatchBody, isApplyPatch, recordManagedUpdate, serverSideApply } from './patching.js';
 import { compilePredicate } from './predicate.js';
 import { replicasFromScale, toScale } from './scale.js';
@@ -212,7 +213,7 @@ export class Registry implements ApiRegistry {
   /** apply is server-side apply: create when absent, else merge the applied fields it owns. */
   private async apply(ctx: RequestContext, r: ResourceInfo, ns: string | undefined, name: string, body: string, opts: WriteOptions & { force?: boolean }): Promise<WriteResult> {
     const manager = opts.fieldManager;
-    if (!manager) throw badRequest('PATCH, application/apply-patch+yaml requires fieldManager to be set');
+    if (!manager) throw fieldManagerRequired();
     const apiVersion = apiVersionOf(r.group, r.version);
     const appliedBody = parseYaml(body);
     if (isJsonObject(appliedBody)) checkFields(appliedBody as unknown as KubeObject, opts.fieldValidation ?? 'Strict');
@@ -235,7 +236,7 @@ export class Registry implements ApiRegistry {
         if (!(isStatusError(err) && err.reason === 'AlreadyExists')) throw err;
       }
     }
-    return this.write(ctx, r, ns, name, { ...opts, fieldManager: undefined }, (cur) =>
+    return this.write(ctx, r, ns, name, { ...opts, fieldManager: undefined, applied: true }, (cur) =>
       serverSideApply({ live: cur, body, manager, force: opts.force === true, apiVersion, nowIso: rfc3339(this.o.wallMs()), kind: { group: r.group, kind: r.kind } }),
     );
   }
@@ -250,7 +251,7 @@ export class Registry implements ApiRegistry {
     r: ResourceInfo,
     ns: string | undefined,
     name: string,
-    opts: WriteOptions,
+    opts: WriteOptions & { applied?: boolean },
     change: (current: KubeObject) => KubeObject,
   ): Promise<WriteResult> {
     const s = strategy(r);
@@ -261,7 +262,8 @@ export class Registry implements ApiRegistry {
     const compute = (current: KubeObject): KubeObject => {
       const cur = withType(r, current);
       const next = this.updated(r, s, cur, change(structuredClone(cur)), opts.subresource === 'status');
-      if (opts.fieldManager !== undefined || !sameJson(next, cur)) {
+      // Server-side apply keeps its own managedFields; every other write records an Update.
+      if (!opts.applied && (opts.fieldManager !== undefined || !sameJson(next, cur))) {
         next.metadata.managedFields = recordManagedUpdate(cur, next, {
           manager: opts.fieldManager ?? next.metadata.managedFields?.at(-1)?.manager ?? 'unknown',
           apiVersion,

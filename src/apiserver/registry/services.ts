@@ -39,8 +39,9 @@ export class ServiceAddresses {
     try {
       if (spec.type !== 'ExternalName' && spec.clusterIP !== 'None') {
         const want = spec.clusterIP || spec.clusterIPs?.[0] || undefined;
-        const ip = want === this.alloc.firstIp() && owner === 'default/kubernetes'
-          ? want
+        // default/kubernetes always has the range's first address (claimed at server start).
+        const ip = owner === 'default/kubernetes' && (want === undefined || want === this.alloc.firstIp())
+          ? this.alloc.firstIp()
           : await this.alloc.allocateIp(owner, want);
         if (ip !== this.alloc.firstIp()) undo.push(() => this.alloc.releaseIp(ip));
         spec.clusterIP = ip;
