@@ -21,7 +21,8 @@ import {
   namedBits, oid, setOf, smallInteger, time, tlv, unsignedInteger, utf8String,
 } from '../../src/cluster/pki/der.js';
 import { apiServerUrl, writeClusterKubeconfig } from '../../src/cluster/kubeconfig.js';
-import { tempHome } from '../support/cluster.js';
+import type { TlsFiles } from '../../src/rpc/credentials.js';
+import { leaderOf, startInProcess, tempHome, waitFor } from '../support/cluster.js';
 import { freePorts } from '../support/ports.js';
 
 const run = promisify(execFile);
@@ -272,6 +273,26 @@ describe('the PKI over real TLS: node, kubectl (Go) and etcd (Go)', function () 
     const { stdout } = await run(KUBECTL, ['--kubeconfig', path, 'get', '--raw', '/version'], { env });
     assert.equal(JSON.parse(stdout).gitVersion, 'v1.32.0+k8ts');
     assert.deepEqual(seen, { authorized: true, cn: 'kubernetes-admin', o: ['system:masters'] });
+  });
+
+  it('a Raft group of members elects and commits over mTLS with the cluster PKI as its tls dir', async () => {
+    const raft = ensureClusterPki(join(home.dir, 'raft'), {
+      masters: ['m1', 'm2', 'm3'].map((name) => ({ name, ips: ['127.0.0.1'] })),
+    });
+    // The file names member-main.ts reads from `tls: { dir }`.
+    const tls = (name: string): TlsFiles => ({
+      caFile: join(raft.dir, 'ca.crt'), certFile: join(raft.dir, `${name}.crt`), keyFile: join(raft.dir, `${name}.key`),
+    });
+    const ms = await startInProcess(3, { tls });
+    try {
+      const leader = await waitFor('a leader', () => leaderOf(ms));
+      const p = leader.node.propose(Buffer.from('over the cluster PKI'));
+      leader.kick();
+      const c = await p;
+      await waitFor('replicated', () => ms.every((m) => m.node.appliedIndex() >= c.index));
+    } finally {
+      await Promise.all(ms.map((m) => m.stop()));
+    }
   });
 
   it('the real etcd and etcdctl (Go) accept member and etcd-client certificates', async function () {
