@@ -135,7 +135,7 @@ export interface CreateRequest {
   fieldManager: string;
   /** dryRun=All: validate and answer, store nothing. */
   dryRun: boolean;
-  /** "" (Strict) | "Strict" | "Warn" | "Ignore" */
+  /** "" (the server default, Warn, as upstream) | "Strict" | "Warn" | "Ignore" */
   fieldValidation: string;
 }
 

@@ -1,0 +1,196 @@
+/**
+ * The component API end to end: ApiClient → gRPC → addApiService → the real Registry → the real
+ * EtcdStorage → a 3-member k8ts store. Failures are compared with what the registry itself
+ * throws, so "the same Status as REST" is checked against the source both faces share.
+ */
+import assert from 'node:assert/strict';
+import { status, type ServiceError } from '@grpc/grpc-js';
+import { StatusError } from '../../../src/api/errors.js';
+import type { KubeObject } from '../../../src/api/meta.js';
+import { ApiClient } from '../../../src/client/api-client.js';
+import { ApiServiceClient } from '../../../src/gen/k8ts/api/v1/api.js';
+import { channelCredentials } from '../../../src/rpc/credentials.js';
+import { channelOptions } from '../../../src/rpc/defaults.js';
+import { STATUS_TRAILER } from '../../../src/rpc/kube-status.js';
+import { unary } from '../../../src/rpc/unary.js';
+import { mapServiceError } from '../../../src/client/wire.js';
+import { CONFIGMAPS, PODS, resource, startApiHarness, type ApiHarness } from './harness.js';
+
+interface ConfigMap extends KubeObject {
+  data?: Record<string, string>;
+}
+
+const ADMIN = { user: { name: 'test', groups: ['system:masters'] } };
+
+function cm(name: string, data: Record<string, string> = { a: '1' }): ConfigMap {
+  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data };
+}
+
+/** rejection awaits p's failure and returns it as a StatusError. */
+async function statusOf(p: Promise<unknown>): Promise<StatusError> {
+  try {
+    await p;
+  } catch (err) {
+    if (err instanceof StatusError) return err;
+    throw err;
+  }
+  assert.fail('expected the call to fail');
+}
+
+function grpcCode(err: StatusError): number | undefined {
+  return (err.cause as ServiceError | undefined)?.code;
+}
+
+describe('component API over gRPC (real registry, 3-member k8ts store)', function () {
+  this.timeout(20_000);
+  let h: ApiHarness;
+  let api: ApiClient;
+
+  before(async function () {
+    this.timeout(60_000);
+    h = await startApiHarness(1);
+    api = new ApiClient({ endpoints: h.endpoints });
+  });
+  after(async () => {
+    api?.close();
+    await h?.stop();
+  });
+
+  it('creates, gets and lists the same JSON the registry holds', async () => {
+    const created = await api.create<ConfigMap>(CONFIGMAPS, 'default', cm('one'), { fieldManager: 'test' });
+    assert.equal(created.kind, 'ConfigMap');
+    assert.ok(created.metadata.uid);
+    assert.deepEqual(created.data, { a: '1' });
+    const got = await api.get<ConfigMap>(CONFIGMAPS, 'default', 'one');
+    assert.deepEqual(got, await h.registry.get(ADMIN, resource('', 'configmaps'), 'default', 'one'));
+    const list = await api.list<ConfigMap>(CONFIGMAPS, 'default');
+    assert.equal(list.kind, 'ConfigMapList');
+    assert.equal(list.apiVersion, 'v1');
+    assert.ok(list.metadata.resourceVersion);
+    assert.deepEqual(list.items.find((i) => i.metadata.name === 'one'), got);
+    const all = await api.list(CONFIGMAPS, undefined, { fieldSelector: 'metadata.name=one' });
+    assert.deepEqual(all.items.map((i) => i.metadata.name), ['one']);
+  });
+
+  it('AlreadyExists and Conflict keep code, reason, message and details end to end', async () => {
+    await api.create(CONFIGMAPS, 'default', cm('two'));
+    const dup = await statusOf(api.create(CONFIGMAPS, 'default', cm('two')));
+    assert.equal(dup.code, 409);
+    assert.equal(dup.reason, 'AlreadyExists');
+    assert.equal(dup.message, 'configmaps "two" already exists');
+    assert.equal(grpcCode(dup), status.ALREADY_EXISTS);
+
+    const cur = await api.get<ConfigMap>(CONFIGMAPS, 'default', 'two');
+    await api.update(CONFIGMAPS, 'default', { ...cur, data: { a: '2' } });
+    const stale = { ...cur, data: { a: '3' } };
+    const err = await statusOf(api.update(CONFIGMAPS, 'default', stale));
+    const direct = await statusOf(h.registry.update(ADMIN, resource('', 'configmaps'), 'default', 'two', stale, {}));
+    assert.equal(err.code, 409);
+    assert.equal(err.reason, 'Conflict');
+    assert.deepEqual(err.status, direct.status);
+    assert.match(err.message, /^Operation cannot be fulfilled on configmaps "two": the object has been modified/);
+    assert.equal(grpcCode(err), status.ABORTED);
+  });
+
+  it('patches with a merge patch; unknown fields warn by default and fail under Strict', async () => {
+    await api.create(CONFIGMAPS, 'default', cm('three'));
+    const patched = await api.patch<ConfigMap>(CONFIGMAPS, 'default', 'three', 'application/merge-patch+json', {
+      data: { b: '2' },
+    });
+    assert.deepEqual(patched.data, { a: '1', b: '2' });
+    const warnings: string[] = [];
+    const w = new ApiClient({ endpoints: h.endpoints, onWarning: (x) => warnings.push(x) });
+    try {
+      const body = { ...cm('four'), bogus: 1 };
+      await w.create(CONFIGMAPS, 'default', body);
+      assert.equal(warnings.length, 1);
+      assert.match(warnings[0] ?? '', /unknown field "bogus"/);
+      const five = { ...cm('five'), bogus: 1 };
+      const strict = await statusOf(w.create(CONFIGMAPS, 'default', five, { fieldValidation: 'Strict' }));
+      assert.equal(strict.code, 400);
+      assert.equal(grpcCode(strict), status.INVALID_ARGUMENT);
+    } finally {
+      w.close();
+    }
+  });
+
+  it('deletes, then answers 404 NotFound with upstream wording', async () => {
+    await api.create(CONFIGMAPS, 'default', cm('gone'));
+    const out = await api.delete<ConfigMap>(CONFIGMAPS, 'default', 'gone');
+    assert.equal(out.deleted, true);
+    assert.equal(out.object.metadata.name, 'gone');
+    const err = await statusOf(api.get(CONFIGMAPS, 'default', 'gone'));
+    assert.equal(err.code, 404);
+    assert.equal(err.reason, 'NotFound');
+    assert.equal(err.message, 'configmaps "gone" not found');
+    assert.deepEqual(err.status.details, { name: 'gone', kind: 'configmaps' });
+    assert.equal(grpcCode(err), status.NOT_FOUND);
+  });
+
+  it('delete preconditions travel: a wrong uid is a 409', async () => {
+    await api.create(CONFIGMAPS, 'default', cm('pre'));
+    const err = await statusOf(api.delete(CONFIGMAPS, 'default', 'pre', { preconditions: { uid: 'nope' } }));
+    assert.equal(err.code, 409);
+    assert.equal((await api.get(CONFIGMAPS, 'default', 'pre')).metadata.name, 'pre');
+  });
+
+  it('binds a pending pod once; a second bind is a Conflict', async () => {
+    const pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'web' },
+      spec: { containers: [{ name: 'c', image: 'nginx' }] },
+    };
+    await api.create(PODS, 'default', pod);
+    await api.bind('default', 'web', 'w1');
+    const got = await api.get<KubeObject & { spec: { nodeName?: string } }>(PODS, 'default', 'web');
+    assert.equal(got.spec.nodeName, 'w1');
+    const again = await statusOf(api.bind('default', 'web', 'w2'));
+    assert.equal(again.reason, 'Conflict');
+    assert.match(again.message, /already assigned to node "w1"/);
+    const missing = await statusOf(api.bind('default', 'nope', 'w1'));
+    assert.equal(missing.reason, 'NotFound');
+  });
+
+  it('an unknown resource is the router 404', async () => {
+    const err = await statusOf(api.get({ group: '', version: 'v1', resource: 'widgets' }, 'default', 'x'));
+    assert.equal(err.code, 404);
+    assert.equal(err.message, 'the server could not find the requested resource');
+    assert.equal(grpcCode(err), status.NOT_FOUND);
+    const ns = await statusOf(api.get({ group: '', version: 'v1', resource: 'nodes' }, 'default', 'x'));
+    assert.equal(ns.code, 404, 'a cluster-scoped resource has no namespaced path');
+  });
+
+  it('bad JSON is INVALID_ARGUMENT with the REST 400 Status in the trailer', async () => {
+    const raw = new ApiServiceClient(h.endpoints[0] ?? '', channelCredentials(undefined), channelOptions());
+    try {
+      const req = {
+        group: '', version: 'v1', resource: 'configmaps', namespace: 'default', subresource: '',
+        objectJson: Buffer.from('{"metadata": {"name": '), fieldManager: '', dryRun: false, fieldValidation: '',
+      };
+      let caught: ServiceError | undefined;
+      await unary(raw, raw.create, req, 5_000, { mapError: (e) => ((caught = e), e) }).catch(() => {});
+      assert.equal(caught?.code, status.INVALID_ARGUMENT);
+      assert.equal(caught?.metadata.get(STATUS_TRAILER).length, 1);
+      const err = mapServiceError(caught as ServiceError);
+      assert.ok(err instanceof StatusError);
+      assert.equal(err.code, 400);
+      assert.equal(err.reason, 'BadRequest');
+      assert.match(err.message, /^the request body is not valid JSON: /);
+      const list = await api.list(CONFIGMAPS, 'default');
+      assert.equal(list.items.filter((i) => i.metadata.name === undefined).length, 0);
+    } finally {
+      raw.close();
+    }
+  });
+
+  it('passes the caller and traceparent into the RequestContext', async () => {
+    const tp = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    await api.create(CONFIGMAPS, 'default', cm('traced'), { traceparent: tp });
+    const ctx = h.seen.at(-1);
+    assert.equal(ctx?.traceparent, tp);
+    assert.deepEqual(ctx?.user, { name: 'system:admin', groups: ['system:masters', 'system:authenticated'] });
+    await api.get(CONFIGMAPS, 'default', 'traced', { traceparent: 'garbage' });
+    assert.equal(h.seen.at(-1)?.traceparent, undefined, 'an invalid traceparent is ignored');
+  });
+});

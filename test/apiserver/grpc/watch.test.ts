@@ -1,0 +1,118 @@
+/**
+ * Watches over the component API on the real registry and store: event order, resume from a
+ * resourceVersion, the initial state, 410 for a resourceVersion the cache does not have, and
+ * stop() ending an iteration that is waiting for an event.
+ */
+import assert from 'node:assert/strict';
+import { status, type ServiceError } from '@grpc/grpc-js';
+import { StatusError } from '../../../src/api/errors.js';
+import type { KubeObject } from '../../../src/api/meta.js';
+import { ApiClient } from '../../../src/client/api-client.js';
+import type { ApiWatch, WatchEvent } from '../../../src/client/types.js';
+import { CONFIGMAPS, startApiHarness, type ApiHarness } from './harness.js';
+
+/** take reads n events or fails after timeoutMs. */
+export async function take<T extends KubeObject>(
+  it: AsyncIterator<WatchEvent<T>>,
+  n: number,
+  timeoutMs = 5_000,
+): Promise<WatchEvent<T>[]> {
+  const out: WatchEvent<T>[] = [];
+  const deadline = Date.now() + timeoutMs;
+  while (out.length < n) {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`timed out after ${out.length}/${n} events`)), deadline - Date.now());
+    });
+    try {
+      const r = await Promise.race([it.next(), timeout]);
+      if (r.done) throw new Error(`watch ended after ${out.length}/${n} events`);
+      out.push(r.value);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+  return out;
+}
+
+function summary(events: WatchEvent<KubeObject>[]): string[] {
+  return events.map((e) => `${e.type} ${e.object.metadata.name ?? ''}`);
+}
+
+describe('component API watch (real registry, 3-member k8ts store)', function () {
+  this.timeout(20_000);
+  let h: ApiHarness;
+  let api: ApiClient;
+  const open: ApiWatch<KubeObject>[] = [];
+  const watch = (o: Parameters<ApiClient['watch']>[2]): AsyncIterator<WatchEvent<KubeObject>> => {
+    const w = api.watch(CONFIGMAPS, 'default', o);
+    open.push(w);
+    return w[Symbol.asyncIterator]();
+  };
+
+  before(async function () {
+    this.timeout(60_000);
+    h = await startApiHarness(1);
+    api = new ApiClient({ endpoints: h.endpoints });
+  });
+  afterEach(() => open.splice(0).forEach((w) => w.stop()));
+  after(async () => {
+    api?.close();
+    await h?.stop();
+  });
+
+  it('delivers ADDED, MODIFIED, DELETED in order, and resumes after a resourceVersion', async () => {
+    const rv0 = (await api.list(CONFIGMAPS, 'default')).metadata.resourceVersion ?? '';
+    const it = watch({ resourceVersion: rv0, fieldSelector: 'metadata.name=w1' });
+    const body = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'w1' }, data: { a: '1' } };
+    await api.create(CONFIGMAPS, 'default', body);
+    await api.patch(CONFIGMAPS, 'default', 'w1', 'application/merge-patch+json', { data: { a: '2' } });
+    await api.delete(CONFIGMAPS, 'default', 'w1');
+    const events = await take(it, 3);
+    assert.deepEqual(summary(events), ['ADDED w1', 'MODIFIED w1', 'DELETED w1']);
+    const rvs = events.map((e) => Number(e.object.metadata.resourceVersion));
+    assert.ok(rvs[0]! > Number(rv0) && rvs[0]! < rvs[1]! && rvs[1]! < rvs[2]!, `rvs ${rvs.join(',')}`);
+    assert.equal((events[1]?.object as { data?: unknown }).data !== undefined, true);
+
+    const resumed = watch({ resourceVersion: String(rvs[0]), fieldSelector: 'metadata.name=w1' });
+    assert.deepEqual(summary(await take(resumed, 2)), ['MODIFIED w1', 'DELETED w1']);
+  });
+
+  it('starts with the current state as ADDED events when no resourceVersion is given', async () => {
+    const body = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'w2', labels: { w: '2' } } };
+    await api.create(CONFIGMAPS, 'default', body);
+    const it = watch({ labelSelector: 'w=2' });
+    assert.deepEqual(summary(await take(it, 1)), ['ADDED w2']);
+    await api.delete(CONFIGMAPS, 'default', 'w2');
+    assert.deepEqual(summary(await take(it, 1)), ['DELETED w2']);
+  });
+
+  it('a resourceVersion older than the watch cache ends with 410 Expired (OUT_OF_RANGE)', async () => {
+    const it = watch({ resourceVersion: '1' });
+    let err: unknown;
+    try {
+      await take(it, 1);
+    } catch (e) {
+      err = e;
+    }
+    assert.ok(err instanceof StatusError, `got ${String(err)}`);
+    assert.equal(err.code, 410);
+    assert.equal(err.reason, 'Expired');
+    assert.equal((err.cause as ServiceError).code, status.OUT_OF_RANGE);
+  });
+
+  it('stop() ends an iteration that waits for the next event, without an error', async () => {
+    const it = watch({ fieldSelector: 'metadata.name=never' });
+    const next = it.next();
+    setTimeout(() => open.forEach((w) => w.stop()), 100);
+    const r = await next;
+    assert.equal(r.done, true);
+  });
+
+  it('the server ends a watch after timeoutSeconds, cleanly', async () => {
+    const rv = (await api.list(CONFIGMAPS, 'default')).metadata.resourceVersion ?? '';
+    const it = watch({ resourceVersion: rv, timeoutSeconds: 1 });
+    const r = await it.next();
+    assert.equal(r.done, true);
+  });
+});
