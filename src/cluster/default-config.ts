@@ -2,14 +2,16 @@
  * The default cluster config, embedded so `npm start` works on a fresh clone with no files.
  * cluster-configs/default.yaml is the same text; a test keeps the two identical.
  */
-export const DEFAULT_CONFIG_YAML = `# The default k8ts cluster: a 3-member store on loopback (one address per member). "address" is
-# the peer port (Raft traffic); "client" is where etcd clients connect, as etcd's 2379:
+export const DEFAULT_CONFIG_YAML = `# The default k8ts cluster: 3 masters on loopback (one address each). "address" is the store's
+# peer port (Raft traffic); "client" is where etcd clients connect, as etcd's 2379; "api" is the
+# master's API server (HTTPS, kubectl's server):
 #   etcdctl --endpoints=127.0.1.1:2379,127.0.1.2:2379,127.0.1.3:2379 member list
+#   kubectl --context k8ts-default get namespaces
 name: default
 members:
-  - { id: 1, name: m1, address: 127.0.1.1:12380, client: 127.0.1.1:2379 }
-  - { id: 2, name: m2, address: 127.0.1.2:12380, client: 127.0.1.2:2379 }
-  - { id: 3, name: m3, address: 127.0.1.3:12380, client: 127.0.1.3:2379 }
+  - { id: 1, name: m1, address: 127.0.1.1:12380, client: 127.0.1.1:2379, api: 127.0.1.1:6443 }
+  - { id: 2, name: m2, address: 127.0.1.2:12380, client: 127.0.1.2:2379, api: 127.0.1.2:6443 }
+  - { id: 3, name: m3, address: 127.0.1.3:12380, client: 127.0.1.3:2379, api: 127.0.1.3:6443 }
 # Relative to the cluster's state dir (~/.k8ts/<name>/, or $K8TS_HOME/<name>/).
 dataDir: data
 # One tick is tickMs of real time. A follower that hears no leader for electionTicks..2x ticks
@@ -22,5 +24,7 @@ forwarding: true
 # tls: { dir: pki }
 # The store's quota (etcd's quota-backend-bytes): writes beyond it raise the NOSPACE alarm.
 # snapshotCount: applied entries between snapshots (etcd's --snapshot-count).
+# Service cluster IPs come from loopback: nothing they name can route off the machine.
+serviceCidr: 127.96.0.0/16
 store: { quotaBytes: 2147483648, snapshotCount: 100000 }
 `;

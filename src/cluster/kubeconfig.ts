@@ -63,13 +63,18 @@ export interface AdminCredentials {
 }
 
 /** buildKubeconfig is the admin kubeconfig of one cluster. Pure. */
-export function buildKubeconfig(cluster: string, server: string, creds: AdminCredentials): Kubeconfig {
+export function buildKubeconfig(
+  cluster: string, server: string, creds: AdminCredentials,
+): Kubeconfig {
   const names = kubeconfigNames(cluster);
   const b64 = (pem: string): string => Buffer.from(pem, 'utf8').toString('base64');
   return {
     apiVersion: 'v1',
     kind: 'Config',
-    clusters: [{ name: names.cluster, cluster: { server, 'certificate-authority-data': b64(creds.caPem) } }],
+    clusters: [{
+      name: names.cluster,
+      cluster: { server, 'certificate-authority-data': b64(creds.caPem) },
+    }],
     users: [{
       name: names.user,
       user: { 'client-certificate-data': b64(creds.certPem), 'client-key-data': b64(creds.keyPem) },
@@ -116,7 +121,9 @@ const LISTS = ['clusters', 'users', 'contexts'] as const;
 
 /** mergeKubeconfigText puts our entries into existing kubeconfig text (undefined or empty: a
  *  new file): same-named entries are replaced in place, others kept, current-context set. */
-export function mergeKubeconfigText(existing: string | undefined, ours: Kubeconfig, source: string): string {
+export function mergeKubeconfigText(
+  existing: string | undefined, ours: Kubeconfig, source: string,
+): string {
   const doc = parseUserKubeconfig(existing ?? '', source);
   if (doc.contents === null) return kubeconfigYaml(ours);
   if (!doc.has('apiVersion')) doc.set('apiVersion', 'v1');
@@ -130,7 +137,9 @@ export function mergeKubeconfigText(existing: string | undefined, ours: Kubeconf
 
 /** removeFromKubeconfigText takes one cluster's entries out; current-context is unset if it
  *  was ours. Returns undefined when there is nothing to remove (no write needed). */
-export function removeFromKubeconfigText(existing: string, cluster: string, source: string): string | undefined {
+export function removeFromKubeconfigText(
+  existing: string, cluster: string, source: string,
+): string | undefined {
   const doc = parseUserKubeconfig(existing, source);
   if (doc.contents === null) return undefined;
   const names = kubeconfigNames(cluster);
@@ -185,13 +194,17 @@ function parseUserKubeconfig(text: string, source: string): Document {
     const start = (n as YamlNode | null)?.range?.[0];
     return start === undefined ? undefined : lineCounter.linePos(start).line;
   };
-  if (!isMap(doc.contents)) fail(lineOf(doc.contents), 'not a kubeconfig (the top level is not a mapping)');
+  if (!isMap(doc.contents)) {
+    fail(lineOf(doc.contents), 'not a kubeconfig (the top level is not a mapping)');
+  }
   for (const list of LISTS) {
     const seq = doc.get(list, true);
     if (seq === undefined || (seq as { value?: unknown }).value === null) continue;
     if (!isSeq(seq)) fail(lineOf(seq), `not a kubeconfig (${list} is not a list)`);
     for (const item of (seq as { items: unknown[] }).items) {
-      if (!isMap(item)) fail(lineOf(item), `not a kubeconfig (an entry of ${list} is not a mapping)`);
+      if (!isMap(item)) {
+        fail(lineOf(item), `not a kubeconfig (an entry of ${list} is not a mapping)`);
+      }
     }
   }
   return doc;

@@ -15,7 +15,7 @@ import type { Clock } from '../base/clock.js';
 import type { MemberStatus } from '../gen/k8ts/raft/v1/member.js';
 import { loadClusterConfig, statePaths, type ClusterConfig, type MemberSpec, type StatePaths } from './config.js';
 import { MemberClients, sleep } from './member-client.js';
-import { prepareApiAccess, probeReady, type ApiAccess } from './api-access.js';
+import { forgetApiAccess, prepareApiAccess, probeReady, type ApiAccess } from './api-access.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const MEMBER_MAIN = fileURLToPath(new URL('./member-main.ts', import.meta.url));
@@ -258,6 +258,7 @@ export class Supervisor {
     for (const m of this.cfg.members) if (await this.stopMember(m)) stopped++;
     if (existsSync(this.paths.pids)) for (const f of readdirSync(this.paths.pids)) rmSync(join(this.paths.pids, f), { force: true });
     if (purge) {
+      if (this.cfg.members.some((m) => m.api !== undefined)) forgetApiAccess(this.cfg, this.env);
       rmSync(this.paths.root, { recursive: true, force: true });
       if (this.cfg.dataDir !== 'data') rmSync(this.paths.data, { recursive: true, force: true });
     }

@@ -67,7 +67,8 @@ const KU = { digitalSignature: 0, keyCertSign: 5, cRLSign: 6 } as const;
 /** encodeName encodes a Name: O values first, then CN (Go's pkix order), one attribute per RDN
  *  so every O value reaches Kubernetes' user.Groups. */
 export function encodeName(dn: DistinguishedName): Buffer {
-  const rdn = (type: string, value: string): Buffer => setOf(sequence(oid(type), utf8String(value)));
+  const rdn = (type: string, value: string): Buffer =>
+    setOf(sequence(oid(type), utf8String(value)));
   const orgs = (dn.organizations ?? []).map((o) => rdn(OID.organization, o));
   return sequence(...orgs, rdn(OID.commonName, dn.commonName));
 }
@@ -119,7 +120,8 @@ function extensions(t: CertificateTemplate, issuer: IssuerIdentity): Buffer[] {
   const usage = t.isCa ? [KU.digitalSignature, KU.keyCertSign, KU.cRLSign] : [KU.digitalSignature];
   out.push(extension(OID.keyUsage, true, namedBits(usage)));
   if (t.extKeyUsages.length > 0) {
-    out.push(extension(OID.extKeyUsage, false, sequence(...t.extKeyUsages.map((u) => oid(OID[u])))));
+    const ekus = t.extKeyUsages.map((u) => oid(OID[u]));
+    out.push(extension(OID.extKeyUsage, false, sequence(...ekus)));
   }
   const names = [
     ...t.dnsNames.map((d) => implicitPrimitive(2, dnsNameBytes(d))),
@@ -203,7 +205,8 @@ export function ipAddressBytes(ip: string): Buffer {
   if (v4?.[1] !== undefined) {
     const b = v4[1].split('.').map(Number);
     const hex = (hi: number, lo: number): string => ((hi << 8) | lo).toString(16);
-    text = text.slice(0, -v4[1].length) + `${hex(b[0] ?? 0, b[1] ?? 0)}:${hex(b[2] ?? 0, b[3] ?? 0)}`;
+    const tail = `${hex(b[0] ?? 0, b[1] ?? 0)}:${hex(b[2] ?? 0, b[3] ?? 0)}`;
+    text = text.slice(0, -v4[1].length) + tail;
   }
   const [head = '', tail] = text.split('::');
   const left = head === '' ? [] : head.split(':');

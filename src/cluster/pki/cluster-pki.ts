@@ -17,7 +17,9 @@
  *   client.crt/.key                         the CLI's client of the store (src/cluster)
  *   <member>.crt/.key                       store member, server and client (Raft peers)
  */
-import { X509Certificate, createPrivateKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
+import {
+  X509Certificate, createPrivateKey, generateKeyPairSync, randomBytes, type KeyObject,
+} from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { isIPv4, isIPv6 } from 'node:net';
@@ -146,7 +148,9 @@ function apiServerPlan(m: PkiHost, serviceIp: string | undefined): CertPlan {
     subject: { commonName: 'kube-apiserver' },
     extKeyUsages: ['serverAuth'],
     dnsNames: unique([...APISERVER_DNS_NAMES, m.name]),
-    ipAddresses: unique([...m.ips.map(checkIp), '127.0.0.1', ...(serviceIp ? [checkIp(serviceIp)] : [])]),
+    ipAddresses: unique([
+      ...m.ips.map(checkIp), '127.0.0.1', ...(serviceIp ? [checkIp(serviceIp)] : []),
+    ]),
   };
 }
 
@@ -218,16 +222,20 @@ interface LoadedCa {
   key: KeyObject;
 }
 
-function ensureCa(dir: string, nowMs: number, random: (n: number) => Buffer, written: string[]): LoadedCa {
+function ensureCa(
+  dir: string, nowMs: number, random: (n: number) => Buffer, written: string[],
+): LoadedCa {
   const files = filesOf(dir, 'ca');
   const hasCert = existsSync(files.certFile);
   const hasKey = existsSync(files.keyFile);
   if (hasCert && hasKey) return loadCa(files);
   if (hasCert || hasKey) {
-    const [present, missing] = hasCert ? [files.certFile, files.keyFile] : [files.keyFile, files.certFile];
-    throw new PkiError(`${present} exists but ${missing} does not: refusing to replace the cluster ` +
-      `CA. Restore ${missing}, or delete ${present} to start a new CA (every certificate and ` +
-      'kubeconfig of this cluster is then reissued)');
+    const [present, missing] = hasCert
+      ? [files.certFile, files.keyFile]
+      : [files.keyFile, files.certFile];
+    throw new PkiError(`${present} exists but ${missing} does not: refusing to replace the ` +
+      `cluster CA. Restore ${missing}, or delete ${present} to start a new CA (every ` +
+      'certificate and kubeconfig of this cluster is then reissued)');
   }
   const key = newKey();
   const t = template({
@@ -284,7 +292,9 @@ const EKU_OID: Record<ExtKeyUsage, string> = {
 
 /** leafIsCurrent: the files exist, parse, match each other, are signed by this CA, name what
  *  the plan names and stay valid for RENEW_BEFORE_MS. Anything else means reissue. */
-function leafIsCurrent(files: CertFiles, plan: CertPlan, ca: X509Certificate, nowMs: number): boolean {
+function leafIsCurrent(
+  files: CertFiles, plan: CertPlan, ca: X509Certificate, nowMs: number,
+): boolean {
   if (!existsSync(files.certFile) || !existsSync(files.keyFile)) return false;
   try {
     const cert = new X509Certificate(readFileSync(files.certFile));

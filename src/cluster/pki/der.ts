@@ -86,12 +86,15 @@ export function oid(dotted: string): Buffer {
     return Number(s);
   });
   const [a, b, ...rest] = arcs;
-  assert(a !== undefined && b !== undefined && a <= 2 && (a === 2 || b < 40), `der: bad OID ${dotted}`);
+  assert(a !== undefined && b !== undefined && a <= 2 && (a === 2 || b < 40),
+    `der: bad OID ${dotted}`);
   const out: number[] = [];
   for (const arc of [a * 40 + b, ...rest]) {
     assert(Number.isSafeInteger(arc), `der: OID arc too large in ${dotted}`);
     const chunk = [arc % 128];
-    for (let v = Math.floor(arc / 128); v > 0; v = Math.floor(v / 128)) chunk.unshift(0x80 | v % 128);
+    for (let v = Math.floor(arc / 128); v > 0; v = Math.floor(v / 128)) {
+      chunk.unshift(0x80 | v % 128);
+    }
     out.push(...chunk);
   }
   return tlv(Tag.OID, Buffer.from(out));
@@ -194,7 +197,9 @@ export function readElement(buf: Buffer, offset = 0): { element: DerElement; nex
 
 /** children parses the content of a constructed element into its elements. */
 export function children(el: DerElement): DerElement[] {
-  if ((el.tag & 0x20) === 0) throw new Error(`der: tag 0x${el.tag.toString(16)} is not constructed`);
+  if ((el.tag & 0x20) === 0) {
+    throw new Error(`der: tag 0x${el.tag.toString(16)} is not constructed`);
+  }
   const out: DerElement[] = [];
   for (let at = 0; at < el.content.length;) {
     const { element, next } = readElement(el.content, at);

@@ -1,0 +1,103 @@
+/**
+ * Access to a cluster's API: at `k8ts up` the cluster PKI (CA, each master's serving
+ * certificate, the admin client certificate) and a static admin token are made or reused under
+ * <state>/pki, the admin kubeconfig is written to <state>/kubeconfig and merged into the user's
+ * kubeconfig as context k8ts-<cluster> (as kind does; K8TS_NO_MERGE=1 skips it). API server
+ * processes find their files through apiServerFiles; up and restart probe /readyz with the admin
+ * certificate.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { request } from 'node:https';
+import { join } from 'node:path';
+import type { TlsFiles } from '../rpc/credentials.js';
+import type { ClusterConfig, StatePaths } from './config.js';
+import {
+  apiServerUrl,
+  mergeIntoUserKubeconfig,
+  removeFromUserKubeconfig,
+  userKubeconfigPath,
+  writeClusterKubeconfig,
+} from './kubeconfig.js';
+import { ensureClusterPki, firstServiceIp, PKI_DIR_NAME } from './pki/cluster-pki.js';
+
+/** ApiAccess is how the supervisor reaches the API servers as the cluster admin. */
+export interface ApiAccess {
+  kubeconfig: string;
+  ca: Buffer;
+  cert: Buffer;
+  key: Buffer;
+}
+
+/** The static token file (kube-apiserver's --token-auth-file format), beside the PKI. */
+const TOKEN_FILE = 'tokens.csv';
+
+function host(hostPort: string): string {
+  return hostPort.slice(0, hostPort.lastIndexOf(':'));
+}
+
+/** prepareApiAccess makes (or reuses) PKI, token and kubeconfig; idempotent. */
+export function prepareApiAccess(cfg: ClusterConfig, paths: StatePaths, env: NodeJS.ProcessEnv): ApiAccess {
+  const masters = cfg.members.filter((m) => m.api !== undefined);
+  const first = masters[0];
+  if (!first?.api) throw new Error(`cluster ${cfg.name} has no API server`);
+  const dir = join(paths.root, PKI_DIR_NAME);
+  const pki = ensureClusterPki(dir, {
+    masters: masters.map((m) => ({ name: m.name, ips: [host(m.api ?? '')] })),
+    serviceIp: firstServiceIp(cfg.serviceCidr),
+  });
+  const tokenFile = join(dir, TOKEN_FILE);
+  if (!existsSync(tokenFile)) {
+    const token = randomBytes(24).toString('base64url');
+    writeFileSync(tokenFile, `${token},kubernetes-admin,kubernetes-admin,"system:masters"\n`, { mode: 0o600 });
+  }
+  const { path, kubeconfig } = writeClusterKubeconfig(paths.root, cfg.name, apiServerUrl(first.api), pki);
+  if (env.K8TS_NO_MERGE !== '1') mergeIntoUserKubeconfig(userKubeconfigPath(env), kubeconfig);
+  return {
+    kubeconfig: path,
+    ca: readFileSync(pki.caFile),
+    cert: readFileSync(pki.admin.certFile),
+    key: readFileSync(pki.admin.keyFile),
+  };
+}
+
+/** forgetApiAccess removes the cluster's context from the user's kubeconfig (down --purge). */
+export function forgetApiAccess(cfg: ClusterConfig, env: NodeJS.ProcessEnv): void {
+  if (env.K8TS_NO_MERGE === '1') return;
+  removeFromUserKubeconfig(userKubeconfigPath(env), cfg.name);
+}
+
+/** apiServerFiles: a master's serving identity and the token file, for its API server. */
+export function apiServerFiles(paths: StatePaths, member: string): { serving: TlsFiles; tokenFile: string } {
+  const dir = join(paths.root, PKI_DIR_NAME);
+  return {
+    serving: {
+      caFile: join(dir, 'ca.crt'),
+      certFile: join(dir, `apiserver-${member}.crt`),
+      keyFile: join(dir, `apiserver-${member}.key`),
+    },
+    tokenFile: join(dir, TOKEN_FILE),
+  };
+}
+
+/** probeReady: GET /readyz as the admin answers 200 within a second. */
+export function probeReady(api: string, access: ApiAccess): Promise<boolean> {
+  const i = api.lastIndexOf(':');
+  return new Promise((resolve) => {
+    const req = request({
+      host: api.slice(0, i),
+      port: Number(api.slice(i + 1)),
+      path: '/readyz',
+      ca: access.ca,
+      cert: access.cert,
+      key: access.key,
+      timeout: 1_000,
+    }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(false));
+    req.end();
+  });
+}
