@@ -5,7 +5,7 @@
  * shares the same store.
  *
  * What may be retried elsewhere:
- * - reads (and watch starts): any UNAVAILABLE without a Status, i.e. no server answered;
+ * - reads (and watches): UNAVAILABLE or CANCELLED without a Status, i.e. no server answered;
  * - writes: only when provably not sent. Before a write the channel must reach READY
  *   (awaitConnected fails fast on a refused connection), and a call that grpc-js failed at pick
  *   time ("No connection established", raised before a stream exists) never left this process.
@@ -136,10 +136,16 @@ export class Failover<C extends Client> {
 /** PICK_FAILED is grpc-js's message for a call failed before any stream was created. */
 const PICK_FAILED = /^(?:\w+: )?No connection established/;
 
-/** retriable: may a call that failed with err be sent to another server? */
+/**
+ * retriable: may a call that failed with err be sent to another server? Only RpcErrors count (a
+ * StatusError is an API answer). CANCELLED without a Status is what grpc-js reports when the
+ * server cut the call (a master shutting down cancels its streams); the client cancels only
+ * calls it abandons, which are never retried, so for reads it means "this server went away".
+ */
 export function retriable(err: unknown, safety: Safety): boolean {
-  if (!(err instanceof RpcError) || err.code !== status.UNAVAILABLE) return false;
-  if (safety === 'read') return true;
+  if (!(err instanceof RpcError)) return false;
+  if (safety === 'read') return err.code === status.UNAVAILABLE || err.code === status.CANCELLED;
+  if (err.code !== status.UNAVAILABLE) return false;
   const cause = err.cause as ServiceError | undefined;
   return PICK_FAILED.test(cause?.details ?? err.message);
 }

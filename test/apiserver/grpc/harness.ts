@@ -6,6 +6,7 @@
  */
 import type { Server } from '@grpc/grpc-js';
 import type { KubeObject } from '../../../src/api/meta.js';
+import type { WatchEvent } from '../../../src/client/types.js';
 import { findResource, RESOURCES, storagePrefix, type ResourceInfo } from '../../../src/api/resources.js';
 import { systemClock } from '../../../src/base/clock.js';
 import { Prng } from '../../../src/base/prng.js';
@@ -118,3 +119,28 @@ export function resource(group: string, plural: string): ResourceInfo {
 export const CONFIGMAPS = { group: '', version: 'v1', resource: 'configmaps' };
 export const PODS = { group: '', version: 'v1', resource: 'pods' };
 export const NAMESPACES = { group: '', version: 'v1', resource: 'namespaces' };
+
+/** take reads n events or fails after timeoutMs. */
+export async function take<T extends KubeObject>(
+  it: AsyncIterator<WatchEvent<T>>,
+  n: number,
+  timeoutMs = 5_000,
+): Promise<WatchEvent<T>[]> {
+  const out: WatchEvent<T>[] = [];
+  const deadline = Date.now() + timeoutMs;
+  while (out.length < n) {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`timed out after ${out.length}/${n} events`)), deadline - Date.now());
+    });
+    try {
+      const r = await Promise.race([it.next(), timeout]);
+      if (r.done) throw new Error(`watch ended after ${out.length}/${n} events`);
+      out.push(r.value);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+  return out;
+}
+

@@ -9,31 +9,7 @@ import { StatusError } from '../../../src/api/errors.js';
 import type { KubeObject } from '../../../src/api/meta.js';
 import { ApiClient } from '../../../src/client/api-client.js';
 import type { ApiWatch, WatchEvent } from '../../../src/client/types.js';
-import { CONFIGMAPS, startApiHarness, type ApiHarness } from './harness.js';
-
-/** take reads n events or fails after timeoutMs. */
-export async function take<T extends KubeObject>(
-  it: AsyncIterator<WatchEvent<T>>,
-  n: number,
-  timeoutMs = 5_000,
-): Promise<WatchEvent<T>[]> {
-  const out: WatchEvent<T>[] = [];
-  const deadline = Date.now() + timeoutMs;
-  while (out.length < n) {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`timed out after ${out.length}/${n} events`)), deadline - Date.now());
-    });
-    try {
-      const r = await Promise.race([it.next(), timeout]);
-      if (r.done) throw new Error(`watch ended after ${out.length}/${n} events`);
-      out.push(r.value);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-  return out;
-}
+import { CONFIGMAPS, startApiHarness, take, type ApiHarness } from './harness.js';
 
 function summary(events: WatchEvent<KubeObject>[]): string[] {
   return events.map((e) => `${e.type} ${e.object.metadata.name ?? ''}`);
