@@ -1,0 +1,109 @@
+/**
+ * `k8ts up` as a user runs it, with API servers: the cluster PKI, HTTPS on every master, the
+ * kubeconfig merged into the user's as context k8ts-<name>, authentication by client
+ * certificate and by bearer token, 401 for anonymous callers, and one master's API server
+ * killed and restarted while the others keep serving. Everything on 127.0.0.1 ephemeral ports.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { request } from 'node:https';
+import { join } from 'node:path';
+import { tempHome } from '../support/cluster.js';
+import { freePorts } from '../support/ports.js';
+import { runKubectl } from '../support/apiserver.js';
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function k8ts(home: string, ...args: string[]): Promise<Result> {
+  return new Promise((resolve) => {
+    const env = { ...process.env, K8TS_HOME: join(home, 'k8ts'), HOME: home, KUBECONFIG: '' };
+    const child = spawn(process.execPath, ['bin/k8ts.js', ...args], { env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+function get(url: string, ca: Buffer, headers: Record<string, string> = {}): Promise<{ code: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { ca, headers }, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString()));
+      res.on('end', () => resolve({ code: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('e2e: k8ts up with API servers (HTTPS, PKI, kubeconfig, auth)', function () {
+  this.timeout(120_000);
+  const home = tempHome('k8ts-api-');
+  const userKubeconfig = join(home.dir, '.kube', 'config');
+  let apis: string[] = [];
+  let ca: Buffer;
+
+  before(async () => {
+    const ports = await freePorts(9);
+    const members = [0, 1, 2].map((i) =>
+      `  - { id: ${i + 1}, name: m${i + 1}, address: 127.0.0.1:${ports[3 * i]}, client: 127.0.0.1:${ports[3 * i + 1]}, api: 127.0.0.1:${ports[3 * i + 2]} }`);
+    apis = [0, 1, 2].map((i) => `127.0.0.1:${ports[3 * i + 2]}`);
+    const cfg = join(home.dir, 'api.yaml');
+    writeFileSync(cfg, ['name: api', 'members:', ...members, 'timing: { tickMs: 10, electionTicks: 20, heartbeatTicks: 2 }', ''].join('\n'));
+    const up = await k8ts(home.dir, 'up', '-f', cfg);
+    assert.equal(up.code, 0, `${up.stdout}\n${up.stderr}`);
+    assert.match(up.stdout, /m1\/apiserver ready at https:\/\/127\.0\.0\.1:\d+/);
+    ca = readFileSync(join(home.dir, 'k8ts', 'api', 'pki', 'ca.crt'));
+  });
+  after(async () => {
+    await k8ts(home.dir, 'down', '--name', 'api', '--purge');
+    home.remove();
+  });
+
+  const kubectl = (args: string[]): Promise<Result> => runKubectl(home.dir, userKubeconfig, args);
+
+  it('merges context k8ts-api into the user kubeconfig; kubectl authenticates by certificate', async () => {
+    const text = readFileSync(userKubeconfig, 'utf8');
+    assert.match(text, /current-context: k8ts-api/);
+    const r = await kubectl(['get', 'ns']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^kube-system\s+Active/m);
+    const who = await kubectl(['get', '--raw', '/version']);
+    assert.match(who.stdout, /"minor":"32"/);
+  });
+
+  it('a bearer token from the token file authenticates; a wrong one and none get 401', async () => {
+    const token = readFileSync(join(home.dir, 'k8ts', 'api', 'pki', 'tokens.csv'), 'utf8').split(',')[0] ?? '';
+    const ok = await get(`https://${apis[1] ?? ''}/api/v1/namespaces`, ca, { Authorization: `Bearer ${token}` });
+    assert.equal(ok.code, 200);
+    const wrong = await get(`https://${apis[1] ?? ''}/api/v1/namespaces`, ca, { Authorization: 'Bearer nope' });
+    assert.equal(wrong.code, 401);
+    assert.equal((JSON.parse(wrong.body) as { reason: string }).reason, 'Unauthorized');
+    const anonymous = await get(`https://${apis[2] ?? ''}/api/v1/namespaces`, ca);
+    assert.equal(anonymous.code, 401);
+  });
+
+  it('killing one master\'s API server leaves the others serving; restart brings it back', async () => {
+    const kill = await k8ts(home.dir, 'kill', 'm1/apiserver', '--name', 'api');
+    assert.equal(kill.code, 0, kill.stderr);
+    const other = await runKubectl(home.dir, userKubeconfig, ['--server', `https://${apis[1] ?? ''}`, 'create', 'cm', 'after-kill']);
+    assert.equal(other.code, 0, other.stderr);
+    const back = await k8ts(home.dir, 'restart', 'm1/apiserver', '--name', 'api');
+    assert.equal(back.code, 0, back.stderr);
+    const r = await kubectl(['get', 'cm', 'after-kill', '-o', 'name']);
+    assert.equal(r.stdout.trim(), 'configmap/after-kill');
+  });
+
+  it('down --purge removes the context from the user kubeconfig', async () => {
+    const down = await k8ts(home.dir, 'down', '--name', 'api', '--purge');
+    assert.equal(down.code, 0, down.stderr);
+    assert.doesNotMatch(readFileSync(userKubeconfig, 'utf8'), /k8ts-api/);
+  });
+});
