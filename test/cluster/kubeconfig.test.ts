@@ -51,13 +51,15 @@ preferences: {}
 describe('kubeconfig', () => {
   const home = tempHome('k8ts-kubeconfig-');
   after(() => home.remove());
-  const ours = (server = 'https://127.0.1.1:6443'): Kubeconfig => buildKubeconfig('demo', server, creds);
+  const ours = (server = 'https://127.0.1.1:6443'): Kubeconfig =>
+    buildKubeconfig('demo', server, creds);
 
   it('names cluster and context k8ts-<cluster> and the user k8ts-<cluster>-admin', () => {
     const k = ours();
     assert.equal(k.clusters[0]?.name, 'k8ts-demo');
     assert.equal(k.users[0]?.name, 'k8ts-demo-admin');
-    assert.deepEqual(k.contexts[0], { name: 'k8ts-demo', context: { cluster: 'k8ts-demo', user: 'k8ts-demo-admin' } });
+    assert.deepEqual(k.contexts[0],
+      { name: 'k8ts-demo', context: { cluster: 'k8ts-demo', user: 'k8ts-demo-admin' } });
     assert.equal(k['current-context'], 'k8ts-demo');
   });
 
@@ -74,7 +76,7 @@ describe('kubeconfig', () => {
     assert.throws(() => apiServerUrl('nohost'), KubeconfigError);
   });
 
-  it('finds the user kubeconfig as kubectl does: first $KUBECONFIG entry, else ~/.kube/config', () => {
+  it('finds the user kubeconfig as kubectl: first $KUBECONFIG entry, else ~/.kube/config', () => {
     assert.equal(userKubeconfigPath({ KUBECONFIG: '/a/one:/b/two', HOME: '/h' }), '/a/one');
     assert.equal(userKubeconfigPath({ KUBECONFIG: ':/b/two' }), '/b/two');
     assert.equal(userKubeconfigPath({ KUBECONFIG: '', HOME: '/h' }), '/h/.kube/config');
@@ -122,7 +124,8 @@ describe('kubeconfig', () => {
 
   for (const [what, text, where] of [
     ['broken YAML', 'apiVersion: v1\nclusters:\n- name: a\n  cluster: [\n', /:5\b|:4\b/],
-    ['clusters that is not a list', 'apiVersion: v1\nkind: Config\nclusters: oops\n', /:3: .*clusters is not a list/],
+    ['clusters that is not a list', 'apiVersion: v1\nkind: Config\nclusters: oops\n',
+      /:3: .*clusters is not a list/],
     ['a top level that is not a mapping', '- a\n- b\n', /:1: .*not a mapping/],
   ] as const) {
     it(`refuses ${what}: the error names file and line, the file is untouched`, () => {
@@ -155,28 +158,35 @@ describe('kubeconfig', () => {
     const path = join(home.dir, 'keep-current');
     writeFileSync(path, FOREIGN);
     mergeIntoUserKubeconfig(path, ours());
-    writeFileSync(path, readFileSync(path, 'utf8').replace('current-context: k8ts-demo', 'current-context: prod'));
+    const text = readFileSync(path, 'utf8');
+    writeFileSync(path, text.replace('current-context: k8ts-demo', 'current-context: prod'));
     removeFromUserKubeconfig(path, 'demo');
     assert.equal(parse(readFileSync(path, 'utf8'))['current-context'], 'prod');
   });
 
-  it('writes <stateDir>/kubeconfig 0600 from the PKI, and kubectl reads the merged file via $KUBECONFIG', async function () {
+  it('writes <state>/kubeconfig 0600; kubectl reads a merge via $KUBECONFIG', async function () {
     const state = join(home.dir, 'state');
-    const pki = ensureClusterPki(join(state, 'pki'), { masters: [{ name: 'm1', ips: ['127.0.1.1'] }] });
-    const { path, kubeconfig } = writeClusterKubeconfig(state, 'demo', 'https://127.0.1.1:6443', pki);
+    const masters = [{ name: 'm1', ips: ['127.0.1.1'] }];
+    const pki = ensureClusterPki(join(state, 'pki'), { masters });
+    const server = 'https://127.0.1.1:6443';
+    const { path, kubeconfig } = writeClusterKubeconfig(state, 'demo', server, pki);
     assert.equal(path, join(state, 'kubeconfig'));
     assert.equal(statSync(path).mode & 0o777, 0o600);
     const user = parse(readFileSync(path, 'utf8')).users[0].user;
-    assert.equal(Buffer.from(user['client-key-data'], 'base64').toString(), readFileSync(pki.admin.keyFile, 'utf8'));
+    const keyPem = Buffer.from(user['client-key-data'], 'base64').toString();
+    assert.equal(keyPem, readFileSync(pki.admin.keyFile, 'utf8'));
     if (!existsSync(KUBECTL)) this.skip();
     const kubeHome = join(home.dir, 'kubectl-home');
     mkdirSync(join(kubeHome, '.kube'), { recursive: true });
     const merged = join(kubeHome, 'merged');
     writeFileSync(merged, FOREIGN);
-    mergeIntoUserKubeconfig(userKubeconfigPath({ KUBECONFIG: `${merged}:/nonexistent` }), kubeconfig);
+    const target = userKubeconfigPath({ KUBECONFIG: `${merged}:/nonexistent` });
+    assert.equal(target, merged);
+    mergeIntoUserKubeconfig(target, kubeconfig);
     // `config view --raw --minify` resolves the current context: Go parsed our entries.
     const env = { PATH: process.env.PATH ?? '', HOME: kubeHome, KUBECONFIG: merged };
-    const { stdout } = await run(KUBECTL, ['config', 'view', '--raw', '--minify', '-o', 'json'], { env });
+    const viewArgs = ['config', 'view', '--raw', '--minify', '-o', 'json'];
+    const { stdout } = await run(KUBECTL, viewArgs, { env });
     const view = JSON.parse(stdout);
     assert.equal(view['current-context'], 'k8ts-demo');
     assert.equal(view.clusters[0].cluster.server, 'https://127.0.1.1:6443');

@@ -76,7 +76,8 @@ describe('DER encoding (X.690)', () => {
   });
 
   it('writes UTCTime until 2049 and GeneralizedTime from 2050 (RFC 5280 §4.1.2.5)', () => {
-    assert.equal(time(Date.UTC(2049, 11, 31, 23, 59, 59, 999)).toString('latin1', 2), '491231235959Z');
+    const last = Date.UTC(2049, 11, 31, 23, 59, 59, 999);
+    assert.equal(time(last).toString('latin1', 2), '491231235959Z');
     assert.equal(time(Date.UTC(2050, 0, 1)).toString('latin1', 2), '20500101000000Z');
     assert.equal(time(Date.UTC(2050, 0, 1))[0], 0x18);
   });
@@ -123,9 +124,11 @@ describe('ensureClusterPki', () => {
     assert.equal(statSync(pki.caKeyFile).mode & 0o777, 0o600);
   });
 
-  it('names the master IPs, loopback, the service IP and kubernetes.* in serving certificates', () => {
+  it('names master IPs, loopback, the service IP, kubernetes.* in serving certificates', () => {
     const m2 = cert(pki.apiServers.get('m2')?.certFile ?? '');
-    for (const ip of ['127.0.1.2', '::1', '127.0.0.1', '127.96.0.1']) assert.equal(m2.checkIP(ip), ip);
+    for (const ip of ['127.0.1.2', '::1', '127.0.0.1', '127.96.0.1']) {
+      assert.equal(m2.checkIP(ip), ip);
+    }
     assert.equal(m2.checkIP('127.0.1.1'), undefined);
     for (const d of ['localhost', 'kubernetes', 'kubernetes.default.svc.cluster.local']) {
       assert.equal(m2.checkHost(d, { subject: 'never' }), d);
@@ -135,13 +138,15 @@ describe('ensureClusterPki', () => {
 
   it('gives clients CN = user and O = groups', () => {
     assert.equal(cert(pki.admin.certFile).subject, 'O=system:masters\nCN=kubernetes-admin');
-    assert.equal(cert(pki.nodes.get('w1')?.certFile ?? '').subject, 'O=system:nodes\nCN=system:node:w1');
+    const w1 = cert(pki.nodes.get('w1')?.certFile ?? '');
+    assert.equal(w1.subject, 'O=system:nodes\nCN=system:node:w1');
     assert.equal(cert(pki.scheduler.certFile).subject, 'CN=system:kube-scheduler');
     assert.deepEqual(cert(pki.admin.certFile).keyUsage, ['1.3.6.1.5.5.7.3.2']);
   });
 
-  it('writes the files the store\'s tls dir expects: ca.crt, <member>.crt/.key, client.crt/.key', () => {
-    for (const f of ['ca.crt', 'm1.crt', 'm1.key', 'm2.crt', 'm2.key', 'client.crt', 'client.key']) {
+  it('writes what the store\'s tls dir holds: ca.crt, <member>.crt/.key, client.crt/.key', () => {
+    const names = ['ca.crt', 'm1.crt', 'm1.key', 'm2.crt', 'm2.key', 'client.crt', 'client.key'];
+    for (const f of names) {
       assert.ok(existsSync(join(dir, f)), f);
     }
     const m1 = cert(join(dir, 'm1.crt'));
@@ -182,14 +187,16 @@ describe('ensureClusterPki', () => {
     const key = readFileSync(join(other, 'ca.key'));
     unlinkSync(join(other, 'ca.crt'));
     assert.throws(() => ensureClusterPki(other, OPTS),
-      (e: unknown) => e instanceof PkiError && /ca\.key exists but .*ca\.crt does not/.test(e.message));
+      (e: unknown) =>
+        e instanceof PkiError && /ca\.key exists but .*ca\.crt does not/.test(e.message));
     assert.deepEqual(readFileSync(join(other, 'ca.key')), key);
   });
 
   it('refuses identities that would share files', () => {
     const clash = { ...OPTS, members: [{ name: 'admin', ips: ['127.0.1.1'] }] };
     assert.throws(() => ensureClusterPki(join(home.dir, 'clash'), clash), /share admin\.crt/);
-    assert.throws(() => ensureClusterPki(join(home.dir, 'clash'), { ...OPTS, serviceIp: 'x' }), PkiError);
+    const badIp = { ...OPTS, serviceIp: 'x' };
+    assert.throws(() => ensureClusterPki(join(home.dir, 'clash'), badIp), PkiError);
   });
 
   it('openssl verify accepts every certificate, with the TLS purposes', function () {
@@ -200,13 +207,15 @@ describe('ensureClusterPki', () => {
     // A fresh PKI on the real clock: openssl checks validity against now.
     const fresh = ensureClusterPki(join(home.dir, 'fresh'), { ...OPTS, wallMs: undefined });
     const check = (purpose: string, files: string[]): void => {
-      const r = spawnSync('openssl', ['verify', '-x509_strict', '-purpose', purpose, '-CAfile', fresh.caFile,
-        ...files], { encoding: 'utf8' });
+      const args = ['verify', '-x509_strict', '-purpose', purpose, '-CAfile', fresh.caFile];
+      const r = spawnSync('openssl', [...args, ...files], { encoding: 'utf8' });
       assert.equal(r.status, 0, r.stdout + r.stderr);
     };
-    check('sslserver', [...fresh.apiServers.values(), ...fresh.members.values()].map((f) => f.certFile));
-    check('sslclient', [...fresh.nodes.values(), ...fresh.members.values(), fresh.admin, fresh.scheduler,
-      fresh.controllerManager, fresh.proxy, fresh.etcdClient, fresh.storeClient].map((f) => f.certFile));
+    const servers = [...fresh.apiServers.values(), ...fresh.members.values()];
+    const clients = [...fresh.nodes.values(), ...fresh.members.values(), fresh.admin,
+      fresh.scheduler, fresh.controllerManager, fresh.proxy, fresh.etcdClient, fresh.storeClient];
+    check('sslserver', servers.map((f) => f.certFile));
+    check('sslclient', clients.map((f) => f.certFile));
   });
 });
 
@@ -230,15 +239,18 @@ describe('the PKI over real TLS: node, kubectl (Go) and etcd (Go)', function () 
     pki = ensureClusterPki(dir, { masters: [{ name: 'm1', ips: ['127.0.0.1'] }] });
     const serving = pki.apiServers.get('m1')!;
     server = createServer({
-      ca: readFileSync(pki.caFile), cert: readFileSync(serving.certFile), key: readFileSync(serving.keyFile),
+      ca: readFileSync(pki.caFile),
+      cert: readFileSync(serving.certFile),
+      key: readFileSync(serving.keyFile),
       requestCert: true, rejectUnauthorized: false,
     }, (req, res) => {
       const socket = req.socket as TLSSocket;
       const peer = socket.getPeerCertificate();
       const o = peer.subject?.O as string | string[] | undefined;
-      seen = { authorized: socket.authorized, cn: String(peer.subject?.CN), o: o === undefined ? [] : [o].flat() };
+      const groups = o === undefined ? [] : [o].flat();
+      seen = { authorized: socket.authorized, cn: String(peer.subject?.CN), o: groups };
       res.setHeader('Content-Type', 'application/json');
-      res.end(JSON.stringify({ major: '1', minor: '32', gitVersion: 'v1.32.0+k8ts', platform: 'linux/amd64' }));
+      res.end(JSON.stringify({ major: '1', minor: '32', gitVersion: 'v1.32.0+k8ts' }));
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   });
@@ -248,7 +260,7 @@ describe('the PKI over real TLS: node, kubectl (Go) and etcd (Go)', function () 
   });
   const port = (): number => (server.address() as AddressInfo).port;
 
-  it('node:https accepts the serving certificate and reads CN/O from the client certificate', async () => {
+  it('node:https accepts the serving cert and reads CN/O from the client cert', async () => {
     const body = await new Promise<string>((resolve, reject) => {
       const req = request({
         host: '127.0.0.1', port: port(), path: '/version', ca: readFileSync(pki.caFile),
@@ -265,23 +277,27 @@ describe('the PKI over real TLS: node, kubectl (Go) and etcd (Go)', function () 
     assert.deepEqual(seen, { authorized: true, cn: 'kubernetes-admin', o: ['system:masters'] });
   });
 
-  it('the real kubectl 1.32 (Go crypto/tls) talks to it with the generated kubeconfig', async function () {
+  it('the real kubectl 1.32 (Go crypto/tls) talks to it with our kubeconfig', async function () {
     if (!existsSync(KUBECTL)) this.skip();
     seen = undefined;
-    const { path } = writeClusterKubeconfig(home.dir, 'demo', apiServerUrl(`127.0.0.1:${port()}`), pki);
+    const server = apiServerUrl(`127.0.0.1:${port()}`);
+    const { path } = writeClusterKubeconfig(home.dir, 'demo', server, pki);
     const env = { PATH: process.env.PATH ?? '', HOME: home.dir };
-    const { stdout } = await run(KUBECTL, ['--kubeconfig', path, 'get', '--raw', '/version'], { env });
+    const args = ['--kubeconfig', path, 'get', '--raw', '/version'];
+    const { stdout } = await run(KUBECTL, args, { env });
     assert.equal(JSON.parse(stdout).gitVersion, 'v1.32.0+k8ts');
     assert.deepEqual(seen, { authorized: true, cn: 'kubernetes-admin', o: ['system:masters'] });
   });
 
-  it('a Raft group of members elects and commits over mTLS with the cluster PKI as its tls dir', async () => {
+  it('a Raft group elects and commits over mTLS with the cluster PKI as tls dir', async () => {
     const raft = ensureClusterPki(join(home.dir, 'raft'), {
       masters: ['m1', 'm2', 'm3'].map((name) => ({ name, ips: ['127.0.0.1'] })),
     });
     // The file names member-main.ts reads from `tls: { dir }`.
     const tls = (name: string): TlsFiles => ({
-      caFile: join(raft.dir, 'ca.crt'), certFile: join(raft.dir, `${name}.crt`), keyFile: join(raft.dir, `${name}.key`),
+      caFile: join(raft.dir, 'ca.crt'),
+      certFile: join(raft.dir, `${name}.crt`),
+      keyFile: join(raft.dir, `${name}.key`),
     });
     const ms = await startInProcess(3, { tls });
     try {
@@ -295,10 +311,9 @@ describe('the PKI over real TLS: node, kubectl (Go) and etcd (Go)', function () 
     }
   });
 
-  it('the real etcd and etcdctl (Go) accept member and etcd-client certificates', async function () {
-    if (spawnSync('etcd', ['--version']).status !== 0 || spawnSync('etcdctl', ['version']).status !== 0) {
-      this.skip();
-    }
+  it('the real etcd and etcdctl (Go) accept member and etcd-client certs', async function () {
+    const has = (bin: string, arg: string): boolean => spawnSync(bin, [arg]).status === 0;
+    if (!has('etcd', '--version') || !has('etcdctl', 'version')) this.skip();
     const [clientPort, peerPort] = await freePorts(2);
     const etcd = startTlsEtcd(pki, join(home.dir, 'etcd'), clientPort!, peerPort!);
     try {
@@ -306,10 +321,13 @@ describe('the PKI over real TLS: node, kubectl (Go) and etcd (Go)', function () 
         '--cert', pki.etcdClient.certFile, '--key', pki.etcdClient.keyFile, '--dial-timeout', '2s'];
       await waitForEtcd(ctl);
       await run('etcdctl', [...ctl, 'put', '/k8ts/pki', 'ok'], { env: etcdctlEnv() });
-      const { stdout } = await run('etcdctl', [...ctl, 'get', '--print-value-only', '/k8ts/pki'], { env: etcdctlEnv() });
+      const get = [...ctl, 'get', '--print-value-only', '/k8ts/pki'];
+      const { stdout } = await run('etcdctl', get, { env: etcdctlEnv() });
       assert.equal(stdout.trim(), 'ok');
-      const rogue = ctl.map((a) => (a === pki.etcdClient.certFile ? pki.apiServers.get('m1')!.certFile : a))
-        .map((a) => (a === pki.etcdClient.keyFile ? pki.apiServers.get('m1')!.keyFile : a));
+      // A serving certificate from the same CA is no client certificate (serverAuth only).
+      const serving = pki.apiServers.get('m1')!;
+      const rogue = ctl.map((a) => (a === pki.etcdClient.certFile ? serving.certFile : a))
+        .map((a) => (a === pki.etcdClient.keyFile ? serving.keyFile : a));
       await assert.rejects(run('etcdctl', [...rogue, 'get', '/k8ts/pki'], { env: etcdctlEnv() }));
     } finally {
       etcd.kill('SIGKILL');
@@ -322,7 +340,9 @@ function etcdctlEnv(): NodeJS.ProcessEnv {
 }
 
 /** startTlsEtcd runs one etcd member with client and peer mTLS from the member certificate. */
-function startTlsEtcd(pki: ClusterPki, dataDir: string, clientPort: number, peerPort: number): ChildProcess {
+function startTlsEtcd(
+  pki: ClusterPki, dataDir: string, clientPort: number, peerPort: number,
+): ChildProcess {
   const m1 = pki.members.get('m1')!;
   const client = `https://127.0.0.1:${clientPort}`;
   const peer = `https://127.0.0.1:${peerPort}`;

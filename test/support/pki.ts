@@ -3,7 +3,9 @@
  * builder (src/cluster/pki), so tests need no openssl binary. Every certificate is valid for
  * 127.0.0.1 and localhost and for both server and client use (a member is both).
  */
-import { X509Certificate, createPrivateKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
+import {
+  X509Certificate, createPrivateKey, generateKeyPairSync, randomBytes, type KeyObject,
+} from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -25,7 +27,8 @@ function template(commonName: string, publicKey: KeyObject, isCa: boolean): Cert
 }
 
 function write(dir: string, base: string, der: Buffer, key: KeyObject): void {
-  writeFileSync(join(dir, `${base}.key`), key.export({ type: 'sec1', format: 'pem' }), { mode: 0o600 });
+  const keyPem = key.export({ type: 'sec1', format: 'pem' });
+  writeFileSync(join(dir, `${base}.key`), keyPem, { mode: 0o600 });
   writeFileSync(join(dir, `${base}.crt`), pemEncode('CERTIFICATE', der));
 }
 
