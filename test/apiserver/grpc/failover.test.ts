@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { StatusError } from '../../../src/api/errors.js';
 import type { KubeObject } from '../../../src/api/meta.js';
 import { ApiClient } from '../../../src/client/api-client.js';
-import { UnavailableRpcError } from '../../../src/rpc/errors.js';
+import { RpcError, UnavailableRpcError } from '../../../src/rpc/errors.js';
 import { makeCa } from '../../support/pki.js';
 import { CONFIGMAPS, startApiHarness, take, type ApiHarness } from './harness.js';
 
@@ -86,6 +86,23 @@ describe('component API failover (3 API gRPC servers, one registry)', function (
       const events = await take(it, 2);
       assert.deepEqual(events.map((e) => `${e.type} ${e.object.metadata.name ?? ''}`), ['ADDED w2', 'DELETED w1']);
       assert.equal(api.endpoint, c);
+    } finally {
+      w.stop();
+    }
+  });
+
+  it('a watch from the current state is not resumed after a break: the caller relists', async () => {
+    const d = await h.startServer();
+    const e = await h.startServer();
+    const api = client([d, e]);
+    const w = api.watch(CONFIGMAPS, 'default', { labelSelector: 'f=fresh' });
+    const it = w[Symbol.asyncIterator]();
+    try {
+      await api.create(CONFIGMAPS, 'default', { ...cm('n1'), metadata: { name: 'n1', labels: { f: 'fresh' } } });
+      assert.deepEqual((await take(it, 1)).map((x) => x.object.metadata.name), ['n1']);
+      h.killServer(h.endpoints.indexOf(d));
+      const err = await it.next().catch((x: unknown) => x);
+      assert.ok(err instanceof RpcError && !(err instanceof StatusError), `got ${String(err)}`);
     } finally {
       w.stop();
     }
