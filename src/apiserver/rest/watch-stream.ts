@@ -37,13 +37,13 @@ export async function serveWatch(c: ResourceCall): Promise<void> {
   res.flushHeaders();
   await new Promise<void>((resolve) => {
     let done = false;
-    let watch: Watch | undefined;
-    let timer: Timer | undefined;
+    // Assigned below; finish() may run before either exists (a synchronous watch failure).
+    const held: { watch?: Watch; timer?: Timer } = {};
     const finish = (): void => {
       if (done) return;
       done = true;
-      watch?.stop();
-      timer?.cancel();
+      held.watch?.stop();
+      held.timer?.cancel();
       res.end();
       resolve();
     };
@@ -55,8 +55,8 @@ export async function serveWatch(c: ResourceCall): Promise<void> {
     c.req.socket.on('close', finish);
     res.on('close', finish);
     const seconds = Math.min(timeout ?? MAX_WATCH_SECONDS, MAX_WATCH_SECONDS);
-    timer = c.deps.clock.setTimeout(finish, seconds * 1000);
-    watch = c.deps.registry.watch(
+    held.timer = c.deps.clock.setTimeout(finish, seconds * 1000);
+    const watch = c.deps.registry.watch(
       c.ctx,
       c.route.resource,
       c.route.namespace,
@@ -78,7 +78,8 @@ export async function serveWatch(c: ResourceCall): Promise<void> {
         finish();
       },
     );
-    // The watch may have failed synchronously: finish() ran before `watch` was assigned.
+    held.watch = watch;
+    // The watch may have failed synchronously: finish() ran before it was held.
     if (done) watch.stop();
   });
 }
