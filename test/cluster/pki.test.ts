@@ -17,6 +17,7 @@ import {
   type ClusterPki, type ClusterPkiOptions,
 } from '../../src/cluster/pki/cluster-pki.js';
 import { ipAddressBytes } from '../../src/cluster/pki/certificate.js';
+import { writeFileExclusive } from '../../src/cluster/pki/files.js';
 import {
   namedBits, oid, setOf, smallInteger, time, tlv, unsignedInteger, utf8String,
 } from '../../src/cluster/pki/der.js';
@@ -190,6 +191,13 @@ describe('ensureClusterPki', () => {
       (e: unknown) =>
         e instanceof PkiError && /ca\.key exists but .*ca\.crt does not/.test(e.message));
     assert.deepEqual(readFileSync(join(other, 'ca.key')), key);
+  });
+
+  it('refuses a CA that has expired, and never clobbers a CA file created concurrently', () => {
+    const expired = { ...OPTS, wallMs: () => NOW_MS + CA_VALIDITY_MS };
+    assert.throws(() => ensureClusterPki(dir, expired), /the cluster CA expires .*delete ca\.crt/);
+    assert.throws(() => writeFileExclusive(pki.caKeyFile, 'other', 0o600), /EEXIST/);
+    assert.match(readFileSync(pki.caKeyFile, 'utf8'), /BEGIN EC PRIVATE KEY/);
   });
 
   it('refuses identities that would share files', () => {

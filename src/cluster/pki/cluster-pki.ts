@@ -28,7 +28,7 @@ import {
   createCertificate, encodeName, issuerOf, pemEncode, selfIssuer, subjectOf,
   type CertificateTemplate, type DistinguishedName, type ExtKeyUsage,
 } from './certificate.js';
-import { CERT_MODE, KEY_MODE, writeFileAtomic } from './files.js';
+import { CERT_MODE, KEY_MODE, writeFileAtomic, writeFileExclusive } from './files.js';
 
 /** PKI_DIR_NAME: the PKI's directory under a cluster's state dir. */
 export const PKI_DIR_NAME = 'pki';
@@ -205,6 +205,7 @@ export function ensureClusterPki(dir: string, opts: ClusterPkiOptions): ClusterP
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const written: string[] = [];
   const ca = ensureCa(dir, nowMs, random, written);
+  checkCaLifetime(ca, join(dir, 'ca.crt'), nowMs);
   for (const plan of plans) {
     const files = filesOf(dir, plan.base);
     if (leafIsCurrent(files, plan, ca.cert, nowMs)) continue;
@@ -244,7 +245,13 @@ function ensureCa(
   t.isCa = true;
   t.notAfterMs = Math.floor((nowMs + CA_VALIDITY_MS) / 1000) * 1000;
   const der = createCertificate(t, selfIssuer(t), key.privateKey);
-  writeIdentity(files, der, key.privateKey, written);
+  try {
+    writeIdentity(files, der, key.privateKey, written, writeFileExclusive);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    throw new PkiError(`${dir}: another process created a cluster CA at the same time; ` +
+      'run the command again to use it');
+  }
   return { cert: new X509Certificate(der), key: key.privateKey };
 }
 
@@ -258,6 +265,15 @@ function loadCa(files: CertFiles): LoadedCa {
     return { cert, key };
   } catch (err) {
     throw new PkiError(`${files.certFile}: cannot use the cluster CA: ${(err as Error).message}`);
+  }
+}
+
+/** checkCaLifetime: a leaf cannot outlive its CA (leaves are cut at the CA's notAfter), so a
+ *  CA with less than a day left cannot sign anything useful; replacing it is the user's call. */
+function checkCaLifetime(ca: LoadedCa, caFile: string, nowMs: number): void {
+  if (Date.parse(ca.cert.validTo) - DAY_MS <= nowMs) {
+    throw new PkiError(`${caFile}: the cluster CA expires ${ca.cert.validTo}; delete ca.crt and ` +
+      'ca.key to start a new CA (every certificate and kubeconfig of the cluster is reissued)');
   }
 }
 
@@ -313,10 +329,12 @@ function leafIsCurrent(
 
 /** writeIdentity writes the key before the certificate: a crash in between leaves a key
  *  without a certificate, which the next run reissues, never a certificate without its key. */
-function writeIdentity(files: CertFiles, certDer: Buffer, key: KeyObject, written: string[]): void {
+function writeIdentity(
+  files: CertFiles, certDer: Buffer, key: KeyObject, written: string[], write = writeFileAtomic,
+): void {
   const keyPem = key.export({ type: 'sec1', format: 'pem' });
-  writeFileAtomic(files.keyFile, keyPem, KEY_MODE);
-  writeFileAtomic(files.certFile, pemEncode('CERTIFICATE', certDer), CERT_MODE);
+  write(files.keyFile, keyPem, KEY_MODE);
+  write(files.certFile, pemEncode('CERTIFICATE', certDer), CERT_MODE);
   written.push(basename(files.keyFile), basename(files.certFile));
 }
 

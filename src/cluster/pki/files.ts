@@ -5,7 +5,7 @@
  * for an instant.
  */
 import { randomBytes } from 'node:crypto';
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { linkSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 /** KEY_MODE: private keys and kubeconfigs (which embed one) are for their owner only. */
@@ -16,7 +16,7 @@ export const CERT_MODE = 0o644;
 /** writeFileAtomic replaces path with data in one rename; the temp file never outlives a
  *  failed write. */
 export function writeFileAtomic(path: string, data: string | Buffer, mode: number): void {
-  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  const tmp = tempName(path);
   try {
     writeFileSync(tmp, data, { mode, flag: 'wx' });
     renameSync(tmp, path);
@@ -24,4 +24,20 @@ export function writeFileAtomic(path: string, data: string | Buffer, mode: numbe
     rmSync(tmp, { force: true });
     throw err;
   }
+}
+
+/** writeFileExclusive is writeFileAtomic that never replaces: link(2) fails with EEXIST when
+ *  path exists, so of two processes creating a CA at once, one wins and the other learns it. */
+export function writeFileExclusive(path: string, data: string | Buffer, mode: number): void {
+  const tmp = tempName(path);
+  try {
+    writeFileSync(tmp, data, { mode, flag: 'wx' });
+    linkSync(tmp, path);
+  } finally {
+    rmSync(tmp, { force: true });
+  }
+}
+
+function tempName(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
 }
