@@ -200,6 +200,12 @@ describe('ensureClusterPki', () => {
     assert.match(readFileSync(pki.caKeyFile, 'utf8'), /BEGIN EC PRIVATE KEY/);
   });
 
+  it('takes the first host of the service CIDR for the kubernetes Service', () => {
+    assert.equal(firstServiceIp('127.96.0.0/16'), '127.96.0.1');
+    assert.equal(firstServiceIp('100.96.7.9/24'), '100.96.7.1');
+    assert.throws(() => firstServiceIp('127.96.0.0/31'), PkiError);
+  });
+
   it('refuses identities that would share files', () => {
     const clash = { ...OPTS, members: [{ name: 'admin', ips: ['127.0.1.1'] }] };
     assert.throws(() => ensureClusterPki(join(home.dir, 'clash'), clash), /share admin\.crt/);

@@ -215,7 +215,7 @@ export function ensureClusterPki(dir: string, opts: ClusterPkiOptions): ClusterP
     const der = createCertificate(t, issuerOf(ca.cert.raw), ca.key);
     writeIdentity(files, der, key.privateKey, written);
   }
-  return describe(dir, opts, written);
+  return layout(dir, opts, written);
 }
 
 interface LoadedCa {
@@ -342,7 +342,7 @@ function filesOf(dir: string, base: string): CertFiles {
   return { certFile: join(dir, `${base}.crt`), keyFile: join(dir, `${base}.key`) };
 }
 
-function describe(dir: string, opts: ClusterPkiOptions, written: string[]): ClusterPki {
+function layout(dir: string, opts: ClusterPkiOptions, written: string[]): ClusterPki {
   const byName = (names: readonly string[], base: (n: string) => string): Map<string, CertFiles> =>
     new Map(names.map((n) => [n, filesOf(dir, base(n))]));
   return {
