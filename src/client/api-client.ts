@@ -34,6 +34,9 @@ import type {
 } from './types.js';
 import { decodeJson, encodeJson, mapServiceError, requestMetadata } from './wire.js';
 
+/** Ns is a namespace; undefined for cluster-scoped resources and all-namespace lists. */
+type Ns = string | undefined;
+
 /** ApiClientOptions configure a client. */
 export interface ApiClientOptions {
   /** host:port of every API server's gRPC face, preferred first (the local master's). */
@@ -72,14 +75,23 @@ export class ApiClient {
   }
 
   /** get reads one object (or its status or scale). */
-  async get<T extends KubeObject>(r: ApiResource, ns: string | undefined, name: string, o: GetOptions = {}): Promise<T> {
+  async get<T extends KubeObject>(
+    r: ApiResource,
+    ns: Ns,
+    name: string,
+    o: GetOptions = {},
+  ): Promise<T> {
     const req = { ...target(r, ns, name), subresource: o.subresource ?? '' };
     const res = await this.call('read', o, (c) => c.get, req);
     return decodeJson<T>(res.objectJson);
   }
 
   /** list reads a collection (ns undefined: every namespace), or one page of it. */
-  async list<T extends KubeObject>(r: ApiResource, ns: string | undefined, o: ListOptions = {}): Promise<KubeList<T>> {
+  async list<T extends KubeObject>(
+    r: ApiResource,
+    ns: Ns,
+    o: ListOptions = {},
+  ): Promise<KubeList<T>> {
     const req = {
       ...where(r, ns),
       labelSelector: o.labelSelector ?? '',
@@ -94,7 +106,7 @@ export class ApiClient {
   }
 
   /** watch starts a watch; iterate it with for await, end it with stop(). */
-  watch<T extends KubeObject>(r: ApiResource, ns: string | undefined, o: WatchOptions = {}): ApiWatch<T> {
+  watch<T extends KubeObject>(r: ApiResource, ns: Ns, o: WatchOptions = {}): ApiWatch<T> {
     return new GrpcWatch<T>({
       failover: this.failover,
       request: {
@@ -111,21 +123,32 @@ export class ApiClient {
   }
 
   /** create writes a new object in ns (undefined for cluster-scoped resources). */
-  async create<T extends KubeObject>(r: ApiResource, ns: string | undefined, obj: T, o: WriteOptions = {}): Promise<T> {
+  async create<T extends KubeObject>(
+    r: ApiResource,
+    ns: Ns,
+    obj: T,
+    o: WriteOptions = {},
+  ): Promise<T> {
     const req = { ...where(r, ns), objectJson: encodeJson(obj), ...writeFields(o) };
     return this.written<T>(await this.call('write', o, (c) => c.create, req));
   }
 
   /** update replaces an object; metadata.resourceVersion, when set, must still be current (409). */
-  async update<T extends KubeObject>(r: ApiResource, ns: string | undefined, obj: T, o: WriteOptions = {}): Promise<T> {
-    const req = { ...target(r, ns, obj.metadata.name ?? ''), objectJson: encodeJson(obj), ...writeFields(o) };
+  async update<T extends KubeObject>(
+    r: ApiResource,
+    ns: Ns,
+    obj: T,
+    o: WriteOptions = {},
+  ): Promise<T> {
+    const name = obj.metadata.name ?? '';
+    const req = { ...target(r, ns, name), objectJson: encodeJson(obj), ...writeFields(o) };
     return this.written<T>(await this.call('write', o, (c) => c.update, req));
   }
 
   /** patch applies a patch document of the given type to one object. */
   async patch<T extends KubeObject>(
     r: ApiResource,
-    ns: string | undefined,
+    ns: Ns,
     name: string,
     type: PatchType,
     body: string | object,
@@ -145,7 +168,7 @@ export class ApiClient {
   /** delete deletes one object; deleted=false while a grace period or finalizers hold it. */
   async delete<T extends KubeObject>(
     r: ApiResource,
-    ns: string | undefined,
+    ns: Ns,
     name: string,
     o: DeleteOptions = {},
   ): Promise<DeleteResult<T>> {
@@ -177,8 +200,9 @@ export class ApiClient {
     method: (c: ApiServiceClient) => UnaryMethod<Req, Res>,
     req: Req,
   ): Promise<Res> {
+    const metadata = requestMetadata(o.traceparent);
     return this.failover.run(safety, o.timeoutMs ?? this.timeoutMs, (c, leftMs) =>
-      unary(c, method(c), req, leftMs, { metadata: requestMetadata(o.traceparent), mapError: mapServiceError }),
+      unary(c, method(c), req, leftMs, { metadata, mapError: mapServiceError }),
     );
   }
 
@@ -188,11 +212,11 @@ export class ApiClient {
   }
 }
 
-function where(r: ApiResource, ns: string | undefined) {
+function where(r: ApiResource, ns: Ns) {
   return { group: r.group, version: r.version, resource: r.resource, namespace: ns ?? '' };
 }
 
-function target(r: ApiResource, ns: string | undefined, name: string) {
+function target(r: ApiResource, ns: Ns, name: string) {
   return { ...where(r, ns), name };
 }
 

@@ -64,7 +64,11 @@ export class Failover<C extends Client> {
    * run calls attempt on the current endpoint, moving on as the rules above allow, until it
    * answers, fails with an API answer, or timeoutMs passes. attempt gets the time left.
    */
-  async run<T>(safety: Safety, timeoutMs: number, attempt: (c: C, leftMs: number) => Promise<T>): Promise<T> {
+  async run<T>(
+    safety: Safety,
+    timeoutMs: number,
+    attempt: (c: C, leftMs: number) => Promise<T>,
+  ): Promise<T> {
     assert(timeoutMs > 0, `Failover.run: timeout must be > 0, got ${timeoutMs}`);
     const deadline = this.o.clock.nowMs() + timeoutMs;
     const n = this.o.endpoints.length;
@@ -90,9 +94,9 @@ export class Failover<C extends Client> {
         this.moveOn(i);
       }
     }
-    throw new UnavailableRpcError(`no API server answered within ${timeoutMs} ms (${this.o.endpoints.join(', ')})`, {
-      cause: last,
-    });
+    const tried = this.o.endpoints.join(', ');
+    const msg = `no API server answered within ${timeoutMs} ms (${tried})`;
+    throw new UnavailableRpcError(msg, { cause: last });
   }
 
   /** connected returns the current endpoint's client once it is READY (watch starts). */
@@ -128,7 +132,8 @@ export class Failover<C extends Client> {
 
   private backoff(pass: number, deadline: number): Promise<void> {
     const capMs = Math.min(BACKOFF_MS_MAX, BACKOFF_MS_BASE * 2 ** (pass - 1));
-    const ms = Math.min(capMs * (0.5 + this.o.random() / 2), Math.max(0, deadline - this.o.clock.nowMs()));
+    const leftMs = Math.max(0, deadline - this.o.clock.nowMs());
+    const ms = Math.min(capMs * (0.5 + this.o.random() / 2), leftMs);
     return new Promise((resolve) => this.o.clock.setTimeout(resolve, ms));
   }
 }

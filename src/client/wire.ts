@@ -21,7 +21,8 @@ export function mapCallError(err: unknown): Error {
 }
 
 function isServiceError(err: unknown): err is ServiceError {
-  return err instanceof Error && typeof (err as Partial<ServiceError>).code === 'number' && 'metadata' in err;
+  if (!(err instanceof Error) || !('metadata' in err)) return false;
+  return typeof (err as Partial<ServiceError>).code === 'number';
 }
 
 /** encodeJson is the request body: the object as JSON text, UTF-8. */
@@ -35,7 +36,8 @@ export function decodeJson<T>(bytes: Uint8Array): T {
   try {
     return JSON.parse(text) as T;
   } catch (err) {
-    throw new RpcError(status.INTERNAL, 'the API server answered a body that is not JSON', { cause: err });
+    const msg = 'the API server answered a body that is not JSON';
+    throw new RpcError(status.INTERNAL, msg, { cause: err });
   }
 }
 

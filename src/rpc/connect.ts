@@ -12,8 +12,9 @@ import { connectivityState, type Client } from '@grpc/grpc-js';
 import { deadlineIn } from './defaults.js';
 import { UnavailableRpcError } from './errors.js';
 
-/** awaitConnected resolves once client's channel is READY; rejects with UnavailableRpcError when
- *  a connection attempt fails (TRANSIENT_FAILURE), the channel is shut down, or timeoutMs passes. */
+/** awaitConnected resolves once client's channel is READY; rejects with UnavailableRpcError
+ *  when a connection attempt fails (TRANSIENT_FAILURE), the channel is shut down, or timeoutMs
+ *  passes. */
 export function awaitConnected(client: Client, timeoutMs: number): Promise<void> {
   const channel = client.getChannel();
   const deadline = deadlineIn(timeoutMs);

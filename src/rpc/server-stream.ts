@@ -21,6 +21,7 @@ export function serverStream<C extends Client, Req, Res>(
   request: Req,
   o: { metadata?: Metadata; timeoutMs?: number } = {},
 ): ClientReadableStream<Res> {
-  const options: Partial<CallOptions> = o.timeoutMs === undefined ? {} : { deadline: deadlineIn(o.timeoutMs) };
+  const options: Partial<CallOptions> =
+    o.timeoutMs === undefined ? {} : { deadline: deadlineIn(o.timeoutMs) };
   return method.call(client, request, o.metadata ?? new Metadata(), options);
 }

@@ -32,7 +32,11 @@ import { serveWatch, type WatchEdges } from './watch.js';
 export type ApiServiceOptions = WatchEdges;
 
 /** addApiService registers the component API on server (the API server process calls this). */
-export function addApiService(server: Server, registry: ApiRegistry, opts: ApiServiceOptions): void {
+export function addApiService(
+  server: Server,
+  registry: ApiRegistry,
+  opts: ApiServiceOptions,
+): void {
   server.addService(ApiServiceService, apiService(registry, opts));
 }
 

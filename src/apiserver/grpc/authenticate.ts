@@ -31,7 +31,8 @@ export function callerOf(call: AuthSource, insecure: boolean): UserInfo | undefi
 
 /** userFromCertificate reads CN and O as kube-apiserver does (several O = several groups). */
 export function userFromCertificate(cert: PeerCertificate): UserInfo | undefined {
-  const subject = cert.subject as unknown as Record<string, string | string[] | undefined> | undefined;
+  type Subject = Record<string, string | string[] | undefined> | undefined;
+  const subject = cert.subject as unknown as Subject;
   const cn = subject?.CN;
   const name = Array.isArray(cn) ? cn[0] : cn;
   if (!name) return undefined;

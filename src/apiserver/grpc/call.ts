@@ -10,7 +10,8 @@ import { toStatusServiceError } from '../../rpc/kube-status.js';
 import type { RequestContext } from '../registry/types.js';
 import { callerOf, type AuthSource } from './authenticate.js';
 
-/** W3C trace context: version-traceid-parentid-flags; anything else is ignored, as the spec says. */
+/** W3C trace context: version-traceid-parentid-flags; anything else is ignored, as the spec
+ *  says. */
 const TRACEPARENT = /^[\da-f]{2}-[\da-f]{32}-[\da-f]{16}-[\da-f]{2}$/;
 
 /** CallEdges is what every handler needs besides the registry. */

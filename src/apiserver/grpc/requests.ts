@@ -63,22 +63,29 @@ function notFoundResource(): StatusError {
 export function resolve(t: Target, verb: Verb): Resolved {
   const r = findResource(t.group, t.version, t.resource);
   if (!r) throw notFoundResource();
-  if (!r.verbs.includes(verb)) throw methodNotAllowed(`the server does not allow this method on the requested resource`);
+  if (!r.verbs.includes(verb)) throw notAllowed();
   if (!r.namespaced && t.namespace !== '') throw notFoundResource();
   const collection = verb === 'list' || verb === 'watch';
   if (r.namespaced && !collection && t.namespace === '') {
     throw badRequest(`a namespace is required for ${r.resource}`);
   }
   const name = t.name ?? '';
-  if (!collection && verb !== 'create' && name === '') throw badRequest('resource name may not be empty');
-  return { r, ns: t.namespace === '' ? undefined : t.namespace, name, sub: subresourceOf(r, t.subresource ?? '') };
+  if (!collection && verb !== 'create' && name === '') {
+    throw badRequest('resource name may not be empty');
+  }
+  const ns = t.namespace === '' ? undefined : t.namespace;
+  return { r, ns, name, sub: subresourceOf(r, t.subresource ?? '') };
 }
 
 function subresourceOf(r: ResourceInfo, sub: string): 'status' | 'scale' | undefined {
   if (sub === '') return undefined;
   if (!r.subresources.some((s) => s.name === sub)) throw notFoundResource();
   if (sub === 'status' || sub === 'scale') return sub;
-  throw methodNotAllowed(`the server does not allow this method on the requested resource`);
+  throw notAllowed();
+}
+
+function notAllowed(): StatusError {
+  return methodNotAllowed('the server does not allow this method on the requested resource');
 }
 
 /** WireListOptions are ListRequest's option fields. */
@@ -95,7 +102,8 @@ export interface WireListOptions {
 export function listOptions(q: WireListOptions): ListOptions {
   const m = q.resourceVersionMatch;
   if (m !== '' && m !== 'Exact' && m !== 'NotOlderThan') {
-    throw badRequest(`resourceVersionMatch: Unsupported value: "${m}": supported values: "Exact", "NotOlderThan"`);
+    const supported = 'supported values: "Exact", "NotOlderThan"';
+    throw badRequest(`resourceVersionMatch: Unsupported value: "${m}": ${supported}`);
   }
   if (q.limit < 0) throw badRequest(`invalid value for limit: ${q.limit}: must be non-negative`);
   return {
@@ -115,7 +123,8 @@ export function bindTarget(q: { namespace: string; pod: string; nodeName: string
   nodeName: string;
 } {
   // A pod named in its namespace, checked as any single-object verb checks its target.
-  resolve({ group: '', version: 'v1', resource: 'pods', namespace: q.namespace, name: q.pod }, 'get');
+  const pod = { group: '', version: 'v1', resource: 'pods', namespace: q.namespace, name: q.pod };
+  resolve(pod, 'get');
   if (q.nodeName === '') throw badRequest('Binding.target.name: Required value');
   return q;
 }
@@ -123,7 +132,7 @@ export function bindTarget(q: { namespace: string; pod: string; nodeName: string
 /** decodeBody decodes object_json exactly as the REST face decodes an application/json body. */
 export function decodeBody(bytes: Uint8Array): KubeObject {
   if (bytes.length > MAX_BODY_BYTES) throw tooLarge(MAX_BODY_BYTES);
-  return decodeObject(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length), 'application/json');
+  return decodeObject(asBuffer(bytes), 'application/json');
 }
 
 /** WireWriteOptions are the write option fields every write request carries. */
@@ -134,12 +143,18 @@ export interface WireWriteOptions {
 }
 
 /** writeOptions checks the write options with the REST handler's messages. */
-export function writeOptions(w: WireWriteOptions, sub: 'status' | 'scale' | undefined): WriteOptions {
+export function writeOptions(
+  w: WireWriteOptions,
+  sub: 'status' | 'scale' | undefined,
+): WriteOptions {
   const fv = w.fieldValidation;
   if (fv !== '' && fv !== 'Strict' && fv !== 'Warn' && fv !== 'Ignore') {
-    throw badRequest(`fieldValidation must be one of "Ignore", "Warn", or "Strict", got ${JSON.stringify(fv)}`);
+    const one = 'fieldValidation must be one of "Ignore", "Warn", or "Strict"';
+    throw badRequest(`${one}, got ${JSON.stringify(fv)}`);
   }
-  if (w.fieldManager.length > 128) throw badRequest('fieldManager: Too long: must have at most 128 bytes');
+  if (w.fieldManager.length > 128) {
+    throw badRequest('fieldManager: Too long: must have at most 128 bytes');
+  }
   return {
     ...(w.fieldManager !== '' ? { fieldManager: w.fieldManager } : {}),
     ...(w.dryRun ? { dryRun: true } : {}),
@@ -160,7 +175,12 @@ export function patchType(type: string, force: boolean): PatchType {
 /** patchBody is the patch document as text, bounded as a REST body is. */
 export function patchBody(bytes: Uint8Array): string {
   if (bytes.length > MAX_BODY_BYTES) throw tooLarge(MAX_BODY_BYTES);
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8');
+  return asBuffer(bytes).toString('utf8');
+}
+
+/** asBuffer views the bytes ts-proto decoded without copying them. */
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
 }
 
 /** WireDeleteOptions are DeleteRequest's option fields. */
@@ -176,14 +196,18 @@ export interface WireDeleteOptions {
 export function deleteOptions(d: WireDeleteOptions): DeleteOptions {
   const p = d.propagationPolicy;
   if (p !== '' && p !== 'Orphan' && p !== 'Background' && p !== 'Foreground') {
-    throw badRequest(`propagationPolicy: Unsupported value: "${p}": supported values: "Foreground", "Background", "Orphan"`);
+    const supported = 'supported values: "Foreground", "Background", "Orphan"';
+    throw badRequest(`propagationPolicy: Unsupported value: "${p}": ${supported}`);
   }
   if (d.gracePeriodSeconds !== undefined && !Number.isSafeInteger(d.gracePeriodSeconds)) {
-    throw badRequest(`invalid value for gracePeriodSeconds: ${d.gracePeriodSeconds}: must be an integer`);
+    const v = d.gracePeriodSeconds;
+    throw badRequest(`invalid value for gracePeriodSeconds: ${v}: must be an integer`);
   }
+  const uid = d.preconditionUid;
+  const rv = d.preconditionResourceVersion;
   const pre = {
-    ...(d.preconditionUid !== undefined ? { uid: d.preconditionUid } : {}),
-    ...(d.preconditionResourceVersion !== undefined ? { resourceVersion: d.preconditionResourceVersion } : {}),
+    ...(uid !== undefined ? { uid } : {}),
+    ...(rv !== undefined ? { resourceVersion: rv } : {}),
   };
   return {
     ...(d.gracePeriodSeconds !== undefined ? { gracePeriodSeconds: d.gracePeriodSeconds } : {}),

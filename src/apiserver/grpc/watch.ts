@@ -38,7 +38,12 @@ export interface WatchEdges extends CallEdges {
 }
 
 /** serveWatch runs one watch call to its end. */
-export function serveWatch(call: WatchCall, ctx: RequestContext, reg: ApiRegistry, o: WatchEdges): void {
+export function serveWatch(
+  call: WatchCall,
+  ctx: RequestContext,
+  reg: ApiRegistry,
+  o: WatchEdges,
+): void {
   const maxPending = o.maxPendingEvents ?? DEFAULT_MAX_PENDING_EVENTS;
   let done = false;
   let watch: Watch | undefined;
@@ -60,7 +65,8 @@ export function serveWatch(call: WatchCall, ctx: RequestContext, reg: ApiRegistr
   call.on('cancelled', () => finish());
   const onEvent = (e: { type: string; object: unknown; traceparent?: string }): boolean => {
     if (done) return false;
-    const event = { type: e.type, objectJson: jsonBytes(e.object), traceparent: e.traceparent ?? '' };
+    const objectJson = jsonBytes(e.object);
+    const event = { type: e.type, objectJson, traceparent: e.traceparent ?? '' };
     const ok = call.write({ events: [event] });
     if (call.writableLength > maxPending) {
       finish(tooSlow(maxPending));
@@ -88,7 +94,10 @@ export function serveWatch(call: WatchCall, ctx: RequestContext, reg: ApiRegistr
   if (done) watch?.stop();
 }
 
-function watchOptions(q: WatchRequest, maxSeconds: number): { opts: WatchOptions; seconds: number } {
+function watchOptions(
+  q: WatchRequest,
+  maxSeconds: number,
+): { opts: WatchOptions; seconds: number } {
   if (q.timeoutSeconds < 0) throw badRequest('timeoutSeconds must be non-negative');
   const seconds = q.timeoutSeconds === 0 ? maxSeconds : Math.min(q.timeoutSeconds, maxSeconds);
   const opts: WatchOptions = {

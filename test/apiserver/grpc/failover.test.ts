@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StatusError } from '../../../src/api/errors.js';
@@ -52,13 +52,14 @@ describe('component API failover (3 API gRPC servers, one registry)', function (
     assert.ok(names.includes('f1') && names.includes('f2'));
   });
 
-  it('a write whose first server is down is sent to the next (it provably never left)', async () => {
+  it('a write whose first server is down goes to the next (it provably never left)', async () => {
     const [a = '', b = ''] = h.endpoints;
     const api = client([a, b]);
     await api.create(CONFIGMAPS, 'default', cm('f3'));
     assert.equal(api.endpoint, b);
     const err = await api.create(CONFIGMAPS, 'default', cm('f3')).catch((e: unknown) => e);
-    assert.ok(err instanceof StatusError && err.reason === 'AlreadyExists', 'an API answer is not retried');
+    const answered = err instanceof StatusError && err.reason === 'AlreadyExists';
+    assert.ok(answered, 'an API answer is not retried');
   });
 
   it('no server reachable: UnavailableRpcError within the deadline', async () => {
@@ -76,7 +77,8 @@ describe('component API failover (3 API gRPC servers, one registry)', function (
     const rv = (await api.list(CONFIGMAPS, 'default')).metadata.resourceVersion ?? '';
     const w = api.watch(CONFIGMAPS, 'default', { resourceVersion: rv, labelSelector: 'f=w' });
     const it = w[Symbol.asyncIterator]();
-    const labelled = (name: string): KubeObject => ({ ...cm(name), metadata: { name, labels: { f: 'w' } } });
+    const labelled = (name: string): KubeObject =>
+      ({ ...cm(name), metadata: { name, labels: { f: 'w' } } });
     try {
       await api.create(CONFIGMAPS, 'default', labelled('w1'));
       assert.deepEqual((await take(it, 1)).map((e) => e.object.metadata.name), ['w1']);
@@ -84,21 +86,23 @@ describe('component API failover (3 API gRPC servers, one registry)', function (
       await api.create(CONFIGMAPS, 'default', labelled('w2'));
       await api.delete(CONFIGMAPS, 'default', 'w1');
       const events = await take(it, 2);
-      assert.deepEqual(events.map((e) => `${e.type} ${e.object.metadata.name ?? ''}`), ['ADDED w2', 'DELETED w1']);
+      const seen = events.map((e) => `${e.type} ${e.object.metadata.name ?? ''}`);
+      assert.deepEqual(seen, ['ADDED w2', 'DELETED w1']);
       assert.equal(api.endpoint, c);
     } finally {
       w.stop();
     }
   });
 
-  it('a watch from the current state is not resumed after a break: the caller relists', async () => {
+  it('a watch from the current state is not resumed after a break (relist)', async () => {
     const d = await h.startServer();
     const e = await h.startServer();
     const api = client([d, e]);
     const w = api.watch(CONFIGMAPS, 'default', { labelSelector: 'f=fresh' });
     const it = w[Symbol.asyncIterator]();
     try {
-      await api.create(CONFIGMAPS, 'default', { ...cm('n1'), metadata: { name: 'n1', labels: { f: 'fresh' } } });
+      const n1 = { ...cm('n1'), metadata: { name: 'n1', labels: { f: 'fresh' } } };
+      await api.create(CONFIGMAPS, 'default', n1);
       assert.deepEqual((await take(it, 1)).map((x) => x.object.metadata.name), ['n1']);
       h.killServer(h.endpoints.indexOf(d));
       const err = await it.next().catch((x: unknown) => x);
@@ -114,12 +118,17 @@ describe('component API failover (3 API gRPC servers, one registry)', function (
       makeCa(dir);
       certificate(dir, 'server', '/CN=kube-apiserver');
       certificate(dir, 'kubelet', '/O=system:nodes/CN=system:node:w1');
-      const pem = (n: string) => ({ caFile: join(dir, 'ca.crt'), certFile: join(dir, `${n}.crt`), keyFile: join(dir, `${n}.key`) });
+      const pem = (n: string) => ({
+        caFile: join(dir, 'ca.crt'),
+        certFile: join(dir, `${n}.crt`),
+        keyFile: join(dir, `${n}.key`),
+      });
       const ep = await h.startServer(pem('server'));
       const api = new ApiClient({ endpoints: [ep], tls: pem('kubelet') });
       clients.push(api);
       await api.get(CONFIGMAPS, 'default', 'f1');
-      assert.deepEqual(h.seen.at(-1)?.user, { name: 'system:node:w1', groups: ['system:nodes', 'system:authenticated'] });
+      const groups = ['system:nodes', 'system:authenticated'];
+      assert.deepEqual(h.seen.at(-1)?.user, { name: 'system:node:w1', groups });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -132,10 +141,10 @@ function certificate(dir: string, name: string, subject: string): void {
     const r = spawnSync('openssl', args, { cwd: dir, encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`openssl ${args.join(' ')}: ${r.stderr}`);
   };
-  const ext = join(dir, `${name}.ext`);
-  spawnSync('sh', ['-c', `printf 'subjectAltName=IP:127.0.0.1\\nextendedKeyUsage=serverAuth,clientAuth\\n' > ${ext}`]);
-  run(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', `${name}.key`,
-    '-out', `${name}.csr`, '-subj', subject]);
+  const ext = 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n';
+  writeFileSync(join(dir, `${name}.ext`), ext);
+  const key = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  run(['req', ...key, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', subject]);
   run(['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial',
     '-out', `${name}.crt`, '-days', '1', '-extfile', `${name}.ext`]);
 }

@@ -7,7 +7,12 @@
 import type { Server } from '@grpc/grpc-js';
 import type { KubeObject } from '../../../src/api/meta.js';
 import type { WatchEvent } from '../../../src/client/types.js';
-import { findResource, RESOURCES, storagePrefix, type ResourceInfo } from '../../../src/api/resources.js';
+import {
+  findResource,
+  RESOURCES,
+  storagePrefix,
+  type ResourceInfo,
+} from '../../../src/api/resources.js';
 import { systemClock } from '../../../src/base/clock.js';
 import { Prng } from '../../../src/base/prng.js';
 import { newUid, systemWallMs } from '../../../src/base/wall-clock.js';
@@ -80,7 +85,8 @@ export async function startApiHarness(servers: number): Promise<ApiHarness> {
     servers: [],
     async startServer(tls) {
       const server = newServer();
-      addApiService(server, served, { insecure: tls === undefined, clock: systemClock, log: () => {} });
+      const opts = { insecure: tls === undefined, clock: systemClock, log: () => {} };
+      addApiService(server, served, opts);
       const port = await bind(server, '127.0.0.1:0', serverCredentials(tls));
       h.servers.push(server);
       h.endpoints.push(`127.0.0.1:${port}`);
@@ -131,7 +137,8 @@ export async function take<T extends KubeObject>(
   while (out.length < n) {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`timed out after ${out.length}/${n} events`)), deadline - Date.now());
+      const fail = (): void => reject(new Error(`timed out after ${out.length}/${n} events`));
+      timer = setTimeout(fail, deadline - Date.now());
     });
     try {
       const r = await Promise.race([it.next(), timeout]);

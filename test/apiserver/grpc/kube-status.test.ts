@@ -22,6 +22,7 @@ import {
 } from '../../../src/rpc/kube-status.js';
 
 const PODS = { group: '', resource: 'pods' };
+const REQUIRED = { type: 'FieldValueRequired', field: 'spec' } as const;
 
 function asServiceError(o: { code: number; details?: string; metadata?: Metadata }): ServiceError {
   return Object.assign(new Error(o.details ?? ''), {
@@ -37,7 +38,7 @@ describe('Kubernetes Status over gRPC', () => {
       [notFound(PODS, 'a'), status.NOT_FOUND],
       [alreadyExists(PODS, 'a'), status.ALREADY_EXISTS],
       [conflict(PODS, 'a', 'stale'), status.ABORTED],
-      [invalid('Pod', '', 'a', [{ type: 'FieldValueRequired', field: 'spec' }]), status.INVALID_ARGUMENT],
+      [invalid('Pod', '', 'a', [REQUIRED]), status.INVALID_ARGUMENT],
       [gone(), status.OUT_OF_RANGE],
       [unauthorized(), status.UNAUTHENTICATED],
       [new StatusError(403, 'Forbidden', 'no'), status.PERMISSION_DENIED],
@@ -49,7 +50,8 @@ describe('Kubernetes Status over gRPC', () => {
   });
 
   it('round-trips the whole Status through the trailer', () => {
-    const err = invalid('Pod', '', 'web', [{ type: 'FieldValueInvalid', field: 'spec.x', badValue: -1, detail: 'no' }]);
+    const bad = { type: 'FieldValueInvalid', field: 'spec.x', badValue: -1, detail: 'no' } as const;
+    const err = invalid('Pod', '', 'web', [bad]);
     const back = statusErrorFromServiceError(asServiceError(toStatusServiceError(err)));
     assert.ok(back instanceof StatusError);
     assert.deepEqual(back.status, err.status);
@@ -60,9 +62,11 @@ describe('Kubernetes Status over gRPC', () => {
     const internal = toStatusServiceError(new Error('boom'));
     assert.equal(internal.code, status.INTERNAL);
     assert.equal(statusErrorFromServiceError(asServiceError(internal))?.code, 500);
-    assert.equal(statusErrorFromServiceError(asServiceError({ code: status.UNAVAILABLE })), undefined);
+    const bare = asServiceError({ code: status.UNAVAILABLE });
+    assert.equal(statusErrorFromServiceError(bare), undefined);
     const md = new Metadata();
     md.set(STATUS_TRAILER, Buffer.from('{not json'));
-    assert.equal(statusErrorFromServiceError(asServiceError({ code: status.INTERNAL, metadata: md })), undefined);
+    const garbled = asServiceError({ code: status.INTERNAL, metadata: md });
+    assert.equal(statusErrorFromServiceError(garbled), undefined);
   });
 });

@@ -31,14 +31,17 @@ interface Script {
 }
 
 function script(honourPause: boolean): Script {
-  const s: Script = { registry: undefined as unknown as ApiRegistry, stopped: false, emitted: 0, paused: 0 };
+  const none = undefined as unknown as ApiRegistry;
+  const s: Script = { registry: none, stopped: false, emitted: 0, paused: 0 };
   const unused = (): never => assert.fail('not used by these tests');
   s.registry = {
-    get: unused, list: unused, create: unused, update: unused, patch: unused, delete: unused, bind: unused,
+    get: unused, list: unused, create: unused, update: unused,
+    patch: unused, delete: unused, bind: unused,
     watch: (_ctx, _r, _ns, _opts, onEvent) => {
       const emit = (): void => {
         while (!s.stopped && s.emitted < EVENTS) {
-          const object: KubeObject = { metadata: { name: `o${s.emitted}`, resourceVersion: String(s.emitted + 1) }, pad: PAD };
+          const metadata = { name: `o${s.emitted}`, resourceVersion: String(s.emitted + 1) };
+          const object: KubeObject = { metadata, pad: PAD };
           const e: StorageWatchEvent = { type: 'ADDED', object };
           s.emitted++;
           const more = (onEvent as (e: StorageWatchEvent) => unknown)(e);
@@ -65,9 +68,11 @@ describe('component API watch flow control (scripted registry)', function () {
 
   async function start(s: Script): Promise<ApiServiceClient> {
     server = newServer();
-    addApiService(server, s.registry, { insecure: true, clock: systemClock, log: () => {}, maxPendingEvents: 64 });
+    const opts = { insecure: true, clock: systemClock, log: () => {}, maxPendingEvents: 64 };
+    addApiService(server, s.registry, opts);
     const port = await bind(server, '127.0.0.1:0', serverCredentials(undefined));
-    raw = new ApiServiceClient(`127.0.0.1:${port}`, channelCredentials(undefined), channelOptions());
+    const creds = channelCredentials(undefined);
+    raw = new ApiServiceClient(`127.0.0.1:${port}`, creds, channelOptions());
     return raw;
   }
   afterEach(() => {
@@ -77,14 +82,19 @@ describe('component API watch flow control (scripted registry)', function () {
 
   function open(c: ApiServiceClient): ClientReadableStream<WatchResponse> {
     const req = {
-      group: '', version: 'v1', resource: 'configmaps', namespace: '', labelSelector: '', fieldSelector: '',
+      group: '', version: 'v1', resource: 'configmaps', namespace: '',
+      labelSelector: '', fieldSelector: '',
       resourceVersion: '', allowWatchBookmarks: false, timeoutSeconds: 0,
     };
     return serverStream(c, c.watch, req);
   }
 
   /** drain reads the stream to its end after a pause; returns names and the final error. */
-  async function drain(stream: ClientReadableStream<WatchResponse>, pauseMs: number, limit: number) {
+  async function drain(
+    stream: ClientReadableStream<WatchResponse>,
+    pauseMs: number,
+    limit: number,
+  ): Promise<{ names: string[]; error: ServiceError | undefined }> {
     let early: ServiceError | undefined;
     stream.on('error', (e: ServiceError) => (early = e)); // may end the stream before iteration
     stream.pause();
@@ -93,7 +103,9 @@ describe('component API watch flow control (scripted registry)', function () {
     let error: ServiceError | undefined;
     try {
       for await (const msg of stream as AsyncIterable<WatchResponse>) {
-        for (const e of msg.events) names.push(JSON.parse(Buffer.from(e.objectJson).toString()).metadata.name);
+        for (const e of msg.events) {
+          names.push(JSON.parse(Buffer.from(e.objectJson).toString()).metadata.name);
+        }
         if (names.length >= limit) break;
       }
     } catch (err) {
@@ -113,7 +125,7 @@ describe('component API watch flow control (scripted registry)', function () {
     assert.ok(s.paused > 0, 'the registry was asked to pause');
   });
 
-  it('a registry that ignores pause: the watch ends with a 500 at the bound, registry stopped', async () => {
+  it('a registry ignoring pause: a 500 at the bound ends the watch and stops it', async () => {
     const s = script(false);
     const stream = open(await start(s));
     const { names, error } = await drain(stream, 500, EVENTS);

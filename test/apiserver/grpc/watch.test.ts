@@ -37,17 +37,19 @@ describe('component API watch (real registry, 3-member k8ts store)', function ()
     await h?.stop();
   });
 
-  it('delivers ADDED, MODIFIED, DELETED in order, and resumes after a resourceVersion', async () => {
+  it('delivers ADDED, MODIFIED, DELETED in order; resumes after a resourceVersion', async () => {
     const rv0 = (await api.list(CONFIGMAPS, 'default')).metadata.resourceVersion ?? '';
     const it = watch({ resourceVersion: rv0, fieldSelector: 'metadata.name=w1' });
-    const body = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'w1' }, data: { a: '1' } };
+    const body = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'w1' }, data: {} };
     await api.create(CONFIGMAPS, 'default', body);
-    await api.patch(CONFIGMAPS, 'default', 'w1', 'application/merge-patch+json', { data: { a: '2' } });
+    const type = 'application/merge-patch+json';
+    await api.patch(CONFIGMAPS, 'default', 'w1', type, { data: { a: '2' } });
     await api.delete(CONFIGMAPS, 'default', 'w1');
     const events = await take(it, 3);
     assert.deepEqual(summary(events), ['ADDED w1', 'MODIFIED w1', 'DELETED w1']);
     const rvs = events.map((e) => Number(e.object.metadata.resourceVersion));
-    assert.ok(rvs[0]! > Number(rv0) && rvs[0]! < rvs[1]! && rvs[1]! < rvs[2]!, `rvs ${rvs.join(',')}`);
+    const [r1 = 0, r2 = 0, r3 = 0] = rvs;
+    assert.ok(r1 > Number(rv0) && r1 < r2 && r2 < r3, `rvs ${rvs.join(',')}`);
     assert.equal((events[1]?.object as { data?: unknown }).data !== undefined, true);
 
     const resumed = watch({ resourceVersion: String(rvs[0]), fieldSelector: 'metadata.name=w1' });
@@ -55,7 +57,8 @@ describe('component API watch (real registry, 3-member k8ts store)', function ()
   });
 
   it('starts with the current state as ADDED events when no resourceVersion is given', async () => {
-    const body = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'w2', labels: { w: '2' } } };
+    const metadata = { name: 'w2', labels: { w: '2' } };
+    const body = { apiVersion: 'v1', kind: 'ConfigMap', metadata };
     await api.create(CONFIGMAPS, 'default', body);
     const it = watch({ labelSelector: 'w=2' });
     assert.deepEqual(summary(await take(it, 1)), ['ADDED w2']);
@@ -63,7 +66,7 @@ describe('component API watch (real registry, 3-member k8ts store)', function ()
     assert.deepEqual(summary(await take(it, 1)), ['DELETED w2']);
   });
 
-  it('a resourceVersion older than the watch cache ends with 410 Expired (OUT_OF_RANGE)', async () => {
+  it('a resourceVersion older than the watch cache: 410 Expired (OUT_OF_RANGE)', async () => {
     const it = watch({ resourceVersion: '1' });
     let err: unknown;
     try {
