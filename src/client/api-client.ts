@@ -29,6 +29,7 @@ import type {
   ListOptions,
   PatchOptions,
   PatchType,
+  WatchEvent,
   WatchOptions,
   WriteOptions,
 } from './types.js';
@@ -120,6 +121,24 @@ export class ApiClient {
       metadata: () => requestMetadata(o.traceparent),
       openTimeoutMs: this.timeoutMs,
     });
+  }
+
+  /**
+   * watchEach is watch for callback code (XState fromCallback actors): onEvent runs per event,
+   * in order; done resolves when the watch ends cleanly (server timeout, stop()) and rejects
+   * with its error otherwise.
+   */
+  watchEach<T extends KubeObject>(
+    r: ApiResource,
+    ns: Ns,
+    o: WatchOptions,
+    onEvent: (e: WatchEvent<T>) => void,
+  ): { stop(): void; done: Promise<void> } {
+    const w = this.watch<T>(r, ns, o);
+    const done = (async () => {
+      for await (const e of w) onEvent(e);
+    })();
+    return { stop: () => w.stop(), done };
   }
 
   /** create writes a new object in ns (undefined for cluster-scoped resources). */

@@ -88,6 +88,20 @@ describe('component API watch (real registry, 3-member k8ts store)', function ()
     assert.equal(r.done, true);
   });
 
+  it('watchEach calls back per event; done resolves after stop()', async () => {
+    const rv = (await api.list(CONFIGMAPS, 'default')).metadata.resourceVersion ?? '';
+    const seen: string[] = [];
+    const o = { resourceVersion: rv, fieldSelector: 'metadata.name=cb' };
+    const w = api.watchEach(CONFIGMAPS, 'default', o, (e) => seen.push(e.type));
+    const body = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cb' } };
+    await api.create(CONFIGMAPS, 'default', body);
+    await api.delete(CONFIGMAPS, 'default', 'cb');
+    for (let i = 0; i < 50 && seen.length < 2; i++) await new Promise((r) => setTimeout(r, 50));
+    w.stop();
+    await w.done;
+    assert.deepEqual(seen, ['ADDED', 'DELETED']);
+  });
+
   it('the server ends a watch after timeoutSeconds, cleanly', async () => {
     const rv = (await api.list(CONFIGMAPS, 'default')).metadata.resourceVersion ?? '';
     const it = watch({ resourceVersion: rv, timeoutSeconds: 1 });
