@@ -40,6 +40,7 @@ async function main(): Promise<void> {
   const server = new ApiServer({
     etcd: { endpoints, ...(storeTls ? { tls: storeTls } : {}) },
     listen: spec.api,
+    ...(spec.grpc ? { grpcListen: spec.grpc } : {}),
     tls: files.serving,
     tokens,
     serviceCidr: cfg.serviceCidr,
@@ -48,7 +49,7 @@ async function main(): Promise<void> {
     seed: (process.pid * 2654435761) >>> 0,
     log,
   });
-  const { port } = await server.start();
+  const { port, grpcPort } = await server.start();
   log(`apiserver ${spec.name} of cluster ${cfg.name}: pid ${process.pid}, https://${spec.api.replace(/:\d+$/, `:${port}`)}, store ${endpoints.join(',')}`);
   let stopping = false;
   const stop = (signal: string): void => {

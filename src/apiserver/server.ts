@@ -12,7 +12,10 @@ import type { Clock } from '../base/clock.js';
 import { Prng } from '../base/prng.js';
 import { newUid } from '../base/wall-clock.js';
 import { RESOURCES, storagePrefix } from '../api/resources.js';
-import type { TlsFiles } from '../rpc/credentials.js';
+import type { Server as GrpcServer } from '@grpc/grpc-js';
+import { serverCredentials, type TlsFiles } from '../rpc/credentials.js';
+import { bind, newServer } from '../rpc/server.js';
+import { addApiService } from './grpc/api-service.js';
 import { EtcdClient } from '../store/client/index.js';
 import { Authenticator, type TokenEntry } from './auth/authenticate.js';
 import { bootstrapCluster } from './bootstrap.js';
@@ -29,6 +32,8 @@ export interface ApiServerOptions {
   etcd: { endpoints: string[]; tls?: TlsFiles };
   /** host:port to serve HTTPS (or HTTP when insecure) on; port 0 picks one. */
   listen: string;
+  /** host:port of the component gRPC API (mTLS with tls); absent = not served. */
+  grpcListen?: string;
   /** Serving certificate and the CA that signs client certificates; absent = insecure HTTP. */
   tls?: TlsFiles;
   tokens?: TokenEntry[];
@@ -45,6 +50,7 @@ export interface ApiServerOptions {
 /** ApiServer runs until stop(). */
 export class ApiServer {
   private http: HttpServer | undefined;
+  private grpc: GrpcServer | undefined;
   private client: EtcdClient | undefined;
   private compactor: Compactor | undefined;
   private storage: EtcdStorage | undefined;
@@ -53,8 +59,8 @@ export class ApiServer {
 
   constructor(private readonly o: ApiServerOptions) {}
 
-  /** start connects to the store, bootstraps, and listens; resolves with the bound port. */
-  async start(): Promise<{ port: number }> {
+  /** start connects to the store, bootstraps, and listens; resolves with the bound ports. */
+  async start(): Promise<{ port: number; grpcPort: number | undefined }> {
     const o = this.o;
     const client = new EtcdClient({ endpoints: o.etcd.endpoints, ...(o.etcd.tls ? { tls: o.etcd.tls } : {}) });
     this.client = client;
@@ -104,12 +110,20 @@ export class ApiServer {
     await bootstrapCluster(registry, { host, port });
     this.compactor = new Compactor({ client, clock: o.clock, intervalMs: o.compactionIntervalMs ?? 5 * 60_000, log: o.log });
     this.compactor.start();
-    return { port };
+    let grpcPort: number | undefined;
+    if (o.grpcListen !== undefined) {
+      const grpc = newServer();
+      this.grpc = grpc;
+      addApiService(grpc, registry, { insecure: o.tls === undefined, clock: o.clock, log: o.log });
+      grpcPort = await bind(grpc, o.grpcListen, serverCredentials(o.tls));
+    }
+    return { port, grpcPort };
   }
 
   /** stop closes the listener, watches and the store client. */
   async stop(): Promise<void> {
     this.compactor?.stop();
+    this.grpc?.forceShutdown();
     const http = this.http;
     if (http) {
       http.closeAllConnections();

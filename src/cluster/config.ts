@@ -27,6 +27,8 @@ export interface MemberSpec {
   /** host:port of this master's API server (HTTPS, kubectl's server URL); absent = no API
    *  server on this member (a store-only cluster). */
   api: string | undefined;
+  /** host:port of the master's component gRPC API (scheduler, controllers, kubelets; mTLS). */
+  grpc: string | undefined;
 }
 
 export interface Timing {
@@ -131,7 +133,7 @@ function readMembers(r: ConfigReader, node: ReturnType<ConfigReader['required']>
   const seen = { id: new Set<number>(), name: new Set<string>(), address: new Set<string>() };
   return items.map((item, i) => {
     const path = `members[${i}]`;
-    const f = r.map(item, path, ['id', 'name', 'address', 'client', 'api']);
+    const f = r.map(item, path, ['id', 'name', 'address', 'client', 'api', 'grpc']);
     const id = r.int(r.required(f, 'id', item, path), `${path}.id`, 1, 0xffff_ffff);
     const nameNode = r.required(f, 'name', item, path);
     const name = readName(r, nameNode);
@@ -157,10 +159,19 @@ function readMembers(r: ConfigReader, node: ReturnType<ConfigReader['required']>
       if (seen.address.has(api) || api === address) r.fail(apiNode, `${path}.api ${api} is used by another member or port`);
       seen.address.add(api);
     }
+    let grpc: string | undefined;
+    if (f.has('grpc')) {
+      const grpcNode = r.required(f, 'grpc', item, path);
+      grpc = r.str(grpcNode, `${path}.grpc`);
+      checkAddress(r, grpcNode, `${path}.grpc`, grpc);
+      if (api === undefined) r.fail(grpcNode, `${path}.grpc needs ${path}.api: the component API runs in the API server`);
+      if (seen.address.has(grpc) || grpc === address) r.fail(grpcNode, `${path}.grpc ${grpc} is used by another member or port`);
+      seen.address.add(grpc);
+    }
     seen.id.add(id);
     seen.name.add(name);
     seen.address.add(address);
-    return { id, name, address, client, api };
+    return { id, name, address, client, api, grpc };
   });
 }
 

@@ -4,14 +4,14 @@
  */
 export const DEFAULT_CONFIG_YAML = `# The default k8ts cluster: 3 masters on loopback (one address each). "address" is the store's
 # peer port (Raft traffic); "client" is where etcd clients connect, as etcd's 2379; "api" is the
-# master's API server (HTTPS, kubectl's server):
+# master's API server (HTTPS, kubectl's server); "grpc" its component API (mTLS gRPC):
 #   etcdctl --endpoints=127.0.1.1:2379,127.0.1.2:2379,127.0.1.3:2379 member list
 #   kubectl --context k8ts-default get namespaces
 name: default
 members:
-  - { id: 1, name: m1, address: 127.0.1.1:12380, client: 127.0.1.1:2379, api: 127.0.1.1:6443 }
-  - { id: 2, name: m2, address: 127.0.1.2:12380, client: 127.0.1.2:2379, api: 127.0.1.2:6443 }
-  - { id: 3, name: m3, address: 127.0.1.3:12380, client: 127.0.1.3:2379, api: 127.0.1.3:6443 }
+  - { id: 1, name: m1, address: 127.0.1.1:12380, client: 127.0.1.1:2379, api: 127.0.1.1:6443, grpc: 127.0.1.1:6444 }
+  - { id: 2, name: m2, address: 127.0.1.2:12380, client: 127.0.1.2:2379, api: 127.0.1.2:6443, grpc: 127.0.1.2:6444 }
+  - { id: 3, name: m3, address: 127.0.1.3:12380, client: 127.0.1.3:2379, api: 127.0.1.3:6443, grpc: 127.0.1.3:6444 }
 # Relative to the cluster's state dir (~/.k8ts/<name>/, or $K8TS_HOME/<name>/).
 dataDir: data
 # One tick is tickMs of real time. A follower that hears no leader for electionTicks..2x ticks

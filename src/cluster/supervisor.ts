@@ -75,7 +75,7 @@ export class Supervisor {
     // (say, a cluster started from another K8TS_HOME) would answer in its place: refuse up front.
     for (const m of this.cfg.members) {
       if (this.pidOf(m) !== undefined) continue;
-      for (const address of [m.address, ...(m.client === undefined ? [] : [m.client]), ...(m.api === undefined ? [] : [m.api])]) {
+      for (const address of [m.address, ...(m.client === undefined ? [] : [m.client]), ...(m.api === undefined ? [] : [m.api]), ...(m.grpc === undefined ? [] : [m.grpc])]) {
         if (!(await addressFree(address))) {
           throw new SupervisorError(`${m.name}: ${address} is already in use by another process ` +
             '(another k8ts cluster? stop it with k8ts down, or change the addresses in the config)');
@@ -362,6 +362,7 @@ function effectiveConfig(cfg: ClusterConfig): string {
       address: m.address,
       ...(m.client === undefined ? {} : { client: m.client }),
       ...(m.api === undefined ? {} : { api: m.api }),
+      ...(m.grpc === undefined ? {} : { grpc: m.grpc }),
     })),
     dataDir: cfg.dataDir,
     timing: cfg.timing,

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { tempHome } from '../support/cluster.js';
 import { freePorts } from '../support/ports.js';
 import { runKubectl } from '../support/apiserver.js';
+import { ApiClient } from '../../src/client/api-client.js';
 
 interface Result {
   code: number;
@@ -48,13 +49,15 @@ describe('e2e: k8ts up with API servers (HTTPS, PKI, kubeconfig, auth)', functio
   const home = tempHome('k8ts-api-');
   const userKubeconfig = join(home.dir, '.kube', 'config');
   let apis: string[] = [];
+  let grpcs: string[] = [];
   let ca: Buffer;
 
   before(async () => {
-    const ports = await freePorts(9);
+    const ports = await freePorts(12);
     const members = [0, 1, 2].map((i) =>
-      `  - { id: ${i + 1}, name: m${i + 1}, address: 127.0.0.1:${ports[3 * i]}, client: 127.0.0.1:${ports[3 * i + 1]}, api: 127.0.0.1:${ports[3 * i + 2]} }`);
-    apis = [0, 1, 2].map((i) => `127.0.0.1:${ports[3 * i + 2]}`);
+      `  - { id: ${i + 1}, name: m${i + 1}, address: 127.0.0.1:${ports[4 * i]}, client: 127.0.0.1:${ports[4 * i + 1]}, api: 127.0.0.1:${ports[4 * i + 2]}, grpc: 127.0.0.1:${ports[4 * i + 3]} }`);
+    apis = [0, 1, 2].map((i) => `127.0.0.1:${ports[4 * i + 2]}`);
+    grpcs = [0, 1, 2].map((i) => `127.0.0.1:${ports[4 * i + 3]}`);
     const cfg = join(home.dir, 'api.yaml');
     writeFileSync(cfg, ['name: api', 'members:', ...members, 'timing: { tickMs: 10, electionTicks: 20, heartbeatTicks: 2 }', ''].join('\n'));
     const up = await k8ts(home.dir, 'up', '-f', cfg);
@@ -88,6 +91,20 @@ describe('e2e: k8ts up with API servers (HTTPS, PKI, kubeconfig, auth)', functio
     assert.equal((JSON.parse(wrong.body) as { reason: string }).reason, 'Unauthorized');
     const anonymous = await get(`https://${apis[2] ?? ''}/api/v1/namespaces`, ca);
     assert.equal(anonymous.code, 401);
+  });
+
+  it('the component gRPC API serves the same objects over mTLS, as the scheduler will use it', async () => {
+    const pki = join(home.dir, 'k8ts', 'api', 'pki');
+    const client = new ApiClient({
+      endpoints: grpcs,
+      tls: { caFile: join(pki, 'ca.crt'), certFile: join(pki, 'kube-scheduler.crt'), keyFile: join(pki, 'kube-scheduler.key') },
+    });
+    try {
+      const ns = await client.list({ group: '', version: 'v1', resource: 'namespaces' }, undefined);
+      assert.ok(ns.items.some((n) => n.metadata.name === 'kube-system'));
+    } finally {
+      client.close();
+    }
   });
 
   it('killing one master\'s API server leaves the others serving; restart brings it back', async () => {
