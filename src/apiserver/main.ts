@@ -50,7 +50,7 @@ async function main(): Promise<void> {
     log,
   });
   const { port, grpcPort } = await server.start();
-  log(`apiserver ${spec.name} of cluster ${cfg.name}: pid ${process.pid}, https://${spec.api.replace(/:\d+$/, `:${port}`)}, store ${endpoints.join(',')}`);
+  log(`apiserver ${spec.name} of cluster ${cfg.name}: pid ${process.pid}, https://${spec.api.replace(/:\d+$/, `:${port}`)}, store ${endpoints.join(',')}${grpcPort ? `, component gRPC :${grpcPort}` : ''}`);
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;
