@@ -10,8 +10,14 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { TLSSocket } from 'node:tls';
+import type { PeerCertificate, TLSSocket } from 'node:tls';
 import type { UserInfo } from '../registry/types.js';
+
+/** INSECURE_USER is every caller of a server running without TLS (explicit debugging mode). */
+export const INSECURE_USER: UserInfo = {
+  name: 'system:admin',
+  groups: ['system:masters', 'system:authenticated'],
+};
 
 /** TokenEntry is one line of the token file. */
 export interface TokenEntry {
@@ -59,7 +65,7 @@ export class Authenticator {
   ) {}
 
   authenticate(req: IncomingMessage): UserInfo | undefined {
-    if (this.insecure) return { name: 'system:admin', groups: ['system:masters', 'system:authenticated'] };
+    if (this.insecure) return { name: INSECURE_USER.name, groups: [...INSECURE_USER.groups] };
     const auth = req.headers.authorization;
     if (auth !== undefined) {
       const m = /^Bearer\s+(\S+)\s*$/i.exec(auth);
@@ -82,8 +88,16 @@ export class Authenticator {
 
 function fromCertificate(socket: TLSSocket): UserInfo | undefined {
   if (typeof socket.getPeerCertificate !== 'function' || !socket.authorized) return undefined;
-  const cert = socket.getPeerCertificate();
-  const subject = cert.subject as unknown as Record<string, string | string[] | undefined> | undefined;
+  return userFromCertificate(socket.getPeerCertificate());
+}
+
+/**
+ * userFromCertificate reads a CA-verified certificate as kube-apiserver does: CN = user, each O =
+ * a group. Both API faces (REST and component gRPC) use it.
+ */
+export function userFromCertificate(cert: PeerCertificate): UserInfo | undefined {
+  type Subject = Record<string, string | string[] | undefined> | undefined;
+  const subject = cert.subject as unknown as Subject;
   const cn = subject?.CN;
   const name = Array.isArray(cn) ? cn[0] : cn;
   if (!name) return undefined;

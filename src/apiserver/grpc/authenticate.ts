@@ -8,13 +8,10 @@
  * on the insecure REST face. Tokens are a REST matter (kubectl); components never use them.
  */
 import type { PeerCertificate } from 'node:tls';
+import { INSECURE_USER, userFromCertificate } from '../auth/authenticate.js';
 import type { UserInfo } from '../registry/types.js';
 
-/** INSECURE_USER is everyone when the server runs without TLS (same as the REST face). */
-export const INSECURE_USER: UserInfo = {
-  name: 'system:admin',
-  groups: ['system:masters', 'system:authenticated'],
-};
+export { INSECURE_USER, userFromCertificate };
 
 /** AuthSource is the part of a grpc-js server call authentication reads. */
 export interface AuthSource {
@@ -27,16 +24,4 @@ export function callerOf(call: AuthSource, insecure: boolean): UserInfo | undefi
   if (insecure) return { name: INSECURE_USER.name, groups: [...INSECURE_USER.groups] };
   const cert = call.getAuthContext().sslPeerCertificate;
   return cert ? userFromCertificate(cert) : undefined;
-}
-
-/** userFromCertificate reads CN and O as kube-apiserver does (several O = several groups). */
-export function userFromCertificate(cert: PeerCertificate): UserInfo | undefined {
-  type Subject = Record<string, string | string[] | undefined> | undefined;
-  const subject = cert.subject as unknown as Subject;
-  const cn = subject?.CN;
-  const name = Array.isArray(cn) ? cn[0] : cn;
-  if (!name) return undefined;
-  const o = subject?.O;
-  const groups = o === undefined ? [] : Array.isArray(o) ? o : [o];
-  return { name, groups: [...groups, 'system:authenticated'] };
 }
