@@ -1,19 +1,20 @@
 /**
  * statusTable renders `k8ts status`: one row per member, `down` for a member that does not answer.
  * CLIENT is where etcd clients connect; STATE is the store's revision and HashKV, equal on
- * members that applied the same log.
+ * members that applied the same log; API is the master's API server and whether /readyz answers.
  */
 import type { MemberRow } from '../cluster/supervisor.js';
 
-const HEADER = ['MEMBER', 'ID', 'PEER', 'CLIENT', 'ROLE', 'TERM', 'LEADER', 'COMMIT', 'APPLIED', 'STATE'];
+const HEADER = ['MEMBER', 'ID', 'PEER', 'CLIENT', 'ROLE', 'TERM', 'LEADER', 'COMMIT', 'APPLIED', 'STATE', 'API'];
 
 export function statusTable(rows: readonly MemberRow[]): string {
   const nameOf = new Map(rows.map((r) => [r.spec.id, r.spec.name]));
-  const cells = rows.map(({ spec, status: s }) => {
+  const cells = rows.map(({ spec, status: s, api }) => {
     const client = spec.client ?? spec.address;
-    if (!s) return [spec.name, String(spec.id), spec.address, client, 'down', '-', '-', '-', '-', '-'];
+    const apiCell = spec.api === undefined ? '-' : `${spec.api} ${api ?? 'down'}`;
+    if (!s) return [spec.name, String(spec.id), spec.address, client, 'down', '-', '-', '-', '-', '-', apiCell];
     const leader = s.leader === 0 ? '-' : (nameOf.get(s.leader) ?? String(s.leader));
-    return [spec.name, String(spec.id), spec.address, client, s.role, String(s.term), leader, String(s.commit), String(s.applied), s.stateDigest];
+    return [spec.name, String(spec.id), spec.address, client, s.role, String(s.term), leader, String(s.commit), String(s.applied), s.stateDigest, apiCell];
   });
   const all = [HEADER, ...cells];
   const widths = HEADER.map((_, i) => Math.max(...all.map((r) => r[i]!.length)));

@@ -61,6 +61,16 @@ export function prepareApiAccess(cfg: ClusterConfig, paths: StatePaths, env: Nod
   };
 }
 
+/** loadApiAccess reads existing admin credentials (no writes); undefined before the first up. */
+export function loadApiAccess(paths: StatePaths): ApiAccess | undefined {
+  const dir = join(paths.root, PKI_DIR_NAME);
+  const files = ['ca.crt', 'admin.crt', 'admin.key'].map((f) => join(dir, f));
+  if (!files.every((f) => existsSync(f))) return undefined;
+  const [ca, cert, key] = files.map((f) => readFileSync(f));
+  if (!ca || !cert || !key) return undefined;
+  return { kubeconfig: join(paths.root, 'kubeconfig'), ca, cert, key };
+}
+
 /** forgetApiAccess removes the cluster's context from the user's kubeconfig (down --purge). */
 export function forgetApiAccess(cfg: ClusterConfig, env: NodeJS.ProcessEnv): void {
   if (env.K8TS_NO_MERGE === '1') return;

@@ -15,7 +15,7 @@ import type { Clock } from '../base/clock.js';
 import type { MemberStatus } from '../gen/k8ts/raft/v1/member.js';
 import { loadClusterConfig, statePaths, type ClusterConfig, type MemberSpec, type StatePaths } from './config.js';
 import { MemberClients, sleep } from './member-client.js';
-import { forgetApiAccess, prepareApiAccess, probeReady, type ApiAccess } from './api-access.js';
+import { forgetApiAccess, loadApiAccess, prepareApiAccess, probeReady, type ApiAccess } from './api-access.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const MEMBER_MAIN = fileURLToPath(new URL('./member-main.ts', import.meta.url));
@@ -44,6 +44,8 @@ export interface MemberRow {
   spec: MemberSpec;
   pid: number | undefined;
   status: MemberStatus | undefined;
+  /** The master's API server: ready (/readyz answered), down, or undefined when it has none. */
+  api: 'ready' | 'down' | undefined;
 }
 
 export class Supervisor {
@@ -183,7 +185,12 @@ export class Supervisor {
     const clients = new MemberClients(this.cfg);
     try {
       const statuses = await clients.statuses(1_000);
-      return this.cfg.members.map((spec, i) => ({ spec, pid: this.pidOf(spec), status: statuses[i] }));
+      const access = loadApiAccess(this.paths);
+      const apis = await Promise.all(this.cfg.members.map(async (m) => {
+        if (m.api === undefined) return undefined;
+        return access && (await probeReady(m.api, access)) ? 'ready' as const : 'down' as const;
+      }));
+      return this.cfg.members.map((spec, i) => ({ spec, pid: this.pidOf(spec), status: statuses[i], api: apis[i] }));
     } finally {
       clients.close();
     }

@@ -82,6 +82,12 @@ describe('e2e: k8ts up with API servers (HTTPS, PKI, kubeconfig, auth)', functio
     assert.match(who.stdout, /"minor":"32"/);
   });
 
+  it('k8ts status shows each master\'s API server ready', async () => {
+    const r = await k8ts(home.dir, 'status', '--name', 'api');
+    assert.equal(r.code, 0, r.stderr);
+    for (const api of apis) assert.match(r.stdout, new RegExp(`${api.replace(/\./g, '\\.')} ready`));
+  });
+
   it('a bearer token from the token file authenticates; a wrong one and none get 401', async () => {
     const token = readFileSync(join(home.dir, 'k8ts', 'api', 'pki', 'tokens.csv'), 'utf8').split(',')[0] ?? '';
     const ok = await get(`https://${apis[1] ?? ''}/api/v1/namespaces`, ca, { Authorization: `Bearer ${token}` });
