@@ -136,7 +136,9 @@ async function runSystem(store: StoreSystem, opts: ApiBenchOptions): Promise<Sys
     const readyS = ((performance.now() - fromMs) / 1000).toFixed(1);
     console.log(`${store.label}: store and ${MASTERS} API servers ready in ${readyS} s ` +
       `(store ${store.notes.join('; ')}; API servers ${apis.addresses.join(', ')})`);
-    client = new ApiClient({ servers: apis.addresses, socketsPerServer: SOCKETS_PER_SERVER });
+    client = new ApiClient({
+      servers: apis.addresses, tls: apis.tls, socketsPerServer: SOCKETS_PER_SERVER,
+    });
     const ctx: Ctx = {
       store, apis, client, opts, run,
       listPool: new PodPool(client, NS_LIST),

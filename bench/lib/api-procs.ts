@@ -1,18 +1,22 @@
 /**
  * ApiServerProcs runs the masters' API servers for the API benchmark as separate processes, each
  * exactly the process `k8ts up` starts (src/apiserver/main.ts with a cluster config and a member
- * name), plus kube-apiserver's --etcd-servers so the same three servers can run over either store:
- * the k8ts store's members or a real etcd cluster. Addresses are 127.0.1.1..3, as `k8ts up` gives
- * masters; state (config, logs) lives in a temporary K8TS_HOME removed by stop().
+ * name, HTTPS with the cluster PKI made by the same prepareApiAccess), plus kube-apiserver's
+ * --etcd-servers so the same three servers can run over either store: the k8ts store's members
+ * or a real etcd cluster. Addresses are 127.0.1.1..3, as `k8ts up` gives masters; state (config,
+ * PKI, logs) lives in a temporary K8TS_HOME removed by stop(); the user's kubeconfig is not
+ * touched (K8TS_NO_MERGE).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import {
   copyFileSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync,
 } from 'node:fs';
-import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { prepareApiAccess, probeReady, type ApiAccess } from '../../src/cluster/api-access.js';
+import { loadClusterConfig, statePaths } from '../../src/cluster/config.js';
+import type { ApiTls } from './api-client.js';
 import { sleep } from './cluster.js';
 
 const APISERVER_MAIN = join(import.meta.dirname, '../../src/apiserver/main.ts');
@@ -37,6 +41,7 @@ export class ApiServerProcs {
   readonly addresses: string[];
   private home: string | undefined;
   private procs: ChildProcess[] = [];
+  private access: ApiAccess | undefined;
 
   constructor(private readonly o: ApiServerProcsOptions) {
     this.addresses = Array.from({ length: o.count }, (_, i) => `127.0.1.${i + 1}:${o.port}`);
@@ -48,7 +53,10 @@ export class ApiServerProcs {
     const home = (this.home = mkdtempSync(join(tmpdir(), 'k8ts-bench-api-')));
     const config = join(home, 'bench-api.yaml');
     writeFileSync(config, this.configYaml());
-    const env = { ...process.env, K8TS_HOME: home };
+    const env = { ...process.env, K8TS_HOME: home, K8TS_NO_MERGE: '1' };
+    const cfg = loadClusterConfig(config, { force: true });
+    const paths = statePaths(cfg.name, cfg.dataDir, env);
+    const access = (this.access = prepareApiAccess(cfg, paths, env));
     this.procs = this.addresses.map((_, i) => {
       const log = openSync(this.logFile(i), 'a');
       const args = ['--import', 'tsx', APISERVER_MAIN, '--config', config, '--member', `m${i + 1}`,
@@ -62,7 +70,7 @@ export class ApiServerProcs {
         if (p.exitCode !== null || p.signalCode !== null) {
           throw new Error(`API server m${i + 1} exited during start:\n${this.logTail(15)}`);
         }
-        if (await readyz(this.addresses[i]!)) break;
+        if (await probeReady(this.addresses[i]!, access)) break;
         if (Date.now() - fromMs > READY_WAIT_MS) {
           throw new Error(`API server m${i + 1} not ready in ${READY_WAIT_MS} ms`);
         }
@@ -85,6 +93,12 @@ export class ApiServerProcs {
 
   private logFile(i: number): string {
     return join(this.home ?? '.', `apiserver-m${i + 1}.log`);
+  }
+
+  /** tls is the cluster admin's client identity and the CA (valid between start and stop). */
+  get tls(): ApiTls {
+    if (!this.access) throw new Error('ApiServerProcs: not started');
+    return { ca: this.access.ca, cert: this.access.cert, key: this.access.key };
   }
 
   /** pids of the servers in member order (0 for one that is not running). */
@@ -143,19 +157,5 @@ function assertFree(address: string): Promise<void> {
     const srv = createServer();
     srv.once('error', () => reject(new Error(`${address} is in use (another benchmark running?)`)));
     srv.listen(port, host, () => srv.close(() => resolve()));
-  });
-}
-
-/** readyz is one GET /readyz; true on 200. */
-function readyz(address: string): Promise<boolean> {
-  const [host, port] = hostPort(address);
-  return new Promise((resolve) => {
-    const req = request({ host, port, path: '/readyz', timeout: 1_000 }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode === 200));
-    });
-    req.on('timeout', () => req.destroy());
-    req.on('error', () => resolve(false));
-    req.end();
   });
 }
