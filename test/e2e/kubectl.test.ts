@@ -130,6 +130,15 @@ describe('e2e: the real kubectl against k8ts', function () {
     assert.match(describe, /^Labels:\s+env=prod$/m);
   });
 
+  it('edit changes the object through the editor (strategic merge patch)', async () => {
+    const editor = join(c.dir, 'editor.sh');
+    writeFileSync(editor, '#!/bin/sh\nsed -i "s/replicas: 3/replicas: 4/" "$1"\n', { mode: 0o755 });
+    const r = await c.kubectl(['edit', 'deployment', 'web'], { env: { KUBE_EDITOR: editor } });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^deployment\.apps\/web edited$/m);
+    assert.equal(ok(await c.kubectl(['get', 'deploy', 'web', '-o', 'jsonpath={.spec.replicas}'])), '4');
+  });
+
   it('create namespace (protobuf body from kubectl 1.32) and configmap', async () => {
     assert.match(ok(await c.kubectl(['create', 'namespace', 'demo'])), /^namespace\/demo created$/m);
     assert.match(ok(await c.kubectl(['create', 'configmap', 'cfg', '--from-literal=k=v', '-n', 'demo'])), /^configmap\/cfg created$/m);
@@ -155,7 +164,7 @@ describe('e2e: the real kubectl against k8ts', function () {
   it('older (1.27) and newer (1.33) kubectl builds work too', async () => {
     for (const version of ['1.27', '1.33']) {
       const get = ok(await c.kubectl(['get', 'deploy'], { version }));
-      assert.match(get, /^web\s+0\/3\s+0\s+0\s+\d+s$/m, version);
+      assert.match(get, /^web\s+0\/4\s+0\s+0\s+\d+s$/m, version);
       assert.match(ok(await c.kubectl(['create', 'cm', `v${version.replace('.', '')}`, '--from-literal=a=b'], { version })), /created/);
     }
   });

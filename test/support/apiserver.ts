@@ -29,7 +29,7 @@ export interface ApiCluster {
   urls: string[];
   dir: string;
   /** kubectl runs the real kubectl (default build 1.32) against server i (default 0). */
-  kubectl(args: string[], o?: { version?: string; server?: number; stdin?: string; timeoutMs?: number }): Promise<KubectlResult>;
+  kubectl(args: string[], o?: { version?: string; server?: number; stdin?: string; timeoutMs?: number; env?: Record<string, string> }): Promise<KubectlResult>;
   stopServer(i: number): Promise<void>;
   stop(): Promise<void>;
 }
@@ -87,13 +87,13 @@ export function runKubectl(
   dir: string,
   kubeconfig: string,
   args: string[],
-  o: { version?: string; stdin?: string; timeoutMs?: number } = {},
+  o: { version?: string; stdin?: string; timeoutMs?: number; env?: Record<string, string> } = {},
 ): Promise<KubectlResult> {
   const bin = join(KUBECTL_DIR, `kubectl.${o.version ?? '1.32'}`);
   const full = ['--kubeconfig', kubeconfig, '--cache-dir', join(dir, `cache-${o.version ?? '1.32'}`), ...args];
   return new Promise((resolve) => {
     const child = execFile(bin, full, {
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, KUBECTL_EXTERNAL_DIFF: '' },
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, KUBECTL_EXTERNAL_DIFF: '', ...o.env },
       timeout: o.timeoutMs ?? 30_000,
       maxBuffer: 16 * 1024 * 1024,
     }, (err, stdout, stderr) => {

@@ -51,6 +51,13 @@ describe('REST: bad input answers a Status and stores nothing', function () {
     assert.match(warn.warning ?? '', /unknown field \\"dta\\"/);
   });
 
+  it('a malformed server-side apply body (YAML) is 400 naming line and column', async () => {
+    const a = await call('PATCH', '/api/v1/namespaces/default/configmaps/yaml?fieldManager=t', 'metadata:\n  name: yaml\n data: [', 'application/apply-patch+yaml');
+    assert.equal(a.code, 400);
+    assert.match(String(a.body.message), /not valid YAML \(line \d+, column \d+\)/);
+    assert.ok(!(await cms()).includes('yaml'));
+  });
+
   it('wrong apiVersion or kind is 400', async () => {
     const a = await call('POST', '/api/v1/namespaces/default/configmaps', JSON.stringify({ apiVersion: 'apps/v1', kind: 'ConfigMap', metadata: { name: 'w' } }));
     assert.equal(a.code, 400);
