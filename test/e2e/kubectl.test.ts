@@ -125,7 +125,24 @@ describe('e2e: the real kubectl against k8ts', function () {
     assert.match(all, /^pod\/busy\s/m);
     assert.match(all, /^service\/web\s+ClusterIP\s+127\.96\./m);
     assert.match(all, /^deployment\.apps\/web\s+0\/3\s+0\s+0\s/m);
+    const uid = ok(await c.kubectl(['get', 'pod', 'busy', '-o', 'jsonpath={.metadata.uid}']));
+    const event = join(c.dir, 'event.yaml');
+    writeFileSync(event, `apiVersion: v1
+kind: Event
+metadata: { name: busy.1 }
+involvedObject: { kind: Pod, name: busy, namespace: default, uid: ${uid}, apiVersion: v1 }
+reason: Tested
+message: written by the e2e test
+type: Normal
+source: { component: e2e }
+firstTimestamp: "2026-01-01T00:00:00Z"
+lastTimestamp: "2026-01-01T00:00:00Z"
+count: 1
+`);
+    ok(await c.kubectl(['create', '-f', event]));
+    assert.match(ok(await c.kubectl(['get', 'events'])), /Normal\s+Tested\s+pod\/busy\s+written by the e2e test/);
     const describe = ok(await c.kubectl(['describe', 'pod', 'busy']));
+    assert.match(describe, /Normal\s+Tested\s+.*e2e\s+written by the e2e test/);
     assert.match(describe, /^Name:\s+busy$/m);
     assert.match(describe, /^Labels:\s+env=prod$/m);
   });
