@@ -68,6 +68,9 @@ const SETTLE_MAX_MS = 60_000;
  *  whole namespace), and the writes are the figures the target is about. */
 const RUN_ORDER: readonly OpName[] = ['create', 'get', 'update', 'list'];
 
+const PORT_TRIES = 4;
+const PORT_RETRY_MS = 20_000;
+
 const NS_LIST = 'bench-list';
 const NS_CREATE = 'bench-create';
 const NS_WATCH = 'bench-watch';
@@ -128,11 +131,11 @@ async function runSystem(store: StoreSystem, opts: ApiBenchOptions): Promise<Sys
   running.add(store);
   try {
     const fromMs = performance.now();
-    await store.start();
+    await withPortRetry(() => store.start());
     const etcdServers = store.endpoints.map((e) => e.address);
     apis = new ApiServerProcs({ etcdServers, count: MASTERS, port: API_PORT });
     running.add(apis);
-    await apis.start();
+    await withPortRetry(() => apis!.start());
     const readyS = ((performance.now() - fromMs) / 1000).toFixed(1);
     console.log(`${store.label}: store and ${MASTERS} API servers ready in ${readyS} s ` +
       `(store ${store.notes.join('; ')}; API servers ${apis.addresses.join(', ')})`);
@@ -179,6 +182,21 @@ function keepLogs(opts: ApiBenchOptions, store: StoreSystem, apis?: ApiServerPro
     apis?.keepLogs(dir);
   } catch (err) {
     console.error(`keeping logs failed: ${String(err)}`);
+  }
+}
+
+/** withPortRetry retries a start that found its fixed port taken: those ports lie in Linux's
+ *  ephemeral range, where another program's short-lived client connection (a test suite on this
+ *  shared machine) can hold one for a minute (TIME_WAIT). Starts check ports before any work. */
+async function withPortRetry(start: () => Promise<void>): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start();
+    } catch (err) {
+      if (attempt >= PORT_TRIES || !/in use/.test(String(err))) throw err;
+      console.log(`${String(err)}; retrying in ${PORT_RETRY_MS / 1000} s`);
+      await sleep(PORT_RETRY_MS);
+    }
   }
 }
 
