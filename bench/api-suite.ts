@@ -14,6 +14,7 @@
  * Then the watch fan-out (bench/lib/api-watch.ts) in bench-watch.
  */
 import { spawnSync } from 'node:child_process';
+import { existsSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ApiClient } from './lib/api-client.js';
@@ -27,6 +28,7 @@ import { watchFanout } from './lib/api-watch.js';
 import { sleep } from './lib/cluster.js';
 import { percentile } from './lib/stats.js';
 import { rssMiB, sampleCpu, type CpuSample } from './lib/store-proc.js';
+import { profilingEnv, startProfiling, summarizeProfile } from './lib/store-prof.js';
 import {
   EtcdStore, etcdVersionOrUndefined, K8tsStore, type StoreSystem,
 } from './lib/store-systems.js';
@@ -42,6 +44,11 @@ export interface ApiBenchOptions {
   command: string;
   /** API server and store logs are copied here before each system is removed. */
   keepLogsDir: string | undefined;
+  /** Operations to run (default all); a subset narrows a profile to them. */
+  ops: OpName[];
+  /** The API servers profile themselves (V8) from ready to stop and write the profiles here;
+   *  summarized after each system. The figures of a profiled run are not comparable. */
+  cpuProfDir: string | undefined;
 }
 
 /** Masters, as in the issue: three API servers over three store members. */
@@ -128,14 +135,21 @@ async function runSystem(store: StoreSystem, opts: ApiBenchOptions): Promise<Sys
   console.log(`\n## ${store.label}`);
   let apis: ApiServerProcs | undefined;
   let client: ApiClient | undefined;
+  let apiPids: number[] = [];
   running.add(store);
   try {
     const fromMs = performance.now();
     await withPortRetry(() => store.start());
     const etcdServers = store.endpoints.map((e) => e.address);
-    apis = new ApiServerProcs({ etcdServers, count: MASTERS, port: API_PORT });
+    const env = opts.cpuProfDir === undefined ? {} : profilingEnv(opts.cpuProfDir, {});
+    apis = new ApiServerProcs({ etcdServers, count: MASTERS, port: API_PORT, env });
     running.add(apis);
     await withPortRetry(() => apis!.start());
+    if (opts.cpuProfDir !== undefined) {
+      startProfiling(apis.pids());
+      run.notes.push(`API servers profiled (profiles in ${opts.cpuProfDir}): not comparable`);
+    }
+    apiPids = apis.pids();
     const readyS = ((performance.now() - fromMs) / 1000).toFixed(1);
     console.log(`${store.label}: store and ${MASTERS} API servers ready in ${readyS} s ` +
       `(store ${store.notes.join('; ')}; API servers ${apis.addresses.join(', ')})`);
@@ -149,7 +163,7 @@ async function runSystem(store: StoreSystem, opts: ApiBenchOptions): Promise<Sys
     };
     await setup(ctx);
     for (const rate of opts.ratesPerSec) {
-      for (const op of RUN_ORDER) {
+      for (const op of RUN_ORDER.filter((o) => opts.ops.includes(o))) {
         const s = await step(ctx, op, rate);
         run.steps.push(s);
         console.log(stepLine(store.label, s));
@@ -171,7 +185,20 @@ async function runSystem(store: StoreSystem, opts: ApiBenchOptions): Promise<Sys
     if (apis) running.delete(apis);
     running.delete(store);
   }
+  if (opts.cpuProfDir !== undefined) reportProfiles(opts.cpuProfDir, store.kind, apiPids);
   return run;
+}
+
+/** reportProfiles names the API servers' profiles after system and member and prints their
+ *  summaries (bench/lib/store-prof.ts: self time by area, top functions). */
+function reportProfiles(dir: string, kind: string, pids: readonly number[]): void {
+  pids.forEach((pid, i) => {
+    const from = join(dir, `CPU.${pid}.cpuprofile`);
+    if (!existsSync(from)) return;
+    const to = join(dir, `apiserver-${kind}-m${i + 1}.cpuprofile`);
+    renameSync(from, to);
+    console.log(summarizeProfile(to));
+  });
 }
 
 function keepLogs(opts: ApiBenchOptions, store: StoreSystem, apis?: ApiServerProcs): void {

@@ -10,7 +10,8 @@
  *                   [--cpu-prof <dir>]  (k8ts members write V8 CPU profiles there; summarized)
  *                   [--keep-logs <dir>] (member logs copied there before each cluster is removed)
  *   api             [--rates 50,200,500] [--seconds 10] [--only k8ts|etcd] [--pods 1000] [--watchers 100]
- *                   [--keep-logs <dir>] (3 API servers over a 3-member k8ts store, then over etcd)
+ *                   [--keep-logs <dir>] [--ops create,get,list,update] [--cpu-prof <dir>] (API servers')
+ *                   (3 API servers over a 3-member k8ts store, then the same over etcd)
  */
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -22,6 +23,7 @@ import { runFailover } from './raft-failover.js';
 import { runSoak } from './raft-soak.js';
 import { runThroughput } from './raft-throughput.js';
 import { runApi } from './api-suite.js';
+import { OPS, type OpName } from './lib/api-report.js';
 import { runStore } from './store-suite.js';
 import { ms, summarize } from './lib/stats.js';
 
@@ -44,6 +46,7 @@ const { positionals, values } = parseArgs({
     rates: { type: 'string', default: '50,200,500' },
     pods: { type: 'string', default: '1000' },
     watchers: { type: 'string', default: '100' },
+    ops: { type: 'string', default: 'create,get,list,update' },
   },
 });
 
@@ -59,6 +62,22 @@ function positiveInts(flag: string, text: string): number[] {
     throw new Error(`--${flag} ${text}: expected positive integers separated by commas`);
   }
   return xs;
+}
+
+/** apiOps parses --ops for the api benchmark. */
+function apiOps(text: string): OpName[] {
+  const ops = text.split(',');
+  const bad = ops.filter((o) => !(OPS as readonly string[]).includes(o));
+  if (bad.length > 0) throw new Error(`--ops ${text}: unknown ${bad.join(',')} (${OPS.join(',')})`);
+  return ops as OpName[];
+}
+
+/** cpuProfDir is --cpu-prof made absolute and created. */
+function cpuProfDir(): string | undefined {
+  const dir = values['cpu-prof'];
+  if (dir === undefined) return undefined;
+  mkdirSync(dir, { recursive: true });
+  return resolve(dir);
 }
 
 function systems(members: number): BenchCluster[] {
@@ -135,6 +154,8 @@ async function main(): Promise<void> {
         watchers: positiveInts('watchers', values.watchers!)[0]!,
         command: `npm run bench -- ${process.argv.slice(2).join(' ')}`,
         keepLogsDir: values['keep-logs'] === undefined ? undefined : resolve(values['keep-logs']),
+        ops: apiOps(values.ops!),
+        cpuProfDir: cpuProfDir(),
       });
       break;
     }

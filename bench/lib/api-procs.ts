@@ -34,6 +34,8 @@ export interface ApiServerProcsOptions {
   count: number;
   /** Port every server listens on, each on its own 127.0.1.<i> address. */
   port: number;
+  /** Extra environment of the servers (the CPU profiler's hook). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export class ApiServerProcs {
@@ -53,7 +55,7 @@ export class ApiServerProcs {
     const home = (this.home = mkdtempSync(join(tmpdir(), 'k8ts-bench-api-')));
     const config = join(home, 'bench-api.yaml');
     writeFileSync(config, this.configYaml());
-    const env = { ...process.env, K8TS_HOME: home, K8TS_NO_MERGE: '1' };
+    const env = { ...process.env, ...this.o.env, K8TS_HOME: home, K8TS_NO_MERGE: '1' };
     const cfg = loadClusterConfig(config, { force: true });
     const paths = statePaths(cfg.name, cfg.dataDir, env);
     const access = (this.access = prepareApiAccess(cfg, paths, env));
