@@ -10,18 +10,23 @@ import {
   methodNotAllowed,
   StatusError,
   tooLarge,
-  unsupportedMediaType,
 } from '../../api/errors.js';
 import type { KubeObject } from '../../api/meta.js';
 import { findResource, type ResourceInfo, type Verb } from '../../api/resources.js';
 import type {
   DeleteOptions,
-  FieldValidation,
   ListOptions,
-  PatchType,
   WriteOptions,
 } from '../registry/types.js';
+import {
+  fieldManager,
+  fieldValidation,
+  propagationPolicy,
+  resourceVersionMatch,
+} from '../registry/options.js';
 import { decodeObject, MAX_BODY_BYTES } from '../rest/body.js';
+
+export { patchType } from '../registry/options.js';
 
 /** Target is the part every request shares: which resource, where, and (maybe) which object. */
 export interface Target {
@@ -41,13 +46,6 @@ export interface Resolved {
   name: string;
   sub: 'status' | 'scale' | undefined;
 }
-
-const PATCH_TYPES: readonly PatchType[] = [
-  'application/json-patch+json',
-  'application/merge-patch+json',
-  'application/strategic-merge-patch+json',
-  'application/apply-patch+yaml',
-];
 
 /** notFoundResource is the router's 404 for a path that names no served resource. */
 function notFoundResource(): StatusError {
@@ -100,17 +98,13 @@ export interface WireListOptions {
 
 /** listOptions checks the list fields with the REST handler's messages. */
 export function listOptions(q: WireListOptions): ListOptions {
-  const m = q.resourceVersionMatch;
-  if (m !== '' && m !== 'Exact' && m !== 'NotOlderThan') {
-    const supported = 'supported values: "Exact", "NotOlderThan"';
-    throw badRequest(`resourceVersionMatch: Unsupported value: "${m}": ${supported}`);
-  }
+  const m = resourceVersionMatch(q.resourceVersionMatch);
   if (q.limit < 0) throw badRequest(`invalid value for limit: ${q.limit}: must be non-negative`);
   return {
     ...(q.labelSelector !== '' ? { labelSelector: q.labelSelector } : {}),
     ...(q.fieldSelector !== '' ? { fieldSelector: q.fieldSelector } : {}),
     ...(q.resourceVersion !== '' ? { resourceVersion: q.resourceVersion } : {}),
-    ...(m !== '' ? { resourceVersionMatch: m } : {}),
+    ...(m !== undefined ? { resourceVersionMatch: m } : {}),
     ...(q.limit > 0 ? { limit: q.limit } : {}),
     ...(q.continue !== '' ? { continue: q.continue } : {}),
   };
@@ -147,29 +141,14 @@ export function writeOptions(
   w: WireWriteOptions,
   sub: 'status' | 'scale' | undefined,
 ): WriteOptions {
-  const fv = w.fieldValidation;
-  if (fv !== '' && fv !== 'Strict' && fv !== 'Warn' && fv !== 'Ignore') {
-    const one = 'fieldValidation must be one of "Ignore", "Warn", or "Strict"';
-    throw badRequest(`${one}, got ${JSON.stringify(fv)}`);
-  }
-  if (w.fieldManager.length > 128) {
-    throw badRequest('fieldManager: Too long: must have at most 128 bytes');
-  }
+  const fv = fieldValidation(w.fieldValidation);
+  const manager = fieldManager(w.fieldManager);
   return {
-    ...(w.fieldManager !== '' ? { fieldManager: w.fieldManager } : {}),
+    ...(manager !== undefined ? { fieldManager: manager } : {}),
     ...(w.dryRun ? { dryRun: true } : {}),
-    ...(fv !== '' ? { fieldValidation: fv as FieldValidation } : {}),
+    ...(fv !== undefined ? { fieldValidation: fv } : {}),
     ...(sub ? { subresource: sub } : {}),
   };
-}
-
-/** patchType checks the patch type (415 as REST for an unknown Content-Type) and force. */
-export function patchType(type: string, force: boolean): PatchType {
-  if (!PATCH_TYPES.includes(type as PatchType)) throw unsupportedMediaType(PATCH_TYPES.join(', '));
-  if (force && type !== 'application/apply-patch+yaml') {
-    throw badRequest('force: Forbidden: may not be specified for non-apply patch');
-  }
-  return type as PatchType;
 }
 
 /** patchBody is the patch document as text, bounded as a REST body is. */
@@ -194,11 +173,7 @@ export interface WireDeleteOptions {
 
 /** deleteOptions checks DeleteOptions as the REST handler does. */
 export function deleteOptions(d: WireDeleteOptions): DeleteOptions {
-  const p = d.propagationPolicy;
-  if (p !== '' && p !== 'Orphan' && p !== 'Background' && p !== 'Foreground') {
-    const supported = 'supported values: "Foreground", "Background", "Orphan"';
-    throw badRequest(`propagationPolicy: Unsupported value: "${p}": ${supported}`);
-  }
+  const p = propagationPolicy(d.propagationPolicy);
   if (d.gracePeriodSeconds !== undefined && !Number.isSafeInteger(d.gracePeriodSeconds)) {
     const v = d.gracePeriodSeconds;
     throw badRequest(`invalid value for gracePeriodSeconds: ${v}: must be an integer`);
@@ -211,7 +186,7 @@ export function deleteOptions(d: WireDeleteOptions): DeleteOptions {
   };
   return {
     ...(d.gracePeriodSeconds !== undefined ? { gracePeriodSeconds: d.gracePeriodSeconds } : {}),
-    ...(p !== '' ? { propagationPolicy: p } : {}),
+    ...(p !== undefined ? { propagationPolicy: p } : {}),
     ...(Object.keys(pre).length > 0 ? { preconditions: pre } : {}),
     ...(d.dryRun ? { dryRun: true } : {}),
   };

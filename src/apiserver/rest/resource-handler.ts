@@ -5,16 +5,21 @@
  * in the registry.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { badRequest, methodNotAllowed, StatusError, unsupportedMediaType } from '../../api/errors.js';
+import { badRequest, methodNotAllowed, StatusError } from '../../api/errors.js';
 import { isJsonObject, type KubeObject } from '../../api/meta.js';
 import type {
   DeleteOptions,
-  FieldValidation,
-  PatchType,
   RequestContext,
   WriteOptions,
 } from '../registry/types.js';
 import { parseJson } from '../../api/text-codec.js';
+import {
+  fieldManager,
+  fieldValidation,
+  patchType,
+  propagationPolicy,
+  resourceVersionMatch,
+} from '../registry/options.js';
 import { decodeObject, readBody } from './body.js';
 import { intParam, isTrue, respondObject, type RestDeps } from './handler.js';
 import { mediaType, wantsTable } from './negotiate.js';
@@ -32,13 +37,6 @@ export interface ResourceCall {
   res: ServerResponse;
   url: URL;
 }
-
-const PATCH_TYPES: readonly PatchType[] = [
-  'application/json-patch+json',
-  'application/merge-patch+json',
-  'application/strategic-merge-patch+json',
-  'application/apply-patch+yaml',
-];
 
 /** handleResource answers a resource request. */
 export async function handleResource(c: ResourceCall): Promise<void> {
@@ -75,19 +73,15 @@ function writeSub(sub: string | undefined): 'status' | 'scale' | undefined {
 
 function writeOptions(c: ResourceCall): WriteOptions {
   const q = c.url.searchParams;
-  const fv = q.get('fieldValidation');
-  if (fv !== null && fv !== 'Strict' && fv !== 'Warn' && fv !== 'Ignore') {
-    throw badRequest(`fieldValidation must be one of "Ignore", "Warn", or "Strict", got ${JSON.stringify(fv)}`);
-  }
+  const fv = fieldValidation(q.get('fieldValidation') ?? undefined);
   const dryRun = q.getAll('dryRun');
   if (dryRun.some((d) => d !== 'All')) throw badRequest(`unsupported dry run value: ${dryRun.join(',')}; only "All" is supported`);
-  const manager = q.get('fieldManager');
-  if (manager !== null && manager.length > 128) throw badRequest('fieldManager: Too long: must have at most 128 bytes');
+  const manager = fieldManager(q.get('fieldManager') ?? undefined);
   const sub = writeSub(c.route.subresource);
   return {
-    ...(manager !== null ? { fieldManager: manager } : {}),
+    ...(manager !== undefined ? { fieldManager: manager } : {}),
     ...(dryRun.length > 0 ? { dryRun: true } : {}),
-    ...(fv !== null ? { fieldValidation: fv as FieldValidation } : {}),
+    ...(fv !== undefined ? { fieldValidation: fv } : {}),
     ...(sub ? { subresource: sub } : {}),
   };
 }
@@ -107,10 +101,7 @@ async function get(c: ResourceCall): Promise<void> {
 async function list(c: ResourceCall): Promise<void> {
   const q = c.url.searchParams;
   const limit = intParam(c.url, 'limit');
-  const rvMatch = q.get('resourceVersionMatch');
-  if (rvMatch !== null && rvMatch !== 'Exact' && rvMatch !== 'NotOlderThan') {
-    throw badRequest(`resourceVersionMatch: Unsupported value: "${rvMatch}": supported values: "Exact", "NotOlderThan"`);
-  }
+  const rvMatch = resourceVersionMatch(q.get('resourceVersionMatch') ?? undefined);
   const lst = await c.deps.registry.list(c.ctx, c.route.resource, c.route.namespace, {
     ...optional('labelSelector', q.get('labelSelector')),
     ...optional('fieldSelector', q.get('fieldSelector')),
@@ -143,11 +134,9 @@ async function update(c: ResourceCall): Promise<void> {
 }
 
 async function patch(c: ResourceCall): Promise<void> {
-  const type = mediaType(c.req.headers['content-type']) as PatchType;
-  if (!PATCH_TYPES.includes(type)) throw unsupportedMediaType(PATCH_TYPES.join(', '));
-  const body = (await readBody(c.req)).toString('utf8');
   const force = isTrue(c.url.searchParams.get('force'));
-  if (force && type !== 'application/apply-patch+yaml') throw badRequest('force: Forbidden: may not be specified for non-apply patch');
+  const type = patchType(mediaType(c.req.headers['content-type']), force);
+  const body = (await readBody(c.req)).toString('utf8');
   const out = await c.deps.registry.patch(c.ctx, c.route.resource, c.route.namespace, c.route.name ?? '', type, body, { ...writeOptions(c), force });
   respondObject(c.res, out.created ? 201 : 200, out.object, out.warnings);
 }
@@ -158,12 +147,10 @@ async function deleteOptions(c: ResourceCall): Promise<DeleteOptions> {
   if (!isJsonObject(body)) throw badRequest('the DeleteOptions body must be a JSON object');
   const q = c.url.searchParams;
   const grace = intParam(c.url, 'gracePeriodSeconds') ?? (body.gracePeriodSeconds as number | undefined);
-  let policy = (q.get('propagationPolicy') ?? body.propagationPolicy ?? undefined) as DeleteOptions['propagationPolicy'] | undefined;
+  const given = q.get('propagationPolicy') ?? body.propagationPolicy;
+  let policy = propagationPolicy(given === undefined || given === null ? undefined : String(given));
   const orphan = q.get('orphanDependents') ?? body.orphanDependents;
   if (policy === undefined && orphan !== undefined && orphan !== null) policy = orphan === true || orphan === 'true' ? 'Orphan' : 'Background';
-  if (policy !== undefined && !['Orphan', 'Background', 'Foreground'].includes(policy)) {
-    throw badRequest(`propagationPolicy: Unsupported value: "${String(policy)}": supported values: "Foreground", "Background", "Orphan"`);
-  }
   const pre = body.preconditions as DeleteOptions['preconditions'] | undefined;
   const dryRun = [...q.getAll('dryRun'), ...((body.dryRun as string[] | undefined) ?? [])];
   return {
