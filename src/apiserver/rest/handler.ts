@@ -5,30 +5,16 @@
  * discovery/OpenAPI/version documents. Failures are always a Status.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { badRequest, methodNotAllowed, StatusError, unauthorized } from '../../api/errors.js';
-import type { Clock } from '../../base/clock.js';
-import type { KubeObject } from '../../api/meta.js';
-import type { Authenticator } from '../auth/authenticate.js';
-import type { ApiRegistry, RequestContext } from '../registry/types.js';
+import { methodNotAllowed, StatusError, unauthorized } from '../../api/errors.js';
+import type { RequestContext } from '../registry/types.js';
+import type { RestDeps } from './call.js';
 import { serveDocument, type DocumentContext } from './documents.js';
 import { handleResource } from './resource-handler.js';
-import { sendError, sendJson } from './respond.js';
+import { isTrue } from './query.js';
+import { sendError } from './respond.js';
 import { route } from './route.js';
 
-/** RestDeps are the handler's collaborators. */
-export interface RestDeps {
-  registry: ApiRegistry;
-  auth: Authenticator;
-  /** Wall-clock milliseconds (Table AGE cells). */
-  wallMs: () => number;
-  /** Timers (watch timeouts). */
-  clock: Clock;
-  /** host:port clients reach this server at (legacy discovery's serverAddressByClientCIDRs). */
-  serverAddress: string;
-  /** health resolves when the store answers; rejects with the reason otherwise. */
-  health: () => Promise<void>;
-  log: (line: string) => void;
-}
+export type { RestDeps } from './call.js';
 
 /** createRestHandler returns the request listener of the API server. */
 export function createRestHandler(deps: RestDeps): (req: IncomingMessage, res: ServerResponse) => void {
@@ -62,22 +48,4 @@ async function handle(deps: RestDeps, req: IncomingMessage, res: ServerResponse)
     ...(typeof traceparent === 'string' ? { traceparent } : {}),
   };
   await handleResource({ deps, ctx, route: r, req, res, url });
-}
-
-/** isTrue reads boolean query parameters as Go's strconv.ParseBool does. */
-export function isTrue(v: string | null): boolean {
-  return v === 'true' || v === '1' || v === 'True' || v === 'TRUE' || v === 't' || v === 'T';
-}
-
-/** intParam reads an optional non-negative integer query parameter (400 when malformed). */
-export function intParam(url: URL, name: string): number | undefined {
-  const v = url.searchParams.get(name);
-  if (v === null || v === '') return undefined;
-  if (!/^-?\d+$/.test(v)) throw badRequest(`invalid value for ${name}: ${JSON.stringify(v)}: must be an integer`);
-  return Number(v);
-}
-
-/** respondObject answers one object as JSON. */
-export function respondObject(res: ServerResponse, code: number, obj: KubeObject, warnings: string[] = []): void {
-  sendJson(res, code, obj, 'application/json', warnings);
 }

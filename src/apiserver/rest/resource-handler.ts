@@ -4,14 +4,9 @@
  * translated into one registry call and its response. Query parameters are read here; rules are
  * in the registry.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { badRequest, methodNotAllowed, StatusError } from '../../api/errors.js';
 import { isJsonObject, type KubeObject } from '../../api/meta.js';
-import type {
-  DeleteOptions,
-  RequestContext,
-  WriteOptions,
-} from '../registry/types.js';
+import type { DeleteOptions, WriteOptions } from '../registry/types.js';
 import { parseJson } from '../../api/text-codec.js';
 import {
   fieldManager,
@@ -21,22 +16,12 @@ import {
   resourceVersionMatch,
 } from '../registry/options.js';
 import { decodeObject, readBody } from './body.js';
-import { intParam, isTrue, respondObject, type RestDeps } from './handler.js';
+import type { ResourceCall } from './call.js';
+import { intParam, isTrue, stringParams } from './query.js';
 import { mediaType, wantsTable } from './negotiate.js';
 import { sendJson } from './respond.js';
-import type { ResourceRoute } from './route.js';
 import { tableOf } from './tables.js';
 import { serveWatch } from './watch-stream.js';
-
-/** ResourceCall is one resource request in flight. */
-export interface ResourceCall {
-  deps: RestDeps;
-  ctx: RequestContext;
-  route: ResourceRoute;
-  req: IncomingMessage;
-  res: ServerResponse;
-  url: URL;
-}
 
 /** handleResource answers a resource request. */
 export async function handleResource(c: ResourceCall): Promise<void> {
@@ -95,7 +80,7 @@ async function get(c: ResourceCall): Promise<void> {
     sendJson(c.res, 200, tableOf(c, [obj], { resourceVersion: obj.metadata.resourceVersion ?? '' }));
     return;
   }
-  respondObject(c.res, 200, obj);
+  sendJson(c.res, 200, obj);
 }
 
 async function list(c: ResourceCall): Promise<void> {
@@ -103,12 +88,9 @@ async function list(c: ResourceCall): Promise<void> {
   const limit = intParam(c.url, 'limit');
   const rvMatch = resourceVersionMatch(q.get('resourceVersionMatch') ?? undefined);
   const lst = await c.deps.registry.list(c.ctx, c.route.resource, c.route.namespace, {
-    ...optional('labelSelector', q.get('labelSelector')),
-    ...optional('fieldSelector', q.get('fieldSelector')),
-    ...optional('resourceVersion', q.get('resourceVersion')),
+    ...stringParams(c.url, ['labelSelector', 'fieldSelector', 'resourceVersion', 'continue']),
     ...(rvMatch ? { resourceVersionMatch: rvMatch } : {}),
     ...(limit !== undefined && limit > 0 ? { limit } : {}),
-    ...optional('continue', q.get('continue')),
   });
   if (wantsTable(c.req.headers.accept)) {
     sendJson(c.res, 200, tableOf(c, lst.items, lst.metadata));
@@ -117,20 +99,16 @@ async function list(c: ResourceCall): Promise<void> {
   sendJson(c.res, 200, lst);
 }
 
-function optional<K extends string>(key: K, v: string | null): { [P in K]?: string } {
-  return (v === null || v === '' ? {} : { [key]: v }) as { [P in K]?: string };
-}
-
 async function create(c: ResourceCall): Promise<void> {
   const body = decodeObject(await readBody(c.req), c.req.headers['content-type']);
   const out = await c.deps.registry.create(c.ctx, c.route.resource, c.route.namespace, body, writeOptions(c));
-  respondObject(c.res, 201, out.object, out.warnings);
+  sendJson(c.res, 201, out.object, 'application/json', out.warnings);
 }
 
 async function update(c: ResourceCall): Promise<void> {
   const body = decodeObject(await readBody(c.req), c.req.headers['content-type']);
   const out = await c.deps.registry.update(c.ctx, c.route.resource, c.route.namespace, c.route.name ?? '', body, writeOptions(c));
-  respondObject(c.res, out.created ? 201 : 200, out.object, out.warnings);
+  sendJson(c.res, out.created ? 201 : 200, out.object, 'application/json', out.warnings);
 }
 
 async function patch(c: ResourceCall): Promise<void> {
@@ -138,7 +116,7 @@ async function patch(c: ResourceCall): Promise<void> {
   const type = patchType(mediaType(c.req.headers['content-type']), force);
   const body = (await readBody(c.req)).toString('utf8');
   const out = await c.deps.registry.patch(c.ctx, c.route.resource, c.route.namespace, c.route.name ?? '', type, body, { ...writeOptions(c), force });
-  respondObject(c.res, out.created ? 201 : 200, out.object, out.warnings);
+  sendJson(c.res, out.created ? 201 : 200, out.object, 'application/json', out.warnings);
 }
 
 async function deleteOptions(c: ResourceCall): Promise<DeleteOptions> {
@@ -164,16 +142,13 @@ async function deleteOptions(c: ResourceCall): Promise<DeleteOptions> {
 async function remove(c: ResourceCall): Promise<void> {
   if (c.route.subresource) throw methodNotAllowed('the server does not allow this method on the requested resource');
   const out = await c.deps.registry.delete(c.ctx, c.route.resource, c.route.namespace, c.route.name ?? '', await deleteOptions(c));
-  respondObject(c.res, 200, out.object);
+  sendJson(c.res, 200, out.object);
 }
 
 async function removeCollection(c: ResourceCall): Promise<void> {
   const opts = await deleteOptions(c);
-  const q = c.url.searchParams;
-  const lst = await c.deps.registry.list(c.ctx, c.route.resource, c.route.namespace, {
-    ...optional('labelSelector', q.get('labelSelector')),
-    ...optional('fieldSelector', q.get('fieldSelector')),
-  });
+  const selectors = stringParams(c.url, ['labelSelector', 'fieldSelector']);
+  const lst = await c.deps.registry.list(c.ctx, c.route.resource, c.route.namespace, selectors);
   const items: KubeObject[] = [];
   for (const item of lst.items) {
     try {

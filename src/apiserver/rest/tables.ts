@@ -6,7 +6,7 @@
 import { badRequest } from '../../api/errors.js';
 import type { KubeObject, ListMeta } from '../../api/meta.js';
 import { printerFor, toTable } from '../../api/printers/index.js';
-import type { ResourceCall } from './resource-handler.js';
+import type { ResourceCall } from './call.js';
 
 type IncludeObject = 'None' | 'Metadata' | 'Object';
 

@@ -9,9 +9,9 @@ import { badRequest } from '../../api/errors.js';
 import type { Timer } from '../../base/clock.js';
 import type { KubeObject } from '../../api/meta.js';
 import type { Watch } from '../storage/types.js';
-import { intParam } from './handler.js';
+import { intParam, stringParams } from './query.js';
 import { wantsTable } from './negotiate.js';
-import type { ResourceCall } from './resource-handler.js';
+import type { ResourceCall } from './call.js';
 import { statusOf } from './respond.js';
 import { tableRenderer } from './tables.js';
 
@@ -61,8 +61,7 @@ export async function serveWatch(c: ResourceCall): Promise<void> {
       c.route.resource,
       c.route.namespace,
       {
-        ...(q.get('labelSelector') ? { labelSelector: q.get('labelSelector') ?? '' } : {}),
-        ...(q.get('fieldSelector') ? { fieldSelector: q.get('fieldSelector') ?? '' } : {}),
+        ...stringParams(c.url, ['labelSelector', 'fieldSelector']),
         ...(q.get('resourceVersion') !== null ? { resourceVersion: q.get('resourceVersion') ?? '' } : {}),
         allowWatchBookmarks: q.get('allowWatchBookmarks') === 'true',
       },
