@@ -54,8 +54,15 @@ function hash(s: string): number {
   return h;
 }
 
-/** AllocationError says why an address could not be had (the caller words the 422). */
-export class AllocationError extends Error {}
+/** AllocationError says why an address could not be had, and which (the caller words the 422). */
+export class AllocationError extends Error {
+  constructor(
+    readonly what: 'ip' | 'nodePort',
+    message: string,
+  ) {
+    super(message);
+  }
+}
 
 /** Allocator claims and releases cluster IPs and node ports through the store. */
 export class Allocator {
@@ -79,8 +86,8 @@ export class Allocator {
   /** allocateIp claims `want` (must be free) or a free address chosen from owner's hash. */
   async allocateIp(owner: string, want?: string): Promise<string> {
     if (want !== undefined) {
-      if (!this.inRange(want)) throw new AllocationError(`failed to allocate IP ${want}: the provided IP (${want}) is not in the valid range. The range of valid IPs is ${ipString(this.serviceCidr.base)}/${32 - Math.log2(this.serviceCidr.size)}`);
-      if (!(await this.claim(IP_PREFIX + want, owner))) throw new AllocationError(`failed to allocate IP ${want}: provided IP is already allocated`);
+      if (!this.inRange(want)) throw new AllocationError('ip', `failed to allocate IP ${want}: the provided IP (${want}) is not in the valid range. The range of valid IPs is ${ipString(this.serviceCidr.base)}/${32 - Math.log2(this.serviceCidr.size)}`);
+      if (!(await this.claim(IP_PREFIX + want, owner))) throw new AllocationError('ip', `failed to allocate IP ${want}: provided IP is already allocated`);
       return want;
     }
     const usable = this.serviceCidr.size - 3; // network, .1 (kubernetes), broadcast
@@ -89,15 +96,15 @@ export class Allocator {
       const ip = ipString(this.serviceCidr.base + 2 + ((start + i) % usable));
       if (await this.claim(IP_PREFIX + ip, owner)) return ip;
     }
-    throw new AllocationError('failed to allocate a serviceIP: range is full');
+    throw new AllocationError('ip', 'failed to allocate a serviceIP: range is full');
   }
 
   /** allocateNodePort claims `want` or a free port in 30000–32767. */
   async allocateNodePort(owner: string, want?: number): Promise<number> {
     const { min, max } = this.nodePorts;
     if (want !== undefined) {
-      if (want < min || want > max) throw new AllocationError(`provided port is not in the valid range. The range of valid ports is ${min}-${max}`);
-      if (!(await this.claim(PORT_PREFIX + String(want), owner))) throw new AllocationError('provided port is already allocated');
+      if (want < min || want > max) throw new AllocationError('nodePort', `provided port is not in the valid range. The range of valid ports is ${min}-${max}`);
+      if (!(await this.claim(PORT_PREFIX + String(want), owner))) throw new AllocationError('nodePort', 'provided port is already allocated');
       return want;
     }
     const span = max - min + 1;
@@ -106,7 +113,7 @@ export class Allocator {
       const port = min + ((start + i) % span);
       if (await this.claim(PORT_PREFIX + String(port), owner)) return port;
     }
-    throw new AllocationError('range is full');
+    throw new AllocationError('nodePort', 'range is full');
   }
 
   /** claimKubernetesIp claims the first address for default/kubernetes (idempotent). */

@@ -7,7 +7,7 @@ import { badRequest } from '../../api/errors.js';
 import { isJsonObject, type JsonObject, type KubeObject, type ManagedFieldsEntry } from '../../api/meta.js';
 import { applyPatch, recordUpdate } from '../../api/apply/index.js';
 import { applyJsonPatch, mergePatch, strategicMergePatch } from '../../api/patch/index.js';
-import { parseJson, parseYaml } from '../../api/text-codec.js';
+import { parseJson } from '../../api/text-codec.js';
 import type { PatchType } from './types.js';
 
 /** KindKey names the kind whose schema a strategic merge patch follows. */
@@ -48,7 +48,8 @@ export function applyPatchBody(kind: KindKey, current: KubeObject, type: PatchTy
 /** ApplyRequest is one server-side apply. */
 export interface ApplyRequest {
   live: KubeObject | undefined;
-  body: string;
+  /** The applied configuration, already decoded from the request's YAML or JSON. */
+  applied: JsonObject;
   manager: string;
   force: boolean;
   apiVersion: string;
@@ -58,11 +59,9 @@ export interface ApplyRequest {
 
 /** serverSideApply merges an applied configuration into live (or makes it the new object). */
 export function serverSideApply(r: ApplyRequest): KubeObject {
-  const applied = parseYaml(r.body);
-  if (!isJsonObject(applied)) throw badRequest('the applied configuration must be an object');
   const out = applyPatch({
     live: r.live as unknown as JsonObject | undefined,
-    applied,
+    applied: r.applied,
     manager: r.manager,
     force: r.force,
     apiVersion: r.apiVersion,

@@ -118,22 +118,27 @@ export class Registry implements ApiRegistry {
     );
   }
 
-  async create(ctx: RequestContext, r: ResourceInfo, ns: string | undefined, body: KubeObject, opts: WriteOptions): Promise<WriteResult> {
-    const s = strategy(r);
+  async create(_ctx: RequestContext, r: ResourceInfo, ns: string | undefined, body: KubeObject, opts: WriteOptions): Promise<WriteResult> {
     const warnings = checkFields(body, opts.fieldValidation);
-    const obj = this.admitNew(r, s, ns, body);
-    const now = this.o.wallMs();
-    const name = obj.metadata.name ?? '';
-    if (r.namespaced) await this.requireLiveNamespace(ns ?? '');
+    const obj = this.admitNew(r, strategy(r), ns, body);
     obj.metadata.managedFields = recordManagedUpdate(undefined, obj, {
       manager: opts.fieldManager ?? 'unknown',
       apiVersion: apiVersionOf(r.group, r.version),
-      nowIso: rfc3339(now),
+      nowIso: rfc3339(this.o.wallMs()),
     });
-    if (opts.dryRun) return { object: withType(r, obj), created: true, warnings };
+    return this.insert(r, ns, obj, opts.dryRun === true, warnings);
+  }
+
+  /**
+   * insert stores an admitted new object: its namespace must be live, its Service addresses are
+   * claimed first and released again if the store refuses the create.
+   */
+  private async insert(r: ResourceInfo, ns: string | undefined, obj: KubeObject, dryRun: boolean, warnings: string[]): Promise<WriteResult> {
+    if (r.namespaced) await this.requireLiveNamespace(ns ?? '');
+    if (dryRun) return { object: withType(r, obj), created: true, warnings };
     const release = await this.o.services.allocate(r, obj);
     try {
-      const stored = await this.o.storage.create(objectKey(r, ns, name), obj);
+      const stored = await this.o.storage.create(objectKey(r, ns, obj.metadata.name ?? ''), obj);
       return { object: withType(r, stored), created: true, warnings };
     } catch (err) {
       await release();
@@ -214,31 +219,31 @@ export class Registry implements ApiRegistry {
   private async apply(ctx: RequestContext, r: ResourceInfo, ns: string | undefined, name: string, body: string, opts: WriteOptions & { force?: boolean }): Promise<WriteResult> {
     const manager = opts.fieldManager;
     if (!manager) throw fieldManagerRequired();
-    const apiVersion = apiVersionOf(r.group, r.version);
-    const appliedBody = parseYaml(body);
-    if (isJsonObject(appliedBody)) checkFields(appliedBody as unknown as KubeObject, opts.fieldValidation ?? 'Strict');
-    const existing = await this.o.storage.get(objectKey(r, ns, name));
-    if (!existing) {
-      const applied = serverSideApply({ live: undefined, body, manager, force: opts.force === true, apiVersion, nowIso: rfc3339(this.o.wallMs()), kind: { group: r.group, kind: r.kind } });
-      applied.metadata.name ??= name;
-      const s = strategy(r);
-      const obj = this.admitNew(r, s, ns, applied);
-      if (r.namespaced) await this.requireLiveNamespace(ns ?? '');
-      obj.metadata.managedFields = applied.metadata.managedFields;
-      if (opts.dryRun) return { object: obj, created: true, warnings: [] };
-      const release = await this.o.services.allocate(r, obj);
+    const applied = parseYaml(body);
+    if (!isJsonObject(applied)) throw badRequest('the applied configuration must be an object');
+    checkFields(applied as unknown as KubeObject, opts.fieldValidation ?? 'Strict');
+    const applyTo = (live: KubeObject | undefined): KubeObject => serverSideApply({
+      live,
+      applied,
+      manager,
+      force: opts.force === true,
+      apiVersion: apiVersionOf(r.group, r.version),
+      nowIso: rfc3339(this.o.wallMs()),
+      kind: { group: r.group, kind: r.kind },
+    });
+    if (!(await this.o.storage.get(objectKey(r, ns, name)))) {
+      const fresh = applyTo(undefined);
+      fresh.metadata.name ??= name;
+      const obj = this.admitNew(r, strategy(r), ns, fresh);
+      obj.metadata.managedFields = fresh.metadata.managedFields;
       try {
-        const stored = await this.o.storage.create(objectKey(r, ns, name), obj);
-        return { object: withType(r, stored), created: true, warnings: [] };
+        return await this.insert(r, ns, obj, opts.dryRun === true, []);
       } catch (err) {
-        await release();
         // A concurrent creator won: apply onto what it wrote instead.
         if (!(isStatusError(err) && err.reason === 'AlreadyExists')) throw err;
       }
     }
-    return this.write(ctx, r, ns, name, { ...opts, fieldManager: undefined, applied: true }, (cur) =>
-      serverSideApply({ live: cur, body, manager, force: opts.force === true, apiVersion, nowIso: rfc3339(this.o.wallMs()), kind: { group: r.group, kind: r.kind } }),
-    );
+    return this.write(ctx, r, ns, name, { ...opts, fieldManager: undefined, applied: true }, applyTo);
   }
 
   /**

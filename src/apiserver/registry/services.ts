@@ -59,10 +59,11 @@ export class ServiceAddresses {
     } catch (err) {
       await rollback();
       if (err instanceof AllocationError) {
+        const port = err.what === 'nodePort';
         throw invalid('Service', '', obj.metadata.name ?? '', [{
           type: 'FieldValueInvalid',
-          field: err.message.includes('port') ? 'spec.ports[0].nodePort' : 'spec.clusterIPs',
-          badValue: err.message.includes('port') ? spec.ports?.[0]?.nodePort ?? 0 : spec.clusterIPs ?? [spec.clusterIP ?? ''],
+          field: port ? 'spec.ports[0].nodePort' : 'spec.clusterIPs',
+          badValue: port ? spec.ports?.[0]?.nodePort ?? 0 : spec.clusterIPs ?? [spec.clusterIP ?? ''],
           detail: err.message,
         }]);
       }
