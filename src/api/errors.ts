@@ -127,6 +127,11 @@ export function notFound(gr: GroupResource, name: string): StatusError {
   return new StatusError(404, 'NotFound', `${qualified(gr)} "${name}" not found`, details(gr, name));
 }
 
+/** unknownPath: 404 for a URL or resource the server does not serve (kube-apiserver's text). */
+export function unknownPath(): StatusError {
+  return new StatusError(404, 'NotFound', 'the server could not find the requested resource', {});
+}
+
 /** alreadyExists: 409 `pods "web" already exists`. */
 export function alreadyExists(gr: GroupResource, name: string): StatusError {
   const msg = `${qualified(gr)} "${name}" already exists`;

@@ -7,6 +7,7 @@
  */
 import {
   badRequest,
+  unknownPath,
   methodNotAllowed,
   StatusError,
   tooLarge,
@@ -49,7 +50,7 @@ export interface Resolved {
 
 /** notFoundResource is the router's 404 for a path that names no served resource. */
 function notFoundResource(): StatusError {
-  return new StatusError(404, 'NotFound', 'the server could not find the requested resource', {});
+  return unknownPath();
 }
 
 /**

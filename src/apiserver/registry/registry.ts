@@ -449,9 +449,7 @@ function checkType(r: ResourceInfo, body: KubeObject): void {
   if (body.kind !== undefined && body.kind !== r.kind) {
     throw badRequest(`the kind in the data (${String(body.kind)}) does not match the expected kind (${r.kind})`);
   }
-  if (typeof body.metadata !== 'object' || body.metadata === null || Array.isArray(body.metadata)) {
-    if (body.metadata !== undefined) throw badRequest('metadata must be an object');
-  }
+  if (body.metadata !== undefined && !isJsonObject(body.metadata)) throw badRequest('metadata must be an object');
 }
 
 function checkNamespace(r: ResourceInfo, ns: string | undefined, obj: KubeObject): void {

@@ -5,7 +5,7 @@
  * for and writes it with the exact Content-Type kubectl keys on.
  */
 import type { ServerResponse } from 'node:http';
-import { StatusError } from '../../api/errors.js';
+import { unknownPath } from '../../api/errors.js';
 import {
   discoveryCore,
   discoveryGroup,
@@ -57,7 +57,7 @@ function send(res: ServerResponse, d: Rendered): void {
 }
 
 function orNotFound(d: Rendered | undefined): Rendered {
-  if (!d) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource', {});
+  if (!d) throw unknownPath();
   return d;
 }
 

@@ -5,7 +5,7 @@
  * discovery/OpenAPI/version documents. Failures are always a Status.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { methodNotAllowed, StatusError, unauthorized } from '../../api/errors.js';
+import { methodNotAllowed, StatusError, unauthorized, unknownPath } from '../../api/errors.js';
 import type { RequestContext } from '../registry/types.js';
 import type { RestDeps } from './call.js';
 import { serveDocument, type DocumentContext } from './documents.js';
@@ -33,9 +33,7 @@ async function handle(deps: RestDeps, req: IncomingMessage, res: ServerResponse)
   if (!user) throw unauthorized();
   const watch = isTrue(url.searchParams.get('watch'));
   const r = route(method, url.pathname, watch);
-  if (r.kind === 'not-found') {
-    throw new StatusError(404, 'NotFound', 'the server could not find the requested resource', {});
-  }
+  if (r.kind === 'not-found') throw unknownPath();
   if (r.kind === 'method-not-allowed') throw methodNotAllowed(r.message);
   if (r.kind !== 'resource') {
     const ctx: DocumentContext = { accept: req.headers.accept, serverAddress: deps.serverAddress, health: deps.health };
