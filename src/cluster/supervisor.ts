@@ -234,7 +234,8 @@ export class Supervisor {
       status = await this.waitForMember(m, timeoutMs);
     }
     if (components.includes('apiserver')) {
-      const access = prepareApiAccess(this.cfg, this.paths, this.env);
+      // Restarting needs the admin credentials, not a fresh PKI or another kubeconfig merge.
+      const access = loadApiAccess(this.paths) ?? prepareApiAccess(this.cfg, this.paths, this.env);
       this.startApiServer(m);
       await this.waitForApi(m, access, timeoutMs);
     }
