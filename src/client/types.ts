@@ -20,6 +20,22 @@ export interface CallOptions {
   timeoutMs?: number;
   /** W3C traceparent to send; default: the active OpenTelemetry context, when there is one. */
   traceparent?: string;
+  /** Writes only: the leader's fence, checked by the API server in the write's transaction. */
+  fence?: LeaderFence;
+}
+
+/**
+ * LeaderFence proves a write comes from the current holder of a coordination.k8s.io Lease: the
+ * lease's namespace and name and the store revision at which the holder acquired it (the
+ * resourceVersion its acquiring write returned). The API server checks, in the same store
+ * transaction as the write, that the lease has not changed hands since that revision; a deposed
+ * leader's write is refused (403 Forbidden, reason "Forbidden", details.kind "leases").
+ */
+export interface LeaderFence {
+  namespace: string;
+  name: string;
+  /** Revision of the acquiring write (decimal, as resourceVersion). */
+  revision: string;
 }
 
 /** GetOptions: a subresource to read instead of the object. */
