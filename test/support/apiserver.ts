@@ -27,6 +27,8 @@ export interface ApiCluster {
   servers: (ApiServer | undefined)[];
   /** Base URLs of the API servers, e.g. http://127.0.0.1:40123. */
   urls: string[];
+  /** host:port of each API server's component gRPC face (insecure), in server order. */
+  grpcEndpoints: string[];
   dir: string;
   /** kubectl runs the real kubectl (default build 1.32) against server i (default 0). */
   kubectl(args: string[], o?: { version?: string; server?: number; stdin?: string; timeoutMs?: number; env?: Record<string, string> }): Promise<KubectlResult>;
@@ -40,18 +42,21 @@ export async function startApiCluster(o: { servers?: number } = {}): Promise<Api
   const dir = mkdtempSync(join(tmpdir(), 'k8ts-api-'));
   const servers: (ApiServer | undefined)[] = [];
   const urls: string[] = [];
+  const grpcEndpoints: string[] = [];
   for (let i = 0; i < (o.servers ?? 1); i++) {
     const s = new ApiServer({
       etcd: { endpoints: store.endpoints },
       listen: '127.0.0.1:0',
+      grpcListen: '127.0.0.1:0',
       clock: systemClock,
       wallMs: systemWallMs,
       seed: 1000 + i,
       log: () => {},
     });
-    const { port } = await s.start();
+    const { port, grpcPort } = await s.start();
     servers.push(s);
     urls.push(`http://127.0.0.1:${port}`);
+    grpcEndpoints.push(`127.0.0.1:${grpcPort ?? 0}`);
   }
   const kubeconfigs = urls.map((url, i) => {
     const path = join(dir, `kubeconfig-${i}`);
@@ -67,6 +72,7 @@ export async function startApiCluster(o: { servers?: number } = {}): Promise<Api
     store,
     servers,
     urls,
+    grpcEndpoints,
     dir,
     kubectl: (args, ko = {}) => runKubectl(dir, kubeconfigs[ko.server ?? 0] ?? '', args, ko),
     stopServer: async (i) => {
