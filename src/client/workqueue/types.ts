@@ -35,3 +35,23 @@ export interface RateLimiterOptions {
   qps?: number;
   burst?: number;
 }
+
+/** SyncResult: nothing (done), or ask to see the key again after a delay (a deadline to check,
+ *  a pod that becomes available after minReadySeconds) without counting as a failure. */
+export type SyncResult = void | { requeueAfterMs: number };
+
+/** SyncFn reconciles one key; a throw means "retry with backoff" (addRateLimited). */
+export type SyncFn = (key: string) => Promise<SyncResult>;
+
+/** WorkerOptions for runWorkers (./run-workers.ts): n workers pull from queue until signal
+ *  aborts or the queue shuts down; each key: sync → forget on success, addRateLimited on error
+ *  (given up and logged after maxRetries), addAfter on requeueAfterMs; always done(key). */
+export interface WorkerOptions {
+  queue: WorkQueue;
+  sync: SyncFn;
+  workers: number;
+  signal: AbortSignal;
+  /** Default 15 (upstream controllers' maxRetries). */
+  maxRetries?: number;
+  log?: (line: string) => void;
+}
