@@ -1,0 +1,15 @@
+/**
+ * allControllers: the controllers a k8ts controller manager runs, in upstream's names, with their
+ * options. One list, so `k8ts up`, the simulation and the tests start the same set.
+ */
+import type { ControllerDescriptor } from './types.js';
+
+/** ControllerOptions: the knobs the cluster config exposes. */
+export interface ControllerOptions {
+  /** Node lifecycle: a node not heard from for this long turns Unknown (upstream 40 s). */
+  nodeMonitorGracePeriodMs: number;
+}
+
+export function allControllers(_o: ControllerOptions): ControllerDescriptor[] {
+  return [];
+}
