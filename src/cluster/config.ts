@@ -51,6 +51,8 @@ export interface ClusterConfig {
   /** Service cluster IP range (loopback: nothing allocated can route off the machine). */
   serviceCidr: string;
   force: boolean;
+  /** The controller manager's and scheduler's leader election and node monitoring. */
+  controlPlane: ControlPlaneConfig;
   /** Where the config came from (file path or "<embedded default>"), for messages. */
   source: string;
 }
@@ -61,12 +63,34 @@ export interface StoreLimits {
   snapshotCount: number;
 }
 
+/**
+ * ControlPlaneConfig: leader election of the controller manager and the scheduler (one active
+ * per cluster, fenced) and the node lifecycle controller's patience. k8ts's defaults hand over
+ * within a second of a leader's death (Kubernetes' 15 s lease is tuned for large clusters on
+ * slow networks; this one lives on loopback); SREs lengthen them to see the difference.
+ */
+export interface ControlPlaneConfig {
+  leaseDurationMs: number;
+  renewDeadlineMs: number;
+  retryPeriodMs: number;
+  /** A node not heard from for this long turns Unknown and is tainted (upstream: 40 s). */
+  nodeMonitorGracePeriodMs: number;
+}
+
+/** DEFAULT_CONTROL_PLANE: sub-second leader failover; upstream's node grace period. */
+export const DEFAULT_CONTROL_PLANE: ControlPlaneConfig = {
+  leaseDurationMs: 800,
+  renewDeadlineMs: 500,
+  retryPeriodMs: 100,
+  nodeMonitorGracePeriodMs: 40_000,
+};
+
 export interface LoadOptions {
   /** --force: accept an even member count. */
   force?: boolean;
 }
 
-const TOP_KEYS = ['name', 'members', 'dataDir', 'timing', 'tls', 'forwarding', 'store', 'serviceCidr', 'force'] as const;
+const TOP_KEYS = ['name', 'members', 'dataDir', 'timing', 'tls', 'forwarding', 'store', 'serviceCidr', 'force', 'controlPlane'] as const;
 
 /** DEFAULT_SERVICE_CIDR: Service addresses from loopback (ARCHITECTURE.md §6). */
 export const DEFAULT_SERVICE_CIDR = '127.96.0.0/16';
@@ -107,6 +131,7 @@ export function parseClusterConfig(text: string, source: string, opts: LoadOptio
     store: readStore(r, top),
     serviceCidr: readServiceCidr(r, top),
     force,
+    controlPlane: readControlPlane(r, top),
     source,
   };
   const n = cfg.members.length;
@@ -208,6 +233,28 @@ function readStore(r: ConfigReader, top: Fields): StoreLimits {
     quotaBytes: f.has('quotaBytes') ? r.int(f.get('quotaBytes'), 'store.quotaBytes', 1024, 64 * 1024 * 1024 * 1024) : dflt.quotaBytes,
     snapshotCount: f.has('snapshotCount') ? r.int(f.get('snapshotCount'), 'store.snapshotCount', 100, 10_000_000) : dflt.snapshotCount,
   };
+}
+
+function readControlPlane(r: ConfigReader, top: Fields): ControlPlaneConfig {
+  const dflt = DEFAULT_CONTROL_PLANE;
+  if (!top.has('controlPlane')) return { ...dflt };
+  const node = top.get('controlPlane');
+  const keys = ['leaseDurationMs', 'renewDeadlineMs', 'retryPeriodMs', 'nodeMonitorGracePeriodMs'] as const;
+  const f = r.map(node, 'controlPlane', keys);
+  const read = (k: (typeof keys)[number], min: number, max: number): number =>
+    f.has(k) ? r.int(f.get(k), `controlPlane.${k}`, min, max) : dflt[k];
+  const c: ControlPlaneConfig = {
+    leaseDurationMs: read('leaseDurationMs', 100, 600_000),
+    renewDeadlineMs: read('renewDeadlineMs', 50, 600_000),
+    retryPeriodMs: read('retryPeriodMs', 10, 60_000),
+    nodeMonitorGracePeriodMs: read('nodeMonitorGracePeriodMs', 1_000, 3_600_000),
+  };
+  if (!(c.retryPeriodMs < c.renewDeadlineMs && c.renewDeadlineMs < c.leaseDurationMs)) {
+    r.fail(node, `controlPlane needs retryPeriodMs (${c.retryPeriodMs}) < renewDeadlineMs ` +
+      `(${c.renewDeadlineMs}) < leaseDurationMs (${c.leaseDurationMs}): a leader must give up ` +
+      'before its lease can expire, or two leaders could both believe they lead');
+  }
+  return c;
 }
 
 function readTiming(r: ConfigReader, top: Fields): Timing {

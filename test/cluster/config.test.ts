@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import {
   ConfigError,
   DEFAULT_CONFIG_YAML,
+  DEFAULT_CONTROL_PLANE,
   clusterId,
   defaultClusterConfig,
   loadClusterConfig,
@@ -77,6 +78,15 @@ describe('cluster config', () => {
 
   it('refuses heartbeats slower than elections', () => {
     assert.match(errorOf(`${THREE}timing: { electionTicks: 5, heartbeatTicks: 5 }\n`), /^x\.yaml:6:9: timing\.heartbeatTicks \(5\) must be below/);
+  });
+
+  it('reads controlPlane leader timing and refuses an order in which two leaders could overlap', () => {
+    assert.deepEqual(parseClusterConfig(THREE, 'x.yaml').controlPlane, DEFAULT_CONTROL_PLANE);
+    const tuned = parseClusterConfig(`${THREE}controlPlane: { leaseDurationMs: 15000, renewDeadlineMs: 10000, retryPeriodMs: 2000 }\n`, 'x.yaml');
+    assert.deepEqual(tuned.controlPlane, { ...DEFAULT_CONTROL_PLANE, leaseDurationMs: 15000, renewDeadlineMs: 10000, retryPeriodMs: 2000 });
+    const bad = errorOf(`${THREE}controlPlane: { leaseDurationMs: 400, renewDeadlineMs: 500 }\n`);
+    assert.match(bad, /^x\.yaml:6:15: controlPlane needs retryPeriodMs \(100\) < renewDeadlineMs \(500\) < leaseDurationMs \(400\)/);
+    assert.match(errorOf(`${THREE}controlPlane: { leaseDuration: 400 }\n`), /leaseDuration/);
   });
 
   it('reports YAML syntax errors with their position', () => {
