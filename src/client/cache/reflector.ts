@@ -1,0 +1,211 @@
+/**
+ * Reflector keeps a sink in step with one resource (client-go's tools/cache Reflector): list (in
+ * pages of 500) → replace the sink's content → watch from the list's resourceVersion with
+ * bookmarks. A watch that ends cleanly (the server's timeout) is reopened from the last
+ * resourceVersion seen, so nothing is missed or repeated; 410 Gone/Expired (that revision was
+ * compacted) means events were lost: list again and replace. Any other error (no API server
+ * reachable) is retried after a bounded, jittered backoff on the injected clock.
+ */
+import type { KubeObject } from '../../api/meta.js';
+import { isStatusError } from '../../api/errors.js';
+import { AssertionError } from '../../base/assert.js';
+import type { Clock, Timer } from '../../base/clock.js';
+import type { Prng } from '../../base/prng.js';
+import type { ComponentApi } from '../component-api.js';
+import type { ApiResource, ApiWatch, WatchEvent } from '../types.js';
+
+/** ReflectorSink receives what the reflector learns, in order. */
+export interface ReflectorSink<T extends KubeObject> {
+  /** replace: a full list at resourceVersion rv replaces everything known. */
+  replace(items: T[], rv: string): void;
+  /** apply: one watch event (BOOKMARK included: it only advances the resourceVersion). */
+  apply(e: WatchEvent<T>): void;
+}
+
+/** ReflectorBackoff: delays after failures, doubling from initialMs up to maxMs (jittered). */
+export interface ReflectorBackoff {
+  initialMs: number;
+  maxMs: number;
+}
+
+/** DEFAULT_REFLECTOR_BACKOFF: short, because ApiClient already fails over between API servers;
+ *  this is for when none answers. client-go uses 800 ms → 30 s; k8ts targets sub-second
+ *  recovery. */
+export const DEFAULT_REFLECTOR_BACKOFF: ReflectorBackoff = { initialMs: 100, maxMs: 5_000 };
+
+/** LIST_PAGE_SIZE: objects per list page (client-go's pager default). */
+export const LIST_PAGE_SIZE = 500;
+
+/** LIST_PAGES_MAX bounds one list (5 million objects): more means a continue-token loop. */
+export const LIST_PAGES_MAX = 10_000;
+
+/** SHORT_WATCH_MS: a watch that ends cleanly sooner than this without an event is a failure
+ *  (client-go's "very short watch"), so a server that closes at once cannot make us spin. */
+export const SHORT_WATCH_MS = 1_000;
+
+/** WATCH_TIMEOUT_SECONDS: watches ask the server to end them after 5–10 min (jittered, as
+ *  client-go), spreading re-watches of many clients over time. */
+export const WATCH_TIMEOUT_SECONDS = { min: 300, max: 600 };
+
+/** ReflectorOptions: what to list and watch, where to put it, and the injected clock/prng. */
+export interface ReflectorOptions<T extends KubeObject> {
+  api: ComponentApi;
+  resource: ApiResource;
+  namespace?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+  sink: ReflectorSink<T>;
+  clock: Clock;
+  prng: Prng;
+  log: (line: string) => void;
+  pageSize?: number;
+  backoff?: ReflectorBackoff;
+}
+
+/** Reflector: run() until stop(). */
+export class Reflector<T extends KubeObject> {
+  private stopped = false;
+  private lastRv = '';
+  private watch: ApiWatch<T> | undefined;
+  private sleeping: { timer: Timer; wake: () => void } | undefined;
+  private readonly name: string;
+
+  constructor(private readonly o: ReflectorOptions<T>) {
+    const r = o.resource;
+    this.name = `${r.group === '' ? '' : `${r.group}/`}${r.version}/${r.resource}`;
+  }
+
+  /** lastResourceVersion: the revision of the newest list or event applied ("" before). */
+  lastResourceVersion(): string {
+    return this.lastRv;
+  }
+
+  /** run lists and watches until stop(); rejects only on a programmer error (assertion). */
+  async run(): Promise<void> {
+    let needList = true;
+    let failures = 0;
+    while (!this.stopped) {
+      try {
+        if (needList) {
+          await this.listAndReplace();
+          needList = false;
+        }
+        if (this.stopped) return;
+        if (await this.watchOnce()) failures = 0;
+        else failures++;
+      } catch (e) {
+        if (e instanceof AssertionError) throw e;
+        if (this.stopped) return;
+        failures++;
+        if (isGone(e)) {
+          this.o.log(`${this.name}: ${messageOf(e)}; relisting`);
+          needList = true;
+          if (failures === 1) continue; // the first relist is immediate
+        } else {
+          this.o.log(`${this.name}: list/watch failed (${failures}x): ${messageOf(e)}`);
+        }
+      }
+      if (failures > 0) await this.sleep(this.backoffMs(failures));
+    }
+  }
+
+  /** stop ends the watch and any backoff; run() resolves soon after. */
+  stop(): void {
+    this.stopped = true;
+    this.watch?.stop();
+    if (this.sleeping !== undefined) {
+      this.sleeping.timer.cancel();
+      this.sleeping.wake();
+    }
+  }
+
+  /** listAndReplace reads every page at one revision, then replaces the sink's content. */
+  private async listAndReplace(): Promise<void> {
+    const items = await this.listAll();
+    if (items === undefined) return;
+    this.o.sink.replace(items.items, items.rv);
+    this.lastRv = items.rv;
+  }
+
+  private async listAll(): Promise<{ items: T[]; rv: string } | undefined> {
+    const { api, resource, namespace } = this.o;
+    const sel = { labelSelector: this.o.labelSelector, fieldSelector: this.o.fieldSelector };
+    let limit = this.o.pageSize ?? LIST_PAGE_SIZE;
+    const items: T[] = [];
+    let rv = '';
+    let cont = '';
+    for (let page = 0; page < LIST_PAGES_MAX; page++) {
+      try {
+        const res = await api.list<T>(resource, namespace, { ...sel, limit, continue: cont });
+        if (this.stopped) return undefined;
+        if (page === 0) rv = res.metadata.resourceVersion ?? '';
+        items.push(...res.items);
+        cont = res.metadata.continue ?? '';
+        if (cont === '') return { items, rv };
+      } catch (e) {
+        // The continue token expired (its revision compacted): read it all in one page.
+        if (!isGone(e) || cont === '') throw e;
+        this.o.log(`${this.name}: list continue expired; listing without pages`);
+        items.length = 0;
+        cont = '';
+        limit = 0;
+        page = -1;
+      }
+    }
+    throw new Error(`${this.name}: list did not end within ${LIST_PAGES_MAX} pages`);
+  }
+
+  /** watchOnce watches from lastRv until the watch ends; false when it was a short one. */
+  private async watchOnce(): Promise<boolean> {
+    const { min, max } = WATCH_TIMEOUT_SECONDS;
+    const w = this.o.api.watch<T>(this.o.resource, this.o.namespace, {
+      resourceVersion: this.lastRv,
+      allowWatchBookmarks: true,
+      timeoutSeconds: this.o.prng.range(min, max),
+      ...(this.o.labelSelector !== undefined ? { labelSelector: this.o.labelSelector } : {}),
+      ...(this.o.fieldSelector !== undefined ? { fieldSelector: this.o.fieldSelector } : {}),
+    });
+    this.watch = w;
+    const startMs = this.o.clock.nowMs();
+    let events = 0;
+    try {
+      for await (const e of w) {
+        if (this.stopped) break;
+        this.o.sink.apply(e);
+        this.lastRv = e.object.metadata.resourceVersion ?? this.lastRv;
+        events++;
+      }
+    } finally {
+      this.watch = undefined;
+      w.stop();
+    }
+    return events > 0 || this.o.clock.nowMs() - startMs >= SHORT_WATCH_MS;
+  }
+
+  /** backoffMs: initialMs · 2^(failures-1), capped, then jittered to [½, 1] of that. */
+  private backoffMs(failures: number): number {
+    const b = this.o.backoff ?? DEFAULT_REFLECTOR_BACKOFF;
+    const capMs = Math.min(b.maxMs, b.initialMs * 2 ** Math.min(failures - 1, 30));
+    return capMs / 2 + this.o.prng.float() * (capMs / 2);
+  }
+
+  private sleep(delayMs: number): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    return new Promise((resolve) => {
+      const wake = (): void => {
+        this.sleeping = undefined;
+        resolve();
+      };
+      this.sleeping = { timer: this.o.clock.setTimeout(wake, delayMs), wake };
+    });
+  }
+}
+
+/** isGone: the revision asked for is no longer available (410 Expired or Gone). */
+export function isGone(e: unknown): boolean {
+  return isStatusError(e) && e.code === 410;
+}
+
+function messageOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
