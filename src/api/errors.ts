@@ -132,6 +132,14 @@ export function unknownPath(): StatusError {
   return new StatusError(404, 'NotFound', 'the server could not find the requested resource', {});
 }
 
+/**
+ * forbidden: 403 about one object, with the whole message given (what the caller may not do and
+ * why); details name the object so a client can tell which one refused it.
+ */
+export function forbidden(gr: GroupResource, name: string, message: string): StatusError {
+  return new StatusError(403, 'Forbidden', message, details(gr, name));
+}
+
 /** alreadyExists: 409 `pods "web" already exists`. */
 export function alreadyExists(gr: GroupResource, name: string): StatusError {
   const msg = `${qualified(gr)} "${name}" already exists`;

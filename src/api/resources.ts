@@ -22,7 +22,16 @@ export type Verb =
 
 /** SubresourceInfo is one subresource, e.g. deployments/scale answering autoscaling/v1 Scale. */
 export interface SubresourceInfo {
-  name: 'status' | 'scale' | 'binding' | 'eviction' | 'log' | 'exec' | 'attach' | 'portforward';
+  name:
+    | 'status'
+    | 'scale'
+    | 'finalize'
+    | 'binding'
+    | 'eviction'
+    | 'log'
+    | 'exec'
+    | 'attach'
+    | 'portforward';
   group: string;
   version: string;
   kind: string;
@@ -99,13 +108,20 @@ const POD_SUBRESOURCES = (g: string, v: string): SubresourceInfo[] => [
   status(g, v, 'Pod'),
 ];
 
+/** namespaces/finalize (update only: the namespace controller's write of spec.finalizers), then
+ *  status, in upstream's discovery order. */
+const NAMESPACE_SUBRESOURCES = (g: string, v: string): SubresourceInfo[] => [
+  { name: 'finalize', group: g, version: v, kind: 'Namespace', verbs: ['update'] },
+  status(g, v, 'Namespace'),
+];
+
 /** RESOURCES is every served resource, in discovery order (core first, then groups). */
 export const RESOURCES: readonly ResourceInfo[] = [
   ...group('', 'v1', [
     { kind: 'Pod', resource: 'pods', namespaced: true, shortNames: ['po'], categories: ['all'], subresources: POD_SUBRESOURCES },
     { kind: 'Service', resource: 'services', namespaced: true, shortNames: ['svc'], categories: ['all'], subresources: (g, v) => [status(g, v, 'Service')] },
     { kind: 'Endpoints', resource: 'endpoints', namespaced: true, shortNames: ['ep'] },
-    { kind: 'Namespace', resource: 'namespaces', namespaced: false, shortNames: ['ns'], subresources: (g, v) => [status(g, v, 'Namespace')] },
+    { kind: 'Namespace', resource: 'namespaces', namespaced: false, shortNames: ['ns'], subresources: NAMESPACE_SUBRESOURCES },
     { kind: 'Node', resource: 'nodes', namespaced: false, shortNames: ['no'], subresources: (g, v) => [status(g, v, 'Node')] },
     { kind: 'ConfigMap', resource: 'configmaps', namespaced: true, shortNames: ['cm'] },
     { kind: 'Secret', resource: 'secrets', namespaced: true },

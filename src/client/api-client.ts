@@ -18,6 +18,7 @@ import { channelCredentials, type TlsFiles } from '../rpc/credentials.js';
 import { channelOptions, DEFAULT_DEADLINE_MS } from '../rpc/defaults.js';
 import { unary, type UnaryMethod } from '../rpc/unary.js';
 import { GrpcWatch } from './api-watch.js';
+import type { ComponentApi, Ns } from './component-api.js';
 import { Failover, type Safety } from './failover.js';
 import type {
   ApiResource,
@@ -35,8 +36,6 @@ import type {
 } from './types.js';
 import { decodeJson, encodeJson, mapServiceError, requestMetadata } from './wire.js';
 
-/** Ns is a namespace; undefined for cluster-scoped resources and all-namespace lists. */
-type Ns = string | undefined;
 
 /** ApiClientOptions configure a client. */
 export interface ApiClientOptions {
@@ -53,8 +52,8 @@ export interface ApiClientOptions {
   seed?: number;
 }
 
-/** ApiClient talks to the API servers of one cluster. */
-export class ApiClient {
+/** ApiClient talks to the API servers of one cluster; it is the ComponentApi components get. */
+export class ApiClient implements ComponentApi {
   private readonly failover: Failover<ApiServiceClient>;
   private readonly timeoutMs: number;
 
@@ -219,7 +218,8 @@ export class ApiClient {
     method: (c: ApiServiceClient) => UnaryMethod<Req, Res>,
     req: Req,
   ): Promise<Res> {
-    const metadata = requestMetadata(o.traceparent);
+    // A fence travels with any call that has one; the server checks it on writes only.
+    const metadata = requestMetadata(o.traceparent, o.fence);
     return this.failover.run(safety, o.timeoutMs ?? this.timeoutMs, (c, leftMs) =>
       unary(c, method(c), req, leftMs, { metadata, mapError: mapServiceError }),
     );

@@ -70,8 +70,9 @@ export interface WriteOptions extends CallOptions {
   fieldManager?: string;
   dryRun?: boolean;
   fieldValidation?: 'Strict' | 'Warn' | 'Ignore';
-  /** Write a subresource (update and patch). */
-  subresource?: 'status' | 'scale';
+  /** Write a subresource (update and patch; "finalize": update of a namespace's
+   *  spec.finalizers only, the namespace controller's write). */
+  subresource?: 'status' | 'scale' | 'finalize';
 }
 
 /** PatchType is the REST Content-Type of the patch body. */

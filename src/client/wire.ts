@@ -1,13 +1,15 @@
 /**
  * Wire helpers of the component client: objects travel as Kubernetes JSON bytes, failures as a
- * gRPC status that may carry the server's Status (src/rpc/kube-status.ts), and the trace
- * context as `traceparent` metadata (ARCHITECTURE.md §7).
+ * gRPC status that may carry the server's Status (src/rpc/kube-status.ts), the trace
+ * context as `traceparent` metadata (ARCHITECTURE.md §7) and a leader's fence as `k8ts-fence`.
  */
 import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import { context, propagation } from '@opentelemetry/api';
 import type { StatusError } from '../api/errors.js';
 import { fromServiceError, RpcError } from '../rpc/errors.js';
 import { statusErrorFromServiceError } from '../rpc/kube-status.js';
+import { FENCE_METADATA, formatFence } from './fence.js';
+import type { LeaderFence } from './types.js';
 
 /** mapServiceError: the server's StatusError when it answered one, else the transport error. */
 export function mapServiceError(err: ServiceError): StatusError | RpcError {
@@ -42,9 +44,10 @@ export function decodeJson<T>(bytes: Uint8Array): T {
 }
 
 /** requestMetadata carries the traceparent given, else the active OpenTelemetry context's (a
- *  no-op until a process registers the SDK). */
-export function requestMetadata(traceparent: string | undefined): Metadata {
+ *  no-op until a process registers the SDK), and the leader's fence when the call has one. */
+export function requestMetadata(traceparent: string | undefined, fence?: LeaderFence): Metadata {
   const md = new Metadata();
+  if (fence) md.set(FENCE_METADATA, formatFence(fence));
   const carrier: Record<string, string> = {};
   if (traceparent !== undefined) carrier.traceparent = traceparent;
   else propagation.inject(context.active(), carrier);

@@ -22,6 +22,7 @@ import {
   listOptions,
   patchBody,
   patchType,
+  readSubresource,
   resolve,
   writeOptions,
 } from './requests.js';
@@ -45,7 +46,8 @@ export function apiService(reg: ApiRegistry, o: ApiServiceOptions): ApiServiceSe
   return {
     get: unaryHandler(o, 'Get', async (q, ctx) => {
       const t = resolve(q, 'get');
-      return { objectJson: jsonBytes(await reg.get(ctx, t.r, t.ns, t.name, t.sub)) };
+      const sub = readSubresource(t.sub);
+      return { objectJson: jsonBytes(await reg.get(ctx, t.r, t.ns, t.name, sub)) };
     }),
     list: unaryHandler(o, 'List', async (q, ctx) => {
       const t = resolve(q, 'list');

@@ -1,11 +1,14 @@
 /**
  * One component API call's edges: who calls (mTLS certificate or the insecure admin), its trace
- * context (the `traceparent` metadata, stored with writes and delivered to watchers), and the
+ * context (the `traceparent` metadata, stored with writes and delivered to watchers), the
+ * leader's fence a write carries (`k8ts-fence` metadata, src/client/fence.ts), and the
  * adapter from an async handler to grpc-js's unary callback that turns every failure into the
  * Kubernetes Status trailer.
  */
 import type { Metadata, sendUnaryData, ServerUnaryCall } from '@grpc/grpc-js';
-import { isStatusError, unauthorized } from '../../api/errors.js';
+import { badRequest, isStatusError, unauthorized } from '../../api/errors.js';
+import { FENCE_METADATA, parseFence } from '../../client/fence.js';
+import type { LeaderFence } from '../../client/types.js';
 import { toStatusServiceError } from '../../rpc/kube-status.js';
 import type { RequestContext } from '../registry/types.js';
 import { callerOf, type AuthSource } from './authenticate.js';
@@ -32,7 +35,28 @@ export function contextOf(
   return { user, ...(traceparent ? { traceparent } : {}) };
 }
 
-/** unaryHandler adapts handle to grpc-js: authenticate, run, answer or fail with a Status. */
+/**
+ * fenceOf reads the leader's fence a write carries (FENCE_METADATA), undefined without one;
+ * malformed or repeated metadata is 400 BadRequest, never silently an unfenced write.
+ */
+export function fenceOf(md: Metadata): LeaderFence | undefined {
+  const values = md.get(FENCE_METADATA);
+  if (values.length === 0) return undefined;
+  const raw = values[0];
+  const fence = values.length === 1 && typeof raw === 'string' ? parseFence(raw) : undefined;
+  if (!fence || !Number.isSafeInteger(Number(fence.revision))) {
+    const shown = values.map((v) => JSON.stringify(String(v))).join(', ');
+    throw badRequest(
+      `malformed ${FENCE_METADATA} metadata ${shown}: want one "<namespace>/<name>=<revision>"`,
+    );
+  }
+  return fence;
+}
+
+/**
+ * unaryHandler adapts handle to grpc-js: authenticate, read the fence, run, answer or fail with
+ * a Status.
+ */
 export function unaryHandler<Req, Res>(
   edges: CallEdges,
   method: string,
@@ -47,7 +71,8 @@ export function unaryHandler<Req, Res>(
     if (!ctx) return fail(unauthorized());
     let p: Promise<Res>;
     try {
-      p = handle(call.request, ctx);
+      const fence = fenceOf(call.metadata);
+      p = handle(call.request, fence ? { ...ctx, fence } : ctx);
     } catch (err) {
       return fail(err);
     }

@@ -13,11 +13,13 @@ import {
   tooLarge,
 } from '../../api/errors.js';
 import type { KubeObject } from '../../api/meta.js';
+import { assert } from '../../base/assert.js';
 import { findResource, type ResourceInfo, type Verb } from '../../api/resources.js';
 import type {
   DeleteOptions,
   ListOptions,
   WriteOptions,
+  WriteSubresource,
 } from '../registry/types.js';
 import {
   fieldManager,
@@ -45,7 +47,7 @@ export interface Resolved {
   /** undefined for cluster-scoped resources and for "every namespace" lists and watches. */
   ns: string | undefined;
   name: string;
-  sub: 'status' | 'scale' | undefined;
+  sub: WriteSubresource | undefined;
 }
 
 /** notFoundResource is the router's 404 for a path that names no served resource. */
@@ -57,7 +59,7 @@ function notFoundResource(): StatusError {
  * resolve checks a target for a verb: the resource exists in the table (else 404, as an unknown
  * URL), a namespaced object is named with its namespace and a cluster-scoped one without (the
  * URL shapes REST accepts), an object verb has a name, and the subresource is one the verb can
- * reach through the registry (status, scale).
+ * reach through the registry (status, scale; finalize for update only, as its discovery says).
  */
 export function resolve(t: Target, verb: Verb): Resolved {
   const r = findResource(t.group, t.version, t.resource);
@@ -73,13 +75,21 @@ export function resolve(t: Target, verb: Verb): Resolved {
     throw badRequest('resource name may not be empty');
   }
   const ns = t.namespace === '' ? undefined : t.namespace;
-  return { r, ns, name, sub: subresourceOf(r, t.subresource ?? '') };
+  return { r, ns, name, sub: subresourceOf(r, t.subresource ?? '', verb) };
 }
 
-function subresourceOf(r: ResourceInfo, sub: string): 'status' | 'scale' | undefined {
+/** readSubresource narrows a get's subresource: finalize has no get (resolve refused it). */
+export function readSubresource(sub: WriteSubresource | undefined): 'status' | 'scale' | undefined {
+  assert(sub !== 'finalize', 'resolve let a get of namespaces/finalize through');
+  return sub;
+}
+
+function subresourceOf(r: ResourceInfo, sub: string, verb: Verb): WriteSubresource | undefined {
   if (sub === '') return undefined;
-  if (!r.subresources.some((s) => s.name === sub)) throw notFoundResource();
+  const info = r.subresources.find((s) => s.name === sub);
+  if (!info) throw notFoundResource();
   if (sub === 'status' || sub === 'scale') return sub;
+  if (sub === 'finalize' && info.verbs.includes(verb)) return sub;
   throw notAllowed();
 }
 
@@ -140,7 +150,7 @@ export interface WireWriteOptions {
 /** writeOptions checks the write options with the REST handler's messages. */
 export function writeOptions(
   w: WireWriteOptions,
-  sub: 'status' | 'scale' | undefined,
+  sub: WriteSubresource | undefined,
 ): WriteOptions {
   const fv = fieldValidation(w.fieldValidation);
   const manager = fieldManager(w.fieldManager);

@@ -21,7 +21,8 @@ import { apiVersionOf, isJsonObject, type KubeList, type KubeObject } from '../.
 import { findResource, type ResourceInfo } from '../../api/resources.js';
 import type { KindStrategy } from '../../api/strategy.js';
 import { strategyFor } from '../../api/strategies.js';
-import type { Storage, StorageWatchEvent, Watch } from '../storage/types.js';
+import type { Storage, StorageWatchEvent, Watch, WriteConditions } from '../storage/types.js';
+import { writeConditions } from './fence.js';
 import { finishedFinalizing, planDelete } from './deletion.js';
 import { listPrefix, objectKey } from './keys.js';
 import {
@@ -49,6 +50,7 @@ import type {
   WatchOptions,
   WriteOptions,
   WriteResult,
+  WriteSubresource,
 } from './types.js';
 
 /** RegistryOptions wires the registry to its edges. */
@@ -118,7 +120,7 @@ export class Registry implements ApiRegistry {
     );
   }
 
-  async create(_ctx: RequestContext, r: ResourceInfo, ns: string | undefined, body: KubeObject, opts: WriteOptions): Promise<WriteResult> {
+  async create(ctx: RequestContext, r: ResourceInfo, ns: string | undefined, body: KubeObject, opts: WriteOptions): Promise<WriteResult> {
     const warnings = checkFields(body, opts.fieldValidation);
     const obj = this.admitNew(r, strategy(r), ns, body);
     obj.metadata.managedFields = recordManagedUpdate(undefined, obj, {
@@ -126,19 +128,22 @@ export class Registry implements ApiRegistry {
       apiVersion: apiVersionOf(r.group, r.version),
       nowIso: rfc3339(this.o.wallMs()),
     });
-    return this.insert(r, ns, obj, opts.dryRun === true, warnings);
+    const w = writeConditions(r, ctx.fence);
+    return this.insert(r, ns, obj, { dryRun: opts.dryRun === true, warnings, w });
   }
 
   /**
    * insert stores an admitted new object: its namespace must be live, its Service addresses are
-   * claimed first and released again if the store refuses the create.
+   * claimed first and released again if the store refuses the create (a lost fence included).
    */
-  private async insert(r: ResourceInfo, ns: string | undefined, obj: KubeObject, dryRun: boolean, warnings: string[]): Promise<WriteResult> {
+  private async insert(r: ResourceInfo, ns: string | undefined, obj: KubeObject, o: InsertOptions): Promise<WriteResult> {
+    const { dryRun, warnings } = o;
     if (r.namespaced) await this.requireLiveNamespace(ns ?? '');
     if (dryRun) return { object: withType(r, obj), created: true, warnings };
     const release = await this.o.services.allocate(r, obj);
     try {
-      const stored = await this.o.storage.create(objectKey(r, ns, obj.metadata.name ?? ''), obj);
+      const key = objectKey(r, ns, obj.metadata.name ?? '');
+      const stored = await this.o.storage.create(key, obj, o.w);
       return { object: withType(r, stored), created: true, warnings };
     } catch (err) {
       await release();
@@ -179,11 +184,13 @@ export class Registry implements ApiRegistry {
       throw badRequest(`the name of the object (${body.metadata.name}) does not match the name on the URL (${name})`);
     }
     const warnings = checkFields(body, opts.fieldValidation);
-    return this.write(ctx, r, ns, name, opts, (cur) => {
+    const replace = (cur: KubeObject): KubeObject => {
       const rv = body.metadata?.resourceVersion;
       if (rv && rv !== cur.metadata.resourceVersion) throw conflict(r, name, STALE_OBJECT_MESSAGE);
       return structuredClone({ ...body, metadata: { ...(body.metadata ?? {}), name, ...(ns ? { namespace: ns } : {}) } });
-    }).then((res) => ({ ...res, warnings: [...warnings, ...res.warnings] }));
+    };
+    const change = opts.subresource === 'finalize' ? finalizeChange(r, name, body) : replace;
+    return this.write(ctx, r, ns, name, opts, change).then((res) => ({ ...res, warnings: [...warnings, ...res.warnings] }));
   }
 
   async patch(
@@ -237,7 +244,8 @@ export class Registry implements ApiRegistry {
       const obj = this.admitNew(r, strategy(r), ns, fresh);
       obj.metadata.managedFields = fresh.metadata.managedFields;
       try {
-        return await this.insert(r, ns, obj, opts.dryRun === true, []);
+        const w = writeConditions(r, ctx.fence);
+        return await this.insert(r, ns, obj, { dryRun: opts.dryRun === true, warnings: [], w });
       } catch (err) {
         // A concurrent creator won: apply onto what it wrote instead.
         if (!(isStatusError(err) && err.reason === 'AlreadyExists')) throw err;
@@ -247,12 +255,13 @@ export class Registry implements ApiRegistry {
   }
 
   /**
-   * write is every update path (PUT, PATCH, status, scale): read-modify-write in one store
-   * transaction, retried by storage on a concurrent write, with the update rules applied to
-   * whatever `change` produced from the current object.
+   * write is every update path (PUT, PATCH, status, scale, finalize): read-modify-write in one
+   * store transaction, retried by storage on a concurrent write, with the update rules applied
+   * to whatever `change` produced from the current object. The request's fence rides in the
+   * same transaction; a Lease's fence record changes with it when its holder does.
    */
   private async write(
-    _ctx: RequestContext,
+    ctx: RequestContext,
     r: ResourceInfo,
     ns: string | undefined,
     name: string,
@@ -266,14 +275,14 @@ export class Registry implements ApiRegistry {
     let removed = false;
     const compute = (current: KubeObject): KubeObject => {
       const cur = withType(r, current);
-      const next = this.updated(r, s, cur, change(structuredClone(cur)), opts.subresource === 'status');
+      const next = this.updated(r, s, cur, change(structuredClone(cur)), opts.subresource);
       // Server-side apply keeps its own managedFields; every other write records an Update.
       if (!opts.applied && (opts.fieldManager !== undefined || !sameJson(next, cur))) {
         next.metadata.managedFields = recordManagedUpdate(cur, next, {
           manager: opts.fieldManager ?? next.metadata.managedFields?.at(-1)?.manager ?? 'unknown',
           apiVersion,
           nowIso: rfc3339(this.o.wallMs()),
-          ...(opts.subresource === 'status' ? { subresource: 'status' } : {}),
+          ...(recordsSubresource(opts.subresource) ? { subresource: opts.subresource } : {}),
         });
       }
       return next;
@@ -288,7 +297,7 @@ export class Registry implements ApiRegistry {
         const next = compute(current);
         removed = finishedFinalizing(next, r.kind);
         return next;
-      });
+      }, writeConditions(r, ctx.fence));
     } catch (err) {
       if (isStatusError(err) && err.reason === 'NotFound') throw notFound(r, name);
       throw err;
@@ -300,8 +309,13 @@ export class Registry implements ApiRegistry {
     return { object: withType(r, result), created: false, warnings: [] };
   }
 
-  /** updated applies the common update rules to a proposed new object. */
-  private updated(r: ResourceInfo, s: KindStrategy, cur: KubeObject, proposed: KubeObject, status: boolean): KubeObject {
+  /**
+   * updated applies the common update rules to a proposed new object. The status and finalize
+   * subresources skip the strategy's prepareForUpdate: their change was built from the current
+   * object and touches only what they own (status; a namespace's spec.finalizers).
+   */
+  private updated(r: ResourceInfo, s: KindStrategy, cur: KubeObject, proposed: KubeObject, sub: WriteSubresource | undefined): KubeObject {
+    const status = sub === 'status';
     let next: KubeObject;
     if (status) {
       // The status subresource changes status only (and nothing else, as upstream).
@@ -318,7 +332,7 @@ export class Registry implements ApiRegistry {
     next = withType(r, next);
     next.metadata.name = cur.metadata.name;
     if (cur.metadata.namespace !== undefined) next.metadata.namespace = cur.metadata.namespace;
-    if (!status) s.prepareForUpdate?.(next, cur);
+    if (!status && sub !== 'finalize') s.prepareForUpdate?.(next, cur);
     s.applyDefaults(next);
     prepareUpdateMeta(next, cur, status ? [] : s.specFields);
     if (status && cur.metadata.generation !== undefined) next.metadata.generation = cur.metadata.generation;
@@ -329,7 +343,11 @@ export class Registry implements ApiRegistry {
     return next;
   }
 
-  /** removeFinalized deletes an object whose last finalizer was just removed. */
+  /**
+   * removeFinalized deletes an object whose last finalizer was just removed. It carries no
+   * fence: the fenced write that removed the finalizer already passed its check, and this
+   * delete is only the server finishing it (refusing it would strand the object).
+   */
   private async removeFinalized(r: ResourceInfo, key: string, obj: KubeObject): Promise<KubeObject> {
     const uid = obj.metadata.uid;
     try {
@@ -337,7 +355,7 @@ export class Registry implements ApiRegistry {
         if (cur.metadata.uid !== uid || !finishedFinalizing(cur, r.kind)) {
           throw conflict(r, obj.metadata.name ?? '', 'the object changed while it was being finalized');
         }
-      });
+      }, writeConditions(r, undefined));
       await this.o.services.release(r, last);
       return last;
     } catch (err) {
@@ -346,8 +364,9 @@ export class Registry implements ApiRegistry {
     }
   }
 
-  async delete(_ctx: RequestContext, r: ResourceInfo, ns: string | undefined, name: string, opts: DeleteOptions): Promise<DeleteResult> {
+  async delete(ctx: RequestContext, r: ResourceInfo, ns: string | undefined, name: string, opts: DeleteOptions): Promise<DeleteResult> {
     const key = objectKey(r, ns, name);
+    const w = writeConditions(r, ctx.fence);
     for (let attempt = 0; attempt < 16; attempt++) {
       const cur = await this.o.storage.get(key);
       if (!cur) throw notFound(r, name);
@@ -360,14 +379,14 @@ export class Registry implements ApiRegistry {
         if (plan.action === 'delete') {
           const last = await this.o.storage.delete(key, (now) => {
             if (now.metadata.resourceVersion !== rv) throw new RetryDelete();
-          });
+          }, w);
           await this.o.services.release(r, last);
           return { object: withType(r, last), deleted: true };
         }
         const marked = await this.o.storage.guaranteedUpdate(key, (now) => {
           if (now.metadata.resourceVersion !== rv) throw new RetryDelete();
           return plan.object;
-        });
+        }, w);
         return { object: withType(r, marked), deleted: false };
       } catch (err) {
         if (err instanceof RetryDelete) continue;
@@ -382,7 +401,7 @@ export class Registry implements ApiRegistry {
    * bind assigns a pending pod to a node (pods/binding). It is its own transaction, not a pod
    * update: a plain update may never set spec.nodeName, and binding twice is a Conflict.
    */
-  async bind(_ctx: RequestContext, ns: string, pod: string, nodeName: string): Promise<void> {
+  async bind(ctx: RequestContext, ns: string, pod: string, nodeName: string): Promise<void> {
     const pods = findResource('', 'v1', 'pods');
     if (!pods) throw new Error('pods resource missing');
     const nowIso = rfc3339(this.o.wallMs());
@@ -399,7 +418,7 @@ export class Registry implements ApiRegistry {
         const conditions: object[] = (status.conditions ?? []).filter((c) => c.type !== 'PodScheduled');
         conditions.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: nowIso });
         return { ...cur, spec: { ...spec, nodeName }, status: { ...status, conditions } };
-      });
+      }, writeConditions(pods, ctx.fence));
     } catch (err) {
       if (isStatusError(err) && err.reason === 'NotFound') throw notFound(pods, pod);
       throw err;
@@ -418,6 +437,43 @@ export class Registry implements ApiRegistry {
 }
 
 class RetryDelete extends Error {}
+
+/** recordsSubresource: managedFields entries of these writes name their subresource. */
+function recordsSubresource(sub: WriteSubresource | undefined): sub is 'status' | 'finalize' {
+  return sub === 'status' || sub === 'finalize';
+}
+
+/** InsertOptions: a create's dry-run flag, warnings so far and transaction extras. */
+interface InsertOptions {
+  dryRun: boolean;
+  warnings: string[];
+  w: WriteConditions;
+}
+
+/**
+ * finalizeChange is namespaces/finalize's change: the body's spec.finalizers onto the current
+ * namespace and nothing else from the body (upstream's finalize strategy), checked against the
+ * body's resourceVersion when it has one. An empty list is stored as absent (omitempty).
+ */
+function finalizeChange(
+  r: ResourceInfo,
+  name: string,
+  body: KubeObject,
+): (cur: KubeObject) => KubeObject {
+  const given = ((body.spec ?? {}) as { finalizers?: unknown }).finalizers ?? [];
+  if (!Array.isArray(given) || !given.every((f) => typeof f === 'string')) {
+    throw badRequest('spec.finalizers: must be a list of strings');
+  }
+  const finalizers = given as string[];
+  return (cur) => {
+    const rv = body.metadata?.resourceVersion;
+    if (rv && rv !== cur.metadata.resourceVersion) throw conflict(r, name, STALE_OBJECT_MESSAGE);
+    const spec: Record<string, unknown> = { ...((cur.spec ?? {}) as object) };
+    if (finalizers.length > 0) spec.finalizers = [...finalizers];
+    else delete spec.finalizers;
+    return { ...cur, spec };
+  };
+}
 
 /**
  * checkFields enforces fieldValidation against unknown fields: Strict refuses (400), Warn (the

@@ -5,6 +5,7 @@
  */
 import type { KubeList, KubeObject } from '../../api/meta.js';
 import type { ResourceInfo } from '../../api/resources.js';
+import type { LeaderFence } from '../../client/types.js';
 import type { StorageWatchEvent, Watch } from '../storage/types.js';
 
 /** UserInfo is the authenticated caller (client certificate CN/O, or a token's user). */
@@ -18,6 +19,12 @@ export interface RequestContext {
   user: UserInfo;
   /** W3C traceparent of the request, stored with the write and delivered to watchers. */
   traceparent?: string;
+  /**
+   * The leader's fence a write carries (component API metadata k8ts-fence): the write lands
+   * only if the Lease has not changed hands since fence.revision, checked in the write's own
+   * store transaction; otherwise 403 and nothing is written. Reads ignore it.
+   */
+  fence?: LeaderFence;
 }
 
 /** FieldValidation is the fieldValidation query parameter (default Strict for kubectl). */
@@ -29,9 +36,15 @@ export interface WriteOptions {
   /** dryRun=All: validate and answer, store nothing. */
   dryRun?: boolean;
   fieldValidation?: FieldValidation;
-  /** Target a subresource ("status"; "scale" answers autoscaling/v1 Scale). */
-  subresource?: 'status' | 'scale';
+  /**
+   * Target a subresource ("status"; "scale" answers autoscaling/v1 Scale; "finalize", update
+   * only, changes a namespace's spec.finalizers and nothing else).
+   */
+  subresource?: WriteSubresource;
 }
+
+/** WriteSubresource is a subresource a write can target through the registry. */
+export type WriteSubresource = 'status' | 'scale' | 'finalize';
 
 /** WriteResult is a write's outcome plus warnings for the Warning response header. */
 export interface WriteResult {

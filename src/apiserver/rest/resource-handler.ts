@@ -1,12 +1,13 @@
 /**
  * Resource requests: each verb of kube-apiserver's REST handlers (get, list, watch, create,
- * update, patch, delete, deletecollection, and the status/scale/binding/eviction subresources)
+ * update, patch, delete, deletecollection, and the status/scale/finalize/binding/eviction
+ * subresources)
  * translated into one registry call and its response. Query parameters are read here; rules are
  * in the registry.
  */
 import { badRequest, methodNotAllowed, StatusError } from '../../api/errors.js';
 import { isJsonObject, type KubeObject } from '../../api/meta.js';
-import type { DeleteOptions, WriteOptions } from '../registry/types.js';
+import type { DeleteOptions, WriteOptions, WriteSubresource } from '../registry/types.js';
 import { parseJson } from '../../api/text-codec.js';
 import {
   fieldManager,
@@ -30,6 +31,9 @@ export async function handleResource(c: ResourceCall): Promise<void> {
   if (sub === 'log' || sub === 'exec' || sub === 'attach' || sub === 'portforward') return streaming(c);
   if (sub === 'binding') return binding(c);
   if (sub === 'eviction') return eviction(c);
+  if (sub === 'finalize' && r.verb !== 'update') {
+    throw methodNotAllowed('the server does not allow this method on the requested resource');
+  }
   switch (r.verb) {
     case 'get':
       return get(c);
@@ -50,9 +54,9 @@ export async function handleResource(c: ResourceCall): Promise<void> {
   }
 }
 
-function writeSub(sub: string | undefined): 'status' | 'scale' | undefined {
+function writeSub(sub: string | undefined): WriteSubresource | undefined {
   if (sub === undefined) return undefined;
-  if (sub === 'status' || sub === 'scale') return sub;
+  if (sub === 'status' || sub === 'scale' || sub === 'finalize') return sub;
   throw methodNotAllowed(`the server does not allow this method on the requested resource`);
 }
 

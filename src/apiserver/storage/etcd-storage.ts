@@ -3,6 +3,9 @@
  * it (reference/etcd-api.md §3), so it runs unchanged on the k8ts store and on real etcd:
  *
  * - create: Txn If(mod_revision(k) = 0) Then Put — AlreadyExists otherwise.
+ * - WriteConditions ride in the same Txn: a fence adds its compare to If and a read of the
+ *   fence key to Else (a lost fence is refused at once, never retried); a companion adds its
+ *   Put/Delete to Then, so the two keys change atomically.
  * - guaranteedUpdate: linearizable read, UpdateFn, Txn If(mod_revision = read) Then Put
  *   Else Range; a lost race retries on the Else branch's object (no extra read), a result equal
  *   to the stored bytes writes nothing (same resourceVersion). Bounded attempts.
@@ -62,8 +65,10 @@ import type {
   StorageWatchOptions,
   UpdateFn,
   Watch,
+  WriteConditions,
 } from './types.js';
 import { WatchCache, type WatchCacheOptions } from './watch-cache.js';
+import { checkFence, companionOps, fenceCompares, fenceReads } from './write-conditions.js';
 
 /** Cache settings EtcdStorage passes to every WatchCache it makes. */
 export type CacheSettings = Partial<
@@ -103,18 +108,20 @@ export class EtcdStorage implements Storage {
     assert(this.maxAttempts >= 1, 'EtcdStorage: maxAttempts must be ≥ 1');
   }
 
-  async create(key: string, obj: KubeObject): Promise<KubeObject> {
+  async create(key: string, obj: KubeObject, w?: WriteConditions): Promise<KubeObject> {
     const data = encodeObject(obj);
     const info = keyInfo(key);
     for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
       try {
         const res = await this.o.client
           .txn()
-          .if(compare.modRevision(key, '=', 0))
-          .success(op.put(key, data))
+          .if(compare.modRevision(key, '=', 0), ...fenceCompares(w))
+          .success(op.put(key, data), ...companionOps(w, undefined, obj))
+          .failure(...fenceReads(w))
           .commit();
-        if (!res.succeeded) throw alreadyExists(info.gr, info.name);
-        return decodeObject(data, res.revision);
+        if (res.succeeded) return decodeObject(data, res.revision);
+        checkFence(w, res.responses[0]);
+        throw alreadyExists(info.gr, info.name);
       } catch (err) {
         if (!(err instanceof OutcomeUnknownError)) throw toStatusError(err);
         const now = await this.read(key);
@@ -130,23 +137,27 @@ export class EtcdStorage implements Storage {
     return s ? decodeObject(s.data, s.rev) : undefined;
   }
 
-  async guaranteedUpdate(key: string, update: UpdateFn): Promise<KubeObject> {
+  async guaranteedUpdate(key: string, update: UpdateFn, w?: WriteConditions): Promise<KubeObject> {
     const info = keyInfo(key);
     let cur = await this.read(key);
     for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
       if (!cur) throw notFound(info.gr, info.name);
+      const before = w?.companion ? decodeObject(cur.data, cur.rev) : undefined;
       // A fresh decode per attempt: the UpdateFn may mutate what it gets.
       const next = await update(decodeObject(cur.data, cur.rev));
       const data = encodeObject(next);
-      if (data.equals(cur.data)) return decodeObject(cur.data, cur.rev);
+      const noop = data.equals(cur.data);
+      if (noop && !w?.fence) return decodeObject(cur.data, cur.rev);
       try {
         const res = await this.o.client
           .txn()
-          .if(compare.modRevision(key, '=', cur.rev))
-          .success(op.put(key, data))
-          .failure(op.get(key))
+          .if(compare.modRevision(key, '=', cur.rev), ...fenceCompares(w))
+          .success(...(noop ? [] : [op.put(key, data), ...companionOps(w, before, next)]))
+          .failure(op.get(key), ...fenceReads(w))
           .commit();
+        if (res.succeeded && noop) return decodeObject(cur.data, cur.rev);
         if (res.succeeded) return decodeObject(data, res.revision);
+        checkFence(w, res.responses[1]);
         cur = stateOf(res.responses[0]);
       } catch (err) {
         if (!(err instanceof OutcomeUnknownError)) throw toStatusError(err);
@@ -158,7 +169,11 @@ export class EtcdStorage implements Storage {
     throw conflict(info.gr, info.name, STALE_OBJECT_MESSAGE);
   }
 
-  async delete(key: string, check?: (current: KubeObject) => void): Promise<KubeObject> {
+  async delete(
+    key: string,
+    check?: (current: KubeObject) => void,
+    w?: WriteConditions,
+  ): Promise<KubeObject> {
     const info = keyInfo(key);
     let cur = await this.read(key);
     for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
@@ -168,12 +183,13 @@ export class EtcdStorage implements Storage {
       try {
         const res = await this.o.client
           .txn()
-          .if(compare.modRevision(key, '=', cur.rev))
-          .success(op.delete(key))
-          .failure(op.get(key))
+          .if(compare.modRevision(key, '=', cur.rev), ...fenceCompares(w))
+          .success(op.delete(key), ...companionOps(w, obj, undefined))
+          .failure(op.get(key), ...fenceReads(w))
           .commit();
         // The deleted object carries the deletion's revision, as upstream returns it.
         if (res.succeeded) return withResourceVersion(obj, res.revision);
+        checkFence(w, res.responses[1]);
         cur = stateOf(res.responses[0]);
       } catch (err) {
         if (!(err instanceof OutcomeUnknownError)) throw toStatusError(err);

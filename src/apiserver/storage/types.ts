@@ -4,6 +4,7 @@
  * store only through src/store/client (EtcdClient), so it runs unchanged against real etcd.
  * The registry (per-resource rules) sits above it; the watch cache sits beside it.
  */
+import type { StatusError } from '../../api/errors.js';
 import type { KubeObject, WatchEventType } from '../../api/meta.js';
 
 /** Predicate filters objects for list and watch (label and field selectors, compiled). */
@@ -66,19 +67,63 @@ export interface Watch {
  */
 export type UpdateFn = (current: KubeObject) => KubeObject | Promise<KubeObject>;
 
+/**
+ * FenceCondition makes a write conditional on a leader's fence: the write's own transaction also
+ * compares mod_revision(key) == modRevision, so a deposed leader's write cannot land even when
+ * it races the new leader's acquisition (no read-then-write window). When only this compare
+ * fails the write is refused with refuse(the key's current mod_revision, 0 when absent), never
+ * retried; a concurrent change of the object itself is retried as usual.
+ */
+export interface FenceCondition {
+  key: string;
+  modRevision: number;
+  refuse: (currentModRevision: number) => StatusError;
+}
+
+/** CompanionWrite is one more key written in the same transaction as an object. */
+export type CompanionWrite =
+  | { type: 'put'; key: string; value: string }
+  | { type: 'delete'; key: string };
+
+/**
+ * CompanionFn decides, from an object's state before and after a write (undefined: absent), a
+ * companion write that must land atomically with it — the lease fence record that changes
+ * exactly when a Lease changes hands. undefined: nothing more to write.
+ */
+export type CompanionFn = (
+  before: KubeObject | undefined,
+  after: KubeObject | undefined,
+) => CompanionWrite | undefined;
+
+/**
+ * WriteConditions are a write's explicit, per-call transaction extras (no ambient context):
+ * a fence compare and a companion write. Absent, a write behaves exactly as without them.
+ */
+export interface WriteConditions {
+  fence?: FenceCondition;
+  companion?: CompanionFn;
+}
+
 /** Storage is the keyed object store the registry uses. Keys are full store keys. */
 export interface Storage {
   /** create writes obj at key iff absent; AlreadyExists (409) otherwise. Returns it with its RV. */
-  create(key: string, obj: KubeObject): Promise<KubeObject>;
+  create(key: string, obj: KubeObject, w?: WriteConditions): Promise<KubeObject>;
   /** get reads key (linearizable); undefined when absent. */
   get(key: string): Promise<KubeObject | undefined>;
-  /** guaranteedUpdate: read-modify-write with a mod_revision compare, retried on conflict. */
-  guaranteedUpdate(key: string, update: UpdateFn): Promise<KubeObject>;
+  /**
+   * guaranteedUpdate: read-modify-write with a mod_revision compare, retried on conflict. A
+   * no-op result under a fence still checks the fence (in a read-only transaction).
+   */
+  guaranteedUpdate(key: string, update: UpdateFn, w?: WriteConditions): Promise<KubeObject>;
   /**
    * delete removes key iff check(current) passes (preconditions: uid, resourceVersion);
    * returns the last state. NotFound (404) when absent.
    */
-  delete(key: string, check?: (current: KubeObject) => void): Promise<KubeObject>;
+  delete(
+    key: string,
+    check?: (current: KubeObject) => void,
+    w?: WriteConditions,
+  ): Promise<KubeObject>;
   /** list reads every object under prefix (a page of it with limit). */
   list(prefix: string, opts: StorageListOptions): Promise<ListResult>;
   /**

@@ -17,6 +17,7 @@ import {
 } from '../../../src/apiserver/storage/etcd-storage.js';
 import type { StorageWatchEvent } from '../../../src/apiserver/storage/types.js';
 import { compactionTests } from './suite-compaction.js';
+import { fenceTests } from './suite-fence.js';
 import { listTests } from './suite-list.js';
 import { watchTests } from './suite-watch.js';
 import { writeTests } from './suite-write.js';
@@ -78,6 +79,7 @@ export function storageSuite(name: string, start: () => Promise<StoreUnderTest>)
     });
 
     writeTests(ctx);
+    fenceTests(ctx);
     listTests(ctx);
     watchTests(ctx);
     compactionTests(ctx);
