@@ -12,6 +12,9 @@
  *   api             [--rates 50,200,500] [--seconds 10] [--only k8ts|etcd] [--pods 1000] [--watchers 100]
  *                   [--keep-logs <dir>] [--ops create,get,list,update] [--cpu-prof <dir>] (API servers')
  *                   (3 API servers over a 3-member k8ts store, then the same over etcd)
+ *   control-plane   [--tests failover,schedule,scaleup] [--kills 5] [--upstream-kills 2]
+ *                   [--nodes 1000] [--pending 10000] [--replicas 1000]
+ *                   (whole clusters as `k8ts up` starts them; see bench/control-plane-suite.ts)
  */
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -25,6 +28,7 @@ import { runThroughput } from './raft-throughput.js';
 import { runApi } from './api-suite.js';
 import { OPS, type OpName } from './lib/api-report.js';
 import { runStore } from './store-suite.js';
+import { runControlPlane } from './control-plane-suite.js';
 import { ms, summarize } from './lib/stats.js';
 
 const { positionals, values } = parseArgs({
@@ -47,6 +51,10 @@ const { positionals, values } = parseArgs({
     pods: { type: 'string', default: '1000' },
     watchers: { type: 'string', default: '100' },
     ops: { type: 'string', default: 'create,get,list,update' },
+    'upstream-kills': { type: 'string', default: '2' },
+    nodes: { type: 'string', default: '1000' },
+    pending: { type: 'string', default: '10000' },
+    replicas: { type: 'string', default: '1000' },
   },
 });
 
@@ -125,6 +133,17 @@ async function main(): Promise<void> {
       }
       break;
     }
+    case 'control-plane':
+      await runControlPlane({
+        tests: (values.tests || 'failover,schedule,scaleup').split(','),
+        kills: Number(values.kills === '20' ? 5 : values.kills),
+        upstreamKills: Number(values['upstream-kills']),
+        nodes: Number(values.nodes),
+        pods: Number(values.pending),
+        replicas: Number(values.replicas),
+        command: `npm run bench -- ${process.argv.slice(2).join(' ')}`,
+      });
+      break;
     case 'store': {
       const only = values.only;
       if (values['cpu-prof'] !== undefined) mkdirSync(values['cpu-prof'], { recursive: true });

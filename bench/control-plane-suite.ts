@@ -1,0 +1,228 @@
+/**
+ * Control-plane benchmarks (issue 5), each on a fresh cluster started as `k8ts up` starts it
+ * (bench/lib/cp-cluster.ts): 3 masters, each with a store member, an API server, a controller
+ * manager and a scheduler.
+ *
+ *   failover  kill the master whose controller manager holds the lease (SIGKILL, every component
+ *             of it), create a ReplicaSet at once, and time until its first pod exists (the new
+ *             leader's first reconcile write, seen by a watch). The peer, run in the same
+ *             invocation: the same cluster with Kubernetes' default leader election timing
+ *             (lease 15 s, renew deadline 10 s, retry 2 s).
+ *   schedule  1,000 Node objects and 10,000 pending pods created with every scheduler stopped;
+ *             then the schedulers start: bind throughput (first bind → last bind) and the whole
+ *             drain (scheduler start → last bind, incl. election and the informers' initial list).
+ *   scaleup   a Deployment scaled from 0 to 1,000 replicas on those nodes: time until every pod
+ *             is bound (ReplicaSet creates, scheduler binds; no kubelets).
+ */
+import { performance } from 'node:perf_hooks';
+import type { KubeObject } from '../src/api/meta.js';
+import type { Pod } from '../src/api/core/v1/pod-types.js';
+import type { ApiClient } from '../src/client/api-client.js';
+import { DEFAULT_CONTROL_PLANE, type ControlPlaneConfig } from '../src/cluster/config.js';
+import { CpCluster } from './lib/cp-cluster.js';
+import { sleep } from './lib/cluster.js';
+import { ms, summarize } from './lib/stats.js';
+
+const PODS = { group: '', version: 'v1', resource: 'pods' };
+const NODES = { group: '', version: 'v1', resource: 'nodes' };
+const NAMESPACES = { group: '', version: 'v1', resource: 'namespaces' };
+const REPLICASETS = { group: 'apps', version: 'v1', resource: 'replicasets' };
+const DEPLOYMENTS = { group: 'apps', version: 'v1', resource: 'deployments' };
+/** Kubernetes' default leader election (component-base): the failover peer. */
+const UPSTREAM_TIMING = { leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000 };
+/** Nodes in these benchmarks have no kubelet: keep the node lifecycle controller patient. */
+const NO_NODE_MONITOR_MS = 3_600_000;
+const BASE_PORT = 37380;
+
+export interface CpBenchOptions {
+  tests: string[];
+  kills: number;
+  upstreamKills: number;
+  nodes: number;
+  pods: number;
+  replicas: number;
+  command: string;
+}
+
+export async function runControlPlane(o: CpBenchOptions): Promise<void> {
+  console.log(`# ${o.command}`);
+  if (o.tests.includes('failover')) await failoverBench(o);
+  if (o.tests.includes('schedule') || o.tests.includes('scaleup')) await schedulingBench(o);
+}
+
+async function withCluster<T>(cp: ControlPlaneConfig, fn: (c: CpCluster) => Promise<T>): Promise<T> {
+  const c = new CpCluster({ controlPlane: cp, basePort: BASE_PORT });
+  try {
+    await c.start();
+    return await fn(c);
+  } finally {
+    await c.stop();
+  }
+}
+
+async function failoverBench(o: CpBenchOptions): Promise<void> {
+  const k8ts = await withCluster({ ...DEFAULT_CONTROL_PLANE, nodeMonitorGracePeriodMs: NO_NODE_MONITOR_MS },
+    (c) => failovers(c, o.kills));
+  const upstream = await withCluster({ ...UPSTREAM_TIMING, nodeMonitorGracePeriodMs: NO_NODE_MONITOR_MS },
+    (c) => failovers(c, o.upstreamKills));
+  const t = DEFAULT_CONTROL_PLANE;
+  console.log('\n| leader election timing | kills | first reconcile write after the kill: median | max |');
+  console.log('|---|---|---|---|');
+  const row = (label: string, xs: number[]) => {
+    const s = summarize([...xs].sort((a, b) => a - b));
+    console.log(`| ${label} | ${s.count} | ${ms(s.median)} | ${ms(s.max)} |`);
+    return s.median;
+  };
+  const a = row(`k8ts (lease ${t.leaseDurationMs} ms, renew ${t.renewDeadlineMs} ms, retry ${t.retryPeriodMs} ms)`, k8ts);
+  const b = row('Kubernetes defaults (15 s / 10 s / 2 s)', upstream);
+  console.log(`median ratio k8ts / Kubernetes defaults: ${(a / b).toFixed(3)}× (target: k8ts ≤ 1 s)`);
+}
+
+/** failovers kills the controller-manager leader's master `kills` times (restarting it after). */
+async function failovers(c: CpCluster, kills: number): Promise<number[]> {
+  await ensureNamespace(c.api, 'bench');
+  const firstPod = new Map<string, number>();
+  const w = c.api.watch<Pod>(PODS, 'bench', { resourceVersion: '0', labelSelector: 'probe' });
+  void (async () => {
+    for await (const e of w) {
+      const p = e.object.metadata.labels?.probe;
+      if (e.type === 'ADDED' && p !== undefined && !firstPod.has(p)) firstPod.set(p, performance.now());
+    }
+  })().catch(() => {});
+  const out: number[] = [];
+  for (let i = 0; i < kills; i++) {
+    const victim = await until('a controller-manager leader', 60_000, () => c.holder('kube-controller-manager'));
+    c.sup.kill(victim);
+    const t0 = performance.now();
+    const probe = `p${i}`;
+    await until('the probe ReplicaSet created', 30_000, async () =>
+      (await c.api.create(REPLICASETS, 'bench', replicaSet(probe)).then(() => true).catch(() => undefined)));
+    await until(`the first pod of ${probe}`, 120_000, async () => (firstPod.has(probe) ? true : undefined));
+    const took = (firstPod.get(probe) ?? t0) - t0;
+    out.push(took);
+    console.log(`kill ${i + 1}: ${victim} killed; new leader's first pod after ${ms(took)}`);
+    await c.sup.restart(victim, 30_000);
+    await sleep(2_000);
+  }
+  w.stop();
+  return out;
+}
+
+async function schedulingBench(o: CpBenchOptions): Promise<void> {
+  await withCluster({ ...DEFAULT_CONTROL_PLANE, nodeMonitorGracePeriodMs: NO_NODE_MONITOR_MS }, async (c) => {
+    await ensureNamespace(c.api, 'bench');
+    for (const m of ['m1', 'm2', 'm3']) c.sup.kill(`${m}/scheduler`);
+    let t = performance.now();
+    await pool(o.nodes, 32, (i) => c.api.create(NODES, undefined, node(i)));
+    console.log(`${o.nodes} nodes created in ${ms(performance.now() - t)}`);
+    if (o.tests.includes('schedule')) {
+      t = performance.now();
+      await pool(o.pods, 64, (i) => c.api.create(PODS, 'bench', pod(`pending-${i}`)));
+      console.log(`${o.pods} pending pods created in ${ms(performance.now() - t)} (schedulers stopped)`);
+    }
+    const bound = boundTimes(c.api);
+    const startMs = performance.now();
+    for (const m of ['m1', 'm2', 'm3']) await c.sup.restart(`${m}/scheduler`);
+    if (o.tests.includes('schedule')) {
+      await until(`${o.pods} pods bound`, 600_000, async () => (bound.count('pending-') >= o.pods ? true : undefined));
+      const times = bound.times('pending-');
+      const first = Math.min(...times);
+      const last = Math.max(...times);
+      const rate = (o.pods - 1) / ((last - first) / 1000);
+      console.log(`\n| scheduling ${o.pods} pending pods on ${o.nodes} nodes | value |`);
+      console.log('|---|---|');
+      console.log(`| bind throughput (first → last bind) | ${rate.toFixed(0)} pods/s |`);
+      console.log(`| scheduler start → first bind (election + informer sync) | ${ms(first - startMs)} |`);
+      console.log(`| scheduler start → last bind | ${ms(last - startMs)} (${(o.pods / ((last - startMs) / 1000)).toFixed(0)} pods/s) |`);
+      console.log(`ratio to the target (1,000 pods/s): ${(rate / 1000).toFixed(2)}×; ` +
+        'kube-scheduler\'s CI floor for 5,000 nodes / 10,000 pods is 680 pods/s (published, not run here)');
+    }
+    if (o.tests.includes('scaleup')) await scaleUp(c, bound, o.replicas);
+    bound.stop();
+  });
+}
+
+async function scaleUp(c: CpCluster, bound: ReturnType<typeof boundTimes>, replicas: number): Promise<void> {
+  await c.api.create(DEPLOYMENTS, 'bench', deployment('scale', 0));
+  await sleep(1_000);
+  const t0 = performance.now();
+  await c.api.patch(DEPLOYMENTS, 'bench', 'scale', 'application/merge-patch+json', { spec: { replicas } });
+  await until(`${replicas} pods bound`, 600_000, async () => (bound.count('scale-') >= replicas ? true : undefined));
+  const last = Math.max(...bound.times('scale-'));
+  const s = (last - t0) / 1000;
+  console.log(`\n| Deployment scale-up 0 → ${replicas} | value |`);
+  console.log('|---|---|');
+  console.log(`| scale → every pod bound | ${s.toFixed(2)} s (${(replicas / s).toFixed(0)} pods/s) |`);
+}
+
+/** boundTimes watches pods of ns bench and records when each was first seen bound. */
+function boundTimes(api: ApiClient) {
+  const at = new Map<string, number>();
+  const w = api.watch<Pod>(PODS, 'bench', { resourceVersion: '0' });
+  void (async () => {
+    for await (const e of w) {
+      const name = e.object.metadata.name ?? '';
+      if (e.object.spec?.nodeName && !at.has(name)) at.set(name, performance.now());
+    }
+  })().catch((err: unknown) => console.log(`pod watch ended: ${String(err)}`));
+  const of = (prefix: string) => [...at].filter(([n]) => n.startsWith(prefix)).map(([, t]) => t);
+  return { count: (prefix: string) => of(prefix).length, times: of, stop: () => w.stop() };
+}
+
+async function ensureNamespace(api: ApiClient, name: string): Promise<void> {
+  await api.create(NAMESPACES, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }).catch(() => undefined);
+}
+
+function node(i: number): KubeObject {
+  return {
+    apiVersion: 'v1', kind: 'Node', metadata: { name: `node-${i}`, labels: { 'kubernetes.io/hostname': `node-${i}` } },
+    spec: {},
+    status: {
+      capacity: { cpu: '32', memory: '128Gi', pods: '110' },
+      allocatable: { cpu: '32', memory: '128Gi', pods: '110' },
+      conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'bench node' }],
+    },
+  };
+}
+
+function container() {
+  return { name: 'c', image: 'registry.k8s.io/pause:3.9', resources: { requests: { cpu: '10m', memory: '16Mi' } } };
+}
+
+function pod(name: string): KubeObject {
+  return { apiVersion: 'v1', kind: 'Pod', metadata: { name, labels: { bench: 'schedule' } }, spec: { containers: [container()] } };
+}
+
+function replicaSet(probe: string): KubeObject {
+  const labels = { probe };
+  return {
+    apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: `probe-${probe}`, labels },
+    spec: { replicas: 1, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [container()] } } },
+  };
+}
+
+function deployment(name: string, replicas: number): KubeObject {
+  const labels = { app: name };
+  return {
+    apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name },
+    spec: { replicas, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [container()] } } },
+  };
+}
+
+/** pool runs fn(0..n-1) with at most `width` in flight. */
+async function pool(n: number, width: number, fn: (i: number) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: width }, async () => {
+    while (next < n) await fn(next++);
+  }));
+}
+
+async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
+  const end = performance.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (performance.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(20);
+  }
+}
