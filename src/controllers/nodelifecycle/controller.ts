@@ -10,6 +10,7 @@ import type { Node } from '../../api/core/v1/cluster-kinds.js';
 import type { Pod } from '../../api/core/v1/pod-types.js';
 import type { Lease } from '../../api/coordination/v1/lease.js';
 import { assert } from '../../base/assert.js';
+import { keyOf, splitKey } from '../../client/cache/keys.js';
 import type { Informer } from '../../client/cache/types.js';
 import type { EventRecorder } from '../../client/events/types.js';
 import { runWorkers } from '../../client/workqueue/run-workers.js';
@@ -27,8 +28,6 @@ import {
   NODES,
   PODS,
   metaTime,
-  podKey,
-  splitPodKey,
 } from './resources.js';
 
 /** NodeLifecycleOptions: upstream's flags of the same names. */
@@ -116,7 +115,7 @@ export class NodeLifecycleController {
     const lease = (l: Lease): void => this.nodeQueue.add(l.metadata.name ?? '');
     this.leases.addHandlers({ add: lease, update: (_o, l) => lease(l), delete: lease });
     const pod = (p: Pod): void => {
-      if (p.spec?.nodeName) this.podQueue.add(podKey(p));
+      if (p.spec?.nodeName) this.podQueue.add(keyOf(p));
     };
     this.pods.addHandlers({ add: pod, update: (_o, p) => pod(p), delete: pod });
   }
@@ -125,7 +124,7 @@ export class NodeLifecycleController {
     const name = n.metadata.name ?? '';
     this.nodeQueue.add(name);
     if (!podsToo) return;
-    for (const p of this.pods.lister.byIndex(NODE_NAME_INDEX, name)) this.podQueue.add(podKey(p));
+    for (const p of this.pods.lister.byIndex(NODE_NAME_INDEX, name)) this.podQueue.add(keyOf(p));
   }
 
   /** run waits for the caches, then runs both queues' workers until the signal aborts. */
@@ -185,7 +184,7 @@ export class NodeLifecycleController {
 
   /** syncPod: the taint manager's decision for one pod. */
   async syncPod(key: string): Promise<SyncResult> {
-    const [namespace, name] = splitPodKey(key);
+    const { namespace, name } = splitKey(key);
     const pod = this.pods.lister.get(namespace, name);
     if (pod === undefined) {
       this.evictionSince.delete(key);

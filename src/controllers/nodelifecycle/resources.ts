@@ -2,7 +2,6 @@
  * The resources, keys and time format the node lifecycle controller uses, in one place so the
  * shell and the executor agree on them.
  */
-import type { Pod } from '../../api/core/v1/pod-types.js';
 import type { ApiResource } from '../../client/types.js';
 
 /** NODES, PODS and LEASES as the component API names them. */
@@ -13,17 +12,6 @@ export const LEASES: ApiResource = { group: 'coordination.k8s.io', version: 'v1'
 
 /** NODE_LEASE_NAMESPACE holds one Lease per node, named after it, renewed by its kubelet. */
 export const NODE_LEASE_NAMESPACE = 'kube-node-lease';
-
-/** podKey is "<namespace>/<name>" (client-go's MetaNamespaceKeyFunc). */
-export function podKey(p: Pod): string {
-  return `${p.metadata.namespace ?? ''}/${p.metadata.name ?? ''}`;
-}
-
-/** splitPodKey undoes podKey. */
-export function splitPodKey(key: string): [string, string] {
-  const slash = key.indexOf('/');
-  return slash < 0 ? ['', key] : [key.slice(0, slash), key.slice(slash + 1)];
-}
 
 /** metaTime renders wall-clock ms as metav1.Time does: RFC 3339, whole seconds, UTC. */
 export function metaTime(wallMs: number): string {
