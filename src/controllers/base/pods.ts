@@ -79,3 +79,69 @@ export function podFromTemplate(
   if (meta.annotations !== undefined) pod.metadata.annotations = { ...meta.annotations };
   return pod;
 }
+
+/**
+ * Claim is how a controller's objects split up (ControllerRefManager.ClaimObject): the ones it
+ * owns now (matching and owned, plus adopted orphans), orphans to adopt, and owned objects whose
+ * labels no longer match to release. Everything else (owned by another controller, or not ours
+ * and not matching) is left alone.
+ */
+export interface Claim<T extends KubeObject> {
+  owned: T[];
+  adopt: T[];
+  release: T[];
+}
+
+/**
+ * claimObjects decides ownership of candidates (same namespace as owner) for owner, whose
+ * selector is `matches`. An owner being deleted adopts nothing and releases nothing (the
+ * garbage collector is about to handle its dependents); an orphan being deleted is not adopted.
+ */
+export function claimObjects<T extends KubeObject>(
+  owner: KubeObject,
+  candidates: readonly T[],
+  matches: (obj: T) => boolean,
+): Claim<T> {
+  const out: Claim<T> = { owned: [], adopt: [], release: [] };
+  const ownerDeleting = owner.metadata.deletionTimestamp !== undefined;
+  for (const obj of candidates) {
+    if (obj.metadata.namespace !== owner.metadata.namespace) continue;
+    const ref = controllerRef(obj);
+    if (ref !== undefined) {
+      if (ref.uid !== owner.metadata.uid) continue;
+      if (matches(obj)) out.owned.push(obj);
+      else if (!ownerDeleting) out.release.push(obj);
+      continue;
+    }
+    if (ownerDeleting || !matches(obj) || obj.metadata.deletionTimestamp !== undefined) continue;
+    out.adopt.push(obj);
+    out.owned.push(obj);
+  }
+  return out;
+}
+
+/** withOwnerRef: a copy of obj with ref appended to its owner references (adoption). */
+export function withOwnerRef<T extends KubeObject>(obj: T, ref: OwnerReference): T {
+  const copy = structuredClone(obj);
+  copy.metadata.ownerReferences = [...(copy.metadata.ownerReferences ?? []), ref];
+  return copy;
+}
+
+/** withoutOwnerRef: a copy of obj without the owner reference to uid (release). */
+export function withoutOwnerRef<T extends KubeObject>(obj: T, uid: string): T {
+  const copy = structuredClone(obj);
+  const refs = (copy.metadata.ownerReferences ?? []).filter((r) => r.uid !== uid);
+  if (refs.length > 0) copy.metadata.ownerReferences = refs;
+  else delete copy.metadata.ownerReferences;
+  return copy;
+}
+
+/** podKey is "<namespace>/<name>", the key expectations track deletions by. */
+export function podKey(p: Pod): string {
+  return `${p.metadata.namespace ?? ''}/${p.metadata.name ?? ''}`;
+}
+
+/** rfc3339 renders wall time as Kubernetes timestamps are written: UTC, second precision. */
+export function rfc3339(wallMs: number): string {
+  return new Date(Math.floor(wallMs / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+}

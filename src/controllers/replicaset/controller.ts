@@ -1,0 +1,274 @@
+/**
+ * The ReplicaSet controller's shell (kube-controller-manager's ReplicaSetController): informers
+ * on ReplicaSets and pods whose handlers only enqueue ReplicaSet keys and count observed
+ * creates/deletes into the expectations; workers that sync one key at a time by re-reading the
+ * caches, asking ./plan.ts what to do, and doing it through the API. Creates go out in
+ * slow-start batches; the status is written last, with any create/delete failure in it.
+ */
+import type { ReplicaSet } from '../../api/apps/v1/workloads.js';
+import type { Pod } from '../../api/core/v1/pod-types.js';
+import { isStatusError } from '../../api/errors.js';
+import { fromLabelSelector } from '../../api/selectors/labels.js';
+import { keyFor, splitKey } from '../../client/cache/keys.js';
+import type { Informer } from '../../client/cache/types.js';
+import type { EventRecorder } from '../../client/events/types.js';
+import type { ApiResource } from '../../client/types.js';
+import { runWorkers } from '../../client/workqueue/run-workers.js';
+import { newWorkQueue } from '../../client/workqueue/queue.js';
+import type { SyncResult, WorkQueue } from '../../client/workqueue/types.js';
+import { Expectations } from '../base/expectations.js';
+import { controllerRef, podKey } from '../base/pods.js';
+import type { ControllerContext, ControllerDescriptor } from '../types.js';
+import { planManage, planStatus, slowStartBatches, type ManagePlan } from './plan.js';
+
+/** The resources this controller reads and writes. */
+export const REPLICASETS: ApiResource = { group: 'apps', version: 'v1', resource: 'replicasets' };
+export const PODS: ApiResource = { group: '', version: 'v1', resource: 'pods' };
+
+/** COMPONENT is the events' source.component, as upstream. */
+const COMPONENT = 'replicaset-controller';
+
+/** WORKERS: concurrent syncs (upstream --concurrent-replicaset-syncs default 5). */
+const WORKERS = 5;
+
+/** ReplicaSetControllerOptions: knobs tests turn. */
+export interface ReplicaSetControllerOptions {
+  workers?: number;
+  burstReplicas?: number;
+}
+
+/** ReplicaSetController keeps every ReplicaSet's pod count at spec.replicas. */
+export class ReplicaSetController {
+  /** Cached ReplicaSets (shared informer). */
+  private readonly rsInformer: Informer<ReplicaSet>;
+  /** Cached pods (shared informer). */
+  private readonly podInformer: Informer<Pod>;
+  /** Keys of ReplicaSets to sync. */
+  private readonly queue: WorkQueue;
+  /** Creates/deletes issued but not yet seen in the pod cache, per ReplicaSet key. */
+  private readonly expectations: Expectations;
+  private readonly recorder: EventRecorder;
+
+  constructor(
+    private readonly ctx: ControllerContext,
+    private readonly o: ReplicaSetControllerOptions = {},
+  ) {
+    this.rsInformer = ctx.informers.informerFor<ReplicaSet>(REPLICASETS);
+    this.podInformer = ctx.informers.informerFor<Pod>(PODS);
+    this.queue = newWorkQueue({ clock: ctx.clock, name: 'replicaset' });
+    this.expectations = new Expectations(ctx.clock);
+    this.recorder = ctx.events(COMPONENT);
+    this.rsInformer.addHandlers({
+      add: (rs) => this.enqueue(rs),
+      update: (_old, rs) => this.enqueue(rs),
+      delete: (rs) => {
+        const key = keyFor(rs.metadata.namespace, rs.metadata.name ?? '');
+        this.expectations.forget(key);
+        this.queue.add(key);
+      },
+    });
+    this.podInformer.addHandlers({
+      add: (p) => this.podAdded(p),
+      update: (old, p) => this.podUpdated(old, p),
+      delete: (p) => this.podDeleted(p),
+    });
+  }
+
+  /** run waits for the caches, then syncs keys until the context's signal aborts. */
+  async run(): Promise<void> {
+    await this.ctx.informers.waitForSync(this.ctx.signal);
+    await runWorkers({
+      queue: this.queue,
+      sync: (key) => this.sync(key),
+      workers: this.o.workers ?? WORKERS,
+      signal: this.ctx.signal,
+      log: this.ctx.log,
+    });
+  }
+
+  private enqueue(rs: ReplicaSet): void {
+    this.queue.add(keyFor(rs.metadata.namespace, rs.metadata.name ?? ''));
+  }
+
+  /** rsKeyOf: the key of p's controlling ReplicaSet, if that is a ReplicaSet we know. */
+  private rsKeyOf(p: Pod): string | undefined {
+    const ref = controllerRef(p);
+    if (ref === undefined || ref.kind !== 'ReplicaSet') return undefined;
+    const rs = this.rsInformer.lister.get(p.metadata.namespace, ref.name);
+    if (rs === undefined || rs.metadata.uid !== ref.uid) return undefined;
+    return keyFor(rs.metadata.namespace, ref.name);
+  }
+
+  /** enqueueMatching: an orphan may be adopted by any ReplicaSet selecting it. */
+  private enqueueMatching(p: Pod): void {
+    for (const rs of this.rsInformer.lister.list(p.metadata.namespace)) {
+      if (fromLabelSelector(rs.spec?.selector).matches(p.metadata.labels)) this.enqueue(rs);
+    }
+  }
+
+  private podAdded(p: Pod): void {
+    if (p.metadata.deletionTimestamp !== undefined) {
+      this.podDeleted(p);
+      return;
+    }
+    const key = this.rsKeyOf(p);
+    if (key !== undefined) {
+      this.expectations.creationObserved(key);
+      this.queue.add(key);
+    } else if (controllerRef(p) === undefined) {
+      this.enqueueMatching(p);
+    }
+  }
+
+  private podUpdated(old: Pod, p: Pod): void {
+    const nowDeleting = p.metadata.deletionTimestamp !== undefined;
+    if (nowDeleting && old.metadata.deletionTimestamp === undefined) {
+      this.podDeleted(p);
+    }
+    const oldKey = this.rsKeyOf(old);
+    const key = this.rsKeyOf(p);
+    if (oldKey !== undefined && oldKey !== key) this.queue.add(oldKey);
+    if (key !== undefined) this.queue.add(key);
+    else if (controllerRef(p) === undefined) this.enqueueMatching(p);
+  }
+
+  private podDeleted(p: Pod): void {
+    const key = this.rsKeyOf(p);
+    if (key === undefined) return;
+    this.expectations.deletionObserved(key, podKey(p));
+    this.queue.add(key);
+  }
+
+  /** sync reconciles one ReplicaSet from the caches: claims, creates or deletes, status. */
+  private async sync(key: string): Promise<SyncResult> {
+    const { namespace, name } = splitKey(key);
+    const rs = this.rsInformer.lister.get(namespace, name);
+    if (rs === undefined) {
+      this.expectations.forget(key);
+      return;
+    }
+    const pods = this.podInformer.lister.list(namespace);
+    const plan = planManage({
+      rs,
+      pods,
+      relatedPods: this.relatedPods(rs, pods),
+      expectationsSatisfied: this.expectations.satisfied(key),
+      nowWallMs: this.ctx.wallMs(),
+    });
+    await this.claim(rs, plan);
+    let manageError: string | undefined;
+    try {
+      await this.createPods(key, rs, plan);
+      await this.deletePods(key, rs, plan);
+    } catch (err) {
+      manageError = err instanceof Error ? err.message : String(err);
+    }
+    const sp = planStatus(rs, plan.owned, manageError, this.ctx.wallMs());
+    if (sp.status !== undefined) {
+      const next: ReplicaSet = { ...structuredClone(rs), status: sp.status };
+      await this.ctx.api.update(REPLICASETS, namespace, next, { subresource: 'status' });
+    }
+    if (manageError !== undefined) throw new Error(manageError);
+    return sp.requeueAfterMs !== undefined ? { requeueAfterMs: sp.requeueAfterMs } : undefined;
+  }
+
+  /** relatedPods: pods of every ReplicaSet sharing rs's controlling owner (deletion ranking). */
+  private relatedPods(rs: ReplicaSet, pods: readonly Pod[]): Pod[] {
+    const owner = controllerRef(rs);
+    const uids = new Set([rs.metadata.uid ?? '']);
+    if (owner !== undefined) {
+      for (const sib of this.rsInformer.lister.list(rs.metadata.namespace)) {
+        if (controllerRef(sib)?.uid === owner.uid) uids.add(sib.metadata.uid ?? '');
+      }
+    }
+    return pods.filter((p) => uids.has(controllerRef(p)?.uid ?? ''));
+  }
+
+  /**
+   * claim writes adoptions and releases. Before adopting, a fresh read confirms the ReplicaSet
+   * still exists and is not being deleted (the cache may be behind: upstream's
+   * RecheckDeletionTimestamp), so a dying ReplicaSet never grabs pods.
+   */
+  private async claim(rs: ReplicaSet, plan: ManagePlan): Promise<void> {
+    const ns = rs.metadata.namespace;
+    if (plan.adopt.length > 0) {
+      const fresh = await this.ctx.api.get<ReplicaSet>(REPLICASETS, ns, rs.metadata.name ?? '');
+      if (fresh.metadata.uid !== rs.metadata.uid || fresh.metadata.deletionTimestamp) {
+        const what = `replicaset ${ns}/${rs.metadata.name}`;
+        throw new Error(`${what}: gone or being deleted, not adopting`);
+      }
+    }
+    for (const p of [...plan.adopt, ...plan.release]) {
+      try {
+        await this.ctx.api.update(PODS, ns, p);
+      } catch (err) {
+        if (!isStatusError(err) || err.reason !== 'NotFound') throw err;
+      }
+    }
+  }
+
+  /**
+   * createPods sends plan.create creates in slow-start batches, stopping at the first batch with
+   * a failure; expectations are set first and given back for every create that will never show.
+   */
+  private async createPods(key: string, rs: ReplicaSet, plan: ManagePlan): Promise<void> {
+    if (plan.create === 0) return;
+    this.expectations.expect(key, plan.create);
+    let created = 0;
+    let firstError: unknown;
+    for (const size of slowStartBatches(plan.create)) {
+      const batch = Array.from({ length: size }, () => this.createOne(rs, plan));
+      const results = await Promise.allSettled(batch);
+      for (const r of results) {
+        if (r.status === 'fulfilled' && r.value) created++;
+        else if (r.status === 'rejected') firstError ??= r.reason;
+      }
+      if (results.some((r) => r.status === 'rejected' || !r.value)) break;
+    }
+    for (let i = created; i < plan.create; i++) this.expectations.creationObserved(key);
+    if (firstError !== undefined) throw firstError;
+  }
+
+  /** createOne creates one pod; false (no error) when the namespace is terminating. */
+  private async createOne(rs: ReplicaSet, plan: ManagePlan): Promise<boolean> {
+    try {
+      const p = await this.ctx.api.create<Pod>(PODS, rs.metadata.namespace, plan.template);
+      this.recorder.event(rs, 'Normal', 'SuccessfulCreate', `Created pod: ${p.metadata.name}`);
+      return true;
+    } catch (err) {
+      if (isStatusError(err) && /being terminated/.test(err.message)) return false;
+      this.recorder.event(rs, 'Warning', 'FailedCreate', `Error creating: ${messageOf(err)}`);
+      throw err;
+    }
+  }
+
+  /** deletePods deletes plan.delete in parallel; a pod already gone counts as deleted. */
+  private async deletePods(key: string, rs: ReplicaSet, plan: ManagePlan): Promise<void> {
+    if (plan.delete.length === 0) return;
+    this.expectations.expect(key, 0, plan.delete.map(podKey));
+    const errors: unknown[] = [];
+    await Promise.all(plan.delete.map(async (p) => {
+      const name = p.metadata.name ?? '';
+      try {
+        await this.ctx.api.delete(PODS, p.metadata.namespace, name);
+        this.recorder.event(rs, 'Normal', 'SuccessfulDelete', `Deleted pod: ${name}`);
+      } catch (err) {
+        this.expectations.deletionObserved(key, podKey(p));
+        if (isStatusError(err) && err.reason === 'NotFound') return;
+        this.recorder.event(rs, 'Warning', 'FailedDelete', `Error deleting: ${messageOf(err)}`);
+        errors.push(err);
+      }
+    }));
+    if (errors.length > 0) throw errors[0];
+  }
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** replicaSetController registers the controller as "replicaset" (upstream's name). */
+export const replicaSetController: ControllerDescriptor = {
+  name: 'replicaset',
+  start: (ctx) => new ReplicaSetController(ctx).run(),
+};
