@@ -136,9 +136,28 @@ export function portSetKey(ports: readonly EndpointPort[]): string {
     .join(',');
 }
 
+/** sameLabels: equal label maps. */
+export function sameLabels(a: Readonly<Record<string, string>>,
+  b: Readonly<Record<string, string>>): boolean {
+  const ka = Object.keys(a);
+  return ka.length === Object.keys(b).length && ka.every((k) => b[k] === a[k]);
+}
+
 /** cmp compares strings by code point (locale-free, so every process orders alike). */
 export function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** compact drops undefined, "" and [] fields, so absent and empty compare equal, and orders the
+ *  keys, so objects decoded from the wire stringify alike: for comparing what is stored with
+ *  what a plan wants. Shallow: callers compact nested objects themselves. */
+export function compact<T extends object>(o: T): Partial<T> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o).sort(([a], [b]) => cmp(a, b))) {
+    if (v === undefined || v === '' || (Array.isArray(v) && v.length === 0)) continue;
+    out[k] = v;
+  }
+  return out as Partial<T>;
 }
 
 /**

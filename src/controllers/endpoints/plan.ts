@@ -11,6 +11,7 @@ import type { Service } from '../../api/core/v1/service.js';
 import {
   HEADLESS_LABEL,
   hasSelector,
+  sameLabels,
   isHeadless,
   selects,
   TRIGGER_TIME_ANNOTATION,
@@ -94,13 +95,6 @@ function upToDate(current: Endpoints, subsets: EndpointSubset[], truncated: bool
   const marked = current.metadata.annotations?.[OVER_CAPACITY_ANNOTATION] !== undefined;
   return marked === truncated && sameLabels(current.metadata.labels ?? {}, labels) &&
     subsetsEqual(current.subsets, subsets);
-}
-
-/** sameLabels: equal label maps. */
-export function sameLabels(a: Readonly<Record<string, string>>,
-  b: Readonly<Record<string, string>>): boolean {
-  const ka = Object.keys(a);
-  return ka.length === Object.keys(b).length && ka.every((k) => b[k] === a[k]);
 }
 
 function setOrDelete(m: Record<string, string>, key: string, value: string | undefined): void {

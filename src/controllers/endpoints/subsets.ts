@@ -12,6 +12,7 @@ import type { Service } from '../../api/core/v1/service.js';
 import { isPodReady } from '../base/pods.js';
 import {
   cmp,
+  compact,
   comparePorts,
   endpointPortsForPod,
   hostnameFor,
@@ -98,31 +99,20 @@ export function compareAddresses(a: EndpointAddress, b: EndpointAddress): number
  */
 export function normalizeSubsets(subsets: readonly EndpointSubset[] | undefined): unknown[] {
   const addrs = (list: EndpointAddress[] | undefined): unknown[] =>
-    [...(list ?? [])].sort(compareAddresses).map((a) => clean({
+    [...(list ?? [])].sort(compareAddresses).map((a) => compact({
       ip: a.ip, hostname: a.hostname, nodeName: a.nodeName,
-      targetRef: a.targetRef && clean({ ...a.targetRef, resourceVersion: undefined }),
+      targetRef: a.targetRef && compact({ ...a.targetRef, resourceVersion: undefined }),
     }));
   return (subsets ?? [])
     .map((s) => ({ key: portSetKey(s.ports ?? []), s }))
     .filter(({ s }) => (s.addresses ?? []).length + (s.notReadyAddresses ?? []).length > 0)
     .sort((a, b) => cmp(a.key, b.key))
-    .map(({ s }) => clean({
+    .map(({ s }) => compact({
       addresses: addrs(s.addresses),
       notReadyAddresses: addrs(s.notReadyAddresses),
       ports: [...(s.ports ?? [])].sort(comparePorts)
-        .map((p) => clean({ ...p, protocol: p.protocol ?? 'TCP' })),
+        .map((p) => compact({ ...p, protocol: p.protocol ?? 'TCP' })),
     }));
-}
-
-/** clean drops undefined, "" and [] fields, so absent and empty compare equal, and orders the
- *  keys, so objects decoded from the wire stringify alike. */
-function clean<T extends object>(o: T): Partial<T> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(o).sort(([a], [b]) => cmp(a, b))) {
-    if (v === undefined || v === '' || (Array.isArray(v) && v.length === 0)) continue;
-    out[k] = v;
-  }
-  return out as Partial<T>;
 }
 
 /** subsetsEqual: a and b publish the same addresses and ports. */
