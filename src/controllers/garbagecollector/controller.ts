@@ -1,0 +1,196 @@
+/**
+ * The garbage collector's shell (kube-controller-manager's "garbagecollector"): one informer per
+ * served resource (every resource can own and be owned), each with the owner-uid index that
+ * makes up the graph (./graph.ts); handlers that only enqueue the keys a change concerns; workers
+ * that re-read the cache for a key, plan (./plan.ts), confirm absent owners with live reads,
+ * and execute (./execute.ts). A key is an object, looked at as an owner being deleted (when it
+ * has a deletionTimestamp) or else as a dependent.
+ */
+import type { KubeObject } from '../../api/meta.js';
+import { RESOURCES, type ResourceInfo } from '../../api/resources.js';
+import { isStatusError } from '../../api/errors.js';
+import { assert } from '../../base/assert.js';
+import type { EventHandlers } from '../../client/cache/types.js';
+import { newWorkQueue } from '../../client/workqueue/queue.js';
+import { runWorkers } from '../../client/workqueue/run-workers.js';
+import type { SyncResult, WorkQueue } from '../../client/workqueue/types.js';
+import type { ControllerContext, ControllerDescriptor } from '../types.js';
+import { executeActions, type ExecDeps } from './execute.js';
+import { GcGraph, OWNER_UID_INDEX, ownerUidIndexFunc, type WatchedResource } from './graph.js';
+import {
+  isDeleting,
+  planDependent,
+  planOwner,
+  type GcAction,
+  type OwnerObservation,
+} from './plan.js';
+import {
+  gcKeyOf,
+  ownerRefsOf,
+  parseGcKey,
+  sameOwnerRefs,
+  type Coordinates,
+  type GcKey,
+} from './refs.js';
+
+/** GC_COMPONENT is the collector's name on its Events (upstream's). */
+export const GC_COMPONENT = 'garbage-collector-controller';
+/** GC_WORKERS: concurrent syncs; most are cache reads, a few wait on live reads and writes. */
+export const GC_WORKERS = 8;
+/** GC_MAX_RETRIES bounds backoffs of one key; the next change to it brings it back. */
+export const GC_MAX_RETRIES = 60;
+/** GC_MAX_BACKOFF_MS caps one key's backoff: a stale cache usually catches up in far less. */
+export const GC_MAX_BACKOFF_MS = 30_000;
+
+/** GarbageCollectorOptions narrow the collector for tests; production takes the defaults. */
+export interface GarbageCollectorOptions {
+  /** Resources to watch (default: every served resource). */
+  resources?: readonly ResourceInfo[];
+  workers?: number;
+}
+
+/** GarbageCollector wires informers, queue and workers for one controller context. */
+export class GarbageCollector {
+  private readonly queue: WorkQueue;
+  private readonly graph: GcGraph;
+  private readonly exec: ExecDeps;
+
+  /** The constructor requests every informer synchronously, before the manager starts them. */
+  constructor(
+    private readonly ctx: ControllerContext,
+    private readonly o: GarbageCollectorOptions = {},
+  ) {
+    this.queue = newWorkQueue({
+      clock: ctx.clock,
+      name: 'garbagecollector',
+      rateLimiter: { maxDelayMs: GC_MAX_BACKOFF_MS },
+    });
+    const watched: WatchedResource[] = (o.resources ?? RESOURCES).map((info) => {
+      const informer = ctx.informers.informerFor<KubeObject>({
+        group: info.group,
+        version: info.version,
+        resource: info.resource,
+      });
+      informer.addIndex(OWNER_UID_INDEX, ownerUidIndexFunc);
+      return { info, informer };
+    });
+    this.graph = new GcGraph(watched);
+    // Handlers last: adding them replays cached objects, which needs the graph.
+    for (const w of watched) w.informer.addHandlers(this.handlersFor(w.info));
+    this.exec = {
+      api: ctx.api,
+      recorder: ctx.events(GC_COMPONENT),
+      enqueue: (key) => this.queue.add(key),
+    };
+  }
+
+  /** run waits for every cache (deciding on a half-filled one would mean a live read per
+   *  object), then runs workers until the context's signal aborts. */
+  async run(): Promise<void> {
+    try {
+      await this.ctx.informers.waitForSync(this.ctx.signal);
+    } catch (err) {
+      this.queue.shutDown();
+      if (this.ctx.signal.aborted) return;
+      throw err;
+    }
+    await runWorkers({
+      queue: this.queue,
+      sync: (key) => this.sync(key),
+      workers: this.o.workers ?? GC_WORKERS,
+      signal: this.ctx.signal,
+      maxRetries: GC_MAX_RETRIES,
+      log: this.ctx.log,
+    });
+  }
+
+  /** sync re-reads the object a key names and does what the plan says. */
+  async sync(key: GcKey): Promise<SyncResult> {
+    const at = parseGcKey(key);
+    const obj = this.graph.cached(at);
+    if (obj === undefined) return undefined;
+    const actions = isDeleting(obj)
+      ? planOwner({ at, obj, dependents: this.graph.dependentsOf(obj.metadata.uid ?? '') })
+      : await this.planAsDependent(at, obj);
+    return executeActions(actions, this.exec);
+  }
+
+  /** planAsDependent plans from the cache; owners the cache cannot vouch for are read live
+   *  and the plan is made again with the answers. */
+  private async planAsDependent(at: Coordinates, obj: KubeObject): Promise<GcAction[]> {
+    if (ownerRefsOf(obj).length === 0) return [];
+    const owners = this.graph.observeOwners(at, obj);
+    const hasDependents = this.graph.hasDependents(obj.metadata.uid ?? '');
+    const input = { at, obj, owners, hasDependents };
+    const first = planDependent(input);
+    const verify = first.find((a) => a.type === 'verifyOwners');
+    if (verify === undefined) return first;
+    for (const o of owners) {
+      if (verify.refs.includes(o.ref)) o.live = await this.readOwner(o);
+    }
+    const second = planDependent(input);
+    assert(!second.some((a) => a.type === 'verifyOwners'), 'owners unverified after a live read');
+    return second;
+  }
+
+  /** readOwner: a live GET of an owner's coordinates; null when NotFound. */
+  private async readOwner(o: OwnerObservation): Promise<KubeObject | null> {
+    assert(o.resolution.kind === 'at', 'only resolvable owners are read');
+    const { resource, namespace, name } = o.resolution.at;
+    try {
+      const r = { group: resource.group, version: resource.version, resource: resource.resource };
+      return await this.ctx.api.get<KubeObject>(r, namespace, name);
+    } catch (err) {
+      if (isStatusError(err) && err.reason === 'NotFound') return null;
+      throw err;
+    }
+  }
+
+  /** handlersFor: enqueue the keys a change concerns; no decisions here. */
+  private handlersFor(info: ResourceInfo): EventHandlers<KubeObject> {
+    return {
+      add: (obj) => this.onAdd(info, obj),
+      update: (old, obj) => this.onUpdate(info, old, obj),
+      delete: (obj) => this.onDelete(info, obj),
+    };
+  }
+
+  private onAdd(info: ResourceInfo, obj: KubeObject): void {
+    if (ownerRefsOf(obj).length > 0 || isDeleting(obj)) this.queue.add(gcKeyOf(info, obj));
+  }
+
+  /** onUpdate: only ownership and deletion state matter; a pod's status churn costs nothing. */
+  private onUpdate(info: ResourceInfo, old: KubeObject, obj: KubeObject): void {
+    if (old === obj) return this.onAdd(info, obj); // a resync
+    if (old.metadata.uid !== obj.metadata.uid) {
+      // Deleted and re-created between two views (a relist): both halves matter.
+      this.onDelete(info, old);
+      return this.onAdd(info, obj);
+    }
+    const refsChanged = !sameOwnerRefs(ownerRefsOf(old), ownerRefsOf(obj));
+    const deletionChanged = isDeleting(old) !== isDeleting(obj) ||
+      !sameStrings(old.metadata.finalizers ?? [], obj.metadata.finalizers ?? []);
+    if (refsChanged || deletionChanged) this.queue.add(gcKeyOf(info, obj));
+    if (refsChanged) {
+      // An owner waiting in the foreground may have just lost a blocking dependent.
+      for (const k of this.graph.ownerKeys(info, old)) this.queue.add(k);
+    }
+  }
+
+  /** onDelete: its owners may be waiting for it; its dependents may now be dangling. */
+  private onDelete(info: ResourceInfo, obj: KubeObject): void {
+    for (const k of this.graph.ownerKeys(info, obj)) this.queue.add(k);
+    const uid = obj.metadata.uid;
+    if (uid !== undefined) for (const k of this.graph.dependentKeys(uid)) this.queue.add(k);
+  }
+}
+
+function sameStrings(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+/** garbageCollectorController registers the collector under upstream's name. */
+export const garbageCollectorController: ControllerDescriptor = {
+  name: 'garbagecollector',
+  start: (ctx) => new GarbageCollector(ctx).run(),
+};
