@@ -2,6 +2,10 @@
  * allControllers: the controllers a k8ts controller manager runs, in upstream's names, with their
  * options. One list, so `k8ts up`, the simulation and the tests start the same set.
  */
+import { daemonSetController } from './daemonset/controller.js';
+import { endpointsController } from './endpoints/controller.js';
+import { newNodeLifecycleController } from './nodelifecycle/controller.js';
+import { serviceAccountController } from './serviceaccount/controller.js';
 import type { ControllerDescriptor } from './types.js';
 
 /** ControllerOptions: the knobs the cluster config exposes. */
@@ -10,6 +14,11 @@ export interface ControllerOptions {
   nodeMonitorGracePeriodMs: number;
 }
 
-export function allControllers(_o: ControllerOptions): ControllerDescriptor[] {
-  return [];
+export function allControllers(o: ControllerOptions): ControllerDescriptor[] {
+  return [
+    endpointsController,
+    serviceAccountController,
+    daemonSetController,
+    newNodeLifecycleController({ nodeMonitorGracePeriodMs: o.nodeMonitorGracePeriodMs }),
+  ];
 }
