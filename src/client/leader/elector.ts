@@ -1,0 +1,373 @@
+/**
+ * LeaderElector: client-go's leader election on a coordination.k8s.io/v1 Lease, tuned for
+ * sub-second failover and fenced.
+ *
+ * - Expiry is judged on the candidate's OWN monotonic clock, from when it last OBSERVED the
+ *   record change (a new resourceVersion), never from renewTime: clocks of different hosts
+ *   disagree, and a skewed clock must not let two candidates lead.
+ * - Acquire is a create (no Lease yet) or an update with the observed resourceVersion as
+ *   precondition, so of racing candidates exactly one write succeeds.
+ * - The leader renews every retryPeriodMs (an update with its last resourceVersion) and steps
+ *   down when no renewal has succeeded for renewDeadlineMs, counted from the START of the last
+ *   successful renewal: that write committed after its start, so every candidate observed it
+ *   later and expires it at least leaseDurationMs (> renewDeadlineMs) after the leader gave up.
+ * - The fence: the resourceVersion of the write that made us holder. The API server keeps the
+ *   revision of the lease's last holder change and refuses fenced writes of an older term.
+ *   A term never reuses a fence: re-acquiring a lease that still names us (after stepping down)
+ *   goes through a release first, so the old term's in-flight writes are refused too.
+ */
+import { isStatusError } from '../../api/errors.js';
+import type { Lease } from '../../api/coordination/v1/lease.js';
+import { assert } from '../../base/assert.js';
+import type { Clock, Timer } from '../../base/clock.js';
+import type { ComponentApi } from '../component-api.js';
+import type { LeaderFence } from '../types.js';
+import { fencedApi } from './fenced-api.js';
+import {
+  acquired,
+  holderOf,
+  LEASES,
+  newLease,
+  released,
+  renewed,
+} from './lease-record.js';
+import type { LeaderCallbacks, LeaderElectionConfig, LeadingContext } from './types.js';
+
+/**
+ * DEFAULT_LEADER_TIMING for k8ts' scheduler and controller manager. Kubernetes uses 15 s / 10 s /
+ * 2 s, so a dead leader costs ~15 s of no scheduling; k8ts promises a handover within 1 s. The
+ * price: the leader writes its Lease every 100 ms (10 writes/s per elected component, ~20/s for
+ * scheduler + controller manager) and each standby reads it 10 times/s. The fence, not the
+ * timing, is what keeps a slow deposed leader harmless, so tight timing is safe.
+ */
+export const DEFAULT_LEADER_TIMING = {
+  leaseDurationMs: 800,
+  renewDeadlineMs: 500,
+  retryPeriodMs: 100,
+} as const;
+
+/** ElectorDeps: I/O, time and logging, injected. */
+export interface ElectorDeps {
+  api: ComponentApi;
+  clock: Clock;
+  /** Wall time for acquireTime/renewTime (informational; expiry uses clock). */
+  wallMs: () => number;
+  log: (line: string) => void;
+}
+
+/** Why a term ended. */
+type TermEnd = 'stopped' | 'deadline' | 'lost' | 'fenced';
+
+interface Term {
+  fence: LeaderFence;
+  ac: AbortController;
+  /** end() has been called. */
+  done: boolean;
+  /** Resolves with the reason once end() is called. */
+  ended: Promise<TermEnd>;
+  end: (why: TermEnd) => void;
+  deadline: Timer | undefined;
+}
+
+/** LeaderElector campaigns for one Lease; run() until its signal aborts. */
+export class LeaderElector {
+  /** The Lease as last read or written, its resourceVersion and when we saw it change. */
+  private observed: Lease | undefined;
+  private observedAtMs = 0;
+  private reportedHolder = '';
+  /** The fence of the term we hold now; undefined when not leading. */
+  private fence: LeaderFence | undefined;
+  private running = false;
+  private readonly works = new Set<Promise<void>>();
+
+  constructor(
+    private readonly config: LeaderElectionConfig,
+    private readonly callbacks: LeaderCallbacks,
+    private readonly deps: ElectorDeps,
+  ) {
+    const c = config;
+    assert(c.identity !== '', 'leader election needs an identity');
+    assert(c.retryPeriodMs > 0 && c.retryPeriodMs < c.renewDeadlineMs, 'need retry < renew');
+    assert(c.renewDeadlineMs < c.leaseDurationMs, 'need renewDeadline < leaseDuration');
+  }
+
+  /** isLeader: a term is running. */
+  isLeader(): boolean {
+    return this.fence !== undefined;
+  }
+
+  /** leader: the holder last observed ("" when none). */
+  leader(): string {
+    return holderOf(this.observed);
+  }
+
+  /** run campaigns, leads, and campaigns again after losing, until signal aborts; resolves
+   *  after the last term's work has returned (and the lease was released, if configured). */
+  async run(signal: AbortSignal): Promise<void> {
+    assert(!this.running, 'LeaderElector.run: already running');
+    this.running = true;
+    try {
+      while (!signal.aborted) {
+        const fence = await this.acquire(signal);
+        if (fence === undefined) break;
+        await this.lead(fence, signal);
+      }
+      await Promise.allSettled([...this.works]);
+    } finally {
+      this.running = false;
+    }
+  }
+
+  /** acquire tries every retryPeriodMs until it holds the lease; undefined once aborted. */
+  private async acquire(signal: AbortSignal): Promise<LeaderFence | undefined> {
+    while (!signal.aborted) {
+      const startMs = this.deps.clock.nowMs();
+      const fence = await this.tryAcquire().catch((e: unknown) => {
+        this.deps.log(`leader election ${this.lockName()}: ${messageOf(e)}`);
+        return undefined;
+      });
+      if (fence !== undefined) return fence;
+      const waitMs = startMs + this.config.retryPeriodMs - this.deps.clock.nowMs();
+      await this.sleep(Math.max(0, waitMs), signal);
+    }
+    return undefined;
+  }
+
+  /** tryAcquire: one read and, when the lease is free or expired, one acquiring write. */
+  private async tryAcquire(): Promise<LeaderFence | undefined> {
+    const c = this.config;
+    const lease = await this.read();
+    if (lease === undefined) {
+      const fresh = newLease(c.namespace, c.name, c.identity, c.leaseDurationMs, this.wall());
+      const opts = this.opts();
+      const created = await this.write(() => this.api.create(LEASES, c.namespace, fresh, opts));
+      return created && this.fenceOf(created);
+    }
+    const holder = holderOf(lease);
+    if (holder === c.identity) {
+      // Ours from an earlier term (or a write whose answer we missed): release, then acquire,
+      // so this term gets a fence of its own.
+      const free = released(lease, this.wall());
+      const written = await this.update(free);
+      return written && this.tryTake(written);
+    }
+    const expired = this.deps.clock.nowMs() >= this.observedAtMs + c.leaseDurationMs;
+    if (holder !== '' && !expired) return undefined;
+    return this.tryTake(lease);
+  }
+
+  /** tryTake writes us as holder of lease (another's or nobody's) with its resourceVersion. */
+  private async tryTake(lease: Lease): Promise<LeaderFence | undefined> {
+    const c = this.config;
+    const mine = acquired(lease, c.identity, c.leaseDurationMs, this.wall());
+    const written = await this.update(mine);
+    return written && this.fenceOf(written);
+  }
+
+  /** lead runs one term: the work, renewals, the renew deadline; returns when it ends. */
+  private async lead(fence: LeaderFence, signal: AbortSignal): Promise<void> {
+    const term = this.newTerm(fence);
+    const onAbort = (): void => term.end('stopped');
+    signal.addEventListener('abort', onAbort, { once: true });
+    this.armDeadline(term, this.deps.clock.nowMs());
+    this.deps.log(`leader election ${this.lockName()}: ${this.config.identity} leads ` +
+      `(fence revision ${fence.revision})`);
+    this.startWork(term);
+    const renewing = this.renewLoop(term);
+    const why = await term.ended;
+    signal.removeEventListener('abort', onAbort);
+    this.deps.log(`leader election ${this.lockName()}: ${this.config.identity} stopped ` +
+      `leading (${why})`);
+    this.call(() => this.callbacks.onStoppedLeading?.());
+    if (why !== 'stopped' || !(this.config.releaseOnCancel ?? true)) return;
+    await renewing; // a renewal in flight would make the release's resourceVersion stale
+    await this.release();
+  }
+
+  /** newTerm: term.end() stops the work at once (synchronously: a refused fenced write or a
+   *  missed deadline must not let the work issue one more write), then resolves term.ended. */
+  private newTerm(fence: LeaderFence): Term {
+    const ac = new AbortController();
+    let resolve: (why: TermEnd) => void = () => {};
+    const term: Term = {
+      fence,
+      ac,
+      done: false,
+      deadline: undefined,
+      ended: new Promise<TermEnd>((r) => (resolve = r)),
+      end: (why) => {
+        if (term.done) return;
+        term.done = true;
+        term.deadline?.cancel();
+        if (this.fence === fence) this.fence = undefined;
+        ac.abort(new Error(`leadership ended: ${why}`));
+        resolve(why);
+      },
+    };
+    this.fence = fence;
+    return term;
+  }
+
+  /** startWork calls onStartedLeading with the fenced API; its promise is awaited by run(). */
+  private startWork(term: Term): void {
+    const ctx: LeadingContext = {
+      api: fencedApi(this.deps.api, term.fence, () => term.end('fenced')),
+      fence: term.fence,
+      signal: term.ac.signal,
+    };
+    const work = (async () => {
+      try {
+        await this.callbacks.onStartedLeading(ctx);
+      } catch (e) {
+        this.deps.log(`leader election ${this.lockName()}: leading work failed: ${messageOf(e)}`);
+      }
+    })();
+    this.works.add(work);
+    void work.finally(() => this.works.delete(work));
+  }
+
+  /** renewLoop renews every retryPeriodMs until the term ends. */
+  private async renewLoop(term: Term): Promise<void> {
+    for (;;) {
+      const startMs = this.deps.clock.nowMs();
+      await this.sleep(this.config.retryPeriodMs, term.ac.signal);
+      if (term.done) return;
+      const renewStartMs = this.deps.clock.nowMs();
+      const outcome = await this.renew().catch((e: unknown) => {
+        this.deps.log(`leader election ${this.lockName()}: renew failed: ${messageOf(e)}`);
+        return 'failed' as const;
+      });
+      if (term.done) return;
+      if (outcome === 'renewed') this.armDeadline(term, renewStartMs);
+      else if (outcome === 'lost') term.end('lost');
+      assert(this.deps.clock.nowMs() >= startMs, 'clock went backwards');
+    }
+  }
+
+  /** renew: an update of our last write; on a conflict, re-read to learn whether we lost. */
+  private async renew(): Promise<'renewed' | 'lost' | 'failed'> {
+    const c = this.config;
+    let lease = this.observed;
+    if (lease === undefined || holderOf(lease) !== c.identity) {
+      lease = await this.read();
+      if (holderOf(lease) !== c.identity || lease === undefined) return 'lost';
+    }
+    const next = renewed(lease, c.leaseDurationMs, this.wall());
+    const written = await this.update(next);
+    if (written !== undefined) return 'renewed';
+    const now = await this.read(); // conflict: someone else wrote the lease
+    return holderOf(now) === c.identity ? 'failed' : 'lost';
+  }
+
+  /** armDeadline: the term ends renewDeadlineMs after the start of the last good renewal. */
+  private armDeadline(term: Term, renewStartMs: number): void {
+    term.deadline?.cancel();
+    const dueMs = renewStartMs + this.config.renewDeadlineMs - this.deps.clock.nowMs();
+    term.deadline = this.deps.clock.setTimeout(() => term.end('deadline'), Math.max(0, dueMs));
+  }
+
+  /** release clears the holder so a standby takes over without waiting for expiry. */
+  private async release(): Promise<void> {
+    const lease = this.observed;
+    if (lease === undefined || holderOf(lease) !== this.config.identity) return;
+    const free = released(lease, this.wall());
+    const ok = await this.update(free)
+      .catch((e: unknown) => {
+        this.deps.log(`leader election ${this.lockName()}: release failed: ${messageOf(e)}`);
+        return undefined;
+      });
+    if (ok) this.deps.log(`leader election ${this.lockName()}: released`);
+  }
+
+  /** read gets the lease (undefined when absent) and observes it. */
+  private async read(): Promise<Lease | undefined> {
+    const c = this.config;
+    try {
+      const lease = await this.api.get<Lease>(LEASES, c.namespace, c.name, this.opts());
+      this.observe(lease);
+      return lease;
+    } catch (e) {
+      if (isStatusError(e) && e.code === 404) return undefined;
+      throw e;
+    }
+  }
+
+  /** write runs a create/update; a conflict (another candidate won) is undefined, not an error. */
+  private async write(f: () => Promise<Lease>): Promise<Lease | undefined> {
+    try {
+      const lease = await f();
+      this.observe(lease);
+      return lease;
+    } catch (e) {
+      if (isStatusError(e) && e.code === 409) return undefined;
+      throw e;
+    }
+  }
+
+  /** observe records a lease as seen now when it changed (a new resourceVersion). */
+  private observe(lease: Lease): void {
+    const rv = lease.metadata.resourceVersion;
+    if (this.observed !== undefined && this.observed.metadata.resourceVersion === rv) return;
+    this.observed = lease;
+    this.observedAtMs = this.deps.clock.nowMs();
+    const holder = holderOf(lease);
+    if (holder !== '' && holder !== this.reportedHolder) {
+      this.reportedHolder = holder;
+      this.call(() => this.callbacks.onNewLeader?.(holder));
+    }
+  }
+
+  private fenceOf(lease: Lease): LeaderFence {
+    const revision = lease.metadata.resourceVersion;
+    assert(revision !== undefined && revision !== '', 'acquiring write without resourceVersion');
+    return { namespace: this.config.namespace, name: this.config.name, revision };
+  }
+
+  /** api: calls bounded by the lease duration (a standby must not wait longer than that). */
+  private get api(): ComponentApi {
+    return this.deps.api;
+  }
+
+  /** update writes lease with its resourceVersion as precondition (undefined: conflict). */
+  private update(lease: Lease): Promise<Lease | undefined> {
+    return this.write(() => this.api.update(LEASES, this.config.namespace, lease, this.opts()));
+  }
+
+  private opts(): { timeoutMs: number } {
+    return { timeoutMs: this.config.leaseDurationMs };
+  }
+
+  private wall(): number {
+    return this.deps.wallMs();
+  }
+
+  private lockName(): string {
+    return `${this.config.namespace}/${this.config.name}`;
+  }
+
+  private call(f: () => void): void {
+    try {
+      f();
+    } catch (e) {
+      this.deps.log(`leader election ${this.lockName()}: callback threw: ${messageOf(e)}`);
+    }
+  }
+
+  /** sleep waits delayMs on the injected clock, or until signal aborts. */
+  private sleep(delayMs: number, signal: AbortSignal): Promise<void> {
+    if (signal.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        timer.cancel();
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = this.deps.clock.setTimeout(done, delayMs);
+      signal.addEventListener('abort', done, { once: true });
+    });
+  }
+}
+
+function messageOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
