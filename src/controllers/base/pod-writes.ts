@@ -20,12 +20,16 @@ export interface PodWriter {
   expectations: Expectations;
 }
 
-/**
- * createPods creates pods in slow-start batches; returns the error that stopped it (undefined
- * when all were created, or when the namespace is being deleted and retrying cannot help).
- */
+/** WriteOutcome: how many calls did not take effect, and the first error worth a retry
+ *  (undefined when all succeeded, or when the namespace is being deleted: retrying cannot help). */
+export interface WriteOutcome {
+  notDone: number;
+  error?: unknown;
+}
+
+/** createPods creates pods in slow-start batches (see WriteOutcome). */
 export async function createPods(w: PodWriter, ownerKey: string, owner: KubeObject,
-  pods: readonly Pod[]): Promise<unknown> {
+  pods: readonly Pod[]): Promise<WriteOutcome> {
   let failure: unknown;
   const result = await slowStartBatch(pods.length, async (i) => {
     const pod = pods[i] as Pod;
@@ -42,14 +46,16 @@ export async function createPods(w: PodWriter, ownerKey: string, owner: KubeObje
     }
   });
   for (let i = 0; i < result.skipped; i++) w.expectations.creationObserved(ownerKey);
-  return failure;
+  const notDone = pods.length - result.successes;
+  return failure === undefined ? { notDone } : { notDone, error: failure };
 }
 
 /** deletePods deletes pods (uid precondition: never a same-named successor); NotFound is
- *  success. Returns the first error, if any. */
+ *  success (see WriteOutcome). */
 export async function deletePods(w: PodWriter, ownerKey: string, owner: KubeObject,
-  pods: readonly Pod[]): Promise<unknown> {
+  pods: readonly Pod[]): Promise<WriteOutcome> {
   let failure: unknown;
+  let notDone = 0;
   await Promise.all(pods.map(async (pod) => {
     const name = pod.metadata.name ?? '';
     const uid = pod.metadata.uid;
@@ -61,8 +67,9 @@ export async function deletePods(w: PodWriter, ownerKey: string, owner: KubeObje
       w.expectations.deletionObserved(ownerKey, keyOf(pod));
       if (hasCode(e, 404) || hasCode(e, 409)) return; // gone, or a successor (uid differs)
       w.recorder.event(owner, 'Warning', 'FailedDelete', `Error deleting: ${describeError(e)}`);
+      notDone++;
       failure ??= e;
     }
   }));
-  return failure;
+  return failure === undefined ? { notDone } : { notDone, error: failure };
 }

@@ -120,16 +120,16 @@ export class DaemonSetController {
     if (creates.length > 0 || deletes.length > 0) {
       this.expectations.expect(key, creates.length, deletes.map((p) => keyOf(p)));
     }
-    const createError = await createPods(this.writer, key, ds, creates);
-    const deleteError = await deletePods(this.writer, key, ds, deletes);
+    const created = await createPods(this.writer, key, ds, creates);
+    const deleted = await deletePods(this.writer, key, ds, deletes);
     for (const a of actions) {
       if (a.verb !== 'status') continue;
       const next: DaemonSet = { ...structuredClone(ds), status: a.status };
       await this.ctx.api.update(DAEMONSETS, ds.metadata.namespace, next,
         { subresource: 'status' });
     }
-    if (createError !== undefined) throw createError;
-    if (deleteError !== undefined) throw deleteError;
+    if (created.error !== undefined) throw created.error;
+    if (deleted.error !== undefined) throw deleted.error;
   }
 }
 
