@@ -1,0 +1,152 @@
+/**
+ * The event recorder over an API double: the Event's fields, aggregation of repeats into
+ * count/lastTimestamp patches, separate Events for different messages or objects, retries of
+ * transport failures, no retry of the API's refusals, the bounded queue, and event() never
+ * throwing or waiting.
+ */
+import assert from 'node:assert/strict';
+import { badRequest } from '../../../src/api/errors.js';
+import type { Event } from '../../../src/api/core/v1/event.js';
+import type { KubeObject } from '../../../src/api/meta.js';
+import type { ComponentApi } from '../../../src/client/component-api.js';
+import {
+  EVENT_LIMITS,
+  eventRecorderFactory,
+  rfc3339Seconds,
+} from '../../../src/client/events/recorder.js';
+import { SimClock } from '../../../src/sim/clock.js';
+
+const WALL0 = Date.UTC(2026, 4, 6, 7, 8, 9, 250);
+
+const POD: KubeObject = {
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name: 'web-1', namespace: 'shop', uid: 'u-1', resourceVersion: '42' },
+};
+
+/** FakeEventsApi records creates and patches; fail() scripts the next failures. */
+class FakeEventsApi {
+  readonly calls: string[] = [];
+  readonly created: Event[] = [];
+  failures: Error[] = [];
+  readonly api: ComponentApi = {
+    create: <T extends KubeObject>(_r: unknown, ns: string | undefined, obj: T) => {
+      const f = this.failures.shift();
+      if (f !== undefined) return Promise.reject(f);
+      this.calls.push(`create ${ns ?? ''}/${obj.metadata.name ?? ''}`);
+      this.created.push(obj as unknown as Event);
+      return Promise.resolve(obj);
+    },
+    patch: <T extends KubeObject>(_r: unknown, ns: string | undefined, name: string,
+      _t: unknown, body: string | object) => {
+      this.calls.push(`patch ${ns ?? ''}/${name} ${JSON.stringify(body)}`);
+      return Promise.resolve({ metadata: { name } } as T);
+    },
+    get: () => Promise.reject(new Error('no')),
+    list: () => Promise.reject(new Error('no')),
+    watch: () => {
+      throw new Error('no');
+    },
+    update: () => Promise.reject(new Error('no')),
+    delete: () => Promise.reject(new Error('no')),
+    bind: () => Promise.reject(new Error('no')),
+  };
+}
+
+function setup(): { fake: FakeEventsApi; clock: SimClock; logs: string[];
+  events: ReturnType<typeof eventRecorderFactory>; wall: { ms: number } } {
+  const fake = new FakeEventsApi();
+  const clock = new SimClock();
+  const logs: string[] = [];
+  const wall = { ms: WALL0 };
+  const events = eventRecorderFactory(fake.api, { clock, wallMs: () => wall.ms, host: 'm1',
+    log: (l) => logs.push(l) });
+  return { fake, clock, logs, events, wall };
+}
+
+describe('event recorder', () => {
+  it('writes a core/v1 Event about the object, named "<name>.<16 hex ns>"', async () => {
+    const { fake, events } = setup();
+    events('replicaset-controller').event(POD, 'Normal', 'Created', 'made it');
+    await events.flush();
+    assert.equal(fake.created.length, 1);
+    const ev = fake.created[0]!;
+    const ns = (BigInt(WALL0) * 1_000_000n).toString(16);
+    assert.equal(ns.length, 16);
+    assert.deepEqual(ev, {
+      apiVersion: 'v1', kind: 'Event',
+      metadata: { name: `web-1.${ns}`, namespace: 'shop' },
+      involvedObject: { kind: 'Pod', namespace: 'shop', name: 'web-1', uid: 'u-1',
+        apiVersion: 'v1', resourceVersion: '42' },
+      reason: 'Created', message: 'made it', type: 'Normal',
+      source: { component: 'replicaset-controller', host: 'm1' },
+      firstTimestamp: '2026-05-06T07:08:09Z', lastTimestamp: '2026-05-06T07:08:09Z',
+      count: 1, reportingComponent: 'replicaset-controller', reportingInstance: 'm1',
+    });
+  });
+
+  it('cluster-scoped objects get their Events in "default"', async () => {
+    const { fake, events } = setup();
+    const node = { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1', uid: 'u-n' } };
+    events('node-controller').event(node, 'Warning', 'NodeNotReady', 'gone');
+    await events.flush();
+    assert.equal(fake.created[0]?.metadata.namespace, 'default');
+    assert.equal(fake.created[0]?.involvedObject.namespace, undefined);
+  });
+
+  it('a repeat within 10 minutes patches count and lastTimestamp; others are new Events',
+    async () => {
+      const { fake, events, clock, wall } = setup();
+      const r = events('c');
+      r.event(POD, 'Warning', 'Failed', 'boom');
+      r.event(POD, 'Warning', 'Failed', 'boom');
+      wall.ms += 61_000;
+      clock.advanceTo(61_000);
+      r.event(POD, 'Warning', 'Failed', 'boom');
+      r.event(POD, 'Warning', 'Failed', 'other message');
+      r.event({ ...POD, metadata: { ...POD.metadata, uid: 'u-2' } }, 'Warning', 'Failed', 'boom');
+      await events.flush();
+      const name = fake.created[0]?.metadata.name ?? '';
+      assert.deepEqual(fake.calls.map((c) => c.split(' ')[0]),
+        ['create', 'patch', 'patch', 'create', 'create']);
+      assert.equal(fake.calls[1], `patch shop/${name} {"count":2,` +
+        `"lastTimestamp":"${rfc3339Seconds(WALL0)}"}`);
+      assert.equal(fake.calls[2], `patch shop/${name} {"count":3,` +
+        `"lastTimestamp":"${rfc3339Seconds(WALL0 + 61_000)}"}`);
+      clock.advanceTo(61_000 + EVENT_LIMITS.aggregateWindowMs);
+      r.event(POD, 'Warning', 'Failed', 'boom');
+      await events.flush();
+      assert.equal(fake.calls.at(-1)?.split(' ')[0], 'create', 'after the window: a new Event');
+    });
+
+  it('retries transport failures, drops API refusals, never throws into the caller',
+    async () => {
+      const { fake, events, clock, logs } = setup();
+      fake.failures = [new Error('unavailable'), new Error('unavailable')];
+      events('c').event(POD, 'Normal', 'A', 'retried');
+      for (let i = 0; i < 10 && fake.created.length === 0; i++) {
+        await new Promise((r) => setImmediate(r));
+        clock.step();
+      }
+      assert.equal(fake.created.length, 1, 'third attempt succeeds');
+      fake.failures = [badRequest('invalid')];
+      events('c').event(POD, 'Normal', 'B', 'refused');
+      await events.flush();
+      assert.equal(fake.created.length, 1);
+      assert.ok(logs.some((l) => /dropped after 1 attempt\(s\): Normal B on shop\/web-1/.test(l)));
+    });
+
+  it('drops events beyond the queue bound, and after stop', async () => {
+    const { fake, events, logs } = setup();
+    const r = events('c');
+    for (let i = 0; i < EVENT_LIMITS.queueMax + 10; i++) r.event(POD, 'Normal', 'R', `m${i}`);
+    await events.flush();
+    // One was taken off the queue at once by the writer, so queueMax + 1 made it.
+    assert.equal(fake.created.length, EVENT_LIMITS.queueMax + 1);
+    assert.equal(logs.filter((l) => l.startsWith('event queue full')).length, 9);
+    await events.stop();
+    r.event(POD, 'Normal', 'late', 'x');
+    await events.flush();
+    assert.equal(fake.created.length, EVENT_LIMITS.queueMax + 1);
+  });
+});
