@@ -1,0 +1,90 @@
+/**
+ * Informer handlers: they keep the snapshot and the queue in step with the cluster (upstream's
+ * eventhandlers.go). A pod is either placed (it has a node: counted in the snapshot), pending
+ * for this scheduler (queued), or neither (another scheduler's, gated, terminating while
+ * pending, or finished: Succeeded/Failed pods free their node's resources). Changes that can
+ * make a waiting pod fit are passed to the queue as cluster events.
+ */
+import type { Node } from '../api/core/v1/cluster-kinds.js';
+import type { Pod } from '../api/core/v1/pod-types.js';
+import type { EventHandlers } from '../client/cache/types.js';
+import { keyFor } from '../client/cache/keys.js';
+import { nodeUpdateEvents, placedPodUpdateEvents } from './framework/events.js';
+import type { SchedulingQueue } from './queue/scheduling-queue.js';
+import { PodInfo } from './snapshot/pod-info.js';
+import type { Snapshot } from './snapshot/snapshot.js';
+
+/** DEFAULT_SCHEDULER_NAME: spec.schedulerName's default. */
+export const DEFAULT_SCHEDULER_NAME = 'default-scheduler';
+
+/** isTerminal: a finished pod takes nothing from its node. */
+export function isTerminal(p: Pod): boolean {
+  const phase = p.status?.phase;
+  return phase === 'Succeeded' || phase === 'Failed';
+}
+
+/** isPlaced: the pod is on a node and still counts there. */
+export function isPlaced(p: Pod): boolean {
+  return (p.spec?.nodeName ?? '') !== '' && !isTerminal(p);
+}
+
+/** isPendingFor: a pod this scheduler should place. */
+export function isPendingFor(p: Pod, schedulerName: string): boolean {
+  return (p.spec?.nodeName ?? '') === '' &&
+    (p.spec?.schedulerName ?? DEFAULT_SCHEDULER_NAME) === schedulerName &&
+    p.metadata.deletionTimestamp === undefined &&
+    (p.spec?.schedulingGates?.length ?? 0) === 0 &&
+    !isTerminal(p);
+}
+
+function podKey(p: Pod): string {
+  return keyFor(p.metadata.namespace, p.metadata.name ?? '');
+}
+
+/** podHandlers: pod informer handlers for one scheduler. */
+export function podHandlers(snap: Snapshot, queue: SchedulingQueue, schedulerName: string):
+  EventHandlers<Pod> {
+  const upsert = (pod: Pod): void => {
+    const key = podKey(pod);
+    if (isPlaced(pod)) {
+      const prev = snap.placement(key);
+      const info = new PodInfo(pod);
+      snap.addPod(info, pod.spec?.nodeName ?? '');
+      queue.delete(key);
+      // A confirmed assumption was counted already: only what changed since is news.
+      if (prev === undefined) queue.onEvent('PodAdd');
+      else for (const ev of placedPodUpdateEvents(prev.info, info)) queue.onEvent(ev);
+      return;
+    }
+    if (snap.removePod(key) !== undefined) queue.onEvent('PodDelete');
+    if (isPendingFor(pod, schedulerName)) queue.add(new PodInfo(pod));
+    else queue.delete(key);
+  };
+  return {
+    add: upsert,
+    update: (_old, pod) => upsert(pod),
+    delete: (pod) => {
+      const key = podKey(pod);
+      queue.delete(key);
+      if (snap.removePod(key) !== undefined) queue.onEvent('PodDelete');
+    },
+  };
+}
+
+/** nodeHandlers: node informer handlers. */
+export function nodeHandlers(snap: Snapshot, queue: SchedulingQueue): EventHandlers<Node> {
+  return {
+    add: (node) => {
+      snap.setNode(node);
+      queue.onEvent('NodeAdd');
+    },
+    update: (old, node) => {
+      snap.setNode(node);
+      for (const ev of nodeUpdateEvents(old, node)) queue.onEvent(ev);
+    },
+    delete: (node) => {
+      snap.removeNode(node.metadata.name ?? '');
+      queue.onEvent('NodeDelete');
+    },
+  };
+}

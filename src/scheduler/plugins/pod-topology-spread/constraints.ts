@@ -1,0 +1,108 @@
+/**
+ * PodTopologySpread's parsed constraints and domain counting. A constraint counts, per value of
+ * its topology key (a domain: a zone, a host), the placed pods in the pod's namespace matching
+ * its selector — terminating pods excluded — over the nodes eligible for the pod: nodes with
+ * every constraint's key, and (nodeAffinityPolicy Honor, the default) matching the pod's node
+ * selector and affinity, and (nodeTaintsPolicy Honor, not the default) whose taints it tolerates.
+ * Per-node counts come from the snapshot's incremental counters, so counting is O(nodes).
+ */
+import type { Pod } from '../../../api/core/v1/pod-types.js';
+import type { Selector } from '../../../api/selectors/labels.js';
+import { selectorOf, withLabelKeys } from '../../snapshot/affinity-term.js';
+import type { PodPredicate } from '../../snapshot/match-counters.js';
+import type { NodeInfo } from '../../snapshot/node-info.js';
+import type { PodInfo } from '../../snapshot/pod-info.js';
+import type { Snapshot } from '../../snapshot/snapshot.js';
+import type { NodePredicate } from '../helpers/node-selector.js';
+import { firstUntoleratedTaint } from '../helpers/taints.js';
+
+/** HOSTNAME_LABEL: the topology key whose domains are single nodes. */
+export const HOSTNAME_LABEL = 'kubernetes.io/hostname';
+
+/** Constraint is a parsed TopologySpreadConstraint. */
+export interface Constraint {
+  readonly maxSkew: number;
+  readonly topologyKey: string;
+  readonly selector: Selector;
+  readonly minDomains: number;
+  readonly honorNodeAffinity: boolean;
+  readonly honorTaints: boolean;
+  /** selfMatch: 1 when the pod being placed matches its own selector (it adds to a domain). */
+  readonly selfMatch: number;
+  /** counted: the pods this constraint counts (a snapshot counter's predicate). */
+  readonly counted: PodPredicate;
+}
+
+/** parseConstraints: the pod's constraints with the given whenUnsatisfiable. */
+export function parseConstraints(pod: Pod, when: 'DoNotSchedule' | 'ScheduleAnyway'):
+  Constraint[] {
+  const ns = pod.metadata.namespace ?? '';
+  const labels = pod.metadata.labels ?? {};
+  return (pod.spec?.topologySpreadConstraints ?? [])
+    .filter((c) => c.whenUnsatisfiable === when)
+    .map((c) => {
+      const selector = withLabelKeys(selectorOf(c.labelSelector), labels, c.matchLabelKeys,
+        undefined);
+      const key = `pts|${ns}|${selector.nothing ? '<nothing>' : selector.toString()}`;
+      const counted: PodPredicate = {
+        key,
+        matches: (p: PodInfo) => !p.terminating && p.namespace === ns && selector.matches(p.labels),
+      };
+      return {
+        maxSkew: c.maxSkew,
+        topologyKey: c.topologyKey,
+        selector,
+        minDomains: c.minDomains ?? 1,
+        honorNodeAffinity: (c.nodeAffinityPolicy ?? 'Honor') === 'Honor',
+        honorTaints: c.nodeTaintsPolicy === 'Honor',
+        selfMatch: selector.matches(labels) ? 1 : 0,
+        counted,
+      };
+    });
+}
+
+/** hasAllKeys: the node has every constraint's topology key. */
+export function hasAllKeys(node: NodeInfo, cs: readonly Constraint[]): boolean {
+  for (const c of cs) if (node.labels[c.topologyKey] === undefined) return false;
+  return true;
+}
+
+/** eligible: the node passes the constraint's node inclusion policies for this pod. */
+export function eligible(c: Constraint, pod: PodInfo, node: NodeInfo,
+  affinity: NodePredicate | null): boolean {
+  if (c.honorNodeAffinity && affinity !== null && !affinity(node)) return false;
+  if (c.honorTaints && firstUntoleratedTaint(node.taints, pod.tolerations) !== undefined) {
+    return false;
+  }
+  return true;
+}
+
+/** perNodeCounts: each constraint's matching pods per node name, from the snapshot counters. */
+export function perNodeCounts(snap: Snapshot, cs: readonly Constraint[]):
+  ReadonlyMap<string, number>[] {
+  return cs.map((c) => snap.counters.perNode(c.counted, () => snap.placedPods()));
+}
+
+/**
+ * domainCounts: for each constraint, matching pods per domain over the eligible nodes. With
+ * `only`, just the domains listed there are counted (scoring counts only the domains of the
+ * feasible nodes); without, every eligible node's domain appears (with 0 if it has no pods).
+ */
+export function domainCounts(snap: Snapshot, pod: PodInfo, cs: readonly Constraint[],
+  perNode: readonly ReadonlyMap<string, number>[], affinity: NodePredicate | null,
+  only?: Map<string, number>[]): Map<string, number>[] {
+  const out = only ?? cs.map(() => new Map<string, number>());
+  for (const node of snap.nodeList) {
+    if (!hasAllKeys(node, cs)) continue;
+    for (let i = 0; i < cs.length; i++) {
+      const c = cs[i]!;
+      if (!eligible(c, pod, node, affinity)) continue;
+      const value = node.labels[c.topologyKey]!;
+      const counts = out[i]!;
+      const have = counts.get(value);
+      if (only !== undefined && have === undefined) continue;
+      counts.set(value, (have ?? 0) + (perNode[i]!.get(node.name) ?? 0));
+    }
+  }
+  return out;
+}
