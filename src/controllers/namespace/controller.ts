@@ -42,7 +42,7 @@ export const namespaceController: ControllerDescriptor = {
   start: (ctx) => new NamespaceController(ctx).run(),
 };
 
-/** NAMESPACED_RESOURCES: every namespaced resource the API serves, in discovery order. */
+/** namespacedResources: every namespaced resource the API serves, in discovery order. */
 export function namespacedResources(): ApiResource[] {
   return RESOURCES.filter((r) => r.namespaced && r.verbs.includes('delete'))
     .map((r) => ({ group: r.group, version: r.version, resource: r.resource }));

@@ -91,7 +91,9 @@ export function tally(listings: readonly ContentListing[], deleteErrors: readonl
     if (l.items.length > 0) remaining.set(`${l.resource.resource}.${l.resource.group}`,
       l.items.length);
     for (const item of l.items) {
-      for (const f of item.metadata.finalizers ?? []) finalizers.set(f, (finalizers.get(f) ?? 0) + 1);
+      for (const f of item.metadata.finalizers ?? []) {
+        finalizers.set(f, (finalizers.get(f) ?? 0) + 1);
+      }
     }
   }
   return { remaining, finalizers, errors };

@@ -14,8 +14,9 @@ export const CONDITIONS_MARKED_UNKNOWN: readonly string[] = [
   'PIDPressure',
 ];
 
-/** REASON_STATUS_UNKNOWN and its message: the kubelet had posted, then went silent. */
+/** REASON_STATUS_UNKNOWN: the kubelet had posted, then went silent. */
 export const REASON_STATUS_UNKNOWN = 'NodeStatusUnknown';
+/** MESSAGE_STATUS_UNKNOWN goes with REASON_STATUS_UNKNOWN (upstream's text). */
 export const MESSAGE_STATUS_UNKNOWN = 'Kubelet stopped posting node status.';
 /** MESSAGE_NEVER_UPDATED: the kubelet never posted this condition. */
 export const MESSAGE_NEVER_UPDATED = 'Kubelet never posted node status.';

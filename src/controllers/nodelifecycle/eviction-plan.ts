@@ -10,14 +10,17 @@ import type { Node, Taint } from '../../api/core/v1/cluster-kinds.js';
 import type { Pod, Toleration } from '../../api/core/v1/pod-types.js';
 import type { Condition } from '../../api/core/v1/common-types.js';
 import type { KubeObject } from '../../api/meta.js';
+import { assert } from '../../base/assert.js';
 import { podRef } from './plan.js';
 import { tolerates } from './taints.js';
 
 /** EVENT_TAINT_EVICTION is the reason of both the marking and the cancelling event. */
 export const EVENT_TAINT_EVICTION = 'TaintManagerEviction';
 
-/** DISRUPTION_CONDITION: what a deleted pod's status says about why (PodDisruptionConditions). */
+/** DISRUPTION_REASON: the DisruptionTarget condition's reason on a pod the taint manager
+ *  deletes, so its owner (a Job's podFailurePolicy) can tell why it went. */
 export const DISRUPTION_REASON = 'DeletionByTaintManager';
+/** DISRUPTION_MESSAGE goes with DISRUPTION_REASON (upstream's text). */
 export const DISRUPTION_MESSAGE = 'Taint manager: deleting due to NoExecute taint';
 
 /** EvictionAction is one write (or event) for a pod. */
@@ -58,6 +61,7 @@ export function planPodEviction(i: EvictionInput): EvictionPlan {
     return { actions: i.sinceMs === undefined ? [] : [cancelEvent(pod)], sinceMs: undefined };
   }
   const sinceMs = i.sinceMs ?? i.nowMs;
+  assert(sinceMs <= i.nowMs, 'eviction start is in the future of the same clock');
   const dueMs = sinceMs + seconds * 1000;
   if (i.nowMs < dueMs) return { actions: [], sinceMs, requeueAfterMs: dueMs - i.nowMs };
   return { actions: evict(pod, i.nowWall), sinceMs: undefined };

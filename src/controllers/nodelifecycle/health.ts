@@ -8,6 +8,7 @@
 import type { Condition } from '../../api/core/v1/common-types.js';
 import type { Node } from '../../api/core/v1/cluster-kinds.js';
 import type { Lease } from '../../api/coordination/v1/lease.js';
+import { assert } from '../../base/assert.js';
 import { nodeCondition } from './taints.js';
 
 /** REASON_NEVER_UPDATED marks conditions the controller made up for a silent new node. */
@@ -46,6 +47,7 @@ export function observeHealth(
   if (prev === undefined || prev.uid !== uid) {
     return { uid, probeMs: nowMs, heartbeat, leaseRenew };
   }
+  assert(prev.probeMs <= nowMs, 'node health: the controller clock went backwards');
   const alive = heartbeat !== prev.heartbeat || leaseRenew !== prev.leaseRenew;
   return { uid, probeMs: alive ? nowMs : prev.probeMs, heartbeat, leaseRenew };
 }

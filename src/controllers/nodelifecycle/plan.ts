@@ -161,13 +161,15 @@ function markPodsNotReady(pods: readonly Pod[], nodeName: string, nowWall: strin
 
 /** sortActions keeps writes in their order and moves events last (they report done writes). */
 function sortActions(actions: NodeAction[]): NodeAction[] {
-  return [...actions.filter((a) => a.type !== 'event'), ...actions.filter((a) => a.type === 'event')];
+  const events = actions.filter((a) => a.type === 'event');
+  return [...actions.filter((a) => a.type !== 'event'), ...events];
 }
 
 /** nodeRef: the minimal Node an event points at (kind, name, uid). */
 export function nodeRef(node: Node | { name: string; uid: string }): KubeObject {
   const meta = 'metadata' in node ? node.metadata : { name: node.name, uid: node.uid };
-  return { apiVersion: 'v1', kind: 'Node', metadata: { name: meta.name ?? '', uid: meta.uid ?? '' } };
+  return { apiVersion: 'v1', kind: 'Node',
+    metadata: { name: meta.name ?? '', uid: meta.uid ?? '' } };
 }
 
 /** podRef: the minimal Pod an event points at. */

@@ -42,8 +42,9 @@ export function isOwned(t: Taint): boolean {
   return false;
 }
 
-/** condition finds a node condition by type. */
-export function nodeCondition(conditions: readonly Condition[], type: string): Condition | undefined {
+/** nodeCondition finds a node condition by type. */
+export function nodeCondition(conditions: readonly Condition[], type: string):
+  Condition | undefined {
   return conditions.find((c) => c.type === type);
 }
 
