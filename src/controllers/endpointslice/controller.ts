@@ -124,7 +124,11 @@ export class EndpointSliceController {
       throw new Error(`endpointslice cache of ${key} is older than our last write`);
     }
     const service = this.services.lister.get(ns, name);
-    if (service === undefined) return;
+    if (service === undefined) {
+      // Its slices go with the garbage collector (owner reference); nothing left to track.
+      this.written.forget(key);
+      return;
+    }
     const selector = service.spec?.selector ?? {};
     const pods = Object.keys(selector).length === 0 ? [] :
       this.pods.lister.list(ns, selectorQuery(selector));

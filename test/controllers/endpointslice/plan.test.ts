@@ -85,6 +85,33 @@ describe('endpointslice plan', () => {
     assert.deepEqual(planEndpointSlices(input(svc(), pods, slices)).actions, []);
   });
 
+  it('no write either when the server dropped false conditions and default protocols', () => {
+    const pods = [pod('a', { ip: '127.0.2.1', ready: false }), pod('b', { ip: '127.0.2.2' })];
+    const slices = apply([], planEndpointSlices(input(svc(), pods)).actions);
+    for (const s of slices) {
+      for (const p of s.ports ?? []) if (p.name === 'http') delete p.protocol;
+      for (const e of s.endpoints ?? []) {
+        const c = e.conditions ?? {};
+        e.conditions = Object.fromEntries(Object.entries(c).filter(([, v]) => v === true));
+        e.targetRef = { ...e.targetRef, resourceVersion: '77' };
+      }
+      s.endpoints?.reverse();
+    }
+    assert.deepEqual(planEndpointSlices(input(svc(), pods, slices)).actions, []);
+  });
+
+  it('a changed target port moves endpoints to a new port group by updating the slice', () => {
+    const slices = apply([], planEndpointSlices(input(svc(), manyPods(3))).actions);
+    const moved = svc({ ports: [{ name: 'http', port: 80, targetPort: 9000, protocol: 'TCP' }] });
+    const plan = planEndpointSlices(input(moved, manyPods(3), slices));
+    assert.deepEqual(verbs(plan.actions), ['update']);
+    const a = plan.actions[0]!;
+    assert.ok(a.verb === 'update');
+    assert.equal(a.object.metadata.name, slices[0]?.metadata.name);
+    assert.deepEqual(a.object.ports, [{ name: 'http', port: 9000, protocol: 'TCP' }]);
+    assert.equal(a.object.endpoints?.length, 3);
+  });
+
   it('packs at most 100 endpoints per slice; growth fills existing slices before creating', () => {
     const first = planEndpointSlices(input(svc(), manyPods(250)));
     assert.deepEqual(verbs(first.actions), ['create', 'create', 'create']);
