@@ -11,11 +11,15 @@ import type { ApiResource } from '../../client/types.js';
 import type { WorkQueue } from '../../client/workqueue/types.js';
 import { serviceKeysSelecting } from './service-pods.js';
 
-/** The resources both controllers read. */
+/** PODS: what Services select and endpoints publish. */
 export const PODS: ApiResource = { group: '', version: 'v1', resource: 'pods' };
+/** SERVICES: the desired side of both controllers. */
 export const SERVICES: ApiResource = { group: '', version: 'v1', resource: 'services' };
+/** NODES: where endpoint zones come from. */
 export const NODES: ApiResource = { group: '', version: 'v1', resource: 'nodes' };
+/** ENDPOINTS: core/v1 Endpoints, written by the "endpoint" controller. */
 export const ENDPOINTS: ApiResource = { group: '', version: 'v1', resource: 'endpoints' };
+/** ENDPOINT_SLICES: discovery.k8s.io/v1 slices, written by the "endpointslice" controller. */
 export const ENDPOINT_SLICES: ApiResource = {
   group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices',
 };
