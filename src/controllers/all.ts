@@ -4,6 +4,7 @@
  */
 import { daemonSetController } from './daemonset/controller.js';
 import { endpointsController } from './endpoints/controller.js';
+import { namespaceController } from './namespace/controller.js';
 import { newNodeLifecycleController } from './nodelifecycle/controller.js';
 import { serviceAccountController } from './serviceaccount/controller.js';
 import type { ControllerDescriptor } from './types.js';
@@ -18,6 +19,7 @@ export function allControllers(o: ControllerOptions): ControllerDescriptor[] {
   return [
     endpointsController,
     serviceAccountController,
+    namespaceController,
     daemonSetController,
     newNodeLifecycleController({ nodeMonitorGracePeriodMs: o.nodeMonitorGracePeriodMs }),
   ];
