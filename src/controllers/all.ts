@@ -4,6 +4,7 @@
  */
 import { daemonSetController } from './daemonset/controller.js';
 import { endpointsController } from './endpoints/controller.js';
+import { endpointSliceController } from './endpointslice/controller.js';
 import { namespaceController } from './namespace/controller.js';
 import { newNodeLifecycleController } from './nodelifecycle/controller.js';
 import { serviceAccountController } from './serviceaccount/controller.js';
@@ -18,6 +19,7 @@ export interface ControllerOptions {
 export function allControllers(o: ControllerOptions): ControllerDescriptor[] {
   return [
     endpointsController,
+    endpointSliceController,
     serviceAccountController,
     namespaceController,
     daemonSetController,

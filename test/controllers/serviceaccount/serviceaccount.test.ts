@@ -8,7 +8,7 @@ import type { ServiceAccount } from '../../../src/api/core/v1/service-account.js
 import { serviceAccountController } from '../../../src/controllers/serviceaccount/controller.js';
 import { planServiceAccounts } from '../../../src/controllers/serviceaccount/plan.js';
 import { startApiCluster, type ApiCluster } from '../../support/apiserver.js';
-import { gone, runController, until, type ControllerRun } from './harness.js';
+import { gone, runController, until, type ControllerRun } from '../../support/controllers.js';
 
 const NAMESPACES = { group: '', version: 'v1', resource: 'namespaces' };
 const SERVICE_ACCOUNTS = { group: '', version: 'v1', resource: 'serviceaccounts' };

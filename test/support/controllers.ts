@@ -5,15 +5,15 @@
  * implementation is not part of these controllers), so tests can assert what was reported.
  * Also the bounded poll every test here uses instead of fixed sleeps.
  */
-import type { KubeObject } from '../../../src/api/meta.js';
-import { systemClock } from '../../../src/base/clock.js';
-import { systemWallMs } from '../../../src/base/wall-clock.js';
-import { ApiClient } from '../../../src/client/api-client.js';
-import { SharedInformerFactory } from '../../../src/client/cache/factory.js';
-import type { EventRecorder, EventType } from '../../../src/client/events/types.js';
-import { runControllers } from '../../../src/controllers/manager.js';
-import type { ControllerDescriptor } from '../../../src/controllers/types.js';
-import type { ApiCluster } from '../../support/apiserver.js';
+import type { KubeObject } from '../../src/api/meta.js';
+import { systemClock } from '../../src/base/clock.js';
+import { systemWallMs } from '../../src/base/wall-clock.js';
+import { ApiClient } from '../../src/client/api-client.js';
+import { SharedInformerFactory } from '../../src/client/cache/factory.js';
+import type { EventRecorder, EventType } from '../../src/client/events/types.js';
+import { runControllers } from '../../src/controllers/manager.js';
+import type { ControllerDescriptor } from '../../src/controllers/types.js';
+import type { ApiCluster } from './apiserver.js';
 
 /** RecordedEvent is one event a controller reported. */
 export interface RecordedEvent {
