@@ -9,7 +9,7 @@ import type { Namespace } from '../../../src/api/core/v1/cluster-kinds.js';
 import type { KubeObject } from '../../../src/api/meta.js';
 import { namespaceController } from '../../../src/controllers/namespace/controller.js';
 import { startApiCluster, type ApiCluster } from '../../support/apiserver.js';
-import { gone, runController, until, type ControllerRun } from '../serviceaccount/harness.js';
+import { gone, runController, until, type ControllerRun } from '../../support/controllers.js';
 
 const NAMESPACES = { group: '', version: 'v1', resource: 'namespaces' };
 const CONFIGMAPS = { group: '', version: 'v1', resource: 'configmaps' };

@@ -12,7 +12,7 @@ import type { Pod, Toleration } from '../../../src/api/core/v1/pod-types.js';
 import type { Lease } from '../../../src/api/coordination/v1/lease.js';
 import { newNodeLifecycleController } from '../../../src/controllers/nodelifecycle/controller.js';
 import { startApiCluster, type ApiCluster } from '../../support/apiserver.js';
-import { runController, until, type ControllerRun } from '../serviceaccount/harness.js';
+import { runController, until, type ControllerRun } from '../../support/controllers.js';
 
 const NODES = { group: '', version: 'v1', resource: 'nodes' };
 const PODS = { group: '', version: 'v1', resource: 'pods' };
