@@ -28,7 +28,8 @@ export function groupByNode(pods: readonly Pod[]): PodsByNode {
   return out;
 }
 
-/** comparePods: bound pods first, then older first, then by name (podByCreationTimestampAndPhase). */
+/** comparePods: bound pods first, then older first, then by name (upstream's
+ *  podByCreationTimestampAndPhase). */
 export function comparePods(a: Pod, b: Pod): number {
   const aBound = (a.spec?.nodeName ?? '') !== '';
   const bBound = (b.spec?.nodeName ?? '') !== '';

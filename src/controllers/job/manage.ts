@@ -20,7 +20,8 @@ export interface PodFailureBackoff {
   maxMs: number;
 }
 
-/** DEFAULT_POD_FAILURE_BACKOFF: upstream's DefaultJobPodFailureBackOff / MaxJobPodFailureBackOff. */
+/** DEFAULT_POD_FAILURE_BACKOFF: upstream's DefaultJobPodFailureBackOff and
+ *  MaxJobPodFailureBackOff. */
 export const DEFAULT_POD_FAILURE_BACKOFF: PodFailureBackoff = { baseMs: 10_000, maxMs: 600_000 };
 
 /** JobBackoff: failures since the last success, and when the last was seen (wall ms). */

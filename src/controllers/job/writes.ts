@@ -140,7 +140,9 @@ export class JobWriter {
     const uid = job.metadata.uid;
     try {
       await this.w.api.delete(JOBS, job.metadata.namespace, job.metadata.name ?? '', {
-        propagationPolicy: 'Foreground', ...(uid === undefined ? {} : { preconditions: { uid } }) });
+        propagationPolicy: 'Foreground',
+        ...(uid === undefined ? {} : { preconditions: { uid } }),
+      });
     } catch (e) {
       if (!hasCode(e, 404) && !hasCode(e, 409)) throw e;
     }

@@ -57,7 +57,9 @@ describe('daemonset controller (real API server)', function () {
     });
     const p1 = pods.get('n1')!;
     assert.equal(p1.spec?.nodeName, undefined);
-    assert.deepEqual(p1.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution,
+    const required = p1.spec?.affinity?.nodeAffinity
+      ?.requiredDuringSchedulingIgnoredDuringExecution;
+    assert.deepEqual(required,
       { nodeSelectorTerms: [{ matchFields: [{ key: 'metadata.name', operator: 'In',
         values: ['n1'] }] }] });
     assert.ok(p1.metadata.labels?.['controller-revision-hash']);
@@ -69,7 +71,7 @@ describe('daemonset controller (real API server)', function () {
     assert.match(created[0]!.message, /^Created pod: agent-/);
   });
 
-  it('status counts the pods the "kubelet" runs; kubectl get ds shows them', async () => {
+  it('status counts the pods the "kubelet" runs; kubectl get ds and rollout status', async () => {
     for (const [node, pod] of await livePods(h)) await runPod(h.api, pod, node);
     await eventually(async () => {
       const ds = await h.api.get<DaemonSet>(DAEMONSETS, NS, 'agent');
@@ -81,6 +83,10 @@ describe('daemonset controller (real API server)', function () {
     const out = await h.cluster.kubectl(['get', 'ds', '-n', NS, '--no-headers']);
     assert.equal(out.code, 0, out.stderr);
     assert.match(out.stdout, /^agent\s+2\s+2\s+2\s+2\s+2\s+<none>/);
+    const rollout = await h.cluster.kubectl(['rollout', 'status', 'ds/agent', '-n', NS,
+      '--timeout=10s']);
+    assert.equal(rollout.code, 0, rollout.stderr);
+    assert.match(rollout.stdout, /daemon set "agent" successfully rolled out/);
   });
 
   it('a new node gets its pod', async () => {

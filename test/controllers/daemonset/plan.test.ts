@@ -48,7 +48,9 @@ describe('daemonset plan', () => {
     const pod = creates(plan.actions)[0]!;
     assert.equal(pod.spec?.nodeName, undefined);
     assert.equal(pod.metadata.generateName, 'agent-');
-    assert.deepEqual(pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution,
+    const required = pod.spec?.affinity?.nodeAffinity
+      ?.requiredDuringSchedulingIgnoredDuringExecution;
+    assert.deepEqual(required,
       { nodeSelectorTerms: [{ matchFields: [{ key: 'metadata.name', operator: 'In',
         values: ['n1'] }] }] });
     assert.deepEqual(pod.metadata.labels, { app: 'agent',

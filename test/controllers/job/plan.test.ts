@@ -239,7 +239,7 @@ describe('job plan: Indexed', () => {
     assert.deepEqual(statusOf(plan).uncountedTerminatedPods, {});
     assert.deepEqual(names(plan.deletes).sort(), ['dup', 'late']);
     assert.equal(plan.creates.length, 1);
-    assert.equal(plan.creates[0]?.metadata.annotations?.['batch.kubernetes.io/job-completion-index'],
-      '2');
+    const annotations = plan.creates[0]?.metadata.annotations;
+    assert.equal(annotations?.['batch.kubernetes.io/job-completion-index'], '2');
   });
 });
