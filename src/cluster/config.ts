@@ -5,6 +5,8 @@
  *
  * Every address must be loopback (127.0.0.0/8): k8ts never sends anything off the machine.
  */
+import { DEFAULT_LEADER_TIMING } from '../client/leader/elector.js';
+import { NODE_LIFECYCLE_DEFAULTS } from '../controllers/nodelifecycle/controller.js';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -79,10 +81,8 @@ export interface ControlPlaneConfig {
 
 /** DEFAULT_CONTROL_PLANE: sub-second leader failover; upstream's node grace period. */
 export const DEFAULT_CONTROL_PLANE: ControlPlaneConfig = {
-  leaseDurationMs: 800,
-  renewDeadlineMs: 500,
-  retryPeriodMs: 100,
-  nodeMonitorGracePeriodMs: 40_000,
+  ...DEFAULT_LEADER_TIMING,
+  nodeMonitorGracePeriodMs: NODE_LIFECYCLE_DEFAULTS.nodeMonitorGracePeriodMs,
 };
 
 export interface LoadOptions {
