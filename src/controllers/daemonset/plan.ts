@@ -85,7 +85,9 @@ export function planDaemonSet(input: DaemonSetInput): DaemonSetPlan {
   const status = computeStatus({ ds, hash, spec, nodes, podsByNode, nowWallMs: input.nowWallMs });
   if (statusChanged(ds.status, status)) actions.push({ verb: 'status', status });
   requeueAfterMs = minDefined(requeueAfterMs, availabilityRecheckMs(ds, status));
-  assert(actions.filter((a) => a.verb === 'create').length <= BURST_PODS, 'too many creates');
+  const createdOn = actions.flatMap((a) => (a.verb === 'create' ? [a.node] : []));
+  assert(createdOn.length <= BURST_PODS, 'daemonset plan: too many creates');
+  assert(new Set(createdOn).size === createdOn.length, 'daemonset plan: two pods for a node');
   return { actions, backoff, ...(requeueAfterMs === undefined ? {} : { requeueAfterMs }) };
 }
 

@@ -12,6 +12,7 @@
  */
 import type { Pod } from '../../api/core/v1/pod-types.js';
 import type { Job, JobStatus } from '../../api/batch/v1/job.js';
+import { assert } from '../../base/assert.js';
 import { isPodActive, isPodReady } from '../base/pods.js';
 import {
   BACKOFF_LIMIT_EXCEEDED,
@@ -25,6 +26,7 @@ import {
 import { hasTrackingFinalizer } from './job-pod.js';
 import {
   backoffRemainingMs,
+  CREATES_PER_SYNC_MAX,
   type JobBackoff,
   manage,
   nextBackoff,
@@ -96,7 +98,17 @@ export function planJob(input: JobInput): JobPlan {
   if (t.full) requeue(plan, 0);
   writeStatus(input, plan, t, active);
   deadlineRecheck(input, plan, finish);
+  checkPlan(plan, active, t);
   return plan;
+}
+
+/** checkPlan: invariants every plan keeps (programmer errors if not). */
+function checkPlan(plan: JobPlan, active: readonly Pod[], t: Tracking): void {
+  assert(plan.creates.length <= CREATES_PER_SYNC_MAX, 'job plan: too many creates');
+  assert(plan.finish === undefined || plan.creates.length === 0, 'job plan: creates on finish');
+  assert(plan.deletes.every((p) => active.includes(p)), 'job plan: deletes a pod not active');
+  const uids = [...t.uncounted.succeeded, ...t.uncounted.failed];
+  assert(new Set(uids).size === uids.length, 'job plan: a pod uncounted twice');
 }
 
 /** decideFinish: failure first (backoff limit, deadline), then success, as upstream. */
