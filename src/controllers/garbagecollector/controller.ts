@@ -15,6 +15,7 @@ import { newWorkQueue } from '../../client/workqueue/queue.js';
 import { runWorkers } from '../../client/workqueue/run-workers.js';
 import type { SyncResult, WorkQueue } from '../../client/workqueue/types.js';
 import type { ControllerContext, ControllerDescriptor } from '../types.js';
+import { AbsentOwners } from './absent-owners.js';
 import { executeActions, type ExecDeps } from './execute.js';
 import { GcGraph, OWNER_UID_INDEX, ownerUidIndexFunc, type WatchedResource } from './graph.js';
 import {
@@ -47,6 +48,8 @@ export interface GarbageCollectorOptions {
   /** Resources to watch (default: every served resource). */
   resources?: readonly ResourceInfo[];
   workers?: number;
+  /** The queue (tests hand in one they can inspect). */
+  queue?: WorkQueue;
 }
 
 /** GarbageCollector wires informers, queue and workers for one controller context. */
@@ -54,13 +57,14 @@ export class GarbageCollector {
   private readonly queue: WorkQueue;
   private readonly graph: GcGraph;
   private readonly exec: ExecDeps;
+  private readonly absent = new AbsentOwners();
 
   /** The constructor requests every informer synchronously, before the manager starts them. */
   constructor(
     private readonly ctx: ControllerContext,
     private readonly o: GarbageCollectorOptions = {},
   ) {
-    this.queue = newWorkQueue({
+    this.queue = o.queue ?? newWorkQueue({
       clock: ctx.clock,
       name: 'garbagecollector',
       rateLimiter: { maxDelayMs: GC_MAX_BACKOFF_MS },
@@ -120,13 +124,19 @@ export class GarbageCollector {
   private async planAsDependent(at: Coordinates, obj: KubeObject): Promise<GcAction[]> {
     if (ownerRefsOf(obj).length === 0) return [];
     const owners = this.graph.observeOwners(at, obj);
+    for (const o of owners) {
+      // Proved gone before: a uid never comes back, no need to ask the API again.
+      if (o.resolution.kind === 'at' && this.absent.has(o.resolution.at, o.ref.uid)) o.live = null;
+    }
     const hasDependents = this.graph.hasDependents(obj.metadata.uid ?? '');
     const input = { at, obj, owners, hasDependents };
     const first = planDependent(input);
     const verify = first.find((a) => a.type === 'verifyOwners');
     if (verify === undefined) return first;
     for (const o of owners) {
-      if (verify.refs.includes(o.ref)) o.live = await this.readOwner(o);
+      if (!verify.refs.includes(o.ref) || o.resolution.kind !== 'at') continue;
+      o.live = await this.readOwner(o);
+      if (o.live?.metadata.uid !== o.ref.uid) this.absent.add(o.resolution.at, o.ref.uid);
     }
     const second = planDependent(input);
     assert(!second.some((a) => a.type === 'verifyOwners'), 'owners unverified after a live read');
@@ -173,13 +183,13 @@ export class GarbageCollector {
     if (refsChanged || deletionChanged) this.queue.add(gcKeyOf(info, obj));
     if (refsChanged) {
       // An owner waiting in the foreground may have just lost a blocking dependent.
-      for (const k of this.graph.ownerKeys(info, old)) this.queue.add(k);
+      for (const k of this.graph.waitingOwnerKeys(info, old)) this.queue.add(k);
     }
   }
 
   /** onDelete: its owners may be waiting for it; its dependents may now be dangling. */
   private onDelete(info: ResourceInfo, obj: KubeObject): void {
-    for (const k of this.graph.ownerKeys(info, obj)) this.queue.add(k);
+    for (const k of this.graph.waitingOwnerKeys(info, obj)) this.queue.add(k);
     const uid = obj.metadata.uid;
     if (uid !== undefined) for (const k of this.graph.dependentKeys(uid)) this.queue.add(k);
   }

@@ -20,6 +20,9 @@ import type { GcKey } from './refs.js';
 /** PATCH_ATTEMPTS_MAX bounds a metadata patch's read-modify-write rounds after conflicts. */
 export const PATCH_ATTEMPTS_MAX = 4;
 
+/** WRITE_CONCURRENCY bounds the writes one sync has in flight at once. */
+export const WRITE_CONCURRENCY = 16;
+
 /** FIELD_MANAGER names the collector's writes in managedFields. */
 export const FIELD_MANAGER = 'garbage-collector';
 
@@ -30,40 +33,54 @@ export interface ExecDeps {
   enqueue: (key: GcKey) => void;
 }
 
-/** executeActions performs actions in order; throws on a failure worth a retry. */
+/**
+ * executeActions performs actions in order; throws on a failure worth a retry. Runs of writes
+ * to distinct dependents (an orphaning owner's patches) go WRITE_CONCURRENCY at a time; a run
+ * finishes, failures included, before the next action (say, the owner's finalizer) starts.
+ */
 export async function executeActions(
   actions: readonly GcAction[],
   d: ExecDeps,
 ): Promise<SyncResult> {
   let result: SyncResult = undefined;
-  for (const a of actions) {
-    switch (a.type) {
-      case 'verifyOwners':
-        assert(false, 'verifyOwners reached the executor: the shell must resolve it first');
-        break;
-      case 'delete':
-        await deleteTarget(d.api, a.target, a.policy);
-        break;
-      case 'removeOwnerRefs':
-        await patchMeta(d.api, a.target, { ownerReferences: orNull(a.remaining) },
-          (live) => withoutOwners(live, a.ownerUids));
-        break;
-      case 'removeFinalizer':
-        await patchMeta(d.api, a.target, { finalizers: orNull(a.remaining) },
-          (live) => withoutFinalizer(live, a.finalizer));
-        break;
-      case 'enqueue':
-        for (const k of a.keys) d.enqueue(k);
-        break;
-      case 'requeue':
-        result = { requeueAfterMs: a.afterMs };
-        break;
-      case 'event':
-        d.recorder.event(a.regarding, 'Warning', a.reason, a.message);
-        break;
+  for (let i = 0; i < actions.length; ) {
+    const type = actions[i]!.type;
+    let j = i + 1;
+    if (type === 'removeOwnerRefs' || type === 'delete') {
+      while (j < actions.length && actions[j]!.type === type && j - i < WRITE_CONCURRENCY) j++;
     }
+    const settled = await Promise.allSettled(actions.slice(i, j).map((a) => executeOne(a, d)));
+    for (const s of settled) {
+      if (s.status === 'rejected') throw s.reason;
+      if (s.value !== undefined) result = s.value;
+    }
+    i = j;
   }
   return result;
+}
+
+async function executeOne(a: GcAction, d: ExecDeps): Promise<SyncResult> {
+  switch (a.type) {
+    case 'verifyOwners':
+      assert(false, 'verifyOwners reached the executor: the shell must resolve it first');
+      return undefined;
+    case 'delete':
+      return deleteTarget(d.api, a.target, a.policy);
+    case 'removeOwnerRefs':
+      return patchMeta(d.api, a.target, { ownerReferences: orNull(a.remaining) },
+        (live) => withoutOwners(live, a.ownerUids));
+    case 'removeFinalizer':
+      return patchMeta(d.api, a.target, { finalizers: orNull(a.remaining) },
+        (live) => withoutFinalizer(live, a.finalizer));
+    case 'enqueue':
+      for (const k of a.keys) d.enqueue(k);
+      return undefined;
+    case 'requeue':
+      return { requeueAfterMs: a.afterMs };
+    case 'event':
+      d.recorder.event(a.regarding, 'Warning', a.reason, a.message);
+      return undefined;
+  }
 }
 
 /** apiResource is the wire name of the target's resource. */

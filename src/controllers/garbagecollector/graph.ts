@@ -10,7 +10,7 @@ import type { KubeObject } from '../../api/meta.js';
 import type { ResourceInfo } from '../../api/resources.js';
 import { assert } from '../../base/assert.js';
 import type { Informer } from '../../client/cache/types.js';
-import type { DependentOf, OwnerObservation } from './plan.js';
+import { isWaitingForDependents, type DependentOf, type OwnerObservation } from './plan.js';
 import {
   gcKey,
   gcKeyOf,
@@ -99,13 +99,19 @@ export class GcGraph {
     });
   }
 
-  /** ownerKeys: queue keys of the owners obj names (those that resolve to a served kind). */
-  ownerKeys(info: ResourceInfo, obj: KubeObject): GcKey[] {
+  /**
+   * waitingOwnerKeys: queue keys of the owners obj names that the cache shows waiting for
+   * their dependents (foreground deletion) — the only owners a dependent's change or removal
+   * can unblock. Ordinary owners are not woken by their pods' churn.
+   */
+  waitingOwnerKeys(info: ResourceInfo, obj: KubeObject): GcKey[] {
     const ns = info.namespaced ? obj.metadata.namespace : undefined;
     const out: GcKey[] = [];
     for (const ref of ownerRefsOf(obj)) {
       const res = resolveOwner(ns, ref);
-      if (res.kind === 'at') out.push(gcKey(res.at));
+      if (res.kind !== 'at') continue;
+      const owner = this.cached(res.at);
+      if (owner?.metadata.uid === ref.uid && isWaitingForDependents(owner)) out.push(gcKey(res.at));
     }
     return out;
   }

@@ -33,7 +33,7 @@ export const FOREGROUND_FINALIZER = 'foregroundDeletion';
 /** ORPHAN_BATCH_MAX bounds the dependents one sync patches; the rest wait for a requeue. */
 export const ORPHAN_BATCH_MAX = 500;
 /** ORPHAN_REQUEUE_MS: how soon an owner with more dependents than one batch is looked at again. */
-export const ORPHAN_REQUEUE_MS = 100;
+export const ORPHAN_REQUEUE_MS = 500;
 
 /** Target is an object a write is aimed at, as the plan saw it (the write's preconditions). */
 export interface Target {

@@ -6,7 +6,8 @@
  * invalid instead of guessing a namespace). Pure: the resource table is the only input.
  */
 import type { KubeObject, OwnerReference } from '../../api/meta.js';
-import { findKind, RESOURCES, type ResourceInfo } from '../../api/resources.js';
+import { apiVersionOf } from '../../api/meta.js';
+import { RESOURCES, type ResourceInfo } from '../../api/resources.js';
 import { assert } from '../../base/assert.js';
 import { keyFor, splitKey } from '../../client/cache/keys.js';
 
@@ -27,12 +28,17 @@ export type OwnerResolution =
   | { kind: 'unknownKind' }
   | { kind: 'invalidScope' };
 
+/** BY_KIND: the resource table by "apiVersion|kind" (every dependent's sync resolves owners). */
+const BY_KIND: ReadonlyMap<string, ResourceInfo> = new Map(
+  RESOURCES.map((r) => [`${apiVersionOf(r.group, r.version)}|${r.kind}`, r]),
+);
+
 /** resolveOwner finds where ref points for a dependent in dependentNamespace. */
 export function resolveOwner(
   dependentNamespace: string | undefined,
   ref: OwnerReference,
 ): OwnerResolution {
-  const resource = findKind(ref.apiVersion, ref.kind);
+  const resource = BY_KIND.get(`${ref.apiVersion}|${ref.kind}`);
   if (resource === undefined) return { kind: 'unknownKind' };
   if (!resource.namespaced) {
     return { kind: 'at', at: { resource, namespace: undefined, name: ref.name } };
