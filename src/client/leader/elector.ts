@@ -78,6 +78,8 @@ export class LeaderElector {
   /** The fence of the term we hold now; undefined when not leading. */
   private fence: LeaderFence | undefined;
   private running = false;
+  /** The last failure logged; cleared by any successful call. */
+  private lastFailure = '';
   private readonly works = new Set<Promise<void>>();
 
   constructor(
@@ -123,7 +125,7 @@ export class LeaderElector {
     while (!signal.aborted) {
       const startMs = this.deps.clock.nowMs();
       const fence = await this.tryAcquire().catch((e: unknown) => {
-        this.deps.log(`leader election ${this.lockName()}: ${messageOf(e)}`);
+        this.logFailure(`cannot acquire: ${messageOf(e)}`);
         return undefined;
       });
       if (fence !== undefined) return fence;
@@ -234,7 +236,7 @@ export class LeaderElector {
       if (term.done) return;
       const renewStartMs = this.deps.clock.nowMs();
       const outcome = await this.renew().catch((e: unknown) => {
-        this.deps.log(`leader election ${this.lockName()}: renew failed: ${messageOf(e)}`);
+        this.logFailure(`renew failed: ${messageOf(e)}`);
         return 'failed' as const;
       });
       if (term.done) return;
@@ -284,11 +286,13 @@ export class LeaderElector {
     const c = this.config;
     try {
       const lease = await this.api.get<Lease>(LEASES, c.namespace, c.name, this.opts());
+      this.lastFailure = '';
       this.observe(lease);
       return lease;
     } catch (e) {
-      if (isStatusError(e) && e.code === 404) return undefined;
-      throw e;
+      if (!isStatusError(e) || e.code !== 404) throw e;
+      this.lastFailure = '';
+      return undefined;
     }
   }
 
@@ -311,10 +315,9 @@ export class LeaderElector {
     this.observed = lease;
     this.observedAtMs = this.deps.clock.nowMs();
     const holder = holderOf(lease);
-    if (holder !== '' && holder !== this.reportedHolder) {
-      this.reportedHolder = holder;
-      this.call(() => this.callbacks.onNewLeader?.(holder));
-    }
+    if (holder === this.reportedHolder) return;
+    this.reportedHolder = holder; // "" (released) too, so a re-acquire is reported again
+    if (holder !== '') this.call(() => this.callbacks.onNewLeader?.(holder));
   }
 
   private fenceOf(lease: Lease): LeaderFence {
@@ -335,6 +338,14 @@ export class LeaderElector {
 
   private opts(): { timeoutMs: number } {
     return { timeoutMs: this.config.leaseDurationMs };
+  }
+
+  /** logFailure logs a failed attempt unless it repeats the previous one: while the API is
+   *  down, candidates retry 10 times a second and the log must not say so 10 times a second. */
+  private logFailure(line: string): void {
+    if (line === this.lastFailure) return;
+    this.lastFailure = line;
+    this.deps.log(`leader election ${this.lockName()}: ${line}`);
   }
 
   private wall(): number {

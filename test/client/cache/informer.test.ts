@@ -8,6 +8,7 @@ import { gone } from '../../../src/api/errors.js';
 import type { KubeObject } from '../../../src/api/meta.js';
 import { AssertionError } from '../../../src/base/assert.js';
 import { Prng } from '../../../src/base/prng.js';
+import { SharedInformerFactory } from '../../../src/client/cache/factory.js';
 import { Indexer } from '../../../src/client/cache/indexer.js';
 import { SharedInformer } from '../../../src/client/cache/informer.js';
 import { keyOf, splitKey } from '../../../src/client/cache/keys.js';
@@ -206,4 +207,20 @@ describe('informer over a scripted API', () => {
     assert.deepEqual(seen, ['add a@11', 'add b@12']);
     assert.equal(logs.filter((l) => l.includes('bad handler')).length, 2);
   });
+
+  it('factory: one informer per resource and selectors; waitForSync rejects on abort',
+    async () => {
+      const s = new ScriptedApi(); // no scripted list: every list fails, nothing syncs
+      const f = new SharedInformerFactory(s.api, { clock: new SimClock() });
+      const a = f.informerFor(CONFIGMAPS, { namespace: 'x' });
+      assert.equal(f.informerFor(CONFIGMAPS, { namespace: 'x', resyncMs: 5 }), a);
+      assert.notEqual(f.informerFor(CONFIGMAPS, { namespace: 'y' }), a);
+      f.start();
+      const ac = new AbortController();
+      const waiting = f.waitForSync(ac.signal);
+      ac.abort(new Error('shutting down'));
+      await assert.rejects(waiting, /shutting down/);
+      await f.stopAndWait();
+      assert.ok(s.listCalls.length >= 1);
+    });
 });
