@@ -19,6 +19,7 @@ import { AbsentOwners } from './absent-owners.js';
 import { executeActions, type ExecDeps } from './execute.js';
 import { GcGraph, OWNER_UID_INDEX, ownerUidIndexFunc, type WatchedResource } from './graph.js';
 import {
+  classifyOwner,
   isDeleting,
   planDependent,
   planOwner,
@@ -126,11 +127,10 @@ export class GarbageCollector {
     const owners = this.graph.observeOwners(at, obj);
     for (const o of owners) {
       // Proved gone before: a uid never comes back, no need to ask the API again.
-      if (o.resolution.kind === 'at' && this.absent.has(o.resolution.at, o.ref.uid)) o.live = null;
+      if (o.resolution.kind !== 'at' || o.cached?.metadata.uid === o.ref.uid) continue;
+      if (this.absent.has(o.resolution.at, o.ref.uid)) o.live = null;
     }
-    const hasDependents = this.graph.hasDependents(obj.metadata.uid ?? '');
-    const input = { at, obj, owners, hasDependents };
-    const first = planDependent(input);
+    const first = this.planWith(at, obj, owners);
     const verify = first.find((a) => a.type === 'verifyOwners');
     if (verify === undefined) return first;
     for (const o of owners) {
@@ -138,9 +138,16 @@ export class GarbageCollector {
       o.live = await this.readOwner(o);
       if (o.live?.metadata.uid !== o.ref.uid) this.absent.add(o.resolution.at, o.ref.uid);
     }
-    const second = planDependent(input);
+    const second = this.planWith(at, obj, owners);
     assert(!second.some((a) => a.type === 'verifyOwners'), 'owners unverified after a live read');
     return second;
+  }
+
+  /** planWith runs the plan; whether obj owns anything matters only under a waiting owner. */
+  private planWith(at: Coordinates, obj: KubeObject, owners: OwnerObservation[]): GcAction[] {
+    const waiting = owners.some((o) => classifyOwner(o) === 'waiting');
+    const hasDependents = waiting && this.graph.hasDependents(obj.metadata.uid ?? '');
+    return planDependent({ at, obj, owners, hasDependents });
   }
 
   /** readOwner: a live GET of an owner's coordinates; null when NotFound. */
