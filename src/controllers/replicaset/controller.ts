@@ -5,7 +5,7 @@
  * caches, asking ./plan.ts what to do, and doing it through the API. Creates go out in
  * slow-start batches; the status is written last, with any create/delete failure in it.
  */
-import type { ReplicaSet } from '../../api/apps/v1/workloads.js';
+import type { ReplicaSet, ReplicaSetStatus } from '../../api/apps/v1/workloads.js';
 import type { Pod } from '../../api/core/v1/pod-types.js';
 import { isStatusError } from '../../api/errors.js';
 import { fromLabelSelector } from '../../api/selectors/labels.js';
@@ -164,12 +164,30 @@ export class ReplicaSetController {
       manageError = err instanceof Error ? err.message : String(err);
     }
     const sp = planStatus(rs, plan.owned, manageError, this.ctx.wallMs());
-    if (sp.status !== undefined) {
-      const next: ReplicaSet = { ...structuredClone(rs), status: sp.status };
-      await this.ctx.api.update(REPLICASETS, namespace, next, { subresource: 'status' });
-    }
+    if (sp.status !== undefined) await this.writeStatus(rs, sp.status);
     if (manageError !== undefined) throw new Error(manageError);
     return sp.requeueAfterMs !== undefined ? { requeueAfterMs: sp.requeueAfterMs } : undefined;
+  }
+
+  /**
+   * writeStatus updates the status from the cached ReplicaSet; on a conflict it retries once on
+   * a fresh read when only the status moved (our own previous write not yet in the cache, as
+   * upstream's updateReplicaSetStatus does). After a spec change it writes nothing: the status
+   * would claim a generation this sync never acted on.
+   */
+  private async writeStatus(rs: ReplicaSet, status: ReplicaSetStatus): Promise<void> {
+    const ns = rs.metadata.namespace;
+    try {
+      const next = { ...structuredClone(rs), status };
+      await this.ctx.api.update(REPLICASETS, ns, next, { subresource: 'status' });
+    } catch (err) {
+      if (!isStatusError(err) || err.reason !== 'Conflict') throw err;
+      const fresh = await this.ctx.api.get<ReplicaSet>(REPLICASETS, ns, rs.metadata.name ?? '');
+      // The spec moved on (a Deployment scaled it): the watch is bringing that newer
+      // generation, whose update event enqueues this key; the next sync recounts against it.
+      if (fresh.metadata.generation !== rs.metadata.generation) return;
+      await this.ctx.api.update(REPLICASETS, ns, { ...fresh, status }, { subresource: 'status' });
+    }
   }
 
   /** relatedPods: pods of every ReplicaSet sharing rs's controlling owner (deletion ranking). */

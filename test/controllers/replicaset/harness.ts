@@ -71,7 +71,8 @@ export async function startControllerHarness(
     clock: systemClock,
     wallMs: systemWallMs,
     events: recorder,
-    log: () => {},
+    // K8TS_TEST_LOG=1 shows the controllers' logs (sync errors, retries).
+    log: process.env.K8TS_TEST_LOG ? (line) => console.error(line) : () => {},
     signal: abort.signal,
   };
   const runs = controllers.map((d) => d.start(ctx).catch((err: unknown) => {
