@@ -5,6 +5,7 @@
 import { daemonSetController } from './daemonset/controller.js';
 import { endpointsController } from './endpoints/controller.js';
 import { endpointSliceController } from './endpointslice/controller.js';
+import { garbageCollectorController } from './garbagecollector/controller.js';
 import { jobController } from './job/controller.js';
 import { namespaceController } from './namespace/controller.js';
 import { newNodeLifecycleController } from './nodelifecycle/controller.js';
@@ -23,6 +24,7 @@ export function allControllers(o: ControllerOptions): ControllerDescriptor[] {
     endpointSliceController,
     serviceAccountController,
     namespaceController,
+    garbageCollectorController,
     daemonSetController,
     jobController,
     newNodeLifecycleController({ nodeMonitorGracePeriodMs: o.nodeMonitorGracePeriodMs }),
