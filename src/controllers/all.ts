@@ -3,11 +3,13 @@
  * options. One list, so `k8ts up`, the simulation and the tests start the same set.
  */
 import { daemonSetController } from './daemonset/controller.js';
+import { deploymentController } from './deployment/controller.js';
 import { endpointsController } from './endpoints/controller.js';
 import { endpointSliceController } from './endpointslice/controller.js';
 import { garbageCollectorController } from './garbagecollector/controller.js';
 import { jobController } from './job/controller.js';
 import { namespaceController } from './namespace/controller.js';
+import { replicaSetController } from './replicaset/controller.js';
 import { newNodeLifecycleController } from './nodelifecycle/controller.js';
 import { serviceAccountController } from './serviceaccount/controller.js';
 import type { ControllerDescriptor } from './types.js';
@@ -20,6 +22,8 @@ export interface ControllerOptions {
 
 export function allControllers(o: ControllerOptions): ControllerDescriptor[] {
   return [
+    deploymentController,
+    replicaSetController,
     endpointsController,
     endpointSliceController,
     serviceAccountController,
