@@ -43,9 +43,11 @@ export function runCycle(p: Profile, snap: Snapshot, pod: PodInfo, o: CycleOptio
   const state = new CycleState();
   const pre = runPreFilters(p, state, pod, snap);
   if (pre.status !== null) return rejected(p, state, pod, snap, pre.status, start);
-  const diag = newDiagnosis();
   const toFind = numFeasibleNodesToFind(n, o.percentageOfNodesToScore);
   const feasible: NodeInfo[] = [];
+  // Rejections by window position; turned into a Diagnosis only if no node fits (cheaper than
+  // a map write per rejected node on the common path, where some node does fit).
+  let rejections: Status[] | undefined;
   let processed = 0;
   for (; processed < n && feasible.length < toFind; processed++) {
     const ni = snap.nodeList[(start + processed) % n];
@@ -56,18 +58,36 @@ export function runCycle(p: Profile, snap: Snapshot, pod: PodInfo, o: CycleOptio
     } else if (st.code === Code.Error) {
       return { kind: 'error', message: st.message(), plugin: st.plugin, nextStartIndex: start };
     } else {
-      diag.nodeStatuses.set(ni.name, st);
-      diag.unschedulablePlugins.add(st.plugin);
+      rejections ??= new Array<Status>(n);
+      rejections[processed] = st;
     }
   }
   const nextStartIndex = (start + processed) % n;
-  if (feasible.length === 0) return noFit(p, state, pod, snap, diag, nextStartIndex);
+  if (feasible.length === 0) {
+    const diag = diagnose(snap, start, rejections ?? []);
+    return noFit(p, state, pod, snap, diag, nextStartIndex);
+  }
   const best = feasible.length === 1 ? feasible[0] : selectHost(p, state, pod, feasible, snap, o);
   if (best === undefined || typeof best === 'string') {
     return { kind: 'error', message: best ?? 'no host selected', plugin: '', nextStartIndex };
   }
   return { kind: 'fit', nodeName: best.name, evaluatedNodes: processed,
     feasibleNodes: feasible.length, nextStartIndex };
+}
+
+/** diagnose turns window-ordered rejections into a Diagnosis. */
+function diagnose(snap: Snapshot, start: number, rejections: readonly (Status | undefined)[]):
+  Diagnosis {
+  const diag = newDiagnosis();
+  const n = snap.numNodes();
+  for (let i = 0; i < rejections.length; i++) {
+    const st = rejections[i];
+    const ni = snap.nodeList[(start + i) % n];
+    if (st === undefined || ni === undefined) continue;
+    diag.nodeStatuses.set(ni.name, st);
+    diag.unschedulablePlugins.add(st.plugin);
+  }
+  return diag;
 }
 
 interface PreFilterResult {
@@ -130,11 +150,11 @@ function noFit(p: Profile, state: CycleState, pod: PodInfo, snap: Snapshot, diag
 function selectHost(p: Profile, state: CycleState, pod: PodInfo, nodes: NodeInfo[],
   snap: Snapshot, o: CycleOptions): NodeInfo | string {
   const totals = new Float64Array(nodes.length);
+  const scores = new Array<number>(nodes.length).fill(0);
   for (const { plugin, weight } of p.scorers) {
     const st = plugin.preScore?.(state, pod, nodes, snap) ?? null;
     if (st !== null && st.code === Code.Skip) continue;
     if (st !== null) return `${plugin.name}: ${st.message()}`;
-    const scores = new Array<number>(nodes.length);
     for (let i = 0; i < nodes.length; i++) scores[i] = plugin.score!(state, pod, nodes[i]!);
     plugin.normalizeScore?.(state, pod, nodes, scores);
     for (let i = 0; i < nodes.length; i++) totals[i]! += scores[i]! * weight;

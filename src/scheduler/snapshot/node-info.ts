@@ -23,8 +23,6 @@ export class NodeInfo {
   readonly nonZeroRequested = new Resources();
   /** pods on the node by key. */
   readonly pods = new Map<string, PodInfo>();
-  /** podsWithAffinity: how many of the pods have any pod (anti-)affinity term. */
-  podsWithAffinity = 0;
   /** usedPorts: "protocol/port" → host IPs in use → how many pods use it. */
   private readonly usedPorts = new Map<string, Map<string, number>>();
   /** listIndex: position in the snapshot's node list; -1 when not listed (no Node). */
@@ -47,7 +45,6 @@ export class NodeInfo {
     this.pods.set(p.key, p);
     this.requested.add(p.requests);
     this.nonZeroRequested.add(p.nonZeroRequests);
-    if (p.hasAffinity) this.podsWithAffinity++;
     for (const hp of p.hostPorts) this.countPort(hp, 1);
   }
 
@@ -57,7 +54,6 @@ export class NodeInfo {
     this.pods.delete(p.key);
     this.requested.sub(p.requests);
     this.nonZeroRequested.sub(p.nonZeroRequests);
-    if (p.hasAffinity) this.podsWithAffinity--;
     for (const hp of p.hostPorts) this.countPort(hp, -1);
   }
 

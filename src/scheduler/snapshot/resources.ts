@@ -79,8 +79,23 @@ export class Resources {
   }
 }
 
-/** quantityValue converts a quantity to the scheduler's unit for that resource; 0 if invalid. */
+/** QUANTITY_CACHE_MAX bounds the parsed-quantity cache (cleared when full). */
+const QUANTITY_CACHE_MAX = 4096;
+const quantityCache = new Map<string, number>();
+
+/** quantityValue converts a quantity to the scheduler's unit for that resource; 0 if invalid.
+ *  Cached: every pod of a Deployment requests the same strings, and parsing is BigInt work. */
 export function quantityValue(name: string, raw: unknown): number {
+  const cacheKey = `${name === 'cpu' ? 'm' : 'u'}:${String(raw)}`;
+  const hit = quantityCache.get(cacheKey);
+  if (hit !== undefined) return hit;
+  const v = parseValue(name, raw);
+  if (quantityCache.size >= QUANTITY_CACHE_MAX) quantityCache.clear();
+  quantityCache.set(cacheKey, v);
+  return v;
+}
+
+function parseValue(name: string, raw: unknown): number {
   const q = parseQuantity(raw);
   if (typeof q === 'string') return 0;
   const divisor = name === 'cpu' ? 1_000_000n : 1_000_000_000n;

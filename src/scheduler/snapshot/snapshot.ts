@@ -10,9 +10,20 @@ import type { Node } from '../../api/core/v1/cluster-kinds.js';
 import { assert } from '../../base/assert.js';
 import { MatchCounters, type PlacedPod } from './match-counters.js';
 import { NodeInfo } from './node-info.js';
+import type { AffinityTerm } from './affinity-term.js';
 import type { PodInfo } from './pod-info.js';
+import { TermIndex } from './term-index.js';
 
 export type { PlacedPod } from './match-counters.js';
+
+/** MAX_TOPOLOGY_KEYS bounds the topology keys indexed (zone, hostname, region: a handful). */
+export const MAX_TOPOLOGY_KEYS = 32;
+
+/** TopologyDomains: one key's values with their node counts, and the nodes having the key. */
+interface TopologyDomains {
+  readonly byValue: Map<string, number>;
+  nodes: number;
+}
 
 /** Snapshot: node infos, placed pods and the indexes plugins need. */
 export class Snapshot {
@@ -21,12 +32,17 @@ export class Snapshot {
   readonly nodeList: NodeInfo[] = [];
   private readonly placed = new Map<string, PlacedPod>();
   private readonly assumedKeys = new Set<string>();
-  /** podsWithAffinity: placed pods with any pod (anti-)affinity term, by key. */
-  readonly podsWithAffinity = new Map<string, PlacedPod>();
-  /** podsWithRequiredAntiAffinity: placed pods with a required anti-affinity term, by key. */
-  readonly podsWithRequiredAntiAffinity = new Map<string, PlacedPod>();
+  /** The placed pods' affinity terms by kind (weight 1 for required terms). */
+  readonly terms = {
+    requiredAffinity: new TermIndex(),
+    requiredAntiAffinity: new TermIndex(),
+    preferredAffinity: new TermIndex(),
+    preferredAntiAffinity: new TermIndex(),
+  };
   /** counters: per-node counts of pods matching a selector, kept incrementally. */
   readonly counters = new MatchCounters();
+  /** domains: for the topology keys asked about, value → how many listed nodes have it. */
+  private readonly domains = new Map<string, TopologyDomains>();
 
   /** numNodes: nodes with a Node object. */
   numNodes(): number {
@@ -44,10 +60,53 @@ export class Snapshot {
     const name = node.metadata.name ?? '';
     assert(name !== '', 'Snapshot.setNode: node without a name');
     const ni = this.infoFor(name);
+    if (ni.listIndex >= 0) this.countDomains(ni.labels, -1);
     ni.setNode(node);
+    this.countDomains(ni.labels, 1);
     if (ni.listIndex < 0) {
       ni.listIndex = this.nodeList.length;
       this.nodeList.push(ni);
+    }
+  }
+
+  /**
+   * topologyDomains: the values of a topology key among the nodes, each with how many nodes
+   * carry it (PodTopologySpread's domains, without walking every node per pod). The first call
+   * for a key scans the nodes; after that the index follows node events. Keys are bounded.
+   */
+  topologyDomains(key: string): ReadonlyMap<string, number> {
+    return this.domainsOf(key).byValue;
+  }
+
+  /** nodesWithKey: how many nodes carry the topology key. */
+  nodesWithKey(key: string): number {
+    return this.domainsOf(key).nodes;
+  }
+
+  private domainsOf(key: string): TopologyDomains {
+    let d = this.domains.get(key);
+    if (d !== undefined) return d;
+    d = { byValue: new Map(), nodes: 0 };
+    for (const ni of this.nodeList) {
+      const v = ni.labels[key];
+      if (v === undefined) continue;
+      d.byValue.set(v, (d.byValue.get(v) ?? 0) + 1);
+      d.nodes++;
+    }
+    if (this.domains.size >= MAX_TOPOLOGY_KEYS) this.domains.clear();
+    this.domains.set(key, d);
+    return d;
+  }
+
+  private countDomains(labels: Readonly<Record<string, string>>, delta: number): void {
+    for (const [key, d] of this.domains) {
+      const v = labels[key];
+      if (v === undefined) continue;
+      const n = (d.byValue.get(v) ?? 0) + delta;
+      assert(n >= 0, `topology domain ${key}=${v} below zero`);
+      if (n === 0) d.byValue.delete(v);
+      else d.byValue.set(v, n);
+      d.nodes += delta;
     }
   }
 
@@ -61,6 +120,7 @@ export class Snapshot {
       this.nodeList[ni.listIndex] = last;
       last.listIndex = ni.listIndex;
     }
+    this.countDomains(ni.labels, -1);
     ni.listIndex = -1;
     ni.node = undefined;
     if (ni.pods.size === 0) this.infos.delete(name);
@@ -103,8 +163,7 @@ export class Snapshot {
     if (p === undefined) return undefined;
     this.placed.delete(key);
     this.assumedKeys.delete(key);
-    this.podsWithAffinity.delete(key);
-    this.podsWithRequiredAntiAffinity.delete(key);
+    if (p.info.hasAffinity) this.indexTerms(p.info, p.nodeName, -1);
     const ni = this.infos.get(p.nodeName);
     assert(ni !== undefined, `removePod: node ${p.nodeName} of ${key} unknown`);
     ni.removePod(p.info);
@@ -128,9 +187,21 @@ export class Snapshot {
     const p: PlacedPod = { info, nodeName };
     this.placed.set(info.key, p);
     this.infoFor(nodeName).addPod(info);
-    if (info.hasAffinity) this.podsWithAffinity.set(info.key, p);
-    if (info.requiredAntiAffinity.length > 0) this.podsWithRequiredAntiAffinity.set(info.key, p);
+    if (info.hasAffinity) this.indexTerms(info, nodeName, 1);
     this.counters.podAdded(info, nodeName);
+  }
+
+  /** indexTerms adds (sign 1) or removes (-1) a pod's terms in the term indexes. */
+  private indexTerms(info: PodInfo, nodeName: string, sign: 1 | -1): void {
+    const t = this.terms;
+    const apply = (idx: TermIndex, term: AffinityTerm, weight: number): void => {
+      if (sign > 0) idx.add(term, nodeName, weight);
+      else idx.remove(term, nodeName, weight);
+    };
+    for (const term of info.requiredAffinity) apply(t.requiredAffinity, term, 1);
+    for (const term of info.requiredAntiAffinity) apply(t.requiredAntiAffinity, term, 1);
+    for (const w of info.preferredAffinity) apply(t.preferredAffinity, w.term, w.weight);
+    for (const w of info.preferredAntiAffinity) apply(t.preferredAntiAffinity, w.term, w.weight);
   }
 
   private infoFor(name: string): NodeInfo {

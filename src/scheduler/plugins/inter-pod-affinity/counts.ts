@@ -3,14 +3,11 @@
  * (topology key = value) of each node". Per-node counts come from the snapshot's incremental
  * counters; summing them into domains is O(nodes) per term, never O(pods).
  */
-import {
-  termMatches,
-  type AffinityTerm,
-  type WeightedAffinityTerm,
-} from '../../snapshot/affinity-term.js';
+import { termMatches, type AffinityTerm } from '../../snapshot/affinity-term.js';
 import type { PodPredicate } from '../../snapshot/match-counters.js';
 import type { PodInfo } from '../../snapshot/pod-info.js';
 import type { Snapshot } from '../../snapshot/snapshot.js';
+import type { TermIndex } from '../../snapshot/term-index.js';
 
 /** TopologyCounts: topology key → value → count (or weight sum when scoring). */
 export type TopologyCounts = Map<string, Map<string, number>>;
@@ -60,49 +57,39 @@ export function addDomainCounts(out: TopologyCounts, snap: Snapshot, pred: PodPr
   }
 }
 
+/** addMatchingTerms adds weight × multiplier to the domains of every indexed term (placed pods'
+ *  terms) that matches the pod being placed. */
+function addMatchingTerms(out: TopologyCounts, idx: TermIndex, pod: PodInfo, snap: Snapshot,
+  multiplier: number): void {
+  for (const { term, perNode } of idx.values()) {
+    if (!termMatches(term, pod.namespace, pod.labels)) continue;
+    for (const [nodeName, weight] of perNode) {
+      const v = snap.node(nodeName)?.labels[term.topologyKey];
+      if (v !== undefined) addTo(out, term.topologyKey, v, weight * multiplier);
+    }
+  }
+}
+
 /**
  * existingAntiAffinityCounts: the domains where a placed pod's required anti-affinity term
  * matches the pod being placed (it may not join them).
  */
 export function existingAntiAffinityCounts(pod: PodInfo, snap: Snapshot): TopologyCounts {
   const out: TopologyCounts = new Map();
-  for (const p of snap.podsWithRequiredAntiAffinity.values()) {
-    const node = snap.node(p.nodeName);
-    if (node === undefined) continue;
-    for (const t of p.info.requiredAntiAffinity) {
-      const v = node.labels[t.topologyKey];
-      if (v !== undefined && termMatches(t, pod.namespace, pod.labels)) {
-        addTo(out, t.topologyKey, v, 1);
-      }
-    }
-  }
+  addMatchingTerms(out, snap.terms.requiredAntiAffinity, pod, snap, 1);
   return out;
 }
 
 /**
  * existingPodsScores adds what placed pods' own terms say about the pod being placed: their
- * required affinity (weight 1, upstream's hardPodAffinityWeight), preferred affinity (+weight)
- * and preferred anti-affinity (-weight), in the domains of the nodes they are on.
+ * required affinity (× HARD_POD_AFFINITY_WEIGHT), preferred affinity (+weight) and preferred
+ * anti-affinity (-weight), in the domains of the nodes they are on.
  */
 export function existingPodsScores(out: TopologyCounts, pod: PodInfo, snap: Snapshot): void {
-  const apply = (terms: readonly WeightedAffinityTerm[], sign: number,
-    labels: Readonly<Record<string, string>>): void => {
-    for (const w of terms) {
-      const v = labels[w.term.topologyKey];
-      if (v !== undefined && termMatches(w.term, pod.namespace, pod.labels)) {
-        addTo(out, w.term.topologyKey, v, sign * w.weight);
-      }
-    }
-  };
-  for (const p of snap.podsWithAffinity.values()) {
-    const node = snap.node(p.nodeName);
-    if (node === undefined) continue;
-    const hard = p.info.requiredAffinity
-      .map((term) => ({ term, weight: HARD_POD_AFFINITY_WEIGHT }));
-    apply(hard, 1, node.labels);
-    apply(p.info.preferredAffinity, 1, node.labels);
-    apply(p.info.preferredAntiAffinity, -1, node.labels);
-  }
+  const t = snap.terms;
+  addMatchingTerms(out, t.requiredAffinity, pod, snap, HARD_POD_AFFINITY_WEIGHT);
+  addMatchingTerms(out, t.preferredAffinity, pod, snap, 1);
+  addMatchingTerms(out, t.preferredAntiAffinity, pod, snap, -1);
 }
 
 /** HARD_POD_AFFINITY_WEIGHT: what a placed pod's required affinity adds to scores (upstream

@@ -91,7 +91,7 @@ function scoreState(pod: PodInfo, snap: Snapshot): TopologyCounts | undefined {
   for (const w of pod.preferredAntiAffinity) {
     addDomainCounts(out, snap, termPredicate(w.term), [w.term.topologyKey], -w.weight);
   }
-  if (snap.podsWithAffinity.size > 0) existingPodsScores(out, pod, snap);
+  existingPodsScores(out, pod, snap);
   return out.size === 0 ? undefined : out;
 }
 

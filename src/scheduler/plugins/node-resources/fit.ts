@@ -40,6 +40,27 @@ export function insufficientReasons(pod: PodInfo, node: NodeInfo): string[] {
   return out;
 }
 
+/** fits: insufficientReasons(...).length === 0 without building the list (the hot path:
+ *  most nodes fit, and this runs for hundreds of nodes per pod). */
+export function fits(pod: PodInfo, node: NodeInfo): boolean {
+  const alloc = node.allocatable;
+  const used = node.requested;
+  const req = pod.requests;
+  if (node.pods.size + 1 > alloc.allowedPods) return false;
+  if (req.milliCpu > 0 && req.milliCpu > alloc.milliCpu - used.milliCpu) return false;
+  if (req.memory > 0 && req.memory > alloc.memory - used.memory) return false;
+  if (req.ephemeralStorage > 0 &&
+    req.ephemeralStorage > alloc.ephemeralStorage - used.ephemeralStorage) {
+    return false;
+  }
+  if (req.scalars !== null) {
+    for (const [name, want] of req.scalars) {
+      if (want > 0 && want > alloc.scalar(name) - used.scalar(name)) return false;
+    }
+  }
+  return true;
+}
+
 /** leastRequestedScore: the share of capacity left free, 0..MAX_NODE_SCORE (integer). */
 export function leastRequestedScore(requested: number, capacity: number): number {
   if (capacity === 0 || requested > capacity) return 0;
@@ -52,8 +73,8 @@ export function nodeResourcesFitPlugin(): Plugin {
     name: NODE_RESOURCES_FIT,
     events: ['NodeAdd', 'NodeAllocatable', 'PodDelete', 'PodScaleDown'],
     filter: (_s, pod, node) => {
-      const reasons = insufficientReasons(pod, node);
-      return reasons.length === 0 ? null : unschedulable(NODE_RESOURCES_FIT, ...reasons);
+      if (fits(pod, node)) return null;
+      return unschedulable(NODE_RESOURCES_FIT, ...insufficientReasons(pod, node));
     },
     score: (_s, pod, node) => {
       const cpu = leastRequestedScore(node.nonZeroRequested.milliCpu + pod.nonZeroRequests.milliCpu,

@@ -83,26 +83,57 @@ export function perNodeCounts(snap: Snapshot, cs: readonly Constraint[]):
   return cs.map((c) => snap.counters.perNode(c.counted, () => snap.placedPods()));
 }
 
+/** DomainCounts: one constraint's matching pods per domain. */
+export interface DomainCounts {
+  /** counts: domain value → matching pods; a domain of an eligible node may be absent (0). */
+  readonly counts: Map<string, number>;
+  /** numDomains: how many domains the eligible nodes form (those absent from counts too). */
+  readonly numDomains: number;
+}
+
 /**
  * domainCounts: for each constraint, matching pods per domain over the eligible nodes. With
- * `only`, just the domains listed there are counted (scoring counts only the domains of the
- * feasible nodes); without, every eligible node's domain appears (with 0 if it has no pods).
+ * `only` (domain values per constraint), just those domains are counted (scoring counts only the
+ * domains of the feasible nodes). When every node is eligible — the pod has no node affinity,
+ * taints are not honoured and every node has every key, the usual case — the counts come from
+ * the nodes that hold matching pods and the snapshot's domain index: O(those nodes), not
+ * O(all nodes).
  */
 export function domainCounts(snap: Snapshot, pod: PodInfo, cs: readonly Constraint[],
   perNode: readonly ReadonlyMap<string, number>[], affinity: NodePredicate | null,
-  only?: Map<string, number>[]): Map<string, number>[] {
-  const out = only ?? cs.map(() => new Map<string, number>());
+  only?: readonly ReadonlySet<string>[]): DomainCounts[] {
+  const n = snap.numNodes();
+  const allEligible = affinity === null && cs.every((c) => !c.honorTaints &&
+    snap.nodesWithKey(c.topologyKey) === n);
+  if (allEligible) {
+    return cs.map((c, i) => {
+      const counts = new Map<string, number>();
+      for (const [nodeName, k] of perNode[i]!) {
+        const v = snap.node(nodeName)?.labels[c.topologyKey];
+        if (v === undefined || (only !== undefined && !only[i]!.has(v))) continue;
+        counts.set(v, (counts.get(v) ?? 0) + k);
+      }
+      return { counts, numDomains: snap.topologyDomains(c.topologyKey).size };
+    });
+  }
+  return slowDomainCounts(snap, pod, cs, perNode, affinity, only);
+}
+
+/** slowDomainCounts walks every node, checking each constraint's inclusion policies. */
+function slowDomainCounts(snap: Snapshot, pod: PodInfo, cs: readonly Constraint[],
+  perNode: readonly ReadonlyMap<string, number>[], affinity: NodePredicate | null,
+  only: readonly ReadonlySet<string>[] | undefined): DomainCounts[] {
+  const out = cs.map(() => new Map<string, number>());
   for (const node of snap.nodeList) {
     if (!hasAllKeys(node, cs)) continue;
     for (let i = 0; i < cs.length; i++) {
       const c = cs[i]!;
       if (!eligible(c, pod, node, affinity)) continue;
       const value = node.labels[c.topologyKey]!;
+      if (only !== undefined && !only[i]!.has(value)) continue;
       const counts = out[i]!;
-      const have = counts.get(value);
-      if (only !== undefined && have === undefined) continue;
-      counts.set(value, (have ?? 0) + (perNode[i]!.get(node.name) ?? 0));
+      counts.set(value, (counts.get(value) ?? 0) + (perNode[i]!.get(node.name) ?? 0));
     }
   }
-  return out;
+  return out.map((counts) => ({ counts, numDomains: counts.size }));
 }

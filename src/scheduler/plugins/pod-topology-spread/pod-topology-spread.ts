@@ -33,14 +33,14 @@ export const ERR_REASON_NODE_LABEL_NOT_MATCH =
 
 interface FilterState {
   readonly constraints: readonly Constraint[];
-  readonly counts: readonly Map<string, number>[];
+  readonly counts: readonly ReadonlyMap<string, number>[];
   /** minMatch: per constraint, the least populated eligible domain's count (Infinity: none). */
   readonly minMatch: readonly number[];
 }
 
 interface ScoreState {
   readonly constraints: readonly Constraint[];
-  readonly counts: readonly Map<string, number>[];
+  readonly counts: readonly ReadonlyMap<string, number>[];
   readonly perNode: readonly ReadonlyMap<string, number>[];
   readonly weights: readonly number[];
   readonly ignored: ReadonlySet<string>;
@@ -56,15 +56,17 @@ function filterState(pod: PodInfo, snap: Snapshot): FilterState | undefined {
   const constraints = parseConstraints(pod.pod, 'DoNotSchedule');
   if (constraints.length === 0) return undefined;
   const affinity = requiredNodeAffinity(pod.pod);
-  const counts = domainCounts(snap, pod, constraints, perNodeCounts(snap, constraints), affinity);
+  const domains = domainCounts(snap, pod, constraints, perNodeCounts(snap, constraints),
+    affinity);
   const minMatch = constraints.map((c, i) => {
-    const domains = counts[i]!;
-    if (domains.size < c.minDomains) return 0;
+    const { counts, numDomains } = domains[i]!;
+    if (numDomains < c.minDomains) return 0;
+    if (counts.size < numDomains) return 0; // a domain without matching pods
     let min = Infinity;
-    for (const n of domains.values()) if (n < min) min = n;
+    for (const n of counts.values()) if (n < min) min = n;
     return min;
   });
-  return { constraints, counts, minMatch };
+  return { constraints, counts: domains.map((d) => d.counts), minMatch };
 }
 
 function filter(st: FilterState, node: NodeInfo): ReturnType<NonNullable<Plugin['filter']>> {
@@ -83,21 +85,22 @@ function scoreState(pod: PodInfo, nodes: readonly NodeInfo[], snap: Snapshot):
   const constraints = parseConstraints(pod.pod, 'ScheduleAnyway');
   if (constraints.length === 0) return undefined;
   const ignored = new Set<string>();
-  const only = constraints.map(() => new Map<string, number>());
+  const only = constraints.map(() => new Set<string>());
   for (const node of nodes) {
     if (!hasAllKeys(node, constraints)) {
       ignored.add(node.name);
       continue;
     }
     constraints.forEach((c, i) => {
-      if (c.topologyKey !== HOSTNAME_LABEL) only[i]!.set(node.labels[c.topologyKey]!, 0);
+      if (c.topologyKey !== HOSTNAME_LABEL) only[i]!.add(node.labels[c.topologyKey]!);
     });
   }
   const weights = constraints.map((c, i) => Math.log(
     (c.topologyKey === HOSTNAME_LABEL ? nodes.length - ignored.size : only[i]!.size) + 2));
   const perNode = perNodeCounts(snap, constraints);
   const affinity = requiredNodeAffinity(pod.pod);
-  const counts = domainCounts(snap, pod, constraints, perNode, affinity, only);
+  const counts = domainCounts(snap, pod, constraints, perNode, affinity, only)
+    .map((d) => d.counts);
   return { constraints, counts, perNode, weights, ignored };
 }
 

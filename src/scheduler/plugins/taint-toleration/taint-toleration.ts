@@ -6,7 +6,8 @@
 import type { Toleration } from '../../../api/core/v1/pod-types.js';
 import { stateKey } from '../../framework/cycle-state.js';
 import type { Plugin } from '../../framework/interfaces.js';
-import { unresolvable } from '../../framework/status.js';
+import { skip, unresolvable } from '../../framework/status.js';
+import type { NodeInfo } from '../../snapshot/node-info.js';
 import { firstUntoleratedTaint, toleratedBy } from '../helpers/taints.js';
 import { defaultNormalizeScore } from '../helpers/normalize.js';
 
@@ -17,6 +18,13 @@ export const TAINT_TOLERATION = 'TaintToleration';
  *  "node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }". */
 export function untoleratedTaintReason(key: string, value: string | undefined): string {
   return `node(s) had untolerated taint {${key}: ${value ?? ''}}`;
+}
+
+const SKIP = skip(TAINT_TOLERATION);
+
+function hasPreferNoSchedule(node: NodeInfo): boolean {
+  for (const t of node.taints) if (t.effect === 'PreferNoSchedule') return true;
+  return false;
 }
 
 const PREFER_TOLERATIONS = stateKey<readonly Toleration[]>('TaintToleration/prefer');
@@ -32,7 +40,10 @@ export function taintTolerationPlugin(): Plugin {
       if (taint === undefined) return null;
       return unresolvable(TAINT_TOLERATION, untoleratedTaintReason(taint.key, taint.value));
     },
-    preScore: (s, pod) => {
+    preScore: (s, pod, nodes) => {
+      // No PreferNoSchedule taint on any candidate: every node would score the same, which
+      // cannot change the choice — skip scoring (the usual case, 420 nodes per pod at 1,000).
+      if (!nodes.some(hasPreferNoSchedule)) return SKIP;
       const prefer = pod.tolerations.filter((t) => (t.effect ?? '') === '' ||
         t.effect === 'PreferNoSchedule');
       s.write(PREFER_TOLERATIONS, prefer);
