@@ -3,6 +3,7 @@
  *
  *   npm run sim -- --seeds 100000          seeds 1..N, progress and a summary (seeds/second)
  *   npm run sim -- --seed 42               replay one seed with the verbose event log
+ *   npm run sim -- control-plane ...       the control-plane simulation (src/sim/control-plane)
  *   options: --members 3|5  --steps N  --first S  --storage durable|memory  --no-membership
  *            --jobs J (worker threads, each taking every J-th seed; default: one per core, ≤ 8)
  *
@@ -236,6 +237,12 @@ function summarize(r: SimResult): string {
 }
 
 async function main(): Promise<void> {
+  if (process.argv[2] === 'control-plane') {
+    // The control-plane simulation (src/sim/control-plane/main.ts) has its own flags.
+    const { controlPlaneMain } = await import('./control-plane/main.js');
+    process.exitCode = await controlPlaneMain(process.argv.slice(3));
+    return;
+  }
   const a = parseArgs(process.argv.slice(2));
   const code = a.seed !== undefined ? await replay(a, a.seed) : await sweep(a);
   process.exitCode = code;

@@ -15,7 +15,9 @@
 import { alreadyExists, conflict, notFound } from '../../api/errors.js';
 import type { KubeObject, WatchEventType } from '../../api/meta.js';
 import { assert } from '../../base/assert.js';
-import { decodeObject, encodeObject, keyInfo, parseRevision, withResourceVersion } from '../../apiserver/storage/codec.js';
+import {
+  decodeObject, encodeObject, keyInfo, parseRevision, withResourceVersion,
+} from '../../apiserver/storage/codec.js';
 import { decodeContinue, encodeContinue } from '../../apiserver/storage/continue-token.js';
 import { expiredWatch } from '../../apiserver/storage/storage-errors.js';
 import type {
@@ -47,8 +49,21 @@ interface Watcher {
   stopped: boolean;
 }
 
+/** CommitWrite is one key a commit changed: value undefined when deleted, prev undefined when
+ *  created. */
+export interface CommitWrite {
+  key: string;
+  value: Buffer | undefined;
+  prev: Buffer | undefined;
+}
+
+/** CommitObserver sees every commit synchronously, in revision order, in the async context of
+ *  the call that made it (so the simulation's auditor can tell who wrote what). */
+export type CommitObserver = (rev: number, writes: readonly CommitWrite[]) => void;
+
 export class MemoryStorage implements Storage {
   private readonly kv = new Map<string, Entry>();
+  private readonly observers: CommitObserver[] = [];
   private readonly history: Change[] = [];
   private readonly watchers = new Set<Watcher>();
   private revision = 1;
@@ -57,6 +72,11 @@ export class MemoryStorage implements Storage {
   constructor(o: { historyMax?: number } = {}) {
     this.historyMax = o.historyMax ?? HISTORY_MAX;
     assert(this.historyMax >= 1, 'memory storage: historyMax must be ≥ 1');
+  }
+
+  /** observe registers fn for every later commit (the simulation's invariant checkers). */
+  observe(fn: CommitObserver): void {
+    this.observers.push(fn);
   }
 
   /** currentRevision: the revision of the last write (1 before any). */
@@ -100,7 +120,8 @@ export class MemoryStorage implements Storage {
     throw conflict(info.gr, info.name, 'the object kept changing');
   }
 
-  async delete(key: string, check?: (current: KubeObject) => void, w?: WriteConditions): Promise<KubeObject> {
+  async delete(key: string, check?: (current: KubeObject) => void, w?: WriteConditions):
+    Promise<KubeObject> {
     await Promise.resolve();
     const info = keyInfo(key);
     const cur = this.kv.get(key);
@@ -169,7 +190,9 @@ export class MemoryStorage implements Storage {
     if (current !== f.modRevision) throw f.refuse(current);
   }
 
-  private companion(w: WriteConditions | undefined, before: KubeObject | undefined, after: KubeObject | undefined) {
+  private companion(
+    w: WriteConditions | undefined, before: KubeObject | undefined, after: KubeObject | undefined,
+  ): { key: string; value: Buffer | undefined }[] {
     const c = w?.companion?.(before, after);
     if (!c) return [];
     return [{ key: c.key, value: c.type === 'put' ? Buffer.from(c.value, 'utf8') : undefined }];
@@ -178,16 +201,21 @@ export class MemoryStorage implements Storage {
   /** commit applies puts (value) and deletes (undefined) at one new revision. */
   private commit(writes: { key: string; value: Buffer | undefined }[]): number {
     const rev = ++this.revision;
+    const seen: CommitWrite[] = [];
     for (const { key, value } of writes) {
       const prev = this.kv.get(key);
+      seen.push({ key, value, prev: prev?.value });
       if (value === undefined) this.kv.delete(key);
       else this.kv.set(key, { value, modRevision: rev });
       if (prev === undefined && value === undefined) continue;
-      const change: Change = { rev, key, value, prev: prev?.value, prevRev: prev?.modRevision ?? 0 };
+      const prevRev = prev?.modRevision ?? 0;
+      const change: Change = { rev, key, value, prev: prev?.value, prevRev };
       this.history.push(change);
-      if (this.history.length > this.historyMax) this.history.splice(0, this.history.length - this.historyMax);
+      const excess = this.history.length - this.historyMax;
+      if (excess > 0) this.history.splice(0, excess);
       this.fanOut(change);
     }
+    for (const fn of this.observers) fn(rev, seen);
     return rev;
   }
 
@@ -214,7 +242,9 @@ export class MemoryStorage implements Storage {
     else if (wasIn) type = 'DELETED';
     if (type === undefined) return [];
     assert(now !== undefined || was !== undefined, 'memory storage: empty change');
-    const object = type === 'DELETED' ? withResourceVersion(was as KubeObject, c.rev) : (now as KubeObject);
+    const object = type === 'DELETED'
+      ? withResourceVersion(was as KubeObject, c.rev)
+      : (now as KubeObject);
     return [{ type, object }];
   }
 }

@@ -27,11 +27,13 @@ export class RegistryApi implements ComponentApi {
     private readonly user: UserInfo,
   ) {}
 
-  async get<T extends KubeObject>(r: ApiResource, ns: Ns, name: string, o: GetOptions = {}): Promise<T> {
+  async get<T extends KubeObject>(r: ApiResource, ns: Ns, name: string, o: GetOptions = {}):
+    Promise<T> {
     return copy(await this.reg.get(this.ctx(o), info(r), ns, name, o.subresource)) as T;
   }
 
-  async list<T extends KubeObject>(r: ApiResource, ns: Ns, o: ListOptions = {}): Promise<KubeList<T>> {
+  async list<T extends KubeObject>(r: ApiResource, ns: Ns, o: ListOptions = {}):
+    Promise<KubeList<T>> {
     const { timeoutMs: _t, traceparent: _p, fence: _f, ...opts } = o;
     return copy(await this.reg.list(this.ctx(o), info(r), ns, opts)) as KubeList<T>;
   }
@@ -40,25 +42,29 @@ export class RegistryApi implements ComponentApi {
     const { timeoutSeconds: _s, traceparent: _p, ...opts } = o;
     const feed = new EventFeed<T>();
     const w = this.reg.watch(this.ctx({}), info(r), ns, opts,
-      (e: StorageWatchEvent) => feed.push({ type: e.type as WatchEvent<T>['type'], object: copy(e.object) as T }),
+      (e: StorageWatchEvent) =>
+        feed.push({ type: e.type as WatchEvent<T>['type'], object: copy(e.object) as T }),
       (err) => feed.fail(err));
     feed.onStop = () => w.stop();
     return feed;
   }
 
-  async create<T extends KubeObject>(r: ApiResource, ns: Ns, obj: T, o: WriteOptions = {}): Promise<T> {
+  async create<T extends KubeObject>(r: ApiResource, ns: Ns, obj: T, o: WriteOptions = {}):
+    Promise<T> {
     const out = await this.reg.create(this.ctx(o), info(r), ns, copy(obj), writeOpts(o));
     return copy(out.object) as T;
   }
 
-  async update<T extends KubeObject>(r: ApiResource, ns: Ns, obj: T, o: WriteOptions = {}): Promise<T> {
+  async update<T extends KubeObject>(r: ApiResource, ns: Ns, obj: T, o: WriteOptions = {}):
+    Promise<T> {
     const name = obj.metadata.name ?? '';
     const out = await this.reg.update(this.ctx(o), info(r), ns, name, copy(obj), writeOpts(o));
     return copy(out.object) as T;
   }
 
   async patch<T extends KubeObject>(
-    r: ApiResource, ns: Ns, name: string, type: PatchType, body: string | object, o: PatchOptions = {},
+    r: ApiResource, ns: Ns, name: string, type: PatchType, body: string | object,
+    o: PatchOptions = {},
   ): Promise<T> {
     const text = typeof body === 'string' ? body : JSON.stringify(body);
     const opts = { ...writeOpts(o), ...(o.force !== undefined ? { force: o.force } : {}) };
@@ -66,7 +72,8 @@ export class RegistryApi implements ComponentApi {
     return copy(out.object) as T;
   }
 
-  async delete<T extends KubeObject>(r: ApiResource, ns: Ns, name: string, o: DeleteOptions = {}): Promise<DeleteResult<T>> {
+  async delete<T extends KubeObject>(r: ApiResource, ns: Ns, name: string, o: DeleteOptions = {}):
+    Promise<DeleteResult<T>> {
     const { timeoutMs: _t, traceparent: _p, fence: _f, ...opts } = o;
     const out = await this.reg.delete(this.ctx(o), info(r), ns, name, opts);
     return { object: copy(out.object) as T, deleted: out.deleted };
@@ -141,7 +148,8 @@ class EventFeed<T extends KubeObject> implements ApiWatch<T> {
       if (this.error) throw this.error;
       await new Promise<void>((resolve) => (this.wake = resolve));
       this.wake = undefined;
-      assert(this.buffer.length > 0 || this.stopped || this.error !== undefined, 'feed woke for nothing');
+      const why = this.buffer.length > 0 || this.stopped || this.error !== undefined;
+      assert(why, 'feed woke for nothing');
     }
   }
 }
