@@ -7,9 +7,11 @@ import type { DeploymentStatus } from '../../api/apps/v1/workloads.js';
 import type { Condition } from '../../api/core/v1/common-types.js';
 import { rfc3339 } from '../base/pods.js';
 
-/** Condition types. */
+/** AVAILABLE: enough pods are available (replicas - maxUnavailable). */
 export const AVAILABLE = 'Available';
+/** PROGRESSING: the rollout moves, has finished, is paused, or missed its deadline. */
 export const PROGRESSING = 'Progressing';
+/** REPLICA_FAILURE: a ReplicaSet cannot create or delete pods (copied from it). */
 export const REPLICA_FAILURE = 'ReplicaFailure';
 
 /** Reasons of the Progressing and Available conditions. */

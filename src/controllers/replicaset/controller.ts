@@ -21,8 +21,9 @@ import { controllerRef, podKey } from '../base/pods.js';
 import type { ControllerContext, ControllerDescriptor } from '../types.js';
 import { planManage, planStatus, slowStartBatches, type ManagePlan } from './plan.js';
 
-/** The resources this controller reads and writes. */
+/** REPLICASETS: apps/v1 replicasets, what this controller reconciles. */
 export const REPLICASETS: ApiResource = { group: 'apps', version: 'v1', resource: 'replicasets' };
+/** PODS: core/v1 pods, what it creates and deletes. */
 export const PODS: ApiResource = { group: '', version: 'v1', resource: 'pods' };
 
 /** COMPONENT is the events' source.component, as upstream. */

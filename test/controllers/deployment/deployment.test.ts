@@ -172,6 +172,32 @@ describe('Deployment controller with kubectl (real API server, fake kubelets)', 
     assert.equal(imageOf(current ?? {} as ReplicaSet), 'nginx:1.27');
   });
 
+  it('kubectl 1.27 undoes to a chosen revision; 1.33 reads history and status', async () => {
+    const r = await h.cluster.kubectl(['-n', NS, 'rollout', 'undo', 'deployment/web',
+      '--to-revision=2'], { version: '1.27', timeoutMs: 60_000 });
+    assert.equal(r.code, 0, r.stderr);
+    const status = await h.cluster.kubectl(['-n', NS, 'rollout', 'status', 'deployment/web',
+      '--timeout=60s'], { version: '1.33', timeoutMs: 60_000 });
+    assert.equal(status.code, 0, status.stderr);
+    const d = await waitComplete('web', 10);
+    assert.equal(imageOf(d), 'nginx:1.26', 'revision 2 had nginx:1.26');
+    const history = await h.cluster.kubectl(['-n', NS, 'rollout', 'history', 'deployment/web',
+      '--revision=6'], { version: '1.33' });
+    assert.equal(history.code, 0, history.stderr);
+    assert.match(history.stdout, /nginx:1\.26/);
+  });
+
+  it('kubectl describe shows the ReplicaSets, conditions and scaling events', async () => {
+    await h.flushEvents();
+    const out = await kubectl('describe', 'deployment', 'web');
+    assert.match(out, /Replicas:\s+10 desired \| 10 updated \| 10 total \| 10 available/);
+    assert.match(out, /Available\s+True\s+MinimumReplicasAvailable/);
+    assert.match(out, /Progressing\s+True\s+NewReplicaSetAvailable/);
+    assert.match(out, /NewReplicaSet:\s+web-[a-z0-9]+ \(10\/10 replicas created\)/);
+    assert.match(out,
+      /ScalingReplicaSet\s+.*deployment-controller\s+Scaled (up|down) replica set web-/);
+  });
+
   it('Recreate scales the old ReplicaSet to zero before the new one starts', async () => {
     await h.api.create(DEPLOYMENTS, NS, deployment('batch', 3, 'Recreate'));
     await waitComplete('batch', 3);

@@ -2,8 +2,8 @@
  * A workload-controller harness for integration tests: a real in-process API cluster, an
  * ApiClient on its gRPC face, the client kit's shared informers, fake kubelets (which bind and
  * "run" pods, since these tests run without the scheduler), and controllers started through
- * their descriptors with a ControllerContext built here. Events are recorded in memory so tests
- * can read what a controller reported.
+ * their descriptors with a ControllerContext built here. Events go through the client kit's
+ * recorder to the API, and are also kept in memory so tests can read what a controller reported.
  */
 import assert from 'node:assert/strict';
 import type { KubeObject } from '../../../src/api/meta.js';
@@ -12,6 +12,7 @@ import { systemClock } from '../../../src/base/clock.js';
 import { systemWallMs } from '../../../src/base/wall-clock.js';
 import { ApiClient } from '../../../src/client/api-client.js';
 import { SharedInformerFactory } from '../../../src/client/cache/factory.js';
+import { eventRecorderFactory } from '../../../src/client/events/recorder.js';
 import type { EventRecorder, EventType } from '../../../src/client/events/types.js';
 import type { ApiResource } from '../../../src/client/types.js';
 import type { ControllerContext, ControllerDescriptor } from '../../../src/controllers/types.js';
@@ -36,6 +37,8 @@ export interface ControllerHarness {
   cluster: ApiCluster;
   api: ApiClient;
   events: RecordedEvent[];
+  /** flushEvents resolves once recorded events are written to the API. */
+  flushEvents(): Promise<void>;
   /** stop ends controllers, informers, kubelets, client and cluster. */
   stop(): Promise<void>;
 }
@@ -60,10 +63,16 @@ export async function startControllerHarness(
   const informers = new SharedInformerFactory(api, { clock: systemClock });
   const abort = new AbortController();
   const events: RecordedEvent[] = [];
+  const sink = eventRecorderFactory(api, { clock: systemClock, wallMs: systemWallMs,
+    host: 'test', log: () => {} });
+  // Events go to the API through the kit's recorder (kubectl describe shows them) and into
+  // `events` for the tests to read.
   const recorder = (component: string): EventRecorder => ({
-    event: (obj, type, reason, message) => events.push({
-      component, kind: obj.kind ?? '', name: obj.metadata.name ?? '', type, reason, message,
-    }),
+    event: (obj, type, reason, message) => {
+      events.push({ component, kind: obj.kind ?? '', name: obj.metadata.name ?? '', type, reason,
+        message });
+      sink(component).event(obj, type, reason, message);
+    },
   });
   const ctx: ControllerContext = {
     api,
@@ -83,9 +92,11 @@ export async function startControllerHarness(
     cluster,
     api,
     events,
+    flushEvents: () => sink.flush(),
     stop: async () => {
       abort.abort();
       await Promise.allSettled(runs);
+      await sink.stop();
       await informers.stopAndWait();
       await kubelets.stop();
       api.close();
