@@ -56,7 +56,9 @@ export function podHandlers(snap: Snapshot, queue: SchedulingQueue, schedulerNam
       else for (const ev of placedPodUpdateEvents(prev.info, info)) queue.onEvent(ev);
       return;
     }
-    if (snap.removePod(key) !== undefined) queue.onEvent('PodDelete');
+    // Not on a node: no longer counted — unless this scheduler assumed it and its bind is in
+    // flight (the informer has not seen the bind yet; a failed bind forgets it).
+    if (!snap.isAssumed(key) && snap.removePod(key) !== undefined) queue.onEvent('PodDelete');
     if (isPendingFor(pod, schedulerName)) queue.add(new PodInfo(pod));
     else queue.delete(key);
   };

@@ -22,7 +22,8 @@ const infos = Array.from({ length: numPods }, (_, i) => new PodInfo(pod(`p${i}`,
   cpu: '100m', memory: '128Mi', labels: { app: `app${i % 100}` },
   ...(spread ? { spec: {
     topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'zone',
-      whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { app: `app${i % 100}` } } }],
+      whenUnsatisfiable: 'DoNotSchedule',
+      labelSelector: { matchLabels: { app: `app${i % 100}` } } }],
     affinity: { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 10,
       podAffinityTerm: { topologyKey: 'kubernetes.io/hostname',
         labelSelector: { matchLabels: { app: `app${i % 100}` } } } }] } },
@@ -43,6 +44,7 @@ for (const info of infos) {
 }
 const ms = performance.now() - t0;
 const cpuMs = (process.cpuUsage(cpu0).user + process.cpuUsage(cpu0).system) / 1000;
-process.stdout.write(`${numNodes} nodes, ${numPods} pods${spread ? ' (spread + anti-affinity)' : ''}: ` +
+const what = spread ? ' (spread + anti-affinity)' : '';
+process.stdout.write(`${numNodes} nodes, ${numPods} pods${what}: ` +
   `${placed} placed in ${ms.toFixed(0)} ms (${cpuMs.toFixed(0)} ms CPU) = ` +
   `${(numPods / (cpuMs / 1000)).toFixed(0)} cycles per CPU second\n`);
