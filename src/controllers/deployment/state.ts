@@ -5,6 +5,7 @@
  * objects; the shell executes the actions in order and stops at the first failed write.
  */
 import type { Deployment, DeploymentStatus, ReplicaSet } from '../../api/apps/v1/workloads.js';
+import { assert } from '../../base/assert.js';
 import type { EventType } from '../../client/events/types.js';
 import {
   DESIRED_REPLICAS,
@@ -77,6 +78,7 @@ export class SyncState {
    * rs is the plan's working copy and is changed in place.
    */
   scaleReplicaSet(rs: ReplicaSet, newScale: number, operation: 'up' | 'down'): boolean {
+    assert(Number.isInteger(newScale) && newScale >= 0, `deployment: bad scale ${newScale}`);
     const old = specReplicas(rs);
     const sizeChanged = old !== newScale;
     const max = this.replicas + maxSurge(this.d);

@@ -95,6 +95,8 @@ export function planManage(input: ReplicaSetInput): ManagePlan {
     const related = input.relatedPods ?? owned;
     plan.delete = podsToDelete(owned, related, Math.min(diff, burst), input.nowWallMs);
   }
+  assert(plan.create <= burst && plan.delete.length <= burst, 'replicaset: burst exceeded');
+  assert(plan.delete.every((p) => owned.includes(p)), 'replicaset: deleting a pod not owned');
   return plan;
 }
 
