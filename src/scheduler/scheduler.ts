@@ -120,6 +120,12 @@ export class Scheduler {
 
   /** scheduleOne runs one cycle; binding and status writes go to the background. */
   async scheduleOne(qp: QueuedPod): Promise<void> {
+    if (this.snapshot.placement(qp.info.key) !== undefined) {
+      // Assumed and bound already; an update from before the bind re-queued it (upstream's
+      // skipPodSchedule). The informer's view of the bind will drop it from the queue.
+      this.queue.done(qp.info.key);
+      return;
+    }
     const out = runCycle(this.profile, this.snapshot, qp.info, {
       startIndex: this.nextStartIndex,
       percentageOfNodesToScore: this.o.percentageOfNodesToScore ?? 0,
