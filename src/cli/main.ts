@@ -17,10 +17,12 @@ const USAGE = `usage: k8ts <command> [flags]
   up [-f cluster-configs/X.yaml] [--name N] [--force] [--no-merge]
                                    start the cluster; returns once the store has a leader and every
                                    API server is ready (kubeconfig merged as context k8ts-<name>)
-  status [--name N]                each member: role, term, leader, commit, applied
+  status [--name N]                each member: role, term, leader, commit, applied; each master's
+                                   API server, controller manager and scheduler
   propose <text> [--name N]        append an entry through any member
-  kill <master>[/store|/apiserver] [--name N]      SIGKILL a master, or one of its components
-  restart <master>[/store|/apiserver] [--name N]   start it again (the store on its data dir)
+  kill <master>[/<component>] [--name N]     SIGKILL a master, or one of its components
+                                   (store, apiserver, controller-manager, scheduler)
+  restart <master>[/<component>] [--name N]  start it again (the store on its data dir)
   down [--name N] [--purge]        stop everything (--purge deletes all state and the kubeconfig
                                    context)`;
 

@@ -1,20 +1,23 @@
 /**
  * statusTable renders `k8ts status`: one row per member, `down` for a member that does not answer.
  * CLIENT is where etcd clients connect; STATE is the store's revision and HashKV, equal on
- * members that applied the same log; API is the master's API server and whether /readyz answers.
+ * members that applied the same log; API is the master's API server and whether /readyz answers;
+ * CONTROLLERS and SCHEDULER say whether that master's controller manager and scheduler lead,
+ * stand by, or are down.
  */
 import type { MemberRow } from '../cluster/supervisor.js';
 
-const HEADER = ['MEMBER', 'ID', 'PEER', 'CLIENT', 'ROLE', 'TERM', 'LEADER', 'COMMIT', 'APPLIED', 'STATE', 'API'];
+const HEADER = ['MEMBER', 'ID', 'PEER', 'CLIENT', 'ROLE', 'TERM', 'LEADER', 'COMMIT', 'APPLIED', 'STATE', 'API', 'CONTROLLERS', 'SCHEDULER'];
 
 export function statusTable(rows: readonly MemberRow[]): string {
   const nameOf = new Map(rows.map((r) => [r.spec.id, r.spec.name]));
-  const cells = rows.map(({ spec, status: s, api }) => {
+  const cells = rows.map(({ spec, status: s, api, elected }) => {
     const client = spec.client ?? spec.address;
     const apiCell = spec.api === undefined ? '-' : `${spec.api} ${api ?? 'down'}`;
-    if (!s) return [spec.name, String(spec.id), spec.address, client, 'down', '-', '-', '-', '-', '-', apiCell];
+    const tail = [apiCell, elected['controller-manager'] ?? '-', elected.scheduler ?? '-'];
+    if (!s) return [spec.name, String(spec.id), spec.address, client, 'down', '-', '-', '-', '-', '-', ...tail];
     const leader = s.leader === 0 ? '-' : (nameOf.get(s.leader) ?? String(s.leader));
-    return [spec.name, String(spec.id), spec.address, client, s.role, String(s.term), leader, String(s.commit), String(s.applied), s.stateDigest, apiCell];
+    return [spec.name, String(spec.id), spec.address, client, s.role, String(s.term), leader, String(s.commit), String(s.applied), s.stateDigest, ...tail];
   });
   const all = [HEADER, ...cells];
   const widths = HEADER.map((_, i) => Math.max(...all.map((r) => r[i]!.length)));

@@ -111,3 +111,50 @@ export function probeReady(api: string, access: ApiAccess): Promise<boolean> {
     req.end();
   });
 }
+
+/**
+ * leaseHolder reads spec.holderIdentity of Lease kube-system/<name> over HTTPS as the admin
+ * (k8ts status shows which master's controller manager and scheduler lead); undefined when the
+ * API does not answer within a second or nobody holds it.
+ */
+export function leaseHolder(api: string, access: ApiAccess, name: string): Promise<string | undefined> {
+  const i = api.lastIndexOf(':');
+  return new Promise((resolve) => {
+    const req = request({
+      host: api.slice(0, i),
+      port: Number(api.slice(i + 1)),
+      path: `/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/${name}`,
+      ca: access.ca,
+      cert: access.cert,
+      key: access.key,
+      timeout: 1_000,
+    }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (body += d));
+      res.on('end', () => {
+        if (res.statusCode !== 200) return resolve(undefined);
+        try {
+          const holder = (JSON.parse(body) as { spec?: { holderIdentity?: string } }).spec?.holderIdentity;
+          resolve(holder === '' ? undefined : holder);
+        } catch {
+          resolve(undefined);
+        }
+      });
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(undefined));
+    req.end();
+  });
+}
+
+/** componentTls: the client identity of a control-plane component (kube-controller-manager,
+ *  kube-scheduler, kube-proxy) from the cluster PKI, for the component gRPC API. */
+export function componentTls(paths: StatePaths, component: string): TlsFiles {
+  const dir = join(paths.root, PKI_DIR_NAME);
+  return {
+    caFile: join(dir, 'ca.crt'),
+    certFile: join(dir, `${component}.crt`),
+    keyFile: join(dir, `${component}.key`),
+  };
+}

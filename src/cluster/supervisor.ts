@@ -15,16 +15,26 @@ import type { Clock } from '../base/clock.js';
 import type { MemberStatus } from '../gen/k8ts/raft/v1/member.js';
 import { loadClusterConfig, statePaths, type ClusterConfig, type MemberSpec, type StatePaths } from './config.js';
 import { MemberClients, sleep } from './member-client.js';
-import { forgetApiAccess, loadApiAccess, prepareApiAccess, probeReady, type ApiAccess } from './api-access.js';
+import { forgetApiAccess, leaseHolder, loadApiAccess, prepareApiAccess, probeReady, type ApiAccess } from './api-access.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const MEMBER_MAIN = fileURLToPath(new URL('./member-main.ts', import.meta.url));
 const APISERVER_MAIN = fileURLToPath(new URL('../apiserver/main.ts', import.meta.url));
+const CONTROLLER_MANAGER_MAIN = fileURLToPath(new URL('./controller-manager-main.ts', import.meta.url));
+const SCHEDULER_MAIN = fileURLToPath(new URL('./scheduler-main.ts', import.meta.url));
 
-/** Component is one process of a master: its store member or its API server. */
-export type Component = 'store' | 'apiserver';
+/** Component is one process of a master: its store member, API server, controller manager or
+ *  scheduler (the last two on masters with a component gRPC face; one of each leads). */
+export type Component = 'store' | 'apiserver' | 'controller-manager' | 'scheduler';
 /** What /proc/<pid>/cmdline of each component contains (a recycled pid is never signalled). */
-const MARKERS: Record<Component, string> = { store: 'member-main', apiserver: 'apiserver/main' };
+const MARKERS: Record<Component, string> = {
+  store: 'member-main',
+  apiserver: 'apiserver/main',
+  'controller-manager': 'controller-manager-main',
+  scheduler: 'scheduler-main',
+};
+/** ELECTED: the components that run on every master with one elected leader. */
+export const ELECTED: readonly Component[] = ['controller-manager', 'scheduler'];
 
 /** SupervisorError: an operating failure the CLI reports (a member died, no leader in time). */
 export class SupervisorError extends Error {
@@ -46,7 +56,19 @@ export interface MemberRow {
   status: MemberStatus | undefined;
   /** The master's API server: ready (/readyz answered), down, or undefined when it has none. */
   api: 'ready' | 'down' | undefined;
+  /** The master's controller manager and scheduler: leading, standing by, down; undefined when
+   *  the master runs none. */
+  elected: Partial<Record<Component, ElectedState>>;
 }
+
+/** ElectedState: what `k8ts status` says of an elected component on one master. */
+export type ElectedState = 'leader' | 'standby' | 'down';
+
+/** LEASE_NAMES: the kube-system Lease each elected component campaigns for (upstream's names). */
+export const LEASE_NAMES: Partial<Record<Component, string>> = {
+  'controller-manager': 'kube-controller-manager',
+  scheduler: 'kube-scheduler',
+};
 
 export class Supervisor {
   readonly paths: StatePaths;
@@ -107,6 +129,20 @@ export class Supervisor {
     }
     for (const m of masters) await this.waitForApi(m, access, 30_000);
     this.say(`kubeconfig: ${access.kubeconfig}`);
+    for (const m of masters.filter((x) => x.grpc !== undefined)) {
+      for (const c of ELECTED) {
+        const pid = this.pidOf(m, c);
+        if (pid !== undefined) this.say(`${m.name}/${c} already running (pid ${pid})`);
+        else this.startElected(m, c);
+      }
+    }
+  }
+
+  /** startElected spawns a master's controller manager or scheduler; they campaign for their
+   *  Lease in kube-system, so starting one on every master is safe. */
+  startElected(m: MemberSpec, c: Component): number {
+    const main = c === 'scheduler' ? SCHEDULER_MAIN : CONTROLLER_MANAGER_MAIN;
+    return this.spawnComponent(m, c, main, `component API ${m.grpc ?? ''}`);
   }
 
   /** startApiServer spawns a master's API server detached, like a member. */
@@ -190,10 +226,41 @@ export class Supervisor {
         if (m.api === undefined) return undefined;
         return access && (await probeReady(m.api, access)) ? 'ready' as const : 'down' as const;
       }));
-      return this.cfg.members.map((spec, i) => ({ spec, pid: this.pidOf(spec), status: statuses[i], api: apis[i] }));
+      const holders = await this.leaseHolders(access);
+      return this.cfg.members.map((spec, i) => ({
+        spec, pid: this.pidOf(spec), status: statuses[i], api: apis[i], elected: this.electedOf(spec, holders),
+      }));
     } finally {
       clients.close();
     }
+  }
+
+  /** leaseHolders asks any ready API server who holds each elected component's Lease. */
+  private async leaseHolders(access: ApiAccess | undefined): Promise<Map<Component, string>> {
+    const holders = new Map<Component, string>();
+    const api = this.cfg.members.find((m) => m.api !== undefined)?.api;
+    if (access === undefined || api === undefined) return holders;
+    for (const c of ELECTED) {
+      for (const m of this.cfg.members) {
+        if (m.api === undefined) continue;
+        const h = await leaseHolder(m.api, access, LEASE_NAMES[c] ?? '');
+        if (h !== undefined) {
+          holders.set(c, h);
+          break;
+        }
+      }
+    }
+    return holders;
+  }
+
+  private electedOf(m: MemberSpec, holders: Map<Component, string>): MemberRow['elected'] {
+    const out: MemberRow['elected'] = {};
+    if (!componentsOf(m).includes('scheduler')) return out;
+    for (const c of ELECTED) {
+      if (this.pidOf(m, c) === undefined) out[c] = 'down';
+      else out[c] = holders.get(c)?.startsWith(`${m.name}_`) === true ? 'leader' : 'standby';
+    }
+    return out;
   }
 
   /** kill sends SIGKILL to a master (all its components) or to one component ("m1/apiserver"):
@@ -217,10 +284,13 @@ export class Supervisor {
   private target(t: string): { m: MemberSpec; components: Component[] } {
     const [name = '', comp] = t.split('/');
     const m = this.member(name);
-    if (comp === undefined) return { m, components: m.api === undefined ? ['store'] : ['apiserver', 'store'] };
-    if (comp !== 'store' && comp !== 'apiserver') throw new SupervisorError(`unknown component ${comp} (components: store, apiserver)`);
-    if (comp === 'apiserver' && m.api === undefined) throw new SupervisorError(`${name} runs no API server`);
-    return { m, components: [comp] };
+    const all = componentsOf(m);
+    if (comp === undefined) return { m, components: all };
+    if (!(comp in MARKERS)) {
+      throw new SupervisorError(`unknown component ${comp} (components: ${Object.keys(MARKERS).join(', ')})`);
+    }
+    if (!all.includes(comp as Component)) throw new SupervisorError(`${name} runs no ${comp}`);
+    return { m, components: [comp as Component] };
   }
 
   /** restart stops a master's components (or one) if they run, starts them again (the store on
@@ -239,6 +309,7 @@ export class Supervisor {
       this.startApiServer(m);
       await this.waitForApi(m, access, timeoutMs);
     }
+    for (const c of ELECTED) if (components.includes(c)) this.startElected(m, c);
     return status;
   }
 
@@ -262,6 +333,7 @@ export class Supervisor {
    *  cluster's whole state dir (data, logs, config). */
   async down(purge: boolean): Promise<number> {
     let stopped = 0;
+    for (const c of ELECTED) for (const m of this.cfg.members) await this.stopMember(m, 5_000, c);
     for (const m of this.cfg.members) await this.stopMember(m, 5_000, 'apiserver');
     for (const m of this.cfg.members) if (await this.stopMember(m)) stopped++;
     if (existsSync(this.paths.pids)) for (const f of readdirSync(this.paths.pids)) rmSync(join(this.paths.pids, f), { force: true });
@@ -340,6 +412,12 @@ export class Supervisor {
   }
 }
 
+/** componentsOf: a master's processes in stop order (leaders first, the store last). */
+function componentsOf(m: MemberSpec): Component[] {
+  if (m.api === undefined) return ['store'];
+  return m.grpc === undefined ? ['apiserver', 'store'] : [...ELECTED, 'apiserver', 'store'];
+}
+
 /** isComponentProcess: the pid is alive and (where /proc exists) runs that component's main, so a
  *  recycled pid of an unrelated process is never signalled. */
 function isComponentProcess(pid: number, c: Component): boolean {
@@ -377,6 +455,7 @@ function effectiveConfig(cfg: ClusterConfig): string {
     forwarding: cfg.forwarding,
     store: cfg.store,
     serviceCidr: cfg.serviceCidr,
+    controlPlane: cfg.controlPlane,
     force: cfg.force,
   };
   if (cfg.tlsDir !== undefined) doc.tls = { dir: cfg.tlsDir };

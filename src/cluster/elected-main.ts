@@ -1,0 +1,112 @@
+/**
+ * The process shell shared by a master's controller manager and scheduler: read the effective
+ * cluster config, connect to the component gRPC API (this master's API server first, the others
+ * for failover) as the component's own certificate identity, and campaign for the component's
+ * Lease in kube-system. While leading, run the component's work on the fenced API with a fresh
+ * informer cache; when the term ends (lost lease, fenced write refused), stop the work and
+ * campaign again. SIGTERM releases the lease so a standby takes over at once.
+ */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { parseArgs } from 'node:util';
+import { systemClock, type Clock } from '../base/clock.js';
+import { systemWallMs } from '../base/wall-clock.js';
+import { ApiClient } from '../client/api-client.js';
+import { SharedInformerFactory } from '../client/cache/factory.js';
+import type { InformerFactory } from '../client/cache/types.js';
+import type { ComponentApi } from '../client/component-api.js';
+import { eventRecorderFactory } from '../client/events/recorder.js';
+import type { EventRecorder } from '../client/events/types.js';
+import { LeaderElector } from '../client/leader/elector.js';
+import { componentTls } from './api-access.js';
+import { loadClusterConfig, statePaths, type ClusterConfig, type MemberSpec } from './config.js';
+
+/** TermContext: what a component's work gets for one term of leadership. */
+export interface TermContext {
+  cfg: ClusterConfig;
+  member: MemberSpec;
+  api: ComponentApi;
+  informers: InformerFactory;
+  events: (component: string) => EventRecorder;
+  clock: Clock;
+  wallMs: () => number;
+  log: (line: string) => void;
+  signal: AbortSignal;
+}
+
+/** ElectedComponent describes one elected component's process. */
+export interface ElectedComponent {
+  /** Log prefix and usage name, e.g. "controller-manager". */
+  name: string;
+  /** Lease in kube-system and certificate name, e.g. "kube-controller-manager". */
+  identity: string;
+  /** lead runs the work until ctx.signal aborts. */
+  lead(ctx: TermContext): Promise<void>;
+}
+
+function log(line: string): void {
+  process.stdout.write(`${new Date().toISOString()} ${line}\n`);
+}
+
+/** electedMain is the whole process: call it from the component's main file. */
+export function electedMain(c: ElectedComponent): void {
+  run(c).catch((err: unknown) => {
+    log(`fatal: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    process.exit(1);
+  });
+}
+
+async function run(c: ElectedComponent): Promise<void> {
+  const { values } = parseArgs({ options: { config: { type: 'string' }, member: { type: 'string' } } });
+  if (!values.config || !values.member) throw new Error(`usage: ${c.name} --config <file> --member <name>`);
+  const cfg = loadClusterConfig(values.config, { force: true });
+  const member = cfg.members.find((m) => m.name === values.member);
+  if (member?.grpc === undefined) throw new Error(`${values.config}: member ${values.member} has no grpc address`);
+  const others = cfg.members.filter((m) => m !== member && m.grpc !== undefined).map((m) => m.grpc ?? '');
+  const api = new ApiClient({
+    endpoints: [member.grpc, ...others],
+    tls: componentTls(statePaths(cfg.name, cfg.dataDir), c.identity),
+    seed: process.pid,
+  });
+  const identity = `${member.name}_${randomBytes(4).toString('hex')}`;
+  const stop = new AbortController();
+  const elector = new LeaderElector(
+    {
+      namespace: 'kube-system',
+      name: c.identity,
+      identity,
+      leaseDurationMs: cfg.controlPlane.leaseDurationMs,
+      renewDeadlineMs: cfg.controlPlane.renewDeadlineMs,
+      retryPeriodMs: cfg.controlPlane.retryPeriodMs,
+      releaseOnCancel: true,
+    },
+    {
+      onStartedLeading: async (lead) => {
+        log(`${c.name}: leading as ${identity} (fence revision ${lead.fence.revision})`);
+        const events = eventRecorderFactory(lead.api, { clock: systemClock, wallMs: systemWallMs, host: hostname(), log });
+        const informers = new SharedInformerFactory(lead.api, { clock: systemClock, log });
+        try {
+          await c.lead({
+            cfg, member, api: lead.api, informers, events, clock: systemClock, wallMs: systemWallMs, log, signal: lead.signal,
+          });
+        } finally {
+          informers.stop();
+        }
+      },
+      onStoppedLeading: () => log(`${c.name}: stopped leading`),
+      onNewLeader: (who) => log(`${c.name}: leader is ${who}`),
+    },
+    { api, clock: systemClock, wallMs: systemWallMs, log },
+  );
+  log(`${c.name} ${identity} of cluster ${cfg.name}: pid ${process.pid}, API ${[member.grpc, ...others].join(',')}`);
+  const shutdown = (signal: string): void => {
+    if (stop.signal.aborted) return;
+    log(`${signal}: stopping`);
+    stop.abort();
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  await elector.run(stop.signal);
+  api.close();
+  process.exit(0);
+}

@@ -1,0 +1,200 @@
+/**
+ * The brains end to end, as a user meets them: `k8ts up` with 3 masters starts a controller
+ * manager and a scheduler on each (one of each leads, fenced), fake kubelets stand in for nodes
+ * (plain Node objects whose bound pods turn Running and Ready, until real kubelets exist), and the
+ * REAL kubectl drives Deployments: spread over the nodes, scale, rolling update and rollback,
+ * delete with its ReplicaSets and pods — and the master holding the controller-manager lease is
+ * killed in the middle of a rollout: the rollout completes under the new leader and no pod is
+ * created twice.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { KubeObject } from '../../src/api/meta.js';
+import type { Pod } from '../../src/api/core/v1/pod-types.js';
+import { ApiClient } from '../../src/client/api-client.js';
+import type { ApiWatch } from '../../src/client/types.js';
+import { runKubectl } from '../support/apiserver.js';
+import { tempHome } from '../support/cluster.js';
+import { startFakeKubelets } from '../support/fake-kubelet.js';
+import { freePorts } from '../support/ports.js';
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+const PODS = { group: '', version: 'v1', resource: 'pods' };
+const LEASES = { group: 'coordination.k8s.io', version: 'v1', resource: 'leases' };
+const NODES = ['w1', 'w2', 'w3', 'w4'];
+
+function k8ts(home: string, ...args: string[]): Promise<Result> {
+  return new Promise((resolve) => {
+    const env = { ...process.env, K8TS_HOME: join(home, 'k8ts'), HOME: home, KUBECONFIG: '' };
+    const child = spawn(process.execPath, ['bin/k8ts.js', ...args], { env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe().catch(() => undefined);
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe('e2e: scheduler and controller manager on 3 masters, with the real kubectl', function () {
+  this.timeout(240_000);
+  const home = tempHome('k8ts-cp-');
+  const kubeconfig = join(home.dir, '.kube', 'config');
+  let api: ApiClient;
+  let kubelets: { stop(): Promise<void> | void } | undefined;
+  /** Every pod ever created, by uid → owning ReplicaSet uid (from a watch started first). */
+  const created = new Map<string, string>();
+  let podWatch: ApiWatch<Pod> | undefined;
+
+  const kubectl = (args: string[], timeoutMs = 90_000): Promise<Result> =>
+    runKubectl(home.dir, kubeconfig, args, { timeoutMs });
+  const ok = async (args: string[], timeoutMs?: number): Promise<string> => {
+    const r = await kubectl(args, timeoutMs);
+    assert.equal(r.code, 0, `kubectl ${args.join(' ')}: ${r.stderr}${r.stdout}`);
+    return r.stdout;
+  };
+
+  before(async () => {
+    const ports = await freePorts(12);
+    const members = [0, 1, 2].map((i) =>
+      `  - { id: ${i + 1}, name: m${i + 1}, address: 127.0.0.1:${ports[4 * i]}, client: 127.0.0.1:${ports[4 * i + 1]}, api: 127.0.0.1:${ports[4 * i + 2]}, grpc: 127.0.0.1:${ports[4 * i + 3]} }`);
+    const cfg = join(home.dir, 'cp.yaml');
+    writeFileSync(cfg, ['name: cp', 'members:', ...members, 'timing: { tickMs: 10, electionTicks: 20, heartbeatTicks: 2 }', ''].join('\n'));
+    const up = await k8ts(home.dir, 'up', '-f', cfg);
+    assert.equal(up.code, 0, `${up.stdout}\n${up.stderr}`);
+    const pki = join(home.dir, 'k8ts', 'cp', 'pki');
+    api = new ApiClient({
+      endpoints: [0, 1, 2].map((i) => `127.0.0.1:${ports[4 * i + 3]}`),
+      tls: { caFile: join(pki, 'ca.crt'), certFile: join(pki, 'admin.crt'), keyFile: join(pki, 'admin.key') },
+    });
+    podWatch = api.watch<Pod>(PODS, undefined, { resourceVersion: '0' });
+    void (async () => {
+      for await (const e of podWatch) {
+        const uid = e.object.metadata.uid;
+        const owner = e.object.metadata.ownerReferences?.find((r) => r.controller)?.uid;
+        if (e.type === 'ADDED' && uid !== undefined && owner !== undefined) created.set(uid, owner);
+      }
+    })().catch(() => {});
+    kubelets = await startFakeKubelets(api, { nodes: NODES });
+  });
+
+  after(async () => {
+    podWatch?.stop();
+    await kubelets?.stop();
+    api?.close();
+    await k8ts(home.dir, 'down', '--name', 'cp', '--purge');
+    home.remove();
+  });
+
+  it('k8ts status shows one leading controller manager and one leading scheduler', async () => {
+    const rows = await until('leaders in k8ts status', 30_000, async () => {
+      const r = await k8ts(home.dir, 'status', '--name', 'cp');
+      const cells = r.stdout.split('\n').filter((l) => /^m\d/.test(l)).map((l) => l.trim().split(/\s+/));
+      const cm = cells.filter((c) => c[c.length - 2] === 'leader').length;
+      const sched = cells.filter((c) => c[c.length - 1] === 'leader').length;
+      return cells.length === 3 && cm === 1 && sched === 1 ? cells : undefined;
+    });
+    assert.ok(rows.every((c) => ['leader', 'standby'].includes(c[c.length - 1] ?? '')));
+  });
+
+  it('a Deployment of 10 replicas becomes ready, spread over the nodes', async () => {
+    await ok(['create', 'deployment', 'web', '--image=nginx:1.25', '--replicas=10']);
+    await ok(['rollout', 'status', 'deployment/web', '--timeout=90s'], 100_000);
+    const pods = JSON.parse(await ok(['get', 'pods', '-l', 'app=web', '-o', 'json'])) as { items: Pod[] };
+    assert.equal(pods.items.length, 10);
+    const perNode = new Map<string, number>();
+    for (const p of pods.items) perNode.set(p.spec?.nodeName ?? '', (perNode.get(p.spec?.nodeName ?? '') ?? 0) + 1);
+    assert.deepEqual([...perNode.keys()].sort(), NODES, JSON.stringify([...perNode]));
+    const counts = [...perNode.values()];
+    assert.ok(Math.max(...counts) - Math.min(...counts) <= 2, JSON.stringify([...perNode]));
+    const describe = await ok(['describe', 'deployment', 'web']);
+    assert.match(describe, /ScalingReplicaSet\s+.*Scaled up replica set web-[a-z0-9]+ from 0 to 10/);
+    const podEvents = await ok(['get', 'events', '--field-selector', 'reason=Scheduled', '-o', 'name']);
+    assert.ok(podEvents.trim().split('\n').length >= 10, podEvents);
+  });
+
+  it('scales up and down', async () => {
+    await ok(['scale', 'deployment/web', '--replicas=14']);
+    await ok(['rollout', 'status', 'deployment/web', '--timeout=60s'], 70_000);
+    await until('14 pods', 30_000, async () => (await podCount('app=web')) === 14 ? true : undefined);
+    await ok(['scale', 'deployment/web', '--replicas=6']);
+    await until('6 pods', 30_000, async () => (await podCount('app=web')) === 6 ? true : undefined);
+    await ok(['scale', 'deployment/web', '--replicas=10']);
+    await ok(['rollout', 'status', 'deployment/web', '--timeout=60s'], 70_000);
+  });
+
+  it('rolling update and rollback: history lists the revisions, undo restores the template', async () => {
+    await ok(['set', 'image', 'deployment/web', 'nginx=nginx:1.26']);
+    await ok(['rollout', 'status', 'deployment/web', '--timeout=90s'], 100_000);
+    const history = await ok(['rollout', 'history', 'deployment/web']);
+    assert.match(history, /^1\s/m);
+    assert.match(history, /^2\s/m);
+    await ok(['rollout', 'undo', 'deployment/web']);
+    await ok(['rollout', 'status', 'deployment/web', '--timeout=90s'], 100_000);
+    const images = await ok(['get', 'pods', '-l', 'app=web', '-o', 'jsonpath={.items[*].spec.containers[0].image}']);
+    const distinct = new Set(images.trim().split(/\s+/));
+    assert.deepEqual([...distinct], ['nginx:1.25'], images);
+    const rs = await ok(['get', 'rs', '-l', 'app=web', '--no-headers']);
+    assert.equal(rs.trim().split('\n').length, 2, rs);
+  });
+
+  it('killing the master that holds the controller-manager lease mid-rollout: the rollout completes, no pod is created twice', async () => {
+    const before = await api.get<KubeObject & { spec?: { holderIdentity?: string } }>(LEASES, 'kube-system', 'kube-controller-manager');
+    const holder = before.spec?.holderIdentity ?? '';
+    const victim = holder.split('_')[0] ?? '';
+    assert.match(victim, /^m[123]$/, holder);
+    await ok(['set', 'image', 'deployment/web', 'nginx=nginx:1.27']);
+    await until('the rollout under way', 30_000, async () => {
+      const d = JSON.parse(await ok(['get', 'deployment', 'web', '-o', 'json'])) as { status?: { updatedReplicas?: number } };
+      const n = d.status?.updatedReplicas ?? 0;
+      return n >= 1 && n < 10 ? true : undefined;
+    });
+    const kill = await k8ts(home.dir, 'kill', victim, '--name', 'cp');
+    assert.equal(kill.code, 0, kill.stderr);
+    const other = ['m1', 'm2', 'm3'].find((m) => m !== victim) ?? '';
+    const r = await kubectl(['rollout', 'status', 'deployment/web', '--timeout=120s'], 130_000);
+    assert.equal(r.code, 0, `${r.stderr}${r.stdout} (killed ${victim}, asking via ${other})`);
+    const after = await api.get<KubeObject & { spec?: { holderIdentity?: string } }>(LEASES, 'kube-system', 'kube-controller-manager');
+    assert.notEqual(after.spec?.holderIdentity?.split('_')[0], victim);
+    const images = await ok(['get', 'pods', '-l', 'app=web', '-o', 'jsonpath={.items[*].spec.containers[0].image}']);
+    assert.deepEqual([...new Set(images.trim().split(/\s+/))], ['nginx:1.27'], images);
+    // Every ReplicaSet created at most as many pods as it ever needed: none twice.
+    const perRs = new Map<string, number>();
+    for (const owner of created.values()) perRs.set(owner, (perRs.get(owner) ?? 0) + 1);
+    const rsList = JSON.parse(await ok(['get', 'rs', '-l', 'app=web', '-o', 'json'])) as { items: KubeObject[] };
+    const newest = rsList.items.find((x) => (x as { spec?: { template?: { spec?: { containers?: { image?: string }[] } } } })
+      .spec?.template?.spec?.containers?.[0]?.image === 'nginx:1.27');
+    assert.ok(newest?.metadata.uid !== undefined);
+    assert.equal(perRs.get(newest.metadata.uid ?? ''), 10, JSON.stringify([...perRs]));
+    await k8ts(home.dir, 'restart', victim, '--name', 'cp');
+  });
+
+  it('deleting the Deployment removes its ReplicaSets and pods', async () => {
+    await ok(['delete', 'deployment', 'web', '--wait=true'], 60_000);
+    await until('no web pods or ReplicaSets', 60_000, async () => {
+      const rs = await ok(['get', 'rs', '-l', 'app=web', '-o', 'name']);
+      return rs.trim() === '' && (await podCount('app=web')) === 0 ? true : undefined;
+    });
+  });
+
+  async function podCount(selector: string): Promise<number> {
+    const list = await api.list<Pod>(PODS, 'default', { labelSelector: selector });
+    return list.items.filter((p) => p.metadata.deletionTimestamp === undefined).length;
+  }
+});
