@@ -73,11 +73,6 @@ export class PodInfo {
     this.terminating = meta.deletionTimestamp !== undefined;
     this.priority = pod.spec?.priority ?? 0;
   }
-
-  /** nodeName: spec.nodeName ("" when unassigned). */
-  get nodeName(): string {
-    return this.pod.spec?.nodeName ?? '';
-  }
 }
 
 /** hostPortsOf lists the host ports of the pod's containers and sidecars (upstream counts

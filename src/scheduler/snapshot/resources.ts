@@ -70,13 +70,6 @@ export class Resources {
   scalar(name: string): number {
     return this.scalars?.get(name) ?? 0;
   }
-
-  /** clone copies (the scalars map included). */
-  clone(): Resources {
-    const r = new Resources();
-    r.add(this);
-    return r;
-  }
 }
 
 /** QUANTITY_CACHE_MAX bounds the parsed-quantity cache (cleared when full). */
