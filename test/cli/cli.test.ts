@@ -29,7 +29,7 @@ function k8ts(home: string, ...args: string[]): Promise<Result> {
 /** rowsOf parses the status table into { member: [id, address, role, ...] }. */
 function rowsOf(table: string): Map<string, string[]> {
   const lines = table.trim().split('\n');
-  assert.match(lines[0]!, /^MEMBER\s+ID\s+PEER\s+CLIENT\s+ROLE\s+TERM\s+LEADER\s+COMMIT\s+APPLIED\s+STATE\s+API$/);
+  assert.match(lines[0]!, /^MEMBER\s+ID\s+PEER\s+CLIENT\s+ROLE\s+TERM\s+LEADER\s+COMMIT\s+APPLIED\s+STATE\s+API\s+CONTROLLERS\s+SCHEDULER$/);
   return new Map(lines.slice(1).map((l) => {
     const [name, ...rest] = l.trim().split(/\s+/);
     return [name!, rest];
