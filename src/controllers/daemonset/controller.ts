@@ -16,11 +16,11 @@ import type { Informer } from '../../client/cache/types.js';
 import type { EventRecorder } from '../../client/events/types.js';
 import type { ApiResource } from '../../client/types.js';
 import { newWorkQueue } from '../../client/workqueue/queue.js';
-import { runWorkers } from '../../client/workqueue/run-workers.js';
 import type { SyncResult, WorkQueue } from '../../client/workqueue/types.js';
 import { Expectations } from '../base/expectations.js';
 import { ownedPodHandlers } from '../base/owned-pods.js';
 import { createPods, deletePods, type PodWriter } from '../base/pod-writes.js';
+import { onEveryChange, runQueueWorkers } from '../base/queue-workers.js';
 import { NODES, PODS } from '../base/service-informers.js';
 import type { ControllerContext, ControllerDescriptor } from '../types.js';
 import type { FailedPodBackoff } from './manage.js';
@@ -57,7 +57,7 @@ export class DaemonSetController {
     this.recorder = ctx.events('daemonset-controller');
     this.writer = { api: ctx.api, recorder: this.recorder, expectations: this.expectations };
     const enqueue = (ds: DaemonSet): void => this.queue.add(keyOf(ds));
-    this.daemonSets.addHandlers({ add: enqueue, update: (_o, ds) => enqueue(ds), delete: (ds) => {
+    this.daemonSets.addHandlers({ ...onEveryChange(enqueue), delete: (ds) => {
       this.expectations.forget(keyOf(ds));
       this.backoff.delete(keyOf(ds));
       enqueue(ds);
@@ -72,15 +72,9 @@ export class DaemonSetController {
   }
 
   /** run waits for the caches, then syncs keys until the context's signal aborts. */
-  async run(): Promise<void> {
-    try {
-      await this.ctx.informers.waitForSync(this.ctx.signal);
-    } catch {
-      this.queue.shutDown();
-      return;
-    }
-    await runWorkers({ queue: this.queue, sync: (key) => this.sync(key),
-      workers: DAEMONSET_WORKERS, signal: this.ctx.signal, log: this.ctx.log });
+  run(): Promise<void> {
+    return runQueueWorkers(this.ctx,
+      { queue: this.queue, sync: (key) => this.sync(key), workers: DAEMONSET_WORKERS });
   }
 
   private enqueueAll(): void {

@@ -9,14 +9,14 @@ import type { Deployment, ReplicaSet } from '../../api/apps/v1/workloads.js';
 import type { Pod } from '../../api/core/v1/pod-types.js';
 import { isStatusError } from '../../api/errors.js';
 import { fromLabelSelector } from '../../api/selectors/labels.js';
-import { keyFor, splitKey } from '../../client/cache/keys.js';
+import { keyOf, splitKey } from '../../client/cache/keys.js';
 import type { Informer } from '../../client/cache/types.js';
 import type { EventRecorder } from '../../client/events/types.js';
 import type { ApiResource } from '../../client/types.js';
 import { newWorkQueue } from '../../client/workqueue/queue.js';
-import { runWorkers } from '../../client/workqueue/run-workers.js';
 import type { SyncResult, WorkQueue } from '../../client/workqueue/types.js';
 import { controllerRef } from '../base/pods.js';
+import { onEveryChange, runQueueWorkers } from '../base/queue-workers.js';
 import type { ControllerContext, ControllerDescriptor } from '../types.js';
 import { createFailedStatus, planDeployment, type DeploymentAction } from './plan.js';
 import { isRollingUpdate } from './util.js';
@@ -50,11 +50,7 @@ export class DeploymentController {
     this.podInformer = ctx.informers.informerFor<Pod>(PODS);
     this.queue = newWorkQueue({ clock: ctx.clock, name: 'deployment' });
     this.recorder = ctx.events(COMPONENT);
-    this.dInformer.addHandlers({
-      add: (d) => this.enqueue(d),
-      update: (_old, d) => this.enqueue(d),
-      delete: (d) => this.enqueue(d),
-    });
+    this.dInformer.addHandlers(onEveryChange((d) => this.enqueue(d)));
     this.rsInformer.addHandlers({
       add: (rs) => this.replicaSetChanged(rs),
       update: (old, rs) => {
@@ -67,19 +63,13 @@ export class DeploymentController {
   }
 
   /** run waits for the caches, then syncs keys until the context's signal aborts. */
-  async run(): Promise<void> {
-    await this.ctx.informers.waitForSync(this.ctx.signal);
-    await runWorkers({
-      queue: this.queue,
-      sync: (key) => this.sync(key),
-      workers: this.workers,
-      signal: this.ctx.signal,
-      log: this.ctx.log,
-    });
+  run(): Promise<void> {
+    return runQueueWorkers(this.ctx,
+      { queue: this.queue, sync: (key) => this.sync(key), workers: this.workers });
   }
 
   private enqueue(d: Deployment): void {
-    this.queue.add(keyFor(d.metadata.namespace, d.metadata.name ?? ''));
+    this.queue.add(keyOf(d));
   }
 
   /** ownerOf: rs's controlling Deployment from the cache, if any. */

@@ -12,7 +12,6 @@ import { keyOf, splitKey } from '../../client/cache/keys.js';
 import type { Informer } from '../../client/cache/types.js';
 import type { EventRecorder } from '../../client/events/types.js';
 import { newWorkQueue } from '../../client/workqueue/queue.js';
-import { runWorkers } from '../../client/workqueue/run-workers.js';
 import type { WorkQueue } from '../../client/workqueue/types.js';
 import type { ControllerContext, ControllerDescriptor } from '../types.js';
 import {
@@ -25,6 +24,7 @@ import {
   selectorQuery,
   SERVICES,
 } from '../base/service-informers.js';
+import { onEveryChange, runQueueWorkers } from '../base/queue-workers.js';
 import { WrittenVersions } from '../base/written-versions.js';
 import { type EndpointsAction, planEndpoints } from './plan.js';
 
@@ -53,7 +53,7 @@ export class EndpointsController {
     this.written = new WrittenVersions(ctx.clock);
     this.recorder = ctx.events('endpoint-controller');
     const enqueue = (o: Service | Endpoints): void => this.queue.add(keyOf(o));
-    this.services.addHandlers({ add: enqueue, update: (_o, s) => enqueue(s), delete: enqueue });
+    this.services.addHandlers(onEveryChange(enqueue));
     this.pods.addHandlers(podHandlers(this.services.lister, this.queue));
     this.endpoints.addHandlers({
       add: enqueue,
@@ -65,20 +65,9 @@ export class EndpointsController {
   }
 
   /** run waits for the caches, then syncs keys until the context's signal aborts. */
-  async run(): Promise<void> {
-    try {
-      await this.ctx.informers.waitForSync(this.ctx.signal);
-    } catch {
-      this.queue.shutDown();
-      return;
-    }
-    await runWorkers({
-      queue: this.queue,
-      sync: (key) => this.sync(key),
-      workers: ENDPOINTS_WORKERS,
-      signal: this.ctx.signal,
-      log: this.ctx.log,
-    });
+  run(): Promise<void> {
+    return runQueueWorkers(this.ctx,
+      { queue: this.queue, sync: (key) => this.sync(key), workers: ENDPOINTS_WORKERS });
   }
 
   /** sync makes the Endpoints of Service key match the caches; throws to retry. */

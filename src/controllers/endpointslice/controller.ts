@@ -14,7 +14,6 @@ import { keyFor, keyOf, splitKey } from '../../client/cache/keys.js';
 import type { Informer } from '../../client/cache/types.js';
 import type { EventRecorder } from '../../client/events/types.js';
 import { newWorkQueue } from '../../client/workqueue/queue.js';
-import { runWorkers } from '../../client/workqueue/run-workers.js';
 import type { WorkQueue } from '../../client/workqueue/types.js';
 import type { ControllerContext, ControllerDescriptor } from '../types.js';
 import {
@@ -28,6 +27,7 @@ import {
   selectorQuery,
   SERVICES,
 } from '../base/service-informers.js';
+import { onEveryChange, runQueueWorkers } from '../base/queue-workers.js';
 import { WrittenVersions } from '../base/written-versions.js';
 import {
   CONTROLLER_NAME,
@@ -80,7 +80,7 @@ export class EndpointSliceController {
       return key === undefined ? [] : [key];
     });
     const enqueue = (s: Service): void => this.queue.add(keyOf(s));
-    this.services.addHandlers({ add: enqueue, update: (_o, s) => enqueue(s), delete: enqueue });
+    this.services.addHandlers(onEveryChange(enqueue));
     this.pods.addHandlers(podHandlers(this.services.lister, this.queue));
     this.slices.addHandlers({
       add: (s) => this.sliceChanged(s),
@@ -100,20 +100,9 @@ export class EndpointSliceController {
   }
 
   /** run waits for the caches, then syncs keys until the context's signal aborts. */
-  async run(): Promise<void> {
-    try {
-      await this.ctx.informers.waitForSync(this.ctx.signal);
-    } catch {
-      this.queue.shutDown();
-      return;
-    }
-    await runWorkers({
-      queue: this.queue,
-      sync: (key) => this.sync(key),
-      workers: ENDPOINTSLICE_WORKERS,
-      signal: this.ctx.signal,
-      log: this.ctx.log,
-    });
+  run(): Promise<void> {
+    return runQueueWorkers(this.ctx,
+      { queue: this.queue, sync: (key) => this.sync(key), workers: ENDPOINTSLICE_WORKERS });
   }
 
   /** sync makes the slices of Service key match the caches; throws to retry. */

@@ -12,8 +12,8 @@ import { isStatusError } from '../../api/errors.js';
 import { assert } from '../../base/assert.js';
 import type { EventHandlers } from '../../client/cache/types.js';
 import { newWorkQueue } from '../../client/workqueue/queue.js';
-import { runWorkers } from '../../client/workqueue/run-workers.js';
 import type { SyncResult, WorkQueue } from '../../client/workqueue/types.js';
+import { runQueueWorkers } from '../base/queue-workers.js';
 import type { ControllerContext, ControllerDescriptor } from '../types.js';
 import { AbsentOwners } from './absent-owners.js';
 import { executeActions, type ExecDeps } from './execute.js';
@@ -91,22 +91,9 @@ export class GarbageCollector {
 
   /** run waits for every cache (deciding on a half-filled one would mean a live read per
    *  object), then runs workers until the context's signal aborts. */
-  async run(): Promise<void> {
-    try {
-      await this.ctx.informers.waitForSync(this.ctx.signal);
-    } catch (err) {
-      this.queue.shutDown();
-      if (this.ctx.signal.aborted) return;
-      throw err;
-    }
-    await runWorkers({
-      queue: this.queue,
-      sync: (key) => this.sync(key),
-      workers: this.o.workers ?? GC_WORKERS,
-      signal: this.ctx.signal,
-      maxRetries: GC_MAX_RETRIES,
-      log: this.ctx.log,
-    });
+  run(): Promise<void> {
+    return runQueueWorkers(this.ctx, { queue: this.queue, sync: (key) => this.sync(key),
+      workers: this.o.workers ?? GC_WORKERS, maxRetries: GC_MAX_RETRIES });
   }
 
   /** sync re-reads the object a key names and does what the plan says. */

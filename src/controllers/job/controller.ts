@@ -11,11 +11,11 @@ import { keyOf, splitKey } from '../../client/cache/keys.js';
 import type { Informer } from '../../client/cache/types.js';
 import type { EventRecorder } from '../../client/events/types.js';
 import { newWorkQueue } from '../../client/workqueue/queue.js';
-import { runWorkers } from '../../client/workqueue/run-workers.js';
 import type { SyncResult, WorkQueue } from '../../client/workqueue/types.js';
 import { Expectations } from '../base/expectations.js';
 import { ownedPodHandlers } from '../base/owned-pods.js';
 import { controllerRef } from '../base/pods.js';
+import { onEveryChange, runQueueWorkers } from '../base/queue-workers.js';
 import { PODS } from '../base/service-informers.js';
 import { WrittenVersions } from '../base/written-versions.js';
 import type { ControllerContext, ControllerDescriptor } from '../types.js';
@@ -65,7 +65,7 @@ export class JobController {
     this.writer = new JobWriter({ api: ctx.api, recorder: this.recorder,
       expectations: this.expectations }, this.removing, this.written, ctx.wallMs);
     const enqueue = (job: Job): void => this.queue.add(keyOf(job));
-    this.jobs.addHandlers({ add: enqueue, update: (_o, job) => enqueue(job), delete: (job) => {
+    this.jobs.addHandlers({ ...onEveryChange(enqueue), delete: (job) => {
       this.forget(keyOf(job));
       enqueue(job);
     } });
@@ -75,15 +75,9 @@ export class JobController {
   }
 
   /** run waits for the caches, then syncs keys until the context's signal aborts. */
-  async run(): Promise<void> {
-    try {
-      await this.ctx.informers.waitForSync(this.ctx.signal);
-    } catch {
-      this.queue.shutDown();
-      return;
-    }
-    await runWorkers({ queue: this.queue, sync: (key) => this.sync(key), workers: JOB_WORKERS,
-      signal: this.ctx.signal, log: this.ctx.log });
+  run(): Promise<void> {
+    return runQueueWorkers(this.ctx,
+      { queue: this.queue, sync: (key) => this.sync(key), workers: JOB_WORKERS });
   }
 
   /** podSeen: a removal we sent is visible once the pod has no finalizer (or is gone). */

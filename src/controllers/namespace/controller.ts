@@ -11,10 +11,10 @@ import type { KubeObject } from '../../api/meta.js';
 import { RESOURCES } from '../../api/resources.js';
 import type { Informer } from '../../client/cache/types.js';
 import type { ComponentApi } from '../../client/component-api.js';
-import { runWorkers } from '../../client/workqueue/run-workers.js';
 import { newWorkQueue } from '../../client/workqueue/queue.js';
 import type { SyncResult, WorkQueue } from '../../client/workqueue/types.js';
 import type { ApiResource } from '../../client/types.js';
+import { onEveryChange, runQueueWorkers } from '../base/queue-workers.js';
 import type { ControllerContext, ControllerDescriptor } from '../types.js';
 import {
   needsEmptying,
@@ -61,19 +61,13 @@ export class NamespaceController {
     this.namespaces = ctx.informers.informerFor<Namespace>(NAMESPACES);
     this.queue = newWorkQueue({ clock: ctx.clock, name: 'namespace' });
     const add = (n: Namespace): void => this.queue.add(n.metadata.name ?? '');
-    this.namespaces.addHandlers({ add, update: (_o, n) => add(n), delete: add });
+    this.namespaces.addHandlers(onEveryChange(add));
   }
 
   /** run waits for the cache, then runs workers until the signal aborts. */
-  async run(): Promise<void> {
-    try {
-      await this.ctx.informers.waitForSync(this.ctx.signal);
-    } catch (err) {
-      if (this.ctx.signal.aborted) return;
-      throw err;
-    }
-    await runWorkers({ queue: this.queue, sync: (k) => this.sync(k), workers: WORKERS,
-      signal: this.ctx.signal, log: this.ctx.log });
+  run(): Promise<void> {
+    return runQueueWorkers(this.ctx,
+      { queue: this.queue, sync: (k) => this.sync(k), workers: WORKERS });
   }
 
   /** sync empties one terminating namespace, or finalizes it once empty. */

@@ -13,9 +13,9 @@ import { assert } from '../../base/assert.js';
 import { keyOf, splitKey } from '../../client/cache/keys.js';
 import type { Informer } from '../../client/cache/types.js';
 import type { EventRecorder } from '../../client/events/types.js';
-import { runWorkers } from '../../client/workqueue/run-workers.js';
 import { newWorkQueue } from '../../client/workqueue/queue.js';
 import type { SyncResult, WorkQueue } from '../../client/workqueue/types.js';
+import { onEveryChange, runQueueWorkers } from '../base/queue-workers.js';
 import type { ControllerContext, ControllerDescriptor } from '../types.js';
 import { EvictionBucket } from './eviction-bucket.js';
 import { planPodEviction } from './eviction-plan.js';
@@ -113,11 +113,11 @@ export class NodeLifecycleController {
       delete: (n) => this.nodeChanged(n, true),
     });
     const lease = (l: Lease): void => this.nodeQueue.add(l.metadata.name ?? '');
-    this.leases.addHandlers({ add: lease, update: (_o, l) => lease(l), delete: lease });
+    this.leases.addHandlers(onEveryChange(lease));
     const pod = (p: Pod): void => {
       if (p.spec?.nodeName) this.podQueue.add(keyOf(p));
     };
-    this.pods.addHandlers({ add: pod, update: (_o, p) => pod(p), delete: pod });
+    this.pods.addHandlers(onEveryChange(pod));
   }
 
   private nodeChanged(n: Node, podsToo: boolean): void {
@@ -128,21 +128,11 @@ export class NodeLifecycleController {
   }
 
   /** run waits for the caches, then runs both queues' workers until the signal aborts. */
-  async run(): Promise<void> {
-    const signal = this.ctx.signal;
-    try {
-      await this.ctx.informers.waitForSync(signal);
-    } catch (err) {
-      if (signal.aborted) return;
-      throw err;
-    }
-    const log = this.ctx.log;
-    await Promise.all([
-      runWorkers({ queue: this.nodeQueue, sync: (k) => this.syncNode(k), workers: this.o.workers,
-        signal, log }),
-      runWorkers({ queue: this.podQueue, sync: (k) => this.syncPod(k), workers: this.o.workers,
-        signal, log }),
-    ]);
+  run(): Promise<void> {
+    const workers = this.o.workers;
+    return runQueueWorkers(this.ctx,
+      { queue: this.nodeQueue, sync: (k) => this.syncNode(k), workers },
+      { queue: this.podQueue, sync: (k) => this.syncPod(k), workers });
   }
 
   /** syncNode: re-read the node, its lease and pods; plan; perform. */

@@ -9,15 +9,15 @@ import type { ReplicaSet, ReplicaSetStatus } from '../../api/apps/v1/workloads.j
 import type { Pod } from '../../api/core/v1/pod-types.js';
 import { isStatusError } from '../../api/errors.js';
 import { fromLabelSelector } from '../../api/selectors/labels.js';
-import { keyFor, splitKey } from '../../client/cache/keys.js';
+import { keyFor, keyOf, splitKey } from '../../client/cache/keys.js';
 import type { Informer } from '../../client/cache/types.js';
 import type { EventRecorder } from '../../client/events/types.js';
 import type { ApiResource } from '../../client/types.js';
-import { runWorkers } from '../../client/workqueue/run-workers.js';
 import { newWorkQueue } from '../../client/workqueue/queue.js';
 import type { SyncResult, WorkQueue } from '../../client/workqueue/types.js';
 import { Expectations } from '../base/expectations.js';
 import { controllerRef, podKey } from '../base/pods.js';
+import { onEveryChange, runQueueWorkers } from '../base/queue-workers.js';
 import type { ControllerContext, ControllerDescriptor } from '../types.js';
 import { planManage, planStatus, slowStartBatches, type ManagePlan } from './plan.js';
 
@@ -59,15 +59,10 @@ export class ReplicaSetController {
     this.queue = newWorkQueue({ clock: ctx.clock, name: 'replicaset' });
     this.expectations = new Expectations(ctx.clock);
     this.recorder = ctx.events(COMPONENT);
-    this.rsInformer.addHandlers({
-      add: (rs) => this.enqueue(rs),
-      update: (_old, rs) => this.enqueue(rs),
-      delete: (rs) => {
-        const key = keyFor(rs.metadata.namespace, rs.metadata.name ?? '');
-        this.expectations.forget(key);
-        this.queue.add(key);
-      },
-    });
+    this.rsInformer.addHandlers({ ...onEveryChange((rs) => this.enqueue(rs)), delete: (rs) => {
+      this.expectations.forget(keyOf(rs));
+      this.enqueue(rs);
+    } });
     this.podInformer.addHandlers({
       add: (p) => this.podAdded(p),
       update: (old, p) => this.podUpdated(old, p),
@@ -76,19 +71,13 @@ export class ReplicaSetController {
   }
 
   /** run waits for the caches, then syncs keys until the context's signal aborts. */
-  async run(): Promise<void> {
-    await this.ctx.informers.waitForSync(this.ctx.signal);
-    await runWorkers({
-      queue: this.queue,
-      sync: (key) => this.sync(key),
-      workers: this.o.workers ?? WORKERS,
-      signal: this.ctx.signal,
-      log: this.ctx.log,
-    });
+  run(): Promise<void> {
+    return runQueueWorkers(this.ctx,
+      { queue: this.queue, sync: (key) => this.sync(key), workers: this.o.workers ?? WORKERS });
   }
 
   private enqueue(rs: ReplicaSet): void {
-    this.queue.add(keyFor(rs.metadata.namespace, rs.metadata.name ?? ''));
+    this.queue.add(keyOf(rs));
   }
 
   /** rsKeyOf: the key of p's controlling ReplicaSet, if that is a ReplicaSet we know. */

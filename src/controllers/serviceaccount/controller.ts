@@ -8,10 +8,10 @@ import type { Namespace } from '../../api/core/v1/cluster-kinds.js';
 import type { ServiceAccount } from '../../api/core/v1/service-account.js';
 import { isStatusError } from '../../api/errors.js';
 import type { Informer } from '../../client/cache/types.js';
-import { runWorkers } from '../../client/workqueue/run-workers.js';
 import { newWorkQueue } from '../../client/workqueue/queue.js';
 import type { SyncResult, WorkQueue } from '../../client/workqueue/types.js';
 import type { ApiResource } from '../../client/types.js';
+import { runQueueWorkers } from '../base/queue-workers.js';
 import type { ControllerContext, ControllerDescriptor } from '../types.js';
 import { MANAGED_SERVICE_ACCOUNTS, planServiceAccounts } from './plan.js';
 
@@ -51,15 +51,9 @@ export class ServiceAccountController {
   }
 
   /** run waits for the caches, then runs workers until the signal aborts. */
-  async run(): Promise<void> {
-    try {
-      await this.ctx.informers.waitForSync(this.ctx.signal);
-    } catch (err) {
-      if (this.ctx.signal.aborted) return;
-      throw err;
-    }
-    await runWorkers({ queue: this.queue, sync: (k) => this.sync(k), workers: WORKERS,
-      signal: this.ctx.signal, log: this.ctx.log });
+  run(): Promise<void> {
+    return runQueueWorkers(this.ctx,
+      { queue: this.queue, sync: (k) => this.sync(k), workers: WORKERS });
   }
 
   /** sync creates the managed accounts one namespace lacks. */
