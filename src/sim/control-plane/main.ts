@@ -103,7 +103,8 @@ function summary(r: CpSeedResult): string {
   const ops = Object.values(r.ops).reduce((s, n) => s + n, 0);
   const s = r.stats;
   return `${r.commits} commits, ${ops} ops, ${(r.virtualMs / 1000).toFixed(0)} virtual s, ` +
-    `${s.binds} binds, ${s.podDeletions} pod deletions, ${s.fencedWrites} fenced writes ` +
+    `${s.binds} binds, ${s.podDeletions} pod deletions (${s.evictions} evictions), ` +
+    `${s.fencedWrites} fenced writes ` +
     `(${s.fenceRefusals} refused), converged ${r.convergedAfterMs ?? '-'} ms after heal, ` +
     `digest ${r.digest}`;
 }

@@ -234,9 +234,12 @@ export class MemoryStorage implements Storage {
     if (!c.key.startsWith(w.prefix)) return [];
     const p = w.opts.predicate;
     const now = c.value ? decodeObject(c.value, c.rev) : undefined;
-    const was = c.prev ? decodeObject(c.prev, c.prevRev) : undefined;
+    // The previous state is decoded only when it matters: a predicate to test it against, or a
+    // deletion to report it in (decoding is most of what a simulated watch costs).
+    const needWas = c.prev !== undefined && (p !== undefined || now === undefined);
+    const was = needWas && c.prev ? decodeObject(c.prev, c.prevRev) : undefined;
     const nowIn = now !== undefined && (!p || p(now));
-    const wasIn = was !== undefined && (!p || p(was));
+    const wasIn = needWas ? was !== undefined && (!p || p(was)) : c.prev !== undefined;
     let type: WatchEventType | undefined;
     if (nowIn) type = wasIn ? 'MODIFIED' : 'ADDED';
     else if (wasIn) type = 'DELETED';

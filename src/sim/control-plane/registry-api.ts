@@ -1,7 +1,8 @@
 /**
  * RegistryApi: the component API's verbs (ComponentApi) served in-process by the REAL registry,
  * for the control-plane simulation: the same calls the gRPC face makes, minus the network.
- * Objects cross the boundary as copies (the wire would serialise them), the caller's fence
+ * Objects cross the boundary as copies (the wire would serialise them; watch events are fresh
+ * decodes per watcher already), the caller's fence
  * travels in the RequestContext as the k8ts-fence metadata would, and errors are the registry's
  * own StatusErrors — exactly what ApiClient rebuilds from the wire.
  */
@@ -42,8 +43,10 @@ export class RegistryApi implements ComponentApi {
     const { timeoutSeconds: _s, traceparent: _p, ...opts } = o;
     const feed = new EventFeed<T>();
     const w = this.reg.watch(this.ctx({}), info(r), ns, opts,
+      // No copy here: MemoryStorage decodes a fresh object for every watcher and event, so a
+      // watch event is already this caller's own (copying it again was a sixth of a run).
       (e: StorageWatchEvent) =>
-        feed.push({ type: e.type as WatchEvent<T>['type'], object: copy(e.object) as T }),
+        feed.push({ type: e.type as WatchEvent<T>['type'], object: e.object as T }),
       (err) => feed.fail(err));
     feed.onStop = () => w.stop();
     return feed;

@@ -47,13 +47,17 @@ export interface SafetyStats {
   fencedWrites: number;
   /** Pods the controller manager deleted or marked for deletion (scale-down, eviction, GC). */
   podDeletions: number;
+  /** Of those, pods on a node tainted unreachable or not-ready (NoExecute evictions). */
+  evictions: number;
   binds: number;
 }
 
 /** SafetyChecker consumes commits (wire it with storage.observe) and records violations. */
 export class SafetyChecker {
   readonly violations: Violation[] = [];
-  readonly stats: SafetyStats = { fencedWrites: 0, podDeletions: 0, binds: 0 };
+  readonly stats: SafetyStats = { fencedWrites: 0, podDeletions: 0, evictions: 0, binds: 0 };
+  /** Nodes with a NoExecute unreachable/not-ready taint now. */
+  private readonly tainted = new Set<string>();
   /** Fence record key → its revision (the current holder's fence). */
   private readonly fences = new Map<string, number>();
   private readonly facts: Tracked;
@@ -107,7 +111,7 @@ export class SafetyChecker {
       case 'pods': this.learnPod(w.key, obj); break;
       case 'replicasets': this.learnReplicaSet(prev, obj); break;
       case 'deployments': this.facts.setDeployment(prev ?? obj, obj, this.nowMs); break;
-      case 'nodes': this.facts.setNode(parts[3] ?? '', obj && allocatableOf(obj)); break;
+      case 'nodes': this.learnNode(parts[3] ?? '', obj); break;
       default: break;
     }
   }
@@ -117,7 +121,10 @@ export class SafetyChecker {
     this.facts.setPod(key, obj);
     const after = this.facts.pod(key);
     const byManager = this.audit.current()?.user === 'system:kube-controller-manager';
-    if (byManager && before?.active === true && after?.active !== true) this.stats.podDeletions++;
+    if (byManager && before?.active === true && after?.active !== true) {
+      this.stats.podDeletions++;
+      if (this.tainted.has(before.nodeName)) this.stats.evictions++;
+    }
     if (after === undefined) return;
     if (before === undefined && after.owner !== undefined) this.checkOwnerCount(key, after.owner);
     const wasOn = before?.nodeName ?? '';
@@ -128,6 +135,15 @@ export class SafetyChecker {
     }
     this.stats.binds++;
     this.checkNodeFits(key, after.nodeName);
+  }
+
+  private learnNode(name: string, obj: KubeObject | undefined): void {
+    this.facts.setNode(name, obj && allocatableOf(obj));
+    const taints = ((obj?.spec ?? {}) as { taints?: { key: string; effect: string }[] }).taints;
+    const evicting = (taints ?? []).some((t) => t.effect === 'NoExecute' &&
+      (t.key === 'node.kubernetes.io/unreachable' || t.key === 'node.kubernetes.io/not-ready'));
+    if (evicting) this.tainted.add(name);
+    else this.tainted.delete(name);
   }
 
   private checkOwnerCount(podKey: string, owner: string): void {
