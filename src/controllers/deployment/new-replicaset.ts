@@ -9,8 +9,8 @@
 import type { Deployment, ReplicaSet } from '../../api/apps/v1/workloads.js';
 import type { LabelSelector } from '../../api/validation/label-selector.js';
 import { controllerRef, ownerRefTo, rfc3339 } from '../base/pods.js';
+import { templateHash } from '../base/template-hash.js';
 import { newCondition, getCondition, PROGRESSING, Reason, setCondition } from './conditions.js';
-import { computeHash } from './hash.js';
 import { setNewReplicaSetAnnotations, type SyncState } from './state.js';
 import {
   equalIgnoreHash,
@@ -93,7 +93,7 @@ function syncExisting(st: SyncState, rs: ReplicaSet, newRevision: number): void 
 
 /** newReplicaSetObject: the ReplicaSet for d's current template (not yet sized). */
 export function newReplicaSetObject(d: Deployment): ReplicaSet {
-  const hash = computeHash(d.spec?.template ?? {}, d.status?.collisionCount);
+  const hash = templateHash(d.spec?.template ?? {}, d.status?.collisionCount);
   const template = structuredClone(d.spec?.template ?? {});
   const labels = { ...template.metadata?.labels, [HASH_LABEL]: hash };
   template.metadata = { ...template.metadata, labels };

@@ -15,7 +15,7 @@ import type { Pod } from '../../api/core/v1/pod-types.js';
 import { fromLabelSelector } from '../../api/selectors/labels.js';
 import { claimObjects, ownerRefTo, withOwnerRef, withoutOwnerRef } from '../base/pods.js';
 import { newCondition, PROGRESSING, Reason, setCondition } from './conditions.js';
-import { canonicalJson } from './hash.js';
+import { canonicalJson } from '../base/template-hash.js';
 import { HashCollision, replicaSetsAndSyncRevision, type ReplicaSets } from './new-replicaset.js';
 import {
   cleanupDeployment,

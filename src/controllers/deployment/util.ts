@@ -6,7 +6,7 @@
 import type { Deployment, ReplicaSet } from '../../api/apps/v1/workloads.js';
 import type { IntOrString } from '../../api/core/v1/common-types.js';
 import type { PodTemplateSpec } from '../../api/core/v1/pod-types.js';
-import { canonicalJson } from './hash.js';
+import { canonicalJson } from '../base/template-hash.js';
 
 /** HASH_LABEL: the label that ties a ReplicaSet and its pods to one pod template. */
 export const HASH_LABEL = 'pod-template-hash';

@@ -2,17 +2,12 @@
  * The Deployment plan, pure: which ReplicaSet writes, events and status one sync produces for
  * the situations of a rollout — first ReplicaSet, the rolling steps, Recreate, proportional
  * scaling mid-rollout, pause, the progress deadline, history cleanup, rollback reuse, hash
- * collisions — and the pod-template-hash itself.
+ * collisions (the hash itself: test/controllers/base/template-hash.test.ts).
  */
 import assert from 'node:assert/strict';
 import type { Deployment, ReplicaSet } from '../../../src/api/apps/v1/workloads.js';
 import type { Pod } from '../../../src/api/core/v1/pod-types.js';
-import {
-  canonicalJson,
-  computeHash,
-  fnv32a,
-  safeEncode,
-} from '../../../src/controllers/deployment/hash.js';
+import { templateHash } from '../../../src/controllers/base/template-hash.js';
 import {
   planDeployment,
   type DeploymentAction,
@@ -119,7 +114,7 @@ describe('Deployment plan: rollouts', () => {
   it('a new Deployment gets one ReplicaSet "<name>-<hash>" at full size', () => {
     const d = deploy();
     const p = plan(d, []);
-    const hash = computeHash(d.spec?.template);
+    const hash = templateHash(d.spec?.template);
     assert.deepEqual(summary(p.actions), [
       `createReplicaSet web-${hash} 10`,
       `event ScalingReplicaSet: Scaled up replica set web-${hash} from 0 to 10`,
@@ -144,7 +139,7 @@ describe('Deployment plan: rollouts', () => {
   it('a template change creates the new ReplicaSet within maxSurge', () => {
     const old = rs('old', 'v1', { replicas: 10, desired: 10, maxReplicas: 13 });
     const p = plan(deploy(), [old]);
-    const name = `web-${computeHash(deploy().spec?.template)}`;
+    const name = `web-${templateHash(deploy().spec?.template)}`;
     // As upstream, the same sync also scales the old one down by what maxUnavailable allows.
     assert.deepEqual(summary(p.actions), [
       `createReplicaSet ${name} 3`,
@@ -207,7 +202,7 @@ describe('Deployment plan: rollouts', () => {
     const waiting = plan(d, [drained], [running]);
     assert.ok(!waiting.actions.some((a) => a.type === 'createReplicaSet'), 'waits for old pods');
     const go = plan(d, [drained], []);
-    assert.equal(summary(go.actions)[0], `createReplicaSet web-${computeHash(d.spec?.template)} 3`);
+    assert.equal(summary(go.actions)[0], `createReplicaSet web-${templateHash(d.spec?.template)} 3`);
   });
 
   it('rolls back by reusing the old ReplicaSet with a new revision and revision-history', () => {
@@ -224,7 +219,7 @@ describe('Deployment plan: rollouts', () => {
 
   it('a hash collision bumps collisionCount instead of creating', () => {
     const d = deploy();
-    const taken = rs(computeHash(d.spec?.template), 'other', { replicas: 1 });
+    const taken = rs(templateHash(d.spec?.template), 'other', { replicas: 1 });
     taken.metadata.ownerReferences = [];
     taken.metadata.labels = { app: 'db' };
     const p = plan(d, [taken]);
@@ -232,7 +227,7 @@ describe('Deployment plan: rollouts', () => {
     assert.equal(statusOf(p).collisionCount, 1);
     const d2 = deploy();
     d2.status = { ...d2.status, collisionCount: 1 };
-    assert.notEqual(computeHash(d2.spec?.template, 1), computeHash(d.spec?.template));
+    assert.notEqual(templateHash(d2.spec?.template, 1), templateHash(d.spec?.template));
     assert.equal(plan(d2, [taken]).actions[0]?.type, 'createReplicaSet');
   });
 });
@@ -291,22 +286,5 @@ describe('Deployment plan: scaling, pause, deadline', () => {
     const earlier = planDeployment({ d, replicaSets: [old, cur], pods: [],
       nowWallMs: Date.parse('2025-01-01T11:55:00Z') });
     assert.equal(earlier.requeueAfterMs, 4 * 60_000 + 1000, 'check again when the deadline ends');
-  });
-});
-
-describe('pod-template-hash', () => {
-  it('is FNV-1a 32 over canonical JSON, encoded in the safe alphabet', () => {
-    assert.equal(fnv32a(new Uint8Array()), 0x811c9dc5);
-    assert.equal(fnv32a(new TextEncoder().encode('a')), 0xe40c292c);
-    assert.equal(safeEncode('0123456789'), '456789bcdf');
-    assert.equal(canonicalJson({ b: 1, a: [{ d: 2, c: undefined }] }), '{"a":[{"d":2}],"b":1}');
-    const t = template('nginx');
-    assert.equal(computeHash(t), computeHash(structuredClone(t)));
-    assert.equal(computeHash({ spec: t?.spec, metadata: t?.metadata }), computeHash(t),
-      'key order does not matter');
-    assert.notEqual(computeHash(template('nginx:2')), computeHash(t));
-    assert.notEqual(computeHash(t, 0), computeHash(t));
-    assert.notEqual(computeHash(t, 1), computeHash(t, 0));
-    assert.match(computeHash(t), /^[bcdfghjklmnpqrstvwxz2456789]{1,10}$/);
   });
 });
