@@ -2,9 +2,15 @@
  * The process shell shared by a master's controller manager and scheduler: read the effective
  * cluster config, connect to the component gRPC API (this master's API server first, the others
  * for failover) as the component's own certificate identity, and campaign for the component's
- * Lease in kube-system. While leading, run the component's work on the fenced API with a fresh
- * informer cache; when the term ends (lost lease, fenced write refused), stop the work and
- * campaign again. SIGTERM releases the lease so a standby takes over at once.
+ * Lease in kube-system. While leading, run the component's work on the fenced API; when the term
+ * ends (lost lease, fenced write refused), stop the work and campaign again. SIGTERM releases the
+ * lease so a standby takes over at once.
+ *
+ * Caches and events outlive terms: the informers are the process's (started before the first
+ * campaign, over the unfenced API — reads need no fence), so a standby is warm when it takes over
+ * and a re-elected process lists nothing again; each term only registers and later removes its
+ * handlers (TermInformers). Events are not fenced either: an event says what a component did,
+ * and that stays true after it is deposed.
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -13,6 +19,7 @@ import { systemClock, type Clock } from '../base/clock.js';
 import { systemWallMs } from '../base/wall-clock.js';
 import { ApiClient } from '../client/api-client.js';
 import { SharedInformerFactory } from '../client/cache/factory.js';
+import { TermInformers } from '../client/cache/term-informers.js';
 import type { InformerFactory } from '../client/cache/types.js';
 import type { ComponentApi } from '../client/component-api.js';
 import { eventRecorderFactory } from '../client/events/recorder.js';
@@ -40,6 +47,8 @@ export interface ElectedComponent {
   name: string;
   /** Lease in kube-system and certificate name, e.g. "kube-controller-manager". */
   identity: string;
+  /** warm requests, at process start, the informers the work will use (a warm standby). */
+  warm(informers: InformerFactory): void;
   /** lead runs the work until ctx.signal aborts. */
   lead(ctx: TermContext): Promise<void>;
 }
@@ -70,6 +79,10 @@ async function run(c: ElectedComponent): Promise<void> {
   });
   const identity = `${member.name}_${randomBytes(4).toString('hex')}`;
   const stop = new AbortController();
+  const shared = new SharedInformerFactory(api, { clock: systemClock, log });
+  c.warm(shared);
+  shared.start();
+  const events = eventRecorderFactory(api, { clock: systemClock, wallMs: systemWallMs, host: hostname(), log });
   const elector = new LeaderElector(
     {
       namespace: 'kube-system',
@@ -83,8 +96,7 @@ async function run(c: ElectedComponent): Promise<void> {
     {
       onStartedLeading: async (lead) => {
         log(`${c.name}: leading as ${identity} (fence revision ${lead.fence.revision})`);
-        const events = eventRecorderFactory(lead.api, { clock: systemClock, wallMs: systemWallMs, host: hostname(), log });
-        const informers = new SharedInformerFactory(lead.api, { clock: systemClock, log });
+        const informers = new TermInformers(shared);
         try {
           await c.lead({
             cfg, member, api: lead.api, informers, events, clock: systemClock, wallMs: systemWallMs, log, signal: lead.signal,
@@ -107,6 +119,8 @@ async function run(c: ElectedComponent): Promise<void> {
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
   await elector.run(stop.signal);
+  await events.stop();
+  shared.stop();
   api.close();
   process.exit(0);
 }

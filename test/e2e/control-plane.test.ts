@@ -9,7 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KubeObject } from '../../src/api/meta.js';
 import type { Pod } from '../../src/api/core/v1/pod-types.js';
@@ -94,6 +94,16 @@ describe('e2e: scheduler and controller manager on 3 masters, with the real kube
     kubelets = await startFakeKubelets(api, { nodes: NODES });
   });
 
+  afterEach(function () {
+    if (this.currentTest?.state !== 'failed') return;
+    // What the elected components said: leadership changes explain most surprises here.
+    const logs = join(home.dir, 'k8ts', 'cp', 'logs');
+    for (const f of readdirSync(logs).filter((x) => /controller-manager|scheduler/.test(x))) {
+      const lines = readFileSync(join(logs, f), 'utf8').split('\n').filter((l) => /lead|fence|error/i.test(l));
+      console.log(`--- ${f}\n${lines.slice(-12).join('\n')}`);
+    }
+  });
+
   after(async () => {
     podWatch?.stop();
     await kubelets?.stop();
@@ -125,8 +135,11 @@ describe('e2e: scheduler and controller manager on 3 masters, with the real kube
     assert.ok(Math.max(...counts) - Math.min(...counts) <= 2, JSON.stringify([...perNode]));
     const describe = await ok(['describe', 'deployment', 'web']);
     assert.match(describe, /ScalingReplicaSet\s+.*Scaled up replica set web-[a-z0-9]+ from 0 to 10/);
-    const podEvents = await ok(['get', 'events', '--field-selector', 'reason=Scheduled', '-o', 'name']);
-    assert.ok(podEvents.trim().split('\n').length >= 10, podEvents);
+    // Events are written asynchronously (best effort, after the bind): poll for all ten.
+    await until('10 Scheduled events', 30_000, async () => {
+      const names = await ok(['get', 'events', '--field-selector', 'reason=Scheduled', '-o', 'name']);
+      return names.trim().split('\n').length >= 10 ? true : undefined;
+    });
   });
 
   it('scales up and down', async () => {

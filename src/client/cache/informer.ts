@@ -33,7 +33,7 @@ export interface InformerDeps {
 export class SharedInformer<T extends KubeObject> implements Informer<T>, ReflectorSink<T> {
   readonly lister: CacheLister<T>;
   private readonly indexer = new Indexer<T>();
-  private readonly handlers: EventHandlers<T>[] = [];
+  private readonly handlers: { h: EventHandlers<T> }[] = [];
   private readonly reflector: Reflector<T>;
   private synced = false;
   private readonly syncWaiters: (() => void)[] = [];
@@ -63,12 +63,19 @@ export class SharedInformer<T extends KubeObject> implements Informer<T>, Reflec
     });
   }
 
-  addHandlers(h: EventHandlers<T>): void {
+  addHandlers(h: EventHandlers<T>): () => void {
     if (this.handlers.length >= HANDLERS_MAX) {
       throw new AssertionError(`more than ${HANDLERS_MAX} handlers on one informer`);
     }
-    this.handlers.push(h);
+    // One record per registration: removing it never removes another registration of the
+    // same handlers object.
+    const mine = { h };
+    this.handlers.push(mine);
     for (const obj of this.indexer.list()) this.call(() => h.add?.(obj));
+    return () => {
+      const i = this.handlers.indexOf(mine);
+      if (i >= 0) this.handlers.splice(i, 1);
+    };
   }
 
   addIndex(name: string, fn: IndexFunc<T>): void {
@@ -165,7 +172,7 @@ export class SharedInformer<T extends KubeObject> implements Informer<T>, Reflec
   }
 
   private emit(f: (h: EventHandlers<T>) => void): void {
-    for (const h of this.handlers) this.call(() => f(h));
+    for (const r of this.handlers) this.call(() => f(r.h));
   }
 
   /** call runs one handler: a throw is logged (one bad handler must not starve the others),

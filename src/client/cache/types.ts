@@ -40,8 +40,9 @@ export interface EventHandlers<T extends KubeObject> {
 export interface Informer<T extends KubeObject> {
   readonly resource: ApiResource;
   readonly lister: Lister<T>;
-  /** addHandlers registers handlers; objects already cached are replayed as adds. */
-  addHandlers(h: EventHandlers<T>): void;
+  /** addHandlers registers handlers; objects already cached are replayed as adds. The returned
+   *  function removes them again (a leadership term ends, the informer lives on). */
+  addHandlers(h: EventHandlers<T>): () => void;
   /** addIndex adds an index (before start, or rebuilt over the cache). */
   addIndex(name: string, fn: IndexFunc<T>): void;
   /** hasSynced: the first list has been applied. */
