@@ -19,7 +19,7 @@ import { Audit } from './audit.js';
 import { ElectedProcess, type ElectedKind, type ElectedTiming } from './elected.js';
 import type { RealTimeGuard } from './guard.js';
 import { HollowNode, type HollowNodeOptions } from './hollow-node.js';
-import { SimLink } from './link.js';
+import { SimLink, type LinkStats } from './link.js';
 import { MemoryStorage } from './memory-storage.js';
 import { RegistryApi } from './registry-api.js';
 import { SafetyChecker } from './safety.js';
@@ -41,6 +41,10 @@ export interface ClusterOptions {
   node: Omit<HollowNodeOptions, 'name' | 'index'>;
   /** Request latency of every link is uniform in [0, latencyMsMax]. */
   latencyMsMax: number;
+  /** Components' requests fail with this probability (SimLink); the scenario's never do. */
+  failRate: number;
+  /** Changes the store keeps for watches that resume (small: informers hit 410 and relist). */
+  historyMax: number;
   /** The checker's stale window (see safety.ts). */
   staleWindowMs: number;
   /** Self-test: strip fences before the registry (the checker must catch it). */
@@ -53,17 +57,19 @@ export interface ClusterOptions {
 export class SimControlPlane {
   readonly clock = new SimClock();
   readonly prng: Prng;
-  readonly storage = new MemoryStorage();
+  readonly storage: MemoryStorage;
   readonly audit: Audit;
   readonly safety: SafetyChecker;
   readonly registry: ApiRegistry;
   readonly processes: ElectedProcess[] = [];
   readonly nodes = new Map<string, HollowNode>();
+  readonly linkStats: LinkStats = { lostRequests: 0, lostAnswers: 0 };
   private nextProcess = 1;
   private nodeIndex = new Map<string, number>();
 
   constructor(readonly o: ClusterOptions) {
     this.prng = new Prng(o.seed);
+    this.storage = new MemoryStorage({ historyMax: o.historyMax });
     this.audit = new Audit({ stripFences: o.stripFences ?? false });
     this.safety = new SafetyChecker(this.audit, () => this.clock.nowMs(), o.staleWindowMs);
     this.storage.observe((rev, writes) => this.safety.onCommit(rev, writes));
@@ -90,10 +96,15 @@ export class SimControlPlane {
     await this.settle(bootstrapCluster(this.registry, { host: '192.168.100.1', port: 6443 }));
   }
 
-  /** link: a new process's connection as user (groups as the API server would derive). */
-  link(user: string, groups: string[]): SimLink {
+  /** link: a new process's connection as user (groups as the API server would derive);
+   *  reliable links never fail requests (the scenario's own). */
+  link(user: string, groups: string[], reliable = false): SimLink {
     const api = new RegistryApi(this.registry, { name: user, groups });
-    return new SimLink(api, this.clock, this.prng.fork(), { latencyMsMax: this.o.latencyMsMax });
+    return new SimLink(api, this.clock, this.prng.fork(), {
+      latencyMsMax: this.o.latencyMsMax,
+      failRate: reliable ? 0 : this.o.failRate,
+      stats: this.linkStats,
+    });
   }
 
   /** startProcess starts a new controller manager or scheduler process. */

@@ -97,6 +97,11 @@ export class ElectedProcess {
     this.stop.abort();
   }
 
+  /** breakWatches ends the process's watches (its API server restarted). */
+  breakWatches(): void {
+    this.d.link.breakWatches();
+  }
+
   /** slow: the process's requests take extraMs longer for forMs (a pause). */
   slow(extraMs: number, forMs: number): void {
     this.d.link.slow(extraMs, forMs);

@@ -103,6 +103,11 @@ export class HollowNode {
     this.d.link.kill();
   }
 
+  /** breakWatches ends the kubelet's watches (its API server restarted). */
+  breakWatches(): void {
+    this.d.link.breakWatches();
+  }
+
   /** tick renews the Lease and, when due, the Node's Ready status. Errors wait for the next. */
   private async tick(): Promise<void> {
     try {

@@ -6,6 +6,11 @@
  * - slow(extraMs, forMs): requests sent in the next forMs take extraMs longer to arrive — a GC
  *   pause or a congested network. This is what makes a deposed leader's writes arrive after its
  *   successor took over: exactly what fencing must refuse.
+ * - failRate: each request fails with that probability, half of them before reaching the API
+ *   server (UNAVAILABLE: nothing happened) and half after it acted, the answer lost
+ *   (DEADLINE_EXCEEDED: the outcome is unknown) — the case that makes a careless controller
+ *   create twice.
+ * - breakWatches(): every open watch ends, as when an API server restarts; informers re-watch.
  * - kill(): the process is gone. Requests already on the wire still arrive (they were sent);
  *   nothing new is sent, no answer comes back, every watch ends. Calls never settle: a dead
  *   process runs no more code, so its promise chains simply stop.
@@ -15,14 +20,25 @@ import { assert } from '../../base/assert.js';
 import type { Clock } from '../../base/clock.js';
 import type { Prng } from '../../base/prng.js';
 import type { ComponentApi, Ns } from '../../client/component-api.js';
+import { DeadlineRpcError, UnavailableRpcError } from '../../rpc/errors.js';
 import type {
   ApiResource, ApiWatch, CallOptions, DeleteOptions, DeleteResult, GetOptions, ListOptions,
   PatchOptions, PatchType, WatchEvent, WatchOptions, WriteOptions,
 } from '../../client/types.js';
 
-/** LinkOptions: the normal latency range, in virtual ms. */
+/** LinkOptions: the normal latency range, in virtual ms, and the request failure rate. */
 export interface LinkOptions {
   latencyMsMax: number;
+  /** Probability in [0, 1) that a request fails (see the file comment). */
+  failRate?: number;
+  /** Counts the failures injected (shared by every link of a cluster). */
+  stats?: LinkStats;
+}
+
+/** LinkStats: requests lost before the API server, answers lost after it acted. */
+export interface LinkStats {
+  lostRequests: number;
+  lostAnswers: number;
 }
 
 /** SimLink implements ComponentApi over another ComponentApi (a RegistryApi). */
@@ -49,6 +65,12 @@ export class SimLink implements ComponentApi {
   /** kill ends the process's traffic for good (see the file comment). */
   kill(): void {
     this.dead = true;
+    for (const w of this.watches) w.stop();
+    this.watches.clear();
+  }
+
+  /** breakWatches ends every open watch (the watcher sees its watch end and starts another). */
+  breakWatches(): void {
     for (const w of this.watches) w.stop();
     this.watches.clear();
   }
@@ -108,6 +130,11 @@ export class SimLink implements ComponentApi {
   private async send<R>(call: () => Promise<R>): Promise<R> {
     if (this.dead) return never<R>();
     await this.delay();
+    const fail = this.prng.float() < (this.o.failRate ?? 0) ? this.prng.int(2) : -1;
+    if (fail === 0) {
+      if (this.o.stats) this.o.stats.lostRequests++;
+      throw new UnavailableRpcError('simulated: the request was lost');
+    }
     let out: R;
     try {
       out = await call();
@@ -116,6 +143,10 @@ export class SimLink implements ComponentApi {
       throw e;
     }
     if (this.dead) return never<R>();
+    if (fail === 1) {
+      if (this.o.stats) this.o.stats.lostAnswers++;
+      throw new DeadlineRpcError('simulated: the answer was lost');
+    }
     return out;
   }
 

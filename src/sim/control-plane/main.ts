@@ -104,8 +104,9 @@ function summary(r: CpSeedResult): string {
   const s = r.stats;
   return `${r.commits} commits, ${ops} ops, ${(r.virtualMs / 1000).toFixed(0)} virtual s, ` +
     `${s.binds} binds, ${s.podDeletions} pod deletions (${s.evictions} evictions), ` +
-    `${s.fencedWrites} fenced writes ` +
-    `(${s.fenceRefusals} refused), converged ${r.convergedAfterMs ?? '-'} ms after heal, ` +
+    `${s.fencedWrites} fenced writes (${s.fenceRefusals} refused), ` +
+    `${s.lostRequests + s.lostAnswers} requests failed, ` +
+    `converged ${r.convergedAfterMs ?? '-'} ms after heal, ` +
     `digest ${r.digest}`;
 }
 

@@ -11,9 +11,11 @@ import { garbageCollectorController } from '../../controllers/garbagecollector/c
 import { replicaSetController } from '../../controllers/replicaset/controller.js';
 import type { ControllerDescriptor } from '../../controllers/types.js';
 import { DEFAULT_LEADER_TIMING } from '../../client/leader/elector.js';
+import { Prng } from '../../base/prng.js';
 import { SimControlPlane } from './cluster.js';
 import { unconverged } from './convergence.js';
 import { RealTimeGuard } from './guard.js';
+import type { LinkStats } from './link.js';
 import { Scenario, type ScenarioOptions } from './scenario.js';
 import type { SafetyStats, Violation } from './safety.js';
 
@@ -35,6 +37,9 @@ export interface CpSimOptions {
   logLines: number;
   /** Also hand every log line to this as it happens (a verbose replay). */
   echo?: (line: string) => void;
+  /** The controller manager's controllers (default simControllers(); self-tests swap in a
+   *  broken set). */
+  controllers?: ControllerDescriptor[];
 }
 
 export const DEFAULT_CP_OPTIONS: CpSimOptions = {
@@ -68,7 +73,7 @@ export interface CpSeedResult {
   convergedAfterMs: number | undefined;
   commits: number;
   /** What the history exercised: fenced writes landed and refused, deletions, binds. */
-  stats: SafetyStats & { fenceRefusals: number };
+  stats: SafetyStats & LinkStats & { fenceRefusals: number };
   virtualMs: number;
   ops: Record<string, number>;
   /** FNV-1a over every commit's revision, keys and values: equal digests, equal histories. */
@@ -99,7 +104,7 @@ export async function runSeed(seed: number, opts: Partial<CpSimOptions> = {}):
     log.push(stamped);
     if (log.length > o.logLines) log.shift();
   };
-  const controllers = simControllers();
+  const controllers = o.controllers ?? simControllers();
   guard.install();
   try {
     cp = new SimControlPlane({
@@ -107,6 +112,7 @@ export async function runSeed(seed: number, opts: Partial<CpSimOptions> = {}):
       node: { allocatable: { cpu: '4', memory: '8Gi', pods: String(o.podsPerNode) },
         leaseRenewMs: 1_000, statusEveryMs: 10_000, startDelayMs: [50, 1_500] },
       latencyMsMax: 3, staleWindowMs: 30_000, stripFences: o.stripFences, guard, log: write,
+      ...seededEdges(seed),
     });
     return await drive(cp, seed, o, guard, controllers, log);
   } finally {
@@ -129,7 +135,7 @@ async function drive(cp: SimControlPlane, seed: number, o: CpSimOptions, guard: 
   for (let i = 0; i < o.controllerManagers; i++) cp.startProcess('controller-manager');
   for (let i = 0; i < o.schedulers; i++) cp.startProcess('scheduler');
   const names = new Set(controllers.map((d) => d.name));
-  const admin = cp.link('sim:admin', ['system:masters', 'system:authenticated']);
+  const admin = cp.link('sim:admin', ['system:masters', 'system:authenticated'], true);
   const scenario = new Scenario(cp, admin, cp.prng.fork(), {
     opGapMs: [200, 2_000], tolerationSeconds: 2, podsPerNode: o.podsPerNode,
     deployments: names.has('deployment'), faults: o.faults, workloadsMax: 5,
@@ -155,10 +161,18 @@ async function drive(cp: SimControlPlane, seed: number, o: CpSimOptions, guard: 
     seed,
     ok: violations.length === 0 && guard.leaks.length === 0 && problems.length === 0,
     violations, leaks: [...guard.leaks], unconverged: problems, convergedAfterMs,
-    commits, stats: { ...cp.safety.stats, fenceRefusals: cp.audit.fenceRefusals },
+    commits,
+    stats: { ...cp.safety.stats, ...cp.linkStats, fenceRefusals: cp.audit.fenceRefusals },
     virtualMs: cp.clock.nowMs(), ops: Object.fromEntries(scenario.counts),
     digest: digest.hex(), controllers: [...names], log,
   };
+}
+
+/** seededEdges draws the seed's request failure rate and store history length (from a PRNG of
+ *  their own, so the cluster's stream is not shifted by them). */
+function seededEdges(seed: number): { failRate: number; historyMax: number } {
+  const prng = new Prng(seed ^ 0x5eed);
+  return { failRate: prng.pick([0, 0.005, 0.02]), historyMax: prng.pick([500, 5_000, 100_000]) };
 }
 
 /** Fnv is 32-bit FNV-1a, enough to tell two histories apart. */

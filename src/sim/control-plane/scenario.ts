@@ -112,6 +112,7 @@ export class Scenario {
         () => this.slowLeader('controller-manager')],
       ['slow scheduler leader', faults !== 'none' ? 1 : 0, () => this.slowLeader('scheduler')],
       ['kill node', canKill ? 1 : 0, () => this.killNode()],
+      ['break watches', faults === 'all' ? 1 : 0, () => this.breakWatches()],
       ['restart node', this.killed.length > 0 ? 1 : 0, () => this.restartNode()],
     ];
   }
@@ -217,6 +218,13 @@ export class Scenario {
 
   private sleep(delayMs: number): Promise<void> {
     return new Promise((resolve) => this.cp.clock.setTimeout(resolve, delayMs));
+  }
+
+  /** breakWatches ends the watches of a random live process or kubelet. */
+  private async breakWatches(): Promise<void> {
+    const targets = [...this.cp.processes.filter((p) => p.alive), ...this.cp.nodes.values()];
+    this.prng.pick(targets).breakWatches();
+    await Promise.resolve();
   }
 
   private async killNode(): Promise<void> {

@@ -2,12 +2,16 @@
  * The control-plane simulation end to end: a few seeds of the full scenario (controller
  * managers, schedulers, hollow nodes, faults) hold every invariant and converge once healed; a
  * seed replays commit for commit; and the checker is not blind — with fences stripped before the
- * registry (a system that forgets fencing), a slowed leader's late writes are caught.
+ * registry (a system that forgets fencing), a slowed leader's late writes are caught, and a
+ * second ReplicaSet controller acting on the same sets is caught creating pods twice.
  */
 import assert from 'node:assert/strict';
 import { failureReport } from '../../../src/sim/control-plane/main.js';
 import { RealTimeGuard } from '../../../src/sim/control-plane/guard.js';
-import { runSeed, type CpSeedResult } from '../../../src/sim/control-plane/run.js';
+import { replicaSetController } from '../../../src/controllers/replicaset/controller.js';
+import {
+  runSeed, simControllers, type CpSeedResult,
+} from '../../../src/sim/control-plane/run.js';
 
 /** QUICK: shorter phases than the CLI's, enough for a few leader changes and a node loss. */
 const QUICK = { safetyMs: 20_000, livenessMs: 60_000 };
@@ -47,6 +51,13 @@ describe('sim control plane: seeded runs', function () {
     assert.ok(r !== undefined, 'no seed of 10 caught the unfenced writes');
     assert.deepEqual(r.violations.map((v) => v.invariant), ['fenced'], explain(r));
     assert.match(r.violations[0]?.detail ?? '', /landed with fence \d+ while the lease's holder/);
+  });
+
+  it('catches pods created twice when two ReplicaSet controllers act on the same sets', async () => {
+    const twin = { name: 'replicaset-twin', start: replicaSetController.start };
+    const r = await runSeed(2, { ...QUICK, controllers: [...simControllers(), twin] });
+    assert.equal(r.ok, false, 'the duplicated controller went unnoticed');
+    assert.deepEqual(r.violations.map((v) => v.invariant), ['no-overcreate'], explain(r));
   });
 });
 
