@@ -10,7 +10,8 @@ import type { ComponentApi } from '../../client/component-api.js';
 import { keyOf } from '../../client/cache/keys.js';
 import type { EventRecorder } from '../../client/events/types.js';
 import type { Expectations } from './expectations.js';
-import { describeError, hasCode, namespaceTerminating, PODS } from './service-informers.js';
+import { describeError, hasCode, namespaceTerminating } from './api-errors.js';
+import { PODS } from './resources.js';
 import { slowStartBatch } from './slow-start.js';
 
 /** PodWriter: what the writes need. */
@@ -27,7 +28,8 @@ export interface WriteOutcome {
   error?: unknown;
 }
 
-/** createPods creates pods in slow-start batches (see WriteOutcome). */
+/** createPods creates pods in slow-start batches (see WriteOutcome). A namespace being
+ *  deleted refuses every create: the batches stop there, without an error to retry. */
 export async function createPods(w: PodWriter, ownerKey: string, owner: KubeObject,
   pods: readonly Pod[]): Promise<WriteOutcome> {
   let failure: unknown;
@@ -39,9 +41,10 @@ export async function createPods(w: PodWriter, ownerKey: string, owner: KubeObje
         out.metadata.name ?? ''}`);
     } catch (e) {
       w.expectations.creationObserved(ownerKey);
-      if (namespaceTerminating(e)) return;
-      w.recorder.event(owner, 'Warning', 'FailedCreate', `Error creating: ${describeError(e)}`);
-      failure ??= e;
+      if (!namespaceTerminating(e)) {
+        w.recorder.event(owner, 'Warning', 'FailedCreate', `Error creating: ${describeError(e)}`);
+        failure ??= e;
+      }
       throw e;
     }
   });

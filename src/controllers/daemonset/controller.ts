@@ -14,20 +14,16 @@ import type { DaemonSet } from '../../api/apps/v1/workloads.js';
 import { keyOf, splitKey } from '../../client/cache/keys.js';
 import type { Informer } from '../../client/cache/types.js';
 import type { EventRecorder } from '../../client/events/types.js';
-import type { ApiResource } from '../../client/types.js';
 import { newWorkQueue } from '../../client/workqueue/queue.js';
 import type { SyncResult, WorkQueue } from '../../client/workqueue/types.js';
 import { Expectations } from '../base/expectations.js';
 import { ownedPodHandlers } from '../base/owned-pods.js';
 import { createPods, deletePods, type PodWriter } from '../base/pod-writes.js';
 import { onEveryChange, runQueueWorkers } from '../base/queue-workers.js';
-import { NODES, PODS } from '../base/service-informers.js';
+import { DAEMONSETS, NODES, PODS } from '../base/resources.js';
 import type { ControllerContext, ControllerDescriptor } from '../types.js';
 import type { FailedPodBackoff } from './manage.js';
 import { type DaemonSetAction, planDaemonSet } from './plan.js';
-
-/** DAEMONSETS: the resource this controller reconciles. */
-export const DAEMONSETS: ApiResource = { group: 'apps', version: 'v1', resource: 'daemonsets' };
 
 /** DAEMONSET_WORKERS: upstream's --concurrent-daemonset-syncs default. */
 export const DAEMONSET_WORKERS = 2;

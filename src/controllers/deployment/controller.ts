@@ -12,19 +12,15 @@ import { fromLabelSelector } from '../../api/selectors/labels.js';
 import { keyOf, splitKey } from '../../client/cache/keys.js';
 import type { Informer } from '../../client/cache/types.js';
 import type { EventRecorder } from '../../client/events/types.js';
-import type { ApiResource } from '../../client/types.js';
 import { newWorkQueue } from '../../client/workqueue/queue.js';
 import type { SyncResult, WorkQueue } from '../../client/workqueue/types.js';
+import { describeError } from '../base/api-errors.js';
 import { controllerRef } from '../base/pods.js';
+import { DEPLOYMENTS, PODS, REPLICASETS } from '../base/resources.js';
 import { onEveryChange, runQueueWorkers } from '../base/queue-workers.js';
 import type { ControllerContext, ControllerDescriptor } from '../types.js';
 import { createFailedStatus, planDeployment, type DeploymentAction } from './plan.js';
 import { isRollingUpdate } from './util.js';
-
-/** The resources this controller reads and writes. */
-export const DEPLOYMENTS: ApiResource = { group: 'apps', version: 'v1', resource: 'deployments' };
-const REPLICASETS: ApiResource = { group: 'apps', version: 'v1', resource: 'replicasets' };
-const PODS: ApiResource = { group: '', version: 'v1', resource: 'pods' };
 
 /** COMPONENT is the events' source.component, as upstream. */
 const COMPONENT = 'deployment-controller';
@@ -197,7 +193,7 @@ class Execution {
       this.uids.set(`rs/${name}`, created.metadata.uid ?? '');
     } catch (err) {
       if (isStatusError(err) && err.reason === 'AlreadyExists') throw err;
-      const text = err instanceof Error ? err.message : String(err);
+      const text = describeError(err);
       const failed = createFailedStatus(this.d, name, text, this.ctx.wallMs());
       if (failed.status !== undefined) await this.updateStatus(failed.status).catch(() => {});
       this.recorder.event(this.d, 'Warning', 'ReplicaSetCreateError', failed.message);

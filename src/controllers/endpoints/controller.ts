@@ -14,16 +14,9 @@ import type { EventRecorder } from '../../client/events/types.js';
 import { newWorkQueue } from '../../client/workqueue/queue.js';
 import type { WorkQueue } from '../../client/workqueue/types.js';
 import type { ControllerContext, ControllerDescriptor } from '../types.js';
-import {
-  describeError,
-  ENDPOINTS,
-  hasCode,
-  namespaceTerminating,
-  PODS,
-  podHandlers,
-  selectorQuery,
-  SERVICES,
-} from '../base/service-informers.js';
+import { describeError, hasCode, namespaceTerminating } from '../base/api-errors.js';
+import { ENDPOINTS, PODS, SERVICES } from '../base/resources.js';
+import { podHandlers, selectorQuery } from '../base/service-informers.js';
 import { onEveryChange, runQueueWorkers } from '../base/queue-workers.js';
 import { WrittenVersions } from '../base/written-versions.js';
 import { type EndpointsAction, planEndpoints } from './plan.js';

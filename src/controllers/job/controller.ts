@@ -16,15 +16,13 @@ import { Expectations } from '../base/expectations.js';
 import { ownedPodHandlers } from '../base/owned-pods.js';
 import { controllerRef } from '../base/pods.js';
 import { onEveryChange, runQueueWorkers } from '../base/queue-workers.js';
-import { PODS } from '../base/service-informers.js';
+import { JOBS, PODS } from '../base/resources.js';
 import { WrittenVersions } from '../base/written-versions.js';
 import type { ControllerContext, ControllerDescriptor } from '../types.js';
 import { hasTrackingFinalizer } from './job-pod.js';
 import { DEFAULT_POD_FAILURE_BACKOFF, type JobBackoff, type PodFailureBackoff } from './manage.js';
 import { planJob } from './plan.js';
-import { JOBS, JobWriter } from './writes.js';
-
-export { JOBS };
+import { JobWriter } from './writes.js';
 
 /** JOB_WORKERS: upstream's --concurrent-job-syncs default. */
 export const JOB_WORKERS = 5;

@@ -6,15 +6,11 @@
  */
 import type { Job, JobStatus } from '../../api/batch/v1/job.js';
 import type { Condition } from '../../api/core/v1/common-types.js';
+import { rfc3339 } from '../base/pods.js';
 import { canonicalJson } from '../base/template-hash.js';
 import { type Finish, isTrue, setCondition } from './conditions.js';
 import { formatIndexes } from './indexes.js';
 import type { Tracking } from './tracking.js';
-
-/** isoSeconds renders wall ms as RFC 3339 with second precision (metav1.Time). */
-export function isoSeconds(wallMs: number): string {
-  return new Date(Math.floor(wallMs / 1000) * 1000).toISOString().replace('.000Z', 'Z');
-}
 
 /** StatusInput: what step 1's status is made of. */
 export interface StatusInput {
@@ -37,7 +33,7 @@ export interface SuspendEvent {
 /** stepOneStatus builds step 1's status and the suspension event, if any. */
 export function stepOneStatus(i: StatusInput): { status: JobStatus; event?: SuspendEvent } {
   const { job, tracking: t } = i;
-  const now = isoSeconds(i.nowWallMs);
+  const now = rfc3339(i.nowWallMs);
   const st: JobStatus = structuredClone(job.status ?? {});
   st.active = i.active;
   st.ready = i.ready;
@@ -98,7 +94,7 @@ export function finishStatus(status: JobStatus, finish: Finish, nowWallMs: numbe
   : JobStatus | undefined {
   const u = status.uncountedTerminatedPods ?? {};
   if ((u.succeeded ?? []).length + (u.failed ?? []).length > 0) return undefined;
-  const now = isoSeconds(nowWallMs);
+  const now = rfc3339(nowWallMs);
   const st = structuredClone(status);
   st.conditions = setCondition(st.conditions ?? [], finish.type, 'True', finish.reason,
     finish.message, now);

@@ -7,10 +7,10 @@
 import type { Pod } from '../../api/core/v1/pod-types.js';
 import type { Job, JobStatus } from '../../api/batch/v1/job.js';
 import { keyOf } from '../../client/cache/keys.js';
-import type { ApiResource } from '../../client/types.js';
 import { createPods, deletePods, type PodWriter } from '../base/pod-writes.js';
 import { controllerRef } from '../base/pods.js';
-import { hasCode, PODS } from '../base/service-informers.js';
+import { hasCode } from '../base/api-errors.js';
+import { JOBS, PODS } from '../base/resources.js';
 import type { WrittenVersions } from '../base/written-versions.js';
 import { hasTrackingFinalizer, TRACKING_FINALIZER } from './job-pod.js';
 import type { JobPlan } from './plan.js';
@@ -18,9 +18,6 @@ import { finishStatus, flushUncounted, sameStatus } from './status.js';
 
 /** PATCHES_IN_FLIGHT_MAX bounds concurrent finalizer patches of one sync. */
 export const PATCHES_IN_FLIGHT_MAX = 100;
-
-/** JOBS: the resource the Job controller reconciles. */
-export const JOBS: ApiResource = { group: 'batch', version: 'v1', resource: 'jobs' };
 
 /** RELEASE_PATCH drops the tracking finalizer, leaving any other finalizer alone. */
 const RELEASE_PATCH = { metadata: { [`$deleteFromPrimitiveList/finalizers`]: [

@@ -14,7 +14,10 @@ import type { ComponentApi } from '../../client/component-api.js';
 import { newWorkQueue } from '../../client/workqueue/queue.js';
 import type { SyncResult, WorkQueue } from '../../client/workqueue/types.js';
 import type { ApiResource } from '../../client/types.js';
+import { describeError } from '../base/api-errors.js';
+import { rfc3339 } from '../base/pods.js';
 import { onEveryChange, runQueueWorkers } from '../base/queue-workers.js';
+import { NAMESPACES } from '../base/resources.js';
 import type { ControllerContext, ControllerDescriptor } from '../types.js';
 import {
   needsEmptying,
@@ -24,8 +27,6 @@ import {
   type ContentListing,
   type NamespaceAction,
 } from './plan.js';
-
-const NAMESPACES: ApiResource = { group: '', version: 'v1', resource: 'namespaces' };
 
 /** PAGE_LIMIT and PAGES_MAX bound one resource's listing per pass (10,000 objects); more are
  *  deleted on the next pass. */
@@ -84,7 +85,7 @@ export class NamespaceController {
     if (deletes.length > 0) listings = await listContent(api, name);
     const attempt = this.attempts.get(name) ?? 0;
     const plan = planNamespaceFinish({ namespace: ns, listings, deleteErrors, attempt,
-      nowWall: metaTime(this.ctx.wallMs()) });
+      nowWall: rfc3339(this.ctx.wallMs()) });
     await executeNamespace(api, ns, plan.actions);
     if (plan.requeueAfterMs === undefined) {
       this.attempts.delete(name);
@@ -102,7 +103,7 @@ export async function listContent(api: ComponentApi, ns: string): Promise<Conten
     try {
       return { resource, items: await listAll(api, resource, ns) };
     } catch (err) {
-      const why = err instanceof Error ? err.message : String(err);
+      const why = describeError(err);
       return { resource, items: [], error: `failed to list ${qualified(resource)}: ${why}` };
     }
   }));
@@ -129,7 +130,7 @@ async function deleteAll(api: ComponentApi, deletes: readonly ContentDelete[]): 
         { propagationPolicy: 'Background', preconditions: { uid: d.uid } });
     } catch (err) {
       if (isStatusError(err) && (err.code === 404 || err.code === 409)) continue;
-      const why = err instanceof Error ? err.message : String(err);
+      const why = describeError(err);
       errors.push(`failed to delete ${qualified(d.resource)} ${d.name}: ${why}`);
     }
   }
@@ -157,16 +158,11 @@ async function executeNamespace(api: ComponentApi, cached: Namespace,
   } catch (err) {
     // Gone already: nothing left to do (the namespace was finalized by someone else).
     if (isStatusError(err) && err.code === 404) return;
-    throw new Error(`namespace ${name}: ${err instanceof Error ? err.message : String(err)}`,
+    throw new Error(`namespace ${name}: ${describeError(err)}`,
       { cause: err });
   }
 }
 
 function qualified(r: ApiResource): string {
   return r.group === '' ? r.resource : `${r.resource}.${r.group}`;
-}
-
-/** metaTime renders wall-clock ms as metav1.Time does: RFC 3339, whole seconds, UTC. */
-function metaTime(wallMs: number): string {
-  return new Date(Math.floor(wallMs / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 }

@@ -15,20 +15,15 @@ import type { Informer } from '../../client/cache/types.js';
 import type { EventRecorder } from '../../client/events/types.js';
 import { newWorkQueue } from '../../client/workqueue/queue.js';
 import type { SyncResult, WorkQueue } from '../../client/workqueue/types.js';
+import { rfc3339 } from '../base/pods.js';
 import { onEveryChange, runQueueWorkers } from '../base/queue-workers.js';
+import { LEASES, NODES, PODS } from '../base/resources.js';
 import type { ControllerContext, ControllerDescriptor } from '../types.js';
 import { EvictionBucket } from './eviction-bucket.js';
 import { planPodEviction } from './eviction-plan.js';
 import { executeEviction, executeNodeActions } from './execute.js';
 import type { NodeHealth } from './health.js';
 import { nodeEvent, nodeRef, planNode } from './plan.js';
-import {
-  LEASES,
-  NODE_LEASE_NAMESPACE,
-  NODES,
-  PODS,
-  metaTime,
-} from './resources.js';
 
 /** NodeLifecycleOptions: upstream's flags of the same names. */
 export interface NodeLifecycleOptions {
@@ -52,6 +47,9 @@ export const NODE_LIFECYCLE_DEFAULTS: NodeLifecycleOptions = {
   evictionLimitPerSecond: 0.1,
   workers: 4,
 };
+
+/** NODE_LEASE_NAMESPACE holds one Lease per node, named after it, renewed by its kubelet. */
+export const NODE_LEASE_NAMESPACE = 'kube-node-lease';
 
 /** NODE_NAME_INDEX indexes pods by spec.nodeName: the pods of one node without a full scan. */
 export const NODE_NAME_INDEX = 'nodeName';
@@ -146,7 +144,7 @@ export class NodeLifecycleController {
       pods: this.pods.lister.byIndex(NODE_NAME_INDEX, name),
       health: this.health.get(name),
       nowMs,
-      nowWall: metaTime(this.ctx.wallMs()),
+      nowWall: rfc3339(this.ctx.wallMs()),
       grace: { monitorMs: this.o.nodeMonitorGracePeriodMs,
         startupMs: this.o.nodeStartupGracePeriodMs },
       monitorPeriodMs: this.o.nodeMonitorPeriodMs,
@@ -186,7 +184,7 @@ export class NodeLifecycleController {
       node: nodeName ? this.nodes.lister.get(undefined, nodeName) : undefined,
       sinceMs: this.evictionSince.get(key),
       nowMs: this.ctx.clock.nowMs(),
-      nowWall: metaTime(this.ctx.wallMs()),
+      nowWall: rfc3339(this.ctx.wallMs()),
     });
     if (plan.sinceMs === undefined) this.evictionSince.delete(key);
     else this.evictionSince.set(key, plan.sinceMs);

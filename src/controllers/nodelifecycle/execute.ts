@@ -11,7 +11,7 @@ import type { ComponentApi } from '../../client/component-api.js';
 import type { EventRecorder } from '../../client/events/types.js';
 import type { EvictionAction } from './eviction-plan.js';
 import type { NodeAction } from './plan.js';
-import { NODES, PODS } from './resources.js';
+import { NODES, PODS } from '../base/resources.js';
 import { applyTaintChange } from './taints.js';
 
 /** FIELD_MANAGER names the controller's writes in managedFields. */

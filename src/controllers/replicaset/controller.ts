@@ -11,20 +11,16 @@ import { isStatusError } from '../../api/errors.js';
 import { fromLabelSelector } from '../../api/selectors/labels.js';
 import { keyFor, keyOf, splitKey } from '../../client/cache/keys.js';
 import type { Informer } from '../../client/cache/types.js';
-import type { EventRecorder } from '../../client/events/types.js';
-import type { ApiResource } from '../../client/types.js';
 import { newWorkQueue } from '../../client/workqueue/queue.js';
 import type { SyncResult, WorkQueue } from '../../client/workqueue/types.js';
+import { describeError } from '../base/api-errors.js';
 import { Expectations } from '../base/expectations.js';
+import { createPods, deletePods, type PodWriter } from '../base/pod-writes.js';
 import { controllerRef, podKey } from '../base/pods.js';
 import { onEveryChange, runQueueWorkers } from '../base/queue-workers.js';
+import { PODS, REPLICASETS } from '../base/resources.js';
 import type { ControllerContext, ControllerDescriptor } from '../types.js';
-import { planManage, planStatus, slowStartBatches, type ManagePlan } from './plan.js';
-
-/** REPLICASETS: apps/v1 replicasets, what this controller reconciles. */
-export const REPLICASETS: ApiResource = { group: 'apps', version: 'v1', resource: 'replicasets' };
-/** PODS: core/v1 pods, what it creates and deletes. */
-export const PODS: ApiResource = { group: '', version: 'v1', resource: 'pods' };
+import { planManage, planStatus, type ManagePlan } from './plan.js';
 
 /** COMPONENT is the events' source.component, as upstream. */
 const COMPONENT = 'replicaset-controller';
@@ -48,7 +44,7 @@ export class ReplicaSetController {
   private readonly queue: WorkQueue;
   /** Creates/deletes issued but not yet seen in the pod cache, per ReplicaSet key. */
   private readonly expectations: Expectations;
-  private readonly recorder: EventRecorder;
+  private readonly writer: PodWriter;
 
   constructor(
     private readonly ctx: ControllerContext,
@@ -58,7 +54,8 @@ export class ReplicaSetController {
     this.podInformer = ctx.informers.informerFor<Pod>(PODS);
     this.queue = newWorkQueue({ clock: ctx.clock, name: 'replicaset' });
     this.expectations = new Expectations(ctx.clock);
-    this.recorder = ctx.events(COMPONENT);
+    this.writer = { api: ctx.api, recorder: ctx.events(COMPONENT),
+      expectations: this.expectations };
     this.rsInformer.addHandlers({ ...onEveryChange((rs) => this.enqueue(rs)), delete: (rs) => {
       this.expectations.forget(keyOf(rs));
       this.enqueue(rs);
@@ -146,17 +143,26 @@ export class ReplicaSetController {
       nowWallMs: this.ctx.wallMs(),
     });
     await this.claim(rs, plan);
-    let manageError: string | undefined;
-    try {
-      await this.createPods(key, rs, plan);
-      await this.deletePods(key, rs, plan);
-    } catch (err) {
-      manageError = err instanceof Error ? err.message : String(err);
-    }
-    const sp = planStatus(rs, plan.owned, manageError, this.ctx.wallMs());
+    const manageError = await this.managePods(key, rs, plan);
+    const why = manageError === undefined ? undefined : describeError(manageError);
+    const sp = planStatus(rs, plan.owned, why, this.ctx.wallMs());
     if (sp.status !== undefined) await this.writeStatus(rs, sp.status);
-    if (manageError !== undefined) throw new Error(manageError);
+    if (manageError !== undefined) throw manageError;
     return sp.requeueAfterMs !== undefined ? { requeueAfterMs: sp.requeueAfterMs } : undefined;
+  }
+
+  /**
+   * managePods creates plan.create pods from the template (slow start) or deletes plan.delete,
+   * with the expectations set first (base/pod-writes gives back those that will never show);
+   * the first error, if any, goes into the status and makes the sync retry.
+   */
+  private async managePods(key: string, rs: ReplicaSet, plan: ManagePlan): Promise<unknown> {
+    if (plan.create === 0 && plan.delete.length === 0) return undefined;
+    this.expectations.expect(key, plan.create, plan.delete.map(podKey));
+    const creates = Array.from({ length: plan.create }, () => plan.template);
+    const created = await createPods(this.writer, key, rs, creates);
+    if (created.error !== undefined) return created.error;
+    return (await deletePods(this.writer, key, rs, plan.delete)).error;
   }
 
   /**
@@ -214,65 +220,6 @@ export class ReplicaSetController {
       }
     }
   }
-
-  /**
-   * createPods sends plan.create creates in slow-start batches, stopping at the first batch with
-   * a failure; expectations are set first and given back for every create that will never show.
-   */
-  private async createPods(key: string, rs: ReplicaSet, plan: ManagePlan): Promise<void> {
-    if (plan.create === 0) return;
-    this.expectations.expect(key, plan.create);
-    let created = 0;
-    let firstError: unknown;
-    for (const size of slowStartBatches(plan.create)) {
-      const batch = Array.from({ length: size }, () => this.createOne(rs, plan));
-      const results = await Promise.allSettled(batch);
-      for (const r of results) {
-        if (r.status === 'fulfilled' && r.value) created++;
-        else if (r.status === 'rejected') firstError ??= r.reason;
-      }
-      if (results.some((r) => r.status === 'rejected' || !r.value)) break;
-    }
-    for (let i = created; i < plan.create; i++) this.expectations.creationObserved(key);
-    if (firstError !== undefined) throw firstError;
-  }
-
-  /** createOne creates one pod; false (no error) when the namespace is terminating. */
-  private async createOne(rs: ReplicaSet, plan: ManagePlan): Promise<boolean> {
-    try {
-      const p = await this.ctx.api.create<Pod>(PODS, rs.metadata.namespace, plan.template);
-      this.recorder.event(rs, 'Normal', 'SuccessfulCreate', `Created pod: ${p.metadata.name}`);
-      return true;
-    } catch (err) {
-      if (isStatusError(err) && /being terminated/.test(err.message)) return false;
-      this.recorder.event(rs, 'Warning', 'FailedCreate', `Error creating: ${messageOf(err)}`);
-      throw err;
-    }
-  }
-
-  /** deletePods deletes plan.delete in parallel; a pod already gone counts as deleted. */
-  private async deletePods(key: string, rs: ReplicaSet, plan: ManagePlan): Promise<void> {
-    if (plan.delete.length === 0) return;
-    this.expectations.expect(key, 0, plan.delete.map(podKey));
-    const errors: unknown[] = [];
-    await Promise.all(plan.delete.map(async (p) => {
-      const name = p.metadata.name ?? '';
-      try {
-        await this.ctx.api.delete(PODS, p.metadata.namespace, name);
-        this.recorder.event(rs, 'Normal', 'SuccessfulDelete', `Deleted pod: ${name}`);
-      } catch (err) {
-        this.expectations.deletionObserved(key, podKey(p));
-        if (isStatusError(err) && err.reason === 'NotFound') return;
-        this.recorder.event(rs, 'Warning', 'FailedDelete', `Error deleting: ${messageOf(err)}`);
-        errors.push(err);
-      }
-    }));
-    if (errors.length > 0) throw errors[0];
-  }
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 /** replicaSetController registers the controller as "replicaset" (upstream's name). */

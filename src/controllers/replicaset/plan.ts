@@ -30,9 +30,6 @@ import { podsToDelete } from './ranking.js';
 /** BURST_REPLICAS bounds creates or deletes per sync (upstream's BurstReplicas). */
 export const BURST_REPLICAS = 500;
 
-/** SLOW_START_INITIAL_BATCH: the first create batch (upstream SlowStartInitialBatchSize). */
-export const SLOW_START_INITIAL_BATCH = 1;
-
 /** REPLICA_FAILURE is the condition type for failed creates/deletes. */
 export const REPLICA_FAILURE = 'ReplicaFailure';
 
@@ -98,23 +95,6 @@ export function planManage(input: ReplicaSetInput): ManagePlan {
   assert(plan.create <= burst && plan.delete.length <= burst, 'replicaset: burst exceeded');
   assert(plan.delete.every((p) => owned.includes(p)), 'replicaset: deleting a pod not owned');
   return plan;
-}
-
-/**
- * slowStartBatches splits n creates into batches 1, 2, 4, ... (controller_utils' slowStartBatch):
- * a template that cannot create pods (quota, admission) fails after one call, not n.
- */
-export function slowStartBatches(n: number, initial = SLOW_START_INITIAL_BATCH): number[] {
-  assert(n >= 0 && initial > 0, 'slowStartBatches: bad sizes');
-  const out: number[] = [];
-  let remaining = n;
-  let size = Math.min(remaining, initial);
-  while (size > 0) {
-    out.push(size);
-    remaining -= size;
-    size = Math.min(2 * size, remaining);
-  }
-  return out;
 }
 
 /** StatusPlan: the status to write (undefined: already current) and when to sync again. */

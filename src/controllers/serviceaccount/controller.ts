@@ -10,13 +10,10 @@ import { isStatusError } from '../../api/errors.js';
 import type { Informer } from '../../client/cache/types.js';
 import { newWorkQueue } from '../../client/workqueue/queue.js';
 import type { SyncResult, WorkQueue } from '../../client/workqueue/types.js';
-import type { ApiResource } from '../../client/types.js';
 import { runQueueWorkers } from '../base/queue-workers.js';
+import { NAMESPACES, SERVICE_ACCOUNTS } from '../base/resources.js';
 import type { ControllerContext, ControllerDescriptor } from '../types.js';
 import { MANAGED_SERVICE_ACCOUNTS, planServiceAccounts } from './plan.js';
-
-const NAMESPACES: ApiResource = { group: '', version: 'v1', resource: 'namespaces' };
-const SERVICE_ACCOUNTS: ApiResource = { group: '', version: 'v1', resource: 'serviceaccounts' };
 
 /** WORKERS: upstream's --concurrent-serviceaccount-token-syncs default is 5; one suffices here
  *  for a create per namespace, but a few keep a burst of new namespaces quick. */

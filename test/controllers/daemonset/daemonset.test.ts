@@ -7,8 +7,8 @@
 import assert from 'node:assert/strict';
 import type { Pod } from '../../../src/api/core/v1/pod-types.js';
 import type { DaemonSet } from '../../../src/api/apps/v1/workloads.js';
-import { PODS } from '../../../src/controllers/base/service-informers.js';
-import { DAEMONSETS, daemonSetController } from '../../../src/controllers/daemonset/controller.js';
+import { DAEMONSETS, PODS } from '../../../src/controllers/base/resources.js';
+import { daemonSetController } from '../../../src/controllers/daemonset/controller.js';
 import { targetNodeName } from '../../../src/controllers/daemonset/daemon-pod.js';
 import { createNode, eventually, type Harness, listPods, runPod, startHarness } from './harness.js';
 

@@ -14,7 +14,7 @@ import { ApiClient } from '../../../src/client/api-client.js';
 import { SharedInformerFactory } from '../../../src/client/cache/factory.js';
 import type { EventRecorder, EventType } from '../../../src/client/events/types.js';
 import type { ControllerContext, ControllerDescriptor } from '../../../src/controllers/types.js';
-import { NODES, PODS } from '../../../src/controllers/base/service-informers.js';
+import { NODES, PODS } from '../../../src/controllers/base/resources.js';
 import { startApiCluster, type ApiCluster } from '../../support/apiserver.js';
 
 const NAMESPACES = { group: '', version: 'v1', resource: 'namespaces' };

@@ -202,7 +202,8 @@ describe('Deployment plan: rollouts', () => {
     const waiting = plan(d, [drained], [running]);
     assert.ok(!waiting.actions.some((a) => a.type === 'createReplicaSet'), 'waits for old pods');
     const go = plan(d, [drained], []);
-    assert.equal(summary(go.actions)[0], `createReplicaSet web-${templateHash(d.spec?.template)} 3`);
+    const hash = templateHash(d.spec?.template);
+    assert.equal(summary(go.actions)[0], `createReplicaSet web-${hash} 3`);
   });
 
   it('rolls back by reusing the old ReplicaSet with a new revision and revision-history', () => {

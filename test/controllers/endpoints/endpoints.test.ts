@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import type { Endpoints } from '../../../src/api/core/v1/endpoints.js';
 import type { Service } from '../../../src/api/core/v1/service.js';
 import { StatusError } from '../../../src/api/errors.js';
-import { ENDPOINTS, PODS } from '../../../src/controllers/base/service-informers.js';
+import { ENDPOINTS, PODS } from '../../../src/controllers/base/resources.js';
 import { endpointsController } from '../../../src/controllers/endpoints/controller.js';
 import {
   createPod,

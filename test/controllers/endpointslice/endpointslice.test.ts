@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import type { Service } from '../../../src/api/core/v1/service.js';
 import type { EndpointSlice } from '../../../src/api/discovery/v1/endpoint-slice.js';
-import { ENDPOINT_SLICES, PODS } from '../../../src/controllers/base/service-informers.js';
+import { ENDPOINT_SLICES, PODS } from '../../../src/controllers/base/resources.js';
 import { endpointSliceController } from '../../../src/controllers/endpointslice/controller.js';
 import {
   createPod,

@@ -34,8 +34,12 @@ class FakeInformer implements Informer<KubeObject> {
   readonly lister = new CacheLister(this.indexer);
   private readonly handlers: EventHandlers<KubeObject>[] = [];
   constructor(readonly resource: ApiResource) {}
-  addHandlers(h: EventHandlers<KubeObject>): void {
+  addHandlers(h: EventHandlers<KubeObject>): () => void {
     this.handlers.push(h);
+    return () => {
+      const i = this.handlers.indexOf(h);
+      if (i >= 0) this.handlers.splice(i, 1);
+    };
   }
   addIndex(name: string, fn: (o: KubeObject) => string[]): void {
     this.indexer.addIndex(name, fn);

@@ -7,8 +7,8 @@
 import assert from 'node:assert/strict';
 import type { Pod } from '../../../src/api/core/v1/pod-types.js';
 import type { Job } from '../../../src/api/batch/v1/job.js';
-import { PODS } from '../../../src/controllers/base/service-informers.js';
-import { JOBS, newJobController } from '../../../src/controllers/job/controller.js';
+import { JOBS, PODS } from '../../../src/controllers/base/resources.js';
+import { newJobController } from '../../../src/controllers/job/controller.js';
 import { TRACKING_FINALIZER } from '../../../src/controllers/job/job-pod.js';
 import {
   eventually,

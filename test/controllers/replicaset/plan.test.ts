@@ -1,15 +1,12 @@
 /**
  * The ReplicaSet plan, pure: claims, the replica diff with its burst bound and expectations,
- * slow-start batches, the deletion ranking, and the status with ReplicaFailure.
+ * the deletion ranking, and the status with ReplicaFailure (slow-start batches:
+ * test/controllers/base/helpers.test.ts).
  */
 import assert from 'node:assert/strict';
 import type { ReplicaSet } from '../../../src/api/apps/v1/workloads.js';
 import type { Pod } from '../../../src/api/core/v1/pod-types.js';
-import {
-  planManage,
-  planStatus,
-  slowStartBatches,
-} from '../../../src/controllers/replicaset/plan.js';
+import { planManage, planStatus } from '../../../src/controllers/replicaset/plan.js';
 import { podsToDelete } from '../../../src/controllers/replicaset/ranking.js';
 
 const NOW = Date.parse('2025-01-01T12:00:00Z');
@@ -122,13 +119,6 @@ describe('ReplicaSet plan', () => {
     assert.equal(plan.release[0]?.metadata.ownerReferences, undefined);
     assert.deepEqual(names(plan.owned), ['orphan']);
     assert.equal(pods[0]?.metadata.ownerReferences, undefined, 'the cached pod is not mutated');
-  });
-
-  it('slow-start batches are 1, 2, 4, ... up to the total', () => {
-    assert.deepEqual(slowStartBatches(0), []);
-    assert.deepEqual(slowStartBatches(1), [1]);
-    assert.deepEqual(slowStartBatches(10), [1, 2, 4, 3]);
-    assert.deepEqual(slowStartBatches(500).reduce((a, b) => a + b, 0), 500);
   });
 });
 
