@@ -16,6 +16,7 @@
  *   A term never reuses a fence: re-acquiring a lease that still names us (after stepping down)
  *   goes through a release first, so the old term's in-flight writes are refused too.
  */
+import { setMaxListeners } from 'node:events';
 import { isStatusError } from '../../api/errors.js';
 import type { Lease } from '../../api/coordination/v1/lease.js';
 import { assert } from '../../base/assert.js';
@@ -190,6 +191,9 @@ export class LeaderElector {
    *  missed deadline must not let the work issue one more write), then resolves term.ended. */
   private newTerm(fence: LeaderFence): Term {
     const ac = new AbortController();
+    // Every controller and worker of the term listens to this one signal: more than Node's
+    // default of 10 listeners is the design, not a leak.
+    setMaxListeners(0, ac.signal);
     let resolve: (why: TermEnd) => void = () => {};
     const term: Term = {
       fence,
