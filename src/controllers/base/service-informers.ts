@@ -1,7 +1,7 @@
 /**
  * Shell pieces the Endpoints and EndpointSlice controllers share: the pod handlers that turn a
- * pod's change into the keys of the Services selecting it (before and after the change), and a
- * Service selector in the lister's query syntax.
+ * pod's change into the keys of the Services selecting it (before and after the change), and the
+ * pods a Service selects.
  */
 import type { Pod } from '../../api/core/v1/pod-types.js';
 import type { Service } from '../../api/core/v1/service.js';
@@ -25,6 +25,13 @@ export function podHandlers(services: Lister<Service>, queue: WorkQueue): EventH
     update: (old, p) => enqueue([old, p]),
     delete: (p) => enqueue([p]),
   };
+}
+
+/** podsSelectedBy: the cached pods svc selects (none without a Service or a selector). */
+export function podsSelectedBy(pods: Lister<Pod>, svc: Service | undefined): Pod[] {
+  const selector = svc?.spec?.selector ?? {};
+  if (svc === undefined || Object.keys(selector).length === 0) return [];
+  return pods.list(svc.metadata.namespace, selectorQuery(selector));
 }
 
 /** selectorQuery: a Service selector (equality map) in the lister's query syntax. */

@@ -16,7 +16,8 @@ import type { WorkQueue } from '../../client/workqueue/types.js';
 import type { ControllerContext, ControllerDescriptor } from '../types.js';
 import { describeError, hasCode, namespaceTerminating } from '../base/api-errors.js';
 import { ENDPOINTS, PODS, SERVICES } from '../base/resources.js';
-import { podHandlers, selectorQuery } from '../base/service-informers.js';
+import { podHandlers, podsSelectedBy } from '../base/service-informers.js';
+import { performWrite, type TrackedWriter } from '../base/tracked-writes.js';
 import { onEveryChange, runQueueWorkers } from '../base/queue-workers.js';
 import { WrittenVersions } from '../base/written-versions.js';
 import { type EndpointsAction, planEndpoints } from './plan.js';
@@ -36,6 +37,7 @@ export class EndpointsController {
   private readonly queue: WorkQueue;
   /** Our writes not yet visible in the Endpoints cache (no sync on a stale view). */
   private readonly written: WrittenVersions;
+  private readonly writer: TrackedWriter;
   private readonly recorder: EventRecorder;
 
   constructor(private readonly ctx: ControllerContext) {
@@ -44,6 +46,7 @@ export class EndpointsController {
     this.endpoints = ctx.informers.informerFor<Endpoints>(ENDPOINTS);
     this.queue = newWorkQueue({ clock: ctx.clock, name: 'endpoint' });
     this.written = new WrittenVersions(ctx.clock);
+    this.writer = { api: ctx.api, resource: ENDPOINTS, written: this.written };
     this.recorder = ctx.events('endpoint-controller');
     const enqueue = (o: Service | Endpoints): void => this.queue.add(keyOf(o));
     this.services.addHandlers(onEveryChange(enqueue));
@@ -71,32 +74,19 @@ export class EndpointsController {
       throw new Error(`endpoints cache of ${key} is older than our last write`);
     }
     const service = this.services.lister.get(ns, name);
-    const selector = service?.spec?.selector ?? {};
-    const pods = service === undefined || Object.keys(selector).length === 0 ? [] :
-      this.pods.lister.list(ns, selectorQuery(selector));
+    const pods = podsSelectedBy(this.pods.lister, service);
     const current = this.endpoints.lister.get(ns, name);
     for (const action of planEndpoints({ namespace: ns, name, service, pods, current })) {
       await this.execute(key, action, service);
     }
   }
 
+  /** execute performs one write; a failed create or update is reported on the Service. */
   private async execute(key: string, a: EndpointsAction, svc: Service | undefined): Promise<void> {
-    const api = this.ctx.api;
-    if (a.verb === 'delete') {
-      try {
-        await api.delete(ENDPOINTS, a.namespace, a.name);
-      } catch (e) {
-        if (!hasCode(e, 404)) throw e;
-      }
-      this.written.deleted(key, a.name);
-      return;
-    }
-    const ns = a.object.metadata.namespace ?? '';
     try {
-      const out = a.verb === 'create' ? await api.create(ENDPOINTS, ns, a.object) :
-        await api.update(ENDPOINTS, ns, a.object);
-      this.written.wrote(key, out);
+      await performWrite(this.writer, key, a);
     } catch (e) {
+      if (a.verb === 'delete') throw e;
       if (a.verb === 'create' && namespaceTerminating(e)) return;
       if (svc !== undefined && !hasCode(e, 409)) {
         const [reason, what] = a.verb === 'create' ?

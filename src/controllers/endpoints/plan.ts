@@ -17,6 +17,7 @@ import {
   TRIGGER_TIME_ANNOTATION,
   triggerTime,
 } from '../base/service-pods.js';
+import type { ObjectWrite } from '../base/tracked-writes.js';
 import { desiredSubsets, MAX_ENDPOINTS_CAPACITY, subsetsEqual } from './subsets.js';
 import { OVER_CAPACITY_ANNOTATION, TRUNCATED, truncateSubsets } from './truncate.js';
 
@@ -39,10 +40,7 @@ export interface EndpointsPlanInput {
 }
 
 /** EndpointsAction is one API write; a no-op sync plans none. */
-export type EndpointsAction =
-  | { verb: 'create'; object: Endpoints }
-  | { verb: 'update'; object: Endpoints }
-  | { verb: 'delete'; namespace: string; name: string };
+export type EndpointsAction = ObjectWrite<Endpoints>;
 
 /** planEndpoints returns the writes for one Service key (at most one). */
 export function planEndpoints(input: EndpointsPlanInput): EndpointsAction[] {

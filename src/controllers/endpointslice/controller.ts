@@ -18,7 +18,8 @@ import type { WorkQueue } from '../../client/workqueue/types.js';
 import type { ControllerContext, ControllerDescriptor } from '../types.js';
 import { describeError, hasCode, namespaceTerminating } from '../base/api-errors.js';
 import { ENDPOINT_SLICES, NODES, PODS, SERVICES } from '../base/resources.js';
-import { podHandlers, selectorQuery } from '../base/service-informers.js';
+import { podHandlers, podsSelectedBy } from '../base/service-informers.js';
+import { performWrite, type TrackedWriter } from '../base/tracked-writes.js';
 import { onEveryChange, runQueueWorkers } from '../base/queue-workers.js';
 import { WrittenVersions } from '../base/written-versions.js';
 import {
@@ -26,7 +27,6 @@ import {
   MANAGED_BY_LABEL,
   planEndpointSlices,
   SERVICE_NAME_LABEL,
-  type SliceAction,
 } from './plan.js';
 
 /** ENDPOINTSLICE_WORKERS: upstream's --concurrent-service-endpoint-syncs default. */
@@ -57,6 +57,7 @@ export class EndpointSliceController {
   private readonly queue: WorkQueue;
   /** Our writes not yet visible in the slice cache. */
   private readonly written: WrittenVersions;
+  private readonly writer: TrackedWriter;
   private readonly recorder: EventRecorder;
 
   constructor(private readonly ctx: ControllerContext) {
@@ -66,6 +67,7 @@ export class EndpointSliceController {
     this.slices = ctx.informers.informerFor<EndpointSlice>(ENDPOINT_SLICES);
     this.queue = newWorkQueue({ clock: ctx.clock, name: 'endpointslice' });
     this.written = new WrittenVersions(ctx.clock);
+    this.writer = { api: ctx.api, resource: ENDPOINT_SLICES, written: this.written };
     this.recorder = ctx.events('endpoint-slice-controller');
     this.slices.addIndex(SLICES_BY_SERVICE, (s) => {
       const key = serviceKeyOfSlice(s);
@@ -110,16 +112,14 @@ export class EndpointSliceController {
       this.written.forget(key);
       return;
     }
-    const selector = service.spec?.selector ?? {};
-    const pods = Object.keys(selector).length === 0 ? [] :
-      this.pods.lister.list(ns, selectorQuery(selector));
     const plan = planEndpointSlices({
-      service, pods,
+      service,
+      pods: podsSelectedBy(this.pods.lister, service),
       slices: this.slices.lister.byIndex(SLICES_BY_SERVICE, key),
       node: (n) => this.nodes.lister.get(undefined, n),
     });
     try {
-      for (const action of plan.actions) await this.execute(key, action);
+      for (const action of plan.actions) await performWrite(this.writer, key, action);
     } catch (e) {
       if (namespaceTerminating(e)) return;
       if (!hasCode(e, 409)) {
@@ -132,23 +132,6 @@ export class EndpointSliceController {
       const nodes = plan.missingNodes.join(', ');
       throw new Error(`pods of ${key} run on nodes not (yet) known: ${nodes}`);
     }
-  }
-
-  private async execute(key: string, a: SliceAction): Promise<void> {
-    const api = this.ctx.api;
-    if (a.verb === 'delete') {
-      try {
-        await api.delete(ENDPOINT_SLICES, a.namespace, a.name);
-      } catch (e) {
-        if (!hasCode(e, 404)) throw e;
-      }
-      this.written.deleted(key, a.name);
-      return;
-    }
-    const ns = a.object.metadata.namespace ?? '';
-    const out = a.verb === 'create' ? await api.create(ENDPOINT_SLICES, ns, a.object) :
-      await api.update(ENDPOINT_SLICES, ns, a.object);
-    this.written.wrote(key, out);
   }
 }
 

@@ -11,6 +11,7 @@ import type { Pod } from '../../api/core/v1/pod-types.js';
 import type { Service } from '../../api/core/v1/service.js';
 import type { EndpointSlice } from '../../api/discovery/v1/endpoint-slice.js';
 import { ownerRefTo } from '../base/pods.js';
+import type { ObjectWrite } from '../base/tracked-writes.js';
 import {
   cmp,
   hasSelector,
@@ -47,10 +48,7 @@ export interface SlicePlanInput {
 }
 
 /** SliceAction is one API write. */
-export type SliceAction =
-  | { verb: 'create'; object: EndpointSlice }
-  | { verb: 'update'; object: EndpointSlice }
-  | { verb: 'delete'; namespace: string; name: string };
+export type SliceAction = ObjectWrite<EndpointSlice>;
 
 /** SlicePlan: the writes, and nodes that pods run on but the cache lacks (retry later). */
 export interface SlicePlan {
