@@ -3,10 +3,13 @@
  * Job; upstream's addPod/updatePod/deletePod of each workload controller): a pod's change enqueues
  * its owner's key, a new pod is an observed creation, a pod gone or being deleted an observed
  * deletion. The payload only picks the key and settles expectations; the sync re-reads the caches.
+ * Also the lookup of an object's controlling owner in the cache (ReplicaSet → Deployment, pod →
+ * ReplicaSet).
  */
 import type { Pod } from '../../api/core/v1/pod-types.js';
+import type { KubeObject } from '../../api/meta.js';
 import { keyFor, keyOf } from '../../client/cache/keys.js';
-import type { EventHandlers } from '../../client/cache/types.js';
+import type { EventHandlers, Lister } from '../../client/cache/types.js';
 import type { Expectations } from './expectations.js';
 import { controllerRef } from './pods.js';
 
@@ -27,6 +30,16 @@ export function ownerKeyOf(pod: Pod, kind: string, group: string): string | unde
   const ref = controllerRef(pod);
   if (ref === undefined || ref.kind !== kind || !ref.apiVersion.startsWith(group)) return undefined;
   return keyFor(pod.metadata.namespace, ref.name);
+}
+
+/** cachedController: obj's controlling owner of the given kind as the cache holds it; undefined
+ *  when there is none, or the cached object of that name is another one (a different uid). */
+export function cachedController<T extends KubeObject>(obj: KubeObject, kind: string,
+  owners: Lister<T>): T | undefined {
+  const ref = controllerRef(obj);
+  if (ref === undefined || ref.kind !== kind) return undefined;
+  const owner = owners.get(obj.metadata.namespace, ref.name);
+  return owner?.metadata.uid === ref.uid ? owner : undefined;
 }
 
 /** ownedPodHandlers builds the three handlers. */

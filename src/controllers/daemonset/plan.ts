@@ -13,7 +13,7 @@ import { ownerRefTo } from '../base/pods.js';
 import { templateHash } from '../base/template-hash.js';
 import { daemonPodFor, daemonPodSpec } from './daemon-pod.js';
 import { type FailedPodBackoff, manage, pruneBackoff } from './manage.js';
-import { groupByNode } from './pods-by-node.js';
+import { type DaemonSetView, groupByNode } from './pods-by-node.js';
 import { rollingUpdateDeletes } from './rolling-update.js';
 import { computeStatus, statusChanged } from './status.js';
 
@@ -60,6 +60,7 @@ export function planDaemonSet(input: DaemonSetInput): DaemonSetPlan {
   const hash = templateHash(ds.spec?.template, ds.status?.collisionCount);
   const spec = daemonPodSpec(ds);
   const podsByNode = groupByNode(input.pods);
+  const view: DaemonSetView = { ds, hash, spec, nodes, podsByNode, nowWallMs: input.nowWallMs };
   const actions: DaemonSetAction[] = [];
   let requeueAfterMs: number | undefined;
   if (input.expectationsSatisfied) {
@@ -77,12 +78,11 @@ export function planDaemonSet(input: DaemonSetInput): DaemonSetPlan {
     }
     let deletes = m.deletes;
     if (m.createOn.length === 0 && deletes.length === 0 && rolling(ds)) {
-      deletes = rollingUpdateDeletes({ ds, hash, spec, nodes, podsByNode,
-        nowWallMs: input.nowWallMs });
+      deletes = rollingUpdateDeletes(view);
     }
     for (const pod of deletes.slice(0, BURST_PODS)) actions.push({ verb: 'delete', pod });
   }
-  const status = computeStatus({ ds, hash, spec, nodes, podsByNode, nowWallMs: input.nowWallMs });
+  const status = computeStatus(view);
   if (statusChanged(ds.status, status)) actions.push({ verb: 'status', status });
   requeueAfterMs = minDefined(requeueAfterMs, availabilityRecheckMs(ds, status));
   const createdOn = actions.flatMap((a) => (a.verb === 'create' ? [a.node] : []));

@@ -2,11 +2,25 @@
  * A DaemonSet's pods grouped by the node they are on or are meant for, and the ordering that
  * decides which pod of a node is "the" pod (status counts it; an excess one is deleted). Pure.
  */
-import type { Pod } from '../../api/core/v1/pod-types.js';
+import type { DaemonSet } from '../../api/apps/v1/workloads.js';
+import type { Node } from '../../api/core/v1/cluster-kinds.js';
+import type { Pod, PodSpec } from '../../api/core/v1/pod-types.js';
 import { REVISION_HASH_LABEL, targetNodeName } from './daemon-pod.js';
 
 /** PodsByNode: node name → the DaemonSet's pods there, oldest first (see comparePods). */
 export type PodsByNode = Map<string, Pod[]>;
+
+/** DaemonSetView: one sync's view of a DaemonSet (its template's hash and pod spec), the nodes
+ *  and its pods by node, and the wall time for availability; the rolling update and the status
+ *  both read it. */
+export interface DaemonSetView {
+  ds: DaemonSet;
+  hash: string;
+  spec: PodSpec;
+  nodes: readonly Node[];
+  podsByNode: PodsByNode;
+  nowWallMs: number;
+}
 
 /**
  * groupByNode groups pods by targetNodeName. Pods that finished and are being deleted are left

@@ -7,23 +7,12 @@
  * maxSurge > 0 (a new pod next to the old one) is not implemented: such a DaemonSet rolls as
  * with maxSurge 0 and at least one unavailable node allowed.
  */
-import type { Node } from '../../api/core/v1/cluster-kinds.js';
-import type { Pod, PodSpec } from '../../api/core/v1/pod-types.js';
+import type { Pod } from '../../api/core/v1/pod-types.js';
 import type { DaemonSet } from '../../api/apps/v1/workloads.js';
 import { isPodAvailable } from '../base/pods.js';
 import { scaledIntOrPercent } from '../base/int-or-percent.js';
 import { nodeFit } from './node-fit.js';
-import { isUpdated, type PodsByNode } from './pods-by-node.js';
-
-/** RollingInput: the DaemonSet, its nodes and pods, and the wall time for availability. */
-export interface RollingInput {
-  ds: DaemonSet;
-  hash: string;
-  spec: PodSpec;
-  nodes: readonly Node[];
-  podsByNode: PodsByNode;
-  nowWallMs: number;
-}
+import { type DaemonSetView, isUpdated } from './pods-by-node.js';
 
 /** maxUnavailableOf: the DaemonSet's maxUnavailable against the nodes that should run a pod. */
 export function maxUnavailableOf(ds: DaemonSet, desired: number): number {
@@ -33,7 +22,7 @@ export function maxUnavailableOf(ds: DaemonSet, desired: number): number {
 }
 
 /** rollingUpdateDeletes: the old pods to delete now (in node order). */
-export function rollingUpdateDeletes(input: RollingInput): Pod[] {
+export function rollingUpdateDeletes(input: DaemonSetView): Pod[] {
   const minReady = input.ds.spec?.minReadySeconds ?? 0;
   const available = (p: Pod): boolean => isPodAvailable(p, minReady, input.nowWallMs);
   const eligible = input.nodes.filter((n) => nodeFit(input.spec, n).shouldRun);

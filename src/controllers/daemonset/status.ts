@@ -3,12 +3,10 @@
  * a pod, whether it has one, and whether that pod (the oldest) is ready, available and of the
  * current template; pods on nodes that should not run one are misscheduled. Pure.
  */
-import type { Node } from '../../api/core/v1/cluster-kinds.js';
-import type { PodSpec } from '../../api/core/v1/pod-types.js';
-import type { DaemonSet, DaemonSetStatus } from '../../api/apps/v1/workloads.js';
+import type { DaemonSetStatus } from '../../api/apps/v1/workloads.js';
 import { isPodAvailable, isPodReady } from '../base/pods.js';
 import { nodeFit } from './node-fit.js';
-import { isUpdated, type PodsByNode } from './pods-by-node.js';
+import { type DaemonSetView, isUpdated } from './pods-by-node.js';
 
 /** COUNT_FIELDS: the status fields this controller owns (conditions are left alone). */
 const COUNT_FIELDS = [
@@ -16,18 +14,8 @@ const COUNT_FIELDS = [
   'numberAvailable', 'numberUnavailable', 'updatedNumberScheduled', 'observedGeneration',
 ] as const;
 
-/** StatusInput: everything the counts are computed from. */
-export interface StatusInput {
-  ds: DaemonSet;
-  hash: string;
-  spec: PodSpec;
-  nodes: readonly Node[];
-  podsByNode: PodsByNode;
-  nowWallMs: number;
-}
-
 /** computeStatus: the DaemonSet's status as the cache shows it (conditions kept). */
-export function computeStatus(input: StatusInput): DaemonSetStatus {
+export function computeStatus(input: DaemonSetView): DaemonSetStatus {
   const minReady = input.ds.spec?.minReadySeconds ?? 0;
   const s = { desired: 0, current: 0, misscheduled: 0, ready: 0, available: 0, updated: 0 };
   for (const node of input.nodes) {

@@ -15,6 +15,7 @@ import type { EventRecorder } from '../../client/events/types.js';
 import { newWorkQueue } from '../../client/workqueue/queue.js';
 import type { SyncResult, WorkQueue } from '../../client/workqueue/types.js';
 import { describeError } from '../base/api-errors.js';
+import { cachedController } from '../base/owned-pods.js';
 import { controllerRef } from '../base/pods.js';
 import { DEPLOYMENTS, PODS, REPLICASETS } from '../base/resources.js';
 import { onEveryChange, runQueueWorkers } from '../base/queue-workers.js';
@@ -70,10 +71,7 @@ export class DeploymentController {
 
   /** ownerOf: rs's controlling Deployment from the cache, if any. */
   private ownerOf(rs: ReplicaSet): Deployment | undefined {
-    const ref = controllerRef(rs);
-    if (ref === undefined || ref.kind !== 'Deployment') return undefined;
-    const d = this.dInformer.lister.get(rs.metadata.namespace, ref.name);
-    return d?.metadata.uid === ref.uid ? d : undefined;
+    return cachedController(rs, 'Deployment', this.dInformer.lister);
   }
 
   /** replicaSetChanged enqueues rs's owner, or every Deployment that could adopt it. */

@@ -9,12 +9,13 @@ import type { ReplicaSet, ReplicaSetStatus } from '../../api/apps/v1/workloads.j
 import type { Pod } from '../../api/core/v1/pod-types.js';
 import { isStatusError } from '../../api/errors.js';
 import { fromLabelSelector } from '../../api/selectors/labels.js';
-import { keyFor, keyOf, splitKey } from '../../client/cache/keys.js';
+import { keyOf, splitKey } from '../../client/cache/keys.js';
 import type { Informer } from '../../client/cache/types.js';
 import { newWorkQueue } from '../../client/workqueue/queue.js';
 import type { SyncResult, WorkQueue } from '../../client/workqueue/types.js';
 import { describeError } from '../base/api-errors.js';
 import { Expectations } from '../base/expectations.js';
+import { cachedController } from '../base/owned-pods.js';
 import { createPods, deletePods, type PodWriter } from '../base/pod-writes.js';
 import { controllerRef, podKey } from '../base/pods.js';
 import { onEveryChange, runQueueWorkers } from '../base/queue-workers.js';
@@ -79,11 +80,8 @@ export class ReplicaSetController {
 
   /** rsKeyOf: the key of p's controlling ReplicaSet, if that is a ReplicaSet we know. */
   private rsKeyOf(p: Pod): string | undefined {
-    const ref = controllerRef(p);
-    if (ref === undefined || ref.kind !== 'ReplicaSet') return undefined;
-    const rs = this.rsInformer.lister.get(p.metadata.namespace, ref.name);
-    if (rs === undefined || rs.metadata.uid !== ref.uid) return undefined;
-    return keyFor(rs.metadata.namespace, ref.name);
+    const rs = cachedController(p, 'ReplicaSet', this.rsInformer.lister);
+    return rs === undefined ? undefined : keyOf(rs);
   }
 
   /** enqueueMatching: an orphan may be adopted by any ReplicaSet selecting it. */
