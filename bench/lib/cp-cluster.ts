@@ -22,9 +22,10 @@ export interface CpClusterOptions {
 }
 
 export class CpCluster {
-  readonly api: ApiClient;
   readonly sup: Supervisor;
   private readonly home: string;
+  private readonly pki: string;
+  private client: ApiClient | undefined;
 
   constructor(private readonly o: CpClusterOptions) {
     this.home = mkdtempSync(join(tmpdir(), 'k8ts-bench-cp-'));
@@ -44,16 +45,28 @@ export class CpCluster {
     const env = { ...process.env, K8TS_HOME: this.home, K8TS_NO_MERGE: '1' };
     const cfg = loadClusterConfig(file);
     this.sup = new Supervisor(cfg, { clock: systemClock, env, log: o.log ?? (() => {}) });
-    const pki = join(statePaths(cfg.name, cfg.dataDir, env).root, 'pki');
-    this.api = new ApiClient({
-      endpoints: [1, 2, 3].map((i) => `127.0.3.${i}:${p + 3}`),
-      tls: { caFile: join(pki, 'ca.crt'), certFile: join(pki, 'admin.crt'), keyFile: join(pki, 'admin.key') },
+    this.pki = join(statePaths(cfg.name, cfg.dataDir, env).root, 'pki');
+  }
+
+  /** start runs `k8ts up`; the admin's client exists from then on (the PKI is made by up). */
+  async start(): Promise<void> {
+    await this.sup.up();
+    this.client = this.clientFor(['m1', 'm2', 'm3']);
+  }
+
+  /** clientFor: an admin client of the given masters' API servers only (e.g. the survivors). */
+  clientFor(masters: string[]): ApiClient {
+    const p = this.o.basePort;
+    return new ApiClient({
+      endpoints: masters.map((m) => `127.0.3.${m.slice(1)}:${p + 3}`),
+      tls: { caFile: join(this.pki, 'ca.crt'), certFile: join(this.pki, 'admin.crt'), keyFile: join(this.pki, 'admin.key') },
       timeoutMs: 30_000,
     });
   }
 
-  async start(): Promise<void> {
-    await this.sup.up();
+  get api(): ApiClient {
+    if (this.client === undefined) throw new Error('CpCluster: not started');
+    return this.client;
   }
 
   /** holder: which master holds an elected component's Lease ("m2"), undefined if none. */
@@ -69,7 +82,7 @@ export class CpCluster {
   }
 
   async stop(): Promise<void> {
-    this.api.close();
+    this.client?.close();
     await this.sup.down(true).catch(() => 0);
     rmSync(this.home, { recursive: true, force: true });
   }

@@ -40,10 +40,17 @@ import type { LeaderCallbacks, LeaderElectionConfig, LeadingContext } from './ty
  * price: the leader writes its Lease every 100 ms (10 writes/s per elected component, ~20/s for
  * scheduler + controller manager) and each standby reads it 10 times/s. The fence, not the
  * timing, is what keeps a slow deposed leader harmless, so tight timing is safe.
+ *
+ * Why the renew deadline sits just under the lease (550 of 600 ms), not at two thirds as
+ * upstream: a leader measures from the START of its last good renewal and a standby from when it
+ * OBSERVED that renewal (later), so the leader still stops first; and on a loaded 2-core machine
+ * a renewal can take a few hundred ms — a short deadline made leaders step down for nothing
+ * (measured: terms lost at 500 ms under the e2e tests' load). Failover: ~600 ms expiry + ≤100 ms
+ * until a standby looks + the acquiring write (docs/benchmarks.md).
  */
 export const DEFAULT_LEADER_TIMING = {
-  leaseDurationMs: 800,
-  renewDeadlineMs: 500,
+  leaseDurationMs: 600,
+  renewDeadlineMs: 550,
   retryPeriodMs: 100,
 } as const;
 
