@@ -7,10 +7,17 @@
 import assert from 'node:assert/strict';
 import type { Pod } from '../../../src/api/core/v1/pod-types.js';
 import type { DaemonSet } from '../../../src/api/apps/v1/workloads.js';
-import { DAEMONSETS, PODS } from '../../../src/controllers/base/resources.js';
+import { DAEMONSETS, NODES, PODS } from '../../../src/controllers/base/resources.js';
 import { daemonSetController } from '../../../src/controllers/daemonset/controller.js';
 import { targetNodeName } from '../../../src/controllers/daemonset/daemon-pod.js';
-import { createNode, eventually, type Harness, listPods, runPod, startHarness } from './harness.js';
+import {
+  eventually,
+  listPods,
+  node,
+  runPod,
+  startControllerHarness,
+  type ControllerHarness,
+} from '../../support/controllers.js';
 
 const NS = 'ds-test';
 
@@ -27,7 +34,7 @@ function agent(image: string): DaemonSet {
 }
 
 /** livePods: the DaemonSet's pods not being deleted, by target node. */
-async function livePods(h: Harness): Promise<Map<string, Pod>> {
+async function livePods(h: ControllerHarness): Promise<Map<string, Pod>> {
   const pods = (await listPods(h.api, NS, 'app=agent'))
     .filter((p) => p.metadata.deletionTimestamp === undefined);
   return new Map(pods.map((p) => [targetNodeName(p) ?? '?', p]));
@@ -35,14 +42,13 @@ async function livePods(h: Harness): Promise<Map<string, Pod>> {
 
 describe('daemonset controller (real API server)', function () {
   this.timeout(60_000);
-  let h: Harness;
+  let h: ControllerHarness;
 
   before(async function () {
     this.timeout(60_000);
-    h = await startHarness([daemonSetController], NS);
-    await createNode(h.api, 'n1');
-    await createNode(h.api, 'n2');
-    await createNode(h.api, 'n3', [{ key: 'dedicated', value: 'db', effect: 'NoSchedule' }]);
+    const dedicated = { key: 'dedicated', value: 'db', effect: 'NoSchedule' as const };
+    h = await startControllerHarness([daemonSetController], { namespaces: [NS],
+      nodes: [node('n1'), node('n2'), node('n3', { taints: [dedicated] })] });
   });
   after(async () => {
     await h?.stop();
@@ -72,7 +78,7 @@ describe('daemonset controller (real API server)', function () {
   });
 
   it('status counts the pods the "kubelet" runs; kubectl get ds and rollout status', async () => {
-    for (const [node, pod] of await livePods(h)) await runPod(h.api, pod, node);
+    for (const [name, pod] of await livePods(h)) await runPod(h.api, pod, name);
     await eventually(async () => {
       const ds = await h.api.get<DaemonSet>(DAEMONSETS, NS, 'agent');
       assert.deepEqual({ ...ds.status, conditions: undefined }, { conditions: undefined,
@@ -90,7 +96,7 @@ describe('daemonset controller (real API server)', function () {
   });
 
   it('a new node gets its pod', async () => {
-    await createNode(h.api, 'n4');
+    await h.api.create(NODES, undefined, node('n4'));
     const pods = await eventually(async () => {
       const m = await livePods(h);
       assert.deepEqual([...m.keys()].sort(), ['n1', 'n2', 'n4']);
@@ -121,14 +127,14 @@ describe('daemonset controller (real API server)', function () {
     const leaving = all.filter((p) => p.metadata.deletionTimestamp !== undefined);
     assert.equal(leaving.length, 1, 'a second old pod was deleted while one node was unavailable');
     // The "kubelet" finishes the old pod; its node gets a pod of the new template.
-    const node = targetNodeName(leaving[0]!) ?? '';
+    const nodeName = targetNodeName(leaving[0]!) ?? '';
     await h.api.delete(PODS, NS, leaving[0]!.metadata.name ?? '', { gracePeriodSeconds: 0 });
     const fresh = await eventually(async () => {
-      const p = (await livePods(h)).get(node);
+      const p = (await livePods(h)).get(nodeName);
       assert.ok(p !== undefined && p.metadata.labels?.['controller-revision-hash'] !== oldHash);
       return p;
     });
-    await runPod(h.api, fresh, node);
+    await runPod(h.api, fresh, nodeName);
     await eventually(async () => {
       const st = (await h.api.get<DaemonSet>(DAEMONSETS, NS, 'agent')).status;
       assert.equal(st?.updatedNumberScheduled, 1);

@@ -7,9 +7,8 @@
  */
 import assert from 'node:assert/strict';
 import type { Deployment, ReplicaSet } from '../../../src/api/apps/v1/workloads.js';
-import type { Pod } from '../../../src/api/core/v1/pod-types.js';
-import type { ApiResource } from '../../../src/client/types.js';
 import { isPodActive, isPodReady } from '../../../src/controllers/base/pods.js';
+import { DEPLOYMENTS, REPLICASETS } from '../../../src/controllers/base/resources.js';
 import { deploymentController } from '../../../src/controllers/deployment/controller.js';
 import { replicaSetController } from '../../../src/controllers/replicaset/controller.js';
 import {
@@ -17,10 +16,8 @@ import {
   listPods,
   startControllerHarness,
   type ControllerHarness,
-} from '../replicaset/harness.js';
+} from '../../support/controllers.js';
 
-const DEPLOYMENTS: ApiResource = { group: 'apps', version: 'v1', resource: 'deployments' };
-const REPLICASETS: ApiResource = { group: 'apps', version: 'v1', resource: 'replicasets' };
 const NS = 'deploy-test';
 const REVISION = 'deployment.kubernetes.io/revision';
 
@@ -49,7 +46,7 @@ describe('Deployment controller with kubectl (real API server, fake kubelets)', 
   before(async function () {
     this.timeout(60_000);
     h = await startControllerHarness([deploymentController, replicaSetController],
-      { namespace: NS });
+      { namespaces: [NS], kubelets: ['node-1', 'node-2', 'node-3'] });
   });
   after(async () => {
     await h?.stop();
@@ -74,7 +71,7 @@ describe('Deployment controller with kubectl (real API server, fake kubelets)', 
       assert.equal(s.observedGeneration, d.metadata.generation);
       assert.deepEqual([s.replicas, s.updatedReplicas, s.readyReplicas, s.availableReplicas],
         [replicas, replicas, replicas, replicas]);
-      const pods = (await listPods(h.api, NS, `app=${name}`) as Pod[]).filter(isPodActive);
+      const pods = (await listPods(h.api, NS, `app=${name}`)).filter(isPodActive);
       assert.equal(pods.length, replicas);
       assert.ok(pods.every(isPodReady));
       return d;

@@ -7,30 +7,26 @@ import assert from 'node:assert/strict';
 import type { Endpoints } from '../../../src/api/core/v1/endpoints.js';
 import type { Service } from '../../../src/api/core/v1/service.js';
 import { StatusError } from '../../../src/api/errors.js';
-import { ENDPOINTS, PODS } from '../../../src/controllers/base/resources.js';
+import { ENDPOINTS, PODS, SERVICES } from '../../../src/controllers/base/resources.js';
 import { endpointsController } from '../../../src/controllers/endpoints/controller.js';
 import {
-  createPod,
   eventually,
-  type Harness,
-  SERVICES,
-  setPodStatus,
-  startHarness,
-  webService,
-} from './harness.js';
+  node,
+  startControllerHarness,
+  type ControllerHarness,
+} from '../../support/controllers.js';
+import { createPod, setPodStatus, webService } from './fixtures.js';
 
 const NS = 'ep-test';
 
 describe('Endpoints controller (real API server)', function () {
   this.timeout(60_000);
-  let h: Harness;
+  let h: ControllerHarness;
 
   before(async function () {
     this.timeout(60_000);
-    h = await startHarness([endpointsController], NS, [
-      { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1' } },
-      { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n2' } },
-    ]);
+    h = await startControllerHarness([endpointsController],
+      { namespaces: [NS], nodes: [node('n1'), node('n2')] });
   });
   after(async () => {
     await h?.stop();

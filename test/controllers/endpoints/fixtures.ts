@@ -1,9 +1,14 @@
 /**
- * Objects for the Endpoints and EndpointSlice plan tests: a Service selecting app=web and pods
- * as a kubelet would report them (IP, node, Ready condition).
+ * Objects for the Endpoints and EndpointSlice tests: for the plan tests a Service selecting
+ * app=web and pods as a kubelet would report them (IP, node, Ready condition); for the
+ * integration tests the same Service and pods written to the API, their status reported by the
+ * test playing kubelet.
  */
 import type { Pod } from '../../../src/api/core/v1/pod-types.js';
 import type { Service, ServicePort } from '../../../src/api/core/v1/service.js';
+import type { ApiClient } from '../../../src/client/api-client.js';
+import { PODS } from '../../../src/controllers/base/resources.js';
+import { reportPodStatus } from '../../support/controllers.js';
 
 /** svc: Service "web" in "default" selecting app=web, port 80 → targetPort "http". */
 export function svc(over: { ports?: ServicePort[]; clusterIP?: string; labels?: Record<string,
@@ -72,4 +77,33 @@ export function pod(name: string, o: PodOpts = {}): Pod {
   if (o.hostname !== undefined) p.spec!.hostname = o.hostname;
   if (o.subdomain !== undefined) p.spec!.subdomain = o.subdomain;
   return p;
+}
+
+/** webService: Service "web" in ns selecting app=web, port 80 → the pods' "http" port. */
+export function webService(ns: string): Service {
+  return {
+    apiVersion: 'v1', kind: 'Service',
+    metadata: { name: 'web', namespace: ns, labels: { tier: 'front' } },
+    spec: { selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 'http' }] },
+  };
+}
+
+/** createPod creates pod name (app=web, "http" on 8080) on node, with no status yet. */
+export async function createPod(api: ApiClient, ns: string, name: string, node: string):
+  Promise<Pod> {
+  return api.create<Pod>(PODS, ns, {
+    apiVersion: 'v1', kind: 'Pod',
+    metadata: { name, namespace: ns, labels: { app: 'web' } },
+    spec: {
+      nodeName: node,
+      containers: [{ name: 'c', image: 'nginx', ports: [{ name: 'http', containerPort: 8080 }] }],
+    },
+  });
+}
+
+/** setPodStatus reports pod name Running with ip, Ready or not. */
+export async function setPodStatus(api: ApiClient, ns: string, name: string, ip: string,
+  ready: boolean): Promise<void> {
+  await reportPodStatus(api, { metadata: { namespace: ns, name } },
+    { phase: 'Running', ready, ip });
 }

@@ -6,32 +6,27 @@
 import assert from 'node:assert/strict';
 import type { Service } from '../../../src/api/core/v1/service.js';
 import type { EndpointSlice } from '../../../src/api/discovery/v1/endpoint-slice.js';
-import { ENDPOINT_SLICES, PODS } from '../../../src/controllers/base/resources.js';
+import { ENDPOINT_SLICES, PODS, SERVICES } from '../../../src/controllers/base/resources.js';
 import { endpointSliceController } from '../../../src/controllers/endpointslice/controller.js';
 import {
-  createPod,
   eventually,
-  type Harness,
-  SERVICES,
-  setPodStatus,
-  startHarness,
-  webService,
-} from '../endpoints/harness.js';
+  node,
+  startControllerHarness,
+  type ControllerHarness,
+} from '../../support/controllers.js';
+import { createPod, setPodStatus, webService } from '../endpoints/fixtures.js';
 
 const NS = 'eps-test';
 
 describe('EndpointSlice controller (real API server)', function () {
   this.timeout(60_000);
-  let h: Harness;
+  let h: ControllerHarness;
   let svc: Service;
 
   before(async function () {
     this.timeout(60_000);
-    h = await startHarness([endpointSliceController], NS, [
-      { apiVersion: 'v1', kind: 'Node',
-        metadata: { name: 'n1', labels: { 'topology.kubernetes.io/zone': 'zone-a' } } },
-      { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n2' } },
-    ]);
+    h = await startControllerHarness([endpointSliceController], { namespaces: [NS],
+      nodes: [node('n1', { labels: { 'topology.kubernetes.io/zone': 'zone-a' } }), node('n2')] });
   });
   after(async () => {
     await h?.stop();

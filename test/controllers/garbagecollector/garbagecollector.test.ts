@@ -6,36 +6,20 @@
 import assert from 'node:assert/strict';
 import { isStatusError } from '../../../src/api/errors.js';
 import type { KubeObject, OwnerReference } from '../../../src/api/meta.js';
-import { systemClock } from '../../../src/base/clock.js';
-import { systemWallMs } from '../../../src/base/wall-clock.js';
-import { ApiClient } from '../../../src/client/api-client.js';
-import { SharedInformerFactory } from '../../../src/client/cache/factory.js';
 import type { ApiResource } from '../../../src/client/types.js';
+import { PODS, REPLICASETS as RS } from '../../../src/controllers/base/resources.js';
 import {
   garbageCollectorController,
 } from '../../../src/controllers/garbagecollector/controller.js';
-import type { ControllerContext } from '../../../src/controllers/types.js';
-import { startApiCluster, type ApiCluster } from '../../support/apiserver.js';
+import {
+  eventually,
+  startControllerHarness,
+  type ControllerHarness,
+} from '../../support/controllers.js';
 
 const NS = 'gc';
 const CM: ApiResource = { group: '', version: 'v1', resource: 'configmaps' };
-const PODS: ApiResource = { group: '', version: 'v1', resource: 'pods' };
-const RS: ApiResource = { group: 'apps', version: 'v1', resource: 'replicasets' };
-const NAMESPACES: ApiResource = { group: '', version: 'v1', resource: 'namespaces' };
 const HOLD = 'example.com/hold';
-
-/** eventually polls fn until it stops throwing, or rethrows after timeoutMs. */
-async function eventually<T>(fn: () => Promise<T>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-}
 
 function ownerRef(owner: KubeObject, controller = true): OwnerReference {
   return {
@@ -50,42 +34,18 @@ function ownerRef(owner: KubeObject, controller = true): OwnerReference {
 
 describe('garbage collector (real API server, real kubectl)', function () {
   this.timeout(120_000);
-  let cluster: ApiCluster;
-  let api: ApiClient;
-  let informers: SharedInformerFactory;
-  const abort = new AbortController();
-  let run: Promise<void>;
+  let h: ControllerHarness;
 
   before(async () => {
-    cluster = await startApiCluster({ servers: 1 });
-    api = new ApiClient({ endpoints: cluster.grpcEndpoints });
-    const ns = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } };
-    await api.create(NAMESPACES, undefined, ns);
-    informers = new SharedInformerFactory(api, { clock: systemClock });
-    const ctx: ControllerContext = {
-      api,
-      informers,
-      clock: systemClock,
-      wallMs: systemWallMs,
-      events: () => ({ event: () => {} }),
-      log: () => {},
-      signal: abort.signal,
-    };
-    run = garbageCollectorController.start(ctx);
-    informers.start();
+    h = await startControllerHarness([garbageCollectorController], { namespaces: [NS] });
   });
-
   after(async () => {
-    abort.abort();
-    await run;
-    await informers.stopAndWait();
-    api.close();
-    await cluster.stop();
+    await h?.stop();
   });
 
   async function configMap(name: string, owners: KubeObject[] = [], finalizers?: string[]) {
     const ownerReferences = owners.map((o, i) => ownerRef(o, i === 0));
-    return api.create<KubeObject>(CM, NS, {
+    return h.api.create<KubeObject>(CM, NS, {
       apiVersion: 'v1',
       kind: 'ConfigMap',
       metadata: {
@@ -102,7 +62,7 @@ describe('garbage collector (real API server, real kubectl)', function () {
     const labels = { app: name };
     const spec = { containers: [{ name: 'c', image: 'busybox' }] };
     const template = { metadata: { labels }, spec };
-    const rs = await api.create<KubeObject>(RS, NS, {
+    const rs = await h.api.create<KubeObject>(RS, NS, {
       apiVersion: 'apps/v1',
       kind: 'ReplicaSet',
       metadata: { name },
@@ -110,7 +70,7 @@ describe('garbage collector (real API server, real kubectl)', function () {
     });
     const pods: string[] = [];
     for (let i = 0; i < n; i++) {
-      const pod = await api.create<KubeObject>(PODS, NS, {
+      const pod = await h.api.create<KubeObject>(PODS, NS, {
         apiVersion: 'v1',
         kind: 'Pod',
         metadata: { name: `${name}-${i}`, labels, ownerReferences: [ownerRef(rs)] },
@@ -123,7 +83,7 @@ describe('garbage collector (real API server, real kubectl)', function () {
 
   async function exists(r: ApiResource, name: string): Promise<KubeObject | undefined> {
     try {
-      return await api.get<KubeObject>(r, NS, name);
+      return await h.api.get<KubeObject>(r, NS, name);
     } catch (err) {
       if (isStatusError(err) && err.reason === 'NotFound') return undefined;
       throw err;
@@ -139,7 +99,7 @@ describe('garbage collector (real API server, real kubectl)', function () {
   }
 
   async function kubectl(args: string[]): Promise<string> {
-    const res = await cluster.kubectl([...args, '-n', NS]);
+    const res = await h.cluster.kubectl([...args, '-n', NS]);
     assert.equal(res.code, 0, res.stderr);
     return res.stdout;
   }
@@ -169,7 +129,7 @@ describe('garbage collector (real API server, real kubectl)', function () {
       assert.ok(o.metadata.finalizers?.includes('foregroundDeletion'), `${name} waits`);
     }
     const release = { metadata: { finalizers: null } };
-    await api.patch(CM, NS, 'fg-c', 'application/merge-patch+json', release);
+    await h.api.patch(CM, NS, 'fg-c', 'application/merge-patch+json', release);
     await gone(CM, ['fg-c', 'fg-b', 'fg-a']);
 
     const { pods } = await replicaSet('fg', 2);

@@ -12,12 +12,12 @@ import { newJobController } from '../../../src/controllers/job/controller.js';
 import { TRACKING_FINALIZER } from '../../../src/controllers/job/job-pod.js';
 import {
   eventually,
-  finishPod,
-  type Harness,
   listPods,
+  reportPodStatus,
   runPod,
-  startHarness,
-} from '../daemonset/harness.js';
+  startControllerHarness,
+  type ControllerHarness,
+} from '../../support/controllers.js';
 
 const NS = 'job-test';
 
@@ -28,14 +28,14 @@ function job(name: string, spec: Job['spec']): Job {
 }
 
 /** podsOf: the Job's pods (by its name label), split by phase. */
-async function podsOf(h: Harness, name: string): Promise<{ all: Pod[]; active: Pod[] }> {
+async function podsOf(h: ControllerHarness, name: string): Promise<{ all: Pod[]; active: Pod[] }> {
   const all = await listPods(h.api, NS, `batch.kubernetes.io/job-name=${name}`);
   const active = all.filter((p) => !['Succeeded', 'Failed'].includes(p.status?.phase ?? ''));
   return { all, active };
 }
 
 /** activePods waits until the Job runs exactly n pods and returns them. */
-async function activePods(h: Harness, name: string, n: number): Promise<Pod[]> {
+async function activePods(h: ControllerHarness, name: string, n: number): Promise<Pod[]> {
   return eventually(async () => {
     const { active } = await podsOf(h, name);
     assert.equal(active.length, n, active.map((p) => p.metadata.name).join(' '));
@@ -45,12 +45,15 @@ async function activePods(h: Harness, name: string, n: number): Promise<Pod[]> {
 
 describe('job controller (real API server)', function () {
   this.timeout(60_000);
-  let h: Harness;
+  let h: ControllerHarness;
+  /** finishPod plays the kubelet when the pod's containers exit. */
+  const finishPod = (p: Pod, phase: 'Succeeded' | 'Failed'): Promise<void> =>
+    reportPodStatus(h.api, p, { phase, ready: false });
 
   before(async function () {
     this.timeout(60_000);
-    h = await startHarness([newJobController({ podFailureBackoff: { baseMs: 200,
-      maxMs: 1_000 } })], NS);
+    h = await startControllerHarness([newJobController({ podFailureBackoff: { baseMs: 200,
+      maxMs: 1_000 } })], { namespaces: [NS] });
   });
   after(async () => {
     await h?.stop();
@@ -61,14 +64,14 @@ describe('job controller (real API server)', function () {
     let running = await activePods(h, 'pi', 2);
     assert.deepEqual(running[0]?.metadata.finalizers, [TRACKING_FINALIZER]);
     for (const p of running) await runPod(h.api, p, 'n1');
-    await finishPod(h.api, running[0]!, 'Succeeded');
+    await finishPod(running[0]!, 'Succeeded');
     await eventually(async () => {
       const { all, active } = await podsOf(h, 'pi');
       assert.equal(all.length, 3, 'one replacement for the success');
       assert.equal(active.length, 2);
     });
     running = await activePods(h, 'pi', 2);
-    for (const p of running) await finishPod(h.api, p, 'Succeeded');
+    for (const p of running) await finishPod(p, 'Succeeded');
     const done = await eventually(async () => {
       const j = await h.api.get<Job>(JOBS, NS, 'pi');
       assert.ok(j.status?.conditions?.some((c) => c.type === 'Complete' && c.status === 'True'));
@@ -102,7 +105,7 @@ describe('job controller (real API server)', function () {
     await h.api.create(JOBS, NS, job('once', { completions: 2, parallelism: 1 }));
     const [first] = await activePods(h, 'once', 1);
     await runPod(h.api, first!, 'n1');
-    await finishPod(h.api, first!, 'Succeeded');
+    await finishPod(first!, 'Succeeded');
     // Deleted right away: the finalizer keeps it until the controller has counted it.
     await h.api.delete(PODS, NS, first!.metadata.name ?? '', { gracePeriodSeconds: 0 });
     const [second] = await eventually(async () => {
@@ -117,7 +120,7 @@ describe('job controller (real API server)', function () {
       assert.equal(j.status?.failed, 0);
     });
     await runPod(h.api, second!, 'n1');
-    await finishPod(h.api, second!, 'Succeeded');
+    await finishPod(second!, 'Succeeded');
     await eventually(async () => {
       const j = await h.api.get<Job>(JOBS, NS, 'once');
       assert.equal(j.status?.succeeded, 2);
@@ -129,7 +132,7 @@ describe('job controller (real API server)', function () {
     await h.api.create(JOBS, NS, job('flaky', { backoffLimit: 1 }));
     const [first] = await activePods(h, 'flaky', 1);
     await runPod(h.api, first!, 'n1');
-    await finishPod(h.api, first!, 'Failed');
+    await finishPod(first!, 'Failed');
     const [second] = await eventually(async () => {
       const { active, all } = await podsOf(h, 'flaky');
       assert.equal(all.length, 2);
@@ -137,7 +140,7 @@ describe('job controller (real API server)', function () {
       return active;
     });
     await runPod(h.api, second!, 'n1');
-    await finishPod(h.api, second!, 'Failed');
+    await finishPod(second!, 'Failed');
     const failed = await eventually(async () => {
       const j = await h.api.get<Job>(JOBS, NS, 'flaky');
       const c = j.status?.conditions?.find((x) => x.type === 'Failed');

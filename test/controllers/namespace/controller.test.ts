@@ -7,14 +7,16 @@
 import assert from 'node:assert/strict';
 import type { Namespace } from '../../../src/api/core/v1/cluster-kinds.js';
 import type { KubeObject } from '../../../src/api/meta.js';
+import { DEPLOYMENTS, NAMESPACES, PODS } from '../../../src/controllers/base/resources.js';
 import { namespaceController } from '../../../src/controllers/namespace/controller.js';
-import { startApiCluster, type ApiCluster } from '../../support/apiserver.js';
-import { gone, runController, until, type ControllerRun } from '../../support/controllers.js';
+import {
+  gone,
+  startControllerHarness,
+  until,
+  type ControllerHarness,
+} from '../../support/controllers.js';
 
-const NAMESPACES = { group: '', version: 'v1', resource: 'namespaces' };
 const CONFIGMAPS = { group: '', version: 'v1', resource: 'configmaps' };
-const PODS = { group: '', version: 'v1', resource: 'pods' };
-const DEPLOYMENTS = { group: 'apps', version: 'v1', resource: 'deployments' };
 
 function pod(name: string, nodeName?: string): KubeObject {
   return { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'x' },
@@ -35,26 +37,23 @@ const deployment: KubeObject = {
 
 describe('namespace controller (real API server, real kubectl)', function () {
   this.timeout(60_000);
-  let c: ApiCluster;
-  let run: ControllerRun;
+  let h: ControllerHarness;
 
   before(async function () {
-    c = await startApiCluster({ servers: 1 });
-    run = runController(c, namespaceController);
+    h = await startControllerHarness([namespaceController]);
   });
   after(async () => {
-    await run?.stop();
-    await c?.stop();
+    await h?.stop();
   });
 
   const condition = async (type: string): Promise<string> => {
-    const n = await run.api.get<Namespace>(NAMESPACES, undefined, 'x');
+    const n = await h.api.get<Namespace>(NAMESPACES, undefined, 'x');
     const k = n.status?.conditions?.find((x) => x.type === type);
     return `${k?.status ?? ''} ${k?.message ?? ''}`;
   };
 
   it('kubectl delete ns waits for the content to go, then the namespace is gone', async () => {
-    const api = run.api;
+    const api = h.api;
     await api.create(NAMESPACES, undefined, { apiVersion: 'v1', kind: 'Namespace',
       metadata: { name: 'x' } });
     await api.create(CONFIGMAPS, 'x', configMap('one'));
@@ -64,7 +63,8 @@ describe('namespace controller (real API server, real kubectl)', function () {
     await api.create(PODS, 'x', pod('loose'));
     await api.create(PODS, 'x', pod('running', 'n1'));
 
-    const kubectl = c.kubectl(['delete', 'ns', 'x', '--timeout=50s'], { timeoutMs: 55_000 });
+    const kubectl = h.cluster.kubectl(['delete', 'ns', 'x', '--timeout=50s'],
+      { timeoutMs: 55_000 });
     // The bound pod is only marked (its kubelet must stop it); the held configmap waits.
     await until(async () => (await condition('NamespaceContentRemaining')) ===
       'True Some resources are remaining: configmaps. has 1 resource instances, ' +

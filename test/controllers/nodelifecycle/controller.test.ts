@@ -10,13 +10,14 @@ import type { Condition } from '../../../src/api/core/v1/common-types.js';
 import type { Node } from '../../../src/api/core/v1/cluster-kinds.js';
 import type { Pod, Toleration } from '../../../src/api/core/v1/pod-types.js';
 import type { Lease } from '../../../src/api/coordination/v1/lease.js';
+import { LEASES, NODES, PODS } from '../../../src/controllers/base/resources.js';
 import { newNodeLifecycleController } from '../../../src/controllers/nodelifecycle/controller.js';
-import { startApiCluster, type ApiCluster } from '../../support/apiserver.js';
-import { runController, until, type ControllerRun } from '../../support/controllers.js';
+import {
+  startControllerHarness,
+  until,
+  type ControllerHarness,
+} from '../../support/controllers.js';
 
-const NODES = { group: '', version: 'v1', resource: 'nodes' };
-const PODS = { group: '', version: 'v1', resource: 'pods' };
-const LEASES = { group: 'coordination.k8s.io', version: 'v1', resource: 'leases' };
 const UNREACHABLE = 'node.kubernetes.io/unreachable';
 
 const micro = (): string => new Date().toISOString().replace('Z', '000Z');
@@ -40,30 +41,28 @@ const unreachableFor = (s: number): Toleration[] =>
 
 describe('nodelifecycle controller (real API server, 1.5 s grace period)', function () {
   this.timeout(60_000);
-  let c: ApiCluster;
-  let run: ControllerRun;
+  let h: ControllerHarness;
   let renewing = true;
   let renewals = 0;
   let renewer: NodeJS.Timeout | undefined;
 
   before(async function () {
-    c = await startApiCluster({ servers: 1 });
-    run = runController(c, newNodeLifecycleController({ nodeMonitorGracePeriodMs: 1_500,
-      nodeStartupGracePeriodMs: 1_500, nodeMonitorPeriodMs: 200, evictionLimitPerSecond: 10 }));
+    h = await startControllerHarness([newNodeLifecycleController({
+      nodeMonitorGracePeriodMs: 1_500, nodeStartupGracePeriodMs: 1_500, nodeMonitorPeriodMs: 200,
+      evictionLimitPerSecond: 10 })]);
   });
   after(async () => {
     clearInterval(renewer);
-    await run?.stop();
-    await c?.stop();
+    await h?.stop();
   });
 
-  const getNode = (): Promise<Node> => run.api.get<Node>(NODES, undefined, 'n1');
-  const getPod = (n: string): Promise<Pod> => run.api.get<Pod>(PODS, 'default', n);
+  const getNode = (): Promise<Node> => h.api.get<Node>(NODES, undefined, 'n1');
+  const getPod = (n: string): Promise<Pod> => h.api.get<Pod>(PODS, 'default', n);
   const taints = async (): Promise<string[]> =>
     ((await getNode()).spec?.taints ?? []).map((t) => `${t.key}:${t.effect}`).sort();
   const renew = async (): Promise<void> => {
-    const l = await run.api.get<Lease>(LEASES, 'kube-node-lease', 'n1');
-    await run.api.update(LEASES, 'kube-node-lease', { ...l, spec: { ...l.spec,
+    const l = await h.api.get<Lease>(LEASES, 'kube-node-lease', 'n1');
+    await h.api.update(LEASES, 'kube-node-lease', { ...l, spec: { ...l.spec,
       renewTime: micro() } });
     renewals++;
   };
@@ -72,22 +71,22 @@ describe('nodelifecycle controller (real API server, 1.5 s grace period)', funct
     const p = await getPod(name);
     p.status = { ...p.status, phase: 'Running', conditions: [
       { type: 'PodScheduled', status: 'True' }, { type: 'Ready', status: 'True' }] };
-    await run.api.update(PODS, 'default', p, { subresource: 'status' });
+    await h.api.update(PODS, 'default', p, { subresource: 'status' });
   }
 
   it('a silent node turns Unknown and unreachable; pods follow their tolerations', async () => {
-    await run.api.create<Node>(NODES, undefined, { apiVersion: 'v1', kind: 'Node',
+    await h.api.create<Node>(NODES, undefined, { apiVersion: 'v1', kind: 'Node',
       metadata: { name: 'n1' }, status: { conditions: [readyCondition()] } });
-    await run.api.create<Lease>(LEASES, 'kube-node-lease', { apiVersion: 'coordination.k8s.io/v1',
+    await h.api.create<Lease>(LEASES, 'kube-node-lease', { apiVersion: 'coordination.k8s.io/v1',
       kind: 'Lease', metadata: { name: 'n1', namespace: 'kube-node-lease' },
       spec: { holderIdentity: 'n1', leaseDurationSeconds: 40, renewTime: micro() } });
     renewer = setInterval(() => {
       if (renewing) renew().catch(() => {});
     }, 250);
-    await run.api.create(PODS, 'default', pod('short', unreachableFor(1)));
-    await run.api.create(PODS, 'default', pod('long', unreachableFor(300)));
+    await h.api.create(PODS, 'default', pod('short', unreachableFor(1)));
+    await h.api.create(PODS, 'default', pod('long', unreachableFor(300)));
     for (const n of ['short', 'long']) await setPodReady(n);
-    await until(() => run.events.some((e) => e.reason === 'RegisteredNode'), 'RegisteredNode');
+    await until(() => h.events.some((e) => e.reason === 'RegisteredNode'), 'RegisteredNode');
     // Lease renewals alone (no status heartbeat) keep the node healthy for ten renewals
     // (2.5 s), well past the 1.5 s grace period.
     const from = renewals;
@@ -107,7 +106,7 @@ describe('nodelifecycle controller (real API server, 1.5 s grace period)', funct
     const long = await getPod('long');
     assert.equal(long.metadata.deletionTimestamp, undefined);
     assert.equal(long.status?.conditions?.find((x) => x.type === 'Ready')?.status, 'False');
-    const reasons = run.events.map((e) => `${e.kind}/${e.name} ${e.reason}: ${e.message}`);
+    const reasons = h.events.map((e) => `${e.kind}/${e.name} ${e.reason}: ${e.message}`);
     assert.ok(reasons.includes('Node/n1 NodeNotReady: Node n1 status is now: NodeNotReady'));
     assert.ok(reasons.includes('Pod/long NodeNotReady: Node is not ready'));
     assert.ok(reasons.includes(
@@ -119,9 +118,9 @@ describe('nodelifecycle controller (real API server, 1.5 s grace period)', funct
       renewing = true;
       const n = await getNode();
       n.status = { ...n.status, conditions: [readyCondition()] };
-      await run.api.update(NODES, undefined, n, { subresource: 'status' });
+      await h.api.update(NODES, undefined, n, { subresource: 'status' });
       await until(async () => (await taints()).length === 0, 'taints removed', 15_000);
-      await until(() => run.events.some((e) => e.name === 'long' &&
+      await until(() => h.events.some((e) => e.name === 'long' &&
         e.message === 'Cancelling deletion of Pod default/long'), 'eviction cancelled');
       assert.equal((await getPod('long')).metadata.deletionTimestamp, undefined);
     });

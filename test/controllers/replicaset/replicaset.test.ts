@@ -6,20 +6,23 @@
 import assert from 'node:assert/strict';
 import type { ReplicaSet } from '../../../src/api/apps/v1/workloads.js';
 import type { Pod } from '../../../src/api/core/v1/pod-types.js';
-import type { ApiResource } from '../../../src/client/types.js';
+import type { KubeObject } from '../../../src/api/meta.js';
 import { isPodActive } from '../../../src/controllers/base/pods.js';
+import { PODS, REPLICASETS } from '../../../src/controllers/base/resources.js';
 import { replicaSetController } from '../../../src/controllers/replicaset/controller.js';
 import {
-  assertCount,
   eventually,
   listPods,
-  PODS,
   startControllerHarness,
   type ControllerHarness,
-} from './harness.js';
+} from '../../support/controllers.js';
 
-const REPLICASETS: ApiResource = { group: 'apps', version: 'v1', resource: 'replicasets' };
 const NS = 'rs-test';
+
+/** assertCount is assert.equal with the items' names in the message. */
+function assertCount(items: KubeObject[], n: number, what: string): void {
+  assert.equal(items.length, n, `${what}: ${items.map((i) => i.metadata.name).join(', ')}`);
+}
 
 function replicaSet(name: string, replicas: number): ReplicaSet {
   return {
@@ -43,7 +46,8 @@ describe('ReplicaSet controller (real API server, fake kubelets)', function () {
 
   before(async function () {
     this.timeout(60_000);
-    h = await startControllerHarness([replicaSetController], { namespace: NS });
+    h = await startControllerHarness([replicaSetController],
+      { namespaces: [NS], kubelets: ['node-1', 'node-2', 'node-3'] });
   });
   after(async () => {
     await h?.stop();
@@ -51,7 +55,7 @@ describe('ReplicaSet controller (real API server, fake kubelets)', function () {
 
   /** activePods: the RS's pods not being deleted. */
   async function activePods(app: string): Promise<Pod[]> {
-    return (await listPods(h.api, NS, `app=${app}`) as Pod[]).filter(isPodActive);
+    return (await listPods(h.api, NS, `app=${app}`)).filter(isPodActive);
   }
 
   async function scale(name: string, replicas: number): Promise<void> {

@@ -5,13 +5,16 @@
 import assert from 'node:assert/strict';
 import type { Namespace } from '../../../src/api/core/v1/cluster-kinds.js';
 import type { ServiceAccount } from '../../../src/api/core/v1/service-account.js';
+import { NAMESPACES, SERVICE_ACCOUNTS } from '../../../src/controllers/base/resources.js';
 import { serviceAccountController } from '../../../src/controllers/serviceaccount/controller.js';
 import { planServiceAccounts } from '../../../src/controllers/serviceaccount/plan.js';
-import { startApiCluster, type ApiCluster } from '../../support/apiserver.js';
-import { gone, runController, until, type ControllerRun } from '../../support/controllers.js';
+import {
+  gone,
+  startControllerHarness,
+  until,
+  type ControllerHarness,
+} from '../../support/controllers.js';
 
-const NAMESPACES = { group: '', version: 'v1', resource: 'namespaces' };
-const SERVICE_ACCOUNTS = { group: '', version: 'v1', resource: 'serviceaccounts' };
 
 function ns(name: string, o: { terminating?: boolean } = {}): Namespace {
   return {
@@ -43,21 +46,18 @@ describe('serviceaccount plan (pure)', () => {
 
 describe('serviceaccount controller (real API server)', function () {
   this.timeout(30_000);
-  let c: ApiCluster;
-  let run: ControllerRun;
+  let h: ControllerHarness;
 
   before(async function () {
     this.timeout(60_000);
-    c = await startApiCluster({ servers: 1 });
-    run = runController(c, serviceAccountController);
+    h = await startControllerHarness([serviceAccountController]);
   });
   after(async () => {
-    await run?.stop();
-    await c?.stop();
+    await h?.stop();
   });
 
   const defaultSa = (namespace: string): Promise<ServiceAccount> =>
-    run.api.get<ServiceAccount>(SERVICE_ACCOUNTS, namespace, 'default');
+    h.api.get<ServiceAccount>(SERVICE_ACCOUNTS, namespace, 'default');
   const exists = async (namespace: string): Promise<boolean> =>
     !(await gone(() => defaultSa(namespace)));
 
@@ -65,14 +65,14 @@ describe('serviceaccount controller (real API server)', function () {
     for (const n of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
       await until(() => exists(n), `default service account in ${n}`);
     }
-    await run.api.create(NAMESPACES, undefined, ns('team-a'));
+    await h.api.create(NAMESPACES, undefined, ns('team-a'));
     await until(() => exists('team-a'), 'default service account in team-a');
   });
 
   it('a deleted "default" is created again', async () => {
     await until(() => exists('team-a'), 'default service account in team-a');
     const before = await defaultSa('team-a');
-    await run.api.delete(SERVICE_ACCOUNTS, 'team-a', 'default');
+    await h.api.delete(SERVICE_ACCOUNTS, 'team-a', 'default');
     await until(async () => {
       try {
         return (await defaultSa('team-a')).metadata.uid !== before.metadata.uid;
