@@ -27,6 +27,8 @@ import {
   writeOptions,
 } from './requests.js';
 import { serveWatch, type WatchEdges } from './watch.js';
+import { WriteLanes } from './write-lanes.js';
+import { findResource } from '../../api/resources.js';
 
 /** ApiServiceOptions configure the component API: insecure (every caller is system:admin;
  *  debugging only), log, the clock for watch lifetimes and the watch bounds. */
@@ -41,8 +43,16 @@ export function addApiService(
   server.addService(ApiServiceService, apiService(registry, opts));
 }
 
+const PODS = findResource('', 'v1', 'pods') ?? assertNever();
+
+function assertNever(): never {
+  throw new Error('the resource table has no pods');
+}
+
 /** apiService implements ApiServiceServer over reg; one registry call per method. */
 export function apiService(reg: ApiRegistry, o: ApiServiceOptions): ApiServiceServer {
+  // Writes take a lane (write-lanes.ts): Lease writes never queue behind bulk writes.
+  const lanes = new WriteLanes();
   return {
     get: unaryHandler(o, 'Get', async (q, ctx) => {
       const t = resolve(q, 'get');
@@ -61,30 +71,32 @@ export function apiService(reg: ApiRegistry, o: ApiServiceOptions): ApiServiceSe
     create: unaryHandler(o, 'Create', async (q, ctx) => {
       const t = resolve(q, 'create');
       const obj = decodeBody(q.objectJson);
-      const out = await reg.create(ctx, t.r, t.ns, obj, writeOptions(q, t.sub));
+      const out = await lanes.run(t.r, () => reg.create(ctx, t.r, t.ns, obj, writeOptions(q, t.sub)));
       return { objectJson: jsonBytes(out.object), created: out.created, warnings: out.warnings };
     }),
     update: unaryHandler(o, 'Update', async (q, ctx) => {
       const t = resolve(q, 'update');
       const obj = decodeBody(q.objectJson);
-      const out = await reg.update(ctx, t.r, t.ns, t.name, obj, writeOptions(q, t.sub));
+      const out = await lanes.run(t.r, () => reg.update(ctx, t.r, t.ns, t.name, obj, writeOptions(q, t.sub)));
       return { objectJson: jsonBytes(out.object), created: out.created, warnings: out.warnings };
     }),
     patch: unaryHandler(o, 'Patch', async (q, ctx) => {
       const t = resolve(q, 'patch');
       const type = patchType(q.patchType, q.force);
       const opts = { ...writeOptions(q, t.sub), force: q.force };
-      const out = await reg.patch(ctx, t.r, t.ns, t.name, type, patchBody(q.body), opts);
+      const body = patchBody(q.body);
+      const out = await lanes.run(t.r, () => reg.patch(ctx, t.r, t.ns, t.name, type, body, opts));
       return { objectJson: jsonBytes(out.object), created: out.created, warnings: out.warnings };
     }),
     delete: unaryHandler(o, 'Delete', async (q, ctx) => {
       const t = resolve(q, 'delete');
-      const out = await reg.delete(ctx, t.r, t.ns, t.name, deleteOptions(q));
+      const opts = deleteOptions(q);
+      const out = await lanes.run(t.r, () => reg.delete(ctx, t.r, t.ns, t.name, opts));
       return { objectJson: jsonBytes(out.object), deleted: out.deleted };
     }),
     bind: unaryHandler(o, 'Bind', async (q, ctx) => {
       const b = bindTarget(q);
-      await reg.bind(ctx, b.namespace, b.pod, b.nodeName);
+      await lanes.run(PODS, () => reg.bind(ctx, b.namespace, b.pod, b.nodeName));
       return {};
     }),
   };
