@@ -1,13 +1,33 @@
 /**
- * Shell pieces the Endpoints and EndpointSlice controllers share: the pod handlers that turn a
- * pod's change into the keys of the Services selecting it (before and after the change), and the
- * pods a Service selects.
+ * Shell pieces the Endpoints and EndpointSlice controllers share: the Service and pod informers
+ * whose handlers turn a change into the keys of the Services it concerns (a pod's Services
+ * before and after the change), and the pods a Service selects.
  */
 import type { Pod } from '../../api/core/v1/pod-types.js';
 import type { Service } from '../../api/core/v1/service.js';
-import type { EventHandlers, Lister } from '../../client/cache/types.js';
+import { keyOf } from '../../client/cache/keys.js';
+import type { EventHandlers, Informer, Lister } from '../../client/cache/types.js';
 import type { WorkQueue } from '../../client/workqueue/types.js';
+import type { ControllerContext } from '../types.js';
+import { onEveryChange } from './queue-workers.js';
+import { PODS, SERVICES } from './resources.js';
 import { serviceKeysSelecting } from './service-pods.js';
+
+/** ServiceInformers: the desired side (Services; a key is "<ns>/<name>") and what is
+ *  published (the pods they select). */
+export interface ServiceInformers {
+  services: Informer<Service>;
+  pods: Informer<Pod>;
+}
+
+/** serviceInformers asks for both informers and wires them to enqueue Service keys. */
+export function serviceInformers(ctx: ControllerContext, queue: WorkQueue): ServiceInformers {
+  const services = ctx.informers.informerFor<Service>(SERVICES);
+  const pods = ctx.informers.informerFor<Pod>(PODS);
+  services.addHandlers(onEveryChange((s) => queue.add(keyOf(s))));
+  pods.addHandlers(podHandlers(services.lister, queue));
+  return { services, pods };
+}
 
 /**
  * podHandlers enqueue every Service that selects a pod: on add and delete the pod's Services,

@@ -15,10 +15,10 @@ import { newWorkQueue } from '../../client/workqueue/queue.js';
 import type { WorkQueue } from '../../client/workqueue/types.js';
 import type { ControllerContext, ControllerDescriptor } from '../types.js';
 import { describeError, hasCode, namespaceTerminating } from '../base/api-errors.js';
-import { ENDPOINTS, PODS, SERVICES } from '../base/resources.js';
-import { podHandlers, podsSelectedBy } from '../base/service-informers.js';
+import { ENDPOINTS } from '../base/resources.js';
+import { podsSelectedBy, serviceInformers } from '../base/service-informers.js';
 import { performWrite, type TrackedWriter } from '../base/tracked-writes.js';
-import { onEveryChange, runQueueWorkers } from '../base/queue-workers.js';
+import { runQueueWorkers } from '../base/queue-workers.js';
 import { WrittenVersions } from '../base/written-versions.js';
 import { type EndpointsAction, planEndpoints } from './plan.js';
 
@@ -27,9 +27,8 @@ export const ENDPOINTS_WORKERS = 5;
 
 /** EndpointsController keeps each selecting Service's Endpoints equal to its pods. */
 export class EndpointsController {
-  /** Services: the desired side; a key is a Service's "<ns>/<name>". */
+  /** Services (the desired side) and the pods the Endpoints publish. */
   private readonly services: Informer<Service>;
-  /** Pods: what the Endpoints publish. */
   private readonly pods: Informer<Pod>;
   /** Endpoints as last seen: the observed side. */
   private readonly endpoints: Informer<Endpoints>;
@@ -41,16 +40,13 @@ export class EndpointsController {
   private readonly recorder: EventRecorder;
 
   constructor(private readonly ctx: ControllerContext) {
-    this.services = ctx.informers.informerFor<Service>(SERVICES);
-    this.pods = ctx.informers.informerFor<Pod>(PODS);
-    this.endpoints = ctx.informers.informerFor<Endpoints>(ENDPOINTS);
     this.queue = newWorkQueue({ clock: ctx.clock, name: 'endpoint' });
+    ({ services: this.services, pods: this.pods } = serviceInformers(ctx, this.queue));
+    this.endpoints = ctx.informers.informerFor<Endpoints>(ENDPOINTS);
     this.written = new WrittenVersions(ctx.clock);
     this.writer = { api: ctx.api, resource: ENDPOINTS, written: this.written };
     this.recorder = ctx.events('endpoint-controller');
-    const enqueue = (o: Service | Endpoints): void => this.queue.add(keyOf(o));
-    this.services.addHandlers(onEveryChange(enqueue));
-    this.pods.addHandlers(podHandlers(this.services.lister, this.queue));
+    const enqueue = (ep: Endpoints): void => this.queue.add(keyOf(ep));
     this.endpoints.addHandlers({
       add: enqueue,
       delete: (ep) => {

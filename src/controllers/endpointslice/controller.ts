@@ -10,17 +10,17 @@ import type { Node } from '../../api/core/v1/cluster-kinds.js';
 import type { Pod } from '../../api/core/v1/pod-types.js';
 import type { Service } from '../../api/core/v1/service.js';
 import type { EndpointSlice } from '../../api/discovery/v1/endpoint-slice.js';
-import { keyFor, keyOf, splitKey } from '../../client/cache/keys.js';
+import { keyFor, splitKey } from '../../client/cache/keys.js';
 import type { Informer } from '../../client/cache/types.js';
 import type { EventRecorder } from '../../client/events/types.js';
 import { newWorkQueue } from '../../client/workqueue/queue.js';
 import type { WorkQueue } from '../../client/workqueue/types.js';
 import type { ControllerContext, ControllerDescriptor } from '../types.js';
 import { describeError, hasCode, namespaceTerminating } from '../base/api-errors.js';
-import { ENDPOINT_SLICES, NODES, PODS, SERVICES } from '../base/resources.js';
-import { podHandlers, podsSelectedBy } from '../base/service-informers.js';
+import { ENDPOINT_SLICES, NODES } from '../base/resources.js';
+import { podsSelectedBy, serviceInformers } from '../base/service-informers.js';
 import { performWrite, type TrackedWriter } from '../base/tracked-writes.js';
-import { onEveryChange, runQueueWorkers } from '../base/queue-workers.js';
+import { runQueueWorkers } from '../base/queue-workers.js';
 import { WrittenVersions } from '../base/written-versions.js';
 import {
   CONTROLLER_NAME,
@@ -45,9 +45,8 @@ function serviceKeyOfSlice(s: EndpointSlice): string | undefined {
 
 /** EndpointSliceController keeps each selecting Service's slices equal to its pods. */
 export class EndpointSliceController {
-  /** Services: the desired side; a key is a Service's "<ns>/<name>". */
+  /** Services (the desired side) and the pods the slices publish. */
   private readonly services: Informer<Service>;
-  /** Pods: what the slices publish. */
   private readonly pods: Informer<Pod>;
   /** Nodes: endpoint zones; a pod on an unknown node waits for it. */
   private readonly nodes: Informer<Node>;
@@ -61,11 +60,10 @@ export class EndpointSliceController {
   private readonly recorder: EventRecorder;
 
   constructor(private readonly ctx: ControllerContext) {
-    this.services = ctx.informers.informerFor<Service>(SERVICES);
-    this.pods = ctx.informers.informerFor<Pod>(PODS);
+    this.queue = newWorkQueue({ clock: ctx.clock, name: 'endpointslice' });
+    ({ services: this.services, pods: this.pods } = serviceInformers(ctx, this.queue));
     this.nodes = ctx.informers.informerFor<Node>(NODES);
     this.slices = ctx.informers.informerFor<EndpointSlice>(ENDPOINT_SLICES);
-    this.queue = newWorkQueue({ clock: ctx.clock, name: 'endpointslice' });
     this.written = new WrittenVersions(ctx.clock);
     this.writer = { api: ctx.api, resource: ENDPOINT_SLICES, written: this.written };
     this.recorder = ctx.events('endpoint-slice-controller');
@@ -73,9 +71,6 @@ export class EndpointSliceController {
       const key = serviceKeyOfSlice(s);
       return key === undefined ? [] : [key];
     });
-    const enqueue = (s: Service): void => this.queue.add(keyOf(s));
-    this.services.addHandlers(onEveryChange(enqueue));
-    this.pods.addHandlers(podHandlers(this.services.lister, this.queue));
     this.slices.addHandlers({
       add: (s) => this.sliceChanged(s),
       update: (_o, s) => this.sliceChanged(s),
