@@ -153,6 +153,12 @@ export class WatchCache {
     });
   }
 
+  /** peek: the cached object at key, NOT a copy (never change it), or undefined when the cache
+   *  is not ready or has none. A write uses it as its first guess (see EtcdStorage). */
+  peek(key: string): KubeObject | undefined {
+    return this.isReady ? this.objects.get(key) : undefined;
+  }
+
   /** list returns the objects under `prefix` passing `predicate`, sorted by key, and the
    *  revision they are at. The objects are copies: callers may change them. */
   list(prefix: string, predicate?: Predicate): { items: KubeObject[]; revision: number } {
