@@ -17,6 +17,9 @@ const GR = { group: 'coordination.k8s.io', resource: 'leases' };
 export interface View {
   api: ComponentApi;
   cut: boolean;
+  /** While paused, calls wait (a slow API, a busy machine); resume() lets them through. */
+  paused: boolean;
+  resume(): void;
 }
 
 /** LeaseStore holds leases by "ns/name". */
@@ -29,9 +32,20 @@ export class LeaseStore {
   readonly writes: string[] = [];
 
   view(): View {
-    const v: View = { cut: false, api: undefined as unknown as ComponentApi };
+    const waiting: (() => void)[] = [];
+    const v: View = {
+      cut: false,
+      paused: false,
+      api: undefined as unknown as ComponentApi,
+      resume: () => {
+        v.paused = false;
+        for (const w of waiting.splice(0)) w();
+      },
+    };
+    const gate = (): Promise<void> =>
+      v.paused ? new Promise<void>((r) => waiting.push(r)) : Promise.resolve();
     const call = <T>(f: () => T): Promise<T> =>
-      v.cut ? Promise.reject(new Error('unreachable (cut)')) : Promise.resolve().then(f);
+      v.cut ? Promise.reject(new Error('unreachable (cut)')) : gate().then(f);
     const fail = (): Promise<never> => Promise.reject(new Error('not in the double'));
     v.api = {
       get: <T extends KubeObject>(_r: unknown, ns: string | undefined, name: string) =>
