@@ -20,10 +20,9 @@ import { isStatusError } from '../../src/api/errors.js';
 import { systemClock, type Clock, type Timer } from '../../src/base/clock.js';
 import { systemWallMs } from '../../src/base/wall-clock.js';
 import type { ComponentApi } from '../../src/client/component-api.js';
-import type { ApiResource, ApiWatch } from '../../src/client/types.js';
-
-const PODS: ApiResource = { group: '', version: 'v1', resource: 'pods' };
-const NODES: ApiResource = { group: '', version: 'v1', resource: 'nodes' };
+import type { ApiWatch } from '../../src/client/types.js';
+import { rfc3339 } from '../../src/controllers/base/pods.js';
+import { NODES, PODS } from '../../src/controllers/base/resources.js';
 
 /** FakeKubeletOptions: which nodes to run, and the clock/wall time to stamp statuses with. */
 export interface FakeKubeletOptions {
@@ -84,7 +83,7 @@ class FakeKubeletSet {
   }
 
   private now(): string {
-    return new Date(Math.floor(this.wallMs() / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+    return rfc3339(this.wallMs());
   }
 
   async registerNodes(): Promise<void> {
