@@ -431,7 +431,11 @@ export class Registry implements ApiRegistry {
     const nsObj = await this.o.storage.get(objectKey(NAMESPACES, undefined, ns));
     if (!nsObj) throw notFound(NAMESPACES, ns);
     if (nsObj.metadata.deletionTimestamp !== undefined) {
-      throw new StatusError(403, 'Forbidden', `unable to create new content in namespace ${ns} because it is being terminated`, { name: ns, kind: 'namespaces' });
+      const message = `unable to create new content in namespace ${ns} because it is being terminated`;
+      // The cause is what controllers branch on (upstream's NamespaceTerminating cause type).
+      throw new StatusError(403, 'Forbidden', message, {
+        name: ns, kind: 'namespaces', causes: [{ reason: 'NamespaceTerminating', message, field: 'metadata.namespace' }],
+      });
     }
   }
 }
