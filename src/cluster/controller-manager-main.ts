@@ -1,6 +1,7 @@
 /**
  * Process entry of one master's controller manager (kube-controller-manager):
- *   node --import tsx src/cluster/controller-manager-main.ts --config <state>/cluster.yaml --member m1
+ *   node --import tsx src/cluster/controller-manager-main.ts \
+ *     --config <state>/cluster.yaml --member m1
  * Every master runs one; the holder of Lease kube-system/kube-controller-manager runs every
  * controller, fenced; the others stand by with warm caches of every resource (the garbage
  * collector watches them all).
@@ -14,7 +15,9 @@ electedMain({
   name: 'controller-manager',
   identity: 'kube-controller-manager',
   warm: (informers) => {
-    for (const r of RESOURCES) informers.informerFor({ group: r.group, version: r.version, resource: r.resource });
+    for (const r of RESOURCES) {
+      informers.informerFor({ group: r.group, version: r.version, resource: r.resource });
+    }
   },
   lead: (t) => runControllers({ ...t, controllers: allControllers(t.cfg.controlPlane) }),
 });

@@ -66,12 +66,18 @@ export function electedMain(c: ElectedComponent): void {
 }
 
 async function run(c: ElectedComponent): Promise<void> {
-  const { values } = parseArgs({ options: { config: { type: 'string' }, member: { type: 'string' } } });
-  if (!values.config || !values.member) throw new Error(`usage: ${c.name} --config <file> --member <name>`);
+  const options = { config: { type: 'string' }, member: { type: 'string' } } as const;
+  const { values } = parseArgs({ options });
+  if (!values.config || !values.member) {
+    throw new Error(`usage: ${c.name} --config <file> --member <name>`);
+  }
   const cfg = loadClusterConfig(values.config, { force: true });
   const member = cfg.members.find((m) => m.name === values.member);
-  if (member?.grpc === undefined) throw new Error(`${values.config}: member ${values.member} has no grpc address`);
-  const others = cfg.members.filter((m) => m !== member && m.grpc !== undefined).map((m) => m.grpc ?? '');
+  if (member?.grpc === undefined) {
+    throw new Error(`${values.config}: member ${values.member} has no grpc address`);
+  }
+  const others = cfg.members.filter((m) => m !== member && m.grpc !== undefined)
+    .map((m) => m.grpc ?? '');
   const api = new ApiClient({
     endpoints: [member.grpc, ...others],
     tls: componentTls(statePaths(cfg.name, cfg.dataDir), c.identity),
@@ -82,7 +88,8 @@ async function run(c: ElectedComponent): Promise<void> {
   const shared = new SharedInformerFactory(api, { clock: systemClock, log });
   c.warm(shared);
   shared.start();
-  const events = eventRecorderFactory(api, { clock: systemClock, wallMs: systemWallMs, host: hostname(), log });
+  const events = eventRecorderFactory(api,
+    { clock: systemClock, wallMs: systemWallMs, host: hostname(), log });
   const elector = new LeaderElector(
     {
       namespace: 'kube-system',
@@ -99,7 +106,8 @@ async function run(c: ElectedComponent): Promise<void> {
         const informers = new TermInformers(shared);
         try {
           await c.lead({
-            cfg, member, api: lead.api, informers, events, clock: systemClock, wallMs: systemWallMs, log, signal: lead.signal,
+            cfg, member, api: lead.api, informers, events, log, signal: lead.signal,
+            clock: systemClock, wallMs: systemWallMs,
           });
         } finally {
           informers.stop();
@@ -110,7 +118,8 @@ async function run(c: ElectedComponent): Promise<void> {
     },
     { api, clock: systemClock, wallMs: systemWallMs, log },
   );
-  log(`${c.name} ${identity} of cluster ${cfg.name}: pid ${process.pid}, API ${[member.grpc, ...others].join(',')}`);
+  const endpoints = [member.grpc, ...others].join(',');
+  log(`${c.name} ${identity} of cluster ${cfg.name}: pid ${process.pid}, API ${endpoints}`);
   const shutdown = (signal: string): void => {
     if (stop.signal.aborted) return;
     log(`${signal}: stopping`);

@@ -41,11 +41,13 @@ export async function runControllers(o: ManagerOptions): Promise<void> {
     try {
       await d.start({ ...ctx, log: (line) => o.log(`${d.name}: ${line}`) });
     } catch (err) {
-      o.log(`${d.name}: stopped with error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      const why = err instanceof Error ? (err.stack ?? err.message) : String(err);
+      o.log(`${d.name}: stopped with error: ${why}`);
     }
   });
   o.informers.start();
-  o.log(`started ${o.controllers.length} controllers: ${o.controllers.map((d) => d.name).join(', ')}`);
+  const names = o.controllers.map((d) => d.name).join(', ');
+  o.log(`started ${o.controllers.length} controllers: ${names}`);
   try {
     await Promise.all(runs);
   } finally {

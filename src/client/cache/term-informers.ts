@@ -8,7 +8,9 @@
  */
 import type { KubeObject } from '../../api/meta.js';
 import type { ApiResource } from '../types.js';
-import type { EventHandlers, IndexFunc, Informer, InformerFactory, InformerOptions } from './types.js';
+import type {
+  EventHandlers, IndexFunc, Informer, InformerFactory, InformerOptions,
+} from './types.js';
 
 export class TermInformers implements InformerFactory {
   private readonly removers: (() => void)[] = [];
