@@ -15,30 +15,24 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
-import { systemClock, type Clock } from '../base/clock.js';
+import { systemClock } from '../base/clock.js';
 import { systemWallMs } from '../base/wall-clock.js';
 import { ApiClient } from '../client/api-client.js';
 import { SharedInformerFactory } from '../client/cache/factory.js';
 import { TermInformers } from '../client/cache/term-informers.js';
 import type { InformerFactory } from '../client/cache/types.js';
-import type { ComponentApi } from '../client/component-api.js';
+import type { ControllerContext } from '../controllers/types.js';
 import { eventRecorderFactory } from '../client/events/recorder.js';
-import type { EventRecorder } from '../client/events/types.js';
 import { LeaderElector } from '../client/leader/elector.js';
 import { componentTls } from './api-access.js';
 import { loadClusterConfig, statePaths, type ClusterConfig, type MemberSpec } from './config.js';
 
-/** TermContext: what a component's work gets for one term of leadership. */
-export interface TermContext {
+/** TermContext: what a component's work gets for one term of leadership — a controller's
+ *  context (fenced API, this term's view of the informers, events, time, the term's signal)
+ *  plus the cluster config and which master this is. */
+export interface TermContext extends ControllerContext {
   cfg: ClusterConfig;
   member: MemberSpec;
-  api: ComponentApi;
-  informers: InformerFactory;
-  events: (component: string) => EventRecorder;
-  clock: Clock;
-  wallMs: () => number;
-  log: (line: string) => void;
-  signal: AbortSignal;
 }
 
 /** ElectedComponent describes one elected component's process. */

@@ -1,24 +1,14 @@
 /**
  * The controller manager's core (kube-controller-manager's StartControllers): for one term of
- * leadership, a fresh set of shared informers over the leader's fenced API, every enabled
- * controller started on it, and all of them stopped when the term ends. A new term starts from a
- * fresh cache instead of trusting one that was filled while someone else was leading.
+ * leadership, every enabled controller started on the leader's fenced API and the term's view of
+ * the informers, and all of them stopped when the term ends. Controllers keep no state across
+ * terms; the informers' caches do (src/client/cache/term-informers.ts), because a watch-fed
+ * cache is as true for the next term as for this one.
  */
-import type { Clock } from '../base/clock.js';
-import type { InformerFactory } from '../client/cache/types.js';
-import type { ComponentApi } from '../client/component-api.js';
-import type { EventRecorder } from '../client/events/types.js';
 import type { ControllerContext, ControllerDescriptor } from './types.js';
 
-/** ManagerOptions: one leadership term's dependencies. */
-export interface ManagerOptions {
-  api: ComponentApi;
-  informers: InformerFactory;
-  events: (component: string) => EventRecorder;
-  clock: Clock;
-  wallMs: () => number;
-  log: (line: string) => void;
-  signal: AbortSignal;
+/** ManagerOptions: one leadership term's dependencies, and the controllers to run. */
+export interface ManagerOptions extends ControllerContext {
   controllers: readonly ControllerDescriptor[];
 }
 
@@ -28,15 +18,7 @@ export interface ManagerOptions {
  * others keep running: one broken loop must not take the cluster's other loops with it.
  */
 export async function runControllers(o: ManagerOptions): Promise<void> {
-  const ctx: ControllerContext = {
-    api: o.api,
-    informers: o.informers,
-    clock: o.clock,
-    wallMs: o.wallMs,
-    events: o.events,
-    log: o.log,
-    signal: o.signal,
-  };
+  const { controllers: _c, ...ctx } = o;
   const runs = o.controllers.map(async (d) => {
     try {
       await d.start({ ...ctx, log: (line) => o.log(`${d.name}: ${line}`) });
