@@ -9,7 +9,9 @@ if (etcdAvailable()) {
   storageSuite(`etcd ${etcdVersion()}, 3 members`, async () => {
     const extraArgs = ['--experimental-watch-progress-notify-interval', '200ms'];
     const cluster = await EtcdCluster.start({ members: 3, extraArgs });
-    return { endpoints: cluster.endpoints, stop: () => cluster.stop() };
+    // etcd 3.4.23 can answer a progress request before delivering earlier events (etcd#15220,
+    // fixed in 3.4.25): the cache must not take such an answer as proof of freshness.
+    return { endpoints: cluster.endpoints, stop: () => cluster.stop(), cache: { trustProgressRequests: false } };
   });
 } else {
   describe('apiserver storage: etcd', () => {

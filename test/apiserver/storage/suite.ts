@@ -26,6 +26,8 @@ import { writeTests } from './suite-write.js';
 export interface StoreUnderTest {
   endpoints: string[];
   stop(): Promise<void>;
+  /** Cache settings this store needs in every test (etcd < 3.4.25: no trusted progress). */
+  cache?: CacheSettings;
 }
 
 /** SuiteContext is what the test files share; valid inside tests. */
@@ -50,7 +52,8 @@ export function storageSuite(name: string, start: () => Promise<StoreUnderTest>)
     const ctx: SuiteContext = {
       client: () => must(client, 'client'),
       storage: (cache) => {
-        const o = { client: ctx.client(), clock: systemClock, ...(cache ? { cache } : {}) };
+        const merged = { ...store?.cache, ...cache };
+        const o = { client: ctx.client(), clock: systemClock, cache: merged };
         const s = new EtcdStorage(o);
         open.push(s);
         return s;
