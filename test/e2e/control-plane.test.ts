@@ -61,6 +61,26 @@ describe('e2e: scheduler and controller manager on 3 masters, with the real kube
   /** Every pod ever created, by uid → owning ReplicaSet uid (from a watch started first). */
   const created = new Map<string, string>();
   let podWatch: ApiWatch<Pod> | undefined;
+  let stopped = false;
+
+  /** followPods records every pod ever created, across API servers dying: whenever the watch
+   *  ends it watches again from the last revision it saw, so no ADDED event is missed. */
+  async function followPods(): Promise<void> {
+    let rv = '0';
+    while (!stopped) {
+      podWatch = api.watch<Pod>(PODS, undefined, { resourceVersion: rv });
+      try {
+        for await (const e of podWatch) {
+          rv = e.object.metadata.resourceVersion ?? rv;
+          const uid = e.object.metadata.uid;
+          const owner = e.object.metadata.ownerReferences?.find((r) => r.controller)?.uid;
+          if (e.type === 'ADDED' && uid !== undefined && owner !== undefined) created.set(uid, owner);
+        }
+      } catch {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  }
 
   /** host:port of each master's API server; kubectl talks to the kubeconfig's (m1) unless
    *  `server` names another (while m1 is dead). */
@@ -88,14 +108,7 @@ describe('e2e: scheduler and controller manager on 3 masters, with the real kube
       endpoints: [0, 1, 2].map((i) => `127.0.0.1:${ports[4 * i + 3]}`),
       tls: { caFile: join(pki, 'ca.crt'), certFile: join(pki, 'admin.crt'), keyFile: join(pki, 'admin.key') },
     });
-    podWatch = api.watch<Pod>(PODS, undefined, { resourceVersion: '0' });
-    void (async () => {
-      for await (const e of podWatch) {
-        const uid = e.object.metadata.uid;
-        const owner = e.object.metadata.ownerReferences?.find((r) => r.controller)?.uid;
-        if (e.type === 'ADDED' && uid !== undefined && owner !== undefined) created.set(uid, owner);
-      }
-    })().catch(() => {});
+    void followPods();
     kubelets = await startFakeKubelets(api, { nodes: NODES });
   });
 
@@ -110,6 +123,7 @@ describe('e2e: scheduler and controller manager on 3 masters, with the real kube
   });
 
   after(async () => {
+    stopped = true;
     podWatch?.stop();
     await kubelets?.stop();
     api?.close();
