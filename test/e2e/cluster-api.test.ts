@@ -5,32 +5,17 @@
  * killed and restarted while the others keep serving. Everything on 127.0.0.1 ephemeral ports.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
-import { tempHome } from '../support/cluster.js';
+import { runK8ts, tempHome, type K8tsResult } from '../support/cluster.js';
 import { freePorts } from '../support/ports.js';
 import { runKubectl } from '../support/apiserver.js';
 import { ApiClient } from '../../src/client/api-client.js';
 
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+type Result = K8tsResult;
 
-function k8ts(home: string, ...args: string[]): Promise<Result> {
-  return new Promise((resolve) => {
-    const env = { ...process.env, K8TS_HOME: join(home, 'k8ts'), HOME: home, KUBECONFIG: '' };
-    const child = spawn(process.execPath, ['bin/k8ts.js', ...args], { env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
+const k8ts = runK8ts;
 
 function get(url: string, ca: Buffer, headers: Record<string, string> = {}): Promise<{ code: number; body: string }> {
   return new Promise((resolve, reject) => {

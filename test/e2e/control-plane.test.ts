@@ -8,7 +8,6 @@
  * created twice.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KubeObject } from '../../src/api/meta.js';
@@ -16,31 +15,17 @@ import type { Pod } from '../../src/api/core/v1/pod-types.js';
 import { ApiClient } from '../../src/client/api-client.js';
 import type { ApiWatch } from '../../src/client/types.js';
 import { runKubectl } from '../support/apiserver.js';
-import { tempHome } from '../support/cluster.js';
+import { runK8ts, tempHome, type K8tsResult } from '../support/cluster.js';
 import { startFakeKubelets } from '../support/fake-kubelet.js';
 import { freePorts } from '../support/ports.js';
 
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+type Result = K8tsResult;
 
 const PODS = { group: '', version: 'v1', resource: 'pods' };
 const LEASES = { group: 'coordination.k8s.io', version: 'v1', resource: 'leases' };
 const NODES = ['w1', 'w2', 'w3', 'w4'];
 
-function k8ts(home: string, ...args: string[]): Promise<Result> {
-  return new Promise((resolve) => {
-    const env = { ...process.env, K8TS_HOME: join(home, 'k8ts'), HOME: home, KUBECONFIG: '' };
-    const child = spawn(process.execPath, ['bin/k8ts.js', ...args], { env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
+const k8ts = runK8ts;
 
 async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -2,6 +2,7 @@
  * Helpers for tests that run members: ephemeral-port configs on 127.0.0.1, temp K8TS_HOME,
  * in-process members, and polling.
  */
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -80,4 +81,27 @@ export async function waitFor<T>(what: string, cond: () => T | undefined | false
 export function leaderOf(ms: readonly Member[]): Member | undefined {
   const leaders = ms.filter((m) => m.state() === 'running' && m.node.status().role === 'leader');
   return leaders.length === 1 ? leaders[0] : undefined;
+}
+
+/** K8tsResult is one run of the k8ts CLI. */
+export interface K8tsResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * runK8ts runs the `k8ts` CLI as a user would, with everything under `home`: K8TS_HOME is
+ * home/k8ts, HOME is home (the user kubeconfig ~/.kube/config lands there), no KUBECONFIG.
+ */
+export function runK8ts(home: string, ...args: string[]): Promise<K8tsResult> {
+  return new Promise((resolve) => {
+    const env = { ...process.env, K8TS_HOME: join(home, 'k8ts'), HOME: home, KUBECONFIG: '' };
+    const child = spawn(process.execPath, ['bin/k8ts.js', ...args], { env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
 }

@@ -7,7 +7,7 @@
  * holder keep the fence valid.
  */
 import assert from 'node:assert/strict';
-import { StatusError } from '../../../src/api/errors.js';
+import { rejection } from '../../support/status.js';
 import type { KubeObject } from '../../../src/api/meta.js';
 import type { Lease } from '../../../src/api/coordination/v1/lease.js';
 import { ApiClient } from '../../../src/client/api-client.js';
@@ -19,16 +19,6 @@ const CONFIGMAPS = { group: '', version: 'v1', resource: 'configmaps' };
 const PODS = { group: '', version: 'v1', resource: 'pods' };
 const NS = 'default';
 const LEASE_NS = 'kube-system';
-
-async function rejection(p: Promise<unknown>): Promise<StatusError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof StatusError) return err;
-    throw err;
-  }
-  assert.fail('expected the call to fail');
-}
 
 function lease(name: string, holder: string, renewTime = '2026-01-01T00:00:00.000000Z'): Lease {
   const spec = { holderIdentity: holder, leaseDurationSeconds: 15, renewTime };

@@ -4,6 +4,7 @@
  * itself throws, so "the same Status as REST" is checked against the source both faces share.
  */
 import assert from 'node:assert/strict';
+import { rejection as statusOf } from '../../support/status.js';
 import { status, type ServiceError } from '@grpc/grpc-js';
 import { StatusError } from '../../../src/api/errors.js';
 import type { KubeObject } from '../../../src/api/meta.js';
@@ -24,17 +25,6 @@ const ADMIN = { user: { name: 'test', groups: ['system:masters'] } };
 
 function cm(name: string, data: Record<string, string> = { a: '1' }): ConfigMap {
   return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data };
-}
-
-/** rejection awaits p's failure and returns it as a StatusError. */
-async function statusOf(p: Promise<unknown>): Promise<StatusError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof StatusError) return err;
-    throw err;
-  }
-  assert.fail('expected the call to fail');
 }
 
 function grpcCode(err: StatusError): number | undefined {

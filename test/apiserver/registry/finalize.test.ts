@@ -5,22 +5,12 @@
  * namespace left without finalizers is removed; discovery lists the subresource as upstream.
  */
 import assert from 'node:assert/strict';
-import { StatusError } from '../../../src/api/errors.js';
+import { rejection } from '../../support/status.js';
 import type { Namespace } from '../../../src/api/core/v1/cluster-kinds.js';
 import { ApiClient } from '../../../src/client/api-client.js';
 import { startApiCluster, type ApiCluster } from '../../support/apiserver.js';
 
 const NAMESPACES = { group: '', version: 'v1', resource: 'namespaces' };
-
-async function rejection(p: Promise<unknown>): Promise<StatusError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof StatusError) return err;
-    throw err;
-  }
-  assert.fail('expected the call to fail');
-}
 
 function ns(name: string): Namespace {
   return { apiVersion: 'v1', kind: 'Namespace', metadata: { name } };

@@ -5,9 +5,7 @@
  * /registry/pods/ with its own EtcdStorage (so its own caches and settings). Compaction tests
  * run last: they drop history every earlier test could still read.
  */
-import assert from 'node:assert/strict';
 import type { KubeObject } from '../../../src/api/meta.js';
-import { StatusError } from '../../../src/api/errors.js';
 import { systemClock } from '../../../src/base/clock.js';
 import { EtcdClient } from '../../../src/store/client/index.js';
 import { Compactor } from '../../../src/apiserver/storage/compactor.js';
@@ -109,16 +107,7 @@ export function pod(
   };
 }
 
-/** statusOf asserts that p rejects with a StatusError and returns it. */
-export async function rejection(p: Promise<unknown>): Promise<StatusError> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(e instanceof StatusError, `expected a StatusError, got ${String(e)}`);
-    return e;
-  }
-  assert.fail('expected a rejection');
-}
+export { rejection } from '../../support/status.js';
 
 /** Events collects a storage watch. */
 export class Events {

@@ -4,6 +4,7 @@
  * when too old), predicate transitions as ADDED/DELETED, and fences checked with the write.
  */
 import assert from 'node:assert/strict';
+import { rejection } from '../../support/status.js';
 import { StatusError } from '../../../src/api/errors.js';
 import type { KubeObject } from '../../../src/api/meta.js';
 import type { StorageWatchEvent } from '../../../src/apiserver/storage/types.js';
@@ -12,16 +13,6 @@ import { MemoryStorage } from '../../../src/sim/control-plane/memory-storage.js'
 const pod = (name: string, labels: Record<string, string> = {}): KubeObject =>
   ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'ns', labels } });
 const key = (name: string) => `/registry/pods/ns/${name}`;
-
-async function rejection(p: Promise<unknown>): Promise<StatusError> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(err instanceof StatusError, String(err));
-    return err;
-  }
-  assert.fail('resolved');
-}
 
 function collect(s: MemoryStorage, rv?: string, predicate?: (o: KubeObject) => boolean) {
   const events: StorageWatchEvent[] = [];
