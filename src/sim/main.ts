@@ -11,7 +11,8 @@
  * read only to report throughput (through src/base's systemClock); it never reaches the simulation.
  */
 import { availableParallelism } from 'node:os';
-import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { runShardWorkers } from './shard-workers.js';
 import { systemClock } from '../base/clock.js';
 import { runSeed, type SimOptions, type SimResult } from './cluster.js';
 
@@ -187,7 +188,12 @@ async function sweep(a: Args): Promise<number> {
     }
   };
   if (a.jobs === 1) await sweepShard(a, 0, onReport);
-  else await runWorkers(a, onReport);
+  else {
+    await runShardWorkers<WorkerReport>({
+      module: import.meta.url, jobs: a.jobs, workerData: { args: a }, onReport,
+      fails: (r) => r.kind === 'failed',
+    });
+  }
   if (failed !== undefined) {
     console.error(`\nseed ${failed.seed}: FAILED: ${failed.message}`);
     console.error(`replay: ${replayCommand(failed.seed, a)}`);
@@ -205,29 +211,6 @@ async function sweep(a: Args): Promise<number> {
   return 0;
 }
 
-/** runWorkers runs one shard per worker thread; the first failure stops every worker. */
-function runWorkers(a: Args, onReport: (r: WorkerReport) => void): Promise<void> {
-  const workers: Worker[] = [];
-  return new Promise((resolve, reject) => {
-    let running = a.jobs;
-    for (let job = 0; job < a.jobs; job++) {
-      // Workers do not inherit tsx's loader from --import: register it before importing this file.
-      const tsx = import.meta.resolve('tsx/esm/api');
-      const self = JSON.stringify(import.meta.url);
-      const boot = `import(${JSON.stringify(tsx)}).then((t) => { t.register(); return import(${self}); });`;
-      const w = new Worker(boot, { eval: true, workerData: { args: a, job } });
-      workers.push(w);
-      w.on('message', (r: WorkerReport) => {
-        onReport(r);
-        if (r.kind === 'failed') for (const other of workers) void other.terminate();
-      });
-      w.on('error', reject);
-      w.on('exit', () => {
-        if (--running === 0) resolve();
-      });
-    }
-  });
-}
 
 function summarize(r: SimResult): string {
   return (

@@ -12,7 +12,8 @@
  * code is 1. Real time is read only here, to report throughput; it never reaches a simulation.
  */
 import { availableParallelism } from 'node:os';
-import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { runShardWorkers } from '../shard-workers.js';
 import { systemClock } from '../../base/clock.js';
 import { DEFAULT_CP_OPTIONS, runSeed, type CpSeedResult, type CpSimOptions } from './run.js';
 
@@ -153,7 +154,12 @@ async function sweep(a: Args): Promise<number> {
     console.log(`seed ${res.seed}: ok: ${summary(res)}`);
   };
   if (a.jobs === 1) await shard(a, 0, onReport);
-  else await runWorkers(a, onReport);
+  else {
+    await runShardWorkers<Report>({
+      module: import.meta.url, jobs: a.jobs, workerData: { cpSim: true, args: a }, onReport,
+      fails: (r) => r.kind === 'seed' && !r.result.ok,
+    });
+  }
   const elapsedS = (systemClock.nowMs() - startMs) / 1000;
   const first = failed.sort((x, y) => x.seed - y.seed)[0];
   if (first !== undefined) {
@@ -168,29 +174,6 @@ async function sweep(a: Args): Promise<number> {
   return 0;
 }
 
-/** runWorkers runs one shard per worker thread; a failure stops the other workers. */
-function runWorkers(a: Args, onReport: (r: Report) => void): Promise<void> {
-  const workers: Worker[] = [];
-  return new Promise((resolve, reject) => {
-    let running = a.jobs;
-    for (let job = 0; job < a.jobs; job++) {
-      const tsx = import.meta.resolve('tsx/esm/api');
-      const self = JSON.stringify(import.meta.url);
-      const boot = `import(${JSON.stringify(tsx)}).then((t) => { t.register(); ` +
-        `return import(${self}); });`;
-      const w = new Worker(boot, { eval: true, workerData: { cpSim: true, args: a, job } });
-      workers.push(w);
-      w.on('message', (r: Report) => {
-        onReport(r);
-        if (r.kind === 'seed' && !r.result.ok) for (const o of workers) void o.terminate();
-      });
-      w.on('error', reject);
-      w.on('exit', () => {
-        if (--running === 0) resolve();
-      });
-    }
-  });
-}
 
 /** controlPlaneMain is the command; src/sim/main.ts dispatches `control-plane` here. */
 export async function controlPlaneMain(argv: readonly string[]): Promise<number> {
