@@ -15,24 +15,12 @@ import { SharedInformerFactory } from '../../src/client/cache/factory.js';
 import { eventRecorderFactory } from '../../src/client/events/recorder.js';
 import { NODES, PODS, runScheduler } from '../../src/scheduler/scheduler.js';
 import { startApiCluster, type ApiCluster } from '../support/apiserver.js';
+import { eventually } from '../support/controllers.js';
 import { node, pod } from './fixtures.js';
 
 const NAMESPACES = { group: '', version: 'v1', resource: 'namespaces' };
 const EVENTS = { group: '', version: 'v1', resource: 'events' };
 const NS = 'sched';
-
-/** eventually polls fn until it stops throwing (bounded). */
-async function eventually<T>(fn: () => Promise<T>, timeoutMs = 20_000): Promise<T> {
-  const deadlineMs = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (Date.now() > deadlineMs) throw err;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-}
 
 function readyNode(name: string, cpu: string): Node {
   const n = node(name, { cpu, memory: '4Gi', pods: '10' });
