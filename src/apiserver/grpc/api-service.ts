@@ -10,6 +10,8 @@
  */
 import type { Server } from '@grpc/grpc-js';
 import { unauthorized } from '../../api/errors.js';
+import { findResource } from '../../api/resources.js';
+import { unreachable } from '../../base/assert.js';
 import { ApiServiceService, type ApiServiceServer } from '../../gen/k8ts/api/v1/api.js';
 import { toStatusServiceError } from '../../rpc/kube-status.js';
 import type { ApiRegistry } from '../registry/types.js';
@@ -28,7 +30,6 @@ import {
 } from './requests.js';
 import { serveWatch, type WatchEdges } from './watch.js';
 import { WriteLanes } from './write-lanes.js';
-import { findResource } from '../../api/resources.js';
 
 /** ApiServiceOptions configure the component API: insecure (every caller is system:admin;
  *  debugging only), log, the clock for watch lifetimes and the watch bounds. */
@@ -43,11 +44,8 @@ export function addApiService(
   server.addService(ApiServiceService, apiService(registry, opts));
 }
 
-const PODS = findResource('', 'v1', 'pods') ?? assertNever();
-
-function assertNever(): never {
-  throw new Error('the resource table has no pods');
-}
+/** PODS: binds are pod writes and take the workload lane. */
+const PODS = findResource('', 'v1', 'pods') ?? unreachable('the resource table has no pods');
 
 /** apiService implements ApiServiceServer over reg; one registry call per method. */
 export function apiService(reg: ApiRegistry, o: ApiServiceOptions): ApiServiceServer {
