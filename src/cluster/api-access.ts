@@ -44,6 +44,8 @@ export function prepareApiAccess(cfg: ClusterConfig, paths: StatePaths, env: Nod
   const dir = join(paths.root, PKI_DIR_NAME);
   const pki = ensureClusterPki(dir, {
     masters: masters.map((m) => ({ name: m.name, ips: [host(m.api ?? '')] })),
+    nodes: unique([...masters.map((m) => m.name), ...cfg.nodes.map((n) => n.name)]),
+    kubelets: cfg.nodes.map((n) => ({ name: n.name, ips: [n.address] })),
     serviceIp: firstServiceIp(cfg.serviceCidr),
   });
   const tokenFile = join(dir, TOKEN_FILE);
@@ -117,17 +119,26 @@ export function probeReady(api: string, access: ApiAccess): Promise<boolean> {
  * (k8ts status shows which master's controller manager and scheduler lead); undefined when the
  * API does not answer within a second or nobody holds it.
  */
-export function leaseHolder(api: string, access: ApiAccess, name: string): Promise<string | undefined> {
+export async function leaseHolder(api: string, access: ApiAccess, name: string): Promise<string | undefined> {
+  const lease = await adminGetJson(api, access, `/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/${name}`);
+  const holder = (lease as { spec?: { holderIdentity?: string } } | undefined)?.spec?.holderIdentity;
+  return holder === '' ? undefined : holder;
+}
+
+/** adminGetJson GETs path from one API server as the admin and parses the JSON; undefined on
+ *  any failure (not 200, no answer within timeoutMs, bad JSON): callers show "unknown". */
+export function adminGetJson(api: string, access: ApiAccess, path: string, timeoutMs = 1_000): Promise<unknown> {
   const i = api.lastIndexOf(':');
   return new Promise((resolve) => {
     const req = request({
       host: api.slice(0, i),
       port: Number(api.slice(i + 1)),
-      path: `/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/${name}`,
+      path,
       ca: access.ca,
       cert: access.cert,
       key: access.key,
-      timeout: 1_000,
+      timeout: timeoutMs,
+      headers: { accept: 'application/json' },
     }, (res) => {
       let body = '';
       res.setEncoding('utf8');
@@ -135,8 +146,7 @@ export function leaseHolder(api: string, access: ApiAccess, name: string): Promi
       res.on('end', () => {
         if (res.statusCode !== 200) return resolve(undefined);
         try {
-          const holder = (JSON.parse(body) as { spec?: { holderIdentity?: string } }).spec?.holderIdentity;
-          resolve(holder === '' ? undefined : holder);
+          resolve(JSON.parse(body) as unknown);
         } catch {
           resolve(undefined);
         }
@@ -146,6 +156,21 @@ export function leaseHolder(api: string, access: ApiAccess, name: string): Promi
     req.on('error', () => resolve(undefined));
     req.end();
   });
+}
+
+/** nodeFiles: a kubelet's identities — its client certificate for the component API
+ *  (CN=system:node:<node>) and its serving certificate for the kubelet API. */
+export function nodeFiles(paths: StatePaths, node: string): { client: TlsFiles; serving: TlsFiles } {
+  const dir = join(paths.root, PKI_DIR_NAME);
+  const caFile = join(dir, 'ca.crt');
+  return {
+    client: { caFile, certFile: join(dir, `node-${node}.crt`), keyFile: join(dir, `node-${node}.key`) },
+    serving: { caFile, certFile: join(dir, `kubelet-${node}.crt`), keyFile: join(dir, `kubelet-${node}.key`) },
+  };
+}
+
+function unique(xs: readonly string[]): string[] {
+  return [...new Set(xs)];
 }
 
 /** componentTls: the client identity of a control-plane component (kube-controller-manager,

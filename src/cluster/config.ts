@@ -14,6 +14,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { ETCD_LIMITS } from '../store/errors.js';
 import { ConfigError, ConfigReader, type Fields } from './config-reader.js';
 import { DEFAULT_CONFIG_YAML } from './default-config.js';
+import { readNodes, type NodeSpec } from './node-config.js';
 
 export { ConfigError } from './config-reader.js';
 export { DEFAULT_CONFIG_YAML } from './default-config.js';
@@ -55,6 +56,8 @@ export interface ClusterConfig {
   force: boolean;
   /** The controller manager's and scheduler's leader election and node monitoring. */
   controlPlane: ControlPlaneConfig;
+  /** The kubelets: one per master with an API server, then the workers (node-config.ts). */
+  nodes: NodeSpec[];
   /** Where the config came from (file path or "<embedded default>"), for messages. */
   source: string;
 }
@@ -90,7 +93,7 @@ export interface LoadOptions {
   force?: boolean;
 }
 
-const TOP_KEYS = ['name', 'members', 'dataDir', 'timing', 'tls', 'forwarding', 'store', 'serviceCidr', 'force', 'controlPlane'] as const;
+const TOP_KEYS = ['name', 'members', 'dataDir', 'timing', 'tls', 'forwarding', 'store', 'serviceCidr', 'force', 'controlPlane', 'workers', 'kubelet'] as const;
 
 /** DEFAULT_SERVICE_CIDR: Service addresses from loopback (ARCHITECTURE.md §6). */
 export const DEFAULT_SERVICE_CIDR = '127.96.0.0/16';
@@ -121,9 +124,10 @@ export function parseClusterConfig(text: string, source: string, opts: LoadOptio
   const top = r.map(r.root, '', TOP_KEYS);
   const force = opts.force === true || (top.has('force') && r.bool(top.get('force'), 'force'));
   const membersNode = r.required(top, 'members', r.root, '');
+  const members = readMembers(r, membersNode);
   const cfg: ClusterConfig = {
     name: readName(r, r.required(top, 'name', r.root, '')),
-    members: readMembers(r, membersNode),
+    members,
     dataDir: top.has('dataDir') ? r.str(top.get('dataDir'), 'dataDir') : 'data',
     timing: readTiming(r, top),
     tlsDir: top.has('tls') ? r.str(r.map(top.get('tls'), 'tls', ['dir']).get('dir'), 'tls.dir') : undefined,
@@ -132,6 +136,7 @@ export function parseClusterConfig(text: string, source: string, opts: LoadOptio
     serviceCidr: readServiceCidr(r, top),
     force,
     controlPlane: readControlPlane(r, top),
+    nodes: readNodes(r, top, members),
     source,
   };
   const n = cfg.members.length;

@@ -1,14 +1,13 @@
 /**
- * Supervisor runs a cluster as local processes: one detached `member-main.ts` per member, its
- * output in <state>/logs/<member>.log and its pid in <state>/pids/<member>.pid. It writes the
- * effective config to <state>/cluster.yaml, which the members read and later commands (status,
- * kill, restart, down) find by cluster name alone. Restarting a member is starting it again on
- * its data dir: it recovers from its WAL and catches up from the leader.
+ * Supervisor runs a cluster as local processes (ProcessTable: detached, with logs and pid files
+ * under the cluster's state dir): each master's store member, API server, controller manager and
+ * scheduler, and each node's container runtime and kubelet (masters are nodes too). It writes the
+ * effective config to <state>/cluster.yaml, which every process reads and later commands
+ * (status, kill, restart, down) find by cluster name alone. Restarting a member is starting it
+ * again on its data dir: it recovers from its WAL and catches up from the leader.
  */
-import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createServer } from 'node:net';
 import { stringify } from 'yaml';
 import type { Clock } from '../base/clock.js';
@@ -16,30 +15,20 @@ import type { MemberStatus } from '../gen/k8ts/raft/v1/member.js';
 import { loadClusterConfig, statePaths, type ClusterConfig, type MemberSpec, type StatePaths } from './config.js';
 import { MemberClients, sleep } from './member-client.js';
 import { forgetApiAccess, leaseHolder, loadApiAccess, prepareApiAccess, probeReady, type ApiAccess } from './api-access.js';
+import type { NodeSpec } from './node-config.js';
+import { nodeRows, waitForNodesReady, type NodeRow } from './node-status.js';
+import { COMPONENTS, ProcessTable, SupervisorError, unitLabel, type Component } from './processes.js';
 
-const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const MEMBER_MAIN = fileURLToPath(new URL('./member-main.ts', import.meta.url));
-const APISERVER_MAIN = fileURLToPath(new URL('../apiserver/main.ts', import.meta.url));
-const CONTROLLER_MANAGER_MAIN = fileURLToPath(new URL('./controller-manager-main.ts', import.meta.url));
-const SCHEDULER_MAIN = fileURLToPath(new URL('./scheduler-main.ts', import.meta.url));
+export type { Component } from './processes.js';
+export type { NodeRow } from './node-status.js';
 
-/** Component is one process of a master: its store member, API server, controller manager or
- *  scheduler (the last two on masters with a component gRPC face; one of each leads). */
-export type Component = 'store' | 'apiserver' | 'controller-manager' | 'scheduler';
-/** What /proc/<pid>/cmdline of each component contains (a recycled pid is never signalled). */
-const MARKERS: Record<Component, string> = {
-  store: 'member-main',
-  apiserver: 'apiserver/main',
-  'controller-manager': 'controller-manager-main',
-  scheduler: 'scheduler-main',
-};
 /** ELECTED: the components that run on every master with one elected leader. */
 export const ELECTED: readonly Component[] = ['controller-manager', 'scheduler'];
 
-/** SupervisorError: an operating failure the CLI reports (a member died, no leader in time). */
-export class SupervisorError extends Error {
-  override name = 'SupervisorError';
-}
+/** NODE_COMPONENTS: what every node runs, in stop order (the kubelet before its runtime). */
+export const NODE_COMPONENTS: readonly Component[] = ['kubelet', 'runtime'];
+
+export { SupervisorError } from './processes.js';
 
 export interface SupervisorOptions {
   clock: Clock;
@@ -48,6 +37,8 @@ export interface SupervisorOptions {
   log?(line: string): void;
   /** How long up() waits for a leader. */
   leaderTimeoutMs?: number;
+  /** How long up() waits for every node to be Ready. */
+  nodesTimeoutMs?: number;
 }
 
 export interface MemberRow {
@@ -73,6 +64,7 @@ export const LEASE_NAMES: Partial<Record<Component, string>> = {
 export class Supervisor {
   readonly paths: StatePaths;
   private readonly env: NodeJS.ProcessEnv;
+  private readonly procs: ProcessTable;
 
   constructor(
     readonly cfg: ClusterConfig,
@@ -80,9 +72,10 @@ export class Supervisor {
   ) {
     this.env = opts.env ?? process.env;
     this.paths = statePaths(cfg.name, cfg.dataDir, this.env);
+    this.procs = new ProcessTable(this.paths, opts.clock, this.env);
   }
 
-  /** forCluster finds a running (or stopped) cluster's effective config by name. */
+  /** open finds a running (or stopped) cluster's effective config by name. */
   static open(name: string, opts: SupervisorOptions): Supervisor {
     const paths = statePaths(name, 'data', opts.env ?? process.env);
     if (!existsSync(paths.config)) {
@@ -91,63 +84,105 @@ export class Supervisor {
     return new Supervisor(loadClusterConfig(paths.config, { force: true }), opts);
   }
 
-  /** up starts every member that is not running and waits until a leader is elected. */
+  /** up starts every process that is not running: the store members (and waits for a leader),
+   *  the API servers (and waits until ready), the elected components, then every node's runtime
+   *  and kubelet (and waits until every node is Ready). */
   async up(): Promise<MemberStatus> {
     for (const d of [this.paths.root, this.paths.logs, this.paths.pids, this.paths.data]) mkdirSync(d, { recursive: true });
     const running = this.cfg.members.filter((m) => this.pidOf(m) !== undefined);
-    // A member whose address another process holds would die at once, and the other process
-    // (say, a cluster started from another K8TS_HOME) would answer in its place: refuse up front.
+    await this.checkAddressesFree();
+    if (running.length === 0) writeFileSync(this.paths.config, effectiveConfig(this.cfg));
+    for (const m of this.cfg.members) this.ensure(m.name, 'store');
+    const leader = await this.waitForLeader(this.opts.leaderTimeoutMs ?? 30_000);
+    const access = await this.upApiServers();
+    if (access !== undefined && this.cfg.nodes.length > 0) await this.upNodes(access);
+    return leader;
+  }
+
+  /** checkAddressesFree: a process whose address another process holds would die at once, and
+   *  the other process (say, a cluster started from another K8TS_HOME) would answer in its
+   *  place: refuse up front. */
+  private async checkAddressesFree(): Promise<void> {
     for (const m of this.cfg.members) {
       if (this.pidOf(m) !== undefined) continue;
-      for (const address of [m.address, ...(m.client === undefined ? [] : [m.client]), ...(m.api === undefined ? [] : [m.api]), ...(m.grpc === undefined ? [] : [m.grpc])]) {
-        if (!(await addressFree(address))) {
+      for (const address of [m.address, m.client, m.api, m.grpc]) {
+        if (address !== undefined && !(await addressFree(address))) {
           throw new SupervisorError(`${m.name}: ${address} is already in use by another process ` +
             '(another k8ts cluster? stop it with k8ts down, or change the addresses in the config)');
         }
       }
     }
-    if (running.length === 0) writeFileSync(this.paths.config, effectiveConfig(this.cfg));
-    for (const m of this.cfg.members) {
-      const pid = this.pidOf(m);
-      if (pid !== undefined) this.say(`${m.name} already running (pid ${pid})`);
-      else this.startMember(m);
-    }
-    const leader = await this.waitForLeader(this.opts.leaderTimeoutMs ?? 30_000);
-    await this.upApiServers();
-    return leader;
-  }
-
-  /** upApiServers prepares PKI and kubeconfig, starts each master's API server, waits for all. */
-  private async upApiServers(): Promise<void> {
-    const masters = this.cfg.members.filter((m) => m.api !== undefined);
-    if (masters.length === 0) return;
-    const access = prepareApiAccess(this.cfg, this.paths, this.env);
-    for (const m of masters) {
-      const pid = this.pidOf(m, 'apiserver');
-      if (pid !== undefined) this.say(`${m.name}/apiserver already running (pid ${pid})`);
-      else this.startApiServer(m);
-    }
-    for (const m of masters) await this.waitForApi(m, access, 30_000);
-    this.say(`kubeconfig: ${access.kubeconfig}`);
-    for (const m of masters.filter((x) => x.grpc !== undefined)) {
-      for (const c of ELECTED) {
-        const pid = this.pidOf(m, c);
-        if (pid !== undefined) this.say(`${m.name}/${c} already running (pid ${pid})`);
-        else this.startElected(m, c);
+    for (const n of this.cfg.nodes) {
+      const address = `${n.address}:${n.kubeletPort}`;
+      if (this.procs.pidOf(n.name, 'kubelet') === undefined && !(await addressFree(address))) {
+        throw new SupervisorError(`${n.name}: kubelet address ${address} is already in use by another process`);
       }
     }
   }
 
-  /** startElected spawns a master's controller manager or scheduler; they campaign for their
-   *  Lease in kube-system, so starting one on every master is safe. */
-  startElected(m: MemberSpec, c: Component): number {
-    const main = c === 'scheduler' ? SCHEDULER_MAIN : CONTROLLER_MANAGER_MAIN;
-    return this.spawnComponent(m, c, main, `component API ${m.grpc ?? ''}`);
+  /** upApiServers prepares PKI and kubeconfig, starts each master's API server, waits for all,
+   *  then starts the elected components. Undefined when the cluster has no API server. */
+  private async upApiServers(): Promise<ApiAccess | undefined> {
+    const masters = this.cfg.members.filter((m) => m.api !== undefined);
+    if (masters.length === 0) return undefined;
+    const access = prepareApiAccess(this.cfg, this.paths, this.env);
+    for (const m of masters) this.ensure(m.name, 'apiserver');
+    for (const m of masters) await this.waitForApi(m, access, 30_000);
+    this.say(`kubeconfig: ${access.kubeconfig}`);
+    for (const m of masters.filter((x) => x.grpc !== undefined)) {
+      for (const c of ELECTED) this.ensure(m.name, c);
+    }
+    return access;
   }
 
-  /** startApiServer spawns a master's API server detached, like a member. */
-  startApiServer(m: MemberSpec): number {
-    return this.spawnComponent(m, 'apiserver', APISERVER_MAIN, `https://${m.api ?? ''}`);
+  /** upNodes starts every node's runtime and kubelet and waits until every node is Ready. */
+  private async upNodes(access: ApiAccess): Promise<void> {
+    for (const n of this.cfg.nodes) for (const c of [...NODE_COMPONENTS].reverse()) this.ensure(n.name, c);
+    await waitForNodesReady(this.cfg, access, {
+      clock: this.opts.clock,
+      timeoutMs: this.opts.nodesTimeoutMs ?? 60_000,
+      say: (l) => this.say(l),
+      dead: () => this.deadNode(),
+    });
+  }
+
+  /** deadNode: a node component that exited (its log's tail), for startup errors. */
+  private deadNode(): string | undefined {
+    for (const n of this.cfg.nodes) {
+      for (const c of NODE_COMPONENTS) {
+        if (this.procs.hasPidFile(n.name, c) && this.procs.pidOf(n.name, c) === undefined) {
+          return `${unitLabel(n.name, c)} exited; last lines of ${this.procs.logFile(n.name, c)}:\n${this.procs.tail(n.name, c)}`;
+        }
+      }
+    }
+    return undefined;
+  }
+
+  /** ensure starts a node's component unless it already runs. */
+  private ensure(node: string, c: Component): void {
+    const pid = this.procs.pidOf(node, c);
+    if (pid !== undefined) this.say(`${unitLabel(node, c)} already running (pid ${pid})`);
+    else this.start(node, c);
+  }
+
+  /** start spawns one component of a node, detached, on the effective config. */
+  start(node: string, c: Component): number {
+    const flag = NODE_COMPONENTS.includes(c) ? '--node' : '--member';
+    const pid = this.procs.spawn(node, c, ['--config', this.paths.config, flag, node]);
+    this.say(`started ${unitLabel(node, c)} (${this.where(node, c)}) pid ${pid}, log ${this.procs.logFile(node, c)}`);
+    return pid;
+  }
+
+  private where(node: string, c: Component): string {
+    const m = this.cfg.members.find((x) => x.name === node);
+    const n = this.cfg.nodes.find((x) => x.name === node);
+    switch (c) {
+      case 'store': return `id ${m?.id ?? '?'}, peers ${m?.address ?? ''}, etcd clients ${m?.client ?? m?.address ?? ''}`;
+      case 'apiserver': return `https://${m?.api ?? ''}`;
+      case 'kubelet': return `https://${n?.address ?? ''}:${n?.kubeletPort ?? ''}`;
+      case 'runtime': return `${n?.runtime ?? ''} runtime, pods ${n?.podCidr ?? ''}`;
+      default: return `component API ${m?.grpc ?? ''}`;
+    }
   }
 
   /** waitForApi polls the API server's /readyz until it answers ok or the process dies. */
@@ -159,35 +194,27 @@ export class Supervisor {
         return;
       }
       if (this.pidOf(m, 'apiserver') === undefined) {
-        throw new SupervisorError(`${m.name}/apiserver exited during startup; last lines of ${this.logFile(m, 'apiserver')}:\n${this.tail(m, 15, 'apiserver')}`);
+        throw new SupervisorError(`${m.name}/apiserver exited during startup; last lines of ${this.logFile(m, 'apiserver')}:\n${this.procs.tail(m.name, 'apiserver')}`);
       }
       if (this.opts.clock.nowMs() - startMs > timeoutMs) throw new SupervisorError(`${m.name}/apiserver not ready within ${timeoutMs} ms; see ${this.logFile(m, 'apiserver')}`);
       await sleep(this.opts.clock, 200);
     }
   }
 
-  /** startMember spawns one member detached from this process, so it outlives the CLI. */
+  /** startMember spawns one store member detached from this process. */
   startMember(m: MemberSpec): number {
-    return this.spawnComponent(m, 'store', MEMBER_MAIN, `peers ${m.address}, etcd clients ${m.client ?? m.address}`);
+    return this.start(m.name, 'store');
   }
 
-  private spawnComponent(m: MemberSpec, c: Component, main: string, where: string): number {
-    const logFile = this.logFile(m, c);
-    const fd = openSync(logFile, 'a');
-    const child = spawn(process.execPath, ['--import', 'tsx', main, '--config', this.paths.config, '--member', m.name], {
-      cwd: REPO_ROOT,
-      detached: true,
-      stdio: ['ignore', fd, fd],
-      env: this.env,
-    });
-    closeSync(fd);
-    child.unref();
-    const pid = child.pid;
-    const label = c === 'store' ? m.name : `${m.name}/${c}`;
-    if (pid === undefined) throw new SupervisorError(`cannot start ${label}; see ${logFile}`);
-    writeFileSync(this.pidFile(m, c), `${pid}\n`);
-    this.say(`started ${label} (id ${m.id}, ${where}) pid ${pid}, log ${logFile}`);
-    return pid;
+  /** startApiServer spawns a master's API server detached, like a member. */
+  startApiServer(m: MemberSpec): number {
+    return this.start(m.name, 'apiserver');
+  }
+
+  /** startElected spawns a master's controller manager or scheduler; they campaign for their
+   *  Lease in kube-system, so starting one on every master is safe. */
+  startElected(m: MemberSpec, c: Component): number {
+    return this.start(m.name, c);
   }
 
   /** waitForLeader polls Status until some member reports itself leader. */
@@ -203,10 +230,10 @@ export class Supervisor {
           this.say(`leader elected: ${leader.name} (id ${leader.id}) term ${leader.term} after ${(tookMs / 1000).toFixed(1)} s`);
           return leader;
         }
-        const dead = this.cfg.members.filter((m) => existsSync(this.pidFile(m)) && this.pidOf(m) === undefined);
+        const dead = this.cfg.members.filter((m) => this.procs.hasPidFile(m.name, 'store') && this.pidOf(m) === undefined);
         if (dead.length > 0) {
           const m = dead[0]!;
-          throw new SupervisorError(`${m.name} exited during startup; last lines of ${this.logFile(m)}:\n${this.tail(m)}`);
+          throw new SupervisorError(`${m.name} exited during startup; last lines of ${this.logFile(m)}:\n${this.procs.tail(m.name, 'store')}`);
         }
         if (tookMs > timeoutMs) throw new SupervisorError(`no leader elected within ${timeoutMs} ms; see logs in ${this.paths.logs}`);
         await sleep(this.opts.clock, 100);
@@ -235,11 +262,16 @@ export class Supervisor {
     }
   }
 
+  /** nodes: every node with its processes and what the API says of it (Ready, version, pods). */
+  async nodes(): Promise<NodeRow[]> {
+    const access = loadApiAccess(this.paths);
+    return nodeRows(this.cfg, access, (n, c) => this.procs.pidOf(n, c));
+  }
+
   /** leaseHolders asks any ready API server who holds each elected component's Lease. */
   private async leaseHolders(access: ApiAccess | undefined): Promise<Map<Component, string>> {
     const holders = new Map<Component, string>();
-    const api = this.cfg.members.find((m) => m.api !== undefined)?.api;
-    if (access === undefined || api === undefined) return holders;
+    if (access === undefined) return holders;
     for (const c of ELECTED) {
       for (const m of this.cfg.members) {
         if (m.api === undefined) continue;
@@ -255,7 +287,7 @@ export class Supervisor {
 
   private electedOf(m: MemberSpec, holders: Map<Component, string>): MemberRow['elected'] {
     const out: MemberRow['elected'] = {};
-    if (!componentsOf(m).includes('scheduler')) return out;
+    if (!this.componentsOf(m.name).includes('scheduler')) return out;
     for (const c of ELECTED) {
       if (this.pidOf(m, c) === undefined) out[c] = 'down';
       else out[c] = holders.get(c)?.startsWith(`${m.name}_`) === true ? 'leader' : 'standby';
@@ -263,53 +295,69 @@ export class Supervisor {
     return out;
   }
 
-  /** kill sends SIGKILL to a master (all its components) or to one component ("m1/apiserver"):
-   *  a crash, for experiments. Returns the pids killed. */
+  /** kill sends SIGKILL to every component of a node ("m1", "w1") or to one ("m1/apiserver",
+   *  "w1/kubelet"): a crash, for experiments. Returns the pids killed. */
   kill(target: string): number[] {
-    const { m, components } = this.target(target);
+    const { node, components } = this.target(target);
     const pids: number[] = [];
     for (const c of components) {
-      const pid = this.pidOf(m, c);
+      const pid = this.procs.kill(node, c);
       if (pid === undefined) continue;
-      process.kill(pid, 'SIGKILL');
-      this.removePid(m, c);
-      this.say(`killed ${c === 'store' ? m.name : `${m.name}/${c}`} (pid ${pid})`);
+      this.say(`killed ${unitLabel(node, c)} (pid ${pid})`);
       pids.push(pid);
     }
     if (pids.length === 0) throw new SupervisorError(`${target} is not running`);
     return pids;
   }
 
-  /** target resolves "m1" (every component of the master) or "m1/store" / "m1/apiserver". */
-  private target(t: string): { m: MemberSpec; components: Component[] } {
+  /** target resolves "m1" / "w1" (every component of the node) or "m1/store", "w1/kubelet". */
+  private target(t: string): { node: string; components: Component[] } {
     const [name = '', comp] = t.split('/');
-    const m = this.member(name);
-    const all = componentsOf(m);
-    if (comp === undefined) return { m, components: all };
-    if (!(comp in MARKERS)) {
-      throw new SupervisorError(`unknown component ${comp} (components: ${Object.keys(MARKERS).join(', ')})`);
+    const all = this.componentsOf(name);
+    if (all.length === 0) {
+      const names = [...new Set([...this.cfg.members.map((x) => x.name), ...this.cfg.nodes.map((x) => x.name)])];
+      throw new SupervisorError(`no node ${name} in cluster ${this.cfg.name} (nodes: ${names.join(', ')})`);
+    }
+    if (comp === undefined) return { node: name, components: all };
+    if (!(COMPONENTS as string[]).includes(comp)) {
+      throw new SupervisorError(`unknown component ${comp} (components: ${COMPONENTS.join(', ')})`);
     }
     if (!all.includes(comp as Component)) throw new SupervisorError(`${name} runs no ${comp}`);
-    return { m, components: [comp as Component] };
+    return { node: name, components: [comp as Component] };
   }
 
-  /** restart stops a master's components (or one) if they run, starts them again (the store on
+  /** componentsOf: a node's processes in stop order — kubelet and runtime first, then the
+   *  elected components, the API server, and the store last. */
+  private componentsOf(name: string): Component[] {
+    const out: Component[] = [];
+    if (this.cfg.nodes.some((n) => n.name === name)) out.push(...NODE_COMPONENTS);
+    const m = this.cfg.members.find((x) => x.name === name);
+    if (m === undefined) return out;
+    if (m.grpc !== undefined) out.push(...ELECTED);
+    if (m.api !== undefined) out.push('apiserver');
+    out.push('store');
+    return out;
+  }
+
+  /** restart stops a node's components (or one) if they run, starts them again (the store on
    *  its data dir) and waits until they answer. Returns the store member's Status. */
   async restart(target: string, timeoutMs = 15_000): Promise<MemberStatus | undefined> {
-    const { m, components } = this.target(target);
-    for (const c of components) await this.stopMember(m, 5_000, c);
+    const { node, components } = this.target(target);
+    for (const c of components) await this.stopUnit(node, c, 5_000);
+    const m = this.cfg.members.find((x) => x.name === node);
     let status: MemberStatus | undefined;
-    if (components.includes('store')) {
+    if (m !== undefined && components.includes('store')) {
       this.startMember(m);
       status = await this.waitForMember(m, timeoutMs);
     }
-    if (components.includes('apiserver')) {
+    if (m !== undefined && components.includes('apiserver')) {
       // Restarting needs the admin credentials, not a fresh PKI or another kubeconfig merge.
       const access = loadApiAccess(this.paths) ?? prepareApiAccess(this.cfg, this.paths, this.env);
       this.startApiServer(m);
       await this.waitForApi(m, access, timeoutMs);
     }
-    for (const c of ELECTED) if (components.includes(c)) this.startElected(m, c);
+    for (const c of ELECTED) if (components.includes(c)) this.start(node, c);
+    for (const c of [...NODE_COMPONENTS].reverse()) if (components.includes(c)) this.start(node, c);
     return status;
   }
 
@@ -320,7 +368,7 @@ export class Supervisor {
       for (;;) {
         const s = await clients.status(m, 500);
         if (s) return s;
-        if (this.pidOf(m) === undefined) throw new SupervisorError(`${m.name} exited; last lines of ${this.logFile(m)}:\n${this.tail(m)}`);
+        if (this.pidOf(m) === undefined) throw new SupervisorError(`${m.name} exited; last lines of ${this.logFile(m)}:\n${this.procs.tail(m.name, 'store')}`);
         if (this.opts.clock.nowMs() - startMs > timeoutMs) throw new SupervisorError(`${m.name} did not answer within ${timeoutMs} ms`);
         await sleep(this.opts.clock, 100);
       }
@@ -329,10 +377,11 @@ export class Supervisor {
     }
   }
 
-  /** down stops every member (SIGTERM, then SIGKILL after a grace period); purge deletes the
-   *  cluster's whole state dir (data, logs, config). */
+  /** down stops everything (SIGTERM, then SIGKILL after a grace period), nodes first; purge
+   *  deletes the cluster's whole state dir (data, logs, config). Returns the members stopped. */
   async down(purge: boolean): Promise<number> {
     let stopped = 0;
+    for (const c of NODE_COMPONENTS) for (const n of this.cfg.nodes) await this.stopUnit(n.name, c, 10_000);
     for (const c of ELECTED) for (const m of this.cfg.members) await this.stopMember(m, 5_000, c);
     for (const m of this.cfg.members) await this.stopMember(m, 5_000, 'apiserver');
     for (const m of this.cfg.members) if (await this.stopMember(m)) stopped++;
@@ -345,25 +394,15 @@ export class Supervisor {
     return stopped;
   }
 
-  /** stopMember: SIGTERM, wait up to 5 s, then SIGKILL. True if it was running. */
+  /** stopMember: SIGTERM, wait up to graceMs, then SIGKILL. True if it was running. */
   async stopMember(m: MemberSpec, graceMs = 5_000, c: Component = 'store'): Promise<boolean> {
-    const pid = this.pidOf(m, c);
-    if (pid === undefined) {
-      this.removePid(m, c);
-      return false;
-    }
-    process.kill(pid, 'SIGTERM');
-    const startMs = this.opts.clock.nowMs();
-    while (isComponentProcess(pid, c)) {
-      if (this.opts.clock.nowMs() - startMs > graceMs) {
-        process.kill(pid, 'SIGKILL');
-        break;
-      }
-      await sleep(this.opts.clock, 50);
-    }
-    this.removePid(m, c);
-    this.say(`stopped ${c === 'store' ? m.name : `${m.name}/${c}`} (pid ${pid})`);
-    return true;
+    return this.stopUnit(m.name, c, graceMs);
+  }
+
+  private async stopUnit(node: string, c: Component, graceMs: number): Promise<boolean> {
+    const pid = await this.procs.stop(node, c, graceMs);
+    if (pid !== undefined) this.say(`stopped ${unitLabel(node, c)} (pid ${pid})`);
+    return pid !== undefined;
   }
 
   member(name: string): MemberSpec {
@@ -374,37 +413,19 @@ export class Supervisor {
 
   /** pidOf is the member's pid if its pid file names a live member process. */
   pidOf(m: MemberSpec, c: Component = 'store'): number | undefined {
-    let pid: number;
-    try {
-      pid = Number(readFileSync(this.pidFile(m, c), 'utf8').trim());
-    } catch {
-      return undefined;
-    }
-    return Number.isInteger(pid) && pid > 0 && isComponentProcess(pid, c) ? pid : undefined;
+    return this.procs.pidOf(m.name, c);
   }
 
+  /** logFile: where a member's component writes its output. */
   logFile(m: MemberSpec, c: Component = 'store'): string {
-    return join(this.paths.logs, c === 'store' ? `${m.name}.log` : `${m.name}-${c}.log`);
+    return this.procs.logFile(m.name, c);
   }
 
-  private pidFile(m: MemberSpec, c: Component = 'store'): string {
-    return join(this.paths.pids, c === 'store' ? `${m.name}.pid` : `${m.name}-${c}.pid`);
-  }
-
-  private removePid(m: MemberSpec, c: Component = 'store'): void {
-    try {
-      unlinkSync(this.pidFile(m, c));
-    } catch {
-      // Already gone.
-    }
-  }
-
-  private tail(m: MemberSpec, lines = 15, c: Component = 'store'): string {
-    try {
-      return readFileSync(this.logFile(m, c), 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
-    } catch {
-      return '(no log)';
-    }
+  /** logFileOf resolves "m1/apiserver", "w1/kubelet" or "m1" (the store) to its log file. */
+  logFileOf(target: string): string {
+    const { node, components } = this.target(target);
+    const c = target.includes('/') ? components[0]! : components[components.length - 1]!;
+    return this.procs.logFile(node, c);
   }
 
   private say(line: string): void {
@@ -412,33 +433,8 @@ export class Supervisor {
   }
 }
 
-/** componentsOf: a master's processes in stop order (leaders first, the store last). */
-function componentsOf(m: MemberSpec): Component[] {
-  if (m.api === undefined) return ['store'];
-  return m.grpc === undefined ? ['apiserver', 'store'] : [...ELECTED, 'apiserver', 'store'];
-}
-
-/** isComponentProcess: the pid is alive and (where /proc exists) runs that component's main, so a
- *  recycled pid of an unrelated process is never signalled. */
-function isComponentProcess(pid: number, c: Component): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    if (cmd.includes(MARKERS[c])) {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      return !/^\d+ \(.*\) Z/.test(stat); // A zombie is dead.
-    }
-    return false;
-  } catch {
-    return process.platform !== 'linux';
-  }
-}
-
-/** effectiveConfig is the config as members read it: tls dir absolute, force kept. */
+/** effectiveConfig is the config as every process reads it: tls dir absolute, force kept, the
+ *  nodes written out in full (each worker with its runtime and pod range). */
 function effectiveConfig(cfg: ClusterConfig): string {
   const doc: Record<string, unknown> = {
     name: cfg.name,
@@ -457,9 +453,22 @@ function effectiveConfig(cfg: ClusterConfig): string {
     serviceCidr: cfg.serviceCidr,
     controlPlane: cfg.controlPlane,
     force: cfg.force,
+    ...nodesDoc(cfg.nodes),
   };
   if (cfg.tlsDir !== undefined) doc.tls = { dir: cfg.tlsDir };
   return `# Effective config of cluster ${cfg.name}, written by k8ts up from ${cfg.source}.\n${stringify(doc)}`;
+}
+
+function nodesDoc(nodes: readonly NodeSpec[]): Record<string, unknown> {
+  if (nodes.length === 0) return {};
+  const first = nodes[0]!;
+  const workers = nodes.filter((n) => n.role === 'worker');
+  return {
+    kubelet: { port: first.kubeletPort, runtime: nodes.find((n) => n.role === 'control-plane')?.runtime ?? first.runtime },
+    ...(workers.length === 0 ? {} : {
+      workers: workers.map((n) => ({ name: n.name, address: n.address, runtime: n.runtime, podCidr: n.podCidr })),
+    }),
+  };
 }
 
 /** addressFree tells whether host:port can be bound now (it is released again at once). */

@@ -174,7 +174,7 @@ describe('ensureClusterPki', () => {
       ['apiserver-m1.key', 'apiserver-m1.crt', 'm1.key', 'm1.crt']);
     assert.equal(cert(pki.apiServers.get('m1')?.certFile ?? '').checkIP('127.0.1.9'), '127.0.1.9');
     const lateOpts = { ...moved, wallMs: () => NOW_MS + LEAF_VALIDITY_MS - 86_400_000 };
-    assert.equal(ensureClusterPki(dir, lateOpts).written.length, 24); // all 12 leaves, not the CA
+    assert.equal(ensureClusterPki(dir, lateOpts).written.length, 26); // all 13 leaves, not the CA
     rmSync(pki.admin.keyFile);
     assert.deepEqual(ensureClusterPki(dir, lateOpts).written, ['admin.key', 'admin.crt']);
     writeFileSync(pki.proxy.certFile, 'not a certificate');

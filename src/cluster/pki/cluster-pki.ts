@@ -13,6 +13,8 @@
  *   admin.crt/.key                          CN=kubernetes-admin, O=system:masters (kubeconfig)
  *   kube-scheduler, kube-controller-manager, kube-proxy .crt/.key   component clients
  *   node-<node>.crt/.key                    CN=system:node:<node>, O=system:nodes (kubelets)
+ *   kubelet-<node>.crt/.key                 serving certificate of each kubelet (its IP)
+ *   apiserver-kubelet-client.crt/.key       the API server's client of the kubelets (logs, exec)
  *   apiserver-etcd-client.crt/.key          the API server's client of the store
  *   client.crt/.key                         the CLI's client of the store (src/cluster)
  *   <member>.crt/.key                       store member, server and client (Raft peers)
@@ -63,6 +65,8 @@ export interface ClusterPkiOptions {
   members?: readonly PkiHost[];
   /** Node names that get a kubelet client certificate; default: the masters' names. */
   nodes?: readonly string[];
+  /** Kubelets: each gets a serving certificate for its address (the API server checks it). */
+  kubelets?: readonly PkiHost[];
   /** The `kubernetes` Service's cluster IP (firstServiceIp of the service CIDR). */
   serviceIp?: string;
   /** Wall clock (ms since the epoch) for validity; default Date.now. */
@@ -85,6 +89,8 @@ export interface ClusterPki {
   apiServers: ReadonlyMap<string, CertFiles>;
   members: ReadonlyMap<string, CertFiles>;
   nodes: ReadonlyMap<string, CertFiles>;
+  kubelets: ReadonlyMap<string, CertFiles>;
+  kubeletClient: CertFiles;
   admin: CertFiles;
   scheduler: CertFiles;
   controllerManager: CertFiles;
@@ -128,6 +134,8 @@ export function planClusterPki(opts: ClusterPkiOptions): CertPlan[] {
     client('kube-controller-manager', 'system:kube-controller-manager'),
     client('kube-proxy', 'system:kube-proxy'),
     ...nodes.map((n) => client(`node-${checkName(n)}`, `system:node:${n}`, ['system:nodes'])),
+    ...(opts.kubelets ?? []).map(kubeletPlan),
+    client('apiserver-kubelet-client', 'kube-apiserver-kubelet-client', ['system:masters']),
     client('apiserver-etcd-client', 'kube-apiserver-etcd-client'),
     client('client', 'k8ts-store-client'),
     ...members.map(memberPlan),
@@ -151,6 +159,16 @@ function apiServerPlan(m: PkiHost, serviceIp: string | undefined): CertPlan {
     ipAddresses: unique([
       ...m.ips.map(checkIp), '127.0.0.1', ...(serviceIp ? [checkIp(serviceIp)] : []),
     ]),
+  };
+}
+
+function kubeletPlan(n: PkiHost): CertPlan {
+  return {
+    base: `kubelet-${checkName(n.name)}`,
+    subject: { commonName: n.name },
+    extKeyUsages: ['serverAuth'],
+    dnsNames: unique(['localhost', n.name]),
+    ipAddresses: unique(n.ips.map(checkIp)),
   };
 }
 
@@ -352,6 +370,8 @@ function layout(dir: string, opts: ClusterPkiOptions, written: string[]): Cluste
     apiServers: byName(opts.masters.map((m) => m.name), (n) => `apiserver-${n}`),
     members: byName((opts.members ?? opts.masters).map((m) => m.name), (n) => n),
     nodes: byName(opts.nodes ?? opts.masters.map((m) => m.name), (n) => `node-${n}`),
+    kubelets: byName((opts.kubelets ?? []).map((k) => k.name), (n) => `kubelet-${n}`),
+    kubeletClient: filesOf(dir, 'apiserver-kubelet-client'),
     admin: filesOf(dir, 'admin'),
     scheduler: filesOf(dir, 'kube-scheduler'),
     controllerManager: filesOf(dir, 'kube-controller-manager'),

@@ -1,0 +1,146 @@
+/**
+ * The nodes of a cluster config: which machines run a kubelet, on which address, with which
+ * container runtime and pod range. Masters with an API server are nodes too (role control-plane,
+ * tainted NoSchedule, as kubeadm makes them); `workers:` adds worker nodes.
+ *
+ *   workers:
+ *     - { name: w1, address: 127.0.2.1 }
+ *     - { name: w2, address: 127.0.2.2, runtime: runc }
+ *   kubelet: { port: 10250, runtime: process }
+ *
+ * A config with neither `workers:` nor `kubelet:` runs no kubelets (a control plane only, as the
+ * store and API benchmarks want). Pod ranges follow the runtime (ARCHITECTURE.md §6): the process
+ * runtime gives each pod a loopback address (127.64.<k>.0/24 for the k-th node); the root runtimes
+ * give addresses from 100.64.<k>.0/24 on a bridge k8ts creates, behind a host blackhole route for
+ * 100.64.0.0/10. Never a private or public range.
+ */
+import type { ConfigReader, Fields } from './config-reader.js';
+
+/** RuntimeKind: the CRI runtime a node's kubelet talks to. */
+export type RuntimeKind = 'process' | 'runc' | 'containerd';
+export const RUNTIME_KINDS: readonly RuntimeKind[] = ['process', 'runc', 'containerd'];
+
+/** NodeRole: masters carry the control-plane role and taint; workers run the workloads. */
+export type NodeRole = 'control-plane' | 'worker';
+
+/** NodeSpec: one kubelet of the cluster, fully resolved (defaults applied). */
+export interface NodeSpec {
+  name: string;
+  role: NodeRole;
+  /** The node's own loopback address (InternalIP); the kubelet serves on it. */
+  address: string;
+  kubeletPort: number;
+  runtime: RuntimeKind;
+  /** The pods' address range of this node (see the header). */
+  podCidr: string;
+}
+
+/** KubeletDefaults: what every node gets unless its entry says otherwise. */
+export interface KubeletDefaults {
+  port: number;
+  runtime: RuntimeKind;
+}
+
+/** DEFAULT_KUBELET: upstream's kubelet port; the runtime that needs no root. */
+export const DEFAULT_KUBELET: KubeletDefaults = { port: 10250, runtime: 'process' };
+
+/** MAX_WORKERS: worker entries a config may list (hollow nodes are configured apart). */
+const MAX_WORKERS = 64;
+
+/** MasterRef: what the node list needs to know of a master (its name and peer address). */
+export interface MasterRef {
+  name: string;
+  address: string;
+  api: string | undefined;
+}
+
+/**
+ * readNodes resolves the kubelets of a config: one per master with an API server, then the
+ * workers in order. Names must not clash with masters; addresses must be loopback and distinct.
+ */
+export function readNodes(r: ConfigReader, top: Fields, masters: readonly MasterRef[]): NodeSpec[] {
+  if (!top.has('workers') && !top.has('kubelet')) return [];
+  const dflt = readKubeletDefaults(r, top);
+  const nodes: NodeSpec[] = masters
+    .filter((m) => m.api !== undefined)
+    .map((m, i) => ({
+      name: m.name,
+      role: 'control-plane' as const,
+      address: m.address.slice(0, m.address.lastIndexOf(':')),
+      kubeletPort: dflt.port,
+      runtime: dflt.runtime,
+      podCidr: podCidrFor(dflt.runtime, i + 1),
+    }));
+  if (!top.has('workers')) return nodes;
+  const node = top.get('workers');
+  const items = r.seq(node, 'workers');
+  if (items.length > MAX_WORKERS) r.fail(node, `workers lists ${items.length}; at most ${MAX_WORKERS}`);
+  const names = new Set(masters.map((m) => m.name));
+  const addresses = new Set(nodes.map((n) => n.address));
+  items.forEach((item, i) => {
+    const path = `workers[${i}]`;
+    const f = r.map(item, path, ['name', 'address', 'runtime', 'podCidr']);
+    const nameNode = r.required(f, 'name', item, path);
+    const name = r.str(nameNode, `${path}.name`);
+    if (!/^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$/.test(name)) {
+      r.fail(nameNode, `${path}.name ${JSON.stringify(name)} must be lower-case letters, digits and dashes (≤ 32)`);
+    }
+    if (names.has(name)) r.fail(nameNode, `${path}.name ${name} is already a master or worker`);
+    const addrNode = r.required(f, 'address', item, path);
+    const address = r.str(addrNode, `${path}.address`);
+    if (!isLoopbackIp(address)) {
+      r.fail(addrNode, `${path}.address ${JSON.stringify(address)} must be a loopback IPv4 address ` +
+        '(127.x.y.z, no port): nodes never listen off the machine');
+    }
+    if (addresses.has(address)) r.fail(addrNode, `${path}.address ${address} is used by another node`);
+    const runtime = f.has('runtime') ? readRuntime(r, f.get('runtime'), `${path}.runtime`) : dflt.runtime;
+    const k = nodes.length + 1;
+    const podCidr = f.has('podCidr') ? readPodCidr(r, f.get('podCidr'), `${path}.podCidr`, runtime) : podCidrFor(runtime, k);
+    names.add(name);
+    addresses.add(address);
+    nodes.push({ name, role: 'worker', address, kubeletPort: dflt.port, runtime, podCidr });
+  });
+  return nodes;
+}
+
+/** podCidrFor: the default pod range of the k-th node (1-based) for its runtime. */
+export function podCidrFor(runtime: RuntimeKind, k: number): string {
+  return runtime === 'process' ? `127.64.${k}.0/24` : `100.64.${k}.0/24`;
+}
+
+function readKubeletDefaults(r: ConfigReader, top: Fields): KubeletDefaults {
+  if (!top.has('kubelet')) return { ...DEFAULT_KUBELET };
+  const f = r.map(top.get('kubelet'), 'kubelet', ['port', 'runtime']);
+  return {
+    port: f.has('port') ? r.int(f.get('port'), 'kubelet.port', 1024, 65535) : DEFAULT_KUBELET.port,
+    runtime: f.has('runtime') ? readRuntime(r, f.get('runtime'), 'kubelet.runtime') : DEFAULT_KUBELET.runtime,
+  };
+}
+
+function readRuntime(r: ConfigReader, node: Parameters<ConfigReader['str']>[0], path: string): RuntimeKind {
+  const v = r.str(node, path);
+  if (!(RUNTIME_KINDS as readonly string[]).includes(v)) {
+    r.fail(node, `${path} ${JSON.stringify(v)} is not a runtime (one of: ${RUNTIME_KINDS.join(', ')}; ` +
+      'runc and containerd need root)');
+  }
+  return v as RuntimeKind;
+}
+
+function readPodCidr(r: ConfigReader, node: Parameters<ConfigReader['str']>[0], path: string, runtime: RuntimeKind): string {
+  const cidr = r.str(node, path);
+  const m = /^(\d+)\.(\d+)\.(\d+)\.0\/24$/.exec(cidr);
+  const octets = m ? m.slice(1, 4).map(Number) : [];
+  const ok = m !== null && octets.every((o) => o <= 255) &&
+    (runtime === 'process' ? octets[0] === 127 : octets[0] === 100 && (octets[1] ?? 0) >= 64 && (octets[1] ?? 0) <= 127);
+  if (!ok) {
+    r.fail(node, `${path} ${JSON.stringify(cidr)} must be a /24 ` + (runtime === 'process'
+      ? 'inside 127.0.0.0/8 (the process runtime gives pods loopback addresses)'
+      : 'inside 100.64.0.0/10 (pods of root runtimes live on a bridge k8ts creates)'));
+  }
+  return cidr;
+}
+
+function isLoopbackIp(ip: string): boolean {
+  const m = /^127\.(\d+)\.(\d+)\.(\d+)$/.exec(ip);
+  return m !== null && m.slice(1).every((o) => Number(o) <= 255);
+}
