@@ -3,7 +3,7 @@
  * supervisor or a member client, print. Operating errors (no cluster, member down, bad config)
  * go to stderr with exit code 1; anything else is a bug and prints its stack.
  */
-import { realpathSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { systemClock } from '../base/clock.js';
@@ -11,18 +11,21 @@ import { ConfigError, defaultClusterConfig, loadClusterConfig, type ClusterConfi
 import { MemberClients } from '../cluster/member-client.js';
 import { Supervisor, SupervisorError } from '../cluster/supervisor.js';
 import { RpcError } from '../rpc/errors.js';
-import { statusTable } from './table.js';
+import { nodesTable, statusTable } from './table.js';
 
 const USAGE = `usage: k8ts <command> [flags]
   up [-f cluster-configs/X.yaml] [--name N] [--force] [--no-merge]
                                    start the cluster; returns once the store has a leader and every
                                    API server is ready (kubeconfig merged as context k8ts-<name>)
   status [--name N]                each member: role, term, leader, commit, applied; each master's
-                                   API server, controller manager and scheduler
+                                   API server, controller manager and scheduler; each node's
+                                   kubelet, runtime, Ready status and pods
   propose <text> [--name N]        append an entry through any member
-  kill <master>[/<component>] [--name N]     SIGKILL a master, or one of its components
-                                   (store, apiserver, controller-manager, scheduler)
-  restart <master>[/<component>] [--name N]  start it again (the store on its data dir)
+  kill <node>[/<component>] [--name N]       SIGKILL a node, or one of its components (store,
+                                   apiserver, controller-manager, scheduler, kubelet, runtime)
+  restart <node>[/<component>] [--name N]    start it again (the store on its data dir)
+  logs <node>[/<component>] [--name N] [--tail N]   print a component's log (default: the
+                                   store on a master, the kubelet on a worker)
   down [--name N] [--purge]        stop everything (--purge deletes all state and the kubeconfig
                                    context)`;
 
@@ -41,6 +44,7 @@ const OPTIONS = {
   name: { type: 'string' },
   force: { type: 'boolean' },
   purge: { type: 'boolean' },
+  tail: { type: 'string' },
   'no-merge': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -68,15 +72,18 @@ export async function run(argv: string[], io: Io): Promise<number> {
       case 'status': {
         const sup = Supervisor.open(name, opts);
         io.out(statusTable(await sup.rows()));
+        if (sup.cfg.nodes.length > 0) io.out(`\n${nodesTable(await sup.nodes())}`);
         return 0;
       }
+      case 'logs':
+        return printLog(Supervisor.open(name, opts).logFileOf(one(rest, 'logs <node>[/component]')), values.tail, io);
       case 'propose':
         return await propose(Supervisor.open(name, opts).cfg, one(rest, 'propose <text>', true), io);
       case 'kill':
-        Supervisor.open(name, opts).kill(one(rest, 'kill <master>[/component]'));
+        Supervisor.open(name, opts).kill(one(rest, 'kill <node>[/component]'));
         return 0;
       case 'restart': {
-        const target = one(rest, 'restart <master>[/component]');
+        const target = one(rest, 'restart <node>[/component]');
         const s = await Supervisor.open(name, opts).restart(target);
         io.out(s ? `${s.name} is back: role ${s.role}, term ${s.term}, commit ${s.commit}, applied ${s.applied}` : `${target} is back`);
         return 0;
@@ -92,6 +99,21 @@ export async function run(argv: string[], io: Io): Promise<number> {
   } catch (err) {
     return report(err, io);
   }
+}
+
+/** printLog prints a component's log file, or its last --tail lines. */
+function printLog(file: string, tail: string | undefined, io: Io): number {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw new SupervisorError(`no log at ${file} (the component never started)`);
+  }
+  const n = tail === undefined ? undefined : Number(tail);
+  if (n !== undefined && (!Number.isInteger(n) || n < 0)) throw new UsageError(`--tail ${tail}: not a line count`);
+  const lines = text.trimEnd().split('\n');
+  io.out((n === undefined ? lines : lines.slice(-n)).join('\n'));
+  return 0;
 }
 
 function upHint(cfg: ClusterConfig): string {

@@ -5,7 +5,7 @@
  * CONTROLLERS and SCHEDULER say whether that master's controller manager and scheduler lead,
  * stand by, or are down.
  */
-import type { MemberRow } from '../cluster/supervisor.js';
+import type { MemberRow, NodeRow } from '../cluster/supervisor.js';
 
 const HEADER = ['MEMBER', 'ID', 'PEER', 'CLIENT', 'ROLE', 'TERM', 'LEADER', 'COMMIT', 'APPLIED', 'STATE', 'API', 'CONTROLLERS', 'SCHEDULER'];
 
@@ -19,7 +19,32 @@ export function statusTable(rows: readonly MemberRow[]): string {
     const leader = s.leader === 0 ? '-' : (nameOf.get(s.leader) ?? String(s.leader));
     return [spec.name, String(spec.id), spec.address, client, s.role, String(s.term), leader, String(s.commit), String(s.applied), s.stateDigest, ...tail];
   });
-  const all = [HEADER, ...cells];
-  const widths = HEADER.map((_, i) => Math.max(...all.map((r) => r[i]!.length)));
+  return align([HEADER, ...cells]);
+}
+
+const NODE_HEADER = ['NODE', 'ROLE', 'ADDRESS', 'RUNTIME', 'POD-CIDR', 'KUBELET', 'RUNTIME-PID', 'STATUS', 'PODS', 'VERSION'];
+
+/**
+ * nodesTable renders the nodes part of `k8ts status`: each node's processes (pid or down) and
+ * what the API says of it — STATUS is the Ready condition as kubectl prints it (Ready, NotReady,
+ * Unknown; "-" when the node never registered), PODS the pods bound to it.
+ */
+export function nodesTable(rows: readonly NodeRow[]): string {
+  const cells = rows.map((r) => [
+    r.spec.name, r.spec.role, `${r.spec.address}:${r.spec.kubeletPort}`, r.spec.runtime, r.spec.podCidr,
+    r.kubeletPid === undefined ? 'down' : `pid ${r.kubeletPid}`,
+    r.runtimePid === undefined ? 'down' : `pid ${r.runtimePid}`,
+    readyCell(r.ready), r.pods === undefined ? '-' : String(r.pods), r.kubeletVersion ?? '-',
+  ]);
+  return align([NODE_HEADER, ...cells]);
+}
+
+function readyCell(status: string | undefined): string {
+  if (status === undefined) return '-';
+  return status === 'True' ? 'Ready' : status === 'False' ? 'NotReady' : 'Unknown';
+}
+
+function align(all: string[][]): string {
+  const widths = all[0]!.map((_, i) => Math.max(...all.map((r) => r[i]!.length)));
   return all.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
 }

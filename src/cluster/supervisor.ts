@@ -424,7 +424,7 @@ export class Supervisor {
   /** logFileOf resolves "m1/apiserver", "w1/kubelet" or "m1" (the store) to its log file. */
   logFileOf(target: string): string {
     const { node, components } = this.target(target);
-    const c = target.includes('/') ? components[0]! : components[components.length - 1]!;
+    const c = target.includes('/') ? components[0]! : components.includes('store') ? 'store' : 'kubelet';
     return this.procs.logFile(node, c);
   }
 
