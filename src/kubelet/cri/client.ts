@@ -1,0 +1,94 @@
+/**
+ * connectCri: the kubelet's CRI client. One CriRuntime over a runtime's unix socket (containerd's
+ * or an in-house runtime's served by src/runtime/cri-server.ts), so the kubelet and the CRI
+ * conformance suite use any runtime through the same interface. Every call has a deadline; a
+ * failure is a CriError carrying the gRPC status code the runtime answered with.
+ */
+import {
+  credentials,
+  Metadata,
+  status,
+  type CallOptions,
+  type Client,
+  type ServiceError,
+} from '@grpc/grpc-js';
+import { assert } from '../../base/assert.js';
+import { ImageServiceClient, RuntimeServiceClient } from '../../gen/cri/runtime/v1/api.js';
+import { channelOptions, deadlineIn } from '../../rpc/defaults.js';
+import { CriError } from './errors.js';
+import { CRI_IMAGE_METHODS, CRI_RUNTIME_METHODS, type CriRuntime } from './types.js';
+
+/** Default deadline of one CRI call: the kubelet's --runtime-request-timeout default (2 min).
+ *  Sandbox creation (network setup) and container start can legitimately take seconds. */
+export const CRI_DEFAULT_DEADLINE_MS = 120_000;
+
+/** PullImage gets at least this long: a pull is bounded by image size, not by the runtime. */
+export const CRI_PULL_DEADLINE_MS = 600_000;
+
+/** Options of connectCri. */
+export interface ConnectCriOptions {
+  /** Deadline of each call; StopContainer and ExecSync get their own timeout on top. */
+  deadlineMs?: number;
+}
+
+/** A connected CRI endpoint: the runtime's methods plus close(). */
+export type CriClient = CriRuntime & { close(): void };
+
+type CallbackMethod = (
+  req: unknown,
+  md: Metadata,
+  options: Partial<CallOptions>,
+  cb: (err: ServiceError | null, res: unknown) => void,
+) => unknown;
+
+/** connectCri returns a client for the CRI endpoint at socketPath (absolute path, or an
+ *  endpoint already written as unix://path). It connects lazily: the first call connects, and a
+ *  runtime that is not (yet) listening fails that call with UNAVAILABLE. */
+export function connectCri(socketPath: string, o: ConnectCriOptions = {}): CriClient {
+  const target = socketPath.startsWith('unix:') ? socketPath : `unix://${socketPath}`;
+  const deadlineMs = o.deadlineMs ?? CRI_DEFAULT_DEADLINE_MS;
+  assert(deadlineMs > 0, `connectCri: deadlineMs must be > 0, got ${deadlineMs}`);
+  const opts = channelOptions();
+  const runtime = new RuntimeServiceClient(target, credentials.createInsecure(), opts);
+  const images = new ImageServiceClient(target, credentials.createInsecure(), opts);
+  const out: Record<string, unknown> = {};
+  for (const name of CRI_RUNTIME_METHODS) out[name] = promisified(runtime, name, deadlineMs);
+  for (const name of CRI_IMAGE_METHODS) out[name] = promisified(images, name, deadlineMs);
+  out.close = () => {
+    runtime.close();
+    images.close();
+  };
+  return out as unknown as CriClient;
+}
+
+/** callDeadlineMs adds the runtime-side wait a request asks for (StopContainer's grace period,
+ *  ExecSync's timeout, a pull's transfer) to the base deadline, as the kubelet does. */
+export function callDeadlineMs(name: string, req: unknown, baseMs: number): number {
+  if (name === 'pullImage') return Math.max(baseMs, CRI_PULL_DEADLINE_MS);
+  if (name === 'stopContainer' || name === 'execSync') {
+    const timeout = (req as { timeout?: bigint | number }).timeout ?? 0;
+    return baseMs + Number(timeout) * 1_000;
+  }
+  return baseMs;
+}
+
+/** promisified wraps one ts-proto callback method as (req) => Promise<res> with a deadline. */
+function promisified(client: Client, name: string, baseMs: number) {
+  const method = (client as unknown as Record<string, CallbackMethod>)[name];
+  assert(typeof method === 'function', `connectCri: generated client lacks ${name}`);
+  return (req: unknown): Promise<unknown> =>
+    new Promise((resolve, reject) => {
+      const options = { deadline: deadlineIn(callDeadlineMs(name, req, baseMs)) };
+      method.call(client, req, new Metadata(), options, (err, res) => {
+        if (err) reject(fromCriStatus(err));
+        else resolve(res);
+      });
+    });
+}
+
+/** fromCriStatus turns a gRPC failure into a CriError with the same code and the runtime's
+ *  message (the original error is the cause). */
+export function fromCriStatus(err: ServiceError): CriError {
+  const code = typeof err.code === 'number' ? err.code : status.UNKNOWN;
+  return new CriError(code, err.details || err.message, { cause: err });
+}
