@@ -1,0 +1,101 @@
+/**
+ * Starting a container under conmon, CRI-O's per-container monitor (§3 step 4 of the runtime
+ * study): conmon runs `runc create`, then stays as the container's parent, writes the CRI-format
+ * log at the log path and the exit code to <exitDir>/<id>. It outlives the runtime, so a
+ * restarted runtime still learns exit codes (P11: `runc state` never reports one).
+ */
+import { spawn } from 'node:child_process';
+import { open } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Clock } from '../../base/clock.js';
+import { RUNC_BINARY } from './runc-cli.js';
+
+/** The conmon binary (Debian's). */
+export const CONMON_BINARY = '/usr/bin/conmon';
+
+/** The longest conmon may take to report the container's pid before create counts as failed. */
+const SYNC_TIMEOUT_MS = 30_000;
+
+/** ConmonOptions says where everything of one container lives. */
+export interface ConmonOptions {
+  id: string;
+  name: string;
+  bundle: string;
+  runcRoot: string;
+  logPath: string;
+  exitDir: string;
+  socketDir: string;
+  stdin: boolean;
+  tty: boolean;
+}
+
+/** conmonArgv is the command line (pure, so tests can check it). */
+export function conmonArgv(o: ConmonOptions): string[] {
+  const argv = [
+    CONMON_BINARY, '--api-version', '1', '-c', o.id, '-u', o.id, '-n', o.name,
+    '-r', RUNC_BINARY, '--runtime-arg', `--root=${o.runcRoot}`, '-b', o.bundle,
+    '-p', join(o.bundle, 'pid'), '-P', join(o.bundle, 'conmon.pid'),
+    '-l', `k8s-file:${o.logPath}`, '--exit-dir', o.exitDir, '--socket-dir-path', o.socketDir,
+    '--log-level', 'error', '--syslog',
+  ];
+  if (o.stdin) argv.push('-i');
+  if (o.tty) argv.push('-t');
+  return argv;
+}
+
+/** parseSyncMessage reads conmon's {"data": pid} (or a negative data with "message"). */
+export function parseSyncMessage(text: string): { pid: number } | { error: string } {
+  const parsed = JSON.parse(text) as { data?: number; message?: string };
+  if (typeof parsed.data === 'number' && parsed.data > 0) return { pid: parsed.data };
+  return { error: parsed.message ?? `conmon reported ${String(parsed.data)}` };
+}
+
+/**
+ * createUnderConmon starts conmon (which double-forks and runs `runc create`) and resolves with
+ * the container's pid once conmon reports it on the sync pipe, i.e. when `runc start` is safe.
+ */
+export async function createUnderConmon(o: ConmonOptions, clock: Clock): Promise<number> {
+  const errLog = await open(join(o.bundle, 'conmon.stderr'), 'a');
+  const [file, ...args] = conmonArgv(o);
+  try {
+    const child = spawn(file as string, args, {
+      stdio: ['ignore', 'ignore', errLog.fd, 'pipe'],
+      env: { ...process.env, _OCI_SYNCPIPE: '3' },
+      detached: true,
+    });
+    child.unref();
+    return await readSync(child.stdio[3] as SyncPipe, clock);
+  } finally {
+    await errLog.close();
+  }
+}
+
+/** SyncPipe is the read end of conmon's fd 3. */
+type SyncPipe = NodeJS.ReadableStream & { destroy(): void };
+
+/** readSync waits for the first complete JSON message on the sync pipe (bounded in time). */
+function readSync(pipe: SyncPipe, clock: Clock): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    const finish = (fn: () => void): void => {
+      timer.cancel();
+      pipe.removeAllListeners('data');
+      pipe.destroy();
+      fn();
+    };
+    const timer = clock.setTimeout(
+      () => finish(() => reject(new Error('conmon did not report the container pid'))),
+      SYNC_TIMEOUT_MS,
+    );
+    pipe.on('data', (chunk: Buffer) => {
+      text += chunk.toString('utf8');
+      const end = text.indexOf('}');
+      if (end < 0) return;
+      const message = parseSyncMessage(text.slice(0, end + 1));
+      finish(() => ('pid' in message ? resolve(message.pid) : reject(new Error(message.error))));
+    });
+    pipe.on('error', (err) => finish(() => reject(err)));
+    pipe.on('end', () => finish(() => reject(new Error(`conmon exited before reporting a pid${
+      text ? `: ${text}` : ''}`))));
+  });
+}
