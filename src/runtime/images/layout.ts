@@ -4,6 +4,8 @@
  * are deterministic tars compressed like `gzip -n` (zlib, no name, mtime 0), so the same recipe
  * on the same host gives the same digests.
  */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { assert } from '../../base/assert.js';
 import { digestHex, sha256Digest } from './digest.js';
@@ -141,4 +143,10 @@ export function layoutArchive(layout: BuiltLayout): Buffer {
     entries.push({ type: 'file', path, mode: 0o644, uid: 0, gid: 0, data });
   }
   return writeTar(entries);
+}
+
+/** writeLayoutDir writes a layout's files under dir (for tools that take `oci:<dir>`). */
+export async function writeLayoutDir(layout: BuiltLayout, dir: string): Promise<void> {
+  await mkdir(join(dir, 'blobs', 'sha256'), { recursive: true });
+  for (const [path, data] of layout.files) await writeFile(join(dir, path), data);
 }
