@@ -184,7 +184,7 @@ export class ImageStore {
       return out;
     });
     const tags = await this.readTags();
-    const described = await Promise.all(ids.map((id) => this.describe(id, tags)));
+    const described = await Promise.all([...new Set(ids)].map((id) => this.describe(id, tags)));
     return described.filter((d): d is StoredImage => d !== null);
   }
 
