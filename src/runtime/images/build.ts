@@ -55,11 +55,16 @@ export async function buildImage(ref: string, cacheDir: string): Promise<BuiltIm
   const full = normalizeImageRef(ref);
   const recipe = findRecipe(full);
   if (recipe === null) {
-    throw new NoRecipeError(`no local recipe builds image ${JSON.stringify(full)} (no registry is used)`);
+    throw new NoRecipeError(
+      `no local recipe builds image ${JSON.stringify(full)} (no registry is used)`,
+    );
   }
   const store = imageStoreFor(cacheDir);
   const archivePath = archivePathFor(cacheDir, recipe);
-  const cached = await stat(archivePath).then(() => true, () => false);
+  const cached = await stat(archivePath).then(
+    () => true,
+    () => false,
+  );
   if (!cached) await buildArchive(recipe, cacheDir, archivePath);
   const present = await store.status(full);
   if (cached && present !== null) return { refs: [...recipe.refs], id: present.id, archivePath };
@@ -76,7 +81,11 @@ async function buildArchive(recipe: ImageRecipe, cacheDir: string, archivePath: 
   await mkdir(join(cacheDir, 'scratch'), { recursive: true });
   const scratchDir = await mkdtemp(join(cacheDir, 'scratch', `${recipe.name}-`));
   try {
-    const spec = await recipe.build({ tools, scratchDir, downloadsDir: join(cacheDir, 'downloads') });
+    const spec = await recipe.build({
+      tools,
+      scratchDir,
+      downloadsDir: join(cacheDir, 'downloads'),
+    });
     await writeFileAtomic(archivePath, layoutArchive(buildLayout(spec)));
   } finally {
     await rm(scratchDir, { recursive: true, force: true });
@@ -85,8 +94,7 @@ async function buildArchive(recipe: ImageRecipe, cacheDir: string, archivePath: 
 
 /** One recipe's result in ensureBuiltinImages: the image, or why it could not be built. */
 export type BuiltinOutcome =
-  | { recipe: string; ok: true; image: BuiltImage }
-  | { recipe: string; ok: false; error: Error };
+  { recipe: string; ok: true; image: BuiltImage } | { recipe: string; ok: false; error: Error };
 
 /**
  * ensureBuiltinImages builds and imports every built-in image (pause, busybox, nginx). A
@@ -97,7 +105,11 @@ export async function ensureBuiltinImages(cacheDir: string): Promise<BuiltinOutc
   const out: BuiltinOutcome[] = [];
   for (const r of BUILTIN_RECIPES) {
     try {
-      out.push({ recipe: r.name, ok: true, image: await buildImage(r.refs[0] ?? r.name, cacheDir) });
+      out.push({
+        recipe: r.name,
+        ok: true,
+        image: await buildImage(r.refs[0] ?? r.name, cacheDir),
+      });
     } catch (e) {
       out.push({ recipe: r.name, ok: false, error: e as Error });
     }

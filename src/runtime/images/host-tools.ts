@@ -66,7 +66,11 @@ export interface RunOptions {
 }
 
 /** runTool runs file with args and returns stdout; a failure's error carries the tool's stderr. */
-export function runTool(file: string, args: readonly string[], opts: RunOptions = {}): Promise<string> {
+export function runTool(
+  file: string,
+  args: readonly string[],
+  opts: RunOptions = {},
+): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(
       file,
@@ -81,7 +85,9 @@ export function runTool(file: string, args: readonly string[], opts: RunOptions 
       (err, stdout, stderr) => {
         if (err) {
           const detail = stderr.trim().split('\n').slice(-5).join('\n');
-          reject(new Error(`${file} ${args.join(' ')} failed: ${err.message.split('\n')[0]}\n${detail}`));
+          reject(
+            new Error(`${file} ${args.join(' ')} failed: ${err.message.split('\n')[0]}\n${detail}`),
+          );
         } else {
           resolve(stdout);
         }

@@ -47,14 +47,17 @@ export function layoutDirFiles(dir: string): LayoutFiles {
 /** layoutArchiveFiles reads a layout .tar (held in memory; layouts of local images are small). */
 export async function layoutArchiveFiles(tarPath: string): Promise<LayoutFiles> {
   const st = await stat(tarPath);
-  if (st.size > MAX_ARCHIVE_BYTES) throw new Error(`${tarPath} is larger than ${MAX_ARCHIVE_BYTES} bytes`);
+  if (st.size > MAX_ARCHIVE_BYTES)
+    throw new Error(`${tarPath} is larger than ${MAX_ARCHIVE_BYTES} bytes`);
   const files = new Map<string, Buffer>();
   for (const e of readTar(await readFile(tarPath))) {
-    if (e.type === 'file') files.set(e.path, Buffer.from(e.data.buffer, e.data.byteOffset, e.data.length));
+    if (e.type === 'file')
+      files.set(e.path, Buffer.from(e.data.buffer, e.data.byteOffset, e.data.length));
   }
   return async (rel) => {
     const f = files.get(rel);
-    if (f === undefined) throw new Error(`${tarPath} has no ${rel}; is it an OCI image layout archive?`);
+    if (f === undefined)
+      throw new Error(`${tarPath} has no ${rel}; is it an OCI image layout archive?`);
     return f;
   };
 }
@@ -81,9 +84,18 @@ export async function readLayoutImages(files: LayoutFiles): Promise<LayoutImage[
     const config = parseJson<ImageConfig>(configBytes, `config ${manifest.config.digest}`);
     const ids = config.rootfs?.diff_ids ?? [];
     if (ids.length !== manifest.layers.length) {
-      throw new Error(`image ${manifestDesc.digest}: ${manifest.layers.length} layers, ${ids.length} diff_ids`);
+      throw new Error(
+        `image ${manifestDesc.digest}: ${manifest.layers.length} layers, ${ids.length} diff_ids`,
+      );
     }
-    out.push({ ref: refOf(d), manifestDigest: manifestDesc.digest, manifestBytes, manifest, configBytes, config });
+    out.push({
+      ref: refOf(d),
+      manifestDigest: manifestDesc.digest,
+      manifestBytes,
+      manifest,
+      configBytes,
+      config,
+    });
   }
   return out;
 }
@@ -98,7 +110,11 @@ function refOf(d: Descriptor): string | null {
 }
 
 /** pickManifest follows nested indexes to the linux/amd64 manifest (null if none fits). */
-async function pickManifest(files: LayoutFiles, d: Descriptor, depth: number): Promise<Descriptor | null> {
+async function pickManifest(
+  files: LayoutFiles,
+  d: Descriptor,
+  depth: number,
+): Promise<Descriptor | null> {
   if (isManifestMediaType(d.mediaType)) return d;
   if (!isIndexMediaType(d.mediaType) || depth >= MAX_INDEX_DEPTH) return null;
   const nested = parseJson<ImageIndex>(await readBlob(files, d), `index ${d.digest}`);

@@ -67,7 +67,11 @@ export function gzipLikeGzipN(data: Uint8Array): Buffer {
 function buildLayer(entries: readonly TarEntry[]): BuiltLayer {
   const tar = writeTar(entries, { mtimeSec: FIXED_MTIME_SEC });
   const blob = gzipLikeGzipN(tar);
-  const descriptor = { mediaType: MEDIA_TYPE.layerTarGzip, digest: sha256Digest(blob), size: blob.length };
+  const descriptor = {
+    mediaType: MEDIA_TYPE.layerTarGzip,
+    digest: sha256Digest(blob),
+    size: blob.length,
+  };
   return { blob, descriptor, diffId: sha256Digest(tar) };
 }
 
@@ -79,7 +83,8 @@ function canonicalJson(doc: unknown): Buffer {
 /** buildLayout assembles config, manifest, index.json and oci-layout around the layers. */
 export function buildLayout(spec: ImageSpec): BuiltLayout {
   assert(spec.refs.length > 0, 'buildLayout: an image needs at least one reference');
-  const created = spec.created ?? new Date(FIXED_MTIME_SEC * 1000).toISOString();
+  const created =
+    spec.created ?? new Date(FIXED_MTIME_SEC * 1000).toISOString().replace('.000Z', 'Z');
   const layers = spec.layers.map(buildLayer);
   const config: ImageConfig = {
     created,
@@ -90,7 +95,11 @@ export function buildLayout(spec: ImageSpec): BuiltLayout {
     history: layers.map(() => ({ created, created_by: spec.createdBy ?? 'k8ts image recipe' })),
   };
   const configBytes = canonicalJson(config);
-  const configDesc = { mediaType: MEDIA_TYPE.config, digest: sha256Digest(configBytes), size: configBytes.length };
+  const configDesc = {
+    mediaType: MEDIA_TYPE.config,
+    digest: sha256Digest(configBytes),
+    size: configBytes.length,
+  };
   const manifest: Manifest = {
     schemaVersion: 2,
     mediaType: MEDIA_TYPE.manifest,
@@ -127,7 +136,13 @@ function indexEntry(ref: string, digest: string, size: number): Descriptor {
   const parsed = parseImageRef(ref);
   const annotations: Record<string, string> = { [ANNOTATION_CONTAINERD_NAME]: parsed.full };
   if (parsed.tag !== undefined) annotations[ANNOTATION_REF_NAME] = parsed.tag;
-  return { mediaType: MEDIA_TYPE.manifest, digest, size, annotations, platform: { ...BUILD_PLATFORM } };
+  return {
+    mediaType: MEDIA_TYPE.manifest,
+    digest,
+    size,
+    annotations,
+    platform: { ...BUILD_PLATFORM },
+  };
 }
 
 /** blobPath is where a layout stores a blob: blobs/sha256/<hex>. */

@@ -38,7 +38,9 @@ export class ImageRefError extends Error {
 /** parseImageRef normalises ref or throws ImageRefError. */
 export function parseImageRef(ref: string): ImageRef {
   const fail = (): never => {
-    throw new ImageRefError(`failed to parse image reference ${JSON.stringify(ref)}: invalid reference format`);
+    throw new ImageRefError(
+      `failed to parse image reference ${JSON.stringify(ref)}: invalid reference format`,
+    );
   };
   if (ref === '' || ref.length > 4096 || ref !== ref.trim()) fail();
   let rest = ref;

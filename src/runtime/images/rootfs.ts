@@ -68,7 +68,10 @@ export class RootfsBuilder {
   }
 }
 
-function owner(opts: MemberOptions, defaultMode: number): { mode: number; uid: number; gid: number } {
+function owner(
+  opts: MemberOptions,
+  defaultMode: number,
+): { mode: number; uid: number; gid: number } {
   return { mode: opts.mode ?? defaultMode, uid: opts.uid ?? 0, gid: opts.gid ?? 0 };
 }
 

@@ -41,12 +41,18 @@ async function tryAcquire(path: string): Promise<boolean> {
 }
 
 /** withStoreLock runs fn while holding root's lock. */
-export async function withStoreLock<T>(root: string, clock: Clock, fn: () => Promise<T>): Promise<T> {
+export async function withStoreLock<T>(
+  root: string,
+  clock: Clock,
+  fn: () => Promise<T>,
+): Promise<T> {
   const path = join(root, LOCK_FILE);
   const deadline = clock.nowMs() + LOCK_WAIT_MS;
   while (!(await tryAcquire(path))) {
     if (clock.nowMs() > deadline) {
-      throw new Error(`image store ${root} is locked by another process for over ${LOCK_WAIT_MS} ms`);
+      throw new Error(
+        `image store ${root} is locked by another process for over ${LOCK_WAIT_MS} ms`,
+      );
     }
     await new Promise<void>((resolve) => clock.setTimeout(resolve, LOCK_POLL_MS));
   }

@@ -153,7 +153,10 @@ export class ImageStore {
   /** untag removes one reference; the image stays (by id) as containerd keeps untagged images. */
   async untag(ref: string): Promise<boolean> {
     const full = parseImageRef(ref).full;
-    const existed = await stat(this.refFile(full)).then(() => true, () => false);
+    const existed = await stat(this.refFile(full)).then(
+      () => true,
+      () => false,
+    );
     await rm(this.refFile(full), { force: true });
     return existed;
   }
@@ -199,14 +202,19 @@ export class ImageStore {
       const chainId = chains[i] ?? '';
       const blob = await readBlob(files, desc);
       await this.putBlob(desc.digest, blob);
-      const lowers = chains.slice(0, i).reverse().map((c) => this.layerDir(c));
+      const lowers = chains
+        .slice(0, i)
+        .reverse()
+        .map((c) => this.layerDir(c));
       await this.ensureLayer(desc.mediaType, blob, diffId, chainId, lowers);
       layers.push({ digest: desc.digest, diffId, chainId, sizeBytes: desc.size });
     }
     await this.putBlob(id, img.configBytes);
     await this.putBlob(img.manifestDigest, img.manifestBytes);
     const sizeBytes =
-      layers.reduce((n, l) => n + l.sizeBytes, 0) + img.configBytes.length + img.manifestBytes.length;
+      layers.reduce((n, l) => n + l.sizeBytes, 0) +
+      img.configBytes.length +
+      img.manifestBytes.length;
     const record: ImageRecord = { id, manifestDigest: img.manifestDigest, layers, sizeBytes };
     await writeFileAtomic(this.recordFile(id), JSON.stringify(record));
     if (img.ref !== null) await writeFileAtomic(this.refFile(img.ref), id);
@@ -222,13 +230,20 @@ export class ImageStore {
     lowerDirs: string[],
   ): Promise<void> {
     const dest = this.layerDir(chainId);
-    if (await stat(dest).then(() => true, () => false)) return;
+    if (
+      await stat(dest).then(
+        () => true,
+        () => false,
+      )
+    )
+      return;
     const compression = layerCompression(mediaType);
     if (compression === null) throw new Error(`unsupported layer media type ${mediaType}`);
     const tar =
       compression === 'gzip' ? gunzipSync(blob, { maxOutputLength: MAX_LAYER_BYTES }) : blob;
     const got = sha256Digest(tar);
-    if (got !== diffId) throw new Error(`layer diff_id mismatch: config says ${diffId}, got ${got}`);
+    if (got !== diffId)
+      throw new Error(`layer diff_id mismatch: config says ${diffId}, got ${got}`);
     const tmp = await makeTempDirBeside(dest);
     try {
       await unpackLayer(readTar(tar), { dir: tmp, lowerDirs });
@@ -241,7 +256,13 @@ export class ImageStore {
 
   private async putBlob(digest: string, data: Buffer): Promise<void> {
     const p = this.blobFile(digest);
-    if (!(await stat(p).then(() => true, () => false))) await writeFileAtomic(p, data);
+    if (
+      !(await stat(p).then(
+        () => true,
+        () => false,
+      ))
+    )
+      await writeFileAtomic(p, data);
   }
 
   /** describe builds the CRI view of an image; tags may be passed in to avoid re-reading. */
@@ -255,7 +276,14 @@ export class ImageStore {
       .sort();
     const repos = new Set(repoTags.map((t) => parseImageRef(t).repository));
     const repoDigests = [...repos].map((r) => `${r}@${rec.manifestDigest}`);
-    return { id, repoTags, repoDigests, sizeBytes: rec.sizeBytes, manifestDigest: rec.manifestDigest, config };
+    return {
+      id,
+      repoTags,
+      repoDigests,
+      sizeBytes: rec.sizeBytes,
+      manifestDigest: rec.manifestDigest,
+      config,
+    };
   }
 
   private async findByManifest(repository: string, manifestDigest: string): Promise<string | null> {
@@ -281,7 +309,8 @@ export class ImageStore {
       }
     }
     for (const l of await this.listDir('layers')) {
-      if (!keepLayers.has(l)) await rm(join(this.root, 'layers', l), { recursive: true, force: true });
+      if (!keepLayers.has(l))
+        await rm(join(this.root, 'layers', l), { recursive: true, force: true });
     }
     for (const b of await this.listDir('blobs/sha256')) {
       if (!keepBlobs.has(b)) await rm(join(this.root, 'blobs/sha256', b), { force: true });
@@ -292,7 +321,8 @@ export class ImageStore {
   private async removeStaleTemps(): Promise<void> {
     for (const sub of ['layers', 'blobs/sha256', 'images', 'refs']) {
       for (const f of await this.listDir(sub)) {
-        if (f.startsWith(TEMP_PREFIX)) await rm(join(this.root, sub, f), { recursive: true, force: true });
+        if (f.startsWith(TEMP_PREFIX))
+          await rm(join(this.root, sub, f), { recursive: true, force: true });
       }
     }
   }

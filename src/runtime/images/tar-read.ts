@@ -42,13 +42,20 @@ export function readTar(buf: Uint8Array): TarEntry[] {
       const e = toEntry(h, type, data, pending, dataStart - TAR_BLOCK_BYTES);
       pending = {};
       if (e !== null) out.push(e);
-      if (out.length > MAX_TAR_MEMBERS) throw new Error(`tar: more than ${MAX_TAR_MEMBERS} members`);
+      if (out.length > MAX_TAR_MEMBERS)
+        throw new Error(`tar: more than ${MAX_TAR_MEMBERS} members`);
     }
   }
   return out;
 }
 
-function toEntry(h: Buffer, type: string, data: Buffer, o: Overrides, off: number): TarEntry | null {
+function toEntry(
+  h: Buffer,
+  type: string,
+  data: Buffer,
+  o: Overrides,
+  off: number,
+): TarEntry | null {
   const prefix = cString(h.subarray(345, 500));
   const name = cString(h.subarray(0, 100));
   const ustar = h.subarray(257, 262).toString('latin1') === 'ustar';
@@ -110,7 +117,7 @@ function parsePax(data: Buffer, off: number): Overrides {
   return o;
 }
 
-/** readNumber decodes an octal field, or GNU base-256 when the high bit of the first byte is set. */
+/** readNumber decodes an octal field, or GNU base-256 when the first byte's high bit is set. */
 function readNumber(h: Buffer, offset: number, width: number, at: number): number {
   const first = h[offset] ?? 0;
   if ((first & 0x80) !== 0) {
@@ -118,7 +125,11 @@ function readNumber(h: Buffer, offset: number, width: number, at: number): numbe
     for (let i = 1; i < width; i++) v = v * 256 + (h[offset + i] ?? 0);
     return v;
   }
-  const s = h.subarray(offset, offset + width).toString('latin1').replace(/[\0 ]+$/, '').trim();
+  const s = h
+    .subarray(offset, offset + width)
+    .toString('latin1')
+    .replace(/[\0 ]+$/, '')
+    .trim();
   if (s === '') return 0;
   if (!/^[0-7]+$/.test(s)) throw new Error(`tar: bad numeric field at offset ${at + offset}`);
   return parseInt(s, 8);

@@ -10,7 +10,7 @@ import { compareTarPaths, type TarEntry } from './tar-entry.js';
 /** The tar block size: every header and every data section is padded to it. */
 export const TAR_BLOCK_BYTES = 512;
 
-/** 2024-01-01T00:00:00Z: the fixed mtime of every member we write (as the recipes' `tar --mtime`). */
+/** 2024-01-01T00:00:00Z: the fixed mtime of every member we write (as `tar --mtime`). */
 export const FIXED_MTIME_SEC = 1_704_067_200;
 
 /** The largest member size an 11-digit octal size field holds (8 GiB - 1). */
@@ -57,7 +57,8 @@ export function sortEntries(entries: readonly TarEntry[]): TarEntry[] {
 function memberChunks(e: TarEntry, mtimeSec: number): Buffer[] {
   const name = e.type === 'dir' ? `${e.path}/` : e.path;
   const link = e.type === 'symlink' || e.type === 'hardlink' ? e.target : '';
-  const data = e.type === 'file' ? Buffer.from(e.data.buffer, e.data.byteOffset, e.data.length) : null;
+  const data =
+    e.type === 'file' ? Buffer.from(e.data.buffer, e.data.byteOffset, e.data.length) : null;
   const size = data?.length ?? 0;
   assert(size <= MAX_USTAR_SIZE, `tar: member ${e.path} is too large (${size} bytes)`);
   const pax: Array<[string, string]> = [];
@@ -166,7 +167,8 @@ function splitUstarName(name: string): { name: string; prefix: string } | null {
   for (let i = name.indexOf('/'); i !== -1; i = name.indexOf('/', i + 1)) {
     const prefix = name.slice(0, i);
     const rest = name.slice(i + 1);
-    if (prefix.length <= 155 && rest.length <= 100 && rest.length > 0) return { name: rest, prefix };
+    if (prefix.length <= 155 && rest.length <= 100 && rest.length > 0)
+      return { name: rest, prefix };
   }
   return null;
 }

@@ -8,7 +8,17 @@
  *    cannot set. It depends on the lower layers, so layer dirs are keyed by ChainID.
  * Device nodes need root (mknod); owners are applied only when running as root.
  */
-import { lstat, link, mkdir, readdir, rm, symlink, writeFile, chmod, lchown } from 'node:fs/promises';
+import {
+  lstat,
+  link,
+  mkdir,
+  readdir,
+  rm,
+  symlink,
+  writeFile,
+  chmod,
+  lchown,
+} from 'node:fs/promises';
 import { join } from 'node:path';
 import { runTool } from './host-tools.js';
 import type { TarEntry } from './tar-entry.js';
@@ -30,7 +40,10 @@ export interface UnpackTarget {
 }
 
 /** unpackLayer writes entries into target.dir, converting whiteouts as described above. */
-export async function unpackLayer(entries: readonly TarEntry[], target: UnpackTarget): Promise<void> {
+export async function unpackLayer(
+  entries: readonly TarEntry[],
+  target: UnpackTarget,
+): Promise<void> {
   const asRoot = process.getuid?.() === 0;
   const safe = new Set<string>(['']);
   const dirModes: Array<[string, number]> = [];
@@ -62,7 +75,8 @@ async function ensureParents(root: string, rel: string, safe: Set<string>): Prom
   const p = join(root, rel);
   const st = await lstat(p).catch(() => null);
   if (st === null) await mkdir(p, { mode: 0o755 });
-  else if (!st.isDirectory()) throw new Error(`layer member path ${rel} goes through a ${kind(st)}`);
+  else if (!st.isDirectory())
+    throw new Error(`layer member path ${rel} goes through a ${kind(st)}`);
   safe.add(rel);
 }
 
@@ -96,7 +110,12 @@ async function writeMember(root: string, e: TarEntry, asRoot: boolean, safe: Set
       return; // a hard link shares the target's inode: owner and mode are the target's
     case 'char':
     case 'block':
-      await runTool('mknod', [p, e.type === 'char' ? 'c' : 'b', String(e.devMajor), String(e.devMinor)]);
+      await runTool('mknod', [
+        p,
+        e.type === 'char' ? 'c' : 'b',
+        String(e.devMajor),
+        String(e.devMinor),
+      ]);
       break;
     case 'fifo':
       await runTool('mkfifo', [p]);
@@ -130,6 +149,7 @@ async function whiteoutLowerNames(t: UnpackTarget, rel: string, depth: number): 
   for (const [name, lowerIsDir] of lowerNames) {
     const here = await lstat(join(t.dir, rel, name)).catch(() => null);
     if (here === null) await makeWhiteout(join(t.dir, rel, name));
-    else if (here.isDirectory() && lowerIsDir) await whiteoutLowerNames(t, join(rel, name), depth + 1);
+    else if (here.isDirectory() && lowerIsDir)
+      await whiteoutLowerNames(t, join(rel, name), depth + 1);
   }
 }

@@ -50,13 +50,19 @@ describe('images: recipes and build cache', function () {
     const store = imageStoreFor(dir);
     const img = await store.status('busybox:1.36');
     assert.equal(img?.id, built.id);
-    assert.deepEqual(img?.repoTags, ['docker.io/library/busybox:1.36', 'docker.io/library/busybox:latest']);
+    assert.deepEqual(img?.repoTags, [
+      'docker.io/library/busybox:1.36',
+      'docker.io/library/busybox:latest',
+    ]);
     assert.deepEqual(img?.config.config?.Cmd, ['sh']);
     const rootfs = await store.rootfs('busybox');
     const layer = rootfs?.lowerDirs[0] ?? '';
     const { stdout } = await run(join(layer, 'bin/busybox'), ['echo', 'hello from the image']);
     assert.equal(stdout, 'hello from the image\n');
-    assert.equal(execFileSync(join(layer, 'bin/sh'), ['-c', 'echo $((6*7))'], { encoding: 'utf8' }), '42\n');
+    assert.equal(
+      execFileSync(join(layer, 'bin/sh'), ['-c', 'echo $((6*7))'], { encoding: 'utf8' }),
+      '42\n',
+    );
     assert.match(readFileSync(join(layer, 'etc/passwd'), 'utf8'), /^root:x:0:0:/);
     assert.equal(statSync(join(layer, 'tmp')).mode & 0o7777, 0o1777);
     const again = await buildImage('docker.io/library/busybox:latest', dir);
@@ -71,7 +77,9 @@ describe('images: recipes and build cache', function () {
     const layer = rootfs?.lowerDirs[0] ?? '';
     const child = spawn(join(layer, 'bin/sh'), [join(layer, 'pause')], { stdio: 'ignore' });
     try {
-      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      const exited = new Promise<number | null>((resolve) =>
+        child.on('exit', (code) => resolve(code)),
+      );
       // The trap is installed once the shell forked its sleep: wait for that child to exist.
       await until('pause to start its sleep', () => hasChild(child.pid ?? 0));
       child.kill('SIGTERM');
@@ -87,7 +95,9 @@ describe('images: recipes and build cache', function () {
       built = await buildImage('nginx:1.25', dir);
     } catch (e) {
       if (e instanceof PackageDownloadError) {
-        console.log(`      skipped: the Debian archive is unreachable (${e.message.split('\n')[0]})`);
+        console.log(
+          `      skipped: the Debian archive is unreachable (${e.message.split('\n')[0]})`,
+        );
         this.skip();
       }
       throw e;
@@ -98,23 +108,38 @@ describe('images: recipes and build cache', function () {
     assert.equal(img?.config.config?.StopSignal, 'SIGQUIT');
     assert.deepEqual(img?.config.config?.ExposedPorts, { '80/tcp': {} });
     const layer = (await store.rootfs('nginx:1.25'))?.lowerDirs[0] ?? '';
-    assert.match(readFileSync(join(layer, 'usr/share/nginx/html/index.html'), 'utf8'), /Welcome to nginx!/);
+    assert.match(
+      readFileSync(join(layer, 'usr/share/nginx/html/index.html'), 'utf8'),
+      /Welcome to nginx!/,
+    );
     if (!isRoot) return; // chroot needs root
     const { stderr } = await run('chroot', [layer, '/usr/sbin/nginx', '-t']);
     assert.match(stderr, /test is successful/);
   });
 
   it('builds once per cache even when processes race, and leaves no temporaries', async () => {
-    const children = [0, 1, 2].map(() => run(process.execPath, ['--import', 'tsx', CHILD, 'busybox', dir]));
+    const children = [0, 1, 2].map(() =>
+      run(process.execPath, ['--import', 'tsx', CHILD, 'busybox', dir]),
+    );
     const inProcess = Promise.all([buildImage('busybox', dir), buildImage('busybox:1.36', dir)]);
-    const ids = [...(await Promise.all(children)).map((r) => r.stdout.trim()), ...(await inProcess).map((b) => b.id)];
+    const ids = [
+      ...(await Promise.all(children)).map((r) => r.stdout.trim()),
+      ...(await inProcess).map((b) => b.id),
+    ];
     assert.equal(new Set(ids).size, 1, `one image id: ${ids.join(' ')}`);
     const store = imageStoreFor(dir);
     const images = await store.list();
     assert.equal(images.length, 1);
-    assert.deepEqual(images[0]?.repoTags, ['docker.io/library/busybox:1.36', 'docker.io/library/busybox:latest']);
+    assert.deepEqual(images[0]?.repoTags, [
+      'docker.io/library/busybox:1.36',
+      'docker.io/library/busybox:latest',
+    ]);
     for (const sub of ['layers', 'blobs/sha256', 'images', 'refs', 'archives']) {
-      assert.deepEqual(readdirSync(join(dir, sub)).filter((f) => f.startsWith('.tmp-')), [], sub);
+      assert.deepEqual(
+        readdirSync(join(dir, sub)).filter((f) => f.startsWith('.tmp-')),
+        [],
+        sub,
+      );
     }
     assert.equal(readdirSync(join(dir, 'layers')).length, 1);
     assert.ok(!existsSync(join(dir, 'lock')), 'the store lock is released');
@@ -123,12 +148,19 @@ describe('images: recipes and build cache', function () {
 
   it('ensureBuiltinImages reports every recipe, and unknown images have no recipe', async () => {
     const outcomes = await ensureBuiltinImages(dir);
-    assert.deepEqual(outcomes.map((o) => o.recipe), ['pause', 'busybox', 'nginx']);
+    assert.deepEqual(
+      outcomes.map((o) => o.recipe),
+      ['pause', 'busybox', 'nginx'],
+    );
     for (const o of outcomes) {
-      if (!o.ok) assert.ok(o.error instanceof PackageDownloadError, `${o.recipe}: ${o.error.message}`);
+      if (!o.ok)
+        assert.ok(o.error instanceof PackageDownloadError, `${o.recipe}: ${o.error.message}`);
     }
     const tags = (await imageStoreFor(dir).list()).flatMap((i) => i.repoTags);
-    assert.ok(tags.includes('registry.k8s.io/pause:3.9') && tags.includes('docker.io/library/busybox:latest'));
+    assert.ok(
+      tags.includes('registry.k8s.io/pause:3.9') &&
+        tags.includes('docker.io/library/busybox:latest'),
+    );
     await assert.rejects(buildImage('redis:7', dir), NoRecipeError);
   });
 });

@@ -29,7 +29,12 @@ function spec(): ImageSpec {
   const second = new RootfsBuilder().file('etc/motd', 'second layer\n');
   return {
     refs: ['docker.io/library/demo:1.0', 'docker.io/library/demo:latest'],
-    config: { Cmd: ['sh'], Env: ['PATH=/bin'], ExposedPorts: { '80/tcp': {} }, StopSignal: 'SIGQUIT' },
+    config: {
+      Cmd: ['sh'],
+      Env: ['PATH=/bin'],
+      ExposedPorts: { '80/tcp': {} },
+      StopSignal: 'SIGQUIT',
+    },
     layers: [fs.entries(), second.entries()],
   };
 }
@@ -45,34 +50,50 @@ describe('images: OCI layout', function () {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('writes content-addressed blobs, a manifest, a config with diff_ids and a named index', async () => {
+  it('writes content-addressed blobs, manifest, config with diff_ids, named index', async () => {
     const layout = buildLayout(spec());
     const out = join(dir, 'oci');
     await writeLayoutDir(layout, out);
-    assert.deepEqual(JSON.parse(readFileSync(join(out, 'oci-layout'), 'utf8')), { imageLayoutVersion: '1.0.0' });
+    assert.deepEqual(JSON.parse(readFileSync(join(out, 'oci-layout'), 'utf8')), {
+      imageLayoutVersion: '1.0.0',
+    });
     for (const [path] of layout.files) {
-      if (path.startsWith('blobs/')) assert.equal(sha256sum(join(out, path)), path.split('/').pop());
+      if (path.startsWith('blobs/'))
+        assert.equal(sha256sum(join(out, path)), path.split('/').pop());
     }
     const index = JSON.parse(readFileSync(join(out, 'index.json'), 'utf8')) as ImageIndex;
     assert.deepEqual(
       index.manifests.map((m) => m.annotations),
       [
-        { 'io.containerd.image.name': 'docker.io/library/demo:1.0', 'org.opencontainers.image.ref.name': '1.0' },
-        { 'io.containerd.image.name': 'docker.io/library/demo:latest', 'org.opencontainers.image.ref.name': 'latest' },
+        {
+          'io.containerd.image.name': 'docker.io/library/demo:1.0',
+          'org.opencontainers.image.ref.name': '1.0',
+        },
+        {
+          'io.containerd.image.name': 'docker.io/library/demo:latest',
+          'org.opencontainers.image.ref.name': 'latest',
+        },
       ],
     );
     const manifestHex = layout.manifestDigest.slice(7);
-    const manifest = JSON.parse(readFileSync(join(out, 'blobs/sha256', manifestHex), 'utf8')) as Manifest;
+    const manifest = JSON.parse(
+      readFileSync(join(out, 'blobs/sha256', manifestHex), 'utf8'),
+    ) as Manifest;
     assert.equal(manifest.mediaType, 'application/vnd.oci.image.manifest.v1+json');
     assert.equal(manifest.config.digest, layout.configDigest);
     for (const [i, l] of manifest.layers.entries()) {
       assert.equal(l.mediaType, 'application/vnd.oci.image.layer.v1.tar+gzip');
       const blob = join(out, 'blobs/sha256', l.digest.slice(7));
-      const tarSum = execFileSync('sh', ['-c', `gzip -dc '${blob}' | sha256sum`], { encoding: 'utf8' });
+      const tarSum = execFileSync('sh', ['-c', `gzip -dc '${blob}' | sha256sum`], {
+        encoding: 'utf8',
+      });
       assert.equal(`sha256:${tarSum.split(' ')[0]}`, layout.diffIds[i]);
     }
     const images = await readLayoutImages(layoutDirFiles(out));
-    assert.deepEqual(images.map((i) => i.ref), ['docker.io/library/demo:1.0', 'docker.io/library/demo:latest']);
+    assert.deepEqual(
+      images.map((i) => i.ref),
+      ['docker.io/library/demo:1.0', 'docker.io/library/demo:latest'],
+    );
     assert.equal(images[0]?.config.config?.StopSignal, 'SIGQUIT');
     assert.equal(images[0]?.config.architecture, 'amd64');
   });

@@ -3,7 +3,11 @@
  * stores, and malformed names fail with containerd's text.
  */
 import assert from 'node:assert/strict';
-import { ImageRefError, normalizeImageRef, parseImageRef } from '../../../src/runtime/images/reference.js';
+import {
+  ImageRefError,
+  normalizeImageRef,
+  parseImageRef,
+} from '../../../src/runtime/images/reference.js';
 
 const DIGEST = `sha256:${'a'.repeat(64)}`;
 
@@ -29,15 +33,30 @@ describe('images: reference normalisation', function () {
     const r = parseImageRef('nginx:1.25');
     assert.deepEqual(
       { domain: r.domain, path: r.path, tag: r.tag, repository: r.repository },
-      { domain: 'docker.io', path: 'library/nginx', tag: '1.25', repository: 'docker.io/library/nginx' },
+      {
+        domain: 'docker.io',
+        path: 'library/nginx',
+        tag: '1.25',
+        repository: 'docker.io/library/nginx',
+      },
     );
   });
 
   it('rejects malformed references with containerd text', () => {
-    for (const bad of ['', 'UPPER/case', 'a b', 'nginx:', 'nginx@sha256:12', ':tag', 'a//b', ' busybox']) {
+    for (const bad of [
+      '',
+      'UPPER/case',
+      'a b',
+      'nginx:',
+      'nginx@sha256:12',
+      ':tag',
+      'a//b',
+      ' busybox',
+    ]) {
       assert.throws(
         () => normalizeImageRef(bad),
-        (e: unknown) => e instanceof ImageRefError && /failed to parse image reference/.test(e.message),
+        (e: unknown) =>
+          e instanceof ImageRefError && /failed to parse image reference/.test(e.message),
         JSON.stringify(bad),
       );
     }

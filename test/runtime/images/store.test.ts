@@ -42,7 +42,10 @@ function withDiffIds(layout: BuiltLayout, diffIds: string[], ref: string): Built
   manifest.config = { ...manifest.config, ...put(config) };
   const m = put(manifest);
   const annotations = { 'io.containerd.image.name': ref };
-  const index = { schemaVersion: 2, manifests: [{ mediaType: MEDIA_TYPE.manifest, ...m, annotations }] };
+  const index = {
+    schemaVersion: 2,
+    manifests: [{ mediaType: MEDIA_TYPE.manifest, ...m, annotations }],
+  };
   files.set('index.json', Buffer.from(JSON.stringify(index)));
   return { ...layout, files, manifestDigest: m.digest };
 }
@@ -84,7 +87,7 @@ describe('images: store', function () {
     return { layout, imported: await store.importArchive(tarPath) };
   }
 
-  it('unpacks layers whose overlay mount shows whiteouts and opaque directories applied', async function () {
+  it('unpacks layers whose overlay mount applies whiteouts and opaque dirs', async function () {
     if (!isRoot) this.skip(); // whiteouts are device nodes (mknod) and mounting needs root
     const store = new ImageStore(join(dir, 'store'));
     await importDemo(store);
@@ -95,7 +98,14 @@ describe('images: store', function () {
     assert.ok(whiteout.isCharacterDevice() && whiteout.rdev === 0, 'a/gone is a 0/0 whiteout');
     const merged = join(dir, 'merged');
     await mkdir(merged);
-    execFileSync('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${rootfs.lowerDirs.join(':')}`, merged]);
+    execFileSync('mount', [
+      '-t',
+      'overlay',
+      'overlay',
+      '-o',
+      `lowerdir=${rootfs.lowerDirs.join(':')}`,
+      merged,
+    ]);
     mounts.push(merged);
     assert.deepEqual(readdirSync(join(merged, 'a')), ['keep']);
     assert.deepEqual(readdirSync(join(merged, 'o')).sort(), ['new', 'sub']);
@@ -117,7 +127,13 @@ describe('images: store', function () {
     assert.deepEqual(img.repoDigests, [`docker.io/library/demo@${layout.manifestDigest}`]);
     assert.equal(img.sizeBytes, layout.sizeBytes);
     assert.equal(img.config.config?.User, '33');
-    for (const q of ['demo', 'docker.io/library/demo:1', img.id, img.id.slice(7), `demo@${layout.manifestDigest}`]) {
+    for (const q of [
+      'demo',
+      'docker.io/library/demo:1',
+      img.id,
+      img.id.slice(7),
+      `demo@${layout.manifestDigest}`,
+    ]) {
       assert.equal((await store.status(q))?.id, img.id, q);
     }
     assert.equal(await store.status('demo:2'), null);
@@ -132,7 +148,10 @@ describe('images: store', function () {
     const store = new ImageStore(join(dir, 'store'));
     const { imported } = await importDemo(store);
     const first = await store.rootfs('demo:1');
-    const base = new RootfsBuilder().file('a/keep', 'keep\n').file('a/gone', 'gone\n').file('o/x', 'x\n');
+    const base = new RootfsBuilder()
+      .file('a/keep', 'keep\n')
+      .file('a/gone', 'gone\n')
+      .file('o/x', 'x\n');
     const shared = layers()[0] ?? [];
     const other = buildLayout({ refs: ['other:1'], config: {}, layers: [shared, base.entries()] });
     await writeLayoutDir(other, join(dir, 'other'));
@@ -150,7 +169,7 @@ describe('images: store', function () {
     assert.ok((await store.rootfs('other:1'))?.lowerDirs.every((d) => existsSync(d)));
   });
 
-  it('imports single-layer images without whiteouts as any user, and refuses a bad diff_id', async () => {
+  it('imports images without whiteouts as any user; refuses a bad diff_id', async () => {
     const store = new ImageStore(join(dir, 'store'));
     const layout = buildLayout({ refs: ['plain:1'], config: {}, layers: [layers()[2] ?? []] });
     const out = join(dir, 'plain');
@@ -163,6 +182,9 @@ describe('images: store', function () {
     await writeLayoutDir(badLayout, join(dir, 'bad'));
     await assert.rejects(store.importLayoutDir(join(dir, 'bad')), /diff_id mismatch/);
     assert.equal(await store.status('bad:1'), null);
-    assert.deepEqual(readdirSync(join(dir, 'store/layers')).filter((f) => f.startsWith('.tmp-')), []);
+    assert.deepEqual(
+      readdirSync(join(dir, 'store/layers')).filter((f) => f.startsWith('.tmp-')),
+      [],
+    );
   });
 });

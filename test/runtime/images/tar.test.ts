@@ -5,7 +5,14 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { lstatSync, mkdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  readlinkSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,7 +28,13 @@ const LONG_FILE = `${LONG_DIR}/${'f'.repeat(110)}.txt`;
 function sample(): TarEntry[] {
   const root = { uid: 0, gid: 0 };
   return [
-    { type: 'file', path: 'bin/tool', mode: 0o755, data: Buffer.from('#!/bin/sh\necho hi\n'), ...root },
+    {
+      type: 'file',
+      path: 'bin/tool',
+      mode: 0o755,
+      data: Buffer.from('#!/bin/sh\necho hi\n'),
+      ...root,
+    },
     { type: 'dir', path: 'tmp', mode: 0o1777, ...root },
     { type: 'symlink', path: 'bin/sh', target: '/bin/tool', mode: 0o777, ...root },
     { type: 'file', path: 'etc/empty', mode: 0o600, data: new Uint8Array(0), ...root },
@@ -41,7 +54,7 @@ describe('images: tar, gzip, digests', function () {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('writes archives GNU tar lists and extracts with modes, owners, symlinks and long names', () => {
+  it('writes archives GNU tar extracts with modes, owners, symlinks, long names', () => {
     const tarPath = join(dir, 'a.tar');
     writeFileSync(tarPath, writeTar(sample()));
     const listing = execFileSync('tar', ['--numeric-owner', '-tvf', tarPath], { encoding: 'utf8' });
@@ -78,7 +91,8 @@ describe('images: tar, gzip, digests', function () {
       assert.equal(got.type, e.type);
       assert.equal(got.mode, e.mode);
       assert.equal(got.uid, e.uid);
-      if (e.type === 'file' && got.type === 'file') assert.deepEqual(Buffer.from(got.data), Buffer.from(e.data));
+      if (e.type === 'file' && got.type === 'file')
+        assert.deepEqual(Buffer.from(got.data), Buffer.from(e.data));
       if (e.type === 'symlink' && got.type === 'symlink') assert.equal(got.target, e.target);
     }
   });

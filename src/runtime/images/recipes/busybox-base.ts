@@ -38,7 +38,7 @@ export async function busyboxRootfs(busyboxPath: string): Promise<RootfsBuilder>
   return fs;
 }
 
-/** parseAppletList keeps the plain applet names of `busybox --list` (no paths, no busybox itself). */
+/** parseAppletList keeps the applet names of `busybox --list` (no paths, not busybox itself). */
 export function parseAppletList(listing: string): string[] {
   return listing
     .split('\n')

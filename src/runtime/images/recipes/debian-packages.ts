@@ -71,6 +71,10 @@ export async function downloadDebs(
 }
 
 /** extractDebs unpacks each .deb's data into dir with `dpkg -x`. */
-export async function extractDebs(dpkg: string, debs: readonly DebFile[], dir: string): Promise<void> {
+export async function extractDebs(
+  dpkg: string,
+  debs: readonly DebFile[],
+  dir: string,
+): Promise<void> {
   for (const d of debs) await runTool(dpkg, ['-x', d.path, dir], { timeoutMs: 60_000 });
 }

@@ -26,7 +26,8 @@ export function parseLdd(output: string): string[] {
   for (const raw of output.split('\n')) {
     const line = raw.trim();
     if (line === '' || line.startsWith('linux-vdso')) continue;
-    if (line.includes('=> not found')) throw new Error(`nginx needs a library the host lacks: ${line}`);
+    if (line.includes('=> not found'))
+      throw new Error(`nginx needs a library the host lacks: ${line}`);
     const m = /=>\s+(\/\S+)/.exec(line) ?? /^(\/\S+)/.exec(line);
     if (m?.[1] !== undefined) libs.push(m[1]);
   }
