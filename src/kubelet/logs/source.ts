@@ -18,6 +18,9 @@ import { parseAttempt, podLogDirectory } from './paths.js';
 import { streamCriLog, type FollowControl } from './read.js';
 import type { Writable } from 'node:stream';
 
+/** MAX_DEFECTS_LOGGED bounds the complaints about non-CRI lines per request. */
+const MAX_DEFECTS_LOGGED = 5;
+
 /** What the log source needs from the rest of the kubelet. */
 export interface KubeletLogSourceDeps {
   /** The pod as this kubelet runs it, with the status it last reported; undefined = unknown. */
@@ -51,6 +54,7 @@ export class KubeletLogSource implements LogSource {
       ? { isRunning: () => this.isRunning(chosen), clock: this.deps.clock,
         recheckMs: this.deps.recheckMs }
       : undefined;
+    let defects = 0;
     try {
       await streamCriLog(path, {
         timestamps: req.timestamps,
@@ -59,7 +63,12 @@ export class KubeletLogSource implements LogSource {
         sinceWallNs: req.sinceWallMs === undefined
           ? undefined : BigInt(Math.floor(req.sinceWallMs)) * 1_000_000n,
         follow,
-        onDefect: (d) => this.deps.log?.(`log ${path}: ${d.error}: ${d.line.toString()}`),
+        onDefect: (d) => {
+          // A damaged file can hold many bad lines: say so a few times, not once per line.
+          if (++defects <= MAX_DEFECTS_LOGGED) {
+            this.deps.log?.(`log ${path}: ${d.error}: ${d.line.subarray(0, 200).toString()}`);
+          }
+        },
       }, out, signal);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;

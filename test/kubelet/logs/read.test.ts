@@ -86,6 +86,30 @@ describe('streamCriLog', () => {
     assert.deepEqual(defects, ['unexpected timestamp format "RFC3339Nano": not']);
   });
 
+  it('waits for a slow client instead of buffering the log for it', async () => {
+    const big = Array.from({ length: 2000 }, (_, i) =>
+      `2026-11-23T18:00:00.000000000Z stdout F ${String(i).padStart(100, '.')}\n`).join('');
+    await writeFile(path, big);
+    let writesWhileFull = 0;
+    let received = '';
+    const slow = new Writable({
+      highWaterMark: 1024,
+      write(chunk: Buffer, _enc, cb): void {
+        received += chunk.toString();
+        setImmediate(cb);
+      },
+    });
+    const write = slow.write.bind(slow);
+    slow.write = ((chunk: Buffer): boolean => {
+      if (slow.writableNeedDrain) writesWhileFull++;
+      return write(chunk);
+    }) as typeof slow.write;
+    await streamCriLog(path, { timestamps: false }, slow, new AbortController().signal);
+    await until(() => slow.writableLength === 0, 'the client to take everything');
+    assert.equal(writesWhileFull, 0, 'no write after write() said the client is full');
+    assert.equal(received.split('\n').length, 2001);
+  });
+
   it('rejects with ENOENT for a missing log', async () => {
     await assert.rejects(streamCriLog(join(dir, 'nope.log'), { timestamps: false }, new Sink(),
       new AbortController().signal), { code: 'ENOENT' });

@@ -44,6 +44,20 @@ describe('CriLogWriter', () => {
     assert.equal((await stat(logPath)).mode & 0o777, 0o640);
   });
 
+  it('splits a child\'s 40 KB line at 16 KiB into P pieces and an F', async () => {
+    const logPath = join(dir, '0.log');
+    const w = await CriLogWriter.open({ logPath, wallMs });
+    const child = spawn('sh', ['-c', 'head -c 40000 /dev/zero | tr "\\0" a; echo; echo next'], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    await w.pipe(child.stdout);
+    await w.close();
+    const { entries } = decodeCriLog(await readFile(logPath));
+    assert.deepEqual(entries.map((e) => `${e.partial ? 'P' : 'F'}${e.content.length}`),
+      ['P16384', 'P16384', 'F7232', 'F4']);
+    assert.equal(joinCriLines(entries).stdout.toString(), `${'a'.repeat(40000)}\nnext\n`);
+  });
+
   it('appends to an existing file and stamps each line when it completes', async () => {
     const logPath = join(dir, '0.log');
     await writeFile(logPath, '2026-11-23T17:00:00.000000000Z stdout F earlier\n');
