@@ -64,12 +64,6 @@ export function criMounts(mounts: BindMountView[]): cri.Mount[] {
   }));
 }
 
-/** labelsMatch: every selector pair must be present with the same value. */
-export function labelsMatch(selector: Record<string, string>, labels: Record<string, string>):
-  boolean {
-  return Object.entries(selector).every(([k, v]) => labels[k] === v);
-}
-
 /** sandboxState maps the record's state to the wire enum. */
 export function sandboxState(record: SandboxRecord): cri.PodSandboxState {
   return record.state === 'ready'

@@ -1,0 +1,241 @@
+/**
+ * Container operations. CreateContainer prepares the bundle (overlay rootfs + config.json) and
+ * the record; StartContainer runs conmon (→ `runc create`) and `runc start`; the state is read
+ * back from conmon's exit file first and `runc state` second, since only conmon knows exit
+ * codes (P11). Stop sends the image's StopSignal, then SIGKILL after the timeout.
+ */
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, isAbsolute, join } from 'node:path';
+import { status } from '@grpc/grpc-js';
+import * as cri from '../../kubelet/cri/types.js';
+import { createUnderConmon } from './conmon.js';
+import { cgroupsPathFor, newObjectId, nowNs, type RuncContext, waitUntil } from './context.js';
+import type { ContainerObservation } from './cri-mapping.js';
+import { mountViews, resourcesView } from './cri-mapping.js';
+import { containerSpec } from './oci-spec.js';
+import type { ContainerRecord } from './records.js';
+import { mountRootfs, unmountRootfs } from './rootfs.js';
+import { findByPrefix, getSandbox, podFilePaths } from './sandboxes.js';
+import { readUserFiles, resolveUser } from './user.js';
+
+/** Exit code and reason containerd reports for a container whose process never started. */
+const START_ERROR_EXIT_CODE = 128;
+
+/** How long after SIGKILL the exit file may take to appear before stop gives up. */
+const KILL_WAIT_MS = 10_000;
+
+/** getContainer returns the record or throws CRI NotFound. */
+export function getContainer(ctx: RuncContext, id: string): ContainerRecord {
+  const record = ctx.containers.get(id) ?? findByPrefix(ctx.containers, id);
+  if (!record) throw cri.criNotFound('container', id);
+  return record;
+}
+
+/** logPathFor joins the sandbox log directory and the CRI log_path (relative, P9). */
+function logPathFor(ctx: RuncContext, logDirectory: string, logPath: string, id: string): string {
+  if (logPath === '') return join(ctx.records.containerDir(id), 'container.log');
+  return isAbsolute(logPath) ? logPath : join(logDirectory, logPath);
+}
+
+/** createContainer mounts the rootfs, writes config.json and records the container. */
+export async function createContainer(ctx: RuncContext, req: cri.CreateContainerRequest):
+  Promise<string> {
+  const sandbox = getSandbox(ctx, req.podSandboxId);
+  if (sandbox.state !== 'ready') {
+    throw cri.criPrecondition(`sandbox ${sandbox.id} is not ready`);
+  }
+  const config = req.config;
+  if (!config?.metadata?.name) throw cri.criInvalid('container config must include metadata');
+  const imageRef = config.image?.image ?? '';
+  const image = await ctx.images.resolve(imageRef);
+  if (!image) throw cri.criNotFound('image', imageRef);
+  const id = newObjectId();
+  const bundle = ctx.records.containerDir(id);
+  const linux = config.linux;
+  const security = linux?.securityContext;
+  const record: ContainerRecord = {
+    id, sandboxId: sandbox.id, name: config.metadata.name, attempt: config.metadata.attempt,
+    image: imageRef, imageId: image.id, createdAtNs: nowNs(ctx), labels: config.labels,
+    annotations: config.annotations,
+    logPath: logPathFor(ctx, sandbox.logDirectory, config.logPath, id),
+    mounts: mountViews(config.mounts), stopSignal: image.config.stopSignal || 'SIGTERM',
+    tty: config.tty, stdin: config.stdin, resources: resourcesView(linux?.resources),
+    cgroupsPath: cgroupsPathFor(sandbox.id, id),
+  };
+  await mkdir(bundle, { recursive: true });
+  try {
+    const rootfs = await mountRootfs(image.lowerDirs, bundle);
+    const user = resolveUser({
+      imageUser: image.config.user,
+      runAsUser: security?.runAsUser ? Number(security.runAsUser.value) : undefined,
+      runAsUsername: security?.runAsUsername || undefined,
+      runAsGroup: security?.runAsGroup ? Number(security.runAsGroup.value) : undefined,
+      supplementalGroups: (security?.supplementalGroups ?? []).map(Number),
+    }, await readUserFiles(rootfs));
+    const spec = containerSpec({
+      command: config.command, args: config.args, envs: config.envs,
+      workingDir: config.workingDir, tty: config.tty, image: image.config, user,
+      hostname: sandbox.hostname, netnsPath: sandbox.netnsPath, cgroupsPath: record.cgroupsPath,
+      podFiles: podFilePaths(ctx, sandbox.id), mounts: record.mounts,
+      resources: record.resources, privileged: security?.privileged ?? false,
+      addCapabilities: security?.capabilities?.addCapabilities ?? [],
+      dropCapabilities: security?.capabilities?.dropCapabilities ?? [],
+      readonlyRootfs: security?.readonlyRootfs ?? false, minOomScoreAdj: ctx.minOomScoreAdj,
+      swapAccounting: ctx.swapAccounting, annotations: config.annotations,
+    });
+    await writeFile(join(bundle, 'config.json'), JSON.stringify(spec, null, 1));
+    await ctx.records.saveContainer(record);
+  } catch (err) {
+    await unmountRootfs(bundle);
+    await rm(bundle, { recursive: true, force: true });
+    if (err instanceof cri.CriError) throw err;
+    throw cri.criInvalid(`failed to create container ${config.metadata.name}: ${String(
+      (err as Error).message ?? err)}`);
+  }
+  ctx.containers.set(id, record);
+  return id;
+}
+
+/** startContainer runs the container under conmon; a failure leaves it EXITED (StartError). */
+export async function startContainer(ctx: RuncContext, id: string): Promise<void> {
+  const record = getContainer(ctx, id);
+  const seen = await observeContainer(ctx, record);
+  if (seen.state !== cri.ContainerState.CONTAINER_CREATED || record.startedAtNs !== undefined) {
+    throw cri.criPrecondition(`container ${record.id} is not in created state`);
+  }
+  const bundle = ctx.records.containerDir(record.id);
+  try {
+    await mkdir(dirname(record.logPath), { recursive: true });
+    await createUnderConmon({
+      id: record.id, name: record.name, bundle, runcRoot: ctx.runc.root,
+      logPath: record.logPath, exitDir: ctx.exitDir, socketDir: ctx.socketDir,
+      stdin: record.stdin, tty: false,
+    }, ctx.clock);
+    await ctx.runc.start(record.id);
+  } catch (err) {
+    const message = String((err as Error).message ?? err);
+    Object.assign(record, { finishedAtNs: nowNs(ctx), exitCode: START_ERROR_EXIT_CODE,
+      reason: 'StartError', message });
+    await ctx.runc.delete(record.id).catch(() => undefined);
+    await ctx.records.saveContainer(record);
+    throw new cri.CriError(status.UNKNOWN, `failed to start container ${record.id}: ${
+      message}`);
+  }
+  record.startedAtNs = nowNs(ctx);
+  await ctx.records.saveContainer(record);
+}
+
+/** readExit reads conmon's exit file: the code and when it was written, or undefined. */
+async function readExit(ctx: RuncContext, id: string):
+  Promise<{ code: number; atNs: string } | undefined> {
+  const path = join(ctx.exitDir, id);
+  try {
+    const text = (await readFile(path, 'utf8')).trim();
+    if (!/^-?\d+$/.test(text)) return undefined; // being written
+    const info = await stat(path, { bigint: true });
+    return { code: Number(text), atNs: info.mtimeNs.toString() };
+  } catch {
+    return undefined;
+  }
+}
+
+/** oomKilled says whether the kernel OOM-killed a process in the container's memory cgroup. */
+export async function oomKilled(cgroupsPath: string): Promise<boolean> {
+  try {
+    const text = await readFile(`/sys/fs/cgroup/memory${cgroupsPath}/memory.oom_control`, 'utf8');
+    const kills = /^oom_kill (\d+)$/m.exec(text)?.[1];
+    return kills !== undefined && Number(kills) > 0;
+  } catch {
+    return false;
+  }
+}
+
+/** conmonAlive says whether the container's conmon still runs (it writes the exit file). */
+async function conmonAlive(ctx: RuncContext, id: string): Promise<boolean> {
+  try {
+    const pid = Number(await readFile(join(ctx.records.containerDir(id), 'conmon.pid'), 'utf8'));
+    process.kill(pid, 0);
+    const procStat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    return !/^\d+ \(.*\) Z/.test(procStat);
+  } catch {
+    return false;
+  }
+}
+
+/** finish records the exit once, so every later status reports the same code and time. */
+async function finish(ctx: RuncContext, record: ContainerRecord, code: number, atNs: string,
+  reason: string, message = ''): Promise<void> {
+  Object.assign(record, { exitCode: code, finishedAtNs: atNs, reason, message });
+  await ctx.records.saveContainer(record);
+}
+
+/** exitReason is containerd's reason text for an exit code. */
+async function exitReason(record: ContainerRecord, code: number): Promise<string> {
+  if (await oomKilled(record.cgroupsPath)) return 'OOMKilled';
+  return code === 0 ? 'Completed' : 'Error';
+}
+
+/** observeContainer reads the container's state now (exit file, then runc state). */
+export async function observeContainer(ctx: RuncContext, record: ContainerRecord):
+  Promise<ContainerObservation> {
+  if (record.finishedAtNs === undefined && record.startedAtNs !== undefined) {
+    const exit = await readExit(ctx, record.id);
+    if (exit) {
+      await finish(ctx, record, exit.code, exit.atNs, await exitReason(record, exit.code));
+    } else {
+      const state = await ctx.runc.state(record.id);
+      if ((!state || state.status === 'stopped') && !(await conmonAlive(ctx, record.id))) {
+        const again = await readExit(ctx, record.id);
+        if (again) await finish(ctx, record, again.code, again.atNs, await exitReason(record,
+          again.code));
+        else await finish(ctx, record, 255, nowNs(ctx), 'Error', 'exit code lost: conmon is gone');
+      }
+    }
+  }
+  const base = { startedAtNs: record.startedAtNs, finishedAtNs: record.finishedAtNs,
+    exitCode: record.exitCode, reason: record.reason, message: record.message };
+  if (record.finishedAtNs !== undefined) {
+    return { ...base, state: cri.ContainerState.CONTAINER_EXITED };
+  }
+  if (record.startedAtNs === undefined) return { ...base, state: cri.ContainerState.CONTAINER_CREATED };
+  return { ...base, state: cri.ContainerState.CONTAINER_RUNNING };
+}
+
+/** stopContainer: StopSignal, wait up to timeoutSec, then SIGKILL; no-op unless running. */
+export async function stopContainer(ctx: RuncContext, id: string, timeoutSec: number):
+  Promise<void> {
+  const record = getContainer(ctx, id);
+  const running = async (): Promise<boolean> =>
+    (await observeContainer(ctx, record)).state === cri.ContainerState.CONTAINER_RUNNING;
+  if (!(await running())) return;
+  if (timeoutSec > 0) {
+    await ctx.runc.kill(record.id, record.stopSignal.replace(/^SIG/, ''));
+    if (await waitUntil(ctx.clock, async () => !(await running()), timeoutSec * 1000)) return;
+  }
+  await ctx.runc.kill(record.id, 'KILL');
+  if (!(await waitUntil(ctx.clock, async () => !(await running()), KILL_WAIT_MS))) {
+    throw new cri.CriError(status.DEADLINE_EXCEEDED,
+      `container ${record.id} did not exit after SIGKILL`);
+  }
+}
+
+/** removeContainer deletes the runc container, the rootfs mount, bundle and exit file. */
+export async function removeContainer(ctx: RuncContext, id: string): Promise<void> {
+  const record = ctx.containers.get(id) ?? findByPrefix(ctx.containers, id);
+  if (!record) return;
+  if (record.startedAtNs !== undefined && record.finishedAtNs === undefined) {
+    await stopContainer(ctx, record.id, 0);
+  }
+  await removeContainerFiles(ctx, record.id);
+  ctx.containers.delete(record.id);
+}
+
+/** removeContainerFiles is removal without the record: also used by garbage collection. */
+export async function removeContainerFiles(ctx: RuncContext, id: string): Promise<void> {
+  await ctx.runc.delete(id);
+  const bundle = ctx.records.containerDir(id);
+  await unmountRootfs(bundle);
+  await rm(bundle, { recursive: true, force: true });
+  await rm(join(ctx.exitDir, id), { force: true });
+  await rm(join(ctx.socketDir, id), { force: true });
+}

@@ -1,0 +1,117 @@
+/**
+ * startRuncRuntime: the runc runtime as a process component. It prepares the host (state
+ * directories, the node bridge with the gateway address, the 100.64.0.0/10 blackhole route),
+ * recovers state left by a previous run, and serves CRI on a unix socket. close() only stops
+ * serving: containers keep running under conmon and a restarted runtime finds them again.
+ * purge() removes everything the runtime made (for tests and `k8ts down`).
+ */
+import { access, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Clock } from '../../base/clock.js';
+import { systemWallMs } from '../../base/wall-clock.js';
+import { serveCri } from '../cri-server.js';
+import type { StreamingRuntime } from '../streaming/types.js';
+import type { RuncContext } from './context.js';
+import type { RuncImageSource } from './image-source.js';
+import { FileIpAllocator } from './ip-allocator.js';
+import { assertPodCidr, deleteBridge, ensureBlackhole, ensureBridge, k8tsBridges,
+  removeBlackhole } from './pod-network.js';
+import { RecordStore } from './records.js';
+import { recover, type RecoveryReport } from './recovery.js';
+import { Runc } from './runc-cli.js';
+import { RuncRuntime, type StreamingUrls } from './runtime.js';
+import { StoreImageSource } from './store-image-source.js';
+
+/** A running streaming server as the runtime needs it. */
+export interface StreamingHandle extends StreamingUrls {
+  close(): Promise<void> | void;
+}
+
+/** Options of startRuncRuntime. */
+export interface RuncRuntimeOptions {
+  stateDir: string;
+  imageDir: string;
+  /** The node's pod range inside 100.64.0.0/10, e.g. "100.64.1.0/24". */
+  podCidr: string;
+  /** The node bridge, e.g. "k8ts-node1" (≤ 15 bytes). */
+  bridge: string;
+  socketPath: string;
+  clock: Clock;
+  wallMs?: () => number;
+  /** Starts the streaming server for Exec/Attach/PortForward (absent: those RPCs fail). */
+  streaming?: (runtime: StreamingRuntime) => Promise<StreamingHandle>;
+  /** Overrides the image source (tests); default: the image store at imageDir. */
+  images?: RuncImageSource;
+}
+
+/** The handle of a started runtime. */
+export interface RuncRuntimeHandle {
+  runtime: RuncRuntime;
+  recovery: RecoveryReport;
+  /** Stops serving; pods keep running. */
+  close(): Promise<void>;
+  /** Stops serving and removes every pod, the bridge, the state and (see below) the route. */
+  purge(): Promise<void>;
+}
+
+/** File marking that this runtime added the blackhole route (so purge may remove it). */
+const BLACKHOLE_MARKER = 'blackhole-route-added';
+
+/** hostFacts reads what the spec generator must respect on this host (P1, swap accounting). */
+async function hostFacts(): Promise<{ minOomScoreAdj: number; swapAccounting: boolean }> {
+  const oom = Number((await readFile('/proc/self/oom_score_adj', 'utf8')).trim());
+  const swap = await access('/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes')
+    .then(() => true, () => false);
+  return { minOomScoreAdj: Math.max(0, oom), swapAccounting: swap };
+}
+
+/** startRuncRuntime prepares the host, recovers and serves; see the file comment. */
+export async function startRuncRuntime(o: RuncRuntimeOptions): Promise<RuncRuntimeHandle> {
+  const cidr = assertPodCidr(o.podCidr);
+  for (const dir of ['sandboxes', 'containers', 'exits', 'socks', 'runc']) {
+    await mkdir(join(o.stateDir, dir), { recursive: true });
+  }
+  await ensureBridge(o.bridge, cidr);
+  if (await ensureBlackhole()) await writeFile(join(o.stateDir, BLACKHOLE_MARKER), '');
+  const ctx: RuncContext = {
+    stateDir: o.stateDir, records: new RecordStore(o.stateDir),
+    runc: new Runc(join(o.stateDir, 'runc')),
+    images: o.images ?? new StoreImageSource(o.imageDir),
+    allocator: new FileIpAllocator(join(o.stateDir, 'ipam.json'), cidr),
+    cidr, bridge: o.bridge, clock: o.clock, wallMs: o.wallMs ?? systemWallMs,
+    exitDir: join(o.stateDir, 'exits'), socketDir: join(o.stateDir, 'socks'),
+    ...(await hostFacts()), sandboxes: new Map(), containers: new Map(),
+  };
+  const recovery = await recover(ctx);
+  const runtime = new RuncRuntime(ctx);
+  const streaming = o.streaming ? await o.streaming(runtime.streamingRuntime) : undefined;
+  runtime.streaming = streaming;
+  const server = await serveCri(runtime, o.socketPath, { clock: o.clock });
+  let closed: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closed ??= (async () => {
+      await server.close();
+      await streaming?.close();
+    })();
+    return closed;
+  };
+  return { runtime, recovery, close, purge: async () => {
+    await close();
+    await purgeRuntime(runtime, o);
+  } };
+}
+
+/**
+ * purgeRuntime removes every sandbox (and so every container), the node bridge and the state
+ * directory. The blackhole route goes only if this runtime added it and no other k8ts bridge
+ * remains on the host (another node's pods still need it).
+ */
+async function purgeRuntime(runtime: RuncRuntime, o: RuncRuntimeOptions): Promise<void> {
+  for (const id of [...runtime.ctx.sandboxes.keys()]) {
+    await runtime.removePodSandbox({ podSandboxId: id });
+  }
+  await deleteBridge(o.bridge);
+  const added = await access(join(o.stateDir, BLACKHOLE_MARKER)).then(() => true, () => false);
+  if (added && (await k8tsBridges()).length === 0) await removeBlackhole();
+  await rm(o.stateDir, { recursive: true, force: true });
+}
