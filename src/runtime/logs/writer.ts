@@ -111,10 +111,13 @@ export class CriLogWriter {
   /**
    * reopen switches to a fresh file at logPath (the kubelet renamed the old one away), after
    * every line already queued went to the old one. Rejects when the file cannot be opened;
-   * the old file stays in use then, so no line is lost.
+   * the old file stays in use then, so no line is lost. Rejects too once close() was called:
+   * a rotation can race the container's exit, and that is not a bug in either.
    */
   reopen(): Promise<void> {
-    assert(this.closing === undefined, 'reopen after close');
+    if (this.closing !== undefined) {
+      return Promise.reject(new Error(`log ${this.opts.logPath} is closed: container exited`));
+    }
     return this.fileOp(async () => {
       const fresh = await openForAppend(this.opts.logPath);
       const old = this.handle;

@@ -97,6 +97,7 @@ describe('CriLogWriter', () => {
     await w.write('stdout', Buffer.from('still logging\n'));
     await w.close();
     assert.equal(w.droppedBytes, 0);
+    await assert.rejects(w.reopen(), /is closed: container exited/);
   });
 
   it('holds a fast producer to the disk\'s pace within its bound', async () => {
