@@ -1,0 +1,63 @@
+/**
+ * A container's stdout and stderr are named pipes (FIFOs) in the state directory rather than
+ * anonymous pipes, so the container outlives the runtime: the child holds its ends open for
+ * reading and writing (O_RDWR), which means it never gets SIGPIPE while no runtime reads, and a
+ * restarted runtime reopens the read ends by name and carries on logging. Output written while
+ * no runtime runs waits in the pipe (64 KiB on Linux); past that the container's writes block
+ * until a runtime is back. Node has no mkfifo, hence one mkfifo(1) call per container.
+ */
+import { spawnSync } from 'node:child_process';
+import { closeSync, constants, mkdirSync, openSync, rmSync } from 'node:fs';
+import { Socket } from 'node:net';
+import { join } from 'node:path';
+
+/** FifoPaths names a container's pipes; with tty both streams share stdout's. */
+export interface FifoPaths {
+  dir: string;
+  stdout: string;
+  stderr: string | undefined;
+}
+
+/** fifoPaths lays out the pipes of container id under ioDir. */
+export function fifoPaths(ioDir: string, id: string, tty: boolean): FifoPaths {
+  const dir = join(ioDir, id);
+  return { dir, stdout: join(dir, 'stdout'), stderr: tty ? undefined : join(dir, 'stderr') };
+}
+
+/** createFifos makes the pipes; throws with mkfifo's own message when it fails. */
+export function createFifos(paths: FifoPaths): void {
+  mkdirSync(paths.dir, { recursive: true });
+  const names = paths.stderr === undefined ? [paths.stdout] : [paths.stdout, paths.stderr];
+  rmSync(paths.stdout, { force: true });
+  if (paths.stderr !== undefined) rmSync(paths.stderr, { force: true });
+  const result = spawnSync('mkfifo', ['-m', '600', ...names], { encoding: 'utf8' });
+  if (result.status !== 0) {
+    throw new Error(`mkfifo failed: ${result.stderr || result.error?.message || 'unknown error'}`);
+  }
+}
+
+/** openChildEnds opens each pipe read-write for the child's stdout/stderr; close them after
+ *  spawning (the child keeps its copies). */
+export function openChildEnds(paths: FifoPaths): { stdout: number; stderr: number } {
+  const stdout = openSync(paths.stdout, constants.O_RDWR);
+  const stderr = paths.stderr === undefined ? stdout : openSync(paths.stderr, constants.O_RDWR);
+  return { stdout, stderr };
+}
+
+/** closeChildEnds closes the runtime's copies of the child's ends. */
+export function closeChildEnds(fds: { stdout: number; stderr: number }): void {
+  closeSync(fds.stdout);
+  if (fds.stderr !== fds.stdout) closeSync(fds.stderr);
+}
+
+/** openReader opens a pipe's read end without blocking, as a stream that ends at EOF (when the
+ *  last writer, the container and whatever it forked, has closed it). */
+export function openReader(path: string): Socket {
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  return new Socket({ fd, readable: true, writable: false });
+}
+
+/** removeFifos deletes a container's pipes (RemoveContainer). */
+export function removeFifos(paths: FifoPaths): void {
+  rmSync(paths.dir, { recursive: true, force: true });
+}
