@@ -45,9 +45,9 @@ export interface PreparedDnsConfig {
 }
 
 /**
- * PreparedPod is everything the node resolves before the worker creates the sandbox. prepare()
- * is called before every sandbox creation and before starting any container that has no entry
- * yet, so a ConfigMap created late lets a pod that waited on it proceed.
+ * PreparedPod is everything the node resolves before the worker creates the sandbox or starts
+ * containers. prepare() is called by every sync that creates a sandbox or starts a container,
+ * so a ConfigMap created late lets a pod that waited on it proceed.
  */
 export interface PreparedPod {
   /** Keyed by container name; init containers included. */
@@ -114,6 +114,9 @@ export interface PodWorkerInput {
   pod: Pod;
   deps: PodWorkerDeps;
   tuning?: Partial<PodWorkerTuning>;
+  /** Prefix of containerIDs in the status ("containerd://<id>"): VersionResponse.runtimeName
+   *  of the node's runtime. Default "cri". */
+  runtimeName?: string;
 }
 
 /**

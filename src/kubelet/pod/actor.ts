@@ -1,0 +1,288 @@
+/**
+ * One pod's life as an XState v5 actor (upstream's pod worker): a shell that sequences syncs,
+ * waits and termination; the decisions live in plan.ts and status/, the effects in sync.ts and
+ * worker-steps.ts.
+ *
+ *   alive ─┬─ syncing ──(done)──► waiting ──(WAKE | POD_UPDATED | probe change)──► syncing
+ *          │      └──(pod done)─► finished   (restartPolicy says nothing runs again)
+ *          └─ POD_DELETED / TERMINATE ─► terminating ─► done (output: PodWorkerOutput)
+ *
+ * One sync at a time: events that arrive during a sync mark the context dirty and the next
+ * sync follows at once. While alive, a prober child runs the pod's probes and reports verdict
+ * changes. Wake-ups: a back-off's end, else every runningPollMs while a container runs (that
+ * is how an exited container is noticed: ≤ 2 CRI list calls per pod per poll), else resyncMs.
+ * Timers use the injected clock.
+ */
+import { assign, fromCallback, fromPromise, sendTo, setup } from 'xstate';
+import type { Pod, PodStatus } from '../../api/core/v1/pod-types.js';
+import type { ProbeChange, ProbedContainer } from '../probes/prober.js';
+import { PodObserver } from './cri-observe.js';
+import { EMPTY_OBSERVED, type ObservedPod } from './observed.js';
+import type { WaitingReason } from './plan.js';
+import { podLog } from './pod-events.js';
+import { EMPTY_MEMORY, type SyncResult, type WorkerMemory } from './sync.js';
+import {
+  DEFAULT_POD_WORKER_TUNING,
+  type PodWorkerDeps,
+  type PodWorkerInput,
+  type PodWorkerOutput,
+  type PodWorkerTuning,
+} from './types.js';
+import {
+  EMPTY_PROBES,
+  applyProbeChange,
+  deletionGrace,
+  newProber,
+  pruneProbes,
+  reportIfChanged,
+  runSyncStep,
+  runTerminate,
+  runningTargets,
+  type ProbeState,
+  type SyncStepInput,
+  type TerminateInput,
+} from './worker-steps.js';
+
+/** Attempts at termination before the worker gives up on a runtime that keeps failing. */
+const TERMINATE_ATTEMPTS_MAX = 10;
+
+/** PodWorkerContext is the actor's whole memory. */
+export interface PodWorkerContext {
+  deps: PodWorkerDeps;
+  tuning: PodWorkerTuning;
+  runtimeName: string;
+  observer: PodObserver;
+  pod: Pod;
+  memory: WorkerMemory;
+  probes: ProbeState;
+  observed: ObservedPod;
+  waiting: Record<string, WaitingReason>;
+  lastStatus: PodStatus | undefined;
+  wakeAtMs: number | undefined;
+  dirty: boolean;
+  /** Set by POD_DELETED/TERMINATE: how to end. */
+  ending: { graceSeconds: number; deleted: boolean } | undefined;
+  terminateAttempts: number;
+}
+
+/** Internal events besides PodWorkerEvent. */
+type InternalEvent =
+  | { type: 'WAKE' }
+  | { type: 'PROBE_CHANGE'; change: ProbeChange }
+  | { type: 'PROBE_TARGETS'; pod: Pod; podIp: string; targets: ProbedContainer[] };
+
+/** AnyEvent is every event the machine handles. */
+type AnyEvent = import('./types.js').PodWorkerEvent | InternalEvent;
+
+/** waitMs is how long the worker sleeps before its next sync. */
+export function waitMs(ctx: PodWorkerContext): number {
+  const running = ctx.observed.containers.some((c) => c.state === 'running');
+  const periodMs = running ? ctx.tuning.runningPollMs : ctx.tuning.resyncMs;
+  if (ctx.wakeAtMs === undefined) return periodMs;
+  return Math.max(0, Math.min(periodMs, ctx.wakeAtMs - ctx.deps.wallMs()));
+}
+
+/** syncDone folds a sync's result into the context and reports a changed status. */
+function syncDone(ctx: PodWorkerContext, r: SyncResult, terminal: boolean) {
+  const probes = pruneProbes(ctx.probes, r.observed);
+  const lastStatus = reportIfChanged({
+    deps: ctx.deps, pod: ctx.pod, observed: r.observed, waiting: r.waiting, probes,
+    terminal, lastStatus: ctx.lastStatus, runtimeName: ctx.runtimeName,
+  });
+  return {
+    memory: r.memory, observed: r.observed, waiting: r.waiting, probes, lastStatus,
+    wakeAtMs: r.wakeAtMs, dirty: false,
+  };
+}
+
+/** probeTargets tells the prober which instances run now (none once the pod finished). */
+function probeTargets({ context: c }: { context: PodWorkerContext }): AnyEvent {
+  const podIp = c.observed.sandboxes.find((s) => s.ready)?.ips[0] ?? '';
+  return { type: 'PROBE_TARGETS', pod: c.pod, podIp, targets: runningTargets(c.pod, c.observed) };
+}
+
+/** podWorkerMachine is the pod worker; start it with a PodWorkerInput. */
+export const podWorkerMachine = setup({
+  types: {
+    context: {} as PodWorkerContext,
+    events: {} as AnyEvent,
+    input: {} as PodWorkerInput,
+    output: {} as PodWorkerOutput,
+  },
+  actors: {
+    sync: fromPromise<SyncResult, SyncStepInput>(({ input }) => runSyncStep(input)),
+    terminate: fromPromise<PodStatus, TerminateInput>(({ input }) => runTerminate(input)),
+    timer: fromCallback<AnyEvent, { deps: PodWorkerDeps; delayMs: number }>(
+      ({ input, sendBack }) => {
+        const t = input.deps.clock.setTimeout(() => sendBack({ type: 'WAKE' }), input.delayMs);
+        return () => t.cancel();
+      },
+    ),
+    prober: fromCallback<AnyEvent, { deps: PodWorkerDeps; pod: Pod }>(
+      ({ input, sendBack, receive }) => {
+        let pod = input.pod;
+        const prober = newProber(input.deps, () => pod,
+          (change) => sendBack({ type: 'PROBE_CHANGE', change }));
+        receive((event) => {
+          if (event.type !== 'PROBE_TARGETS') return;
+          pod = event.pod;
+          prober.update(event.podIp, event.targets);
+        });
+        return () => prober.stop();
+      },
+    ),
+  },
+  guards: {
+    ending: ({ context }) => context.ending !== undefined,
+    dirty: ({ context }) => context.dirty,
+  },
+}).createMachine({
+  id: 'pod-worker',
+  context: ({ input }) => ({
+    deps: input.deps,
+    tuning: { ...DEFAULT_POD_WORKER_TUNING, ...input.tuning },
+    runtimeName: input.runtimeName ?? 'cri',
+    observer: new PodObserver(input.deps.cri, input.pod.metadata.uid ?? ''),
+    pod: input.pod,
+    memory: EMPTY_MEMORY,
+    probes: EMPTY_PROBES,
+    observed: EMPTY_OBSERVED,
+    waiting: {},
+    lastStatus: undefined,
+    wakeAtMs: undefined,
+    dirty: false,
+    ending: undefined,
+    terminateAttempts: 0,
+  }),
+  initial: 'alive',
+  states: {
+    alive: {
+      invoke: {
+        id: 'prober',
+        src: 'prober',
+        input: ({ context }) => ({ deps: context.deps, pod: context.pod }),
+      },
+      on: {
+        POD_UPDATED: { actions: assign({ pod: ({ event }) => event.pod, dirty: true }) },
+        POD_DELETED: {
+          actions: assign({
+            pod: ({ context, event }) => event.pod ?? context.pod,
+            ending: ({ context, event }) => ({
+              graceSeconds: deletionGrace(event.pod ?? context.pod, event.gracePeriodSeconds),
+              deleted: true,
+            }),
+          }),
+        },
+        TERMINATE: {
+          actions: assign({
+            ending: ({ context, event }) => ({
+              graceSeconds: deletionGrace(context.pod, event.gracePeriodSeconds),
+              deleted: false,
+            }),
+          }),
+        },
+        PROBE_CHANGE: {
+          actions: assign({
+            probes: ({ context, event }) => applyProbeChange(context.probes, event.change),
+            dirty: true,
+          }),
+        },
+      },
+      initial: 'syncing',
+      states: {
+        syncing: {
+          invoke: {
+            src: 'sync',
+            input: ({ context: c }) => ({
+              deps: c.deps, observer: c.observer, pod: c.pod, memory: c.memory,
+              probes: c.probes, tuning: c.tuning,
+            }),
+            onDone: [
+              {
+                guard: ({ event }) => event.output.podDone,
+                target: 'finished',
+                actions: [
+                  assign(({ context, event }) => syncDone(context, event.output, true)),
+                  sendTo('prober', probeTargets),
+                ],
+              },
+              {
+                target: 'settle',
+                actions: [
+                  assign(({ context, event }) => syncDone(context, event.output, false)),
+                  sendTo('prober', probeTargets),
+                ],
+              },
+            ],
+            onError: {
+              target: 'waiting',
+              actions: ({ context, event }) =>
+                podLog(context.deps, context.pod, `sync failed: ${String(event.error)}`),
+            },
+          },
+        },
+        /** settle decides, after a sync, between ending, syncing again, and waiting. */
+        settle: {
+          always: [
+            { guard: 'ending', target: '#pod-worker.terminating' },
+            { guard: 'dirty', target: 'syncing' },
+            { target: 'waiting' },
+          ],
+        },
+        waiting: {
+          always: [
+            { guard: 'ending', target: '#pod-worker.terminating' },
+            { guard: 'dirty', target: 'syncing' },
+          ],
+          invoke: {
+            src: 'timer',
+            input: ({ context }) => ({ deps: context.deps, delayMs: waitMs(context) }),
+          },
+          on: { WAKE: 'syncing' },
+        },
+        /** finished: every container is done for good; waits for deletion. */
+        finished: {
+          always: { guard: 'ending', target: '#pod-worker.terminating' },
+          on: {
+            POD_UPDATED: { actions: assign({ pod: ({ event }) => event.pod }) },
+            PROBE_CHANGE: {},
+          },
+        },
+      },
+    },
+    terminating: {
+      invoke: {
+        src: 'terminate',
+        input: ({ context: c }) => ({
+          deps: c.deps, observer: c.observer, pod: c.pod, waiting: c.waiting, probes: c.probes,
+          lastStatus: c.lastStatus, runtimeName: c.runtimeName,
+          graceSeconds: c.ending?.graceSeconds ?? 0,
+        }),
+        onDone: { target: 'done', actions: assign({ lastStatus: ({ event }) => event.output }) },
+        onError: { target: 'retryTerminate' },
+      },
+    },
+    retryTerminate: {
+      entry: [
+        assign({ terminateAttempts: ({ context }) => context.terminateAttempts + 1 }),
+        ({ context, event }) => podLog(context.deps, context.pod,
+          `termination failed: ${String((event as { error?: unknown }).error)}`),
+      ],
+      always: {
+        guard: ({ context }) => context.terminateAttempts >= TERMINATE_ATTEMPTS_MAX,
+        target: 'done',
+      },
+      invoke: {
+        src: 'timer',
+        input: ({ context }) => ({ deps: context.deps, delayMs: context.tuning.runningPollMs }),
+      },
+      on: { WAKE: 'terminating' },
+    },
+    done: { type: 'final' },
+  },
+  output: ({ context }) => ({
+    uid: context.pod.metadata.uid ?? '',
+    deleted: context.ending?.deleted ?? false,
+    finalStatus: context.lastStatus ?? {},
+  }),
+});

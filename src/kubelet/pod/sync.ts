@@ -1,0 +1,287 @@
+/**
+ * One sync of a live pod: observe the runtime, plan (plan.ts, pure), perform the actions in
+ * their fixed order — kill the pod, kill containers, create the sandbox, start the next init
+ * container, start containers — observe again, collect garbage. The worker's memory (back-off
+ * state, pull failures, start errors) goes in and comes out as plain data, so the XState actor
+ * keeps it in its context and this function holds no state of its own but the observer cache.
+ */
+import type { Container, Pod } from '../../api/core/v1/pod-types.js';
+import { assert } from '../../base/assert.js';
+import { isCriNotFound } from '../cri/types.js';
+import { nextBackoff, type BackoffEntry } from './backoff.js';
+import { buildSandboxConfig } from './cri-config.js';
+import type { PodObserver } from './cri-observe.js';
+import { selectGarbage, withoutRemoved } from './gc.js';
+import { errorMessage } from './images.js';
+import { killContainer, startContainer, type StartContext } from './lifecycle.js';
+import { latestSandbox, type ObservedPod } from './observed.js';
+import {
+  computePodActions,
+  type PodActions,
+  type ProbeKill,
+  type PullFailure,
+  type WaitingReason,
+} from './plan.js';
+import { podEvent, podLog } from './pod-events.js';
+import type { PodWorkerDeps, PodWorkerTuning, PreparedPod } from './types.js';
+
+/** WorkerMemory is what a pod worker remembers between syncs. */
+export interface WorkerMemory {
+  crashBackoff: Record<string, BackoffEntry>;
+  pullFailures: Record<string, PullFailure>;
+  /** The last failed start per container name, shown as its waiting reason. */
+  startErrors: Record<string, WaitingReason>;
+  /** Sandbox creation failures back off like crashes. */
+  sandboxBackoff?: { atMs: number; entry: BackoffEntry };
+}
+
+/** EMPTY_MEMORY is a fresh worker's memory. */
+export const EMPTY_MEMORY: WorkerMemory = { crashBackoff: {}, pullFailures: {}, startErrors: {} };
+
+/** SyncInput is one sync's input. */
+export interface SyncInput {
+  deps: PodWorkerDeps;
+  observer: PodObserver;
+  pod: Pod;
+  memory: WorkerMemory;
+  probeKills: Readonly<Record<string, ProbeKill>>;
+  tuning: PodWorkerTuning;
+}
+
+/** SyncResult is what one sync learned and decided. */
+export interface SyncResult {
+  memory: WorkerMemory;
+  observed: ObservedPod;
+  /** Waiting reasons for the status: back-off holds and start errors. */
+  waiting: Record<string, WaitingReason>;
+  /** Wall ms at which the next sync is due at the latest (a back-off ends). */
+  wakeAtMs?: number;
+  /** The pod finished: nothing will run again. */
+  podDone: boolean;
+}
+
+/** graceOf is the pod's terminationGracePeriodSeconds (default 30). */
+export function graceOf(pod: Pod): number {
+  return pod.spec?.terminationGracePeriodSeconds ?? 30;
+}
+
+/** specOf finds a container (init or regular) by name. */
+export function specOf(pod: Pod, name: string): Container | undefined {
+  const spec = pod.spec;
+  return spec?.containers.find((c) => c.name === name) ??
+    spec?.initContainers?.find((c) => c.name === name);
+}
+
+/** syncPod performs one sync; see the file comment. */
+export async function syncPod(input: SyncInput): Promise<SyncResult> {
+  const { deps, pod } = input;
+  const memory: WorkerMemory = {
+    ...input.memory,
+    pullFailures: { ...input.memory.pullFailures },
+    startErrors: { ...input.memory.startErrors },
+  };
+  let observed = await input.observer.observe();
+  const t = input.tuning;
+  const actions = computePodActions({
+    pod,
+    observed,
+    nowMs: deps.wallMs(),
+    crashBackoff: memory.crashBackoff,
+    pullFailures: memory.pullFailures,
+    probeKills: input.probeKills,
+    tuning: t,
+  });
+  memory.crashBackoff = actions.crashBackoff;
+  const acted = await perform(input, memory, observed, actions);
+  if (acted) observed = await input.observer.observe();
+  observed = await collectGarbage(input, observed);
+  let wakeAtMs = actions.wakeAtMs;
+  if (memory.sandboxBackoff !== undefined && actions.createSandbox !== undefined) {
+    const sb = memory.sandboxBackoff;
+    wakeAtMs = Math.min(wakeAtMs ?? Infinity, sb.atMs + sb.entry.delayMs);
+  }
+  return {
+    memory,
+    observed,
+    waiting: { ...memory.startErrors, ...actions.waiting },
+    ...(wakeAtMs !== undefined ? { wakeAtMs } : {}),
+    podDone: actions.podDone,
+  };
+}
+
+/** perform runs the plan's actions in order; returns whether it touched the runtime. */
+async function perform(
+  input: SyncInput,
+  memory: WorkerMemory,
+  observed: ObservedPod,
+  actions: PodActions,
+): Promise<boolean> {
+  const { deps, pod } = input;
+  let acted = false;
+  if (actions.killPod) {
+    await killAll(deps, pod, observed, graceOf(pod));
+    acted = true;
+  }
+  const podIp = latestSandbox(observed)?.ips[0] ?? '';
+  await Promise.all(actions.kill.map((k) => {
+    const instance = observed.containers.find((c) => c.id === k.containerId);
+    assert(instance !== undefined, 'sync: kill of an unobserved container');
+    const spec = specOf(pod, k.name);
+    const probeGrace = k.reason === 'liveness' ? spec?.livenessProbe?.terminationGracePeriodSeconds
+      : k.reason === 'startup' ? spec?.startupProbe?.terminationGracePeriodSeconds
+      : undefined;
+    return killContainer(deps, pod, {
+      instance, spec, podIp, message: k.message, graceSeconds: probeGrace ?? graceOf(pod),
+    });
+  }));
+  acted ||= actions.kill.length > 0;
+  const names = [...(actions.startInit !== undefined ? [actions.startInit] : []), ...actions.start];
+  if (actions.createSandbox === undefined && names.length === 0) return acted;
+  const ctx = await startContext(input, memory, observed, actions);
+  if (ctx === undefined) return true;
+  for (const name of names) await startOne(ctx, memory, name, input.tuning);
+  return true;
+}
+
+/**
+ * startContext prepares the pod (env, mounts, DNS) and makes sure a sandbox exists, creating
+ * one when the plan says so. Undefined when either failed (recorded in memory).
+ */
+async function startContext(
+  input: SyncInput,
+  memory: WorkerMemory,
+  observed: ObservedPod,
+  actions: PodActions,
+): Promise<StartContext | undefined> {
+  const { deps, pod } = input;
+  let prepared: PreparedPod;
+  try {
+    prepared = await deps.prepare(pod);
+  } catch (err) {
+    const message = errorMessage(err);
+    podEvent(deps, pod, 'Warning', 'Failed', `Error: ${message}`);
+    for (const c of [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])]) {
+      memory.startErrors[c.name] = { reason: 'CreateContainerConfigError', message };
+    }
+    return undefined;
+  }
+  clearConfigErrors(memory);
+  if (actions.createSandbox !== undefined) {
+    return createSandbox(input, memory, observed, prepared, actions.createSandbox.attempt);
+  }
+  const sandbox = latestSandbox(observed);
+  assert(sandbox !== undefined && sandbox.ready, 'sync: start without a ready sandbox');
+  return {
+    deps, pod, prepared, observed,
+    sandboxId: sandbox.id,
+    sandboxConfig: buildSandboxConfig(pod, prepared, sandbox.attempt),
+    podIp: sandbox.ips[0] ?? '',
+  };
+}
+
+/** clearConfigErrors forgets CreateContainerConfigError once prepare() succeeded. */
+function clearConfigErrors(memory: WorkerMemory): void {
+  for (const [name, w] of Object.entries(memory.startErrors)) {
+    if (w.reason === 'CreateContainerConfigError') delete memory.startErrors[name];
+  }
+}
+
+/** createSandbox runs a new sandbox (respecting its back-off) and returns the start context. */
+async function createSandbox(
+  input: SyncInput,
+  memory: WorkerMemory,
+  observed: ObservedPod,
+  prepared: PreparedPod,
+  attempt: number,
+): Promise<StartContext | undefined> {
+  const { deps, pod } = input;
+  const nowMs = deps.wallMs();
+  const sb = memory.sandboxBackoff;
+  if (sb !== undefined && nowMs < sb.atMs + sb.entry.delayMs) return undefined;
+  const sandboxConfig = buildSandboxConfig(pod, prepared, attempt);
+  try {
+    const res = await deps.cri.runPodSandbox({ config: sandboxConfig, runtimeHandler: '' });
+    const status = await deps.cri.podSandboxStatus({
+      podSandboxId: res.podSandboxId,
+      verbose: false,
+    });
+    delete memory.sandboxBackoff;
+    const ip = status.status?.network?.ip ?? '';
+    return { deps, pod, prepared, observed, sandboxId: res.podSandboxId, sandboxConfig, podIp: ip };
+  } catch (err) {
+    const t = input.tuning;
+    const policy = { baseMs: t.backoffBaseMs, maxMs: t.backoffMaxMs };
+    memory.sandboxBackoff = { atMs: nowMs, entry: nextBackoff(sb?.entry, nowMs, nowMs, policy) };
+    podEvent(deps, pod, 'Warning', 'FailedCreatePodSandBox',
+      `Failed to create pod sandbox: ${errorMessage(err)}`);
+    return undefined;
+  }
+}
+
+/** startOne starts one container and records the outcome in memory. */
+async function startOne(ctx: StartContext, memory: WorkerMemory, name: string, t: PodWorkerTuning) {
+  const c = specOf(ctx.pod, name);
+  assert(c !== undefined, `sync: start of unknown container ${name}`);
+  const res = await startContainer(ctx, c);
+  const image = c.image ?? '';
+  if (res.ok) {
+    delete memory.startErrors[name];
+    delete memory.pullFailures[image];
+    return;
+  }
+  memory.startErrors[name] = { reason: res.reason, message: res.message };
+  if (res.reason === 'ErrImagePull') {
+    const nowMs = ctx.deps.wallMs();
+    const prev = memory.pullFailures[image];
+    const policy = { baseMs: t.pullBackoffBaseMs, maxMs: t.pullBackoffMaxMs };
+    const entry = nextBackoff(prev?.entry, nowMs, nowMs, policy);
+    memory.pullFailures[image] = { atMs: nowMs, entry, message: res.message };
+  }
+}
+
+/** killAll stops every live container (in parallel, preStop first) and every ready sandbox. */
+export async function killAll(deps: PodWorkerDeps, pod: Pod, obs: ObservedPod, graceS: number) {
+  const podIp = latestSandbox(obs)?.ips[0] ?? '';
+  const live = obs.containers.filter((c) => c.state === 'running' || c.state === 'created' ||
+    c.state === 'unknown');
+  await Promise.all(live.map((instance) => killContainer(deps, pod, {
+    instance, spec: specOf(pod, instance.name), podIp, graceSeconds: graceS,
+  })));
+  for (const sb of obs.sandboxes.filter((s) => s.ready)) {
+    try {
+      await deps.cri.stopPodSandbox({ podSandboxId: sb.id });
+    } catch (err) {
+      if (!isCriNotFound(err)) throw err;
+    }
+  }
+}
+
+/** collectGarbage removes dead instances beyond what gc.ts keeps. */
+async function collectGarbage(input: SyncInput, obs: ObservedPod): Promise<ObservedPod> {
+  const r = selectGarbage(obs);
+  if (r.containerIds.length === 0 && r.sandboxIds.length === 0) return obs;
+  const { deps, pod } = input;
+  for (const id of r.containerIds) {
+    await deps.cri.removeContainer({ containerId: id });
+    input.observer.forget(id);
+  }
+  for (const id of r.sandboxIds) {
+    await deps.cri.removePodSandbox({ podSandboxId: id });
+    input.observer.forget(id);
+  }
+  podLog(deps, pod, `removed ${r.containerIds.length} dead containers, ` +
+    `${r.sandboxIds.length} dead sandboxes`);
+  return withoutRemoved(obs, r);
+}
+
+/** removeAll deletes every container and sandbox of the pod (after termination). */
+export async function removeAll(deps: PodWorkerDeps, observer: PodObserver, obs: ObservedPod) {
+  for (const c of obs.containers) {
+    await deps.cri.removeContainer({ containerId: c.id });
+    observer.forget(c.id);
+  }
+  for (const s of obs.sandboxes) {
+    await deps.cri.removePodSandbox({ podSandboxId: s.id });
+    observer.forget(s.id);
+  }
+}
