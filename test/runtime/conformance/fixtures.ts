@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import {
   ContainerState,
   CriError,
+  isCriNotFound,
   NamespaceMode,
   type ContainerConfig,
   type ContainerStatus,
@@ -149,7 +150,10 @@ export class Tracker {
     for (const sb of this.sandboxes.splice(0)) {
       try {
         if (sb.id !== '') {
-          await this.cri().stopPodSandbox({ podSandboxId: sb.id });
+          // A test may have removed it already: stop of an unknown sandbox may be NOT_FOUND.
+          await this.cri().stopPodSandbox({ podSandboxId: sb.id }).catch((err: unknown) => {
+            if (!isCriNotFound(err)) throw err;
+          });
           await this.cri().removePodSandbox({ podSandboxId: sb.id });
         }
       } catch (err) {

@@ -1,0 +1,114 @@
+/**
+ * The pod network of one containerd node, as pure values: its CNI network and bridge names, its
+ * /24-or-so range inside 100.64.0.0/10 with the bridge's gateway address, and the CNI conflist.
+ *
+ * k8ts creates the bridge and gives it the gateway address itself, and tells the CNI bridge
+ * plugin isGateway=false: the plugin then only plugs veths into the bridge, and never turns on
+ * net.ipv4.ip_forward (with isGateway it would, pitfall P7), so pod traffic can reach the host
+ * and the other pods of the node but is never forwarded anywhere, least of all to eth0. There is
+ * no portmap plugin (no hostPort NAT) and no ipMasq.
+ */
+import { createHash } from 'node:crypto';
+import { assert } from '../../base/assert.js';
+
+/** Every k8ts pod range lies in 100.64.0.0/10 (RFC 6598), blackholed on the host. */
+export const K8TS_POD_SUPERNET = '100.64.0.0/10';
+
+/** Linux interface names are at most 15 bytes. */
+export const MAX_IFNAME_BYTES = 15;
+
+/** One node's pod network. */
+export interface PodNetwork {
+  /** The CNI network name (also the prefix of libcni's cache files). */
+  name: string;
+  bridge: string;
+  /** The node's pod range, "100.64.3.0/24". */
+  subnet: string;
+  /** The bridge's address, the range's first host ("100.64.3.1"). */
+  gateway: string;
+  prefixLength: number;
+  /** host-local IPAM's allocation records. */
+  ipamDir: string;
+}
+
+/** bridgeNameFor is "k8ts-<node>", or "k8ts-<hash>" when that would exceed 15 bytes. */
+export function bridgeNameFor(node: string): string {
+  const plain = `k8ts-${node}`;
+  if (Buffer.byteLength(plain) <= MAX_IFNAME_BYTES && /^[A-Za-z0-9-]+$/.test(node)) return plain;
+  return `k8ts-${createHash('sha256').update(node).digest('hex').slice(0, 10)}`;
+}
+
+/** ipv4ToInt parses dotted quads; NaN for anything else. */
+function ipv4ToInt(ip: string): number {
+  const parts = ip.split('.');
+  if (parts.length !== 4) return Number.NaN;
+  let n = 0;
+  for (const part of parts) {
+    if (!/^\d{1,3}$/.test(part) || Number(part) > 255) return Number.NaN;
+    n = n * 256 + Number(part);
+  }
+  return n;
+}
+
+function intToIpv4(n: number): string {
+  return [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join('.');
+}
+
+/** InvalidPodCidrError: the caller's pod range is malformed or outside 100.64.0.0/10. */
+export class InvalidPodCidrError extends Error {
+  override name = 'InvalidPodCidrError';
+}
+
+/**
+ * podNetworkFor checks podCidr (a network address with a /16../28 prefix inside 100.64.0.0/10)
+ * and names the node's network.
+ */
+export function podNetworkFor(node: string, podCidr: string, ipamDir: string): PodNetwork {
+  const m = /^([\d.]+)\/(\d{1,2})$/.exec(podCidr);
+  const base = ipv4ToInt(m?.[1] ?? '');
+  const prefixLength = Number(m?.[2]);
+  if (!m || Number.isNaN(base) || prefixLength < 16 || prefixLength > 28) {
+    throw new InvalidPodCidrError(`pod CIDR ${podCidr}: want a.b.c.d/16..28`);
+  }
+  const size = 2 ** (32 - prefixLength);
+  if (base % size !== 0) throw new InvalidPodCidrError(`pod CIDR ${podCidr} is not a network`);
+  const superBase = ipv4ToInt('100.64.0.0');
+  if (base < superBase || base + size > superBase + 2 ** 22) {
+    throw new InvalidPodCidrError(`pod CIDR ${podCidr} is outside ${K8TS_POD_SUPERNET}`);
+  }
+  const bridge = bridgeNameFor(node);
+  return {
+    name: bridge,
+    bridge,
+    subnet: podCidr,
+    gateway: intToIpv4(base + 1),
+    prefixLength,
+    ipamDir,
+  };
+}
+
+/** renderCniConflist is the node's conflist: bridge + host-local, nothing that NATs. */
+export function renderCniConflist(net: PodNetwork): string {
+  assert(net.ipamDir.startsWith('/'), 'ipamDir must be absolute');
+  const conf = {
+    cniVersion: '1.0.0',
+    name: net.name,
+    plugins: [
+      {
+        type: 'bridge',
+        bridge: net.bridge,
+        isGateway: false,
+        isDefaultGateway: false,
+        ipMasq: false,
+        hairpinMode: true,
+        ipam: {
+          type: 'host-local',
+          ranges: [[{ subnet: net.subnet, gateway: net.gateway }]],
+          routes: [{ dst: '0.0.0.0/0', gw: net.gateway }],
+          dataDir: net.ipamDir,
+        },
+      },
+    ],
+  };
+  return `${JSON.stringify(conf, null, 2)}\n`;
+}
