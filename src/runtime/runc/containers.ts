@@ -9,7 +9,7 @@ import { dirname, isAbsolute, join } from 'node:path';
 import { status } from '@grpc/grpc-js';
 import * as cri from '../../kubelet/cri/types.js';
 import { createUnderConmon } from './conmon.js';
-import { cgroupsPathFor, newObjectId, nowNs, type RuncContext, waitUntil } from './context.js';
+import { newObjectId, nowNs, type RuncContext, waitUntil } from './context.js';
 import type { ContainerObservation } from './cri-mapping.js';
 import { mountViews, resourcesView } from './cri-mapping.js';
 import { containerSpec } from './oci-spec.js';
@@ -60,7 +60,7 @@ export async function createContainer(ctx: RuncContext, req: cri.CreateContainer
     logPath: logPathFor(ctx, sandbox.logDirectory, config.logPath, id),
     mounts: mountViews(config.mounts), stopSignal: image.config.stopSignal || 'SIGTERM',
     tty: config.tty, stdin: config.stdin, resources: resourcesView(linux?.resources),
-    cgroupsPath: cgroupsPathFor(sandbox.id, id),
+    cgroupsPath: `${sandbox.cgroupParent.replace(/\/$/, '')}/${id}`,
   };
   await mkdir(bundle, { recursive: true });
   try {

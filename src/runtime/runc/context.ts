@@ -62,8 +62,3 @@ export async function waitUntil(
     await new Promise<void>((resolve) => clock.setTimeout(resolve, intervalMs));
   }
 }
-
-/** cgroupsPathFor is the container's cgroup below every controller's root: /k8ts/<pod>/<ctr>. */
-export function cgroupsPathFor(sandboxId: string, containerId: string): string {
-  return `/k8ts/${sandboxId}/${containerId}`;
-}

@@ -26,6 +26,8 @@ export interface SandboxRecord {
   podIp: string;
   netnsPath: string;
   hostVeth: string;
+  /** The cgroup every container of the pod goes under: CRI cgroup_parent, else /k8ts/<id>. */
+  cgroupParent: string;
   /** 'ready' until StopPodSandbox; then the network is gone. */
   state: 'ready' | 'notready';
 }

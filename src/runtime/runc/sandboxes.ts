@@ -27,6 +27,18 @@ export function podFilePaths(ctx: RuncContext, id: string): {
     resolvConf: join(dir, 'resolv.conf') };
 }
 
+/**
+ * cgroupParentFor: the kubelet's cgroup_parent when given (it owns and removes that cgroup),
+ * else /k8ts/<sandbox id>, which the runtime creates through runc and removes itself.
+ */
+export function cgroupParentFor(requested: string, sandboxId: string): string {
+  if (requested === '') return `/k8ts/${sandboxId}`;
+  if (!/^\/?[A-Za-z0-9_.:/-]+$/.test(requested) || requested.split('/').includes('..')) {
+    throw cri.criInvalid(`invalid cgroup parent "${requested}"`);
+  }
+  return requested.startsWith('/') ? requested : `/${requested}`;
+}
+
 /** newSandboxRecord validates the config and builds the record (network fields filled later). */
 function newSandboxRecord(ctx: RuncContext, req: cri.RunPodSandboxRequest): SandboxRecord {
   const config = req.config;
@@ -44,6 +56,7 @@ function newSandboxRecord(ctx: RuncContext, req: cri.RunPodSandboxRequest): Sand
       options: config.dnsConfig?.options ?? [],
     },
     podIp: '', netnsPath: join(ctx.records.sandboxDir(id), 'netns'), hostVeth: vethName(id),
+    cgroupParent: cgroupParentFor(config.linux?.cgroupParent ?? '', id),
     state: 'ready',
   };
 }
@@ -94,7 +107,7 @@ export async function markSandboxStopped(ctx: RuncContext, record: SandboxRecord
 export async function removeSandboxFiles(ctx: RuncContext, record: SandboxRecord):
   Promise<void> {
   await teardownNetwork(ctx, record);
-  await removePodCgroups(record.id);
+  if (record.cgroupParent === `/k8ts/${record.id}`) await removePodCgroups(record.id);
   await rm(ctx.records.sandboxDir(record.id), { recursive: true, force: true });
   ctx.sandboxes.delete(record.id);
 }
