@@ -11,10 +11,10 @@ import { join } from 'node:path';
 import { writeFileAtomic } from './fs-atomic.js';
 import { requireTools } from './host-tools.js';
 import { buildLayout, layoutArchive } from './layout.js';
-import { BUILTIN_RECIPES, findRecipe } from './recipes/index.js';
+import { BUILTIN_RECIPES, builtinImageRefs, findRecipe } from './recipes/index.js';
 import type { ImageRecipe } from './recipes/types.js';
 import { normalizeImageRef } from './reference.js';
-import { ImageStore } from './store.js';
+import { ImageStore, type StoredImage } from './store.js';
 
 /** The cache directory when the caller has no better one: ~/.k8ts/images. */
 export function defaultImageCacheDir(): string {
@@ -56,7 +56,8 @@ export async function buildImage(ref: string, cacheDir: string): Promise<BuiltIm
   const recipe = findRecipe(full);
   if (recipe === null) {
     throw new NoRecipeError(
-      `no local recipe builds image ${JSON.stringify(full)} (no registry is used)`,
+      `failed to pull and unpack image ${JSON.stringify(full)}: no local recipe builds it ` +
+        `(k8ts pulls from no registry; built-in: ${builtinImageRefs().join(', ')})`,
     );
   }
   const store = imageStoreFor(cacheDir);
@@ -72,6 +73,21 @@ export async function buildImage(ref: string, cacheDir: string): Promise<BuiltIm
   const id = imported[0]?.id;
   if (id === undefined) throw new Error(`archive ${archivePath} held no image`);
   return { refs: [...recipe.refs], id, archivePath };
+}
+
+/**
+ * pullImage is what PullImage means for a runtime with local images only: an image already in
+ * the store (any tag, id or repo digest) is used as it is, otherwise its recipe builds it.
+ * Throws NoRecipeError when neither works (the kubelet reports ErrImagePull).
+ */
+export async function pullImage(ref: string, cacheDir: string): Promise<StoredImage> {
+  const store = imageStoreFor(cacheDir);
+  const present = await store.status(ref);
+  if (present !== null) return present;
+  await buildImage(ref, cacheDir);
+  const built = await store.status(ref);
+  if (built === null) throw new Error(`image ${ref} was built but is not in the store`);
+  return built;
 }
 
 /** buildArchive runs a recipe in a private scratch dir and publishes its layout archive. */

@@ -4,6 +4,7 @@
  */
 export {
   buildImage,
+  pullImage,
   ensureBuiltinImages,
   defaultImageCacheDir,
   imageStoreFor,
@@ -17,3 +18,4 @@ export { PAUSE_IMAGE_REF, builtinImageRefs, findRecipe } from './recipes/index.j
 export { MissingHostToolError } from './host-tools.js';
 export { PackageDownloadError } from './recipes/debian-packages.js';
 export type { ImageConfig, ImageRuntimeConfig } from './oci.js';
+export { imageUser, type ImageUser } from './image-user.js';

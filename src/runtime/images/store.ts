@@ -26,6 +26,7 @@ import {
 import { layerCompression, type ImageConfig } from './oci.js';
 import { parseImageRef } from './reference.js';
 import { withStoreLock } from './store-lock.js';
+import { storeUsage, type StoreUsage } from './store-usage.js';
 import { readTar } from './tar-read.js';
 import { unpackLayer } from './unpack.js';
 
@@ -169,6 +170,11 @@ export class ImageStore {
     if (ref.digest !== undefined) return this.findByManifest(ref.repository, ref.digest);
     const id = (await readFile(this.refFile(ref.full), 'utf8').catch(() => '')).trim();
     return id !== '' && (await this.readRecord(id)) !== null ? id : null;
+  }
+
+  /** usage reports the store's disk usage (CRI ImageFsInfo). */
+  usage(): Promise<StoreUsage> {
+    return storeUsage(this.root);
   }
 
   /** layerDir is where a layer with this ChainID is unpacked. */

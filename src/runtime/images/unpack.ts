@@ -49,9 +49,8 @@ export async function unpackLayer(
   const dirModes: Array<[string, number]> = [];
   const opaque: string[] = [];
   for (const e of entries) {
-    const slash = e.path.lastIndexOf('/');
-    const parent = slash === -1 ? '' : e.path.slice(0, slash);
-    const base = e.path.slice(slash + 1);
+    const parent = parentOf(e.path);
+    const base = e.path.slice(e.path.lastIndexOf('/') + 1);
     await ensureParents(target.dir, parent, safe);
     if (base === OPAQUE_MARKER) {
       opaque.push(parent);
@@ -59,19 +58,24 @@ export async function unpackLayer(
       await makeWhiteout(join(target.dir, parent, base.slice(WHITEOUT_PREFIX.length)));
     } else {
       await writeMember(target.dir, e, asRoot, safe);
-      if (e.type === 'dir') dirModes.push([join(target.dir, e.path), e.mode]);
+      if (e.type === 'dir') dirModes.push([e.path, e.mode]);
     }
   }
-  for (const d of opaque) await whiteoutLowerNames(target, d, 0);
+  for (const d of opaque) {
+    await ensureParents(target.dir, d, new Set(['']));
+    await whiteoutLowerNames(target, d, 0);
+  }
   // Directory modes last, deepest first: a read-only directory must not block its children.
-  for (const [p, mode] of dirModes.reverse()) await chmod(p, mode);
+  // A later member may have replaced a directory (even with a symlink): only real dirs count.
+  for (const [rel, mode] of dirModes.reverse()) {
+    if (await isDirChain(target.dir, rel)) await chmod(join(target.dir, rel), mode);
+  }
 }
 
 /** ensureParents creates missing parents (0755) and refuses to walk through a symlink. */
 async function ensureParents(root: string, rel: string, safe: Set<string>): Promise<void> {
   if (safe.has(rel)) return;
-  const slash = rel.lastIndexOf('/');
-  await ensureParents(root, slash === -1 ? '' : rel.slice(0, slash), safe);
+  await ensureParents(root, parentOf(rel), safe);
   const p = join(root, rel);
   const st = await lstat(p).catch(() => null);
   if (st === null) await mkdir(p, { mode: 0o755 });
@@ -90,7 +94,7 @@ async function writeMember(root: string, e: TarEntry, asRoot: boolean, safe: Set
   const existing = await lstat(p).catch(() => null);
   if (existing !== null && !(existing.isDirectory() && e.type === 'dir')) {
     await rm(p, { recursive: true, force: true });
-    safe.delete(e.path);
+    forgetSubtree(safe, e.path);
   }
   switch (e.type) {
     case 'dir':
@@ -104,6 +108,7 @@ async function writeMember(root: string, e: TarEntry, asRoot: boolean, safe: Set
       await symlink(e.target, p);
       break;
     case 'hardlink':
+      await ensureParents(root, parentOf(e.target), safe);
       await link(join(root, e.target), p).catch((err: Error) => {
         throw new Error(`layer hard link ${e.path} → ${e.target}: ${err.message}`);
       });
@@ -124,6 +129,26 @@ async function writeMember(root: string, e: TarEntry, asRoot: boolean, safe: Set
   if (asRoot) await lchown(p, e.uid, e.gid);
   // chown clears setuid/setgid, so the mode goes on after it; symlinks have no mode of their own.
   if (e.type !== 'symlink' && e.type !== 'dir') await chmod(p, e.mode);
+}
+
+/** isDirChain says whether rel and each of its parents under root is a real directory. */
+async function isDirChain(root: string, rel: string): Promise<boolean> {
+  const parts = rel.split('/');
+  for (let i = 1; i <= parts.length; i++) {
+    const st = await lstat(join(root, ...parts.slice(0, i))).catch(() => null);
+    if (st?.isDirectory() !== true) return false;
+  }
+  return true;
+}
+
+/** forgetSubtree drops path and everything under it from the verified-directory cache. */
+function forgetSubtree(safe: Set<string>, path: string): void {
+  for (const p of safe) if (p === path || p.startsWith(`${path}/`)) safe.delete(p);
+}
+
+function parentOf(rel: string): string {
+  const slash = rel.lastIndexOf('/');
+  return slash === -1 ? '' : rel.slice(0, slash);
 }
 
 /** makeWhiteout puts overlay's whiteout (char device 0/0) at path. */

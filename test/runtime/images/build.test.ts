@@ -16,6 +16,7 @@ import {
   ensureBuiltinImages,
   imageStoreFor,
   NoRecipeError,
+  pullImage,
 } from '../../../src/runtime/images/build.js';
 import { findCommand } from '../../../src/runtime/images/host-tools.js';
 import { PackageDownloadError } from '../../../src/runtime/images/recipes/debian-packages.js';
@@ -162,6 +163,9 @@ describe('images: recipes and build cache', function () {
         tags.includes('docker.io/library/busybox:latest'),
     );
     await assert.rejects(buildImage('redis:7', dir), NoRecipeError);
+    await assert.rejects(pullImage('redis:7', dir), /failed to pull and unpack image/);
+    const busybox = await pullImage('busybox', dir);
+    assert.equal((await pullImage(busybox.id, dir)).id, busybox.id, 'present images are used');
   });
 });
 

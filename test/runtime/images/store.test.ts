@@ -19,6 +19,8 @@ import {
 } from '../../../src/runtime/images/layout.js';
 import { MEDIA_TYPE, type ImageConfig, type Manifest } from '../../../src/runtime/images/oci.js';
 import { RootfsBuilder } from '../../../src/runtime/images/rootfs.js';
+import type { TarEntry } from '../../../src/runtime/images/tar-entry.js';
+import { imageUser } from '../../../src/runtime/images/image-user.js';
 import { ImageStore } from '../../../src/runtime/images/store.js';
 
 const isRoot = process.getuid?.() === 0;
@@ -139,6 +141,9 @@ describe('images: store', function () {
     assert.equal(await store.status('demo:2'), null);
     assert.equal(await store.status(`other@${layout.manifestDigest}`), null);
     assert.equal((await store.list()).length, 1);
+    assert.deepEqual(imageUser(img.config), { uid: 33 });
+    const usage = await store.usage();
+    assert.ok(usage.usedBytes > 0 && usage.inodesUsed > 10, JSON.stringify(usage));
     assert.equal(await store.untag('demo:latest'), true);
     assert.deepEqual((await store.status(img.id))?.repoTags, ['docker.io/library/demo:1']);
   });
@@ -186,5 +191,42 @@ describe('images: store', function () {
       readdirSync(join(dir, 'store/layers')).filter((f) => f.startsWith('.tmp-')),
       [],
     );
+  });
+  it('refuses layers that write through their own symlinks (nothing lands outside)', async () => {
+    const store = new ImageStore(join(dir, 'store'));
+    const outside = join(dir, 'outside');
+    await mkdir(outside);
+    const root = { uid: 0, gid: 0 };
+    const cases: TarEntry[][] = [
+      [
+        { type: 'symlink', path: 'evil', target: outside, mode: 0o777, ...root },
+        { type: 'file', path: 'evil/pwned', data: Buffer.from('x'), mode: 0o644, ...root },
+      ],
+      [
+        { type: 'symlink', path: 'evil', target: outside, mode: 0o777, ...root },
+        { type: 'hardlink', path: 'h', target: 'evil/victim', mode: 0o644, ...root },
+      ],
+    ];
+    writeFileSync(join(outside, 'victim'), 'victim');
+    for (const [i, entries] of cases.entries()) {
+      const layout = buildLayout({ refs: [`evil:${i}`], config: {}, layers: [entries] });
+      await writeLayoutDir(layout, join(dir, `evil-${i}`));
+      await assert.rejects(store.importLayoutDir(join(dir, `evil-${i}`)), /goes through a symlink/);
+      assert.equal(await store.status(`evil:${i}`), null);
+    }
+    assert.deepEqual(readdirSync(outside), ['victim']);
+  });
+  it('reports the image user as containerd does', () => {
+    const user = (User?: string) =>
+      imageUser({
+        architecture: 'amd64',
+        os: 'linux',
+        config: { User },
+        rootfs: { type: 'layers', diff_ids: [] },
+      });
+    assert.deepEqual(user(undefined), {});
+    assert.deepEqual(user('65535:65535'), { uid: 65535 });
+    assert.deepEqual(user('www-data'), { username: 'www-data' });
+    assert.deepEqual(user('nginx:nginx'), { username: 'nginx' });
   });
 });
