@@ -13,6 +13,7 @@ import { gunzipSync } from 'node:zlib';
 import { systemClock } from '../../../src/base/clock.js';
 import { ContainerState, criPrecondition } from '../../../src/kubelet/cri/types.js';
 import type { CriRuntime } from '../../../src/kubelet/cri/types.js';
+import { rotationPolicyFromConfig } from '../../../src/kubelet/logs/rotation-config.js';
 import { planRotation, type RotationPolicy } from '../../../src/kubelet/logs/rotation-plan.js';
 import { ContainerLogRotator } from '../../../src/kubelet/logs/rotator.js';
 import { decodeCriLog, joinCriLines } from '../../../src/runtime/logs/decode.js';
@@ -52,6 +53,21 @@ describe('log rotation planner', () => {
   it('refuses a policy that keeps fewer than two files', () => {
     assert.throws(() => planRotation({ logPath: L, sizeBytes: 0, rotatedPaths: [],
       nowWallMs: NOW }, { ...POLICY, maxFiles: 1 }), /must be > 1/);
+  });
+});
+
+describe('log rotation config', () => {
+  it('reads containerLogMaxSize and containerLogMaxFiles as the kubelet does', () => {
+    assert.deepEqual(rotationPolicyFromConfig({}),
+      { policy: { maxSizeBytes: 10 * 1024 * 1024, maxFiles: 5, compress: true } });
+    assert.deepEqual(rotationPolicyFromConfig({ containerLogMaxSize: '200Ki',
+      containerLogMaxFiles: 2 }), { policy: { maxSizeBytes: 204800, maxFiles: 2,
+      compress: true } });
+    assert.deepEqual(rotationPolicyFromConfig({ containerLogMaxSize: '-1' }), { disabled: true });
+    assert.deepEqual(rotationPolicyFromConfig({ containerLogMaxFiles: 1 }),
+      { error: 'invalid MaxFiles 1, must be > 1' });
+    assert.match((rotationPolicyFromConfig({ containerLogMaxSize: 'ten' }) as { error: string })
+      .error, /^failed to parse container log max size "ten": quantities must match/);
   });
 });
 
