@@ -13,14 +13,13 @@ import { systemClock } from '../base/clock.js';
 import { systemWallMs } from '../base/wall-clock.js';
 import { apiServerFiles } from '../cluster/api-access.js';
 import { loadClusterConfig, statePaths } from '../cluster/config.js';
+import { mainLog, runMain } from '../cluster/process-main.js';
 import { parseTokenFile } from './auth/authenticate.js';
 import { ApiServer } from './server.js';
 
-function log(line: string): void {
-  process.stdout.write(`${new Date().toISOString()} ${line}\n`);
-}
+const log = mainLog;
 
-async function main(): Promise<void> {
+runMain('apiserver', async () => {
   const { values } = parseArgs({
     options: { config: { type: 'string' }, member: { type: 'string' }, 'etcd-servers': { type: 'string' } },
   });
@@ -51,18 +50,5 @@ async function main(): Promise<void> {
   });
   const { port, grpcPort } = await server.start();
   log(`apiserver ${spec.name} of cluster ${cfg.name}: pid ${process.pid}, https://${spec.api.replace(/:\d+$/, `:${port}`)}, store ${endpoints.join(',')}${grpcPort ? `, component gRPC :${grpcPort}` : ''}`);
-  let stopping = false;
-  const stop = (signal: string): void => {
-    if (stopping) return;
-    stopping = true;
-    log(`${signal}: stopping`);
-    void server.stop().then(() => process.exit(0));
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
-}
-
-main().catch((err: unknown) => {
-  log(`fatal: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-  process.exit(1);
+  return () => server.stop();
 });

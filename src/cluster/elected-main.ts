@@ -26,6 +26,7 @@ import { eventRecorderFactory } from '../client/events/recorder.js';
 import { LeaderElector } from '../client/leader/elector.js';
 import { componentTls } from './api-access.js';
 import { loadClusterConfig, statePaths, type ClusterConfig, type MemberSpec } from './config.js';
+import { mainLog, recordOwnPid } from './process-main.js';
 
 /** TermContext: what a component's work gets for one term of leadership — a controller's
  *  context (fenced API, this term's view of the informers, events, time, the term's signal)
@@ -47,12 +48,11 @@ export interface ElectedComponent {
   lead(ctx: TermContext): Promise<void>;
 }
 
-function log(line: string): void {
-  process.stdout.write(`${new Date().toISOString()} ${line}\n`);
-}
+const log = mainLog;
 
 /** electedMain is the whole process: call it from the component's main file. */
 export function electedMain(c: ElectedComponent): void {
+  recordOwnPid();
   run(c).catch((err: unknown) => {
     log(`fatal: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     process.exit(1);

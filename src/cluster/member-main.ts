@@ -11,10 +11,9 @@ import { parseArgs } from 'node:util';
 import { systemClock } from '../base/clock.js';
 import { StoreMember } from '../store/server/store-member.js';
 import { clusterId, loadClusterConfig, statePaths } from './config.js';
+import { mainLog, runMain } from './process-main.js';
 
-function log(line: string): void {
-  process.stdout.write(`${new Date().toISOString()} ${line}\n`);
-}
+const log = mainLog;
 
 /** nextIncarnation counts runs of this member on its data dir (proposal envelopes and PRNG
  *  seeds must differ between runs). */
@@ -30,7 +29,7 @@ function nextIncarnation(dataDir: string): number {
   return n + 1;
 }
 
-async function main(): Promise<void> {
+runMain('store', async () => {
   const { values } = parseArgs({ options: { config: { type: 'string' }, member: { type: 'string' } } });
   if (!values.config || !values.member) throw new Error('usage: member-main.ts --config <file> --member <name>');
   // Even counts were refused (or forced) by `k8ts up`; a member just runs what it is given.
@@ -67,18 +66,9 @@ async function main(): Promise<void> {
   const { peerPort } = await store.start();
   const member = store.member;
   log(`listening on ${spec.address.replace(/:\d+$/, `:${peerPort}`)} (peers), ${store.clientAddress()} (etcd clients)${tls ? ' (mTLS)' : ' (insecure)'}`);
-  let stopping = false;
-  const stop = (signal: string): void => {
-    if (stopping) return;
-    stopping = true;
-    log(`${signal}: stopping (applied ${member.node.appliedIndex()}, state ${member.stateMachine.summary()})`);
-    void store.stop().then(() => process.exit(0));
+  return async () => {
+    // One line with the signal's name and the state reached: the restart test reads it back.
+    log(`SIGTERM or SIGINT: stopping (applied ${member.node.appliedIndex()}, state ${member.stateMachine.summary()})`);
+    await store.stop();
   };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
-}
-
-main().catch((err: unknown) => {
-  log(`fatal: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-  process.exit(1);
 });

@@ -1,0 +1,74 @@
+/**
+ * Process entry of one node's container runtime, the CRI endpoint its kubelet talks to:
+ *   node --import tsx src/cluster/runtime-main.ts --config <state>/cluster.yaml --node w1
+ * The node's `runtime:` picks the implementation — process (no root), runc (root: pod network
+ * namespaces on a bridge k8ts creates) — served on <state>/nodes/<node>/cri.sock, with a CRI
+ * streaming server on the node's address for exec, attach and port-forward. SIGTERM stops
+ * serving and leaves the pods running, as stopping containerd does; a runtime started again on
+ * the same state dir adopts them.
+ */
+import { parseArgs } from 'node:util';
+import { systemClock } from '../base/clock.js';
+import { systemWallMs } from '../base/wall-clock.js';
+import { startProcessRuntime } from '../runtime/process/server.js';
+import { ProcessStreaming } from '../runtime/process/streaming.js';
+import { startRuncRuntime } from '../runtime/runc/start.js';
+import { StreamingServer } from '../runtime/streaming/server.js';
+import type { StreamingRuntime } from '../runtime/streaming/types.js';
+import { k8tsHome, loadClusterConfig } from './config.js';
+import { nodePaths } from './node-paths.js';
+import type { NodeSpec } from './node-config.js';
+import { mainLog, runMain } from './process-main.js';
+
+/** A started runtime: close() stops serving (pods keep running). */
+interface Served {
+  close(): Promise<void>;
+}
+
+runMain('runtime', async () => {
+  const { values } = parseArgs({ options: { config: { type: 'string' }, node: { type: 'string' } } });
+  if (!values.config || !values.node) throw new Error('usage: runtime-main --config <file> --node <name>');
+  const cfg = loadClusterConfig(values.config, { force: true });
+  const node = cfg.nodes.find((n) => n.name === values.node);
+  if (node === undefined) throw new Error(`${values.config}: no node ${values.node}`);
+  const paths = nodePaths(cfg, node.name);
+  const served = await serve(node, paths, cfg.name);
+  mainLog(`${node.runtime} runtime of ${node.name} serving CRI on ${paths.criSocket} (pods ${node.podCidr})`);
+  return () => served.close();
+});
+
+async function serve(node: NodeSpec, paths: ReturnType<typeof nodePaths>, cluster: string): Promise<Served> {
+  const streaming = async (runtime: StreamingRuntime): Promise<StreamingServer> => {
+    const server = new StreamingServer({ host: node.address, runtime, clock: systemClock, log: mainLog });
+    mainLog(`streaming server at ${await server.start()}`);
+    return server;
+  };
+  switch (node.runtime) {
+    case 'process': {
+      const h = await startProcessRuntime({
+        stateDir: paths.runtimeDir, podCidr: node.podCidr, socketPath: paths.criSocket,
+        clock: systemClock, wallMs: systemWallMs,
+      });
+      const server = h.runtime.streaming === undefined ? await streaming(new ProcessStreaming(h.runtime)) : undefined;
+      if (server !== undefined) h.runtime.streaming = server;
+      return { close: async () => { await h.close(); await server?.close(); } };
+    }
+    case 'runc':
+      return startRuncRuntime({
+        stateDir: paths.runtimeDir, imageDir: `${k8tsHome()}/images`, podCidr: node.podCidr,
+        bridge: bridgeName(cluster, node.name), socketPath: paths.criSocket, clock: systemClock,
+        wallMs: systemWallMs, streaming,
+      });
+    case 'containerd':
+      throw new Error(`${node.name}: the containerd runtime is started by its own module (not wired yet)`);
+  }
+}
+
+/** bridgeName: the node's bridge, ≤ 15 bytes (IFNAMSIZ), the same for the same node. */
+function bridgeName(cluster: string, node: string): string {
+  const name = `k8ts-${node}`;
+  if (name.length <= 15) return name;
+  let h = 0;
+  for (const ch of `${cluster}/${node}`) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
+  return `k8ts-${h.toString(16).padStart(8, '0')}`;
+}

@@ -1,0 +1,98 @@
+/**
+ * The control plane as static pods, as kubeadm lays a master out: on a cluster with kubelets each
+ * master's kubelet runs its store member (etcd-<master>), API server, controller manager and
+ * scheduler from manifests in its manifest directory, through the process runtime, and mirrors
+ * them into the API — so `kubectl get pods -n kube-system -o wide` shows them with their true
+ * status, and a killed component is restarted by its kubelet (with CrashLoopBackOff) as on a
+ * kubeadm master.
+ *
+ * Each container runs this repo's entry point with the host's node (image host/<node binary>:
+ * the process runtime's "this host binary" image) in the repo directory, with the environment
+ * the component needs: K8TS_HOME (so it finds the cluster's state), and K8TS_PID_FILE, where it
+ * records its pid so `k8ts kill|status` address it as they address every other component.
+ * Pure: the supervisor writes what this returns.
+ */
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { k8tsHome, statePaths, type ClusterConfig, type MemberSpec } from './config.js';
+import { ENTRY_POINTS, unitName, type Component } from './processes.js';
+
+const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** The control-plane components a master runs as static pods, with kubeadm's pod names. */
+export const STATIC_COMPONENTS: readonly { component: Component; pod: string }[] = [
+  { component: 'store', pod: 'etcd' },
+  { component: 'apiserver', pod: 'kube-apiserver' },
+  { component: 'controller-manager', pod: 'kube-controller-manager' },
+  { component: 'scheduler', pod: 'kube-scheduler' },
+];
+
+/** A manifest file to write: its base name and the pod it holds. */
+export interface StaticManifest {
+  file: string;
+  component: Component;
+  pod: Record<string, unknown>;
+}
+
+/** staticComponentsOf: which control-plane components this master runs. */
+export function staticComponentsOf(m: MemberSpec): Component[] {
+  const out: Component[] = ['store'];
+  if (m.api !== undefined) out.push('apiserver');
+  if (m.grpc !== undefined) out.push('controller-manager', 'scheduler');
+  return out;
+}
+
+/** controlPlaneManifests: the static pods of one master, for its kubelet's manifest dir. */
+export function controlPlaneManifests(
+  cfg: ClusterConfig, m: MemberSpec, env: NodeJS.ProcessEnv, nodeBinary = process.execPath,
+): StaticManifest[] {
+  const paths = statePaths(cfg.name, cfg.dataDir, env);
+  const wanted = staticComponentsOf(m);
+  return STATIC_COMPONENTS.filter((s) => wanted.includes(s.component)).map(({ component, pod }) => ({
+    file: `${pod}.yaml`,
+    component,
+    pod: {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: {
+        name: pod,
+        namespace: 'kube-system',
+        labels: { component: pod, tier: 'control-plane' },
+      },
+      spec: {
+        hostNetwork: true,
+        restartPolicy: 'Always',
+        terminationGracePeriodSeconds: 10,
+        containers: [{
+          name: pod,
+          image: `host${nodeBinary}`,
+          command: [nodeBinary, '--import', 'tsx', ENTRY_POINTS[component],
+            '--config', paths.config, '--member', m.name],
+          workingDir: REPO_ROOT,
+          env: [
+            { name: 'K8TS_HOME', value: k8tsHome(env) },
+            { name: 'K8TS_PID_FILE', value: join(paths.pids, `${unitName(m.name, component)}.pid`) },
+            { name: 'PATH', value: env.PATH ?? '/usr/local/bin:/usr/bin:/bin' },
+            { name: 'HOME', value: env.HOME ?? '/root' },
+            ...(env.K8TS_NO_MERGE === undefined ? [] : [{ name: 'K8TS_NO_MERGE', value: env.K8TS_NO_MERGE }]),
+          ],
+          ...readiness(component, m),
+        }],
+      },
+    },
+  }));
+}
+
+/** readiness: a TCP probe on the port the component serves, so READY says it answers. */
+function readiness(c: Component, m: MemberSpec): Record<string, unknown> {
+  const address = c === 'store' ? (m.client ?? m.address) : c === 'apiserver' ? m.api : undefined;
+  if (address === undefined) return {};
+  const i = address.lastIndexOf(':');
+  return {
+    readinessProbe: {
+      tcpSocket: { host: address.slice(0, i), port: Number(address.slice(i + 1)) },
+      periodSeconds: 2,
+      failureThreshold: 3,
+    },
+  };
+}
