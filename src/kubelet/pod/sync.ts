@@ -154,29 +154,51 @@ async function startContext(
   actions: PodActions,
 ): Promise<StartContext | undefined> {
   const { deps, pod } = input;
-  let prepared: PreparedPod;
+  let sandbox = latestSandbox(observed);
+  let sandboxId = sandbox?.id ?? '';
+  let podIps = sandbox?.ips ?? [];
+  let attempt = sandbox?.attempt ?? 0;
+  if (actions.createSandbox !== undefined) {
+    const forSandbox = await prepareOrRecord(input, memory, pod);
+    if (forSandbox === undefined) return undefined;
+    attempt = actions.createSandbox.attempt;
+    const created = await createSandbox(input, memory, forSandbox, attempt);
+    if (created === undefined) return undefined;
+    ({ sandboxId, podIps } = created);
+  } else {
+    assert(sandbox !== undefined && sandbox.ready, 'sync: start without a ready sandbox');
+  }
+  // Env and mounts are resolved with the pod IPs known, for the downward API's status.podIP.
+  const withIps = withPodIps(pod, podIps);
+  const prepared = await prepareOrRecord(input, memory, withIps);
+  if (prepared === undefined) return undefined;
+  return {
+    deps, pod, prepared, observed, sandboxId,
+    sandboxConfig: buildSandboxConfig(pod, prepared, attempt),
+    podIp: podIps[0] ?? '',
+  };
+}
+
+/** withPodIps is pod with status.podIP/podIPs set, as the API will have them. */
+function withPodIps(pod: Pod, ips: readonly string[]): Pod {
+  if (ips[0] === undefined) return pod;
+  return { ...pod, status: { ...pod.status, podIP: ips[0], podIPs: ips.map((ip) => ({ ip })) } };
+}
+
+/** prepareOrRecord calls deps.prepare; a failure becomes CreateContainerConfigError. */
+async function prepareOrRecord(input: SyncInput, memory: WorkerMemory, pod: Pod) {
   try {
-    prepared = await deps.prepare(pod);
+    const prepared = await input.deps.prepare(pod);
+    clearConfigErrors(memory);
+    return prepared;
   } catch (err) {
     const message = errorMessage(err);
-    podEvent(deps, pod, 'Warning', 'Failed', `Error: ${message}`);
+    podEvent(input.deps, pod, 'Warning', 'Failed', `Error: ${message}`);
     for (const c of [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])]) {
       memory.startErrors[c.name] = { reason: 'CreateContainerConfigError', message };
     }
     return undefined;
   }
-  clearConfigErrors(memory);
-  if (actions.createSandbox !== undefined) {
-    return createSandbox(input, memory, observed, prepared, actions.createSandbox.attempt);
-  }
-  const sandbox = latestSandbox(observed);
-  assert(sandbox !== undefined && sandbox.ready, 'sync: start without a ready sandbox');
-  return {
-    deps, pod, prepared, observed,
-    sandboxId: sandbox.id,
-    sandboxConfig: buildSandboxConfig(pod, prepared, sandbox.attempt),
-    podIp: sandbox.ips[0] ?? '',
-  };
 }
 
 /** clearConfigErrors forgets CreateContainerConfigError once prepare() succeeded. */
@@ -186,28 +208,30 @@ function clearConfigErrors(memory: WorkerMemory): void {
   }
 }
 
-/** createSandbox runs a new sandbox (respecting its back-off) and returns the start context. */
+/** createSandbox runs a new sandbox (respecting its back-off); its id and IPs, or undefined. */
 async function createSandbox(
   input: SyncInput,
   memory: WorkerMemory,
-  observed: ObservedPod,
   prepared: PreparedPod,
   attempt: number,
-): Promise<StartContext | undefined> {
+): Promise<{ sandboxId: string; podIps: string[] } | undefined> {
   const { deps, pod } = input;
   const nowMs = deps.wallMs();
   const sb = memory.sandboxBackoff;
   if (sb !== undefined && nowMs < sb.atMs + sb.entry.delayMs) return undefined;
-  const sandboxConfig = buildSandboxConfig(pod, prepared, attempt);
+  const config = buildSandboxConfig(pod, prepared, attempt);
   try {
-    const res = await deps.cri.runPodSandbox({ config: sandboxConfig, runtimeHandler: '' });
+    const res = await deps.cri.runPodSandbox({ config, runtimeHandler: '' });
     const status = await deps.cri.podSandboxStatus({
       podSandboxId: res.podSandboxId,
       verbose: false,
     });
     delete memory.sandboxBackoff;
-    const ip = status.status?.network?.ip ?? '';
-    return { deps, pod, prepared, observed, sandboxId: res.podSandboxId, sandboxConfig, podIp: ip };
+    const net = status.status?.network;
+    const podIps = net === undefined || net.ip === ''
+      ? []
+      : [net.ip, ...net.additionalIps.map((p) => p.ip)];
+    return { sandboxId: res.podSandboxId, podIps };
   } catch (err) {
     const t = input.tuning;
     const policy = { baseMs: t.backoffBaseMs, maxMs: t.backoffMaxMs };

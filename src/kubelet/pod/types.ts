@@ -69,7 +69,10 @@ export interface PodWorkerDeps {
   wallMs(): number;
   node: { name: string; ip: string };
   /** Resolves env, mounts, DNS and the log directory; a rejection is reported as the waiting
-   *  reason CreateContainerConfigError with the error's message, and retried on the next sync. */
+   *  reason CreateContainerConfigError with the error's message, and retried on the next sync.
+   *  Called before a sandbox is created (for DNS, hostname, log directory) and again before
+   *  containers start, then with status.podIP/podIPs set to the sandbox's IPs so the downward
+   *  API (env POD_IP from status.podIP) sees them. */
   prepare(pod: Pod): Promise<PreparedPod>;
   /** Hands a changed status to the status manager; called only when the status changed. */
   reportStatus(pod: Pod, status: PodStatus): void;
