@@ -154,7 +154,7 @@ async function startContext(
   actions: PodActions,
 ): Promise<StartContext | undefined> {
   const { deps, pod } = input;
-  let sandbox = latestSandbox(observed);
+  const sandbox = latestSandbox(observed);
   let sandboxId = sandbox?.id ?? '';
   let podIps = sandbox?.ips ?? [];
   let attempt = sandbox?.attempt ?? 0;
