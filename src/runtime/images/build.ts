@@ -5,10 +5,10 @@
  * Concurrent builds (threads or processes) are safe: scratch space is private, the archive
  * appears by rename, and the store serialises imports with its lock.
  */
-import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { writeFileAtomic } from './fs-atomic.js';
+import { exists, writeFileAtomic } from './fs-atomic.js';
 import { requireTools } from './host-tools.js';
 import { buildLayout, layoutArchive } from './layout.js';
 import { BUILTIN_RECIPES, builtinImageRefs, findRecipe } from './recipes/index.js';
@@ -62,10 +62,7 @@ export async function buildImage(ref: string, cacheDir: string): Promise<BuiltIm
   }
   const store = imageStoreFor(cacheDir);
   const archivePath = archivePathFor(cacheDir, recipe);
-  const cached = await stat(archivePath).then(
-    () => true,
-    () => false,
-  );
+  const cached = await exists(archivePath);
   if (!cached) await buildArchive(recipe, cacheDir, archivePath);
   const present = await store.status(full);
   if (cached && present !== null) return { refs: [...recipe.refs], id: present.id, archivePath };

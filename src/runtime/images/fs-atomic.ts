@@ -3,7 +3,7 @@
  * temporary name in the same directory and renamed into place, so a reader (or another process)
  * sees either nothing or the whole thing, never a half-written blob or layer.
  */
-import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /** The prefix of temporary names; the store removes leftovers while it holds its lock. */
@@ -47,6 +47,16 @@ export async function publishDir(tmp: string, dest: string): Promise<boolean> {
     const code = (e as NodeJS.ErrnoException).code;
     if (code !== 'EEXIST' && code !== 'ENOTEMPTY') throw e;
     await rm(tmp, { recursive: true, force: true });
+    return false;
+  }
+}
+
+/** exists says whether something (of any type, even a dangling symlink) is at path. */
+export async function exists(path: string): Promise<boolean> {
+  try {
+    await lstat(path);
+    return true;
+  } catch {
     return false;
   }
 }
