@@ -11,11 +11,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { systemClock } from '../../../src/base/clock.js';
+import { SimClock } from '../../../src/sim/clock.js';
 import { ContainerState, criPrecondition } from '../../../src/kubelet/cri/types.js';
 import type { CriRuntime } from '../../../src/kubelet/cri/types.js';
 import { rotationPolicyFromConfig } from '../../../src/kubelet/logs/rotation-config.js';
 import { planRotation, type RotationPolicy } from '../../../src/kubelet/logs/rotation-plan.js';
 import { ContainerLogRotator } from '../../../src/kubelet/logs/rotator.js';
+import { until } from '../../support/controllers.js';
 import { decodeCriLog, joinCriLines } from '../../../src/runtime/logs/decode.js';
 import { CriLogWriter } from '../../../src/runtime/logs/writer.js';
 
@@ -141,6 +143,24 @@ describe('ContainerLogRotator', () => {
     assert.match(logs.join('\n'), /container not running/);
     const text = joinCriLines(decodeCriLog(await readFile(logPath)).entries).stdout.toString();
     assert.ok(text.endsWith('after\n'));
+  });
+
+  it('runs a round every period of its clock until stopped', async () => {
+    const logPath = join(dir, 'c', '0.log');
+    const writer = await CriLogWriter.open({ logPath, wallMs: () => NOW });
+    await writer.write('stdout', Buffer.from(`${'x'.repeat(200)}\n`));
+    await writer.flushed();
+    const clock = new SimClock();
+    const rotator = new ContainerLogRotator({ cri: runtimeFor('c1', writer, () => false), clock,
+      wallMs: () => NOW, policy: POLICY, periodMs: 10_000 });
+    rotator.start();
+    clock.advanceTo(9_999);
+    assert.equal(clock.nextAtMs(), 10_000);
+    assert.ok(clock.step(), 'the period elapses');
+    await until(async () => (await readdir(join(dir, 'c'))).length === 2, 'the first rotation');
+    await rotator.stop();
+    assert.equal(clock.step(), false, 'stop() left no live timer');
+    await writer.close();
   });
 
   it('leaves small logs alone', async () => {
