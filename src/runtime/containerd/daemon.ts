@@ -125,7 +125,7 @@ export class ManagedContainerd {
     const ipForwardBefore = await readIpForward();
     await ensureBlackhole();
     await ensureBridge(network);
-    const { child, exited } = spawnContainerd(bins.containerd, paths);
+    const { child, exited } = await spawnContainerd(bins.containerd, paths);
     const mc = new ManagedContainerd(
       paths, network, bins, clock, stopGraceMs, child, ipForwardBefore, exited,
     );
@@ -151,6 +151,8 @@ export class ManagedContainerd {
   }
 
   private async doStop(removePods: boolean): Promise<void> {
+    // A newer instance took this state dir over (see stopOrphan): the pods are its own now.
+    if (await ownedByAnother(this.paths, this.pid)) return;
     const errors: unknown[] = [];
     const step = async (fn: () => Promise<unknown>) => {
       try {
@@ -207,6 +209,13 @@ async function writeFiles(
   await writeFile(`${paths.cniConfDir}/10-${network.name}.conflist`, renderCniConflist(network));
 }
 
+/** ownedByAnother: the pid file names a live containerd of this state dir other than ours. */
+async function ownedByAnother(paths: ContainerdPaths, ourPid: number): Promise<boolean> {
+  const pid = Number((await readFile(paths.pidFile, 'utf8').catch(() => '')).trim());
+  if (!Number.isInteger(pid) || pid <= 0 || pid === ourPid) return false;
+  return (await argvOf(pid))?.includes(paths.configFile) ?? false;
+}
+
 /** stopOrphan stops a containerd of this state dir left by a crashed runtime process, found by
  *  its pid file and verified by its argv (a recycled pid is never signalled). Its pods keep
  *  running under their shims. */
@@ -222,7 +231,7 @@ async function stopOrphan(paths: ContainerdPaths, clock: Clock, graceMs: number)
 }
 
 /** spawnContainerd starts `containerd --config` with its output appended to its log file. */
-function spawnContainerd(binary: string, paths: ContainerdPaths) {
+async function spawnContainerd(binary: string, paths: ContainerdPaths) {
   const fd = openSync(paths.logFile, 'a');
   const child = spawn(binary, ['--config', paths.configFile], { stdio: ['ignore', fd, fd] });
   closeSync(fd);
@@ -230,7 +239,7 @@ function spawnContainerd(binary: string, paths: ContainerdPaths) {
     child.once('exit', (code) => resolve(code));
     child.once('error', () => resolve(-1));
   });
-  if (child.pid !== undefined) void writeFile(paths.pidFile, `${child.pid}\n`).catch(() => {});
+  if (child.pid !== undefined) await writeFile(paths.pidFile, `${child.pid}\n`);
   return { child, exited };
 }
 
