@@ -197,7 +197,9 @@ export async function observeContainer(ctx: RuncContext, record: ContainerRecord
   if (record.finishedAtNs !== undefined) {
     return { ...base, state: cri.ContainerState.CONTAINER_EXITED };
   }
-  if (record.startedAtNs === undefined) return { ...base, state: cri.ContainerState.CONTAINER_CREATED };
+  if (record.startedAtNs === undefined) {
+    return { ...base, state: cri.ContainerState.CONTAINER_CREATED };
+  }
   return { ...base, state: cri.ContainerState.CONTAINER_RUNNING };
 }
 

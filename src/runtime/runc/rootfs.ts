@@ -19,7 +19,9 @@ export function overlayOptions(lowerDirs: string[], bundle: string): string {
 /** mountRootfs creates upper/work/rootfs under the bundle and mounts the overlay. */
 export async function mountRootfs(lowerDirs: string[], bundle: string): Promise<string> {
   const rootfs = join(bundle, 'rootfs');
-  for (const dir of ['upper', 'work', 'rootfs']) await mkdir(join(bundle, dir), { recursive: true });
+  for (const dir of ['upper', 'work', 'rootfs']) {
+    await mkdir(join(bundle, dir), { recursive: true });
+  }
   await run(['mount', '-t', 'overlay', 'overlay', '-o', overlayOptions(lowerDirs, bundle), rootfs]);
   return rootfs;
 }

@@ -13,9 +13,10 @@ import { hostnameFile, hostsFile, podHostname, resolvConfFile } from './pod-file
 import { connectPod, disconnectPod, vethName } from './pod-network.js';
 import type { SandboxRecord } from './records.js';
 
-/** The cgroup v1 controllers runc creates directories in (their /k8ts/<pod> parents are ours). */
+/** The cgroup hierarchies runc creates directories in (v1 controllers + the unified v2 one). */
 export const CGROUP_CONTROLLERS = [
   'blkio', 'cpu', 'cpuacct', 'cpuset', 'devices', 'freezer', 'memory', 'pids', 'systemd',
+  'unified',
 ];
 
 /** podFilePaths are where a sandbox's shared /etc files live on the host. */

@@ -5,7 +5,7 @@
  * serving: containers keep running under conmon and a restarted runtime finds them again.
  * purge() removes everything the runtime made (for tests and `k8ts down`).
  */
-import { access, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { access, mkdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock } from '../../base/clock.js';
 import { systemWallMs } from '../../base/wall-clock.js';
@@ -20,6 +20,7 @@ import { RecordStore } from './records.js';
 import { recover, type RecoveryReport } from './recovery.js';
 import { Runc } from './runc-cli.js';
 import { RuncRuntime, type StreamingUrls } from './runtime.js';
+import { CGROUP_CONTROLLERS } from './sandboxes.js';
 import { StoreImageSource } from './store-image-source.js';
 
 /** A running streaming server as the runtime needs it. */
@@ -103,14 +104,19 @@ export async function startRuncRuntime(o: RuncRuntimeOptions): Promise<RuncRunti
 
 /**
  * purgeRuntime removes every sandbox (and so every container), the node bridge and the state
- * directory. The blackhole route goes only if this runtime added it and no other k8ts bridge
- * remains on the host (another node's pods still need it).
+ * directory, and the /k8ts cgroup roots once empty. The blackhole route goes only if this
+ * runtime added it and no other k8ts bridge remains on the host (another node's pods still
+ * need it).
  */
 async function purgeRuntime(runtime: RuncRuntime, o: RuncRuntimeOptions): Promise<void> {
   for (const id of [...runtime.ctx.sandboxes.keys()]) {
     await runtime.removePodSandbox({ podSandboxId: id });
   }
   await deleteBridge(o.bridge);
+  // /k8ts in each controller: rmdir fails while any other runtime still has pods there.
+  for (const c of CGROUP_CONTROLLERS) {
+    await rmdir(`/sys/fs/cgroup/${c}/k8ts`).catch(() => undefined);
+  }
   const added = await access(join(o.stateDir, BLACKHOLE_MARKER)).then(() => true, () => false);
   if (added && (await k8tsBridges()).length === 0) await removeBlackhole();
   await rm(o.stateDir, { recursive: true, force: true });

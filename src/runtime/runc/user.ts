@@ -40,7 +40,9 @@ export function resolveUser(req: UserRequest, files: UserFiles): OciUser {
       gid = entry ? Number(entry[3]) : 0;
     } else {
       const entry = passwd.find((f) => f[0] === userPart);
-      if (!entry) throw new Error(`unable to find user ${userPart}: no matching entries in passwd file`);
+      if (!entry) {
+        throw new Error(`unable to find user ${userPart}: no matching entries in passwd file`);
+      }
       uid = Number(entry[2]);
       gid = Number(entry[3]);
     }

@@ -1,0 +1,246 @@
+/**
+ * The runc runtime doing what the conformance suite cannot check everywhere: pods on their own
+ * addresses serving the same port, reachable from the host over the node bridge; cgroup memory
+ * limits enforced (OOMKilled); the nginx image's welcome page; exec with and without a terminal
+ * and port-forward through the streaming seam; resource updates; recovery after a restart.
+ * Root only; skipped otherwise.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { promisify } from 'node:util';
+import * as cri from '../../../src/kubelet/cri/types.js';
+import type { StreamIo } from '../../../src/runtime/streaming/types.js';
+import { BUSYBOX, isRoot, NGINX, type RuncTestEnv, startRuncTestEnv } from './harness.js';
+
+const run = promisify(execFile);
+
+/** This file's pod range and bridge; no other test uses them. */
+const POD_CIDR = '100.64.233.0/24';
+const BRIDGE = 'k8ts-runc-pods';
+
+/** Bound on every poll here. */
+const DEADLINE_MS = 20_000;
+
+/** eventually retries fn until it stops throwing, for at most DEADLINE_MS. */
+async function eventually<T>(fn: () => Promise<T>): Promise<T> {
+  const end = Date.now() + DEADLINE_MS;
+  for (;;) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (Date.now() > end) throw err;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+let serial = 0;
+
+/** Pod is a running sandbox and its one container. */
+interface Pod {
+  sandboxId: string;
+  containerId: string;
+  ip: string;
+  logDir: string;
+}
+
+/** runPod runs a one-container pod and waits until the container is RUNNING. */
+async function runPod(env: RuncTestEnv, image: string, command: string[],
+  resources: Partial<cri.LinuxContainerResources> = {}): Promise<Pod> {
+  serial += 1;
+  const name = `pod${serial}`;
+  const logDir = join(env.dir, 'logs', name);
+  await mkdir(join(logDir, 'c'), { recursive: true });
+  const config = cri.PodSandboxConfig.fromPartial({
+    metadata: { name, uid: `uid-${name}`, namespace: 'default' }, hostname: name,
+    logDirectory: logDir, dnsConfig: { servers: ['100.64.0.10'], searches: ['default.svc'] },
+  });
+  const { podSandboxId } = await env.cri.runPodSandbox({ config, runtimeHandler: '' });
+  const { containerId } = await env.cri.createContainer({
+    podSandboxId, sandboxConfig: config,
+    config: cri.ContainerConfig.fromPartial({
+      metadata: { name: 'c' }, image: { image }, command, logPath: 'c/0.log',
+      linux: { resources },
+    }),
+  });
+  await env.cri.startContainer({ containerId });
+  const status = await env.cri.podSandboxStatus({ podSandboxId, verbose: false });
+  return { sandboxId: podSandboxId, containerId, ip: status.status?.network?.ip ?? '', logDir };
+}
+
+/** removePod stops and removes a pod. */
+async function removePod(env: RuncTestEnv, pod: Pod): Promise<void> {
+  await env.cri.stopPodSandbox({ podSandboxId: pod.sandboxId });
+  await env.cri.removePodSandbox({ podSandboxId: pod.sandboxId });
+}
+
+/** curl fetches a URL from the host (short timeouts: pods are on a local bridge). */
+async function curl(url: string): Promise<string> {
+  const { stdout } = await run('curl', ['-sS', '--max-time', '2', url]);
+  return stdout;
+}
+
+/** status reads a container's status. */
+async function status(env: RuncTestEnv, id: string): Promise<cri.ContainerStatus> {
+  const res = await env.cri.containerStatus({ containerId: id, verbose: false });
+  assert.ok(res.status);
+  return res.status;
+}
+
+/** HTTPD serves `text` on port 80 with busybox httpd. */
+const httpd = (text: string): string[] => ['sh', '-c',
+  `mkdir -p /www && echo ${text} > /www/index.html && exec httpd -f -p 80 -h /www`];
+
+if (!isRoot) {
+  describe('runc runtime pods', () => {
+    it('needs root (netns, overlayfs, runc, bridges)', function () {
+      this.skip();
+    });
+  });
+} else {
+  describe('runc runtime pods', function () {
+    this.timeout(60_000);
+    let env: RuncTestEnv;
+    const pods: Pod[] = [];
+    const track = (pod: Pod): Pod => {
+      pods.push(pod);
+      return pod;
+    };
+
+    before(async function () {
+      this.timeout(180_000);
+      env = await startRuncTestEnv(POD_CIDR, BRIDGE, [BUSYBOX, NGINX]);
+    });
+    afterEach(async () => {
+      for (const pod of pods.splice(0)) await removePod(env, pod);
+    });
+    after(async function () {
+      this.timeout(60_000);
+      await env?.cleanup();
+    });
+
+    it('runs two pods both serving port 80, each reachable by its pod IP from the host',
+      async () => {
+        const a = track(await runPod(env, BUSYBOX, httpd('pod-a')));
+        const b = track(await runPod(env, BUSYBOX, httpd('pod-b')));
+        assert.match(a.ip, /^100\.64\.233\.\d+$/);
+        assert.notEqual(a.ip, b.ip);
+        assert.equal((await eventually(() => curl(`http://${a.ip}/`))).trim(), 'pod-a');
+        assert.equal((await eventually(() => curl(`http://${b.ip}/`))).trim(), 'pod-b');
+      });
+
+    it('gives the pod the DNS config, hostname and its own address', async () => {
+      const pod = track(await runPod(env, BUSYBOX, ['sh', '-c', 'sleep 1000']));
+      const res = await env.cri.execSync({ containerId: pod.containerId, timeout: 10n,
+        cmd: ['sh', '-c', 'cat /etc/resolv.conf; hostname; ip -4 -o addr show eth0'] });
+      const out = res.stdout.toString();
+      assert.match(out, /nameserver 100\.64\.0\.10/);
+      assert.match(out, /search default\.svc/);
+      assert.match(out, new RegExp(`inet ${pod.ip.replace(/\./g, '\\.')}/24`));
+      assert.match(out, /\npod\d+\n/);
+    });
+
+    it('enforces the memory limit: a process allocating past it is OOMKilled (137)', async () => {
+      const pod = track(await runPod(env, BUSYBOX, ['sh', '-c', 'exec tail /dev/zero'],
+        { memoryLimitInBytes: BigInt(32 * 1024 * 1024) }));
+      const exited = await eventually(async () => {
+        const s = await status(env, pod.containerId);
+        assert.equal(s.state, cri.ContainerState.CONTAINER_EXITED);
+        return s;
+      });
+      assert.equal(exited.exitCode, 137);
+      assert.equal(exited.reason, 'OOMKilled');
+    });
+
+    it('serves the nginx welcome page on podIP:80', async () => {
+      const pod = track(await runPod(env, NGINX, []));
+      assert.match(await eventually(() => curl(`http://${pod.ip}/`)), /Welcome to nginx!/);
+    });
+
+    it('execs with and without a terminal and port-forwards through the streaming seam',
+      async () => {
+        const pod = track(await runPod(env, BUSYBOX, httpd('forwarded')));
+        const streaming = env.handle.runtime.streamingRuntime;
+        const plain = await collectExec(streaming.exec.bind(streaming), pod.containerId,
+          ['sh', '-c', 'echo out; echo err >&2; exit 4'], false);
+        assert.deepEqual(plain, { code: 4, stdout: 'out\n', stderr: 'err\n' });
+        const tty = await collectExec(streaming.exec.bind(streaming), pod.containerId,
+          ['sh', '-c', '[ -t 0 ] && echo is-a-tty; exit 5'], true);
+        assert.equal(tty.code, 5);
+        assert.match(tty.stdout, /is-a-tty/);
+        await eventually(() => curl(`http://${pod.ip}/`));
+        const body = await forwardGet(streaming.portForward.bind(streaming), pod.sandboxId);
+        assert.match(body, /forwarded/);
+      });
+
+    it('updates a running container\'s memory limit in its cgroup', async () => {
+      const pod = track(await runPod(env, BUSYBOX, ['sh', '-c', 'sleep 1000'],
+        { memoryLimitInBytes: BigInt(64 * 1024 * 1024) }));
+      await env.cri.updateContainerResources({ containerId: pod.containerId, annotations: {},
+        linux: cri.LinuxContainerResources.fromPartial({
+          memoryLimitInBytes: BigInt(96 * 1024 * 1024) }) });
+      const cgroup = (await status(env, pod.containerId)).resources?.linux;
+      assert.equal(cgroup?.memoryLimitInBytes, BigInt(96 * 1024 * 1024));
+      const limit = await env.cri.execSync({ containerId: pod.containerId, timeout: 10n,
+        cmd: ['cat', '/sys/fs/cgroup/memory/memory.limit_in_bytes'] });
+      assert.equal(limit.stdout.toString().trim(), String(96 * 1024 * 1024));
+    });
+
+    it('finds its pods again after a restart and keeps serving them', async () => {
+      const pod = track(await runPod(env, BUSYBOX, httpd('survivor')));
+      await eventually(() => curl(`http://${pod.ip}/`));
+      await env.restart();
+      assert.equal((await status(env, pod.containerId)).state,
+        cri.ContainerState.CONTAINER_RUNNING);
+      const sandboxes = await env.cri.listPodSandbox({});
+      assert.ok(sandboxes.items.some((s) => s.id === pod.sandboxId));
+      assert.equal((await curl(`http://${pod.ip}/`)).trim(), 'survivor');
+      await env.cri.stopContainer({ containerId: pod.containerId, timeout: 1n });
+      assert.equal((await status(env, pod.containerId)).state,
+        cri.ContainerState.CONTAINER_EXITED);
+    });
+  });
+}
+
+type ExecFn = (id: string, cmd: string[], io: StreamIo, signal: AbortSignal) => Promise<number>;
+
+/** collectExec runs an exec session with in-memory streams and returns its output. */
+async function collectExec(exec: ExecFn, id: string, cmd: string[], tty: boolean):
+  Promise<{ code: number; stdout: string; stderr: string }> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  const chunks = { stdout: [] as Buffer[], stderr: [] as Buffer[] };
+  stdout.on('data', (c: Buffer) => chunks.stdout.push(c));
+  stderr.on('data', (c: Buffer) => chunks.stderr.push(c));
+  const stdin = new PassThrough();
+  stdin.end();
+  const code = await exec(id, cmd, { stdin, stdout, stderr: tty ? undefined : stderr, tty },
+    new AbortController().signal);
+  return { code, stdout: Buffer.concat(chunks.stdout).toString(),
+    stderr: Buffer.concat(chunks.stderr).toString() };
+}
+
+type ForwardFn = (sandboxId: string, port: number, stream: import('node:stream').Duplex) =>
+  Promise<void>;
+
+/** forwardGet sends an HTTP/1.0 GET through a port-forward stream and returns the reply. */
+async function forwardGet(forward: ForwardFn, sandboxId: string): Promise<string> {
+  const { Duplex } = await import('node:stream');
+  const received: Buffer[] = [];
+  const stream = new Duplex({
+    read() {},
+    write(chunk: Buffer, _enc, cb) {
+      received.push(chunk);
+      cb();
+    },
+    final(cb) {
+      cb();
+    },
+  });
+  stream.push(Buffer.from('GET / HTTP/1.0\r\nHost: pod\r\n\r\n'));
+  await forward(sandboxId, 80, stream);
+  return Buffer.concat(received).toString();
+}
