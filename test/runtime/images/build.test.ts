@@ -116,6 +116,8 @@ describe('images: recipes and build cache', function () {
     if (!isRoot) return; // chroot needs root
     const { stderr } = await run('chroot', [layer, '/usr/sbin/nginx', '-t']);
     assert.match(stderr, /test is successful/);
+    const { stdout } = await run('chroot', [layer, 'bash', '-c', 'echo $((1+1))']);
+    assert.equal(stdout, '2\n');
   });
 
   it('builds once per cache even when processes race, and leaves no temporaries', async () => {

@@ -20,6 +20,9 @@ const TOOLS = [
   { command: 'ldd', aptPackage: 'libc-bin' },
 ] as const;
 
+/** /bin/bash: busybox has no bash applet, so bash runs its ash (close enough interactively). */
+export const BASH_SHIM = '#!/bin/sh\nexec /bin/sh "$@"\n';
+
 /** parseLdd returns the absolute paths of the libraries (and loader) in `ldd` output. */
 export function parseLdd(output: string): string[] {
   const libs: string[] = [];
@@ -38,7 +41,7 @@ export function parseLdd(output: string): string[] {
 export const nginxRecipe: ImageRecipe = {
   name: 'nginx',
   refs: ['docker.io/library/nginx:1.25', 'docker.io/library/nginx:latest'],
-  revision: 1,
+  revision: 2,
   tools: TOOLS,
   async build(ctx) {
     const tool = (c: string) => ctx.tools.get(c) ?? c;
@@ -60,6 +63,8 @@ export const nginxRecipe: ImageRecipe = {
     fs.symlink('var/log/nginx/access.log', '/dev/stdout');
     fs.symlink('var/log/nginx/error.log', '/dev/stderr');
     for (const d of ['var/lib/nginx', 'var/cache/nginx', 'run', 'var/www']) fs.dir(d);
+    // Upstream's image is Debian-based and has bash; tutorials `kubectl exec -it … -- bash`.
+    fs.file('bin/bash', BASH_SHIM, { mode: 0o755 });
     const version = debs.find((d) => d.pkg === 'nginx')?.version ?? 'unknown';
     return {
       refs: [...this.refs],
