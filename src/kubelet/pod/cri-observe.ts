@@ -106,7 +106,9 @@ export class PodObserver {
     for (const item of ctrList.containers) {
       const state = containerStateOf(item.state);
       let c = this.containers.get(item.id);
-      if (c === undefined || c.state !== state) c = await this.containerStatus(item.id, item.podSandboxId);
+      if (c === undefined || c.state !== state) {
+        c = await this.containerStatus(item.id, item.podSandboxId);
+      }
       if (c !== undefined) containers.push(c);
     }
     this.prune(sandboxes, containers);

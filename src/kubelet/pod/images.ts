@@ -40,7 +40,9 @@ export async function ensureImage(
   sandboxConfig: PodSandboxConfig,
 ): Promise<ImageResult> {
   const image = c.image ?? '';
-  const spec = { image, annotations: {}, userSpecifiedImage: image, runtimeHandler: '', imageRef: '' };
+  const spec = {
+    image, annotations: {}, userSpecifiedImage: image, runtimeHandler: '', imageRef: '',
+  };
   const status = await deps.cri.imageStatus({ image: spec, verbose: false });
   if (status.image !== undefined) {
     podEvent(deps, pod, 'Normal', 'Pulled',

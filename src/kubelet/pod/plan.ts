@@ -190,7 +190,8 @@ function planInit(input: PlanInput, out: PodActions, sandboxId: string): boolean
       return false;
     }
     if (s !== undefined && succeeded(s) && !isSidecar(c)) continue;
-    if (s !== undefined && initFailed(s) && !isSidecar(c) && restartPolicyOf(input.pod) === 'Never') {
+    const never = restartPolicyOf(input.pod) === 'Never';
+    if (s !== undefined && initFailed(s) && !isSidecar(c) && never) {
       out.killPod = true;
       out.podDone = true;
       return false;
@@ -222,7 +223,11 @@ function shouldRestart(pod: Pod, c: Container, latest: ObservedContainer | undef
 }
 
 /** killReason says why a running container must go, or undefined to keep it. */
-function killReason(input: PlanInput, c: Container, s: ObservedContainer): ContainerKill | undefined {
+function killReason(
+  input: PlanInput,
+  c: Container,
+  s: ObservedContainer,
+): ContainerKill | undefined {
   const restart = restartPolicyOf(input.pod) !== 'Never' || isSidecar(c);
   const tail = restart ? ', will be restarted' : '';
   if (s.specHash !== '' && s.specHash !== containerSpecHash(c)) {
@@ -293,7 +298,8 @@ function gateStart(input: PlanInput, out: PodActions, c: Container): boolean {
       : out.crashBackoff[c.name];
     const untilMs = backoffUntilMs(entry, eventMs, input.nowMs, policy);
     if (untilMs !== undefined && entry !== undefined) {
-      const who = `${pod.metadata.name}_${pod.metadata.namespace ?? 'default'}(${pod.metadata.uid})`;
+      const m = pod.metadata;
+      const who = `${m.name}_${m.namespace ?? 'default'}(${m.uid})`;
       out.waiting[c.name] = {
         reason: 'CrashLoopBackOff',
         message: `back-off ${formatDelay(entry.delayMs)} restarting failed container=${c.name} ` +

@@ -81,7 +81,9 @@ export function pruneProbes(p: ProbeState, obs: ObservedPod): ProbeState {
 /** applyProbeChange folds one verdict change into the probe state. */
 export function applyProbeChange(p: ProbeState, ch: ProbeChange): ProbeState {
   const id = ch.containerId;
-  if (ch.kind === 'readiness') return { ...p, ready: { ...p.ready, [id]: ch.result === 'success' } };
+  if (ch.kind === 'readiness') {
+    return { ...p, ready: { ...p.ready, [id]: ch.result === 'success' } };
+  }
   if (ch.kind === 'startup' && ch.result === 'success') {
     return { ...p, started: { ...p.started, [id]: true } };
   }

@@ -110,7 +110,8 @@ function runHttp(
   const scheme = (get.scheme ?? 'HTTP').toLowerCase();
   const host = get.host || t.podIp;
   const path = get.path === undefined || get.path === '' ? '/' : get.path;
-  const url = `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}${path.startsWith('/') ? '' : '/'}${path}`;
+  const hostPart = host.includes(':') ? `[${host}]` : host;
+  const url = `${scheme}://${hostPart}:${port}${path.startsWith('/') ? '' : '/'}${path}`;
   if (port === undefined) return Promise.resolve({ ok: false, output: `unknown port ${get.port}` });
   const headers: Record<string, string> = { 'User-Agent': 'kube-probe/1.31', Accept: '*/*' };
   for (const h of get.httpHeaders ?? []) headers[h.name] = h.value;
@@ -133,7 +134,8 @@ function runHttp(
     return () => req.destroy();
   }, {
     ok: false,
-    output: `Get "${url}": context deadline exceeded (Client.Timeout exceeded while awaiting headers)`,
+    output: `Get "${url}": context deadline exceeded ` +
+      '(Client.Timeout exceeded while awaiting headers)',
   });
 }
 

@@ -43,7 +43,7 @@ describe('pod worker on the process runtime', function () {
     await h?.close();
   });
 
-  it('runs a pod: Running, Ready, pod and host IPs, containerID with the runtime name', async () => {
+  it('runs a pod: Running, Ready, pod and host IPs, containerID with runtime name', async () => {
     const pod = makeTestPod('sleeper', {
       containers: [{ name: 'app', image: BUSYBOX, command: ['sleep', '3600'] }],
     });
@@ -75,7 +75,9 @@ describe('pod worker on the process runtime', function () {
     });
     const pod = makeTestPod('inits', {
       initContainers: [step(1), step(2)],
-      containers: [{ name: 'app', image: BUSYBOX, command: ['sh', '-c', `echo 3 >> ${file}; sleep 3600`] }],
+      containers: [{
+        name: 'app', image: BUSYBOX, command: ['sh', '-c', `echo 3 >> ${file}; sleep 3600`],
+      }],
     });
     const actor = h.start(pod);
     await eventually(() => assert.equal(condition(h, pod, 'Ready'), 'True'));
@@ -99,7 +101,8 @@ describe('pod worker on the process runtime', function () {
       const app = statusOf(h, pod, 'app');
       assert.ok(app.restartCount >= 2, `restartCount ${app.restartCount}`);
       assert.equal(app.state?.waiting?.reason, 'CrashLoopBackOff');
-      assert.match(app.state?.waiting?.message ?? '', /^back-off \d+ms restarting failed container=app/);
+      assert.match(app.state?.waiting?.message ?? '',
+        /^back-off \d+ms restarting failed container=app/);
       assert.equal(app.lastState?.terminated?.exitCode, 3);
       assert.equal(app.lastState?.terminated?.reason, 'Error');
     });
@@ -109,7 +112,7 @@ describe('pod worker on the process runtime', function () {
     await toPromise(actor);
   });
 
-  it('restartPolicy Never: exit codes decide Succeeded or Failed, and nothing restarts', async () => {
+  it('restartPolicy Never: exit codes decide the phase, and nothing restarts', async () => {
     const pod = makeTestPod('job', {
       restartPolicy: 'Never',
       containers: [

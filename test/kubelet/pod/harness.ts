@@ -18,7 +18,10 @@ import type {
   PodWorkerTuning,
   PreparedPod,
 } from '../../../src/kubelet/pod/types.js';
-import { startProcessRuntime, type ProcessRuntimeHandle } from '../../../src/runtime/process/server.js';
+import {
+  startProcessRuntime,
+  type ProcessRuntimeHandle,
+} from '../../../src/runtime/process/server.js';
 
 /** FAST: back-offs and polls shrunk so a crash loop takes a second, not minutes. */
 export const FAST: Partial<PodWorkerTuning> = {

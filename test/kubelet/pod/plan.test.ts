@@ -74,7 +74,8 @@ describe('pod plan: sandbox', () => {
 
 describe('pod plan: init containers', () => {
   const pod = makePod({ init: [init1, init2] });
-  const cases: { name: string; obs: ReturnType<typeof observed>; policy?: 'Never'; want: object }[] = [
+  type Case = { name: string; obs: ReturnType<typeof observed>; policy?: 'Never'; want: object };
+  const cases: Case[] = [
     {
       name: 'the first init container is started in a ready sandbox without containers',
       obs: observed([sandbox()]),
@@ -125,7 +126,9 @@ describe('pod plan: init containers', () => {
   ];
   for (const c of cases) {
     it(c.name, () => {
-      const p = c.policy === undefined ? pod : makePod({ init: [init1, init2], restartPolicy: c.policy });
+      const p = c.policy === undefined
+        ? pod
+        : makePod({ init: [init1, init2], restartPolicy: c.policy });
       assert.deepEqual(summary(computePodActions(planInput(p, c.obs))), c.want);
     });
   }
@@ -137,7 +140,8 @@ describe('pod plan: init containers', () => {
     assert.deepEqual(summary(computePodActions(planInput(p, observed([sandbox()], [running])))),
       { ...nothing, startInit: 'init1' });
     const later = observed([sandbox()], [running, inst(init1, { state: 'exited' })]);
-    assert.deepEqual(summary(computePodActions(planInput(p, later))), { ...nothing, start: ['app'] });
+    assert.deepEqual(summary(computePodActions(planInput(p, later))),
+      { ...nothing, start: ['app'] });
     const crashed = observed([sandbox()], [
       inst(sidecar, { state: 'exited', exitCode: 0 }),
       inst(init1, { state: 'exited' }),
@@ -160,14 +164,16 @@ describe('pod plan: restart policy and kills', () => {
   ];
   for (const [name, policy, code, want] of table) {
     it(name, () => {
-      const input = planInput(makePod({ restartPolicy: policy }), observed([sandbox()], [exited(code)]));
+      const input = planInput(makePod({ restartPolicy: policy }),
+        observed([sandbox()], [exited(code)]));
       assert.deepEqual(summary(computePodActions(input)), want);
     });
   }
 
   it('a pod keeps running while one container runs and another finished (Never)', () => {
     const p = makePod({ containers: [app, side], restartPolicy: 'Never' });
-    const obs = observed([sandbox()], [inst(app, { state: 'exited' }), inst(side, { state: 'running' })]);
+    const obs = observed([sandbox()],
+      [inst(app, { state: 'exited' }), inst(side, { state: 'running' })]);
     assert.deepEqual(summary(computePodActions(planInput(p, obs))), nothing);
   });
 
@@ -192,7 +198,8 @@ describe('pod plan: restart policy and kills', () => {
     const running = inst(app, { state: 'running' });
     const pod = makePod({ containers: [{ ...app, image: 'busybox:2' }] });
     const a = computePodActions(planInput(pod, observed([sandbox()], [running])));
-    assert.deepEqual(a.kill.map((k) => k.message), ['Container app definition changed, will be restarted']);
+    assert.deepEqual(a.kill.map((k) => k.message),
+      ['Container app definition changed, will be restarted']);
   });
 
   it('an instance in unknown state is killed before anything starts', () => {
@@ -239,14 +246,16 @@ describe('pod plan: CrashLoopBackOff and ImagePullBackOff', () => {
     const longRun = inst(app, { state: 'exited', exitCode: 1, startedAtMs: T0,
       finishedAtMs: T0 + 700_000 });
     const a = computePodActions(planInput(makePod({}), observed([sandbox()], [longRun]),
-      { crashBackoff: { app: { delayMs: 160_000, lastUpdateMs: T0 + 100 } }, nowMs: T0 + 700_001 }));
+      { crashBackoff: { app: { delayMs: 160_000, lastUpdateMs: T0 + 100 } },
+        nowMs: T0 + 700_001 }));
     assert.deepEqual(a.start, ['app']);
     assert.equal(a.crashBackoff.app?.delayMs, 10_000);
   });
 
   it('an init container restart backs off too', () => {
     const failed = inst(init1, { state: 'exited', exitCode: 1, finishedAtMs: crashedAt });
-    const a = computePodActions(planInput(makePod({ init: [init1] }), observed([sandbox()], [failed]),
+    const a = computePodActions(planInput(makePod({ init: [init1] }),
+      observed([sandbox()], [failed]),
       { crashBackoff: { init1: { delayMs: 10_000, lastUpdateMs: T0 } }, nowMs: crashedAt + 1 }));
     assert.equal(a.startInit, undefined);
     assert.equal(a.waiting.init1?.reason, 'CrashLoopBackOff');
