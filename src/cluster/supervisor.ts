@@ -17,7 +17,10 @@ import { MemberClients, sleep } from './member-client.js';
 import { forgetApiAccess, leaseHolder, loadApiAccess, prepareApiAccess, probeReady, type ApiAccess } from './api-access.js';
 import type { NodeSpec } from './node-config.js';
 import { nodeRows, waitForNodesReady, type NodeRow } from './node-status.js';
+import { crashNodePods, stopAllSandboxes } from './node-crash.js';
+import { nodePaths } from './node-paths.js';
 import { COMPONENTS, ProcessTable, SupervisorError, unitLabel, type Component } from './processes.js';
+import { controlPlaneManifests, staticComponentsOf } from './static-pods.js';
 
 export type { Component } from './processes.js';
 export type { NodeRow } from './node-status.js';
@@ -84,19 +87,60 @@ export class Supervisor {
     return new Supervisor(loadClusterConfig(paths.config, { force: true }), opts);
   }
 
-  /** up starts every process that is not running: the store members (and waits for a leader),
-   *  the API servers (and waits until ready), the elected components, then every node's runtime
-   *  and kubelet (and waits until every node is Ready). */
+  /** up starts every process that is not running and waits until the cluster is usable: the
+   *  store has a leader, every API server is ready, every node is Ready. With kubelets in the
+   *  config, each master's control plane runs as static pods of its kubelet (static-pods.ts);
+   *  without, the supervisor runs the control-plane processes itself. */
   async up(): Promise<MemberStatus> {
     for (const d of [this.paths.root, this.paths.logs, this.paths.pids, this.paths.data]) mkdirSync(d, { recursive: true });
     const running = this.cfg.members.filter((m) => this.pidOf(m) !== undefined);
     await this.checkAddressesFree();
     if (running.length === 0) writeFileSync(this.paths.config, effectiveConfig(this.cfg));
+    if (this.cfg.nodes.length > 0) return this.upWithKubelets();
     for (const m of this.cfg.members) this.ensure(m.name, 'store');
     const leader = await this.waitForLeader(this.opts.leaderTimeoutMs ?? 30_000);
     const access = await this.upApiServers();
     if (access !== undefined && this.cfg.nodes.length > 0) await this.upNodes(access);
     return leader;
+  }
+
+  /** upWithKubelets: PKI and manifests first, then every node's runtime and kubelet; the
+   *  masters' kubelets start the control plane. Members that are not nodes (no API server)
+   *  run as plain processes. */
+  private async upWithKubelets(): Promise<MemberStatus> {
+    const masters = this.cfg.members.filter((m) => m.api !== undefined);
+    const access = masters.length === 0 ? undefined : prepareApiAccess(this.cfg, this.paths, this.env);
+    for (const m of this.cfg.members) {
+      if (this.isKubeletManaged(m.name)) this.writeManifests(m);
+      else this.ensure(m.name, 'store');
+    }
+    for (const n of this.cfg.nodes) for (const c of [...NODE_COMPONENTS].reverse()) this.ensure(n.name, c);
+    const leader = await this.waitForLeader(this.opts.leaderTimeoutMs ?? 60_000);
+    if (access === undefined) return leader;
+    for (const m of masters) await this.waitForApi(m, access, 60_000);
+    this.say(`kubeconfig: ${access.kubeconfig}`);
+    await waitForNodesReady(this.cfg, access, {
+      clock: this.opts.clock,
+      timeoutMs: this.opts.nodesTimeoutMs ?? 60_000,
+      say: (l) => this.say(l),
+      dead: () => this.deadNode(),
+    });
+    return leader;
+  }
+
+  /** isKubeletManaged: the node's kubelet runs its control plane (a master that is a node). */
+  private isKubeletManaged(name: string): boolean {
+    return this.cfg.nodes.some((n) => n.name === name && n.role === 'control-plane');
+  }
+
+  /** writeManifests puts a master's control-plane static pods into its kubelet's manifest dir
+   *  (rewritten at every up: a changed config or repo path takes effect). */
+  private writeManifests(m: MemberSpec): void {
+    const dir = nodePaths(this.cfg, m.name, this.env).manifestDir;
+    mkdirSync(dir, { recursive: true });
+    for (const f of controlPlaneManifests(this.cfg, m, this.env)) {
+      writeFileSync(join(dir, f.file), stringify(f.pod));
+    }
   }
 
   /** checkAddressesFree: a process whose address another process holds would die at once, and
@@ -193,7 +237,9 @@ export class Supervisor {
         this.say(`${m.name}/apiserver ready at https://${m.api ?? ''}`);
         return;
       }
-      if (this.pidOf(m, 'apiserver') === undefined) {
+      const dead = this.isKubeletManaged(m.name) ? this.deadNode() : undefined;
+      if (dead !== undefined) throw new SupervisorError(dead);
+      if (!this.isKubeletManaged(m.name) && this.pidOf(m, 'apiserver') === undefined) {
         throw new SupervisorError(`${m.name}/apiserver exited during startup; last lines of ${this.logFile(m, 'apiserver')}:\n${this.procs.tail(m.name, 'apiserver')}`);
       }
       if (this.opts.clock.nowMs() - startMs > timeoutMs) throw new SupervisorError(`${m.name}/apiserver not ready within ${timeoutMs} ms; see ${this.logFile(m, 'apiserver')}`);
@@ -230,7 +276,10 @@ export class Supervisor {
           this.say(`leader elected: ${leader.name} (id ${leader.id}) term ${leader.term} after ${(tookMs / 1000).toFixed(1)} s`);
           return leader;
         }
-        const dead = this.cfg.members.filter((m) => this.procs.hasPidFile(m.name, 'store') && this.pidOf(m) === undefined);
+        const deadNode = this.deadNode();
+        if (deadNode !== undefined) throw new SupervisorError(deadNode);
+        const dead = this.cfg.members.filter((m) => !this.isKubeletManaged(m.name) &&
+          this.procs.hasPidFile(m.name, 'store') && this.pidOf(m) === undefined);
         if (dead.length > 0) {
           const m = dead[0]!;
           throw new SupervisorError(`${m.name} exited during startup; last lines of ${this.logFile(m)}:\n${this.procs.tail(m.name, 'store')}`);
@@ -306,6 +355,11 @@ export class Supervisor {
       this.say(`killed ${unitLabel(node, c)} (pid ${pid})`);
       pids.push(pid);
     }
+    if (!target.includes('/') && this.cfg.nodes.some((n) => n.name === node && n.runtime === 'process')) {
+      const hit = crashNodePods(nodePaths(this.cfg, node, this.env).runtimeDir);
+      if (hit.length > 0) this.say(`killed ${hit.length} container process group(s) of ${node}`);
+      pids.push(...hit);
+    }
     if (pids.length === 0) throw new SupervisorError(`${target} is not running`);
     return pids;
   }
@@ -340,25 +394,48 @@ export class Supervisor {
   }
 
   /** restart stops a node's components (or one) if they run, starts them again (the store on
-   *  its data dir) and waits until they answer. Returns the store member's Status. */
+   *  its data dir) and waits until they answer. Returns the store member's Status. A component a
+   *  kubelet runs as a static pod is only stopped: its kubelet starts it again. */
   async restart(target: string, timeoutMs = 15_000): Promise<MemberStatus | undefined> {
     const { node, components } = this.target(target);
+    const managed = this.isKubeletManaged(node);
+    const before = new Map(components.map((c) => [c, this.procs.pidOf(node, c)]));
     for (const c of components) await this.stopUnit(node, c, 5_000);
+    for (const c of [...NODE_COMPONENTS].reverse()) if (components.includes(c)) this.start(node, c);
     const m = this.cfg.members.find((x) => x.name === node);
-    let status: MemberStatus | undefined;
-    if (m !== undefined && components.includes('store')) {
-      this.startMember(m);
-      status = await this.waitForMember(m, timeoutMs);
+    if (m === undefined) return undefined;
+    if (managed) {
+      for (const c of components.filter((x) => staticComponentsOf(m).includes(x))) {
+        await this.waitForRestart(node, c, before.get(c), timeoutMs + 20_000);
+      }
+    } else {
+      if (components.includes('store')) this.startMember(m);
+      if (components.includes('apiserver')) this.startApiServer(m);
+      for (const c of ELECTED) if (components.includes(c)) this.start(node, c);
     }
-    if (m !== undefined && components.includes('apiserver')) {
+    const status = components.includes('store') ? await this.waitForMember(m, timeoutMs) : undefined;
+    if (components.includes('apiserver')) {
       // Restarting needs the admin credentials, not a fresh PKI or another kubeconfig merge.
       const access = loadApiAccess(this.paths) ?? prepareApiAccess(this.cfg, this.paths, this.env);
-      this.startApiServer(m);
       await this.waitForApi(m, access, timeoutMs);
     }
-    for (const c of ELECTED) if (components.includes(c)) this.start(node, c);
-    for (const c of [...NODE_COMPONENTS].reverse()) if (components.includes(c)) this.start(node, c);
     return status;
+  }
+
+  /** waitForRestart waits until a kubelet has started a static component again (a new pid). */
+  private async waitForRestart(node: string, c: Component, oldPid: number | undefined, timeoutMs: number): Promise<void> {
+    const startMs = this.opts.clock.nowMs();
+    for (;;) {
+      const pid = this.procs.pidOf(node, c);
+      if (pid !== undefined && pid !== oldPid) {
+        this.say(`${unitLabel(node, c)} restarted by the kubelet (pid ${pid})`);
+        return;
+      }
+      if (this.opts.clock.nowMs() - startMs > timeoutMs) {
+        throw new SupervisorError(`${unitLabel(node, c)} was not restarted by ${node}'s kubelet within ${timeoutMs} ms; see k8ts logs ${node}/kubelet`);
+      }
+      await sleep(this.opts.clock, 100);
+    }
   }
 
   private async waitForMember(m: MemberSpec, timeoutMs: number): Promise<MemberStatus> {
@@ -377,14 +454,19 @@ export class Supervisor {
     }
   }
 
-  /** down stops everything (SIGTERM, then SIGKILL after a grace period), nodes first; purge
-   *  deletes the cluster's whole state dir (data, logs, config). Returns the members stopped. */
+  /** down stops everything (SIGTERM, then SIGKILL after a grace period): the kubelets first
+   *  (so nothing is restarted), the pods of every node through its runtime, the control plane
+   *  (leaders, API servers, stores last), then the runtimes. purge deletes the cluster's whole
+   *  state dir (data, logs, config). Returns the members stopped. */
   async down(purge: boolean): Promise<number> {
     let stopped = 0;
-    for (const c of NODE_COMPONENTS) for (const n of this.cfg.nodes) await this.stopUnit(n.name, c, 10_000);
+    for (const n of this.cfg.nodes) await this.stopUnit(n.name, 'kubelet', 10_000);
+    for (const n of this.cfg.nodes.filter((x) => x.role === 'worker')) await this.stopPods(n.name);
     for (const c of ELECTED) for (const m of this.cfg.members) await this.stopMember(m, 5_000, c);
     for (const m of this.cfg.members) await this.stopMember(m, 5_000, 'apiserver');
     for (const m of this.cfg.members) if (await this.stopMember(m)) stopped++;
+    for (const n of this.cfg.nodes.filter((x) => x.role !== 'worker')) await this.stopPods(n.name);
+    for (const n of this.cfg.nodes) await this.stopUnit(n.name, 'runtime', 10_000);
     if (existsSync(this.paths.pids)) for (const f of readdirSync(this.paths.pids)) rmSync(join(this.paths.pids, f), { force: true });
     if (purge) {
       if (this.cfg.members.some((m) => m.api !== undefined)) forgetApiAccess(this.cfg, this.env);
@@ -392,6 +474,14 @@ export class Supervisor {
       if (this.cfg.dataDir !== 'data') rmSync(this.paths.data, { recursive: true, force: true });
     }
     return stopped;
+  }
+
+  /** stopPods stops and removes every pod sandbox of a node through its runtime's CRI socket
+   *  (as `crictl rmp -f` would), if the runtime runs. */
+  private async stopPods(node: string): Promise<void> {
+    if (this.procs.pidOf(node, 'runtime') === undefined) return;
+    const n = await stopAllSandboxes(nodePaths(this.cfg, node, this.env).criSocket);
+    if (n > 0) this.say(`stopped ${n} pod(s) of ${node}`);
   }
 
   /** stopMember: SIGTERM, wait up to graceMs, then SIGKILL. True if it was running. */
