@@ -78,6 +78,8 @@ export interface ContainerSpec {
   envs?: KeyValue[];
   labels?: Record<string, string>;
   workingDir?: string;
+  /** The restart count the kubelet puts in metadata.attempt and the log name (default 0). */
+  attempt?: number;
 }
 
 /** An EXITED, RUNNING or CREATED container the suite made. */
@@ -198,10 +200,11 @@ export function sandboxConfig(
   };
 }
 
-/** containerConfig is a container config as the kubelet sends it (log_path name/0.log). */
+/** containerConfig is a container config as the kubelet sends it (log_path
+ *  <name>/<attempt>.log). */
 export function containerConfig(name: string, image: string, spec: ContainerSpec): ContainerConfig {
   return {
-    metadata: { name, attempt: 0 },
+    metadata: { name, attempt: spec.attempt ?? 0 },
     image: { image, annotations: {}, userSpecifiedImage: image, runtimeHandler: '', imageRef: '' },
     command: spec.command,
     args: spec.args ?? [],
@@ -211,7 +214,7 @@ export function containerConfig(name: string, image: string, spec: ContainerSpec
     devices: [],
     labels: { 'io.kubernetes.container.name': name, ...(spec.labels ?? {}) },
     annotations: {},
-    logPath: join(name, '0.log'),
+    logPath: join(name, `${spec.attempt ?? 0}.log`),
     stdin: false,
     stdinOnce: false,
     tty: false,

@@ -24,6 +24,7 @@ import {
   describeStats,
 } from './exec-images-stats.js';
 import { Tracker, type ConformanceEnv } from './fixtures.js';
+import { describeRestartsAndLogs, describeStreamingAndKill } from './kubelet-paths.js';
 import { describeRuntimeInfo, describeSandboxes } from './sandboxes.js';
 
 export { CONFORMANCE_CGROUP_ROOT, type ConformanceEnv } from './fixtures.js';
@@ -64,6 +65,8 @@ export function describeCriConformance(
     describe('containers', () => describeContainerLifecycle(ctx));
     describe('container stop and remove', () => describeContainerStops(ctx));
     describe('container lists', () => describeContainerLists(ctx));
+    describe('restarts and logs', () => describeRestartsAndLogs(ctx));
+    describe('streaming and kill', () => describeStreamingAndKill(ctx));
     describe('ExecSync', () => describeExecSync(ctx));
     describe('unknown ids', () => describeNotFound(ctx));
     describe('images', () => describeImages(ctx));
