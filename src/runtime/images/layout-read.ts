@@ -37,6 +37,8 @@ export interface LayoutImage {
   manifest: Manifest;
   configBytes: Buffer;
   config: ImageConfig;
+  /** Reads layer i's blob (as manifest.layers[i] describes it), verified. */
+  readLayer(index: number): Promise<Buffer>;
 }
 
 /** layoutDirFiles reads a layout directory. */
@@ -56,8 +58,7 @@ export async function layoutArchiveFiles(tarPath: string): Promise<LayoutFiles> 
   }
   return async (rel) => {
     const f = files.get(rel);
-    if (f === undefined)
-      throw new Error(`${tarPath} has no ${rel}; is it an OCI image layout archive?`);
+    if (f === undefined) throw new Error(`${tarPath} has no ${rel}`);
     return f;
   };
 }
@@ -95,9 +96,14 @@ export async function readLayoutImages(files: LayoutFiles): Promise<LayoutImage[
       manifest,
       configBytes,
       config,
+      readLayer: (i) => readBlob(files, manifest.layers[i] ?? missingLayer(i)),
     });
   }
   return out;
+}
+
+function missingLayer(i: number): never {
+  throw new Error(`the manifest has no layer ${i}`);
 }
 
 /** refOf names an index entry: containerd's full name, else a ref.name that is a full ref. */
@@ -128,7 +134,8 @@ async function pickManifest(
   return null;
 }
 
-function parseJson<T>(data: Buffer, what: string): T {
+/** parseJson parses a document of the layout, naming it in the error. */
+export function parseJson<T>(data: Buffer, what: string): T {
   try {
     return JSON.parse(data.toString('utf8')) as T;
   } catch (e) {

@@ -12,13 +12,12 @@ import { exists, writeFileAtomic } from './fs-atomic.js';
 import {
   layoutArchiveFiles,
   layoutDirFiles,
-  readBlob,
-  readLayoutImages,
   type LayoutFiles,
   type LayoutImage,
 } from './layout-read.js';
 import type { ImageConfig } from './oci.js';
 import { parseImageRef } from './reference.js';
+import { readArchiveImages } from './docker-archive.js';
 import { StoreFiles, type ImageRecord, type StoredLayer } from './store-files.js';
 import { collectGarbage, removeStaleTemps } from './store-gc.js';
 import { chainIds, ensureLayer } from './store-layers.js';
@@ -66,12 +65,15 @@ export class ImageStore {
     this.files = new StoreFiles(root);
   }
 
-  /** importArchive imports every named image of an OCI layout .tar; returns them. */
+  /**
+   * importArchive imports every image of an OCI layout .tar or a docker archive (docker save,
+   * skopeo/buildah docker-archive:); returns them.
+   */
   async importArchive(tarPath: string): Promise<StoredImage[]> {
     return this.importFrom(await layoutArchiveFiles(tarPath));
   }
 
-  /** importLayoutDir imports every image of an OCI layout directory. */
+  /** importLayoutDir imports every image of an OCI layout (or unpacked docker archive) dir. */
   async importLayoutDir(dir: string): Promise<StoredImage[]> {
     return this.importFrom(layoutDirFiles(dir));
   }
@@ -150,13 +152,13 @@ export class ImageStore {
   }
 
   private async importFrom(layout: LayoutFiles): Promise<StoredImage[]> {
-    const images = await readLayoutImages(layout);
+    const images = await readArchiveImages(layout);
     if (images.length === 0) throw new Error('the image layout names no linux/amd64 image');
     await this.files.ensureDirs();
     const ids = await withStoreLock(this.root, this.clock, async () => {
       await removeStaleTemps(this.files);
       const out: string[] = [];
-      for (const img of images) out.push(await this.importOne(layout, img));
+      for (const img of images) out.push(await this.importOne(img));
       return out;
     });
     const tags = await this.files.readTags();
@@ -165,7 +167,7 @@ export class ImageStore {
   }
 
   /** importOne stores one image's blobs, unpacks its layers, writes its record and tag. */
-  private async importOne(layout: LayoutFiles, img: LayoutImage): Promise<string> {
+  private async importOne(img: LayoutImage): Promise<string> {
     const id = img.manifest.config.digest;
     const diffIds = img.config.rootfs.diff_ids;
     const chains = chainIds(diffIds);
@@ -173,7 +175,7 @@ export class ImageStore {
     for (const [i, desc] of img.manifest.layers.entries()) {
       const diffId = diffIds[i] ?? '';
       const chainId = chains[i] ?? '';
-      const blob = await readBlob(layout, desc);
+      const blob = await img.readLayer(i);
       await this.files.putBlob(desc.digest, blob);
       const dir = this.files.layerDir(chainId);
       const lowerDirs = chains

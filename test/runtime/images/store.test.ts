@@ -20,6 +20,7 @@ import {
 import { MEDIA_TYPE, type ImageConfig, type Manifest } from '../../../src/runtime/images/oci.js';
 import { RootfsBuilder } from '../../../src/runtime/images/rootfs.js';
 import type { TarEntry } from '../../../src/runtime/images/tar-entry.js';
+import { writeTar } from '../../../src/runtime/images/tar-write.js';
 import { imageUser } from '../../../src/runtime/images/image-user.js';
 import { ImageStore } from '../../../src/runtime/images/store.js';
 
@@ -228,5 +229,38 @@ describe('images: store', function () {
     assert.deepEqual(user('65535:65535'), { uid: 65535 });
     assert.deepEqual(user('www-data'), { username: 'www-data' });
     assert.deepEqual(user('nginx:nginx'), { username: 'nginx' });
+  });
+  it('imports docker archives (manifest.json, uncompressed layers) like ctr does', async () => {
+    const store = new ImageStore(join(dir, 'store'));
+    const layerTar = writeTar(layers()[2] ?? []);
+    const config = {
+      architecture: 'amd64',
+      os: 'linux',
+      config: { Cmd: ['sh'] },
+      rootfs: { type: 'layers', diff_ids: [sha256Digest(layerTar)] },
+    };
+    const configBytes = Buffer.from(JSON.stringify(config));
+    const configName = `${sha256Digest(configBytes).slice(7)}.json`;
+    const manifest = [
+      { Config: configName, RepoTags: ['saved:1', 'me/saved:2'], Layers: ['l1/layer.tar'] },
+    ];
+    const root = { mode: 0o644, uid: 0, gid: 0 };
+    const archive = writeTar([
+      { type: 'file', path: 'manifest.json', data: Buffer.from(JSON.stringify(manifest)), ...root },
+      { type: 'file', path: configName, data: configBytes, ...root },
+      { type: 'file', path: 'l1/layer.tar', data: layerTar, ...root },
+    ]);
+    writeFileSync(join(dir, 'saved.tar'), archive);
+    const [img, ...rest] = await store.importArchive(join(dir, 'saved.tar'));
+    assert.equal(rest.length, 0);
+    assert.equal(img?.id, sha256Digest(configBytes), 'the id is the config digest, as containerd');
+    assert.deepEqual(img?.repoTags, ['docker.io/library/saved:1', 'docker.io/me/saved:2']);
+    const rootfs = await store.rootfs('me/saved:2');
+    assert.equal(readFileSync(join(rootfs?.lowerDirs[0] ?? '', 'top'), 'utf8'), 'v2\n');
+    writeFileSync(
+      join(dir, 'junk.tar'),
+      writeTar([{ type: 'file', path: 'x', data: Buffer.from('x'), ...root }]),
+    );
+    await assert.rejects(store.importArchive(join(dir, 'junk.tar')), /neither an OCI image layout/);
   });
 });
