@@ -175,20 +175,21 @@ async function exitReason(record: ContainerRecord, code: number): Promise<string
   return code === 0 ? 'Completed' : 'Error';
 }
 
-/** observeContainer reads the container's state now (exit file, then runc state). */
+/** observeContainer reads the container's state now: conmon's exit file, else whether conmon
+ *  (the container's parent) still runs — no runc call, so listing many containers is cheap. */
 export async function observeContainer(ctx: RuncContext, record: ContainerRecord):
   Promise<ContainerObservation> {
   if (record.finishedAtNs === undefined && record.startedAtNs !== undefined) {
     const exit = await readExit(ctx, record.id);
     if (exit) {
       await finish(ctx, record, exit.code, exit.atNs, await exitReason(record, exit.code));
-    } else {
-      const state = await ctx.runc.state(record.id);
-      if ((!state || state.status === 'stopped') && !(await conmonAlive(ctx, record.id))) {
-        const again = await readExit(ctx, record.id);
-        if (again) await finish(ctx, record, again.code, again.atNs, await exitReason(record,
-          again.code));
-        else await finish(ctx, record, 255, nowNs(ctx), 'Error', 'exit code lost: conmon is gone');
+    } else if (!(await conmonAlive(ctx, record.id))) {
+      // conmon writes the exit file before it exits: read once more, then the code is lost.
+      const again = await readExit(ctx, record.id);
+      if (again) {
+        await finish(ctx, record, again.code, again.atNs, await exitReason(record, again.code));
+      } else {
+        await finish(ctx, record, 255, nowNs(ctx), 'Error', 'exit code lost: conmon is gone');
       }
     }
   }

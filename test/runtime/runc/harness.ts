@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { systemClock } from '../../../src/base/clock.js';
 import { connectCri, type CriClient } from '../../../src/kubelet/cri/client.js';
+import { StreamingServer } from '../../../src/runtime/streaming/server.js';
 import { startRuncRuntime, type RuncRuntimeHandle } from '../../../src/runtime/runc/start.js';
 
 /** The busybox reference the images builder provides. */
@@ -42,6 +43,11 @@ export async function startRuncTestEnv(podCidr: string, bridge: string, images: 
   const socketPath = join(dir, 'cri.sock');
   const start = (): Promise<RuncRuntimeHandle> => startRuncRuntime({
     stateDir, imageDir, podCidr, bridge, socketPath, clock: systemClock,
+    streaming: async (runtime) => {
+      const server = new StreamingServer({ host: '127.0.0.1', runtime, clock: systemClock });
+      await server.start();
+      return server;
+    },
   });
   let handle: RuncRuntimeHandle;
   try {

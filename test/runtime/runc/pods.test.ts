@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { promisify } from 'node:util';
@@ -174,6 +174,9 @@ if (!isRoot) {
         await eventually(() => curl(`http://${pod.ip}/`));
         const body = await forwardGet(streaming.portForward.bind(streaming), pod.sandboxId);
         assert.match(body, /forwarded/);
+        const { url } = await env.cri.exec({ containerId: pod.containerId, cmd: ['sh'],
+          tty: true, stdin: true, stdout: true, stderr: false });
+        assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/exec\//);
       });
 
     it('updates a running container\'s memory limit in its cgroup', async () => {
@@ -201,6 +204,28 @@ if (!isRoot) {
       await env.cri.stopContainer({ containerId: pod.containerId, timeout: 1n });
       assert.equal((await status(env, pod.containerId)).state,
         cri.ContainerState.CONTAINER_EXITED);
+    });
+
+    it('garbage-collects at start what a crash left without records', async () => {
+      const pod = await runPod(env, BUSYBOX, ['sh', '-c', 'sleep 1000']);
+      const stateDir = env.stateDir;
+      await env.handle.close();
+      // A crash between making things and recording them: the records are gone.
+      await rm(join(stateDir, 'sandboxes', pod.sandboxId, 'sandbox.json'));
+      await rm(join(stateDir, 'containers', pod.containerId, 'container.json'));
+      await env.restart();
+      const report = env.handle.recovery;
+      assert.deepEqual(report.removedContainers, [pod.containerId]);
+      assert.deepEqual(report.removedSandboxDirs, [pod.sandboxId]);
+      const veths = await run('ip', ['-o', 'link', 'show', 'master', env.bridge]);
+      assert.ok(!veths.stdout.includes(`k8v${pod.sandboxId.slice(0, 12)}`), 'veth removed');
+      assert.deepEqual(report.releasedAddresses, [pod.ip]);
+      const mounts = await readFile('/proc/self/mountinfo', 'utf8');
+      assert.ok(!mounts.includes(stateDir), 'no mount under the state dir remains');
+      const { stdout } = await run('runc', [`--root=${join(stateDir, 'runc')}`, 'list', '-q']);
+      assert.equal(stdout.trim(), '');
+      await assert.rejects(env.cri.containerStatus({ containerId: pod.containerId,
+        verbose: false }), (err: unknown) => cri.isCriNotFound(err));
     });
   });
 }
