@@ -22,7 +22,9 @@ import { bootstrapCluster } from './bootstrap.js';
 import { Allocator, parseCidr } from './registry/allocator.js';
 import { Registry } from './registry/registry.js';
 import { ServiceAddresses } from './registry/services.js';
-import { createRestHandler } from './rest/handler.js';
+import { createRestHandler, type RestDeps } from './rest/handler.js';
+import { createUpgradeHandler } from './rest/kubelet-proxy-upgrade.js';
+import type { KubeletClientTls } from './rest/kubelet-proxy-target.js';
 import { Compactor } from './storage/compactor.js';
 import { EtcdStorage } from './storage/etcd-storage.js';
 
@@ -45,6 +47,9 @@ export interface ApiServerOptions {
   wallMs: () => number;
   seed: number;
   log: (line: string) => void;
+  /** Client certificate (PEM) for kubelet connections: logs, exec, attach, port-forward. Absent =
+   *  plain HTTP to kubelets (tests). */
+  kubeletClientTls?: KubeletClientTls;
 }
 
 /** ApiServer runs until stop(). */
@@ -78,7 +83,7 @@ export class ApiServer {
     this.registry = registry;
     const auth = new Authenticator(o.tokens ?? [], o.tls === undefined);
     const [host = '127.0.0.1', portText = '0'] = splitHostPort(o.listen);
-    const handler = createRestHandler({
+    const deps: RestDeps = {
       registry,
       auth,
       wallMs: o.wallMs,
@@ -86,7 +91,9 @@ export class ApiServer {
       serverAddress: o.listen,
       health: () => storage.get('/registry/health').then(() => undefined),
       log: o.log,
-    });
+      ...(o.kubeletClientTls ? { kubeletClientTls: o.kubeletClientTls } : {}),
+    };
+    const handler = createRestHandler(deps);
     this.http = o.tls
       ? createHttpsServer({
         cert: readFileSync(o.tls.certFile),
@@ -98,6 +105,7 @@ export class ApiServer {
       }, handler)
       : createHttpServer(handler);
     const http = this.http;
+    http.on('upgrade', createUpgradeHandler(deps));
     await new Promise<void>((resolve, reject) => {
       http.once('error', reject);
       http.listen(Number(portText), host, () => resolve());

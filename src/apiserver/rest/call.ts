@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '../../base/clock.js';
 import type { Authenticator } from '../auth/authenticate.js';
 import type { ApiRegistry, RequestContext } from '../registry/types.js';
+import type { KubeletClientTls } from './kubelet-proxy-target.js';
 import type { ResourceRoute } from './route.js';
 
 /** RestDeps are the handler's collaborators. */
@@ -22,6 +23,8 @@ export interface RestDeps {
   /** health resolves when the store answers; rejects with the reason otherwise. */
   health: () => Promise<void>;
   log: (line: string) => void;
+  /** Client certificate for kubelet connections (logs, exec, port-forward); absent = plain HTTP. */
+  kubeletClientTls?: KubeletClientTls;
 }
 
 /** ResourceCall is one resource request in flight. */

@@ -18,6 +18,7 @@ import {
 } from '../registry/options.js';
 import { decodeObject, readBody } from './body.js';
 import type { ResourceCall } from './call.js';
+import { serveKubeletSubresource } from './kubelet-proxy.js';
 import { intParam, isTrue, stringParams } from './query.js';
 import { mediaType, wantsTable } from './negotiate.js';
 import { sendJson } from './respond.js';
@@ -182,9 +183,7 @@ async function eviction(c: ResourceCall): Promise<void> {
   sendJson(c.res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
 }
 
+/** streaming: pods/log, exec, attach, portforward reach the pod's kubelet (kubelet-proxy.ts). */
 async function streaming(c: ResourceCall): Promise<void> {
-  const pod = await c.deps.registry.get(c.ctx, c.route.resource, c.route.namespace, c.route.name ?? '');
-  const node = (pod.spec as { nodeName?: string } | undefined)?.nodeName;
-  if (!node) throw badRequest(`pod ${c.route.name ?? ''} does not have a host assigned`);
-  throw new StatusError(503, 'ServiceUnavailable', `the kubelet on node "${node}" cannot be reached for ${c.route.subresource ?? ''}: k8ts has no kubelet yet`);
+  return serveKubeletSubresource(c);
 }
