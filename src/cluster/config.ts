@@ -14,7 +14,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { ETCD_LIMITS } from '../store/errors.js';
 import { ConfigError, ConfigReader, type Fields } from './config-reader.js';
 import { DEFAULT_CONFIG_YAML } from './default-config.js';
-import { readNodes, type NodeSpec } from './node-config.js';
+import { readHollow, readNodes, type HollowConfig, type NodeSpec } from './node-config.js';
 
 export { ConfigError } from './config-reader.js';
 export { DEFAULT_CONFIG_YAML } from './default-config.js';
@@ -58,6 +58,8 @@ export interface ClusterConfig {
   controlPlane: ControlPlaneConfig;
   /** The kubelets: one per master with an API server, then the workers (node-config.ts). */
   nodes: NodeSpec[];
+  /** Hollow nodes (simulated kubelets) for scale experiments; undefined = none. */
+  hollow: HollowConfig | undefined;
   /** Where the config came from (file path or "<embedded default>"), for messages. */
   source: string;
 }
@@ -93,7 +95,7 @@ export interface LoadOptions {
   force?: boolean;
 }
 
-const TOP_KEYS = ['name', 'members', 'dataDir', 'timing', 'tls', 'forwarding', 'store', 'serviceCidr', 'force', 'controlPlane', 'workers', 'kubelet'] as const;
+const TOP_KEYS = ['name', 'members', 'dataDir', 'timing', 'tls', 'forwarding', 'store', 'serviceCidr', 'force', 'controlPlane', 'workers', 'kubelet', 'hollow'] as const;
 
 /** DEFAULT_SERVICE_CIDR: Service addresses from loopback (ARCHITECTURE.md §6). */
 export const DEFAULT_SERVICE_CIDR = '127.96.0.0/16';
@@ -137,6 +139,7 @@ export function parseClusterConfig(text: string, source: string, opts: LoadOptio
     force,
     controlPlane: readControlPlane(r, top),
     nodes: readNodes(r, top, members),
+    hollow: readHollow(r, top),
     source,
   };
   const n = cfg.members.length;

@@ -144,3 +144,32 @@ function isLoopbackIp(ip: string): boolean {
   const m = /^127\.(\d+)\.(\d+)\.(\d+)$/.exec(ip);
   return m !== null && m.slice(1).every((o) => Number(o) <= 255);
 }
+
+/** HollowConfig: hollow nodes (simulated kubelets, many per process) for scale experiments. */
+export interface HollowConfig {
+  /** How many hollow nodes (named hollow-0001, ...). */
+  nodes: number;
+  /** How many processes share them (each runs nodes / processes kubelets). */
+  processes: number;
+}
+
+/** MAX_HOLLOW_NODES: a bound on what one machine is asked to simulate. */
+const MAX_HOLLOW_NODES = 5_000;
+
+/** readHollow reads `hollow: { nodes: 1000, processes: 4 }`; undefined without the block. */
+export function readHollow(r: ConfigReader, top: Fields): HollowConfig | undefined {
+  if (!top.has('hollow')) return undefined;
+  const node = top.get('hollow');
+  const f = r.map(node, 'hollow', ['nodes', 'processes']);
+  const nodes = r.int(r.required(f, 'nodes', node, 'hollow'), 'hollow.nodes', 1, MAX_HOLLOW_NODES);
+  const processes = f.has('processes') ? r.int(f.get('processes'), 'hollow.processes', 1, 64) : 1;
+  if (processes > nodes) r.fail(f.get('processes'), `hollow.processes (${processes}) exceeds hollow.nodes (${nodes})`);
+  return { nodes, processes };
+}
+
+/** hollowShard: the hollow node names shard i (0-based) of `processes` runs. */
+export function hollowShard(h: HollowConfig, i: number): string[] {
+  const names: string[] = [];
+  for (let k = i; k < h.nodes; k += h.processes) names.push(`hollow-${String(k + 1).padStart(4, '0')}`);
+  return names;
+}

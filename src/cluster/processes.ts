@@ -25,7 +25,7 @@ export class SupervisorError extends Error {
 /** Component is one process of a node: a master's store member, API server, controller manager
  *  or scheduler, and every node's kubelet and container runtime. */
 export type Component =
-  | 'store' | 'apiserver' | 'controller-manager' | 'scheduler' | 'kubelet' | 'runtime';
+  | 'store' | 'apiserver' | 'controller-manager' | 'scheduler' | 'kubelet' | 'runtime' | 'hollow';
 
 /** ENTRY_POINTS: each component's main, relative to the repo; also what its cmdline contains. */
 export const ENTRY_POINTS: Record<Component, string> = {
@@ -35,6 +35,7 @@ export const ENTRY_POINTS: Record<Component, string> = {
   scheduler: 'src/cluster/scheduler-main.ts',
   kubelet: 'src/cluster/kubelet-main.ts',
   runtime: 'src/cluster/runtime-main.ts',
+  hollow: 'src/kubelet/hollow/main.ts',
 };
 
 /** COMPONENTS: every component name, for messages. */

@@ -96,12 +96,26 @@ export class Supervisor {
     const running = this.cfg.members.filter((m) => this.pidOf(m) !== undefined);
     await this.checkAddressesFree();
     if (running.length === 0) writeFileSync(this.paths.config, effectiveConfig(this.cfg));
-    if (this.cfg.nodes.length > 0) return this.upWithKubelets();
+    const leader = this.cfg.nodes.length > 0 ? await this.upWithKubelets() : await this.upProcesses();
+    this.upHollow();
+    return leader;
+  }
+
+  /** upProcesses: the control plane as plain processes (a config without kubelets). */
+  private async upProcesses(): Promise<MemberStatus> {
     for (const m of this.cfg.members) this.ensure(m.name, 'store');
     const leader = await this.waitForLeader(this.opts.leaderTimeoutMs ?? 30_000);
-    const access = await this.upApiServers();
-    if (access !== undefined && this.cfg.nodes.length > 0) await this.upNodes(access);
+    await this.upApiServers();
     return leader;
+  }
+
+  /** upHollow starts the hollow node processes (they register and heartbeat on their own;
+   *  up does not wait for a thousand simulated nodes — the nodes benchmark measures that). */
+  private upHollow(): void {
+    const h = this.cfg.hollow;
+    if (h === undefined) return;
+    for (let i = 0; i < h.processes; i++) this.ensure(hollowUnit(i), 'hollow');
+    this.say(`${h.nodes} hollow node(s) starting in ${h.processes} process(es)`);
   }
 
   /** upWithKubelets: PKI and manifests first, then every node's runtime and kubelet; the
@@ -179,17 +193,6 @@ export class Supervisor {
     return access;
   }
 
-  /** upNodes starts every node's runtime and kubelet and waits until every node is Ready. */
-  private async upNodes(access: ApiAccess): Promise<void> {
-    for (const n of this.cfg.nodes) for (const c of [...NODE_COMPONENTS].reverse()) this.ensure(n.name, c);
-    await waitForNodesReady(this.cfg, access, {
-      clock: this.opts.clock,
-      timeoutMs: this.opts.nodesTimeoutMs ?? 60_000,
-      say: (l) => this.say(l),
-      dead: () => this.deadNode(),
-    });
-  }
-
   /** deadNode: a node component that exited (its log's tail), for startup errors. */
   private deadNode(): string | undefined {
     for (const n of this.cfg.nodes) {
@@ -211,8 +214,9 @@ export class Supervisor {
 
   /** start spawns one component of a node, detached, on the effective config. */
   start(node: string, c: Component): number {
-    const flag = NODE_COMPONENTS.includes(c) ? '--node' : '--member';
-    const pid = this.procs.spawn(node, c, ['--config', this.paths.config, flag, node]);
+    const target = c === 'hollow' ? ['--shard', node.slice(HOLLOW_UNIT.length)]
+      : [NODE_COMPONENTS.includes(c) ? '--node' : '--member', node];
+    const pid = this.procs.spawn(node, c, ['--config', this.paths.config, ...target]);
     this.say(`started ${unitLabel(node, c)} (${this.where(node, c)}) pid ${pid}, log ${this.procs.logFile(node, c)}`);
     return pid;
   }
@@ -225,6 +229,7 @@ export class Supervisor {
       case 'apiserver': return `https://${m?.api ?? ''}`;
       case 'kubelet': return `https://${n?.address ?? ''}:${n?.kubeletPort ?? ''}`;
       case 'runtime': return `${n?.runtime ?? ''} runtime, pods ${n?.podCidr ?? ''}`;
+      case 'hollow': return 'hollow nodes';
       default: return `component API ${m?.grpc ?? ''}`;
     }
   }
@@ -460,6 +465,7 @@ export class Supervisor {
    *  state dir (data, logs, config). Returns the members stopped. */
   async down(purge: boolean): Promise<number> {
     let stopped = 0;
+    for (let i = 0; i < (this.cfg.hollow?.processes ?? 0); i++) await this.stopUnit(hollowUnit(i), 'hollow', 10_000);
     for (const n of this.cfg.nodes) await this.stopUnit(n.name, 'kubelet', 10_000);
     for (const n of this.cfg.nodes.filter((x) => x.role === 'worker')) await this.stopPods(n.name);
     for (const c of ELECTED) for (const m of this.cfg.members) await this.stopMember(m, 5_000, c);
@@ -544,6 +550,7 @@ function effectiveConfig(cfg: ClusterConfig): string {
     controlPlane: cfg.controlPlane,
     force: cfg.force,
     ...nodesDoc(cfg.nodes),
+    ...(cfg.hollow === undefined ? {} : { hollow: cfg.hollow }),
   };
   if (cfg.tlsDir !== undefined) doc.tls = { dir: cfg.tlsDir };
   return `# Effective config of cluster ${cfg.name}, written by k8ts up from ${cfg.source}.\n${stringify(doc)}`;
@@ -559,6 +566,13 @@ function nodesDoc(nodes: readonly NodeSpec[]): Record<string, unknown> {
       workers: workers.map((n) => ({ name: n.name, address: n.address, runtime: n.runtime, podCidr: n.podCidr })),
     }),
   };
+}
+
+/** HOLLOW_UNIT: hollow shard i runs as unit "hollow<i>-hollow" (log hollow<i>-hollow.log). */
+const HOLLOW_UNIT = 'hollow';
+
+function hollowUnit(i: number): string {
+  return `${HOLLOW_UNIT}${i}`;
 }
 
 /** addressFree tells whether host:port can be bound now (it is released again at once). */
