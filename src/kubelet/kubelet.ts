@@ -1,0 +1,307 @@
+/**
+ * The kubelet: node registration, Lease and node status (node/), pod sources (the API watch of
+ * the pods bound here, static pods from the manifest directory; sources/), the dispatcher with
+ * one pod worker per pod (dispatcher/, pod/), the status manager (status-manager/), env and
+ * volumes through prepare() — composed under one root XState actor (kubelet-machine.ts).
+ *
+ * Static pods run from the first moment, with or without an API server (a master's kubelet
+ * starts its own API server that way); everything that needs the API retries until it answers.
+ * Stopping the kubelet stops its workers but leaves containers running, as upstream's does: a
+ * kubelet started again finds them through the runtime.
+ */
+import { createActor, fromCallback, fromPromise, type Actor } from 'xstate';
+import type { Pod } from '../api/core/v1/pod-types.js';
+import { isStatusError } from '../api/errors.js';
+import type { Clock } from '../base/clock.js';
+import { SharedInformerFactory } from '../client/cache/factory.js';
+import type { ReflectorBackoff } from '../client/cache/reflector.js';
+import type { Informer, InformerFactory } from '../client/cache/types.js';
+import type { ComponentApi } from '../client/component-api.js';
+import type { EventRecorderFactory } from '../client/events/recorder.js';
+import type { EventRecorder } from '../client/events/types.js';
+import type { KubeletConfig } from './config.js';
+import { admitPod } from './dispatcher/admission.js';
+import { Dispatcher, type WorkerHandle } from './dispatcher/dispatcher.js';
+import type { CriRuntime } from './cri/types.js';
+import { kubeletMachine } from './kubelet-machine.js';
+import { readHostFacts } from './node/host-facts.js';
+import { NodeAgent } from './node/node-agent.js';
+import { allocatableOf, nodeLabels, type HostFacts } from './node/node-object.js';
+import { runtimeFactsOf } from './node/runtime-facts.js';
+import { ObjectCache } from './objects.js';
+import type { PodWorkerDeps } from './pod/types.js';
+import { makePrepare } from './prepare.js';
+import { PODS } from './resources.js';
+import { readManifestDir } from './sources/manifest-dir.js';
+import { MirrorPods } from './sources/mirror-pods.js';
+import { PodManager, type PodChange } from './sources/pod-manager.js';
+import { StatusManager } from './status-manager/status-manager.js';
+import { VolumeManager } from './volumes/volume-manager.js';
+
+/** StartWorker starts one pod worker (default: the XState pod actor, pod-workers.ts). */
+export type StartWorker = (pod: Pod, deps: PodWorkerDeps, runtimeName: string) => WorkerHandle;
+
+/** KubeletOptions: config, the two connections (API, CRI), time, and the worker factory. */
+export interface KubeletOptions {
+  cfg: KubeletConfig;
+  api: ComponentApi;
+  cri: CriRuntime;
+  clock: Clock;
+  wallMs(): number;
+  log(line: string): void;
+  startWorker: StartWorker;
+  host?: HostFacts;
+  events?: EventRecorderFactory;
+  /** Reflector backoff for the kubelet's informers (tests shorten it). */
+  informerBackoff?: ReflectorBackoff;
+  /** tmpfs for memory emptyDirs (default: when running as root). */
+  useTmpfs?: boolean;
+  /**
+   * Informers shared by many kubelets of one process (hollow nodes, src/kubelet/hollow/): the
+   * factory for ConfigMaps, Secrets and Services, and a view of the pods bound to this node
+   * (one watch for all nodes instead of one each). Their owner starts and stops them; the
+   * kubelet only reads. Default: its own factory and a spec.nodeName=<node> pod watch.
+   */
+  shared?: { informers: InformerFactory; pods: Informer<Pod> };
+}
+
+/** REGISTER_BACKOFF: registration retries (upstream: 100 ms doubling to 7 s). */
+const REGISTER_BACKOFF = { initialMs: 100, maxMs: 7_000 };
+
+/** Kubelet is one node's agent; start() it, stop() it. */
+export class Kubelet {
+  readonly podManager = new PodManager();
+  readonly dispatcher: Dispatcher;
+  readonly statusManager: StatusManager;
+  readonly volumes: VolumeManager;
+  readonly nodeAgent: NodeAgent;
+  readonly mirrorPods: MirrorPods;
+  /** The informer factory this kubelet owns (undefined when o.shared gives them). */
+  private readonly ownInformers: SharedInformerFactory | undefined;
+  private readonly pods: Informer<Pod>;
+  private readonly objects: ObjectCache;
+  private readonly host: HostFacts;
+  private readonly recorder: EventRecorder | undefined;
+  private readonly actor: Actor<typeof kubeletMachine>;
+  private runtimeName = 'cri';
+
+  constructor(private readonly o: KubeletOptions) {
+    const { cfg, api, clock, log } = o;
+    this.host = o.host ?? readHostFacts(cfg.nodeName);
+    this.recorder = o.events?.('kubelet');
+    let factory: InformerFactory;
+    if (o.shared !== undefined) {
+      this.ownInformers = undefined;
+      factory = o.shared.informers;
+      this.pods = o.shared.pods;
+    } else {
+      const own = new SharedInformerFactory(api, { clock, log,
+        ...(o.informerBackoff !== undefined ? { backoff: o.informerBackoff } : {}) });
+      this.ownInformers = own;
+      factory = own;
+      this.pods = own.informerFor<Pod>(PODS, { fieldSelector: `spec.nodeName=${cfg.nodeName}` });
+    }
+    this.objects = new ObjectCache(factory, clock);
+    this.volumes = new VolumeManager({ rootDir: cfg.rootDir, log,
+      useTmpfs: o.useTmpfs ?? process.getuid?.() === 0 });
+    this.statusManager = new StatusManager({ api, clock, log,
+      cached: (ns, name) => this.pods.lister.get(ns, name) });
+    this.nodeAgent = new NodeAgent({ api, cfg, host: this.host, clock, wallMs: o.wallMs, log,
+      runtimeFacts: async () => {
+        const [v, s] = await Promise.all([o.cri.version({ version: '' }),
+          o.cri.status({ verbose: false })]);
+        return runtimeFactsOf(v, s);
+      } });
+    this.mirrorPods = new MirrorPods({ api, nodeName: cfg.nodeName, log,
+      nodeUid: () => this.nodeAgent.uid,
+      statics: () => this.podManager.statics(),
+      mirrors: () => this.podManager.mirrorPods(),
+      created: (s) => this.statusManager.kick(s.metadata.uid ?? '') });
+    this.dispatcher = this.newDispatcher();
+    this.actor = createActor(this.machine());
+  }
+
+  private newDispatcher(): Dispatcher {
+    const { cfg, api, log } = this.o;
+    const allocatable = allocatableOf(cfg.capacity, cfg.reserved);
+    const labels = nodeLabels(cfg, this.host);
+    const prepare = makePrepare({ cfg, objects: this.objects, volumes: this.volumes, allocatable,
+      podIPs: (pod) => {
+        const own = podIPsOf(pod.status);
+        return own.length > 0 ? own
+          : podIPsOf(this.statusManager.statusOf(pod.metadata.uid ?? ''));
+      },
+      warn: (pod, reason, message) => this.recorder?.event(pod, 'Warning', reason, message) });
+    const deps: PodWorkerDeps = {
+      cri: this.o.cri, clock: this.o.clock, wallMs: this.o.wallMs,
+      node: { name: cfg.nodeName, ip: cfg.address }, prepare,
+      reportStatus: (pod, status) => this.statusManager.reportStatus(pod, status),
+      log,
+      ...(this.recorder !== undefined ? { events: this.recorder } : {}),
+    };
+    return new Dispatcher({
+      startWorker: (pod) => this.o.startWorker(pod, deps, this.runtimeName),
+      admit: (pod, admitted) => admitPod(pod, { name: cfg.nodeName, labels, allocatable },
+        admitted),
+      reportStatus: (pod, status) => {
+        this.statusManager.reportStatus(pod, status);
+        this.recorder?.event(pod, 'Warning', status.reason ?? 'Rejected', status.message ?? '');
+      },
+      deletePod: async (pod) => {
+        try {
+          await api.delete(PODS, pod.metadata.namespace, pod.metadata.name ?? '',
+            { gracePeriodSeconds: 0, preconditions: { uid: pod.metadata.uid ?? '' } });
+        } catch (e) {
+          if (!isStatusError(e) || (e.code !== 404 && e.code !== 409)) throw e;
+        }
+      },
+      released: async (pod) => {
+        this.statusManager.forget(pod.metadata.uid ?? '');
+        await this.volumes.tearDown(pod.metadata.uid ?? '');
+      },
+      log,
+    });
+  }
+
+  /** start runs the kubelet; it registers, heartbeats and runs pods until stop(). */
+  start(): void {
+    this.actor.start();
+  }
+
+  /** stop ends the kubelet (containers keep running); resolves once everything has stopped. */
+  async stop(): Promise<void> {
+    const done = new Promise<void>((resolve) => {
+      const sub = this.actor.subscribe((s) => {
+        if (s.status !== 'done') return;
+        sub.unsubscribe();
+        resolve();
+      });
+      if (this.actor.getSnapshot().status === 'done') resolve();
+    });
+    this.actor.send({ type: 'STOP' });
+    await done;
+  }
+
+  /** registered: the Node exists (its uid is known). */
+  get registered(): boolean {
+    return this.nodeAgent.uid !== '';
+  }
+
+  private apply(changes: PodChange[]): void {
+    for (const c of changes) this.dispatcher.apply(c);
+  }
+
+  private scanManifests(): void {
+    const dir = this.o.cfg.manifestDir;
+    if (dir === undefined) return;
+    const pods = readManifestDir(dir, this.o.cfg.nodeName, this.o.log);
+    const changes = this.podManager.setStaticPods(pods);
+    this.apply(changes);
+    if (changes.length > 0) void this.mirrorPods.sync();
+  }
+
+  private async startup(): Promise<void> {
+    const { log, cfg } = this.o;
+    try {
+      const v = await this.o.cri.version({ version: '' });
+      this.runtimeName = v.runtimeName;
+      log(`kubelet ${cfg.nodeName}: runtime ${v.runtimeName} ${v.runtimeVersion}`);
+    } catch (e) {
+      log(`kubelet ${cfg.nodeName}: runtime not answering yet: ${String(e)}`);
+    }
+    this.statusManager.start();
+    this.pods.addHandlers({
+      add: (p) => this.onApiPod(p),
+      update: (_, p) => this.onApiPod(p),
+      delete: (p) => {
+        this.apply(this.podManager.deleteApiPod(p));
+        void this.mirrorPods.sync();
+      },
+    });
+    this.ownInformers?.start();
+    this.scanManifests();
+  }
+
+  private onApiPod(p: Pod): void {
+    this.apply(this.podManager.setApiPod(p));
+    if (p.metadata.annotations?.['kubernetes.io/config.mirror'] !== undefined) {
+      void this.mirrorPods.sync();
+    }
+  }
+
+  private async shutdown(): Promise<void> {
+    this.statusManager.stop();
+    await this.dispatcher.stop();
+    await this.ownInformers?.stopAndWait();
+    this.o.log(`kubelet ${this.o.cfg.nodeName}: stopped (containers left running)`);
+  }
+
+  private machine() {
+    const { clock, cfg, log } = this.o;
+    return kubeletMachine.provide({
+      actors: {
+        startup: fromPromise(() => this.startup()),
+        shutdown: fromPromise(() => this.shutdown()),
+        sources: fromCallback(() => {
+          const t = clock.setInterval(() => this.scanManifests(), cfg.fileCheckFrequencyMs);
+          return () => t.cancel();
+        }),
+        registration: fromCallback(({ sendBack }) => registerLoop(this.nodeAgent, clock, log,
+          () => sendBack({ type: 'REGISTERED' }))),
+        heartbeat: fromCallback(() => heartbeat(this, clock, cfg, log)),
+      },
+    });
+  }
+}
+
+/** podIPsOf: a status's pod IPs (podIPs, else podIP). */
+function podIPsOf(s: Pod['status']): string[] {
+  const ips = (s?.podIPs ?? []).map((p) => p.ip);
+  return ips.length > 0 || s?.podIP === undefined || s.podIP === '' ? ips : [s.podIP];
+}
+
+/** registerLoop registers the node, retrying with a doubling delay; returns a canceller. */
+function registerLoop(agent: NodeAgent, clock: Clock, log: (l: string) => void,
+  done: () => void): () => void {
+  let stopped = false;
+  let delayMs = REGISTER_BACKOFF.initialMs;
+  let timer: { cancel(): void } | undefined;
+  const attempt = (): void => {
+    agent.register().then(() => {
+      if (!stopped) done();
+    }, (e: unknown) => {
+      if (stopped) return;
+      log(`node registration failed (retry in ${delayMs} ms): ${String(e)}`);
+      timer = clock.setTimeout(attempt, delayMs);
+      delayMs = Math.min(REGISTER_BACKOFF.maxMs, delayMs * 2);
+    });
+  };
+  attempt();
+  return () => {
+    stopped = true;
+    timer?.cancel();
+  };
+}
+
+/** heartbeat runs the Lease, node status and mirror pod timers; returns a canceller. Each
+ *  timer skips a tick while its previous write is still in flight. */
+function heartbeat(k: Kubelet, clock: Clock, cfg: KubeletConfig,
+  log: (l: string) => void): () => void {
+  const every = (periodMs: number, what: string, f: () => Promise<unknown>) => {
+    let busy = false;
+    const tick = (): void => {
+      if (busy) return;
+      busy = true;
+      f().catch((e: unknown) => log(`${what} failed: ${String(e)}`))
+        .finally(() => { busy = false; });
+    };
+    tick();
+    return clock.setInterval(tick, periodMs);
+  };
+  const timers = [
+    every(cfg.leaseRenewIntervalMs, 'lease renewal', () => k.nodeAgent.renewLease()),
+    every(cfg.nodeStatusUpdateFrequencyMs, 'node status', () => k.nodeAgent.postStatus()),
+    every(cfg.nodeStatusUpdateFrequencyMs, 'mirror pods', () => k.mirrorPods.sync()),
+  ];
+  return () => timers.forEach((t) => t.cancel());
+}
