@@ -2,14 +2,18 @@
  * Process entry of one node's container runtime, the CRI endpoint its kubelet talks to:
  *   node --import tsx src/cluster/runtime-main.ts --config <state>/cluster.yaml --node w1
  * The node's `runtime:` picks the implementation — process (no root), runc (root: pod network
- * namespaces on a bridge k8ts creates) — served on <state>/nodes/<node>/cri.sock, with a CRI
- * streaming server on the node's address for exec, attach and port-forward. SIGTERM stops
- * serving and leaves the pods running, as stopping containerd does; a runtime started again on
- * the same state dir adopts them.
+ * namespaces on a bridge k8ts creates), containerd (root: Debian's containerd, managed as a child,
+ * with the local images imported) — served on <state>/nodes/<node>/cri.sock (for containerd a
+ * link to its own socket), with a CRI streaming server on the node's address for exec, attach
+ * and port-forward (containerd brings its own). SIGTERM stops serving and leaves the pods of the
+ * in-house runtimes running, as stopping containerd's daemon leaves its shims; a runtime started
+ * again on the same state dir adopts them.
  */
+import { rmSync, symlinkSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { systemClock } from '../base/clock.js';
 import { systemWallMs } from '../base/wall-clock.js';
+import { startContainerdNode } from '../runtime/containerd/node.js';
 import { startProcessRuntime } from '../runtime/process/server.js';
 import { ProcessStreaming } from '../runtime/process/streaming.js';
 import { startRuncRuntime } from '../runtime/runc/start.js';
@@ -59,8 +63,16 @@ async function serve(node: NodeSpec, paths: ReturnType<typeof nodePaths>, cluste
         bridge: bridgeName(cluster, node.name), socketPath: paths.criSocket, clock: systemClock,
         wallMs: systemWallMs, streaming,
       });
-    case 'containerd':
-      throw new Error(`${node.name}: the containerd runtime is started by its own module (not wired yet)`);
+    case 'containerd': {
+      const mc = await startContainerdNode({
+        node: node.name, stateDir: paths.runtimeDir, podCidr: node.podCidr,
+        imageCacheDir: `${k8tsHome()}/images`, log: mainLog, clock: systemClock,
+      });
+      // The kubelet dials the node's CRI path; containerd's own socket lives in its state dir.
+      rmSync(paths.criSocket, { force: true });
+      symlinkSync(mc.socketPath, paths.criSocket);
+      return { close: () => mc.stop() };
+    }
   }
 }
 
