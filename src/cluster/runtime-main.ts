@@ -71,7 +71,7 @@ async function serve(node: NodeSpec, paths: ReturnType<typeof nodePaths>, cluste
       // The kubelet dials the node's CRI path; containerd's own socket lives in its state dir.
       rmSync(paths.criSocket, { force: true });
       symlinkSync(mc.socketPath, paths.criSocket);
-      return { close: () => mc.stop() };
+      return { close: () => mc.stop({ removePods: false }) };
     }
   }
 }
