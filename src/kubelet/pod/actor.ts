@@ -17,7 +17,7 @@ import { assign, fromCallback, fromPromise, sendTo, setup } from 'xstate';
 import type { Pod, PodStatus } from '../../api/core/v1/pod-types.js';
 import type { ProbeChange, ProbedContainer } from '../probes/prober.js';
 import { PodObserver } from './cri-observe.js';
-import { EMPTY_OBSERVED, type ObservedPod } from './observed.js';
+import { EMPTY_OBSERVED, podIpsOf, type ObservedPod } from './observed.js';
 import type { WaitingReason } from './plan.js';
 import { podLog } from './pod-events.js';
 import { EMPTY_MEMORY, type SyncResult, type WorkerMemory } from './sync.js';
@@ -97,7 +97,7 @@ function syncDone(ctx: PodWorkerContext, r: SyncResult, terminal: boolean) {
 
 /** probeTargets tells the prober which instances run now (none once the pod finished). */
 function probeTargets({ context: c }: { context: PodWorkerContext }): AnyEvent {
-  const podIp = c.observed.sandboxes.find((s) => s.ready)?.ips[0] ?? '';
+  const podIp = podIpsOf(c.pod.spec?.hostNetwork === true, c.observed, c.deps.node.ip)[0] ?? '';
   return { type: 'PROBE_TARGETS', pod: c.pod, podIp, targets: runningTargets(c.pod, c.observed) };
 }
 
@@ -195,7 +195,7 @@ export const podWorkerMachine = setup({
             src: 'sync',
             input: ({ context: c }) => ({
               deps: c.deps, observer: c.observer, pod: c.pod, memory: c.memory,
-              probes: c.probes, tuning: c.tuning,
+              probes: c.probes, tuning: c.tuning, previousWaiting: c.waiting,
             }),
             onDone: [
               {

@@ -13,9 +13,12 @@ import {
   ContainerConfig,
   LinuxContainerResources,
   MountPropagation,
+  NamespaceMode,
   PodSandboxConfig,
   Protocol,
+  type LinuxContainerSecurityContext,
   type Mount,
+  type NamespaceOption,
   type PortMapping,
 } from '../cri/types.js';
 import { containerSpecHash } from './container-hash.js';
@@ -76,8 +79,64 @@ export function buildSandboxConfig(pod: Pod, prepared: PreparedPod, attempt: num
     portMappings: portMappings(pod),
     labels: { ...(m.labels ?? {}), ...podLabels(pod) },
     annotations: { ...(m.annotations ?? {}) },
-    linux: { cgroupParent: '', sysctls: {} },
+    linux: {
+      cgroupParent: '',
+      sysctls: Object.fromEntries((pod.spec?.securityContext?.sysctls ?? [])
+        .map((x) => [x.name, x.value])),
+      securityContext: {
+        namespaceOptions: namespaceOptions(pod),
+        ...userFields(pod, undefined),
+      },
+    },
   });
+}
+
+/** namespaceOptions: host namespaces when the pod asks (hostNetwork, hostPID, hostIPC), the
+ *  pod's shared PID namespace with shareProcessNamespace, else per-container PID. */
+export function namespaceOptions(pod: Pod): NamespaceOption {
+  const spec = pod.spec;
+  return {
+    network: spec?.hostNetwork === true ? NamespaceMode.NODE : NamespaceMode.POD,
+    pid: spec?.hostPID === true ? NamespaceMode.NODE
+      : spec?.shareProcessNamespace === true ? NamespaceMode.POD
+      : NamespaceMode.CONTAINER,
+    ipc: spec?.hostIPC === true ? NamespaceMode.NODE : NamespaceMode.POD,
+    targetId: '',
+  };
+}
+
+/** userFields: runAsUser/runAsGroup (the container's override the pod's) and the pod's
+ *  supplemental groups, as CRI's optional Int64Values. */
+function userFields(pod: Pod, c: Container | undefined) {
+  const podSc = pod.spec?.securityContext;
+  const user = c?.securityContext?.runAsUser ?? podSc?.runAsUser;
+  const group = c?.securityContext?.runAsGroup ?? podSc?.runAsGroup;
+  return {
+    ...(user !== undefined ? { runAsUser: { value: BigInt(user) } } : {}),
+    ...(group !== undefined ? { runAsGroup: { value: BigInt(group) } } : {}),
+    supplementalGroups: [...(podSc?.supplementalGroups ?? []), ...(podSc?.fsGroup !== undefined
+      ? [podSc.fsGroup]
+      : [])].map((g) => BigInt(g)),
+  };
+}
+
+/** containerSecurity maps a container's securityContext (with the pod's defaults). */
+export function containerSecurity(pod: Pod, c: Container): Partial<LinuxContainerSecurityContext> {
+  const sc = c.securityContext;
+  return {
+    namespaceOptions: namespaceOptions(pod),
+    ...userFields(pod, c),
+    privileged: sc?.privileged ?? false,
+    readonlyRootfs: sc?.readOnlyRootFilesystem ?? false,
+    noNewPrivs: sc?.allowPrivilegeEscalation === false,
+    ...(sc?.capabilities !== undefined ? {
+      capabilities: {
+        addCapabilities: sc.capabilities.add ?? [],
+        dropCapabilities: sc.capabilities.drop ?? [],
+        addAmbientCapabilities: [],
+      },
+    } : {}),
+  };
 }
 
 /** criMount converts a prepared mount. */
@@ -133,7 +192,7 @@ export function buildContainerConfig(input: ContainerConfigInput) {
     stdin: c.stdin ?? false,
     stdinOnce: c.stdinOnce ?? false,
     tty: c.tty ?? false,
-    linux: { resources: linuxResources(c) },
+    linux: { resources: linuxResources(c), securityContext: containerSecurity(pod, c) },
   });
 }
 

@@ -47,6 +47,16 @@ export interface ObservedPod {
   containers: ObservedContainer[];
 }
 
+/**
+ * podIpsOf: the pod's IPs — the node's for a hostNetwork pod (it shares the node's network, as
+ * upstream reports it), else its ready sandbox's (none while no sandbox is ready).
+ */
+export function podIpsOf(hostNetwork: boolean, obs: ObservedPod, nodeIp: string): string[] {
+  if (hostNetwork) return [nodeIp];
+  const sb = latestSandbox(obs);
+  return sb?.ready === true ? sb.ips : [];
+}
+
 /** EMPTY_OBSERVED is a pod the runtime knows nothing about. */
 export const EMPTY_OBSERVED: ObservedPod = { sandboxes: [], containers: [] };
 

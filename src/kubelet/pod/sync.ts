@@ -14,7 +14,7 @@ import type { PodObserver } from './cri-observe.js';
 import { selectGarbage, withoutRemoved } from './gc.js';
 import { errorMessage } from './images.js';
 import { killContainer, startContainer, type StartContext } from './lifecycle.js';
-import { latestSandbox, type ObservedPod } from './observed.js';
+import { latestSandbox, podIpsOf, type ObservedPod } from './observed.js';
 import {
   computePodActions,
   type PodActions,
@@ -46,6 +46,8 @@ export interface SyncInput {
   memory: WorkerMemory;
   probeKills: Readonly<Record<string, ProbeKill>>;
   tuning: PodWorkerTuning;
+  /** The waiting reasons of the previous sync: a back-off event is recorded once per change. */
+  previousWaiting: Readonly<Record<string, WaitingReason>>;
 }
 
 /** SyncResult is what one sync learned and decided. */
@@ -92,6 +94,7 @@ export async function syncPod(input: SyncInput): Promise<SyncResult> {
     tuning: t,
   });
   memory.crashBackoff = actions.crashBackoff;
+  backoffEvents(input, actions.waiting);
   const acted = await perform(input, memory, observed, actions);
   if (acted) observed = await input.observer.observe();
   observed = await collectGarbage(input, observed);
@@ -109,6 +112,21 @@ export async function syncPod(input: SyncInput): Promise<SyncResult> {
   };
 }
 
+/** backoffEvents records BackOff events for holds that are new since the previous sync. */
+function backoffEvents(input: SyncInput, waiting: Record<string, WaitingReason>): void {
+  const { deps, pod } = input;
+  const m = pod.metadata;
+  for (const [name, w] of Object.entries(waiting)) {
+    if (input.previousWaiting[name]?.message === w.message) continue;
+    if (w.reason === 'CrashLoopBackOff') {
+      podEvent(deps, pod, 'Warning', 'BackOff', `Back-off restarting failed container ${name} ` +
+        `in pod ${m.name}_${m.namespace ?? 'default'}(${m.uid})`);
+    } else {
+      podEvent(deps, pod, 'Normal', 'BackOff', w.message);
+    }
+  }
+}
+
 /** perform runs the plan's actions in order; returns whether it touched the runtime. */
 async function perform(
   input: SyncInput,
@@ -122,7 +140,7 @@ async function perform(
     await killAll(deps, pod, observed, graceOf(pod));
     acted = true;
   }
-  const podIp = latestSandbox(observed)?.ips[0] ?? '';
+  const podIp = podIpsOf(pod.spec?.hostNetwork === true, observed, deps.node.ip)[0] ?? '';
   await Promise.all(actions.kill.map((k) => {
     const instance = observed.containers.find((c) => c.id === k.containerId);
     assert(instance !== undefined, 'sync: kill of an unobserved container');
@@ -169,13 +187,13 @@ async function startContext(
     assert(sandbox !== undefined && sandbox.ready, 'sync: start without a ready sandbox');
   }
   // Env and mounts are resolved with the pod IPs known, for the downward API's status.podIP.
-  const withIps = withPodIps(pod, podIps);
+  const withIps = withPodIps(pod, pod.spec?.hostNetwork === true ? [deps.node.ip] : podIps);
   const prepared = await prepareOrRecord(input, memory, withIps);
   if (prepared === undefined) return undefined;
   return {
     deps, pod, prepared, observed, sandboxId,
     sandboxConfig: buildSandboxConfig(pod, prepared, attempt),
-    podIp: podIps[0] ?? '',
+    podIp: pod.spec?.hostNetwork === true ? deps.node.ip : podIps[0] ?? '',
   };
 }
 
@@ -265,7 +283,7 @@ async function startOne(ctx: StartContext, memory: WorkerMemory, name: string, t
 
 /** killAll stops every live container (in parallel, preStop first) and every ready sandbox. */
 export async function killAll(deps: PodWorkerDeps, pod: Pod, obs: ObservedPod, graceS: number) {
-  const podIp = latestSandbox(obs)?.ips[0] ?? '';
+  const podIp = podIpsOf(pod.spec?.hostNetwork === true, obs, deps.node.ip)[0] ?? '';
   const live = obs.containers.filter((c) => c.state === 'running' || c.state === 'created' ||
     c.state === 'unknown');
   await Promise.all(live.map((instance) => killContainer(deps, pod, {

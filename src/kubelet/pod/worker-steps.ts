@@ -99,13 +99,14 @@ export interface SyncStepInput {
   memory: WorkerMemory;
   probes: ProbeState;
   tuning: PodWorkerTuning;
+  previousWaiting: Record<string, WaitingReason>;
 }
 
 /** runSyncStep is syncPod with the probe kills the actor collected. */
 export function runSyncStep(i: SyncStepInput) {
   return syncPod({
     deps: i.deps, observer: i.observer, pod: i.pod, memory: i.memory,
-    probeKills: i.probes.kills, tuning: i.tuning,
+    probeKills: i.probes.kills, tuning: i.tuning, previousWaiting: i.previousWaiting,
   });
 }
 

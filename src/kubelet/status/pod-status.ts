@@ -14,7 +14,7 @@ import type {
 } from '../../api/core/v1/pod-types.js';
 import type { Condition } from '../../api/core/v1/common-types.js';
 import { rfc3339Seconds } from '../../client/events/recorder.js';
-import { instancesOf, latestSandbox, type ObservedPod } from '../pod/observed.js';
+import { instancesOf, latestSandbox, podIpsOf, type ObservedPod } from '../pod/observed.js';
 import { buildContainerStatus } from './container-status.js';
 import { podPhase } from './phase.js';
 
@@ -99,8 +99,7 @@ export function generatePodStatus(input: PodStatusInput): PodStatus {
       statuses,
       terminal: input.terminal,
     });
-  const sandbox = latestSandbox(input.observed);
-  const ips = sandbox?.ready === true ? sandbox.ips : [];
+  const ips = podIpsOf(spec.hostNetwork === true, input.observed, input.nodeIp);
   const status: PodStatus = {
     phase,
     conditions: conditionsFor(input, { phase, initialized, statuses, inits, initStatuses }),

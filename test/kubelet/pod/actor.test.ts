@@ -108,6 +108,9 @@ describe('pod worker on the process runtime', function () {
     });
     assert.equal(h.latest(pod).phase, 'Running', 'restartPolicy Always: Running while restarting');
     assert.equal(condition(h, pod, 'Ready'), 'False');
+    assert.ok(eventsOf(h, pod).some((e) => e.reason === 'BackOff' && e.type === 'Warning' &&
+      e.message === `Back-off restarting failed container app in pod crasher_default(${
+        pod.metadata.uid})`));
     actor.send({ type: 'POD_DELETED', gracePeriodSeconds: 0 });
     await toPromise(actor);
   });
@@ -172,6 +175,71 @@ describe('pod worker on the process runtime', function () {
     await writeFile(join(www, 'index.html'), 'hello\n');
     await eventually(() => assert.equal(condition(h, pod, 'Ready'), 'True'));
     assert.equal(statusOf(h, pod, 'web').ready, true);
+    actor.send({ type: 'POD_DELETED', gracePeriodSeconds: 0 });
+    await toPromise(actor);
+  });
+
+  it('an image that cannot be pulled: ErrImagePull, then ImagePullBackOff', async () => {
+    const pod = makeTestPod('nopull', {
+      containers: [{ name: 'web', image: 'nginx:1.25' }],
+    });
+    const actor = h.start(pod);
+    const reasons = () => (h.statuses.get(pod.metadata.uid ?? '') ?? [])
+      .map((s) => s.containerStatuses?.[0]?.state?.waiting?.reason);
+    await eventually(() => {
+      assert.ok(reasons().includes('ErrImagePull'), String(reasons()));
+      assert.ok(reasons().includes('ImagePullBackOff'), String(reasons()));
+    });
+    const pulled = h.statuses.get(pod.metadata.uid ?? '')?.find((s) =>
+      s.containerStatuses?.[0]?.state?.waiting?.reason === 'ErrImagePull');
+    assert.match(pulled?.containerStatuses?.[0]?.state?.waiting?.message ?? '',
+      /^Failed to pull image "nginx:1.25": /);
+    assert.ok(eventsOf(h, pod).some((e) => e.reason === 'BackOff' &&
+      e.message === 'Back-off pulling image "nginx:1.25"'));
+    assert.equal(h.latest(pod).phase, 'Pending');
+    actor.send({ type: 'POD_DELETED', gracePeriodSeconds: 0 });
+    await toPromise(actor);
+  });
+
+  it('a changed container spec (new image) restarts the container', async () => {
+    const pod = makeTestPod('updated', {
+      containers: [{ name: 'app', image: BUSYBOX, command: ['sleep', '3600'] }],
+    });
+    const actor = h.start(pod);
+    await eventually(() => assert.equal(condition(h, pod, 'Ready'), 'True'));
+    const firstId = statusOf(h, pod, 'app').containerID;
+    actor.send({ type: 'POD_UPDATED', pod: { ...pod, spec: { containers: [
+      { name: 'app', image: 'busybox:1.37', command: ['sleep', '3600'] }] } } });
+    await eventually(() => {
+      const app = statusOf(h, pod, 'app');
+      assert.equal(app.restartCount, 1);
+      assert.notEqual(app.containerID, firstId);
+      assert.ok(app.state?.running);
+    });
+    assert.ok(eventsOf(h, pod).some((e) => e.reason === 'Killing' &&
+      e.message === 'Container app definition changed, will be restarted'));
+    actor.send({ type: 'POD_DELETED', gracePeriodSeconds: 0 });
+    await toPromise(actor);
+  });
+
+  it('a startup probe holds started and Ready until it succeeds', async () => {
+    const flag = join(h.dir, 'started.flag');
+    const pod = makeTestPod('slowstart', {
+      containers: [{
+        name: 'app', image: BUSYBOX, command: ['sleep', '3600'],
+        startupProbe: { exec: { command: ['test', '-f', flag] }, periodSeconds: 1,
+          failureThreshold: 60 },
+      }],
+    });
+    const actor = h.start(pod);
+    await eventually(() => assert.ok(statusOf(h, pod, 'app').state?.running));
+    assert.equal(statusOf(h, pod, 'app').started, false);
+    assert.equal(condition(h, pod, 'Ready'), 'False');
+    await writeFile(flag, '');
+    await eventually(() => {
+      assert.equal(statusOf(h, pod, 'app').started, true);
+      assert.equal(condition(h, pod, 'Ready'), 'True');
+    });
     actor.send({ type: 'POD_DELETED', gracePeriodSeconds: 0 });
     await toPromise(actor);
   });
