@@ -35,14 +35,17 @@ export interface ImageRecord {
 export class StoreFiles {
   constructor(readonly root: string) {}
 
+  /** blobFile is where a blob with this digest is stored. */
   blobFile(digest: string): string {
     return join(this.root, 'blobs/sha256', digestHex(digest));
   }
 
+  /** recordFile is where an image's record is stored. */
   recordFile(id: string): string {
     return join(this.root, 'images', `${digestHex(id)}.json`);
   }
 
+  /** refFile is a tag's file (the reference URI-encoded into one file name). */
   refFile(fullRef: string): string {
     return join(this.root, 'refs', encodeURIComponent(fullRef));
   }
@@ -52,6 +55,7 @@ export class StoreFiles {
     return join(this.root, 'layers', digestHex(chainId));
   }
 
+  /** ensureDirs creates the store's sub-directories (writers call it before locking). */
   async ensureDirs(): Promise<void> {
     for (const sub of STORE_SUBDIRS) await mkdir(join(this.root, sub), { recursive: true });
   }
