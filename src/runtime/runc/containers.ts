@@ -9,20 +9,18 @@ import { dirname, isAbsolute, join } from 'node:path';
 import { status } from '@grpc/grpc-js';
 import * as cri from '../../kubelet/cri/types.js';
 import { createUnderConmon } from './conmon.js';
-import { newObjectId, nowNs, type RuncContext, waitUntil } from './context.js';
+import { newObjectId, nowNs, type RuncContext } from './context.js';
 import type { ContainerObservation } from './cri-mapping.js';
 import { mountViews, resourcesView } from './cri-mapping.js';
 import { containerSpec } from './oci-spec.js';
 import type { ContainerRecord } from './records.js';
 import { mountRootfs, unmountRootfs } from './rootfs.js';
 import { findByPrefix, getSandbox, podFilePaths } from './sandboxes.js';
+import { startStopActor, stopOutcome } from './stop-machine.js';
 import { readUserFiles, resolveUser } from './user.js';
 
 /** Exit code and reason containerd reports for a container whose process never started. */
 const START_ERROR_EXIT_CODE = 128;
-
-/** How long after SIGKILL the exit file may take to appear before stop gives up. */
-const KILL_WAIT_MS = 10_000;
 
 /** getContainer returns the record or throws CRI NotFound. */
 export function getContainer(ctx: RuncContext, id: string): ContainerRecord {
@@ -109,7 +107,7 @@ export async function startContainer(ctx: RuncContext, id: string): Promise<void
     await createUnderConmon({
       id: record.id, name: record.name, bundle, runcRoot: ctx.runc.root,
       logPath: record.logPath, exitDir: ctx.exitDir, socketDir: ctx.socketDir,
-      stdin: record.stdin, tty: false,
+      stdin: record.stdin, tty: record.tty,
     }, ctx.clock);
     await ctx.runc.start(record.id);
   } catch (err) {
@@ -204,22 +202,41 @@ export async function observeContainer(ctx: RuncContext, record: ContainerRecord
   return { ...base, state: cri.ContainerState.CONTAINER_RUNNING };
 }
 
-/** stopContainer: StopSignal, wait up to timeoutSec, then SIGKILL; no-op unless running. */
+/**
+ * stopContainer runs the stop machine (StopSignal, grace = timeoutSec, SIGKILL) until conmon
+ * reports the exit; a no-op unless running. A stop already in flight for the container is
+ * joined (and hurried when this one's timeout is 0), not started twice.
+ */
 export async function stopContainer(ctx: RuncContext, id: string, timeoutSec: number):
   Promise<void> {
   const record = getContainer(ctx, id);
-  const running = async (): Promise<boolean> =>
-    (await observeContainer(ctx, record)).state === cri.ContainerState.CONTAINER_RUNNING;
-  if (!(await running())) return;
-  if (timeoutSec > 0) {
-    await ctx.runc.kill(record.id, record.stopSignal.replace(/^SIG/, ''));
-    if (await waitUntil(ctx.clock, async () => !(await running()), timeoutSec * 1000)) return;
+  const inFlight = ctx.stops.get(record.id);
+  if (inFlight) {
+    inFlight.actor.send({ type: 'STOP', graceMs: timeoutSec * 1000 });
+    return inFlight.done;
   }
-  await ctx.runc.kill(record.id, 'KILL');
-  if (!(await waitUntil(ctx.clock, async () => !(await running()), KILL_WAIT_MS))) {
-    throw new cri.CriError(status.DEADLINE_EXCEEDED,
-      `container ${record.id} did not exit after SIGKILL`);
-  }
+  if ((await observeContainer(ctx, record)).state !== cri.ContainerState.CONTAINER_RUNNING) return;
+  const signal = (name: string) => (): void => {
+    ctx.runc.kill(record.id, name).catch(() => undefined);
+  };
+  const actor = startStopActor(timeoutSec * 1000,
+    { term: signal(record.stopSignal.replace(/^SIG/, '')), kill: signal('KILL') }, ctx.clock);
+  const cancel = ctx.exits.onExit(record.id, () => actor.send({ type: 'EXITED' }));
+  const done = (async () => {
+    try {
+      if ((await stopOutcome(actor)) === 'stuck') {
+        throw new cri.CriError(status.DEADLINE_EXCEEDED,
+          `container ${record.id} did not exit after SIGKILL`);
+      }
+      await observeContainer(ctx, record);
+    } finally {
+      cancel();
+      actor.stop();
+      ctx.stops.delete(record.id);
+    }
+  })();
+  ctx.stops.set(record.id, { actor, done });
+  return done;
 }
 
 /** removeContainer deletes the runc container, the rootfs mount, bundle and exit file. */

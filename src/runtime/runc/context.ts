@@ -7,10 +7,12 @@ import { createHash } from 'node:crypto';
 import type { Clock } from '../../base/clock.js';
 import { newUid } from '../../base/wall-clock.js';
 import type { Ipv4Cidr } from './cidr.js';
+import type { ExitWatcher } from './exit-watcher.js';
 import type { RuncImageSource } from './image-source.js';
 import type { FileIpAllocator } from './ip-allocator.js';
 import type { ContainerRecord, RecordStore, SandboxRecord } from './records.js';
 import type { Runc } from './runc-cli.js';
+import type { StopActor } from './stop-machine.js';
 
 /** RuncContext is the shared state of one runtime instance. */
 export interface RuncContext {
@@ -33,6 +35,10 @@ export interface RuncContext {
   minOomScoreAdj: number;
   sandboxes: Map<string, SandboxRecord>;
   containers: Map<string, ContainerRecord>;
+  /** Exit events from conmon's exit files. */
+  exits: ExitWatcher;
+  /** Stop sequences in flight, by container id (a second StopContainer joins the first). */
+  stops: Map<string, { actor: StopActor; done: Promise<void> }>;
 }
 
 /** newObjectId returns a 64-hex-digit id, the shape containerd gives sandboxes and containers. */
@@ -43,22 +49,4 @@ export function newObjectId(): string {
 /** nowNs is the wall clock in nanoseconds as the decimal string records store. */
 export function nowNs(ctx: RuncContext): string {
   return (BigInt(Math.round(ctx.wallMs())) * 1_000_000n).toString();
-}
-
-/**
- * waitUntil polls cond every intervalMs until it holds or timeoutMs passes (on the injected
- * clock); resolves with whether it held. Bounded by construction.
- */
-export async function waitUntil(
-  clock: Clock,
-  cond: () => Promise<boolean>,
-  timeoutMs: number,
-  intervalMs = 50,
-): Promise<boolean> {
-  const deadline = clock.nowMs() + timeoutMs;
-  for (;;) {
-    if (await cond()) return true;
-    if (clock.nowMs() >= deadline) return false;
-    await new Promise<void>((resolve) => clock.setTimeout(resolve, intervalMs));
-  }
 }

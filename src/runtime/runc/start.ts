@@ -13,6 +13,7 @@ import { serveCri } from '../cri-server.js';
 import type { StreamingRuntime } from '../streaming/types.js';
 import type { RuncContext } from './context.js';
 import type { RuncImageSource } from './image-source.js';
+import { ExitWatcher } from './exit-watcher.js';
 import { FileIpAllocator } from './ip-allocator.js';
 import { assertPodCidr, deleteBridge, ensureBlackhole, ensureBridge, k8tsBridges,
   removeBlackhole } from './pod-network.js';
@@ -82,7 +83,9 @@ export async function startRuncRuntime(o: RuncRuntimeOptions): Promise<RuncRunti
     cidr, bridge: o.bridge, clock: o.clock, wallMs: o.wallMs ?? systemWallMs,
     exitDir: join(o.stateDir, 'exits'), socketDir: join(o.stateDir, 'socks'),
     ...(await hostFacts()), sandboxes: new Map(), containers: new Map(),
+    exits: new ExitWatcher(join(o.stateDir, 'exits')), stops: new Map(),
   };
+  ctx.exits.start();
   const recovery = await recover(ctx);
   const runtime = new RuncRuntime(ctx);
   const streaming = o.streaming ? await o.streaming(runtime.streamingRuntime) : undefined;
@@ -93,6 +96,7 @@ export async function startRuncRuntime(o: RuncRuntimeOptions): Promise<RuncRunti
     closed ??= (async () => {
       await server.close();
       await streaming?.close();
+      ctx.exits.close();
     })();
     return closed;
   };
@@ -109,6 +113,7 @@ export async function startRuncRuntime(o: RuncRuntimeOptions): Promise<RuncRunti
  * need it).
  */
 async function purgeRuntime(runtime: RuncRuntime, o: RuncRuntimeOptions): Promise<void> {
+  runtime.ctx.exits.start(); // stops below wait for exit events
   for (const id of [...runtime.ctx.sandboxes.keys()]) {
     await runtime.removePodSandbox({ podSandboxId: id });
   }
@@ -119,5 +124,6 @@ async function purgeRuntime(runtime: RuncRuntime, o: RuncRuntimeOptions): Promis
   }
   const added = await access(join(o.stateDir, BLACKHOLE_MARKER)).then(() => true, () => false);
   if (added && (await k8tsBridges()).length === 0) await removeBlackhole();
+  runtime.ctx.exits.close();
   await rm(o.stateDir, { recursive: true, force: true });
 }

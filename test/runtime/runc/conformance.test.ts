@@ -22,6 +22,7 @@ if (!isRoot) {
     return {
       cri: env.cri,
       image: BUSYBOX,
+      isolated: true,
       async cleanup() {
         try {
           await env.cleanup();

@@ -49,7 +49,7 @@ interface Pod {
 
 /** runPod runs a one-container pod and waits until the container is RUNNING. */
 async function runPod(env: RuncTestEnv, image: string, command: string[],
-  resources: Partial<cri.LinuxContainerResources> = {}): Promise<Pod> {
+  resources: Partial<cri.LinuxContainerResources> = {}, tty = false): Promise<Pod> {
   serial += 1;
   const name = `pod${serial}`;
   const logDir = join(env.dir, 'logs', name);
@@ -62,7 +62,7 @@ async function runPod(env: RuncTestEnv, image: string, command: string[],
   const { containerId } = await env.cri.createContainer({
     podSandboxId, sandboxConfig: config,
     config: cri.ContainerConfig.fromPartial({
-      metadata: { name: 'c' }, image: { image }, command, logPath: 'c/0.log',
+      metadata: { name: 'c' }, image: { image }, command, logPath: 'c/0.log', tty,
       linux: { resources },
     }),
   });
@@ -178,6 +178,14 @@ if (!isRoot) {
           tty: true, stdin: true, stdout: true, stderr: false });
         assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/exec\//);
       });
+
+    it('runs a tty container on a terminal and logs its output', async () => {
+      const pod = track(await runPod(env, BUSYBOX,
+        ['sh', '-c', '[ -t 1 ] && echo on-a-tty; sleep 1000'], {}, true));
+      await eventually(async () => {
+        assert.match(await readFile(join(pod.logDir, 'c/0.log'), 'utf8'), /stdout [FP] on-a-tty/);
+      });
+    });
 
     it('updates a running container\'s memory limit in its cgroup', async () => {
       const pod = track(await runPod(env, BUSYBOX, ['sh', '-c', 'sleep 1000'],
