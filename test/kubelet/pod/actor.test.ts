@@ -244,6 +244,27 @@ describe('pod worker on the process runtime', function () {
     await toPromise(actor);
   });
 
+  it('a new worker for a running pod (kubelet restart) adopts its containers', async () => {
+    const pod = makeTestPod('adopted', {
+      containers: [{ name: 'app', image: BUSYBOX, command: ['sleep', '3600'] }],
+    });
+    const first = h.start(pod);
+    await eventually(() => assert.equal(condition(h, pod, 'Ready'), 'True'));
+    const before = statusOf(h, pod, 'app');
+    first.stop();
+    const second = h.start({ ...pod, status: h.latest(pod) });
+    const reportsBefore = h.statuses.get(pod.metadata.uid ?? '')?.length ?? 0;
+    await eventually(() => {
+      assert.ok((h.statuses.get(pod.metadata.uid ?? '')?.length ?? 0) > reportsBefore);
+      assert.equal(condition(h, pod, 'Ready'), 'True');
+    });
+    const after = statusOf(h, pod, 'app');
+    assert.equal(after.containerID, before.containerID, 'the same container, not a new one');
+    assert.equal(after.restartCount, 0);
+    second.send({ type: 'POD_DELETED', gracePeriodSeconds: 0 });
+    await toPromise(second);
+  });
+
   it('graceful delete: preStop, then SIGTERM, then everything removed', async () => {
     const file = join(h.dir, 'shutdown.txt');
     const pod = makeTestPod('graceful', {
@@ -268,5 +289,21 @@ describe('pod worker on the process runtime', function () {
       filter: { id: '', labelSelector: { 'io.kubernetes.pod.uid': uid } },
     });
     assert.deepEqual(left.items, []);
+  });
+
+  it('a container that ignores SIGTERM is SIGKILLed after the grace period', async () => {
+    const pod = makeTestPod('stubborn', {
+      containers: [{
+        name: 'app', image: BUSYBOX,
+        command: ['sh', '-c', "trap '' TERM; while true; do sleep 0.1; done"],
+      }],
+    });
+    const actor = h.start(pod);
+    await eventually(() => assert.equal(condition(h, pod, 'Ready'), 'True'));
+    actor.send({ type: 'POD_DELETED', gracePeriodSeconds: 2 });
+    const out = await toPromise(actor);
+    const t = out.finalStatus.containerStatuses?.[0]?.state?.terminated;
+    assert.equal(t?.exitCode, 137);
+    assert.equal(out.finalStatus.phase, 'Failed');
   });
 });
