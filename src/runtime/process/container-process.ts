@@ -7,6 +7,7 @@
  * poll of /proc notices when it is gone.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import type { Socket } from 'node:net';
 import type { Writable } from 'node:stream';
@@ -16,7 +17,7 @@ import type { LogStream } from '../logs/format.js';
 import { startContainerActor, type ContainerActor } from './container-machine.js';
 import { isSameProcess, readProcStat } from './proc-stats.js';
 import {
-  closeChildEnds, createFifos, openChildEnds, openReader, type FifoPaths,
+  closeChildEnds, createFifos, openChildEnds, openReader, openStdinEnds, type FifoPaths,
 } from './stdio-fifos.js';
 
 /** ProcessSpec is everything needed to run (or re-adopt) a container's main process. */
@@ -101,14 +102,16 @@ export class ContainerProcess {
     createFifos(spec.fifos);
     const io = await openOutput(spec, deps);
     const fds = openChildEnds(spec.fifos);
+    const stdin = spec.fifos.stdin === undefined ? undefined : openStdinEnds(spec.fifos.stdin);
     let child: ChildProcess;
     try {
       child = spawn(spec.argv[0] ?? '', spec.argv.slice(1), {
         argv0: spec.argv[0], cwd: spec.cwd, env: spec.env, detached: true,
-        stdio: [spec.stdin ? 'pipe' : 'ignore', fds.stdout, fds.stderr],
+        stdio: [stdin?.child ?? 'ignore', fds.stdout, fds.stderr],
       });
     } finally {
       closeChildEnds(fds);
+      if (stdin !== undefined) closeSync(stdin.child);
     }
     const started = await new Promise<Error | undefined>((resolve) => {
       child.once('spawn', () => resolve(undefined));
@@ -116,13 +119,14 @@ export class ContainerProcess {
     });
     if (started !== undefined || child.pid === undefined) {
       for (const r of io.readers) r.destroy();
+      stdin?.writer.destroy();
       await io.writer?.close();
       throw started ?? new Error('spawn returned no pid');
     }
     const proc = new ContainerProcess(spec, child.pid, readProcStat(child.pid)?.startTicks ?? 0, deps);
     proc.child = child;
-    proc.stdin = child.stdin ?? undefined;
-    child.stdin?.on('error', () => undefined); // EPIPE after the container exited
+    proc.stdin = stdin?.writer;
+    stdin?.writer.on('error', () => undefined); // EPIPE after the container exited
     child.once('exit', (code, signal) => proc.onExit(exitCodeOf(code, signal), signal ?? undefined));
     child.unref();
     proc.begin(io, 'created');
@@ -172,7 +176,7 @@ export class ContainerProcess {
     this.detachedFromRuntime = true;
     this.pollTimer?.cancel();
     this.child?.removeAllListeners('exit');
-    this.child?.stdin?.destroy();
+    this.stdin?.destroy();
     for (const r of this.readers) r.destroy();
     await Promise.allSettled(this.copies);
     await this.closeLog();

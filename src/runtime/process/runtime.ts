@@ -249,7 +249,11 @@ export class ProcessRuntime implements cri.CriRuntime {
   }
 
   async containerStatus(req: cri.ContainerStatusRequest): Promise<cri.ContainerStatusResponse> {
-    return { status: convert.toContainerStatus(this.mustContainer(req.containerId)), info: {} };
+    const record = this.mustContainer(req.containerId);
+    // verbose: containerd's "info" JSON, with what debugging a process container needs.
+    const info: Record<string, string> = req.verbose
+      ? { info: JSON.stringify({ pid: record.pid, argv: record.argv, cwd: record.cwd }) } : {};
+    return { status: convert.toContainerStatus(record), info };
   }
 
   async updateContainerResources(
@@ -475,7 +479,7 @@ export class ProcessRuntime implements cri.CriRuntime {
     this.containers.delete(record.id);
     this.procs.delete(record.id);
     this.store.deleteContainer(record.id);
-    removeFifos(fifoPaths(join(this.opts.stateDir, 'io'), record.id, record.tty));
+    removeFifos(fifoPaths(join(this.opts.stateDir, 'io'), record.id, record.tty, record.stdin));
     rmSync(join(this.opts.stateDir, 'roots', record.id), { recursive: true, force: true });
   }
 
@@ -490,7 +494,7 @@ export class ProcessRuntime implements cri.CriRuntime {
     return {
       id: record.id, argv, env: Object.fromEntries(record.env.map((e) => [e.key, e.value])),
       cwd: record.cwd, stdin: record.stdin, tty: record.tty, logPath: record.logPath,
-      fifos: fifoPaths(join(this.opts.stateDir, 'io'), record.id, record.tty),
+      fifos: fifoPaths(join(this.opts.stateDir, 'io'), record.id, record.tty, record.stdin),
     };
   }
 

@@ -5,6 +5,15 @@
  * restarted runtime reopens the read ends by name and carries on logging. Output written while
  * no runtime runs waits in the pipe (64 KiB on Linux); past that the container's writes block
  * until a runtime is back. Node has no mkfifo, hence one mkfifo(1) call per container.
+ *
+ * stdin (containers with stdin: true) is a FIFO too, never a socket: a process that copies
+ * stdin to stdout with sendfile/splice (busybox cat does) holds the stdout pipe's kernel lock
+ * while it waits for a socket to deliver, which would block the runtime's own read of that pipe
+ * (and with it the whole event loop) until input arrives. Pipe-to-pipe splicing waits without
+ * the lock. The runtime holds the only write end, so the container sees EOF when it is closed
+ * (stdin_once) and also when the runtime exits: stdin does not survive a runtime restart.
+ * A container that splices from a socket of its own into stdout can still stall the reader;
+ * a documented limit.
  */
 import { spawnSync } from 'node:child_process';
 import { closeSync, constants, mkdirSync, openSync, rmSync } from 'node:fs';
@@ -16,20 +25,24 @@ export interface FifoPaths {
   dir: string;
   stdout: string;
   stderr: string | undefined;
+  /** Present for containers with stdin: true. */
+  stdin: string | undefined;
 }
 
 /** fifoPaths lays out the pipes of container id under ioDir. */
-export function fifoPaths(ioDir: string, id: string, tty: boolean): FifoPaths {
+export function fifoPaths(ioDir: string, id: string, tty: boolean, stdin: boolean): FifoPaths {
   const dir = join(ioDir, id);
-  return { dir, stdout: join(dir, 'stdout'), stderr: tty ? undefined : join(dir, 'stderr') };
+  return {
+    dir, stdout: join(dir, 'stdout'), stderr: tty ? undefined : join(dir, 'stderr'),
+    stdin: stdin ? join(dir, 'stdin') : undefined,
+  };
 }
 
 /** createFifos makes the pipes; throws with mkfifo's own message when it fails. */
 export function createFifos(paths: FifoPaths): void {
   mkdirSync(paths.dir, { recursive: true });
-  const names = paths.stderr === undefined ? [paths.stdout] : [paths.stdout, paths.stderr];
-  rmSync(paths.stdout, { force: true });
-  if (paths.stderr !== undefined) rmSync(paths.stderr, { force: true });
+  const names = [paths.stdout, paths.stderr, paths.stdin].filter((p) => p !== undefined);
+  for (const name of names) rmSync(name, { force: true });
   const result = spawnSync('mkfifo', ['-m', '600', ...names], { encoding: 'utf8' });
   if (result.status !== 0) {
     throw new Error(`mkfifo failed: ${result.stderr || result.error?.message || 'unknown error'}`);
@@ -48,6 +61,23 @@ export function openChildEnds(paths: FifoPaths): { stdout: number; stderr: numbe
 export function closeChildEnds(fds: { stdout: number; stderr: number }): void {
   closeSync(fds.stdout);
   if (fds.stderr !== fds.stdout) closeSync(fds.stderr);
+}
+
+/**
+ * openStdinEnds opens the stdin pipe: a blocking read end for the child and a non-blocking
+ * write end for the runtime. A temporary read-write handle lets both opens succeed at once
+ * (a FIFO's write end cannot be opened without a reader, nor a blocking read end without a
+ * writer). The caller closes `child` after spawning.
+ */
+export function openStdinEnds(path: string): { child: number; writer: Socket } {
+  const both = openSync(path, constants.O_RDWR);
+  try {
+    const child = openSync(path, constants.O_RDONLY);
+    const writerFd = openSync(path, constants.O_WRONLY | constants.O_NONBLOCK);
+    return { child, writer: new Socket({ fd: writerFd, readable: false, writable: true }) };
+  } finally {
+    closeSync(both);
+  }
 }
 
 /** openReader opens a pipe's read end without blocking, as a stream that ends at EOF (when the
