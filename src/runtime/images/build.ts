@@ -5,10 +5,10 @@
  * Concurrent builds (threads or processes) are safe: scratch space is private, the archive
  * appears by rename, and the store serialises imports with its lock.
  */
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { exists, writeFileAtomic } from './fs-atomic.js';
+import { exists, makeOwnedTempDir, removeOrphanedDirs, writeFileAtomic } from './fs-atomic.js';
 import { requireTools } from './host-tools.js';
 import { buildLayout, layoutArchive } from './layout.js';
 import { BUILTIN_RECIPES, builtinImageRefs, findRecipe } from './recipes/index.js';
@@ -91,8 +91,9 @@ export async function pullImage(ref: string, cacheDir: string): Promise<StoredIm
 async function buildArchive(recipe: ImageRecipe, cacheDir: string, archivePath: string) {
   const tools = requireTools(recipe.refs[0] ?? recipe.name, recipe.tools);
   await mkdir(join(cacheDir, 'archives'), { recursive: true });
-  await mkdir(join(cacheDir, 'scratch'), { recursive: true });
-  const scratchDir = await mkdtemp(join(cacheDir, 'scratch', `${recipe.name}-`));
+  const scratchRoot = join(cacheDir, 'scratch');
+  await removeOrphanedDirs(scratchRoot);
+  const scratchDir = await makeOwnedTempDir(scratchRoot, recipe.name);
   try {
     const spec = await recipe.build({
       tools,

@@ -3,7 +3,7 @@
  * temporary name in the same directory and renamed into place, so a reader (or another process)
  * sees either nothing or the whole thing, never a half-written blob or layer.
  */
-import { lstat, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /** The prefix of temporary names; the store removes leftovers while it holds its lock. */
@@ -58,5 +58,37 @@ export async function exists(path: string): Promise<boolean> {
     return true;
   } catch {
     return false;
+  }
+}
+
+/** pidAlive says whether a process with this pid exists (EPERM also means it exists). */
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** A private working directory's name: `<label>-<owner pid>-<random>`. */
+const OWNED_DIR_RE = /^[A-Za-z0-9._]+(?:-[A-Za-z0-9._]+)*?-(\d+)-[A-Za-z0-9]{6}$/;
+
+/**
+ * makeOwnedTempDir creates a private working directory under parent whose name carries this
+ * process's pid, so removeOrphanedDirs can tell a crashed build's leftovers from a live one's.
+ */
+export async function makeOwnedTempDir(parent: string, label: string): Promise<string> {
+  await mkdir(parent, { recursive: true });
+  return mkdtemp(join(parent, `${label}-${process.pid}-`));
+}
+
+/** removeOrphanedDirs deletes working directories under parent whose owner process is gone. */
+export async function removeOrphanedDirs(parent: string): Promise<void> {
+  for (const name of await readdir(parent).catch(() => [] as string[])) {
+    const pid = Number(OWNED_DIR_RE.exec(name)?.[1] ?? NaN);
+    if (Number.isInteger(pid) && pid > 0 && !pidAlive(pid)) {
+      await rm(join(parent, name), { recursive: true, force: true });
+    }
   }
 }

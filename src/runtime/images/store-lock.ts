@@ -6,6 +6,7 @@
 import { open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock } from '../../base/clock.js';
+import { pidAlive } from './fs-atomic.js';
 
 /** The name of the lock file inside the store root. */
 export const LOCK_FILE = 'lock';
@@ -13,16 +14,6 @@ export const LOCK_FILE = 'lock';
 export const LOCK_WAIT_MS = 120_000;
 /** The pause between attempts. */
 export const LOCK_POLL_MS = 25;
-
-/** pidAlive says whether a process with this pid exists (EPERM also means it exists). */
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** tryAcquire creates the lock file; returns false when someone else holds it. */
 async function tryAcquire(path: string): Promise<boolean> {

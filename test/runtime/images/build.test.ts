@@ -5,8 +5,8 @@
  * cache and stay consistent when processes race.
  */
 import assert from 'node:assert/strict';
-import { execFile, execFileSync, spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,7 +47,14 @@ describe('images: recipes and build cache', function () {
   });
 
   it('builds busybox under both tags; its binary runs from the unpacked layer', async () => {
+    const deadPid = spawnSync('true').pid ?? 0;
+    const orphan = join(dir, 'scratch', `busybox-${deadPid}-abcdef`);
+    const live = join(dir, 'scratch', `busybox-${process.pid}-abcdef`);
+    mkdirSync(orphan, { recursive: true });
+    mkdirSync(live);
     const built = await buildImage('busybox', dir);
+    assert.ok(!existsSync(orphan), 'a crashed build’s scratch dir is removed');
+    assert.ok(existsSync(live), 'a live build’s scratch dir is kept');
     const store = imageStoreFor(dir);
     const img = await store.status('busybox:1.36');
     assert.equal(img?.id, built.id);

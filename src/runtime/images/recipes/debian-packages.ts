@@ -3,8 +3,9 @@
  * directory (then renamed into a shared downloads dir, so concurrent builds never see half a
  * file), and `dpkg -x` to extract. Nothing runs maintainer scripts or starts services.
  */
-import { mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { makeOwnedTempDir, removeOrphanedDirs } from '../fs-atomic.js';
 import { runTool } from '../host-tools.js';
 
 /** PackageDownloadError means the archive was unreachable or the package unknown (not a bug). */
@@ -49,7 +50,8 @@ export async function downloadDebs(
   await mkdir(downloadsDir, { recursive: true });
   let found = await cachedDebs(downloadsDir, pkgs);
   if (found.size < pkgs.length) {
-    const tmp = await mkdtemp(join(downloadsDir, '.download-'));
+    await removeOrphanedDirs(downloadsDir);
+    const tmp = await makeOwnedTempDir(downloadsDir, 'download');
     try {
       await runTool(aptGet, ['download', ...pkgs], { cwd: tmp, timeoutMs: 180_000 }).catch((e) => {
         throw new PackageDownloadError(
