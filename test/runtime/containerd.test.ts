@@ -48,6 +48,7 @@ if (!isRoot) {
     return {
       cri,
       image: BUSYBOX,
+      isolated: true,
       async cleanup() {
         cri.close();
         try {

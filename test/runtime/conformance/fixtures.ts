@@ -17,6 +17,8 @@ import {
   type ContainerStatus,
   type CriRuntime,
   type KeyValue,
+  type LinuxContainerConfig,
+  type Mount,
   type PodSandboxConfig,
 } from '../../../src/kubelet/cri/types.js';
 
@@ -28,6 +30,10 @@ export interface ConformanceEnv {
   image: string;
   /** Stops the runtime and removes what start() created. */
   cleanup(): Promise<void>;
+  /** The runtime gives each pod its own namespaces, image rootfs and cgroups (runc,
+   *  containerd); the isolation tests (hostname, DNS, mounts, pod network, limits) run only
+   *  then. The process runtime runs host processes and leaves this unset. */
+  isolated?: boolean;
 }
 
 /** The cgroup parent every conformance sandbox lives under (cgroupfs layout), so a runtime's
@@ -80,6 +86,8 @@ export interface ContainerSpec {
   workingDir?: string;
   /** The restart count the kubelet puts in metadata.attempt and the log name (default 0). */
   attempt?: number;
+  mounts?: Mount[];
+  linux?: LinuxContainerConfig;
 }
 
 /** An EXITED, RUNNING or CREATED container the suite made. */
@@ -91,6 +99,12 @@ export interface ContainerFixture {
 }
 
 let serial = 0;
+
+/** Every pod uid this test process makes starts with this (its pid makes it unique on the
+ *  host), so cleanups touch only their own pods' leftovers. */
+export function conformancePodPrefix(): string {
+  return `conformance-${process.pid}-`;
+}
 
 /**
  * Tracker creates sandboxes and containers for one test and removes all of them in
@@ -107,7 +121,7 @@ export class Tracker {
   /** runSandbox runs a pod sandbox named name with labels; the log dir is a fresh temp dir. */
   async runSandbox(name: string, labels: Record<string, string> = {}): Promise<SandboxFixture> {
     serial += 1;
-    const uid = `conformance-${process.pid}-${serial}`;
+    const uid = `${conformancePodPrefix()}${serial}`;
     const logDirectory = await mkdtemp(join(tmpdir(), `k8ts-cri-logs-${name}-`));
     const config = sandboxConfig(name, uid, logDirectory, labels);
     const fixture: SandboxFixture = { id: '', config, logDirectory };
@@ -210,7 +224,7 @@ export function containerConfig(name: string, image: string, spec: ContainerSpec
     args: spec.args ?? [],
     workingDir: spec.workingDir ?? '',
     envs: spec.envs ?? [],
-    mounts: [],
+    mounts: spec.mounts ?? [],
     devices: [],
     labels: { 'io.kubernetes.container.name': name, ...(spec.labels ?? {}) },
     annotations: {},
@@ -218,6 +232,7 @@ export function containerConfig(name: string, image: string, spec: ContainerSpec
     stdin: false,
     stdinOnce: false,
     tty: false,
+    linux: spec.linux,
   };
 }
 

@@ -5,8 +5,10 @@
  * exit codes and reasons, log format, NOT_FOUND for unknown ids, idempotent stop/remove, list
  * filters), never about one runtime's quirks. A runtime's test file calls:
  *
- *   describeCriConformance('runc', async () => ({ cri, image, cleanup }));
+ *   describeCriConformance('runc', async () => ({ cri, image, cleanup, isolated: true }));
  *
+ * `isolated: true` adds the tests of what a pod sees inside (hostname, DNS, mounts, pod network,
+ * cgroup limits), for runtimes that give pods namespaces and an image rootfs.
  * start() runs once for the whole suite; every sandbox a test makes is stopped and removed after
  * it, pass or fail. Sandboxes use cgroup parent /k8ts-cri-conformance/pod<uid>, DNS server
  * 100.64.0.10 and a temp log directory each.
@@ -24,6 +26,7 @@ import {
   describeStats,
 } from './exec-images-stats.js';
 import { Tracker, type ConformanceEnv } from './fixtures.js';
+import { describeIsolation } from './isolation.js';
 import { describeRestartsAndLogs, describeStreamingAndKill } from './kubelet-paths.js';
 import { describeRuntimeInfo, describeSandboxes } from './sandboxes.js';
 
@@ -71,5 +74,8 @@ export function describeCriConformance(
     describe('unknown ids', () => describeNotFound(ctx));
     describe('images', () => describeImages(ctx));
     describe('stats', () => describeStats(ctx));
+    describe('isolation (runc, containerd)', () => {
+      describeIsolation(ctx, () => need().isolated === true);
+    });
   });
 }

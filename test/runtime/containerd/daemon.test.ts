@@ -17,6 +17,7 @@ import { buildImage } from '../../../src/runtime/images/build.js';
 import { PAUSE_IMAGE_REF } from '../../../src/runtime/images/index.js';
 import { removeConformanceCgroups } from '../conformance/cgroups.js';
 import {
+  conformancePodPrefix,
   containerConfig,
   eventually,
   sandboxConfig,
@@ -85,7 +86,7 @@ describe('ManagedContainerd', function () {
     assert.ok(pause.image, 'the sandbox image was imported');
     const logs = join(dir, 'logs');
     await mkdir(join(logs, 'web'), { recursive: true });
-    const config = sandboxConfig('web', `life-${process.pid}`, logs, {});
+    const config = sandboxConfig('web', `${conformancePodPrefix()}life`, logs, {});
     sandboxId = (await cri.runPodSandbox({ config, runtimeHandler: '' })).podSandboxId;
     const st = await cri.podSandboxStatus({ podSandboxId: sandboxId, verbose: false });
     podIp = st.status?.network?.ip ?? '';

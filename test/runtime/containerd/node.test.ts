@@ -14,6 +14,7 @@ import type { ManagedContainerd } from '../../../src/runtime/containerd/daemon.j
 import { startContainerdNode } from '../../../src/runtime/containerd/node.js';
 import { removeConformanceCgroups } from '../conformance/cgroups.js';
 import {
+  conformancePodPrefix,
   containerConfig,
   eventually,
   sandboxConfig,
@@ -70,7 +71,7 @@ describe('containerd node runtime', function () {
     try {
       const logs = join(dir, 'logs');
       await mkdir(join(logs, 'nginx'), { recursive: true });
-      const config = sandboxConfig('nginx', `node-${process.pid}`, logs, {});
+      const config = sandboxConfig('nginx', `${conformancePodPrefix()}node`, logs, {});
       const podSandboxId = (await cri.runPodSandbox({ config, runtimeHandler: '' })).podSandboxId;
       const ip = (await cri.podSandboxStatus({ podSandboxId, verbose: false })).status?.network?.ip;
       const web = containerConfig('nginx', NGINX, { command: [] });
