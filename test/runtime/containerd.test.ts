@@ -17,7 +17,7 @@ import { describeCriConformance } from './conformance/suite.js';
 const BUSYBOX = 'docker.io/library/busybox:1.36';
 
 /** This test's pod range and node name (bridge k8ts-ctrd-conf); no other test uses them. */
-const POD_CIDR = '100.64.231.0/24';
+const POD_CIDR = '100.64.241.0/24';
 const NODE = 'ctrd-conf';
 
 const isRoot = process.getuid?.() === 0;

@@ -25,7 +25,7 @@ import {
 } from '../conformance/fixtures.js';
 
 const BUSYBOX = 'docker.io/library/busybox:1.36';
-const POD_CIDR = '100.64.232.0/24';
+const POD_CIDR = '100.64.242.0/24';
 const NODE = 'ctrd-life';
 const ipForward = () => readFile('/proc/sys/net/ipv4/ip_forward', 'utf8');
 
@@ -90,7 +90,7 @@ describe('ManagedContainerd', function () {
     sandboxId = (await cri.runPodSandbox({ config, runtimeHandler: '' })).podSandboxId;
     const st = await cri.podSandboxStatus({ podSandboxId: sandboxId, verbose: false });
     podIp = st.status?.network?.ip ?? '';
-    assert.match(podIp, /^100\.64\.232\.\d+$/);
+    assert.match(podIp, /^100\.64\.242\.\d+$/);
     const web = containerConfig('web', BUSYBOX, {
       command: ['httpd', '-f', '-p', '8080', '-h', '/etc'],
     });

@@ -55,7 +55,7 @@ describe('containerd node runtime', function () {
 
   const start = async (lines: string[]) => {
     const mc = await startContainerdNode({
-      node: 'ctrd-node', stateDir: join(dir, 'ctrd'), podCidr: '100.64.233.0/24',
+      node: 'ctrd-node', stateDir: join(dir, 'ctrd'), podCidr: '100.64.243.0/24',
       imageCacheDir: join(dir, 'images'), log: (l) => lines.push(l),
     });
     nodes.push(mc);
