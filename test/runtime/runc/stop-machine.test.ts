@@ -5,7 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { SimClock } from '../../../src/sim/clock.js';
-import { KILL_WAIT_MS, startStopActor, stopOutcome } from '../../../src/runtime/runc/stop-machine.js';
+import {
+  KILL_WAIT_MS, startStopActor, stopOutcome,
+} from '../../../src/runtime/runc/stop-machine.js';
 
 /** runUntil runs every timer due up to atMs, then sets the clock to atMs. */
 function runUntil(clock: SimClock, atMs: number): void {
