@@ -30,8 +30,14 @@ import { allocatableOf, nodeLabels, type HostFacts } from './node/node-object.js
 import { runtimeFactsOf } from './node/runtime-facts.js';
 import { ObjectCache } from './objects.js';
 import type { PodWorkerDeps } from './pod/types.js';
-import { makePrepare } from './prepare.js';
+import { makePrepare, podLogsRoot } from './prepare.js';
 import { PODS } from './resources.js';
+import { removePodLogs } from './logs/cleanup.js';
+import { ContainerLogRotator } from './logs/rotator.js';
+import type { RotationPolicy } from './logs/rotation-plan.js';
+import { KubeletLogSource } from './logs/source.js';
+import { RuntimeIndex } from './runtime-index.js';
+import { KubeletServer, type TlsPem } from './server/kubelet-server.js';
 import { readManifestDir } from './sources/manifest-dir.js';
 import { MirrorPods } from './sources/mirror-pods.js';
 import { PodManager, type PodChange } from './sources/pod-manager.js';
@@ -63,6 +69,11 @@ export interface KubeletOptions {
    * kubelet only reads. Default: its own factory and a spec.nodeName=<node> pod watch.
    */
   shared?: { informers: InformerFactory; pods: Informer<Pod> };
+  /** Serve the kubelet API (logs, exec, attach, port-forward) on cfg.address:port (0: any
+   *  free port); absent = no server. Without tls: plain HTTP (tests only). */
+  server?: { port: number; tls?: TlsPem };
+  /** Container log rotation policy; false = off (default: the logs module's default). */
+  logRotation?: RotationPolicy | false;
 }
 
 /** REGISTER_BACKOFF: registration retries (upstream: 100 ms doubling to 7 s). */
@@ -83,7 +94,12 @@ export class Kubelet {
   private readonly host: HostFacts;
   private readonly recorder: EventRecorder | undefined;
   private readonly actor: Actor<typeof kubeletMachine>;
+  private readonly runtimeIndex: RuntimeIndex;
+  private server: KubeletServer | undefined;
+  private rotator: ContainerLogRotator | undefined;
   private runtimeName = 'cri';
+  /** The kubelet server's port once listening (0 before, or without a server). */
+  serverPort = 0;
 
   constructor(private readonly o: KubeletOptions) {
     const { cfg, api, clock, log } = o;
@@ -117,6 +133,7 @@ export class Kubelet {
       statics: () => this.podManager.statics(),
       mirrors: () => this.podManager.mirrorPods(),
       created: (s) => this.statusManager.kick(s.metadata.uid ?? '') });
+    this.runtimeIndex = new RuntimeIndex(o.cri, clock, log);
     this.dispatcher = this.newDispatcher();
     this.actor = createActor(this.machine());
   }
@@ -135,7 +152,10 @@ export class Kubelet {
     const deps: PodWorkerDeps = {
       cri: this.o.cri, clock: this.o.clock, wallMs: this.o.wallMs,
       node: { name: cfg.nodeName, ip: cfg.address }, prepare,
-      reportStatus: (pod, status) => this.statusManager.reportStatus(pod, status),
+      reportStatus: (pod, status) => {
+        this.statusManager.reportStatus(pod, status);
+        if (this.server !== undefined) this.runtimeIndex.refreshSoon();
+      },
       log,
       ...(this.recorder !== undefined ? { events: this.recorder } : {}),
     };
@@ -156,8 +176,11 @@ export class Kubelet {
         }
       },
       released: async (pod) => {
-        this.statusManager.forget(pod.metadata.uid ?? '');
-        await this.volumes.tearDown(pod.metadata.uid ?? '');
+        const m = pod.metadata;
+        this.statusManager.forget(m.uid ?? '');
+        await this.volumes.tearDown(m.uid ?? '');
+        await removePodLogs(podLogsRoot(cfg), m.namespace ?? 'default', m.name ?? '',
+          m.uid ?? '');
       },
       log,
     });
@@ -220,6 +243,47 @@ export class Kubelet {
     });
     this.ownInformers?.start();
     this.scanManifests();
+    await this.startServer();
+    if (this.o.logRotation !== false) {
+      this.rotator = new ContainerLogRotator({ cri: this.o.cri, clock: this.o.clock,
+        wallMs: this.o.wallMs, log,
+        ...(this.o.logRotation !== undefined ? { policy: this.o.logRotation } : {}) });
+      this.rotator.start();
+    }
+  }
+
+  /** startServer starts the kubelet server and the runtime index it resolves names with. */
+  private async startServer(): Promise<void> {
+    const s = this.o.server;
+    if (s === undefined) return;
+    this.runtimeIndex.start();
+    const logs = new KubeletLogSource({ getPod: (ns, name) => this.podWithStatus(ns, name),
+      cri: this.o.cri, clock: this.o.clock, podLogsRoot: podLogsRoot(this.o.cfg),
+      log: this.o.log });
+    const server = new KubeletServer({ host: this.o.cfg.address, port: s.port,
+      ...(s.tls !== undefined ? { tls: s.tls } : {}), cri: this.o.cri,
+      resolve: (ns, pod, c) => this.runtimeIndex.resolve(ns, pod, c), logs,
+      pods: () => this.podManager.all().map((p) => this.withStatus(p)),
+      wallMs: this.o.wallMs, log: this.o.log });
+    this.serverPort = await server.start();
+    this.server = server;
+    // Port 0 asked for any free port: the Node must advertise the one bound (registration
+    // runs after startup, so it sees this).
+    if (this.o.cfg.kubeletPort === 0) this.o.cfg.kubeletPort = this.serverPort;
+    this.o.log(`kubelet ${this.o.cfg.nodeName}: serving on ${this.o.cfg.address}:` +
+      `${this.serverPort}`);
+  }
+
+  /** podWithStatus: a pod this kubelet runs, with the status it last reported. */
+  podWithStatus(namespace: string, name: string): Pod | undefined {
+    const pod = this.podManager.all().find((p) => p.metadata.namespace === namespace &&
+      p.metadata.name === name);
+    return pod === undefined ? undefined : this.withStatus(pod);
+  }
+
+  private withStatus(pod: Pod): Pod {
+    const status = this.statusManager.statusOf(pod.metadata.uid ?? '');
+    return status === undefined ? pod : { ...pod, status };
   }
 
   private onApiPod(p: Pod): void {
@@ -230,6 +294,9 @@ export class Kubelet {
   }
 
   private async shutdown(): Promise<void> {
+    await this.server?.close();
+    await this.rotator?.stop();
+    this.runtimeIndex.stop();
     this.statusManager.stop();
     await this.dispatcher.stop();
     await this.ownInformers?.stopAndWait();

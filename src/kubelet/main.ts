@@ -9,12 +9,13 @@
  *     --api 127.0.1.1:6443,127.0.1.2:6443 --runtime-socket <dir>/cri.sock --root-dir <dir> \
  *     [--manifest-dir <dir>] [--pod-cidr 127.64.1.0/24] [--role master|worker] \
  *     [--capacity cpu=4,memory=8Gi,pods=110] [--reserved cpu=100m] [--kubelet-port 10250] \
- *     [--tls-ca f --tls-cert f --tls-key f] [--cluster-dns 127.96.0.10]
+ *     [--tls-ca f --tls-cert f --tls-key f] [--serving-cert f --serving-key f] \
+ *     [--cluster-dns 127.96.0.10]
  *
  * Stopping leaves containers running (upstream's kubelet does the same): a kubelet started again
  * on the same runtime finds its pods' containers and carries on.
  */
-import { statfsSync } from 'node:fs';
+import { readFileSync, statfsSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +32,7 @@ import {
 import { connectCri } from './cri/client.js';
 import { Kubelet } from './kubelet.js';
 import { podActorStarter } from './pod-workers.js';
+import type { TlsPem } from './server/kubelet-server.js';
 import type { PodWorkerTuning } from './pod/types.js';
 
 /** KubeletMainOptions: everything runKubelet takes. */
@@ -54,6 +56,11 @@ export interface KubeletMainOptions {
   capacity?: ResourceList;
   reserved?: ResourceList;
   kubeletPort?: number;
+  /** The kubelet server's certificate (CN=system:node:<node>) and the CA clients chain to;
+   *  absent = plain HTTP (tests only). */
+  servingTls?: TlsFiles;
+  /** Run the kubelet server (default true). */
+  serve?: boolean;
   clusterDns?: string[];
   clusterDomain?: string;
   /** Timing overrides (tests, hollow nodes). */
@@ -102,8 +109,10 @@ export async function runKubelet(o: KubeletMainOptions): Promise<RunningKubelet>
   const cri = connectCri(o.runtimeSocket);
   const events = eventRecorderFactory(api, { clock: systemClock, wallMs: systemWallMs,
     host: o.nodeName, log });
+  const server = o.serve === false ? {} : { server: { port: cfg.kubeletPort,
+    ...(o.servingTls !== undefined ? { tls: readPem(o.servingTls) } : {}) } };
   const kubelet = new Kubelet({ cfg, api, cri, clock: systemClock, wallMs: systemWallMs, log,
-    events, startWorker: podActorStarter(o.workerTuning) });
+    events, startWorker: podActorStarter(o.workerTuning), ...server });
   kubelet.start();
   log(`kubelet ${cfg.nodeName} (${cfg.role}) on ${cfg.address}: API ${o.apiEndpoints.join(',')},` +
     ` runtime ${o.runtimeSocket}`);
@@ -116,6 +125,12 @@ export async function runKubelet(o: KubeletMainOptions): Promise<RunningKubelet>
       api.close();
     },
   };
+}
+
+/** readPem loads the serving key pair and CA. */
+function readPem(f: TlsFiles): TlsPem {
+  return { key: readFileSync(f.keyFile), cert: readFileSync(f.certFile),
+    ca: readFileSync(f.caFile) };
 }
 
 /** parseResourceList reads "cpu=4,memory=8Gi" into a ResourceList. */
@@ -137,7 +152,7 @@ export function kubeletOptionsFromArgs(args: string[]): KubeletMainOptions {
     'node-name': s, address: s, api: s, 'runtime-socket': s, 'root-dir': s,
     'manifest-dir': s, 'pod-cidr': s, role: s, capacity: s, reserved: s,
     'kubelet-port': s, 'tls-ca': s, 'tls-cert': s, 'tls-key': s, 'cluster-dns': s,
-    'cluster-domain': s } });
+    'cluster-domain': s, 'serving-cert': s, 'serving-key': s } });
   const need = (k: keyof typeof v): string => {
     const x = v[k];
     if (x === undefined || x === '') throw new Error(`kubelet: --${k} is required`);
@@ -149,6 +164,8 @@ export function kubeletOptionsFromArgs(args: string[]): KubeletMainOptions {
   }
   const tls = v['tls-ca'] !== undefined ? { caFile: need('tls-ca'), certFile: need('tls-cert'),
     keyFile: need('tls-key') } : undefined;
+  const servingTls = v['serving-cert'] !== undefined ? { caFile: need('tls-ca'),
+    certFile: need('serving-cert'), keyFile: need('serving-key') } : undefined;
   const capacity = parseResourceList(v.capacity);
   const reserved = parseResourceList(v.reserved);
   return {
@@ -161,6 +178,7 @@ export function kubeletOptionsFromArgs(args: string[]): KubeletMainOptions {
     ...(reserved !== undefined ? { reserved } : {}),
     ...(v['kubelet-port'] !== undefined ? { kubeletPort: Number(v['kubelet-port']) } : {}),
     ...(tls !== undefined ? { tls } : {}),
+    ...(servingTls !== undefined ? { servingTls } : {}),
     ...(v['cluster-dns'] !== undefined ? { clusterDns: v['cluster-dns'].split(',') } : {}),
     ...(v['cluster-domain'] !== undefined ? { clusterDomain: v['cluster-domain'] } : {}),
   };

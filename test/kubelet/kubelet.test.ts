@@ -60,11 +60,11 @@ describe('kubelet (real API server, real process runtime)', function () {
       nodeName: NODE, address: '127.0.0.1', apiEndpoints: cluster.grpcEndpoints,
       runtimeSocket: join(dir, 'cri.sock'), rootDir: join(dir, 'kubelet'),
       manifestDir: join(dir, 'manifests'), podCidr: '127.64.77.0/24', role: 'master',
-      capacity: { cpu: '8', memory: '16Gi', pods: '110' },
+      capacity: { cpu: '8', memory: '16Gi', pods: '110' }, kubeletPort: 0,
       config: { leaseRenewIntervalMs: 300, nodeStatusUpdateFrequencyMs: 300,
         fileCheckFrequencyMs: 200 },
       workerTuning: { runningPollMs: 100, resyncMs: 300, backoffBaseMs: 200 },
-      log: () => {},
+      log: process.env.KUBELET_TEST_LOG ? (l) => console.log(l) : () => {},
     });
   });
 
@@ -112,7 +112,7 @@ describe('kubelet (real API server, real process runtime)', function () {
       volumes: [{ name: 'cfg', configMap: { name: 'greet' } }, { name: 'out', emptyDir: {} }],
       containers: [{ name: 'app', image: BUSYBOX,
         command: ['sh', '-c', 'echo "$GREETING $(cat $K8TS_ROOT/etc/cfg/file)" > ' +
-          '$K8TS_ROOT/out/result; exec sleep 3600'],
+          '$K8TS_ROOT/out/result; echo logged-line; exec sleep 3600'],
         env: [{ name: 'GREETING', valueFrom: { configMapKeyRef: { name: 'greet',
           key: 'greeting' } } }],
         volumeMounts: [{ name: 'cfg', mountPath: '/etc/cfg' }, { name: 'out',
@@ -128,6 +128,16 @@ describe('kubelet (real API server, real process runtime)', function () {
     const text = await eventually('result file', async () =>
       (existsSync(result) ? readFileSync(result, 'utf8') : undefined));
     assert.equal(text.trim(), 'hello-from-cm file-content');
+    // The kubelet server serves the container's log (the API server's pods/log reaches it).
+    const port = kubelet?.kubelet.serverPort ?? 0;
+    const node = await api.get<Node>(NODES, undefined, NODE);
+    assert.equal(node.status?.daemonEndpoints?.kubeletEndpoint?.Port, port);
+    const logs = await eventually('container log', async () => {
+      const res = await fetch(`http://127.0.0.1:${port}/containerLogs/default/web/app`);
+      const body = await res.text();
+      return res.status === 200 && body.includes('logged-line') ? body : undefined;
+    });
+    assert.equal(logs, 'logged-line\n');
     await api.delete(PODS, 'default', 'web');
     await eventually('pod object removed', async () => {
       try {
