@@ -6,7 +6,14 @@
  */
 import assert from 'node:assert/strict';
 import { execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  statSync,
+} from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -71,6 +78,7 @@ describe('images: recipes and build cache', function () {
       execFileSync(join(layer, 'bin/sh'), ['-c', 'echo $((6*7))'], { encoding: 'utf8' }),
       '42\n',
     );
+    assert.equal(realpathSync(join(layer, 'bin/sh')), realpathSync(join(layer, 'bin/busybox')));
     assert.match(readFileSync(join(layer, 'etc/passwd'), 'utf8'), /^root:x:0:0:/);
     assert.equal(statSync(join(layer, 'tmp')).mode & 0o7777, 0o1777);
     const again = await buildImage('docker.io/library/busybox:latest', dir);

@@ -32,7 +32,8 @@ export async function busyboxRootfs(busyboxPath: string): Promise<RootfsBuilder>
   fs.dir('root', { mode: 0o700 });
   fs.dir('tmp', { mode: 0o1777 });
   fs.file(BUSYBOX_IMAGE_PATH, binary, { mode: 0o755 });
-  for (const a of applets) fs.symlink(`bin/${a}`, '/bin/busybox');
+  // Relative targets: they resolve inside the image even when the layer is read from the host.
+  for (const a of applets) fs.symlink(`bin/${a}`, 'busybox');
   fs.file('etc/passwd', ETC_PASSWD);
   fs.file('etc/group', ETC_GROUP);
   return fs;

@@ -9,7 +9,7 @@ import { busyboxRootfs } from './busybox-base.js';
 export const busyboxRecipe: ImageRecipe = {
   name: 'busybox',
   refs: ['docker.io/library/busybox:1.36', 'docker.io/library/busybox:latest'],
-  revision: 1,
+  revision: 2,
   tools: [BUSYBOX_TOOL],
   async build(ctx) {
     const fs = await busyboxRootfs(ctx.tools.get(BUSYBOX_TOOL.command) ?? BUSYBOX_TOOL.command);

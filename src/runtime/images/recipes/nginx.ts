@@ -41,7 +41,7 @@ export function parseLdd(output: string): string[] {
 export const nginxRecipe: ImageRecipe = {
   name: 'nginx',
   refs: ['docker.io/library/nginx:1.25', 'docker.io/library/nginx:latest'],
-  revision: 2,
+  revision: 3,
   tools: TOOLS,
   async build(ctx) {
     const tool = (c: string) => ctx.tools.get(c) ?? c;

@@ -19,7 +19,7 @@ export const PAUSE_SCRIPT = [
 export const pauseRecipe: ImageRecipe = {
   name: 'pause',
   refs: ['registry.k8s.io/pause:3.9'],
-  revision: 1,
+  revision: 2,
   tools: [BUSYBOX_TOOL],
   async build(ctx) {
     const fs = await busyboxRootfs(ctx.tools.get(BUSYBOX_TOOL.command) ?? BUSYBOX_TOOL.command);
