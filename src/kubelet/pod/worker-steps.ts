@@ -47,6 +47,7 @@ export function buildStatus(f: StatusFacts): PodStatus {
     nodeIp: f.deps.node.ip,
     runtimeName: f.runtimeName,
     terminal: f.terminal,
+    ...(f.pod.status?.conditions !== undefined ? { apiConditions: f.pod.status.conditions } : {}),
   });
 }
 

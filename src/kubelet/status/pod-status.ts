@@ -35,6 +35,8 @@ export interface PodStatusInput {
   runtimeName: string;
   /** The worker stopped the pod for good: no container will run again. */
   terminal: boolean;
+  /** Conditions others wrote (the API's pod.status), read for spec.readinessGates. */
+  apiConditions?: readonly Condition[];
 }
 
 /** startedResult: a container without a startup probe is started as soon as it runs. */
@@ -157,11 +159,32 @@ function conditionsFor(input: PodStatusInput, f: ConditionFacts): Condition[] {
           message: `containers with incomplete status: [${incomplete.join(' ')}]`,
         }),
     },
-    { type: 'Ready', ...containersReady },
+    { type: 'Ready', ...readyWithGates(input, containersReady) },
     { type: 'ContainersReady', ...containersReady },
     { type: 'PodScheduled', status: 'True' },
   ];
   return wanted.map((c) => withTransitionTime(c, input));
+}
+
+/**
+ * readyWithGates: Ready also needs every spec.readinessGates condition True (conditions that
+ * controllers outside the kubelet set), with upstream's messages when one is not.
+ */
+function readyWithGates(input: PodStatusInput, containersReady: Omit<Condition, 'type'>) {
+  if (containersReady.status !== 'True') return containersReady;
+  const unmet: string[] = [];
+  for (const gate of input.pod.spec?.readinessGates ?? []) {
+    const c = input.apiConditions?.find((x) => x.type === gate.conditionType);
+    if (c === undefined) {
+      unmet.push(`corresponding condition of pod readiness gate "${gate.conditionType}" ` +
+        'does not exist.');
+    } else if (c.status !== 'True') {
+      unmet.push(`the status of pod readiness gate "${gate.conditionType}" is not "True", ` +
+        `but ${c.status}`);
+    }
+  }
+  if (unmet.length === 0) return containersReady;
+  return { status: 'False' as const, reason: 'ReadinessGatesNotReady', message: unmet.join(', ') };
 }
 
 /** withTransitionTime keeps the previous lastTransitionTime when the status is unchanged. */

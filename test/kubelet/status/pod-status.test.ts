@@ -169,6 +169,26 @@ describe('pod status: conditions, IPs, times', () => {
       ['False', 'ContainersNotInitialized', 'containers with incomplete status: [init1]']);
   });
 
+  it('readiness gates: Ready waits for the gate conditions others write', () => {
+    const pod = makePod({});
+    pod.spec!.readinessGates = [{ conditionType: 'example.com/lb' }];
+    const obs = observed([sandbox()], [inst(app, { state: 'running' })]);
+    const ready = (s: ReturnType<typeof generatePodStatus>) =>
+      s.conditions?.find((c) => c.type === 'Ready');
+    const missing = ready(generatePodStatus(input(pod, obs)));
+    assert.deepEqual([missing?.status, missing?.reason, missing?.message], ['False',
+      'ReadinessGatesNotReady',
+      'corresponding condition of pod readiness gate "example.com/lb" does not exist.']);
+    const falseGate = ready(generatePodStatus(input(pod, obs,
+      { apiConditions: [{ type: 'example.com/lb', status: 'False' }] })));
+    assert.equal(falseGate?.message,
+      'the status of pod readiness gate "example.com/lb" is not "True", but False');
+    const s = generatePodStatus(input(pod, obs,
+      { apiConditions: [{ type: 'example.com/lb', status: 'True' }] }));
+    assert.equal(ready(s)?.status, 'True');
+    assert.equal(s.conditions?.find((c) => c.type === 'ContainersReady')?.status, 'True');
+  });
+
   it('a succeeded pod: Ready False with reason PodCompleted', () => {
     const s = generatePodStatus(input(makePod({ restartPolicy: 'Never' }),
       observed([sandbox({ ready: false })], [inst(app, { state: 'exited' })])));
