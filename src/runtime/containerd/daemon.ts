@@ -48,6 +48,8 @@ export interface ContainerdOptions {
   stateDir: string;
   /** The node's pod range inside 100.64.0.0/10, e.g. "100.64.3.0/24". */
   podCidr: string;
+  /** The node's bridge (≤ 15 bytes, unique on the host); default "k8ts-<node>". */
+  bridge?: string;
   /** The pause image reference; its archive must be among imageArchives (or already there). */
   sandboxImage: string;
   /** OCI layout tars to import at start, in order. */
@@ -119,7 +121,7 @@ export class ManagedContainerd {
     const clock = o.clock ?? systemClock;
     const stopGraceMs = o.stopGraceMs ?? DEFAULT_STOP_GRACE_MS;
     const paths = containerdPaths(o.stateDir);
-    const network = podNetworkFor(o.node, o.podCidr, paths.cniIpamDir);
+    const network = podNetworkFor(o.node, o.podCidr, paths.cniIpamDir, o.bridge);
     await writeFiles(paths, network, bins, o);
     await stopOrphan(paths, clock, stopGraceMs);
     const ipForwardBefore = await readIpForward();

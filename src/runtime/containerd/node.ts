@@ -17,6 +17,8 @@ export interface ContainerdNodeOptions {
   stateDir: string;
   /** The node's pod range inside 100.64.0.0/10. */
   podCidr: string;
+  /** The node's bridge (≤ 15 bytes, unique on the host); default "k8ts-<node>". */
+  bridge?: string;
   /** Where built image archives are cached (shared by the nodes of a host). */
   imageCacheDir: string;
   log?: (line: string) => void;
@@ -38,6 +40,7 @@ export async function startContainerdNode(o: ContainerdNodeOptions): Promise<Man
     node: o.node,
     stateDir: o.stateDir,
     podCidr: o.podCidr,
+    bridge: o.bridge,
     sandboxImage: PAUSE_IMAGE_REF,
     clock: o.clock,
   });

@@ -61,9 +61,14 @@ export class InvalidPodCidrError extends Error {
 
 /**
  * podNetworkFor checks podCidr (a network address with a /16../28 prefix inside 100.64.0.0/10)
- * and names the node's network.
+ * and names the node's network after bridge (default bridgeNameFor(node)).
  */
-export function podNetworkFor(node: string, podCidr: string, ipamDir: string): PodNetwork {
+export function podNetworkFor(
+  node: string,
+  podCidr: string,
+  ipamDir: string,
+  bridge: string = bridgeNameFor(node),
+): PodNetwork {
   const m = /^([\d.]+)\/(\d{1,2})$/.exec(podCidr);
   const base = ipv4ToInt(m?.[1] ?? '');
   const prefixLength = Number(m?.[2]);
@@ -76,7 +81,9 @@ export function podNetworkFor(node: string, podCidr: string, ipamDir: string): P
   if (base < superBase || base + size > superBase + 2 ** 22) {
     throw new InvalidPodCidrError(`pod CIDR ${podCidr} is outside ${K8TS_POD_SUPERNET}`);
   }
-  const bridge = bridgeNameFor(node);
+  if (Buffer.byteLength(bridge) > MAX_IFNAME_BYTES || !/^[A-Za-z0-9_.-]+$/.test(bridge)) {
+    throw new InvalidPodCidrError(`bridge name ${JSON.stringify(bridge)} is not a valid ifname`);
+  }
   return {
     name: bridge,
     bridge,

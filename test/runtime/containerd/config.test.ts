@@ -65,6 +65,9 @@ describe('containerd node files', () => {
       ['k8ts-w1', '100.64.3.1', 24, '100.64.3.0/24'],
     );
     assert.equal(podNetworkFor('w1', '100.127.255.0/24', '/i').gateway, '100.127.255.1');
+    assert.equal(podNetworkFor('w1', '100.64.3.0/24', '/i', 'k8ts-c1-w1').bridge, 'k8ts-c1-w1');
+    assert.throws(() => podNetworkFor('w1', '100.64.3.0/24', '/i', 'k8ts-much-too-long'),
+      /not a valid ifname/);
     for (const bad of ['10.0.0.0/24', '192.168.1.0/24', '100.128.0.0/24', '100.63.255.0/24',
       '100.64.3.5/24', '100.64.0.0/8', '100.64.3.0/30', 'nonsense', '100.64.3.0']) {
       assert.throws(() => podNetworkFor('w1', bad, '/i'), InvalidPodCidrError, bad);
