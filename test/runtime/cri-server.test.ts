@@ -8,7 +8,12 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
-import { connectCri, type CriClient } from '../../src/kubelet/cri/client.js';
+import {
+  callDeadlineMs,
+  connectCri,
+  CRI_PULL_DEADLINE_MS,
+  type CriClient,
+} from '../../src/kubelet/cri/client.js';
 import {
   CRI_IMAGE_METHODS,
   CRI_RUNTIME_METHODS,
@@ -131,5 +136,14 @@ describe('CRI server and client over a unix socket', () => {
     client = connectCri(sock, { deadlineMs: 5_000 });
     assert.equal((await client.version({ version: 'v1' })).runtimeName, 'second');
     await first.close().catch(() => undefined);
+  });
+
+  it('gives StopContainer and ExecSync their timeout on top of the deadline, pulls more', () => {
+    assert.equal(callDeadlineMs('stopContainer', { containerId: 'c', timeout: 30n }, 5_000),
+      35_000);
+    assert.equal(callDeadlineMs('execSync', { containerId: 'c', cmd: [], timeout: 0n }, 5_000),
+      5_000);
+    assert.equal(callDeadlineMs('pullImage', {}, 5_000), CRI_PULL_DEADLINE_MS);
+    assert.equal(callDeadlineMs('version', { version: 'v1' }, 5_000), 5_000);
   });
 });
