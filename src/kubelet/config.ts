@@ -37,6 +37,9 @@ export interface KubeletConfig {
   nodeStatusReportFrequencyMs: number;
   /** How often the manifest directory is re-read (upstream fileCheckFrequency, 20 s). */
   fileCheckFrequencyMs: number;
+  /** How often running pods' configMap/secret/downwardAPI volumes are rewritten from their
+   *  objects (upstream re-syncs each pod about once a minute). */
+  volumeRefreshMs: number;
   /** Cluster DNS servers and domain for pods' dnsConfig (ClusterFirst). */
   clusterDns: string[];
   clusterDomain: string;
@@ -62,6 +65,7 @@ export const DEFAULT_TIMING = {
   nodeStatusUpdateFrequencyMs: 10_000,
   nodeStatusReportFrequencyMs: 5 * 60_000,
   fileCheckFrequencyMs: 20_000,
+  volumeRefreshMs: 10_000,
 } as const;
 
 /** resolveKubeletConfig fills defaults; capacity must be given (main measures the host). */

@@ -98,6 +98,9 @@ export class Kubelet {
   private server: KubeletServer | undefined;
   private rotator: ContainerLogRotator | undefined;
   private runtimeName = 'cri';
+  private refreshing = false;
+  /** The workers' prepare(): volumes, env, DNS (also used to refresh volumes). */
+  private prepare: (pod: Pod) => Promise<unknown> = async () => undefined;
   /** The kubelet server's port once listening (0 before, or without a server). */
   serverPort = 0;
 
@@ -149,6 +152,7 @@ export class Kubelet {
           : podIPsOf(this.statusManager.statusOf(pod.metadata.uid ?? ''));
       },
       warn: (pod, reason, message) => this.recorder?.event(pod, 'Warning', reason, message) });
+    this.prepare = (pod) => prepare(this.withStatus(pod));
     const deps: PodWorkerDeps = {
       cri: this.o.cri, clock: this.o.clock, wallMs: this.o.wallMs,
       node: { name: cfg.nodeName, ip: cfg.address }, prepare,
@@ -274,6 +278,26 @@ export class Kubelet {
       `${this.serverPort}`);
   }
 
+  /**
+   * refreshVolumes rewrites the projected files (configMap, secret, downwardAPI, projected) of
+   * every running pod from the cached objects; the atomic writer skips unchanged ones. One
+   * round at a time; a failure is logged and the next round tries again.
+   */
+  private async refreshVolumes(): Promise<void> {
+    if (this.refreshing) return;
+    this.refreshing = true;
+    try {
+      for (const pod of this.dispatcher.activePods()) {
+        if (!(pod.spec?.volumes ?? []).some((v) => v.configMap ?? v.secret ?? v.downwardAPI ??
+          v.projected)) continue;
+        await this.prepare(pod).catch((e: unknown) =>
+          this.o.log(`volumes of ${pod.metadata.namespace}/${pod.metadata.name}: ${String(e)}`));
+      }
+    } finally {
+      this.refreshing = false;
+    }
+  }
+
   /** podWithStatus: a pod this kubelet runs, with the status it last reported. */
   podWithStatus(namespace: string, name: string): Pod | undefined {
     const pod = this.podManager.all().find((p) => p.metadata.namespace === namespace &&
@@ -311,7 +335,11 @@ export class Kubelet {
         shutdown: fromPromise(() => this.shutdown()),
         sources: fromCallback(() => {
           const t = clock.setInterval(() => this.scanManifests(), cfg.fileCheckFrequencyMs);
-          return () => t.cancel();
+          const v = clock.setInterval(() => void this.refreshVolumes(), cfg.volumeRefreshMs);
+          return () => {
+            t.cancel();
+            v.cancel();
+          };
         }),
         registration: fromCallback(({ sendBack }) => registerLoop(this.nodeAgent, clock, log,
           () => sendBack({ type: 'REGISTERED' }))),

@@ -62,7 +62,7 @@ describe('kubelet (real API server, real process runtime)', function () {
       manifestDir: join(dir, 'manifests'), podCidr: '127.64.77.0/24', role: 'master',
       capacity: { cpu: '8', memory: '16Gi', pods: '110' }, kubeletPort: 0,
       config: { leaseRenewIntervalMs: 300, nodeStatusUpdateFrequencyMs: 300,
-        fileCheckFrequencyMs: 200 },
+        fileCheckFrequencyMs: 200, volumeRefreshMs: 300 },
       workerTuning: { runningPollMs: 100, resyncMs: 300, backoffBaseMs: 200 },
       log: process.env.KUBELET_TEST_LOG ? (l) => console.log(l) : () => {},
     });
@@ -138,6 +138,13 @@ describe('kubelet (real API server, real process runtime)', function () {
       return res.status === 200 && body.includes('logged-line') ? body : undefined;
     });
     assert.equal(logs, 'logged-line\n');
+    // A changed ConfigMap reaches the running pod's volume.
+    await api.update(CONFIG_MAPS, 'default', { metadata: { name: 'greet' },
+      data: { greeting: 'hello-from-cm', file: 'changed' } });
+    const cmFile = join(dir, 'kubelet', 'pods', uid, 'volumes', 'kubernetes.io~configmap', 'cfg',
+      'file');
+    await eventually('configMap file refreshed', async () =>
+      (readFileSync(cmFile, 'utf8') === 'changed' ? true : undefined));
     await api.delete(PODS, 'default', 'web');
     await eventually('pod object removed', async () => {
       try {
