@@ -67,7 +67,10 @@ export const containerMachine = setup({
           on: {
             STOP: [
               { guard: 'immediate', target: 'killing' },
-              { target: 'terminating', actions: assign({ graceMs: ({ event }) => graceOf(event) }) },
+              {
+                target: 'terminating',
+                actions: assign({ graceMs: ({ event }) => graceOf(event) }),
+              },
             ],
           },
         },

@@ -123,11 +123,14 @@ export class ContainerProcess {
       await io.writer?.close();
       throw started ?? new Error('spawn returned no pid');
     }
-    const proc = new ContainerProcess(spec, child.pid, readProcStat(child.pid)?.startTicks ?? 0, deps);
+    const startTicks = readProcStat(child.pid)?.startTicks ?? 0;
+    const proc = new ContainerProcess(spec, child.pid, startTicks, deps);
     proc.child = child;
     proc.stdin = stdin?.writer;
     stdin?.writer.on('error', () => undefined); // EPIPE after the container exited
-    child.once('exit', (code, signal) => proc.onExit(exitCodeOf(code, signal), signal ?? undefined));
+    child.once('exit', (code, signal) => {
+      proc.onExit(exitCodeOf(code, signal), signal ?? undefined);
+    });
     child.unref();
     proc.begin(io, 'created');
     proc.actor?.send({ type: 'STARTED' });
@@ -183,7 +186,10 @@ export class ContainerProcess {
     this.actor?.stop();
   }
 
-  private begin(io: { writer: CriLogWriter | undefined; readers: Socket[] }, phase: 'created' | 'running'): void {
+  private begin(
+    io: { writer: CriLogWriter | undefined; readers: Socket[] },
+    phase: 'created' | 'running',
+  ): void {
     this.writer = io.writer;
     const streams: LogStream[] = ['stdout', 'stderr'];
     io.readers.forEach((reader, i) => {
@@ -224,9 +230,8 @@ export class ContainerProcess {
   private deliver(stream: LogStream, chunk: Buffer): void {
     for (const l of this.listeners) {
       const target = stream === 'stderr' ? l.stderr : l.stdout;
-      if (target !== undefined && !target.destroyed && target.writableLength < ATTACH_BUFFER_BYTES) {
-        target.write(chunk);
-      }
+      if (target === undefined || target.destroyed) continue;
+      if (target.writableLength < ATTACH_BUFFER_BYTES) target.write(chunk);
     }
   }
 

@@ -33,7 +33,9 @@ export function mapContainerPath(path: string, mounts: readonly MountRecord[]): 
   for (const m of mounts) {
     const base = posix.normalize(m.containerPath).replace(/\/+$/, '');
     if (path === base || path.startsWith(`${base}/`)) {
-      if (best === undefined || base.length > best.containerPath.length) best = { ...m, containerPath: base };
+      if (best === undefined || base.length > best.containerPath.length) {
+        best = { ...m, containerPath: base };
+      }
     }
   }
   return best === undefined ? path : best.hostPath + path.slice(best.containerPath.length);
@@ -85,10 +87,15 @@ export function buildContainerRecord(args: {
 }
 
 /** scratchLinks lists the symlinks (path inside the scratch root → target) a container gets. */
-export function scratchLinks(scratchRoot: string, mounts: readonly MountRecord[]): [string, string][] {
+export function scratchLinks(
+  scratchRoot: string,
+  mounts: readonly MountRecord[],
+): [string, string][] {
   const paths = mounts
     .filter((m) => posix.isAbsolute(m.containerPath))
-    .map((m) => ({ path: posix.normalize(m.containerPath).replace(/\/+$/, ''), target: m.hostPath }))
+    .map((m) => ({
+      path: posix.normalize(m.containerPath).replace(/\/+$/, ''), target: m.hostPath,
+    }))
     .filter((m) => m.path !== '');
   // A mount nested in another would be created inside the outer mount's host directory
   // (through its symlink): it is skipped, its files are reached through the outer link.

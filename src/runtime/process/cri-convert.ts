@@ -13,7 +13,10 @@ export function nanosOf(wallMs: number): bigint {
 }
 
 /** labelsMatch: every selector pair is present in labels (CRI's label_selector is equality). */
-export function labelsMatch(labels: Record<string, string>, selector: Record<string, string>): boolean {
+export function labelsMatch(
+  labels: Record<string, string>,
+  selector: Record<string, string>,
+): boolean {
   return Object.entries(selector).every(([k, v]) => labels[k] === v);
 }
 

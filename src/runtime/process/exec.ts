@@ -28,7 +28,8 @@ export function envOf(record: ContainerRecord): Record<string, string> {
 
 /** shellQuote quotes argv for `script -c`, which runs its command through $SHELL -c. */
 export function shellQuote(argv: readonly string[]): string {
-  return argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replaceAll("'", "'\\''")}'`)).join(' ');
+  const quote = (a: string): string => `'${a.replaceAll("'", "'\\''")}'`;
+  return argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : quote(a))).join(' ');
 }
 
 /** ExecStartError: the command could not start (not found, not executable). */
@@ -40,7 +41,11 @@ export class ExecStartError extends Error {
  * startExec spawns cmd in the container's environment. Throws ExecStartError when cmd[0]
  * cannot be found on the container's PATH.
  */
-export function startExec(record: ContainerRecord, cmd: readonly string[], tty: boolean): ChildProcess {
+export function startExec(
+  record: ContainerRecord,
+  cmd: readonly string[],
+  tty: boolean,
+): ChildProcess {
   const env = envOf(record);
   const found = resolveExecutable(cmd[0] ?? '', env.PATH, record.cwd, isExecutableFile);
   if ('error' in found) {

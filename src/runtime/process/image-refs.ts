@@ -39,7 +39,7 @@ export function hostPathOf(ref: string): string {
   return colon < 0 ? path : path.slice(0, colon);
 }
 
-/** repoOf strips the tag or digest: "docker.io/library/busybox:1.36" → "docker.io/library/busybox". */
+/** repoOf strips the tag or digest ("docker.io/library/busybox:1.36" → ".../busybox"). */
 export function repoOf(normalized: string): string {
   const at = normalized.indexOf('@');
   if (at >= 0) return normalized.slice(0, at);

@@ -64,15 +64,19 @@ export class ProcessImageStore {
     if (ref.trim() === '') throw criInvalid('image reference is empty');
     const normalized = normalizeImageRef(ref);
     const entry = lookupImage(normalized, this.tools);
-    if (entry?.kind === 'unsupported') throw criInvalid(`failed to pull image "${ref}": ${entry.message}`);
+    if (entry?.kind === 'unsupported') {
+      throw criInvalid(`failed to pull image "${ref}": ${entry.message}`);
+    }
     let image: StoredImage;
     if (entry === undefined) {
-      image = { id: imageId(normalized, undefined), ref: normalized, config: undefined, sizeBytes: 0 };
+      const id = imageId(normalized, undefined);
+      image = { id, ref: normalized, config: undefined, sizeBytes: 0 };
     } else {
       if (!isExecutableFile(entry.binaryPath)) {
         throw new CriError(
           CriCode.NOT_FOUND,
-          `failed to pull image "${ref}": ${entry.binaryPath} is not an executable file on this host`,
+          `failed to pull image "${ref}": ${entry.binaryPath} is not an executable file ` +
+            'on this host',
         );
       }
       if (entry.binaryPath === this.tools.busyboxPath) this.ensureApplets(entry.binaryPath);
@@ -103,7 +107,8 @@ export class ProcessImageStore {
     const entry = lookupImage(normalized, this.tools);
     if (entry?.kind !== 'supported') return undefined;
     if (entry.binaryPath === this.tools.busyboxPath) this.ensureApplets(entry.binaryPath);
-    return { id: imageId(normalized, entry.config), ref: normalized, config: entry.config, sizeBytes: 0 };
+    const id = imageId(normalized, entry.config);
+    return { id, ref: normalized, config: entry.config, sizeBytes: 0 };
   }
 
   /** The directory image records live in (ImageFsInfo reports its filesystem). */

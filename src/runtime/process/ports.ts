@@ -10,7 +10,11 @@ import { createServer } from 'node:net';
 import { readFileSync } from 'node:fs';
 
 /** lowPortError explains why port cannot be used, or undefined when it can (pure). */
-export function lowPortError(port: number, uid: number, unprivilegedStart: number): string | undefined {
+export function lowPortError(
+  port: number,
+  uid: number,
+  unprivilegedStart: number,
+): string | undefined {
   if (uid === 0 || port >= unprivilegedStart) return undefined;
   return `port ${port} is below ${unprivilegedStart}: binding it needs root, and the process ` +
     'runtime runs without root; use a port >= 1024 or a node with the runc runtime';
@@ -37,7 +41,9 @@ export function probeTcpPort(ip: string, port: number): Promise<string | undefin
         ? `port ${port} on ${ip} is already in use`
         : `port ${port} on ${ip} cannot be bound: ${err.code ?? err.message}`);
     });
-    server.listen({ host: ip, port, exclusive: true }, () => server.close(() => resolve(undefined)));
+    server.listen({ host: ip, port, exclusive: true }, () => {
+      server.close(() => resolve(undefined));
+    });
   });
 }
 

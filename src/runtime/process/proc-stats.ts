@@ -65,7 +65,10 @@ export interface GroupUsage {
 }
 
 /** sumByGroup adds up stats per pgrp (pure; pgrps not in `groups` are skipped). */
-export function sumByGroup(stats: Iterable<ProcStat>, groups: ReadonlySet<number>): Map<number, GroupUsage> {
+export function sumByGroup(
+  stats: Iterable<ProcStat>,
+  groups: ReadonlySet<number>,
+): Map<number, GroupUsage> {
   const out = new Map<number, GroupUsage>();
   const nsPerTick = BigInt(1e9 / CLOCK_TICKS_PER_SECOND);
   for (const s of stats) {

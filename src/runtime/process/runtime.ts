@@ -18,7 +18,9 @@ import type { ChildProcess } from 'node:child_process';
 import type { Clock } from '../../base/clock.js';
 import { newUid, systemWallMs } from '../../base/wall-clock.js';
 import * as cri from '../../kubelet/cri/types.js';
-import { CriCode, CriError, criInvalid, criNotFound, criPrecondition } from '../../kubelet/cri/errors.js';
+import {
+  CriCode, CriError, criInvalid, criNotFound, criPrecondition,
+} from '../../kubelet/cri/errors.js';
 import {
   ContainerProcess, UNKNOWN_EXIT_CODE, type ExitInfo, type ProcessSpec,
 } from './container-process.js';
@@ -30,7 +32,9 @@ import { portClashFromOutput } from './ports.js';
 import { isSameProcess, readGroupUsage } from './proc-stats.js';
 import { checkStart } from './start-checks.js';
 import { fifoPaths, removeFifos } from './stdio-fifos.js';
-import { StateStore, type ContainerRecord, type PortRecord, type SandboxRecord } from './state-store.js';
+import {
+  StateStore, type ContainerRecord, type PortRecord, type SandboxRecord,
+} from './state-store.js';
 import * as convert from './cri-convert.js';
 
 /** The streaming server's half of Exec/Attach/PortForward: it hands out the URLs. */
@@ -106,7 +110,8 @@ export class ProcessRuntime implements cri.CriRuntime {
   }
 
   async status(_req: cri.StatusRequest): Promise<cri.StatusResponse> {
-    const ready = (type: string): cri.RuntimeCondition => ({ type, status: true, reason: '', message: '' });
+    const ready = (type: string): cri.RuntimeCondition =>
+      ({ type, status: true, reason: '', message: '' });
     return {
       status: { conditions: [ready('RuntimeReady'), ready('NetworkReady')] },
       info: { podCidr: this.opts.podCidr, mode: 'process (no isolation, host network)' },
@@ -129,7 +134,8 @@ export class ProcessRuntime implements cri.CriRuntime {
     const ip = this.allocator.allocate();
     if (ip === undefined) {
       throw new CriError(CriCode.RESOURCE_EXHAUSTED,
-        `failed to setup network for sandbox: no free address left in pod range ${this.opts.podCidr}`);
+        'failed to setup network for sandbox: no free address left in pod range ' +
+        this.opts.podCidr);
     }
     if (config.logDirectory !== '') mkdirSync(config.logDirectory, { recursive: true });
     const record: SandboxRecord = {
@@ -137,8 +143,7 @@ export class ProcessRuntime implements cri.CriRuntime {
       logDirectory: config.logDirectory, ip, ready: true, createdAtMs: this.wallMs(),
       labels: config.labels, annotations: config.annotations, runtimeHandler: req.runtimeHandler,
       ports: config.portMappings.map((p): PortRecord => ({
-        protocol: p.protocol === cri.Protocol.UDP ? 'UDP' : p.protocol === cri.Protocol.SCTP ? 'SCTP' : 'TCP',
-        containerPort: p.containerPort,
+        protocol: protocolName(p.protocol), containerPort: p.containerPort,
       })),
     };
     this.sandboxes.set(record.id, record);
@@ -220,7 +225,8 @@ export class ProcessRuntime implements cri.CriRuntime {
     }
     const sandbox = this.sandboxes.get(record.sandboxId);
     if (sandbox === undefined || !sandbox.ready) {
-      throw criPrecondition(`sandbox "${record.sandboxId}" of container "${record.id}" is not ready`);
+      throw criPrecondition(
+        `sandbox "${record.sandboxId}" of container "${record.id}" is not ready`);
     }
     this.busy.add(record.id);
     try {
@@ -244,7 +250,8 @@ export class ProcessRuntime implements cri.CriRuntime {
   }
 
   async listContainers(req: cri.ListContainersRequest): Promise<cri.ListContainersResponse> {
-    const found = [...this.containers.values()].filter((c) => convert.matchContainer(c, req.filter));
+    const found = [...this.containers.values()]
+      .filter((c) => convert.matchContainer(c, req.filter));
     return { containers: found.map(convert.toContainer) };
   }
 
@@ -263,7 +270,9 @@ export class ProcessRuntime implements cri.CriRuntime {
     return {};
   }
 
-  async reopenContainerLog(req: cri.ReopenContainerLogRequest): Promise<cri.ReopenContainerLogResponse> {
+  async reopenContainerLog(
+    req: cri.ReopenContainerLogRequest,
+  ): Promise<cri.ReopenContainerLogResponse> {
     const record = this.mustContainer(req.containerId);
     const proc = this.procs.get(record.id);
     if (record.phase !== 'running' || proc === undefined) {
@@ -314,7 +323,9 @@ export class ProcessRuntime implements cri.CriRuntime {
     return { stats };
   }
 
-  async listContainerStats(req: cri.ListContainerStatsRequest): Promise<cri.ListContainerStatsResponse> {
+  async listContainerStats(
+    req: cri.ListContainerStatsRequest,
+  ): Promise<cri.ListContainerStatsResponse> {
     const found = [...this.containers.values()].filter((c) => convert.matchStats(c, req.filter));
     return { stats: this.statsOf(found) };
   }
@@ -387,26 +398,32 @@ export class ProcessRuntime implements cri.CriRuntime {
     const sandboxes = this.store.loadSandboxes();
     for (const s of sandboxes) this.sandboxes.set(s.id, s);
     this.allocator = new IpAllocator(
-      parseLoopbackCidr(this.opts.podCidr), sandboxes.map((s) => s.ip), this.store.loadNode().lastPodIp,
+      parseLoopbackCidr(this.opts.podCidr), sandboxes.map((s) => s.ip),
+      this.store.loadNode().lastPodIp,
     );
     for (const c of this.store.loadContainers()) {
       this.containers.set(c.id, c);
       if (c.phase !== 'running') continue;
       if (c.pid > 0 && isSameProcess(c.pid, c.pidStartTicks)) {
         try {
-          const proc = await ContainerProcess.adopt(this.specOf(c, c.argv), this.deps(), c.pid, c.pidStartTicks);
+          const spec = this.specOf(c, c.argv);
+          const proc = await ContainerProcess.adopt(spec, this.deps(), c.pid, c.pidStartTicks);
           this.track(c, proc);
           continue;
         } catch {
           killGroup(c.pid); // it runs but its pipes are gone: nobody could see it; end it
         }
       }
-      this.recordExit(c, { exitCode: UNKNOWN_EXIT_CODE, signal: undefined, finishedAtMs: this.wallMs(), unknown: true }, '');
+      const exit = {
+        exitCode: UNKNOWN_EXIT_CODE, signal: undefined, finishedAtMs: this.wallMs(), unknown: true,
+      };
+      this.recordExit(c, exit, '');
     }
   }
 
   private async spawnRecord(record: ContainerRecord, sandbox: SandboxRecord): Promise<void> {
-    const siblingsRun = this.containersOf(sandbox.id).some((c) => c.id !== record.id && c.phase === 'running');
+    const siblingsRun = this.containersOf(sandbox.id)
+      .some((c) => c.id !== record.id && c.phase === 'running');
     const plan = await checkStart(record, sandbox, !siblingsRun);
     let proc: ContainerProcess | undefined;
     let failure = 'error' in plan ? plan.error : undefined;
@@ -484,10 +501,12 @@ export class ProcessRuntime implements cri.CriRuntime {
   }
 
   private statsOf(records: ContainerRecord[]): cri.ContainerStats[] {
-    const groups = new Set(records.filter((c) => c.phase === 'running' && c.pid > 0).map((c) => c.pid));
+    const running = records.filter((c) => c.phase === 'running' && c.pid > 0);
+    const groups = new Set(running.map((c) => c.pid));
     const usage = readGroupUsage(groups);
     const now = this.wallMs();
-    return records.map((c) => convert.toContainerStats(c, c.phase === 'running' ? usage.get(c.pid) : undefined, now));
+    return records.map((c) =>
+      convert.toContainerStats(c, c.phase === 'running' ? usage.get(c.pid) : undefined, now));
   }
 
   private specOf(record: ContainerRecord, argv: string[]): ProcessSpec {
@@ -537,6 +556,11 @@ function killGroup(pid: number): void {
   } catch {
     // gone
   }
+}
+
+function protocolName(p: cri.Protocol): PortRecord['protocol'] {
+  if (p === cri.Protocol.UDP) return 'UDP';
+  return p === cri.Protocol.SCTP ? 'SCTP' : 'TCP';
 }
 
 function toCriImage(image: { id: string; ref: string; sizeBytes: number }): cri.Image {

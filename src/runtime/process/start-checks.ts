@@ -23,7 +23,8 @@ export type StartPlan = { argv: string[] } | { error: string };
 export async function checkStart(
   record: ContainerRecord, sandbox: SandboxRecord, probePorts: boolean,
 ): Promise<StartPlan> {
-  const found = resolveExecutable(record.argv[0] ?? '', envOf(record).PATH, record.cwd, isExecutableFile);
+  const argv0 = record.argv[0] ?? '';
+  const found = resolveExecutable(argv0, envOf(record).PATH, record.cwd, isExecutableFile);
   if ('error' in found) return { error: runcWords(found.error) };
   if (!isDirectory(record.cwd)) {
     return { error: runcWords(`chdir to cwd ("${record.cwd}") set in config.json failed: ` +

@@ -17,7 +17,9 @@ export class ProcessStreaming implements StreamingRuntime {
   constructor(private readonly runtime: ProcessRuntime) {}
 
   /** exec runs cmd beside the container's main process and resolves with its exit code. */
-  async exec(containerId: string, cmd: string[], io: StreamIo, signal: AbortSignal): Promise<number> {
+  async exec(
+    containerId: string, cmd: string[], io: StreamIo, signal: AbortSignal,
+  ): Promise<number> {
     const { record } = this.runtime.runningContainer(containerId);
     const child = this.runtime.startTrackedExec(record, cmd, io.tty);
     const stdout = io.stdout;

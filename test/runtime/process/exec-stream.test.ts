@@ -134,4 +134,21 @@ describe('process runtime: exec, attach, port-forward, stop', function () {
     // Killed members are gone once reaped (the leader by the runtime, the rest by init).
     await eventually(async () => assert.throws(() => process.kill(-pid, 0), /ESRCH/, 'group left'));
   });
+
+  it('answers Exec, Attach and PortForward with single-use URLs of its streaming server', async () => {
+    const pod = await runPod(rt);
+    const id = await start(rt, pod, sleeper());
+    const base = rt.handle.streamingUrl;
+    assert.match(base, /^http:\/\/127\.0\.0\.1:\d+$/);
+    const exec = await rt.cri.exec({ containerId: id, cmd: ['sh'], tty: true, stdin: true, stdout: true, stderr: false });
+    const attach = await rt.cri.attach({ containerId: id, stdin: false, tty: false, stdout: true, stderr: true });
+    const pf = await rt.cri.portForward({ podSandboxId: pod.id, port: [8080] });
+    assert.ok(exec.url.startsWith(`${base}/exec/`), exec.url);
+    assert.ok(attach.url.startsWith(`${base}/attach/`), attach.url);
+    assert.ok(pf.url.startsWith(`${base}/portforward/`), pf.url);
+    const plain = await fetch(exec.url);
+    assert.equal(plain.status, 400, 'the URL is served (it wants a protocol upgrade)');
+    await assert.rejects(rt.cri.exec({ containerId: 'nope', cmd: ['sh'], tty: false, stdin: false, stdout: true, stderr: false }),
+      /not found/);
+  });
 });
