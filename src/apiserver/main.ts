@@ -41,6 +41,11 @@ runMain('apiserver', async () => {
     listen: spec.api,
     ...(spec.grpc ? { grpcListen: spec.grpc } : {}),
     tls: files.serving,
+    ...(existsSync(files.kubeletClient.keyFile) ? { kubeletClientTls: {
+      key: readFileSync(files.kubeletClient.keyFile),
+      cert: readFileSync(files.kubeletClient.certFile),
+      ca: readFileSync(files.kubeletClient.caFile),
+    } } : {}),
     tokens,
     serviceCidr: cfg.serviceCidr,
     clock: systemClock,

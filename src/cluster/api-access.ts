@@ -79,16 +79,23 @@ export function forgetApiAccess(cfg: ClusterConfig, env: NodeJS.ProcessEnv): voi
   removeFromUserKubeconfig(userKubeconfigPath(env), cfg.name);
 }
 
-/** apiServerFiles: a master's serving identity and the token file, for its API server. */
-export function apiServerFiles(paths: StatePaths, member: string): { serving: TlsFiles; tokenFile: string } {
+/** apiServerFiles: a master's serving identity, the token file, and the API server's client
+ *  identity towards the kubelets (logs, exec, attach, port-forward). */
+export function apiServerFiles(paths: StatePaths, member: string): { serving: TlsFiles; tokenFile: string; kubeletClient: TlsFiles } {
   const dir = join(paths.root, PKI_DIR_NAME);
+  const caFile = join(dir, 'ca.crt');
   return {
     serving: {
-      caFile: join(dir, 'ca.crt'),
+      caFile,
       certFile: join(dir, `apiserver-${member}.crt`),
       keyFile: join(dir, `apiserver-${member}.key`),
     },
     tokenFile: join(dir, TOKEN_FILE),
+    kubeletClient: {
+      caFile,
+      certFile: join(dir, 'apiserver-kubelet-client.crt'),
+      keyFile: join(dir, 'apiserver-kubelet-client.key'),
+    },
   };
 }
 
