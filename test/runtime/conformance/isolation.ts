@@ -120,4 +120,17 @@ export function describeIsolation(ctx: SuiteContext, isolated: () => boolean): v
     assert.equal((await run(ctx, c.id, MEMORY_LIMIT)).out.trim(), String(128n * MiB));
     assert.match((await run(ctx, c.id, CPU_QUOTA)).out, /^100000\b/);
   });
+
+  it('reports a container killed at its memory limit as OOMKilled with exit code 137', async () => {
+    const sb = await ctx.tracker().runSandbox('oom');
+    const limit = { ...resources(32n, 0n), cpuPeriod: 0n, memorySwapLimitInBytes: 32n * MiB };
+    // Doubles a string up to 512 MiB: far past the limit, yet bounded if no limit applies.
+    const hog = 'x=aaaaaaaa; i=0; while [ $i -lt 26 ]; do x="$x$x"; i=$((i+1)); done';
+    const c = await ctx.tracker().startContainer(sb, 'hog', {
+      command: ['sh', '-c', hog],
+      linux: { resources: limit },
+    });
+    const st = await waitForState(ctx.cri(), c.id, ContainerState.CONTAINER_EXITED);
+    assert.deepEqual([st.exitCode, st.reason], [137, 'OOMKilled']);
+  });
 }
