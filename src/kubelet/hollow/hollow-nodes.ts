@@ -1,0 +1,152 @@
+/**
+ * runHollowNodes: many hollow kubelets in one process, for scale experiments in the spirit of
+ * kubemark and KWOK. Each hollow node is a real Kubelet — the same code path as a real node:
+ * registration, Lease, node status, the pods watch, the dispatcher and pod workers, the status
+ * manager — over its own SimulatedRuntime, in which pods go Running without any process.
+ *
+ * The runtime is called in-process, not through a CRI socket as a real kubelet's is: kubemark
+ * does the same (its hollow kubelet links a fake remote runtime into the kubelet binary), and a
+ * thousand unix sockets and gRPC servers would measure grpc-js, not the control plane.
+ *
+ * What the nodes of one process share, so 1,000 of them fit: one ApiClient (one gRPC channel per
+ * API server), one informer factory (a namespace's ConfigMaps, Secrets and Services watched once)
+ * and one watch of all bound pods cut into per-node views (node-pods.ts). Nodes start in batches;
+ * a batch waits (bounded) for the previous one to register, so a thousand registrations do not
+ * stampede the API, and their heartbeat timers end up spread over the startup.
+ */
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Pod } from '../../api/core/v1/pod-types.js';
+import { assert } from '../../base/assert.js';
+import type { Clock } from '../../base/clock.js';
+import { ApiClient } from '../../client/api-client.js';
+import { SharedInformerFactory } from '../../client/cache/factory.js';
+import { eventRecorderFactory } from '../../client/events/recorder.js';
+import { SimulatedRuntime } from '../../runtime/simulated/runtime.js';
+import { resolveKubeletConfig, type KubeletConfig } from '../config.js';
+import { Kubelet, type StartWorker } from '../kubelet.js';
+import { readHostFacts } from '../node/host-facts.js';
+import { podActorStarter } from '../pod-workers.js';
+import { PODS } from '../resources.js';
+import { BOUND_PODS, NodePodViews } from './node-pods.js';
+import {
+  DEFAULT_BATCH, HOLLOW_CAPACITY, HOLLOW_LABEL, HOLLOW_TIMING, type HollowOptions,
+  type HollowTiming,
+} from './options.js';
+
+/** HollowNodes is a running set; stop() ends every kubelet and the shared connections. */
+export interface HollowNodes {
+  /** How many of the nodes have registered their Node so far. */
+  registered(): number;
+  stop(): Promise<void>;
+}
+
+/** MAX_NODES_PER_PROCESS bounds one process (5,000 hollow nodes is the config's limit). */
+export const MAX_NODES_PER_PROCESS = 5_000;
+
+/** REGISTER_POLL_MS: how often a batch checks whether its nodes registered. */
+const REGISTER_POLL_MS = 50;
+
+interface HollowNode {
+  kubelet: Kubelet;
+  stopEvents(): Promise<void>;
+}
+
+/** runHollowNodes starts o.names in batches; resolves once all have been started. */
+export async function runHollowNodes(o: HollowOptions): Promise<HollowNodes> {
+  assert(o.names.length <= MAX_NODES_PER_PROCESS,
+    `${o.names.length} hollow nodes in one process; at most ${MAX_NODES_PER_PROCESS}`);
+  assert(new Set(o.names).size === o.names.length, 'hollow node names must be distinct');
+  const timing: HollowTiming = { ...HOLLOW_TIMING, ...o.timing };
+  const batch = { ...DEFAULT_BATCH, ...o.batch };
+  assert(batch.size >= 1, 'hollow batch size must be at least 1');
+  mkdirSync(o.rootDir, { recursive: true });
+  const api = new ApiClient({ endpoints: o.apiEndpoints, clock: o.clock,
+    ...(o.tls !== undefined ? { tls: o.tls } : {}) });
+  const informers = new SharedInformerFactory(api, { clock: o.clock, log: o.log });
+  const views = new NodePodViews(informers.informerFor<Pod>(PODS, { fieldSelector: BOUND_PODS }));
+  informers.start();
+  const startWorker = podActorStarter({ runningPollMs: timing.runningPollMs,
+    resyncMs: timing.resyncMs });
+  const nodes: HollowNode[] = [];
+  const make = (name: string): HollowNode => newHollowNode(o, name, timing, {
+    api, startWorker, shared: { informers, pods: views.viewOf(name) } });
+  for (let i = 0; i < o.names.length; i += batch.size) {
+    const started = o.names.slice(i, i + batch.size).map(make);
+    for (const n of started) n.kubelet.start();
+    nodes.push(...started);
+    await waitRegistered(o.clock, started.map((n) => n.kubelet), batch.waitMs);
+    o.log(`hollow: ${nodes.length}/${o.names.length} nodes started, ` +
+      `${countRegistered(nodes)} registered`);
+  }
+  return {
+    registered: () => countRegistered(nodes),
+    stop: async () => {
+      await Promise.all(nodes.map(async (n) => {
+        await n.kubelet.stop();
+        await n.stopEvents();
+      }));
+      await informers.stopAndWait();
+      api.close();
+      rmSync(o.rootDir, { recursive: true, force: true });
+    },
+  };
+}
+
+interface SharedParts {
+  api: ApiClient;
+  startWorker: StartWorker;
+  shared: { informers: SharedInformerFactory; pods: ReturnType<NodePodViews['viewOf']> };
+}
+
+function newHollowNode(o: HollowOptions, name: string, timing: HollowTiming,
+  p: SharedParts): HollowNode {
+  const cfg = hollowKubeletConfig(o, name, timing);
+  const events = o.podEvents === true ? eventRecorderFactory(p.api,
+    { clock: o.clock, wallMs: o.wallMs, host: name, log: o.log }) : undefined;
+  const kubelet = new Kubelet({
+    cfg, api: p.api, clock: o.clock, wallMs: o.wallMs, log: o.log,
+    cri: new SimulatedRuntime({ podCidr: o.podCidrOf(name), wallMs: o.wallMs }),
+    startWorker: p.startWorker,
+    host: readHostFacts(name),
+    shared: p.shared,
+    // Hollow pods' emptyDirs are plain directories: nothing is ever mounted for them. No log
+    // rotation (simulated containers write no logs) and no kubelet server (nothing to serve).
+    useTmpfs: false,
+    logRotation: false,
+    ...(events !== undefined ? { events } : {}),
+  });
+  return { kubelet, stopEvents: async () => { await events?.stop(); } };
+}
+
+/** hollowKubeletConfig: a worker with the hollow capacity, timing and label. */
+export function hollowKubeletConfig(o: Pick<HollowOptions, 'addressOf' | 'podCidrOf' |
+  'rootDir' | 'capacity' | 'clusterDns'>, name: string, timing: HollowTiming): KubeletConfig {
+  return resolveKubeletConfig({
+    nodeName: name,
+    address: o.addressOf(name),
+    rootDir: join(o.rootDir, name),
+    role: 'worker',
+    podCidrs: [o.podCidrOf(name)],
+    capacity: o.capacity ?? HOLLOW_CAPACITY,
+    leaseRenewIntervalMs: timing.leaseRenewIntervalMs,
+    leaseDurationSeconds: timing.leaseDurationSeconds,
+    nodeStatusUpdateFrequencyMs: timing.nodeStatusUpdateFrequencyMs,
+    nodeStatusReportFrequencyMs: timing.nodeStatusReportFrequencyMs,
+    clusterDns: o.clusterDns ?? [],
+    nodeLabels: { [HOLLOW_LABEL]: 'true' },
+  });
+}
+
+function countRegistered(nodes: readonly HollowNode[]): number {
+  return nodes.filter((n) => n.kubelet.registered).length;
+}
+
+/** waitRegistered resolves when every kubelet registered, or after waitMs. */
+async function waitRegistered(clock: Clock, kubelets: readonly Kubelet[],
+  waitMs: number): Promise<void> {
+  const deadline = clock.nowMs() + waitMs;
+  while (clock.nowMs() < deadline && !kubelets.every((k) => k.registered)) {
+    await new Promise<void>((r) => clock.setTimeout(r, REGISTER_POLL_MS));
+  }
+}

@@ -1,0 +1,208 @@
+/**
+ * Hollow nodes against the real in-process API server, with the real scheduler and the
+ * Deployment, ReplicaSet and node lifecycle controllers: 50 hollow kubelets in this process
+ * register (capacity, addresses, pod ranges, the hollow label), keep their Leases fresh so the
+ * node lifecycle controller (a 4 s grace period here) never marks them NotReady, run a
+ * Deployment's pods to Running with addresses from their own ranges, and terminate the pods a
+ * scale-down deletes. The per-node pod views of the one shared watch are checked on their own.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Deployment } from '../../../src/api/apps/v1/workloads.js';
+import type { Node } from '../../../src/api/core/v1/cluster-kinds.js';
+import type { Pod } from '../../../src/api/core/v1/pod-types.js';
+import { systemClock } from '../../../src/base/clock.js';
+import { systemWallMs } from '../../../src/base/wall-clock.js';
+import { SharedInformerFactory } from '../../../src/client/cache/factory.js';
+import type { Lease } from '../../../src/api/coordination/v1/lease.js';
+import { DEPLOYMENTS, LEASES, NODES, PODS } from '../../../src/controllers/base/resources.js';
+import { deploymentController } from '../../../src/controllers/deployment/controller.js';
+import { newNodeLifecycleController } from '../../../src/controllers/nodelifecycle/controller.js';
+import { replicaSetController } from '../../../src/controllers/replicaset/controller.js';
+import { runHollowNodes, type HollowNodes } from '../../../src/kubelet/hollow/hollow-nodes.js';
+import { BOUND_PODS, NodePodViews } from '../../../src/kubelet/hollow/node-pods.js';
+import {
+  HOLLOW_LABEL, hollowAddress, hollowIndexOf, hollowPodCidr,
+} from '../../../src/kubelet/hollow/options.js';
+import { hollowShard } from '../../../src/cluster/node-config.js';
+import { runScheduler } from '../../../src/scheduler/scheduler.js';
+import {
+  eventually, listPods, startControllerHarness, until, type ControllerHarness,
+} from '../../support/controllers.js';
+
+const NS = 'hollow-test';
+const NODES_N = 50;
+
+function ready(n: Node): boolean {
+  return (n.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+}
+
+function inCidr(ip: string, cidr: string): boolean {
+  return ip.startsWith(cidr.slice(0, cidr.lastIndexOf('.') + 1));
+}
+
+function deployment(replicas: number): Deployment {
+  return {
+    apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: NS },
+    spec: {
+      replicas, selector: { matchLabels: { app: 'web' } },
+      template: { metadata: { labels: { app: 'web' } },
+        spec: { containers: [{ name: 'c', image: 'nginx:1.25' }] } },
+    },
+  };
+}
+
+function pod(name: string, nodeName?: string): Pod {
+  return { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: NS },
+    spec: { ...(nodeName !== undefined ? { nodeName } : {}),
+      containers: [{ name: 'c', image: 'busybox' }] } };
+}
+
+describe('hollow nodes (real API server, scheduler and controllers)', function () {
+  this.timeout(120_000);
+  let h: ControllerHarness;
+  let hollow: HollowNodes | undefined;
+  const abort = new AbortController();
+  let scheduler: Promise<void> | undefined;
+  let schedInformers: SharedInformerFactory | undefined;
+  const rootDir = mkdtempSync(join(tmpdir(), 'k8ts-hollow-'));
+  const names = hollowShard({ nodes: NODES_N, processes: 1 }, 0);
+  const logs: string[] = [];
+
+  before(async function () {
+    this.timeout(60_000);
+    h = await startControllerHarness([deploymentController, replicaSetController,
+      newNodeLifecycleController({ nodeMonitorGracePeriodMs: 4_000, nodeMonitorPeriodMs: 500 })],
+    { namespaces: [NS] });
+    schedInformers = new SharedInformerFactory(h.api, { clock: systemClock });
+    scheduler = runScheduler({ api: h.api, informers: schedInformers, clock: systemClock,
+      wallMs: systemWallMs, events: { event: () => {} }, signal: abort.signal, log: () => {} });
+  });
+  after(async () => {
+    await hollow?.stop();
+    abort.abort();
+    await scheduler;
+    await schedInformers?.stopAndWait();
+    await h?.stop();
+    if (process.env.K8TS_TEST_LOG) console.error(logs.join('\n'));
+  });
+
+  it('registers every node with its address, pod range, capacity and label, all Ready',
+    async () => {
+      const addressOf = (n: string): string => hollowAddress(hollowIndexOf(n) ?? -1);
+      const podCidrOf = (n: string): string => hollowPodCidr(hollowIndexOf(n) ?? -1);
+      hollow = await runHollowNodes({
+        names, addressOf, podCidrOf, apiEndpoints: h.cluster.grpcEndpoints, rootDir,
+        clock: systemClock, wallMs: systemWallMs, log: (l) => logs.push(l),
+        timing: { leaseRenewIntervalMs: 1_000, nodeStatusUpdateFrequencyMs: 2_000 },
+        batch: { size: 20 },
+      });
+      assert.equal(hollow.registered(), NODES_N);
+      const nodes = await eventually(async () => {
+        const list = (await h.api.list<Node>(NODES, undefined,
+          { labelSelector: `${HOLLOW_LABEL}=true` })).items;
+        assert.equal(list.filter(ready).length, NODES_N);
+        return list;
+      });
+      const n7 = nodes.find((n) => n.metadata.name === 'hollow-0007');
+      assert.ok(n7);
+      assert.deepEqual(n7.spec?.podCIDRs, ['127.128.6.0/24']);
+      assert.deepEqual(n7.status?.addresses?.find((a) => a.type === 'InternalIP')?.address,
+        '127.65.0.7');
+      assert.equal(n7.status?.capacity?.pods, '110');
+      assert.equal(n7.status?.nodeInfo?.containerRuntimeVersion, 'simulated://1.0.0');
+      const lease = await h.api.get<Lease>(LEASES, 'kube-node-lease', 'hollow-0007');
+      assert.equal(lease.spec?.holderIdentity, 'hollow-0007');
+    });
+
+  it('runs a Deployment of 100 to Running, each pod on an address of its node\'s range',
+    async () => {
+      await h.api.create(DEPLOYMENTS, NS, deployment(100));
+      const pods = await eventually(async () => {
+        const list = await listPods(h.api, NS, 'app=web');
+        // Running comes first; Ready once the prober has seen the running container.
+        assert.equal(list.filter((p) => p.status?.phase === 'Running' &&
+          p.status.containerStatuses?.[0]?.ready === true).length, 100);
+        return list;
+      }, 60_000);
+      const nodesUsed = new Set(pods.map((p) => p.spec?.nodeName));
+      assert.ok(nodesUsed.size >= 25, `pods spread over ${nodesUsed.size} nodes`);
+      for (const p of pods) {
+        const i = hollowIndexOf(p.spec?.nodeName ?? '') ?? -1;
+        assert.ok(inCidr(p.status?.podIP ?? '', hollowPodCidr(i)),
+          `${p.metadata.name} ${p.status?.podIP} on ${p.spec?.nodeName}`);
+        assert.equal(p.status?.hostIP, hollowAddress(i));
+        assert.match(p.status?.containerStatuses?.[0]?.containerID ?? '', /^simulated:\/\//);
+      }
+    });
+
+  it('keeps every node Ready past the node lifecycle grace period', async () => {
+    const start = Date.now();
+    await until(async () => {
+      const list = (await h.api.list<Node>(NODES, undefined,
+        { labelSelector: `${HOLLOW_LABEL}=true` })).items;
+      assert.equal(list.filter(ready).length, NODES_N, 'a hollow node turned NotReady');
+      return Date.now() - start > 6_000;
+    }, 'two grace periods', 20_000);
+  });
+
+  it('terminates the pods a scale-down deletes', async () => {
+    await h.api.patch(DEPLOYMENTS, NS, 'web', 'application/merge-patch+json',
+      { spec: { replicas: 10 } });
+    await eventually(async () => {
+      assert.equal((await listPods(h.api, NS, 'app=web')).length, 10);
+    }, 60_000);
+  });
+
+  it('stop() ends every kubelet and removes its state', async () => {
+    await hollow?.stop();
+    hollow = undefined;
+    assert.equal(existsSync(rootDir), false);
+  });
+});
+
+describe('NodePodViews (one watch of bound pods, one view per node)', function () {
+  this.timeout(60_000);
+  let h: ControllerHarness;
+  let informers: SharedInformerFactory;
+
+  before(async function () {
+    this.timeout(60_000);
+    h = await startControllerHarness([], { namespaces: [NS] });
+    informers = new SharedInformerFactory(h.api, { clock: systemClock });
+  });
+  after(async () => {
+    await informers?.stopAndWait();
+    await h?.stop();
+  });
+
+  it('hands each node only its pods, a pod bound later as an add, deletes as deletes',
+    async () => {
+      await h.api.create(PODS, NS, pod('a1', 'a'));
+      await h.api.create(PODS, NS, pod('b1', 'b'));
+      await h.api.create(PODS, NS, pod('free'));
+      const views = new NodePodViews(informers.informerFor<Pod>(PODS,
+        { fieldSelector: BOUND_PODS }));
+      const seen: string[] = [];
+      const a = views.viewOf('a');
+      informers.start();
+      await informers.waitForSync();
+      a.addHandlers({
+        add: (p) => seen.push(`add ${p.metadata.name}`),
+        update: (_, p) => seen.push(`update ${p.metadata.name}`),
+        delete: (p) => seen.push(`delete ${p.metadata.name}`),
+      });
+      assert.deepEqual(seen, ['add a1']);
+      assert.equal(a.lister.get(NS, 'b1'), undefined);
+      assert.deepEqual(a.lister.list().map((p) => p.metadata.name), ['a1']);
+      await h.api.bind(NS, 'free', 'a');
+      await until(() => seen.includes('add free'), 'the bound pod reaches view a');
+      await h.api.delete(PODS, NS, 'a1', { gracePeriodSeconds: 0 });
+      await until(() => seen.includes('delete a1'), 'the delete reaches view a');
+      assert.ok(!seen.some((s) => s.endsWith('b1')), `view a saw b1: ${seen.join(', ')}`);
+      assert.deepEqual(views.viewOf('b').lister.list().map((p) => p.metadata.name), ['b1']);
+    });
+});
