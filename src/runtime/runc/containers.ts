@@ -80,6 +80,7 @@ export async function createContainer(ctx: RuncContext, req: cri.CreateContainer
       dropCapabilities: security?.capabilities?.dropCapabilities ?? [],
       readonlyRootfs: security?.readonlyRootfs ?? false, minOomScoreAdj: ctx.minOomScoreAdj,
       swapAccounting: ctx.swapAccounting, annotations: config.annotations,
+      sysctls: sandbox.sysctls ?? {},
     });
     await writeFile(join(bundle, 'config.json'), JSON.stringify(spec, null, 1));
     await ctx.records.saveContainer(record);

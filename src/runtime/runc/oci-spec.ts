@@ -81,6 +81,8 @@ export interface ContainerSpecInput {
   /** Whether memory.memsw exists (swap accounting); then swap is capped at the limit. */
   swapAccounting: boolean;
   annotations: Record<string, string>;
+  /** The pod's sysctls; runc sets them inside the container's (and so the pod's) namespaces. */
+  sysctls: Record<string, string>;
 }
 
 /** processArgs merges CRI command/args with the image's Entrypoint/Cmd as Docker does. */
@@ -228,6 +230,7 @@ export function containerSpec(input: ContainerSpecInput): OciSpec {
       resources: ociResources(input.resources, input.swapAccounting),
       maskedPaths: input.privileged ? [] : MASKED_PATHS,
       readonlyPaths: input.privileged ? [] : READONLY_PATHS,
+      ...(Object.keys(input.sysctls).length > 0 ? { sysctl: input.sysctls } : {}),
     },
     annotations: input.annotations,
   };

@@ -7,6 +7,7 @@
  */
 import { cidrWithin, formatCidr, formatIpv4, gatewayOf, type Ipv4Cidr, K8TS_POD_SUPERNET,
   parseCidr } from './cidr.js';
+import { assert } from '../../base/assert.js';
 import { run, runCommand } from './command.js';
 import { inNetns } from './netns.js';
 
@@ -84,10 +85,18 @@ export interface PodLink {
 
 /** connectPod creates the veth pair, plugs it into the bridge and configures the pod side. */
 export async function connectPod(link: PodLink, bridge: string, cidr: Ipv4Cidr): Promise<void> {
-  await runCommand(['ip', 'link', 'del', 'dev', link.hostVeth]);
-  await run(['ip', 'link', 'add', link.hostVeth, 'type', 'veth', 'peer', 'name', 'eth0',
-    'netns', link.netnsPath]);
-  await run(['ip', 'link', 'set', 'dev', link.hostVeth, 'master', bridge, 'up']);
+  assert(!/\s/.test(link.netnsPath), `netns path must not contain spaces: ${link.netnsPath}`);
+  const hostBatch = [
+    `link add ${link.hostVeth} type veth peer name eth0 netns ${link.netnsPath}`,
+    `link set dev ${link.hostVeth} master ${bridge} up`,
+    '',
+  ].join('\n');
+  const made = await runCommand(['ip', '-batch', '-'], { input: hostBatch });
+  if (made.code !== 0) {
+    // A veth left by a crash mid-setup has this name: remove it and try once more.
+    await runCommand(['ip', 'link', 'del', 'dev', link.hostVeth]);
+    await run(['ip', '-batch', '-'], { input: hostBatch });
+  }
   const gateway = formatIpv4(gatewayOf(cidr));
   const batch = [
     'link set lo up',

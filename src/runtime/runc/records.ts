@@ -28,6 +28,8 @@ export interface SandboxRecord {
   hostVeth: string;
   /** The cgroup every container of the pod goes under: CRI cgroup_parent, else /k8ts/<id>. */
   cgroupParent: string;
+  /** The pod's namespaced sysctls (net.*, kernel.shm*...), applied in every container. */
+  sysctls: Record<string, string>;
   /** 'ready' until StopPodSandbox; then the network is gone. */
   state: 'ready' | 'notready';
 }

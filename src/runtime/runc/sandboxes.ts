@@ -58,6 +58,7 @@ function newSandboxRecord(ctx: RuncContext, req: cri.RunPodSandboxRequest): Sand
     },
     podIp: '', netnsPath: join(ctx.records.sandboxDir(id), 'netns'), hostVeth: vethName(id),
     cgroupParent: cgroupParentFor(config.linux?.cgroupParent ?? '', id),
+    sysctls: config.linux?.sysctls ?? {},
     state: 'ready',
   };
 }

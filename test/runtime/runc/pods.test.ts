@@ -48,8 +48,15 @@ interface Pod {
 }
 
 /** runPod runs a one-container pod and waits until the container is RUNNING. */
+/** PodOptions vary a test pod: container resources, a terminal, pod sysctls. */
+interface PodOptions {
+  resources?: Partial<cri.LinuxContainerResources>;
+  tty?: boolean;
+  sysctls?: Record<string, string>;
+}
+
 async function runPod(env: RuncTestEnv, image: string, command: string[],
-  resources: Partial<cri.LinuxContainerResources> = {}, tty = false): Promise<Pod> {
+  o: PodOptions = {}): Promise<Pod> {
   serial += 1;
   const name = `pod${serial}`;
   const logDir = join(env.dir, 'logs', name);
@@ -57,13 +64,14 @@ async function runPod(env: RuncTestEnv, image: string, command: string[],
   const config = cri.PodSandboxConfig.fromPartial({
     metadata: { name, uid: `uid-${name}`, namespace: 'default' }, hostname: name,
     logDirectory: logDir, dnsConfig: { servers: ['100.64.0.10'], searches: ['default.svc'] },
+    linux: { sysctls: o.sysctls ?? {} },
   });
   const { podSandboxId } = await env.cri.runPodSandbox({ config, runtimeHandler: '' });
   const { containerId } = await env.cri.createContainer({
     podSandboxId, sandboxConfig: config,
     config: cri.ContainerConfig.fromPartial({
-      metadata: { name: 'c' }, image: { image }, command, logPath: 'c/0.log', tty,
-      linux: { resources },
+      metadata: { name: 'c' }, image: { image }, command, logPath: 'c/0.log', tty: o.tty,
+      linux: { resources: o.resources ?? {} },
     }),
   });
   await env.cri.startContainer({ containerId });
@@ -132,11 +140,14 @@ if (!isRoot) {
         assert.equal((await eventually(() => curl(`http://${b.ip}/`))).trim(), 'pod-b');
       });
 
-    it('gives the pod the DNS config, hostname and its own address', async () => {
-      const pod = track(await runPod(env, BUSYBOX, ['sh', '-c', 'sleep 1000']));
+    it('gives the pod the DNS config, hostname, its own address and its sysctls', async () => {
+      const pod = track(await runPod(env, BUSYBOX, ['sh', '-c', 'sleep 1000'],
+        { sysctls: { 'net.ipv4.ip_unprivileged_port_start': '79' } }));
       const res = await env.cri.execSync({ containerId: pod.containerId, timeout: 10n,
-        cmd: ['sh', '-c', 'cat /etc/resolv.conf; hostname; ip -4 -o addr show eth0'] });
+        cmd: ['sh', '-c', 'cat /etc/resolv.conf; hostname; ip -4 -o addr show eth0; ' +
+          'cat /proc/sys/net/ipv4/ip_unprivileged_port_start'] });
       const out = res.stdout.toString();
+      assert.match(out, /\n79\n$/);
       assert.match(out, /nameserver 100\.64\.0\.10/);
       assert.match(out, /search default\.svc/);
       assert.match(out, new RegExp(`inet ${pod.ip.replace(/\./g, '\\.')}/24`));
@@ -145,7 +156,7 @@ if (!isRoot) {
 
     it('enforces the memory limit: a process allocating past it is OOMKilled (137)', async () => {
       const pod = track(await runPod(env, BUSYBOX, ['sh', '-c', 'exec tail /dev/zero'],
-        { memoryLimitInBytes: BigInt(32 * 1024 * 1024) }));
+        { resources: { memoryLimitInBytes: BigInt(32 * 1024 * 1024) } }));
       const exited = await eventually(async () => {
         const s = await status(env, pod.containerId);
         assert.equal(s.state, cri.ContainerState.CONTAINER_EXITED);
@@ -181,7 +192,7 @@ if (!isRoot) {
 
     it('runs a tty container on a terminal and logs its output', async () => {
       const pod = track(await runPod(env, BUSYBOX,
-        ['sh', '-c', '[ -t 1 ] && echo on-a-tty; sleep 1000'], {}, true));
+        ['sh', '-c', '[ -t 1 ] && echo on-a-tty; sleep 1000'], { tty: true }));
       await eventually(async () => {
         assert.match(await readFile(join(pod.logDir, 'c/0.log'), 'utf8'), /stdout [FP] on-a-tty/);
       });
@@ -189,7 +200,7 @@ if (!isRoot) {
 
     it('updates a running container\'s memory limit in its cgroup', async () => {
       const pod = track(await runPod(env, BUSYBOX, ['sh', '-c', 'sleep 1000'],
-        { memoryLimitInBytes: BigInt(64 * 1024 * 1024) }));
+        { resources: { memoryLimitInBytes: BigInt(64 * 1024 * 1024) } }));
       await env.cri.updateContainerResources({ containerId: pod.containerId, annotations: {},
         linux: cri.LinuxContainerResources.fromPartial({
           memoryLimitInBytes: BigInt(96 * 1024 * 1024) }) });

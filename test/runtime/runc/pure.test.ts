@@ -32,7 +32,7 @@ function specInput(over: Partial<ContainerSpecInput> = {}): ContainerSpecInput {
     mounts: [], resources: { cpuPeriod: 0, cpuQuota: 0, cpuShares: 0, memoryLimitBytes: 0,
       oomScoreAdj: 0, cpusetCpus: '', cpusetMems: '' },
     privileged: false, addCapabilities: [], dropCapabilities: [], readonlyRootfs: false,
-    minOomScoreAdj: 0, swapAccounting: true, annotations: {}, ...over,
+    minOomScoreAdj: 0, swapAccounting: true, annotations: {}, sysctls: {}, ...over,
   };
 }
 
@@ -161,6 +161,12 @@ describe('runc runtime: OCI spec generation', () => {
       options: ['rbind', 'private', 'rw'] }]);
     assert.deepEqual(spec.mounts.find((m) => m.destination === '/data')?.options,
       ['rbind', 'rslave', 'ro']);
+  });
+
+  it('passes the pod\'s sysctls to runc', () => {
+    assert.equal(containerSpec(specInput()).linux.sysctl, undefined);
+    assert.deepEqual(containerSpec(specInput({ sysctls: { 'net.ipv4.ping_group_range': '0 1' } }))
+      .linux.sysctl, { 'net.ipv4.ping_group_range': '0 1' });
   });
 
   it('sets TERM for a terminal', () => {
