@@ -15,8 +15,9 @@ import { nodesTable, statusTable } from './table.js';
 
 const USAGE = `usage: k8ts <command> [flags]
   up [-f cluster-configs/X.yaml] [--name N] [--force] [--no-merge]
-                                   start the cluster; returns once the store has a leader and every
-                                   API server is ready (kubeconfig merged as context k8ts-<name>)
+                                   start the cluster; returns once the store has a leader, every
+                                   API server is ready and every node is Ready (kubeconfig merged
+                                   as context k8ts-<name>)
   status [--name N]                each member: role, term, leader, commit, applied; each master's
                                    API server, controller manager and scheduler; each node's
                                    kubelet, runtime, Ready status and pods
@@ -63,7 +64,9 @@ export async function run(argv: string[], io: Io): Promise<number> {
     switch (cmd) {
       case 'up': {
         const cfg = upConfig(values.file, values.name, values.force === true);
-        io.out(`k8ts up: cluster ${cfg.name}, ${cfg.members.length} member(s), config ${cfg.source}`);
+        const workers = cfg.nodes.filter((n) => n.role === 'worker').length;
+        io.out(`k8ts up: cluster ${cfg.name}, ${cfg.members.length} master(s)` +
+          `${workers > 0 ? `, ${workers} worker(s)` : ''}, config ${cfg.source}`);
         const env = values['no-merge'] ? { ...process.env, K8TS_NO_MERGE: '1' } : process.env;
         await new Supervisor(cfg, { ...opts, env }).up();
         io.out(upHint(cfg));
@@ -120,7 +123,10 @@ function upHint(cfg: ClusterConfig): string {
   const endpoints = cfg.members.map((m) => m.client ?? m.address).join(',');
   const nameFlag = cfg.name === 'default' ? '' : ` --name ${cfg.name}`;
   const lines = [`cluster ${cfg.name} is up. Try:`, `  npm run k8ts -- status${nameFlag}`];
-  if (cfg.members.some((m) => m.api !== undefined)) {
+  if (cfg.nodes.length > 0) {
+    lines.push(`  kubectl --context k8ts-${cfg.name} get nodes -o wide`);
+    lines.push(`  kubectl --context k8ts-${cfg.name} get pods -n kube-system -o wide`);
+  } else if (cfg.members.some((m) => m.api !== undefined)) {
     lines.push(`  kubectl --context k8ts-${cfg.name} get namespaces`);
   }
   lines.push(`  ETCDCTL_API=3 etcdctl --endpoints=${endpoints} member list`);

@@ -2,7 +2,7 @@
  * The default cluster config, embedded so `npm start` works on a fresh clone with no files.
  * cluster-configs/default.yaml is the same text; a test keeps the two identical.
  */
-export const DEFAULT_CONFIG_YAML = `# The default k8ts cluster: 3 masters on loopback (one address each). "address" is the store's
+export const DEFAULT_CONFIG_YAML = `# The default k8ts cluster: 3 masters and 2 workers on loopback (one address each). "address" is the store's
 # peer port (Raft traffic); "client" is where etcd clients connect, as etcd's 2379; "api" is the
 # master's API server (HTTPS, kubectl's server); "grpc" its component API (mTLS gRPC):
 #   etcdctl --endpoints=127.0.1.1:2379,127.0.1.2:2379,127.0.1.3:2379 member list
@@ -27,4 +27,12 @@ forwarding: true
 # Service cluster IPs come from loopback: nothing they name can route off the machine.
 serviceCidr: 127.96.0.0/16
 store: { quotaBytes: 2147483648, snapshotCount: 100000 }
+# Every master is also a node (role control-plane, tainted NoSchedule): its kubelet runs the
+# master's store member, API server, controller manager and scheduler as static pods, as kubeadm
+# does. The process runtime needs no root: a pod is a process group with its own loopback address
+# from the node's pod range (127.64.<k>.0/24). cluster-configs/runc.yaml runs real containers.
+kubelet: { port: 10250, runtime: process }
+workers:
+  - { name: w1, address: 127.0.2.1 }
+  - { name: w2, address: 127.0.2.2 }
 `;
