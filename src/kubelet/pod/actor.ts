@@ -13,7 +13,7 @@
  * is how an exited container is noticed: ≤ 2 CRI list calls per pod per poll), else resyncMs.
  * Timers use the injected clock.
  */
-import { assign, fromCallback, fromPromise, sendTo, setup } from 'xstate';
+import { assign, fromCallback, fromPromise, sendTo, setup, spawnChild } from 'xstate';
 import type { Pod, PodStatus } from '../../api/core/v1/pod-types.js';
 import type { ProbeChange, ProbedContainer } from '../probes/prober.js';
 import { PodObserver } from './cri-observe.js';
@@ -38,6 +38,8 @@ import {
   runSyncStep,
   runTerminate,
   runningTargets,
+  hurryStop,
+  type HurryInput,
   type ProbeState,
   type SyncStepInput,
   type TerminateInput,
@@ -112,6 +114,7 @@ export const podWorkerMachine = setup({
   actors: {
     sync: fromPromise<SyncResult, SyncStepInput>(({ input }) => runSyncStep(input)),
     terminate: fromPromise<PodStatus, TerminateInput>(({ input }) => runTerminate(input)),
+    hurry: fromPromise<void, HurryInput>(({ input }) => hurryStop(input)),
     timer: fromCallback<AnyEvent, { deps: PodWorkerDeps; delayMs: number }>(
       ({ input, sendBack }) => {
         const t = input.deps.clock.setTimeout(() => sendBack({ type: 'WAKE' }), input.delayMs);
@@ -260,6 +263,30 @@ export const podWorkerMachine = setup({
         }),
         onDone: { target: 'done', actions: assign({ lastStatus: ({ event }) => event.output }) },
         onError: { target: 'retryTerminate' },
+      },
+      on: {
+        // A second deletion with a shorter grace period (kubectl delete --grace-period=0
+        // --force) shortens the stop already under way, as upstream's pod worker does.
+        POD_DELETED: {
+          guard: ({ context, event }) =>
+            deletionGrace(context.pod, event.gracePeriodSeconds) <
+              (context.ending?.graceSeconds ?? 0),
+          actions: [
+            assign({
+              ending: ({ context, event }) => ({
+                graceSeconds: deletionGrace(context.pod, event.gracePeriodSeconds),
+                deleted: true,
+              }),
+            }),
+            spawnChild('hurry', {
+              input: ({ context }) => ({
+                deps: context.deps,
+                pod: context.pod,
+                graceSeconds: context.ending?.graceSeconds ?? 0,
+              }),
+            }),
+          ],
+        },
       },
     },
     retryTerminate: {

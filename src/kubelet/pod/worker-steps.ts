@@ -4,12 +4,15 @@
  * with grace, final status, removal). Also the timer and prober actors on the injected clock.
  */
 import type { Pod, PodStatus } from '../../api/core/v1/pod-types.js';
+import { ContainerState } from '../cri/types.js';
 import { generatePodStatus, statusChanged } from '../status/pod-status.js';
 import { PodProber, type ProbeChange, type ProbedContainer } from '../probes/prober.js';
 import type { PodObserver } from './cri-observe.js';
 import type { ObservedPod } from './observed.js';
 import type { ProbeKill, WaitingReason } from './plan.js';
-import { podEvent } from './pod-events.js';
+import { LABEL_POD_UID } from './cri-config.js';
+import { MIN_GRACE_SECONDS } from './lifecycle.js';
+import { podEvent, podLog } from './pod-events.js';
 import { graceOf, killAll, removeAll, specOf, syncPod, type WorkerMemory } from './sync.js';
 import type { PodWorkerDeps, PodWorkerTuning } from './types.js';
 
@@ -129,6 +132,32 @@ export async function runTerminate(i: TerminateInput): Promise<PodStatus> {
   const finalStatus = reportIfChanged({ ...i, observed: after, terminal: true });
   await removeAll(i.deps, i.observer, after);
   return finalStatus;
+}
+
+/** HurryInput: a shorter grace period for a termination already under way. */
+export interface HurryInput {
+  deps: PodWorkerDeps;
+  pod: Pod;
+  graceSeconds: number;
+}
+
+/** hurryStop re-stops the pod's running containers with a shorter timeout; the stop already
+ *  in flight returns as soon as they exit. Failures are logged: the termination goes on. */
+export async function hurryStop(i: HurryInput): Promise<void> {
+  const uid = i.pod.metadata.uid ?? '';
+  try {
+    const { containers } = await i.deps.cri.listContainers({ filter: {
+      id: '', podSandboxId: '', labelSelector: { [LABEL_POD_UID]: uid },
+      state: { state: ContainerState.CONTAINER_RUNNING },
+    } });
+    // A forced deletion (grace 0) kills at once: runtimes honour a second StopContainer only
+    // when it is shorter, and the process runtime only one with timeout 0.
+    const timeout = BigInt(i.graceSeconds === 0 ? 0 : Math.max(MIN_GRACE_SECONDS, i.graceSeconds));
+    await Promise.all(containers.map((c) =>
+      i.deps.cri.stopContainer({ containerId: c.id, timeout })));
+  } catch (err) {
+    podLog(i.deps, i.pod, `shortening the grace period failed: ${String(err)}`);
+  }
 }
 
 /** deletionGrace picks the grace period of a deletion: the event's, the API's, the spec's. */

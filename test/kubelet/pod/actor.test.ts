@@ -306,4 +306,25 @@ describe('pod worker on the process runtime', function () {
     assert.equal(t?.exitCode, 137);
     assert.equal(out.finalStatus.phase, 'Failed');
   });
+
+  it('a second deletion with a shorter grace period shortens the stop under way', async () => {
+    const pod = makeTestPod('forced', {
+      containers: [{
+        name: 'app', image: BUSYBOX,
+        command: ['sh', '-c', "trap '' TERM; while true; do sleep 0.1; done"],
+      }],
+    });
+    const actor = h.start(pod);
+    await eventually(() => assert.equal(condition(h, pod, 'Ready'), 'True'));
+    actor.send({ type: 'POD_DELETED', gracePeriodSeconds: 600 });
+    await eventually(() => assert.ok(eventsOf(h, pod).some((e) => e.reason === 'Killing')));
+    actor.send({ type: 'POD_DELETED', gracePeriodSeconds: 0 });
+    // Far below the first grace period: only the shortened stop can end it this soon.
+    const out = await Promise.race([
+      toPromise(actor),
+      new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error('still stopping after 20 s')), 20_000)),
+    ]);
+    assert.equal(out.finalStatus.containerStatuses?.[0]?.state?.terminated?.exitCode, 137);
+  });
 });
