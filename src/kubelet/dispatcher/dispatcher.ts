@@ -52,6 +52,7 @@ export class Dispatcher {
   /** uids whose worker ended (or that were rejected): never started again. */
   private readonly finished = new Set<string>();
   private stopped = false;
+  /** Cleanups and deletions in flight (stop() waits for them). */
   private readonly pending = new Set<Promise<void>>();
 
   constructor(private readonly d: DispatcherDeps) {}
@@ -103,10 +104,11 @@ export class Dispatcher {
     // A pod already being deleted (seen first after a kubelet restart) still gets a worker:
     // containers of an earlier run may be left to stop.
     if (deleting) this.sendDeleted(entry, pod);
-    this.track(handle.done.then((out) => this.onDone(uid, out), (err: unknown) => {
+    // Not tracked: a worker stopped at shutdown never ends; onDone tracks its own writes.
+    void handle.done.then((out) => this.onDone(uid, out), (err: unknown) => {
       this.d.log(`pod ${fullName(pod)}: worker failed: ${String(err)}`);
       return this.onDone(uid, undefined);
-    }));
+    });
   }
 
   private sendDeleted(e: Entry, pod: Pod): void {
@@ -115,12 +117,17 @@ export class Dispatcher {
     e.handle.send({ type: 'POD_DELETED', pod });
   }
 
-  private async onDone(uid: string, out: PodWorkerOutput | undefined): Promise<void> {
+  private onDone(uid: string, out: PodWorkerOutput | undefined): void {
     const e = this.workers.get(uid);
     if (e === undefined) return;
     this.workers.delete(uid);
     this.remember(uid);
     if (this.stopped) return;
+    this.track(this.cleanUp(e, out));
+  }
+
+  /** cleanUp releases a finished pod's leftovers and deletes its object when it was deleted. */
+  private async cleanUp(e: Entry, out: PodWorkerOutput | undefined): Promise<void> {
     try {
       await this.d.released(e.pod);
     } catch (err) {

@@ -39,9 +39,10 @@ describe('kubelet admission', () => {
     const r = admitPod(pod({}, { nodeSelector: { disk: 'hdd' } }), node, []);
     assert.deepEqual(r, { admit: false, reason: 'NodeAffinity', message:
       "Predicate NodeAffinity failed: node(s) didn't match Pod's node affinity/selector" });
-    const aff = pod({}, { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution:
-      { nodeSelectorTerms: [{ matchExpressions: [{ key: 'disk', operator: 'NotIn',
-        values: ['ssd'] }] }] } } } });
+    const required = { nodeSelectorTerms: [{ matchExpressions: [{ key: 'disk',
+      operator: 'NotIn' as const, values: ['ssd'] }] }] };
+    const aff = pod({}, { affinity: { nodeAffinity: {
+      requiredDuringSchedulingIgnoredDuringExecution: required } } });
     assert.equal(admitPod(aff, node, []).admit, false);
   });
 

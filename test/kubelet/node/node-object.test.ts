@@ -85,7 +85,7 @@ describe('kubelet node object', () => {
     assert.equal(statusChanged(same, down), true);
   });
 
-  it('reconciles an existing node: missing labels, the master taint, podCIDRs; else nothing', () => {
+  it('reconciles an existing node: missing labels, master taint, podCIDRs; else nothing', () => {
     const c = cfg({ role: 'master', podCidrs: ['127.64.1.0/24'] });
     const existing = { metadata: { name: 'w1', labels: { 'kubernetes.io/hostname': 'w1' } },
       spec: { taints: [{ key: 'x', effect: 'NoExecute' as const }] } };
