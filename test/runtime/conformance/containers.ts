@@ -17,6 +17,7 @@ import {
   SLEEP_FOREVER,
   statusOf,
   streamText,
+  waitForReady,
   waitForState,
 } from './fixtures.js';
 
@@ -94,7 +95,7 @@ export function describeContainerStops(ctx: SuiteContext): void {
   it('stop sends SIGTERM first: a process that exits on it reports exit code 0', async () => {
     const sb = await ctx.tracker().runSandbox('stopterm');
     const c = await ctx.tracker().startContainer(sb, 'polite', sh(EXIT_ON_TERM[0] ?? ''));
-    await waitForState(ctx.cri(), c.id, ContainerState.CONTAINER_RUNNING);
+    await waitForReady(c);
     await ctx.cri().stopContainer({ containerId: c.id, timeout: 30n });
     const st = await statusOf(ctx.cri(), c.id);
     assert.equal(ContainerState[st.state], 'CONTAINER_EXITED', 'stop returns once exited');
@@ -104,7 +105,7 @@ export function describeContainerStops(ctx: SuiteContext): void {
   it('stop SIGKILLs after the timeout a process ignoring SIGTERM: exit 137', async () => {
     const sb = await ctx.tracker().runSandbox('stopkill');
     const c = await ctx.tracker().startContainer(sb, 'stubborn', sh(IGNORE_TERM[0] ?? ''));
-    await waitForState(ctx.cri(), c.id, ContainerState.CONTAINER_RUNNING);
+    await waitForReady(c);
     await ctx.cri().stopContainer({ containerId: c.id, timeout: 1n });
     const st = await statusOf(ctx.cri(), c.id);
     assert.equal(ContainerState[st.state], 'CONTAINER_EXITED');

@@ -286,11 +286,20 @@ export function streamText(lines: readonly CriLogLine[], stream: 'stdout' | 'std
     .join('');
 }
 
-/** A shell loop that ignores SIGTERM, so only the SIGKILL after the stop timeout ends it. */
-export const IGNORE_TERM = ["trap '' TERM; while :; do sleep 1; done"];
+/** A shell loop that ignores SIGTERM, so only the SIGKILL after the stop timeout ends it. It
+ *  prints READY once the trap is set: a stop before that would race the shell (waitForReady). */
+export const IGNORE_TERM = ["trap '' TERM; echo READY; while :; do sleep 1; done"];
 
-/** A shell loop that exits 0 on SIGTERM, so a stop ends it before any SIGKILL. */
-export const EXIT_ON_TERM = ["trap 'exit 0' TERM; while :; do sleep 0.1; done"];
+/** A shell loop that exits 0 on SIGTERM, so a stop ends it before any SIGKILL; prints READY
+ *  once the trap is set. */
+export const EXIT_ON_TERM = ["trap 'exit 0' TERM; echo READY; while :; do sleep 0.1; done"];
+
+/** waitForReady polls the container's log until it printed READY (its signal trap is set). */
+export async function waitForReady(c: ContainerFixture): Promise<void> {
+  await eventually(async () => {
+    assert.match(streamText(await readCriLog(c.logFile), 'stdout'), /^READY$/m);
+  });
+}
 
 /** A long-running container that does nothing. */
 export const SLEEP_FOREVER = ['while :; do sleep 1; done'];
