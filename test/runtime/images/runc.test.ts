@@ -70,7 +70,8 @@ describe('images: built images run under runc', function () {
     for (const sub of ['upper', 'work', 'rootfs'])
       await mkdir(join(b.dir, sub), { recursive: true });
     const lower = rootfs.lowerDirs.join(':');
-    const opts = `lowerdir=${lower},upperdir=${join(b.dir, 'upper')},workdir=${join(b.dir, 'work')}`;
+    const upper = `upperdir=${join(b.dir, 'upper')},workdir=${join(b.dir, 'work')}`;
+    const opts = `lowerdir=${lower},${upper}`;
     execFileSync('mount', ['-t', 'overlay', 'overlay', '-o', opts, b.merged]);
     bundles.push(b);
     execFileSync('runc', ['spec', '--bundle', b.dir]);
