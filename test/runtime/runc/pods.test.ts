@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { promisify } from 'node:util';
@@ -196,6 +196,35 @@ if (!isRoot) {
       await eventually(async () => {
         assert.match(await readFile(join(pod.logDir, 'c/0.log'), 'utf8'), /stdout [FP] on-a-tty/);
       });
+    });
+
+    it('reopens the log after rotation and streams new output to an attached client',
+      async () => {
+        const pod = track(await runPod(env, BUSYBOX,
+          ['sh', '-c', 'i=0; while :; do i=$((i+1)); echo tick $i; sleep 0.1; done']));
+        const log = join(pod.logDir, 'c/0.log');
+        await eventually(async () => assert.match(await readFile(log, 'utf8'), /tick 2/));
+        await rename(log, `${log}.1`);
+        await env.cri.reopenContainerLog({ containerId: pod.containerId });
+        await eventually(async () => assert.match(await readFile(log, 'utf8'), /stdout F tick/));
+        const out = new PassThrough();
+        const seen: Buffer[] = [];
+        out.on('data', (c: Buffer) => seen.push(c));
+        const abort = new AbortController();
+        const attached = env.handle.runtime.streamingRuntime.attach(pod.containerId,
+          { stdout: out, stderr: new PassThrough(), tty: false }, abort.signal);
+        await eventually(async () => assert.match(Buffer.concat(seen).toString(),
+          /^tick \d+\ntick \d+\n/));
+        abort.abort();
+        await attached;
+      });
+
+    it('refuses to pull images it cannot build locally (no registry)', async () => {
+      const err = await env.cri.pullImage({ image: { image: 'quay.io/nobody/app:1',
+        annotations: {}, userSpecifiedImage: '', runtimeHandler: '', imageRef: '' } })
+        .then(() => undefined, (e: unknown) => e);
+      assert.ok(cri.isCriNotFound(err), String(err));
+      assert.match(String(err), /no registry/);
     });
 
     it('updates a running container\'s memory limit in its cgroup', async () => {
