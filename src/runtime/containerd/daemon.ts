@@ -12,7 +12,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { systemClock, type Clock } from '../../base/clock.js';
 import { connectCri } from '../../kubelet/cri/client.js';
 import {
@@ -232,8 +232,13 @@ async function stopOrphan(paths: ContainerdPaths, clock: Clock, graceMs: number)
   }
 }
 
+/** containerd's log is kept below this: a larger one is moved to .1 (replacing it) at start. */
+export const MAX_LOG_BYTES = 16 * 1024 * 1024;
+
 /** spawnContainerd starts `containerd --config` with its output appended to its log file. */
 async function spawnContainerd(binary: string, paths: ContainerdPaths) {
+  const size = await stat(paths.logFile).then((s) => s.size, () => 0);
+  if (size > MAX_LOG_BYTES) await rename(paths.logFile, `${paths.logFile}.1`);
   const fd = openSync(paths.logFile, 'a');
   const child = spawn(binary, ['--config', paths.configFile], { stdio: ['ignore', fd, fd] });
   closeSync(fd);
