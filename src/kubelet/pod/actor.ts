@@ -90,6 +90,7 @@ function syncDone(ctx: PodWorkerContext, r: SyncResult, terminal: boolean) {
   const lastStatus = reportIfChanged({
     deps: ctx.deps, pod: ctx.pod, observed: r.observed, waiting: r.waiting, probes,
     terminal, lastStatus: ctx.lastStatus, runtimeName: ctx.runtimeName,
+    failure: r.memory.failure,
   });
   return {
     memory: r.memory, observed: r.observed, waiting: r.waiting, probes, lastStatus,
@@ -199,6 +200,7 @@ export const podWorkerMachine = setup({
             input: ({ context: c }) => ({
               deps: c.deps, observer: c.observer, pod: c.pod, memory: c.memory,
               probes: c.probes, tuning: c.tuning, previousWaiting: c.waiting,
+              startTime: (c.lastStatus ?? c.pod.status)?.startTime,
             }),
             onDone: [
               {
@@ -258,7 +260,7 @@ export const podWorkerMachine = setup({
         src: 'terminate',
         input: ({ context: c }) => ({
           deps: c.deps, observer: c.observer, pod: c.pod, waiting: c.waiting, probes: c.probes,
-          lastStatus: c.lastStatus, runtimeName: c.runtimeName,
+          lastStatus: c.lastStatus, runtimeName: c.runtimeName, failure: c.memory.failure,
           graceSeconds: c.ending?.graceSeconds ?? 0,
         }),
         onDone: { target: 'done', actions: assign({ lastStatus: ({ event }) => event.output }) },

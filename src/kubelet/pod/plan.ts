@@ -60,6 +60,8 @@ export interface PlanInput {
   /** Container ids whose liveness or startup probe failed. */
   probeKills: Readonly<Record<string, ProbeKill>>;
   tuning: PlanTuning;
+  /** spec.activeDeadlineSeconds passed: the pod is killed and fails (DeadlineExceeded). */
+  deadlineExceeded?: boolean;
 }
 
 /** ContainerKill is one container to stop, with the event text saying why. */
@@ -124,6 +126,11 @@ export function computePodActions(input: PlanInput): PodActions {
   assert(spec !== undefined, 'plan: pod without spec');
   const out = emptyActions(input);
   const sandboxes = input.observed.sandboxes;
+  if (input.deadlineExceeded === true) {
+    out.killPod = sandboxes.length > 0;
+    out.podDone = true;
+    return out;
+  }
   const ready = sandboxes.filter((s) => s.ready);
   const latest = latestSandbox(input.observed);
   if (latest === undefined || !latest.ready || ready.length > 1) {

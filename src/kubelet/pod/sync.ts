@@ -33,6 +33,8 @@ export interface WorkerMemory {
   startErrors: Record<string, WaitingReason>;
   /** Sandbox creation failures back off like crashes. */
   sandboxBackoff?: { atMs: number; entry: BackoffEntry };
+  /** Why the kubelet failed the pod itself (DeadlineExceeded), shown as status reason. */
+  failure?: WaitingReason;
 }
 
 /** EMPTY_MEMORY is a fresh worker's memory. */
@@ -48,6 +50,8 @@ export interface SyncInput {
   tuning: PodWorkerTuning;
   /** The waiting reasons of the previous sync: a back-off event is recorded once per change. */
   previousWaiting: Readonly<Record<string, WaitingReason>>;
+  /** status.startTime as last reported: activeDeadlineSeconds counts from it. */
+  startTime?: string | null | undefined;
 }
 
 /** SyncResult is what one sync learned and decided. */
@@ -84,21 +88,28 @@ export async function syncPod(input: SyncInput): Promise<SyncResult> {
   };
   let observed = await input.observer.observe();
   const t = input.tuning;
+  const nowMs = deps.wallMs();
+  const deadline = activeDeadline(pod, input.startTime, nowMs);
+  if (deadline.exceeded && memory.failure === undefined) {
+    memory.failure = { reason: 'DeadlineExceeded', message: DEADLINE_MESSAGE };
+    podEvent(deps, pod, 'Warning', 'DeadlineExceeded', DEADLINE_MESSAGE);
+  }
   const actions = computePodActions({
     pod,
     observed,
-    nowMs: deps.wallMs(),
+    nowMs,
     crashBackoff: memory.crashBackoff,
     pullFailures: memory.pullFailures,
     probeKills: input.probeKills,
     tuning: t,
+    deadlineExceeded: deadline.exceeded,
   });
   memory.crashBackoff = actions.crashBackoff;
   backoffEvents(input, actions.waiting);
   const acted = await perform(input, memory, observed, actions);
   if (acted) observed = await input.observer.observe();
   observed = await collectGarbage(input, observed);
-  let wakeAtMs = actions.wakeAtMs;
+  let wakeAtMs = minDefined(actions.wakeAtMs, deadline.atMs);
   if (memory.sandboxBackoff !== undefined && actions.createSandbox !== undefined) {
     const sb = memory.sandboxBackoff;
     wakeAtMs = Math.min(wakeAtMs ?? Infinity, sb.atMs + sb.entry.delayMs);
@@ -110,6 +121,25 @@ export async function syncPod(input: SyncInput): Promise<SyncResult> {
     ...(wakeAtMs !== undefined ? { wakeAtMs } : {}),
     podDone: actions.podDone,
   };
+}
+
+/** upstream's message for a pod past spec.activeDeadlineSeconds. */
+export const DEADLINE_MESSAGE = 'Pod was active on the node longer than the specified deadline';
+
+/** activeDeadline: whether spec.activeDeadlineSeconds has passed since startTime, else when
+ *  it will (so the worker wakes up for it). */
+export function activeDeadline(pod: Pod, startTime: string | null | undefined, nowMs: number) {
+  const seconds = pod.spec?.activeDeadlineSeconds;
+  const startMs = startTime ? Date.parse(startTime) : NaN;
+  if (seconds === undefined || Number.isNaN(startMs)) return { exceeded: false };
+  const atMs = startMs + seconds * 1000;
+  return nowMs >= atMs ? { exceeded: true } : { exceeded: false, atMs };
+}
+
+/** minDefined is the smaller of two optional times. */
+function minDefined(a: number | undefined, b: number | undefined): number | undefined {
+  if (a === undefined) return b;
+  return b === undefined ? a : Math.min(a, b);
 }
 
 /** backoffEvents records BackOff events for holds that are new since the previous sync. */

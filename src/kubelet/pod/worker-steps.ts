@@ -36,6 +36,8 @@ export interface StatusFacts {
   terminal: boolean;
   lastStatus: PodStatus | undefined;
   runtimeName: string;
+  /** The kubelet failed the pod itself (WorkerMemory.failure). */
+  failure?: WaitingReason | undefined;
 }
 
 /** buildStatus renders the pod status; the previous one (ours, else the API's) supplies
@@ -51,6 +53,7 @@ export function buildStatus(f: StatusFacts): PodStatus {
     runtimeName: f.runtimeName,
     terminal: f.terminal,
     ...(f.pod.status?.conditions !== undefined ? { apiConditions: f.pod.status.conditions } : {}),
+    ...(f.failure !== undefined ? { failure: f.failure } : {}),
   });
 }
 
@@ -104,6 +107,7 @@ export interface SyncStepInput {
   probes: ProbeState;
   tuning: PodWorkerTuning;
   previousWaiting: Record<string, WaitingReason>;
+  startTime: string | null | undefined;
 }
 
 /** runSyncStep is syncPod with the probe kills the actor collected. */
@@ -111,6 +115,7 @@ export function runSyncStep(i: SyncStepInput) {
   return syncPod({
     deps: i.deps, observer: i.observer, pod: i.pod, memory: i.memory,
     probeKills: i.probes.kills, tuning: i.tuning, previousWaiting: i.previousWaiting,
+    startTime: i.startTime,
   });
 }
 

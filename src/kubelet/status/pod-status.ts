@@ -37,6 +37,8 @@ export interface PodStatusInput {
   terminal: boolean;
   /** Conditions others wrote (the API's pod.status), read for spec.readinessGates. */
   apiConditions?: readonly Condition[];
+  /** The kubelet failed the pod itself (DeadlineExceeded): phase Failed with this reason. */
+  failure?: { reason: string; message: string };
 }
 
 /** startedResult: a container without a startup probe is started as soon as it runs. */
@@ -94,6 +96,8 @@ export function generatePodStatus(input: PodStatusInput): PodStatus {
   const prevPhase = previous.phase;
   const phase: PodPhase = prevPhase === 'Succeeded' || prevPhase === 'Failed'
     ? prevPhase
+    : input.failure !== undefined
+    ? 'Failed'
     : podPhase({
       restartPolicy: spec.restartPolicy ?? 'Always',
       initContainers: inits,
@@ -113,6 +117,10 @@ export function generatePodStatus(input: PodStatusInput): PodStatus {
     containerStatuses: statuses,
   };
   if (previous.qosClass !== undefined) status.qosClass = previous.qosClass;
+  if (input.failure !== undefined) {
+    status.reason = input.failure.reason;
+    status.message = input.failure.message;
+  }
   if (ips.length === 0 && previous.podIP !== undefined && input.terminal) {
     status.podIP = previous.podIP;
     status.podIPs = previous.podIPs ?? [{ ip: previous.podIP }];

@@ -327,4 +327,23 @@ describe('pod worker on the process runtime', function () {
     ]);
     assert.equal(out.finalStatus.containerStatuses?.[0]?.state?.terminated?.exitCode, 137);
   });
+
+  it('activeDeadlineSeconds: the pod is killed and fails with DeadlineExceeded', async () => {
+    const pod = makeTestPod('deadline', {
+      activeDeadlineSeconds: 1,
+      containers: [{ name: 'app', image: BUSYBOX, command: ['sleep', '3600'] }],
+    });
+    const actor = h.start(pod);
+    await eventually(() => {
+      const s = h.latest(pod);
+      assert.equal(s.phase, 'Failed');
+      assert.equal(s.reason, 'DeadlineExceeded');
+      assert.equal(s.message, 'Pod was active on the node longer than the specified deadline');
+      assert.ok(s.containerStatuses?.[0]?.state?.terminated);
+    });
+    assert.ok(eventsOf(h, pod).some((e) => e.reason === 'DeadlineExceeded'));
+    actor.send({ type: 'POD_DELETED' });
+    const out = await toPromise(actor);
+    assert.equal(out.finalStatus.reason, 'DeadlineExceeded');
+  });
 });

@@ -20,6 +20,7 @@ import {
 import { fromContainerStatus, fromSandboxStatus } from '../../../src/kubelet/pod/cri-observe.js';
 import { selectGarbage } from '../../../src/kubelet/pod/gc.js';
 import { pullPolicyOf } from '../../../src/kubelet/pod/images.js';
+import { activeDeadline } from '../../../src/kubelet/pod/sync.js';
 import type { PreparedPod } from '../../../src/kubelet/pod/types.js';
 import { inst, makePod, observed, sandbox } from './fixtures.js';
 
@@ -165,5 +166,19 @@ describe('CRI → observation', () => {
       ['100.64.1.5', 'fd00::5']);
     const notReady = fromSandboxStatus({ ...base, state: PodSandboxState.SANDBOX_NOTREADY });
     assert.deepEqual(notReady.ips, []);
+  });
+});
+
+describe('activeDeadlineSeconds', () => {
+  it('counts from status.startTime; before it passes, says when it will', () => {
+    const pod = makePod({});
+    pod.spec!.activeDeadlineSeconds = 30;
+    const start = '2023-11-14T22:13:20Z';
+    const startMs = Date.parse(start);
+    assert.deepEqual(activeDeadline(pod, start, startMs + 29_000),
+      { exceeded: false, atMs: startMs + 30_000 });
+    assert.deepEqual(activeDeadline(pod, start, startMs + 30_000), { exceeded: true });
+    assert.deepEqual(activeDeadline(pod, undefined, startMs), { exceeded: false });
+    assert.deepEqual(activeDeadline(makePod({}), start, startMs + 1e9), { exceeded: false });
   });
 });

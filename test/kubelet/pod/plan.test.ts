@@ -194,6 +194,13 @@ describe('pod plan: restart policy and kills', () => {
     assert.equal(a.killPod, true);
   });
 
+  it('past activeDeadlineSeconds the pod is killed and done', () => {
+    const running = inst(app, { state: 'running' });
+    const a = computePodActions(planInput(makePod({}), observed([sandbox()], [running]),
+      { deadlineExceeded: true }));
+    assert.deepEqual(summary(a), { ...nothing, killPod: true, podDone: true });
+  });
+
   it('a changed spec (new image) kills the container', () => {
     const running = inst(app, { state: 'running' });
     const pod = makePod({ containers: [{ ...app, image: 'busybox:2' }] });
