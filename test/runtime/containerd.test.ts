@@ -54,8 +54,8 @@ if (!isRoot) {
         try {
           await mc.purge();
         } finally {
-          await removeConformanceCgroups();
           await rm(dir, { recursive: true, force: true });
+          await removeConformanceCgroups();
         }
       },
     };

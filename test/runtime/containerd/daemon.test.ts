@@ -61,8 +61,8 @@ describe('ManagedContainerd', function () {
   after(async () => {
     for (const c of clients) c.close();
     for (const mc of started.reverse()) await mc.purge().catch(() => undefined);
-    await removeConformanceCgroups();
     if (dir !== '') await rm(dir, { recursive: true, force: true });
+    await removeConformanceCgroups();
   });
 
   const start = async () => {

@@ -49,8 +49,8 @@ describe('containerd node runtime', function () {
   });
   after(async () => {
     for (const mc of nodes.reverse()) await mc.purge().catch(() => undefined);
-    await removeConformanceCgroups();
     if (dir !== '') await rm(dir, { recursive: true, force: true });
+    await removeConformanceCgroups();
   });
 
   const start = async (lines: string[]) => {
