@@ -15,7 +15,7 @@ import type { Pod } from '../../src/api/core/v1/pod-types.js';
 import { ApiClient } from '../../src/client/api-client.js';
 import type { ApiWatch } from '../../src/client/types.js';
 import { runKubectl } from '../support/apiserver.js';
-import { runK8ts, tempHome, type K8tsResult } from '../support/cluster.js';
+import { runK8ts, tempHome, untilValue, type K8tsResult } from '../support/cluster.js';
 import { startFakeKubelets } from '../support/fake-kubelet.js';
 import { freePorts } from '../support/ports.js';
 
@@ -27,15 +27,7 @@ const NODES = ['w1', 'w2', 'w3', 'w4'];
 
 const k8ts = runK8ts;
 
-async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+const until = untilValue;
 
 describe('e2e: scheduler and controller manager on 3 masters, with the real kubectl', function () {
   this.timeout(240_000);

@@ -14,7 +14,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { KUBECTL_DIR, runKubectl } from '../support/apiserver.js';
-import { runK8ts, tempHome } from '../support/cluster.js';
+import { runK8ts, tempHome, untilValue } from '../support/cluster.js';
 import { freePorts } from '../support/ports.js';
 
 /** A loopback /16 of its own (127.<b>.x.y), so concurrent test files never share addresses. */
@@ -22,15 +22,7 @@ const B = 180 + Math.floor(Math.random() * 60);
 const MASTERS = [1, 2, 3].map((i) => `127.${B}.1.${i}`);
 const WORKERS = [1, 2].map((i) => `127.${B}.2.${i}`);
 
-async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
-}
+const until = untilValue;
 
 function httpGet(url: string): Promise<string> {
   return new Promise((resolve, reject) => {
