@@ -346,4 +346,25 @@ describe('pod worker on the process runtime', function () {
     const out = await toPromise(actor);
     assert.equal(out.finalStatus.reason, 'DeadlineExceeded');
   });
+
+  it('a command that cannot start: the runtime error as waiting reason, then back-off', async () => {
+    const pod = makeTestPod('nostart', {
+      containers: [{ name: 'app', image: BUSYBOX, command: ['/nonexistent/k8ts-binary'] }],
+    });
+    const actor = h.start(pod);
+    const waits = () => (h.statuses.get(pod.metadata.uid ?? '') ?? [])
+      .map((s) => s.containerStatuses?.[0]?.state?.waiting)
+      .filter((w) => w !== undefined);
+    await eventually(() => {
+      const reasons = waits().map((w) => w.reason);
+      assert.ok(reasons.some((r) => r === 'RunContainerError' || r === 'CreateContainerError'),
+        String(reasons));
+      assert.ok(reasons.includes('CrashLoopBackOff'), String(reasons));
+    });
+    const failed = waits().find((w) => w.reason !== 'CrashLoopBackOff' &&
+      w.reason !== 'ContainerCreating');
+    assert.match(failed?.message ?? '', /k8ts-binary/);
+    actor.send({ type: 'POD_DELETED', gracePeriodSeconds: 0 });
+    await toPromise(actor);
+  });
 });
