@@ -347,7 +347,7 @@ describe('pod worker on the process runtime', function () {
     assert.equal(out.finalStatus.reason, 'DeadlineExceeded');
   });
 
-  it('a command that cannot start: the runtime error as waiting reason, then back-off', async () => {
+  it('a command that cannot start: the runtime error, then CrashLoopBackOff', async () => {
     const pod = makeTestPod('nostart', {
       containers: [{ name: 'app', image: BUSYBOX, command: ['/nonexistent/k8ts-binary'] }],
     });
