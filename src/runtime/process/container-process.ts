@@ -15,6 +15,7 @@ import type { Clock, Timer } from '../../base/clock.js';
 import { CriLogWriter } from '../logs/writer.js';
 import type { LogStream } from '../logs/format.js';
 import { startContainerActor, type ContainerActor } from './container-machine.js';
+import type { FifoPool } from './fifo-pool.js';
 import { isSameProcess, readProcStat } from './proc-stats.js';
 import {
   closeChildEnds, createFifos, openChildEnds, openReader, openStdinEnds, type FifoPaths,
@@ -34,10 +35,11 @@ export interface ProcessSpec {
   fifos: FifoPaths;
 }
 
-/** ProcessDeps are the injected clocks. */
+/** ProcessDeps are the injected clocks and the source of fresh pipes. */
 export interface ProcessDeps {
   clock: Clock;
   wallMs(): number;
+  fifos: FifoPool;
 }
 
 /** ExitInfo is how the main process ended. unknown: it ended while no runtime watched it. */
@@ -99,7 +101,7 @@ export class ContainerProcess {
    * Rejects with the OS's reason (ENOENT, EACCES) when the process cannot start.
    */
   static async spawn(spec: ProcessSpec, deps: ProcessDeps): Promise<ContainerProcess> {
-    createFifos(spec.fifos);
+    await createFifos(spec.fifos, deps.fifos);
     const io = await openOutput(spec, deps);
     const fds = openChildEnds(spec.fifos);
     const stdin = spec.fifos.stdin === undefined ? undefined : openStdinEnds(spec.fifos.stdin);

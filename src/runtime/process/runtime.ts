@@ -22,9 +22,10 @@ import {
   CriCode, CriError, criInvalid, criNotFound, criPrecondition,
 } from '../../kubelet/cri/errors.js';
 import {
-  ContainerProcess, UNKNOWN_EXIT_CODE, type ExitInfo, type ProcessSpec,
+  ContainerProcess, UNKNOWN_EXIT_CODE, type ExitInfo, type ProcessDeps, type ProcessSpec,
 } from './container-process.js';
 import { buildContainerRecord, scratchLinks } from './container-spec.js';
+import { FifoPool } from './fifo-pool.js';
 import { execSyncCollect, ExecStartError, killTree, startExec } from './exec.js';
 import { ProcessImageStore } from './images.js';
 import { IpAllocator, parseLoopbackCidr } from './ip-allocator.js';
@@ -75,6 +76,7 @@ export class ProcessRuntime implements cri.CriRuntime {
   private allocator: IpAllocator;
   private readonly wallMs: () => number;
   private readonly clock: Clock;
+  private readonly fifos: FifoPool;
   /** Set by the server once a streaming server runs (Exec/Attach/PortForward). */
   streaming: StreamingUrls | undefined;
 
@@ -84,6 +86,7 @@ export class ProcessRuntime implements cri.CriRuntime {
     this.store = new StateStore(opts.stateDir);
     this.images = new ProcessImageStore(opts.stateDir);
     this.allocator = new IpAllocator(parseLoopbackCidr(opts.podCidr));
+    this.fifos = new FifoPool(join(opts.stateDir, 'fifo-pool'));
   }
 
   /** open loads the state directory and re-adopts the containers that still run. */
@@ -147,8 +150,7 @@ export class ProcessRuntime implements cri.CriRuntime {
       })),
     };
     this.sandboxes.set(record.id, record);
-    this.store.saveSandbox(record);
-    this.store.saveNode({ lastPodIp: this.allocator.lastAllocated });
+    await this.store.saveSandbox(record);
     return { podSandboxId: record.id };
   }
 
@@ -158,7 +160,7 @@ export class ProcessRuntime implements cri.CriRuntime {
     await Promise.all(this.containersOf(sandbox.id).map((c) => this.stopRecord(c, 0)));
     if (sandbox.ready) {
       sandbox.ready = false;
-      this.store.saveSandbox(sandbox);
+      await this.store.saveSandbox(sandbox);
     }
     return {};
   }
@@ -168,7 +170,7 @@ export class ProcessRuntime implements cri.CriRuntime {
     if (sandbox === undefined) return {};
     await Promise.all(this.containersOf(sandbox.id).map((c) => this.removeRecord(c)));
     this.sandboxes.delete(sandbox.id);
-    this.store.deleteSandbox(sandbox.id);
+    await this.store.deleteSandbox(sandbox.id);
     this.allocator.release(sandbox.ip);
     return {};
   }
@@ -213,7 +215,7 @@ export class ProcessRuntime implements cri.CriRuntime {
       symlinkSync(target, link);
     }
     this.containers.set(id, record);
-    this.store.saveContainer(record);
+    await this.store.saveContainer(record);
     return { containerId: id };
   }
 
@@ -397,9 +399,11 @@ export class ProcessRuntime implements cri.CriRuntime {
   private async recover(): Promise<void> {
     const sandboxes = this.store.loadSandboxes();
     for (const s of sandboxes) this.sandboxes.set(s.id, s);
+    // The round-robin continues after the newest live pod's address.
+    const newest = sandboxes.reduce<SandboxRecord | undefined>(
+      (a, s) => (a === undefined || s.createdAtMs > a.createdAtMs ? s : a), undefined);
     this.allocator = new IpAllocator(
-      parseLoopbackCidr(this.opts.podCidr), sandboxes.map((s) => s.ip),
-      this.store.loadNode().lastPodIp,
+      parseLoopbackCidr(this.opts.podCidr), sandboxes.map((s) => s.ip), newest?.ip,
     );
     for (const c of this.store.loadContainers()) {
       this.containers.set(c.id, c);
@@ -439,14 +443,14 @@ export class ProcessRuntime implements cri.CriRuntime {
         phase: 'exited', exitCode: 128, reason: 'StartError', message: failure ?? 'start failed',
         finishedAtMs: this.wallMs(), startedAtMs: 0, pid: 0,
       });
-      this.store.saveContainer(record);
+      await this.store.saveContainer(record);
       throw new CriError(CriCode.UNKNOWN, failure ?? 'start failed');
     }
     Object.assign(record, {
       phase: 'running', startedAtMs: this.wallMs(), pid: proc.pid, pidStartTicks: proc.startTicks,
     });
-    this.store.saveContainer(record);
     this.track(record, proc);
+    await this.store.saveContainer(record);
   }
 
   private track(record: ContainerRecord, proc: ContainerProcess): void {
@@ -472,7 +476,10 @@ export class ProcessRuntime implements cri.CriRuntime {
       const ip = this.sandboxes.get(record.sandboxId)?.ip ?? '';
       record.message = portClashFromOutput(output, ip) ?? record.message;
     }
-    if (this.containers.has(record.id)) this.store.saveContainer(record);
+    // Not awaited (an exit has no caller to answer); a failed write leaves the record RUNNING on
+    // disk, which a restarted runtime corrects to an unknown exit.
+    if (!this.containers.has(record.id)) return;
+    void this.store.saveContainer(record).catch(() => undefined);
   }
 
   private async stopRecord(record: ContainerRecord, graceMs: number): Promise<void> {
@@ -495,7 +502,7 @@ export class ProcessRuntime implements cri.CriRuntime {
     await this.stopRecord(record, 0);
     this.containers.delete(record.id);
     this.procs.delete(record.id);
-    this.store.deleteContainer(record.id);
+    await this.store.deleteContainer(record.id);
     removeFifos(fifoPaths(join(this.opts.stateDir, 'io'), record.id, record.tty, record.stdin));
     rmSync(join(this.opts.stateDir, 'roots', record.id), { recursive: true, force: true });
   }
@@ -517,8 +524,8 @@ export class ProcessRuntime implements cri.CriRuntime {
     };
   }
 
-  private deps(): { clock: Clock; wallMs: () => number } {
-    return { clock: this.clock, wallMs: this.wallMs };
+  private deps(): ProcessDeps {
+    return { clock: this.clock, wallMs: this.wallMs, fifos: this.fifos };
   }
 
   private containersOf(sandboxId: string): ContainerRecord[] {

@@ -2,9 +2,13 @@
  * What the process runtime remembers across its own restarts: one JSON file per sandbox and per
  * container under the state directory, written to a temporary name and renamed so a crash never
  * leaves half a record. The runtime is the only writer; on start it loads every record back and
- * re-adopts the processes that still live (see recovery.ts).
+ * re-adopts the processes that still live. Writes are asynchronous (a write and rename cost
+ * milliseconds on a busy disk, which would stall every other call if done synchronously) and
+ * run one at a time per file, in call order, each with the record as it was when called; the
+ * RPCs await them, so an answered call's record is on disk.
  */
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EnvEntry } from './argv.js';
 
@@ -71,15 +75,12 @@ export interface ContainerRecord {
   pidStartTicks: number;
 }
 
-/** NodeRecord is runtime-wide state: where the pod address round-robin continues. */
-export interface NodeRecord {
-  lastPodIp?: string;
-}
-
-/** StateStore reads and writes the records; every method is synchronous and small. */
+/** StateStore reads and writes the records. */
 export class StateStore {
   private readonly sandboxDir: string;
   private readonly containerDir: string;
+  /** The last write queued per file, so writes to one file land in call order. */
+  private readonly tails = new Map<string, Promise<void>>();
 
   constructor(readonly stateDir: string) {
     this.sandboxDir = join(stateDir, 'sandboxes');
@@ -98,28 +99,42 @@ export class StateStore {
     return loadAll<ContainerRecord>(this.containerDir);
   }
 
-  saveSandbox(record: SandboxRecord): void {
-    writeJsonAtomic(join(this.sandboxDir, `${record.id}.json`), record);
+  /** saveSandbox persists the sandbox as it is now. */
+  saveSandbox(record: SandboxRecord): Promise<void> {
+    return this.write(join(this.sandboxDir, `${record.id}.json`), JSON.stringify(record));
   }
 
-  saveContainer(record: ContainerRecord): void {
-    writeJsonAtomic(join(this.containerDir, `${record.id}.json`), record);
+  /** saveContainer persists the container as it is now. */
+  saveContainer(record: ContainerRecord): Promise<void> {
+    return this.write(join(this.containerDir, `${record.id}.json`), JSON.stringify(record));
   }
 
-  deleteSandbox(id: string): void {
-    rmSync(join(this.sandboxDir, `${id}.json`), { force: true });
+  /** deleteSandbox removes the sandbox's record (after any write queued before). */
+  deleteSandbox(id: string): Promise<void> {
+    return this.write(join(this.sandboxDir, `${id}.json`), undefined);
   }
 
-  deleteContainer(id: string): void {
-    rmSync(join(this.containerDir, `${id}.json`), { force: true });
+  /** deleteContainer removes the container's record. */
+  deleteContainer(id: string): Promise<void> {
+    return this.write(join(this.containerDir, `${id}.json`), undefined);
   }
 
-  loadNode(): NodeRecord {
-    return loadJson<NodeRecord>(join(this.stateDir, 'node.json')) ?? {};
-  }
-
-  saveNode(record: NodeRecord): void {
-    writeJsonAtomic(join(this.stateDir, 'node.json'), record);
+  /** write queues text (undefined: deletion) for path behind that file's earlier writes. */
+  private write(path: string, text: string | undefined): Promise<void> {
+    const prev = this.tails.get(path) ?? Promise.resolve();
+    const next = prev.then(async () => {
+      if (text === undefined) {
+        await rm(path, { force: true });
+        return;
+      }
+      await writeFile(`${path}.tmp`, text);
+      await rename(`${path}.tmp`, path);
+    });
+    const tail = next.catch(() => undefined).finally(() => {
+      if (this.tails.get(path) === tail) this.tails.delete(path);
+    });
+    this.tails.set(path, tail);
+    return next;
   }
 }
 

@@ -4,7 +4,7 @@
  * reading and writing (O_RDWR), which means it never gets SIGPIPE while no runtime reads, and a
  * restarted runtime reopens the read ends by name and carries on logging. Output written while
  * no runtime runs waits in the pipe (64 KiB on Linux); past that the container's writes block
- * until a runtime is back. Node has no mkfifo, hence one mkfifo(1) call per container.
+ * until a runtime is back. The pipes come from a pool (fifo-pool.ts): Node has no mkfifo.
  *
  * stdin (containers with stdin: true) is a FIFO too, never a socket: a process that copies
  * stdin to stdout with sendfile/splice (busybox cat does) holds the stdout pipe's kernel lock
@@ -15,10 +15,10 @@
  * A container that splices from a socket of its own into stdout can still stall the reader;
  * a documented limit.
  */
-import { spawnSync } from 'node:child_process';
 import { closeSync, constants, mkdirSync, openSync, rmSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { join } from 'node:path';
+import type { FifoPool } from './fifo-pool.js';
 
 /** FifoPaths names a container's pipes; with tty both streams share stdout's. */
 export interface FifoPaths {
@@ -38,15 +38,10 @@ export function fifoPaths(ioDir: string, id: string, tty: boolean, stdin: boolea
   };
 }
 
-/** createFifos makes the pipes; throws with mkfifo's own message when it fails. */
-export function createFifos(paths: FifoPaths): void {
+/** createFifos puts fresh pipes at the container's paths, taken from the pool. */
+export async function createFifos(paths: FifoPaths, pool: FifoPool): Promise<void> {
   mkdirSync(paths.dir, { recursive: true });
-  const names = [paths.stdout, paths.stderr, paths.stdin].filter((p) => p !== undefined);
-  for (const name of names) rmSync(name, { force: true });
-  const result = spawnSync('mkfifo', ['-m', '600', ...names], { encoding: 'utf8' });
-  if (result.status !== 0) {
-    throw new Error(`mkfifo failed: ${result.stderr || result.error?.message || 'unknown error'}`);
-  }
+  await pool.take([paths.stdout, paths.stderr, paths.stdin].filter((p) => p !== undefined));
 }
 
 /** openChildEnds opens each pipe read-write for the child's stdout/stderr; close them after
