@@ -65,12 +65,17 @@ async function serve(node: NodeSpec, paths: ReturnType<typeof nodePaths>, cluste
       });
     case 'containerd': {
       const mc = await startContainerdNode({
-        node: node.name, stateDir: paths.runtimeDir, podCidr: node.podCidr,
+        node: node.name, bridge: bridgeName(cluster, node.name), stateDir: paths.runtimeDir, podCidr: node.podCidr,
         imageCacheDir: `${k8tsHome()}/images`, log: mainLog, clock: systemClock,
       });
       // The kubelet dials the node's CRI path; containerd's own socket lives in its state dir.
       rmSync(paths.criSocket, { force: true });
       symlinkSync(mc.socketPath, paths.criSocket);
+      // containerd dying takes this process with it, so `k8ts status` shows the runtime down.
+      void mc.exited.then((code) => {
+        mainLog(`containerd exited (code ${String(code)})`);
+        process.exit(1);
+      });
       return { close: () => mc.stop({ removePods: false }) };
     }
   }
