@@ -23,7 +23,7 @@ import { Allocator, parseCidr } from './registry/allocator.js';
 import { Registry } from './registry/registry.js';
 import { ServiceAddresses } from './registry/services.js';
 import { createRestHandler, type RestDeps } from './rest/handler.js';
-import { createUpgradeHandler } from './rest/kubelet-proxy-upgrade.js';
+import { createUpgradeHandler, type UpgradeHandler } from './rest/kubelet-proxy-upgrade.js';
 import type { KubeletClientTls } from './rest/kubelet-proxy-target.js';
 import { Compactor } from './storage/compactor.js';
 import { EtcdStorage } from './storage/etcd-storage.js';
@@ -59,6 +59,7 @@ export class ApiServer {
   private client: EtcdClient | undefined;
   private compactor: Compactor | undefined;
   private storage: EtcdStorage | undefined;
+  private upgrades: UpgradeHandler | undefined;
   /** The registry, for the component gRPC face and tests (set once started). */
   registry: Registry | undefined;
 
@@ -105,7 +106,8 @@ export class ApiServer {
       }, handler)
       : createHttpServer(handler);
     const http = this.http;
-    http.on('upgrade', createUpgradeHandler(deps));
+    this.upgrades = createUpgradeHandler(deps);
+    http.on('upgrade', this.upgrades);
     await new Promise<void>((resolve, reject) => {
       http.once('error', reject);
       http.listen(Number(portText), host, () => resolve());
@@ -134,6 +136,7 @@ export class ApiServer {
     this.grpc?.forceShutdown();
     const http = this.http;
     if (http) {
+      this.upgrades?.closeAll();
       http.closeAllConnections();
       await new Promise<void>((resolve) => http.close(() => resolve()));
     }

@@ -19,9 +19,21 @@ const UPGRADABLE = new Set(['exec', 'attach', 'portforward']);
 /** Request headers that belong to one hop only. */
 const HOP_HEADERS = new Set(['host', 'authorization', 'content-length', 'transfer-encoding', 'keep-alive']);
 
+/**
+ * UpgradeHandler is the API server's 'upgrade' listener. closeAll drops every upgraded
+ * connection: node:http's closeAllConnections() no longer sees them, and server.close() would
+ * wait for a live exec session forever.
+ */
+export type UpgradeHandler = ((req: IncomingMessage, socket: Duplex, head: Buffer) => void) & {
+  closeAll(): void;
+};
+
 /** createUpgradeHandler returns the API server's 'upgrade' listener. */
-export function createUpgradeHandler(deps: RestDeps): (req: IncomingMessage, socket: Duplex, head: Buffer) => void {
-  return (req, socket, head) => {
+export function createUpgradeHandler(deps: RestDeps): UpgradeHandler {
+  const open = new Set<Duplex>();
+  const handler = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    open.add(socket);
+    socket.on('close', () => open.delete(socket));
     socket.on('error', () => socket.destroy());
     proxy(deps, req, socket, head).catch((err: unknown) => {
       const status = statusOf(err);
@@ -29,6 +41,11 @@ export function createUpgradeHandler(deps: RestDeps): (req: IncomingMessage, soc
       writeStatus(socket, status);
     });
   };
+  return Object.assign(handler, {
+    closeAll: () => {
+      for (const s of open) s.destroy();
+    },
+  });
 }
 
 async function proxy(deps: RestDeps, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
@@ -96,6 +113,13 @@ function splice(a: Duplex, b: Duplex): void {
   };
   a.on('error', kill);
   b.on('error', kill);
-  a.on('close', () => b.end());
-  b.on('close', () => a.end());
+  // Once one side is gone, the other gets our FIN after its pending bytes, and what it still
+  // sends is drained and dropped — a paused socket would never see its peer's FIN and would stay
+  // half-open forever.
+  const finish = (s: Duplex): void => {
+    s.end();
+    s.resume();
+  };
+  a.on('close', () => finish(b));
+  b.on('close', () => finish(a));
 }

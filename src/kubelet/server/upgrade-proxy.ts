@@ -63,8 +63,15 @@ export function splice(a: Duplex, b: Duplex): void {
   };
   a.on('error', kill);
   b.on('error', kill);
-  a.on('close', () => b.end());
-  b.on('close', () => a.end());
+  // Once one side is gone, the other gets our FIN after its pending bytes, and what it still
+  // sends is drained and dropped — a paused socket would never see its peer's FIN and would stay
+  // half-open forever.
+  const finish = (s: Duplex): void => {
+    s.end();
+    s.resume();
+  };
+  a.on('close', () => finish(b));
+  b.on('close', () => finish(a));
 }
 
 /**

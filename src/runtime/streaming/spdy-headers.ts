@@ -82,8 +82,15 @@ const STORED_BLOCK_MAX_BYTES = 0xffff;
 const ZLIB_HEADER = Buffer.from([0x78, 0x01]);
 
 /**
- * HeaderDeflater compresses one direction's header blocks as stored deflate blocks. Every block
- * ends byte-aligned, which is what a sync flush guarantees a real compressor's peer.
+ * The empty stored block a sync flush ends with. Inflaters hand out what they have when they
+ * reach it — Go's flate does not before (it reads on for the next block and fails on the frame's
+ * end), so every header block must end with it exactly as zlib's Z_SYNC_FLUSH output does.
+ */
+const SYNC_MARKER = Buffer.from([0x00, 0x00, 0x00, 0xff, 0xff]);
+
+/**
+ * HeaderDeflater compresses one direction's header blocks as stored deflate blocks followed by
+ * the sync-flush marker, which is what a real compressor's peer sees after Z_SYNC_FLUSH.
  */
 export class HeaderDeflater {
   private started = false;
@@ -103,6 +110,7 @@ export class HeaderDeflater {
       parts.push(head, piece);
       off += piece.length;
     } while (off < block.length);
+    parts.push(SYNC_MARKER);
     return Buffer.concat(parts);
   }
 }
