@@ -72,11 +72,13 @@ async function serve(node: NodeSpec, paths: ReturnType<typeof nodePaths>, cluste
       rmSync(paths.criSocket, { force: true });
       symlinkSync(mc.socketPath, paths.criSocket);
       // containerd dying takes this process with it, so `k8ts status` shows the runtime down.
+      let stopping = false;
       void mc.exited.then((code) => {
+        if (stopping) return;
         mainLog(`containerd exited (code ${String(code)})`);
         process.exit(1);
       });
-      return { close: () => mc.stop({ removePods: false }) };
+      return { close: () => { stopping = true; return mc.stop({ removePods: false }); } };
     }
   }
 }
