@@ -56,6 +56,9 @@ export interface RuncRuntimeHandle {
   purge(): Promise<void>;
 }
 
+/** How many pods purge removes at once (bounded: each removal runs several processes). */
+const PURGE_PARALLELISM = 8;
+
 /** File marking that this runtime added the blackhole route (so purge may remove it). */
 const BLACKHOLE_MARKER = 'blackhole-route-added';
 
@@ -67,8 +70,12 @@ async function hostFacts(): Promise<{ minOomScoreAdj: number; swapAccounting: bo
   return { minOomScoreAdj: Math.max(0, oom), swapAccounting: swap };
 }
 
-/** startRuncRuntime prepares the host, recovers and serves; see the file comment. */
-export async function startRuncRuntime(o: RuncRuntimeOptions): Promise<RuncRuntimeHandle> {
+/** OpenRuncOptions: what opening the runtime's state needs (no socket, no streaming). */
+export type OpenRuncOptions = Omit<RuncRuntimeOptions, 'socketPath' | 'streaming'>;
+
+/** openRuncState prepares the host and recovers the state into a context (no serving). */
+async function openRuncState(o: OpenRuncOptions): Promise<{ ctx: RuncContext;
+  recovery: RecoveryReport; }> {
   const cidr = assertPodCidr(o.podCidr);
   for (const dir of ['sandboxes', 'containers', 'exits', 'socks', 'runc']) {
     await mkdir(join(o.stateDir, dir), { recursive: true });
@@ -86,7 +93,22 @@ export async function startRuncRuntime(o: RuncRuntimeOptions): Promise<RuncRunti
     exits: new ExitWatcher(join(o.stateDir, 'exits')), stops: new Map(),
   };
   ctx.exits.start();
-  const recovery = await recover(ctx);
+  return { ctx, recovery: await recover(ctx) };
+}
+
+/**
+ * purgeRuncNode removes everything a runc runtime made on this host for one node, without a
+ * running runtime (`k8ts down` after the runtime process is gone): pods, mounts, netns, veths,
+ * cgroups, bridge, state (and the blackhole route as purge() decides).
+ */
+export async function purgeRuncNode(o: OpenRuncOptions): Promise<void> {
+  const { ctx } = await openRuncState(o);
+  await purgeRuntime(new RuncRuntime(ctx), o);
+}
+
+/** startRuncRuntime prepares the host, recovers and serves; see the file comment. */
+export async function startRuncRuntime(o: RuncRuntimeOptions): Promise<RuncRuntimeHandle> {
+  const { ctx, recovery } = await openRuncState(o);
   const runtime = new RuncRuntime(ctx);
   const streaming = o.streaming ? await o.streaming(runtime.streamingRuntime) : undefined;
   runtime.streaming = streaming;
@@ -112,10 +134,12 @@ export async function startRuncRuntime(o: RuncRuntimeOptions): Promise<RuncRunti
  * runtime added it and no other k8ts bridge remains on the host (another node's pods still
  * need it).
  */
-async function purgeRuntime(runtime: RuncRuntime, o: RuncRuntimeOptions): Promise<void> {
+async function purgeRuntime(runtime: RuncRuntime, o: OpenRuncOptions): Promise<void> {
   runtime.ctx.exits.start(); // stops below wait for exit events
-  for (const id of [...runtime.ctx.sandboxes.keys()]) {
-    await runtime.removePodSandbox({ podSandboxId: id });
+  const ids = [...runtime.ctx.sandboxes.keys()];
+  for (let i = 0; i < ids.length; i += PURGE_PARALLELISM) {
+    await Promise.all(ids.slice(i, i + PURGE_PARALLELISM)
+      .map((id) => runtime.removePodSandbox({ podSandboxId: id })));
   }
   await deleteBridge(o.bridge);
   // /k8ts in each controller: rmdir fails while any other runtime still has pods there.
