@@ -12,7 +12,7 @@
  * because its exit status went to whichever process reaped it.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdirSync, symlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import type { Clock } from '../../base/clock.js';
@@ -21,18 +21,12 @@ import * as cri from '../../kubelet/cri/types.js';
 import {
   CriCode, CriError, criInvalid, criNotFound, criPrecondition,
 } from '../../kubelet/cri/errors.js';
-import {
-  ContainerProcess, UNKNOWN_EXIT_CODE, type ExitInfo, type ProcessDeps, type ProcessSpec,
-} from './container-process.js';
+import type { ContainerProcess } from './container-process.js';
 import { buildContainerRecord, scratchLinks } from './container-spec.js';
-import { FifoPool } from './fifo-pool.js';
-import { execSyncCollect, ExecStartError, killTree, startExec } from './exec.js';
+import { execSyncCollect } from './exec.js';
 import { ProcessImageStore } from './images.js';
 import { IpAllocator, parseLoopbackCidr } from './ip-allocator.js';
-import { portClashFromOutput } from './ports.js';
-import { isSameProcess, readGroupUsage } from './proc-stats.js';
-import { checkStart } from './start-checks.js';
-import { fifoPaths, removeFifos } from './stdio-fifos.js';
+import { ContainerSupervisor } from './supervisor.js';
 import {
   StateStore, type ContainerRecord, type PortRecord, type SandboxRecord,
 } from './state-store.js';
@@ -59,24 +53,17 @@ export interface ProcessRuntimeOptions {
 export const PROCESS_RUNTIME_NAME = 'k8ts-process';
 export const PROCESS_RUNTIME_VERSION = '0.1.0';
 
-/** A non-zero exit this soon after start is checked for a port clash in the output. */
-const EARLY_EXIT_MS = 2000;
-/** How long StopContainer waits past SIGKILL before it gives up on a process. */
-const KILL_WAIT_MS = 10_000;
-
 /** ProcessRuntime — see the file comment. Create with ProcessRuntime.open(). */
 export class ProcessRuntime implements cri.CriRuntime {
   private readonly store: StateStore;
   private readonly images: ProcessImageStore;
   private readonly sandboxes = new Map<string, SandboxRecord>();
-  private readonly containers = new Map<string, ContainerRecord>();
-  private readonly procs = new Map<string, ContainerProcess>();
-  private readonly execs = new Map<string, Set<ChildProcess>>();
+  private readonly supervisor: ContainerSupervisor;
+  /** Containers being started (StartContainer twice at once must not spawn twice). */
   private readonly busy = new Set<string>();
   private allocator: IpAllocator;
   private readonly wallMs: () => number;
   private readonly clock: Clock;
-  private readonly fifos: FifoPool;
   /** Set by the server once a streaming server runs (Exec/Attach/PortForward). */
   streaming: StreamingUrls | undefined;
 
@@ -86,7 +73,14 @@ export class ProcessRuntime implements cri.CriRuntime {
     this.store = new StateStore(opts.stateDir);
     this.images = new ProcessImageStore(opts.stateDir);
     this.allocator = new IpAllocator(parseLoopbackCidr(opts.podCidr));
-    this.fifos = new FifoPool(join(opts.stateDir, 'fifo-pool'));
+    this.supervisor = new ContainerSupervisor({
+      stateDir: opts.stateDir, store: this.store, clock: this.clock, wallMs: this.wallMs,
+      sandboxIp: (id) => this.sandboxes.get(id)?.ip ?? '',
+    });
+  }
+
+  private get containers(): Map<string, ContainerRecord> {
+    return this.supervisor.records;
   }
 
   /** open loads the state directory and re-adopts the containers that still run. */
@@ -98,9 +92,7 @@ export class ProcessRuntime implements cri.CriRuntime {
 
   /** close lets go of every container without stopping it (a later runtime adopts them). */
   async close(): Promise<void> {
-    const procs = [...this.procs.values()];
-    this.procs.clear();
-    await Promise.all(procs.map((p) => p.detach()));
+    await this.supervisor.close();
   }
 
   // ---- identity ----
@@ -157,7 +149,7 @@ export class ProcessRuntime implements cri.CriRuntime {
   async stopPodSandbox(req: cri.StopPodSandboxRequest): Promise<cri.StopPodSandboxResponse> {
     const sandbox = this.sandboxes.get(req.podSandboxId);
     if (sandbox === undefined) return {};
-    await Promise.all(this.containersOf(sandbox.id).map((c) => this.stopRecord(c, 0)));
+    await Promise.all(this.containersOf(sandbox.id).map((c) => this.supervisor.stop(c, 0)));
     if (sandbox.ready) {
       sandbox.ready = false;
       await this.store.saveSandbox(sandbox);
@@ -168,7 +160,7 @@ export class ProcessRuntime implements cri.CriRuntime {
   async removePodSandbox(req: cri.RemovePodSandboxRequest): Promise<cri.RemovePodSandboxResponse> {
     const sandbox = this.sandboxes.get(req.podSandboxId);
     if (sandbox === undefined) return {};
-    await Promise.all(this.containersOf(sandbox.id).map((c) => this.removeRecord(c)));
+    await Promise.all(this.containersOf(sandbox.id).map((c) => this.supervisor.remove(c)));
     this.sandboxes.delete(sandbox.id);
     await this.store.deleteSandbox(sandbox.id);
     this.allocator.release(sandbox.ip);
@@ -230,9 +222,13 @@ export class ProcessRuntime implements cri.CriRuntime {
       throw criPrecondition(
         `sandbox "${record.sandboxId}" of container "${record.id}" is not ready`);
     }
+    // The kubelet declares every port of the pod on the sandbox: while a sibling runs, its own
+    // listener would look like a clash, so the probe runs only for the pod's first container.
+    const siblingsRun = this.containersOf(sandbox.id)
+      .some((c) => c.id !== record.id && c.phase === 'running');
     this.busy.add(record.id);
     try {
-      await this.spawnRecord(record, sandbox);
+      await this.supervisor.start(record, sandbox, !siblingsRun);
     } finally {
       this.busy.delete(record.id);
     }
@@ -241,13 +237,13 @@ export class ProcessRuntime implements cri.CriRuntime {
 
   async stopContainer(req: cri.StopContainerRequest): Promise<cri.StopContainerResponse> {
     const record = this.mustContainer(req.containerId);
-    await this.stopRecord(record, Number(req.timeout) * 1000);
+    await this.supervisor.stop(record, Number(req.timeout) * 1000);
     return {};
   }
 
   async removeContainer(req: cri.RemoveContainerRequest): Promise<cri.RemoveContainerResponse> {
     const record = this.containers.get(req.containerId);
-    if (record !== undefined) await this.removeRecord(record);
+    if (record !== undefined) await this.supervisor.remove(record);
     return {};
   }
 
@@ -276,7 +272,7 @@ export class ProcessRuntime implements cri.CriRuntime {
     req: cri.ReopenContainerLogRequest,
   ): Promise<cri.ReopenContainerLogResponse> {
     const record = this.mustContainer(req.containerId);
-    const proc = this.procs.get(record.id);
+    const proc = this.supervisor.proc(record.id);
     if (record.phase !== 'running' || proc === undefined) {
       throw criPrecondition(`container "${record.id}" is not running`);
     }
@@ -288,7 +284,7 @@ export class ProcessRuntime implements cri.CriRuntime {
 
   async execSync(req: cri.ExecSyncRequest): Promise<cri.ExecSyncResponse> {
     const record = this.mustRunning(req.containerId);
-    const child = this.startTrackedExec(record, req.cmd, false);
+    const child = this.supervisor.startTrackedExec(record, req.cmd, false);
     const outcome = await execSyncCollect(child, Number(req.timeout) * 1000, this.clock);
     if (outcome.kind === 'timeout') {
       throw new CriError(CriCode.DEADLINE_EXCEEDED,
@@ -321,7 +317,7 @@ export class ProcessRuntime implements cri.CriRuntime {
 
   async containerStats(req: cri.ContainerStatsRequest): Promise<cri.ContainerStatsResponse> {
     const record = this.mustContainer(req.containerId);
-    const [stats] = this.statsOf([record]);
+    const [stats] = this.supervisor.stats([record]);
     return { stats };
   }
 
@@ -329,7 +325,7 @@ export class ProcessRuntime implements cri.CriRuntime {
     req: cri.ListContainerStatsRequest,
   ): Promise<cri.ListContainerStatsResponse> {
     const found = [...this.containers.values()].filter((c) => convert.matchStats(c, req.filter));
-    return { stats: this.statsOf(found) };
+    return { stats: this.supervisor.stats(found) };
   }
 
   // ---- images ----
@@ -366,7 +362,7 @@ export class ProcessRuntime implements cri.CriRuntime {
    *  FAILED_PRECONDITION as the CRI calls do. */
   runningContainer(id: string): { record: ContainerRecord; proc: ContainerProcess | undefined } {
     const record = this.mustRunning(id);
-    return { record, proc: this.procs.get(id) };
+    return { record, proc: this.supervisor.proc(id) };
   }
 
   /** sandboxIp returns a sandbox's pod IP (port-forward's target). */
@@ -378,20 +374,7 @@ export class ProcessRuntime implements cri.CriRuntime {
 
   /** startTrackedExec starts an exec that dies with its container. */
   startTrackedExec(record: ContainerRecord, cmd: readonly string[], tty: boolean): ChildProcess {
-    if (cmd.length === 0) throw criInvalid('cmd out of range');
-    let child: ChildProcess;
-    try {
-      child = startExec(record, cmd, tty);
-    } catch (err) {
-      if (err instanceof ExecStartError) throw new CriError(CriCode.UNKNOWN, err.message);
-      throw err;
-    }
-    const set = this.execs.get(record.id) ?? new Set();
-    set.add(child);
-    this.execs.set(record.id, set);
-    child.once('close', () => set.delete(child));
-    child.once('error', () => set.delete(child));
-    return child;
+    return this.supervisor.startTrackedExec(record, cmd, tty);
   }
 
   // ---- internals ----
@@ -405,127 +388,7 @@ export class ProcessRuntime implements cri.CriRuntime {
     this.allocator = new IpAllocator(
       parseLoopbackCidr(this.opts.podCidr), sandboxes.map((s) => s.ip), newest?.ip,
     );
-    for (const c of this.store.loadContainers()) {
-      this.containers.set(c.id, c);
-      if (c.phase !== 'running') continue;
-      if (c.pid > 0 && isSameProcess(c.pid, c.pidStartTicks)) {
-        try {
-          const spec = this.specOf(c, c.argv);
-          const proc = await ContainerProcess.adopt(spec, this.deps(), c.pid, c.pidStartTicks);
-          this.track(c, proc);
-          continue;
-        } catch {
-          killGroup(c.pid); // it runs but its pipes are gone: nobody could see it; end it
-        }
-      }
-      const exit = {
-        exitCode: UNKNOWN_EXIT_CODE, signal: undefined, finishedAtMs: this.wallMs(), unknown: true,
-      };
-      this.recordExit(c, exit, '');
-    }
-  }
-
-  private async spawnRecord(record: ContainerRecord, sandbox: SandboxRecord): Promise<void> {
-    const siblingsRun = this.containersOf(sandbox.id)
-      .some((c) => c.id !== record.id && c.phase === 'running');
-    const plan = await checkStart(record, sandbox, !siblingsRun);
-    let proc: ContainerProcess | undefined;
-    let failure = 'error' in plan ? plan.error : undefined;
-    if ('argv' in plan) {
-      try {
-        proc = await ContainerProcess.spawn(this.specOf(record, plan.argv), this.deps());
-      } catch (err) {
-        failure = `failed to start container process: ${(err as Error).message}`;
-      }
-    }
-    if (proc === undefined) {
-      Object.assign(record, {
-        phase: 'exited', exitCode: 128, reason: 'StartError', message: failure ?? 'start failed',
-        finishedAtMs: this.wallMs(), startedAtMs: 0, pid: 0,
-      });
-      await this.store.saveContainer(record);
-      throw new CriError(CriCode.UNKNOWN, failure ?? 'start failed');
-    }
-    Object.assign(record, {
-      phase: 'running', startedAtMs: this.wallMs(), pid: proc.pid, pidStartTicks: proc.startTicks,
-    });
-    this.track(record, proc);
-    await this.store.saveContainer(record);
-  }
-
-  private track(record: ContainerRecord, proc: ContainerProcess): void {
-    this.procs.set(record.id, proc);
-    void proc.exited.then((exit) => {
-      if (this.procs.get(record.id) !== proc) return; // removed or detached meanwhile
-      this.procs.delete(record.id);
-      for (const child of this.execs.get(record.id) ?? []) killTree(child);
-      this.recordExit(record, exit, proc.recentOutput());
-    });
-  }
-
-  private recordExit(record: ContainerRecord, exit: ExitInfo, output: string): void {
-    record.phase = 'exited';
-    record.exitCode = exit.exitCode;
-    record.finishedAtMs = exit.finishedAtMs;
-    record.pid = 0;
-    if (exit.unknown) {
-      record.reason = 'Unknown';
-      record.message = 'the container exited while the process runtime was not running; ' +
-        'its exit code is unknown';
-    } else if (exit.exitCode !== 0 && exit.finishedAtMs - record.startedAtMs < EARLY_EXIT_MS) {
-      const ip = this.sandboxes.get(record.sandboxId)?.ip ?? '';
-      record.message = portClashFromOutput(output, ip) ?? record.message;
-    }
-    // Not awaited (an exit has no caller to answer); a failed write leaves the record RUNNING on
-    // disk, which a restarted runtime corrects to an unknown exit.
-    if (!this.containers.has(record.id)) return;
-    void this.store.saveContainer(record).catch(() => undefined);
-  }
-
-  private async stopRecord(record: ContainerRecord, graceMs: number): Promise<void> {
-    const proc = this.procs.get(record.id);
-    if (record.phase !== 'running' || proc === undefined) return;
-    let timer: { cancel(): void } | undefined;
-    const giveUp = new Promise<'late'>((resolve) => {
-      timer = this.clock.setTimeout(() => resolve('late'), Math.max(0, graceMs) + KILL_WAIT_MS);
-    });
-    const outcome = await Promise.race([proc.stop(Math.max(0, graceMs)), giveUp]);
-    timer?.cancel();
-    if (outcome === 'late') {
-      throw new CriError(CriCode.DEADLINE_EXCEEDED,
-        `container "${record.id}" did not exit ${KILL_WAIT_MS} ms after SIGKILL`);
-    }
-    // The exit is recorded by track()'s handler, which ran before stop() resolved here.
-  }
-
-  private async removeRecord(record: ContainerRecord): Promise<void> {
-    await this.stopRecord(record, 0);
-    this.containers.delete(record.id);
-    this.procs.delete(record.id);
-    await this.store.deleteContainer(record.id);
-    removeFifos(fifoPaths(join(this.opts.stateDir, 'io'), record.id, record.tty, record.stdin));
-    rmSync(join(this.opts.stateDir, 'roots', record.id), { recursive: true, force: true });
-  }
-
-  private statsOf(records: ContainerRecord[]): cri.ContainerStats[] {
-    const running = records.filter((c) => c.phase === 'running' && c.pid > 0);
-    const groups = new Set(running.map((c) => c.pid));
-    const usage = readGroupUsage(groups);
-    const now = this.wallMs();
-    return records.map((c) =>
-      convert.toContainerStats(c, c.phase === 'running' ? usage.get(c.pid) : undefined, now));
-  }
-
-  private specOf(record: ContainerRecord, argv: string[]): ProcessSpec {
-    return {
-      id: record.id, argv, env: Object.fromEntries(record.env.map((e) => [e.key, e.value])),
-      cwd: record.cwd, stdin: record.stdin, tty: record.tty, logPath: record.logPath,
-      fifos: fifoPaths(join(this.opts.stateDir, 'io'), record.id, record.tty, record.stdin),
-    };
-  }
-
-  private deps(): ProcessDeps {
-    return { clock: this.clock, wallMs: this.wallMs, fifos: this.fifos };
+    await this.supervisor.recover();
   }
 
   private containersOf(sandboxId: string): ContainerRecord[] {
@@ -555,14 +418,6 @@ export class ProcessRuntime implements cri.CriRuntime {
 /** newId returns a 64-hex-digit id, the shape containerd's ids have. */
 function newId(): string {
   return createHash('sha256').update(newUid()).digest('hex');
-}
-
-function killGroup(pid: number): void {
-  try {
-    process.kill(-pid, 'SIGKILL');
-  } catch {
-    // gone
-  }
 }
 
 function protocolName(p: cri.Protocol): PortRecord['protocol'] {
