@@ -15,6 +15,9 @@
  *   control-plane   [--tests failover,schedule,scaleup] [--kills 5] [--upstream-kills 2]
  *                   [--nodes 1000] [--pending 10000] [--replicas 1000]
  *                   (whole clusters as `k8ts up` starts them; see bench/control-plane-suite.ts)
+ *   nodes           [--tests startup,hollow,up] [--bursts 3] [--burst-pods 100]
+ *                   [--hollow-nodes 1000] [--hollow-processes 4] [--hollow-pods 30000]
+ *                   [--up-runs 5] [--timeout-min 30]  (kubelets and runtimes; bench/nodes-suite.ts)
  */
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -29,6 +32,7 @@ import { runApi } from './api-suite.js';
 import { OPS, type OpName } from './lib/api-report.js';
 import { runStore } from './store-suite.js';
 import { runControlPlane } from './control-plane-suite.js';
+import { runNodes } from './nodes-suite.js';
 import { ms, summarize } from './lib/stats.js';
 
 const { positionals, values } = parseArgs({
@@ -55,6 +59,13 @@ const { positionals, values } = parseArgs({
     nodes: { type: 'string', default: '1000' },
     pending: { type: 'string', default: '10000' },
     replicas: { type: 'string', default: '1000' },
+    bursts: { type: 'string', default: '3' },
+    'burst-pods': { type: 'string', default: '100' },
+    'hollow-nodes': { type: 'string', default: '1000' },
+    'hollow-processes': { type: 'string', default: '4' },
+    'hollow-pods': { type: 'string', default: '30000' },
+    'up-runs': { type: 'string', default: '5' },
+    'timeout-min': { type: 'string', default: '30' },
   },
 });
 
@@ -144,6 +155,21 @@ async function main(): Promise<void> {
         command: `npm run bench -- ${process.argv.slice(2).join(' ')}`,
       });
       break;
+    case 'nodes': {
+      const int = (flag: string): number => positiveInts(flag, String(values[flag as keyof typeof values]))[0]!;
+      await runNodes({
+        tests: (values.tests || 'startup,hollow,up').split(','),
+        bursts: int('bursts'),
+        burstPods: int('burst-pods'),
+        hollowNodes: int('hollow-nodes'),
+        hollowProcesses: int('hollow-processes'),
+        hollowPods: int('hollow-pods'),
+        upRuns: int('up-runs'),
+        timeoutMin: int('timeout-min'),
+        command: `npm run bench -- ${process.argv.slice(2).join(' ')}`,
+      });
+      break;
+    }
     case 'store': {
       const only = values.only;
       if (values['cpu-prof'] !== undefined) mkdirSync(values['cpu-prof'], { recursive: true });
@@ -182,7 +208,7 @@ async function main(): Promise<void> {
       await runSoak(new K8tsGroup(members), { minutes: Number(values.minutes), inflight: Number(values.inflight) });
       break;
     default:
-      console.error('usage: npm run bench -- raft-throughput|raft-failover|raft-soak|store|api [flags]  (see bench/main.ts)');
+      console.error('usage: npm run bench -- raft-throughput|raft-failover|raft-soak|store|api|control-plane|nodes [flags]  (see bench/main.ts)');
       process.exit(2);
   }
 }

@@ -1,0 +1,177 @@
+/**
+ * NodeCluster: a whole k8ts cluster with kubelets for the nodes benchmarks, started exactly as
+ * `k8ts up` starts it (the Supervisor: masters whose kubelets run the control plane as static
+ * pods, workers with their runtimes, hollow node shards) from a config text, in a temporary
+ * K8TS_HOME that stop() removes; the user's kubeconfig is not touched. Also what the processes
+ * of the cluster weigh: RSS of every pid the cluster's pid files name and of their descendants
+ * (the process runtime's containers), read from /proc.
+ */
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { systemClock } from '../../src/base/clock.js';
+import { ApiClient } from '../../src/client/api-client.js';
+import {
+  loadClusterConfig, statePaths, type ClusterConfig, type StatePaths,
+} from '../../src/cluster/config.js';
+import { ensureClusterPki, firstServiceIp, PKI_DIR_NAME } from '../../src/cluster/pki/cluster-pki.js';
+import { Supervisor } from '../../src/cluster/supervisor.js';
+
+export interface NodeClusterOptions {
+  /** The cluster config (YAML); its name names the state dir. */
+  yaml: string;
+  log?: (line: string) => void;
+  /** How long up() waits for the (real) nodes to be Ready. */
+  nodesTimeoutMs?: number;
+}
+
+export class NodeCluster {
+  readonly sup: Supervisor;
+  readonly cfg: ClusterConfig;
+  readonly paths: StatePaths;
+  private readonly home: string;
+  private client: ApiClient | undefined;
+
+  constructor(private readonly o: NodeClusterOptions) {
+    this.home = mkdtempSync(join(tmpdir(), 'k8ts-bench-nodes-'));
+    const file = join(this.home, 'cluster.yaml');
+    writeFileSync(file, o.yaml);
+    const env = { ...process.env, K8TS_HOME: this.home, K8TS_NO_MERGE: '1' };
+    this.cfg = loadClusterConfig(file, { force: true });
+    this.paths = statePaths(this.cfg.name, this.cfg.dataDir, env);
+    this.sup = new Supervisor(this.cfg, { clock: systemClock, env, log: o.log ?? (() => {}),
+      nodesTimeoutMs: o.nodesTimeoutMs ?? 120_000 });
+  }
+
+  /** start runs `k8ts up` and returns how long it took (ms). */
+  async start(): Promise<number> {
+    if (this.cfg.hollow !== undefined) this.issueHollowIdentity();
+    const t0 = performance.now();
+    await this.sup.up();
+    const took = performance.now() - t0;
+    this.client = new ApiClient({
+      endpoints: this.cfg.members.flatMap((m) => (m.grpc !== undefined ? [m.grpc] : [])),
+      tls: this.adminTls(),
+      timeoutMs: 60_000,
+    });
+    return took;
+  }
+
+  /**
+   * issueHollowIdentity makes node-hollow.crt (CN=system:node:hollow), the client certificate
+   * the hollow shards share, unless `up` makes it already (the same CA, made here first).
+   */
+  private issueHollowIdentity(): void {
+    const dir = join(this.paths.root, PKI_DIR_NAME);
+    if (existsSync(join(dir, 'node-hollow.crt'))) return;
+    const host = (a: string): string => a.slice(0, a.lastIndexOf(':'));
+    const masters = this.cfg.members.filter((m) => m.api !== undefined);
+    ensureClusterPki(dir, {
+      masters: masters.map((m) => ({ name: m.name, ips: [host(m.api ?? '')] })),
+      nodes: [...new Set([...masters.map((m) => m.name), ...this.cfg.nodes.map((n) => n.name),
+        'hollow'])],
+      kubelets: this.cfg.nodes.map((n) => ({ name: n.name, ips: [n.address] })),
+      serviceIp: firstServiceIp(this.cfg.serviceCidr),
+    });
+  }
+
+  private adminTls() {
+    const dir = join(this.paths.root, PKI_DIR_NAME);
+    return { caFile: join(dir, 'ca.crt'), certFile: join(dir, 'admin.crt'),
+      keyFile: join(dir, 'admin.key') };
+  }
+
+  get api(): ApiClient {
+    if (this.client === undefined) throw new Error('NodeCluster: not started');
+    return this.client;
+  }
+
+  /** units: the cluster's processes by unit ("m1-apiserver", "hollow0-hollow"...) from the
+   *  pid files, each with its descendants except those that are units of their own (a static
+   *  pod is a child of its node's runtime but counts as itself; containers count as their
+   *  runtime's). */
+  units(): Map<string, number[]> {
+    const roots = new Map<number, string>();
+    if (existsSync(this.paths.pids)) {
+      for (const f of readdirSync(this.paths.pids)) {
+        const pid = Number(readFileSafe(join(this.paths.pids, f)).trim());
+        if (Number.isInteger(pid) && pid > 0 && existsSync(`/proc/${pid}`)) {
+          roots.set(pid, f.replace(/\.pid$/, ''));
+        }
+      }
+    }
+    const children = childrenByParent();
+    const out = new Map<string, number[]>();
+    for (const [root, unit] of roots) {
+      const pids: number[] = [];
+      const stack = [root];
+      while (stack.length > 0) {
+        const pid = stack.pop() ?? 0;
+        pids.push(pid);
+        stack.push(...(children.get(pid) ?? []).filter((c) => !roots.has(c)));
+      }
+      out.set(unit, pids);
+    }
+    return out;
+  }
+
+  /** rssByUnit: the resident set of each unit (with its descendants) now, in bytes. */
+  rssByUnit(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const [unit, pids] of this.units()) {
+      out.set(unit, pids.reduce((sum, pid) => sum + rssOf(pid), 0));
+    }
+    return out;
+  }
+
+  async stop(): Promise<void> {
+    this.client?.close();
+    await this.sup.down(true).catch(() => 0);
+    rmSync(this.home, { recursive: true, force: true });
+  }
+}
+
+function readFileSafe(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/** childrenByParent: every process's children, from one pass over /proc. */
+function childrenByParent(): Map<number, number[]> {
+  const children = new Map<number, number[]>();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    const stat = readFileSafe(`/proc/${d}/stat`);
+    // Field 4 (ppid) follows the parenthesised command name, which may contain spaces.
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    if (!Number.isInteger(ppid)) continue;
+    const list = children.get(ppid) ?? [];
+    list.push(Number(d));
+    children.set(ppid, list);
+  }
+  return children;
+}
+
+/** ensureNamespace creates a namespace; one that exists already is fine. */
+export async function ensureNamespace(api: ApiClient, name: string): Promise<void> {
+  await api.create({ group: '', version: 'v1', resource: 'namespaces' }, undefined,
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }).catch(() => undefined);
+}
+
+/** rssOf: VmRSS of pid in bytes (0 when it is gone). */
+export function rssOf(pid: number): number {
+  const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSafe(`/proc/${pid}/status`));
+  return m === null ? 0 : Number(m[1]) * 1024;
+}
+
+/** loadNote: the 1-minute load average and core count, for the output's header. */
+export function loadNote(): string {
+  const [one = '?'] = readFileSafe('/proc/loadavg').split(' ');
+  const cores = readFileSafe('/proc/cpuinfo').split('\n')
+    .filter((l) => l.startsWith('processor')).length;
+  return `load average ${one} on ${cores} cores`;
+}

@@ -1,0 +1,236 @@
+/**
+ * Node benchmarks (issue 6), each on fresh clusters started as `k8ts up` starts them
+ * (bench/lib/node-cluster.ts):
+ *
+ *   startup  pod startup latency: bursts of 100 pods (busybox `sleep`) created at once on a
+ *            cluster of 3 masters and 2 workers with real kubelets; per pod from just before its
+ *            create call to the first watch event showing phase Running (scheduling included, as
+ *            in Kubernetes' pod startup SLO). Per runtime: process always, runc when root.
+ *            Targets p99 ≤ 500 ms (process), ≤ 1 s (runc); Kubernetes' SLO: p99 ≤ 5 s.
+ *   hollow   3 masters and N hollow nodes (default 1,000 in 4 processes): time until every
+ *            hollow node is Ready, then a Deployment of M pods (default 30,000): time until all
+ *            exist, are bound and are Running per the API (one informer of the namespace), and
+ *            the total RSS of the cluster's processes from /proc, by component.
+ *   up       `k8ts up` (the CLI, as a user runs it) of the default config, renamed and moved to
+ *            other loopback addresses, until it returns (every node Ready); median of N runs.
+ *            Target ≤ 5 s.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { Pod } from '../src/api/core/v1/pod-types.js';
+import type { ApiClient } from '../src/client/api-client.js';
+import { DEFAULT_CONFIG_YAML } from '../src/cluster/config.js';
+import { sleep } from './lib/cluster.js';
+import { ensureNamespace, loadNote, NodeCluster } from './lib/node-cluster.js';
+import { ms, summarize } from './lib/stats.js';
+import { runHollowBench } from './nodes-hollow.js';
+
+const PODS = { group: '', version: 'v1', resource: 'pods' };
+const NS = 'bench';
+/** Pause between up and the first burst. */
+const SETTLE_MS = 5_000;
+/** How long one burst may take before the benchmark gives up on it. */
+const BURST_TIMEOUT_MS = 120_000;
+
+export interface NodesBenchOptions {
+  tests: string[];
+  bursts: number;
+  burstPods: number;
+  hollowNodes: number;
+  hollowProcesses: number;
+  hollowPods: number;
+  upRuns: number;
+  timeoutMin: number;
+  command: string;
+}
+
+export async function runNodes(o: NodesBenchOptions): Promise<void> {
+  console.log(`# ${o.command}`);
+  console.log(`# ${loadNote()} at start`);
+  if (o.tests.includes('startup')) {
+    const runtimes = process.getuid?.() === 0 ? ['process', 'runc'] : ['process'];
+    if (runtimes.length === 1) console.log('(not root: the runc runtime is skipped)');
+    const rows: string[] = [];
+    for (const rt of runtimes) rows.push(await startupBench(rt, o));
+    console.log('\n| runtime | pods | p50 | p99 | max | target p99 | Kubernetes SLO p99 |');
+    console.log('|---|---|---|---|---|---|---|');
+    for (const r of rows) console.log(r);
+  }
+  if (o.tests.includes('hollow')) await runHollowBench(o);
+  if (o.tests.includes('up')) await upBench(o);
+  console.log(`# ${loadNote()} at end`);
+}
+
+/** startupYaml: 3 masters (process runtime) and 2 workers on the runtime measured. */
+function startupYaml(runtime: string): string {
+  const p = 37480;
+  return [
+    `name: bench-startup-${runtime}`,
+    'members:',
+    ...[1, 2, 3].map((i) => `  - { id: ${i}, name: m${i}, address: 127.0.7.${i}:${p}, ` +
+      `client: 127.0.7.${i}:${p + 1}, api: 127.0.7.${i}:${p + 2}, grpc: 127.0.7.${i}:${p + 3} }`),
+    'timing: { tickMs: 10, electionTicks: 15, heartbeatTicks: 3 }',
+    'kubelet: { port: 10250, runtime: process }',
+    'workers:',
+    `  - { name: w1, address: 127.0.8.1, runtime: ${runtime} }`,
+    `  - { name: w2, address: 127.0.8.2, runtime: ${runtime} }`,
+    '',
+  ].join('\n');
+}
+
+async function startupBench(runtime: string, o: NodesBenchOptions): Promise<string> {
+  const c = new NodeCluster({ yaml: startupYaml(runtime) });
+  const target = runtime === 'runc' ? '≤ 1 s' : '≤ 500 ms';
+  try {
+    console.log(`\n## startup, ${runtime} runtime: up in ${ms(await c.start())}; ${loadNote()}`);
+    await ensureNamespace(c.api, NS);
+    // The control plane's leaders settle and the caches fill right after up: not measured.
+    await sleep(SETTLE_MS);
+    const all: number[] = [];
+    for (let k = 0; k < o.bursts; k++) {
+      const r = await burst(c.api, runtime, k, o.burstPods);
+      const s = summarize(r.running);
+      const b = summarize(r.bound);
+      console.log(`burst ${k + 1}: ${s.count} pods Running, p50 ${ms(s.p50)}, p99 ${ms(s.p99)}, ` +
+        `max ${ms(s.max)} (bound: p50 ${ms(b.p50)}, p99 ${ms(b.p99)}); ${loadNote()}`);
+      all.push(...r.running);
+      await removeBurst(c.api, k);
+      await sleep(2_000);
+    }
+    const s = summarize(all);
+    return `| ${runtime} | ${s.count} | ${ms(s.p50)} | ${ms(s.p99)} | ${ms(s.max)} | ${target} | ≤ 5 s |`;
+  } catch (e) {
+    console.log(`startup (${runtime}) failed: ${e instanceof Error ? e.message : String(e)}`);
+    return `| ${runtime} | failed | | | | ${target} | ≤ 5 s |`;
+  } finally {
+    await c.stop();
+  }
+}
+
+function burstPod(runtime: string, k: number, i: number): Pod {
+  return {
+    apiVersion: 'v1', kind: 'Pod',
+    metadata: { name: `b${k}-${i}`, namespace: NS, labels: { burst: String(k), runtime } },
+    spec: {
+      terminationGracePeriodSeconds: 1,
+      containers: [{ name: 'c', image: 'busybox', command: ['sleep', '3600'] }],
+    },
+  };
+}
+
+/** Latencies of one burst's pods (ms from just before each create call). */
+interface BurstResult {
+  /** Until the watch showed the pod Running. */
+  running: number[];
+  /** Until the watch showed it bound (spec.nodeName): the scheduler's share. */
+  bound: number[];
+}
+
+/** burst creates n pods at once and returns each one's create → bound/Running-seen latency. */
+async function burst(api: ApiClient, runtime: string, k: number, n: number): Promise<BurstResult> {
+  const rv = (await api.list<Pod>(PODS, NS, { limit: 1 })).metadata.resourceVersion ?? '0';
+  const w = api.watch<Pod>(PODS, NS, { resourceVersion: rv, labelSelector: `burst=${k}` });
+  const sent = new Map<string, number>();
+  const seen = new Map<string, number>();
+  const bound = new Map<string, number>();
+  const watched = (async () => {
+    for await (const e of w) {
+      const name = e.object.metadata.name ?? '';
+      if (e.type === 'DELETED') continue;
+      if ((e.object.spec?.nodeName ?? '') !== '' && !bound.has(name)) {
+        bound.set(name, performance.now());
+      }
+      if (e.object.status?.phase !== 'Running' || seen.has(name)) continue;
+      seen.set(name, performance.now());
+      if (seen.size === n) return;
+    }
+  })();
+  const timer = setTimeout(() => w.stop(), BURST_TIMEOUT_MS);
+  try {
+    await Promise.all(Array.from({ length: n }, async (_, i) => {
+      const pod = burstPod(runtime, k, i);
+      sent.set(pod.metadata.name ?? '', performance.now());
+      await api.create(PODS, NS, pod);
+    }));
+    await watched;
+  } finally {
+    clearTimeout(timer);
+    w.stop();
+  }
+  if (seen.size < n) throw new Error(`burst ${k}: ${seen.size}/${n} pods Running within ${BURST_TIMEOUT_MS} ms`);
+  const since = (m: Map<string, number>): number[] =>
+    [...m].map(([name, at]) => at - (sent.get(name) ?? at));
+  return { running: since(seen), bound: since(bound) };
+}
+
+/** removeBurst deletes a burst's pods (1 s grace: the kubelets stop them) and waits until gone. */
+async function removeBurst(api: ApiClient, k: number): Promise<void> {
+  const pods = (await api.list<Pod>(PODS, NS, { labelSelector: `burst=${k}` })).items;
+  await Promise.all(pods.map((p) => api.delete(PODS, NS, p.metadata.name ?? '',
+    { gracePeriodSeconds: 1 }).catch(() => undefined)));
+  const deadline = performance.now() + BURST_TIMEOUT_MS;
+  while (performance.now() < deadline) {
+    const left = (await api.list<Pod>(PODS, NS, { labelSelector: `burst=${k}` })).items.length;
+    if (left === 0) return;
+    await sleep(250);
+  }
+  throw new Error(`burst ${k}: pods still there ${BURST_TIMEOUT_MS} ms after their deletion`);
+}
+
+/** upYaml: the default config under another name and other loopback addresses. */
+function upYaml(): string {
+  return DEFAULT_CONFIG_YAML.replace(/^name: .*$/m, 'name: bench-up')
+    .replaceAll('127.0.1.', '127.0.10.').replaceAll('127.0.2.', '127.0.11.');
+}
+
+/** k8tsCli runs bin/k8ts.js with K8TS_HOME=home; resolves with the exit code and output. */
+function k8tsCli(home: string, args: string[], timeoutMs: number):
+  Promise<{ code: number; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['bin/k8ts.js', ...args],
+      { env: { ...process.env, K8TS_HOME: home, K8TS_NO_MERGE: '1' } });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, out });
+    });
+  });
+}
+
+async function upBench(o: NodesBenchOptions): Promise<void> {
+  console.log(`\n## up: \`k8ts up\` of the default config (renamed bench-up, 127.0.10/11.x), ` +
+    `${o.upRuns} runs`);
+  const xs: number[] = [];
+  for (let i = 0; i < o.upRuns; i++) {
+    const home = mkdtempSync(join(tmpdir(), 'k8ts-bench-up-'));
+    const file = join(home, 'bench-up.yaml');
+    writeFileSync(file, upYaml());
+    try {
+      const load = loadNote();
+      const t0 = performance.now();
+      const r = await k8tsCli(home, ['up', '-f', file, '--no-merge'], 180_000);
+      const took = performance.now() - t0;
+      if (r.code !== 0) {
+        console.log(`run ${i + 1}: k8ts up failed (${r.code}):\n${r.out.slice(-2_000)}`);
+        continue;
+      }
+      xs.push(took);
+      console.log(`run ${i + 1}: ${ms(took)} (${load} before)`);
+    } finally {
+      await k8tsCli(home, ['down', '--name', 'bench-up', '--purge'], 120_000);
+      rmSync(home, { recursive: true, force: true });
+    }
+    await sleep(2_000);
+  }
+  const s = summarize(xs);
+  console.log(`\n| k8ts up, default config | runs | median | max | target |`);
+  console.log('|---|---|---|---|---|');
+  console.log(`| 3 masters + 2 workers, process runtime | ${s.count} | ${ms(s.median)} | ` +
+    `${ms(s.max)} | ≤ 5 s |`);
+}
