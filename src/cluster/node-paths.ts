@@ -39,3 +39,13 @@ export function nodePaths(cfg: ClusterConfig, node: string, env: NodeJS.ProcessE
     manifestDir: join(root, 'manifests'),
   };
 }
+
+/** bridgeName: the node's bridge — "k<cluster>-<node>" (two clusters' w1 never share one), or
+ *  a hash of both when that exceeds IFNAMSIZ's 15 bytes. The supervisor deletes it at down. */
+export function bridgeName(cluster: string, node: string): string {
+  const name = `k${cluster}-${node}`;
+  if (name.length <= 15) return name;
+  let h = 0;
+  for (const ch of `${cluster}/${node}`) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
+  return `k8ts-${h.toString(16).padStart(8, '0')}`;
+}

@@ -20,7 +20,7 @@ import { startRuncRuntime } from '../runtime/runc/start.js';
 import { StreamingServer } from '../runtime/streaming/server.js';
 import type { StreamingRuntime } from '../runtime/streaming/types.js';
 import { k8tsHome, loadClusterConfig } from './config.js';
-import { nodePaths } from './node-paths.js';
+import { bridgeName, nodePaths } from './node-paths.js';
 import type { NodeSpec } from './node-config.js';
 import { mainLog, runMain } from './process-main.js';
 
@@ -81,13 +81,4 @@ async function serve(node: NodeSpec, paths: ReturnType<typeof nodePaths>, cluste
       return { close: () => { stopping = true; return mc.stop({ removePods: false }); } };
     }
   }
-}
-
-/** bridgeName: the node's bridge, ≤ 15 bytes (IFNAMSIZ), the same for the same node. */
-function bridgeName(cluster: string, node: string): string {
-  const name = `k8ts-${node}`;
-  if (name.length <= 15) return name;
-  let h = 0;
-  for (const ch of `${cluster}/${node}`) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
-  return `k8ts-${h.toString(16).padStart(8, '0')}`;
 }

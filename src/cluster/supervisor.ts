@@ -6,6 +6,7 @@
  * (status, kill, restart, down) find by cluster name alone. Restarting a member is starting it
  * again on its data dir: it recovers from its WAL and catches up from the leader.
  */
+import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createServer } from 'node:net';
@@ -18,7 +19,7 @@ import { forgetApiAccess, leaseHolder, loadApiAccess, prepareApiAccess, probeRea
 import type { NodeSpec } from './node-config.js';
 import { nodeRows, waitForNodesReady, type NodeRow } from './node-status.js';
 import { crashNodePods, stopAllSandboxes } from './node-crash.js';
-import { nodePaths } from './node-paths.js';
+import { bridgeName, nodePaths } from './node-paths.js';
 import { COMPONENTS, ProcessTable, SupervisorError, unitLabel, type Component } from './processes.js';
 import { controlPlaneManifests, staticComponentsOf } from './static-pods.js';
 
@@ -473,6 +474,7 @@ export class Supervisor {
     for (const m of this.cfg.members) if (await this.stopMember(m)) stopped++;
     for (const n of this.cfg.nodes.filter((x) => x.role !== 'worker')) await this.stopPods(n.name);
     for (const n of this.cfg.nodes) await this.stopUnit(n.name, 'runtime', 10_000);
+    for (const n of this.cfg.nodes.filter((x) => x.runtime !== 'process')) await removeBridge(bridgeName(this.cfg.name, n.name));
     if (existsSync(this.paths.pids)) for (const f of readdirSync(this.paths.pids)) rmSync(join(this.paths.pids, f), { force: true });
     if (purge) {
       if (this.cfg.members.some((m) => m.api !== undefined)) forgetApiAccess(this.cfg, this.env);
@@ -566,6 +568,14 @@ function nodesDoc(nodes: readonly NodeSpec[]): Record<string, unknown> {
       workers: workers.map((n) => ({ name: n.name, address: n.address, runtime: n.runtime, podCidr: n.podCidr })),
     }),
   };
+}
+
+/** removeBridge deletes a root-mode node's bridge at down (its pods are gone by then); a
+ *  bridge that is not there, or no permission, is nothing to report. */
+function removeBridge(bridge: string): Promise<void> {
+  return new Promise((resolve) => {
+    execFile('ip', ['link', 'del', 'dev', bridge], () => resolve());
+  });
 }
 
 /** HOLLOW_UNIT: hollow shard i runs as unit "hollow<i>-hollow" (log hollow<i>-hollow.log). */
