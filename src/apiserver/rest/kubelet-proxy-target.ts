@@ -32,7 +32,9 @@ interface PodSpecView {
 
 /** containerNames lists every container of the pod: init, regular, ephemeral (upstream's order). */
 function containerNames(spec: PodSpecView): string[] {
-  const all = [...(spec.initContainers ?? []), ...(spec.containers ?? []), ...(spec.ephemeralContainers ?? [])];
+  const all = [
+    ...(spec.initContainers ?? []), ...(spec.containers ?? []), ...(spec.ephemeralContainers ?? []),
+  ];
   return all.map((c) => c.name ?? '');
 }
 
@@ -75,7 +77,8 @@ interface NodeStatusView {
 export function kubeletHostPort(node: KubeObject): { host: string; port: number } | undefined {
   const status = (node.status ?? {}) as NodeStatusView;
   const addrs = status.addresses ?? [];
-  const pick = (t: string): string | undefined => addrs.find((a) => a.type === t && a.address)?.address;
+  const pick = (t: string): string | undefined =>
+    addrs.find((a) => a.type === t && a.address)?.address;
   const host = pick('InternalIP') ?? pick('Hostname') ?? pick('ExternalIP');
   if (!host) return undefined;
   const port = status.daemonEndpoints?.kubeletEndpoint?.Port;

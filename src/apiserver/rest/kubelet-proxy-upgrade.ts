@@ -11,13 +11,17 @@ import { badRequest, unauthorized, unknownPath, type Status } from '../../api/er
 import type { RequestContext } from '../registry/types.js';
 import type { RestDeps } from './call.js';
 import type { StreamingSubresource } from './kubelet-proxy-target.js';
-import { kubeletFailure, locateKubelet, openKubelet, readBounded, unreachable } from './kubelet-proxy.js';
+import {
+  kubeletFailure, locateKubelet, openKubelet, readBounded, unreachable,
+} from './kubelet-proxy.js';
 import { statusOf } from './respond.js';
 import { route } from './route.js';
 
 const UPGRADABLE = new Set(['exec', 'attach', 'portforward']);
 /** Request headers that belong to one hop only. */
-const HOP_HEADERS = new Set(['host', 'authorization', 'content-length', 'transfer-encoding', 'keep-alive']);
+const HOP_HEADERS = new Set([
+  'host', 'authorization', 'content-length', 'transfer-encoding', 'keep-alive',
+]);
 
 /**
  * UpgradeHandler is the API server's 'upgrade' listener. closeAll drops every upgraded
@@ -37,7 +41,9 @@ export function createUpgradeHandler(deps: RestDeps): UpgradeHandler {
     socket.on('error', () => socket.destroy());
     proxy(deps, req, socket, head).catch((err: unknown) => {
       const status = statusOf(err);
-      if (status.code >= 500 && status.reason === 'InternalError') deps.log(`upgrade ${req.url ?? ''}: ${String(err)}`);
+      if (status.code >= 500 && status.reason === 'InternalError') {
+        deps.log(`upgrade ${req.url ?? ''}: ${String(err)}`);
+      }
       writeStatus(socket, status);
     });
   };
@@ -48,7 +54,9 @@ export function createUpgradeHandler(deps: RestDeps): UpgradeHandler {
   });
 }
 
-async function proxy(deps: RestDeps, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+async function proxy(
+  deps: RestDeps, req: IncomingMessage, socket: Duplex, head: Buffer,
+): Promise<void> {
   const user = deps.auth.authenticate(req);
   if (!user) throw unauthorized();
   const url = new URL(req.url ?? '/', 'http://k8ts');
@@ -56,14 +64,17 @@ async function proxy(deps: RestDeps, req: IncomingMessage, socket: Duplex, head:
   if (r.kind !== 'resource') throw unknownPath();
   const sub = r.subresource ?? '';
   if (r.resource.resource !== 'pods' || !UPGRADABLE.has(sub)) {
-    throw badRequest(`upgrade requests are served only for pods/exec, pods/attach and pods/portforward`);
+    throw badRequest('upgrade requests are served only for pods/exec, pods/attach and ' +
+      'pods/portforward');
   }
   const ctx: RequestContext = { user };
   const pod = await deps.registry.get(ctx, r.resource, r.namespace, r.name ?? '');
   const target = await locateKubelet(deps, ctx, pod, sub as StreamingSubresource, url.searchParams);
   if (!target) throw badRequest(`pod ${r.name ?? ''} does not have a host assigned`);
   const headers: OutgoingHttpHeaders = {};
-  for (const [k, v] of Object.entries(req.headers)) if (v !== undefined && !HOP_HEADERS.has(k)) headers[k] = v;
+  for (const [k, v] of Object.entries(req.headers)) {
+    if (v !== undefined && !HOP_HEADERS.has(k)) headers[k] = v;
+  }
   const out = openKubelet(deps, target, req.method ?? 'GET', headers);
   await new Promise<void>((resolve, reject) => {
     out.on('upgrade', (res, upstream, upstreamHead) => {

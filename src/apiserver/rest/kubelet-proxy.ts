@@ -5,9 +5,13 @@
  * Connections to the kubelet use the API server's kubelet client certificate when one is
  * configured; without one, plain HTTP (tests).
  */
-import { request as httpRequest, type ClientRequest, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
+import {
+  request as httpRequest, type ClientRequest, type IncomingMessage, type OutgoingHttpHeaders,
+} from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { badRequest, internalError, methodNotAllowed, StatusError, unavailable } from '../../api/errors.js';
+import {
+  badRequest, internalError, methodNotAllowed, StatusError, unavailable,
+} from '../../api/errors.js';
 import type { KubeObject } from '../../api/meta.js';
 import { findResource } from '../../api/resources.js';
 import type { RequestContext } from '../registry/types.js';
@@ -35,9 +39,15 @@ export interface KubeletTarget {
  * undefined only for logs of an unscheduled pod (upstream answers those with an empty body).
  */
 export async function locateKubelet(
-  deps: RestDeps, ctx: RequestContext, pod: KubeObject, sub: StreamingSubresource, query: URLSearchParams,
+  deps: RestDeps,
+  ctx: RequestContext,
+  pod: KubeObject,
+  sub: StreamingSubresource,
+  query: URLSearchParams,
 ): Promise<KubeletTarget | undefined> {
-  const container = sub === 'portforward' ? undefined : chooseContainer(pod, query.get('container'));
+  const container = sub === 'portforward'
+    ? undefined
+    : chooseContainer(pod, query.get('container'));
   const node = sub === 'log' ? nodeNameOf(pod) : requireNode(pod);
   if (node === undefined) return undefined;
   const nodes = findResource('', 'v1', 'nodes');
@@ -56,11 +66,14 @@ export function openKubelet(
   deps: RestDeps, t: KubeletTarget, method: string, headers: OutgoingHttpHeaders,
 ): ClientRequest {
   const tls = deps.kubeletClientTls;
-  const common = { host: t.host, port: t.port, method, path: t.path, headers, agent: false as const };
+  const common = {
+    host: t.host, port: t.port, method, path: t.path, headers, agent: false as const,
+  };
   const req = tls
     ? httpsRequest({ ...common, key: tls.key, cert: tls.cert, ca: tls.ca })
     : httpRequest(common);
-  const timer = deps.clock.setTimeout(() => req.destroy(new Error('connection timed out')), CONNECT_TIMEOUT_MS);
+  const timer = deps.clock.setTimeout(
+    () => req.destroy(new Error('connection timed out')), CONNECT_TIMEOUT_MS);
   req.on('socket', (s) => {
     const connected = (): void => timer.cancel();
     s.once(tls ? 'secureConnect' : 'connect', connected);
@@ -72,7 +85,8 @@ export function openKubelet(
 
 /** unreachable is the Status for a kubelet that cannot be reached. */
 export function unreachable(t: KubeletTarget, err: Error): StatusError {
-  return unavailable(`error trying to reach the kubelet of node "${t.node}" at ${t.host}:${t.port}: ${err.message}`);
+  return unavailable(`error trying to reach the kubelet of node "${t.node}" at ` +
+    `${t.host}:${t.port}: ${err.message}`);
 }
 
 /** kubeletFailure maps a kubelet's non-success answer (its text body) to a Status. */
@@ -80,7 +94,8 @@ export function kubeletFailure(code: number, body: string): StatusError {
   const message = body.trim() || `the kubelet answered ${code}`;
   if (code === 400) return badRequest(message);
   if (code === 404) return new StatusError(404, 'NotFound', message);
-  if (code === 401 || code === 403) return new StatusError(code, code === 401 ? 'Unauthorized' : 'Forbidden', message);
+  if (code === 401) return new StatusError(code, 'Unauthorized', message);
+  if (code === 403) return new StatusError(code, 'Forbidden', message);
   if (code === 503) return unavailable(message);
   return internalError(message);
 }
@@ -106,13 +121,16 @@ export function readBounded(res: IncomingMessage): Promise<string> {
  */
 export async function serveKubeletSubresource(c: ResourceCall): Promise<void> {
   const sub = c.route.subresource as StreamingSubresource;
-  const pod = await c.deps.registry.get(c.ctx, c.route.resource, c.route.namespace, c.route.name ?? '');
+  const { resource, namespace, name } = c.route;
+  const pod = await c.deps.registry.get(c.ctx, resource, namespace, name ?? '');
   if (sub !== 'log') {
     if (sub !== 'portforward') chooseContainer(pod, c.url.searchParams.get('container'));
     requireNode(pod);
     throw badRequest('Upgrade request required');
   }
-  if (c.route.verb !== 'get') throw methodNotAllowed('the server does not allow this method on the requested resource');
+  if (c.route.verb !== 'get') {
+    throw methodNotAllowed('the server does not allow this method on the requested resource');
+  }
   const target = await locateKubelet(c.deps, c.ctx, pod, sub, c.url.searchParams);
   if (!target) {
     c.res.writeHead(200, { 'Content-Type': 'text/plain' });

@@ -5,7 +5,9 @@
  * connection there byte for byte. Clients must present a certificate signed by the cluster CA;
  * plain HTTP exists only for tests (no tls given).
  */
-import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse,
+} from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -110,8 +112,11 @@ export class KubeletServer {
       case 'healthz':
         return sendText(res, 200, 'ok');
       case 'pods': {
-        const body = JSON.stringify({ kind: 'PodList', apiVersion: 'v1', metadata: {}, items: this.o.pods() });
-        res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
+        const list = { kind: 'PodList', apiVersion: 'v1', metadata: {}, items: this.o.pods() };
+        const body = JSON.stringify(list);
+        res.writeHead(200, {
+          'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body),
+        });
         res.end(body);
         return;
       }
@@ -122,7 +127,9 @@ export class KubeletServer {
     }
   }
 
-  private async logs(res: ServerResponse, url: URL, r: Extract<KubeletRoute, { kind: 'logs' }>): Promise<void> {
+  private async logs(
+    res: ServerResponse, url: URL, r: Extract<KubeletRoute, { kind: 'logs' }>,
+  ): Promise<void> {
     const logReq = logRequest(url.searchParams, r, this.o.wallMs());
     const aborter = new AbortController();
     res.on('close', () => aborter.abort());
@@ -146,7 +153,8 @@ export class KubeletServer {
     } else if (r.kind === 'portForward') {
       const ref = this.o.resolve(r.namespace, r.pod);
       if (!ref) throw new HttpError(404, 'pod does not exist');
-      const resp = await this.o.cri.portForward({ podSandboxId: ref.podSandboxId, port: portForwardPorts(q) });
+      const ports = portForwardPorts(q);
+      const resp = await this.o.cri.portForward({ podSandboxId: ref.podSandboxId, port: ports });
       target = resp.url;
     } else {
       throw new HttpError(400, `cannot upgrade ${url.pathname}`);
@@ -182,6 +190,8 @@ function httpError(err: unknown): HttpError {
 }
 
 function sendText(res: ServerResponse, code: number, text: string): void {
-  res.writeHead(code, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
+  res.writeHead(code, {
+    'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(text),
+  });
   res.end(text);
 }

@@ -26,10 +26,19 @@ function integer(q: URLSearchParams, name: string, min: number): number | undefi
   return Number(v);
 }
 
+interface StreamFlags {
+  stdin: boolean;
+  stdout: boolean;
+  stderr: boolean;
+  tty: boolean;
+}
+
 /** streamFlags reads stdin/stdout/stderr/tty; stderr is dropped with a tty (it is merged). */
-function streamFlags(q: URLSearchParams): { stdin: boolean; stdout: boolean; stderr: boolean; tty: boolean } {
+function streamFlags(q: URLSearchParams): StreamFlags {
   const tty = flag(q, 'tty');
-  const out = { stdin: flag(q, 'stdin'), stdout: flag(q, 'stdout'), stderr: flag(q, 'stderr') && !tty, tty };
+  const out = {
+    stdin: flag(q, 'stdin'), stdout: flag(q, 'stdout'), stderr: flag(q, 'stderr') && !tty, tty,
+  };
   if (!out.stdin && !out.stdout && !out.stderr) {
     throw new QueryError('you must specify at least 1 of stdin, stdout, stderr');
   }
@@ -39,7 +48,9 @@ function streamFlags(q: URLSearchParams): { stdin: boolean; stdout: boolean; std
 /** execRequest maps /exec's query (command repeated once per argv element) to the CRI call. */
 export function execRequest(q: URLSearchParams, containerId: string): ExecRequest {
   const cmd = q.getAll('command');
-  if (cmd.length === 0) throw new QueryError('you must specify at least one command for the container');
+  if (cmd.length === 0) {
+    throw new QueryError('you must specify at least one command for the container');
+  }
   return { containerId, cmd, ...streamFlags(q) };
 }
 
@@ -52,7 +63,9 @@ export function attachRequest(q: URLSearchParams, containerId: string): AttachRe
 export function portForwardPorts(q: URLSearchParams): number[] {
   return q.getAll('port').map((p) => {
     const n = Number(p);
-    if (!/^\d+$/.test(p) || n < 1 || n > 65535) throw new QueryError(`invalid port ${JSON.stringify(p)}`);
+    if (!/^\d+$/.test(p) || n < 1 || n > 65535) {
+      throw new QueryError(`invalid port ${JSON.stringify(p)}`);
+    }
     return n;
   });
 }
@@ -74,7 +87,9 @@ export function logRequest(
   if (sinceSeconds !== undefined) sinceWallMs = wallMs - sinceSeconds * 1000;
   if (sinceTime !== null) {
     sinceWallMs = parseTimestamp(sinceTime);
-    if (sinceWallMs === undefined) throw new QueryError(`sinceTime: not RFC3339: ${JSON.stringify(sinceTime)}`);
+    if (sinceWallMs === undefined) {
+      throw new QueryError(`sinceTime: not RFC3339: ${JSON.stringify(sinceTime)}`);
+    }
   }
   return {
     ...target,

@@ -28,7 +28,8 @@ export function kubeletRoute(method: string, pathname: string): KubeletRoute {
   if (head === 'containerLogs' && rest.length === 1 && ns && pod) {
     return reading ? { kind: 'logs', namespace: ns, pod, container: rest[0] ?? '' } : notAllowed();
   }
-  if ((head === 'exec' || head === 'attach') && (rest.length === 1 || rest.length === 2) && ns && pod) {
+  const containerPath = rest.length === 1 || rest.length === 2;
+  if ((head === 'exec' || head === 'attach') && containerPath && ns && pod) {
     const container = rest[rest.length - 1] ?? '';
     return streaming ? { kind: head, namespace: ns, pod, container } : notAllowed();
   }

@@ -8,10 +8,14 @@ import type { Duplex } from 'node:stream';
 import { refuseUpgrade } from '../../runtime/streaming/http-reply.js';
 
 /** Hop-by-hop headers the proxy must not forward (except the upgrade pair, which it needs). */
-const DROPPED = new Set(['host', 'content-length', 'transfer-encoding', 'keep-alive', 'proxy-connection']);
+const DROPPED = new Set([
+  'host', 'content-length', 'transfer-encoding', 'keep-alive', 'proxy-connection',
+]);
 
 /** forwardHeaders copies a client's headers for the next hop. */
-export function forwardHeaders(headers: IncomingHttpHeaders, host: string): Record<string, string | string[]> {
+export function forwardHeaders(
+  headers: IncomingHttpHeaders, host: string,
+): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = { host };
   for (const [k, v] of Object.entries(headers)) if (v !== undefined && !DROPPED.has(k)) out[k] = v;
   return out;
@@ -78,7 +82,9 @@ export function splice(a: Duplex, b: Duplex): void {
  * proxyUpgrade sends req (whose socket and read-ahead bytes the 'upgrade' event gave) to target
  * and relays the outcome. unreachable names the target in the 502 kubectl sees if it is down.
  */
-export function proxyUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, target: URL): void {
+export function proxyUpgrade(
+  req: IncomingMessage, socket: Duplex, head: Buffer, target: URL,
+): void {
   const out = httpRequest({
     host: target.hostname.replace(/^\[|\]$/g, ''),
     port: target.port,
@@ -95,7 +101,8 @@ export function proxyUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer,
   });
   out.on('response', (res) => relayRefusal(res, socket));
   out.on('error', (err) => {
-    if (!socket.destroyed) refuseUpgrade(socket, 502, `error dialing the runtime's streaming server: ${err.message}`);
+    const why = `error dialing the runtime's streaming server: ${err.message}`;
+    if (!socket.destroyed) refuseUpgrade(socket, 502, why);
   });
   socket.on('error', () => out.destroy());
   out.end();

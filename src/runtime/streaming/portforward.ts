@@ -60,7 +60,9 @@ export function servePortForward(
   session.on('close', () => pending.clear());
 }
 
-async function forward(error: SpdyStream, data: SpdyStream, sandbox: string, runtime: StreamingRuntime): Promise<void> {
+async function forward(
+  error: SpdyStream, data: SpdyStream, sandbox: string, runtime: StreamingRuntime,
+): Promise<void> {
   const portText = firstHeader(data.headers, 'port');
   const port = parsePort(portText);
   try {

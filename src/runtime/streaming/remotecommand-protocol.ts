@@ -68,7 +68,9 @@ export function decodeChannelMessage(p: WsProtocol, data: Buffer): ChannelMessag
 }
 
 /** encodeChannelMessage frames data for a channel; the boolean says binary or text message. */
-export function encodeChannelMessage(p: WsProtocol, channel: number, data: Buffer): [Buffer, boolean] {
+export function encodeChannelMessage(
+  p: WsProtocol, channel: number, data: Buffer,
+): [Buffer, boolean] {
   if (p.base64) return [Buffer.from(String(channel) + data.toString('base64'), 'latin1'), false];
   return [Buffer.concat([Buffer.from([channel]), data]), true];
 }
@@ -112,7 +114,8 @@ function parseSize(json: string): TerminalSize | undefined {
     const v = JSON.parse(json) as { Width?: unknown; Height?: unknown };
     const width = Number(v.Width);
     const height = Number(v.Height);
-    if (!Number.isInteger(width) || !Number.isInteger(height) || width < 0 || height < 0) return undefined;
+    const valid = (n: number): boolean => Number.isInteger(n) && n >= 0;
+    if (!valid(width) || !valid(height)) return undefined;
     return { width, height };
   } catch {
     return undefined;
@@ -120,7 +123,9 @@ function parseSize(json: string): TerminalSize | undefined {
 }
 
 /** SessionOutcome is how an exec or attach ended. */
-export type SessionOutcome = { kind: 'exit'; exitCode: number } | { kind: 'error'; message: string };
+export type SessionOutcome =
+  | { kind: 'exit'; exitCode: number }
+  | { kind: 'error'; message: string };
 
 /**
  * statusMessage is what the error channel carries at the end, or undefined for nothing:
@@ -134,7 +139,13 @@ export function statusMessage(version: number, outcome: SessionOutcome): string 
   return JSON.stringify({ metadata: {}, status: 'Failure', ...failure });
 }
 
-function outcomeFailure(o: SessionOutcome): { message: string; reason: string; details: unknown } | undefined {
+interface Failure {
+  message: string;
+  reason: string;
+  details: unknown;
+}
+
+function outcomeFailure(o: SessionOutcome): Failure | undefined {
   if (o.kind === 'exit' && o.exitCode === 0) return undefined;
   if (o.kind === 'exit') {
     return {
@@ -143,5 +154,6 @@ function outcomeFailure(o: SessionOutcome): { message: string; reason: string; d
       details: { causes: [{ reason: 'ExitCode', message: String(o.exitCode) }] },
     };
   }
-  return { message: o.message, reason: 'InternalError', details: { causes: [{ message: o.message }] } };
+  const causes = [{ message: o.message }];
+  return { message: o.message, reason: 'InternalError', details: { causes } };
 }

@@ -110,7 +110,8 @@ export class StreamingServer {
   /** getPortForward registers a port-forward into a sandbox and returns its URL. */
   getPortForward(req: PortForwardRequest): PortForwardResponse {
     if (req.podSandboxId === '') throw criInvalid('missing required pod_sandbox_id');
-    return { url: this.url('portforward', { kind: 'portforward', podSandboxId: req.podSandboxId }) };
+    const pending: Pending = { kind: 'portforward', podSandboxId: req.podSandboxId };
+    return { url: this.url('portforward', pending) };
   }
 
   private url(path: string, pending: Pending): string {
@@ -184,7 +185,8 @@ export class StreamingServer {
       return refuseUpgrade(socket, 403, `unable to upgrade: unable to negotiate protocol: client ` +
         `supports ${JSON.stringify(offered)}, server supports ["${PORT_FORWARD_PROTOCOL}"]`);
     }
-    socket.write(switchingProtocols('SPDY/3.1', { 'X-Stream-Protocol-Version': PORT_FORWARD_PROTOCOL }));
+    const version = { 'X-Stream-Protocol-Version': PORT_FORWARD_PROTOCOL };
+    socket.write(switchingProtocols('SPDY/3.1', version));
     const { session, onStream } = openSpdy(socket);
     servePortForward(session, onStream, sandbox, this.o.runtime);
   }
@@ -192,7 +194,8 @@ export class StreamingServer {
   private portForwardWs(req: IncomingMessage, socket: Socket, sandbox: string): void {
     const hs = wsHandshake(req.headers, [PORT_FORWARD_TUNNEL]);
     if (!hs.ok || hs.protocol !== PORT_FORWARD_TUNNEL) {
-      return refuseUpgrade(socket, 400, hs.ok ? `subprotocol ${PORT_FORWARD_TUNNEL} required` : hs.message);
+      const why = hs.ok ? `subprotocol ${PORT_FORWARD_TUNNEL} required` : hs.message;
+      return refuseUpgrade(socket, 400, why);
     }
     socket.write(hs.response);
     const { session, onStream } = openSpdy(wsByteStream(new WsConnection(socket)));
@@ -200,22 +203,39 @@ export class StreamingServer {
   }
 
   private run(p: Promise<void>): void {
-    p.catch((err: unknown) => this.o.log?.(`streaming session: ${err instanceof Error ? err.message : String(err)}`));
+    p.catch((err: unknown) => {
+      this.o.log?.(`streaming session: ${err instanceof Error ? err.message : String(err)}`);
+    });
   }
 }
 
-function pick(r: { containerId: string; stdin: boolean; stdout: boolean; stderr: boolean; tty: boolean }) {
-  return { containerId: r.containerId, stdin: r.stdin, stdout: r.stdout, stderr: r.stderr, tty: r.tty };
+interface StreamChoice {
+  stdin: boolean;
+  stdout: boolean;
+  stderr: boolean;
+  tty: boolean;
+}
+
+function pick(r: StreamChoice & { containerId: string }): StreamChoice & { containerId: string } {
+  const { containerId, stdin, stdout, stderr, tty } = r;
+  return { containerId, stdin, stdout, stderr, tty };
 }
 
 /** checkStreams rejects requests upstream's streaming server rejects. */
-function checkStreams(r: { stdin: boolean; stdout: boolean; stderr: boolean; tty: boolean }): void {
+function checkStreams(r: StreamChoice): void {
   if (r.tty && r.stderr) throw criInvalid('tty and stderr cannot both be true');
-  if (!r.stdin && !r.stdout && !r.stderr) throw criInvalid('one of stdin, stdout, or stderr must be set');
+  if (!r.stdin && !r.stdout && !r.stderr) {
+    throw criInvalid('one of stdin, stdout, or stderr must be set');
+  }
 }
 
 /** openSpdy starts a session whose streams go to a handler registered later (none are lost). */
-function openSpdy(transport: Duplex): { session: SpdySession; onStream: (h: (s: SpdyStream) => void) => void } {
+interface OpenSpdy {
+  session: SpdySession;
+  onStream: (h: (s: SpdyStream) => void) => void;
+}
+
+function openSpdy(transport: Duplex): OpenSpdy {
   let handler: ((s: SpdyStream) => void) | undefined;
   const early: SpdyStream[] = [];
   const session = new SpdySession(transport, {

@@ -30,11 +30,14 @@ export interface SessionStreams {
 }
 
 /** runSession runs cmd (or attaches) and always finishes the transport. */
-export async function runSession(runtime: StreamingRuntime, cmd: RemoteCommand, s: SessionStreams): Promise<void> {
+export async function runSession(
+  runtime: StreamingRuntime, cmd: RemoteCommand, s: SessionStreams,
+): Promise<void> {
   let outcome: SessionOutcome;
   try {
     if (cmd.kind === 'exec') {
-      outcome = { kind: 'exit', exitCode: await runtime.exec(cmd.containerId, cmd.cmd, s.io, s.signal) };
+      const exitCode = await runtime.exec(cmd.containerId, cmd.cmd, s.io, s.signal);
+      outcome = { kind: 'exit', exitCode };
     } else {
       await runtime.attach(cmd.containerId, s.io, s.signal);
       outcome = { kind: 'exit', exitCode: 0 };

@@ -24,7 +24,9 @@ export const SpdyType = {
 export const FLAG_FIN = 0x01;
 
 /** RST_STREAM status codes we send. */
-export const RstStatus = { protocolError: 1, invalidStream: 2, refusedStream: 3, cancel: 5 } as const;
+export const RstStatus = {
+  protocolError: 1, invalidStream: 2, refusedStream: 3, cancel: 5,
+} as const;
 
 /** FRAME_HEADER_BYTES is the fixed header every frame starts with. */
 const FRAME_HEADER_BYTES = 8;

@@ -78,7 +78,7 @@ function u32(n: number): Buffer {
 
 /** Largest stored deflate block (its LEN field is 16 bits). */
 const STORED_BLOCK_MAX_BYTES = 0xffff;
-/** zlib header: deflate, 32 KiB window, no preset dictionary, check bits valid (0x7801 % 31 = 0). */
+/** zlib header: deflate, 32 KiB window, no preset dictionary; 0x7801 % 31 = 0 as required. */
 const ZLIB_HEADER = Buffer.from([0x78, 0x01]);
 
 /**
@@ -132,7 +132,9 @@ export class HeaderInflater {
       this.out = this.out.length === 0 ? chunk : Buffer.concat([this.out, chunk]);
       this.settle();
     });
-    this.z.on('error', (err: Error) => this.fail(new SpdyHeaderError(`header block: ${err.message}`)));
+    this.z.on('error', (err: Error) => {
+      this.fail(new SpdyHeaderError(`header block: ${err.message}`));
+    });
   }
 
   /** inflate resolves with the headers of the next compressed block of this direction. */

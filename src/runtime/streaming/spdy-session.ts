@@ -11,7 +11,9 @@ import {
   encodeData, encodeGoAway, encodePing, encodeRstStream, encodeSynReply, RstStatus,
   SpdyFrameParser, type SpdyFrame,
 } from './spdy-frame.js';
-import { encodeHeaderBlock, HeaderDeflater, HeaderInflater, type SpdyHeaders } from './spdy-headers.js';
+import {
+  encodeHeaderBlock, HeaderDeflater, HeaderInflater, type SpdyHeaders,
+} from './spdy-headers.js';
 
 /** DATA frames we send carry at most this much (Go reads frames whole into memory). */
 const MAX_DATA_FRAME_BYTES = 32 * 1024;
@@ -242,7 +244,8 @@ export class SpdyStream extends Duplex {
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
     let ok = true;
     for (let off = 0; off < chunk.length; off += MAX_DATA_FRAME_BYTES) {
-      ok = this.session.write(encodeData(this.id, chunk.subarray(off, off + MAX_DATA_FRAME_BYTES), false));
+      const piece = chunk.subarray(off, off + MAX_DATA_FRAME_BYTES);
+      ok = this.session.write(encodeData(this.id, piece, false));
     }
     if (ok) cb();
     else void this.session.whenDrained().then(() => cb());

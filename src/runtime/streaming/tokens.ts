@@ -35,7 +35,8 @@ export class TokenCache<T> {
   insert(value: T): string {
     this.evictExpired();
     if (this.entries.size >= this.maxInFlight) {
-      throw new CriError(CriCode.RESOURCE_EXHAUSTED, 'maximum number of in-flight streaming requests exceeded');
+      const why = 'maximum number of in-flight streaming requests exceeded';
+      throw new CriError(CriCode.RESOURCE_EXHAUSTED, why);
     }
     const token = this.newToken();
     this.entries.set(token, { value, expiresMs: this.clock.nowMs() + this.ttlMs });

@@ -96,7 +96,9 @@ export class WsConnection extends EventEmitter<WsConnectionEvents> {
     try {
       for (const f of this.parser.push(chunk)) this.onFrame(f);
     } catch (err) {
-      const e = err instanceof WsProtocolError ? err : new WsProtocolError(WsClose.internalError, String(err));
+      const e = err instanceof WsProtocolError
+        ? err
+        : new WsProtocolError(WsClose.internalError, String(err));
       this.close(e.closeCode, e.message);
       this.finish(e.closeCode, e.message);
     }
@@ -133,7 +135,7 @@ export class WsConnection extends EventEmitter<WsConnectionEvents> {
     }
     this.fragments.push(f.payload);
     if (!f.fin) return;
-    const data = this.fragments.length === 1 ? (this.fragments[0] ?? Buffer.alloc(0)) : Buffer.concat(this.fragments);
+    const data = Buffer.concat(this.fragments);
     const binary = this.fragmentOpcode === WsOpcode.binary;
     this.fragments = [];
     this.fragmentBytes = 0;

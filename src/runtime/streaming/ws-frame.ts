@@ -88,7 +88,9 @@ export class WsFrameParser {
       len = Number(big);
       off = 10;
     }
-    if (opcode >= 0x8 && len > 125) throw new WsProtocolError(WsClose.protocolError, 'control frame too long');
+    if (opcode >= 0x8 && len > 125) {
+      throw new WsProtocolError(WsClose.protocolError, 'control frame too long');
+    }
     if (len > this.o.maxFrameBytes) throw tooBig(BigInt(len));
     const maskLen = masked ? 4 : 0;
     if (b.length < off + maskLen + len) return undefined;
@@ -99,13 +101,16 @@ export class WsFrameParser {
   }
 }
 
-function checkHeader(b0: number, opcode: number, fin: boolean, masked: boolean, needMask: boolean): void {
-  if ((b0 & 0x70) !== 0) throw new WsProtocolError(WsClose.protocolError, 'reserved bits set');
-  if (!KNOWN_OPCODES.has(opcode)) {
-    throw new WsProtocolError(WsClose.protocolError, `unknown opcode ${opcode}`);
-  }
-  if (opcode >= 0x8 && !fin) throw new WsProtocolError(WsClose.protocolError, 'fragmented control frame');
-  if (needMask && !masked) throw new WsProtocolError(WsClose.protocolError, 'unmasked client frame');
+function checkHeader(
+  b0: number, opcode: number, fin: boolean, masked: boolean, needMask: boolean,
+): void {
+  const fail = (why: string): never => {
+    throw new WsProtocolError(WsClose.protocolError, why);
+  };
+  if ((b0 & 0x70) !== 0) fail('reserved bits set');
+  if (!KNOWN_OPCODES.has(opcode)) fail(`unknown opcode ${opcode}`);
+  if (opcode >= 0x8 && !fin) fail('fragmented control frame');
+  if (needMask && !masked) fail('unmasked client frame');
 }
 
 function tooBig(len: bigint): WsProtocolError {
@@ -121,7 +126,9 @@ export function applyMask(data: Buffer, mask: Buffer): void {
  * encodeWsFrame serializes one frame. Servers send unmasked frames; mask is for clients (the
  * tests play kubectl with it).
  */
-export function encodeWsFrame(opcode: number, payload: Buffer, o: { fin?: boolean; mask?: Buffer } = {}): Buffer {
+export function encodeWsFrame(
+  opcode: number, payload: Buffer, o: { fin?: boolean; mask?: Buffer } = {},
+): Buffer {
   const fin = o.fin ?? true;
   const len = payload.length;
   const ext = len < 126 ? 0 : len <= 0xffff ? 2 : 8;

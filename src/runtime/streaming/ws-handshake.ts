@@ -34,7 +34,9 @@ export type WsHandshake =
  * wsHandshake checks a client's handshake and picks the first offered subprotocol we support
  * (the client's preference wins, as upstream's negotiation does). No offer at all = no protocol.
  */
-export function wsHandshake(headers: IncomingHttpHeaders, supported: readonly string[]): WsHandshake {
+export function wsHandshake(
+  headers: IncomingHttpHeaders, supported: readonly string[],
+): WsHandshake {
   const key = headers['sec-websocket-key'];
   if (typeof key !== 'string' || Buffer.from(key, 'base64').length !== 16) {
     return { ok: false, code: 400, message: 'missing or invalid Sec-WebSocket-Key' };
