@@ -185,7 +185,7 @@ async function perform(
   acted ||= actions.kill.length > 0;
   const names = [...(actions.startInit !== undefined ? [actions.startInit] : []), ...actions.start];
   if (actions.createSandbox === undefined && names.length === 0) return acted;
-  const ctx = await startContext(input, memory, observed, actions);
+  const ctx = await startContext(input, memory, observed, actions, names);
   if (ctx === undefined) return true;
   for (const name of names) await startOne(ctx, memory, name, input.tuning);
   return true;
@@ -200,6 +200,7 @@ async function startContext(
   memory: WorkerMemory,
   observed: ObservedPod,
   actions: PodActions,
+  names: readonly string[],
 ): Promise<StartContext | undefined> {
   const { deps, pod } = input;
   const sandbox = latestSandbox(observed);
@@ -207,7 +208,7 @@ async function startContext(
   let podIps = sandbox?.ips ?? [];
   let attempt = sandbox?.attempt ?? 0;
   if (actions.createSandbox !== undefined) {
-    const forSandbox = await prepareOrRecord(input, memory, pod);
+    const forSandbox = await prepareOrRecord(input, memory, pod, names);
     if (forSandbox === undefined) return undefined;
     attempt = actions.createSandbox.attempt;
     const created = await createSandbox(input, memory, forSandbox, attempt);
@@ -218,7 +219,7 @@ async function startContext(
   }
   // Env and mounts are resolved with the pod IPs known, for the downward API's status.podIP.
   const withIps = withPodIps(pod, pod.spec?.hostNetwork === true ? [deps.node.ip] : podIps);
-  const prepared = await prepareOrRecord(input, memory, withIps);
+  const prepared = await prepareOrRecord(input, memory, withIps, names);
   if (prepared === undefined) return undefined;
   return {
     deps, pod, prepared, observed, sandboxId,
@@ -233,8 +234,14 @@ function withPodIps(pod: Pod, ips: readonly string[]): Pod {
   return { ...pod, status: { ...pod.status, podIP: ips[0], podIPs: ips.map((ip) => ({ ip })) } };
 }
 
-/** prepareOrRecord calls deps.prepare; a failure becomes CreateContainerConfigError. */
-async function prepareOrRecord(input: SyncInput, memory: WorkerMemory, pod: Pod) {
+/** prepareOrRecord calls deps.prepare; a failure becomes CreateContainerConfigError of the
+ *  containers this sync meant to start. */
+async function prepareOrRecord(
+  input: SyncInput,
+  memory: WorkerMemory,
+  pod: Pod,
+  names: readonly string[],
+) {
   try {
     const prepared = await input.deps.prepare(pod);
     clearConfigErrors(memory);
@@ -242,8 +249,8 @@ async function prepareOrRecord(input: SyncInput, memory: WorkerMemory, pod: Pod)
   } catch (err) {
     const message = errorMessage(err);
     podEvent(input.deps, pod, 'Warning', 'Failed', `Error: ${message}`);
-    for (const c of [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])]) {
-      memory.startErrors[c.name] = { reason: 'CreateContainerConfigError', message };
+    for (const name of names) {
+      memory.startErrors[name] = { reason: 'CreateContainerConfigError', message };
     }
     return undefined;
   }

@@ -317,7 +317,8 @@ describe('pod worker on the process runtime', function () {
     const actor = h.start(pod);
     await eventually(() => assert.equal(condition(h, pod, 'Ready'), 'True'));
     actor.send({ type: 'POD_DELETED', gracePeriodSeconds: 600 });
-    await eventually(() => assert.ok(eventsOf(h, pod).some((e) => e.reason === 'Killing')));
+    await eventually(() => assert.ok(eventsOf(h, pod).some((e) => e.reason === 'Killing'),
+      JSON.stringify([actor.getSnapshot().value, eventsOf(h, pod)])));
     actor.send({ type: 'POD_DELETED', gracePeriodSeconds: 0 });
     // Far below the first grace period: only the shortened stop can end it this soon.
     const out = await Promise.race([
@@ -364,6 +365,22 @@ describe('pod worker on the process runtime', function () {
     const failed = waits().find((w) => w.reason !== 'CrashLoopBackOff' &&
       w.reason !== 'ContainerCreating');
     assert.match(failed?.message ?? '', /k8ts-binary/);
+    actor.send({ type: 'POD_DELETED', gracePeriodSeconds: 0 });
+    await toPromise(actor);
+  });
+
+  it('prepare() failing (missing ConfigMap): CreateContainerConfigError until it works', async () => {
+    const pod = makeTestPod('config', {
+      containers: [{ name: 'app', image: BUSYBOX, command: ['sleep', '3600'] }],
+    });
+    const uid = pod.metadata.uid ?? '';
+    h.prepareErrors.set(uid, 'configmap "settings" not found');
+    const actor = h.start(pod);
+    await eventually(() => assert.deepEqual(statusOf(h, pod, 'app').state?.waiting, {
+      reason: 'CreateContainerConfigError', message: 'configmap "settings" not found',
+    }));
+    h.prepareErrors.delete(uid);
+    await eventually(() => assert.equal(condition(h, pod, 'Ready'), 'True'));
     actor.send({ type: 'POD_DELETED', gracePeriodSeconds: 0 });
     await toPromise(actor);
   });

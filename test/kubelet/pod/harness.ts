@@ -49,6 +49,8 @@ export interface Harness {
   /** Reported statuses by pod uid, oldest first. */
   statuses: Map<string, PodStatus[]>;
   events: RecordedEvent[];
+  /** prepare() rejects with this message for a pod uid while set (a missing ConfigMap). */
+  prepareErrors: Map<string, string>;
   deps: PodWorkerDeps;
   start(pod: Pod): Actor<typeof podWorkerMachine>;
   /** latest is the newest status reported for pod. */
@@ -98,12 +100,18 @@ function harnessOver(dir: string, handle: ProcessRuntimeHandle, cri: CriClient):
   const statuses = new Map<string, PodStatus[]>();
   const events: RecordedEvent[] = [];
   const actors: Actor<typeof podWorkerMachine>[] = [];
+  const prepareErrors = new Map<string, string>();
+  const prepare = prepareFor(dir);
   const deps: PodWorkerDeps = {
     cri,
     clock: systemClock,
     wallMs: systemWallMs,
     node: { name: 'node-1', ip: '127.0.0.1' },
-    prepare: prepareFor(dir),
+    prepare: async (pod) => {
+      const err = prepareErrors.get(pod.metadata.uid ?? '');
+      if (err !== undefined) throw new Error(err);
+      return prepare(pod);
+    },
     reportStatus: (pod, status) => {
       const uid = pod.metadata.uid ?? '';
       statuses.set(uid, [...(statuses.get(uid) ?? []), status]);
@@ -114,7 +122,7 @@ function harnessOver(dir: string, handle: ProcessRuntimeHandle, cri: CriClient):
     },
   };
   return {
-    dir, cri, statuses, events, deps,
+    dir, cri, statuses, events, deps, prepareErrors,
     start(pod) {
       const actor = createActor(podWorkerMachine, {
         input: { pod, deps, tuning: FAST, runtimeName: 'k8ts-process' },
