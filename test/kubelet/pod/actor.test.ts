@@ -369,7 +369,7 @@ describe('pod worker on the process runtime', function () {
     await toPromise(actor);
   });
 
-  it('prepare() failing (missing ConfigMap): CreateContainerConfigError until it works', async () => {
+  it('prepare() failing (no ConfigMap): CreateContainerConfigError until it works', async () => {
     const pod = makeTestPod('config', {
       containers: [{ name: 'app', image: BUSYBOX, command: ['sleep', '3600'] }],
     });
