@@ -10,7 +10,9 @@ import { connect, createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { ProcessStreaming } from '../../../src/runtime/process/streaming.js';
-import { containerConfig, eventually, runPod, start, status, TestRuntime, waitLog } from './fixtures.js';
+import {
+  containerConfig, eventually, runPod, start, status, TestRuntime, waitLog,
+} from './fixtures.js';
 
 function collect(stream: PassThrough): () => string {
   let text = '';
@@ -41,18 +43,22 @@ describe('process runtime: exec, attach, port-forward, stop', function () {
   });
   afterEach(() => rt.cleanup());
 
-  const sleeper = (over = {}) => containerConfig('main', ['sh', '-c', 'echo ready; exec sleep 1000'], {
-    envs: [{ key: 'GREETING', value: 'hi' }], workingDir: '/tmp', ...over,
-  });
+  const sleeper = (over = {}) =>
+    containerConfig('main', ['sh', '-c', 'echo ready; exec sleep 1000'], {
+      envs: [{ key: 'GREETING', value: 'hi' }], workingDir: '/tmp', ...over,
+    });
 
-  it('ExecSync runs in the container env and working dir; a timeout is DEADLINE_EXCEEDED', async () => {
+  it('ExecSync runs in the container env and working dir; a timeout fails it', async () => {
     const pod = await runPod(rt);
     const id = await start(rt, pod, sleeper());
-    const res = await rt.cri.execSync({ containerId: id, cmd: ['sh', '-c', 'echo $GREETING $(pwd); echo e >&2; exit 4'], timeout: 5n });
-    assert.deepEqual([res.stdout.toString(), res.stderr.toString(), res.exitCode], ['hi /tmp\n', 'e\n', 4]);
-    await assert.rejects(rt.cri.execSync({ containerId: id, cmd: ['sleep', '30'], timeout: 1n }), /deadline exceeded/);
-    await assert.rejects(rt.cri.execSync({ containerId: id, cmd: ['no-such-k8ts-cmd'], timeout: 1n }),
-      /executable file not found/);
+    const script = 'echo $GREETING $(pwd); echo e >&2; exit 4';
+    const res = await rt.cri.execSync({ containerId: id, cmd: ['sh', '-c', script], timeout: 5n });
+    assert.deepEqual(
+      [res.stdout.toString(), res.stderr.toString(), res.exitCode], ['hi /tmp\n', 'e\n', 4]);
+    const sleep = rt.cri.execSync({ containerId: id, cmd: ['sleep', '30'], timeout: 1n });
+    await assert.rejects(sleep, /deadline exceeded/);
+    const missing = rt.cri.execSync({ containerId: id, cmd: ['no-such-k8ts-cmd'], timeout: 1n });
+    await assert.rejects(missing, /executable file not found/);
   });
 
   it('streams an exec with stdin, and with a terminal through script', async () => {
@@ -62,16 +68,16 @@ describe('process runtime: exec, attach, port-forward, stop', function () {
     const stdout = new PassThrough();
     const stderr = new PassThrough();
     const out = collect(stdout);
-    const done = streaming.exec(id, ['sh', '-c', 'cat; exit 7'], { stdin, stdout, stderr, tty: false },
-      new AbortController().signal);
+    const done = streaming.exec(id, ['sh', '-c', 'cat; exit 7'],
+      { stdin, stdout, stderr, tty: false }, new AbortController().signal);
     stdin.end('piped\n');
     assert.equal(await done, 7);
     assert.equal(out(), 'piped\n');
 
     const ttyOut = new PassThrough();
     const ttyText = collect(ttyOut);
-    const code = await streaming.exec(id, ['sh', '-c', 'tty; test -t 1'], { stdout: ttyOut, tty: true },
-      new AbortController().signal);
+    const code = await streaming.exec(id, ['sh', '-c', 'tty; test -t 1'],
+      { stdout: ttyOut, tty: true }, new AbortController().signal);
     assert.equal(code, 0, 'stdout is a terminal');
     assert.match(ttyText(), /\/dev\/pts\/\d+/);
   });
@@ -80,14 +86,16 @@ describe('process runtime: exec, attach, port-forward, stop', function () {
     const pod = await runPod(rt);
     const id = await start(rt, pod, sleeper());
     const abort = new AbortController();
-    const done = streaming.exec(id, ['sleep', '1000'], { stdout: new PassThrough(), tty: false }, abort.signal);
+    const io = { stdout: new PassThrough(), tty: false };
+    const done = streaming.exec(id, ['sleep', '1000'], io, abort.signal);
     abort.abort();
     assert.equal(await done, 137);
   });
 
   it('attaches to a container with stdin: input reaches it, its output comes back', async () => {
     const pod = await runPod(rt);
-    const id = await start(rt, pod, containerConfig('cat', ['cat'], { stdin: true, stdinOnce: true }));
+    const config = containerConfig('cat', ['cat'], { stdin: true, stdinOnce: true });
+    const id = await start(rt, pod, config);
     const stdin = new PassThrough();
     const stdout = new PassThrough();
     const out = collect(stdout);
@@ -105,11 +113,15 @@ describe('process runtime: exec, attach, port-forward, stop', function () {
     const pod = await runPod(rt, [18090]);
     const www = join(rt.dir, 'www');
     await mkdir(www, { recursive: true });
-    await start(rt, pod, containerConfig('web', ['httpd', '-f', '-p', `${pod.ip}:18090`, '-h', www]));
+    const httpd = ['httpd', '-f', '-p', `${pod.ip}:18090`, '-h', www];
+    await start(rt, pod, containerConfig('web', httpd));
     const [client, server] = await socketPair();
     await eventually(async () => {
       const probe = connect(18090, pod.ip);
-      await new Promise<void>((resolve, reject) => { probe.once('connect', resolve); probe.once('error', reject); });
+      await new Promise<void>((resolve, reject) => {
+        probe.once('connect', resolve);
+        probe.once('error', reject);
+      });
       probe.destroy();
     });
     const forwarded = streaming.portForward(pod.id, 18090, server);
@@ -119,15 +131,17 @@ describe('process runtime: exec, attach, port-forward, stop', function () {
     await eventually(async () => assert.match(reply, /^HTTP\/1\.[01] 404/));
     client.destroy();
     await forwarded;
-    await assert.rejects(streaming.portForward(pod.id, 18091, (await socketPair())[1]), /failed to connect/);
+    const [, unused] = await socketPair();
+    await assert.rejects(streaming.portForward(pod.id, 18091, unused), /failed to connect/);
   });
 
-  it('stop SIGKILLs after the grace a container ignoring SIGTERM, and its children too', async () => {
+  it('stop SIGKILLs after the grace a container ignoring SIGTERM, and its children', async () => {
     const pod = await runPod(rt);
     const script = "trap '' TERM; sleep 1000 & echo ready; while :; do sleep 1; done";
     const id = await start(rt, pod, containerConfig('stubborn', ['sh', '-c', script]));
     await waitLog(join(pod.config.logDirectory, 'stubborn/0.log'), 'ready');
-    const pid = JSON.parse((await rt.cri.containerStatus({ containerId: id, verbose: true })).info.info ?? '{}').pid as number;
+    const verbose = await rt.cri.containerStatus({ containerId: id, verbose: true });
+    const pid = (JSON.parse(verbose.info.info ?? '{}') as { pid: number }).pid;
     await rt.cri.stopContainer({ containerId: id, timeout: 1n });
     const st = await status(rt, id);
     assert.deepEqual([st.state, st.exitCode, st.reason], [2, 137, 'Error']);
@@ -135,20 +149,21 @@ describe('process runtime: exec, attach, port-forward, stop', function () {
     await eventually(async () => assert.throws(() => process.kill(-pid, 0), /ESRCH/, 'group left'));
   });
 
-  it('answers Exec, Attach and PortForward with single-use URLs of its streaming server', async () => {
+  it('answers Exec, Attach and PortForward with single-use streaming server URLs', async () => {
     const pod = await runPod(rt);
     const id = await start(rt, pod, sleeper());
     const base = rt.handle.streamingUrl;
     assert.match(base, /^http:\/\/127\.0\.0\.1:\d+$/);
-    const exec = await rt.cri.exec({ containerId: id, cmd: ['sh'], tty: true, stdin: true, stdout: true, stderr: false });
-    const attach = await rt.cri.attach({ containerId: id, stdin: false, tty: false, stdout: true, stderr: true });
+    const streams = { tty: false, stdin: false, stdout: true, stderr: true };
+    const exec = await rt.cri.exec({ containerId: id, cmd: ['sh'], ...streams });
+    const attach = await rt.cri.attach({ containerId: id, ...streams });
     const pf = await rt.cri.portForward({ podSandboxId: pod.id, port: [8080] });
     assert.ok(exec.url.startsWith(`${base}/exec/`), exec.url);
     assert.ok(attach.url.startsWith(`${base}/attach/`), attach.url);
     assert.ok(pf.url.startsWith(`${base}/portforward/`), pf.url);
     const plain = await fetch(exec.url);
     assert.equal(plain.status, 400, 'the URL is served (it wants a protocol upgrade)');
-    await assert.rejects(rt.cri.exec({ containerId: 'nope', cmd: ['sh'], tty: false, stdin: false, stdout: true, stderr: false }),
-      /not found/);
+    const unknown = rt.cri.exec({ containerId: 'nope', cmd: ['sh'], ...streams });
+    await assert.rejects(unknown, /not found/);
   });
 });

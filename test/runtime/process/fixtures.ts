@@ -10,7 +10,9 @@ import { join } from 'node:path';
 import { systemClock } from '../../../src/base/clock.js';
 import { connectCri, type CriClient } from '../../../src/kubelet/cri/client.js';
 import type * as cri from '../../../src/kubelet/cri/types.js';
-import { startProcessRuntime, type ProcessRuntimeHandle } from '../../../src/runtime/process/server.js';
+import {
+  startProcessRuntime, type ProcessRuntimeHandle,
+} from '../../../src/runtime/process/server.js';
 
 /** A served runtime plus its client. */
 export interface Served {
@@ -84,13 +86,18 @@ export function sandboxConfig(logDir: string, ports: number[] = []): cri.PodSand
   };
 }
 
+/** imageSpec is a CRI ImageSpec naming ref. */
+export function imageSpec(ref: string): cri.ImageSpec {
+  return { image: ref, annotations: {}, userSpecifiedImage: '', runtimeHandler: '', imageRef: '' };
+}
+
 /** containerConfig is a kubelet-shaped container config. */
 export function containerConfig(
   name: string, command: string[], over: Partial<cri.ContainerConfig> = {},
 ): cri.ContainerConfig {
   return {
     metadata: { name, attempt: 0 },
-    image: { image: 'busybox', annotations: {}, userSpecifiedImage: '', runtimeHandler: '', imageRef: '' },
+    image: imageSpec('busybox'),
     command, args: [], workingDir: '', envs: [], mounts: [], devices: [], labels: {},
     annotations: {}, logPath: `${name}/0.log`, stdin: false, stdinOnce: false, tty: false,
     ...over,
@@ -111,7 +118,8 @@ export async function runPod(
 export async function create(
   rt: TestRuntime, pod: { id: string; config: cri.PodSandboxConfig }, config: cri.ContainerConfig,
 ): Promise<string> {
-  const res = await rt.cri.createContainer({ podSandboxId: pod.id, config, sandboxConfig: pod.config });
+  const req = { podSandboxId: pod.id, config, sandboxConfig: pod.config };
+  const res = await rt.cri.createContainer(req);
   return res.containerId;
 }
 
@@ -155,7 +163,8 @@ export function waitExited(rt: TestRuntime, id: string): Promise<cri.ContainerSt
 /** logText returns the text of a CRI log file's lines (stream prefix dropped). */
 export async function logText(path: string): Promise<string> {
   const text = await readFile(path, 'utf8').catch(() => '');
-  return text.split('\n').filter((l) => l !== '').map((l) => l.split(' ').slice(3).join(' ')).join('\n');
+  const lines = text.split('\n').filter((l) => l !== '');
+  return lines.map((l) => l.split(' ').slice(3).join(' ')).join('\n');
 }
 
 /** waitLog waits until the log holds `needle`. */

@@ -20,7 +20,8 @@ import type { ContainerRecord } from '../../../src/runtime/process/state-store.j
 
 describe('process runtime: pod addresses', () => {
   it('accepts only ranges inside 127.0.0.0/8 that can hold a pod', () => {
-    assert.deepEqual(parseLoopbackCidr('127.2.1.0/24'), { base: 0x7f020100, prefixLength: 24, size: 256 });
+    assert.deepEqual(parseLoopbackCidr('127.2.1.0/24'),
+      { base: 0x7f020100, prefixLength: 24, size: 256 });
     assert.throws(() => parseLoopbackCidr('10.0.0.0/24'), /inside 127\.0\.0\.0\/8/);
     assert.throws(() => parseLoopbackCidr('127.2.1.0/31'), /too small/);
     assert.throws(() => parseLoopbackCidr('127.2.1/24'), /not an IPv4 CIDR/);
@@ -29,7 +30,7 @@ describe('process runtime: pod addresses', () => {
   it('hands out distinct usable addresses round-robin and never a live one', () => {
     const a = new IpAllocator(parseLoopbackCidr('127.2.1.0/29'));
     const ips = [1, 2, 3, 4, 5, 6].map(() => a.allocate());
-    assert.deepEqual(ips, ['127.2.1.1', '127.2.1.2', '127.2.1.3', '127.2.1.4', '127.2.1.5', '127.2.1.6']);
+    assert.deepEqual(ips, [1, 2, 3, 4, 5, 6].map((n) => `127.2.1.${n}`));
     assert.equal(a.allocate(), undefined, 'a full range has nothing left');
     a.release('127.2.1.2');
     a.release('127.2.1.5');
@@ -39,7 +40,8 @@ describe('process runtime: pod addresses', () => {
   });
 
   it('after a restart, skips the live addresses and continues where it stopped', () => {
-    const a = new IpAllocator(parseLoopbackCidr('127.2.1.0/24'), ['127.2.1.7', '127.2.1.8'], '127.2.1.7');
+    const live = ['127.2.1.7', '127.2.1.8'];
+    const a = new IpAllocator(parseLoopbackCidr('127.2.1.0/24'), live, '127.2.1.7');
     assert.equal(a.allocate(), '127.2.1.9');
   });
 });
@@ -62,7 +64,8 @@ describe('process runtime: what a container runs', () => {
   it('looks argv[0] up on the container PATH as exec does', () => {
     const exists = (p: string): boolean => p === '/b/tool' || p === '/work/rel/tool';
     assert.deepEqual(resolveExecutable('tool', '/a:/b', '/', exists), { path: '/b/tool' });
-    assert.deepEqual(resolveExecutable('rel/tool', '/a', '/work', exists), { path: '/work/rel/tool' });
+    assert.deepEqual(resolveExecutable('rel/tool', '/a', '/work', exists),
+      { path: '/work/rel/tool' });
     assert.deepEqual(resolveExecutable('nope', '/a:/b', '/', exists),
       { error: 'exec: "nope": executable file not found in $PATH' });
   });
@@ -76,7 +79,8 @@ describe('process runtime: what a container runs', () => {
     assert.equal(mapContainerPath('/etc/config/extra/x', mounts), '/h/extra/x');
     assert.equal(mapContainerPath('/data', mounts), '/h/data');
     assert.equal(mapContainerPath('/etc/configx', mounts), '/etc/configx');
-    assert.deepEqual(scratchLinks('/r', mounts), [['/r/etc/config', '/h/cfg'], ['/r/data', '/h/data']]);
+    assert.deepEqual(scratchLinks('/r', mounts),
+      [['/r/etc/config', '/h/cfg'], ['/r/data', '/h/data']]);
   });
 });
 
@@ -99,8 +103,8 @@ describe('process runtime: image references', () => {
     assert.equal(nginx?.kind, 'unsupported');
     assert.match(nginx?.kind === 'unsupported' ? nginx.message : '', /below 1024.*runc/);
     assert.equal(lookupImage('docker.io/library/myapp:1', tools), undefined);
-    assert.equal(lookupImage('docker.io/library/busybox:1', { ...tools, busyboxPath: undefined })?.kind,
-      'unsupported');
+    const noBusybox = { ...tools, busyboxPath: undefined };
+    assert.equal(lookupImage('docker.io/library/busybox:1', noBusybox)?.kind, 'unsupported');
   });
 });
 
@@ -113,9 +117,11 @@ describe('process runtime: ports and /proc', () => {
 
   it('recognises a bind failure in output and names the port', () => {
     const out = 'starting\nhttpd: bind: Address already in use\n';
-    assert.match(portClashFromOutput(out, '127.2.1.3') ?? '', /^a port on 127\.2\.1\.3 is already in use/);
-    assert.equal(portClashFromOutput('Error: listen EADDRINUSE: address already in use :::8080', '127.2.1.3')
-      ?.startsWith('port 8080 on 127.2.1.3 is already in use'), true);
+    assert.match(portClashFromOutput(out, '127.2.1.3') ?? '',
+      /^a port on 127\.2\.1\.3 is already in use/);
+    const node = 'Error: listen EADDRINUSE: address already in use :::8080';
+    assert.match(portClashFromOutput(node, '127.2.1.3') ?? '',
+      /^port 8080 on 127\.2\.1\.3 is already in use/);
     assert.equal(portClashFromOutput('all good', '127.2.1.3'), undefined);
   });
 
@@ -123,9 +129,11 @@ describe('process runtime: ports and /proc', () => {
     const fields = Array.from({ length: 50 }, (_, i) => String(i + 3));
     const line = `42 (a) b) ${fields.join(' ')}`;
     const stat = parseProcStat(line);
-    assert.deepEqual(stat, { pid: 42, pgrp: 5, cpuTicks: 14 + 15 + 16 + 17, startTicks: 22, rssPages: 24 });
+    assert.deepEqual(stat,
+      { pid: 42, pgrp: 5, cpuTicks: 14 + 15 + 16 + 17, startTicks: 22, rssPages: 24 });
     const usage = sumByGroup([stat!, { ...stat!, pid: 43 }, { ...stat!, pgrp: 9 }], new Set([5]));
-    assert.deepEqual(usage.get(5), { cpuNanos: 2n * 62n * 10_000_000n, rssBytes: 2n * 24n * 4096n, processes: 2 });
+    assert.deepEqual(usage.get(5),
+      { cpuNanos: 2n * 62n * 10_000_000n, rssBytes: 2n * 24n * 4096n, processes: 2 });
   });
 });
 
@@ -150,14 +158,17 @@ describe('process runtime: CRI view', () => {
       ({ id: '', podSandboxId: '', labelSelector: {}, ...f });
     assert.ok(matchContainer(record({}), filter({ id: 'abc' })));
     assert.ok(!matchContainer(record({}), filter({ podSandboxId: 'sb2' })));
-    assert.ok(!matchContainer(record({}), filter({ state: { state: cri.ContainerState.CONTAINER_RUNNING } })));
+    const running = { state: cri.ContainerState.CONTAINER_RUNNING };
+    assert.ok(!matchContainer(record({}), filter({ state: running })));
     assert.ok(!matchContainer(record({}), filter({ labelSelector: { app: 'y' } })));
   });
 });
 
 /** runUntil runs every virtual-time event due up to atMs, then moves the clock there. */
 function runUntil(clock: SimClock, atMs: number): void {
-  for (let next = clock.nextAtMs(); next !== undefined && next <= atMs; next = clock.nextAtMs()) clock.step();
+  for (let next = clock.nextAtMs(); next !== undefined && next <= atMs; next = clock.nextAtMs()) {
+    clock.step();
+  }
   clock.advanceTo(atMs);
 }
 
@@ -165,7 +176,8 @@ describe('process runtime: the stop sequence', () => {
   it('sends the stop signal, then SIGKILL when the grace period passes', () => {
     const clock = new SimClock();
     const sent: string[] = [];
-    const actor = startContainerActor('running', { term: () => sent.push('TERM'), kill: () => sent.push('KILL') }, clock);
+    const signals = { term: () => sent.push('TERM'), kill: () => sent.push('KILL') };
+    const actor = startContainerActor('running', signals, clock);
     actor.send({ type: 'STOP', graceMs: 30_000 });
     assert.deepEqual(sent, ['TERM']);
     runUntil(clock, 29_999);

@@ -49,7 +49,8 @@ describe('process runtime: restart recovery', function () {
     assert.equal(after.startedAt, before.startedAt);
     const linesAtRestart = (await logText(log)).split('\n').length;
     await eventually(async () => {
-      assert.ok((await logText(log)).split('\n').length > linesAtRestart + 3, 'log stopped growing');
+      const lines = (await logText(log)).split('\n').length;
+      assert.ok(lines > linesAtRestart + 3, 'log stopped growing');
     });
     const again = await runPod(rt);
     assert.notEqual(again.ip, pod.ip, 'the adopted pod keeps its address');
@@ -60,9 +61,10 @@ describe('process runtime: restart recovery', function () {
     assert.equal(alive(pid), false, 'the adopted process group is gone after stop');
   });
 
-  it('reports a container that ended while no runtime ran as exit 255, reason Unknown', async () => {
+  it('reports a container that ended while no runtime ran: exit 255, reason Unknown', async () => {
     const pod = await runPod(rt);
-    const id = await start(rt, pod, containerConfig('s', ['sh', '-c', 'read line; exit 3'], { stdin: true }));
+    const config = containerConfig('s', ['sh', '-c', 'read line; exit 3'], { stdin: true });
+    const id = await start(rt, pod, config);
     const pid = await pidOf(rt, id);
     await rt.handle.close(); // the container's stdin closes with the runtime: it exits by itself
     await eventually(async () => assert.equal(alive(pid), false));

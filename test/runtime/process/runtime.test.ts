@@ -10,11 +10,10 @@ import { join } from 'node:path';
 import { get } from 'node:http';
 import { CriError } from '../../../src/kubelet/cri/types.js';
 import {
-  containerConfig, create, eventually, logText, runPod, start, status, TestRuntime, waitExited, waitLog,
+  containerConfig, create, eventually, imageSpec as image, logText, runPod, start, status,
+  TestRuntime, waitExited, waitLog,
 } from './fixtures.js';
 
-const image = (ref: string) =>
-  ({ image: ref, annotations: {}, userSpecifiedImage: '', runtimeHandler: '', imageRef: '' });
 
 function httpGet(host: string, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -54,20 +53,23 @@ describe('process runtime', function () {
     const www = join(rt.dir, 'www');
     await mkdir(www, { recursive: true });
     for (const pod of [a, b]) {
-      await start(rt, pod, containerConfig('web', ['httpd', '-f', '-p', `${pod.ip}:18081`, '-h', www]));
+      const httpd = ['httpd', '-f', '-p', `${pod.ip}:18081`, '-h', www];
+      await start(rt, pod, containerConfig('web', httpd));
     }
     for (const pod of [a, b]) {
       assert.equal(await eventually(() => httpGet(pod.ip, 18081)), 404);
     }
   });
 
-  it('fails StartContainer when a declared port is taken on the pod IP, with StartError', async () => {
+  it('fails StartContainer when a declared port is taken on the pod IP: StartError', async () => {
     const pod = await runPod(rt, [18082]);
     servers.push(await listen(pod.ip, 18082));
-    const id = await create(rt, pod, containerConfig('web', ['httpd', '-f', '-p', `${pod.ip}:18082`]));
-    const err = await rt.cri.startContainer({ containerId: id }).then(() => undefined, (e: unknown) => e);
+    const httpd = ['httpd', '-f', '-p', `${pod.ip}:18082`];
+    const id = await create(rt, pod, containerConfig('web', httpd));
+    const err = await rt.cri.startContainer({ containerId: id })
+      .then(() => undefined, (e: unknown) => e);
     assert.ok(err instanceof CriError);
-    assert.match(err.message, new RegExp(`port 18082 on ${pod.ip.replaceAll('.', '\\.')} is already in use`));
+    assert.ok(err.message.includes(`port 18082 on ${pod.ip} is already in use`), err.message);
     const st = await status(rt, id);
     assert.equal(st.state, 2);
     assert.equal(st.exitCode, 128);
@@ -78,7 +80,8 @@ describe('process runtime', function () {
   it('explains an early exit from a bind failure in the container status message', async () => {
     const pod = await runPod(rt); // no declared ports: only the output can tell
     servers.push(await listen(pod.ip, 18083));
-    const id = await start(rt, pod, containerConfig('web', ['httpd', '-f', '-p', `${pod.ip}:18083`]));
+    const httpd = ['httpd', '-f', '-p', `${pod.ip}:18083`];
+    const id = await start(rt, pod, containerConfig('web', httpd));
     const st = await waitExited(rt, id);
     assert.notEqual(st.exitCode, 0);
     assert.equal(st.reason, 'Error');
@@ -96,14 +99,18 @@ describe('process runtime', function () {
   });
 
   it('refuses nginx naming the runc runtime; runs unknown images only with a command', async () => {
-    await assert.rejects(rt.cri.pullImage({ image: image('nginx:1.25') }), /ports below 1024 need root.*runc/);
-    assert.equal((await rt.cri.imageStatus({ image: image('nginx:1.25'), verbose: false })).image, undefined);
+    await assert.rejects(rt.cri.pullImage({ image: image('nginx:1.25') }),
+      /ports below 1024 need root.*runc/);
+    const nginx = await rt.cri.imageStatus({ image: image('nginx:1.25'), verbose: false });
+    assert.equal(nginx.image, undefined);
     const ref = (await rt.cri.pullImage({ image: image('example.org/myapp:1') })).imageRef;
     assert.match(ref, /^sha256:[0-9a-f]{64}$/);
     const pod = await runPod(rt);
     const noCommand = containerConfig('app', [], { image: image('example.org/myapp:1') });
-    await assert.rejects(create(rt, pod, noCommand), /not in the process runtime's image catalogue.*needs a command/);
-    const withCommand = containerConfig('app', ['/bin/echo', 'ran'], { image: image('example.org/myapp:1') });
+    await assert.rejects(create(rt, pod, noCommand),
+      /not in the process runtime's image catalogue.*needs a command/);
+    const withCommand =
+      containerConfig('app', ['/bin/echo', 'ran'], { image: image('example.org/myapp:1') });
     const id = await start(rt, pod, withCommand);
     assert.equal((await waitExited(rt, id)).exitCode, 0);
     assert.equal(await logText(join(pod.config.logDirectory, 'app/0.log')), 'ran');
@@ -113,7 +120,7 @@ describe('process runtime', function () {
     const pod = await runPod(rt);
     const bb = await start(rt, pod, containerConfig('bb', []));
     assert.equal((await waitExited(rt, bb)).exitCode, 0, 'sh on an empty stdin exits 0');
-    // args replace the image's Cmd and busybox has no Entrypoint: "-c" is the program, as in Docker.
+    // args replace the image's Cmd and busybox has no Entrypoint: "-c" is the program (Docker too).
     const argsOnly = await create(rt, pod, containerConfig('args', [], { args: ['-c', 'true'] }));
     await assert.rejects(rt.cri.startContainer({ containerId: argsOnly }), /exec: "-c"/);
     await rt.cri.pullImage({ image: image('host/bin/echo') });
@@ -124,7 +131,7 @@ describe('process runtime', function () {
     assert.equal(await logText(join(pod.config.logDirectory, 'host/0.log')), 'from host');
   });
 
-  it('reaches mounts through the scratch root (K8TS_ROOT, the default working directory)', async () => {
+  it('reaches mounts through the scratch root (K8TS_ROOT, the default working dir)', async () => {
     const pod = await runPod(rt);
     const vol = join(rt.dir, 'vol');
     await mkdir(vol, { recursive: true });
@@ -134,7 +141,9 @@ describe('process runtime', function () {
       propagation: 0, recursiveReadOnly: false,
     }];
     const id = await start(rt, pod, containerConfig('m', ['sh', '-c'], {
-      args: ['cat etc/k8ts-test/key; echo; cat "$K8TS_ROOT/etc/k8ts-test/key"; echo; echo "$HOSTNAME"'],
+      args: [
+        'cat etc/k8ts-test/key; echo; cat "$K8TS_ROOT/etc/k8ts-test/key"; echo; echo "$HOSTNAME"',
+      ],
       mounts,
     }));
     assert.equal((await waitExited(rt, id)).exitCode, 0);
