@@ -24,13 +24,15 @@ export class FifoPool {
     mkdirSync(dir, { recursive: true });
   }
 
-  /** take moves n fresh FIFOs to the given paths (replacing anything there). */
+  /** take moves fresh FIFOs to the given paths (replacing anything there). When the pool runs
+   *  low it starts the next batch in the background, so a steady stream of starts never waits. */
   async take(paths: readonly string[]): Promise<void> {
     for (const path of paths) {
       while (this.ready.length === 0) await this.refill();
       const fifo = this.ready.pop();
       if (fifo !== undefined) renameSync(fifo, path);
     }
+    if (this.ready.length < FIFO_BATCH_SIZE / 2) this.refill().catch(() => undefined);
   }
 
   private refill(): Promise<void> {
