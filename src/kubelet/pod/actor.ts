@@ -94,7 +94,7 @@ function syncDone(ctx: PodWorkerContext, r: SyncResult, terminal: boolean) {
   });
   return {
     memory: r.memory, observed: r.observed, waiting: r.waiting, probes, lastStatus,
-    wakeAtMs: r.wakeAtMs, dirty: false,
+    wakeAtMs: r.wakeAtMs,
   };
 }
 
@@ -195,6 +195,8 @@ export const podWorkerMachine = setup({
       initial: 'syncing',
       states: {
         syncing: {
+          // Cleared as the sync starts, so events that arrive during it mark it again.
+          entry: assign({ dirty: false }),
           invoke: {
             src: 'sync',
             input: ({ context: c }) => ({
