@@ -4,10 +4,13 @@
  * the image catalogue's refusals, and mounts reached through the scratch root.
  */
 import assert from 'node:assert/strict';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { get } from 'node:http';
+import { fileURLToPath } from 'node:url';
 import { CriError } from '../../../src/kubelet/cri/types.js';
 import {
   containerConfig, create, eventually, imageSpec as image, logText, runPod, start, status,
@@ -160,5 +163,27 @@ describe('process runtime', function () {
     await rt.cri.removePodSandbox({ podSandboxId: a.id });
     const { items } = await rt.cri.listPodSandbox({});
     assert.deepEqual(items.map((s) => s.id), [b.id]);
+  });
+});
+
+describe('process runtime without root', function () {
+  this.timeout(60_000);
+  it('runs containers as the unprivileged user and refuses ports below 1024', async function () {
+    if (process.getuid?.() !== 0) this.skip(); // needs root to switch to nobody
+    const dir = await mkdtemp(join(tmpdir(), 'k8ts-process-nobody-'));
+    try {
+      await chmod(dir, 0o777);
+      const script = fileURLToPath(new URL('./as-nobody.ts', import.meta.url));
+      const res = spawnSync('runuser', ['-u', 'nobody', '--', process.execPath, '--import', 'tsx',
+        script, dir], { encoding: 'utf8', cwd: process.cwd(), env: { ...process.env, HOME: dir } });
+      assert.equal(res.status, 0, res.stderr);
+      const last = res.stdout.trim().split('\n').pop() ?? '{}';
+      const out = JSON.parse(last) as Record<string, unknown>;
+      assert.equal(out.exitCode, 0);
+      assert.match(String(out.log), /stdout F 65534\n$/);
+      assert.match(String(out.lowPort), /port 80 is below 1024: binding it needs root/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
