@@ -88,7 +88,11 @@ function initComplete(inits: readonly Container[], statuses: readonly ContainerS
 export function generatePodStatus(input: PodStatusInput): PodStatus {
   const spec = input.pod.spec ?? { containers: [] };
   const inits = spec.initContainers ?? [];
-  const initStatuses = statusesFor(input, inits, () => 'PodInitializing');
+  // An init container that completed is ready (upstream's prober manager says so); a sidecar's
+  // readiness is its probe's, like any running container.
+  const initStatuses = statusesFor(input, inits, () => 'PodInitializing').map((s, i) =>
+    inits[i]?.restartPolicy === 'Always' ? s
+      : { ...s, ready: s.state?.terminated?.exitCode === 0 });
   const initialized = initComplete(inits, initStatuses);
   const statuses = statusesFor(input, spec.containers, () =>
     initialized ? 'ContainerCreating' : 'PodInitializing');

@@ -87,6 +87,7 @@ describe('pod worker on the process runtime', function () {
       const t = statusOf(h, pod, name, true).state?.terminated;
       assert.equal(t?.exitCode, 0);
       assert.equal(t?.reason, 'Completed');
+      assert.equal(statusOf(h, pod, name, true).ready, true, 'a completed init container');
     }
     actor.send({ type: 'POD_DELETED', gracePeriodSeconds: 0 });
     await toPromise(actor);
