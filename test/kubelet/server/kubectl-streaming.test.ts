@@ -6,8 +6,10 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { connect, createServer, type AddressInfo, type Server } from 'node:net';
-import { LOG_LINES, startStreamingHarness, type StreamingHarness } from './streaming-harness.js';
+import { createServer, type AddressInfo, type Server } from 'node:net';
+import {
+  download, forwardedPort, LOG_LINES, startStreamingHarness, type StreamingHarness,
+} from './streaming-harness.js';
 
 const SPDY_EXEC = { KUBECTL_REMOTE_COMMAND_WEBSOCKETS: 'false' };
 const SPDY_PORT_FORWARD = { KUBECTL_PORT_FORWARD_WEBSOCKETS: 'false' };
@@ -163,29 +165,3 @@ describe('kubectl streaming end to end (exec, port-forward, logs)', function () 
     });
   });
 });
-
-/** forwardedPort waits for kubectl's "Forwarding from 127.0.0.1:N" line. */
-function forwardedPort(kubectl: import('node:child_process').ChildProcess): Promise<number> {
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    kubectl.stdout?.on('data', (c: Buffer) => {
-      out += c.toString();
-      const m = /Forwarding from 127\.0\.0\.1:(\d+)/.exec(out);
-      if (m) resolve(Number(m[1]));
-    });
-    kubectl.stderr?.on('data', (c: Buffer) => (err += c.toString()));
-    kubectl.on('exit', (code) => reject(new Error(`kubectl port-forward exited ${code}: ${err}`)));
-  });
-}
-
-/** download reads everything the forwarded port sends until it closes. */
-function download(port: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    const sock = connect({ host: '127.0.0.1', port });
-    sock.on('data', (c: Buffer) => chunks.push(c));
-    sock.on('end', () => resolve(Buffer.concat(chunks)));
-    sock.on('error', reject);
-  });
-}

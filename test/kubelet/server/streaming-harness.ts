@@ -5,11 +5,15 @@
  * LogSource double. kubectl (real) talks to the API server; everything behind it is ours.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { systemClock } from '../../../src/base/clock.js';
 import { systemWallMs } from '../../../src/base/wall-clock.js';
 import { KubeletServer } from '../../../src/kubelet/server/kubelet-server.js';
-import { LogError, type LogRequest, type LogSource } from '../../../src/kubelet/server/types.js';
+import {
+  LogError, type ContainerResolver, type LogRequest, type LogSource,
+} from '../../../src/kubelet/server/types.js';
+import type { CriRuntime } from '../../../src/kubelet/cri/types.js';
 import { StreamingServer } from '../../../src/runtime/streaming/server.js';
 import { KUBECTL_DIR, startApiCluster, type ApiCluster } from '../../support/apiserver.js';
 import { childRuntime, type ChildRuntime } from '../../runtime/streaming/child-runtime.js';
@@ -48,9 +52,16 @@ function logSource(requests: LogRequest[]): LogSource {
   };
 }
 
+/** A runtime to use instead of the child-process double: its CRI face and id resolver. */
+export interface HarnessBackend {
+  cri: Pick<CriRuntime, 'exec' | 'attach' | 'portForward'>;
+  resolve: ContainerResolver;
+}
+
 /** startStreamingHarness starts everything and registers node "n1" and pods busy (one container
- *  "main"), two (containers a, b) on n1, and pending (unscheduled). */
-export async function startStreamingHarness(): Promise<StreamingHarness> {
+ *  "main"), two (containers a, b) on n1, and pending (unscheduled). backend replaces the
+ *  child-process runtime behind the kubelet (e.g. the real process runtime over its socket). */
+export async function startStreamingHarness(backend?: HarnessBackend): Promise<StreamingHarness> {
   const api = await startApiCluster();
   const runtime = childRuntime();
   const streaming = new StreamingServer({ host: '127.0.0.1', runtime, clock: systemClock });
@@ -59,14 +70,14 @@ export async function startStreamingHarness(): Promise<StreamingHarness> {
   const kubelet = new KubeletServer({
     host: '127.0.0.1',
     port: 0,
-    cri: {
+    cri: backend?.cri ?? {
       exec: async (r) => streaming.getExec(r),
       attach: async (r) => streaming.getAttach(r),
       portForward: async (r) => streaming.getPortForward(r),
     },
-    resolve: (ns, pod, container) => (pod === 'ghost' ? undefined : {
+    resolve: backend?.resolve ?? ((ns, pod, container) => (pod === 'ghost' ? undefined : {
       containerId: `${ns}/${pod}/${container ?? ''}`, podSandboxId: `${ns}/${pod}`,
-    }),
+    })),
     logs: logSource(logRequests),
     pods: () => [],
     wallMs: systemWallMs,
@@ -124,4 +135,30 @@ async function registerObjects(h: StreamingHarness): Promise<void> {
       ...pod, status: { phase: 'Running', podIP: '127.0.0.1', hostIP: '127.0.0.1' },
     }));
   }
+}
+
+/** forwardedPort waits for kubectl port-forward's "Forwarding from 127.0.0.1:N" line. */
+export function forwardedPort(kubectl: ChildProcess): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    let err = '';
+    kubectl.stdout?.on('data', (c: Buffer) => {
+      out += c.toString();
+      const m = /Forwarding from 127\.0\.0\.1:(\d+)/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    kubectl.stderr?.on('data', (c: Buffer) => (err += c.toString()));
+    kubectl.on('exit', (code) => reject(new Error(`kubectl port-forward exited ${code}: ${err}`)));
+  });
+}
+
+/** download reads everything a local port sends until the connection closes. */
+export function download(port: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const sock = connect({ host: '127.0.0.1', port });
+    sock.on('data', (c: Buffer) => chunks.push(c));
+    sock.on('end', () => resolve(Buffer.concat(chunks)));
+    sock.on('error', reject);
+  });
 }
