@@ -4,7 +4,9 @@
  * process group on the host running a host binary. It is a simulation of containers, not
  * containers: no image filesystem, no isolation, no resource limits (UpdateContainerResources
  * is accepted and not enforced), the pod sees the host's network (apps must bind the pod IP the
- * kubelet passes them to share port numbers across pods), and run_as_user is ignored.
+ * kubelet passes them to share port numbers across pods), run_as_user is ignored (containers
+ * run as the runtime's user), and dns_config is not applied (there is no per-pod resolv.conf:
+ * processes use the host's resolver, so cluster DNS names resolve only through it).
  *
  * State lives in records under stateDir (state-store.ts), so a restarted runtime finds its pods:
  * containers whose process still runs are adopted (their output keeps flowing into the log);
@@ -49,8 +51,9 @@ export interface ProcessRuntimeOptions {
   wallMs?: () => number;
 }
 
-/** The runtime's name and version in VersionResponse. */
+/** The runtime's name in VersionResponse. */
 export const PROCESS_RUNTIME_NAME = 'k8ts-process';
+/** The runtime's version in VersionResponse. */
 export const PROCESS_RUNTIME_VERSION = '0.1.0';
 
 /** ProcessRuntime — see the file comment. Create with ProcessRuntime.open(). */
@@ -97,6 +100,7 @@ export class ProcessRuntime implements cri.CriRuntime {
 
   // ---- identity ----
 
+  /** Names this runtime (k8ts-process) and CRI v1. */
   async version(_req: cri.VersionRequest): Promise<cri.VersionResponse> {
     return {
       version: '0.1.0', runtimeName: PROCESS_RUNTIME_NAME,
@@ -104,6 +108,7 @@ export class ProcessRuntime implements cri.CriRuntime {
     };
   }
 
+  /** Always ready: the runtime needs nothing but itself, and pods use the host network. */
   async status(_req: cri.StatusRequest): Promise<cri.StatusResponse> {
     const ready = (type: string): cri.RuntimeCondition =>
       ({ type, status: true, reason: '', message: '' });
@@ -115,6 +120,7 @@ export class ProcessRuntime implements cri.CriRuntime {
 
   // ---- sandboxes ----
 
+  /** Allocates the pod's loopback address; a sandbox runs no process of its own. */
   async runPodSandbox(req: cri.RunPodSandboxRequest): Promise<cri.RunPodSandboxResponse> {
     const config = req.config;
     if (config?.metadata === undefined) throw criInvalid('sandbox config must include metadata');
@@ -146,6 +152,8 @@ export class ProcessRuntime implements cri.CriRuntime {
     return { podSandboxId: record.id };
   }
 
+  /** Kills the pod's containers (the kubelet stopped them gracefully before); keeps the
+   *  address until removal. Unknown sandboxes succeed, as containerd's stop is repeatable. */
   async stopPodSandbox(req: cri.StopPodSandboxRequest): Promise<cri.StopPodSandboxResponse> {
     const sandbox = this.sandboxes.get(req.podSandboxId);
     if (sandbox === undefined) return {};
@@ -157,6 +165,7 @@ export class ProcessRuntime implements cri.CriRuntime {
     return {};
   }
 
+  /** Removes the containers, the record and frees the address; unknown ids succeed. */
   async removePodSandbox(req: cri.RemovePodSandboxRequest): Promise<cri.RemovePodSandboxResponse> {
     const sandbox = this.sandboxes.get(req.podSandboxId);
     if (sandbox === undefined) return {};
@@ -167,6 +176,7 @@ export class ProcessRuntime implements cri.CriRuntime {
     return {};
   }
 
+  /** The sandbox with its pod IP; NOT_FOUND for an unknown id. */
   async podSandboxStatus(req: cri.PodSandboxStatusRequest): Promise<cri.PodSandboxStatusResponse> {
     const sandbox = this.sandboxes.get(req.podSandboxId);
     if (sandbox === undefined) throw criNotFound('sandbox', req.podSandboxId);
@@ -176,6 +186,7 @@ export class ProcessRuntime implements cri.CriRuntime {
     };
   }
 
+  /** Sandboxes matching the filter. */
   async listPodSandbox(req: cri.ListPodSandboxRequest): Promise<cri.ListPodSandboxResponse> {
     const items = [...this.sandboxes.values()].filter((s) => convert.matchSandbox(s, req.filter));
     return { items: items.map(convert.toPodSandbox) };
@@ -183,6 +194,7 @@ export class ProcessRuntime implements cri.CriRuntime {
 
   // ---- containers ----
 
+  /** Records what the container will run (container-spec.ts) and makes its scratch root. */
   async createContainer(req: cri.CreateContainerRequest): Promise<cri.CreateContainerResponse> {
     const sandbox = this.sandboxes.get(req.podSandboxId);
     if (sandbox === undefined) throw criNotFound('sandbox', req.podSandboxId);
@@ -211,6 +223,7 @@ export class ProcessRuntime implements cri.CriRuntime {
     return { containerId: id };
   }
 
+  /** Runs the checks and spawns the process group (supervisor.ts). */
   async startContainer(req: cri.StartContainerRequest): Promise<cri.StartContainerResponse> {
     const record = this.mustContainer(req.containerId);
     if (record.phase !== 'created' || this.busy.has(record.id)) {
@@ -235,24 +248,28 @@ export class ProcessRuntime implements cri.CriRuntime {
     return {};
   }
 
+  /** SIGTERM to the group, SIGKILL after `timeout` seconds; waits for the end. */
   async stopContainer(req: cri.StopContainerRequest): Promise<cri.StopContainerResponse> {
     const record = this.mustContainer(req.containerId);
     await this.supervisor.stop(record, Number(req.timeout) * 1000);
     return {};
   }
 
+  /** Kills a running container and forgets it; unknown ids succeed. */
   async removeContainer(req: cri.RemoveContainerRequest): Promise<cri.RemoveContainerResponse> {
     const record = this.containers.get(req.containerId);
     if (record !== undefined) await this.supervisor.remove(record);
     return {};
   }
 
+  /** Containers matching the filter. */
   async listContainers(req: cri.ListContainersRequest): Promise<cri.ListContainersResponse> {
     const found = [...this.containers.values()]
       .filter((c) => convert.matchContainer(c, req.filter));
     return { containers: found.map(convert.toContainer) };
   }
 
+  /** The container's state, exit code and reason; verbose adds pid, argv and cwd. */
   async containerStatus(req: cri.ContainerStatusRequest): Promise<cri.ContainerStatusResponse> {
     const record = this.mustContainer(req.containerId);
     // verbose: containerd's "info" JSON, with what debugging a process container needs.
@@ -282,6 +299,7 @@ export class ProcessRuntime implements cri.CriRuntime {
 
   // ---- exec, attach, port-forward ----
 
+  /** Runs cmd beside the container (same env and cwd) to completion, for exec probes. */
   async execSync(req: cri.ExecSyncRequest): Promise<cri.ExecSyncResponse> {
     const record = this.mustRunning(req.containerId);
     const child = this.supervisor.startTrackedExec(record, req.cmd, false);
@@ -293,6 +311,7 @@ export class ProcessRuntime implements cri.CriRuntime {
     return { stdout: outcome.stdout, stderr: outcome.stderr, exitCode: outcome.exitCode };
   }
 
+  /** Validates and hands out a streaming URL (the streaming server runs the exec). */
   async exec(req: cri.ExecRequest): Promise<cri.ExecResponse> {
     this.mustRunning(req.containerId);
     if (req.cmd.length === 0) throw criInvalid('cmd out of range');
@@ -302,11 +321,13 @@ export class ProcessRuntime implements cri.CriRuntime {
     return this.mustStreaming().getExec(req);
   }
 
+  /** Hands out a streaming URL for attaching to the main process. */
   async attach(req: cri.AttachRequest): Promise<cri.AttachResponse> {
     this.mustRunning(req.containerId);
     return this.mustStreaming().getAttach(req);
   }
 
+  /** Hands out a streaming URL for connections to the pod's address. */
   async portForward(req: cri.PortForwardRequest): Promise<cri.PortForwardResponse> {
     const sandbox = this.sandboxes.get(req.podSandboxId);
     if (sandbox === undefined) throw criNotFound('sandbox', req.podSandboxId);
@@ -315,12 +336,14 @@ export class ProcessRuntime implements cri.CriRuntime {
 
   // ---- stats ----
 
+  /** CPU and memory of the container's process group, from /proc. */
   async containerStats(req: cri.ContainerStatsRequest): Promise<cri.ContainerStatsResponse> {
     const record = this.mustContainer(req.containerId);
     const [stats] = this.supervisor.stats([record]);
     return { stats };
   }
 
+  /** Stats of the containers matching the filter, in one scan of /proc. */
   async listContainerStats(
     req: cri.ListContainerStatsRequest,
   ): Promise<cri.ListContainerStatsResponse> {
@@ -330,24 +353,29 @@ export class ProcessRuntime implements cri.CriRuntime {
 
   // ---- images ----
 
+  /** The images pulled on this node (images.ts). */
   async listImages(req: cri.ListImagesRequest): Promise<cri.ListImagesResponse> {
     return { images: this.images.list(req.filter?.image?.image).map(toCriImage) };
   }
 
+  /** The image if pulled; unset (not an error) otherwise. */
   async imageStatus(req: cri.ImageStatusRequest): Promise<cri.ImageStatusResponse> {
     const found = this.images.find(req.image?.image ?? '');
     return { image: found === undefined ? undefined : toCriImage(found), info: {} };
   }
 
+  /** Resolves the image through the catalogue; nginx and missing host binaries fail. */
   async pullImage(req: cri.PullImageRequest): Promise<cri.PullImageResponse> {
     return { imageRef: this.images.pull(req.image?.image ?? '').id };
   }
 
+  /** Forgets a pulled image; a missing one succeeds. */
   async removeImage(req: cri.RemoveImageRequest): Promise<cri.RemoveImageResponse> {
     this.images.remove(req.image?.image ?? '');
     return {};
   }
 
+  /** The state directory's filesystem; images take no space of their own here. */
   async imageFsInfo(_req: cri.ImageFsInfoRequest): Promise<cri.ImageFsInfoResponse> {
     const usage = cri.FilesystemUsage.fromPartial({
       timestamp: convert.nanosOf(this.wallMs()), fsId: { mountpoint: this.opts.stateDir },
