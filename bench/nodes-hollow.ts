@@ -4,6 +4,9 @@
  * Deployment of M pods. Progress comes from one informer of the benchmark namespace's pods (the
  * API's view: bound = spec.nodeName set, Running = status.phase), nodes from a list every 3 s.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Node } from '../src/api/core/v1/cluster-kinds.js';
 import type { Pod } from '../src/api/core/v1/pod-types.js';
@@ -48,6 +51,7 @@ async function readyHollow(api: ApiClient): Promise<number> {
 export async function runHollowBench(o: NodesBenchOptions): Promise<void> {
   const c = new NodeCluster({ yaml: hollowYaml(o) });
   const deadline = performance.now() + o.timeoutMin * 60_000;
+  let failed = false;
   console.log(`\n## hollow: ${o.hollowNodes} hollow nodes in ${o.hollowProcesses} processes, ` +
     `${o.hollowPods} pods, 3 masters; bounded to ${o.timeoutMin} min`);
   try {
@@ -63,6 +67,7 @@ export async function runHollowBench(o: NodesBenchOptions): Promise<void> {
       `${loadNote()}; RSS ${rssLine(c)}`);
     if (ready < o.hollowNodes) throw new Error('hollow nodes not all Ready in time');
     const pods = await runPods(c, o, deadline);
+    if (Number.isNaN(pods.runningMs)) failed = true;
     const end = await readyHollow(c.api).catch(() => NaN);
     console.log(`\n| hollow nodes | pods | nodes Ready | all pods exist | all bound | ` +
       'all Running | total RSS | hollow nodes Ready at the end |');
@@ -73,7 +78,13 @@ export async function runHollowBench(o: NodesBenchOptions): Promise<void> {
     console.log(`RSS by process at the end: ${rssLine(c)}`);
   } catch (e) {
     console.log(`hollow failed: ${e instanceof Error ? e.message : String(e)}; RSS ${rssLine(c)}`);
+    failed = true;
   } finally {
+    if (failed) {
+      const dir = mkdtempSync(join(tmpdir(), 'k8ts-bench-hollow-logs-'));
+      c.keepLogs(dir);
+      console.log(`component logs kept in ${dir}`);
+    }
     await c.stop();
   }
 }

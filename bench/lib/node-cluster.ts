@@ -6,7 +6,7 @@
  * of the cluster weigh: RSS of every pid the cluster's pid files name and of their descendants
  * (the process runtime's containers), read from /proc.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -123,6 +123,11 @@ export class NodeCluster {
       out.set(unit, pids.reduce((sum, pid) => sum + rssOf(pid), 0));
     }
     return out;
+  }
+
+  /** keepLogs copies the cluster's component logs to dir (for a run that went wrong). */
+  keepLogs(dir: string): void {
+    if (existsSync(this.paths.logs)) cpSync(this.paths.logs, dir, { recursive: true });
   }
 
   async stop(): Promise<void> {
