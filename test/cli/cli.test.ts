@@ -111,7 +111,7 @@ describe('k8ts CLI', function () {
   it('reports errors on stderr with exit code 1', async () => {
     let r = await k8ts(home.dir, 'kill', 'm9', '--name', 'cli');
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /no member m9 in cluster cli/);
+    assert.match(r.stderr, /no node m9 in cluster cli \(nodes: m1, m2, m3\)/);
     r = await k8ts(home.dir, 'status', '--name', 'nope');
     assert.equal(r.code, 1);
     assert.match(r.stderr, /no cluster named nope/);
