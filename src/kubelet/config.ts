@@ -40,6 +40,8 @@ export interface KubeletConfig {
   /** How often running pods' configMap/secret/downwardAPI volumes are rewritten from their
    *  objects (upstream re-syncs each pod about once a minute). */
   volumeRefreshMs: number;
+  /** How often leftovers of vanished pods are cleaned up (sandboxes, volumes, logs). */
+  housekeepingIntervalMs: number;
   /** Cluster DNS servers and domain for pods' dnsConfig (ClusterFirst). */
   clusterDns: string[];
   clusterDomain: string;
@@ -66,6 +68,7 @@ export const DEFAULT_TIMING = {
   nodeStatusReportFrequencyMs: 5 * 60_000,
   fileCheckFrequencyMs: 20_000,
   volumeRefreshMs: 10_000,
+  housekeepingIntervalMs: 10_000,
 } as const;
 
 /** resolveKubeletConfig fills defaults; capacity must be given (main measures the host). */

@@ -32,6 +32,7 @@ import { ObjectCache } from './objects.js';
 import type { PodWorkerDeps } from './pod/types.js';
 import { makePrepare, podLogsRoot } from './prepare.js';
 import { PODS } from './resources.js';
+import { housekeep } from './housekeeping.js';
 import { removePodLogs } from './logs/cleanup.js';
 import { ContainerLogRotator } from './logs/rotator.js';
 import type { RotationPolicy } from './logs/rotation-plan.js';
@@ -99,6 +100,7 @@ export class Kubelet {
   private rotator: ContainerLogRotator | undefined;
   private runtimeName = 'cri';
   private refreshing = false;
+  private housekeepingRound: Promise<void> | undefined;
   /** The workers' prepare(): volumes, env, DNS (also used to refresh volumes). */
   private prepare: (pod: Pod) => Promise<unknown> = async () => undefined;
   /** The kubelet server's port once listening (0 before, or without a server). */
@@ -298,6 +300,20 @@ export class Kubelet {
     }
   }
 
+  /** housekeeping removes what vanished pods left (one round at a time). */
+  private async housekeeping(): Promise<void> {
+    if (this.housekeepingRound !== undefined) return;
+    this.housekeepingRound = housekeep({
+      cri: this.o.cri, volumes: this.volumes, podLogsRoot: podLogsRoot(this.o.cfg),
+      synced: () => this.pods.hasSynced(),
+      liveUids: () => new Set([...this.podManager.all().map((p) => p.metadata.uid ?? ''),
+        ...this.dispatcher.workerUids()]),
+      log: this.o.log,
+    }).catch((e: unknown) => this.o.log(`housekeeping: ${String(e)}`))
+      .finally(() => { this.housekeepingRound = undefined; });
+    await this.housekeepingRound;
+  }
+
   /** podWithStatus: a pod this kubelet runs, with the status it last reported. */
   podWithStatus(namespace: string, name: string): Pod | undefined {
     const pod = this.podManager.all().find((p) => p.metadata.namespace === namespace &&
@@ -321,6 +337,7 @@ export class Kubelet {
     await this.server?.close();
     await this.rotator?.stop();
     this.runtimeIndex.stop();
+    await this.housekeepingRound;
     this.statusManager.stop();
     await this.dispatcher.stop();
     await this.ownInformers?.stopAndWait();
@@ -336,9 +353,11 @@ export class Kubelet {
         sources: fromCallback(() => {
           const t = clock.setInterval(() => this.scanManifests(), cfg.fileCheckFrequencyMs);
           const v = clock.setInterval(() => void this.refreshVolumes(), cfg.volumeRefreshMs);
+          const h = clock.setInterval(() => void this.housekeeping(), cfg.housekeepingIntervalMs);
           return () => {
             t.cancel();
             v.cancel();
+            h.cancel();
           };
         }),
         registration: fromCallback(({ sendBack }) => registerLoop(this.nodeAgent, clock, log,

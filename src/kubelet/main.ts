@@ -69,6 +69,9 @@ export interface KubeletMainOptions {
   log?: (line: string) => void;
 }
 
+/** EVENT_FLUSH_MAX_MS bounds the wait for queued events at shutdown. */
+const EVENT_FLUSH_MAX_MS = 1_000;
+
 /** RunningKubelet: the kubelet and how to stop it (and close its connections). */
 export interface RunningKubelet {
   kubelet: Kubelet;
@@ -120,7 +123,9 @@ export async function runKubelet(o: KubeletMainOptions): Promise<RunningKubelet>
     kubelet,
     stop: async () => {
       await kubelet.stop();
-      await events.stop();
+      // Events are best effort: with no API server a flush could retry for long; bounded.
+      await Promise.race([events.stop(), new Promise<void>((r) =>
+        systemClock.setTimeout(r, EVENT_FLUSH_MAX_MS))]);
       cri.close();
       api.close();
     },

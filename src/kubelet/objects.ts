@@ -39,11 +39,12 @@ export class ObjectCache {
     private readonly syncWaitMs = 2_000,
   ) {}
 
-  /** forNamespace: lookups for ns, after waiting (bounded) for its caches. */
-  async forNamespace(ns: string): Promise<NamespaceObjects> {
+  /** forNamespace: lookups for ns, after waiting (bounded) for its caches unless !wait (a
+   *  static pod never waits for the API, as upstream's kubelet). */
+  async forNamespace(ns: string, wait = true): Promise<NamespaceObjects> {
     const mine = this.watch(ns);
     const dflt = this.watch('default');
-    await this.waitSynced([mine, dflt]);
+    if (wait) await this.waitSynced([mine, dflt]);
     const services = [...mine.services.lister.list(ns),
       ...(ns === 'default' ? [] : dflt.services.lister.list('default'))];
     return {

@@ -14,6 +14,7 @@ import type { PodRuntimeFacts } from './env/downward.js';
 import { podLogDirectory } from './logs/paths.js';
 import type { ObjectCache } from './objects.js';
 import type { PreparedContainer, PreparedPod } from './pod/types.js';
+import { isStaticPod } from './sources/static-pods.js';
 import type { VolumeManager } from './volumes/volume-manager.js';
 
 /** PrepareDeps: config, caches, volumes, and the pod's addresses once known. */
@@ -37,7 +38,7 @@ export function podLogsRoot(cfg: KubeletConfig): string {
 export function makePrepare(d: PrepareDeps): (pod: Pod) => Promise<PreparedPod> {
   return async (pod) => {
     const ns = pod.metadata.namespace ?? 'default';
-    const objects = await d.objects.forNamespace(ns);
+    const objects = await d.objects.forNamespace(ns, !isStaticPod(pod));
     const facts: PodRuntimeFacts = { nodeName: d.cfg.nodeName, hostIP: d.cfg.address,
       podIPs: d.podIPs(pod) };
     const volumes = await d.volumes.setUp(pod, objects, { pod, facts,

@@ -6,7 +6,9 @@
  * the object.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Node } from '../../src/api/core/v1/cluster-kinds.js';
@@ -16,6 +18,7 @@ import { isStatusError } from '../../src/api/errors.js';
 import { systemClock } from '../../src/base/clock.js';
 import { ApiClient } from '../../src/client/api-client.js';
 import { runKubelet, type RunningKubelet } from '../../src/kubelet/main.js';
+import { connectCri } from '../../src/kubelet/cri/client.js';
 import { CONFIG_MAPS, LEASES, NODES, PODS } from '../../src/kubelet/resources.js';
 import { startProcessRuntime, type ProcessRuntimeHandle } from
   '../../src/runtime/process/server.js';
@@ -49,6 +52,18 @@ describe('kubelet (real API server, real process runtime)', function () {
   let runtime: ProcessRuntimeHandle | undefined;
   let kubelet: RunningKubelet | undefined;
 
+  /** startKubelet runs a kubelet of this test on the shared runtime and dirs. */
+  const startKubelet = (apiEndpoints: string[]) => runKubelet({
+    nodeName: NODE, address: '127.0.0.1', apiEndpoints,
+    runtimeSocket: join(dir, 'cri.sock'), rootDir: join(dir, 'kubelet'),
+    manifestDir: join(dir, 'manifests'), podCidr: '127.64.77.0/24', role: 'master',
+    capacity: { cpu: '8', memory: '16Gi', pods: '110' }, kubeletPort: 0,
+    config: { leaseRenewIntervalMs: 300, nodeStatusUpdateFrequencyMs: 300,
+      fileCheckFrequencyMs: 200, volumeRefreshMs: 300, housekeepingIntervalMs: 300 },
+    workerTuning: { runningPollMs: 100, resyncMs: 300, backoffBaseMs: 200 },
+    log: process.env.KUBELET_TEST_LOG ? (l) => console.log(l) : () => {},
+  });
+
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'k8ts-kubelet-'));
     cluster = await startApiCluster();
@@ -56,16 +71,7 @@ describe('kubelet (real API server, real process runtime)', function () {
     runtime = await startProcessRuntime({ stateDir: join(dir, 'runtime'),
       podCidr: '127.64.77.0/24', socketPath: join(dir, 'cri.sock'), clock: systemClock });
     mkdirSync(join(dir, 'manifests'));
-    kubelet = await runKubelet({
-      nodeName: NODE, address: '127.0.0.1', apiEndpoints: cluster.grpcEndpoints,
-      runtimeSocket: join(dir, 'cri.sock'), rootDir: join(dir, 'kubelet'),
-      manifestDir: join(dir, 'manifests'), podCidr: '127.64.77.0/24', role: 'master',
-      capacity: { cpu: '8', memory: '16Gi', pods: '110' }, kubeletPort: 0,
-      config: { leaseRenewIntervalMs: 300, nodeStatusUpdateFrequencyMs: 300,
-        fileCheckFrequencyMs: 200, volumeRefreshMs: 300 },
-      workerTuning: { runningPollMs: 100, resyncMs: 300, backoffBaseMs: 200 },
-      log: process.env.KUBELET_TEST_LOG ? (l) => console.log(l) : () => {},
-    });
+    kubelet = await startKubelet(cluster.grpcEndpoints);
   });
 
   after(async () => {
@@ -192,5 +198,87 @@ describe('kubelet (real API server, real process runtime)', function () {
     });
     assert.equal(p.status?.reason, 'OutOfcpu');
     assert.match(p.status?.message ?? '', /^Pod was rejected: Node didn't have enough resource/);
+  });
+  it('restarted, adopts running containers and cleans up pods deleted meanwhile', async () => {
+    const mk = (name: string) => api.create<Pod>(PODS, 'default', { metadata: { name }, spec: {
+      nodeName: NODE, terminationGracePeriodSeconds: 1,
+      containers: [{ name: 'c', image: BUSYBOX, command: ['sleep', '3600'] }] } });
+    await mk('keeper');
+    const gone = await mk('gone');
+    const runningBoth = async () => {
+      const ps = await Promise.all(['keeper', 'gone'].map((n) =>
+        api.get<Pod>(PODS, 'default', n)));
+      return ps.every((p) => p.status?.phase === 'Running') ? ps : undefined;
+    };
+    const [before] = await eventually('both Running', runningBoth);
+    await kubelet?.stop();
+    kubelet = undefined;
+    // Force-deleted while no kubelet watches: only housekeeping can find its containers.
+    await api.delete(PODS, 'default', 'gone', { gracePeriodSeconds: 0 });
+    kubelet = await startKubelet(cluster.grpcEndpoints);
+    const cri = connectCri(join(dir, 'cri.sock'));
+    try {
+      await eventually('the vanished pod\'s sandbox removed', async () => {
+        const { items } = await cri.listPodSandbox({});
+        return items.some((x) => x.labels['io.kubernetes.pod.uid'] === gone.metadata.uid)
+          ? undefined : true;
+      });
+    } finally {
+      cri.close();
+    }
+    const after = await api.get<Pod>(PODS, 'default', 'keeper');
+    assert.equal(after.status?.phase, 'Running');
+    const id = (p: Pod | undefined) => p?.status?.containerStatuses?.[0]?.containerID;
+    assert.equal(id(after), id(before), 'the same container, not a new one');
+    assert.equal(after.status?.containerStatuses?.[0]?.restartCount, 0);
+  });
+});
+
+describe('kubelet without an API server', function () {
+  this.timeout(60_000);
+
+  it('runs its static pods anyway', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'k8ts-kubelet-noapi-'));
+    let runtime: ProcessRuntimeHandle | undefined;
+    let kubelet: RunningKubelet | undefined;
+    try {
+      runtime = await startProcessRuntime({ stateDir: join(dir, 'runtime'),
+        podCidr: '127.64.78.0/24', socketPath: join(dir, 'cri.sock'), clock: systemClock });
+      mkdirSync(join(dir, 'manifests'));
+      writeFileSync(join(dir, 'manifests', 'early.yaml'), [
+        'metadata: {name: early, namespace: kube-system}', 'spec:',
+        '  volumes: [{name: out, emptyDir: {}}]', '  containers:',
+        `  - {name: c, image: "${BUSYBOX}", volumeMounts: [{name: out, mountPath: /out}],`,
+        '     command: [sh, -c, "echo up > $K8TS_ROOT/out/state; exec sleep 3600"]}', '',
+      ].join('\n'));
+      kubelet = await runKubelet({
+        nodeName: 'lonely', address: '127.0.0.1', apiEndpoints: ['127.0.0.1:1'],
+        runtimeSocket: join(dir, 'cri.sock'), rootDir: join(dir, 'kubelet'),
+        manifestDir: join(dir, 'manifests'), capacity: { cpu: '1', memory: '1Gi', pods: '10' },
+        serve: false, config: { fileCheckFrequencyMs: 200 },
+        log: process.env.KUBELET_TEST_LOG ? (l) => console.log(Date.now() % 100000, l) : () => {},
+        workerTuning: { runningPollMs: 100, resyncMs: 300 },
+      });
+      const root = join(dir, 'kubelet', 'pods');
+      const state = await eventually('static pod running', async () => {
+        for (const uid of existsSync(root) ? readdirSync(root) : []) {
+          const f = join(root, uid, 'volumes', 'kubernetes.io~empty-dir', 'out', 'state');
+          if (existsSync(f)) return readFileSync(f, 'utf8');
+        }
+        return undefined;
+      });
+      assert.equal(state.trim(), 'up');
+      assert.equal(kubelet.kubelet.registered, false, 'no API server: not registered');
+    } finally {
+      // Remove the manifest so the pod is stopped and removed before the runtime closes.
+      rmSync(join(dir, 'manifests'), { recursive: true, force: true });
+      const cri = connectCri(join(dir, 'cri.sock'));
+      await eventually('static pod stopped', async () =>
+        ((await cri.listPodSandbox({})).items.length === 0 ? true : undefined)).catch(() => {});
+      cri.close();
+      await kubelet?.stop();
+      await runtime?.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

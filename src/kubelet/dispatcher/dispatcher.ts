@@ -164,6 +164,11 @@ export class Dispatcher {
       .map((e) => e.pod);
   }
 
+  /** workerUids: the uids with a worker (housekeeping leaves their runtime state alone). */
+  workerUids(): string[] {
+    return [...this.workers.keys()];
+  }
+
   /** has: a worker runs for uid. */
   has(uid: string): boolean {
     return this.workers.has(uid);
