@@ -71,6 +71,11 @@ export function graceOf(pod: Pod): number {
   return pod.spec?.terminationGracePeriodSeconds ?? 30;
 }
 
+/** allContainers lists init and regular containers. */
+function allContainers(pod: Pod): Container[] {
+  return [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])];
+}
+
 /** specOf finds a container (init or regular) by name. */
 export function specOf(pod: Pod, name: string): Container | undefined {
   const spec = pod.spec;
@@ -81,10 +86,15 @@ export function specOf(pod: Pod, name: string): Container | undefined {
 /** syncPod performs one sync; see the file comment. */
 export async function syncPod(input: SyncInput): Promise<SyncResult> {
   const { deps, pod } = input;
+  // Only images and names the spec still has are remembered (bounded by the spec).
+  const images = new Set(allContainers(pod).map((c) => c.image ?? ''));
+  const names = new Set(allContainers(pod).map((c) => c.name));
   const memory: WorkerMemory = {
     ...input.memory,
-    pullFailures: { ...input.memory.pullFailures },
-    startErrors: { ...input.memory.startErrors },
+    pullFailures: Object.fromEntries(Object.entries(input.memory.pullFailures)
+      .filter(([image]) => images.has(image))),
+    startErrors: Object.fromEntries(Object.entries(input.memory.startErrors)
+      .filter(([name]) => names.has(name))),
   };
   let observed = await input.observer.observe();
   const t = input.tuning;
