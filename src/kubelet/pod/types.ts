@@ -127,7 +127,8 @@ export interface PodWorkerInput {
  * - POD_UPDATED: a newer pod object from the API (or the static manifest);
  * - POD_DELETED: the API marked it for deletion (deletionTimestamp set); the worker kills it
  *   with gracePeriodSeconds (else metadata.deletionGracePeriodSeconds, else the spec's
- *   terminationGracePeriodSeconds, else 30) and removes everything;
+ *   terminationGracePeriodSeconds, else 30) and removes everything; a later POD_DELETED with a
+ *   shorter grace period (a forced deletion) shortens the stop under way;
  * - TERMINATE: the node asks for termination for its own reasons (shutdown, the pod vanished
  *   from its source); the worker kills and removes everything but the API object stays.
  */
