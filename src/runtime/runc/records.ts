@@ -95,10 +95,13 @@ export class RecordStore {
   }
 }
 
-/** writeJson writes value to path via a temp file, creating the directory. */
+let tmpSerial = 0;
+
+/** writeJson writes value to path via a temp file of its own (concurrent saves of one record
+ *  must not share a temp file), creating the directory. */
 async function writeJson(path: string, value: unknown): Promise<void> {
   await mkdir(join(path, '..'), { recursive: true });
-  const tmp = `${path}.tmp`;
+  const tmp = `${path}.${process.pid}.${++tmpSerial}.tmp`;
   await writeFile(tmp, JSON.stringify(value));
   await rename(tmp, path);
 }
