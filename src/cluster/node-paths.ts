@@ -40,10 +40,11 @@ export function nodePaths(cfg: ClusterConfig, node: string, env: NodeJS.ProcessE
   };
 }
 
-/** bridgeName: the node's bridge — "k<cluster>-<node>" (two clusters' w1 never share one), or
- *  a hash of both when that exceeds IFNAMSIZ's 15 bytes. The supervisor deletes it at down. */
+/** bridgeName: the node's bridge — "k8ts-<cluster>-<node>" (two clusters' w1 never share one),
+ *  or "k8ts-" and a hash of both when that exceeds IFNAMSIZ's 15 bytes. The "k8ts-" prefix is
+ *  how the runtimes recognise k8ts bridges on the host. The supervisor deletes it at down. */
 export function bridgeName(cluster: string, node: string): string {
-  const name = `k${cluster}-${node}`;
+  const name = `k8ts-${cluster}-${node}`;
   if (name.length <= 15) return name;
   let h = 0;
   for (const ch of `${cluster}/${node}`) h = (h * 31 + ch.charCodeAt(0)) >>> 0;

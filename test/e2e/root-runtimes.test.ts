@@ -114,7 +114,7 @@ describe('e2e: nginx-pod.yaml on runc and containerd nodes, with the real kubect
     assert.equal(d.code, 0, d.stderr);
     started = false;
     const links = execFileSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' });
-    for (const n of NODES) assert.ok(!links.includes(`krt-${n.name}:`), `bridge krt-${n.name} left behind`);
+    for (const n of NODES) assert.ok(!links.includes(`k8ts-rt-${n.name}:`), `bridge k8ts-rt-${n.name} left behind`);
     const routes = execFileSync('ip', ['route'], { encoding: 'utf8' });
     for (const n of NODES) assert.ok(!routes.includes(n.cidr), `route to ${n.cidr} left behind`);
   });
