@@ -17,7 +17,7 @@ import {
   configMapPayload, downwardPayload, secretPayload, VolumeSetupError,
 } from '../../../src/kubelet/volumes/payload.js';
 import { planMounts, volumePath } from '../../../src/kubelet/volumes/plan.js';
-import { VolumeManager } from '../../../src/kubelet/volumes/volume-manager.js';
+import { mountsUnder, VolumeManager } from '../../../src/kubelet/volumes/volume-manager.js';
 
 const cm = { metadata: { name: 'cfg' }, data: { 'app.conf': 'a=1', other: 'o' },
   binaryData: { bin: Buffer.from([1, 2]).toString('base64') } };
@@ -138,5 +138,24 @@ describe('kubelet volumes', () => {
     assert.deepEqual(vm.podUids(), ['uid-1']);
     await vm.tearDown('uid-1');
     assert.equal(existsSync(join(dir, 'pods', 'uid-1')), false);
+  });
+  it('mounts a memory emptyDir as tmpfs when root, and unmounts it on teardown', async function () {
+    if (process.getuid?.() !== 0) this.skip();
+    const vm = new VolumeManager({ rootDir: dir, useTmpfs: true, log: () => {} });
+    const pod: Pod = { metadata: { name: 'p', namespace: 'n', uid: 'uid-mem' }, spec: {
+      volumes: [{ name: 'shm', emptyDir: { medium: 'Memory', sizeLimit: '16Mi' } }],
+      containers: [{ name: 'c' }] } };
+    try {
+      const volumes = await vm.setUp(pod, { configMap: () => undefined,
+        secret: () => undefined }, { pod, facts: { nodeName: 'w', hostIP: '', podIPs: [] },
+        allocatable: {} });
+      const path = volumes.get('shm')?.path ?? '';
+      assert.deepEqual(mountsUnder(path), [path]);
+      await vm.tearDown('uid-mem');
+      assert.deepEqual(mountsUnder(path), []);
+      assert.equal(existsSync(join(dir, 'pods', 'uid-mem')), false);
+    } finally {
+      await vm.tearDown('uid-mem');
+    }
   });
 });
