@@ -54,6 +54,7 @@ export function fromContainerStatus(s: ContainerStatus, sandboxId: string): Obse
     image: s.image?.userSpecifiedImage || s.image?.image || '',
     imageRef: s.imageRef,
     specHash: s.annotations[ANNOTATION_HASH] ?? '',
+    logPath: s.logPath,
   };
 }
 

@@ -29,6 +29,8 @@ export interface ObservedContainer {
   imageRef: string;
   /** The spec hash the worker stamped at creation (annotation io.kubernetes.container.hash). */
   specHash: string;
+  /** Absolute path of the instance's CRI log ('' when the runtime did not say). */
+  logPath: string;
 }
 
 /** ObservedSandbox is one pod sandbox attempt. */

@@ -23,6 +23,7 @@ import {
   type WaitingReason,
 } from './plan.js';
 import { podEvent, podLog } from './pod-events.js';
+import { withFallbackMessages } from './termination-message.js';
 import type { PodWorkerDeps, PodWorkerTuning, PreparedPod } from './types.js';
 
 /** WorkerMemory is what a pod worker remembers between syncs. */
@@ -35,6 +36,8 @@ export interface WorkerMemory {
   sandboxBackoff?: { atMs: number; entry: BackoffEntry };
   /** Why the kubelet failed the pod itself (DeadlineExceeded), shown as status reason. */
   failure?: WaitingReason;
+  /** Log tails read for FallbackToLogsOnError, by container id. */
+  logMessages?: Record<string, string>;
 }
 
 /** EMPTY_MEMORY is a fresh worker's memory. */
@@ -119,6 +122,9 @@ export async function syncPod(input: SyncInput): Promise<SyncResult> {
   const acted = await perform(input, memory, observed, actions);
   if (acted) observed = await input.observer.observe();
   observed = await collectGarbage(input, observed);
+  const filled = await withFallbackMessages(pod, observed, memory.logMessages ?? {});
+  observed = filled.observed;
+  memory.logMessages = filled.known;
   let wakeAtMs = minDefined(actions.wakeAtMs, deadline.atMs);
   if (memory.sandboxBackoff !== undefined && actions.createSandbox !== undefined) {
     const sb = memory.sandboxBackoff;

@@ -13,6 +13,7 @@ import type { ProbeKill, WaitingReason } from './plan.js';
 import { LABEL_POD_UID } from './cri-config.js';
 import { MIN_GRACE_SECONDS } from './lifecycle.js';
 import { podEvent, podLog } from './pod-events.js';
+import { withFallbackMessages } from './termination-message.js';
 import { graceOf, killAll, removeAll, specOf, syncPod, type WorkerMemory } from './sync.js';
 import type { PodWorkerDeps, PodWorkerTuning } from './types.js';
 
@@ -133,7 +134,7 @@ export interface TerminateInput extends Omit<StatusFacts, 'observed' | 'terminal
 export async function runTerminate(i: TerminateInput): Promise<PodStatus> {
   const obs = await i.observer.observe();
   await killAll(i.deps, i.pod, obs, i.graceSeconds);
-  const after = await i.observer.observe();
+  const { observed: after } = await withFallbackMessages(i.pod, await i.observer.observe(), {});
   const finalStatus = reportIfChanged({ ...i, observed: after, terminal: true });
   await removeAll(i.deps, i.observer, after);
   return finalStatus;

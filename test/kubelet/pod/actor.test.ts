@@ -385,4 +385,20 @@ describe('pod worker on the process runtime', function () {
     actor.send({ type: 'POD_DELETED', gracePeriodSeconds: 0 });
     await toPromise(actor);
   });
+
+  it('FallbackToLogsOnError: a failed container\'s log tail becomes its message', async () => {
+    const pod = makeTestPod('fallback', {
+      restartPolicy: 'Never',
+      containers: [{
+        name: 'app', image: BUSYBOX, terminationMessagePolicy: 'FallbackToLogsOnError',
+        command: ['sh', '-c', 'echo starting; echo boom >&2; exit 1'],
+      }],
+    });
+    const actor = h.start(pod);
+    await eventually(() => assert.equal(h.latest(pod).phase, 'Failed'));
+    const t = statusOf(h, pod, 'app').state?.terminated;
+    assert.equal(t?.message, 'starting\nboom\n');
+    actor.send({ type: 'POD_DELETED', gracePeriodSeconds: 0 });
+    await toPromise(actor);
+  });
 });

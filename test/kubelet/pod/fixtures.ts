@@ -64,6 +64,7 @@ export function inst(
     image: c.image ?? '',
     imageRef: 'sha256:abc',
     specHash: containerSpecHash(c),
+    logPath: '',
     ...o,
   };
 }

@@ -21,6 +21,11 @@ import { fromContainerStatus, fromSandboxStatus } from '../../../src/kubelet/pod
 import { selectGarbage } from '../../../src/kubelet/pod/gc.js';
 import { pullPolicyOf } from '../../../src/kubelet/pod/images.js';
 import { activeDeadline } from '../../../src/kubelet/pod/sync.js';
+import {
+  FALLBACK_BYTES_MAX,
+  FALLBACK_LINES_MAX,
+  messageFromLogTail,
+} from '../../../src/kubelet/pod/termination-message.js';
 import type { PreparedPod } from '../../../src/kubelet/pod/types.js';
 import { inst, makePod, observed, sandbox } from './fixtures.js';
 
@@ -154,7 +159,7 @@ describe('CRI → observation', () => {
       id: 'c1', name: 'app', attempt: 4, sandboxId: 'sb', state: 'exited',
       createdAtMs: 1_700_000_000_123, startedAtMs: 1_700_000_001_000,
       finishedAtMs: 1_700_000_002_500, exitCode: 137, reason: 'OOMKilled', message: '',
-      image: 'busybox:1', imageRef: 'sha256:abc', specHash: 'h1',
+      image: 'busybox:1', imageRef: 'sha256:abc', specHash: 'h1', logPath: '',
     });
   });
 
@@ -180,5 +185,27 @@ describe('activeDeadlineSeconds', () => {
     assert.deepEqual(activeDeadline(pod, start, startMs + 30_000), { exceeded: true });
     assert.deepEqual(activeDeadline(pod, undefined, startMs), { exceeded: false });
     assert.deepEqual(activeDeadline(makePod({}), start, startMs + 1e9), { exceeded: false });
+  });
+});
+
+describe('FallbackToLogsOnError message', () => {
+  const line = (text: string, tag = 'F', stream = 'stdout') =>
+    `2026-11-23T10:00:00.000000000Z ${stream} ${tag} ${text}\n`;
+
+  it('joins partial lines and keeps the last 80 lines', () => {
+    const log = line('part-', 'P') + line('one') + line('err', 'F', 'stderr');
+    assert.equal(messageFromLogTail(Buffer.from(log), false), 'part-one\nerr\n');
+    const many = Array.from({ length: 100 }, (_, i) => line(`l${i}`)).join('');
+    const msg = messageFromLogTail(Buffer.from(many), false);
+    assert.equal(msg.split('\n').length - 1, FALLBACK_LINES_MAX);
+    assert.ok(msg.startsWith('l20\n'));
+  });
+
+  it('drops a torn first line when reading from the middle; caps at 2048 bytes', () => {
+    const log = `tail of a line\n${line('whole')}`;
+    assert.equal(messageFromLogTail(Buffer.from(log), true), 'whole\n');
+    const big = line('x'.repeat(5000));
+    assert.equal(Buffer.byteLength(messageFromLogTail(Buffer.from(big), false)),
+      FALLBACK_BYTES_MAX);
   });
 });
