@@ -40,16 +40,22 @@ describe('kubectl streaming into the process runtime (CRI over its socket)', fun
     ['WebSocket v5', {}], ['SPDY', { KUBECTL_REMOTE_COMMAND_WEBSOCKETS: 'false' }],
   ] as const) {
     it(`exec over ${transport}: output, exit code and piped stdin`, async () => {
-      const r = await h.api.kubectl(['exec', 'busy', '--', 'sh', '-c', 'echo in the pod; exit 4'], { env });
+      const r = await h.api.kubectl(
+        ['exec', 'busy', '--', 'sh', '-c', 'echo in the pod; exit 4'],
+        { env },
+      );
       assert.equal(r.stdout, 'in the pod\n', r.stderr);
       assert.equal(r.code, 4);
-      const cat = await h.api.kubectl(['exec', '-i', 'busy', '--', 'cat'], { env, stdin: 'through\n' });
+      const cat = await h.api.kubectl(
+        ['exec', '-i', 'busy', '--', 'cat'],
+        { env, stdin: 'through\n' },
+      );
       assert.equal(cat.code, 0, cat.stderr);
       assert.equal(cat.stdout, 'through\n');
     });
   }
 
-  it('port-forward reaches a server listening on the pod\'s address (both transports)', async () => {
+  it('port-forward reaches a server on the pod\'s address (both transports)', async () => {
     const payload = Buffer.alloc(2 * 1024 * 1024, 0x5a);
     const server: Server = createServer((sock) => sock.end(payload));
     await new Promise<void>((resolve) => server.listen(0, podIp, () => resolve()));

@@ -1,8 +1,8 @@
 /**
- * The real kubectl through the whole streaming path: API server → kubelet server → CRI streaming
- * server → child processes. exec over WebSocket v5 and SPDY (stdout, stderr, piped stdin, exit
- * codes), port-forward over WebSocket-tunnelled SPDY and SPDY (2 MiB), logs and logs -f, and
- * the Status errors of the API server's streaming subresources.
+ * The real kubectl through the whole streaming path: API server → kubelet server → CRI
+ * streaming server → child processes. exec over WebSocket v5 and SPDY (stdout, stderr, piped
+ * stdin, exit codes), port-forward over WebSocket-tunnelled SPDY and SPDY (2 MiB), logs and
+ * logs -f, and the Status errors of the API server's streaming subresources.
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -31,11 +31,17 @@ describe('kubectl streaming end to end (exec, port-forward, logs)', function () 
         const r = await h.api.kubectl(['exec', 'busy', '--', 'echo', 'hello', 'world'], { env });
         assert.equal(r.stdout, 'hello world\n', r.stderr);
         assert.equal(r.code, 0);
-        assert.deepEqual(h.runtime.execs.at(-1), { containerId: 'default/busy/main', cmd: ['echo', 'hello', 'world'] });
+        assert.deepEqual(
+          h.runtime.execs.at(-1),
+          { containerId: 'default/busy/main', cmd: ['echo', 'hello', 'world'] },
+        );
       });
 
       it('separates stderr and exits with the command\'s exit code', async () => {
-        const r = await h.api.kubectl(['exec', 'busy', '--', 'sh', '-c', 'echo out; echo err >&2; exit 3'], { env });
+        const r = await h.api.kubectl(
+          ['exec', 'busy', '--', 'sh', '-c', 'echo out; echo err >&2; exit 3'],
+          { env },
+        );
         assert.equal(r.code, 3, r.stderr);
         assert.equal(r.stdout, 'out\n');
         assert.match(r.stderr, /^err$/m);
@@ -51,7 +57,10 @@ describe('kubectl streaming end to end (exec, port-forward, logs)', function () 
 
       it('carries 1 MiB of stdin through and back', async () => {
         const input = 'x'.repeat(1024 * 1024 - 1) + '\n';
-        const r = await h.api.kubectl(['exec', '-i', 'busy', '--', 'wc', '-c'], { env, stdin: input });
+        const r = await h.api.kubectl(
+          ['exec', '-i', 'busy', '--', 'wc', '-c'],
+          { env, stdin: input },
+        );
         assert.equal(r.code, 0, r.stderr);
         assert.equal(r.stdout.trim(), String(1024 * 1024));
       });
@@ -88,7 +97,8 @@ describe('kubectl streaming end to end (exec, port-forward, logs)', function () 
       await new Promise<void>((resolve) => server.close(() => resolve()));
     });
 
-    for (const [transport, env] of [['WebSocket-tunnelled SPDY', {}], ['SPDY', SPDY_PORT_FORWARD]] as const) {
+    const transports = [['WebSocket-tunnelled SPDY', {}], ['SPDY', SPDY_PORT_FORWARD]] as const;
+    for (const [transport, env] of transports) {
       it(`transfers 2 MiB over ${transport}, twice on one forward`, async () => {
         const kubectl = h.spawnKubectl(['port-forward', 'pod/busy', `:${port}`], env);
         try {
@@ -119,26 +129,38 @@ describe('kubectl streaming end to end (exec, port-forward, logs)', function () 
     it('follows (-f) until the kubelet ends the stream', async () => {
       const r = await h.api.kubectl(['logs', '-f', 'busy']);
       assert.equal(r.code, 0, r.stderr);
-      assert.equal(r.stdout, [...LOG_LINES, 'followed 1', 'followed 2', 'followed 3'].map((l) => `${l}\n`).join(''));
+      assert.equal(
+        r.stdout,
+        [...LOG_LINES, 'followed 1', 'followed 2', 'followed 3'].map((l) => `${l}\n`).join(''),
+      );
       assert.equal(h.logRequests.at(-1)?.follow, true);
     });
 
     it('a container the LogSource does not know is a NotFound from the server', async () => {
       const r = await h.api.kubectl(['logs', 'two', '-c', 'b']);
       assert.notEqual(r.code, 0);
-      assert.match(r.stderr, /Error from server \(NotFound\): container "b" in pod "two" not found/);
+      assert.match(
+        r.stderr,
+        /Error from server \(NotFound\): container "b" in pod "two" not found/,
+      );
     });
   });
 
   describe('API server Status errors', () => {
-    it('a multi-container pod without a container name is a 400 listing the containers', async () => {
+    it('a multi-container pod without a container name: 400 listing them', async () => {
       const r = await h.rest('GET', '/api/v1/namespaces/default/pods/two/log');
       assert.equal(r.code, 400);
-      assert.match(r.text, /a container name must be specified for pod two, choose one of: \[a b\]/);
+      assert.match(
+        r.text,
+        /a container name must be specified for pod two, choose one of: \[a b\]/,
+      );
     });
 
     it('exec without an upgrade is 400 Upgrade request required', async () => {
-      const r = await h.rest('POST', '/api/v1/namespaces/default/pods/busy/exec?command=true&stdout=true');
+      const r = await h.rest(
+        'POST',
+        '/api/v1/namespaces/default/pods/busy/exec?command=true&stdout=true',
+      );
       assert.equal(r.code, 400);
       assert.match(r.text, /Upgrade request required/);
     });
@@ -150,10 +172,17 @@ describe('kubectl streaming end to end (exec, port-forward, logs)', function () 
     });
 
     it('an unreachable kubelet is a 503 naming the node', async () => {
-      await h.rest('POST', '/api/v1/nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: 'gone' } });
-      const node = JSON.parse((await h.rest('GET', '/api/v1/nodes/gone')).text) as Record<string, unknown>;
+      await h.rest(
+        'POST',
+        '/api/v1/nodes',
+        { apiVersion: 'v1', kind: 'Node', metadata: { name: 'gone' } },
+      );
+      const node = await h.getJson('/api/v1/nodes/gone');
       await h.rest('PUT', '/api/v1/nodes/gone/status', {
-        ...node, status: { addresses: [{ type: 'InternalIP', address: '127.0.0.1' }], daemonEndpoints: { kubeletEndpoint: { Port: 1 } } },
+        ...node, status: {
+          addresses: [{ type: 'InternalIP', address: '127.0.0.1' }],
+          daemonEndpoints: { kubeletEndpoint: { Port: 1 } },
+        },
       });
       await h.rest('POST', '/api/v1/namespaces/default/pods', {
         apiVersion: 'v1', kind: 'Pod', metadata: { name: 'orphan' },
@@ -161,7 +190,10 @@ describe('kubectl streaming end to end (exec, port-forward, logs)', function () 
       });
       const r = await h.rest('GET', '/api/v1/namespaces/default/pods/orphan/log');
       assert.equal(r.code, 503);
-      assert.match(r.text, /error trying to reach the kubelet of node \\"gone\\" at 127\.0\.0\.1:1/);
+      assert.match(
+        r.text,
+        /error trying to reach the kubelet of node \\"gone\\" at 127\.0\.0\.1:1/,
+      );
     });
   });
 });

@@ -63,7 +63,11 @@ describe('kubelet server over TLS', function () {
       },
       resolve: () => undefined,
       logs,
-      pods: () => [{ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'default' } }],
+      pods: () => [{
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'p', namespace: 'default' },
+      }],
       wallMs: systemWallMs,
     });
     port = await kubelet.start();
@@ -75,7 +79,8 @@ describe('kubelet server over TLS', function () {
 
   it('answers a client certificate signed by the cluster CA', async () => {
     assert.deepEqual(await get('/healthz', 'client'), { code: 200, body: 'ok' });
-    const pods = JSON.parse((await get('/pods', 'client')).body) as { kind: string; items: unknown[] };
+    const reply = await get('/pods', 'client');
+    const pods = JSON.parse(reply.body) as { kind: string; items: unknown[] };
     assert.equal(pods.kind, 'PodList');
     assert.equal(pods.items.length, 1);
   });
@@ -85,14 +90,17 @@ describe('kubelet server over TLS', function () {
     await assert.rejects(get('/healthz', 'rogue'));
   });
 
-  it('containerLogs streams the LogSource; its errors and bad queries keep their codes', async () => {
+  it('containerLogs streams the LogSource; errors and bad queries keep their codes', async () => {
     assert.deepEqual(await get('/containerLogs/default/web/main', 'client'),
       { code: 200, body: 'hello from default/web/main\n' });
     assert.equal((await get('/containerLogs/default/web/side', 'client')).code, 404);
     const bad = await get('/containerLogs/default/web/main?tailLines=-1', 'client');
     assert.equal(bad.code, 400);
     assert.match(bad.body, /tailLines/);
-    const both = await get('/containerLogs/default/web/main?sinceSeconds=5&sinceTime=2026-01-01T00:00:00Z', 'client');
+    const both = await get(
+      '/containerLogs/default/web/main?sinceSeconds=5&sinceTime=2026-01-01T00:00:00Z',
+      'client',
+    );
     assert.match(both.body, /at most one of `sinceTime` or `sinceSeconds`/);
   });
 
@@ -109,7 +117,10 @@ describe('kubelet server over TLS', function () {
     let base: string;
     const call = async (method: string, path: string, body?: unknown): Promise<Reply> => {
       const res = await fetch(base + path, {
-        method, ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } } : {}),
+        method, ...(body !== undefined ? {
+          body: JSON.stringify(body),
+          headers: { 'Content-Type': 'application/json' },
+        } : {}),
       });
       return { code: res.status, body: await res.text() };
     };
@@ -122,11 +133,18 @@ describe('kubelet server over TLS', function () {
         kubeletClientTls: { key: pem('client.key'), cert: pem('client.crt'), ca: pem('ca.crt') },
       });
       base = `http://127.0.0.1:${(await api.start()).port}`;
-      await call('POST', '/api/v1/nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1' } });
-      const node = JSON.parse((await call('GET', '/api/v1/nodes/n1')).body) as Record<string, unknown>;
+      await call(
+        'POST',
+        '/api/v1/nodes',
+        { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1' } },
+      );
+      const node = JSON.parse((await call('GET', '/api/v1/nodes/n1')).body) as object;
       await call('PUT', '/api/v1/nodes/n1/status', {
         ...node,
-        status: { addresses: [{ type: 'InternalIP', address: '127.0.0.1' }], daemonEndpoints: { kubeletEndpoint: { Port: port } } },
+        status: {
+          addresses: [{ type: 'InternalIP', address: '127.0.0.1' }],
+          daemonEndpoints: { kubeletEndpoint: { Port: port } },
+        },
       });
       await call('POST', '/api/v1/namespaces/default/pods', {
         apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web' },

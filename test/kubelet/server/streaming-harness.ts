@@ -27,6 +27,8 @@ export interface StreamingHarness {
   logRequests: LogRequest[];
   /** REST call against the API server (JSON body), returning status and text. */
   rest(method: string, path: string, body?: unknown): Promise<{ code: number; text: string }>;
+  /** GET of one object as JSON. */
+  getJson(path: string): Promise<Record<string, unknown>>;
   /** Starts a long-running kubectl (port-forward); the caller kills it. */
   spawnKubectl(args: string[], env?: Record<string, string>): ChildProcess;
   stop(): Promise<void>;
@@ -39,7 +41,9 @@ function logSource(requests: LogRequest[]): LogSource {
   return {
     async streamLogs(req, out, signal) {
       requests.push(req);
-      if (req.container !== 'main') throw new LogError(404, `container "${req.container}" in pod "${req.pod}" not found`);
+      if (req.container !== 'main') {
+        throw new LogError(404, `container "${req.container}" in pod "${req.pod}" not found`);
+      }
       const lines = req.tailLines !== undefined ? LOG_LINES.slice(-req.tailLines) : LOG_LINES;
       for (const line of lines) out.write(`${line}\n`);
       if (!req.follow) return;
@@ -83,18 +87,31 @@ export async function startStreamingHarness(backend?: HarnessBackend): Promise<S
     wallMs: systemWallMs,
   });
   const kubeletPort = await kubelet.start();
-  const rest = async (method: string, path: string, body?: unknown): Promise<{ code: number; text: string }> => {
+  const rest = async (
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<{ code: number; text: string }> => {
     const res = await fetch(api.urls[0] + path, {
       method,
-      ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } } : {}),
+      ...(body !== undefined ? {
+        body: JSON.stringify(body),
+        headers: { 'Content-Type': 'application/json' },
+      } : {}),
     });
     return { code: res.status, text: await res.text() };
   };
   const h: StreamingHarness = {
     api, kubelet, kubeletPort, streaming, runtime, logRequests, rest,
+    getJson: async (path) => JSON.parse((await rest('GET', path)).text) as Record<string, unknown>,
     spawnKubectl: (args, env = {}) => spawn(join(KUBECTL_DIR, 'kubectl.1.32'), [
-      '--kubeconfig', join(api.dir, 'kubeconfig-0'), '--cache-dir', join(api.dir, 'cache-1.32'), ...args,
-    ], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: api.dir, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }),
+      '--kubeconfig', join(api.dir, 'kubeconfig-0'),
+      '--cache-dir', join(api.dir, 'cache-1.32'),
+      ...args,
+    ], {
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: api.dir, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
     stop: async () => {
       await kubelet.close();
       await streaming.close();
@@ -112,12 +129,19 @@ async function ok(p: Promise<{ code: number; text: string }>): Promise<void> {
 
 /** registerObjects creates node n1 (kubelet at the harness's port) and the test pods. */
 async function registerObjects(h: StreamingHarness): Promise<void> {
-  await ok(h.rest('POST', '/api/v1/nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1' } }));
-  const node = JSON.parse((await h.rest('GET', '/api/v1/nodes/n1')).text) as Record<string, unknown>;
+  await ok(h.rest(
+    'POST',
+    '/api/v1/nodes',
+    { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1' } },
+  ));
+  const node = await h.getJson('/api/v1/nodes/n1');
   await ok(h.rest('PUT', '/api/v1/nodes/n1/status', {
     ...node,
     status: {
-      addresses: [{ type: 'InternalIP', address: '127.0.0.1' }, { type: 'Hostname', address: 'n1' }],
+      addresses: [
+        { type: 'InternalIP', address: '127.0.0.1' },
+        { type: 'Hostname', address: 'n1' },
+      ],
       daemonEndpoints: { kubeletEndpoint: { Port: h.kubeletPort } },
     },
   }));
@@ -127,10 +151,13 @@ async function registerObjects(h: StreamingHarness): Promise<void> {
   for (const [name, containers, nodeName] of pods) {
     await ok(h.rest('POST', '/api/v1/namespaces/default/pods', {
       apiVersion: 'v1', kind: 'Pod', metadata: { name },
-      spec: { ...(nodeName ? { nodeName } : {}), containers: containers.map((c) => ({ name: c, image: 'busybox' })) },
+      spec: {
+        ...(nodeName ? { nodeName } : {}),
+        containers: containers.map((c) => ({ name: c, image: 'busybox' })),
+      },
     }));
     if (!nodeName) continue;
-    const pod = JSON.parse((await h.rest('GET', `/api/v1/namespaces/default/pods/${name}`)).text) as Record<string, unknown>;
+    const pod = await h.getJson(`/api/v1/namespaces/default/pods/${name}`);
     await ok(h.rest('PUT', `/api/v1/namespaces/default/pods/${name}/status`, {
       ...pod, status: { phase: 'Running', podIP: '127.0.0.1', hostIP: '127.0.0.1' },
     }));

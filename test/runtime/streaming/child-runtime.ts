@@ -7,7 +7,11 @@
 import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { StreamingRuntime, StreamIo, TerminalSize } from '../../../src/runtime/streaming/types.js';
+import type {
+  StreamingRuntime,
+  StreamIo,
+  TerminalSize,
+} from '../../../src/runtime/streaming/types.js';
 
 export interface ChildRuntime extends StreamingRuntime {
   execs: { containerId: string; cmd: string[] }[];

@@ -13,7 +13,12 @@ import { childRuntime, type ChildRuntime } from './child-runtime.js';
 import { wsConnect } from './ws-client.js';
 
 const exec = (cmd: string[], o: { stdin?: boolean; tty?: boolean } = {}) => ({
-  containerId: 'c1', cmd, stdin: o.stdin ?? false, stdout: true, stderr: !o.tty, tty: o.tty ?? false,
+  containerId: 'c1',
+  cmd,
+  stdin: o.stdin ?? false,
+  stdout: true,
+  stderr: !o.tty,
+  tty: o.tty ?? false,
 });
 
 describe('StreamingServer', function () {
@@ -30,7 +35,7 @@ describe('StreamingServer', function () {
     await server.close();
   });
 
-  it('v4.channel.k8s.io: output on channels 1 and 2, a JSON Status on 3, then close 1000', async () => {
+  it('v4.channel.k8s.io: output on 1 and 2, a JSON Status on 3, then close 1000', async () => {
     const { url } = server.getExec(exec(['sh', '-c', 'echo out; echo err >&2; exit 2']));
     const ws = await wsConnect(url, ['v4.channel.k8s.io']);
     assert.equal(ws.protocol, 'v4.channel.k8s.io');
@@ -40,24 +45,33 @@ describe('StreamingServer', function () {
       data.filter((f) => f.payload[0] === ch).map((f) => f.payload.subarray(1).toString()).join('');
     assert.equal(byChannel(1), 'out\n');
     assert.equal(byChannel(2), 'err\n');
-    const status = JSON.parse(byChannel(3)) as { reason: string; details: { causes: { message: string }[] } };
+    type Status = { reason: string; details: { causes: { message: string }[] } };
+    const status = JSON.parse(byChannel(3)) as Status;
     assert.equal(status.reason, 'NonZeroExitCode');
     assert.equal(status.details.causes[0]?.message, '2');
     const close = frames.find((f) => f.opcode === WsOpcode.close);
     assert.equal(close?.payload.readUInt16BE(0), 1000);
   });
 
-  it('base64.channel.k8s.io: text messages with a channel digit; v1 writes no status on success', async () => {
+  it('base64.channel.k8s.io: text messages, channel digit; no status on success', async () => {
     const { url } = server.getExec(exec(['echo', 'hi']));
     const ws = await wsConnect(url, ['base64.channel.k8s.io']);
-    const texts = (await ws.frames()).filter((f) => f.opcode === WsOpcode.text).map((f) => f.payload.toString());
+    const texts = (await ws.frames())
+      .filter((f) => f.opcode === WsOpcode.text)
+      .map((f) => f.payload.toString());
     assert.deepEqual(texts, ['1' + Buffer.from('hi\n').toString('base64')]);
   });
 
-  it('v5 with a tty: resizes reach the runtime, stdin flows, [255,0] closes it, pings are answered', async () => {
-    const { url } = server.getExec(exec(['sh', '-c', 'read x; echo got $x; cat'], { stdin: true, tty: true }));
+  it('v5 tty: resizes reach the runtime, stdin flows, [255,0] closes it, pings', async () => {
+    const { url } = server.getExec(exec(
+      ['sh', '-c', 'read x; echo got $x; cat'],
+      { stdin: true, tty: true },
+    ));
     const ws = await wsConnect(url, ['v5.channel.k8s.io']);
-    ws.send(WsOpcode.binary, Buffer.concat([Buffer.from([4]), Buffer.from('{"Width":100,"Height":30}\n')]));
+    ws.send(
+      WsOpcode.binary,
+      Buffer.concat([Buffer.from([4]), Buffer.from('{"Width":100,"Height":30}\n')]),
+    );
     ws.send(WsOpcode.ping, Buffer.from('are you there'));
     assert.equal((await ws.next(WsOpcode.pong)).payload.toString(), 'are you there');
     ws.send(WsOpcode.binary, Buffer.concat([Buffer.from([0]), Buffer.from('hello\n')]));
@@ -79,7 +93,8 @@ describe('StreamingServer', function () {
     socketWrite(encodeWsFrame(WsOpcode.ping, Buffer.alloc(0), { mask }));
     socketWrite(encodeWsFrame(WsOpcode.continuation, Buffer.from('bc'), { mask }));
     ws.send(WsOpcode.binary, Buffer.from([255, 0]));
-    const out = (await ws.frames()).filter((f) => f.opcode === WsOpcode.binary && f.payload[0] === 1)
+    const out = (await ws.frames())
+      .filter((f) => f.opcode === WsOpcode.binary && f.payload[0] === 1)
       .map((f) => f.payload.subarray(1).toString()).join('');
     assert.equal(out, 'abc');
   });
@@ -88,7 +103,10 @@ describe('StreamingServer', function () {
     const { url } = server.getExec(exec(['true']));
     await (await wsConnect(url, ['v5.channel.k8s.io'])).frames();
     await assert.rejects(wsConnect(url, ['v5.channel.k8s.io']), /HTTP 404/);
-    await assert.rejects(wsConnect(url.replace(/[^/]+$/, 'nope'), ['v5.channel.k8s.io']), /HTTP 404/);
+    await assert.rejects(
+      wsConnect(url.replace(/[^/]+$/, 'nope'), ['v5.channel.k8s.io']),
+      /HTTP 404/,
+    );
     const plain = await fetch(server.getExec(exec(['true'])).url);
     assert.equal(plain.status, 400);
     assert.match(await plain.text(), /Upgrade request required/);
@@ -104,7 +122,10 @@ describe('StreamingServer', function () {
     const invalid = (fn: () => unknown, re: RegExp): void =>
       assert.throws(fn, (e: unknown) => e instanceof CriError && re.test(e.message));
     invalid(() => server.getExec({ ...exec(['true']), tty: true, stderr: true }), /tty and stderr/);
-    invalid(() => server.getExec({ ...exec(['true']), stdout: false, stderr: false }), /one of stdin/);
+    invalid(
+      () => server.getExec({ ...exec(['true']), stdout: false, stderr: false }),
+      /one of stdin/,
+    );
     invalid(() => server.getExec(exec([])), /cmd/);
     invalid(() => server.getPortForward({ podSandboxId: '', port: [] }), /pod_sandbox_id/);
   });

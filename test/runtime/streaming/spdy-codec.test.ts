@@ -53,7 +53,10 @@ describe('SPDY/3 header compression dictionary', () => {
 describe('SPDY/3 header blocks', () => {
   it('encode and decode name/value pairs; values split at NUL; names lower-cased', () => {
     const raw = encodeHeaderBlock({ streamtype: 'data', Port: '80', multi: ['a', 'b'] });
-    assert.deepEqual(decodeHeaderBlock(raw), { streamtype: ['data'], port: ['80'], multi: ['a', 'b'] });
+    assert.deepEqual(
+      decodeHeaderBlock(raw),
+      { streamtype: ['data'], port: ['80'], multi: ['a', 'b'] },
+    );
     assert.equal(headerBlockLength(raw), raw.length);
     assert.equal(headerBlockLength(raw.subarray(0, raw.length - 1)), undefined);
     assert.equal(headerBlockLength(Buffer.concat([raw, Buffer.from([9])])), raw.length);
@@ -74,18 +77,29 @@ describe('SPDY/3 header blocks', () => {
     inflater.close();
   });
 
-  it('our stored-block deflater is one zlib stream a standard inflater reads block by block', async () => {
+  it('our stored-block deflater is a zlib stream a standard inflater reads', async () => {
     const d = new HeaderDeflater();
     const z = createInflate();
     const out: Buffer[] = [];
     z.on('data', (c: Buffer) => out.push(c));
-    const raws = [encodeHeaderBlock({}), encodeHeaderBlock({ a: 'b' }), encodeHeaderBlock({ big: 'x'.repeat(70_000) })];
+    const raws = [
+      encodeHeaderBlock({}),
+      encodeHeaderBlock({ a: 'b' }),
+      encodeHeaderBlock({ big: 'x'.repeat(70_000) }),
+    ];
     for (const raw of raws) {
       const bytes = d.compress(raw);
-      assert.deepEqual(bytes.subarray(-5), Buffer.from([0, 0, 0, 0xff, 0xff]), 'ends with the sync marker');
+      assert.deepEqual(
+        bytes.subarray(-5),
+        Buffer.from([0, 0, 0, 0xff, 0xff]),
+        'ends with the sync marker',
+      );
       z.write(bytes);
     }
-    await new Promise<void>((resolve) => z.flush(constants.Z_SYNC_FLUSH, () => setImmediate(resolve)));
+    await new Promise<void>((resolve) => z.flush(
+      constants.Z_SYNC_FLUSH,
+      () => setImmediate(resolve),
+    ));
     assert.deepEqual(Buffer.concat(out), Buffer.concat(raws));
     z.destroy();
   });
@@ -103,10 +117,19 @@ describe('SPDY/3.1 frames', () => {
     const block = Buffer.from('hdrs');
     assert.deepEqual(decodeFrame(encodeSynStream(5, block, true)),
       { kind: 'synStream', streamId: 5, associatedId: 0, fin: true, headerBlock: block });
-    assert.deepEqual(decodeFrame(encodeSynReply(5, block)), { kind: 'synReply', streamId: 5, fin: false, headerBlock: block });
-    assert.deepEqual(decodeFrame(encodeRstStream(7, 5)), { kind: 'rstStream', streamId: 7, status: 5 });
+    assert.deepEqual(
+      decodeFrame(encodeSynReply(5, block)),
+      { kind: 'synReply', streamId: 5, fin: false, headerBlock: block },
+    );
+    assert.deepEqual(
+      decodeFrame(encodeRstStream(7, 5)),
+      { kind: 'rstStream', streamId: 7, status: 5 },
+    );
     assert.deepEqual(decodeFrame(encodePing(0xfffffff1)), { kind: 'ping', id: 0xfffffff1 });
-    assert.deepEqual(decodeFrame(encodeGoAway(9, 0)), { kind: 'goAway', lastGoodStreamId: 9, status: 0 });
+    assert.deepEqual(
+      decodeFrame(encodeGoAway(9, 0)),
+      { kind: 'goAway', lastGoodStreamId: 9, status: 0 },
+    );
   });
 
   it('data frames carry the stream id, FIN and bytes', () => {
@@ -114,13 +137,21 @@ describe('SPDY/3.1 frames', () => {
       { kind: 'data', streamId: 3, fin: true, data: Buffer.from('abc') });
   });
 
-  it('the parser reassembles frames from arbitrary chunks and ignores SETTINGS/WINDOW_UPDATE', () => {
+  it('the parser reassembles frames from any chunks, ignoring SETTINGS/WINDOW_UPDATE', () => {
     const settings = Buffer.from([0x80, 3, 0, 4, 0, 0, 0, 4, 0, 0, 0, 0]);
     const windowUpdate = Buffer.from([0x80, 3, 0, 9, 0, 0, 0, 8, 0, 0, 0, 1, 0, 0, 0, 5]);
-    const bytes = Buffer.concat([settings, encodeData(1, Buffer.alloc(1000, 7), false), windowUpdate, encodePing(1)]);
+    const bytes = Buffer.concat([
+      settings,
+      encodeData(1, Buffer.alloc(1000, 7), false),
+      windowUpdate,
+      encodePing(1),
+    ]);
     const p = new SpdyFrameParser();
     const kinds: string[] = [];
-    for (let off = 0; off < bytes.length; off += 7) kinds.push(...p.push(bytes.subarray(off, off + 7)).map((f) => f.kind));
+    for (let off = 0; off < bytes.length; off += 7) kinds.push(...p.push(bytes.subarray(
+      off,
+      off + 7,
+    )).map((f) => f.kind));
     assert.deepEqual(kinds, ['ignored', 'data', 'ignored', 'ping']);
     assert.equal(p.bufferedBytes, 0);
   });
@@ -129,7 +160,11 @@ describe('SPDY/3.1 frames', () => {
     const v2 = encodePing(1);
     v2.writeUInt16BE(0x8002, 0);
     assert.throws(() => new SpdyFrameParser().push(v2), SpdyProtocolError);
-    assert.throws(() => new SpdyFrameParser(100).push(encodeData(1, Buffer.alloc(101), false).subarray(0, 8)),
+    assert.throws(() => new SpdyFrameParser(100).push(encodeData(
+      1,
+      Buffer.alloc(101),
+      false,
+    ).subarray(0, 8)),
       SpdyProtocolError);
   });
 });

@@ -4,7 +4,12 @@
  */
 import { request } from 'node:http';
 import type { Socket } from 'node:net';
-import { encodeWsFrame, WsFrameParser, WsOpcode, type WsFrame } from '../../../src/runtime/streaming/ws-frame.js';
+import {
+  encodeWsFrame,
+  WsFrameParser,
+  WsOpcode,
+  type WsFrame,
+} from '../../../src/runtime/streaming/ws-frame.js';
 
 const MASK = Buffer.from([9, 8, 7, 6]);
 

@@ -38,23 +38,34 @@ describe('WebSocket frames (RFC 6455 §5)', () => {
     const got = [];
     for (const b of bytes) got.push(...p.push(Buffer.from([b])));
     assert.deepEqual(got.map((f) => [f.opcode, f.fin, f.payload.toString()]), [
-      [WsOpcode.text, false, 'hello'], [WsOpcode.continuation, true, ' world'], [WsOpcode.ping, true, 'p'],
+      [WsOpcode.text, false, 'hello'],
+      [WsOpcode.continuation, true, ' world'],
+      [WsOpcode.ping, true, 'p'],
     ]);
   });
 
   it('server frames are unmasked with the shortest length encoding', () => {
-    assert.deepEqual(encodeWsFrame(WsOpcode.binary, Buffer.from([1, 2])), Buffer.from([0x82, 2, 1, 2]));
+    assert.deepEqual(
+      encodeWsFrame(WsOpcode.binary, Buffer.from([1, 2])),
+      Buffer.from([0x82, 2, 1, 2]),
+    );
     const mid = encodeWsFrame(WsOpcode.binary, Buffer.alloc(300));
     assert.deepEqual(mid.subarray(0, 4), Buffer.from([0x82, 126, 0x01, 0x2c]));
     assert.equal(encodeWsFrame(WsOpcode.binary, Buffer.alloc(70_000)).readUInt8(1), 127);
   });
 
-  it('refuses unmasked client frames, reserved bits, unknown opcodes and bad control frames', () => {
-    protocolError(() => parser().push(encodeWsFrame(WsOpcode.binary, Buffer.from('x'))), WsClose.protocolError);
+  it('refuses unmasked frames, reserved bits, unknown opcodes, bad control frames', () => {
+    protocolError(
+      () => parser().push(encodeWsFrame(WsOpcode.binary, Buffer.from('x'))),
+      WsClose.protocolError,
+    );
     const rsv = encodeWsFrame(WsOpcode.binary, Buffer.from('x'), { mask: MASK });
     rsv[0] = (rsv[0] ?? 0) | 0x40;
     protocolError(() => parser().push(rsv), WsClose.protocolError);
-    protocolError(() => parser().push(encodeWsFrame(0x3, Buffer.alloc(0), { mask: MASK })), WsClose.protocolError);
+    protocolError(
+      () => parser().push(encodeWsFrame(0x3, Buffer.alloc(0), { mask: MASK })),
+      WsClose.protocolError,
+    );
     const longPing = encodeWsFrame(WsOpcode.ping, Buffer.alloc(126), { mask: MASK });
     protocolError(() => parser().push(longPing), WsClose.protocolError);
     const fragPing = encodeWsFrame(WsOpcode.ping, Buffer.alloc(1), { mask: MASK, fin: false });
@@ -76,7 +87,10 @@ describe('WebSocket frames (RFC 6455 §5)', () => {
 describe('WebSocket opening handshake (RFC 6455 §4.2)', () => {
   const key = 'dGhlIHNhbXBsZSBub25jZQ==';
   const headers = (protocol?: string): Record<string, string> => ({
-    upgrade: 'websocket', connection: 'Upgrade', 'sec-websocket-key': key, 'sec-websocket-version': '13',
+    upgrade: 'websocket',
+    connection: 'Upgrade',
+    'sec-websocket-key': key,
+    'sec-websocket-version': '13',
     ...(protocol !== undefined ? { 'sec-websocket-protocol': protocol } : {}),
   });
 
@@ -84,8 +98,11 @@ describe('WebSocket opening handshake (RFC 6455 §4.2)', () => {
     assert.equal(acceptKey(key), 's3pPLMBiTxaQ9kYGzzhZRbK+xOo=');
   });
 
-  it('echoes the first offered subprotocol it supports, including SPDY/3.1+portforward.k8s.io', () => {
-    const hs = wsHandshake(headers('v5.channel.k8s.io, v4.channel.k8s.io'), ['v4.channel.k8s.io', 'v5.channel.k8s.io']);
+  it('echoes the first offered subprotocol it supports, SPDY/3.1+portforward too', () => {
+    const hs = wsHandshake(
+      headers('v5.channel.k8s.io, v4.channel.k8s.io'),
+      ['v4.channel.k8s.io', 'v5.channel.k8s.io'],
+    );
     assert.ok(hs.ok);
     assert.equal(hs.protocol, 'v5.channel.k8s.io');
     assert.match(hs.response, /^HTTP\/1\.1 101 Switching Protocols\r\n/);
