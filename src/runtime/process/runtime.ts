@@ -78,7 +78,7 @@ export class ProcessRuntime implements cri.CriRuntime {
     this.allocator = new IpAllocator(parseLoopbackCidr(opts.podCidr));
     this.supervisor = new ContainerSupervisor({
       stateDir: opts.stateDir, store: this.store, clock: this.clock, wallMs: this.wallMs,
-      sandboxIp: (id) => this.sandboxes.get(id)?.ip ?? '',
+      sandboxIp: (id) => this.sandboxes.get(id)?.ip || 'the node',
     });
   }
 
@@ -132,7 +132,10 @@ export class ProcessRuntime implements cri.CriRuntime {
       throw criPrecondition(`failed to reserve sandbox name "${m.name}_${m.namespace}_${m.uid}_` +
         `${m.attempt}": name is reserved for "${taken.id}"`);
     }
-    const ip = this.allocator.allocate();
+    // A hostNetwork pod gets no address of its own: the kubelet reports the node's IP for it.
+    const hostNetwork =
+      config.linux?.securityContext?.namespaceOptions?.network === cri.NamespaceMode.NODE;
+    const ip = hostNetwork ? '' : this.allocator.allocate();
     if (ip === undefined) {
       throw new CriError(CriCode.RESOURCE_EXHAUSTED,
         'failed to setup network for sandbox: no free address left in pod range ' +
@@ -393,11 +396,12 @@ export class ProcessRuntime implements cri.CriRuntime {
     return { record, proc: this.supervisor.proc(id) };
   }
 
-  /** sandboxIp returns a sandbox's pod IP (port-forward's target). */
+  /** sandboxIp returns the address port-forward connects to: the pod IP, or 127.0.0.1 for a
+   *  hostNetwork pod (as a runtime entering the host's network would dial localhost). */
   sandboxIp(id: string): string {
     const sandbox = this.sandboxes.get(id);
     if (sandbox === undefined) throw criNotFound('sandbox', id);
-    return sandbox.ip;
+    return sandbox.ip || '127.0.0.1';
   }
 
   /** startTrackedExec starts an exec that dies with its container. */

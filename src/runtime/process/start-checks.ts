@@ -36,7 +36,9 @@ export async function checkStart(
     const low = lowPortError(p.containerPort, uid, start);
     if (low !== undefined) return { error: low };
   }
-  if (probePorts) {
+  // A hostNetwork pod (no address of its own) shares ports with every pod's loopback address:
+  // a probe would find their listeners, so only the early-exit output check applies to it.
+  if (probePorts && sandbox.ip !== '') {
     for (const p of sandbox.ports) {
       if (p.protocol !== 'TCP' || p.containerPort <= 0) continue;
       const clash = await probeTcpPort(sandbox.ip, p.containerPort);

@@ -33,7 +33,7 @@ export interface SupervisorOptions {
   store: StateStore;
   clock: Clock;
   wallMs: () => number;
-  /** The pod IP of a sandbox (for bind-failure messages); '' when unknown. */
+  /** How a sandbox's address is named in bind-failure messages (its pod IP, or "the node"). */
   sandboxIp(sandboxId: string): string;
 }
 

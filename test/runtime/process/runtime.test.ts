@@ -11,9 +11,10 @@ import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { get } from 'node:http';
 import { fileURLToPath } from 'node:url';
-import { CriError } from '../../../src/kubelet/cri/types.js';
+import { CriError, NamespaceMode } from '../../../src/kubelet/cri/types.js';
 import {
-  containerConfig, create, eventually, imageSpec as image, logText, runPod, start, status,
+  containerConfig, create, eventually, imageSpec as image, logText, runPod, sandboxConfig, start,
+  status,
   TestRuntime, waitExited, waitLog,
 } from './fixtures.js';
 
@@ -153,6 +154,19 @@ describe('process runtime', function () {
     const log = await waitLog(join(pod.config.logDirectory, 'm/0.log'), pod.config.hostname);
     assert.equal(log, `value\nvalue\n${pod.config.hostname}`);
     assert.equal((await status(rt, id)).mounts[0]?.hostPath, vol);
+  });
+
+  it('gives a hostNetwork pod no address of its own (the kubelet uses the node IP)', async () => {
+    const config = sandboxConfig(rt.logDir);
+    config.linux = { cgroupParent: '', sysctls: {}, securityContext: {
+      namespaceOptions: { network: NamespaceMode.NODE, pid: 0, ipc: 0, targetId: '' },
+      readonlyRootfs: false, supplementalGroups: [], privileged: false,
+    } };
+    const { podSandboxId } = await rt.cri.runPodSandbox({ config, runtimeHandler: '' });
+    const st = await rt.cri.podSandboxStatus({ podSandboxId, verbose: false });
+    assert.equal(st.status?.network?.ip, '');
+    const next = await runPod(rt);
+    assert.equal(next.ip, '127.78.1.1', 'the hostNetwork pod took no address');
   });
 
   it('releases a pod address on RemovePodSandbox and keeps it while the pod exists', async () => {
