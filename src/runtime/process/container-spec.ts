@@ -57,7 +57,9 @@ export function buildContainerRecord(args: {
   const { id, req, sandbox, image, scratchRoot, nowMs } = args;
   const config = req.config;
   if (config?.metadata === undefined) throw criInvalid('container config must include metadata');
-  const imageRef = config.image?.image ?? '';
+  // The kubelet may name the image by id (image) and keep the user's spelling aside; status
+  // shows the user's spelling, as containerd does.
+  const imageRef = config.image?.userSpecifiedImage || config.image?.image || '';
   const argv = mergeArgv(image?.config, config.command, config.args);
   if (argv.length === 0) {
     throw criInvalid(image?.config === undefined
