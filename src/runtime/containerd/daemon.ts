@@ -38,7 +38,7 @@ import {
 import { podNetworkFor, renderCniConflist, type PodNetwork } from './pod-network.js';
 import { isAlive, terminate } from './process-control.js';
 import { waitCriReady } from './readiness.js';
-import { runCommand } from './run.js';
+import { runCommand } from '../command.js';
 
 /** Options of one managed containerd. */
 export interface ContainerdOptions {
@@ -81,6 +81,9 @@ export const DEBIAN_BINARIES: ContainerdBinaries = {
 
 export const DEFAULT_READY_TIMEOUT_MS = 30_000;
 export const DEFAULT_STOP_GRACE_MS = 10_000;
+
+/** Bound on one `umount -l` of purge (lazy unmounts return at once; this only catches a hang). */
+const UMOUNT_TIMEOUT_MS = 120_000;
 
 /** What stop() does besides stopping containerd. */
 export interface StopOptions {
@@ -184,7 +187,9 @@ export class ManagedContainerd {
    *  images and all. For tests and `k8ts down --purge`-like cleanups. */
   async purge(): Promise<void> {
     await this.stop();
-    for (const m of await mountsUnder(this.paths.dir)) await runCommand(['umount', '-l', m]);
+    for (const m of await mountsUnder(this.paths.dir)) {
+      await runCommand(['umount', '-l', m], { timeoutMs: UMOUNT_TIMEOUT_MS });
+    }
     await rm(this.paths.dir, { recursive: true, force: true });
   }
 }

@@ -5,7 +5,7 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { K8TS_POD_SUPERNET, type PodNetwork } from './pod-network.js';
-import { mustRun, runCommand } from './run.js';
+import { run as mustRun, runCommand } from '../command.js';
 
 const IP_FORWARD = '/proc/sys/net/ipv4/ip_forward';
 

@@ -3,7 +3,7 @@
  * CRI namespace with Debian's `ctr`. containerd's PullImage always asks a registry (pitfall P3),
  * so images k8ts runs are imported ahead, and the kubelet must ask ImageStatus before PullImage.
  */
-import { runCommand } from './run.js';
+import { type CommandResult, runCommand } from '../command.js';
 
 /** containerd's namespace for everything the CRI plugin manages. */
 export const CRI_NAMESPACE = 'k8s.io';
@@ -26,7 +26,9 @@ export async function importImageArchive(
 ): Promise<void> {
   const argv = [ctrBinary, '--address', socketPath, '-n', CRI_NAMESPACE, 'images', 'import',
     archivePath];
-  const r = await runCommand(argv, IMPORT_TIMEOUT_MS);
+  // A ctr that cannot start (wrong path) is reported like a refused archive, with the reason.
+  const r = await runCommand(argv, { timeoutMs: IMPORT_TIMEOUT_MS })
+    .catch((err: unknown): CommandResult => ({ code: -1, stdout: '', stderr: String(err) }));
   if (r.code !== 0) {
     throw new ImageImportError(`ctr images import ${archivePath} failed: ${r.stderr.trim()}`);
   }

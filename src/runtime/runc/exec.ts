@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
 import * as cri from '../../kubelet/cri/types.js';
 import type { StreamIo, TerminalSize } from '../streaming/types.js';
-import { runCommand } from './command.js';
+import { runCommand } from '../command.js';
 import { getContainer, observeContainer } from './containers.js';
 import type { RuncContext } from './context.js';
 import type { OciSpec } from './oci-types.js';

@@ -4,7 +4,7 @@
  * by path. These functions create, test and remove such files.
  */
 import { readFile, rm, writeFile } from 'node:fs/promises';
-import { run, runCommand } from './command.js';
+import { run, runCommand } from '../command.js';
 
 /** createNetns makes path a persistent, empty network namespace. */
 export async function createNetns(path: string): Promise<void> {

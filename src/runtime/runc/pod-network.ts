@@ -8,7 +8,7 @@
 import { cidrWithin, formatCidr, formatIpv4, gatewayOf, type Ipv4Cidr, K8TS_POD_SUPERNET,
   parseCidr } from './cidr.js';
 import { assert } from '../../base/assert.js';
-import { run, runCommand } from './command.js';
+import { run, runCommand } from '../command.js';
 import { inNetns } from './netns.js';
 
 /** Host-side veth names start with this, so garbage collection can find ours. */

@@ -5,7 +5,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { run } from './command.js';
+import { run } from '../command.js';
 import { unmountAll } from './netns.js';
 
 /** overlayOptions renders the mount options; lowerDirs are topmost first, as overlay wants. */

@@ -3,7 +3,7 @@
  * runtime's own --root, so several k8ts nodes on one host (and any other runc user) never see
  * each other's containers.
  */
-import { run, runCommand } from './command.js';
+import { run, runCommand } from '../command.js';
 import type { OciProcess, OciResources } from './oci-types.js';
 
 /** The runc binary (Debian's). */
