@@ -67,6 +67,16 @@ describe('kubectl streaming end to end (exec, port-forward, logs)', function () 
     });
   }
 
+  it('every kubectl from 1.27 (SPDY only) to 1.33 (WebSocket v5) runs exec -i', async () => {
+    for (const version of ['1.27', '1.28', '1.29', '1.30', '1.31', '1.33']) {
+      const r = await h.api.kubectl(['exec', '-i', 'busy', '--', 'sh', '-c', 'cat; exit 5'], {
+        version, stdin: `from ${version}\n`,
+      });
+      assert.equal(r.stdout, `from ${version}\n`, `${version}: ${r.stderr}`);
+      assert.equal(r.code, 5, version);
+    }
+  });
+
   it('attach relays the main process output (SPDY and WebSocket)', async () => {
     for (const env of [{}, SPDY_EXEC]) {
       const r = await h.api.kubectl(['attach', '-i', 'busy'], { env, stdin: 'to attach\n' });
