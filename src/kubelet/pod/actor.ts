@@ -11,7 +11,9 @@
  * sync follows at once. While alive, a prober child runs the pod's probes and reports verdict
  * changes. Wake-ups: a back-off's end, else every runningPollMs while a container runs (that
  * is how an exited container is noticed: ≤ 2 CRI list calls per pod per poll), else resyncMs.
- * Timers use the injected clock.
+ * Termination: a second POD_DELETED with a shorter grace period shortens the stop under way; a
+ * failed termination is retried (TERMINATE_ATTEMPTS_MAX times, runningPollMs apart), then the
+ * worker gives up and ends. Timers use the injected clock.
  */
 import { assign, fromCallback, fromPromise, sendTo, setup, spawnChild } from 'xstate';
 import type { Pod, PodStatus } from '../../api/core/v1/pod-types.js';
