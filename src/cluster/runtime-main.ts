@@ -15,7 +15,6 @@ import { systemClock } from '../base/clock.js';
 import { systemWallMs } from '../base/wall-clock.js';
 import { startContainerdNode } from '../runtime/containerd/node.js';
 import { startProcessRuntime } from '../runtime/process/server.js';
-import { ProcessStreaming } from '../runtime/process/streaming.js';
 import { startRuncRuntime } from '../runtime/runc/start.js';
 import { StreamingServer } from '../runtime/streaming/server.js';
 import type { StreamingRuntime } from '../runtime/streaming/types.js';
@@ -51,11 +50,10 @@ async function serve(node: NodeSpec, paths: ReturnType<typeof nodePaths>, cluste
     case 'process': {
       const h = await startProcessRuntime({
         stateDir: paths.runtimeDir, podCidr: node.podCidr, socketPath: paths.criSocket,
-        clock: systemClock, wallMs: systemWallMs,
+        clock: systemClock, wallMs: systemWallMs, streamingHost: node.address,
       });
-      const server = h.runtime.streaming === undefined ? await streaming(new ProcessStreaming(h.runtime)) : undefined;
-      if (server !== undefined) h.runtime.streaming = server;
-      return { close: async () => { await h.close(); await server?.close(); } };
+      mainLog(`streaming server at ${h.streamingUrl}`);
+      return h;
     }
     case 'runc':
       return startRuncRuntime({

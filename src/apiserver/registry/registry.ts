@@ -187,6 +187,12 @@ export class Registry implements ApiRegistry {
     const replace = (cur: KubeObject): KubeObject => {
       const rv = body.metadata?.resourceVersion;
       if (rv && rv !== cur.metadata.resourceVersion) throw conflict(r, name, STALE_OBJECT_MESSAGE);
+      // A uid in the body is a precondition, as upstream's update takes it: an update meant for
+      // an object that was deleted and recreated under the same name must not land on the new one.
+      const uid = body.metadata?.uid;
+      if (uid && uid !== cur.metadata.uid) {
+        throw conflict(r, name, `Precondition failed: UID in precondition: ${uid}, UID in object meta: ${cur.metadata.uid ?? ''}`);
+      }
       return structuredClone({ ...body, metadata: { ...(body.metadata ?? {}), name, ...(ns ? { namespace: ns } : {}) } });
     };
     const change = opts.subresource === 'finalize' ? finalizeChange(r, name, body) : replace;
