@@ -125,6 +125,33 @@ describe('kubectl streaming end to end (exec, port-forward, logs)', function () 
     }
   });
 
+  it('port-forward to a closed port: kubectl prints the error stream\'s message', async () => {
+    const closed = await new Promise<number>((resolve) => {
+      const s = createServer();
+      s.listen(0, '127.0.0.1', () => {
+        const p = (s.address() as AddressInfo).port;
+        s.close(() => resolve(p));
+      });
+    });
+    const kubectl = h.spawnKubectl(['port-forward', 'pod/busy', `:${closed}`]);
+    let stderr = '';
+    kubectl.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
+    try {
+      const local = await forwardedPort(kubectl);
+      assert.equal((await download(local)).length, 0);
+      const deadline = Date.now() + 10_000;
+      while (!/error forwarding port/.test(stderr) && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.match(
+        stderr,
+        new RegExp(`error forwarding port ${closed} to pod default/busy: .*ECONNREFUSED`),
+      );
+    } finally {
+      kubectl.kill('SIGKILL');
+    }
+  });
+
   describe('logs', () => {
     it('prints the log, with tailLines passed to the kubelet', async () => {
       const r = await h.api.kubectl(['logs', 'busy', '--tail=2', '--timestamps']);
