@@ -4,7 +4,8 @@
  * route, and net.ipv4.ip_forward, read before start and restored on stop if anything changed it.
  */
 import { readFile, writeFile } from 'node:fs/promises';
-import { K8TS_POD_SUPERNET, type PodNetwork } from './pod-network.js';
+import { K8TS_POD_SUPERNET } from '../cidr.js';
+import type { PodNetwork } from './pod-network.js';
 import { run as mustRun, runCommand } from '../command.js';
 
 const IP_FORWARD = '/proc/sys/net/ipv4/ip_forward';

@@ -10,9 +10,8 @@
  */
 import { createHash } from 'node:crypto';
 import { assert } from '../../base/assert.js';
-
-/** Every k8ts pod range lies in 100.64.0.0/10 (RFC 6598), blackholed on the host. */
-export const K8TS_POD_SUPERNET = '100.64.0.0/10';
+import { cidrSize, cidrWithin, formatIpv4, gatewayOf, K8TS_POD_SUPERNET, parseCidr,
+  parseIpv4 } from '../cidr.js';
 
 /** Linux interface names are at most 15 bytes. */
 export const MAX_IFNAME_BYTES = 15;
@@ -38,22 +37,6 @@ export function bridgeNameFor(node: string): string {
   return `k8ts-${createHash('sha256').update(node).digest('hex').slice(0, 10)}`;
 }
 
-/** ipv4ToInt parses dotted quads; NaN for anything else. */
-function ipv4ToInt(ip: string): number {
-  const parts = ip.split('.');
-  if (parts.length !== 4) return Number.NaN;
-  let n = 0;
-  for (const part of parts) {
-    if (!/^\d{1,3}$/.test(part) || Number(part) > 255) return Number.NaN;
-    n = n * 256 + Number(part);
-  }
-  return n;
-}
-
-function intToIpv4(n: number): string {
-  return [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join('.');
-}
-
 /** InvalidPodCidrError: the caller's pod range is malformed or outside 100.64.0.0/10. */
 export class InvalidPodCidrError extends Error {
   override name = 'InvalidPodCidrError';
@@ -69,16 +52,23 @@ export function podNetworkFor(
   ipamDir: string,
   bridge: string = bridgeNameFor(node),
 ): PodNetwork {
-  const m = /^([\d.]+)\/(\d{1,2})$/.exec(podCidr);
-  const base = ipv4ToInt(m?.[1] ?? '');
-  const prefixLength = Number(m?.[2]);
-  if (!m || Number.isNaN(base) || prefixLength < 16 || prefixLength > 28) {
+  const [address = '', lengthText = '', extra] = podCidr.split('/');
+  const prefixLength = Number(lengthText);
+  let network = Number.NaN;
+  try {
+    network = parseIpv4(address);
+  } catch {
+    // reported below with the shape this function wants
+  }
+  if (extra !== undefined || !/^\d{1,2}$/.test(lengthText) || Number.isNaN(network)
+    || prefixLength < 16 || prefixLength > 28) {
     throw new InvalidPodCidrError(`pod CIDR ${podCidr}: want a.b.c.d/16..28`);
   }
-  const size = 2 ** (32 - prefixLength);
-  if (base % size !== 0) throw new InvalidPodCidrError(`pod CIDR ${podCidr} is not a network`);
-  const superBase = ipv4ToInt('100.64.0.0');
-  if (base < superBase || base + size > superBase + 2 ** 22) {
+  const cidr = { network, prefixLength };
+  if (network % cidrSize(cidr) !== 0) {
+    throw new InvalidPodCidrError(`pod CIDR ${podCidr} is not a network`);
+  }
+  if (!cidrWithin(cidr, parseCidr(K8TS_POD_SUPERNET))) {
     throw new InvalidPodCidrError(`pod CIDR ${podCidr} is outside ${K8TS_POD_SUPERNET}`);
   }
   if (Buffer.byteLength(bridge) > MAX_IFNAME_BYTES || !/^[A-Za-z0-9_.-]+$/.test(bridge)) {
@@ -88,7 +78,7 @@ export function podNetworkFor(
     name: bridge,
     bridge,
     subnet: podCidr,
-    gateway: intToIpv4(base + 1),
+    gateway: formatIpv4(gatewayOf(cidr)),
     prefixLength,
     ipamDir,
   };

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { Clock } from '../../base/clock.js';
 import { newUid } from '../../base/wall-clock.js';
-import type { Ipv4Cidr } from './cidr.js';
+import type { Ipv4Cidr } from '../cidr.js';
 import type { ExitWatcher } from './exit-watcher.js';
 import type { RuncImageSource } from './image-source.js';
 import type { FileIpAllocator } from './ip-allocator.js';

@@ -4,7 +4,7 @@
  * leases next to the sandboxes so an address is never given twice while its pod lives.
  */
 import { readFile, rename, writeFile } from 'node:fs/promises';
-import { cidrSize, formatIpv4, gatewayOf, type Ipv4Cidr, parseIpv4 } from './cidr.js';
+import { cidrSize, formatIpv4, gatewayOf, type Ipv4Cidr, parseIpv4 } from '../cidr.js';
 
 /** IpLeases maps a dotted-quad address to the sandbox id holding it. */
 export type IpLeases = Record<string, string>;

@@ -6,7 +6,7 @@
  * ip_forward is never touched, and no NAT rule is added: nothing leaves the machine.
  */
 import { cidrWithin, formatCidr, formatIpv4, gatewayOf, type Ipv4Cidr, K8TS_POD_SUPERNET,
-  parseCidr } from './cidr.js';
+  parseCidr } from '../cidr.js';
 import { assert } from '../../base/assert.js';
 import { run, runCommand } from '../command.js';
 import { inNetns } from './netns.js';

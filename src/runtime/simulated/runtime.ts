@@ -12,6 +12,7 @@
 import { status as code } from '@grpc/grpc-js';
 import * as cri from '../../gen/cri/runtime/v1/api.js';
 import { CriError, criNotFound, criPrecondition, type CriRuntime } from '../../kubelet/cri/types.js';
+import { cidrSize, formatIpv4, parseCidr, parseIpv4 } from '../cidr.js';
 import { containerMatches, sandboxMatches, statsMatch } from '../cri-filters.js';
 
 /** SimulatedRuntimeOptions: the node's pod range and wall time (for CRI timestamps). */
@@ -41,9 +42,9 @@ export class SimulatedRuntime implements CriRuntime {
   private nextId = 1;
 
   constructor(private readonly o: SimulatedRuntimeOptions) {
-    const [net = '', bits = '24'] = o.podCidr.split('/');
-    const size = 2 ** (32 - Number(bits));
-    this.base = net.split('.').reduce((acc, x) => acc * 256 + Number(x), 0);
+    const range = parseCidr(o.podCidr);
+    const size = cidrSize(range);
+    this.base = range.network;
     // .0 is the network, .1 the gateway, the last the broadcast address.
     this.freeHosts = Array.from({ length: Math.max(0, size - 3) }, (_, i) => size - 2 - i);
   }
@@ -57,8 +58,7 @@ export class SimulatedRuntime implements CriRuntime {
   }
 
   private ipOf(host: number): string {
-    const n = this.base + host;
-    return [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join('.');
+    return formatIpv4(this.base + host);
   }
 
   async version(): Promise<cri.VersionResponse> {
@@ -105,8 +105,7 @@ export class SimulatedRuntime implements CriRuntime {
 
   private release(s: SandboxRecord): void {
     const ip = s.status.network?.ip ?? '';
-    const n = ip.split('.').reduce((acc, x) => acc * 256 + Number(x), 0);
-    this.freeHosts.push(n - this.base);
+    this.freeHosts.push(parseIpv4(ip) - this.base);
   }
 
   async podSandboxStatus(req: cri.PodSandboxStatusRequest): Promise<cri.PodSandboxStatusResponse> {

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { formatIpv4, gatewayOf, parseCidr } from '../../../src/runtime/runc/cidr.js';
+import { formatIpv4, gatewayOf, parseCidr } from '../../../src/runtime/cidr.js';
 import { conmonArgv, parseSyncMessage } from '../../../src/runtime/runc/conmon.js';
 import { shellQuote, ttyCommandLine } from '../../../src/runtime/runc/exec.js';
 import { FileIpAllocator, pickAddress } from '../../../src/runtime/runc/ip-allocator.js';

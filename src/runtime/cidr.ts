@@ -1,6 +1,7 @@
 /**
- * IPv4 CIDR arithmetic for the node's pod range. Pure, so the allocator and the network shell
- * agree on which address is the gateway and which ones pods may get.
+ * IPv4 CIDR arithmetic for a node's pod range, shared by every runtime (runc, containerd,
+ * simulated). Pure, so the allocators, the CNI config and the network shell agree on which
+ * address is the gateway, which ones pods may get, and what lies inside 100.64.0.0/10.
  */
 
 /** Ipv4Cidr is a parsed "a.b.c.d/len" network: base address as an unsigned 32-bit number. */
