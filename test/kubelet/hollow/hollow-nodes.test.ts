@@ -62,7 +62,7 @@ function pod(name: string, nodeName?: string): Pod {
 }
 
 describe('hollow nodes (real API server, scheduler and controllers)', function () {
-  this.timeout(120_000);
+  this.timeout(180_000);
   let h: ControllerHarness;
   let hollow: HollowNodes | undefined;
   const abort = new AbortController();
@@ -127,7 +127,7 @@ describe('hollow nodes (real API server, scheduler and controllers)', function (
         assert.equal(list.filter((p) => p.status?.phase === 'Running' &&
           p.status.containerStatuses?.[0]?.ready === true).length, 100);
         return list;
-      }, 60_000);
+      }, 90_000);
       const nodesUsed = new Set(pods.map((p) => p.spec?.nodeName));
       assert.ok(nodesUsed.size >= 25, `pods spread over ${nodesUsed.size} nodes`);
       for (const p of pods) {
