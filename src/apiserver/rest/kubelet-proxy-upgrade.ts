@@ -16,6 +16,7 @@ import {
 } from './kubelet-proxy.js';
 import { statusOf } from './respond.js';
 import { route } from './route.js';
+import { splice } from '../../base/splice.js';
 
 const UPGRADABLE = new Set(['exec', 'attach', 'portforward']);
 /** Request headers that belong to one hop only. */
@@ -114,23 +115,3 @@ function responseHead(res: IncomingMessage): Buffer {
   return Buffer.from(lines.join('\r\n') + '\r\n\r\n', 'latin1');
 }
 
-/** splice joins the client and kubelet sockets; either ending ends the other. */
-function splice(a: Duplex, b: Duplex): void {
-  a.pipe(b);
-  b.pipe(a);
-  const kill = (): void => {
-    a.destroy();
-    b.destroy();
-  };
-  a.on('error', kill);
-  b.on('error', kill);
-  // Once one side is gone, the other gets our FIN after its pending bytes, and what it still
-  // sends is drained and dropped — a paused socket would never see its peer's FIN and would stay
-  // half-open forever.
-  const finish = (s: Duplex): void => {
-    s.end();
-    s.resume();
-  };
-  a.on('close', () => finish(b));
-  b.on('close', () => finish(a));
-}

@@ -6,6 +6,7 @@
 import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { refuseUpgrade } from '../../runtime/streaming/http-reply.js';
+import { splice } from '../../base/splice.js';
 
 /** Hop-by-hop headers the proxy must not forward (except the upgrade pair, which it needs). */
 const DROPPED = new Set([
@@ -57,26 +58,6 @@ export function relayRefusal(res: IncomingMessage, socket: Duplex): void {
   res.on('error', () => socket.destroy());
 }
 
-/** splice joins two sockets; either side ending or failing ends the other. */
-export function splice(a: Duplex, b: Duplex): void {
-  a.pipe(b);
-  b.pipe(a);
-  const kill = (): void => {
-    a.destroy();
-    b.destroy();
-  };
-  a.on('error', kill);
-  b.on('error', kill);
-  // Once one side is gone, the other gets our FIN after its pending bytes, and what it still
-  // sends is drained and dropped — a paused socket would never see its peer's FIN and would stay
-  // half-open forever.
-  const finish = (s: Duplex): void => {
-    s.end();
-    s.resume();
-  };
-  a.on('close', () => finish(b));
-  b.on('close', () => finish(a));
-}
 
 /**
  * proxyUpgrade sends req (whose socket and read-ahead bytes the 'upgrade' event gave) to target
