@@ -67,8 +67,3 @@ export function cidrWithin(inner: Ipv4Cidr, outer: Ipv4Cidr): boolean {
 export function gatewayOf(cidr: Ipv4Cidr): number {
   return cidr.network + 1;
 }
-
-/** formatCidr renders an address with the range's prefix length ("100.64.1.1/24"). */
-export function formatCidr(address: number, prefixLength: number): string {
-  return `${formatIpv4(address)}/${prefixLength}`;
-}

@@ -26,7 +26,7 @@ import {
   ensureBridge,
   readIpForward,
   restoreIpForward,
-} from './host-network.js';
+} from '../host-network.js';
 import { importImageArchive } from './images.js';
 import {
   argvOf,
@@ -129,7 +129,7 @@ export class ManagedContainerd {
     await stopOrphan(paths, clock, stopGraceMs);
     const ipForwardBefore = await readIpForward();
     await ensureBlackhole();
-    await ensureBridge(network);
+    await ensureBridge(network.bridge, network.gateway, network.prefixLength);
     const { child, exited } = await spawnContainerd(bins.containerd, paths);
     const mc = new ManagedContainerd(
       paths, network, bins, clock, stopGraceMs, child, ipForwardBefore, exited,

@@ -12,9 +12,7 @@ import { createHash } from 'node:crypto';
 import { assert } from '../../base/assert.js';
 import { cidrSize, cidrWithin, formatIpv4, gatewayOf, K8TS_POD_SUPERNET, parseCidr,
   parseIpv4 } from '../cidr.js';
-
-/** Linux interface names are at most 15 bytes. */
-export const MAX_IFNAME_BYTES = 15;
+import { K8TS_BRIDGE_PREFIX, MAX_IFNAME_BYTES } from '../host-network.js';
 
 /** One node's pod network. */
 export interface PodNetwork {
@@ -32,9 +30,9 @@ export interface PodNetwork {
 
 /** bridgeNameFor is "k8ts-<node>", or "k8ts-<hash>" when that would exceed 15 bytes. */
 export function bridgeNameFor(node: string): string {
-  const plain = `k8ts-${node}`;
+  const plain = `${K8TS_BRIDGE_PREFIX}${node}`;
   if (Buffer.byteLength(plain) <= MAX_IFNAME_BYTES && /^[A-Za-z0-9-]+$/.test(node)) return plain;
-  return `k8ts-${createHash('sha256').update(node).digest('hex').slice(0, 10)}`;
+  return `${K8TS_BRIDGE_PREFIX}${createHash('sha256').update(node).digest('hex').slice(0, 10)}`;
 }
 
 /** InvalidPodCidrError: the caller's pod range is malformed or outside 100.64.0.0/10. */

@@ -1,25 +1,22 @@
 /**
- * Pod networking with plain `ip`: one bridge per node (k8ts-<node>) holding the gateway address
- * of the node's pod range, one veth pair per pod (host end on the bridge, "eth0" in the pod's
- * namespace), and a host blackhole route for all of 100.64.0.0/10 so pod traffic to ranges that
- * are not connected here dies on the host instead of following the default route out of eth0.
- * ip_forward is never touched, and no NAT rule is added: nothing leaves the machine.
+ * Pod networking with plain `ip`: one veth pair per pod (host end on the node's bridge, "eth0" in
+ * the pod's namespace). The bridge itself and the host's 100.64.0.0/10 blackhole route are
+ * src/runtime/host-network.ts, shared with the containerd runtime. ip_forward is never touched,
+ * and no NAT rule is added: nothing leaves the machine.
  */
-import { cidrWithin, formatCidr, formatIpv4, gatewayOf, type Ipv4Cidr, K8TS_POD_SUPERNET,
+import { cidrWithin, formatIpv4, gatewayOf, type Ipv4Cidr, K8TS_POD_SUPERNET,
   parseCidr } from '../cidr.js';
 import { assert } from '../../base/assert.js';
 import { run, runCommand } from '../command.js';
+import { linkNames, MAX_IFNAME_BYTES } from '../host-network.js';
 import { inNetns } from './netns.js';
 
 /** Host-side veth names start with this, so garbage collection can find ours. */
 export const VETH_PREFIX = 'k8v';
 
-/** Linux interface names are at most 15 bytes (IFNAMSIZ - 1). */
-const MAX_IFNAME = 15;
-
 /** vethName is the host end's name for a sandbox: prefix + 12 hex chars of its id. */
 export function vethName(sandboxId: string): string {
-  return `${VETH_PREFIX}${sandboxId.slice(0, MAX_IFNAME - VETH_PREFIX.length)}`;
+  return `${VETH_PREFIX}${sandboxId.slice(0, MAX_IFNAME_BYTES - VETH_PREFIX.length)}`;
 }
 
 /** assertPodCidr rejects a pod range outside 100.64.0.0/10 (the network rule) or too small. */
@@ -30,50 +27,6 @@ export function assertPodCidr(text: string): Ipv4Cidr {
   }
   if (cidr.prefixLength > 30) throw new Error(`pod CIDR ${text} has no room for pods`);
   return cidr;
-}
-
-/** linkExists says whether a network interface of that name exists on the host. */
-export async function linkExists(name: string): Promise<boolean> {
-  return (await runCommand(['ip', 'link', 'show', 'dev', name])).code === 0;
-}
-
-/** ensureBridge creates the node bridge if absent and gives it the range's gateway address. */
-export async function ensureBridge(bridge: string, cidr: Ipv4Cidr): Promise<void> {
-  if (bridge.length > MAX_IFNAME) throw new Error(`bridge name ${bridge} is over 15 bytes`);
-  if (!(await linkExists(bridge))) {
-    const made = await runCommand(['ip', 'link', 'add', 'name', bridge, 'type', 'bridge']);
-    if (made.code !== 0 && !(await linkExists(bridge))) {
-      throw new Error(`cannot create bridge ${bridge}: ${made.stderr.trim()}`);
-    }
-  }
-  await run(['ip', 'addr', 'replace', formatCidr(gatewayOf(cidr), cidr.prefixLength),
-    'dev', bridge]);
-  await run(['ip', 'link', 'set', 'dev', bridge, 'up']);
-}
-
-/** ensureBlackhole adds the 100.64.0.0/10 blackhole route; true when this call added it. */
-export async function ensureBlackhole(): Promise<boolean> {
-  const existing = await run(['ip', 'route', 'show', 'exact', K8TS_POD_SUPERNET, 'table', 'all']);
-  if (existing.trim() !== '') return false;
-  const added = await runCommand(['ip', 'route', 'add', 'blackhole', K8TS_POD_SUPERNET]);
-  if (added.code !== 0 && !/File exists/.test(added.stderr)) {
-    throw new Error(`cannot add blackhole route: ${added.stderr.trim()}`);
-  }
-  return added.code === 0;
-}
-
-/** removeBlackhole deletes the blackhole route (absent is fine). */
-export async function removeBlackhole(): Promise<void> {
-  await runCommand(['ip', 'route', 'del', 'blackhole', K8TS_POD_SUPERNET]);
-}
-
-/** k8tsBridges lists the host's bridges named k8ts-*, i.e. nodes of any k8ts on this host. */
-export async function k8tsBridges(): Promise<string[]> {
-  const out = await run(['ip', '-o', 'link', 'show', 'type', 'bridge']);
-  return out
-    .split('\n')
-    .map((line) => /^\d+:\s+([^:@\s]+)/.exec(line)?.[1])
-    .filter((n): n is string => n !== undefined && n.startsWith('k8ts-'));
 }
 
 /** PodLink says how a pod is wired: its namespace file, address and the host veth. */
@@ -117,13 +70,5 @@ export async function disconnectPod(hostVeth: string): Promise<void> {
 export async function vethsOnBridge(bridge: string): Promise<string[]> {
   const out = await runCommand(['ip', '-o', 'link', 'show', 'master', bridge]);
   if (out.code !== 0) return [];
-  return out.stdout
-    .split('\n')
-    .map((line) => /^\d+:\s+([^:@\s]+)/.exec(line)?.[1])
-    .filter((n): n is string => n !== undefined && n.startsWith(VETH_PREFIX));
-}
-
-/** deleteBridge removes the node bridge (absent is fine). */
-export async function deleteBridge(bridge: string): Promise<void> {
-  await runCommand(['ip', 'link', 'del', 'dev', bridge]);
+  return linkNames(out.stdout).filter((n) => n.startsWith(VETH_PREFIX));
 }

@@ -19,7 +19,7 @@ import { pullImage } from './images.js';
 import { ociResources } from './oci-spec.js';
 import { getSandbox, markSandboxStopped, removeSandboxFiles, runPodSandbox } from './sandboxes.js';
 import { containerStats } from './stats.js';
-import { linkExists } from './pod-network.js';
+import { linkExists } from '../host-network.js';
 import { reopenLog } from './reopen-log.js';
 
 /** The streaming server's URL side (src/runtime/streaming StreamingServer has these). */

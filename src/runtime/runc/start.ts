@@ -9,14 +9,16 @@ import { access, mkdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path';
 import type { Clock } from '../../base/clock.js';
 import { systemWallMs } from '../../base/wall-clock.js';
+import { formatIpv4, gatewayOf } from '../cidr.js';
 import { serveCri } from '../cri-server.js';
 import type { StreamingRuntime } from '../streaming/types.js';
 import type { RuncContext } from './context.js';
 import type { RuncImageSource } from './image-source.js';
 import { ExitWatcher } from './exit-watcher.js';
 import { FileIpAllocator } from './ip-allocator.js';
-import { assertPodCidr, deleteBridge, ensureBlackhole, ensureBridge, k8tsBridges,
-  removeBlackhole } from './pod-network.js';
+import { deleteBridge, ensureBlackhole, ensureBridge, k8tsBridges,
+  removeBlackhole } from '../host-network.js';
+import { assertPodCidr } from './pod-network.js';
 import { RecordStore } from './records.js';
 import { recover, type RecoveryReport } from './recovery.js';
 import { Runc } from './runc-cli.js';
@@ -80,7 +82,7 @@ async function openRuncState(o: OpenRuncOptions): Promise<{ ctx: RuncContext;
   for (const dir of ['sandboxes', 'containers', 'exits', 'socks', 'runc']) {
     await mkdir(join(o.stateDir, dir), { recursive: true });
   }
-  await ensureBridge(o.bridge, cidr);
+  await ensureBridge(o.bridge, formatIpv4(gatewayOf(cidr)), cidr.prefixLength);
   if (await ensureBlackhole()) await writeFile(join(o.stateDir, BLACKHOLE_MARKER), '');
   const ctx: RuncContext = {
     stateDir: o.stateDir, records: new RecordStore(o.stateDir),

@@ -10,10 +10,10 @@ import {
 import {
   bridgeNameFor,
   InvalidPodCidrError,
-  MAX_IFNAME_BYTES,
   podNetworkFor,
   renderCniConflist,
 } from '../../../src/runtime/containerd/pod-network.js';
+import { MAX_IFNAME_BYTES } from '../../../src/runtime/host-network.js';
 
 describe('containerd node files', () => {
   const paths = containerdPaths('/var/lib/k8ts/w1/containerd');

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { connectCri, type CriClient } from '../../../src/kubelet/cri/client.js';
 import { ContainerState, PodSandboxState } from '../../../src/kubelet/cri/types.js';
 import { ManagedContainerd } from '../../../src/runtime/containerd/daemon.js';
-import { linkExists } from '../../../src/runtime/containerd/host-network.js';
+import { linkExists } from '../../../src/runtime/host-network.js';
 import { mountsUnder, shimPidsOf } from '../../../src/runtime/containerd/leftovers.js';
 import { buildImage } from '../../../src/runtime/images/build.js';
 import { PAUSE_IMAGE_REF } from '../../../src/runtime/images/index.js';

@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { systemClock } from '../../../src/base/clock.js';
 import * as cri from '../../../src/kubelet/cri/types.js';
 import { purgeRuncNode } from '../../../src/runtime/runc/start.js';
-import { linkExists } from '../../../src/runtime/runc/pod-network.js';
+import { linkExists } from '../../../src/runtime/host-network.js';
 import { BUSYBOX, isRoot, startRuncTestEnv } from './harness.js';
 
 const run = promisify(execFile);
