@@ -30,7 +30,6 @@ import {
 import { importImageArchive } from './images.js';
 import {
   argvOf,
-  mountsUnder,
   removeCniResults,
   removeRunContainerdIfIdle,
   shimPidsOf,
@@ -38,7 +37,7 @@ import {
 import { podNetworkFor, renderCniConflist, type PodNetwork } from './pod-network.js';
 import { isAlive, terminate } from './process-control.js';
 import { waitCriReady } from './readiness.js';
-import { runCommand } from '../command.js';
+import { unmountAll } from '../mounts.js';
 
 /** Options of one managed containerd. */
 export interface ContainerdOptions {
@@ -81,9 +80,6 @@ export const DEBIAN_BINARIES: ContainerdBinaries = {
 
 export const DEFAULT_READY_TIMEOUT_MS = 30_000;
 export const DEFAULT_STOP_GRACE_MS = 10_000;
-
-/** Bound on one `umount -l` of purge (lazy unmounts return at once; this only catches a hang). */
-const UMOUNT_TIMEOUT_MS = 120_000;
 
 /** What stop() does besides stopping containerd. */
 export interface StopOptions {
@@ -187,9 +183,7 @@ export class ManagedContainerd {
    *  images and all. For tests and `k8ts down --purge`-like cleanups. */
   async purge(): Promise<void> {
     await this.stop();
-    for (const m of await mountsUnder(this.paths.dir)) {
-      await runCommand(['umount', '-l', m], { timeoutMs: UMOUNT_TIMEOUT_MS });
-    }
+    await unmountAll(this.paths.dir);
     await rm(this.paths.dir, { recursive: true, force: true });
   }
 }

@@ -9,7 +9,8 @@ import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { removeContainerFiles } from './containers.js';
 import type { RuncContext } from './context.js';
-import { mountPoints, removeNetns } from './netns.js';
+import { mountPoints } from '../mounts.js';
+import { removeNetns } from './netns.js';
 import { disconnectPod, vethsOnBridge } from './pod-network.js';
 import { removePodCgroups } from './sandboxes.js';
 

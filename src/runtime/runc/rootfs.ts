@@ -6,7 +6,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { run } from '../command.js';
-import { unmountAll } from './netns.js';
+import { unmountAll } from '../mounts.js';
 
 /** overlayOptions renders the mount options; lowerDirs are topmost first, as overlay wants. */
 export function overlayOptions(lowerDirs: string[], bundle: string): string {

@@ -12,7 +12,8 @@ import { connectCri, type CriClient } from '../../../src/kubelet/cri/client.js';
 import { ContainerState, PodSandboxState } from '../../../src/kubelet/cri/types.js';
 import { ManagedContainerd } from '../../../src/runtime/containerd/daemon.js';
 import { linkExists } from '../../../src/runtime/host-network.js';
-import { mountsUnder, shimPidsOf } from '../../../src/runtime/containerd/leftovers.js';
+import { shimPidsOf } from '../../../src/runtime/containerd/leftovers.js';
+import { mountPoints } from '../../../src/runtime/mounts.js';
 import { buildImage } from '../../../src/runtime/images/build.js';
 import { PAUSE_IMAGE_REF } from '../../../src/runtime/images/index.js';
 import { removeConformanceCgroups } from '../conformance/cgroups.js';
@@ -122,7 +123,7 @@ describe('ManagedContainerd', function () {
     await mc.stop();
     assert.deepEqual(await shimPidsOf(mc.socketPath), []);
     assert.equal(await linkExists(mc.network.bridge), false, 'bridge still there');
-    assert.deepEqual(await mountsUnder(mc.paths.dir), []);
+    assert.deepEqual(await mountPoints(mc.paths.dir), []);
     assert.equal(await ipForward(), forwardBefore);
     await assert.rejects(httpStatus(`http://${podIp}:8080/passwd`));
   });
