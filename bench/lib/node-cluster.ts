@@ -6,7 +6,7 @@
  * of the cluster weigh: RSS of every pid the cluster's pid files name and of their descendants
  * (the process runtime's containers), read from /proc.
  */
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -125,14 +125,31 @@ export class NodeCluster {
     return out;
   }
 
-  /** keepLogs copies the cluster's component logs to dir (for a run that went wrong). */
+  /** keepLogs copies the cluster's component logs to dir (for a run that went wrong): the
+   *  supervisor's logs, and the CRI logs of the nodes' pods (the masters' static control plane
+   *  logs there), nothing else of the nodes' state. */
   keepLogs(dir: string): void {
     if (existsSync(this.paths.logs)) cpSync(this.paths.logs, dir, { recursive: true });
+    const nodes = join(this.paths.root, 'nodes');
+    if (!existsSync(nodes)) return;
+    cpSync(nodes, join(dir, 'nodes'), { recursive: true, filter: (src) => {
+      const st = lstatSync(src);
+      return st.isDirectory() || (st.isFile() && /\.log(\.\d+)?$/.test(src));
+    } });
   }
 
+  /** stop runs `k8ts down --purge`; processes of this cluster that survive it (a down that
+   *  timed out against a wedged API) are SIGKILLed, found by their --config under our home. */
   async stop(): Promise<void> {
     this.client?.close();
     await this.sup.down(true).catch(() => 0);
+    for (const pid of processesMentioning(this.home)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // Gone already.
+      }
+    }
     rmSync(this.home, { recursive: true, force: true });
   }
 }
@@ -143,6 +160,12 @@ function readFileSafe(path: string): string {
   } catch {
     return '';
   }
+}
+
+/** processesMentioning: pids whose command line contains text (not this process). */
+function processesMentioning(text: string): number[] {
+  return readdirSync('/proc').filter((d) => /^\d+$/.test(d) && Number(d) !== process.pid)
+    .filter((d) => readFileSafe(`/proc/${d}/cmdline`).includes(text)).map(Number);
 }
 
 /** childrenByParent: every process's children, from one pass over /proc. */

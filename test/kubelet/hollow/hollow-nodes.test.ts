@@ -7,8 +7,7 @@
  * scale-down deletes. The per-node pod views of the one shared watch are checked on their own.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Deployment } from '../../../src/api/apps/v1/workloads.js';
@@ -87,6 +86,7 @@ describe('hollow nodes (real API server, scheduler and controllers)', function (
     await scheduler;
     await schedInformers?.stopAndWait();
     await h?.stop();
+    rmSync(rootDir, { recursive: true, force: true });
     if (process.env.K8TS_TEST_LOG) console.error(logs.join('\n'));
   });
 
