@@ -18,10 +18,12 @@ export interface CommandResult {
   stderr: string;
 }
 
-/** CommandOptions: text on stdin, extra environment, a timeout after which it is killed. */
+/** CommandOptions: text on stdin, extra environment, working directory, a timeout after which
+ *  it is killed. */
 export interface CommandOptions {
   input?: string;
   env?: Record<string, string>;
+  cwd?: string;
   timeoutMs?: number;
 }
 
@@ -49,6 +51,7 @@ export function runCommand(
     const child = spawn(file, args, {
       stdio: ['pipe', 'pipe', 'pipe'],
       env: opts.env ? { ...process.env, ...opts.env } : process.env,
+      cwd: opts.cwd,
       timeout: opts.timeoutMs,
       killSignal: 'SIGKILL',
     });

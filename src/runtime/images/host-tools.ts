@@ -3,9 +3,9 @@
  * provides it, so a missing one is a one-line fix), running them with a bound on time and
  * output, and recognising static binaries (an image without libc can only hold those).
  */
-import { execFile } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { join } from 'node:path';
+import { runCommand } from '../command.js';
 
 /** A host command a recipe needs, and where it comes from. */
 export interface HostTool {
@@ -20,9 +20,6 @@ export class MissingHostToolError extends Error {
 
 /** Directories searched besides $PATH (root's sbin dirs are often absent from a user's PATH). */
 const EXTRA_DIRS = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
-
-/** A bound on a tool's captured output, so a chatty tool cannot exhaust memory. */
-export const MAX_TOOL_OUTPUT_BYTES = 16 * 1024 * 1024;
 
 /** findCommand returns the absolute path of an executable named command, or null. */
 export function findCommand(command: string): string | null {
@@ -61,39 +58,29 @@ export function requireTools(image: string, tools: readonly HostTool[]): Map<str
 /** Options of runTool. */
 export interface RunOptions {
   cwd?: string;
+  /** Default 120 s. */
   timeoutMs?: number;
-  env?: NodeJS.ProcessEnv;
 }
 
-/** runTool runs file with args and returns stdout; a failure's error carries the tool's stderr. */
-export function runTool(
+/** runTool runs file with args and returns stdout; a failure's error carries the last lines of
+ *  the tool's stderr (apt-get and dpkg explain themselves at the end). */
+export async function runTool(
   file: string,
   args: readonly string[],
   opts: RunOptions = {},
 ): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      file,
-      args,
-      {
-        cwd: opts.cwd,
-        env: opts.env,
-        timeout: opts.timeoutMs ?? 120_000,
-        maxBuffer: MAX_TOOL_OUTPUT_BYTES,
-        encoding: 'utf8',
-      },
-      (err, stdout, stderr) => {
-        if (err) {
-          const detail = stderr.trim().split('\n').slice(-5).join('\n');
-          reject(
-            new Error(`${file} ${args.join(' ')} failed: ${err.message.split('\n')[0]}\n${detail}`),
-          );
-        } else {
-          resolve(stdout);
-        }
-      },
-    );
+  const what = `${file} ${args.join(' ')}`;
+  const result = await runCommand([file, ...args], {
+    cwd: opts.cwd,
+    timeoutMs: opts.timeoutMs ?? 120_000,
+  }).catch((err: unknown) => {
+    throw new Error(`${what} failed: ${err instanceof Error ? err.message : String(err)}`);
   });
+  if (result.code !== 0) {
+    const detail = result.stderr.trim().split('\n').slice(-5).join('\n');
+    throw new Error(`${what} failed: exit ${result.code}\n${detail}`);
+  }
+  return result.stdout;
 }
 
 const PT_INTERP = 3;
