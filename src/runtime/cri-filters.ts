@@ -1,7 +1,8 @@
 /**
  * The CRI's list filters, one meaning for every runtime k8ts serves: every set field of a filter
- * must match (AND), an empty filter matches everything, and a label selector matches when each of
- * its pairs is among the object's labels (exact equality, as containerd and CRI-O do).
+ * must match (AND), an empty filter matches everything, ids match by prefix (containerd resolves
+ * truncated ids, so `crictl ps --id 3f2a` works), and a label selector matches when each of its
+ * pairs is among the object's labels (exact equality, as containerd and CRI-O do).
  */
 import type {
   ContainerFilter, ContainerStatsFilter, ContainerState, PodSandboxFilter, PodSandboxState,
@@ -34,7 +35,7 @@ export function labelsMatch(
 /** sandboxMatches applies ListPodSandbox's filter. */
 export function sandboxMatches(f: PodSandboxFilter | undefined, s: SandboxFacts): boolean {
   if (f === undefined) return true;
-  if (f.id !== '' && f.id !== s.id) return false;
+  if (f.id !== '' && !s.id.startsWith(f.id)) return false;
   if (f.state !== undefined && f.state.state !== s.state) return false;
   return labelsMatch(f.labelSelector, s.labels);
 }
@@ -42,8 +43,8 @@ export function sandboxMatches(f: PodSandboxFilter | undefined, s: SandboxFacts)
 /** containerMatches applies ListContainers' filter. */
 export function containerMatches(f: ContainerFilter | undefined, c: ContainerFacts): boolean {
   if (f === undefined) return true;
-  if (f.id !== '' && f.id !== c.id) return false;
-  if (f.podSandboxId !== '' && f.podSandboxId !== c.podSandboxId) return false;
+  if (f.id !== '' && !c.id.startsWith(f.id)) return false;
+  if (f.podSandboxId !== '' && !c.podSandboxId.startsWith(f.podSandboxId)) return false;
   if (f.state !== undefined && f.state.state !== c.state) return false;
   return labelsMatch(f.labelSelector, c.labels);
 }
@@ -51,7 +52,7 @@ export function containerMatches(f: ContainerFilter | undefined, c: ContainerFac
 /** statsMatch applies ListContainerStats' filter (no state: stats of any container). */
 export function statsMatch(f: ContainerStatsFilter | undefined, c: ContainerFacts): boolean {
   if (f === undefined) return true;
-  if (f.id !== '' && f.id !== c.id) return false;
-  if (f.podSandboxId !== '' && f.podSandboxId !== c.podSandboxId) return false;
+  if (f.id !== '' && !c.id.startsWith(f.id)) return false;
+  if (f.podSandboxId !== '' && !c.podSandboxId.startsWith(f.podSandboxId)) return false;
   return labelsMatch(f.labelSelector, c.labels);
 }

@@ -5,6 +5,7 @@
  * failure "StartError" with exit code 128 (set when it happens), an exit nobody saw "Unknown".
  */
 import * as cri from '../../kubelet/cri/types.js';
+import { containerMatches, sandboxMatches, statsMatch, type ContainerFacts } from '../cri-filters.js';
 import type { ContainerRecord, SandboxRecord } from './state-store.js';
 
 /** nanosOf converts wall milliseconds to CRI's int64 nanoseconds (0 stays 0: "not yet"). */
@@ -12,24 +13,13 @@ export function nanosOf(wallMs: number): bigint {
   return wallMs > 0 ? BigInt(Math.round(wallMs * 1000)) * 1000n : 0n;
 }
 
-/** labelsMatch: every selector pair is present in labels (CRI's label_selector is equality). */
-export function labelsMatch(
-  labels: Record<string, string>,
-  selector: Record<string, string>,
-): boolean {
-  return Object.entries(selector).every(([k, v]) => labels[k] === v);
-}
-
 function sandboxState(s: SandboxRecord): cri.PodSandboxState {
   return s.ready ? cri.PodSandboxState.SANDBOX_READY : cri.PodSandboxState.SANDBOX_NOTREADY;
 }
 
-/** matchSandbox applies a PodSandboxFilter (all set fields ANDed). */
+/** matchSandbox applies a PodSandboxFilter (src/runtime/cri-filters.ts) to a record. */
 export function matchSandbox(s: SandboxRecord, f: cri.PodSandboxFilter | undefined): boolean {
-  if (f === undefined) return true;
-  if (f.id !== '' && !s.id.startsWith(f.id)) return false;
-  if (f.state !== undefined && f.state.state !== sandboxState(s)) return false;
-  return labelsMatch(s.labels, f.labelSelector);
+  return sandboxMatches(f, { id: s.id, state: sandboxState(s), labels: s.labels });
 }
 
 /** toPodSandbox is the ListPodSandbox item. */
@@ -61,13 +51,14 @@ export function containerState(c: ContainerRecord): cri.ContainerState {
   }
 }
 
-/** matchContainer applies a ContainerFilter (all set fields ANDed; ids match by prefix). */
+/** containerFacts: what the CRI filters look at in a record. */
+function containerFacts(c: ContainerRecord): ContainerFacts {
+  return { id: c.id, podSandboxId: c.sandboxId, state: containerState(c), labels: c.labels };
+}
+
+/** matchContainer applies a ContainerFilter (src/runtime/cri-filters.ts) to a record. */
 export function matchContainer(c: ContainerRecord, f: cri.ContainerFilter | undefined): boolean {
-  if (f === undefined) return true;
-  if (f.id !== '' && !c.id.startsWith(f.id)) return false;
-  if (f.podSandboxId !== '' && !c.sandboxId.startsWith(f.podSandboxId)) return false;
-  if (f.state !== undefined && f.state.state !== containerState(c)) return false;
-  return labelsMatch(c.labels, f.labelSelector);
+  return containerMatches(f, containerFacts(c));
 }
 
 function imageSpec(c: ContainerRecord): cri.ImageSpec {
@@ -101,12 +92,9 @@ export function toContainerStatus(c: ContainerRecord): cri.ContainerStatus {
   });
 }
 
-/** matchStats applies a ContainerStatsFilter. */
+/** matchStats applies a ContainerStatsFilter to a record. */
 export function matchStats(c: ContainerRecord, f: cri.ContainerStatsFilter | undefined): boolean {
-  if (f === undefined) return true;
-  if (f.id !== '' && !c.id.startsWith(f.id)) return false;
-  if (f.podSandboxId !== '' && !c.sandboxId.startsWith(f.podSandboxId)) return false;
-  return labelsMatch(c.labels, f.labelSelector);
+  return statsMatch(f, containerFacts(c));
 }
 
 /** toContainerStats builds one stats entry from a process group's usage (absent: zeros, as a
