@@ -44,7 +44,9 @@ export function prepareApiAccess(cfg: ClusterConfig, paths: StatePaths, env: Nod
   const dir = join(paths.root, PKI_DIR_NAME);
   const pki = ensureClusterPki(dir, {
     masters: masters.map((m) => ({ name: m.name, ips: [host(m.api ?? '')] })),
-    nodes: unique([...masters.map((m) => m.name), ...cfg.nodes.map((n) => n.name)]),
+    // Hollow node processes share one identity, system:node:hollow (node-hollow.crt).
+    nodes: unique([...masters.map((m) => m.name), ...cfg.nodes.map((n) => n.name),
+      ...(cfg.hollow === undefined ? [] : ['hollow'])]),
     kubelets: cfg.nodes.map((n) => ({ name: n.name, ips: [n.address] })),
     serviceIp: firstServiceIp(cfg.serviceCidr),
   });

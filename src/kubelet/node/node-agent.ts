@@ -65,7 +65,15 @@ export class NodeAgent {
     const node = patch === undefined ? existing
       : await api.patch<Node>(NODES, undefined, cfg.nodeName, MERGE_PATCH, patch);
     this.registered(node);
-    await this.postStatus(true);
+    // Registration is done once the Node exists: a status write that fails here is the next
+    // heartbeat's to retry. Retrying the whole registration instead (create, get, patch, ...)
+    // multiplied the load on an API that was already too slow to answer — a retry storm at
+    // 1,000 hollow nodes that kept the heartbeats from ever starting.
+    try {
+      await this.postStatus(true);
+    } catch (e) {
+      this.d.log(`node ${cfg.nodeName}: status after registration failed, left to the next heartbeat: ${String(e)}`);
+    }
     this.d.log(`node ${cfg.nodeName}: already registered; reconciled`);
     return node;
   }
