@@ -26,6 +26,7 @@ import { runControllers } from '../../src/controllers/manager.js';
 import type { ControllerDescriptor } from '../../src/controllers/types.js';
 import { startApiCluster, type ApiCluster } from './apiserver.js';
 import { startFakeKubelets, type FakeKubelets } from './fake-kubelet.js';
+import { eventually } from './poll.js';
 
 /** RecordedEvent is one event a controller reported. */
 export interface RecordedEvent {
@@ -107,22 +108,7 @@ export async function startControllerHarness(
   };
 }
 
-/** POLL_MS: how often the polls below look again. */
-const POLL_MS = 50;
-
-/** eventually polls fn until it returns without throwing, or rethrows its last error once
- *  timeoutMs has passed: assertions inside fn say what was still wrong. */
-export async function eventually<T>(fn: () => Promise<T>, timeoutMs = 20_000): Promise<T> {
-  const deadlineMs = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (Date.now() > deadlineMs) throw err;
-      await new Promise((r) => setTimeout(r, POLL_MS));
-    }
-  }
-}
+export { eventually } from './poll.js';
 
 /** until polls cond (sync or async) until true, failing after deadlineMs. */
 export async function until(

@@ -22,6 +22,7 @@ import {
   startProcessRuntime,
   type ProcessRuntimeHandle,
 } from '../../../src/runtime/process/server.js';
+import { eventually as poll } from '../../support/poll.js';
 
 /** FAST: back-offs and polls shrunk so a crash loop takes a second, not minutes. */
 export const FAST: Partial<PodWorkerTuning> = {
@@ -156,16 +157,8 @@ async function removeEverything(cri: CriClient): Promise<void> {
 }
 
 /** eventually polls fn until it stops throwing, or rethrows its last error after timeoutMs. */
-export async function eventually<T>(fn: () => T | Promise<T>, timeoutMs = 10_000): Promise<T> {
-  const deadlineMs = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (Date.now() > deadlineMs) throw err;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
+export function eventually<T>(fn: () => T | Promise<T>, timeoutMs = 10_000): Promise<T> {
+  return poll(fn, timeoutMs);
 }
 
 /** makeTestPod builds a pod with a fresh uid. */

@@ -21,6 +21,7 @@ import {
   type Mount,
   type PodSandboxConfig,
 } from '../../../src/kubelet/cri/types.js';
+import { eventually as poll } from '../../support/poll.js';
 
 /** What a runtime's start() hands the suite. */
 export interface ConformanceEnv {
@@ -45,19 +46,10 @@ export const CONFORMANCE_DNS_SERVER = '100.64.0.10';
 
 /** Bound on every poll in the suite: a runtime that needs longer is broken, not slow. */
 export const POLL_DEADLINE_MS = 20_000;
-const POLL_INTERVAL_MS = 50;
 
 /** eventually retries fn until it stops throwing; after deadlineMs its last error stands. */
-export async function eventually<T>(fn: () => Promise<T>, deadlineMs = POLL_DEADLINE_MS) {
-  const endMs = Date.now() + deadlineMs;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (Date.now() > endMs) throw err;
-      await new Promise((r) => setTimeout(r, POLL_INTERVAL_MS));
-    }
-  }
+export function eventually<T>(fn: () => Promise<T>, deadlineMs = POLL_DEADLINE_MS): Promise<T> {
+  return poll(fn, deadlineMs);
 }
 
 /** criRejection asserts p fails with a CriError and returns it (its code is the gRPC status). */

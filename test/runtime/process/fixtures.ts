@@ -13,6 +13,7 @@ import type * as cri from '../../../src/kubelet/cri/types.js';
 import {
   startProcessRuntime, type ProcessRuntimeHandle,
 } from '../../../src/runtime/process/server.js';
+import { eventually as poll } from '../../support/poll.js';
 
 /** A served runtime plus its client. */
 export interface Served {
@@ -132,16 +133,8 @@ export async function start(
 }
 
 /** eventually retries fn until it stops throwing or deadlineMs passed. */
-export async function eventually<T>(fn: () => Promise<T>, deadlineMs = 15_000): Promise<T> {
-  const end = Date.now() + deadlineMs;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (Date.now() > end) throw err;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
+export function eventually<T>(fn: () => Promise<T>, deadlineMs = 15_000): Promise<T> {
+  return poll(fn, deadlineMs);
 }
 
 /** status reads a container's status. */

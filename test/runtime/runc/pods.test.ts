@@ -14,6 +14,7 @@ import { promisify } from 'node:util';
 import * as cri from '../../../src/kubelet/cri/types.js';
 import type { StreamIo } from '../../../src/runtime/streaming/types.js';
 import { BUSYBOX, isRoot, NGINX, type RuncTestEnv, startRuncTestEnv } from './harness.js';
+import { eventually as poll } from '../../support/poll.js';
 
 const run = promisify(execFile);
 
@@ -25,16 +26,8 @@ const BRIDGE = 'k8ts-runc-pods';
 const DEADLINE_MS = 20_000;
 
 /** eventually retries fn until it stops throwing, for at most DEADLINE_MS. */
-async function eventually<T>(fn: () => Promise<T>): Promise<T> {
-  const end = Date.now() + DEADLINE_MS;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (Date.now() > end) throw err;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
+function eventually<T>(fn: () => Promise<T>): Promise<T> {
+  return poll(fn, DEADLINE_MS);
 }
 
 let serial = 0;
