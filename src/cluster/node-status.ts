@@ -39,7 +39,7 @@ export async function nodeRows(
   access: ApiAccess | undefined,
   pidOf: (node: string, c: Component) => number | undefined,
 ): Promise<NodeRow[]> {
-  const { nodes, pods } = access === undefined ? { nodes: undefined, pods: undefined } : await readApi(cfg, access);
+  const { nodes, pods } = access === undefined ? { nodes: undefined, pods: undefined } : await readApi(cfg, access, true);
   return cfg.nodes.map((spec) => {
     const obj = nodes?.get(spec.name);
     const ready = obj?.status?.conditions?.find((c) => c.type === 'Ready');
@@ -56,7 +56,9 @@ export async function nodeRows(
   });
 }
 
-async function readApi(cfg: ClusterConfig, access: ApiAccess): Promise<{
+/** readApi reads the Node objects (and, for status, the pods to count per node) from the first
+ *  API server that answers; up's readiness poll asks for nodes only. */
+async function readApi(cfg: ClusterConfig, access: ApiAccess, withPods: boolean): Promise<{
   nodes: Map<string, NodeObject> | undefined;
   pods: Map<string, number> | undefined;
 }> {
@@ -65,6 +67,7 @@ async function readApi(cfg: ClusterConfig, access: ApiAccess): Promise<{
     const list = await adminGetJson(m.api, access, '/api/v1/nodes') as { items?: NodeObject[] } | undefined;
     if (list?.items === undefined) continue;
     const nodes = new Map(list.items.map((n) => [n.metadata?.name ?? '', n]));
+    if (!withPods) return { nodes, pods: undefined };
     const podList = await adminGetJson(m.api, access, '/api/v1/pods', 5_000) as
       { items?: { spec?: { nodeName?: string } }[] } | undefined;
     const pods = podList?.items === undefined ? undefined : countBy(podList.items.map((p) => p.spec?.nodeName ?? ''));
@@ -95,7 +98,7 @@ export async function waitForNodesReady(cfg: ClusterConfig, access: ApiAccess, o
   const said = new Set<string>();
   o.say(`waiting for ${cfg.nodes.length} node(s) to be Ready ...`);
   for (;;) {
-    const { nodes } = await readApi(cfg, access);
+    const { nodes } = await readApi(cfg, access, false);
     for (const n of cfg.nodes) {
       const ready = nodes?.get(n.name)?.status?.conditions?.find((c) => c.type === 'Ready');
       if (ready?.status === 'True' && !said.has(n.name)) {
