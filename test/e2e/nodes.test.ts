@@ -11,10 +11,9 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { join } from 'node:path';
 import { KUBECTL_DIR, runKubectl } from '../support/apiserver.js';
-import { runK8ts, tempHome, untilValue } from '../support/cluster.js';
+import { runK8ts, tempHome, untilValue, httpGet } from '../support/cluster.js';
 import { freePorts } from '../support/ports.js';
 
 /** A loopback /16 of its own (127.<b>.x.y), so concurrent test files never share addresses. */
@@ -23,20 +22,6 @@ const MASTERS = [1, 2, 3].map((i) => `127.${B}.1.${i}`);
 const WORKERS = [1, 2].map((i) => `127.${B}.2.${i}`);
 
 const until = untilValue;
-
-function httpGet(url: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { timeout: 5_000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (body += d));
-      res.on('end', () => resolve(body));
-    });
-    req.on('error', reject);
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.end();
-  });
-}
 
 const POD = `apiVersion: v1
 kind: Pod

@@ -9,10 +9,9 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { join } from 'node:path';
 import { KUBECTL_DIR, runKubectl } from '../support/apiserver.js';
-import { runK8ts, tempHome, untilValue } from '../support/cluster.js';
+import { runK8ts, tempHome, untilValue, httpGet } from '../support/cluster.js';
 import { freePorts } from '../support/ports.js';
 
 const B = 180 + Math.floor(Math.random() * 60);
@@ -36,20 +35,6 @@ spec:
     ports:
     - containerPort: 80
 `;
-}
-
-function httpGet(url: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { timeout: 5_000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (body += d));
-      res.on('end', () => resolve(body));
-    });
-    req.on('error', reject);
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.end();
-  });
 }
 
 describe('e2e: nginx-pod.yaml on runc and containerd nodes, with the real kubectl (root)', function () {
