@@ -42,6 +42,11 @@ export interface StoreBenchOptions {
 
 const CLUSTER_WARMUP_INFLIGHT = 16;
 
+/** Loopback ports of this suite's clusters, apart from the API benchmark's stores (which use
+ *  the systems' default ports), so both benchmarks can run at the same time. */
+const K8TS_BASE_PORT = 33200;
+const ETCD_BASE_PORT = 34479;
+
 const VALUE = Buffer.alloc(256, 0x61);
 const PUT_LEVELS = [1, 16, 64, 256] as const;
 const READ_INFLIGHT = 64;
@@ -61,8 +66,8 @@ export async function runStore(opts: StoreBenchOptions): Promise<void> {
   }
   const make = (kind: 'k8ts' | 'etcd'): StoreSystem | undefined => {
     if (opts.only !== undefined && opts.only !== kind) return undefined;
-    if (kind === 'etcd') return etcdVersion === undefined ? undefined : new EtcdStore(opts.members, etcdVersion);
-    return new K8tsStore(opts.members, opts.cpuProfDir);
+    if (kind === 'etcd') return etcdVersion === undefined ? undefined : new EtcdStore(opts.members, etcdVersion, ETCD_BASE_PORT);
+    return new K8tsStore(opts.members, opts.cpuProfDir, K8TS_BASE_PORT);
   };
   const onSignal = (signal: NodeJS.Signals): void => {
     console.error(`\n${signal}: stopping ${running.size} cluster(s)`);
