@@ -33,11 +33,11 @@ import {
   difference,
   equalSets,
   fromFieldsV1,
-  fromPaths,
   intersection,
   isEmpty,
   members,
   pathString,
+  subtree,
   toFieldsV1,
   union,
   withoutPrefixes,
@@ -71,7 +71,7 @@ const STRIPPED: readonly FieldPath[] = [
  */
 function ownable(set: FieldNode, subresource: string | undefined): FieldNode {
   const base = withoutPrefixes(set, STRIPPED);
-  if (subresource === 'status') return fromPaths(members(base).filter((p) => p[0] === 'f:status'));
+  if (subresource === 'status') return subtree(base, 'f:status');
   return withoutPrefixes(base, [['f:status']]);
 }
 
@@ -104,22 +104,39 @@ function decodeManagedFields(entries: unknown): ManagerRecord[] {
 
 /** encodeManagedFields writes records as entries, in upstream's order, dropping empty ones. */
 function encodeManagedFields(records: ManagerRecord[]): ManagedFieldsEntry[] {
-  const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-  const seconds = (t?: string) => (t ? Math.floor(Date.parse(t) / 1000) : 0);
-  return records
-    .filter((r) => !isEmpty(r.set))
-    .sort((p, q) => cmp(p.operation, q.operation) || seconds(p.time) - seconds(q.time) ||
-      cmp(p.manager, q.manager) || cmp(p.apiVersion, q.apiVersion) ||
-      cmp(p.subresource ?? '', q.subresource ?? ''))
-    .map((r) => ({
-      manager: r.manager,
-      operation: r.operation,
-      apiVersion: r.apiVersion,
-      ...(r.time ? { time: r.time } : {}),
-      fieldsType: 'FieldsV1' as const,
-      fieldsV1: toFieldsV1(r.set),
-      ...(r.subresource ? { subresource: r.subresource } : {}),
-    }));
+  const kept = records.filter(notEmpty);
+  if (kept.length > 1) kept.sort(byUpstreamOrder);
+  return kept.map(toEntry);
+}
+
+function notEmpty(r: ManagerRecord): boolean {
+  return !isEmpty(r.set);
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function seconds(t?: string): number {
+  return t ? Math.floor(Date.parse(t) / 1000) : 0;
+}
+
+function byUpstreamOrder(p: ManagerRecord, q: ManagerRecord): number {
+  return cmp(p.operation, q.operation) || seconds(p.time) - seconds(q.time) ||
+    cmp(p.manager, q.manager) || cmp(p.apiVersion, q.apiVersion) ||
+    cmp(p.subresource ?? '', q.subresource ?? '');
+}
+
+function toEntry(r: ManagerRecord): ManagedFieldsEntry {
+  return {
+    manager: r.manager,
+    operation: r.operation,
+    apiVersion: r.apiVersion,
+    ...(r.time ? { time: r.time } : {}),
+    fieldsType: 'FieldsV1' as const,
+    fieldsV1: toFieldsV1(r.set),
+    ...(r.subresource ? { subresource: r.subresource } : {}),
+  };
 }
 
 /** withoutManagedFields is the object as the field walks see it (managedFields never owned). */

@@ -106,14 +106,18 @@ export function compare(before: JsonObject, after: JsonObject, schema: StructMet
   return out;
 }
 
+/** compareNode compares one position; `path` is a stack it pushes to and pops back. */
 function compareNode(
   l: JsonValue | undefined,
   r: JsonValue | undefined,
   meta: FieldMeta,
-  path: FieldPath,
+  path: string[],
   out: Comparison,
 ): void {
   if (l === undefined && r === undefined) return;
+  // Equal values hold no change at any depth; most of an updated object is unchanged, and one
+  // equality walk is far cheaper than pairing its fields and list items.
+  if (l !== undefined && r !== undefined && jsonEqual(l, r)) return;
   const lLeaf = l !== undefined && isLeaf(l, meta);
   const rLeaf = r !== undefined && isLeaf(r, meta);
   if (lLeaf || rLeaf || kindDiffers(l, r)) {
@@ -129,7 +133,9 @@ function compareNode(
   if (l === undefined) insertPath(out.added, path);
   if (r === undefined) insertPath(out.removed, path);
   for (const [pe, lc, rc, m] of pairChildren(l, r, meta)) {
-    compareNode(lc, rc, m, [...path, pe], out);
+    path.push(pe);
+    compareNode(lc, rc, m, path, out);
+    path.pop();
   }
 }
 

@@ -1,0 +1,83 @@
+import { strict as assert } from 'node:assert';
+import {
+  difference,
+  equalSets,
+  fromPaths,
+  hasMember,
+  intersection,
+  isEmpty,
+  members,
+  newFieldSet,
+  subtree,
+  union,
+  withoutPrefixes,
+  type FieldNode,
+  type FieldPath,
+} from '../../../src/api/apply/field-set.js';
+
+// The set operations walk trees; these references define them by member paths (as they were
+// first written) and the random sets below check both give the same trees, node for node.
+const ref = {
+  union: (...sets: FieldNode[]) => fromPaths(sets.flatMap((s) => members(s))),
+  difference: (a: FieldNode, b: FieldNode) =>
+    fromPaths(members(a).filter((p) => !hasMember(b, p))),
+  intersection: (a: FieldNode, b: FieldNode) =>
+    fromPaths(members(a).filter((p) => hasMember(b, p))),
+  withoutPrefixes: (s: FieldNode, prefixes: FieldPath[]) => fromPaths(members(s).filter((p) =>
+    !prefixes.some((q) => q.length <= p.length && q.every((x, i) => p[i] === x)))),
+  equalSets: (a: FieldNode, b: FieldNode) =>
+    JSON.stringify(members(a)) === JSON.stringify(members(b)),
+};
+
+const ELEMENTS = ['f:a', 'f:b', 'k:{"name":"x"}', 'v:"q"', 'i:0', 'f:status'];
+
+function lcg(seed: number): () => number {
+  let x = seed;
+  return () => (x = (x * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+}
+
+/** randomSet builds raw trees, including memberless branches fromFieldsV1 can produce. */
+function randomSet(rnd: () => number, depth: number): FieldNode {
+  const node = newFieldSet();
+  node.member = rnd() < 0.4;
+  if (depth > 0) {
+    for (const pe of ELEMENTS) if (rnd() < 0.35) node.children.set(pe, randomSet(rnd, depth - 1));
+  }
+  return node;
+}
+
+type Shape = [boolean, [string, Shape][]];
+function shape(n: FieldNode): Shape {
+  const children = [...n.children].sort(([a], [b]) => (a < b ? -1 : 1));
+  return [n.member, children.map(([k, c]) => [k, shape(c)])];
+}
+
+describe('field sets: tree operations equal the member-path definitions', () => {
+  it('union, difference, intersection, withoutPrefixes, subtree, isEmpty, equalSets', () => {
+    const rnd = lcg(7);
+    const pick = (): string => ELEMENTS[Math.floor(rnd() * ELEMENTS.length)] ?? 'f:a';
+    for (let i = 0; i < 200; i++) {
+      const [a, b, c] = [randomSet(rnd, 4), randomSet(rnd, 4), randomSet(rnd, 3)];
+      const prefixes: FieldPath[] = [[pick()], [pick(), pick()]];
+      assert.deepEqual(shape(union(a, b, c)), shape(ref.union(a, b, c)));
+      assert.deepEqual(shape(union()), shape(ref.union()));
+      assert.deepEqual(shape(difference(a, b)), shape(ref.difference(a, b)));
+      assert.deepEqual(shape(intersection(a, b)), shape(ref.intersection(a, b)));
+      const cut = withoutPrefixes(a, prefixes);
+      assert.deepEqual(shape(cut), shape(ref.withoutPrefixes(a, prefixes)));
+      const status = fromPaths(members(a).filter((p) => p[0] === 'f:status'));
+      assert.deepEqual(shape(subtree(a, 'f:status')), shape(status));
+      assert.equal(isEmpty(a), members(a).length === 0);
+      const same = rnd() < 0.3 ? ref.union(a) : b;
+      assert.equal(equalSets(a, same), ref.equalSets(a, same));
+    }
+  });
+
+  it('an empty prefix removes everything; the root is never a member', () => {
+    const s = fromPaths([['f:a'], ['f:b', 'f:c']]);
+    assert.ok(isEmpty(withoutPrefixes(s, [[]])));
+    s.member = true;
+    assert.equal(union(s).member, false);
+    assert.equal(difference(s, newFieldSet()).member, false);
+  });
+});
