@@ -5,38 +5,24 @@
  * name alone. A unit is "<node>" for a master's store member (the historical names) and
  * "<node>-<component>" for everything else (m1-apiserver, w1-kubelet, ...).
  *
- * A pid is trusted only while /proc/<pid>/cmdline still runs that component's entry point, so a
- * recycled pid of an unrelated process is never signalled.
+ * A pid is trusted only while /proc/<pid>/cmdline still runs that component's entry point (the
+ * TypeScript file or its bundle, build/launch.ts), so a recycled pid of an unrelated process is
+ * never signalled.
  */
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Clock } from '../base/clock.js';
+import { ENTRY_POINTS, REPO_ROOT, type Component } from './build/entry-points.js';
+import { entryStem, TSX_LAUNCH, type Launch } from './build/launch.js';
 import { sleep } from './member-client.js';
 
-const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export { ENTRY_POINTS, type Component } from './build/entry-points.js';
 
 /** SupervisorError: an operating failure the CLI reports (a process died, no leader in time). */
 export class SupervisorError extends Error {
   override name = 'SupervisorError';
 }
-
-/** Component is one process of a node: a master's store member, API server, controller manager
- *  or scheduler, and every node's kubelet and container runtime. */
-export type Component =
-  | 'store' | 'apiserver' | 'controller-manager' | 'scheduler' | 'kubelet' | 'runtime' | 'hollow';
-
-/** ENTRY_POINTS: each component's main, relative to the repo; also what its cmdline contains. */
-export const ENTRY_POINTS: Record<Component, string> = {
-  store: 'src/cluster/member-main.ts',
-  apiserver: 'src/apiserver/main.ts',
-  'controller-manager': 'src/cluster/controller-manager-main.ts',
-  scheduler: 'src/cluster/scheduler-main.ts',
-  kubelet: 'src/cluster/kubelet-main.ts',
-  runtime: 'src/cluster/runtime-main.ts',
-  hollow: 'src/kubelet/hollow/main.ts',
-};
 
 /** COMPONENTS: every component name, for messages. */
 export const COMPONENTS = Object.keys(ENTRY_POINTS) as Component[];
@@ -58,12 +44,15 @@ export class ProcessTable {
     private readonly env: NodeJS.ProcessEnv,
   ) {}
 
+  /** launch: how spawn starts a component — tsx until the supervisor has prepared the bundle. */
+  launch: Launch = TSX_LAUNCH;
+
   /** spawn starts a component detached from this process (it outlives the CLI), appending its
    *  output to its log, and records its pid. */
   spawn(node: string, c: Component, args: readonly string[]): number {
     const logFile = this.logFile(node, c);
     const fd = openSync(logFile, 'a');
-    const child = spawn(process.execPath, ['--import', 'tsx', ENTRY_POINTS[c], ...args], {
+    const child = spawn(process.execPath, [...this.launch.nodeArgs(c), ...args], {
       cwd: REPO_ROOT,
       detached: true,
       stdio: ['ignore', fd, fd],
@@ -153,7 +142,7 @@ export class ProcessTable {
 }
 
 /** isComponentProcess: the pid is alive, not a zombie, and (where /proc exists) runs that
- *  component's entry point. */
+ *  component's entry point, from source or bundled (the path stem is on the command line). */
 export function isComponentProcess(pid: number, c: Component): boolean {
   try {
     process.kill(pid, 0);
@@ -162,7 +151,7 @@ export function isComponentProcess(pid: number, c: Component): boolean {
   }
   try {
     const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    if (!cmd.includes(ENTRY_POINTS[c])) return false;
+    if (!cmd.includes(entryStem(ENTRY_POINTS[c]))) return false;
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     return !/^\d+ \(.*\) Z/.test(stat); // A zombie is dead.
   } catch {

@@ -6,18 +6,18 @@
  * status, and a killed component is restarted by its kubelet (with CrashLoopBackOff) as on a
  * kubeadm master.
  *
- * Each container runs this repo's entry point with the host's node (image host/<node binary>:
+ * Each container runs this repo's entry point — bundled or through tsx, as the supervisor's
+ * Launch says (build/launch.ts) — with the host's node (image host/<node binary>:
  * the process runtime's "this host binary" image) in the repo directory, with the environment
  * the component needs: K8TS_HOME (so it finds the cluster's state), and K8TS_PID_FILE, where it
  * records its pid so `k8ts kill|status` address it as they address every other component.
  * Pure: the supervisor writes what this returns.
  */
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { REPO_ROOT } from './build/entry-points.js';
+import { TSX_LAUNCH, type Launch } from './build/launch.js';
 import { k8tsHome, statePaths, type ClusterConfig, type MemberSpec } from './config.js';
-import { ENTRY_POINTS, unitName, type Component } from './processes.js';
-
-const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+import { unitName, type Component } from './processes.js';
 
 /** The control-plane components a master runs as static pods, with kubeadm's pod names. */
 export const STATIC_COMPONENTS: readonly { component: Component; pod: string }[] = [
@@ -44,7 +44,8 @@ export function staticComponentsOf(m: MemberSpec): Component[] {
 
 /** controlPlaneManifests: the static pods of one master, for its kubelet's manifest dir. */
 export function controlPlaneManifests(
-  cfg: ClusterConfig, m: MemberSpec, env: NodeJS.ProcessEnv, nodeBinary = process.execPath,
+  cfg: ClusterConfig, m: MemberSpec, env: NodeJS.ProcessEnv, launch: Launch = TSX_LAUNCH,
+  nodeBinary = process.execPath,
 ): StaticManifest[] {
   const paths = statePaths(cfg.name, cfg.dataDir, env);
   const wanted = staticComponentsOf(m);
@@ -66,7 +67,7 @@ export function controlPlaneManifests(
         containers: [{
           name: pod,
           image: `host${nodeBinary}`,
-          command: [nodeBinary, '--import', 'tsx', ENTRY_POINTS[component],
+          command: [nodeBinary, ...launch.nodeArgs(component),
             '--config', paths.config, '--member', m.name],
           workingDir: REPO_ROOT,
           env: [

@@ -14,6 +14,8 @@ import { stringify } from 'yaml';
 import type { Clock } from '../base/clock.js';
 import type { MemberStatus } from '../gen/k8ts/raft/v1/member.js';
 import { loadClusterConfig, statePaths, type ClusterConfig, type MemberSpec, type StatePaths } from './config.js';
+import { prepareLaunch } from './build/bundle-cache.js';
+import { REPO_ROOT } from './build/entry-points.js';
 import { MemberClients, sleep } from './member-client.js';
 import { forgetApiAccess, leaseHolder, loadApiAccess, prepareApiAccess, probeReady, type ApiAccess } from './api-access.js';
 import type { NodeSpec } from './node-config.js';
@@ -69,6 +71,7 @@ export class Supervisor {
   readonly paths: StatePaths;
   private readonly env: NodeJS.ProcessEnv;
   private readonly procs: ProcessTable;
+  private launchReady = false;
 
   constructor(
     readonly cfg: ClusterConfig,
@@ -96,6 +99,7 @@ export class Supervisor {
     for (const d of [this.paths.root, this.paths.logs, this.paths.pids, this.paths.data]) mkdirSync(d, { recursive: true });
     const running = this.cfg.members.filter((m) => this.pidOf(m) !== undefined);
     await this.checkAddressesFree();
+    await this.prepareLaunch();
     if (running.length === 0) writeFileSync(this.paths.config, effectiveConfig(this.cfg));
     const leader = this.cfg.nodes.length > 0 ? await this.upWithKubelets() : await this.upProcesses();
     this.upHollow();
@@ -153,7 +157,7 @@ export class Supervisor {
   private writeManifests(m: MemberSpec): void {
     const dir = nodePaths(this.cfg, m.name, this.env).manifestDir;
     mkdirSync(dir, { recursive: true });
-    for (const f of controlPlaneManifests(this.cfg, m, this.env)) {
+    for (const f of controlPlaneManifests(this.cfg, m, this.env, this.procs.launch)) {
       writeFileSync(join(dir, f.file), stringify(f.pod));
     }
   }
@@ -204,6 +208,16 @@ export class Supervisor {
       }
     }
     return undefined;
+  }
+
+  /** prepareLaunch bundles the components (or finds the bundle of this source tree in the cache)
+   *  once, before the first spawn; tsx when that fails (build/bundle-cache.ts). */
+  private async prepareLaunch(): Promise<void> {
+    if (this.launchReady) return;
+    this.procs.launch = await prepareLaunch({
+      repoRoot: REPO_ROOT, clock: this.opts.clock, env: this.env, log: (l) => this.say(l),
+    });
+    this.launchReady = true;
   }
 
   /** ensure starts a node's component unless it already runs. */
@@ -406,9 +420,12 @@ export class Supervisor {
     const { node, components } = this.target(target);
     const managed = this.isKubeletManaged(node);
     const before = new Map(components.map((c) => [c, this.procs.pidOf(node, c)]));
+    await this.prepareLaunch();
     for (const c of components) await this.stopUnit(node, c, 5_000);
-    for (const c of [...NODE_COMPONENTS].reverse()) if (components.includes(c)) this.start(node, c);
     const m = this.cfg.members.find((x) => x.name === node);
+    // A restarted kubelet starts its static pods the way this restart starts the kubelet.
+    if (managed && m !== undefined && components.includes('kubelet')) this.writeManifests(m);
+    for (const c of [...NODE_COMPONENTS].reverse()) if (components.includes(c)) this.start(node, c);
     if (m === undefined) return undefined;
     if (managed) {
       for (const c of components.filter((x) => staticComponentsOf(m).includes(x))) {

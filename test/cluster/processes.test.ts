@@ -35,6 +35,13 @@ describe('cluster of member processes', function () {
     assert.ok(sup.cfg.members.every((m) => sup.pidOf(m) !== undefined));
   });
 
+  it('members run the precompiled bundle, and their pids are recognised as members', () => {
+    for (const m of sup.cfg.members) {
+      const cmd = readFileSync(`/proc/${sup.pidOf(m)}/cmdline`, 'utf8').split('\0');
+      assert.ok(cmd.some((a) => /k8ts-bundles\/[0-9a-f]{24}\/src\/cluster\/member-main\.mjs$/.test(a)), cmd.join(' '));
+    }
+  });
+
   it('up is idempotent while the cluster runs', async () => {
     const pids = sup.cfg.members.map((m) => sup.pidOf(m));
     await sup.up();

@@ -1,0 +1,110 @@
+/**
+ * prepareLaunch: how this `k8ts up` (or restart) starts components — the bundle of the current
+ * source tree, built once and cached under node_modules/.cache/k8ts-bundles/<source hash>, or tsx
+ * when no bundle can be had. The hash covers every source and the lockfile (source-hash.ts), so a
+ * stale bundle is never run and an unchanged tree is not rebuilt. A bundle is built in a private
+ * directory and renamed into place, so a concurrent up never sees half a bundle; the cache keeps
+ * the few most recently used bundles (a running cluster's static pods may still use an older one).
+ */
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, utimesSync } from 'node:fs';
+import { join } from 'node:path';
+import type * as Esbuild from 'esbuild';
+import type { Clock } from '../../base/clock.js';
+import { systemWallMs } from '../../base/wall-clock.js';
+import { BUNDLE_OPTIONS_VERSION, buildBundle, loadEsbuild } from './bundle.js';
+import { bundleLaunch, TSX_LAUNCH, type Launch } from './launch.js';
+import { sourceHash } from './source-hash.js';
+
+/** KEPT_BUNDLES: how many bundles the cache keeps (most recently used first). */
+export const KEPT_BUNDLES = 4;
+
+/** STALE_TMP_MS: a private build directory older than this was left by a dead build. */
+const STALE_TMP_MS = 10 * 60_000;
+
+/** BundleOptions: where the repo and the cache are, and what to tell the user. */
+export interface BundleOptions {
+  repoRoot: string;
+  clock: Clock;
+  /** The cache directory; default <repo>/node_modules/.cache/k8ts-bundles. */
+  cacheDir?: string;
+  /** The bundler; default the esbuild installed with tsx. Tests pass a failing one. */
+  esbuild?: () => Promise<typeof Esbuild>;
+  env?: NodeJS.ProcessEnv;
+  wallMs?: () => number;
+  log?(line: string): void;
+}
+
+/** prepareLaunch returns the bundle's launch (building it if the cache has none for this tree),
+ *  or tsx's — when K8TS_NO_BUNDLE is set, or, with a log line saying why, when the build fails. */
+export async function prepareLaunch(o: BundleOptions): Promise<Launch> {
+  if ((o.env ?? process.env).K8TS_NO_BUNDLE !== undefined) return TSX_LAUNCH;
+  try {
+    return bundleLaunch(await ensureBundle(o));
+  } catch (err) {
+    o.log?.(`could not bundle the components (${err instanceof Error ? err.message : String(err)}); ` +
+      'starting them through tsx (slower)');
+    return TSX_LAUNCH;
+  }
+}
+
+/** ensureBundle returns the directory of the current tree's bundle, building it if needed. */
+export async function ensureBundle(o: BundleOptions): Promise<string> {
+  const cacheDir = o.cacheDir ?? join(o.repoRoot, 'node_modules', '.cache', 'k8ts-bundles');
+  const esbuild = await (o.esbuild ?? loadEsbuild)();
+  const hash = sourceHash(o.repoRoot, `esbuild ${esbuild.version} options ${BUNDLE_OPTIONS_VERSION}`);
+  const dir = join(cacheDir, hash);
+  const wallMs = o.wallMs ?? systemWallMs;
+  if (existsSync(dir)) {
+    touch(dir, wallMs());
+    return dir;
+  }
+  mkdirSync(cacheDir, { recursive: true });
+  const tmp = join(cacheDir, `${hash}.tmp-${process.pid}`);
+  rmSync(tmp, { recursive: true, force: true });
+  const startMs = o.clock.nowMs();
+  try {
+    await buildBundle(esbuild, o.repoRoot, tmp);
+    publish(tmp, dir);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  o.log?.(`bundled the components in ${((o.clock.nowMs() - startMs) / 1000).toFixed(1)} s: ${dir}`);
+  touch(dir, wallMs());
+  prune(cacheDir, dir, wallMs());
+  return dir;
+}
+
+/** publish renames a finished build into place; if a concurrent build got there first, its
+ *  bundle (of the same sources) is kept. */
+function publish(tmp: string, dir: string): void {
+  try {
+    renameSync(tmp, dir);
+  } catch (err) {
+    if (!existsSync(dir)) throw err;
+  }
+}
+
+/** touch marks a bundle as used now (the cache keeps the most recently used). */
+function touch(dir: string, nowMs: number): void {
+  const t = new Date(nowMs);
+  try {
+    utimesSync(dir, t, t);
+  } catch {
+    // Pruned by a concurrent up between the check and now: it is rebuilt next time.
+  }
+}
+
+/** prune removes all but the KEPT_BUNDLES most recently used bundles (never keep), and private
+ *  build directories of builds that died. */
+function prune(cacheDir: string, keep: string, nowMs: number): void {
+  const entries = readdirSync(cacheDir).map((name) => {
+    const path = join(cacheDir, name);
+    return { name, path, mtimeMs: statSync(path, { throwIfNoEntry: false })?.mtimeMs ?? 0 };
+  });
+  const bundles = entries.filter((e) => /^[0-9a-f]{24}$/.test(e.name) && e.path !== keep)
+    .sort((a, b) => b.mtimeMs - a.mtimeMs);
+  for (const e of bundles.slice(KEPT_BUNDLES - 1)) rmSync(e.path, { recursive: true, force: true });
+  for (const e of entries.filter((x) => x.name.includes('.tmp-') && nowMs - x.mtimeMs > STALE_TMP_MS)) {
+    rmSync(e.path, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * Launch: how a component's process is started — the node arguments before the component's own
+ * flags. Two ways: the precompiled bundle (one ESM file per entry point, its npm dependencies
+ * inside; ~0.1 s of CPU to load) or, when no bundle could be built, the TypeScript entry point
+ * through tsx (~0.8 s of CPU to load). Both run from the repo directory; both keep the entry's
+ * path stem (src/cluster/member-main) in the command line, which is how a pid is recognised as
+ * that component's (processes.ts isComponentProcess).
+ */
+import { join } from 'node:path';
+import { ENTRY_POINTS, type Component } from './entry-points.js';
+
+/** Launch gives the node arguments that start a component. */
+export interface Launch {
+  /** What it is, for log lines ("bundle <dir>", "tsx"). */
+  readonly label: string;
+  /** nodeArgs: the arguments after the node binary, up to (and including) the entry file. */
+  nodeArgs(c: Component): string[];
+}
+
+/** TSX_LAUNCH runs the TypeScript entry point through tsx's loader (the fallback). */
+export const TSX_LAUNCH: Launch = {
+  label: 'tsx',
+  nodeArgs: (c) => ['--import', 'tsx', ENTRY_POINTS[c]],
+};
+
+/** bundleLaunch runs the bundle's file for the entry point; --enable-source-maps so a stack
+ *  trace names the TypeScript file and line, as under tsx. */
+export function bundleLaunch(dir: string): Launch {
+  return {
+    label: `bundle ${dir}`,
+    nodeArgs: (c) => ['--enable-source-maps', join(dir, bundledPath(ENTRY_POINTS[c]))],
+  };
+}
+
+/** bundledPath: where the bundler writes an entry point, relative to the bundle's directory
+ *  (the same path with .mjs for .ts, so the path stem stays). */
+export function bundledPath(entry: string): string {
+  return entry.replace(/\.ts$/, '.mjs');
+}
+
+/** entryStem: the part of an entry point's path both launches put on the command line. */
+export function entryStem(entry: string): string {
+  return entry.replace(/\.ts$/, '');
+}
