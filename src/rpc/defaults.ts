@@ -46,7 +46,10 @@ export function serverOptions(extra: ChannelOptions = {}): ChannelOptions {
     'grpc.http2.min_ping_interval_without_data_ms': 1_000,
     'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
     'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
-    'grpc.enable_channelz': 0,
+    // channelz stays ON for servers: grpc-js 1.14 tracks a server's sessions only with channelz
+    // on, and forceShutdown() closes only tracked sessions — with it off, a stopped server's
+    // connections stay open, so peers keep streaming into a stopped member and never reconnect
+    // to its restart (test/raft/transport.test.ts "reconnects to a restarted peer").
     ...extra,
   };
 }
