@@ -14,7 +14,6 @@ import {
   invalid,
   isStatusError,
   notFound,
-  StatusError,
   STALE_OBJECT_MESSAGE,
 } from '../../api/errors.js';
 import { apiVersionOf, isJsonObject, type KubeList, type KubeObject } from '../../api/meta.js';
@@ -34,6 +33,7 @@ import {
 } from './object-meta.js';
 import { fieldManagerRequired } from '../../api/apply/index.js';
 import { applyPatchBody, isApplyPatch, recordManagedUpdate, serverSideApply } from './patching.js';
+import { NamespaceLifecycle } from './namespace-lifecycle.js';
 import { compilePredicate } from './predicate.js';
 import { replicasFromScale, toScale } from './scale.js';
 import { ServiceAddresses } from './services.js';
@@ -65,11 +65,13 @@ export interface RegistryOptions {
   services: ServiceAddresses;
 }
 
-const NAMESPACES = findResource('', 'v1', 'namespaces');
-
 /** Registry implements ApiRegistry over a Storage. */
 export class Registry implements ApiRegistry {
-  constructor(private readonly o: RegistryOptions) {}
+  private readonly namespaces: NamespaceLifecycle;
+
+  constructor(private readonly o: RegistryOptions) {
+    this.namespaces = new NamespaceLifecycle(o.storage, o.wallMs);
+  }
 
   async get(_ctx: RequestContext, r: ResourceInfo, ns: string | undefined, name: string, sub?: 'status' | 'scale'): Promise<KubeObject> {
     const obj = await this.o.storage.get(objectKey(r, ns, name));
@@ -138,7 +140,7 @@ export class Registry implements ApiRegistry {
    */
   private async insert(r: ResourceInfo, ns: string | undefined, obj: KubeObject, o: InsertOptions): Promise<WriteResult> {
     const { dryRun, warnings } = o;
-    if (r.namespaced) await this.requireLiveNamespace(ns ?? '');
+    if (r.namespaced) await this.namespaces.requireLive(ns ?? '');
     if (dryRun) return { object: withType(r, obj), created: true, warnings };
     const release = await this.o.services.allocate(r, obj);
     try {
@@ -373,6 +375,8 @@ export class Registry implements ApiRegistry {
   async delete(ctx: RequestContext, r: ResourceInfo, ns: string | undefined, name: string, opts: DeleteOptions): Promise<DeleteResult> {
     const key = objectKey(r, ns, name);
     const w = writeConditions(r, ctx.fence);
+    // Creates in it read the store from now on: our cache may not show the deletion yet.
+    if (r.group === '' && r.resource === 'namespaces') this.namespaces.deleted(name);
     for (let attempt = 0; attempt < 16; attempt++) {
       const cur = await this.o.storage.get(key);
       if (!cur) throw notFound(r, name);
@@ -431,19 +435,6 @@ export class Registry implements ApiRegistry {
     }
   }
 
-  /** requireLiveNamespace: creating in a missing or terminating namespace is refused. */
-  private async requireLiveNamespace(ns: string): Promise<void> {
-    if (!NAMESPACES) return;
-    const nsObj = await this.o.storage.get(objectKey(NAMESPACES, undefined, ns));
-    if (!nsObj) throw notFound(NAMESPACES, ns);
-    if (nsObj.metadata.deletionTimestamp !== undefined) {
-      const message = `unable to create new content in namespace ${ns} because it is being terminated`;
-      // The cause is what controllers branch on (upstream's NamespaceTerminating cause type).
-      throw new StatusError(403, 'Forbidden', message, {
-        name: ns, kind: 'namespaces', causes: [{ reason: 'NamespaceTerminating', message, field: 'metadata.namespace' }],
-      });
-    }
-  }
 }
 
 class RetryDelete extends Error {}

@@ -187,10 +187,14 @@ export class EtcdStorage implements Storage {
     throw conflict(info.gr, info.name, STALE_OBJECT_MESSAGE);
   }
 
+  peekCached(key: string): KubeObject | undefined {
+    return this.caches.get(resourcePrefixOf(key))?.peek(key);
+  }
+
   /** cachedState: key's state in its resource's watch cache (running and ready), else
    *  undefined. Only ever a guess: see guaranteedUpdate. */
   private cachedState(key: string): StoredState | undefined {
-    const obj = this.caches.get(resourcePrefixOf(key))?.peek(key);
+    const obj = this.peekCached(key);
     const rev = Number(obj?.metadata.resourceVersion);
     if (obj === undefined || !Number.isSafeInteger(rev) || rev <= 0) return undefined;
     return { data: encodeObject(obj), rev };

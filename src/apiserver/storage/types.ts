@@ -111,6 +111,12 @@ export interface Storage {
   /** get reads key (linearizable); undefined when absent. */
   get(key: string): Promise<KubeObject | undefined>;
   /**
+   * peekCached: key's object as this server's watch cache last saw it — possibly stale, NOT a
+   * copy (never change it); undefined when the cache does not know it. For checks that upstream
+   * also makes from its informer cache (namespace lifecycle admission).
+   */
+  peekCached?(key: string): KubeObject | undefined;
+  /**
    * guaranteedUpdate: read-modify-write with a mod_revision compare, retried on conflict. A
    * no-op result under a fence still checks the fence (in a read-only transaction).
    */
