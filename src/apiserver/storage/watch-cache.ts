@@ -327,8 +327,10 @@ export class WatchCache {
     const key = e.kv.key.toString('utf8');
     const rev = e.kv.modRevision;
     const pk = e.prevKv;
-    const stored = pk ? this.decode(pk.value, pk.modRevision, pk.key) : undefined;
-    const prev = this.objects.get(key) ?? stored;
+    // The cache holds every object, so the event's prev_kv is decoded only when it does not
+    // (one JSON parse per event instead of two: every API server decodes every event).
+    let prev = this.objects.get(key);
+    if (!prev && pk) prev = this.decode(pk.value, pk.modRevision, pk.key);
     const trace = e.traceparent;
     if (e.type === 'delete') {
       this.objects.delete(key);
