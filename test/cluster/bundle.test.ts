@@ -10,10 +10,12 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type * as Esbuild from 'esbuild';
 import { systemClock } from '../../src/base/clock.js';
-import { withLocation } from '../../src/cluster/build/bundle.js';
+import { bundleSalt, CLI_ENTRY, loadEsbuild, withLocation } from '../../src/cluster/build/bundle.js';
+import { freshCli } from '../../src/cluster/build/cli-entry.js';
 import { ensureBundle, KEPT_BUNDLES, prepareLaunch } from '../../src/cluster/build/bundle-cache.js';
 import { ENTRY_POINTS, REPO_ROOT } from '../../src/cluster/build/entry-points.js';
 import { bundledPath, TSX_LAUNCH } from '../../src/cluster/build/launch.js';
+import { sourceHash } from '../../src/cluster/build/source-hash.js';
 import { tempHome } from '../support/cluster.js';
 
 /** fakeEsbuild writes one file per entry point and counts its builds. */
@@ -26,6 +28,7 @@ function fakeEsbuild(): { load: () => Promise<typeof Esbuild>; builds: () => num
       mkdirSync(join(out, '..'), { recursive: true });
       writeFileSync(out, `// built ${builds}\n`);
     }
+    assert.ok((o.entryPoints as string[]).includes(CLI_ENTRY), 'the CLI is bundled too');
     return Promise.resolve({ errors: [] });
   };
   const esbuild = { version: 'fake', build } as unknown as typeof Esbuild;
@@ -74,7 +77,7 @@ describe('component bundle cache', function () {
       writeFileSync(join(repo, 'src', 'a', 'x.ts'), `export const x = ${i};\n`);
       await ensureBundle(o);
     }
-    assert.equal(readdirSync(cacheDir).length, KEPT_BUNDLES);
+    assert.equal(readdirSync(cacheDir).filter((f) => /^[0-9a-f]{24}$/.test(f)).length, KEPT_BUNDLES);
   });
 
   it('falls back to tsx, saying why, when the build fails (and when K8TS_NO_BUNDLE is set)', async () => {
@@ -90,8 +93,17 @@ describe('component bundle cache', function () {
 
   it('bundled modules keep their own location', () => {
     const text = 'a(import.meta.url); b(__dirname); c(obj.__dirname); d(import.meta.dirname);';
+    assert.equal(withLocation(text, '/r/m.js'),
+      'a("file:///r/m.js"); b("/r"); c(obj.__dirname); d("/r");');
     assert.equal(withLocation(text, '/r/src/m.ts'),
-      'a("file:///r/src/m.ts"); b("/r/src"); c(obj.__dirname); d("/r/src");');
+      'a("file:///r/src/m.ts"); b(__dirname); c(obj.__dirname); d("/r/src");', 'TypeScript is ESM');
+  });
+
+  it('the bundled CLI runs only while the sources still hash to its bundle', async () => {
+    const hash = sourceHash(REPO_ROOT, bundleSalt((await loadEsbuild()).version));
+    assert.equal(typeof (await freshCli(hash, {})), 'function');
+    assert.equal(await freshCli('0'.repeat(24), {}), undefined, 'stale: bin/k8ts.js runs the sources');
+    assert.equal(await freshCli(hash, { K8TS_NO_BUNDLE: '1' }), undefined);
   });
 
   it('the real bundle runs each entry point as itself (kubelet-main is not src/kubelet/main.ts)', async function () {

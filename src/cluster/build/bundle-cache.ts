@@ -6,12 +6,14 @@
  * directory and renamed into place, so a concurrent up never sees half a bundle; the cache keeps
  * the few most recently used bundles (a running cluster's static pods may still use an older one).
  */
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, utimesSync } from 'node:fs';
+import {
+  existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import type * as Esbuild from 'esbuild';
 import type { Clock } from '../../base/clock.js';
 import { systemWallMs } from '../../base/wall-clock.js';
-import { BUNDLE_OPTIONS_VERSION, buildBundle, loadEsbuild } from './bundle.js';
+import { buildBundle, bundleSalt, loadEsbuild } from './bundle.js';
 import { bundleLaunch, TSX_LAUNCH, type Launch } from './launch.js';
 import { sourceHash } from './source-hash.js';
 
@@ -51,11 +53,12 @@ export async function prepareLaunch(o: BundleOptions): Promise<Launch> {
 export async function ensureBundle(o: BundleOptions): Promise<string> {
   const cacheDir = o.cacheDir ?? join(o.repoRoot, 'node_modules', '.cache', 'k8ts-bundles');
   const esbuild = await (o.esbuild ?? loadEsbuild)();
-  const hash = sourceHash(o.repoRoot, `esbuild ${esbuild.version} options ${BUNDLE_OPTIONS_VERSION}`);
+  const hash = sourceHash(o.repoRoot, bundleSalt(esbuild.version));
   const dir = join(cacheDir, hash);
   const wallMs = o.wallMs ?? systemWallMs;
   if (existsSync(dir)) {
     touch(dir, wallMs());
+    pointLatest(cacheDir, hash);
     return dir;
   }
   mkdirSync(cacheDir, { recursive: true });
@@ -70,8 +73,25 @@ export async function ensureBundle(o: BundleOptions): Promise<string> {
   }
   o.log?.(`bundled the components in ${((o.clock.nowMs() - startMs) / 1000).toFixed(1)} s: ${dir}`);
   touch(dir, wallMs());
+  pointLatest(cacheDir, hash);
   prune(cacheDir, dir, wallMs());
   return dir;
+}
+
+/** LATEST: the file naming the last bundle an up used; bin/k8ts.js tries that bundle's CLI
+ *  (which runs only if the sources still hash to it, cli-entry.ts). */
+export const LATEST = 'latest';
+
+/** pointLatest records hash as the latest bundle (written aside and renamed: never half). */
+function pointLatest(cacheDir: string, hash: string): void {
+  const file = join(cacheDir, LATEST);
+  try {
+    if (readFileSync(file, 'utf8').trim() === hash) return;
+  } catch {
+    // None yet.
+  }
+  writeFileSync(`${file}.tmp-${process.pid}`, `${hash}\n`);
+  renameSync(`${file}.tmp-${process.pid}`, file);
 }
 
 /** publish renames a finished build into place; if a concurrent build got there first, its
