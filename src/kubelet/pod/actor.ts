@@ -8,7 +8,8 @@
  *          └─ POD_DELETED / TERMINATE ─► terminating ─► done (output: PodWorkerOutput)
  *
  * One sync at a time: events that arrive during a sync mark the context dirty and the next
- * sync follows at once. While alive, a prober child runs the pod's probes and reports verdict
+ * sync follows at once. A pod update marks it only when it changes what a sync reads
+ * (pod-change.ts): the echo of the worker's own status write does not. While alive, a prober child runs the pod's probes and reports verdict
  * changes. Wake-ups: a back-off's end, else every runningPollMs while a container runs (that
  * is how an exited container is noticed: ≤ 2 CRI list calls per pod per poll), else resyncMs.
  * Termination: a second POD_DELETED with a shorter grace period shortens the stop under way; a
@@ -21,6 +22,7 @@ import type { ProbeChange, ProbedContainer } from '../probes/prober.js';
 import { PodObserver } from './cri-observe.js';
 import { EMPTY_OBSERVED, podIpsOf, type ObservedPod } from './observed.js';
 import type { WaitingReason } from './plan.js';
+import { needsSync } from './pod-change.js';
 import { podLog } from './pod-events.js';
 import { EMPTY_MEMORY, type SyncResult, type WorkerMemory } from './sync.js';
 import {
@@ -169,7 +171,14 @@ export const podWorkerMachine = setup({
         input: ({ context }) => ({ deps: context.deps, pod: context.pod }),
       },
       on: {
-        POD_UPDATED: { actions: assign({ pod: ({ event }) => event.pod, dirty: true }) },
+        POD_UPDATED: {
+          actions: assign({
+            pod: ({ event }) => event.pod,
+            // Before the first status exists the status is built from the API's copy: resync.
+            dirty: ({ context, event }) => context.dirty || context.lastStatus === undefined ||
+              needsSync(context.pod, event.pod),
+          }),
+        },
         POD_DELETED: {
           actions: assign({
             pod: ({ context, event }) => event.pod ?? context.pod,
