@@ -123,7 +123,12 @@ export class RuncRuntime implements cri.CriRuntime {
 
   async listContainers(req: cri.ListContainersRequest): Promise<cri.ListContainersResponse> {
     const out: cri.Container[] = [];
+    // Only the state needs a container observed (conmon's exit file, its pid): filter by the
+    // rest first, so a kubelet's per-pod list reads that pod's files, not the whole node's.
+    const byRecord = req.filter === undefined ? undefined : { ...req.filter, state: undefined };
     for (const record of this.ctx.containers.values()) {
+      if (!containerMatches(byRecord, { id: record.id, podSandboxId: record.sandboxId,
+        state: cri.ContainerState.CONTAINER_UNKNOWN, labels: record.labels })) continue;
       const c = toContainer(record, await observeContainer(this.ctx, record));
       if (containerMatches(req.filter, c)) out.push(c);
     }
