@@ -22,6 +22,7 @@ import { DEFAULT_CONTROL_PLANE, type ControlPlaneConfig } from '../src/cluster/c
 import { CpCluster } from './lib/cp-cluster.js';
 import { sleep } from './lib/cluster.js';
 import { ms, summarize } from './lib/stats.js';
+import { startProfiling } from './lib/store-prof.js';
 
 const PODS = { group: '', version: 'v1', resource: 'pods' };
 const NODES = { group: '', version: 'v1', resource: 'nodes' };
@@ -151,7 +152,10 @@ async function schedulingBench(o: CpBenchOptions): Promise<void> {
     const startMs = performance.now();
     for (const m of ['m1', 'm2', 'm3']) await c.sup.restart(`${m}/scheduler`);
     if (o.tests.includes('schedule')) {
+      await until('a first bind', 600_000, async () => (bound.count('pending-') > 0 ? true : undefined));
+      const window = await costWindow(c, () => bound.count('pending-'));
       await until(`${o.pods} pods bound`, 600_000, async () => (bound.count('pending-') >= o.pods ? true : undefined));
+      await window.report('bound pod');
       const times = bound.times('pending-');
       const first = Math.min(...times);
       const last = Math.max(...times);
@@ -174,12 +178,58 @@ async function scaleUp(c: CpCluster, bound: ReturnType<typeof boundTimes>, repli
   await sleep(1_000);
   const t0 = performance.now();
   await c.api.patch(DEPLOYMENTS, 'bench', 'scale', 'application/merge-patch+json', { spec: { replicas } });
+  const window = await costWindow(c, () => bound.count('scale-'));
   await until(`${replicas} pods bound`, 600_000, async () => (bound.count('scale-') >= replicas ? true : undefined));
+  await window.report('scaled-up pod');
   const last = Math.max(...bound.times('scale-'));
   const s = (last - t0) / 1000;
   console.log(`\n| Deployment scale-up 0 → ${replicas} | value |`);
   console.log('|---|---|');
   console.log(`| scale → every pod bound | ${s.toFixed(2)} s (${(replicas / s).toFixed(0)} pods/s) |`);
+}
+
+/**
+ * costWindow measures what each counted item (a bound pod) costs from now until report(): CPU ms
+ * per item of every component process (/proc utime+stime, so it survives a noisy machine better
+ * than throughput does) and store revisions per item (every store write transaction — binds,
+ * events, status patches, lease renewals — advances the revision by one).
+ */
+async function costWindow(c: CpCluster, count: () => number): Promise<{ report(what: string): Promise<void> }> {
+  // Profiled processes (a hook in NODE_OPTIONS, as bench/lib/store-prof.ts's) start sampling
+  // now; the second SIGUSR2, at report(), lets a hook that supports it write its profile.
+  if (process.env.K8TS_BENCH_CPU_PROF_DIR !== undefined) startProfiling([...c.pids().values()]);
+  const cpu0 = c.cpuMs();
+  const n0 = count();
+  const rev0 = await storeRevision(c.api);
+  const t0 = performance.now();
+  return {
+    report: async (what) => {
+      const cpu1 = c.cpuMs();
+      if (process.env.K8TS_BENCH_CPU_PROF_DIR !== undefined) startProfiling([...c.pids().values()]);
+      const n = count() - n0;
+      const revs = (await storeRevision(c.api)) - rev0;
+      const scheduler = await c.holder('kube-scheduler');
+      const cm = await c.holder('kube-controller-manager');
+      console.log(`\ncost per ${what} over ${n} of them (${ms(performance.now() - t0)}; ` +
+        `scheduler leader ${scheduler ?? '?'}, controller-manager leader ${cm ?? '?'}): ` +
+        `${(revs / n).toFixed(2)} store writes per ${what}`);
+      console.log('| process | CPU ms per item | CPU ms total |');
+      console.log('|---|---|---|');
+      let total = 0;
+      for (const [unit, after] of cpu1) {
+        const used = after - (cpu0.get(unit) ?? after);
+        total += used;
+        console.log(`| ${unit} | ${(used / n).toFixed(3)} | ${used.toFixed(0)} |`);
+      }
+      console.log(`| all | ${(total / n).toFixed(3)} | ${total.toFixed(0)} |`);
+    },
+  };
+}
+
+/** storeRevision: the store's current revision (a list's resourceVersion). */
+async function storeRevision(api: ApiClient): Promise<number> {
+  const l = await api.list(NAMESPACES, undefined, { limit: 1 });
+  return Number(l.metadata.resourceVersion ?? NaN);
 }
 
 /** boundTimes watches pods of ns bench and records when each was first seen bound. */
@@ -221,8 +271,12 @@ function watchAlways<T extends KubeObject>(api: ApiClient, labelSelector: string
   return { stop: () => { stopped = true; current?.stop(); } };
 }
 
+/** ensureNamespace creates the namespace, retrying while the fresh cluster is not ready yet
+ *  (only AlreadyExists counts as done: a create lost to a failover may have gone through). */
 async function ensureNamespace(api: ApiClient, name: string): Promise<void> {
-  await api.create(NAMESPACES, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }).catch(() => undefined);
+  const ns = { apiVersion: 'v1', kind: 'Namespace', metadata: { name } };
+  await until(`namespace ${name}`, 30_000, () => api.create(NAMESPACES, undefined, ns).then(() => true,
+    (err: unknown) => ((err as { code?: number }).code === 409 ? true : undefined)));
 }
 
 function node(i: number): KubeObject {

@@ -5,13 +5,18 @@
  * stop() removes; the user's kubeconfig is not touched. The admin's ApiClient talks to the
  * component gRPC API of every master.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { systemClock } from '../../src/base/clock.js';
 import { ApiClient } from '../../src/client/api-client.js';
 import { loadClusterConfig, statePaths, type ControlPlaneConfig } from '../../src/cluster/config.js';
+import type { Component } from '../../src/cluster/processes.js';
 import { Supervisor } from '../../src/cluster/supervisor.js';
+import { processCpuMs } from './store-proc.js';
+
+/** The components of a master whose CPU the benchmarks account for. */
+const MEASURED: readonly Component[] = ['store', 'apiserver', 'controller-manager', 'scheduler'];
 
 export interface CpClusterOptions {
   /** Leader election timing and node monitor grace period of the controller manager and scheduler. */
@@ -25,6 +30,7 @@ export class CpCluster {
   readonly sup: Supervisor;
   private readonly home: string;
   private readonly pki: string;
+  private readonly logs: string;
   private client: ApiClient | undefined;
 
   constructor(private readonly o: CpClusterOptions) {
@@ -46,6 +52,7 @@ export class CpCluster {
     const cfg = loadClusterConfig(file);
     this.sup = new Supervisor(cfg, { clock: systemClock, env, log: o.log ?? (() => {}) });
     this.pki = join(statePaths(cfg.name, cfg.dataDir, env).root, 'pki');
+    this.logs = statePaths(cfg.name, cfg.dataDir, env).logs;
   }
 
   /** start runs `k8ts up`; the admin's client exists from then on (the PKI is made by up). */
@@ -81,8 +88,28 @@ export class CpCluster {
     }
   }
 
+  /** pids: every component process now running, by "m1/apiserver". */
+  pids(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const m of ['m1', 'm2', 'm3']) {
+      for (const c of MEASURED) {
+        const pid = this.sup.pidOf(this.sup.member(m), c);
+        if (pid !== undefined) out.set(`${m}/${c}`, pid);
+      }
+    }
+    return out;
+  }
+
+  /** cpuMs: utime+stime in ms of every component process now running, by "m1/apiserver". */
+  cpuMs(): Map<string, number> {
+    return new Map([...this.pids()].map(([unit, pid]) => [unit, processCpuMs(pid)]));
+  }
+
   async stop(): Promise<void> {
     this.client?.close();
+    // K8TS_BENCH_KEEP_LOGS=<dir>: the components' logs outlive the cluster (for reading them).
+    const keep = process.env.K8TS_BENCH_KEEP_LOGS;
+    if (keep !== undefined) cpSync(this.logs, join(keep, `cp-${Date.now()}`), { recursive: true });
     await this.sup.down(true).catch(() => 0);
     rmSync(this.home, { recursive: true, force: true });
   }

@@ -6,6 +6,12 @@
  * within 10 minutes patches count+1 and lastTimestamp of the Event already written (what
  * kubectl shows as "(x3 over 2m)") instead of creating another. Failures are retried a few
  * times, then dropped and logged. Everything is bounded: queue, retries, aggregation cache.
+ *
+ * Writes are paced by a token bucket (50/s, burst 100: the event QPS of kube-scheduler's own
+ * events client and the kubelet's --event-qps/--event-burst defaults), so events take a bounded
+ * share of the API's write capacity and never crowd out the work they describe (binds, pod
+ * creates): under a burst the queue fills and further events are dropped, counted, and logged
+ * as a count rather than line by line.
  */
 import type { Event } from '../../api/core/v1/event.js';
 import { isStatusError } from '../../api/errors.js';
@@ -13,6 +19,7 @@ import type { KubeObject } from '../../api/meta.js';
 import { assert } from '../../base/assert.js';
 import type { Clock } from '../../base/clock.js';
 import type { ComponentApi } from '../component-api.js';
+import { BucketRateLimiter } from '../workqueue/rate-limiter.js';
 import type { EventRecorder, EventType } from './types.js';
 
 /** EVENTS_RESOURCE is core/v1 events. */
@@ -30,6 +37,12 @@ export const EVENT_LIMITS = {
   aggregateMax: 4_096,
   /** A repeat within this long bumps the existing Event (client-go's 10 minutes). */
   aggregateWindowMs: 10 * 60_000,
+  /** Event writes per second, sustained (see the file comment). */
+  qps: 50,
+  /** Event writes allowed at once before the pace applies. */
+  burst: 100,
+  /** While the queue stays full, a count of the dropped events is logged every this many. */
+  dropLogEvery: 1_000,
 } as const;
 
 /** RecorderDeps: time, identity of this process, logging. */
@@ -67,11 +80,25 @@ export class EventSink {
   private stopped = false;
   private lastNs = 0n;
   private readonly idleWaiters: (() => void)[] = [];
+  private readonly pace: BucketRateLimiter;
+  /** Events dropped because the queue was full, since the last count was logged. */
+  private droppedUnlogged = 0;
+  /** A drop was logged and the queue has not been empty since. */
+  private dropRun = false;
+  /** Events dropped because the queue was full, in all. */
+  private droppedTotal = 0;
 
   constructor(
     private readonly api: ComponentApi,
     private readonly deps: RecorderDeps,
-  ) {}
+  ) {
+    this.pace = new BucketRateLimiter(deps.clock, EVENT_LIMITS.qps, EVENT_LIMITS.burst);
+  }
+
+  /** dropped: events refused because the queue was full, since this sink was made. */
+  get dropped(): number {
+    return this.droppedTotal;
+  }
 
   /** recorder returns the EventRecorder of one component. */
   recorder(component: string): EventRecorder {
@@ -101,22 +128,50 @@ export class EventSink {
       return;
     }
     if (this.queue.length >= EVENT_LIMITS.queueMax) {
-      this.deps.log(`event queue full (${EVENT_LIMITS.queueMax}): dropped ${describe(p)}`);
+      this.countDrop(p);
       return;
     }
     this.queue.push(p);
     if (!this.draining) void this.drain();
   }
 
-  /** drain writes queued events one at a time, in order, until the queue is empty. */
+  /** countDrop: the first drop of a run of them is logged with what it was, the rest as counts
+   *  (a line per event would be thousands of log writes in a burst). */
+  private countDrop(p: Pending): void {
+    this.droppedTotal++;
+    if (!this.dropRun) {
+      this.dropRun = true;
+      this.deps.log(`event queue full (${EVENT_LIMITS.queueMax}): dropped ${describe(p)}` +
+        '; further drops are counted');
+      return;
+    }
+    if (++this.droppedUnlogged >= EVENT_LIMITS.dropLogEvery) this.logDrops();
+  }
+
+  /** logDrops logs the drops counted since the last such line. */
+  private logDrops(): void {
+    if (this.droppedUnlogged > 0) {
+      this.deps.log(`event queue full (${EVENT_LIMITS.queueMax}): dropped ` +
+        `${this.droppedUnlogged} more events (${this.droppedTotal} since start)`);
+    }
+    this.droppedUnlogged = 0;
+  }
+
+  /** drain writes queued events one at a time, in order and at the paced rate, until the queue
+   *  is empty. */
   private async drain(): Promise<void> {
     this.draining = true;
     try {
       for (let p = this.queue.shift(); p !== undefined; p = this.queue.shift()) {
+        // Once stopping, what is queued goes out unpaced: shutdown must not take 20 s.
+        const waitMs = this.stopped ? 0 : this.pace.when('');
+        if (waitMs > 0) await this.sleep(waitMs);
         await this.writeWithRetries(p);
       }
     } finally {
       this.draining = false;
+      this.logDrops();
+      this.dropRun = false;
       for (const w of this.idleWaiters.splice(0)) w();
     }
   }
@@ -218,8 +273,10 @@ export interface EventRecorderFactory {
   (component: string): EventRecorder;
   /** flush resolves once every queued event has been written or dropped (tests). */
   flush(): Promise<void>;
-  /** stop refuses new events and flushes (shutdown). */
+  /** stop refuses new events and flushes, unpaced (shutdown). */
   stop(): Promise<void>;
+  /** dropped: events refused because the queue was full, since the factory was made. */
+  dropped(): number;
 }
 
 /** eventRecorderFactory makes one EventSink over api and hands out per-component recorders. */
@@ -231,7 +288,8 @@ export function eventRecorderFactory(api: ComponentApi, deps: RecorderDeps): Eve
     if (r === undefined) recorders.set(component, (r = sink.recorder(component)));
     return r;
   };
-  return Object.assign(factory, { flush: () => sink.flush(), stop: () => sink.stop() });
+  return Object.assign(factory, { flush: () => sink.flush(), stop: () => sink.stop(),
+    dropped: () => sink.dropped });
 }
 
 /** rfc3339Seconds renders wall ms as metav1.Time: RFC 3339 in UTC, whole seconds. */

@@ -136,17 +136,59 @@ describe('event recorder', () => {
       assert.ok(logs.some((l) => /dropped after 1 attempt\(s\): Normal B on shop\/web-1/.test(l)));
     });
 
-  it('drops events beyond the queue bound, and after stop', async () => {
-    const { fake, events, logs } = setup();
+  it('drops events beyond the queue bound (logged once, then counted), and after stop',
+    async () => {
+      const { fake, events, logs, clock } = setup();
+      const r = events('c');
+      for (let i = 0; i < EVENT_LIMITS.queueMax + 10; i++) r.event(POD, 'Normal', 'R', `m${i}`);
+      await flushStepping(events, clock);
+      // One was taken off the queue at once by the writer, so queueMax + 1 made it.
+      assert.equal(fake.created.length, EVENT_LIMITS.queueMax + 1);
+      const full = logs.filter((l) => l.startsWith('event queue full'));
+      assert.equal(full.length, 2, full.join('\n'));
+      assert.match(full[0] ?? '', /dropped Normal R on shop\/web-1; further drops are counted/);
+      assert.match(full[1] ?? '', /dropped 8 more events \(9 since start\)/);
+      assert.equal(events.dropped(), 9);
+      await events.stop();
+      r.event(POD, 'Normal', 'late', 'x');
+      await events.flush();
+      assert.equal(fake.created.length, EVENT_LIMITS.queueMax + 1);
+    });
+
+  it('paces writes: a burst at once, then qps per second of the clock', async () => {
+    const { fake, events, clock } = setup();
     const r = events('c');
-    for (let i = 0; i < EVENT_LIMITS.queueMax + 10; i++) r.event(POD, 'Normal', 'R', `m${i}`);
-    await events.flush();
-    // One was taken off the queue at once by the writer, so queueMax + 1 made it.
-    assert.equal(fake.created.length, EVENT_LIMITS.queueMax + 1);
-    assert.equal(logs.filter((l) => l.startsWith('event queue full')).length, 9);
-    await events.stop();
-    r.event(POD, 'Normal', 'late', 'x');
-    await events.flush();
-    assert.equal(fake.created.length, EVENT_LIMITS.queueMax + 1);
+    const n = EVENT_LIMITS.burst + EVENT_LIMITS.qps;
+    for (let i = 0; i < n; i++) r.event(POD, 'Normal', 'R', `m${i}`);
+    for (let i = 0; i < 100; i++) await new Promise((res) => setImmediate(res));
+    assert.equal(fake.created.length, EVENT_LIMITS.burst, 'the burst, then a wait for a token');
+    const t0 = clock.nowMs();
+    await flushStepping(events, clock);
+    assert.equal(fake.created.length, n);
+    assert.ok(Math.abs(clock.nowMs() - t0 - 1000) <= 1000 / EVENT_LIMITS.qps,
+      `${EVENT_LIMITS.qps} more took ${clock.nowMs() - t0} ms`);
+  });
+
+  it('stop() writes what is queued without pacing', async () => {
+    const { fake, events } = setup();
+    const r = events('c');
+    const n = EVENT_LIMITS.burst * 2;
+    for (let i = 0; i < n; i++) r.event(POD, 'Normal', 'R', `m${i}`);
+    await events.stop(); // the SimClock never moves: a paced write would never happen
+    assert.equal(fake.created.length, n);
   });
 });
+
+/** flushStepping flushes while stepping the simulated clock (paced writes wait on it). */
+async function flushStepping(events: ReturnType<typeof eventRecorderFactory>, clock: SimClock):
+  Promise<void> {
+  let done = false;
+  const flushed = events.flush().then(() => {
+    done = true;
+  });
+  while (!done) {
+    await new Promise((res) => setImmediate(res));
+    clock.step();
+  }
+  await flushed;
+}
