@@ -119,7 +119,8 @@ export class EtcdStorage implements Storage {
           .success(op.put(key, data), ...companionOps(w, undefined, obj))
           .failure(...fenceReads(w))
           .commit();
-        if (res.succeeded) return decodeObject(data, res.revision);
+        // What was stored is obj: no need to parse the bytes just written (see stored()).
+        if (res.succeeded) return stored(obj, res.revision);
         checkFence(w, res.responses[0]);
         throw alreadyExists(info.gr, info.name);
       } catch (err) {
@@ -174,7 +175,7 @@ export class EtcdStorage implements Storage {
           .failure(op.get(key), ...fenceReads(w))
           .commit();
         if (res.succeeded && noop) return decodeObject(cur.data, cur.rev);
-        if (res.succeeded) return decodeObject(data, res.revision);
+        if (res.succeeded) return stored(next, res.revision);
         checkFence(w, res.responses[1]);
         [cur, guessed] = [stateOf(res.responses[0]), false];
       } catch (err) {
@@ -404,6 +405,18 @@ interface StoreListParams {
   predicate?: Predicate | undefined;
   /** NotOlderThan: the read's revision must be at least this. */
   minimum: number;
+}
+
+/**
+ * stored is a just-written object as a read would return it, without parsing the bytes that were
+ * written: obj (the caller's object, which it gave up) with the write's revision. Its JSON is
+ * identical to the stored value's plus resourceVersion — every face answers with JSON — and
+ * obj's metadata carries no resourceVersion of its own (encodeObject dropped it from the
+ * value), so the key lands where decodeObject puts it: last.
+ */
+function stored(obj: KubeObject, rev: number): KubeObject {
+  const { resourceVersion: _dropped, ...meta } = obj.metadata ?? {};
+  return { ...obj, metadata: { ...meta, resourceVersion: String(rev) } };
 }
 
 /** stateOf reads the Else branch's Range (the key's current state, or absent). */
