@@ -19,6 +19,7 @@ import type { ApiRegistry, RequestContext, WatchOptions } from '../registry/type
 import type { Clock, Timer } from '../../base/clock.js';
 import { describe, type CallEdges } from './call.js';
 import { jsonBytes, resolve } from './requests.js';
+import { sharedJsonBytes } from '../storage/shared-views.js';
 
 /** MAX_WATCH_SECONDS caps a watch's life, as the REST face does. */
 export const MAX_WATCH_SECONDS = 30 * 60;
@@ -65,7 +66,10 @@ export function serveWatch(
   call.on('cancelled', () => finish());
   const onEvent = (e: { type: string; object: unknown; traceparent?: string }): boolean => {
     if (done) return false;
-    const objectJson = jsonBytes(e.object);
+    // Every watcher of an event gets the same object: its JSON is encoded once for all.
+    const obj = e.object;
+    const shareable = typeof obj === 'object' && obj !== null;
+    const objectJson = shareable ? sharedJsonBytes(obj) : jsonBytes(obj);
     const event = { type: e.type, objectJson, traceparent: e.traceparent ?? '' };
     const ok = call.write({ events: [event] });
     if (call.writableLength > maxPending) {

@@ -20,6 +20,7 @@ import { apiVersionOf, isJsonObject, type KubeList, type KubeObject } from '../.
 import { findResource, type ResourceInfo } from '../../api/resources.js';
 import type { KindStrategy } from '../../api/strategy.js';
 import { strategyFor } from '../../api/strategies.js';
+import { RecentMemo } from '../storage/shared-views.js';
 import type { Storage, StorageWatchEvent, Watch, WriteConditions } from '../storage/types.js';
 import { writeConditions } from './fence.js';
 import { finishedFinalizing, planDelete } from './deletion.js';
@@ -117,7 +118,7 @@ export class Registry implements ApiRegistry {
         ...(predicate ? { predicate } : {}),
         bookmarks: opts.allowWatchBookmarks === true,
       },
-      (e) => onEvent(e.type === 'BOOKMARK' ? e : { ...e, object: withType(r, e.object) }),
+      (e) => onEvent(e.type === 'BOOKMARK' ? e : { ...e, object: sharedTyped(r, e.object) }),
       onError,
     );
   }
@@ -490,6 +491,15 @@ function checkFields(obj: KubeObject, fv: FieldValidation | undefined): string[]
 
 function strategy(r: ResourceInfo): KindStrategy {
   return strategyFor(r.group, r.kind);
+}
+
+const typedViews = new RecentMemo<{ r: ResourceInfo; typed: KubeObject }>();
+
+/** sharedTyped is withType(r, obj) made once for every watcher of the same cached object (see
+ *  storage/shared-views.ts; neither may be changed). */
+function sharedTyped(r: ResourceInfo, obj: KubeObject): KubeObject {
+  const view = typedViews.get(obj, () => ({ r, typed: withType(r, obj) }));
+  return view.r === r ? view.typed : withType(r, obj);
 }
 
 /** withType sets kind and apiVersion (stored objects carry them; list items must too). */

@@ -8,6 +8,7 @@
 import { badRequest } from '../../api/errors.js';
 import type { Timer } from '../../base/clock.js';
 import type { KubeObject } from '../../api/meta.js';
+import { sharedJson } from '../storage/shared-views.js';
 import type { Watch } from '../storage/types.js';
 import { intParam, stringParams } from './query.js';
 import { wantsTable } from './negotiate.js';
@@ -52,6 +53,13 @@ export async function serveWatch(c: ResourceCall): Promise<void> {
       res.write(`${JSON.stringify({ type, object })}\n`);
       if (res.writableLength > MAX_PENDING_BYTES) finish();
     };
+    // The same bytes as send(type, object): every watcher of an event gets the same object,
+    // whose JSON is encoded once for all of them.
+    const sendShared = (type: string, object: KubeObject): void => {
+      if (done) return;
+      res.write(`{"type":${JSON.stringify(type)},"object":${sharedJson(object)}}\n`);
+      if (res.writableLength > MAX_PENDING_BYTES) finish();
+    };
     c.req.socket.on('close', finish);
     res.on('close', finish);
     const seconds = Math.min(timeout ?? MAX_WATCH_SECONDS, MAX_WATCH_SECONDS);
@@ -70,7 +78,7 @@ export async function serveWatch(c: ResourceCall): Promise<void> {
         if (render && e.type !== 'BOOKMARK' && e.type !== 'ERROR') {
           send(e.type, render(obj, first));
           first = false;
-        } else send(e.type, obj);
+        } else sendShared(e.type, obj);
       },
       (err) => {
         send('ERROR', statusOf(err));
