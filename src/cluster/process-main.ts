@@ -2,10 +2,12 @@
  * The shell every component process shares: timestamped log lines on stdout (the supervisor
  * points stdout at <state>/logs/<unit>.log), a fatal error logged with its stack and exit code 1
  * (the supervisor's `up` shows the log's tail), and SIGTERM/SIGINT running the component's own
- * stop once before exiting 0.
+ * stop once before exiting 0. A bundled component's fatal and uncaught errors are logged with
+ * their stacks mapped to the TypeScript sources (build/stack-map.ts).
  */
 
 import { writeFileSync } from 'node:fs';
+import { mapStack } from './build/stack-map.js';
 
 /**
  * recordOwnPid writes this process's pid to $K8TS_PID_FILE when set: a component started by a
@@ -29,6 +31,12 @@ export type Stop = () => Promise<void> | void;
 export function runMain(name: string, start: () => Promise<Stop>): void {
   let stopping = false;
   recordOwnPid();
+  process.on('uncaughtExceptionMonitor', (err) => {
+    // Node prints the trace itself (and exits 1) right after; this adds the source positions.
+    const stack = err instanceof Error ? (err.stack ?? '') : '';
+    const mapped = mapStack(stack);
+    if (mapped !== stack) mainLog(`${name}: uncaught (source positions): ${mapped}`);
+  });
   start().then((stop) => {
     const onSignal = (signal: string): void => {
       if (stopping) return;
@@ -42,6 +50,6 @@ export function runMain(name: string, start: () => Promise<Stop>): void {
 }
 
 function fatal(name: string, err: unknown): never {
-  mainLog(`${name}: fatal: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  mainLog(`${name}: fatal: ${err instanceof Error ? mapStack(err.stack ?? err.message) : String(err)}`);
   process.exit(1);
 }

@@ -14,7 +14,7 @@ import type * as Esbuild from 'esbuild';
 import type { Clock } from '../../base/clock.js';
 import { systemWallMs } from '../../base/wall-clock.js';
 import { buildBundle, bundleSalt, loadEsbuild } from './bundle.js';
-import { bundleLaunch, TSX_LAUNCH, type Launch } from './launch.js';
+import { bundleLaunch, TSX_LAUNCH, withNodeArgs, type Launch } from './launch.js';
 import { sourceHash } from './source-hash.js';
 
 /** KEPT_BUNDLES: how many bundles the cache keeps (most recently used first). */
@@ -37,9 +37,16 @@ export interface BundleOptions {
 }
 
 /** prepareLaunch returns the bundle's launch (building it if the cache has none for this tree),
- *  or tsx's — when K8TS_NO_BUNDLE is set, or, with a log line saying why, when the build fails. */
+ *  or tsx's — when K8TS_NO_BUNDLE is set, or, with a log line saying why, when the build fails;
+ *  with the node arguments of K8TS_NODE_ARGS (space-separated) first. */
 export async function prepareLaunch(o: BundleOptions): Promise<Launch> {
-  if ((o.env ?? process.env).K8TS_NO_BUNDLE !== undefined) return TSX_LAUNCH;
+  const env = o.env ?? process.env;
+  const extra = (env.K8TS_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+  return withNodeArgs(await chooseLaunch(o, env), extra);
+}
+
+async function chooseLaunch(o: BundleOptions, env: NodeJS.ProcessEnv): Promise<Launch> {
+  if (env.K8TS_NO_BUNDLE !== undefined) return TSX_LAUNCH;
   try {
     return bundleLaunch(await ensureBundle(o));
   } catch (err) {
