@@ -6,11 +6,14 @@
  *
  * Proposals carry a 16-byte envelope (proposer id, incarnation, sequence) so the member that
  * proposed recognises its entry when it applies it — also when a follower forwarded the proposal.
+ * They wait in a ProposalQueue until the next process() (or the next read, membership change or
+ * transfer, so the core sees requests in call order) and enter the core as one batch.
  */
 import { assert } from '../base/assert.js';
 import { ConfChange as ConfChangeCodec } from '../gen/k8ts/raft/v1/raft.js';
 import { bootstrapEntries, bootstrapHardState } from './core/bootstrap.js';
 import { RawNode, type RaftStatus } from './core/raw-node.js';
+import { ProposalQueue } from './proposal-queue.js';
 import type { RaftStorage } from './core/memory-storage.js';
 import {
   ConfChangeType,
@@ -133,6 +136,8 @@ export class RaftNode {
   private applied: number;
   private lastSnapshotIndex: number;
   private readonly proposals = new Map<string, Waiter<Committed>>();
+  /** Proposals not yet given to the core (see flushProposals). */
+  private readonly queued = new ProposalQueue();
   private readonly reads = new Map<string, Waiter<number>>();
   /** ReadIndex answers waiting for the state machine to reach their index. */
   private readonly readyReads: { index: number; waiter: Waiter<number> }[] = [];
@@ -184,15 +189,31 @@ export class RaftNode {
     envelope.writeUInt32BE(this.opts.incarnation >>> 0, 4);
     envelope.writeDoubleBE(this.seq, 8);
     data.copy(envelope, ENVELOPE_BYTES);
-    const rejection = this.raw.propose(envelope);
-    if (rejection) return Promise.reject(new NotLeaderError(rejection, this.raw.status().leader));
+    this.queued.push({ key, data: envelope });
     return new Promise((resolve, reject) => this.proposals.set(key, { resolve, reject, deadlineTick: this.deadline() }));
+  }
+
+  /** flushProposals gives the queued proposals to the core, a batch per step. A rejected batch
+   *  was not appended at all: its proposals fail with NotLeaderError (safe to retry). */
+  private flushProposals(): void {
+    if (this.queued.length === 0) return;
+    for (const batch of this.queued.drain()) {
+      const rejection = this.raw.proposeBatch(batch.map((p) => p.data));
+      if (!rejection) continue;
+      const err = new NotLeaderError(rejection, this.leader());
+      for (const p of batch) {
+        const w = this.proposals.get(p.key);
+        this.proposals.delete(p.key);
+        w?.reject(err);
+      }
+    }
   }
 
   /** readIndex resolves with an index such that reading the state machine now is linearizable. */
   readIndex(): Promise<number> {
     if (this.stopped) return Promise.reject(new ProposalLostError('member stopped'));
     if (this.pendingCount() >= this.opts.maxPendingRequests) return Promise.reject(new BusyError('too many pending requests'));
+    this.flushProposals();
     const ctx = Buffer.from(`${this.id}:${this.opts.incarnation}:${++this.readSeq}`);
     const rejection = this.raw.readIndex(ctx);
     if (rejection) return Promise.reject(new NotLeaderError(rejection, this.raw.status().leader));
@@ -200,12 +221,14 @@ export class RaftNode {
   }
 
   transferLeader(to: number): void {
+    this.flushProposals();
     this.raw.transferLeader(to);
   }
 
   /** changeMembership proposes one membership change; resolves when it is applied. */
   changeMembership(cc: ConfChange): Promise<ConfState> {
     if (this.confWaiter) return Promise.reject(new NotLeaderError({ reason: 'conf-change-pending' }, 0));
+    this.flushProposals();
     const rejection = this.raw.proposeConfChange(cc);
     if (rejection) return Promise.reject(new NotLeaderError(rejection, this.raw.status().leader));
     return new Promise((resolve, reject) => {
@@ -234,6 +257,7 @@ export class RaftNode {
   /** process performs every pending Ready; call it after any input (batched by the caller, so one
    *  fdatasync covers every proposal that arrived meanwhile: group commit). */
   process(): void {
+    if (!this.stopped) this.flushProposals();
     while (!this.stopped && !this.persistPending && this.raw.hasReady()) {
       const rd = this.raw.ready();
       if (this.canSendFirst(rd)) {
@@ -279,6 +303,7 @@ export class RaftNode {
    *  otherwise wait out its deadline. A proposal's outcome stays unknown (it may still commit). */
   abandonPending(message: string): void {
     const err = new ProposalLostError(message);
+    this.queued.clear(); // Never given to the core: they cannot commit now.
     for (const w of this.proposals.values()) w.reject(err);
     for (const w of this.reads.values()) w.reject(err);
     this.proposals.clear();
@@ -289,6 +314,7 @@ export class RaftNode {
   stop(): void {
     if (this.stopped) return;
     this.stopped = true;
+    this.queued.clear();
     const err = new ProposalLostError('member stopped');
     for (const w of this.proposals.values()) w.reject(err);
     for (const w of this.reads.values()) w.reject(err);

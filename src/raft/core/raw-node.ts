@@ -81,7 +81,15 @@ export class RawNode {
   }
 
   propose(data: Buffer): ProposalRejection | null {
-    return this.raft.step(message({ type: T.MESSAGE_TYPE_PROP, from: this.raft.id, entries: [{ term: 0, index: 0, type: EntryType.ENTRY_TYPE_NORMAL, data }] }));
+    return this.proposeBatch([data]);
+  }
+
+  /** proposeBatch proposes several normal entries as ONE message: the leader appends them
+   *  together and sends each follower one append for all of them (so one acknowledgement comes
+   *  back), a follower forwards them in one message. All are accepted or all rejected. */
+  proposeBatch(datas: readonly Buffer[]): ProposalRejection | null {
+    const entries = datas.map((data) => ({ term: 0, index: 0, type: EntryType.ENTRY_TYPE_NORMAL, data }));
+    return this.raft.step(message({ type: T.MESSAGE_TYPE_PROP, from: this.raft.id, entries }));
   }
 
   proposeConfChange(cc: ConfChange): ProposalRejection | null {
