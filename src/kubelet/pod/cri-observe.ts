@@ -2,8 +2,9 @@
  * Reads one pod's state from the runtime into an ObservedPod. Two list calls per sync (the
  * pod's sandboxes and containers, by the io.kubernetes.pod.uid label); ContainerStatus and
  * PodSandboxStatus are asked only for instances that are new or whose listed state changed,
- * because the fields they add (start/finish times, exit code, IPs) only change with the state.
- * That keeps a sync of a steady pod at two cheap calls — the price of polling every second.
+ * because the fields they add (start/finish times, exit code, IPs) only change with the state;
+ * those status calls go out together. That keeps a sync of a steady pod at two cheap calls —
+ * the price of polling every second.
  */
 import { assert } from '../../base/assert.js';
 import {
@@ -96,24 +97,29 @@ export class PodObserver {
       this.cri.listPodSandbox({ filter: { id: '', labelSelector: selector } }),
       this.cri.listContainers({ filter: { id: '', podSandboxId: '', labelSelector: selector } }),
     ]);
-    const sandboxes: ObservedSandbox[] = [];
-    for (const item of sbList.items) {
-      const ready = item.state === PodSandboxState.SANDBOX_READY;
-      let sb = this.sandboxes.get(item.id);
-      if (sb === undefined || sb.ready !== ready) sb = await this.sandboxStatus(item.id);
-      if (sb !== undefined) sandboxes.push(sb);
-    }
-    const containers: ObservedContainer[] = [];
-    for (const item of ctrList.containers) {
-      const state = containerStateOf(item.state);
-      let c = this.containers.get(item.id);
-      if (c === undefined || c.state !== state) {
-        c = await this.containerStatus(item.id, item.podSandboxId);
-      }
-      if (c !== undefined) containers.push(c);
-    }
+    // The status calls go out at once (a pod has a handful of instances: gc.ts bounds them).
+    const [sbs, cs] = await Promise.all([
+      Promise.all(sbList.items.map((item) => {
+        const ready = item.state === PodSandboxState.SANDBOX_READY;
+        const sb = this.sandboxes.get(item.id);
+        return sb === undefined || sb.ready !== ready ? this.sandboxStatus(item.id) : sb;
+      })),
+      Promise.all(ctrList.containers.map((item) => {
+        const c = this.containers.get(item.id);
+        return c === undefined || c.state !== containerStateOf(item.state)
+          ? this.containerStatus(item.id, item.podSandboxId) : c;
+      })),
+    ]);
+    const sandboxes = sbs.filter((sb) => sb !== undefined);
+    const containers = cs.filter((c) => c !== undefined);
     this.prune(sandboxes, containers);
     return { sandboxes, containers };
+  }
+
+  /** remember caches a sandbox's status the worker just read (after RunPodSandbox), so the
+   *  next observe need not ask for it again. */
+  remember(status: PodSandboxStatus): void {
+    this.sandboxes.set(status.id, fromSandboxStatus(status));
   }
 
   /** forget drops an instance the worker removed. */

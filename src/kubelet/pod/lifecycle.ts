@@ -10,7 +10,7 @@ import type { Container, LifecycleHandler, Pod } from '../../api/core/v1/pod-typ
 import { isCriNotFound, type PodSandboxConfig } from '../cri/types.js';
 import { runHandler } from '../probes/handlers.js';
 import { buildContainerConfig } from './cri-config.js';
-import { ensureImage, errorMessage } from './images.js';
+import { ensureImage, errorMessage, type ImageResult } from './images.js';
 import { nextAttempt, type ObservedContainer, type ObservedPod } from './observed.js';
 import { podEvent, podLog } from './pod-events.js';
 import type { PodWorkerDeps, PreparedPod } from './types.js';
@@ -27,6 +27,8 @@ export interface StartContext {
   prepared: PreparedPod;
   observed: ObservedPod;
   podIp: string;
+  /** Image checks started while the sandbox was made, by container name. */
+  images?: ReadonlyMap<string, Promise<ImageResult>>;
 }
 
 /** StartResult: started, or the waiting reason and message to show. */
@@ -37,7 +39,7 @@ export type StartResult =
 /** startContainer creates and starts one attempt of c (see the file comment). */
 export async function startContainer(ctx: StartContext, c: Container): Promise<StartResult> {
   const { deps, pod } = ctx;
-  const image = await ensureImage(deps, pod, c, ctx.sandboxConfig);
+  const image = await (ctx.images?.get(c.name) ?? ensureImage(deps, pod, c, ctx.sandboxConfig));
   if (!image.ok) return { ok: false, reason: image.reason, message: image.message };
   const attempt = nextAttempt(ctx.observed, c.name);
   const config = buildContainerConfig({ pod, container: c, attempt, prepared: ctx.prepared });

@@ -1,18 +1,19 @@
 /**
  * One sync of a live pod: observe the runtime, plan (plan.ts, pure), perform the actions in
  * their fixed order — kill the pod, kill containers, create the sandbox, start the next init
- * container, start containers — observe again, collect garbage. The worker's memory (back-off
+ * container, start containers (their image checks run while the sandbox is made) — observe
+ * again, collect garbage. The worker's memory (back-off
  * state, pull failures, start errors) goes in and comes out as plain data, so the XState actor
  * keeps it in its context and this function holds no state of its own but the observer cache.
  */
 import type { Container, Pod } from '../../api/core/v1/pod-types.js';
 import { assert } from '../../base/assert.js';
-import { isCriNotFound } from '../cri/types.js';
+import { isCriNotFound, type PodSandboxConfig } from '../cri/types.js';
 import { nextBackoff, type BackoffEntry } from './backoff.js';
 import { buildSandboxConfig } from './cri-config.js';
 import type { PodObserver } from './cri-observe.js';
 import { selectGarbage, withoutRemoved } from './gc.js';
-import { errorMessage } from './images.js';
+import { ensureImage, errorMessage, type ImageResult } from './images.js';
 import { killContainer, startContainer, type StartContext } from './lifecycle.js';
 import { latestSandbox, podIpsOf, type ObservedPod } from './observed.js';
 import {
@@ -223,10 +224,13 @@ async function startContext(
   let sandboxId = sandbox?.id ?? '';
   let podIps = sandbox?.ips ?? [];
   let attempt = sandbox?.attempt ?? 0;
+  let images: Map<string, Promise<ImageResult>> | undefined;
   if (actions.createSandbox !== undefined) {
     const forSandbox = await prepareOrRecord(input, memory, pod, names);
     if (forSandbox === undefined) return undefined;
     attempt = actions.createSandbox.attempt;
+    // The images are checked while the sandbox is made: both are runtime round trips.
+    images = checkImagesEarly(deps, pod, names, buildSandboxConfig(pod, forSandbox, attempt));
     const created = await createSandbox(input, memory, forSandbox, attempt);
     if (created === undefined) return undefined;
     ({ sandboxId, podIps } = created);
@@ -238,10 +242,28 @@ async function startContext(
   const prepared = await prepareOrRecord(input, memory, withIps, names);
   if (prepared === undefined) return undefined;
   return {
-    deps, pod, prepared, observed, sandboxId,
+    deps, pod, prepared, observed, sandboxId, ...(images !== undefined ? { images } : {}),
     sandboxConfig: buildSandboxConfig(pod, prepared, attempt),
     podIp: pod.spec?.hostNetwork === true ? deps.node.ip : podIps[0] ?? '',
   };
+}
+
+/**
+ * checkImagesEarly starts the image check (ImageStatus, a pull when absent) of each container
+ * the sync will start, by name, for startContainer to await. Each is caught here so a sandbox
+ * failure that leaves them unread raises no unhandled rejection; the start still sees it.
+ */
+function checkImagesEarly(deps: PodWorkerDeps, pod: Pod, names: readonly string[],
+  config: PodSandboxConfig): Map<string, Promise<ImageResult>> {
+  const out = new Map<string, Promise<ImageResult>>();
+  for (const name of names) {
+    const c = specOf(pod, name);
+    if (c === undefined) continue;
+    const check = ensureImage(deps, pod, c, config);
+    check.catch(() => undefined);
+    out.set(name, check);
+  }
+  return out;
 }
 
 /** withPodIps is pod with status.podIP/podIPs set, as the API will have them. */
@@ -298,6 +320,7 @@ async function createSandbox(
       verbose: false,
     });
     delete memory.sandboxBackoff;
+    if (status.status !== undefined) input.observer.remember(status.status);
     const net = status.status?.network;
     const podIps = net === undefined || net.ip === ''
       ? []
