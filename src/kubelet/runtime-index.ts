@@ -1,9 +1,12 @@
 /**
- * RuntimeIndex answers the kubelet server's ContainerResolver (synchronous) from a snapshot of
- * the runtime's sandboxes and containers, keyed by the io.kubernetes.* labels the pod worker
- * puts on them. The snapshot is refreshed on a timer and soon after any pod status report (a
- * container just started is found right after the pod says Running), one refresh at a time.
- * Ready sandboxes and running containers win over older instances; among equals, the newest.
+ * RuntimeIndex answers the kubelet server's ContainerResolver from a snapshot of the runtime's
+ * sandboxes and containers, keyed by the io.kubernetes.* labels the pod worker puts on them.
+ * The snapshot is refreshed on a timer, one refresh at a time; a pod status report marks it
+ * stale, and a resolve of a stale snapshot reads the runtime first (a container just started
+ * is found right after the pod says Running). Reading on demand instead of after every report
+ * keeps a burst of starting pods from costing a node-wide list per report; resolves (exec,
+ * attach, port-forward) are rare. Ready sandboxes and running containers win over older
+ * instances; among equals, the newest.
  */
 import type { Clock, Timer } from '../base/clock.js';
 import {
@@ -24,8 +27,10 @@ interface Snapshot {
 export class RuntimeIndex {
   private snap: Snapshot = { sandboxes: new Map(), containers: new Map() };
   private timer: Timer | undefined;
-  private soon: Timer | undefined;
   private running: Promise<void> | undefined;
+  /** Bumped by markStale; `have` is its value when the snapshot's read began. */
+  private wanted = 0;
+  private have = 0;
 
   constructor(
     private readonly cri: Pick<CriRuntime, 'listPodSandbox' | 'listContainers'>,
@@ -41,20 +46,23 @@ export class RuntimeIndex {
 
   stop(): void {
     this.timer?.cancel();
-    this.soon?.cancel();
   }
 
-  /** refreshSoon coalesces refresh requests into one within 50 ms. */
-  refreshSoon(): void {
-    if (this.soon !== undefined) return;
-    this.soon = this.clock.setTimeout(() => {
-      this.soon = undefined;
-      void this.refresh();
-    }, 50);
+  /** markStale: the runtime changed (a pod reported a status); the next resolve reads it. */
+  markStale(): void {
+    this.wanted++;
   }
 
-  /** resolve implements ContainerResolver. */
-  resolve(namespace: string, pod: string, container?: string): ContainerRef | undefined {
+  /** resolve implements ContainerResolver: from a snapshot read after the last markStale
+   *  (at most two reads: a read already under way may have begun before it). */
+  async resolve(namespace: string, pod: string, container?: string):
+    Promise<ContainerRef | undefined> {
+    for (let i = 0; i < 2 && this.have < this.wanted; i++) await this.refresh();
+    return this.lookup(namespace, pod, container);
+  }
+
+  /** lookup answers from the snapshot as it is. */
+  private lookup(namespace: string, pod: string, container?: string): ContainerRef | undefined {
     if (container === undefined) {
       const sb = this.snap.sandboxes.get(`${namespace}/${pod}`);
       return sb === undefined ? undefined : { containerId: '', podSandboxId: sb };
@@ -71,10 +79,12 @@ export class RuntimeIndex {
   }
 
   private async read(): Promise<void> {
+    const wanted = this.wanted;
     try {
       const [sbs, cs] = await Promise.all([this.cri.listPodSandbox({}),
         this.cri.listContainers({})]);
       this.snap = index(sbs.items, cs.containers);
+      this.have = wanted;
     } catch (e) {
       this.log(`runtime index: ${e instanceof Error ? e.message : String(e)}`);
     }

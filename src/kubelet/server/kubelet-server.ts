@@ -144,14 +144,14 @@ export class KubeletServer {
     const q = url.searchParams;
     let target: string;
     if (r.kind === 'exec' || r.kind === 'attach') {
-      const ref = this.o.resolve(r.namespace, r.pod, r.container);
+      const ref = await this.o.resolve(r.namespace, r.pod, r.container);
       if (!ref) throw new HttpError(404, `container not found (${JSON.stringify(r.container)})`);
       const call = r.kind === 'exec'
         ? this.o.cri.exec(execRequest(q, ref.containerId))
         : this.o.cri.attach(attachRequest(q, ref.containerId));
       target = (await call).url;
     } else if (r.kind === 'portForward') {
-      const ref = this.o.resolve(r.namespace, r.pod);
+      const ref = await this.o.resolve(r.namespace, r.pod);
       if (!ref) throw new HttpError(404, 'pod does not exist');
       const ports = portForwardPorts(q);
       const resp = await this.o.cri.portForward({ podSandboxId: ref.podSandboxId, port: ports });

@@ -61,10 +61,11 @@ export interface ContainerRef {
 
 /**
  * ContainerResolver maps API names to runtime ids; container absent = the pod's sandbox only
- * (port-forward). undefined = no such pod or container on this node (a 404).
+ * (port-forward). undefined = no such pod or container on this node (a 404). It may answer
+ * later (the kubelet's runtime index reads the runtime first when its snapshot is stale).
  */
 export type ContainerResolver = (
   namespace: string,
   pod: string,
   container?: string,
-) => ContainerRef | undefined;
+) => ContainerRef | undefined | Promise<ContainerRef | undefined>;
