@@ -389,7 +389,7 @@ function registerLoop(agent: NodeAgent, clock: Clock, log: (l: string) => void,
       if (!stopped) done();
     }, (e: unknown) => {
       if (stopped) return;
-      const waitMs = process.env.XREG !== '0' && e instanceof UnavailableRpcError
+      const waitMs = e instanceof UnavailableRpcError
         ? Math.min(delayMs, REGISTER_BACKOFF.unreachableMaxMs) : delayMs;
       log(`node registration failed (retry in ${waitMs} ms): ${String(e)}`);
       timer = clock.setTimeout(attempt, waitMs);
