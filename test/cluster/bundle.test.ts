@@ -10,12 +10,14 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type * as Esbuild from 'esbuild';
 import { systemClock } from '../../src/base/clock.js';
-import { bundleSalt, CLI_ENTRY, loadEsbuild, withLocation } from '../../src/cluster/build/bundle.js';
+import {
+  bundleSalt, CLI_ENTRY, installedEsbuildVersion, loadEsbuild, withLocation,
+} from '../../src/cluster/build/bundle.js';
 import { freshCli } from '../../src/cluster/build/cli-entry.js';
 import { ensureBundle, KEPT_BUNDLES, prepareLaunch } from '../../src/cluster/build/bundle-cache.js';
 import { ENTRY_POINTS, REPO_ROOT } from '../../src/cluster/build/entry-points.js';
 import { bundledPath, TSX_LAUNCH } from '../../src/cluster/build/launch.js';
-import { sourceHash } from '../../src/cluster/build/source-hash.js';
+import { forgetSourceHashes, sourceHash } from '../../src/cluster/build/source-hash.js';
 import { tempHome } from '../support/cluster.js';
 
 /** fakeEsbuild writes one file per entry point and counts its builds. */
@@ -52,17 +54,19 @@ describe('component bundle cache', function () {
     const fake = fakeEsbuild();
     const lines: string[] = [];
     const o = { repoRoot: repo, clock: systemClock, cacheDir: join(repo, 'cache'), esbuild: fake.load,
-      log: (l: string) => lines.push(l) };
+      esbuildVersion: 'fake', log: (l: string) => lines.push(l) };
     const first = await ensureBundle(o);
     assert.equal(fake.builds(), 1);
     assert.ok(existsSync(join(first, bundledPath(ENTRY_POINTS.kubelet))));
     assert.equal(await ensureBundle(o), first, 'unchanged tree: same bundle');
     assert.equal(fake.builds(), 1, 'unchanged tree: not rebuilt');
     writeFileSync(join(repo, 'src', 'a', 'x.ts'), 'export const x = 2;\n');
+    forgetSourceHashes();
     const second = await ensureBundle(o);
     assert.notEqual(second, first, 'an edited source gets another bundle');
     assert.equal(fake.builds(), 2);
     writeFileSync(join(repo, 'package-lock.json'), '{"changed":true}\n');
+    forgetSourceHashes();
     assert.notEqual(await ensureBundle(o), second, 'a changed lockfile gets another bundle');
     assert.equal(fake.builds(), 3);
     assert.equal(lines.filter((l) => l.startsWith('bundled the components')).length, 3);
@@ -72,9 +76,10 @@ describe('component bundle cache', function () {
     const repo = fakeRepo();
     const fake = fakeEsbuild();
     const cacheDir = join(repo, 'cache');
-    const o = { repoRoot: repo, clock: systemClock, cacheDir, esbuild: fake.load };
+    const o = { repoRoot: repo, clock: systemClock, cacheDir, esbuild: fake.load, esbuildVersion: 'fake' };
     for (let i = 0; i < KEPT_BUNDLES + 3; i++) {
       writeFileSync(join(repo, 'src', 'a', 'x.ts'), `export const x = ${i};\n`);
+      forgetSourceHashes();
       await ensureBundle(o);
     }
     assert.equal(readdirSync(cacheDir).filter((f) => /^[0-9a-f]{24}$/.test(f)).length, KEPT_BUNDLES);
@@ -84,7 +89,7 @@ describe('component bundle cache', function () {
     const lines: string[] = [];
     const failing = (): Promise<typeof Esbuild> => Promise.reject(new Error('no esbuild here'));
     const launch = await prepareLaunch({ repoRoot: fakeRepo(), clock: systemClock, esbuild: failing,
-      cacheDir: join(home.dir, 'c'), env: {}, log: (l) => lines.push(l) });
+      esbuildVersion: 'fake', cacheDir: join(home.dir, 'c'), env: {}, log: (l) => lines.push(l) });
     assert.equal(launch, TSX_LAUNCH);
     assert.match(lines.join('\n'), /could not bundle the components \(no esbuild here\); .*tsx/);
     const off = await prepareLaunch({ repoRoot: REPO_ROOT, clock: systemClock, env: { K8TS_NO_BUNDLE: '1' } });
@@ -101,9 +106,10 @@ describe('component bundle cache', function () {
 
   it('the bundled CLI runs only while the sources still hash to its bundle', async () => {
     const hash = sourceHash(REPO_ROOT, bundleSalt((await loadEsbuild()).version));
-    assert.equal(typeof (await freshCli(hash, {})), 'function');
-    assert.equal(await freshCli('0'.repeat(24), {}), undefined, 'stale: bin/k8ts.js runs the sources');
-    assert.equal(await freshCli(hash, { K8TS_NO_BUNDLE: '1' }), undefined);
+    assert.equal(installedEsbuildVersion(), (await loadEsbuild()).version);
+    assert.equal(typeof freshCli(hash, {}), 'function');
+    assert.equal(freshCli('0'.repeat(24), {}), undefined, 'stale: bin/k8ts.js runs the sources');
+    assert.equal(freshCli(hash, { K8TS_NO_BUNDLE: '1' }), undefined);
   });
 
   it('the real bundle runs each entry point as itself (kubelet-main is not src/kubelet/main.ts)', async function () {

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import type * as Esbuild from 'esbuild';
 import type { Clock } from '../../base/clock.js';
 import { systemWallMs } from '../../base/wall-clock.js';
-import { buildBundle, bundleSalt, loadEsbuild } from './bundle.js';
+import { buildBundle, bundleSalt, installedEsbuildVersion, loadEsbuild } from './bundle.js';
 import { bundleLaunch, TSX_LAUNCH, withNodeArgs, type Launch } from './launch.js';
 import { sourceHash } from './source-hash.js';
 
@@ -29,8 +29,10 @@ export interface BundleOptions {
   clock: Clock;
   /** The cache directory; default <repo>/node_modules/.cache/k8ts-bundles. */
   cacheDir?: string;
-  /** The bundler; default the esbuild installed with tsx. Tests pass a failing one. */
+  /** The bundler, loaded only to build; default the esbuild installed with tsx. Tests pass a
+   *  fake or a failing one, with its version. */
   esbuild?: () => Promise<typeof Esbuild>;
+  esbuildVersion?: string;
   env?: NodeJS.ProcessEnv;
   wallMs?: () => number;
   log?(line: string): void;
@@ -59,8 +61,7 @@ async function chooseLaunch(o: BundleOptions, env: NodeJS.ProcessEnv): Promise<L
 /** ensureBundle returns the directory of the current tree's bundle, building it if needed. */
 export async function ensureBundle(o: BundleOptions): Promise<string> {
   const cacheDir = o.cacheDir ?? join(o.repoRoot, 'node_modules', '.cache', 'k8ts-bundles');
-  const esbuild = await (o.esbuild ?? loadEsbuild)();
-  const hash = sourceHash(o.repoRoot, bundleSalt(esbuild.version));
+  const hash = sourceHash(o.repoRoot, bundleSalt(o.esbuildVersion ?? installedEsbuildVersion()));
   const dir = join(cacheDir, hash);
   const wallMs = o.wallMs ?? systemWallMs;
   if (existsSync(dir)) {
@@ -73,7 +74,7 @@ export async function ensureBundle(o: BundleOptions): Promise<string> {
   rmSync(tmp, { recursive: true, force: true });
   const startMs = o.clock.nowMs();
   try {
-    await buildBundle(esbuild, o.repoRoot, tmp);
+    await buildBundle(await (o.esbuild ?? loadEsbuild)(), o.repoRoot, tmp);
     publish(tmp, dir);
   } finally {
     rmSync(tmp, { recursive: true, force: true });

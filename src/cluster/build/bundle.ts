@@ -11,7 +11,8 @@
  * dependencies that require() node's modules get a real require through the banner.
  */
 import { readFileSync } from 'node:fs';
-import { dirname, extname } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, extname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type * as Esbuild from 'esbuild';
 import { ENTRY_POINTS } from './entry-points.js';
@@ -34,9 +35,19 @@ export function bundleSalt(esbuildVersion: string): string {
 const BANNER = "import { createRequire as __k8tsCreateRequire } from 'node:module';\n" +
   'const require = __k8tsCreateRequire(import.meta.url);';
 
-/** loadEsbuild imports esbuild (installed with tsx, which uses it); undefined when absent. */
+/** loadEsbuild imports esbuild (installed with tsx, which uses it); throws when absent. */
 export async function loadEsbuild(): Promise<typeof Esbuild> {
   return (await import('esbuild')) as typeof Esbuild;
+}
+
+/** installedEsbuildVersion reads the installed esbuild's version from its package.json, without
+ *  loading it (a cached bundle needs only the version, for its hash); throws when absent. */
+export function installedEsbuildVersion(): string {
+  const main = createRequire(import.meta.url).resolve('esbuild');
+  const pkg = JSON.parse(readFileSync(join(dirname(main), '..', 'package.json'), 'utf8')) as
+    { version?: unknown };
+  if (typeof pkg.version !== 'string') throw new Error(`no version in esbuild's package.json`);
+  return pkg.version;
 }
 
 /** buildBundle writes the bundle of every entry point into outDir (relative paths kept:

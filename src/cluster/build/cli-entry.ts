@@ -6,16 +6,15 @@
  * `up` then builds the bundle of the new sources).
  */
 import { cliMain } from '../../cli/main.js';
-import { bundleSalt, loadEsbuild } from './bundle.js';
+import { bundleSalt, installedEsbuildVersion } from './bundle.js';
 import { REPO_ROOT } from './entry-points.js';
 import { sourceHash } from './source-hash.js';
 
 /** freshCli: the CLI's main when the sources still hash to `hash` (the bundle's own) and
  *  K8TS_NO_BUNDLE is unset; undefined otherwise. */
-export async function freshCli(
+export function freshCli(
   hash: string, env: NodeJS.ProcessEnv = process.env,
-): Promise<(() => Promise<void>) | undefined> {
+): (() => Promise<void>) | undefined {
   if (env.K8TS_NO_BUNDLE !== undefined) return undefined;
-  const esbuild = await loadEsbuild();
-  return sourceHash(REPO_ROOT, bundleSalt(esbuild.version)) === hash ? cliMain : undefined;
+  return sourceHash(REPO_ROOT, bundleSalt(installedEsbuildVersion())) === hash ? cliMain : undefined;
 }

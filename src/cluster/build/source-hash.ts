@@ -16,9 +16,28 @@ export const HASHED_FILES: readonly string[] = ['package-lock.json', 'package.js
  *  k8ts checkout and hashing it is refused. */
 const MAX_SOURCE_FILES = 20_000;
 
+/** Hashes this process computed: the bundled CLI checks its bundle, then up looks the bundle up,
+ *  milliseconds apart; the tree is read once (sources that change during one command are the
+ *  next command's to see). */
+const computed = new Map<string, string>();
+
 /** sourceHash hashes the repo's sources and build inputs with salt (bundler version, options);
- *  24 hex digits of SHA-256. */
+ *  24 hex digits of SHA-256. Computed once per process for a repo and salt. */
 export function sourceHash(repoRoot: string, salt: string): string {
+  const key = `${repoRoot}\0${salt}`;
+  const known = computed.get(key);
+  if (known !== undefined) return known;
+  const hash = hashTree(repoRoot, salt);
+  computed.set(key, hash);
+  return hash;
+}
+
+/** forgetSourceHashes: the next sourceHash reads the tree again (tests that edit a tree). */
+export function forgetSourceHashes(): void {
+  computed.clear();
+}
+
+function hashTree(repoRoot: string, salt: string): string {
   const h = createHash('sha256');
   h.update(`salt\0${salt}\0`);
   for (const rel of sourceFiles(repoRoot)) addFile(h, repoRoot, rel);
