@@ -1,7 +1,7 @@
 /**
  * WatchCache: kube-apiserver's cacher for one resource prefix (reference/etcd-api.md §3). One
- * store watch (prev_kv, progress_notify) after one list keeps every object of the resource in
- * memory plus a bounded ring of recent events, so the store sees one long-lived watch per
+ * store watch (progress_notify; no prev_kv: the cache has the old values) after one list keeps
+ * every object of the resource in memory plus a bounded ring of recent events, so the store sees one long-lived watch per
  * resource instead of one per client, and lists at resourceVersion "0" cost the store nothing.
  *
  * - Watches: rv ""/"0" → the current objects as ADDED, then changes; rv N → the ring's events
@@ -276,10 +276,12 @@ export class WatchCache {
 
   private startStoreWatch(fromRev: number): void {
     if (this.closed) return;
+    // No prev_kv: the cache holds every object since its list, so the previous state of any
+    // changed key is already here (asking for it would make the store read and send every
+    // event's old value to every API server, only for the cache to ignore it).
     const w = this.o.client.watch(this.o.prefix, {
       prefix: true,
       startRevision: fromRev,
-      prevKv: true,
       progressNotify: true,
     });
     this.storeWatch = w;
@@ -326,11 +328,9 @@ export class WatchCache {
   private apply(e: WatchEvent): CacheEvent | undefined {
     const key = e.kv.key.toString('utf8');
     const rev = e.kv.modRevision;
-    const pk = e.prevKv;
-    // The cache holds every object, so the event's prev_kv is decoded only when it does not
-    // (one JSON parse per event instead of two: every API server decodes every event).
-    let prev = this.objects.get(key);
-    if (!prev && pk) prev = this.decode(pk.value, pk.modRevision, pk.key);
+    // The cache holds every object, so the previous state is its own (see startStoreWatch);
+    // a key it skipped as undecodable has none, as a prev_kv of it would not decode either.
+    const prev = this.objects.get(key);
     const trace = e.traceparent;
     if (e.type === 'delete') {
       this.objects.delete(key);
