@@ -50,6 +50,7 @@ export function runMain(name: string, start: () => Promise<Stop>): void {
 }
 
 function fatal(name: string, err: unknown): never {
-  mainLog(`${name}: fatal: ${err instanceof Error ? mapStack(err.stack ?? err.message) : String(err)}`);
+  const why = err instanceof Error ? mapStack(err.stack ?? err.message) : String(err);
+  mainLog(`${name}: fatal: ${why}`);
   process.exit(1);
 }

@@ -53,8 +53,8 @@ describe('component bundle cache', function () {
     const repo = fakeRepo();
     const fake = fakeEsbuild();
     const lines: string[] = [];
-    const o = { repoRoot: repo, clock: systemClock, cacheDir: join(repo, 'cache'), esbuild: fake.load,
-      esbuildVersion: 'fake', log: (l: string) => lines.push(l) };
+    const o = { repoRoot: repo, clock: systemClock, cacheDir: join(repo, 'cache'),
+      esbuild: fake.load, esbuildVersion: 'fake', log: (l: string) => lines.push(l) };
     const first = await ensureBundle(o);
     assert.equal(fake.builds(), 1);
     assert.ok(existsSync(join(first, bundledPath(ENTRY_POINTS.kubelet))));
@@ -76,23 +76,26 @@ describe('component bundle cache', function () {
     const repo = fakeRepo();
     const fake = fakeEsbuild();
     const cacheDir = join(repo, 'cache');
-    const o = { repoRoot: repo, clock: systemClock, cacheDir, esbuild: fake.load, esbuildVersion: 'fake' };
+    const o = { repoRoot: repo, clock: systemClock, cacheDir, esbuild: fake.load,
+      esbuildVersion: 'fake' };
     for (let i = 0; i < KEPT_BUNDLES + 3; i++) {
       writeFileSync(join(repo, 'src', 'a', 'x.ts'), `export const x = ${i};\n`);
       forgetSourceHashes();
       await ensureBundle(o);
     }
-    assert.equal(readdirSync(cacheDir).filter((f) => /^[0-9a-f]{24}$/.test(f)).length, KEPT_BUNDLES);
+    const bundles = readdirSync(cacheDir).filter((f) => /^[0-9a-f]{24}$/.test(f));
+    assert.equal(bundles.length, KEPT_BUNDLES);
   });
 
-  it('falls back to tsx, saying why, when the build fails (and when K8TS_NO_BUNDLE is set)', async () => {
+  it('falls back to tsx, saying why, when the build fails (or K8TS_NO_BUNDLE is set)', async () => {
     const lines: string[] = [];
     const failing = (): Promise<typeof Esbuild> => Promise.reject(new Error('no esbuild here'));
     const launch = await prepareLaunch({ repoRoot: fakeRepo(), clock: systemClock, esbuild: failing,
       esbuildVersion: 'fake', cacheDir: join(home.dir, 'c'), env: {}, log: (l) => lines.push(l) });
     assert.equal(launch, TSX_LAUNCH);
     assert.match(lines.join('\n'), /could not bundle the components \(no esbuild here\); .*tsx/);
-    const off = await prepareLaunch({ repoRoot: REPO_ROOT, clock: systemClock, env: { K8TS_NO_BUNDLE: '1' } });
+    const off = await prepareLaunch({ repoRoot: REPO_ROOT, clock: systemClock,
+      env: { K8TS_NO_BUNDLE: '1' } });
     assert.equal(off, TSX_LAUNCH);
   });
 
@@ -112,15 +115,17 @@ describe('component bundle cache', function () {
     assert.equal(freshCli(hash, { K8TS_NO_BUNDLE: '1' }), undefined);
   });
 
-  it('the real bundle runs each entry point as itself (kubelet-main is not src/kubelet/main.ts)', async function () {
+  it('the real bundle runs each entry as itself (not kubelet/main)', async function () {
     this.timeout(180_000);
     const launch = await prepareLaunch({ repoRoot: REPO_ROOT, clock: systemClock, env: {} });
     assert.notEqual(launch, TSX_LAUNCH, 'the repo bundles');
     const args = launch.nodeArgs('kubelet');
     assert.match(args.at(-1) ?? '', /k8ts-bundles\/[0-9a-f]{24}\/src\/cluster\/kubelet-main\.mjs$/);
-    const r = spawnSync(process.execPath, args, { cwd: REPO_ROOT, encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync(process.execPath, args,
+      { cwd: REPO_ROOT, encoding: 'utf8', timeout: 60_000 });
     assert.equal(r.status, 1);
     assert.match(r.stdout, /usage: kubelet-main --config <file> --node <name>/);
-    assert.match(r.stdout, /src\/cluster\/kubelet-main\.ts:\d+/, 'stack traces name the TypeScript source');
+    assert.match(r.stdout, /src\/cluster\/kubelet-main\.ts:\d+/,
+      'stack traces name the TypeScript source');
   });
 });

@@ -7,7 +7,8 @@
  * the few most recently used bundles (a running cluster's static pods may still use an older one).
  */
 import {
-  existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync,
+  existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync,
+  writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
 import type * as Esbuild from 'esbuild';
@@ -52,7 +53,8 @@ async function chooseLaunch(o: BundleOptions, env: NodeJS.ProcessEnv): Promise<L
   try {
     return bundleLaunch(await ensureBundle(o));
   } catch (err) {
-    o.log?.(`could not bundle the components (${err instanceof Error ? err.message : String(err)}); ` +
+    const why = err instanceof Error ? err.message : String(err);
+    o.log?.(`could not bundle the components (${why}); ` +
       'starting them through tsx (slower)');
     return TSX_LAUNCH;
   }
@@ -132,7 +134,6 @@ function prune(cacheDir: string, keep: string, nowMs: number): void {
   const bundles = entries.filter((e) => /^[0-9a-f]{24}$/.test(e.name) && e.path !== keep)
     .sort((a, b) => b.mtimeMs - a.mtimeMs);
   for (const e of bundles.slice(KEPT_BUNDLES - 1)) rmSync(e.path, { recursive: true, force: true });
-  for (const e of entries.filter((x) => x.name.includes('.tmp-') && nowMs - x.mtimeMs > STALE_TMP_MS)) {
-    rmSync(e.path, { recursive: true, force: true });
-  }
+  const dead = entries.filter((x) => x.name.includes('.tmp-') && nowMs - x.mtimeMs > STALE_TMP_MS);
+  for (const e of dead) rmSync(e.path, { recursive: true, force: true });
 }

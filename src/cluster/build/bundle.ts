@@ -1,8 +1,9 @@
 /**
  * buildBundle compiles every component entry point (entry-points.ts) and the CLI's (cli-entry.ts)
- * in one esbuild call into a directory: ESM for node, code shared between entries split into chunks, npm dependencies
- * inside, linked source maps. Loading a component this way costs ~0.1 s of CPU instead of ~0.8 s
- * through tsx, which transpiles hundreds of files at every start; a cluster starts 22 processes.
+ * in one esbuild call into a directory: ESM for node, code shared between entries split into
+ * chunks, npm dependencies inside, linked source maps. Loading a component this way costs ~0.1 s
+ * of CPU instead of ~0.8 s through tsx, which transpiles hundreds of files at every start; a
+ * cluster starts 22 processes.
  *
  * Bundled code must behave as it does from source, so every module keeps its own location:
  * `import.meta.url` (and .dirname, .filename) in the sources, and `__dirname`/`__filename` in
@@ -24,7 +25,8 @@ export const BUNDLE_OPTIONS_VERSION = 2;
 export const CLI_ENTRY = 'src/cluster/build/cli-entry.ts';
 
 /** BUNDLED_ENTRIES: every file the bundle has an entry for. */
-export const BUNDLED_ENTRIES: readonly string[] = [...new Set([...Object.values(ENTRY_POINTS), CLI_ENTRY])];
+export const BUNDLED_ENTRIES: readonly string[] =
+  [...new Set([...Object.values(ENTRY_POINTS), CLI_ENTRY])];
 
 /** bundleSalt: what besides the sources decides a bundle's content (for its source hash). */
 export function bundleSalt(esbuildVersion: string): string {
@@ -91,7 +93,8 @@ function ownLocations(): Esbuild.Plugin {
       build.onLoad({ filter: /\.(?:ts|js|cjs|mjs)$/ }, (args) => {
         const text = readFileSync(args.path, 'utf8');
         if (!LOCATION_TOKENS.test(text)) return undefined;
-        return { contents: withLocation(text, args.path), loader: extname(args.path) === '.ts' ? 'ts' : 'js' };
+        const loader = extname(args.path) === '.ts' ? 'ts' : 'js';
+        return { contents: withLocation(text, args.path), loader };
       });
     },
   };

@@ -16,5 +16,6 @@ export function freshCli(
   hash: string, env: NodeJS.ProcessEnv = process.env,
 ): (() => Promise<void>) | undefined {
   if (env.K8TS_NO_BUNDLE !== undefined) return undefined;
-  return sourceHash(REPO_ROOT, bundleSalt(installedEsbuildVersion())) === hash ? cliMain : undefined;
+  const current = sourceHash(REPO_ROOT, bundleSalt(installedEsbuildVersion()));
+  return current === hash ? cliMain : undefined;
 }

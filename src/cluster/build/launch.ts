@@ -50,5 +50,8 @@ export function entryStem(entry: string): string {
  *  NODE_OPTIONS). */
 export function withNodeArgs(launch: Launch, extra: readonly string[]): Launch {
   if (extra.length === 0) return launch;
-  return { label: `${launch.label} ${extra.join(' ')}`, nodeArgs: (c) => [...extra, ...launch.nodeArgs(c)] };
+  return {
+    label: `${launch.label} ${extra.join(' ')}`,
+    nodeArgs: (c) => [...extra, ...launch.nodeArgs(c)],
+  };
 }

@@ -10,7 +10,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** HASHED_FILES: the files outside src/ that change what a bundle contains or how it is built. */
-export const HASHED_FILES: readonly string[] = ['package-lock.json', 'package.json', 'tsconfig.json'];
+export const HASHED_FILES: readonly string[] =
+  ['package-lock.json', 'package.json', 'tsconfig.json'];
 
 /** MAX_SOURCE_FILES: a bound on the walk (the tree holds ~600 files); past it, the tree is not a
  *  k8ts checkout and hashing it is refused. */
@@ -55,7 +56,9 @@ export function sourceFiles(repoRoot: string): string[] {
       const child = `${rel}/${e.name}`;
       if (e.isDirectory()) walk(child);
       else if (e.isFile()) out.push(child);
-      if (out.length > MAX_SOURCE_FILES) throw new Error(`more than ${MAX_SOURCE_FILES} files under src`);
+      if (out.length > MAX_SOURCE_FILES) {
+        throw new Error(`more than ${MAX_SOURCE_FILES} files under src`);
+      }
     }
   };
   walk('src');
