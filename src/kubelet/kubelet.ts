@@ -1,7 +1,8 @@
 /**
  * The kubelet: node registration, Lease and node status (node/), pod sources (the API watch of
  * the pods bound here, static pods from the manifest directory; sources/), the dispatcher with
- * one pod worker per pod (dispatcher/, pod/), the status manager (status-manager/), env and
+ * one pod worker per pod (dispatcher/, pod/) woken by the node's runtime relist (pleg/), the
+ * status manager (status-manager/), env and
  * volumes through prepare() — composed under one root XState actor (kubelet-machine.ts).
  *
  * Static pods run from the first moment, with or without an API server (a master's kubelet
@@ -42,6 +43,7 @@ import { RuntimeIndex } from './runtime-index.js';
 import { KubeletServer, type TlsPem } from './server/kubelet-server.js';
 import { readManifestDir } from './sources/manifest-dir.js';
 import { MirrorPods } from './sources/mirror-pods.js';
+import { Relister } from './pleg/relister.js';
 import { PodManager, type PodChange } from './sources/pod-manager.js';
 import { StatusManager } from './status-manager/status-manager.js';
 import { VolumeManager } from './volumes/volume-manager.js';
@@ -76,6 +78,9 @@ export interface KubeletOptions {
   server?: { port: number; tls?: TlsPem };
   /** Container log rotation policy; false = off (default: the logs module's default). */
   logRotation?: RotationPolicy | false;
+  /** List the runtime node-wide this often and wake only the workers whose pods changed
+   *  (pleg/relister.ts) instead of each running pod polling; absent = the workers poll. */
+  relistMs?: number;
 }
 
 /** REGISTER_BACKOFF: registration retries (upstream: 100 ms doubling to 7 s). While no API
@@ -100,6 +105,7 @@ export class Kubelet {
   private readonly recorder: EventRecorder | undefined;
   private readonly actor: Actor<typeof kubeletMachine>;
   private readonly runtimeIndex: RuntimeIndex;
+  private readonly relister: Relister | undefined;
   private server: KubeletServer | undefined;
   private rotator: ContainerLogRotator | undefined;
   private runtimeName = 'cri';
@@ -143,6 +149,9 @@ export class Kubelet {
       mirrors: () => this.podManager.mirrorPods(),
       created: (s) => this.statusManager.kick(s.metadata.uid ?? '') });
     this.runtimeIndex = new RuntimeIndex(o.cri, clock, log);
+    this.relister = o.relistMs === undefined ? undefined : new Relister({ cri: o.cri, clock,
+      periodMs: o.relistMs, log, workers: () => this.dispatcher.workerUids(),
+      wake: (uid) => this.dispatcher.wake(uid) });
     this.dispatcher = this.newDispatcher();
     this.actor = createActor(this.machine());
   }
@@ -168,6 +177,7 @@ export class Kubelet {
       },
       log,
       ...(this.recorder !== undefined ? { events: this.recorder } : {}),
+      ...(this.relister !== undefined ? { relist: this.relister } : {}),
     };
     return new Dispatcher({
       startWorker: (pod) => this.o.startWorker(pod, deps, this.runtimeName),
@@ -188,6 +198,7 @@ export class Kubelet {
       released: async (pod) => {
         const m = pod.metadata;
         this.statusManager.forget(m.uid ?? '');
+        this.relister?.forget(m.uid ?? '');
         await this.volumes.tearDown(m.uid ?? '');
         await removePodLogs(podLogsRoot(cfg), m.namespace ?? 'default', m.name ?? '',
           m.uid ?? '');
@@ -243,6 +254,7 @@ export class Kubelet {
       log(`kubelet ${cfg.nodeName}: runtime not answering yet: ${String(e)}`);
     }
     this.statusManager.start();
+    this.relister?.start();
     this.pods.addHandlers({
       add: (p) => this.onApiPod(p),
       update: (_, p) => this.onApiPod(p),
@@ -341,6 +353,7 @@ export class Kubelet {
     await this.server?.close();
     await this.rotator?.stop();
     this.runtimeIndex.stop();
+    this.relister?.stop();
     await this.housekeepingRound;
     this.statusManager.stop();
     await this.dispatcher.stop();

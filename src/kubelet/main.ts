@@ -33,7 +33,7 @@ import { connectCri } from './cri/client.js';
 import { Kubelet } from './kubelet.js';
 import { podActorStarter } from './pod-workers.js';
 import type { TlsPem } from './server/kubelet-server.js';
-import type { PodWorkerTuning } from './pod/types.js';
+import { DEFAULT_POD_WORKER_TUNING, type PodWorkerTuning } from './pod/types.js';
 
 /** KubeletMainOptions: everything runKubelet takes. */
 export interface KubeletMainOptions {
@@ -115,7 +115,9 @@ export async function runKubelet(o: KubeletMainOptions): Promise<RunningKubelet>
   const server = o.serve === false ? {} : { server: { port: cfg.kubeletPort,
     ...(o.servingTls !== undefined ? { tls: readPem(o.servingTls) } : {}) } };
   const kubelet = new Kubelet({ cfg, api, cri, clock: systemClock, wallMs: systemWallMs, log,
-    events, startWorker: podActorStarter(o.workerTuning), ...server });
+    events, startWorker: podActorStarter(o.workerTuning), ...server,
+    // One node-wide relist per poll period instead of a poll per running pod.
+    relistMs: o.workerTuning?.runningPollMs ?? DEFAULT_POD_WORKER_TUNING.runningPollMs });
   kubelet.start();
   log(`kubelet ${cfg.nodeName} (${cfg.role}) on ${cfg.address}: API ${o.apiEndpoints.join(',')},` +
     ` runtime ${o.runtimeSocket}`);

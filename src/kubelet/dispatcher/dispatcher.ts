@@ -169,6 +169,14 @@ export class Dispatcher {
     return [...this.workers.keys()];
   }
 
+  /** wake tells uid's worker its pod's runtime state changed (not one that is ending). */
+  wake(uid: string): void {
+    const e = this.workers.get(uid);
+    if (e !== undefined && !e.deleteSent && !e.terminateSent) {
+      e.handle.send({ type: 'RUNTIME_CHANGED' });
+    }
+  }
+
   /** has: a worker runs for uid. */
   has(uid: string): boolean {
     return this.workers.has(uid);

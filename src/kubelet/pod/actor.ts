@@ -11,7 +11,9 @@
  * sync follows at once. A pod update marks it only when it changes what a sync reads
  * (pod-change.ts): the echo of the worker's own status write does not. While alive, a prober child runs the pod's probes and reports verdict
  * changes. Wake-ups: a back-off's end, else every runningPollMs while a container runs (that
- * is how an exited container is noticed: ≤ 2 CRI list calls per pod per poll), else resyncMs.
+ * is how an exited container is noticed: ≤ 2 CRI list calls per pod per poll), else resyncMs;
+ * when the node relists the runtime (deps.relist), RUNTIME_CHANGED wakes a waiting worker
+ * instead of that poll (a syncing one ignores it: the relist repeats until the worker saw it).
  * Termination: a second POD_DELETED with a shorter grace period shortens the stop under way; a
  * failed termination is retried (TERMINATE_ATTEMPTS_MAX times, runningPollMs apart), then the
  * worker gives up and ends. Timers use the injected clock.
@@ -83,13 +85,16 @@ type AnyEvent = import('./types.js').PodWorkerEvent | InternalEvent;
 /** waitMs is how long the worker sleeps before its next sync. */
 export function waitMs(ctx: PodWorkerContext): number {
   const running = ctx.observed.containers.some((c) => c.state === 'running');
-  const periodMs = running ? ctx.tuning.runningPollMs : ctx.tuning.resyncMs;
+  // With the node's relist a change wakes the worker (RUNTIME_CHANGED); no need to poll.
+  const poll = running && ctx.deps.relist === undefined;
+  const periodMs = poll ? ctx.tuning.runningPollMs : ctx.tuning.resyncMs;
   if (ctx.wakeAtMs === undefined) return periodMs;
   return Math.max(0, Math.min(periodMs, ctx.wakeAtMs - ctx.deps.wallMs()));
 }
 
 /** syncDone folds a sync's result into the context and reports a changed status. */
 function syncDone(ctx: PodWorkerContext, r: SyncResult, terminal: boolean) {
+  ctx.deps.relist?.seen(ctx.pod.metadata.uid ?? '', r.observed);
   const probes = pruneProbes(ctx.probes, r.observed);
   const lastStatus = reportIfChanged({
     deps: ctx.deps, pod: ctx.pod, observed: r.observed, waiting: r.waiting, probes,
@@ -256,7 +261,7 @@ export const podWorkerMachine = setup({
             src: 'timer',
             input: ({ context }) => ({ deps: context.deps, delayMs: waitMs(context) }),
           },
-          on: { WAKE: 'syncing' },
+          on: { WAKE: 'syncing', RUNTIME_CHANGED: 'syncing' },
         },
         /** finished: every container is done for good; waits for deletion. */
         finished: {

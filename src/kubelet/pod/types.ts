@@ -9,6 +9,7 @@ import type { Pod, PodStatus } from '../../api/core/v1/pod-types.js';
 import type { Clock } from '../../base/clock.js';
 import type { EventRecorder } from '../../client/events/types.js';
 import type { CriRuntime } from '../cri/types.js';
+import type { ObservedPod } from './observed.js';
 
 /** KeyValue is a CRI KeyValue (an environment variable as the runtime receives it). */
 export interface KeyValue {
@@ -79,6 +80,10 @@ export interface PodWorkerDeps {
   log?(line: string): void;
   /** Pod events (Pulling, Created, Started, Killing, Unhealthy, BackOff...); best effort. */
   events?: EventRecorder;
+  /** The node relists the runtime and wakes a worker whose pod changed (pleg/relister.ts):
+   *  each sync's final observation is reported here, and a running pod then waits resyncMs
+   *  instead of polling every runningPollMs. Absent: the worker polls. */
+  relist?: { seen(uid: string, observed: ObservedPod): void };
 }
 
 /**
@@ -125,6 +130,7 @@ export interface PodWorkerInput {
 /**
  * PodWorkerEvent is what the node sends a worker:
  * - POD_UPDATED: a newer pod object from the API (or the static manifest);
+ * - RUNTIME_CHANGED: the node's relist saw the pod's instances change (a waiting worker syncs);
  * - POD_DELETED: the API marked it for deletion (deletionTimestamp set); the worker kills it
  *   with gracePeriodSeconds (else metadata.deletionGracePeriodSeconds, else the spec's
  *   terminationGracePeriodSeconds, else 30) and removes everything; a later POD_DELETED with a
@@ -134,6 +140,7 @@ export interface PodWorkerInput {
  */
 export type PodWorkerEvent =
   | { type: 'POD_UPDATED'; pod: Pod }
+  | { type: 'RUNTIME_CHANGED' }
   | { type: 'POD_DELETED'; pod?: Pod; gracePeriodSeconds?: number }
   | { type: 'TERMINATE'; gracePeriodSeconds?: number; reason: string };
 
