@@ -195,10 +195,11 @@ export class EtcdStorage implements Storage {
   /** cachedState: key's state in its resource's watch cache (running and ready), else
    *  undefined. Only ever a guess: see guaranteedUpdate. */
   private cachedState(key: string): StoredState | undefined {
-    const obj = this.peekCached(key);
+    const cache = this.caches.get(resourcePrefixOf(key));
+    const obj = cache?.peek(key);
     const rev = Number(obj?.metadata.resourceVersion);
     if (obj === undefined || !Number.isSafeInteger(rev) || rev <= 0) return undefined;
-    return { data: encodeObject(obj), rev };
+    return { data: cache?.storedValue(obj) ?? encodeObject(obj), rev };
   }
 
   async delete(

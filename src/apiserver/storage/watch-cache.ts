@@ -1,8 +1,9 @@
 /**
  * WatchCache: kube-apiserver's cacher for one resource prefix (reference/etcd-api.md §3). One
  * store watch (progress_notify; no prev_kv: the cache has the old values) after one list keeps
- * every object of the resource in memory plus a bounded ring of recent events, so the store sees one long-lived watch per
- * resource instead of one per client, and lists at resourceVersion "0" cost the store nothing.
+ * every object of the resource in memory plus a bounded ring of recent events, so the store
+ * sees one long-lived watch per resource instead of one per client, and lists at
+ * resourceVersion "0" cost the store nothing.
  *
  * - Watches: rv ""/"0" → the current objects as ADDED, then changes; rv N → the ring's events
  *   after N, then changes; N older than the ring → 410 Expired. A future N waits (bounded) for
@@ -72,6 +73,8 @@ interface FreshWaiter {
 
 export class WatchCache {
   private objects = new Map<string, KubeObject>();
+  /** The stored value of each cached object (see storedValue); entries go with their objects. */
+  private readonly values = new WeakMap<KubeObject, Buffer>();
   private ring: EventRing;
   private rev = 0;
   private isReady = false;
@@ -157,6 +160,12 @@ export class WatchCache {
    *  is not ready or has none. A write uses it as its first guess (see EtcdStorage). */
   peek(key: string): KubeObject | undefined {
     return this.isReady ? this.objects.get(key) : undefined;
+  }
+
+  /** storedValue: the store's value a cached object (from peek) was decoded from, so a write
+   *  guessing from the cache compares against the real bytes without encoding them again. */
+  storedValue(obj: KubeObject): Buffer | undefined {
+    return this.values.get(obj);
   }
 
   /** list returns the objects under `prefix` passing `predicate`, sorted by key, and the
@@ -350,7 +359,10 @@ export class WatchCache {
 
   private decode(value: Buffer, rev: number, key: Buffer): KubeObject | undefined {
     try {
-      return decodeObject(value, rev);
+      const obj = decodeObject(value, rev);
+      // A copy: the value may be a view into a whole watch response or list page.
+      this.values.set(obj, Buffer.from(value));
+      return obj;
     } catch (e) {
       this.say(`skipping undecodable ${key.toString('utf8')}: ${(e as Error).message}`);
       return undefined;

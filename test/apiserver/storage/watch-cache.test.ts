@@ -115,6 +115,20 @@ describe('WatchCache over a scripted store', () => {
     assert.deepEqual(rvs, ['5']);
   });
 
+  it('keeps the stored value of each cached object, listed or watched', async () => {
+    const client = new FakeClient();
+    cache = cacheOver(client);
+    await cache.waitReady();
+    const listed = cache.peek('/registry/pods/ns/a');
+    assert.ok(listed);
+    assert.deepEqual(cache.storedValue(listed), client.objects[0]?.value);
+    client.last().put('b', 11);
+    const watched = cache.peek('/registry/pods/ns/b');
+    assert.ok(watched);
+    const value = cache.storedValue(watched);
+    assert.equal(value?.toString(), JSON.stringify({ metadata: { name: 'b' } }));
+  });
+
   it('a compacted store watch relists and ends client watches with 410', async () => {
     const client = new FakeClient();
     cache = cacheOver(client);
