@@ -49,11 +49,18 @@ export function startProfiling(pids: readonly number[]): void {
 }
 
 /** profilingEnv writes the hook into dir and returns the environment that makes a Node process
- *  profile itself into dir. */
+ *  profile itself into dir. Profiled members run their TypeScript sources through tsx, not the
+ *  esbuild bundle the Supervisor uses otherwise (K8TS_NO_BUNDLE): a profile names the script
+ *  of each frame, and in the bundle every frame is in one file, so no area could be told. */
 export function profilingEnv(dir: string, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const hook = join(dir, 'profile-hook.mjs');
   writeFileSync(hook, HOOK);
-  return { ...env, K8TS_BENCH_CPU_PROF_DIR: dir, NODE_OPTIONS: `${env.NODE_OPTIONS ?? ''} --import=${hook}`.trim() };
+  return {
+    ...env,
+    K8TS_NO_BUNDLE: '1',
+    K8TS_BENCH_CPU_PROF_DIR: dir,
+    NODE_OPTIONS: `${env.NODE_OPTIONS ?? ''} --import=${hook}`.trim(),
+  };
 }
 
 interface ProfileNode {
