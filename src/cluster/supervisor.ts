@@ -216,6 +216,7 @@ export class Supervisor {
     if (this.launchReady) return;
     this.procs.launch = await prepareLaunch({
       repoRoot: REPO_ROOT, clock: this.opts.clock, env: this.env, log: (l) => this.say(l),
+      linkAt: join(this.paths.root, 'bundle'),
     });
     this.launchReady = true;
   }
@@ -422,10 +423,8 @@ export class Supervisor {
     const before = new Map(components.map((c) => [c, this.procs.pidOf(node, c)]));
     await this.prepareLaunch();
     for (const c of components) await this.stopUnit(node, c, 5_000);
-    const m = this.cfg.members.find((x) => x.name === node);
-    // A restarted kubelet starts its static pods the way this restart starts the kubelet.
-    if (managed && m !== undefined && components.includes('kubelet')) this.writeManifests(m);
     for (const c of [...NODE_COMPONENTS].reverse()) if (components.includes(c)) this.start(node, c);
+    const m = this.cfg.members.find((x) => x.name === node);
     if (m === undefined) return undefined;
     if (managed) {
       for (const c of components.filter((x) => staticComponentsOf(m).includes(x))) {

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type * as Esbuild from 'esbuild';
 import { systemClock } from '../../src/base/clock.js';
@@ -94,6 +94,13 @@ describe('component bundle cache', function () {
       esbuildVersion: 'fake', cacheDir: join(home.dir, 'c'), env: {}, log: (l) => lines.push(l) });
     assert.equal(launch, TSX_LAUNCH);
     assert.match(lines.join('\n'), /could not bundle the components \(no esbuild here\); .*tsx/);
+    const linkAt = join(home.dir, 'state-bundle');
+    const repo = fakeRepo();
+    const linked = await prepareLaunch({ repoRoot: repo, clock: systemClock, env: {}, linkAt,
+      esbuild: fakeEsbuild().load, esbuildVersion: 'fake', cacheDir: join(repo, 'cache') });
+    assert.equal(linked.nodeArgs('store').at(-1), join(linkAt, bundledPath(ENTRY_POINTS.store)),
+      'launches name the cluster\'s link, so manifests stay the same across builds');
+    assert.match(realpathSync(linkAt), /cache\/[0-9a-f]{24}$/);
     const off = await prepareLaunch({ repoRoot: REPO_ROOT, clock: systemClock,
       env: { K8TS_NO_BUNDLE: '1' } });
     assert.equal(off, TSX_LAUNCH);

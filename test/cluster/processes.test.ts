@@ -4,7 +4,8 @@
  * forwarding), leader crash and failover, restart and catch-up from the WAL, clean shutdown.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
+import { join } from 'node:path';
 import { systemClock } from '../../src/base/clock.js';
 import { loadClusterConfig } from '../../src/cluster/config.js';
 import { MemberClients } from '../../src/cluster/member-client.js';
@@ -38,7 +39,9 @@ describe('cluster of member processes', function () {
   it('members run the precompiled bundle, and their pids are recognised as members', () => {
     for (const m of sup.cfg.members) {
       const cmd = readFileSync(`/proc/${sup.pidOf(m)}/cmdline`, 'utf8').split('\0');
-      assert.ok(cmd.some((a) => /k8ts-bundles\/[0-9a-f]{24}\/src\/cluster\/member-main\.mjs$/.test(a)), cmd.join(' '));
+      const entry = cmd.find((a) => a.endsWith('/src/cluster/member-main.mjs')) ?? '';
+      assert.equal(entry, join(sup.paths.root, 'bundle', 'src/cluster/member-main.mjs'), cmd.join(' '));
+      assert.match(realpathSync(entry), /k8ts-bundles\/[0-9a-f]{24}\/src\/cluster\/member-main\.mjs$/);
     }
   });
 

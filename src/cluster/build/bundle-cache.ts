@@ -7,8 +7,8 @@
  * the few most recently used bundles (a running cluster's static pods may still use an older one).
  */
 import {
-  existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync,
-  writeFileSync,
+  existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync,
+  utimesSync, writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
 import type * as Esbuild from 'esbuild';
@@ -35,6 +35,8 @@ export interface BundleOptions {
   esbuild?: () => Promise<typeof Esbuild>;
   esbuildVersion?: string;
   env?: NodeJS.ProcessEnv;
+  /** A symlink to point at the bundle; launches name it, not the bundle (see chooseLaunch). */
+  linkAt?: string;
   wallMs?: () => number;
   log?(line: string): void;
 }
@@ -51,7 +53,15 @@ export async function prepareLaunch(o: BundleOptions): Promise<Launch> {
 async function chooseLaunch(o: BundleOptions, env: NodeJS.ProcessEnv): Promise<Launch> {
   if (env.K8TS_NO_BUNDLE !== undefined) return TSX_LAUNCH;
   try {
-    return bundleLaunch(await ensureBundle(o));
+    const dir = await ensureBundle(o);
+    if (o.linkAt === undefined) return bundleLaunch(dir);
+    // A cluster's processes and static pod manifests name its link (<state>/bundle), which each
+    // up and restart points at the current bundle: manifests stay the same when the sources
+    // change, so an up on a running cluster does not roll its control plane, and a component
+    // (re)started later runs the current build, as it ran the current sources under tsx. Node
+    // resolves the link when a process starts, so a running process keeps its own bundle.
+    pointLink(o.linkAt, dir);
+    return bundleLaunch(o.linkAt);
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
     o.log?.(`could not bundle the components (${why}); ` +
@@ -102,6 +112,14 @@ function pointLatest(cacheDir: string, hash: string): void {
   }
   writeFileSync(`${file}.tmp-${process.pid}`, `${hash}\n`);
   renameSync(`${file}.tmp-${process.pid}`, file);
+}
+
+/** pointLink points the symlink link at target (made aside and renamed over: never missing). */
+function pointLink(link: string, target: string): void {
+  const tmp = `${link}.tmp-${process.pid}`;
+  rmSync(tmp, { force: true });
+  symlinkSync(target, tmp);
+  renameSync(tmp, link);
 }
 
 /** publish renames a finished build into place; if a concurrent build got there first, its
