@@ -219,7 +219,11 @@ function sameMembers(a: FieldNode | undefined, b: FieldNode | undefined, root = 
  */
 function sortedChildren(node: FieldNode): [string, FieldNode][] {
   const out = [...node.children];
-  return out.length < 2 ? out : out.sort(byElement);
+  // Sets read from FieldsV1 are in this order already: check before sorting.
+  for (let i = 1; i < out.length; i++) {
+    if (byElement(out[i - 1]!, out[i]!) > 0) return out.sort(byElement);
+  }
+  return out;
 }
 
 // Module-level helpers, not closures: under tsx every closure created in a hot function also

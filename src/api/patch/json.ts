@@ -9,18 +9,31 @@ import { isJsonObject, type JsonObject, type JsonValue } from '../meta.js';
 export function jsonEqual(a: JsonValue | undefined, b: JsonValue | undefined): boolean {
   if (a === b) return true;
   if (a === undefined || b === undefined || a === null || b === null) return false;
+  // Plain loops: this runs over whole objects on every write (managedFields bookkeeping).
   if (Array.isArray(a)) {
     if (!Array.isArray(b) || a.length !== b.length) return false;
-    return a.every((x, i) => jsonEqual(x, b[i]));
+    for (let i = 0; i < a.length; i++) if (!jsonEqual(a[i], b[i])) return false;
+    return true;
   }
   if (isJsonObject(a)) {
     if (!isJsonObject(b)) return false;
-    const ak = Object.keys(a).filter((k) => a[k] !== undefined);
-    const bk = Object.keys(b).filter((k) => b[k] !== undefined);
-    if (ak.length !== bk.length) return false;
-    return ak.every((k) => Object.hasOwn(b, k) && jsonEqual(a[k], b[k]));
+    let defined = 0;
+    for (const k of Object.keys(a)) {
+      const v = a[k];
+      if (v === undefined) continue;
+      defined++;
+      if (!Object.hasOwn(b, k) || !jsonEqual(v, b[k])) return false;
+    }
+    return defined === definedCount(b);
   }
   return false;
+}
+
+/** definedCount: how many keys of o hold a value (undefined ones are absent in JSON). */
+function definedCount(o: JsonObject): number {
+  let n = 0;
+  for (const k of Object.keys(o)) if (o[k] !== undefined) n++;
+  return n;
 }
 
 /** cloneJson deep-copies a JSON value so callers may edit the copy freely. */
