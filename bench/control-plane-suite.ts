@@ -182,9 +182,13 @@ async function scaleUp(c: CpCluster, bound: ReturnType<typeof boundTimes>, repli
   await until(`${replicas} pods bound`, 600_000, async () => (bound.count('scale-') >= replicas ? true : undefined));
   await window.report('scaled-up pod');
   const last = Math.max(...bound.times('scale-'));
+  const created = bound.seenTimes('scale-').sort((a, b) => a - b);
   const s = (last - t0) / 1000;
   console.log(`\n| Deployment scale-up 0 → ${replicas} | value |`);
   console.log('|---|---|');
+  console.log(`| scale → first pod seen | ${ms((created[0] ?? NaN) - t0)} |`);
+  console.log(`| scale → ${replicas}th pod seen (ReplicaSet creates) | ` +
+    `${ms((created[replicas - 1] ?? NaN) - t0)} |`);
   console.log(`| scale → every pod bound | ${s.toFixed(2)} s (${(replicas / s).toFixed(0)} pods/s) |`);
 }
 
@@ -232,15 +236,21 @@ async function storeRevision(api: ApiClient): Promise<number> {
   return Number(l.metadata.resourceVersion ?? NaN);
 }
 
-/** boundTimes watches pods of ns bench and records when each was first seen bound. */
+/** boundTimes watches pods of ns bench and records when each was first seen, and first seen
+ *  bound. */
 function boundTimes(api: ApiClient) {
   const at = new Map<string, number>();
+  const seen = new Map<string, number>();
   const w = watchAlways<Pod>(api, undefined, (p) => {
     const name = p.metadata.name ?? '';
+    if (!seen.has(name)) seen.set(name, performance.now());
     if (p.spec?.nodeName && !at.has(name)) at.set(name, performance.now());
   });
-  const of = (prefix: string) => [...at].filter(([n]) => n.startsWith(prefix)).map(([, t]) => t);
-  return { count: (prefix: string) => of(prefix).length, times: of, stop: () => w.stop() };
+  const select = (m: Map<string, number>, prefix: string) =>
+    [...m].filter(([n]) => n.startsWith(prefix)).map(([, t]) => t);
+  const of = (prefix: string) => select(at, prefix);
+  return { count: (prefix: string) => of(prefix).length, times: of,
+    seenTimes: (prefix: string) => select(seen, prefix), stop: () => w.stop() };
 }
 
 /**

@@ -24,6 +24,7 @@ import type { Clock, Timer } from '../../base/clock.js';
 import type { ComponentApi } from '../component-api.js';
 import type { LeaderFence } from '../types.js';
 import { fencedApi } from './fenced-api.js';
+import { LeaseWatch } from './lease-watch.js';
 import {
   acquired,
   holderOf,
@@ -90,6 +91,8 @@ export class LeaderElector {
   private running = false;
   /** The last failure logged; cleared by any successful call. */
   private lastFailure = '';
+  /** A write found `observed` out of date: the next try reads instead of trusting the watch. */
+  private stale = false;
   private readonly works = new Set<Promise<void>>();
 
   constructor(
@@ -130,25 +133,37 @@ export class LeaderElector {
     }
   }
 
-  /** acquire tries every retryPeriodMs until it holds the lease; undefined once aborted. */
+  /** acquire tries every retryPeriodMs until it holds the lease; undefined once aborted. While
+   *  it tries, a LeaseWatch keeps `observed` current, so most tries need no read. */
   private async acquire(signal: AbortSignal): Promise<LeaderFence | undefined> {
-    while (!signal.aborted) {
-      const startMs = this.deps.clock.nowMs();
-      const fence = await this.tryAcquire().catch((e: unknown) => {
-        this.logFailure(`cannot acquire: ${messageOf(e)}`);
-        return undefined;
-      });
-      if (fence !== undefined) return fence;
-      const waitMs = startMs + this.config.retryPeriodMs - this.deps.clock.nowMs();
-      await this.sleep(Math.max(0, waitMs), signal);
+    const c = this.config;
+    const watch = new LeaseWatch({ api: this.api, clock: this.deps.clock, namespace: c.namespace,
+      name: c.name, onLease: (l) => this.observe(l) });
+    watch.start();
+    try {
+      while (!signal.aborted) {
+        const startMs = this.deps.clock.nowMs();
+        const fence = await this.tryAcquire(watch.synced).catch((e: unknown) => {
+          this.logFailure(`cannot acquire: ${messageOf(e)}`);
+          return undefined;
+        });
+        if (fence !== undefined) return fence;
+        const waitMs = startMs + c.retryPeriodMs - this.deps.clock.nowMs();
+        await this.sleep(Math.max(0, waitMs), signal);
+      }
+      return undefined;
+    } finally {
+      void watch.stop();
     }
-    return undefined;
   }
 
-  /** tryAcquire: one read and, when the lease is free or expired, one acquiring write. */
-  private async tryAcquire(): Promise<LeaderFence | undefined> {
+  /** tryAcquire: the watched lease (or a read when the watch cannot stand in for one, or the
+   *  last try found it stale) and, when the lease is free or expired, one acquiring write. */
+  private async tryAcquire(watched: boolean): Promise<LeaderFence | undefined> {
     const c = this.config;
-    const lease = await this.read();
+    const useWatched = watched && !this.stale && this.observed !== undefined;
+    this.stale = false;
+    const lease = useWatched ? this.observed : await this.read();
     if (lease === undefined) {
       const fresh = newLease(c.namespace, c.name, c.identity, c.leaseDurationMs, this.wall());
       const opts = this.opts();
@@ -325,22 +340,26 @@ export class LeaderElector {
     }
   }
 
-  /** write runs a create/update; a conflict (another candidate won) is undefined, not an error. */
+  /** write runs a create/update; a conflict (another candidate won, or what we observed was
+   *  stale) is undefined, not an error, and makes the next try read. */
   private async write(f: () => Promise<Lease>): Promise<Lease | undefined> {
     try {
       const lease = await f();
       this.observe(lease);
       return lease;
     } catch (e) {
+      if (isStatusError(e) && (e.code === 409 || e.code === 404)) this.stale = true;
       if (isStatusError(e) && e.code === 409) return undefined;
       throw e;
     }
   }
 
-  /** observe records a lease as seen now when it changed (a new resourceVersion). */
+  /** observe records a lease as seen now when it changed (a new resourceVersion); an older
+   *  state than the one observed (a watch event behind a read or our own write) is ignored. */
   private observe(lease: Lease): void {
     const rv = lease.metadata.resourceVersion;
     if (this.observed !== undefined && this.observed.metadata.resourceVersion === rv) return;
+    if (olderThan(rv, this.observed?.metadata.resourceVersion)) return;
     this.observed = lease;
     this.observedAtMs = this.deps.clock.nowMs();
     const holder = holderOf(lease);
@@ -406,6 +425,13 @@ export class LeaderElector {
       signal.addEventListener('abort', done, { once: true });
     });
   }
+}
+
+/** olderThan: resourceVersion a is an older store revision than b (both numeric; anything
+ *  else is never older, so the comparison can only hold back an update it can prove stale). */
+function olderThan(a: string | undefined, b: string | undefined): boolean {
+  if (a === undefined || b === undefined || !/^\d+$/.test(a) || !/^\d+$/.test(b)) return false;
+  return BigInt(a) < BigInt(b);
 }
 
 function messageOf(e: unknown): string {

@@ -233,6 +233,34 @@ describe('LeaderElector (simulated clock)', () => {
     await sim.stopAll();
   });
 
+  it('standbys watching the lease need no reads while a leader renews; takeover is as fast',
+    async () => {
+      const sim = new Sim();
+      sim.store.watchable = true;
+      const a = sim.add('a', false);
+      await sim.runUntil(() => a.elector.isLeader());
+      sim.add('b', false);
+      sim.add('c', false);
+      await sim.runFor(500);
+      const gets = sim.store.gets;
+      await sim.runFor(3_000);
+      // Polling, two standbys would read 60 times in 3 s.
+      assert.ok(sim.store.gets - gets <= 2, `${sim.store.gets - gets} reads`);
+      assert.equal(sim.leaders()[0], a);
+      a.view.cut = true;
+      const stepDownMs = await sim.runUntil(() => !a.elector.isLeader());
+      const takeoverMs = stepDownMs + (await sim.runUntil(() => sim.leaders().length === 1));
+      const { leaseDurationMs, retryPeriodMs } = DEFAULT_LEADER_TIMING;
+      assert.ok(takeoverMs <= leaseDurationMs + 2 * retryPeriodMs, `${takeoverMs} ms`);
+      assert.equal(sim.maxLeaders, 1, 'never two leaders at once');
+      assert.notEqual(sim.leaders()[0], a);
+      a.view.cut = false;
+      await sim.runFor(2_000);
+      assert.equal(sim.leaders().length, 1);
+      assert.notEqual(sim.leaders()[0], a, 'the old leader does not take it back');
+      await sim.stopAll();
+    });
+
   it('re-acquiring a lease that still names us takes a new fence (release first)', async () => {
     const sim = new Sim();
     const a = sim.add('a');

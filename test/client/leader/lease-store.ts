@@ -9,7 +9,12 @@ import { alreadyExists, conflict, forbidden, notFound } from '../../../src/api/e
 import type { Lease } from '../../../src/api/coordination/v1/lease.js';
 import type { KubeObject } from '../../../src/api/meta.js';
 import type { ComponentApi } from '../../../src/client/component-api.js';
-import type { CallOptions, LeaderFence } from '../../../src/client/types.js';
+import type {
+  ApiWatch,
+  CallOptions,
+  LeaderFence,
+  WatchEvent,
+} from '../../../src/client/types.js';
 
 const GR = { group: 'coordination.k8s.io', resource: 'leases' };
 
@@ -25,6 +30,11 @@ export interface View {
 /** LeaseStore holds leases by "ns/name". */
 export class LeaseStore {
   rev = 1;
+  /** Whether views serve watches (off: watch() throws, as an API without them). */
+  watchable = false;
+  /** Lease GETs served, in all. */
+  gets = 0;
+  private readonly watchers = new Set<(l: Lease) => void>();
   readonly leases = new Map<string, Lease>();
   /** Revision of the last holder change per lease (the fence record). */
   readonly fences = new Map<string, number>();
@@ -55,8 +65,9 @@ export class LeaseStore {
       update: <T extends KubeObject>(_r: unknown, ns: string | undefined, obj: T) =>
         call(() => this.update(ns ?? '', obj as unknown as Lease) as unknown as T),
       list: fail,
-      watch: () => {
-        throw new Error('not in the double');
+      watch: <T extends KubeObject>() => {
+        if (!this.watchable) throw new Error('not in the double');
+        return this.watch(v) as unknown as ApiWatch<T>;
       },
       patch: fail,
       delete: fail,
@@ -69,7 +80,42 @@ export class LeaseStore {
     return this.leases.get(key)?.spec?.holderIdentity ?? '';
   }
 
+  /** watch: the current lease (ADDED), then every write (MODIFIED) while the view is not cut;
+   *  one lease is enough for these tests. */
+  private watch(v: View): ApiWatch<Lease> {
+    const queue: Lease[] = [...this.leases.values()].map((l) => structuredClone(l));
+    let wake: (() => void) | undefined;
+    let stopped = false;
+    const push = (l: Lease): void => {
+      if (v.cut) return;
+      queue.push(structuredClone(l));
+      wake?.();
+    };
+    this.watchers.add(push);
+    const stop = (): void => {
+      stopped = true;
+      this.watchers.delete(push);
+      wake?.();
+    };
+    async function* events(): AsyncGenerator<WatchEvent<Lease>> {
+      for (let first = true; !stopped; first = false) {
+        const l = queue.shift();
+        if (l !== undefined) {
+          yield { type: first ? 'ADDED' : 'MODIFIED', object: l };
+          continue;
+        }
+        await new Promise<void>((r) => (wake = r));
+      }
+    }
+    return { stop, [Symbol.asyncIterator]: () => events() };
+  }
+
+  private notify(l: Lease): void {
+    for (const w of this.watchers) w(l);
+  }
+
   private get(key: string): Lease {
+    this.gets++;
     const l = this.leases.get(key);
     if (l === undefined) throw notFound(GR, key);
     return structuredClone(l);
@@ -83,6 +129,7 @@ export class LeaseStore {
     l.metadata.resourceVersion = String(++this.rev);
     this.leases.set(key, l);
     this.fences.set(key, this.rev);
+    this.notify(l);
     return structuredClone(l);
   }
 
@@ -99,6 +146,7 @@ export class LeaseStore {
     if ((cur.spec?.holderIdentity ?? '') !== (l.spec?.holderIdentity ?? '')) {
       this.fences.set(key, this.rev);
     }
+    this.notify(l);
     return structuredClone(l);
   }
 
