@@ -88,7 +88,8 @@ export class RawNode {
    *  together and sends each follower one append for all of them (so one acknowledgement comes
    *  back), a follower forwards them in one message. All are accepted or all rejected. */
   proposeBatch(datas: readonly Buffer[]): ProposalRejection | null {
-    const entries = datas.map((data) => ({ term: 0, index: 0, type: EntryType.ENTRY_TYPE_NORMAL, data }));
+    const type = EntryType.ENTRY_TYPE_NORMAL;
+    const entries = datas.map((data) => ({ term: 0, index: 0, type, data }));
     return this.raft.step(message({ type: T.MESSAGE_TYPE_PROP, from: this.raft.id, entries }));
   }
 
