@@ -18,8 +18,9 @@ import { buildBundle, bundleSalt, installedEsbuildVersion, loadEsbuild } from '.
 import { bundleLaunch, TSX_LAUNCH, withNodeArgs, type Launch } from './launch.js';
 import { sourceHash } from './source-hash.js';
 
-/** KEPT_BUNDLES: how many bundles the cache keeps (most recently used first). */
-export const KEPT_BUNDLES = 4;
+/** KEPT_BUNDLES: how many bundles the cache keeps (most recently used first); a running
+ *  cluster's link (its static pods' restarts) needs its bundle until its next up. ~6 MiB each. */
+export const KEPT_BUNDLES = 8;
 
 /** STALE_TMP_MS: a private build directory older than this was left by a dead build. */
 const STALE_TMP_MS = 10 * 60_000;
