@@ -8,6 +8,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import {
   Metadata,
+  Server,
   ServerCredentials,
   status,
   type sendUnaryData,
@@ -19,12 +20,14 @@ import { assert } from '../base/assert.js';
 import { systemClock, type Clock } from '../base/clock.js';
 import { ImageServiceService, RuntimeServiceService } from '../gen/cri/runtime/v1/api.js';
 import { CriError } from '../kubelet/cri/errors.js';
+import { withoutKeepalive } from '../kubelet/cri/socket-options.js';
 import {
   CRI_IMAGE_METHODS,
   CRI_RUNTIME_METHODS,
   type CriRuntime,
 } from '../kubelet/cri/types.js';
-import { bind, newServer, shutdown } from '../rpc/server.js';
+import { serverOptions } from '../rpc/defaults.js';
+import { bind, shutdown } from '../rpc/server.js';
 
 /** How long close() lets calls in flight finish before cutting them (a StopContainer with a
  *  grace period may be running; the kubelet retries whatever was cut). */
@@ -51,7 +54,7 @@ export async function serveCri(
 ): Promise<CriServerHandle> {
   assert(socketPath.startsWith('/'), `serveCri: socket path must be absolute, got ${socketPath}`);
   const clock = o.clock ?? systemClock;
-  const server = newServer();
+  const server = new Server(withoutKeepalive(serverOptions()));
   server.addService(RuntimeServiceService, handlers(runtime, CRI_RUNTIME_METHODS));
   server.addService(ImageServiceService, handlers(runtime, CRI_IMAGE_METHODS));
   await mkdir(dirname(socketPath), { recursive: true });
