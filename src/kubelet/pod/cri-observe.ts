@@ -75,6 +75,13 @@ export function fromSandboxStatus(s: PodSandboxStatus): ObservedSandbox {
   };
 }
 
+/** Started: what a sync that only started things made — in sandboxId, new or not. */
+export interface Started {
+  sandboxId: string;
+  newSandbox: boolean;
+  containerIds: readonly string[];
+}
+
 /**
  * PodObserver reads one pod from the runtime, caching per-instance details keyed by id and
  * listed state. Not safe for concurrent use: the pod worker syncs one at a time.
@@ -114,6 +121,24 @@ export class PodObserver {
     const containers = cs.filter((c) => c !== undefined);
     this.prune(sandboxes, containers);
     return { sandboxes, containers };
+  }
+
+  /**
+   * afterStart: the observation after a sync that only started things — the one it began with
+   * plus the new sandbox (remembered) and containers (their status asked), without listing
+   * again. Undefined when one of them cannot be had (the caller observes in full).
+   */
+  async afterStart(before: ObservedPod, s: Started): Promise<ObservedPod | undefined> {
+    const sb = this.sandboxes.get(s.sandboxId);
+    if (s.newSandbox && sb === undefined) return undefined;
+    const made = await Promise.all(s.containerIds.map((id) =>
+      this.containerStatus(id, s.sandboxId)));
+    const containers = made.filter((c) => c !== undefined);
+    if (containers.length < made.length) return undefined;
+    return {
+      sandboxes: s.newSandbox && sb !== undefined ? [...before.sandboxes, sb] : before.sandboxes,
+      containers: [...before.containers, ...containers],
+    };
   }
 
   /** remember caches a sandbox's status the worker just read (after RunPodSandbox), so the

@@ -2,16 +2,17 @@
  * One sync of a live pod: observe the runtime, plan (plan.ts, pure), perform the actions in
  * their fixed order — kill the pod, kill containers, create the sandbox, start the next init
  * container, start containers (their image checks run while the sandbox is made) — observe
- * again, collect garbage. The worker's memory (back-off
- * state, pull failures, start errors) goes in and comes out as plain data, so the XState actor
- * keeps it in its context and this function holds no state of its own but the observer cache.
+ * again (after starts alone: only the new instances' statuses), collect garbage. The worker's
+ * memory (back-off state, pull failures, start errors) goes in and comes out as plain data,
+ * so the XState actor keeps it in its context and this function holds no state of its own but
+ * the observer cache.
  */
 import type { Container, Pod } from '../../api/core/v1/pod-types.js';
 import { assert } from '../../base/assert.js';
 import { isCriNotFound, type PodSandboxConfig } from '../cri/types.js';
 import { nextBackoff, type BackoffEntry } from './backoff.js';
 import { buildSandboxConfig } from './cri-config.js';
-import type { PodObserver } from './cri-observe.js';
+import type { PodObserver, Started } from './cri-observe.js';
 import { selectGarbage, withoutRemoved } from './gc.js';
 import { ensureImage, errorMessage, type ImageResult } from './images.js';
 import { killContainer, startContainer, type StartContext } from './lifecycle.js';
@@ -120,8 +121,15 @@ export async function syncPod(input: SyncInput): Promise<SyncResult> {
   });
   memory.crashBackoff = actions.crashBackoff;
   backoffEvents(input, actions.waiting);
-  const acted = await perform(input, memory, observed, actions);
-  if (acted) observed = await input.observer.observe();
+  const done = await perform(input, memory, observed, actions);
+  if (done.started !== undefined) {
+    // Only starts, all fine: what the sync saw plus what it made (the node's relist, or the
+    // next poll, catches any other change meanwhile).
+    observed = await input.observer.afterStart(observed, done.started) ??
+      await input.observer.observe();
+  } else if (done.acted) {
+    observed = await input.observer.observe();
+  }
   observed = await collectGarbage(input, observed);
   const filled = await withFallbackMessages(pod, observed, memory.logMessages ?? {});
   observed = filled.observed;
@@ -174,13 +182,20 @@ function backoffEvents(input: SyncInput, waiting: Record<string, WaitingReason>)
   }
 }
 
-/** perform runs the plan's actions in order; returns whether it touched the runtime. */
+/** Performed: whether a sync touched the runtime; `started` when all it did was start what
+ *  the plan asked (a sandbox, containers) and every start succeeded. */
+interface Performed {
+  acted: boolean;
+  started?: Started;
+}
+
+/** perform runs the plan's actions in order. */
 async function perform(
   input: SyncInput,
   memory: WorkerMemory,
   observed: ObservedPod,
   actions: PodActions,
-): Promise<boolean> {
+): Promise<Performed> {
   const { deps, pod } = input;
   let acted = false;
   if (actions.killPod) {
@@ -201,11 +216,17 @@ async function perform(
   }));
   acted ||= actions.kill.length > 0;
   const names = [...(actions.startInit !== undefined ? [actions.startInit] : []), ...actions.start];
-  if (actions.createSandbox === undefined && names.length === 0) return acted;
+  if (actions.createSandbox === undefined && names.length === 0) return { acted };
   const ctx = await startContext(input, memory, observed, actions, names);
-  if (ctx === undefined) return true;
-  for (const name of names) await startOne(ctx, memory, name, input.tuning);
-  return true;
+  if (ctx === undefined) return { acted: true };
+  const containerIds: string[] = [];
+  for (const name of names) {
+    const id = await startOne(ctx, memory, name, input.tuning);
+    if (id !== undefined) containerIds.push(id);
+  }
+  if (acted || containerIds.length < names.length) return { acted: true };
+  const newSandbox = actions.createSandbox !== undefined;
+  return { acted: true, started: { sandboxId: ctx.sandboxId, newSandbox, containerIds } };
 }
 
 /**
@@ -336,8 +357,9 @@ async function createSandbox(
   }
 }
 
-/** startOne starts one container and records the outcome in memory. */
-async function startOne(ctx: StartContext, memory: WorkerMemory, name: string, t: PodWorkerTuning) {
+/** startOne starts one container and records the outcome in memory; its id when it started. */
+async function startOne(ctx: StartContext, memory: WorkerMemory, name: string,
+  t: PodWorkerTuning): Promise<string | undefined> {
   const c = specOf(ctx.pod, name);
   assert(c !== undefined, `sync: start of unknown container ${name}`);
   const res = await startContainer(ctx, c);
@@ -345,7 +367,7 @@ async function startOne(ctx: StartContext, memory: WorkerMemory, name: string, t
   if (res.ok) {
     delete memory.startErrors[name];
     delete memory.pullFailures[image];
-    return;
+    return res.containerId;
   }
   memory.startErrors[name] = { reason: res.reason, message: res.message };
   if (res.reason === 'ErrImagePull') {
@@ -355,6 +377,7 @@ async function startOne(ctx: StartContext, memory: WorkerMemory, name: string, t
     const entry = nextBackoff(prev?.entry, nowMs, nowMs, policy);
     memory.pullFailures[image] = { atMs: nowMs, entry, message: res.message };
   }
+  return undefined;
 }
 
 /** killAll stops every live container (in parallel, preStop first) and every ready sandbox. */
