@@ -59,6 +59,9 @@ export async function createUnderConmon(o: ConmonOptions, clock: Clock): Promise
   const [file, ...args] = conmonArgv(o);
   try {
     const child = spawn(file as string, args, {
+      // conmon drops an `oom` marker file in its working directory when the container is
+      // OOM-killed: keep it in the bundle, never in whatever directory the runtime started in.
+      cwd: o.bundle,
       stdio: ['ignore', 'ignore', errLog.fd, 'pipe'],
       env: { ...process.env, _OCI_SYNCPIPE: '3' },
       detached: true,
