@@ -43,9 +43,11 @@ export interface StoreBenchOptions {
 const CLUSTER_WARMUP_INFLIGHT = 16;
 
 /** Loopback ports of this suite's clusters, apart from the API benchmark's stores (which use
- *  the systems' default ports), so both benchmarks can run at the same time. */
-const K8TS_BASE_PORT = 33200;
-const ETCD_BASE_PORT = 34479;
+ *  the systems' default ports), so both benchmarks can run at the same time; and below Linux's
+ *  ephemeral range (32768–60999), where an outgoing connection's local port once took an etcd
+ *  member's peer port ("bind: address already in use"). */
+const K8TS_BASE_PORT = 29200;
+const ETCD_BASE_PORT = 29479;
 
 const VALUE = Buffer.alloc(256, 0x61);
 const PUT_LEVELS = [1, 16, 64, 256] as const;
