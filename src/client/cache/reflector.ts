@@ -9,7 +9,8 @@
 import type { KubeObject } from '../../api/meta.js';
 import { isStatusError } from '../../api/errors.js';
 import { AssertionError } from '../../base/assert.js';
-import type { Clock, Timer } from '../../base/clock.js';
+import { CancellableSleep } from '../../base/cancellable-sleep.js';
+import type { Clock } from '../../base/clock.js';
 import type { Prng } from '../../base/prng.js';
 import type { ComponentApi } from '../component-api.js';
 import type { ApiResource, ApiWatch, WatchEvent } from '../types.js';
@@ -67,7 +68,7 @@ export class Reflector<T extends KubeObject> {
   private stopped = false;
   private lastRv = '';
   private watch: ApiWatch<T> | undefined;
-  private sleeping: { timer: Timer; wake: () => void } | undefined;
+  private pauses: CancellableSleep | undefined;
   private readonly name: string;
 
   constructor(private readonly o: ReflectorOptions<T>) {
@@ -113,10 +114,7 @@ export class Reflector<T extends KubeObject> {
   stop(): void {
     this.stopped = true;
     this.watch?.stop();
-    if (this.sleeping !== undefined) {
-      this.sleeping.timer.cancel();
-      this.sleeping.wake();
-    }
+    this.pauses?.cancel();
   }
 
   /** listAndReplace reads every page at one revision, then replaces the sink's content. */
@@ -191,13 +189,8 @@ export class Reflector<T extends KubeObject> {
 
   private sleep(delayMs: number): Promise<void> {
     if (this.stopped) return Promise.resolve();
-    return new Promise((resolve) => {
-      const wake = (): void => {
-        this.sleeping = undefined;
-        resolve();
-      };
-      this.sleeping = { timer: this.o.clock.setTimeout(wake, delayMs), wake };
-    });
+    this.pauses ??= new CancellableSleep(this.o.clock);
+    return this.pauses.sleep(delayMs);
   }
 }
 

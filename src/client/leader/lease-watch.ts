@@ -12,7 +12,8 @@
  * (no lease yet, the watch failed, a takeover hit a conflict) the elector reads as before.
  */
 import type { Lease } from '../../api/coordination/v1/lease.js';
-import type { Clock, Timer } from '../../base/clock.js';
+import { CancellableSleep } from '../../base/cancellable-sleep.js';
+import type { Clock } from '../../base/clock.js';
 import type { ComponentApi } from '../component-api.js';
 import type { ApiWatch } from '../types.js';
 import { LEASES } from './lease-record.js';
@@ -35,7 +36,7 @@ export class LeaseWatch {
   private stopped = false;
   private live = false;
   private current: ApiWatch<Lease> | undefined;
-  private sleeping: { timer: Timer; wake: () => void } | undefined;
+  private pauses: CancellableSleep | undefined;
   private running: Promise<void> | undefined;
 
   constructor(private readonly o: LeaseWatchOptions) {}
@@ -55,10 +56,7 @@ export class LeaseWatch {
     this.stopped = true;
     this.live = false;
     this.current?.stop();
-    if (this.sleeping !== undefined) {
-      this.sleeping.timer.cancel();
-      this.sleeping.wake();
-    }
+    this.pauses?.cancel();
     await this.running;
   }
 
@@ -103,12 +101,8 @@ export class LeaseWatch {
 
   private sleep(delayMs: number): Promise<void> {
     if (this.stopped) return Promise.resolve();
-    return new Promise((resolve) => {
-      const wake = (): void => {
-        this.sleeping = undefined;
-        resolve();
-      };
-      this.sleeping = { timer: this.o.clock.setTimeout(wake, delayMs), wake };
-    });
+    this.pauses ??= new CancellableSleep(this.o.clock);
+    return this.pauses.sleep(delayMs);
   }
+
 }
