@@ -16,12 +16,31 @@ export const KEEPALIVE_TIMEOUT_MS = 3_000;
 /** Default deadline of a unary call when the caller names none: no call may wait forever. */
 export const DEFAULT_DEADLINE_MS = 5_000;
 
-/** channelOptions are the options every k8ts client channel is created with. */
-export function channelOptions(extra: ChannelOptions = {}): ChannelOptions {
+/**
+ * Transport is what a channel runs over. 'network' pings every KEEPALIVE_TIME_MS to notice a peer
+ * that vanished without closing; 'local-socket' leaves pings out: on a unix socket a peer
+ * that dies closes the connection, so pings only add a failure — a process starved of CPU for
+ * KEEPALIVE_TIMEOUT_MS (a burst of pod starts on a loaded node) misses one and the connection
+ * drops with every call in flight. The CRI socket is one (containerd's runs without keepalive).
+ */
+export type Transport = 'network' | 'local-socket';
+
+function keepalive(t: Transport): ChannelOptions {
+  if (t === 'local-socket') return {};
   return {
     'grpc.keepalive_time_ms': KEEPALIVE_TIME_MS,
     'grpc.keepalive_timeout_ms': KEEPALIVE_TIMEOUT_MS,
     'grpc.keepalive_permit_without_calls': 1,
+  };
+}
+
+/** channelOptions are the options every k8ts client channel is created with. */
+export function channelOptions(
+  extra: ChannelOptions = {},
+  t: Transport = 'network',
+): ChannelOptions {
+  return {
+    ...keepalive(t),
     'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
     'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
     // Reconnect quickly: a restarted member should rejoin within an election timeout or two.
@@ -38,11 +57,12 @@ export function channelOptions(extra: ChannelOptions = {}): ChannelOptions {
 
 /** serverOptions are the options every k8ts gRPC server is created with. Clients ping every
  *  KEEPALIVE_TIME_MS, so the server must allow pings at least that often. */
-export function serverOptions(extra: ChannelOptions = {}): ChannelOptions {
+export function serverOptions(
+  extra: ChannelOptions = {},
+  t: Transport = 'network',
+): ChannelOptions {
   return {
-    'grpc.keepalive_time_ms': KEEPALIVE_TIME_MS,
-    'grpc.keepalive_timeout_ms': KEEPALIVE_TIMEOUT_MS,
-    'grpc.keepalive_permit_without_calls': 1,
+    ...keepalive(t),
     'grpc.http2.min_ping_interval_without_data_ms': 1_000,
     'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
     'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,

@@ -2,11 +2,11 @@
  * Binding and shutting down a grpc-js server as promises, with k8ts defaults.
  */
 import { Server, type ServerCredentials } from '@grpc/grpc-js';
-import { serverOptions } from './defaults.js';
+import { serverOptions, type Transport } from './defaults.js';
 
-/** newServer creates a server with the shared defaults. */
-export function newServer(): Server {
-  return new Server(serverOptions());
+/** newServer creates a server with the shared defaults for its transport. */
+export function newServer(t: Transport = 'network'): Server {
+  return new Server(serverOptions({}, t));
 }
 
 /** bind listens on address ("host:port", port 0 = ephemeral) and resolves with the bound port. */

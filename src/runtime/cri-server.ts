@@ -8,7 +8,6 @@ import { mkdir, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import {
   Metadata,
-  Server,
   ServerCredentials,
   status,
   type sendUnaryData,
@@ -20,14 +19,12 @@ import { assert } from '../base/assert.js';
 import { systemClock, type Clock } from '../base/clock.js';
 import { ImageServiceService, RuntimeServiceService } from '../gen/cri/runtime/v1/api.js';
 import { CriError } from '../kubelet/cri/errors.js';
-import { withoutKeepalive } from '../kubelet/cri/socket-options.js';
 import {
   CRI_IMAGE_METHODS,
   CRI_RUNTIME_METHODS,
   type CriRuntime,
 } from '../kubelet/cri/types.js';
-import { serverOptions } from '../rpc/defaults.js';
-import { bind, shutdown } from '../rpc/server.js';
+import { bind, newServer, shutdown } from '../rpc/server.js';
 
 /** How long close() lets calls in flight finish before cutting them (a StopContainer with a
  *  grace period may be running; the kubelet retries whatever was cut). */
@@ -54,7 +51,7 @@ export async function serveCri(
 ): Promise<CriServerHandle> {
   assert(socketPath.startsWith('/'), `serveCri: socket path must be absolute, got ${socketPath}`);
   const clock = o.clock ?? systemClock;
-  const server = new Server(withoutKeepalive(serverOptions()));
+  const server = newServer('local-socket');
   server.addService(RuntimeServiceService, handlers(runtime, CRI_RUNTIME_METHODS));
   server.addService(ImageServiceService, handlers(runtime, CRI_IMAGE_METHODS));
   await mkdir(dirname(socketPath), { recursive: true });

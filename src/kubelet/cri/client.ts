@@ -16,7 +16,6 @@ import { assert } from '../../base/assert.js';
 import { ImageServiceClient, RuntimeServiceClient } from '../../gen/cri/runtime/v1/api.js';
 import { channelOptions, deadlineIn } from '../../rpc/defaults.js';
 import { CriError } from './errors.js';
-import { withoutKeepalive } from './socket-options.js';
 import { CRI_IMAGE_METHODS, CRI_RUNTIME_METHODS, type CriRuntime } from './types.js';
 
 /** Default deadline of one CRI call: the kubelet's --runtime-request-timeout default (2 min).
@@ -49,7 +48,7 @@ export function connectCri(socketPath: string, o: ConnectCriOptions = {}): CriCl
   const target = socketPath.startsWith('unix:') ? socketPath : `unix://${socketPath}`;
   const deadlineMs = o.deadlineMs ?? CRI_DEFAULT_DEADLINE_MS;
   assert(deadlineMs > 0, `connectCri: deadlineMs must be > 0, got ${deadlineMs}`);
-  const opts = withoutKeepalive(channelOptions());
+  const opts = channelOptions({}, 'local-socket');
   const runtime = new RuntimeServiceClient(target, credentials.createInsecure(), opts);
   const images = new ImageServiceClient(target, credentials.createInsecure(), opts);
   const out: Record<string, unknown> = {};
