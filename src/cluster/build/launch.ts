@@ -37,7 +37,7 @@ export function bundleLaunch(dir: string): Launch {
 /** bundledPath: where the bundler writes an entry point, relative to the bundle's directory
  *  (the same path with .mjs for .ts, so the path stem stays). */
 export function bundledPath(entry: string): string {
-  return entry.replace(/\.ts$/, '.mjs');
+  return `${entryStem(entry)}.mjs`;
 }
 
 /** entryStem: the part of an entry point's path both launches put on the command line. */
