@@ -15,15 +15,20 @@
 import * as zlib from 'node:zlib';
 import { assert } from '../../base/assert.js';
 import { Entry as EntryCodec, HardState as HardStateCodec } from '../../gen/k8ts/raft/v1/raft.js';
-import type { Entry, HardState } from '../core/types.js';
+import type { HardState } from '../core/types.js';
 import { joinPath, type FileHandle, type FileSystem } from './fs.js';
+import {
+  encodeRecords,
+  HEADER_BYTES,
+  TYPE_ENTRY,
+  TYPE_HARD_STATE,
+  TYPE_SNAPSHOT,
+  type WalRecord,
+} from './wal-encode.js';
 
 /** WalRecord is one logical record. A snapshot marker says entries ≤ index are in a snapshot file;
  *  with reset, the log was replaced by that snapshot (one received from the leader). */
-export type WalRecord =
-  | { kind: 'entry'; entry: Entry }
-  | { kind: 'hard-state'; hardState: HardState }
-  | { kind: 'snapshot'; index: number; term: number; reset: boolean };
+export type { WalRecord };
 
 /** WalOptions bounds segment and record sizes. */
 export interface WalOptions {
@@ -59,10 +64,6 @@ export interface WalRecovery {
   segments: string[];
 }
 
-const HEADER_BYTES = 9;
-const TYPE_ENTRY = 1;
-const TYPE_HARD_STATE = 2;
-const TYPE_SNAPSHOT = 3;
 const SEGMENT_RE = /^([0-9a-f]{16})-([0-9a-f]{16})\.wal$/;
 /** Bound on segments: at the default size, 64 TiB of log; more means compaction is broken. */
 const SEGMENTS_MAX = 1_000_000;
@@ -123,14 +124,12 @@ export class Wal {
    *  sync, one fdatasync makes them durable before it returns. */
   append(records: readonly WalRecord[], sync: boolean): void {
     if (records.length === 0) return;
-    const parts: Buffer[] = [];
-    for (const r of records) parts.push(encodeRecord(r, this.opts.recordBytesMax));
-    const batchBytes = parts.reduce((n, p) => n + p.length, 0);
-    if (this.sizeBytes > 0 && this.sizeBytes + batchBytes > this.opts.segmentBytesMax) {
+    let batch = encodeRecords(records, this.opts.recordBytesMax);
+    if (this.sizeBytes > 0 && this.sizeBytes + batch.length > this.opts.segmentBytesMax) {
       // The new segment's header rides in the same write as the batch.
-      parts.unshift(...this.roll());
+      batch = Buffer.concat([...this.roll(), batch]);
     }
-    this.write(Buffer.concat(parts), sync);
+    this.write(batch, sync);
     for (const r of records) this.observe(r);
   }
 
@@ -170,7 +169,8 @@ export class Wal {
 
   private write(batch: Buffer, sync: boolean): void {
     assert(this.fh !== undefined, 'WAL is closed');
-    this.fs.append(this.fh, batch);
+    // At the size the WAL keeps (set on open and roll, grown by every write): no fstat per write.
+    this.fs.pwrite(this.fh, batch, this.sizeBytes);
     this.sizeBytes += batch.length;
     if (sync) this.fs.fdatasync(this.fh);
   }
@@ -185,7 +185,7 @@ export class Wal {
     this.createSegment(prev.seq + 1, this.lastIndexSeen + 1);
     if (this.hardState === undefined) return [];
     const rec: WalRecord = { kind: 'hard-state', hardState: this.hardState };
-    return [encodeRecord(rec, this.opts.recordBytesMax)];
+    return [encodeRecords([rec], this.opts.recordBytesMax)];
   }
 
   private createSegment(seq: number, firstIndex: number): void {
@@ -249,33 +249,6 @@ function nextLastIndex(last: number, r: WalRecord): number {
   if (r.kind === 'entry') return r.entry.index;
   if (r.kind === 'snapshot' && r.reset) return r.index;
   return last;
-}
-
-/** encodeRecord frames one record. */
-export function encodeRecord(r: WalRecord, recordBytesMax: number): Buffer {
-  let type: number;
-  let payload: Uint8Array;
-  if (r.kind === 'entry') {
-    type = TYPE_ENTRY;
-    payload = EntryCodec.encode(r.entry).finish();
-  } else if (r.kind === 'hard-state') {
-    type = TYPE_HARD_STATE;
-    payload = HardStateCodec.encode(r.hardState).finish();
-  } else {
-    type = TYPE_SNAPSHOT;
-    const p = Buffer.alloc(17);
-    p.writeBigUInt64BE(BigInt(r.index), 0);
-    p.writeBigUInt64BE(BigInt(r.term), 8);
-    p.writeUInt8(r.reset ? 1 : 0, 16);
-    payload = p;
-  }
-  assert(payload.length <= recordBytesMax, `WAL record of ${payload.length} bytes is too large`);
-  const out = Buffer.alloc(HEADER_BYTES + payload.length);
-  out.writeUInt32BE(payload.length, 0);
-  out.writeUInt8(type, 8);
-  out.set(payload, HEADER_BYTES);
-  out.writeUInt32BE(zlib.crc32(out.subarray(8)), 4);
-  return out;
 }
 
 /** frameAt returns the byte length of a well-framed record at offset, or 0 when there is none. */
