@@ -1,0 +1,104 @@
+/**
+ * FastUnaryCall is the call object the fast unary path hands a grpc-js-shaped unary handler
+ * `(call, callback)`: the same surface as grpc-js's ServerUnaryCallImpl (request, metadata,
+ * cancelled + 'cancelled', getDeadline, getPeer, getAuthContext, sendMetadata), read straight
+ * from the node:http2 stream instead of through grpc-js's call and interceptor objects.
+ */
+import { EventEmitter } from 'node:events';
+import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
+import { TLSSocket } from 'node:tls';
+import { Metadata, type ServerUnaryCall } from '@grpc/grpc-js';
+
+type AuthContext = ReturnType<ServerUnaryCall<unknown, unknown>['getAuthContext']>;
+type MetricsRecorder = ReturnType<ServerUnaryCall<unknown, unknown>['getMetricsRecorder']>;
+
+/** Request headers grpc-js strips before the handler sees call.metadata. */
+const TRANSPORT_HEADERS = [
+  'grpc-timeout',
+  'grpc-encoding',
+  'grpc-accept-encoding',
+  'accept-encoding',
+  'te',
+  'content-type',
+];
+
+/** A recorder that drops what it is given: grpc-js sends per-call metrics only with the
+ *  'grpc.server_call_metric_recording' option, which no k8ts server sets. */
+const NO_METRICS = {
+  recordRequestCostMetric: () => undefined,
+  recordUtilizationMetric: () => undefined,
+  recordNamedMetric: () => undefined,
+  recordCPUUtilizationMetric: () => undefined,
+  recordMemoryUtilizationMetric: () => undefined,
+  recordApplicationUtilizationMetric: () => undefined,
+  recordQpsMetric: () => undefined,
+  recordEpsMetric: () => undefined,
+  serialize: () => Buffer.alloc(0),
+} as unknown as MetricsRecorder;
+
+/** FastUnaryCall: see the file comment. `stream` stays public: authenticate.ts finds the TLS
+ *  socket of a call through call.stream.session.socket, as it does on grpc-js's own calls. */
+export class FastUnaryCall<Req> extends EventEmitter implements ServerUnaryCall<Req, unknown> {
+  cancelled = false;
+  private md: Metadata | undefined;
+
+  constructor(
+    readonly stream: ServerHttp2Stream,
+    private readonly headers: IncomingHttpHeaders,
+    private readonly path: string,
+    readonly request: Req,
+    private readonly deadline: number,
+    private readonly onSendMetadata: (md: Metadata) => void,
+  ) {
+    super();
+  }
+
+  /** metadata is built on first read: most handlers never look, and building it walks every
+   *  header (grpc-js builds it for every call). */
+  get metadata(): Metadata {
+    if (this.md === undefined) {
+      const md = Metadata.fromHttp2Headers(this.headers);
+      for (const key of TRANSPORT_HEADERS) md.remove(key);
+      this.md = md;
+    }
+    return this.md;
+  }
+
+  /** getPeer is "address:port" of the client, as grpc-js reports it. */
+  getPeer(): string {
+    const socket = this.stream.session?.socket;
+    if (!socket?.remoteAddress) return 'unknown';
+    return socket.remotePort ? `${socket.remoteAddress}:${socket.remotePort}` : socket.remoteAddress;
+  }
+
+  /** sendMetadata sends the response headers now (with md), as grpc-js does. */
+  sendMetadata(md: Metadata): void {
+    this.onSendMetadata(md);
+  }
+
+  /** getDeadline is the wall-clock ms the client's grpc-timeout ends at (Infinity: none). */
+  getDeadline(): number {
+    return this.deadline;
+  }
+
+  getPath(): string {
+    return this.path;
+  }
+
+  getHost(): string {
+    const h = this.headers[':authority'] ?? this.headers.host;
+    return typeof h === 'string' ? h : '';
+  }
+
+  /** getAuthContext reports the verified client certificate of a TLS connection, as grpc-js. */
+  getAuthContext(): AuthContext {
+    const socket = this.stream.session?.socket;
+    if (!(socket instanceof TLSSocket) || !socket.authorized) return {};
+    const cert = socket.getPeerCertificate();
+    return { transportSecurityType: 'ssl', sslPeerCertificate: cert.raw ? cert : undefined };
+  }
+
+  getMetricsRecorder(): MetricsRecorder {
+    return NO_METRICS;
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * The ONE place k8ts reaches into grpc-js's private server internals, so the fast unary path
+ * (fast-unary.ts) can see each HTTP/2 stream before grpc-js does. Written against grpc-js 1.14.7;
+ * it relies on exactly this:
+ *  1. `Server#_setupHandlers(http2Server, extraInterceptors)` (private) runs once for every
+ *     node:http2 server grpc-js creates in bindAsync, and adds exactly ONE 'stream' listener to
+ *     it: the one that serves every call. The hook wraps that method, takes the listener back off
+ *     and puts a router in front of it. `extraInterceptors` are the credentials' interceptors.
+ *  2. `Server#onStreamOpened(stream)` (private) counts a stream for the connection idle timeout;
+ *     the router calls it for the streams it takes, as grpc-js's listener would have.
+ *  3. `Server#interceptors` (private) holds the server's own interceptors.
+ *  4. `addService` registers each method through the public `Server#register`, which the hook
+ *     observes. Sessions stay grpc-js's ('session' listener untouched), so tryShutdown and
+ *     forceShutdown close fast-served connections like any other.
+ * If an upgrade removes 1, routeStreams throws when the server is created; if it stops calling
+ * it, no stream is routed and test/rpc/fast-unary-hook.test.ts fails on its served counter.
+ */
+import type { Http2Server, IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
+import type { Server } from '@grpc/grpc-js';
+
+/** StreamRoute serves stream itself and returns true, or returns false to leave it to grpc-js. */
+export type StreamRoute = (stream: ServerHttp2Stream, headers: IncomingHttpHeaders) => boolean;
+
+/** Registration is one method addService registered (type: unary|clientStream|serverStream|bidi). */
+export interface Registration {
+  name: string;
+  handler: unknown;
+  serialize: (value: unknown) => Buffer;
+  deserialize: (bytes: Buffer) => unknown;
+  type: string;
+}
+
+type StreamListener = (s: ServerHttp2Stream, h: IncomingHttpHeaders, ...rest: unknown[]) => void;
+
+interface Internals {
+  _setupHandlers?: (http2Server: Http2Server | null, extraInterceptors: unknown[]) => void;
+  onStreamOpened?: (stream: ServerHttp2Stream) => void;
+  interceptors?: unknown[];
+}
+
+/** routeStreams puts route in front of grpc-js's stream listener on every HTTP/2 server that
+ *  server creates from now on, unless interceptors are configured (they must see every call). */
+export function routeStreams(server: Server, route: StreamRoute): void {
+  const internals = server as unknown as Internals;
+  const setup = internals._setupHandlers;
+  if (typeof setup !== 'function') {
+    throw new Error('grpc-js internals changed: Server#_setupHandlers is gone (fast-unary-hook)');
+  }
+  internals._setupHandlers = function (http2Server, extraInterceptors) {
+    const before = http2Server?.listeners('stream') ?? [];
+    setup.call(this, http2Server, extraInterceptors);
+    if (http2Server === null || extraInterceptors.length > 0) return;
+    if ((internals.interceptors?.length ?? 0) > 0) return;
+    const added = http2Server.listeners('stream').filter((l) => !before.includes(l));
+    const grpcListener = added[0] as StreamListener | undefined;
+    if (added.length !== 1 || grpcListener === undefined) return;
+    http2Server.removeListener('stream', grpcListener);
+    http2Server.on('stream', (stream: ServerHttp2Stream, headers, ...rest: unknown[]) => {
+      if (!route(stream, headers)) {
+        grpcListener(stream, headers, ...rest);
+        return;
+      }
+      internals.onStreamOpened?.call(server, stream);
+    });
+  };
+}
+
+/** onRegister calls observe for each method registered on server (after grpc-js accepted it),
+ *  and forget for each one unregistered. */
+export function onRegister(
+  server: Server,
+  observe: (r: Registration) => void,
+  forget: (name: string) => void,
+): void {
+  const register = server.register.bind(server);
+  const unregister = server.unregister.bind(server);
+  server.register = (name, handler, serialize, deserialize, type) => {
+    const ok = register(name, handler, serialize, deserialize, type);
+    if (ok) {
+      observe({
+        name,
+        handler,
+        serialize: serialize as Registration['serialize'],
+        deserialize: deserialize as Registration['deserialize'],
+        type,
+      });
+    }
+    return ok;
+  };
+  server.unregister = (name) => {
+    forget(name);
+    return unregister(name);
+  };
+}

@@ -1,0 +1,270 @@
+/**
+ * One unary gRPC exchange served straight on a node:http2 stream: read the one request message,
+ * run the grpc-js-shaped handler, answer with headers + one message + trailers, or trailers only
+ * for an error, exactly as grpc-js's server puts them on the wire. grpc-js spends ~35 µs of JS per
+ * call on objects this path does not build (interceptor chain, call wrappers, channelz trackers,
+ * a read queue and a decoder sized for streams); see fast-unary-hook.ts for how streams get here.
+ */
+import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
+import { Metadata, status, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
+import type { Clock, Timer } from '../base/clock.js';
+import { FastUnaryCall } from './fast-unary-call.js';
+import {
+  PREFIX_BYTES,
+  declaredTooLarge,
+  encodeGrpcMessage,
+  frameMessage,
+  parseTimeoutMs,
+  parseUnaryBody,
+} from './fast-unary-frame.js';
+
+/** UnaryMethod is what addService registered for one unary path. */
+export interface UnaryMethod {
+  path: string;
+  deserialize: (bytes: Buffer) => unknown;
+  serialize: (value: unknown) => Buffer;
+  handler: (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => void;
+}
+
+/** FastUnaryEnv is what every exchange of one server shares. Limits are grpc-js's
+ *  grpc.max_receive/send_message_length (-1: unlimited); served counts exchanges taken. */
+export interface FastUnaryEnv {
+  clock: Clock;
+  /** Wall-clock ms: grpc deadlines are wall time by protocol (getDeadline reports one). */
+  wallNowMs: () => number;
+  maxReceiveBytes: number;
+  maxSendBytes: number;
+  stats: { served: number };
+}
+
+interface Status {
+  code: status;
+  details: string;
+  metadata?: Metadata | null | undefined;
+}
+
+const DEADLINE_EXCEEDED: Status = { code: status.DEADLINE_EXCEEDED, details: 'Deadline exceeded' };
+
+/** serveUnary takes over stream for method; the exchange then lives on the stream's events. */
+export function serveUnary(
+  stream: ServerHttp2Stream,
+  headers: IncomingHttpHeaders,
+  method: UnaryMethod,
+  env: FastUnaryEnv,
+): void {
+  env.stats.served++;
+  new UnaryExchange(stream, headers, method, env).start();
+}
+
+/** UnaryExchange is one call's state: reading → running → done (answered or cancelled). */
+class UnaryExchange {
+  private done = false;
+  private headersSent = false;
+  private timer: Timer | undefined;
+  private deadline = Infinity;
+  private call: FastUnaryCall<unknown> | undefined;
+  private first: Buffer | undefined;
+  private chunks: Buffer[] | undefined;
+  private received = 0;
+  private prefixChecked = false;
+
+  constructor(
+    private readonly stream: ServerHttp2Stream,
+    private readonly headers: IncomingHttpHeaders,
+    private readonly method: UnaryMethod,
+    private readonly env: FastUnaryEnv,
+  ) {}
+
+  start(): void {
+    const s = this.stream;
+    // A reset stream emits 'error' after 'close'; there is nobody left to tell.
+    s.once('error', () => undefined);
+    s.once('close', () => this.onClose());
+    s.on('data', (chunk: Buffer) => this.onData(chunk));
+    s.once('end', () => this.onEnd());
+    const timeout = this.headers['grpc-timeout'];
+    if (timeout === undefined) return;
+    const ms = parseTimeoutMs(String(timeout));
+    if (ms === undefined) {
+      this.finish({ code: status.INTERNAL, details: `Invalid grpc-timeout value "${timeout}"` });
+      return;
+    }
+    this.deadline = this.env.wallNowMs() + ms;
+    this.timer = this.env.clock.setTimeout(() => this.finish(DEADLINE_EXCEEDED), ms);
+  }
+
+  /** onData buffers the request, refusing one larger than allowed before it is all here. */
+  private onData(chunk: Buffer): void {
+    if (this.done) return; // answered early: let the rest of the body drain
+    const max = this.env.maxReceiveBytes;
+    this.received += chunk.length;
+    if (this.first === undefined) this.first = chunk;
+    else (this.chunks ??= [this.first]).push(chunk);
+    if (!this.prefixChecked && this.received >= PREFIX_BYTES) {
+      this.prefixChecked = true;
+      const tooLarge = declaredTooLarge(this.body(), max);
+      if (tooLarge !== undefined) this.finish(tooLarge);
+    } else if (max !== -1 && this.received > max + PREFIX_BYTES) {
+      // The first message is at most max, so more bytes are a second message: refuse it before
+      // buffering it, with what grpc-js says when one arrives.
+      const details = `Received a second request message for server streaming method ${this.method.path}`;
+      this.finish({ code: status.UNIMPLEMENTED, details });
+    }
+  }
+
+  private body(): Buffer {
+    if (this.chunks !== undefined) {
+      const all = Buffer.concat(this.chunks, this.received);
+      this.chunks = [all];
+      return all;
+    }
+    return this.first ?? Buffer.alloc(0);
+  }
+
+  private onEnd(): void {
+    if (this.done) return;
+    const bytes = parseUnaryBody(this.body(), this.env.maxReceiveBytes, this.method.path);
+    this.first = this.chunks = undefined;
+    if ('code' in bytes) {
+      this.finish(bytes);
+      return;
+    }
+    let request: unknown;
+    try {
+      request = this.method.deserialize(bytes);
+    } catch {
+      this.finish({ code: status.INTERNAL, details: 'Error deserializing request' });
+      return;
+    }
+    this.run(request);
+  }
+
+  private run(request: unknown): void {
+    const call = new FastUnaryCall(
+      this.stream,
+      this.headers,
+      this.method.path,
+      request,
+      this.deadline,
+      (md) => {
+        if (!this.done) this.sendHeaders(md);
+      },
+    );
+    this.call = call;
+    try {
+      this.method.handler(call, (err, value, trailer) => this.respond(err, value, trailer));
+    } catch {
+      this.finish({ code: status.UNKNOWN, details: 'Unknown error' });
+    }
+  }
+
+  /** respond is the handler's callback: an error status, or one message then OK. */
+  private respond(err: unknown, value: unknown, trailer: Metadata | undefined): void {
+    if (this.done) return;
+    if (err !== null && err !== undefined) {
+      this.finish(errorToStatus(err, trailer));
+      return;
+    }
+    let message: Buffer;
+    try {
+      message = this.method.serialize(value);
+    } catch {
+      this.finish({ code: status.INTERNAL, details: 'Error serializing response' });
+      return;
+    }
+    const max = this.env.maxSendBytes;
+    if (max !== -1 && message.length > max) {
+      const details = `Sent message larger than max (${message.length + PREFIX_BYTES} vs. ${max})`;
+      this.finish({ code: status.RESOURCE_EXHAUSTED, details });
+      return;
+    }
+    this.finish({ code: status.OK, details: 'OK', metadata: trailer }, frameMessage(message));
+  }
+
+  /** sendHeaders sends the response headers (once), leaving the stream open for trailers. */
+  private sendHeaders(md: Metadata | undefined): void {
+    if (this.headersSent || this.closed()) return;
+    this.headersSent = true;
+    const custom = md?.toHttp2Headers();
+    this.stream.respond(
+      {
+        ':status': 200,
+        'content-type': 'application/grpc+proto',
+        // What grpc-js advertises: a compressed request goes to grpc-js, which accepts these.
+        'grpc-accept-encoding': 'identity,deflate,gzip',
+        'grpc-encoding': 'identity',
+        ...custom,
+      },
+      { waitForTrailers: true },
+    );
+  }
+
+  /** finish ends the exchange with st: headers (if not yet sent), message, trailers; or, for an
+   *  error before any headers, one trailers-only HEADERS frame, as grpc-js answers. */
+  private finish(st: Status, message?: Buffer): void {
+    if (this.done) return;
+    this.done = true;
+    this.timer?.cancel();
+    if (this.closed()) return;
+    const code = st.code;
+    const msg = encodeGrpcMessage(st.details);
+    const md = st.metadata?.toHttp2Headers();
+    if (message === undefined && !this.headersSent) {
+      this.headersSent = true;
+      this.stream.respond(
+        {
+          'grpc-status': code,
+          'grpc-message': msg,
+          ':status': 200,
+          'content-type': 'application/grpc+proto',
+          ...md,
+        },
+        { endStream: true },
+      );
+    } else {
+      const trailers = { 'grpc-status': code, 'grpc-message': msg, ...md };
+      this.sendHeaders(undefined);
+      this.stream.once('wantTrailers', () => this.stream.sendTrailers(trailers));
+      this.stream.end(message);
+    }
+    this.notifyCancelled();
+  }
+
+  private closed(): boolean {
+    return this.stream.destroyed || this.stream.closed;
+  }
+
+  /** A client reset (or a stream gone before the answer) cancels the running handler. */
+  private onClose(): void {
+    if (this.done) return;
+    this.done = true;
+    this.timer?.cancel();
+    this.notifyCancelled();
+  }
+
+  /** notifyCancelled marks the call cancelled and emits 'cancelled' on the next tick, as grpc-js
+   *  does when a call ends for any reason (after its status, too). */
+  private notifyCancelled(): void {
+    const call = this.call;
+    if (call === undefined || call.cancelled) return;
+    call.cancelled = true;
+    if (call.listenerCount('cancelled') > 0) {
+      process.nextTick(() => call.emit('cancelled', 'cancelled'));
+    }
+  }
+}
+
+/** errorToStatus is grpc-js's serverErrorToStatus: an integer `code` (with string `details`)
+ *  wins, else UNKNOWN with the error's message; trailer metadata overrides the error's. */
+function errorToStatus(err: unknown, trailer: Metadata | undefined): Status {
+  const e = err as { code?: unknown; details?: unknown; message?: unknown; metadata?: unknown };
+  const metadata = trailer ?? (e.metadata instanceof Metadata ? e.metadata : null);
+  let code: status = status.UNKNOWN;
+  const hasMessage = typeof err === 'object' && err !== null && 'message' in err;
+  let details = hasMessage ? String(e.message) : 'Unknown Error';
+  if (typeof e.code === 'number' && Number.isInteger(e.code)) {
+    code = e.code;
+    if (typeof e.details === 'string') details = e.details;
+  }
+  return { code, details, metadata };
+}
