@@ -4,8 +4,8 @@
  * It resolves the node from the cluster config — its address, role, pod range, kubelet port,
  * the runtime's CRI socket and its directories (node-paths.ts), its certificates (the client
  * identity system:node:<node> for the component API, the serving certificate for the kubelet
- * API) — and runs src/kubelet's runKubelet. A master's kubelet also reads its manifest directory:
- * that is how the control plane runs (static-pods.ts).
+ * API) — and runs src/kubelet's runKubelet. Every kubelet reads its manifest directory: that is
+ * how each node's kube-proxy and a master's control plane run (static-pods.ts).
  */
 import { mkdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -36,7 +36,7 @@ runMain('kubelet', async () => {
     servingTls: files.serving,
     runtimeSocket: paths.criSocket,
     rootDir: paths.kubeletDir,
-    ...(node.role === 'control-plane' ? { manifestDir: paths.manifestDir } : {}),
+    manifestDir: paths.manifestDir,
     podCidr: node.podCidr,
     role: node.role,
     kubeletPort: node.kubeletPort,

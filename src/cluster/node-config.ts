@@ -14,6 +14,7 @@
  * give addresses from 100.64.<k>.0/24 on a bridge k8ts creates, behind a host blackhole route for
  * 100.64.0.0/10. Never a private or public range.
  */
+import { isLoopbackIp } from '../base/loopback.js';
 import type { ConfigReader, Fields } from './config-reader.js';
 
 /** RuntimeKind: the CRI runtime a node's kubelet talks to. */
@@ -138,11 +139,6 @@ function readPodCidr(r: ConfigReader, node: Parameters<ConfigReader['str']>[0], 
       : 'inside 100.64.0.0/10 (pods of root runtimes live on a bridge k8ts creates)'));
   }
   return cidr;
-}
-
-function isLoopbackIp(ip: string): boolean {
-  const m = /^127\.(\d+)\.(\d+)\.(\d+)$/.exec(ip);
-  return m !== null && m.slice(1).every((o) => Number(o) <= 255);
 }
 
 /** HollowConfig: hollow nodes (simulated kubelets, many per process) for scale experiments. */

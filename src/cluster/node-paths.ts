@@ -16,7 +16,7 @@ export interface NodePaths {
   criSocket: string;
   /** The kubelet's root dir (pods/<uid>/volumes, pod logs). */
   kubeletDir: string;
-  /** Static pod manifests the kubelet runs (the masters' control plane). */
+  /** Static pod manifests the kubelet runs (kube-proxy; on masters the control plane too). */
   manifestDir: string;
 }
 

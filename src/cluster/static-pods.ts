@@ -16,7 +16,9 @@
 import { join } from 'node:path';
 import { REPO_ROOT } from './build/entry-points.js';
 import { TSX_LAUNCH, type Launch } from './build/launch.js';
+import { HEALTHZ_PORT } from '../proxy/proxy.js';
 import { k8tsHome, statePaths, type ClusterConfig, type MemberSpec } from './config.js';
+import type { NodeSpec } from './node-config.js';
 import { unitName, type Component } from './processes.js';
 
 /** The control-plane components a master runs as static pods, with kubeadm's pod names. */
@@ -49,39 +51,82 @@ export function controlPlaneManifests(
 ): StaticManifest[] {
   const paths = statePaths(cfg.name, cfg.dataDir, env);
   const wanted = staticComponentsOf(m);
-  return STATIC_COMPONENTS.filter((s) => wanted.includes(s.component)).map(({ component, pod }) => ({
-    file: `${pod}.yaml`,
-    component,
+  return STATIC_COMPONENTS.filter((s) => wanted.includes(s.component)).map(({ component, pod }) =>
+    componentPod({
+      pod, component, node: m.name, env, nodeBinary,
+      labels: { component: pod, tier: 'control-plane' },
+      command: [...launch.nodeArgs(component), '--config', paths.config, '--member', m.name],
+      probe: readiness(component, m),
+    }, paths.pids));
+}
+
+/**
+ * proxyManifest: every node's kube-proxy as the static pod kube-proxy (mirrored as
+ * kube-proxy-<node>; kubeadm runs it as a DaemonSet, one pod per node all the same), ready when
+ * its /healthz on the node's address answers.
+ */
+export function proxyManifest(
+  cfg: ClusterConfig, node: NodeSpec, env: NodeJS.ProcessEnv, launch: Launch = TSX_LAUNCH,
+  nodeBinary = process.execPath,
+): StaticManifest {
+  const paths = statePaths(cfg.name, cfg.dataDir, env);
+  return componentPod({
+    pod: 'kube-proxy', component: 'proxy', node: node.name, env, nodeBinary,
+    labels: { 'k8s-app': 'kube-proxy' },
+    command: [...launch.nodeArgs('proxy'), '--config', paths.config, '--node', node.name],
+    probe: {
+      readinessProbe: {
+        httpGet: { host: node.address, port: HEALTHZ_PORT, path: '/healthz' },
+        periodSeconds: 2,
+        failureThreshold: 3,
+      },
+    },
+  }, paths.pids);
+}
+
+/** ComponentPod: what differs between the k8ts components run as static pods. */
+interface ComponentPod {
+  pod: string;
+  component: Component;
+  node: string;
+  env: NodeJS.ProcessEnv;
+  nodeBinary: string;
+  labels: Record<string, string>;
+  /** The node arguments after the binary: the entry point and its flags. */
+  command: string[];
+  probe: Record<string, unknown>;
+}
+
+/** componentPod: one k8ts component as a host-network static pod in kube-system. */
+function componentPod(c: ComponentPod, pidDir: string): StaticManifest {
+  return {
+    file: `${c.pod}.yaml`,
+    component: c.component,
     pod: {
       apiVersion: 'v1',
       kind: 'Pod',
-      metadata: {
-        name: pod,
-        namespace: 'kube-system',
-        labels: { component: pod, tier: 'control-plane' },
-      },
+      metadata: { name: c.pod, namespace: 'kube-system', labels: c.labels },
       spec: {
         hostNetwork: true,
         restartPolicy: 'Always',
         terminationGracePeriodSeconds: 10,
         containers: [{
-          name: pod,
-          image: `host${nodeBinary}`,
-          command: [nodeBinary, ...launch.nodeArgs(component),
-            '--config', paths.config, '--member', m.name],
+          name: c.pod,
+          image: `host${c.nodeBinary}`,
+          command: [c.nodeBinary, ...c.command],
           workingDir: REPO_ROOT,
           env: [
-            { name: 'K8TS_HOME', value: k8tsHome(env) },
-            { name: 'K8TS_PID_FILE', value: join(paths.pids, `${unitName(m.name, component)}.pid`) },
-            { name: 'PATH', value: env.PATH ?? '/usr/local/bin:/usr/bin:/bin' },
-            { name: 'HOME', value: env.HOME ?? '/root' },
-            ...(env.K8TS_NO_MERGE === undefined ? [] : [{ name: 'K8TS_NO_MERGE', value: env.K8TS_NO_MERGE }]),
+            { name: 'K8TS_HOME', value: k8tsHome(c.env) },
+            { name: 'K8TS_PID_FILE', value: join(pidDir, `${unitName(c.node, c.component)}.pid`) },
+            { name: 'PATH', value: c.env.PATH ?? '/usr/local/bin:/usr/bin:/bin' },
+            { name: 'HOME', value: c.env.HOME ?? '/root' },
+            ...(c.env.K8TS_NO_MERGE === undefined ? [] : [{ name: 'K8TS_NO_MERGE', value: c.env.K8TS_NO_MERGE }]),
           ],
-          ...readiness(component, m),
+          ...c.probe,
         }],
       },
     },
-  }));
+  };
 }
 
 /** readiness: a TCP probe on the port the component serves, so READY says it answers. */

@@ -23,7 +23,7 @@ import { nodeRows, waitForNodesReady, type NodeRow } from './node-status.js';
 import { crashNodePods, stopAllSandboxes } from './node-crash.js';
 import { bridgeName, nodePaths } from './node-paths.js';
 import { COMPONENTS, ProcessTable, SupervisorError, unitLabel, type Component } from './processes.js';
-import { controlPlaneManifests, staticComponentsOf } from './static-pods.js';
+import { controlPlaneManifests, proxyManifest, staticComponentsOf } from './static-pods.js';
 
 export type { Component } from './processes.js';
 export type { NodeRow } from './node-status.js';
@@ -129,10 +129,8 @@ export class Supervisor {
   private async upWithKubelets(): Promise<MemberStatus> {
     const masters = this.cfg.members.filter((m) => m.api !== undefined);
     const access = masters.length === 0 ? undefined : prepareApiAccess(this.cfg, this.paths, this.env);
-    for (const m of this.cfg.members) {
-      if (this.isKubeletManaged(m.name)) this.writeManifests(m);
-      else this.ensure(m.name, 'store');
-    }
+    for (const m of this.cfg.members) if (!this.isKubeletManaged(m.name)) this.ensure(m.name, 'store');
+    for (const n of this.cfg.nodes) this.writeManifests(n.name);
     for (const n of this.cfg.nodes) for (const c of [...NODE_COMPONENTS].reverse()) this.ensure(n.name, c);
     const leader = await this.waitForLeader(this.opts.leaderTimeoutMs ?? 60_000);
     if (access === undefined) return leader;
@@ -152,14 +150,20 @@ export class Supervisor {
     return this.cfg.nodes.some((n) => n.name === name && n.role === 'control-plane');
   }
 
-  /** writeManifests puts a master's control-plane static pods into its kubelet's manifest dir
-   *  (rewritten at every up: a changed config or repo path takes effect). */
-  private writeManifests(m: MemberSpec): void {
-    const dir = nodePaths(this.cfg, m.name, this.env).manifestDir;
+  /** writeManifests puts a node's static pods into its kubelet's manifest dir: every node's
+   *  kube-proxy and, on a master, its control plane (rewritten at every up: a changed config or
+   *  repo path takes effect). */
+  private writeManifests(node: string): void {
+    const dir = nodePaths(this.cfg, node, this.env).manifestDir;
     mkdirSync(dir, { recursive: true });
-    for (const f of controlPlaneManifests(this.cfg, m, this.env, this.procs.launch)) {
-      writeFileSync(join(dir, f.file), stringify(f.pod));
-    }
+    const n = this.cfg.nodes.find((x) => x.name === node);
+    const m = this.cfg.members.find((x) => x.name === node);
+    const files = [
+      ...(m !== undefined && this.isKubeletManaged(node)
+        ? controlPlaneManifests(this.cfg, m, this.env, this.procs.launch) : []),
+      ...(n !== undefined ? [proxyManifest(this.cfg, n, this.env, this.procs.launch)] : []),
+    ];
+    for (const f of files) writeFileSync(join(dir, f.file), stringify(f.pod));
   }
 
   /** checkAddressesFree: a process whose address another process holds would die at once, and
@@ -405,7 +409,7 @@ export class Supervisor {
    *  elected components, the API server, and the store last. */
   private componentsOf(name: string): Component[] {
     const out: Component[] = [];
-    if (this.cfg.nodes.some((n) => n.name === name)) out.push(...NODE_COMPONENTS);
+    if (this.cfg.nodes.some((n) => n.name === name)) out.push('proxy', ...NODE_COMPONENTS);
     const m = this.cfg.members.find((x) => x.name === name);
     if (m === undefined) return out;
     if (m.grpc !== undefined) out.push(...ELECTED);
@@ -425,6 +429,7 @@ export class Supervisor {
     for (const c of components) await this.stopUnit(node, c, 5_000);
     for (const c of [...NODE_COMPONENTS].reverse()) if (components.includes(c)) this.start(node, c);
     const m = this.cfg.members.find((x) => x.name === node);
+    if (components.includes('proxy')) await this.waitForRestart(node, 'proxy', before.get('proxy'), timeoutMs + 20_000);
     if (m === undefined) return undefined;
     if (managed) {
       for (const c of components.filter((x) => staticComponentsOf(m).includes(x))) {

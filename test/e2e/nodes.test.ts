@@ -58,6 +58,8 @@ describe('e2e: k8ts up with kubelets — the seeds\' session with the real kubec
     const cfg = join(home.dir, 'nodes.yaml');
     writeFileSync(cfg, ['name: nodes', 'members:', ...members,
       'timing: { tickMs: 10, electionTicks: 20, heartbeatTicks: 2 }',
+      // Service addresses of its own too: kube-proxies of two clusters must never share one.
+      `serviceCidr: 127.${B}.96.0/20`,
       `kubelet: { port: ${kubelet}, runtime: process }`, 'workers:',
       ...WORKERS.map((ip, i) => `  - { name: w${i + 1}, address: ${ip} }`), ''].join('\n'));
     const up = await runK8ts(home.dir, 'up', '-f', cfg);
@@ -94,11 +96,11 @@ describe('e2e: k8ts up with kubelets — the seeds\' session with the real kubec
     assert.match(taints, /node-role.kubernetes.io\/control-plane/);
   });
 
-  it('kubectl get pods -n kube-system lists the control plane as static pods, Running', async () => {
-    const rows = await until('12 control-plane pods Running and ready', 90_000, async () => {
+  it('kubectl get pods -n kube-system lists the control plane and every node\'s kube-proxy as static pods, Running', async () => {
+    const rows = await until('17 kube-system pods Running and ready', 90_000, async () => {
       const out = await ok(['get', 'pods', '-n', 'kube-system', '-o', 'wide', '--no-headers']);
       const r = out.trim().split('\n').map((l) => l.trim().split(/\s+/));
-      return r.length === 12 && r.every((c) => c[1] === '1/1' && c[2] === 'Running') ? r : undefined;
+      return r.length === 17 && r.every((c) => c[1] === '1/1' && c[2] === 'Running') ? r : undefined;
     });
     const names = rows.map((r) => r[0]).sort();
     for (const m of ['m1', 'm2', 'm3']) {
@@ -106,10 +108,16 @@ describe('e2e: k8ts up with kubelets — the seeds\' session with the real kubec
         assert.ok(names.includes(`${c}-${m}`), `${c}-${m} in ${names.join(' ')}`);
       }
     }
-    // Static pods run in the host's network: the pod IP is the master's address.
+    for (const n of ['m1', 'm2', 'm3', 'w1', 'w2']) {
+      assert.ok(names.includes(`kube-proxy-${n}`), `kube-proxy-${n} in ${names.join(' ')}`);
+    }
+    // Static pods run in the host's network: the pod IP is the node's address.
     const apiRow = rows.find((r) => r[0] === 'kube-apiserver-m2');
     assert.equal(apiRow?.[5], MASTERS[1]);
     assert.equal(apiRow?.[6], 'm2');
+    const proxyRow = rows.find((r) => r[0] === 'kube-proxy-w2');
+    assert.equal(proxyRow?.[5], WORKERS[1]);
+    assert.equal(proxyRow?.[6], 'w2');
   });
 
   it('a pod applied from a file runs on a worker; logs, exec and port-forward reach it', async () => {
@@ -143,6 +151,22 @@ describe('e2e: k8ts up with kubelets — the seeds\' session with the real kubec
       assert.match(body, /<h1>k8ts<\/h1>/);
     } finally {
       pf.kill();
+    }
+  });
+
+  it('a Service routes to the pod: its ClusterIP and every node\'s NodePort (kube-proxy)', async () => {
+    await ok(['expose', 'pod', 'web', '--port', '18080', '--target-port', '8080']);
+    await ok(['expose', 'pod', 'web', '--name', 'web-np', '--type', 'NodePort', '--port', '18081', '--target-port', '8080']);
+    const ip = (await ok(['get', 'service', 'web', '-o', 'jsonpath={.spec.clusterIP}'])).trim();
+    const octets = ip.split('.').map(Number);
+    assert.ok(octets[0] === 127 && octets[1] === B && (octets[2] ?? 0) >= 96 && (octets[2] ?? 0) < 112,
+      `${ip} from the cluster's serviceCidr 127.${B}.96.0/20`);
+    const body = await until('the page through the ClusterIP', 30_000, () => httpGet(`http://${ip}:18080/`));
+    assert.match(body, /<h1>k8ts<\/h1>/);
+    const nodePort = (await ok(['get', 'service', 'web-np', '-o', 'jsonpath={.spec.ports[0].nodePort}'])).trim();
+    for (const node of [MASTERS[0], WORKERS[1]]) {
+      const page = await until(`the page through ${node}:${nodePort}`, 30_000, () => httpGet(`http://${node}:${nodePort}/`));
+      assert.match(page, /<h1>k8ts<\/h1>/);
     }
   });
 

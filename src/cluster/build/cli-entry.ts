@@ -10,6 +10,11 @@ import { bundleSalt, installedEsbuildVersion } from './bundle.js';
 import { REPO_ROOT } from './entry-points.js';
 import { sourceHash } from './source-hash.js';
 
+/** BUILT_FROM: the checkout this bundle was built from. bin/k8ts.js runs a bundle only from its
+ *  own checkout: two checkouts can share one node_modules, and so one bundle cache, through a
+ *  symlink, and the other's CLI would run the other's sources. */
+export const BUILT_FROM: string = REPO_ROOT;
+
 /** freshCli: the CLI's main when the sources still hash to `hash` (the bundle's own) and
  *  K8TS_NO_BUNDLE is unset; undefined otherwise. */
 export function freshCli(

@@ -10,9 +10,10 @@ import { fileURLToPath } from 'node:url';
 export const REPO_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 
 /** Component is one process of a node: a master's store member, API server, controller manager
- *  or scheduler, and every node's kubelet and container runtime. */
+ *  or scheduler, and every node's kubelet, container runtime and kube-proxy. */
 export type Component =
-  | 'store' | 'apiserver' | 'controller-manager' | 'scheduler' | 'kubelet' | 'runtime' | 'hollow';
+  | 'store' | 'apiserver' | 'controller-manager' | 'scheduler' | 'kubelet' | 'runtime' | 'proxy'
+  | 'hollow';
 
 /** ENTRY_POINTS: each component's main, relative to the repo; its path stem (without .ts) is
  *  also what its command line contains, bundled or not. */
@@ -23,5 +24,6 @@ export const ENTRY_POINTS: Record<Component, string> = {
   scheduler: 'src/cluster/scheduler-main.ts',
   kubelet: 'src/cluster/kubelet-main.ts',
   runtime: 'src/cluster/runtime-main.ts',
+  proxy: 'src/cluster/proxy-main.ts',
   hollow: 'src/kubelet/hollow/main.ts',
 };

@@ -1,0 +1,35 @@
+import assert from 'node:assert/strict';
+import { parseClusterConfig } from '../../src/cluster/config.js';
+import { DEFAULT_CONFIG_YAML } from '../../src/cluster/default-config.js';
+import { controlPlaneManifests, proxyManifest } from '../../src/cluster/static-pods.js';
+
+/** Static pod manifests (pure): what each node's kubelet is handed to run. */
+describe('static pods: control plane and kube-proxy manifests', () => {
+  const cfg = parseClusterConfig(DEFAULT_CONFIG_YAML, 'default');
+  const env = { HOME: '/home/u', K8TS_HOME: '/home/u/.k8ts', PATH: '/usr/bin' };
+
+  it('gives every node a kube-proxy pod on its own address, ready by /healthz on 10256', () => {
+    for (const n of cfg.nodes) {
+      const m = proxyManifest(cfg, n, env);
+      assert.equal(m.file, 'kube-proxy.yaml');
+      assert.equal(m.component, 'proxy');
+      const spec = m.pod.spec as { hostNetwork: boolean; containers: Record<string, unknown>[] };
+      assert.equal(spec.hostNetwork, true);
+      const c = spec.containers[0] ?? {};
+      const command = c.command as string[];
+      assert.deepEqual(command.slice(-2), ['--node', n.name]);
+      assert.ok(command.some((a) => a.includes('proxy-main')), command.join(' '));
+      assert.deepEqual((c.readinessProbe as { httpGet: unknown }).httpGet,
+        { host: n.address, port: 10256, path: '/healthz' });
+      const pidFile = (c.env as { name: string; value: string }[]).find((e) => e.name === 'K8TS_PID_FILE');
+      assert.match(pidFile?.value ?? '', new RegExp(`/${n.name}-proxy\\.pid$`));
+    }
+  });
+
+  it('keeps each master\'s four control-plane pods with kubeadm\'s names', () => {
+    const m1 = cfg.members[0];
+    assert.ok(m1);
+    const files = controlPlaneManifests(cfg, m1, env).map((f) => f.file);
+    assert.deepEqual(files, ['etcd.yaml', 'kube-apiserver.yaml', 'kube-controller-manager.yaml', 'kube-scheduler.yaml']);
+  });
+});
