@@ -13,6 +13,7 @@ import { systemClock } from '../../src/base/clock.js';
 import { systemWallMs } from '../../src/base/wall-clock.js';
 import { ApiClient } from '../../src/client/api-client.js';
 import { ENDPOINT_SLICES, SERVICES } from '../../src/client/resources.js';
+import { frontendsOf } from '../../src/proxy/frontends.js';
 import { startProxy, type RunningProxy } from '../../src/proxy/proxy.js';
 import { startApiCluster, type ApiCluster } from '../support/apiserver.js';
 import { eventually } from '../support/poll.js';
@@ -135,6 +136,18 @@ describe('kube-proxy (real API server, real sockets)', function () {
     const other = proxies.find((p) => p !== undefined);
     await eventually(() => assert.ok(other?.serving().includes(`TCP ${ip}:18080`)), 5_000);
     assert.equal(await fetchLine(ip, 18080), `hello from ${BACKENDS[1]}\n`);
+  });
+
+  it('the kubernetes Service has an EndpointSlice of the API servers, so it gets a frontend', async () => {
+    const services = (await api.list<Service>(SERVICES, 'default')).items;
+    const slices = (await api.list<EndpointSlice>(ENDPOINT_SLICES, 'default')).items;
+    const k = frontendsOf({ services, slices, nodeIp: NODES[0] ?? '' })
+      .find((f) => f.servicePort === 'default/kubernetes:https');
+    const grpc = cluster.grpcEndpoints[0] ?? '';
+    const port = Number(new URL(cluster.urls[0] ?? '').port);
+    assert.ok(k, 'a frontend for default/kubernetes:https');
+    assert.equal(k.port, 443);
+    assert.deepEqual(k.backends, [{ ip: grpc.slice(0, grpc.lastIndexOf(':')), port }]);
   });
 
   it('stops listening when the Service is deleted', async () => {
