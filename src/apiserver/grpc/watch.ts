@@ -1,13 +1,15 @@
 /**
- * Watch over gRPC: one server stream per registry watch, each message one event as the REST
- * watch stream carries it (type, object JSON) plus the write's traceparent. The stream ends:
+ * Watch over gRPC: one server stream per registry watch, each message the events of one turn of
+ * the event loop (watch-batch.ts), each event as the REST watch stream carries it (type, object
+ * JSON) plus the write's traceparent. The stream ends:
  * - when the client cancels (or goes away): the registry watch stops, nothing more is written;
  * - after timeout_seconds, capped at the server's maximum: status OK, the client re-watches;
  * - when the registry ends the watch with an error (410 Expired for a compacted resourceVersion,
  *   500 for a watcher the cache dropped): that Status, mapped as any failure is;
  * - when the client reads too slowly: writes past grpc-js's high-water mark ask the registry to
  *   pause (onEvent returns false, Watch.resume on 'drain'), and if events still pile up past
- *   maxPendingEvents the watch ends with a 500, as the watch cache ends a slow watcher.
+ *   maxPendingEvents (messages queued plus events not yet in one) the watch ends with a 500, as
+ *   the watch cache ends a slow watcher.
  * Memory per watch is therefore bounded by maxPendingEvents messages whatever the client does.
  */
 import type { ServerWritableStream } from '@grpc/grpc-js';
@@ -20,6 +22,7 @@ import type { Clock, Timer } from '../../base/clock.js';
 import { describe, type CallEdges } from './call.js';
 import { jsonBytes, resolve } from './requests.js';
 import { sharedJsonBytes } from '../storage/shared-views.js';
+import { WatchBatcher } from './watch-batch.js';
 
 /** MAX_WATCH_SECONDS caps a watch's life, as the REST face does. */
 export const MAX_WATCH_SECONDS = 30 * 60;
@@ -50,11 +53,21 @@ export function serveWatch(
   let watch: Watch | undefined;
   let timer: Timer | undefined;
   let awaitingDrain = false;
-  const finish = (err?: unknown): void => {
+  const batch = new WatchBatcher((events) => {
+    if (call.write({ events }) || awaitingDrain) return;
+    awaitingDrain = true;
+    call.once('drain', () => {
+      awaitingDrain = false;
+      if (!done) watch?.resume?.();
+    });
+  });
+  const finish = (err?: unknown, sendPending = true): void => {
     if (done) return;
     done = true;
     watch?.stop();
     timer?.cancel();
+    if (call.cancelled || !sendPending) batch.drop();
+    else batch.flush();
     if (call.cancelled) return;
     if (err === undefined) {
       call.end();
@@ -70,21 +83,12 @@ export function serveWatch(
     const obj = e.object;
     const shareable = typeof obj === 'object' && obj !== null;
     const objectJson = shareable ? sharedJsonBytes(obj) : jsonBytes(obj);
-    const event = { type: e.type, objectJson, traceparent: e.traceparent ?? '' };
-    const ok = call.write({ events: [event] });
-    if (call.writableLength > maxPending) {
-      finish(tooSlow(maxPending));
+    batch.add({ type: e.type, objectJson, traceparent: e.traceparent ?? '' });
+    if (call.writableLength + batch.size > maxPending) {
+      finish(tooSlow(maxPending), false);
       return false;
     }
-    if (ok) return true;
-    if (!awaitingDrain) {
-      awaitingDrain = true;
-      call.once('drain', () => {
-        awaitingDrain = false;
-        if (!done) watch?.resume?.();
-      });
-    }
-    return false;
+    return !awaitingDrain;
   };
   try {
     const t = resolve(call.request, 'watch');
