@@ -68,7 +68,8 @@ export class FastUnaryCall<Req> extends EventEmitter implements ServerUnaryCall<
   getPeer(): string {
     const socket = this.stream.session?.socket;
     if (!socket?.remoteAddress) return 'unknown';
-    return socket.remotePort ? `${socket.remoteAddress}:${socket.remotePort}` : socket.remoteAddress;
+    const { remoteAddress, remotePort } = socket;
+    return remotePort ? `${remoteAddress}:${remotePort}` : remoteAddress;
   }
 
   /** sendMetadata sends the response headers now (with md), as grpc-js does. */

@@ -30,9 +30,7 @@ export function parseUnaryBody(body: Buffer, maxBytes: number, path: string): Bu
   if (body[0] !== 0) return internal('Compressed message with grpc-encoding identity');
   const end = PREFIX_BYTES + declared;
   if (body.length < end) return internal('Malformed message frame: truncated message');
-  if (body.length > end) {
-    return unimplemented(`Received a second request message for server streaming method ${path}`);
-  }
+  if (body.length > end) return secondMessage(path);
   return body.subarray(PREFIX_BYTES, end);
 }
 
@@ -53,7 +51,9 @@ export function frameMessage(message: Buffer): Buffer {
 }
 
 const TIMEOUT = /(\d{1,8})\s*([HMSmun])/;
-const UNIT_MS: Record<string, number> = { H: 3_600_000, M: 60_000, S: 1_000, m: 1, u: 1e-3, n: 1e-6 };
+const UNIT_MS: Record<string, number> = {
+  H: 3_600_000, M: 60_000, S: 1_000, m: 1, u: 1e-3, n: 1e-6,
+};
 
 /** parseTimeoutMs reads a grpc-timeout header value into whole milliseconds, as grpc-js does,
  *  or undefined when it is not one. */
@@ -74,6 +74,11 @@ export function encodeGrpcMessage(details: string): string {
   } catch {
     return encodeURI(details.replace(LONE_SURROGATE, '\uFFFD'));
   }
+}
+
+/** secondMessage is grpc-js's answer to a unary request that carries more than one message. */
+export function secondMessage(path: string): FrameError {
+  return unimplemented(`Received a second request message for server streaming method ${path}`);
 }
 
 function unimplemented(details: string): FrameError {

@@ -13,7 +13,7 @@
  *     observes. Sessions stay grpc-js's ('session' listener untouched), so tryShutdown and
  *     forceShutdown close fast-served connections like any other.
  * If an upgrade removes 1, routeStreams throws when the server is created; if it stops calling
- * it, no stream is routed and test/rpc/fast-unary-hook.test.ts fails on its served counter.
+ * it, no stream is routed and test/rpc/fast-unary-wire.test.ts fails on its served counter.
  */
 import type { Http2Server, IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import type { Server } from '@grpc/grpc-js';
@@ -21,7 +21,8 @@ import type { Server } from '@grpc/grpc-js';
 /** StreamRoute serves stream itself and returns true, or returns false to leave it to grpc-js. */
 export type StreamRoute = (stream: ServerHttp2Stream, headers: IncomingHttpHeaders) => boolean;
 
-/** Registration is one method addService registered (type: unary|clientStream|serverStream|bidi). */
+/** Registration is one method addService registered
+ *  (type: unary | clientStream | serverStream | bidi). */
 export interface Registration {
   name: string;
   handler: unknown;

@@ -16,6 +16,7 @@ import {
   frameMessage,
   parseTimeoutMs,
   parseUnaryBody,
+  secondMessage,
 } from './fast-unary-frame.js';
 
 /** UnaryMethod is what addService registered for one unary path. */
@@ -107,8 +108,7 @@ class UnaryExchange {
     } else if (max !== -1 && this.received > max + PREFIX_BYTES) {
       // The first message is at most max, so more bytes are a second message: refuse it before
       // buffering it, with what grpc-js says when one arrives.
-      const details = `Received a second request message for server streaming method ${this.method.path}`;
-      this.finish({ code: status.UNIMPLEMENTED, details });
+      this.finish(secondMessage(this.method.path));
     }
   }
 

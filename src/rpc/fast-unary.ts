@@ -37,7 +37,8 @@ export function installFastUnary(
     (r) => {
       if (r.type !== 'unary') return;
       const handler = r.handler as UnaryMethod['handler'];
-      methods.set(r.name, { path: r.name, deserialize: r.deserialize, serialize: r.serialize, handler });
+      const { name: path, deserialize, serialize } = r;
+      methods.set(path, { path, deserialize, serialize, handler });
     },
     (name) => methods.delete(name),
   );

@@ -36,7 +36,10 @@ describe('rpc/fast-unary: TLS and shutdown', () => {
         const user = callerOf(call, false)?.name ?? '-';
         cb(null, Buffer.from(`${cn} ${user}`));
       },
-      { creds: serverCredentials(files('server')), clientCreds: channelCredentials(files('client')) },
+      {
+        creds: serverCredentials(files('server')),
+        clientCreds: channelCredentials(files('client')),
+      },
     );
     const r = await f.echo(Buffer.from('x'));
     assert.equal(r.res?.toString(), 'client client');

@@ -56,7 +56,8 @@ const behaviour: UnaryImpl = (call, cb) => {
   t.set('x-raw-bin', Buffer.from([1, 2, 3]));
   const req = call.request.toString();
   if (req === 'fail') {
-    cb({ code: status.NOT_FOUND, details: 'no such key: 100% 日本', metadata: t } as ServiceError);
+    const details = 'no such key: 100% 日本';
+    cb({ code: status.NOT_FOUND, details, metadata: t } as ServiceError);
   } else cb(null, call.request, t);
 };
 
@@ -81,7 +82,8 @@ describe('rpc/fast-unary: on the wire', () => {
       const mine = await raw(fast.port, frame(body));
       const theirs = await raw(plainPort, frame(body));
       assert.deepEqual(mine, theirs, `request ${JSON.stringify(body)}`);
-      assert.equal(fastUnaryServed(fast.server), before + 1, 'served on the fast path (hook works)');
+      const served = fastUnaryServed(fast.server);
+      assert.equal(served, before + 1, 'served on the fast path (the hook works)');
     }
   });
 
@@ -109,7 +111,7 @@ describe('rpc/fast-unary: on the wire', () => {
     assert.equal(r.headers['grpc-message'], encodeURI('Invalid grpc-timeout value "soon"'));
   });
 
-  it('leaves compressed, non-protobuf, unknown-path and streaming requests to grpc-js', async () => {
+  it('leaves compressed, non-proto, unknown-path and streaming requests to grpc-js', async () => {
     const before = fastUnaryServed(fast.server);
     const gz = await raw(fast.port, frame('x'), { 'grpc-encoding': 'gzip' });
     assert.equal(gz.trailers?.['grpc-status'], '0', 'grpc-js reads an uncompressed message');

@@ -65,7 +65,7 @@ describe('rpc/fast-unary: grpc-js client against the fast path', () => {
     assert.deepEqual(r.trailers?.get('x-raw-bin'), [Buffer.from('\u00ff\u0000')]);
   });
 
-  it('answers an error status with details (percent-encoded on the wire) and -bin metadata', async () => {
+  it('answers an error status with details (percent-encoded) and -bin metadata', async () => {
     const details = 'not leader; 100% sure: 日本 \n tab\t';
     const fx = await serve((_call, cb) => {
       const md = new Metadata();
@@ -99,7 +99,8 @@ describe('rpc/fast-unary: grpc-js client against the fast path', () => {
       const h = new Metadata();
       h.set('x-early', 'yes');
       call.sendMetadata(h);
-      if (call.request.toString() === 'fail') cb({ code: status.ABORTED, details: 'late' } as ServiceError);
+      const failed = call.request.toString() === 'fail';
+      if (failed) cb({ code: status.ABORTED, details: 'late' } as ServiceError);
       else cb(null, call.request);
     });
     const ok = await fx.echo(Buffer.from('ok'));
@@ -160,8 +161,8 @@ describe('rpc/fast-unary: grpc-js client against the fast path', () => {
     });
     type Cancellable = { cancel(): void; on(e: string, fn: () => void): void };
     const echoFn = (fx.client as unknown as Record<string, (...a: unknown[]) => Cancellable>).Echo;
-    const call = echoFn!.call(fx.client, Buffer.from('x'), new Metadata(), { deadline: Date.now() + 5_000 },
-      () => undefined);
+    const deadline = Date.now() + 5_000;
+    const call = echoFn!.call(fx.client, Buffer.from('x'), new Metadata(), { deadline }, () => 0);
     await running;
     call.cancel();
     await onCancel;
