@@ -150,9 +150,9 @@ export class Supervisor {
     return this.cfg.nodes.some((n) => n.name === name && n.role === 'control-plane');
   }
 
-  /** writeManifests puts a node's static pods into its kubelet's manifest dir: every node's
-   *  kube-proxy and, on a master, its control plane (rewritten at every up: a changed config or
-   *  repo path takes effect). */
+  /** writeManifests puts a node's static pods into its kubelet's manifest dir: kube-proxy on a
+   *  process-runtime node and, on a master, its control plane (rewritten at every up: a changed
+   *  config or repo path takes effect). */
   private writeManifests(node: string): void {
     const dir = nodePaths(this.cfg, node, this.env).manifestDir;
     mkdirSync(dir, { recursive: true });
@@ -161,7 +161,9 @@ export class Supervisor {
     const files = [
       ...(m !== undefined && this.isKubeletManaged(node)
         ? controlPlaneManifests(this.cfg, m, this.env, this.procs.launch) : []),
-      ...(n !== undefined ? [proxyManifest(this.cfg, n, this.env, this.procs.launch)] : []),
+      // Userspace kube-proxy serves the host's network: only process-runtime nodes live there
+      // (runc and containerd pods sit in their own namespaces; README "Unfinished").
+      ...(n?.runtime === 'process' ? [proxyManifest(this.cfg, n, this.env, this.procs.launch)] : []),
     ];
     for (const f of files) writeFileSync(join(dir, f.file), stringify(f.pod));
   }
@@ -409,7 +411,8 @@ export class Supervisor {
    *  elected components, the API server, and the store last. */
   private componentsOf(name: string): Component[] {
     const out: Component[] = [];
-    if (this.cfg.nodes.some((n) => n.name === name)) out.push('proxy', ...NODE_COMPONENTS);
+    const n = this.cfg.nodes.find((x) => x.name === name);
+    if (n !== undefined) out.push(...(n.runtime === 'process' ? ['proxy' as const] : []), ...NODE_COMPONENTS);
     const m = this.cfg.members.find((x) => x.name === name);
     if (m === undefined) return out;
     if (m.grpc !== undefined) out.push(...ELECTED);
