@@ -13,10 +13,12 @@ import type { ChannelCredentials } from '@grpc/grpc-js';
 import type { KubeList, KubeObject } from '../api/meta.js';
 import { systemClock, type Clock } from '../base/clock.js';
 import { Prng } from '../base/prng.js';
-import { ApiServiceClient } from '../gen/k8ts/api/v1/api.js';
+import { ApiServiceService as Api } from '../gen/k8ts/api/v1/api.js';
 import { channelCredentials, type TlsFiles } from '../rpc/credentials.js';
-import { channelOptions, DEFAULT_DEADLINE_MS } from '../rpc/defaults.js';
-import { unary, type UnaryMethod } from '../rpc/unary.js';
+import { DEFAULT_DEADLINE_MS } from '../rpc/defaults.js';
+import type { H2Method } from '../rpc/h2-client-call.js';
+import { unaryH2 } from '../rpc/unary.js';
+import { ApiConn, readyUnary } from './api-conn.js';
 import { GrpcWatch } from './api-watch.js';
 import type { ComponentApi, Ns } from './component-api.js';
 import { Failover, type Safety } from './failover.js';
@@ -54,7 +56,7 @@ export interface ApiClientOptions {
 
 /** ApiClient talks to the API servers of one cluster; it is the ComponentApi components get. */
 export class ApiClient implements ComponentApi {
-  private readonly failover: Failover<ApiServiceClient>;
+  private readonly failover: Failover<ApiConn>;
   private readonly timeoutMs: number;
 
   constructor(private readonly o: ApiClientOptions) {
@@ -63,7 +65,8 @@ export class ApiClient implements ComponentApi {
     this.timeoutMs = o.timeoutMs ?? DEFAULT_DEADLINE_MS;
     this.failover = new Failover({
       endpoints: o.endpoints,
-      connect: (ep) => new ApiServiceClient(ep, creds, channelOptions()),
+      connect: (ep) => new ApiConn(ep, creds, o.tls),
+      ready: readyUnary,
       clock: o.clock ?? systemClock,
       random: () => prng.float(),
     });
@@ -82,7 +85,7 @@ export class ApiClient implements ComponentApi {
     o: GetOptions = {},
   ): Promise<T> {
     const req = { ...target(r, ns, name), subresource: o.subresource ?? '' };
-    const res = await this.call('read', o, (c) => c.get, req);
+    const res = await this.call('read', o, Api.get, req);
     return decodeJson<T>(res.objectJson);
   }
 
@@ -101,7 +104,7 @@ export class ApiClient implements ComponentApi {
       limit: o.limit ?? 0,
       continue: o.continue ?? '',
     };
-    const res = await this.call('read', o, (c) => c.list, req);
+    const res = await this.call('read', o, Api.list, req);
     return decodeJson<KubeList<T>>(res.listJson);
   }
 
@@ -148,7 +151,7 @@ export class ApiClient implements ComponentApi {
     o: WriteOptions = {},
   ): Promise<T> {
     const req = { ...where(r, ns), objectJson: encodeJson(obj), ...writeFields(o) };
-    return this.written<T>(await this.call('write', o, (c) => c.create, req));
+    return this.written<T>(await this.call('write', o, Api.create, req));
   }
 
   /** update replaces an object; metadata.resourceVersion, when set, must still be current (409). */
@@ -160,7 +163,7 @@ export class ApiClient implements ComponentApi {
   ): Promise<T> {
     const name = obj.metadata.name ?? '';
     const req = { ...target(r, ns, name), objectJson: encodeJson(obj), ...writeFields(o) };
-    return this.written<T>(await this.call('write', o, (c) => c.update, req));
+    return this.written<T>(await this.call('write', o, Api.update, req));
   }
 
   /** patch applies a patch document of the given type to one object. */
@@ -180,7 +183,7 @@ export class ApiClient implements ComponentApi {
       force: o.force ?? false,
       ...writeFields(o),
     };
-    return this.written<T>(await this.call('write', o, (c) => c.patch, req));
+    return this.written<T>(await this.call('write', o, Api.patch, req));
   }
 
   /** delete deletes one object; deleted=false while a grace period or finalizers hold it. */
@@ -198,13 +201,13 @@ export class ApiClient implements ComponentApi {
       preconditionResourceVersion: o.preconditions?.resourceVersion,
       dryRun: o.dryRun ?? false,
     };
-    const res = await this.call('write', o, (c) => c.delete, req);
+    const res = await this.call('write', o, Api.delete, req);
     return { object: decodeJson<T>(res.objectJson), deleted: res.deleted };
   }
 
   /** bind assigns a pending pod to a node (the scheduler's write). */
   async bind(ns: string, pod: string, nodeName: string, o: CallOptions = {}): Promise<void> {
-    await this.call('write', o, (c) => c.bind, { namespace: ns, pod, nodeName });
+    await this.call('write', o, Api.bind, { namespace: ns, pod, nodeName });
   }
 
   /** close closes every connection; running watches end. */
@@ -215,13 +218,13 @@ export class ApiClient implements ComponentApi {
   private call<Req, Res>(
     safety: Safety,
     o: CallOptions,
-    method: (c: ApiServiceClient) => UnaryMethod<Req, Res>,
+    method: H2Method<Req, Res>,
     req: Req,
   ): Promise<Res> {
     // A fence travels with any call that has one; the server checks it on writes only.
     const metadata = requestMetadata(o.traceparent, o.fence);
     return this.failover.run(safety, o.timeoutMs ?? this.timeoutMs, (c, leftMs) =>
-      unary(c, method(c), req, leftMs, { metadata, mapError: mapServiceError }),
+      unaryH2(c.h2, method, req, leftMs, { metadata, mapError: mapServiceError }),
     );
   }
 

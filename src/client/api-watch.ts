@@ -17,13 +17,13 @@ import { status, type ClientReadableStream, type Metadata } from '@grpc/grpc-js'
 import type { KubeObject } from '../api/meta.js';
 import { assert } from '../base/assert.js';
 import type {
-  ApiServiceClient,
   WatchRequest,
   WatchResponse,
   WatchEvent as WireWatchEvent,
 } from '../gen/k8ts/api/v1/api.js';
 import { RpcError } from '../rpc/errors.js';
 import { serverStream } from '../rpc/server-stream.js';
+import { readyStream, type ApiConn } from './api-conn.js';
 import { retriable, type Failover } from './failover.js';
 import type { ApiWatch, WatchEvent } from './types.js';
 import { decodeJson, mapCallError } from './wire.js';
@@ -33,7 +33,7 @@ export const MAX_WATCH_REOPENS = 6;
 
 /** WatchStart is everything needed to (re)open the stream. */
 export interface WatchStart {
-  failover: Failover<ApiServiceClient>;
+  failover: Failover<ApiConn>;
   request: WatchRequest;
   metadata: () => Metadata;
   /** Bound on finding a connected API server for each (re)open. */
@@ -64,7 +64,8 @@ export class GrpcWatch<T extends KubeObject> implements ApiWatch<T> {
     let rv = this.s.request.resourceVersion;
     let reopens = 0;
     while (!this.stopped) {
-      const client = await this.s.failover.connected(this.s.openTimeoutMs);
+      const conn = await this.s.failover.connected(this.s.openTimeoutMs, readyStream);
+      const client = conn.grpc;
       if (this.stopped) return;
       const request = { ...this.s.request, resourceVersion: rv };
       const stream = serverStream(client, client.watch, request, { metadata: this.s.metadata() });
@@ -87,7 +88,7 @@ export class GrpcWatch<T extends KubeObject> implements ApiWatch<T> {
         const mapped = mapCallError(err);
         const resumable = !delivered || explicit;
         if (!retriable(mapped, 'read') || !resumable || ++reopens > MAX_WATCH_REOPENS) throw mapped;
-        this.s.failover.moveOn(this.s.failover.indexOf(client));
+        this.s.failover.moveOn(this.s.failover.indexOf(conn));
       } finally {
         stream.cancel();
       }

@@ -6,9 +6,10 @@
  *
  * What may be retried elsewhere:
  * - reads (and watches): UNAVAILABLE or CANCELLED without a Status, i.e. no server answered;
- * - writes: only when provably not sent. Before a write the channel must reach READY
- *   (awaitConnected fails fast on a refused connection), and a call that grpc-js failed at pick
- *   time ("No connection established", raised before a stream exists) never left this process.
+ * - writes: only when provably not sent. Before a write the connection must be up (`ready`
+ *   fails fast on a refused connection), a call failed at pick time ("No connection
+ *   established", raised before a stream exists) never left this process, and a stream the
+ *   server refused (REFUSED_STREAM, e.g. past its GOAWAY) was never processed.
  *   A write whose connection broke after it was sent may have been applied; it fails with the
  *   transport error and the caller decides (re-read, or retry knowing it may see AlreadyExists
  *   or a Conflict).
@@ -16,11 +17,9 @@
  * Everything is bounded: at most MAX_ROUNDS passes over the endpoints, jittered exponential
  * backoff between passes, and the caller's deadline over the whole thing.
  */
-import type { Client } from '@grpc/grpc-js';
 import { assert } from '../base/assert.js';
 import type { Clock } from '../base/clock.js';
-import { awaitConnected } from '../rpc/connect.js';
-import { RpcError, UnavailableRpcError } from '../rpc/errors.js';
+import { NOT_SENT_DETAILS, RpcError, UnavailableRpcError } from '../rpc/errors.js';
 import { status, type ServiceError } from '@grpc/grpc-js';
 
 /** Passes over all endpoints before a call gives up (within its deadline). */
@@ -34,18 +33,29 @@ export const CONNECT_TIMEOUT_MS = 2_000;
 /** Safety says whether a call may be sent again after an ambiguous failure. */
 export type Safety = 'read' | 'write';
 
+/** Closable is what Failover needs of a connection besides `ready`. */
+export interface Closable {
+  close(): void;
+}
+
+/** Ready resolves once c is connected, or rejects (UnavailableRpcError) when it cannot connect
+ *  within timeoutMs or its last attempt failed: then nothing was sent (see above). */
+export type Ready<C> = (c: C, timeoutMs: number) => Promise<void>;
+
 /** FailoverOptions wire the failover to its edges. */
-export interface FailoverOptions<C extends Client> {
+export interface FailoverOptions<C extends Closable> {
   endpoints: string[];
   connect: (endpoint: string) => C;
+  /** Readiness of calls that name none (run's `ready` argument). */
+  ready: Ready<C>;
   clock: Clock;
   /** Uniform [0, 1) for backoff jitter. */
   random: () => number;
   connectTimeoutMs?: number;
 }
 
-/** Failover owns one grpc client per endpoint and runs calls across them. */
-export class Failover<C extends Client> {
+/** Failover owns one connection per endpoint and runs calls across them. */
+export class Failover<C extends Closable> {
   private readonly clients: (C | undefined)[];
   private index = 0;
   private closed = false;
@@ -62,12 +72,14 @@ export class Failover<C extends Client> {
 
   /**
    * run calls attempt on the current endpoint, moving on as the rules above allow, until it
-   * answers, fails with an API answer, or timeoutMs passes. attempt gets the time left.
+   * answers, fails with an API answer, or timeoutMs passes. attempt gets the time left, and
+   * runs only once `ready` says the connection it uses is up.
    */
   async run<T>(
     safety: Safety,
     timeoutMs: number,
     attempt: (c: C, leftMs: number) => Promise<T>,
+    ready: Ready<C> = this.o.ready,
   ): Promise<T> {
     assert(timeoutMs > 0, `Failover.run: timeout must be > 0, got ${timeoutMs}`);
     const deadline = this.o.clock.nowMs() + timeoutMs;
@@ -80,7 +92,7 @@ export class Failover<C extends Client> {
       const i = this.index;
       const c = this.client(i);
       try {
-        await awaitConnected(c, Math.min(left, this.o.connectTimeoutMs ?? CONNECT_TIMEOUT_MS));
+        await ready(c, Math.min(left, this.o.connectTimeoutMs ?? CONNECT_TIMEOUT_MS));
       } catch (err) {
         last = err;
         this.moveOn(i);
@@ -99,9 +111,9 @@ export class Failover<C extends Client> {
     throw new UnavailableRpcError(msg, { cause: last });
   }
 
-  /** connected returns the current endpoint's client once it is READY (watch starts). */
-  async connected(timeoutMs: number): Promise<C> {
-    return this.run('read', timeoutMs, (c) => Promise.resolve(c));
+  /** connected returns the current endpoint's connection once `ready` (watch starts). */
+  async connected(timeoutMs: number, ready: Ready<C> = this.o.ready): Promise<C> {
+    return this.run('read', timeoutMs, (c) => Promise.resolve(c), ready);
   }
 
   /** moveOn leaves endpoint i after a failure (unless another call already moved on). */
@@ -138,9 +150,6 @@ export class Failover<C extends Client> {
   }
 }
 
-/** PICK_FAILED is grpc-js's message for a call failed before any stream was created. */
-const PICK_FAILED = /^(?:\w+: )?No connection established/;
-
 /**
  * retriable: may a call that failed with err be sent to another server? Only RpcErrors count (a
  * StatusError is an API answer). CANCELLED without a Status is what grpc-js reports when the
@@ -152,5 +161,5 @@ export function retriable(err: unknown, safety: Safety): boolean {
   if (safety === 'read') return err.code === status.UNAVAILABLE || err.code === status.CANCELLED;
   if (err.code !== status.UNAVAILABLE) return false;
   const cause = err.cause as ServiceError | undefined;
-  return PICK_FAILED.test(cause?.details ?? err.message);
+  return NOT_SENT_DETAILS.test(cause?.details ?? err.message);
 }

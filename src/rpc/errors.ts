@@ -46,6 +46,14 @@ export class DeadlineRpcError extends RpcError {
 
 const NOT_LEADER = /^not leader; leader=(\d+)(?: (\S+))?/;
 
+/**
+ * NOT_SENT_DETAILS matches the UNAVAILABLE details of a call no server processed, so a write
+ * may go elsewhere: grpc-js's pick failure ("No connection established", raised before a stream
+ * exists; the lean client uses the same text) and an HTTP/2 REFUSED_STREAM ("Stream refused by
+ * server": refused before any processing, e.g. above a GOAWAY's last stream id, RFC 9113 §8.7).
+ */
+export const NOT_SENT_DETAILS = /^(?:\w+: )?(?:No connection established|Stream refused by server)/;
+
 /** toServiceError maps any thrown value to a status for a handler's callback. Unknown errors
  *  become INTERNAL with their message; they are bugs worth seeing in the caller's output. */
 export function toServiceError(err: unknown): Partial<StatusObject> {

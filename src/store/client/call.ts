@@ -9,7 +9,7 @@
  * proves it was not sent or was refused before proposing; otherwise the caller gets
  * OutcomeUnknownError and re-reads.
  */
-import { Metadata, type ClientUnaryCall, type ServiceError } from '@grpc/grpc-js';
+import { Metadata, type ServiceError } from '@grpc/grpc-js';
 import { assert } from '../../base/assert.js';
 import { backoffMs, type BackoffPolicy } from './backoff.js';
 import type { Conn, EndpointPool } from './endpoints.js';
@@ -47,13 +47,14 @@ export interface CallSpec {
   endpoint?: string | undefined;
 }
 
-/** Invoke starts the gRPC call on a member; it must call back exactly once. */
+/** Invoke starts the gRPC call on a member (endpoints.ts unaryOn); it must call back exactly
+ *  once, with an error or the response. */
 export type Invoke<Res> = (
   conn: Conn,
   metadata: Metadata,
-  options: { deadline: Date },
-  callback: (err: ServiceError | null, res: Res) => void,
-) => ClientUnaryCall;
+  timeoutMs: number,
+  callback: (err: ServiceError | null, res?: Res) => void,
+) => void;
 
 const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
 
@@ -85,7 +86,7 @@ export async function callWithRetry<Res>(
     if (remainingMs <= 0) break;
     const conn = spec.endpoint === undefined ? pool.current() : pool.at(spec.endpoint);
     try {
-      await pool.ready(conn, Math.min(s.dialTimeoutMs, remainingMs));
+      await pool.readyUnary(conn, Math.min(s.dialTimeoutMs, remainingMs));
       const attemptMs = spec.idempotent ? Math.min(s.attemptTimeoutMs, remainingMs) : remainingMs;
       return await once(conn, metadata, Math.max(1, attemptMs), invoke);
     } catch (e) {
@@ -121,9 +122,9 @@ function giveUp(spec: CallSpec, startedMs: number, last: EtcdClientError | undef
 
 function once<Res>(conn: Conn, metadata: Metadata, timeoutMs: number, invoke: Invoke<Res>): Promise<Res> {
   return new Promise((resolve, reject) => {
-    invoke(conn, metadata, { deadline: new Date(Date.now() + timeoutMs) }, (err, res) => {
+    invoke(conn, metadata, timeoutMs, (err, res) => {
       if (err) reject(fromServiceError(err));
-      else resolve(res);
+      else resolve(res as Res);
     });
   });
 }

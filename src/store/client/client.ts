@@ -13,6 +13,10 @@ import { status } from '@grpc/grpc-js';
 import {
   AlarmRequest_AlarmAction,
   AlarmType,
+  ClusterService,
+  KVService,
+  LeaseService,
+  MaintenanceService,
   type CompactionResponse,
   type LeaseGrantResponse,
   type LeaseLeasesResponse,
@@ -20,11 +24,11 @@ import {
   type LeaseTimeToLiveResponse,
 } from '../../gen/etcdserverpb/rpc.js';
 import { assert } from '../../base/assert.js';
-import { channelCredentials, type TlsFiles } from '../../rpc/credentials.js';
+import type { TlsFiles } from '../../rpc/credentials.js';
 import { DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.js';
 import type { Bytes } from './bytes.js';
 import { callWithRetry, type CallSettings, type CallSpec, type Invoke } from './call.js';
-import { EndpointPool } from './endpoints.js';
+import { EndpointPool, unaryOn } from './endpoints.js';
 import { EtcdClientError } from './errors.js';
 import {
   deleteRequest,
@@ -112,7 +116,7 @@ export class EtcdClient {
       random: o.random ?? Math.random,
     };
     assert(this.settings.dialTimeoutMs > 0 && requestTimeoutMs > 0 && this.settings.maxAttempts >= 1, 'EtcdClient: bad timeouts');
-    this.pool = new EndpointPool([...o.endpoints], channelCredentials(o.tls));
+    this.pool = new EndpointPool([...o.endpoints], o.tls);
     this.keepAliver = new KeepAliver(this.pool, this.settings);
   }
 
@@ -133,26 +137,26 @@ export class EtcdClient {
     const req = rangeRequest(key, o);
     const serializable = o.serializable === true;
     const spec = { what: `Range ${show(key)}`, idempotent: true, requireLeader: !serializable };
-    return getResult(await this.call(spec, (c, md, opt, cb) => c.kv.range(req, md, opt, cb)));
+    return getResult(await this.call(spec, (c, md, ms, cb) => unaryOn(c, KVService.range, req, md, ms, cb)));
   }
 
   async put(key: Bytes, value: Bytes, o: PutOptions = {}): Promise<PutResult> {
     const req = putRequest(key, value, o);
     const spec = { what: `Put ${show(key)}`, idempotent: false, requireLeader: true, traceparent: o.traceparent };
-    return putResult(await this.call(spec, (c, md, opt, cb) => c.kv.put(req, md, opt, cb)));
+    return putResult(await this.call(spec, (c, md, ms, cb) => unaryOn(c, KVService.put, req, md, ms, cb)));
   }
 
   async delete(key: Bytes, o: DeleteOptions = {}): Promise<DeleteResult> {
     const req = deleteRequest(key, o);
     const spec = { what: `DeleteRange ${show(key)}`, idempotent: false, requireLeader: true, traceparent: o.traceparent };
-    return deleteResult(await this.call(spec, (c, md, opt, cb) => c.kv.deleteRange(req, md, opt, cb)));
+    return deleteResult(await this.call(spec, (c, md, ms, cb) => unaryOn(c, KVService.deleteRange, req, md, ms, cb)));
   }
 
   /** txn starts a transaction: txn().if(...).success(...).failure(...).commit(). */
   txn(): TxnBuilder {
     return new TxnBuilder(async (req, readOnly, o) => {
       const spec = { what: 'Txn', idempotent: readOnly, requireLeader: true, traceparent: o.traceparent };
-      return txnResult(await this.call(spec, (c, md, opt, cb) => c.kv.txn(req, md, opt, cb)));
+      return txnResult(await this.call(spec, (c, md, ms, cb) => unaryOn(c, KVService.txn, req, md, ms, cb)));
     });
   }
 
@@ -161,7 +165,7 @@ export class EtcdClient {
     assert(Number.isSafeInteger(revision) && revision > 0, `compact: bad revision ${revision}`);
     const req = { revision: BigInt(revision), physical };
     const spec = { what: `Compact ${revision}`, idempotent: false, requireLeader: true };
-    const r = await this.call<CompactionResponse>(spec, (c, md, opt, cb) => c.kv.compact(req, md, opt, cb));
+    const r = await this.call<CompactionResponse>(spec, (c, md, ms, cb) => unaryOn(c, KVService.compact, req, md, ms, cb));
     return { header: header(r.header) };
   }
 
@@ -187,7 +191,7 @@ export class EtcdClient {
     assert(Number.isSafeInteger(ttlSeconds) && ttlSeconds > 0, `leaseGrant: bad TTL ${ttlSeconds}`);
     const req = { TTL: BigInt(ttlSeconds), ID: id };
     const spec = { what: `LeaseGrant ${ttlSeconds}s`, idempotent: false, requireLeader: true };
-    const r = await this.call<LeaseGrantResponse>(spec, (c, md, opt, cb) => c.lease.leaseGrant(req, md, opt, cb));
+    const r = await this.call<LeaseGrantResponse>(spec, (c, md, ms, cb) => unaryOn(c, LeaseService.leaseGrant, req, md, ms, cb));
     if (r.error !== '') throw new EtcdClientError('other', status.UNKNOWN, r.error);
     return { header: header(r.header), id: r.ID, ttl: num(r.TTL) };
   }
@@ -195,7 +199,7 @@ export class EtcdClient {
   /** leaseRevoke deletes the lease and every key attached to it, in one revision. */
   async leaseRevoke(id: bigint): Promise<{ header: Header }> {
     const spec = { what: `LeaseRevoke ${id}`, idempotent: false, requireLeader: true };
-    const r = await this.call<LeaseRevokeResponse>(spec, (c, md, opt, cb) => c.lease.leaseRevoke({ ID: id }, md, opt, cb));
+    const r = await this.call<LeaseRevokeResponse>(spec, (c, md, ms, cb) => unaryOn(c, LeaseService.leaseRevoke, { ID: id }, md, ms, cb));
     return { header: header(r.header) };
   }
 
@@ -208,13 +212,13 @@ export class EtcdClient {
   async leaseTimeToLive(id: bigint, o: { keys?: boolean } = {}): Promise<LeaseTimeToLiveResult> {
     const req = { ID: id, keys: o.keys === true };
     const spec = { what: `LeaseTimeToLive ${id}`, idempotent: true, requireLeader: true };
-    const r = await this.call<LeaseTimeToLiveResponse>(spec, (c, md, opt, cb) => c.lease.leaseTimeToLive(req, md, opt, cb));
+    const r = await this.call<LeaseTimeToLiveResponse>(spec, (c, md, ms, cb) => unaryOn(c, LeaseService.leaseTimeToLive, req, md, ms, cb));
     return { header: header(r.header), id: r.ID, ttl: num(r.TTL), grantedTtl: num(r.grantedTTL), keys: r.keys };
   }
 
   async leases(): Promise<bigint[]> {
     const spec = { what: 'LeaseLeases', idempotent: true, requireLeader: true };
-    const r = await this.call<LeaseLeasesResponse>(spec, (c, md, opt, cb) => c.lease.leaseLeases({}, md, opt, cb));
+    const r = await this.call<LeaseLeasesResponse>(spec, (c, md, ms, cb) => unaryOn(c, LeaseService.leaseLeases, {}, md, ms, cb));
     return r.leases.map((l) => l.ID);
   }
 
@@ -222,27 +226,27 @@ export class EtcdClient {
 
   async memberList(): Promise<MemberListResult> {
     const spec = { what: 'MemberList', idempotent: true, requireLeader: false };
-    return memberListResult(await this.call(spec, (c, md, opt, cb) => c.cluster.memberList({}, md, opt, cb)));
+    return memberListResult(await this.call(spec, (c, md, ms, cb) => unaryOn(c, ClusterService.memberList, {}, md, ms, cb)));
   }
 
   /** status asks one member (no failover: the answer is about that member). */
   async status(endpoint: string): Promise<StatusResult> {
     const spec = { what: `Status ${endpoint}`, idempotent: true, requireLeader: false, endpoint };
-    return statusResult(endpoint, await this.call(spec, (c, md, opt, cb) => c.maintenance.status({}, md, opt, cb)));
+    return statusResult(endpoint, await this.call(spec, (c, md, ms, cb) => unaryOn(c, MaintenanceService.status, {}, md, ms, cb)));
   }
 
   /** hashKV hashes one member's keys up to `revision` (0 = current). */
   async hashKV(endpoint: string, revision = 0): Promise<HashKVResult> {
     const req = { revision: BigInt(revision) };
     const spec = { what: `HashKV ${endpoint}@${revision}`, idempotent: true, requireLeader: false, endpoint };
-    return hashKVResult(await this.call(spec, (c, md, opt, cb) => c.maintenance.hashKv(req, md, opt, cb)));
+    return hashKVResult(await this.call(spec, (c, md, ms, cb) => unaryOn(c, MaintenanceService.hashKv, req, md, ms, cb)));
   }
 
   /** alarms lists the cluster's active alarms (NOSPACE: writes refused). */
   async alarms(): Promise<Alarm[]> {
     const req = { action: AlarmRequest_AlarmAction.GET, memberID: 0n, alarm: AlarmType.NONE };
     const spec = { what: 'Alarm GET', idempotent: true, requireLeader: false };
-    return alarmsResult(await this.call(spec, (c, md, opt, cb) => c.maintenance.alarm(req, md, opt, cb)));
+    return alarmsResult(await this.call(spec, (c, md, ms, cb) => unaryOn(c, MaintenanceService.alarm, req, md, ms, cb)));
   }
 
   /** close ends every watch and keep-alive and closes the connections. */

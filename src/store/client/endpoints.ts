@@ -1,7 +1,9 @@
 /**
- * EndpointPool owns one gRPC channel per member endpoint (all five etcd services share it) and
- * the client's sticky choice of member: requests go to the current endpoint until it fails,
- * then to the next one in the list (clientv3's balancer moves on the same way). Channels are
+ * EndpointPool owns the connections to each member endpoint and the client's sticky choice of
+ * member: requests go to the current endpoint until it fails, then to the next one in the list
+ * (clientv3's balancer moves on the same way). Per member, unary calls go over a lean HTTP/2
+ * session (rpc/h2-client.ts: ~half grpc-js's CPU per call, and every API write is one) and the
+ * streams (Watch, LeaseKeepAlive) over one grpc-js channel all five services share. Both are
  * created on first use and closed with the pool.
  */
 import { connectivityState, status, type ChannelCredentials } from '@grpc/grpc-js';
@@ -13,12 +15,17 @@ import {
   MaintenanceClient,
   WatchClient,
 } from '../../gen/etcdserverpb/rpc.js';
+import { channelCredentials, type TlsFiles } from '../../rpc/credentials.js';
 import { channelOptions } from '../../rpc/defaults.js';
+import { h2Unary, type H2Callback, type H2Method } from '../../rpc/h2-client-call.js';
+import { H2Channel } from '../../rpc/h2-client.js';
+import type { Metadata } from '@grpc/grpc-js';
 import { EtcdClientError, NotSentError } from './errors.js';
 
-/** Conn is one member's services over one channel. */
+/** Conn is one member's services: unary calls over `h2`, streams over one grpc-js channel. */
 export interface Conn {
   readonly endpoint: string;
+  readonly h2: H2Channel;
   readonly kv: KVClient;
   readonly watch: WatchClient;
   readonly lease: LeaseClient;
@@ -47,11 +54,13 @@ export class EndpointPool {
   private readonly conns = new Map<string, Conn>();
   private currentIndex = 0;
   private closed = false;
+  private readonly credentials: ChannelCredentials;
 
   constructor(
     readonly endpoints: readonly string[],
-    private readonly credentials: ChannelCredentials,
+    private readonly tls: TlsFiles | undefined,
   ) {
+    this.credentials = channelCredentials(tls);
     assert(endpoints.length > 0, 'EtcdClient: at least one endpoint');
     assert(endpoints.length <= MAX_ENDPOINTS, `EtcdClient: at most ${MAX_ENDPOINTS} endpoints`);
     for (const e of endpoints) assert(HOST_PORT.test(e), `EtcdClient: endpoint "${e}" is not host:port`);
@@ -88,7 +97,21 @@ export class EndpointPool {
   }
 
   /**
-   * ready resolves once the member's channel is connected, and throws NotSentError when it is
+   * readyUnary resolves once the member's HTTP/2 session for unary calls is connected, and
+   * throws NotSentError as `ready` does (connection failed, closed, not within timeoutMs).
+   */
+  async readyUnary(conn: Conn, timeoutMs: number): Promise<void> {
+    if (conn.h2.isReady()) return;
+    try {
+      await conn.h2.ready(Math.max(0, timeoutMs));
+    } catch (e) {
+      throw new NotSentError(conn.endpoint, (e as Error).message);
+    }
+  }
+
+  /**
+   * ready resolves once the member's grpc-js channel (streams) is connected, and throws
+   * NotSentError when it is
    * in transient failure (its last connection attempt failed: try another member now) or not
    * connected within timeoutMs. Either way nothing was sent.
    */
@@ -117,20 +140,44 @@ export class EndpointPool {
 
   close(): void {
     this.closed = true;
-    for (const c of this.conns.values()) c.kv.close();
+    for (const c of this.conns.values()) {
+      c.kv.close();
+      c.h2.close();
+    }
     this.conns.clear();
   }
 
   private connect(endpoint: string): Conn {
-    const kv = new KVClient(endpoint, this.credentials, channelOptions(ETCD_KEEPALIVE));
+    const credentials = this.credentials;
+    const kv = new KVClient(endpoint, credentials, channelOptions(ETCD_KEEPALIVE));
     const shared = { channelOverride: kv.getChannel() };
     return {
       endpoint,
+      h2: new H2Channel({ target: endpoint, tls: this.tls, keepalive: ETCD_H2_KEEPALIVE }),
       kv,
-      watch: new WatchClient(endpoint, this.credentials, shared),
-      lease: new LeaseClient(endpoint, this.credentials, shared),
-      cluster: new ClusterClient(endpoint, this.credentials, shared),
-      maintenance: new MaintenanceClient(endpoint, this.credentials, shared),
+      watch: new WatchClient(endpoint, credentials, shared),
+      lease: new LeaseClient(endpoint, credentials, shared),
+      cluster: new ClusterClient(endpoint, credentials, shared),
+      maintenance: new MaintenanceClient(endpoint, credentials, shared),
     };
   }
+}
+
+/** ETCD_H2_KEEPALIVE is ETCD_KEEPALIVE for the unary session (no pings without calls). */
+const ETCD_H2_KEEPALIVE = {
+  timeMs: ETCD_KEEPALIVE['grpc.keepalive_time_ms'],
+  timeoutMs: ETCD_KEEPALIVE['grpc.keepalive_timeout_ms'],
+  withoutCalls: false,
+};
+
+/** unaryOn makes one unary call on a member's HTTP/2 session (call.ts's Invoke runs it). */
+export function unaryOn<Req, Res>(
+  conn: Conn,
+  method: H2Method<Req, Res>,
+  req: Req,
+  metadata: Metadata,
+  timeoutMs: number,
+  cb: H2Callback<Res>,
+): void {
+  h2Unary(conn.h2, method, req, metadata, timeoutMs, cb);
 }

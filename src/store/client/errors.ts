@@ -7,6 +7,7 @@
  * request provably was not applied, might have been, or failed for good.
  */
 import { status, type ServiceError } from '@grpc/grpc-js';
+import { NOT_SENT_DETAILS } from '../../rpc/errors.js';
 import { etcdErrors } from '../errors.js';
 
 /** EtcdErrorKind names an etcd error by its catalog entry (src/store/errors.ts). */
@@ -141,8 +142,6 @@ const TRANSPORT_CODES: ReadonlySet<status> = new Set([
 /** grpc's own size check: the member refused the message before any handler ran. */
 const TOO_LARGE_FOR_GRPC = /message larger than max/;
 
-/** NOT_SENT marks grpc-js's failure for a call that never had a connection to go out on. */
-const NOT_SENT = /^(?:[a-z_]+: )?No connection established/;
 
 /** NotSentError: the client gave up on a member before sending anything (it was not ready
  *  within the dial timeout, or its channel was in transient failure). */
@@ -158,7 +157,7 @@ export function attemptOutcome(err: EtcdClientError): AttemptOutcome {
   if (err instanceof NotSentError) return 'notApplied';
   if (PRE_PROPOSAL.has(err.kind)) return 'notApplied';
   if (err.code === status.UNKNOWN && err.message === PROPOSAL_DROPPED) return 'notApplied';
-  if (err.code === status.UNAVAILABLE && NOT_SENT.test(err.message)) return 'notApplied';
+  if (err.code === status.UNAVAILABLE && NOT_SENT_DETAILS.test(err.message)) return 'notApplied';
   if (TRANSIENT.has(err.kind)) return 'maybeApplied';
   if (err.code === status.RESOURCE_EXHAUSTED && TOO_LARGE_FOR_GRPC.test(err.message)) return 'final';
   if (err.kind === 'other' && TRANSPORT_CODES.has(err.code)) return 'maybeApplied';
