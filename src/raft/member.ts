@@ -14,7 +14,6 @@ import type { Clock } from '../base/clock.js';
 import { Prng } from '../base/prng.js';
 import { RaftMemberServiceService } from '../gen/k8ts/raft/v1/member.js';
 import { ConfChange as ConfChangeCodec } from '../gen/k8ts/raft/v1/raft.js';
-import { RaftTransportServiceService } from '../gen/k8ts/raft/v1/transport.js';
 import { channelCredentials, serverCredentials, type TlsFiles } from '../rpc/credentials.js';
 import { bind, newServer } from '../rpc/server.js';
 import { MemoryStorage, type RaftStorage } from './core/memory-storage.js';
@@ -22,6 +21,7 @@ import { ConfChangeType, EntryType, type Entry, type SoftState } from './core/ty
 import { DigestStateMachine } from './digest-state-machine.js';
 import { DurableStorage } from './io/durable-storage.js';
 import { nodeFileSystem } from './io/fs.js';
+import { replicateTransportService } from './io/replicate-codec.js';
 import { RaftTransport, type TransportLimits } from './io/transport.js';
 import { memberMachine } from './member-machine.js';
 import { memberService, type MemberHandle } from './member-service.js';
@@ -236,7 +236,7 @@ export class Member {
       actors: {
         server: fromCallback(({ sendBack }) => {
           const server = newServer();
-          server.addService(RaftTransportServiceService, this.transport.service());
+          server.addService(replicateTransportService, this.transport.service());
           server.addService(RaftMemberServiceService, memberService(this.handle()));
           opts.addServices?.(server);
           bind(server, opts.listen, serverCredentials(opts.tls)).then(

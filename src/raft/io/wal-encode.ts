@@ -14,6 +14,7 @@
 import * as zlib from 'node:zlib';
 import { assert } from '../../base/assert.js';
 import type { Entry, HardState } from '../core/types.js';
+import { entryBytes, field, writeEntry, writeField } from './proto-fast.js';
 
 /** The records a WAL holds (wal.ts re-exports this as WalRecord). */
 export type WalRecord =
@@ -60,10 +61,7 @@ function recordType(r: WalRecord): number {
 
 function payloadBytes(r: WalRecord): number {
   if (r.kind === 'entry') {
-    const e = r.entry;
-    const data = e.data.length;
-    return field(e.term) + field(e.index) + (e.type !== 0 ? 1 + varintBytes(e.type) : 0) +
-      (data !== 0 ? 1 + varintBytes(data) + data : 0);
+    return entryBytes(r.entry);
   }
   if (r.kind === 'hard-state') {
     const h = r.hardState;
@@ -72,30 +70,15 @@ function payloadBytes(r: WalRecord): number {
   return SNAPSHOT_PAYLOAD_BYTES;
 }
 
-/** field is the size of a non-repeated uint64 field with a 1-byte tag (0 when omitted). */
-function field(v: number): number {
-  return v !== 0 ? 1 + varintBytes(v) : 0;
-}
-
 function writePayload(out: Buffer, at: number, r: WalRecord): number {
   if (r.kind === 'entry') {
-    const e = r.entry;
-    if (e.term !== 0) at = writeVarint(out, writeTag(out, at, 8), e.term);
-    if (e.index !== 0) at = writeVarint(out, writeTag(out, at, 16), e.index);
-    if (e.type !== 0) at = writeVarint(out, writeTag(out, at, 24), e.type);
-    if (e.data.length !== 0) {
-      at = writeVarint(out, writeTag(out, at, 34), e.data.length);
-      out.set(e.data, at);
-      at += e.data.length;
-    }
-    return at;
+    return writeEntry(out, at, r.entry);
   }
   if (r.kind === 'hard-state') {
     const h = r.hardState;
-    if (h.term !== 0) at = writeVarint(out, writeTag(out, at, 8), h.term);
-    if (h.vote !== 0) at = writeVarint(out, writeTag(out, at, 16), h.vote);
-    if (h.commit !== 0) at = writeVarint(out, writeTag(out, at, 24), h.commit);
-    return at;
+    at = writeField(out, at, 8, h.term);
+    at = writeField(out, at, 16, h.vote);
+    return writeField(out, at, 24, h.commit);
   }
   out.writeBigUInt64BE(BigInt(r.index), at);
   out.writeBigUInt64BE(BigInt(r.term), at + 8);
@@ -103,30 +86,3 @@ function writePayload(out: Buffer, at: number, r: WalRecord): number {
   return at + SNAPSHOT_PAYLOAD_BYTES;
 }
 
-function writeTag(out: Buffer, at: number, tag: number): number {
-  out[at] = tag;
-  return at + 1;
-}
-
-/** varintBytes is the length of v as a protobuf varint; v is a safe non-negative integer (the
- *  log's numbers: indexes, terms, ids, lengths, enum values). */
-function varintBytes(v: number): number {
-  assert(Number.isSafeInteger(v) && v >= 0, `WAL: not a u53: ${v}`);
-  let n = 1;
-  while (v >= 128) {
-    v = Math.floor(v / 128);
-    n++;
-  }
-  return n;
-}
-
-/** writeVarint writes v (see varintBytes) as a protobuf varint; returns the next offset. Division,
- *  not shifts: JavaScript's bitwise operators work on 32 bits and indexes go beyond. */
-function writeVarint(out: Buffer, at: number, v: number): number {
-  while (v >= 128) {
-    out[at++] = (v % 128) | 128;
-    v = Math.floor(v / 128);
-  }
-  out[at++] = v;
-  return at;
-}
