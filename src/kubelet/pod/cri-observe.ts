@@ -90,15 +90,22 @@ export class PodObserver {
   private readonly containers = new Map<string, ObservedContainer>();
   private readonly sandboxes = new Map<string, ObservedSandbox>();
 
+  /** empty: the runtime is known to hold nothing of the pod yet (the node's last listing,
+   *  pleg/relister.ts), so the first observe answers that without listing. */
   constructor(
     private readonly cri: CriRuntime,
     private readonly uid: string,
+    private empty = false,
   ) {
     assert(uid !== '', 'PodObserver: empty uid');
   }
 
   /** observe lists the pod's sandboxes and containers and fills in what changed. */
   async observe(): Promise<ObservedPod> {
+    if (this.empty) {
+      this.empty = false;
+      return { sandboxes: [], containers: [] };
+    }
     const selector = { [LABEL_POD_UID]: this.uid };
     const [sbList, ctrList] = await Promise.all([
       this.cri.listPodSandbox({ filter: { id: '', labelSelector: selector } }),

@@ -82,8 +82,9 @@ export interface PodWorkerDeps {
   events?: EventRecorder;
   /** The node relists the runtime and wakes a worker whose pod changed (pleg/relister.ts):
    *  each sync's final observation is reported here, and a running pod then waits resyncMs
-   *  instead of polling every runningPollMs. Absent: the worker polls. */
-  relist?: { seen(uid: string, observed: ObservedPod): void };
+   *  instead of polling every runningPollMs. Absent: the worker polls. startsEmpty tells a
+   *  new worker that the runtime holds nothing of its pod yet (its first sync lists nothing). */
+  relist?: { seen(uid: string, observed: ObservedPod): void; startsEmpty?(uid: string): boolean };
 }
 
 /**

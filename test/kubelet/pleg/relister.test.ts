@@ -1,6 +1,8 @@
 /**
  * The relister wakes only the workers whose pod's listed instances differ from what their
- * last sync saw, and lists nothing while the node runs no worker.
+ * last sync saw, and lists nothing while the node runs no worker; a new worker starts empty
+ * (no listing of its own) only when the last listing began after every earlier worker of its
+ * pod and showed nothing of it.
  */
 import assert from 'node:assert/strict';
 import { systemClock } from '../../../src/base/clock.js';
@@ -62,4 +64,47 @@ describe('kubelet relister (PLEG)', () => {
     await r.relist();
     assert.equal(f.lists(), 0);
   });
+
+  it('lets a new worker start empty only when the last listing showed nothing of its pod',
+    async () => {
+      const items = { sandboxes: [listedSandbox('sb1', 'u1')], containers: [] as Container[] };
+      const f = fakeCri(items);
+      let live: string[] = [];
+      const r = new Relister({ cri: f.cri, clock: systemClock, periodMs: 1000, log: () => {},
+        workers: () => live, wake: () => {} });
+      assert.equal(r.startsEmpty('u0'), false, 'nothing listed yet');
+      await r.relist(true);
+      assert.equal(f.lists(), 1, 'listed at start although no worker runs');
+      assert.equal(r.startsEmpty('u1'), false, 'u1 has a sandbox');
+      assert.equal(r.startsEmpty('u2'), true);
+      live = ['u2'];
+      assert.equal(r.startsEmpty('u2'), false, 'a worker of u2 began since the listing');
+      await r.relist();
+      assert.equal(r.startsEmpty('u2'), false, 'its worker still runs');
+      live = [];
+      r.forget('u2');
+      assert.equal(r.startsEmpty('u2'), false, 'its worker ended after the last listing');
+      await r.relist(true);
+      assert.equal(r.startsEmpty('u2'), true, 'listed after its worker ended: nothing left');
+    });
+
+  it('does not let a worker start empty when its pod had a worker during the listing',
+    async () => {
+      let release: (() => void) | undefined;
+      const cri = {
+        listPodSandbox: async () => {
+          await new Promise<void>((resolve) => { release = resolve; });
+          return { items: [] };
+        },
+        listContainers: async () => ({ containers: [] }),
+      };
+      const r = new Relister({ cri, clock: systemClock, periodMs: 1000, log: () => {},
+        workers: () => [], wake: () => {} });
+      const listing = r.relist(true);
+      r.forget('u3'); // a worker of u3 ended while the runtime was being listed
+      release?.();
+      await listing;
+      assert.equal(r.startsEmpty('u3'), false);
+      assert.equal(r.startsEmpty('u4'), true);
+    });
 });

@@ -9,6 +9,7 @@ import {
   PodSandboxState,
   Protocol,
   type ContainerStatus,
+  type CriRuntime,
 } from '../../../src/kubelet/cri/types.js';
 import { backoffUntilMs, formatDelay, nextBackoff } from '../../../src/kubelet/pod/backoff.js';
 import { containerSpecHash } from '../../../src/kubelet/pod/container-hash.js';
@@ -17,7 +18,9 @@ import {
   buildSandboxConfig,
   linuxResources,
 } from '../../../src/kubelet/pod/cri-config.js';
-import { fromContainerStatus, fromSandboxStatus } from '../../../src/kubelet/pod/cri-observe.js';
+import {
+  fromContainerStatus, fromSandboxStatus, PodObserver,
+} from '../../../src/kubelet/pod/cri-observe.js';
 import { selectGarbage } from '../../../src/kubelet/pod/gc.js';
 import { pullPolicyOf } from '../../../src/kubelet/pod/images.js';
 import { activeDeadline } from '../../../src/kubelet/pod/sync.js';
@@ -171,6 +174,21 @@ describe('CRI → observation', () => {
       ['100.64.1.5', 'fd00::5']);
     const notReady = fromSandboxStatus({ ...base, state: PodSandboxState.SANDBOX_NOTREADY });
     assert.deepEqual(notReady.ips, []);
+  });
+
+  it('a pod known to start empty is not listed on its first observation, only later', async () => {
+    let lists = 0;
+    const cri = {
+      listPodSandbox: async () => { lists++; return { items: [] }; },
+      listContainers: async () => { lists++; return { containers: [] }; },
+    } as unknown as CriRuntime;
+    const observer = new PodObserver(cri, 'u1', true);
+    assert.deepEqual(await observer.observe(), { sandboxes: [], containers: [] });
+    assert.equal(lists, 0);
+    await observer.observe();
+    assert.equal(lists, 2);
+    await new PodObserver(cri, 'u2').observe();
+    assert.equal(lists, 4, 'without the hint the first observation lists');
   });
 });
 
