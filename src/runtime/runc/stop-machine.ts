@@ -23,11 +23,14 @@ export interface StopSignals {
 /** stopMachine — see the file comment. Final states: exited, stuck (no exit after KILL). */
 export const stopMachine = setup({
   types: {
-    context: {} as { graceMs: number },
+    context: {} as { graceMs: number; signals: StopSignals },
     events: {} as StopEvent,
-    input: {} as { graceMs: number },
+    input: {} as { graceMs: number; signals: StopSignals },
   },
-  actions: { term: () => undefined, kill: () => undefined },
+  actions: {
+    term: ({ context }) => context.signals.term(),
+    kill: ({ context }) => context.signals.kill(),
+  },
   delays: {
     grace: ({ context }) => context.graceMs,
     killWait: KILL_WAIT_MS,
@@ -38,7 +41,7 @@ export const stopMachine = setup({
   },
 }).createMachine({
   id: 'runc-stop',
-  context: ({ input }) => ({ graceMs: input.graceMs }),
+  context: ({ input }) => ({ graceMs: input.graceMs, signals: input.signals }),
   initial: 'begin',
   on: { EXITED: '.exited' },
   states: {
@@ -62,16 +65,14 @@ export const stopMachine = setup({
 /** StopActor is one running stop sequence. */
 export type StopActor = Actor<typeof stopMachine>;
 
-/** startStopActor starts a stop sequence wired to the shell's signals, timed on clock. */
+/** startStopActor starts a stop sequence wired to the shell's signals, timed on clock. The
+ *  signals travel in the input: provide() would build a new machine per stop. */
 export function startStopActor(graceMs: number, signals: StopSignals, clock: Clock): StopActor {
-  const machine = stopMachine.provide({
-    actions: { term: () => signals.term(), kill: () => signals.kill() },
-  });
   const xclock = {
     setTimeout: (fn: () => void, delayMs: number): Timer => clock.setTimeout(fn, delayMs),
     clearTimeout: (timer: Timer) => timer.cancel(),
   };
-  return createActor(machine, { input: { graceMs }, clock: xclock }).start();
+  return createActor(stopMachine, { input: { graceMs, signals }, clock: xclock }).start();
 }
 
 /** stopOutcome resolves when the sequence ends: 'exited' or 'stuck'. */
