@@ -8,25 +8,18 @@
  * how each node's kube-proxy and a master's control plane run (static-pods.ts).
  */
 import { mkdirSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { runKubelet } from '../kubelet/main.js';
 import { nodeFiles } from './api-access.js';
-import { loadClusterConfig, statePaths } from './config.js';
+import { statePaths } from './config.js';
 import { nodePaths } from './node-paths.js';
+import { apiEndpointsOf, nodeFromArgs } from './node-args.js';
 import { mainLog, runMain } from './process-main.js';
 
 runMain('kubelet', async () => {
-  const { values } = parseArgs({ options: { config: { type: 'string' }, node: { type: 'string' } } });
-  if (!values.config || !values.node) throw new Error('usage: kubelet-main --config <file> --node <name>');
-  const cfg = loadClusterConfig(values.config, { force: true });
-  const node = cfg.nodes.find((n) => n.name === values.node);
-  if (node === undefined) throw new Error(`${values.config}: no node ${values.node}`);
+  const { cfg, node } = nodeFromArgs('kubelet-main');
   const paths = nodePaths(cfg, node.name);
   mkdirSync(paths.kubeletDir, { recursive: true });
-  // This master's API first: a kubelet keeps working while other masters are down.
-  const masters = cfg.members.filter((m) => m.grpc !== undefined);
-  const local = masters.filter((m) => m.name === node.name);
-  const apiEndpoints = [...local, ...masters.filter((m) => m.name !== node.name)].map((m) => m.grpc ?? '');
+  const apiEndpoints = apiEndpointsOf(cfg, node.name);
   const files = nodeFiles(statePaths(cfg.name, cfg.dataDir), node.name);
   const running = await runKubelet({
     nodeName: node.name,

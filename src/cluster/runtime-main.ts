@@ -10,7 +10,6 @@
  * again on the same state dir adopts them.
  */
 import { rmSync, symlinkSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { systemClock } from '../base/clock.js';
 import { systemWallMs } from '../base/wall-clock.js';
 import { startContainerdNode } from '../runtime/containerd/node.js';
@@ -18,9 +17,10 @@ import { startProcessRuntime } from '../runtime/process/server.js';
 import { startRuncRuntime } from '../runtime/runc/start.js';
 import { StreamingServer } from '../runtime/streaming/server.js';
 import type { StreamingRuntime } from '../runtime/streaming/types.js';
-import { k8tsHome, loadClusterConfig } from './config.js';
+import { k8tsHome } from './config.js';
 import { bridgeName, nodePaths } from './node-paths.js';
 import type { NodeSpec } from './node-config.js';
+import { nodeFromArgs } from './node-args.js';
 import { mainLog, runMain } from './process-main.js';
 
 /** A started runtime: close() stops serving (pods keep running). */
@@ -29,11 +29,7 @@ interface Served {
 }
 
 runMain('runtime', async () => {
-  const { values } = parseArgs({ options: { config: { type: 'string' }, node: { type: 'string' } } });
-  if (!values.config || !values.node) throw new Error('usage: runtime-main --config <file> --node <name>');
-  const cfg = loadClusterConfig(values.config, { force: true });
-  const node = cfg.nodes.find((n) => n.name === values.node);
-  if (node === undefined) throw new Error(`${values.config}: no node ${values.node}`);
+  const { cfg, node } = nodeFromArgs('runtime-main');
   const paths = nodePaths(cfg, node.name);
   const served = await serve(node, paths, cfg.name);
   mainLog(`${node.runtime} runtime of ${node.name} serving CRI on ${paths.criSocket} (pods ${node.podCidr})`);
