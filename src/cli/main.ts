@@ -20,10 +20,11 @@ const USAGE = `usage: k8ts <command> [flags]
                                    as context k8ts-<name>)
   status [--name N]                each member: role, term, leader, commit, applied; each master's
                                    API server, controller manager and scheduler; each node's
-                                   kubelet, runtime, Ready status and pods
+                                   kubelet, runtime, kube-proxy, Ready status and pods
   propose <text> [--name N]        append an entry through any member
   kill <node>[/<component>] [--name N]       SIGKILL a node, or one of its components (store,
-                                   apiserver, controller-manager, scheduler, kubelet, runtime)
+                                   apiserver, controller-manager, scheduler, kubelet, runtime,
+                                   proxy)
   restart <node>[/<component>] [--name N]    start it again (the store on its data dir)
   logs <node>[/<component>] [--name N] [--tail N]   print a component's log (default: the
                                    store on a master, the kubelet on a worker)

@@ -22,7 +22,7 @@ export function statusTable(rows: readonly MemberRow[]): string {
   return align([HEADER, ...cells]);
 }
 
-const NODE_HEADER = ['NODE', 'ROLE', 'ADDRESS', 'RUNTIME', 'POD-CIDR', 'KUBELET', 'RUNTIME-PID', 'STATUS', 'PODS', 'VERSION'];
+const NODE_HEADER = ['NODE', 'ROLE', 'ADDRESS', 'RUNTIME', 'POD-CIDR', 'KUBELET', 'RUNTIME-PID', 'PROXY', 'STATUS', 'PODS', 'VERSION'];
 
 /**
  * nodesTable renders the nodes part of `k8ts status`: each node's processes (pid or down) and
@@ -34,6 +34,7 @@ export function nodesTable(rows: readonly NodeRow[]): string {
     r.spec.name, r.spec.role, `${r.spec.address}:${r.spec.kubeletPort}`, r.spec.runtime, r.spec.podCidr,
     r.kubeletPid === undefined ? 'down' : `pid ${r.kubeletPid}`,
     r.runtimePid === undefined ? 'down' : `pid ${r.runtimePid}`,
+    r.proxyPid === 'none' ? '-' : r.proxyPid === undefined ? 'down' : `pid ${r.proxyPid}`,
     readyCell(r.ready), r.pods === undefined ? '-' : String(r.pods), r.kubeletVersion ?? '-',
   ]);
   return align([NODE_HEADER, ...cells]);

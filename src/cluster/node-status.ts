@@ -1,6 +1,6 @@
 /**
  * What `k8ts up` waits for and `k8ts status` shows of the nodes: each node's processes (runtime,
- * kubelet) and what the API says of it — the Ready condition, the kubelet and runtime versions,
+ * kubelet, kube-proxy) and what the API says of it — the Ready condition, the kubelet and runtime versions,
  * how many pods it runs. Read over HTTPS as the admin from any API server that answers.
  */
 import type { Clock } from '../base/clock.js';
@@ -15,6 +15,8 @@ export interface NodeRow {
   spec: NodeSpec;
   kubeletPid: number | undefined;
   runtimePid: number | undefined;
+  /** kube-proxy's pid; 'none' on a node that runs no kube-proxy (root runtimes). */
+  proxyPid: number | undefined | 'none';
   /** The Ready condition's status ("True", "False", "Unknown"), undefined when no Node object. */
   ready: string | undefined;
   /** The Ready condition's reason (KubeletReady, NodeStatusUnknown, ...). */
@@ -47,6 +49,7 @@ export async function nodeRows(
       spec,
       kubeletPid: pidOf(spec.name, 'kubelet'),
       runtimePid: pidOf(spec.name, 'runtime'),
+      proxyPid: spec.runtime === 'process' ? pidOf(spec.name, 'proxy') : 'none',
       ready: ready?.status,
       reason: ready?.reason,
       kubeletVersion: obj?.status?.nodeInfo?.kubeletVersion,

@@ -186,6 +186,23 @@ describe('e2e: k8ts up with kubelets — the seeds\' session with the real kubec
     const rows = r.stdout.split('\n').filter((l) => /^(m|w)\d\s+(control-plane|worker)/.test(l));
     assert.equal(rows.length, 5, r.stdout);
     for (const l of rows) assert.match(l, /Ready/);
+    // KUBELET, RUNTIME-PID and PROXY: three live processes per node.
+    for (const l of rows) assert.equal(l.match(/pid \d+/g)?.length, 3, l);
+  });
+
+  it('k8ts kill <node>/proxy on four nodes: the Service keeps routing, the kubelets restart them', async () => {
+    const ip = (await ok(['get', 'service', 'web', '-o', 'jsonpath={.spec.clusterIP}'])).trim();
+    for (const n of ['m1', 'm2', 'm3', 'w1']) {
+      const k = await runK8ts(home.dir, 'kill', `${n}/proxy`, '--name', 'nodes');
+      assert.equal(k.code, 0, k.stderr);
+    }
+    const body = await until('the page through the ClusterIP after the kills', 30_000, () => httpGet(`http://${ip}:18080/`));
+    assert.match(body, /<h1>k8ts<\/h1>/);
+    await until('kube-proxy-w1 restarted and Running', 90_000, async () => {
+      const out = await ok(['get', 'pod', '-n', 'kube-system', 'kube-proxy-w1', '--no-headers']);
+      const c = out.trim().split(/\s+/);
+      return c[2] === 'Running' && c[1] === '1/1' && Number(c[3]) >= 1 ? c : undefined;
+    });
   });
 
   it('k8ts kill <worker> takes its pods with it; the pod comes back when the node does', async () => {
