@@ -236,6 +236,7 @@ export class H2Channel {
     };
     this.pinger = this.clock.setInterval(() => {
       if (!k.withoutCalls && this.activeCalls === 0) return;
+      if (s.destroyed || s.closed) return; // its 'close' is on the way
       const timeout = this.clock.setTimeout(() => {
         this.lastError = `keepalive ping not answered within ${k.timeoutMs} ms`;
         s.destroy(new Error(this.lastError));

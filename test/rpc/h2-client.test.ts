@@ -132,6 +132,14 @@ describe('rpc/h2-client: unary calls against grpc-js', () => {
     assert.match(sent.err?.details ?? '', /Sent message larger than max/);
   });
 
+  it('keepalive pings an idle session and keeps it (the server answers them)', async () => {
+    const keepalive = { timeMs: 20, timeoutMs: 500, withoutCalls: true };
+    const { ch } = await setup((c, cb) => cb(null, c.request), { keepalive });
+    await new Promise((r) => setTimeout(r, 200));
+    assert.ok(ch.isReady(), 'still connected after ~10 pings');
+    assert.equal((await call(ch, Buffer.from('k'))).res?.toString(), 'k');
+  });
+
   it('never connected: ready rejects Unavailable at once; a call fails as not sent', async () => {
     const s = await serve((c, cb) => cb(null, c.request));
     s.server.forceShutdown();
