@@ -11,11 +11,10 @@ import type { Service } from '../../src/api/core/v1/service.js';
 import type { EndpointSlice } from '../../src/api/discovery/v1/endpoint-slice.js';
 import { systemClock } from '../../src/base/clock.js';
 import { systemWallMs } from '../../src/base/wall-clock.js';
-import { ApiClient } from '../../src/client/api-client.js';
 import { ENDPOINT_SLICES, SERVICES } from '../../src/client/resources.js';
 import { frontendsOf } from '../../src/proxy/frontends.js';
 import { startProxy, type RunningProxy } from '../../src/proxy/proxy.js';
-import { startApiCluster, type ApiCluster } from '../support/apiserver.js';
+import { useApiCluster } from '../support/apiserver.js';
 import { eventually } from '../support/poll.js';
 
 const BACKENDS = ['127.64.201.2', '127.64.201.3'];
@@ -44,15 +43,12 @@ function udpAsk(ip: string, port: number, msg: string): Promise<string> {
 
 describe('kube-proxy (real API server, real sockets)', function () {
   this.timeout(60_000);
-  let cluster: ApiCluster;
-  let api: ApiClient;
+  const fx = useApiCluster();
   const proxies: (RunningProxy | undefined)[] = [];
   const servers: (net.Server | dgram.Socket)[] = [];
   let backendPort = 0;
 
   before(async () => {
-    cluster = await startApiCluster();
-    api = new ApiClient({ endpoints: cluster.grpcEndpoints });
     // Two backends on the same port at two addresses, each saying who it is, over TCP and UDP.
     const probe = net.createServer();
     await new Promise<void>((r) => probe.listen(0, BACKENDS[0], () => r()));
@@ -67,7 +63,7 @@ describe('kube-proxy (real API server, real sockets)', function () {
       servers.push(tcp, udp);
     }
     for (const [i, nodeIp] of NODES.entries()) {
-      proxies.push(await startProxy({ api, nodeName: `n${i}`, nodeIp, healthzPort: 0,
+      proxies.push(await startProxy({ api: fx.api, nodeName: `n${i}`, nodeIp, healthzPort: 0,
         clock: systemClock, wallMs: systemWallMs, log: () => {} }));
     }
   });
@@ -75,21 +71,19 @@ describe('kube-proxy (real API server, real sockets)', function () {
   after(async () => {
     await Promise.all(proxies.map((p) => p?.stop()));
     for (const s of servers) s.close();
-    api?.close();
-    await cluster?.stop();
   });
 
   let svc: Service;
 
   it('routes a ClusterIP and each node\'s NodePort to the ready endpoints, round robin, TCP and UDP', async () => {
-    svc = await api.create<Service>(SERVICES, 'default', {
+    svc = await fx.api.create<Service>(SERVICES, 'default', {
       apiVersion: 'v1', kind: 'Service', metadata: { name: 'echo' },
       spec: { type: 'NodePort', ports: [
         { name: 'tcp', port: 18080, protocol: 'TCP' },
         { name: 'udp', port: 15353, protocol: 'UDP' },
       ] },
     });
-    await api.create<EndpointSlice>(ENDPOINT_SLICES, 'default', {
+    await fx.api.create<EndpointSlice>(ENDPOINT_SLICES, 'default', {
       apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice',
       metadata: { name: 'echo-1', labels: { 'kubernetes.io/service-name': 'echo' } },
       addressType: 'IPv4',
@@ -115,15 +109,15 @@ describe('kube-proxy (real API server, real sockets)', function () {
 
   it('refuses connections while the Service has no ready endpoint, and follows the slice back', async () => {
     const ip = svc.spec?.clusterIP ?? '';
-    const slice = await api.get<EndpointSlice>(ENDPOINT_SLICES, 'default', 'echo-1');
+    const slice = await fx.api.get<EndpointSlice>(ENDPOINT_SLICES, 'default', 'echo-1');
     for (const ep of slice.endpoints ?? []) ep.conditions = { ready: false };
-    await api.update(ENDPOINT_SLICES, 'default', slice);
+    await fx.api.update(ENDPOINT_SLICES, 'default', slice);
     await eventually(async () => {
       await assert.rejects(fetchLine(ip, 18080), /ECONNRESET/);
     });
-    const again = await api.get<EndpointSlice>(ENDPOINT_SLICES, 'default', 'echo-1');
+    const again = await fx.api.get<EndpointSlice>(ENDPOINT_SLICES, 'default', 'echo-1');
     again.endpoints = [{ addresses: [BACKENDS[1] ?? ''], conditions: { ready: true } }];
-    await api.update(ENDPOINT_SLICES, 'default', again);
+    await fx.api.update(ENDPOINT_SLICES, 'default', again);
     await eventually(async () => assert.equal(await fetchLine(ip, 18080), `hello from ${BACKENDS[1]}\n`));
   });
 
@@ -139,12 +133,12 @@ describe('kube-proxy (real API server, real sockets)', function () {
   });
 
   it('the kubernetes Service has an EndpointSlice of the API servers, so it gets a frontend', async () => {
-    const services = (await api.list<Service>(SERVICES, 'default')).items;
-    const slices = (await api.list<EndpointSlice>(ENDPOINT_SLICES, 'default')).items;
+    const services = (await fx.api.list<Service>(SERVICES, 'default')).items;
+    const slices = (await fx.api.list<EndpointSlice>(ENDPOINT_SLICES, 'default')).items;
     const k = frontendsOf({ services, slices, nodeIp: NODES[0] ?? '' })
       .find((f) => f.servicePort === 'default/kubernetes:https');
-    const grpc = cluster.grpcEndpoints[0] ?? '';
-    const port = Number(new URL(cluster.urls[0] ?? '').port);
+    const grpc = fx.cluster.grpcEndpoints[0] ?? '';
+    const port = Number(new URL(fx.cluster.urls[0] ?? '').port);
     assert.ok(k, 'a frontend for default/kubernetes:https');
     assert.equal(k.port, 443);
     assert.deepEqual(k.backends, [{ ip: grpc.slice(0, grpc.lastIndexOf(':')), port }]);
@@ -152,7 +146,7 @@ describe('kube-proxy (real API server, real sockets)', function () {
 
   it('stops listening when the Service is deleted', async () => {
     const ip = svc.spec?.clusterIP ?? '';
-    await api.delete(SERVICES, 'default', 'echo');
+    await fx.api.delete(SERVICES, 'default', 'echo');
     await eventually(async () => {
       await assert.rejects(fetchLine(ip, 18080), /ECONNREFUSED/);
     });

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { systemClock } from '../../src/base/clock.js';
 import { systemWallMs } from '../../src/base/wall-clock.js';
 import { ApiServer } from '../../src/apiserver/server.js';
+import { ApiClient } from '../../src/client/api-client.js';
 import { startStoreCluster, type StoreCluster } from './store.js';
 
 export const KUBECTL_DIR = '/usr/lib/google-cloud-sdk/bin';
@@ -85,6 +86,39 @@ export async function startApiCluster(o: { servers?: number } = {}): Promise<Api
       await store.stop();
       rmSync(dir, { recursive: true, force: true });
     },
+  };
+}
+
+/** ApiFixture: a started API cluster and a component client on it, for one describe block. */
+export interface ApiFixture {
+  readonly cluster: ApiCluster;
+  readonly api: ApiClient;
+}
+
+/**
+ * useApiCluster registers before/after hooks (call it inside describe) that start an API
+ * cluster of `servers` insecure API servers and a component API client on them, and stop both.
+ * Read the fixture's fields in tests and hooks, not at describe time (they exist once before ran).
+ */
+export function useApiCluster(o: { servers?: number } = {}): ApiFixture {
+  let cluster: ApiCluster | undefined;
+  let api: ApiClient | undefined;
+  before(async function () {
+    this.timeout(60_000);
+    cluster = await startApiCluster({ servers: o.servers ?? 1 });
+    api = new ApiClient({ endpoints: cluster.grpcEndpoints });
+  });
+  after(async () => {
+    api?.close();
+    await cluster?.stop();
+  });
+  const need = <T>(v: T | undefined, what: string): T => {
+    if (v === undefined) throw new Error(`useApiCluster: ${what} read before the before hook ran`);
+    return v;
+  };
+  return {
+    get cluster() { return need(cluster, 'cluster'); },
+    get api() { return need(api, 'api'); },
   };
 }
 

@@ -6,38 +6,26 @@
  */
 import assert from 'node:assert/strict';
 import type { ConfigMap } from '../../../src/api/core/v1/config.js';
-import { ApiClient } from '../../../src/client/api-client.js';
-import { startApiCluster, type ApiCluster } from '../../support/apiserver.js';
+import { useApiCluster } from '../../support/apiserver.js';
 import { rejection } from '../../support/status.js';
 
 const CONFIGMAPS = { group: '', version: 'v1', resource: 'configmaps' };
 
 describe('update with metadata.uid', function () {
   this.timeout(30_000);
-  let c: ApiCluster;
-  let api: ApiClient;
-
-  before(async function () {
-    this.timeout(60_000);
-    c = await startApiCluster({ servers: 1 });
-    api = new ApiClient({ endpoints: c.grpcEndpoints });
-  });
-  after(async () => {
-    api?.close();
-    await c?.stop();
-  });
+  const fx = useApiCluster();
 
   it('refuses an update for an older incarnation of the object with 409 and writes nothing', async () => {
     const cm = (name: string, v: string): ConfigMap => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data: { v } });
-    const old = await api.create<ConfigMap>(CONFIGMAPS, 'default', cm('same-name', 'old'));
-    await api.delete(CONFIGMAPS, 'default', 'same-name');
-    const fresh = await api.create<ConfigMap>(CONFIGMAPS, 'default', cm('same-name', 'new'));
+    const old = await fx.api.create<ConfigMap>(CONFIGMAPS, 'default', cm('same-name', 'old'));
+    await fx.api.delete(CONFIGMAPS, 'default', 'same-name');
+    const fresh = await fx.api.create<ConfigMap>(CONFIGMAPS, 'default', cm('same-name', 'new'));
     const stale = { ...old, metadata: { ...old.metadata, resourceVersion: undefined }, data: { v: 'stale' } };
-    const err = await rejection(api.update(CONFIGMAPS, 'default', stale));
+    const err = await rejection(fx.api.update(CONFIGMAPS, 'default', stale));
     assert.equal(err.code, 409);
     assert.match(err.message, new RegExp(`Precondition failed: UID in precondition: ${old.metadata.uid ?? ''}, UID in object meta: ${fresh.metadata.uid ?? ''}`));
-    assert.equal((await api.get<ConfigMap>(CONFIGMAPS, 'default', 'same-name')).data?.v, 'new');
+    assert.equal((await fx.api.get<ConfigMap>(CONFIGMAPS, 'default', 'same-name')).data?.v, 'new');
     const right = { ...fresh, metadata: { ...fresh.metadata, resourceVersion: undefined }, data: { v: 'newer' } };
-    assert.equal((await api.update<ConfigMap>(CONFIGMAPS, 'default', right)).data?.v, 'newer');
+    assert.equal((await fx.api.update<ConfigMap>(CONFIGMAPS, 'default', right)).data?.v, 'newer');
   });
 });
