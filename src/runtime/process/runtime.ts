@@ -96,6 +96,7 @@ export class ProcessRuntime implements cri.CriRuntime {
   /** close lets go of every container without stopping it (a later runtime adopts them). */
   async close(): Promise<void> {
     await this.supervisor.close();
+    await this.store.close();
   }
 
   // ---- identity ----
