@@ -5,7 +5,7 @@
  * call on objects this path does not build (interceptor chain, call wrappers, channelz trackers,
  * a read queue and a decoder sized for streams); see fast-unary-hook.ts for how streams get here.
  */
-import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
+import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import { Metadata, status, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
 import type { Clock, Timer } from '../base/clock.js';
 import { FastUnaryCall } from './fast-unary-call.js';
@@ -185,18 +185,8 @@ class UnaryExchange {
   private sendHeaders(md: Metadata | undefined): void {
     if (this.headersSent || this.closed()) return;
     this.headersSent = true;
-    const custom = md?.toHttp2Headers();
-    this.stream.respond(
-      {
-        ':status': 200,
-        'content-type': 'application/grpc+proto',
-        // What grpc-js advertises: a compressed request goes to grpc-js, which accepts these.
-        'grpc-accept-encoding': 'identity,deflate,gzip',
-        'grpc-encoding': 'identity',
-        ...custom,
-      },
-      { waitForTrailers: true },
-    );
+    const headers = md === undefined ? RESPONSE_HEADERS : { ...RESPONSE_HEADERS };
+    this.stream.respond(withMetadata(headers, md), WAIT_FOR_TRAILERS);
   }
 
   /** finish ends the exchange with st: headers (if not yet sent), message, trailers; or, for an
@@ -206,23 +196,24 @@ class UnaryExchange {
     this.done = true;
     this.timer?.cancel();
     if (this.closed()) return;
-    const code = st.code;
-    const msg = encodeGrpcMessage(st.details);
-    const md = st.metadata?.toHttp2Headers();
+    const md = st.metadata ?? undefined;
     if (message === undefined && !this.headersSent) {
       this.headersSent = true;
-      this.stream.respond(
-        {
-          'grpc-status': code,
-          'grpc-message': msg,
-          ':status': 200,
-          'content-type': 'application/grpc+proto',
-          ...md,
-        },
-        { endStream: true },
-      );
+      const headers = {
+        'grpc-status': st.code,
+        'grpc-message': encodeGrpcMessage(st.details),
+        ':status': 200,
+        'content-type': 'application/grpc+proto',
+      };
+      this.stream.respond(withMetadata(headers, md), END_STREAM);
     } else {
-      const trailers = { 'grpc-status': code, 'grpc-message': msg, ...md };
+      const trailers =
+        st.code === status.OK && md === undefined
+          ? OK_TRAILERS
+          : withMetadata(
+              { 'grpc-status': st.code, 'grpc-message': encodeGrpcMessage(st.details) },
+              md,
+            );
       this.sendHeaders(undefined);
       this.stream.once('wantTrailers', () => this.stream.sendTrailers(trailers));
       this.stream.end(message);
@@ -252,6 +243,24 @@ class UnaryExchange {
       process.nextTick(() => call.emit('cancelled', 'cancelled'));
     }
   }
+}
+
+/** Response headers as grpc-js sends them. The encodings are what grpc-js advertises: a
+ *  compressed request goes to grpc-js, which accepts these. node:http2 copies what respond and
+ *  sendTrailers are given, so the constants are shared (frozen: a change there would throw). */
+const RESPONSE_HEADERS: OutgoingHttpHeaders = Object.freeze({
+  ':status': 200,
+  'content-type': 'application/grpc+proto',
+  'grpc-accept-encoding': 'identity,deflate,gzip',
+  'grpc-encoding': 'identity',
+});
+const OK_TRAILERS: OutgoingHttpHeaders = Object.freeze({ 'grpc-status': 0, 'grpc-message': 'OK' });
+const WAIT_FOR_TRAILERS = Object.freeze({ waitForTrailers: true });
+const END_STREAM = Object.freeze({ endStream: true });
+
+/** withMetadata adds md's HTTP/2 form (-bin values base64) to headers, after what is there. */
+function withMetadata(headers: OutgoingHttpHeaders, md: Metadata | undefined): OutgoingHttpHeaders {
+  return md === undefined ? headers : Object.assign(headers, md.toHttp2Headers());
 }
 
 /** errorToStatus is grpc-js's serverErrorToStatus: an integer `code` (with string `details`)
