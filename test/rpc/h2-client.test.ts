@@ -140,6 +140,19 @@ describe('rpc/h2-client: unary calls against grpc-js', () => {
     assert.equal((await call(ch, Buffer.from('k'))).res?.toString(), 'k');
   });
 
+  it('GOAWAY: a call in flight finishes; the next ready() needs a new connection', async () => {
+    const answers: (() => void)[] = [];
+    const { ch, server } = await setup((c, cb) => answers.push(() => cb(null, c.request)));
+    const pending = call(ch, Buffer.from('g'));
+    while (answers.length < 1) await new Promise((r) => setTimeout(r, 5));
+    server.tryShutdown(() => undefined);
+    for (let i = 0; i < 100 && ch.isReady(); i++) await new Promise((r) => setTimeout(r, 5));
+    assert.equal(ch.isReady(), false, 'the GOAWAY retired the session');
+    answers[0]?.();
+    assert.equal((await pending).res?.toString(), 'g');
+    await assert.rejects(ch.ready(1_000), UnavailableRpcError);
+  });
+
   it('never connected: ready rejects Unavailable at once; a call fails as not sent', async () => {
     const s = await serve((c, cb) => cb(null, c.request));
     s.server.forceShutdown();
