@@ -148,12 +148,13 @@ async function schedulingBench(o: CpBenchOptions): Promise<void> {
       await pool(o.pods, 64, (i) => c.api.create(PODS, 'bench', pod(`pending-${i}`)));
       console.log(`${o.pods} pending pods created in ${ms(performance.now() - t)} (schedulers stopped)`);
     }
+    const background = await backgroundRate(c, BACKGROUND_MS);
     const bound = boundTimes(c.api);
     const startMs = performance.now();
     for (const m of ['m1', 'm2', 'm3']) await c.sup.restart(`${m}/scheduler`);
     if (o.tests.includes('schedule')) {
       await until('a first bind', 600_000, async () => (bound.count('pending-') > 0 ? true : undefined));
-      const window = await costWindow(c, () => bound.count('pending-'));
+      const window = await costWindow(c, () => bound.count('pending-'), background);
       await until(`${o.pods} pods bound`, 600_000, async () => (bound.count('pending-') >= o.pods ? true : undefined));
       await window.report('bound pod');
       const times = bound.times('pending-');
@@ -168,17 +169,18 @@ async function schedulingBench(o: CpBenchOptions): Promise<void> {
       console.log(`ratio to the target (1,000 pods/s): ${(rate / 1000).toFixed(2)}×; ` +
         'kube-scheduler\'s CI floor for 5,000 nodes / 10,000 pods is 680 pods/s (published, not run here)');
     }
-    if (o.tests.includes('scaleup')) await scaleUp(c, bound, o.replicas);
+    if (o.tests.includes('scaleup')) await scaleUp(c, { ...bound, background }, o.replicas);
     bound.stop();
   });
 }
 
-async function scaleUp(c: CpCluster, bound: ReturnType<typeof boundTimes>, replicas: number): Promise<void> {
+async function scaleUp(c: CpCluster, bound: ReturnType<typeof boundTimes> & { background: Background },
+  replicas: number): Promise<void> {
   await c.api.create(DEPLOYMENTS, 'bench', deployment('scale', 0));
   await sleep(1_000);
   const t0 = performance.now();
   await c.api.patch(DEPLOYMENTS, 'bench', 'scale', 'application/merge-patch+json', { spec: { replicas } });
-  const window = await costWindow(c, () => bound.count('scale-'));
+  const window = await costWindow(c, () => bound.count('scale-'), bound.background);
   await until(`${replicas} pods bound`, 600_000, async () => (bound.count('scale-') >= replicas ? true : undefined));
   await window.report('scaled-up pod');
   const last = Math.max(...bound.times('scale-'));
@@ -192,13 +194,48 @@ async function scaleUp(c: CpCluster, bound: ReturnType<typeof boundTimes>, repli
   console.log(`| scale → every pod bound | ${s.toFixed(2)} s (${(replicas / s).toFixed(0)} pods/s) |`);
 }
 
+/** How long the idle cluster's own CPU use is sampled before the schedulers start. */
+const BACKGROUND_MS = 5_000;
+/** Settled: store writes per second no more than this (lease renewals, a few events). */
+const SETTLED_WRITES_PER_S = 20;
+/** Seconds to wait at most for the set-up's writes to settle. */
+const SETTLE_MAX_S = 60;
+
+/** Background: CPU ms per second of each process while nothing is being scheduled. */
+type Background = Map<string, number>;
+
+/**
+ * backgroundRate samples what each process spends per second with the objects in place and the
+ * schedulers stopped (lease renewals, bookmarks, progress notifications, paced events, node
+ * monitoring): time-based cost, not per-pod cost. A cost window reports its items' CPU with
+ * and without it, so a slow run (fewer pods per second) does not read as dearer pods. The
+ * schedulers are not running then: their background counts as 0 (all their CPU is charged).
+ */
+async function backgroundRate(c: CpCluster, ms: number): Promise<Background> {
+  // First let the writes the set-up caused settle (the controller manager's paced
+  // RegisteredNode events for every node): only lease renewals and the like should remain.
+  for (let i = 0; i < SETTLE_MAX_S; i++) {
+    const r0 = await storeRevision(c.api);
+    await sleep(1_000);
+    if ((await storeRevision(c.api)) - r0 <= SETTLED_WRITES_PER_S) break;
+  }
+  const [before, rev0] = [c.cpuMs(), await storeRevision(c.api)];
+  await sleep(ms);
+  const [after, rev1] = [c.cpuMs(), await storeRevision(c.api)];
+  console.log(`background (schedulers stopped): ${((rev1 - rev0) * 1000 / ms).toFixed(0)} store ` +
+    'writes/s');
+  return new Map([...after].map(([unit, v]) => [unit, ((v - (before.get(unit) ?? v)) * 1000) / ms]));
+}
+
 /**
  * costWindow measures what each counted item (a bound pod) costs from now until report(): CPU ms
  * per item of every component process (/proc utime+stime, so it survives a noisy machine better
- * than throughput does) and store revisions per item (every store write transaction — binds,
- * events, status patches, lease renewals — advances the revision by one).
+ * than throughput does), also net of the background rate measured before, and store revisions
+ * per item (every store write transaction — binds, events, status patches, lease renewals —
+ * advances the revision by one).
  */
-async function costWindow(c: CpCluster, count: () => number): Promise<{ report(what: string): Promise<void> }> {
+async function costWindow(c: CpCluster, count: () => number, background: Background):
+  Promise<{ report(what: string): Promise<void> }> {
   // Profiled processes (a hook in NODE_OPTIONS, as bench/lib/store-prof.ts's) start sampling
   // now; the second SIGUSR2, at report(), lets a hook that supports it write its profile.
   if (process.env.K8TS_BENCH_CPU_PROF_DIR !== undefined) startProfiling([...c.pids().values()]);
@@ -217,15 +254,21 @@ async function costWindow(c: CpCluster, count: () => number): Promise<{ report(w
       console.log(`\ncost per ${what} over ${n} of them (${ms(performance.now() - t0)}; ` +
         `scheduler leader ${scheduler ?? '?'}, controller-manager leader ${cm ?? '?'}): ` +
         `${(revs / n).toFixed(2)} store writes per ${what}`);
-      console.log('| process | CPU ms per item | CPU ms total |');
-      console.log('|---|---|---|');
-      let total = 0;
+      const seconds = (performance.now() - t0) / 1000;
+      console.log('| process | CPU ms per item | CPU ms total | background ms/s | ' +
+        'CPU ms per item net of background |');
+      console.log('|---|---|---|---|---|');
+      let [total, totalBg, totalNet] = [0, 0, 0];
       for (const [unit, after] of cpu1) {
         const used = after - (cpu0.get(unit) ?? after);
-        total += used;
-        console.log(`| ${unit} | ${(used / n).toFixed(3)} | ${used.toFixed(0)} |`);
+        const bg = background.get(unit) ?? 0;
+        const net = Math.max(0, used - bg * seconds);
+        [total, totalBg, totalNet] = [total + used, totalBg + bg, totalNet + net];
+        console.log(`| ${unit} | ${(used / n).toFixed(3)} | ${used.toFixed(0)} | ${bg.toFixed(0)} | ` +
+          `${(net / n).toFixed(3)} |`);
       }
-      console.log(`| all | ${(total / n).toFixed(3)} | ${total.toFixed(0)} |`);
+      console.log(`| all | ${(total / n).toFixed(3)} | ${total.toFixed(0)} | ${totalBg.toFixed(0)} | ` +
+        `${(totalNet / n).toFixed(3)} |`);
     },
   };
 }
