@@ -14,6 +14,8 @@
  */
 import { readFileSync } from 'node:fs';
 import http2, { type ClientHttp2Session, type SecureClientSessionOptions } from 'node:http2';
+import { isIP } from 'node:net';
+import tls from 'node:tls';
 import { assert } from '../base/assert.js';
 import type { Clock, Timer } from '../base/clock.js';
 import type { TlsFiles } from './credentials.js';
@@ -167,8 +169,20 @@ export class H2Channel {
   private connect(): void {
     this.state = 'connecting';
     const scheme = this.tlsOptions ? 'https' : 'http';
+    const tlsOptions = this.tlsOptions;
     const s = http2.connect(`${scheme}://${this.target}`, {
-      ...this.tlsOptions,
+      ...tlsOptions,
+      // Our own TLS socket: http2.connect would send an IP target as SNI server name, which
+      // RFC 6066 forbids (Node warns, DEP0123). The certificate is still checked against the
+      // target (its IP SAN), as grpc-js does.
+      ...(tlsOptions !== undefined ? {
+        createConnection: (url: URL) => tls.connect({
+          ...tlsOptions,
+          host: url.hostname.replace(/^\[|\]$/g, ''),
+          port: Number(url.port),
+          ...(isIP(url.hostname.replace(/^\[|\]$/g, '')) === 0 ? { servername: url.hostname } : {}),
+        }),
+      } : {}),
       maxSendHeaderBlockLength: Number.MAX_SAFE_INTEGER,
       // As grpc-js: Node degrades badly at its session memory limit, so it is not enforced.
       maxSessionMemory: Number.MAX_SAFE_INTEGER,
