@@ -174,7 +174,8 @@ async function schedulingBench(o: CpBenchOptions): Promise<void> {
   });
 }
 
-async function scaleUp(c: CpCluster, bound: ReturnType<typeof boundTimes> & { background: Background },
+async function scaleUp(c: CpCluster,
+  bound: ReturnType<typeof boundTimes> & { background: Background },
   replicas: number): Promise<void> {
   await c.api.create(DEPLOYMENTS, 'bench', deployment('scale', 0));
   await sleep(1_000);
@@ -224,7 +225,8 @@ async function backgroundRate(c: CpCluster, ms: number): Promise<Background> {
   const [after, rev1] = [c.cpuMs(), await storeRevision(c.api)];
   console.log(`background (schedulers stopped): ${((rev1 - rev0) * 1000 / ms).toFixed(0)} store ` +
     'writes/s');
-  return new Map([...after].map(([unit, v]) => [unit, ((v - (before.get(unit) ?? v)) * 1000) / ms]));
+  const rate = (unit: string, v: number): number => ((v - (before.get(unit) ?? v)) * 1000) / ms;
+  return new Map([...after].map(([unit, v]) => [unit, rate(unit, v)]));
 }
 
 /**
@@ -264,11 +266,11 @@ async function costWindow(c: CpCluster, count: () => number, background: Backgro
         const bg = background.get(unit) ?? 0;
         const net = Math.max(0, used - bg * seconds);
         [total, totalBg, totalNet] = [total + used, totalBg + bg, totalNet + net];
-        console.log(`| ${unit} | ${(used / n).toFixed(3)} | ${used.toFixed(0)} | ${bg.toFixed(0)} | ` +
-          `${(net / n).toFixed(3)} |`);
+        console.log(`| ${unit} | ${(used / n).toFixed(3)} | ${used.toFixed(0)} | ` +
+          `${bg.toFixed(0)} | ${(net / n).toFixed(3)} |`);
       }
-      console.log(`| all | ${(total / n).toFixed(3)} | ${total.toFixed(0)} | ${totalBg.toFixed(0)} | ` +
-        `${(totalNet / n).toFixed(3)} |`);
+      console.log(`| all | ${(total / n).toFixed(3)} | ${total.toFixed(0)} | ` +
+        `${totalBg.toFixed(0)} | ${(totalNet / n).toFixed(3)} |`);
     },
   };
 }
