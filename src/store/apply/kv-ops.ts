@@ -58,15 +58,15 @@ export function rangeOp(ctx: KvContext, req: RangeRequest): RangeResponse {
 
 /** putOp writes one key (inside a session; checkPut passed). */
 export function putOp(ctx: KvContext, req: PutRequest): PutResponse {
-  const skey = req.key.toString('latin1');
-  const old = ctx.store.history(skey)?.head();
+  const hist = ctx.store.historyFor(req.key.toString('latin1'), req.key);
+  const old = hist.head();
   assert(!(req.ignoreValue || req.ignoreLease) || old !== undefined, 'putOp: unchecked ignore_*');
   const value = req.ignoreValue ? (old as KeyValue).value : req.value;
   const lease = req.ignoreLease ? (old as KeyValue).lease : req.lease;
-  const { kv, prev } = ctx.store.put(req.key, value, lease);
+  const { kv, prev } = ctx.store.put(hist, value, lease);
   if (prev?.lease !== lease) {
-    if (prev !== undefined) ctx.leases.detach(prev.lease, skey);
-    ctx.leases.attach(lease, skey);
+    if (prev !== undefined) ctx.leases.detach(prev.lease, hist.skey);
+    ctx.leases.attach(lease, hist.skey);
   }
   return { header: header(Number(kv.modRevision)), prevKv: req.prevKv ? prev : undefined };
 }

@@ -64,6 +64,12 @@ export class MvccStore {
     return this.byKey.get(skey);
   }
 
+  /** historyFor is the key's history, created (empty, indexed) when none is kept: a put looks
+   *  its key up once and writes through the history it got (skey is key in latin1). */
+  historyFor(skey: string, key: Buffer): KeyHistory {
+    return this.byKey.get(skey) ?? this.newHistory(skey, key);
+  }
+
   /** viewRevision is the revision a read inside the current session (or outside one) sees:
    *  the session's revision once it wrote something, else the current revision. */
   viewRevision(): number {
@@ -85,12 +91,10 @@ export class MvccStore {
     this.session = { revision, revisionBig: BigInt(revision), kvs: [], prevs: [] };
   }
 
-  /** put writes a new version of key. lease 0 means none. */
-  put(key: Buffer, value: Buffer, lease: bigint): Written {
+  /** put writes a new version of hist's key (from historyFor). lease 0 means none. */
+  put(hist: KeyHistory, value: Buffer, lease: bigint): Written {
     const s = this.session;
     assert(s !== undefined, 'MvccStore.put outside a write session');
-    const skey = key.toString('latin1');
-    const hist = this.byKey.get(skey) ?? this.newHistory(skey, key);
     const wasLive = hist.isLive();
     const prev = hist.head();
     const kv: KeyValue = {
@@ -102,7 +106,7 @@ export class MvccStore {
       lease,
     };
     this.record(hist, kv, prev);
-    if (!wasLive) this.order.liveChanged(skey, 1);
+    if (!wasLive) this.order.liveChanged(hist.skey, 1);
     return { kv, prev };
   }
 

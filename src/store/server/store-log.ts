@@ -3,9 +3,10 @@
  * membership changes are recorded for MemberList, and the state's image is the snapshot.
  */
 import { status } from '@grpc/grpc-js';
-import { StoreRequest } from '../../gen/k8ts/store/v1/store.js';
+import type { StoreRequest } from '../../gen/k8ts/store/v1/store.js';
 import type { ConfChange } from '../../raft/core/types.js';
 import type { SnapshotJob, StateMachine } from '../../raft/node.js';
+import { decodeStoreRequest } from '../apply/request-decode.js';
 import { validateRequest } from '../apply/validate.js';
 import { EtcdError } from '../errors.js';
 import type { ApplyOutcome, StoreState } from '../types.js';
@@ -26,7 +27,7 @@ export class StoreLog implements StateMachine {
   apply(index: number, data: Buffer): ApplyOutcome {
     let req: StoreRequest;
     try {
-      req = StoreRequest.decode(data);
+      req = decodeStoreRequest(data);
       if (req.op === undefined) throw new Error('no operation');
       validateRequest(req.op);
       if (req.op.$case === 'leaseGrant' && req.op.value.ID === 0n) throw new Error('lease grant without an id');
