@@ -28,8 +28,9 @@ export interface KvContext {
 }
 
 /** header is a response header with only the revision set (the server fills the rest). */
-export function header(revision: number): ResponseHeader {
-  return { clusterId: 0n, memberId: 0n, revision: BigInt(revision), raftTerm: 0n };
+export function header(revision: number | bigint): ResponseHeader {
+  const rev = typeof revision === 'bigint' ? revision : BigInt(revision);
+  return { clusterId: 0n, memberId: 0n, revision: rev, raftTerm: 0n };
 }
 
 /** checkPut returns the error a put would fail with, judged on the current state. */
@@ -68,7 +69,7 @@ export function putOp(ctx: KvContext, req: PutRequest): PutResponse {
     if (prev !== undefined) ctx.leases.detach(prev.lease, hist.skey);
     ctx.leases.attach(lease, hist.skey);
   }
-  return { header: header(Number(kv.modRevision)), prevKv: req.prevKv ? prev : undefined };
+  return { header: header(kv.modRevision), prevKv: req.prevKv ? prev : undefined };
 }
 
 /** deleteRangeOp deletes every existing key in the range (inside a session). */

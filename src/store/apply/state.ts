@@ -246,9 +246,14 @@ export class MvccState implements StoreState {
     if (this.alarmTable.active(AlarmType.NOSPACE)) throw etcdErrors.noSpace();
   }
 
+  /** kv is what the key-value operations act on (one object, rebuilt when restore replaces
+   *  the store: not one per apply). */
   private kv(): KvContext {
-    return { store: this.store, leases: this.leaseTable };
+    if (this.kvContext?.store !== this.store) this.kvContext = { store: this.store, leases: this.leaseTable };
+    return this.kvContext;
   }
+
+  private kvContext: KvContext | undefined;
 
   // ---- snapshot ----
 

@@ -22,6 +22,9 @@ import { smallBigint } from './small-bigint.js';
  *  size estimate (index entry, revision, objects) — the same order as etcd's per-key index. */
 export const VERSION_OVERHEAD_BYTES = 96;
 
+/** A reused session whose arrays grew past this many writes (a large delete) lets them go. */
+const SPARE_MAX_WRITES = 1024;
+
 /** A written version and the live version it superseded (the event's prevKv). */
 export interface Written {
   kv: KeyValue;
@@ -43,6 +46,9 @@ export class MvccStore {
   private compactRev = 0;
   private bytes = 0;
   private session: Session | undefined;
+  /** The one session object every write session reuses (a session is never nested, and its
+   *  arrays are copied or consumed by endWrite's caller before the next begins). */
+  private readonly spare: Session = { revision: 0, revisionBig: 0n, kvs: [], prevs: [] };
   /** While restoring, new histories wait here and enter the order sorted, in restoreEnd. */
   private restoring: KeyHistory[] | undefined;
 
@@ -87,8 +93,13 @@ export class MvccStore {
   beginWrite(): void {
     assert(this.session === undefined, 'MvccStore: nested write session');
     assert(this.restoring === undefined, 'MvccStore: write during restore');
-    const revision = this.currentRev + 1;
-    this.session = { revision, revisionBig: BigInt(revision), kvs: [], prevs: [] };
+    const s = this.spare;
+    s.revision = this.currentRev + 1;
+    s.revisionBig = BigInt(s.revision);
+    if (s.kvs.length > SPARE_MAX_WRITES) [s.kvs, s.prevs] = [[], []];
+    s.kvs.length = 0;
+    s.prevs.length = 0;
+    this.session = s;
   }
 
   /** put writes a new version of hist's key (from historyFor). lease 0 means none. */
@@ -122,7 +133,8 @@ export class MvccStore {
     return { kv, prev };
   }
 
-  /** endWrite closes the session; returns the new revision's record if anything was written. */
+  /** endWrite closes the session; returns the new revision's record if anything was written,
+   *  and the writes' event prevKvs — an array valid only until the next beginWrite. */
   endWrite(trace: TraceContext | undefined): { record: RevisionRecord; prevs: (KeyValue | undefined)[] } | undefined {
     const s = this.session;
     assert(s !== undefined, 'MvccStore.endWrite without a session');
