@@ -169,15 +169,14 @@ export class MvccState implements StoreState {
   }
 
   private txn(txn: TxnRequest, trace: TraceContext | undefined): Response {
-    if (txnWrites(txn, 'puts') && this.alarmTable.active(AlarmType.NOSPACE)) throw etcdErrors.noSpace();
+    if (this.alarmTable.active(AlarmType.NOSPACE) && txnWrites(txn, 'puts')) throw etcdErrors.noSpace();
     const plan = planTxn(this.store, txn);
     throwIf(checkTxn(this.kv(), txn, plan));
-    if (!txnWrites(txn, 'writes')) {
-      const resp = runTxn(this.kv(), txn, plan);
-      return { ...resp, header: header(this.store.revision()) };
-    }
-    const resp = this.write(trace, () => runTxn(this.kv(), txn, plan));
-    return { ...resp, header: header(this.store.revision()) };
+    const resp = txnWrites(txn, 'writes')
+      ? this.write(trace, () => runTxn(this.kv(), txn, plan))
+      : runTxn(this.kv(), txn, plan);
+    resp.header = header(this.store.revision()); // runTxn's response is new: set, not copied.
+    return resp;
   }
 
   private compact(req: CompactionRequest): Response {

@@ -93,7 +93,11 @@ export function runTxn(ctx: KvContext, txn: TxnRequest, plan: TxnPlan): TxnRespo
 /** txnWrites says whether any branch (nested too) holds a write: etcd opens a write txn then,
  *  and refuses it under NOSPACE when it holds a put (txnPuts). */
 export function txnWrites(txn: TxnRequest, kinds: 'puts' | 'writes'): boolean {
-  for (const op of [...txn.success, ...txn.failure]) {
+  return opsWrite(txn.success, kinds) || opsWrite(txn.failure, kinds);
+}
+
+function opsWrite(ops: readonly RequestOp[], kinds: 'puts' | 'writes'): boolean {
+  for (const op of ops) {
     const r = op.request;
     if (r?.$case === 'requestPut') return true;
     if (r?.$case === 'requestDeleteRange' && kinds === 'writes') return true;
