@@ -8,7 +8,7 @@ import type { ResourceInfo } from '../../api/resources.js';
 import type { KindStrategy } from '../../api/strategy.js';
 import { parseFieldSelector, unsupportedFieldError } from '../../api/selectors/fields.js';
 import { parseLabelSelector } from '../../api/selectors/labels.js';
-import type { Predicate } from '../storage/types.js';
+import type { Predicate, WatchTrigger } from '../storage/types.js';
 
 /** fieldsOf is every field-selectable value of an object. */
 export function fieldsOf(s: KindStrategy, obj: KubeObject, namespaced: boolean): Record<string, string> {
@@ -40,4 +40,24 @@ export function compilePredicate(
   return (obj) =>
     (!useLabels || labels.matches(obj.metadata.labels)) &&
     (!useFields || fields.matches({ 'metadata.namespace': '', ...fieldsOf(s, obj, r.namespaced) }));
+}
+
+/**
+ * watchTrigger: the exact term of a (valid) field selector a watch cache can index the watch by
+ * (storage WatchTrigger) — spec.nodeName=<node> for a kubelet's pods, metadata.name=<x> for a
+ * single object — or undefined when the selector has none. The fields are computed as the
+ * predicate computes them, so indexing never hides an event the predicate would pass.
+ */
+export function watchTrigger(
+  r: ResourceInfo, s: KindStrategy, fieldSelector: string | undefined,
+): WatchTrigger | undefined {
+  if (!fieldSelector) return undefined;
+  const exact = parseFieldSelector(fieldSelector).requirements
+    .find((q) => q.operator === '=' || q.operator === '==');
+  if (exact === undefined) return undefined;
+  return {
+    field: exact.field,
+    value: exact.value,
+    fieldsOf: (obj) => ({ 'metadata.namespace': '', ...fieldsOf(s, obj, r.namespaced) }),
+  };
 }

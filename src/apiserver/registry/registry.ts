@@ -35,7 +35,7 @@ import {
 import { fieldManagerRequired } from '../../api/apply/index.js';
 import { applyPatchBody, isApplyPatch, recordManagedUpdate, serverSideApply } from './patching.js';
 import { NamespaceLifecycle } from './namespace-lifecycle.js';
-import { compilePredicate } from './predicate.js';
+import { compilePredicate, watchTrigger } from './predicate.js';
 import { replicasFromScale, toScale } from './scale.js';
 import { ServiceAddresses } from './services.js';
 import { unknownFieldMessage, unknownFields } from '../../api/schema/unknown-fields.js';
@@ -111,11 +111,13 @@ export class Registry implements ApiRegistry {
     onError: (err: Error) => void,
   ): Watch {
     const predicate = compilePredicate(r, strategy(r), opts.labelSelector, opts.fieldSelector);
+    const trigger = predicate && watchTrigger(r, strategy(r), opts.fieldSelector);
     return this.o.storage.watch(
       listPrefix(r, ns),
       {
         ...(opts.resourceVersion !== undefined ? { resourceVersion: opts.resourceVersion } : {}),
         ...(predicate ? { predicate } : {}),
+        ...(trigger ? { trigger } : {}),
         bookmarks: opts.allowWatchBookmarks === true,
       },
       (e) => onEvent(e.type === 'BOOKMARK' ? e : { ...e, object: sharedTyped(r, e.object) }),

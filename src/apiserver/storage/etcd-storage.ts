@@ -276,7 +276,8 @@ export class EtcdStorage implements Storage {
     }
     return this.cacheFor(prefix).watch(
       prefix,
-      { revision: rv, predicate: opts.predicate, bookmarks: opts.bookmarks === true },
+      { revision: rv, predicate: opts.predicate, trigger: opts.trigger,
+        bookmarks: opts.bookmarks === true },
       onEvent,
       onError,
     );

@@ -10,6 +10,17 @@ import type { KubeObject, WatchEventType } from '../../api/meta.js';
 /** Predicate filters objects for list and watch (label and field selectors, compiled). */
 export type Predicate = (obj: KubeObject) => boolean;
 
+/**
+ * WatchTrigger: a watch's predicate passes only objects whose selectable field `field` equals
+ * `value` (an exact term of its field selector); fieldsOf gives an object's selectable fields as
+ * the predicate sees them. Watch caches index watchers by it (watcher-index.ts).
+ */
+export interface WatchTrigger {
+  field: string;
+  value: string;
+  fieldsOf(obj: KubeObject): Record<string, string | undefined>;
+}
+
 /** ListOptions are a list request's storage parameters. */
 export interface StorageListOptions {
   /** resourceVersion from the request: undefined/"" = latest (quorum read), "0" = any (cache). */
@@ -37,6 +48,8 @@ export interface StorageWatchOptions {
   /** undefined/"" or "0": current state first as ADDED events, then changes; "N": changes after N. */
   resourceVersion?: string;
   predicate?: Predicate;
+  /** The predicate demands field = value: the cache offers the watch only matching events. */
+  trigger?: WatchTrigger;
   /** Send BOOKMARK events (progress) when asked (allowWatchBookmarks=true). */
   bookmarks?: boolean;
 }

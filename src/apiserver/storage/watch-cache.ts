@@ -31,7 +31,8 @@ import { CacheWatcher } from './cache-watcher.js';
 import { decodeObject, withResourceVersion, type ObjectType } from './codec.js';
 import { EventRing, type CacheEvent } from './event-ring.js';
 import { expiredWatch, toStatusError, tooLargeResourceVersion } from './storage-errors.js';
-import type { Predicate, StorageWatchEvent, Watch } from './types.js';
+import type { Predicate, StorageWatchEvent, Watch, WatchTrigger } from './types.js';
+import { WatcherIndex } from './watcher-index.js';
 
 export interface WatchCacheOptions {
   client: EtcdClient;
@@ -79,7 +80,7 @@ export class WatchCache {
   private rev = 0;
   private isReady = false;
   private readyWaiters: (() => void)[] = [];
-  private readonly watchers = new Set<CacheWatcher>();
+  private readonly watchers = new WatcherIndex();
   private freshWaiters: FreshWaiter[] = [];
   private storeWatch: Watcher | undefined;
   private bookmarkTimer: Timer | undefined;
@@ -184,7 +185,12 @@ export class WatchCache {
   /** watch serves one client watch (see the file comment for rv semantics). */
   watch(
     prefix: string,
-    opts: { revision: number | undefined; predicate?: Predicate | undefined; bookmarks: boolean },
+    opts: {
+      revision: number | undefined;
+      predicate?: Predicate | undefined;
+      trigger?: WatchTrigger | undefined;
+      bookmarks: boolean;
+    },
     onEvent: (e: StorageWatchEvent) => unknown,
     onError: (err: Error) => void,
   ): Watch {
@@ -203,10 +209,12 @@ export class WatchCache {
     const attach = (): void => {
       if (w.isStopped) return;
       if (this.closed) return w.fail(toStatusError(new Error('the watch cache is closed')));
-      if (rev === undefined || rev === 0) return this.attachSnapshot(w, prefix, opts.predicate);
+      if (rev === undefined || rev === 0) {
+        return this.attachSnapshot(w, prefix, opts.predicate, opts.trigger);
+      }
       const events = this.ring.since(rev);
       if (events === 'expired') return w.fail(expiredWatch(rev, this.ring.startRevision));
-      this.watchers.add(w);
+      this.watchers.add(w, opts.trigger);
       w.startWithReplay(events, rev);
     };
     const needs = rev === undefined || rev === 0 ? 0 : rev;
@@ -222,7 +230,7 @@ export class WatchCache {
     this.bookmarkTimer?.cancel();
     this.retryTimer?.cancel();
     this.storeWatch?.cancel();
-    for (const w of [...this.watchers]) w.stop();
+    for (const w of this.watchers.all()) w.stop();
     for (const f of this.freshWaiters) {
       f.timer.cancel();
       f.reject(toStatusError(new Error('the watch cache is closed')));
@@ -230,13 +238,15 @@ export class WatchCache {
     this.freshWaiters = [];
   }
 
-  private attachSnapshot(w: CacheWatcher, prefix: string, predicate?: Predicate): void {
+  private attachSnapshot(
+    w: CacheWatcher, prefix: string, predicate?: Predicate, trigger?: WatchTrigger,
+  ): void {
     const first: StorageWatchEvent[] = [];
     for (const [k, obj] of this.objects) {
       if (!k.startsWith(prefix) || (predicate && !predicate(obj))) continue;
       first.push({ type: 'ADDED', object: obj });
     }
-    this.watchers.add(w);
+    this.watchers.add(w, trigger);
     w.start(first, this.rev);
   }
 
@@ -254,7 +264,7 @@ export class WatchCache {
       this.ring = new EventRing(this.o.historyEvents, revision);
       this.rev = revision;
       // Client watches cannot be continued across a relist: the events in between are lost.
-      if (wasReady) for (const w of [...this.watchers]) w.fail(expiredWatch(revision, revision));
+      if (wasReady) for (const w of this.watchers.all()) w.fail(expiredWatch(revision, revision));
       this.isReady = true;
       for (const r of this.readyWaiters.splice(0)) r();
       this.wakeFreshWaiters();
@@ -327,7 +337,7 @@ export class WatchCache {
       const ce = this.apply(e);
       if (!ce) continue;
       this.ring.push(ce);
-      for (const cw of [...this.watchers]) cw.deliver(ce);
+      for (const cw of this.watchers.forEvent(ce)) cw.deliver(ce);
     }
     this.rev = Math.max(this.rev, b.revision);
     this.wakeFreshWaiters();
@@ -392,7 +402,7 @@ export class WatchCache {
   }
 
   private sendBookmarks(): void {
-    for (const w of [...this.watchers]) w.bookmark(this.rev);
+    for (const w of this.watchers.all()) w.bookmark(this.rev);
   }
 }
 
