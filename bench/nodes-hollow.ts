@@ -34,6 +34,9 @@ function hollowYaml(o: NodesBenchOptions): string {
       `client: 127.0.9.${i}:${p + 1}, api: 127.0.9.${i}:${p + 2}, grpc: 127.0.9.${i}:${p + 3} }`),
     'timing: { tickMs: 10, electionTicks: 15, heartbeatTicks: 3 }',
     'kubelet: { port: 10250, runtime: process }',
+    // As cluster-configs/hollow-1000.yaml: Kubernetes' leader timing for a saturated control
+    // plane (with the 550 ms default renew deadline, leaders churned hundreds of times a run).
+    'controlPlane: { leaseDurationMs: 15000, renewDeadlineMs: 10000, retryPeriodMs: 2000 }',
     `hollow: { nodes: ${o.hollowNodes}, processes: ${o.hollowProcesses} }`,
     '',
   ].join('\n');
