@@ -14,6 +14,9 @@ export const NAMESPACES: ApiResource = { group: '', version: 'v1', resource: 'na
 export const SERVICE_ACCOUNTS: ApiResource = {
   group: '', version: 'v1', resource: 'serviceaccounts',
 };
+/** CONFIG_MAPS and SECRETS: what pods' env and volumes read. */
+export const CONFIG_MAPS: ApiResource = { group: '', version: 'v1', resource: 'configmaps' };
+export const SECRETS: ApiResource = { group: '', version: 'v1', resource: 'secrets' };
 /** SERVICES: the desired side of the Endpoints and EndpointSlice controllers. */
 export const SERVICES: ApiResource = { group: '', version: 'v1', resource: 'services' };
 /** ENDPOINTS: core/v1 Endpoints, written by the "endpoint" controller. */

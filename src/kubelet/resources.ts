@@ -1,21 +1,8 @@
 /**
- * The API resources the kubelet reads and writes, named once here: the kubelet is a peer of the
- * controllers, not their dependant, so it keeps its own list instead of importing theirs.
+ * The API resources the kubelet reads and writes (from the client kit's one catalog,
+ * src/client/resources.ts), and the kubelet's own API constants.
  */
-import type { ApiResource } from '../client/types.js';
-
-/** PODS: the pods bound to this node, their status and their mirror pods. */
-export const PODS: ApiResource = { group: '', version: 'v1', resource: 'pods' };
-/** NODES: this node's own object. */
-export const NODES: ApiResource = { group: '', version: 'v1', resource: 'nodes' };
-/** LEASES: the node's heartbeat in kube-node-lease. */
-export const LEASES: ApiResource = { group: 'coordination.k8s.io', version: 'v1',
-  resource: 'leases' };
-/** CONFIG_MAPS and SECRETS: env and volume sources. */
-export const CONFIG_MAPS: ApiResource = { group: '', version: 'v1', resource: 'configmaps' };
-export const SECRETS: ApiResource = { group: '', version: 'v1', resource: 'secrets' };
-/** SERVICES: the source of the service environment variables. */
-export const SERVICES: ApiResource = { group: '', version: 'v1', resource: 'services' };
+export { CONFIG_MAPS, LEASES, NODES, PODS, SECRETS, SERVICES } from '../client/resources.js';
 
 /** NODE_LEASE_NAMESPACE holds one Lease per node, named after it. */
 export const NODE_LEASE_NAMESPACE = 'kube-node-lease';

@@ -8,6 +8,7 @@
  * for a cluster event that can help. The loop yields to the event loop between cycles so
  * informer events (and bind replies) keep flowing while thousands of pods are pending.
  */
+import { NODES, PODS } from '../client/resources.js';
 import type { Node } from '../api/core/v1/cluster-kinds.js';
 import type { Pod } from '../api/core/v1/pod-types.js';
 import type { Clock } from '../base/clock.js';
@@ -15,7 +16,6 @@ import { Prng } from '../base/prng.js';
 import type { InformerFactory } from '../client/cache/types.js';
 import type { ComponentApi } from '../client/component-api.js';
 import type { EventRecorder } from '../client/events/types.js';
-import type { ApiResource } from '../client/types.js';
 import { rfc3339 } from '../controllers/base/pods.js';
 import { BoundedRunner } from './bounded-runner.js';
 import { defaultProfile } from './default-profile.js';
@@ -32,8 +32,7 @@ import { SchedulingQueue, type QueuedPod } from './queue/scheduling-queue.js';
 import { Snapshot } from './snapshot/snapshot.js';
 
 /** The resources the scheduler reads and writes. */
-export const PODS: ApiResource = { group: '', version: 'v1', resource: 'pods' };
-export const NODES: ApiResource = { group: '', version: 'v1', resource: 'nodes' };
+export { NODES, PODS };
 
 /** DEFAULT_PARALLEL_BINDS: binds and status patches in flight at once. */
 export const DEFAULT_PARALLEL_BINDS = 64;

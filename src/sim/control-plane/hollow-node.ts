@@ -14,6 +14,7 @@
  * (the Lease goes stale, nothing more is written); a new HollowNode of the same name is the
  * kubelet restarting.
  */
+import { PODS } from '../../client/resources.js';
 import type { Condition } from '../../api/core/v1/common-types.js';
 import type { Node } from '../../api/core/v1/cluster-kinds.js';
 import type { Pod, PodStatus } from '../../api/core/v1/pod-types.js';
@@ -28,7 +29,6 @@ import type { ApiResource } from '../../client/types.js';
 import type { SimLink } from './link.js';
 
 const NODES: ApiResource = { group: '', version: 'v1', resource: 'nodes' };
-const PODS: ApiResource = { group: '', version: 'v1', resource: 'pods' };
 const LEASES: ApiResource = { group: 'coordination.k8s.io', version: 'v1', resource: 'leases' };
 const MERGE = 'application/merge-patch+json';
 
