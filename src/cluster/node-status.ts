@@ -8,6 +8,7 @@ import { adminGetJson, type ApiAccess } from './api-access.js';
 import type { ClusterConfig } from './config.js';
 import { sleep } from './member-client.js';
 import type { NodeSpec } from './node-config.js';
+import { runsProxy } from './static-pods.js';
 import { SupervisorError, type Component } from './processes.js';
 
 /** NodeRow: one node in `k8ts status`. */
@@ -49,7 +50,7 @@ export async function nodeRows(
       spec,
       kubeletPid: pidOf(spec.name, 'kubelet'),
       runtimePid: pidOf(spec.name, 'runtime'),
-      proxyPid: spec.runtime === 'process' ? pidOf(spec.name, 'proxy') : 'none',
+      proxyPid: runsProxy(spec) ? pidOf(spec.name, 'proxy') : 'none',
       ready: ready?.status,
       reason: ready?.reason,
       kubeletVersion: obj?.status?.nodeInfo?.kubeletVersion,

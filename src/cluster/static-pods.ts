@@ -16,7 +16,7 @@
 import { join } from 'node:path';
 import { REPO_ROOT } from './build/entry-points.js';
 import { TSX_LAUNCH, type Launch } from './build/launch.js';
-import { HEALTHZ_PORT } from '../proxy/proxy.js';
+import { HEALTHZ_PORT } from '../proxy/health.js';
 import { k8tsHome, statePaths, type ClusterConfig, type MemberSpec } from './config.js';
 import type { NodeSpec } from './node-config.js';
 import { unitName, type Component } from './processes.js';
@@ -58,6 +58,15 @@ export function controlPlaneManifests(
       command: [...launch.nodeArgs(component), '--config', paths.config, '--member', m.name],
       probe: readiness(component, m),
     }, paths.pids));
+}
+
+/**
+ * runsProxy: whether a node runs kube-proxy. The userspace proxy serves the host's network, where
+ * only the process runtime's pods live (runc and containerd pods sit in their own namespaces, and
+ * those runtimes cannot run host-binary images; README "Unfinished").
+ */
+export function runsProxy(node: NodeSpec): boolean {
+  return node.runtime === 'process';
 }
 
 /**

@@ -23,7 +23,7 @@ import { nodeRows, waitForNodesReady, type NodeRow } from './node-status.js';
 import { crashNodePods, stopAllSandboxes } from './node-crash.js';
 import { bridgeName, nodePaths } from './node-paths.js';
 import { COMPONENTS, ProcessTable, SupervisorError, unitLabel, type Component } from './processes.js';
-import { controlPlaneManifests, proxyManifest, staticComponentsOf } from './static-pods.js';
+import { controlPlaneManifests, proxyManifest, runsProxy, staticComponentsOf } from './static-pods.js';
 
 export type { Component } from './processes.js';
 export type { NodeRow } from './node-status.js';
@@ -161,9 +161,8 @@ export class Supervisor {
     const files = [
       ...(m !== undefined && this.isKubeletManaged(node)
         ? controlPlaneManifests(this.cfg, m, this.env, this.procs.launch) : []),
-      // Userspace kube-proxy serves the host's network: only process-runtime nodes live there
-      // (runc and containerd pods sit in their own namespaces; README "Unfinished").
-      ...(n?.runtime === 'process' ? [proxyManifest(this.cfg, n, this.env, this.procs.launch)] : []),
+      ...(n !== undefined && runsProxy(n)
+        ? [proxyManifest(this.cfg, n, this.env, this.procs.launch)] : []),
     ];
     for (const f of files) writeFileSync(join(dir, f.file), stringify(f.pod));
   }
@@ -412,7 +411,7 @@ export class Supervisor {
   private componentsOf(name: string): Component[] {
     const out: Component[] = [];
     const n = this.cfg.nodes.find((x) => x.name === name);
-    if (n !== undefined) out.push(...(n.runtime === 'process' ? ['proxy' as const] : []), ...NODE_COMPONENTS);
+    if (n !== undefined) out.push(...(runsProxy(n) ? ['proxy' as const] : []), ...NODE_COMPONENTS);
     const m = this.cfg.members.find((x) => x.name === name);
     if (m === undefined) return out;
     if (m.grpc !== undefined) out.push(...ELECTED);

@@ -6,7 +6,6 @@
  * caches at each sync, never from individual events, so a missed or coalesced event cannot
  * leave a stale rule behind (level-triggered).
  */
-import http from 'node:http';
 import { createActor, fromCallback, fromPromise } from 'xstate';
 import type { Service } from '../api/core/v1/service.js';
 import type { EndpointSlice } from '../api/discovery/v1/endpoint-slice.js';
@@ -15,11 +14,9 @@ import { SharedInformerFactory } from '../client/cache/factory.js';
 import type { ComponentApi } from '../client/component-api.js';
 import { ENDPOINT_SLICES, SERVICES } from '../client/resources.js';
 import { frontendsOf } from './frontends.js';
+import { HEALTHZ_PORT, serveHealth } from './health.js';
 import { openFrontend, Proxier, type OpenFrontend, type SyncResult } from './proxier.js';
 import { proxyMachine } from './proxy-machine.js';
-
-/** HEALTHZ_PORT: kube-proxy's --healthz-bind-address port. */
-export const HEALTHZ_PORT = 10256;
 
 export interface ProxyOptions {
   api: ComponentApi;
@@ -97,33 +94,3 @@ export async function startProxy(o: ProxyOptions): Promise<RunningProxy> {
   };
 }
 
-/**
- * serveHealth answers GET /healthz and /livez as kube-proxy does: 200 with the last sync's time
- * once a sync has completed, 503 before; the body is upstream's JSON shape.
- */
-async function serveHealth(
-  host: string, port: number, lastSyncMs: () => number, wallMs: () => number,
-): Promise<http.Server> {
-  const server = http.createServer((req, res) => {
-    const path = (req.url ?? '').split('?')[0];
-    if (req.method !== 'GET' || (path !== '/healthz' && path !== '/livez')) {
-      res.writeHead(404).end();
-      return;
-    }
-    const last = lastSyncMs();
-    const body = JSON.stringify({
-      lastUpdated: last === 0 ? '' : new Date(last).toISOString(),
-      currentTime: new Date(wallMs()).toISOString(),
-      nodeEligible: true,
-    });
-    res.writeHead(last === 0 ? 503 : 200, { 'Content-Type': 'application/json' }).end(body);
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  return server;
-}
