@@ -176,12 +176,11 @@ export class H2Channel {
       // RFC 6066 forbids (Node warns, DEP0123). The certificate is still checked against the
       // target (its IP SAN), as grpc-js does.
       ...(tlsOptions !== undefined ? {
-        createConnection: (url: URL) => tls.connect({
-          ...tlsOptions,
-          host: url.hostname.replace(/^\[|\]$/g, ''),
-          port: Number(url.port),
-          ...(isIP(url.hostname.replace(/^\[|\]$/g, '')) === 0 ? { servername: url.hostname } : {}),
-        }),
+        createConnection: (url: URL) => {
+          const host = url.hostname.replace(/^\[|\]$/g, '');
+          const sni = isIP(host) === 0 ? { servername: host } : {};
+          return tls.connect({ ...tlsOptions, host, port: Number(url.port), ...sni });
+        },
       } : {}),
       maxSendHeaderBlockLength: Number.MAX_SAFE_INTEGER,
       // As grpc-js: Node degrades badly at its session memory limit, so it is not enforced.

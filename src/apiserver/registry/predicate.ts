@@ -19,6 +19,12 @@ export function fieldsOf(s: KindStrategy, obj: KubeObject, namespaced: boolean):
   };
 }
 
+/** selectable: an object's field-selectable values as selectors match them (cluster-scoped kinds
+ *  still answer metadata.namespace, always "", as upstream does). */
+function selectable(r: ResourceInfo, s: KindStrategy): (obj: KubeObject) => Record<string, string> {
+  return (obj) => ({ 'metadata.namespace': '', ...fieldsOf(s, obj, r.namespaced) });
+}
+
 /** compilePredicate returns undefined when both selectors select everything. */
 export function compilePredicate(
   r: ResourceInfo,
@@ -26,38 +32,35 @@ export function compilePredicate(
   labelSelector: string | undefined,
   fieldSelector: string | undefined,
 ): Predicate | undefined {
+  return compileWatchFilter(r, s, labelSelector, fieldSelector).predicate;
+}
+
+/**
+ * compileWatchFilter: the predicate, and the trigger a watch cache can index the watch by
+ * (storage WatchTrigger): the first exact term of the field selector — spec.nodeName=<node> for
+ * a kubelet's pods, metadata.name=<x> for a single object. Both read the same selectable fields,
+ * so indexing never hides an event the predicate would pass. Each selector is parsed once.
+ */
+export function compileWatchFilter(
+  r: ResourceInfo,
+  s: KindStrategy,
+  labelSelector: string | undefined,
+  fieldSelector: string | undefined,
+): { predicate?: Predicate; trigger?: WatchTrigger } {
   const labels = labelSelector ? parseLabelSelector(labelSelector) : undefined;
   const fields = fieldSelector ? parseFieldSelector(fieldSelector) : undefined;
+  const fieldsOfObj = selectable(r, s);
   if (fields) {
-    // Cluster-scoped kinds still accept metadata.namespace (always ""), as upstream does.
-    const allowed = [...Object.keys(fieldsOf(s, { metadata: {} }, r.namespaced)), 'metadata.namespace'];
-    const err = unsupportedFieldError(fields, allowed);
+    const err = unsupportedFieldError(fields, Object.keys(fieldsOfObj({ metadata: {} })));
     if (err) throw err;
   }
   const useLabels = labels !== undefined && !labels.isEmpty();
   const useFields = fields !== undefined && !fields.isEmpty();
-  if (!useLabels && !useFields) return undefined;
-  return (obj) =>
+  if (!useLabels && !useFields) return {};
+  const predicate: Predicate = (obj) =>
     (!useLabels || labels.matches(obj.metadata.labels)) &&
-    (!useFields || fields.matches({ 'metadata.namespace': '', ...fieldsOf(s, obj, r.namespaced) }));
-}
-
-/**
- * watchTrigger: the exact term of a (valid) field selector a watch cache can index the watch by
- * (storage WatchTrigger) — spec.nodeName=<node> for a kubelet's pods, metadata.name=<x> for a
- * single object — or undefined when the selector has none. The fields are computed as the
- * predicate computes them, so indexing never hides an event the predicate would pass.
- */
-export function watchTrigger(
-  r: ResourceInfo, s: KindStrategy, fieldSelector: string | undefined,
-): WatchTrigger | undefined {
-  if (!fieldSelector) return undefined;
-  const exact = parseFieldSelector(fieldSelector).requirements
-    .find((q) => q.operator === '=' || q.operator === '==');
-  if (exact === undefined) return undefined;
-  return {
-    field: exact.field,
-    value: exact.value,
-    fieldsOf: (obj) => ({ 'metadata.namespace': '', ...fieldsOf(s, obj, r.namespaced) }),
-  };
+    (!useFields || fields.matches(fieldsOfObj(obj)));
+  const exact = fields?.requirements.find((q) => q.operator === '=' || q.operator === '==');
+  if (exact === undefined) return { predicate };
+  return { predicate, trigger: { field: exact.field, value: exact.value, fieldsOf: fieldsOfObj } };
 }

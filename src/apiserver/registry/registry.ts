@@ -35,7 +35,7 @@ import {
 import { fieldManagerRequired } from '../../api/apply/index.js';
 import { applyPatchBody, isApplyPatch, recordManagedUpdate, serverSideApply } from './patching.js';
 import { NamespaceLifecycle } from './namespace-lifecycle.js';
-import { compilePredicate, watchTrigger } from './predicate.js';
+import { compilePredicate, compileWatchFilter } from './predicate.js';
 import { replicasFromScale, toScale } from './scale.js';
 import { ServiceAddresses } from './services.js';
 import { unknownFieldMessage, unknownFields } from '../../api/schema/unknown-fields.js';
@@ -110,8 +110,8 @@ export class Registry implements ApiRegistry {
     onEvent: (e: StorageWatchEvent) => void,
     onError: (err: Error) => void,
   ): Watch {
-    const predicate = compilePredicate(r, strategy(r), opts.labelSelector, opts.fieldSelector);
-    const trigger = predicate && watchTrigger(r, strategy(r), opts.fieldSelector);
+    const { predicate, trigger } =
+      compileWatchFilter(r, strategy(r), opts.labelSelector, opts.fieldSelector);
     return this.o.storage.watch(
       listPrefix(r, ns),
       {
