@@ -14,7 +14,8 @@ import { findResource } from '../../api/resources.js';
 import { unreachable } from '../../base/assert.js';
 import { ApiServiceService, type ApiServiceServer } from '../../gen/k8ts/api/v1/api.js';
 import { toStatusServiceError } from '../../rpc/kube-status.js';
-import type { ApiRegistry } from '../registry/types.js';
+import type { ResourceInfo } from '../../api/resources.js';
+import type { ApiRegistry, RequestContext } from '../registry/types.js';
 import { contextOf, unaryHandler } from './call.js';
 import {
   bindTarget,
@@ -29,7 +30,7 @@ import {
   writeOptions,
 } from './requests.js';
 import { serveWatch, type WatchEdges } from './watch.js';
-import { WriteLanes } from './write-lanes.js';
+import { FlowControl, type CallerEdge } from '../flowcontrol/flow-control.js';
 
 /** ApiServiceOptions configure the component API: insecure (every caller is system:admin;
  *  debugging only), log, the clock for watch lifetimes and the watch bounds. */
@@ -44,13 +45,17 @@ export function addApiService(
   server.addService(ApiServiceService, apiService(registry, opts));
 }
 
-/** PODS: binds are pod writes and take the workload lane. */
+/** PODS: binds are pod writes (classified as pods). */
 const PODS = findResource('', 'v1', 'pods') ?? unreachable('the resource table has no pods');
 
 /** apiService implements ApiServiceServer over reg; one registry call per method. */
 export function apiService(reg: ApiRegistry, o: ApiServiceOptions): ApiServiceServer {
-  // Writes take a lane (write-lanes.ts): Lease writes never queue behind bulk writes.
-  const lanes = new WriteLanes();
+  // Writes wait for a seat in their priority level (API Priority and Fairness): a Lease
+  // renewal or a node's status never waits behind one client's bulk writes.
+  const flow = new FlowControl(o.clock);
+  const seated = <T>(ctx: RequestContext, r: ResourceInfo, caller: CallerEdge,
+    write: () => Promise<T>): Promise<T> =>
+    flow.run({ user: ctx.user, resource: r }, caller, write);
   return {
     get: unaryHandler(o, 'Get', async (q, ctx) => {
       const t = resolve(q, 'get');
@@ -66,35 +71,38 @@ export function apiService(reg: ApiRegistry, o: ApiServiceOptions): ApiServiceSe
       if (ctx) serveWatch(call, ctx, reg, o);
       else call.emit('error', toStatusServiceError(unauthorized()));
     },
-    create: unaryHandler(o, 'Create', async (q, ctx) => {
+    create: unaryHandler(o, 'Create', async (q, ctx, caller) => {
       const t = resolve(q, 'create');
       const obj = decodeBody(q.objectJson);
-      const out = await lanes.run(t.r, () => reg.create(ctx, t.r, t.ns, obj, writeOptions(q, t.sub)));
+      const out = await seated(ctx, t.r, caller,
+        () => reg.create(ctx, t.r, t.ns, obj, writeOptions(q, t.sub)));
       return { objectJson: jsonBytes(out.object), created: out.created, warnings: out.warnings };
     }),
-    update: unaryHandler(o, 'Update', async (q, ctx) => {
+    update: unaryHandler(o, 'Update', async (q, ctx, caller) => {
       const t = resolve(q, 'update');
       const obj = decodeBody(q.objectJson);
-      const out = await lanes.run(t.r, () => reg.update(ctx, t.r, t.ns, t.name, obj, writeOptions(q, t.sub)));
+      const out = await seated(ctx, t.r, caller,
+        () => reg.update(ctx, t.r, t.ns, t.name, obj, writeOptions(q, t.sub)));
       return { objectJson: jsonBytes(out.object), created: out.created, warnings: out.warnings };
     }),
-    patch: unaryHandler(o, 'Patch', async (q, ctx) => {
+    patch: unaryHandler(o, 'Patch', async (q, ctx, caller) => {
       const t = resolve(q, 'patch');
       const type = patchType(q.patchType, q.force);
       const opts = { ...writeOptions(q, t.sub), force: q.force };
       const body = patchBody(q.body);
-      const out = await lanes.run(t.r, () => reg.patch(ctx, t.r, t.ns, t.name, type, body, opts));
+      const out = await seated(ctx, t.r, caller,
+        () => reg.patch(ctx, t.r, t.ns, t.name, type, body, opts));
       return { objectJson: jsonBytes(out.object), created: out.created, warnings: out.warnings };
     }),
-    delete: unaryHandler(o, 'Delete', async (q, ctx) => {
+    delete: unaryHandler(o, 'Delete', async (q, ctx, caller) => {
       const t = resolve(q, 'delete');
       const opts = deleteOptions(q);
-      const out = await lanes.run(t.r, () => reg.delete(ctx, t.r, t.ns, t.name, opts));
+      const out = await seated(ctx, t.r, caller, () => reg.delete(ctx, t.r, t.ns, t.name, opts));
       return { objectJson: jsonBytes(out.object), deleted: out.deleted };
     }),
-    bind: unaryHandler(o, 'Bind', async (q, ctx) => {
+    bind: unaryHandler(o, 'Bind', async (q, ctx, caller) => {
       const b = bindTarget(q);
-      await lanes.run(PODS, () => reg.bind(ctx, b.namespace, b.pod, b.nodeName));
+      await seated(ctx, PODS, caller, () => reg.bind(ctx, b.namespace, b.pod, b.nodeName));
       return {};
     }),
   };

@@ -8,8 +8,11 @@
 import type { Metadata, sendUnaryData, ServerUnaryCall } from '@grpc/grpc-js';
 import { badRequest, isStatusError, unauthorized } from '../../api/errors.js';
 import { FENCE_METADATA, parseFence } from '../../client/fence.js';
+import type { Clock } from '../../base/clock.js';
+import { systemWallMs } from '../../base/wall-clock.js';
 import type { LeaderFence } from '../../client/types.js';
 import { toStatusServiceError } from '../../rpc/kube-status.js';
+import type { CallerEdge } from '../flowcontrol/flow-control.js';
 import type { RequestContext } from '../registry/types.js';
 import { callerOf, type AuthSource } from './authenticate.js';
 
@@ -53,14 +56,34 @@ export function fenceOf(md: Metadata): LeaderFence | undefined {
   return fence;
 }
 
+/** UnaryEdges: CallEdges and the clock callers' deadlines are converted to. */
+export interface UnaryEdges extends CallEdges {
+  clock: Clock;
+}
+
+/**
+ * callerEdge: the call's deadline (grpc-timeout, a wall-clock instant) on the clock's timeline,
+ * and whether the caller has gone — what flow control needs to drop work nobody waits for.
+ */
+export function callerEdge(
+  call: { getDeadline(): Date | number; cancelled: boolean },
+  clock: Clock,
+): CallerEdge {
+  const d = call.getDeadline();
+  const wallMs = d instanceof Date ? d.getTime() : d;
+  const edge: CallerEdge = { cancelled: () => call.cancelled };
+  if (Number.isFinite(wallMs)) edge.deadlineMs = clock.nowMs() + (wallMs - systemWallMs());
+  return edge;
+}
+
 /**
  * unaryHandler adapts handle to grpc-js: authenticate, read the fence, run, answer or fail with
  * a Status.
  */
 export function unaryHandler<Req, Res>(
-  edges: CallEdges,
+  edges: UnaryEdges,
   method: string,
-  handle: (request: Req, ctx: RequestContext) => Promise<Res>,
+  handle: (request: Req, ctx: RequestContext, caller: CallerEdge) => Promise<Res>,
 ): (call: ServerUnaryCall<Req, Res>, cb: sendUnaryData<Res>) => void {
   return (call, cb) => {
     const fail = (err: unknown): void => {
@@ -72,7 +95,7 @@ export function unaryHandler<Req, Res>(
     let p: Promise<Res>;
     try {
       const fence = fenceOf(call.metadata);
-      p = handle(call.request, fence ? { ...ctx, fence } : ctx);
+      p = handle(call.request, fence ? { ...ctx, fence } : ctx, callerEdge(call, edges.clock));
     } catch (err) {
       return fail(err);
     }
