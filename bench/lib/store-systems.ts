@@ -113,6 +113,13 @@ export class K8tsStore implements StoreSystem {
     ].join('\n'));
     const cfg = loadClusterConfig(file);
     let env: NodeJS.ProcessEnv = { ...process.env, K8TS_HOME: this.home };
+    const memberFlags = process.env.K8TS_BENCH_MEMBER_NODE_OPTIONS;
+    if (memberFlags) {
+      // Node flags for the members only (not this load generator), e.g. a young-generation
+      // size or an --import hook that traces GC; the note makes the run's figures traceable.
+      env.NODE_OPTIONS = `${env.NODE_OPTIONS ?? ''} ${memberFlags}`.trim();
+      this.notes.push(`member NODE_OPTIONS += ${memberFlags}`);
+    }
     if (this.cpuProfDir !== undefined) {
       env = profilingEnv(this.cpuProfDir, env);
       this.notes.push(`members profiled (profiles in ${this.cpuProfDir}): figures not comparable`);

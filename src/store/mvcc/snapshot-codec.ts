@@ -14,7 +14,6 @@ import type { LeaseInfo } from '../types.js';
 import { HistoryPacker, unpackHistory } from './history-codec.js';
 import { modRev } from './key-history.js';
 import type { MvccStore } from './mvcc-store.js';
-import type { RevisionRecord } from './revision-log.js';
 
 /** SnapshotParts is everything outside the MvccStore that an image carries. */
 export interface SnapshotParts {
@@ -51,7 +50,7 @@ export function snapshotJob(parts: SnapshotParts & { store: MvccStore }): Snapsh
       }
     }
   }
-  const revisions: RevisionRecord[] = [...store.log.from(compactRev)];
+  const revisions = store.log.span(compactRev);
   const envelope = StoreSnapshot.encode({
     revision: BigInt(store.revision()),
     compactRevision: BigInt(compactRev),
@@ -61,17 +60,11 @@ export function snapshotJob(parts: SnapshotParts & { store: MvccStore }): Snapsh
     members: parts.members.map((m) => ({ ...m, peerUrls: [...m.peerUrls], clientUrls: [...m.clientUrls] })),
     appliedIndex: BigInt(parts.appliedIndex),
   }).finish();
-  const packer = new HistoryPacker({ older: compactedLive, revisions });
-  return {
-    step(maxUnits: number): Buffer | undefined {
-      const history = packer.step(maxUnits);
-      if (history === undefined) return undefined;
-      // The history is appended as field 3 by hand: the generated writer copies a large bytes
-      // field slowly (~200 ms for 30 MB), and protobuf allows fields in any order, so this is the
-      // same StoreSnapshot message, decodable by any protobuf reader.
-      return Buffer.concat([envelope, bytesFieldHeader(HISTORY_FIELD, history.length), history]);
-    },
-  };
+  // The history is appended as field 3 by hand, into the packer's one buffer: the generated
+  // writer copies a large bytes field slowly (~200 ms for 30 MB), and protobuf allows fields in
+  // any order, so this is the same StoreSnapshot message, decodable by any protobuf reader.
+  return new HistoryPacker({ older: compactedLive, revisions }, (historyBytes) =>
+    Buffer.concat([envelope, bytesFieldHeader(HISTORY_FIELD, historyBytes)]));
 }
 
 const EMPTY = Buffer.alloc(0);
