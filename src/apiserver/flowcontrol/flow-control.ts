@@ -33,6 +33,8 @@ export const FLOW_LIMITS = {
   maxWaitMs: 4_000,
   /** How often waiters are checked for expiry while any wait. */
   sweepMs: 100,
+  /** Refusals are summed into one log line per this period (only while there are any). */
+  reportMs: 10_000,
 } as const;
 
 /** CallerEdge: what the transport knows of the caller. */
@@ -79,8 +81,14 @@ export class FlowControl {
   private borrowTurn = 0;
   private sweeper: Timer | undefined;
   private readonly counts = { rejectedFull: 0, rejectedTimeout: 0, droppedCancelled: 0 };
+  private reported = { ...this.counts };
+  private reporter: Timer | undefined;
 
-  constructor(private readonly clock: Clock, limits: Partial<Limits> = {}) {
+  constructor(
+    private readonly clock: Clock,
+    limits: Partial<Limits> = {},
+    private readonly log: (line: string) => void = () => {},
+  ) {
     this.limits = { ...FLOW_LIMITS, ...limits };
     assert(this.limits.totalSeats >= 1 && this.limits.maxWaitMs > 0, 'flow control: bad limits');
     const nominal = nominalSeats(this.limits.totalSeats);
@@ -115,10 +123,36 @@ export class FlowControl {
     return { inFlight: this.inFlight, waiting: this.waiting, ...this.counts };
   }
 
-  /** stop ends the expiry sweep (waiters still get seats as writes finish). */
+  /** stop ends the timers: the expiry sweep and the refusal report (waiters still get seats
+   *  as writes finish; the sweep starts again if any wait). */
   stop(): void {
+    this.stopSweep();
+    this.reporter?.cancel();
+    this.reporter = undefined;
+  }
+
+  private stopSweep(): void {
     this.sweeper?.cancel();
     this.sweeper = undefined;
+  }
+
+  /** refuse answers w's caller 429 and counts why. */
+  private refuse(why: keyof FlowControl['counts'], refuse: (err: unknown) => void): void {
+    this.counts[why]++;
+    refuse(tooManyRequests());
+    this.reporter ??= this.clock.setTimeout(() => this.report(), this.limits.reportMs);
+  }
+
+  /** report logs the refusals since the last line: an overloaded server says so. */
+  private report(): void {
+    this.reporter = undefined;
+    const c = this.counts;
+    const r = this.reported;
+    this.log(`flow control: refused ${c.rejectedFull - r.rejectedFull} writes (queue full), ` +
+      `${c.rejectedTimeout - r.rejectedTimeout} (waited too long), dropped ` +
+      `${c.droppedCancelled - r.droppedCancelled} (caller gone) in the last ` +
+      `${this.limits.reportMs / 1000} s; ${this.waiting} waiting, ${this.inFlight} in flight`);
+    this.reported = { ...c };
   }
 
   private take(level: LevelState): void {
@@ -130,15 +164,15 @@ export class FlowControl {
     const now = this.clock.nowMs();
     const expiresAtMs = Math.min(now + this.limits.maxWaitMs, edge.deadlineMs ?? Infinity);
     if (expiresAtMs <= now) {
-      this.counts.rejectedTimeout++;
-      return Promise.reject(tooManyRequests());
+      let err: unknown;
+      this.refuse('rejectedTimeout', (e) => (err = e));
+      return Promise.reject(err);
     }
     return new Promise<void>((admit, refuse) => {
       const w: Waiter = { flow, expiresAtMs, cancelled: edge.cancelled ?? (() => false),
         admit: () => { this.take(level); admit(); }, refuse };
       if (!level.queue.push(w)) {
-        this.counts.rejectedFull++;
-        refuse(tooManyRequests());
+        this.refuse('rejectedFull', refuse);
         return;
       }
       this.waiting++;
@@ -158,7 +192,7 @@ export class FlowControl {
       if (this.gone(w)) continue;
       w.admit();
     }
-    if (this.waiting === 0) this.stop();
+    if (this.waiting === 0) this.stopSweep();
   }
 
   private nextBorrower(): LevelState | undefined {
@@ -175,13 +209,11 @@ export class FlowControl {
   /** gone refuses w if its time is up or its caller left; true then. */
   private gone(w: Waiter): boolean {
     if (w.cancelled()) {
-      this.counts.droppedCancelled++;
-      w.refuse(tooManyRequests());
+      this.refuse('droppedCancelled', w.refuse);
       return true;
     }
     if (w.expiresAtMs <= this.clock.nowMs()) {
-      this.counts.rejectedTimeout++;
-      w.refuse(tooManyRequests());
+      this.refuse('rejectedTimeout', w.refuse);
       return true;
     }
     return false;
@@ -191,7 +223,7 @@ export class FlowControl {
     for (const l of this.order) {
       this.waiting -= l.queue.removeWhere((w) => this.gone(w)).length;
     }
-    if (this.waiting === 0) this.stop();
+    if (this.waiting === 0) this.stopSweep();
   }
 }
 

@@ -16,6 +16,7 @@ import { ApiServiceService, type ApiServiceServer } from '../../gen/k8ts/api/v1/
 import { toStatusServiceError } from '../../rpc/kube-status.js';
 import type { ResourceInfo } from '../../api/resources.js';
 import type { ApiRegistry, RequestContext } from '../registry/types.js';
+import { bindBatch } from './bind-batch.js';
 import { contextOf, unaryHandler } from './call.js';
 import {
   bindTarget,
@@ -52,7 +53,7 @@ const PODS = findResource('', 'v1', 'pods') ?? unreachable('the resource table h
 export function apiService(reg: ApiRegistry, o: ApiServiceOptions): ApiServiceServer {
   // Writes wait for a seat in their priority level (API Priority and Fairness): a Lease
   // renewal or a node's status never waits behind one client's bulk writes.
-  const flow = new FlowControl(o.clock);
+  const flow = new FlowControl(o.clock, {}, o.log);
   const seated = <T>(ctx: RequestContext, r: ResourceInfo, caller: CallerEdge,
     write: () => Promise<T>): Promise<T> =>
     flow.run({ user: ctx.user, resource: r }, caller, write);
@@ -105,5 +106,7 @@ export function apiService(reg: ApiRegistry, o: ApiServiceOptions): ApiServiceSe
       await seated(ctx, PODS, caller, () => reg.bind(ctx, b.namespace, b.pod, b.nodeName));
       return {};
     }),
+    bindBatch: unaryHandler(o, 'BindBatch', (q, ctx, caller) => bindBatch(q, (b) =>
+      seated(ctx, PODS, caller, () => reg.bind(ctx, b.namespace, b.pod, b.nodeName)), o.log)),
   };
 }

@@ -108,7 +108,9 @@ describe('flow control: bounded waits', () => {
   it('a wait ends at maxWaitMs, or sooner at the caller\'s deadline, with 429; it never runs',
     async () => {
       const clock = new SimClock();
-      const fc = new FlowControl(clock, { totalSeats: 1, maxWaitMs: 1_000, sweepMs: 100 });
+      const lines: string[] = [];
+      const fc = new FlowControl(clock, { totalSeats: 1, maxWaitMs: 1_000, sweepMs: 100,
+        reportMs: 1_000 }, (l) => lines.push(l));
       const g = gate();
       const first = fc.run(scheduler, {}, () => g.p);
       let ran = 0;
@@ -118,11 +120,13 @@ describe('flow control: bounded waits', () => {
         (is429(e) ? `429@${clock.nowMs()}` : 'other')));
       while (clock.nowMs() < 1_200 && clock.step()) await flush();
       assert.deepEqual(await Promise.all(results), ['429@1000', '429@300']);
+      assert.match(lines.join('\n'), /refused 0 writes \(queue full\), 1 \(waited too long\)/);
       g.open();
       await first;
       assert.equal(ran, 0);
       assert.equal(fc.stats().rejectedTimeout, 2);
-      assert.equal(clock.pending() > 0 ? clock.step() : false, false, 'the sweep stopped');
+      fc.stop();
+      assert.equal(clock.step(), false, 'no timer left after stop');
     });
 
   it('a caller whose deadline has passed, or who has gone, is refused and never run', async () => {
