@@ -472,7 +472,9 @@ export class WatchHub {
       sel.bytes += size;
     }
     if (sel.events.length === 0) return;
-    if (this.sendEvents(w, prep.revision, sel)) return;
+    if (this.appendToQueued(w, prep.revision, sel) || this.sendEvents(w, prep.revision, sel, 1)) {
+      return;
+    }
     // The stream's queue is full: this watcher becomes a victim and will re-read this revision
     // from history once the client caught up.
     this.removeSynced(w);
@@ -481,9 +483,31 @@ export class WatchHub {
     this.park(w);
   }
 
+  /** appendToQueued adds a live revision's events to the watcher's response still waiting at
+   *  the end of its stream's queue (revisions applied in one turn, before the shell took it):
+   *  one message for several whole revisions, as etcd sends catching-up watchers and as etcd
+   *  clients accept, instead of one gRPC message per revision. Bounded like a history batch. */
+  private appendToQueued(w: Watcher, rev: number, sel: Selection): boolean {
+    if (w.fragment) return false;
+    const s = w.stream;
+    const tail = s.outbox.tail();
+    if (tail === undefined || tail.revisions === 0 || tail.resp.watchId !== w.id) return false;
+    const header = tail.resp.header;
+    if (header === undefined) return false;
+    if (tail.revisions >= this.limits.maxRevisionsPerResponse) return false;
+    if (tail.bytes + sel.bytes > this.limits.maxResponseBytes) return false;
+    if (!s.outbox.hasRoom(sel.bytes)) return false;
+    tail.resp.events.push(...sel.events);
+    header.revision = BigInt(rev);
+    s.outbox.grewTail(sel.bytes);
+    w.eventsSinceTick = true;
+    return true;
+  }
+
   /** sendEvents queues one response (fragmented if the watcher asked and it is large), or
-   *  returns false when the stream's queue has no room for it. */
-  private sendEvents(w: Watcher, headerRev: number, sel: Selection): boolean {
+   *  returns false when the stream's queue has no room for it. `revisions` is how many whole
+   *  revisions sel holds (live revisions may later be appended to an unfragmented response). */
+  private sendEvents(w: Watcher, headerRev: number, sel: Selection, revisions: number): boolean {
     const s = w.stream;
     if (!s.outbox.hasRoom(sel.bytes + RESPONSE_OVERHEAD_BYTES)) return false;
     const cuts = w.fragment
@@ -498,7 +522,7 @@ export class WatchHub {
         events: from === 0 && to === sel.events.length ? sel.events : sel.events.slice(from, to),
         fragment: n < cuts.length - 1,
       });
-      this.enqueue(s, resp, bytes);
+      this.enqueue(s, resp, bytes, cuts.length === 1 ? revisions : 0);
       from = to;
     }
     w.eventsSinceTick = true;
@@ -566,7 +590,7 @@ export class WatchHub {
     let accRevs = 0;
     let accLast = 0;
     const flush = (): boolean => {
-      if (!this.sendEvents(w, this.lastRev, acc)) return false;
+      if (!this.sendEvents(w, this.lastRev, acc, accRevs)) return false;
       w.nextRev = accLast + 1;
       acc = { events: [], sizes: [], bytes: 0 };
       accRevs = 0;
@@ -680,10 +704,10 @@ export class WatchHub {
     s.wake();
   }
 
-  private enqueue(s: WatchStream, resp: WatchResponse, bytes: number): void {
+  private enqueue(s: WatchStream, resp: WatchResponse, bytes: number, revisions = 0): void {
     assert(!s.closed, 'enqueue on a closed stream');
     const wasEmpty = s.outbox.length === 0;
-    s.outbox.push(resp, bytes);
+    s.outbox.push(resp, bytes, revisions);
     if (wasEmpty) s.wake();
   }
 

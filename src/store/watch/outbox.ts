@@ -9,6 +9,16 @@ import type { WatchResponse } from '../../gen/etcdserverpb/rpc.js';
 interface Entry {
   resp: WatchResponse;
   bytes: number;
+  /** How many whole revisions' events the response carries (0: a control response or a
+   *  fragment, which nothing may be appended to). */
+  revisions: number;
+}
+
+/** QueuedEvents is the newest queued response, while it is still in the queue. */
+export interface QueuedEvents {
+  readonly resp: WatchResponse;
+  readonly bytes: number;
+  readonly revisions: number;
 }
 
 export class Outbox {
@@ -40,9 +50,23 @@ export class Outbox {
     return this.total <= this.maxBytes * fraction;
   }
 
-  push(resp: WatchResponse, bytes: number): void {
+  push(resp: WatchResponse, bytes: number, revisions = 0): void {
     assert(bytes > 0, 'Outbox.push: size must be positive');
-    this.items.push({ resp, bytes });
+    this.items.push({ resp, bytes, revisions });
+    this.total += bytes;
+  }
+
+  /** tail is the newest response not yet taken, if any. */
+  tail(): QueuedEvents | undefined {
+    return this.head === this.items.length ? undefined : this.items[this.items.length - 1];
+  }
+
+  /** grewTail accounts for `bytes` and one more revision the hub appended to the tail. */
+  grewTail(bytes: number): void {
+    const e = this.items[this.items.length - 1];
+    assert(this.head < this.items.length && e !== undefined && e.revisions > 0, 'Outbox: no tail');
+    e.bytes += bytes;
+    e.revisions++;
     this.total += bytes;
   }
 

@@ -86,8 +86,9 @@ describe('watch hub: live events', () => {
     c.create({ key: 'a' });
     c.take();
     const r2 = h.store.put('a', 'x');
-    const r3 = h.store.del('a');
     const rs = c.take();
+    const r3 = h.store.del('a');
+    rs.push(...c.take());
     assert.equal(rs.length, 2);
     assert.deepEqual(rs.map(rev), [r2, r3]);
     assert.deepEqual(c.eventsOf(0n), []);
@@ -104,11 +105,56 @@ describe('watch hub: live events', () => {
     c.create({ key: 'k/', end: 'k0' });
     c.take();
     h.store.put('k/c', '0');
-    const r = h.store.txn([{ put: ['k/a', '1'] }, { put: ['k/b', '2'] }, { del: 'k/c' }]);
     const rs = c.take();
+    const r = h.store.txn([{ put: ['k/a', '1'] }, { put: ['k/b', '2'] }, { del: 'k/c' }]);
+    rs.push(...c.take());
     assert.equal(rs.length, 2);
     assert.equal(rev(rs[1]), r);
     assert.deepEqual(rs[1]?.events.map((e) => e.kv?.key.toString()), ['k/a', 'k/b', 'k/c']);
+  });
+
+  it('revisions published before the shell takes share one response, whole and in order', () => {
+    const h = new Harness();
+    const c = h.open();
+    c.create({ key: 'k/', end: 'k0' });
+    c.take();
+    const r1 = h.store.put('k/a', '1');
+    const r2 = h.store.txn([{ put: ['k/b', '2'] }, { put: ['k/c', '3'] }]);
+    const r3 = h.store.del('k/a');
+    const rs = c.take();
+    assert.equal(rs.length, 1);
+    assert.equal(rev(rs[0]), r3, 'the header carries the newest revision');
+    assert.deepEqual(rs[0]?.events.map((e) => [Number(e.kv?.modRevision), e.kv?.key.toString()]),
+      [[r1, 'k/a'], [r2, 'k/b'], [r2, 'k/c'], [r3, 'k/a']]);
+  });
+
+  it('a shared response is bounded by maxRevisionsPerResponse and maxResponseBytes', () => {
+    const h = new Harness({ limits: { maxRevisionsPerResponse: 3, maxResponseBytes: 4_000 } });
+    const c = h.open();
+    c.create({ key: 'k/', end: 'k0' });
+    c.take();
+    for (let i = 0; i < 7; i++) h.store.put(`k/${i}`, 'v');
+    assert.deepEqual(c.take().map((r) => r.events.length), [3, 3, 1]);
+    for (let i = 0; i < 4; i++) h.store.put(`k/${i}`, 'x'.repeat(1_500));
+    assert.deepEqual(c.take().map((r) => r.events.length), [2, 2]);
+  });
+
+  it('responses are shared only by consecutive revisions of one watcher, never with fragments', () => {
+    const h = new Harness({ limits: { fragmentBytes: 2_000 } });
+    const c = h.open();
+    c.create({ key: 'a' });
+    c.create({ key: 'b' });
+    c.create({ key: 'f/', end: 'f0', fragment: true });
+    c.take();
+    h.store.put('a', '1');
+    h.store.put('b', '1');
+    h.store.put('a', '2');
+    h.store.put('a', '3');
+    h.store.put('f/1', '1');
+    h.store.put('f/2', '2');
+    const rs = c.take();
+    assert.deepEqual(rs.map((r) => [r.watchId, r.events.length]),
+      [[0n, 1], [1n, 1], [0n, 2], [2n, 1], [2n, 1]]);
   });
 
   it('prev_kv is attached only for watchers that asked for it', () => {
