@@ -19,6 +19,8 @@ import { DEFAULT_DEADLINE_MS } from '../rpc/defaults.js';
 import type { H2Method } from '../rpc/h2-client-call.js';
 import { unaryH2 } from '../rpc/unary.js';
 import { ApiConn, readyUnary } from './api-conn.js';
+import { BindBatcher } from './bind-batcher.js';
+import { formatFence } from './fence.js';
 import { GrpcWatch } from './api-watch.js';
 import type { ComponentApi, Ns } from './component-api.js';
 import { Failover, type Safety } from './failover.js';
@@ -36,8 +38,12 @@ import type {
   WatchOptions,
   WriteOptions,
 } from './types.js';
-import { decodeJson, encodeJson, mapServiceError, requestMetadata } from './wire.js';
+import {
+  activeTraceparent, decodeJson, encodeJson, mapServiceError, requestMetadata,
+} from './wire.js';
 
+/** Bind batchers one client keeps at most (one per fence and deadline in use). */
+const MAX_BATCHERS = 16;
 
 /** ApiClientOptions configure a client. */
 export interface ApiClientOptions {
@@ -58,16 +64,20 @@ export interface ApiClientOptions {
 export class ApiClient implements ComponentApi {
   private readonly failover: Failover<ApiConn>;
   private readonly timeoutMs: number;
+  private readonly clock: Clock;
+  /** Bind batchers by fence and deadline (at most MAX_BATCHERS; idle ones are forgotten). */
+  private readonly batchers = new Map<string, BindBatcher>();
 
   constructor(private readonly o: ApiClientOptions) {
     const creds: ChannelCredentials = channelCredentials(o.tls);
     const prng = new Prng(o.seed ?? process.pid);
     this.timeoutMs = o.timeoutMs ?? DEFAULT_DEADLINE_MS;
+    this.clock = o.clock ?? systemClock;
     this.failover = new Failover({
       endpoints: o.endpoints,
       connect: (ep) => new ApiConn(ep, creds, o.tls),
       ready: readyUnary,
-      clock: o.clock ?? systemClock,
+      clock: this.clock,
       random: () => prng.float(),
     });
   }
@@ -205,9 +215,37 @@ export class ApiClient implements ComponentApi {
     return { object: decodeJson<T>(res.objectJson), deleted: res.deleted };
   }
 
-  /** bind assigns a pending pod to a node (the scheduler's write). */
-  async bind(ns: string, pod: string, nodeName: string, o: CallOptions = {}): Promise<void> {
-    await this.call('write', o, Api.bind, { namespace: ns, pod, nodeName });
+  /**
+   * bind assigns a pending pod to a node (the scheduler's write). Concurrent binds of the same
+   * fence and deadline share BindBatch calls (bind-batcher.ts); a bind with its own trace context
+   * goes alone, so its traceparent stays its own.
+   */
+  bind(ns: string, pod: string, nodeName: string, o: CallOptions = {}): Promise<void> {
+    const req = { namespace: ns, pod, nodeName };
+    const batcher = activeTraceparent(o.traceparent) === undefined ? this.batcherFor(o) : undefined;
+    if (batcher === undefined) return this.call('write', o, Api.bind, req).then(() => undefined);
+    return batcher.bind(req);
+  }
+
+  /** batcherFor: the batcher of o's fence and deadline; undefined when MAX_BATCHERS are busy. */
+  private batcherFor(o: CallOptions): BindBatcher | undefined {
+    const timeoutMs = o.timeoutMs ?? this.timeoutMs;
+    const key = `${o.fence ? formatFence(o.fence) : ''} ${timeoutMs}`;
+    const found = this.batchers.get(key);
+    if (found !== undefined) return found;
+    // Fences change with leadership terms: forget batchers with nothing to do.
+    for (const [k, b] of this.batchers) if (b.idle) this.batchers.delete(k);
+    if (this.batchers.size >= MAX_BATCHERS) return undefined;
+    const send = { fence: o.fence, timeoutMs };
+    const b = new BindBatcher({
+      one: (req, leftMs) =>
+        this.call('write', { ...send, timeoutMs: leftMs, traceparent: '' }, Api.bind, req)
+          .then(() => undefined),
+      batch: (binds, leftMs) =>
+        this.call('write', { ...send, timeoutMs: leftMs, traceparent: '' }, Api.bindBatch, { binds }),
+    }, () => this.clock.nowMs(), timeoutMs);
+    this.batchers.set(key, b);
+    return b;
   }
 
   /** close closes every connection; running watches end. */

@@ -48,9 +48,16 @@ export function decodeJson<T>(bytes: Uint8Array): T {
 export function requestMetadata(traceparent: string | undefined, fence?: LeaderFence): Metadata {
   const md = new Metadata();
   if (fence) md.set(FENCE_METADATA, formatFence(fence));
-  const carrier: Record<string, string> = {};
-  if (traceparent !== undefined) carrier.traceparent = traceparent;
-  else propagation.inject(context.active(), carrier);
-  if (carrier.traceparent) md.set('traceparent', carrier.traceparent);
+  const tp = activeTraceparent(traceparent);
+  if (tp !== undefined) md.set('traceparent', tp);
   return md;
+}
+
+/** activeTraceparent: the traceparent a call sends — the one given ("" for none), else the
+ *  active OpenTelemetry context's; undefined when it sends none. */
+export function activeTraceparent(given: string | undefined): string | undefined {
+  const carrier: Record<string, string> = {};
+  if (given !== undefined) carrier.traceparent = given;
+  else propagation.inject(context.active(), carrier);
+  return carrier.traceparent ? carrier.traceparent : undefined;
 }

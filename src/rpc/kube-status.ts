@@ -54,8 +54,13 @@ export function statusOfError(err: unknown): Status {
 export function toStatusServiceError(err: unknown): Partial<StatusObject> & { code: status } {
   const s = statusOfError(err);
   const metadata = new Metadata();
-  metadata.set(STATUS_TRAILER, Buffer.from(JSON.stringify(s), 'utf8'));
+  metadata.set(STATUS_TRAILER, statusJson(s));
   return { code: grpcCodeOfStatus(s), details: s.message ?? s.reason ?? 'error', metadata };
+}
+
+/** statusJson: a Status as the JSON bytes the trailer (or a batch's per-item result) carries. */
+export function statusJson(s: Status): Buffer {
+  return Buffer.from(JSON.stringify(s), 'utf8');
 }
 
 /**
@@ -67,7 +72,14 @@ export function statusErrorFromServiceError(err: ServiceError): StatusError | un
   const values = err.metadata?.get(STATUS_TRAILER) ?? [];
   const raw = values[0];
   if (raw === undefined || values.length !== 1) return undefined;
-  const bytes = typeof raw === 'string' ? Buffer.from(raw, 'utf8') : raw;
+  const out = statusErrorFromJson(typeof raw === 'string' ? Buffer.from(raw, 'utf8') : raw);
+  if (out !== undefined) out.cause = err;
+  return out;
+}
+
+/** statusErrorFromJson rebuilds a StatusError from statusJson's bytes; undefined when they are
+ *  not a Status (too long, not JSON, no kind Status or integer code). */
+export function statusErrorFromJson(bytes: Buffer): StatusError | undefined {
   if (bytes.length > MAX_STATUS_BYTES) return undefined;
   let parsed: unknown;
   try {
@@ -80,7 +92,6 @@ export function statusErrorFromServiceError(err: ServiceError): StatusError | un
   const out = new StatusError(parsed.code, reason, parsed.message ?? '', parsed.details);
   // The constructor fills kind/apiVersion/status; keep what the server sent verbatim.
   Object.assign(out.status, parsed);
-  out.cause = err;
   return out;
 }
 

@@ -149,6 +149,29 @@ describe('component API over gRPC (real registry, 3-member k8ts store)', functio
     assert.equal(missing.reason, 'NotFound');
   });
 
+  it('concurrent binds (BindBatch calls) each keep their own result', async () => {
+    const names = Array.from({ length: 40 }, (_, i) => `batch-${i}`);
+    const pod = (name: string) => ({
+      apiVersion: 'v1', kind: 'Pod', metadata: { name },
+      spec: { containers: [{ name: 'c', image: 'nginx' }] },
+    });
+    for (const n of names) await api.create(PODS, 'default', pod(n));
+    await api.bind('default', 'batch-0', 'w0');
+    const results = await Promise.allSettled([
+      ...names.map((n, i) => api.bind('default', n, `w${i}`)),
+      api.bind('default', 'batch-missing', 'w1'),
+      api.bind('default', 'batch-1', ''),
+    ]);
+    const reasons = results.map((r) => (r.status === 'fulfilled' ? 'ok' :
+      (r.reason as StatusError).reason));
+    assert.deepEqual(reasons, ['Conflict', ...names.slice(1).map(() => 'ok'), 'NotFound',
+      'BadRequest']);
+    for (const [i, n] of names.entries()) {
+      const got = await api.get<KubeObject & { spec: { nodeName?: string } }>(PODS, 'default', n);
+      assert.equal(got.spec.nodeName, `w${i}`);
+    }
+  });
+
   it('an unknown resource is the router 404', async () => {
     const widgets = { group: '', version: 'v1', resource: 'widgets' };
     const err = await statusOf(api.get(widgets, 'default', 'x'));

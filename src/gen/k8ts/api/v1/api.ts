@@ -229,6 +229,23 @@ export interface BindRequest {
 export interface BindResponse {
 }
 
+export interface BindBatchRequest {
+  binds: BindRequest[];
+}
+
+export interface BindResult {
+  /**
+   * Empty when the bind succeeded; else the Status it failed with, as JSON (what a failed Bind
+   * carries in its `k8ts-status-bin` trailer).
+   */
+  statusJson: Buffer;
+}
+
+export interface BindBatchResponse {
+  /** One per bind of the request, in the same order. */
+  results: BindResult[];
+}
+
 function createBaseGetRequest(): GetRequest {
   return { group: "", version: "", resource: "", namespace: "", name: "", subresource: "" };
 }
@@ -2707,6 +2724,217 @@ export const BindResponse: MessageFns<BindResponse> = {
   },
 };
 
+function createBaseBindBatchRequest(): BindBatchRequest {
+  return { binds: [] };
+}
+
+export const BindBatchRequest: MessageFns<BindBatchRequest> = {
+  encode(message: BindBatchRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.binds) {
+      BindRequest.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BindBatchRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBindBatchRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.binds.push(BindRequest.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BindBatchRequest {
+    return {
+      binds: globalThis.Array.isArray(object?.binds) ? object.binds.map((e: any) => BindRequest.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: BindBatchRequest): unknown {
+    const obj: any = {};
+    if (message.binds?.length) {
+      obj.binds = message.binds.map((e) => BindRequest.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<BindBatchRequest>): BindBatchRequest {
+    return BindBatchRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<BindBatchRequest>): BindBatchRequest {
+    const message = createBaseBindBatchRequest();
+    message.binds = object.binds?.map((e) => BindRequest.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseBindResult(): BindResult {
+  return { statusJson: Buffer.alloc(0) };
+}
+
+export const BindResult: MessageFns<BindResult> = {
+  encode(message: BindResult, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.statusJson.length !== 0) {
+      writer.uint32(10).bytes(message.statusJson);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BindResult {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBindResult();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.statusJson = Buffer.from(reader.bytes());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BindResult {
+    return {
+      statusJson: isSet(object.statusJson)
+        ? Buffer.from(bytesFromBase64(object.statusJson))
+        : isSet(object.status_json)
+        ? Buffer.from(bytesFromBase64(object.status_json))
+        : Buffer.alloc(0),
+    };
+  },
+
+  toJSON(message: BindResult): unknown {
+    const obj: any = {};
+    if (message.statusJson.length !== 0) {
+      obj.statusJson = base64FromBytes(message.statusJson);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<BindResult>): BindResult {
+    return BindResult.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<BindResult>): BindResult {
+    const message = createBaseBindResult();
+    message.statusJson = object.statusJson ?? Buffer.alloc(0);
+    return message;
+  },
+};
+
+function createBaseBindBatchResponse(): BindBatchResponse {
+  return { results: [] };
+}
+
+export const BindBatchResponse: MessageFns<BindBatchResponse> = {
+  encode(message: BindBatchResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.results) {
+      BindResult.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BindBatchResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBindBatchResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.results.push(BindResult.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BindBatchResponse {
+    return {
+      results: globalThis.Array.isArray(object?.results) ? object.results.map((e: any) => BindResult.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: BindBatchResponse): unknown {
+    const obj: any = {};
+    if (message.results?.length) {
+      obj.results = message.results.map((e) => BindResult.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<BindBatchResponse>): BindBatchResponse {
+    return BindBatchResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<BindBatchResponse>): BindBatchResponse {
+    const message = createBaseBindBatchResponse();
+    message.results = object.results?.map((e) => BindResult.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 /**
  * ApiService is one API server's component face. Every method names its resource by group,
  * version and plural resource ("", "v1", "pods"; "apps", "v1", "deployments"), as URLs do.
@@ -2798,6 +3026,20 @@ export const ApiServiceService = {
     responseSerialize: (value: BindResponse): Buffer => Buffer.from(BindResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): BindResponse => BindResponse.decode(value),
   },
+  /**
+   * BindBatch makes several binds in one call (a scheduler's binds of the same moment, one
+   * HTTP/2 stream instead of one each). Every bind is still its own pods/binding write, checked,
+   * admitted and stored alone; the answer has one result per bind, in request order.
+   */
+  bindBatch: {
+    path: "/k8ts.api.v1.ApiService/BindBatch" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: BindBatchRequest): Buffer => Buffer.from(BindBatchRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): BindBatchRequest => BindBatchRequest.decode(value),
+    responseSerialize: (value: BindBatchResponse): Buffer => Buffer.from(BindBatchResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): BindBatchResponse => BindBatchResponse.decode(value),
+  },
 } as const;
 
 export interface ApiServiceServer extends UntypedServiceImplementation {
@@ -2822,6 +3064,12 @@ export interface ApiServiceServer extends UntypedServiceImplementation {
   delete: handleUnaryCall<DeleteRequest, DeleteResponse>;
   /** Bind assigns a pending pod to a node (pods/binding): the scheduler's one write. */
   bind: handleUnaryCall<BindRequest, BindResponse>;
+  /**
+   * BindBatch makes several binds in one call (a scheduler's binds of the same moment, one
+   * HTTP/2 stream instead of one each). Every bind is still its own pods/binding write, checked,
+   * admitted and stored alone; the answer has one result per bind, in request order.
+   */
+  bindBatch: handleUnaryCall<BindBatchRequest, BindBatchResponse>;
 }
 
 export interface ApiServiceClient extends Client {
@@ -2939,6 +3187,26 @@ export interface ApiServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: BindResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * BindBatch makes several binds in one call (a scheduler's binds of the same moment, one
+   * HTTP/2 stream instead of one each). Every bind is still its own pods/binding write, checked,
+   * admitted and stored alone; the answer has one result per bind, in request order.
+   */
+  bindBatch(
+    request: BindBatchRequest,
+    callback: (error: ServiceError | null, response: BindBatchResponse) => void,
+  ): ClientUnaryCall;
+  bindBatch(
+    request: BindBatchRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: BindBatchResponse) => void,
+  ): ClientUnaryCall;
+  bindBatch(
+    request: BindBatchRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: BindBatchResponse) => void,
   ): ClientUnaryCall;
 }
 

@@ -1,0 +1,123 @@
+/**
+ * BindBatcher: the scheduler's concurrent binds coalesced into BindBatch calls by group commit.
+ * A bind is sent at once while fewer than maxInFlight calls are out; binds made while they are
+ * out wait and leave together, up to maxBinds per call, as soon as one comes back. So a lone bind
+ * costs what a Bind call did (no timer, no added wait), and a burst — a scheduler placing
+ * hundreds of pods a second, one per turn of its loop — shares one HTTP/2 stream per few dozen
+ * binds instead of paying one each. Each bind keeps its own result (the server runs them as
+ * separate binds): one refused bind rejects only its own promise.
+ *
+ * A whole call that fails (no server answered, deadline) fails every bind it carried, as each
+ * single call would have; a server without BindBatch (UNIMPLEMENTED: an older API server during
+ * an upgrade) gets single Bind calls from then on. Bounded: binds per call, calls in flight, and
+ * binds waiting (beyond maxQueued a bind is sent alone).
+ */
+import { status } from '@grpc/grpc-js';
+import type { BindBatchResponse, BindRequest } from '../gen/k8ts/api/v1/api.js';
+import { RpcError } from '../rpc/errors.js';
+import { statusErrorFromJson } from '../rpc/kube-status.js';
+
+/** Limits of one batcher (one fence and deadline: see ApiClient.bind). */
+export const BIND_BATCH_LIMITS = {
+  /** Binds per BindBatch call (the server takes up to 256). */
+  maxBinds: 128,
+  /** Calls out at once; more binds wait for one of them to come back. */
+  maxInFlight: 2,
+  /** Binds waiting at most; more are sent alone at once. */
+  maxQueued: 4096,
+} as const;
+
+/** BindSender: the two calls, each with a deadline of leftMs. */
+export interface BindSender {
+  one(b: BindRequest, leftMs: number): Promise<void>;
+  batch(binds: BindRequest[], leftMs: number): Promise<BindBatchResponse>;
+}
+
+interface Waiting {
+  req: BindRequest;
+  /** When the caller stops waiting (nowMs() timeline). */
+  deadlineMs: number;
+  resolve: () => void;
+  reject: (e: Error) => void;
+}
+
+/** BindBatcher coalesces binds of one fence and deadline (see the file comment). */
+export class BindBatcher {
+  private queue: Waiting[] = [];
+  private inFlight = 0;
+  private batchUnsupported = false;
+
+  constructor(
+    private readonly send: BindSender,
+    private readonly nowMs: () => number,
+    private readonly timeoutMs: number,
+  ) {}
+
+  /** idle: nothing waiting or out (the client may forget this batcher). */
+  get idle(): boolean {
+    return this.inFlight === 0 && this.queue.length === 0;
+  }
+
+  /** bind resolves when the pod is bound, rejects with the bind's own error. */
+  bind(req: BindRequest): Promise<void> {
+    if (this.queue.length >= BIND_BATCH_LIMITS.maxQueued) return this.send.one(req, this.timeoutMs);
+    return new Promise((resolve, reject) => {
+      this.queue.push({ req, deadlineMs: this.nowMs() + this.timeoutMs, resolve, reject });
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    while (this.inFlight < BIND_BATCH_LIMITS.maxInFlight && this.queue.length > 0) {
+      const taken = this.queue.slice(0, BIND_BATCH_LIMITS.maxBinds);
+      this.queue = this.queue.slice(taken.length);
+      this.inFlight++;
+      void this.run(taken).finally(() => {
+        this.inFlight--;
+        this.pump();
+      });
+    }
+  }
+
+  /** run sends the binds taken (alone when one, or when batches are unsupported). */
+  private async run(taken: Waiting[]): Promise<void> {
+    const leftMs = Math.min(...taken.map((w) => w.deadlineMs)) - this.nowMs();
+    if (leftMs <= 0) {
+      const late = new RpcError(status.DEADLINE_EXCEEDED, 'bind: deadline passed while queued');
+      for (const w of taken) w.reject(late);
+      return;
+    }
+    if (taken.length === 1 || this.batchUnsupported) {
+      await Promise.all(taken.map((w) => this.send.one(w.req, leftMs).then(w.resolve, w.reject)));
+      return;
+    }
+    let res: BindBatchResponse;
+    try {
+      res = await this.send.batch(taken.map((w) => w.req), leftMs);
+    } catch (err) {
+      if (err instanceof RpcError && err.code === status.UNIMPLEMENTED) {
+        this.batchUnsupported = true;
+        return this.run(taken);
+      }
+      const e = err instanceof Error ? err : new Error(String(err));
+      for (const w of taken) w.reject(e);
+      return;
+    }
+    taken.forEach((w, i) => settle(w, res.results[i]?.statusJson));
+  }
+}
+
+/** settle ends one bind by its result: no Status is success. */
+function settle(w: Waiting, statusJson: Uint8Array | undefined): void {
+  if (statusJson === undefined) {
+    w.reject(new RpcError(status.INTERNAL, 'BindBatch: the server answered too few results'));
+    return;
+  }
+  if (statusJson.length === 0) {
+    w.resolve();
+    return;
+  }
+  const bytes = Buffer.from(statusJson.buffer, statusJson.byteOffset, statusJson.length);
+  w.reject(statusErrorFromJson(bytes) ??
+    new RpcError(status.INTERNAL, 'BindBatch: a result is not a Status'));
+}
