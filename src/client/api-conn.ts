@@ -1,38 +1,62 @@
 /**
  * ApiConn: the client's connections to one API server. Unary calls (every component write and
- * read) go over a lean HTTP/2 session (src/rpc/h2-client.ts: about half of grpc-js's CPU per
- * call); watch streams stay on a grpc-js channel. Each is created lazily by its first use, so a
- * component that never watches opens no grpc-js connection.
+ * read) and watch streams go over lean HTTP/2 sessions (src/rpc/h2-client.ts: about half of
+ * grpc-js's CPU per call; h2-stream-call.ts for streams), each created lazily by its first use.
+ * Watches get their own session, as they had their own grpc-js channel: a watch whose consumer
+ * stops reading holds flow-control window, and must not hold it on the session of the writes.
  */
-import type { ChannelCredentials } from '@grpc/grpc-js';
-import { ApiServiceClient } from '../gen/k8ts/api/v1/api.js';
-import { awaitConnected } from '../rpc/connect.js';
+import type { ChannelCredentials, Metadata, CallOptions } from '@grpc/grpc-js';
+import {
+  ApiServiceService, type WatchRequest, type WatchResponse,
+} from '../gen/k8ts/api/v1/api.js';
 import type { TlsFiles } from '../rpc/credentials.js';
-import { channelOptions } from '../rpc/defaults.js';
+import { remainingMs } from '../rpc/defaults.js';
 import { H2Channel } from '../rpc/h2-client.js';
+import { h2ServerStream } from '../rpc/h2-stream-call.js';
+import type { ServerStreamMethod } from '../rpc/server-stream.js';
 
-/** ApiConn is one API server's unary session and (on first watch) its grpc-js client. */
+/** WatchClient is the component API's Watch method, shaped as the grpc-js client's. */
+export interface WatchClient {
+  watch: ServerStreamMethod<WatchRequest, WatchResponse>;
+}
+
+/** ApiConn is one API server's unary session and (on first watch) its watch session. */
 export class ApiConn {
   readonly h2: H2Channel;
-  private client: ApiServiceClient | undefined;
+  private watchChannel: H2Channel | undefined;
+  private watchClient: WatchClient | undefined;
 
+  /** creds is kept for callers that build it; the lean sessions take TLS from tls. */
   constructor(
     readonly endpoint: string,
-    private readonly creds: ChannelCredentials,
-    tls: TlsFiles | undefined,
+    _creds: ChannelCredentials,
+    private readonly tls: TlsFiles | undefined,
   ) {
     this.h2 = new H2Channel({ target: endpoint, tls });
   }
 
-  /** grpc is the grpc-js client watch streams are opened on. */
-  get grpc(): ApiServiceClient {
-    this.client ??= new ApiServiceClient(this.endpoint, this.creds, channelOptions());
-    return this.client;
+  /** watchH2 is the session watch streams are opened on. */
+  get watchH2(): H2Channel {
+    this.watchChannel ??= new H2Channel({ target: this.endpoint, tls: this.tls });
+    return this.watchChannel;
+  }
+
+  /** grpc is the client watch streams are opened with (the name of its grpc-js past). */
+  get grpc(): WatchClient {
+    this.watchClient ??= { watch: (req, md, options) => this.watch(req, md, options) };
+    return this.watchClient;
   }
 
   close(): void {
     this.h2.close();
-    this.client?.close();
+    this.watchChannel?.close();
+  }
+
+  private watch(request: WatchRequest, metadata: Metadata, options?: Partial<CallOptions>) {
+    const deadline = options?.deadline;
+    const left = deadline === undefined ? Infinity : remainingMs(deadline, Infinity);
+    const timeoutMs = Number.isFinite(left) ? left : undefined;
+    return h2ServerStream(this.watchH2, ApiServiceService.watch, request, metadata, timeoutMs);
   }
 }
 
@@ -41,7 +65,7 @@ export function readyUnary(c: ApiConn, timeoutMs: number): Promise<void> {
   return c.h2.ready(timeoutMs);
 }
 
-/** readyStream: Failover's readiness for watch streams (the grpc-js channel is READY). */
+/** readyStream: Failover's readiness for watch streams (the watch session is connected). */
 export function readyStream(c: ApiConn, timeoutMs: number): Promise<void> {
-  return awaitConnected(c.grpc, timeoutMs);
+  return c.watchH2.ready(timeoutMs);
 }

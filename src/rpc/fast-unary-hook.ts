@@ -1,7 +1,7 @@
 /**
- * The ONE place k8ts reaches into grpc-js's private server internals, so the fast unary path
- * (fast-unary.ts) can see each HTTP/2 stream before grpc-js does. Written against grpc-js 1.14.7;
- * it relies on exactly this:
+ * The ONE place k8ts reaches into grpc-js's private server internals, so the fast path
+ * (fast-unary.ts: unary and server-streaming calls) can see each HTTP/2 stream before grpc-js
+ * does. Written against grpc-js 1.14.7; it relies on exactly this:
  *  1. `Server#_setupHandlers(http2Server, extraInterceptors)` (private) runs once for every
  *     node:http2 server grpc-js creates in bindAsync, and adds exactly ONE 'stream' listener to
  *     it: the one that serves every call. The hook wraps that method, takes the listener back off

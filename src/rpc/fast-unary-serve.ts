@@ -1,13 +1,18 @@
 /**
- * One unary gRPC exchange served straight on a node:http2 stream: read the one request message,
- * run the grpc-js-shaped handler, answer with headers + one message + trailers, or trailers only
- * for an error, exactly as grpc-js's server puts them on the wire. grpc-js spends ~35 µs of JS per
- * call on objects this path does not build (interceptor chain, call wrappers, channelz trackers,
- * a read queue and a decoder sized for streams); see fast-unary-hook.ts for how streams get here.
+ * One unary or server-streaming gRPC exchange served straight on a node:http2 stream: read the
+ * one request message, run the grpc-js-shaped handler, answer with headers + the message(s) +
+ * trailers, or trailers only for an error before any message, exactly as grpc-js's server puts
+ * them on the wire. grpc-js spends ~35 µs of JS per call on objects this path does not build
+ * (interceptor chain, call wrappers, channelz trackers, a read queue and a decoder sized for
+ * streams), and per streamed message a Writable's queue and an interceptor pass; see
+ * fast-unary-hook.ts for how streams get here, fast-stream-call.ts for a stream's call object.
  */
 import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerHttp2Stream } from 'node:http2';
-import { Metadata, status, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
+import {
+  Metadata, status, type sendUnaryData, type ServerUnaryCall, type ServerWritableStream,
+} from '@grpc/grpc-js';
 import type { Clock, Timer } from '../base/clock.js';
+import { FastStreamCall, type StreamOut } from './fast-stream-call.js';
 import { FastUnaryCall } from './fast-unary-call.js';
 import {
   PREFIX_BYTES,
@@ -21,11 +26,24 @@ import {
 
 /** UnaryMethod is what addService registered for one unary path. */
 export interface UnaryMethod {
+  kind: 'unary';
   path: string;
   deserialize: (bytes: Buffer) => unknown;
   serialize: (value: unknown) => Buffer;
   handler: (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => void;
 }
+
+/** StreamMethod is what addService registered for one server-streaming path. */
+export interface StreamMethod {
+  kind: 'serverStream';
+  path: string;
+  deserialize: (bytes: Buffer) => unknown;
+  serialize: (value: unknown) => Buffer;
+  handler: (call: ServerWritableStream<unknown, unknown>) => void;
+}
+
+/** FastMethod is a method the fast path serves. */
+export type FastMethod = UnaryMethod | StreamMethod;
 
 /** FastUnaryEnv is what every exchange of one server shares. Limits are grpc-js's
  *  grpc.max_receive/send_message_length (-1: unlimited); served counts exchanges taken. */
@@ -35,7 +53,7 @@ export interface FastUnaryEnv {
   wallNowMs: () => number;
   maxReceiveBytes: number;
   maxSendBytes: number;
-  stats: { served: number };
+  stats: { served: number; streamed: number };
 }
 
 interface Status {
@@ -50,15 +68,16 @@ const DEADLINE_EXCEEDED: Status = { code: status.DEADLINE_EXCEEDED, details: 'De
 export function serveUnary(
   stream: ServerHttp2Stream,
   headers: IncomingHttpHeaders,
-  method: UnaryMethod,
+  method: FastMethod,
   env: FastUnaryEnv,
 ): void {
-  env.stats.served++;
-  new UnaryExchange(stream, headers, method, env).start();
+  if (method.kind === 'unary') env.stats.served++;
+  else env.stats.streamed++;
+  new Exchange(stream, headers, method, env).start();
 }
 
-/** UnaryExchange is one call's state: reading → running → done (answered or cancelled). */
-class UnaryExchange {
+/** Exchange is one call's state: reading → running → done (answered or cancelled). */
+class Exchange implements StreamOut {
   private done = false;
   private headersSent = false;
   private timer: Timer | undefined;
@@ -72,7 +91,7 @@ class UnaryExchange {
   constructor(
     private readonly stream: ServerHttp2Stream,
     private readonly headers: IncomingHttpHeaders,
-    private readonly method: UnaryMethod,
+    private readonly method: FastMethod,
     private readonly env: FastUnaryEnv,
   ) {}
 
@@ -140,19 +159,23 @@ class UnaryExchange {
   }
 
   private run(request: unknown): void {
-    const call = new FastUnaryCall(
-      this.stream,
-      this.headers,
-      this.method.path,
-      request,
-      this.deadline,
-      (md) => {
-        if (!this.done) this.sendHeaders(md);
-      },
-    );
-    this.call = call;
+    const m = this.method;
+    const onMetadata = (md: Metadata): void => {
+      if (!this.done) this.sendHeaders(md);
+    };
+    const { stream, headers, deadline } = this;
     try {
-      this.method.handler(call, (err, value, trailer) => this.respond(err, value, trailer));
+      if (m.kind === 'unary') {
+        const call = new FastUnaryCall(stream, headers, m.path, request, deadline, onMetadata);
+        this.call = call;
+        m.handler(call, (err, value, trailer) => this.respond(err, value, trailer));
+      } else {
+        const call = new FastStreamCall(
+          stream, headers, m.path, request, deadline, onMetadata, this,
+        );
+        this.call = call;
+        m.handler(call as unknown as ServerWritableStream<unknown, unknown>);
+      }
     } catch {
       this.finish({ code: status.UNKNOWN, details: 'Unknown error' });
     }
@@ -165,20 +188,49 @@ class UnaryExchange {
       this.finish(errorToStatus(err, trailer));
       return;
     }
+    const message = this.serialized(value);
+    if (message === undefined) return;
+    this.finish({ code: status.OK, details: 'OK', metadata: trailer }, frameMessage(message));
+  }
+
+  /** send writes one message of a stream (headers first); false when the exchange is over or
+   *  ended now because the message could not be sent. written runs once HTTP/2 took it. */
+  send(value: unknown, written: (err?: Error | null) => void): boolean {
+    if (this.done || this.closed()) return false;
+    const message = this.serialized(value);
+    if (message === undefined) return false;
+    this.sendHeaders(undefined);
+    this.stream.write(frameMessage(message), written);
+    return true;
+  }
+
+  /** end closes a stream with OK and trailer as its trailing metadata. */
+  end(trailer: Metadata | undefined): void {
+    this.finish({ code: status.OK, details: 'OK', metadata: trailer });
+  }
+
+  /** fail closes a stream with the status of err, as grpc-js's stream 'error' handler does. */
+  fail(err: unknown): void {
+    this.finish(errorToStatus(err, undefined));
+  }
+
+  /** serialized is value's bytes, or undefined after ending the call as grpc-js does when it
+   *  cannot be serialized or is larger than allowed. */
+  private serialized(value: unknown): Buffer | undefined {
     let message: Buffer;
     try {
       message = this.method.serialize(value);
     } catch {
       this.finish({ code: status.INTERNAL, details: 'Error serializing response' });
-      return;
+      return undefined;
     }
     const max = this.env.maxSendBytes;
     if (max !== -1 && message.length > max) {
       const details = `Sent message larger than max (${message.length + PREFIX_BYTES} vs. ${max})`;
       this.finish({ code: status.RESOURCE_EXHAUSTED, details });
-      return;
+      return undefined;
     }
-    this.finish({ code: status.OK, details: 'OK', metadata: trailer }, frameMessage(message));
+    return message;
   }
 
   /** sendHeaders sends the response headers (once), leaving the stream open for trailers. */

@@ -1,6 +1,6 @@
 /**
  * gRPC length-prefixed messages (PROTOCOL-HTTP2.md "Length-Prefixed-Message": 1 byte compressed
- * flag, 4 bytes big-endian length, the message) for the lean unary client (h2-client.ts). Pure:
+ * flag, 4 bytes big-endian length, the message) for the lean client calls (h2-call.ts). Pure:
  * no sockets. The reader takes DATA chunks as they arrive, whatever their split, and checks the
  * size limit from the 5-byte prefix, before the message's bytes are buffered. Framing the
  * request is the server side's frameMessage (fast-unary-frame.ts): one prefix format, one place.
@@ -14,7 +14,8 @@ const MAX_UNARY_MESSAGES = 2;
 /**
  * MessageReader reassembles messages from DATA chunks. push returns an error text when the
  * stream must be abandoned (a message over the limit, or compressed although this client never
- * offers an encoding).
+ * offers an encoding). With deliver, each message goes to it as it completes (a server stream:
+ * any number of messages); without, they are kept in messages (a unary answer).
  */
 export class MessageReader {
   readonly messages: Buffer[] = [];
@@ -23,7 +24,10 @@ export class MessageReader {
   private body: Buffer | undefined;
   private bodyHave = 0;
 
-  constructor(private readonly maxBytes: number) {}
+  constructor(
+    private readonly maxBytes: number,
+    private readonly deliver?: (message: Buffer) => void,
+  ) {}
 
   /** partial is true when a message was begun but not finished (a truncated answer). */
   get partial(): boolean {
@@ -78,11 +82,14 @@ export class MessageReader {
     if (len > this.maxBytes) {
       return `Received message larger than max (${len} vs. ${this.maxBytes})`;
     }
-    if (this.messages.length >= MAX_UNARY_MESSAGES) return 'Too many response messages';
+    if (this.deliver === undefined && this.messages.length >= MAX_UNARY_MESSAGES) {
+      return 'Too many response messages';
+    }
     return undefined;
   }
 
   private add(message: Buffer): void {
-    this.messages.push(message);
+    if (this.deliver !== undefined) this.deliver(message);
+    else this.messages.push(message);
   }
 }

@@ -25,7 +25,9 @@ export function serviceError(s: GrpcStatus): ServiceError {
   return Object.assign(err, { code: s.code, details: s.details, metadata });
 }
 
-function trailingMetadata(headers: IncomingHttpHeaders): Metadata {
+/** trailingMetadata is a status's metadata as grpc-js reports it: the trailers minus
+ *  grpc-status and grpc-message (empty when they cannot be read). */
+export function trailingMetadata(headers: IncomingHttpHeaders): Metadata {
   let md: Metadata;
   try {
     md = Metadata.fromHttp2Headers(headers);

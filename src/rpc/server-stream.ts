@@ -1,9 +1,10 @@
 /**
- * serverStream starts one grpc-js server-streaming call with k8ts call options. The returned
- * stream is a Readable: iterate it with for await (grpc-js reads the next message only when
- * the consumer asks, so a slow consumer slows the server through HTTP/2 flow control).
+ * serverStream starts one server-streaming call with k8ts call options, on a grpc-js client or
+ * on anything with the same method shape (the lean client's, h2-stream-call.ts). The returned
+ * stream is a Readable: iterate it with for await (the next message is read only when the
+ * consumer asks, so a slow consumer slows the server through HTTP/2 flow control).
  */
-import { Metadata, type CallOptions, type ClientReadableStream, type Client } from '@grpc/grpc-js';
+import { Metadata, type CallOptions, type ClientReadableStream } from '@grpc/grpc-js';
 import { deadlineIn } from './defaults.js';
 
 /** ServerStreamMethod is the shape ts-proto's grpc-js clients expose for a streaming method. */
@@ -13,9 +14,9 @@ export type ServerStreamMethod<Req, Res> = (
   options?: Partial<CallOptions>,
 ) => ClientReadableStream<Res>;
 
-/** serverStream calls method; timeoutMs bounds the whole stream (undefined: no deadline, for
- *  watches that the server itself closes after its maximum). */
-export function serverStream<C extends Client, Req, Res>(
+/** serverStream calls method on client; timeoutMs bounds the whole stream (undefined: no
+ *  deadline, for watches that the server itself closes after its maximum). */
+export function serverStream<C, Req, Res>(
   client: C,
   method: ServerStreamMethod<Req, Res>,
   request: Req,

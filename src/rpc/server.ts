@@ -5,9 +5,10 @@ import { Server, type ServerCredentials } from '@grpc/grpc-js';
 import { serverOptions, type Transport } from './defaults.js';
 import { installFastUnary } from './fast-unary.js';
 
-/** newServer creates a server with the shared defaults for its transport. Its unary calls are
- *  served by the lean node:http2 path of fast-unary.ts (grpc-js's per-call JS is a third of a
- *  store leader's serving CPU); streaming calls stay grpc-js's. */
+/** newServer creates a server with the shared defaults for its transport. Its unary and
+ *  server-streaming calls are served by the lean node:http2 path of fast-unary.ts (grpc-js's
+ *  per-call JS is a third of a store leader's serving CPU); client-streaming and bidi calls
+ *  stay grpc-js's. */
 export function newServer(t: Transport = 'network'): Server {
   const options = serverOptions({}, t);
   const server = new Server(options);

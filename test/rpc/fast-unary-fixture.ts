@@ -1,6 +1,6 @@
 /**
  * A tiny Buffer-in, Buffer-out gRPC service for the fast unary path's tests: one unary method
- * whose behaviour each test supplies, and one server-streaming method that must stay grpc-js's.
+ * whose behaviour each test supplies, and one server-streaming method (Repeat).
  */
 import {
   ChannelCredentials, Metadata, Server, ServerCredentials, makeGenericClientConstructor,

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
-import { fastUnaryServed } from '../../src/rpc/fast-unary.js';
+import { fastStreamServed, fastUnaryServed } from '../../src/rpc/fast-unary.js';
 import { startEcho, type Fixture, type UnaryImpl } from './fast-unary-fixture.js';
 
 describe('rpc/fast-unary: grpc-js client against the fast path', () => {
@@ -171,7 +171,7 @@ describe('rpc/fast-unary: grpc-js client against the fast path', () => {
     assert.equal(r.res?.toString(), 'after', 'the server still serves');
   });
 
-  it('leaves server-streaming methods to grpc-js', async () => {
+  it('serves server-streaming methods on the fast path too (a grpc-js client reads them)', async () => {
     const fx = await serve((call, cb) => cb(null, call.request));
     const got: string[] = [];
     type Readable = { on(e: string, fn: (x: Buffer) => void): void };
@@ -183,5 +183,6 @@ describe('rpc/fast-unary: grpc-js client against the fast path', () => {
     });
     assert.deepEqual(got, ['r', 'r']);
     assert.equal(fastUnaryServed(fx.server), 0);
+    assert.equal(fastStreamServed(fx.server), 1);
   });
 });

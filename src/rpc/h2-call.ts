@@ -1,0 +1,173 @@
+/**
+ * The part of a lean client call (h2-client.ts) that unary calls (h2-client-call.ts) and
+ * server-streaming calls (h2-stream-call.ts) share: opening the stream as grpc-js does (POST,
+ * content-type application/grpc, te: trailers, grpc-timeout when there is a deadline, the
+ * request as one length-prefixed message), and following it to one gRPC status — from trailers,
+ * a trailers-only answer, or how the stream closed (statusOfStreamEnd), decided on the tick after
+ * 'close' so a session error that closed the stream is known. The local deadline resets the
+ * stream (RST_STREAM CANCEL) and ends the call DEADLINE_EXCEEDED, as grpc-js does.
+ */
+import {
+  constants as h2, type ClientHttp2Stream, type IncomingHttpHeaders,
+} from 'node:http2';
+import { status, type Metadata } from '@grpc/grpc-js';
+import type { Timer } from '../base/clock.js';
+import { frameMessage } from './fast-unary-frame.js';
+import { MessageReader } from './h2-client-frames.js';
+import {
+  grpcTimeout, statusOfHeaders, statusOfStreamEnd, type GrpcStatus,
+} from './h2-client-status.js';
+import type { H2Channel } from './h2-client.js';
+
+/** H2Method is the part of a ts-proto service definition (e.g. KVService.put) a call needs. */
+export interface H2Method<Req, Res> {
+  readonly path: string;
+  readonly requestSerialize: (value: Req) => Buffer;
+  readonly responseDeserialize: (value: Buffer) => Res;
+}
+
+const USER_AGENT = `k8ts-h2/1 node/${process.versions.node}`;
+
+/**
+ * openStream serializes req and sends it on a new stream of ch, the request side closed.
+ * timeoutMs undefined sends no grpc-timeout (a watch the server ends). A GrpcStatus instead
+ * means nothing left this process (bad request, not connected, session refused the stream).
+ */
+export function openStream<Req>(
+  ch: H2Channel,
+  method: H2Method<Req, unknown>,
+  req: Req,
+  metadata: Metadata | undefined,
+  timeoutMs: number | undefined,
+): ClientHttp2Stream | GrpcStatus {
+  let body: Buffer;
+  try {
+    body = method.requestSerialize(req);
+  } catch (e) {
+    return { code: status.INTERNAL, details: `Request serialization failure: ${String(e)}` };
+  }
+  if (body.length > ch.maxMessageBytes) {
+    const details = `Sent message larger than max (${body.length} vs. ${ch.maxMessageBytes})`;
+    return { code: status.RESOURCE_EXHAUSTED, details };
+  }
+  const session = ch.readySession();
+  if (!session) return { code: status.UNAVAILABLE, details: ch.notConnectedReason() };
+  const headers: Record<string, string | string[]> = metadata
+    ? (metadata.toHttp2Headers() as Record<string, string | string[]>)
+    : {};
+  headers[':method'] = 'POST';
+  headers[':path'] = method.path;
+  headers['content-type'] = 'application/grpc';
+  headers.te = 'trailers';
+  if (timeoutMs !== undefined) headers['grpc-timeout'] = grpcTimeout(timeoutMs);
+  headers['user-agent'] = USER_AGENT;
+  let stream: ClientHttp2Stream;
+  try {
+    stream = session.request(headers);
+  } catch (e) {
+    // Refused synchronously (the session closed or got GOAWAY): nothing left this process.
+    const details = `No connection established. Last error: ${(e as Error).message}`;
+    return { code: status.UNAVAILABLE, details };
+  }
+  stream.end(frameMessage(body));
+  return stream;
+}
+
+/** CallHooks are what a kind of call does with what arrives. */
+export interface CallHooks {
+  /** headers sees the response headers of a non-trailers-only answer. */
+  headers?(h: IncomingHttpHeaders): void;
+  /** settle gets the call's one status (after every message the reader delivered). */
+  settle(s: GrpcStatus): void;
+}
+
+/** H2Call follows one stream to its status; see the file comment. */
+export class H2Call {
+  readonly reader: MessageReader;
+  private readonly timer: Timer | undefined;
+  private httpStatus: number | undefined;
+  private final: GrpcStatus | undefined;
+  private error: (Error & { code?: string }) | undefined;
+  private done = false;
+
+  /** deliver, when given, gets each message as it completes (a stream); else the reader keeps
+   *  them (a unary answer: at most two). */
+  constructor(
+    private readonly ch: H2Channel,
+    readonly stream: ClientHttp2Stream,
+    timeoutMs: number | undefined,
+    private readonly hooks: CallHooks,
+    deliver?: (message: Buffer) => void,
+  ) {
+    this.reader = new MessageReader(ch.maxMessageBytes, deliver);
+    ch.callStarted();
+    const expire = () => this.abandon(status.DEADLINE_EXCEEDED, 'Deadline exceeded');
+    if (timeoutMs !== undefined) this.timer = ch.clock.setTimeout(expire, timeoutMs);
+    stream.on('response', (h: IncomingHttpHeaders) => this.onHeaders(h));
+    stream.on('data', (chunk: Buffer) => this.onData(chunk));
+    stream.on('trailers', (h: IncomingHttpHeaders) => {
+      const details = 'No status information received';
+      this.final ??= statusOfHeaders(h) ?? { code: status.UNKNOWN, details, headers: h };
+    });
+    stream.on('error', (e: Error) => {
+      this.error ??= e;
+    });
+    stream.on('close', () => process.nextTick(() => this.onClose()));
+  }
+
+  /** ended: the status is known (settled, or abandoned). */
+  get ended(): boolean {
+    return this.done;
+  }
+
+  /** abandon ends the call now with code and resets the stream (deadline, a bad answer,
+   *  cancel). */
+  abandon(code: status, details: string): void {
+    this.finish({ code, details });
+    if (!this.stream.closed) this.stream.close(h2.NGHTTP2_CANCEL);
+  }
+
+  private onHeaders(h: IncomingHttpHeaders): void {
+    this.httpStatus = Number(h[':status']);
+    const trailersOnly = statusOfHeaders(h);
+    if (trailersOnly) {
+      this.final = trailersOnly;
+      return;
+    }
+    if (this.httpStatus !== 200) return; // mapped from the HTTP status when the stream ends
+    const type = h['content-type'] ?? '';
+    if (!type.startsWith('application/grpc')) {
+      this.abandon(status.UNKNOWN, `Invalid content-type ${type}`);
+      return;
+    }
+    this.hooks.headers?.(h);
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.done) return;
+    const err = this.reader.push(chunk);
+    if (err === undefined) return;
+    const tooLarge = err.startsWith('Received message larger');
+    const code = tooLarge ? status.RESOURCE_EXHAUSTED : status.INTERNAL;
+    this.abandon(code, err);
+  }
+
+  private onClose(): void {
+    if (this.done) return;
+    const s = this.final ?? statusOfStreamEnd({
+      rstCode: this.stream.rstCode ?? h2.NGHTTP2_NO_ERROR,
+      httpStatus: this.httpStatus,
+      connectionDropped: this.stream.session?.destroyed ?? true,
+      error: this.error,
+    });
+    this.finish(s);
+  }
+
+  private finish(s: GrpcStatus): void {
+    if (this.done) return;
+    this.done = true;
+    this.timer?.cancel();
+    this.ch.callEnded();
+    this.hooks.settle(s);
+  }
+}
