@@ -16,6 +16,7 @@ import { Prng } from '../base/prng.js';
 import type { InformerFactory } from '../client/cache/types.js';
 import type { ComponentApi } from '../client/component-api.js';
 import type { EventRecorder } from '../client/events/types.js';
+import { isFenceRefusal } from '../client/leader/fenced-api.js';
 import { rfc3339 } from '../controllers/base/pods.js';
 import { BoundedRunner } from './bounded-runner.js';
 import { defaultProfile } from './default-profile.js';
@@ -157,6 +158,12 @@ export class Scheduler {
         `Successfully assigned ${namespace}/${name} to ${nodeName}`);
       this.queue.done(qp.info.key);
     } catch (err) {
+      if (this.termOver(err)) {
+        // Another scheduler leads now (upstream's would have exited): it schedules this pod, so
+        // no FailedScheduling event or condition — both would only be refused or misleading.
+        this.snapshot.forget(qp.info.key);
+        return;
+      }
       const message = `running Bind plugin "DefaultBinder": ${errorMessage(err)}`;
       this.o.log(`scheduler: binding ${qp.info.key} to ${nodeName}: ${message}`);
       this.snapshot.forget(qp.info.key);
@@ -187,8 +194,15 @@ export class Scheduler {
       await this.o.api.patch(PODS, qp.info.namespace, qp.info.name,
         'application/strategic-merge-patch+json', patch, { subresource: 'status' });
     } catch (err) {
+      if (this.termOver(err)) return;
       this.o.log(`scheduler: updating PodScheduled of ${qp.info.key}: ${errorMessage(err)}`);
     }
+  }
+
+  /** termOver: this term has ended (its signal aborted) or a write was refused for its fence
+   *  (the elector is stepping down): failures of its writes in flight are no news. */
+  private termOver(err: unknown): boolean {
+    return this.o.signal.aborted || isFenceRefusal(err);
   }
 }
 

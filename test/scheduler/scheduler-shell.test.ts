@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import type { Pod } from '../../src/api/core/v1/pod-types.js';
+import { forbidden } from '../../src/api/errors.js';
 import type { KubeObject } from '../../src/api/meta.js';
 import type { ComponentApi } from '../../src/client/component-api.js';
 import type { EventRecorder } from '../../src/client/events/types.js';
@@ -74,6 +75,17 @@ describe('scheduler shell', () => {
     assert.deepEqual(calls.patches.map((x) => x.body), [{ status: { conditions: [{
       type: 'PodScheduled', status: 'False', reason: 'SchedulerError', message,
       lastProbeTime: null, lastTransitionTime: '2024-01-01T00:00:00Z' }] } }]);
+  });
+
+  it('a bind refused for a lost term only forgets the assumption: no event, no patch', async () => {
+    const fenced = forbidden({ group: 'coordination.k8s.io', resource: 'leases' },
+      'kube-scheduler', 'leases.coordination.k8s.io "kube-scheduler" is held by another leader');
+    const { s, calls } = setup(fenced);
+    await cycle(s, pod('p', { cpu: '600m' }));
+    assert.deepEqual(calls.binds, ['default/p→a']);
+    assert.ok(!s.snapshot.isAssumed('default/p'));
+    assert.equal(s.snapshot.node('a')?.requested.milliCpu, 0);
+    assert.deepEqual([calls.events, calls.patches], [[], []]);
   });
 
   it('patches PodScheduled=False only when it changes; events every time', async () => {
