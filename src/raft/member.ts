@@ -247,8 +247,7 @@ export class Member {
         }),
         ticker: fromCallback(() => {
           const timer = opts.clock.setInterval(() => {
-            this.node.tick();
-            this.kick();
+            if (this.node.tick()) this.kick();
           }, opts.timing.tickMs);
           return () => timer.cancel();
         }),

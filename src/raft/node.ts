@@ -166,12 +166,15 @@ export class RaftNode {
     this.raw = new RawNode({ ...opts.config, applied: this.applied }, storage);
   }
 
-  tick(): void {
-    if (this.stopped) return;
+  /** tick advances the core's clock; returns whether process() has work (most ticks of an
+   *  idle member change nothing, and then need no driver turn). */
+  tick(): boolean {
+    if (this.stopped) return false;
     this.ticks++;
     this.raw.tick();
     if (this.snapshotWork) this.continueSnapshot();
     if (this.ticks % 16 === 0) this.expireWaiters();
+    return this.queued.length > 0 || this.raw.hasReady();
   }
 
   receive(m: Message): void {

@@ -62,6 +62,9 @@ export class Progress {
   snapshotStaleRounds = 0;
   /** In probe state: an append is outstanding, wait for its answer (or a heartbeat response). */
   probeSent = false;
+  /** The member acknowledged an append since the leader's last heartbeat tick: replication to
+   *  it is flowing (see step-leader's handleHeartbeatResp). */
+  ackedSinceBeat = false;
   readonly inflights: Inflights;
   isLearner: boolean;
 

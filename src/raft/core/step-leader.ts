@@ -2,6 +2,7 @@
  * The leader's half of Raft: replication with pipelining and flow control, commitment, heartbeats,
  * CheckQuorum, ReadIndex, leadership transfer and snapshots for followers that fell behind.
  */
+import type { Progress } from './progress.js';
 import { quorumSize } from './quorum.js';
 import type { Raft } from './raft.js';
 import {
@@ -20,6 +21,7 @@ import {
 export function stepLeader(r: Raft, m: Message): ProposalRejection | null {
   switch (m.type) {
     case T.MESSAGE_TYPE_BEAT:
+      for (const pr of r.prs.values()) pr.ackedSinceBeat = false;
       bcastHeartbeat(r);
       return null;
     case T.MESSAGE_TYPE_CHECK_QUORUM:
@@ -39,7 +41,10 @@ export function stepLeader(r: Raft, m: Message): ProposalRejection | null {
     case T.MESSAGE_TYPE_APP_RESP:
       pr.recentActive = true;
       if (m.reject) handleAppendReject(r, m);
-      else handleAppendAck(r, m);
+      else {
+        pr.ackedSinceBeat = true;
+        handleAppendAck(r, m);
+      }
       break;
     case T.MESSAGE_TYPE_HEARTBEAT_RESP:
       handleHeartbeatResp(r, m);
@@ -165,7 +170,7 @@ function handleHeartbeatResp(r: Raft, m: Message): void {
   pr.recentActive = true;
   pr.probeSent = false;
   if (pr.state === 'replicate' && pr.inflights.full()) pr.inflights.freeFirstOne();
-  if (pr.match < r.log.lastIndex()) sendAppend(r, m.from);
+  if (pr.match < r.log.lastIndex() && !inFlow(r, pr)) sendAppend(r, m.from);
   if (m.context.length === 0) return;
   const acks = r.readOnly.recvAck(m.from, m.context);
   if (!acks) return;
@@ -173,6 +178,16 @@ function handleHeartbeatResp(r: Raft, m: Message): void {
   for (const id of acks) if (r.voters.includes(id)) voterAcks++;
   if (voterAcks < quorumSize(r.voters.length)) return;
   for (const rs of r.readOnly.advance(m.context)) respondRead(r, rs.req, rs.index);
+}
+
+/**
+ * inFlow: the follower is behind only by appends already on their way (replicate state, nothing
+ * left unsent, an ack since the last heartbeat tick). A heartbeat response then needs no append:
+ * the one it would send is empty — under load, one more message and ack per follower per tick.
+ * A follower whose acks stopped (an append lost) is sent it at the next heartbeat's response.
+ */
+function inFlow(r: Raft, pr: Progress): boolean {
+  return pr.state === 'replicate' && pr.next > r.log.lastIndex() && pr.ackedSinceBeat;
 }
 
 function transferLeader(r: Raft, to: number): void {
