@@ -13,6 +13,7 @@
 import { assert } from '../../base/assert.js';
 import type { TraceContext } from '../../gen/k8ts/store/v1/store.js';
 import type { KeyValue } from '../../gen/mvccpb/kv.js';
+import { ByteArena } from './byte-arena.js';
 import { KeyHistory, isTombstone, tombstoneKv } from './key-history.js';
 import { KeyOrder } from './key-order.js';
 import { RevisionLog, type RevisionRecord } from './revision-log.js';
@@ -42,6 +43,8 @@ export class MvccStore {
   readonly order = new KeyOrder<KeyHistory>();
   readonly log = new RevisionLog();
   private readonly byKey = new Map<string, KeyHistory>();
+  /** Where stored keys and values are copied to (see ByteArena: not Node's shared pool). */
+  private readonly arena = new ByteArena();
   private currentRev = 1;
   private compactRev = 0;
   private bytes = 0;
@@ -102,7 +105,8 @@ export class MvccStore {
     this.session = s;
   }
 
-  /** put writes a new version of hist's key (from historyFor). lease 0 means none. */
+  /** put writes a new version of hist's key (from historyFor), with a copy of value (the
+   *  caller's buffer is not kept). lease 0 means none. */
   put(hist: KeyHistory, value: Buffer, lease: bigint): Written {
     const s = this.session;
     assert(s !== undefined, 'MvccStore.put outside a write session');
@@ -113,7 +117,8 @@ export class MvccStore {
       createRevision: prev === undefined ? s.revisionBig : prev.createRevision,
       modRevision: s.revisionBig,
       version: prev === undefined ? 1n : smallBigint(Number(prev.version) + 1),
-      value,
+      // ignore_value writes the stored value again: already the store's own bytes.
+      value: value === prev?.value ? value : this.arena.copy(value),
       lease,
     };
     this.record(hist, kv, prev);
@@ -238,7 +243,7 @@ export class MvccStore {
   }
 
   private newHistory(skey: string, key: Buffer): KeyHistory {
-    const hist = new KeyHistory(skey, key);
+    const hist = new KeyHistory(skey, this.arena.copy(key));
     this.byKey.set(skey, hist);
     if (this.restoring !== undefined) this.restoring.push(hist);
     else this.order.insert(hist);
