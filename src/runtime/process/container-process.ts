@@ -17,6 +17,7 @@ import type { LogStream } from '../logs/format.js';
 import { startContainerActor, type ContainerActor } from './container-machine.js';
 import type { FifoPool } from './fifo-pool.js';
 import { isSameProcess, readProcStat } from './proc-stats.js';
+import type { Spawned, Spawner } from './spawner.js';
 import {
   closeChildEnds, createFifos, openChildEnds, openReader, openStdinEnds, type FifoPaths,
 } from './stdio-fifos.js';
@@ -35,11 +36,13 @@ export interface ProcessSpec {
   fifos: FifoPaths;
 }
 
-/** ProcessDeps are the injected clocks and the source of fresh pipes. */
+/** ProcessDeps are the injected clocks, the source of fresh pipes and, when given, the helper
+ *  that forks containers without stdin (spawner.ts); without it the runtime forks them. */
 export interface ProcessDeps {
   clock: Clock;
   wallMs(): number;
   fifos: FifoPool;
+  spawner?: Spawner;
 }
 
 /** ExitInfo is how the main process ended. unknown: it ended while no runtime watched it. */
@@ -103,6 +106,9 @@ export class ContainerProcess {
   static async spawn(spec: ProcessSpec, deps: ProcessDeps): Promise<ContainerProcess> {
     await createFifos(spec.fifos, deps.fifos);
     const io = await openOutput(spec, deps);
+    if (deps.spawner !== undefined && spec.fifos.stdin === undefined) {
+      return ContainerProcess.spawnByHelper(spec, deps, deps.spawner, io);
+    }
     const fds = openChildEnds(spec.fifos);
     const stdin = spec.fifos.stdin === undefined ? undefined : openStdinEnds(spec.fifos.stdin);
     let child: ChildProcess;
@@ -139,16 +145,50 @@ export class ContainerProcess {
     return proc;
   }
 
+  /** spawnByHelper: spawn() through the spawner helper (containers without stdin). */
+  private static async spawnByHelper(spec: ProcessSpec, deps: ProcessDeps, spawner: Spawner,
+    io: { writer: CriLogWriter | undefined; readers: Socket[] }): Promise<ContainerProcess> {
+    let launched: Spawned;
+    try {
+      launched = await spawner.spawn({
+        file: spec.argv[0] ?? '', args: spec.argv.slice(1), argv0: spec.argv[0] ?? '',
+        cwd: spec.cwd, env: spec.env, stdout: spec.fifos.stdout, stderr: spec.fifos.stderr,
+      });
+    } catch (err) {
+      for (const r of io.readers) r.destroy();
+      await io.writer?.close();
+      throw err;
+    }
+    const startTicks = readProcStat(launched.pid)?.startTicks ?? 0;
+    const proc = new ContainerProcess(spec, launched.pid, startTicks, deps);
+    void launched.exited.then((e) => {
+      // The helper died first: the exit status is gone with it; watch /proc as for adopted.
+      if (e.lost) proc.pollLiveness();
+      else proc.onExit(exitCodeOf(e.code, e.signal), e.signal ?? undefined);
+    });
+    proc.begin(io, 'created');
+    proc.actor?.send({ type: 'STARTED' });
+    return proc;
+  }
+
   /** adopt re-attaches to a container a previous runtime started (its output and its end). */
   static async adopt(
     spec: ProcessSpec, deps: ProcessDeps, pid: number, startTicks: number,
   ): Promise<ContainerProcess> {
     const proc = new ContainerProcess(spec, pid, startTicks, deps);
     proc.begin(await openOutput(spec, deps), 'running');
-    proc.pollTimer = deps.clock.setInterval(() => {
-      if (!isSameProcess(pid, startTicks)) proc.onExit(UNKNOWN_EXIT_CODE, undefined, true);
-    }, ADOPTED_POLL_MS);
+    proc.pollLiveness();
     return proc;
+  }
+
+  /** pollLiveness watches /proc for the end of a process that is not our child. */
+  private pollLiveness(): void {
+    if (this.exitSeen || this.detachedFromRuntime || this.pollTimer !== undefined) return;
+    this.pollTimer = this.deps.clock.setInterval(() => {
+      if (!isSameProcess(this.pid, this.startTicks)) {
+        this.onExit(UNKNOWN_EXIT_CODE, undefined, true);
+      }
+    }, ADOPTED_POLL_MS);
   }
 
   /** stop asks for the stop sequence (TERM, grace, KILL) and resolves when the process ended. */

@@ -49,6 +49,8 @@ export interface ProcessRuntimeOptions {
   podCidr: string;
   clock: Clock;
   wallMs?: () => number;
+  /** When the container spawner's helper starts (supervisor.ts; default 5 s, 0: at once). */
+  spawnerDelayMs?: number;
 }
 
 /** The runtime's name in VersionResponse. */
@@ -79,6 +81,7 @@ export class ProcessRuntime implements cri.CriRuntime {
     this.supervisor = new ContainerSupervisor({
       stateDir: opts.stateDir, store: this.store, clock: this.clock, wallMs: this.wallMs,
       sandboxIp: (id) => this.sandboxes.get(id)?.ip || 'the node',
+      ...(opts.spawnerDelayMs !== undefined ? { spawnerDelayMs: opts.spawnerDelayMs } : {}),
     });
   }
 

@@ -19,6 +19,8 @@ export interface StartProcessRuntimeOptions {
   wallMs?: () => number;
   /** Where the streaming server listens (the kubelet proxies to it); default 127.0.0.1. */
   streamingHost?: string;
+  /** When the container spawner's helper starts (default 5 s; tests: 0). */
+  spawnerDelayMs?: number;
 }
 
 /** A served process runtime. close() stops serving and lets go of the containers (they keep
@@ -36,6 +38,7 @@ export async function startProcessRuntime(
 ): Promise<ProcessRuntimeHandle> {
   const runtime = await ProcessRuntime.open({
     stateDir: o.stateDir, podCidr: o.podCidr, clock: o.clock, wallMs: o.wallMs,
+    ...(o.spawnerDelayMs !== undefined ? { spawnerDelayMs: o.spawnerDelayMs } : {}),
   });
   const streaming = new StreamingServer({
     host: o.streamingHost ?? '127.0.0.1', runtime: new ProcessStreaming(runtime), clock: o.clock,

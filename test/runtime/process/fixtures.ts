@@ -40,6 +40,7 @@ export class TestRuntime {
     const socketPath = join(this.dir, 'cri.sock');
     const handle = await startProcessRuntime({
       stateDir: join(this.dir, 'state'), podCidr: this.podCidr, socketPath, clock: systemClock,
+      spawnerDelayMs: 0,
     });
     this.served = { handle, cri: connectCri(socketPath) };
     return this.served.cri;

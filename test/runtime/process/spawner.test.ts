@@ -1,0 +1,72 @@
+/**
+ * The container spawner (src/runtime/process/spawner.ts): processes started by the helper get
+ * their own process group and their output on the given paths; exit codes and signals come
+ * back as Node reports them; a binary that cannot start fails the spawn with the OS's code; a
+ * helper that dies reports its live processes lost, and the next spawn starts a new helper.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readProcStat } from '../../../src/runtime/process/proc-stats.js';
+import { Spawner, type SpawnRequest } from '../../../src/runtime/process/spawner.js';
+
+describe('process runtime: container spawner helper', () => {
+  let dir = '';
+  let spawner: Spawner;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'k8ts-spawner-'));
+    spawner = new Spawner();
+    spawner.start();
+  });
+  afterEach(() => {
+    spawner.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const request = (args: string[], file = '/bin/sh'): SpawnRequest => {
+    const out = join(dir, 'out');
+    writeFileSync(out, '');
+    return { file, args, argv0: file, cwd: dir, env: { PATH: '/usr/bin:/bin', X: 'y' },
+      stdout: out, stderr: undefined };
+  };
+
+  it('runs the process in its own group with env, cwd and output, and reports its exit', async () => {
+    const s = await spawner.spawn(request(['-c', 'echo "$X $(pwd)"; exit 3']));
+    assert.ok(s.pid > 0);
+    const exit = await s.exited;
+    assert.deepEqual(exit, { code: 3, signal: null, lost: false });
+    assert.equal(readFileSync(join(dir, 'out'), 'utf8'), `y ${dir}\n`);
+  });
+
+  it('reports a signal as the signal; the process leads a group of its own', async () => {
+    const s = await spawner.spawn(request(['-c', 'sleep 30']));
+    assert.equal(readProcStat(s.pid)?.pgrp, s.pid);
+    process.kill(-s.pid, 'SIGTERM');
+    assert.deepEqual(await s.exited, { code: null, signal: 'SIGTERM', lost: false });
+  });
+
+  it('fails a spawn that cannot exec with the OS code', async () => {
+    const err = await spawner.spawn(request([], join(dir, 'missing'))).then(
+      () => assert.fail('expected a failure'), (e: unknown) => e as Error & { code?: string });
+    assert.equal(err.code, 'ENOENT');
+    assert.match(err.message, /ENOENT/);
+  });
+
+  it('reports live processes lost when the helper dies, then starts a new helper', async () => {
+    const s = await spawner.spawn(request(['-c', 'sleep 30']));
+    const helperPid = parentOf(s.pid);
+    assert.ok(helperPid > 0 && helperPid !== process.pid);
+    process.kill(helperPid, 'SIGKILL');
+    assert.deepEqual(await s.exited, { code: null, signal: null, lost: true });
+    process.kill(-s.pid, 'SIGKILL');
+    const again = await spawner.spawn(request(['-c', 'exit 0']));
+    assert.equal((await again.exited).code, 0);
+  });
+});
+
+/** parentOf: the ppid of pid, from /proc. */
+function parentOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+}
