@@ -59,13 +59,31 @@ export interface FileSystem {
   writeFileDurably?(path: string, data: Uint8Array): Promise<void>;
 }
 
+/** DURABLE_CHUNK_BYTES: writeFileDurably syncs after every chunk of this size. Why: a member's
+ *  WAL fdatasync that lands while a large file has many dirty pages waits, on ext4 (ordered
+ *  data), for part of that writeback; with at most a chunk dirty, that wait stays short. Measured
+ *  with three 48 MiB files written at once beside small WAL append+fdatasync loops: WAL fsync p99
+ *  21-35 ms, max 22-68 ms when each file is written whole and synced once; 12-16 ms, max 20-40
+ *  ms in 1 MiB chunks (and the files took no longer). */
+export const DURABLE_CHUNK_BYTES = 1024 * 1024;
+
 /** NodeFileSystem implements FileSystem over node:fs synchronous calls: production I/O. */
 class NodeFileSystem implements FileSystem {
   async writeFileDurably(path: string, data: Uint8Array): Promise<void> {
     const fh = await nodefs.promises.open(path, 'w', 0o644);
     try {
-      await fh.writeFile(data);
-      await fh.datasync();
+      let off = 0;
+      do {
+        const n = Math.min(DURABLE_CHUNK_BYTES, data.length - off);
+        let done = 0;
+        while (done < n) {
+          const { bytesWritten } = await fh.write(data, off + done, n - done, off + done);
+          assert(bytesWritten > 0, 'write wrote nothing');
+          done += bytesWritten;
+        }
+        await fh.datasync();
+        off += n;
+      } while (off < data.length);
     } finally {
       await fh.close();
     }
