@@ -5,7 +5,7 @@
  * (it would delete the mounted filesystem's files, e.g. a hostPath).
  */
 import { readFile } from 'node:fs/promises';
-import { runCommand } from './command.js';
+import { type CommandOptions, type CommandResult, runCommand } from './command.js';
 
 /** Bound on one `umount -l` (lazy unmounts return at once; this only catches a hang). */
 const UMOUNT_TIMEOUT_MS = 120_000;
@@ -31,13 +31,17 @@ function unescapeMountPath(path: string): string {
 }
 
 /** unmountAll lazily unmounts every mount at or under path (repeatedly stacked ones too), and
- *  throws when some remain, so the caller does not go on to delete through a live mount. */
-export async function unmountAll(path: string): Promise<void> {
+ *  throws when some remain, so the caller does not go on to delete through a live mount.
+ *  runner runs `umount` (the runc runtime passes its host tool helper). */
+export async function unmountAll(
+  path: string,
+  runner: (argv: string[], o: CommandOptions) => Promise<CommandResult> = runCommand,
+): Promise<void> {
   for (let round = 0; round < MAX_UNMOUNT_ROUNDS; round++) {
     const points = await mountPoints(path);
     if (points.length === 0) return;
     for (const point of points) {
-      await runCommand(['umount', '-l', point], { timeoutMs: UMOUNT_TIMEOUT_MS });
+      await runner(['umount', '-l', point], { timeoutMs: UMOUNT_TIMEOUT_MS });
     }
   }
   throw new Error(`mounts under ${path} remain after unmounting`);

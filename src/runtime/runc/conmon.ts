@@ -9,6 +9,7 @@ import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock } from '../../base/clock.js';
 import { RUNC_BINARY } from './runc-cli.js';
+import { hostTools, type ToolResult } from './spawner.js';
 
 /** The conmon binary (Debian's). */
 export const CONMON_BINARY = '/usr/bin/conmon';
@@ -53,21 +54,43 @@ export function parseSyncMessage(text: string): { pid: number } | { error: strin
 /**
  * createUnderConmon starts conmon (which double-forks and runs `runc create`) and resolves with
  * the container's pid once conmon reports it on the sync pipe, i.e. when `runc start` is safe.
+ * conmon starts through the host tool helper (spawner.ts), or directly without it.
  */
 export async function createUnderConmon(o: ConmonOptions, clock: Clock): Promise<number> {
+  const argv = conmonArgv(o);
+  // conmon drops an `oom` marker file in its working directory when the container is
+  // OOM-killed: keep it in the bundle, never in whatever directory the runtime started in.
+  const errPath = join(o.bundle, 'conmon.stderr');
+  const result = await hostTools.runSynced(argv, {
+    cwd: o.bundle, env: { _OCI_SYNCPIPE: '3' }, detached: true, stderrPath: errPath,
+    timeoutMs: SYNC_TIMEOUT_MS,
+  }, () => spawnConmon(argv, o, clock));
+  const end = result.sync.indexOf('}');
+  if (end < 0) {
+    throw new Error(result.code === 137 && result.sync === ''
+      ? 'conmon did not report the container pid'
+      : `conmon exited before reporting a pid${result.sync ? `: ${result.sync}` : ''}`);
+  }
+  const message = parseSyncMessage(result.sync.slice(0, end + 1));
+  if ('pid' in message) return message.pid;
+  throw new Error(message.error);
+}
+
+/** spawnConmon starts conmon from this process and returns its sync message's text (code 137
+ *  when none came in time, as the helper reports it). */
+async function spawnConmon(argv: string[], o: ConmonOptions, clock: Clock): Promise<ToolResult> {
   const errLog = await open(join(o.bundle, 'conmon.stderr'), 'a');
-  const [file, ...args] = conmonArgv(o);
+  const [file, ...args] = argv;
   try {
     const child = spawn(file as string, args, {
-      // conmon drops an `oom` marker file in its working directory when the container is
-      // OOM-killed: keep it in the bundle, never in whatever directory the runtime started in.
       cwd: o.bundle,
       stdio: ['ignore', 'ignore', errLog.fd, 'pipe'],
       env: { ...process.env, _OCI_SYNCPIPE: '3' },
       detached: true,
     });
     child.unref();
-    return await readSync(child.stdio[3] as SyncPipe, clock);
+    const { text, timedOut } = await readSync(child.stdio[3] as SyncPipe, clock);
+    return { code: timedOut ? 137 : 0, stdout: '', stderr: '', sync: text };
   } finally {
     await errLog.close();
   }
@@ -76,29 +99,22 @@ export async function createUnderConmon(o: ConmonOptions, clock: Clock): Promise
 /** SyncPipe is the read end of conmon's fd 3. */
 type SyncPipe = NodeJS.ReadableStream & { destroy(): void };
 
-/** readSync waits for the first complete JSON message on the sync pipe (bounded in time). */
-function readSync(pipe: SyncPipe, clock: Clock): Promise<number> {
-  return new Promise((resolve, reject) => {
+/** readSync collects the sync pipe until a complete JSON object or EOF (bounded in time). */
+function readSync(pipe: SyncPipe, clock: Clock): Promise<{ text: string; timedOut: boolean }> {
+  return new Promise((resolve) => {
     let text = '';
-    const finish = (fn: () => void): void => {
+    const finish = (timedOut: boolean): void => {
       timer.cancel();
       pipe.removeAllListeners('data');
       pipe.destroy();
-      fn();
+      resolve({ text, timedOut });
     };
-    const timer = clock.setTimeout(
-      () => finish(() => reject(new Error('conmon did not report the container pid'))),
-      SYNC_TIMEOUT_MS,
-    );
+    const timer = clock.setTimeout(() => finish(true), SYNC_TIMEOUT_MS);
     pipe.on('data', (chunk: Buffer) => {
       text += chunk.toString('utf8');
-      const end = text.indexOf('}');
-      if (end < 0) return;
-      const message = parseSyncMessage(text.slice(0, end + 1));
-      finish(() => ('pid' in message ? resolve(message.pid) : reject(new Error(message.error))));
+      if (text.includes('}')) finish(false);
     });
-    pipe.on('error', (err) => finish(() => reject(err)));
-    pipe.on('end', () => finish(() => reject(new Error(`conmon exited before reporting a pid${
-      text ? `: ${text}` : ''}`))));
+    pipe.on('error', () => finish(false));
+    pipe.on('end', () => finish(false));
   });
 }

@@ -4,14 +4,14 @@
  * by path. These functions create, test and remove such files.
  */
 import { rm, writeFile } from 'node:fs/promises';
-import { run } from '../command.js';
 import { unmountAll } from '../mounts.js';
+import { runTool, runToolOk } from './spawner.js';
 
 /** createNetns makes path a persistent, empty network namespace. */
 export async function createNetns(path: string): Promise<void> {
   await writeFile(path, '');
   try {
-    await run(['unshare', `--net=${path}`, 'true']);
+    await runToolOk(['unshare', `--net=${path}`, 'true']);
   } catch (err) {
     await rm(path, { force: true });
     throw err;
@@ -20,11 +20,11 @@ export async function createNetns(path: string): Promise<void> {
 
 /** removeNetns unmounts and deletes a namespace file; a missing file is not an error. */
 export async function removeNetns(path: string): Promise<void> {
-  await unmountAll(path);
+  await unmountAll(path, runTool);
   await rm(path, { force: true });
 }
 
 /** inNetns runs argv inside the namespace at path (nsenter), e.g. ip commands. */
 export function inNetns(path: string, argv: string[], input?: string): Promise<string> {
-  return run(['nsenter', `--net=${path}`, ...argv], { input });
+  return runToolOk(['nsenter', `--net=${path}`, ...argv], { input });
 }

@@ -7,9 +7,9 @@
 import { cidrWithin, formatIpv4, gatewayOf, type Ipv4Cidr, K8TS_POD_SUPERNET,
   parseCidr } from '../cidr.js';
 import { assert } from '../../base/assert.js';
-import { run, runCommand } from '../command.js';
 import { linkNames, MAX_IFNAME_BYTES } from '../host-network.js';
 import { inNetns } from './netns.js';
+import { runTool, runToolOk } from './spawner.js';
 
 /** Host-side veth names start with this, so garbage collection can find ours. */
 export const VETH_PREFIX = 'k8v';
@@ -44,11 +44,11 @@ export async function connectPod(link: PodLink, bridge: string, cidr: Ipv4Cidr):
     `link set dev ${link.hostVeth} master ${bridge} up`,
     '',
   ].join('\n');
-  const made = await runCommand(['ip', '-batch', '-'], { input: hostBatch });
+  const made = await runTool(['ip', '-batch', '-'], { input: hostBatch });
   if (made.code !== 0) {
     // A veth left by a crash mid-setup has this name: remove it and try once more.
-    await runCommand(['ip', 'link', 'del', 'dev', link.hostVeth]);
-    await run(['ip', '-batch', '-'], { input: hostBatch });
+    await runTool(['ip', 'link', 'del', 'dev', link.hostVeth]);
+    await runToolOk(['ip', '-batch', '-'], { input: hostBatch });
   }
   const gateway = formatIpv4(gatewayOf(cidr));
   const batch = [
@@ -63,12 +63,12 @@ export async function connectPod(link: PodLink, bridge: string, cidr: Ipv4Cidr):
 
 /** disconnectPod deletes the host veth (its peer goes with it); absent is fine. */
 export async function disconnectPod(hostVeth: string): Promise<void> {
-  await runCommand(['ip', 'link', 'del', 'dev', hostVeth]);
+  await runTool(['ip', 'link', 'del', 'dev', hostVeth]);
 }
 
 /** vethsOnBridge lists the host veths of ours attached to the bridge. */
 export async function vethsOnBridge(bridge: string): Promise<string[]> {
-  const out = await runCommand(['ip', '-o', 'link', 'show', 'master', bridge]);
+  const out = await runTool(['ip', '-o', 'link', 'show', 'master', bridge]);
   if (out.code !== 0) return [];
   return linkNames(out.stdout).filter((n) => n.startsWith(VETH_PREFIX));
 }

@@ -5,8 +5,8 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { run } from '../command.js';
 import { unmountAll } from '../mounts.js';
+import { runTool, runToolOk } from './spawner.js';
 
 /** overlayOptions renders the mount options; lowerDirs are topmost first, as overlay wants. */
 export function overlayOptions(lowerDirs: string[], bundle: string): string {
@@ -22,11 +22,12 @@ export async function mountRootfs(lowerDirs: string[], bundle: string): Promise<
   for (const dir of ['upper', 'work', 'rootfs']) {
     await mkdir(join(bundle, dir), { recursive: true });
   }
-  await run(['mount', '-t', 'overlay', 'overlay', '-o', overlayOptions(lowerDirs, bundle), rootfs]);
+  const options = overlayOptions(lowerDirs, bundle);
+  await runToolOk(['mount', '-t', 'overlay', 'overlay', '-o', options, rootfs]);
   return rootfs;
 }
 
 /** unmountRootfs unmounts everything under the bundle's rootfs (absent is fine). */
 export async function unmountRootfs(bundle: string): Promise<void> {
-  await unmountAll(join(bundle, 'rootfs'));
+  await unmountAll(join(bundle, 'rootfs'), runTool);
 }

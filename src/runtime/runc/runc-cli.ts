@@ -3,7 +3,7 @@
  * runtime's own --root, so several k8ts nodes on one host (and any other runc user) never see
  * each other's containers.
  */
-import { run, runCommand } from '../command.js';
+import { runTool, runToolOk } from './spawner.js';
 import type { OciProcess, OciResources } from './oci-types.js';
 
 /** The runc binary (Debian's). */
@@ -31,7 +31,7 @@ export class Runc {
 
   /** state returns the container's state, or undefined when runc does not know it. */
   async state(id: string): Promise<RuncState | undefined> {
-    const result = await runCommand(this.argv(['state', id]));
+    const result = await runTool(this.argv(['state', id]));
     if (result.code !== 0) {
       if (/does not exist|not found/i.test(result.stderr)) return undefined;
       throw new Error(`runc state ${id}: ${result.stderr.trim()}`);
@@ -41,19 +41,19 @@ export class Runc {
 
   /** list returns every container under the root. */
   async list(): Promise<RuncState[]> {
-    const out = await run(this.argv(['list', '--format', 'json']));
+    const out = await runToolOk(this.argv(['list', '--format', 'json']));
     const parsed = JSON.parse(out.trim() || '[]') as RuncState[] | null;
     return parsed ?? [];
   }
 
   /** start runs a created container's process. */
   async start(id: string): Promise<void> {
-    await run(this.argv(['start', id]));
+    await runToolOk(this.argv(['start', id]));
   }
 
   /** kill sends a signal (name without SIG, or number) to the container's init process. */
   async kill(id: string, signal: string): Promise<void> {
-    const result = await runCommand(this.argv(['kill', id, signal]));
+    const result = await runTool(this.argv(['kill', id, signal]));
     if (result.code !== 0 && !/not running|process already finished|does not exist/i
       .test(result.stderr)) {
       throw new Error(`runc kill ${id} ${signal}: ${result.stderr.trim()}`);
@@ -62,7 +62,7 @@ export class Runc {
 
   /** delete removes the container (killing it first); an unknown id is not an error. */
   async delete(id: string): Promise<void> {
-    const result = await runCommand(this.argv(['delete', '--force', id]));
+    const result = await runTool(this.argv(['delete', '--force', id]));
     if (result.code !== 0 && !/does not exist|not found/i.test(result.stderr)) {
       throw new Error(`runc delete ${id}: ${result.stderr.trim()}`);
     }
@@ -71,7 +71,7 @@ export class Runc {
   /** update applies new cgroup resources to a live container. */
   async update(id: string, resources: OciResources): Promise<void> {
     const { devices: _devices, ...rest } = resources;
-    await run(this.argv(['update', '--resources', '-', id]), { input: JSON.stringify(rest) });
+    await runToolOk(this.argv(['update', '--resources', '-', id]), { input: JSON.stringify(rest) });
   }
 
   /** execArgv is the argv of `runc exec` with a process spec file (used by exec and ExecSync). */
