@@ -17,7 +17,7 @@ export function hashVersions(store: MvccStore, rev: number): number {
   const fixed = Buffer.alloc(FIXED_BYTES);
   let hash = crc32(Buffer.from('k8ts/mvcc/v1'));
   for (const hist of store.order.all()) {
-    for (const kv of hist.versions) {
+    for (const kv of hist.versions()) {
       if (modRev(kv) > rev) break;
       writeFixed(fixed, kv);
       hash = crc32(fixed, hash);

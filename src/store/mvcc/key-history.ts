@@ -22,7 +22,7 @@ export function modRev(kv: KeyValue): number {
 }
 
 const EMPTY = Buffer.alloc(0);
-const EMPTY_VERSIONS = Object.freeze([]) as unknown as KeyValue[];
+const NO_VERSIONS: readonly KeyValue[] = Object.freeze([]);
 
 /** tombstoneKv is the stored form of a delete of `key` at revision `rev`. */
 export function tombstoneKv(key: Buffer, rev: bigint): KeyValue {
@@ -30,10 +30,12 @@ export function tombstoneKv(key: Buffer, rev: bigint): KeyValue {
 }
 
 export class KeyHistory implements KeyOrderEntry {
-  /** versions ascend by mod_revision; never empty while the history is indexed. Replaced (not
-   *  grown) on the first write: a one-element literal has no spare capacity, and most keys
-   *  only ever hold one version. */
-  versions: KeyValue[] = EMPTY_VERSIONS;
+  /** The newest kept version; undefined only while the history is empty (never when indexed). */
+  private newest: KeyValue | undefined = undefined;
+  /** The kept versions before newest, ascending by mod_revision; undefined instead of empty.
+   *  Most keys only ever hold one version, and then no array exists at all (two heap objects
+   *  fewer per key for the collector to trace). */
+  private older: KeyValue[] | undefined = undefined;
 
   constructor(
     readonly skey: string,
@@ -43,46 +45,68 @@ export class KeyHistory implements KeyOrderEntry {
     assert(key.length > 0, 'KeyHistory: empty key');
   }
 
+  /** versions lists every kept version, oldest first (a fresh array when there is one). */
+  versions(): readonly KeyValue[] {
+    if (this.newest === undefined) return NO_VERSIONS;
+    return this.older === undefined ? [this.newest] : [...this.older, this.newest];
+  }
+
+  /** collectBelow appends the kept versions with mod_revision < rev to out, oldest first. */
+  collectBelow(rev: number, out: KeyValue[]): void {
+    if (this.older !== undefined) {
+      for (const kv of this.older) {
+        if (modRev(kv) >= rev) return;
+        out.push(kv);
+      }
+    }
+    if (this.newest !== undefined && modRev(this.newest) < rev) out.push(this.newest);
+  }
+
+  /** isEmpty says whether no version is kept (compaction dropped them all). */
+  isEmpty(): boolean {
+    return this.newest === undefined;
+  }
+
+  /** holds says whether kv is one of the kept versions. */
+  holds(kv: KeyValue): boolean {
+    return this.newest === kv || (this.older !== undefined && this.older.includes(kv));
+  }
+
   isLive(): boolean {
-    const last = this.versions[this.versions.length - 1];
+    const last = this.newest;
     return last !== undefined && !isTombstone(last);
   }
 
   /** head is the newest version if the key exists now, else undefined. */
   head(): KeyValue | undefined {
-    const last = this.versions[this.versions.length - 1];
+    const last = this.newest;
     return last === undefined || isTombstone(last) ? undefined : last;
   }
 
   /** at is the version visible at revision rev (undefined when absent or deleted then). */
   at(rev: number): KeyValue | undefined {
-    const i = this.indexAtOrBefore(rev);
-    if (i < 0) return undefined;
-    const kv = this.versions[i] as KeyValue;
-    return isTombstone(kv) ? undefined : kv;
+    const kv = this.versionAt(this.indexAtOrBefore(rev));
+    return kv === undefined || isTombstone(kv) ? undefined : kv;
   }
 
   /** before is the live version just before the version written at exactly `rev` (the prevKv
    *  of that write's event), or undefined when there was none or it was compacted. */
   before(rev: number): KeyValue | undefined {
-    const i = this.indexAtOrBefore(rev - 1);
-    if (i < 0) return undefined;
-    const kv = this.versions[i] as KeyValue;
-    return isTombstone(kv) ? undefined : kv;
+    const kv = this.versionAt(this.indexAtOrBefore(rev - 1));
+    return kv === undefined || isTombstone(kv) ? undefined : kv;
   }
 
   /** write appends a version. A second write at the same revision (a txn that deleted a range
    *  and then put a key inside it — etcd's sub-revisions) replaces the first: a read at that
    *  revision sees the last write. Returns the replaced version, if any. */
   write(kv: KeyValue): KeyValue | undefined {
-    const last = this.versions[this.versions.length - 1];
-    if (last !== undefined && last.modRevision === kv.modRevision) {
-      this.versions[this.versions.length - 1] = kv;
-      return last;
-    }
-    assert(last === undefined || modRev(last) < modRev(kv), 'KeyHistory.write: revision order');
-    if (this.versions.length === 0) this.versions = [kv];
-    else this.versions.push(kv);
+    const last = this.newest;
+    this.newest = kv;
+    if (last === undefined) return undefined;
+    if (last.modRevision === kv.modRevision) return last;
+    assert(modRev(last) < modRev(kv), 'KeyHistory.write: revision order');
+    if (this.older === undefined) this.older = [last];
+    else this.older.push(last);
     return undefined;
   }
 
@@ -92,19 +116,40 @@ export class KeyHistory implements KeyOrderEntry {
   compact(rev: number): KeyValue[] {
     const i = this.indexAtOrBefore(rev);
     if (i < 0) return [];
-    const keepFrom = isTombstone(this.versions[i] as KeyValue) ? i + 1 : i;
-    return keepFrom === 0 ? [] : this.versions.splice(0, keepFrom);
+    const keepFrom = isTombstone(this.versionAt(i) as KeyValue) ? i + 1 : i;
+    if (keepFrom === 0) return [];
+    const older = this.older ?? [];
+    if (keepFrom > older.length) {
+      // Everything goes: the newest version is a tombstone at or below rev.
+      const dropped = [...older, this.newest as KeyValue];
+      this.older = undefined;
+      this.newest = undefined;
+      return dropped;
+    }
+    const dropped = older.splice(0, keepFrom);
+    if (older.length === 0) this.older = undefined;
+    return dropped;
+  }
+
+  /** versionAt is the i-th kept version, oldest first (undefined out of range). */
+  private versionAt(i: number): KeyValue | undefined {
+    if (i < 0) return undefined;
+    const n = this.older === undefined ? 0 : this.older.length;
+    return i < n ? (this.older as KeyValue[])[i] : i === n ? this.newest : undefined;
   }
 
   /** indexAtOrBefore is the index of the newest version with mod_revision <= rev, or -1.
-   *  Searched from the end: nearly every lookup is of the newest version. */
+   *  The newest version first: nearly every lookup is of it. */
   private indexAtOrBefore(rev: number): number {
-    const v = this.versions;
+    const last = this.newest;
+    if (last === undefined) return -1;
+    const v = this.older;
+    if (v === undefined) return modRev(last) <= rev ? 0 : -1;
+    if (modRev(last) <= rev) return v.length;
     let i = v.length - 1;
-    if (i < 0 || modRev(v[i] as KeyValue) <= rev) return i;
     if (i > 8) {
       let lo = 0;
-      let hi = i;
+      let hi = i + 1;
       while (lo < hi) {
         const mid = (lo + hi) >>> 1;
         if (modRev(v[mid] as KeyValue) <= rev) lo = mid + 1;

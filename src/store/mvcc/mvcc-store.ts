@@ -166,11 +166,11 @@ export class MvccStore {
     }
     for (const hist of touched) {
       for (const dropped of hist.compact(rev)) this.bytes -= versionBytes(dropped);
-      if (hist.versions.length === 0) this.dropHistory(hist);
+      if (hist.isEmpty()) this.dropHistory(hist);
     }
     this.log.dropBelow(rev, (kv) => {
       const hist = this.byKey.get(kv.key.toString('latin1'));
-      return hist !== undefined && hist.versions.includes(kv);
+      return hist !== undefined && hist.holds(kv);
     });
     this.compactRev = rev;
   }

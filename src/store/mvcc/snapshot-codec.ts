@@ -12,7 +12,6 @@ import { StoreSnapshot, type MemberRecord } from '../../gen/k8ts/store/v1/store.
 import type { KeyValue } from '../../gen/mvccpb/kv.js';
 import type { LeaseInfo } from '../types.js';
 import { HistoryPacker, unpackHistory } from './history-codec.js';
-import { modRev } from './key-history.js';
 import type { MvccStore } from './mvcc-store.js';
 
 /** SnapshotParts is everything outside the MvccStore that an image carries. */
@@ -43,12 +42,7 @@ export function snapshotJob(parts: SnapshotParts & { store: MvccStore }): Snapsh
   const compactRev = store.compactRevision();
   const compactedLive: KeyValue[] = [];
   if (compactRev > 0) {
-    for (const hist of store.order.all()) {
-      for (const kv of hist.versions) {
-        if (modRev(kv) >= compactRev) break;
-        compactedLive.push(kv);
-      }
-    }
+    for (const hist of store.order.all()) hist.collectBelow(compactRev, compactedLive);
   }
   const revisions = store.log.span(compactRev);
   const envelope = StoreSnapshot.encode({
