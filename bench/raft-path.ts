@@ -5,9 +5,13 @@
  * Per put it reports CPU µs (process accounting, noise-resistant on a shared machine), event-loop
  * turns the driver scheduled, Readys, fdatasyncs, WAL writes and Raft messages by kind, for the
  * leader and for the followers (mean of them). Wall latency is printed too, but on a busy box
- * read the counts.
+ * read the counts. At 1 in flight it also prints a timeline of one put (median µs after the
+ * leader's propose: its sends and fdatasync, each follower's receive, fdatasync and ack).
  *
  *   node --import tsx bench/raft-path.ts [--levels 1,16,256] [--seconds 3] [--base 127.0.21.1]
+ * Environment: RAFT_PATH_STORE=<N> runs the etcd store's state machine (puts of distinct keys,
+ * background snapshots every N entries); RAFT_PATH_PROF=<dir> writes CPU profiles;
+ * RAFT_PATH_LOG=1 prints the members' logs.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -17,7 +21,10 @@ import { parseArgs } from 'node:util';
 import { systemClock } from '../src/base/clock.js';
 import { MessageType as T, type Message } from '../src/raft/core/types.js';
 import { nodeFileSystem } from '../src/raft/io/fs.js';
-import { Member } from '../src/raft/member.js';
+import { StoreRequest } from '../src/gen/k8ts/store/v1/store.js';
+import { Member, type MemberOptions } from '../src/raft/member.js';
+import { MvccState } from '../src/store/apply/state.js';
+import { StoreLog } from '../src/store/server/store-log.js';
 import { ms, summarize } from './lib/stats.js';
 
 /** Counters one member keeps; all are totals since start. */
@@ -76,6 +83,7 @@ async function child(id: number, n: number, base: string, dir: string): Promise<
       setImmediate(fn);
     },
     log: (l) => { if (process.env.RAFT_PATH_LOG) console.error(`m${id}: ${l}`); },
+    ...storeOptions(),
   });
   countNode(m, c);
   await m.start();
@@ -157,13 +165,15 @@ async function answer(m: Member, c: Counters, msg: Cmd): Promise<void> {
 async function closedLoop(m: Member, inflight: number, durMs: number): Promise<number[]> {
   const lat: number[] = [];
   const end = performance.now() + durMs;
-  const payload = Buffer.alloc(256, 7);
+  const value = Buffer.alloc(256, 7);
+  let seq = 0;
+  const store = process.env.RAFT_PATH_STORE !== undefined;
   const worker = async (): Promise<void> => {
     while (performance.now() < end) {
       const t0 = performance.now();
       try {
         mark(m.node.raw.raft.log.lastIndex() + 1, 'propose');
-        const pending = m.node.propose(payload);
+        const pending = m.node.propose(store ? putRequest(++seq, value) : value);
         m.kick(); // as the member's services do after every proposal
         const done = await pending;
         mark(done.index, 'done');
@@ -175,6 +185,23 @@ async function closedLoop(m: Member, inflight: number, durMs: number): Promise<n
   };
   await Promise.all(Array.from({ length: inflight }, worker));
   return lat;
+}
+
+/** storeOptions: RAFT_PATH_STORE=<snapshot every N entries> runs the etcd store's state machine
+ *  (puts of distinct keys) with background snapshots every N entries, to see what they cost. */
+function storeOptions(): Partial<MemberOptions> {
+  const every = process.env.RAFT_PATH_STORE;
+  if (every === undefined) return {};
+  return { stateMachine: new StoreLog(new MvccState()), snapshotEveryEntries: Number(every) };
+}
+
+const PUT_DEFAULTS = { lease: 0n, prevKv: false, ignoreValue: false, ignoreLease: false };
+
+/** putRequest is the log payload of an etcd Put of key /raft-path/<i>. */
+function putRequest(i: number, value: Buffer): Buffer {
+  const key = Buffer.from(`/raft-path/${process.pid}/${i}`);
+  const op = { $case: 'put' as const, value: { ...PUT_DEFAULTS, key, value } };
+  return Buffer.from(StoreRequest.encode({ op }).finish());
 }
 
 /** Parent side: a forked member and a way to ask it something. */
