@@ -1,19 +1,24 @@
 /**
  * A pod sandbox is a network namespace kept alive by a bind mount of its nsfs inode on a file
  * (`unshare --net=FILE true`): no pause process is needed because containers join the namespace
- * by path. These functions create, test and remove such files.
+ * by path. These functions create and remove such files.
  */
 import { rm, writeFile } from 'node:fs/promises';
 import { unmountAll } from '../mounts.js';
 import { runTool, runToolOk } from './spawner.js';
 
-/** createNetns makes path a persistent, empty network namespace. */
-export async function createNetns(path: string): Promise<void> {
+/**
+ * createNetns makes path a persistent network namespace and runs argv in it, in one tool:
+ * `unshare --net=FILE argv...` (the bind mount outlives argv; the pod's network is configured
+ * by the same process that made the namespace). If argv fails, the namespace is removed again.
+ */
+export async function createNetns(path: string, argv: string[] = ['true'], input?: string):
+  Promise<void> {
   await writeFile(path, '');
   try {
-    await runToolOk(['unshare', `--net=${path}`, 'true']);
+    await runToolOk(['unshare', `--net=${path}`, ...argv], { input });
   } catch (err) {
-    await rm(path, { force: true });
+    await removeNetns(path);
     throw err;
   }
 }
@@ -22,9 +27,4 @@ export async function createNetns(path: string): Promise<void> {
 export async function removeNetns(path: string): Promise<void> {
   await unmountAll(path, runTool);
   await rm(path, { force: true });
-}
-
-/** inNetns runs argv inside the namespace at path (nsenter), e.g. ip commands. */
-export function inNetns(path: string, argv: string[], input?: string): Promise<string> {
-  return runToolOk(['nsenter', `--net=${path}`, ...argv], { input });
 }

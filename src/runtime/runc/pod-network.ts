@@ -7,8 +7,8 @@
 import { cidrWithin, formatIpv4, gatewayOf, type Ipv4Cidr, K8TS_POD_SUPERNET,
   parseCidr } from '../cidr.js';
 import { assert } from '../../base/assert.js';
-import { linkNames, MAX_IFNAME_BYTES } from '../host-network.js';
-import { inNetns } from './netns.js';
+import { linkExists, linkNames, MAX_IFNAME_BYTES } from '../host-network.js';
+import { createNetns } from './netns.js';
 import { runTool, runToolOk } from './spawner.js';
 
 /** Host-side veth names start with this, so garbage collection can find ours. */
@@ -36,29 +36,38 @@ export interface PodLink {
   hostVeth: string;
 }
 
-/** connectPod creates the veth pair, plugs it into the bridge and configures the pod side. */
-export async function connectPod(link: PodLink, bridge: string, cidr: Ipv4Cidr): Promise<void> {
-  assert(!/\s/.test(link.netnsPath), `netns path must not contain spaces: ${link.netnsPath}`);
-  const hostBatch = [
-    `link add ${link.hostVeth} type veth peer name eth0 netns ${link.netnsPath}`,
-    `link set dev ${link.hostVeth} master ${bridge} up`,
-    '',
-  ].join('\n');
-  const made = await runTool(['ip', '-batch', '-'], { input: hostBatch });
-  if (made.code !== 0) {
-    // A veth left by a crash mid-setup has this name: remove it and try once more.
-    await runTool(['ip', 'link', 'del', 'dev', link.hostVeth]);
-    await runToolOk(['ip', '-batch', '-'], { input: hostBatch });
-  }
-  const gateway = formatIpv4(gatewayOf(cidr));
-  const batch = [
+/**
+ * podSideBatch is what `ip -batch` runs inside the new namespace: loopback up, eth0 created as
+ * a veth whose peer (the host end) goes straight to hostNetns, the address, the default route.
+ */
+export function podSideBatch(link: PodLink, cidr: Ipv4Cidr, hostNetns: string): string {
+  return [
     'link set lo up',
+    `link add eth0 type veth peer name ${link.hostVeth} netns ${hostNetns}`,
     `addr add ${link.podIp}/${cidr.prefixLength} dev eth0`,
     'link set eth0 up',
-    `route add default via ${gateway} dev eth0`,
+    `route add default via ${formatIpv4(gatewayOf(cidr))} dev eth0`,
     '',
   ].join('\n');
-  await inNetns(link.netnsPath, ['ip', '-batch', '-'], batch);
+}
+
+/**
+ * connectPod creates the pod's namespace with its side configured (one `unshare ... ip -batch`),
+ * then plugs the host end into the bridge (one `ip`): two tools per pod, where a namespace,
+ * a host batch and an nsenter batch took three.
+ */
+export async function connectPod(link: PodLink, bridge: string, cidr: Ipv4Cidr): Promise<void> {
+  assert(!/\s/.test(link.netnsPath), `netns path must not contain spaces: ${link.netnsPath}`);
+  const batch = podSideBatch(link, cidr, `/proc/${process.pid}/ns/net`);
+  try {
+    await createNetns(link.netnsPath, ['ip', '-batch', '-'], batch);
+  } catch (err) {
+    // A veth left by a crash mid-setup has this name: remove it and try once more.
+    if (!(await linkExists(link.hostVeth))) throw err;
+    await disconnectPod(link.hostVeth);
+    await createNetns(link.netnsPath, ['ip', '-batch', '-'], batch);
+  }
+  await runToolOk(['ip', 'link', 'set', 'dev', link.hostVeth, 'master', bridge, 'up']);
 }
 
 /** disconnectPod deletes the host veth (its peer goes with it); absent is fine. */

@@ -8,7 +8,7 @@ import { mkdir, rm, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as cri from '../../kubelet/cri/types.js';
 import { type RuncContext, newObjectId, nowNs } from './context.js';
-import { createNetns, removeNetns } from './netns.js';
+import { removeNetns } from './netns.js';
 import { hostnameFile, hostsFile, podHostname, resolvConfFile } from './pod-files.js';
 import { connectPod, disconnectPod, vethName } from './pod-network.js';
 import type { SandboxRecord } from './records.js';
@@ -63,14 +63,14 @@ function newSandboxRecord(ctx: RuncContext, req: cri.RunPodSandboxRequest): Sand
   };
 }
 
-/** runPodSandbox creates the namespace, wires it to the bridge and writes the pod files. */
+/** runPodSandbox leases the address, creates the namespace wired to the bridge and writes the
+ *  pod files. */
 export async function runPodSandbox(ctx: RuncContext, req: cri.RunPodSandboxRequest):
   Promise<string> {
   const record = newSandboxRecord(ctx, req);
   const dir = ctx.records.sandboxDir(record.id);
   await mkdir(dir, { recursive: true });
   try {
-    await createNetns(record.netnsPath);
     record.podIp = await ctx.allocator.allocate(record.id);
     await connectPod(record, ctx.bridge, ctx.cidr);
     const files = podFilePaths(ctx, record.id);
