@@ -16,7 +16,7 @@ import { assert } from '../../base/assert.js';
 import type { TraceContext } from '../../gen/k8ts/store/v1/store.js';
 import type { KeyValue } from '../../gen/mvccpb/kv.js';
 import { smallBigint } from './small-bigint.js';
-import type { RevisionRecord, RevisionSpan } from './revision-log.js';
+import { recordOf, type RevisionRecord, type RevisionSpan } from './revision-log.js';
 
 const MAGIC = 0x6b38_6831; // "k8h1"
 const KV_FIXED_BYTES = 4 + 4 + 8 + 8 + 8 + 8;
@@ -41,7 +41,7 @@ export interface HistorySource {
  *  event-loop turn on this machine). */
 export class HistoryPacker {
   private phase: 'size' | 'write' | 'done' = 'size';
-  /** Cursor: index into older, then into the span's records. */
+  /** Cursor: index into older, then into the span's slots. */
   private olderAt = 0;
   private revAt: number;
   private revCount = 0;
@@ -65,14 +65,14 @@ export class HistoryPacker {
   }
 
   private sizeSome(budget: number): number {
-    const { older, revisions: { records, end } } = this.h;
+    const { older, revisions: { slots, end } } = this.h;
     let used = 0;
     for (; this.olderAt < older.length && used < budget; this.olderAt++, used++) {
       const kv = older[this.olderAt]!;
       this.size += KV_FIXED_BYTES + kv.key.length + kv.value.length;
     }
     for (; this.olderAt === older.length && this.revAt < end && used < budget; this.revAt++) {
-      const r = records[this.revAt];
+      const r = recordOf(slots[this.revAt]);
       if (r === undefined) continue;
       this.revCount++;
       this.size += 8 + 1 + 4;
@@ -97,7 +97,7 @@ export class HistoryPacker {
   }
 
   private writeSome(budget: number): number {
-    const { older, revisions: { records, end } } = this.h;
+    const { older, revisions: { slots, end } } = this.h;
     const w = this.w!;
     let used = 0;
     for (; this.olderAt < older.length && used < budget; this.olderAt++, used++) w.kv(older[this.olderAt]!);
@@ -107,7 +107,7 @@ export class HistoryPacker {
       this.countWritten = true;
     }
     for (; this.revAt < end && used < budget; this.revAt++) {
-      const r = records[this.revAt];
+      const r = recordOf(slots[this.revAt]);
       if (r === undefined) continue;
       w.f64(r.revision);
       w.u8(r.trace === undefined ? 0 : 1);

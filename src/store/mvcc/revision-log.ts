@@ -15,10 +15,27 @@ export interface RevisionRecord {
   readonly trace: TraceContext | undefined;
 }
 
-/** RevisionSpan is a range of the log fixed when it was taken: records[start, end), undefined
- *  for a revision without a record. Later appends, compactions and resets do not change it. */
+/** RevisionSlot is what the log keeps per revision: the record, or — for a revision with one
+ *  write and no trace context, nearly every revision — just that version (its mod_revision is
+ *  the revision): a record object and its one-element array are three heap objects per write
+ *  for the collector to trace, for as long as the history is kept. undefined: no record. */
+export type RevisionSlot = RevisionRecord | KeyValue | undefined;
+
+/** recordOf is the record a slot stands for (made anew for a bare version). */
+export function recordOf(slot: RevisionSlot): RevisionRecord | undefined {
+  if (slot === undefined || 'kvs' in slot) return slot;
+  return { revision: Number(slot.modRevision), kvs: [slot], trace: undefined };
+}
+
+function slotOf(record: RevisionRecord): RevisionSlot {
+  const only = record.kvs.length === 1 && record.trace === undefined ? record.kvs[0] : undefined;
+  return only ?? record;
+}
+
+/** RevisionSpan is a range of the log fixed when it was taken: slots[start, end) (see
+ *  recordOf). Later appends, compactions and resets do not change it. */
 export interface RevisionSpan {
-  readonly records: readonly (RevisionRecord | undefined)[];
+  readonly slots: readonly RevisionSlot[];
   readonly start: number;
   readonly end: number;
 }
@@ -27,7 +44,7 @@ export class RevisionLog {
   /** records[i] is revision base + i; undefined for revision 1 of a new store (no writes).
    *  Entries below its length are never overwritten in place: append only pushes, and dropBelow
    *  and reset replace the array — so a span taken of it stays valid without a copy. */
-  private records: (RevisionRecord | undefined)[] = [];
+  private records: RevisionSlot[] = [];
   private base = 1;
 
   /** append adds the next revision's record (revisions only grow). */
@@ -35,12 +52,12 @@ export class RevisionLog {
     assert(record.kvs.length > 0, 'RevisionLog: a revision without writes');
     assert(record.revision >= this.base + this.records.length, 'RevisionLog: out of order');
     while (this.base + this.records.length < record.revision) this.records.push(undefined);
-    this.records.push(record);
+    this.records.push(slotOf(record));
   }
 
   /** get is the record of revision rev, if kept. */
   get(rev: number): RevisionRecord | undefined {
-    return rev < this.base ? undefined : this.records[rev - this.base];
+    return rev < this.base ? undefined : recordOf(this.records[rev - this.base]);
   }
 
   /** firstRevision is the oldest revision the log can answer for. */
@@ -59,10 +76,10 @@ export class RevisionLog {
     if (rev <= this.base) return;
     this.records = rev - this.base >= this.records.length ? [] : this.records.slice(rev - this.base);
     this.base = rev;
-    const at = this.records[0];
+    const at = recordOf(this.records[0]);
     if (at === undefined) return;
     const kept = at.kvs.filter(keep);
-    this.records[0] = kept.length === 0 ? undefined : { ...at, kvs: kept };
+    this.records[0] = kept.length === 0 ? undefined : slotOf({ ...at, kvs: kept });
   }
 
   /** reset empties the log so that it starts at revision `base` (restore). */
@@ -75,13 +92,13 @@ export class RevisionLog {
   /** span captures the records from revision `from` (inclusive) to the newest, in O(1): a
    *  background snapshot takes it at once instead of copying 100k records in one turn. */
   span(from: number): RevisionSpan {
-    return { records: this.records, start: Math.max(0, from - this.base), end: this.records.length };
+    return { slots: this.records, start: Math.max(0, from - this.base), end: this.records.length };
   }
 
   /** records in revision order from `from` (inclusive). */
   *from(from: number): IterableIterator<RevisionRecord> {
     for (let i = Math.max(0, from - this.base); i < this.records.length; i++) {
-      const record = this.records[i];
+      const record = recordOf(this.records[i]);
       if (record !== undefined) yield record;
     }
   }
