@@ -31,6 +31,8 @@ import { ms, summarize } from './lib/stats.js';
 interface Counters {
   cpuUs: number;
   turns: number;
+  /** Turns that neither took a Ready nor wrote (process() found nothing to do). */
+  emptyTurns: number;
   readys: number;
   fsyncs: number;
   walWrites: number;
@@ -66,7 +68,7 @@ const PORT = 32100;
 /** child runs one member and answers the parent's commands over IPC. */
 async function child(id: number, n: number, base: string, dir: string): Promise<void> {
   const c: Counters = {
-    cpuUs: 0, turns: 0, readys: 0, fsyncs: 0, walWrites: 0, sendCalls: 0,
+    cpuUs: 0, turns: 0, emptyTurns: 0, readys: 0, fsyncs: 0, walWrites: 0, sendCalls: 0,
     appWithEntries: 0, appEmpty: 0, appResp: 0, heartbeats: 0, other: 0,
   };
   countFs(c);
@@ -80,7 +82,11 @@ async function child(id: number, n: number, base: string, dir: string): Promise<
     forwarding: true, tls: undefined, clock: systemClock, incarnation: 1,
     defer: (fn) => {
       c.turns++;
-      setImmediate(fn);
+      setImmediate(() => {
+        const [r0, w0] = [c.readys, c.walWrites];
+        fn();
+        if (c.readys === r0 && c.walWrites === w0) c.emptyTurns++;
+      });
     },
     log: (l) => { if (process.env.RAFT_PATH_LOG) console.error(`m${id}: ${l}`); },
     ...storeOptions(),
@@ -230,7 +236,7 @@ function diff(a: Counters, b: Counters): Counters {
 function row(label: string, d: Counters, puts: number): string {
   const per = (x: number): string => (x / puts).toFixed(3);
   const cpu = (d.cpuUs / puts).toFixed(0).padStart(5);
-  return `  ${label.padEnd(9)} cpu ${cpu} µs  turns ${per(d.turns)}` +
+  return `  ${label.padEnd(9)} cpu ${cpu} µs  turns ${per(d.turns)} (empty ${per(d.emptyTurns)})` +
     `  readys ${per(d.readys)}  fsync ${per(d.fsyncs)}  walw ${per(d.walWrites)}` +
     `  sends ${per(d.sendCalls)}  app+ ${per(d.appWithEntries)}  app0 ${per(d.appEmpty)}` +
     `  resp ${per(d.appResp)}  hb ${per(d.heartbeats)}`;

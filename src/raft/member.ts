@@ -95,7 +95,7 @@ export class Member {
       credentials: channelCredentials(opts.tls),
       receive: (m) => {
         this.node.receive(m);
-        this.kick();
+        if (this.node.hasWork()) this.kick();
       },
       reportUnreachable: (id) => this.later(() => this.node.raw.reportUnreachable(id)),
       reportSnapshot: (id, ok) => this.later(() => this.node.raw.reportSnapshot(id, ok)),

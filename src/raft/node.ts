@@ -83,7 +83,8 @@ export interface RaftNodeOptions {
    *  the simulator). Given, a leader sends its appends before its own write (see process);
    *  omitted, every Ready is done in one go. */
   defer?(fn: () => void): void;
-  /** Called once a deferred write is done and its Ready finished: call process() again soon. */
+  /** Called once a deferred write is done and its Ready finished, when process() has work
+   *  (inputs arrived meanwhile): call it again soon. */
   onPersisted?(): void;
   /** Called after each applied entry, with what the apply saw (for checkers and tests). */
   onApplied?(entry: Entry): void;
@@ -174,7 +175,13 @@ export class RaftNode {
     this.raw.tick();
     if (this.snapshotWork) this.continueSnapshot();
     if (this.ticks % 16 === 0) this.expireWaiters();
-    return this.queued.length > 0 || this.raw.hasReady();
+    return this.hasWork();
+  }
+
+  /** hasWork: process() would do something (an input left a Ready or queued proposals). Many
+   *  inputs change nothing — a tick, the ack of an empty append — and need no driver turn. */
+  hasWork(): boolean {
+    return !this.stopped && (this.queued.length > 0 || this.raw.hasReady());
   }
 
   receive(m: Message): void {
@@ -280,7 +287,8 @@ export class RaftNode {
           this.handle({ ...rd, messages: [] });
           this.raw.advance(rd);
           for (const f of this.afterPersist.splice(0)) f();
-          this.opts.onPersisted?.();
+          // Inputs that came meanwhile left work for process(); otherwise no turn is needed.
+          if (this.hasWork()) this.opts.onPersisted?.();
         });
         return;
       }
