@@ -6,7 +6,7 @@
  * net.ipv4.ip_forward and adds no NAT rule; a runtime whose plugins might touch ip_forward
  * (containerd's CNI) reads it before start and restores it on stop.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { access, readFile, writeFile } from 'node:fs/promises';
 import { K8TS_POD_SUPERNET } from './cidr.js';
 import { type CommandResult, run, runCommand } from './command.js';
 
@@ -39,9 +39,11 @@ export function linkNames(ipLinkOutput: string): string[] {
     .filter((n): n is string => n !== undefined);
 }
 
-/** linkExists tells whether an interface of that name exists in the host namespace. */
+/** linkExists tells whether an interface of that name exists in the host namespace, from its
+ *  /sys/class/net entry: no process (the runc runtime's Status asks at every node status). */
 export async function linkExists(name: string): Promise<boolean> {
-  return (await ipCommand(['link', 'show', 'dev', name])).code === 0;
+  if (name === '' || name.includes('/') || name === '.' || name === '..') return false;
+  return access(`/sys/class/net/${name}`).then(() => true, () => false);
 }
 
 /**
