@@ -19,7 +19,7 @@ import { FastUnaryCall } from './fast-unary-call.js';
 /** HIGH_WATER_MARK is an object-mode Writable's default, which grpc-js's stream uses. */
 export const HIGH_WATER_MARK = 16;
 
-/** StreamOut is the exchange's side of a stream (fast-unary-serve.ts): framing, trailers. */
+/** StreamOut is the exchange's side of a stream (fast-serve.ts): framing, trailers. */
 export interface StreamOut {
   /** send writes one message; false when it was not sent (the exchange is over). */
   send(value: unknown, written: (err?: Error | null) => void): boolean;

@@ -1,6 +1,6 @@
 /**
  * installFastUnary makes a grpc-js Server serve its UNARY and SERVER-STREAMING calls through
- * fast-unary-serve.ts, a lean node:http2 path (~30 % less server CPU per call than grpc-js's
+ * fast-serve.ts, a lean node:http2 path (~30 % less server CPU per call than grpc-js's
  * own), and leaves every other stream — client-streaming and bidi methods, compressed or
  * unusual requests, unknown paths — to grpc-js. Handlers stay grpc-js-shaped (`(call, callback)`,
  * `(call)` with write/end); what they see is the same.
@@ -9,7 +9,7 @@ import type { IncomingHttpHeaders } from 'node:http2';
 import type { ChannelOptions, Server } from '@grpc/grpc-js';
 import { systemClock, type Clock } from '../base/clock.js';
 import { onRegister, routeStreams } from './fast-unary-hook.js';
-import { serveUnary, type FastMethod, type FastUnaryEnv } from './fast-unary-serve.js';
+import { serveCall, type FastMethod, type FastUnaryEnv } from './fast-serve.js';
 
 /** grpc-js's defaults when the options name no limit (-1: unlimited). */
 const GRPC_DEFAULT_MAX_RECEIVE = 4 * 1024 * 1024;
@@ -50,7 +50,7 @@ export function installFastUnary(
   routeStreams(server, (stream, headers) => {
     const method = eligible(headers) ? methods.get(headers[':path'] ?? '') : undefined;
     if (method === undefined) return false;
-    serveUnary(stream, headers, method, env);
+    serveCall(stream, headers, method, env);
     return true;
   });
 }

@@ -64,8 +64,8 @@ interface Status {
 
 const DEADLINE_EXCEEDED: Status = { code: status.DEADLINE_EXCEEDED, details: 'Deadline exceeded' };
 
-/** serveUnary takes over stream for method; the exchange then lives on the stream's events. */
-export function serveUnary(
+/** serveCall takes over stream for method; the exchange then lives on the stream's events. */
+export function serveCall(
   stream: ServerHttp2Stream,
   headers: IncomingHttpHeaders,
   method: FastMethod,
