@@ -53,10 +53,12 @@ export interface FileSystem {
   mkdirp(dir: string): void;
   exists(path: string): boolean;
   sizeBytes(path: string): number;
-  /** writeFileDurably (optional) creates or replaces path with data and fdatasyncs it without
-   *  blocking the event loop: large snapshot files are written this way so a member keeps
-   *  heartbeating meanwhile. Without it, snapshots are written synchronously (the simulator). */
-  writeFileDurably?(path: string, data: Uint8Array): Promise<void>;
+  /** writeFileDurably (optional) creates or replaces path with the chunks, in order, and
+   *  fdatasyncs it without blocking the event loop: large snapshot files are written this way so
+   *  a member keeps heartbeating meanwhile. The chunks are pulled one at a time as the writes
+   *  proceed, so a producer can spread its own work (a checksum) over them. Without it,
+   *  snapshots are written synchronously (the simulator). */
+  writeFileDurably?(path: string, chunks: Iterable<Uint8Array>): Promise<void>;
 }
 
 /** DURABLE_CHUNK_BYTES: writeFileDurably syncs after every chunk of this size. Why: a member's
@@ -69,21 +71,26 @@ export const DURABLE_CHUNK_BYTES = 1024 * 1024;
 
 /** NodeFileSystem implements FileSystem over node:fs synchronous calls: production I/O. */
 class NodeFileSystem implements FileSystem {
-  async writeFileDurably(path: string, data: Uint8Array): Promise<void> {
+  async writeFileDurably(path: string, chunks: Iterable<Uint8Array>): Promise<void> {
     const fh = await nodefs.promises.open(path, 'w', 0o644);
     try {
       let off = 0;
-      do {
-        const n = Math.min(DURABLE_CHUNK_BYTES, data.length - off);
-        let done = 0;
-        while (done < n) {
-          const { bytesWritten } = await fh.write(data, off + done, n - done, off + done);
+      let unsynced = 0;
+      for (const chunk of chunks) {
+        for (let at = 0; at < chunk.length;) {
+          const n = Math.min(DURABLE_CHUNK_BYTES - unsynced, chunk.length - at);
+          const { bytesWritten } = await fh.write(chunk, at, n, off);
           assert(bytesWritten > 0, 'write wrote nothing');
-          done += bytesWritten;
+          at += bytesWritten;
+          off += bytesWritten;
+          unsynced += bytesWritten;
+          if (unsynced >= DURABLE_CHUNK_BYTES) {
+            await fh.datasync();
+            unsynced = 0;
+          }
         }
-        await fh.datasync();
-        off += n;
-      } while (off < data.length);
+      }
+      await fh.datasync();
     } finally {
       await fh.close();
     }

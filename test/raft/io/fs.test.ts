@@ -15,8 +15,13 @@ describe('NodeFileSystem.writeFileDurably', () => {
     for (const size of sizes) {
       const data = Buffer.alloc(size);
       for (let i = 0; i < size; i++) data[i] = (i * 31 + size) & 0xff;
-      await nodeFileSystem.writeFileDurably!(file, data);
+      await nodeFileSystem.writeFileDurably!(file, [data]);
       assert.ok(fs.readFileSync(file).equals(data), `size ${size}`);
+      // The same bytes in uneven pieces, across the sync boundaries.
+      const pieces = [0, 7, DURABLE_CHUNK_BYTES - 3, size].filter((x) => x <= size)
+        .map((at, i, xs) => data.subarray(at, xs[i + 1] ?? size));
+      await nodeFileSystem.writeFileDurably!(file, pieces);
+      assert.ok(fs.readFileSync(file).equals(data), `size ${size}, in pieces`);
     }
   });
 });
