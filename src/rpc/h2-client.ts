@@ -1,16 +1,17 @@
 /**
- * H2Channel: one HTTP/2 session to one gRPC server, for unary calls made without grpc-js
- * (h2-client-call.ts). grpc-js spends 150–180 µs of CPU per unary call in its channel,
- * resolver, load-balancer, filter and interceptor layers; node:http2 alone costs ~60–70 µs
- * (/work/briefs/grpc-microbench.mjs). Every API write is one store call and every component
- * write one API call, so the difference is paid on every write of the cluster.
+ * H2Channel: one HTTP/2 session to one gRPC server, for calls made without grpc-js
+ * (h2-client-call.ts, h2-stream-call.ts). grpc-js spends 150–180 µs of CPU per unary call in
+ * its channel, resolver, load-balancer, filter and interceptor layers; node:http2 alone costs
+ * ~60–70 µs (/work/briefs/grpc-microbench.mjs). Every API write is one store call and every
+ * component write one API call, so the difference is paid on every write of the cluster.
  *
  * What it keeps from grpc-js: TLS from the same PEM files (ca/cert/key, ALPN h2), keepalive
  * pings (none on 'local-socket'), connect with a timeout, reconnect with bounded backoff after a
  * failed attempt, a fresh session after close/GOAWAY/error, and the "never reached a server"
  * guarantee: ready() fails with UnavailableRpcError when the session cannot connect, and a call
  * made without a connected session fails as grpc-js's pick failure ("No connection established")
- * before anything is written. Streams (watch, lease keep-alive) stay on grpc-js.
+ * before anything is written. Server-streaming calls (the component API's Watch) run on it too
+ * (h2-stream-call.ts); bidi streams (etcd Watch, lease keep-alive) stay on grpc-js.
  */
 import { readFileSync } from 'node:fs';
 import http2, { type ClientHttp2Session, type SecureClientSessionOptions } from 'node:http2';
