@@ -9,8 +9,14 @@
  * thousand unix sockets and gRPC servers would measure grpc-js, not the control plane.
  *
  * What the nodes of one process share, so 1,000 of them fit: one ApiClient (one gRPC channel per
- * API server), one informer factory (a namespace's ConfigMaps, Secrets and Services watched once)
- * and one watch of all bound pods cut into per-node views (node-pods.ts). Nodes start in batches;
+ * API server) and one informer factory (a namespace's ConfigMaps, Secrets and Services watched
+ * once). Each node watches its own pods (spec.nodeName=<node>), as a real kubelet does: the API
+ * server's watch cache hands a pod's event to its node's watch alone (its watchers are indexed by
+ * that field), and when a watch falls behind under load (410 Gone) only that node's few pods are
+ * listed again. One watch of all bound pods per process, cut into per-node views, did neither:
+ * every process decoded every pod of the cluster, and a relist after 410 fetched all of them —
+ * 30,000 pods, which under load never finished within its deadline, so the process saw no new
+ * pods again (measured: 1,469 of 30,000 pods stuck before Running). Nodes start in batches;
  * a batch waits (bounded) for the previous one to register, so a thousand registrations do not
  * stampede the API, and their heartbeat timers end up spread over the startup.
  */
@@ -21,6 +27,7 @@ import { assert } from '../../base/assert.js';
 import type { Clock } from '../../base/clock.js';
 import { ApiClient } from '../../client/api-client.js';
 import { SharedInformerFactory } from '../../client/cache/factory.js';
+import type { Informer } from '../../client/cache/types.js';
 import { eventRecorderFactory } from '../../client/events/recorder.js';
 import { SimulatedRuntime } from '../../runtime/simulated/runtime.js';
 import { resolveKubeletConfig, type KubeletConfig } from '../config.js';
@@ -28,7 +35,6 @@ import { Kubelet, type StartWorker } from '../kubelet.js';
 import { readHostFacts } from '../node/host-facts.js';
 import { podActorStarter } from '../pod-workers.js';
 import { PODS } from '../resources.js';
-import { BOUND_PODS, NodePodViews } from './node-pods.js';
 import {
   DEFAULT_BATCH, HOLLOW_CAPACITY, HOLLOW_LABEL, HOLLOW_TIMING, type HollowOptions,
   type HollowTiming,
@@ -64,13 +70,13 @@ export async function runHollowNodes(o: HollowOptions): Promise<HollowNodes> {
   const api = new ApiClient({ endpoints: o.apiEndpoints, clock: o.clock,
     ...(o.tls !== undefined ? { tls: o.tls } : {}) });
   const informers = new SharedInformerFactory(api, { clock: o.clock, log: o.log });
-  const views = new NodePodViews(informers.informerFor<Pod>(PODS, { fieldSelector: BOUND_PODS }));
   informers.start();
   const startWorker = podActorStarter({ runningPollMs: timing.runningPollMs,
     resyncMs: timing.resyncMs });
   const nodes: HollowNode[] = [];
   const make = (name: string): HollowNode => newHollowNode(o, name, timing, {
-    api, startWorker, shared: { informers, pods: views.viewOf(name) } });
+    api, startWorker, shared: { informers, pods: informers.informerFor<Pod>(PODS,
+      { fieldSelector: `spec.nodeName=${name}` }) } });
   for (let i = 0; i < o.names.length; i += batch.size) {
     const started = o.names.slice(i, i + batch.size).map(make);
     for (const n of started) n.kubelet.start();
@@ -96,7 +102,7 @@ export async function runHollowNodes(o: HollowOptions): Promise<HollowNodes> {
 interface SharedParts {
   api: ApiClient;
   startWorker: StartWorker;
-  shared: { informers: SharedInformerFactory; pods: ReturnType<NodePodViews['viewOf']> };
+  shared: { informers: SharedInformerFactory; pods: Informer<Pod> };
 }
 
 function newHollowNode(o: HollowOptions, name: string, timing: HollowTiming,

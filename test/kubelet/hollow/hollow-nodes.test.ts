@@ -4,7 +4,7 @@
  * register (capacity, addresses, pod ranges, the hollow label), keep their Leases fresh so the
  * node lifecycle controller (a 4 s grace period here) never marks them NotReady, run a
  * Deployment's pods to Running with addresses from their own ranges, and terminate the pods a
- * scale-down deletes. The per-node pod views of the one shared watch are checked on their own.
+ * scale-down deletes. Each hollow kubelet watches its own pods, as a real kubelet does.
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -12,17 +12,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Deployment } from '../../../src/api/apps/v1/workloads.js';
 import type { Node } from '../../../src/api/core/v1/cluster-kinds.js';
-import type { Pod } from '../../../src/api/core/v1/pod-types.js';
 import { systemClock } from '../../../src/base/clock.js';
 import { systemWallMs } from '../../../src/base/wall-clock.js';
 import { SharedInformerFactory } from '../../../src/client/cache/factory.js';
 import type { Lease } from '../../../src/api/coordination/v1/lease.js';
-import { DEPLOYMENTS, LEASES, NODES, PODS } from '../../../src/controllers/base/resources.js';
+import { DEPLOYMENTS, LEASES, NODES } from '../../../src/controllers/base/resources.js';
 import { deploymentController } from '../../../src/controllers/deployment/controller.js';
 import { newNodeLifecycleController } from '../../../src/controllers/nodelifecycle/controller.js';
 import { replicaSetController } from '../../../src/controllers/replicaset/controller.js';
 import { runHollowNodes, type HollowNodes } from '../../../src/kubelet/hollow/hollow-nodes.js';
-import { BOUND_PODS, NodePodViews } from '../../../src/kubelet/hollow/node-pods.js';
 import {
   HOLLOW_LABEL, hollowAddress, hollowIndexOf, hollowPodCidr,
 } from '../../../src/kubelet/hollow/options.js';
@@ -52,12 +50,6 @@ function deployment(replicas: number): Deployment {
         spec: { containers: [{ name: 'c', image: 'nginx:1.25' }] } },
     },
   };
-}
-
-function pod(name: string, nodeName?: string): Pod {
-  return { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: NS },
-    spec: { ...(nodeName !== undefined ? { nodeName } : {}),
-      containers: [{ name: 'c', image: 'busybox' }] } };
 }
 
 describe('hollow nodes (real API server, scheduler and controllers)', function () {
@@ -162,47 +154,4 @@ describe('hollow nodes (real API server, scheduler and controllers)', function (
     hollow = undefined;
     assert.equal(existsSync(rootDir), false);
   });
-});
-
-describe('NodePodViews (one watch of bound pods, one view per node)', function () {
-  this.timeout(60_000);
-  let h: ControllerHarness;
-  let informers: SharedInformerFactory;
-
-  before(async function () {
-    this.timeout(60_000);
-    h = await startControllerHarness([], { namespaces: [NS] });
-    informers = new SharedInformerFactory(h.api, { clock: systemClock });
-  });
-  after(async () => {
-    await informers?.stopAndWait();
-    await h?.stop();
-  });
-
-  it('hands each node only its pods, a pod bound later as an add, deletes as deletes',
-    async () => {
-      await h.api.create(PODS, NS, pod('a1', 'a'));
-      await h.api.create(PODS, NS, pod('b1', 'b'));
-      await h.api.create(PODS, NS, pod('free'));
-      const views = new NodePodViews(informers.informerFor<Pod>(PODS,
-        { fieldSelector: BOUND_PODS }));
-      const seen: string[] = [];
-      const a = views.viewOf('a');
-      informers.start();
-      await informers.waitForSync();
-      a.addHandlers({
-        add: (p) => seen.push(`add ${p.metadata.name}`),
-        update: (_, p) => seen.push(`update ${p.metadata.name}`),
-        delete: (p) => seen.push(`delete ${p.metadata.name}`),
-      });
-      assert.deepEqual(seen, ['add a1']);
-      assert.equal(a.lister.get(NS, 'b1'), undefined);
-      assert.deepEqual(a.lister.list().map((p) => p.metadata.name), ['a1']);
-      await h.api.bind(NS, 'free', 'a');
-      await until(() => seen.includes('add free'), 'the bound pod reaches view a');
-      await h.api.delete(PODS, NS, 'a1', { gracePeriodSeconds: 0 });
-      await until(() => seen.includes('delete a1'), 'the delete reaches view a');
-      assert.ok(!seen.some((s) => s.endsWith('b1')), `view a saw b1: ${seen.join(', ')}`);
-      assert.deepEqual(views.viewOf('b').lister.list().map((p) => p.metadata.name), ['b1']);
-    });
 });
