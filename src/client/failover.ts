@@ -82,6 +82,9 @@ export class Failover<C extends Closable> {
     ready: Ready<C> = this.o.ready,
   ): Promise<T> {
     assert(timeoutMs > 0, `Failover.run: timeout must be > 0, got ${timeoutMs}`);
+    // Closing a client races with its own reconnecting watches (a component shutting down):
+    // they end with CANCELLED, as their streams did, instead of reaching a closed channel.
+    if (this.closed) throw new RpcError(status.CANCELLED, 'the API client is closed');
     const deadline = this.o.clock.nowMs() + timeoutMs;
     const n = this.o.endpoints.length;
     let last: unknown;
