@@ -32,7 +32,10 @@ function hollowYaml(o: NodesBenchOptions): string {
     'members:',
     ...[1, 2, 3].map((i) => `  - { id: ${i}, name: m${i}, address: 127.0.9.${i}:${p}, ` +
       `client: 127.0.9.${i}:${p + 1}, api: 127.0.9.${i}:${p + 2}, grpc: 127.0.9.${i}:${p + 3} }`),
-    'timing: { tickMs: 10, electionTicks: 15, heartbeatTicks: 3 }',
+    // As cluster-configs/hollow-1000.yaml: etcd's own store timing (100 ms heartbeat, 1 s
+    // election); with 150 ms a member's pause under a 30,000-pod state deposed the leader
+    // ~100 times a run.
+    'timing: { tickMs: 100, electionTicks: 10, heartbeatTicks: 1 }',
     'kubelet: { port: 10250, runtime: process }',
     // As cluster-configs/hollow-1000.yaml: Kubernetes' leader timing for a saturated control
     // plane (with the 550 ms default renew deadline, leaders churned hundreds of times a run).
