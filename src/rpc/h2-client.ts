@@ -15,7 +15,7 @@
  */
 import { readFileSync } from 'node:fs';
 import http2, { type ClientHttp2Session, type SecureClientSessionOptions } from 'node:http2';
-import { isIP } from 'node:net';
+import net, { isIP } from 'node:net';
 import tls from 'node:tls';
 import { assert } from '../base/assert.js';
 import type { Clock, Timer } from '../base/clock.js';
@@ -37,7 +37,7 @@ export interface H2Keepalive {
 
 /** H2ChannelOptions configure one channel. */
 export interface H2ChannelOptions {
-  /** host:port of the server. */
+  /** host:port of the server, or unix:<path> for a unix socket. */
   target: string;
   /** Mutual TLS from PEM files (credentials.ts); insecure when absent. */
   tls?: TlsFiles | undefined;
@@ -78,6 +78,11 @@ export const unrefClock: Clock = {
     return { cancel: () => clearInterval(h) };
   },
 };
+
+/** unixPathOf: the socket path of a `unix:<path>` or `unix://<path>` target, else undefined. */
+function unixPathOf(target: string): string | undefined {
+  return target.startsWith('unix:') ? target.replace(/^unix:(\/\/)?/, '') : undefined;
+}
 
 /** H2Channel owns the session to one target; see the file comment. */
 export class H2Channel {
@@ -171,12 +176,16 @@ export class H2Channel {
     this.state = 'connecting';
     const scheme = this.tlsOptions ? 'https' : 'http';
     const tlsOptions = this.tlsOptions;
-    const s = http2.connect(`${scheme}://${this.target}`, {
+    const unixPath = unixPathOf(this.target);
+    const authority = unixPath !== undefined ? 'http://localhost' : `${scheme}://${this.target}`;
+    const s = http2.connect(authority, {
       ...tlsOptions,
+      // A unix:<path> target (the CRI socket) is dialled as a unix socket, in plaintext.
+      ...(unixPath !== undefined ? { createConnection: () => net.connect(unixPath) } : {}),
       // Our own TLS socket: http2.connect would send an IP target as SNI server name, which
       // RFC 6066 forbids (Node warns, DEP0123). The certificate is still checked against the
       // target (its IP SAN), as grpc-js does.
-      ...(tlsOptions !== undefined ? {
+      ...(tlsOptions !== undefined && unixPath === undefined ? {
         createConnection: (url: URL) => {
           const host = url.hostname.replace(/^\[|\]$/g, '');
           const sni = isIP(host) === 0 ? { servername: host } : {};

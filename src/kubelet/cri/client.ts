@@ -2,7 +2,7 @@
  * connectCri: the kubelet's CRI client. One CriRuntime over a runtime's unix socket (containerd's
  * or an in-house runtime's served by src/runtime/cri-server.ts), so the kubelet and the CRI
  * conformance suite use any runtime through the same interface. Calls go over the lean HTTP/2
- * path (h2Unary on a UnixH2Channel, unix-channel.ts), not grpc-js: about half the client CPU
+ * path (h2Unary on an H2Channel dialling the unix socket), not grpc-js: about half the client CPU
  * per call. Every call has a deadline; a failure is a CriError carrying the gRPC status code
  * the runtime answered with (UNAVAILABLE when the socket cannot be reached).
  */
@@ -10,9 +10,9 @@ import { status, type ServiceError } from '@grpc/grpc-js';
 import { assert } from '../../base/assert.js';
 import { ImageServiceService, RuntimeServiceService } from '../../gen/cri/runtime/v1/api.js';
 import { h2Unary, type H2Method } from '../../rpc/h2-client-call.js';
+import { H2Channel } from '../../rpc/h2-client.js';
 import { CriError } from './errors.js';
 import { CRI_IMAGE_METHODS, CRI_RUNTIME_METHODS, type CriRuntime } from './types.js';
-import { UnixH2Channel } from './unix-channel.js';
 
 /** Default deadline of one CRI call: the kubelet's --runtime-request-timeout default (2 min).
  *  Sandbox creation (network setup) and container start can legitimately take seconds. */
@@ -36,7 +36,9 @@ export type CriClient = CriRuntime & { close(): void };
 export function connectCri(socketPath: string, o: ConnectCriOptions = {}): CriClient {
   const deadlineMs = o.deadlineMs ?? CRI_DEFAULT_DEADLINE_MS;
   assert(deadlineMs > 0, `connectCri: deadlineMs must be > 0, got ${deadlineMs}`);
-  const ch = new UnixH2Channel(socketPath.replace(/^unix:(\/\/)?/, ''));
+  // No keepalive pings on the local socket (a dead peer closes it), as before under grpc-js.
+  const path = socketPath.replace(/^unix:(\/\/)?/, '');
+  const ch = new H2Channel({ target: `unix:${path}`, transport: 'local-socket' });
   const out: Record<string, unknown> = {};
   const services = RuntimeServiceService as unknown as Record<string, H2Method<unknown, unknown>>;
   const images = ImageServiceService as unknown as Record<string, H2Method<unknown, unknown>>;
@@ -58,7 +60,7 @@ export function callDeadlineMs(name: string, req: unknown, baseMs: number): numb
 }
 
 /** caller makes one method of a service a (req) => Promise<res> with a deadline. */
-function caller(ch: UnixH2Channel, service: Record<string, H2Method<unknown, unknown>>,
+function caller(ch: H2Channel, service: Record<string, H2Method<unknown, unknown>>,
   name: string, baseMs: number) {
   const method = service[name];
   assert(method !== undefined, `connectCri: generated service lacks ${name}`);
