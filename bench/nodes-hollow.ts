@@ -86,6 +86,7 @@ export async function runHollowBench(o: NodesBenchOptions): Promise<void> {
     console.log(`hollow failed: ${e instanceof Error ? e.message : String(e)}; RSS ${rssLine(c)}`);
     failed = true;
   } finally {
+    console.log(`store at the end: ${await storeLine(c)}`);
     if (failed) {
       const dir = mkdtempSync(join(tmpdir(), 'k8ts-bench-hollow-logs-'));
       c.keepLogs(dir);
@@ -147,6 +148,15 @@ function deployment(replicas: number) {
         spec: { containers: [{ name: 'c', image: 'registry.k8s.io/pause:3.9' }] } },
     },
   };
+}
+
+/** storeLine: each store member's role, term, applied and snapshot index — the term counts the
+ *  elections the run went through (1–2 for a steady store), so leader churn shows in the output. */
+async function storeLine(c: NodeCluster): Promise<string> {
+  const rows = await c.sup.rows().catch(() => []);
+  return rows.map((r) => r.status === undefined ? `${r.spec.name} unreachable` :
+    `${r.spec.name} ${r.status.role} term ${r.status.term} applied ${r.status.applied} ` +
+    `snapshot ${r.status.snapshotIndex}`).join('; ') || 'no member answered';
 }
 
 function totalRss(c: NodeCluster): number {
