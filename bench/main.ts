@@ -18,6 +18,8 @@
  *   nodes           [--tests startup,hollow,up] [--bursts 3] [--burst-pods 100]
  *                   [--hollow-nodes 1000] [--hollow-processes 4] [--hollow-pods 30000]
  *                   [--up-runs 5] [--timeout-min 30]  (kubelets and runtimes; bench/nodes-suite.ts)
+ *   store-scale     [--keys 30000] [--updates 4] [--snapshot-every 40000] [--compact-s 30]
+ *                   (3 store members at hollow-run scale: stalls, terms, heaps; bench/store-scale.ts)
  */
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -31,12 +33,15 @@ import { runThroughput } from './raft-throughput.js';
 import { runApi } from './api-suite.js';
 import { OPS, type OpName } from './lib/api-report.js';
 import { runStore } from './store-suite.js';
+import { runStoreScale } from './store-scale.js';
 import { runControlPlane } from './control-plane-suite.js';
 import { runNodes } from './nodes-suite.js';
 import { ms, summarize } from './lib/stats.js';
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
+  // store-scale parses its own flags (bench/store-scale.ts).
+  args: process.argv[2] === 'store-scale' ? ['store-scale'] : process.argv.slice(2),
   options: {
     members: { type: 'string', default: '3' },
     levels: { type: 'string', default: '1,16,64,256' },
@@ -204,6 +209,9 @@ async function main(): Promise<void> {
       });
       break;
     }
+    case 'store-scale':
+      await runStoreScale(process.argv.slice(3));
+      break;
     case 'raft-soak':
       await runSoak(new K8tsGroup(members), { minutes: Number(values.minutes), inflight: Number(values.inflight) });
       break;

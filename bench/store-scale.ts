@@ -1,0 +1,343 @@
+/**
+ * store-scale: the store at the size of the 1,000-node / 30,000-pod run, without the cluster.
+ * Three store members (real WAL with fdatasync, real peer transport, the store's state machine,
+ * background snapshots), default store timing (10 ms tick, 150 ms election). Member 1 writes
+ * `--keys` keys with pod-like values of `--value-bytes` through the Kubernetes txn shape
+ * (compare mod_revision, put; on failure read the key), then `--updates` more rounds of the
+ * same, `--inflight` at once, compacting like kube-apiserver (every `--compact-s` seconds to the
+ * revision seen at the previous tick). Why: the hollow-node run lost its store leader dozens of
+ * times near its first snapshot (member pauses past the election timeout), and this shows the
+ * same pauses in minutes. Per member it prints the longest event-loop stall, GC pauses, the term
+ * at the end (leader changes), heap and RSS, and every snapshot's time on the event loop.
+ *
+ *   npm run bench -- store-scale [--keys 30000] [--updates 4] [--snapshot-every 40000]
+ *   node --import tsx bench/store-scale.ts [same flags] [--base 127.0.31.1]
+ * Environment: STORE_SCALE_PROF=<dir> writes CPU profiles; STORE_SCALE_LOG=1 member logs.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { systemClock } from '../src/base/clock.js';
+import {
+  Compare_CompareResult as CR, Compare_CompareTarget as CT, type TxnResponse,
+} from '../src/gen/etcdserverpb/rpc.js';
+import { StoreRequest } from '../src/gen/k8ts/store/v1/store.js';
+import { Member } from '../src/raft/member.js';
+import type { SnapshotJob } from '../src/raft/node.js';
+import { MvccState } from '../src/store/apply/state.js';
+import { StoreLog } from '../src/store/server/store-log.js';
+import { ms, summarize } from './lib/stats.js';
+
+/** One background snapshot as its member saw it. */
+interface SnapStat {
+  /** Wall time from capture to the file being recorded. */
+  wallMs: number;
+  /** Sum of the event-loop time its packing steps took, and the longest step. */
+  loopMs: number;
+  maxStepMs: number;
+  steps: number;
+}
+
+/** What a member reports at the end. */
+interface Report {
+  id: number;
+  term: number;
+  role: string;
+  maxStallMs: number;
+  stallsOver100: number;
+  elP99Ms: number;
+  gcMaxMs: number;
+  gcTotalMs: number;
+  heapMiB: number;
+  rssMiB: number;
+  externalMiB: number;
+  snaps: SnapStat[];
+}
+
+type Cmd =
+  | { cmd: 'role' }
+  | { cmd: 'load'; keys: number; rounds: number; inflight: number; valueBytes: number; compactS: number }
+  | { cmd: 'report' }
+  | { cmd: 'stop' };
+
+const PORT = 32400;
+const STALL_PROBE_MS = 5;
+
+/** Loop watches this process's event loop: a 5 ms interval whose late firings are stalls. */
+class Loop {
+  maxStallMs = 0;
+  stallsOver100 = 0;
+  gcMaxMs = 0;
+  gcTotalMs = 0;
+  readonly hist = monitorEventLoopDelay({ resolution: 10 });
+  constructor() {
+    this.hist.enable();
+    let last = performance.now();
+    setInterval(() => {
+      const now = performance.now();
+      const stall = now - last - STALL_PROBE_MS;
+      last = now;
+      if (stall > this.maxStallMs) this.maxStallMs = stall;
+      if (stall > 100) this.stallsOver100++;
+    }, STALL_PROBE_MS).unref();
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) {
+        this.gcTotalMs += e.duration;
+        this.gcMaxMs = Math.max(this.gcMaxMs, e.duration);
+      }
+    }).observe({ entryTypes: ['gc'] });
+  }
+}
+
+/** timed wraps a state machine's snapshot jobs so each one's loop time is recorded. */
+function timed(log: StoreLog, snaps: SnapStat[]): StoreLog {
+  const make = log.snapshotJob.bind(log);
+  log.snapshotJob = (): SnapshotJob => {
+    const t0 = performance.now();
+    const s: SnapStat = { wallMs: 0, loopMs: 0, maxStepMs: 0, steps: 0 };
+    snaps.push(s);
+    const job = make();
+    return {
+      step(n: number): Buffer | undefined {
+        const a = performance.now();
+        const out = job.step(n);
+        const d = performance.now() - a;
+        s.loopMs += d;
+        s.steps++;
+        s.maxStepMs = Math.max(s.maxStepMs, d);
+        if (out !== undefined) s.wallMs = performance.now() - t0;
+        return out;
+      },
+    };
+  };
+  return log;
+}
+
+/** child runs one member and answers the parent's commands over IPC. */
+async function child(id: number, base: string, dir: string, every: number): Promise<void> {
+  const loop = new Loop();
+  const snaps: SnapStat[] = [];
+  const host = (i: number): string => base.replace(/\d+$/, (d) => String(Number(d) + i - 1));
+  const members = [1, 2, 3].map((i) => ({ id: i, address: `${host(i)}:${PORT + i - 1}` }));
+  const state = new MvccState();
+  const m = new Member({
+    id, name: `m${id}`, clusterId: 31, listen: members[id - 1]!.address, members,
+    dataDir: join(dir, `m${id}`), timing: { tickMs: 10, electionTicks: 15, heartbeatTicks: 3 },
+    forwarding: true, tls: undefined, clock: systemClock, incarnation: 1,
+    defer: (fn) => setImmediate(fn), // as src/cluster/member-main.ts runs a member
+    log: (l) => { if (process.env.STORE_SCALE_LOG) console.error(`m${id}: ${l}`); },
+    stateMachine: timed(new StoreLog(state), snaps), snapshotEveryEntries: every,
+  });
+  await m.start();
+  process.on('message', (msg: Cmd) => void answer(m, state, loop, snaps, msg));
+  process.on('disconnect', () => process.exit(0)); // the parent is gone: so are we
+  process.send!({ ready: true });
+}
+
+async function answer(m: Member, state: MvccState, loop: Loop, snaps: SnapStat[], msg: Cmd):
+  Promise<void> {
+  if (msg.cmd === 'role') process.send!({ role: m.node.status().role });
+  else if (msg.cmd === 'load') process.send!({ load: await load(m, state, msg) });
+  else if (msg.cmd === 'report') {
+    const mem = process.memoryUsage();
+    const st = m.node.status();
+    const r: Report = {
+      id: m.node.id, term: st.term, role: st.role, maxStallMs: loop.maxStallMs,
+      stallsOver100: loop.stallsOver100, elP99Ms: loop.hist.percentile(99) / 1e6,
+      gcMaxMs: loop.gcMaxMs, gcTotalMs: loop.gcTotalMs, heapMiB: mem.heapUsed / 2 ** 20,
+      rssMiB: mem.rss / 2 ** 20, externalMiB: (mem.external + mem.arrayBuffers) / 2 ** 20, snaps,
+    };
+    process.send!({ report: r });
+  } else {
+    await m.stop();
+    process.send!({ x: true }, () => process.exit(0));
+  }
+}
+
+/** load writes every key `rounds` times (first a create, then updates), `inflight` at once;
+ *  returns the latencies (ms) and how many proposals failed (leader changes, timeouts). */
+async function load(m: Member, state: MvccState, c: Extract<Cmd, { cmd: 'load' }>):
+  Promise<{ lat: number[]; failed: number; ms: number }> {
+  const lat: number[] = [];
+  const modRev = new Float64Array(c.keys);
+  let failed = 0;
+  const t0 = performance.now();
+  const compactor = compactLoop(m, state, c.compactS);
+  for (let round = 0; round < c.rounds; round++) {
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      for (let k = next++; k < c.keys; k = next++) {
+        for (;;) {
+          const a = performance.now();
+          try {
+            const done = m.node.propose(txnRequest(k, modRev[k]!, podValue(k, round, c.valueBytes)));
+            m.kick();
+            const res = (await done).result as { response?: TxnResponse } | undefined;
+            lat.push(performance.now() - a);
+            modRev[k] = revisionOf(res?.response, state);
+            break;
+          } catch {
+            failed++;
+            await new Promise((r) => setTimeout(r, 10));
+          }
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: c.inflight }, worker));
+  }
+  compactor.stop();
+  return { lat, failed, ms: performance.now() - t0 };
+}
+
+/** revisionOf is the key's mod revision after a txn: the put's revision when it succeeded, the
+ *  read one when the compare failed (as an API server would retry with what it read). */
+function revisionOf(res: TxnResponse | undefined, state: MvccState): number {
+  if (res?.succeeded) return Number(res.header?.revision ?? 0);
+  const r = res?.responses[0]?.response;
+  if (r?.$case === 'responseRange') return Number(r.value.kvs[0]?.modRevision ?? 0);
+  return Number(state.revision()); // no answer (forwarded): the next compare fails and reads
+}
+
+/** compactLoop compacts, as kube-apiserver does, to the revision seen one period earlier. */
+function compactLoop(m: Member, state: MvccState, periodS: number): { stop(): void } {
+  if (periodS <= 0) return { stop: () => {} };
+  let seen = 0;
+  const t = setInterval(() => {
+    const target = seen;
+    seen = state.revision();
+    if (target <= state.compactRevision()) return;
+    const op = { $case: 'compaction' as const, value: { revision: BigInt(target), physical: false } };
+    m.node.propose(Buffer.from(StoreRequest.encode({ op }).finish())).catch(() => {});
+    m.kick();
+  }, periodS * 1000);
+  return { stop: () => clearInterval(t) };
+}
+
+const keyOf = (k: number): Buffer => Buffer.from(`/registry/pods/ns-${k % 100}/pod-${k}`);
+
+/** txnRequest is the log payload of a Kubernetes create or update of key k. */
+function txnRequest(k: number, modRevision: number, value: Buffer): Buffer {
+  const key = keyOf(k);
+  const op = {
+    $case: 'txn' as const,
+    value: {
+      compare: [{
+        result: CR.EQUAL, target: CT.MOD, key, rangeEnd: Buffer.alloc(0),
+        targetUnion: { $case: 'modRevision' as const, value: BigInt(modRevision) },
+      }],
+      success: [{ request: { $case: 'requestPut' as const, value: {
+        key, value, lease: 0n, prevKv: false, ignoreValue: false, ignoreLease: false,
+      } } }],
+      failure: [{ request: { $case: 'requestRange' as const, value: rangeOf(key) } }],
+    },
+  };
+  return Buffer.from(StoreRequest.encode({ op }).finish());
+}
+
+function rangeOf(key: Buffer): import('../src/gen/etcdserverpb/rpc.js').RangeRequest {
+  return {
+    key, rangeEnd: Buffer.alloc(0), limit: 0n, revision: 0n, sortOrder: 0, sortTarget: 0,
+    serializable: false, keysOnly: false, countOnly: false, minModRevision: 0n,
+    maxModRevision: 0n, minCreateRevision: 0n, maxCreateRevision: 0n,
+  };
+}
+
+/** podValue is a pod-like JSON body of about `bytes` bytes (distinct per key and round). */
+function podValue(k: number, round: number, bytes: number): Buffer {
+  const head = `{"kind":"Pod","apiVersion":"v1","metadata":{"name":"pod-${k}","generation":${round}},`;
+  const pad = Math.max(0, bytes - head.length - 20);
+  return Buffer.from(`${head}"spec":{"x":"${'s'.repeat(pad)}"}}`);
+}
+
+/** Parent side: a forked member and a way to ask it something. */
+class Proc {
+  private waiting: ((v: Record<string, unknown>) => void)[] = [];
+  constructor(readonly p: ChildProcess) {
+    p.on('message', (v: Record<string, unknown>) => this.waiting.shift()?.(v));
+  }
+  ask<R>(cmd: Cmd, key: string): Promise<R> {
+    return new Promise((resolve) => {
+      this.waiting.push((v) => resolve(v[key] as R));
+      this.p.send(cmd);
+    });
+  }
+  next<R>(key: string): Promise<R> {
+    return new Promise((resolve) => this.waiting.push((v) => resolve(v[key] as R)));
+  }
+}
+
+/** runStoreScale forks the members, runs the load from member 1 and prints the reports. */
+export async function runStoreScale(argv: string[]): Promise<void> {
+  const { values } = parseArgs({ args: argv, allowPositionals: true, strict: false, options: {
+    keys: { type: 'string', default: '30000' },
+    updates: { type: 'string', default: '4' },
+    inflight: { type: 'string', default: '64' },
+    'value-bytes': { type: 'string', default: '3072' },
+    'snapshot-every': { type: 'string', default: '40000' },
+    'compact-s': { type: 'string', default: '30' },
+    base: { type: 'string', default: '127.0.31.1' },
+  } });
+  const num = (k: keyof typeof values): number => Number(values[k]);
+  const dir = mkdtempSync(join(tmpdir(), 'store-scale-'));
+  const procs = [1, 2, 3].map((id) => {
+    const args = ['--child', String(id), String(values.base), dir, String(values['snapshot-every'])];
+    const execArgv = ['--import', 'tsx', ...profArgs(id)];
+    return new Proc(fork(import.meta.filename, args, { execArgv }));
+  });
+  try {
+    await Promise.all(procs.map((p) => p.next('ready')));
+    await findLeader(procs);
+    const cmd: Cmd = {
+      cmd: 'load', keys: num('keys'), rounds: 1 + num('updates'), inflight: num('inflight'),
+      valueBytes: num('value-bytes'), compactS: num('compact-s'),
+    };
+    const res = await procs[0]!.ask<{ lat: number[]; failed: number; ms: number }>(cmd, 'load');
+    const s = summarize(res.lat.sort((a, b) => a - b));
+    console.log(`writes ${res.lat.length} in ${(res.ms / 1000).toFixed(1)} s ` +
+      `(${(res.lat.length / res.ms * 1000).toFixed(0)}/s), failed ${res.failed}, ` +
+      `p50 ${ms(s.p50)} p99 ${ms(s.p99)} max ${ms(s.max)}`);
+    for (const r of await Promise.all(procs.map((p) => p.ask<Report>({ cmd: 'report' }, 'report')))) {
+      printReport(r);
+    }
+  } finally {
+    await Promise.all(procs.map((p) => p.ask({ cmd: 'stop' }, 'x').catch(() => {})));
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function printReport(r: Report): void {
+  const f = (x: number): string => x.toFixed(0);
+  console.log(`m${r.id} ${r.role.padEnd(9)} term ${r.term}  stall max ${f(r.maxStallMs)} ms ` +
+    `(>100 ms: ${r.stallsOver100})  loop p99 ${f(r.elP99Ms)} ms  gc max ${f(r.gcMaxMs)} ms ` +
+    `total ${f(r.gcTotalMs)} ms  heap ${f(r.heapMiB)} MiB  ext ${f(r.externalMiB)} MiB  ` +
+    `rss ${f(r.rssMiB)} MiB`);
+  for (const s of r.snaps) {
+    console.log(`    snapshot: ${f(s.wallMs)} ms to pack, ${f(s.loopMs)} ms on the loop in ` +
+      `${s.steps} steps, longest step ${f(s.maxStepMs)} ms`);
+  }
+}
+
+/** profArgs: STORE_SCALE_PROF=<dir> writes each member's V8 CPU profile there. */
+function profArgs(id: number): string[] {
+  const dir = process.env.STORE_SCALE_PROF;
+  if (dir === undefined) return [];
+  return ['--cpu-prof', '--cpu-prof-dir', dir, '--cpu-prof-name', `m${id}.cpuprofile`];
+}
+
+async function findLeader(procs: Proc[]): Promise<Proc> {
+  for (let i = 0; i < 100; i++) {
+    for (const p of procs) {
+      if ((await p.ask<string>({ cmd: 'role' }, 'role')) === 'leader') return p;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('no leader');
+}
+
+const argv = process.argv.slice(2);
+if (argv[0] === '--child') {
+  await child(Number(argv[1]), argv[2]!, argv[3]!, Number(argv[4]));
+} else if (import.meta.filename === process.argv[1]) await runStoreScale(argv);
