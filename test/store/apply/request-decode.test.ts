@@ -5,10 +5,10 @@
  * there, and every member must refuse or accept it the same way as before).
  */
 import assert from 'node:assert/strict';
-import { PutRequest } from '../../../src/gen/etcdserverpb/rpc.js';
+import { PutRequest, RangeRequest, type Compare, type RequestOp } from '../../../src/gen/etcdserverpb/rpc.js';
 import { StoreRequest } from '../../../src/gen/k8ts/store/v1/store.js';
 import { Prng } from '../../../src/base/prng.js';
-import { decodeStoreRequest } from '../../../src/store/apply/request-decode.js';
+import { decodeStoreRequest, fastDecode } from '../../../src/store/apply/request-decode.js';
 
 const encode = (req: StoreRequest): Buffer => Buffer.from(StoreRequest.encode(req).finish());
 
@@ -48,6 +48,44 @@ function samples(): StoreRequest[] {
   out.push({ trace: undefined, op: { $case: 'deleteRange', value: { key: Buffer.from('a'), rangeEnd: Buffer.from('b'), prevKv: true } } });
   out.push({ trace: undefined, op: { $case: 'compaction', value: { revision: 5n, physical: false } } });
   out.push({ trace: undefined, op: undefined });
+  out.push(...txnSamples());
+  return out;
+}
+
+/** txnSamples: the API server's create and update txns (with fences and companions), every
+ *  compare target, ranges with every field, and the shapes the fast path leaves alone. */
+function txnSamples(): StoreRequest[] {
+  const key = Buffer.from('/registry/pods/ns/p');
+  const cmp = (c: Partial<Compare>): Compare => ({ result: 0, target: 3, key, targetUnion: undefined, rangeEnd: Buffer.alloc(0), ...c });
+  const put = (v: number): RequestOp => ({ request: { $case: 'requestPut', value: PutRequest.fromPartial({ key, value: Buffer.alloc(v, 'p'), lease: BigInt(v) }) } });
+  const get = (r: Partial<RangeRequest>): RequestOp => ({ request: { $case: 'requestRange', value: RangeRequest.fromPartial({ key, ...r }) } });
+  const compares: Compare[] = [
+    cmp({ targetUnion: { $case: 'modRevision', value: 0n } }),
+    cmp({ targetUnion: { $case: 'modRevision', value: 2n ** 40n + 3n } }),
+    cmp({ result: 1, target: 0, targetUnion: { $case: 'version', value: -1n } }),
+    cmp({ result: 2, target: 1, targetUnion: { $case: 'createRevision', value: 300n } }),
+    cmp({ result: 3, target: 2, targetUnion: { $case: 'value', value: Buffer.from('v') } }),
+    cmp({ target: 4, targetUnion: { $case: 'lease', value: 2n ** 63n - 1n }, rangeEnd: Buffer.from('\0') }),
+    cmp({ key: Buffer.alloc(0) }),
+  ];
+  const gets: RequestOp[] = [
+    get({}),
+    get({ rangeEnd: Buffer.from('z'), limit: 5n, revision: 9n, sortOrder: 1, sortTarget: 4, serializable: true }),
+    get({ keysOnly: true, countOnly: true, minModRevision: 1n, maxModRevision: 2n, minCreateRevision: 3n, maxCreateRevision: -4n }),
+  ];
+  const trace = { traceparent: `00-${'a'.repeat(32)}-${'b'.repeat(16)}-01`, tracestate: '' };
+  const txn = (compare: Compare[], success: RequestOp[], failure: RequestOp[]): StoreRequest =>
+    ({ trace, op: { $case: 'txn', value: { compare, success, failure } } });
+  const out: StoreRequest[] = [];
+  for (const c of compares) {
+    for (const g of gets) out.push(txn([c, compares[1]!], [put(2000), put(0)], [g, get({})]));
+    out.push(txn([c], [], []));
+  }
+  out.push({ trace: undefined, op: { $case: 'txn', value: { compare: [], success: [], failure: [] } } });
+  out.push(txn([], [{ request: undefined }], []));
+  // Left to the generated decoder: a delete and a nested txn in a branch.
+  out.push(txn([], [{ request: { $case: 'requestDeleteRange', value: { key, rangeEnd: Buffer.alloc(0), prevKv: false } } }], []));
+  out.push(txn([], [{ request: { $case: 'requestTxn', value: { compare: compares, success: [put(1)], failure: [] } } }], []));
   return out;
 }
 
@@ -58,6 +96,14 @@ describe('store: decoding committed entries', () => {
       same(data);
       assert.deepEqual(decodeStoreRequest(data), StoreRequest.decode(data));
     }
+  });
+
+  it("takes the fast path for puts and the API server's txns", () => {
+    const fast = samples().filter((r) => r.op?.$case === 'put' || r.op?.$case === 'txn')
+      .filter((r) => r.trace === undefined || !r.trace.traceparent.includes('ü'))
+      .filter((r) => r.op?.$case !== 'txn' || r.op.value.success.every((o) => o.request?.$case !== 'requestDeleteRange' && o.request?.$case !== 'requestTxn'));
+    assert.ok(fast.length > 40);
+    for (const req of fast) assert.deepEqual(fastDecode(encode(req)), StoreRequest.decode(encode(req)));
   });
 
   it('copies keys and values out of the entry (a stored key must not keep the entry alive)', () => {
@@ -79,6 +125,10 @@ describe('store: decoding committed entries', () => {
     same(Buffer.concat([a, b]));
     same(Buffer.concat([b, a]));
     same(Buffer.concat([b, bases.at(-2)!]));
+    const t = bases.find((d) => StoreRequest.decode(d).op?.$case === 'txn')!;
+    same(Buffer.concat([a, t]));
+    same(Buffer.concat([t, a]));
+    same(Buffer.concat([t, t]));
     for (let i = 0; i < 20_000; i++) {
       const data = Buffer.from(bases[rng.int(bases.length)]!);
       const edits = 1 + rng.int(3);
