@@ -85,6 +85,9 @@ export class ProcessImageStore {
         sizeBytes: statSync(entry.binaryPath).size,
       };
     }
+    // A repeated pull of what the node has (every pod's start in a burst that began before
+    // the first pull finished) writes nothing.
+    if (this.images.get(normalized)?.id === image.id) return image;
     this.images.set(normalized, image);
     this.persist();
     return image;

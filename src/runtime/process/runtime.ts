@@ -14,7 +14,7 @@
  * because its exit status went to whichever process reaped it.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, symlinkSync } from 'node:fs';
+import { mkdir, symlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import type { Clock } from '../../base/clock.js';
@@ -129,6 +129,10 @@ export class ProcessRuntime implements cri.CriRuntime {
     const config = req.config;
     if (config?.metadata === undefined) throw criInvalid('sandbox config must include metadata');
     const m = config.metadata;
+    // Directories are made off the event loop (on a busy disk each costs ms of inode
+    // allocation, which would hold up every other pod's calls), before the name is reserved,
+    // so the check and the reservation below happen in one turn.
+    if (config.logDirectory !== '') await mkdir(config.logDirectory, { recursive: true });
     const taken = [...this.sandboxes.values()].find((s) => s.metadata.uid === m.uid &&
       s.metadata.name === m.name && s.metadata.namespace === m.namespace &&
       s.metadata.attempt === m.attempt);
@@ -145,7 +149,6 @@ export class ProcessRuntime implements cri.CriRuntime {
         'failed to setup network for sandbox: no free address left in pod range ' +
         this.opts.podCidr);
     }
-    if (config.logDirectory !== '') mkdirSync(config.logDirectory, { recursive: true });
     const record: SandboxRecord = {
       id: newId(), metadata: { ...m }, hostname: config.hostname || m.name,
       logDirectory: config.logDirectory, ip, ready: true, createdAtMs: this.wallMs(),
@@ -220,12 +223,15 @@ export class ProcessRuntime implements cri.CriRuntime {
       id, req, sandbox, scratchRoot, nowMs: this.wallMs(),
       image: imageRef === '' ? undefined : this.images.resolve(imageRef),
     });
-    mkdirSync(scratchRoot, { recursive: true });
-    for (const [link, target] of scratchLinks(scratchRoot, record.mounts)) {
-      mkdirSync(dirname(link), { recursive: true });
-      symlinkSync(target, link);
-    }
+    // The name is reserved before the scratch root is made off the event loop (see
+    // runPodSandbox): nobody knows the id yet, so nothing can start the container meanwhile.
     this.containers.set(id, record);
+    try {
+      await makeScratchRoot(scratchRoot, record.mounts);
+    } catch (err) {
+      this.containers.delete(id);
+      throw err;
+    }
     await this.store.saveContainer(record);
     return { containerId: id };
   }
@@ -449,6 +455,15 @@ export class ProcessRuntime implements cri.CriRuntime {
     }
     return this.streaming;
   }
+}
+
+/** makeScratchRoot makes a container's scratch root with a link at each mount's path. */
+async function makeScratchRoot(root: string, mounts: ContainerRecord['mounts']): Promise<void> {
+  await mkdir(root, { recursive: true });
+  await Promise.all(scratchLinks(root, mounts).map(async ([link, target]) => {
+    await mkdir(dirname(link), { recursive: true });
+    await symlink(target, link);
+  }));
 }
 
 /** newId returns a 64-hex-digit id, the shape containerd's ids have. */

@@ -15,32 +15,41 @@
  * A container that splices from a socket of its own into stdout can still stall the reader;
  * a documented limit.
  */
-import { closeSync, constants, mkdirSync, openSync, rmSync } from 'node:fs';
+import { closeSync, constants, existsSync, openSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { Socket } from 'node:net';
 import { join } from 'node:path';
 import type { FifoPool } from './fifo-pool.js';
 
 /** FifoPaths names a container's pipes; with tty both streams share stdout's. */
 export interface FifoPaths {
-  dir: string;
+  /** The directory of the pipes of a container an older runtime started (see fifoPaths);
+   *  undefined for the flat layout. */
+  legacyDir: string | undefined;
   stdout: string;
   stderr: string | undefined;
   /** Present for containers with stdin: true. */
   stdin: string | undefined;
 }
 
-/** fifoPaths lays out the pipes of container id under ioDir. */
+/**
+ * fifoPaths lays out the pipes of container id flat in ioDir (the directory exists):
+ * <id>.stdout, <id>.stderr, <id>.stdin. Not a directory per container: on a loaded ext4 an
+ * mkdir and an rmdir cost 0.4-1.7 ms each (inode allocation), on every start and removal. A
+ * container an older runtime started has its pipes in <ioDir>/<id>/, and keeps them there.
+ */
 export function fifoPaths(ioDir: string, id: string, tty: boolean, stdin: boolean): FifoPaths {
   const dir = join(ioDir, id);
+  const legacy = existsSync(dir);
+  const at = (name: string): string => (legacy ? join(dir, name) : join(ioDir, `${id}.${name}`));
   return {
-    dir, stdout: join(dir, 'stdout'), stderr: tty ? undefined : join(dir, 'stderr'),
-    stdin: stdin ? join(dir, 'stdin') : undefined,
+    legacyDir: legacy ? dir : undefined, stdout: at('stdout'),
+    stderr: tty ? undefined : at('stderr'), stdin: stdin ? at('stdin') : undefined,
   };
 }
 
 /** createFifos puts fresh pipes at the container's paths, taken from the pool. */
 export async function createFifos(paths: FifoPaths, pool: FifoPool): Promise<void> {
-  mkdirSync(paths.dir, { recursive: true });
   await pool.take([paths.stdout, paths.stderr, paths.stdin].filter((p) => p !== undefined));
 }
 
@@ -82,7 +91,9 @@ export function openReader(path: string): Socket {
   return new Socket({ fd, readable: true, writable: false });
 }
 
-/** removeFifos deletes a container's pipes (RemoveContainer). */
-export function removeFifos(paths: FifoPaths): void {
-  rmSync(paths.dir, { recursive: true, force: true });
+/** removeFifos deletes a container's pipes (RemoveContainer), off the event loop. */
+export async function removeFifos(paths: FifoPaths): Promise<void> {
+  const files = [paths.stdout, paths.stderr, paths.stdin].filter((p) => p !== undefined);
+  await Promise.all(files.map((f) => rm(f, { force: true })));
+  if (paths.legacyDir !== undefined) await rm(paths.legacyDir, { recursive: true, force: true });
 }

@@ -5,7 +5,8 @@
  * and the sandboxes; this file owns every live process.
  */
 import type { ChildProcess } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock, Timer } from '../../base/clock.js';
 import { CriCode, CriError, criInvalid } from '../../kubelet/cri/errors.js';
@@ -56,6 +57,7 @@ export class ContainerSupervisor {
 
   constructor(private readonly o: SupervisorOptions) {
     this.fifos = new FifoPool(join(o.stateDir, 'fifo-pool'));
+    mkdirSync(this.ioDir, { recursive: true });
     const delayMs = o.spawnerDelayMs ?? SPAWNER_START_DELAY_MS;
     if (delayMs <= 0) this.spawner.start();
     else this.spawnerTimer = o.clock.setTimeout(() => this.spawner.start(), delayMs);
@@ -183,8 +185,11 @@ export class ContainerSupervisor {
     this.records.delete(record.id);
     this.procs.delete(record.id);
     await this.o.store.deleteContainer(record.id);
-    removeFifos(fifoPaths(join(this.o.stateDir, 'io'), record.id, record.tty, record.stdin));
-    rmSync(join(this.o.stateDir, 'roots', record.id), { recursive: true, force: true });
+    // Off the event loop: a scratch root's directories cost ms each to remove on a busy disk.
+    await Promise.all([
+      removeFifos(fifoPaths(this.ioDir, record.id, record.tty, record.stdin)),
+      rm(join(this.o.stateDir, 'roots', record.id), { recursive: true, force: true }),
+    ]);
   }
 
   /** stats reads the usage of the given containers from /proc in one scan. */
@@ -197,11 +202,16 @@ export class ContainerSupervisor {
       toContainerStats(c, c.phase === 'running' ? usage.get(c.pid) : undefined, now));
   }
 
+  /** Where the containers' pipes live (stdio-fifos.ts). */
+  private get ioDir(): string {
+    return join(this.o.stateDir, 'io');
+  }
+
   private specOf(record: ContainerRecord, argv: string[]): ProcessSpec {
     return {
       id: record.id, argv, env: Object.fromEntries(record.env.map((e) => [e.key, e.value])),
       cwd: record.cwd, stdin: record.stdin, tty: record.tty, logPath: record.logPath,
-      fifos: fifoPaths(join(this.o.stateDir, 'io'), record.id, record.tty, record.stdin),
+      fifos: fifoPaths(this.ioDir, record.id, record.tty, record.stdin),
     };
   }
 
