@@ -12,7 +12,6 @@ import {
   KVService,
   LeaseService,
   MaintenanceService,
-  WatchService,
   type LeaseKeepAliveRequest,
   type LeaseKeepAliveResponse,
   type LeaseTimeToLiveRequest,
@@ -38,7 +37,7 @@ import { maintenanceService } from './maintenance-service.js';
 import { StoreCore } from './store-core.js';
 import { StoreLog } from './store-log.js';
 import { kvService } from './kv-service.js';
-import { watchService } from './watch-service.js';
+import { WATCH_SERVICE, watchService } from './watch-service.js';
 
 export interface StoreMemberOptions extends Omit<MemberOptions, 'stateMachine' | 'addServices' | 'onSoftState'> {
   /** Where etcd clients connect (etcd's client URL); the peer port serves the same API too. */
@@ -131,7 +130,7 @@ export class StoreMember {
     const core = this.core;
     const lease = this.leaseDeps();
     server.addService(KVService, kvService(core));
-    server.addService(WatchService, watchService({
+    server.addService(WATCH_SERVICE, watchService({
       hub: this.hub,
       header: (rev) => core.header(rev),
       hasLeader: () => core.leader() !== 0,

@@ -9,18 +9,28 @@
  *   const { hub } = driveWatchHub(state, clock, { progressIntervalMs: 5_000 });
  *   state.onRevision = (ev) => hub.publish(ev);   // and hub.restored() after state.restore()
  *   watchNoLeader(clock, electionTimeoutMs, () => core.leader() !== 0, hub);
- *   server.addService(WatchService, watchService({
+ *   server.addService(WATCH_SERVICE, watchService({
  *     hub, header: (rev) => core.header(rev), hasLeader: () => core.leader() !== 0 }));
  */
 import { Metadata, status, type ServerDuplexStream } from '@grpc/grpc-js';
-import type {
-  ResponseHeader,
-  WatchRequest,
-  WatchResponse,
-  WatchServer,
+import {
+  WatchService,
+  type ResponseHeader,
+  type WatchRequest,
+  type WatchResponse,
+  type WatchServer,
 } from '../../gen/etcdserverpb/rpc.js';
 import { EtcdError, etcdErrors } from '../errors.js';
 import type { WatchHub, WatchStream } from '../watch/hub.js';
+import { encodeWatchResponse } from '../watch/response-codec.js';
+
+/** WATCH_SERVICE is etcd's Watch service definition with the member's response encoder: the
+ *  same bytes as the generated one, each event encoded once for all the watchers it goes to
+ *  (watch/response-codec.ts). Register the service with it, not with WatchService. */
+export const WATCH_SERVICE: typeof WatchService = {
+  ...WatchService,
+  watch: { ...WatchService.watch, responseSerialize: encodeWatchResponse },
+};
 
 /** WatchServiceDeps is all the Watch service needs from the member. */
 export interface WatchServiceDeps {

@@ -16,12 +16,11 @@ import { systemClock } from '../../../src/base/clock.js';
 import {
   WatchClient,
   WatchCreateRequest,
-  WatchService,
   type WatchRequest,
   type WatchResponse,
 } from '../../../src/gen/etcdserverpb/rpc.js';
 import { bind, newServer } from '../../../src/rpc/server.js';
-import { watchService } from '../../../src/store/server/watch-service.js';
+import { WATCH_SERVICE, watchService } from '../../../src/store/server/watch-service.js';
 import { driveWatchHub, NoLeaderCounter, type WatchHubDriver } from '../../../src/store/watch/driver.js';
 import { Store } from './support.js';
 
@@ -76,7 +75,7 @@ describe('watch service over gRPC', function () {
     driver = driveWatchHub(store.state, systemClock, { progressIntervalMs: 100, limits });
     store.state.onRevision = (ev) => driver.hub.publish(ev);
     server = newServer();
-    server.addService(WatchService, watchService({
+    server.addService(WATCH_SERVICE, watchService({
       hub: driver.hub,
       header: (revision) => ({ clusterId: 7n, memberId: 9n, revision: BigInt(revision), raftTerm: 3n }),
       hasLeader: () => leader,
