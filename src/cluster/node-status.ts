@@ -6,7 +6,6 @@
 import type { Clock } from '../base/clock.js';
 import { adminGetJson, type ApiAccess } from './api-access.js';
 import type { ClusterConfig } from './config.js';
-import { sleep } from './member-client.js';
 import type { NodeSpec } from './node-config.js';
 import { runsProxy } from './static-pods.js';
 import { SupervisorError, type Component } from './processes.js';
@@ -86,38 +85,60 @@ function countBy(keys: string[]): Map<string, number> {
   return out;
 }
 
-/** WaitOptions: how long to wait, where to report progress, and how to notice a dead node
- *  process (its log tail), so up fails fast instead of waiting out the timeout. */
-export interface WaitOptions {
+/** NodesReady: what up's wait needs to report the nodes and to notice a dead node process. */
+export interface NodesReadyOptions {
   clock: Clock;
-  timeoutMs: number;
   say(line: string): void;
-  dead(): string | undefined;
 }
 
-/** waitForNodesReady polls the Node objects until every configured node is Ready, saying each
- *  one as it turns Ready. */
-export async function waitForNodesReady(cfg: ClusterConfig, access: ApiAccess, o: WaitOptions): Promise<void> {
-  const startMs = o.clock.nowMs();
-  const said = new Set<string>();
-  o.say(`waiting for ${cfg.nodes.length} node(s) to be Ready ...`);
-  for (;;) {
-    const { nodes } = await readApi(cfg, access, false);
-    for (const n of cfg.nodes) {
+/**
+ * NodesReady follows the Node objects while `k8ts up` waits: each poll reads them once (from the
+ * first API server that answers) and says each node as it turns Ready. The caller owns the loop,
+ * so it can poll the nodes together with the API servers' readiness (a node registers as soon
+ * as one API server answers, often before the last one is ready).
+ */
+export class NodesReady {
+  private readonly said = new Set<string>();
+  private startMs: number | undefined;
+
+  constructor(
+    private readonly cfg: ClusterConfig,
+    private readonly access: ApiAccess,
+    private readonly o: NodesReadyOptions,
+  ) {}
+
+  /** done: every configured node has been seen Ready. */
+  get done(): boolean {
+    return this.said.size === this.cfg.nodes.length;
+  }
+
+  /** sinceMs: how long the nodes have been polled (0 before the first poll). */
+  sinceMs(): number {
+    return this.startMs === undefined ? 0 : this.o.clock.nowMs() - this.startMs;
+  }
+
+  /** poll reads the nodes once and says the newly Ready ones; true when all are Ready. */
+  async poll(): Promise<boolean> {
+    if (this.startMs === undefined) {
+      this.startMs = this.o.clock.nowMs();
+      this.o.say(`waiting for ${this.cfg.nodes.length} node(s) to be Ready ...`);
+    }
+    const { nodes } = await readApi(this.cfg, this.access, false);
+    for (const n of this.cfg.nodes) {
       const ready = nodes?.get(n.name)?.status?.conditions?.find((c) => c.type === 'Ready');
-      if (ready?.status === 'True' && !said.has(n.name)) {
-        said.add(n.name);
-        o.say(`node ${n.name} Ready (${n.role}, ${n.runtime} runtime) after ${((o.clock.nowMs() - startMs) / 1000).toFixed(1)} s`);
+      if (ready?.status === 'True' && !this.said.has(n.name)) {
+        this.said.add(n.name);
+        this.o.say(`node ${n.name} Ready (${n.role}, ${n.runtime} runtime) after ` +
+          `${(this.sinceMs() / 1000).toFixed(1)} s`);
       }
     }
-    if (said.size === cfg.nodes.length) return;
-    const dead = o.dead();
-    if (dead !== undefined) throw new SupervisorError(dead);
-    if (o.clock.nowMs() - startMs > o.timeoutMs) {
-      const missing = cfg.nodes.filter((n) => !said.has(n.name)).map((n) => n.name);
-      throw new SupervisorError(`node(s) ${missing.join(', ')} not Ready within ${o.timeoutMs} ms; ` +
-        'see their kubelet logs (k8ts logs <node>/kubelet)');
-    }
-    await sleep(o.clock, 200);
+    return this.done;
+  }
+
+  /** notReadyError: the error up fails with when the nodes are not Ready in time. */
+  notReadyError(timeoutMs: number): SupervisorError {
+    const missing = this.cfg.nodes.filter((n) => !this.said.has(n.name)).map((n) => n.name);
+    return new SupervisorError(`node(s) ${missing.join(', ')} not Ready within ${timeoutMs} ms; ` +
+      'see their kubelet logs (k8ts logs <node>/kubelet)');
   }
 }

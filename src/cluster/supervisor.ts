@@ -19,7 +19,7 @@ import { REPO_ROOT } from './build/entry-points.js';
 import { MemberClients, sleep } from './member-client.js';
 import { forgetApiAccess, leaseHolder, loadApiAccess, prepareApiAccess, probeReady, type ApiAccess } from './api-access.js';
 import type { NodeSpec } from './node-config.js';
-import { nodeRows, waitForNodesReady, type NodeRow } from './node-status.js';
+import { NodesReady, nodeRows, type NodeRow } from './node-status.js';
 import { crashNodePods, stopAllSandboxes } from './node-crash.js';
 import { bridgeName, nodePaths } from './node-paths.js';
 import { COMPONENTS, ProcessTable, SupervisorError, unitLabel, type Component } from './processes.js';
@@ -134,14 +134,8 @@ export class Supervisor {
     for (const n of this.cfg.nodes) for (const c of [...NODE_COMPONENTS].reverse()) this.ensure(n.name, c);
     const leader = await this.waitForLeader(this.opts.leaderTimeoutMs ?? 60_000);
     if (access === undefined) return leader;
-    for (const m of masters) await this.waitForApi(m, access, 60_000);
-    this.say(`kubeconfig: ${access.kubeconfig}`);
-    await waitForNodesReady(this.cfg, access, {
-      clock: this.opts.clock,
-      timeoutMs: this.opts.nodesTimeoutMs ?? 60_000,
-      say: (l) => this.say(l),
-      dead: () => this.deadNode(),
-    });
+    await this.waitForApis(masters, access, { timeoutMs: 60_000, announce: true,
+      nodes: new NodesReady(this.cfg, access, { clock: this.opts.clock, say: (l) => this.say(l) }) });
     return leader;
   }
 
@@ -195,8 +189,7 @@ export class Supervisor {
     if (masters.length === 0) return undefined;
     const access = prepareApiAccess(this.cfg, this.paths, this.env);
     for (const m of masters) this.ensure(m.name, 'apiserver');
-    for (const m of masters) await this.waitForApi(m, access, 30_000);
-    this.say(`kubeconfig: ${access.kubeconfig}`);
+    await this.waitForApis(masters, access, { timeoutMs: 30_000, announce: true });
     for (const m of masters.filter((x) => x.grpc !== undefined)) {
       for (const c of ELECTED) this.ensure(m.name, c);
     }
@@ -255,22 +248,54 @@ export class Supervisor {
     }
   }
 
-  /** waitForApi polls the API server's /readyz until it answers ok or the process dies. */
-  async waitForApi(m: MemberSpec, access: ApiAccess, timeoutMs: number): Promise<void> {
+  /**
+   * waitForApis polls every master's /readyz together until all answer ok (then, to announce,
+   * says the kubeconfig), failing when one's process dies or timeoutMs passes. With nodes, it also polls
+   * the Node objects from the first API server that answers — kubelets register as soon as one
+   * does — until every node is Ready (nodesTimeoutMs from the first poll). One loop, 100 ms apart:
+   * waiting for each stage in turn cost a poll period per stage and per master.
+   */
+  async waitForApis(masters: readonly MemberSpec[], access: ApiAccess,
+    o: { timeoutMs: number; announce?: boolean; nodes?: NodesReady }): Promise<void> {
+    const { timeoutMs, nodes } = o;
     const startMs = this.opts.clock.nowMs();
+    const pending = new Set(masters);
     for (;;) {
-      if (await probeReady(m.api ?? '', access)) {
+      const answers = await Promise.all([...pending].map(async (m) =>
+        ({ m, ok: await probeReady(m.api ?? '', access) })));
+      for (const { m } of answers.filter((a) => a.ok)) {
+        pending.delete(m);
         this.say(`${m.name}/apiserver ready at https://${m.api ?? ''}`);
-        return;
+        if (pending.size === 0 && o.announce === true) this.say(`kubeconfig: ${access.kubeconfig}`);
       }
-      const dead = this.isKubeletManaged(m.name) ? this.deadNode() : undefined;
-      if (dead !== undefined) throw new SupervisorError(dead);
-      if (!this.isKubeletManaged(m.name) && this.pidOf(m, 'apiserver') === undefined) {
-        throw new SupervisorError(`${m.name}/apiserver exited during startup; last lines of ${this.logFile(m, 'apiserver')}:\n${this.procs.tail(m.name, 'apiserver')}`);
+      if (nodes !== undefined && pending.size < masters.length && !nodes.done) await nodes.poll();
+      if (pending.size === 0 && (nodes === undefined || nodes.done)) return;
+      for (const m of pending) this.checkApiAlive(m);
+      if (pending.size > 0 && this.opts.clock.nowMs() - startMs > timeoutMs) {
+        const m = [...pending][0]!;
+        throw new SupervisorError(`${m.name}/apiserver not ready within ${timeoutMs} ms; see ${this.logFile(m, 'apiserver')}`);
       }
-      if (this.opts.clock.nowMs() - startMs > timeoutMs) throw new SupervisorError(`${m.name}/apiserver not ready within ${timeoutMs} ms; see ${this.logFile(m, 'apiserver')}`);
-      await sleep(this.opts.clock, 200);
+      const nodesTimeoutMs = this.opts.nodesTimeoutMs ?? 60_000;
+      if (nodes !== undefined && !nodes.done) this.checkNodesAlive(nodes, nodesTimeoutMs);
+      await sleep(this.opts.clock, 100);
     }
+  }
+
+  /** checkApiAlive throws when a master's API server (or, kubelet-managed, a node process)
+   *  died during startup. */
+  private checkApiAlive(m: MemberSpec): void {
+    const dead = this.isKubeletManaged(m.name) ? this.deadNode() : undefined;
+    if (dead !== undefined) throw new SupervisorError(dead);
+    if (!this.isKubeletManaged(m.name) && this.pidOf(m, 'apiserver') === undefined) {
+      throw new SupervisorError(`${m.name}/apiserver exited during startup; last lines of ${this.logFile(m, 'apiserver')}:\n${this.procs.tail(m.name, 'apiserver')}`);
+    }
+  }
+
+  /** checkNodesAlive throws when a node process died or the nodes are not Ready in time. */
+  private checkNodesAlive(nodes: NodesReady, timeoutMs: number): void {
+    const dead = this.deadNode();
+    if (dead !== undefined) throw new SupervisorError(dead);
+    if (nodes.sinceMs() > timeoutMs) throw nodes.notReadyError(timeoutMs);
   }
 
   /** startMember spawns one store member detached from this process. */
@@ -446,7 +471,7 @@ export class Supervisor {
     if (components.includes('apiserver')) {
       // Restarting needs the admin credentials, not a fresh PKI or another kubeconfig merge.
       const access = loadApiAccess(this.paths) ?? prepareApiAccess(this.cfg, this.paths, this.env);
-      await this.waitForApi(m, access, timeoutMs);
+      await this.waitForApis([m], access, { timeoutMs });
     }
     return status;
   }

@@ -34,6 +34,7 @@ import { Kubelet } from './kubelet.js';
 import { podActorStarter } from './pod-workers.js';
 import type { TlsPem } from './server/kubelet-server.js';
 import { DEFAULT_POD_WORKER_TUNING, type PodWorkerTuning } from './pod/types.js';
+import { RUNTIME_WAIT, waitForRuntimeSocket } from './node/runtime-wait.js';
 
 /** KubeletMainOptions: everything runKubelet takes. */
 export interface KubeletMainOptions {
@@ -95,6 +96,11 @@ export function hostCapacity(rootDir: string): ResourceList {
 export async function runKubelet(o: KubeletMainOptions): Promise<RunningKubelet> {
   const log = o.log ?? ((line: string) => process.stdout.write(`${new Date().toISOString()} ` +
     `${line}\n`));
+  // Pod syncs and the node's first status need the runtime: wait (bounded) for its socket.
+  if (!await waitForRuntimeSocket(o.runtimeSocket, { ...RUNTIME_WAIT, clock: systemClock })) {
+    log(`kubelet ${o.nodeName}: runtime socket ${o.runtimeSocket} not accepting after ` +
+      `${RUNTIME_WAIT.maxMs} ms; starting anyway`);
+  }
   const cfg = resolveKubeletConfig({
     ...o.config,
     nodeName: o.nodeName, address: o.address, rootDir: o.rootDir,
