@@ -20,7 +20,7 @@ import { apiVersionOf, isJsonObject, type KubeList, type KubeObject } from '../.
 import { findResource, type ResourceInfo } from '../../api/resources.js';
 import type { KindStrategy } from '../../api/strategy.js';
 import { strategyFor } from '../../api/strategies.js';
-import { RecentMemo } from '../storage/shared-views.js';
+import { RecentMemo, shareStored } from '../storage/shared-views.js';
 import type { Storage, StorageWatchEvent, Watch, WriteConditions } from '../storage/types.js';
 import { writeConditions } from './fence.js';
 import { finishedFinalizing, planDelete } from './deletion.js';
@@ -500,8 +500,16 @@ const typedViews = new RecentMemo<{ r: ResourceInfo; typed: KubeObject }>();
 /** sharedTyped is withType(r, obj) made once for every watcher of the same cached object (see
  *  storage/shared-views.ts; neither may be changed). */
 function sharedTyped(r: ResourceInfo, obj: KubeObject): KubeObject {
-  const view = typedViews.get(obj, () => ({ r, typed: withType(r, obj) }));
-  return view.r === r ? view.typed : withType(r, obj);
+  const view = typedViews.get(obj, () => ({ r, typed: typedView(r, obj) }));
+  return view.r === r ? view.typed : typedView(r, obj);
+}
+
+/** typedView is withType(r, obj), encoding from obj's stored value when it already carried the
+ *  same kind and apiVersion (then the two have the same JSON members). */
+function typedView(r: ResourceInfo, obj: KubeObject): KubeObject {
+  const typed = withType(r, obj);
+  if (typed.kind === obj.kind && typed.apiVersion === obj.apiVersion) shareStored(typed, obj);
+  return typed;
 }
 
 /** withType sets kind and apiVersion (stored objects carry them; list items must too). */

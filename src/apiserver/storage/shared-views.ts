@@ -7,7 +7,12 @@
  *
  * Shared values must never be changed: the cache's objects are immutable by contract (see
  * WatchCache.peek), and so are these views of them.
+ *
+ * An object decoded from a stored value remembers those bytes (rememberStored), and so does a
+ * view of it that encodes to the same JSON members (shareStored): its JSON bytes are then the
+ * stored bytes with its resourceVersion spliced in (stored-json.ts), not a JSON.stringify.
  */
+import { jsonWithRevision } from './stored-json.js';
 
 /** Objects remembered per memo (events of one batch × the views each needs, with room). */
 const MEMO_ENTRIES = 256;
@@ -34,6 +39,26 @@ export class RecentMemo<V> {
 
 const objectJson = new RecentMemo<string>();
 const objectJsonBytes = new RecentMemo<Buffer>();
+/** The stored value each decoded object (or view of one) came from; entries go with objects. */
+const storedValues = new WeakMap<object, Buffer>();
+
+/** rememberStored records that obj is decodeObject(value, <its resourceVersion>); value must
+ *  not change afterwards (a copy, not a view into a response that is reused). */
+export function rememberStored(obj: object, value: Buffer): void {
+  storedValues.set(obj, value);
+}
+
+/** storedValueOf: the stored value obj was decoded from, if remembered. */
+export function storedValueOf(obj: object): Buffer | undefined {
+  return storedValues.get(obj);
+}
+
+/** shareStored lets view (the same JSON members as source, in any order, with the same
+ *  metadata object) encode from source's stored value too. */
+export function shareStored(view: object, source: object): void {
+  const value = storedValues.get(source);
+  if (value !== undefined) storedValues.set(view, value);
+}
 
 /** sharedJson is JSON.stringify(obj), computed once for all watchers of the same object. */
 export function sharedJson(obj: object): string {
@@ -49,6 +74,13 @@ function stringify(obj: object): string {
   return JSON.stringify(obj);
 }
 
+/** utf8Json prefers the stored bytes (with the object's resourceVersion written in) to encoding
+ *  the object: the same JSON (byte for byte, for a cached object encodeObject wrote). */
 function utf8Json(obj: object): Buffer {
-  return Buffer.from(sharedJson(obj), 'utf8');
+  const value = storedValues.get(obj);
+  const rv = (obj as { metadata?: { resourceVersion?: unknown } }).metadata?.resourceVersion;
+  const fromStored = value !== undefined && typeof rv === 'string'
+    ? jsonWithRevision(value, rv)
+    : undefined;
+  return fromStored ?? Buffer.from(sharedJson(obj), 'utf8');
 }

@@ -33,6 +33,7 @@ import { EventRing, type CacheEvent } from './event-ring.js';
 import { expiredWatch, toStatusError, tooLargeResourceVersion } from './storage-errors.js';
 import type { Predicate, StorageWatchEvent, Watch, WatchTrigger } from './types.js';
 import { WatcherIndex } from './watcher-index.js';
+import { rememberStored, storedValueOf } from './shared-views.js';
 
 export interface WatchCacheOptions {
   client: EtcdClient;
@@ -74,8 +75,6 @@ interface FreshWaiter {
 
 export class WatchCache {
   private objects = new Map<string, KubeObject>();
-  /** The stored value of each cached object (see storedValue); entries go with their objects. */
-  private readonly values = new WeakMap<KubeObject, Buffer>();
   private ring: EventRing;
   private rev = 0;
   private isReady = false;
@@ -166,7 +165,7 @@ export class WatchCache {
   /** storedValue: the store's value a cached object (from peek) was decoded from, so a write
    *  guessing from the cache compares against the real bytes without encoding them again. */
   storedValue(obj: KubeObject): Buffer | undefined {
-    return this.values.get(obj);
+    return storedValueOf(obj);
   }
 
   /** list returns the objects under `prefix` passing `predicate`, sorted by key, and the
@@ -370,8 +369,9 @@ export class WatchCache {
   private decode(value: Buffer, rev: number, key: Buffer): KubeObject | undefined {
     try {
       const obj = decodeObject(value, rev);
-      // A copy: the value may be a view into a whole watch response or list page.
-      this.values.set(obj, Buffer.from(value));
+      // A copy: the value may be a view into a whole watch response or list page. Kept for
+      // write guesses (storedValue) and as the object's JSON for watchers (shared-views.ts).
+      rememberStored(obj, Buffer.from(value));
       return obj;
     } catch (e) {
       this.say(`skipping undecodable ${key.toString('utf8')}: ${(e as Error).message}`);
