@@ -8,6 +8,7 @@ import { isJsonObject, type JsonObject, type KubeObject, type ManagedFieldsEntry
 import { applyPatch, recordUpdate } from '../../api/apply/index.js';
 import { applyJsonPatch, mergePatch, strategicMergePatch } from '../../api/patch/index.js';
 import { parseJson } from '../../api/text-codec.js';
+import { createdFields, type CreateWriter } from './created-fields.js';
 import type { PatchType } from './types.js';
 
 /** KindKey names the kind whose schema a strategic merge patch follows. */
@@ -74,13 +75,14 @@ export function serverSideApply(r: ApplyRequest): KubeObject {
   return obj;
 }
 
-/** recordManagedUpdate returns managedFields after a non-apply write by manager. */
+/** recordManagedUpdate returns managedFields after a non-apply write by manager (a create's
+ *  remembered by the object's shape: created-fields.ts). */
 export function recordManagedUpdate(
   old: KubeObject | undefined,
   next: KubeObject,
-  o: { manager: string; apiVersion: string; nowIso: string; subresource?: string },
+  o: CreateWriter,
 ): ManagedFieldsEntry[] {
-  return recordUpdate({
+  const record = (): ManagedFieldsEntry[] => recordUpdate({
     old: old as unknown as JsonObject | undefined,
     new: next as unknown as JsonObject,
     manager: o.manager,
@@ -89,4 +91,5 @@ export function recordManagedUpdate(
     operation: 'Update',
     ...(o.subresource ? { subresource: o.subresource } : {}),
   });
+  return old === undefined ? createdFields(next, o, record) : record();
 }
