@@ -23,6 +23,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import type { Event } from '../src/api/core/v1/event.js';
 import type { Pod } from '../src/api/core/v1/pod-types.js';
 import type { ApiClient } from '../src/client/api-client.js';
 import { DEFAULT_CONFIG_YAML } from '../src/cluster/config.js';
@@ -32,6 +33,7 @@ import { ms, summarize } from './lib/stats.js';
 import { runHollowBench } from './nodes-hollow.js';
 
 const PODS = { group: '', version: 'v1', resource: 'pods' };
+const EVENTS = { group: '', version: 'v1', resource: 'events' };
 const NS = 'bench';
 /** Pause between up and the first burst. */
 const SETTLE_MS = 5_000;
@@ -112,12 +114,9 @@ async function startupBench(runtime: string, o: NodesBenchOptions): Promise<stri
       const r = await burst(c.api, runtime, k, o.burstPods);
       const used = diffCpu(before, workerCpuMs(c));
       cpuMs += used.total;
-      const s = summarize(r.running);
-      const b = summarize(r.bound);
-      const n = summarize(r.node);
-      console.log(`burst ${k + 1}: ${s.count} pods Running, p50 ${ms(s.p50)}, p99 ${ms(s.p99)}, ` +
-        `max ${ms(s.max)} (bound: p50 ${ms(b.p50)}, p99 ${ms(b.p99)}; bound → Running: ` +
-        `p50 ${ms(n.p50)}, p99 ${ms(n.p99)}); workers' CPU ${used.text}; ${loadNote()}`);
+      const events = await eventsPerPod(c.api, k, o.burstPods);
+      console.log(`burst ${k + 1}: ${burstLine(r)}, ${events} Events per pod); ` +
+        `workers' CPU ${used.text}; ${loadNote()}`);
       all.push(...r.running);
       node.push(...r.node);
       await removeBurst(c.api, k);
@@ -133,6 +132,16 @@ async function startupBench(runtime: string, o: NodesBenchOptions): Promise<stri
   } finally {
     await c.stop();
   }
+}
+
+/** burstLine: a burst's latencies as text (the caller closes the parenthesis). */
+function burstLine(r: BurstResult): string {
+  const [s, c, b, n] = [r.running, r.created, r.bound, r.node].map(summarize);
+  const p = (x: ReturnType<typeof summarize> | undefined): string =>
+    `p50 ${ms(x?.p50 ?? 0)}, p99 ${ms(x?.p99 ?? 0)}`;
+  return `${s?.count ?? 0} pods Running, ${p(s)}, max ${ms(s?.max ?? 0)} (created: ${p(c)}; ` +
+    `bound: ${p(b)}; bound → Running: ${p(n)}; ${r.updates.toFixed(2)} updates per pod until ` +
+    'Running';
 }
 
 /** WORKER_UNITS: the node-side processes of the workers the pods run on (kubelets, runtimes). */
@@ -170,10 +179,14 @@ function burstPod(runtime: string, k: number, i: number): Pod {
 interface BurstResult {
   /** Until the watch showed the pod Running. */
   running: number[];
+  /** Until its create call returned: the API's write path under the burst. */
+  created: number[];
   /** Until the watch showed it bound (spec.nodeName): the scheduler's share. */
   bound: number[];
   /** From bound to Running, both as the watch showed them: the node's share. */
   node: number[];
+  /** Updates per pod the watch showed until Running (the bind, the kubelets' status writes). */
+  updates: number;
 }
 
 /** burst creates n pods at once and returns each one's create → bound/Running-seen latency. */
@@ -183,10 +196,13 @@ async function burst(api: ApiClient, runtime: string, k: number, n: number): Pro
   const sent = new Map<string, number>();
   const seen = new Map<string, number>();
   const bound = new Map<string, number>();
+  const created = new Map<string, number>();
+  let updates = 0;
   const watched = (async () => {
     for await (const e of w) {
       const name = e.object.metadata.name ?? '';
       if (e.type === 'DELETED') continue;
+      if (e.type === 'MODIFIED') updates++;
       if ((e.object.spec?.nodeName ?? '') !== '' && !bound.has(name)) {
         bound.set(name, performance.now());
       }
@@ -201,6 +217,7 @@ async function burst(api: ApiClient, runtime: string, k: number, n: number): Pro
       const pod = burstPod(runtime, k, i);
       sent.set(pod.metadata.name ?? '', performance.now());
       await api.create(PODS, NS, pod);
+      created.set(pod.metadata.name ?? '', performance.now());
     }));
     await watched;
   } finally {
@@ -211,7 +228,17 @@ async function burst(api: ApiClient, runtime: string, k: number, n: number): Pro
   const since = (m: Map<string, number>): number[] =>
     [...m].map(([name, at]) => at - (sent.get(name) ?? at));
   const node = [...seen].map(([name, at]) => at - (bound.get(name) ?? at));
-  return { running: since(seen), bound: since(bound), node };
+  return {
+    running: since(seen), created: since(created), bound: since(bound), node, updates: updates / n,
+  };
+}
+
+/** eventsPerPod: Events about a burst's pods (each one a write of the API; repeats of one are
+ *  counted in it, not as more), per pod, as text. */
+async function eventsPerPod(api: ApiClient, k: number, n: number): Promise<string> {
+  const list = await api.list<Event>(EVENTS, NS);
+  const about = list.items.filter((e) => e.involvedObject.name?.startsWith(`b${k}-`) === true);
+  return (about.length / n).toFixed(2);
 }
 
 /** removeBurst deletes a burst's pods (1 s grace: the kubelets stop them) and waits until gone. */
