@@ -8,9 +8,11 @@
  * fail PullImage with a message naming the runc runtime, and ImageStatus reports them absent.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, statSync, symlinkSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { mkdir, readdir, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { CriCode, CriError, criInvalid } from '../../kubelet/cri/errors.js';
 import type { ImageProcessConfig } from './argv.js';
 import { lookupImage, normalizeImageRef, type HostTools } from './image-refs.js';
@@ -34,6 +36,8 @@ export class ProcessImageStore {
   private readonly images = new Map<string, StoredImage>();
   private readonly file: string;
   private readonly tools: HostTools;
+  /** The applet links being made (or made), shared by every pull and start that needs them. */
+  private applets: Promise<void> | undefined;
 
   constructor(stateDir: string) {
     this.file = join(stateDir, 'images.json');
@@ -60,7 +64,7 @@ export class ProcessImageStore {
   }
 
   /** pull makes the image present and returns it; a clear INVALID_ARGUMENT when it cannot run. */
-  pull(ref: string): StoredImage {
+  async pull(ref: string): Promise<StoredImage> {
     if (ref.trim() === '') throw criInvalid('image reference is empty');
     const normalized = normalizeImageRef(ref);
     const entry = lookupImage(normalized, this.tools);
@@ -79,7 +83,7 @@ export class ProcessImageStore {
             'on this host',
         );
       }
-      if (entry.binaryPath === this.tools.busyboxPath) this.ensureApplets(entry.binaryPath);
+      if (entry.binaryPath === this.tools.busyboxPath) await this.ensureApplets(entry.binaryPath);
       image = {
         id: imageId(normalized, entry.config), ref: normalized, config: entry.config,
         sizeBytes: statSync(entry.binaryPath).size,
@@ -103,13 +107,13 @@ export class ProcessImageStore {
 
   /** resolve gives what a container of this image runs, for images that were never pulled too:
    *  the catalogue needs no download, so a kubelet that skipped the pull still gets busybox. */
-  resolve(ref: string): StoredImage | undefined {
+  async resolve(ref: string): Promise<StoredImage | undefined> {
     const stored = this.find(ref);
     if (stored !== undefined) return stored;
     const normalized = normalizeImageRef(ref);
     const entry = lookupImage(normalized, this.tools);
     if (entry?.kind !== 'supported') return undefined;
-    if (entry.binaryPath === this.tools.busyboxPath) this.ensureApplets(entry.binaryPath);
+    if (entry.binaryPath === this.tools.busyboxPath) await this.ensureApplets(entry.binaryPath);
     const id = imageId(normalized, entry.config);
     return { id, ref: normalized, config: entry.config, sizeBytes: 0 };
   }
@@ -123,19 +127,32 @@ export class ProcessImageStore {
     writeJsonAtomic(this.file, [...this.images.values()]);
   }
 
-  /** ensureApplets links every busybox applet into the applet directory (once). */
-  private ensureApplets(busybox: string): void {
-    const dir = this.tools.appletDir;
-    if (existsSync(join(dir, 'sh'))) return;
-    mkdirSync(dir, { recursive: true });
-    const list = spawnSync(busybox, ['--list'], { encoding: 'utf8' });
-    const have = new Set(readdirSync(dir));
-    for (const applet of (list.stdout ?? '').split('\n')) {
-      if (!/^[\w.[-]+$/.test(applet) || have.has(applet)) continue;
-      symlinkSync(busybox, join(dir, applet));
-    }
+  /** ensureApplets links every busybox applet into the applet directory, once, off the event
+   *  loop: ~400 links and a fork cost 10-200 ms (a busy disk), which would stall every call
+   *  of the node's first burst; concurrent pulls share the one run. */
+  private ensureApplets(busybox: string): Promise<void> {
+    this.applets ??= linkApplets(busybox, this.tools.appletDir).catch((err: unknown) => {
+      this.applets = undefined; // the next pull tries again
+      throw err;
+    });
+    return this.applets;
   }
 }
+
+/** linkApplets links each applet busybox lists to busybox in dir; "sh" last, as the mark that
+ *  the set is complete. */
+async function linkApplets(busybox: string, dir: string): Promise<void> {
+  if (existsSync(join(dir, 'sh'))) return;
+  await mkdir(dir, { recursive: true });
+  const { stdout } = await execFileAsync(busybox, ['--list'], { encoding: 'utf8' });
+  const have = new Set(await readdir(dir));
+  const applets = stdout.split('\n').filter((a) => /^[\w.[-]+$/.test(a) && !have.has(a));
+  const link = (a: string): Promise<void> => symlink(busybox, join(dir, a));
+  await Promise.all(applets.filter((a) => a !== 'sh').map(link));
+  if (applets.includes('sh')) await link('sh');
+}
+
+const execFileAsync = promisify(execFile);
 
 /** imageId derives a stable id from what the image means, as a digest would. */
 function imageId(ref: string, config: ImageProcessConfig | undefined): string {

@@ -206,6 +206,9 @@ export class ProcessRuntime implements cri.CriRuntime {
 
   /** Records what the container will run (container-spec.ts) and makes its scratch root. */
   async createContainer(req: cri.CreateContainerRequest): Promise<cri.CreateContainerResponse> {
+    // The image first: the checks and the reservation below then happen in one turn.
+    const imageRef = req.config?.image?.image ?? '';
+    const image = imageRef === '' ? undefined : await this.images.resolve(imageRef);
     const sandbox = this.sandboxes.get(req.podSandboxId);
     if (sandbox === undefined) throw criNotFound('sandbox', req.podSandboxId);
     if (!sandbox.ready) throw criPrecondition(`sandbox "${sandbox.id}" is not ready`);
@@ -218,10 +221,8 @@ export class ProcessRuntime implements cri.CriRuntime {
     }
     const id = newId();
     const scratchRoot = join(this.opts.stateDir, 'roots', id);
-    const imageRef = req.config?.image?.image ?? '';
     const record = buildContainerRecord({
-      id, req, sandbox, scratchRoot, nowMs: this.wallMs(),
-      image: imageRef === '' ? undefined : this.images.resolve(imageRef),
+      id, req, sandbox, scratchRoot, nowMs: this.wallMs(), image,
     });
     // The name is reserved before the scratch root is made off the event loop (see
     // runPodSandbox): nobody knows the id yet, so nothing can start the container meanwhile.
@@ -379,7 +380,7 @@ export class ProcessRuntime implements cri.CriRuntime {
 
   /** Resolves the image through the catalogue; nginx and missing host binaries fail. */
   async pullImage(req: cri.PullImageRequest): Promise<cri.PullImageResponse> {
-    return { imageRef: this.images.pull(req.image?.image ?? '').id };
+    return { imageRef: (await this.images.pull(req.image?.image ?? '')).id };
   }
 
   /** Forgets a pulled image; a missing one succeeds. */
@@ -457,13 +458,22 @@ export class ProcessRuntime implements cri.CriRuntime {
   }
 }
 
-/** makeScratchRoot makes a container's scratch root with a link at each mount's path. */
+/** makeScratchRoot makes a container's scratch root with a link at each mount's path: the
+ *  root (its parent exists), then each directory the links need, parents first, one mkdir
+ *  each (a recursive mkdir of a deep new path tries and fails its way up first). */
 async function makeScratchRoot(root: string, mounts: ContainerRecord['mounts']): Promise<void> {
   await mkdir(root, { recursive: true });
-  await Promise.all(scratchLinks(root, mounts).map(async ([link, target]) => {
-    await mkdir(dirname(link), { recursive: true });
-    await symlink(target, link);
-  }));
+  const links = scratchLinks(root, mounts);
+  const dirs = new Set<string>();
+  for (const [link] of links) {
+    for (let d = dirname(link); d.length > root.length; d = dirname(d)) dirs.add(d);
+  }
+  for (const d of [...dirs].sort((a, b) => a.length - b.length)) {
+    await mkdir(d).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EEXIST') throw err;
+    });
+  }
+  await Promise.all(links.map(([link, target]) => symlink(target, link)));
 }
 
 /** newId returns a 64-hex-digit id, the shape containerd's ids have. */
