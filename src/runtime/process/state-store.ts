@@ -100,8 +100,12 @@ export class StateStore {
   private loaded = false;
   private handle: FileHandle | undefined;
   private journalBytes = 0;
-  /** The last append queued, so appends land in call order. */
+  /** The last write queued, so appends land in call order. */
   private tail: Promise<void> = Promise.resolve();
+  /** Lines appended since the write now queued began; that write takes them all at once. */
+  private pending: string[] = [];
+  /** The queued write that has not begun (later appends join it), if any. */
+  private next: Promise<void> | undefined;
 
   constructor(readonly stateDir: string) {
     this.journalPath = join(stateDir, JOURNAL_NAME);
@@ -198,9 +202,17 @@ export class StateStore {
     const line = json === undefined
       ? `{"k":"${kind}","id":${JSON.stringify(id)}}\n`
       : this.live.get(`${kind}:${id}`) ?? '';
-    const next = this.tail.then(() => this.write(line));
-    this.tail = next.catch(() => undefined);
-    return next;
+    // Appends made while a write runs go out together in the next one: a burst of pod
+    // starts costs one write per batch, not three per pod. Bounded by the callers in flight.
+    this.pending.push(line);
+    if (this.next === undefined) {
+      this.next = this.tail.then(() => {
+        this.next = undefined;
+        return this.write(this.pending.splice(0).join(''));
+      });
+      this.tail = this.next.catch(() => undefined);
+    }
+    return this.next;
   }
 
   private async write(line: string): Promise<void> {
