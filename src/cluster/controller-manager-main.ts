@@ -4,20 +4,23 @@
  *     --config <state>/cluster.yaml --member m1
  * Every master runs one; the holder of Lease kube-system/kube-controller-manager runs every
  * controller, fenced; the others stand by with warm caches of every resource (the garbage
- * collector watches them all).
+ * collector watches them all). The controllers are loaded once an API server answers
+ * (api-wait.ts says why).
  */
-import { RESOURCES } from '../api/resources.js';
-import { allControllers } from '../controllers/all.js';
-import { runControllers } from '../controllers/manager.js';
-import { electedMain } from './elected-main.js';
+import { whenApiAnswers } from './api-wait.js';
 
-electedMain({
-  name: 'controller-manager',
-  identity: 'kube-controller-manager',
-  warm: (informers) => {
-    for (const r of RESOURCES) {
-      informers.informerFor({ group: r.group, version: r.version, resource: r.resource });
-    }
-  },
-  lead: (t) => runControllers({ ...t, controllers: allControllers(t.cfg.controlPlane) }),
+await whenApiAnswers('member', async () => {
+  const [{ RESOURCES }, { allControllers }, { runControllers }, { electedMain }] =
+    await Promise.all([import('../api/resources.js'), import('../controllers/all.js'),
+      import('../controllers/manager.js'), import('./elected-main.js')]);
+  electedMain({
+    name: 'controller-manager',
+    identity: 'kube-controller-manager',
+    warm: (informers) => {
+      for (const r of RESOURCES) {
+        informers.informerFor({ group: r.group, version: r.version, resource: r.resource });
+      }
+    },
+    lead: (t) => runControllers({ ...t, controllers: allControllers(t.cfg.controlPlane) }),
+  });
 });

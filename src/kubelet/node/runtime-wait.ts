@@ -7,7 +7,7 @@
  * The wait is bounded: a runtime that stays down is the kubelet's usual "runtime not answering"
  * case (the node reports NotReady), not a hang.
  */
-import { connect } from 'node:net';
+import { connect, type NetConnectOpts } from 'node:net';
 import type { Clock } from '../../base/clock.js';
 
 /** RuntimeWaitOptions: how long and how often to try. */
@@ -38,9 +38,14 @@ export async function waitUntil(probe: () => Promise<boolean>,
 
 /** socketAccepts: whether a unix socket (a path, or unix:<path>) accepts a connection now. */
 export function socketAccepts(socket: string): Promise<boolean> {
-  const path = socket.replace(/^unix:(\/\/)?/, '');
+  return accepts({ path: socket.replace(/^unix:(\/\/)?/, '') });
+}
+
+/** accepts: whether a connection to `to` (a unix path or a TCP host and port) is accepted now;
+ *  it is closed at once, before any byte is sent. */
+export function accepts(to: NetConnectOpts): Promise<boolean> {
   return new Promise((resolve) => {
-    const s = connect({ path });
+    const s = connect(to);
     s.once('connect', () => {
       s.destroy();
       resolve(true);
