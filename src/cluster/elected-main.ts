@@ -79,9 +79,7 @@ async function run(c: ElectedComponent): Promise<void> {
   });
   const identity = `${member.name}_${randomBytes(4).toString('hex')}`;
   const stop = new AbortController();
-  // Informers drop managedFields, as kube-scheduler's and kube-controller-manager's do.
-  const shared = new SharedInformerFactory(api,
-    { clock: systemClock, log, dropManagedFields: true });
+  const shared = new SharedInformerFactory(api, { clock: systemClock, log });
   c.warm(shared);
   shared.start();
   const events = eventRecorderFactory(api,
