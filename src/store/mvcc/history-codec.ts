@@ -19,6 +19,10 @@ import { smallBigint } from './small-bigint.js';
 import { recordOf, type RevisionRecord, type RevisionSpan } from './revision-log.js';
 
 const MAGIC = 0x6b38_6831; // "k8h1"
+/** Writing a version costs one work unit plus one per 2^UNIT_SHIFT bytes of key and value: a
+ *  step's budget bounds the bytes it copies, so a state of large values (pods of a few KiB) is
+ *  packed in as short turns as one of small values. */
+const UNIT_SHIFT = 9;
 const KV_FIXED_BYTES = 4 + 4 + 8 + 8 + 8 + 8;
 
 /** PackedHistory is what the codec carries: older kept versions, then revisions in order. */
@@ -33,7 +37,7 @@ export interface HistorySource {
   revisions: RevisionSpan;
 }
 
-/** HistoryPacker packs a history a slice at a time: step(n) handles about n versions and returns
+/** HistoryPacker packs a history a slice at a time: step(n) does about n work units and returns
  *  the packed bytes once done. The history must not change meanwhile — a snapshot job captures
  *  the (immutable) version objects and a span of the revision log before packing. `prefix` gives
  *  the bytes that go before the history (given its length), written into the same buffer: the
@@ -100,7 +104,7 @@ export class HistoryPacker {
     const { older, revisions: { slots, end } } = this.h;
     const w = this.w!;
     let used = 0;
-    for (; this.olderAt < older.length && used < budget; this.olderAt++, used++) w.kv(older[this.olderAt]!);
+    for (; this.olderAt < older.length && used < budget; this.olderAt++) used += w.kv(older[this.olderAt]!);
     if (this.olderAt < older.length) return Math.max(used, 1);
     if (!this.countWritten) {
       w.u32(this.revCount);
@@ -116,8 +120,7 @@ export class HistoryPacker {
         w.str(Buffer.from(r.trace.tracestate));
       }
       w.u32(r.kvs.length);
-      for (const kv of r.kvs) w.kv(kv);
-      used += r.kvs.length;
+      for (const kv of r.kvs) used += w.kv(kv);
     }
     if (this.revAt === end) {
       assert(w.at === w.buf.length, 'packHistory: size mismatch');
@@ -157,13 +160,15 @@ class Writer {
     this.u32(b.length);
     this.at += b.copy(this.buf, this.at);
   }
-  kv(kv: KeyValue): void {
+  /** kv writes one version; returns its work units (see UNIT_BYTES). */
+  kv(kv: KeyValue): number {
     this.str(kv.key);
     this.str(kv.value);
     this.f64(Number(kv.createRevision));
     this.f64(Number(kv.modRevision));
     this.f64(Number(kv.version));
     this.at = this.buf.writeBigInt64LE(kv.lease, this.at);
+    return 1 + ((kv.key.length + kv.value.length) >> UNIT_SHIFT);
   }
 }
 
