@@ -11,11 +11,12 @@
  * at the end (leader changes), heap and RSS, and every snapshot's time on the event loop.
  *
  *   npm run bench -- store-scale [--keys 30000] [--updates 4] [--snapshot-every 40000]
+ *                                 [--compact-s 30] [--max-s 140] [--inflight 64] [--value-bytes 3072]
  *   node --import tsx bench/store-scale.ts [same flags] [--base 127.0.31.1]
  * Environment: STORE_SCALE_PROF=<dir> writes CPU profiles; STORE_SCALE_LOG=1 member logs.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
@@ -25,6 +26,7 @@ import {
   Compare_CompareResult as CR, Compare_CompareTarget as CT, type TxnResponse,
 } from '../src/gen/etcdserverpb/rpc.js';
 import { StoreRequest } from '../src/gen/k8ts/store/v1/store.js';
+import { nodeFileSystem, type FileSystem } from '../src/raft/io/fs.js';
 import { Member } from '../src/raft/member.js';
 import type { SnapshotJob } from '../src/raft/node.js';
 import { MvccState } from '../src/store/apply/state.js';
@@ -33,6 +35,8 @@ import { ms, summarize } from './lib/stats.js';
 
 /** One background snapshot as its member saw it. */
 interface SnapStat {
+  /** When packing began, seconds since the member's process started (as Report.terms). */
+  atS: number;
   /** Wall time from capture to the file being recorded. */
   wallMs: number;
   /** Sum of the event-loop time its packing steps took, and the longest step. */
@@ -47,39 +51,64 @@ interface Report {
   term: number;
   role: string;
   maxStallMs: number;
+  maxStallCpuMs: number;
   stallsOver100: number;
   elP99Ms: number;
   gcMaxMs: number;
   gcTotalMs: number;
+  /** Longest synchronous file-system call on the loop, per kind (fdatasync, unlink...). */
+  fsMaxMs: Record<string, number>;
   heapMiB: number;
   rssMiB: number;
   externalMiB: number;
+  /** The store's own estimate of what it keeps (keys, values, per-version overhead). */
+  stateMiB: number;
   snaps: SnapStat[];
+  /** Each term this member saw begin: seconds since start, term, its role then, and whether a
+   *  snapshot of this member was being packed or written at that moment. */
+  terms: string[];
 }
 
 type Cmd =
   | { cmd: 'role' }
-  | { cmd: 'load'; keys: number; rounds: number; inflight: number; valueBytes: number; compactS: number }
+  | {
+    cmd: 'load'; keys: number; rounds: number; inflight: number; valueBytes: number;
+    compactS: number; maxS: number;
+  }
   | { cmd: 'report' }
   | { cmd: 'stop' };
 
 const PORT = 32400;
 const STALL_PROBE_MS = 5;
 
+/** mainThreadCpuMs is the CPU time of this process's main thread (10 ms resolution). */
+function mainThreadCpuMs(): number {
+  const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 /** Loop watches this process's event loop: a 5 ms interval whose late firings are stalls. */
 class Loop {
   maxStallMs = 0;
+  /** The most CPU the main thread used between two probes: a stall's own work, without the
+   *  time this process waited for a core (the machine is shared; wall stalls include that). */
+  maxStallCpuMs = 0;
   stallsOver100 = 0;
   gcMaxMs = 0;
   gcTotalMs = 0;
+  readonly fsMaxMs: Record<string, number> = {};
   readonly hist = monitorEventLoopDelay({ resolution: 10 });
   constructor() {
     this.hist.enable();
     let last = performance.now();
+    let lastCpu = mainThreadCpuMs();
     setInterval(() => {
       const now = performance.now();
+      const cpu = mainThreadCpuMs();
       const stall = now - last - STALL_PROBE_MS;
-      last = now;
+      this.maxStallCpuMs = Math.max(this.maxStallCpuMs, cpu - lastCpu);
+      [last, lastCpu] = [now, cpu];
       if (stall > this.maxStallMs) this.maxStallMs = stall;
       if (stall > 100) this.stallsOver100++;
     }, STALL_PROBE_MS).unref();
@@ -92,12 +121,29 @@ class Loop {
   }
 }
 
+/** timeFs records the longest synchronous call of each kind this process's members make. */
+function timeFs(maxMs: Record<string, number>): void {
+  const fs = nodeFileSystem as unknown as Record<string, (...a: unknown[]) => unknown>;
+  const kinds: (keyof FileSystem)[] = ['append', 'pwrite', 'fdatasync', 'syncDir', 'rename', 'unlink', 'readFile'];
+  for (const kind of kinds) {
+    const orig = fs[kind]!.bind(fs);
+    fs[kind] = (...a: unknown[]): unknown => {
+      const t0 = performance.now();
+      try {
+        return orig(...a);
+      } finally {
+        maxMs[kind] = Math.max(maxMs[kind] ?? 0, performance.now() - t0);
+      }
+    };
+  }
+}
+
 /** timed wraps a state machine's snapshot jobs so each one's loop time is recorded. */
 function timed(log: StoreLog, snaps: SnapStat[]): StoreLog {
   const make = log.snapshotJob.bind(log);
   log.snapshotJob = (): SnapshotJob => {
     const t0 = performance.now();
-    const s: SnapStat = { wallMs: 0, loopMs: 0, maxStepMs: 0, steps: 0 };
+    const s: SnapStat = { atS: t0 / 1000, wallMs: 0, loopMs: 0, maxStepMs: 0, steps: 0 };
     snaps.push(s);
     const job = make();
     return {
@@ -120,6 +166,7 @@ function timed(log: StoreLog, snaps: SnapStat[]): StoreLog {
 async function child(id: number, base: string, dir: string, every: number): Promise<void> {
   const loop = new Loop();
   const snaps: SnapStat[] = [];
+  timeFs(loop.fsMaxMs);
   const host = (i: number): string => base.replace(/\d+$/, (d) => String(Number(d) + i - 1));
   const members = [1, 2, 3].map((i) => ({ id: i, address: `${host(i)}:${PORT + i - 1}` }));
   const state = new MvccState();
@@ -132,13 +179,30 @@ async function child(id: number, base: string, dir: string, every: number): Prom
     stateMachine: timed(new StoreLog(state), snaps), snapshotEveryEntries: every,
   });
   await m.start();
-  process.on('message', (msg: Cmd) => void answer(m, state, loop, snaps, msg));
+  const terms = watchTerms(m);
+  process.on('message', (msg: Cmd) => void answer(m, state, loop, snaps, terms, msg));
   process.on('disconnect', () => process.exit(0)); // the parent is gone: so are we
   process.send!({ ready: true });
 }
 
-async function answer(m: Member, state: MvccState, loop: Loop, snaps: SnapStat[], msg: Cmd):
-  Promise<void> {
+/** watchTerms notes every term change (see Report.terms). */
+function watchTerms(m: Member): string[] {
+  const out: string[] = [];
+  let term = 0;
+  setInterval(() => {
+    const st = m.node.status();
+    if (st.term === term) return;
+    term = st.term;
+    const busy = (m.node as unknown as { snapshotWork?: unknown }).snapshotWork !== undefined;
+    const at = (performance.now() / 1000).toFixed(1);
+    out.push(`${at}s t${term} ${st.role}${busy ? ' (snapshotting)' : ''}`);
+  }, 10).unref();
+  return out;
+}
+
+async function answer(
+  m: Member, state: MvccState, loop: Loop, snaps: SnapStat[], terms: string[], msg: Cmd,
+): Promise<void> {
   if (msg.cmd === 'role') process.send!({ role: m.node.status().role });
   else if (msg.cmd === 'load') process.send!({ load: await load(m, state, msg) });
   else if (msg.cmd === 'report') {
@@ -146,9 +210,11 @@ async function answer(m: Member, state: MvccState, loop: Loop, snaps: SnapStat[]
     const st = m.node.status();
     const r: Report = {
       id: m.node.id, term: st.term, role: st.role, maxStallMs: loop.maxStallMs,
+      maxStallCpuMs: loop.maxStallCpuMs,
       stallsOver100: loop.stallsOver100, elP99Ms: loop.hist.percentile(99) / 1e6,
-      gcMaxMs: loop.gcMaxMs, gcTotalMs: loop.gcTotalMs, heapMiB: mem.heapUsed / 2 ** 20,
-      rssMiB: mem.rss / 2 ** 20, externalMiB: (mem.external + mem.arrayBuffers) / 2 ** 20, snaps,
+      gcMaxMs: loop.gcMaxMs, gcTotalMs: loop.gcTotalMs, fsMaxMs: loop.fsMaxMs, heapMiB: mem.heapUsed / 2 ** 20,
+      rssMiB: mem.rss / 2 ** 20, externalMiB: mem.arrayBuffers / 2 ** 20,
+      stateMiB: state.sizeBytes() / 2 ** 20, snaps, terms,
     };
     process.send!({ report: r });
   } else {
@@ -166,10 +232,11 @@ async function load(m: Member, state: MvccState, c: Extract<Cmd, { cmd: 'load' }
   let failed = 0;
   const t0 = performance.now();
   const compactor = compactLoop(m, state, c.compactS);
-  for (let round = 0; round < c.rounds; round++) {
+  const deadline = t0 + c.maxS * 1000;
+  for (let round = 0; round < c.rounds && performance.now() < deadline; round++) {
     let next = 0;
     const worker = async (): Promise<void> => {
-      for (let k = next++; k < c.keys; k = next++) {
+      for (let k = next++; k < c.keys && performance.now() < deadline; k = next++) {
         for (;;) {
           const a = performance.now();
           try {
@@ -278,6 +345,8 @@ export async function runStoreScale(argv: string[]): Promise<void> {
     'value-bytes': { type: 'string', default: '3072' },
     'snapshot-every': { type: 'string', default: '40000' },
     'compact-s': { type: 'string', default: '30' },
+    /** Bound on the writing, so a run on a busy machine still reports (it says how far it got). */
+    'max-s': { type: 'string', default: '140' },
     base: { type: 'string', default: '127.0.31.1' },
   } });
   const num = (k: keyof typeof values): number => Number(values[k]);
@@ -292,7 +361,7 @@ export async function runStoreScale(argv: string[]): Promise<void> {
     await findLeader(procs);
     const cmd: Cmd = {
       cmd: 'load', keys: num('keys'), rounds: 1 + num('updates'), inflight: num('inflight'),
-      valueBytes: num('value-bytes'), compactS: num('compact-s'),
+      valueBytes: num('value-bytes'), compactS: num('compact-s'), maxS: num('max-s'),
     };
     const res = await procs[0]!.ask<{ lat: number[]; failed: number; ms: number }>(cmd, 'load');
     const s = summarize(res.lat.sort((a, b) => a - b));
@@ -311,11 +380,15 @@ export async function runStoreScale(argv: string[]): Promise<void> {
 function printReport(r: Report): void {
   const f = (x: number): string => x.toFixed(0);
   console.log(`m${r.id} ${r.role.padEnd(9)} term ${r.term}  stall max ${f(r.maxStallMs)} ms ` +
-    `(>100 ms: ${r.stallsOver100})  loop p99 ${f(r.elP99Ms)} ms  gc max ${f(r.gcMaxMs)} ms ` +
-    `total ${f(r.gcTotalMs)} ms  heap ${f(r.heapMiB)} MiB  ext ${f(r.externalMiB)} MiB  ` +
+    `(>100 ms: ${r.stallsOver100}; its CPU max ${f(r.maxStallCpuMs)} ms)  loop p99 ${f(r.elP99Ms)} ms  gc max ${f(r.gcMaxMs)} ms ` +
+    `total ${f(r.gcTotalMs)} ms  heap ${f(r.heapMiB)} MiB  buffers ${f(r.externalMiB)} MiB  ` +
+    `state ${f(r.stateMiB)} MiB  ` +
     `rss ${f(r.rssMiB)} MiB`);
+  const fsMax = Object.entries(r.fsMaxMs).map(([k, v]) => `${k} ${f(v)}`).join(', ');
+  console.log(`    longest sync fs call, ms: ${fsMax}`);
+  console.log(`    terms: ${r.terms.join(', ')}`);
   for (const s of r.snaps) {
-    console.log(`    snapshot: ${f(s.wallMs)} ms to pack, ${f(s.loopMs)} ms on the loop in ` +
+    console.log(`    snapshot at ${s.atS.toFixed(1)}s: ${f(s.wallMs)} ms to pack, ${f(s.loopMs)} ms on the loop in ` +
       `${s.steps} steps, longest step ${f(s.maxStepMs)} ms`);
   }
 }
