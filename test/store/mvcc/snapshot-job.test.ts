@@ -45,4 +45,18 @@ describe('snapshot jobs', () => {
       assert.deepEqual(restored.hashKV(0), hashAtCapture);
     });
   }
+
+  it('bound the bytes a step copies: large values take proportionally more steps', () => {
+    const stepsFor = (valueBytes: number): number => {
+      const s = new MvccState();
+      for (let i = 1; i <= 400; i++) s.apply(i, put(`/pods/${i}`, 'x'.repeat(valueBytes)));
+      const job = s.snapshotJob();
+      let steps = 1;
+      while (job.step(400) === undefined) steps++;
+      return steps;
+    };
+    const small = stepsFor(16);
+    const large = stepsFor(3072);
+    assert.ok(large >= 4 * small, `3 KiB values: ${large} steps, 16 B values: ${small}`);
+  });
 });
