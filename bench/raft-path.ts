@@ -13,7 +13,7 @@
  * background snapshots every N entries); RAFT_PATH_PROF=<dir> writes CPU profiles;
  * RAFT_PATH_LOG=1 prints the members' logs.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,6 +25,7 @@ import { StoreRequest } from '../src/gen/k8ts/store/v1/store.js';
 import { Member, type MemberOptions } from '../src/raft/member.js';
 import { MvccState } from '../src/store/apply/state.js';
 import { StoreLog } from '../src/store/server/store-log.js';
+import { findLeader, ForkedMember } from './lib/forked-member.js';
 import { ms, summarize } from './lib/stats.js';
 
 /** Counters one member keeps; all are totals since start. */
@@ -210,22 +211,7 @@ function putRequest(i: number, value: Buffer): Buffer {
   return Buffer.from(StoreRequest.encode({ op }).finish());
 }
 
-/** Parent side: a forked member and a way to ask it something. */
-class Proc {
-  private waiting: ((v: Record<string, unknown>) => void)[] = [];
-  constructor(readonly p: ChildProcess) {
-    p.on('message', (v: Record<string, unknown>) => this.waiting.shift()?.(v));
-  }
-  ask<R>(cmd: Cmd, key: string): Promise<R> {
-    return new Promise((resolve) => {
-      this.waiting.push((v) => resolve(v[key] as R));
-      this.p.send(cmd);
-    });
-  }
-  next<R>(key: string): Promise<R> {
-    return new Promise((resolve) => this.waiting.push((v) => resolve(v[key] as R)));
-  }
-}
+type Proc = ForkedMember<Cmd>;
 
 function diff(a: Counters, b: Counters): Counters {
   const out = { ...b };
@@ -262,7 +248,7 @@ async function parent(): Promise<void> {
   const procs = Array.from({ length: n }, (_, i) => {
     const args = ['--child', String(i + 1), String(n), values.base!, dir];
     const execArgv = ['--import', 'tsx', ...profArgs(i + 1)];
-    return new Proc(fork(import.meta.filename, args, { execArgv }));
+    return new ForkedMember<Cmd>(fork(import.meta.filename, args, { execArgv }));
   });
   try {
     await Promise.all(procs.map((p) => p.next('ready')));
@@ -343,16 +329,6 @@ async function idle(procs: Proc[], seconds: number): Promise<void> {
   const turns = after.map((a, i) => (a.turns - before[i]!.turns) / s);
   console.log(`idle: ${cores.map((x) => x.toFixed(3)).join(' / ')} cores, ` +
     `turns/s ${turns.map((x) => x.toFixed(0)).join(' / ')}`);
-}
-
-async function findLeader(procs: Proc[]): Promise<Proc> {
-  for (let i = 0; i < 100; i++) {
-    for (const p of procs) {
-      if ((await p.ask<string>({ cmd: 'role' }, 'role')) === 'leader') return p;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('no leader');
 }
 
 const argv = process.argv.slice(2);

@@ -15,7 +15,7 @@
  *   node --import tsx bench/store-scale.ts [same flags] [--base 127.0.31.1]
  * Environment: STORE_SCALE_PROF=<dir> writes CPU profiles; STORE_SCALE_LOG=1 member logs.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,6 +31,7 @@ import { Member } from '../src/raft/member.js';
 import type { SnapshotJob } from '../src/raft/node.js';
 import { MvccState } from '../src/store/apply/state.js';
 import { StoreLog } from '../src/store/server/store-log.js';
+import { findLeader, ForkedMember } from './lib/forked-member.js';
 import { ms, summarize } from './lib/stats.js';
 
 /** One background snapshot as its member saw it. */
@@ -319,22 +320,6 @@ function podValue(k: number, round: number, bytes: number): Buffer {
   return Buffer.from(`${head}"spec":{"x":"${'s'.repeat(pad)}"}}`);
 }
 
-/** Parent side: a forked member and a way to ask it something. */
-class Proc {
-  private waiting: ((v: Record<string, unknown>) => void)[] = [];
-  constructor(readonly p: ChildProcess) {
-    p.on('message', (v: Record<string, unknown>) => this.waiting.shift()?.(v));
-  }
-  ask<R>(cmd: Cmd, key: string): Promise<R> {
-    return new Promise((resolve) => {
-      this.waiting.push((v) => resolve(v[key] as R));
-      this.p.send(cmd);
-    });
-  }
-  next<R>(key: string): Promise<R> {
-    return new Promise((resolve) => this.waiting.push((v) => resolve(v[key] as R)));
-  }
-}
 
 /** runStoreScale forks the members, runs the load from member 1 and prints the reports. */
 export async function runStoreScale(argv: string[]): Promise<void> {
@@ -354,7 +339,7 @@ export async function runStoreScale(argv: string[]): Promise<void> {
   const procs = [1, 2, 3].map((id) => {
     const args = ['--child', String(id), String(values.base), dir, String(values['snapshot-every'])];
     const execArgv = ['--import', 'tsx', ...profArgs(id)];
-    return new Proc(fork(import.meta.filename, args, { execArgv }));
+    return new ForkedMember<Cmd>(fork(import.meta.filename, args, { execArgv }));
   });
   try {
     await Promise.all(procs.map((p) => p.next('ready')));
@@ -398,16 +383,6 @@ function profArgs(id: number): string[] {
   const dir = process.env.STORE_SCALE_PROF;
   if (dir === undefined) return [];
   return ['--cpu-prof', '--cpu-prof-dir', dir, '--cpu-prof-name', `m${id}.cpuprofile`];
-}
-
-async function findLeader(procs: Proc[]): Promise<Proc> {
-  for (let i = 0; i < 100; i++) {
-    for (const p of procs) {
-      if ((await p.ask<string>({ cmd: 'role' }, 'role')) === 'leader') return p;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('no leader');
 }
 
 const argv = process.argv.slice(2);

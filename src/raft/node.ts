@@ -52,7 +52,8 @@ export interface SnapshotJob {
   step(maxUnits: number): Buffer | undefined;
 }
 
-/** Work units (state machine versions) a background snapshot does per driver turn or tick:
+/** Work units (state machine versions, the store counting large values as several) a background
+ *  snapshot does per driver turn or tick:
  *  about a millisecond or two, so heartbeats and appends keep flowing. */
 const SNAPSHOT_UNITS_PER_STEP = 4000;
 
