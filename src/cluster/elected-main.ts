@@ -79,7 +79,9 @@ async function run(c: ElectedComponent): Promise<void> {
   });
   const identity = `${member.name}_${randomBytes(4).toString('hex')}`;
   const stop = new AbortController();
-  const shared = new SharedInformerFactory(api, { clock: systemClock, log });
+  // Informers drop managedFields, as kube-scheduler's and kube-controller-manager's do.
+  const shared = new SharedInformerFactory(api,
+    { clock: systemClock, log, dropManagedFields: true });
   c.warm(shared);
   shared.start();
   const events = eventRecorderFactory(api,

@@ -20,6 +20,8 @@ export interface FactoryOptions {
   log?: (line: string) => void;
   /** Reflector backoff for every informer (tests shorten it). */
   backoff?: ReflectorBackoff;
+  /** Every informer drops metadata.managedFields (see InformerDeps.dropManagedFields). */
+  dropManagedFields?: boolean;
 }
 
 /** SharedInformerFactory implements InformerFactory over a ComponentApi. */
@@ -46,6 +48,7 @@ export class SharedInformerFactory implements InformerFactory {
         prng: this.prng.fork(),
         log: this.o.log ?? (() => {}),
         ...(this.o.backoff !== undefined ? { backoff: this.o.backoff } : {}),
+        ...(this.o.dropManagedFields === true ? { dropManagedFields: true } : {}),
       });
       this.informers.set(key, inf);
       if (this.started && !this.stopped) inf.start();

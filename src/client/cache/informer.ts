@@ -27,6 +27,13 @@ export interface InformerDeps {
   log: (line: string) => void;
   /** Reflector backoff (tests shorten it). */
   backoff?: ReflectorBackoff;
+  /**
+   * Drop metadata.managedFields from every object before it is cached (client-go's
+   * WithTransform, as kube-scheduler and kube-controller-manager trim them): no controller
+   * reads them, an update without them keeps the stored ones, and they held about half the heap
+   * of 10,000 cached pods in a microbench — memory held and marked in every full GC for nothing.
+   */
+  dropManagedFields?: boolean;
 }
 
 /** SharedInformer implements Informer; start() runs it, stop() ends it. */
@@ -131,6 +138,7 @@ export class SharedInformer<T extends KubeObject> implements Informer<T>, Reflec
 
   /** replace (ReflectorSink): a relist; handlers see only the differences. */
   replace(items: T[], rv: string): void {
+    if (this.deps.dropManagedFields === true) items.forEach(withoutManagedFields);
     const before = new Map(this.indexer.keys().map((k) => [k, this.indexer.get(k)!] as const));
     this.indexer.replace(items);
     this.rv = rv;
@@ -150,6 +158,7 @@ export class SharedInformer<T extends KubeObject> implements Informer<T>, Reflec
   /** apply (ReflectorSink): one watch event. */
   apply(e: WatchEvent<T>): void {
     const obj = e.object;
+    if (this.deps.dropManagedFields === true) withoutManagedFields(obj);
     if (obj.metadata.resourceVersion !== undefined) this.rv = obj.metadata.resourceVersion;
     if (e.type === 'BOOKMARK') return;
     if (e.type === 'DELETED') {
@@ -189,4 +198,13 @@ export class SharedInformer<T extends KubeObject> implements Informer<T>, Reflec
       this.deps.log(`${this.resource.resource} informer: handler threw: ${String(e)}`);
     }
   }
+}
+
+/** withoutManagedFields drops obj.metadata.managedFields in place (obj is freshly decoded and
+ *  not yet shared). metadata is rebuilt rather than `delete`d from, which would leave V8 a
+ *  slow dictionary-mode object for every later read. */
+function withoutManagedFields(obj: KubeObject): void {
+  if (obj.metadata.managedFields === undefined) return;
+  const { managedFields: _dropped, ...meta } = obj.metadata;
+  obj.metadata = meta;
 }

@@ -112,6 +112,28 @@ describe('informer over a scripted API', () => {
       assert.equal(inf.hasSynced(), true);
     });
 
+  it('with dropManagedFields, listed and watched objects are cached without managedFields',
+    async () => {
+      const managed = (o: KubeObject): KubeObject => ({ ...o, metadata: { ...o.metadata,
+        managedFields: [{ manager: 'm', operation: 'Update' }] } });
+      const s = new ScriptedApi();
+      s.lists = [[page('10', [managed(cm('a', '5'))])]];
+      s.watches = [{ events: [ev('ADDED', managed(cm('c', '11'))),
+        ev('MODIFIED', managed(cm('a', '12')))], end: 'open' }];
+      inf = new SharedInformer(CONFIGMAPS, {}, { api: s.api, clock: new SimClock(),
+        prng: new Prng(7), log: () => {}, dropManagedFields: true });
+      const seen: KubeObject[] = [];
+      inf.addHandlers({ add: (o) => seen.push(o), update: (_a, b) => seen.push(b) });
+      inf.start();
+      await inf.whenSynced();
+      await turn();
+      assert.deepEqual(seen.map(tag), ['a@5', 'c@11', 'a@12']);
+      for (const o of [...seen, ...inf.lister.list()]) {
+        assert.equal(o.metadata.managedFields, undefined);
+        assert.deepEqual(o.metadata.labels, {});
+      }
+    });
+
   it('a watch that ends cleanly is reopened from the last revision seen (bookmarks count)',
     async () => {
       const s = new ScriptedApi();
