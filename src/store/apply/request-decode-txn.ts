@@ -14,7 +14,9 @@ import type {
   RequestOp,
   TxnRequest,
 } from '../../gen/etcdserverpb/rpc.js';
-import { bytesField, EMPTY, int64, small, sub, varint, type Cursor } from './request-decode-wire.js';
+import {
+  bytesField, EMPTY, int64, small, sub, varint, type Cursor,
+} from './request-decode-wire.js';
 
 /** decodeTxn reads a TxnRequest; `decodePut` is the put decoder request-decode.ts uses. */
 export function decodeTxn(c: Cursor, decodePut: (c: Cursor) => PutRequest): TxnRequest {
@@ -34,7 +36,9 @@ export function decodeTxn(c: Cursor, decodePut: (c: Cursor) => PutRequest): TxnR
 }
 
 function decodeCompare(c: Cursor): Compare {
-  const cmp: Compare = { result: 0, target: 0, key: EMPTY, targetUnion: undefined, rangeEnd: EMPTY };
+  const cmp: Compare = {
+    result: 0, target: 0, key: EMPTY, targetUnion: undefined, rangeEnd: EMPTY,
+  };
   while (c.pos < c.end && !c.fail) {
     const tag = varint(c);
     if (tag === 8) cmp.result = small(c);

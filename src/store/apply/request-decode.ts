@@ -12,7 +12,9 @@
 import type { PutRequest } from '../../gen/etcdserverpb/rpc.js';
 import { StoreRequest, type TraceContext } from '../../gen/k8ts/store/v1/store.js';
 import { decodeTxn } from './request-decode-txn.js';
-import { copyOut, EMPTY, int64, small, span, sub, varint, type Cursor } from './request-decode-wire.js';
+import {
+  copyOut, EMPTY, int64, small, span, sub, varint, type Cursor,
+} from './request-decode-wire.js';
 
 export function decodeStoreRequest(data: Buffer): StoreRequest {
   return fastDecode(data) ?? StoreRequest.decode(data);
@@ -28,7 +30,8 @@ export function fastDecode(buf: Buffer): StoreRequest | undefined {
   while (c.pos < c.end && !c.fail) {
     const tag = varint(c);
     if (tag !== 10 && tag !== 18 && tag !== 34) return undefined;
-    if (tag !== 10 && op !== undefined && op.$case !== (tag === 18 ? 'put' : 'txn')) return undefined;
+    const kind = tag === 18 ? 'put' : 'txn';
+    if (tag !== 10 && op !== undefined && op.$case !== kind) return undefined;
     const s = sub(c);
     if (c.fail) return undefined;
     if (tag === 10) trace = decodeTrace(s);

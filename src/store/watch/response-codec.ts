@@ -15,6 +15,7 @@
 import { BinaryWriter } from '@bufbuild/protobuf/wire';
 import { WatchResponse } from '../../gen/etcdserverpb/rpc.js';
 import { Event } from '../../gen/mvccpb/kv.js';
+import { lenField, writeLen } from '../../raft/io/proto-fast.js';
 
 /** Field 11 (events), wire type 2. */
 const EVENTS_TAG = 90;
@@ -26,7 +27,8 @@ let writer = new BinaryWriter();
 
 export function encodeWatchResponse(resp: WatchResponse): Buffer {
   const events = resp.events;
-  const head = encodeWith((w) => WatchResponse.encode(events.length === 0 ? resp : { ...resp, events: [] }, w));
+  const fields = events.length === 0 ? resp : { ...resp, events: [] };
+  const head = encodeWith((w) => WatchResponse.encode(fields, w));
   if (events.length === 0) return Buffer.from(head.buffer, head.byteOffset, head.length);
   const parts = new Array<Uint8Array>(events.length);
   let total = head.length;
@@ -38,14 +40,13 @@ export function encodeWatchResponse(resp: WatchResponse): Buffer {
       encodedEvents.set(ev, bytes);
     }
     parts[i] = bytes;
-    total += 1 + varintLength(bytes.length) + bytes.length;
+    total += lenField(bytes.length);
   }
   const out = Buffer.allocUnsafe(total);
   out.set(head, 0);
   let pos = head.length;
   for (const bytes of parts) {
-    out[pos++] = EVENTS_TAG;
-    pos = writeVarint(out, pos, bytes.length);
+    pos = writeLen(out, pos, EVENTS_TAG, bytes.length);
     out.set(bytes, pos);
     pos += bytes.length;
   }
@@ -63,22 +64,4 @@ function encodeWith(encode: (w: BinaryWriter) => BinaryWriter): Uint8Array {
     writer = new BinaryWriter();
     throw err;
   }
-}
-
-function varintLength(n: number): number {
-  let len = 1;
-  while (n >= 128) {
-    n = Math.floor(n / 128);
-    len++;
-  }
-  return len;
-}
-
-function writeVarint(out: Buffer, pos: number, n: number): number {
-  while (n >= 128) {
-    out[pos++] = (n % 128) | 128;
-    n = Math.floor(n / 128);
-  }
-  out[pos++] = n;
-  return pos;
 }
