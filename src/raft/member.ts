@@ -25,7 +25,7 @@ import { replicateTransportService } from './io/replicate-codec.js';
 import { RaftTransport, type TransportLimits } from './io/transport.js';
 import { memberMachine } from './member-machine.js';
 import { memberService, type MemberHandle } from './member-service.js';
-import { RaftNode, type StateMachine } from './node.js';
+import { RaftNode, type SnapshotEvent, type StateMachine } from './node.js';
 
 /** MemberTiming: one tick is tickMs of real time; the core counts everything in ticks. */
 export interface MemberTiming {
@@ -79,6 +79,8 @@ export class Member {
   private readonly storage: RaftStorage;
   private readonly actor: Actor<typeof memberMachine>;
   private readonly deferred: (() => void)[] = [];
+  /** When the snapshot under way started (clock ms), for its log lines. */
+  private snapshotStartMs = 0;
   private scheduled = false;
   private stopped = false;
 
@@ -192,10 +194,29 @@ export class Member {
       maxPendingRequests: 10_000,
       incarnation: opts.incarnation,
       onSoftState: (s) => this.onSoftState(s),
+      onSnapshot: (e) => this.onSnapshot(e),
       defer: opts.defer,
       onPersisted: () => this.kick(),
       onApplied: (e) => this.onApplied(e),
     });
+  }
+
+  /** onSnapshot logs each snapshot with its wall time since it started (a member's pause next to
+   *  a leader change is the first thing to look for in a failover experiment). */
+  private onSnapshot(e: SnapshotEvent): void {
+    const now = this.opts.clock.nowMs();
+    if (e.kind === 'started') this.snapshotStartMs = now;
+    const since = `${Math.round(now - this.snapshotStartMs)} ms after it started`;
+    const mib = (b: number): string => `${(b / 1048576).toFixed(1)} MiB`;
+    switch (e.kind) {
+      case 'started': return this.opts.log(`snapshot at index ${e.index}: state captured`);
+      case 'built':
+        return this.opts.log(`snapshot at index ${e.index}: image of ${mib(e.bytes)} packed in ` +
+          `${e.steps} steps, ${since}`);
+      case 'written': return this.opts.log(`snapshot at index ${e.index}: written and recorded, ${since}`);
+      case 'restored':
+        return this.opts.log(`restored the leader's snapshot at index ${e.index} (${mib(e.bytes)})`);
+    }
   }
 
   private onSoftState(s: SoftState): void {

@@ -57,6 +57,14 @@ export interface SnapshotJob {
  *  about a millisecond or two, so heartbeats and appends keep flowing. */
 const SNAPSHOT_UNITS_PER_STEP = 4000;
 
+/** SnapshotEvent: a background snapshot started (state captured at index), its image built
+ *  (bytes, steps taken on the loop), written and recorded; or a leader's snapshot restored. */
+export type SnapshotEvent =
+  | { kind: 'started'; index: number }
+  | { kind: 'built'; index: number; bytes: number; steps: number }
+  | { kind: 'written'; index: number }
+  | { kind: 'restored'; index: number; bytes: number };
+
 export interface RaftNodeOptions {
   config: Omit<RaftConfig, 'applied'>;
   storage: RaftStorage;
@@ -72,6 +80,9 @@ export interface RaftNodeOptions {
   snapshotEveryEntries: number;
   /** Entries kept behind a snapshot so a slightly slow follower needs no InstallSnapshot. */
   keepEntriesAfterSnapshot: number;
+  /** onSnapshot (optional) hears each step of the member's snapshots, so the shell can log them
+   *  with its clock: an SRE reading a leader change next to "snapshot … written" sees why. */
+  onSnapshot?(e: SnapshotEvent): void;
   /** A proposal or read not answered within this many ticks fails with ProposalLostError (its
    *  fate unknown); waiters never pile up when messages are lost. */
   requestTimeoutTicks: number;
@@ -148,7 +159,9 @@ export class RaftNode {
   private ticks = 0;
   /** A background snapshot under way: its index and membership, the job building the image,
    *  and whether the image is being written. */
-  private snapshotWork: { index: number; confState: ConfState; job: SnapshotJob; writing: boolean } | undefined;
+  private snapshotWork: {
+    index: number; confState: ConfState; job: SnapshotJob; writing: boolean; steps: number;
+  } | undefined;
   /** A leader's Ready whose messages went out first waits for its write (see process). */
   private persistPending = false;
   /** Storage changes (a background snapshot's record and compaction) that wait for that write. */
@@ -346,6 +359,7 @@ export class RaftNode {
       this.opts.stateMachine.restore(rd.snapshot.data, meta.index);
       this.applied = meta.index;
       this.lastSnapshotIndex = meta.index;
+      this.opts.onSnapshot?.({ kind: 'restored', index: meta.index, bytes: rd.snapshot.data.length });
     }
     for (const e of rd.committedEntries) this.applyEntry(e);
     for (const rs of rd.readStates) {
@@ -435,13 +449,20 @@ export class RaftNode {
     const { storage, stateMachine } = this.opts;
     if (stateMachine.snapshotJob && storage.createSnapshotInBackground) {
       const job = stateMachine.snapshotJob();
-      this.snapshotWork = { index: this.applied, confState: this.raw.raft.confState(), job, writing: false };
-      this.lastSnapshotIndex = this.applied;
+      const index = this.applied;
+      this.snapshotWork = { index, confState: this.raw.raft.confState(), job, writing: false, steps: 0 };
+      this.lastSnapshotIndex = index;
+      this.opts.onSnapshot?.({ kind: 'started', index });
       return this.continueSnapshot();
     }
     // Conf changes take effect when applied, so the core's membership is the one at `applied`.
-    storage.createSnapshot(this.applied, this.raw.raft.confState(), this.opts.stateMachine.snapshot());
-    this.lastSnapshotIndex = this.applied;
+    const index = this.applied;
+    this.opts.onSnapshot?.({ kind: 'started', index });
+    const image = this.opts.stateMachine.snapshot();
+    this.opts.onSnapshot?.({ kind: 'built', index, bytes: image.length, steps: 1 });
+    storage.createSnapshot(index, this.raw.raft.confState(), image);
+    this.lastSnapshotIndex = index;
+    this.opts.onSnapshot?.({ kind: 'written', index });
     const keep = this.opts.keepEntriesAfterSnapshot;
     if (this.applied - keep > storage.firstIndex()) storage.compact(this.applied - keep);
   }
@@ -453,8 +474,10 @@ export class RaftNode {
     const w = this.snapshotWork!;
     if (w.writing || this.stopped) return;
     const image = w.job.step(SNAPSHOT_UNITS_PER_STEP);
+    w.steps++;
     if (image === undefined) return;
     w.writing = true;
+    this.opts.onSnapshot?.({ kind: 'built', index: w.index, bytes: image.length, steps: w.steps });
     const { storage } = this.opts;
     storage.createSnapshotInBackground!(w.index, w.confState, image).then(
       (commit) => {
@@ -462,6 +485,7 @@ export class RaftNode {
           this.snapshotWork = undefined;
           if (this.stopped) return;
           commit();
+          this.opts.onSnapshot?.({ kind: 'written', index: w.index });
           const keep = this.opts.keepEntriesAfterSnapshot;
           if (w.index - keep > storage.firstIndex()) storage.compact(w.index - keep);
         };

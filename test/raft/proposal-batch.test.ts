@@ -2,13 +2,14 @@
  * Proposals are batched per driver turn: RaftNode queues them until process() and gives the core
  * one batch, so the leader sends each follower ONE append for all of them and each follower
  * acknowledges once (not once per proposal), and every proposal still resolves with its own
- * entry. ProposalQueue cuts batches by payload bytes, in arrival order.
+ * entry. ProposalQueue cuts batches by payload bytes, in arrival order. Also: the snapshot events a
+ * member logs.
  */
 import assert from 'node:assert/strict';
 import { Prng } from '../../src/base/prng.js';
 import { MemoryStorage } from '../../src/raft/core/memory-storage.js';
 import { MessageType as T, type Message } from '../../src/raft/core/types.js';
-import { NotLeaderError, RaftNode, type StateMachine } from '../../src/raft/node.js';
+import { NotLeaderError, RaftNode, type SnapshotEvent, type StateMachine } from '../../src/raft/node.js';
 import { ProposalQueue } from '../../src/raft/proposal-queue.js';
 
 class Payloads implements StateMachine {
@@ -31,7 +32,7 @@ interface Group {
   deliver(): void;
 }
 
-function group(): Group {
+function group(snapshotEveryEntries = 0, onSnapshot?: (id: number, e: SnapshotEvent) => void): Group {
   const wire: Message[] = [];
   const nodes = new Map<number, RaftNode>();
   const sms = new Map<number, Payloads>();
@@ -45,7 +46,8 @@ function group(): Group {
         disableProposalForwarding: false, prng: new Prng(id),
       },
       storage: new MemoryStorage(), stateMachine: sm, send: (ms) => wire.push(...ms),
-      bootstrapVoters: [1, 2, 3], snapshotEveryEntries: 0, keepEntriesAfterSnapshot: 0,
+      bootstrapVoters: [1, 2, 3], snapshotEveryEntries, keepEntriesAfterSnapshot: 0,
+      ...(onSnapshot ? { onSnapshot: (e: SnapshotEvent) => onSnapshot(id, e) } : {}),
       requestTimeoutTicks: 1000, maxPendingRequests: 1000, incarnation: 1,
     }));
   }
@@ -99,5 +101,29 @@ describe('raft: proposals batched per driver turn', () => {
     const batches = q.drain(8).map((b) => b.map((p) => p.key).join(''));
     assert.deepEqual(batches, ['ab', 'c', 'd']);
     assert.equal(q.length, 0);
+  });
+});
+
+describe('raft: snapshot events for the member log', () => {
+  it('each member reports its snapshot started, built and written, at the applied index', async () => {
+    const seen: string[] = [];
+    const g = group(20, (id, e) => seen.push(`${id} ${e.kind} ${e.index}`));
+    for (const n of g.nodes.values()) n.process();
+    g.nodes.get(1)!.raw.campaign();
+    g.nodes.get(1)!.process();
+    g.deliver();
+    const leader = g.nodes.get(1)!;
+    const ps = Array.from({ length: 30 }, (_, i) => leader.propose(Buffer.from(`p${i}`)));
+    leader.process();
+    g.deliver();
+    await Promise.all(ps);
+    const at = leader.status().applied;
+    for (const id of [1, 2, 3]) {
+      const mine = seen.filter((l) => l.startsWith(`${id} `)).map((l) => l.split(' ').slice(1));
+      assert.deepEqual(mine.map(([kind]) => kind), ['started', 'built', 'written'], `member ${id}`);
+      const index = Number(mine[0]![1]);
+      assert.ok(index >= 20 && index <= at, `member ${id} snapshot index ${index} of ${at}`);
+      assert.ok(mine.every(([, i]) => Number(i) === index));
+    }
   });
 });
