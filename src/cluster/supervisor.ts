@@ -10,6 +10,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createServer } from 'node:net';
+import { setPriority } from 'node:os';
 import { stringify } from 'yaml';
 import type { Clock } from '../base/clock.js';
 import type { MemberStatus } from '../gen/k8ts/raft/v1/member.js';
@@ -231,6 +232,7 @@ export class Supervisor {
     const target = c === 'hollow' ? ['--shard', node.slice(HOLLOW_UNIT.length)]
       : [NODE_COMPONENTS.includes(c) ? '--node' : '--member', node];
     const pid = this.procs.spawn(node, c, ['--config', this.paths.config, ...target]);
+    if (c === 'hollow') lowerPriority(pid, this.cfg.hollow?.nice ?? 0, (why) => this.say(why));
     this.say(`started ${unitLabel(node, c)} (${this.where(node, c)}) pid ${pid}, log ${this.procs.logFile(node, c)}`);
     return pid;
   }
@@ -624,6 +626,17 @@ function removeBridge(bridge: string): Promise<void> {
   return new Promise((resolve) => {
     execFile('ip', ['link', 'del', 'dev', bridge], () => resolve());
   });
+}
+
+/** lowerPriority sets a process's nice value (raising it needs no privilege); a failure is said,
+ *  not fatal: the process runs, only at the default priority. */
+function lowerPriority(pid: number, nice: number, say: (line: string) => void): void {
+  if (nice === 0) return;
+  try {
+    setPriority(pid, nice);
+  } catch (e) {
+    say(`cannot set nice ${nice} on pid ${pid}: ${e instanceof Error ? e.message : String(e)}`);
+  }
 }
 
 /** HOLLOW_UNIT: hollow shard i runs as unit "hollow<i>-hollow" (log hollow<i>-hollow.log). */

@@ -49,6 +49,14 @@ describe('cluster config', () => {
     assert.deepEqual(sizes, [1, 3, 5]);
   });
 
+  it('runs hollow nodes at nice 10 unless told otherwise; refuses a nice out of 0..19', () => {
+    assert.deepEqual(loadClusterConfig('cluster-configs/hollow-1000.yaml').hollow,
+      { nodes: 1000, processes: 4, nice: 10 });
+    const own = parseClusterConfig(`${THREE}hollow: { nodes: 10, nice: 0 }\n`, 'x.yaml').hollow;
+    assert.deepEqual(own, { nodes: 10, processes: 1, nice: 0 });
+    assert.match(errorOf(`${THREE}hollow: { nodes: 10, nice: 25 }\n`), /^x\.yaml:6:28: hollow\.nice must be an integer in \[0, 19\]/);
+  });
+
   it('refuses an even member count and explains why, unless forced', () => {
     const four = `${THREE}  - { id: 4, name: m4, address: 127.0.1.4:12380 }\n`;
     const msg = errorOf(four);
