@@ -14,7 +14,8 @@
  */
 import { parseArgs } from 'node:util';
 import { systemClock, type Clock } from '../base/clock.js';
-import { accepts, waitUntil } from '../kubelet/node/runtime-wait.js';
+import { accepts } from '../base/connect-probe.js';
+import { waitUntil } from '../base/wait-until.js';
 import { loadClusterConfig } from './config.js';
 import { apiEndpointsOf } from './node-args.js';
 import { recordOwnPid } from './process-main.js';

@@ -8,9 +8,8 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { systemClock } from '../../../src/base/clock.js';
-import {
-  socketAccepts, waitForRuntimeSocket, waitUntil,
-} from '../../../src/kubelet/node/runtime-wait.js';
+import { waitUntil } from '../../../src/base/wait-until.js';
+import { socketAccepts, waitForRuntimeSocket } from '../../../src/kubelet/node/runtime-wait.js';
 
 describe('kubelet runtime wait', () => {
   let dir: string;
