@@ -28,6 +28,7 @@ import type { Pod } from '../src/api/core/v1/pod-types.js';
 import type { ApiClient } from '../src/client/api-client.js';
 import { DEFAULT_CONFIG_YAML } from '../src/cluster/config.js';
 import { sleep } from './lib/cluster.js';
+import { BurstTimeline, type BenchMoments } from './lib/burst-timeline.js';
 import { cpuMsOf, ensureNamespace, loadNote, NodeCluster } from './lib/node-cluster.js';
 import { ms, summarize } from './lib/stats.js';
 import { runHollowBench } from './nodes-hollow.js';
@@ -99,6 +100,7 @@ function startupYaml(runtime: string): string {
 }
 
 async function startupBench(runtime: string, o: NodesBenchOptions): Promise<string> {
+  const tl = BurstTimeline.fromEnv();
   const c = new NodeCluster({ yaml: startupYaml(runtime) });
   const target = runtime === 'runc' ? '≤ 1 s' : '≤ 500 ms';
   try {
@@ -111,8 +113,13 @@ async function startupBench(runtime: string, o: NodesBenchOptions): Promise<stri
     let cpuMs = 0;
     for (let k = 0; k < o.bursts; k++) {
       const before = workerCpuMs(c);
+      const all0 = cpuMsOf(c.units(), /./);
+      tl?.clear();
       const r = await burst(c.api, runtime, k, o.burstPods);
       const used = diffCpu(before, workerCpuMs(c));
+      const all1 = cpuMsOf(c.units(), /./);
+      const cpu = new Map([...all1].map(([u, v]) => [u, v - (all0.get(u) ?? 0)]));
+      for (const l of tl?.report(NS, r.at, cpu) ?? []) console.log(l);
       cpuMs += used.total;
       const events = await eventsPerPod(c.api, k, o.burstPods);
       console.log(`burst ${k + 1}: ${burstLine(r)}, ${events} Events per pod); ` +
@@ -131,6 +138,7 @@ async function startupBench(runtime: string, o: NodesBenchOptions): Promise<stri
     return `| ${runtime} | failed | | | | | | ${target} | ≤ 5 s |`;
   } finally {
     await c.stop();
+    tl?.remove();
   }
 }
 
@@ -187,6 +195,8 @@ interface BurstResult {
   node: number[];
   /** Updates per pod the watch showed until Running (the bind, the kubelets' status writes). */
   updates: number;
+  /** The moments themselves (performance.now()), for the burst timeline (BENCH_TIMELINE=1). */
+  at: BenchMoments;
 }
 
 /** burst creates n pods at once and returns each one's create → bound/Running-seen latency. */
@@ -230,6 +240,7 @@ async function burst(api: ApiClient, runtime: string, k: number, n: number): Pro
   const node = [...seen].map(([name, at]) => at - (bound.get(name) ?? at));
   return {
     running: since(seen), created: since(created), bound: since(bound), node, updates: updates / n,
+    at: { sent, created, bound },
   };
 }
 

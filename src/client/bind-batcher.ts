@@ -20,6 +20,7 @@ import { status } from '@grpc/grpc-js';
 import type { BindBatchResponse, BindRequest } from '../gen/k8ts/api/v1/api.js';
 import { RpcError } from '../rpc/errors.js';
 import { statusErrorFromJson } from '../rpc/kube-status.js';
+import { stamp, timelineOn } from '../base/timeline.js';
 
 /** Limits of one batcher (one fence and deadline: see ApiClient.bind). */
 export const BIND_BATCH_LIMITS = {
@@ -91,6 +92,7 @@ export class BindBatcher {
       for (const w of taken) w.reject(late);
       return;
     }
+    if (timelineOn) for (const w of taken) stamp('bb.send', `${w.req.namespace}/${w.req.pod}`);
     if (taken.length === 1 || this.batchUnsupported) {
       await Promise.all(taken.map((w) => this.send.one(w.req, leftMs).then(w.resolve, w.reject)));
       return;

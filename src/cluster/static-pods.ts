@@ -130,6 +130,9 @@ function componentPod(c: ComponentPod, pidDir: string): StaticManifest {
             { name: 'PATH', value: c.env.PATH ?? '/usr/local/bin:/usr/bin:/bin' },
             { name: 'HOME', value: c.env.HOME ?? '/root' },
             ...(c.env.K8TS_NO_MERGE === undefined ? [] : [{ name: 'K8TS_NO_MERGE', value: c.env.K8TS_NO_MERGE }]),
+            // Diagnostics: the burst timeline's stamp directory (src/base/timeline.ts).
+            ...(c.env.K8TS_TIMELINE === undefined ? []
+              : [{ name: 'K8TS_TIMELINE', value: c.env.K8TS_TIMELINE }]),
           ],
           ...c.probe,
         }],

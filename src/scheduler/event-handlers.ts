@@ -12,6 +12,7 @@ import { keyFor } from '../client/cache/keys.js';
 import { nodeUpdateEvents, placedPodUpdateEvents } from './framework/events.js';
 import type { SchedulingQueue } from './queue/scheduling-queue.js';
 import { PodInfo } from './snapshot/pod-info.js';
+import { stamp } from '../base/timeline.js';
 import type { Snapshot } from './snapshot/snapshot.js';
 
 /** DEFAULT_SCHEDULER_NAME: spec.schedulerName's default. */
@@ -59,8 +60,10 @@ export function podHandlers(snap: Snapshot, queue: SchedulingQueue, schedulerNam
     // Not on a node: no longer counted — unless this scheduler assumed it and its bind is in
     // flight (the informer has not seen the bind yet; a failed bind forgets it).
     if (!snap.isAssumed(key) && snap.removePod(key) !== undefined) queue.onEvent('PodDelete');
-    if (isPendingFor(pod, schedulerName)) queue.add(new PodInfo(pod));
-    else queue.delete(key);
+    if (isPendingFor(pod, schedulerName)) {
+      stamp('sch.add', key);
+      queue.add(new PodInfo(pod));
+    } else queue.delete(key);
   };
   return {
     add: upsert,

@@ -31,6 +31,7 @@ import {
 } from './pod-status.js';
 import { SchedulingQueue, type QueuedPod } from './queue/scheduling-queue.js';
 import { Snapshot } from './snapshot/snapshot.js';
+import { stamp } from '../base/timeline.js';
 
 /** The resources the scheduler reads and writes. */
 export { NODES, PODS };
@@ -113,6 +114,7 @@ export class Scheduler {
     while (!this.o.signal.aborted) {
       const qp = await this.queue.pop();
       if (qp === undefined) return;
+      stamp('sch.pop', qp.info.key);
       await this.scheduleOne(qp);
       await nextTurn();
     }
@@ -134,6 +136,7 @@ export class Scheduler {
     this.nextStartIndex = out.nextStartIndex;
     switch (out.kind) {
       case 'fit':
+        stamp('sch.fit', qp.info.key);
         this.snapshot.assume(qp.info, out.nodeName);
         await this.writes.start(() => this.bind(qp, out.nodeName));
         return;
@@ -154,6 +157,7 @@ export class Scheduler {
     const { namespace, name, pod } = qp.info;
     try {
       await this.o.api.bind(namespace, name, nodeName);
+      stamp('sch.bound', qp.info.key);
       this.o.events.event(pod, 'Normal', 'Scheduled',
         `Successfully assigned ${namespace}/${name} to ${nodeName}`);
       this.queue.done(qp.info.key);

@@ -32,6 +32,7 @@ import {
 } from './requests.js';
 import { serveWatch, type WatchEdges } from './watch.js';
 import { FlowControl, type CallerEdge } from '../flowcontrol/flow-control.js';
+import { stamp, timelineOn } from '../../base/timeline.js';
 
 /** ApiServiceOptions configure the component API: insecure (every caller is system:admin;
  *  debugging only), log, the clock for watch lifetimes and the watch bounds. */
@@ -75,8 +76,13 @@ export function apiService(reg: ApiRegistry, o: ApiServiceOptions): ApiServiceSe
     create: unaryHandler(o, 'Create', async (q, ctx, caller) => {
       const t = resolve(q, 'create');
       const obj = decodeBody(q.objectJson);
-      const out = await seated(ctx, t.r, caller,
-        () => reg.create(ctx, t.r, t.ns, obj, writeOptions(q, t.sub)));
+      const key = timelineOn ? `${t.ns}/${String(obj.metadata?.name)}` : '';
+      stamp('api.create.recv', key);
+      const out = await seated(ctx, t.r, caller, () => {
+        stamp('api.create.seat', key);
+        return reg.create(ctx, t.r, t.ns, obj, writeOptions(q, t.sub));
+      });
+      stamp('api.create.done', key);
       return { objectJson: jsonBytes(out.object), created: out.created, warnings: out.warnings };
     }),
     update: unaryHandler(o, 'Update', async (q, ctx, caller) => {
@@ -106,7 +112,14 @@ export function apiService(reg: ApiRegistry, o: ApiServiceOptions): ApiServiceSe
       await seated(ctx, PODS, caller, () => reg.bind(ctx, b.namespace, b.pod, b.nodeName));
       return {};
     }),
-    bindBatch: unaryHandler(o, 'BindBatch', (q, ctx, caller) => bindBatch(q, (b) =>
-      seated(ctx, PODS, caller, () => reg.bind(ctx, b.namespace, b.pod, b.nodeName)), o.log)),
+    bindBatch: unaryHandler(o, 'BindBatch', (q, ctx, caller) => bindBatch(q, async (b) => {
+      const key = timelineOn ? `${b.namespace}/${b.pod}` : '';
+      stamp('api.bind.recv', key);
+      await seated(ctx, PODS, caller, () => {
+        stamp('api.bind.seat', key);
+        return reg.bind(ctx, b.namespace, b.pod, b.nodeName);
+      });
+      stamp('api.bind.done', key);
+    }, o.log)),
   };
 }

@@ -68,6 +68,7 @@ import type {
   WriteConditions,
 } from './types.js';
 import { WatchCache, type WatchCacheOptions } from './watch-cache.js';
+import { stamp } from '../../base/timeline.js';
 import { checkFence, companionOps, fenceCompares, fenceReads } from './write-conditions.js';
 
 /** Cache settings EtcdStorage passes to every WatchCache it makes. */
@@ -113,12 +114,14 @@ export class EtcdStorage implements Storage {
     const info = keyInfo(key);
     for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
       try {
+        stamp('st.create.txn', key);
         const res = await this.o.client
           .txn()
           .if(compare.modRevision(key, '=', 0), ...fenceCompares(w))
           .success(op.put(key, data), ...companionOps(w, undefined, obj))
           .failure(...fenceReads(w))
           .commit();
+        stamp('st.create.ok', key);
         // What was stored is obj: no need to parse the bytes just written (see stored()).
         if (res.succeeded) return stored(obj, res.revision);
         checkFence(w, res.responses[0]);
@@ -168,12 +171,14 @@ export class EtcdStorage implements Storage {
       }
       if (noop && !w?.fence) return decodeObject(cur.data, cur.rev);
       try {
+        stamp('st.update.txn', key);
         const res = await this.o.client
           .txn()
           .if(compare.modRevision(key, '=', cur.rev), ...fenceCompares(w))
           .success(...(noop ? [] : [op.put(key, data), ...companionOps(w, before, next)]))
           .failure(op.get(key), ...fenceReads(w))
           .commit();
+        stamp('st.update.ok', key);
         if (res.succeeded && noop) return decodeObject(cur.data, cur.rev);
         if (res.succeeded) return stored(next, res.revision);
         checkFence(w, res.responses[1]);

@@ -34,6 +34,7 @@ import { expiredWatch, toStatusError, tooLargeResourceVersion } from './storage-
 import type { Predicate, StorageWatchEvent, Watch, WatchTrigger } from './types.js';
 import { WatcherIndex } from './watcher-index.js';
 import { rememberStored, storedValueOf } from './shared-views.js';
+import { stamp } from '../../base/timeline.js';
 
 export interface WatchCacheOptions {
   client: EtcdClient;
@@ -363,6 +364,7 @@ export class WatchCache {
     }
     this.objects.set(key, obj);
     const type = prev ? 'MODIFIED' : 'ADDED';
+    stamp(`wc.${type}`, key);
     return { type, key, object: obj, prevObject: prev, revision: rev, traceparent: trace };
   }
 

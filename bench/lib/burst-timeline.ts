@@ -1,0 +1,126 @@
+/**
+ * Burst timeline (nodes bench, startup, with BENCH_TIMELINE=1): where a pod's create → bound time
+ * goes, stage by stage, across the processes of the control plane. The components stamp stages
+ * into per-process files when K8TS_TIMELINE names a directory (src/base/timeline.ts; the static
+ * pods pass it on); the bench adds its own (create sent, create answered, bind seen by its watch)
+ * and reads them all after a burst. Per stage: the time since the pod's create was sent and the
+ * step from the stage before, p50/p99/max over the burst's pods; plus the CPU each process of the
+ * cluster used during the burst, so a wait can be told from a process starved of a core.
+ */
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { summarize } from './stats.js';
+
+/** STAGES: a pod's path from its create to its bind seen, in order (first stamp of each). */
+const STAGES = [
+  'bench.sent', 'api.create.recv', 'api.create.seat', 'st.create.txn', 'st.create.ok',
+  'api.create.done', 'bench.created', 'wc.ADDED', 'sch.add', 'sch.pop', 'sch.fit', 'bb.send',
+  'api.bind.recv', 'api.bind.seat', 'st.update.txn', 'st.update.ok', 'api.bind.done',
+  'sch.bound', 'wc.MODIFIED', 'bench.bound',
+] as const;
+
+/** The bench's own moments of a pod, performance.now() of this process, by pod name. */
+export interface BenchMoments {
+  sent: Map<string, number>;
+  created: Map<string, number>;
+  bound: Map<string, number>;
+}
+
+/** BurstTimeline: the stamp directory of one cluster and the report of each burst. */
+export class BurstTimeline {
+  private constructor(readonly dir: string) {}
+
+  /**
+   * fromEnv: with BENCH_TIMELINE=1, a fresh stamp directory, exported as K8TS_TIMELINE so the
+   * cluster made next (its processes inherit the environment) stamps into it; else undefined.
+   */
+  static fromEnv(): BurstTimeline | undefined {
+    if (process.env.BENCH_TIMELINE !== '1') return undefined;
+    const dir = mkdtempSync(join(tmpdir(), 'k8ts-timeline-'));
+    process.env.K8TS_TIMELINE = dir;
+    return new BurstTimeline(dir);
+  }
+
+  /** report: the stage table of one burst's pods (namespace ns) and the CPU lines. */
+  report(ns: string, at: BenchMoments, cpu: Map<string, number>): string[] {
+    const stamps = this.read(ns);
+    const toEpochUs = (t: number): number => (performance.timeOrigin + t) * 1000;
+    for (const [name, m] of [['bench.sent', at.sent], ['bench.created', at.created],
+      ['bench.bound', at.bound]] as const) {
+      for (const [pod, t] of m) firstOf(stamps, `${ns}/${pod}`).set(name, toEpochUs(t));
+    }
+    const out = ['| stage | since create sent p50 / p99 / max | step from the stage before ' +
+      'p50 / p99 | pods |', '|---|---|---|---|'];
+    let prev: string | undefined;
+    for (const stage of STAGES) {
+      const since: number[] = [];
+      const step: number[] = [];
+      for (const s of stamps.values()) {
+        const t = s.get(stage);
+        const t0 = s.get('bench.sent');
+        if (t === undefined || t0 === undefined) continue;
+        since.push((t - t0) / 1000);
+        const p = prev === undefined ? undefined : s.get(prev);
+        if (p !== undefined) step.push((t - p) / 1000);
+      }
+      if (since.length === 0) continue;
+      const a = summarize(since);
+      const b = summarize(step);
+      out.push(`| ${stage} | ${f(a.p50)} / ${f(a.p99)} / ${f(a.max)} | ` +
+        `${f(b.p50)} / ${f(b.p99)} | ${since.length} |`);
+      prev = stage;
+    }
+    const busy = [...cpu].filter(([, v]) => v > 0).sort((x, y) => y[1] - x[1]);
+    out.push(`CPU during the burst, ms: ${busy.map(([u, v]) => `${u} ${v.toFixed(0)}`).join(', ')}`);
+    return out;
+  }
+
+  /** read: the components' stamps of pods in ns, by pod key then stage (first stamp wins). */
+  private read(ns: string): Map<string, Map<string, number>> {
+    const out = new Map<string, Map<string, number>>();
+    if (!existsSync(this.dir)) return out;
+    for (const file of readdirSync(this.dir)) {
+      for (const line of readFileSync(join(this.dir, file), 'utf8').split('\n')) {
+        const [us, stage, key] = line.split(' ');
+        if (us === undefined || stage === undefined || key === undefined) continue;
+        const pod = podKey(key);
+        if (!pod.startsWith(`${ns}/`)) continue;
+        const s = firstOf(out, pod);
+        const t = Number(us);
+        if (!(s.get(stage) !== undefined && (s.get(stage) ?? 0) <= t)) s.set(stage, t);
+      }
+    }
+    return out;
+  }
+
+  /** clear forgets the stamps so far (between bursts). */
+  clear(): void {
+    for (const file of readdirSync(this.dir)) rmSync(join(this.dir, file), { force: true });
+  }
+
+  /** remove deletes the stamp directory. */
+  remove(): void {
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** podKey: "ns/name" of a stamp's key ("ns/name" or a storage key "/registry/pods/ns/name"). */
+function podKey(key: string): string {
+  const parts = key.split('/');
+  return parts.slice(-2).join('/');
+}
+
+function firstOf(m: Map<string, Map<string, number>>, key: string): Map<string, number> {
+  let s = m.get(key);
+  if (s === undefined) {
+    s = new Map();
+    m.set(key, s);
+  }
+  return s;
+}
+
+function f(x: number): string {
+  return Number.isFinite(x) ? x.toFixed(0) : '-';
+}
