@@ -46,6 +46,7 @@ import { MirrorPods } from './sources/mirror-pods.js';
 import { Relister } from './pleg/relister.js';
 import { PodManager, type PodChange } from './sources/pod-manager.js';
 import { StatusManager } from './status-manager/status-manager.js';
+import type { PodTrace } from './timeline.js';
 import { VolumeManager } from './volumes/volume-manager.js';
 
 /** StartWorker starts one pod worker (default: the XState pod actor, pod-workers.ts). */
@@ -81,6 +82,8 @@ export interface KubeletOptions {
   /** List the runtime node-wide this often and wake only the workers whose pods changed
    *  (pleg/relister.ts) instead of each running pod polling; absent = the workers poll. */
   relistMs?: number;
+  /** Stamps the steps of each pod's start (timeline.ts, a diagnostic); absent = off. */
+  trace?: PodTrace;
 }
 
 /** REGISTER_BACKOFF: registration retries (upstream: 100 ms doubling to 7 s). While no API
@@ -136,7 +139,8 @@ export class Kubelet {
     this.volumes = new VolumeManager({ rootDir: cfg.rootDir, log,
       useTmpfs: o.useTmpfs ?? process.getuid?.() === 0 });
     this.statusManager = new StatusManager({ api, clock, log,
-      cached: (ns, name) => this.pods.lister.get(ns, name) });
+      cached: (ns, name) => this.pods.lister.get(ns, name),
+      ...(o.trace !== undefined ? { trace: o.trace } : {}) });
     this.nodeAgent = new NodeAgent({ api, cfg, host: this.host, clock, wallMs: o.wallMs, log,
       runtimeFacts: async () => {
         const [v, s] = await Promise.all([o.cri.version({ version: '' }),
@@ -172,15 +176,20 @@ export class Kubelet {
       cri: this.o.cri, clock: this.o.clock, wallMs: this.o.wallMs,
       node: { name: cfg.nodeName, ip: cfg.address }, prepare,
       reportStatus: (pod, status) => {
+        this.o.trace?.(pod, `reported:${status.phase ?? ''}`);
         this.statusManager.reportStatus(pod, status);
         this.runtimeIndex.markStale();
       },
       log,
+      ...(this.o.trace !== undefined ? { trace: this.o.trace } : {}),
       ...(this.recorder !== undefined ? { events: this.recorder } : {}),
       ...(this.relister !== undefined ? { relist: this.relister } : {}),
     };
     return new Dispatcher({
-      startWorker: (pod) => this.o.startWorker(pod, deps, this.runtimeName),
+      startWorker: (pod) => {
+        this.o.trace?.(pod, 'worker');
+        return this.o.startWorker(pod, deps, this.runtimeName);
+      },
       admit: (pod, admitted) => admitPod(pod, { name: cfg.nodeName, labels, allocatable },
         admitted),
       reportStatus: (pod, status) => {
@@ -343,6 +352,7 @@ export class Kubelet {
   }
 
   private onApiPod(p: Pod): void {
+    this.o.trace?.(p, 'seen');
     this.apply(this.podManager.setApiPod(p));
     if (p.metadata.annotations?.['kubernetes.io/config.mirror'] !== undefined) {
       void this.mirrorPods.sync();

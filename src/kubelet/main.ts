@@ -35,6 +35,7 @@ import { podActorStarter } from './pod-workers.js';
 import type { TlsPem } from './server/kubelet-server.js';
 import { DEFAULT_POD_WORKER_TUNING, type PodWorkerTuning } from './pod/types.js';
 import { RUNTIME_WAIT, waitForRuntimeSocket } from './node/runtime-wait.js';
+import { podTimeline, type PodTrace } from './timeline.js';
 
 /** KubeletMainOptions: everything runKubelet takes. */
 export interface KubeletMainOptions {
@@ -123,7 +124,8 @@ export async function runKubelet(o: KubeletMainOptions): Promise<RunningKubelet>
   const kubelet = new Kubelet({ cfg, api, cri, clock: systemClock, wallMs: systemWallMs, log,
     events, startWorker: podActorStarter(o.workerTuning), ...server,
     // One node-wide relist per poll period instead of a poll per running pod.
-    relistMs: o.workerTuning?.runningPollMs ?? DEFAULT_POD_WORKER_TUNING.runningPollMs });
+    relistMs: o.workerTuning?.runningPollMs ?? DEFAULT_POD_WORKER_TUNING.runningPollMs,
+    ...timelineOption(log) });
   kubelet.start();
   log(`kubelet ${cfg.nodeName} (${cfg.role}) on ${cfg.address}: API ${o.apiEndpoints.join(',')},` +
     ` runtime ${o.runtimeSocket}`);
@@ -138,6 +140,13 @@ export async function runKubelet(o: KubeletMainOptions): Promise<RunningKubelet>
       api.close();
     },
   };
+}
+
+/** timelineOption: the pod startup timeline when the environment asks for it (timeline.ts),
+ *  stamped with sub-ms wall time so the bench can line stamps of processes up. */
+function timelineOption(log: (line: string) => void): { trace?: PodTrace } {
+  const trace = podTimeline(process.env, () => performance.timeOrigin + performance.now(), log);
+  return trace !== undefined ? { trace } : {};
 }
 
 /** readPem loads the serving key pair and CA. */

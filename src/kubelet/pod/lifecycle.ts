@@ -55,6 +55,7 @@ export async function startContainer(ctx: StartContext, c: Container): Promise<S
     podEvent(deps, pod, 'Warning', 'Failed', `Error: ${errorMessage(err)}`);
     return { ok: false, reason: 'CreateContainerError', message: errorMessage(err) };
   }
+  deps.trace?.(pod, 'created');
   podEvent(deps, pod, 'Normal', 'Created', `Created container ${c.name}`);
   try {
     await deps.cri.startContainer({ containerId });
@@ -62,6 +63,7 @@ export async function startContainer(ctx: StartContext, c: Container): Promise<S
     podEvent(deps, pod, 'Warning', 'Failed', `Error: ${errorMessage(err)}`);
     return { ok: false, reason: 'RunContainerError', message: errorMessage(err) };
   }
+  deps.trace?.(pod, 'started');
   podEvent(deps, pod, 'Normal', 'Started', `Started container ${c.name}`);
   return runPostStart(ctx, c, containerId);
 }

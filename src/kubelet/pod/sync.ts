@@ -101,6 +101,7 @@ export async function syncPod(input: SyncInput): Promise<SyncResult> {
     startErrors: Object.fromEntries(Object.entries(input.memory.startErrors)
       .filter(([name]) => names.has(name))),
   };
+  deps.trace?.(pod, 'sync');
   let observed = await input.observer.observe();
   const t = input.tuning;
   const nowMs = deps.wallMs();
@@ -254,6 +255,7 @@ async function startContext(
     images = checkImagesEarly(deps, pod, names, buildSandboxConfig(pod, forSandbox, attempt));
     const created = await createSandbox(input, memory, forSandbox, attempt);
     if (created === undefined) return undefined;
+    deps.trace?.(pod, 'sandbox');
     ({ sandboxId, podIps } = created);
   } else {
     assert(sandbox !== undefined && sandbox.ready, 'sync: start without a ready sandbox');

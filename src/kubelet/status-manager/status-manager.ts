@@ -38,6 +38,8 @@ export interface StatusManagerDeps {
   cached(namespace: string, name: string): Pod | undefined;
   clock: Clock;
   log(line: string): void;
+  /** Stamps a status write sent and answered (timeline.ts); absent unless it is on. */
+  trace?(pod: Pod, stage: string): void;
 }
 
 interface Entry {
@@ -216,8 +218,10 @@ export class StatusManager {
     const merged = mergeStatus(target.status, e.status);
     if (merged === undefined || sameStatus(target.status, merged)) return true;
     const ns = target.metadata.namespace ?? '';
+    this.d.trace?.(e.pod, `write:${merged.phase ?? ''}`);
     await this.d.api.update<Pod>(PODS, ns, { ...target, status: merged },
       { subresource: 'status' });
+    this.d.trace?.(e.pod, `written:${merged.phase ?? ''}`);
     return true;
   }
 
