@@ -12,10 +12,16 @@
  *
  *   npm run bench -- store-scale [--keys 30000] [--updates 4] [--snapshot-every 40000]
  *                                 [--compact-s 30] [--max-s 140] [--inflight 64] [--value-bytes 3072]
+ *                                 [--writers 1] [--hogs 0] [--tick-ms 10 --election-ticks 15]
+ * --writers W writes from members 1..W (each its share of the keys, --inflight each; followers
+ * forward, as API servers connected to every member do); --hogs N runs N busy-loop processes at
+ * nice 0 for the length of the writing (stand-ins for the ~20 busy processes of the hollow run,
+ * so the members are starved of CPU as there); --tick-ms/--election-ticks/--heartbeat-ticks set
+ * the members' timing (the hollow config: 100, 10, 1).
  *   node --import tsx bench/store-scale.ts [same flags] [--base 127.0.31.1]
  * Environment: STORE_SCALE_PROF=<dir> writes CPU profiles; STORE_SCALE_LOG=1 member logs.
  */
-import { fork } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,7 +33,7 @@ import {
 } from '../src/gen/etcdserverpb/rpc.js';
 import { StoreRequest } from '../src/gen/k8ts/store/v1/store.js';
 import { nodeFileSystem, type FileSystem } from '../src/raft/io/fs.js';
-import { Member } from '../src/raft/member.js';
+import { Member, type MemberTiming } from '../src/raft/member.js';
 import type { SnapshotJob } from '../src/raft/node.js';
 import { MvccState } from '../src/store/apply/state.js';
 import { StoreLog } from '../src/store/server/store-log.js';
@@ -75,6 +81,8 @@ type Cmd =
   | {
     cmd: 'load'; keys: number; rounds: number; inflight: number; valueBytes: number;
     compactS: number; maxS: number;
+    /** This writer takes keys k with k % parts === part. */
+    part: number; parts: number;
   }
   | { cmd: 'report' }
   | { cmd: 'stop' };
@@ -164,7 +172,9 @@ function timed(log: StoreLog, snaps: SnapStat[]): StoreLog {
 }
 
 /** child runs one member and answers the parent's commands over IPC. */
-async function child(id: number, base: string, dir: string, every: number): Promise<void> {
+async function child(
+  id: number, base: string, dir: string, every: number, timing: MemberTiming,
+): Promise<void> {
   const loop = new Loop();
   const snaps: SnapStat[] = [];
   timeFs(loop.fsMaxMs);
@@ -173,7 +183,7 @@ async function child(id: number, base: string, dir: string, every: number): Prom
   const state = new MvccState();
   const m = new Member({
     id, name: `m${id}`, clusterId: 31, listen: members[id - 1]!.address, members,
-    dataDir: join(dir, `m${id}`), timing: { tickMs: 10, electionTicks: 15, heartbeatTicks: 3 },
+    dataDir: join(dir, `m${id}`), timing,
     forwarding: true, tls: undefined, clock: systemClock, incarnation: 1,
     defer: (fn) => setImmediate(fn), // as src/cluster/member-main.ts runs a member
     log: (l) => { if (process.env.STORE_SCALE_LOG) console.error(`m${id}: ${l}`); },
@@ -235,9 +245,14 @@ async function load(m: Member, state: MvccState, c: Extract<Cmd, { cmd: 'load' }
   const compactor = compactLoop(m, state, c.compactS);
   const deadline = t0 + c.maxS * 1000;
   for (let round = 0; round < c.rounds && performance.now() < deadline; round++) {
-    let next = 0;
+    let next = c.part;
+    const take = (): number => {
+      const k = next;
+      next += c.parts;
+      return k;
+    };
     const worker = async (): Promise<void> => {
-      for (let k = next++; k < c.keys && performance.now() < deadline; k = next++) {
+      for (let k = take(); k < c.keys && performance.now() < deadline; k = take()) {
         for (;;) {
           const a = performance.now();
           try {
@@ -333,22 +348,33 @@ export async function runStoreScale(argv: string[]): Promise<void> {
     /** Bound on the writing, so a run on a busy machine still reports (it says how far it got). */
     'max-s': { type: 'string', default: '140' },
     base: { type: 'string', default: '127.0.31.1' },
+    writers: { type: 'string', default: '1' },
+    hogs: { type: 'string', default: '0' },
+    'tick-ms': { type: 'string', default: '10' },
+    'election-ticks': { type: 'string', default: '15' },
+    'heartbeat-ticks': { type: 'string', default: '3' },
   } });
   const num = (k: keyof typeof values): number => Number(values[k]);
   const dir = mkdtempSync(join(tmpdir(), 'store-scale-'));
   const procs = [1, 2, 3].map((id) => {
-    const args = ['--child', String(id), String(values.base), dir, String(values['snapshot-every'])];
+    const timing = [values['tick-ms'], values['election-ticks'], values['heartbeat-ticks']].map(String);
+    const args = ['--child', String(id), String(values.base), dir, String(values['snapshot-every']), ...timing];
     const execArgv = ['--import', 'tsx', ...profArgs(id)];
     return new ForkedMember<Cmd>(fork(import.meta.filename, args, { execArgv }));
   });
+  let hogs: ChildProcess[] = [];
   try {
     await Promise.all(procs.map((p) => p.next('ready')));
     await findLeader(procs);
-    const cmd: Cmd = {
+    hogs = startHogs(num('hogs'), num('max-s'));
+    const writers = Math.min(3, Math.max(1, num('writers')));
+    const loads = procs.slice(0, writers).map((p, part) => p.ask<LoadResult>({
       cmd: 'load', keys: num('keys'), rounds: 1 + num('updates'), inflight: num('inflight'),
-      valueBytes: num('value-bytes'), compactS: num('compact-s'), maxS: num('max-s'),
-    };
-    const res = await procs[0]!.ask<{ lat: number[]; failed: number; ms: number }>(cmd, 'load');
+      valueBytes: num('value-bytes'), compactS: part === 0 ? num('compact-s') : 0, maxS: num('max-s'),
+      part, parts: writers,
+    }, 'load'));
+    const res = mergeLoads(await Promise.all(loads));
+    for (const h of hogs) h.kill();
     const s = summarize(res.lat.sort((a, b) => a - b));
     console.log(`writes ${res.lat.length} in ${(res.ms / 1000).toFixed(1)} s ` +
       `(${(res.lat.length / res.ms * 1000).toFixed(0)}/s), failed ${res.failed}, ` +
@@ -357,9 +383,32 @@ export async function runStoreScale(argv: string[]): Promise<void> {
       printReport(r);
     }
   } finally {
+    for (const h of hogs) h.kill();
     await Promise.all(procs.map((p) => p.ask({ cmd: 'stop' }, 'x').catch(() => {})));
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+interface LoadResult {
+  lat: number[];
+  failed: number;
+  ms: number;
+}
+
+function mergeLoads(rs: LoadResult[]): LoadResult {
+  return {
+    lat: rs.flatMap((r) => r.lat),
+    failed: rs.reduce((n, r) => n + r.failed, 0),
+    ms: Math.max(...rs.map((r) => r.ms)),
+  };
+}
+
+/** startHogs runs n busy loops at nice 0, each ending on its own after maxS (bounded even if
+ *  this process dies without killing them). */
+function startHogs(n: number, maxS: number): ChildProcess[] {
+  const code = `const end = Date.now() + ${Math.ceil(maxS + 30) * 1000}; let x = 0; ` +
+    'while (Date.now() < end) x += Math.sqrt(x + 1);';
+  return Array.from({ length: n }, () => spawn(process.execPath, ['-e', code], { stdio: 'ignore' }));
 }
 
 function printReport(r: Report): void {
@@ -387,5 +436,6 @@ function profArgs(id: number): string[] {
 
 const argv = process.argv.slice(2);
 if (argv[0] === '--child') {
-  await child(Number(argv[1]), argv[2]!, argv[3]!, Number(argv[4]));
+  const timing = { tickMs: Number(argv[5]), electionTicks: Number(argv[6]), heartbeatTicks: Number(argv[7]) };
+  await child(Number(argv[1]), argv[2]!, argv[3]!, Number(argv[4]), timing);
 } else if (import.meta.filename === process.argv[1]) await runStoreScale(argv);

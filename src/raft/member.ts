@@ -22,6 +22,7 @@ import { DigestStateMachine } from './digest-state-machine.js';
 import { DurableStorage } from './io/durable-storage.js';
 import { nodeFileSystem } from './io/fs.js';
 import { replicateTransportService } from './io/replicate-codec.js';
+import { processCpuMs, StallWatch, watchStalls, type TurnKind } from './io/stall-log.js';
 import { RaftTransport, type TransportLimits } from './io/transport.js';
 import { memberMachine } from './member-machine.js';
 import { memberService, type MemberHandle } from './member-service.js';
@@ -83,6 +84,8 @@ export class Member {
   private snapshotStartMs = 0;
   private scheduled = false;
   private stopped = false;
+  /** Event-loop stalls and long GC pauses, with the driver turn that ran long (stall-log.ts). */
+  private readonly stalls: StallWatch;
 
   constructor(private readonly opts: MemberOptions) {
     assert(opts.members.some((m) => m.id === opts.id), `member ${opts.id} is not in the member list`);
@@ -105,6 +108,7 @@ export class Member {
       log: (line) => opts.log(`transport: ${line}`),
     });
     for (const m of opts.members) if (m.id !== opts.id) this.transport.setPeer(m.id, m.address);
+    this.stalls = new StallWatch(opts.clock, processCpuMs, (line) => opts.log(line));
     this.node = this.buildNode(prng);
     this.actor = createActor(this.provideActors(), { input: { name: opts.name } });
   }
@@ -157,8 +161,21 @@ export class Member {
   private turn(): void {
     this.scheduled = false;
     if (this.stopped) return;
-    for (const input of this.deferred.splice(0)) input();
-    this.node.process();
+    this.timed('turn', () => {
+      for (const input of this.deferred.splice(0)) input();
+      this.node.process();
+    });
+  }
+
+  /** timed runs one driver step and tells the stall log how long it took and what it did. */
+  private timed<R>(kind: TurnKind, fn: () => R): R {
+    const t0 = this.opts.clock.nowMs();
+    try {
+      return fn();
+    } finally {
+      this.stalls.noteTurn(kind, this.opts.clock.nowMs() - t0, this.node.work);
+      this.node.resetWork();
+    }
   }
 
   /** later queues an input that must not run inside process() (the transport's reports). */
@@ -195,8 +212,9 @@ export class Member {
       incarnation: opts.incarnation,
       onSoftState: (s) => this.onSoftState(s),
       onSnapshot: (e) => this.onSnapshot(e),
-      defer: opts.defer,
+      defer: (fn) => opts.defer(() => this.timed('write', fn)),
       onPersisted: () => this.kick(),
+      nowMs: () => opts.clock.nowMs(),
       onApplied: (e) => this.onApplied(e),
     });
   }
@@ -268,9 +286,13 @@ export class Member {
         }),
         ticker: fromCallback(() => {
           const timer = opts.clock.setInterval(() => {
-            if (this.node.tick()) this.kick();
+            if (this.timed('tick', () => this.node.tick())) this.kick();
           }, opts.timing.tickMs);
-          return () => timer.cancel();
+          const stopStalls = watchStalls(this.stalls, opts.clock);
+          return () => {
+            timer.cancel();
+            stopStalls();
+          };
         }),
         drain: fromPromise(async () => {
           this.stopped = true;

@@ -100,6 +100,33 @@ export interface RaftNodeOptions {
   onPersisted?(): void;
   /** Called after each applied entry, with what the apply saw (for checkers and tests). */
   onApplied?(entry: Entry): void;
+  /** nowMs (optional) times storage writes into DriverWork.persistMs (a member's clock). */
+  nowMs?(): number;
+}
+
+/** DriverWork counts what the driver did since the shell last reset it (resetWork): a member's
+ *  stall log names the turn that ran long and what it did (persisted, sent, applied). */
+export interface DriverWork {
+  readies: number;
+  proposed: number;
+  persistedEntries: number;
+  persistedBytes: number;
+  /** Wall time in storage.save (WAL write and fdatasync), when the node was given nowMs. */
+  persistMs: number;
+  sentMessages: number;
+  sentEntries: number;
+  sentBytes: number;
+  applied: number;
+  appliedBytes: number;
+  snapshotSteps: number;
+}
+
+/** emptyWork is a DriverWork with every count at zero. */
+export function emptyWork(): DriverWork {
+  return {
+    readies: 0, proposed: 0, persistedEntries: 0, persistedBytes: 0, persistMs: 0, sentMessages: 0,
+    sentEntries: 0, sentBytes: 0, applied: 0, appliedBytes: 0, snapshotSteps: 0,
+  };
 }
 
 /** NotLeaderError is an operating error: retry against `leader` (0 when unknown). */
@@ -166,6 +193,8 @@ export class RaftNode {
   private persistPending = false;
   /** Storage changes (a background snapshot's record and compaction) that wait for that write. */
   private readonly afterPersist: (() => void)[] = [];
+  /** What the driver did since the last resetWork (read by the member's stall log). */
+  readonly work: DriverWork = emptyWork();
 
   constructor(opts: RaftNodeOptions) {
     this.opts = opts;
@@ -221,6 +250,7 @@ export class RaftNode {
    *  was not appended at all: its proposals fail with NotLeaderError (safe to retry). */
   private flushProposals(): void {
     if (this.queued.length === 0) return;
+    this.work.proposed += this.queued.length;
     for (const batch of this.queued.drain()) {
       const rejection = this.raw.proposeBatch(batch.map((p) => p.data));
       if (!rejection) continue;
@@ -284,6 +314,7 @@ export class RaftNode {
     if (!this.stopped) this.flushProposals();
     while (!this.stopped && !this.persistPending && this.raw.hasReady()) {
       const rd = this.raw.ready();
+      this.work.readies++;
       if (this.canSendFirst(rd)) {
         // Raft thesis §10.2.1, as etcd does: the leader's appends go out before its own write,
         // so the followers' fdatasync runs while the leader's does. The write waits one turn —
@@ -292,7 +323,7 @@ export class RaftNode {
         // it. Safe: the leader counts its own entries toward a commit only in memory, and every
         // effect of that commit is in a later Ready, not taken until this one is durable. The
         // simulator runs this path, crashes between send and write included.
-        this.opts.send(rd.messages);
+        this.send(rd.messages);
         this.persistPending = true;
         this.opts.defer!(() => {
           this.persistPending = false;
@@ -320,7 +351,28 @@ export class RaftNode {
 
   /** persist writes a Ready's snapshot, entries and hard state (durable when it must sync). */
   private persist(rd: Ready): void {
+    const w = this.work;
+    const t0 = this.opts.nowMs?.() ?? 0;
     this.opts.storage.save({ hardState: rd.hardState, entries: rd.entries, snapshot: rd.snapshot, sync: rd.mustSync });
+    if (this.opts.nowMs) w.persistMs += this.opts.nowMs() - t0;
+    w.persistedEntries += rd.entries.length;
+    for (const e of rd.entries) w.persistedBytes += e.data.length;
+  }
+
+  /** send hands messages to the transport, counting them (DriverWork). */
+  private send(messages: Message[]): void {
+    const w = this.work;
+    w.sentMessages += messages.length;
+    for (const m of messages) {
+      w.sentEntries += m.entries.length;
+      for (const e of m.entries) w.sentBytes += e.data.length;
+    }
+    this.opts.send(messages);
+  }
+
+  /** resetWork zeroes the DriverWork counters (the shell calls it after reading them). */
+  resetWork(): void {
+    Object.assign(this.work, emptyWork());
   }
 
   /** abandonPending fails every proposal and read still waiting, with ProposalLostError(message).
@@ -353,7 +405,7 @@ export class RaftNode {
 
   /** handle performs a persisted Ready: send, install a snapshot, apply, answer reads. */
   private handle(rd: Ready): void {
-    if (rd.messages.length > 0) this.opts.send(rd.messages);
+    if (rd.messages.length > 0) this.send(rd.messages);
     if (rd.snapshot && rd.snapshot.metadata!.index > this.applied) {
       const meta = rd.snapshot.metadata!;
       this.opts.stateMachine.restore(rd.snapshot.data, meta.index);
@@ -380,6 +432,8 @@ export class RaftNode {
     if (e.index <= this.applied) return;
     assert(e.index === this.applied + 1, `apply gap: ${e.index} after ${this.applied}`);
     this.applied = e.index;
+    this.work.applied++;
+    this.work.appliedBytes += e.data.length;
     if (e.type === EntryType.ENTRY_TYPE_CONF_CHANGE) {
       const cc = ConfChangeCodec.decode(e.data);
       const confState = this.raw.applyConfChange(cc);
@@ -475,6 +529,7 @@ export class RaftNode {
     if (w.writing || this.stopped) return;
     const image = w.job.step(SNAPSHOT_UNITS_PER_STEP);
     w.steps++;
+    this.work.snapshotSteps++;
     if (image === undefined) return;
     w.writing = true;
     this.opts.onSnapshot?.({ kind: 'built', index: w.index, bytes: image.length, steps: w.steps });
