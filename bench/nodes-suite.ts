@@ -30,7 +30,6 @@ import { DEFAULT_CONFIG_YAML } from '../src/cluster/config.js';
 import { sleep } from './lib/cluster.js';
 import { BurstTimeline, type BenchMoments } from './lib/burst-timeline.js';
 import { cpuMsOf, ensureNamespace, loadNote, NodeCluster } from './lib/node-cluster.js';
-import { stageLines, timelineEnabled } from './lib/node-timeline.js';
 import { ms, summarize } from './lib/stats.js';
 import { runHollowBench } from './nodes-hollow.js';
 
@@ -125,10 +124,6 @@ async function startupBench(runtime: string, o: NodesBenchOptions): Promise<stri
       const events = await eventsPerPod(c.api, k, o.burstPods);
       console.log(`burst ${k + 1}: ${burstLine(r)}, ${events} Events per pod); ` +
         `workers' CPU ${used.text}; ${loadNote()}`);
-      if (timelineEnabled()) {
-        const logs = ['w1/kubelet', 'w2/kubelet'].map((u) => c.sup.logFileOf(u));
-        for (const line of stageLines(logs, NS, r.stamps)) console.log(line);
-      }
       all.push(...r.running);
       node.push(...r.node);
       await removeBurst(c.api, k);
@@ -200,8 +195,6 @@ interface BurstResult {
   node: number[];
   /** Updates per pod the watch showed until Running (the bind, the kubelets' status writes). */
   updates: number;
-  /** When the watch showed each pod bound and Running, in wall ms since the epoch. */
-  stamps: { bound: Map<string, number>; running: Map<string, number> };
   /** The moments themselves (performance.now()), for the burst timeline (BENCH_TIMELINE=1). */
   at: BenchMoments;
 }
@@ -245,12 +238,9 @@ async function burst(api: ApiClient, runtime: string, k: number, n: number): Pro
   const since = (m: Map<string, number>): number[] =>
     [...m].map(([name, at]) => at - (sent.get(name) ?? at));
   const node = [...seen].map(([name, at]) => at - (bound.get(name) ?? at));
-  const epoch = (m: Map<string, number>) =>
-    new Map([...m].map(([name, at]) => [name, performance.timeOrigin + at]));
   return {
     running: since(seen), created: since(created), bound: since(bound), node, updates: updates / n,
-    stamps: { bound: epoch(bound), running: epoch(seen) },
-    at: { sent, created, bound },
+    at: { sent, created, bound, running: seen },
   };
 }
 

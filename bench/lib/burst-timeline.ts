@@ -1,11 +1,12 @@
 /**
- * Burst timeline (nodes bench, startup, with BENCH_TIMELINE=1): where a pod's create → bound time
- * goes, stage by stage, across the processes of the control plane. The components stamp stages
- * into per-process files when K8TS_TIMELINE names a directory (src/base/timeline.ts; the static
- * pods pass it on); the bench adds its own (create sent, create answered, bind seen by its watch)
- * and reads them all after a burst. Per stage: the time since the pod's create was sent and the
- * step from the stage before, p50/p99/max over the burst's pods; plus the CPU each process of the
- * cluster used during the burst, so a wait can be told from a process starved of a core.
+ * Burst timeline (nodes bench, startup, with BENCH_TIMELINE=1): where a pod's create → Running
+ * time goes, stage by stage, across the processes of the control plane and the kubelets. The
+ * components stamp stages into per-process files when K8TS_TIMELINE names a directory
+ * (src/base/timeline.ts; the static pods pass it on); the bench adds its own (create sent, create
+ * answered, bind and Running seen by its watch) and reads them all after a burst. Per stage: the
+ * time since the pod's create was sent and the step from the stage before, p50/p99/max over the
+ * burst's pods; plus the CPU each process of the cluster used during the burst, so a wait can be
+ * told from a process starved of a core.
  */
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,6 +20,9 @@ const STAGES = [
   'api.create.done', 'bench.created', 'wc.ADDED', 'sch.add', 'sch.pop', 'sch.fit', 'bb.send',
   'api.bind.recv', 'api.bind.seat', 'st.update.txn', 'st.update.ok', 'api.bind.done',
   'sch.bound', 'wc.MODIFIED', 'bench.bound',
+  // The node half (the kubelets' stamps, src/kubelet/main.ts), bound → Running seen.
+  'kl.seen', 'kl.worker', 'kl.sync', 'kl.sandbox', 'kl.created', 'kl.started',
+  'kl.reported:Running', 'kl.write:Running', 'kl.written:Running', 'bench.running',
 ] as const;
 
 /** The bench's own moments of a pod, performance.now() of this process, by pod name. */
@@ -26,6 +30,8 @@ export interface BenchMoments {
   sent: Map<string, number>;
   created: Map<string, number>;
   bound: Map<string, number>;
+  /** When the watch showed the pod Running. */
+  running: Map<string, number>;
 }
 
 /** BurstTimeline: the stamp directory of one cluster and the report of each burst. */
@@ -48,7 +54,7 @@ export class BurstTimeline {
     const stamps = this.read(ns);
     const toEpochUs = (t: number): number => (performance.timeOrigin + t) * 1000;
     for (const [name, m] of [['bench.sent', at.sent], ['bench.created', at.created],
-      ['bench.bound', at.bound]] as const) {
+      ['bench.bound', at.bound], ['bench.running', at.running]] as const) {
       for (const [pod, t] of m) firstOf(stamps, `${ns}/${pod}`).set(name, toEpochUs(t));
     }
     const out = ['| stage | since create sent p50 / p99 / max | step from the stage before ' +

@@ -46,8 +46,10 @@ import { MirrorPods } from './sources/mirror-pods.js';
 import { Relister } from './pleg/relister.js';
 import { PodManager, type PodChange } from './sources/pod-manager.js';
 import { StatusManager } from './status-manager/status-manager.js';
-import type { PodTrace } from './timeline.js';
 import { VolumeManager } from './volumes/volume-manager.js';
+
+/** PodTrace stamps one step of a pod's start (the burst timeline, src/base/timeline.ts). */
+export type PodTrace = (pod: Pod, stage: string) => void;
 
 /** StartWorker starts one pod worker (default: the XState pod actor, pod-workers.ts). */
 export type StartWorker = (pod: Pod, deps: PodWorkerDeps, runtimeName: string) => WorkerHandle;
@@ -82,7 +84,7 @@ export interface KubeletOptions {
   /** List the runtime node-wide this often and wake only the workers whose pods changed
    *  (pleg/relister.ts) instead of each running pod polling; absent = the workers poll. */
   relistMs?: number;
-  /** Stamps the steps of each pod's start (timeline.ts, a diagnostic); absent = off. */
+  /** Stamps the steps of each pod's start (a diagnostic, src/base/timeline.ts); absent = off. */
   trace?: PodTrace;
 }
 

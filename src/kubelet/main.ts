@@ -22,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { ResourceList } from '../api/core/v1/common-types.js';
 import { systemClock } from '../base/clock.js';
+import { stamp, timelineOn } from '../base/timeline.js';
 import { systemWallMs } from '../base/wall-clock.js';
 import { ApiClient } from '../client/api-client.js';
 import { eventRecorderFactory } from '../client/events/recorder.js';
@@ -30,12 +31,11 @@ import {
   DEFAULT_POD_CAPACITY, resolveKubeletConfig, type KubeletConfig, type NodeRole,
 } from './config.js';
 import { connectCri } from './cri/client.js';
-import { Kubelet } from './kubelet.js';
+import { Kubelet, type PodTrace } from './kubelet.js';
 import { podActorStarter } from './pod-workers.js';
 import type { TlsPem } from './server/kubelet-server.js';
 import { DEFAULT_POD_WORKER_TUNING, type PodWorkerTuning } from './pod/types.js';
 import { RUNTIME_WAIT, waitForRuntimeSocket } from './node/runtime-wait.js';
-import { podTimeline, type PodTrace } from './timeline.js';
 
 /** KubeletMainOptions: everything runKubelet takes. */
 export interface KubeletMainOptions {
@@ -125,7 +125,7 @@ export async function runKubelet(o: KubeletMainOptions): Promise<RunningKubelet>
     events, startWorker: podActorStarter(o.workerTuning), ...server,
     // One node-wide relist per poll period instead of a poll per running pod.
     relistMs: o.workerTuning?.runningPollMs ?? DEFAULT_POD_WORKER_TUNING.runningPollMs,
-    ...timelineOption(log) });
+    ...timelineOption() });
   kubelet.start();
   log(`kubelet ${cfg.nodeName} (${cfg.role}) on ${cfg.address}: API ${o.apiEndpoints.join(',')},` +
     ` runtime ${o.runtimeSocket}`);
@@ -142,11 +142,12 @@ export async function runKubelet(o: KubeletMainOptions): Promise<RunningKubelet>
   };
 }
 
-/** timelineOption: the pod startup timeline when the environment asks for it (timeline.ts),
- *  stamped with sub-ms wall time so the bench can line stamps of processes up. */
-function timelineOption(log: (line: string) => void): { trace?: PodTrace } {
-  const trace = podTimeline(process.env, () => performance.timeOrigin + performance.now(), log);
-  return trace !== undefined ? { trace } : {};
+/** timelineOption: with the burst timeline on (K8TS_TIMELINE, src/base/timeline.ts) the steps
+ *  of each pod's start are stamped as "kl.<step>" under the pod's "namespace/name". */
+function timelineOption(): { trace?: PodTrace } {
+  if (!timelineOn) return {};
+  return { trace: (pod, stage) => stamp(`kl.${stage}`,
+    `${pod.metadata.namespace ?? ''}/${pod.metadata.name ?? ''}`) };
 }
 
 /** readPem loads the serving key pair and CA. */

@@ -85,7 +85,7 @@ export interface PodWorkerDeps {
    *  instead of polling every runningPollMs. Absent: the worker polls. startsEmpty tells a
    *  new worker that the runtime holds nothing of its pod yet (its first sync lists nothing). */
   relist?: { seen(uid: string, observed: ObservedPod): void; startsEmpty?(uid: string): boolean };
-  /** Stamps steps of a pod's start (timeline.ts); absent unless the diagnostic is on. */
+  /** Stamps steps of a pod's start (src/base/timeline.ts); absent unless that is on. */
   trace?(pod: Pod, stage: string): void;
 }
 

@@ -38,7 +38,7 @@ export interface StatusManagerDeps {
   cached(namespace: string, name: string): Pod | undefined;
   clock: Clock;
   log(line: string): void;
-  /** Stamps a status write sent and answered (timeline.ts); absent unless it is on. */
+  /** Stamps a status write sent and answered (src/base/timeline.ts); absent unless on. */
   trace?(pod: Pod, stage: string): void;
 }
 
