@@ -243,7 +243,7 @@ export class ApiClient implements ComponentApi {
           .then(() => undefined),
       batch: (binds, leftMs) =>
         this.call('write', { ...send, timeoutMs: leftMs, traceparent: '' }, Api.bindBatch, { binds }),
-    }, () => this.clock.nowMs(), timeoutMs);
+    }, () => this.clock.nowMs(), timeoutMs, (fn, ms) => this.clock.setTimeout(fn, ms));
     this.batchers.set(key, b);
     return b;
   }

@@ -119,4 +119,39 @@ describe('BindBatcher', () => {
     assert.equal(err?.code, status.DEADLINE_EXCEEDED);
     assert.equal(s.calls.length, 0);
   });
+
+  it('with a timer, binds waiting lingerMs leave while fewer than maxOut calls are out', () => {
+    const s = new FakeSender();
+    const timers: { fn: () => void; ms: number }[] = [];
+    const fire = (): void => {
+      const t = timers.shift();
+      assert.equal(t?.ms, BIND_BATCH_LIMITS.lingerMs);
+      t?.fn();
+    };
+    const b = new BindBatcher(s, () => 0, 1000, (fn, ms) => {
+      timers.push({ fn, ms });
+      return { cancel: () => undefined };
+    });
+    const max = BIND_BATCH_LIMITS.maxOut;
+    const binds = ['a', 'b', 'c', 'd'].map((p) => b.bind(bindReq(p)));
+    assert.deepEqual(s.calls.map((c) => c.pods), [['a'], ['b']]);
+    assert.equal(timers.length, 1, 'one linger timer for the waiting binds');
+    fire();
+    assert.deepEqual(s.calls.map((c) => c.pods), [['a'], ['b'], ['c', 'd']]);
+    assert.equal(timers.length, 0, 'nothing waits: no timer');
+    for (let i = 3; i < max; i++) {
+      binds.push(b.bind(bindReq(`p${i}`)), b.bind(bindReq(`q${i}`)));
+      fire();
+    }
+    assert.equal(s.calls.length, max);
+    binds.push(b.bind(bindReq('late')));
+    assert.equal(timers.length, 0, 'at maxOut calls a bind waits for one to come back');
+    assert.equal(s.calls.length, max);
+    s.releaseAll();
+    return flush().then(() => {
+      assert.deepEqual(s.calls.map((c) => c.pods), [['late']], 'a call back sends it at once');
+      s.releaseAll();
+      return Promise.all(binds);
+    });
+  });
 });
