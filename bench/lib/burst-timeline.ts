@@ -61,25 +61,20 @@ export class BurstTimeline {
       'p50 / p99 | pods |', '|---|---|---|---|'];
     let prev: string | undefined;
     for (const stage of STAGES) {
-      const since: number[] = [];
-      const step: number[] = [];
-      for (const s of stamps.values()) {
-        const t = s.get(stage);
-        const t0 = s.get('bench.sent');
-        if (t === undefined || t0 === undefined) continue;
-        since.push((t - t0) / 1000);
-        const p = prev === undefined ? undefined : s.get(prev);
-        if (p !== undefined) step.push((t - p) / 1000);
-      }
-      if (since.length === 0) continue;
-      const a = summarize(since);
-      const b = summarize(step);
-      out.push(`| ${stage} | ${f(a.p50)} / ${f(a.p99)} / ${f(a.max)} | ` +
-        `${f(b.p50)} / ${f(b.p99)} | ${since.length} |`);
+      const line = row(stamps, stage, prev);
+      if (line === undefined) continue;
+      out.push(line);
       prev = stage;
     }
+    // Each API server's watch cache on its own (its step: after the first one's).
+    const perProcess = new Set([...stamps.values()].flatMap((s) => [...s.keys()]));
+    for (const stage of [...perProcess].filter((k) => k.includes('@')).sort()) {
+      const line = row(stamps, stage, stage.slice(0, stage.indexOf('@')));
+      if (line !== undefined) out.push(line);
+    }
     const busy = [...cpu].filter(([, v]) => v > 0).sort((x, y) => y[1] - x[1]);
-    out.push(`CPU during the burst, ms: ${busy.map(([u, v]) => `${u} ${v.toFixed(0)}`).join(', ')}`);
+    out.push('CPU during the burst, ms: ' +
+      busy.map(([u, v]) => `${u} ${v.toFixed(0)}`).join(', '));
     return out;
   }
 
@@ -87,15 +82,19 @@ export class BurstTimeline {
   private read(ns: string): Map<string, Map<string, number>> {
     const out = new Map<string, Map<string, number>>();
     if (!existsSync(this.dir)) return out;
+    const earliest = (s: Map<string, number>, stage: string, t: number): void => {
+      if (!((s.get(stage) ?? Infinity) <= t)) s.set(stage, t);
+    };
     for (const file of readdirSync(this.dir)) {
+      const label = processLabel(file);
       for (const line of readFileSync(join(this.dir, file), 'utf8').split('\n')) {
         const [us, stage, key] = line.split(' ');
         if (us === undefined || stage === undefined || key === undefined) continue;
         const pod = podKey(key);
         if (!pod.startsWith(`${ns}/`)) continue;
         const s = firstOf(out, pod);
-        const t = Number(us);
-        if (!(s.get(stage) !== undefined && (s.get(stage) ?? 0) <= t)) s.set(stage, t);
+        earliest(s, stage, Number(us));
+        if (stage.startsWith('wc.')) earliest(s, `${stage}@${label}`, Number(us));
       }
     }
     return out;
@@ -110,6 +109,41 @@ export class BurstTimeline {
   remove(): void {
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** row: one stage's line — since the create was sent, and the step from stage `from`. */
+function row(stamps: Map<string, Map<string, number>>, stage: string, from: string | undefined):
+  string | undefined {
+  const since: number[] = [];
+  const step: number[] = [];
+  for (const s of stamps.values()) {
+    const t = s.get(stage);
+    const t0 = s.get('bench.sent');
+    if (t === undefined || t0 === undefined) continue;
+    since.push((t - t0) / 1000);
+    const p = from === undefined ? undefined : s.get(from);
+    if (p !== undefined) step.push((t - p) / 1000);
+  }
+  if (since.length === 0) return undefined;
+  const a = summarize(since);
+  const b = summarize(step);
+  return `| ${stage} | ${f(a.p50)} / ${f(a.p99)} / ${f(a.max)} | ${f(b.p50)} / ${f(b.p99)} | ` +
+    `${since.length} |`;
+}
+
+/** processLabel: "<component>@<member>" of the process a stamp file (<pid>.tl) belongs to,
+ *  from its command line (read while the cluster runs); the pid when it is gone. */
+function processLabel(file: string): string {
+  const pid = file.replace(/\.tl$/, '');
+  let cmd: string;
+  try {
+    cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
+  } catch {
+    return pid;
+  }
+  const component = /src\/(?:cluster\/)?([a-z-]+?)(?:-main)?(?:\/main)?\.m?[jt]s/.exec(cmd)?.[1];
+  const member = /--member (\S+)/.exec(cmd)?.[1] ?? /--node (\S+)/.exec(cmd)?.[1];
+  return `${component ?? 'node'}@${member ?? pid}`;
 }
 
 /** podKey: "ns/name" of a stamp's key ("ns/name" or a storage key "/registry/pods/ns/name"). */
