@@ -196,6 +196,9 @@ export class Member {
         checkQuorum: true,
         maxInflightMsgs: 256,
         maxSizePerMsgBytes: 1024 * 1024,
+        // One Ready's appends to a peer travel as one transport frame: this keeps it well
+        // under gRPC's 16 MiB message bound (MAX_MESSAGE_BYTES) while a follower catches up.
+        maxInflightBytes: 4 * 1024 * 1024,
         maxUncommittedBytes: 64 * 1024 * 1024,
         disableProposalForwarding: !opts.forwarding,
         prng,

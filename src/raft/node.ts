@@ -167,6 +167,16 @@ export class BusyError extends Error {
 
 const ENVELOPE_BYTES = 16;
 
+/** Entry bytes one call of opts.send carries at most. Why: the transport sends one call's
+ *  messages to a peer as ONE gRPC frame, and gRPC refuses frames over 16 MiB — a leader that
+ *  re-probed a follower several times while its own write was in flight had piled more than that
+ *  for it into one Ready, and the stream failed on every retry. */
+const MAX_SEND_BYTES = 8 * 1024 * 1024;
+
+/** Readys one process() call performs before it yields the event loop (see process). Each
+ *  applies at most the core's apply budget (4 max-size messages). */
+const MAX_READIES_PER_PROCESS = 4;
+
 export class RaftNode {
   readonly id: number;
   readonly raw: RawNode;
@@ -189,8 +199,11 @@ export class RaftNode {
   private snapshotWork: {
     index: number; confState: ConfState; job: SnapshotJob; writing: boolean; steps: number;
   } | undefined;
-  /** A leader's Ready whose messages went out first waits for its write (see process). */
+  /** A Ready waits for its write (a leader's whose messages went out first, or any written in
+   *  the background): no other Ready is taken meanwhile (see process). */
   private persistPending = false;
+  /** The commit index when the Ready being written was taken: what early heartbeats may carry. */
+  private safeCommit = 0;
   /** Storage changes (a background snapshot's record and compaction) that wait for that write. */
   private readonly afterPersist: (() => void)[] = [];
   /** What the driver did since the last resetWork (read by the member's stall log). */
@@ -309,38 +322,80 @@ export class RaftNode {
   }
 
   /** process performs every pending Ready; call it after any input (batched by the caller, so one
-   *  fdatasync covers every proposal that arrived meanwhile: group commit). */
+   *  fdatasync covers every proposal that arrived meanwhile: group commit). With onPersisted, one
+   *  call performs at most MAX_READIES_PER_PROCESS Readys and asks for another turn for the rest:
+   *  a follower catching up applies its backlog a bounded slice per event-loop turn, with ticks,
+   *  heartbeats and requests served in between. */
   process(): void {
     if (!this.stopped) this.flushProposals();
-    while (!this.stopped && !this.persistPending && this.raw.hasReady()) {
+    if (this.persistPending) return this.sendEarlyHeartbeats();
+    for (let n = 0; !this.stopped && !this.persistPending && this.raw.hasReady(); n++) {
+      if (n === MAX_READIES_PER_PROCESS && this.opts.onPersisted) return this.opts.onPersisted();
       const rd = this.raw.ready();
       this.work.readies++;
       if (this.canSendFirst(rd)) {
         // Raft thesis §10.2.1, as etcd does: the leader's appends go out before its own write,
         // so the followers' fdatasync runs while the leader's does. The write waits one turn —
-        // long enough for the messages to reach the socket before the synchronous fdatasync
-        // blocks the event loop — and nothing else of this Ready (apply, answers) happens before
-        // it. Safe: the leader counts its own entries toward a commit only in memory, and every
-        // effect of that commit is in a later Ready, not taken until this one is durable. The
-        // simulator runs this path, crashes between send and write included.
+        // long enough for the messages to reach the socket — and nothing else of this Ready
+        // (apply, answers) happens before it is durable. Safe: the leader counts its own entries
+        // toward a commit only in memory, and every effect of that commit is in a later Ready,
+        // not taken until this one is durable (heartbeats meanwhile carry no newer commit: see
+        // sendEarlyHeartbeats). The simulator runs this path, crashes between send and write
+        // included.
         this.send(rd.messages);
         this.persistPending = true;
-        this.opts.defer!(() => {
-          this.persistPending = false;
-          if (this.stopped) return;
-          this.persist(rd);
-          this.handle({ ...rd, messages: [] });
-          this.raw.advance(rd);
-          for (const f of this.afterPersist.splice(0)) f();
-          // Inputs that came meanwhile left work for process(); otherwise no turn is needed.
-          if (this.hasWork()) this.opts.onPersisted?.();
-        });
+        this.safeCommit = this.raw.raft.log.committed;
+        this.opts.defer!(() => this.persistThen(rd, { ...rd, messages: [] }));
         return;
+      }
+      if (this.canPersistInBackground(rd)) {
+        this.persistPending = true;
+        this.safeCommit = this.raw.raft.log.committed;
+        return this.persistThen(rd, rd);
       }
       this.persist(rd);
       this.handle(rd);
       this.raw.advance(rd);
     }
+  }
+
+  /** persistThen makes rd durable — its fdatasync off the event loop when storage can — then
+   *  performs `rest` of it (messages not sent yet, applies, answers) and advances. */
+  private persistThen(rd: Ready, rest: Ready): void {
+    const finish = (): void => {
+      this.persistPending = false;
+      if (this.stopped) return;
+      this.handle(rest);
+      this.raw.advance(rd);
+      for (const f of this.afterPersist.splice(0)) f();
+      // Inputs that came meanwhile left work for process(); otherwise no turn is needed.
+      if (this.hasWork()) this.opts.onPersisted?.();
+    };
+    if (this.stopped) {
+      this.persistPending = false;
+      return;
+    }
+    if (!this.canPersistInBackground(rd)) {
+      this.persist(rd);
+      return finish();
+    }
+    const t0 = this.opts.nowMs?.() ?? 0;
+    this.countPersisted(rd);
+    const part = { hardState: rd.hardState, entries: rd.entries, sync: true };
+    this.opts.storage.saveInBackground!(part).then(
+      () => {
+        if (this.opts.nowMs) this.work.persistMs += this.opts.nowMs() - t0;
+        finish();
+      },
+      (err: unknown) => {
+        if (this.stopped) return; // Storage closed under a write at shutdown.
+        // A WAL that cannot be written is a storage failure: crash (outside any promise chain,
+        // so nothing swallows it) and let the supervisor restart the member.
+        queueMicrotask(() => {
+          throw err instanceof Error ? err : new Error(String(err));
+        });
+      },
+    );
   }
 
   /** canSendFirst: only a leader's Ready that must sync and has messages, never a snapshot. */
@@ -349,25 +404,59 @@ export class RaftNode {
       rd.mustSync && rd.messages.length > 0;
   }
 
-  /** persist writes a Ready's snapshot, entries and hard state (durable when it must sync). */
-  private persist(rd: Ready): void {
-    const w = this.work;
-    const t0 = this.opts.nowMs?.() ?? 0;
-    this.opts.storage.save({ hardState: rd.hardState, entries: rd.entries, snapshot: rd.snapshot, sync: rd.mustSync });
-    if (this.opts.nowMs) w.persistMs += this.opts.nowMs() - t0;
-    w.persistedEntries += rd.entries.length;
-    for (const e of rd.entries) w.persistedBytes += e.data.length;
+  /** canPersistInBackground: a Ready that must sync, without a snapshot, on storage that can. */
+  private canPersistInBackground(rd: Ready): boolean {
+    const { storage, onPersisted } = this.opts;
+    return storage.saveInBackground !== undefined && onPersisted !== undefined &&
+      rd.snapshot === undefined && rd.mustSync;
   }
 
-  /** send hands messages to the transport, counting them (DriverWork). */
+  /**
+   * sendEarlyHeartbeats: while a leader's write is in flight, its heartbeats still go out (a
+   * follower must not time out and start an election because the leader's disk is slow), with
+   * their commit capped at safeCommit — the commit when the Ready being written was taken. A
+   * newer commit may count this leader's own entries that are not durable yet; no follower may
+   * apply it before they are. Everything else waits for the write.
+   */
+  private sendEarlyHeartbeats(): void {
+    const hb = this.raw.takeHeartbeats(this.safeCommit);
+    if (hb.length > 0) this.send(hb);
+  }
+
+  /** persist writes a Ready's snapshot, entries and hard state (durable when it must sync). */
+  private persist(rd: Ready): void {
+    const t0 = this.opts.nowMs?.() ?? 0;
+    this.opts.storage.save({ hardState: rd.hardState, entries: rd.entries, snapshot: rd.snapshot, sync: rd.mustSync });
+    if (this.opts.nowMs) this.work.persistMs += this.opts.nowMs() - t0;
+    this.countPersisted(rd);
+  }
+
+  private countPersisted(rd: Ready): void {
+    this.work.persistedEntries += rd.entries.length;
+    for (const e of rd.entries) this.work.persistedBytes += e.data.length;
+  }
+
+  /** send hands messages to the transport, counting them (DriverWork), in calls of at most
+   *  MAX_SEND_BYTES of entries (the transport sends one call's messages to a peer as one frame). */
   private send(messages: Message[]): void {
     const w = this.work;
     w.sentMessages += messages.length;
-    for (const m of messages) {
+    let from = 0;
+    let bytes = 0;
+    for (let i = 0; i < messages.length; i++) {
+      const m = messages[i]!;
+      let b = 0;
+      for (const e of m.entries) b += e.data.length;
+      if (bytes + b > MAX_SEND_BYTES && i > from) {
+        this.opts.send(messages.slice(from, i));
+        from = i;
+        bytes = 0;
+      }
+      bytes += b;
       w.sentEntries += m.entries.length;
-      for (const e of m.entries) w.sentBytes += e.data.length;
+      w.sentBytes += b;
     }
-    this.opts.send(messages);
+    if (from < messages.length) this.opts.send(from === 0 ? messages : messages.slice(from));
   }
 
   /** resetWork zeroes the DriverWork counters (the shell calls it after reading them). */

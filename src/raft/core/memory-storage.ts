@@ -35,6 +35,10 @@ export interface RaftStorage extends LogStorage {
   /** createSnapshotInBackground (optional) does createSnapshot's I/O off the event loop; the
    *  driver calls the resolved function to record the snapshot (see DurableStorage). */
   createSnapshotInBackground?(index: number, confState: ConfState, data: Buffer): Promise<() => void>;
+  /** saveInBackground (optional) is save() of a part without a snapshot whose fdatasync runs
+   *  off the event loop; it resolves once the part is durable (and visible). The driver saves
+   *  nothing else, snapshots or compacts nothing, until it settles. */
+  saveInBackground?(part: SavePart): Promise<void>;
   close(): void;
 }
 

@@ -8,45 +8,52 @@ import { assert } from '../../base/assert.js';
 
 export type ProgressState = 'probe' | 'replicate' | 'snapshot';
 
-/** Inflights bounds the number of append messages in flight to one follower. Each slot remembers
- *  the last index the message carried, freed when an ack covers it. */
+/** Inflights bounds the append messages in flight to one follower, in number and (when
+ *  maxBytes > 0) in entry bytes. Each slot remembers the last index the message carried and its
+ *  bytes, freed when an ack covers it. As etcd's, the window is full once the bytes reach
+ *  maxBytes, so one message may take it past the bound. */
 export class Inflights {
   private readonly buf: number[];
+  private readonly sizes: number[];
   private start = 0;
   count = 0;
+  bytes = 0;
 
-  constructor(readonly size: number) {
+  constructor(readonly size: number, readonly maxBytes = 0) {
     assert(size > 0, 'inflight window must be > 0');
     this.buf = new Array<number>(size).fill(0);
+    this.sizes = new Array<number>(size).fill(0);
   }
 
-  add(lastIndex: number): void {
+  add(lastIndex: number, bytes = 0): void {
     assert(!this.full(), 'inflights overflow');
-    this.buf[(this.start + this.count) % this.size] = lastIndex;
+    const at = (this.start + this.count) % this.size;
+    this.buf[at] = lastIndex;
+    this.sizes[at] = bytes;
+    this.bytes += bytes;
     this.count++;
   }
 
   /** freeLE frees every slot whose last index is <= to (acks are cumulative). */
   freeLE(to: number): void {
-    while (this.count > 0 && this.buf[this.start]! <= to) {
-      this.start = (this.start + 1) % this.size;
-      this.count--;
-    }
+    while (this.count > 0 && this.buf[this.start]! <= to) this.freeFirstOne();
   }
 
   freeFirstOne(): void {
     if (this.count === 0) return;
+    this.bytes -= this.sizes[this.start]!;
     this.start = (this.start + 1) % this.size;
     this.count--;
   }
 
   full(): boolean {
-    return this.count === this.size;
+    return this.count === this.size || (this.maxBytes > 0 && this.bytes >= this.maxBytes);
   }
 
   reset(): void {
     this.start = 0;
     this.count = 0;
+    this.bytes = 0;
   }
 }
 
@@ -68,9 +75,9 @@ export class Progress {
   readonly inflights: Inflights;
   isLearner: boolean;
 
-  constructor(next: number, maxInflight: number, isLearner: boolean) {
+  constructor(next: number, maxInflight: number, isLearner: boolean, maxInflightBytes = 0) {
     this.next = next;
-    this.inflights = new Inflights(maxInflight);
+    this.inflights = new Inflights(maxInflight, maxInflightBytes);
     this.isLearner = isLearner;
   }
 

@@ -322,7 +322,8 @@ export class Raft {
     this.votes = new Map();
     const last = this.log.lastIndex();
     for (const [id, pr] of this.prs) {
-      const fresh = new Progress(last + 1, this.cfg.maxInflightMsgs, pr.isLearner);
+      const fresh =
+        new Progress(last + 1, this.cfg.maxInflightMsgs, pr.isLearner, this.cfg.maxInflightBytes);
       if (id === this.id) fresh.match = last;
       this.prs.set(id, fresh);
     }
@@ -373,7 +374,8 @@ export class Raft {
     const next = new Map<number, Progress>();
     const last = this.log.lastIndex();
     const mk = (id: number, learner: boolean): Progress => {
-      const pr = this.prs.get(id) ?? new Progress(last + 1, this.cfg.maxInflightMsgs, learner);
+      const pr = this.prs.get(id) ??
+        new Progress(last + 1, this.cfg.maxInflightMsgs, learner, this.cfg.maxInflightBytes);
       pr.isLearner = learner;
       if (id === this.id) pr.match = Math.max(pr.match, last);
       return pr;

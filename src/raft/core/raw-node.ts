@@ -142,6 +142,25 @@ export class RawNode {
     this.raft.step(message({ type: T.MESSAGE_TYPE_SNAP_STATUS, from: id, reject: !ok }));
   }
 
+  /** takeHeartbeats removes the leader's heartbeats from the outbox and returns them, their
+   *  commit capped at maxCommit: while its driver writes a Ready, a leader still heartbeats but
+   *  tells no follower of a commit that may count its own entries not yet durable. */
+  takeHeartbeats(maxCommit: number): Message[] {
+    const r = this.raft;
+    if (r.role !== 'leader' || r.msgs.length === 0) return [];
+    const out: Message[] = [];
+    const rest: Message[] = [];
+    for (const m of r.msgs) {
+      if (m.type !== T.MESSAGE_TYPE_HEARTBEAT) rest.push(m);
+      else {
+        m.commit = Math.min(m.commit, maxCommit);
+        out.push(m);
+      }
+    }
+    if (out.length > 0) r.msgs = rest;
+    return out;
+  }
+
   hasReady(): boolean {
     const r = this.raft;
     if (r.msgs.length > 0 || r.readStates.length > 0) return true;

@@ -13,6 +13,7 @@ import {
   EntryType,
   MessageType as T,
   NONE,
+  entrySizeBytes,
   message,
   type Message,
   type ProposalRejection,
@@ -237,7 +238,7 @@ export function maybeSendAppend(r: Raft, to: number, sendIfEmpty: boolean): bool
   if (pr.state === 'replicate' && ents.length > 0) {
     const last = ents[ents.length - 1]!.index;
     pr.optimisticUpdate(last);
-    pr.inflights.add(last);
+    pr.inflights.add(last, ents.reduce((n, e) => n + entrySizeBytes(e), 0));
   } else if (pr.state === 'probe') {
     pr.probeSent = true;
   }

@@ -41,6 +41,11 @@ export interface RaftConfig {
   maxInflightMsgs: number;
   /** Bound on the bytes of entries in one append message (batching). */
   maxSizePerMsgBytes: number;
+  /** Bound on the bytes of entries in flight to one follower (etcd raft's MaxInflightBytes; 0 or
+   *  absent: only maxInflightMsgs bounds the window). Why: a follower catching up was sent a full
+   *  window — 256 messages of up to 1 MiB in one Ready, one transport frame over gRPC's 16 MiB
+   *  limit — and the stream failed on every retry, so it never caught up. */
+  maxInflightBytes?: number;
   /** Bound on the bytes of proposed-but-uncommitted entries on the leader; beyond, proposals are
    *  dropped so a slow quorum cannot make the leader's memory grow without limit. */
   maxUncommittedBytes: number;

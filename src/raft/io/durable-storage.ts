@@ -131,6 +131,20 @@ export class DurableStorage implements RaftStorage {
   /** save persists snapshot (own file, synced), then entries and hard state in one WAL append
    *  (fdatasync when part.sync), then updates the view. */
   save(part: SavePart): void {
+    this.wal.append(this.records(part), part.sync);
+    this.saved(part);
+  }
+
+  /** saveInBackground is save() of a part without a snapshot, its fdatasync off the event loop
+   *  (Wal.appendSyncInBackground); the view shows the part once it is durable. */
+  async saveInBackground(part: SavePart): Promise<void> {
+    assert(part.snapshot === undefined, 'a snapshot is saved on the loop');
+    await this.wal.appendSyncInBackground(this.records(part));
+    this.saved(part);
+  }
+
+  /** records are a save's WAL records; a newer snapshot's file is written (synced) first. */
+  private records(part: SavePart): WalRecord[] {
     const records: WalRecord[] = [];
     const snap = part.snapshot;
     let snapIndex = this.snapIndex();
@@ -146,7 +160,10 @@ export class DurableStorage implements RaftStorage {
     if (part.hardState !== undefined) {
       records.push({ kind: 'hard-state', hardState: part.hardState });
     }
-    this.wal.append(records, part.sync);
+    return records;
+  }
+
+  private saved(part: SavePart): void {
     this.mem.save(part);
     assert(this.wal.lastIndex() === this.mem.lastIndex(), 'WAL and view disagree after save');
   }

@@ -71,9 +71,10 @@ export class StallWatch {
     const blockedMs = now - this.lastProbeMs - this.limits.probeMs;
     const cpuMs = cpu - this.lastCpuMs;
     if (blockedMs >= this.limits.minStallMs) {
-      const verdict = cpuMs >= 0.7 * (blockedMs + this.limits.probeMs) ? 'computing' : 'starved or waiting';
-      this.emit(now, `event loop blocked ${ms(blockedMs)} ms (process CPU ${ms(cpuMs)} ms: ${verdict}); ` +
-        this.turnsText());
+      const computing = cpuMs >= 0.7 * (blockedMs + this.limits.probeMs);
+      const verdict = computing ? 'computing' : 'starved or waiting';
+      this.emit(now, `event loop blocked ${ms(blockedMs)} ms ` +
+        `(process CPU ${ms(cpuMs)} ms: ${verdict}); ${this.turnsText()}`);
     }
     this.lastProbeMs = now;
     this.lastCpuMs = cpu;
@@ -112,10 +113,12 @@ export function describeWork(w: DriverWork): string {
   const kib = (b: number): string => `${Math.round(b / 1024)} KiB`;
   const parts = [`${w.readies} readies`];
   if (w.persistedEntries > 0 || w.persistMs > 0) {
-    parts.push(`${w.persistedEntries} entries persisted (${kib(w.persistedBytes)}, ${ms(w.persistMs)} ms)`);
+    const took = `${kib(w.persistedBytes)}, ${ms(w.persistMs)} ms`;
+    parts.push(`${w.persistedEntries} entries persisted (${took})`);
   }
   if (w.sentMessages > 0) {
-    parts.push(`${w.sentMessages} messages out with ${w.sentEntries} entries (${kib(w.sentBytes)})`);
+    const sent = `${w.sentEntries} entries (${kib(w.sentBytes)})`;
+    parts.push(`${w.sentMessages} messages out with ${sent}`);
   }
   if (w.applied > 0) parts.push(`${w.applied} applied (${kib(w.appliedBytes)})`);
   if (w.proposed > 0) parts.push(`${w.proposed} proposed`);
@@ -140,7 +143,9 @@ export function processCpuMs(): number {
 }
 
 /** watchStalls starts the probe timer and the GC observer; the returned function stops both. */
-export function watchStalls(w: StallWatch, clock: Clock, probeMs = DEFAULT_STALL_LIMITS.probeMs): () => void {
+export function watchStalls(
+  w: StallWatch, clock: Clock, probeMs = DEFAULT_STALL_LIMITS.probeMs,
+): () => void {
   const timer: Timer = clock.setInterval(() => w.probe(), probeMs);
   const obs = new PerformanceObserver((list) => {
     for (const e of list.getEntries()) {

@@ -78,6 +78,8 @@ interface Segment {
 export class Wal {
   private fh: FileHandle | undefined;
   private sizeBytes = 0;
+  /** fdatasyncs running off the loop (appendSyncInBackground): nothing is written meanwhile. */
+  private backgroundSyncs = 0;
   private hardState: HardState | undefined;
 
   private constructor(
@@ -123,6 +125,7 @@ export class Wal {
   /** append writes records in one write, rolling the segment first when it would overflow; with
    *  sync, one fdatasync makes them durable before it returns. */
   append(records: readonly WalRecord[], sync: boolean): void {
+    assert(this.backgroundSyncs === 0, 'WAL written while a background fdatasync runs');
     if (records.length === 0) return;
     let batch = encodeRecords(records, this.opts.recordBytesMax);
     if (this.sizeBytes > 0 && this.sizeBytes + batch.length > this.opts.segmentBytesMax) {
@@ -133,6 +136,23 @@ export class Wal {
     for (const r of records) this.observe(r);
   }
 
+  /** appendSyncInBackground writes records as append(records, false) does, then makes them
+   *  durable with an fdatasync off the event loop when the file system can (see
+   *  FileSystem.fdatasyncInBackground); the promise settles once they are on stable media. Nothing
+   *  may be written to this WAL before it settles (asserted): the fdatasync covers this file. */
+  appendSyncInBackground(records: readonly WalRecord[]): Promise<void> {
+    this.append(records, false);
+    const fh = this.fh;
+    assert(fh !== undefined, 'WAL is closed');
+    const bg = this.fs.fdatasyncInBackground;
+    if (bg === undefined) {
+      this.fs.fdatasync(fh);
+      return Promise.resolve();
+    }
+    this.backgroundSyncs++;
+    return bg.call(this.fs, fh).finally(() => this.backgroundSyncs--);
+  }
+
   /** lastIndex is the log's last index as the WAL alone knows it (entries and reset markers). */
   lastIndex(): number {
     return this.lastIndexSeen;
@@ -141,6 +161,7 @@ export class Wal {
   /** compact deletes segments holding only entries ≤ index (covered by a durable snapshot); the
    *  segment being written is never deleted. Returns how many it deleted. */
   compact(index: number): number {
+    assert(this.backgroundSyncs === 0, 'WAL compacted while a background fdatasync runs');
     let deleted = 0;
     if (this.segments.length > 1 && this.segments[1]!.firstIndex - 1 <= index) {
       // The tail's header hard state may be unsynced; it must be durable before older copies go.

@@ -257,6 +257,24 @@ describe('raft paper §5.3: log replication', () => {
     assert.equal(payloads(net.get(2)).length, 20);
   });
 
+  it('the in-flight window is bounded in bytes too (a follower catching up)', () => {
+    // 20 entries of 100 B (+24 B of overhead each) in messages of one entry; 400 B in flight at
+    // most: the 4th message reaches the bound, so at most 4 (etcd's rule: full once it is met).
+    const limits = { maxInflightMsgs: 64, maxSizePerMsgBytes: 1, maxInflightBytes: 400 };
+    const net = new TestNetwork([1, 2, 3], limits);
+    net.elect(1);
+    net.isolate(2);
+    for (let i = 0; i < 20; i++) net.get(1).raw.propose(Buffer.alloc(100, i));
+    net.process(net.get(1));
+    const toTwo = net.queue.filter((m) => m.to === 2 && m.type === T.MESSAGE_TYPE_APP &&
+      m.entries.length > 0);
+    assert.ok(toTwo.length <= 4, `${toTwo.length} appends in flight to 2, 400 B allow 4`);
+    net.deliver();
+    net.heal();
+    for (let i = 0; i < 10; i++) { net.tick(1); net.deliver(); }
+    assert.equal(payloads(net.get(2)).length, 20);
+  });
+
   it('the leader bounds uncommitted proposals', () => {
     const net = new TestNetwork([1, 2, 3], { maxUncommittedBytes: 1000 });
     net.elect(1);

@@ -35,6 +35,24 @@ describe('DurableStorage', () => {
     r.close();
   });
 
+  it('saves in the background: durable when it resolves, the view updated then', async () => {
+    const dir = tempDir(cleanups);
+    const s = DurableStorage.open(nodeFileSystem, dir);
+    s.save({ entries: entries(1, 3, 1), hardState: { term: 1, vote: 1, commit: 2 }, sync: true });
+    const hardState = { term: 1, vote: 1, commit: 5 };
+    const p = s.saveInBackground({ entries: entries(4, 6, 1), hardState, sync: true });
+    assert.equal(s.lastIndex(), 3, 'the view shows the part only once it is durable');
+    assert.throws(() => s.save({ entries: entries(7, 7, 1), sync: false }), /background fdatasync/);
+    await p;
+    assert.equal(s.lastIndex(), 6);
+    s.save({ entries: entries(7, 7, 1), sync: true });
+    s.close();
+    const r = DurableStorage.open(nodeFileSystem, dir);
+    assert.deepEqual(r.initialState().hardState, { term: 1, vote: 1, commit: 5 });
+    assert.equal(r.lastIndex(), 7);
+    r.close();
+  });
+
   it('replaces the log with a snapshot received from the leader', () => {
     const dir = tempDir(cleanups);
     const s = DurableStorage.open(nodeFileSystem, dir);

@@ -31,8 +31,8 @@ describe('StallWatch', () => {
     now.cpu += 790;
     w.probe();
     assert.equal(lines.length, 1);
-    assert.equal(lines[0], 'event loop blocked 800 ms (process CPU 790 ms: computing); driver 710 ms ' +
-      'in 2 turns, longest 700 ms (turn: 3 readies, 500 applied (1500 KiB))');
+    assert.equal(lines[0], 'event loop blocked 800 ms (process CPU 790 ms: computing); ' +
+      'driver 710 ms in 2 turns, longest 700 ms (turn: 3 readies, 500 applied (1500 KiB))');
     for (let i = 0; i < 40; i++) {
       now.ms += 50;
       w.probe();

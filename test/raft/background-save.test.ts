@@ -1,0 +1,158 @@
+/**
+ * Saves whose fdatasync runs off the event loop (RaftStorage.saveInBackground): nothing of a
+ * Ready is acknowledged, applied or announced as committed before its write is durable, and a
+ * leader whose write is slow still heartbeats — with no commit newer than the one when that
+ * write began (a newer one may count its own entries not yet on its disk).
+ */
+import assert from 'node:assert/strict';
+import { Prng } from '../../src/base/prng.js';
+import { MemoryStorage, type SavePart } from '../../src/raft/core/memory-storage.js';
+import { MessageType as T, type Message } from '../../src/raft/core/types.js';
+import { RaftNode, type StateMachine } from '../../src/raft/node.js';
+
+/** SlowDisk is MemoryStorage whose background saves complete when the test releases them. */
+class SlowDisk extends MemoryStorage {
+  readonly pending: { part: SavePart; done: () => void }[] = [];
+  saveInBackground(part: SavePart): Promise<void> {
+    return new Promise((resolve) => this.pending.push({ part, done: resolve }));
+  }
+  /** release makes every pending save durable (and visible), in order. */
+  async release(): Promise<void> {
+    for (const p of this.pending.splice(0)) {
+      this.save(p.part);
+      p.done();
+    }
+    for (let i = 0; i < 5; i++) await Promise.resolve();
+  }
+}
+
+class Applied implements StateMachine {
+  readonly seen: number[] = [];
+  apply(index: number): unknown {
+    this.seen.push(index);
+    return undefined;
+  }
+  snapshot(): Buffer {
+    return Buffer.alloc(0);
+  }
+  restore(): void {}
+}
+
+interface Group {
+  nodes: Map<number, RaftNode>;
+  disks: Map<number, SlowDisk>;
+  sms: Map<number, Applied>;
+  wire: Message[];
+  deferred: (() => void)[];
+  /** settle delivers, runs deferred writes and releases every disk until quiet. */
+  settle(): Promise<void>;
+}
+
+function group(): Group {
+  const g: Group = {
+    nodes: new Map(), disks: new Map(), sms: new Map(), wire: [], deferred: [],
+    settle: async () => {
+      for (let i = 0; i < 50; i++) {
+        for (const f of g.deferred.splice(0)) f();
+        for (const d of g.disks.values()) await d.release();
+        for (const m of g.wire.splice(0)) g.nodes.get(m.to)!.receive(m);
+        for (const n of g.nodes.values()) n.process();
+      }
+    },
+  };
+  for (const id of [1, 2, 3]) {
+    const disk = new SlowDisk();
+    const sm = new Applied();
+    g.disks.set(id, disk);
+    g.sms.set(id, sm);
+    g.nodes.set(id, new RaftNode({
+      config: {
+        id, electionTicks: 10, heartbeatTicks: 1, preVote: true, checkQuorum: true,
+        maxInflightMsgs: 256, maxSizePerMsgBytes: 1 << 20, maxUncommittedBytes: 1 << 26,
+        disableProposalForwarding: false, prng: new Prng(id),
+      },
+      storage: disk, stateMachine: sm, send: (ms) => g.wire.push(...ms),
+      bootstrapVoters: [1, 2, 3], snapshotEveryEntries: 0, keepEntriesAfterSnapshot: 0,
+      requestTimeoutTicks: 1000, maxPendingRequests: 1000, incarnation: 1,
+      defer: (fn) => g.deferred.push(fn), onPersisted: () => {},
+    }));
+  }
+  return g;
+}
+
+async function elected(): Promise<Group> {
+  const g = group();
+  for (const n of g.nodes.values()) n.process();
+  g.nodes.get(1)!.raw.campaign();
+  g.nodes.get(1)!.process();
+  await g.settle();
+  assert.equal(g.nodes.get(1)!.raw.raft.role, 'leader');
+  return g;
+}
+
+describe('raft: saves in the background', () => {
+  it('a follower acknowledges and applies an append only once its save is durable', async () => {
+    const g = await elected();
+    const leader = g.nodes.get(1)!;
+    const done = leader.propose(Buffer.from('x'));
+    leader.process();
+    for (const f of g.deferred.splice(0)) f(); // the leader's own write starts (and waits)
+    const appends = g.wire.splice(0).filter((m) => m.type === T.MESSAGE_TYPE_APP && m.to === 2);
+    assert.equal(appends.length, 1);
+    const follower = g.nodes.get(2)!;
+    follower.receive(appends[0]!);
+    follower.process();
+    assert.equal(g.disks.get(2)!.pending.length, 1, 'the append is being written');
+    assert.deepEqual(g.wire.filter((m) => m.from === 2), [], 'no ack before the write is durable');
+    await g.disks.get(2)!.release();
+    const acks = g.wire.filter((m) => m.from === 2 && m.type === T.MESSAGE_TYPE_APP_RESP);
+    assert.equal(acks.length, 1);
+    await g.settle();
+    assert.ok((await done).index > 0);
+  });
+
+  it('a leader whose write is slow heartbeats, with the commit of the write\'s start', async () => {
+    const g = await elected();
+    const leader = g.nodes.get(1)!;
+    const before = leader.raw.raft.log.committed;
+    void leader.propose(Buffer.from('y'));
+    leader.process();
+    for (const f of g.deferred.splice(0)) f();
+    assert.equal(g.disks.get(1)!.pending.length, 1, "the leader's write is in flight");
+    // The followers store and acknowledge the entry while the leader's disk is still busy.
+    for (const id of [2, 3]) {
+      for (const m of g.wire.filter((x) => x.to === id)) g.nodes.get(id)!.receive(m);
+      g.nodes.get(id)!.process();
+      await g.disks.get(id)!.release();
+    }
+    const acks = g.wire.splice(0).filter((m) => m.to === 1);
+    for (const m of acks) leader.receive(m);
+    leader.process();
+    assert.ok(leader.raw.raft.log.committed > before, 'the entry counts as committed in memory');
+    leader.tick();
+    leader.process();
+    const out = g.wire.splice(0);
+    const beats = out.filter((m) => m.type === T.MESSAGE_TYPE_HEARTBEAT);
+    assert.equal(beats.length, 2, 'heartbeats go out during the write');
+    for (const m of beats) {
+      assert.ok(m.commit <= before, `heartbeat commit ${m.commit} > ${before}`);
+    }
+    assert.deepEqual(out.filter((m) => m.type !== T.MESSAGE_TYPE_HEARTBEAT), []);
+    assert.ok(g.sms.get(1)!.seen.every((i) => i <= before), 'nothing applied before durable');
+    await g.settle();
+    assert.equal(g.sms.get(2)!.seen.at(-1), leader.raw.raft.log.committed);
+  });
+
+  it('a write that completes after the node stopped changes nothing', async () => {
+    const g = await elected();
+    const follower = g.nodes.get(3)!;
+    const leader = g.nodes.get(1)!;
+    void leader.propose(Buffer.from('z')).catch(() => {});
+    leader.process();
+    for (const m of g.wire.splice(0).filter((x) => x.to === 3)) follower.receive(m);
+    follower.process();
+    follower.stop();
+    await g.disks.get(3)!.release();
+    assert.deepEqual(g.wire.filter((m) => m.from === 3), []);
+  });
+});
