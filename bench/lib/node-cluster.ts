@@ -15,7 +15,9 @@ import { ApiClient } from '../../src/client/api-client.js';
 import {
   loadClusterConfig, statePaths, type ClusterConfig, type StatePaths,
 } from '../../src/cluster/config.js';
+import { nodePaths } from '../../src/cluster/node-paths.js';
 import { ensureClusterPki, firstServiceIp, PKI_DIR_NAME } from '../../src/cluster/pki/cluster-pki.js';
+import { connectCri } from '../../src/kubelet/cri/client.js';
 import { Supervisor } from '../../src/cluster/supervisor.js';
 
 export interface NodeClusterOptions {
@@ -31,6 +33,7 @@ export class NodeCluster {
   readonly cfg: ClusterConfig;
   readonly paths: StatePaths;
   private readonly home: string;
+  private readonly env: NodeJS.ProcessEnv;
   private client: ApiClient | undefined;
 
   constructor(private readonly o: NodeClusterOptions) {
@@ -38,6 +41,7 @@ export class NodeCluster {
     const file = join(this.home, 'cluster.yaml');
     writeFileSync(file, o.yaml);
     const env = { ...process.env, K8TS_HOME: this.home, K8TS_NO_MERGE: '1' };
+    this.env = env;
     this.cfg = loadClusterConfig(file, { force: true });
     this.paths = statePaths(this.cfg.name, this.cfg.dataDir, env);
     this.sup = new Supervisor(this.cfg, { clock: systemClock, env, log: o.log ?? (() => {}),
@@ -80,6 +84,24 @@ export class NodeCluster {
     const dir = join(this.paths.root, PKI_DIR_NAME);
     return { caFile: join(dir, 'ca.crt'), certFile: join(dir, 'admin.crt'),
       keyFile: join(dir, 'admin.key') };
+  }
+
+  /**
+   * pullImage pulls image on each named node through its runtime's CRI socket, as `crictl pull`
+   * does: Kubernetes' pod startup SLO counts from creation to Running excluding image pulls, and
+   * its density tests pull their images onto the nodes before they measure.
+   */
+  async pullImage(nodes: readonly string[], image: string): Promise<void> {
+    await Promise.all(nodes.map(async (node) => {
+      const cri = connectCri(nodePaths(this.cfg, node, this.env).criSocket);
+      try {
+        const spec = { image, annotations: {}, userSpecifiedImage: image, runtimeHandler: '',
+          imageRef: '' };
+        await cri.pullImage({ image: spec, auth: undefined, sandboxConfig: undefined });
+      } finally {
+        cri.close();
+      }
+    }));
   }
 
   get api(): ApiClient {
