@@ -167,6 +167,11 @@ export class BusyError extends Error {
 
 const ENVELOPE_BYTES = 16;
 
+/** A member whose applying lags its commit index by more than this refuses new proposals with
+ *  BusyError ("etcdserver: too many requests"), as etcd does (maxGapBetweenApplyAndCommitIndex):
+ *  a member catching up must not take on more while its backlog grows. */
+export const MAX_COMMITTED_NOT_APPLIED = 5000;
+
 /** Entry bytes one call of opts.send carries at most. Why: the transport sends one call's
  *  messages to a peer as ONE gRPC frame, and gRPC refuses frames over 16 MiB — a leader that
  *  re-probed a follower several times while its own write was in flight had piled more than that
@@ -249,6 +254,9 @@ export class RaftNode {
   propose(data: Buffer): Promise<Committed> {
     if (this.stopped) return Promise.reject(new ProposalLostError('member stopped'));
     if (this.pendingCount() >= this.opts.maxPendingRequests) return Promise.reject(new BusyError('too many pending requests'));
+    if (this.raw.raft.log.committed - this.applied > MAX_COMMITTED_NOT_APPLIED) {
+      return Promise.reject(new BusyError('too many requests: committed entries wait to apply'));
+    }
     const key = `${this.opts.incarnation}:${++this.seq}`;
     const envelope = Buffer.allocUnsafe(ENVELOPE_BYTES + data.length);
     envelope.writeUInt32BE(this.id, 0);

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { Prng } from '../../src/base/prng.js';
 import { MemoryStorage, type SavePart } from '../../src/raft/core/memory-storage.js';
 import { MessageType as T, type Message } from '../../src/raft/core/types.js';
-import { RaftNode, type StateMachine } from '../../src/raft/node.js';
+import { BusyError, RaftNode, type StateMachine } from '../../src/raft/node.js';
 
 /** SlowDisk is MemoryStorage whose background saves complete when the test releases them. */
 class SlowDisk extends MemoryStorage {
@@ -73,7 +73,7 @@ function group(): Group {
       },
       storage: disk, stateMachine: sm, send: (ms) => g.wire.push(...ms),
       bootstrapVoters: [1, 2, 3], snapshotEveryEntries: 0, keepEntriesAfterSnapshot: 0,
-      requestTimeoutTicks: 1000, maxPendingRequests: 1000, incarnation: 1,
+      requestTimeoutTicks: 1000, maxPendingRequests: 10_000, incarnation: 1,
       defer: (fn) => g.deferred.push(fn), onPersisted: () => {},
     }));
   }
@@ -154,5 +154,42 @@ describe('raft: saves in the background', () => {
     follower.stop();
     await g.disks.get(3)!.release();
     assert.deepEqual(g.wire.filter((m) => m.from === 3), []);
+  });
+
+  it('a member over 5000 entries behind in applying refuses proposals (too many requests)', async () => {
+    const g = await elected();
+    const [leader, slow] = [g.nodes.get(1)!, g.nodes.get(2)!];
+    const held: Message[] = [];
+    /** deliver: every message but those to member 2, which are held back. */
+    const deliver = async (): Promise<void> => {
+      for (let i = 0; i < 20; i++) {
+        for (const f of g.deferred.splice(0)) f();
+        for (const id of [1, 3]) await g.disks.get(id)!.release();
+        for (const m of g.wire.splice(0)) {
+          if (m.to === 2) held.push(m);
+          else g.nodes.get(m.to)!.receive(m);
+        }
+        for (const id of [1, 3]) g.nodes.get(id)!.process();
+      }
+    };
+    for (let i = 0; i < 6000; i++) void leader.propose(Buffer.from(`e${i}`)).catch(() => {});
+    leader.process();
+    await deliver();
+    void leader.propose(Buffer.from('last')).catch(() => {});
+    leader.process();
+    await deliver();
+    assert.ok(leader.raw.raft.log.committed > 6000);
+    // Member 2 stores the first append (its write stays in flight) and learns the commit.
+    slow.receive(held.shift()!);
+    slow.process();
+    for (const m of held.splice(0)) slow.receive(m);
+    assert.ok(slow.raw.raft.log.committed - slow.appliedIndex() > 5000);
+    await assert.rejects(slow.propose(Buffer.from('more')), BusyError);
+    await g.disks.get(2)!.release();
+    await g.settle();
+    assert.ok(slow.appliedIndex() > 6000);
+    const ok = slow.propose(Buffer.from('now'));
+    await g.settle();
+    assert.ok((await ok).index > 6000);
   });
 });
