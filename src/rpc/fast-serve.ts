@@ -1,5 +1,6 @@
 /**
- * One unary or server-streaming gRPC exchange served straight on a node:http2 stream: read the
+ * One unary or server-streaming gRPC exchange served straight on a node:http2 stream (or a
+ * client-streaming one whose method opted in: fast-client-stream.ts): read the
  * one request message, run the grpc-js-shaped handler, answer with headers + the message(s) +
  * trailers, or trailers only for an error before any message, exactly as grpc-js's server puts
  * them on the wire. grpc-js spends ~35 µs of JS per call on objects this path does not build
@@ -9,11 +10,16 @@
  */
 import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import {
-  Metadata, status, type sendUnaryData, type ServerUnaryCall, type ServerWritableStream,
+  Metadata, status, type sendUnaryData, type ServerReadableStream, type ServerUnaryCall,
+  type ServerWritableStream,
 } from '@grpc/grpc-js';
 import type { Clock, Timer } from '../base/clock.js';
+import {
+  FastClientStreamCall, messageReader, type ClientStreamHandler,
+} from './fast-client-stream.js';
 import { FastStreamCall, type StreamOut } from './fast-stream-call.js';
 import { FastUnaryCall } from './fast-unary-call.js';
+import { stageTrace, wallMs } from './stage-trace.js';
 import {
   PREFIX_BYTES,
   declaredTooLarge,
@@ -42,8 +48,17 @@ export interface StreamMethod {
   handler: (call: ServerWritableStream<unknown, unknown>) => void;
 }
 
+/** ClientStreamMethod is a client-streaming path whose handler opted in (fast-client-stream.ts). */
+export interface ClientStreamMethod {
+  kind: 'clientStream';
+  path: string;
+  deserialize: (bytes: Buffer) => unknown;
+  serialize: (value: unknown) => Buffer;
+  handler: ClientStreamHandler;
+}
+
 /** FastMethod is a method the fast path serves. */
-export type FastMethod = UnaryMethod | StreamMethod;
+export type FastMethod = UnaryMethod | StreamMethod | ClientStreamMethod;
 
 /** FastUnaryEnv is what every exchange of one server shares. Limits are grpc-js's
  *  grpc.max_receive/send_message_length (-1: unlimited); served counts exchanges taken. */
@@ -71,7 +86,7 @@ export function serveCall(
   method: FastMethod,
   env: FastUnaryEnv,
 ): void {
-  if (method.kind === 'unary') env.stats.served++;
+  if (method.kind !== 'serverStream') env.stats.served++;
   else env.stats.streamed++;
   new Exchange(stream, headers, method, env).start();
 }
@@ -87,6 +102,10 @@ class Exchange implements StreamOut {
   private chunks: Buffer[] | undefined;
   private received = 0;
   private prefixChecked = false;
+  /** A client stream's reader: DATA in, messages to the handler (clientStream only). */
+  private push: ((chunk: Buffer) => void) | undefined;
+  /** When the stream opened (wall ms), only while stage tracing is on (stage-trace.ts). */
+  private readonly openedMs = stageTrace ? wallMs() : 0;
 
   constructor(
     private readonly stream: ServerHttp2Stream,
@@ -102,20 +121,53 @@ class Exchange implements StreamOut {
     s.once('close', () => this.onClose());
     s.on('data', (chunk: Buffer) => this.onData(chunk));
     s.once('end', () => this.onEnd());
+    if (this.startDeadline() && this.method.kind === 'clientStream') {
+      this.openClientStream(this.method);
+    }
+  }
+
+  /** startDeadline arms the grpc-timeout; false when the header is invalid (call answered). */
+  private startDeadline(): boolean {
     const timeout = this.headers['grpc-timeout'];
-    if (timeout === undefined) return;
+    if (timeout === undefined) return true;
     const ms = parseTimeoutMs(String(timeout));
     if (ms === undefined) {
       this.finish({ code: status.INTERNAL, details: `Invalid grpc-timeout value "${timeout}"` });
-      return;
+      return false;
     }
     this.deadline = this.env.wallNowMs() + ms;
     this.timer = this.env.clock.setTimeout(() => this.finish(DEADLINE_EXCEEDED), ms);
+    return true;
+  }
+
+  /** openClientStream starts a client-streaming handler at once, as grpc-js does; messages
+   *  reach it as they arrive, 'end' when the client half-closes. */
+  private openClientStream(m: ClientStreamMethod): void {
+    const onMetadata = (md: Metadata): void => {
+      if (!this.done) this.sendHeaders(md);
+    };
+    const { stream, headers, deadline } = this;
+    const call = new FastClientStreamCall(stream, headers, m.path, deadline, onMetadata);
+    this.call = call;
+    const deliver = (value: unknown): void => {
+      if (!this.done) call.emit('data', value);
+    };
+    const fail = (f: { code: status; details: string }): void => this.finish(f);
+    this.push = messageReader(this.env.maxReceiveBytes, m.deserialize, deliver, fail);
+    try {
+      m.handler(
+        call as unknown as ServerReadableStream<unknown, unknown>,
+        (err, value, trailer) => this.respond(err, value, trailer),
+      );
+    } catch {
+      this.finish({ code: status.UNKNOWN, details: 'Unknown error' });
+    }
   }
 
   /** onData buffers the request, refusing one larger than allowed before it is all here. */
   private onData(chunk: Buffer): void {
     if (this.done) return; // answered early: let the rest of the body drain
+    if (this.push !== undefined) return this.push(chunk);
     const max = this.env.maxReceiveBytes;
     this.received += chunk.length;
     if (this.first === undefined) this.first = chunk;
@@ -142,6 +194,10 @@ class Exchange implements StreamOut {
 
   private onEnd(): void {
     if (this.done) return;
+    if (this.push !== undefined) {
+      this.call!.emit('end');
+      return;
+    }
     const bytes = parseUnaryBody(this.body(), this.env.maxReceiveBytes, this.method.path);
     this.first = this.chunks = undefined;
     if ('code' in bytes) {
@@ -167,9 +223,10 @@ class Exchange implements StreamOut {
     try {
       if (m.kind === 'unary') {
         const call = new FastUnaryCall(stream, headers, m.path, request, deadline, onMetadata);
+        if (stageTrace) call.stamps = [this.openedMs, wallMs(), 0, 0, 0, 0];
         this.call = call;
         m.handler(call, (err, value, trailer) => this.respond(err, value, trailer));
-      } else {
+      } else if (m.kind === 'serverStream') {
         const call = new FastStreamCall(
           stream, headers, m.path, request, deadline, onMetadata, this,
         );

@@ -8,6 +8,7 @@ import { EventEmitter } from 'node:events';
 import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import { TLSSocket } from 'node:tls';
 import { Metadata, type ServerUnaryCall } from '@grpc/grpc-js';
+import type { CallStamps } from './stage-trace.js';
 
 type AuthContext = ReturnType<ServerUnaryCall<unknown, unknown>['getAuthContext']>;
 type MetricsRecorder = ReturnType<ServerUnaryCall<unknown, unknown>['getMetricsRecorder']>;
@@ -40,6 +41,8 @@ const NO_METRICS = {
  *  socket of a call through call.stream.session.socket, as it does on grpc-js's own calls. */
 export class FastUnaryCall<Req> extends EventEmitter implements ServerUnaryCall<Req, unknown> {
   cancelled = false;
+  /** Stage stamps of this call while stage tracing is on (stage-trace.ts), else undefined. */
+  stamps: CallStamps | undefined;
   private md: Metadata | undefined;
 
   constructor(

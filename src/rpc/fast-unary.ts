@@ -1,13 +1,15 @@
 /**
  * installFastUnary makes a grpc-js Server serve its UNARY and SERVER-STREAMING calls through
  * fast-serve.ts, a lean node:http2 path (~30 % less server CPU per call than grpc-js's
- * own), and leaves every other stream — client-streaming and bidi methods, compressed or
+ * own), and the CLIENT-STREAMING methods marked with fastClientStream (fast-client-stream.ts);
+ * it leaves every other stream — other client-streaming and bidi methods, compressed or
  * unusual requests, unknown paths — to grpc-js. Handlers stay grpc-js-shaped (`(call, callback)`,
  * `(call)` with write/end); what they see is the same.
  */
 import type { IncomingHttpHeaders } from 'node:http2';
 import type { ChannelOptions, Server } from '@grpc/grpc-js';
 import { systemClock, type Clock } from '../base/clock.js';
+import { isFastClientStream, type ClientStreamHandler } from './fast-client-stream.js';
 import { onRegister, routeStreams } from './fast-unary-hook.js';
 import { serveCall, type FastMethod, type FastUnaryEnv } from './fast-serve.js';
 
@@ -43,6 +45,9 @@ export function installFastUnary(
       } else if (r.type === 'serverStream') {
         const handler = r.handler as Extract<FastMethod, { kind: 'serverStream' }>['handler'];
         methods.set(path, { kind: 'serverStream', path, deserialize, serialize, handler });
+      } else if (r.type === 'clientStream' && isFastClientStream(r.deserialize)) {
+        const handler = r.handler as ClientStreamHandler;
+        methods.set(path, { kind: 'clientStream', path, deserialize, serialize, handler });
       }
     },
     (name) => methods.delete(name),
@@ -55,8 +60,8 @@ export function installFastUnary(
   });
 }
 
-/** fastUnaryServed counts the unary calls server served on the fast path (0 if not
- *  installed): the tests read it to notice a grpc-js upgrade that bypasses the hook. */
+/** fastUnaryServed counts the unary (and marked client-streaming) calls served on the fast
+ *  path (0 if not installed): the tests read it to notice a grpc-js upgrade that bypasses the hook. */
 export function fastUnaryServed(server: Server): number {
   return stats.get(server)?.served ?? 0;
 }

@@ -11,6 +11,7 @@
  * method paths: a member with the generated codecs talks to one with these).
  */
 import { makeGenericClientConstructor } from '@grpc/grpc-js';
+import { fastClientStream } from '../../rpc/fast-client-stream.js';
 import { Snapshot as SnapshotCodec } from '../../gen/k8ts/raft/v1/raft.js';
 import {
   RaftTransportServiceService,
@@ -141,11 +142,13 @@ function decodeEntry(r: ProtoReader): Entry {
 /** The RaftTransportService definition with these codecs on Replicate (paths unchanged). */
 export const replicateTransportService: typeof RaftTransportServiceService = {
   ...RaftTransportServiceService,
-  replicate: {
+  // On the lean HTTP/2 path too (src/rpc/fast-client-stream.ts): every append and ack arrives
+  // on this stream, and grpc-js's per-message receive path is work the fast path skips.
+  replicate: fastClientStream({
     ...RaftTransportServiceService.replicate,
     requestSerialize: encodeReplicateRequest,
     requestDeserialize: decodeReplicateRequest,
-  },
+  }),
 };
 
 /** The transport's client class over replicateTransportService. */

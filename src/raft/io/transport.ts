@@ -33,7 +33,9 @@ import {
   type ReplicateRequest,
 } from '../../gen/k8ts/raft/v1/transport.js';
 import { channelOptions, deadlineIn } from '../../rpc/defaults.js';
+import { stageTrace } from '../../rpc/stage-trace.js';
 import { MessageType as T, type Message } from '../core/types.js';
+import { nodeFileSystem } from './fs.js';
 import { ReplicateTransportClient } from './replicate-codec.js';
 import { snapshotHandler } from './transport-snapshot.js';
 
@@ -99,6 +101,7 @@ export class RaftTransport {
   constructor(private readonly opts: TransportOptions) {
     assert(opts.selfId > 0, 'transport: self id must be > 0');
     this.limits = { ...DEFAULT_TRANSPORT_LIMITS, ...opts.limits };
+    stageTrace?.wrapSync(nodeFileSystem);
   }
 
   /** setPeer adds a peer or changes its address (a re-added member may move). */
@@ -124,6 +127,7 @@ export class RaftTransport {
     if (this.closed) return;
     const frames = new Map<number, Message[]>();
     for (const m of messages) {
+      if (stageTrace) traceMessage(m, 'appTx', 'ackTx', m.to);
       const peer = this.peers.get(m.to);
       if (!peer) continue; // Removed or unknown member: nothing to do, as with a lost packet.
       if (m.type === T.MESSAGE_TYPE_SNAP) peer.sendSnapshot(m);
@@ -146,9 +150,12 @@ export class RaftTransport {
       // backoff (it was down for a while) reconnects now, so a restarted member hears the leader
       // at once. Replicate streams also announce themselves with an empty hello frame.
       this.peers.get(m.from)?.wake();
+      if (stageTrace) traceMessage(m, 'appRx', 'ackRx', m.from);
       receive(m);
     };
     return {
+      // Served on the lean HTTP/2 path (replicateTransportService): every message arrives here
+      // and is taken synchronously, as src/rpc/fast-client-stream.ts requires.
       replicate: (call, callback) => {
         call.sendMetadata(new Metadata()); // Tells the client the stream is up: reset its backoff.
         let failed = false;
@@ -186,6 +193,15 @@ export class RaftTransport {
     for (const p of this.peers.values()) p.close();
     this.peers.clear();
   }
+}
+
+/** traceMessage records an append with entries or an ack for stage tracing (stage-trace.ts). */
+function traceMessage(
+  m: Message, app: 'appTx' | 'appRx', ack: 'ackTx' | 'ackRx', peer: number,
+): void {
+  const last = m.entries[m.entries.length - 1];
+  if (m.type === T.MESSAGE_TYPE_APP && last) stageTrace!.event(app, peer, last.index);
+  else if (m.type === T.MESSAGE_TYPE_APP_RESP && !m.reject) stageTrace!.event(ack, peer, m.index);
 }
 
 /** clusterMismatch is the status a member answers a frame of another cluster with. */

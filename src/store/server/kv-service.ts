@@ -19,7 +19,7 @@ import type {
 } from '../../gen/etcdserverpb/rpc.js';
 import { validateRequest } from '../apply/validate.js';
 import { traceOf, type StoreCore } from './store-core.js';
-import { serve } from './unary.js';
+import { serve, stampsOf } from './unary.js';
 
 export function kvService(core: StoreCore): KVServer {
   return {
@@ -34,7 +34,8 @@ export function kvService(core: StoreCore): KVServer {
     put: serve<PutRequest, PutResponse>(async (req, call) => {
       core.requireLeader(call.metadata);
       validateRequest({ $case: 'put', value: req });
-      return core.write<PutResponse>({ $case: 'put', value: req }, traceOf(call.metadata));
+      const stamps = stampsOf(call);
+      return core.write<PutResponse>({ $case: 'put', value: req }, traceOf(call.metadata), stamps);
     }),
     deleteRange: serve<DeleteRangeRequest, DeleteRangeResponse>(async (req, call) => {
       core.requireLeader(call.metadata);

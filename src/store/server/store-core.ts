@@ -9,6 +9,7 @@ import { assert } from '../../base/assert.js';
 import type { ResponseHeader } from '../../gen/etcdserverpb/rpc.js';
 import { StoreRequest, type TraceContext } from '../../gen/k8ts/store/v1/store.js';
 import type { RaftNode } from '../../raft/node.js';
+import { wallMs, type CallStamps } from '../../rpc/stage-trace.js';
 import { etcdErrors } from '../errors.js';
 import type { ApplyOutcome, StoreState } from '../types.js';
 import { toEtcdError } from './errors.js';
@@ -71,8 +72,11 @@ export class StoreCore {
     if (v !== undefined && String(v) === 'true' && this.leader() === 0) throw etcdErrors.noLeader();
   }
 
-  /** write proposes one request and resolves with the response its apply produced here. */
-  async write<R extends WithHeader>(op: StoreOp, trace?: TraceContext): Promise<R> {
+  /** write proposes one request and resolves with the response its apply produced here; stamps
+   *  (stage tracing only) get the proposed and applied times and the entry's index. */
+  async write<R extends WithHeader>(
+    op: StoreOp, trace?: TraceContext, stamps?: CallStamps,
+  ): Promise<R> {
     const data = encodeRequest({ trace, op });
     if (data.length > this.opts.maxRequestBytes) throw etcdErrors.requestTooLarge();
     if (growsState(op) && this.opts.state.sizeBytes() + data.length > this.opts.quotaBytes) {
@@ -83,7 +87,10 @@ export class StoreCore {
     try {
       const p = this.opts.node.propose(Buffer.from(data.buffer, data.byteOffset, data.length));
       this.opts.kick();
-      outcome = (await p).result as ApplyOutcome;
+      if (stamps) stamps[2] = wallMs();
+      const committed = await p;
+      if (stamps) [stamps[3], stamps[5]] = [wallMs(), committed.index];
+      outcome = committed.result as ApplyOutcome;
     } catch (err) {
       throw toEtcdError(err);
     }

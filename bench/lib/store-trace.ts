@@ -1,0 +1,122 @@
+/**
+ * store-trace: the stage breakdown of a put, from the files members write with stage tracing on
+ * (src/rpc/stage-trace.ts):
+ *
+ *   rm -rf /tmp/st && mkdir /tmp/st && K8TS_PUT_TRACE=/tmp/st \
+ *     npm run bench -- store --only k8ts --tests put-c16 --rounds 1
+ *   node --import tsx bench/lib/store-trace.ts /tmp/st
+ *
+ * For every put the leader served (its entry index joins the members' Raft events) it prints
+ * p50 / p90 / p99 of each stage: stream opened → decoded → proposed → append sent → leader's
+ * fdatasync done; on each follower append received → its fdatasync done → ack sent; the first
+ * ack received at the leader; committed-and-applied; answered. Also per put: the leader's and
+ * followers' fdatasyncs, appends and acks (events divided by puts). Times are wall-clock ms
+ * across processes; on a loaded machine read the medians.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { CallStamps, RaftEvent, RaftEventKind, TraceFile } from '../../src/rpc/stage-trace.js';
+
+/** firstAt[i - base]: first time an event of kind covered index i (Infinity: never). */
+interface Coverage {
+  base: number;
+  at: Float64Array;
+}
+
+/** coverage finds, per index, the first event of kind whose last index reached it; for syncB,
+ *  an fdatasync covers what the member sent (leader) or received (follower) before it began. */
+function coverage(ev: RaftEvent[], kind: RaftEventKind, base: number, n: number): Coverage {
+  const at = new Float64Array(n).fill(Infinity);
+  let covered = base - 1;
+  const mark = (last: number, t: number): void => {
+    const to = Math.min(last, base + n - 1);
+    for (let i = Math.max(covered + 1, base); i <= to; i++) at[i - base] = t;
+    covered = Math.max(covered, last);
+  };
+  if (kind !== 'syncB') {
+    for (const [k, t, , last] of ev) if (k === kind) mark(last, t);
+    return { base, at };
+  }
+  let seen = 0;
+  let pending = -1;
+  for (const [k, t, , last] of ev) {
+    if (k === 'appTx' || k === 'appRx') seen = Math.max(seen, last);
+    else if (k === 'syncA') pending = seen;
+    else if (k === 'syncB' && pending >= 0) {
+      mark(pending, t);
+      pending = -1;
+    }
+  }
+  return { base, at };
+}
+
+function get(c: Coverage, i: number): number {
+  return c.at[i - c.base] ?? Infinity;
+}
+
+function pct(xs: number[], p: number): number {
+  if (xs.length === 0) return NaN;
+  return xs[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
+}
+
+function line(label: string, xs: number[]): string {
+  const f = xs.filter(Number.isFinite).sort((a, b) => a - b);
+  const v = (p: number): string => pct(f, p).toFixed(2).padStart(7);
+  return `  ${label.padEnd(44)} p50 ${v(50)}  p90 ${v(90)}  p99 ${v(99)} ms  (n=${f.length})`;
+}
+
+function count(ev: RaftEvent[], kind: RaftEventKind, from: number, to: number): number {
+  return ev.filter(([k, t]) => k === kind && t >= from && t <= to).length;
+}
+
+/** report prints the breakdown for the leader's calls (after skipping the first `skip`). */
+function report(files: TraceFile[], skip: number): void {
+  const leader = files.reduce((a, b) => (b.calls.length > a.calls.length ? b : a));
+  const followers = files.filter((f) => f !== leader && f.raft.some(([k]) => k === 'appRx'));
+  const calls: CallStamps[] = leader.calls.slice(skip);
+  if (calls.length === 0) throw new Error('no traced calls (K8TS_PUT_TRACE set for the members?)');
+  const idx = calls.map((c) => c[5]);
+  const base = Math.min(...idx);
+  const n = Math.max(...idx) - base + 1;
+  const L = leader.raft;
+  const lSent = coverage(L, 'appTx', base, n);
+  const lSync = coverage(L, 'syncB', base, n);
+  const lAck = coverage(L, 'ackRx', base, n);
+  const col = (f: (c: CallStamps, i: number) => number): number[] => calls.map((c) => f(c, c[5]));
+  console.log(`leader pid ${leader.pid}: ${calls.length} puts (first ${skip} skipped)`);
+  console.log(line('opened → decoded', col((c) => c[1] - c[0])));
+  console.log(line('decoded → proposed', col((c) => c[2] - c[1])));
+  console.log(line('proposed → append sent', col((c, i) => get(lSent, i) - c[2])));
+  const sent = (i: number): number => get(lSent, i);
+  console.log(line('append sent → leader fdatasync done', col((_, i) => get(lSync, i) - sent(i))));
+  for (const f of followers) {
+    const rx = coverage(f.raft, 'appRx', base, n);
+    const sync = coverage(f.raft, 'syncB', base, n);
+    const ack = coverage(f.raft, 'ackTx', base, n);
+    const tag = `F${f.pid}`;
+    console.log(line(`${tag} append sent → received`, col((_, i) => get(rx, i) - get(lSent, i))));
+    console.log(line(`${tag} received → fdatasync done`, col((_, i) => get(sync, i) - get(rx, i))));
+    console.log(line(`${tag} synced → ack sent`, col((_, i) => get(ack, i) - get(sync, i))));
+  }
+  console.log(line('append sent → first ack received', col((_, i) => get(lAck, i) - sent(i))));
+  const quorum = (i: number): number => Math.max(get(lAck, i), get(lSync, i));
+  console.log(line('quorum (max of both) → applied', col((c, i) => c[3] - quorum(i))));
+  console.log(line('applied → answered', col((c) => c[4] - c[3])));
+  console.log(line('opened → answered (server total)', col((c) => c[4] - c[0])));
+  const from = calls[0]![0];
+  const to = calls[calls.length - 1]![4];
+  const per = (ev: RaftEvent[], k: RaftEventKind): string =>
+    (count(ev, k, from, to) / calls.length).toFixed(3);
+  console.log(`  per put: leader fdatasync ${per(L, 'syncB')}, appends sent ${per(L, 'appTx')}, ` +
+    `acks received ${per(L, 'ackRx')}; followers fdatasync ` +
+    `${followers.map((f) => per(f.raft, 'syncB')).join(' / ')}`);
+}
+
+const dir = process.argv[2];
+if (dir === undefined) {
+  console.error('usage: store-trace.ts <dir> [skip]');
+  process.exit(2);
+}
+const files = readdirSync(dir).filter((f) => /^trace\.\d+\.json$/.test(f))
+  .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as TraceFile);
+report(files, Number(process.argv[3] ?? 1000));
