@@ -105,4 +105,24 @@ export class FastUnaryCall<Req> extends EventEmitter implements ServerUnaryCall<
   getMetricsRecorder(): MetricsRecorder {
     return NO_METRICS;
   }
+
+  /** headerValue is metadata.get(key)[0] for a text (non -bin) key, read from the request
+   *  headers without building the Metadata (~2 µs per call, and most calls never need it). */
+  headerValue(key: string): string | undefined {
+    if (this.md !== undefined || key.endsWith('-bin')) {
+      const v = this.metadata.get(key)[0];
+      return v === undefined ? undefined : String(v);
+    }
+    if (key.startsWith(':') || TRANSPORT_HEADERS.includes(key)) return undefined;
+    const v = this.headers[key];
+    return Array.isArray(v) ? v[0] : v;
+  }
+}
+
+/** metadataValue is call.metadata.get(key)[0] as text, from the request headers on the fast
+ *  path (see headerValue), from grpc-js's Metadata otherwise. */
+export function metadataValue(call: { metadata: Metadata }, key: string): string | undefined {
+  if (call instanceof FastUnaryCall) return call.headerValue(key);
+  const v = call.metadata.get(key)[0];
+  return v === undefined ? undefined : String(v);
 }

@@ -24,7 +24,7 @@ import { serve, stampsOf } from './unary.js';
 export function kvService(core: StoreCore): KVServer {
   return {
     range: serve<RangeRequest, RangeResponse>(async (req, call) => {
-      core.requireLeader(call.metadata);
+      core.requireLeader(call);
       validateRequest({ $case: 'range', value: req });
       if (!req.serializable) await core.barrier();
       const res = core.state.range(req);
@@ -32,24 +32,24 @@ export function kvService(core: StoreCore): KVServer {
       return res;
     }),
     put: serve<PutRequest, PutResponse>(async (req, call) => {
-      core.requireLeader(call.metadata);
+      core.requireLeader(call);
       validateRequest({ $case: 'put', value: req });
       const stamps = stampsOf(call);
-      return core.write<PutResponse>({ $case: 'put', value: req }, traceOf(call.metadata), stamps);
+      return core.write<PutResponse>({ $case: 'put', value: req }, traceOf(call), stamps);
     }),
     deleteRange: serve<DeleteRangeRequest, DeleteRangeResponse>(async (req, call) => {
-      core.requireLeader(call.metadata);
+      core.requireLeader(call);
       validateRequest({ $case: 'deleteRange', value: req });
-      return core.write<DeleteRangeResponse>({ $case: 'deleteRange', value: req }, traceOf(call.metadata));
+      return core.write<DeleteRangeResponse>({ $case: 'deleteRange', value: req }, traceOf(call));
     }),
     txn: serve<TxnRequest, TxnResponse>(async (req, call) => {
-      core.requireLeader(call.metadata);
+      core.requireLeader(call);
       validateRequest({ $case: 'txn', value: req });
-      return core.write<TxnResponse>({ $case: 'txn', value: req }, traceOf(call.metadata));
+      return core.write<TxnResponse>({ $case: 'txn', value: req }, traceOf(call));
     }),
     compact: serve<CompactionRequest, CompactionResponse>(async (req, call) => {
-      core.requireLeader(call.metadata);
-      return core.write<CompactionResponse>({ $case: 'compaction', value: req }, traceOf(call.metadata));
+      core.requireLeader(call);
+      return core.write<CompactionResponse>({ $case: 'compaction', value: req }, traceOf(call));
     }),
   };
 }

@@ -50,23 +50,24 @@ export function leaseService(d: LeaseDeps): LeaseServer {
   const { core } = d;
   return {
     leaseGrant: serve<LeaseGrantRequest, LeaseGrantResponse>(async (req, call) => {
-      core.requireLeader(call.metadata);
+      core.requireLeader(call);
       if (req.TTL > BigInt(ETCD_LIMITS.maxLeaseTTL)) throw etcdErrors.leaseTTLTooLarge();
       const ttl = req.TTL < BigInt(d.minTTLSeconds) ? BigInt(d.minTTLSeconds) : req.TTL;
       const ID = req.ID !== 0n ? req.ID : d.newLeaseId();
-      return core.write<LeaseGrantResponse>({ $case: 'leaseGrant', value: { TTL: ttl, ID } }, traceOf(call.metadata));
+      const op = { $case: 'leaseGrant' as const, value: { TTL: ttl, ID } };
+      return core.write<LeaseGrantResponse>(op, traceOf(call));
     }),
     leaseRevoke: serve<LeaseRevokeRequest, LeaseRevokeResponse>(async (req, call) => {
-      core.requireLeader(call.metadata);
-      return core.write<LeaseRevokeResponse>({ $case: 'leaseRevoke', value: req }, traceOf(call.metadata));
+      core.requireLeader(call);
+      return core.write<LeaseRevokeResponse>({ $case: 'leaseRevoke', value: req }, traceOf(call));
     }),
     leaseKeepAlive: (stream) => keepAliveStream(d, stream),
     leaseTimeToLive: serve<LeaseTimeToLiveRequest, LeaseTimeToLiveResponse>(async (req, call) => {
-      core.requireLeader(call.metadata);
+      core.requireLeader(call);
       return timeToLive(d, req);
     }),
     leaseLeases: serve<LeaseLeasesRequest, LeaseLeasesResponse>(async (_req, call) => {
-      core.requireLeader(call.metadata);
+      core.requireLeader(call);
       return { header: core.header(), leases: core.state.leases().map((l) => ({ ID: l.id })) };
     }),
   };
@@ -127,7 +128,7 @@ function keepAliveStream(d: LeaseDeps, stream: ServerDuplexStream<LeaseKeepAlive
     stream.emit('error', { code: s.code ?? status.INTERNAL, details: s.details, metadata: s.metadata });
   };
   try {
-    d.core.requireLeader(stream.metadata);
+    d.core.requireLeader(stream);
   } catch (err) {
     fail(err);
     return;

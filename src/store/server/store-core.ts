@@ -9,6 +9,7 @@ import { assert } from '../../base/assert.js';
 import type { ResponseHeader } from '../../gen/etcdserverpb/rpc.js';
 import { StoreRequest, type TraceContext } from '../../gen/k8ts/store/v1/store.js';
 import type { RaftNode } from '../../raft/node.js';
+import { metadataValue } from '../../rpc/fast-unary-call.js';
 import { wallMs, type CallStamps } from '../../rpc/stage-trace.js';
 import { etcdErrors } from '../errors.js';
 import type { ApplyOutcome, StoreState } from '../types.js';
@@ -66,10 +67,9 @@ export class StoreCore {
     return this.opts.node.leader();
   }
 
-  /** requireLeader enforces etcd's `hasleader` metadata: fail at once without a leader. */
-  requireLeader(metadata: Metadata): void {
-    const v = metadata.get('hasleader')[0];
-    if (v !== undefined && String(v) === 'true' && this.leader() === 0) throw etcdErrors.noLeader();
+  /** requireLeader enforces etcd's `hasleader` metadata of call: fail at once without a leader. */
+  requireLeader(call: { metadata: Metadata }): void {
+    if (metadataValue(call, 'hasleader') === 'true' && this.leader() === 0) throw etcdErrors.noLeader();
   }
 
   /** write proposes one request and resolves with the response its apply produced here; stamps
@@ -162,10 +162,9 @@ function growsState(op: StoreOp): boolean {
   return op.$case === 'put' || op.$case === 'txn' || op.$case === 'leaseGrant';
 }
 
-/** traceOf reads the W3C trace context a client sent as gRPC metadata. */
-export function traceOf(metadata: Metadata): TraceContext | undefined {
-  const traceparent = metadata.get('traceparent')[0];
+/** traceOf reads the W3C trace context a client sent as gRPC metadata of call. */
+export function traceOf(call: { metadata: Metadata }): TraceContext | undefined {
+  const traceparent = metadataValue(call, 'traceparent');
   if (traceparent === undefined) return undefined;
-  const tracestate = metadata.get('tracestate')[0];
-  return { traceparent: String(traceparent), tracestate: tracestate === undefined ? '' : String(tracestate) };
+  return { traceparent, tracestate: metadataValue(call, 'tracestate') ?? '' };
 }
