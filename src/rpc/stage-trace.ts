@@ -6,7 +6,7 @@
  *  - per write it served: request stream opened, request decoded, proposed, applied here, answered;
  *  - per Raft message with entries or acking them: appends sent and received, acks sent and
  *    received (with the last index they cover);
- *  - every WAL fdatasync's start and end (the synchronous call the event loop waits in);
+ *  - every WAL fdatasync's start and end (on the event loop or the thread pool);
  * and writes them as JSON to <dir>/trace.<pid>.json when it exits. Bounded: recording stops at
  * MAX_EVENTS. Nothing here changes what a member does.
  */
@@ -49,13 +49,20 @@ export class StageTrace {
 
   /** wrapSync records the start and end of every fdatasync made through fs (once per process:
    *  the Raft transport calls it with the member's file system). */
-  wrapSync<H>(fs: { fdatasync(fh: H): void }): void {
+  wrapSync<H>(fs: { fdatasync(fh: H): void; fdatasyncInBackground?(fh: H): Promise<void> }): void {
     if (this.syncWrapped) return;
     this.syncWrapped = true;
     const sync = fs.fdatasync.bind(fs);
     fs.fdatasync = (fh: H): void => {
       this.event('syncA', 0, 0);
       sync(fh);
+      this.event('syncB', 0, 0);
+    };
+    const background = fs.fdatasyncInBackground?.bind(fs);
+    if (background === undefined) return;
+    fs.fdatasyncInBackground = async (fh: H): Promise<void> => {
+      this.event('syncA', 0, 0);
+      await background(fh);
       this.event('syncB', 0, 0);
     };
   }
