@@ -161,6 +161,12 @@ export class RawNode {
     return out;
   }
 
+  /** hasHeartbeats: a leader's heartbeats wait in the outbox (see takeHeartbeats). */
+  hasHeartbeats(): boolean {
+    const r = this.raft;
+    return r.role === 'leader' && r.msgs.some((m) => m.type === T.MESSAGE_TYPE_HEARTBEAT);
+  }
+
   hasReady(): boolean {
     const r = this.raft;
     if (r.msgs.length > 0 || r.readStates.length > 0) return true;
