@@ -17,7 +17,7 @@ import type { LogStream } from '../logs/format.js';
 import { startContainerActor, type ContainerActor } from './container-machine.js';
 import type { FifoPool } from './fifo-pool.js';
 import { isSameProcess, readProcStat } from './proc-stats.js';
-import type { Spawned, Spawner } from './spawner.js';
+import type { Spawned, SpawnerPool } from './spawner.js';
 import {
   closeChildEnds, createFifos, openChildEnds, openReader, openStdinEnds, type FifoPaths,
 } from './stdio-fifos.js';
@@ -42,7 +42,7 @@ export interface ProcessDeps {
   clock: Clock;
   wallMs(): number;
   fifos: FifoPool;
-  spawner?: Spawner;
+  spawner?: SpawnerPool;
 }
 
 /** ExitInfo is how the main process ended. unknown: it ended while no runtime watched it. */
@@ -146,7 +146,7 @@ export class ContainerProcess {
   }
 
   /** spawnByHelper: spawn() through the spawner helper (containers without stdin). */
-  private static async spawnByHelper(spec: ProcessSpec, deps: ProcessDeps, spawner: Spawner,
+  private static async spawnByHelper(spec: ProcessSpec, deps: ProcessDeps, spawner: SpawnerPool,
     io: { writer: CriLogWriter | undefined; readers: Socket[] }): Promise<ContainerProcess> {
     let launched: Spawned;
     try {

@@ -19,7 +19,7 @@ import { ExecStartError, killTree, startExec } from './exec.js';
 import { FifoPool } from './fifo-pool.js';
 import { portClashFromOutput } from './ports.js';
 import { isSameProcess, readGroupUsage } from './proc-stats.js';
-import { Spawner } from './spawner.js';
+import { SpawnerPool } from './spawner.js';
 import { checkStart } from './start-checks.js';
 import { fifoPaths, removeFifos } from './stdio-fifos.js';
 import type { ContainerRecord, SandboxRecord, StateStore } from './state-store.js';
@@ -52,7 +52,7 @@ export class ContainerSupervisor {
   private readonly procs = new Map<string, ContainerProcess>();
   private readonly execs = new Map<string, Set<ChildProcess>>();
   private readonly fifos: FifoPool;
-  private readonly spawner = new Spawner();
+  private readonly spawner = new SpawnerPool();
   private spawnerTimer: Timer | undefined;
 
   constructor(private readonly o: SupervisorOptions) {
@@ -75,6 +75,7 @@ export class ContainerSupervisor {
     await Promise.all(procs.map((p) => p.detach()));
     this.spawnerTimer?.cancel();
     this.spawner.close();
+    await this.fifos.close();
   }
 
   /**

@@ -2,14 +2,17 @@
  * The container spawner (src/runtime/process/spawner.ts): processes started by the helper get
  * their own process group and their output on the given paths; exit codes and signals come
  * back as Node reports them; a binary that cannot start fails the spawn with the OS's code; a
- * helper that dies reports its live processes lost, and the next spawn starts a new helper.
+ * helper that dies reports its live processes lost, and the next spawn starts a new helper. The
+ * pool spreads spawns made at once over its helpers.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readProcStat } from '../../../src/runtime/process/proc-stats.js';
-import { Spawner, type SpawnRequest } from '../../../src/runtime/process/spawner.js';
+import {
+  Spawner, SpawnerPool, type SpawnRequest,
+} from '../../../src/runtime/process/spawner.js';
 
 describe('process runtime: container spawner helper', () => {
   let dir = '';
@@ -62,6 +65,43 @@ describe('process runtime: container spawner helper', () => {
     process.kill(-s.pid, 'SIGKILL');
     const again = await spawner.spawn(request(['-c', 'exit 0']));
     assert.equal((await again.exited).code, 0);
+  });
+});
+
+describe('process runtime: container spawner pool', () => {
+  let dir = '';
+  let pool: SpawnerPool;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'k8ts-spawner-pool-'));
+    pool = new SpawnerPool(3);
+  });
+  afterEach(() => {
+    pool.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const request = (i: number, then = ''): SpawnRequest => {
+    const out = join(dir, `out${i}`);
+    writeFileSync(out, '');
+    return { file: '/bin/sh', args: ['-c', `echo ${i}${then}`], argv0: '/bin/sh', cwd: dir,
+      env: { PATH: '/usr/bin:/bin' }, stdout: out, stderr: undefined };
+  };
+
+  it('runs spawns made one at a time', async () => {
+    pool.start();
+    for (let i = 0; i < 3; i++) assert.equal((await (await pool.spawn(request(i))).exited).code, 0);
+  });
+
+  it('spreads spawns made at once over its helpers, and runs every one', async () => {
+    pool.start();
+    const all = await Promise.all(Array.from({ length: 8 },
+      (_, i) => pool.spawn(request(i, '; exec sleep 30'))));
+    assert.equal(new Set(all.map((s) => parentOf(s.pid))).size, 3);
+    for (const [i, s] of all.entries()) {
+      process.kill(-s.pid, 'SIGKILL');
+      assert.equal((await s.exited).signal, 'SIGKILL');
+      assert.equal(readFileSync(join(dir, `out${i}`), 'utf8'), `${i}\n`);
+    }
   });
 });
 
