@@ -34,6 +34,21 @@ function keepalive(t: Transport): ChannelOptions {
   };
 }
 
+/**
+ * Servers ping their clients as etcd's do by default (--grpc-keepalive-interval 2h, -timeout
+ * 20s): only to free what a long-dead client holds. A server's keepalive timer that expired
+ * while its own process was stalled fires before the loop reads the ping's answer, so a short
+ * timeout turns every stall of a store member or API server longer than it into a drop of ALL
+ * its clients' connections (watches, peers' Raft streams) the moment it resumes — a reconnect
+ * storm on a machine that is already starved (the 1,000-hollow-node runs: after each member's
+ * multi-second stall, both of its peers' streams and its API servers' sessions went down at
+ * once). Clients still ping on their own schedule to find a vanished server.
+ */
+const SERVER_KEEPALIVE: ChannelOptions = {
+  'grpc.keepalive_time_ms': 2 * 60 * 60 * 1000,
+  'grpc.keepalive_timeout_ms': 20_000,
+};
+
 /** channelOptions are the options every k8ts client channel is created with. */
 export function channelOptions(
   extra: ChannelOptions = {},
@@ -56,13 +71,14 @@ export function channelOptions(
 }
 
 /** serverOptions are the options every k8ts gRPC server is created with. Clients ping every
- *  KEEPALIVE_TIME_MS, so the server must allow pings at least that often. */
+ *  KEEPALIVE_TIME_MS, so the server must allow pings at least that often; its own pings are
+ *  SERVER_KEEPALIVE's. */
 export function serverOptions(
   extra: ChannelOptions = {},
   t: Transport = 'network',
 ): ChannelOptions {
   return {
-    ...keepalive(t),
+    ...(t === 'local-socket' ? {} : SERVER_KEEPALIVE),
     'grpc.http2.min_ping_interval_without_data_ms': 1_000,
     'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
     'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,

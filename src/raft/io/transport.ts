@@ -212,12 +212,26 @@ export function clusterMismatch(got: number | undefined, want: number): Partial<
   };
 }
 
+/**
+ * peerChannelOptions: a peer link pings rarely and waits long for the answer. Raft finds an
+ * unresponsive peer by itself (heartbeats, CheckQuorum, the bounded frame queue); the ping only
+ * finds a connection that is dead without having closed. With the default 3 s timeout, a member
+ * whose own loop stalled longer than that dropped both its peer streams the moment it resumed
+ * (the timer fires before the loop reads the ping's answer), and had to reconnect on a machine
+ * already starved.
+ */
+function peerChannelOptions(): ReturnType<typeof channelOptions> {
+  return channelOptions({ 'grpc.keepalive_time_ms': 10_000, 'grpc.keepalive_timeout_ms': 20_000 });
+}
+
 /** PeerLink is everything outbound to one peer: its channel, stream, queue and backoff. */
 class PeerLink {
   private client: RaftTransportServiceClient;
   private stream: ClientWritableStream<ReplicateRequest> | undefined;
   private readonly queue: MessageBatch[] = [];
   private writable = true;
+  /** A 'drain' listener is armed for the current stream: flush() while blocked adds no other. */
+  private awaitingDrain = false;
   private attempt = 0;
   private reconnect: { cancel(): void } | undefined;
   private inflightDelivers = 0;
@@ -231,7 +245,7 @@ class PeerLink {
     private readonly opts: TransportOptions,
     private readonly limits: TransportLimits,
   ) {
-    this.client = new ReplicateTransportClient(address, opts.credentials, channelOptions());
+    this.client = new ReplicateTransportClient(address, opts.credentials, peerChannelOptions());
     // Connect now, not on the first message: a follower never sends to other followers, and
     // when one of them wins an election its first appends must not wait for a TCP + HTTP/2
     // handshake (measured: ~60 ms of a 200 ms failover).
@@ -289,7 +303,8 @@ class PeerLink {
     // it cannot be reset, so a fresh channel is the way to connect now (calls in flight on the
     // old one finish on their own).
     this.client.close();
-    this.client = new ReplicateTransportClient(this.address, this.opts.credentials, channelOptions());
+    this.client = new ReplicateTransportClient(this.address, this.opts.credentials,
+      peerChannelOptions());
     this.open();
   }
 
@@ -312,9 +327,11 @@ class PeerLink {
     while (this.writable && this.queue.length > 0) {
       this.writable = stream.write({ batch: this.queue.shift()! });
     }
-    if (!this.writable) {
+    if (!this.writable && !this.awaitingDrain) {
+      this.awaitingDrain = true;
       stream.once('drain', () => {
         if (stream !== this.stream) return;
+        this.awaitingDrain = false;
         this.writable = true;
         this.flush();
       });
@@ -325,6 +342,7 @@ class PeerLink {
     const stream = this.client.replicate((err) => this.onEnd(stream, err));
     this.stream = stream;
     this.writable = true;
+    this.awaitingDrain = false;
     stream.on('metadata', () => {
       this.attempt = 0;
       if (!this.connected) this.opts.log?.(`peer ${this.id} (${this.address}) connected`);
