@@ -28,6 +28,11 @@ import {
 } from './defaults.js';
 import { UnavailableRpcError } from './errors.js';
 
+/** A ping timeout firing this late (or a quarter of the timeout) was delayed by our own stall. */
+const STALL_LATENESS_MS = 50;
+/** How many times a late ping timeout starts over before it counts anyway. */
+const MAX_STALL_REARMS = 3;
+
 /** Keepalive says how often to ping and whether to ping a session with no calls open. */
 export interface H2Keepalive {
   timeMs: number;
@@ -260,16 +265,38 @@ export class H2Channel {
     this.pinger = this.clock.setInterval(() => {
       if (!k.withoutCalls && this.activeCalls === 0) return;
       if (s.destroyed || s.closed) return; // its 'close' is on the way
-      const timeout = this.clock.setTimeout(() => {
-        this.lastError = `keepalive ping not answered within ${k.timeoutMs} ms`;
-        s.destroy(new Error(this.lastError));
-      }, k.timeoutMs);
+      let answered = false;
+      const timeout = this.armPingTimeout(s, k.timeoutMs, () => answered);
       const sent = s.ping((err) => {
+        answered = true;
         timeout.cancel();
         if (err && !s.destroyed) s.destroy(err);
       });
       if (!sent) timeout.cancel();
     }, k.timeMs);
+  }
+
+  /**
+   * armPingTimeout destroys the session when a ping stays unanswered for timeoutMs of the
+   * process's own running time. A timer that fires late means this process was stalled (starved
+   * of CPU, a long GC): the answer may be sitting unread in the socket, so the timeout starts
+   * over instead, at most MAX_STALL_REARMS times (a peer that is really gone is still found).
+   */
+  private armPingTimeout(
+    s: ClientHttp2Session, timeoutMs: number, answered: () => boolean, rearms = 0,
+  ): { cancel(): void } {
+    const due = this.clock.nowMs() + timeoutMs;
+    let current = this.clock.setTimeout(() => {
+      if (answered() || s.destroyed) return;
+      const late = this.clock.nowMs() - due;
+      if (late > Math.max(STALL_LATENESS_MS, timeoutMs / 4) && rearms < MAX_STALL_REARMS) {
+        current = this.armPingTimeout(s, timeoutMs, answered, rearms + 1);
+        return;
+      }
+      this.lastError = `keepalive ping not answered within ${timeoutMs} ms`;
+      s.destroy(new Error(this.lastError));
+    }, timeoutMs);
+    return { cancel: () => current.cancel() };
   }
 
   private stopPings(): void {

@@ -140,6 +140,22 @@ describe('rpc/h2-client: unary calls against grpc-js', () => {
     assert.equal((await call(ch, Buffer.from('k'))).res?.toString(), 'k');
   });
 
+  it('keepalive keeps a healthy session across the client\'s own stalls', async () => {
+    // The client's loop is blocked 150 ms at a time, longer than the ping timeout: a ping's
+    // answer arrives during a stall and waits in the socket while the timeout expires. Only a
+    // ping the loop has had a chance to read the answer of may count as unanswered.
+    const keepalive = { timeMs: 30, timeoutMs: 100, withoutCalls: true };
+    const { ch } = await setup((c, cb) => cb(null, c.request), { keepalive });
+    const busy = setInterval(() => {
+      const until = Date.now() + 150;
+      while (Date.now() < until);
+    }, 30);
+    await new Promise((r) => setTimeout(r, 1_500));
+    clearInterval(busy);
+    assert.ok(ch.isReady(), 'a stall of its own must not drop the session');
+    assert.equal((await call(ch, Buffer.from('s'))).res?.toString(), 's');
+  });
+
   it('GOAWAY: a call in flight finishes; the next ready() needs a new connection', async () => {
     const answers: (() => void)[] = [];
     const { ch, server } = await setup((c, cb) => answers.push(() => cb(null, c.request)));
