@@ -18,6 +18,7 @@
  *   nodes           [--tests startup,hollow,up] [--bursts 3] [--burst-pods 100]
  *                   [--hollow-nodes 1000] [--hollow-processes 4] [--hollow-pods 30000]
  *                   [--up-runs 5] [--timeout-min 30]  (kubelets and runtimes; bench/nodes-suite.ts)
+ *                   [--keep-logs <dir>] (hollow: component logs kept there even when it succeeds)
  *   store-scale     [--keys 30000] [--updates 4] [--snapshot-every 40000] [--compact-s 30]
  *                   (3 store members at hollow-run scale: stalls, terms, heaps; bench/store-scale.ts)
  */
@@ -171,6 +172,7 @@ async function main(): Promise<void> {
         hollowPods: int('hollow-pods'),
         upRuns: int('up-runs'),
         timeoutMin: int('timeout-min'),
+        keepLogsDir: values['keep-logs'] === undefined ? undefined : resolve(values['keep-logs']),
         command: `npm run bench -- ${process.argv.slice(2).join(' ')}`,
       });
       break;

@@ -87,8 +87,8 @@ export async function runHollowBench(o: NodesBenchOptions): Promise<void> {
     failed = true;
   } finally {
     console.log(`store at the end: ${await storeLine(c)}`);
-    if (failed) {
-      const dir = mkdtempSync(join(tmpdir(), 'k8ts-bench-hollow-logs-'));
+    if (failed || o.keepLogsDir !== undefined) {
+      const dir = o.keepLogsDir ?? mkdtempSync(join(tmpdir(), 'k8ts-bench-hollow-logs-'));
       c.keepLogs(dir);
       console.log(`component logs kept in ${dir}`);
     }

@@ -54,6 +54,8 @@ export interface NodesBenchOptions {
   hollowPods: number;
   upRuns: number;
   timeoutMin: number;
+  /** Hollow: the components' logs are copied here at the end, failed or not. */
+  keepLogsDir: string | undefined;
   command: string;
 }
 
