@@ -13,6 +13,7 @@ import { podDnsConfig, podHostname } from './env/dns.js';
 import type { PodRuntimeFacts } from './env/downward.js';
 import { podLogDirectory } from './logs/paths.js';
 import type { ObjectCache } from './objects.js';
+import { podObjectRefs } from './pod-object-refs.js';
 import type { PreparedContainer, PreparedPod } from './pod/types.js';
 import { isStaticPod } from './sources/static-pods.js';
 import type { VolumeManager } from './volumes/volume-manager.js';
@@ -38,7 +39,7 @@ export function podLogsRoot(cfg: KubeletConfig): string {
 export function makePrepare(d: PrepareDeps): (pod: Pod) => Promise<PreparedPod> {
   return async (pod) => {
     const ns = pod.metadata.namespace ?? 'default';
-    const objects = await d.objects.forNamespace(ns, !isStaticPod(pod));
+    const objects = await d.objects.forNamespace(ns, !isStaticPod(pod), podObjectRefs(pod));
     const facts: PodRuntimeFacts = { nodeName: d.cfg.nodeName, hostIP: d.cfg.address,
       podIPs: d.podIPs(pod) };
     const volumes = await d.volumes.setUp(pod, objects, { pod, facts,
