@@ -43,7 +43,7 @@ export interface WatchCacheOptions {
   clock: Clock;
   /** kind/apiVersion of BOOKMARK objects. */
   objectType: ObjectType;
-  /** Events kept for resuming watches (default 1000). */
+  /** Events kept for resuming watches (default HISTORY_EVENTS). */
   historyEvents?: number;
   /** Live events buffered per slow watcher before it is terminated (default 1000). */
   watcherBufferEvents?: number;
@@ -66,6 +66,18 @@ export interface WatchCacheOptions {
 const LIST_PAGE = 5_000;
 /** Bounds pending waitUntilFresh callers; beyond it reads fail fast with 504. */
 const MAX_FRESH_WAITERS = 10_000;
+
+/**
+ * HISTORY_EVENTS: events kept per resource for resuming watches. A client whose watch broke
+ * resumes from its last resourceVersion, which bookmarks move only once a minute; when that
+ * revision has left the history it must relist, and a relist with resourceVersion "" reads the
+ * store. With 1,000 events, 1,000 hollow nodes' pods churned through the history in ~5 s: after a
+ * 27 s break of their API connections, 249 kubelets got "too old resource version" at once, and
+ * their 249 paged lists (each reading every pod of the store to filter by node) stalled all three
+ * store members for 13 s and the store never recovered. 10,000 events hold 50–100 s at that rate
+ * (upstream sizes its history to at least 75 s, up to 100,000 events).
+ */
+const HISTORY_EVENTS = 10_000;
 
 interface FreshWaiter {
   revision: number;
@@ -91,7 +103,7 @@ export class WatchCache {
   constructor(opts: WatchCacheOptions) {
     assert(opts.prefix.endsWith('/'), `WatchCache: prefix ${opts.prefix} must end with "/"`);
     this.o = {
-      historyEvents: 1000,
+      historyEvents: HISTORY_EVENTS,
       watcherBufferEvents: 1000,
       bookmarkIntervalMs: 60_000,
       freshTimeoutMs: 3_000,
