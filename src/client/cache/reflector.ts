@@ -119,10 +119,36 @@ export class Reflector<T extends KubeObject> {
 
   /** listAndReplace reads every page at one revision, then replaces the sink's content. */
   private async listAndReplace(): Promise<void> {
-    const items = await this.listAll();
+    const items = (this.lastRv !== '' ? await this.relistFromCache() : undefined) ??
+      await this.listAll();
     if (items === undefined) return;
     this.o.sink.replace(items.items, items.rv);
     this.lastRv = items.rv;
+  }
+
+  /**
+   * relistFromCache: a relist after the watch's revision left the server's history asks for a
+   * state not older than the last one seen, in one unpaged list — what client-go's reflector
+   * does, so the API server answers it from its watch cache. A paged list with resourceVersion ""
+   * is read from the store; when hundreds of kubelets relist at once (their API sessions dropped
+   * together), each such list of their node's pods read every pod in the store and starved its
+   * members into leader changes. undefined when the server cannot answer it (it falls back).
+   */
+  private async relistFromCache(): Promise<{ items: T[]; rv: string } | undefined> {
+    const { api, resource, namespace } = this.o;
+    try {
+      const res = await api.list<T>(resource, namespace, {
+        labelSelector: this.o.labelSelector, fieldSelector: this.o.fieldSelector,
+        resourceVersion: this.lastRv, resourceVersionMatch: 'NotOlderThan',
+      });
+      if (this.stopped) return undefined;
+      return { items: res.items, rv: res.metadata.resourceVersion ?? '' };
+    } catch (e) {
+      if (this.stopped) return undefined;
+      this.o.log(`${this.name}: list not older than ${this.lastRv} failed: ${messageOf(e)}; ` +
+        'listing from the store');
+      return undefined;
+    }
   }
 
   private async listAll(): Promise<{ items: T[]; rv: string } | undefined> {

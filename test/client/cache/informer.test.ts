@@ -169,7 +169,30 @@ describe('informer over a scripted API', () => {
       assert.deepEqual(inf.lister.list().map(tag).sort(), ['change@25', 'fresh@26', 'keep@3']);
       assert.deepEqual(s.watchCalls.map((o) => o.resourceVersion), ['10', '30']);
       assert.equal(inf.lastSyncResourceVersion(), '30');
+      // The relist asks for a state not older than the last one seen, unpaged (client-go's
+      // rule): the API server answers it from its watch cache, not by reading the store.
+      assert.equal(s.listCalls[1]!.resourceVersion, '10');
+      assert.equal(s.listCalls[1]!.resourceVersionMatch, 'NotOlderThan');
+      assert.equal(s.listCalls[1]!.limit, undefined);
     });
+
+  it('410 Gone, and the not-older-than relist fails: lists from the store in pages', async () => {
+    const s = new ScriptedApi();
+    s.lists = [
+      [page('10', [cm('a', '3')])],
+      [], // the not-older-than relist: no scripted answer, it fails
+      [page('30', [cm('b', '26')])],
+    ];
+    s.watches = [{ events: [], end: gone() }, { events: [], end: 'open' }];
+    inf = newInformer(s);
+    inf.start();
+    await turn();
+    assert.equal(s.listCalls.length, 3);
+    assert.equal(s.listCalls[2]!.resourceVersion, undefined);
+    assert.equal(s.listCalls[2]!.limit, 500);
+    assert.deepEqual(inf.lister.list().map(tag), ['b@26']);
+    assert.equal(inf.lastSyncResourceVersion(), '30');
+  });
 
   it('other errors back off on the injected clock, then re-watch from the last revision',
     async () => {
