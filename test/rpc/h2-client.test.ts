@@ -141,19 +141,21 @@ describe('rpc/h2-client: unary calls against grpc-js', () => {
   });
 
   it('keepalive keeps a healthy session across the client\'s own stalls', async () => {
-    // The client's loop is blocked 150 ms at a time, longer than the ping timeout: a ping's
+    // The client's loop is blocked 250 ms at a time, longer than the ping timeout: a ping's
     // answer arrives during a stall and waits in the socket while the timeout expires. Only a
     // ping the loop has had a chance to read the answer of may count as unanswered.
-    const keepalive = { timeMs: 30, timeoutMs: 100, withoutCalls: true };
+    const keepalive = { timeMs: 50, timeoutMs: 200, withoutCalls: true };
     const { ch } = await setup((c, cb) => cb(null, c.request), { keepalive });
     const busy = setInterval(() => {
-      const until = Date.now() + 150;
+      const until = Date.now() + 250;
       while (Date.now() < until);
-    }, 30);
+    }, 50);
     await new Promise((r) => setTimeout(r, 1_500));
     clearInterval(busy);
+    await new Promise((r) => setTimeout(r, 300)); // answers still in flight arrive
     assert.ok(ch.isReady(), 'a stall of its own must not drop the session');
-    assert.equal((await call(ch, Buffer.from('s'))).res?.toString(), 's');
+    const after = await call(ch, Buffer.from('s'));
+    assert.equal(after.res?.toString(), 's', String(after.err?.message));
   });
 
   it('GOAWAY: a call in flight finishes; the next ready() needs a new connection', async () => {
