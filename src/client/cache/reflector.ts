@@ -138,8 +138,7 @@ export class Reflector<T extends KubeObject> {
     const { api, resource, namespace } = this.o;
     try {
       const res = await api.list<T>(resource, namespace, {
-        labelSelector: this.o.labelSelector, fieldSelector: this.o.fieldSelector,
-        resourceVersion: this.lastRv, resourceVersionMatch: 'NotOlderThan',
+        ...this.selectors(), resourceVersion: this.lastRv, resourceVersionMatch: 'NotOlderThan',
       });
       if (this.stopped) return undefined;
       return { items: res.items, rv: res.metadata.resourceVersion ?? '' };
@@ -151,9 +150,14 @@ export class Reflector<T extends KubeObject> {
     }
   }
 
+  /** selectors: the label and field selectors every list of this reflector carries. */
+  private selectors(): { labelSelector?: string; fieldSelector?: string } {
+    return { labelSelector: this.o.labelSelector, fieldSelector: this.o.fieldSelector };
+  }
+
   private async listAll(): Promise<{ items: T[]; rv: string } | undefined> {
     const { api, resource, namespace } = this.o;
-    const sel = { labelSelector: this.o.labelSelector, fieldSelector: this.o.fieldSelector };
+    const sel = this.selectors();
     let limit = this.o.pageSize ?? LIST_PAGE_SIZE;
     const items: T[] = [];
     let rv = '';
