@@ -4,10 +4,11 @@
  * bookmarks. A watch that ends cleanly (the server's timeout) is reopened from the last
  * resourceVersion seen, so nothing is missed or repeated; 410 Gone/Expired (that revision was
  * compacted) means events were lost: list again and replace. Any other error (no API server
- * reachable) is retried after a bounded, jittered backoff on the injected clock.
+ * reachable, a list that missed its deadline) is retried after a bounded, jittered backoff on
+ * the injected clock — and a relist is retried the same way it failed (see relistFromCache).
  */
 import type { KubeObject } from '../../api/meta.js';
-import { isStatusError } from '../../api/errors.js';
+import { isStatusError, type StatusError } from '../../api/errors.js';
 import { AssertionError } from '../../base/assert.js';
 import { CancellableSleep } from '../../base/cancellable-sleep.js';
 import type { Clock } from '../../base/clock.js';
@@ -67,6 +68,9 @@ export interface ReflectorOptions<T extends KubeObject> {
 export class Reflector<T extends KubeObject> {
   private stopped = false;
   private lastRv = '';
+  /** The server said lastRv cannot be listed (410, or 504 "Too large resource version"): the
+   *  next list reads the latest state (client-go's isLastSyncResourceVersionUnavailable). */
+  private lastRvUnavailable = false;
   private watch: ApiWatch<T> | undefined;
   private pauses: CancellableSleep | undefined;
   private readonly name: string;
@@ -119,11 +123,12 @@ export class Reflector<T extends KubeObject> {
 
   /** listAndReplace reads every page at one revision, then replaces the sink's content. */
   private async listAndReplace(): Promise<void> {
-    const items = (this.lastRv !== '' ? await this.relistFromCache() : undefined) ??
-      await this.listAll();
+    const fromCache = this.lastRv !== '' && !this.lastRvUnavailable;
+    const items = fromCache ? await this.relistFromCache() : await this.listAll();
     if (items === undefined) return;
     this.o.sink.replace(items.items, items.rv);
     this.lastRv = items.rv;
+    this.lastRvUnavailable = false;
   }
 
   /**
@@ -132,7 +137,14 @@ export class Reflector<T extends KubeObject> {
    * does, so the API server answers it from its watch cache. A paged list with resourceVersion ""
    * is read from the store; when hundreds of kubelets relist at once (their API sessions dropped
    * together), each such list of their node's pods read every pod in the store and starved its
-   * members into leader changes. undefined when the server cannot answer it (it falls back).
+   * members into leader changes.
+   *
+   * Only an answer that this revision cannot be listed — 410 Expired, or 504 "Too large resource
+   * version" (the server's cache did not reach it in time) — switches to the store's latest
+   * state, at once (client-go's list()). Any other failure (a deadline missed under load, no
+   * server reachable, 429) is thrown: run() backs off and asks the cache again. Falling back on
+   * those turned an overloaded API server's slow cache lists into hundreds of store lists, each
+   * reading every pod, and the store never recovered (a24245a's hollow run: 11,555 fallbacks).
    */
   private async relistFromCache(): Promise<{ items: T[]; rv: string } | undefined> {
     const { api, resource, namespace } = this.o;
@@ -143,10 +155,11 @@ export class Reflector<T extends KubeObject> {
       if (this.stopped) return undefined;
       return { items: res.items, rv: res.metadata.resourceVersion ?? '' };
     } catch (e) {
-      if (this.stopped) return undefined;
+      if (this.stopped || !(isGone(e) || isTooLargeResourceVersion(e))) throw e;
       this.o.log(`${this.name}: list not older than ${this.lastRv} failed: ${messageOf(e)}; ` +
-        'listing from the store');
-      return undefined;
+        'listing the latest state');
+      this.lastRvUnavailable = true;
+      return this.listAll();
     }
   }
 
@@ -227,6 +240,19 @@ export class Reflector<T extends KubeObject> {
 /** isGone: the revision asked for is no longer available (410 Expired or Gone). */
 export function isGone(e: unknown): boolean {
   return isStatusError(e) && e.code === 410;
+}
+
+/**
+ * isTooLargeResourceVersion: 504 with cause ResourceVersionTooLarge, what an API server answers
+ * when its cache did not reach the revision asked for in time (client-go's
+ * isTooLargeResourceVersionError, which also accepts the bare message from older servers).
+ */
+export function isTooLargeResourceVersion(e: unknown): boolean {
+  if (!isStatusError(e) || e.code !== 504) return false;
+  const s: StatusError['status'] = e.status;
+  const causes = s.details?.causes ?? [];
+  return causes.some((c) => c.reason === 'ResourceVersionTooLarge') ||
+    (s.message ?? '').includes('Too large resource version');
 }
 
 function messageOf(e: unknown): string {

@@ -15,8 +15,9 @@ export interface ScriptedWatch {
 
 /** ScriptedApi records calls so tests can check what the reflector asked for. */
 export class ScriptedApi {
-  /** Pages of the next list calls; one list may consume several pages (continue). */
-  lists: KubeList<KubeObject>[][] = [];
+  /** Pages of the next list calls; one list may consume several pages (continue). An Error
+   *  fails that list call with it. */
+  lists: (KubeList<KubeObject>[] | Error)[] = [];
   watches: ScriptedWatch[] = [];
   readonly listCalls: ListOptions[] = [];
   readonly watchCalls: WatchOptions[] = [];
@@ -25,7 +26,11 @@ export class ScriptedApi {
   readonly api: ComponentApi = {
     list: <T extends KubeObject>(_r: unknown, _ns: unknown, o: ListOptions = {}) => {
       this.listCalls.push(o);
-      if (o.continue === undefined || o.continue === '') this.listCall = this.lists.shift();
+      if (o.continue === undefined || o.continue === '') {
+        const next = this.lists.shift();
+        if (next instanceof Error) return Promise.reject(next);
+        this.listCall = next;
+      }
       const page = this.listCall?.shift();
       if (page === undefined) return Promise.reject(new Error('no scripted list'));
       return Promise.resolve(page as KubeList<T>);

@@ -4,7 +4,8 @@
  * deletes and updates, backoff after other errors, replayed adds, resync.
  */
 import assert from 'node:assert/strict';
-import { gone } from '../../../src/api/errors.js';
+import { gone, StatusError } from '../../../src/api/errors.js';
+import { tooLargeResourceVersion } from '../../../src/apiserver/storage/storage-errors.js';
 import type { KubeObject } from '../../../src/api/meta.js';
 import { AssertionError } from '../../../src/base/assert.js';
 import { Prng } from '../../../src/base/prng.js';
@@ -176,11 +177,12 @@ describe('informer over a scripted API', () => {
       assert.equal(s.listCalls[1]!.limit, undefined);
     });
 
-  it('410 Gone, and the not-older-than relist fails: lists from the store in pages', async () => {
+  it('410 Gone, and the not-older-than relist answers 504 Too large resource version: lists ' +
+    'the latest state in pages at once', async () => {
     const s = new ScriptedApi();
     s.lists = [
       [page('10', [cm('a', '3')])],
-      [], // the not-older-than relist: no scripted answer, it fails
+      tooLargeResourceVersion(10, 8), // the server's cache did not reach 10 in time
       [page('30', [cm('b', '26')])],
     ];
     s.watches = [{ events: [], end: gone() }, { events: [], end: 'open' }];
@@ -192,6 +194,33 @@ describe('informer over a scripted API', () => {
     assert.equal(s.listCalls[2]!.limit, 500);
     assert.deepEqual(inf.lister.list().map(tag), ['b@26']);
     assert.equal(inf.lastSyncResourceVersion(), '30');
+  });
+
+  it('410 Gone, and the not-older-than relist times out: backs off and asks the cache again, ' +
+    'never the store', async () => {
+    const clock = new SimClock();
+    const s = new ScriptedApi();
+    const late = new Error('Deadline exceeded'); // the call's deadline, no Status from a server
+    s.lists = [
+      [page('10', [cm('a', '3')])],
+      late,
+      new StatusError(429, 'TooManyRequests', 'too many requests'),
+      [page('30', [cm('b', '26')])],
+    ];
+    s.watches = [{ events: [], end: gone() }, { events: [], end: 'open' }];
+    inf = newInformer(s, clock);
+    inf.start();
+    await turn();
+    assert.equal(s.listCalls.length, 2, 'waits for the backoff');
+    assert.ok(clock.step());
+    await turn();
+    assert.equal(s.listCalls.length, 3, 'waits for the backoff');
+    assert.ok(clock.step());
+    await turn();
+    assert.deepEqual(s.listCalls.slice(1).map((o) => [o.resourceVersion,
+      o.resourceVersionMatch, o.limit]), Array(3).fill(['10', 'NotOlderThan', undefined]));
+    assert.deepEqual(inf.lister.list().map(tag), ['b@26']);
+    assert.deepEqual(s.watchCalls.map((o) => o.resourceVersion), ['10', '30']);
   });
 
   it('other errors back off on the injected clock, then re-watch from the last revision',
