@@ -88,19 +88,33 @@ function startupRuntimes(tests: readonly string[]): string[] {
   return ['process'];
 }
 
-/** startupYaml: 3 masters (process runtime) and 2 workers on the runtime measured. */
+/**
+ * startupYaml: 3 masters (process runtime) and 2 workers on the runtime measured. Masters on
+ * 127.0.7.x, workers on 127.0.8.x; BENCH_STARTUP_NET=N moves them to 127.0.N.x and 127.0.N+1.x
+ * (and the Services and the workers' pods to ranges of their own), so two helpers can run this
+ * benchmark at once on one machine: the kubelets' fixed port collides otherwise.
+ */
 function startupYaml(runtime: string): string {
   const p = 37480;
+  const net = Number(process.env.BENCH_STARTUP_NET ?? '7');
+  if (!Number.isInteger(net) || net < 1 || net > 120) {
+    throw new Error('BENCH_STARTUP_NET must be an integer 1..120');
+  }
+  const moved = net !== 7;
+  const podCidr = (k: number): string =>
+    (moved && runtime === 'process' ? `, podCidr: 127.${net + 100}.${k}.0/24` : '');
   return [
     `name: bench-startup-${runtime}`,
     'members:',
-    ...[1, 2, 3].map((i) => `  - { id: ${i}, name: m${i}, address: 127.0.7.${i}:${p}, ` +
-      `client: 127.0.7.${i}:${p + 1}, api: 127.0.7.${i}:${p + 2}, grpc: 127.0.7.${i}:${p + 3} }`),
+    ...[1, 2, 3].map((i) => `  - { id: ${i}, name: m${i}, address: 127.0.${net}.${i}:${p}, ` +
+      `client: 127.0.${net}.${i}:${p + 1}, api: 127.0.${net}.${i}:${p + 2}, ` +
+      `grpc: 127.0.${net}.${i}:${p + 3} }`),
     'timing: { tickMs: 10, electionTicks: 15, heartbeatTicks: 3 }',
     'kubelet: { port: 10250, runtime: process }',
+    ...(moved ? [`serviceCidr: 127.${net + 101}.0.0/16`] : []),
     'workers:',
-    `  - { name: w1, address: 127.0.8.1, runtime: ${runtime} }`,
-    `  - { name: w2, address: 127.0.8.2, runtime: ${runtime} }`,
+    `  - { name: w1, address: 127.0.${net + 1}.1, runtime: ${runtime}${podCidr(1)} }`,
+    `  - { name: w2, address: 127.0.${net + 1}.2, runtime: ${runtime}${podCidr(2)} }`,
     '',
   ].join('\n');
 }
@@ -118,6 +132,7 @@ async function startupBench(runtime: string, o: NodesBenchOptions): Promise<stri
     const all: number[] = [];
     const node: number[] = [];
     let cpuMs = 0;
+    const classMs = new Map<string, number>();
     for (let k = 0; k < o.bursts; k++) {
       const before = workerCpuMs(c);
       const all0 = cpuMsOf(c.units(), /./);
@@ -128,9 +143,12 @@ async function startupBench(runtime: string, o: NodesBenchOptions): Promise<stri
       const cpu = new Map([...all1].map(([u, v]) => [u, v - (all0.get(u) ?? 0)]));
       for (const l of tl?.report(NS, r.at, cpu) ?? []) console.log(l);
       cpuMs += used.total;
+      const byClass = cpuByClass(cpu);
+      for (const [k2, v] of byClass) classMs.set(k2, (classMs.get(k2) ?? 0) + v);
       const events = await eventsPerPod(c.api, k, o.burstPods);
       console.log(`burst ${k + 1}: ${burstLine(r)}, ${events} Events per pod); ` +
         `workers' CPU ${used.text}; ${loadNote()}`);
+      console.log(`burst ${k + 1} CPU per pod by process class: ${classLine(byClass, o.burstPods)}`);
       all.push(...r.running);
       node.push(...r.node);
       await removeBurst(c.api, k);
@@ -138,6 +156,7 @@ async function startupBench(runtime: string, o: NodesBenchOptions): Promise<stri
     }
     const s = summarize(all);
     const n = summarize(node);
+    console.log(`all bursts, CPU per pod by process class: ${classLine(classMs, s.count)}`);
     return `| ${runtime} | ${s.count} | ${ms(s.p50)} | ${ms(s.p99)} | ${ms(s.max)} | ` +
       `${ms(n.p50)} / ${ms(n.p99)} | ${ms(cpuMs / Math.max(1, s.count))} | ${target} | ≤ 5 s |`;
   } catch (e) {
@@ -147,6 +166,31 @@ async function startupBench(runtime: string, o: NodesBenchOptions): Promise<stri
     await c.stop();
     tl?.remove();
   }
+}
+
+/**
+ * cpuByClass: CPU ms by process class — the component of a unit ("m2-apiserver" → "apiserver"),
+ * the masters' and the workers' apart ("w1-kubelet" → "w-kubelet"): the control plane's share of
+ * a burst (API servers, store members, schedulers, controller managers) next to the nodes'.
+ */
+export function cpuByClass(cpu: Map<string, number>): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const [unit, v] of cpu) {
+    const dash = unit.indexOf('-');
+    // A master's store member (raft and MVCC) is the unit named after the master alone.
+    const component = dash < 0 ? 'store' : unit.slice(dash + 1);
+    const cls = /^w\d+-/.test(unit) ? `w-${component}` : component;
+    out.set(cls, (out.get(cls) ?? 0) + v);
+  }
+  return out;
+}
+
+/** classLine: CPU ms per pod of each class, biggest first, and the total. */
+function classLine(byClass: Map<string, number>, pods: number): string {
+  const per = (v: number): string => (v / Math.max(1, pods)).toFixed(1);
+  const total = [...byClass.values()].reduce((a, b) => a + b, 0);
+  return [...byClass].filter(([, v]) => v > 0).sort((x, y) => y[1] - x[1])
+    .map(([c, v]) => `${c} ${per(v)}`).concat(`total ${per(total)} ms`).join(', ');
 }
 
 /** WORKERS: the nodes the bursts' pods run on (the masters are tainted). */
