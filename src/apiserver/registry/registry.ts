@@ -35,7 +35,7 @@ import {
 import { fieldManagerRequired } from '../../api/apply/index.js';
 import { applyPatchBody, isApplyPatch, recordManagedUpdate, serverSideApply } from './patching.js';
 import { NamespaceLifecycle } from './namespace-lifecycle.js';
-import { compilePredicate, compileWatchFilter } from './predicate.js';
+import { compileWatchFilter } from './predicate.js';
 import { replicasFromScale, toScale } from './scale.js';
 import { ServiceAddresses } from './services.js';
 import { unknownFieldMessage, unknownFields } from '../../api/schema/unknown-fields.js';
@@ -82,13 +82,15 @@ export class Registry implements ApiRegistry {
   }
 
   async list(_ctx: RequestContext, r: ResourceInfo, ns: string | undefined, opts: ListOptions): Promise<KubeList> {
-    const predicate = compilePredicate(r, strategy(r), opts.labelSelector, opts.fieldSelector);
+    const { predicate, trigger } =
+      compileWatchFilter(r, strategy(r), opts.labelSelector, opts.fieldSelector);
     const page = await this.o.storage.list(listPrefix(r, ns), {
       ...(opts.resourceVersion !== undefined ? { resourceVersion: opts.resourceVersion } : {}),
       ...(opts.resourceVersionMatch ? { resourceVersionMatch: opts.resourceVersionMatch } : {}),
       ...(opts.limit !== undefined ? { limit: opts.limit } : {}),
       ...(opts.continue ? { continueToken: opts.continue } : {}),
       ...(predicate ? { predicate } : {}),
+      ...(trigger ? { trigger } : {}),
     });
     return {
       kind: r.listKind,

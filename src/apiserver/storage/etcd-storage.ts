@@ -250,7 +250,7 @@ export class EtcdStorage implements Storage {
       // rv "0" accepts any state: before the cache is ready, the store answers.
       if (cache.ready || rv > 0) {
         await cache.waitUntilFresh(rv);
-        const { items, revision } = cache.list(prefix, opts.predicate);
+        const { items, revision } = cache.list(prefix, opts.predicate, opts.trigger);
         return { items, resourceVersion: String(revision) };
       }
     }

@@ -32,6 +32,8 @@ export interface StorageListOptions {
   /** Opaque continue token from a previous page. */
   continueToken?: string;
   predicate?: Predicate;
+  /** The predicate demands field = value: a watch cache answers from its index of that field. */
+  trigger?: WatchTrigger;
 }
 
 /** ListResult is one page. */

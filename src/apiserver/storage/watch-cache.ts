@@ -30,6 +30,7 @@ import {
 import { CacheWatcher } from './cache-watcher.js';
 import { decodeObject, withResourceVersion, type ObjectType } from './codec.js';
 import { EventRing, type CacheEvent } from './event-ring.js';
+import { FieldIndexes } from './field-index.js';
 import { expiredWatch, toStatusError, tooLargeResourceVersion } from './storage-errors.js';
 import type { Predicate, StorageWatchEvent, Watch, WatchTrigger } from './types.js';
 import { WatcherIndex } from './watcher-index.js';
@@ -93,6 +94,7 @@ export class WatchCache {
   private isReady = false;
   private readyWaiters: (() => void)[] = [];
   private readonly watchers = new WatcherIndex();
+  private readonly indexes = new FieldIndexes();
   private freshWaiters: FreshWaiter[] = [];
   private storeWatch: Watcher | undefined;
   private bookmarkTimer: Timer | undefined;
@@ -181,11 +183,18 @@ export class WatchCache {
     return storedValueOf(obj);
   }
 
-  /** list returns the objects under `prefix` passing `predicate`, sorted by key, and the
-   *  revision they are at. The objects are copies: callers may change them. */
-  list(prefix: string, predicate?: Predicate): { items: KubeObject[]; revision: number } {
+  /**
+   * list returns the objects under `prefix` passing `predicate`, sorted by key, and the revision
+   * they are at. The objects are copies: callers may change them. With a trigger (the predicate
+   * demands field = value), only the keys indexed under that value are read (field-index.ts).
+   */
+  list(
+    prefix: string, predicate?: Predicate, trigger?: WatchTrigger,
+  ): { items: KubeObject[]; revision: number } {
     assert(this.isReady, 'WatchCache.list before ready');
-    const keys = [...this.objects.keys()].filter((k) => k.startsWith(prefix)).sort(byteOrder);
+    const candidates = (trigger && this.indexes.keysFor(trigger, this.objects)) ??
+      this.objects.keys();
+    const keys = [...candidates].filter((k) => k.startsWith(prefix)).sort(byteOrder);
     const items: KubeObject[] = [];
     for (const k of keys) {
       const obj = this.objects.get(k)!;
@@ -273,6 +282,7 @@ export class WatchCache {
       if (this.closed) return;
       const wasReady = this.isReady;
       this.objects = objects;
+      this.indexes.clear();
       this.ring = new EventRing(this.o.historyEvents, revision);
       this.rev = revision;
       // Client watches cannot be continued across a relist: the events in between are lost.
@@ -366,15 +376,18 @@ export class WatchCache {
     if (e.type === 'delete') {
       this.objects.delete(key);
       if (!prev) return undefined;
+      this.indexes.update(key, prev, undefined);
       const object = withResourceVersion(prev, rev);
       return { type: 'DELETED', key, object, prevObject: prev, revision: rev, traceparent: trace };
     }
     const obj = this.decode(e.kv.value, rev, e.kv.key);
     if (!obj) {
       this.objects.delete(key);
+      this.indexes.update(key, prev, undefined);
       return undefined;
     }
     this.objects.set(key, obj);
+    this.indexes.update(key, prev, obj);
     const type = prev ? 'MODIFIED' : 'ADDED';
     stamp(`wc.${type}`, key);
     return { type, key, object: obj, prevObject: prev, revision: rev, traceparent: trace };

@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { StatusError } from '../../../src/api/errors.js';
+import type { KubeObject } from '../../../src/api/meta.js';
 import { systemClock } from '../../../src/base/clock.js';
 import { WatchCache } from '../../../src/apiserver/storage/watch-cache.js';
 import {
@@ -20,9 +21,10 @@ import {
 import { Events, waitUntil } from './suite.js';
 
 const header = (revision: number) => ({ clusterId: 0n, memberId: 0n, revision, raftTerm: 1 });
-const kv = (name: string, rev: number): KeyValue => ({
+const kv = (name: string, rev: number, node?: string): KeyValue => ({
   key: Buffer.from(`/registry/pods/ns/${name}`),
-  value: Buffer.from(JSON.stringify({ metadata: { name } })),
+  value: Buffer.from(JSON.stringify({ metadata: { name },
+    ...(node !== undefined ? { spec: { nodeName: node } } : {}) })),
   createRevision: rev,
   modRevision: rev,
   version: 1,
@@ -50,9 +52,14 @@ class FakeWatch {
     this.progressRequests++;
   }
   cancel(): void {}
-  put(name: string, rev: number): void {
+  put(name: string, rev: number, node?: string): void {
     this.next = rev + 1;
-    const events = [{ type: 'put' as const, kv: kv(name, rev) }];
+    const events = [{ type: 'put' as const, kv: kv(name, rev, node) }];
+    this.onBatch?.({ header: header(rev), revision: rev, events, progress: false });
+  }
+  delete(name: string, rev: number): void {
+    this.next = rev + 1;
+    const events = [{ type: 'delete' as const, kv: { ...kv(name, rev), value: Buffer.alloc(0) } }];
     this.onBatch?.({ header: header(rev), revision: rev, events, progress: false });
   }
   progress(rev: number): void {
@@ -193,5 +200,43 @@ describe('WatchCache over a scripted store', () => {
       type: 'BOOKMARK',
       object: { kind: 'Pod', apiVersion: 'v1', metadata: { resourceVersion: '40' } },
     });
+  });
+
+  it('a list demanding spec.nodeName = X reads only X\'s pods (index kept through moves, ' +
+    'deletes and a relist)', async () => {
+    const client = new FakeClient();
+    client.objects = Array.from({ length: 100 }, (_, i) => kv(`p${i}`, 5, `n${i % 10}`));
+    cache = cacheOver(client);
+    await cache.waitReady();
+    let tested = 0;
+    const nodeOf = (o: KubeObject): string | undefined =>
+      (o as { spec?: { nodeName?: string } }).spec?.nodeName;
+    const onNode = (node: string) => ({
+      predicate: (o: KubeObject): boolean => (tested++, nodeOf(o) === node),
+      trigger: { field: 'spec.nodeName', value: node,
+        fieldsOf: (o: KubeObject) => ({ 'spec.nodeName': nodeOf(o) }) },
+    });
+    const names = (node: string): string[] => {
+      const { predicate, trigger } = onNode(node);
+      return cache!.list('/registry/pods/', predicate, trigger).items.map((o) => o.metadata.name!);
+    };
+    assert.deepEqual(names('n3'), ['p13', 'p23', 'p3', 'p33', 'p43', 'p53', 'p63', 'p73', 'p83',
+      'p93']);
+    assert.equal(tested, 10, 'the predicate ran on n3\'s pods only');
+    client.last().put('p13', 11, 'n4'); // moved
+    client.last().delete('p23', 12);
+    client.last().put('new', 13, 'n3');
+    client.last().put('bare', 14); // no node: in no value's keys
+    assert.deepEqual(names('n3'), ['new', 'p3', 'p33', 'p43', 'p53', 'p63', 'p73', 'p83', 'p93']);
+    assert.ok(names('n4').includes('p13'));
+    assert.deepEqual(names('nowhere'), []);
+    client.revision = 30;
+    client.objects = [kv('x', 25, 'n3'), kv('y', 26, 'n5')];
+    client.last().onEnd?.(new CompactedError('compacted', 20));
+    await waitUntil('relisted', () => cache?.revision === 30);
+    tested = 0;
+    assert.deepEqual(names('n3'), ['x']);
+    assert.equal(tested, 1);
+    assert.equal(cache.list('/registry/pods/').items.length, 2);
   });
 });
