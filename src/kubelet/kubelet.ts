@@ -44,6 +44,7 @@ import { KubeletServer, type TlsPem } from './server/kubelet-server.js';
 import { readManifestDir } from './sources/manifest-dir.js';
 import { MirrorPods } from './sources/mirror-pods.js';
 import { Relister } from './pleg/relister.js';
+import { ImageChecks } from './pod/image-checks.js';
 import { PodManager, type PodChange } from './sources/pod-manager.js';
 import { StatusManager } from './status-manager/status-manager.js';
 import { VolumeManager } from './volumes/volume-manager.js';
@@ -176,6 +177,7 @@ export class Kubelet {
     this.prepare = (pod) => prepare(this.withStatus(pod));
     const deps: PodWorkerDeps = {
       cri: this.o.cri, clock: this.o.clock, wallMs: this.o.wallMs,
+      images: new ImageChecks(this.o.cri, () => this.o.clock.nowMs()),
       node: { name: cfg.nodeName, ip: cfg.address }, prepare,
       reportStatus: (pod, status) => {
         this.o.trace?.(pod, `reported:${status.phase ?? ''}`);

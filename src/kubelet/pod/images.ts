@@ -5,10 +5,12 @@
  * are imported locally, and containerd's PullImage always goes to the registry even for a local
  * image (pitfall P3 in shared/reference/container-runtimes.md), so "Always" would break every
  * locally imported image. Failures come back as the waiting reason the status shows
- * (ErrImagePull, ErrImageNeverPull) with the runtime's message.
+ * (ErrImagePull, ErrImageNeverPull) with the runtime's message. With deps.images the node's
+ * workers share those calls (image-checks.ts); each pod still gets its own events.
  */
 import type { Container, Pod } from '../../api/core/v1/pod-types.js';
 import type { PodSandboxConfig } from '../cri/types.js';
+import { imageSpecOf } from './image-checks.js';
 import { podEvent } from './pod-events.js';
 import type { PodWorkerDeps } from './types.js';
 
@@ -40,10 +42,9 @@ export async function ensureImage(
   sandboxConfig: PodSandboxConfig,
 ): Promise<ImageResult> {
   const image = c.image ?? '';
-  const spec = {
-    image, annotations: {}, userSpecifiedImage: image, runtimeHandler: '', imageRef: '',
-  };
-  const status = await deps.cri.imageStatus({ image: spec, verbose: false });
+  const spec = imageSpecOf(image);
+  const status = deps.images !== undefined ? await deps.images.status(image)
+    : await deps.cri.imageStatus({ image: spec, verbose: false });
   if (status.image !== undefined) {
     podEvent(deps, pod, 'Normal', 'Pulled',
       `Container image "${image}" already present on machine`);
@@ -57,7 +58,8 @@ export async function ensureImage(
   podEvent(deps, pod, 'Normal', 'Pulling', `Pulling image "${image}"`);
   const startMs = deps.clock.nowMs();
   try {
-    const res = await deps.cri.pullImage({ image: spec, sandboxConfig });
+    const res = deps.images !== undefined ? await deps.images.pull(image, sandboxConfig)
+      : await deps.cri.pullImage({ image: spec, sandboxConfig });
     const tookS = ((deps.clock.nowMs() - startMs) / 1000).toFixed(3);
     podEvent(deps, pod, 'Normal', 'Pulled', `Successfully pulled image "${image}" in ${tookS}s`);
     return { ok: true, imageRef: res.imageRef };

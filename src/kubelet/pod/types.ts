@@ -10,6 +10,7 @@ import type { Clock } from '../../base/clock.js';
 import type { EventRecorder } from '../../client/events/types.js';
 import type { CriRuntime } from '../cri/types.js';
 import type { ObservedPod } from './observed.js';
+import type { ImageChecks } from './image-checks.js';
 
 /** KeyValue is a CRI KeyValue (an environment variable as the runtime receives it). */
 export interface KeyValue {
@@ -87,6 +88,9 @@ export interface PodWorkerDeps {
   relist?: { seen(uid: string, observed: ObservedPod): void; startsEmpty?(uid: string): boolean };
   /** Stamps steps of a pod's start (src/base/timeline.ts); absent unless that is on. */
   trace?(pod: Pod, stage: string): void;
+  /** The node's shared ImageStatus/PullImage calls (image-checks.ts); absent: each worker
+   *  asks the runtime itself. */
+  images?: Pick<ImageChecks, 'status' | 'pull'>;
 }
 
 /**
