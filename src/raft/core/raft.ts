@@ -65,6 +65,13 @@ export class Raft {
   /** Index of the last conf change appended; a new one waits until it is applied. */
   pendingConfIndex = 0;
   uncommittedBytes = 0;
+  /**
+   * As a follower: the highest index this member has acknowledged (queued an accepting append
+   * response for) to the leader of the current term. That leader's log only grows within its
+   * term, so what was acknowledged stays true; step-follower uses it to leave unanswered a
+   * commit-only append whose answer would tell the leader nothing new.
+   */
+  ackedIndex = 0;
   private readonly prng: Prng;
 
   constructor(cfg: RaftConfig, storage: LogStorage) {
@@ -315,6 +322,7 @@ export class Raft {
       this.vote = NONE;
     }
     this.lead = NONE;
+    this.ackedIndex = 0;
     this.electionElapsed = 0;
     this.heartbeatElapsed = 0;
     this.randomizedElectionTimeout = this.cfg.electionTicks + this.prng.int(this.cfg.electionTicks);

@@ -52,8 +52,11 @@ export function handleAppend(r: Raft, m: Message): void {
     r.send(message({ type: T.MESSAGE_TYPE_APP_RESP, to: m.from, index: r.log.committed }));
     return;
   }
+  const committedBefore = r.log.committed;
   const lastNew = r.log.maybeAppend(m.index, m.logTerm, m.commit, m.entries);
   if (lastNew !== undefined) {
+    if (isCommitOnlyRepeat(r, m, lastNew, committedBefore)) return;
+    r.ackedIndex = Math.max(r.ackedIndex, lastNew);
     r.send(message({ type: T.MESSAGE_TYPE_APP_RESP, to: m.from, index: lastNew }));
     return;
   }
@@ -62,6 +65,20 @@ export function handleAppend(r: Raft, m: Message): void {
   const hintIndex = r.log.findConflictByTerm(Math.min(m.index, r.log.lastIndex()), m.logTerm);
   const hintTerm = r.log.term(hintIndex) ?? 0;
   r.send(message({ type: T.MESSAGE_TYPE_APP_RESP, to: m.from, index: m.index, reject: true, rejectHint: hintIndex, logTerm: hintTerm }));
+}
+
+/**
+ * isCommitOnlyRepeat: the append carried no entries, only a commit index that moved ours, and we
+ * already acknowledged its index to this leader. Its answer would tell the leader nothing (its
+ * match for us is at least that index, or that ack is still on its way), yet costs a frame each
+ * way: the leader sends such an append to every follower after each commit advance, so under
+ * load it was half of a follower's acks. etcd's followers answer every append; skipping this one
+ * is safe because an ack only ever raises the leader's view of our log. Liveness: an ack lost
+ * with a broken stream is re-asked by the leader's heartbeat-response append, and that append
+ * moves our commit only while the leader commits without us; once it cannot, we answer.
+ */
+function isCommitOnlyRepeat(r: Raft, m: Message, lastNew: number, committedBefore: number): boolean {
+  return m.entries.length === 0 && lastNew <= r.ackedIndex && r.log.committed > committedBefore;
 }
 
 export function handleHeartbeat(r: Raft, m: Message): void {
