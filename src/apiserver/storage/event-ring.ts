@@ -22,21 +22,47 @@ export interface CacheEvent {
   traceparent?: string | undefined;
 }
 
-/** EventRing is a bounded FIFO of events in revision order. */
+/**
+ * HistoryLimits size a ring by time, as upstream's watch cache does (watch_cache.go
+ * resizeCacheLocked): a full ring whose oldest event is younger than keepMs doubles, up to
+ * maxEvents; a full ring whose newest quarter already spans more than keepMs halves, down to
+ * minEvents. So a burst of changes never pushes out events a resuming watch may still need
+ * (a kubelet whose connection broke resumes from a bookmark up to a bookmark period old), and a
+ * quiet resource gives the memory back.
+ */
+export interface HistoryLimits {
+  minEvents: number;
+  maxEvents: number;
+  keepMs: number;
+}
+
+/** EventRing is a FIFO of events in revision order, bounded by HistoryLimits (a plain number:
+ *  a fixed capacity). */
 export class EventRing {
-  private readonly buf: (CacheEvent | undefined)[];
+  private buf: (CacheEvent | undefined)[];
+  /** When each event was pushed (the caller's clock), parallel to buf. */
+  private times: number[];
   private head = 0;
   private size = 0;
   /** Every event with revision > startRevision is in the ring. */
   private startRev: number;
+  private readonly limits: HistoryLimits;
 
-  constructor(
-    readonly capacity: number,
-    startRevision: number,
-  ) {
-    assert(Number.isSafeInteger(capacity) && capacity >= 1, `EventRing: bad capacity ${capacity}`);
-    this.buf = new Array<CacheEvent | undefined>(capacity).fill(undefined);
+  constructor(limits: number | HistoryLimits, startRevision: number) {
+    this.limits = typeof limits === 'number'
+      ? { minEvents: limits, maxEvents: limits, keepMs: 0 } : limits;
+    const { minEvents, maxEvents } = this.limits;
+    const ok = Number.isSafeInteger(minEvents) && minEvents >= 1 && maxEvents >= minEvents &&
+      Number.isSafeInteger(maxEvents);
+    assert(ok, `EventRing: bad limits ${minEvents}..${maxEvents}`);
+    this.buf = new Array<CacheEvent | undefined>(minEvents).fill(undefined);
+    this.times = new Array<number>(minEvents).fill(0);
     this.startRev = startRevision;
+  }
+
+  /** capacity: events held before the next resize or eviction. */
+  get capacity(): number {
+    return this.buf.length;
   }
 
   /** startRevision: a watch may resume from any revision ≥ this. */
@@ -48,38 +74,79 @@ export class EventRing {
     return this.size;
   }
 
-  /** push appends an event; the oldest drops out when full and moves startRevision up. */
-  push(e: CacheEvent): void {
+  /** push appends an event seen at nowMs; when full, the ring resizes by HistoryLimits or the
+   *  oldest drops out and moves startRevision up. */
+  push(e: CacheEvent, nowMs = 0): void {
     const last = this.at(this.size - 1);
     const inOrder = e.revision > this.startRev && (!last || e.revision >= last.revision);
     assert(inOrder, 'EventRing: out of order');
-    if (this.size === this.capacity) {
-      const oldest = this.buf[this.head];
-      assert(oldest !== undefined, 'EventRing: hole');
-      // Events of oldest.revision may remain, but not all of them: resume only after it.
-      this.startRev = oldest.revision;
-      this.buf[this.head] = undefined;
-      this.head = (this.head + 1) % this.capacity;
-      this.size--;
-    }
-    this.buf[(this.head + this.size) % this.capacity] = e;
+    if (this.size === this.capacity) this.resize(nowMs);
+    if (this.size === this.capacity) this.dropOldest(1);
+    const i = (this.head + this.size) % this.capacity;
+    this.buf[i] = e;
+    this.times[i] = nowMs;
     this.size++;
   }
 
   /** since returns the events after `revision`, or 'expired' when some of them are gone. */
   since(revision: number): CacheEvent[] | 'expired' {
     if (revision < this.startRev) return 'expired';
-    const out: CacheEvent[] = [];
-    for (let i = 0; i < this.size; i++) {
-      const e = this.at(i)!;
-      if (e.revision > revision) out.push(e);
+    // Revisions never decrease along the ring: find the first one after `revision`.
+    let lo = 0;
+    let hi = this.size;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.at(mid)!.revision > revision) hi = mid;
+      else lo = mid + 1;
     }
+    const out: CacheEvent[] = [];
+    for (let i = lo; i < this.size; i++) out.push(this.at(i)!);
     return out;
+  }
+
+  private resize(nowMs: number): void {
+    const { minEvents, maxEvents, keepMs } = this.limits;
+    const cap = this.capacity;
+    if (cap < maxEvents && nowMs - this.timeAt(0) < keepMs) {
+      this.realloc(Math.min(cap * 2, maxEvents));
+    } else if (cap > minEvents && nowMs - this.timeAt(this.size - Math.floor(cap / 4)) > keepMs) {
+      const smaller = Math.max(Math.floor(cap / 2), minEvents);
+      this.dropOldest(this.size - smaller);
+      this.realloc(smaller);
+    }
+  }
+
+  /** dropOldest forgets the n oldest events: resuming is possible only after the last one
+   *  (events of its revision may remain, but not all of them). */
+  private dropOldest(n: number): void {
+    for (let k = 0; k < n; k++) {
+      const oldest = this.buf[this.head];
+      assert(oldest !== undefined, 'EventRing: hole');
+      this.startRev = oldest.revision;
+      this.buf[this.head] = undefined;
+      this.head = (this.head + 1) % this.capacity;
+      this.size--;
+    }
+  }
+
+  /** realloc copies the events, oldest first, into arrays of `capacity` (≥ size). */
+  private realloc(capacity: number): void {
+    const buf = new Array<CacheEvent | undefined>(capacity).fill(undefined);
+    const times = new Array<number>(capacity).fill(0);
+    for (let i = 0; i < this.size; i++) {
+      buf[i] = this.at(i);
+      times[i] = this.timeAt(i);
+    }
+    [this.buf, this.times, this.head] = [buf, times, 0];
   }
 
   private at(i: number): CacheEvent | undefined {
     if (i < 0 || i >= this.size) return undefined;
     return this.buf[(this.head + i) % this.capacity];
+  }
+
+  private timeAt(i: number): number {
+    return this.times[(this.head + i) % this.capacity] ?? 0;
   }
 }
 

@@ -29,7 +29,7 @@ import {
 } from '../../store/client/index.js';
 import { CacheWatcher } from './cache-watcher.js';
 import { decodeObject, withResourceVersion, type ObjectType } from './codec.js';
-import { EventRing, type CacheEvent } from './event-ring.js';
+import { EventRing, type CacheEvent, type HistoryLimits } from './event-ring.js';
 import { FieldIndexes } from './field-index.js';
 import { expiredWatch, toStatusError, tooLargeResourceVersion } from './storage-errors.js';
 import type { Predicate, StorageWatchEvent, Watch, WatchTrigger } from './types.js';
@@ -44,11 +44,13 @@ export interface WatchCacheOptions {
   clock: Clock;
   /** kind/apiVersion of BOOKMARK objects. */
   objectType: ObjectType;
-  /** Events kept for resuming watches (default HISTORY_EVENTS). */
+  /** History kept for resuming watches, by time within counts (default HISTORY). */
+  history?: HistoryLimits;
+  /** A fixed number of events instead (tests). */
   historyEvents?: number;
   /** Live events buffered per slow watcher before it is terminated (default 1000). */
   watcherBufferEvents?: number;
-  /** Bookmark period (default 60 s, upstream's ~1 min). */
+  /** Bookmark period (default BOOKMARK_INTERVAL_MS). */
   bookmarkIntervalMs?: number;
   /** How long a read or watch waits for the cache to reach a revision (default 3 s, upstream). */
   freshTimeoutMs?: number;
@@ -69,16 +71,25 @@ const LIST_PAGE = 5_000;
 const MAX_FRESH_WAITERS = 10_000;
 
 /**
- * HISTORY_EVENTS: events kept per resource for resuming watches. A client whose watch broke
- * resumes from its last resourceVersion, which bookmarks move only once a minute; when that
- * revision has left the history it must relist, and a relist with resourceVersion "" reads the
- * store. With 1,000 events, 1,000 hollow nodes' pods churned through the history in ~5 s: after a
- * 27 s break of their API connections, 249 kubelets got "too old resource version" at once, and
- * their 249 paged lists (each reading every pod of the store to filter by node) stalled all three
- * store members for 13 s and the store never recovered. 10,000 events hold 50–100 s at that rate
- * (upstream sizes its history to at least 75 s, up to 100,000 events).
+ * HISTORY: events kept per resource for resuming watches, sized by time as upstream's watch cache
+ * (at least 75 s of events, at most 100,000; upstream's eventFreshDuration and upper bound). A
+ * client whose watch broke resumes from its last resourceVersion, which bookmarks move every
+ * BOOKMARK_INTERVAL_MS; when that revision has left the history it must relist. A fixed count
+ * held seconds during a burst: 1,000 events were ~5 s of 1,000 hollow nodes' pod changes, so
+ * after a 27 s break of their API connections 249 kubelets relisted at once; 10,000 held 50–100 s
+ * at that rate, and nothing bounded a faster one. The floor of 10,000 keeps a quiet resource's
+ * history long at little cost.
  */
-const HISTORY_EVENTS = 10_000;
+const HISTORY: HistoryLimits = { minEvents: 10_000, maxEvents: 100_000, keepMs: 75_000 };
+
+/**
+ * BOOKMARK_INTERVAL_MS: how often bookmark watchers learn the cache's revision. A watcher of a
+ * node's pods sees few events, so its resume point is mostly its last bookmark: with HISTORY's
+ * 75 s, a 60 s period (upstream's ~1 min) left a break of only 15 s resumable in the worst case;
+ * 15 s leaves 60 s. The cost is one small event per bookmark watcher per period (1,000 kubelets:
+ * ~70 per second per resource, spread over the API servers).
+ */
+const BOOKMARK_INTERVAL_MS = 15_000;
 
 interface FreshWaiter {
   revision: number;
@@ -100,20 +111,21 @@ export class WatchCache {
   private bookmarkTimer: Timer | undefined;
   private retryTimer: Timer | undefined;
   private closed = false;
-  private readonly o: Required<Omit<WatchCacheOptions, 'log'>> & Pick<WatchCacheOptions, 'log'>;
+  private readonly o: Required<Omit<WatchCacheOptions, 'log' | 'historyEvents'>> &
+    Pick<WatchCacheOptions, 'log' | 'historyEvents'>;
 
   constructor(opts: WatchCacheOptions) {
     assert(opts.prefix.endsWith('/'), `WatchCache: prefix ${opts.prefix} must end with "/"`);
     this.o = {
-      historyEvents: HISTORY_EVENTS,
+      history: HISTORY,
       watcherBufferEvents: 1000,
-      bookmarkIntervalMs: 60_000,
+      bookmarkIntervalMs: BOOKMARK_INTERVAL_MS,
       freshTimeoutMs: 3_000,
       retryMs: 1_000,
       trustProgressRequests: true,
       ...opts,
     };
-    this.ring = new EventRing(this.o.historyEvents, 0);
+    this.ring = new EventRing(this.o.historyEvents ?? this.o.history, 0);
   }
 
   get prefix(): string {
@@ -283,7 +295,7 @@ export class WatchCache {
       const wasReady = this.isReady;
       this.objects = objects;
       this.indexes.clear();
-      this.ring = new EventRing(this.o.historyEvents, revision);
+      this.ring = new EventRing(this.o.historyEvents ?? this.o.history, revision);
       this.rev = revision;
       // Client watches cannot be continued across a relist: the events in between are lost.
       if (wasReady) for (const w of this.watchers.all()) w.fail(expiredWatch(revision, revision));
@@ -358,7 +370,7 @@ export class WatchCache {
     for (const e of b.events) {
       const ce = this.apply(e);
       if (!ce) continue;
-      this.ring.push(ce);
+      this.ring.push(ce, this.o.clock.nowMs());
       for (const cw of this.watchers.forEvent(ce)) cw.deliver(ce);
     }
     this.rev = Math.max(this.rev, b.revision);

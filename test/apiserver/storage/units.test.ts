@@ -58,6 +58,26 @@ describe('storage units', () => {
       assert.deepEqual((r.since(5) as CacheEvent[]).map((e) => e.revision), [6]);
     });
 
+    it('sized by time: grows while the oldest event is younger than keepMs, up to the ' +
+      'maximum; halves when its newest quarter is older', () => {
+      const r = new EventRing({ minEvents: 4, maxEvents: 16, keepMs: 1_000 }, 0);
+      // A burst: 20 events within 100 ms. The ring doubles 4 -> 8 -> 16, then evicts.
+      for (let rev = 1; rev <= 20; rev++) {
+        r.push(ev('ADDED', rev, obj(`o${rev}`, 'a', rev)), rev * 5);
+      }
+      assert.equal(r.capacity, 16);
+      assert.equal(r.startRevision, 4, 'only what exceeds the maximum is dropped');
+      assert.equal((r.since(4) as CacheEvent[]).length, 16);
+      // Quiet for 2 s: the next event finds the newest quarter stale and the ring halves.
+      r.push(ev('ADDED', 21, obj('o21', 'a', 21)), 3_000);
+      assert.equal(r.capacity, 8);
+      assert.equal(r.startRevision, 13);
+      assert.equal(r.since(12), 'expired');
+      assert.deepEqual((r.since(13) as CacheEvent[]).map((e) => e.revision),
+        [14, 15, 16, 17, 18, 19, 20, 21]);
+      assert.deepEqual((r.since(19) as CacheEvent[]).map((e) => e.revision), [20, 21]);
+    });
+
     it('refuses events out of order (a programmer error)', () => {
       const r = new EventRing(2, 10);
       assert.throws(() => r.push(ev('ADDED', 10, obj('a', 'x', 10))), /out of order/);

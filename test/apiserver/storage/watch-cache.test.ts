@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { StatusError } from '../../../src/api/errors.js';
 import type { KubeObject } from '../../../src/api/meta.js';
 import { systemClock } from '../../../src/base/clock.js';
+import { SimClock } from '../../../src/sim/clock.js';
 import { WatchCache } from '../../../src/apiserver/storage/watch-cache.js';
 import {
   CompactedError,
@@ -238,5 +239,20 @@ describe('WatchCache over a scripted store', () => {
     assert.deepEqual(names('n3'), ['x']);
     assert.equal(tested, 1);
     assert.equal(cache.list('/registry/pods/').items.length, 2);
+  });
+
+  it('bookmark watchers hear from an idle cache every 15 s, so an idle watch resumes from a ' +
+    'revision at most that old', async () => {
+    const clock = new SimClock();
+    const client = new FakeClient();
+    cache = cacheOver(client, { clock });
+    await cache.waitReady();
+    const ev = new Events();
+    cache.watch('/registry/pods/', { revision: 10, bookmarks: true }, ev.onEvent, ev.onError);
+    await waitUntil('attached', () => cache?.watcherCount === 1);
+    while ((clock.nextAtMs() ?? Infinity) <= 15_000) clock.step();
+    await ev.until(1);
+    assert.equal(ev.events[0]?.type, 'BOOKMARK');
+    assert.ok(client.last().progressRequests >= 1, 'and asks the store for progress');
   });
 });
