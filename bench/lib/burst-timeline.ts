@@ -72,6 +72,7 @@ export class BurstTimeline {
       const line = row(stamps, stage, stage.slice(0, stage.indexOf('@')));
       if (line !== undefined) out.push(line);
     }
+    out.push(countsLine(this.counts(ns), at.sent.size));
     const busy = [...cpu].filter(([, v]) => v > 0).sort((x, y) => y[1] - x[1]);
     out.push('CPU during the burst, ms: ' +
       busy.map(([u, v]) => `${u} ${v.toFixed(0)}`).join(', '));
@@ -100,6 +101,26 @@ export class BurstTimeline {
     return out;
   }
 
+  /**
+   * counts: every stamp of an object in ns (pods and what is named after them, e.g. Events),
+   * by stage and kind ("st.create.txn events"): how many store transactions, watch-cache events
+   * and API calls a burst cost, repeats and other processes' stamps included (read counts only
+   * the first of each).
+   */
+  private counts(ns: string): Map<string, number> {
+    const out = new Map<string, number>();
+    if (!existsSync(this.dir)) return out;
+    for (const file of readdirSync(this.dir)) {
+      for (const line of readFileSync(join(this.dir, file), 'utf8').split('\n')) {
+        const [, stage, key] = line.split(' ');
+        if (stage === undefined || key === undefined || !podKey(key).startsWith(`${ns}/`)) continue;
+        const kind = key.startsWith('/registry/') ? ` ${key.split('/')[2] ?? ''}` : '';
+        out.set(`${stage}${kind}`, (out.get(`${stage}${kind}`) ?? 0) + 1);
+      }
+    }
+    return out;
+  }
+
   /** clear forgets the stamps so far (between bursts). */
   clear(): void {
     for (const file of readdirSync(this.dir)) rmSync(join(this.dir, file), { force: true });
@@ -109,6 +130,12 @@ export class BurstTimeline {
   remove(): void {
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** countsLine: stamps per pod by stage, as text. */
+function countsLine(counts: Map<string, number>, pods: number): string {
+  return 'Stamps per pod (all processes): ' + [...counts].sort((x, y) => x[0].localeCompare(y[0]))
+    .map(([k, v]) => `${k} ${(v / Math.max(1, pods)).toFixed(2)}`).join(', ');
 }
 
 /** row: one stage's line — since the create was sent, and the step from stage `from`. */
