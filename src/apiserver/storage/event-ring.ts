@@ -8,7 +8,7 @@
  */
 import type { KubeObject, WatchEventType } from '../../api/meta.js';
 import { assert } from '../../base/assert.js';
-import type { Predicate, StorageWatchEvent } from './types.js';
+import type { Predicate, StorageWatchEvent, WatchTrigger } from './types.js';
 
 /** CacheEvent is one store change as the cache keeps it (objects carry their RV). */
 export interface CacheEvent {
@@ -148,6 +148,28 @@ export class EventRing {
   private timeAt(i: number): number {
     return this.times[(this.head + i) % this.capacity] ?? 0;
   }
+}
+
+/** Each event's selectable fields (its object's and previous object's), computed once. */
+const fieldsOfEvent = new WeakMap<CacheEvent, { cur: Record<string, string | undefined>;
+  prev: Record<string, string | undefined> | undefined }>();
+
+/**
+ * mayPass: whether a watch whose predicate demands trigger.field = trigger.value can see e at
+ * all — its object or previous state has that value (as WatcherIndex decides for live events).
+ * A resuming watch replays the history through it before its predicate: the fields of an event
+ * are computed once for every watch that resumes over it (upstream keeps them in each
+ * watchCacheEvent), not once per watch. 1,000 kubelets resuming over 10,000 events each ran
+ * their node's field selector 10 million times, a third of an API server's CPU in a hollow run.
+ */
+export function mayPass(e: CacheEvent, trigger: WatchTrigger): boolean {
+  let f = fieldsOfEvent.get(e);
+  if (f === undefined) {
+    const prev = e.prevObject === undefined ? undefined : trigger.fieldsOf(e.prevObject);
+    f = { cur: trigger.fieldsOf(e.object), prev };
+    fieldsOfEvent.set(e, f);
+  }
+  return f.cur[trigger.field] === trigger.value || f.prev?.[trigger.field] === trigger.value;
 }
 
 /**

@@ -29,7 +29,7 @@ import {
 } from '../../store/client/index.js';
 import { CacheWatcher } from './cache-watcher.js';
 import { decodeObject, withResourceVersion, type ObjectType } from './codec.js';
-import { EventRing, type CacheEvent, type HistoryLimits } from './event-ring.js';
+import { EventRing, mayPass, type CacheEvent, type HistoryLimits } from './event-ring.js';
 import { FieldIndexes } from './field-index.js';
 import { expiredWatch, toStatusError, tooLargeResourceVersion } from './storage-errors.js';
 import type { Predicate, StorageWatchEvent, Watch, WatchTrigger } from './types.js';
@@ -248,7 +248,9 @@ export class WatchCache {
       const events = this.ring.since(rev);
       if (events === 'expired') return w.fail(expiredWatch(rev, this.ring.startRevision));
       this.watchers.add(w, opts.trigger);
-      w.startWithReplay(events, rev);
+      const t = opts.trigger;
+      const upTo = events[events.length - 1]?.revision ?? rev;
+      w.startWithReplay(t === undefined ? events : events.filter((e) => mayPass(e, t)), upTo);
     };
     const needs = rev === undefined || rev === 0 ? 0 : rev;
     if (this.isReady && this.rev >= needs) attach();

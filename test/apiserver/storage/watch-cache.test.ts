@@ -255,4 +255,30 @@ describe('WatchCache over a scripted store', () => {
     assert.equal(ev.events[0]?.type, 'BOOKMARK');
     assert.ok(client.last().progressRequests >= 1, 'and asks the store for progress');
   });
+
+  it('watches of one node resuming over the history compute each event\'s fields once and ' +
+    'replay only that node\'s events', async () => {
+    const client = new FakeClient();
+    cache = cacheOver(client);
+    await cache.waitReady();
+    for (let i = 0; i < 100; i++) client.last().put(`p${i}`, 11 + i, `n${i % 10}`);
+    let computed = 0;
+    const fieldsOf = (o: KubeObject): Record<string, string | undefined> => {
+      computed++;
+      return { 'spec.nodeName': (o as { spec?: { nodeName?: string } }).spec?.nodeName };
+    };
+    const trigger = { field: 'spec.nodeName', value: 'n3', fieldsOf };
+    const predicate = (o: KubeObject): boolean => fieldsOf(o)['spec.nodeName'] === 'n3';
+    const all = Array.from({ length: 5 }, () => new Events());
+    for (const ev of all) {
+      cache.watch('/registry/pods/', { revision: 10, predicate, trigger, bookmarks: false },
+        ev.onEvent, ev.onError);
+    }
+    for (const ev of all) await ev.until(10);
+    for (const ev of all) {
+      assert.deepEqual(ev.summary(), Array.from({ length: 10 }, (_, k) => `ADDED p${k * 10 + 3}`));
+    }
+    // 100 events' fields once, then each watch's predicate on its node's 10 events only.
+    assert.equal(computed, 100 + 5 * 10);
+  });
 });
