@@ -41,6 +41,16 @@ export const LIST_PAGE_SIZE = 500;
 /** LIST_PAGES_MAX bounds one list (5 million objects): more means a continue-token loop. */
 export const LIST_PAGES_MAX = 10_000;
 
+/**
+ * RELIST_TIMEOUT_MS: the deadline of an unpaged not-older-than relist — kube-apiserver's request
+ * timeout (60 s), not the 5 s of other calls. Its whole cost is paid by the server at once
+ * (a controller's relist of 30,000 pods: seconds of an API server's CPU under load), and a
+ * client that gives up at 5 s and asks again makes it pay again for nothing: in a hollow run
+ * the controller-manager's and kubelets' retried lists kept all three API servers busy with
+ * answers nobody waited for, and no pod was created for minutes.
+ */
+export const RELIST_TIMEOUT_MS = 60_000;
+
 /** SHORT_WATCH_MS: a watch that ends cleanly sooner than this without an event is a failure
  *  (client-go's "very short watch"), so a server that closes at once cannot make us spin. */
 export const SHORT_WATCH_MS = 1_000;
@@ -151,6 +161,7 @@ export class Reflector<T extends KubeObject> {
     try {
       const res = await api.list<T>(resource, namespace, {
         ...this.selectors(), resourceVersion: this.lastRv, resourceVersionMatch: 'NotOlderThan',
+        timeoutMs: RELIST_TIMEOUT_MS,
       });
       if (this.stopped) return undefined;
       return { items: res.items, rv: res.metadata.resourceVersion ?? '' };

@@ -175,6 +175,7 @@ describe('informer over a scripted API', () => {
       assert.equal(s.listCalls[1]!.resourceVersion, '10');
       assert.equal(s.listCalls[1]!.resourceVersionMatch, 'NotOlderThan');
       assert.equal(s.listCalls[1]!.limit, undefined);
+      assert.equal(s.listCalls[1]!.timeoutMs, 60_000, 'the server\'s request timeout');
     });
 
   it('410 Gone, and the not-older-than relist answers 504 Too large resource version: lists ' +
