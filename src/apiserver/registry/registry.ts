@@ -203,7 +203,10 @@ export class Registry implements ApiRegistry {
       return structuredClone({ ...body, metadata: { ...(body.metadata ?? {}), name, ...(ns ? { namespace: ns } : {}) } });
     };
     const change = opts.subresource === 'finalize' ? finalizeChange(r, name, body) : replace;
-    return this.write(ctx, r, ns, name, opts, change).then((res) => ({ ...res, warnings: [...warnings, ...res.warnings] }));
+    // replace builds its result from the body and only reads the current object, so write may
+    // hand it the current object itself instead of a copy (a pod's deep copy per status write).
+    const readsOnly = change === replace;
+    return this.write(ctx, r, ns, name, { ...opts, readsOnly }, change).then((res) => ({ ...res, warnings: [...warnings, ...res.warnings] }));
   }
 
   async patch(
@@ -278,7 +281,7 @@ export class Registry implements ApiRegistry {
     r: ResourceInfo,
     ns: string | undefined,
     name: string,
-    opts: WriteOptions & { applied?: boolean },
+    opts: WriteOptions & { applied?: boolean; readsOnly?: boolean },
     change: (current: KubeObject) => KubeObject,
   ): Promise<WriteResult> {
     const s = strategy(r);
@@ -288,7 +291,10 @@ export class Registry implements ApiRegistry {
     let removed = false;
     const compute = (current: KubeObject): KubeObject => {
       const cur = withType(r, current);
-      const next = this.updated(r, s, cur, change(structuredClone(cur)), opts.subresource);
+      // change gets its own copy unless it only reads (readsOnly): then nothing it returns
+      // shares the current object's parts, which must stay as they are for the comparisons below.
+      const proposed = change(opts.readsOnly === true ? cur : structuredClone(cur));
+      const next = this.updated(r, s, cur, proposed, opts.subresource);
       // Server-side apply keeps its own managedFields; every other write records an Update.
       if (!opts.applied && (opts.fieldManager !== undefined || !sameJson(next, cur))) {
         next.metadata.managedFields = recordManagedUpdate(cur, next, {
@@ -331,8 +337,10 @@ export class Registry implements ApiRegistry {
     const status = sub === 'status';
     let next: KubeObject;
     if (status) {
-      // The status subresource changes status only (and nothing else, as upstream).
-      next = { ...structuredClone(cur), status: proposed.status };
+      // The status subresource changes status only (and nothing else, as upstream). The
+      // current status is replaced, so it is not copied.
+      const { status: _replaced, ...rest } = cur;
+      next = { ...structuredClone(rest), status: proposed.status };
     } else {
       next = proposed;
       next.metadata ??= {};
