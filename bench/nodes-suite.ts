@@ -112,6 +112,7 @@ function startupYaml(runtime: string): string {
     'timing: { tickMs: 10, electionTicks: 15, heartbeatTicks: 3 }',
     'kubelet: { port: 10250, runtime: process }',
     ...(moved ? [`serviceCidr: 127.${net + 101}.0.0/16`] : []),
+    ...leaseTiming(),
     'workers:',
     `  - { name: w1, address: 127.0.${net + 1}.1, runtime: ${runtime}${podCidr(1)} }`,
     `  - { name: w2, address: 127.0.${net + 1}.2, runtime: ${runtime}${podCidr(2)} }`,
@@ -119,12 +120,26 @@ function startupYaml(runtime: string): string {
   ].join('\n');
 }
 
+/**
+ * leaseTiming: the elected components' Lease timing of the startup cluster — k8ts' default
+ * (renewals every 100 ms: ~20 Lease writes/s and ~40 standby reads/s while idle) unless
+ * BENCH_STARTUP_LEASE=upstream asks for kube-scheduler's and kube-controller-manager's defaults
+ * (15 s lease, 10 s renew deadline, 2 s retry), to measure what the fast handover costs a burst.
+ */
+function leaseTiming(): string[] {
+  const v = process.env.BENCH_STARTUP_LEASE;
+  if (v === undefined || v === '' || v === 'default') return [];
+  if (v !== 'upstream') throw new Error('BENCH_STARTUP_LEASE must be default or upstream');
+  return ['controlPlane: { leaseDurationMs: 15000, renewDeadlineMs: 10000, retryPeriodMs: 2000 }'];
+}
+
 async function startupBench(runtime: string, o: NodesBenchOptions): Promise<string> {
   const tl = BurstTimeline.fromEnv();
   const c = new NodeCluster({ yaml: startupYaml(runtime) });
   const target = runtime === 'runc' ? '≤ 1 s' : '≤ 500 ms';
   try {
-    console.log(`\n## startup, ${runtime} runtime: up in ${ms(await c.start())}; ${loadNote()}`);
+    console.log(`\n## startup, ${runtime} runtime: up in ${ms(await c.start())}; ${loadNote()}` +
+      (leaseTiming().length > 0 ? `; ${leaseTiming().join('')}` : ''));
     await ensureNamespace(c.api, NS);
     await prePull(c);
     // The control plane's leaders settle and the caches fill right after up: not measured.
