@@ -50,6 +50,7 @@ export function routeStreams(server: Server, route: StreamRoute): void {
   internals._setupHandlers = function (http2Server, extraInterceptors) {
     const before = http2Server?.listeners('stream') ?? [];
     setup.call(this, http2Server, extraInterceptors);
+    http2Server?.on('sessionError', noteSessionError);
     if (http2Server === null || extraInterceptors.length > 0) return;
     if ((internals.interceptors?.length ?? 0) > 0) return;
     const added = http2Server.listeners('stream').filter((l) => !before.includes(l));
@@ -92,4 +93,21 @@ export function onRegister(
     forget(name);
     return unregister(name);
   };
+}
+
+/** Session errors by kind, for noteSessionError. */
+const sessionErrors = new Map<string, number>();
+
+/**
+ * noteSessionError names, on stderr (the component's log), why node:http2 destroyed a server
+ * session with an error — it then sends the client GOAWAY INTERNAL_ERROR, and every call on the
+ * connection fails at once ("Session closed with error code 2": 100-250 hollow kubelets of one
+ * process in each event of the failed hollow runs, cause not visible anywhere). The first of each
+ * kind and every 100th, so a storm cannot flood the log.
+ */
+function noteSessionError(err: Error & { code?: string }): void {
+  const kind = `${err.code ?? err.name}: ${err.message}`;
+  const n = (sessionErrors.get(kind) ?? 0) + 1;
+  sessionErrors.set(kind, n);
+  if (n === 1 || n % 100 === 0) process.stderr.write(`http2 session error #${n}: ${kind}\n`);
 }
