@@ -20,6 +20,12 @@ export interface ControllerOptions {
   nodeMonitorGracePeriodMs: number;
 }
 
+/**
+ * CONTROLLER_RESOURCES: every resource some controller informs on — the garbage collector's
+ * (which covers the others'); what a standby controller manager keeps warm.
+ */
+export { GC_RESOURCES as CONTROLLER_RESOURCES } from './garbagecollector/controller.js';
+
 export function allControllers(o: ControllerOptions): ControllerDescriptor[] {
   return [
     deploymentController,

@@ -1,6 +1,6 @@
 /**
  * The garbage collector's shell (kube-controller-manager's "garbagecollector"): one informer per
- * served resource (every resource can own and be owned), each with the owner-uid index that
+ * served resource but events (every resource can own and be owned; see GC_IGNORED_RESOURCES), each with the owner-uid index that
  * makes up the graph (./graph.ts); handlers that only enqueue the keys a change concerns; workers
  * that re-read the cache for a key, plan (./plan.ts), confirm absent owners with live reads,
  * and execute (./execute.ts). A key is an object, looked at as an owner being deleted (when it
@@ -35,6 +35,18 @@ import {
   type GcKey,
 } from './refs.js';
 
+/**
+ * GC_IGNORED_RESOURCES: what the collector does not watch, upstream's default
+ * (garbagecollector.DefaultIgnoredResources: core/v1 events). Events are the busiest resource
+ * (one or more per pod started) and never own anything; watching them made every Event write a
+ * watch delivery, a decode and a graph update in each controller manager, the standbys' too.
+ */
+export const GC_IGNORED_RESOURCES: ReadonlySet<string> = new Set(['events']);
+
+/** GC_RESOURCES: the resources the collector watches (every served one but the ignored). */
+export const GC_RESOURCES: readonly ResourceInfo[] = RESOURCES.filter(
+  (r) => !(r.group === '' && GC_IGNORED_RESOURCES.has(r.resource)));
+
 /** GC_COMPONENT is the collector's name on its Events (upstream's). */
 export const GC_COMPONENT = 'garbage-collector-controller';
 /** GC_WORKERS: concurrent syncs; most are cache reads, a few wait on live reads and writes. */
@@ -46,7 +58,7 @@ export const GC_MAX_BACKOFF_MS = 30_000;
 
 /** GarbageCollectorOptions narrow the collector for tests; production takes the defaults. */
 export interface GarbageCollectorOptions {
-  /** Resources to watch (default: every served resource). */
+  /** Resources to watch (default: GC_RESOURCES, every served resource but events). */
   resources?: readonly ResourceInfo[];
   workers?: number;
   /** The queue (tests hand in one they can inspect). */
@@ -70,7 +82,7 @@ export class GarbageCollector {
       name: 'garbagecollector',
       rateLimiter: { maxDelayMs: GC_MAX_BACKOFF_MS },
     });
-    const watched: WatchedResource[] = (o.resources ?? RESOURCES).map((info) => {
+    const watched: WatchedResource[] = (o.resources ?? GC_RESOURCES).map((info) => {
       const informer = ctx.informers.informerFor<KubeObject>({
         group: info.group,
         version: info.version,

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { notFound } from '../../../src/api/errors.js';
 import type { KubeObject } from '../../../src/api/meta.js';
-import type { ResourceInfo } from '../../../src/api/resources.js';
+import { RESOURCES, type ResourceInfo } from '../../../src/api/resources.js';
 import { systemClock } from '../../../src/base/clock.js';
 import { Indexer } from '../../../src/client/cache/indexer.js';
 import { keyOf } from '../../../src/client/cache/keys.js';
@@ -92,7 +92,7 @@ class FakeApi {
   } as unknown as ComponentApi;
 }
 
-function harness(queue?: WorkQueue) {
+function harness(queue?: WorkQueue, resources: ResourceInfo[] | null = [res('pods'), res('replicasets')]) {
   const informers = new Map<string, FakeInformer>();
   const factory: InformerFactory = {
     informerFor: <T extends KubeObject>(r: ApiResource) => {
@@ -114,10 +114,9 @@ function harness(queue?: WorkQueue) {
     log: () => {},
     signal: new AbortController().signal,
   };
-  const resources = [res('pods'), res('replicasets')];
-  const gc = new GarbageCollector(ctx, { resources, ...(queue ? { queue } : {}) });
+  const gc = new GarbageCollector(ctx, { ...(resources ? { resources } : {}), ...(queue ? { queue } : {}) });
   const inf = (plural: string) => informers.get(plural)!;
-  return { gc, fake, inf };
+  return { gc, fake, inf, informers };
 }
 
 /** drain takes every ready key off the queue. */
@@ -133,6 +132,16 @@ async function drain(q: WorkQueue): Promise<string[]> {
 }
 
 describe('garbage collector shell (local doubles)', () => {
+  it('watches every served resource but events, as upstream ignores them by default', () => {
+    const { informers } = harness(undefined, null); // the collector's default resources
+    const watched = new Set(informers.keys());
+    assert.ok(!watched.has('events'), 'events are not watched');
+    for (const plural of ['pods', 'replicasets', 'deployments', 'leases', 'configmaps', 'nodes']) {
+      assert.ok(watched.has(plural), `${plural} is watched`);
+    }
+    assert.equal(watched.size, RESOURCES.length - 1);
+  });
+
   it('one live read proves an owner gone for all of its dependents', async () => {
     const { gc, fake, inf } = harness();
     const rs = obj('replicasets', 'rs');
