@@ -36,13 +36,32 @@ export interface WalOptions {
   segmentBytesMax: number;
   /** A length field above this is corruption, not a huge record. */
   recordBytesMax: number;
+  /**
+   * Zeros written past the last record whenever a write would go beyond the file's end, so that
+   * the next writes land inside the file instead of growing it. On ext4 an fdatasync after a
+   * write that grew the file must commit the journal (the new size is metadata); one after an
+   * overwrite flushes the data only. Measured here (5 KB writes each followed by fdatasync,
+   * interleaved with plain appends, loaded disk): mean 3.7-5.1 -> 2.9-4.3 ms, p50 -20-30 %.
+   * Too large a pad costs what it saves (1 MiB: no gain): its own fdatasync writes it all.
+   * 0 turns it off. The zeros are never records: recovery stops at them and cuts them off, and
+   * a segment is cut to its records before it is sealed.
+   */
+  padBytes: number;
 }
 
 /** defaultWalOptions: 64 MiB segments, as etcd, so a roll (an fsync of the directory) is rare. */
 export const defaultWalOptions: WalOptions = {
   segmentBytesMax: 64 * 1024 * 1024,
   recordBytesMax: 64 * 1024 * 1024,
+  padBytes: 256 * 1024,
 };
+
+/** zeroPad returns a buffer of n zero bytes (the last one made is kept: one size is in use). */
+let lastPad = Buffer.alloc(0);
+function zeroPad(n: number): Buffer {
+  if (lastPad.length !== n) lastPad = Buffer.alloc(n);
+  return lastPad;
+}
 
 /** WalCorruptionError: the log on disk is damaged beyond a torn tail; serving it could be wrong. */
 export class WalCorruptionError extends Error {
@@ -59,7 +78,8 @@ export class WalCorruptionError extends Error {
 /** WalRecovery is what open() found: the records in order and what it repaired. */
 export interface WalRecovery {
   records: WalRecord[];
-  /** Bytes cut from the last segment's torn tail (0 when it ended cleanly). */
+  /** Bytes cut from the last segment's torn tail, to its last non-zero byte (0 when it ended
+   *  cleanly: the zeros padded past the records are cut too, but are no damage). */
   tornTailBytes: number;
   segments: string[];
 }
@@ -77,7 +97,10 @@ interface Segment {
 /** Wal owns the segment files under one directory; see the module doc. */
 export class Wal {
   private fh: FileHandle | undefined;
+  /** Where the next record goes: the end of the records. */
   private sizeBytes = 0;
+  /** The file's size: sizeBytes plus the zeros padded after the records (WalOptions.padBytes). */
+  private fileBytes = 0;
   /** fdatasyncs running off the loop (appendSyncInBackground): nothing is written meanwhile. */
   private backgroundSyncs = 0;
   private hardState: HardState | undefined;
@@ -107,7 +130,7 @@ export class Wal {
       const read = readSegment(fs.readFile(path), path, last, o.recordBytesMax);
       for (const r of read.records) records.push(r);
       if (read.validBytes < fs.sizeBytes(path)) {
-        tornTailBytes = fs.sizeBytes(path) - read.validBytes;
+        tornTailBytes = read.tornBytes;
         const fh = fs.open(path, { create: false, truncate: false });
         fs.truncate(fh, read.validBytes);
         fs.fdatasync(fh);
@@ -183,16 +206,29 @@ export class Wal {
     return this.segments.map((s) => s.name);
   }
 
+  /** close cuts the padding off (a closed WAL holds its records only) and closes the file. */
   close(): void {
-    if (this.fh !== undefined) this.fs.close(this.fh);
+    if (this.fh !== undefined) {
+      if (this.fileBytes > this.sizeBytes && this.backgroundSyncs === 0) {
+        this.fs.truncate(this.fh, this.sizeBytes);
+        this.fileBytes = this.sizeBytes;
+      }
+      this.fs.close(this.fh);
+    }
     this.fh = undefined;
   }
 
   private write(batch: Buffer, sync: boolean): void {
     assert(this.fh !== undefined, 'WAL is closed');
     // At the size the WAL keeps (set on open and roll, grown by every write): no fstat per write.
-    this.fs.pwrite(this.fh, batch, this.sizeBytes);
+    let data = batch;
+    const pad = this.opts.padBytes;
+    if (pad > 0 && this.sizeBytes + batch.length > this.fileBytes) {
+      data = Buffer.concat([batch, zeroPad(pad)], batch.length + pad);
+    }
+    this.fs.pwrite(this.fh, data, this.sizeBytes);
     this.sizeBytes += batch.length;
+    this.fileBytes = Math.max(this.fileBytes, this.sizeBytes + data.length - batch.length);
     if (sync) this.fs.fdatasync(this.fh);
   }
 
@@ -200,6 +236,8 @@ export class Wal {
    *  one and makes its name durable; it returns the header (current hard state) to write first. */
   private roll(): Buffer[] {
     assert(this.fh !== undefined, 'WAL is closed');
+    // A sealed segment holds records only: recovery treats anything else in one as corruption.
+    if (this.fileBytes > this.sizeBytes) this.fs.truncate(this.fh, this.sizeBytes);
     this.fs.fdatasync(this.fh);
     this.fs.close(this.fh);
     const prev = this.segments[this.segments.length - 1]!;
@@ -216,6 +254,7 @@ export class Wal {
     this.fs.syncDir(this.dir);
     this.segments.push({ seq, firstIndex, name });
     this.sizeBytes = 0;
+    this.fileBytes = 0;
   }
 
   private openTail(): void {
@@ -226,7 +265,8 @@ export class Wal {
     }
     const path = joinPath(this.dir, tail.name);
     this.fh = this.fs.open(path, { create: false, truncate: false });
-    this.sizeBytes = this.fs.sizeBytes(path);
+    this.sizeBytes = this.fs.sizeBytes(path); // open() cut any padding off
+    this.fileBytes = this.sizeBytes;
   }
 
   private observe(r: WalRecord): void {
@@ -300,19 +340,21 @@ function readSegment(
   path: string,
   last: boolean,
   recordBytesMax: number,
-): { records: WalRecord[]; validBytes: number } {
+): { records: WalRecord[]; validBytes: number; tornBytes: number } {
   const records: WalRecord[] = [];
   let offset = 0;
   while (offset < buf.length) {
     const n = frameAt(buf, offset, recordBytesMax);
     if (n === 0) {
       if (!last) throw new WalCorruptionError(path, offset, 'bad record in a sealed segment');
-      for (let at = offset + 1; at + HEADER_BYTES <= buf.length; at++) {
+      const torn = nonZeroBytes(buf, offset);
+      // Past the last non-zero byte no record can start (a record's type byte is never 0).
+      for (let at = offset + 1; at + HEADER_BYTES <= offset + torn; at++) {
         if (frameAt(buf, at, recordBytesMax) > 0) {
           throw new WalCorruptionError(path, offset, `bad record followed by a valid one at ${at}`);
         }
       }
-      return { records, validBytes: offset };
+      return { records, validBytes: offset, tornBytes: torn };
     }
     const type = buf.readUInt8(offset + 8);
     try {
@@ -322,5 +364,13 @@ function readSegment(
     }
     offset += n;
   }
-  return { records, validBytes: offset };
+  return { records, validBytes: offset, tornBytes: 0 };
+}
+
+/** nonZeroBytes counts from offset to the last non-zero byte of buf: what a crash tore, without
+ *  the zeros padded after the records (WalOptions.padBytes), which are no damage. */
+function nonZeroBytes(buf: Buffer, offset: number): number {
+  let end = buf.length;
+  while (end > offset && buf[end - 1] === 0) end--;
+  return end - offset;
 }

@@ -86,7 +86,8 @@ describe('Wal on the real file system', () => {
     partial.writeUInt32BE(100, 0);
     fs.appendFileSync(seg!, partial);
     const { wal: again, recovery } = Wal.open(nodeFileSystem, dir);
-    assert.equal(recovery.tornTailBytes, 16);
+    // Counted to its last non-zero byte: zeros past the records are the WAL's own padding.
+    assert.equal(recovery.tornTailBytes, 4);
     assert.equal(fs.statSync(seg!).size, goodBytes);
     again.append(entryRecords(6, 6, 1), true);
     again.close();
@@ -112,10 +113,12 @@ describe('Wal on the real file system', () => {
     const dir = tempDir(cleanups);
     const { wal } = Wal.open(nodeFileSystem, dir);
     wal.append(entryRecords(1, 1, 1), true);
+    wal.close(); // cuts the padding: the file ends where record 2 will start
     const [seg] = segmentPaths(dir);
     const second = fs.statSync(seg!).size;
-    wal.append(entryRecords(2, 4, 1), true);
-    wal.close();
+    const { wal: more } = Wal.open(nodeFileSystem, dir);
+    more.append(entryRecords(2, 4, 1), true);
+    more.close();
     const buf = fs.readFileSync(seg!);
     buf.writeUInt8(buf.readUInt8(second + 12) ^ 0x10, second + 12); // inside record 2
     fs.writeFileSync(seg!, buf);
@@ -128,6 +131,52 @@ describe('Wal on the real file system', () => {
         err.message.includes(seg!) &&
         err.message.includes(`byte ${second}`),
     );
+  });
+
+  it('pads past its records with zeros, which recovery cuts off and never counts as torn', () => {
+    const dir = tempDir(cleanups);
+    const { wal } = Wal.open(nodeFileSystem, dir, { padBytes: 4096 });
+    wal.append(entryRecords(1, 3, 1), true);
+    const [seg] = segmentPaths(dir);
+    const padded = fs.statSync(seg!).size;
+    wal.append(entryRecords(4, 4, 1), true);
+    assert.equal(fs.statSync(seg!).size, padded, 'the second write landed inside the padding');
+    // A crash: the file is left as it is, padding and all (no close).
+    const copy = tempDir(cleanups);
+    fs.copyFileSync(seg!, path.join(copy, path.basename(seg!)));
+    wal.close();
+    const { wal: again, recovery } = Wal.open(nodeFileSystem, copy, { padBytes: 4096 });
+    assert.deepEqual(shown(recovery.records), shown(entryRecords(1, 4, 1)));
+    assert.equal(recovery.tornTailBytes, 0);
+    const [copied] = segmentPaths(copy);
+    assert.ok(fs.statSync(copied!).size < padded, 'the padding was cut off');
+    // A torn record inside the padding is a torn tail of its own length.
+    again.append(entryRecords(5, 5, 1), true);
+    again.close();
+    const end = fs.statSync(copied!).size;
+    const torn = Buffer.alloc(16);
+    torn.writeUInt32BE(100, 0);
+    torn.writeUInt8(1, 8);
+    fs.appendFileSync(copied!, Buffer.concat([torn, Buffer.alloc(4096)]));
+    const third = Wal.open(nodeFileSystem, copy, { padBytes: 4096 });
+    assert.equal(third.recovery.tornTailBytes, 9);
+    assert.equal(fs.statSync(copied!).size, end);
+    assert.deepEqual(shown(third.recovery.records), shown(entryRecords(1, 5, 1)));
+    third.wal.close();
+  });
+
+  it('seals a segment without its padding', () => {
+    const dir = tempDir(cleanups);
+    const { wal } = Wal.open(nodeFileSystem, dir, { segmentBytesMax: 120, padBytes: 4096 });
+    for (let i = 1; i <= 20; i++) wal.append(entryRecords(i, i, 1), true);
+    const paths = segmentPaths(dir);
+    assert.ok(paths.length >= 3, `rolled into ${paths.length} segments`);
+    for (const p of paths.slice(0, -1)) assert.ok(fs.statSync(p).size <= 120, `${p} kept padding`);
+    assert.ok(fs.statSync(paths[paths.length - 1]!).size > 4096, 'the open segment is padded');
+    wal.close();
+    const { wal: again, recovery } = Wal.open(nodeFileSystem, dir, { segmentBytesMax: 120 });
+    assert.deepEqual(shown(recovery.records.filter((r) => r.kind === 'entry')), shown(entryRecords(1, 20, 1)));
+    again.close();
   });
 
   it('throws for any bad record in a sealed (non-last) segment', () => {
