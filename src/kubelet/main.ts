@@ -31,6 +31,7 @@ import {
   DEFAULT_POD_CAPACITY, resolveKubeletConfig, type KubeletConfig, type NodeRole,
 } from './config.js';
 import { connectCri } from './cri/client.js';
+import { tracedCri } from './cri/traced.js';
 import { Kubelet, type PodTrace } from './kubelet.js';
 import { podActorStarter } from './pod-workers.js';
 import type { TlsPem } from './server/kubelet-server.js';
@@ -116,7 +117,9 @@ export async function runKubelet(o: KubeletMainOptions): Promise<RunningKubelet>
   });
   const api = new ApiClient({ endpoints: o.apiEndpoints,
     ...(o.tls !== undefined ? { tls: o.tls } : {}), seed: process.pid });
-  const cri = connectCri(o.runtimeSocket);
+  // With the burst timeline on, every CRI call is stamped under its pod (cri/traced.ts).
+  const cri = timelineOn ? tracedCri(connectCri(o.runtimeSocket), stamp)
+    : connectCri(o.runtimeSocket);
   const events = eventRecorderFactory(api, { clock: systemClock, wallMs: systemWallMs,
     host: o.nodeName, log });
   const server = o.serve === false ? {} : { server: { port: cfg.kubeletPort,
