@@ -8,9 +8,16 @@
  * does the same (its hollow kubelet links a fake remote runtime into the kubelet binary), and a
  * thousand unix sockets and gRPC servers would measure grpc-js, not the control plane.
  *
- * What the nodes of one process share, so 1,000 of them fit: one informer factory (a namespace's
- * ConfigMaps, Secrets and Services watched once), and an ApiClient — one HTTP/2 connection — per
- * NODES_PER_CLIENT nodes (see there). Each node watches its own pods (spec.nodeName=<node>), as a real kubelet does: the API
+ * What the nodes of one process share, so 1,000 of them fit: one ApiClient (one gRPC channel per
+ * API server) and one informer factory (a namespace's ConfigMaps, Secrets and Services watched
+ * once). One connection for 250 nodes has a cost: node:http2's server answers a connection whose
+ * client resets more than 1,000 streams in a burst (then 33/s; nghttp2's rapid-reset limit,
+ * CVE-2023-44487) with GOAWAY INTERNAL_ERROR, and 250 nodes' calls timing out together on a
+ * loaded API server cross it ("Session closed with error code 2" for all of them). A connection
+ * per 10 nodes (9d82db7) removed those closes but not the client's 3 s keepalive timeout: on a
+ * starved API server 200 connections timed out and reconnected (TLS) together, and the run
+ * stalled (hollow run 5), so it was reverted until API clients ping as upstream's kubelet does
+ * (30 s idle, 15 s timeout). Each node watches its own pods (spec.nodeName=<node>), as a real kubelet does: the API
  * server's watch cache hands a pod's event to its node's watch alone (its watchers are indexed by
  * that field), and when a watch falls behind under load (410 Gone) only that node's few pods are
  * listed again. One watch of all bound pods per process, cut into per-node views, did neither:
@@ -36,7 +43,7 @@ import { readHostFacts } from '../node/host-facts.js';
 import { podActorStarter } from '../pod-workers.js';
 import { PODS } from '../resources.js';
 import {
-  DEFAULT_BATCH, HOLLOW_CAPACITY, HOLLOW_LABEL, HOLLOW_TIMING, hollowIndexOf, type HollowOptions,
+  DEFAULT_BATCH, HOLLOW_CAPACITY, HOLLOW_LABEL, HOLLOW_TIMING, type HollowOptions,
   type HollowTiming,
 } from './options.js';
 
@@ -44,26 +51,11 @@ import {
 export interface HollowNodes {
   /** How many of the nodes have registered their Node so far. */
   registered(): number;
-  /** ApiClients (HTTP/2 connections to the API servers) the nodes use: see NODES_PER_CLIENT. */
-  clients(): number;
   stop(): Promise<void>;
 }
 
 /** MAX_NODES_PER_PROCESS bounds one process (5,000 hollow nodes is the config's limit). */
 export const MAX_NODES_PER_PROCESS = 5_000;
-
-/**
- * NODES_PER_CLIENT: hollow nodes sharing one ApiClient, i.e. one HTTP/2 connection to an API
- * server. A real kubelet has a connection of its own, and node:http2's server (nghttp2's
- * rapid-reset limit, CVE-2023-44487: a burst of 1,000 stream resets, then 33 a second) answers a
- * connection whose client cancels more streams than that with GOAWAY INTERNAL_ERROR. With all 250
- * nodes of a process on one connection, their calls timing out together on a loaded API server
- * (each a reset) crossed it: every call of the 250 nodes failed at once ("Session closed with
- * error code 2", 54-260 per process in hollow runs 2-4), their watches broke together, and they
- * all retried together. Ten nodes cannot reset a thousand streams in a burst, and a connection
- * lost costs ten nodes, not 250; 100 connections for 1,000 nodes instead of 1,000.
- */
-export const NODES_PER_CLIENT = 10;
 
 /** REGISTER_POLL_MS: how often a batch checks whether its nodes registered. */
 const REGISTER_POLL_MS = 50;
@@ -82,25 +74,18 @@ export async function runHollowNodes(o: HollowOptions): Promise<HollowNodes> {
   const batch = { ...DEFAULT_BATCH, ...o.batch };
   assert(batch.size >= 1, 'hollow batch size must be at least 1');
   mkdirSync(o.rootDir, { recursive: true });
-  const groups: ClientGroup[] = [];
-  /** groupOf: the ApiClient (and its informers, for the nodes' own pod watches) of node i. */
-  const groupOf = (i: number): ClientGroup => {
-    const g = Math.floor(i / NODES_PER_CLIENT);
-    // Seeded by the group's first node (unique in the cluster), so clients back off apart.
-    groups[g] ??= newClientGroup(o, hollowIndexOf(o.names[g * NODES_PER_CLIENT] ?? '') ?? g);
-    return groups[g];
-  };
-  const { informers } = groupOf(0);
+  const api = new ApiClient({ endpoints: o.apiEndpoints, clock: o.clock,
+    ...(o.tls !== undefined ? { tls: o.tls } : {}) });
+  const informers = new SharedInformerFactory(api, { clock: o.clock, log: o.log });
+  informers.start();
   const startWorker = podActorStarter({ runningPollMs: timing.runningPollMs,
     resyncMs: timing.resyncMs });
   const nodes: HollowNode[] = [];
-  const make = (name: string, i: number): HollowNode => {
-    const g = groupOf(i);
-    return newHollowNode(o, name, timing, { api: g.api, startWorker, shared: { informers,
-      pods: g.informers.informerFor<Pod>(PODS, { fieldSelector: `spec.nodeName=${name}` }) } });
-  };
+  const make = (name: string): HollowNode => newHollowNode(o, name, timing, {
+    api, startWorker, shared: { informers, pods: informers.informerFor<Pod>(PODS,
+      { fieldSelector: `spec.nodeName=${name}` }) } });
   for (let i = 0; i < o.names.length; i += batch.size) {
-    const started = o.names.slice(i, i + batch.size).map((n, k) => make(n, i + k));
+    const started = o.names.slice(i, i + batch.size).map(make);
     for (const n of started) n.kubelet.start();
     nodes.push(...started);
     await waitRegistered(o.clock, started.map((n) => n.kubelet), batch.waitMs);
@@ -109,14 +94,13 @@ export async function runHollowNodes(o: HollowOptions): Promise<HollowNodes> {
   }
   return {
     registered: () => countRegistered(nodes),
-    clients: () => groups.length,
     stop: async () => {
       await Promise.all(nodes.map(async (n) => {
         await n.kubelet.stop();
         await n.stopEvents();
       }));
-      for (const g of groups) await g.informers.stopAndWait();
-      for (const g of groups) g.api.close();
+      await informers.stopAndWait();
+      api.close();
       rmSync(o.rootDir, { recursive: true, force: true });
     },
   };
@@ -126,20 +110,6 @@ interface SharedParts {
   api: ApiClient;
   startWorker: StartWorker;
   shared: { informers: SharedInformerFactory; pods: Informer<Pod> };
-}
-
-/** ClientGroup: one ApiClient and the informer factory over it. */
-interface ClientGroup {
-  api: ApiClient;
-  informers: SharedInformerFactory;
-}
-
-function newClientGroup(o: HollowOptions, seed: number): ClientGroup {
-  const api = new ApiClient({ endpoints: o.apiEndpoints, clock: o.clock, seed,
-    ...(o.tls !== undefined ? { tls: o.tls } : {}) });
-  const informers = new SharedInformerFactory(api, { clock: o.clock, log: o.log });
-  informers.start();
-  return { api, informers };
 }
 
 function newHollowNode(o: HollowOptions, name: string, timing: HollowTiming,
