@@ -6,6 +6,7 @@
  *   raft-failover   [--members 3] [--kills 20] [--only k8ts|etcd]
  *   raft-soak       [--members 3] [--minutes 10] [--inflight 64]
  *   store           [--members 3] [--rounds 2] [--seconds 6] [--only k8ts|etcd] [--tests put,range,watch]
+ *                   [--client-threads N] (Puts with ≥ N in flight from N worker threads, a connection each)
  *                   [--cluster-warmup 3] (seconds of unmeasured Puts after start, both systems)
  *                   [--cpu-prof <dir>]  (k8ts members write V8 CPU profiles there; summarized)
  *                   [--keep-logs <dir>] (member logs copied there before each cluster is removed)
@@ -55,6 +56,7 @@ const { positionals, values } = parseArgs({
     tests: { type: 'string', default: '' },
     'cpu-prof': { type: 'string' },
     'cluster-warmup': { type: 'string', default: '3' },
+    'client-threads': { type: 'string', default: '1' },
     'keep-logs': { type: 'string' },
     only: { type: 'string' },
     rates: { type: 'string', default: '50,200,500' },
@@ -192,6 +194,7 @@ async function main(): Promise<void> {
         cpuProfDir: values['cpu-prof'] === undefined ? undefined : resolve(values['cpu-prof']),
         clusterWarmupMs: Number(values['cluster-warmup']) * 1000,
         keepLogsDir: values['keep-logs'] === undefined ? undefined : resolve(values['keep-logs']),
+        clientThreads: positiveInts('client-threads', values['client-threads']!)[0]!,
       });
       break;
     }

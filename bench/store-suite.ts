@@ -16,6 +16,7 @@ import { performance } from 'node:perf_hooks';
 import { sleep } from './lib/cluster.js';
 import type { Roles } from './lib/store-endpoint.js';
 import { closedLoop, watchDelivery, type Measured, type WindowOptions } from './lib/store-load.js';
+import { threadedPuts } from './lib/store-load-threads.js';
 import { cpuBetween, rssMiB, sampleCpu } from './lib/store-proc.js';
 import { startProfiling, summarizeProfile } from './lib/store-prof.js';
 import { printReport, type RoundResult, type TestResult } from './lib/store-report.js';
@@ -38,6 +39,9 @@ export interface StoreBenchOptions {
   clusterWarmupMs: number;
   /** Member logs are copied here (<kind>-r<round>/) before each cluster is removed. */
   keepLogsDir: string | undefined;
+  /** Put tests with at least this many in flight spread them over as many worker threads, each
+   *  with its own connection (1: one event loop, one connection, as before). */
+  clientThreads: number;
 }
 
 const CLUSTER_WARMUP_INFLIGHT = 16;
@@ -214,6 +218,15 @@ function prefixOf(ctx: SuiteContext, test: string): string {
 async function putTest(ctx: SuiteContext, name: string, inflight: number): Promise<TestResult> {
   const leader = ctx.sys.endpoints[ctx.roles.leader]!;
   const prefix = prefixOf(ctx, name);
+  const threads = ctx.opts.clientThreads;
+  if (threads > 1 && inflight >= threads) {
+    const room = Math.max(0, READ_KEYS_MAX - ctx.written.length);
+    const t = await threadedPuts({
+      ...windowOf(ctx), address: leader.address, inflight, threads, prefix, value: VALUE, keepKeys: room,
+    });
+    ctx.written.push(...t.keys.slice(0, room));
+    return toResult(name, t.m);
+  }
   const m = await closedLoop({
     ...windowOf(ctx),
     inflight,
