@@ -98,14 +98,20 @@ export function onRegister(
 /** Session errors by kind, for noteSessionError. */
 const sessionErrors = new Map<string, number>();
 
+/** A client that closes its channel sends GOAWAY CANCEL (8): node:http2 reports it as a session
+ *  error, but it is the normal end of a connection, not a fault worth a log line. */
+const CLIENT_CLOSED = /Session closed with error code 8$/;
+
 /**
- * noteSessionError names, on stderr (the component's log), why node:http2 destroyed a server
- * session with an error — it then sends the client GOAWAY INTERNAL_ERROR, and every call on the
- * connection fails at once ("Session closed with error code 2": 100-250 hollow kubelets of one
- * process in each event of the failed hollow runs, cause not visible anywhere). The first of each
- * kind and every 100th, so a storm cannot flood the log.
+ * noteSessionError names, on stderr (the component's log), why node:http2 ended a server session
+ * with an error (a peer's GOAWAY with an error code, a reset socket): every call on that
+ * connection fails at once, and nothing else would say why. The first of each kind and every
+ * 100th, so a storm cannot flood the log. Not logged by node:http2 at all, and so not here: the
+ * GOAWAY INTERNAL_ERROR its rapid-reset protection sends a client that cancels ~1,000 streams in a
+ * burst (what closed hundreds of hollow kubelets' sessions at once; src/kubelet/hollow).
  */
 function noteSessionError(err: Error & { code?: string }): void {
+  if (CLIENT_CLOSED.test(err.message)) return;
   const kind = `${err.code ?? err.name}: ${err.message}`;
   const n = (sessionErrors.get(kind) ?? 0) + 1;
   sessionErrors.set(kind, n);
