@@ -24,6 +24,7 @@ import {
   badRequest,
   conflict,
   notFound,
+  isStatusError,
   type StatusError,
 } from '../../api/errors.js';
 import type { KubeObject } from '../../api/meta.js';
@@ -254,6 +255,10 @@ export class EtcdStorage implements Storage {
         return { items, resourceVersion: String(revision) };
       }
     }
+    if (cacheable && rv === undefined && limit <= 0) {
+      const fromCache = await this.consistentListFromCache(prefix, opts);
+      if (fromCache !== undefined) return fromCache;
+    }
     let revision = 0;
     let from = prefix;
     if (opts.continueToken) {
@@ -338,6 +343,34 @@ export class EtcdStorage implements Storage {
   private async read(key: string): Promise<StoredState | undefined> {
     const kv = (await this.readPage(key)).kvs[0];
     return kv ? { data: kv.value, rev: kv.modRevision } : undefined;
+  }
+
+  /**
+   * consistentListFromCache answers a consistent, unpaged list (resourceVersion "") from the
+   * watch cache, as upstream's ConsistentListFromCache (1.31+): it reads the store's current
+   * revision with a linearizable single-key Range (no values to move), waits until the cache has
+   * seen that revision, then filters the cache. The answer is the state at a revision read after
+   * the request arrived, so it shows every write acknowledged before it, like a store list, but
+   * costs the store one key instead of the whole resource (every kubectl get and every relist
+   * with resourceVersion "" read all of it). undefined when the cache is not ready or does not
+   * catch up within its fresh timeout: the store answers then, as before.
+   */
+  private async consistentListFromCache(
+    prefix: string,
+    opts: StorageListOptions,
+  ): Promise<ListResult | undefined> {
+    const cache = this.cacheFor(prefix);
+    if (!cache.ready) return undefined;
+    const current = (await this.readPage(prefix)).revision;
+    try {
+      await cache.waitUntilFresh(current);
+    } catch (err) {
+      const cause = isStatusError(err) ? err.status.details?.causes?.[0]?.reason : undefined;
+      if (cause === 'ResourceVersionTooLarge') return undefined;
+      throw err;
+    }
+    const { items, revision } = cache.list(prefix, opts.predicate, opts.trigger);
+    return { items, resourceVersion: String(revision) };
   }
 
   /**
