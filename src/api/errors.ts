@@ -193,6 +193,20 @@ export function internalError(message: string): StatusError {
   return new StatusError(500, 'InternalError', `Internal error occurred: ${message}`);
 }
 
+/**
+ * isTooLargeResourceVersion: 504 with cause ResourceVersionTooLarge, what an API server answers
+ * when its cache did not reach the revision asked for in time, and what the storage layer makes of
+ * the store's future-revision error (client-go's isTooLargeResourceVersionError, which also
+ * accepts the bare message from older servers).
+ */
+export function isTooLargeResourceVersion(e: unknown): boolean {
+  if (!isStatusError(e) || e.code !== 504) return false;
+  const s = e.status;
+  const causes = s.details?.causes ?? [];
+  return causes.some((c) => c.reason === 'ResourceVersionTooLarge') ||
+    (s.message ?? '').includes('Too large resource version');
+}
+
 /** unavailable: 503 when the store cannot answer (no leader, timeout). */
 export function unavailable(message: string): StatusError {
   return new StatusError(503, 'ServiceUnavailable', message);

@@ -24,7 +24,7 @@ import {
   badRequest,
   conflict,
   notFound,
-  isStatusError,
+  isTooLargeResourceVersion,
   type StatusError,
 } from '../../api/errors.js';
 import type { KubeObject } from '../../api/meta.js';
@@ -351,8 +351,8 @@ export class EtcdStorage implements Storage {
    * revision with a linearizable single-key Range (no values to move), waits until the cache has
    * seen that revision, then filters the cache. The answer is the state at a revision read after
    * the request arrived, so it shows every write acknowledged before it, like a store list, but
-   * costs the store one key instead of the whole resource (every kubectl get and every relist
-   * with resourceVersion "" read all of it). undefined when the cache is not ready or does not
+   * costs the store one key instead of the whole resource. Paged lists (a limit) still read the
+   * store, as upstream's before 1.33. undefined when the cache is not ready or does not
    * catch up within its fresh timeout: the store answers then, as before.
    */
   private async consistentListFromCache(
@@ -365,8 +365,7 @@ export class EtcdStorage implements Storage {
     try {
       await cache.waitUntilFresh(current);
     } catch (err) {
-      const cause = isStatusError(err) ? err.status.details?.causes?.[0]?.reason : undefined;
-      if (cause === 'ResourceVersionTooLarge') return undefined;
+      if (isTooLargeResourceVersion(err)) return undefined;
       throw err;
     }
     const { items, revision } = cache.list(prefix, opts.predicate, opts.trigger);
@@ -429,7 +428,7 @@ export class EtcdStorage implements Storage {
     } catch (err) {
       if (err instanceof CompactedError) throw listExpired(prefix, p, from);
       const st = toStatusError(err);
-      if (st.status.details?.causes?.[0]?.reason === 'ResourceVersionTooLarge') {
+      if (isTooLargeResourceVersion(st)) {
         const now = await this.readPage(prefix);
         throw tooLargeResourceVersion(o.revision, now.revision);
       }

@@ -8,7 +8,7 @@
  * skips watchers that would have seen nothing.
  */
 import type { CacheWatcher } from './cache-watcher.js';
-import type { CacheEvent } from './event-ring.js';
+import { eventFields, type CacheEvent } from './event-ring.js';
 import type { WatchTrigger } from './types.js';
 
 export class WatcherIndex {
@@ -62,8 +62,7 @@ export class WatcherIndex {
   forEvent(e: CacheEvent): CacheWatcher[] {
     const out = [...this.untriggered];
     if (this.byField.size === 0 || this.fieldsOf === undefined) return out;
-    const cur = this.fieldsOf(e.object);
-    const prev = e.prevObject !== undefined ? this.fieldsOf(e.prevObject) : undefined;
+    const { cur, prev } = eventFields(e, this.fieldsOf);
     for (const [field, values] of this.byField) {
       const a = cur[field];
       const b = prev?.[field];

@@ -8,7 +8,7 @@
  * the injected clock — and a relist is retried the same way it failed (see relistFromCache).
  */
 import type { KubeObject } from '../../api/meta.js';
-import { isStatusError, type StatusError } from '../../api/errors.js';
+import { isStatusError, isTooLargeResourceVersion } from '../../api/errors.js';
 import { AssertionError } from '../../base/assert.js';
 import { CancellableSleep } from '../../base/cancellable-sleep.js';
 import type { Clock } from '../../base/clock.js';
@@ -251,19 +251,6 @@ export class Reflector<T extends KubeObject> {
 /** isGone: the revision asked for is no longer available (410 Expired or Gone). */
 export function isGone(e: unknown): boolean {
   return isStatusError(e) && e.code === 410;
-}
-
-/**
- * isTooLargeResourceVersion: 504 with cause ResourceVersionTooLarge, what an API server answers
- * when its cache did not reach the revision asked for in time (client-go's
- * isTooLargeResourceVersionError, which also accepts the bare message from older servers).
- */
-export function isTooLargeResourceVersion(e: unknown): boolean {
-  if (!isStatusError(e) || e.code !== 504) return false;
-  const s: StatusError['status'] = e.status;
-  const causes = s.details?.causes ?? [];
-  return causes.some((c) => c.reason === 'ResourceVersionTooLarge') ||
-    (s.message ?? '').includes('Too large resource version');
 }
 
 function messageOf(e: unknown): string {
