@@ -8,7 +8,6 @@ import { spawn } from 'node:child_process';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock } from '../../base/clock.js';
-import { RUNC_BINARY } from './runc-cli.js';
 import { hostTools, type ToolResult } from './spawner.js';
 
 /** The conmon binary (Debian's). */
@@ -23,6 +22,8 @@ export interface ConmonOptions {
   name: string;
   bundle: string;
   runcRoot: string;
+  /** What conmon runs as its runtime: the run wrapper (run-wrapper.ts), which execs runc. */
+  runtimePath: string;
   logPath: string;
   exitDir: string;
   socketDir: string;
@@ -34,7 +35,7 @@ export interface ConmonOptions {
 export function conmonArgv(o: ConmonOptions): string[] {
   const argv = [
     CONMON_BINARY, '--api-version', '1', '-c', o.id, '-u', o.id, '-n', o.name,
-    '-r', RUNC_BINARY, '--runtime-arg', `--root=${o.runcRoot}`, '-b', o.bundle,
+    '-r', o.runtimePath, '--runtime-arg', `--root=${o.runcRoot}`, '-b', o.bundle,
     '-p', join(o.bundle, 'pid'), '-P', join(o.bundle, 'conmon.pid'),
     '-l', `k8s-file:${o.logPath}`, '--exit-dir', o.exitDir, '--socket-dir-path', o.socketDir,
     '--log-level', 'error', '--syslog',
@@ -52,8 +53,9 @@ export function parseSyncMessage(text: string): { pid: number } | { error: strin
 }
 
 /**
- * createUnderConmon starts conmon (which double-forks and runs `runc create`) and resolves with
- * the container's pid once conmon reports it on the sync pipe, i.e. when `runc start` is safe.
+ * createUnderConmon starts conmon (which double-forks and runs the runtime's `create`, i.e.
+ * `runc run --detach` through the run wrapper) and resolves with the container's pid once conmon
+ * reports it on the sync pipe: the container's process is running by then.
  * conmon starts through the host tool helper (spawner.ts), or directly without it.
  */
 export async function createUnderConmon(o: ConmonOptions, clock: Clock): Promise<number> {

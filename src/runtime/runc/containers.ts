@@ -1,6 +1,6 @@
 /**
  * Container operations. CreateContainer prepares the bundle (overlay rootfs + config.json) and
- * the record; StartContainer runs conmon (→ `runc create`) and `runc start`; the state is read
+ * the record; StartContainer runs conmon (→ `runc run --detach`); the state is read
  * back from conmon's exit file first and `runc state` second, since only conmon knows exit
  * codes (P11). Stop sends the image's StopSignal, then SIGKILL after the timeout.
  */
@@ -95,7 +95,8 @@ export async function createContainer(ctx: RuncContext, req: cri.CreateContainer
   return id;
 }
 
-/** startContainer runs the container under conmon; a failure leaves it EXITED (StartError). */
+/** startContainer runs the container under conmon (one `runc run --detach`, no `runc start`:
+ *  see run-wrapper.ts); a failure leaves it EXITED (StartError). */
 export async function startContainer(ctx: RuncContext, id: string): Promise<void> {
   const record = getContainer(ctx, id);
   const seen = await observeContainer(ctx, record);
@@ -107,10 +108,10 @@ export async function startContainer(ctx: RuncContext, id: string): Promise<void
     await mkdir(dirname(record.logPath), { recursive: true });
     await createUnderConmon({
       id: record.id, name: record.name, bundle, runcRoot: ctx.runc.root,
+      runtimePath: ctx.runWrapper,
       logPath: record.logPath, exitDir: ctx.exitDir, socketDir: ctx.socketDir,
       stdin: record.stdin, tty: record.tty,
     }, ctx.clock);
-    await ctx.runc.start(record.id);
   } catch (err) {
     const message = String((err as Error).message ?? err);
     Object.assign(record, { finishedAtNs: nowNs(ctx), exitCode: START_ERROR_EXIT_CODE,

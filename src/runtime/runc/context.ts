@@ -19,6 +19,8 @@ export interface RuncContext {
   stateDir: string;
   records: RecordStore;
   runc: Runc;
+  /** The runtime conmon runs: turns its `create` into `runc run --detach` (run-wrapper.ts). */
+  runWrapper: string;
   images: RuncImageSource;
   allocator: FileIpAllocator;
   cidr: Ipv4Cidr;

@@ -46,11 +46,6 @@ export class Runc {
     return parsed ?? [];
   }
 
-  /** start runs a created container's process. */
-  async start(id: string): Promise<void> {
-    await runToolOk(this.argv(['start', id]));
-  }
-
   /** kill sends a signal (name without SIG, or number) to the container's init process. */
   async kill(id: string, signal: string): Promise<void> {
     const result = await runTool(this.argv(['kill', id, signal]));

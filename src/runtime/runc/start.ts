@@ -22,6 +22,7 @@ import { assertPodCidr } from './pod-network.js';
 import { RecordStore } from './records.js';
 import { recover, type RecoveryReport } from './recovery.js';
 import { Runc } from './runc-cli.js';
+import { installRunWrapper } from './run-wrapper.js';
 import { RuncRuntime, type StreamingUrls } from './runtime.js';
 import { CGROUP_CONTROLLERS } from './sandboxes.js';
 import { StoreImageSource } from './store-image-source.js';
@@ -86,7 +87,7 @@ async function openRuncState(o: OpenRuncOptions): Promise<{ ctx: RuncContext;
   if (await ensureBlackhole()) await writeFile(join(o.stateDir, BLACKHOLE_MARKER), '');
   const ctx: RuncContext = {
     stateDir: o.stateDir, records: new RecordStore(o.stateDir),
-    runc: new Runc(join(o.stateDir, 'runc')),
+    runc: new Runc(join(o.stateDir, 'runc')), runWrapper: await installRunWrapper(o.stateDir),
     images: o.images ?? new StoreImageSource(o.imageDir),
     allocator: new FileIpAllocator(join(o.stateDir, 'ipam.json'), cidr),
     cidr, bridge: o.bridge, clock: o.clock, wallMs: o.wallMs ?? systemWallMs,

@@ -211,9 +211,11 @@ describe('runc runtime: pod files, users, command lines', () => {
 
   it('runs conmon with its exit dir and log path, and reads its sync message', () => {
     const argv = conmonArgv({ id: 'c1', name: 'web', bundle: '/b', runcRoot: '/r',
-      logPath: '/logs/0.log', exitDir: '/x', socketDir: '/s', stdin: false, tty: false });
+      runtimePath: '/state/runc-run', logPath: '/logs/0.log', exitDir: '/x', socketDir: '/s',
+      stdin: false, tty: false });
     assert.ok(argv.join(' ').includes('-l k8s-file:/logs/0.log --exit-dir /x'));
     assert.ok(argv.includes('--root=/r'));
+    assert.equal(argv[argv.indexOf('-r') + 1], '/state/runc-run');
     assert.deepEqual(parseSyncMessage('{"data": 42}'), { pid: 42 });
     assert.deepEqual(parseSyncMessage('{"data": -1, "message": "exec failed"}'),
       { error: 'exec failed' });
