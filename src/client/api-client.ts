@@ -19,10 +19,10 @@ import { DEFAULT_DEADLINE_MS } from '../rpc/defaults.js';
 import type { H2Method } from '../rpc/h2-client-call.js';
 import { unaryH2 } from '../rpc/unary.js';
 import { ApiConn, readyUnary } from './api-conn.js';
-import { BindBatcher } from './bind-batcher.js';
+import { batchResultError, BindBatcher } from './bind-batcher.js';
 import { formatFence } from './fence.js';
 import { GrpcWatch } from './api-watch.js';
-import type { ComponentApi, Ns } from './component-api.js';
+import type { BatchCreate, ComponentApi, Ns } from './component-api.js';
 import { Failover, type Safety } from './failover.js';
 import type {
   ApiResource,
@@ -246,6 +246,16 @@ export class ApiClient implements ComponentApi {
     }, () => this.clock.nowMs(), timeoutMs, (fn, ms) => this.clock.setTimeout(fn, ms));
     this.batchers.set(key, b);
     return b;
+  }
+
+  /** createBatch: several creates in one CreateBatch call (ComponentApi.createBatch). */
+  async createBatch(items: readonly BatchCreate[], o: WriteOptions = {}):
+    Promise<(KubeObject | Error)[]> {
+    const creates = items.map((c) =>
+      ({ ...where(c.r, c.ns), objectJson: encodeJson(c.obj), ...writeFields(o) }));
+    const res = await this.call('write', o, Api.createBatch, { creates });
+    return items.map((_, i) => batchResultError('CreateBatch', res.results[i]?.statusJson) ??
+      decodeJson<KubeObject>(res.results[i]?.objectJson ?? new Uint8Array()));
   }
 
   /** close closes every connection; running watches end. */

@@ -144,15 +144,23 @@ export class BindBatcher {
 
 /** settle ends one bind by its result: no Status is success. */
 function settle(w: Waiting, statusJson: Uint8Array | undefined): void {
+  const err = batchResultError('BindBatch', statusJson);
+  if (err === undefined) w.resolve();
+  else w.reject(err);
+}
+
+/**
+ * batchResultError: the error of one write of a batch call (BindBatch, CreateBatch) from its
+ * result's status_json — undefined when it is empty (success); the StatusError it carries; an
+ * INTERNAL RpcError when the server answered too few results or something not a Status.
+ */
+export function batchResultError(method: string, statusJson: Uint8Array | undefined):
+  Error | undefined {
   if (statusJson === undefined) {
-    w.reject(new RpcError(status.INTERNAL, 'BindBatch: the server answered too few results'));
-    return;
+    return new RpcError(status.INTERNAL, `${method}: the server answered too few results`);
   }
-  if (statusJson.length === 0) {
-    w.resolve();
-    return;
-  }
+  if (statusJson.length === 0) return undefined;
   const bytes = Buffer.from(statusJson.buffer, statusJson.byteOffset, statusJson.length);
-  w.reject(statusErrorFromJson(bytes) ??
-    new RpcError(status.INTERNAL, 'BindBatch: a result is not a Status'));
+  return statusErrorFromJson(bytes) ??
+    new RpcError(status.INTERNAL, `${method}: a result is not a Status`);
 }

@@ -44,4 +44,18 @@ export interface ComponentApi {
     o?: DeleteOptions,
   ): Promise<DeleteResult<T>>;
   bind(ns: string, pod: string, nodeName: string, o?: CallOptions): Promise<void>;
+  /**
+   * createBatch creates several objects in one call (CreateBatch); each settles alone, as the
+   * object stored or the error its create failed with. The promise rejects only when the call
+   * as a whole failed (no answer, deadline, a server without CreateBatch: UNIMPLEMENTED).
+   * Optional: a view without it (a fenced view, the simulation) takes single creates.
+   */
+  createBatch?(items: readonly BatchCreate[], o?: WriteOptions): Promise<(KubeObject | Error)[]>;
+}
+
+/** BatchCreate: one create of a createBatch call. */
+export interface BatchCreate {
+  r: ApiResource;
+  ns: Ns;
+  obj: KubeObject;
 }

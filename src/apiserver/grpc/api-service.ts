@@ -12,11 +12,13 @@ import type { Server } from '@grpc/grpc-js';
 import { unauthorized } from '../../api/errors.js';
 import { findResource } from '../../api/resources.js';
 import { unreachable } from '../../base/assert.js';
-import { ApiServiceService, type ApiServiceServer } from '../../gen/k8ts/api/v1/api.js';
+import {
+  ApiServiceService, type ApiServiceServer, type CreateRequest,
+} from '../../gen/k8ts/api/v1/api.js';
 import { toStatusServiceError } from '../../rpc/kube-status.js';
 import type { ResourceInfo } from '../../api/resources.js';
 import type { ApiRegistry, RequestContext } from '../registry/types.js';
-import { bindBatch } from './bind-batch.js';
+import { bindBatch, createBatch } from './bind-batch.js';
 import { contextOf, unaryHandler } from './call.js';
 import {
   bindTarget,
@@ -58,6 +60,19 @@ export function apiService(reg: ApiRegistry, o: ApiServiceOptions): ApiServiceSe
   const seated = <T>(ctx: RequestContext, r: ResourceInfo, caller: CallerEdge,
     write: () => Promise<T>): Promise<T> =>
     flow.run({ user: ctx.user, resource: r }, caller, write);
+  /** create: one Create's path, a Create call's or a CreateBatch's. */
+  const create = async (q: CreateRequest, ctx: RequestContext, caller: CallerEdge) => {
+    const t = resolve(q, 'create');
+    const obj = decodeBody(q.objectJson);
+    const key = timelineOn ? `${t.ns}/${String(obj.metadata?.name)}` : '';
+    stamp('api.create.recv', key);
+    const out = await seated(ctx, t.r, caller, () => {
+      stamp('api.create.seat', key);
+      return reg.create(ctx, t.r, t.ns, obj, writeOptions(q, t.sub));
+    });
+    stamp('api.create.done', key);
+    return out;
+  };
   return {
     get: unaryHandler(o, 'Get', async (q, ctx) => {
       const t = resolve(q, 'get');
@@ -74,15 +89,7 @@ export function apiService(reg: ApiRegistry, o: ApiServiceOptions): ApiServiceSe
       else call.emit('error', toStatusServiceError(unauthorized()));
     },
     create: unaryHandler(o, 'Create', async (q, ctx, caller) => {
-      const t = resolve(q, 'create');
-      const obj = decodeBody(q.objectJson);
-      const key = timelineOn ? `${t.ns}/${String(obj.metadata?.name)}` : '';
-      stamp('api.create.recv', key);
-      const out = await seated(ctx, t.r, caller, () => {
-        stamp('api.create.seat', key);
-        return reg.create(ctx, t.r, t.ns, obj, writeOptions(q, t.sub));
-      });
-      stamp('api.create.done', key);
+      const out = await create(q, ctx, caller);
       return { objectJson: jsonBytes(out.object), created: out.created, warnings: out.warnings };
     }),
     update: unaryHandler(o, 'Update', async (q, ctx, caller) => {
@@ -121,5 +128,7 @@ export function apiService(reg: ApiRegistry, o: ApiServiceOptions): ApiServiceSe
       });
       stamp('api.bind.done', key);
     }, o.log)),
+    createBatch: unaryHandler(o, 'CreateBatch', (q, ctx, caller) => createBatch(q,
+      async (c) => jsonBytes((await create(c, ctx, caller)).object), o.log)),
   };
 }

@@ -1,46 +1,43 @@
 /**
- * BindBatch: several pods/binding writes in one component API call. A scheduler binding hundreds
- * of pods a second otherwise opens one HTTP/2 stream per bind, and the stream (headers, frames,
- * trailers, the promise chain around them) cost the scheduler and its API server more CPU than
- * the bind itself. Nothing else is shared: each bind is checked (bindTarget), admitted (its own
- * flow-control seat) and stored (its own transaction) exactly as a Bind call's is, all of them at
- * once, and each gets its own result — a refused bind fails alone.
+ * BindBatch and CreateBatch: several pods/binding writes, or creates, in one component API call
+ * (the shape of every batch call: batch.ts). A scheduler binding hundreds of pods a second, or
+ * an event sink with a queue of Events, otherwise opens one HTTP/2 stream per write. Each write
+ * is checked, admitted (its own flow-control seat) and stored (its own transaction) exactly as
+ * its single call's is, and gets its own result.
  */
-import { badRequest, isStatusError } from '../../api/errors.js';
 import type {
-  BindBatchRequest, BindBatchResponse, BindRequest, BindResult,
+  BindBatchRequest, BindBatchResponse, BindRequest, CreateBatchRequest, CreateBatchResponse,
+  CreateRequest,
 } from '../../gen/k8ts/api/v1/api.js';
-import { statusJson, statusOfError } from '../../rpc/kube-status.js';
-import { describe } from './call.js';
+import { eachAlone } from './batch.js';
 import { bindTarget } from './requests.js';
-
-/** MAX_BINDS_PER_BATCH bounds one call's binds (the scheduler sends at most 128). */
-export const MAX_BINDS_PER_BATCH = 256;
 
 /** A successful bind's result: no Status. */
 const OK = Buffer.alloc(0);
 
-/**
- * bindBatch runs every bind of q through bindOne (the same path a Bind call takes) concurrently
- * and answers one result per bind, in order. Errors that are not a StatusError are bugs or store
- * trouble: logged, and answered as a 500 Status, as a Bind call's would be.
- */
+/** bindBatch runs every bind of q through bindOne (the same path a Bind call takes). */
 export async function bindBatch(
   q: BindBatchRequest,
   bindOne: (b: BindRequest) => Promise<void>,
   log: (line: string) => void,
 ): Promise<BindBatchResponse> {
-  if (q.binds.length > MAX_BINDS_PER_BATCH) {
-    throw badRequest(`BindBatch: ${q.binds.length} binds; at most ${MAX_BINDS_PER_BATCH}`);
-  }
-  const results = await Promise.all(q.binds.map(async (b): Promise<BindResult> => {
-    try {
-      await bindOne(bindTarget(b));
-      return { statusJson: OK };
-    } catch (err) {
-      if (!isStatusError(err)) log(`api BindBatch: ${describe(err)}`);
-      return { statusJson: statusJson(statusOfError(err)) };
-    }
-  }));
-  return { results };
+  const outcomes = await eachAlone('BindBatch', q.binds, (b) => bindOne(bindTarget(b)), log);
+  return { results: outcomes.map((o) => ({ statusJson: o.ok ? OK : o.statusJson })) };
+}
+
+/**
+ * createBatch runs every create of q through createOne (the same path a Create call takes) and
+ * answers each one's stored object or Status. A create's warnings are not answered: the batch
+ * is for writers that ignore them (an event sink).
+ */
+export async function createBatch(
+  q: CreateBatchRequest,
+  createOne: (c: CreateRequest) => Promise<Buffer>,
+  log: (line: string) => void,
+): Promise<CreateBatchResponse> {
+  const outcomes = await eachAlone('CreateBatch', q.creates, createOne, log);
+  return {
+    results: outcomes.map((o) => o.ok ? { objectJson: o.value, statusJson: OK }
+      : { objectJson: OK, statusJson: o.statusJson }),
+  };
 }

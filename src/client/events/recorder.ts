@@ -7,17 +7,26 @@
  * kubectl shows as "(x3 over 2m)") instead of creating another. Failures are retried a few
  * times, then dropped and logged. Everything is bounded: queue, retries, aggregation cache.
  *
+ * Creates leave in batches: what is queued when the previous write comes back goes in one
+ * CreateBatch call (group commit, up to batchMax Events, each still its own create), so a burst
+ * of pods — four or five Events each, from the scheduler and the kubelets — costs a call per few
+ * dozen Events instead of one each. Each Event of a batch settles alone: a refused one is
+ * dropped and logged, the others are written; a call that failed as a whole is retried (the same
+ * Events, same names: one the failed call did store answers AlreadyExists and counts as written).
+ *
  * Writes are paced by a token bucket (50/s, burst 100: the event QPS of kube-scheduler's own
  * events client and the kubelet's --event-qps/--event-burst defaults), so events take a bounded
  * share of the API's write capacity and never crowd out the work they describe (binds, pod
  * creates): under a burst the queue fills and further events are dropped, counted, and logged
  * as a count rather than line by line.
  */
+import { status } from '@grpc/grpc-js';
 import type { Event } from '../../api/core/v1/event.js';
 import { isStatusError } from '../../api/errors.js';
 import type { KubeObject } from '../../api/meta.js';
 import { assert } from '../../base/assert.js';
 import type { Clock } from '../../base/clock.js';
+import { RpcError } from '../../rpc/errors.js';
 import type { ComponentApi } from '../component-api.js';
 import { BucketRateLimiter } from '../workqueue/rate-limiter.js';
 import type { EventRecorder, EventType } from './types.js';
@@ -43,6 +52,8 @@ export const EVENT_LIMITS = {
   burst: 100,
   /** While the queue stays full, a count of the dropped events is logged every this many. */
   dropLogEvery: 1_000,
+  /** Events per CreateBatch call (the server takes up to 256). */
+  batchMax: 100,
 } as const;
 
 /** RecorderDeps: time, identity of this process, logging. */
@@ -61,6 +72,12 @@ interface Pending {
   reason: string;
   message: string;
   wallMs: number;
+}
+
+/** BatchItem: an event of a batch and the Event made for it once (kept across retries). */
+interface BatchItem {
+  p: Pending;
+  ev: Event;
 }
 
 /** Written: an Event we wrote, for aggregation. */
@@ -87,6 +104,8 @@ export class EventSink {
   private dropRun = false;
   /** Events dropped because the queue was full, in all. */
   private droppedTotal = 0;
+  /** The server answered CreateBatch with UNIMPLEMENTED (an older API server): creates alone. */
+  private batchUnsupported = false;
 
   constructor(
     private readonly api: ComponentApi,
@@ -157,16 +176,21 @@ export class EventSink {
     this.droppedUnlogged = 0;
   }
 
-  /** drain writes queued events one at a time, in order and at the paced rate, until the queue
-   *  is empty. */
+  /** drain writes queued events in order and at the paced rate, a batch of creates or one
+   *  aggregating patch at a time, until the queue is empty. */
   private async drain(): Promise<void> {
     this.draining = true;
     try {
-      for (let p = this.queue.shift(); p !== undefined; p = this.queue.shift()) {
+      while (this.queue.length > 0) {
         // Once stopping, what is queued goes out unpaced: shutdown must not take 20 s.
         const waitMs = this.stopped ? 0 : this.pace.when('');
         if (waitMs > 0) await this.sleep(waitMs);
-        await this.writeWithRetries(p);
+        const batch = this.takeBatch();
+        if (batch.length === 1 || !this.canBatch()) {
+          for (const p of batch) await this.writeWithRetries(p);
+        } else {
+          await this.createBatch(batch);
+        }
       }
     } finally {
       this.draining = false;
@@ -174,6 +198,101 @@ export class EventSink {
       this.dropRun = false;
       for (const w of this.idleWaiters.splice(0)) w();
     }
+  }
+
+  /**
+   * takeBatch takes the head of the queue (its token is taken), and after it, while tokens are
+   * there (the last one taken may be owed), the next events that are new Events (not repeats to aggregate) with
+   * aggregation keys of their own in the batch: a repeat must see the create it repeats.
+   */
+  private takeBatch(): Pending[] {
+    const head = this.queue.shift();
+    assert(head !== undefined, 'takeBatch on an empty queue');
+    const nowMs = this.deps.clock.nowMs();
+    if (!this.canBatch() || this.aggregated(head, nowMs) !== undefined) return [head];
+    const keys = new Set([aggregationKey(head)]);
+    const out = [head];
+    while (out.length < EVENT_LIMITS.batchMax && this.queue.length > 0) {
+      const p = this.queue[0]!;
+      const key = aggregationKey(p);
+      if (keys.has(key) || this.aggregated(p, nowMs) !== undefined) break;
+      out.push(p);
+      keys.add(key);
+      this.queue.shift();
+      // The token is taken even when it is owed: the next batch waits for it (the pace holds).
+      if (!this.stopped && this.pace.when('') > 0) break;
+    }
+    return out;
+  }
+
+  /** canBatch: the API offers CreateBatch and the server did not refuse it. */
+  private canBatch(): boolean {
+    return this.api.createBatch !== undefined && !this.batchUnsupported;
+  }
+
+  /**
+   * createBatch creates the Events of ps in CreateBatch calls: each result settles its own
+   * Event (written, or refused and dropped); Events left by a failed call are sent again, up to
+   * attemptsMax calls. AlreadyExists on a retry is the failed call's own create: written.
+   */
+  private async createBatch(ps: Pending[]): Promise<void> {
+    let left = ps.map((p) => ({ p, ev: this.newEvent(p) }));
+    for (let attempt = 1; left.length > 0; attempt++) {
+      const failed = await this.sendBatch(left, attempt);
+      if (failed === undefined) return; // the server has no CreateBatch: sent one by one
+      left = failed.filter((f) => f.err !== undefined).map((f) => f.item);
+      if (left.length === 0) return;
+      const why = failed.find((f) => f.err !== undefined)?.err?.message ?? '';
+      if (attempt >= EVENT_LIMITS.attemptsMax) {
+        for (const { p } of left) {
+          this.deps.log(`event dropped after ${attempt} attempt(s): ${describe(p)}: ${why}`);
+        }
+        return;
+      }
+      await this.sleep(EVENT_LIMITS.retryDelayMs * attempt);
+    }
+  }
+
+  /**
+   * sendBatch makes one CreateBatch call: remembers what was written, logs what the API
+   * refused, and returns the Events to send again (with why); undefined when the server has no
+   * CreateBatch (then they went one by one).
+   */
+  private async sendBatch(items: BatchItem[], attempt: number):
+    Promise<{ item: BatchItem; err?: Error }[] | undefined> {
+    const send = this.api.createBatch;
+    assert(send !== undefined, 'sendBatch without createBatch');
+    let results: (KubeObject | Error)[];
+    try {
+      results = await send.call(this.api,
+        items.map(({ ev }) => ({ r: EVENTS_RESOURCE, ns: ev.metadata.namespace, obj: ev })));
+    } catch (e) {
+      const err = e instanceof Error ? e : new Error(String(e));
+      if (err instanceof RpcError && err.code === status.UNIMPLEMENTED) {
+        this.batchUnsupported = true;
+        for (const { p } of items) await this.writeWithRetries(p);
+        return undefined;
+      }
+      // A refusal of the whole call (forbidden, invalid) would refuse each create again.
+      if (isStatusError(err)) return items.map((item) => this.refused(item, err, attempt));
+      return items.map((item) => ({ item, err }));
+    }
+    return items.map((item, i) => {
+      const r = results[i];
+      const exists = attempt > 1 && isStatusError(r) && r.code === 409;
+      if (r === undefined || (r instanceof Error && !exists)) {
+        return isStatusError(r) ? this.refused(item, r, attempt)
+          : { item, err: r ?? new Error('CreateBatch: no result') };
+      }
+      this.rememberCreated(item.p, r instanceof Error ? item.ev : r, item.ev);
+      return { item };
+    });
+  }
+
+  /** refused logs an Event the API refused (retrying won't help): dropped. */
+  private refused(item: BatchItem, err: Error, attempt: number): { item: BatchItem } {
+    this.deps.log(`event dropped after ${attempt} attempt(s): ${describe(item.p)}: ${err.message}`);
+    return { item };
   }
 
   private async writeWithRetries(p: Pending): Promise<void> {
@@ -193,12 +312,19 @@ export class EventSink {
     }
   }
 
+  /** aggregated: the recent Event that p repeats (within the window), if any. */
+  private aggregated(p: Pending, nowMs: number): Written | undefined {
+    const prev = this.recent.get(aggregationKey(p));
+    return prev !== undefined && nowMs - prev.atMs < EVENT_LIMITS.aggregateWindowMs
+      ? prev : undefined;
+  }
+
   /** write patches the aggregated Event when there is a recent one, else creates one. */
   private async write(p: Pending): Promise<void> {
     const key = aggregationKey(p);
     const nowMs = this.deps.clock.nowMs();
-    const prev = this.recent.get(key);
-    if (prev !== undefined && nowMs - prev.atMs < EVENT_LIMITS.aggregateWindowMs) {
+    const prev = this.aggregated(p, nowMs);
+    if (prev !== undefined) {
       const body = { count: prev.count + 1, lastTimestamp: rfc3339Seconds(p.wallMs) };
       try {
         await this.api.patch(EVENTS_RESOURCE, prev.namespace, prev.name,
@@ -212,8 +338,14 @@ export class EventSink {
     }
     const ev = this.newEvent(p);
     const created = await this.api.create<Event>(EVENTS_RESOURCE, ev.metadata.namespace, ev);
-    const name = created.metadata.name ?? ev.metadata.name ?? '';
-    this.remember(key, { namespace: ev.metadata.namespace ?? '', name, count: 1, atMs: nowMs });
+    this.rememberCreated(p, created, ev);
+  }
+
+  /** rememberCreated: the Event created for p, for aggregation of its repeats. */
+  private rememberCreated(p: Pending, created: KubeObject, ev: Event): void {
+    this.remember(aggregationKey(p), { namespace: ev.metadata.namespace ?? '',
+      name: created.metadata.name ?? ev.metadata.name ?? '', count: 1,
+      atMs: this.deps.clock.nowMs() });
   }
 
   private remember(key: string, w: Written): void {

@@ -172,6 +172,24 @@ describe('component API over gRPC (real registry, 3-member k8ts store)', functio
     }
   });
 
+  it('CreateBatch stores each create alone and answers each its object or Status', async () => {
+    const out = await api.createBatch([
+      { r: CONFIGMAPS, ns: 'default', obj: cm('cb-1') },
+      { r: CONFIGMAPS, ns: 'default', obj: cm('one') }, // made by the first test
+      { r: CONFIGMAPS, ns: 'default', obj: { ...cm('cb-bad'), metadata: { name: 'Bad_Name' } } },
+      { r: CONFIGMAPS, ns: 'no-such-ns', obj: cm('cb-3') },
+      { r: CONFIGMAPS, ns: 'default', obj: cm('cb-2', { b: '2' }) },
+    ], { fieldManager: 'batch' });
+    const kinds = out.map((o) => (o instanceof Error ? (o as StatusError).reason : o.metadata.name));
+    assert.deepEqual(kinds, ['cb-1', 'AlreadyExists', 'Invalid', 'NotFound', 'cb-2']);
+    const got = await api.get<ConfigMap>(CONFIGMAPS, 'default', 'cb-2');
+    assert.deepEqual(got, out[4]);
+    assert.deepEqual(got.data, { b: '2' });
+    assert.equal(got.metadata.managedFields?.[0]?.manager, 'batch');
+    const list = await api.list<ConfigMap>(CONFIGMAPS, 'default');
+    assert.ok(!list.items.some((c) => c.metadata.name === 'Bad_Name'));
+  });
+
   it('an unknown resource is the router 404', async () => {
     const widgets = { group: '', version: 'v1', resource: 'widgets' };
     const err = await statusOf(api.get(widgets, 'default', 'x'));

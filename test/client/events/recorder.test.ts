@@ -2,10 +2,12 @@
  * The event recorder over an API double: the Event's fields, aggregation of repeats into
  * count/lastTimestamp patches, separate Events for different messages or objects, retries of
  * transport failures, no retry of the API's refusals, the bounded queue, and event() never
- * throwing or waiting.
+ * throwing or waiting. Over an API with CreateBatch: queued creates leave together, each settled
+ * alone; a failed call is retried with the same Events; a server without it gets single creates.
  */
 import assert from 'node:assert/strict';
-import { badRequest } from '../../../src/api/errors.js';
+import { status } from '@grpc/grpc-js';
+import { alreadyExists, badRequest } from '../../../src/api/errors.js';
 import type { Event } from '../../../src/api/core/v1/event.js';
 import type { KubeObject } from '../../../src/api/meta.js';
 import type { ComponentApi } from '../../../src/client/component-api.js';
@@ -14,6 +16,7 @@ import {
   eventRecorderFactory,
   rfc3339Seconds,
 } from '../../../src/client/events/recorder.js';
+import { RpcError } from '../../../src/rpc/errors.js';
 import { SimClock } from '../../../src/sim/clock.js';
 
 const WALL0 = Date.UTC(2026, 4, 6, 7, 8, 9, 250);
@@ -50,6 +53,39 @@ class FakeEventsApi {
     update: () => Promise.reject(new Error('no')),
     delete: () => Promise.reject(new Error('no')),
     bind: () => Promise.reject(new Error('no')),
+  };
+}
+
+/** One scripted answer of the batch fake: per-create errors by index, or the whole call's. */
+interface BatchScript {
+  /** The call fails as a whole after storing the first `stored` creates. */
+  fail?: Error;
+  stored?: number;
+  /** Creates answered with an error instead of being stored, by index. */
+  refuse?: Map<number, Error>;
+}
+
+/** FakeBatchApi: FakeEventsApi with CreateBatch; the store refuses a name it already has. */
+class FakeBatchApi extends FakeEventsApi {
+  scripts: BatchScript[] = [];
+  readonly batched: ComponentApi = {
+    ...this.api,
+    createBatch: (items) => {
+      const sc = this.scripts.shift() ?? {};
+      this.calls.push(`batch ${items.length}`);
+      const out = items.map((c, i): KubeObject | Error => {
+        const refusal = sc.refuse?.get(i);
+        if (refusal !== undefined) return refusal;
+        if (sc.fail !== undefined && i >= (sc.stored ?? 0)) return sc.fail;
+        const name = c.obj.metadata.name ?? '';
+        if (this.created.some((e) => e.metadata.name === name)) {
+          return alreadyExists({ group: '', resource: 'events' }, name);
+        }
+        this.created.push(c.obj as unknown as Event);
+        return c.obj;
+      });
+      return sc.fail !== undefined ? Promise.reject(sc.fail) : Promise.resolve(out);
+    },
   };
 }
 
@@ -176,6 +212,84 @@ describe('event recorder', () => {
     for (let i = 0; i < n; i++) r.event(POD, 'Normal', 'R', `m${i}`);
     await events.stop(); // the SimClock never moves: a paced write would never happen
     assert.equal(fake.created.length, n);
+  });
+});
+
+describe('event recorder over CreateBatch', () => {
+  function batchSetup(): { fake: FakeBatchApi; clock: SimClock; logs: string[];
+    events: ReturnType<typeof eventRecorderFactory> } {
+    const fake = new FakeBatchApi();
+    const clock = new SimClock();
+    const logs: string[] = [];
+    const events = eventRecorderFactory(fake.batched, { clock, wallMs: () => WALL0, host: 'm1',
+      log: (l) => logs.push(l) });
+    return { fake, clock, logs, events };
+  }
+
+  it('sends what queued behind a write in one call; a refused Event is dropped alone',
+    async () => {
+      const { fake, events, logs } = batchSetup();
+      const r = events('kubelet');
+      r.event(POD, 'Normal', 'Scheduled', 'x'); // alone: out at once, as a plain create
+      for (const reason of ['Pulled', 'Created', 'Refused', 'Started']) {
+        r.event(POD, 'Normal', reason, 'x');
+      }
+      r.event(POD, 'Normal', 'Pulled', 'x'); // a repeat: patched, after the batch it repeats
+      r.event(POD, 'Normal', 'Killing', 'x');
+      fake.scripts = [{ refuse: new Map([[2, badRequest('invalid')]]) }];
+      await events.flush();
+      assert.deepEqual(fake.calls.map((c) => c.split(' ')[0]),
+        ['create', 'batch', 'patch', 'create']);
+      assert.equal(fake.calls[1], 'batch 4');
+      assert.match(fake.calls[2] ?? '', new RegExp(`^patch shop/${fake.created[1]?.metadata.name}`));
+      assert.deepEqual(fake.created.map((e) => e.reason),
+        ['Scheduled', 'Pulled', 'Created', 'Started', 'Killing']);
+      assert.deepEqual(fake.created.map((e) => [e.count, e.source, e.involvedObject.uid]),
+        Array(5).fill([1, { component: 'kubelet', host: 'm1' }, 'u-1']));
+      assert.deepEqual(logs.filter((l) => l.includes('dropped')).length, 1);
+      assert.match(logs[0] ?? '', /dropped after 1 attempt\(s\): Normal Refused on shop\/web-1/);
+    });
+
+  it('retries a failed call with the same Events: one it did store counts as written',
+    async () => {
+      const { fake, events, clock, logs } = batchSetup();
+      const r = events('kubelet');
+      r.event(POD, 'Normal', 'First', 'x');
+      for (let i = 0; i < 4; i++) r.event(POD, 'Normal', `R${i}`, 'x');
+      fake.scripts = [{ fail: new Error('unavailable'), stored: 2 }];
+      await flushStepping(events, clock);
+      assert.deepEqual(fake.calls.slice(1), ['batch 4', 'batch 4']);
+      assert.deepEqual(fake.created.map((e) => e.reason), ['First', 'R0', 'R1', 'R2', 'R3']);
+      assert.deepEqual(logs, []);
+      r.event(POD, 'Normal', 'R0', 'x');
+      await events.flush();
+      assert.equal(fake.calls.at(-1), `patch shop/${fake.created[1]?.metadata.name ?? ''} ` +
+        `{"count":2,"lastTimestamp":"${rfc3339Seconds(WALL0)}"}`);
+    });
+
+  it('gives up on Events after attemptsMax failed calls, and logs each', async () => {
+    const { fake, events, clock, logs } = batchSetup();
+    const r = events('c');
+    for (let i = 0; i < 3; i++) r.event(POD, 'Normal', `R${i}`, 'x');
+    fake.scripts = Array.from({ length: EVENT_LIMITS.attemptsMax },
+      () => ({ fail: new Error('unavailable') }));
+    await flushStepping(events, clock);
+    assert.equal(fake.calls.filter((c) => c.startsWith('batch')).length, EVENT_LIMITS.attemptsMax);
+    assert.equal(logs.filter((l) => l.startsWith(`event dropped after ${EVENT_LIMITS.attemptsMax}`))
+      .length, 2);
+  });
+
+  it('a server without CreateBatch gets single creates from then on', async () => {
+    const { fake, events } = batchSetup();
+    const r = events('c');
+    for (let i = 0; i < 3; i++) r.event(POD, 'Normal', `R${i}`, 'x');
+    fake.scripts = [{ fail: new RpcError(status.UNIMPLEMENTED, 'no CreateBatch') }];
+    await events.flush();
+    for (let i = 3; i < 6; i++) r.event(POD, 'Normal', `R${i}`, 'x');
+    await events.flush();
+    assert.deepEqual(fake.calls.map((c) => c.split(' ')[0]),
+      ['create', 'batch', 'create', 'create', 'create', 'create', 'create']);
+    assert.equal(fake.created.length, 6);
   });
 });
 

@@ -241,6 +241,25 @@ export interface BindResult {
   statusJson: Buffer;
 }
 
+export interface CreateBatchRequest {
+  creates: CreateRequest[];
+}
+
+export interface CreateResult {
+  /** The object stored, as CreateResponse.object_json; empty when the create failed. */
+  objectJson: Buffer;
+  /**
+   * Empty when the create succeeded; else the Status it failed with, as JSON (what a failed
+   * Create carries in its `k8ts-status-bin` trailer).
+   */
+  statusJson: Buffer;
+}
+
+export interface CreateBatchResponse {
+  /** One per create of the request, in the same order. */
+  results: CreateResult[];
+}
+
 export interface BindBatchResponse {
   /** One per bind of the request, in the same order. */
   results: BindResult[];
@@ -2866,6 +2885,241 @@ export const BindResult: MessageFns<BindResult> = {
   },
 };
 
+function createBaseCreateBatchRequest(): CreateBatchRequest {
+  return { creates: [] };
+}
+
+export const CreateBatchRequest: MessageFns<CreateBatchRequest> = {
+  encode(message: CreateBatchRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.creates) {
+      CreateRequest.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateBatchRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateBatchRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.creates.push(CreateRequest.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateBatchRequest {
+    return {
+      creates: globalThis.Array.isArray(object?.creates)
+        ? object.creates.map((e: any) => CreateRequest.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: CreateBatchRequest): unknown {
+    const obj: any = {};
+    if (message.creates?.length) {
+      obj.creates = message.creates.map((e) => CreateRequest.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CreateBatchRequest>): CreateBatchRequest {
+    return CreateBatchRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CreateBatchRequest>): CreateBatchRequest {
+    const message = createBaseCreateBatchRequest();
+    message.creates = object.creates?.map((e) => CreateRequest.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseCreateResult(): CreateResult {
+  return { objectJson: Buffer.alloc(0), statusJson: Buffer.alloc(0) };
+}
+
+export const CreateResult: MessageFns<CreateResult> = {
+  encode(message: CreateResult, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.objectJson.length !== 0) {
+      writer.uint32(10).bytes(message.objectJson);
+    }
+    if (message.statusJson.length !== 0) {
+      writer.uint32(18).bytes(message.statusJson);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateResult {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateResult();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.objectJson = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.statusJson = Buffer.from(reader.bytes());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateResult {
+    return {
+      objectJson: isSet(object.objectJson)
+        ? Buffer.from(bytesFromBase64(object.objectJson))
+        : isSet(object.object_json)
+        ? Buffer.from(bytesFromBase64(object.object_json))
+        : Buffer.alloc(0),
+      statusJson: isSet(object.statusJson)
+        ? Buffer.from(bytesFromBase64(object.statusJson))
+        : isSet(object.status_json)
+        ? Buffer.from(bytesFromBase64(object.status_json))
+        : Buffer.alloc(0),
+    };
+  },
+
+  toJSON(message: CreateResult): unknown {
+    const obj: any = {};
+    if (message.objectJson.length !== 0) {
+      obj.objectJson = base64FromBytes(message.objectJson);
+    }
+    if (message.statusJson.length !== 0) {
+      obj.statusJson = base64FromBytes(message.statusJson);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CreateResult>): CreateResult {
+    return CreateResult.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CreateResult>): CreateResult {
+    const message = createBaseCreateResult();
+    message.objectJson = object.objectJson ?? Buffer.alloc(0);
+    message.statusJson = object.statusJson ?? Buffer.alloc(0);
+    return message;
+  },
+};
+
+function createBaseCreateBatchResponse(): CreateBatchResponse {
+  return { results: [] };
+}
+
+export const CreateBatchResponse: MessageFns<CreateBatchResponse> = {
+  encode(message: CreateBatchResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.results) {
+      CreateResult.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateBatchResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateBatchResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.results.push(CreateResult.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateBatchResponse {
+    return {
+      results: globalThis.Array.isArray(object?.results)
+        ? object.results.map((e: any) => CreateResult.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: CreateBatchResponse): unknown {
+    const obj: any = {};
+    if (message.results?.length) {
+      obj.results = message.results.map((e) => CreateResult.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CreateBatchResponse>): CreateBatchResponse {
+    return CreateBatchResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CreateBatchResponse>): CreateBatchResponse {
+    const message = createBaseCreateBatchResponse();
+    message.results = object.results?.map((e) => CreateResult.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 function createBaseBindBatchResponse(): BindBatchResponse {
   return { results: [] };
 }
@@ -3040,6 +3294,20 @@ export const ApiServiceService = {
     responseSerialize: (value: BindBatchResponse): Buffer => Buffer.from(BindBatchResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): BindBatchResponse => BindBatchResponse.decode(value),
   },
+  /**
+   * CreateBatch makes several creates in one call (an event sink's queued Events: one HTTP/2
+   * stream instead of one each). Every create is still its own write, checked, admitted and
+   * stored alone, as a Create call's; the answer has one result per create, in request order.
+   */
+  createBatch: {
+    path: "/k8ts.api.v1.ApiService/CreateBatch" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CreateBatchRequest): Buffer => Buffer.from(CreateBatchRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CreateBatchRequest => CreateBatchRequest.decode(value),
+    responseSerialize: (value: CreateBatchResponse): Buffer => Buffer.from(CreateBatchResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CreateBatchResponse => CreateBatchResponse.decode(value),
+  },
 } as const;
 
 export interface ApiServiceServer extends UntypedServiceImplementation {
@@ -3070,6 +3338,12 @@ export interface ApiServiceServer extends UntypedServiceImplementation {
    * admitted and stored alone; the answer has one result per bind, in request order.
    */
   bindBatch: handleUnaryCall<BindBatchRequest, BindBatchResponse>;
+  /**
+   * CreateBatch makes several creates in one call (an event sink's queued Events: one HTTP/2
+   * stream instead of one each). Every create is still its own write, checked, admitted and
+   * stored alone, as a Create call's; the answer has one result per create, in request order.
+   */
+  createBatch: handleUnaryCall<CreateBatchRequest, CreateBatchResponse>;
 }
 
 export interface ApiServiceClient extends Client {
@@ -3207,6 +3481,26 @@ export interface ApiServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: BindBatchResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * CreateBatch makes several creates in one call (an event sink's queued Events: one HTTP/2
+   * stream instead of one each). Every create is still its own write, checked, admitted and
+   * stored alone, as a Create call's; the answer has one result per create, in request order.
+   */
+  createBatch(
+    request: CreateBatchRequest,
+    callback: (error: ServiceError | null, response: CreateBatchResponse) => void,
+  ): ClientUnaryCall;
+  createBatch(
+    request: CreateBatchRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CreateBatchResponse) => void,
+  ): ClientUnaryCall;
+  createBatch(
+    request: CreateBatchRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CreateBatchResponse) => void,
   ): ClientUnaryCall;
 }
 
