@@ -46,6 +46,13 @@ export async function linkExists(name: string): Promise<boolean> {
   return access(`/sys/class/net/${name}`).then(() => true, () => false);
 }
 
+/** linkIndex is the interface's index in the host namespace (from sysfs, no process); it
+ *  throws when there is no such interface. */
+export async function linkIndex(name: string): Promise<number> {
+  if (!(await linkExists(name))) throw new Error(`no interface ${name}`);
+  return Number((await readFile(`/sys/class/net/${name}/ifindex`, 'utf8')).trim());
+}
+
 /**
  * ensureBridge creates the bridge if absent, gives it gateway/prefixLength and brings it up.
  * Idempotent (`ip addr replace`), so a restarted runtime reuses the bridge its running pods are

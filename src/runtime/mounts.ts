@@ -5,7 +5,7 @@
  * (it would delete the mounted filesystem's files, e.g. a hostPath).
  */
 import { readFile } from 'node:fs/promises';
-import { type CommandOptions, type CommandResult, runCommand } from './command.js';
+import { runCommand } from './command.js';
 
 /** Bound on one `umount -l` (lazy unmounts return at once; this only catches a hang). */
 const UMOUNT_TIMEOUT_MS = 120_000;
@@ -30,19 +30,22 @@ function unescapeMountPath(path: string): string {
   return path.replace(/\\([0-7]{3})/g, (_m, oct: string) => String.fromCharCode(parseInt(oct, 8)));
 }
 
+/** umountLazy runs `umount -l point`; a failure is a result (unmountAll looks again). */
+function umountLazy(point: string): Promise<unknown> {
+  return runCommand(['umount', '-l', point], { timeoutMs: UMOUNT_TIMEOUT_MS });
+}
+
 /** unmountAll lazily unmounts every mount at or under path (repeatedly stacked ones too), and
  *  throws when some remain, so the caller does not go on to delete through a live mount.
- *  runner runs `umount` (the runc runtime passes its host tool helper). */
+ *  unmount detaches one mount point (the runc runtime's helper makes the system call itself). */
 export async function unmountAll(
   path: string,
-  runner: (argv: string[], o: CommandOptions) => Promise<CommandResult> = runCommand,
+  unmount: (point: string) => Promise<unknown> = umountLazy,
 ): Promise<void> {
   for (let round = 0; round < MAX_UNMOUNT_ROUNDS; round++) {
     const points = await mountPoints(path);
     if (points.length === 0) return;
-    for (const point of points) {
-      await runner(['umount', '-l', point], { timeoutMs: UMOUNT_TIMEOUT_MS });
-    }
+    for (const point of points) await unmount(point);
   }
   throw new Error(`mounts under ${path} remain after unmounting`);
 }

@@ -5,18 +5,22 @@
  */
 import { rm, writeFile } from 'node:fs/promises';
 import { unmountAll } from '../mounts.js';
-import { runTool, runToolOk } from './spawner.js';
+import { CommandError } from '../command.js';
+import { hostTools, unmountDetached } from './spawner.js';
 
 /**
- * createNetns makes path a persistent network namespace and runs argv in it, in one tool:
- * `unshare --net=FILE argv...` (the bind mount outlives argv; the pod's network is configured
- * by the same process that made the namespace). If argv fails, the namespace is removed again.
+ * createNetns makes path a persistent network namespace and runs argv in it, in one process:
+ * the host tool helper's child unshares its network namespace and binds it on path before it
+ * execs argv (`unshare --net=FILE argv...` where it cannot), so the bind mount outlives argv and
+ * the pod's network is configured by the same process that made the namespace. If argv fails,
+ * the namespace is removed again.
  */
 export async function createNetns(path: string, argv: string[] = ['true'], input?: string):
   Promise<void> {
   await writeFile(path, '');
   try {
-    await runToolOk(['unshare', `--net=${path}`, ...argv], { input });
+    const result = await hostTools.runInNewNetns(path, argv, { input });
+    if (result.code !== 0) throw new CommandError(argv, result);
   } catch (err) {
     await removeNetns(path);
     throw err;
@@ -25,6 +29,6 @@ export async function createNetns(path: string, argv: string[] = ['true'], input
 
 /** removeNetns unmounts and deletes a namespace file; a missing file is not an error. */
 export async function removeNetns(path: string): Promise<void> {
-  await unmountAll(path, runTool);
+  await unmountAll(path, (point) => unmountDetached(point));
   await rm(path, { force: true });
 }

@@ -7,9 +7,9 @@
 import { cidrWithin, formatIpv4, gatewayOf, type Ipv4Cidr, K8TS_POD_SUPERNET,
   parseCidr } from '../cidr.js';
 import { assert } from '../../base/assert.js';
-import { linkExists, linkNames, MAX_IFNAME_BYTES } from '../host-network.js';
+import { linkExists, linkIndex, linkNames, MAX_IFNAME_BYTES } from '../host-network.js';
 import { createNetns } from './netns.js';
-import { runTool, runToolOk } from './spawner.js';
+import { runTool } from './spawner.js';
 
 /** Host-side veth names start with this, so garbage collection can find ours. */
 export const VETH_PREFIX = 'k8v';
@@ -37,13 +37,18 @@ export interface PodLink {
 }
 
 /**
- * podSideBatch is what `ip -batch` runs inside the new namespace: loopback up, eth0 created as
- * a veth whose peer (the host end) goes straight to hostNetns, the address, the default route.
+ * podSideBatch is what `ip -batch` runs inside the new namespace: loopback up; the veth pair
+ * made from the host end, created straight in hostNetns, already on the bridge and up (`master
+ * if<index>`: ip takes an index in that form without looking the name up, and the bridge is not
+ * in this namespace), its peer eth0 staying here; eth0's address and the default route.
  */
-export function podSideBatch(link: PodLink, cidr: Ipv4Cidr, hostNetns: string): string {
+export function podSideBatch(link: PodLink, cidr: Ipv4Cidr, hostNetns: string,
+  bridgeIndex: number): string {
+  assert(Number.isInteger(bridgeIndex) && bridgeIndex > 0, `bridge index ${bridgeIndex}`);
   return [
     'link set lo up',
-    `link add eth0 type veth peer name ${link.hostVeth} netns ${hostNetns}`,
+    `link add ${link.hostVeth} netns ${hostNetns} master if${bridgeIndex} up type veth ` +
+      'peer name eth0',
     `addr add ${link.podIp}/${cidr.prefixLength} dev eth0`,
     'link set eth0 up',
     `route add default via ${formatIpv4(gatewayOf(cidr))} dev eth0`,
@@ -52,13 +57,13 @@ export function podSideBatch(link: PodLink, cidr: Ipv4Cidr, hostNetns: string): 
 }
 
 /**
- * connectPod creates the pod's namespace with its side configured (one `unshare ... ip -batch`),
- * then plugs the host end into the bridge (one `ip`): two tools per pod, where a namespace,
- * a host batch and an nsenter batch took three.
+ * connectPod creates the pod's namespace and wires it in one process: `ip -batch` in the new
+ * namespace (podSideBatch), which the host tool helper's child made. It was an unshare exec
+ * running that ip, then a second ip for the bridge, and before that three tools.
  */
 export async function connectPod(link: PodLink, bridge: string, cidr: Ipv4Cidr): Promise<void> {
   assert(!/\s/.test(link.netnsPath), `netns path must not contain spaces: ${link.netnsPath}`);
-  const batch = podSideBatch(link, cidr, `/proc/${process.pid}/ns/net`);
+  const batch = podSideBatch(link, cidr, `/proc/${process.pid}/ns/net`, await linkIndex(bridge));
   try {
     await createNetns(link.netnsPath, ['ip', '-batch', '-'], batch);
   } catch (err) {
@@ -67,7 +72,6 @@ export async function connectPod(link: PodLink, bridge: string, cidr: Ipv4Cidr):
     await disconnectPod(link.hostVeth);
     await createNetns(link.netnsPath, ['ip', '-batch', '-'], batch);
   }
-  await runToolOk(['ip', 'link', 'set', 'dev', link.hostVeth, 'master', bridge, 'up']);
 }
 
 /** disconnectPod deletes the host veth (its peer goes with it); absent is fine. */

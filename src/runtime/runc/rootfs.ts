@@ -6,7 +6,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { unmountAll } from '../mounts.js';
-import { runTool, runToolOk } from './spawner.js';
+import { mountFs, unmountDetached } from './spawner.js';
 
 /** overlayOptions renders the mount options; lowerDirs are topmost first, as overlay wants. */
 export function overlayOptions(lowerDirs: string[], bundle: string): string {
@@ -22,12 +22,11 @@ export async function mountRootfs(lowerDirs: string[], bundle: string): Promise<
   for (const dir of ['upper', 'work', 'rootfs']) {
     await mkdir(join(bundle, dir), { recursive: true });
   }
-  const options = overlayOptions(lowerDirs, bundle);
-  await runToolOk(['mount', '-t', 'overlay', 'overlay', '-o', options, rootfs]);
+  await mountFs('overlay', rootfs, 'overlay', overlayOptions(lowerDirs, bundle));
   return rootfs;
 }
 
 /** unmountRootfs unmounts everything under the bundle's rootfs (absent is fine). */
 export async function unmountRootfs(bundle: string): Promise<void> {
-  await unmountAll(join(bundle, 'rootfs'), runTool);
+  await unmountAll(join(bundle, 'rootfs'), (point) => unmountDetached(point));
 }

@@ -34,6 +34,12 @@ export interface ToolOptions extends CommandOptions {
   syncPipe?: boolean;
   /** Append the tool's stderr to this file instead of capturing it. */
   stderrPath?: string;
+  /** Run the tool in a new network namespace bound at this (existing, empty) file, as
+   *  `unshare --net=FILE argv` does, without the unshare exec. */
+  netnsPath?: string;
+  /** argv is a system call the helper makes itself ("mount"/"umount2" and its arguments),
+   *  no process at all (see spawner-script.ts). */
+  syscall?: boolean;
 }
 
 /** ToolResult is a finished (or, with syncPipe, synced) tool: runCommand's result plus what
@@ -49,16 +55,29 @@ interface Pending {
   timer: Timer | undefined;
 }
 
+/** Node's names of the machines whose system call numbers the helper knows. */
+const SYSCALL_MACHINES = new Set(['x64', 'arm64']);
+
+/** MNT_DETACH from <sys/mount.h> (umount -l). */
+const MNT_DETACH = 2;
+
 /** encodeRequest frames one request (see the protocol in spawner-script.ts). */
 export function encodeRequest(id: number, argv: readonly string[], o: ToolOptions): Buffer {
+  if (o.syscall) {
+    const args = argv.map((a) => Buffer.from(a));
+    return Buffer.concat([Buffer.from(`S ${id} ${args.length} ${args.map((a) => a.length)
+      .join(' ')}\n`), ...args]);
+  }
   const env = Object.entries(o.env ?? {}).map(([k, v]) => Buffer.from(`${k}=${v}`));
   const parts = [...env, ...argv.map((a) => Buffer.from(a))];
   const input = Buffer.from(o.input ?? '');
   const cwd = Buffer.from(o.cwd ?? '');
   const errPath = Buffer.from(o.stderrPath ?? '');
+  const netns = Buffer.from(o.netnsPath ?? '');
   const header = ['R', id, o.detached ? 1 : 0, o.syncPipe ? 1 : 0, env.length, argv.length,
-    input.length, cwd.length, errPath.length, ...parts.map((p) => p.length)].join(' ');
-  return Buffer.concat([Buffer.from(`${header}\n`), ...parts, input, cwd, errPath]);
+    input.length, cwd.length, errPath.length, netns.length, ...parts.map((p) => p.length)]
+    .join(' ');
+  return Buffer.concat([Buffer.from(`${header}\n`), ...parts, input, cwd, errPath, netns]);
 }
 
 /** Reply is one decoded answer of the helper. */
@@ -105,6 +124,29 @@ export class ToolSpawner {
   /** runCommand's contract: the exit code as a value; rejects only when nothing could run. */
   async run(argv: readonly string[], o: CommandOptions = {}): Promise<CommandResult> {
     return this.runTool(argv, o, () => runCommand(argv, o));
+  }
+
+  /**
+   * runInNewNetns runs argv in a new network namespace bound at path (an existing empty
+   * file): the helper's child unshares and binds it before exec, or `unshare --net=path`.
+   */
+  runInNewNetns(path: string, argv: readonly string[], o: CommandOptions = {}):
+    Promise<CommandResult> {
+    const viaUnshare = ['unshare', `--net=${path}`, ...argv];
+    if (!SYSCALL_MACHINES.has(process.arch)) return this.run(viaUnshare, o);
+    return this.runTool(argv, { ...o, netnsPath: path }, () => runCommand(viaUnshare, o));
+  }
+
+  /**
+   * syscall has the helper make one system call itself (call: name and arguments, see
+   * spawner-script.ts); tool is the command doing the same, run where the helper cannot
+   * (no perl, a machine without its numbers). Failures are results, as runCommand's.
+   */
+  async syscall(call: readonly string[], tool: readonly string[], o: CommandOptions = {}):
+    Promise<CommandResult> {
+    if (!SYSCALL_MACHINES.has(process.arch)) return this.run(tool, o);
+    const result = await this.runTool(call, { ...o, syscall: true }, () => runCommand(tool, o));
+    return result.code === NOT_STARTED ? this.run(tool, o) : result;
   }
 
   /**
@@ -220,6 +262,23 @@ export const hostTools = new ToolSpawner();
 export function runTool(argv: readonly string[], o: CommandOptions = {}):
   Promise<CommandResult> {
   return hostTools.run(argv, o);
+}
+
+/** mountFs mounts without mount(8): mount(2) by the helper (an overlay cost ~2.5 ms of CPU
+ *  less per container, measured); throws what failed. */
+export async function mountFs(source: string, target: string, fstype: string, data: string):
+  Promise<void> {
+  const tool = ['mount', '-t', fstype, '-o', data, source, target];
+  // mount(2) takes at most a page of options; mount(8) has the newer API for longer ones.
+  const result = Buffer.byteLength(data) >= 4096 ? await runTool(tool)
+    : await hostTools.syscall(['mount', source, target, fstype, '0', data], tool);
+  if (result.code !== 0) throw new CommandError(tool, result);
+}
+
+/** unmountDetached lazily unmounts target: umount2(MNT_DETACH) by the helper, else
+ *  `umount -l`; failures are results (the caller checks what is still mounted). */
+export function unmountDetached(target: string, o: CommandOptions = {}): Promise<CommandResult> {
+  return hostTools.syscall(['umount2', target, String(MNT_DETACH)], ['umount', '-l', target], o);
 }
 
 /** runToolOk is run (throws CommandError unless exit 0) through the helper. */
