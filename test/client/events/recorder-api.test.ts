@@ -80,7 +80,7 @@ describe('event recorder against the real API server and kubectl', function () {
     const said = [['Pulled', 'Container image "busybox" already present on machine'],
       ['Created', 'Created container: c'], ['Started', 'Started container c'],
       ['Killing', 'Stopping container c']];
-    kubelet.event(pod, 'Normal', 'Scheduled', 'alone'); // out at once; the rest queue behind it
+    kubelet.event(pod, 'Normal', 'Scheduled', 'first'); // lingers; the rest join it
     for (const [reason, message] of said) kubelet.event(pod, 'Normal', reason!, message!);
     await events.stop();
     assert.deepEqual(logs, []);

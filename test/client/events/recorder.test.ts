@@ -226,22 +226,23 @@ describe('event recorder over CreateBatch', () => {
     return { fake, clock, logs, events };
   }
 
-  it('sends what queued behind a write in one call; a refused Event is dropped alone',
+  it('sends what queued while the first lingered in one call; a refused Event is dropped alone',
     async () => {
-      const { fake, events, logs } = batchSetup();
+      const { fake, events, logs, clock } = batchSetup();
       const r = events('kubelet');
-      r.event(POD, 'Normal', 'Scheduled', 'x'); // alone: out at once, as a plain create
+      r.event(POD, 'Normal', 'Scheduled', 'x'); // waits lingerMs for company
       for (const reason of ['Pulled', 'Created', 'Refused', 'Started']) {
         r.event(POD, 'Normal', reason, 'x');
       }
       r.event(POD, 'Normal', 'Pulled', 'x'); // a repeat: patched, after the batch it repeats
-      r.event(POD, 'Normal', 'Killing', 'x');
-      fake.scripts = [{ refuse: new Map([[2, badRequest('invalid')]]) }];
-      await events.flush();
-      assert.deepEqual(fake.calls.map((c) => c.split(' ')[0]),
-        ['create', 'batch', 'patch', 'create']);
-      assert.equal(fake.calls[1], 'batch 4');
-      assert.match(fake.calls[2] ?? '', new RegExp(`^patch shop/${fake.created[1]?.metadata.name}`));
+      fake.scripts = [{ refuse: new Map([[3, badRequest('invalid')]]) }];
+      await flushStepping(events, clock);
+      assert.equal(clock.nowMs(), 2 * EVENT_LIMITS.lingerMs, 'each batch lingered once');
+      r.event(POD, 'Normal', 'Killing', 'x'); // alone after the wait: a plain create
+      await flushStepping(events, clock);
+      assert.deepEqual(fake.calls.map((c) => c.split(' ')[0]), ['batch', 'patch', 'create']);
+      assert.equal(fake.calls[0], 'batch 5');
+      assert.match(fake.calls[1] ?? '', new RegExp(`^patch shop/${fake.created[1]?.metadata.name}`));
       assert.deepEqual(fake.created.map((e) => e.reason),
         ['Scheduled', 'Pulled', 'Created', 'Started', 'Killing']);
       assert.deepEqual(fake.created.map((e) => [e.count, e.source, e.involvedObject.uid]),
@@ -256,13 +257,14 @@ describe('event recorder over CreateBatch', () => {
       const r = events('kubelet');
       r.event(POD, 'Normal', 'First', 'x');
       for (let i = 0; i < 4; i++) r.event(POD, 'Normal', `R${i}`, 'x');
+      // The first call stores First and R0, then fails: all five are sent again.
       fake.scripts = [{ fail: new Error('unavailable'), stored: 2 }];
       await flushStepping(events, clock);
-      assert.deepEqual(fake.calls.slice(1), ['batch 4', 'batch 4']);
+      assert.deepEqual(fake.calls, ['batch 5', 'batch 5']);
       assert.deepEqual(fake.created.map((e) => e.reason), ['First', 'R0', 'R1', 'R2', 'R3']);
       assert.deepEqual(logs, []);
       r.event(POD, 'Normal', 'R0', 'x');
-      await events.flush();
+      await flushStepping(events, clock);
       assert.equal(fake.calls.at(-1), `patch shop/${fake.created[1]?.metadata.name ?? ''} ` +
         `{"count":2,"lastTimestamp":"${rfc3339Seconds(WALL0)}"}`);
     });
@@ -276,19 +278,21 @@ describe('event recorder over CreateBatch', () => {
     await flushStepping(events, clock);
     assert.equal(fake.calls.filter((c) => c.startsWith('batch')).length, EVENT_LIMITS.attemptsMax);
     assert.equal(logs.filter((l) => l.startsWith(`event dropped after ${EVENT_LIMITS.attemptsMax}`))
-      .length, 2);
+      .length, 3);
   });
 
   it('a server without CreateBatch gets single creates from then on', async () => {
-    const { fake, events } = batchSetup();
+    const { fake, events, clock } = batchSetup();
     const r = events('c');
     for (let i = 0; i < 3; i++) r.event(POD, 'Normal', `R${i}`, 'x');
     fake.scripts = [{ fail: new RpcError(status.UNIMPLEMENTED, 'no CreateBatch') }];
-    await events.flush();
+    await flushStepping(events, clock);
+    const t = clock.nowMs();
     for (let i = 3; i < 6; i++) r.event(POD, 'Normal', `R${i}`, 'x');
-    await events.flush();
+    await events.flush(); // the simulated clock stands still: no batch, no linger
+    assert.equal(clock.nowMs(), t);
     assert.deepEqual(fake.calls.map((c) => c.split(' ')[0]),
-      ['create', 'batch', 'create', 'create', 'create', 'create', 'create']);
+      ['batch', 'create', 'create', 'create', 'create', 'create', 'create']);
     assert.equal(fake.created.length, 6);
   });
 });
