@@ -2,7 +2,8 @@
  * Container operations. CreateContainer prepares the bundle (overlay rootfs + config.json) and
  * the record; StartContainer runs conmon (→ `runc run --detach`); the state is read
  * back from conmon's exit file first and `runc state` second, since only conmon knows exit
- * codes (P11). Stop sends the image's StopSignal, then SIGKILL after the timeout.
+ * codes (P11). Stop sends the image's StopSignal, then SIGKILL after the timeout, with kill(2)
+ * from the runtime to the recorded init process (signal.ts).
  */
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join } from 'node:path';
@@ -17,6 +18,7 @@ import type { ContainerRecord } from './records.js';
 import { mountRootfs, unmountRootfs } from './rootfs.js';
 import { findByPrefix, getSandbox, podFilePaths } from './sandboxes.js';
 import { startStopActor, stopOutcome } from './stop-machine.js';
+import { identify, signalProcess } from './signal.js';
 import { readUserFiles, resolveUser } from './user.js';
 
 /** Exit code and reason containerd reports for a container whose process never started. */
@@ -106,12 +108,13 @@ export async function startContainer(ctx: RuncContext, id: string): Promise<void
   const bundle = ctx.records.containerDir(record.id);
   try {
     await mkdir(dirname(record.logPath), { recursive: true });
-    await createUnderConmon({
+    const pid = await createUnderConmon({
       id: record.id, name: record.name, bundle, runcRoot: ctx.runc.root,
       runtimePath: ctx.runWrapper,
       logPath: record.logPath, exitDir: ctx.exitDir, socketDir: ctx.socketDir,
       stdin: record.stdin, tty: record.tty,
     }, ctx.clock);
+    record.process = await identify(pid);
   } catch (err) {
     const message = String((err as Error).message ?? err);
     Object.assign(record, { finishedAtNs: nowNs(ctx), exitCode: START_ERROR_EXIT_CODE,
@@ -219,7 +222,10 @@ export async function stopContainer(ctx: RuncContext, id: string, timeoutSec: nu
   }
   if ((await observeContainer(ctx, record)).state !== cri.ContainerState.CONTAINER_RUNNING) return;
   const signal = (name: string) => (): void => {
-    ctx.runc.kill(record.id, name).catch(() => undefined);
+    // kill(2) from here (signal.ts); runc only for what that cannot do.
+    signalProcess(record.process, name)
+      .then(async (sent) => { if (!sent) await ctx.runc.kill(record.id, name); })
+      .catch(() => undefined);
   };
   const actor = startStopActor(timeoutSec * 1000,
     { term: signal(record.stopSignal.replace(/^SIG/, '')), kill: signal('KILL') }, ctx.clock);

@@ -8,6 +8,7 @@ import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DnsConfigView } from './pod-files.js';
 import type { BindMountView, ResourcesView } from './oci-spec.js';
+import type { ProcessIdentity } from './signal.js';
 
 /** SandboxRecord is one pod sandbox. */
 export interface SandboxRecord {
@@ -58,6 +59,9 @@ export interface ContainerRecord {
   stdin: boolean;
   resources: ResourcesView;
   cgroupsPath: string;
+  /** The container's init process once started (conmon's report), with its start time, so
+   *  the runtime signals it itself (signal.ts); absent in records of older runtimes. */
+  process?: ProcessIdentity;
 }
 
 /** RecordStore reads and writes records under <stateDir>/{sandboxes,containers}/<id>/. */

@@ -2,7 +2,7 @@
  * The stop sequence of a runc container as an XState machine: send the stop signal, wait the
  * grace period (a delayed transition on the injected clock), then SIGKILL and wait a bounded
  * time for the exit. The machine decides when to escalate; the shell (containers.ts) performs
- * the `runc kill` calls it asks for and reports the exit conmon writes. A second StopContainer
+ * the signals it asks for (signal.ts) and reports the exit conmon writes. A second StopContainer
  * with a shorter grace (the kubelet's force deletion: timeout 0) kills at once.
  */
 import { assign, createActor, setup, type Actor } from 'xstate';
