@@ -104,6 +104,8 @@ class Exchange implements StreamOut {
   private prefixChecked = false;
   /** A client stream's reader: DATA in, messages to the handler (clientStream only). */
   private push: ((chunk: Buffer) => void) | undefined;
+  /** What sendTrailers sends once HTTP/2 asks for the trailers (set by finish). */
+  trailers: OutgoingHttpHeaders | undefined;
   /** When the stream opened (wall ms), only while stage tracing is on (stage-trace.ts). */
   private readonly openedMs = stageTrace ? wallMs() : 0;
 
@@ -115,12 +117,15 @@ class Exchange implements StreamOut {
   ) {}
 
   start(): void {
-    const s = this.stream;
-    // A reset stream emits 'error' after 'close'; there is nobody left to tell.
-    s.once('error', () => undefined);
-    s.once('close', () => this.onClose());
-    s.on('data', (chunk: Buffer) => this.onData(chunk));
-    s.once('end', () => this.onEnd());
+    const s = this.stream as ExchangeStream;
+    s[EXCHANGE] = this;
+    // A reset stream emits 'error' after 'close'; there is nobody left to tell. Each of these
+    // events comes at most once, so plain shared listeners do: no closure and no once-wrapper
+    // per call (see EXCHANGE).
+    s.on('error', ignoreError);
+    s.on('close', streamClosed);
+    s.on('data', streamData);
+    s.on('end', streamEnded);
     if (this.startDeadline() && this.method.kind === 'clientStream') {
       this.openClientStream(this.method);
     }
@@ -165,7 +170,7 @@ class Exchange implements StreamOut {
   }
 
   /** onData buffers the request, refusing one larger than allowed before it is all here. */
-  private onData(chunk: Buffer): void {
+  onData(chunk: Buffer): void {
     if (this.done) return; // answered early: let the rest of the body drain
     if (this.push !== undefined) return this.push(chunk);
     const max = this.env.maxReceiveBytes;
@@ -192,7 +197,7 @@ class Exchange implements StreamOut {
     return this.first ?? Buffer.alloc(0);
   }
 
-  private onEnd(): void {
+  onEnd(): void {
     if (this.done) return;
     if (this.push !== undefined) {
       this.call!.emit('end');
@@ -324,7 +329,8 @@ class Exchange implements StreamOut {
               md,
             );
       this.sendHeaders(undefined);
-      this.stream.once('wantTrailers', () => this.stream.sendTrailers(trailers));
+      this.trailers = trailers;
+      this.stream.on('wantTrailers', sendTrailers);
       this.stream.end(message);
     }
     this.notifyCancelled();
@@ -335,7 +341,7 @@ class Exchange implements StreamOut {
   }
 
   /** A client reset (or a stream gone before the answer) cancels the running handler. */
-  private onClose(): void {
+  onClose(): void {
     if (this.done) return;
     this.done = true;
     this.timer?.cancel();
@@ -364,8 +370,35 @@ const RESPONSE_HEADERS: OutgoingHttpHeaders = Object.freeze({
   'grpc-encoding': 'identity',
 });
 const OK_TRAILERS: OutgoingHttpHeaders = Object.freeze({ 'grpc-status': 0, 'grpc-message': 'OK' });
-const WAIT_FOR_TRAILERS = Object.freeze({ waitForTrailers: true });
-const END_STREAM = Object.freeze({ endStream: true });
+/** sendDate false: node:http2 adds a `date` header to every response unless told not to; no gRPC
+ *  peer reads it and grpc-go (etcd) sends none, while each one costs the server a header to
+ *  copy, validate and HPACK-encode and the client (grpc-js) one more to convert into Metadata. */
+const WAIT_FOR_TRAILERS = Object.freeze({ waitForTrailers: true, sendDate: false });
+const END_STREAM = Object.freeze({ endStream: true, sendDate: false });
+
+/** EXCHANGE: a served stream's Exchange, so the stream's listeners are module functions shared
+ *  by every call (EventEmitter calls them with the stream as `this`) instead of four closures
+ *  and three once-wrappers allocated per call. */
+const EXCHANGE = Symbol('k8ts.fastExchange');
+type ExchangeStream = ServerHttp2Stream & { [EXCHANGE]?: Exchange };
+
+function exchangeOf(stream: ServerHttp2Stream): Exchange {
+  return (stream as ExchangeStream)[EXCHANGE]!;
+}
+function ignoreError(): void {}
+function streamClosed(this: ServerHttp2Stream): void {
+  exchangeOf(this).onClose();
+}
+function streamData(this: ServerHttp2Stream, chunk: Buffer): void {
+  exchangeOf(this).onData(chunk);
+}
+function streamEnded(this: ServerHttp2Stream): void {
+  exchangeOf(this).onEnd();
+}
+function sendTrailers(this: ServerHttp2Stream): void {
+  const trailers = exchangeOf(this).trailers;
+  if (trailers !== undefined) this.sendTrailers(trailers);
+}
 
 /** withMetadata adds md's HTTP/2 form (-bin values base64) to headers, after what is there. */
 function withMetadata(headers: OutgoingHttpHeaders, md: Metadata | undefined): OutgoingHttpHeaders {

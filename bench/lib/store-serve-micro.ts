@@ -1,0 +1,118 @@
+/**
+ * store-serve-micro: the CPU a store leader spends SERVING a Put over gRPC — the HTTP/2 stream,
+ * the request and answer on the lean path (src/rpc/fast-serve.ts), the handler's promise — with
+ * Raft and the MVCC state taken out, measured as process CPU time (user + system, GC threads
+ * included) so it survives a loaded machine. A child process serves etcd's KV service with a Put
+ * that answers on the next event-loop turn together with every Put that arrived in the same turn
+ * (as the leader answers one applied batch); this process drives it with the store benchmark's
+ * own client (StoreEndpoint: grpc-js, one HTTP/2 connection) at `inflight` Puts in flight.
+ *
+ *   node --import tsx bench/lib/store-serve-micro.ts [puts=60000] [inflight=256] [rounds=3]
+ *
+ * Prints, per round, the server's and this client's CPU µs per Put and the server's young-GC
+ * count per 1,000 Puts. SERVE_MICRO_NODE_ARGS adds node flags to the server only (e.g.
+ * "--max-semi-space-size=32").
+ */
+import { fork } from 'node:child_process';
+import { performance, PerformanceObserver } from 'node:perf_hooks';
+import { KVService, type KVServer, type PutResponse } from '../../src/gen/etcdserverpb/rpc.js';
+import { serverCredentials } from '../../src/rpc/credentials.js';
+import { bind, newServer } from '../../src/rpc/server.js';
+import { serve } from '../../src/store/server/unary.js';
+import { StoreEndpoint } from './store-endpoint.js';
+
+const ADDRESS = '127.0.32.10:0';
+const VALUE = Buffer.alloc(256, 0x61);
+
+interface Usage { cpuUs: number; scavenges: number }
+
+/** The served Puts' answers: resolved together on the turn after they arrived. */
+function kvServer(): Partial<KVServer> {
+  let waiting: ((res: PutResponse) => void)[] = [];
+  let revision = 1n;
+  const flush = (): void => {
+    const now = waiting;
+    waiting = [];
+    for (const resolve of now) {
+      revision++;
+      resolve({ header: { clusterId: 7n, memberId: 1n, revision, raftTerm: 2n }, prevKv: undefined });
+    }
+  };
+  return {
+    put: serve(() => new Promise<PutResponse>((resolve) => {
+      if (waiting.push(resolve) === 1) setImmediate(flush);
+    })),
+  };
+}
+
+async function child(): Promise<void> {
+  let scavenges = 0;
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      const detail = (e as { detail?: { kind?: number } }).detail;
+      if (detail?.kind === 1) scavenges++;
+    }
+  }).observe({ entryTypes: ['gc'] });
+  const server = newServer();
+  server.addService(KVService, kvServer() as KVServer);
+  const port = await bind(server, ADDRESS, serverCredentials(undefined));
+  process.on('message', () => {
+    const u = process.cpuUsage();
+    const usage: Usage = { cpuUs: u.user + u.system, scavenges };
+    process.send!(usage);
+  });
+  process.send!({ port });
+  process.on('disconnect', () => process.exit(0));
+}
+
+function usageOf(c: ReturnType<typeof fork>): Promise<Usage> {
+  return new Promise((resolve) => {
+    c.once('message', (m: Usage) => resolve(m));
+    c.send('usage');
+  });
+}
+
+/** drive keeps `inflight` Puts going until `puts` were answered. */
+async function drive(ep: StoreEndpoint, puts: number, inflight: number, tag: string): Promise<void> {
+  let next = 0;
+  const worker = async (w: number): Promise<void> => {
+    while (next < puts) {
+      const i = next++;
+      await ep.put(Buffer.from(`/micro/${tag}/${w}/${i}`, 'latin1'), VALUE);
+    }
+  };
+  await Promise.all(Array.from({ length: inflight }, (_, w) => worker(w)));
+}
+
+async function parent(puts: number, inflight: number, rounds: number): Promise<void> {
+  const extra = (process.env.SERVE_MICRO_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const c = fork(import.meta.filename, ['--child'], { execArgv: ['--import', 'tsx', ...extra] });
+  const port = await new Promise<number>((r) => c.once('message', (m: { port: number }) => r(m.port)));
+  const ep = new StoreEndpoint(`127.0.32.10:${port}`);
+  await drive(ep, Math.min(20_000, puts), inflight, 'warm');
+  for (let r = 1; r <= rounds; r++) {
+    const s0 = await usageOf(c);
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    await drive(ep, puts, inflight, `r${r}`);
+    const secs = (performance.now() - t0) / 1000;
+    const cu = process.cpuUsage(c0);
+    const s1 = await usageOf(c);
+    const server = (s1.cpuUs - s0.cpuUs) / puts;
+    const client = (cu.user + cu.system) / puts;
+    const gcs = ((s1.scavenges - s0.scavenges) * 1000) / puts;
+    console.log(
+      `round ${r}: ${(puts / secs).toFixed(0)} puts/s  server ${server.toFixed(1)} µs/put  ` +
+      `client ${client.toFixed(1)} µs/put  server scavenges ${gcs.toFixed(2)} per 1k puts`,
+    );
+  }
+  ep.close();
+  c.disconnect();
+}
+
+if (process.argv[2] === '--child') {
+  await child();
+} else {
+  const [puts = 60_000, inflight = 256, rounds = 3] = process.argv.slice(2).map(Number);
+  await parent(puts, inflight, rounds);
+}
