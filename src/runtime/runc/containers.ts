@@ -16,6 +16,7 @@ import { mountViews, resourcesView } from './cri-mapping.js';
 import { containerSpec } from './oci-spec.js';
 import type { ContainerRecord } from './records.js';
 import { mountRootfs, unmountRootfs } from './rootfs.js';
+import { removeStoppedState } from './runc-state.js';
 import { findByPrefix, getSandbox, podFilePaths } from './sandboxes.js';
 import { startStopActor, stopOutcome } from './stop-machine.js';
 import { identify, signalProcess } from './signal.js';
@@ -260,7 +261,8 @@ export async function removeContainer(ctx: RuncContext, id: string): Promise<voi
 
 /** removeContainerFiles is removal without the record: also used by garbage collection. */
 export async function removeContainerFiles(ctx: RuncContext, id: string): Promise<void> {
-  await ctx.runc.delete(id);
+  // A stopped container's runc state goes without a runc process (runc-state.ts).
+  if (!(await removeStoppedState(ctx.runc.root, id))) await ctx.runc.delete(id);
   const bundle = ctx.records.containerDir(id);
   await unmountRootfs(bundle);
   await rm(bundle, { recursive: true, force: true });
