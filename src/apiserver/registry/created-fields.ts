@@ -2,12 +2,15 @@
  * The managedFields of a create, remembered by the created object's shape. A create's record is
  * every ownable field path of the new object (nothing was there before), so it depends on the
  * object's structure — map keys, list element keys, which fields are set — and not on the values
- * of the fields no manager owns (name, uid, creationTimestamp...: upstream's StripMetaManager).
- * A ReplicaSet scaling up creates hundreds of pods that differ only there, and walking each of
- * them against its schema and encoding the field set was about half of what a pod create cost
- * the registry (~130 of ~230 us in a microbench). The memo's key is the object's JSON with those
- * values blanked (structure kept), plus manager, apiVersion and subresource; a hit gives the
- * same entries with the write's own time.
+ * of its fields: a path names a member of a map or struct by its key, and values enter a path
+ * only inside lists (list-map keys, set members). A ReplicaSet scaling up creates hundreds of
+ * pods that differ only in values, and walking each of them against its schema and encoding the
+ * field set was about half of what a pod create cost the registry (~130 of ~230 us in a
+ * microbench). The memo's key is the object's JSON with the member values outside lists blanked
+ * (structure kept), plus manager, apiVersion and subresource; a hit gives the same entries with
+ * the write's own time. Events, which differ in every value (message, involved object, times),
+ * share a few shapes: a burst's Events no longer miss the memo one by one and, by filling it,
+ * clear the pod templates' shapes out of it.
  *
  * Only creates without managedFields in the body (records of their own) are remembered, and only
  * results whose every entry carries the write's time, so the substitution is exact. Bounded:
@@ -17,9 +20,6 @@ import type { KubeObject, ManagedFieldsEntry } from '../../api/meta.js';
 
 /** Shapes remembered (one per pod template in use, with room). */
 const MEMO_MAX = 64;
-/** Metadata fields that are never owned: their values cannot change the record. */
-const UNOWNED_META = ['name', 'namespace', 'creationTimestamp', 'selfLink', 'uid', 'generation',
-  'resourceVersion'] as const;
 
 const memo = new Map<string, string>();
 
@@ -52,13 +52,30 @@ export function createdFields(
   return entries;
 }
 
-/** shapeKey: the writer and obj's JSON with the unowned metadata values blanked (kept where
- *  present, so a field's presence still counts). */
+/** shapeKey: the writer and obj's JSON with every value that cannot name a field blanked. */
 function shapeKey(obj: KubeObject, w: CreateWriter): string {
-  const meta: Record<string, unknown> = { ...obj.metadata };
-  for (const f of UNOWNED_META) if (meta[f] !== undefined) meta[f] = 0;
   const writer = [w.manager, w.apiVersion, w.subresource ?? ''];
-  return JSON.stringify([writer, { ...obj, metadata: meta }]);
+  const top: Record<string, unknown> = { ...obj };
+  for (const k of Object.keys(top)) {
+    // apiVersion and kind pick the schema the record is made with: kept.
+    if (k !== 'apiVersion' && k !== 'kind') top[k] = structure(top[k]);
+  }
+  return JSON.stringify([writer, top]);
+}
+
+/**
+ * structure: v with every scalar that is a map's or struct's member value (not inside a list)
+ * made 0 — presence kept, value dropped. A create's record holds only paths, and a path names a
+ * member by its key; values enter a path only inside lists (list-map keys, set members), so
+ * lists are kept whole. Events (unique messages, names, uids, times) and pods of one template
+ * then share one shape. null stays null.
+ */
+function structure(v: unknown): unknown {
+  if (v === null || Array.isArray(v)) return v;
+  if (typeof v !== 'object') return 0;
+  const out: Record<string, unknown> = {};
+  for (const [k, c] of Object.entries(v as Record<string, unknown>)) out[k] = structure(c);
+  return out;
 }
 
 function withTime(entries: ManagedFieldsEntry[], nowIso: string): ManagedFieldsEntry[] {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { recordUpdate } from '../../../src/api/apply/index.js';
 import type { JsonObject, KubeObject } from '../../../src/api/meta.js';
+import { createdFields } from '../../../src/apiserver/registry/created-fields.js';
 import { recordManagedUpdate } from '../../../src/apiserver/registry/patching.js';
 
 /** fresh: the record without any memo (what recordManagedUpdate must always equal). */
@@ -21,6 +22,20 @@ function pod(name: string, uid: string, extra: Record<string, unknown> = {}): Ku
   };
 }
 
+/** event: a core/v1 Event as the event sink writes it; its values differ by name, reason, i. */
+function event(name: string, reason: string, i: number): KubeObject {
+  const ts = `2026-01-01T00:00:0${i}Z`;
+  return {
+    apiVersion: 'v1', kind: 'Event',
+    metadata: { name: `${name}.18${i}f00000000000${i}`, namespace: 'ns' },
+    involvedObject: { kind: 'Pod', namespace: 'ns', name, uid: `u-${name}`, apiVersion: 'v1',
+      resourceVersion: `${100 + i}` },
+    reason, message: `${reason} container c of ${name}`, type: 'Normal',
+    source: { component: 'kubelet', host: `w${i}` }, firstTimestamp: ts, lastTimestamp: ts,
+    count: 1, reportingComponent: 'kubelet', reportingInstance: `w${i}`,
+  } as KubeObject;
+}
+
 describe('managed fields of creates, remembered by shape', () => {
   it('equal the fresh record, each with its own time, for objects of one shape and others', () => {
     const objs = [
@@ -36,6 +51,35 @@ describe('managed fields of creates, remembered by shape', () => {
         assert.deepEqual(recordManagedUpdate(undefined, obj, o), fresh(obj, manager!, nowIso, sub),
           `${JSON.stringify(obj)} by ${manager} ${sub ?? ''}`);
       }
+    }
+  });
+
+  it('Events that differ in every value share one record, computed once', () => {
+    const w = { manager: 'kubelet-once', apiVersion: 'v1', nowIso: '2026-04-01T00:00:00Z' };
+    let records = 0;
+    const evs = ['Pulled', 'Created', 'Started'].flatMap((reason, i) =>
+      [`web-${i}`, `api-${i}x`].map((name) => event(name, reason, i)));
+    for (const ev of evs) {
+      const got = createdFields(ev, w, () => {
+        records++;
+        return fresh(ev, w.manager, w.nowIso) as ReturnType<typeof recordManagedUpdate>;
+      });
+      assert.deepEqual(got, fresh(ev, w.manager, w.nowIso));
+    }
+    assert.equal(records, 1);
+  });
+
+  it('values inside lists still tell records apart (list-map keys, set members)', () => {
+    const objs = [
+      pod('web-a', 'u1', { finalizers: ['x/y'] }), pod('web-a', 'u1', { finalizers: ['x/z'] }),
+      { ...pod('web-b', 'u2'), spec: { containers: [{ name: 'd', image: 'i',
+        ports: [{ containerPort: 81, protocol: 'UDP' }] }] } },
+      event('e', 'R', 0), { ...event('e', 'R', 0), series: { count: 2 } },
+    ];
+    for (const obj of [...objs, ...objs]) {
+      const o = { manager: 'lists', apiVersion: 'v1', nowIso: '2026-04-02T00:00:00Z' };
+      assert.deepEqual(recordManagedUpdate(undefined, obj, o), fresh(obj, 'lists', o.nowIso),
+        JSON.stringify(obj));
     }
   });
 
