@@ -17,7 +17,7 @@ import { loadClusterConfig } from '../../src/cluster/config.js';
 import { Supervisor } from '../../src/cluster/supervisor.js';
 import { sleep } from './cluster.js';
 import { K8TS_BENCH_TIMING } from './k8ts-group.js';
-import { roles, StoreEndpoint, type Roles } from './store-endpoint.js';
+import { roles, STORE_BENCH_CLIENT, StoreEndpoint, type Roles } from './store-endpoint.js';
 import { profilingEnv } from './store-prof.js';
 
 export type SystemKind = 'k8ts' | 'etcd';
@@ -132,7 +132,7 @@ export class K8tsStore implements StoreSystem {
     const answered = await Promise.all(clientEps.map((e) => waitStatus(e, 3_000)));
     if (answered.every(Boolean)) {
       this.endpoints = clientEps;
-      this.notes.push('endpoints: client ports');
+      this.notes.push(`endpoints: client ports, ${STORE_BENCH_CLIENT} client`);
     } else {
       for (const e of clientEps) e.close();
       this.endpoints = cfg.members.map((m) => new StoreEndpoint(m.address));
@@ -229,7 +229,7 @@ export class EtcdStore implements StoreSystem {
       ], { stdio: ['ignore', log, log] });
     });
     this.endpoints = names.map((_, i) => new StoreEndpoint(`127.0.0.1:${this.clientPort(i)}`));
-    this.notes.push('endpoints: client ports');
+    this.notes.push(`endpoints: client ports, ${STORE_BENCH_CLIENT} client`);
     await waitReady(this);
   }
 
