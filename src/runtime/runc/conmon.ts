@@ -13,6 +13,9 @@ import { hostTools, type ToolResult } from './spawner.js';
 /** The conmon binary (Debian's). */
 export const CONMON_BINARY = '/usr/bin/conmon';
 
+/** The shell conmon runs the run wrapper (run-wrapper.ts) with. */
+const SHELL = '/bin/sh';
+
 /** The longest conmon may take to report the container's pid before create counts as failed. */
 const SYNC_TIMEOUT_MS = 30_000;
 
@@ -22,7 +25,7 @@ export interface ConmonOptions {
   name: string;
   bundle: string;
   runcRoot: string;
-  /** What conmon runs as its runtime: the run wrapper (run-wrapper.ts), which execs runc. */
+  /** The run wrapper script (run-wrapper.ts) conmon runs with sh as its runtime; it execs runc. */
   runtimePath: string;
   logPath: string;
   exitDir: string;
@@ -35,7 +38,9 @@ export interface ConmonOptions {
 export function conmonArgv(o: ConmonOptions): string[] {
   const argv = [
     CONMON_BINARY, '--api-version', '1', '-c', o.id, '-u', o.id, '-n', o.name,
-    '-r', o.runtimePath, '--runtime-arg', `--root=${o.runcRoot}`, '-b', o.bundle,
+    // sh reads the wrapper as a script argument, so it runs from a noexec state directory too.
+    '-r', SHELL, '--runtime-arg', o.runtimePath, '--runtime-arg', `--root=${o.runcRoot}`,
+    '-b', o.bundle,
     '-p', join(o.bundle, 'pid'), '-P', join(o.bundle, 'conmon.pid'),
     '-l', `k8s-file:${o.logPath}`, '--exit-dir', o.exitDir, '--socket-dir-path', o.socketDir,
     '--log-level', 'error', '--syslog',

@@ -31,7 +31,8 @@ export function runWrapperScript(runc: string = RUNC_BINARY): string {
 }
 
 /** installRunWrapper writes the script into dir (replacing it whole, so a conmon starting
- *  the old one never reads half a file) and returns its path. */
+ *  the old one never reads half a file) and returns its path. conmon runs it as `sh <path>`,
+ *  so it needs no exec permission (the mode is only for running it by hand). */
 export async function installRunWrapper(dir: string): Promise<string> {
   const path = join(dir, 'runc-run');
   const tmp = `${path}.${process.pid}.tmp`;

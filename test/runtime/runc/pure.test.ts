@@ -215,7 +215,8 @@ describe('runc runtime: pod files, users, command lines', () => {
       stdin: false, tty: false });
     assert.ok(argv.join(' ').includes('-l k8s-file:/logs/0.log --exit-dir /x'));
     assert.ok(argv.includes('--root=/r'));
-    assert.equal(argv[argv.indexOf('-r') + 1], '/state/runc-run');
+    assert.deepEqual(argv.slice(argv.indexOf('-r'), argv.indexOf('-r') + 6), ['-r', '/bin/sh',
+      '--runtime-arg', '/state/runc-run', '--runtime-arg', '--root=/r']);
     assert.deepEqual(parseSyncMessage('{"data": 42}'), { pid: 42 });
     assert.deepEqual(parseSyncMessage('{"data": -1, "message": "exec failed"}'),
       { error: 'exec failed' });
