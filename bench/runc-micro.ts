@@ -1,7 +1,8 @@
 /**
  * runc-micro: the CPU the runc runtime's pod startup costs, per pod and per phase, without a
  * cluster. Runs as root: `node --import tsx bench/runc-micro.ts [--pods 30] [--concurrency 8]
- * [--rounds 1]`.
+ * [--rounds 1] [--profile FILE]`; --profile writes a V8 CPU profile of the last round's startup
+ * phases (the runtime's own JavaScript, warm) to FILE.
  *
  * The process moves itself into a cpuacct cgroup of its own first, so everything it starts stays
  * accounted there: the Perl tool helper, every ip/unshare/mount/runc it forks, and the conmon
@@ -14,6 +15,7 @@
  * commit (A/B in the same sitting: copy it into that worktree's bench/).
  */
 import { mkdir, readFile, rmdir, writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as cri from '../src/kubelet/cri/types.js';
@@ -62,8 +64,10 @@ async function phase(name: string, pods: Pod[], width: number, fn: (pod: Pod) =>
   return { all, node };
 }
 
-/** round starts and removes `count` pods, phase by phase. */
-async function round(env: RuncTestEnv, count: number, width: number, tag: string): Promise<number> {
+/** round starts and removes `count` pods, phase by phase; with a profiler session, the
+ *  startup phases are profiled into profilePath. */
+async function round(env: RuncTestEnv, count: number, width: number, tag: string,
+  profiler?: { session: Session; path: string }): Promise<number> {
   const pods: Pod[] = Array.from({ length: count }, (_, i) => ({
     config: cri.PodSandboxConfig.fromPartial({
       metadata: { name: `${tag}-${i}`, uid: `uid-${tag}-${i}`, namespace: 'bench' },
@@ -72,6 +76,7 @@ async function round(env: RuncTestEnv, count: number, width: number, tag: string
     sandboxId: '', containerId: '',
   }));
   for (const p of pods) await mkdir(p.config.logDirectory, { recursive: true });
+  await profiler?.session.post('Profiler.start');
   const net = await phase('RunPodSandbox', pods, width, async (p) => {
     p.sandboxId = (await env.cri.runPodSandbox({ config: p.config, runtimeHandler: '' }))
       .podSandboxId;
@@ -88,6 +93,10 @@ async function round(env: RuncTestEnv, count: number, width: number, tag: string
   const start = await phase('StartContainer', pods, width, async (p) => {
     await env.cri.startContainer({ containerId: p.containerId });
   });
+  if (profiler) {
+    const { profile } = await profiler.session.post('Profiler.stop');
+    await writeFile(profiler.path, JSON.stringify(profile));
+  }
   const total = net.all + create.all + start.all;
   console.log(`startup total    CPU per pod ${total.toFixed(1)} ms (node ${
     (net.node + create.node + start.node).toFixed(1)})`);
@@ -101,7 +110,7 @@ async function round(env: RuncTestEnv, count: number, width: number, tag: string
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: {
     pods: { type: 'string', default: '30' }, concurrency: { type: 'string', default: '8' },
-    rounds: { type: 'string', default: '1' },
+    rounds: { type: 'string', default: '1' }, profile: { type: 'string' },
   } });
   const [count, width, rounds] = [values.pods, values.concurrency, values.rounds].map(Number) as
     [number, number, number];
@@ -111,7 +120,18 @@ async function main(): Promise<void> {
   const env = await startRuncTestEnv('100.64.231.0/24', 'k8ts-runc-mic', [BUSYBOX]);
   try {
     const totals: number[] = [];
-    for (let r = 0; r < rounds; r++) totals.push(await round(env, count, width, `r${r}`));
+    let session: Session | undefined;
+    if (values.profile) {
+      session = new Session();
+      session.connect();
+      await session.post('Profiler.enable');
+    }
+    for (let r = 0; r < rounds; r++) {
+      const last = r === rounds - 1 && session && values.profile;
+      totals.push(await round(env, count, width, `r${r}`,
+        last ? { session: session as Session, path: values.profile as string } : undefined));
+    }
+    session?.disconnect();
     console.log(`rounds' startup CPU per pod: ${totals.map((t) => t.toFixed(1)).join(', ')} ms`);
   } finally {
     await env.cleanup();
