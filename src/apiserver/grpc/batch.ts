@@ -7,6 +7,7 @@
  * result, so one refused write fails alone.
  */
 import { badRequest, isStatusError } from '../../api/errors.js';
+import { assert } from '../../base/assert.js';
 import { statusJson, statusOfError } from '../../rpc/kube-status.js';
 import { describe } from './call.js';
 
@@ -17,25 +18,34 @@ export const MAX_WRITES_PER_BATCH = 256;
 export type Outcome<R> = { ok: true; value: R } | { ok: false; statusJson: Buffer };
 
 /**
- * eachAlone runs one(item) for every item concurrently and answers one outcome per item, in
- * order. Errors that are not a StatusError are bugs or store trouble: logged, and answered as
- * a 500 Status, as the single call's would be. More than MAX_WRITES_PER_BATCH items is 400.
+ * eachAlone runs one(item) for every item, at most parallelMax at once, and answers one outcome
+ * per item, in order. Errors that are not a StatusError are bugs or store trouble: logged, and
+ * answered as a 500 Status, as the single call's would be. More than MAX_WRITES_PER_BATCH items
+ * is 400.
  */
 export async function eachAlone<Q, R>(
   method: string,
   items: readonly Q[],
   one: (q: Q) => Promise<R>,
   log: (line: string) => void,
+  parallelMax = MAX_WRITES_PER_BATCH,
 ): Promise<Outcome<R>[]> {
   if (items.length > MAX_WRITES_PER_BATCH) {
     throw badRequest(`${method}: ${items.length} writes; at most ${MAX_WRITES_PER_BATCH}`);
   }
-  return Promise.all(items.map(async (q): Promise<Outcome<R>> => {
-    try {
-      return { ok: true, value: await one(q) };
-    } catch (err) {
-      if (!isStatusError(err)) log(`api ${method}: ${describe(err)}`);
-      return { ok: false, statusJson: statusJson(statusOfError(err)) };
+  assert(parallelMax >= 1, 'eachAlone: parallelMax must be ≥ 1');
+  const out: Outcome<R>[] = new Array<Outcome<R>>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (let i = next++; i < items.length; i = next++) {
+      try {
+        out[i] = { ok: true, value: await one(items[i]!) };
+      } catch (err) {
+        if (!isStatusError(err)) log(`api ${method}: ${describe(err)}`);
+        out[i] = { ok: false, statusJson: statusJson(statusOfError(err)) };
+      }
     }
-  }));
+  };
+  await Promise.all(Array.from({ length: Math.min(parallelMax, items.length) }, worker));
+  return out;
 }

@@ -14,9 +14,13 @@
  * with its time), so the wait costs nothing but 50 ms before `kubectl describe` shows it.
  * Measured (bench/lib/events-micro.ts, 150 Events of 50 pods in 0.5 s, one process): CPU per
  * Event 2.2-4.0 ms as single creates, 1.4-2.5 ms batched without the wait (batches of ~2-3: an
- * in-process round trip is short), 0.75-1.25 ms with it (9-15 calls). Each Event of a batch settles alone: a refused one is
- * dropped and logged, the others are written; a call that failed as a whole is retried (the same
- * Events, same names: one the failed call did store answers AlreadyExists and counts as written).
+ * in-process round trip is short), 0.75-1.25 ms with it (9-15 calls).
+ *
+ * Each Event of a batch settles alone: a refused one is dropped and logged, the others are
+ * written; one the API was too busy for (429) and the Events of a call that failed as a whole
+ * are sent again (the same Events, same names: one the failed call did store answers
+ * AlreadyExists and counts as written). The server runs a batch's creates a few at a time
+ * (CREATE_BATCH_PARALLEL), so the call has a long deadline of its own.
  *
  * Writes are paced by a token bucket (50/s, burst 100: the event QPS of kube-scheduler's own
  * events client and the kubelet's --event-qps/--event-burst defaults), so events take a bounded
@@ -56,8 +60,10 @@ export const EVENT_LIMITS = {
   burst: 100,
   /** While the queue stays full, a count of the dropped events is logged every this many. */
   dropLogEvery: 1_000,
-  /** Events per CreateBatch call (the server takes up to 256). */
-  batchMax: 100,
+  /** Events per CreateBatch call (the server takes up to 256, and runs a few at once). */
+  batchMax: 50,
+  /** Deadline of a CreateBatch call: its creates run a few at a time behind a burst's writes. */
+  batchTimeoutMs: 30_000,
   /** How long the first Event of a batch waits for others (with CreateBatch; see above). */
   lingerMs: 50,
 } as const;
@@ -209,8 +215,9 @@ export class EventSink {
 
   /**
    * takeBatch takes the head of the queue (its token is taken), and after it, while tokens are
-   * there (the last one taken may be owed), the next events that are new Events (not repeats to aggregate) with
-   * aggregation keys of their own in the batch: a repeat must see the create it repeats.
+   * there (the last one taken may be owed), the next events that are new Events (not repeats
+   * to aggregate) with aggregation keys of their own in the batch: a repeat must see the create
+   * it repeats.
    */
   private takeBatch(): Pending[] {
     const head = this.queue.shift();
@@ -278,7 +285,8 @@ export class EventSink {
     let results: (KubeObject | Error)[];
     try {
       results = await send.call(this.api,
-        items.map(({ ev }) => ({ r: EVENTS_RESOURCE, ns: ev.metadata.namespace, obj: ev })));
+        items.map(({ ev }) => ({ r: EVENTS_RESOURCE, ns: ev.metadata.namespace, obj: ev })),
+        { timeoutMs: EVENT_LIMITS.batchTimeoutMs });
     } catch (e) {
       const err = e instanceof Error ? e : new Error(String(e));
       if (err instanceof RpcError && err.code === status.UNIMPLEMENTED) {
@@ -287,15 +295,14 @@ export class EventSink {
         return undefined;
       }
       // A refusal of the whole call (forbidden, invalid) would refuse each create again.
-      if (isStatusError(err)) return items.map((item) => this.refused(item, err, attempt));
+      if (!retryable(err)) return items.map((item) => this.refused(item, err, attempt));
       return items.map((item) => ({ item, err }));
     }
     return items.map((item, i) => {
-      const r = results[i];
+      const r = results[i] ?? new Error('CreateBatch: no result');
       const exists = attempt > 1 && isStatusError(r) && r.code === 409;
-      if (r === undefined || (r instanceof Error && !exists)) {
-        return isStatusError(r) ? this.refused(item, r, attempt)
-          : { item, err: r ?? new Error('CreateBatch: no result') };
+      if (r instanceof Error && !exists) {
+        return retryable(r) ? { item, err: r } : this.refused(item, r, attempt);
       }
       this.rememberCreated(item.p, r instanceof Error ? item.ev : r, item.ev);
       return { item };
@@ -315,8 +322,7 @@ export class EventSink {
         return;
       } catch (e) {
         const why = e instanceof Error ? e.message : String(e);
-        // A StatusError is the API's answer (invalid, forbidden, fenced): retrying won't help.
-        if (isStatusError(e) || attempt >= EVENT_LIMITS.attemptsMax) {
+        if (!retryable(e) || attempt >= EVENT_LIMITS.attemptsMax) {
           this.deps.log(`event dropped after ${attempt} attempt(s): ${describe(p)}: ${why}`);
           return;
         }
@@ -440,6 +446,16 @@ export function eventRecorderFactory(api: ComponentApi, deps: RecorderDeps): Eve
 /** rfc3339Seconds renders wall ms as metav1.Time: RFC 3339 in UTC, whole seconds. */
 export function rfc3339Seconds(wallMs: number): string {
   return `${new Date(Math.floor(wallMs / 1000) * 1000).toISOString().slice(0, 19)}Z`;
+}
+
+/**
+ * retryable: an error worth another attempt — no answer from the API (transport, deadline), or
+ * its answer that it was too busy (429: a seat not found in time; 504). Any other Status is the
+ * API's answer about the Event (invalid, forbidden, fenced): retrying won't help. client-go's
+ * REST client retries 429 itself, under its sink; ours sees it here.
+ */
+function retryable(e: unknown): boolean {
+  return !isStatusError(e) || e.code === 429 || e.code === 504;
 }
 
 /** aggregationKey: what makes two events "the same" (client-go's EventAggregatorByReasonFunc

@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { status } from '@grpc/grpc-js';
-import { alreadyExists, badRequest } from '../../../src/api/errors.js';
+import { alreadyExists, badRequest, StatusError } from '../../../src/api/errors.js';
 import type { Event } from '../../../src/api/core/v1/event.js';
 import type { KubeObject } from '../../../src/api/meta.js';
 import type { ComponentApi } from '../../../src/client/component-api.js';
@@ -268,6 +268,18 @@ describe('event recorder over CreateBatch', () => {
       assert.equal(fake.calls.at(-1), `patch shop/${fake.created[1]?.metadata.name ?? ''} ` +
         `{"count":2,"lastTimestamp":"${rfc3339Seconds(WALL0)}"}`);
     });
+
+  it('sends again an Event the API was too busy for (429), not the others', async () => {
+    const { fake, events, clock, logs } = batchSetup();
+    const r = events('kubelet');
+    for (const reason of ['Pulled', 'Created', 'Started']) r.event(POD, 'Normal', reason, 'x');
+    const busy = new StatusError(429, 'TooManyRequests', 'the server has received too many requests');
+    fake.scripts = [{ refuse: new Map([[1, busy]]) }];
+    await flushStepping(events, clock);
+    assert.deepEqual(fake.calls, ['batch 3', 'batch 1']);
+    assert.deepEqual(fake.created.map((e) => e.reason), ['Pulled', 'Started', 'Created']);
+    assert.deepEqual(logs, []);
+  });
 
   it('gives up on Events after attemptsMax failed calls, and logs each', async () => {
     const { fake, events, clock, logs } = batchSetup();
