@@ -9,11 +9,14 @@
  *
  *   node --import tsx bench/lib/store-serve-micro.ts [puts=60000] [inflight=256] [rounds=3]
  *
- * Prints, per round, the server's and this client's CPU µs per Put and the server's young-GC
- * count per 1,000 Puts. SERVE_MICRO_NODE_ARGS adds node flags to the server only (e.g.
- * "--max-semi-space-size=32").
+ * Prints, per round, the server's and this client's CPU µs per Put, the server's young-GC
+ * count per 1,000 Puts, its other GCs (mark-compact, incremental marking) and its heap in use. SERVE_MICRO_NODE_ARGS adds node flags to the server only (e.g.
+ * "--max-semi-space-size=32"). SERVE_MICRO_FLOOR=1 serves with bare node:http2 instead (read
+ * the body, answer one fixed message and the OK trailers, no gRPC layer at all): the floor any
+ * server on node:http2 pays per call, against which the lean path's own share is measured.
  */
 import { fork } from 'node:child_process';
+import { createServer, type ServerHttp2Stream } from 'node:http2';
 import { performance, PerformanceObserver } from 'node:perf_hooks';
 import { KVService, type KVServer, type PutResponse } from '../../src/gen/etcdserverpb/rpc.js';
 import { serverCredentials } from '../../src/rpc/credentials.js';
@@ -24,7 +27,7 @@ import { StoreEndpoint } from './store-endpoint.js';
 const ADDRESS = '127.0.32.10:0';
 const VALUE = Buffer.alloc(256, 0x61);
 
-interface Usage { cpuUs: number; scavenges: number }
+interface Usage { cpuUs: number; scavenges: number; majors: number; heapMiB: number }
 
 /** The served Puts' answers: resolved together on the turn after they arrived. */
 function kvServer(): Partial<KVServer> {
@@ -45,20 +48,57 @@ function kvServer(): Partial<KVServer> {
   };
 }
 
+/** floorServer answers every stream as the lean path does on the wire, with nothing else. */
+async function floorServer(): Promise<number> {
+  const answer = Buffer.alloc(5 + 16, 0);
+  answer.writeUInt32BE(16, 1);
+  const headers = { ':status': 200, 'content-type': 'application/grpc+proto' };
+  const trailers = { 'grpc-status': '0', 'grpc-message': 'OK' };
+  const respondOptions = { waitForTrailers: true, sendDate: false };
+  let waiting: ServerHttp2Stream[] = [];
+  const flush = (): void => {
+    const now = waiting;
+    waiting = [];
+    for (const stream of now) {
+      if (stream.closed) continue;
+      stream.respond(headers, respondOptions);
+      stream.once('wantTrailers', () => stream.sendTrailers(trailers));
+      stream.end(answer);
+    }
+  };
+  const server = createServer();
+  server.on('stream', (stream) => {
+    stream.on('data', () => undefined);
+    stream.on('error', () => undefined);
+    stream.once('end', () => {
+      if (waiting.push(stream) === 1) setImmediate(flush);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, ADDRESS.split(':')[0], r));
+  return (server.address() as { port: number }).port;
+}
+
 async function child(): Promise<void> {
   let scavenges = 0;
+  let majors = 0;
   new PerformanceObserver((list) => {
     for (const e of list.getEntries()) {
       const detail = (e as { detail?: { kind?: number } }).detail;
       if (detail?.kind === 1) scavenges++;
+      else majors++;
     }
   }).observe({ entryTypes: ['gc'] });
-  const server = newServer();
-  server.addService(KVService, kvServer() as KVServer);
-  const port = await bind(server, ADDRESS, serverCredentials(undefined));
+  let port: number;
+  if (process.env.SERVE_MICRO_FLOOR === '1') port = await floorServer();
+  else {
+    const server = newServer();
+    server.addService(KVService, kvServer() as KVServer);
+    port = await bind(server, ADDRESS, serverCredentials(undefined));
+  }
   process.on('message', () => {
     const u = process.cpuUsage();
-    const usage: Usage = { cpuUs: u.user + u.system, scavenges };
+    const heapMiB = process.memoryUsage().heapUsed / 1024 / 1024;
+    const usage: Usage = { cpuUs: u.user + u.system, scavenges, majors, heapMiB };
     process.send!(usage);
   });
   process.send!({ port });
@@ -103,7 +143,8 @@ async function parent(puts: number, inflight: number, rounds: number): Promise<v
     const gcs = ((s1.scavenges - s0.scavenges) * 1000) / puts;
     console.log(
       `round ${r}: ${(puts / secs).toFixed(0)} puts/s  server ${server.toFixed(1)} µs/put  ` +
-      `client ${client.toFixed(1)} µs/put  server scavenges ${gcs.toFixed(2)} per 1k puts`,
+      `client ${client.toFixed(1)} µs/put  server scavenges ${gcs.toFixed(2)} per 1k puts, ` +
+      `other GCs ${s1.majors - s0.majors}, heap ${s1.heapMiB.toFixed(0)} MiB`,
     );
   }
   ep.close();
