@@ -19,7 +19,7 @@
  * Each Event of a batch settles alone: a refused one is dropped and logged, the others are
  * written; one the API was too busy for (429) and the Events of a call that failed as a whole
  * are sent again (the same Events, same names: one the failed call did store answers
- * AlreadyExists and counts as written). The server runs a batch's creates a few at a time
+ * AlreadyExists and counts as written, as does any AlreadyExists: see alreadyWritten). The server runs a batch's creates a few at a time
  * (CREATE_BATCH_PARALLEL), so the call has a long deadline of its own.
  *
  * Writes are paced by a token bucket (50/s, burst 100: the event QPS of kube-scheduler's own
@@ -300,8 +300,7 @@ export class EventSink {
     }
     return items.map((item, i) => {
       const r = results[i] ?? new Error('CreateBatch: no result');
-      const exists = attempt > 1 && isStatusError(r) && r.code === 409;
-      if (r instanceof Error && !exists) {
+      if (r instanceof Error && !alreadyWritten(r)) {
         return retryable(r) ? { item, err: r } : this.refused(item, r, attempt);
       }
       this.rememberCreated(item.p, r instanceof Error ? item.ev : r, item.ev);
@@ -356,8 +355,13 @@ export class EventSink {
       }
     }
     const ev = this.newEvent(p);
-    const created = await this.api.create<Event>(EVENTS_RESOURCE, ev.metadata.namespace, ev);
-    this.rememberCreated(p, created, ev);
+    try {
+      const created = await this.api.create<Event>(EVENTS_RESOURCE, ev.metadata.namespace, ev);
+      this.rememberCreated(p, created, ev);
+    } catch (e) {
+      if (!alreadyWritten(e)) throw e;
+      this.rememberCreated(p, ev, ev);
+    }
   }
 
   /** rememberCreated: the Event created for p, for aggregation of its repeats. */
@@ -446,6 +450,18 @@ export function eventRecorderFactory(api: ComponentApi, deps: RecorderDeps): Eve
 /** rfc3339Seconds renders wall ms as metav1.Time: RFC 3339 in UTC, whole seconds. */
 export function rfc3339Seconds(wallMs: number): string {
   return `${new Date(Math.floor(wallMs / 1000) * 1000).toISOString().slice(0, 19)}Z`;
+}
+
+/**
+ * alreadyWritten: the create's answer is AlreadyExists. An Event's name is its object's and a
+ * time in ns, unique within this process, so the Event there is this one, stored by an attempt
+ * whose answer was lost: the client's failover sends a call whose server did not answer in
+ * time to the next server (measured: a burst pod's Pulled Event dropped that way, its pod then
+ * short of one Event), or the sink retried a call that failed as a whole. client-go's sink
+ * likewise takes AlreadyExists as done.
+ */
+function alreadyWritten(e: unknown): boolean {
+  return isStatusError(e) && e.code === 409 && e.status.reason === 'AlreadyExists';
 }
 
 /**

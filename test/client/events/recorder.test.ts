@@ -281,6 +281,32 @@ describe('event recorder over CreateBatch', () => {
     assert.deepEqual(logs, []);
   });
 
+  it('AlreadyExists is this Event stored by a call whose answer was lost: written', async () => {
+    const { fake, events, clock, logs } = batchSetup();
+    const r = events('kubelet');
+    r.event(POD, 'Normal', 'Pulled', 'x');
+    r.event(POD, 'Normal', 'Created', 'x');
+    fake.scripts = [{ refuse: new Map([[0, alreadyExists({ group: '', resource: 'events' },
+      'web-1.x')]]) }];
+    await flushStepping(events, clock);
+    r.event(POD, 'Normal', 'Pulled', 'x'); // a repeat: patches the Event the lost answer made
+    await flushStepping(events, clock);
+    assert.deepEqual(logs, []);
+    assert.deepEqual(fake.calls.map((c) => c.split(' ')[0]), ['batch', 'patch']);
+    assert.match(fake.calls[1] ?? '', /^patch shop\/web-1\.[0-9a-f]{16} \{"count":2/);
+  });
+
+  it('the same for a single create', async () => {
+    const { fake, events, logs } = setup();
+    fake.failures = [alreadyExists({ group: '', resource: 'events' }, 'web-1.x')];
+    events('c').event(POD, 'Normal', 'A', 'lost answer');
+    await events.flush();
+    events('c').event(POD, 'Normal', 'A', 'lost answer');
+    await events.flush();
+    assert.deepEqual(logs, []);
+    assert.deepEqual(fake.calls.map((c) => c.split(' ')[0]), ['patch']);
+  });
+
   it('gives up on Events after attemptsMax failed calls, and logs each', async () => {
     const { fake, events, clock, logs } = batchSetup();
     const r = events('c');
