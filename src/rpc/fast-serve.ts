@@ -18,6 +18,7 @@ import {
   FastClientStreamCall, messageReader, type ClientStreamHandler,
 } from './fast-client-stream.js';
 import { FastStreamCall, type StreamOut } from './fast-stream-call.js';
+import { DeadlineQueue, type Deadlined } from './deadline-queue.js';
 import { FastUnaryCall } from './fast-unary-call.js';
 import { stageTrace, wallMs } from './stage-trace.js';
 import {
@@ -69,6 +70,22 @@ export interface FastUnaryEnv {
   maxReceiveBytes: number;
   maxSendBytes: number;
   stats: { served: number; streamed: number };
+  /** The server's calls' grpc-timeouts on one timer (deadline-queue.ts). */
+  deadlines: DeadlineQueue;
+}
+
+/** newFastUnaryEnv is the shared state of one server's exchanges. */
+export function newFastUnaryEnv(
+  clock: Clock, maxReceiveBytes: number, maxSendBytes: number,
+): FastUnaryEnv {
+  return {
+    clock,
+    wallNowMs: () => Date.now(),
+    maxReceiveBytes,
+    maxSendBytes,
+    stats: { served: 0, streamed: 0 },
+    deadlines: new DeadlineQueue(clock),
+  };
 }
 
 interface Status {
@@ -92,11 +109,16 @@ export function serveCall(
 }
 
 /** Exchange is one call's state: reading → running → done (answered or cancelled). */
-class Exchange implements StreamOut {
+class Exchange implements StreamOut, Deadlined {
   private done = false;
   private headersSent = false;
+  /** Its own deadline timer, only when the server's DeadlineQueue refused it (out of order). */
   private timer: Timer | undefined;
   private deadline = Infinity;
+  dueMs = Infinity;
+  prevDue: Deadlined | undefined;
+  nextDue: Deadlined | undefined;
+  queued = false;
   private call: FastUnaryCall<unknown> | undefined;
   private first: Buffer | undefined;
   private chunks: Buffer[] | undefined;
@@ -141,8 +163,22 @@ class Exchange implements StreamOut {
       return false;
     }
     this.deadline = this.env.wallNowMs() + ms;
-    this.timer = this.env.clock.setTimeout(() => this.finish(DEADLINE_EXCEEDED), ms);
+    this.dueMs = this.env.clock.nowMs() + ms;
+    if (!this.env.deadlines.add(this)) {
+      this.timer = this.env.clock.setTimeout(() => this.finish(DEADLINE_EXCEEDED), ms);
+    }
     return true;
+  }
+
+  /** expire is the deadline passing (the DeadlineQueue's timer). */
+  expire(): void {
+    this.finish(DEADLINE_EXCEEDED);
+  }
+
+  /** stopDeadline: the exchange is over, its deadline no longer matters. */
+  private stopDeadline(): void {
+    this.timer?.cancel();
+    this.env.deadlines.remove(this);
   }
 
   /** openClientStream starts a client-streaming handler at once, as grpc-js does; messages
@@ -308,7 +344,7 @@ class Exchange implements StreamOut {
   private finish(st: Status, message?: Buffer): void {
     if (this.done) return;
     this.done = true;
-    this.timer?.cancel();
+    this.stopDeadline();
     if (this.closed()) return;
     const md = st.metadata ?? undefined;
     if (message === undefined && !this.headersSent) {
@@ -344,7 +380,7 @@ class Exchange implements StreamOut {
   onClose(): void {
     if (this.done) return;
     this.done = true;
-    this.timer?.cancel();
+    this.stopDeadline();
     this.notifyCancelled();
   }
 

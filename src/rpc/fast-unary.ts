@@ -11,7 +11,7 @@ import type { ChannelOptions, Server } from '@grpc/grpc-js';
 import { systemClock, type Clock } from '../base/clock.js';
 import { isFastClientStream, type ClientStreamHandler } from './fast-client-stream.js';
 import { onRegister, routeStreams } from './fast-unary-hook.js';
-import { serveCall, type FastMethod, type FastUnaryEnv } from './fast-serve.js';
+import { newFastUnaryEnv, serveCall, type FastMethod, type FastUnaryEnv } from './fast-serve.js';
 
 /** grpc-js's defaults when the options name no limit (-1: unlimited). */
 const GRPC_DEFAULT_MAX_RECEIVE = 4 * 1024 * 1024;
@@ -27,13 +27,11 @@ export function installFastUnary(
   clock: Clock = systemClock,
 ): void {
   const methods = new Map<string, FastMethod>();
-  const env: FastUnaryEnv = {
+  const env = newFastUnaryEnv(
     clock,
-    wallNowMs: () => Date.now(),
-    maxReceiveBytes: limit(options['grpc.max_receive_message_length'], GRPC_DEFAULT_MAX_RECEIVE),
-    maxSendBytes: limit(options['grpc.max_send_message_length'], GRPC_DEFAULT_MAX_SEND),
-    stats: { served: 0, streamed: 0 },
-  };
+    limit(options['grpc.max_receive_message_length'], GRPC_DEFAULT_MAX_RECEIVE),
+    limit(options['grpc.max_send_message_length'], GRPC_DEFAULT_MAX_SEND),
+  );
   stats.set(server, env.stats);
   onRegister(
     server,
