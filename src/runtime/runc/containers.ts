@@ -22,6 +22,10 @@ import { startStopActor, stopOutcome } from './stop-machine.js';
 import { identify, signalProcess } from './signal.js';
 import { readUserFiles, resolveUser } from './user.js';
 
+/** How long a running container's status may rest on the exit watcher alone: then its exit
+ *  file and conmon are read again (the bound on noticing a conmon that died without one). */
+const QUIET_RECHECK_MS = 5_000;
+
 /** Exit code and reason containerd reports for a container whose process never started. */
 const START_ERROR_EXIT_CODE = 128;
 
@@ -116,6 +120,7 @@ export async function startContainer(ctx: RuncContext, id: string): Promise<void
       stdin: record.stdin, tty: record.tty,
     }, ctx.clock);
     record.process = await identify(pid);
+    ctx.quiet.set(record.id, { atMs: ctx.clock.nowMs(), epoch: ctx.exits.epoch() });
   } catch (err) {
     const message = String((err as Error).message ?? err);
     Object.assign(record, { finishedAtNs: nowNs(ctx), exitCode: START_ERROR_EXIT_CODE,
@@ -179,11 +184,27 @@ async function exitReason(record: ContainerRecord, code: number): Promise<string
   return code === 0 ? 'Completed' : 'Error';
 }
 
+/**
+ * stillQuiet says a running container's status needs no file read: this process saw it running
+ * (started it, or read its files) less than QUIET_RECHECK_MS ago while the exit directory was
+ * watched, and the exit watcher has had no event for it since (conmon writes the exit file
+ * when the container exits). A kubelet relists every container each second; the reads cost
+ * ~0.4 ms of CPU per container per relist (measured, 60 pods).
+ */
+function stillQuiet(ctx: RuncContext, id: string): boolean {
+  const quiet = ctx.quiet.get(id);
+  return quiet !== undefined && !ctx.exits.mayHaveExited(id, quiet.epoch) &&
+    ctx.clock.nowMs() - quiet.atMs < QUIET_RECHECK_MS;
+}
+
 /** observeContainer reads the container's state now: conmon's exit file, else whether conmon
- *  (the container's parent) still runs — no runc call, so listing many containers is cheap. */
+ *  (the container's parent) still runs — no runc call, so listing many containers is cheap;
+ *  no file at all while the exit watcher vouches for it (stillQuiet). */
 export async function observeContainer(ctx: RuncContext, record: ContainerRecord):
   Promise<ContainerObservation> {
-  if (record.finishedAtNs === undefined && record.startedAtNs !== undefined) {
+  if (record.finishedAtNs === undefined && record.startedAtNs !== undefined &&
+    !stillQuiet(ctx, record.id)) {
+    const epoch = ctx.exits.epoch();
     const exit = await readExit(ctx, record.id);
     if (exit) {
       await finish(ctx, record, exit.code, exit.atNs, await exitReason(record, exit.code));
@@ -196,6 +217,9 @@ export async function observeContainer(ctx: RuncContext, record: ContainerRecord
         await finish(ctx, record, 255, nowNs(ctx), 'Error', 'exit code lost: conmon is gone');
       }
     }
+    // Seen running under a watch that began before the read: an exit from now on is an event.
+    if (record.finishedAtNs !== undefined) ctx.quiet.delete(record.id);
+    else ctx.quiet.set(record.id, { atMs: ctx.clock.nowMs(), epoch });
   }
   const base = { startedAtNs: record.startedAtNs, finishedAtNs: record.finishedAtNs,
     exitCode: record.exitCode, reason: record.reason, message: record.message };
@@ -268,4 +292,6 @@ export async function removeContainerFiles(ctx: RuncContext, id: string): Promis
   await rm(bundle, { recursive: true, force: true });
   await rm(join(ctx.exitDir, id), { force: true });
   await rm(join(ctx.socketDir, id), { force: true });
+  ctx.quiet.delete(id);
+  ctx.exits.forget(id);
 }

@@ -39,6 +39,10 @@ export interface RuncContext {
   containers: Map<string, ContainerRecord>;
   /** Exit events from conmon's exit files. */
   exits: ExitWatcher;
+  /** Containers this process saw running by a full check, when (clock ms) and under which
+   *  exit-watch epoch: their status needs no file read until an exit event or a recheck is
+   *  due (containers.ts, observeContainer). */
+  quiet: Map<string, { atMs: number; epoch: number }>;
   /** Stop sequences in flight, by container id (a second StopContainer joins the first). */
   stops: Map<string, { actor: StopActor; done: Promise<void> }>;
 }

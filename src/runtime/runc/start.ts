@@ -93,7 +93,7 @@ async function openRuncState(o: OpenRuncOptions): Promise<{ ctx: RuncContext;
     cidr, bridge: o.bridge, clock: o.clock, wallMs: o.wallMs ?? systemWallMs,
     exitDir: join(o.stateDir, 'exits'), socketDir: join(o.stateDir, 'socks'),
     ...(await hostFacts()), sandboxes: new Map(), containers: new Map(),
-    exits: new ExitWatcher(join(o.stateDir, 'exits')), stops: new Map(),
+    exits: new ExitWatcher(join(o.stateDir, 'exits')), stops: new Map(), quiet: new Map(),
   };
   ctx.exits.start();
   return { ctx, recovery: await recover(ctx) };

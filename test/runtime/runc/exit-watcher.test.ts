@@ -1,13 +1,15 @@
 /**
  * ExitWatcher: conmon's exit files as events — an exit written before the wait began is seen at
  * once, one written later wakes the waiter, a half-written file does not, and a cancelled wait
- * is never called. No root needed.
+ * is never called; "no event" vouches for a container only within one healthy watch. No root
+ * needed.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ExitWatcher } from '../../../src/runtime/runc/exit-watcher.js';
+import { eventually } from '../../support/poll.js';
 
 /** fired resolves with true when the wait fires, or with false after boundMs. */
 function fired(watcher: ExitWatcher, id: string, boundMs = 5_000): Promise<boolean> {
@@ -53,5 +55,20 @@ describe('runc runtime: exit watcher', () => {
     await writeFile(join(dir, 'c3'), '1');
     assert.equal(await fired(watcher, 'c3'), true, 'a later waiter still fires');
     assert.equal(called, false);
+  });
+
+  it('says an exit may have happened after an event named it or a new watch', async () => {
+    const epoch = watcher.epoch();
+    assert.equal(watcher.mayHaveExited('c4', epoch), false);
+    await writeFile(join(dir, 'c4'), '0');
+    await eventually(async () => assert.equal(watcher.mayHaveExited('c4', epoch), true), 5_000);
+    assert.equal(watcher.mayHaveExited('c5', epoch), false, 'no event named c5');
+    watcher.forget('c4');
+    assert.equal(watcher.mayHaveExited('c4', epoch), false);
+    watcher.close();
+    assert.equal(watcher.mayHaveExited('c5', epoch), true, 'not watching: no evidence');
+    watcher.start();
+    assert.equal(watcher.mayHaveExited('c5', epoch), true, 'events between watches are lost');
+    assert.equal(watcher.mayHaveExited('c5', watcher.epoch()), false);
   });
 });

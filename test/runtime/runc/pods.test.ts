@@ -247,6 +247,29 @@ if (!isRoot) {
         cri.ContainerState.CONTAINER_EXITED);
     });
 
+    it('reports an exit from conmon\'s file, and a conmon gone without one by a recheck',
+      async () => {
+        const short = track(await runPod(env, BUSYBOX, ['sh', '-c', 'sleep 1; exit 3']));
+        const exited = await eventually(async () => {
+          const st = await status(env, short.containerId);
+          assert.equal(st.state, cri.ContainerState.CONTAINER_EXITED);
+          return st;
+        });
+        assert.equal(exited.exitCode, 3);
+        const pod = track(await runPod(env, BUSYBOX, ['sleep', '3600']));
+        assert.equal((await status(env, pod.containerId)).state,
+          cri.ContainerState.CONTAINER_RUNNING);
+        const conmonPid = Number(await readFile(
+          join(env.stateDir, 'containers', pod.containerId, 'conmon.pid'), 'utf8'));
+        process.kill(conmonPid, 'SIGKILL'); // no exit file will come: only a recheck can tell
+        const lost = await eventually(async () => {
+          const st = await status(env, pod.containerId);
+          assert.equal(st.state, cri.ContainerState.CONTAINER_EXITED);
+          return st;
+        });
+        assert.match(lost.message, /conmon is gone/);
+      });
+
     it('garbage-collects at start what a crash left without records', async () => {
       const pod = await runPod(env, BUSYBOX, ['sh', '-c', 'sleep 1000']);
       const stateDir = env.stateDir;

@@ -73,7 +73,7 @@ describe('runc host tool helper', function () {
     assert.ok(Date.now() - started >= 550, 'four 0.3 s tools two at a time take ≥ 0.6 s');
   });
 
-  it('makes mount and umount2 itself, and runs a tool in a new bound netns (root)', async function () {
+  it('makes mount and umount2 itself, and runs a tool in a new bound netns', async function () {
     if (process.getuid?.() !== 0) this.skip();
     const dir = await mkdtemp(join(tmpdir(), 'k8ts-spawner-'));
     try {
