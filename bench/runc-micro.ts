@@ -19,6 +19,7 @@ import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as cri from '../src/kubelet/cri/types.js';
+import { hostTools } from '../src/runtime/runc/spawner.js';
 import { BUSYBOX, startRuncTestEnv, type RuncTestEnv } from '../test/runtime/runc/harness.js';
 
 const CGROUP = `/sys/fs/cgroup/cpuacct/k8ts-runc-micro-${process.pid}`;
@@ -107,6 +108,15 @@ async function round(env: RuncTestEnv, count: number, width: number, tag: string
   return total;
 }
 
+/** removeCgroup removes the bench cgroup once its last process (the tool helper) is gone. */
+async function removeCgroup(): Promise<void> {
+  for (let i = 0; i < 50; i++) {
+    if ((await readFile(join(CGROUP, 'cgroup.procs'), 'utf8')).trim() === '') break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  await rmdir(CGROUP).catch((err: Error) => console.log(`cannot remove ${CGROUP}: ${err.message}`));
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: {
     pods: { type: 'string', default: '30' }, concurrency: { type: 'string', default: '8' },
@@ -136,7 +146,8 @@ async function main(): Promise<void> {
   } finally {
     await env.cleanup();
     await writeFile('/sys/fs/cgroup/cpuacct/cgroup.procs', `${process.pid}\n`);
-    await rmdir(CGROUP).catch(() => undefined);
+    hostTools.close(); // the tool helper is the last process in the cgroup
+    await removeCgroup();
   }
 }
 
