@@ -1,7 +1,8 @@
 /**
  * runc-micro: the CPU the runc runtime's pod startup costs, per pod and per phase, without a
  * cluster. Runs as root: `node --import tsx bench/runc-micro.ts [--pods 30] [--concurrency 8]
- * [--rounds 1] [--profile FILE]`; --profile writes a V8 CPU profile of the last round's startup
+ * [--rounds 1] [--relists 0] [--profile FILE]`; --relists N times N kubelet relists
+ * (ListContainers + ListPodSandbox) while the round's pods run; --profile writes a V8 CPU profile of the last round's startup
  * phases (the runtime's own JavaScript, warm) to FILE.
  *
  * The process moves itself into a cpuacct cgroup of its own first, so everything it starts stays
@@ -65,10 +66,21 @@ async function phase(name: string, pods: Pod[], width: number, fn: (pod: Pod) =>
   return { all, node };
 }
 
+/** relist times `times` relists as a kubelet makes them, one after another. */
+async function relist(env: RuncTestEnv, times: number, pods: number): Promise<void> {
+  const [all0, node0] = [await cgroupCpuMs(), selfCpuMs()];
+  for (let i = 0; i < times; i++) {
+    await Promise.all([env.cri.listContainers({}), env.cri.listPodSandbox({})]);
+  }
+  const [all1, node1] = [await cgroupCpuMs(), selfCpuMs()];
+  console.log(`relist of ${pods} pods CPU ${((all1 - all0) / times).toFixed(2)} ms (node ${
+    ((node1 - node0) / times).toFixed(2)}) per relist, ${times} relists`);
+}
+
 /** round starts and removes `count` pods, phase by phase; with a profiler session, the
  *  startup phases are profiled into profilePath. */
 async function round(env: RuncTestEnv, count: number, width: number, tag: string,
-  profiler?: { session: Session; path: string }): Promise<number> {
+  relists: number, profiler?: { session: Session; path: string }): Promise<number> {
   const pods: Pod[] = Array.from({ length: count }, (_, i) => ({
     config: cri.PodSandboxConfig.fromPartial({
       metadata: { name: `${tag}-${i}`, uid: `uid-${tag}-${i}`, namespace: 'bench' },
@@ -101,6 +113,7 @@ async function round(env: RuncTestEnv, count: number, width: number, tag: string
   const total = net.all + create.all + start.all;
   console.log(`startup total    CPU per pod ${total.toFixed(1)} ms (node ${
     (net.node + create.node + start.node).toFixed(1)})`);
+  if (relists > 0) await relist(env, relists, count);
   await phase('teardown', pods, width, async (p) => {
     await env.cri.stopPodSandbox({ podSandboxId: p.sandboxId });
     await env.cri.removePodSandbox({ podSandboxId: p.sandboxId });
@@ -121,6 +134,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({ options: {
     pods: { type: 'string', default: '30' }, concurrency: { type: 'string', default: '8' },
     rounds: { type: 'string', default: '1' }, profile: { type: 'string' },
+    relists: { type: 'string', default: '0' },
   } });
   const [count, width, rounds] = [values.pods, values.concurrency, values.rounds].map(Number) as
     [number, number, number];
@@ -138,7 +152,7 @@ async function main(): Promise<void> {
     }
     for (let r = 0; r < rounds; r++) {
       const last = r === rounds - 1 && session && values.profile;
-      totals.push(await round(env, count, width, `r${r}`,
+      totals.push(await round(env, count, width, `r${r}`, Number(values.relists),
         last ? { session: session as Session, path: values.profile as string } : undefined));
     }
     session?.disconnect();
