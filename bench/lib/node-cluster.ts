@@ -112,7 +112,7 @@ export class NodeCluster {
   /** units: the cluster's processes by unit ("m1-apiserver", "hollow0-hollow"...) from the
    *  pid files, each with its descendants except those that are units of their own (a static
    *  pod is a child of its node's runtime but counts as itself; containers count as their
-   *  runtime's). */
+   *  runtime's, detached conmons too). */
   units(): Map<string, number[]> {
     const roots = new Map<number, string>();
     if (existsSync(this.paths.pids)) {
@@ -135,7 +135,34 @@ export class NodeCluster {
       }
       out.set(unit, pids);
     }
+    this.addDetachedConmons(out, children);
     return out;
+  }
+
+  /**
+   * addDetachedConmons: a runc node's conmons double-fork away from its runtime (they are
+   * nobody's child in this tree), yet each one and the `runc run` it reaped are that runtime's
+   * work for a pod: count them in "<node>-runtime", found by the node's directory in their argv.
+   */
+  private addDetachedConmons(out: Map<string, number[]>, children: Map<number, number[]>): void {
+    const nodesDir = `${join(this.paths.root, 'nodes')}/`;
+    const seen = new Set([...out.values()].flat());
+    for (const d of readdirSync('/proc')) {
+      if (!/^\d+$/.test(d) || seen.has(Number(d))) continue;
+      if (readFileSafe(`/proc/${d}/comm`).trim() !== 'conmon') continue;
+      const argv = readFileSafe(`/proc/${d}/cmdline`);
+      const at = argv.indexOf(nodesDir);
+      if (at < 0) continue;
+      const node = argv.slice(at + nodesDir.length).split('/')[0] ?? '';
+      const unit = out.get(`${node}-runtime`);
+      if (unit === undefined) continue;
+      const stack = [Number(d)];
+      while (stack.length > 0) {
+        const pid = stack.pop() ?? 0;
+        unit.push(pid);
+        stack.push(...(children.get(pid) ?? []));
+      }
+    }
   }
 
   /** rssByUnit: the resident set of each unit (with its descendants) now, in bytes. */
