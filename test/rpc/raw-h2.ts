@@ -35,3 +35,18 @@ export function raw(port: number, body: Buffer, extra: OutgoingHttpHeaders = {})
     st.end(body);
   });
 }
+
+/**
+ * asGrpcGo is grpc-js's answer as the fast path gives it: the headers grpc-go (etcd, containerd)
+ * sends — content-type application/grpc, no grpc-encoding or grpc-accept-encoding, an empty
+ * grpc-message with status 0 — and otherwise the same bytes (message, status, details, metadata).
+ */
+export function asGrpcGo(r: Raw): Raw {
+  const go = (h: IncomingHttpHeaders): IncomingHttpHeaders => {
+    const { 'grpc-encoding': _e, 'grpc-accept-encoding': _a, ...rest } = h;
+    if (rest['content-type'] !== undefined) rest['content-type'] = 'application/grpc';
+    if (rest['grpc-status'] === '0') rest['grpc-message'] = '';
+    return rest;
+  };
+  return { ...r, headers: go(r.headers), ...(r.trailers ? { trailers: go(r.trailers) } : {}) };
+}
