@@ -123,7 +123,7 @@ export class NodeCluster {
         }
       }
     }
-    const children = childrenByParent();
+    const { children, conmons } = processTable();
     const out = new Map<string, number[]>();
     for (const [root, unit] of roots) {
       const pids: number[] = [];
@@ -135,7 +135,7 @@ export class NodeCluster {
       }
       out.set(unit, pids);
     }
-    this.addDetachedConmons(out, children);
+    this.addDetachedConmons(out, children, conmons);
     return out;
   }
 
@@ -144,23 +144,24 @@ export class NodeCluster {
    * nobody's child in this tree), yet each one and the `runc run` it reaped are that runtime's
    * work for a pod: count them in "<node>-runtime", found by the node's directory in their argv.
    */
-  private addDetachedConmons(out: Map<string, number[]>, children: Map<number, number[]>): void {
+  private addDetachedConmons(
+    out: Map<string, number[]>, children: Map<number, number[]>, conmons: readonly number[],
+  ): void {
     const nodesDir = `${join(this.paths.root, 'nodes')}/`;
     const seen = new Set([...out.values()].flat());
-    for (const d of readdirSync('/proc')) {
-      if (!/^\d+$/.test(d) || seen.has(Number(d))) continue;
-      if (readFileSafe(`/proc/${d}/comm`).trim() !== 'conmon') continue;
-      const argv = readFileSafe(`/proc/${d}/cmdline`);
+    for (const pid of conmons) {
+      if (seen.has(pid)) continue;
+      const argv = readFileSafe(`/proc/${pid}/cmdline`);
       const at = argv.indexOf(nodesDir);
       if (at < 0) continue;
       const node = argv.slice(at + nodesDir.length).split('/')[0] ?? '';
       const unit = out.get(`${node}-runtime`);
       if (unit === undefined) continue;
-      const stack = [Number(d)];
+      const stack = [pid];
       while (stack.length > 0) {
-        const pid = stack.pop() ?? 0;
-        unit.push(pid);
-        stack.push(...(children.get(pid) ?? []));
+        const p = stack.pop() ?? 0;
+        unit.push(p);
+        stack.push(...(children.get(p) ?? []));
       }
     }
   }
@@ -239,20 +240,23 @@ function processesMentioning(text: string): number[] {
     .filter((d) => readFileSafe(`/proc/${d}/cmdline`).includes(text)).map(Number);
 }
 
-/** childrenByParent: every process's children, from one pass over /proc. */
-function childrenByParent(): Map<number, number[]> {
+/** processTable: every process's children, and the conmon processes, from one pass over /proc. */
+function processTable(): { children: Map<number, number[]>; conmons: number[] } {
   const children = new Map<number, number[]>();
+  const conmons: number[] = [];
   for (const d of readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue;
     const stat = readFileSafe(`/proc/${d}/stat`);
     // Field 4 (ppid) follows the parenthesised command name, which may contain spaces.
-    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    const close = stat.lastIndexOf(')');
+    const ppid = Number(stat.slice(close + 2).split(' ')[1]);
     if (!Number.isInteger(ppid)) continue;
     const list = children.get(ppid) ?? [];
     list.push(Number(d));
     children.set(ppid, list);
+    if (stat.slice(stat.indexOf('(') + 1, close) === 'conmon') conmons.push(Number(d));
   }
-  return children;
+  return { children, conmons };
 }
 
 /** ensureNamespace creates a namespace; one that exists already is fine. */

@@ -3,9 +3,9 @@
  * client-streaming one whose method opted in: fast-client-stream.ts): read the
  * one request message, run the grpc-js-shaped handler, answer with headers + the message(s) +
  * trailers, or trailers only for an error before any message, as grpc-js's server puts them on
- * the wire but in grpc-go's header set (RESPONSE_HEADERS). grpc-js spends ~35 µs of JS per call on objects this path does not build
- * (interceptor chain, call wrappers, channelz trackers, a read queue and a decoder sized for
- * streams), and per streamed message a Writable's queue and an interceptor pass; see
+ * the wire but in grpc-go's header set (RESPONSE_HEADERS). grpc-js spends ~35 µs of JS per call
+ * on objects this path does not build (interceptor chain, call wrappers, channelz trackers, a
+ * read queue and a decoder sized for streams), and per streamed message a Writable's queue and an interceptor pass; see
  * fast-unary-hook.ts for how streams get here, fast-stream-call.ts for a stream's call object.
  */
 import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerHttp2Stream } from 'node:http2';
@@ -399,18 +399,20 @@ class Exchange implements StreamOut, Deadlined {
 /** Response headers and OK trailers as grpc-go (etcd, containerd) sends them: content-type
  *  application/grpc, no grpc-encoding or grpc-accept-encoding (grpc-js adds both, and its client
  *  turns each into Metadata and parses the encodings list on every call: a grpc-js client at 256
- *  Puts in flight spent ~7 % more CPU per call on grpc-js's set than on etcd's, alternating
- *  against a bare server), an empty grpc-message. A compressed request still goes to grpc-js.
+ *  Puts in flight spent ~10 % more CPU per call on grpc-js's set than on etcd's, alternating
+ *  against a bare server: bench/lib/grpc-headers-micro.ts), an empty grpc-message. A compressed request still goes to grpc-js.
  *  node:http2 copies what respond and sendTrailers are given, so the constants are shared
  *  (frozen: a change there would throw). */
 const CONTENT_TYPE = 'application/grpc';
-const RESPONSE_HEADERS: OutgoingHttpHeaders = Object.freeze({ ':status': 200, 'content-type': CONTENT_TYPE });
+const RESPONSE_HEADERS: OutgoingHttpHeaders =
+  Object.freeze({ ':status': 200, 'content-type': CONTENT_TYPE });
 const OK_TRAILERS: OutgoingHttpHeaders = Object.freeze({ 'grpc-status': 0, 'grpc-message': '' });
 
 /** grpcMessage: the grpc-message of st, empty for OK as grpc-go sends it (grpc-js sends "OK"). */
 function grpcMessage(st: Status): string {
   return st.code === status.OK ? '' : encodeGrpcMessage(st.details);
 }
+
 /** sendDate false: node:http2 adds a `date` header to every response unless told not to; no gRPC
  *  peer reads it and grpc-go (etcd) sends none, while each one costs the server a header to
  *  copy, validate and HPACK-encode and the client (grpc-js) one more to convert into Metadata. */

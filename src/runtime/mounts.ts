@@ -5,7 +5,7 @@
  * (it would delete the mounted filesystem's files, e.g. a hostPath).
  */
 import { readFile } from 'node:fs/promises';
-import { runCommand } from './command.js';
+import { type CommandOptions, runCommand } from './command.js';
 
 /** Bound on one `umount -l` (lazy unmounts return at once; this only catches a hang). */
 const UMOUNT_TIMEOUT_MS = 120_000;
@@ -31,8 +31,8 @@ function unescapeMountPath(path: string): string {
 }
 
 /** umountLazy runs `umount -l point`; a failure is a result (unmountAll looks again). */
-function umountLazy(point: string): Promise<unknown> {
-  return runCommand(['umount', '-l', point], { timeoutMs: UMOUNT_TIMEOUT_MS });
+function umountLazy(point: string, o: CommandOptions): Promise<unknown> {
+  return runCommand(['umount', '-l', point], o);
 }
 
 /** unmountAll lazily unmounts every mount at or under path (repeatedly stacked ones too), and
@@ -40,12 +40,12 @@ function umountLazy(point: string): Promise<unknown> {
  *  unmount detaches one mount point (the runc runtime's helper makes the system call itself). */
 export async function unmountAll(
   path: string,
-  unmount: (point: string) => Promise<unknown> = umountLazy,
+  unmount: (point: string, o: CommandOptions) => Promise<unknown> = umountLazy,
 ): Promise<void> {
   for (let round = 0; round < MAX_UNMOUNT_ROUNDS; round++) {
     const points = await mountPoints(path);
     if (points.length === 0) return;
-    for (const point of points) await unmount(point);
+    for (const point of points) await unmount(point, { timeoutMs: UMOUNT_TIMEOUT_MS });
   }
   throw new Error(`mounts under ${path} remain after unmounting`);
 }

@@ -18,7 +18,8 @@ import {
 import { toStatusServiceError } from '../../rpc/kube-status.js';
 import type { ResourceInfo } from '../../api/resources.js';
 import type { ApiRegistry, RequestContext } from '../registry/types.js';
-import { bindBatch, createBatch } from './bind-batch.js';
+import { bindBatch } from './bind-batch.js';
+import { createBatch } from './create-batch.js';
 import { contextOf, unaryHandler } from './call.js';
 import {
   bindTarget,

@@ -461,7 +461,7 @@ export function rfc3339Seconds(wallMs: number): string {
  * likewise takes AlreadyExists as done.
  */
 function alreadyWritten(e: unknown): boolean {
-  return isStatusError(e) && e.code === 409 && e.status.reason === 'AlreadyExists';
+  return isStatusError(e) && e.reason === 'AlreadyExists';
 }
 
 /**

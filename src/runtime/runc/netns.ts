@@ -29,6 +29,6 @@ export async function createNetns(path: string, argv: string[] = ['true'], input
 
 /** removeNetns unmounts and deletes a namespace file; a missing file is not an error. */
 export async function removeNetns(path: string): Promise<void> {
-  await unmountAll(path, (point) => unmountDetached(point));
+  await unmountAll(path, unmountDetached);
   await rm(path, { force: true });
 }

@@ -28,5 +28,5 @@ export async function mountRootfs(lowerDirs: string[], bundle: string): Promise<
 
 /** unmountRootfs unmounts everything under the bundle's rootfs (absent is fine). */
 export async function unmountRootfs(bundle: string): Promise<void> {
-  await unmountAll(join(bundle, 'rootfs'), (point) => unmountDetached(point));
+  await unmountAll(join(bundle, 'rootfs'), unmountDetached);
 }

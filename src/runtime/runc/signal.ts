@@ -9,6 +9,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { constants } from 'node:os';
+import { parseProcStat } from '../process/proc-stats.js';
 
 /** ProcessIdentity is a pid and its process's start time (clock ticks after boot, as text). */
 export interface ProcessIdentity {
@@ -16,15 +17,10 @@ export interface ProcessIdentity {
   startTicks: string;
 }
 
-/** startTicksOf reads field 22 (starttime) of /proc/<pid>/stat; undefined once it is gone. */
+/** startTicksOf reads the starttime of /proc/<pid>/stat; undefined once it is gone. */
 export async function startTicksOf(pid: number): Promise<string | undefined> {
-  try {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-    // Fields from the 3rd on follow the parenthesised command name, which may hold spaces.
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-  } catch {
-    return undefined;
-  }
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').then(parseProcStat, () => undefined);
+  return stat === undefined ? undefined : String(stat.startTicks);
 }
 
 /** identify records pid's identity now (undefined when it has already exited). */

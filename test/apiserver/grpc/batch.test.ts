@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { badRequest } from '../../../src/api/errors.js';
 import { eachAlone } from '../../../src/apiserver/grpc/batch.js';
-import { CREATE_BATCH_PARALLEL, createBatch } from '../../../src/apiserver/grpc/bind-batch.js';
+import { CREATE_BATCH_PARALLEL, createBatch } from '../../../src/apiserver/grpc/create-batch.js';
 import type { CreateRequest } from '../../../src/gen/k8ts/api/v1/api.js';
 
 /** tracked: a write that takes a turn of the event loop and records how many run at once. */
