@@ -6,6 +6,8 @@
  * etcd v3 API of every member. SIGTERM/SIGINT stop it; the supervisor restarts it on request.
  * --etcd-servers host:port,... (kube-apiserver's flag) replaces the store endpoints of the config:
  * the API benchmark runs these same API servers over real etcd to isolate the store's share.
+ * --watch-cache-sizes (default events#0: Events uncached) and --event-ttl (default 1h) are
+ * kube-apiserver's flags of the same names (storage-flags.ts).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -16,12 +18,19 @@ import { loadClusterConfig, statePaths } from '../cluster/config.js';
 import { mainLog, runMain } from '../cluster/process-main.js';
 import { parseTokenFile } from './auth/authenticate.js';
 import { ApiServer } from './server.js';
+import { parseDurationSeconds } from './storage-flags.js';
 
 const log = mainLog;
 
 runMain('apiserver', async () => {
   const { values } = parseArgs({
-    options: { config: { type: 'string' }, member: { type: 'string' }, 'etcd-servers': { type: 'string' } },
+    options: {
+      config: { type: 'string' },
+      member: { type: 'string' },
+      'etcd-servers': { type: 'string' },
+      'watch-cache-sizes': { type: 'string' },
+      'event-ttl': { type: 'string' },
+    },
   });
   if (!values.config || !values.member) throw new Error('usage: apiserver/main.ts --config <file> --member <name>');
   const cfg = loadClusterConfig(values.config, { force: true });
@@ -48,6 +57,10 @@ runMain('apiserver', async () => {
     } } : {}),
     tokens,
     serviceCidr: cfg.serviceCidr,
+    ...(values['watch-cache-sizes'] !== undefined
+      ? { watchCacheSizes: values['watch-cache-sizes'] } : {}),
+    ...(values['event-ttl'] !== undefined
+      ? { eventTtlSeconds: parseDurationSeconds('--event-ttl', values['event-ttl']) } : {}),
     clock: systemClock,
     wallMs: systemWallMs,
     seed: (process.pid * 2654435761) >>> 0,

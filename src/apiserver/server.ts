@@ -27,6 +27,7 @@ import { createUpgradeHandler, type UpgradeHandler } from './rest/kubelet-proxy-
 import type { KubeletClientTls } from './rest/kubelet-proxy-target.js';
 import { Compactor } from './storage/compactor.js';
 import { EtcdStorage } from './storage/etcd-storage.js';
+import { DEFAULT_EVENT_TTL_SECONDS, uncachedPrefixes } from './storage-flags.js';
 
 /** ApiServerOptions configure one API server. */
 export interface ApiServerOptions {
@@ -43,6 +44,10 @@ export interface ApiServerOptions {
   serviceCidr?: string;
   /** Compaction interval (kube-apiserver's --etcd-compaction-interval, default 5 min). */
   compactionIntervalMs?: number;
+  /** kube-apiserver's --watch-cache-sizes over the default "events#0" (storage-flags.ts). */
+  watchCacheSizes?: string;
+  /** How long Events live (kube-apiserver's --event-ttl; default 1 h). */
+  eventTtlSeconds?: number;
   clock: Clock;
   wallMs: () => number;
   seed: number;
@@ -70,7 +75,8 @@ export class ApiServer {
     const o = this.o;
     const client = new EtcdClient({ endpoints: o.etcd.endpoints, ...(o.etcd.tls ? { tls: o.etcd.tls } : {}) });
     this.client = client;
-    const storage = new EtcdStorage({ client, clock: o.clock });
+    const uncached = uncachedPrefixes(o.watchCacheSizes);
+    const storage = new EtcdStorage({ client, clock: o.clock, uncached, log: o.log });
     this.storage = storage;
     const prng = new Prng(o.seed);
     const alloc = new Allocator(storage, parseCidr(o.serviceCidr ?? '127.96.0.0/16'));
@@ -80,6 +86,7 @@ export class ApiServer {
       newUid,
       random: () => prng.float(),
       services: new ServiceAddresses(alloc),
+      eventTtlSeconds: o.eventTtlSeconds ?? DEFAULT_EVENT_TTL_SECONDS,
     });
     this.registry = registry;
     const auth = new Authenticator(o.tokens ?? [], o.tls === undefined);
@@ -115,7 +122,10 @@ export class ApiServer {
     const port = (http.address() as AddressInfo).port;
     // Start every resource's watch cache now: a cache started on first use would answer 410 to
     // watches from revisions before it existed (as upstream's would), costing informers a relist.
-    for (const r of RESOURCES) storage.cacheFor(storagePrefix(r));
+    // Uncached resources (events) read the store instead (upstream's DefaultWatchCacheSizes).
+    for (const r of RESOURCES) {
+      if (storage.isCached(storagePrefix(r))) storage.cacheFor(storagePrefix(r));
+    }
     await alloc.claimKubernetesIp();
     await bootstrapCluster(registry, { host, port });
     this.compactor = new Compactor({ client, clock: o.clock, intervalMs: o.compactionIntervalMs ?? 5 * 60_000, log: o.log });

@@ -64,6 +64,11 @@ export interface RegistryOptions {
   /** Uniform [0, 1) for generateName suffixes. */
   random: () => number;
   services: ServiceAddresses;
+  /**
+   * Events live this long (kube-apiserver's --event-ttl, default 1 h): their creates and
+   * updates put them under a store lease. Absent: Events are kept until deleted.
+   */
+  eventTtlSeconds?: number;
 }
 
 /** Registry implements ApiRegistry over a Storage. */
@@ -135,7 +140,7 @@ export class Registry implements ApiRegistry {
       apiVersion: apiVersionOf(r.group, r.version),
       nowIso: rfc3339(this.o.wallMs()),
     });
-    const w = writeConditions(r, ctx.fence);
+    const w = this.conditions(r, ctx);
     return this.insert(r, ns, obj, { dryRun: opts.dryRun === true, warnings, w });
   }
 
@@ -260,7 +265,7 @@ export class Registry implements ApiRegistry {
       const obj = this.admitNew(r, strategy(r), ns, fresh);
       obj.metadata.managedFields = fresh.metadata.managedFields;
       try {
-        const w = writeConditions(r, ctx.fence);
+        const w = this.conditions(r, ctx);
         return await this.insert(r, ns, obj, { dryRun: opts.dryRun === true, warnings: [], w });
       } catch (err) {
         // A concurrent creator won: apply onto what it wrote instead.
@@ -316,7 +321,7 @@ export class Registry implements ApiRegistry {
         const next = compute(current);
         removed = finishedFinalizing(next, r.kind);
         return next;
-      }, writeConditions(r, ctx.fence));
+      }, this.conditions(r, ctx));
     } catch (err) {
       if (isStatusError(err) && err.reason === 'NotFound') throw notFound(r, name);
       throw err;
@@ -448,6 +453,14 @@ export class Registry implements ApiRegistry {
     }
   }
 
+  /** conditions: a create's or update's transaction extras — the request's fence, a Lease's
+   *  fence record, an Event's TTL (upstream's TTLFunc of events). */
+  private conditions(r: ResourceInfo, ctx: RequestContext): WriteConditions {
+    const w = writeConditions(r, ctx.fence);
+    const ttl = this.o.eventTtlSeconds;
+    if (ttl !== undefined && r.group === '' && r.resource === 'events') w.ttlSeconds = ttl;
+    return w;
+  }
 }
 
 class RetryDelete extends Error {}

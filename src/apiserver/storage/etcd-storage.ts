@@ -13,7 +13,11 @@
  * - list: paged Ranges pinned to the first page's revision, continue tokens in upstream's
  *   format, limit doubling while a predicate filters; rv "0" and not-older-than reads come from
  *   the watch cache.
- * - watch: always through the resource's watch cache (one store watch per resource).
+ * - watch: through the resource's watch cache (one store watch per resource), or, for an
+ *   uncached resource (events by default, as upstream), a store watch per client watch
+ *   (store-watch.ts); an uncached resource's lists always read the store.
+ * - A write with a TTL (WriteConditions.ttlSeconds: Events) puts its key under a shared store
+ *   lease (lease-manager.ts), so the store deletes it when the lease expires.
  *
  * A write whose outcome is unknown (the answer was lost) is settled by reading the key back:
  * our exact bytes mean it landed; otherwise the loop goes on from what is there.
@@ -25,19 +29,21 @@ import {
   conflict,
   notFound,
   isTooLargeResourceVersion,
-  type StatusError,
+  StatusError,
 } from '../../api/errors.js';
 import type { KubeObject } from '../../api/meta.js';
 import { assert } from '../../base/assert.js';
 import type { Clock } from '../../base/clock.js';
 import {
   CompactedError,
+  EtcdClientError,
   OutcomeUnknownError,
   compare,
   op,
   prefixEnd,
   type EtcdClient,
   type GetResult,
+  type Op,
   type OpResult,
 } from '../../store/client/index.js';
 import {
@@ -69,6 +75,8 @@ import type {
   WriteConditions,
 } from './types.js';
 import { WatchCache, type WatchCacheOptions } from './watch-cache.js';
+import { LeaseManager } from './lease-manager.js';
+import { watchStore } from './store-watch.js';
 import { stamp } from '../../base/timeline.js';
 import { checkFence, companionOps, fenceCompares, fenceReads } from './write-conditions.js';
 
@@ -86,6 +94,11 @@ export interface EtcdStorageOptions {
   objectTypeOf?: (resourcePrefix: string) => ObjectType | undefined;
   /** Compare-and-swap attempts of guaranteedUpdate/delete/create before 409 (default 64). */
   maxAttempts?: number;
+  /**
+   * Resource prefixes ("/registry/events/") with no watch cache (kube-apiserver's watch cache
+   * size 0): their lists read the store, each of their watches is a store watch of its own.
+   */
+  uncached?: ReadonlySet<string>;
   log?: (line: string) => void;
 }
 
@@ -93,6 +106,12 @@ export interface EtcdStorageOptions {
 const MAX_LIST_BATCH = 10_000;
 /** Watch caches at most (one per resource prefix; the resource table has far fewer). */
 const MAX_CACHES = 512;
+/** Client watches of uncached resources at once, each a store watch (the client's own bound is
+ *  10,000 for all of its watches, the caches' included): beyond it a watch is refused with 429. */
+const MAX_STORE_WATCHES = 1_000;
+/** Defaults of a watch of an uncached resource, as a cached watch's (watch-cache.ts). */
+const STORE_WATCH_BUFFER_EVENTS = 1_000;
+const STORE_WATCH_BOOKMARK_MS = 15_000;
 
 /** StoredState is a key's current value and revision as last read. */
 interface StoredState {
@@ -102,10 +121,13 @@ interface StoredState {
 
 export class EtcdStorage implements Storage {
   private readonly caches = new Map<string, WatchCache>();
+  private readonly storeWatches = new Set<Watch>();
+  private readonly leases: LeaseManager;
   private readonly maxAttempts: number;
   private closed = false;
 
   constructor(private readonly o: EtcdStorageOptions) {
+    this.leases = new LeaseManager(o.client, o.clock);
     this.maxAttempts = o.maxAttempts ?? 64;
     assert(this.maxAttempts >= 1, 'EtcdStorage: maxAttempts must be ≥ 1');
   }
@@ -114,12 +136,14 @@ export class EtcdStorage implements Storage {
     const data = encodeObject(obj);
     const info = keyInfo(key);
     for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
+      let lease = 0n;
       try {
+        lease = await this.leaseFor(w);
         stamp('st.create.txn', key);
         const res = await this.o.client
           .txn()
           .if(compare.modRevision(key, '=', 0), ...fenceCompares(w))
-          .success(op.put(key, data), ...companionOps(w, undefined, obj))
+          .success(op.put(key, data, { lease }), ...companionOps(w, undefined, obj))
           .failure(...fenceReads(w))
           .commit();
         stamp('st.create.ok', key);
@@ -128,6 +152,7 @@ export class EtcdStorage implements Storage {
         checkFence(w, res.responses[0]);
         throw alreadyExists(info.gr, info.name);
       } catch (err) {
+        if (this.leaseGone(err, lease)) continue;
         if (!(err instanceof OutcomeUnknownError)) throw toStatusError(err);
         const now = await this.read(key);
         if (now && now.data.equals(data)) return decodeObject(now.data, now.rev);
@@ -171,12 +196,15 @@ export class EtcdStorage implements Storage {
         continue;
       }
       if (noop && !w?.fence) return decodeObject(cur.data, cur.rev);
+      let lease = 0n;
       try {
+        // An update renews the TTL, as upstream's (a put without the lease would detach it).
+        if (!noop) lease = await this.leaseFor(w);
         stamp('st.update.txn', key);
         const res = await this.o.client
           .txn()
           .if(compare.modRevision(key, '=', cur.rev), ...fenceCompares(w))
-          .success(...(noop ? [] : [op.put(key, data), ...companionOps(w, before, next)]))
+          .success(...(noop ? [] : putWith(key, data, lease, companionOps(w, before, next))))
           .failure(op.get(key), ...fenceReads(w))
           .commit();
         stamp('st.update.ok', key);
@@ -185,6 +213,7 @@ export class EtcdStorage implements Storage {
         checkFence(w, res.responses[1]);
         [cur, guessed] = [stateOf(res.responses[0]), false];
       } catch (err) {
+        if (this.leaseGone(err, lease)) continue;
         if (!(err instanceof OutcomeUnknownError)) throw toStatusError(err);
         const now = await this.read(key);
         if (now && now.data.equals(data)) return decodeObject(now.data, now.rev);
@@ -245,7 +274,7 @@ export class EtcdStorage implements Storage {
     checkListOptions(opts, rv);
     const limit = opts.limit ?? 0;
     const match = opts.resourceVersionMatch;
-    const cacheable = !opts.continueToken && match !== 'Exact';
+    const cacheable = !opts.continueToken && match !== 'Exact' && this.isCached(prefix);
     if (cacheable && rv !== undefined && (rv === 0 || limit <= 0)) {
       const cache = this.cacheFor(prefix);
       // rv "0" accepts any state: before the cache is ready, the store answers.
@@ -265,10 +294,12 @@ export class EtcdStorage implements Storage {
       const point = decodeContinue(opts.continueToken, prefix);
       from = point.key;
       revision = Math.max(point.revision, 0);
-    } else if (rv !== undefined && rv > 0 && match !== 'NotOlderThan') {
+    } else if (rv !== undefined && rv > 0 && (match === 'Exact' || (!match && limit > 0))) {
       revision = rv; // Exact, and upstream's legacy reading of rv=N with a limit
     }
-    const minimum = match === 'NotOlderThan' && rv !== undefined ? rv : 0;
+    // NotOlderThan, and rv=N without a limit from the store (an uncached resource): the
+    // latest state, which must be at least N (upstream's validateMinimumResourceVersion).
+    const minimum = revision === 0 && rv !== undefined && !opts.continueToken ? rv : 0;
     const predicate = opts.predicate;
     return this.listFromStore(prefix, { revision, from, limit, predicate, minimum });
   }
@@ -284,6 +315,7 @@ export class EtcdStorage implements Storage {
       onError(invalidResourceVersion(opts.resourceVersion ?? ''));
       return { stop: () => {} };
     }
+    if (!this.isCached(prefix)) return this.watchUncached(prefix, rv, opts, onEvent, onError);
     return this.cacheFor(prefix).watch(
       prefix,
       { revision: rv, predicate: opts.predicate, trigger: opts.trigger,
@@ -299,6 +331,7 @@ export class EtcdStorage implements Storage {
    */
   cacheFor(prefix: string): WatchCache {
     assert(!this.closed, 'EtcdStorage is closed');
+    assert(this.isCached(prefix), `EtcdStorage: ${prefix} is not cached`);
     const rp = resourcePrefixOf(prefix);
     let cache = this.caches.get(rp);
     if (cache) return cache;
@@ -323,11 +356,71 @@ export class EtcdStorage implements Storage {
     return this.cacheFor(prefix).waitUntilFresh(rev);
   }
 
-  /** close stops every watch cache (the client is the caller's to close). */
+  /** isCached: whether the resource of `prefix` has a watch cache (not configured uncached). */
+  isCached(prefix: string): boolean {
+    return this.o.uncached?.has(resourcePrefixOf(prefix)) !== true;
+  }
+
+  /** close stops every watch cache and uncached watch (the client is the caller's to close). */
   close(): void {
     this.closed = true;
     for (const c of this.caches.values()) c.close();
     this.caches.clear();
+    for (const w of [...this.storeWatches]) w.stop();
+  }
+
+  /** watchUncached serves a watch of an uncached resource from a store watch of its own. */
+  private watchUncached(
+    prefix: string,
+    rv: number | undefined,
+    opts: StorageWatchOptions,
+    onEvent: (e: StorageWatchEvent) => void | boolean,
+    onError: (err: Error) => void,
+  ): Watch {
+    assert(!this.closed, 'EtcdStorage is closed');
+    if (this.storeWatches.size >= MAX_STORE_WATCHES) {
+      const msg = `too many watches of uncached resources (${MAX_STORE_WATCHES}); try again later`;
+      onError(new StatusError(429, 'TooManyRequests', msg, { retryAfterSeconds: 1 }));
+      return { stop: () => {} };
+    }
+    const rp = resourcePrefixOf(prefix);
+    const w = watchStore({
+      client: this.o.client,
+      prefix,
+      revision: rv,
+      predicate: opts.predicate,
+      bookmarks: opts.bookmarks === true,
+      objectType: this.o.objectTypeOf?.(rp) ?? typeOfPrefix(rp) ?? { kind: '', apiVersion: 'v1' },
+      clock: this.o.clock,
+      maxBuffered: this.o.cache?.watcherBufferEvents ?? STORE_WATCH_BUFFER_EVENTS,
+      bookmarkIntervalMs: this.o.cache?.bookmarkIntervalMs ?? STORE_WATCH_BOOKMARK_MS,
+      onEvent,
+      onError,
+      onDone: () => this.storeWatches.delete(w),
+      log: this.o.log,
+    });
+    this.storeWatches.add(w);
+    return w;
+  }
+
+  /** leaseFor: the store lease a write with a TTL puts its key under (0n: none). */
+  private async leaseFor(w: WriteConditions | undefined): Promise<bigint> {
+    const ttl = w?.ttlSeconds;
+    if (ttl === undefined) return 0n;
+    try {
+      return await this.leases.leaseFor(ttl);
+    } catch (err) {
+      throw toStatusError(err);
+    }
+  }
+
+  /** leaseGone: the write named a lease the store no longer has; forget it and try again. */
+  private leaseGone(err: unknown, lease: bigint): boolean {
+    if (lease === 0n || !(err instanceof EtcdClientError) || err.kind !== 'leaseNotFound') {
+      return false;
+    }
+    this.leases.forget(lease);
+    return true;
   }
 
   // ---- store reads ----
@@ -456,6 +549,11 @@ interface StoreListParams {
 function stored(obj: KubeObject, rev: number): KubeObject {
   const { resourceVersion: _dropped, ...meta } = obj.metadata ?? {};
   return { ...obj, metadata: { ...meta, resourceVersion: String(rev) } };
+}
+
+/** putWith: a Put of data at key (under lease; 0n: none), then the companion ops. */
+function putWith(key: string, data: Buffer, lease: bigint, companions: Op[]): Op[] {
+  return [op.put(key, data, { lease }), ...companions];
 }
 
 /** stateOf reads the Else branch's Range (the key's current state, or absent). */

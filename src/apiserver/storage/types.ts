@@ -112,11 +112,17 @@ export type CompanionFn = (
 
 /**
  * WriteConditions are a write's explicit, per-call transaction extras (no ambient context):
- * a fence compare and a companion write. Absent, a write behaves exactly as without them.
+ * a fence compare, a companion write and a TTL. Absent, a write behaves exactly as without them.
  */
 export interface WriteConditions {
   fence?: FenceCondition;
   companion?: CompanionFn;
+  /**
+   * The object's time to live (kube-apiserver's TTLFunc: Events' --event-ttl): the write puts
+   * its key under a store lease that expires no sooner, and the store then deletes it. Creates
+   * and updates both carry it (an update renews it, as upstream's does).
+   */
+  ttlSeconds?: number;
 }
 
 /** Storage is the keyed object store the registry uses. Keys are full store keys. */

@@ -12,11 +12,13 @@ import { Compactor } from '../../../src/apiserver/storage/compactor.js';
 import {
   EtcdStorage,
   type CacheSettings,
+  type EtcdStorageOptions,
 } from '../../../src/apiserver/storage/etcd-storage.js';
 import type { StorageWatchEvent } from '../../../src/apiserver/storage/types.js';
 import { compactionTests } from './suite-compaction.js';
 import { fenceTests } from './suite-fence.js';
 import { listTests } from './suite-list.js';
+import { uncachedTests } from './suite-uncached.js';
 import { watchTests } from './suite-watch.js';
 import { writeTests } from './suite-write.js';
 
@@ -31,8 +33,8 @@ export interface StoreUnderTest {
 /** SuiteContext is what the test files share; valid inside tests. */
 export interface SuiteContext {
   client(): EtcdClient;
-  /** storage makes an EtcdStorage for this test (closed after it). */
-  storage(cache?: CacheSettings): EtcdStorage;
+  /** storage makes an EtcdStorage for this test (closed after it); `extra` options over it. */
+  storage(cache?: CacheSettings, extra?: Partial<EtcdStorageOptions>): EtcdStorage;
   compactor(intervalMs?: number): Compactor;
   /** ns is this test's namespace; key(name) its object key; prefix() its list prefix. */
   ns(): string;
@@ -49,9 +51,9 @@ export function storageSuite(name: string, start: () => Promise<StoreUnderTest>)
     let open: EtcdStorage[] = [];
     const ctx: SuiteContext = {
       client: () => must(client, 'client'),
-      storage: (cache) => {
+      storage: (cache, extra) => {
         const merged = { ...store?.cache, ...cache };
-        const o = { client: ctx.client(), clock: systemClock, cache: merged };
+        const o = { client: ctx.client(), clock: systemClock, ...extra, cache: merged };
         const s = new EtcdStorage(o);
         open.push(s);
         return s;
@@ -83,6 +85,7 @@ export function storageSuite(name: string, start: () => Promise<StoreUnderTest>)
     fenceTests(ctx);
     listTests(ctx);
     watchTests(ctx);
+    uncachedTests(ctx);
     compactionTests(ctx);
   });
 }
