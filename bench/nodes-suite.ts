@@ -32,6 +32,7 @@ import { DEFAULT_CONFIG_YAML } from '../src/cluster/config.js';
 import { sleep } from './lib/cluster.js';
 import { BurstTimeline, type BenchMoments } from './lib/burst-timeline.js';
 import { cpuMsOf, ensureNamespace, loadNote, NodeCluster } from './lib/node-cluster.js';
+import { nodeProfilingEnv, selfTimeByFunction, toggleProfiling, topLines } from './lib/node-prof.js';
 import { ms, summarize } from './lib/stats.js';
 import { runHollowBench } from './nodes-hollow.js';
 
@@ -135,7 +136,8 @@ function leaseTiming(): string[] {
 
 async function startupBench(runtime: string, o: NodesBenchOptions): Promise<string> {
   const tl = BurstTimeline.fromEnv();
-  const c = new NodeCluster({ yaml: startupYaml(runtime) });
+  const profEnv = nodeProfilingEnv(process.env);
+  const c = new NodeCluster({ yaml: startupYaml(runtime), env: profEnv });
   const target = runtime === 'runc' ? '≤ 1 s' : '≤ 500 ms';
   try {
     console.log(`\n## startup, ${runtime} runtime: up in ${ms(await c.start())}; ${loadNote()}` +
@@ -164,9 +166,12 @@ async function startupBench(runtime: string, o: NodesBenchOptions): Promise<stri
       const before = workerCpuMs(c);
       const all0 = cpuMsOf(c.units(), /./);
       tl?.clear();
+      const profiled = profEnv === undefined ? [] : nodeRoots(c);
+      toggleProfiling(profiled);
       const tb = performance.now();
       const r = await burst(c.api, runtime, k, o.burstPods);
       burstMs += performance.now() - tb;
+      toggleProfiling(profiled);
       const used = diffCpu(before, workerCpuMs(c));
       const all1 = cpuMsOf(c.units(), /./);
       const cpu = new Map([...all1].map(([u, v]) => [u, v - (all0.get(u) ?? 0)]));
@@ -194,6 +199,7 @@ async function startupBench(runtime: string, o: NodesBenchOptions): Promise<stri
       [k2, v - (idle.get(k2) ?? 0) * written.ms]));
     console.log(`all bursts until their Events were written, CPU per pod by process class less ` +
       `the idle rate over ${ms(written.ms)}: ${classLine(netWritten, s.count)}`);
+    if (profEnv !== undefined) printProfiles(c, profEnv, s.count);
     return `| ${runtime} | ${s.count} | ${ms(s.p50)} | ${ms(s.p99)} | ${ms(s.max)} | ` +
       `${ms(n.p50)} / ${ms(n.p99)} | ${ms(cpuMs / Math.max(1, s.count))} | ${target} | ≤ 5 s |`;
   } catch (e) {
@@ -228,6 +234,25 @@ function classLine(byClass: Map<string, number>, pods: number): string {
   const total = [...byClass.values()].reduce((a, b) => a + b, 0);
   return [...byClass].filter(([, v]) => v > 0).sort((x, y) => y[1] - x[1])
     .map(([c, v]) => `${c} ${per(v)}`).concat(`total ${per(total)} ms`).join(', ');
+}
+
+/** NODE_UNITS: the node agents whose bursts K8TS_BENCH_CPU_PROF_DIR profiles. */
+const NODE_UNITS = /^(w|m)\d+-(kubelet|runtime)$/;
+
+/** nodeRoots: the pids of the kubelets and runtimes (not their children: containers). */
+function nodeRoots(c: NodeCluster): number[] {
+  return [...c.units()].filter(([u]) => NODE_UNITS.test(u)).map(([, pids]) => pids[0] ?? 0);
+}
+
+/** printProfiles: the self time of the workers' kubelets and runtimes over the bursts. */
+function printProfiles(c: NodeCluster, env: NodeJS.ProcessEnv, pods: number): void {
+  const dir = env.K8TS_BENCH_CPU_PROF_DIR ?? '';
+  for (const cls of ['kubelet', 'runtime']) {
+    const pids = [...c.units()].filter(([u]) => new RegExp(`^w\\d+-${cls}$`).test(u))
+      .map(([, p]) => p[0] ?? 0);
+    console.log(`\nprofiles (${dir}), workers' ${cls}s over the bursts, self time:`);
+    for (const l of topLines(selfTimeByFunction(dir, new Set(pids)), pods)) console.log(l);
+  }
 }
 
 /** WORKERS: the nodes the bursts' pods run on (the masters are tainted). */

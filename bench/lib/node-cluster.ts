@@ -26,6 +26,8 @@ export interface NodeClusterOptions {
   log?: (line: string) => void;
   /** How long up() waits for the (real) nodes to be Ready. */
   nodesTimeoutMs?: number;
+  /** The processes' environment (default: this process's), e.g. with a profiling hook. */
+  env?: NodeJS.ProcessEnv;
 }
 
 export class NodeCluster {
@@ -40,7 +42,7 @@ export class NodeCluster {
     this.home = mkdtempSync(join(tmpdir(), 'k8ts-bench-nodes-'));
     const file = join(this.home, 'cluster.yaml');
     writeFileSync(file, o.yaml);
-    const env = { ...process.env, K8TS_HOME: this.home, K8TS_NO_MERGE: '1' };
+    const env = { ...(o.env ?? process.env), K8TS_HOME: this.home, K8TS_NO_MERGE: '1' };
     this.env = env;
     this.cfg = loadClusterConfig(file, { force: true });
     this.paths = statePaths(this.cfg.name, this.cfg.dataDir, env);
@@ -238,6 +240,19 @@ function readFileSafe(path: string): string {
 function processesMentioning(text: string): number[] {
   return readdirSync('/proc').filter((d) => /^\d+$/.test(d) && Number(d) !== process.pid)
     .filter((d) => readFileSafe(`/proc/${d}/cmdline`).includes(text)).map(Number);
+}
+
+/** processTree: pid and its descendants now (their CPU, with cpuMsOf, is the tree's). */
+export function processTree(root: number): number[] {
+  const { children } = processTable();
+  const out: number[] = [];
+  const stack = [root];
+  while (stack.length > 0) {
+    const pid = stack.pop() ?? 0;
+    out.push(pid);
+    stack.push(...(children.get(pid) ?? []));
+  }
+  return out;
 }
 
 /** processTable: every process's children, and the conmon processes, from one pass over /proc. */

@@ -1,0 +1,107 @@
+/**
+ * Where the nodes' processes spend a burst (nodes bench, startup, with K8TS_BENCH_CPU_PROF_DIR):
+ * each process of the cluster preloads a hook (NODE_OPTIONS --import: Node 20 refuses
+ * --cpu-prof there, and the Supervisor owns the command lines) that toggles the in-process V8
+ * profiler on SIGUSR2 — the first signal starts it, the next one writes
+ * `CPU.<pid>.<n>.cpuprofile` — so the bench profiles exactly the bursts (not `up`, not the pods'
+ * removal) of the processes it signals, and summarizes them as self time per function.
+ *
+ * Samples are wall time on the main thread (a synchronous syscall counts as busy): set against
+ * the CPU the process class used (/proc), not read as CPU alone.
+ */
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const HOOK = `import { Session } from 'node:inspector';
+import { writeFileSync } from 'node:fs';
+const dir = process.env.K8TS_BENCH_CPU_PROF_DIR;
+const session = new Session();
+session.connect();
+session.post('Profiler.enable');
+session.post('Profiler.setSamplingInterval', { interval: 250 });
+let running = false;
+let n = 0;
+process.on('SIGUSR2', () => {
+  if (!running) {
+    running = true;
+    session.post('Profiler.start');
+    return;
+  }
+  running = false;
+  const k = n++;
+  session.post('Profiler.stop', (err, res) => {
+    if (!err) writeFileSync(dir + '/CPU.' + process.pid + '.' + k + '.cpuprofile',
+      JSON.stringify(res.profile));
+  });
+});
+`;
+
+/** nodeProfilingEnv: with K8TS_BENCH_CPU_PROF_DIR set, writes the hook there and returns the
+ *  environment whose Node processes load it (their TypeScript through tsx, not the bundle, so
+ *  frames name their files); undefined without it. */
+export function nodeProfilingEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv | undefined {
+  const dir = env.K8TS_BENCH_CPU_PROF_DIR;
+  if (dir === undefined || dir === '') return undefined;
+  const hook = join(dir, 'node-prof-hook.mjs');
+  writeFileSync(hook, HOOK);
+  return { ...env, K8TS_NO_BUNDLE: '1',
+    NODE_OPTIONS: `${env.NODE_OPTIONS ?? ''} --import=${hook}`.trim() };
+}
+
+/** toggleProfiling signals each pid (the first signal starts its profiler, the next writes). */
+export function toggleProfiling(pids: readonly number[]): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGUSR2');
+    } catch {
+      // Gone: nothing to profile.
+    }
+  }
+}
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+}
+
+interface Profile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/**
+ * selfTimeByFunction: the not-idle self time (µs) of every function in the profiles of dir
+ * written by pids, keyed "name file:line" (file relative to src/ or node_modules/).
+ */
+export function selfTimeByFunction(dir: string, pids: ReadonlySet<number>): Map<string, number> {
+  const out = new Map<string, number>();
+  if (!existsSync(dir)) return out;
+  for (const f of readdirSync(dir)) {
+    const m = /^CPU\.(\d+)\.\d+\.cpuprofile$/.exec(f);
+    if (m === null || !pids.has(Number(m[1]))) continue;
+    const p = JSON.parse(readFileSync(join(dir, f), 'utf8')) as Profile;
+    const byId = new Map(p.nodes.map((n) => [n.id, n.callFrame]));
+    // Sample 0 carries the time from Profiler.start to the first tick (the hook's own call).
+    for (let i = 1; i < p.samples.length; i++) {
+      const frame = byId.get(p.samples[i] ?? -1);
+      if (frame === undefined || frame.functionName === '(idle)') continue;
+      const url = frame.url.replace(/^.*\/node_modules\//, '').replace(/^.*?\/src\//, 'src/');
+      const key = `${frame.functionName || '(anonymous)'} ${url}:${frame.lineNumber + 1}`;
+      out.set(key, (out.get(key) ?? 0) + (p.timeDeltas[i] ?? 0));
+    }
+  }
+  return out;
+}
+
+/** topLines: the top n functions by self time, as µs per pod and share of the total. */
+export function topLines(self: Map<string, number>, pods: number, n = 40): string[] {
+  const total = [...self.values()].reduce((a, b) => a + b, 0);
+  const lines = [`not idle ${(total / 1000).toFixed(0)} ms sampled, ` +
+    `${(total / Math.max(1, pods)).toFixed(0)} µs per pod`];
+  for (const [k, us] of [...self].sort((a, b) => b[1] - a[1]).slice(0, n)) {
+    lines.push(`  ${(us / Math.max(1, pods)).toFixed(0).padStart(6)} µs/pod ` +
+      `${((100 * us) / Math.max(1, total)).toFixed(1).padStart(5)} %  ${k}`);
+  }
+  return lines;
+}
