@@ -219,6 +219,9 @@ export class RaftNode {
   private safeCommit = 0;
   /** Wall time of the last save that synced (needs opts.nowMs): see SLOW_SYNC_MS. */
   private lastSyncMs = 0;
+  /** The last index this member wrote durably while it led in durableTerm (see applyDurable). */
+  private durableIndex = 0;
+  private durableTerm = -1;
   /** Storage changes (a background snapshot's record and compaction) that wait for that write. */
   private readonly afterPersist: (() => void)[] = [];
   /** What the driver did since the last resetWork (read by the member's stall log). */
@@ -256,7 +259,7 @@ export class RaftNode {
     if (this.queued.length > 0) return true;
     // While a write is in flight, process() can only send a leader's heartbeats (see
     // sendEarlyHeartbeats): an ack or a tick that left anything else needs no turn yet.
-    if (this.persistPending) return this.raw.hasHeartbeats();
+    if (this.persistPending) return this.raw.hasHeartbeats() || this.hasDurableCommitted();
     return this.raw.hasReady();
   }
 
@@ -351,7 +354,10 @@ export class RaftNode {
    *  heartbeats and requests served in between. */
   process(): void {
     if (!this.stopped) this.flushProposals();
-    if (this.persistPending) return this.sendEarlyHeartbeats();
+    if (this.persistPending) {
+      this.applyDurable();
+      return this.sendEarlyHeartbeats();
+    }
     for (let n = 0; !this.stopped && !this.persistPending && this.raw.hasReady(); n++) {
       if (n === MAX_READIES_PER_PROCESS && this.opts.onPersisted) return this.opts.onPersisted();
       const rd = this.raw.ready();
@@ -369,6 +375,8 @@ export class RaftNode {
         this.persistPending = true;
         this.safeCommit = this.raw.raft.log.committed;
         this.opts.defer!(() => this.persistThen(rd, { ...rd, messages: [] }));
+        // rd's committed entries are durable here already: apply them now, not after the write.
+        this.applyDurable();
         return;
       }
       if (this.canPersistInBackground(rd)) {
@@ -405,9 +413,11 @@ export class RaftNode {
     const t0 = this.opts.nowMs?.() ?? 0;
     this.countPersisted(rd);
     const part = { hardState: rd.hardState, entries: rd.entries, sync: true };
+    const term = this.raw.raft.term;
     this.opts.storage.saveInBackground!(part).then(
       () => {
         if (this.opts.nowMs) this.noteSave(this.opts.nowMs() - t0, true);
+        this.noteDurable(rd, term);
         finish();
       },
       (err: unknown) => {
@@ -452,7 +462,38 @@ export class RaftNode {
     const t0 = this.opts.nowMs?.() ?? 0;
     this.opts.storage.save({ hardState: rd.hardState, entries: rd.entries, snapshot: rd.snapshot, sync: rd.mustSync });
     if (this.opts.nowMs) this.noteSave(this.opts.nowMs() - t0, rd.mustSync);
+    if (rd.mustSync) this.noteDurable(rd, this.raw.raft.term);
     this.countPersisted(rd);
+  }
+
+  /** noteDurable records that rd's entries are on disk (synced), written as a leader in term. */
+  private noteDurable(rd: Ready, term: number): void {
+    const last = rd.entries[rd.entries.length - 1];
+    if (last === undefined || this.raw.raft.role !== 'leader' || this.raw.raft.term !== term) return;
+    if (term !== this.durableTerm) this.durableIndex = 0;
+    this.durableTerm = term;
+    this.durableIndex = Math.max(this.durableIndex, last.index);
+  }
+
+  /** hasDurableCommitted: applyDurable would apply something. */
+  private hasDurableCommitted(): boolean {
+    return this.durableTerm === this.raw.raft.term && this.raw.hasCommittedUpTo(this.durableIndex);
+  }
+
+  /**
+   * applyDurable applies, while a leader's write is in flight, the committed entries that this
+   * member has already written: they are on a quorum's disks, its own included, so their effects
+   * (answers, watch events) need not wait for the write of newer entries, as etcd's leader
+   * applies while it writes its WAL. Why: the acks that commit a batch arrive while the next
+   * batch's write is pending; waiting for that write and the turn after it put both between a
+   * commit and its answers. Only what this leader wrote in its current term counts as durable
+   * (a leader never truncates its log, so nothing below durableIndex can have been replaced).
+   */
+  private applyDurable(): void {
+    if (this.stopped || !this.hasDurableCommitted()) return;
+    const ents = this.raw.takeCommitted(this.durableIndex);
+    for (const e of ents) this.applyEntry(e);
+    if (ents.length > 0) this.releaseReads();
   }
 
   /** noteSave counts a save's wall time; a synced one's decides how the next sync runs. */

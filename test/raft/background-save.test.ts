@@ -2,7 +2,9 @@
  * Saves whose fdatasync runs off the event loop (RaftStorage.saveInBackground): nothing of a
  * Ready is acknowledged, applied or announced as committed before its write is durable, and a
  * leader whose write is slow still heartbeats — with no commit newer than the one when that
- * write began (a newer one may count its own entries not yet on its disk).
+ * write began (a newer one may count its own entries not yet on its disk). And while a leader's
+ * write is in flight, it applies (and answers) the committed entries it already wrote — never one
+ * that is not on its own disk yet.
  */
 import assert from 'node:assert/strict';
 import { Prng } from '../../src/base/prng.js';
@@ -207,5 +209,66 @@ describe('raft: saves in the background', () => {
     await g.settle();
     assert.ok((await done).index > 0);
     for (const d of g.disks.values()) assert.equal(d.pending.length, 0);
+  });
+});
+
+describe('raft: a leader applies what it wrote while it writes more', () => {
+  /** wrote proposes one entry on the leader and starts its write; returns the answer. */
+  function wrote(g: Group, data: string): Promise<{ index: number }> {
+    const leader = g.nodes.get(1)!;
+    const done = leader.propose(Buffer.from(data));
+    leader.process();
+    for (const f of g.deferred.splice(0)) f();
+    return done;
+  }
+
+  /** followersAck delivers the leader's appends and makes the followers' writes durable;
+   *  their acks wait on the wire. */
+  async function followersAck(g: Group): Promise<Message[]> {
+    for (const m of g.wire.splice(0)) g.nodes.get(m.to)!.receive(m);
+    for (const id of [2, 3]) {
+      g.nodes.get(id)!.process();
+      await g.disks.get(id)!.release();
+    }
+    return g.wire.splice(0).filter((m) => m.to === 1);
+  }
+
+  it('answers an entry committed while the next write is in flight, before that write ends', async () => {
+    const g = await elected();
+    const leader = g.nodes.get(1)!;
+    const x = wrote(g, 'x');
+    await g.disks.get(1)!.release(); // x is on the leader's disk
+    const acks = await followersAck(g);
+    void wrote(g, 'y'); // the leader's write of y starts and stays pending
+    assert.equal(g.disks.get(1)!.pending.length, 1);
+    for (const m of acks) leader.receive(m);
+    assert.ok(leader.hasWork(), 'the commit of x needs a turn while y is written');
+    leader.process();
+    const { index } = await x;
+    assert.ok(g.sms.get(1)!.seen.includes(index), 'x applied on the leader');
+    assert.equal(g.disks.get(1)!.pending.length, 1, 'y still being written');
+    assert.equal(Math.max(...g.sms.get(1)!.seen), index, 'y is not applied');
+    await g.settle();
+    assert.deepEqual(g.sms.get(1)!.seen, [...new Set(g.sms.get(1)!.seen)], 'nothing applied twice');
+  });
+
+  it('never applies an entry before it is on its own disk, even when both followers have it', async () => {
+    const g = await elected();
+    const leader = g.nodes.get(1)!;
+    let answered = false;
+    const x = wrote(g, 'x').then((c) => {
+      answered = true;
+      return c;
+    });
+    const acks = await followersAck(g); // a quorum without the leader: x is committed
+    for (const m of acks) leader.receive(m);
+    leader.process();
+    for (let i = 0; i < 5; i++) await Promise.resolve();
+    assert.equal(answered, false, 'x waits for the leader\'s own write');
+    const before = g.sms.get(1)!.seen.length;
+    await g.disks.get(1)!.release();
+    await g.settle();
+    const { index } = await x;
+    assert.ok(g.sms.get(1)!.seen.indexOf(index) >= before);
   });
 });

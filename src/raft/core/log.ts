@@ -128,6 +128,13 @@ export class RaftLog {
     return this.slice(lo, this.committed + 1, this.maxApplyBytes);
   }
 
+  /** committedEntsUpTo is nextCommittedEnts cut at index hi (at most committed). */
+  committedEntsUpTo(hi: number): Entry[] {
+    const lo = Math.max(this.applied + 1, this.firstIndex());
+    const to = Math.min(hi, this.committed);
+    return to >= lo ? this.slice(lo, to + 1, this.maxApplyBytes) : [];
+  }
+
   /** entries from i on, bounded in bytes; undefined when i is compacted (send a snapshot). */
   entries(i: number, maxBytes: number): Entry[] | undefined {
     if (i > this.lastIndex()) return [];

@@ -17,6 +17,7 @@ import {
   message,
   type ConfChange,
   type ConfState,
+  type Entry,
   type HardState,
   type Message,
   type ProposalRejection,
@@ -210,13 +211,51 @@ export class RawNode {
     const last = rd.entries[rd.entries.length - 1];
     if (last) r.log.stableTo(last.index, last.term);
     const lastApplied = rd.committedEntries[rd.committedEntries.length - 1];
-    if (lastApplied) {
+    // A leader may have taken some of rd's committed entries already (takeCommitted): only the
+    // rest counts as applied now.
+    if (lastApplied && lastApplied.index > r.log.applied) {
       assert(lastApplied.index <= r.log.committed, 'applied beyond commit');
-      r.log.appliedTo(lastApplied.index);
-      if (r.role === 'leader') {
-        r.reduceUncommittedBytes(rd.committedEntries);
-        releasePendingReads(r);
-      }
+      const skip = r.log.applied + 1 - rd.committedEntries[0]!.index;
+      this.markApplied(skip > 0 ? rd.committedEntries.slice(skip) : rd.committedEntries);
+    }
+  }
+
+  /**
+   * takeCommitted hands a leader the committed entries up to maxIndex ahead of the next Ready,
+   * and counts them applied: the driver applies them while its write of a later Ready is in
+   * flight, as etcd's leader applies while it writes its WAL. maxIndex is the last index the
+   * driver knows durable on this member, so every entry returned is on a quorum's disks, this
+   * member's included. Stops before a membership change (that one waits for its Ready, where
+   * the driver applies it in order with the core's configuration) and is empty for any other
+   * role, so a follower still applies only what it wrote.
+   */
+  takeCommitted(maxIndex: number): Entry[] {
+    const r = this.raft;
+    if (!this.hasCommittedUpTo(maxIndex)) return [];
+    const ents = r.log.committedEntsUpTo(maxIndex);
+    let n = 0;
+    while (n < ents.length && ents[n]!.type !== EntryType.ENTRY_TYPE_CONF_CHANGE) n++;
+    const taken = n === ents.length ? ents : ents.slice(0, n);
+    if (taken.length > 0) this.markApplied(taken);
+    return taken;
+  }
+
+  /** hasCommittedUpTo: takeCommitted(maxIndex) has entries to return, or a membership change
+   *  stops it (a leader, not restoring a snapshot, whose commit passed what it applied). */
+  hasCommittedUpTo(maxIndex: number): boolean {
+    const r = this.raft;
+    if (r.role !== 'leader' || r.log.unstable.snapshot) return false;
+    return Math.min(r.log.committed, maxIndex) > r.log.applied;
+  }
+
+  /** markApplied moves the apply cursor past ents (contiguous, starting at applied + 1). */
+  private markApplied(ents: readonly Entry[]): void {
+    const r = this.raft;
+    assert(ents[0]!.index === r.log.applied + 1, `apply from ${ents[0]!.index} after ${r.log.applied}`);
+    r.log.appliedTo(ents[ents.length - 1]!.index);
+    if (r.role === 'leader') {
+      r.reduceUncommittedBytes(ents);
+      releasePendingReads(r);
     }
   }
 
