@@ -233,10 +233,11 @@ function runtimeParts(root: number): Map<string, number> {
     ['containers', ms(sum(tree.filter((p) => p !== root && !helpers.includes(p))))]]);
 }
 
-/** threadsOf: pid's CPU ms by thread kind (the main thread, libuv's pool, V8's workers). */
+/** threadsOf: pid's CPU ms on its main thread and on the others (libuv's pool, where the file
+ *  system calls run, and V8's workers: Node 20 names them all "node"). */
 function threadsOf(pid: number): [string, number][] {
   const out = new Map<string, number>();
-  let tids: string[] = [];
+  let tids: string[];
   try {
     tids = readdirSync(`/proc/${pid}/task`);
   } catch {
@@ -249,8 +250,7 @@ function threadsOf(pid: number): [string, number][] {
     } catch {
       continue;
     }
-    const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-    const kind = Number(tid) === pid ? 'main' : comm.startsWith('libuv') ? 'libuv pool' : 'v8 etc';
+    const kind = Number(tid) === pid ? 'main thread' : 'other threads';
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
     const ticks = (f[11] ?? 0) + (f[12] ?? 0);
     out.set(`  ${kind}`, (out.get(`  ${kind}`) ?? 0) + (ticks * 1000) / CLOCK_TICKS);
