@@ -36,12 +36,17 @@ export interface FifoPaths {
  * fifoPaths lays out the pipes of container id flat in ioDir (the directory exists):
  * <id>.stdout, <id>.stderr, <id>.stdin. Not a directory per container: on a loaded ext4 an
  * mkdir and an rmdir cost 0.4-1.7 ms each (inode allocation), on every start and removal. A
- * container an older runtime started has its pipes in <ioDir>/<id>/, and keeps them there.
+ * container an older runtime started keeps its pipes where that runtime made them: in
+ * <oldIoDir>/<id>/, or flat in oldIoDir (the state directory's io/, before the pipes moved to
+ * tmpfs: fifo-dir.ts); oldIoDir defaults to ioDir.
  */
-export function fifoPaths(ioDir: string, id: string, tty: boolean, stdin: boolean): FifoPaths {
-  const dir = join(ioDir, id);
+export function fifoPaths(
+  ioDir: string, id: string, tty: boolean, stdin: boolean, oldIoDir = ioDir,
+): FifoPaths {
+  const dir = join(oldIoDir, id);
   const legacy = existsSync(dir);
-  const at = (name: string): string => (legacy ? join(dir, name) : join(ioDir, `${id}.${name}`));
+  const base = oldIoDir !== ioDir && existsSync(join(oldIoDir, `${id}.stdout`)) ? oldIoDir : ioDir;
+  const at = (name: string): string => (legacy ? join(dir, name) : join(base, `${id}.${name}`));
   return {
     legacyDir: legacy ? dir : undefined, stdout: at('stdout'),
     stderr: tty ? undefined : at('stderr'), stdin: stdin ? at('stdin') : undefined,

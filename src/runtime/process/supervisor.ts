@@ -5,7 +5,7 @@
  * and the sandboxes; this file owns every live process.
  */
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock, Timer } from '../../base/clock.js';
@@ -16,6 +16,7 @@ import {
 } from './container-process.js';
 import { toContainerStats } from './cri-convert.js';
 import { ExecStartError, killTree, startExec } from './exec.js';
+import { fifoRoot, removeIfEmpty, tmpfsCandidates } from './fifo-dir.js';
 import { FifoPool } from './fifo-pool.js';
 import { portClashFromOutput } from './ports.js';
 import { isSameProcess, readGroupUsage } from './proc-stats.js';
@@ -43,6 +44,9 @@ export interface SupervisorOptions {
   sandboxIp(sandboxId: string): string;
   /** When the spawner helper starts (default SPAWNER_START_DELAY_MS; 0: at once). */
   spawnerDelayMs?: number;
+  /** tmpfs directories the pipes may live under (fifo-dir.ts; default: XDG_RUNTIME_DIR and
+   *  /dev/shm; empty: in stateDir). */
+  fifoTmpfs?: readonly string[];
 }
 
 /** ContainerSupervisor — see the file comment. */
@@ -52,11 +56,14 @@ export class ContainerSupervisor {
   private readonly procs = new Map<string, ContainerProcess>();
   private readonly execs = new Map<string, Set<ChildProcess>>();
   private readonly fifos: FifoPool;
+  /** Holds io/ (the containers' pipes) and fifo-pool/: on tmpfs, else stateDir (fifo-dir.ts). */
+  private readonly fifoDir: string;
   private readonly spawner = new SpawnerPool();
   private spawnerTimer: Timer | undefined;
 
   constructor(private readonly o: SupervisorOptions) {
-    this.fifos = new FifoPool(join(o.stateDir, 'fifo-pool'));
+    this.fifoDir = fifoRoot(o.stateDir, o.fifoTmpfs ?? tmpfsCandidates(process.env));
+    this.fifos = new FifoPool(join(this.fifoDir, 'fifo-pool'));
     mkdirSync(this.ioDir, { recursive: true });
     const delayMs = o.spawnerDelayMs ?? SPAWNER_START_DELAY_MS;
     if (delayMs <= 0) this.spawner.start();
@@ -76,6 +83,13 @@ export class ContainerSupervisor {
     this.spawnerTimer?.cancel();
     this.spawner.close();
     await this.fifos.close();
+    // The pool's pipes go (a runtime started next empties the pool anyway); io/ and a tmpfs
+    // directory stay while containers hold pipes there.
+    rmSync(join(this.fifoDir, 'fifo-pool'), { recursive: true, force: true });
+    if (this.fifoDir !== this.o.stateDir) {
+      removeIfEmpty(this.ioDir);
+      removeIfEmpty(this.fifoDir);
+    }
   }
 
   /**
@@ -188,7 +202,7 @@ export class ContainerSupervisor {
     await this.o.store.deleteContainer(record.id);
     // Off the event loop: a scratch root's directories cost ms each to remove on a busy disk.
     await Promise.all([
-      removeFifos(fifoPaths(this.ioDir, record.id, record.tty, record.stdin)),
+      removeFifos(this.fifoPathsOf(record)),
       rm(join(this.o.stateDir, 'roots', record.id), { recursive: true, force: true }),
     ]);
   }
@@ -205,14 +219,21 @@ export class ContainerSupervisor {
 
   /** Where the containers' pipes live (stdio-fifos.ts). */
   private get ioDir(): string {
-    return join(this.o.stateDir, 'io');
+    return join(this.fifoDir, 'io');
+  }
+
+  /** fifoPathsOf: a container's pipes — where this runtime makes them, or where an older one
+   *  made them in the state directory (found there for a container adopted across versions). */
+  private fifoPathsOf(record: ContainerRecord) {
+    return fifoPaths(this.ioDir, record.id, record.tty, record.stdin,
+      join(this.o.stateDir, 'io'));
   }
 
   private specOf(record: ContainerRecord, argv: string[]): ProcessSpec {
     return {
       id: record.id, argv, env: Object.fromEntries(record.env.map((e) => [e.key, e.value])),
       cwd: record.cwd, stdin: record.stdin, tty: record.tty, logPath: record.logPath,
-      fifos: fifoPaths(this.ioDir, record.id, record.tty, record.stdin),
+      fifos: this.fifoPathsOf(record),
     };
   }
 

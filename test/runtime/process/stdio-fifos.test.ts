@@ -1,12 +1,16 @@
 /**
  * Where a container's pipes live: flat in the runtime's io directory (no directory per
  * container to make and remove), except for a container an older runtime started, whose pipes
- * stay in their directory and go with it on removal.
+ * stay in their directory and go with it on removal, or stay flat in the state directory's io/
+ * when the runtime now keeps them on tmpfs; and where that tmpfs directory is (fifo-dir.ts).
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fifoDirName, fifoRoot } from '../../../src/runtime/process/fifo-dir.js';
 import { fifoPaths, removeFifos } from '../../../src/runtime/process/stdio-fifos.js';
 
 describe('process runtime: pipe paths', () => {
@@ -42,5 +46,62 @@ describe('process runtime: pipe paths', () => {
     writeFileSync(p.stdout, '');
     await removeFifos(p);
     assert.equal(existsSync(join(io, 'old')), false);
+  });
+
+  it('finds the pipes of a container started before they moved, flat in the old io dir', () => {
+    const old = join(io, 'state-io');
+    const now = join(io, 'tmpfs-io');
+    mkdirSync(old);
+    mkdirSync(now);
+    writeFileSync(join(old, 'prev.stdout'), '');
+    assert.equal(fifoPaths(now, 'prev', false, false, old).stdout, join(old, 'prev.stdout'));
+    assert.equal(fifoPaths(now, 'prev', false, false, old).stderr, join(old, 'prev.stderr'));
+    assert.equal(fifoPaths(now, 'new', false, false, old).stdout, join(now, 'new.stdout'));
+    mkdirSync(join(old, 'older'));
+    assert.equal(fifoPaths(now, 'older', false, false, old).legacyDir, join(old, 'older'));
+  });
+});
+
+describe('process runtime: the pipes\' directory', () => {
+  it('names it after the state directory and the user', () => {
+    assert.equal(fifoDirName('/a/state', 1000), fifoDirName('/a/state', 1000));
+    assert.notEqual(fifoDirName('/a/state', 1000), fifoDirName('/b/state', 1000));
+    assert.notEqual(fifoDirName('/a/state', 1000), fifoDirName('/a/state', 1001));
+    assert.match(fifoDirName('/a/state', 7), /^k8ts-fifos-7-[0-9a-f]{16}$/);
+  });
+
+  it('uses a private directory on tmpfs, and the state directory without one', function () {
+    if (!existsSync('/dev/shm')) this.skip();
+    const state = mkdtempSync(join(tmpdir(), 'k8ts-fifo-root-'));
+    try {
+      const dir = fifoRoot(state, ['/dev/shm']);
+      assert.equal(dir, join('/dev/shm', fifoDirName(state, process.getuid?.() ?? 0)));
+      assert.equal(statSync(dir).mode & 0o777, 0o700);
+      assert.equal(fifoRoot(state, ['/dev/shm']), dir, 'the same directory the next time');
+      rmSync(dir, { recursive: true });
+      // A candidate that is not tmpfs (tmpdir() on a disk; where it is tmpfs, nothing to see).
+      const onDisk = fifoRoot(state, [tmpdir()]);
+      const made = join(tmpdir(), fifoDirName(state, process.getuid?.() ?? 0));
+      if (onDisk === state) assert.equal(existsSync(made), false, 'what it made it removed');
+      else rmSync(made, { recursive: true });
+      assert.equal(fifoRoot(state, []), state);
+    } finally {
+      rmSync(state, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a directory others can enter', function () {
+    if (!existsSync('/dev/shm')) this.skip();
+    const state = mkdtempSync(join(tmpdir(), 'k8ts-fifo-open-'));
+    const dir = join('/dev/shm', fifoDirName(state, process.getuid?.() ?? 0));
+    try {
+      mkdirSync(dir, { mode: 0o777 });
+      chmodSync(dir, 0o777);
+      assert.equal(fifoRoot(state, ['/dev/shm']), state);
+      assert.equal(existsSync(dir), true, 'a directory it did not make is left alone');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      rmSync(state, { recursive: true, force: true });
+    }
   });
 });
