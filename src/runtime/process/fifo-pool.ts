@@ -4,7 +4,9 @@
  * the event loop when run synchronously). The pool makes them in batches with one asynchronous
  * mkfifo call and hands them out by renaming, so a burst of pod starts pays one process per
  * batch. Bounded: at most one batch is being made at a time, a batch has BATCH_SIZE pipes, and
- * batches are made only while fewer than READY_TARGET are ready.
+ * batches are made only while fewer than READY_TARGET are ready. Who runs mkfifo is the
+ * caller's choice (make): the runtime hands it to its spawner helpers once they run, so its
+ * own event loop never waits in a fork.
  */
 import { execFile } from 'node:child_process';
 import { mkdirSync, renameSync, rmSync } from 'node:fs';
@@ -25,8 +27,10 @@ export class FifoPool {
   private serial = 0;
   private closed = false;
 
-  /** dir is emptied: pipes left by an earlier runtime are not trusted. */
-  constructor(private readonly dir: string) {
+  /** dir is emptied: pipes left by an earlier runtime are not trusted. make makes FIFOs at
+   *  the given paths (default: mkfifo(1) forked by this process). */
+  constructor(private readonly dir: string,
+    private readonly make: (paths: readonly string[]) => Promise<void> = mkfifoHere) {
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
   }
@@ -66,12 +70,17 @@ export class FifoPool {
       this.serial += 1;
       return join(this.dir, `f${this.serial}`);
     });
-    await new Promise<void>((resolve, reject) => {
-      execFile('mkfifo', ['-m', '600', ...names], (err, _stdout, stderr) => {
-        if (err) reject(new Error(`mkfifo failed: ${stderr || err.message}`));
-        else resolve();
-      });
-    });
+    await this.make(names);
     this.ready.push(...names);
   }
+}
+
+/** mkfifoHere makes FIFOs (mode 0600) at paths with one mkfifo(1) forked by this process. */
+export function mkfifoHere(paths: readonly string[]): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    execFile('mkfifo', ['-m', '600', ...paths], (err, _stdout, stderr) => {
+      if (err) reject(new Error(`mkfifo failed: ${stderr || err.message}`));
+      else resolve();
+    });
+  });
 }

@@ -11,6 +11,8 @@
  *        may be absent: a tty container's one stream), opened read-write as the runtime did
  *   out: { t: 'spawned', id, pid } | { t: 'failed', id, message, code } | { t: 'exit', id, code,
  *        signal } (exactly one of spawned/failed per request; exit after spawned)
+ *   in:  { id, mkfifo: [paths] }  make FIFOs (mode 0600) with one mkfifo(1) run (fifo-pool.ts)
+ *   out: { t: 'made', id } | { t: 'failed', id, message, code }
  * Sends take a callback, so a late exit report after the runtime went (EPIPE) is dropped
  * quietly instead of crashing the helper with an unhandled 'error'.
  * The helper ends when the runtime does (its IPC channel closes); the containers, each in a
@@ -18,11 +20,17 @@
  */
 export const SPAWNER_HELPER_SOURCE = `
 'use strict';
-const { spawn } = require('node:child_process');
+const { execFile, spawn } = require('node:child_process');
 const { openSync, closeSync, constants } = require('node:fs');
 const send = (m) => { if (process.connected) process.send(m, () => undefined); };
 process.on('disconnect', () => process.exit(0));
 process.on('message', (m) => {
+  if (m.mkfifo !== undefined) {
+    execFile('mkfifo', ['-m', '600', ...m.mkfifo], (err, _out, stderr) => send(err
+      ? { t: 'failed', id: m.id, message: 'mkfifo failed: ' + (stderr || err.message), code: err.code }
+      : { t: 'made', id: m.id }));
+    return;
+  }
   const fds = [];
   try {
     const out = openSync(m.stdout, constants.O_RDWR);

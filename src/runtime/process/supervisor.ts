@@ -17,7 +17,7 @@ import {
 import { toContainerStats } from './cri-convert.js';
 import { ExecStartError, killTree, startExec } from './exec.js';
 import { fifoRoot, removeIfEmpty, tmpfsCandidates } from './fifo-dir.js';
-import { FifoPool } from './fifo-pool.js';
+import { FifoPool, mkfifoHere } from './fifo-pool.js';
 import { portClashFromOutput } from './ports.js';
 import { isSameProcess, readGroupUsage } from './proc-stats.js';
 import { SpawnerPool } from './spawner.js';
@@ -63,7 +63,9 @@ export class ContainerSupervisor {
 
   constructor(private readonly o: SupervisorOptions) {
     this.fifoDir = fifoRoot(o.stateDir, o.fifoTmpfs ?? tmpfsCandidates(process.env));
-    this.fifos = new FifoPool(join(this.fifoDir, 'fifo-pool'));
+    // Batches through the spawner helpers once they run (no fork of the runtime mid-burst).
+    this.fifos = new FifoPool(join(this.fifoDir, 'fifo-pool'), (paths) =>
+      (this.spawner.started ? this.spawner.mkfifo(paths) : mkfifoHere(paths)));
     mkdirSync(this.ioDir, { recursive: true });
     const delayMs = o.spawnerDelayMs ?? SPAWNER_START_DELAY_MS;
     if (delayMs <= 0) this.spawner.start();

@@ -3,10 +3,11 @@
  * their own process group and their output on the given paths; exit codes and signals come
  * back as Node reports them; a binary that cannot start fails the spawn with the OS's code; a
  * helper that dies reports its live processes lost, and the next spawn starts a new helper. The
- * pool spreads spawns made at once over its helpers.
+ * pool spreads spawns made at once over its helpers. The helper also makes FIFOs (the runtime's
+ * pipe pool), or fails with mkfifo's message.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readProcStat } from '../../../src/runtime/process/proc-stats.js';
@@ -65,6 +66,18 @@ describe('process runtime: container spawner helper', () => {
     process.kill(-s.pid, 'SIGKILL');
     const again = await spawner.spawn(request(['-c', 'exit 0']));
     assert.equal((await again.exited).code, 0);
+  });
+
+  it('makes FIFOs (mode 0600), and fails with mkfifo\'s message', async () => {
+    const paths = [join(dir, 'a'), join(dir, 'b')];
+    await spawner.mkfifo(paths);
+    for (const p of paths) {
+      assert.equal(statSync(p).isFIFO(), true);
+      assert.equal(statSync(p).mode & 0o777, 0o600);
+    }
+    assert.equal(spawner.waiting, 0, 'nothing left waiting');
+    await assert.rejects(spawner.mkfifo([join(dir, 'missing', 'c')]), /mkfifo failed/);
+    assert.equal(spawner.waiting, 0);
   });
 });
 
