@@ -30,8 +30,9 @@ export async function checkStart(
     return { error: runcWords(`chdir to cwd ("${record.cwd}") set in config.json failed: ` +
       'no such file or directory') };
   }
+  // The limit is read only for a pod that declares ports (a /proc read per start otherwise).
   const uid = process.getuid?.() ?? 0;
-  const start = unprivilegedPortStart();
+  const start = sandbox.ports.length > 0 ? unprivilegedPortStart() : 0;
   for (const p of sandbox.ports) {
     const low = lowPortError(p.containerPort, uid, start);
     if (low !== undefined) return { error: low };
