@@ -278,6 +278,7 @@ function toResult(name: string, m: Measured): TestResult {
     clientUsPerOp: m.ops > 0 ? (m.cpu.benchMs * 1000) / m.ops : NaN,
     serverCores: m.cpu.membersMs / 1000 / m.seconds,
     foreignCores: m.cpu.foreignCores,
+    idleCores: m.cpu.idleCores,
   };
 }
 
@@ -299,7 +300,7 @@ function logLine(sys: StoreSystem, round: number, t: TestResult): void {
   console.log(
     `${sys.label.padEnd(12)} r${round} ${t.name.padEnd(13)} ${t.opsPerSec.toFixed(0).padStart(6)} ops/s  ` +
     `${what} p50 ${p(0.5)} p99 ${p(0.99)} ms  server ${t.serverUsPerOp.toFixed(0)} µs/op (${t.serverCores.toFixed(2)} cores)  ` +
-    `client ${t.clientUsPerOp.toFixed(0)} µs/op  foreign ${t.foreignCores.toFixed(2)} cores` +
+    `client ${t.clientUsPerOp.toFixed(0)} µs/op  foreign ${t.foreignCores.toFixed(2)} idle ${t.idleCores.toFixed(2)} cores` +
     `${t.errors ? `  errors ${t.errors} (${t.firstError})` : ''}${t.missed ? `  MISSED ${t.missed} events` : ''}`,
   );
 }

@@ -7,6 +7,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 
 /** Kernel clock ticks per second (USER_HZ), the unit of /proc CPU times. */
@@ -75,6 +76,9 @@ export interface CpuWindow {
   benchMs: number;
   /** Average cores used by everything else on the machine during the window. */
   foreignCores: number;
+  /** Average cores nobody used: with no foreign load, what a system's pipeline leaves idle
+   *  (its processes waiting on each other, the disk or a wakeup) while it is not CPU-bound. */
+  idleCores: number;
 }
 
 export function cpuBetween(a: CpuSample, b: CpuSample): CpuWindow {
@@ -82,6 +86,8 @@ export function cpuBetween(a: CpuSample, b: CpuSample): CpuWindow {
   const membersMs = b.membersMs - a.membersMs;
   const benchMs = b.benchMs - a.benchMs;
   // Not clamped: a small negative value shows the accounting error instead of hiding it.
-  const foreignMs = b.machineMs - a.machineMs - membersMs - benchMs;
-  return { seconds, membersMs, benchMs, foreignCores: seconds > 0 ? foreignMs / 1000 / seconds : 0 };
+  const machineMs = b.machineMs - a.machineMs;
+  const foreignMs = machineMs - membersMs - benchMs;
+  const cores = (ms: number): number => (seconds > 0 ? ms / 1000 / seconds : 0);
+  return { seconds, membersMs, benchMs, foreignCores: cores(foreignMs), idleCores: availableParallelism() - cores(machineMs) };
 }

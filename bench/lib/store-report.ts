@@ -20,6 +20,8 @@ export interface TestResult {
   clientUsPerOp: number;
   serverCores: number;
   foreignCores: number;
+  /** Cores nobody used during the measured window (CpuWindow.idleCores). */
+  idleCores: number;
   /** Watch tests: Put sent → event received. */
   deliveryMs?: number[];
   missed?: number;
