@@ -5,6 +5,8 @@
  * nominatedNodeName are kept. A pod that reached a terminal phase never leaves it. Pure.
  */
 import type { PodStatus } from '../../api/core/v1/pod-types.js';
+import type { JsonValue } from '../../api/meta.js';
+import { jsonEqual } from '../../api/patch/json.js';
 
 /** isTerminal: Succeeded or Failed. */
 export function isTerminal(s: PodStatus | undefined): boolean {
@@ -34,15 +36,9 @@ export function mergeStatus(
   return merged;
 }
 
-/** sameStatus compares two statuses by value (key order ignored). */
+/** sameStatus compares two statuses by value as JSON (key order ignored, undefined fields
+ *  absent): a structural walk, not two canonical strings built and compared (~27 KB of garbage
+ *  per pod start in a 100-pod round, allocation sampling). */
 export function sameStatus(a: PodStatus | undefined, b: PodStatus | undefined): boolean {
-  return canonical(a ?? {}) === canonical(b ?? {});
-}
-
-function canonical(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
-  const o = v as Record<string, unknown>;
-  return `{${Object.keys(o).filter((k) => o[k] !== undefined).sort()
-    .map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`).join(',')}}`;
+  return jsonEqual((a ?? {}) as JsonValue, (b ?? {}) as JsonValue);
 }

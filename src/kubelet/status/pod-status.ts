@@ -15,6 +15,7 @@ import type {
 import type { Condition } from '../../api/core/v1/common-types.js';
 import { rfc3339Seconds } from '../../client/events/recorder.js';
 import { instancesOf, latestSandbox, podIpsOf, type ObservedPod } from '../pod/observed.js';
+import { sameStatus } from '../status-manager/merge.js';
 import { buildContainerStatus } from './container-status.js';
 import { podPhase } from './phase.js';
 
@@ -212,16 +213,5 @@ function withTransitionTime(c: Condition, input: PodStatusInput): Condition {
 
 /** statusChanged compares two statuses by content (the order of keys does not matter). */
 export function statusChanged(a: PodStatus | undefined, b: PodStatus): boolean {
-  return a === undefined || stable(a) !== stable(b);
-}
-
-/** stable renders JSON with sorted keys. */
-function stable(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(stable).join(',')}]`;
-  if (v !== null && typeof v === 'object') {
-    const keys = Object.keys(v).filter((k) => (v as Record<string, unknown>)[k] !== undefined);
-    keys.sort();
-    return `{${keys.map((k) => `${k}:${stable((v as Record<string, unknown>)[k])}`).join(',')}}`;
-  }
-  return JSON.stringify(v) ?? 'null';
+  return a === undefined || !sameStatus(a, b);
 }
