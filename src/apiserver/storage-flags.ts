@@ -27,7 +27,10 @@ export function uncachedPrefixes(flag: string | undefined): Set<string> {
   for (const text of [DEFAULT_WATCH_CACHE_SIZES, flag ?? '']) {
     for (const entry of text.split(',').map((e) => e.trim()).filter((e) => e !== '')) {
       const m = /^([a-z0-9-]+)(?:\.([a-z0-9.-]+))?#(\d{1,9})$/.exec(entry);
-      if (!m) throw new Error(`--watch-cache-sizes: ${JSON.stringify(entry)} is not resource[.group]#size`);
+      if (!m) {
+        const what = `${JSON.stringify(entry)} is not resource[.group]#size`;
+        throw new Error(`--watch-cache-sizes: ${what}`);
+      }
       const [, resource = '', group = ''] = m;
       const r = RESOURCES.find((x) => x.resource === resource && x.group === group);
       if (!r) throw new Error(`--watch-cache-sizes: ${entry}: no such resource is served`);
@@ -44,9 +47,11 @@ export function uncachedPrefixes(flag: string | undefined): Set<string> {
 export function parseDurationSeconds(flag: string, text: string): number {
   const unit: Record<string, number> = { h: 3_600, m: 60, s: 1 };
   const parts = /^(?:\d+[hms])+$/.test(text) ? text.match(/\d+[hms]/g) ?? [] : [];
-  const seconds = parts.reduce((sum, p) => sum + Number(p.slice(0, -1)) * (unit[p.slice(-1)] ?? 0), 0);
+  const seconds = parts.reduce((sum, p) =>
+    sum + Number(p.slice(0, -1)) * (unit[p.slice(-1)] ?? 0), 0);
   if (parts.length === 0 || !Number.isSafeInteger(seconds) || seconds <= 0) {
-    throw new Error(`${flag}: ${JSON.stringify(text)} is not a positive duration such as 1h or 90s`);
+    const what = `${JSON.stringify(text)} is not a positive duration such as 1h or 90s`;
+    throw new Error(`${flag}: ${what}`);
   }
   return seconds;
 }

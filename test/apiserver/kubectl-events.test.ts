@@ -20,7 +20,8 @@ spec:
   containers: [{ name: main, image: busybox, command: [sleep, "3600"] }]
 `;
 
-const eventYaml = (name: string, pod: string, uid: string, reason: string): string => `apiVersion: v1
+const eventYaml = (name: string, pod: string, uid: string, reason: string): string =>
+  `apiVersion: v1
 kind: Event
 metadata: { name: ${name} }
 involvedObject: { kind: Pod, name: ${pod}, namespace: default, uid: ${uid}, apiVersion: v1 }

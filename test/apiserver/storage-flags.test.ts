@@ -22,7 +22,7 @@ describe('apiserver storage flags', () => {
     assert.throws(() => uncachedPrefixes('events'), /not resource\[\.group\]#size/);
     assert.throws(() => uncachedPrefixes('events#-1'), /not resource\[\.group\]#size/);
     assert.throws(() => uncachedPrefixes('widgets#0'), /no such resource/);
-    assert.throws(() => uncachedPrefixes('leases#0'), /no such resource/, 'leases need their group');
+    assert.throws(() => uncachedPrefixes('leases#0'), /no such resource/, 'leases: with group');
   });
 
   it('--event-ttl reads Go durations in whole seconds', () => {

@@ -23,7 +23,6 @@ const MAX_KEYS_PER_LEASE = 1_000;
 
 interface Granted {
   id: bigint;
-  ttlSeconds: number;
   /** When the lease expires at the earliest (clock ms at the grant request + its TTL). */
   expiresAtMs: number;
   attached: number;
@@ -74,7 +73,7 @@ export class LeaseManager {
     const r = await this.client.leaseGrant(ttlSeconds + reuse);
     // A store may raise the TTL to its minimum; never count on more than was asked.
     const ttl = Math.min(r.ttl, ttlSeconds + reuse);
-    const g: Granted = { id: r.id, ttlSeconds: ttl, expiresAtMs: startMs + ttl * 1000, attached: 0 };
+    const g: Granted = { id: r.id, expiresAtMs: startMs + ttl * 1000, attached: 0 };
     this.current.set(ttlSeconds, g);
     return g;
   }

@@ -87,7 +87,7 @@ export function uncachedTests(ctx: SuiteContext): void {
       assert.deepEqual(plain.summary(), ['ADDED a', 'ADDED first'], 'no bookmarks unless asked');
     });
 
-    it('lists read the store: latest, rv "0", rv N not older than N, a future N is 504', async () => {
+    it('lists read the store: latest, rv "0", rv N at least N, a future N is 504', async () => {
       const s = uncached();
       await s.create(ctx.key('a'), pod(ctx.ns(), 'a'));
       const b = await s.create(ctx.key('b'), pod(ctx.ns(), 'b'));
