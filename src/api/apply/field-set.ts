@@ -166,8 +166,16 @@ function copyPruned(node: FieldNode): FieldNode | undefined {
 /** withoutPrefixes drops every member at or under any of the given paths (ignored fields). */
 export function withoutPrefixes(set: FieldNode, prefixes: readonly FieldPath[]): FieldNode {
   if (prefixes.some((q) => q.length === 0)) return newFieldSet();
+  return withoutMembersOf(set, fromPaths(prefixes));
+}
+
+/**
+ * withoutMembersOf is withoutPrefixes with the prefixes already a set (`cut`, whose members are
+ * the prefixes): callers with fixed prefixes build it once instead of on every write.
+ */
+export function withoutMembersOf(set: FieldNode, cut: FieldNode): FieldNode {
   const out = newFieldSet();
-  cutInto(out, set, fromPaths(prefixes));
+  cutInto(out, set, cut);
   return out;
 }
 
@@ -231,6 +239,10 @@ function sortedChildren(node: FieldNode): [string, FieldNode][] {
 const ELEMENT_GROUPS = 'fkvi';
 
 function byElement([a]: [string, FieldNode], [b]: [string, FieldNode]): number {
+  return compareElements(a, b);
+}
+
+function compareElements(a: string, b: string): number {
   const g = ELEMENT_GROUPS.indexOf(a.charAt(0)) - ELEMENT_GROUPS.indexOf(b.charAt(0));
   return g !== 0 ? g : a < b ? -1 : a > b ? 1 : 0;
 }
@@ -238,15 +250,109 @@ function byElement([a]: [string, FieldNode], [b]: [string, FieldNode]): number {
 /** toFieldsV1 writes a set as the FieldsV1 JSON object managedFields carry. */
 export function toFieldsV1(set: FieldNode): JsonObject {
   const out: JsonObject = {};
-  for (const [pe, child] of sortedChildren(set)) out[pe] = nodeToJson(child);
+  childrenToJson(set, out);
   return out;
 }
 
 function nodeToJson(node: FieldNode): JsonObject {
   const out: JsonObject = {};
   if (node.member && node.children.size > 0) out['.'] = {};
-  for (const [pe, child] of sortedChildren(node)) out[pe] = nodeToJson(child);
+  childrenToJson(node, out);
   return out;
+}
+
+/** childrenToJson writes a node's children in element order, copying them only to sort. */
+function childrenToJson(node: FieldNode, out: JsonObject): void {
+  if (!inElementOrder(node)) {
+    for (const [pe, child] of sortedChildren(node)) out[pe] = nodeToJson(child);
+    return;
+  }
+  for (const [pe, child] of node.children) out[pe] = nodeToJson(child);
+}
+
+function inElementOrder(node: FieldNode): boolean {
+  let prev: string | undefined;
+  for (const pe of node.children.keys()) {
+    if (prev !== undefined && compareElements(prev, pe) > 0) return false;
+    prev = pe;
+  }
+  return true;
+}
+
+/*
+ * Reading FieldsV1 without building a set. A write changes few managers' fields (a kubelet's
+ * status update: its own, nobody else's), and decoding every entry into a tree to encode the
+ * same tree back was most of what managedFields cost a status update. These walks answer the
+ * two questions a write asks of an entry it may leave alone — does it share a member with
+ * what changed, does it already own all of it — on the JSON itself, allocating nothing.
+ */
+
+/**
+ * isCanonicalFieldsV1 tells FieldsV1 JSON that toFieldsV1(fromFieldsV1(json)) would write back
+ * unchanged (same keys, same order): every value an object, children in element order, `"."`
+ * (an empty object) only first and only beside children, no `"."` at the root. What this file
+ * writes always is; an entry read in this form can be written back as it was read.
+ */
+export function isCanonicalFieldsV1(json: JsonValue | undefined): json is JsonObject {
+  return isJsonObject(json) && canonicalNode(json, true);
+}
+
+function canonicalNode(json: JsonObject, isRoot: boolean): boolean {
+  let prev: string | undefined;
+  let first = true;
+  let dot = false;
+  for (const k in json) {
+    const v = json[k];
+    if (!isJsonObject(v)) return false;
+    if (k === '.') {
+      if (isRoot || !first || !isEmptyObject(v)) return false;
+      dot = true;
+    } else {
+      if (prev !== undefined && compareElements(prev, k) >= 0) return false;
+      if (!canonicalNode(v, false)) return false;
+      prev = k;
+    }
+    first = false;
+  }
+  // `".": {}` alone is a leaf written as `{}`.
+  return !dot || prev !== undefined;
+}
+
+function isEmptyObject(json: JsonObject): boolean {
+  for (const _k in json) return false;
+  return true;
+}
+
+/** isMemberJson: a FieldsV1 node that is itself a member (a leaf, or `"."` beside children). */
+function isMemberJson(json: JsonObject): boolean {
+  return '.' in json || isEmptyObject(json);
+}
+
+/** childJson is a FieldsV1 node's child, when it is an object. */
+function childJson(json: JsonObject | undefined, pe: string): JsonObject | undefined {
+  const v = json?.[pe];
+  return isJsonObject(v) ? v : undefined;
+}
+
+/** sharesMember tells whether the set and a canonical FieldsV1 object have a member in common. */
+export function sharesMember(set: FieldNode, json: JsonObject): boolean {
+  for (const [pe, child] of set.children) {
+    const j = childJson(json, pe);
+    if (j === undefined) continue;
+    if (child.member && isMemberJson(j)) return true;
+    if (child.children.size > 0 && sharesMember(child, j)) return true;
+  }
+  return false;
+}
+
+/** membersWithin tells whether every member of the set is a member of a canonical FieldsV1 object. */
+export function membersWithin(set: FieldNode, json: JsonObject | undefined): boolean {
+  for (const [pe, child] of set.children) {
+    const j = childJson(json, pe);
+    if (child.member && (j === undefined || !isMemberJson(j))) return false;
+    if (child.children.size > 0 && !membersWithin(child, j)) return false;
+  }
+  return true;
 }
 
 /** fromFieldsV1 reads FieldsV1 JSON back into a set; an empty object is a member leaf. */
@@ -312,6 +418,12 @@ export function fieldElement(name: string): string {
 
 /** keyElement names a keyed list item; key fields are sorted, as FieldsV1 writes them. */
 export function keyElement(key: Readonly<Record<string, JsonValue>>): string {
+  const names = Object.keys(key);
+  // One key (a container's name, a condition's type): no sorting, no object to build.
+  const name = names[0];
+  if (names.length === 1 && name !== undefined && key[name] !== undefined) {
+    return `k:{${JSON.stringify(name)}:${JSON.stringify(key[name])}}`;
+  }
   const sorted: JsonObject = {};
   for (const k of Object.keys(key).sort()) sorted[k] = key[k];
   return `k:${JSON.stringify(sorted)}`;

@@ -33,27 +33,41 @@ import {
   difference,
   equalSets,
   fromFieldsV1,
+  fromPaths,
   intersection,
+  isCanonicalFieldsV1,
   isEmpty,
   members,
+  membersWithin,
   pathString,
+  sharesMember,
   subtree,
   toFieldsV1,
   union,
-  withoutPrefixes,
+  withoutMembersOf,
   type FieldNode,
   type FieldPath,
 } from './field-set.js';
 import { compare, mergeApplied, removeUnowned, toFieldSet } from './typed.js';
 
-/** ManagerRecord is one decoded managedFields entry. */
+/**
+ * ManagerRecord is one decoded managedFields entry. Its fields are `set`, or — for an entry
+ * read in canonical form and not changed since — `fieldsV1` as read, decoded only when a write
+ * needs the set (setOf) and written back as it was read (toEntry).
+ */
 interface ManagerRecord {
   manager: string;
   operation: 'Apply' | 'Update';
   apiVersion: string;
   subresource?: string;
   time?: string;
-  set: FieldNode;
+  set?: FieldNode;
+  fieldsV1?: JsonObject;
+}
+
+/** setOf is a record's fields as a set. */
+function setOf(r: ManagerRecord): FieldNode {
+  return r.set ?? fromFieldsV1(r.fieldsV1);
 }
 
 /** The fields no manager ever owns (upstream's StripMetaManager). */
@@ -64,15 +78,34 @@ const STRIPPED: readonly FieldPath[] = [
     'resourceVersion'].map((f) => ['f:metadata', `f:${f}`]),
 ];
 
+/** The fields a write to the main resource may not own: STRIPPED and status. */
+const NOT_OWNABLE_MAIN = fromPaths([...STRIPPED, ['f:status']]);
+
 /**
  * ownable drops what a write through this endpoint may not own: status on the main resource,
  * everything but status on /status (upstream's per-strategy reset fields, reduced to these two
  * cases).
  */
 function ownable(set: FieldNode, subresource: string | undefined): FieldNode {
-  const base = withoutPrefixes(set, STRIPPED);
-  if (subresource === 'status') return subtree(base, 'f:status');
-  return withoutPrefixes(base, [['f:status']]);
+  // STRIPPED holds nothing under status.
+  if (subresource === 'status') return subtree(set, 'f:status');
+  return withoutMembersOf(set, NOT_OWNABLE_MAIN);
+}
+
+/**
+ * ownableField tells the top-level fields whose changes ownable() can keep: only these are
+ * compared (a status update need not walk the spec, nor a spec update the status).
+ */
+function ownableField(subresource: string | undefined): (field: string) => boolean {
+  return subresource === 'status' ? isStatusField : isMainField;
+}
+
+function isStatusField(field: string): boolean {
+  return field === 'status';
+}
+
+function isMainField(field: string): boolean {
+  return field !== 'status' && field !== 'apiVersion' && field !== 'kind';
 }
 
 function sameWriter(r: ManagerRecord, manager: string, op: string, apiVersion: string,
@@ -96,7 +129,7 @@ function decodeManagedFields(entries: unknown): ManagerRecord[] {
       apiVersion: e.apiVersion ?? '',
       ...(e.subresource ? { subresource: e.subresource } : {}),
       ...(e.time ? { time: e.time } : {}),
-      set: fromFieldsV1(e.fieldsV1),
+      ...(isCanonicalFieldsV1(e.fieldsV1) ? { fieldsV1: e.fieldsV1 } : { set: fromFieldsV1(e.fieldsV1) }),
     });
   }
   return out;
@@ -110,7 +143,8 @@ function encodeManagedFields(records: ManagerRecord[]): ManagedFieldsEntry[] {
 }
 
 function notEmpty(r: ManagerRecord): boolean {
-  return !isEmpty(r.set);
+  // A canonical FieldsV1 object with any key has a member (its every leaf is one).
+  return r.set !== undefined ? !isEmpty(r.set) : Object.keys(r.fieldsV1 ?? {}).length > 0;
 }
 
 function cmp(a: string, b: string): number {
@@ -134,7 +168,7 @@ function toEntry(r: ManagerRecord): ManagedFieldsEntry {
     apiVersion: r.apiVersion,
     ...(r.time ? { time: r.time } : {}),
     fieldsType: 'FieldsV1' as const,
-    fieldsV1: toFieldsV1(r.set),
+    fieldsV1: r.set !== undefined ? toFieldsV1(r.set) : r.fieldsV1 ?? {},
     ...(r.subresource ? { subresource: r.subresource } : {}),
   };
 }
@@ -248,21 +282,18 @@ export function applyPatch(input: ApplyInput): ApplyResult {
 
   let merged = mergeApplied(live, applied, schema);
   if (mine) {
-    const given = members(difference(mine.set, newSet));
-    const owned = union(newSet, ...others.map((r) => r.set));
+    const given = members(difference(setOf(mine), newSet));
+    const owned = union(newSet, ...others.map(setOf));
     merged = removeUnowned(merged, given, owned, schema);
   }
   const changes = compare(live, merged, schema);
   const changed = ownable(union(changes.modified, changes.added), subresource);
   const removed = ownable(changes.removed, subresource);
   const conflicts = others.flatMap((owner) =>
-    members(intersection(owner.set, changed)).map((path) => ({ owner, path })));
+    members(intersection(setOf(owner), changed)).map((path) => ({ owner, path })));
   if (conflicts.length > 0 && !force) throw conflictError(conflicts);
 
-  const next: ManagerRecord[] = others.map((r) => ({
-    ...r,
-    set: difference(difference(r.set, changed), removed),
-  }));
+  const next: ManagerRecord[] = others.map((r) => withoutFields(r, changed, removed));
   next.push({
     manager, operation: 'Apply', apiVersion, time: nowIso, set: newSet,
     ...(subresource ? { subresource } : {}),
@@ -299,32 +330,60 @@ export interface UpdateInput {
 }
 
 /**
+ * withoutFields is a record minus the members of `changed` and `removed` (what another
+ * manager's write took over or deleted). A record read as canonical FieldsV1 and holding none
+ * of them is returned as it is, so it is neither decoded nor encoded again.
+ */
+function withoutFields(r: ManagerRecord, changed: FieldNode, removed: FieldNode): ManagerRecord {
+  if (r.set === undefined && r.fieldsV1 !== undefined &&
+    !sharesMember(changed, r.fieldsV1) && !sharesMember(removed, r.fieldsV1)) return r;
+  return { ...r, set: difference(difference(setOf(r), changed), removed) };
+}
+
+/**
  * recordUpdate computes managedFields after a non-apply write: the writer owns what it added or
  * changed (plus what it owned before and did not remove), and every other manager loses the
  * fields that were changed or removed. Conflicts never fail an update.
+ *
+ * Only the part of the object the write may own is compared (status for /status, the rest
+ * otherwise), and entries the write leaves alone keep their FieldsV1 as read: a kubelet's
+ * status update, which changes values of fields it already owns, then decodes and encodes no
+ * entry at all.
  */
 export function recordUpdate(input: UpdateInput): ManagedFieldsEntry[] {
   const { manager, apiVersion, nowIso, subresource } = input;
   const given = metadataOf(input.new).managedFields;
   const source = given !== undefined ? given : input.old && metadataOf(input.old).managedFields;
   const records = decodeManagedFields(source);
-  const before = withoutManagedFields(input.old);
-  const after = withoutManagedFields(input.new);
   const schema = input.kind ? schemaFor(input.kind) : schemaOf(input.new);
-  const changes = compare(before, after, schema);
+  // managedFields are never compared: with status alone in scope they are out of it anyway.
+  const scoped = subresource === 'status';
+  const before = scoped ? input.old ?? {} : withoutManagedFields(input.old);
+  const after = scoped ? input.new : withoutManagedFields(input.new);
+  const changes = compare(before, after, schema, ownableField(subresource));
   const changed = ownable(union(changes.modified, changes.added), subresource);
   const removed = ownable(changes.removed, subresource);
 
   const mine = records.find((r) => sameWriter(r, manager, 'Update', apiVersion, subresource));
-  const next: ManagerRecord[] = records.filter((r) => r !== mine).map((r) => ({
-    ...r,
-    set: difference(difference(r.set, changed), removed),
-  }));
-  const previous = mine?.set ?? union();
-  const set = union(difference(previous, removed), changed);
-  const touched = !equalSets(set, previous) || !jsonEqual(before, after);
+  const next: ManagerRecord[] = records.filter((r) => r !== mine)
+    .map((r) => withoutFields(r, changed, removed));
+  let set: FieldNode | undefined;
+  let sameSet: boolean;
+  if (mine?.set === undefined && mine?.fieldsV1 !== undefined &&
+    !sharesMember(removed, mine.fieldsV1) && membersWithin(changed, mine.fieldsV1)) {
+    // The writer changed only fields it owns already: its set stays as read.
+    sameSet = true;
+  } else {
+    const previous = mine ? setOf(mine) : union();
+    set = union(difference(previous, removed), changed);
+    sameSet = equalSets(set, previous);
+  }
+  // The time moves when the writer's set or the object changed; a change in scope is one.
+  const touched = !sameSet || !isEmpty(changes.modified) || !isEmpty(changes.added) ||
+    !isEmpty(changes.removed) || !jsonEqual(withoutManagedFields(input.old), withoutManagedFields(input.new));
   next.push({
-    manager, operation: 'Update', apiVersion, set,
+    manager, operation: 'Update', apiVersion,
+    ...(set !== undefined ? { set } : { fieldsV1: mine?.fieldsV1 ?? {} }),
     ...(touched || !mine?.time ? { time: nowIso } : { time: mine.time }),
     ...(subresource ? { subresource } : {}),
   });

@@ -100,9 +100,20 @@ export interface Comparison {
  * why managedFields of an update list `".": {}` for new maps and lists; containers Go always
  * serialises (`alwaysPresent` in the schema) never count as added.
  */
-export function compare(before: JsonObject, after: JsonObject, schema: StructMeta): Comparison {
+export function compare(
+  before: JsonObject,
+  after: JsonObject,
+  schema: StructMeta,
+  only?: (field: string) => boolean,
+): Comparison {
   const out = { added: newFieldSet(), modified: newFieldSet(), removed: newFieldSet() };
-  compareNode(before, after, { fields: schema, alwaysPresent: true }, [], out);
+  if (only === undefined) {
+    compareNode(before, after, { fields: schema, alwaysPresent: true }, [], out);
+    return out;
+  }
+  // The root is always present on both sides: compare its fields in scope one by one, as
+  // compareNode would after pairing them (and without walking the rest for equality first).
+  compareFields(before, after, { fields: schema }, [], out, only);
   return out;
 }
 
@@ -117,13 +128,14 @@ function compareNode(
   if (l === undefined && r === undefined) return;
   // Equal values hold no change at any depth; most of an updated object is unchanged, and one
   // equality walk is far cheaper than pairing its fields and list items.
-  if (l !== undefined && r !== undefined && jsonEqual(l, r)) return;
+  if (l !== undefined && r !== undefined && (l === r || jsonEqual(l, r))) return;
   const lLeaf = l !== undefined && isLeaf(l, meta);
   const rLeaf = r !== undefined && isLeaf(r, meta);
   if (lLeaf || rLeaf || kindDiffers(l, r)) {
+    // Not equal (above): a leaf present on both sides was modified.
     if (l === undefined) insertPath(out.added, path);
     else if (r === undefined) insertPath(out.removed, path);
-    else if (!jsonEqual(l, r)) insertPath(out.modified, path);
+    else insertPath(out.modified, path);
     return;
   }
   if (meta.alwaysPresent) {
@@ -132,11 +144,10 @@ function compareNode(
   }
   if (l === undefined) insertPath(out.added, path);
   if (r === undefined) insertPath(out.removed, path);
-  for (const [pe, lc, rc, m] of pairChildren(l, r, meta)) {
-    path.push(pe);
-    compareNode(lc, rc, m, path, out);
-    path.pop();
+  if (Array.isArray(l) || Array.isArray(r)) {
+    compareItems(Array.isArray(l) ? l : [], Array.isArray(r) ? r : [], meta, path, out);
   }
+  else compareFields(l, r, meta, path, out);
 }
 
 function kindDiffers(l: JsonValue | undefined, r: JsonValue | undefined): boolean {
@@ -144,29 +155,58 @@ function kindDiffers(l: JsonValue | undefined, r: JsonValue | undefined): boolea
   return Array.isArray(l) !== Array.isArray(r);
 }
 
-type ChildPair = [string, JsonValue | undefined, JsonValue | undefined, FieldMeta];
+const NO_FIELDS: JsonObject = {};
 
-/** pairChildren lines up the children of two containers by path element. */
-function pairChildren(
+/**
+ * compareFields compares two objects field by field: the left's fields, then the right's
+ * others; only the fields `only` accepts, when given.
+ */
+function compareFields(
   l: JsonValue | undefined,
   r: JsonValue | undefined,
   meta: FieldMeta,
-): ChildPair[] {
-  if (Array.isArray(l) || Array.isArray(r)) {
-    const items = new Map<string, [JsonValue | undefined, JsonValue | undefined]>();
-    (Array.isArray(l) ? l : []).forEach((x, i) => {
-      items.set(itemElement(meta, x, i), [x, undefined]);
-    });
-    (Array.isArray(r) ? r : []).forEach((x, i) => {
-      const pe = itemElement(meta, x, i);
-      items.set(pe, [items.get(pe)?.[0], x]);
-    });
-    return [...items].map(([pe, [a, b]]) => [pe, a, b, itemMeta(meta)]);
+  path: string[],
+  out: Comparison,
+  only?: (field: string) => boolean,
+): void {
+  const lo = isJsonObject(l) ? l : NO_FIELDS;
+  const ro = isJsonObject(r) ? r : NO_FIELDS;
+  for (const k in lo) {
+    if (only !== undefined && !only(k)) continue;
+    path.push(fieldElement(k));
+    compareNode(lo[k], ro[k], fieldMeta(meta.fields, k), path, out);
+    path.pop();
   }
-  const lo = isJsonObject(l) ? l : {};
-  const ro = isJsonObject(r) ? r : {};
-  const keys = new Set([...Object.keys(lo), ...Object.keys(ro)]);
-  return [...keys].map((k) => [fieldElement(k), lo[k], ro[k], fieldMeta(meta.fields, k)]);
+  for (const k in ro) {
+    if (Object.hasOwn(lo, k) || (only !== undefined && !only(k))) continue;
+    path.push(fieldElement(k));
+    compareNode(undefined, ro[k], fieldMeta(meta.fields, k), path, out);
+    path.pop();
+  }
+}
+
+/** compareItems lines up two lists' items by path element (the left's first) and compares them. */
+function compareItems(ls: JsonValue[], rs: JsonValue[], meta: FieldMeta, path: string[],
+  out: Comparison): void {
+  const items = new Map<string, [JsonValue | undefined, JsonValue | undefined]>();
+  for (let i = 0; i < ls.length; i++) {
+    const x = ls[i];
+    if (x !== undefined) items.set(itemElement(meta, x, i), [x, undefined]);
+  }
+  for (let i = 0; i < rs.length; i++) {
+    const x = rs[i];
+    if (x === undefined) continue;
+    const pe = itemElement(meta, x, i);
+    const pair = items.get(pe);
+    if (pair !== undefined) pair[1] = x;
+    else items.set(pe, [undefined, x]);
+  }
+  const m = itemMeta(meta);
+  for (const [pe, [a, b]] of items) {
+    path.push(pe);
+    compareNode(a, b, m, path, out);
+    path.pop();
+  }
 }
 
 /**

@@ -324,6 +324,115 @@ describe('managedFields on updates', () => {
   });
 });
 
+describe('managedFields of status writes (entries a write leaves alone are kept as read)', () => {
+  const T2 = '2026-01-01T00:02:00Z';
+  const T3 = '2026-01-01T00:03:00Z';
+
+  function pod(status: JsonObject): JsonObject {
+    return {
+      apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'ns', labels: { app: 'a' } },
+      spec: { containers: [{ name: 'c', image: 'busybox' }] },
+      status,
+    };
+  }
+
+  function ready(value: string, at: string): JsonObject {
+    return { phase: 'Running', conditions: [{ type: 'Ready', status: value, lastTransitionTime: at }] };
+  }
+
+  /** write records an update of old (with its managedFields) to the object with status next. */
+  function write(old: JsonObject, mf: ManagedFieldsEntry[], status: JsonObject, manager: string,
+    nowIso: string, subresource?: string): { object: JsonObject; mf: ManagedFieldsEntry[] } {
+    const before = withManagedFields(old, mf);
+    const next = withManagedFields({ ...old, status }, mf);
+    const out = recordUpdate({ old: before, new: next, manager, apiVersion: 'v1', nowIso,
+      operation: 'Update', ...(subresource ? { subresource } : {}) });
+    return { object: { ...old, status }, mf: out };
+  }
+
+  function created(): { object: JsonObject; mf: ManagedFieldsEntry[] } {
+    const { status: _none, ...obj } = pod({});
+    const mf = recordUpdate({ new: obj, manager: 'kubectl', apiVersion: 'v1', nowIso: T0,
+      operation: 'Update' });
+    return { object: obj, mf };
+  }
+
+  it('a value change in fields the writer owns moves only its time; other entries stay as they were', () => {
+    const c = created();
+    const first = write(c.object, c.mf, ready('False', T1), 'kubelet', T1, 'status');
+    const again = write(first.object, first.mf, ready('True', T2), 'kubelet', T2, 'status');
+    assert.deepEqual(entry(again.mf, 'kubectl'), entry(c.mf, 'kubectl'));
+    assert.deepEqual(entry(again.mf, 'kubelet').fieldsV1, entry(first.mf, 'kubelet').fieldsV1);
+    assert.equal(entry(again.mf, 'kubelet').time, T2);
+    // Writing the same status again changes nothing: the time stays.
+    const same = write(again.object, again.mf, ready('True', T2), 'kubelet', T3, 'status');
+    assert.deepEqual(same.mf, again.mf);
+  });
+
+  it('a field changed by another status writer moves to it, and back', () => {
+    const c = created();
+    const kubelet = write(c.object, c.mf, ready('False', T1), 'kubelet', T1, 'status');
+    const ctrl = write(kubelet.object, kubelet.mf, ready('True', T1), 'ctrl', T2, 'status');
+    const cond = (mf: ManagedFieldsEntry[], m: string) => ((entry(mf, m).fieldsV1?.['f:status'] as
+      JsonObject)['f:conditions'] as JsonObject)['k:{"type":"Ready"}'] as JsonObject;
+    assert.deepEqual(cond(ctrl.mf, 'ctrl'), { 'f:status': {} });
+    assert.equal('f:status' in cond(ctrl.mf, 'kubelet'), false);
+    assert.equal(entry(ctrl.mf, 'kubelet').time, T1);
+    assert.deepEqual(entry(ctrl.mf, 'kubectl'), entry(c.mf, 'kubectl'));
+    const back = write(ctrl.object, ctrl.mf, ready('False', T1), 'kubelet', T3, 'status');
+    assert.deepEqual(cond(back.mf, 'kubelet'), cond(kubelet.mf, 'kubelet'));
+    // ctrl owned nothing else: its entry is gone.
+    assert.deepEqual(back.mf.map((e) => e.manager), ['kubectl', 'kubelet']);
+    assert.equal(entry(back.mf, 'kubelet').time, T3);
+  });
+
+  it('a status write whose status is unchanged still moves the time when the object changed', () => {
+    const c = created();
+    const first = write(c.object, c.mf, ready('False', T1), 'kubelet', T1, 'status');
+    const relabelled = { ...first.object, metadata: { name: 'p', namespace: 'ns', labels: { app: 'b' } } };
+    const mf = recordUpdate({ old: withManagedFields(first.object, first.mf),
+      new: withManagedFields(relabelled, first.mf), manager: 'kubelet', apiVersion: 'v1',
+      nowIso: T2, operation: 'Update', subresource: 'status' });
+    assert.deepEqual(entry(mf, 'kubelet').fieldsV1, entry(first.mf, 'kubelet').fieldsV1);
+    assert.equal(entry(mf, 'kubelet').time, T2);
+    assert.deepEqual(entry(mf, 'kubectl'), entry(c.mf, 'kubectl'));
+  });
+
+  it('entries in non-canonical FieldsV1 are written canonically even when nothing touches them', () => {
+    const c = created();
+    const shuffled = c.mf.map((e) => ({ ...e, fieldsV1: { 'f:spec': e.fieldsV1?.['f:spec'],
+      'f:metadata': e.fieldsV1?.['f:metadata'] } as JsonObject }));
+    const first = write(c.object, shuffled, ready('False', T1), 'kubelet', T1, 'status');
+    assert.deepEqual(Object.keys(entry(first.mf, 'kubectl').fieldsV1 ?? {}), ['f:metadata', 'f:spec']);
+    assert.deepEqual(entry(first.mf, 'kubectl'), entry(c.mf, 'kubectl'));
+  });
+
+  it('apply conflicts with fields updaters took, after status writes kept the entries as read', () => {
+    const c = created();
+    const image = (obj: JsonObject, v: string): JsonObject => ({ ...obj, spec: {
+      containers: [{ name: 'c', image: v }] } });
+    const s1 = write(c.object, c.mf, ready('False', T1), 'kubelet', T1, 'status');
+    const mfCtrl = recordUpdate({ old: withManagedFields(s1.object, s1.mf),
+      new: withManagedFields(image(s1.object, 'busybox:2'), s1.mf), manager: 'ctrl',
+      apiVersion: 'v1', nowIso: T2, operation: 'Update' });
+    const live = withManagedFields(image(s1.object, 'busybox:2'), mfCtrl);
+    const s2 = write(live, mfCtrl, ready('True', T3), 'kubelet', T3, 'status');
+    const applied = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'ns' },
+      spec: { containers: [{ name: 'c', image: 'busybox:3' }] } };
+    const st = statusOf(() => applyPatch({ live: withManagedFields(s2.object, s2.mf), applied,
+      manager: 'kubectl', force: false, apiVersion: 'v1', nowIso: T3 }));
+    assert.equal(st.code, 409);
+    assert.equal(st.message, 'Apply failed with 1 conflict: conflict with "ctrl" using v1: ' +
+      '.spec.containers[name="c"].image');
+    const forced = applyPatch({ live: withManagedFields(s2.object, s2.mf), applied,
+      manager: 'kubectl', force: true, apiVersion: 'v1', nowIso: T3 });
+    assert.deepEqual(forced.managedFields.map((e) => [e.manager, e.operation]),
+      [['kubectl', 'Apply'], ['kubectl', 'Update'], ['kubelet', 'Update']]);
+    // The status writer's entry is untouched by an apply of the spec.
+    assert.deepEqual(entry(forced.managedFields, 'kubelet'), entry(s2.mf, 'kubelet'));
+  });
+});
+
 describe('FieldsV1', () => {
   it('round-trips and renders paths as structured-merge-diff does', () => {
     const json = { 'f:metadata': { 'f:finalizers': { '.': {}, 'v:"example.com/a"': {} } },

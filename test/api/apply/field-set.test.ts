@@ -2,13 +2,19 @@ import { strict as assert } from 'node:assert';
 import {
   difference,
   equalSets,
+  fromFieldsV1,
   fromPaths,
   hasMember,
   intersection,
+  isCanonicalFieldsV1,
   isEmpty,
+  keyElement,
   members,
+  membersWithin,
   newFieldSet,
+  sharesMember,
   subtree,
+  toFieldsV1,
   union,
   withoutPrefixes,
   type FieldNode,
@@ -79,5 +85,61 @@ describe('field sets: tree operations equal the member-path definitions', () => 
     s.member = true;
     assert.equal(union(s).member, false);
     assert.equal(difference(s, newFieldSet()).member, false);
+  });
+});
+
+/** randomJson builds FieldsV1-like JSON, canonical or not (order, ".", non-object values). */
+function randomJson(rnd: () => number, depth: number): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const keys = [...ELEMENTS, '.'];
+  // Shuffled about half the time: element order is part of the canonical form.
+  if (rnd() < 0.5) keys.sort(() => rnd() - 0.5);
+  for (const k of keys) {
+    if (rnd() >= 0.3) continue;
+    const r = rnd();
+    out[k] = r < 0.05 ? 1 : depth === 0 || r < 0.4 || k === '.' ? (r < 0.1 ? { x: {} } : {})
+      : randomJson(rnd, depth - 1);
+  }
+  return out;
+}
+
+describe('field sets: questions asked of FieldsV1 JSON without decoding it', () => {
+  it('isCanonicalFieldsV1 is exactly "toFieldsV1(fromFieldsV1(json)) writes it back as it was"', () => {
+    const rnd = lcg(11);
+    let canonical = 0;
+    for (let i = 0; i < 2000; i++) {
+      const json = randomJson(rnd, 3);
+      const same = JSON.stringify(toFieldsV1(fromFieldsV1(json as never))) === JSON.stringify(json);
+      assert.equal(isCanonicalFieldsV1(json as never), same, JSON.stringify(json));
+      if (same) canonical++;
+    }
+    // Both answers occur often enough for the comparison to mean something.
+    assert.ok(canonical > 200 && canonical < 1800, `${canonical} canonical of 2000`);
+    assert.equal(isCanonicalFieldsV1({ 'f:a': { '.': {} } }), false);
+    assert.equal(isCanonicalFieldsV1({ '.': {}, 'f:a': {} }), false);
+    assert.equal(isCanonicalFieldsV1({ 'f:a': { '.': {}, 'f:b': {} } }), true);
+    assert.equal(isCanonicalFieldsV1(undefined), false);
+  });
+
+  it('sharesMember and membersWithin answer as intersection and difference do', () => {
+    const rnd = lcg(13);
+    for (let i = 0; i < 300; i++) {
+      // `a` pruned, as every set written to FieldsV1 is; `b` raw.
+      const [a, b] = [union(randomSet(rnd, 4)), randomSet(rnd, 4)];
+      const json = toFieldsV1(a);
+      assert.ok(isCanonicalFieldsV1(json));
+      assert.equal(sharesMember(b, json), !isEmpty(intersection(a, b)));
+      assert.equal(membersWithin(b, json), isEmpty(difference(b, a)));
+      // A set always shares with and lies within its own encoding, unless it has no members.
+      assert.equal(membersWithin(a, json), true);
+      assert.equal(sharesMember(a, json), !isEmpty(a));
+    }
+  });
+
+  it('keyElement writes one key as it writes several: sorted, JSON-escaped', () => {
+    assert.equal(keyElement({ name: 'a"b' }), 'k:{"name":"a\\"b"}');
+    assert.equal(keyElement({ type: 'Ready' }), `k:${JSON.stringify({ type: 'Ready' })}`);
+    assert.equal(keyElement({ protocol: 'TCP', port: 80 }), 'k:{"port":80,"protocol":"TCP"}');
+    assert.equal(keyElement({ x: { b: 1 } }), 'k:{"x":{"b":1}}');
   });
 });
