@@ -12,6 +12,9 @@
  *            The image is pulled onto the workers first: the SLO excludes image pulls
  *            (BENCH_COLD_IMAGES=1: the first burst's pods pull it).
  *            `--tests startup:process` or `startup:runc` measures one runtime.
+ *            K8TS_BENCH_CPU_PROF_DIR=<dir>: the kubelets and runtimes are CPU-profiled during
+ *            the bursts only (bench/lib/node-prof.ts) and the workers' top self times printed;
+ *            bench/lib/node-burst-micro.ts measures one node's kubelet and runtime alone.
  *   hollow   3 masters and N hollow nodes (default 1,000 in 4 processes): time until every
  *            hollow node is Ready, then a Deployment of M pods (default 30,000): time until all
  *            exist, are bound and are Running per the API (one informer of the namespace), and
@@ -93,7 +96,8 @@ function startupRuntimes(tests: readonly string[]): string[] {
  * startupYaml: 3 masters (process runtime) and 2 workers on the runtime measured. Masters on
  * 127.0.7.x, workers on 127.0.8.x; BENCH_STARTUP_NET=N moves them to 127.0.N.x and 127.0.N+1.x
  * (and the Services and the workers' pods to ranges of their own), so two helpers can run this
- * benchmark at once on one machine: the kubelets' fixed port collides otherwise.
+ * benchmark at once on one machine: the kubelets' fixed port collides otherwise. N uses two
+ * nets, so two runs need N values at least 2 apart (N=2 and N=3 collide on 127.0.3.x).
  */
 function startupYaml(runtime: string): string {
   const p = 37480;
