@@ -106,7 +106,8 @@ async function round(pods: number, k: number): Promise<Costs> {
   t = process.cpuUsage();
   for (const p of bound) {
     await registry.update(ctx, PODS, NS, p.metadata.name ?? '', runningStatus(p, nowIso),
-      { subresource: 'status', fieldManager: 'kubelet' });
+      // No fieldManager, as the kubelet's client sends none.
+      { subresource: 'status' });
   }
   const status = us(process.cpuUsage(t));
   t = process.cpuUsage();

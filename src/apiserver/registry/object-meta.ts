@@ -60,8 +60,3 @@ export function prepareUpdateMeta(obj: KubeObject, old: KubeObject, specFields: 
   const changed = specFields.some((f) => JSON.stringify(obj[f]) !== JSON.stringify(old[f]));
   m.generation = (o.generation ?? 1) + (changed ? 1 : 0);
 }
-
-/** sameJson compares two objects by canonical JSON (key order as written, which we preserve). */
-export function sameJson(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
-}

@@ -16,7 +16,7 @@ import {
   notFound,
   STALE_OBJECT_MESSAGE,
 } from '../../api/errors.js';
-import { apiVersionOf, isJsonObject, type KubeList, type KubeObject } from '../../api/meta.js';
+import { apiVersionOf, isJsonObject, type JsonValue, type KubeList, type KubeObject } from '../../api/meta.js';
 import { findResource, type ResourceInfo } from '../../api/resources.js';
 import type { KindStrategy } from '../../api/strategy.js';
 import { strategyFor } from '../../api/strategies.js';
@@ -30,8 +30,8 @@ import {
   prepareCreateMeta,
   prepareUpdateMeta,
   rfc3339,
-  sameJson,
 } from './object-meta.js';
+import { jsonEqual } from '../../api/patch/json.js';
 import { fieldManagerRequired } from '../../api/apply/index.js';
 import { applyPatchBody, isApplyPatch, recordManagedUpdate, serverSideApply } from './patching.js';
 import { NamespaceLifecycle } from './namespace-lifecycle.js';
@@ -205,6 +205,8 @@ export class Registry implements ApiRegistry {
       if (uid && uid !== cur.metadata.uid) {
         throw conflict(r, name, `Precondition failed: UID in precondition: ${uid}, UID in object meta: ${cur.metadata.uid ?? ''}`);
       }
+      // A status write keeps only the body's status (updated()): copy just that.
+      if (opts.subresource === 'status') return { ...body, status: structuredClone(body.status) };
       return structuredClone({ ...body, metadata: { ...(body.metadata ?? {}), name, ...(ns ? { namespace: ns } : {}) } });
     };
     const change = opts.subresource === 'finalize' ? finalizeChange(r, name, body) : replace;
@@ -301,8 +303,16 @@ export class Registry implements ApiRegistry {
       const proposed = change(opts.readsOnly === true ? cur : structuredClone(cur));
       const next = this.updated(r, s, cur, proposed, opts.subresource);
       // Server-side apply keeps its own managedFields; every other write records an Update.
-      if (!opts.applied && (opts.fieldManager !== undefined || !sameJson(next, cur))) {
-        next.metadata.managedFields = recordManagedUpdate(cur, next, {
+      // An unnamed writer's write that changes nothing records nothing, and a write that
+      // changes nothing moves no manager's time (as upstream: then nothing is stored at all).
+      // The stored object carries its resourceVersion and next does not (updated() drops it):
+      // both comparisons see the stored object without it, or no write would ever be a no-op.
+      // Structural equality (stops at the first difference) rather than two whole-object JSON
+      // strings: a kubelet's status write names no manager and paid both for every pod status.
+      const before = { ...cur, metadata: { ...cur.metadata, resourceVersion: undefined } };
+      if (!opts.applied && (opts.fieldManager !== undefined ||
+        !jsonEqual(next as unknown as JsonValue, before as unknown as JsonValue))) {
+        next.metadata.managedFields = recordManagedUpdate(before, next, {
           manager: opts.fieldManager ?? next.metadata.managedFields?.at(-1)?.manager ?? 'unknown',
           apiVersion,
           nowIso: rfc3339(this.o.wallMs()),
@@ -343,9 +353,12 @@ export class Registry implements ApiRegistry {
     let next: KubeObject;
     if (status) {
       // The status subresource changes status only (and nothing else, as upstream). The
-      // current status is replaced, so it is not copied.
+      // current status is replaced, so it is not copied; nor is the rest: storage decodes the
+      // current object afresh for each attempt (it is this write's own), the spec is kept as
+      // stored (defaulting an already defaulted spec changes nothing), and only metadata, which
+      // the rules below set, is copied.
       const { status: _replaced, ...rest } = cur;
-      next = { ...structuredClone(rest), status: proposed.status };
+      next = { ...rest, metadata: { ...cur.metadata }, status: proposed.status };
     } else {
       next = proposed;
       next.metadata ??= {};
