@@ -97,7 +97,11 @@ class Watcher implements EventFilter {
     readonly prevKv: boolean,
     readonly progressNotify: boolean,
     readonly fragment: boolean,
-    /** The requested start revision (0 = from now), for etcd's progress rule. */
+    /** The requested start revision (0 = from now), for etcd's progress rule: no progress
+     *  (periodic or requested) while the store's revision is below it, as etcd ≥ 3.4.38 does
+     *  (etcd-io/etcd#20229; 3.4.23 sent the current revision, which let a client resuming from a
+     *  progress revision get events below its start, etcd-io/etcd#20221). Even start = current + 1
+     *  waits for a write, as etcd's own test of that case expects. */
     readonly startRev: number,
     /** The first revision not yet delivered (synced watchers: every revision below the hub's
      *  next one is delivered once this is reached). */
@@ -271,9 +275,9 @@ export class WatchHub {
   }
 
   /** tick sends due progress notifications: every progress interval, each synced
-   *  progress_notify watcher that got no events since the last tick receives an empty
-   *  response with the current revision (etcd's sendLoop ticker). Call it often (the interval
-   *  / 10 is plenty); it only looks at streams with such watchers. */
+   *  progress_notify watcher whose start revision is reached and that got no events since the
+   *  last tick receives an empty response with the current revision (etcd's sendLoop ticker).
+   *  Call it often (the interval / 10 is plenty); it only looks at streams with such watchers. */
   tick(): void {
     const now = this.opts.nowMs();
     for (const s of this.progressStreams) {

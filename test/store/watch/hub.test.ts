@@ -361,6 +361,29 @@ describe('watch hub: progress', () => {
     h.hub.tick();
     assert.equal(rev(c.take()[0]), 2);
   });
+
+  // etcd ≥ 3.4.38 (etcd-io/etcd#20229, backport #20250; older 3.4, e.g. Debian's 3.4.23, still
+  // sends them): a progress revision below a watcher's start would let a client that resumes from
+  // it (clientv3, kube-apiserver's cacher) receive events it never asked for (etcd-io/etcd#20221).
+  it('no periodic progress for a start revision above the current one, even current + 1, until reached', () => {
+    const h = new Harness({ progressIntervalMs: 5_000 });
+    h.store.put('x', '0');
+    const c = h.open();
+    c.create({ key: 'a', startRevision: 3n, progressNotify: true });
+    c.create({ key: 'b', startRevision: 4n, progressNotify: true });
+    c.take();
+    h.nowMs = 5_000;
+    h.hub.tick();
+    assert.equal(c.take().length, 0, 'revision 2: below both starts');
+    h.store.put('x', '1');
+    h.nowMs = 10_000;
+    h.hub.tick();
+    assert.deepEqual(c.take().map((p) => [p.watchId, rev(p)]), [[0n, 3]], 'revision 3 reached start 3 only');
+    h.store.put('x', '2');
+    h.nowMs = 15_000;
+    h.hub.tick();
+    assert.deepEqual(c.take().map((p) => [p.watchId, rev(p)]), [[0n, 4], [1n, 4]]);
+  });
 });
 
 describe('watch hub: slow streams', () => {
