@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
+import { parseDurationSeconds, uncachedPrefixes } from '../apiserver/storage-flags.js';
 import { ETCD_LIMITS } from '../store/errors.js';
 import { ConfigError, ConfigReader, type Fields } from './config-reader.js';
 import { DEFAULT_CONFIG_YAML } from './default-config.js';
@@ -56,6 +57,8 @@ export interface ClusterConfig {
   force: boolean;
   /** The controller manager's and scheduler's leader election and node monitoring. */
   controlPlane: ControlPlaneConfig;
+  /** The API servers' storage flags (apiServer: in YAML). */
+  apiServer: ApiServerConfig;
   /** The kubelets: one per master with an API server, then the workers (node-config.ts). */
   nodes: NodeSpec[];
   /** Hollow nodes (simulated kubelets) for scale experiments; undefined = none. */
@@ -90,12 +93,34 @@ export const DEFAULT_CONTROL_PLANE: ControlPlaneConfig = {
   nodeMonitorGracePeriodMs: NODE_LIFECYCLE_DEFAULTS.nodeMonitorGracePeriodMs,
 };
 
+/**
+ * ApiServerConfig: kube-apiserver flags a cluster config may set for its API servers, kept as
+ * the flag text (checked when the config is read, so a typo fails `k8ts up` with file and line
+ * instead of crash-looping every API server). Undefined = the API server's own default.
+ */
+export interface ApiServerConfig {
+  /** --watch-cache-sizes, e.g. "events#100" (cache Events too) or "pods#0". */
+  watchCacheSizes: string | undefined;
+  /** --event-ttl as a Go duration, e.g. "10m". */
+  eventTtl: string | undefined;
+}
+
+/** apiServerArgs: the flags every API server of the cluster is started with, by the supervisor
+ *  or as a static pod (the same list, so both ways run the same API server). */
+export function apiServerArgs(cfg: ClusterConfig): string[] {
+  const a = cfg.apiServer;
+  return [
+    ...(a.watchCacheSizes === undefined ? [] : ['--watch-cache-sizes', a.watchCacheSizes]),
+    ...(a.eventTtl === undefined ? [] : ['--event-ttl', a.eventTtl]),
+  ];
+}
+
 export interface LoadOptions {
   /** --force: accept an even member count. */
   force?: boolean;
 }
 
-const TOP_KEYS = ['name', 'members', 'dataDir', 'timing', 'tls', 'forwarding', 'store', 'serviceCidr', 'force', 'controlPlane', 'workers', 'kubelet', 'hollow'] as const;
+const TOP_KEYS = ['name', 'members', 'dataDir', 'timing', 'tls', 'forwarding', 'store', 'serviceCidr', 'force', 'controlPlane', 'apiServer', 'workers', 'kubelet', 'hollow'] as const;
 
 /** DEFAULT_SERVICE_CIDR: Service addresses from loopback (ARCHITECTURE.md §6). */
 export const DEFAULT_SERVICE_CIDR = '127.96.0.0/16';
@@ -138,6 +163,7 @@ export function parseClusterConfig(text: string, source: string, opts: LoadOptio
     serviceCidr: readServiceCidr(r, top),
     force,
     controlPlane: readControlPlane(r, top),
+    apiServer: readApiServer(r, top),
     nodes: readNodes(r, top, members),
     hollow: readHollow(r, top),
     source,
@@ -263,6 +289,27 @@ function readControlPlane(r: ConfigReader, top: Fields): ControlPlaneConfig {
       'before its lease can expire, or two leaders could both believe they lead');
   }
   return c;
+}
+
+function readApiServer(r: ConfigReader, top: Fields): ApiServerConfig {
+  if (!top.has('apiServer')) return { watchCacheSizes: undefined, eventTtl: undefined };
+  const f = r.map(top.get('apiServer'), 'apiServer', ['watchCacheSizes', 'eventTtl']);
+  // The API server's own parsers judge the text; their "--flag: " prefix becomes the YAML path.
+  const check = (key: keyof ApiServerConfig, parse: (text: string) => unknown): string | undefined => {
+    if (!f.has(key)) return undefined;
+    const node = f.get(key);
+    const text = r.str(node, `apiServer.${key}`);
+    try {
+      parse(text);
+    } catch (e) {
+      r.fail(node, `apiServer.${key}: ${(e as Error).message.replace(/^--[a-z-]+: /, '')}`);
+    }
+    return text;
+  };
+  return {
+    watchCacheSizes: check('watchCacheSizes', uncachedPrefixes),
+    eventTtl: check('eventTtl', (t) => parseDurationSeconds('--event-ttl', t)),
+  };
 }
 
 function readTiming(r: ConfigReader, top: Fields): Timing {

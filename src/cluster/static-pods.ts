@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { REPO_ROOT } from './build/entry-points.js';
 import { TSX_LAUNCH, type Launch } from './build/launch.js';
 import { HEALTHZ_PORT } from '../proxy/health.js';
-import { k8tsHome, statePaths, type ClusterConfig, type MemberSpec } from './config.js';
+import { apiServerArgs, k8tsHome, statePaths, type ClusterConfig, type MemberSpec } from './config.js';
 import type { NodeSpec } from './node-config.js';
 import { unitName, type Component } from './processes.js';
 
@@ -55,7 +55,8 @@ export function controlPlaneManifests(
     componentPod({
       pod, component, node: m.name, env, nodeBinary,
       labels: { component: pod, tier: 'control-plane' },
-      command: [...launch.nodeArgs(component), '--config', paths.config, '--member', m.name],
+      command: [...launch.nodeArgs(component), '--config', paths.config, '--member', m.name,
+        ...(component === 'apiserver' ? apiServerArgs(cfg) : [])],
       probe: readiness(component, m),
     }, paths.pids));
 }

@@ -14,7 +14,7 @@ import { setPriority } from 'node:os';
 import { stringify } from 'yaml';
 import type { Clock } from '../base/clock.js';
 import type { MemberStatus } from '../gen/k8ts/raft/v1/member.js';
-import { loadClusterConfig, statePaths, type ClusterConfig, type MemberSpec, type StatePaths } from './config.js';
+import { apiServerArgs, loadClusterConfig, statePaths, type ClusterConfig, type MemberSpec, type StatePaths } from './config.js';
 import { prepareLaunch } from './build/bundle-cache.js';
 import { REPO_ROOT } from './build/entry-points.js';
 import { MemberClients, sleep } from './member-client.js';
@@ -230,7 +230,8 @@ export class Supervisor {
   /** start spawns one component of a node, detached, on the effective config. */
   start(node: string, c: Component): number {
     const target = c === 'hollow' ? ['--shard', node.slice(HOLLOW_UNIT.length)]
-      : [NODE_COMPONENTS.includes(c) ? '--node' : '--member', node];
+      : [NODE_COMPONENTS.includes(c) ? '--node' : '--member', node,
+        ...(c === 'apiserver' ? apiServerArgs(this.cfg) : [])];
     const pid = this.procs.spawn(node, c, ['--config', this.paths.config, ...target]);
     if (c === 'hollow') lowerPriority(pid, this.cfg.hollow?.nice ?? 0, (why) => this.say(why));
     this.say(`started ${unitLabel(node, c)} (${this.where(node, c)}) pid ${pid}, log ${this.procs.logFile(node, c)}`);
@@ -583,7 +584,7 @@ export class Supervisor {
 
 /** effectiveConfig is the config as every process reads it: tls dir absolute, force kept, the
  *  nodes written out in full (each worker with its runtime and pod range). */
-function effectiveConfig(cfg: ClusterConfig): string {
+export function effectiveConfig(cfg: ClusterConfig): string {
   const doc: Record<string, unknown> = {
     name: cfg.name,
     members: cfg.members.map((m) => ({
@@ -600,12 +601,20 @@ function effectiveConfig(cfg: ClusterConfig): string {
     store: cfg.store,
     serviceCidr: cfg.serviceCidr,
     controlPlane: cfg.controlPlane,
+    ...apiServerDoc(cfg),
     force: cfg.force,
     ...nodesDoc(cfg.nodes),
     ...(cfg.hollow === undefined ? {} : { hollow: cfg.hollow }),
   };
   if (cfg.tlsDir !== undefined) doc.tls = { dir: cfg.tlsDir };
   return `# Effective config of cluster ${cfg.name}, written by k8ts up from ${cfg.source}.\n${stringify(doc)}`;
+}
+
+/** apiServerDoc: the apiServer block when the config set any of its fields (none set: no
+ *  block, rather than an empty `apiServer: {}` in every effective config). */
+function apiServerDoc(cfg: ClusterConfig): Record<string, unknown> {
+  const set = Object.entries(cfg.apiServer).filter(([, v]) => v !== undefined);
+  return set.length === 0 ? {} : { apiServer: Object.fromEntries(set) };
 }
 
 function nodesDoc(nodes: readonly NodeSpec[]): Record<string, unknown> {

@@ -7,6 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   ConfigError,
+  apiServerArgs,
   DEFAULT_CONFIG_YAML,
   DEFAULT_CONTROL_PLANE,
   clusterId,
@@ -15,6 +16,7 @@ import {
   parseClusterConfig,
   statePaths,
 } from '../../src/cluster/config.js';
+import { effectiveConfig } from '../../src/cluster/supervisor.js';
 import { tempHome } from '../support/cluster.js';
 
 const THREE = `name: t
@@ -95,6 +97,31 @@ describe('cluster config', () => {
     const bad = errorOf(`${THREE}controlPlane: { leaseDurationMs: 400, renewDeadlineMs: 500 }\n`);
     assert.match(bad, /^x\.yaml:6:15: controlPlane needs retryPeriodMs \(100\) < renewDeadlineMs \(500\) < leaseDurationMs \(400\)/);
     assert.match(errorOf(`${THREE}controlPlane: { leaseDuration: 400 }\n`), /leaseDuration/);
+  });
+
+  it('passes apiServer storage flags through, checked by the API server\'s own parsers', () => {
+    assert.deepEqual(parseClusterConfig(THREE, 'x.yaml').apiServer, { watchCacheSizes: undefined, eventTtl: undefined });
+    assert.deepEqual(apiServerArgs(parseClusterConfig(THREE, 'x.yaml')), []);
+    const set = parseClusterConfig(`${THREE}apiServer:\n  watchCacheSizes: events#100,pods#0\n  eventTtl: 10m\n`, 'x.yaml');
+    assert.deepEqual(set.apiServer, { watchCacheSizes: 'events#100,pods#0', eventTtl: '10m' });
+    assert.deepEqual(apiServerArgs(set), ['--watch-cache-sizes', 'events#100,pods#0', '--event-ttl', '10m']);
+    assert.deepEqual(apiServerArgs(parseClusterConfig(`${THREE}apiServer: { eventTtl: 1h30m }\n`, 'x.yaml')),
+      ['--event-ttl', '1h30m']);
+    assert.equal(errorOf(`${THREE}apiServer:\n  watchCacheSizes: podz#0\n`),
+      'x.yaml:7:20: apiServer.watchCacheSizes: podz#0: no such resource is served');
+    assert.equal(errorOf(`${THREE}apiServer:\n  watchCacheSizes: pods=0\n`),
+      'x.yaml:7:20: apiServer.watchCacheSizes: "pods=0" is not resource[.group]#size');
+    assert.equal(errorOf(`${THREE}apiServer: { eventTtl: 1d }\n`),
+      'x.yaml:6:24: apiServer.eventTtl: "1d" is not a positive duration such as 1h or 90s');
+    assert.match(errorOf(`${THREE}apiServer: { eventTtl: 3600 }\n`), /^x\.yaml:6:24: apiServer\.eventTtl must be a non-empty string/);
+    assert.match(errorOf(`${THREE}apiServer: { eventTTL: 1h }\n`), /^x\.yaml:6:14: unknown key apiServer\.eventTTL \(allowed: watchCacheSizes, eventTtl\)/);
+  });
+
+  it('writes the apiServer block into the effective config only when set, and reads it back', () => {
+    const plain = parseClusterConfig(THREE, 'x.yaml');
+    assert.doesNotMatch(effectiveConfig(plain), /apiServer/);
+    const set = parseClusterConfig(`${THREE}apiServer: { watchCacheSizes: 'events#100', eventTtl: 5m }\n`, 'x.yaml');
+    assert.deepEqual(parseClusterConfig(effectiveConfig(set), 'eff.yaml').apiServer, set.apiServer);
   });
 
   it('reports YAML syntax errors with their position', () => {

@@ -32,4 +32,20 @@ describe('static pods: control plane and kube-proxy manifests', () => {
     const files = controlPlaneManifests(cfg, m1, env).map((f) => f.file);
     assert.deepEqual(files, ['etcd.yaml', 'kube-apiserver.yaml', 'kube-controller-manager.yaml', 'kube-scheduler.yaml']);
   });
+
+  it('starts kube-apiserver with the config\'s apiServer flags, and only kube-apiserver', () => {
+    const commandOf = (c: typeof cfg, pod: string): string[] => {
+      const f = controlPlaneManifests(c, c.members[0]!, env).find((x) => x.file === `${pod}.yaml`);
+      const spec = f?.pod.spec as { containers: { command: string[] }[] };
+      return spec.containers[0]?.command ?? [];
+    };
+    assert.deepEqual(commandOf(cfg, 'kube-apiserver').slice(-2), ['--member', 'm1']);
+    const yaml = `${DEFAULT_CONFIG_YAML}apiServer: { watchCacheSizes: 'events#100', eventTtl: 10m }\n`;
+    const tuned = parseClusterConfig(yaml, 'tuned');
+    assert.deepEqual(commandOf(tuned, 'kube-apiserver').slice(-6),
+      ['--member', 'm1', '--watch-cache-sizes', 'events#100', '--event-ttl', '10m']);
+    for (const pod of ['etcd', 'kube-controller-manager', 'kube-scheduler']) {
+      assert.deepEqual(commandOf(tuned, pod).slice(-2), ['--member', 'm1'], pod);
+    }
+  });
 });
