@@ -264,7 +264,11 @@ function nodeToJson(node: FieldNode): JsonObject {
 /** childrenToJson writes a node's children in element order, copying them only to sort. */
 function childrenToJson(node: FieldNode, out: JsonObject): void {
   if (!inElementOrder(node)) {
-    for (const [pe, child] of sortedChildren(node)) out[pe] = nodeToJson(child);
+    // Sets built by compare() come in the object's key order: sort the names, not entries.
+    for (const pe of [...node.children.keys()].sort(compareElements)) {
+      const child = node.children.get(pe);
+      if (child) out[pe] = nodeToJson(child);
+    }
     return;
   }
   for (const [pe, child] of node.children) out[pe] = nodeToJson(child);
