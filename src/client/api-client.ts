@@ -58,6 +58,11 @@ export interface ApiClientOptions {
   clock?: Clock;
   /** Seed of the backoff jitter (default: the process id, so clients do not move in step). */
   seed?: number;
+  /**
+   * The component's User-Agent (componentUserAgent): the API server records this client's
+   * writes that name no fieldManager under its name ("kubelet"), as kube-apiserver does.
+   */
+  userAgent?: string;
 }
 
 /** ApiClient talks to the API servers of one cluster; it is the ComponentApi components get. */
@@ -75,7 +80,7 @@ export class ApiClient implements ComponentApi {
     this.clock = o.clock ?? systemClock;
     this.failover = new Failover({
       endpoints: o.endpoints,
-      connect: (ep) => new ApiConn(ep, creds, o.tls),
+      connect: (ep) => new ApiConn(ep, creds, o.tls, o.userAgent),
       ready: readyUnary,
       clock: this.clock,
       random: () => prng.float(),

@@ -11,7 +11,7 @@ import {
 } from '../gen/k8ts/api/v1/api.js';
 import type { TlsFiles } from '../rpc/credentials.js';
 import { remainingMs } from '../rpc/defaults.js';
-import { H2Channel } from '../rpc/h2-client.js';
+import { H2Channel, type H2ChannelOptions } from '../rpc/h2-client.js';
 import { h2ServerStream } from '../rpc/h2-stream-call.js';
 import type { ServerStreamMethod } from '../rpc/server-stream.js';
 
@@ -26,19 +26,29 @@ export class ApiConn {
   private watchChannel: H2Channel | undefined;
   private watchClient: WatchClient | undefined;
 
-  /** creds is kept for callers that build it; the lean sessions take TLS from tls. */
+  /** creds is kept for callers that build it; the lean sessions take TLS from tls. userAgent
+   *  names the component (the manager of its writes without a fieldManager). */
   constructor(
     readonly endpoint: string,
     _creds: ChannelCredentials,
     private readonly tls: TlsFiles | undefined,
+    private readonly userAgent?: string,
   ) {
-    this.h2 = new H2Channel({ target: endpoint, tls });
+    this.h2 = new H2Channel(this.channelOptions());
   }
 
   /** watchH2 is the session watch streams are opened on. */
   get watchH2(): H2Channel {
-    this.watchChannel ??= new H2Channel({ target: this.endpoint, tls: this.tls });
+    this.watchChannel ??= new H2Channel(this.channelOptions());
     return this.watchChannel;
+  }
+
+  private channelOptions(): H2ChannelOptions {
+    return {
+      target: this.endpoint,
+      tls: this.tls,
+      ...(this.userAgent !== undefined ? { userAgent: this.userAgent } : {}),
+    };
   }
 
   /** grpc is the client watch streams are opened with (the name of its grpc-js past). */

@@ -18,6 +18,8 @@ import { parseArgs } from 'node:util';
 import { systemClock } from '../base/clock.js';
 import { systemWallMs } from '../base/wall-clock.js';
 import { ApiClient } from '../client/api-client.js';
+import { componentUserAgent } from '../client/user-agent.js';
+import { versionInfo } from '../apiserver/discovery/version.js';
 import { SharedInformerFactory } from '../client/cache/factory.js';
 import { TermInformers } from '../client/cache/term-informers.js';
 import type { InformerFactory } from '../client/cache/types.js';
@@ -76,6 +78,7 @@ async function run(c: ElectedComponent): Promise<void> {
     endpoints: [member.grpc, ...others],
     tls: componentTls(statePaths(cfg.name, cfg.dataDir), c.identity),
     seed: process.pid,
+    userAgent: componentUserAgent(c.identity, versionInfo()),
   });
   const identity = `${member.name}_${randomBytes(4).toString('hex')}`;
   const stop = new AbortController();

@@ -7,6 +7,8 @@
 import { systemClock } from '../base/clock.js';
 import { systemWallMs } from '../base/wall-clock.js';
 import { ApiClient } from '../client/api-client.js';
+import { componentUserAgent } from '../client/user-agent.js';
+import { versionInfo } from '../apiserver/discovery/version.js';
 import { startProxy } from '../proxy/proxy.js';
 import { componentTls } from './api-access.js';
 import { statePaths } from './config.js';
@@ -17,7 +19,8 @@ runMain('kube-proxy', async () => {
   const { cfg, node } = nodeFromArgs('proxy-main');
   const endpoints = apiEndpointsOf(cfg, node.name);
   const api = new ApiClient({ endpoints,
-    tls: componentTls(statePaths(cfg.name, cfg.dataDir), 'kube-proxy'), seed: process.pid });
+    tls: componentTls(statePaths(cfg.name, cfg.dataDir), 'kube-proxy'), seed: process.pid,
+    userAgent: componentUserAgent('kube-proxy', versionInfo()) });
   const proxy = await startProxy({ api, nodeName: node.name, nodeIp: node.address,
     clock: systemClock, wallMs: systemWallMs, log: mainLog });
   mainLog(`kube-proxy ${node.name} on ${node.address}: API ${endpoints.join(',')}`);

@@ -25,6 +25,8 @@ import { systemClock } from '../base/clock.js';
 import { stamp, timelineOn } from '../base/timeline.js';
 import { systemWallMs } from '../base/wall-clock.js';
 import { ApiClient } from '../client/api-client.js';
+import { componentUserAgent } from '../client/user-agent.js';
+import { versionInfo } from '../apiserver/discovery/version.js';
 import { eventRecorderFactory } from '../client/events/recorder.js';
 import type { TlsFiles } from '../rpc/credentials.js';
 import {
@@ -116,7 +118,8 @@ export async function runKubelet(o: KubeletMainOptions): Promise<RunningKubelet>
     ...(o.clusterDomain !== undefined ? { clusterDomain: o.clusterDomain } : {}),
   });
   const api = new ApiClient({ endpoints: o.apiEndpoints,
-    ...(o.tls !== undefined ? { tls: o.tls } : {}), seed: process.pid });
+    ...(o.tls !== undefined ? { tls: o.tls } : {}), seed: process.pid,
+    userAgent: componentUserAgent('kubelet', versionInfo()) });
   // With the burst timeline on, every CRI call is stamped under its pod (cri/traced.ts).
   const cri = timelineOn ? tracedCri(connectCri(o.runtimeSocket), stamp)
     : connectCri(o.runtimeSocket);

@@ -26,6 +26,7 @@ export interface H2Method<Req, Res> {
   readonly responseDeserialize: (value: Buffer) => Res;
 }
 
+/** The User-Agent of a channel that names none (the store client's). */
 const USER_AGENT = `k8ts-h2/1 node/${process.versions.node}`;
 
 /**
@@ -60,7 +61,7 @@ export function openStream<Req>(
   headers['content-type'] = 'application/grpc';
   headers.te = 'trailers';
   if (timeoutMs !== undefined) headers['grpc-timeout'] = grpcTimeout(timeoutMs);
-  headers['user-agent'] = USER_AGENT;
+  headers['user-agent'] = ch.userAgent ?? USER_AGENT;
   let stream: ClientHttp2Stream;
   try {
     stream = session.request(headers);

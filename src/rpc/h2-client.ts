@@ -53,6 +53,9 @@ export interface H2ChannelOptions {
   maxMessageBytes?: number;
   /** Timers; the default's are unref'd so an idle channel never keeps a process alive. */
   clock?: Clock;
+  /** User-Agent of every call (h2-call.ts has the default); the API server names the
+   *  manager of a write without a fieldManager after it, as kube-apiserver does. */
+  userAgent?: string;
 }
 
 /** Reconnect backoff after a failed attempt, as channelOptions gives grpc-js (100 ms … 1 s). */
@@ -94,6 +97,7 @@ export class H2Channel {
   readonly target: string;
   readonly maxMessageBytes: number;
   readonly clock: Clock;
+  readonly userAgent: string | undefined;
   private state: State = 'idle';
   private session: ClientHttp2Session | undefined;
   private readonly waiters = new Set<Waiter>();
@@ -109,6 +113,7 @@ export class H2Channel {
     this.target = o.target;
     this.maxMessageBytes = o.maxMessageBytes ?? MAX_MESSAGE_BYTES;
     this.clock = o.clock ?? unrefClock;
+    this.userAgent = o.userAgent;
     this.tlsOptions = o.tls ? tlsOptionsOf(o.tls) : undefined;
   }
 

@@ -1,9 +1,9 @@
 /**
  * One component API call's edges: who calls (mTLS certificate or the insecure admin), its trace
- * context (the `traceparent` metadata, stored with writes and delivered to watchers), the
- * leader's fence a write carries (`k8ts-fence` metadata, src/client/fence.ts), and the
- * adapter from an async handler to grpc-js's unary callback that turns every failure into the
- * Kubernetes Status trailer.
+ * context (the `traceparent` metadata, stored with writes and delivered to watchers), its user
+ * agent (the manager of its writes that name none), the leader's fence a write carries
+ * (`k8ts-fence` metadata, src/client/fence.ts), and the adapter from an async handler to
+ * grpc-js's unary callback that turns every failure into the Kubernetes Status trailer.
  */
 import type { Metadata, sendUnaryData, ServerUnaryCall } from '@grpc/grpc-js';
 import { badRequest, isStatusError, unauthorized } from '../../api/errors.js';
@@ -35,7 +35,13 @@ export function contextOf(
   if (!user) return undefined;
   const tp = call.metadata.get('traceparent')[0];
   const traceparent = typeof tp === 'string' && TRACEPARENT.test(tp) ? tp : undefined;
-  return { user, ...(traceparent ? { traceparent } : {}) };
+  // The client's user agent names the manager of its writes that name none (manager-name.ts).
+  const ua = call.metadata.get('user-agent')[0];
+  return {
+    user,
+    ...(traceparent ? { traceparent } : {}),
+    ...(typeof ua === 'string' ? { userAgent: ua } : {}),
+  };
 }
 
 /**

@@ -33,6 +33,7 @@ import {
 } from './object-meta.js';
 import { jsonEqual } from '../../api/patch/json.js';
 import { fieldManagerRequired } from '../../api/apply/index.js';
+import { managerOfUserAgent } from './manager-name.js';
 import { applyPatchBody, isApplyPatch, recordManagedUpdate, serverSideApply } from './patching.js';
 import { NamespaceLifecycle } from './namespace-lifecycle.js';
 import { compileWatchFilter } from './predicate.js';
@@ -136,7 +137,7 @@ export class Registry implements ApiRegistry {
     const warnings = checkFields(body, opts.fieldValidation);
     const obj = this.admitNew(r, strategy(r), ns, body);
     obj.metadata.managedFields = recordManagedUpdate(undefined, obj, {
-      manager: opts.fieldManager ?? 'unknown',
+      manager: opts.fieldManager ?? managerOfUserAgent(ctx.userAgent),
       apiVersion: apiVersionOf(r.group, r.version),
       nowIso: rfc3339(this.o.wallMs()),
     });
@@ -313,7 +314,7 @@ export class Registry implements ApiRegistry {
       if (!opts.applied && (opts.fieldManager !== undefined ||
         !jsonEqual(next as unknown as JsonValue, before as unknown as JsonValue))) {
         next.metadata.managedFields = recordManagedUpdate(before, next, {
-          manager: opts.fieldManager ?? next.metadata.managedFields?.at(-1)?.manager ?? 'unknown',
+          manager: opts.fieldManager ?? managerOfUserAgent(ctx.userAgent),
           apiVersion,
           nowIso: rfc3339(this.o.wallMs()),
           ...(recordsSubresource(opts.subresource) ? { subresource: opts.subresource } : {}),

@@ -25,6 +25,11 @@ export interface RequestContext {
    * store transaction; otherwise 403 and nothing is written. Reads ignore it.
    */
   fence?: LeaderFence;
+  /**
+   * The request's User-Agent (HTTP header; the component API's user-agent metadata). A write
+   * that names no fieldManager is recorded under its prefix (manager-name.ts), as upstream.
+   */
+  userAgent?: string;
 }
 
 /** FieldValidation is the fieldValidation query parameter (default Strict for kubectl). */

@@ -40,10 +40,11 @@ async function handle(deps: RestDeps, req: IncomingMessage, res: ServerResponse)
     await serveDocument(r, ctx, res);
     return;
   }
-  const traceparent = req.headers.traceparent;
+  const { traceparent, 'user-agent': userAgent } = req.headers;
   const ctx: RequestContext = {
     user,
     ...(typeof traceparent === 'string' ? { traceparent } : {}),
+    ...(userAgent !== undefined ? { userAgent } : {}),
   };
   await handleResource({ deps, ctx, route: r, req, res, url });
 }

@@ -33,6 +33,8 @@ import type { Pod } from '../../api/core/v1/pod-types.js';
 import { assert } from '../../base/assert.js';
 import type { Clock } from '../../base/clock.js';
 import { ApiClient } from '../../client/api-client.js';
+import { componentUserAgent } from '../../client/user-agent.js';
+import { versionInfo } from '../../apiserver/discovery/version.js';
 import { SharedInformerFactory } from '../../client/cache/factory.js';
 import type { Informer } from '../../client/cache/types.js';
 import { eventRecorderFactory } from '../../client/events/recorder.js';
@@ -75,7 +77,8 @@ export async function runHollowNodes(o: HollowOptions): Promise<HollowNodes> {
   assert(batch.size >= 1, 'hollow batch size must be at least 1');
   mkdirSync(o.rootDir, { recursive: true });
   const api = new ApiClient({ endpoints: o.apiEndpoints, clock: o.clock,
-    ...(o.tls !== undefined ? { tls: o.tls } : {}) });
+    ...(o.tls !== undefined ? { tls: o.tls } : {}),
+    userAgent: componentUserAgent('kubelet', versionInfo()) });
   const informers = new SharedInformerFactory(api, { clock: o.clock, log: o.log });
   informers.start();
   const startWorker = podActorStarter({ runningPollMs: timing.runningPollMs,
