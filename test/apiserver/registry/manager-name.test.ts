@@ -42,6 +42,15 @@ describe('managerOfUserAgent (upstream prefixFromUserAgent)', () => {
     assert.equal(managerOfUserAgent(wire('a\u00a0b c/1')), 'ab c');
   });
 
+  it('answers upstream\'s TestManagerOrUserAgent cases', () => {
+    const browser = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) ' +
+      'Chrome/72.0.3626.121 Safari/537.36';
+    assert.equal(managerOfUserAgent(browser), 'Mozilla');
+    assert.equal(managerOfUserAgent(`${'f'.repeat(129)}/Something`), 'f'.repeat(128));
+    // 4-byte characters: 32 fit in 128 bytes.
+    assert.equal(managerOfUserAgent(wire('\u{1f354}'.repeat(60))), '\u{1f354}'.repeat(32));
+  });
+
   it('stops at 128 bytes without splitting a character', () => {
     assert.equal(managerOfUserAgent('a'.repeat(200)), 'a'.repeat(128));
     assert.equal(managerOfUserAgent(`${'a'.repeat(128)}/v1`), 'a'.repeat(128));
