@@ -415,10 +415,39 @@ async function untilEventsWritten(c: NodeCluster, k: number, n: number,
 async function eventsWritten(api: ApiClient, k: number, n: number): Promise<number> {
   const t0 = performance.now();
   while (performance.now() - t0 < EVENTS_TIMEOUT_MS) {
-    if (Number(await eventsPerPod(api, k, n)) >= STARTUP_EVENTS) break;
+    if (Number(await eventsPerPod(api, k, n)) >= STARTUP_EVENTS) return performance.now() - t0;
     await sleep(250);
   }
-  return performance.now() - t0;
+  const waited = performance.now() - t0;
+  for (const l of await missingEvents(api, k)) console.log(l);
+  return waited;
+}
+
+/** STARTUP_REASONS: the reasons of a pod's startup Events, one each. */
+const STARTUP_REASONS = ['Scheduled', 'Pulled', 'Created', 'Started'];
+
+/**
+ * missingEvents, for a burst whose Events did not all arrive: which pods lack which startup
+ * reason, with the Events each such pod does have (name, reason, writer), so a loss can be told
+ * from a count (an aggregated repeat) or a name another Event took.
+ */
+async function missingEvents(api: ApiClient, k: number): Promise<string[]> {
+  const items = (await api.list<Event>(EVENTS, NS)).items
+    .filter((e) => e.involvedObject.name?.startsWith(`b${k}-`) === true);
+  const pods = (await api.list<Pod>(PODS, NS, { labelSelector: `burst=${k}` })).items;
+  const byPod = new Map<string, Event[]>(pods.map((p) => [p.metadata.name ?? '', []]));
+  for (const e of items) byPod.get(e.involvedObject.name ?? '')?.push(e);
+  const out: string[] = [];
+  for (const [pod, evs] of byPod) {
+    const missing = STARTUP_REASONS.filter((r) => !evs.some((e) => e.reason === r));
+    if (missing.length === 0) continue;
+    const have = evs.map((e) => `${e.metadata.name ?? ''} ${e.reason ?? ''} ` +
+      `by ${e.source?.component ?? ''}@${e.source?.host ?? ''} x${e.count ?? 1}`);
+    out.push(`burst ${k + 1}: ${pod} on ${pods.find((p) => p.metadata.name === pod)?.spec
+      ?.nodeName ?? '?'} lacks ${missing.join(', ')}; has ${have.join('; ')}`);
+  }
+  return [`burst ${k + 1}: ${out.length} of ${pods.length} pods lack startup Events ` +
+    `(${items.length} Events about them)`, ...out.slice(0, 20)];
 }
 
 /** removeBurst deletes a burst's pods (1 s grace: the kubelets stop them) and waits until gone. */

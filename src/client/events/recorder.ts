@@ -75,6 +75,11 @@ export interface RecorderDeps {
   /** Host name: Event.source.host and reportingInstance. */
   host: string;
   log: (line: string) => void;
+  /**
+   * Uniform [0, 1): the sub-millisecond part of Event names (default Math.random; the sim
+   * passes its seeded one). See uniqueHexNs for why names need more than the wall ms.
+   */
+  random?: () => number;
 }
 
 interface Pending {
@@ -110,6 +115,7 @@ export class EventSink {
   private lastNs = 0n;
   private readonly idleWaiters: (() => void)[] = [];
   private readonly pace: BucketRateLimiter;
+  private readonly random: () => number;
   /** Events dropped because the queue was full, since the last count was logged. */
   private droppedUnlogged = 0;
   /** A drop was logged and the queue has not been empty since. */
@@ -124,6 +130,7 @@ export class EventSink {
     private readonly deps: RecorderDeps,
   ) {
     this.pace = new BucketRateLimiter(deps.clock, EVENT_LIMITS.qps, EVENT_LIMITS.burst);
+    this.random = deps.random ?? Math.random;
   }
 
   /** dropped: events refused because the queue was full, since this sink was made. */
@@ -409,10 +416,18 @@ export class EventSink {
     };
   }
 
-  /** uniqueHexNs: wall time in ns as 16 hex digits, strictly increasing within this process so
-   *  two events in one millisecond get different names. */
+  /**
+   * uniqueHexNs: wall time in ns as 16 hex digits (upstream's UnixNano), strictly increasing
+   * within this process so two events in one millisecond get different names. The wall clock
+   * has only ms, so the ns below it are random: with whole ms alone, two processes writing an
+   * Event about one object in the same ms (the scheduler's Scheduled as the bind's answer
+   * arrives, the kubelet's Pulled for that pod) made the same name, and the second create's
+   * AlreadyExists — taken as its own earlier attempt (alreadyWritten) — lost it silently. With
+   * 10^6 values per ms such a pair now collides once in a million.
+   */
   private uniqueHexNs(wallMs: number): string {
-    let ns = BigInt(Math.floor(wallMs)) * 1_000_000n;
+    const subMs = Math.floor(this.random() * 1_000_000);
+    let ns = BigInt(Math.floor(wallMs)) * 1_000_000n + BigInt(Math.min(subMs, 999_999));
     if (ns <= this.lastNs) ns = this.lastNs + 1n;
     this.lastNs = ns;
     return ns.toString(16).padStart(16, '0');

@@ -7,7 +7,7 @@
  * SimLink to the in-process registry, and time and randomness are the simulation's.
  */
 import type { Clock } from '../../base/clock.js';
-import type { Prng } from '../../base/prng.js';
+import { Prng } from '../../base/prng.js';
 import { SharedInformerFactory } from '../../client/cache/factory.js';
 import { eventRecorderFactory } from '../../client/events/recorder.js';
 import { LeaderElector } from '../../client/leader/elector.js';
@@ -112,7 +112,10 @@ export class ElectedProcess {
     const { clock, wallMs, log } = this.d;
     const seed = this.d.prng.nextU32();
     const informers = new SharedInformerFactory(lead.api, { clock, seed, log });
-    const events = eventRecorderFactory(lead.api, { clock, wallMs, host: this.identity, log });
+    // Event names' sub-ms part from the term's seed: no extra draw from the shared prng.
+    const names = new Prng(seed ^ 0x5eed);
+    const events = eventRecorderFactory(lead.api, { clock, wallMs, host: this.identity, log,
+      random: () => names.float() });
     try {
       if (this.kind === 'scheduler') {
         await runScheduler({

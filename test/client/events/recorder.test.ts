@@ -37,6 +37,11 @@ class FakeEventsApi {
       const f = this.failures.shift();
       if (f !== undefined) return Promise.reject(f);
       this.calls.push(`create ${ns ?? ''}/${obj.metadata.name ?? ''}`);
+      // The store's answer to a name it has (two sinks sharing this fake).
+      if (this.created.some((e) => e.metadata.name === obj.metadata.name)) {
+        return Promise.reject(alreadyExists({ group: '', resource: 'events' },
+          obj.metadata.name ?? ''));
+      }
       this.created.push(obj as unknown as Event);
       return Promise.resolve(obj);
     },
@@ -96,7 +101,7 @@ function setup(): { fake: FakeEventsApi; clock: SimClock; logs: string[];
   const logs: string[] = [];
   const wall = { ms: WALL0 };
   const events = eventRecorderFactory(fake.api, { clock, wallMs: () => wall.ms, host: 'm1',
-    log: (l) => logs.push(l) });
+    log: (l) => logs.push(l), random: () => 0.5 });
   return { fake, clock, logs, events, wall };
 }
 
@@ -107,7 +112,7 @@ describe('event recorder', () => {
     await events.flush();
     assert.equal(fake.created.length, 1);
     const ev = fake.created[0]!;
-    const ns = (BigInt(WALL0) * 1_000_000n).toString(16);
+    const ns = (BigInt(WALL0) * 1_000_000n + 500_000n).toString(16); // random() 0.5: 500,000 ns
     assert.equal(ns.length, 16);
     assert.deepEqual(ev, {
       apiVersion: 'v1', kind: 'Event',
@@ -119,6 +124,41 @@ describe('event recorder', () => {
       firstTimestamp: '2026-05-06T07:08:09Z', lastTimestamp: '2026-05-06T07:08:09Z',
       count: 1, reportingComponent: 'replicaset-controller', reportingInstance: 'm1',
     });
+  });
+
+  it('Events of two processes about one object in the same ms get different names: both stored',
+    async () => {
+      // The scheduler's Scheduled and a kubelet's Pulled for one pod, same wall ms: with names
+      // of whole ms both were web-1.<ms × 10^6>, and the second create's AlreadyExists was taken
+      // for its own lost answer — the Event was gone without a log line.
+      const fake = new FakeEventsApi();
+      const clock = new SimClock();
+      const logs: string[] = [];
+      const sink = (host: string, r: number): ReturnType<typeof eventRecorderFactory> =>
+        eventRecorderFactory(fake.api, { clock, wallMs: () => WALL0, host,
+          log: (l) => logs.push(l), random: () => r });
+      const scheduler = sink('m1', 0.25);
+      const kubelet = sink('w1', 0.75);
+      scheduler('default-scheduler').event(POD, 'Normal', 'Scheduled', 'assigned shop/web-1');
+      kubelet('kubelet').event(POD, 'Normal', 'Pulled', 'already present');
+      await Promise.all([scheduler.flush(), kubelet.flush()]);
+      assert.deepEqual(logs, []);
+      assert.deepEqual(fake.created.map((e) => e.reason).sort(), ['Pulled', 'Scheduled']);
+      const ms = BigInt(WALL0) * 1_000_000n;
+      assert.deepEqual(fake.created.map((e) => e.metadata.name).sort(),
+        [`web-1.${(ms + 250_000n).toString(16)}`, `web-1.${(ms + 750_000n).toString(16)}`]);
+    });
+
+  it('names stay strictly increasing within a process whatever the sub-ms draw', async () => {
+    const fake = new FakeEventsApi();
+    const draws = [0.9, 0.1, 0.9999999];
+    const events = eventRecorderFactory(fake.api, { clock: new SimClock(), wallMs: () => WALL0,
+      host: 'm1', log: () => {}, random: () => draws.shift() ?? 0 });
+    for (const reason of ['A', 'B', 'C']) events('c').event(POD, 'Normal', reason, 'x');
+    await events.flush();
+    const ns = fake.created.map((e) => BigInt(`0x${e.metadata.name?.split('.')[1] ?? ''}`));
+    const ms = BigInt(WALL0) * 1_000_000n;
+    assert.deepEqual(ns, [ms + 900_000n, ms + 900_001n, ms + 999_999n]);
   });
 
   it('cluster-scoped objects get their Events in "default"', async () => {
