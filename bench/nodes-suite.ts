@@ -188,6 +188,7 @@ async function startupBench(runtime: string, o: NodesBenchOptions): Promise<stri
         `workers' CPU ${used.text}; ${loadNote()}`);
       console.log(`burst ${k + 1} CPU per pod by process class: ${classLine(byClass, o.burstPods)}`);
       await untilEventsWritten(c, k, o.burstPods, { all0, t0: tb }, written);
+      console.log(await scheduledOrder(c.api, k));
       all.push(...r.running);
       node.push(...r.node);
       await removeBurst(c.api, k);
@@ -210,6 +211,8 @@ async function startupBench(runtime: string, o: NodesBenchOptions): Promise<stri
     console.log(`startup (${runtime}) failed: ${e instanceof Error ? e.message : String(e)}`);
     return `| ${runtime} | failed | | | | | | ${target} | ≤ 5 s |`;
   } finally {
+    // --keep-logs: the components' logs (event sinks log what they drop) outlive the cluster.
+    if (o.keepLogsDir !== undefined) c.keepLogs(join(o.keepLogsDir, `startup-${runtime}`));
     await c.stop();
     tl?.remove();
   }
@@ -421,6 +424,35 @@ async function eventsWritten(api: ApiClient, k: number, n: number): Promise<numb
   const waited = performance.now() - t0;
   for (const l of await missingEvents(api, k)) console.log(l);
   return waited;
+}
+
+/**
+ * scheduledOrder: for how many of a burst's pods the scheduler's Scheduled Event was made in
+ * the same wall ms as one of the kubelet's, or later than its first (the bind's answer reaches
+ * the scheduler after the watch reached the kubelet). Event names carry their wall time
+ * (<pod>.<ns in hex>); with whole-ms names a same-ms pair was one name and one Event lost.
+ */
+async function scheduledOrder(api: ApiClient, k: number): Promise<string> {
+  const items = (await api.list<Event>(EVENTS, NS)).items
+    .filter((e) => e.involvedObject.name?.startsWith(`b${k}-`) === true);
+  const msOf = (e: Event): number =>
+    Number(BigInt(`0x${e.metadata.name?.split('.').at(-1) ?? '0'}`) / 1_000_000n);
+  const byPod = new Map<string, Event[]>();
+  for (const e of items) {
+    const pod = e.involvedObject.name ?? '';
+    byPod.set(pod, [...(byPod.get(pod) ?? []), e]);
+  }
+  let later = 0;
+  let sameMs = 0;
+  for (const evs of byPod.values()) {
+    const sched = evs.find((e) => e.reason === 'Scheduled');
+    const kubelet = evs.filter((e) => e.source?.component === 'kubelet').map(msOf);
+    if (sched === undefined || kubelet.length === 0) continue;
+    if (kubelet.includes(msOf(sched))) sameMs++;
+    if (msOf(sched) > Math.min(...kubelet)) later++;
+  }
+  return `burst ${k + 1}: Scheduled made after the kubelet's first Event for ${later} of ` +
+    `${byPod.size} pods, in the same ms as one of the kubelet's for ${sameMs}`;
 }
 
 /** STARTUP_REASONS: the reasons of a pod's startup Events, one each. */
