@@ -122,9 +122,11 @@ function decodeManagedFields(entries: unknown): ManagerRecord[] {
   for (const raw of entries as unknown[]) {
     if (!isJsonObject(raw)) continue;
     const e = raw as ManagedFieldsEntry;
-    if (typeof e.manager !== 'string') continue;
+    // manager is omitempty in upstream's JSON: an entry without one is the empty manager's
+    // (a writer that sent neither fieldManager nor a User-Agent), not an entry to drop.
+    if (e.manager !== undefined && typeof e.manager !== 'string') continue;
     out.push({
-      manager: e.manager,
+      manager: e.manager ?? '',
       operation: e.operation === 'Apply' ? 'Apply' : 'Update',
       apiVersion: e.apiVersion ?? '',
       ...(e.subresource ? { subresource: e.subresource } : {}),
@@ -163,7 +165,7 @@ function byUpstreamOrder(p: ManagerRecord, q: ManagerRecord): number {
 
 function toEntry(r: ManagerRecord): ManagedFieldsEntry {
   return {
-    manager: r.manager,
+    ...(r.manager !== '' ? { manager: r.manager } : {}),
     operation: r.operation,
     apiVersion: r.apiVersion,
     ...(r.time ? { time: r.time } : {}),

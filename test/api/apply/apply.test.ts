@@ -184,6 +184,20 @@ describe('server-side apply', () => {
     }] });
   });
 
+  it('writes the empty manager without a manager key and reads such an entry back', () => {
+    // A writer with neither fieldManager nor User-Agent is manager "" (upstream), and
+    // ManagedFieldsEntry.manager is omitempty: the entry has no key, and keeps its fields.
+    const created = manifest(2);
+    const mf = recordUpdate({ new: created, manager: '', apiVersion: 'apps/v1', nowIso: T0,
+      operation: 'Update' });
+    assert.equal(mf.length, 1);
+    assert.equal('manager' in mf[0]!, false);
+    const live = withManagedFields(created, mf);
+    const st = statusOf(() => apply(live, manifest(3), 'kubectl'));
+    assert.equal(st.code, 409);
+    assert.equal(st.details?.causes?.[0]?.field, '.spec.replicas');
+  });
+
   it('shares ownership without conflict when the value is the same', () => {
     const created = manifest(2);
     const mf = recordUpdate({ new: created, manager: 'editor', apiVersion: 'apps/v1', nowIso: T0,
