@@ -347,16 +347,77 @@ describe('event recorder over CreateBatch', () => {
     assert.deepEqual(fake.calls.map((c) => c.split(' ')[0]), ['patch']);
   });
 
-  it('gives up on Events after attemptsMax failed calls, and logs each', async () => {
+  it('gives up on Events after attemptsMax calls the API was too busy for, and logs each',
+    async () => {
     const { fake, events, clock, logs } = batchSetup();
     const r = events('c');
     for (let i = 0; i < 3; i++) r.event(POD, 'Normal', `R${i}`, 'x');
     fake.scripts = Array.from({ length: EVENT_LIMITS.attemptsMax },
-      () => ({ fail: new Error('unavailable') }));
+      () => ({ fail: new StatusError(429, 'TooManyRequests', 'busy') }));
     await flushStepping(events, clock);
     assert.equal(fake.calls.filter((c) => c.startsWith('batch')).length, EVENT_LIMITS.attemptsMax);
     assert.equal(logs.filter((l) => l.startsWith(`event dropped after ${EVENT_LIMITS.attemptsMax}`))
       .length, 3);
+  });
+
+  it('while no API server can be reached, Events wait for one (up to unreachableMaxMs)',
+    async () => {
+      // A kubelet starts before the API servers it runs as static pods: its first Events found
+      // nobody for seconds and were dropped after attemptsMax tries 100 ms apart.
+      const { fake, events, clock, logs } = batchSetup();
+      const send = fake.batched.createBatch!;
+      const upAtMs = 30_000;
+      const calls: number[] = [];
+      const api: ComponentApi = { ...fake.batched, createBatch: (items, o) => {
+        calls.push(clock.nowMs());
+        return clock.nowMs() < upAtMs
+          ? Promise.reject(new RpcError(status.UNAVAILABLE, 'no API server answered'))
+          : send(items, o);
+      } };
+      const late = eventRecorderFactory(api, { clock, wallMs: () => WALL0, host: 'm1',
+        log: (l) => logs.push(l) });
+      late('kubelet').event(POD, 'Normal', 'Pulling', 'x');
+      late('kubelet').event(POD, 'Normal', 'Pulled', 'x');
+      await flushStepping(late, clock);
+      assert.deepEqual(logs, []);
+      assert.deepEqual(fake.created.map((e) => e.reason), ['Pulling', 'Pulled']);
+      assert.ok(calls.length > EVENT_LIMITS.attemptsMax && calls.length < 20, `${calls.length}`);
+      const gaps = calls.slice(1).map((t, i) => t - calls[i]!);
+      assert.ok(gaps.every((g) => g <= EVENT_LIMITS.unreachableDelayMaxMs), gaps.join(','));
+      // Never reached: dropped (and logged) once unreachableMaxMs has passed.
+      const downLogs: string[] = [];
+      const down = eventRecorderFactory({ ...fake.api, create: () =>
+        Promise.reject(new RpcError(status.UNAVAILABLE, 'no API server answered')) },
+      { clock, wallMs: () => WALL0, host: 'm1', log: (l) => downLogs.push(l) });
+      const t0 = clock.nowMs();
+      down('kubelet').event(POD, 'Normal', 'Started', 'x');
+      await flushStepping(down, clock);
+      assert.ok(clock.nowMs() - t0 <= EVENT_LIMITS.unreachableMaxMs);
+      assert.ok(clock.nowMs() - t0 > EVENT_LIMITS.unreachableMaxMs -
+        EVENT_LIMITS.unreachableDelayMaxMs);
+      assert.equal(downLogs.length, 1);
+      assert.match(downLogs[0]!, /^event dropped after \d+ attempt\(s\): Normal Started/);
+      await events.stop();
+    });
+
+  it('a stopping sink gives up on an unreachable API after attemptsMax', async () => {
+    const fake = new FakeEventsApi();
+    const clock = new SimClock();
+    const logs: string[] = [];
+    let tries = 0;
+    const events = eventRecorderFactory({ ...fake.api, create: () => {
+      tries++;
+      return Promise.reject(new RpcError(status.UNAVAILABLE, 'no API server answered'));
+    } }, { clock, wallMs: () => WALL0, host: 'm1', log: (l) => logs.push(l) });
+    events('kubelet').event(POD, 'Normal', 'Killing', 'x');
+    const stopped = events.stop();
+    for (let i = 0; i < 50 && tries < EVENT_LIMITS.attemptsMax + 1; i++) {
+      await new Promise((res) => setImmediate(res));
+      clock.step();
+    }
+    await stopped;
+    assert.equal(tries, EVENT_LIMITS.attemptsMax);
+    assert.equal(logs.length, 1);
   });
 
   it('a server without CreateBatch gets single creates from then on', async () => {
