@@ -353,7 +353,7 @@ export class EventSink {
    * connection or timed out) gets attempts a doubling delay apart (at most
    * unreachableDelayMaxMs) for unreachableMaxMs: a kubelet starts before the API servers it
    * runs as static pods, and with attemptsMax 100 ms apart its first Events (the static pods'
-   * Pulling, Pulled, Created, Started; node Starting) were dropped within 0.3 s — 23 per master
+   * Pulling, Pulled, Created, Started; kube-proxy's too) were dropped within 0.3 s — 23 per master
    * kubelet and 5 per worker's at every start of the nodes bench's cluster (18:10 UTC).
    * Upstream's sink tries an Event 12 times 10 s apart, holding the queue behind it as this one
    * does. A stopping sink gives up after attemptsMax, so shutdown stays short.
