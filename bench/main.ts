@@ -19,7 +19,7 @@
  *   nodes           [--tests startup,hollow,up] [--bursts 3] [--burst-pods 100]
  *                   [--hollow-nodes 1000] [--hollow-processes 4] [--hollow-pods 30000]
  *                   [--up-runs 5] [--timeout-min 30]  (kubelets and runtimes; bench/nodes-suite.ts)
- *                   [--keep-logs <dir>] (hollow: component logs kept there even when it succeeds)
+ *                   [--keep-logs <dir>] (hollow, startup: component logs kept there even when it succeeds)
  *   store-scale     [--keys 30000] [--updates 4] [--snapshot-every 40000] [--compact-s 30]
  *                   (3 store members at hollow-run scale: stalls, terms, heaps; bench/store-scale.ts)
  */
