@@ -336,8 +336,7 @@ export class EtcdStorage implements Storage {
     let cache = this.caches.get(rp);
     if (cache) return cache;
     assert(this.caches.size < MAX_CACHES, `EtcdStorage: more than ${MAX_CACHES} watch caches`);
-    const objectType =
-      this.o.objectTypeOf?.(rp) ?? typeOfPrefix(rp) ?? { kind: '', apiVersion: 'v1' };
+    const objectType = this.objectTypeFor(rp);
     cache = new WatchCache({
       ...this.o.cache,
       client: this.o.client,
@@ -390,7 +389,7 @@ export class EtcdStorage implements Storage {
       revision: rv,
       predicate: opts.predicate,
       bookmarks: opts.bookmarks === true,
-      objectType: this.o.objectTypeOf?.(rp) ?? typeOfPrefix(rp) ?? { kind: '', apiVersion: 'v1' },
+      objectType: this.objectTypeFor(rp),
       clock: this.o.clock,
       maxBuffered: this.o.cache?.watcherBufferEvents ?? STORE_WATCH_BUFFER_EVENTS,
       bookmarkIntervalMs: this.o.cache?.bookmarkIntervalMs ?? STORE_WATCH_BOOKMARK_MS,
@@ -401,6 +400,12 @@ export class EtcdStorage implements Storage {
     });
     this.storeWatches.add(w);
     return w;
+  }
+
+  /** objectTypeFor: the kind and apiVersion of a resource prefix's objects, cached or not. */
+  private objectTypeFor(resourcePrefix: string): ObjectType {
+    return this.o.objectTypeOf?.(resourcePrefix) ?? typeOfPrefix(resourcePrefix) ??
+      { kind: '', apiVersion: 'v1' };
   }
 
   /** leaseFor: the store lease a write with a TTL puts its key under (0n: none). */
