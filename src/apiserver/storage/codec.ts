@@ -29,6 +29,21 @@ export function decodeObject(value: Buffer, modRevision: number): KubeObject {
   return obj;
 }
 
+/**
+ * decodeOrSkip is decodeObject for a watch's stream of stored values: a value that does not
+ * decode is reported through say ("skipping undecodable <key>: why") and skipped (undefined)
+ * instead of ending the watch, as upstream's watchers skip what they cannot decode.
+ */
+export function decodeOrSkip(value: Buffer, modRevision: number, key: Buffer,
+  say: (line: string) => void): KubeObject | undefined {
+  try {
+    return decodeObject(value, modRevision);
+  } catch (e) {
+    say(`skipping undecodable ${key.toString('utf8')}: ${(e as Error).message}`);
+    return undefined;
+  }
+}
+
 /** withResourceVersion returns obj with metadata.resourceVersion = rev (a shallow copy). */
 export function withResourceVersion(obj: KubeObject, rev: number): KubeObject {
   return { ...obj, metadata: { ...obj.metadata, resourceVersion: String(rev) } };

@@ -27,7 +27,7 @@ import {
   type Watcher,
 } from '../../store/client/index.js';
 import { CacheWatcher } from './cache-watcher.js';
-import { decodeObject, withResourceVersion, type ObjectType } from './codec.js';
+import { decodeOrSkip, withResourceVersion, type ObjectType } from './codec.js';
 import type { CacheEvent } from './event-ring.js';
 import { expiredWatch, toStatusError } from './storage-errors.js';
 import type { Predicate, StorageWatchEvent, Watch } from './types.js';
@@ -182,14 +182,8 @@ class StoreWatch implements Watch {
   }
 
   private decode(kv: KeyValue): KubeObject | undefined {
-    try {
-      return decodeObject(kv.value, kv.modRevision);
-    } catch (e) {
-      const key = kv.key.toString('utf8');
-      this.spec.log?.(`store watch ${this.spec.prefix}: skipping undecodable ${key}: ` +
-        `${(e as Error).message}`);
-      return undefined;
-    }
+    return decodeOrSkip(kv.value, kv.modRevision, kv.key,
+      (line) => this.spec.log?.(`store watch ${this.spec.prefix}: ${line}`));
   }
 
   /** end releases the store watch and the timer once the client watch is over. */

@@ -28,7 +28,7 @@ import {
   type Watcher,
 } from '../../store/client/index.js';
 import { CacheWatcher } from './cache-watcher.js';
-import { decodeObject, withResourceVersion, type ObjectType } from './codec.js';
+import { decodeOrSkip, withResourceVersion, type ObjectType } from './codec.js';
 import { EventRing, mayPass, type CacheEvent, type HistoryLimits } from './event-ring.js';
 import { FieldIndexes } from './field-index.js';
 import { expiredWatch, toStatusError, tooLargeResourceVersion } from './storage-errors.js';
@@ -408,16 +408,11 @@ export class WatchCache {
   }
 
   private decode(value: Buffer, rev: number, key: Buffer): KubeObject | undefined {
-    try {
-      const obj = decodeObject(value, rev);
-      // A copy: the value may be a view into a whole watch response or list page. Kept for
-      // write guesses (storedValue) and as the object's JSON for watchers (shared-views.ts).
-      rememberStored(obj, Buffer.from(value));
-      return obj;
-    } catch (e) {
-      this.say(`skipping undecodable ${key.toString('utf8')}: ${(e as Error).message}`);
-      return undefined;
-    }
+    const obj = decodeOrSkip(value, rev, key, (line) => this.say(line));
+    // A copy: the value may be a view into a whole watch response or list page. Kept for
+    // write guesses (storedValue) and as the object's JSON for watchers (shared-views.ts).
+    if (obj) rememberStored(obj, Buffer.from(value));
+    return obj;
   }
 
   private wakeFreshWaiters(): void {
