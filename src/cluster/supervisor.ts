@@ -23,6 +23,7 @@ import type { NodeSpec } from './node-config.js';
 import { NodesReady, nodeRows, type NodeRow } from './node-status.js';
 import { crashNodePods, stopAllSandboxes } from './node-crash.js';
 import { bridgeName, nodePaths } from './node-paths.js';
+import { removeFifoDirs, tmpfsCandidates } from '../runtime/process/fifo-dir.js';
 import { COMPONENTS, ProcessTable, SupervisorError, unitLabel, type Component } from './processes.js';
 import { controlPlaneManifests, proxyManifest, runsProxy, staticComponentsOf } from './static-pods.js';
 
@@ -530,6 +531,9 @@ export class Supervisor {
     if (purge) {
       if (this.cfg.members.some((m) => m.api !== undefined)) forgetApiAccess(this.cfg, this.env);
       rmSync(this.paths.root, { recursive: true, force: true });
+      for (const n of this.cfg.nodes.filter((x) => x.runtime === 'process')) {
+        removeFifoDirs(nodePaths(this.cfg, n.name, this.env).runtimeDir, tmpfsCandidates(this.env));
+      }
       if (this.cfg.dataDir !== 'data') rmSync(this.paths.data, { recursive: true, force: true });
     }
     return stopped;

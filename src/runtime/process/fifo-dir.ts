@@ -14,7 +14,7 @@
  * otherwise, and when there is no tmpfs, the pipes stay in the state directory as before.
  */
 import { createHash } from 'node:crypto';
-import { lstatSync, mkdirSync, rmdirSync, statfsSync } from 'node:fs';
+import { lstatSync, mkdirSync, rmSync, rmdirSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** Linux's TMPFS_MAGIC (statfs f_type of a tmpfs mount). */
@@ -69,6 +69,30 @@ function privateTmpfsDir(dir: string, uid: number): boolean {
   }
   if (made) removeIfEmpty(dir);
   return false;
+}
+
+/**
+ * removeFifoDirs deletes the pipe directories a runtime of stateDir may have left on the tmpfs
+ * candidates (`k8ts down --purge`): a runtime closed in order removes its own when empty, but one
+ * that was SIGKILLed, or whose containers were never stopped, leaves it behind in memory. Only
+ * a real directory of this user's is removed. Returns the directories removed.
+ */
+export function removeFifoDirs(stateDir: string, candidates: readonly string[]): string[] {
+  const uid = process.getuid?.() ?? -1;
+  if (uid < 0) return [];
+  const removed: string[] = [];
+  for (const base of candidates) {
+    const dir = join(base, fifoDirName(stateDir, uid));
+    try {
+      const st = lstatSync(dir);
+      if (!st.isDirectory() || st.uid !== uid) continue;
+    } catch {
+      continue;
+    }
+    rmSync(dir, { recursive: true, force: true });
+    removed.push(dir);
+  }
+  return removed;
 }
 
 /** removeIfEmpty removes dir when nothing is in it (a runtime's close: no pipes left). */

@@ -10,7 +10,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fifoDirName, fifoRoot } from '../../../src/runtime/process/fifo-dir.js';
+import { fifoDirName, fifoRoot, removeFifoDirs } from '../../../src/runtime/process/fifo-dir.js';
 import { fifoPaths, removeFifos } from '../../../src/runtime/process/stdio-fifos.js';
 
 describe('process runtime: pipe paths', () => {
@@ -87,6 +87,26 @@ describe('process runtime: the pipes\' directory', () => {
       assert.equal(fifoRoot(state, []), state);
     } finally {
       rmSync(state, { recursive: true, force: true });
+    }
+  });
+
+  it('down --purge removes a left-behind pipe directory with its pipes, and only ours', function () {
+    if (!existsSync('/dev/shm')) this.skip();
+    const state = mkdtempSync(join(tmpdir(), 'k8ts-fifo-purge-'));
+    const other = mkdtempSync(join(tmpdir(), 'k8ts-fifo-other-'));
+    try {
+      const dir = fifoRoot(state, ['/dev/shm']);
+      const kept = fifoRoot(other, ['/dev/shm']);
+      mkdirSync(join(dir, 'io'));
+      writeFileSync(join(dir, 'io', 'left-behind'), '');
+      assert.deepEqual(removeFifoDirs(state, ['/dev/shm', tmpdir()]), [dir]);
+      assert.equal(existsSync(dir), false);
+      assert.equal(existsSync(kept), true, 'another runtime\'s directory stays');
+      assert.deepEqual(removeFifoDirs(state, ['/dev/shm']), [], 'nothing left to remove');
+      rmSync(kept, { recursive: true });
+    } finally {
+      rmSync(state, { recursive: true, force: true });
+      rmSync(other, { recursive: true, force: true });
     }
   });
 
