@@ -31,6 +31,7 @@ import { driveWatchHub, watchNoLeader } from '../watch/driver.js';
 import type { WatchHub } from '../watch/hub.js';
 import { clusterService, PROMOTE_MAX_LAG_ENTRIES } from './cluster-service.js';
 import { LEADER_CHANGED } from './errors.js';
+import { IoThread } from './io-thread.js';
 import { internalLeaseService, leaseService, type LeaderLeaseApi, type LeaseDeps } from './lease-service.js';
 import { Lessor } from './lessor.js';
 import { maintenanceService } from './maintenance-service.js';
@@ -48,6 +49,10 @@ export interface StoreMemberOptions extends Omit<MemberOptions, 'stateMachine' |
   /** How often watchers that asked for progress_notify get one (etcd 3.4: 10 min; kube-apiserver
    *  turns them into bookmarks, so the member default is 5 s). */
   progressNotifyMs?: number;
+  /** Serve the client port from a second thread (io-thread.ts): HTTP/2 and gRPC framing beside
+   *  Raft instead of between its turns. Default: the K8TS_STORE_IO_THREAD environment variable
+   *  ("1"), so benchmarks can compare both on one build. */
+  ioThread?: boolean;
 }
 
 /** How often the leader looks for expired leases (etcd checks every 500 ms). */
@@ -65,6 +70,7 @@ export class StoreMember {
   private readonly prng: Prng;
   private readonly timers: Timer[] = [];
   private clientServer: Server | undefined;
+  private ioThread: IoThread | undefined;
   private clientPort = 0;
   private prevLeader = 0;
   private leaseSeq = 0n;
@@ -97,7 +103,17 @@ export class StoreMember {
   /** start binds the peer port (and the client port, when configured) and starts the loops. */
   async start(): Promise<{ peerPort: number; clientPort: number }> {
     const peerPort = await this.member.start();
-    if (this.opts.clientListen !== undefined) {
+    const ioThread = this.opts.ioThread ?? process.env.K8TS_STORE_IO_THREAD === '1';
+    if (this.opts.clientListen !== undefined && ioThread) {
+      this.ioThread = new IoThread({
+        listen: this.opts.clientListen,
+        peerAddress: this.member.address.replace(/:\d+$/, `:${peerPort}`),
+        tls: this.opts.tls,
+        kv: kvService(this.core),
+        log: this.opts.log,
+      });
+      this.clientPort = await this.ioThread.start();
+    } else if (this.opts.clientListen !== undefined) {
       this.clientServer = newServer();
       this.addServices(this.clientServer, false);
       this.clientPort = await bind(this.clientServer, this.opts.clientListen, serverCredentials(this.opts.tls));
@@ -105,6 +121,7 @@ export class StoreMember {
     const { clock } = this.opts;
     this.timers.push(clock.setInterval(() => this.expireLeases(), LEASE_CHECK_MS));
     this.timers.push(clock.setInterval(() => this.publishAttributes(), PUBLISH_RETRY_MS));
+    this.publishAttributes(); // The leader may be known already (it was skipped while unbound).
     const t = this.opts.timing;
     this.timers.push(watchNoLeader(clock, t.electionTicks * t.tickMs, () => this.core.leader() !== 0, this.hub));
     return { peerPort, clientPort: this.clientPort };
@@ -114,6 +131,7 @@ export class StoreMember {
     for (const t of this.timers.splice(0)) t.cancel();
     this.stopHub();
     this.clientServer?.forceShutdown();
+    await this.ioThread?.stop();
     for (const c of this.leaderClients.values()) c.close();
     this.leaderClients.clear();
     await this.member.stop();
@@ -179,6 +197,9 @@ export class StoreMember {
    *  its attributes the same way), so MemberList on every member shows them. */
   private publishAttributes(): void {
     if (this.core.leader() === 0) return;
+    // Not before the client port is bound (the I/O thread binds it after the peer port is up):
+    // the URL would name port 0.
+    if (this.opts.clientListen !== undefined && this.clientPort === 0) return;
     const id = BigInt(this.opts.id);
     const url = `${this.opts.tls ? 'https' : 'http'}://${this.clientAddress()}`;
     const rec = this.state.members().find((m) => m.id === id);
