@@ -22,6 +22,12 @@ export interface KindStrategy {
   /** validateUpdate checks an update against the stored object, including immutable fields. */
   validateUpdate(obj: KubeObject, old: KubeObject): FieldError[];
   /**
+   * validateStatusUpdate checks a status subresource write (metadata and status; the spec is the
+   * stored one, so it is not validated again), as upstream's status strategies do. Absent: the
+   * status write is checked with validateUpdate.
+   */
+  validateStatusUpdate?(obj: KubeObject, old: KubeObject): FieldError[];
+  /**
    * hasStatus: the kind has a status the main resource may not change (the registry keeps the
    * old status on update and takes only status through the /status subresource).
    */

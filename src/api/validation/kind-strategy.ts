@@ -25,6 +25,8 @@ export interface KindRules<T extends KubeObject> {
   defaults?: (obj: T) => void;
   validate?: (obj: T) => FieldError[];
   validateUpdate?: (obj: T, old: T) => FieldError[];
+  /** Status subresource writes: the status rules only (metadata is checked for every kind). */
+  validateStatusUpdate?: (obj: T, old: T) => FieldError[];
   fieldLabels?: (obj: T) => Record<string, string>;
   prepareForCreate?: (obj: T) => void;
   prepareForUpdate?: (obj: T, old: T) => void;
@@ -46,6 +48,12 @@ export function defineStrategy<T extends KubeObject>(rules: KindRules<T>): KindS
       ...validate(obj as T),
       ...(rules.validateUpdate?.(obj as T, old as T) ?? []),
     ],
+    ...(rules.validateStatusUpdate
+      ? { validateStatusUpdate: (obj: KubeObject, old: KubeObject) => [
+        ...validateObjectMetaUpdate(obj.metadata ?? {}, old.metadata ?? {}),
+        ...(rules.validateStatusUpdate?.(obj as T, old as T) ?? []),
+      ] }
+      : {}),
     fieldLabels: (obj) => rules.fieldLabels?.(obj as T) ?? {},
     ...(rules.prepareForCreate
       ? { prepareForCreate: (obj: KubeObject) => rules.prepareForCreate?.(obj as T) }

@@ -377,7 +377,10 @@ export class Registry implements ApiRegistry {
     prepareUpdateMeta(next, cur, status ? [] : s.specFields);
     if (status && cur.metadata.generation !== undefined) next.metadata.generation = cur.metadata.generation;
     next.metadata.resourceVersion = cur.metadata.resourceVersion;
-    const errs = s.validateUpdate(next, cur);
+    // A status write keeps the stored spec (above): the kind's status rules check the rest.
+    const errs = status && s.validateStatusUpdate !== undefined
+      ? s.validateStatusUpdate(next, cur)
+      : s.validateUpdate(next, cur);
     if (errs.length > 0) throw invalid(r.kind, r.group, cur.metadata.name ?? '', errs);
     delete next.metadata.resourceVersion;
     return next;

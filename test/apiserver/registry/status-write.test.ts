@@ -5,6 +5,7 @@
  * changed something, and records nothing for one that changed nothing.
  */
 import assert from 'node:assert/strict';
+import type { StatusError } from '../../../src/api/errors.js';
 import type { KubeObject, ManagedFieldsEntry } from '../../../src/api/meta.js';
 import { findResource, type ResourceInfo } from '../../../src/api/resources.js';
 import { Allocator, parseCidr } from '../../../src/apiserver/registry/allocator.js';
@@ -91,5 +92,41 @@ describe('registry: pod status writes', () => {
       { ...entry(mf, 'status'), time: '2026-01-01T00:03:00Z' });
     assert.deepEqual(entry(flipped.metadata.managedFields), entry(mf));
     assert.deepEqual(flipped.spec, created.spec);
+  });
+
+  it('refuse a bad status, with upstream\'s field errors, and still keep the stored spec', async () => {
+    const { registry } = await fixture();
+    const body = pod();
+    (body.spec as { restartPolicy?: string }).restartPolicy = 'Never';
+    const created = (await registry.create(ctx, PODS, 'ns', body, { fieldManager: 'kubectl' })).object;
+    const terminated = { ...created, status: { phase: 'Failed', containerStatuses: [{ name: 'c',
+      ready: false, restartCount: 0, image: 'busybox', imageID: '',
+      state: { terminated: { exitCode: 1 } } }] } } as KubeObject;
+    const done = (await registry.update(ctx, PODS, 'ns', 'p', terminated, { subresource: 'status' })).object;
+    const refused = async (status: object, field: string, type: string): Promise<void> => {
+      await assert.rejects(
+        registry.update(ctx, PODS, 'ns', 'p', { ...done, status } as KubeObject, { subresource: 'status' }),
+        (err: StatusError) => {
+          assert.equal(err.code, 422);
+          assert.equal(err.reason, 'Invalid');
+          assert.deepEqual(err.status.details?.causes?.map((c) => [c.field, c.reason]), [[field, type]]);
+          return true;
+        });
+    };
+    await refused({ podIPs: [{ ip: 'not-an-ip' }] }, 'status.podIPs[0]', 'FieldValueInvalid');
+    await refused({ hostIPs: [{ ip: '127.0.0.1' }, { ip: '127.0.0.2' }] }, 'status.hostIPs',
+      'FieldValueInvalid');
+    await refused({ nominatedNodeName: 'Not_A_Node' }, 'status.nominatedNodeName', 'FieldValueInvalid');
+    await refused({ conditions: [{ type: 'no spaces allowed', status: 'True' }] },
+      'status.conditions[0].type', 'FieldValueInvalid');
+    // restartPolicy Never: a terminated container stays terminated.
+    await refused({ containerStatuses: [{ name: 'c', ready: true, restartCount: 0, image: 'busybox',
+      imageID: '', state: { running: {} } }] }, 'status.containerStatuses[0].state', 'FieldValueForbidden');
+    // A dual-stack pair is fine, and the spec in the body is still ignored.
+    const ok = { ...done, spec: { ...(done.spec as object), nodeName: 'elsewhere' },
+      status: { ...(done.status as object), podIPs: [{ ip: '127.64.0.9' }, { ip: 'fd00::9' }] } };
+    const out = (await registry.update(ctx, PODS, 'ns', 'p', ok as KubeObject, { subresource: 'status' })).object;
+    assert.deepEqual(out.spec, created.spec);
+    assert.deepEqual((out.status as { podIPs?: unknown }).podIPs, [{ ip: '127.64.0.9' }, { ip: 'fd00::9' }]);
   });
 });

@@ -9,6 +9,7 @@ import { parseQuantity } from '../../validation/quantity.js';
 import type { ResourceList } from './common-types.js';
 import { defaultPod } from './pod-defaults.js';
 import type { Container, Pod, PodStatus } from './pod-types.js';
+import { validatePodStatusUpdate } from './pod-status-validation.js';
 import { validatePodSpec, validatePodSpecUpdate } from './pod-validation.js';
 
 const QOS_RESOURCES = ['cpu', 'memory'] as const;
@@ -57,6 +58,8 @@ export const podStrategy = defineStrategy<Pod>({
   defaults: defaultPod,
   validate: validatePod,
   validateUpdate: (pod, old) => validatePodSpecUpdate(pod.spec, old.spec),
+  // A status write keeps the stored spec: its metadata and status are checked, not the spec.
+  validateStatusUpdate: validatePodStatusUpdate,
   prepareForCreate: (pod) => {
     const all = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])];
     pod.status = { phase: 'Pending', qosClass: qosClass(all) };
