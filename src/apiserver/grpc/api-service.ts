@@ -34,6 +34,7 @@ import {
   writeOptions,
 } from './requests.js';
 import { serveWatch, type WatchEdges } from './watch.js';
+import { watchResponseBytes } from './watch-encode.js';
 import { FlowControl, type CallerEdge } from '../flowcontrol/flow-control.js';
 import { stamp, timelineOn } from '../../base/timeline.js';
 
@@ -47,7 +48,9 @@ export function addApiService(
   registry: ApiRegistry,
   opts: ApiServiceOptions,
 ): void {
-  server.addService(ApiServiceService, apiService(registry, opts));
+  // Watch messages are laid out from event parts encoded once for all watchers (same bytes).
+  const watch = { ...ApiServiceService.watch, responseSerialize: watchResponseBytes };
+  server.addService({ ...ApiServiceService, watch }, apiService(registry, opts));
 }
 
 /** PODS: binds are pod writes (classified as pods). */

@@ -23,6 +23,7 @@ import { describe, type CallEdges } from './call.js';
 import { jsonBytes, resolve } from './requests.js';
 import { sharedJsonBytes } from '../storage/shared-views.js';
 import { WatchBatcher } from './watch-batch.js';
+import { watchEvent } from './watch-encode.js';
 
 /** MAX_WATCH_SECONDS caps a watch's life, as the REST face does. */
 export const MAX_WATCH_SECONDS = 30 * 60;
@@ -83,7 +84,8 @@ export function serveWatch(
     const obj = e.object;
     const shareable = typeof obj === 'object' && obj !== null;
     const objectJson = shareable ? sharedJsonBytes(obj) : jsonBytes(obj);
-    batch.add({ type: e.type, objectJson, traceparent: e.traceparent ?? '' });
+    // ...and so is the event's part of each watcher's message (watch-encode.ts).
+    batch.add(watchEvent(e.type, objectJson, e.traceparent ?? ''));
     if (call.writableLength + batch.size > maxPending) {
       finish(tooSlow(maxPending), false);
       return false;
