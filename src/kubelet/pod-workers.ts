@@ -3,16 +3,16 @@
  * WorkerHandle the dispatcher speaks: events in, its done output out. stop() stops the actor
  * without termination (kubelet shutdown leaves containers running).
  */
-import { createActor, toPromise } from 'xstate';
+import { toPromise } from 'xstate';
 import type { Pod } from '../api/core/v1/pod-types.js';
 import type { WorkerHandle } from './dispatcher/dispatcher.js';
-import { podWorkerMachine } from './pod/actor.js';
+import { createPodWorker } from './pod/actor.js';
 import type { PodWorkerDeps, PodWorkerTuning } from './pod/types.js';
 
 /** podActorStarter binds the worker tuning; the result is a StartWorker. */
 export function podActorStarter(tuning: Partial<PodWorkerTuning> = {}) {
   return (pod: Pod, deps: PodWorkerDeps, runtimeName: string): WorkerHandle => {
-    const actor = createActor(podWorkerMachine, { input: { pod, deps, tuning, runtimeName } });
+    const actor = createPodWorker({ pod, deps, tuning, runtimeName });
     const done = toPromise(actor);
     // A stopped actor's promise never settles; nobody awaits it after stop().
     done.catch(() => undefined);

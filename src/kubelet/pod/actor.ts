@@ -3,23 +3,35 @@
  * waits and termination; the decisions live in plan.ts and status/, the effects in sync.ts and
  * worker-steps.ts.
  *
- *   alive ─┬─ syncing ──(done)──► waiting ──(WAKE | POD_UPDATED | probe change)──► syncing
+ *   alive ─┬─ syncing ──(done)──► waiting ──(wake | POD_UPDATED | probe change)──► syncing
  *          │      └──(pod done)─► finished   (restartPolicy says nothing runs again)
  *          └─ POD_DELETED / TERMINATE ─► terminating ─► done (output: PodWorkerOutput)
  *
  * One sync at a time: events that arrive during a sync mark the context dirty and the next
  * sync follows at once. A pod update marks it only when it changes what a sync reads
- * (pod-change.ts): the echo of the worker's own status write does not. While alive, a prober child runs the pod's probes and reports verdict
- * changes. Wake-ups: a back-off's end, else every runningPollMs while a container runs (that
+ * (pod-change.ts): the echo of the worker's own status write does not. While alive, a prober
+ * child runs the pod's probes and reports verdict changes; a pod whose containers declare no
+ * probe (probes cannot be added to a pod's containers later) gets no prober child at all.
+ * Wake-ups: a back-off's end, else every runningPollMs while a container runs (that
  * is how an exited container is noticed: ≤ 2 CRI list calls per pod per poll), else resyncMs;
  * when the node relists the runtime (deps.relist), RUNTIME_CHANGED wakes a waiting worker
  * instead of that poll (a syncing one ignores it: the relist repeats until the worker saw it).
  * Termination: a second POD_DELETED with a shorter grace period shortens the stop under way; a
  * failed termination is retried (TERMINATE_ATTEMPTS_MAX times, runningPollMs apart), then the
- * worker gives up and ends. Timers use the injected clock.
+ * worker gives up and ends.
+ *
+ * Lean on purpose (a node starts 100 of these at once, issue 6): waits are delayed transitions
+ * (`after`) on the actor system's scheduler, not a timer child actor per wait, and the prober
+ * exists only for probed pods: per pod life this machine creates 3 actors (itself, one sync,
+ * one termination) instead of 5. Timers use the injected clock: start the actor with
+ * createPodWorker (or pass podWorkerClock(deps.clock) as createActor's clock).
  */
-import { assign, fromCallback, fromPromise, sendTo, setup, spawnChild } from 'xstate';
-import type { Pod, PodStatus } from '../../api/core/v1/pod-types.js';
+import {
+  assign, createActor, enqueueActions, fromCallback, fromPromise, setup, spawnChild, stopChild,
+  type Actor,
+} from 'xstate';
+import type { Container, Pod, PodStatus } from '../../api/core/v1/pod-types.js';
+import type { Clock, Timer } from '../../base/clock.js';
 import type { ProbeChange, ProbedContainer } from '../probes/prober.js';
 import { PodObserver } from './cri-observe.js';
 import { EMPTY_OBSERVED, podIpsOf, type ObservedPod } from './observed.js';
@@ -71,11 +83,12 @@ export interface PodWorkerContext {
   /** Set by POD_DELETED/TERMINATE: how to end. */
   ending: { graceSeconds: number; deleted: boolean } | undefined;
   terminateAttempts: number;
+  /** Some container declares a probe: the worker runs a prober child (fixed for its life). */
+  probed: boolean;
 }
 
 /** Internal events besides PodWorkerEvent. */
 type InternalEvent =
-  | { type: 'WAKE' }
   | { type: 'PROBE_CHANGE'; change: ProbeChange }
   | { type: 'PROBE_TARGETS'; pod: Pod; podIp: string; targets: ProbedContainer[] };
 
@@ -113,7 +126,28 @@ function probeTargets({ context: c }: { context: PodWorkerContext }): AnyEvent {
   return { type: 'PROBE_TARGETS', pod: c.pod, podIp, targets: runningTargets(c.pod, c.observed) };
 }
 
-/** podWorkerMachine is the pod worker; start it with a PodWorkerInput. */
+/** hasProbes: some container (init containers included: sidecars are probed) declares a
+ *  probe. A pod's containers cannot gain probes later (the API refuses such updates). */
+export function hasProbes(pod: Pod): boolean {
+  const probed = (c: Container): boolean => c.livenessProbe !== undefined ||
+    c.readinessProbe !== undefined || c.startupProbe !== undefined;
+  return (pod.spec?.containers ?? []).some(probed) ||
+    (pod.spec?.initContainers ?? []).some(probed);
+}
+
+/** podWorkerClock adapts the project's Clock to the timer interface XState's actor system
+ *  schedules delayed transitions with, so the worker's waits run on the injected clock. */
+export function podWorkerClock(clock: Clock): {
+  setTimeout(fn: () => void, delayMs: number): Timer;
+  clearTimeout(timer: Timer): void;
+} {
+  return {
+    setTimeout: (fn, delayMs) => clock.setTimeout(fn, delayMs),
+    clearTimeout: (timer) => timer.cancel(),
+  };
+}
+
+/** podWorkerMachine is the pod worker; start it with a PodWorkerInput (createPodWorker). */
 export const podWorkerMachine = setup({
   types: {
     context: {} as PodWorkerContext,
@@ -125,12 +159,6 @@ export const podWorkerMachine = setup({
     sync: fromPromise<SyncResult, SyncStepInput>(({ input }) => runSyncStep(input)),
     terminate: fromPromise<PodStatus, TerminateInput>(({ input }) => runTerminate(input)),
     hurry: fromPromise<void, HurryInput>(({ input }) => hurryStop(input)),
-    timer: fromCallback<AnyEvent, { deps: PodWorkerDeps; delayMs: number }>(
-      ({ input, sendBack }) => {
-        const t = input.deps.clock.setTimeout(() => sendBack({ type: 'WAKE' }), input.delayMs);
-        return () => t.cancel();
-      },
-    ),
     prober: fromCallback<AnyEvent, { deps: PodWorkerDeps; pod: Pod }>(
       ({ input, sendBack, receive }) => {
         let pod = input.pod;
@@ -144,6 +172,16 @@ export const podWorkerMachine = setup({
         return () => prober.stop();
       },
     ),
+  },
+  actions: {
+    /** After a sync: the prober learns the running instances (probed pods only). */
+    tellProber: enqueueActions(({ context, enqueue }) => {
+      if (context.probed) enqueue.sendTo('prober', probeTargets({ context }));
+    }),
+  },
+  delays: {
+    wake: ({ context }) => waitMs(context),
+    retry: ({ context }) => context.tuning.runningPollMs,
   },
   guards: {
     ending: ({ context }) => context.ending !== undefined,
@@ -167,15 +205,18 @@ export const podWorkerMachine = setup({
     dirty: false,
     ending: undefined,
     terminateAttempts: 0,
+    probed: hasProbes(input.pod),
   }),
   initial: 'alive',
   states: {
     alive: {
-      invoke: {
-        id: 'prober',
-        src: 'prober',
-        input: ({ context }) => ({ deps: context.deps, pod: context.pod }),
-      },
+      entry: enqueueActions(({ context, enqueue }) => {
+        if (!context.probed) return;
+        enqueue.spawnChild('prober', {
+          id: 'prober', input: { deps: context.deps, pod: context.pod },
+        });
+      }),
+      exit: stopChild('prober'),
       on: {
         POD_UPDATED: {
           actions: assign({
@@ -227,14 +268,14 @@ export const podWorkerMachine = setup({
                 target: 'finished',
                 actions: [
                   assign(({ context, event }) => syncDone(context, event.output, true)),
-                  sendTo('prober', probeTargets),
+                  'tellProber',
                 ],
               },
               {
                 target: 'settle',
                 actions: [
                   assign(({ context, event }) => syncDone(context, event.output, false)),
-                  sendTo('prober', probeTargets),
+                  'tellProber',
                 ],
               },
             ],
@@ -258,11 +299,8 @@ export const podWorkerMachine = setup({
             { guard: 'ending', target: '#pod-worker.terminating' },
             { guard: 'dirty', target: 'syncing' },
           ],
-          invoke: {
-            src: 'timer',
-            input: ({ context }) => ({ deps: context.deps, delayMs: waitMs(context) }),
-          },
-          on: { WAKE: 'syncing', RUNTIME_CHANGED: 'syncing' },
+          after: { wake: 'syncing' },
+          on: { RUNTIME_CHANGED: 'syncing' },
         },
         /** finished: every container is done for good; waits for deletion. */
         finished: {
@@ -320,11 +358,7 @@ export const podWorkerMachine = setup({
         guard: ({ context }) => context.terminateAttempts >= TERMINATE_ATTEMPTS_MAX,
         target: 'done',
       },
-      invoke: {
-        src: 'timer',
-        input: ({ context }) => ({ deps: context.deps, delayMs: context.tuning.runningPollMs }),
-      },
-      on: { WAKE: 'terminating' },
+      after: { retry: 'terminating' },
     },
     done: { type: 'final' },
   },
@@ -334,3 +368,11 @@ export const podWorkerMachine = setup({
     finalStatus: context.lastStatus ?? {},
   }),
 });
+
+/** PodWorkerActor is a running pod worker. */
+export type PodWorkerActor = Actor<typeof podWorkerMachine>;
+
+/** createPodWorker creates (start() it) a pod worker whose waits run on input.deps.clock. */
+export function createPodWorker(input: PodWorkerInput): PodWorkerActor {
+  return createActor(podWorkerMachine, { input, clock: podWorkerClock(input.deps.clock) });
+}

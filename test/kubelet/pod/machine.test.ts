@@ -7,10 +7,9 @@
  */
 import assert from 'node:assert/strict';
 import { createActor, fromCallback, fromPromise, waitFor } from 'xstate';
-import type { PodStatus } from '../../../src/api/core/v1/pod-types.js';
-import { systemClock } from '../../../src/base/clock.js';
+import type { Pod, PodStatus } from '../../../src/api/core/v1/pod-types.js';
 import type { CriRuntime } from '../../../src/kubelet/cri/types.js';
-import { podWorkerMachine } from '../../../src/kubelet/pod/actor.js';
+import { hasProbes, podWorkerClock, podWorkerMachine } from '../../../src/kubelet/pod/actor.js';
 import { EMPTY_OBSERVED } from '../../../src/kubelet/pod/observed.js';
 import { EMPTY_MEMORY, type SyncResult } from '../../../src/kubelet/pod/sync.js';
 import type { PodWorkerDeps } from '../../../src/kubelet/pod/types.js';
@@ -38,13 +37,36 @@ function pending<T>(): Pending<T> {
 const result = (podDone = false): SyncResult =>
   ({ memory: EMPTY_MEMORY, observed: EMPTY_OBSERVED, waiting: {}, podDone });
 
-/** harness runs the machine with controlled sync and terminate steps. */
-function harness() {
+/** ManualClock: timers fire only when the test says (fire), so waits end on command. */
+function manualClock() {
+  const due: { fn: () => void; delayMs: number; cancelled: boolean }[] = [];
+  const clock = {
+    nowMs: () => 0,
+    setTimeout: (fn: () => void, delayMs: number) => {
+      const t = { fn, delayMs, cancelled: false };
+      due.push(t);
+      return { cancel: () => void (t.cancelled = true) };
+    },
+    setInterval: () => ({ cancel: () => undefined }),
+  };
+  /** pending lists the delays of the timers not yet fired nor cancelled. */
+  const pendingMs = () => due.filter((t) => !t.cancelled).map((t) => t.delayMs);
+  const fire = () => {
+    for (const t of due.splice(0)) if (!t.cancelled) t.fn();
+  };
+  return { clock, pendingMs, fire };
+}
+
+/** harness runs the machine with controlled sync and terminate steps; its waits end only when
+ *  the test fires the clock. */
+function harness(pod: Pod = makePod({})) {
   const syncs: Pending<SyncResult>[] = [];
   const terminations: Pending<PodStatus>[] = [];
   const reported: PodStatus[] = [];
+  const time = manualClock();
+  const probers: string[] = [];
   const deps: PodWorkerDeps = {
-    cri: {} as CriRuntime, clock: systemClock, wallMs: () => 1_700_000_000_000,
+    cri: {} as CriRuntime, clock: time.clock, wallMs: () => 1_700_000_000_000,
     node: { name: 'n', ip: '127.0.2.1' }, prepare: () => Promise.reject(new Error('unused')),
     reportStatus: (_p, s) => void reported.push(s),
   };
@@ -60,13 +82,16 @@ function harness() {
         terminations.push(p);
         return p.promise;
       }),
-      timer: fromCallback(() => () => undefined),
-      prober: fromCallback(() => () => undefined),
+      prober: fromCallback(({ receive }) => {
+        probers.push('started');
+        receive((e) => void probers.push(e.type));
+        return () => void probers.push('stopped');
+      }),
     },
   });
-  const actor = createActor(machine, { input: { pod: makePod({}), deps } });
+  const actor = createActor(machine, { input: { pod, deps }, clock: podWorkerClock(time.clock) });
   actor.start();
-  return { actor, syncs, terminations, reported };
+  return { actor, syncs, terminations, reported, time, probers };
 }
 
 /** settle lets the machine process what the resolved promises sent. */
@@ -138,5 +163,76 @@ describe('pod worker machine (shell)', () => {
     await settle();
     assert.equal(h.syncs.length, 1);
     h.actor.stop();
+  });
+
+  it('waits on the injected clock: its timer ends the wait with the next sync', async () => {
+    const h = harness();
+    h.syncs[0]!.resolve(result());
+    await waitFor(h.actor, (s) => s.matches({ alive: 'waiting' }));
+    assert.deepEqual(h.time.pendingMs(), [10_000], 'nothing runs: the resync period');
+    h.time.fire();
+    await settle();
+    assert.equal(h.syncs.length, 2);
+    assert.ok(h.actor.getSnapshot().matches({ alive: 'syncing' }));
+    assert.deepEqual(h.time.pendingMs(), [], 'the wait left, its timer with it');
+    h.actor.stop();
+  });
+
+  it('leaving the wait early (an update) cancels its timer', async () => {
+    const h = harness();
+    h.syncs[0]!.resolve(result());
+    await waitFor(h.actor, (s) => s.matches({ alive: 'waiting' }));
+    h.actor.send({ type: 'RUNTIME_CHANGED' });
+    assert.equal(h.syncs.length, 2);
+    assert.deepEqual(h.time.pendingMs(), []);
+    h.actor.stop();
+  });
+
+  it('a failed termination is retried after runningPollMs on the injected clock', async () => {
+    const h = harness();
+    h.actor.send({ type: 'POD_DELETED', gracePeriodSeconds: 0 });
+    h.syncs[0]!.resolve(result());
+    await waitFor(h.actor, (s) => s.matches('terminating'));
+    h.terminations[0]!.reject(new Error('runtime down'));
+    await waitFor(h.actor, (s) => s.matches('retryTerminate'));
+    assert.deepEqual(h.time.pendingMs(), [1_000]);
+    h.time.fire();
+    await waitFor(h.actor, (s) => s.matches('terminating'));
+    assert.equal(h.terminations.length, 2);
+    h.terminations[1]!.resolve({});
+    await waitFor(h.actor, (s) => s.status === 'done');
+  });
+
+  it('a pod without probes gets no prober; a probed one gets one, told after each sync', async () => {
+    const plain = harness();
+    plain.syncs[0]!.resolve(result());
+    await waitFor(plain.actor, (s) => s.matches({ alive: 'waiting' }));
+    assert.deepEqual(plain.probers, []);
+    assert.equal(plain.actor.getSnapshot().children.prober, undefined);
+    plain.actor.stop();
+
+    const probe = { exec: { command: ['true'] } };
+    const pod = makePod({ containers: [{ name: 'app', image: 'busybox:1', readinessProbe: probe }] });
+    const probed = harness(pod);
+    probed.syncs[0]!.resolve(result());
+    await waitFor(probed.actor, (s) => s.matches({ alive: 'waiting' }));
+    assert.deepEqual(probed.probers, ['started', 'PROBE_TARGETS']);
+    probed.actor.send({ type: 'POD_DELETED', gracePeriodSeconds: 0 });
+    await waitFor(probed.actor, (s) => s.matches('terminating'));
+    assert.deepEqual(probed.probers, ['started', 'PROBE_TARGETS', 'stopped'],
+      'leaving alive stops the prober');
+    probed.actor.stop();
+  });
+});
+
+describe('hasProbes', () => {
+  it('sees a probe of any kind on a container or an init container (sidecar)', () => {
+    const probe = { tcpSocket: { port: 80 } };
+    assert.equal(hasProbes(makePod({})), false);
+    for (const kind of ['livenessProbe', 'readinessProbe', 'startupProbe'] as const) {
+      assert.equal(hasProbes(makePod({ containers: [{ name: 'a', [kind]: probe }] })), true);
+    }
+    assert.equal(hasProbes(makePod({ init: [{ name: 's', restartPolicy: 'Always',
+      startupProbe: probe }] })), true);
   });
 });
