@@ -14,20 +14,33 @@
  * "--max-semi-space-size=32"). SERVE_MICRO_FLOOR=1 serves with bare node:http2 instead (read
  * the body, answer one fixed message and the OK trailers, no gRPC layer at all): the floor any
  * server on node:http2 pays per call, against which the lean path's own share is measured.
+ * SERVE_MICRO_IO_THREAD=1 serves through the store member's I/O thread (io-thread.ts): the
+ * "main thread" figure is then what the Raft thread would still spend per Put.
  */
 import { fork } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer, type ServerHttp2Stream } from 'node:http2';
 import { performance, PerformanceObserver } from 'node:perf_hooks';
 import { KVService, type KVServer, type PutResponse } from '../../src/gen/etcdserverpb/rpc.js';
 import { serverCredentials } from '../../src/rpc/credentials.js';
 import { bind, newServer } from '../../src/rpc/server.js';
+import { IoThread } from '../../src/store/server/io-thread.js';
 import { serve } from '../../src/store/server/unary.js';
 import { StoreEndpoint } from './store-endpoint.js';
 
 const ADDRESS = '127.0.32.10:0';
 const VALUE = Buffer.alloc(256, 0x61);
 
-interface Usage { cpuUs: number; scavenges: number; majors: number; heapMiB: number }
+interface Usage { cpuUs: number; mainCpuUs: number; scavenges: number; majors: number; heapMiB: number }
+
+/** mainThreadCpuUs is the main thread's own CPU time (utime + stime of its /proc task, 10 ms
+ *  ticks): process.cpuUsage() counts every thread, and with SERVE_MICRO_IO_THREAD=1 the question
+ *  is how much stays on the main thread. */
+function mainThreadCpuUs(): number {
+  const stat = readFileSync(`/proc/${process.pid}/task/${process.pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10_000;
+}
 
 /** The served Puts' answers: resolved together on the turn after they arrived. */
 function kvServer(): Partial<KVServer> {
@@ -90,7 +103,15 @@ async function child(): Promise<void> {
   }).observe({ entryTypes: ['gc'] });
   let port: number;
   if (process.env.SERVE_MICRO_FLOOR === '1') port = await floorServer();
-  else {
+  else if (process.env.SERVE_MICRO_IO_THREAD === '1') {
+    // The store member's I/O thread (io-thread.ts) in front of the same handler; its proxy's
+    // upstream (the peer port) is never called here.
+    const io = new IoThread({
+      listen: ADDRESS, peerAddress: '127.0.32.10:9', tls: undefined,
+      kv: kvServer() as KVServer, log: (l) => console.error(l),
+    });
+    port = await io.start();
+  } else {
     const server = newServer();
     server.addService(KVService, kvServer() as KVServer);
     port = await bind(server, ADDRESS, serverCredentials(undefined));
@@ -98,7 +119,7 @@ async function child(): Promise<void> {
   process.on('message', () => {
     const u = process.cpuUsage();
     const heapMiB = process.memoryUsage().heapUsed / 1024 / 1024;
-    const usage: Usage = { cpuUs: u.user + u.system, scavenges, majors, heapMiB };
+    const usage: Usage = { cpuUs: u.user + u.system, mainCpuUs: mainThreadCpuUs(), scavenges, majors, heapMiB };
     process.send!(usage);
   });
   process.send!({ port });
@@ -139,10 +160,12 @@ async function parent(puts: number, inflight: number, rounds: number): Promise<v
     const cu = process.cpuUsage(c0);
     const s1 = await usageOf(c);
     const server = (s1.cpuUs - s0.cpuUs) / puts;
+    const main = (s1.mainCpuUs - s0.mainCpuUs) / puts;
     const client = (cu.user + cu.system) / puts;
     const gcs = ((s1.scavenges - s0.scavenges) * 1000) / puts;
     console.log(
-      `round ${r}: ${(puts / secs).toFixed(0)} puts/s  server ${server.toFixed(1)} µs/put  ` +
+      `round ${r}: ${(puts / secs).toFixed(0)} puts/s  server ${server.toFixed(1)} µs/put ` +
+      `(main thread ${main.toFixed(1)})  ` +
       `client ${client.toFixed(1)} µs/put  server scavenges ${gcs.toFixed(2)} per 1k puts, ` +
       `other GCs ${s1.majors - s0.majors}, heap ${s1.heapMiB.toFixed(0)} MiB`,
     );
