@@ -35,6 +35,7 @@ import {
 } from './requests.js';
 import { serveWatch, type WatchEdges } from './watch.js';
 import { watchResponseBytes } from './watch-encode.js';
+import { jsonBytesOf } from '../storage/shared-views.js';
 import { FlowControl, type CallerEdge } from '../flowcontrol/flow-control.js';
 import { stamp, timelineOn } from '../../base/timeline.js';
 
@@ -94,14 +95,15 @@ export function apiService(reg: ApiRegistry, o: ApiServiceOptions): ApiServiceSe
     },
     create: unaryHandler(o, 'Create', async (q, ctx, caller) => {
       const out = await create(q, ctx, caller);
-      return { objectJson: jsonBytes(out.object), created: out.created, warnings: out.warnings };
+      // A written object's answer is its stored bytes with the revision written in.
+      return { objectJson: jsonBytesOf(out.object), created: out.created, warnings: out.warnings };
     }),
     update: unaryHandler(o, 'Update', async (q, ctx, caller) => {
       const t = resolve(q, 'update');
       const obj = decodeBody(q.objectJson);
       const out = await seated(ctx, t.r, caller,
         () => reg.update(ctx, t.r, t.ns, t.name, obj, writeOptions(q, t.sub)));
-      return { objectJson: jsonBytes(out.object), created: out.created, warnings: out.warnings };
+      return { objectJson: jsonBytesOf(out.object), created: out.created, warnings: out.warnings };
     }),
     patch: unaryHandler(o, 'Patch', async (q, ctx, caller) => {
       const t = resolve(q, 'patch');
@@ -110,7 +112,7 @@ export function apiService(reg: ApiRegistry, o: ApiServiceOptions): ApiServiceSe
       const body = patchBody(q.body);
       const out = await seated(ctx, t.r, caller,
         () => reg.patch(ctx, t.r, t.ns, t.name, type, body, opts));
-      return { objectJson: jsonBytes(out.object), created: out.created, warnings: out.warnings };
+      return { objectJson: jsonBytesOf(out.object), created: out.created, warnings: out.warnings };
     }),
     delete: unaryHandler(o, 'Delete', async (q, ctx, caller) => {
       const t = resolve(q, 'delete');
@@ -135,7 +137,7 @@ export function apiService(reg: ApiRegistry, o: ApiServiceOptions): ApiServiceSe
     createBatch: unaryHandler(o, 'CreateBatch', (q, ctx, caller) => {
       // A call's size, for the burst timeline's count of calls (key: the first create's).
       if (timelineOn) stamp(`api.createBatch.${q.creates.length}`, q.creates[0]?.resource ?? '');
-      return createBatch(q, async (c) => jsonBytes((await create(c, ctx, caller)).object), o.log);
+      return createBatch(q, async (c) => jsonBytesOf((await create(c, ctx, caller)).object), o.log);
     }),
   };
 }

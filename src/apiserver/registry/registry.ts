@@ -157,7 +157,7 @@ export class Registry implements ApiRegistry {
     try {
       const key = objectKey(r, ns, obj.metadata.name ?? '');
       const stored = await this.o.storage.create(key, obj, o.w);
-      return { object: withType(r, stored), created: true, warnings };
+      return { object: typedView(r, stored), created: true, warnings };
     } catch (err) {
       await release();
       throw err;
@@ -341,7 +341,7 @@ export class Registry implements ApiRegistry {
       const last = await this.removeFinalized(r, key, result);
       return { object: withType(r, last), created: false, warnings: [] };
     }
-    return { object: withType(r, result), created: false, warnings: [] };
+    return { object: typedView(r, result), created: false, warnings: [] };
   }
 
   /**
@@ -545,7 +545,8 @@ function sharedTyped(r: ResourceInfo, obj: KubeObject): KubeObject {
 }
 
 /** typedView is withType(r, obj), encoding from obj's stored value when it already carried the
- *  same kind and apiVersion (then the two have the same JSON members). */
+ *  same kind and apiVersion (then the two have the same JSON members): a cached object a watch
+ *  sends, or the object a write stored, which the write's answer sends. */
 function typedView(r: ResourceInfo, obj: KubeObject): KubeObject {
   const typed = withType(r, obj);
   if (typed.kind === obj.kind && typed.apiVersion === obj.apiVersion) shareStored(typed, obj);

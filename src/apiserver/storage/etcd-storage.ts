@@ -79,6 +79,7 @@ import { LeaseManager } from './lease-manager.js';
 import { watchStore } from './store-watch.js';
 import { stamp } from '../../base/timeline.js';
 import { checkFence, companionOps, fenceCompares, fenceReads } from './write-conditions.js';
+import { rememberStored } from './shared-views.js';
 
 /** Cache settings EtcdStorage passes to every WatchCache it makes. */
 export type CacheSettings = Partial<
@@ -148,7 +149,7 @@ export class EtcdStorage implements Storage {
           .commit();
         stamp('st.create.ok', key);
         // What was stored is obj: no need to parse the bytes just written (see stored()).
-        if (res.succeeded) return stored(obj, res.revision);
+        if (res.succeeded) return stored(obj, res.revision, data);
         checkFence(w, res.responses[0]);
         throw alreadyExists(info.gr, info.name);
       } catch (err) {
@@ -209,7 +210,7 @@ export class EtcdStorage implements Storage {
           .commit();
         stamp('st.update.ok', key);
         if (res.succeeded && noop) return decodeObject(cur.data, cur.rev);
-        if (res.succeeded) return stored(next, res.revision);
+        if (res.succeeded) return stored(next, res.revision, data);
         checkFence(w, res.responses[1]);
         [cur, guessed] = [stateOf(res.responses[0]), false];
       } catch (err) {
@@ -551,9 +552,13 @@ interface StoreListParams {
  * obj's metadata carries no resourceVersion of its own (encodeObject dropped it from the
  * value), so the key lands where decodeObject puts it: last.
  */
-function stored(obj: KubeObject, rev: number): KubeObject {
+function stored(obj: KubeObject, rev: number, data: Buffer): KubeObject {
   const { resourceVersion: _dropped, ...meta } = obj.metadata ?? {};
-  return { ...obj, metadata: { ...meta, resourceVersion: String(rev) } };
+  const out = { ...obj, metadata: { ...meta, resourceVersion: String(rev) } };
+  // data is encodeObject(obj): what decodeObject(data, rev) would give is out, so the answer's
+  // JSON can be data with the revision written in (shared-views.ts) instead of a second encode.
+  rememberStored(out, data);
+  return out;
 }
 
 /** putWith: a Put of data at key (under lease; 0n: none), then the companion ops. */

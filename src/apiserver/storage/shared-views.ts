@@ -74,6 +74,12 @@ function stringify(obj: object): string {
   return JSON.stringify(obj);
 }
 
+/** jsonBytesOf is JSON.stringify(obj) as UTF-8 bytes for one use (a write's answer): from the
+ *  stored value obj remembers, when it does, else encoded. Not memoized. */
+export function jsonBytesOf(obj: object): Buffer {
+  return utf8Json(obj);
+}
+
 /** utf8Json prefers the stored bytes (with the object's resourceVersion written in) to encoding
  *  the object: the same JSON (byte for byte, for a cached object encodeObject wrote). */
 function utf8Json(obj: object): Buffer {
