@@ -24,9 +24,13 @@ export const BUNDLE_OPTIONS_VERSION = 2;
 /** CLI_ENTRY: the CLI's bundled entry (bin/k8ts.js runs it when it is fresh). */
 export const CLI_ENTRY = 'src/cluster/build/cli-entry.ts';
 
+/** WORKER_ENTRIES: modules components start as worker threads (the store member's I/O thread,
+ *  src/store/server/io-thread.ts, looks for its .mjs next to the running entry's). */
+export const WORKER_ENTRIES: readonly string[] = ['src/store/server/io-thread-worker.ts'];
+
 /** BUNDLED_ENTRIES: every file the bundle has an entry for. */
 export const BUNDLED_ENTRIES: readonly string[] =
-  [...new Set([...Object.values(ENTRY_POINTS), CLI_ENTRY])];
+  [...new Set([...Object.values(ENTRY_POINTS), CLI_ENTRY, ...WORKER_ENTRIES])];
 
 /** bundleSalt: what besides the sources decides a bundle's content (for its source hash). */
 export function bundleSalt(esbuildVersion: string): string {

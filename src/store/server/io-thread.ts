@@ -10,7 +10,7 @@
  * client, the leader and the followers take turns. With the listener on a second thread that work
  * runs beside Raft and the WAL, as etcd's goroutines do.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -36,6 +36,17 @@ function bootScript(entry: string): string {
   const tsx = tsxEsmApi();
   return `import(${JSON.stringify(tsx)}).then((t) => { t.register(); ` +
     `return import(${JSON.stringify(entry)}); });`;
+}
+
+/** bundledWorker is the worker's bundled module when the process runs from the esbuild bundle
+ *  (its entry is <bundle>/src/.../x.mjs; bundle.ts's WORKER_ENTRIES puts the worker beside it),
+ *  else undefined. Booting it through tsx there instead cost ~50 MiB RSS per member (tsx's
+ *  loader and every source transpiled again in the worker) and ~1 s of CPU at start. */
+function bundledWorker(entry: string | undefined): string | undefined {
+  const root = entry === undefined ? undefined : /^(.*)[/\\]src[/\\].+\.mjs$/.exec(entry)?.[1];
+  if (root === undefined) return undefined;
+  const file = join(root, 'src', 'store', 'server', 'io-thread-worker.mjs');
+  return existsSync(file) ? file : undefined;
 }
 
 /** tsxEsmApi is the URL of tsx's ESM register API, read from tsx's package exports: neither
@@ -80,9 +91,11 @@ export class IoThread {
 
   /** start starts the worker and resolves with the client port it bound. */
   start(): Promise<number> {
-    const entry = new URL('./io-thread-worker.ts', import.meta.url).href;
     const data: IoThreadData = { listen: this.opts.listen, peerAddress: this.opts.peerAddress, tls: this.opts.tls };
-    const worker = new Worker(bootScript(entry), { eval: true, workerData: data });
+    const bundled = bundledWorker(process.argv[1]);
+    const worker = bundled !== undefined
+      ? new Worker(bundled, { workerData: data })
+      : new Worker(bootScript(new URL('./io-thread-worker.ts', import.meta.url).href), { eval: true, workerData: data });
     this.worker = worker;
     return new Promise((resolve, reject) => {
       worker.on('message', (msg: ArrayBuffer | IoThreadEvent) => {
