@@ -42,31 +42,55 @@ export function unknownFields(obj: KubeObject): string[] {
   const message = kindMessage(String(obj.apiVersion ?? ''), String(obj.kind ?? ''));
   if (!message) return [];
   const out: string[] = [];
-  walk(obj, message, '', out, new Set(['apiVersion', 'kind']));
+  walk(obj, message, [], out, TOP_LEVEL);
   return out;
 }
 
-function walk(value: unknown, message: string, path: string, out: string[], extra?: Set<string>): void {
+/** Members every object has beside its message's fields. */
+const TOP_LEVEL: ReadonlySet<string> = new Set(['apiVersion', 'kind']);
+
+/**
+ * walk reports value's unknown fields under path, given as its segments (".name", "[0]"; the
+ * first without its dot): a path string is only built for a field that is reported. Every
+ * write's body is walked (a status write's whole pod), nearly always without a finding, so the
+ * walk itself builds nothing per field.
+ */
+function walk(value: unknown, message: string, path: string[], out: string[],
+  extra?: ReadonlySet<string>): void {
   if (out.length >= MAX_REPORTED || SPECIAL_MESSAGES[message] || !isJsonObject(value)) return;
   const fields = fieldsOf(message);
   if (fields.size === 0) return;
-  for (const [key, v] of Object.entries(value)) {
-    const at = path === '' ? key : `${path}.${key}`;
+  for (const key of Object.keys(value)) {
     const f = fields.get(key);
     if (!f) {
-      if (!extra?.has(key)) out.push(at);
+      if (!extra?.has(key)) out.push(pathString(path, key));
       if (out.length >= MAX_REPORTED) return;
       continue;
     }
+    const v = value[key];
     if (f.type !== 'message' || !f.ref || v === null || v === undefined) continue;
+    path.push(path.length === 0 ? key : `.${key}`);
     if (f.mapKey !== undefined) {
-      if (isJsonObject(v)) for (const [k, item] of Object.entries(v)) walk(item, f.ref, `${at}[${k}]`, out);
+      if (isJsonObject(v)) for (const k of Object.keys(v)) walkAt(v[k], f.ref, `[${k}]`, path, out);
     } else if (f.repeated) {
-      if (Array.isArray(v)) v.forEach((item, i) => walk(item, f.ref ?? '', `${at}[${i}]`, out));
+      if (Array.isArray(v)) v.forEach((item, i) => walkAt(item, f.ref ?? '', `[${i}]`, path, out));
     } else {
-      walk(v, f.ref, at, out);
+      walk(v, f.ref, path, out);
     }
+    path.pop();
   }
+}
+
+/** walkAt walks a map's or a list's item at path + segment ("[key]", "[0]"). */
+function walkAt(item: unknown, message: string, segment: string, path: string[], out: string[]): void {
+  path.push(segment);
+  walk(item, message, path, out);
+  path.pop();
+}
+
+/** pathString: the reported path of field key under path. */
+function pathString(path: readonly string[], key: string): string {
+  return path.length === 0 ? key : `${path.join('')}.${key}`;
 }
 
 /** unknownFieldMessage renders upstream's strict-decoding message for a list of paths. */
