@@ -137,6 +137,11 @@ export class StoreMember {
     await this.member.stop();
   }
 
+  /** servesClientsOnThread: the client port is served by the I/O thread (io-thread.ts). */
+  servesClientsOnThread(): boolean {
+    return this.ioThread !== undefined;
+  }
+
   /** clientAddress is where etcd clients reach this member (the peer address when no client
    *  port is configured). */
   clientAddress(): string {
