@@ -14,8 +14,7 @@
  * because its exit status went to whichever process reaped it.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, symlink } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { mkdir } from 'node:fs/promises';
 import type { ChildProcess } from 'node:child_process';
 import type { Clock } from '../../base/clock.js';
 import { newUid, systemWallMs } from '../../base/wall-clock.js';
@@ -24,10 +23,11 @@ import {
   CriCode, CriError, criInvalid, criNotFound, criPrecondition,
 } from '../../kubelet/cri/errors.js';
 import type { ContainerProcess } from './container-process.js';
-import { buildContainerRecord, scratchLinks } from './container-spec.js';
+import { buildContainerRecord } from './container-spec.js';
 import { execSyncCollect } from './exec.js';
 import { ProcessImageStore } from './images.js';
 import { IpAllocator, parseLoopbackCidr } from './ip-allocator.js';
+import { ScratchRoots } from './scratch-roots.js';
 import { ContainerSupervisor } from './supervisor.js';
 import {
   StateStore, type ContainerRecord, type PortRecord, type SandboxRecord,
@@ -64,6 +64,7 @@ export class ProcessRuntime implements cri.CriRuntime {
   private readonly images: ProcessImageStore;
   private readonly sandboxes = new Map<string, SandboxRecord>();
   private readonly supervisor: ContainerSupervisor;
+  private readonly roots: ScratchRoots;
   /** Containers being started (StartContainer twice at once must not spawn twice). */
   private readonly busy = new Set<string>();
   private allocator: IpAllocator;
@@ -78,8 +79,10 @@ export class ProcessRuntime implements cri.CriRuntime {
     this.store = new StateStore(opts.stateDir);
     this.images = new ProcessImageStore(opts.stateDir);
     this.allocator = new IpAllocator(parseLoopbackCidr(opts.podCidr));
+    this.roots = new ScratchRoots(opts.stateDir);
     this.supervisor = new ContainerSupervisor({
       stateDir: opts.stateDir, store: this.store, clock: this.clock, wallMs: this.wallMs,
+      roots: this.roots,
       sandboxIp: (id) => this.sandboxes.get(id)?.ip || 'the node',
       ...(opts.spawnerDelayMs !== undefined ? { spawnerDelayMs: opts.spawnerDelayMs } : {}),
     });
@@ -220,7 +223,7 @@ export class ProcessRuntime implements cri.CriRuntime {
         `in sandbox "${sandbox.id}": name is reserved for "${dup.id}"`);
     }
     const id = newId();
-    const scratchRoot = join(this.opts.stateDir, 'roots', id);
+    const scratchRoot = this.roots.path(id);
     const record = buildContainerRecord({
       id, req, sandbox, scratchRoot, nowMs: this.wallMs(), image,
     });
@@ -228,7 +231,7 @@ export class ProcessRuntime implements cri.CriRuntime {
     // runPodSandbox): nobody knows the id yet, so nothing can start the container meanwhile.
     this.containers.set(id, record);
     try {
-      await makeScratchRoot(scratchRoot, record.mounts);
+      await this.roots.make(id, record.mounts);
     } catch (err) {
       this.containers.delete(id);
       throw err;
@@ -456,24 +459,6 @@ export class ProcessRuntime implements cri.CriRuntime {
     }
     return this.streaming;
   }
-}
-
-/** makeScratchRoot makes a container's scratch root with a link at each mount's path: the
- *  root (its parent exists), then each directory the links need, parents first, one mkdir
- *  each (a recursive mkdir of a deep new path tries and fails its way up first). */
-async function makeScratchRoot(root: string, mounts: ContainerRecord['mounts']): Promise<void> {
-  await mkdir(root, { recursive: true });
-  const links = scratchLinks(root, mounts);
-  const dirs = new Set<string>();
-  for (const [link] of links) {
-    for (let d = dirname(link); d.length > root.length; d = dirname(d)) dirs.add(d);
-  }
-  for (const d of [...dirs].sort((a, b) => a.length - b.length)) {
-    await mkdir(d).catch((err: NodeJS.ErrnoException) => {
-      if (err.code !== 'EEXIST') throw err;
-    });
-  }
-  await Promise.all(links.map(([link, target]) => symlink(target, link)));
 }
 
 /** newId returns a 64-hex-digit id, the shape containerd's ids have. */

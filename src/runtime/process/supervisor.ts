@@ -6,7 +6,6 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock, Timer } from '../../base/clock.js';
 import { CriCode, CriError, criInvalid } from '../../kubelet/cri/errors.js';
@@ -20,6 +19,7 @@ import { fifoRoot, removeIfEmpty, tmpfsCandidates } from './fifo-dir.js';
 import { FifoPool, mkfifoHere } from './fifo-pool.js';
 import { portClashFromOutput } from './ports.js';
 import { isSameProcess, readGroupUsage } from './proc-stats.js';
+import type { ScratchRoots } from './scratch-roots.js';
 import { SpawnerPool } from './spawner.js';
 import { checkStart } from './start-checks.js';
 import { fifoPaths, removeFifos } from './stdio-fifos.js';
@@ -42,6 +42,8 @@ export interface SupervisorOptions {
   wallMs: () => number;
   /** How a sandbox's address is named in bind-failure messages (its pod IP, or "the node"). */
   sandboxIp(sandboxId: string): string;
+  /** The containers' scratch roots (removed with their containers). */
+  roots: ScratchRoots;
   /** When the spawner helper starts (default SPAWNER_START_DELAY_MS; 0: at once). */
   spawnerDelayMs?: number;
   /** tmpfs directories the pipes may live under (fifo-dir.ts; default: XDG_RUNTIME_DIR and
@@ -203,10 +205,7 @@ export class ContainerSupervisor {
     this.procs.delete(record.id);
     await this.o.store.deleteContainer(record.id);
     // Off the event loop: a scratch root's directories cost ms each to remove on a busy disk.
-    await Promise.all([
-      removeFifos(this.fifoPathsOf(record)),
-      rm(join(this.o.stateDir, 'roots', record.id), { recursive: true, force: true }),
-    ]);
+    await Promise.all([removeFifos(this.fifoPathsOf(record)), this.o.roots.remove(record.id)]);
   }
 
   /** stats reads the usage of the given containers from /proc in one scan. */
