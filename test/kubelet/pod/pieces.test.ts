@@ -11,6 +11,8 @@ import {
   type ContainerStatus,
   type CriRuntime,
 } from '../../../src/kubelet/cri/types.js';
+import type { Container } from '../../../src/api/core/v1/pod-types.js';
+import { Prng } from '../../../src/base/prng.js';
 import { backoffUntilMs, formatDelay, nextBackoff } from '../../../src/kubelet/pod/backoff.js';
 import { containerSpecHash } from '../../../src/kubelet/pod/container-hash.js';
 import {
@@ -82,6 +84,42 @@ describe('container spec hash', () => {
     assert.notEqual(a, containerSpecHash({ name: 'x', image: 'busybox:2', command: ['sh'] }));
     assert.match(a, /^[0-9a-f]{8}$/);
   });
+
+  it('is FNV-1a over the canonical JSON text, as containers made by earlier kubelets carry',
+    () => {
+      // The hash an older kubelet stamped must still match (else a restarted kubelet would
+      // restart every container): a reference that builds the text, on random values.
+      const canonical = (v: unknown): string => {
+        if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+        if (v !== null && typeof v === 'object') {
+          const e = Object.entries(v).filter(([, x]) => x !== undefined)
+            .sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0));
+          return `{${e.map(([k, x]) => `${JSON.stringify(k)}:${canonical(x)}`).join(',')}}`;
+        }
+        return JSON.stringify(v) ?? 'null';
+      };
+      const reference = (v: unknown): string => {
+        let h = 0x811c9dc5;
+        const t = canonical(v);
+        for (let i = 0; i < t.length; i++) h = Math.imul(h ^ t.charCodeAt(i), 0x01000193) >>> 0;
+        return h.toString(16).padStart(8, '0');
+      };
+      const prng = new Prng(6);
+      const rng = (): number => prng.float();
+      const leaves = [1, 'a', 'é\ud800"\\', true, null, undefined, 1.5e300, -0, 10];
+      const keys = ['b', 'a', 'B', '_', 'é', 'aa', '10', '9', 'image'];
+      const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rng() * xs.length)]!;
+      const value = (depth: number): unknown => {
+        const r = rng();
+        if (depth > 3 || r < 0.3) return pick(leaves);
+        if (r < 0.55) return Array.from({ length: Math.floor(rng() * 4) }, () => value(depth + 1));
+        return Object.fromEntries(Array.from({ length: 4 }, () => [pick(keys), value(depth + 1)]));
+      };
+      for (let i = 0; i < 2_000; i++) {
+        const v = value(0) as Container;
+        assert.equal(containerSpecHash(v), reference(v), JSON.stringify(v));
+      }
+    });
 });
 
 describe('CRI configs', () => {
