@@ -20,6 +20,7 @@ import type { ReflectorBackoff } from '../client/cache/reflector.js';
 import type { Informer, InformerFactory } from '../client/cache/types.js';
 import type { ComponentApi } from '../client/component-api.js';
 import type { EventRecorderFactory } from '../client/events/recorder.js';
+import { StartingWork } from '../client/events/starting.js';
 import type { EventRecorder } from '../client/events/types.js';
 import type { KubeletConfig } from './config.js';
 import { admitPod } from './dispatcher/admission.js';
@@ -121,11 +122,16 @@ export class Kubelet {
   private prepare: (pod: Pod) => Promise<unknown> = async () => undefined;
   /** The kubelet server's port once listening (0 before, or without a server). */
   serverPort = 0;
+  /** Pods with a worker that have not reported a phase past Pending. While one is starting,
+   *  or a status write is pending, this node's Events wait (EventRecorder.yieldTo). */
+  private readonly starting: StartingWork;
 
   constructor(private readonly o: KubeletOptions) {
     const { cfg, api, clock, log } = o;
     this.host = o.host ?? readHostFacts(cfg.nodeName);
     this.recorder = o.events?.('kubelet');
+    this.starting = new StartingWork(clock);
+    this.recorder?.yieldTo?.(() => this.starting.busy() || this.statusManager.pending > 0);
     let factory: InformerFactory;
     if (o.shared !== undefined) {
       this.ownInformers = undefined;
@@ -181,6 +187,7 @@ export class Kubelet {
       node: { name: cfg.nodeName, ip: cfg.address }, prepare,
       reportStatus: (pod, status) => {
         this.o.trace?.(pod, `reported:${status.phase ?? ''}`);
+        if (status.phase !== 'Pending') this.starting.end(pod.metadata.uid ?? '');
         this.statusManager.reportStatus(pod, status);
         this.runtimeIndex.markStale();
       },
@@ -192,6 +199,7 @@ export class Kubelet {
     return new Dispatcher({
       startWorker: (pod) => {
         this.o.trace?.(pod, 'worker');
+        this.starting.begin(pod.metadata.uid ?? '');
         return this.o.startWorker(pod, deps, this.runtimeName);
       },
       admit: (pod, admitted) => admitPod(pod, { name: cfg.nodeName, labels, allocatable },
@@ -210,6 +218,7 @@ export class Kubelet {
       },
       released: async (pod) => {
         const m = pod.metadata;
+        this.starting.end(m.uid ?? '');
         this.statusManager.forget(m.uid ?? '');
         this.relister?.forget(m.uid ?? '');
         await this.volumes.tearDown(m.uid ?? '');

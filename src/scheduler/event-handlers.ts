@@ -38,7 +38,8 @@ export function isPendingFor(p: Pod, schedulerName: string): boolean {
     !isTerminal(p);
 }
 
-function podKey(p: Pod): string {
+/** podKey: the queue and snapshot key of a pod. */
+export function podKey(p: Pod): string {
   return keyFor(p.metadata.namespace, p.metadata.name ?? '');
 }
 

@@ -15,12 +15,13 @@ import type { Clock } from '../base/clock.js';
 import { Prng } from '../base/prng.js';
 import type { InformerFactory } from '../client/cache/types.js';
 import type { ComponentApi } from '../client/component-api.js';
+import { StartingWork } from '../client/events/starting.js';
 import type { EventRecorder } from '../client/events/types.js';
 import { isFenceRefusal } from '../client/leader/fenced-api.js';
 import { rfc3339 } from '../controllers/base/pods.js';
 import { BoundedRunner } from './bounded-runner.js';
 import { defaultProfile } from './default-profile.js';
-import { DEFAULT_SCHEDULER_NAME, nodeHandlers, podHandlers } from './event-handlers.js';
+import { DEFAULT_SCHEDULER_NAME, nodeHandlers, podHandlers, podKey } from './event-handlers.js';
 import type { Profile } from './framework/profile.js';
 import { runCycle } from './framework/runner.js';
 import {
@@ -80,6 +81,8 @@ export class Scheduler {
   private readonly prng: Prng;
   private readonly schedulerName: string;
   private nextStartIndex = 0;
+  /** Pods this term bound that the informer has not yet shown past Pending. */
+  private readonly starting: StartingWork;
 
   constructor(private readonly o: SchedulerOptions) {
     this.profile = o.profile ?? defaultProfile();
@@ -88,6 +91,7 @@ export class Scheduler {
     this.writes = new BoundedRunner(o.parallelBinds ?? DEFAULT_PARALLEL_BINDS);
     this.prng = new Prng(o.seed ?? 1);
     this.schedulerName = o.schedulerName ?? DEFAULT_SCHEDULER_NAME;
+    this.starting = new StartingWork(o.clock);
   }
 
   /** run: informers, then the loop until the signal aborts. */
@@ -100,6 +104,14 @@ export class Scheduler {
     informers.start();
     const onAbort = (): void => this.queue.close();
     signal.addEventListener('abort', onAbort, { once: true });
+    // Scheduled Events wait while pods wait to be placed, bound or started (recorder.ts).
+    const unyield = this.o.events.yieldTo?.(() => this.busy());
+    const unwatch = pods.addHandlers({
+      update: (_, p) => {
+        if ((p.status?.phase ?? 'Pending') !== 'Pending') this.starting.end(podKey(p));
+      },
+      delete: (p) => this.starting.end(podKey(p)),
+    });
     try {
       if (signal.aborted) return;
       await informers.waitForSync(signal).catch(() => undefined);
@@ -112,7 +124,17 @@ export class Scheduler {
       signal.removeEventListener('abort', onAbort);
       this.queue.close();
       await this.writes.drain();
+      unyield?.();
+      unwatch();
     }
+  }
+
+  /** busy: pods to schedule (active or backing off), binds and patches in flight, or pods
+   *  bound and not yet started: their kubelets' writes go through the same API servers. */
+  private busy(): boolean {
+    const q = this.queue.sizes();
+    return q.active + q.backoff + q.inFlight > 0 || this.writes.inFlight > 0 ||
+      this.starting.busy();
   }
 
   private async loop(): Promise<void> {
@@ -163,6 +185,7 @@ export class Scheduler {
     try {
       await this.o.api.bind(namespace, name, nodeName);
       stamp('sch.bound', qp.info.key);
+      this.starting.begin(qp.info.key);
       this.o.events.event(pod, 'Normal', 'Scheduled',
         `Successfully assigned ${namespace}/${name} to ${nodeName}`);
       this.queue.done(qp.info.key);

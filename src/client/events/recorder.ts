@@ -28,6 +28,15 @@
  * share of the API's write capacity and never crowd out the work they describe (binds, pod
  * creates): under a burst the queue fills and further events are dropped, counted, and logged
  * as a count rather than line by line.
+ *
+ * Events also yield to the writes pods wait on: a component registers a busy signal
+ * (EventRecorder.yieldTo: the kubelet's starting pods and pending status writes, the scheduler's
+ * queued pods and binds in flight), and while any is busy the queue is held, until the
+ * component is idle or its oldest Event has waited holdMaxMs (holdDelayMs, the pure rule). On
+ * two cores a 100-pod burst is CPU-bound, and each Event is a create in an API server and a
+ * store transaction with a lease: written during the burst, the 4 Events of a pod took the CPU
+ * its bind and status writes waited for. An Event keeps the time it was recorded (its name and
+ * timestamps), so `kubectl describe` still shows when things happened.
  */
 import { status } from '@grpc/grpc-js';
 import type { Event } from '../../api/core/v1/event.js';
@@ -71,7 +80,29 @@ export const EVENT_LIMITS = {
   batchTimeoutMs: 30_000,
   /** How long the first Event of a batch waits for others (with CreateBatch; see above). */
   lingerMs: 50,
+  /** ...and how long once the pace made it wait for a token: tokens for ~10 Events accrue, so
+   *  a held queue longer than the burst leaves in calls of ~10, not one call per token. */
+  pacedLingerMs: 200,
+  /** Longest an Event is held while its component is busy (see holdDelayMs). */
+  holdMaxMs: 2_000,
+  /** While held, the busy signals are read again this often (they are counters: cheap). */
+  holdPollMs: 50,
+  /** Busy signals registered at once (one per component term; more is a leak). */
+  busySignalsMax: 64,
 } as const;
+
+/**
+ * holdDelayMs: how long the sink waits before it sends anything more (0: send now). It holds
+ * while a component of its process is busy with work pods wait on, but never an Event that has
+ * already waited holdMaxMs (queued at oldestQueuedMs), and never once the sink is stopping.
+ * The wait is cut into holdPollMs steps so the sink notices an idle component soon.
+ */
+export function holdDelayMs(s: { nowMs: number; oldestQueuedMs: number; busy: boolean;
+  stopping: boolean }): number {
+  if (s.stopping || !s.busy) return 0;
+  const leftMs = EVENT_LIMITS.holdMaxMs - (s.nowMs - s.oldestQueuedMs);
+  return leftMs <= 0 ? 0 : Math.min(EVENT_LIMITS.holdPollMs, leftMs);
+}
 
 /** RecorderDeps: time, identity of this process, logging. */
 export interface RecorderDeps {
@@ -94,6 +125,8 @@ interface Pending {
   reason: string;
   message: string;
   wallMs: number;
+  /** When it was queued (clock ms): the hold and the linger count from here. */
+  queuedMs: number;
 }
 
 /** BatchItem: an event of a batch and the Event made for it once (kept across retries). */
@@ -129,6 +162,8 @@ export class EventSink {
   private droppedTotal = 0;
   /** The server answered CreateBatch with UNIMPLEMENTED (an older API server): creates alone. */
   private batchUnsupported = false;
+  /** The components' busy signals (yieldTo): while one says busy, the queue is held. */
+  private readonly busySignals = new Set<() => boolean>();
 
   constructor(
     private readonly api: ComponentApi,
@@ -148,7 +183,20 @@ export class EventSink {
     assert(component !== '', 'an event recorder needs a component name');
     return {
       event: (regarding, type, reason, message) =>
-        this.enqueue({ component, regarding, type, reason, message, wallMs: this.deps.wallMs() }),
+        this.enqueue({ component, regarding, type, reason, message, wallMs: this.deps.wallMs(),
+          queuedMs: this.deps.clock.nowMs() }),
+      yieldTo: (busy) => this.yieldTo(busy),
+    };
+  }
+
+  /** yieldTo registers a busy signal (see the file comment); the result unregisters it. */
+  yieldTo(busy: () => boolean): () => void {
+    assert(this.busySignals.size < EVENT_LIMITS.busySignalsMax,
+      `event sink: more than ${EVENT_LIMITS.busySignalsMax} busy signals`);
+    const signal = (): boolean => busy();
+    this.busySignals.add(signal);
+    return () => {
+      this.busySignals.delete(signal);
     };
   }
 
@@ -206,10 +254,16 @@ export class EventSink {
     this.draining = true;
     try {
       while (this.queue.length > 0) {
+        const holdMs = this.holdMs();
+        if (holdMs > 0) {
+          await this.sleep(holdMs);
+          continue;
+        }
         // Once stopping, what is queued goes out unpaced: shutdown must not take 20 s.
         const waitMs = this.stopped ? 0 : this.pace.when('');
         if (waitMs > 0) await this.sleep(waitMs);
-        if (this.lingers()) await this.sleep(EVENT_LIMITS.lingerMs);
+        const lingerMs = this.lingerMs(waitMs > 0);
+        if (lingerMs > 0) await this.sleep(lingerMs);
         const batch = this.takeBatch();
         if (batch.length === 1 || !this.canBatch()) {
           for (const p of batch) await this.writeWithRetries(p);
@@ -251,10 +305,31 @@ export class EventSink {
     return out;
   }
 
-  /** lingers: whether the next batch waits lingerMs for company — batches can be sent, the
-   *  queue does not fill one already, and the sink is not stopping. */
-  private lingers(): boolean {
-    return this.canBatch() && !this.stopped && this.queue.length < EVENT_LIMITS.batchMax;
+  /** holdMs: holdDelayMs for the queue's head (the oldest Event) and the busy signals. */
+  private holdMs(): number {
+    const head = this.queue[0];
+    if (head === undefined || this.busySignals.size === 0) return 0;
+    let busy = false;
+    for (const signal of this.busySignals) {
+      if (signal()) {
+        busy = true;
+        break;
+      }
+    }
+    return holdDelayMs({ nowMs: this.deps.clock.nowMs(), oldestQueuedMs: head.queuedMs, busy,
+      stopping: this.stopped });
+  }
+
+  /** lingerMs: how long the next batch waits for company — pacedLingerMs after a wait for a
+   *  token (tokens for the next Events accrue meanwhile), else what is left of lingerMs since
+   *  its first Event was queued (one that was held has had its wait) — when batches can be
+   *  sent, the queue does not fill one already, and the sink is not stopping. */
+  private lingerMs(paced: boolean): number {
+    const head = this.queue[0];
+    if (head === undefined || !this.canBatch() || this.stopped ||
+      this.queue.length >= EVENT_LIMITS.batchMax) return 0;
+    if (paced) return EVENT_LIMITS.pacedLingerMs;
+    return Math.max(0, EVENT_LIMITS.lingerMs - (this.deps.clock.nowMs() - head.queuedMs));
   }
 
   /** canBatch: the API offers CreateBatch and the server did not refuse it. */
@@ -479,6 +554,8 @@ export interface EventRecorderFactory {
   stop(): Promise<void>;
   /** dropped: events refused because the queue was full, since the factory was made. */
   dropped(): number;
+  /** yieldTo: see EventRecorder.yieldTo (for the whole process's sink). */
+  yieldTo(busy: () => boolean): () => void;
 }
 
 /** eventRecorderFactory makes one EventSink over api and hands out per-component recorders. */
@@ -491,7 +568,7 @@ export function eventRecorderFactory(api: ComponentApi, deps: RecorderDeps): Eve
     return r;
   };
   return Object.assign(factory, { flush: () => sink.flush(), stop: () => sink.stop(),
-    dropped: () => sink.dropped });
+    dropped: () => sink.dropped, yieldTo: (busy: () => boolean) => sink.yieldTo(busy) });
 }
 
 /** rfc3339Seconds renders wall ms as metav1.Time: RFC 3339 in UTC, whole seconds. */

@@ -13,4 +13,11 @@ export type EventType = 'Normal' | 'Warning';
  *  "default-scheduler"...), which becomes Event.source.component and reportingController. */
 export interface EventRecorder {
   event(regarding: KubeObject, type: EventType, reason: string, message: string): void;
+  /**
+   * yieldTo: while busy() says the component has work pods wait on (a counter read, called
+   * every few tens of ms while Events are queued), its process's queued Events are held — for
+   * at most a bounded time (recorder.ts, EVENT_LIMITS.holdMaxMs). Returns the unregister
+   * function. Optional: recorders that write nothing (tests) need not hold anything.
+   */
+  yieldTo?(busy: () => boolean): () => void;
 }

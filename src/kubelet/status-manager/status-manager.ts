@@ -119,6 +119,11 @@ export class StatusManager {
     this.enqueue(uid);
   }
 
+  /** pending: pods with a status write queued or in flight (a busy signal: two sizes). */
+  get pending(): number {
+    return this.dirty.size + this.busy.size;
+  }
+
   /** idle resolves when nothing is queued or being written (tests). */
   idle(): Promise<void> {
     if (this.dirty.size === 0 && this.busy.size === 0) return Promise.resolve();

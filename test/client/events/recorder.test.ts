@@ -4,6 +4,7 @@
  * transport failures, no retry of the API's refusals, the bounded queue, and event() never
  * throwing or waiting. Over an API with CreateBatch: queued creates leave together, each settled
  * alone; a failed call is retried with the same Events; a server without it gets single creates.
+ * While a component's busy signal says busy, its process's Events are held (a bounded time).
  */
 import assert from 'node:assert/strict';
 import { status } from '@grpc/grpc-js';
@@ -14,6 +15,7 @@ import type { ComponentApi } from '../../../src/client/component-api.js';
 import {
   EVENT_LIMITS,
   eventRecorderFactory,
+  holdDelayMs,
   rfc3339Seconds,
 } from '../../../src/client/events/recorder.js';
 import { RpcError } from '../../../src/rpc/errors.js';
@@ -277,7 +279,8 @@ describe('event recorder over CreateBatch', () => {
       r.event(POD, 'Normal', 'Pulled', 'x'); // a repeat: patched, after the batch it repeats
       fake.scripts = [{ refuse: new Map([[3, badRequest('invalid')]]) }];
       await flushStepping(events, clock);
-      assert.equal(clock.nowMs(), 2 * EVENT_LIMITS.lingerMs, 'each batch lingered once');
+      assert.equal(clock.nowMs(), EVENT_LIMITS.lingerMs,
+        'the repeat, queued with the batch, has waited its linger already');
       r.event(POD, 'Normal', 'Killing', 'x'); // alone after the wait: a plain create
       await flushStepping(events, clock);
       assert.deepEqual(fake.calls.map((c) => c.split(' ')[0]), ['batch', 'patch', 'create']);
@@ -435,6 +438,120 @@ describe('event recorder over CreateBatch', () => {
     assert.equal(fake.created.length, 6);
   });
 });
+
+describe('event recorder yielding to busy components', () => {
+  const H = EVENT_LIMITS.holdMaxMs;
+  const P = EVENT_LIMITS.holdPollMs;
+
+  it('holdDelayMs: hold while busy, in polls, never past holdMaxMs nor once stopping', () => {
+    const at = (nowMs: number, busy = true, stopping = false): number =>
+      holdDelayMs({ nowMs, oldestQueuedMs: 1_000, busy, stopping });
+    assert.equal(at(1_000, false), 0, 'idle: send now');
+    assert.equal(at(1_000), P, 'busy: look again after a poll');
+    assert.equal(at(1_000 + H - 10), 10, 'the last poll ends at holdMaxMs');
+    assert.equal(at(1_000 + H), 0, 'waited holdMaxMs: send even while busy');
+    assert.equal(at(1_000 + H + 5_000), 0);
+    assert.equal(at(1_000, true, true), 0, 'stopping: send now');
+  });
+
+  function holdSetup(): { fake: FakeBatchApi; clock: SimClock; wall: { ms: number };
+    events: ReturnType<typeof eventRecorderFactory>; busy: { n: number } } {
+    const fake = new FakeBatchApi();
+    const clock = new SimClock();
+    const wall = { ms: WALL0 };
+    const events = eventRecorderFactory(fake.batched, { clock, wallMs: () => wall.ms,
+      host: 'w1', log: () => undefined });
+    const busy = { n: 1 };
+    events('kubelet').yieldTo?.(() => busy.n > 0);
+    return { fake, clock, wall, events, busy };
+  }
+
+  it('holds Events while busy and sends them in one call soon after the component is idle',
+    async () => {
+      const { fake, clock, wall, events, busy } = holdSetup();
+      const r = events('kubelet');
+      for (const reason of ['Pulled', 'Created', 'Started']) r.event(POD, 'Normal', reason, 'x');
+      await stepUntil(clock, () => clock.nowMs() >= 500);
+      assert.deepEqual(fake.calls, [], 'nothing written while busy');
+      wall.ms += 60_000; // sent a minute of wall time later: the Events keep their own time
+      busy.n = 0;
+      const idleAtMs = clock.nowMs();
+      await flushStepping(events, clock);
+      assert.deepEqual(fake.calls, ['batch 3'], 'no linger: they waited already');
+      assert.ok(clock.nowMs() - idleAtMs <= P, `sent ${clock.nowMs() - idleAtMs} ms after idle`);
+      assert.deepEqual(fake.created.map((e) => e.firstTimestamp),
+        Array(3).fill(rfc3339Seconds(WALL0)));
+    });
+
+  it('a component busy for long holds each Event holdMaxMs at most', async () => {
+    const { fake, clock, events } = holdSetup(); // busy forever
+    const r = events('kubelet');
+    r.event(POD, 'Normal', 'Pulled', 'x');
+    await stepUntil(clock, () => clock.nowMs() >= H / 2);
+    r.event(POD, 'Normal', 'Created', 'x'); // joins the held one: both go at holdMaxMs
+    await stepUntil(clock, () => fake.calls.length > 0);
+    assert.equal(clock.nowMs(), H);
+    assert.deepEqual(fake.calls, ['batch 2']);
+    r.event(POD, 'Normal', 'Started', 'x');
+    const t0 = clock.nowMs();
+    await flushStepping(events, clock);
+    assert.equal(clock.nowMs() - t0, H, 'the next one waits its own holdMaxMs');
+    assert.deepEqual(fake.created.map((e) => e.reason), ['Pulled', 'Created', 'Started']);
+  });
+
+  it('a held queue longer than the burst leaves in a few paced calls, not one per token',
+    async () => {
+      const { fake, clock, events, busy } = holdSetup();
+      const r = events('kubelet');
+      const n = EVENT_LIMITS.burst + EVENT_LIMITS.qps; // 1 s of pace beyond the burst
+      for (let i = 0; i < n; i++) r.event(POD, 'Normal', 'R', `m${i}`);
+      await stepUntil(clock, () => clock.nowMs() >= 500);
+      busy.n = 0;
+      const t0 = clock.nowMs();
+      await flushStepping(events, clock);
+      assert.equal(fake.created.length, n);
+      const sizes = fake.calls.map((c) => Number(c.split(' ')[1]));
+      assert.deepEqual(sizes.slice(0, 2), [EVENT_LIMITS.batchMax, EVENT_LIMITS.batchMax]);
+      // The qps beyond the burst take a second of pace, in calls of ~qps * pacedLingerMs.
+      const perCall = EVENT_LIMITS.qps * EVENT_LIMITS.pacedLingerMs / 1000;
+      assert.ok(sizes.length <= 3 + Math.ceil(EVENT_LIMITS.qps / perCall), sizes.join(','));
+      assert.ok(clock.nowMs() - t0 <= 1000 + EVENT_LIMITS.pacedLingerMs,
+        `${clock.nowMs() - t0} ms`);
+    });
+
+  it('stop() ends a hold within a poll; an unregistered signal holds nothing', async () => {
+    const { fake, clock, events } = holdSetup();
+    events('kubelet').event(POD, 'Normal', 'Pulled', 'x');
+    await stepUntil(clock, () => clock.nowMs() >= P * 2);
+    let stopped = false;
+    const t0 = clock.nowMs();
+    void events.stop().then(() => (stopped = true));
+    await stepUntil(clock, () => stopped);
+    assert.ok(clock.nowMs() - t0 <= P, `stopped ${clock.nowMs() - t0} ms later`);
+    assert.deepEqual(fake.created.map((e) => e.reason), ['Pulled']);
+
+    const other = holdSetup();
+    other.events('c').yieldTo?.(() => false); // another signal, idle: the first still holds
+    const unyield = other.events.yieldTo(() => true);
+    other.events('c').event(POD, 'Normal', 'A', 'x');
+    await stepUntil(other.clock, () => other.clock.nowMs() >= P * 4);
+    assert.deepEqual(other.fake.calls, []);
+    other.busy.n = 0;
+    unyield();
+    await flushStepping(other.events, other.clock);
+    assert.ok(other.clock.nowMs() < P * 6, `${other.clock.nowMs()}`);
+    assert.deepEqual(other.fake.created.map((e) => e.reason), ['A']);
+  });
+});
+
+/** stepUntil steps the simulated clock (letting promises settle between steps) until done(). */
+async function stepUntil(clock: SimClock, done: () => boolean): Promise<void> {
+  for (let i = 0; i < 100_000 && !done(); i++) {
+    await new Promise((res) => setImmediate(res));
+    if (!done()) clock.step();
+  }
+  assert.ok(done(), 'stepUntil: never done');
+}
 
 /** flushStepping flushes while stepping the simulated clock (paced writes wait on it). */
 async function flushStepping(events: ReturnType<typeof eventRecorderFactory>, clock: SimClock):
