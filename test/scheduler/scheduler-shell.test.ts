@@ -2,12 +2,14 @@
  * The scheduler shell on a fake API (no informers: the test feeds the snapshot and queue): a
  * fitting pod is assumed and bound; a failed bind forgets the assumption, requeues with backoff
  * and reports SchedulerError; a pod that fits nowhere gets one event per attempt but one status
- * patch; an already assumed pod is not scheduled twice.
+ * patch; an already assumed pod is not scheduled twice. Its busy signal (Events yield to it)
+ * holds while a pod it bound has not been seen past Pending.
  */
 import assert from 'node:assert/strict';
 import type { Pod } from '../../src/api/core/v1/pod-types.js';
 import { forbidden } from '../../src/api/errors.js';
 import type { KubeObject } from '../../src/api/meta.js';
+import type { EventHandlers, InformerFactory } from '../../src/client/cache/types.js';
 import type { ComponentApi } from '../../src/client/component-api.js';
 import type { EventRecorder } from '../../src/client/events/types.js';
 import { Scheduler } from '../../src/scheduler/scheduler.js';
@@ -109,5 +111,48 @@ describe('scheduler shell', () => {
     await cycle(s, p);
     assert.deepEqual(calls.binds, ['default/p→a']);
     assert.equal(s.snapshot.node('a')?.pods.size, 1);
+  });
+
+  it('says busy to its event sink until a pod it bound is seen past Pending', async () => {
+    const handlers: EventHandlers<Pod>[] = [];
+    const informers = {
+      informerFor: () => ({ addHandlers: (h: EventHandlers<Pod>) => {
+        handlers.push(h);
+        return () => undefined;
+      } }),
+      start: () => undefined,
+      waitForSync: async () => undefined,
+      stop: () => undefined,
+    } as unknown as InformerFactory;
+    let busy: (() => boolean) | undefined;
+    const events: EventRecorder = { event: () => undefined,
+      yieldTo: (b) => {
+        busy = b;
+        return () => (busy = undefined);
+      } };
+    const api = { bind: async () => undefined } as unknown as ComponentApi;
+    const abort = new AbortController();
+    const s = new Scheduler({ api, informers, clock: new SimClock(), wallMs: () => 0, events,
+      signal: abort.signal, log: () => {} });
+    s.snapshot.setNode(node('a', { cpu: '1' }));
+    const run = s.run();
+    await new Promise((r) => setImmediate(r));
+    assert.equal(busy?.(), false, 'nothing to schedule');
+    const p = pod('p', { cpu: '100m' });
+    s.queue.add(new PodInfo(p));
+    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    assert.ok(s.snapshot.isAssumed('default/p'), 'scheduled and bound');
+    assert.equal(busy?.(), true, 'bound, not yet started');
+    const seen = (phase: string): void => {
+      for (const h of handlers) h.update?.(p, { ...p, spec: { ...p.spec!, nodeName: 'a' },
+        status: { phase } });
+    };
+    seen('Pending');
+    assert.equal(busy?.(), true, 'still Pending');
+    seen('Running');
+    assert.equal(busy?.(), false, 'started');
+    abort.abort();
+    await run;
+    assert.equal(busy, undefined, 'the term unregistered its signal');
   });
 });
