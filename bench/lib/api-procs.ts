@@ -36,6 +36,8 @@ export interface ApiServerProcsOptions {
   port: number;
   /** Extra environment of the servers (the CPU profiler's hook). */
   env?: NodeJS.ProcessEnv;
+  /** Port of every server's component gRPC face (none without it). */
+  grpcPort?: number;
 }
 
 export class ApiServerProcs {
@@ -88,7 +90,8 @@ export class ApiServerProcs {
       `name: ${CLUSTER}`,
       'members:',
       ...this.addresses.map((api, i) => `  - { id: ${i + 1}, name: m${i + 1}, ` +
-        `address: "127.0.1.${i + 1}:${this.o.port + 1}", api: "${api}" }`),
+        `address: "127.0.1.${i + 1}:${this.o.port + 1}", api: "${api}"` +
+        (this.o.grpcPort === undefined ? '' : `, grpc: "127.0.1.${i + 1}:${this.o.grpcPort}"`) + ' }'),
       '',
     ].join('\n');
   }

@@ -1,0 +1,171 @@
+/**
+ * The API servers' CPU per burst pod without the nodes (issue 6): three API server processes
+ * (src/apiserver/main.ts, as `k8ts up` runs them) over a 3-member k8ts store, driven through the
+ * component gRPC API the way a nodes-bench burst drives them, and their CPU (and the store's)
+ * read from /proc over the bursts only. Per pod: its create, the scheduler's bind (BindBatch),
+ * the kubelet's two status writes (Pending with its conditions, then Running), and its 4 startup
+ * Events (CreateBatch); meanwhile `watchers` clients watch the namespace's pods (the schedulers
+ * and controller managers, active and standby, and the bench) and each worker's kubelet watches
+ * its node's pods. Far fewer processes than the nodes bench, so the per-pod figure moves less
+ * with the machine's load; run base and HEAD alternately.
+ *
+ *   node --import tsx bench/lib/apiserver-pod-micro.ts [bursts=4] [pods=100] [watchers=7]
+ *
+ * K8TS_BENCH_CPU_PROF_DIR=<dir>: the API servers are CPU-profiled over the bursts only
+ * (node-prof.ts) and their top self times printed; the CPU figures of such a run are not
+ * comparable with unprofiled ones. K8TS_BENCH_APISERVER_NODE_OPTIONS: node flags for the API
+ * servers only (e.g. a young-generation size), appended to their NODE_OPTIONS.
+ *
+ * Ports: store 34700–34752, API servers 127.0.1.1–3:36543 (HTTPS) and :36545 (gRPC).
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { KubeObject } from '../../src/api/meta.js';
+import { ApiClient } from '../../src/client/api-client.js';
+import type { TlsFiles } from '../../src/rpc/credentials.js';
+import { ApiServerProcs } from './api-procs.js';
+import { nodeProfilingEnv, selfTimeByFunction, toggleProfiling, topLines } from './node-prof.js';
+import { sleep } from './cluster.js';
+import { cpuBetween, sampleCpu } from './store-proc.js';
+import { K8tsStore } from './store-systems.js';
+
+const PODS = { group: '', version: 'v1', resource: 'pods' };
+const EVENTS = { group: '', version: 'v1', resource: 'events' };
+const NAMESPACES = { group: '', version: 'v1', resource: 'namespaces' };
+const NS = 'bench';
+const NODES = ['w1', 'w2'];
+const API_PORT = 36543;
+const GRPC_PORT = 36545;
+/** Unmeasured bursts first. */
+const WARM_BURSTS = 3;
+
+function burstPod(name: string): KubeObject {
+  return { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: NS, labels: { burst: name.split('-')[0] ?? '' } },
+    spec: { terminationGracePeriodSeconds: 1,
+      containers: [{ name: 'c', image: 'busybox', command: ['sleep', '3600'] }] } } as KubeObject;
+}
+
+/** status: what a kubelet writes, Pending with its conditions first, then Running. */
+function status(pod: KubeObject, running: boolean): KubeObject {
+  const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  const cond = (type: string, ok: boolean) =>
+    ({ type, status: ok ? 'True' : 'False', lastProbeTime: null, lastTransitionTime: now });
+  const c = { name: 'c', ready: running, restartCount: 0, image: 'docker.io/library/busybox:latest',
+    imageID: running ? 'sha256:0123' : '', started: running,
+    state: running ? { running: { startedAt: now } } : { waiting: { reason: 'ContainerCreating' } } };
+  return { ...pod, status: { phase: running ? 'Running' : 'Pending', hostIP: '127.0.8.1',
+    hostIPs: [{ ip: '127.0.8.1' }], ...(running ? { podIP: '127.64.1.7', podIPs: [{ ip: '127.64.1.7' }] } : {}),
+    startTime: now, qosClass: 'BestEffort', containerStatuses: [c],
+    conditions: [cond('PodReadyToStartContainers', running), cond('Initialized', true),
+      cond('Ready', running), cond('ContainersReady', running), cond('PodScheduled', true)] } } as KubeObject;
+}
+
+function event(pod: KubeObject, reason: string, i: number): KubeObject {
+  const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  return { apiVersion: 'v1', kind: 'Event',
+    metadata: { name: `${pod.metadata.name ?? ''}.${(Date.now() * 1000 + i).toString(16)}`, namespace: NS },
+    involvedObject: { kind: 'Pod', namespace: NS, name: pod.metadata.name, uid: pod.metadata.uid, apiVersion: 'v1' },
+    reason, message: `${reason} ${pod.metadata.name ?? ''}`, source: { component: 'kubelet', host: 'w1' },
+    firstTimestamp: now, lastTimestamp: now, count: 1, type: 'Normal', reportingComponent: 'kubelet',
+    reportingInstance: 'w1' } as KubeObject;
+}
+
+/** burst runs one burst's writes, each stage for all pods at once, as the components do. */
+async function burst(k: number, n: number, writer: ApiClient, kubelets: ApiClient[]): Promise<void> {
+  const names = Array.from({ length: n }, (_, i) => `b${k}-${i}`);
+  const created = await Promise.all(names.map((name) => writer.create(PODS, NS, burstPod(name))));
+  await Promise.all(names.map((name, i) => writer.bind(NS, name, NODES[i % NODES.length] ?? 'w1')));
+  await Promise.all(created.map(async (pod, i) => {
+    const kubelet = kubelets[i % kubelets.length]!;
+    // No resourceVersion: the kubelet writes from its watch's copy, which saw the bind.
+    const unversioned = { ...pod, metadata: { ...pod.metadata, resourceVersion: undefined } };
+    await kubelet.update(PODS, NS, status(unversioned, false), { subresource: 'status' });
+    await kubelet.update(PODS, NS, status(unversioned, true), { subresource: 'status' });
+  }));
+  const events = created.flatMap((pod) => ['Scheduled', 'Pulled', 'Created', 'Started']
+    .map((reason, i) => ({ r: EVENTS, ns: NS, obj: event(pod, reason, i) })));
+  for (let i = 0; i < events.length; i += 50) await writer.createBatch(events.slice(i, i + 50));
+}
+
+function tlsFiles(apis: ApiServerProcs, dir: string): TlsFiles {
+  const t = apis.tls;
+  const f = { caFile: join(dir, 'ca.crt'), certFile: join(dir, 'admin.crt'), keyFile: join(dir, 'admin.key') };
+  writeFileSync(f.caFile, t.ca);
+  writeFileSync(f.certFile, t.cert);
+  writeFileSync(f.keyFile, t.key, { mode: 0o600 });
+  return f;
+}
+
+async function main(): Promise<void> {
+  const bursts = Number(process.argv[2] ?? 4);
+  const pods = Number(process.argv[3] ?? 100);
+  const watchers = Number(process.argv[4] ?? 7);
+  const store = new K8tsStore(3, undefined, 34700);
+  const dir = mkdtempSync(join(tmpdir(), 'k8ts-bench-apiserver-pod-'));
+  let apis: ApiServerProcs | undefined;
+  const clients: ApiClient[] = [];
+  try {
+    await store.start();
+    const profEnv = nodeProfilingEnv(process.env);
+    const flags = process.env.K8TS_BENCH_APISERVER_NODE_OPTIONS ?? '';
+    const env = { ...(profEnv ?? {}),
+      ...(flags === '' ? {} : { NODE_OPTIONS: `${(profEnv ?? process.env).NODE_OPTIONS ?? ''} ${flags}`.trim() }) };
+    apis = new ApiServerProcs({ etcdServers: store.endpoints.map((e) => e.address), count: 3,
+      port: API_PORT, grpcPort: GRPC_PORT, env });
+    await apis.start();
+    const tls = tlsFiles(apis, dir);
+    const grpc = apis.addresses.map((a) => a.replace(/:\d+$/, `:${GRPC_PORT}`));
+    // Each client sticks to one server: spread them as the cluster's components spread.
+    const client = (i: number, userAgent: string): ApiClient => {
+      const c = new ApiClient({ endpoints: [...grpc.slice(i % 3), ...grpc.slice(0, i % 3)], tls,
+        userAgent, timeoutMs: 60_000 });
+      clients.push(c);
+      return c;
+    };
+    const writer = client(0, 'bench');
+    await writer.create(NAMESPACES, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } } as KubeObject);
+    const kubelets = NODES.map((_, i) => client(i + 1, 'kubelet/v1.31.0 (linux/amd64) k8ts'));
+    const watches = [
+      ...Array.from({ length: watchers }, (_, i) => client(i, 'kube-scheduler').watchEach(PODS, undefined, {}, () => {})),
+      ...NODES.map((node, i) => kubelets[i]!.watchEach(PODS, undefined, { fieldSelector: `spec.nodeName=${node}` }, () => {})),
+    ];
+    // Warm-up: the JIT (CPU per pod falls for the first few hundred pods), caches, connections.
+    for (let k = 0; k < WARM_BURSTS; k++) await burst(1000 + k, pods, writer, kubelets);
+    await sleep(1_000);
+    const pids = [...apis.pids()];
+    let apiMs = 0;
+    let storeMs = 0;
+    if (profEnv !== undefined) toggleProfiling(pids);
+    for (let k = 0; k < bursts; k++) {
+      const a0 = sampleCpu(pids);
+      const s0 = sampleCpu(store.pids());
+      await burst(k, pods, writer, kubelets);
+      await sleep(300); // the watchers' last deliveries
+      const a = cpuBetween(a0, sampleCpu(pids));
+      const s = cpuBetween(s0, sampleCpu(store.pids()));
+      apiMs += a.membersMs;
+      storeMs += s.membersMs;
+      console.log(`burst ${k + 1}: API servers ${(a.membersMs / pods).toFixed(2)} ms per pod, store ` +
+        `${(s.membersMs / pods).toFixed(2)}, foreign cores ${a.foreignCores.toFixed(2)}`);
+    }
+    console.log(`all: API servers ${(apiMs / (bursts * pods)).toFixed(2)} ms of CPU per pod, store ` +
+      `${(storeMs / (bursts * pods)).toFixed(2)} (${bursts} × ${pods} pods, ${watchers} + ` +
+      `${NODES.length} watchers)`);
+    if (profEnv !== undefined) {
+      toggleProfiling(pids);
+      await sleep(2_000); // the profiles are written
+      const profDir = profEnv.K8TS_BENCH_CPU_PROF_DIR ?? '';
+      console.log(`\nprofiles (${profDir}), the API servers over the bursts, self time:`);
+      for (const l of topLines(selfTimeByFunction(profDir, new Set(pids)), bursts * pods, 60)) console.log(l);
+    }
+    for (const w of watches) w.stop();
+  } finally {
+    for (const c of clients) c.close();
+    await apis?.stop();
+    await store.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
