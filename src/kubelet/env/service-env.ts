@@ -3,7 +3,7 @@
  * convention): for each Service with a cluster IP, <NAME>_SERVICE_HOST and <NAME>_SERVICE_PORT
  * (+ _PORT_<PORTNAME> per named port) and <NAME>_PORT, <NAME>_PORT_<port>_<PROTO>[_PROTO|_PORT|
  * _ADDR]. Which Services: the `kubernetes` Service of the default namespace always, and those of
- * the pod's own namespace when enableServiceLinks (default true). Pure.
+ * the pod's own namespace when enableServiceLinks (default true). Pure (memoized per Service).
  */
 import type { Service } from '../../api/core/v1/service.js';
 
@@ -78,11 +78,24 @@ export function serviceVars(s: Service): Var[] {
   return vars;
 }
 
-/** serviceEnv: every service variable a pod gets, in a stable order. */
+/** Each Service's variables, computed once per Service object: the informer replaces an
+ *  object on every change and never mutates one, so the object is the key (every container of
+ *  every pod, prepared twice per start, named the same few Services' variables anew). */
+const varsOf = new WeakMap<Service, readonly Var[]>();
+
+/** serviceEnv: every service variable a pod gets, in a stable order. The Var objects are
+ *  shared between calls: read them, do not change them. */
 export function serviceEnv(
   all: readonly Service[],
   podNamespace: string,
   enableServiceLinks: boolean,
 ): Var[] {
-  return servicesForPod(all, podNamespace, enableServiceLinks).flatMap(serviceVars);
+  return servicesForPod(all, podNamespace, enableServiceLinks).flatMap((s) => {
+    let vars = varsOf.get(s);
+    if (vars === undefined) {
+      vars = serviceVars(s);
+      varsOf.set(s, vars);
+    }
+    return vars;
+  });
 }

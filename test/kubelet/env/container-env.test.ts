@@ -143,6 +143,19 @@ describe('kubelet env', () => {
       v.name === 'KUBERNETES_SERVICE_HOST').length, 1);
   });
 
+  it('computes the variables of a Service object once; a changed Service (new object) anew',
+    () => {
+      const first = serviceEnv(services, 'app', true);
+      assert.deepEqual(serviceEnv(services, 'app', true), first);
+      assert.equal(serviceEnv(services, 'app', true)[0], first[0], 'the same Var objects');
+      const moved = services.map((s) => (s.metadata.name !== 'kubernetes' ? s
+        : svc('default', 'kubernetes', '127.96.0.2', { ports: [{ name: 'https', port: 6443 }] })));
+      const after = new Map(serviceEnv(moved, 'app', true).map((v) => [v.name, v.value]));
+      assert.equal(after.get('KUBERNETES_SERVICE_HOST'), '127.96.0.2');
+      assert.equal(after.get('KUBERNETES_SERVICE_PORT'), '6443');
+      assert.equal(after.get('WEB_SVC_SERVICE_HOST'), '127.96.0.7');
+    });
+
   it('gives ClusterFirst pods the cluster DNS and search path, None only its own', () => {
     const p = pod({ name: 'c' });
     assert.deepEqual(podDnsConfig(p, ['127.96.0.10'], 'cluster.local'), {
