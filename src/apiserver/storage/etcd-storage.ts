@@ -139,7 +139,8 @@ export class EtcdStorage implements Storage {
     for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
       let lease = 0n;
       try {
-        lease = await this.leaseFor(w);
+        // Only TTL'd writes (Events) wait for a lease; the rest skip a turn of the microtask queue.
+        if (w?.ttlSeconds !== undefined) lease = await this.leaseFor(w);
         stamp('st.create.txn', key);
         const res = await this.o.client
           .txn()
@@ -200,7 +201,7 @@ export class EtcdStorage implements Storage {
       let lease = 0n;
       try {
         // An update renews the TTL, as upstream's (a put without the lease would detach it).
-        if (!noop) lease = await this.leaseFor(w);
+        if (!noop && w?.ttlSeconds !== undefined) lease = await this.leaseFor(w);
         stamp('st.update.txn', key);
         const res = await this.o.client
           .txn()
