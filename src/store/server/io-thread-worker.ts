@@ -21,6 +21,7 @@ import {
 } from '../../gen/etcdserverpb/rpc.js';
 import { channelCredentials, serverCredentials, type TlsFiles } from '../../rpc/credentials.js';
 import { channelOptions } from '../../rpc/defaults.js';
+import { metadataValue } from '../../rpc/fast-unary-call.js';
 import { bind, newServer } from '../../rpc/server.js';
 import { IO_KV_METHODS, packCalls, unpackAnswers, type IoCall } from './io-batch.js';
 
@@ -74,9 +75,10 @@ class KvBridge {
       this.waiting.set(id, cb);
       this.batch.push({
         id, method,
-        hasLeader: text(call.metadata, 'hasleader') === 'true',
-        traceparent: text(call.metadata, 'traceparent') ?? '',
-        tracestate: text(call.metadata, 'tracestate') ?? '',
+        // metadataValue reads the request headers; call.metadata would build a Metadata per call.
+        hasLeader: metadataValue(call, 'hasleader') === 'true',
+        traceparent: metadataValue(call, 'traceparent') ?? '',
+        tracestate: metadataValue(call, 'tracestate') ?? '',
         body: call.request,
       });
       if (this.batch.length >= BATCH_MAX_CALLS) this.flush();
@@ -106,11 +108,6 @@ class KvBridge {
       else cb({ code: a.code, details: a.details, metadata: new Metadata() });
     }
   }
-}
-
-function text(md: Metadata, key: string): string | undefined {
-  const v = md.get(key)[0];
-  return v === undefined ? undefined : String(v);
 }
 
 /** Proxy forwards every method of a service to the main thread's server, bytes unchanged. */
