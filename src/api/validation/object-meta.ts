@@ -138,9 +138,17 @@ export function validateObjectMetaUpdate(m: ObjectMeta, old: ObjectMeta): FieldE
   for (const f of ['name', 'namespace', 'uid', 'creationTimestamp'] as const) {
     errs.push(...immutable(m[f] ?? '', old[f] ?? '', child('metadata', f)));
   }
-  errs.push(...validateLabels(m.labels, 'metadata.labels'));
-  errs.push(...validateAnnotations(m.annotations, 'metadata.annotations'));
-  errs.push(...validateOwnerReferences(m.ownerReferences, 'metadata.ownerReferences'));
-  errs.push(...validateFinalizers(m.finalizers, 'metadata.finalizers'));
+  // A member carried over as the very value stored (a status write keeps the stored metadata)
+  // was checked when it was written: only a new value is checked again.
+  if (m.labels !== old.labels) errs.push(...validateLabels(m.labels, 'metadata.labels'));
+  if (m.annotations !== old.annotations) {
+    errs.push(...validateAnnotations(m.annotations, 'metadata.annotations'));
+  }
+  if (m.ownerReferences !== old.ownerReferences) {
+    errs.push(...validateOwnerReferences(m.ownerReferences, 'metadata.ownerReferences'));
+  }
+  if (m.finalizers !== old.finalizers) {
+    errs.push(...validateFinalizers(m.finalizers, 'metadata.finalizers'));
+  }
   return errs;
 }

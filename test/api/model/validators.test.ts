@@ -144,4 +144,15 @@ describe('ObjectMeta', () => {
       'metadata.name: Invalid value: "b": field is immutable',
     ]);
   });
+
+  it('update: labels, annotations, owners and finalizers are checked when the update brings them', () => {
+    const labels = { 'bad key!': 'v' };
+    const old = { name: 'a', uid: 'u', resourceVersion: '5', labels };
+    // The stored value itself, carried over (a status write): checked when it was written.
+    assert.deepEqual(lines(validateObjectMetaUpdate({ ...old }, old)), []);
+    // An equal value the update brings is checked as any new value.
+    const errs = lines(validateObjectMetaUpdate({ ...old, labels: { ...labels } }, old));
+    assert.equal(errs.length, 1);
+    assert.match(errs[0] ?? '', /^metadata\.labels: Invalid value: "bad key!"/);
+  });
 });
