@@ -85,8 +85,11 @@ export class ContainerSupervisor {
     this.procs.clear();
     await Promise.all(procs.map((p) => p.detach()));
     this.spawnerTimer?.cancel();
-    this.spawner.close();
+    // The pool first: a batch of FIFOs a helper is making is waited for while the helper is
+    // still there to answer (closing the spawner first failed the wait at once, and the
+    // helper's mkfifo then wrote into fifo-pool/ while it was being removed: ENOTEMPTY).
     await this.fifos.close();
+    this.spawner.close();
     // The pool's pipes go (a runtime started next empties the pool anyway); io/ and a tmpfs
     // directory stay while containers hold pipes there.
     rmSync(join(this.fifoDir, 'fifo-pool'), { recursive: true, force: true });
