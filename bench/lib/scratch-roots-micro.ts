@@ -2,9 +2,10 @@
  * Microbench of the process runtime's file system work per burst pod (issue 6): what a pod's
  * start makes on the state directory's disk — its log directory, its container's scratch root
  * and log directory, the log file — and what its removal takes away, in rounds of P pods at
- * once, as a node's bursts do. Two ways to make the scratch root, alternating round by round in
- * one process on one directory tree: `mkdir` (a new directory, removed with rm) and `spare`
- * (src/runtime/process/scratch-roots.ts: removed roots kept empty and renamed back into use).
+ * once, as a node's bursts do. Two ways to make the scratch root, in one process on one
+ * directory tree, taking turns in blocks of BLOCK rounds: `mkdir` (a new directory, removed
+ * with rm) and `spare` (src/runtime/process/scratch-roots.ts: removed roots kept empty and
+ * renamed back into use).
  * Reported: CPU µs per pod (the whole process: the libuv threads run the syscalls) of the start
  * and of the removal, median over the rounds of each way.
  *
@@ -29,6 +30,9 @@ const pauseMs = Number(pauseArg ?? 1000);
 const base = mkdtempSync(join(dirArg ?? tmpdir(), 'k8ts-roots-micro-'));
 
 type Way = 'mkdir' | 'spare';
+
+/** Rounds in a row of one way. */
+const BLOCK = 5;
 
 /** cpuUs: this process's CPU so far (every thread), µs. */
 function cpuUs(): number {
@@ -64,7 +68,10 @@ async function main(): Promise<void> {
     `in ${base}; ` +
     loadNote());
   for (let r = 0; r < 2 * rounds; r++) {
-    const way: Way = r % 2 === 0 ? 'mkdir' : 'spare';
+    // Blocks of BLOCK rounds per way, not round by round: a round pays for the inodes the
+    // round before it freed (ext4 skips recently freed ones), so alternating rounds would
+    // charge each way with the other's churn.
+    const way: Way = Math.floor(r / BLOCK) % 2 === 0 ? 'mkdir' : 'spare';
     const ids = Array.from({ length: pods }, (_, i) => i);
     const t0 = cpuUs();
     await Promise.all(ids.map((i) => startPod(way, roots, r, i)));
@@ -72,8 +79,9 @@ async function main(): Promise<void> {
     await Promise.all(ids.map((i) => removePod(way, roots, r, i)));
     const t2 = cpuUs();
     await new Promise((res) => setTimeout(res, pauseMs));
-    // The first round of each way warms up (and the spare way's first round has no spares).
-    if (r >= 2) {
+    // The first round of each block carries the other way's churn (and the spare way's first
+    // round has no spares): not counted.
+    if (r % BLOCK !== 0) {
       out[way].start.push((t1 - t0) / pods);
       out[way].remove.push((t2 - t1) / pods);
     }
