@@ -24,14 +24,14 @@
  * (`after`) on the actor system's scheduler, not a timer child actor per wait, and the prober
  * exists only for probed pods: per pod life this machine creates 3 actors (itself, one sync,
  * one termination) instead of 5. Timers use the injected clock: start the actor with
- * createPodWorker (or pass podWorkerClock(deps.clock) as createActor's clock).
+ * createPodWorker (or pass actorClock(deps.clock) as createActor's clock).
  */
 import {
   assign, createActor, enqueueActions, fromCallback, fromPromise, setup, spawnChild, stopChild,
   type Actor,
 } from 'xstate';
 import type { Container, Pod, PodStatus } from '../../api/core/v1/pod-types.js';
-import type { Clock, Timer } from '../../base/clock.js';
+import { actorClock } from '../actor-clock.js';
 import type { ProbeChange, ProbedContainer } from '../probes/prober.js';
 import { PodObserver } from './cri-observe.js';
 import { EMPTY_OBSERVED, podIpsOf, type ObservedPod } from './observed.js';
@@ -133,18 +133,6 @@ export function hasProbes(pod: Pod): boolean {
     c.readinessProbe !== undefined || c.startupProbe !== undefined;
   return (pod.spec?.containers ?? []).some(probed) ||
     (pod.spec?.initContainers ?? []).some(probed);
-}
-
-/** podWorkerClock adapts the project's Clock to the timer interface XState's actor system
- *  schedules delayed transitions with, so the worker's waits run on the injected clock. */
-export function podWorkerClock(clock: Clock): {
-  setTimeout(fn: () => void, delayMs: number): Timer;
-  clearTimeout(timer: Timer): void;
-} {
-  return {
-    setTimeout: (fn, delayMs) => clock.setTimeout(fn, delayMs),
-    clearTimeout: (timer) => timer.cancel(),
-  };
 }
 
 /** podWorkerMachine is the pod worker; start it with a PodWorkerInput (createPodWorker). */
@@ -374,5 +362,5 @@ export type PodWorkerActor = Actor<typeof podWorkerMachine>;
 
 /** createPodWorker creates (start() it) a pod worker whose waits run on input.deps.clock. */
 export function createPodWorker(input: PodWorkerInput): PodWorkerActor {
-  return createActor(podWorkerMachine, { input, clock: podWorkerClock(input.deps.clock) });
+  return createActor(podWorkerMachine, { input, clock: actorClock(input.deps.clock) });
 }

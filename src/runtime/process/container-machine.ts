@@ -6,7 +6,8 @@
  * Timers run on the injected Clock, so the grace period is testable without waiting.
  */
 import { assign, createActor, setup, type Actor } from 'xstate';
-import type { Clock, Timer } from '../../base/clock.js';
+import type { Clock } from '../../base/clock.js';
+import { actorClock } from '../../kubelet/actor-clock.js';
 
 /** What the shell reports to the machine. */
 export type ContainerEvent =
@@ -97,17 +98,6 @@ function graceOf(event: ContainerEvent): number {
 /** ContainerActor is a running container machine. */
 export type ContainerActor = Actor<typeof containerMachine>;
 
-/** xstateClock adapts the project's Clock to the timer interface XState's actors take. */
-export function xstateClock(clock: Clock): {
-  setTimeout(fn: () => void, delayMs: number): Timer;
-  clearTimeout(timer: Timer): void;
-} {
-  return {
-    setTimeout: (fn, delayMs) => clock.setTimeout(fn, delayMs),
-    clearTimeout: (timer) => timer.cancel(),
-  };
-}
-
 /** startContainerActor starts a machine in the phase a record says, wired to the signals.
  *  The signals travel in the input, not through provide(): a provided machine is a new
  *  machine, built again per container (~0.1 ms of the runtime's CPU each, measured). */
@@ -116,6 +106,6 @@ export function startContainerActor(
   signals: ContainerSignals,
   clock: Clock,
 ): ContainerActor {
-  return createActor(containerMachine, { input: { phase, signals }, clock: xstateClock(clock) })
+  return createActor(containerMachine, { input: { phase, signals }, clock: actorClock(clock) })
     .start();
 }

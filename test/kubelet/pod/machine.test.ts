@@ -9,7 +9,8 @@ import assert from 'node:assert/strict';
 import { createActor, fromCallback, fromPromise, waitFor } from 'xstate';
 import type { Pod, PodStatus } from '../../../src/api/core/v1/pod-types.js';
 import type { CriRuntime } from '../../../src/kubelet/cri/types.js';
-import { hasProbes, podWorkerClock, podWorkerMachine } from '../../../src/kubelet/pod/actor.js';
+import { actorClock } from '../../../src/kubelet/actor-clock.js';
+import { hasProbes, podWorkerMachine } from '../../../src/kubelet/pod/actor.js';
 import { EMPTY_OBSERVED } from '../../../src/kubelet/pod/observed.js';
 import { EMPTY_MEMORY, type SyncResult } from '../../../src/kubelet/pod/sync.js';
 import type { PodWorkerDeps } from '../../../src/kubelet/pod/types.js';
@@ -89,7 +90,7 @@ function harness(pod: Pod = makePod({})) {
       }),
     },
   });
-  const actor = createActor(machine, { input: { pod, deps }, clock: podWorkerClock(time.clock) });
+  const actor = createActor(machine, { input: { pod, deps }, clock: actorClock(time.clock) });
   actor.start();
   return { actor, syncs, terminations, reported, time, probers };
 }
