@@ -109,6 +109,12 @@ export class IoThread {
         reject(err);
         throw err;
       });
+      worker.on('exit', (code) => {
+        if (this.worker !== worker) return; // stop() ended it
+        const err = new Error(`store I/O thread exited (code ${code}) while serving`);
+        reject(err);
+        throw err;
+      });
     });
   }
 
