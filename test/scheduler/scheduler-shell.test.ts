@@ -6,7 +6,7 @@
  * holds while a pod it bound has not been seen past Pending.
  */
 import assert from 'node:assert/strict';
-import type { Pod } from '../../src/api/core/v1/pod-types.js';
+import type { Pod, PodPhase } from '../../src/api/core/v1/pod-types.js';
 import { forbidden } from '../../src/api/errors.js';
 import type { KubeObject } from '../../src/api/meta.js';
 import type { EventHandlers, InformerFactory } from '../../src/client/cache/types.js';
@@ -143,7 +143,7 @@ describe('scheduler shell', () => {
     for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
     assert.ok(s.snapshot.isAssumed('default/p'), 'scheduled and bound');
     assert.equal(busy?.(), true, 'bound, not yet started');
-    const seen = (phase: string): void => {
+    const seen = (phase: PodPhase): void => {
       for (const h of handlers) h.update?.(p, { ...p, spec: { ...p.spec!, nodeName: 'a' },
         status: { phase } });
     };
