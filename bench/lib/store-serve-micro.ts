@@ -14,7 +14,8 @@
  * "--max-semi-space-size=32"). SERVE_MICRO_FLOOR=1 serves with bare node:http2 instead (read
  * the body, answer one fixed message and the OK trailers, no gRPC layer at all): the floor any
  * server on node:http2 pays per call, against which the lean path's own share is measured.
- * SERVE_MICRO_IO_THREAD=1 serves through the store member's I/O thread (io-thread.ts): the
+ * SERVE_MICRO_IO_THREAD=1 serves through the store member's I/O thread (io-thread.ts), Puts
+ * crossing as the member's do (decoded, validated and encoded as the proposal by the worker): the
  * "main thread" figure is then what the Raft thread would still spend per Put.
  */
 import { fork } from 'node:child_process';
@@ -43,7 +44,7 @@ function mainThreadCpuUs(): number {
 }
 
 /** The served Puts' answers: resolved together on the turn after they arrived. */
-function kvServer(): Partial<KVServer> {
+function answerPuts(): () => Promise<PutResponse> {
   let waiting: ((res: PutResponse) => void)[] = [];
   let revision = 1n;
   const flush = (): void => {
@@ -54,11 +55,9 @@ function kvServer(): Partial<KVServer> {
       resolve({ header: { clusterId: 7n, memberId: 1n, revision, raftTerm: 2n }, prevKv: undefined });
     }
   };
-  return {
-    put: serve(() => new Promise<PutResponse>((resolve) => {
-      if (waiting.push(resolve) === 1) setImmediate(flush);
-    })),
-  };
+  return () => new Promise<PutResponse>((resolve) => {
+    if (waiting.push(resolve) === 1) setImmediate(flush);
+  });
 }
 
 /** floorServer answers every stream as the lean path does on the wire, with nothing else. */
@@ -106,14 +105,15 @@ async function child(): Promise<void> {
   else if (process.env.SERVE_MICRO_IO_THREAD === '1') {
     // The store member's I/O thread (io-thread.ts) in front of the same handler; its proxy's
     // upstream (the peer port) is never called here.
+    const answer = answerPuts();
     const io = new IoThread({
       listen: ADDRESS, peerAddress: '127.0.32.10:9', tls: undefined,
-      kv: kvServer() as KVServer, log: (l) => console.error(l),
+      kv: { put: serve(answer) } as KVServer, putProposal: serve(answer), log: (l) => console.error(l),
     });
     port = await io.start();
   } else {
     const server = newServer();
-    server.addService(KVService, kvServer() as KVServer);
+    server.addService(KVService, { put: serve(answerPuts()) } as KVServer);
     port = await bind(server, ADDRESS, serverCredentials(undefined));
   }
   process.on('message', () => {

@@ -34,6 +34,10 @@ export interface IoAnswer {
 /** The unary KV methods the I/O thread hands over, by index (order is the wire's). */
 export const IO_KV_METHODS = ['range', 'put', 'deleteRange', 'txn', 'compact'] as const;
 export type IoKvMethod = (typeof IO_KV_METHODS)[number];
+/** Method index of a Put that crosses as the StoreRequest to propose, already decoded, validated
+ *  and encoded by the I/O thread; its answer is a PutResponse. */
+export const IO_PUT_PROPOSAL = IO_KV_METHODS.length;
+const IO_METHOD_COUNT = IO_PUT_PROPOSAL + 1;
 
 /** Fixed part of one call: id u32, method u8, hasLeader u8, two u16 string lengths, body u32. */
 const CALL_HEAD_BYTES = 14;
@@ -60,7 +64,7 @@ export function packCalls(calls: readonly IoCall[]): ArrayBuffer {
   const bytes = new Uint8Array(buf);
   let at = 0;
   for (const { c, tp, ts } of parts) {
-    assert(c.method >= 0 && c.method < IO_KV_METHODS.length, `io call method ${c.method}`);
+    assert(c.method >= 0 && c.method < IO_METHOD_COUNT, `io call method ${c.method}`);
     view.setUint32(at, c.id);
     view.setUint8(at + 4, c.method);
     view.setUint8(at + 5, c.hasLeader ? 1 : 0);

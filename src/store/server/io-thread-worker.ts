@@ -23,7 +23,8 @@ import { channelCredentials, serverCredentials, type TlsFiles } from '../../rpc/
 import { channelOptions } from '../../rpc/defaults.js';
 import { metadataValue } from '../../rpc/fast-unary-call.js';
 import { bind, newServer } from '../../rpc/server.js';
-import { IO_KV_METHODS, packCalls, unpackAnswers, type IoCall } from './io-batch.js';
+import { IO_KV_METHODS, IO_PUT_PROPOSAL, packCalls, unpackAnswers, type IoCall } from './io-batch.js';
+import { putProposal } from './request-encode.js';
 
 /** IoThreadData is the worker's workerData. */
 export interface IoThreadData {
@@ -32,6 +33,8 @@ export interface IoThreadData {
   /** Where the main thread serves the full etcd API (the member's peer port). */
   peerAddress: string;
   tls: TlsFiles | undefined;
+  /** Puts cross as the StoreRequest to propose (request-encode.ts's putProposal) instead of their request bytes. */
+  encodePuts: boolean;
 }
 
 /** Messages to the main thread: the bound port (or why not), then batches of calls. */
@@ -59,6 +62,8 @@ function bytesDefinition(def: ServiceDefinition): ServiceDefinition {
   return out as ServiceDefinition;
 }
 
+const PUT = IO_KV_METHODS.indexOf('put');
+
 /** KvBridge batches unary KV calls to the main thread and answers them from its replies. */
 class KvBridge {
   private nextId = 1;
@@ -66,21 +71,27 @@ class KvBridge {
   private batch: IoCall[] = [];
   private flushScheduled = false;
 
-  constructor(private readonly post: (buf: ArrayBuffer) => void) {}
+  constructor(
+    private readonly post: (buf: ArrayBuffer) => void,
+    private readonly encodePuts: boolean,
+  ) {}
 
   handler(method: number): (call: ServerUnaryCall<Buffer, Buffer>, cb: Callback) => void {
     return (call, cb) => {
       const id = this.nextId;
       this.nextId = this.nextId === 0xffff_ffff ? 1 : this.nextId + 1;
       this.waiting.set(id, cb);
-      this.batch.push({
-        id, method,
-        // metadataValue reads the request headers; call.metadata would build a Metadata per call.
-        hasLeader: metadataValue(call, 'hasleader') === 'true',
-        traceparent: metadataValue(call, 'traceparent') ?? '',
-        tracestate: metadataValue(call, 'tracestate') ?? '',
-        body: call.request,
-      });
+      // metadataValue reads the request headers; call.metadata would build a Metadata per call.
+      const hasLeader = metadataValue(call, 'hasleader') === 'true';
+      const traceparent = metadataValue(call, 'traceparent') ?? '';
+      const tracestate = metadataValue(call, 'tracestate') ?? '';
+      const proposal = method === PUT && this.encodePuts
+        ? putProposal(call.request, traceparent, tracestate)
+        : undefined;
+      this.batch.push(proposal === undefined
+        ? { id, method, hasLeader, traceparent, tracestate, body: call.request }
+        // The trace context is inside the proposal already.
+        : { id, method: IO_PUT_PROPOSAL, hasLeader, traceparent: '', tracestate: '', body: proposal });
       if (this.batch.length >= BATCH_MAX_CALLS) this.flush();
       else if (!this.flushScheduled) {
         this.flushScheduled = true;
@@ -207,7 +218,7 @@ async function runIoThread(): Promise<void> {
   const port = parentPort;
   if (port === null) throw new Error('io-thread-worker.ts runs only as a worker thread');
   const data = workerData as IoThreadData;
-  const kv = new KvBridge((buf) => port.postMessage(buf, [buf]));
+  const kv = new KvBridge((buf) => port.postMessage(buf, [buf]), data.encodePuts);
   port.on('message', (msg: unknown) => {
     if (msg instanceof ArrayBuffer) kv.answer(msg);
   });

@@ -16,9 +16,9 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Metadata, ServerUnaryCall, sendUnaryData } from '@grpc/grpc-js';
-import { KVService, type KVServer } from '../../gen/etcdserverpb/rpc.js';
+import { KVService, type KVServer, type PutResponse } from '../../gen/etcdserverpb/rpc.js';
 import type { TlsFiles } from '../../rpc/credentials.js';
-import { IO_KV_METHODS, packAnswers, unpackCalls, type IoAnswer, type IoCall } from './io-batch.js';
+import { IO_KV_METHODS, IO_PUT_PROPOSAL, packAnswers, unpackCalls, type IoAnswer, type IoCall } from './io-batch.js';
 import type { IoThreadData, IoThreadEvent } from './io-thread-worker.js';
 
 /** IoThreadOptions: where to listen, where the worker proxies the rest, the KV handlers. */
@@ -27,6 +27,9 @@ export interface IoThreadOptions {
   peerAddress: string;
   tls: TlsFiles | undefined;
   kv: KVServer;
+  /** Serves a Put the worker already turned into the StoreRequest to propose (kv-service.ts's
+   *  ioPutProposal); without it Puts cross as their request bytes like the other calls. */
+  putProposal?: (call: ServerUnaryCall<Uint8Array, PutResponse>, cb: sendUnaryData<PutResponse>) => void;
   log(line: string): void;
 }
 
@@ -87,11 +90,21 @@ export class IoThread {
         handler: opts.kv[name] as unknown as Handler,
       };
     });
+    if (opts.putProposal !== undefined) {
+      this.codecs[IO_PUT_PROPOSAL] = {
+        decode: (b) => b,
+        encode: this.codecs[IO_KV_METHODS.indexOf('put')]!.encode,
+        handler: opts.putProposal as Handler,
+      };
+    }
   }
 
   /** start starts the worker and resolves with the client port it bound. */
   start(): Promise<number> {
-    const data: IoThreadData = { listen: this.opts.listen, peerAddress: this.opts.peerAddress, tls: this.opts.tls };
+    const data: IoThreadData = {
+      listen: this.opts.listen, peerAddress: this.opts.peerAddress, tls: this.opts.tls,
+      encodePuts: this.opts.putProposal !== undefined,
+    };
     const bundled = bundledWorker(process.argv[1]);
     const worker = bundled !== undefined
       ? new Worker(bundled, { workerData: data })

@@ -53,3 +53,14 @@ export function kvService(core: StoreCore): KVServer {
     }),
   };
 }
+
+/** ioPutProposal serves a Put the I/O thread already decoded, validated and encoded as the
+ *  StoreRequest to propose (io-thread-worker.ts): what kvService's put does after its decode,
+ *  so the main thread spends no time on the request's protobuf. The leader check stays here:
+ *  only this thread knows the leader. */
+export function ioPutProposal(core: StoreCore) {
+  return serve<Uint8Array, PutResponse>((data, call) => {
+    core.requireLeader(call);
+    return core.writeEncoded<PutResponse>(data, true, stampsOf(call));
+  });
+}

@@ -37,7 +37,7 @@ import { Lessor } from './lessor.js';
 import { maintenanceService } from './maintenance-service.js';
 import { StoreCore } from './store-core.js';
 import { StoreLog } from './store-log.js';
-import { kvService } from './kv-service.js';
+import { ioPutProposal, kvService } from './kv-service.js';
 import { WATCH_SERVICE, watchService } from './watch-service.js';
 
 export interface StoreMemberOptions extends Omit<MemberOptions, 'stateMachine' | 'addServices' | 'onSoftState'> {
@@ -110,6 +110,7 @@ export class StoreMember {
         peerAddress: this.member.address.replace(/:\d+$/, `:${peerPort}`),
         tls: this.opts.tls,
         kv: kvService(this.core),
+        putProposal: ioPutProposal(this.core),
         log: this.opts.log,
       });
       this.clientPort = await this.ioThread.start();

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import {
-  IO_KV_METHODS, packAnswers, packCalls, unpackAnswers, unpackCalls, type IoAnswer, type IoCall,
+  IO_KV_METHODS, IO_PUT_PROPOSAL, packAnswers, packCalls, unpackAnswers, unpackCalls, type IoAnswer, type IoCall,
 } from '../../../src/store/server/io-batch.js';
 
 function bytes(n: number, seed: number): Uint8Array {
@@ -17,9 +17,10 @@ describe('store I/O thread batches', () => {
       { id: 1, method: 1, hasLeader: true, traceparent: '00-abc-def-01', tracestate: 'k=v', body: bytes(300, 1) },
       { id: 0xffff_ffff, method: 0, hasLeader: false, traceparent: '', tracestate: '', body: new Uint8Array(0) },
       { id: 7, method: IO_KV_METHODS.length - 1, hasLeader: false, traceparent: 'é✓', tracestate: '', body: bytes(2 << 20, 9) },
+      { id: 8, method: IO_PUT_PROPOSAL, hasLeader: true, traceparent: '', tracestate: '', body: bytes(40, 3) },
     ];
     const back = unpackCalls(packCalls(calls));
-    assert.equal(back.length, 3);
+    assert.equal(back.length, 4);
     back.forEach((c, i) => {
       const want = calls[i]!;
       assert.deepEqual({ ...c, body: undefined }, { ...want, body: undefined });
