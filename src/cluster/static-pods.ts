@@ -142,14 +142,20 @@ function componentPod(c: ComponentPod, pidDir: string): StaticManifest {
   };
 }
 
-/** readiness: a TCP probe on the port the component serves, so READY says it answers. */
+/** readiness: READY says the component answers — the API server's /readyz over HTTPS, as
+ *  kubeadm's kube-apiserver manifest probes it (anonymous: public-info.ts), so READY also says it
+ *  reaches the store; a TCP probe on the store's client port (etcd's manifest probes an HTTP
+ *  health port k8ts's store does not serve). */
 function readiness(c: Component, m: MemberSpec): Record<string, unknown> {
   const address = c === 'store' ? (m.client ?? m.address) : c === 'apiserver' ? m.api : undefined;
   if (address === undefined) return {};
   const i = address.lastIndexOf(':');
+  const [host, port] = [address.slice(0, i), Number(address.slice(i + 1))];
   return {
     readinessProbe: {
-      tcpSocket: { host: address.slice(0, i), port: Number(address.slice(i + 1)) },
+      ...(c === 'apiserver'
+        ? { httpGet: { host, port, path: '/readyz', scheme: 'HTTPS' } }
+        : { tcpSocket: { host, port } }),
       periodSeconds: 2,
       failureThreshold: 3,
     },

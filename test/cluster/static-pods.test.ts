@@ -33,6 +33,21 @@ describe('static pods: control plane and kube-proxy manifests', () => {
     assert.deepEqual(files, ['etcd.yaml', 'kube-apiserver.yaml', 'kube-controller-manager.yaml', 'kube-scheduler.yaml']);
   });
 
+  it('probes kube-apiserver\'s /readyz over HTTPS as kubeadm does, the store by TCP', () => {
+    const m1 = cfg.members[0]!;
+    const probeOf = (file: string): Record<string, unknown> => {
+      const f = controlPlaneManifests(cfg, m1, env).find((x) => x.file === file);
+      const spec = f?.pod.spec as { containers: { readinessProbe: Record<string, unknown> }[] };
+      return spec.containers[0]?.readinessProbe ?? {};
+    };
+    const api = m1.api ?? '';
+    assert.deepEqual(probeOf('kube-apiserver.yaml').httpGet, {
+      host: api.slice(0, api.lastIndexOf(':')), port: Number(api.slice(api.lastIndexOf(':') + 1)),
+      path: '/readyz', scheme: 'HTTPS',
+    });
+    assert.ok(probeOf('etcd.yaml').tcpSocket);
+  });
+
   it('starts kube-apiserver with the config\'s apiServer flags, and only kube-apiserver', () => {
     const commandOf = (c: typeof cfg, pod: string): string[] => {
       const f = controlPlaneManifests(c, c.members[0]!, env).find((x) => x.file === `${pod}.yaml`);

@@ -82,6 +82,11 @@ describe('e2e: k8ts up with API servers (HTTPS, PKI, kubeconfig, auth)', functio
     assert.equal((JSON.parse(wrong.body) as { reason: string }).reason, 'Unauthorized');
     const anonymous = await get(`https://${apis[2] ?? ''}/api/v1/namespaces`, ca);
     assert.equal(anonymous.code, 401);
+    // system:public-info-viewer: health and version answer anyone, a single check does not.
+    const readyz = await get(`https://${apis[2] ?? ''}/readyz`, ca);
+    assert.deepEqual([readyz.code, readyz.body], [200, 'ok']);
+    assert.equal((await get(`https://${apis[2] ?? ''}/version`, ca)).code, 200);
+    assert.equal((await get(`https://${apis[2] ?? ''}/readyz/etcd`, ca)).code, 401);
   });
 
   it('the component gRPC API serves the same objects over mTLS, as the scheduler will use it', async () => {

@@ -9,6 +9,7 @@ import { methodNotAllowed, StatusError, unauthorized, unknownPath } from '../../
 import type { RequestContext } from '../registry/types.js';
 import type { RestDeps } from './call.js';
 import { serveDocument, type DocumentContext } from './documents.js';
+import { isPublicInfo } from '../auth/public-info.js';
 import { handleResource } from './resource-handler.js';
 import { isTrue } from './query.js';
 import { sendError } from './respond.js';
@@ -30,7 +31,7 @@ async function handle(deps: RestDeps, req: IncomingMessage, res: ServerResponse)
   const url = new URL(req.url ?? '/', 'http://k8ts');
   const method = req.method ?? 'GET';
   const user = deps.auth.authenticate(req);
-  if (!user) throw unauthorized();
+  if (!user && !isPublicInfo(method, url.pathname)) throw unauthorized();
   const watch = isTrue(url.searchParams.get('watch'));
   const r = route(method, url.pathname, watch);
   if (r.kind === 'not-found') throw unknownPath();
@@ -40,6 +41,7 @@ async function handle(deps: RestDeps, req: IncomingMessage, res: ServerResponse)
     await serveDocument(r, ctx, res);
     return;
   }
+  if (!user) throw unauthorized();
   const { traceparent, 'user-agent': userAgent } = req.headers;
   const ctx: RequestContext = {
     user,
