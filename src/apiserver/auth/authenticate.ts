@@ -2,8 +2,9 @@
  * Authentication, as kube-apiserver does it for the two methods k8ts offers: a client
  * certificate signed by the cluster CA (CN = user, O = groups) or a bearer token from the static
  * token file (kube-apiserver's --token-auth-file format: token,user,uid,"group1,group2").
- * Everything else is anonymous, and anonymous requests get 401: authorization (RBAC) arrives in a
- * later issue; until then any authenticated user may do everything.
+ * Everything else is anonymous, and anonymous requests get 401 but for the public health and
+ * version paths (public-info.ts): authorization (RBAC) arrives in a later issue; until then any
+ * authenticated user may do everything.
  *
  * The TLS server asks for a client certificate without requiring one (kubectl with a token sends
  * none), so the certificate is checked here: socket.authorized says the CA verified it.
