@@ -140,7 +140,7 @@ export class EtcdStorage implements Storage {
       let lease = 0n;
       try {
         // Only TTL'd writes (Events) wait for a lease; the rest skip a turn of the microtask queue.
-        if (w?.ttlSeconds !== undefined) lease = await this.leaseFor(w);
+        if (w?.ttlSeconds !== undefined) lease = await this.leaseFor(w.ttlSeconds);
         stamp('st.create.txn', key);
         const res = await this.o.client
           .txn()
@@ -201,7 +201,7 @@ export class EtcdStorage implements Storage {
       let lease = 0n;
       try {
         // An update renews the TTL, as upstream's (a put without the lease would detach it).
-        if (!noop && w?.ttlSeconds !== undefined) lease = await this.leaseFor(w);
+        if (!noop && w?.ttlSeconds !== undefined) lease = await this.leaseFor(w.ttlSeconds);
         stamp('st.update.txn', key);
         const res = await this.o.client
           .txn()
@@ -410,12 +410,11 @@ export class EtcdStorage implements Storage {
       { kind: '', apiVersion: 'v1' };
   }
 
-  /** leaseFor: the store lease a write with a TTL puts its key under (0n: none). */
-  private async leaseFor(w: WriteConditions | undefined): Promise<bigint> {
-    const ttl = w?.ttlSeconds;
-    if (ttl === undefined) return 0n;
+  /** leaseFor: the store lease a write with a TTL puts its key under. Callers without a TTL
+   *  skip the call (and its turn of the microtask queue): their key gets no lease. */
+  private async leaseFor(ttlSeconds: number): Promise<bigint> {
     try {
-      return await this.leases.leaseFor(ttl);
+      return await this.leases.leaseFor(ttlSeconds);
     } catch (err) {
       throw toStatusError(err);
     }

@@ -14,16 +14,13 @@ import type { FieldError } from '../../errors.js';
 import { child, duplicate, forbidden, index, invalid, invalidEach } from '../../validation/field.js';
 import { isDns1123Subdomain, isQualifiedName } from '../../validation/names.js';
 import type { ContainerStatus, Pod } from './pod-types.js';
-import { isIp } from './service.js';
+import { IP_FORMAT_ERROR, isIp } from './service.js';
 
 /** Condition types the API defines; others must be qualified names (validatePodConditions). */
 const BUILT_IN_CONDITIONS: ReadonlySet<string> = new Set([
   'PodScheduled', 'Ready', 'Initialized', 'ContainersReady', 'PodReadyToStartContainers',
   'DisruptionTarget', 'PodResizePending', 'PodResizeInProgress',
 ]);
-
-/** IP_DETAIL is apimachinery's IsValidIP message. */
-const IP_DETAIL = 'must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)';
 
 /** validatePodStatusUpdate checks a status write of pod against the stored old pod. */
 export function validatePodStatusUpdate(pod: Pod, old: Pod): FieldError[] {
@@ -56,7 +53,7 @@ function validateIps(ips: { ip: string }[] | undefined, path: string): FieldErro
   if (ips === undefined || ips.length === 0) return [];
   const errs: FieldError[] = [];
   ips.forEach((x, i) => {
-    if (!isIp(x.ip)) errs.push(invalid(index(path, i), x.ip, IP_DETAIL));
+    if (!isIp(x.ip)) errs.push(invalid(index(path, i), x.ip, IP_FORMAT_ERROR));
   });
   if (ips.length > 1) {
     const v6 = ips.filter((x) => x.ip.includes(':')).length;
