@@ -31,7 +31,7 @@ import {
   type Actor,
 } from 'xstate';
 import type { Container, Pod, PodStatus } from '../../api/core/v1/pod-types.js';
-import { actorClock } from '../actor-clock.js';
+import { actorClock } from '../../base/actor-clock.js';
 import type { ProbeChange, ProbedContainer } from '../probes/prober.js';
 import { PodObserver } from './cri-observe.js';
 import { EMPTY_OBSERVED, podIpsOf, type ObservedPod } from './observed.js';

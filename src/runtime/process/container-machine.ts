@@ -7,7 +7,7 @@
  */
 import { assign, createActor, setup, type Actor } from 'xstate';
 import type { Clock } from '../../base/clock.js';
-import { actorClock } from '../../kubelet/actor-clock.js';
+import { actorClock } from '../../base/actor-clock.js';
 
 /** What the shell reports to the machine. */
 export type ContainerEvent =

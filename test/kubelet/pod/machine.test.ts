@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { createActor, fromCallback, fromPromise, waitFor } from 'xstate';
 import type { Pod, PodStatus } from '../../../src/api/core/v1/pod-types.js';
 import type { CriRuntime } from '../../../src/kubelet/cri/types.js';
-import { actorClock } from '../../../src/kubelet/actor-clock.js';
+import { actorClock } from '../../../src/base/actor-clock.js';
 import { hasProbes, podWorkerMachine } from '../../../src/kubelet/pod/actor.js';
 import { EMPTY_OBSERVED } from '../../../src/kubelet/pod/observed.js';
 import { EMPTY_MEMORY, type SyncResult } from '../../../src/kubelet/pod/sync.js';

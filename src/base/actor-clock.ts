@@ -4,7 +4,7 @@
  * delays run on the injected clock (a test's, the simulator's) like every other timer. Used by
  * the kubelet's pod workers and the process runtime's container machines.
  */
-import type { Clock, Timer } from '../base/clock.js';
+import type { Clock, Timer } from './clock.js';
 
 /** ActorClock is what XState's createActor takes as `clock`. */
 export interface ActorClock {
