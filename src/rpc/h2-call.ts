@@ -8,7 +8,7 @@
  * stream (RST_STREAM CANCEL) and ends the call DEADLINE_EXCEEDED, as grpc-js does.
  */
 import {
-  constants as h2, type ClientHttp2Stream, type IncomingHttpHeaders,
+  constants as h2, type ClientHttp2Stream, type Http2Session, type IncomingHttpHeaders,
 } from 'node:http2';
 import { status, type Metadata } from '@grpc/grpc-js';
 import type { Timer } from '../base/clock.js';
@@ -17,7 +17,7 @@ import { MessageReader } from './h2-client-frames.js';
 import {
   grpcTimeout, statusOfHeaders, statusOfStreamEnd, type GrpcStatus,
 } from './h2-client-status.js';
-import type { H2Channel } from './h2-client.js';
+import { refusedByGoaway, type H2Channel } from './h2-client.js';
 
 /** H2Method is the part of a ts-proto service definition (e.g. KVService.put) a call needs. */
 export interface H2Method<Req, Res> {
@@ -86,6 +86,8 @@ export interface CallHooks {
 export class H2Call {
   readonly reader: MessageReader;
   private readonly timer: Timer | undefined;
+  /** The stream's session, kept: node:http2 forgets it when the stream is destroyed. */
+  private readonly session: Http2Session | undefined;
   private httpStatus: number | undefined;
   private final: GrpcStatus | undefined;
   private error: (Error & { code?: string }) | undefined;
@@ -101,6 +103,7 @@ export class H2Call {
     deliver?: (message: Buffer) => void,
   ) {
     this.reader = new MessageReader(ch.maxMessageBytes, deliver);
+    this.session = stream.session;
     ch.callStarted();
     const expire = () => this.abandon(status.DEADLINE_EXCEEDED, 'Deadline exceeded');
     if (timeoutMs !== undefined) this.timer = ch.clock.setTimeout(expire, timeoutMs);
@@ -155,8 +158,10 @@ export class H2Call {
 
   private onClose(): void {
     if (this.done) return;
+    // Above the GOAWAY's last stream id the server never saw the call, whatever closed it.
+    const refused = this.final === undefined && refusedByGoaway(this.session, this.stream.id);
     const s = this.final ?? statusOfStreamEnd({
-      rstCode: this.stream.rstCode ?? h2.NGHTTP2_NO_ERROR,
+      rstCode: refused ? h2.NGHTTP2_REFUSED_STREAM : this.stream.rstCode ?? h2.NGHTTP2_NO_ERROR,
       httpStatus: this.httpStatus,
       connectionDropped: this.stream.session?.destroyed ?? true,
       error: this.error,

@@ -14,7 +14,9 @@
  * (h2-stream-call.ts); bidi streams (etcd Watch, lease keep-alive) stay on grpc-js.
  */
 import { readFileSync } from 'node:fs';
-import http2, { type ClientHttp2Session, type SecureClientSessionOptions } from 'node:http2';
+import http2, {
+  type ClientHttp2Session, type Http2Session, type SecureClientSessionOptions,
+} from 'node:http2';
 import net, { isIP } from 'node:net';
 import tls, { createSecureContext } from 'node:tls';
 import { assert } from '../base/assert.js';
@@ -73,6 +75,22 @@ interface Waiter {
 }
 
 type State = 'idle' | 'connecting' | 'ready' | 'backoff' | 'closed';
+
+/**
+ * The last stream id each session's peer said, in a GOAWAY, it processed (RFC 9113 §6.8). A
+ * stream above it was never processed, even if node:http2 then destroys the session under it (a
+ * GOAWAY with an error code, as grpc-js's forceShutdown sends when a server stops): such a write
+ * is safe to send elsewhere, as Go's http2 transport and grpc-js treat it.
+ */
+const goawayLastStream = new WeakMap<Http2Session, number>();
+
+/** refusedByGoaway: did the peer's GOAWAY on session say stream id was never processed? */
+export function refusedByGoaway(session: Http2Session | undefined, id: number | undefined):
+  boolean {
+  if (session === undefined || id === undefined) return false;
+  const last = goawayLastStream.get(session);
+  return last !== undefined && id > last;
+}
 
 /** unrefClock: real time whose timers do not hold the event loop open (grpc-js unrefs its own). */
 export const unrefClock: Clock = {
@@ -225,7 +243,10 @@ export class H2Channel {
       this.lastError = e.message;
     });
     // GOAWAY: Node closes the session itself; calls in flight finish, new ones need a new one.
-    s.on('goaway', () => this.detach(s));
+    s.on('goaway', (_code: number, lastStreamId: number) => {
+      goawayLastStream.set(s, lastStreamId);
+      this.detach(s);
+    });
     s.on('close', () => {
       attempt.cancel();
       this.detach(s);

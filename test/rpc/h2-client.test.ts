@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
+import http2 from 'node:http2';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -170,6 +171,45 @@ describe('rpc/h2-client: unary calls against grpc-js', () => {
     assert.equal((await pending).res?.toString(), 'g');
     await assert.rejects(ch.ready(1_000), UnavailableRpcError);
   });
+
+  it('a GOAWAY with an error code: calls above its last stream id fail as not sent, others as dropped',
+    async () => {
+      // A raw server that, on the second call (stream 3), sends GOAWAY CANCEL naming lastSeen
+      // as processed and drops the session, as a stopping server's forceShutdown does.
+      const outcome = async (lastSeen: number) => {
+        const server = http2.createServer();
+        server.on('stream', (st, _h) => {
+          st.on('error', () => undefined); // refused or destroyed under the GOAWAY
+          if (st.id === 1) {
+            st.respond({ ':status': 200, 'content-type': 'application/grpc' },
+              { waitForTrailers: true });
+            st.on('wantTrailers', () => st.sendTrailers({ 'grpc-status': '0' }));
+            st.end(frameMessage(Buffer.from('one')));
+            return;
+          }
+          st.session?.goaway(http2.constants.NGHTTP2_CANCEL, lastSeen);
+          setTimeout(() => st.session?.destroy(), 20);
+        });
+        await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+        const port = (server.address() as { port: number }).port;
+        const ch = new H2Channel({ target: `127.0.0.1:${port}` });
+        try {
+          await ch.ready(2_000);
+          assert.equal((await call(ch, Buffer.from('a'))).res?.toString(), 'one');
+          return (await call(ch, Buffer.from('b'))).err;
+        } finally {
+          ch.close();
+          server.close();
+        }
+      };
+      const unseen = await outcome(1);
+      assert.equal(unseen?.code, status.UNAVAILABLE);
+      assert.match(unseen?.details ?? '', NOT_SENT_DETAILS, 'above the last stream id: not sent');
+      const seen = await outcome(3);
+      assert.equal(seen?.code, status.UNAVAILABLE);
+      assert.doesNotMatch(seen?.details ?? '', NOT_SENT_DETAILS, 'processed: it may have run');
+      assert.match(seen?.details ?? '', /Connection dropped/);
+    });
 
   it('never connected: ready rejects Unavailable at once; a call fails as not sent', async () => {
     const s = await serve((c, cb) => cb(null, c.request));
