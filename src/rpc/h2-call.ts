@@ -30,6 +30,28 @@ export interface H2Method<Req, Res> {
 const USER_AGENT = `k8ts-h2/1 node/${process.versions.node}`;
 
 /**
+ * encodeMessage serializes req as one length-prefixed message, or says why it cannot be sent
+ * (serialization failed, larger than the channel's limit): the status grpc-js gives either.
+ */
+export function encodeMessage<Req>(
+  ch: H2Channel,
+  method: H2Method<Req, unknown>,
+  req: Req,
+): Buffer | GrpcStatus {
+  let body: Buffer;
+  try {
+    body = method.requestSerialize(req);
+  } catch (e) {
+    return { code: status.INTERNAL, details: `Request serialization failure: ${String(e)}` };
+  }
+  if (body.length > ch.maxMessageBytes) {
+    const details = `Sent message larger than max (${body.length} vs. ${ch.maxMessageBytes})`;
+    return { code: status.RESOURCE_EXHAUSTED, details };
+  }
+  return frameMessage(body);
+}
+
+/**
  * openStream serializes req and sends it on a new stream of ch, the request side closed.
  * timeoutMs undefined sends no grpc-timeout (a watch the server ends). A GrpcStatus instead
  * means nothing left this process (bad request, not connected, session refused the stream).
@@ -41,37 +63,43 @@ export function openStream<Req>(
   metadata: Metadata | undefined,
   timeoutMs: number | undefined,
 ): ClientHttp2Stream | GrpcStatus {
-  let body: Buffer;
-  try {
-    body = method.requestSerialize(req);
-  } catch (e) {
-    return { code: status.INTERNAL, details: `Request serialization failure: ${String(e)}` };
-  }
-  if (body.length > ch.maxMessageBytes) {
-    const details = `Sent message larger than max (${body.length} vs. ${ch.maxMessageBytes})`;
-    return { code: status.RESOURCE_EXHAUSTED, details };
-  }
+  const message = encodeMessage(ch, method, req);
+  if ('code' in message) return message;
+  const stream = requestStream(ch, method.path, metadata, timeoutMs);
+  if ('code' in stream) return stream;
+  stream.end(message);
+  return stream;
+}
+
+/**
+ * requestStream opens a stream of ch for a call to path, the request side left open: the
+ * caller writes its messages and ends it (openStream one message; h2-bidi-call.ts any number).
+ * A GrpcStatus instead means nothing left this process (not connected, session refused it).
+ */
+export function requestStream(
+  ch: H2Channel,
+  path: string,
+  metadata: Metadata | undefined,
+  timeoutMs: number | undefined,
+): ClientHttp2Stream | GrpcStatus {
   const session = ch.readySession();
   if (!session) return { code: status.UNAVAILABLE, details: ch.notConnectedReason() };
   const headers: Record<string, string | string[]> = metadata
     ? (metadata.toHttp2Headers() as Record<string, string | string[]>)
     : {};
   headers[':method'] = 'POST';
-  headers[':path'] = method.path;
+  headers[':path'] = path;
   headers['content-type'] = 'application/grpc';
   headers.te = 'trailers';
   if (timeoutMs !== undefined) headers['grpc-timeout'] = grpcTimeout(timeoutMs);
   headers['user-agent'] = ch.userAgent ?? USER_AGENT;
-  let stream: ClientHttp2Stream;
   try {
-    stream = session.request(headers);
+    return session.request(headers);
   } catch (e) {
     // Refused synchronously (the session closed or got GOAWAY): nothing left this process.
     const details = `No connection established. Last error: ${(e as Error).message}`;
     return { code: status.UNAVAILABLE, details };
   }
-  stream.end(frameMessage(body));
-  return stream;
 }
 
 /** CallHooks are what a kind of call does with what arrives. */

@@ -11,7 +11,7 @@
  * guarantee: ready() fails with UnavailableRpcError when the session cannot connect, and a call
  * made without a connected session fails as grpc-js's pick failure ("No connection established")
  * before anything is written. Server-streaming calls (the component API's Watch) run on it too
- * (h2-stream-call.ts); bidi streams (etcd Watch, lease keep-alive) stay on grpc-js.
+ * (h2-stream-call.ts), and so do the store client's etcd Watch streams (h2-bidi-call.ts).
  */
 import { readFileSync } from 'node:fs';
 import http2, {

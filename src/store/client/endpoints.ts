@@ -1,10 +1,10 @@
 /**
  * EndpointPool owns the connections to each member endpoint and the client's sticky choice of
  * member: requests go to the current endpoint until it fails, then to the next one in the list
- * (clientv3's balancer moves on the same way). Per member, unary calls go over a lean HTTP/2
- * session (rpc/h2-client.ts: ~half grpc-js's CPU per call, and every API write is one) and the
- * streams (Watch, LeaseKeepAlive) over one grpc-js channel all five services share. Both are
- * created on first use and closed with the pool.
+ * (clientv3's balancer moves on the same way). Per member, unary calls and Watch streams go
+ * over a lean HTTP/2 session (rpc/h2-client.ts: ~half grpc-js's CPU per call, and every API
+ * write is one; rpc/h2-bidi-call.ts for Watch) and LeaseKeepAlive over one grpc-js channel all
+ * five services share. Both are created on first use and closed with the pool.
  */
 import { connectivityState, status, type ChannelCredentials } from '@grpc/grpc-js';
 import { assert } from '../../base/assert.js';
@@ -22,7 +22,7 @@ import { H2Channel } from '../../rpc/h2-client.js';
 import type { Metadata } from '@grpc/grpc-js';
 import { EtcdClientError, NotSentError } from './errors.js';
 
-/** Conn is one member's services: unary calls over `h2`, streams over one grpc-js channel. */
+/** Conn is one member's services: unary calls and watches over `h2`, the rest over grpc-js. */
 export interface Conn {
   readonly endpoint: string;
   readonly h2: H2Channel;
@@ -97,7 +97,7 @@ export class EndpointPool {
   }
 
   /**
-   * readyUnary resolves once the member's HTTP/2 session for unary calls is connected, and
+   * readyUnary resolves once the member's HTTP/2 session (unary calls, watches) is connected, and
    * throws NotSentError as `ready` does (connection failed, closed, not within timeoutMs).
    */
   async readyUnary(conn: Conn, timeoutMs: number): Promise<void> {

@@ -10,19 +10,23 @@
  * Bounded: at most maxBufferedResponses batches wait for a slow consumer; beyond that the stream
  * is paused (HTTP/2 flow control pushes back on the member) until the consumer catches up.
  */
-import type { ClientDuplexStream, ServiceError } from '@grpc/grpc-js';
 import {
   WatchCreateRequest_FilterType,
+  WatchService,
   type WatchRequest,
   type WatchResponse,
 } from '../../gen/etcdserverpb/rpc.js';
+import { h2Bidi, type H2BidiCall } from '../../rpc/h2-bidi-call.js';
+import { serviceError, type GrpcStatus } from '../../rpc/h2-client-status.js';
 import { Event_EventType, type Event } from '../../gen/mvccpb/kv.js';
 import { assert } from '../../base/assert.js';
 import { backoffMs } from './backoff.js';
 import { rangeEndFor, toBuffer, type Bytes, type RangeSpec } from './bytes.js';
 import { asClientError, metadataFor, type CallSettings } from './call.js';
 import type { Conn, EndpointPool } from './endpoints.js';
-import { attemptOutcome, CompactedError, EtcdClientError, fromStatus } from './errors.js';
+import {
+  attemptOutcome, CompactedError, EtcdClientError, fromServiceError, fromStatus,
+} from './errors.js';
 import { header, keyValue, num, type Header, type KeyValue } from './kv.js';
 import { status } from '@grpc/grpc-js';
 
@@ -64,7 +68,7 @@ const DEFAULT_BUFFERED = 1024;
 /** etcd 3.4 answers a progress request with watch_id -1 (not tied to one watch). */
 const PROGRESS_WATCH_ID = -1n;
 
-type WatchStream = ClientDuplexStream<WatchRequest, WatchResponse>;
+type WatchStream = H2BidiCall<WatchRequest>;
 
 export class Watcher implements AsyncIterable<WatchBatch> {
   /** Resolves with the store revision when the watch was first created. */
@@ -175,14 +179,14 @@ export class Watcher implements AsyncIterable<WatchBatch> {
     try {
       const conn = this.pool.current();
       this.conn = conn;
-      await this.pool.ready(conn, this.settings.dialTimeoutMs);
+      await this.pool.readyUnary(conn, this.settings.dialTimeoutMs);
       if (this.ended) return;
-      const stream = conn.watch.watch(metadataFor({ requireLeader: true }));
+      const stream: WatchStream = h2Bidi(conn.h2, WatchService.watch, metadataFor({ requireLeader: true }), {
+        message: (r: WatchResponse) => this.stream === stream && this.onResponse(r),
+        end: (s: GrpcStatus) => this.stream === stream && this.onBroken(streamEnded(conn.endpoint, s)),
+      });
       this.stream = stream;
       this.watchId = undefined;
-      stream.on('data', (r: WatchResponse) => this.stream === stream && this.onResponse(r));
-      stream.on('error', (err: ServiceError) => this.stream === stream && this.onBroken(asClientError(err)));
-      stream.on('end', () => this.stream === stream && this.onBroken(closedByServer(conn.endpoint)));
       stream.write({ requestUnion: { $case: 'createRequest', value: this.createRequest() } });
     } catch (e) {
       this.stream = undefined;
@@ -301,6 +305,11 @@ export class Watcher implements AsyncIterable<WatchBatch> {
     this.waiter = undefined;
     w?.();
   }
+}
+
+/** streamEnded: why a watch stream that ended with s broke (an OK end is the server closing it). */
+function streamEnded(endpoint: string, s: GrpcStatus): EtcdClientError {
+  return s.code === status.OK ? closedByServer(endpoint) : fromServiceError(serviceError(s));
 }
 
 function closedByServer(endpoint: string): EtcdClientError {
