@@ -11,6 +11,7 @@
  */
 import { Metadata, type ServiceError } from '@grpc/grpc-js';
 import { assert } from '../../base/assert.js';
+import { serviceError, type GrpcStatus } from '../../rpc/h2-client-status.js';
 import { backoffMs, type BackoffPolicy } from './backoff.js';
 import type { Conn, EndpointPool } from './endpoints.js';
 import {
@@ -86,7 +87,7 @@ export async function callWithRetry<Res>(
     if (remainingMs <= 0) break;
     const conn = spec.endpoint === undefined ? pool.current() : pool.at(spec.endpoint);
     try {
-      await pool.readyUnary(conn, Math.min(s.dialTimeoutMs, remainingMs));
+      await pool.ready(conn, Math.min(s.dialTimeoutMs, remainingMs));
       const attemptMs = spec.idempotent ? Math.min(s.attemptTimeoutMs, remainingMs) : remainingMs;
       return await once(conn, metadata, Math.max(1, attemptMs), invoke);
     } catch (e) {
@@ -135,6 +136,12 @@ export function asClientError(e: unknown): EtcdClientError {
   if (isServiceError(e)) return fromServiceError(e);
   const message = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
   return new EtcdClientError('other', status.INTERNAL, message, { cause: e });
+}
+
+/** streamEndError: why a stream (Watch, LeaseKeepAlive) that ended with status s is broken; an
+ *  OK status means the server closed a stream the client never ended, which ifOk describes. */
+export function streamEndError(s: GrpcStatus, ifOk: () => EtcdClientError): EtcdClientError {
+  return s.code === status.OK ? ifOk() : fromServiceError(serviceError(s));
 }
 
 function isServiceError(e: unknown): e is ServiceError {

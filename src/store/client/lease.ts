@@ -6,11 +6,14 @@
  * lease is renewed at once on the new stream. Stopping a keep-alive does not revoke the lease:
  * it expires on the server when its TTL runs out.
  */
-import { status, type ClientDuplexStream, type ServiceError } from '@grpc/grpc-js';
-import type { LeaseKeepAliveRequest, LeaseKeepAliveResponse } from '../../gen/etcdserverpb/rpc.js';
+import { status } from '@grpc/grpc-js';
+import {
+  LeaseService, type LeaseKeepAliveRequest, type LeaseKeepAliveResponse,
+} from '../../gen/etcdserverpb/rpc.js';
+import { h2Bidi, type H2BidiCall } from '../../rpc/h2-bidi-call.js';
 import { assert } from '../../base/assert.js';
 import { backoffMs } from './backoff.js';
-import { asClientError, metadataFor, type CallSettings } from './call.js';
+import { asClientError, metadataFor, streamEndError, type CallSettings } from './call.js';
 import type { Conn, EndpointPool } from './endpoints.js';
 import { EtcdClientError } from './errors.js';
 import { num } from './kv.js';
@@ -43,7 +46,7 @@ interface Entry {
   end: (why: KeepAliveEnd) => void;
 }
 
-type KeepAliveStream = ClientDuplexStream<LeaseKeepAliveRequest, LeaseKeepAliveResponse>;
+type KeepAliveStream = H2BidiCall<LeaseKeepAliveRequest>;
 
 export class KeepAliver {
   private readonly entries = new Map<bigint, Entry>();
@@ -134,17 +137,13 @@ export class KeepAliver {
       return this.broken(conn, asClientError(e));
     }
     if (this.closed || this.entries.size === 0) return;
-    let stream: KeepAliveStream;
-    try {
-      stream = conn.lease.leaseKeepAlive(metadataFor({ requireLeader: true }));
-    } catch (e) {
-      return this.broken(conn, asClientError(e));
-    }
+    const ended = (): EtcdClientError => new EtcdClientError('unavailable', status.UNAVAILABLE, 'keep-alive stream ended');
+    const stream: KeepAliveStream = h2Bidi(conn.h2, LeaseService.leaseKeepAlive, metadataFor({ requireLeader: true }), {
+      message: (r: LeaseKeepAliveResponse) => this.stream === stream && this.onResponse(r),
+      end: (s) => this.stream === stream && this.broken(conn, streamEndError(s, ended)),
+    });
     this.stream = stream;
     this.conn = conn;
-    stream.on('data', (r: LeaseKeepAliveResponse) => this.stream === stream && this.onResponse(r));
-    stream.on('error', (err: ServiceError) => this.stream === stream && this.broken(conn, asClientError(err)));
-    stream.on('end', () => this.stream === stream && this.broken(conn, new EtcdClientError('unavailable', status.UNAVAILABLE, 'keep-alive stream ended')));
     for (const e of this.entries.values()) this.send(e);
   }
 

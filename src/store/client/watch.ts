@@ -17,15 +17,15 @@ import {
   type WatchResponse,
 } from '../../gen/etcdserverpb/rpc.js';
 import { h2Bidi, type H2BidiCall } from '../../rpc/h2-bidi-call.js';
-import { serviceError, type GrpcStatus } from '../../rpc/h2-client-status.js';
+import type { GrpcStatus } from '../../rpc/h2-client-status.js';
 import { Event_EventType, type Event } from '../../gen/mvccpb/kv.js';
 import { assert } from '../../base/assert.js';
 import { backoffMs } from './backoff.js';
 import { rangeEndFor, toBuffer, type Bytes, type RangeSpec } from './bytes.js';
-import { asClientError, metadataFor, type CallSettings } from './call.js';
+import { asClientError, metadataFor, streamEndError, type CallSettings } from './call.js';
 import type { Conn, EndpointPool } from './endpoints.js';
 import {
-  attemptOutcome, CompactedError, EtcdClientError, fromServiceError, fromStatus,
+  attemptOutcome, CompactedError, EtcdClientError, fromStatus,
 } from './errors.js';
 import { header, keyValue, num, type Header, type KeyValue } from './kv.js';
 import { status } from '@grpc/grpc-js';
@@ -179,11 +179,11 @@ export class Watcher implements AsyncIterable<WatchBatch> {
     try {
       const conn = this.pool.current();
       this.conn = conn;
-      await this.pool.readyUnary(conn, this.settings.dialTimeoutMs);
+      await this.pool.ready(conn, this.settings.dialTimeoutMs);
       if (this.ended) return;
       const stream: WatchStream = h2Bidi(conn.h2, WatchService.watch, metadataFor({ requireLeader: true }), {
         message: (r: WatchResponse) => this.stream === stream && this.onResponse(r),
-        end: (s: GrpcStatus) => this.stream === stream && this.onBroken(streamEnded(conn.endpoint, s)),
+        end: (s: GrpcStatus) => this.stream === stream && this.onBroken(streamEndError(s, () => closedByServer(conn.endpoint))),
       });
       this.stream = stream;
       this.watchId = undefined;
@@ -305,11 +305,6 @@ export class Watcher implements AsyncIterable<WatchBatch> {
     this.waiter = undefined;
     w?.();
   }
-}
-
-/** streamEnded: why a watch stream that ended with s broke (an OK end is the server closing it). */
-function streamEnded(endpoint: string, s: GrpcStatus): EtcdClientError {
-  return s.code === status.OK ? closedByServer(endpoint) : fromServiceError(serviceError(s));
 }
 
 function closedByServer(endpoint: string): EtcdClientError {
