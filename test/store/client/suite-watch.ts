@@ -120,6 +120,24 @@ export function watchTests(ctx: SuiteContext): void {
       assert.deepEqual(seen, Array.from({ length: 60 }, (_, i) => start + i));
     });
 
+    it('a paused watch holding more than a stream window does not stall calls on its member', async () => {
+      // Watches and unary calls share the member's HTTP/2 session: the paused stream may hold
+      // only its own flow-control window, never the connection's.
+      const start = (await c().get(k('-'))).revision + 1;
+      const w = c().watch(ctx.prefix(), { prefix: true, startRevision: start, maxBufferedResponses: 2 });
+      await w.created;
+      const n = 160; // 160 KiB of events: over the 64 KiB stream and connection windows
+      for (let i = 0; i < n; i++) await c().put(k(`p${i}`), 'y'.repeat(1024));
+      const all = await c().get(ctx.prefix(), { prefix: true });
+      assert.ok(all.kvs.length >= n, `a ${n} KiB read while the watch is paused`);
+      const seen: number[] = [];
+      for await (const b of w) {
+        seen.push(...b.events.map((e) => e.kv.modRevision));
+        if (seen.length >= n) break;
+      }
+      assert.deepEqual(seen, Array.from({ length: n }, (_, i) => start + i));
+    });
+
     it('watches a range [key, rangeEnd) only', async () => {
       const start = (await c().get(k('-'))).revision + 1;
       const w = new Collector(c().watch(k('b'), { rangeEnd: k('d'), startRevision: start }));
