@@ -15,22 +15,30 @@ import { join } from 'node:path';
 const HOOK = `import { Session } from 'node:inspector';
 import { writeFileSync } from 'node:fs';
 const dir = process.env.K8TS_BENCH_CPU_PROF_DIR;
+const heap = process.env.K8TS_BENCH_HEAP_PROF === '1';
 const session = new Session();
 session.connect();
 session.post('Profiler.enable');
 session.post('Profiler.setSamplingInterval', { interval: 250 });
+if (heap) session.post('HeapProfiler.enable');
 let running = false;
 let n = 0;
 process.on('SIGUSR2', () => {
   if (!running) {
     running = true;
     session.post('Profiler.start');
+    if (heap) session.post('HeapProfiler.startSampling', { samplingInterval: 4096,
+      includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
     return;
   }
   running = false;
   const k = n++;
   session.post('Profiler.stop', (err, res) => {
     if (!err) writeFileSync(dir + '/CPU.' + process.pid + '.' + k + '.cpuprofile',
+      JSON.stringify(res.profile));
+  });
+  if (heap) session.post('HeapProfiler.stopSampling', (err, res) => {
+    if (!err) writeFileSync(dir + '/HEAP.' + process.pid + '.' + k + '.heapprofile',
       JSON.stringify(res.profile));
   });
 });

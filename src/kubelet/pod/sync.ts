@@ -247,28 +247,59 @@ async function startContext(
   let podIps = sandbox?.ips ?? [];
   let attempt = sandbox?.attempt ?? 0;
   let images: Map<string, Promise<ImageResult>> | undefined;
+  // One sandbox config serves RunPodSandbox, the image checks and every CreateContainer: it
+  // is built from what does not depend on the pod's IPs (hostname, DNS, log directory).
+  let sandboxConfig: PodSandboxConfig | undefined;
+  let forSandbox: PreparedPod | undefined;
   if (actions.createSandbox !== undefined) {
-    const forSandbox = await prepareOrRecord(input, memory, pod, names);
+    forSandbox = await prepareOrRecord(input, memory, pod, names);
     if (forSandbox === undefined) return undefined;
     attempt = actions.createSandbox.attempt;
+    sandboxConfig = buildSandboxConfig(pod, forSandbox, attempt);
     // The images are checked while the sandbox is made: both are runtime round trips.
-    images = checkImagesEarly(deps, pod, names, buildSandboxConfig(pod, forSandbox, attempt));
-    const created = await createSandbox(input, memory, forSandbox, attempt);
+    images = checkImagesEarly(deps, pod, names, sandboxConfig);
+    const created = await createSandbox(input, memory, sandboxConfig);
     if (created === undefined) return undefined;
     deps.trace?.(pod, 'sandbox');
     ({ sandboxId, podIps } = created);
   } else {
     assert(sandbox !== undefined && sandbox.ready, 'sync: start without a ready sandbox');
   }
-  // Env and mounts are resolved with the pod IPs known, for the downward API's status.podIP.
+  // Env and mounts are resolved with the pod IPs known, for the downward API's status.podIP;
+  // a pod that reads neither IP field is prepared once (what prepare returned before the
+  // sandbox is what it would return now).
   const withIps = withPodIps(pod, pod.spec?.hostNetwork === true ? [deps.node.ip] : podIps);
-  const prepared = await prepareOrRecord(input, memory, withIps, names);
+  const prepared = forSandbox !== undefined && !readsPodIps(pod) ? forSandbox
+    : await prepareOrRecord(input, memory, withIps, names);
   if (prepared === undefined) return undefined;
   return {
     deps, pod, prepared, observed, sandboxId, ...(images !== undefined ? { images } : {}),
-    sandboxConfig: buildSandboxConfig(pod, prepared, attempt),
+    sandboxConfig: sandboxConfig ?? buildSandboxConfig(pod, prepared, attempt),
     podIp: pod.spec?.hostNetwork === true ? deps.node.ip : podIps[0] ?? '',
   };
+}
+
+/** The downward API's fields that hold the pod's own IPs (known once its sandbox exists). */
+const POD_IP_FIELDS: ReadonlySet<string> = new Set(['status.podIP', 'status.podIPs']);
+
+/**
+ * readsPodIps: some container's env, or a downwardAPI (or projected downwardAPI) volume item,
+ * takes status.podIP or status.podIPs — the only parts of a prepared pod that change once the
+ * sandbox has its IPs (a subPathExpr reads them only through such an env var). Pure.
+ */
+export function readsPodIps(pod: Pod): boolean {
+  const ipField = (f: { fieldRef?: { fieldPath: string } | undefined } | undefined): boolean =>
+    f?.fieldRef !== undefined && POD_IP_FIELDS.has(f.fieldRef.fieldPath);
+  for (const c of allContainers(pod)) {
+    if ((c.env ?? []).some((e) => ipField(e.valueFrom))) return true;
+  }
+  for (const v of pod.spec?.volumes ?? []) {
+    if ((v.downwardAPI?.items ?? []).some(ipField)) return true;
+    for (const src of v.projected?.sources ?? []) {
+      if ((src.downwardAPI?.items ?? []).some(ipField)) return true;
+    }
+  }
+  return false;
 }
 
 /**
@@ -328,14 +359,12 @@ function clearConfigErrors(memory: WorkerMemory): void {
 async function createSandbox(
   input: SyncInput,
   memory: WorkerMemory,
-  prepared: PreparedPod,
-  attempt: number,
+  config: PodSandboxConfig,
 ): Promise<{ sandboxId: string; podIps: string[] } | undefined> {
   const { deps, pod } = input;
   const nowMs = deps.wallMs();
   const sb = memory.sandboxBackoff;
   if (sb !== undefined && nowMs < sb.atMs + sb.entry.delayMs) return undefined;
-  const config = buildSandboxConfig(pod, prepared, attempt);
   try {
     const res = await deps.cri.runPodSandbox({ config, runtimeHandler: '' });
     const status = await deps.cri.podSandboxStatus({

@@ -72,9 +72,10 @@ export interface PodWorkerDeps {
   node: { name: string; ip: string };
   /** Resolves env, mounts, DNS and the log directory; a rejection is reported as the waiting
    *  reason CreateContainerConfigError with the error's message, and retried on the next sync.
-   *  Called before a sandbox is created (for DNS, hostname, log directory) and again before
-   *  containers start, then with status.podIP/podIPs set to the sandbox's IPs so the downward
-   *  API (env POD_IP from status.podIP) sees them. */
+   *  Called before a sandbox is created (for DNS, hostname, log directory) and, when the pod's
+   *  downward API reads status.podIP/podIPs (env POD_IP from status.podIP), again before its
+   *  containers start, with those set to the sandbox's IPs (sync.ts readsPodIps); a sync that
+   *  starts containers in an existing sandbox calls it once, with the IPs set. */
   prepare(pod: Pod): Promise<PreparedPod>;
   /** Hands a changed status to the status manager; called only when the status changed. */
   reportStatus(pod: Pod, status: PodStatus): void;

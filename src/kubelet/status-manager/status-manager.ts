@@ -87,7 +87,10 @@ export class StatusManager {
       this.entries.set(uid, e);
     }
     e.pod = pod;
-    e.status = structuredClone(status);
+    // Kept as given, not copied: a reported status is a value its reporter built for the
+    // report (generatePodStatus, rejectedStatus) and nobody changes it afterwards; a deep copy
+    // per report (structuredClone) was ~1 % of a kubelet's sampled time in a 100-pod burst.
+    e.status = status;
     e.version++;
     e.attempts = 0;
     this.enqueue(uid);

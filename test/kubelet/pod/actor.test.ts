@@ -161,6 +161,7 @@ describe('pod worker on the process runtime', function () {
       containers: [{
         name: 'web', image: BUSYBOX,
         command: ['sh', '-c', `exec httpd -f -p $POD_IP:8080 -h ${www}`],
+        env: [{ name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }],
         ports: [{ name: 'http', containerPort: 8080 }],
         readinessProbe: { httpGet: { path: '/index.html', port: 'http' }, periodSeconds: 1 },
       }],

@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createActor, type Actor } from 'xstate';
-import type { Pod, PodStatus } from '../../../src/api/core/v1/pod-types.js';
+import type { EnvVar, Pod, PodStatus } from '../../../src/api/core/v1/pod-types.js';
 import type { KubeObject } from '../../../src/api/meta.js';
 import { systemClock } from '../../../src/base/clock.js';
 import { systemWallMs } from '../../../src/base/wall-clock.js';
@@ -59,14 +59,16 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-/** prepareFor resolves nothing from an API: env POD_IP from the status, no mounts. */
+/** prepareFor resolves nothing from an API: env values as written, a fieldRef to
+ *  status.podIP from the pod's status (as the kubelet's prepare does), no mounts. */
 function prepareFor(dir: string) {
   return async (pod: Pod): Promise<PreparedPod> => {
     const all = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])];
-    const env = [{ key: 'POD_IP', value: pod.status?.podIP ?? '' }];
+    const value = (e: EnvVar): string =>
+      e.valueFrom?.fieldRef?.fieldPath === 'status.podIP' ? pod.status?.podIP ?? '' : e.value ?? '';
     return {
       containers: Object.fromEntries(all.map((c) => [c.name, {
-        env: [...env, ...(c.env ?? []).map((e) => ({ key: e.name, value: e.value ?? '' }))],
+        env: (c.env ?? []).map((e) => ({ key: e.name, value: value(e) })),
         mounts: [],
       }])),
       dnsConfig: { servers: ['127.0.0.53'], searches: ['default.svc.cluster.local'], options: [] },
