@@ -18,6 +18,7 @@ import {
   grpcTimeout, statusOfHeaders, statusOfStreamEnd, type GrpcStatus,
 } from './h2-client-status.js';
 import { refusedByGoaway, type H2Channel } from './h2-client.js';
+import { requestOn } from './h2-request.js';
 
 /** H2Method is the part of a ts-proto service definition (e.g. KVService.put) a call needs. */
 export interface H2Method<Req, Res> {
@@ -94,7 +95,7 @@ export function requestStream(
   if (timeoutMs !== undefined) headers['grpc-timeout'] = grpcTimeout(timeoutMs);
   headers['user-agent'] = ch.userAgent ?? USER_AGENT;
   try {
-    return session.request(headers);
+    return requestOn(session, headers);
   } catch (e) {
     // Refused synchronously (the session closed or got GOAWAY): nothing left this process.
     const details = `No connection established. Last error: ${(e as Error).message}`;
