@@ -2,10 +2,12 @@
  * Microbench of the process runtime's file system work per burst pod (issue 6): what a pod's
  * start makes on the state directory's disk — its log directory, its container's scratch root
  * and log directory, the log file — and what its removal takes away, in rounds of P pods at
- * once, as a node's bursts do. Two ways to make the scratch root, in one process on one
- * directory tree, taking turns in blocks of BLOCK rounds: `mkdir` (a new directory, removed
- * with rm) and `spare` (src/runtime/process/scratch-roots.ts: removed roots kept empty and
- * renamed back into use).
+ * once, as a node's bursts do. Three ways, in one process on one directory tree, taking turns in
+ * blocks of BLOCK rounds: `mkdir` (a new scratch root and new log directories and file, removed
+ * with rm), `spare` (src/runtime/process/scratch-roots.ts: removed roots kept empty and renamed
+ * back into use; logs as mkdir) and `logs` (spare roots, and the log directories and file taken
+ * from the spares the kubelet's removal keeps: runtime/logs/spares.ts, kubelet/logs/cleanup.ts).
+ * The log file is opened and closed by CriLogWriter in every way, with one line written.
  * Reported: CPU µs per pod (the whole process: the libuv threads run the syscalls) of the start
  * and of the removal, median over the rounds of each way.
  *
@@ -16,9 +18,12 @@
  *     [dir=os.tmpdir()]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { mkdir, open, rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { removePodLogs } from '../../src/kubelet/logs/cleanup.js';
+import { LogSpares } from '../../src/runtime/logs/spares.js';
+import { CriLogWriter } from '../../src/runtime/logs/writer.js';
 import { ScratchRoots } from '../../src/runtime/process/scratch-roots.js';
 import { loadNote } from './node-cluster.js';
 import { percentile } from './stats.js';
@@ -29,7 +34,8 @@ const rounds = Number(roundsArg ?? 20);
 const pauseMs = Number(pauseArg ?? 1000);
 const base = mkdtempSync(join(dirArg ?? tmpdir(), 'k8ts-roots-micro-'));
 
-type Way = 'mkdir' | 'spare';
+type Way = 'mkdir' | 'spare' | 'logs';
+const WAYS: readonly Way[] = ['mkdir', 'spare', 'logs'];
 
 /** Rounds in a row of one way. */
 const BLOCK = 5;
@@ -40,38 +46,47 @@ function cpuUs(): number {
   return u.user + u.system;
 }
 
+const logsRoot = join(base, 'logs');
+const spares = new LogSpares();
+const line = Buffer.from('hello from the pod\n');
+
 async function startPod(way: Way, roots: ScratchRoots, r: number, i: number): Promise<void> {
-  const logDir = join(base, 'logs', `ns_pod-${r}-${i}_uid`);
-  await mkdir(logDir, { recursive: true });
+  const logDir = join(logsRoot, `ns_pod-${r}-${i}_uid${r}-${i}`);
+  if (way === 'logs') await spares.makePodDir(logDir);
+  else await mkdir(logDir, { recursive: true });
   const id = `${way}-${r}-${i}`;
-  if (way === 'spare') await roots.make(id, []);
+  if (way !== 'mkdir') await roots.make(id, []);
   else await mkdir(roots.path(id), { recursive: true });
-  await mkdir(join(logDir, 'c'), { recursive: true, mode: 0o755 });
-  await (await open(join(logDir, 'c', '0.log'), 'a', 0o640)).close();
+  const w = await CriLogWriter.open({ logPath: join(logDir, 'c', '0.log'), wallMs: Date.now,
+    ...(way === 'logs' ? { spares } : {}) });
+  await w.write('stdout', line);
+  await w.close();
 }
 
 async function removePod(way: Way, roots: ScratchRoots, r: number, i: number): Promise<void> {
   const id = `${way}-${r}-${i}`;
   await Promise.all([
-    rm(join(base, 'logs', `ns_pod-${r}-${i}_uid`), { recursive: true, force: true }),
-    way === 'spare' ? roots.remove(id) : rm(roots.path(id), { recursive: true, force: true }),
+    way === 'logs' ? removePodLogs(logsRoot, 'ns', `pod-${r}-${i}`, `uid${r}-${i}`)
+      : rm(join(logsRoot, `ns_pod-${r}-${i}_uid${r}-${i}`), { recursive: true, force: true }),
+    way !== 'mkdir' ? roots.remove(id) : rm(roots.path(id), { recursive: true, force: true }),
   ]);
 }
 
 async function main(): Promise<void> {
   const roots = new ScratchRoots(join(base, 'state'));
-  await mkdir(join(base, 'logs'), { recursive: true });
+  await mkdir(logsRoot, { recursive: true });
   const out: Record<Way, { start: number[]; remove: number[] }> = {
     mkdir: { start: [], remove: [] }, spare: { start: [], remove: [] },
+    logs: { start: [], remove: [] },
   };
   console.log(`# scratch roots micro: ${pods} pods x ${rounds} rounds per way, ${pauseMs} ms apart, ` +
     `in ${base}; ` +
     loadNote());
-  for (let r = 0; r < 2 * rounds; r++) {
+  for (let r = 0; r < WAYS.length * rounds; r++) {
     // Blocks of BLOCK rounds per way, not round by round: a round pays for the inodes the
     // round before it freed (ext4 skips recently freed ones), so alternating rounds would
     // charge each way with the other's churn.
-    const way: Way = Math.floor(r / BLOCK) % 2 === 0 ? 'mkdir' : 'spare';
+    const way = WAYS[Math.floor(r / BLOCK) % WAYS.length] ?? 'mkdir';
     const ids = Array.from({ length: pods }, (_, i) => i);
     const t0 = cpuUs();
     await Promise.all(ids.map((i) => startPod(way, roots, r, i)));
@@ -88,7 +103,7 @@ async function main(): Promise<void> {
   }
   console.log('| way | start CPU µs/pod (median, p10-p90) | removal CPU µs/pod |');
   console.log('|---|---|---|');
-  for (const way of ['mkdir', 'spare'] as const) {
+  for (const way of WAYS) {
     console.log(`| ${way} | ${spread(out[way].start)} | ${spread(out[way].remove)} |`);
   }
   console.log(loadNote());

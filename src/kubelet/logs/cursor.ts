@@ -29,9 +29,23 @@ export interface CursorRead {
   defects: CriLogDefect[];
 }
 
+/**
+ * Paths of the log files cursors of this process have open, with how many: cleanup.ts must not
+ * recycle a file someone reads (its reader would read the next pod's lines). By the path given
+ * at open, so a rotated-away file still counts under its old name (which only makes the check
+ * stricter).
+ */
+const openForReading = new Map<string, number>();
+
+/** isOpenForReading tells whether a cursor of this process has path open. */
+export function isOpenForReading(path: string): boolean {
+  return openForReading.has(path);
+}
+
 /** LogCursor — see the file comment. */
 export class LogCursor {
   private remainder: Buffer = Buffer.alloc(0);
+  private closed = false;
   private readonly block = Buffer.allocUnsafe(READ_BLOCK_BYTES);
 
   private constructor(
@@ -46,13 +60,17 @@ export class LogCursor {
    * fs error (ENOENT when there is no such log).
    */
   static async open(path: string, tailLines?: number): Promise<LogCursor> {
-    const handle = await open(path, 'r');
+    // Counted before the open: a cleanup that starts while it runs already sees the reader.
+    openForReading.set(path, (openForReading.get(path) ?? 0) + 1);
+    let handle: FileHandle | undefined;
     try {
+      handle = await open(path, 'r');
       const st = await handle.stat();
       const start = tailLines === undefined ? 0 : await tailStartOffset(handle, st.size, tailLines);
       return new LogCursor(path, handle, st.ino, start);
     } catch (err) {
-      await handle.close();
+      await handle?.close();
+      released(path);
       throw err;
     }
   }
@@ -103,8 +121,21 @@ export class LogCursor {
 
   /** close releases the file. */
   async close(): Promise<void> {
-    await this.handle.close();
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      await this.handle.close();
+    } finally {
+      released(this.path);
+    }
   }
+}
+
+/** released drops one reader of path from openForReading. */
+function released(path: string): void {
+  const n = (openForReading.get(path) ?? 0) - 1;
+  if (n > 0) openForReading.set(path, n);
+  else openForReading.delete(path);
 }
 
 /** ownEntry copies an entry's content out of the shared read block. */

@@ -7,12 +7,13 @@
  * renamed the file) a clean cut: every line before it is in the old file, every line after it
  * in the new one.
  */
-import { mkdir, open, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
 import { assert } from '../../base/assert.js';
 import { StreamLineEncoder } from './encode.js';
 import { DEFAULT_MAX_LINE_BYTES, formatCriTimestamp, type LogStream } from './format.js';
+import type { LogSpares } from './spares.js';
 
 /** How a writer is set up. */
 export interface CriLogWriterOptions {
@@ -30,6 +31,9 @@ export interface CriLogWriterOptions {
   maxQueuedBytes?: number;
   /** Told about write failures; the writer keeps draining the container (containerd does). */
   onError?: (err: Error) => void;
+  /** Where the file and its directory come from when there are spares (spares.ts). Only the
+   *  first open uses them; a reopen after rotation makes a new file. */
+  spares?: LogSpares;
 }
 
 /** DEFAULT_MAX_QUEUED_BYTES bounds a writer's memory when the disk is slower than the app. */
@@ -66,7 +70,10 @@ export class CriLogWriter {
 
   /** open creates the log file's directory if needed and opens the file for appending. */
   static async open(opts: CriLogWriterOptions): Promise<CriLogWriter> {
-    return new CriLogWriter(opts, await openForAppend(opts.logPath));
+    const handle = opts.spares === undefined
+      ? await openForAppend(opts.logPath)
+      : await openFromSpares(opts.logPath, opts.spares);
+    return new CriLogWriter(opts, handle);
   }
 
   /** logPath is the file this writer appends to. */
@@ -199,6 +206,21 @@ export class CriLogWriter {
 
 async function openForAppend(logPath: string): Promise<FileHandle> {
   await mkdir(dirname(logPath), { recursive: true, mode: 0o755 });
+  return open(logPath, 'a', LOG_FILE_MODE);
+}
+
+/**
+ * openFromSpares is openForAppend with the directory and the file taken from the pool when it
+ * has some. A placed file that is not empty, or has another name, is not used: it is unlinked
+ * and a new file made, so no earlier log's bytes can appear in this one.
+ */
+async function openFromSpares(logPath: string, spares: LogSpares): Promise<FileHandle> {
+  await spares.makeDir(dirname(logPath));
+  const placed = await spares.placeFile(logPath);
+  const handle = await open(logPath, 'a', LOG_FILE_MODE);
+  if (!placed || spares.isCleanSpare(await handle.stat())) return handle;
+  await handle.close();
+  await unlink(logPath);
   return open(logPath, 'a', LOG_FILE_MODE);
 }
 

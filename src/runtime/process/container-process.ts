@@ -14,6 +14,7 @@ import type { Writable } from 'node:stream';
 import type { Clock, Timer } from '../../base/clock.js';
 import { CriLogWriter } from '../logs/writer.js';
 import type { LogStream } from '../logs/format.js';
+import type { LogSpares } from '../logs/spares.js';
 import { startContainerActor, type ContainerActor } from './container-machine.js';
 import type { FifoPool } from './fifo-pool.js';
 import { isSameProcess, readProcStat } from './proc-stats.js';
@@ -43,6 +44,8 @@ export interface ProcessDeps {
   wallMs(): number;
   fifos: FifoPool;
   spawner?: SpawnerPool;
+  /** Log directories and files recycled from deleted pods (runtime/logs/spares.ts). */
+  logSpares?: LogSpares;
 }
 
 /** ExitInfo is how the main process ended. unknown: it ended while no runtime watched it. */
@@ -323,7 +326,8 @@ async function openOutput(
 ): Promise<{ writer: CriLogWriter | undefined; readers: Socket[] }> {
   const writer = spec.logPath === ''
     ? undefined
-    : await CriLogWriter.open({ logPath: spec.logPath, wallMs: () => deps.wallMs() });
+    : await CriLogWriter.open({ logPath: spec.logPath, wallMs: () => deps.wallMs(),
+      ...(deps.logSpares === undefined ? {} : { spares: deps.logSpares }) });
   const readers = [openReader(spec.fifos.stdout)];
   if (spec.fifos.stderr !== undefined) readers.push(openReader(spec.fifos.stderr));
   return { writer, readers };

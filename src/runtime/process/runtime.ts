@@ -14,7 +14,6 @@
  * because its exit status went to whichever process reaped it.
  */
 import { createHash } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
 import type { ChildProcess } from 'node:child_process';
 import type { Clock } from '../../base/clock.js';
 import { newUid, systemWallMs } from '../../base/wall-clock.js';
@@ -22,6 +21,7 @@ import * as cri from '../../kubelet/cri/types.js';
 import {
   CriCode, CriError, criInvalid, criNotFound, criPrecondition,
 } from '../../kubelet/cri/errors.js';
+import { LogSpares } from '../logs/spares.js';
 import type { ContainerProcess } from './container-process.js';
 import { buildContainerRecord } from './container-spec.js';
 import { execSyncCollect } from './exec.js';
@@ -65,6 +65,8 @@ export class ProcessRuntime implements cri.CriRuntime {
   private readonly sandboxes = new Map<string, SandboxRecord>();
   private readonly supervisor: ContainerSupervisor;
   private readonly roots: ScratchRoots;
+  /** Log directories and files recycled from deleted pods (the kubelet puts them back). */
+  readonly logSpares = new LogSpares();
   /** Containers being started (StartContainer twice at once must not spawn twice). */
   private readonly busy = new Set<string>();
   private allocator: IpAllocator;
@@ -82,7 +84,7 @@ export class ProcessRuntime implements cri.CriRuntime {
     this.roots = new ScratchRoots(opts.stateDir);
     this.supervisor = new ContainerSupervisor({
       stateDir: opts.stateDir, store: this.store, clock: this.clock, wallMs: this.wallMs,
-      roots: this.roots,
+      roots: this.roots, logSpares: this.logSpares,
       sandboxIp: (id) => this.sandboxes.get(id)?.ip || 'the node',
       ...(opts.spawnerDelayMs !== undefined ? { spawnerDelayMs: opts.spawnerDelayMs } : {}),
     });
@@ -135,7 +137,7 @@ export class ProcessRuntime implements cri.CriRuntime {
     // Directories are made off the event loop (on a busy disk each costs ms of inode
     // allocation, which would hold up every other pod's calls), before the name is reserved,
     // so the check and the reservation below happen in one turn.
-    if (config.logDirectory !== '') await mkdir(config.logDirectory, { recursive: true });
+    if (config.logDirectory !== '') await this.logSpares.makePodDir(config.logDirectory);
     const taken = [...this.sandboxes.values()].find((s) => s.metadata.uid === m.uid &&
       s.metadata.name === m.name && s.metadata.namespace === m.namespace &&
       s.metadata.attempt === m.attempt);

@@ -13,6 +13,7 @@ import type * as cri from '../../kubelet/cri/types.js';
 import {
   ContainerProcess, UNKNOWN_EXIT_CODE, type ExitInfo, type ProcessDeps, type ProcessSpec,
 } from './container-process.js';
+import type { LogSpares } from '../logs/spares.js';
 import { toContainerStats } from './cri-convert.js';
 import { ExecStartError, killTree, startExec } from './exec.js';
 import { fifoRoot, removeIfEmpty, tmpfsCandidates } from './fifo-dir.js';
@@ -44,6 +45,8 @@ export interface SupervisorOptions {
   sandboxIp(sandboxId: string): string;
   /** The containers' scratch roots (removed with their containers). */
   roots: ScratchRoots;
+  /** Where containers' log directories and files come from (recycled ones when there are). */
+  logSpares?: LogSpares;
   /** When the spawner helper starts (default SPAWNER_START_DELAY_MS; 0: at once). */
   spawnerDelayMs?: number;
   /** tmpfs directories the pipes may live under (fifo-dir.ts; default: XDG_RUNTIME_DIR and
@@ -261,7 +264,8 @@ export class ContainerSupervisor {
 
   private deps(): ProcessDeps {
     return { clock: this.o.clock, wallMs: this.o.wallMs, fifos: this.fifos,
-      ...(this.spawner.started ? { spawner: this.spawner } : {}) };
+      ...(this.spawner.started ? { spawner: this.spawner } : {}),
+      ...(this.o.logSpares === undefined ? {} : { logSpares: this.o.logSpares }) };
   }
 }
 

@@ -1,0 +1,190 @@
+/**
+ * Spare log inodes: the directories and files of deleted pods' logs, emptied and kept for the
+ * next pods instead of being removed and made again.
+ *
+ * Why: on the ext4 the node state lives on (no journal here), each new inode skips every inode
+ * of its group freed in the last seconds (ext4's recently_deleted, one inode-table lookup each),
+ * so in a pod burst that follows the deletion of the previous one every mkdir and create walks
+ * hundreds of freed inodes. Each pod's logs cost three of them (the pod's directory, the
+ * container's directory, the log file; CRI layout, paths.ts in the kubelet), made by the runtime
+ * and removed by the kubelet when the pod is deleted. A rename or a link allocates and frees no
+ * inode, so the kubelet moves a deleted pod's emptied directories and truncated log files into
+ * SPARE_DIR_NAME under the log root (same file system, so renames work), and the runtime moves
+ * them out to the paths of the next pods. The paths users and tools see do not change.
+ *
+ * The two ends meet only through the directory: the kubelet (cleanup.ts) puts, the runtime
+ * (LogSpares here) takes, each with an atomic rename or link, so neither waits for the other and
+ * either may be absent (another runtime, or no spares: plain mkdir and create then).
+ *
+ * No earlier pod's bytes may show up in a new pod's log: the kubelet truncates a file before it
+ * becomes a spare and recycles only files nobody reads and no writer holds (the runtime closed
+ * the container's log before its removal); the runtime checks what it takes — a directory must
+ * be empty, a file empty with a single link — and otherwise removes it and makes a new one.
+ */
+import { link, mkdir, readdir, rename, rm, unlink } from 'node:fs/promises';
+import { dirname, join, sep } from 'node:path';
+import { performance } from 'node:perf_hooks';
+
+/** SPARE_DIR_NAME is the pool's directory under the log root (hidden; no pod's name shape, so
+ *  the kubelet's orphan sweep leaves it alone). */
+export const SPARE_DIR_NAME = '.k8ts-spare';
+
+/** SPARES_MAX bounds the pool: 512 pods' worth of 3 inodes (an empty directory holds one 4 KiB
+ *  block, an empty file none: at most 4 MiB). */
+export const SPARES_MAX = 1536;
+
+/** How long the runtime waits before it lists an empty pool again: a kubelet that puts no
+ *  spares costs four readdirs a second at most, and one still putting a deleted burst's spares
+ *  while the next burst starts is caught up with soon. */
+export const RESCAN_MS = 250;
+
+/** spareDirOf is the pool directory of a log root. */
+export function spareDirOf(logRoot: string): string {
+  return join(logRoot, SPARE_DIR_NAME);
+}
+
+/** spareName names a spare: "d." a directory, "f." a file; tag makes it unique (pod uid and
+ *  a count: the kubelet's puts never collide). */
+export function spareName(kind: 'dir' | 'file', tag: string): string {
+  return `${kind === 'dir' ? 'd' : 'f'}.${tag}`;
+}
+
+/** What the runtime did with spares (tests, benches). */
+export interface SpareCounts {
+  /** Directories and files taken from the pool. */
+  dirsTaken: number;
+  filesTaken: number;
+  /** Taken ones that were not empty (or shared) and were replaced by new ones. */
+  discarded: number;
+}
+
+/** One log root's pool as the runtime knows it: names listed, not yet taken. */
+class Pool {
+  dirs: string[] = [];
+  files: string[] = [];
+  private scannedAtMs = -Infinity;
+  private scanning: Promise<void> | undefined;
+
+  constructor(readonly dir: string, private readonly nowMs: () => number,
+    private readonly rescanMs: number) {}
+
+  /** take pops a spare of the kind, listing the pool again when out (at most every rescanMs). */
+  async take(kind: 'dir' | 'file'): Promise<string | undefined> {
+    const list = (): string[] => (kind === 'dir' ? this.dirs : this.files);
+    if (list().length === 0 && this.nowMs() - this.scannedAtMs >= this.rescanMs) {
+      this.scanning ??= this.scan().finally(() => {
+        this.scanning = undefined;
+      });
+      await this.scanning;
+    }
+    const name = list().pop();
+    return name === undefined ? undefined : join(this.dir, name);
+  }
+
+  /** giveBack returns an unused spare (its target existed). */
+  giveBack(kind: 'dir' | 'file', path: string): void {
+    (kind === 'dir' ? this.dirs : this.files).push(path.slice(this.dir.length + 1));
+  }
+
+  private async scan(): Promise<void> {
+    this.scannedAtMs = this.nowMs();
+    const names = await readdir(this.dir).catch(() => [] as string[]);
+    // Only the kubelet adds, only this runtime takes: the listing replaces the lists (names
+    // taken since are gone from it).
+    this.dirs = names.filter((n) => n.startsWith('d.'));
+    this.files = names.filter((n) => n.startsWith('f.'));
+  }
+}
+
+/**
+ * LogSpares is the runtime's end of the pool: it makes a sandbox's log directory, a container's
+ * log directory and its log file from spares when there are some. One per runtime; the pool of
+ * a log root is known once a sandbox's log directory under it was made.
+ */
+export class LogSpares {
+  readonly counts: SpareCounts = { dirsTaken: 0, filesTaken: 0, discarded: 0 };
+  private readonly pools = new Map<string, Pool>();
+
+  constructor(private readonly nowMs: () => number = () => performance.now(),
+    private readonly rescanMs = RESCAN_MS) {}
+
+  /** makePodDir makes a sandbox's log directory (a CRI log_directory; its parent is the log
+   *  root, where the kubelet keeps the pool). An existing directory is left as it is. */
+  async makePodDir(logDirectory: string): Promise<void> {
+    const root = dirname(logDirectory);
+    if (!this.pools.has(root)) {
+      this.pools.set(root, new Pool(spareDirOf(root), this.nowMs, this.rescanMs));
+    }
+    await this.makeDir(logDirectory);
+  }
+
+  /** makeDir makes dir as mkdir -p does, from a spare when dir is under a known log root. */
+  async makeDir(dir: string): Promise<void> {
+    const pool = this.poolOf(dir);
+    const spare = await pool?.take('dir');
+    if (pool === undefined || spare === undefined) {
+      await mkdir(dir, { recursive: true });
+      return;
+    }
+    try {
+      // Over a missing dir (or an empty one, which is then freed: the same empty directory).
+      await rename(spare, dir);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      // dir exists with entries: it stays, and so does the spare.
+      if (code === 'ENOTEMPTY' || code === 'EEXIST') pool.giveBack('dir', spare);
+      // Otherwise the spare vanished, or the parent is missing: make it the plain way.
+      await mkdir(dir, { recursive: true });
+      return;
+    }
+    this.counts.dirsTaken++;
+    if ((await readdir(dir)).length === 0) return;
+    // Something was written into it after the kubelet emptied it: not this pod's.
+    this.counts.discarded++;
+    await rm(dir, { recursive: true, force: true });
+    await mkdir(dir, { recursive: true });
+  }
+
+  /**
+   * placeFile links an empty spare file at path (which must not exist; its directory must);
+   * true when it did. The caller opens it and checks it with isCleanSpare before use.
+   */
+  async placeFile(path: string): Promise<boolean> {
+    const pool = this.poolOf(path);
+    const spare = await pool?.take('file');
+    if (pool === undefined || spare === undefined) return false;
+    try {
+      // link, not rename: rename would replace an existing log; link fails on it (EEXIST).
+      await link(spare, path);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') pool.giveBack('file', spare);
+      return false;
+    }
+    try {
+      await unlink(spare);
+    } catch (err) {
+      // Still under its spare name: it could be handed out twice; use a new file instead.
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+        await unlink(path);
+        return false;
+      }
+    }
+    this.counts.filesTaken++;
+    return true;
+  }
+
+  /** isCleanSpare: a placed file may be used when it is empty and has no other name. */
+  isCleanSpare(st: { size: number; nlink: number }): boolean {
+    const clean = st.size === 0 && st.nlink === 1;
+    if (!clean) this.counts.discarded++;
+    return clean;
+  }
+
+  /** poolOf: the pool of the known log root path lies under. */
+  private poolOf(path: string): Pool | undefined {
+    for (const [root, pool] of this.pools) {
+      if (path.startsWith(root + sep)) return pool;
+    }
+    return undefined;
+  }
+}
