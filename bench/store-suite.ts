@@ -123,7 +123,7 @@ async function runRound(sys: StoreSystem, round: number, opts: StoreBenchOptions
       r = await waitReady(sys);
       if (r.leader !== ctx.roles.leader) out.notes.push(`leader changed before ${test.name}`);
       ctx.roles = r;
-      const res = await test.run(ctx);
+      const res = { ...(await test.run(ctx)), leader: ctx.roles.leader + 1 };
       out.tests.push(res);
       logLine(sys, round, res);
       await sleep(BETWEEN_TESTS_MS);
@@ -279,6 +279,10 @@ function toResult(name: string, m: Measured): TestResult {
     serverCores: m.cpu.membersMs / 1000 / m.seconds,
     foreignCores: m.cpu.foreignCores,
     idleCores: m.cpu.idleCores,
+    membersWaitCores: m.cpu.membersWaitCores,
+    clientWaitCores: m.cpu.benchWaitCores,
+    flushesPerSec: m.cpu.flushesPerSec,
+    msPerFlush: m.cpu.msPerFlush,
   };
 }
 
@@ -300,7 +304,9 @@ function logLine(sys: StoreSystem, round: number, t: TestResult): void {
   console.log(
     `${sys.label.padEnd(12)} r${round} ${t.name.padEnd(13)} ${t.opsPerSec.toFixed(0).padStart(6)} ops/s  ` +
     `${what} p50 ${p(0.5)} p99 ${p(0.99)} ms  server ${t.serverUsPerOp.toFixed(0)} µs/op (${t.serverCores.toFixed(2)} cores)  ` +
-    `client ${t.clientUsPerOp.toFixed(0)} µs/op  foreign ${t.foreignCores.toFixed(2)} idle ${t.idleCores.toFixed(2)} cores` +
+    `client ${t.clientUsPerOp.toFixed(0)} µs/op  foreign ${t.foreignCores.toFixed(2)} idle ${t.idleCores.toFixed(2)} cores, ` +
+    `waiting for a core: members ${t.membersWaitCores.toFixed(2)} client ${t.clientWaitCores.toFixed(2)}; ` +
+    `disk ${t.flushesPerSec.toFixed(0)} flushes/s, ${t.msPerFlush.toFixed(2)} ms each` +
     `${t.errors ? `  errors ${t.errors} (${t.firstError})` : ''}${t.missed ? `  MISSED ${t.missed} events` : ''}`,
   );
 }

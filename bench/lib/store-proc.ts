@@ -6,7 +6,7 @@
  * measurement is visible instead of silently skewing a ratio.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 
@@ -40,6 +40,63 @@ export function machineBusyMs(): number {
   return (busy * 1000) / CLK_TCK;
 }
 
+/** runqWaitMs is the time a process's threads, summed, spent runnable on a run queue with no
+ *  core given to them (schedstat's second field), in ms (0 when it is gone or the kernel keeps
+ *  no schedstats). Next to a window's idle cores it separates "no core free" from "a core sat
+ *  idle while this process waited for one" (the scheduler left a runnable thread queued behind
+ *  another on one core: on a 2-core box that decides a run of single-threaded processes). */
+export function runqWaitMs(pid: number): number {
+  let ns = 0;
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return 0;
+  }
+  for (const tid of tids) {
+    try {
+      ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ', 2)[1]);
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return ns / 1e6;
+}
+
+/** DiskSample: the machine's block devices (whole disks, not partitions), summed from
+ *  /proc/diskstats: writes completed and ms spent on them, flushes (what an fdatasync becomes)
+ *  completed and ms spent flushing. Over a window, ms per flush is how slow fdatasync was for
+ *  every process on the box — the disk is shared with other tenants, and a run whose flushes
+ *  took twice as long is a different run. */
+export interface DiskSample {
+  writes: number;
+  writeMs: number;
+  flushes: number;
+  flushMs: number;
+}
+
+const WHOLE_DISK = /^(vd[a-z]+|sd[a-z]+|xvd[a-z]+|nvme\d+n\d+)$/;
+
+export function sampleDisk(): DiskSample {
+  const d: DiskSample = { writes: 0, writeMs: 0, flushes: 0, flushMs: 0 };
+  let text: string;
+  try {
+    text = readFileSync('/proc/diskstats', 'utf8');
+  } catch {
+    return d;
+  }
+  for (const line of text.split('\n')) {
+    const f = line.trim().split(/\s+/);
+    if (f.length < 14 || !WHOLE_DISK.test(f[2]!)) continue;
+    d.writes += Number(f[7]);
+    d.writeMs += Number(f[10]);
+    // Flush fields exist since Linux 5.5 (fields 16 and 17 after major, minor, name).
+    d.flushes += Number(f[18] ?? 0);
+    d.flushMs += Number(f[19] ?? 0);
+  }
+  return d;
+}
+
 /** rssMiB is a process's resident set size in MiB (0 when it is gone). */
 export function rssMiB(pid: number): number {
   try {
@@ -56,6 +113,10 @@ export interface CpuSample {
   membersMs: number;
   benchMs: number;
   machineMs: number;
+  /** Run-queue wait (runqWaitMs) of the members, summed, and of this process. */
+  membersWaitMs: number;
+  benchWaitMs: number;
+  disk: DiskSample;
 }
 
 export function sampleCpu(pids: readonly number[]): CpuSample {
@@ -64,6 +125,9 @@ export function sampleCpu(pids: readonly number[]): CpuSample {
     membersMs: pids.reduce((sum, pid) => sum + processCpuMs(pid), 0),
     benchMs: processCpuMs(process.pid),
     machineMs: machineBusyMs(),
+    membersWaitMs: pids.reduce((sum, pid) => sum + runqWaitMs(pid), 0),
+    benchWaitMs: runqWaitMs(process.pid),
+    disk: sampleDisk(),
   };
 }
 
@@ -79,6 +143,13 @@ export interface CpuWindow {
   /** Average cores nobody used: with no foreign load, what a system's pipeline leaves idle
    *  (its processes waiting on each other, the disk or a wakeup) while it is not CPU-bound. */
   idleCores: number;
+  /** Average threads of the members (summed) and of this process that were runnable but had no
+   *  core: with idle cores beside them, the pipeline waited on placement, not on CPU. */
+  membersWaitCores: number;
+  benchWaitCores: number;
+  /** The machine's disk flushes per second and mean ms per flush over the window (NaN: none). */
+  flushesPerSec: number;
+  msPerFlush: number;
 }
 
 export function cpuBetween(a: CpuSample, b: CpuSample): CpuWindow {
@@ -89,5 +160,10 @@ export function cpuBetween(a: CpuSample, b: CpuSample): CpuWindow {
   const machineMs = b.machineMs - a.machineMs;
   const foreignMs = machineMs - membersMs - benchMs;
   const cores = (ms: number): number => (seconds > 0 ? ms / 1000 / seconds : 0);
-  return { seconds, membersMs, benchMs, foreignCores: cores(foreignMs), idleCores: availableParallelism() - cores(machineMs) };
+  return {
+    seconds, membersMs, benchMs, foreignCores: cores(foreignMs), idleCores: availableParallelism() - cores(machineMs),
+    membersWaitCores: cores(b.membersWaitMs - a.membersWaitMs), benchWaitCores: cores(b.benchWaitMs - a.benchWaitMs),
+    flushesPerSec: seconds > 0 ? (b.disk.flushes - a.disk.flushes) / seconds : NaN,
+    msPerFlush: (b.disk.flushMs - a.disk.flushMs) / (b.disk.flushes - a.disk.flushes),
+  };
 }

@@ -22,6 +22,14 @@ export interface TestResult {
   foreignCores: number;
   /** Cores nobody used during the measured window (CpuWindow.idleCores). */
   idleCores: number;
+  /** Members' and the load generator's threads runnable without a core (CpuWindow), in cores. */
+  membersWaitCores: number;
+  clientWaitCores: number;
+  /** The machine's disk flushes (fdatasyncs, everyone's) per second and mean ms per flush. */
+  flushesPerSec: number;
+  msPerFlush: number;
+  /** Which member (1-based) led during the test. */
+  leader?: number;
   /** Watch tests: Put sent → event received. */
   deliveryMs?: number[];
   missed?: number;
@@ -87,6 +95,24 @@ export function printReport(results: RoundResult[], labels: Map<string, string>,
   watchTable(kr, er, k, e);
   rssTable(kr, er, k, e);
   noiseTable(results);
+  conditionsTable(results);
+}
+
+/** conditionsTable prints, per round and system, the judged put levels with what the run's
+ *  conditions were: where the spread between consecutive runs of one build comes from is read
+ *  off these columns (foreign load, cores left idle while processes waited for one, how slow
+ *  the shared disk flushed, which member led), not guessed. */
+function conditionsTable(results: RoundResult[]): void {
+  const rows = results.flatMap((r) => r.tests.filter((t) => TARGET_LEVELS.has(t.name)).map((t) => ({ r, t })));
+  if (rows.length === 0) return;
+  console.log('\n| round | system | test | puts/s | p99 | leader | foreign cores | idle cores | waiting for a core: members / client | disk flushes/s, ms each |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
+  for (const { r, t } of rows) {
+    const p99 = percentile([...t.latenciesMs].sort((a, b) => a - b), 99);
+    console.log(`| ${r.round} | ${r.kind} | ${t.name} | ${num(t.opsPerSec)} | ${p99.toFixed(1)} ms | m${t.leader ?? '?'} | ` +
+      `${t.foreignCores.toFixed(2)} | ${t.idleCores.toFixed(2)} | ${t.membersWaitCores.toFixed(2)} / ${t.clientWaitCores.toFixed(2)} | ` +
+      `${num(t.flushesPerSec)}, ${t.msPerFlush.toFixed(2)} |`);
+  }
 }
 
 function putTable(kr: RoundResult[], er: RoundResult[], k: string, e: string): void {

@@ -15,6 +15,7 @@
  * idle cores while a process is idle-waiting are pipeline bubbles, not a CPU limit.
  */
 import { readdirSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 
 const SAMPLE_EVERY_MS = 4;
 
@@ -58,12 +59,15 @@ function allThreadsCpuNs(pid: number): number {
   return threadsOf(pid).reduce((s, tid) => s + schedOf(pid, tid).cpuNs, 0);
 }
 
-function stateOf(pid: number): string {
+/** stateOf reads the main thread's state letter and the CPU it last ran on (stat field 39). */
+function stateOf(pid: number): { state: string; cpu: number } {
   try {
     const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
-    return stat.charAt(stat.lastIndexOf(')') + 2);
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // rest[0] is field 3 (state), so field 39 (processor) is rest[36].
+    return { state: rest[0]!, cpu: Number(rest[36]) };
   } catch {
-    return '?';
+    return { state: '?', cpu: -1 };
   }
 }
 
@@ -92,16 +96,28 @@ async function main(): Promise<void> {
   const sw0 = targets.map((t) => switchesOf(t.pid));
   const counts = targets.map(() => new Map<string, number>());
   const joint = new Map<string, number>();
+  /** Samples where two or more main threads were R on one CPU while another CPU had none of
+   *  them (a runnable thread queued behind another while a core it could use ran none of ours:
+   *  placement, not CPU, limits), and samples with any two R on one CPU at all. */
+  let stacked = 0;
+  let stackedBesideFree = 0;
+  const cpus = availableParallelism();
   const deadline = Date.now() + seconds * 1000;
   await new Promise<void>((resolve) => {
     const timer = setInterval(() => {
       let combo = '';
+      const runningOn = new Array<number>(cpus).fill(0);
       targets.forEach((t, i) => {
-        const s = stateOf(t.pid);
+        const { state: s, cpu } = stateOf(t.pid);
         combo += s;
         counts[i]!.set(s, (counts[i]!.get(s) ?? 0) + 1);
+        if (s === 'R' && cpu >= 0 && cpu < cpus) runningOn[cpu]!++;
       });
       joint.set(combo, (joint.get(combo) ?? 0) + 1);
+      if (runningOn.some((n) => n >= 2)) {
+        stacked++;
+        if (runningOn.some((n) => n === 0)) stackedBesideFree++;
+      }
       if (Date.now() >= deadline) {
         clearInterval(timer);
         resolve();
@@ -132,6 +148,8 @@ async function main(): Promise<void> {
   const top = [...joint.entries()].sort((a, b) => b[1] - a[1]).slice(0, 8);
   console.log(`main threads' joint states (${targets.map((t) => t.name).join(', ')}): ` +
     top.map(([k, n]) => `${k} ${pct(n / samples).trim()}`).join(', '));
+  console.log(`two or more main threads runnable on one CPU: ${pct(stacked / samples).trim()} of samples; ` +
+    `of them with another CPU running none of these threads: ${pct(stackedBesideFree / samples).trim()}`);
 }
 
 await main();

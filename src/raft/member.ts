@@ -62,6 +62,9 @@ export interface MemberOptions {
   snapshotEveryEntries?: number;
   /** Entries kept behind a snapshot (default 5000) so slow followers need no InstallSnapshot. */
   keepEntriesAfterSnapshot?: number;
+  /** A leader's write of at least this many entries runs its fdatasync on the thread pool
+   *  (RaftNodeOptions.backgroundSyncMinEntries); undefined: only while the disk is slow. */
+  backgroundSyncMinEntries?: number;
   /** The replicated state machine; the DigestStateMachine placeholder when omitted. */
   stateMachine?: StateMachine & { summary(): string };
   /** addServices registers more gRPC services on the member's port (the store's etcd API). */
@@ -219,6 +222,7 @@ export class Member {
       onPersisted: () => this.kick(),
       nowMs: () => opts.clock.nowMs(),
       onApplied: (e) => this.onApplied(e),
+      backgroundSyncMinEntries: opts.backgroundSyncMinEntries,
     });
   }
 

@@ -50,7 +50,7 @@ interface Group {
   settle(): Promise<void>;
 }
 
-function group(saveMs = 50): Group {
+function group(saveMs = 50, backgroundSyncMinEntries?: number): Group {
   let clockMs = 0;
   const g: Group = {
     nodes: new Map(), disks: new Map(), sms: new Map(), wire: [], deferred: [],
@@ -81,13 +81,14 @@ function group(saveMs = 50): Group {
       // Every save "takes" saveMs (by default a slow disk's 50 ms: saves after the first run in
       // the background).
       nowMs: () => (clockMs += saveMs),
+      backgroundSyncMinEntries,
     }));
   }
   return g;
 }
 
-async function elected(saveMs = 50): Promise<Group> {
-  const g = group(saveMs);
+async function elected(saveMs = 50, backgroundSyncMinEntries?: number): Promise<Group> {
+  const g = group(saveMs, backgroundSyncMinEntries);
   for (const n of g.nodes.values()) n.process();
   g.nodes.get(1)!.raw.campaign();
   g.nodes.get(1)!.process();
@@ -209,6 +210,35 @@ describe('raft: saves in the background', () => {
     await g.settle();
     assert.ok((await done).index > 0);
     for (const d of g.disks.values()) assert.equal(d.pending.length, 0);
+  });
+});
+
+describe('raft: a leader syncs a large batch off the loop (backgroundSyncMinEntries)', () => {
+  it('a leader write of at least that many entries runs in the background; a smaller one and the followers\' on the loop', async () => {
+    const g = await elected(1, 3);
+    const leader = g.nodes.get(1)!;
+    const small = [leader.propose(Buffer.from('a')), leader.propose(Buffer.from('b'))];
+    leader.process();
+    for (const f of g.deferred.splice(0)) f();
+    assert.equal(g.disks.get(1)!.pending.length, 0, 'two entries: synced on the loop');
+    await g.settle();
+    await Promise.all(small);
+    const big = ['c', 'd', 'e'].map((d) => leader.propose(Buffer.from(d)));
+    leader.process();
+    for (const f of g.deferred.splice(0)) f();
+    assert.equal(g.disks.get(1)!.pending.length, 1, 'three entries: the fdatasync is off the loop');
+    const before = Math.max(...g.sms.get(1)!.seen);
+    for (const m of g.wire.splice(0)) g.nodes.get(m.to)!.receive(m);
+    for (const id of [2, 3]) {
+      g.nodes.get(id)!.process();
+      assert.equal(g.disks.get(id)!.pending.length, 0, `follower ${id} syncs on the loop`);
+    }
+    for (const m of g.wire.splice(0).filter((x) => x.to === 1)) leader.receive(m);
+    leader.process();
+    assert.equal(Math.max(...g.sms.get(1)!.seen), before, 'nothing applied before the leader\'s write is durable');
+    await g.settle();
+    const answers = await Promise.all(big);
+    assert.deepEqual(answers.map((c) => c.index), [before + 1, before + 2, before + 3]);
   });
 });
 

@@ -55,6 +55,14 @@ export interface StoreMemberOptions extends Omit<MemberOptions, 'stateMachine' |
   ioThread?: boolean;
 }
 
+/** backgroundSyncFromEnv reads K8TS_STORE_BG_SYNC_MIN (a leader's write of at least that many
+ *  entries syncs off the event loop), so benchmarks can compare both on one build. */
+function backgroundSyncFromEnv(): number | undefined {
+  const v = process.env.K8TS_STORE_BG_SYNC_MIN;
+  const n = v === undefined || v === '' ? NaN : Number(v);
+  return Number.isInteger(n) && n > 0 ? n : undefined;
+}
+
 /** How often the leader looks for expired leases (etcd checks every 500 ms). */
 const LEASE_CHECK_MS = 500;
 /** How often a member retries publishing its name and client URLs until they are in the log. */
@@ -86,6 +94,7 @@ export class StoreMember {
     this.member = new Member({
       ...opts,
       snapshotEveryEntries: opts.snapshotEveryEntries ?? ETCD_LIMITS.snapshotCount,
+      backgroundSyncMinEntries: opts.backgroundSyncMinEntries ?? backgroundSyncFromEnv(),
       stateMachine: new StoreLog(this.state, () => this.hub.restored()),
       addServices: (server) => this.addServices(server, true),
       onSoftState: (s) => this.onSoftState(s),
