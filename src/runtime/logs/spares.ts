@@ -62,6 +62,9 @@ export interface SpareCounts {
 class Pool {
   dirs: string[] = [];
   files: string[] = [];
+  /** Names handed out whose rename or link has not finished: a listing made meanwhile still
+   *  shows them, and must not offer them again (a file linked into two pods' logs). */
+  private readonly inFlight = new Set<string>();
   private scannedAtMs = -Infinity;
   private scanning: Promise<void> | undefined;
 
@@ -78,12 +81,16 @@ class Pool {
       await this.scanning;
     }
     const name = list().pop();
-    return name === undefined ? undefined : join(this.dir, name);
+    if (name === undefined) return undefined;
+    this.inFlight.add(name);
+    return join(this.dir, name);
   }
 
-  /** giveBack returns an unused spare (its target existed). */
-  giveBack(kind: 'dir' | 'file', path: string): void {
-    (kind === 'dir' ? this.dirs : this.files).push(path.slice(this.dir.length + 1));
+  /** settle ends a take: the spare is used (gone from the pool) or, given back, offered again. */
+  settle(kind: 'dir' | 'file', path: string, givenBack: boolean): void {
+    const name = path.slice(this.dir.length + 1);
+    this.inFlight.delete(name);
+    if (givenBack) (kind === 'dir' ? this.dirs : this.files).push(name);
   }
 
   private async scan(): Promise<void> {
@@ -91,8 +98,9 @@ class Pool {
     const names = await readdir(this.dir).catch(() => [] as string[]);
     // Only the kubelet adds, only this runtime takes: the listing replaces the lists (names
     // taken since are gone from it).
-    this.dirs = names.filter((n) => n.startsWith('d.'));
-    this.files = names.filter((n) => n.startsWith('f.'));
+    const free = names.filter((n) => !this.inFlight.has(n));
+    this.dirs = free.filter((n) => n.startsWith('d.'));
+    this.files = free.filter((n) => n.startsWith('f.'));
   }
 }
 
@@ -129,11 +137,12 @@ export class LogSpares {
     try {
       // Over a missing dir (or an empty one, which is then freed: the same empty directory).
       await rename(spare, dir);
+      pool.settle('dir', spare, false);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      // dir exists with entries: it stays, and so does the spare.
-      if (code === 'ENOTEMPTY' || code === 'EEXIST') pool.giveBack('dir', spare);
-      // Otherwise the spare vanished, or the parent is missing: make it the plain way.
+      // dir exists with entries: it stays, and so does the spare. Otherwise the spare vanished,
+      // or the parent is missing: make it the plain way.
+      pool.settle('dir', spare, code === 'ENOTEMPTY' || code === 'EEXIST');
       await mkdir(dir, { recursive: true });
       return;
     }
@@ -157,17 +166,17 @@ export class LogSpares {
       // link, not rename: rename would replace an existing log; link fails on it (EEXIST).
       await link(spare, path);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EEXIST') pool.giveBack('file', spare);
+      pool.settle('file', spare, (err as NodeJS.ErrnoException).code === 'EEXIST');
       return false;
     }
     try {
       await unlink(spare);
-    } catch (err) {
-      // Still under its spare name: it could be handed out twice; use a new file instead.
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
-        await unlink(path);
-        return false;
-      }
+    } catch {
+      // Still under its spare name, it could be handed out again: a new file instead.
+      await unlink(path);
+      return false;
+    } finally {
+      pool.settle('file', spare, false);
     }
     this.counts.filesTaken++;
     return true;
