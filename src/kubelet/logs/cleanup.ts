@@ -109,7 +109,7 @@ export class SparePool {
 
   /** room reserves n entries when the pool has them free. */
   private async room(n: number): Promise<boolean> {
-    if (this.count === undefined ||
+    if (this.count === undefined || this.scanning !== undefined ||
         (this.count + n > this.max && this.nowMs() - this.scannedAtMs >= RESCAN_MS)) {
       this.scanning ??= this.scan().finally(() => {
         this.scanning = undefined;

@@ -74,7 +74,10 @@ class Pool {
   /** take pops a spare of the kind, listing the pool again when out (at most every rescanMs). */
   async take(kind: 'dir' | 'file'): Promise<string | undefined> {
     const list = (): string[] => (kind === 'dir' ? this.dirs : this.files);
-    if (list().length === 0 && this.nowMs() - this.scannedAtMs >= this.rescanMs) {
+    // A listing under way is waited for even when it started just now: taking nothing while
+    // it reads would make new inodes beside the spares it is about to find.
+    if (list().length === 0 &&
+        (this.scanning !== undefined || this.nowMs() - this.scannedAtMs >= this.rescanMs)) {
       this.scanning ??= this.scan().finally(() => {
         this.scanning = undefined;
       });

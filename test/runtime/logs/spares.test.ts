@@ -142,6 +142,17 @@ describe('spare log inodes (kubelet puts, runtime takes)', () => {
     assert.equal(spares.counts.dirsTaken, 2);
   });
 
+  it('pods made at once while the pool is listed all wait for the listing', async () => {
+    await runPod('a', 'u1', ['a']);
+    await runPod('b', 'u2', ['b']);
+    await removePodLogs(root, 'ns', 'a', 'u1');
+    await removePodLogs(root, 'ns', 'b', 'u2');
+    nowMs += 1000; // one listing is due, and no second one while it runs
+    ticking = false;
+    await Promise.all([runPod('c', 'u3', ['c']), runPod('d', 'u4', ['d'])]);
+    assert.deepEqual(spares.counts, { dirsTaken: 4, filesTaken: 2, discarded: 0 });
+  });
+
   it('removes instead of pooling once the pool is full', async () => {
     const full = new SparePool(root, 3, () => 0);
     await runPod('a', 'u1', ['a']);
