@@ -225,8 +225,10 @@ describe('raft: a leader syncs a large batch off the loop (backgroundSyncMinEntr
     await Promise.all(small);
     const big = ['c', 'd', 'e'].map((d) => leader.propose(Buffer.from(d)));
     leader.process();
-    for (const f of g.deferred.splice(0)) f();
+    // No turn deferred: the background write starts at once, after the appends went out.
+    assert.equal(g.deferred.length, 0);
     assert.equal(g.disks.get(1)!.pending.length, 1, 'three entries: the fdatasync is off the loop');
+    assert.equal(g.wire.filter((m) => m.type === T.MESSAGE_TYPE_APP).length, 2, 'appends sent before');
     const before = Math.max(...g.sms.get(1)!.seen);
     for (const m of g.wire.splice(0)) g.nodes.get(m.to)!.receive(m);
     for (const id of [2, 3]) {
