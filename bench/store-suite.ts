@@ -283,6 +283,8 @@ function toResult(name: string, m: Measured): TestResult {
     clientWaitCores: m.cpu.benchWaitCores,
     flushesPerSec: m.cpu.flushesPerSec,
     msPerFlush: m.cpu.msPerFlush,
+    clientGcMs: m.cpu.clientGcMs,
+    clientGcMaxMs: m.cpu.clientGcMaxMs,
   };
 }
 
@@ -306,7 +308,8 @@ function logLine(sys: StoreSystem, round: number, t: TestResult): void {
     `${what} p50 ${p(0.5)} p99 ${p(0.99)} ms  server ${t.serverUsPerOp.toFixed(0)} µs/op (${t.serverCores.toFixed(2)} cores)  ` +
     `client ${t.clientUsPerOp.toFixed(0)} µs/op  foreign ${t.foreignCores.toFixed(2)} idle ${t.idleCores.toFixed(2)} cores, ` +
     `waiting for a core: members ${t.membersWaitCores.toFixed(2)} client ${t.clientWaitCores.toFixed(2)}; ` +
-    `disk ${t.flushesPerSec.toFixed(0)} flushes/s, ${t.msPerFlush.toFixed(2)} ms each` +
+    `disk ${t.flushesPerSec.toFixed(0)} flushes/s, ${t.msPerFlush.toFixed(2)} ms each; ` +
+    `client GC ${t.clientGcMs.toFixed(0)} ms (longest ${t.clientGcMaxMs.toFixed(1)})` +
     `${t.errors ? `  errors ${t.errors} (${t.firstError})` : ''}${t.missed ? `  MISSED ${t.missed} events` : ''}`,
   );
 }

@@ -9,7 +9,7 @@
  * Every loop is bounded by time, every request by a deadline, every wait by a timeout.
  */
 import * as grpc from '@grpc/grpc-js';
-import { performance } from 'node:perf_hooks';
+import { performance, PerformanceObserver } from 'node:perf_hooks';
 import type { WatchRequest, WatchResponse } from '../../src/gen/etcdserverpb/rpc.js';
 import { sleep } from './cluster.js';
 import type { StoreEndpoint } from './store-endpoint.js';
@@ -25,7 +25,15 @@ export interface Measured {
   firstError: string | undefined;
   seconds: number;
   latenciesMs: number[];
-  cpu: CpuWindow;
+  cpu: CpuWindow & ClientGc;
+}
+
+/** ClientGc: this process's (the load client's) GC pauses inside the window, summed and the
+ *  longest: a pause of the one client stalls all in-flight requests of either system alike, and
+ *  a run with long ones is a different run. */
+export interface ClientGc {
+  clientGcMs: number;
+  clientGcMaxMs: number;
 }
 
 export interface WindowOptions {
@@ -43,8 +51,17 @@ export class MeasureWindow {
   private from: CpuSample | undefined;
   private to: CpuSample | undefined;
   private readonly closed: Promise<void>;
+  private readonly gc: ClientGc = { clientGcMs: 0, clientGcMaxMs: 0 };
+  private readonly gcObserver = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      if (!this.contains(e.startTime)) continue;
+      this.gc.clientGcMs += e.duration;
+      this.gc.clientGcMaxMs = Math.max(this.gc.clientGcMaxMs, e.duration);
+    }
+  });
 
   constructor(private readonly opts: WindowOptions) {
+    this.gcObserver.observe({ entryTypes: ['gc'] });
     const startMs = performance.now();
     this.plannedEndMs = startMs + opts.warmupMs + opts.measureMs;
     setTimeout(() => {
@@ -67,9 +84,12 @@ export class MeasureWindow {
   }
 
   /** done waits for the closing sample and returns the CPU spent inside the window. */
-  async done(): Promise<CpuWindow> {
+  async done(): Promise<CpuWindow & ClientGc> {
     await this.closed;
-    return cpuBetween(this.from!, this.to!);
+    // GC entries are delivered asynchronously: one more turn, then stop observing.
+    await new Promise((resolve) => setImmediate(resolve));
+    this.gcObserver.disconnect();
+    return { ...cpuBetween(this.from!, this.to!), ...this.gc };
   }
 }
 
