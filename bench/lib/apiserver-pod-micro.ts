@@ -16,7 +16,9 @@
  * comparable with unprofiled ones. K8TS_BENCH_APISERVER_NODE_OPTIONS: node flags for the API
  * servers only (e.g. a young-generation size), appended to their NODE_OPTIONS.
  *
- * Ports: store 34700–34752, API servers 127.0.1.1–3:36543 (HTTPS) and :36545 (gRPC).
+ * Ports: store 34700–34752, API servers 127.0.1.1–3:36543 (HTTPS) and :36545 (gRPC), each plus
+ * BENCH_MICRO_PORT_OFFSET (default 0) so that two runs (or a store bench, which uses 34700 too) can
+ * share the machine.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,8 +37,9 @@ const EVENTS = { group: '', version: 'v1', resource: 'events' };
 const NAMESPACES = { group: '', version: 'v1', resource: 'namespaces' };
 const NS = 'bench';
 const NODES = ['w1', 'w2'];
-const API_PORT = 36543;
-const GRPC_PORT = 36545;
+const PORT_OFFSET = Number(process.env.BENCH_MICRO_PORT_OFFSET ?? 0);
+const API_PORT = 36543 + PORT_OFFSET;
+const GRPC_PORT = 36545 + PORT_OFFSET;
 /** Unmeasured bursts first. */
 const WARM_BURSTS = 3;
 
@@ -101,7 +104,7 @@ async function main(): Promise<void> {
   const bursts = Number(process.argv[2] ?? 4);
   const pods = Number(process.argv[3] ?? 100);
   const watchers = Number(process.argv[4] ?? 7);
-  const store = new K8tsStore(3, undefined, 34700);
+  const store = new K8tsStore(3, undefined, 34700 + PORT_OFFSET);
   const dir = mkdtempSync(join(tmpdir(), 'k8ts-bench-apiserver-pod-'));
   let apis: ApiServerProcs | undefined;
   const clients: ApiClient[] = [];
@@ -133,6 +136,7 @@ async function main(): Promise<void> {
     // Warm-up: the JIT (CPU per pod falls for the first few hundred pods), caches, connections.
     for (let k = 0; k < WARM_BURSTS; k++) await burst(1000 + k, pods, writer, kubelets);
     await sleep(1_000);
+    console.log(`warm-up done (${WARM_BURSTS} bursts): START of the measured bursts`);
     const pids = [...apis.pids()];
     let apiMs = 0;
     let storeMs = 0;
@@ -162,6 +166,8 @@ async function main(): Promise<void> {
     for (const w of watches) w.stop();
   } finally {
     for (const c of clients) c.close();
+    // BENCH_MICRO_KEEP_LOGS=<dir>: the API servers' logs outlive the run (e.g. a --trace-gc hook's).
+    if (process.env.BENCH_MICRO_KEEP_LOGS) apis?.keepLogs(process.env.BENCH_MICRO_KEEP_LOGS);
     await apis?.stop();
     await store.stop();
     rmSync(dir, { recursive: true, force: true });
