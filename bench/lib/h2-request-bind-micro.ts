@@ -4,7 +4,8 @@
  * 64 in flight, with Node 20's ClientHttp2Session.request() as is ('plain') or with
  * AsyncResource.prototype.bind swapped for a lean equivalent around each request() call
  * ('swap': src/rpc/h2-request.ts's requestOn, which h2-call.ts uses), avoiding the two
- * deprecate() wrappers bind defines on every call (nodejs/node#58218). Each round is its own client process so one mode's prototype
+ * deprecate() wrappers bind defines on every call (nodejs/node#58218), or with the lean bind
+ * installed process-wide once ('global', as the kubelet's lean-async-bind.ts does). Each round is its own client process so one mode's prototype
  * swaps cannot disturb the other's inline caches; modes alternate.
  *
  *   node --import tsx bench/lib/h2-request-bind-micro.ts [rounds=8] [requests=40000]
@@ -13,7 +14,8 @@ import http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { requestOn } from '../../src/rpc/h2-request.js';
+import { AsyncResource } from 'node:async_hooks';
+import { leanBind, requestOn } from '../../src/rpc/h2-request.js';
 
 const role = process.argv[2];
 if (role === 'serve') {
@@ -37,6 +39,7 @@ if (role === 'serve') {
   const n = Number(nText);
   const session = http2.connect(`http://127.0.0.1:${portText}`);
   await new Promise((r) => session.once('remoteSettings', r));
+  if (mode === 'global') (AsyncResource.prototype as unknown as { bind: unknown }).bind = leanBind;
   const body = Buffer.alloc(5 + 64, 1);
   body[0] = 0;
   body.writeUInt32BE(64, 1);
@@ -71,17 +74,18 @@ if (role === 'serve') {
   const self = fileURLToPath(import.meta.url);
   const server = fork(self, ['serve'], { execArgv: ['--import', 'tsx'] });
   const port = await new Promise<number>((r) => server.once('message', (m) => r(m as number)));
-  const results: Record<string, number[]> = { plain: [], swap: [] };
+  const results: Record<string, number[]> = { plain: [], swap: [], global: [] };
   for (let i = 0; i < rounds; i++) {
-    for (const mode of i % 2 === 0 ? ['plain', 'swap'] : ['swap', 'plain']) {
+    const modes = ['plain', 'swap', 'global'];
+    for (const mode of i % 2 === 0 ? modes : modes.reverse()) {
       const c = fork(self, ['client', mode, String(port), String(n)], { execArgv: ['--import', 'tsx'] });
       const r = await new Promise<{ us: number; ms: number }>((res) => c.once('message', (m) => res(m as { us: number; ms: number })));
       await new Promise((res) => c.once('exit', res));
       results[mode]!.push(r.us);
-      console.log(`${mode.padEnd(5)} ${r.us.toFixed(2)} µs CPU/request (${(n / r.ms * 1000).toFixed(0)} req/s)`);
+      console.log(`${mode.padEnd(6)} ${r.us.toFixed(2)} µs CPU/request (${(n / r.ms * 1000).toFixed(0)} req/s)`);
     }
   }
   const med = (a: number[]): number => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
-  console.log(`median: plain ${med(results.plain!).toFixed(2)} µs, swap ${med(results.swap!).toFixed(2)} µs`);
+  console.log(`median: plain ${med(results.plain!).toFixed(2)} µs, swap ${med(results.swap!).toFixed(2)} µs, global ${med(results.global!).toFixed(2)} µs`);
   server.kill();
 }
