@@ -285,6 +285,9 @@ function toResult(name: string, m: Measured): TestResult {
     msPerFlush: m.cpu.msPerFlush,
     clientGcMs: m.cpu.clientGcMs,
     clientGcMaxMs: m.cpu.clientGcMaxMs,
+    clientMinorGcs: m.cpu.clientMinorGcs,
+    clientMajorGcs: m.cpu.clientMajorGcs,
+    clientMajorGcMs: m.cpu.clientMajorGcMs,
   };
 }
 
@@ -309,7 +312,8 @@ function logLine(sys: StoreSystem, round: number, t: TestResult): void {
     `client ${t.clientUsPerOp.toFixed(0)} µs/op  foreign ${t.foreignCores.toFixed(2)} idle ${t.idleCores.toFixed(2)} cores, ` +
     `waiting for a core: members ${t.membersWaitCores.toFixed(2)} client ${t.clientWaitCores.toFixed(2)}; ` +
     `disk ${t.flushesPerSec.toFixed(0)} flushes/s, ${t.msPerFlush.toFixed(2)} ms each; ` +
-    `client GC ${t.clientGcMs.toFixed(0)} ms (longest ${t.clientGcMaxMs.toFixed(1)})` +
+    `client GC ${t.clientGcMs.toFixed(0)} ms (longest ${t.clientGcMaxMs.toFixed(1)}; ` +
+    `${t.clientMinorGcs} scavenges, ${t.clientMajorGcs} major ${t.clientMajorGcMs.toFixed(0)} ms)` +
     `${t.errors ? `  errors ${t.errors} (${t.firstError})` : ''}${t.missed ? `  MISSED ${t.missed} events` : ''}`,
   );
 }

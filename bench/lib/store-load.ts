@@ -9,7 +9,7 @@
  * Every loop is bounded by time, every request by a deadline, every wait by a timeout.
  */
 import * as grpc from '@grpc/grpc-js';
-import { performance, PerformanceObserver } from 'node:perf_hooks';
+import { performance, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import type { WatchRequest, WatchResponse } from '../../src/gen/etcdserverpb/rpc.js';
 import { sleep } from './cluster.js';
 import type { StoreEndpoint } from './store-endpoint.js';
@@ -34,7 +34,15 @@ export interface Measured {
 export interface ClientGc {
   clientGcMs: number;
   clientGcMaxMs: number;
+  /** Pauses by kind: young-generation scavenges, and the rest (mark-compact, incremental
+   *  marking steps, weak callbacks). Counts survive a noisy box; pause times do not. */
+  clientMinorGcs: number;
+  clientMajorGcs: number;
+  clientMajorGcMs: number;
 }
+
+/** NODE_PERFORMANCE_GC_MINOR (perf_hooks constants): a scavenge. */
+const GC_MINOR = 1;
 
 export interface WindowOptions {
   warmupMs: number;
@@ -51,12 +59,17 @@ export class MeasureWindow {
   private from: CpuSample | undefined;
   private to: CpuSample | undefined;
   private readonly closed: Promise<void>;
-  private readonly gc: ClientGc = { clientGcMs: 0, clientGcMaxMs: 0 };
+  private readonly gc: ClientGc = { clientGcMs: 0, clientGcMaxMs: 0, clientMinorGcs: 0, clientMajorGcs: 0, clientMajorGcMs: 0 };
   private readonly gcObserver = new PerformanceObserver((list) => {
     for (const e of list.getEntries()) {
       if (!this.contains(e.startTime)) continue;
       this.gc.clientGcMs += e.duration;
       this.gc.clientGcMaxMs = Math.max(this.gc.clientGcMaxMs, e.duration);
+      if ((e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind === GC_MINOR) this.gc.clientMinorGcs++;
+      else {
+        this.gc.clientMajorGcs++;
+        this.gc.clientMajorGcMs += e.duration;
+      }
     }
   });
 

@@ -31,6 +31,10 @@ export interface TestResult {
   /** The load client's GC pauses in the window: summed and the longest, ms. */
   clientGcMs: number;
   clientGcMaxMs: number;
+  /** The client's scavenges, other (major) pauses, and the major ones' ms. */
+  clientMinorGcs: number;
+  clientMajorGcs: number;
+  clientMajorGcMs: number;
   /** Which member (1-based) led during the test. */
   leader?: number;
   /** Watch tests: Put sent → event received. */
@@ -108,13 +112,14 @@ export function printReport(results: RoundResult[], labels: Map<string, string>,
 function conditionsTable(results: RoundResult[]): void {
   const rows = results.flatMap((r) => r.tests.filter((t) => TARGET_LEVELS.has(t.name)).map((t) => ({ r, t })));
   if (rows.length === 0) return;
-  console.log('\n| round | system | test | puts/s | p99 | leader | foreign cores | idle cores | waiting for a core: members / client | disk flushes/s, ms each | client GC ms (longest) |');
+  console.log('\n| round | system | test | puts/s | p99 | leader | foreign cores | idle cores | waiting for a core: members / client | disk flushes/s, ms each | client GC ms (longest); scavenges / major (ms) |');
   console.log('|---|---|---|---|---|---|---|---|---|---|---|');
   for (const { r, t } of rows) {
     const p99 = percentile([...t.latenciesMs].sort((a, b) => a - b), 99);
     console.log(`| ${r.round} | ${r.kind} | ${t.name} | ${num(t.opsPerSec)} | ${p99.toFixed(1)} ms | m${t.leader ?? '?'} | ` +
       `${t.foreignCores.toFixed(2)} | ${t.idleCores.toFixed(2)} | ${t.membersWaitCores.toFixed(2)} / ${t.clientWaitCores.toFixed(2)} | ` +
-      `${num(t.flushesPerSec)}, ${t.msPerFlush.toFixed(2)} | ${num(t.clientGcMs)} (${t.clientGcMaxMs.toFixed(1)}) |`);
+      `${num(t.flushesPerSec)}, ${t.msPerFlush.toFixed(2)} | ${num(t.clientGcMs)} (${t.clientGcMaxMs.toFixed(1)}); ` +
+      `${t.clientMinorGcs} / ${t.clientMajorGcs} (${num(t.clientMajorGcMs)}) |`);
   }
 }
 
