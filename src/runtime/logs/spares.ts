@@ -20,8 +20,15 @@
  * becomes a spare and recycles only files nobody reads and no writer holds (the runtime closed
  * the container's log before its removal); the runtime checks what it takes — a directory must
  * be empty, a file empty with a single link — and otherwise removes it and makes a new one.
+ *
+ * A node's first burst has no deleted pods to reuse, so the runtime also makes spares itself,
+ * off the hot path: when it first sees a log root (the node's first pod, a static one long
+ * before any burst) and after takes stop for IDLE_TOP_UP_MS, up to TOP_UP_PODS pods' worth.
+ * The inodes are allocated all the same, but not while a burst waits for them, and mostly
+ * when no burst's deletions just freed hundreds of inodes for ext4 to skip.
  */
-import { link, mkdir, readdir, rename, rm, unlink } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { link, mkdir, open, readdir, rename, rm, unlink } from 'node:fs/promises';
 import { dirname, join, sep } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
@@ -37,6 +44,16 @@ export const SPARES_MAX = 1536;
  *  spares costs four readdirs a second at most, and one still putting a deleted burst's spares
  *  while the next burst starts is caught up with soon. */
 export const RESCAN_MS = 250;
+
+/** TOP_UP_PODS: the runtime keeps this many pods' worth of spares (two directories and one
+ *  file each) when idle: the nodes bench's burst is 50 pods per worker. */
+export const TOP_UP_PODS = 64;
+
+/** IDLE_TOP_UP_MS: how long after the last take the runtime tops the pool up. */
+export const IDLE_TOP_UP_MS = 2000;
+
+/** LOG_FILE_MODE: a container log file's mode (containerd's). */
+export const LOG_FILE_MODE = 0o640;
 
 /** spareDirOf is the pool directory of a log root. */
 export function spareDirOf(logRoot: string): string {
@@ -67,6 +84,8 @@ class Pool {
   private readonly inFlight = new Set<string>();
   private scannedAtMs = -Infinity;
   private scanning: Promise<void> | undefined;
+  private toppingUp = false;
+  private made = 0;
 
   constructor(readonly dir: string, private readonly nowMs: () => number,
     private readonly rescanMs: number) {}
@@ -96,6 +115,32 @@ class Pool {
     if (givenBack) (kind === 'dir' ? this.dirs : this.files).push(name);
   }
 
+  /**
+   * topUp makes spares one at a time until the pool holds pods' worth. They are not added to
+   * the lists: the next listing finds them (adding them here could list one twice, and a file
+   * linked into two logs is what must never happen).
+   */
+  async topUp(pods: number, tag: string): Promise<void> {
+    if (this.toppingUp || pods <= 0) return;
+    this.toppingUp = true;
+    try {
+      await mkdir(this.dir, { recursive: true });
+      const names = await readdir(this.dir);
+      const next = (): string => `${tag}.${this.made++}`;
+      for (let n = names.filter((x) => x.startsWith('d.')).length; n < 2 * pods; n++) {
+        await mkdir(join(this.dir, spareName('dir', next())));
+      }
+      for (let n = names.filter((x) => x.startsWith('f.')).length; n < pods; n++) {
+        await (await open(join(this.dir, spareName('file', next())), 'wx', LOG_FILE_MODE))
+          .close();
+      }
+    } catch {
+      // Best effort (a full or read-only disk): pods get new inodes as before.
+    } finally {
+      this.toppingUp = false;
+    }
+  }
+
   private async scan(): Promise<void> {
     this.scannedAtMs = this.nowMs();
     const names = await readdir(this.dir).catch(() => [] as string[]);
@@ -115,24 +160,66 @@ class Pool {
 export class LogSpares {
   readonly counts: SpareCounts = { dirsTaken: 0, filesTaken: 0, discarded: 0 };
   private readonly pools = new Map<string, Pool>();
+  /** Names the spares this runtime makes (unique across runtimes and restarts). */
+  private readonly tag = `rt-${randomUUID()}`;
+  private idleTimer: ReturnType<typeof setTimeout> | undefined;
+  private closed = false;
+  /** The top-ups under way (tests wait for them). */
+  private readonly topUps = new Set<Promise<void>>();
 
+  /** topUpPods 0: no spares made by the runtime (tests of the pool alone). */
   constructor(private readonly nowMs: () => number = () => performance.now(),
-    private readonly rescanMs = RESCAN_MS) {}
+    private readonly rescanMs = RESCAN_MS, private readonly topUpPods = TOP_UP_PODS,
+    private readonly idleTopUpMs = IDLE_TOP_UP_MS) {}
 
   /** makePodDir makes a sandbox's log directory (a CRI log_directory; its parent is the log
    *  root, where the kubelet keeps the pool). An existing directory is left as it is. */
   async makePodDir(logDirectory: string): Promise<void> {
     const root = dirname(logDirectory);
     if (!this.pools.has(root)) {
-      this.pools.set(root, new Pool(spareDirOf(root), this.nowMs, this.rescanMs));
+      const pool = new Pool(spareDirOf(root), this.nowMs, this.rescanMs);
+      this.pools.set(root, pool);
+      await this.makeDir(logDirectory);
+      this.topUp(pool);
+      return;
     }
     await this.makeDir(logDirectory);
+  }
+
+  /** settled resolves when no top-up runs (tests). */
+  async settled(): Promise<void> {
+    while (this.topUps.size > 0) await Promise.all([...this.topUps]);
+  }
+
+  /** close stops topping up (the runtime is closing). */
+  close(): void {
+    clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+    this.closed = true;
+  }
+
+  private topUp(pool: Pool): void {
+    if (this.closed || this.topUpPods <= 0) return;
+    const run = pool.topUp(this.topUpPods, this.tag).finally(() => this.topUps.delete(run));
+    this.topUps.add(run);
+  }
+
+  /** tookFrom: a take happened; the pools are topped up once takes stop for idleTopUpMs. */
+  private tookFrom(): void {
+    if (this.closed || this.topUpPods <= 0) return;
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = undefined;
+      for (const pool of this.pools.values()) this.topUp(pool);
+    }, this.idleTopUpMs);
+    this.idleTimer.unref();
   }
 
   /** makeDir makes dir as mkdir -p does, from a spare when dir is under a known log root. */
   async makeDir(dir: string): Promise<void> {
     const pool = this.poolOf(dir);
     const spare = await pool?.take('dir');
+    if (pool !== undefined) this.tookFrom();
     if (pool === undefined || spare === undefined) {
       await mkdir(dir, { recursive: true });
       return;
@@ -164,6 +251,7 @@ export class LogSpares {
   async placeFile(path: string): Promise<boolean> {
     const pool = this.poolOf(path);
     const spare = await pool?.take('file');
+    if (pool !== undefined) this.tookFrom();
     if (pool === undefined || spare === undefined) return false;
     try {
       // link, not rename: rename would replace an existing log; link fails on it (EEXIST).

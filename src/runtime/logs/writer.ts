@@ -13,7 +13,7 @@ import type { Readable } from 'node:stream';
 import { assert } from '../../base/assert.js';
 import { StreamLineEncoder } from './encode.js';
 import { DEFAULT_MAX_LINE_BYTES, formatCriTimestamp, type LogStream } from './format.js';
-import type { LogSpares } from './spares.js';
+import { LOG_FILE_MODE, type LogSpares } from './spares.js';
 
 /** How a writer is set up. */
 export interface CriLogWriterOptions {
@@ -39,7 +39,6 @@ export interface CriLogWriterOptions {
 /** DEFAULT_MAX_QUEUED_BYTES bounds a writer's memory when the disk is slower than the app. */
 export const DEFAULT_MAX_QUEUED_BYTES = 1024 * 1024;
 
-const LOG_FILE_MODE = 0o640;
 
 /** CriLogWriter — see the file comment. Create with CriLogWriter.open(). */
 export class CriLogWriter {

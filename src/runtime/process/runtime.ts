@@ -103,6 +103,8 @@ export class ProcessRuntime implements cri.CriRuntime {
 
   /** close lets go of every container without stopping it (a later runtime adopts them). */
   async close(): Promise<void> {
+    this.logSpares.close();
+    await this.logSpares.settled();
     await this.supervisor.close();
     await this.store.close();
   }

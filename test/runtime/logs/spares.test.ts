@@ -30,10 +30,11 @@ describe('spare log inodes (kubelet puts, runtime takes)', () => {
     root = await mkdtemp(join(tmpdir(), 'k8ts-logspares-'));
     nowMs = 0;
     // Time moves on between calls (each may list the pool again) unless a test stops it.
-    spares = new LogSpares(() => (ticking ? (nowMs += 1000) : nowMs), 1000);
+    spares = new LogSpares(() => (ticking ? (nowMs += 1000) : nowMs), 1000, 0);
     ticking = true;
   });
   afterEach(async () => {
+    spares.close();
     await rm(root, { recursive: true, force: true });
   });
 
@@ -151,6 +152,23 @@ describe('spare log inodes (kubelet puts, runtime takes)', () => {
     ticking = false;
     await Promise.all([runPod('c', 'u3', ['c']), runPod('d', 'u4', ['d'])]);
     assert.deepEqual(spares.counts, { dirsTaken: 4, filesTaken: 2, discarded: 0 });
+  });
+
+  it('makes spares itself, off the hot path, for a node\'s first pods', async () => {
+    spares = new LogSpares(() => (nowMs += 1000), 1000, 2, 20);
+    // The node's first pod (a static one): the root is learnt, then the pool topped up.
+    await spares.makePodDir(podLogDirectory(root, 'ns', 'static', 'u0'));
+    await spares.settled();
+    const made = await pool();
+    assert.equal(made.filter((n) => n.startsWith('d.rt-')).length, 4);
+    assert.equal(made.filter((n) => n.startsWith('f.rt-')).length, 2);
+    const path = await runPod('a', 'u1', ['a']);
+    assert.deepEqual(await contents(path), ['a']);
+    assert.deepEqual(spares.counts, { dirsTaken: 2, filesTaken: 1, discarded: 0 });
+    // Once takes stop, the pool is made full again.
+    await new Promise((r) => setTimeout(r, 50));
+    await spares.settled();
+    assert.equal((await pool()).length, 6);
   });
 
   it('removes instead of pooling once the pool is full', async () => {
