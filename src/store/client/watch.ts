@@ -24,9 +24,7 @@ import { backoffMs } from './backoff.js';
 import { rangeEndFor, toBuffer, type Bytes, type RangeSpec } from './bytes.js';
 import { asClientError, metadataFor, streamEndError, type CallSettings } from './call.js';
 import type { Conn, EndpointPool } from './endpoints.js';
-import {
-  attemptOutcome, CompactedError, EtcdClientError, fromStatus,
-} from './errors.js';
+import { attemptOutcome, CompactedError, EtcdClientError, fromStatus } from './errors.js';
 import { header, keyValue, num, type Header, type KeyValue } from './kv.js';
 import { status } from '@grpc/grpc-js';
 
