@@ -7,7 +7,8 @@
  * keys (256-byte values, 32 in flight) and the watcher reports its process CPU from its watches'
  * creation to the last event delivered, per event (events × watches). Also the delivery latency
  * from each Put's start to its event reaching the first watch (p50/p99), which includes etcd's
- * commit (fsync) and the writer's client.
+ * commit (fsync) and the writer's client. STORE_WATCH_MICRO_SELF_WRITE=1: the watcher's client
+ * makes the Puts itself (its CPU then covers each Put and its events, as in an API server).
  *
  *   node --import tsx bench/lib/store-watch-client-micro.ts <root>[,<root>...] [rounds=6] [events=20000] [watches=4]
  */
@@ -32,7 +33,24 @@ interface ClientLike {
     subscribe(onBatch: (b: { events: { kv: { key: Buffer } }[] }) => void): unknown;
     cancel(): void;
   };
+  put(key: string, value: Buffer): Promise<unknown>;
   close(): void;
+}
+
+/** STORE_WATCH_MICRO_SELF_WRITE=1: the watcher's own client makes the Puts, so its CPU per
+ *  event is an API server's store-client share of one write: the Put and its watch events. */
+const SELF_WRITE = process.env.STORE_WATCH_MICRO_SELF_WRITE === '1';
+const VALUE = Buffer.alloc(256, 'v');
+
+/** putAll writes PREFIX+i for i < events, 32 in flight, noting each Put's start in sent. */
+async function putAll(client: Pick<ClientLike, 'put'>, events: number, sent: number[]): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: 32 }, async () => {
+    for (let i = next++; i < events; i = next++) {
+      sent[i] = performance.now() + performance.timeOrigin;
+      await client.put(`${PREFIX}${i}`, VALUE);
+    }
+  }));
 }
 
 async function watcher(root: string, endpoint: string, events: number, watches: number): Promise<void> {
@@ -54,13 +72,18 @@ async function watcher(root: string, endpoint: string, events: number, watches: 
       }
     }));
   });
+  const own: number[] = new Array<number>(events);
+  let puts: Promise<void> = Promise.resolve();
   process.on('message', (m) => {
-    if (m === 'go') c0 = process.cpuUsage();
+    if (m !== 'go') return;
+    c0 = process.cpuUsage();
+    if (SELF_WRITE) puts = putAll(client, events, own);
   });
   process.send!('ready');
   await done;
+  await puts;
   const cpu = process.cpuUsage(c0);
-  const sent = await new Promise<number[]>((r) => process.once('message', (m) => r(m as number[])));
+  const sent = SELF_WRITE ? own : await new Promise<number[]>((r) => process.once('message', (m) => r(m as number[])));
   const lat = sent.map((t, i) => (firstAt.get(i) ?? Number.NaN) - t).sort((a, b) => a - b);
   const q = (p: number): number => lat[Math.min(lat.length - 1, Math.floor(lat.length * p))]!;
   process.send!({ usPerEvent: (cpu.user + cpu.system) / total, p50: q(0.5), p99: q(0.99) } satisfies WatchReport);
@@ -79,7 +102,6 @@ async function main(): Promise<void> {
   await store.start();
   const endpoint = '127.0.0.1:34891';
   const writer = new EtcdClient({ endpoints: [endpoint] });
-  const value = Buffer.alloc(256, 'v');
   const results = new Map<string, WatchReport[]>(roots.map((r) => [r, []]));
   try {
     for (let round = 0; round < rounds; round++) {
@@ -88,16 +110,12 @@ async function main(): Promise<void> {
         const child = fork(fileURLToPath(import.meta.url), ['watch', root, endpoint, String(events), String(watches)], { execArgv: ['--import', 'tsx'] });
         await new Promise((r) => child.once('message', r));
         child.send('go');
-        const sent: number[] = new Array<number>(events);
-        let next = 0;
-        await Promise.all(Array.from({ length: 32 }, async () => {
-          for (let i = next++; i < events; i = next++) {
-            sent[i] = performance.now() + performance.timeOrigin;
-            await writer.put(`${PREFIX}${i}`, value);
-          }
-        }));
         const report = new Promise<WatchReport>((r) => child.once('message', (m) => r(m as WatchReport)));
-        child.send(sent);
+        if (!SELF_WRITE) {
+          const sent: number[] = new Array<number>(events);
+          await putAll(writer, events, sent);
+          child.send(sent);
+        }
         const rep = await report;
         await new Promise((r) => child.once('exit', r));
         results.get(root)!.push(rep);
