@@ -119,6 +119,65 @@ function mergeInto(into: FieldNode, from: FieldNode): void {
   }
 }
 
+/*
+ * In-place forms, for a write's own fresh sets (compare's output, a record decoded for this
+ * write): each copy of a set the operations above make is a tree of Maps, and a kubelet's status
+ * update copied its sets four or five times. Callers must own `into`/`set` (no one else holds
+ * it) and every input must be pruned (compare, toFieldSet, fromFieldsV1 and the operations
+ * above all build pruned sets); the result is then the same set, pruned, as the copying form's.
+ */
+
+/** addAll adds the members of `from` to `into` in place (union(into, from), without copies);
+ *  `from`'s nodes are copied, never shared. */
+export function addAll(into: FieldNode, from: FieldNode): FieldNode {
+  const rootMember = into.member;
+  mergeInto(into, from);
+  into.member = rootMember;
+  return into;
+}
+
+/** subtreeOwned is subtree(set, pe) sharing set's branch instead of copying it. */
+export function subtreeOwned(set: FieldNode, pe: string): FieldNode {
+  const out = newFieldSet();
+  const child = set.children.get(pe);
+  if (child) out.children.set(pe, child);
+  return out;
+}
+
+/** cutMembersOf is withoutMembersOf(set, cut), made by deleting from set in place. */
+export function cutMembersOf(set: FieldNode, cut: FieldNode): FieldNode {
+  for (const [pe, child] of set.children) {
+    const c = cut.children.get(pe);
+    if (c === undefined) continue;
+    if (c.member) set.children.delete(pe);
+    else if (c.children.size > 0) {
+      cutMembersOf(child, c);
+      if (!child.member && child.children.size === 0) set.children.delete(pe);
+    }
+  }
+  return set;
+}
+
+/** isSubset tells whether every member of `a` is a member of `b` (isEmpty(difference(a, b))). */
+export function isSubset(a: FieldNode, b: FieldNode | undefined, root = true): boolean {
+  if (!root && a.member && b?.member !== true) return false;
+  for (const [pe, child] of a.children) {
+    if (!isSubset(child, b?.children.get(pe), false)) return false;
+  }
+  return true;
+}
+
+/** overlaps tells whether two sets share a member (!isEmpty(intersection(a, b))). */
+export function overlaps(a: FieldNode, b: FieldNode): boolean {
+  for (const [pe, child] of a.children) {
+    const other = b.children.get(pe);
+    if (other === undefined) continue;
+    if (child.member && other.member) return true;
+    if (overlaps(child, other)) return true;
+  }
+  return false;
+}
+
 /** difference: members of `a` that are not members of `b`. */
 export function difference(a: FieldNode, b: FieldNode): FieldNode {
   return filtered(a, b, false) ?? newFieldSet();

@@ -30,6 +30,8 @@ import type { JsonObject, ManagedFieldsEntry } from '../meta.js';
 import { jsonEqual } from '../patch/json.js';
 import { schemaFor, type KindKey, type StructMeta } from '../patch/patch-meta.js';
 import {
+  addAll,
+  cutMembersOf,
   difference,
   equalSets,
   fromFieldsV1,
@@ -37,11 +39,15 @@ import {
   intersection,
   isCanonicalFieldsV1,
   isEmpty,
+  isSubset,
   members,
   membersWithin,
+  newFieldSet,
+  overlaps,
   pathString,
   sharesMember,
   subtree,
+  subtreeOwned,
   toFieldsV1,
   union,
   withoutMembersOf,
@@ -90,6 +96,13 @@ function ownable(set: FieldNode, subresource: string | undefined): FieldNode {
   // STRIPPED holds nothing under status.
   if (subresource === 'status') return subtree(set, 'f:status');
   return withoutMembersOf(set, NOT_OWNABLE_MAIN);
+}
+
+/** ownableOwned is ownable() for a set the caller owns: it cuts `set` in place (or shares its
+ *  status branch) instead of copying it. */
+function ownableOwned(set: FieldNode, subresource: string | undefined): FieldNode {
+  if (subresource === 'status') return subtreeOwned(set, 'f:status');
+  return cutMembersOf(set, NOT_OWNABLE_MAIN);
 }
 
 /**
@@ -363,8 +376,10 @@ export function recordUpdate(input: UpdateInput): ManagedFieldsEntry[] {
   const before = scoped ? input.old ?? {} : withoutManagedFields(input.old);
   const after = scoped ? input.new : withoutManagedFields(input.new);
   const changes = compare(before, after, schema, ownableField(subresource));
-  const changed = ownable(union(changes.modified, changes.added), subresource);
-  const removed = ownable(changes.removed, subresource);
+  // Read before the sets below reuse compare's trees (in place: they are this write's own).
+  const inScope = !isEmpty(changes.modified) || !isEmpty(changes.added) || !isEmpty(changes.removed);
+  const changed = ownableOwned(addAll(changes.modified, changes.added), subresource);
+  const removed = ownableOwned(changes.removed, subresource);
 
   const mine = records.find((r) => sameWriter(r, manager, 'Update', apiVersion, subresource));
   const next: ManagerRecord[] = records.filter((r) => r !== mine)
@@ -376,13 +391,23 @@ export function recordUpdate(input: UpdateInput): ManagedFieldsEntry[] {
     // The writer changed only fields it owns already: its set stays as read.
     sameSet = true;
   } else {
-    const previous = mine ? setOf(mine) : union();
-    set = union(difference(previous, removed), changed);
-    sameSet = equalSets(set, previous);
+    // Read from canonical FieldsV1 (so pruned) for this write alone, previous is the write's
+    // own: the new set is made from it in place rather than as union(difference(previous,
+    // removed), changed). A set decoded from other FieldsV1 may hold empty branches, which only
+    // the copying operations prune.
+    const fresh = mine?.set === undefined;
+    const previous = mine ? setOf(mine) : newFieldSet();
+    if (fresh && !overlaps(previous, removed)) {
+      sameSet = isSubset(changed, previous);
+      set = addAll(previous, changed);
+    } else {
+      set = addAll(difference(previous, removed), changed);
+      sameSet = equalSets(set, previous);
+    }
   }
   // The time moves when the writer's set or the object changed; a change in scope is one.
-  const touched = !sameSet || !isEmpty(changes.modified) || !isEmpty(changes.added) ||
-    !isEmpty(changes.removed) || !jsonEqual(withoutManagedFields(input.old), withoutManagedFields(input.new));
+  const touched = !sameSet || inScope ||
+    !jsonEqual(withoutManagedFields(input.old), withoutManagedFields(input.new));
   next.push({
     manager, operation: 'Update', apiVersion,
     ...(set !== undefined ? { set } : { fieldsV1: mine?.fieldsV1 ?? {} }),

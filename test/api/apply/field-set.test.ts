@@ -1,5 +1,7 @@
 import { strict as assert } from 'node:assert';
 import {
+  addAll,
+  cutMembersOf,
   difference,
   equalSets,
   fromFieldsV1,
@@ -8,12 +10,15 @@ import {
   intersection,
   isCanonicalFieldsV1,
   isEmpty,
+  isSubset,
   keyElement,
   members,
   membersWithin,
   newFieldSet,
+  overlaps,
   sharesMember,
   subtree,
+  subtreeOwned,
   toFieldsV1,
   union,
   withoutPrefixes,
@@ -77,6 +82,36 @@ describe('field sets: tree operations equal the member-path definitions', () => 
       const same = rnd() < 0.3 ? ref.union(a) : b;
       assert.equal(equalSets(a, same), ref.equalSets(a, same));
     }
+  });
+
+  it('the in-place forms on pruned sets give the copying forms\' trees, and leave the source alone', () => {
+    const rnd = lcg(17);
+    const pick = (): string => ELEMENTS[Math.floor(rnd() * ELEMENTS.length)] ?? 'f:a';
+    let overlapping = 0;
+    let subsets = 0;
+    for (let i = 0; i < 300; i++) {
+      // Pruned, as the sets recordUpdate hands them are (compare's, canonical FieldsV1's).
+      const [a, b] = [union(randomSet(rnd, 4)), union(randomSet(rnd, 4))];
+      const small = rnd() < 0.3 ? intersection(b, a) : b;
+      const bShape = JSON.stringify(shape(b));
+      assert.deepEqual(shape(addAll(union(a), b)), shape(union(a, b)));
+      assert.equal(JSON.stringify(shape(b)), bShape, 'addAll copies from, never changes it');
+      const prefixes: FieldPath[] = [[pick()], [pick(), pick()]];
+      const cut = fromPaths(prefixes);
+      assert.deepEqual(shape(cutMembersOf(union(a), cut)), shape(withoutPrefixes(a, prefixes)));
+      assert.deepEqual(shape(subtreeOwned(a, 'f:status')), shape(subtree(a, 'f:status')));
+      assert.equal(overlaps(a, b), !isEmpty(intersection(a, b)));
+      assert.equal(isSubset(small, a), isEmpty(difference(small, a)));
+      if (overlaps(a, b)) overlapping++;
+      if (isSubset(small, a) && !isEmpty(small)) subsets++;
+    }
+    // Both answers of each question occur.
+    assert.ok(overlapping > 30 && overlapping < 270, `${overlapping} overlapping of 300`);
+    assert.ok(subsets > 20, `${subsets} non-empty subsets of 300`);
+    // The root's flag stays as it was.
+    const rooted = fromPaths([['f:a']]);
+    rooted.member = true;
+    assert.equal(addAll(newFieldSet(), rooted).member, false);
   });
 
   it('an empty prefix removes everything; the root is never a member', () => {
