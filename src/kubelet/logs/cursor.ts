@@ -5,6 +5,7 @@
  * the log and the runtime reopened it), which is how a follower moves to the new file.
  */
 import { open, stat, type FileHandle } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import {
   decodeCriLog,
   isCriLogDefect,
@@ -37,9 +38,10 @@ export interface CursorRead {
  */
 const openForReading = new Map<string, number>();
 
-/** isOpenForReading tells whether a cursor of this process has path open. */
+/** isOpenForReading tells whether a cursor of this process has path open (paths compared
+ *  resolved: the runtime's log_path and the kubelet's layout may be spelled differently). */
 export function isOpenForReading(path: string): boolean {
-  return openForReading.has(path);
+  return openForReading.has(resolve(path));
 }
 
 /** LogCursor — see the file comment. */
@@ -61,7 +63,8 @@ export class LogCursor {
    */
   static async open(path: string, tailLines?: number): Promise<LogCursor> {
     // Counted before the open: a cleanup that starts while it runs already sees the reader.
-    openForReading.set(path, (openForReading.get(path) ?? 0) + 1);
+    const key = resolve(path);
+    openForReading.set(key, (openForReading.get(key) ?? 0) + 1);
     let handle: FileHandle | undefined;
     try {
       handle = await open(path, 'r');
@@ -133,9 +136,10 @@ export class LogCursor {
 
 /** released drops one reader of path from openForReading. */
 function released(path: string): void {
-  const n = (openForReading.get(path) ?? 0) - 1;
-  if (n > 0) openForReading.set(path, n);
-  else openForReading.delete(path);
+  const key = resolve(path);
+  const n = (openForReading.get(key) ?? 0) - 1;
+  if (n > 0) openForReading.set(key, n);
+  else openForReading.delete(key);
 }
 
 /** ownEntry copies an entry's content out of the shared read block. */
