@@ -13,7 +13,8 @@
  *   node --import tsx bench/lib/node-burst-micro.ts [pods=50] [rounds=5] [--prof <dir>]
  *
  * --prof: both processes load node-prof.ts's hook and are profiled during each round (not
- * start-up, not removal); the top self-time functions are printed at the end.
+ * start-up, not removal); the top self-time functions are printed at the end. With
+ * K8TS_BENCH_HEAP_PROF=1 as well, each process's allocation per pod is printed too.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import {
@@ -27,7 +28,9 @@ import { ApiClient } from '../../src/client/api-client.js';
 import { connectCri } from '../../src/kubelet/cri/client.js';
 import { startApiCluster } from '../../test/support/apiserver.js';
 import { cpuMsOf, ensureNamespace, loadNote, processTree } from './node-cluster.js';
-import { nodeProfilingEnv, selfTimeByFunction, toggleProfiling, topLines } from './node-prof.js';
+import {
+  allocatedBytes, nodeProfilingEnv, selfTimeByFunction, toggleProfiling, topLines,
+} from './node-prof.js';
 import { summarize } from './stats.js';
 
 const PODS = { group: '', version: 'v1', resource: 'pods' };
@@ -187,6 +190,11 @@ async function main(): Promise<void> {
         console.log(`\n${what} self time over the rounds:`);
         for (const l of topLines(selfTimeByFunction(profDir, new Set([p.pid ?? 0])),
           pods * rounds, 50)) console.log(l);
+        const bytes = allocatedBytes(profDir, new Set([p.pid ?? 0]));
+        if (bytes > 0) {
+          console.log(`${what} allocated (sampling heap profile): ` +
+            `${(bytes / 1024 / (pods * rounds)).toFixed(0)} KiB per pod`);
+        }
       }
     }
   } finally {

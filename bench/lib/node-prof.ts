@@ -7,7 +7,9 @@
  * removal) of the processes it signals, and summarizes them as self time per function.
  *
  * Samples are wall time on the main thread (a synchronous syscall counts as busy): set against
- * the CPU the process class used (/proc), not read as CPU alone.
+ * the CPU the process class used (/proc), not read as CPU alone. With K8TS_BENCH_HEAP_PROF=1 the
+ * same signals also start and write V8's sampling heap profile (`HEAP.<pid>.<n>.heapprofile`):
+ * what a burst allocates, a count that load does not move (allocatedBytes).
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -100,6 +102,31 @@ export function selfTimeByFunction(dir: string, pids: ReadonlySet<number>): Map<
     }
   }
   return out;
+}
+
+interface HeapNode {
+  selfSize: number;
+  children?: HeapNode[];
+}
+
+/**
+ * allocatedBytes: the bytes the sampling heap profiles of dir (K8TS_BENCH_HEAP_PROF=1) say pids
+ * allocated while profiled — a count, unlike CPU time, that load barely moves (V8 scales each
+ * 4 KiB sample to an estimate; collected objects included).
+ */
+export function allocatedBytes(dir: string, pids: ReadonlySet<number>): number {
+  let total = 0;
+  if (!existsSync(dir)) return total;
+  for (const f of readdirSync(dir)) {
+    const m = /^HEAP\.(\d+)\.\d+\.heapprofile$/.exec(f);
+    if (m === null || !pids.has(Number(m[1]))) continue;
+    const stack = [(JSON.parse(readFileSync(join(dir, f), 'utf8')) as { head: HeapNode }).head];
+    for (let n = stack.pop(); n !== undefined; n = stack.pop()) {
+      total += n.selfSize;
+      stack.push(...(n.children ?? []));
+    }
+  }
+  return total;
 }
 
 /** topLines: the top n functions by self time, as µs per pod and share of the total. */
