@@ -34,7 +34,9 @@ export function leanBind(
   this: AsyncResource, fn: (...args: unknown[]) => unknown, thisArg?: unknown,
 ): (...args: unknown[]) => unknown {
   const resource = this; // eslint-disable-line @typescript-eslint/no-this-alias
-  return function bound(this: unknown, ...args: unknown[]): unknown {
+  // Anonymous on purpose: tsx (esbuild keepNames) would define `name` on a named function
+  // expression each time it is created — a property definition per call, what this avoids.
+  return function (this: unknown, ...args: unknown[]): unknown {
     return resource.runInAsyncScope(fn, thisArg === undefined ? this : thisArg, ...args);
   };
 }
