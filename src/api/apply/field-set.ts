@@ -484,12 +484,16 @@ export function keyElement(key: Readonly<Record<string, JsonValue>>): string {
   const names = Object.keys(key);
   // One key (a container's name, a condition's type): no sorting, no object to build.
   const name = names[0];
-  if (names.length === 1 && name !== undefined && key[name] !== undefined) {
-    return `k:{${JSON.stringify(name)}:${JSON.stringify(key[name])}}`;
-  }
+  const value = name === undefined ? undefined : key[name];
+  if (names.length === 1 && name !== undefined && value !== undefined) return oneKeyElement(name, value);
   const sorted: JsonObject = {};
   for (const k of Object.keys(key).sort()) sorted[k] = key[k];
   return `k:${JSON.stringify(sorted)}`;
+}
+
+/** oneKeyElement is keyElement({[name]: value}), for a list keyed by one field. */
+export function oneKeyElement(name: string, value: JsonValue): string {
+  return `k:{${JSON.stringify(name)}:${JSON.stringify(value)}}`;
 }
 
 /** valueElement names an item of a set of primitives. */

@@ -138,14 +138,17 @@ function decodeManagedFields(entries: unknown): ManagerRecord[] {
     // manager is omitempty in upstream's JSON: an entry without one is the empty manager's
     // (a writer that sent neither fieldManager nor a User-Agent), not an entry to drop.
     if (e.manager !== undefined && typeof e.manager !== 'string') continue;
-    out.push({
+    const r: ManagerRecord = {
       manager: e.manager ?? '',
       operation: e.operation === 'Apply' ? 'Apply' : 'Update',
       apiVersion: e.apiVersion ?? '',
-      ...(e.subresource ? { subresource: e.subresource } : {}),
-      ...(e.time ? { time: e.time } : {}),
-      ...(isCanonicalFieldsV1(e.fieldsV1) ? { fieldsV1: e.fieldsV1 } : { set: fromFieldsV1(e.fieldsV1) }),
-    });
+    };
+    // Assigned, not spread in: a spread of a conditional object is a temporary per key.
+    if (e.subresource) r.subresource = e.subresource;
+    if (e.time) r.time = e.time;
+    if (isCanonicalFieldsV1(e.fieldsV1)) r.fieldsV1 = e.fieldsV1;
+    else r.set = fromFieldsV1(e.fieldsV1);
+    out.push(r);
   }
   return out;
 }
@@ -176,16 +179,18 @@ function byUpstreamOrder(p: ManagerRecord, q: ManagerRecord): number {
     cmp(p.subresource ?? '', q.subresource ?? '');
 }
 
+/** toEntry writes a record as upstream orders an entry's keys (assigned one by one: conditional
+ *  spreads cost a temporary object per optional key, per entry, per write). */
 function toEntry(r: ManagerRecord): ManagedFieldsEntry {
-  return {
-    ...(r.manager !== '' ? { manager: r.manager } : {}),
-    operation: r.operation,
-    apiVersion: r.apiVersion,
-    ...(r.time ? { time: r.time } : {}),
-    fieldsType: 'FieldsV1' as const,
-    fieldsV1: r.set !== undefined ? toFieldsV1(r.set) : r.fieldsV1 ?? {},
-    ...(r.subresource ? { subresource: r.subresource } : {}),
-  };
+  const e: ManagedFieldsEntry = {};
+  if (r.manager !== '') e.manager = r.manager;
+  e.operation = r.operation;
+  e.apiVersion = r.apiVersion;
+  if (r.time) e.time = r.time;
+  e.fieldsType = 'FieldsV1';
+  e.fieldsV1 = r.set !== undefined ? toFieldsV1(r.set) : r.fieldsV1 ?? {};
+  if (r.subresource) e.subresource = r.subresource;
+  return e;
 }
 
 /** withoutManagedFields is the object as the field walks see it (managedFields never owned). */
@@ -408,11 +413,12 @@ export function recordUpdate(input: UpdateInput): ManagedFieldsEntry[] {
   // The time moves when the writer's set or the object changed; a change in scope is one.
   const touched = !sameSet || inScope ||
     !jsonEqual(withoutManagedFields(input.old), withoutManagedFields(input.new));
-  next.push({
-    manager, operation: 'Update', apiVersion,
-    ...(set !== undefined ? { set } : { fieldsV1: mine?.fieldsV1 ?? {} }),
-    ...(touched || !mine?.time ? { time: nowIso } : { time: mine.time }),
-    ...(subresource ? { subresource } : {}),
-  });
+  const record: ManagerRecord = {
+    manager, operation: 'Update', apiVersion, time: touched || !mine?.time ? nowIso : mine.time,
+  };
+  if (set !== undefined) record.set = set;
+  else record.fieldsV1 = mine?.fieldsV1 ?? {};
+  if (subresource) record.subresource = subresource;
+  next.push(record);
   return encodeManagedFields(next);
 }

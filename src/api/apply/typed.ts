@@ -15,6 +15,7 @@ import {
   keyElement,
   newFieldSet,
   nodeAt,
+  oneKeyElement,
   valueElement,
   type FieldNode,
   type FieldPath,
@@ -32,8 +33,20 @@ function isLeaf(v: JsonValue, meta: FieldMeta): boolean {
   return true;
 }
 
+/** One item meta per struct (they are never changed): compare and collect ask for it per
+ *  list, and for every item. */
+const ITEM_METAS = new WeakMap<StructMeta, FieldMeta>();
+const NO_STRUCT_ITEM: FieldMeta = { fields: undefined };
+
 function itemMeta(meta: FieldMeta): FieldMeta {
-  return { fields: meta.fields };
+  const fields = meta.fields;
+  if (fields === undefined) return NO_STRUCT_ITEM;
+  let m = ITEM_METAS.get(fields);
+  if (m === undefined) {
+    m = { fields };
+    ITEM_METAS.set(fields, m);
+  }
+  return m;
 }
 
 /**
@@ -44,8 +57,18 @@ function itemMeta(meta: FieldMeta): FieldMeta {
 export function itemElement(meta: FieldMeta, item: JsonValue, index: number): string {
   if (meta.list === 'set') return valueElement(item);
   if (meta.list === 'map' && isJsonObject(item)) {
+    // ssaKeysOf without its one-element array when the list has a single `key`.
+    const keys = meta.ssaKeys ?? (meta.key ? undefined : ssaKeysOf(meta));
+    const only = keys === undefined ? meta.key : keys.length === 1 ? keys[0] : undefined;
+    if (only !== undefined) {
+      // One key (a condition's type, a container's name): keyElement's text, without the key
+      // object and its key listings, for every item of every compared or collected list.
+      const v = item[only] ?? meta.keyDefaults?.[only];
+      if (v === undefined || v === null) return indexElement(index);
+      return oneKeyElement(only, v);
+    }
     const key: Record<string, JsonValue> = {};
-    for (const k of ssaKeysOf(meta)) {
+    for (const k of keys ?? []) {
       const v = item[k] ?? meta.keyDefaults?.[k];
       if (v !== undefined && v !== null) key[k] = v;
     }
