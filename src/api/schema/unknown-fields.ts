@@ -42,7 +42,7 @@ export function unknownFields(obj: KubeObject): string[] {
   const message = kindMessage(String(obj.apiVersion ?? ''), String(obj.kind ?? ''));
   if (!message) return [];
   const out: string[] = [];
-  walk(obj, message, [], out, TOP_LEVEL);
+  walk(obj, message, { steps: [], kinds: [] }, out, TOP_LEVEL);
   return out;
 }
 
@@ -50,17 +50,32 @@ export function unknownFields(obj: KubeObject): string[] {
 const TOP_LEVEL: ReadonlySet<string> = new Set(['apiVersion', 'kind']);
 
 /**
- * walk reports value's unknown fields under path, given as its segments (".name", "[0]"; the
- * first without its dot): a path string is only built for a field that is reported. Every
- * write's body is walked (a status write's whole pod), nearly always without a finding, so the
- * walk itself builds nothing per field.
+ * Path is where the walk is: one entry per step, a field's name, a map's key or a list's index,
+ * with its kind beside it (kinds[i]: FIELD, KEY, INDEX). Steps are pushed as they are (strings
+ * from the body, small integers), so walking builds nothing; the path string (".name", "[k]",
+ * "[0]"; the first without its dot) is only rendered for a field that is reported.
  */
-function walk(value: unknown, message: string, path: string[], out: string[],
+interface Path {
+  steps: (string | number)[];
+  kinds: number[];
+}
+
+const FIELD = 0;
+const KEY = 1;
+const INDEX = 2;
+
+/**
+ * walk reports value's unknown fields under path. Every write's body is walked (a status
+ * write's whole pod), nearly always without a finding, so the walk allocates nothing per field:
+ * no key arrays (for-in over own keys), no segment strings, no closures.
+ */
+function walk(value: unknown, message: string, path: Path, out: string[],
   extra?: ReadonlySet<string>): void {
   if (out.length >= MAX_REPORTED || SPECIAL_MESSAGES[message] || !isJsonObject(value)) return;
   const fields = fieldsOf(message);
   if (fields.size === 0) return;
-  for (const key of Object.keys(value)) {
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
     const f = fields.get(key);
     if (!f) {
       if (!extra?.has(key)) out.push(pathString(path, key));
@@ -68,29 +83,49 @@ function walk(value: unknown, message: string, path: string[], out: string[],
       continue;
     }
     const v = value[key];
-    if (f.type !== 'message' || !f.ref || v === null || v === undefined) continue;
-    path.push(path.length === 0 ? key : `.${key}`);
+    const ref = f.ref;
+    if (f.type !== 'message' || !ref || v === null || v === undefined) continue;
+    enter(path, key, FIELD);
     if (f.mapKey !== undefined) {
-      if (isJsonObject(v)) for (const k of Object.keys(v)) walkAt(v[k], f.ref, `[${k}]`, path, out);
+      if (isJsonObject(v)) {
+        for (const k in v) if (Object.hasOwn(v, k)) walkAt(v[k], ref, k, KEY, path, out);
+      }
     } else if (f.repeated) {
-      if (Array.isArray(v)) v.forEach((item, i) => walkAt(item, f.ref ?? '', `[${i}]`, path, out));
+      if (Array.isArray(v)) for (let i = 0; i < v.length; i++) walkAt(v[i], ref, i, INDEX, path, out);
     } else {
-      walk(v, f.ref, path, out);
+      walk(v, ref, path, out);
     }
-    path.pop();
+    leave(path);
   }
 }
 
-/** walkAt walks a map's or a list's item at path + segment ("[key]", "[0]"). */
-function walkAt(item: unknown, message: string, segment: string, path: string[], out: string[]): void {
-  path.push(segment);
+/** walkAt walks a map's or a list's item one step below path. */
+function walkAt(item: unknown, message: string, step: string | number, kind: number, path: Path,
+  out: string[]): void {
+  enter(path, step, kind);
   walk(item, message, path, out);
-  path.pop();
+  leave(path);
+}
+
+function enter(path: Path, step: string | number, kind: number): void {
+  path.steps.push(step);
+  path.kinds.push(kind);
+}
+
+function leave(path: Path): void {
+  path.steps.pop();
+  path.kinds.pop();
 }
 
 /** pathString: the reported path of field key under path. */
-function pathString(path: readonly string[], key: string): string {
-  return path.length === 0 ? key : `${path.join('')}.${key}`;
+function pathString(path: Path, key: string): string {
+  let s = '';
+  for (let i = 0; i < path.steps.length; i++) {
+    const step = path.steps[i];
+    const kind = path.kinds[i];
+    s += kind === FIELD ? (i === 0 ? `${step}` : `.${step}`) : `[${step}]`;
+  }
+  return path.steps.length === 0 ? key : `${s}.${key}`;
 }
 
 /** unknownFieldMessage renders upstream's strict-decoding message for a list of paths. */
