@@ -8,13 +8,19 @@
  * Kubernetes ("pods \"web\" not found").
  */
 import type { GroupResource } from '../../api/errors.js';
-import { apiVersionOf, type KubeObject } from '../../api/meta.js';
+import { apiVersionOf, isJsonObject, type KubeObject } from '../../api/meta.js';
 import { RESOURCES } from '../../api/resources.js';
 import { assert } from '../../base/assert.js';
 
 /** encodeObject is the stored value: JSON without resourceVersion (and without undefined). */
 export function encodeObject(obj: KubeObject): Buffer {
   assert(typeof obj === 'object' && obj !== null, 'encodeObject: not an object');
+  // No revision to drop (a create's object, a cached one): the object as it is encodes to the
+  // same JSON as the copies below, which are two objects per write.
+  const m: unknown = obj.metadata;
+  if (isJsonObject(m) && m.resourceVersion === undefined) {
+    return Buffer.from(JSON.stringify(obj), 'utf8');
+  }
   const { resourceVersion: _rv, ...meta } = obj.metadata ?? {};
   return Buffer.from(JSON.stringify({ ...obj, metadata: meta }), 'utf8');
 }
@@ -25,7 +31,11 @@ export function decodeObject(value: Buffer, modRevision: number): KubeObject {
   assert(ok, `decode: bad revision ${modRevision}`);
   const obj = JSON.parse(value.toString('utf8')) as KubeObject;
   assert(typeof obj === 'object' && obj !== null, 'decode: stored value is not a JSON object');
-  obj.metadata = { ...(obj.metadata ?? {}), resourceVersion: String(modRevision) };
+  // The parsed metadata is this call's own: the revision is set on it rather than on a copy
+  // (same key order: a key already there keeps its place, a new one comes last).
+  const m: unknown = obj.metadata;
+  if (isJsonObject(m)) m.resourceVersion = String(modRevision);
+  else obj.metadata = { ...(obj.metadata ?? {}), resourceVersion: String(modRevision) };
   return obj;
 }
 
