@@ -5,7 +5,7 @@
  * AsyncResource.prototype.bind swapped for a lean equivalent around each request() call
  * ('swap': src/rpc/h2-request.ts's requestOn, which h2-call.ts uses), avoiding the two
  * deprecate() wrappers bind defines on every call (nodejs/node#58218), or with the lean bind
- * installed process-wide once ('global', as the kubelet's lean-async-bind.ts does). Each round is its own client process so one mode's prototype
+ * installed process-wide once ('global'). Each round is its own client process so one mode's prototype
  * swaps cannot disturb the other's inline caches; modes alternate.
  *
  *   node --import tsx bench/lib/h2-request-bind-micro.ts [rounds=8] [requests=40000]

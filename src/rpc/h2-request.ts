@@ -11,8 +11,9 @@
  * is swapped for leanBind, which runs fn in the resource's async scope exactly as bind does
  * (same this, arguments, return value and AsyncLocalStorage context) but defines no deprecated
  * accessor, and the bind found before the call is put back, even if request() throws. Nothing
- * in request() reads that accessor. Other callers of bind never see the swap. A process that
- * installed a lean bind for good (the kubelet: src/kubelet/lean-async-bind.ts) is left as is.
+ * in request() reads that accessor. Other callers of bind never see the swap. Every HTTP/2
+ * request k8ts makes as a client (store, component API, CRI) opens here, so no process needs the
+ * bind replaced for good (bench/lib/h2-request-bind-micro.ts 'global': no cheaper than the swap).
  */
 import { AsyncResource } from 'node:async_hooks';
 import type { ClientHttp2Session, ClientHttp2Stream, OutgoingHttpHeaders } from 'node:http2';
@@ -23,11 +24,7 @@ type Bind = (this: AsyncResource, fn: (...args: unknown[]) => unknown, thisArg?:
 /** Node 24 and later do not bind in request(): no swap there. */
 const SWAP_BIND = Number(process.versions.node.split('.')[0]) < 24;
 
-/** The mark of a process-wide lean bind (src/kubelet/lean-async-bind.ts installs one in the
- *  kubelet): with it in place there is nothing to swap. */
-const LEAN_MARK = Symbol.for('k8ts.leanAsyncBind');
-
-const proto = AsyncResource.prototype as unknown as { bind: Bind & { [LEAN_MARK]?: boolean } };
+const proto = AsyncResource.prototype as unknown as { bind: Bind };
 
 /** leanBind is AsyncResource#bind without the deprecated asyncResource accessor. */
 export function leanBind(
@@ -46,7 +43,7 @@ export function requestOn(
   session: ClientHttp2Session, headers: OutgoingHttpHeaders,
 ): ClientHttp2Stream {
   const bind = proto.bind;
-  if (!SWAP_BIND || bind[LEAN_MARK] === true) return session.request(headers);
+  if (!SWAP_BIND) return session.request(headers);
   proto.bind = leanBind as Bind;
   try {
     return session.request(headers);

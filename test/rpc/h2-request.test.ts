@@ -39,30 +39,6 @@ describe('rpc/h2-request: request() without the per-call bind cost', () => {
     assert.equal('asyncResource' in bound, false, 'no deprecated accessor');
   });
 
-  it('leaves a process-wide lean bind (marked k8ts.leanAsyncBind) in place', async () => {
-    const original = AsyncResource.prototype.bind;
-    let calls = 0;
-    const installed = function (this: AsyncResource, fn: (...a: unknown[]) => unknown, thisArg?: unknown) {
-      calls++;
-      return leanBind.call(this, fn, thisArg);
-    };
-    Object.defineProperty(installed, Symbol.for('k8ts.leanAsyncBind'), { value: true });
-    const proto = AsyncResource.prototype as unknown as { bind: unknown };
-    proto.bind = installed;
-    const session = http2.connect(`http://127.0.0.1:${port}`);
-    try {
-      await new Promise((r) => session.once('remoteSettings', r));
-      const st = requestOn(session, { ':path': '/' });
-      st.resume();
-      await new Promise((r) => st.on('close', r));
-      assert.equal(calls, 1, 'request() bound through the installed bind, not a swapped one');
-      assert.equal(AsyncResource.prototype.bind, installed);
-    } finally {
-      proto.bind = original;
-      session.destroy();
-    }
-  });
-
   it('requests work on a connecting and a connected session; bind is restored each time', async () => {
     const original = AsyncResource.prototype.bind;
     const session = http2.connect(`http://127.0.0.1:${port}`);
