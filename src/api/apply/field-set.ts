@@ -127,12 +127,22 @@ function mergeInto(into: FieldNode, from: FieldNode): void {
  * above all build pruned sets); the result is then the same set, pruned, as the copying form's.
  */
 
-/** addAll adds the members of `from` to `into` in place (union(into, from), without copies);
- *  `from`'s nodes are copied, never shared. */
-export function addAll(into: FieldNode, from: FieldNode): FieldNode {
-  const rootMember = into.member;
-  mergeInto(into, from);
-  into.member = rootMember;
+/**
+ * takeAll adds the members of `from` to `into` in place (union(into, from), without copies), for
+ * a `from` the caller gives up: branches `into` lacks are moved over, not copied (most of what
+ * a write adds is new: a first status write's whole status). `from` must not be used
+ * afterwards; it may share nodes with the result.
+ */
+export function takeAll(into: FieldNode, from: FieldNode): FieldNode {
+  for (const [pe, child] of from.children) {
+    if (!hasAnyMember(child)) continue;
+    const target = into.children.get(pe);
+    if (target === undefined) into.children.set(pe, child);
+    else {
+      if (child.member) target.member = true;
+      takeAll(target, child);
+    }
+  }
   return into;
 }
 

@@ -30,7 +30,6 @@ import type { JsonObject, ManagedFieldsEntry } from '../meta.js';
 import { jsonEqual } from '../patch/json.js';
 import { schemaFor, type KindKey, type StructMeta } from '../patch/patch-meta.js';
 import {
-  addAll,
   cutMembersOf,
   difference,
   equalSets,
@@ -48,6 +47,7 @@ import {
   sharesMember,
   subtree,
   subtreeOwned,
+  takeAll,
   toFieldsV1,
   union,
   withoutMembersOf,
@@ -383,7 +383,7 @@ export function recordUpdate(input: UpdateInput): ManagedFieldsEntry[] {
   const changes = compare(before, after, schema, ownableField(subresource));
   // Read before the sets below reuse compare's trees (in place: they are this write's own).
   const inScope = !isEmpty(changes.modified) || !isEmpty(changes.added) || !isEmpty(changes.removed);
-  const changed = ownableOwned(addAll(changes.modified, changes.added), subresource);
+  const changed = ownableOwned(takeAll(changes.modified, changes.added), subresource);
   const removed = ownableOwned(changes.removed, subresource);
 
   const mine = records.find((r) => sameWriter(r, manager, 'Update', apiVersion, subresource));
@@ -404,9 +404,10 @@ export function recordUpdate(input: UpdateInput): ManagedFieldsEntry[] {
     const previous = mine ? setOf(mine) : newFieldSet();
     if (fresh && !overlaps(previous, removed)) {
       sameSet = isSubset(changed, previous);
-      set = addAll(previous, changed);
+      // changed is read no more (withoutFields ran above): its branches move into the set.
+      set = takeAll(previous, changed);
     } else {
-      set = addAll(difference(previous, removed), changed);
+      set = takeAll(difference(previous, removed), changed);
       sameSet = equalSets(set, previous);
     }
   }

@@ -1,6 +1,5 @@
 import { strict as assert } from 'node:assert';
 import {
-  addAll,
   cutMembersOf,
   difference,
   equalSets,
@@ -19,6 +18,7 @@ import {
   sharesMember,
   subtree,
   subtreeOwned,
+  takeAll,
   toFieldsV1,
   union,
   withoutPrefixes,
@@ -84,7 +84,7 @@ describe('field sets: tree operations equal the member-path definitions', () => 
     }
   });
 
-  it('the in-place forms on pruned sets give the copying forms\' trees, and leave the source alone', () => {
+  it('the in-place forms on pruned sets give the copying forms\' trees', () => {
     const rnd = lcg(17);
     const pick = (): string => ELEMENTS[Math.floor(rnd() * ELEMENTS.length)] ?? 'f:a';
     let overlapping = 0;
@@ -93,9 +93,7 @@ describe('field sets: tree operations equal the member-path definitions', () => 
       // Pruned, as the sets recordUpdate hands them are (compare's, canonical FieldsV1's).
       const [a, b] = [union(randomSet(rnd, 4)), union(randomSet(rnd, 4))];
       const small = rnd() < 0.3 ? intersection(b, a) : b;
-      const bShape = JSON.stringify(shape(b));
-      assert.deepEqual(shape(addAll(union(a), b)), shape(union(a, b)));
-      assert.equal(JSON.stringify(shape(b)), bShape, 'addAll copies from, never changes it');
+      assert.deepEqual(shape(takeAll(union(a), union(b))), shape(union(a, b)));
       const prefixes: FieldPath[] = [[pick()], [pick(), pick()]];
       const cut = fromPaths(prefixes);
       assert.deepEqual(shape(cutMembersOf(union(a), cut)), shape(withoutPrefixes(a, prefixes)));
@@ -111,7 +109,7 @@ describe('field sets: tree operations equal the member-path definitions', () => 
     // The root's flag stays as it was.
     const rooted = fromPaths([['f:a']]);
     rooted.member = true;
-    assert.equal(addAll(newFieldSet(), rooted).member, false);
+    assert.equal(takeAll(newFieldSet(), rooted).member, false);
   });
 
   it('an empty prefix removes everything; the root is never a member', () => {
