@@ -5,9 +5,19 @@
  */
 import type { KubeObject, ObjectMeta } from '../../api/meta.js';
 
+/** The last second rfc3339 rendered, and its text: every write asks for "now", and a burst's
+ *  writes share their seconds (a Date, an ISO string and its replacement per write otherwise). */
+let lastSecond = NaN;
+let lastText = '';
+
 /** rfc3339 renders wall-clock milliseconds as metav1.Time does: second precision, UTC. */
 export function rfc3339(wallMs: number): string {
-  return new Date(Math.floor(wallMs / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+  const second = Math.floor(wallMs / 1000);
+  if (second !== lastSecond) {
+    lastText = new Date(second * 1000).toISOString().replace('.000Z', 'Z');
+    lastSecond = second;
+  }
+  return lastText;
 }
 
 const NAME_SUFFIX_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
