@@ -10,8 +10,9 @@
  * p50 / p90 / p99 of each stage: stream opened → decoded → proposed → append sent → leader's
  * fdatasync done; on each follower append received → its fdatasync done → ack sent; the first
  * ack received at the leader; committed-and-applied; answered. Also per put: the leader's and
- * followers' fdatasyncs, appends and acks (events divided by puts). Times are wall-clock ms
- * across processes; on a loaded machine read the medians.
+ * followers' fdatasyncs, appends and acks (events divided by puts), and how long each member's
+ * fdatasync calls took (not the device's flush time the bench's disk column shows). Times are
+ * wall-clock ms across processes; on a loaded machine read the medians.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -65,6 +66,23 @@ function line(label: string, xs: number[]): string {
   return `  ${label.padEnd(44)} p50 ${v(50)}  p90 ${v(90)}  p99 ${v(99)} ms  (n=${f.length})`;
 }
 
+/** syncCalls: how long each fdatasync call took (syncA → syncB) between from and to. Why: the
+ *  bench's disk column is /proc/diskstats' FLUSH time (the device's cache flush, 0.03-0.04 ms
+ *  here), while the call a member waits on also writes the data out and wakes the process
+ *  again: 0.15-0.17 ms p50 at 16 in flight on a quiet machine (see bench/lib/store-proc.ts). */
+function syncCalls(ev: RaftEvent[], from: number, to: number): number[] {
+  const out: number[] = [];
+  let start = -1;
+  for (const [k, t] of ev) {
+    if (k === 'syncA') start = t;
+    else if (k === 'syncB' && start >= 0) {
+      if (start >= from && t <= to) out.push(t - start);
+      start = -1;
+    }
+  }
+  return out;
+}
+
 function count(ev: RaftEvent[], kind: RaftEventKind, from: number, to: number): number {
   return ev.filter(([k, t]) => k === kind && t >= from && t <= to).length;
 }
@@ -107,6 +125,8 @@ function report(files: TraceFile[], skip: number): void {
   const to = calls[calls.length - 1]![4];
   const per = (ev: RaftEvent[], k: RaftEventKind): string =>
     (count(ev, k, from, to) / calls.length).toFixed(3);
+  console.log(line('leader fdatasync call (syscall)', syncCalls(L, from, to)));
+  for (const f of followers) console.log(line(`F${f.pid} fdatasync call (syscall)`, syncCalls(f.raft, from, to)));
   console.log(`  per put: leader fdatasync ${per(L, 'syncB')}, appends sent ${per(L, 'appTx')}, ` +
     `acks received ${per(L, 'ackRx')}; followers fdatasync ` +
     `${followers.map((f) => per(f.raft, 'syncB')).join(' / ')}`);
