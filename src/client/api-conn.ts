@@ -2,8 +2,11 @@
  * ApiConn: the client's connections to one API server. Unary calls (every component write and
  * read) and watch streams go over lean HTTP/2 sessions (src/rpc/h2-client.ts: about half of
  * grpc-js's CPU per call; h2-stream-call.ts for streams), each created lazily by its first use.
- * Watches get their own session, as they had their own grpc-js channel: a watch whose consumer
- * stops reading holds flow-control window, and must not hold it on the session of the writes.
+ * Watches get their own session, as they had their own grpc-js channel. Flow control would not
+ * need it: node:http2 returns connection-level window as data arrives and holds back only a
+ * paused stream's own window (the store client shares one session for unary calls and watches;
+ * test/store/client suite-watch shows a paused watch not stalling unary calls). Merging the two
+ * would save a session per API server; not done yet.
  */
 import type { ChannelCredentials, Metadata, CallOptions } from '@grpc/grpc-js';
 import {
