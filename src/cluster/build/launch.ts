@@ -17,10 +17,21 @@ export interface Launch {
   nodeArgs(c: Component): string[];
 }
 
+/**
+ * COMPONENT_NODE_ARGS: what every component process gets from node, both launches.
+ * --single-threaded-gc: a cluster on one machine is ~20 Node processes, and V8 gives each its own
+ * parallel-scavenge and concurrent-marking helper threads, which then contend for the same few
+ * cores. Measured on 2 cores (docs/benchmarks.md, "Nodes", ninth session; 6 pairs alternating):
+ * a 100-pod burst's CPU per pod net of idle 14.8 → 12.6 ms (lower in every pair), p99 1,120 →
+ * 973 ms (median); the 1,000-hollow-node run (API servers of ~4 GiB heap) 143 → 157 s, within
+ * that run's spread. K8TS_NODE_ARGS adds to these.
+ */
+export const COMPONENT_NODE_ARGS: readonly string[] = ['--single-threaded-gc'];
+
 /** TSX_LAUNCH runs the TypeScript entry point through tsx's loader (the fallback). */
 export const TSX_LAUNCH: Launch = {
   label: 'tsx',
-  nodeArgs: (c) => ['--import', 'tsx', ENTRY_POINTS[c]],
+  nodeArgs: (c) => [...COMPONENT_NODE_ARGS, '--import', 'tsx', ENTRY_POINTS[c]],
 };
 
 /** bundleLaunch runs the bundle's file for the entry point. Not with --enable-source-maps: node
@@ -30,7 +41,7 @@ export const TSX_LAUNCH: Launch = {
 export function bundleLaunch(dir: string): Launch {
   return {
     label: `bundle ${dir}`,
-    nodeArgs: (c) => [join(dir, bundledPath(ENTRY_POINTS[c]))],
+    nodeArgs: (c) => [...COMPONENT_NODE_ARGS, join(dir, bundledPath(ENTRY_POINTS[c]))],
   };
 }
 
