@@ -13,7 +13,7 @@ import { mkdir, readdir, rename, rm, truncate } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import {
-  RESCAN_MS, SPARES_MAX, spareDirOf, spareName,
+  ListingGate, RESCAN_MS, SPARES_MAX, spareDirOf, spareName,
 } from '../../runtime/logs/spares.js';
 import { isOpenForReading } from './cursor.js';
 import { parseAttempt, parsePodLogDirName, podLogDirectory } from './paths.js';
@@ -37,13 +37,13 @@ export class SparePool {
   private readonly dir: string;
   /** Entries in the pool at most (undefined: not listed yet). */
   private count: number | undefined;
-  private scannedAtMs = -Infinity;
-  private scanning: Promise<void> | undefined;
+  private readonly gate: ListingGate;
   private made: Promise<unknown> | undefined;
 
   constructor(root: string, private readonly max = SPARES_MAX,
-    private readonly nowMs: () => number = () => performance.now()) {
+    nowMs: () => number = () => performance.now()) {
     this.dir = spareDirOf(root);
+    this.gate = new ListingGate(() => this.scan(), nowMs, RESCAN_MS);
   }
 
   /**
@@ -109,13 +109,8 @@ export class SparePool {
 
   /** room reserves n entries when the pool has them free. */
   private async room(n: number): Promise<boolean> {
-    if (this.count === undefined || this.scanning !== undefined ||
-        (this.count + n > this.max && this.nowMs() - this.scannedAtMs >= RESCAN_MS)) {
-      this.scanning ??= this.scan().finally(() => {
-        this.scanning = undefined;
-      });
-      await this.scanning;
-    }
+    // Listed again when it says full (the runtime takes meanwhile), and first of all.
+    await this.gate.refresh((this.count ?? 0) + n > this.max, this.count === undefined);
     const count = this.count ?? 0;
     if (count + n > this.max) return false;
     this.count = count + n;
@@ -123,7 +118,6 @@ export class SparePool {
   }
 
   private async scan(): Promise<void> {
-    this.scannedAtMs = this.nowMs();
     this.count = (await readdir(this.dir).catch(() => [] as string[])).length;
   }
 }

@@ -75,6 +75,37 @@ export interface SpareCounts {
   discarded: number;
 }
 
+/**
+ * ListingGate runs a pool directory's listing at most every everyMs, one at a time: both ends
+ * of the pool (the runtime taking, the kubelet putting) keep a count or names that go stale, and
+ * read the directory again only when they need to. A caller that finds a listing under way waits
+ * for it even when it started just now — acting on what it is about to replace would make new
+ * inodes beside the spares it finds (runtime) or overfill the pool (kubelet).
+ */
+export class ListingGate {
+  private listedAtMs = -Infinity;
+  private listing: Promise<void> | undefined;
+
+  constructor(private readonly list: () => Promise<void>, private readonly nowMs: () => number,
+    private readonly everyMs: number) {}
+
+  /** refresh waits for a listing under way; else lists when stale (wanted, and the last one is
+   *  everyMs old) or force. */
+  async refresh(stale: boolean, force = false): Promise<void> {
+    if (this.listing === undefined &&
+        !(force || (stale && this.nowMs() - this.listedAtMs >= this.everyMs))) return;
+    this.listing ??= this.run().finally(() => {
+      this.listing = undefined;
+    });
+    await this.listing;
+  }
+
+  private async run(): Promise<void> {
+    this.listedAtMs = this.nowMs();
+    await this.list();
+  }
+}
+
 /** One log root's pool as the runtime knows it: names listed, not yet taken. */
 class Pool {
   dirs: string[] = [];
@@ -82,26 +113,18 @@ class Pool {
   /** Names handed out whose rename or link has not finished: a listing made meanwhile still
    *  shows them, and must not offer them again (a file linked into two pods' logs). */
   private readonly inFlight = new Set<string>();
-  private scannedAtMs = -Infinity;
-  private scanning: Promise<void> | undefined;
+  private readonly gate: ListingGate;
   private toppingUp = false;
   private made = 0;
 
-  constructor(readonly dir: string, private readonly nowMs: () => number,
-    private readonly rescanMs: number) {}
+  constructor(readonly dir: string, nowMs: () => number, rescanMs: number) {
+    this.gate = new ListingGate(() => this.scan(), nowMs, rescanMs);
+  }
 
   /** take pops a spare of the kind, listing the pool again when out (at most every rescanMs). */
   async take(kind: 'dir' | 'file'): Promise<string | undefined> {
     const list = (): string[] => (kind === 'dir' ? this.dirs : this.files);
-    // A listing under way is waited for even when it started just now: taking nothing while
-    // it reads would make new inodes beside the spares it is about to find.
-    if (list().length === 0 &&
-        (this.scanning !== undefined || this.nowMs() - this.scannedAtMs >= this.rescanMs)) {
-      this.scanning ??= this.scan().finally(() => {
-        this.scanning = undefined;
-      });
-      await this.scanning;
-    }
+    if (list().length === 0) await this.gate.refresh(true);
     const name = list().pop();
     if (name === undefined) return undefined;
     this.inFlight.add(name);
@@ -142,7 +165,6 @@ class Pool {
   }
 
   private async scan(): Promise<void> {
-    this.scannedAtMs = this.nowMs();
     const names = await readdir(this.dir).catch(() => [] as string[]);
     // Only the kubelet adds, only this runtime takes: the listing replaces the lists (names
     // taken since are gone from it).
@@ -176,14 +198,12 @@ export class LogSpares {
    *  root, where the kubelet keeps the pool). An existing directory is left as it is. */
   async makePodDir(logDirectory: string): Promise<void> {
     const root = dirname(logDirectory);
-    if (!this.pools.has(root)) {
-      const pool = new Pool(spareDirOf(root), this.nowMs, this.rescanMs);
-      this.pools.set(root, pool);
-      await this.makeDir(logDirectory);
-      this.topUp(pool);
-      return;
-    }
+    const known = this.pools.get(root);
+    const pool = known ?? new Pool(spareDirOf(root), this.nowMs, this.rescanMs);
+    if (known === undefined) this.pools.set(root, pool);
     await this.makeDir(logDirectory);
+    // A log root seen for the first time: its pool is filled off the hot path from now on.
+    if (known === undefined) this.topUp(pool);
   }
 
   /** settled resolves when no top-up runs (tests). */
