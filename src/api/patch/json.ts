@@ -9,7 +9,9 @@ import { isJsonObject, type JsonObject, type JsonValue } from '../meta.js';
 export function jsonEqual(a: JsonValue | undefined, b: JsonValue | undefined): boolean {
   if (a === b) return true;
   if (a === undefined || b === undefined || a === null || b === null) return false;
-  // Plain loops: this runs over whole objects on every write (managedFields bookkeeping).
+  // Plain loops: this runs over whole objects on every write (managedFields bookkeeping), and
+  // for-in rather than Object.keys, which built two key arrays per object compared (JSON
+  // objects have no enumerable inherited keys, so for-in sees exactly the own ones).
   if (Array.isArray(a)) {
     if (!Array.isArray(b) || a.length !== b.length) return false;
     for (let i = 0; i < a.length; i++) if (!jsonEqual(a[i], b[i])) return false;
@@ -18,7 +20,7 @@ export function jsonEqual(a: JsonValue | undefined, b: JsonValue | undefined): b
   if (isJsonObject(a)) {
     if (!isJsonObject(b)) return false;
     let defined = 0;
-    for (const k of Object.keys(a)) {
+    for (const k in a) {
       const v = a[k];
       if (v === undefined) continue;
       defined++;
@@ -32,7 +34,7 @@ export function jsonEqual(a: JsonValue | undefined, b: JsonValue | undefined): b
 /** definedCount: how many keys of o hold a value (undefined ones are absent in JSON). */
 function definedCount(o: JsonObject): number {
   let n = 0;
-  for (const k of Object.keys(o)) if (o[k] !== undefined) n++;
+  for (const k in o) if (o[k] !== undefined) n++;
   return n;
 }
 

@@ -49,10 +49,11 @@ function lcg(seed: number): () => number {
 
 /** randomSet builds raw trees, including memberless branches fromFieldsV1 can produce. */
 function randomSet(rnd: () => number, depth: number): FieldNode {
-  const node = newFieldSet();
-  node.member = rnd() < 0.4;
+  // Its own map, possibly left empty: the operations must take both that and a leaf's shared one.
+  const children = new Map<string, FieldNode>();
+  const node: FieldNode = { member: rnd() < 0.4, children };
   if (depth > 0) {
-    for (const pe of ELEMENTS) if (rnd() < 0.35) node.children.set(pe, randomSet(rnd, depth - 1));
+    for (const pe of ELEMENTS) if (rnd() < 0.35) children.set(pe, randomSet(rnd, depth - 1));
   }
   return node;
 }
