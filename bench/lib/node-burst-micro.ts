@@ -12,6 +12,9 @@
  *
  *   node --import tsx bench/lib/node-burst-micro.ts [pods=50] [rounds=5] [--prof <dir>]
  *
+ * Both processes run with the node arguments a cluster gives its components
+ * (COMPONENT_NODE_ARGS) and K8TS_NODE_ARGS after them, so a V8 flag can be tried here first.
+ *
  * --prof: both processes load node-prof.ts's hook and are profiled during each round (not
  * start-up, not removal); the top self-time functions are printed at the end. With
  * K8TS_BENCH_HEAP_PROF=1 as well, each process's allocation per pod is printed too.
@@ -25,6 +28,7 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Pod } from '../../src/api/core/v1/pod-types.js';
 import { ApiClient } from '../../src/client/api-client.js';
+import { COMPONENT_NODE_ARGS } from '../../src/cluster/build/launch.js';
 import { connectCri } from '../../src/kubelet/cri/client.js';
 import { startApiCluster } from '../../test/support/apiserver.js';
 import { cpuMsOf, ensureNamespace, loadNote, processTree } from './node-cluster.js';
@@ -63,9 +67,20 @@ function burstPod(r: number, i: number): Pod {
   };
 }
 
+/**
+ * The node arguments of both processes: what `k8ts up` gives every component
+ * (COMPONENT_NODE_ARGS: --single-threaded-gc), then K8TS_NODE_ARGS (space-separated), as the
+ * cluster's launches add it — so the micro measures the processes as a cluster runs them, and a
+ * V8 flag can be tried here first.
+ */
+function nodeArgs(env: NodeJS.ProcessEnv): string[] {
+  const extra = (env.K8TS_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+  return [...COMPONENT_NODE_ARGS, ...extra];
+}
+
 /** child starts a Node process through tsx; resolves once it printed `ready` (or at once). */
 function child(args: string[], env: NodeJS.ProcessEnv, ready?: string): Promise<ChildProcess> {
-  const p = spawn(process.execPath, ['--import', 'tsx', ...args],
+  const p = spawn(process.execPath, [...nodeArgs(env), '--import', 'tsx', ...args],
     { env, stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((res, rej) => {
     let out = '';
@@ -152,7 +167,8 @@ async function main(): Promise<void> {
     await until('node registered', async () =>
       (await api.get(NODES, undefined, NODE).then(() => true, () => false)), 60_000);
     await new Promise((r) => setTimeout(r, 3_000));
-    console.log(`# node burst micro: ${pods} pods x ${rounds} rounds; ${loadNote()}`);
+    console.log(`# node burst micro: ${pods} pods x ${rounds} rounds; ` +
+      `node ${nodeArgs(env).join(' ')}; ${loadNote()}`);
     console.log('| round | kubelet CPU µs/pod | runtime CPU µs/pod | create → Running p50 / p99 ' +
       'ms | load |');
     console.log('|---|---|---|---|---|');
@@ -181,7 +197,10 @@ async function main(): Promise<void> {
       await new Promise((res) => setTimeout(res, 1_000));
     }
     const med = (xs: number[]): string => summarize(xs).median.toFixed(0);
+    const mean = (xs: number[]): string => (xs.reduce((a, x) => a + x, 0) / xs.length).toFixed(0);
     console.log(`median over rounds: kubelet ${med(kl)} µs/pod, runtime ${med(rt)} µs/pod`);
+    // Each round's figure moves in steps of 10 ms / pods (USER_HZ ticks): the mean is finer.
+    console.log(`mean over rounds: kubelet ${mean(kl)} µs/pod, runtime ${mean(rt)} µs/pod`);
     console.log(`runtime CPU by part over all rounds, µs/pod: ${[...parts].map(([k, v]) =>
       `${k} ${((v * 1000) / (pods * rounds)).toFixed(0)}`).join(', ')}`);
     if (profDir !== undefined) {
