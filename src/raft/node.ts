@@ -13,7 +13,7 @@ import { assert } from '../base/assert.js';
 import { ConfChange as ConfChangeCodec } from '../gen/k8ts/raft/v1/raft.js';
 import { bootstrapEntries, bootstrapHardState } from './core/bootstrap.js';
 import { RawNode, type RaftStatus } from './core/raw-node.js';
-import { ProposalQueue } from './proposal-queue.js';
+import { ENVELOPE_BYTES, ProposalQueue } from './proposal-queue.js';
 import type { RaftStorage } from './core/memory-storage.js';
 import {
   ConfChangeType,
@@ -172,8 +172,6 @@ export class BusyError extends Error {
   override name = 'BusyError';
 }
 
-const ENVELOPE_BYTES = 16;
-
 /** A member whose applying lags its commit index by more than this refuses new proposals with
  *  BusyError ("etcdserver: too many requests"), as etcd does (maxGapBetweenApplyAndCommitIndex):
  *  a member catching up must not take on more while its backlog grows. */
@@ -205,7 +203,10 @@ export class RaftNode {
   private readSeq = 0;
   private applied: number;
   private lastSnapshotIndex: number;
-  private readonly proposals = new Map<string, Waiter<Committed>>();
+  /** Waiters of this node's proposals by sequence number (a number key: no string is built per
+   *  proposal and per applied entry). The envelope's member id and incarnation are checked before
+   *  the lookup, so a sequence number of an earlier incarnation never finds a waiter here. */
+  private readonly proposals = new Map<number, Waiter<Committed>>();
   /** Proposals not yet given to the core (see flushProposals). */
   private readonly queued = new ProposalQueue();
   private readonly reads = new Map<string, Waiter<number>>();
@@ -277,17 +278,25 @@ export class RaftNode {
 
   /** propose appends data to the log; resolves once it is committed and applied here. */
   propose(data: Buffer): Promise<Committed> {
+    const envelope = Buffer.allocUnsafe(ENVELOPE_BYTES + data.length);
+    data.copy(envelope, ENVELOPE_BYTES);
+    return this.proposeEnveloped(envelope);
+  }
+
+  /** proposeEnveloped is propose for a payload already written after ENVELOPE_BYTES of room
+   *  (encodePutProposal): the node fills in the envelope, no copy of the payload is made. The
+   *  buffer becomes the node's; the caller must not change it afterwards. */
+  proposeEnveloped(envelope: Buffer): Promise<Committed> {
     if (this.stopped) return Promise.reject(new ProposalLostError('member stopped'));
     if (this.pendingCount() >= this.opts.maxPendingRequests) return Promise.reject(new BusyError('too many pending requests'));
     if (this.raw.raft.log.committed - this.applied > MAX_COMMITTED_NOT_APPLIED) {
       return Promise.reject(new BusyError('too many requests: committed entries wait to apply'));
     }
-    const key = `${this.opts.incarnation}:${++this.seq}`;
-    const envelope = Buffer.allocUnsafe(ENVELOPE_BYTES + data.length);
+    assert(envelope.length >= ENVELOPE_BYTES, 'proposeEnveloped: no room for the envelope');
+    const key = ++this.seq;
     envelope.writeUInt32BE(this.id, 0);
     envelope.writeUInt32BE(this.opts.incarnation >>> 0, 4);
-    envelope.writeDoubleBE(this.seq, 8);
-    data.copy(envelope, ENVELOPE_BYTES);
+    envelope.writeDoubleBE(key, 8);
     this.queued.push({ key, data: envelope });
     return new Promise((resolve, reject) => this.proposals.set(key, { resolve, reject, deadlineTick: this.deadline() }));
   }
@@ -618,7 +627,7 @@ export class RaftNode {
     } else if (e.data.length >= ENVELOPE_BYTES) {
       const result = this.opts.stateMachine.apply(e.index, e.data.subarray(ENVELOPE_BYTES));
       if (e.data.readUInt32BE(0) === this.id && e.data.readUInt32BE(4) === this.opts.incarnation >>> 0) {
-        const key = `${this.opts.incarnation}:${e.data.readDoubleBE(8)}`;
+        const key = e.data.readDoubleBE(8);
         const w = this.proposals.get(key);
         if (w) {
           this.proposals.delete(key);

@@ -10,11 +10,18 @@
  * new proposals beyond maxPendingRequests waiters.
  */
 
-/** QueuedProposal is one proposal's enveloped payload and the key its waiter is filed under. */
+/** QueuedProposal is one proposal's enveloped payload and the key its waiter is filed under
+ *  (the proposal's sequence number in this RaftNode, also in its envelope). */
 export interface QueuedProposal {
-  key: string;
+  key: number;
   data: Buffer;
 }
+
+/** ENVELOPE_BYTES lead every proposed entry: the proposer's member id, its incarnation and the
+ *  proposal's sequence number, so the member that proposed an entry finds its waiter when it
+ *  applies it. Here, not in node.ts, so an encoder can leave room for it without loading Raft
+ *  code (request-encode.ts runs on the store's I/O thread too). */
+export const ENVELOPE_BYTES = 16;
 
 /** Payload bytes per batch: about one append message's worth (the member's maxSizePerMsgBytes),
  *  so when the leader's uncommitted-bytes budget refuses a batch it refuses at most that much

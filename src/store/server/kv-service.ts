@@ -34,8 +34,7 @@ export function kvService(core: StoreCore): KVServer {
     put: serve<PutRequest, PutResponse>(async (req, call) => {
       core.requireLeader(call);
       validateRequest({ $case: 'put', value: req });
-      const stamps = stampsOf(call);
-      return core.write<PutResponse>({ $case: 'put', value: req }, traceOf(call), stamps);
+      return core.writePut<PutResponse>(req, traceOf(call), stampsOf(call));
     }),
     deleteRange: serve<DeleteRangeRequest, DeleteRangeResponse>(async (req, call) => {
       core.requireLeader(call);
