@@ -13,7 +13,7 @@ import type { PutRequest } from '../../gen/etcdserverpb/rpc.js';
 import { StoreRequest, type TraceContext } from '../../gen/k8ts/store/v1/store.js';
 import { decodeTxn } from './request-decode-txn.js';
 import {
-  copyOut, EMPTY, int64, small, span, sub, varint, type Cursor,
+  EMPTY, int64, small, span, sub, varint, type Cursor,
 } from './request-decode-wire.js';
 
 export function decodeStoreRequest(data: Buffer): StoreRequest {
@@ -65,8 +65,12 @@ function decodePut(c: Cursor): PutRequest {
     else c.fail = true;
   }
   if (c.fail) return req;
-  req.key = copyOut(c.buf, keyFrom, keyTo);
-  req.value = copyOut(c.buf, valueFrom, valueTo);
+  // Views, not copies: a put's key and value go only to putOp, whose store copies what it keeps
+  // into its own slabs (ByteArena), and the entry they view is the log's own buffer (copied out
+  // of its frame on receipt), so nothing larger is pinned. Copying here was a second copy and
+  // two more objects per put on every member.
+  req.key = keyTo > keyFrom ? c.buf.subarray(keyFrom, keyTo) : EMPTY;
+  req.value = valueTo > valueFrom ? c.buf.subarray(valueFrom, valueTo) : EMPTY;
   return req;
 }
 

@@ -9,6 +9,7 @@ import { PutRequest, RangeRequest, type Compare, type RequestOp } from '../../..
 import { StoreRequest } from '../../../src/gen/k8ts/store/v1/store.js';
 import { Prng } from '../../../src/base/prng.js';
 import { decodeStoreRequest, fastDecode } from '../../../src/store/apply/request-decode.js';
+import { MvccState } from '../../../src/store/apply/state.js';
 
 const encode = (req: StoreRequest): Buffer => Buffer.from(StoreRequest.encode(req).finish());
 
@@ -106,14 +107,26 @@ describe('store: decoding committed entries', () => {
     for (const req of fast) assert.deepEqual(fastDecode(encode(req)), StoreRequest.decode(encode(req)));
   });
 
-  it('copies keys and values out of the entry (a stored key must not keep the entry alive)', () => {
-    const data = encode({ trace: undefined, op: { $case: 'put', value: PutRequest.fromPartial({ key: Buffer.from('k'), value: Buffer.from('v') }) } });
-    const req = decodeStoreRequest(data);
-    assert.equal(req.op?.$case, 'put');
-    const put = req.op.value as PutRequest;
-    data.fill(0);
-    assert.equal(put.key.toString(), 'k');
-    assert.equal(put.value.toString(), 'v');
+  it('the state keeps its own copies of a put\'s key and value, never views of the entry', () => {
+    // The decoder hands out views of the entry (the store copies what it keeps): a stored key
+    // or value must neither keep the entry alive nor change with it. Plain put and txn put.
+    const state = new MvccState();
+    const put = encode({ trace: undefined, op: { $case: 'put', value: PutRequest.fromPartial({ key: Buffer.from('k'), value: Buffer.from('v') }) } });
+    const txn = encode({
+      trace: undefined,
+      op: { $case: 'txn', value: { compare: [], failure: [], success: [{ request: { $case: 'requestPut', value: PutRequest.fromPartial({ key: Buffer.from('t'), value: Buffer.from('w') }) } }] } },
+    });
+    assert.ok(!('error' in state.apply(1, decodeStoreRequest(put))));
+    assert.ok(!('error' in state.apply(2, decodeStoreRequest(txn))));
+    put.fill(0);
+    txn.fill(0);
+    for (const [k, v] of [['k', 'v'], ['t', 'w']]) {
+      const kvs = state.range(RangeRequest.fromPartial({ key: Buffer.from(k!) })).kvs;
+      assert.equal(kvs.length, 1);
+      assert.equal(kvs[0]!.key.toString(), k);
+      assert.equal(kvs[0]!.value.toString(), v);
+      assert.ok(kvs[0]!.key.buffer !== put.buffer && kvs[0]!.key.buffer !== txn.buffer, 'a stored key views the entry');
+    }
   });
 
   it('agrees with the generated decoder on repeated fields, odd orders and corrupted bytes', () => {
