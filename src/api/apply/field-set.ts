@@ -443,6 +443,53 @@ export function membersWithin(set: FieldNode, json: JsonObject | undefined): boo
   return true;
 }
 
+/**
+ * withMembersOf is toFieldsV1(takeAll(fromFieldsV1(json), set)) for a canonical FieldsV1 object
+ * and a pruned set, made without reading the JSON into a set and writing it out again: what the
+ * set adds is written in, in element order, and every branch of the JSON it adds nothing to is
+ * the same object in the result (shared, not copied: written objects' FieldsV1 are never
+ * changed, and entries a write leaves alone are already kept as read). A status write that adds
+ * a field or two to what its writer owned (a pod's IPs when it starts running) so builds a few
+ * objects instead of two whole trees.
+ */
+export function withMembersOf(json: JsonObject, set: FieldNode): JsonObject {
+  return membersWithin(set, json) ? json : mergedJson(json, set, false);
+}
+
+/** mergedJson writes json's node with set's members added; member: whether the node is one. */
+function mergedJson(json: JsonObject, set: FieldNode, member: boolean): JsonObject {
+  // The set's children that add a branch json lacks, in element order (json's keys already are).
+  let added: string[] | undefined;
+  for (const [pe, child] of set.children) {
+    if (childJson(json, pe) === undefined && hasAnyMember(child)) (added ??= []).push(pe);
+  }
+  if (added !== undefined && added.length > 1) added.sort(compareElements);
+  const out: JsonObject = {};
+  let hasChildren = added !== undefined;
+  for (const k in json) if (k !== '.') hasChildren = true;
+  if (member && hasChildren) out['.'] = {};
+  let a = 0;
+  for (const k in json) {
+    if (k === '.') continue;
+    for (; added !== undefined && a < added.length && compareElements(added[a]!, k) < 0; a++) {
+      out[added[a]!] = nodeToJson(set.children.get(added[a]!)!);
+    }
+    out[k] = mergedChild(json[k] as JsonObject, set.children.get(k));
+  }
+  for (; added !== undefined && a < added.length; a++) {
+    out[added[a]!] = nodeToJson(set.children.get(added[a]!)!);
+  }
+  return out;
+}
+
+/** mergedChild is one child of mergedJson: json's own when the set adds nothing at or under it. */
+function mergedChild(json: JsonObject, set: FieldNode | undefined): JsonObject {
+  if (set === undefined || !hasAnyMember(set)) return json;
+  const wasMember = isMemberJson(json);
+  if ((wasMember || !set.member) && membersWithin(set, json)) return json;
+  return mergedJson(json, set, wasMember || set.member);
+}
+
 /** fromFieldsV1 reads FieldsV1 JSON back into a set; an empty object is a member leaf. */
 export function fromFieldsV1(json: JsonValue | undefined): FieldNode {
   const set = newFieldSet();

@@ -50,6 +50,7 @@ import {
   takeAll,
   toFieldsV1,
   union,
+  withMembersOf,
   withoutMembersOf,
   type FieldNode,
   type FieldPath,
@@ -390,11 +391,14 @@ export function recordUpdate(input: UpdateInput): ManagedFieldsEntry[] {
   const next: ManagerRecord[] = records.filter((r) => r !== mine)
     .map((r) => withoutFields(r, changed, removed));
   let set: FieldNode | undefined;
+  let fieldsV1 = mine?.set === undefined ? mine?.fieldsV1 : undefined;
   let sameSet: boolean;
-  if (mine?.set === undefined && mine?.fieldsV1 !== undefined &&
-    !sharesMember(removed, mine.fieldsV1) && membersWithin(changed, mine.fieldsV1)) {
-    // The writer changed only fields it owns already: its set stays as read.
-    sameSet = true;
+  if (fieldsV1 !== undefined && !sharesMember(removed, fieldsV1)) {
+    // Read as canonical FieldsV1 and losing nothing: the writer's entry is that JSON with what it
+    // changed written in, not read into a set to be written out again (withMembersOf). When it
+    // changed only fields it owns already, that is the JSON as read.
+    sameSet = membersWithin(changed, fieldsV1);
+    if (!sameSet) fieldsV1 = withMembersOf(fieldsV1, changed);
   } else {
     // Read from canonical FieldsV1 (so pruned) for this write alone, previous is the write's
     // own: the new set is made from it in place rather than as union(difference(previous,
@@ -418,7 +422,7 @@ export function recordUpdate(input: UpdateInput): ManagedFieldsEntry[] {
     manager, operation: 'Update', apiVersion, time: touched || !mine?.time ? nowIso : mine.time,
   };
   if (set !== undefined) record.set = set;
-  else record.fieldsV1 = mine?.fieldsV1 ?? {};
+  else record.fieldsV1 = fieldsV1 ?? {};
   if (subresource) record.subresource = subresource;
   next.push(record);
   return encodeManagedFields(next);
