@@ -10,7 +10,8 @@
  *
  * Pure; shared values are never changed after they are made.
  */
-import { WatchEvent, type WatchResponse } from '../../gen/k8ts/api/v1/api.js';
+import type { WatchEvent, WatchResponse } from '../../gen/k8ts/api/v1/api.js';
+import { assert } from '../../base/assert.js';
 import { RecentMemo } from '../storage/shared-views.js';
 
 /** The WatchResponse field the events are (`repeated WatchEvent events = 1`), wire type 2. */
@@ -30,24 +31,65 @@ export function watchEvent(type: string, objectJson: Buffer, traceparent: string
   return { type, objectJson, traceparent };
 }
 
-/** eventField: e as one element of the events field — tag, length, WatchEvent bytes. */
+/**
+ * eventField: e as one element of the events field — tag, length, WatchEvent bytes — written
+ * straight into one buffer of its exact size, as WatchEvent.encode writes the message (fields in
+ * number order, empty ones left out): the generated encoder's writer grew from 128 bytes by
+ * doubling, copying the object's JSON at each step, and its result was copied once more here.
+ */
 function eventField(e: WatchEvent): Buffer {
   const hit = fields.get(e);
   if (hit !== undefined) return hit;
-  const body = WatchEvent.encode(e).finish();
-  const head = [EVENTS_TAG];
-  for (let n = body.length; ; n >>>= 7) {
-    if (n < 0x80) {
-      head.push(n);
-      break;
-    }
-    head.push((n & 0x7f) | 0x80);
+  const typeLen = Buffer.byteLength(e.type, 'utf8');
+  const json = e.objectJson;
+  const traceLen = Buffer.byteLength(e.traceparent, 'utf8');
+  const bodyLen = fieldLen(typeLen) + fieldLen(json.length) + fieldLen(traceLen);
+  const out = Buffer.allocUnsafe(1 + varintLen(bodyLen) + bodyLen);
+  out[0] = EVENTS_TAG;
+  let at = writeVarint(out, 1, bodyLen);
+  if (typeLen > 0) {
+    out[at] = TYPE_TAG;
+    at = writeVarint(out, at + 1, typeLen);
+    at += out.write(e.type, at, 'utf8');
   }
-  const out = Buffer.allocUnsafe(head.length + body.length);
-  out.set(head, 0);
-  out.set(body, head.length);
+  if (json.length > 0) {
+    out[at] = OBJECT_JSON_TAG;
+    at = writeVarint(out, at + 1, json.length);
+    at += json.copy(out, at);
+  }
+  if (traceLen > 0) {
+    out[at] = TRACEPARENT_TAG;
+    at = writeVarint(out, at + 1, traceLen);
+    at += out.write(e.traceparent, at, 'utf8');
+  }
+  assert(at === out.length, `watch event field: wrote ${at} of ${out.length} bytes`);
   fields.set(e, out);
   return out;
+}
+
+/** WatchEvent's fields (type = 1, objectJson = 2, traceparent = 3), all wire type 2. */
+const TYPE_TAG = (1 << 3) | 2;
+const OBJECT_JSON_TAG = (2 << 3) | 2;
+const TRACEPARENT_TAG = (3 << 3) | 2;
+
+/** fieldLen: the bytes a length-delimited field of n bytes takes (none when empty). */
+function fieldLen(n: number): number {
+  return n === 0 ? 0 : 1 + varintLen(n) + n;
+}
+
+function varintLen(n: number): number {
+  let len = 1;
+  for (let v = n; v >= 0x80; v >>>= 7) len++;
+  return len;
+}
+
+/** writeVarint writes n (< 2^32) at out[at], returning the index just past it. */
+function writeVarint(out: Buffer, at: number, n: number): number {
+  let i = at;
+  let v = n;
+  for (; v >= 0x80; v >>>= 7) out[i++] = (v & 0x7f) | 0x80;
+  out[i++] = v;
+  return i;
 }
 
 /** watchResponseBytes is WatchResponse.encode(m)'s bytes, from each event's shared field. */
