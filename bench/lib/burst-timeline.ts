@@ -57,7 +57,7 @@ export class BurstTimeline {
       ['bench.bound', at.bound], ['bench.running', at.running]] as const) {
       for (const [pod, t] of m) firstOf(stamps, `${ns}/${pod}`).set(name, toEpochUs(t));
     }
-    const out = ['| stage | since create sent p50 / p99 / max | step from the stage before ' +
+    const out = ['| stage | since create sent min / p50 / p99 / max | step from the stage before ' +
       'p50 / p99 | pods |', '|---|---|---|---|'];
     let prev: string | undefined;
     for (const stage of STAGES) {
@@ -154,8 +154,9 @@ function row(stamps: Map<string, Map<string, number>>, stage: string, from: stri
   if (since.length === 0) return undefined;
   const a = summarize(since);
   const b = summarize(step);
-  return `| ${stage} | ${f(a.p50)} / ${f(a.p99)} / ${f(a.max)} | ${f(b.p50)} / ${f(b.p99)} | ` +
-    `${since.length} |`;
+  // min: when the first pod reached the stage — how soon the pipeline started moving.
+  return `| ${stage} | ${f(Math.min(...since))} / ${f(a.p50)} / ${f(a.p99)} / ${f(a.max)} | ` +
+    `${f(b.p50)} / ${f(b.p99)} | ${since.length} |`;
 }
 
 /** processLabel: "<component>@<member>" of the process a stamp file (<pid>.tl) belongs to,
