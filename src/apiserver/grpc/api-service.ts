@@ -38,6 +38,13 @@ import { watchResponseBytes } from './watch-encode.js';
 import { jsonBytesOf } from '../storage/shared-views.js';
 import { FlowControl, type CallerEdge } from '../flowcontrol/flow-control.js';
 import { stamp, timelineOn } from '../../base/timeline.js';
+import { TURN_BUDGET_MS, TurnSlicer } from './turn-slicer.js';
+
+/** turnBudgetMs: TURN_BUDGET_MS, or K8TS_API_TURN_BUDGET_MS for an experiment (0: no slices). */
+function turnBudgetMs(): number {
+  const v = Number(process.env.K8TS_API_TURN_BUDGET_MS ?? TURN_BUDGET_MS);
+  return Number.isFinite(v) && v > 0 ? v : Infinity;
+}
 
 /** ApiServiceOptions configure the component API: insecure (every caller is system:admin;
  *  debugging only), log, the clock for watch lifetimes and the watch bounds. */
@@ -58,7 +65,10 @@ export function addApiService(
 const PODS = findResource('', 'v1', 'pods') ?? unreachable('the resource table has no pods');
 
 /** apiService implements ApiServiceServer over reg; one registry call per method. */
-export function apiService(reg: ApiRegistry, o: ApiServiceOptions): ApiServiceServer {
+export function apiService(reg: ApiRegistry, opts: ApiServiceOptions): ApiServiceServer {
+  // Calls start in slices of a few ms of CPU, so a burst's first writes leave for the store
+  // while its tail is decoded (turn-slicer.ts).
+  const o = { ...opts, slicer: new TurnSlicer(() => opts.clock.nowMs(), turnBudgetMs()) };
   // Writes wait for a seat in their priority level (API Priority and Fairness): a Lease
   // renewal or a node's status never waits behind one client's bulk writes.
   const flow = new FlowControl(o.clock, {}, o.log);

@@ -1,0 +1,107 @@
+/**
+ * TurnSlicer: the component API's calls run in slices of at most a few ms of CPU between two
+ * flushes of the process's output, so a burst of calls starts moving through the cluster while
+ * its tail is still being decoded.
+ *
+ * Why: node:http2 sends what JavaScript wrote (a store transaction, an answer) only when the
+ * event loop reaches its check phase (the session's flush is a native setImmediate). A burst of
+ * 100 creates arrives in one or a few socket reads, and every one of them is decoded, admitted,
+ * validated and handed to the store client in that same poll phase: the first transaction leaves
+ * for the store only after the last create was prepared — on 2 shared cores 20-40 ms later, with
+ * the store, the other API servers, the scheduler and the kubelets idle meanwhile (burst
+ * timeline: st.create.txn of every pod stamped before the first st.create.ok, all answers
+ * together). With slices the first writes leave within ~budgetMs, the store commits them while
+ * this server prepares the next slice, and their answers and watch events flow meanwhile.
+ *
+ * How: a window opens at the first call after a flush and closes at the next check phase (an
+ * immediate armed when it opened). A call that finds its window's budget spent waits, with all
+ * calls after it, first in first out, for that check phase: the flush of the window's output
+ * runs first (native immediates precede JavaScript's), then the waiting calls run in a new
+ * window, as many as its budget allows, the rest wait for the next. Nothing is reordered — flow
+ * control (APF) sees calls in arrival order — and nothing is refused; the first call of every
+ * window runs, so a lone expensive call is never starved. Time comes from the injected clock: on
+ * the simulator's virtual clock no budget is ever spent and no call waits.
+ *
+ * Bounded by what is waiting: calls HTTP/2 accepted (its concurrent-streams limit per
+ * connection), each one closure.
+ */
+import { assert } from '../../base/assert.js';
+
+/** TURN_BUDGET_MS: the longest a window runs calls before the rest wait for the next. */
+export const TURN_BUDGET_MS = 5;
+
+/** Run calls a queue that never empties (sustained overload) are dropped from its head. */
+const COMPACT_AT = 1024;
+
+/** Defer runs fn at the event loop's next check phase (setImmediate; tests drive it by hand). */
+export type Defer = (fn: () => void) => void;
+
+export class TurnSlicer {
+  /** When the open window started (nowMs); undefined: none open (the next call opens one). */
+  private windowStartMs: number | undefined;
+  /** Calls waiting for a window, oldest at head. */
+  private waiting: ((() => void) | undefined)[] = [];
+  private head = 0;
+  /** Whether the window's close is armed (one immediate per window). */
+  private armed = false;
+
+  constructor(
+    private readonly nowMs: () => number,
+    private readonly budgetMs = TURN_BUDGET_MS,
+    private readonly defer: Defer = setImmediate,
+  ) {
+    assert(budgetMs > 0, 'TurnSlicer: budgetMs must be > 0');
+  }
+
+  /** waitingCount: calls waiting for a window (tests, stats). */
+  get waitingCount(): number {
+    return this.waiting.length - this.head;
+  }
+
+  /** run runs fn now if the open window has budget left (and nothing waits), else later, in
+   *  arrival order. */
+  run(fn: () => void): void {
+    if (this.head === this.waiting.length && this.hasBudget()) {
+      fn();
+      return;
+    }
+    this.waiting.push(fn);
+    this.arm();
+  }
+
+  /** hasBudget opens a window if none is open; true while the open one has budget left. */
+  private hasBudget(): boolean {
+    const now = this.nowMs();
+    if (this.windowStartMs === undefined) {
+      this.windowStartMs = now;
+      this.arm();
+      return true;
+    }
+    return now - this.windowStartMs < this.budgetMs;
+  }
+
+  private arm(): void {
+    if (this.armed) return;
+    this.armed = true;
+    this.defer(this.windowClosed);
+  }
+
+  /** windowClosed: the check phase after a window (its output flushed): waiting calls get the
+   *  next window. */
+  private readonly windowClosed = (): void => {
+    this.armed = false;
+    this.windowStartMs = undefined;
+    if (this.head === this.waiting.length) return;
+    const start = (this.windowStartMs = this.nowMs());
+    this.arm();
+    do {
+      const fn = this.waiting[this.head];
+      this.waiting[this.head++] = undefined;
+      fn?.();
+    } while (this.head < this.waiting.length && this.nowMs() - start < this.budgetMs);
+    if (this.head === this.waiting.length || this.head > COMPACT_AT) {
+      this.waiting = this.waiting.slice(this.head);
+      this.head = 0;
+    }
+  };
+}
