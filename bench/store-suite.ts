@@ -225,7 +225,7 @@ async function putTest(ctx: SuiteContext, name: string, inflight: number): Promi
       ...windowOf(ctx), address: leader.address, inflight, threads, prefix, value: VALUE, keepKeys: room,
     });
     ctx.written.push(...t.keys.slice(0, room));
-    return toResult(name, t.m);
+    return toResult(name, t.m, ctx.roles);
   }
   const m = await closedLoop({
     ...windowOf(ctx),
@@ -236,7 +236,7 @@ async function putTest(ctx: SuiteContext, name: string, inflight: number): Promi
       if (ctx.written.length < READ_KEYS_MAX) ctx.written.push(key);
     },
   });
-  return toResult(name, m);
+  return toResult(name, m, ctx.roles);
 }
 
 async function rangeTest(ctx: SuiteContext, name: string, serializable: boolean): Promise<TestResult> {
@@ -252,7 +252,7 @@ async function rangeTest(ctx: SuiteContext, name: string, serializable: boolean)
       if (found !== 1) throw new Error(`range found ${found} kvs for a written key`);
     },
   });
-  return toResult(name, m);
+  return toResult(name, m, ctx.roles);
 }
 
 async function watchTest(ctx: SuiteContext, name: string, writers: number): Promise<TestResult> {
@@ -264,17 +264,19 @@ async function watchTest(ctx: SuiteContext, name: string, writers: number): Prom
     prefix: prefixOf(ctx, name),
     value: VALUE,
   });
-  return { ...toResult(name, w.puts), deliveryMs: w.deliveryMs, missed: w.missed };
+  return { ...toResult(name, w.puts, ctx.roles), deliveryMs: w.deliveryMs, missed: w.missed };
 }
 
-function toResult(name: string, m: Measured): TestResult {
+function toResult(name: string, m: Measured, roles: Roles): TestResult {
+  const perOp = (ms: number): number => (m.ops > 0 ? (ms * 1000) / m.ops : NaN);
   return {
     name,
     opsPerSec: m.ops / m.seconds,
     latenciesMs: m.latenciesMs,
     errors: m.errors,
     firstError: m.firstError,
-    serverUsPerOp: m.ops > 0 ? (m.cpu.membersMs * 1000) / m.ops : NaN,
+    serverUsPerOp: perOp(m.cpu.membersMs),
+    memberUsPerOp: [roles.leader, ...roles.followers].map((i) => perOp(m.cpu.perMemberMs[i] ?? NaN)),
     clientUsPerOp: m.ops > 0 ? (m.cpu.benchMs * 1000) / m.ops : NaN,
     serverCores: m.cpu.membersMs / 1000 / m.seconds,
     foreignCores: m.cpu.foreignCores,
@@ -308,7 +310,8 @@ function logLine(sys: StoreSystem, round: number, t: TestResult): void {
   const what = t.deliveryMs ? 'delivery' : 'latency';
   console.log(
     `${sys.label.padEnd(12)} r${round} ${t.name.padEnd(13)} ${t.opsPerSec.toFixed(0).padStart(6)} ops/s  ` +
-    `${what} p50 ${p(0.5)} p99 ${p(0.99)} ms  server ${t.serverUsPerOp.toFixed(0)} µs/op (${t.serverCores.toFixed(2)} cores)  ` +
+    `${what} p50 ${p(0.5)} p99 ${p(0.99)} ms  server ${t.serverUsPerOp.toFixed(0)} µs/op (${t.serverCores.toFixed(2)} cores; ` +
+    `leader / followers ${fmtList(t.memberUsPerOp ?? [])})  ` +
     `client ${t.clientUsPerOp.toFixed(0)} µs/op  foreign ${t.foreignCores.toFixed(2)} idle ${t.idleCores.toFixed(2)} cores, ` +
     `waiting for a core: members ${t.membersWaitCores.toFixed(2)} client ${t.clientWaitCores.toFixed(2)}; ` +
     `disk ${t.flushesPerSec.toFixed(0)} flushes/s, ${t.msPerFlush.toFixed(2)} ms each; ` +

@@ -111,6 +111,8 @@ export function rssMiB(pid: number): number {
 export interface CpuSample {
   atMs: number;
   membersMs: number;
+  /** Each member's CPU, in the order of the pids sampled. */
+  perMemberMs: number[];
   benchMs: number;
   machineMs: number;
   /** Run-queue wait (runqWaitMs) of the members, summed, and of this process. */
@@ -120,9 +122,11 @@ export interface CpuSample {
 }
 
 export function sampleCpu(pids: readonly number[]): CpuSample {
+  const perMemberMs = pids.map(processCpuMs);
   return {
     atMs: performance.now(),
-    membersMs: pids.reduce((sum, pid) => sum + processCpuMs(pid), 0),
+    membersMs: perMemberMs.reduce((sum, ms) => sum + ms, 0),
+    perMemberMs,
     benchMs: processCpuMs(process.pid),
     machineMs: machineBusyMs(),
     membersWaitMs: pids.reduce((sum, pid) => sum + runqWaitMs(pid), 0),
@@ -136,6 +140,9 @@ export interface CpuWindow {
   seconds: number;
   /** CPU of the system's member processes, summed, in ms. */
   membersMs: number;
+  /** Each member's CPU in ms, in the order of the pids sampled (which member led or followed
+   *  is the caller's to say: the leader's share is not a follower's). */
+  perMemberMs: number[];
   /** CPU of this process (the load generator), in ms. */
   benchMs: number;
   /** Average cores used by everything else on the machine during the window. */
@@ -161,7 +168,8 @@ export function cpuBetween(a: CpuSample, b: CpuSample): CpuWindow {
   const foreignMs = machineMs - membersMs - benchMs;
   const cores = (ms: number): number => (seconds > 0 ? ms / 1000 / seconds : 0);
   return {
-    seconds, membersMs, benchMs, foreignCores: cores(foreignMs), idleCores: availableParallelism() - cores(machineMs),
+    seconds, membersMs, perMemberMs: b.perMemberMs.map((ms, i) => ms - (a.perMemberMs[i] ?? 0)),
+    benchMs, foreignCores: cores(foreignMs), idleCores: availableParallelism() - cores(machineMs),
     membersWaitCores: cores(b.membersWaitMs - a.membersWaitMs), benchWaitCores: cores(b.benchWaitMs - a.benchWaitMs),
     flushesPerSec: seconds > 0 ? (b.disk.flushes - a.disk.flushes) / seconds : NaN,
     msPerFlush: (b.disk.flushMs - a.disk.flushMs) / (b.disk.flushes - a.disk.flushes),

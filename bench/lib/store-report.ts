@@ -16,6 +16,9 @@ export interface TestResult {
   firstError: string | undefined;
   /** CPU of all member processes in the window, per completed op. */
   serverUsPerOp: number;
+  /** The same per member, the leader first, then the followers: where the members' CPU per op
+   *  goes (a follower's share is Raft and apply only; the leader's adds serving the clients). */
+  memberUsPerOp?: number[];
   /** CPU of the load generator in the window, per completed op. */
   clientUsPerOp: number;
   serverCores: number;
