@@ -175,17 +175,22 @@ async function main(): Promise<void> {
     const kl: number[] = [];
     const rt: number[] = [];
     const parts = new Map<string, number>();
+    const kparts = new Map<string, number>();
     for (let r = 0; r < rounds; r++) {
       const units = (): Map<string, number[]> => new Map([
         ['kubelet', processTree(kubelet.pid ?? 0)], ['runtime', processTree(runtime.pid ?? 0)]]);
       const before = cpuMsOf(units(), /./);
       const parts0 = runtimeParts(runtime.pid ?? 0);
+      const kparts0 = new Map(threadsOf(kubelet.pid ?? 0));
       if (profDir !== undefined) toggleProfiling([kubelet.pid ?? 0, runtime.pid ?? 0]);
       const lat = await round(api, r);
       if (profDir !== undefined) toggleProfiling([kubelet.pid ?? 0, runtime.pid ?? 0]);
       const after = cpuMsOf(units(), /./);
       const parts1 = runtimeParts(runtime.pid ?? 0);
       for (const [k, v] of parts1) parts.set(k, (parts.get(k) ?? 0) + v - (parts0.get(k) ?? 0));
+      for (const [k, v] of threadsOf(kubelet.pid ?? 0)) {
+        kparts.set(k, (kparts.get(k) ?? 0) + v - (kparts0.get(k) ?? 0));
+      }
       const per = (u: string): number =>
         ((after.get(u) ?? 0) - (before.get(u) ?? 0)) * 1000 / pods;
       kl.push(per('kubelet'));
@@ -201,6 +206,8 @@ async function main(): Promise<void> {
     console.log(`median over rounds: kubelet ${med(kl)} µs/pod, runtime ${med(rt)} µs/pod`);
     // Each round's figure moves in steps of 10 ms / pods (USER_HZ ticks): the mean is finer.
     console.log(`mean over rounds: kubelet ${mean(kl)} µs/pod, runtime ${mean(rt)} µs/pod`);
+    console.log(`kubelet CPU by thread over all rounds, µs/pod: ${[...kparts].map(([k, v]) =>
+      `${k.trim()} ${((v * 1000) / (pods * rounds)).toFixed(0)}`).join(', ')}`);
     console.log(`runtime CPU by part over all rounds, µs/pod: ${[...parts].map(([k, v]) =>
       `${k} ${((v * 1000) / (pods * rounds)).toFixed(0)}`).join(', ')}`);
     if (profDir !== undefined) {
