@@ -31,7 +31,7 @@ import {
   prepareUpdateMeta,
   rfc3339,
 } from './object-meta.js';
-import { jsonEqual } from '../../api/patch/json.js';
+import { cloneJson, jsonEqual } from '../../api/patch/json.js';
 import { fieldManagerRequired } from '../../api/apply/index.js';
 import { managerOfUserAgent } from './manager-name.js';
 import { applyPatchBody, isApplyPatch, recordManagedUpdate, serverSideApply } from './patching.js';
@@ -167,7 +167,7 @@ export class Registry implements ApiRegistry {
   /** admitNew runs the pure create rules; returns a fresh object ready to store. */
   private admitNew(r: ResourceInfo, s: KindStrategy, ns: string | undefined, body: KubeObject): KubeObject {
     checkType(r, body);
-    const obj = structuredClone(body);
+    const obj = cloneJson(body);
     obj.metadata ??= {};
     checkNamespace(r, ns, obj);
     if (!obj.metadata.name && obj.metadata.generateName) {
@@ -207,8 +207,8 @@ export class Registry implements ApiRegistry {
         throw conflict(r, name, `Precondition failed: UID in precondition: ${uid}, UID in object meta: ${cur.metadata.uid ?? ''}`);
       }
       // A status write keeps only the body's status (updated()): copy just that.
-      if (opts.subresource === 'status') return { ...body, status: structuredClone(body.status) };
-      return structuredClone({ ...body, metadata: { ...(body.metadata ?? {}), name, ...(ns ? { namespace: ns } : {}) } });
+      if (opts.subresource === 'status') return { ...body, status: cloneJson(body.status) };
+      return cloneJson({ ...body, metadata: { ...(body.metadata ?? {}), name, ...(ns ? { namespace: ns } : {}) } });
     };
     const change = opts.subresource === 'finalize' ? finalizeChange(r, name, body) : replace;
     // replace builds its result from the body and only reads the current object, so write may
@@ -301,7 +301,7 @@ export class Registry implements ApiRegistry {
       const cur = withType(r, current);
       // change gets its own copy unless it only reads (readsOnly): then nothing it returns
       // shares the current object's parts, which must stay as they are for the comparisons below.
-      const proposed = change(opts.readsOnly === true ? cur : structuredClone(cur));
+      const proposed = change(opts.readsOnly === true ? cur : cloneJson(cur));
       const next = this.updated(r, s, cur, proposed, opts.subresource);
       // Server-side apply keeps its own managedFields; every other write records an Update.
       // An unnamed writer's write that changes nothing records nothing, and a write that

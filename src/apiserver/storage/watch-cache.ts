@@ -36,6 +36,7 @@ import type { Predicate, StorageWatchEvent, Watch, WatchTrigger } from './types.
 import { WatcherIndex } from './watcher-index.js';
 import { rememberStored, storedValueOf } from './shared-views.js';
 import { stamp } from '../../base/timeline.js';
+import { cloneJson } from '../../api/patch/json.js';
 
 export interface WatchCacheOptions {
   client: EtcdClient;
@@ -210,7 +211,7 @@ export class WatchCache {
     const items: KubeObject[] = [];
     for (const k of keys) {
       const obj = this.objects.get(k)!;
-      if (!predicate || predicate(obj)) items.push(structuredClone(obj));
+      if (!predicate || predicate(obj)) items.push(cloneJson(obj));
     }
     return { items, revision: this.rev };
   }
