@@ -21,6 +21,7 @@ import {
   takeAll,
   toFieldsV1,
   union,
+  withMembersOf,
   withoutPrefixes,
   type FieldNode,
   type FieldPath,
@@ -168,6 +169,25 @@ describe('field sets: questions asked of FieldsV1 JSON without decoding it', () 
       assert.equal(membersWithin(a, json), true);
       assert.equal(sharesMember(a, json), !isEmpty(a));
     }
+  });
+
+  it('withMembersOf writes toFieldsV1(takeAll(fromFieldsV1(json), set)), sharing what it adds nothing to', () => {
+    const rnd = lcg(19);
+    let shared = 0;
+    let unchanged = 0;
+    for (let i = 0; i < 500; i++) {
+      // Canonical JSON (an encoded pruned set) and a pruned set, as recordUpdate has them.
+      const json = toFieldsV1(union(randomSet(rnd, 4)));
+      const set = rnd() < 0.2 ? intersection(fromFieldsV1(json), randomSet(rnd, 4)) : union(randomSet(rnd, 4));
+      const want = JSON.stringify(toFieldsV1(takeAll(fromFieldsV1(json), union(set))));
+      const got = withMembersOf(json, set);
+      assert.equal(JSON.stringify(got), want, `${JSON.stringify(json)} + ${JSON.stringify(toFieldsV1(set))}`);
+      if (got === json) unchanged++;
+      for (const k of Object.keys(json)) if (got !== json && got[k] === json[k]) shared++;
+    }
+    // Both the JSON as read and new JSON sharing some of its branches occur.
+    assert.ok(unchanged > 20 && unchanged < 480, `${unchanged} of 500 unchanged`);
+    assert.ok(shared > 20, `${shared} branches shared`);
   });
 
   it('keyElement writes one key as it writes several: sorted, JSON-escaped', () => {
