@@ -6,7 +6,7 @@
  * sets are granular (one path per item), other lists and `atomic` objects are single values.
  */
 import { isJsonObject, type JsonObject, type JsonValue } from '../meta.js';
-import { jsonEqual } from '../patch/json.js';
+import { cloneJson, jsonEqual } from '../patch/json.js';
 import { fieldMeta, ssaKeysOf, type FieldMeta, type StructMeta } from '../patch/patch-meta.js';
 import {
   fieldElement,
@@ -336,7 +336,7 @@ export function removeUnowned(
   owned: FieldNode,
   schema: StructMeta,
 ): JsonObject {
-  const out = structuredClone(obj);
+  const out = cloneJson(obj);
   // Shallowest first: a dropped list item goes whole, before its fields (which identify it)
   // could be deleted one by one; paths below it then no longer resolve and are skipped.
   const shallowestFirst = [...paths].sort((a, b) => a.length - b.length);

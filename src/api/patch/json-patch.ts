@@ -19,7 +19,7 @@
  */
 import { StatusError } from '../errors.js';
 import { isJsonObject, type JsonObject, type JsonValue } from '../meta.js';
-import { jsonEqual } from './json.js';
+import { cloneJson, jsonEqual } from './json.js';
 
 /** The most operations one JSON patch may carry (kube-apiserver's maxJSONPatchOperations). */
 export const JSON_PATCH_OPERATIONS_MAX = 10000;
@@ -82,7 +82,7 @@ function badDecode(message: string): StatusError {
  */
 export function applyJsonPatch(doc: JsonValue, body: JsonValue): JsonValue {
   const ops = decodeJsonPatch(body);
-  let work: JsonValue = structuredClone(doc);
+  let work: JsonValue = cloneJson(doc);
   for (const [i, op] of ops.entries()) {
     work = applyOperation(work, op, i);
   }
@@ -106,7 +106,7 @@ function applyOperation(doc: JsonValue, op: JsonPatchOperation, index: number): 
     }
     case 'copy': {
       const from = pointerOf(op.from, 'from', index);
-      return add(doc, path, structuredClone(get(doc, from)));
+      return add(doc, path, cloneJson(get(doc, from)));
     }
     case 'test':
       if (!jsonEqual(get(doc, path), requireValue(op, index))) {
@@ -122,7 +122,7 @@ function requireValue(op: JsonPatchOperation, index: number): JsonValue {
   if (!('value' in op) || op.value === undefined) {
     throw notApplied(`operation ${index}: missing value`);
   }
-  return structuredClone(op.value);
+  return cloneJson(op.value);
 }
 
 function pointerOf(v: JsonValue | undefined, field: string, index: number): string {

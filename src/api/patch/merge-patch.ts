@@ -10,6 +10,7 @@
  */
 import { badRequest } from '../errors.js';
 import { isJsonObject, type JsonObject, type JsonValue } from '../meta.js';
+import { cloneJson } from './json.js';
 
 /** The 400 message kube-apiserver gives a merge patch that is not a JSON object. */
 export const BAD_MERGE_PATCH_MESSAGE = 'Invalid JSON Patch';
@@ -19,7 +20,7 @@ export const BAD_MERGE_PATCH_MESSAGE = 'Invalid JSON Patch';
  * and shares no mutable structure with either input, so a stored object stays untouched.
  */
 export function mergePatch(target: JsonValue | undefined, patch: JsonValue): JsonValue {
-  if (!isJsonObject(patch)) return structuredClone(patch);
+  if (!isJsonObject(patch)) return cloneJson(patch);
   const out: JsonObject = isJsonObject(target) ? { ...target } : {};
   for (const [name, value] of Object.entries(patch)) {
     if (value === undefined) continue;
@@ -36,7 +37,7 @@ export function mergePatch(target: JsonValue | undefined, patch: JsonValue): Jso
 
 function unshare(out: JsonObject, target: JsonObject, patch: JsonObject): JsonObject {
   for (const [k, v] of Object.entries(out)) {
-    if (!(k in patch) && v === target[k] && v !== undefined) out[k] = structuredClone(v);
+    if (!(k in patch) && v === target[k] && v !== undefined) out[k] = cloneJson(v);
   }
   return out;
 }

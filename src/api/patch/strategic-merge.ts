@@ -25,7 +25,7 @@
  */
 import { StatusError, badRequest } from '../errors.js';
 import { isJsonObject, type JsonObject, type JsonValue } from '../meta.js';
-import { jsonEqual } from './json.js';
+import { cloneJson, jsonEqual } from './json.js';
 import { fieldMeta, schemaFor } from './patch-meta.js';
 import type { FieldMeta, KindKey, StructMeta } from './patch-meta.js';
 
@@ -155,7 +155,7 @@ function mergeValue(
     const base = Array.isArray(original) ? original : [];
     if (meta.list === 'map') return mergeKeyedList(base, patch, meta, dirs);
     if (meta.list === 'set') return mergeSet(base, patch, dirs);
-    return structuredClone(patch);
+    return cloneJson(patch);
   }
   return patch;
 }

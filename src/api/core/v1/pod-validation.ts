@@ -13,6 +13,7 @@ import { validateContainerList } from './container-validation.js';
 import type { PodSpec, PodTemplateSpec, Toleration } from './pod-types.js';
 import { validateAffinity, validateTolerations, validateTopologySpread } from './scheduling-validation.js';
 import { validateVolumes } from './volume-validation.js';
+import { cloneJson } from '../../patch/json.js';
 
 const RESTART_POLICIES: readonly string[] = ['Always', 'OnFailure', 'Never'];
 const DNS_POLICIES: readonly string[] = ['ClusterFirst', 'ClusterFirstWithHostNet', 'Default',
@@ -105,7 +106,7 @@ function tolerationUpdateErrors(next: Toleration[], old: Toleration[], path: str
 
 /** mungedSpec is the old spec with every updatable field taken from the new one. */
 function mungedSpec(next: PodSpec, old: PodSpec): PodSpec {
-  const m: PodSpec = structuredClone(old);
+  const m: PodSpec = cloneJson(old);
   m.containers = (m.containers ?? []).map((c, i) => ({ ...c, image: next.containers?.[i]?.image }));
   if (m.initContainers) {
     m.initContainers = m.initContainers.map((c, i) => ({ ...c,
