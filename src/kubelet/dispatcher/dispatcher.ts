@@ -39,6 +39,8 @@ export interface DispatcherDeps {
 interface Entry {
   handle: WorkerHandle;
   pod: Pod;
+  /** The object admission judged (see admittedPods). */
+  admitted: Pod;
   deleteSent: boolean;
   terminateSent: boolean;
 }
@@ -90,7 +92,7 @@ export class Dispatcher {
     if (!deleting) {
       const phase = pod.status?.phase;
       if (phase === 'Succeeded' || phase === 'Failed') return;
-      const verdict = this.d.admit(pod, this.activePods());
+      const verdict = this.d.admit(pod, this.admittedPods());
       if (!verdict.admit) {
         this.d.log(`pod ${fullName(pod)} rejected: ${verdict.reason}: ${verdict.message}`);
         this.remember(uid);
@@ -99,7 +101,7 @@ export class Dispatcher {
       }
     }
     const handle = this.d.startWorker(pod);
-    const entry: Entry = { handle, pod, deleteSent: false, terminateSent: false };
+    const entry: Entry = { handle, pod, admitted: pod, deleteSent: false, terminateSent: false };
     this.workers.set(uid, entry);
     // A pod already being deleted (seen first after a kubelet restart) still gets a worker:
     // containers of an earlier run may be left to stop.
@@ -158,10 +160,26 @@ export class Dispatcher {
     void p.finally(() => this.pending.delete(p));
   }
 
-  /** activePods: the pods with a worker that is not terminating (admission counts these). */
+  /** activePods: the pods with a worker that is not terminating, as they are now. */
   activePods(): Pod[] {
     return [...this.workers.values()].filter((e) => !e.deleteSent && !e.terminateSent)
       .map((e) => e.pod);
+  }
+
+  /**
+   * admittedPods: the same pods as admission judged them (what a new pod is admitted next to).
+   * What admission reads of them — requests, host ports — does not change with an update, and
+   * the same objects let admission's per-object memo of requests hit: every status write comes
+   * back through the watch as a new object, so with the current objects a burst of n pods
+   * summed the requests of up to n²/2 pods afresh (node-burst-micro heap profile, 100 pods:
+   * admission ~6 KiB allocated per pod).
+   */
+  admittedPods(): Pod[] {
+    const out: Pod[] = [];
+    for (const e of this.workers.values()) {
+      if (!e.deleteSent && !e.terminateSent) out.push(e.admitted);
+    }
+    return out;
   }
 
   /** workerUids: the uids with a worker (housekeeping leaves their runtime state alone). */

@@ -22,6 +22,8 @@ function setup() {
   const reported: [string, PodStatus][] = [];
   const deleted: string[] = [];
   const released: string[] = [];
+  /** What each admission was given as the pods already admitted. */
+  const admittedSeen: (readonly Pod[])[] = [];
   const d = new Dispatcher({
     startWorker: (pod): WorkerHandle => {
       let finish: (o: PodWorkerOutput) => void = () => {};
@@ -31,14 +33,17 @@ function setup() {
       workers.push(w);
       return { send: (e) => w.events.push(e), done, stop: () => { w.stopped = true; } };
     },
-    admit: (pod) => (pod.metadata.labels?.reject === 'yes'
-      ? { admit: false, reason: 'OutOfcpu', message: 'no room' } : { admit: true }),
+    admit: (pod, admitted) => {
+      admittedSeen.push(admitted);
+      return pod.metadata.labels?.reject === 'yes'
+        ? { admit: false, reason: 'OutOfcpu', message: 'no room' } : { admit: true };
+    },
     reportStatus: (pod, s) => reported.push([pod.metadata.uid ?? '', s]),
     deletePod: async (pod) => { deleted.push(pod.metadata.uid ?? ''); },
     released: async (pod) => { released.push(pod.metadata.uid ?? ''); },
     log: () => {},
   });
-  return { d, workers, reported, deleted, released };
+  return { d, workers, reported, deleted, released, admittedSeen };
 }
 
 const pod = (uid: string, o: { deleting?: boolean; static?: boolean; reject?: boolean;
@@ -62,6 +67,23 @@ describe('kubelet dispatcher', () => {
     assert.equal(workers.length, 2);
     assert.deepEqual(workers[0]?.events.map((e) => e.type), ['POD_UPDATED']);
     assert.deepEqual(d.activePods().map((p) => p.metadata.uid), ['a', 'b']);
+  });
+
+  it('admits next to the pods as they were admitted, not their updated objects', () => {
+    const { d, admittedSeen } = setup();
+    const a = pod('a');
+    d.apply({ type: 'UPSERT', pod: a });
+    const aUpdated = pod('a');
+    d.apply({ type: 'UPSERT', pod: aUpdated });
+    d.apply({ type: 'UPSERT', pod: pod('b') });
+    // The same object admission judged (its memo of requests hits), not an equal new one.
+    assert.equal(admittedSeen[1]?.length, 1);
+    assert.ok(admittedSeen[1]?.[0] === a);
+    assert.ok(d.activePods()[0] === aUpdated, 'activePods gives the pods as they are now');
+    d.apply({ type: 'UPSERT', pod: pod('b', { deleting: true }) });
+    d.apply({ type: 'UPSERT', pod: pod('c') });
+    assert.deepEqual(admittedSeen[2]?.map((p) => p.metadata.uid), ['a'],
+      'a terminating pod does not count');
   });
 
   it('deletes the API object once a deleted pod\'s worker is done, and only then', async () => {
