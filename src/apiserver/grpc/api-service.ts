@@ -38,7 +38,7 @@ import { watchResponseBytes } from './watch-encode.js';
 import { jsonBytesOf } from '../storage/shared-views.js';
 import { FlowControl, type CallerEdge } from '../flowcontrol/flow-control.js';
 import { stamp, timelineOn } from '../../base/timeline.js';
-import { TURN_BUDGET_MS, TurnSlicer } from './turn-slicer.js';
+import { processCpuMs, TURN_BUDGET_MS, TurnSlicer } from './turn-slicer.js';
 
 /** turnBudgetMs: TURN_BUDGET_MS, or K8TS_API_TURN_BUDGET_MS for an experiment (0: no slices). */
 function turnBudgetMs(): number {
@@ -47,8 +47,9 @@ function turnBudgetMs(): number {
 }
 
 /** ApiServiceOptions configure the component API: insecure (every caller is system:admin;
- *  debugging only), log, the clock for watch lifetimes and the watch bounds. */
-export type ApiServiceOptions = WatchEdges;
+ *  debugging only), log, the clock for watch lifetimes and the watch bounds, and the CPU clock
+ *  of the call slicer's budget (default: this process's; turn-slicer.ts). */
+export type ApiServiceOptions = WatchEdges & { cpuMs?: () => number };
 
 /** addApiService registers the component API on server (the API server process calls this). */
 export function addApiService(
@@ -68,7 +69,8 @@ const PODS = findResource('', 'v1', 'pods') ?? unreachable('the resource table h
 export function apiService(reg: ApiRegistry, opts: ApiServiceOptions): ApiServiceServer {
   // Calls start in slices of a few ms of CPU, so a burst's first writes leave for the store
   // while its tail is decoded (turn-slicer.ts).
-  const o = { ...opts, slicer: new TurnSlicer(() => opts.clock.nowMs(), turnBudgetMs()) };
+  const clocks = { wallMs: () => opts.clock.nowMs(), cpuMs: opts.cpuMs ?? processCpuMs };
+  const o = { ...opts, slicer: new TurnSlicer(clocks, turnBudgetMs()) };
   // Writes wait for a seat in their priority level (API Priority and Fairness): a Lease
   // renewal or a node's status never waits behind one client's bulk writes.
   const flow = new FlowControl(o.clock, {}, o.log);

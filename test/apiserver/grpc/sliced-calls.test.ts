@@ -12,10 +12,11 @@ import { systemClock } from '../../../src/base/clock.js';
 import { apiService } from '../../../src/apiserver/grpc/api-service.js';
 import type { ApiRegistry } from '../../../src/apiserver/registry/types.js';
 
-/** A clock 10 ms later at every reading: no window ever has budget after its first call. */
-function hastyClock(): Clock {
+/** A clock 10 ms later at every reading, wall and CPU: no window ever has budget after its
+ *  first call. */
+function hasty(): { clock: Clock; cpuMs: () => number } {
   let t = 0;
-  return { ...systemClock, nowMs: () => (t += 10) };
+  return { clock: { ...systemClock, nowMs: () => (t += 10) }, cpuMs: () => (t += 10) };
 }
 
 /** stubRegistry records the order writes start in and the check phase each started in. */
@@ -66,7 +67,7 @@ describe('component API calls start in slices (TurnSlicer)', () => {
     const started: string[] = [];
     const phases: number[] = [];
     const svc = apiService(stubRegistry(started, () => phase, phases),
-      { insecure: true, clock: hastyClock(), log: () => {} });
+      { insecure: true, ...hasty(), log: () => {} });
     const binds = ['a', 'b', 'c', 'd'].map((pod) => ({ namespace: 'ns', pod, nodeName: 'w1' }));
     const res = await answered<{ results: { statusJson: Buffer }[] }>((cb) =>
       svc.bindBatch(call({ binds }), cb as never));
@@ -80,7 +81,7 @@ describe('component API calls start in slices (TurnSlicer)', () => {
     const started: string[] = [];
     const phases: number[] = [];
     const svc = apiService(stubRegistry(started, () => phase, phases),
-      { insecure: true, clock: hastyClock(), log: () => {} });
+      { insecure: true, ...hasty(), log: () => {} });
     const pod = (name: string): KubeObject =>
       ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'ns' } }) as KubeObject;
     const names = ['p0', 'p1', 'p2'];

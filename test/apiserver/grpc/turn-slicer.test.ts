@@ -29,7 +29,7 @@ function loop(): { now: () => number; spend: (ms: number) => void; defer: (fn: (
 describe('TurnSlicer', () => {
   it('runs calls at once until the window budget is spent, then in later windows, in order', () => {
     const l = loop();
-    const s = new TurnSlicer(l.now, 2, l.defer);
+    const s = new TurnSlicer({ wallMs: l.now, cpuMs: l.now }, 2, l.defer);
     const ran: number[] = [];
     // Ten calls arrive in one poll phase, each 0.75 ms of CPU.
     for (let i = 0; i < 10; i++) s.run(() => { ran.push(i); l.spend(0.75); });
@@ -45,7 +45,7 @@ describe('TurnSlicer', () => {
 
   it('a call arriving while others wait queues behind them, even in a fresh window', () => {
     const l = loop();
-    const s = new TurnSlicer(l.now, 2, l.defer);
+    const s = new TurnSlicer({ wallMs: l.now, cpuMs: l.now }, 2, l.defer);
     const ran: string[] = [];
     s.run(() => { ran.push('a'); l.spend(5); });
     s.run(() => ran.push('b'));
@@ -59,7 +59,7 @@ describe('TurnSlicer', () => {
 
   it('every window runs at least one call, however expensive', () => {
     const l = loop();
-    const s = new TurnSlicer(l.now, 2, l.defer);
+    const s = new TurnSlicer({ wallMs: l.now, cpuMs: l.now }, 2, l.defer);
     const ran: number[] = [];
     for (let i = 0; i < 3; i++) s.run(() => { ran.push(i); l.spend(10); });
     assert.deepEqual(ran, [0]);
@@ -71,7 +71,7 @@ describe('TurnSlicer', () => {
 
   it('a window closes at the check phase: calls after it get a fresh budget', () => {
     const l = loop();
-    const s = new TurnSlicer(l.now, 2, l.defer);
+    const s = new TurnSlicer({ wallMs: l.now, cpuMs: l.now }, 2, l.defer);
     let n = 0;
     s.run(() => { n++; l.spend(3); });
     assert.equal(l.checkPhase(), 1, 'the window close was armed once');
@@ -82,9 +82,21 @@ describe('TurnSlicer', () => {
     assert.equal(l.checkPhase(), 0, 'nothing armed while no call comes');
   });
 
-  it('never slices on a clock that does not move (the simulator)', () => {
+  it('a window counts CPU time: a call preempted for long does not end its window', () => {
     const l = loop();
-    const s = new TurnSlicer(() => 0, 2, l.defer);
+    let cpu = 0;
+    const s = new TurnSlicer({ wallMs: l.now, cpuMs: () => cpu }, 2, l.defer);
+    const ran: number[] = [];
+    // Each call: 0.5 ms of CPU, then the process is off its core for 10 ms.
+    for (let i = 0; i < 6; i++) s.run(() => { ran.push(i); cpu += 0.5; l.spend(10.5); });
+    assert.deepEqual(ran, [0, 1, 2, 3], 'four calls fit 2 ms of CPU, whatever the wall time');
+    l.checkPhase();
+    assert.deepEqual(ran, [0, 1, 2, 3, 4, 5]);
+  });
+
+  it('never slices on clocks that do not move', () => {
+    const l = loop();
+    const s = new TurnSlicer({ wallMs: () => 0, cpuMs: () => 0 }, 2, l.defer);
     let n = 0;
     for (let i = 0; i < 1000; i++) s.run(() => n++);
     assert.equal(n, 1000);
@@ -95,7 +107,7 @@ describe('TurnSlicer', () => {
     // node:http2 flushes a session's writes from a native immediate, which Node runs before
     // every JavaScript immediate of the same check phase, whenever it was armed.
     const l = loop();
-    const s = new TurnSlicer(l.now, 2, l.defer);
+    const s = new TurnSlicer({ wallMs: l.now, cpuMs: l.now }, 2, l.defer);
     const events: string[] = [];
     let unflushed = 0;
     const native = (): void => {
