@@ -60,10 +60,12 @@ describe('nodelifecycle controller (real API server, 1.5 s grace period)', funct
   const getPod = (n: string): Promise<Pod> => h.api.get<Pod>(PODS, 'default', n);
   const taints = async (): Promise<string[]> =>
     ((await getNode()).spec?.taints ?? []).map((t) => `${t.key}:${t.effect}`).sort();
+  const renewIn = async (ns: string): Promise<void> => {
+    const l = await h.api.get<Lease>(LEASES, ns, 'n1');
+    await h.api.update(LEASES, ns, { ...l, spec: { ...l.spec, renewTime: micro() } });
+  };
   const renew = async (): Promise<void> => {
-    const l = await h.api.get<Lease>(LEASES, 'kube-node-lease', 'n1');
-    await h.api.update(LEASES, 'kube-node-lease', { ...l, spec: { ...l.spec,
-      renewTime: micro() } });
+    await renewIn('kube-node-lease');
     renewals++;
   };
 
@@ -80,8 +82,14 @@ describe('nodelifecycle controller (real API server, 1.5 s grace period)', funct
     await h.api.create<Lease>(LEASES, 'kube-node-lease', { apiVersion: 'coordination.k8s.io/v1',
       kind: 'Lease', metadata: { name: 'n1', namespace: 'kube-node-lease' },
       spec: { holderIdentity: 'n1', leaseDurationSeconds: 40, renewTime: micro() } });
+    // A Lease of the same name elsewhere (the controller reads the cluster-wide lease cache)
+    // is renewed all along: it must not count as the node's heartbeat.
+    await h.api.create<Lease>(LEASES, 'default', { apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease', metadata: { name: 'n1', namespace: 'default' },
+      spec: { holderIdentity: 'n1', leaseDurationSeconds: 40, renewTime: micro() } });
     renewer = setInterval(() => {
       if (renewing) renew().catch(() => {});
+      renewIn('default').catch(() => {});
     }, 250);
     await h.api.create(PODS, 'default', pod('short', unreachableFor(1)));
     await h.api.create(PODS, 'default', pod('long', unreachableFor(300)));
