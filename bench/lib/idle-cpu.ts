@@ -119,15 +119,19 @@ async function main(): Promise<void> {
     const renewer = extra > 0 ? await ExtraRenewer.start(c.api, Number(values['extra-watchers']),
       values['extra-body'] === 'nomf') : undefined;
     const split = { on: new Map<string, number>(), off: new Map<string, number>(), onMs: 0,
-      offMs: 0, renewals: 0 };
+      offMs: 0, renewals: 0, clientUs: 0, clientIdleUs: 0 };
     let wallMs = 0;
     for (let w = 0; w < windows; w++) {
       const c0 = cpuMsOf(c.units(), /./);
       const t0 = performance.now();
       const on = renewer !== undefined && w % 2 === 0;
       const n0 = renewer?.count ?? 0;
+      const u0 = process.cpuUsage();
       if (on) await renewer.run(extra, seconds * 1000);
       else await sleep(seconds * 1000);
+      const u1 = process.cpuUsage(u0);
+      if (on) split.clientUs += u1.user + u1.system;
+      else split.clientIdleUs += u1.user + u1.system;
       const dt = performance.now() - t0;
       if (renewer !== undefined) {
         const c1 = cpuMsOf(c.units(), /./);
@@ -156,7 +160,9 @@ async function main(): Promise<void> {
       console.log(`\nextra renewals: ${split.renewals} in ${(split.onMs / 1000).toFixed(1)} s ` +
         `(body ${values['extra-body']}, ${values['extra-watchers']} watchers); CPU µs per renewal ` +
         `by class: ${[...per].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v.toFixed(0)}`)
-          .join(', ')}, total ${total.toFixed(0)}`);
+          .join(', ')}, total ${total.toFixed(0)}; the renewing client (this process) ` +
+        `${((split.clientUs - (split.clientIdleUs * split.onMs) / Math.max(1, split.offMs)) /
+          Math.max(1, split.renewals)).toFixed(0)}`);
     }
     const mean = new Map([...totals].map(([u, v]) => [u, v / wallMs]));
     console.log(`\nall windows, ms/s by unit: ${line(mean)}`);
