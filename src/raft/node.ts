@@ -18,6 +18,7 @@ import type { RaftStorage } from './core/memory-storage.js';
 import {
   ConfChangeType,
   EntryType,
+  MessageType,
   type ConfChange,
   type ConfState,
   type Entry,
@@ -234,6 +235,10 @@ export class RaftNode {
   private readonly afterPersist: (() => void)[] = [];
   /** What the driver did since the last resetWork (read by the member's stall log). */
   readonly work: DriverWork = emptyWork();
+  /** Peers this leader handed an append to, and peers that acknowledged one, since the last
+   *  heartbeat due to them (see skipFlowingHeartbeats). */
+  private readonly appendedSinceBeat = new Set<number>();
+  private readonly ackedSinceBeat = new Set<number>();
 
   constructor(opts: RaftNodeOptions) {
     this.opts = opts;
@@ -273,6 +278,7 @@ export class RaftNode {
 
   receive(m: Message): void {
     if (this.stopped) return;
+    if (m.type === MessageType.MESSAGE_TYPE_APP_RESP && !m.reject) this.ackedSinceBeat.add(m.from);
     this.raw.step(m);
   }
 
@@ -528,9 +534,53 @@ export class RaftNode {
     for (const e of rd.entries) this.work.persistedBytes += e.data.length;
   }
 
+  /**
+   * skipFlowingHeartbeats leaves out a leader's periodic heartbeat to a follower that, since its
+   * last heartbeat was due, was handed an append AND acknowledged one: the append already reset
+   * its election timer and carried the commit, and the ack told the leader it is alive (as the
+   * heartbeat's answer would); the heartbeat and its answer would cost a frame each way. Counted
+   * in the store benchmark at 256 in flight on a loaded machine (831 puts/s): 718 of the leader's
+   * 1,210 messages were heartbeats; at 9,500 puts/s, 66 a second beside ~680 appends (at 30 ms
+   * heartbeats, two followers). A follower whose acks stop, or that was sent nothing, gets
+   * every heartbeat as before (its answer is what retransmits a lost append), so at most one
+   * heartbeat interval passes without a message to a live follower; heartbeats of a ReadIndex
+   * round (a context) always go, and so do all of them while the leader's own write is in
+   * flight (sendEarlyHeartbeats: a slow disk must never leave the followers without word).
+   * Raft's safety does not depend on any message arriving.
+   */
+  private skipFlowingHeartbeats(messages: Message[]): Message[] {
+    if (this.raw.raft.role !== 'leader') {
+      // What a past term's appends and acks showed says nothing about the next one.
+      this.appendedSinceBeat.clear();
+      this.ackedSinceBeat.clear();
+      return messages;
+    }
+    let kept: Message[] | undefined;
+    for (let i = 0; i < messages.length; i++) {
+      const m = messages[i]!;
+      if (m.type === MessageType.MESSAGE_TYPE_APP) this.appendedSinceBeat.add(m.to);
+      if (m.type !== MessageType.MESSAGE_TYPE_HEARTBEAT) {
+        kept?.push(m);
+        continue;
+      }
+      const flowing = m.context.length === 0 && !this.persistPending &&
+        this.appendedSinceBeat.has(m.to) && this.ackedSinceBeat.has(m.to);
+      this.appendedSinceBeat.delete(m.to);
+      this.ackedSinceBeat.delete(m.to);
+      if (!flowing) {
+        kept?.push(m);
+        continue;
+      }
+      kept ??= messages.slice(0, i);
+    }
+    return kept ?? messages;
+  }
+
   /** send hands messages to the transport, counting them (DriverWork), in calls of at most
    *  MAX_SEND_BYTES of entries (the transport sends one call's messages to a peer as one frame). */
   private send(messages: Message[]): void {
+    messages = this.skipFlowingHeartbeats(messages);
+    if (messages.length === 0) return;
     const w = this.work;
     w.sentMessages += messages.length;
     let from = 0;
