@@ -152,9 +152,14 @@ export function schemaFor(kind: KindKey): StructMeta {
   return TABLE[`${kind.group}/${kind.kind}`] ?? METADATA_ONLY;
 }
 
+/** DEFAULT_RULES: an unknown field's meta, one shared object (frozen: metas are never changed)
+ *  rather than a new one per field looked up, which compare and collect did for every field
+ *  the schema does not name (labels, most of an Event, a ConfigMap's data). */
+const DEFAULT_RULES: FieldMeta = Object.freeze({});
+
 /** fieldMeta looks one field up in a struct's schema; unknown fields have default rules. */
 export function fieldMeta(struct: StructMeta | undefined, name: string): FieldMeta {
-  return (struct && Object.hasOwn(struct, name) ? struct[name] : undefined) ?? {};
+  return (struct && Object.hasOwn(struct, name) ? struct[name] : undefined) ?? DEFAULT_RULES;
 }
 
 /** ssaKeysOf gives the fields that identify an item of a list-map under server-side apply. */
