@@ -130,16 +130,29 @@ function componentPod(c: ComponentPod, pidDir: string): StaticManifest {
             { name: 'K8TS_PID_FILE', value: join(pidDir, `${unitName(c.node, c.component)}.pid`) },
             { name: 'PATH', value: c.env.PATH ?? '/usr/local/bin:/usr/bin:/bin' },
             { name: 'HOME', value: c.env.HOME ?? '/root' },
-            ...(c.env.K8TS_NO_MERGE === undefined ? [] : [{ name: 'K8TS_NO_MERGE', value: c.env.K8TS_NO_MERGE }]),
-            // Diagnostics: the burst timeline's stamp directory (src/base/timeline.ts).
-            ...(c.env.K8TS_TIMELINE === undefined ? []
-              : [{ name: 'K8TS_TIMELINE', value: c.env.K8TS_TIMELINE }]),
+            ...passedOn(c.env),
           ],
           ...c.probe,
         }],
       },
     },
   };
+}
+
+/** Set for every component pod above; never taken from the caller's environment. */
+const OWN_ENV = new Set(['K8TS_HOME', 'K8TS_PID_FILE']);
+
+/**
+ * passedOn: the caller's K8TS_* variables (K8TS_NO_MERGE, the burst timeline's K8TS_TIMELINE, an
+ * experiment's K8TS_API_TURN_BUDGET_MS or K8TS_STORE_BG_SYNC_MIN, ...) for a component pod. The
+ * kubelet starts static pods with their manifest's env only, so a variable not listed here never
+ * reaches the component, and an A/B run with it silently compares the same code.
+ */
+export function passedOn(env: NodeJS.ProcessEnv): { name: string; value: string }[] {
+  return Object.entries(env)
+    .filter((e): e is [string, string] => e[0].startsWith('K8TS_') && !OWN_ENV.has(e[0]) && e[1] !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([name, value]) => ({ name, value }));
 }
 
 /** readiness: READY says the component answers — the API server's /readyz over HTTPS, as

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { parseClusterConfig } from '../../src/cluster/config.js';
 import { DEFAULT_CONFIG_YAML } from '../../src/cluster/default-config.js';
-import { controlPlaneManifests, proxyManifest } from '../../src/cluster/static-pods.js';
+import { controlPlaneManifests, passedOn, proxyManifest } from '../../src/cluster/static-pods.js';
 
 /** Static pod manifests (pure): what each node's kubelet is handed to run. */
 describe('static pods: control plane and kube-proxy manifests', () => {
@@ -23,6 +23,21 @@ describe('static pods: control plane and kube-proxy manifests', () => {
         { host: n.address, port: 10256, path: '/healthz' });
       const pidFile = (c.env as { name: string; value: string }[]).find((e) => e.name === 'K8TS_PID_FILE');
       assert.match(pidFile?.value ?? '', new RegExp(`/${n.name}-proxy\\.pid$`));
+    }
+  });
+
+  it('passes the caller\'s K8TS_* variables on to every component pod, its own two excepted', () => {
+    const withVars = { ...env, K8TS_API_TURN_BUDGET_MS: '0', K8TS_TIMELINE: '/tmp/tl', K8TS_PID_FILE: '/x', OTHER: '1' };
+    assert.deepEqual(passedOn(withVars), [
+      { name: 'K8TS_API_TURN_BUDGET_MS', value: '0' }, { name: 'K8TS_TIMELINE', value: '/tmp/tl' }]);
+    const m1 = cfg.members[0]!;
+    for (const f of [...controlPlaneManifests(cfg, m1, withVars), proxyManifest(cfg, cfg.nodes[0]!, withVars)]) {
+      const c = (f.pod.spec as { containers: { env: { name: string; value: string }[] }[] }).containers[0];
+      const names = (c?.env ?? []).map((e) => e.name);
+      assert.ok(names.includes('K8TS_API_TURN_BUDGET_MS'), `${f.file}: ${names.join(' ')}`);
+      assert.ok(!names.includes('OTHER'), f.file);
+      assert.equal(names.filter((n) => n === 'K8TS_PID_FILE').length, 1, f.file);
+      assert.equal(names.filter((n) => n === 'K8TS_HOME').length, 1, f.file);
     }
   });
 
