@@ -144,9 +144,9 @@ const OWN_ENV = new Set(['K8TS_HOME', 'K8TS_PID_FILE']);
 
 /**
  * passedOn: the caller's K8TS_* variables (K8TS_NO_MERGE, the burst timeline's K8TS_TIMELINE, an
- * experiment's K8TS_API_TURN_BUDGET_MS or K8TS_STORE_BG_SYNC_MIN, ...) for a component pod. The
- * kubelet starts static pods with their manifest's env only, so a variable not listed here never
- * reaches the component, and an A/B run with it silently compares the same code.
+ * experiment's K8TS_STORE_BG_SYNC_MIN, ...) for a component pod. The kubelet starts static pods
+ * with their manifest's env only, so a variable not passed here never reaches the component, and
+ * an A/B run with it silently compares the same code.
  */
 export function passedOn(env: NodeJS.ProcessEnv): { name: string; value: string }[] {
   return Object.entries(env)

@@ -27,14 +27,14 @@ describe('static pods: control plane and kube-proxy manifests', () => {
   });
 
   it('passes the caller\'s K8TS_* variables on to every component pod, its own two excepted', () => {
-    const withVars = { ...env, K8TS_API_TURN_BUDGET_MS: '0', K8TS_TIMELINE: '/tmp/tl', K8TS_PID_FILE: '/x', OTHER: '1' };
+    const withVars = { ...env, K8TS_STORE_BG_SYNC_MIN: '0', K8TS_TIMELINE: '/tmp/tl', K8TS_PID_FILE: '/x', OTHER: '1' };
     assert.deepEqual(passedOn(withVars), [
-      { name: 'K8TS_API_TURN_BUDGET_MS', value: '0' }, { name: 'K8TS_TIMELINE', value: '/tmp/tl' }]);
+      { name: 'K8TS_STORE_BG_SYNC_MIN', value: '0' }, { name: 'K8TS_TIMELINE', value: '/tmp/tl' }]);
     const m1 = cfg.members[0]!;
     for (const f of [...controlPlaneManifests(cfg, m1, withVars), proxyManifest(cfg, cfg.nodes[0]!, withVars)]) {
       const c = (f.pod.spec as { containers: { env: { name: string; value: string }[] }[] }).containers[0];
       const names = (c?.env ?? []).map((e) => e.name);
-      assert.ok(names.includes('K8TS_API_TURN_BUDGET_MS'), `${f.file}: ${names.join(' ')}`);
+      assert.ok(names.includes('K8TS_STORE_BG_SYNC_MIN'), `${f.file}: ${names.join(' ')}`);
       assert.ok(!names.includes('OTHER'), f.file);
       assert.equal(names.filter((n) => n === 'K8TS_PID_FILE').length, 1, f.file);
       assert.equal(names.filter((n) => n === 'K8TS_HOME').length, 1, f.file);

@@ -38,18 +38,10 @@ import { watchResponseBytes } from './watch-encode.js';
 import { jsonBytesOf } from '../storage/shared-views.js';
 import { FlowControl, type CallerEdge } from '../flowcontrol/flow-control.js';
 import { stamp, timelineOn } from '../../base/timeline.js';
-import { processCpuMs, TURN_BUDGET_MS, TurnSlicer } from './turn-slicer.js';
-
-/** turnBudgetMs: TURN_BUDGET_MS, or K8TS_API_TURN_BUDGET_MS for an experiment (0: no slices). */
-function turnBudgetMs(): number {
-  const v = Number(process.env.K8TS_API_TURN_BUDGET_MS ?? TURN_BUDGET_MS);
-  return Number.isFinite(v) && v > 0 ? v : Infinity;
-}
 
 /** ApiServiceOptions configure the component API: insecure (every caller is system:admin;
- *  debugging only), log, the clock for watch lifetimes and the watch bounds, and the CPU clock
- *  of the call slicer's budget (default: this process's; turn-slicer.ts). */
-export type ApiServiceOptions = WatchEdges & { cpuMs?: () => number };
+ *  debugging only), log, the clock for watch lifetimes and the watch bounds. */
+export type ApiServiceOptions = WatchEdges;
 
 /** addApiService registers the component API on server (the API server process calls this). */
 export function addApiService(
@@ -66,24 +58,13 @@ export function addApiService(
 const PODS = findResource('', 'v1', 'pods') ?? unreachable('the resource table has no pods');
 
 /** apiService implements ApiServiceServer over reg; one registry call per method. */
-export function apiService(reg: ApiRegistry, opts: ApiServiceOptions): ApiServiceServer {
-  // Calls start in slices of a few ms of CPU, so a burst's first writes leave for the store
-  // while its tail is decoded (turn-slicer.ts).
-  const clocks = { wallMs: () => opts.clock.nowMs(), cpuMs: opts.cpuMs ?? processCpuMs };
-  const o = { ...opts, slicer: new TurnSlicer(clocks, turnBudgetMs()) };
+export function apiService(reg: ApiRegistry, o: ApiServiceOptions): ApiServiceServer {
   // Writes wait for a seat in their priority level (API Priority and Fairness): a Lease
   // renewal or a node's status never waits behind one client's bulk writes.
   const flow = new FlowControl(o.clock, {}, o.log);
   const seated = <T>(ctx: RequestContext, r: ResourceInfo, caller: CallerEdge,
     write: () => Promise<T>): Promise<T> =>
     flow.run({ user: ctx.user, resource: r }, caller, write);
-  /** sliced: each write of a batch call starts in the slicer's windows as a call of its own
-   *  would, in order, so a 128-bind batch's first transactions leave before its last bind is
-   *  prepared (the burst timeline's api.bind.recv -> api.bind.seat step shows the wait). */
-  const sliced = <A, R>(one: (a: A) => Promise<R>) => (a: A): Promise<R> =>
-    new Promise<R>((done, fail) => o.slicer.run(() => {
-      one(a).then(done, fail);
-    }));
   /** create: one Create's path, a Create call's or a CreateBatch's. */
   const create = async (q: CreateRequest, ctx: RequestContext, caller: CallerEdge) => {
     const t = resolve(q, 'create');
@@ -144,22 +125,19 @@ export function apiService(reg: ApiRegistry, opts: ApiServiceOptions): ApiServic
       await seated(ctx, PODS, caller, () => reg.bind(ctx, b.namespace, b.pod, b.nodeName));
       return {};
     }),
-    bindBatch: unaryHandler(o, 'BindBatch', (q, ctx, caller) => {
-      if (timelineOn) for (const b of q.binds) stamp('api.bind.recv', `${b.namespace}/${b.pod}`);
-      return bindBatch(q, sliced(async (b) => {
-        const key = timelineOn ? `${b.namespace}/${b.pod}` : '';
-        await seated(ctx, PODS, caller, () => {
-          stamp('api.bind.seat', key);
-          return reg.bind(ctx, b.namespace, b.pod, b.nodeName);
-        });
-        stamp('api.bind.done', key);
-      }), o.log);
-    }),
+    bindBatch: unaryHandler(o, 'BindBatch', (q, ctx, caller) => bindBatch(q, async (b) => {
+      const key = timelineOn ? `${b.namespace}/${b.pod}` : '';
+      stamp('api.bind.recv', key);
+      await seated(ctx, PODS, caller, () => {
+        stamp('api.bind.seat', key);
+        return reg.bind(ctx, b.namespace, b.pod, b.nodeName);
+      });
+      stamp('api.bind.done', key);
+    }, o.log)),
     createBatch: unaryHandler(o, 'CreateBatch', (q, ctx, caller) => {
       // A call's size, for the burst timeline's count of calls (key: the first create's).
       if (timelineOn) stamp(`api.createBatch.${q.creates.length}`, q.creates[0]?.resource ?? '');
-      return createBatch(q,
-        sliced(async (c) => jsonBytesOf((await create(c, ctx, caller)).object)), o.log);
+      return createBatch(q, async (c) => jsonBytesOf((await create(c, ctx, caller)).object), o.log);
     }),
   };
 }

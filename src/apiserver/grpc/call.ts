@@ -15,7 +15,6 @@ import { toStatusServiceError } from '../../rpc/kube-status.js';
 import type { CallerEdge } from '../flowcontrol/flow-control.js';
 import type { RequestContext } from '../registry/types.js';
 import { callerOf, type AuthSource } from './authenticate.js';
-import type { TurnSlicer } from './turn-slicer.js';
 
 /** W3C trace context: version-traceid-parentid-flags; anything else is ignored, as the spec
  *  says. */
@@ -63,11 +62,9 @@ export function fenceOf(md: Metadata): LeaderFence | undefined {
   return fence;
 }
 
-/** UnaryEdges: CallEdges, the clock callers' deadlines are converted to, and the slicer the
- *  calls start through (turn-slicer.ts; none: each starts when it arrives). */
+/** UnaryEdges: CallEdges and the clock callers' deadlines are converted to. */
 export interface UnaryEdges extends CallEdges {
   clock: Clock;
-  slicer?: TurnSlicer;
 }
 
 /**
@@ -87,43 +84,29 @@ export function callerEdge(
 
 /**
  * unaryHandler adapts handle to grpc-js: authenticate, read the fence, run, answer or fail with
- * a Status — through edges.slicer when there is one (a call whose caller left while it waited
- * for its slice is not run).
+ * a Status.
  */
 export function unaryHandler<Req, Res>(
   edges: UnaryEdges,
   method: string,
   handle: (request: Req, ctx: RequestContext, caller: CallerEdge) => Promise<Res>,
 ): (call: ServerUnaryCall<Req, Res>, cb: sendUnaryData<Res>) => void {
-  const slicer = edges.slicer;
-  if (slicer === undefined) return (call, cb) => serveUnary(edges, method, handle, call, cb);
-  return (call, cb) => slicer.run(() => {
-    if (!call.cancelled) serveUnary(edges, method, handle, call, cb);
-  });
-}
-
-/** serveUnary runs one call of unaryHandler. */
-function serveUnary<Req, Res>(
-  edges: UnaryEdges,
-  method: string,
-  handle: (request: Req, ctx: RequestContext, caller: CallerEdge) => Promise<Res>,
-  call: ServerUnaryCall<Req, Res>,
-  cb: sendUnaryData<Res>,
-): void {
-  const fail = (err: unknown): void => {
-    if (!isStatusError(err)) edges.log(`api ${method}: ${describe(err)}`);
-    cb(toStatusServiceError(err));
+  return (call, cb) => {
+    const fail = (err: unknown): void => {
+      if (!isStatusError(err)) edges.log(`api ${method}: ${describe(err)}`);
+      cb(toStatusServiceError(err));
+    };
+    const ctx = contextOf(call, edges);
+    if (!ctx) return fail(unauthorized());
+    let p: Promise<Res>;
+    try {
+      const fence = fenceOf(call.metadata);
+      p = handle(call.request, fence ? { ...ctx, fence } : ctx, callerEdge(call, edges.clock));
+    } catch (err) {
+      return fail(err);
+    }
+    p.then((res) => cb(null, res), fail);
   };
-  const ctx = contextOf(call, edges);
-  if (!ctx) return fail(unauthorized());
-  let p: Promise<Res>;
-  try {
-    const fence = fenceOf(call.metadata);
-    p = handle(call.request, fence ? { ...ctx, fence } : ctx, callerEdge(call, edges.clock));
-  } catch (err) {
-    return fail(err);
-  }
-  p.then((res) => cb(null, res), fail);
 }
 
 /** describe renders an unexpected error for the log (stack included: it is a bug to find). */
