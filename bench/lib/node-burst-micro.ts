@@ -13,7 +13,7 @@
  *   node --import tsx bench/lib/node-burst-micro.ts [pods=50] [rounds=5] [--prof <dir>]
  *
  * Both processes run with the node arguments a cluster gives its components
- * (COMPONENT_NODE_ARGS) and K8TS_NODE_ARGS after them, so a V8 flag can be tried here first.
+ * (componentNodeArgs) and K8TS_NODE_ARGS after them, so a V8 flag can be tried here first.
  *
  * --prof: both processes load node-prof.ts's hook and are profiled during each round (not
  * start-up, not removal); the top self-time functions are printed at the end. With
@@ -28,7 +28,7 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Pod } from '../../src/api/core/v1/pod-types.js';
 import { ApiClient } from '../../src/client/api-client.js';
-import { COMPONENT_NODE_ARGS } from '../../src/cluster/build/launch.js';
+import { componentNodeArgs } from '../../src/cluster/build/launch.js';
 import { connectCri } from '../../src/kubelet/cri/client.js';
 import { startApiCluster } from '../../test/support/apiserver.js';
 import { cpuMsOf, ensureNamespace, loadNote, processTree } from './node-cluster.js';
@@ -68,14 +68,14 @@ function burstPod(r: number, i: number): Pod {
 }
 
 /**
- * The node arguments of both processes: what `k8ts up` gives every component
- * (COMPONENT_NODE_ARGS: --single-threaded-gc), then K8TS_NODE_ARGS (space-separated), as the
+ * The node arguments of both processes: what `k8ts up` gives a kubelet and a runtime
+ * (componentNodeArgs: the same for both), then K8TS_NODE_ARGS (space-separated), as the
  * cluster's launches add it — so the micro measures the processes as a cluster runs them, and a
  * V8 flag can be tried here first.
  */
 function nodeArgs(env: NodeJS.ProcessEnv): string[] {
   const extra = (env.K8TS_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
-  return [...COMPONENT_NODE_ARGS, ...extra];
+  return [...componentNodeArgs('kubelet'), ...extra];
 }
 
 /** child starts a Node process through tsx; resolves once it printed `ready` (or at once). */

@@ -28,10 +28,35 @@ export interface Launch {
  */
 export const COMPONENT_NODE_ARGS: readonly string[] = ['--single-threaded-gc'];
 
+/**
+ * LATE_OPTIMIZING: components whose V8 optimizes a function only after 16 times the usual
+ * interrupt budget (--interrupt-budget, 66 KiB of bytecode executed by default). Their work comes
+ * in bursts, and in a burst soon after start TurboFan compiling was ~30 % of the kubelet's and the
+ * runtime's CPU (perf, node-burst-micro, eleventh session), on threads that contend with every
+ * other process for 2 cores; what it optimized paid that back only bursts later (a cluster's
+ * 5th-8th bursts run about as fast either way). Not the store and the scheduler: they run hot
+ * loops under steady load (a member's put path, filtering and scoring 1,000 nodes per pod), where
+ * the interpreter costs more than the compiles (store bench at 1 in flight 0.59x instead of 0.90x
+ * of etcd; 10,000-pod scheduling 1,356 instead of 1,531 pods/s with the flag on them).
+ * A/Bs in docs/benchmarks.md ("Nodes", eleventh session). K8TS_LATE_OPT (comma-separated
+ * components, or "none") overrides the set for experiments.
+ */
+const LATE_OPTIMIZING: ReadonlySet<Component> = new Set(
+  (process.env.K8TS_LATE_OPT ?? 'apiserver,controller-manager,kubelet,runtime,proxy,hollow')
+    .split(',').filter((c) => c !== '' && c !== 'none') as Component[]);
+
+/** LATE_OPT_ARGS: 16 x V8's default interrupt budget (66 KiB = 67584 bytes). */
+const LATE_OPT_ARGS: readonly string[] = ['--interrupt-budget=1081344'];
+
+/** componentNodeArgs: the node arguments component c runs with (both launches). */
+export function componentNodeArgs(c: Component): readonly string[] {
+  return LATE_OPTIMIZING.has(c) ? [...COMPONENT_NODE_ARGS, ...LATE_OPT_ARGS] : COMPONENT_NODE_ARGS;
+}
+
 /** TSX_LAUNCH runs the TypeScript entry point through tsx's loader (the fallback). */
 export const TSX_LAUNCH: Launch = {
   label: 'tsx',
-  nodeArgs: (c) => [...COMPONENT_NODE_ARGS, '--import', 'tsx', ENTRY_POINTS[c]],
+  nodeArgs: (c) => [...componentNodeArgs(c), '--import', 'tsx', ENTRY_POINTS[c]],
 };
 
 /** bundleLaunch runs the bundle's file for the entry point. Not with --enable-source-maps: node
@@ -41,7 +66,7 @@ export const TSX_LAUNCH: Launch = {
 export function bundleLaunch(dir: string): Launch {
   return {
     label: `bundle ${dir}`,
-    nodeArgs: (c) => [...COMPONENT_NODE_ARGS, join(dir, bundledPath(ENTRY_POINTS[c]))],
+    nodeArgs: (c) => [...componentNodeArgs(c), join(dir, bundledPath(ENTRY_POINTS[c]))],
   };
 }
 
