@@ -32,13 +32,13 @@ export const COMPONENT_NODE_ARGS: readonly string[] = ['--single-threaded-gc'];
  * LATE_OPTIMIZING: components whose V8 optimizes a function only after 16 times the usual
  * interrupt budget (--interrupt-budget, 66 KiB of bytecode executed by default). Their work comes
  * in bursts, and in a burst soon after start TurboFan compiling was ~30 % of the kubelet's and the
- * runtime's CPU (perf, node-burst-micro, eleventh session), on threads that contend with every
+ * runtime's CPU (perf, node-burst-micro, 2026-11-25), on threads that contend with every
  * other process for 2 cores; what it optimized paid that back only bursts later (a cluster's
  * 5th-8th bursts run about as fast either way). Not the store and the scheduler: they run hot
  * loops under steady load (a member's put path, filtering and scoring 1,000 nodes per pod), where
  * the interpreter costs more than the compiles (store bench at 1 in flight 0.59x instead of 0.90x
  * of etcd; 10,000-pod scheduling 1,356 instead of 1,531 pods/s with the flag on them).
- * A/Bs in docs/benchmarks.md ("Nodes", eleventh session). K8TS_LATE_OPT (comma-separated
+ * A/Bs in docs/benchmarks.md ("Nodes", session of 2026-11-25). K8TS_LATE_OPT (comma-separated
  * components, or "none") overrides the set for experiments.
  */
 const LATE_OPTIMIZING: ReadonlySet<Component> = new Set(
