@@ -29,24 +29,27 @@ export interface Launch {
 export const COMPONENT_NODE_ARGS: readonly string[] = ['--single-threaded-gc'];
 
 /**
- * LATE_OPTIMIZING: components whose V8 optimizes a function only after 16 times the usual
- * interrupt budget (--interrupt-budget, 66 KiB of bytecode executed by default). Their work comes
- * in bursts, and in a burst soon after start TurboFan compiling was ~30 % of the kubelet's and the
- * runtime's CPU (perf, node-burst-micro, 2026-11-25), on threads that contend with every
- * other process for 2 cores; what it optimized paid that back only bursts later (a cluster's
- * 5th-8th bursts run about as fast either way). Not the store and the scheduler: they run hot
- * loops under steady load (a member's put path, filtering and scoring 1,000 nodes per pod), where
- * the interpreter costs more than the compiles (store bench at 1 in flight 0.59x instead of 0.90x
- * of etcd; 10,000-pod scheduling 1,356 instead of 1,531 pods/s with the flag on them).
+ * LATE_OPTIMIZING: the node agents (kubelet, runtime, kube-proxy), whose V8 optimizes a function
+ * only after 16 times the usual interrupt budget (--interrupt-budget, 66 KiB of bytecode executed
+ * by default). Their work comes in bursts, and in a burst soon after start TurboFan compiling was
+ * ~30 % of the kubelet's and the runtime's CPU (perf, node-burst-micro, 2026-11-25), on threads
+ * that contend with every other process for 2 cores; what it optimized paid that back only
+ * bursts later. On every component the flag cut a cold cluster's 100-pod burst from ~1,000 to
+ * ~750 ms p99, but the processes that run hot loops under steady load paid for it: the store
+ * (store bench at 1 in flight 0.59x instead of 0.90x of etcd), the scheduler (10,000-pod
+ * scheduling 1,356 instead of 1,531 pods/s) and the API servers and controller managers (30,000
+ * hollow pods Running in 189-193 s instead of 149 s, even at 4x) — so only the agents get it.
  * A/Bs in docs/benchmarks.md ("Nodes", session of 2026-11-25). K8TS_LATE_OPT (comma-separated
- * components, or "none") overrides the set for experiments.
+ * components, or "none") and K8TS_LATE_OPT_BUDGET override the set and the budget for
+ * experiments.
  */
 const LATE_OPTIMIZING: ReadonlySet<Component> = new Set(
-  (process.env.K8TS_LATE_OPT ?? 'apiserver,controller-manager,kubelet,runtime,proxy,hollow')
+  (process.env.K8TS_LATE_OPT ?? 'kubelet,runtime,proxy')
     .split(',').filter((c) => c !== '' && c !== 'none') as Component[]);
 
-/** LATE_OPT_ARGS: 16 x V8's default interrupt budget (66 KiB = 67584 bytes). */
-const LATE_OPT_ARGS: readonly string[] = ['--interrupt-budget=1081344'];
+/** LATE_OPT_BUDGET: 16 x V8's default interrupt budget (66 KiB = 67584 bytes). */
+const LATE_OPT_BUDGET = Number(process.env.K8TS_LATE_OPT_BUDGET ?? 16 * 67584);
+const LATE_OPT_ARGS: readonly string[] = [`--interrupt-budget=${LATE_OPT_BUDGET}`];
 
 /** componentNodeArgs: the node arguments component c runs with (both launches). */
 export function componentNodeArgs(c: Component): readonly string[] {
