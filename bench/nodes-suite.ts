@@ -34,7 +34,9 @@ import type { ApiClient } from '../src/client/api-client.js';
 import { DEFAULT_CONFIG_YAML } from '../src/cluster/config.js';
 import { sleep } from './lib/cluster.js';
 import { BurstTimeline, type BenchMoments } from './lib/burst-timeline.js';
-import { cpuMsOf, ensureNamespace, loadNote, NodeCluster } from './lib/node-cluster.js';
+import {
+  cpuMsOf, ensureNamespace, loadNote, NodeCluster, startupClusterYaml, UPSTREAM_LEASE_TIMING,
+} from './lib/node-cluster.js';
 import { nodeProfilingEnv, selfTimeByFunction, toggleProfiling, topLines } from './lib/node-prof.js';
 import { ms, summarize } from './lib/stats.js';
 import { runHollowBench } from './nodes-hollow.js';
@@ -100,29 +102,12 @@ function startupRuntimes(tests: readonly string[]): string[] {
  * nets, so two runs need N values at least 2 apart (N=2 and N=3 collide on 127.0.3.x).
  */
 function startupYaml(runtime: string): string {
-  const p = 37480;
   const net = Number(process.env.BENCH_STARTUP_NET ?? '7');
   if (!Number.isInteger(net) || net < 1 || net > 120) {
     throw new Error('BENCH_STARTUP_NET must be an integer 1..120');
   }
-  const moved = net !== 7;
-  const podCidr = (k: number): string =>
-    (moved && runtime === 'process' ? `, podCidr: 127.${net + 100}.${k}.0/24` : '');
-  return [
-    `name: bench-startup-${runtime}`,
-    'members:',
-    ...[1, 2, 3].map((i) => `  - { id: ${i}, name: m${i}, address: 127.0.${net}.${i}:${p}, ` +
-      `client: 127.0.${net}.${i}:${p + 1}, api: 127.0.${net}.${i}:${p + 2}, ` +
-      `grpc: 127.0.${net}.${i}:${p + 3} }`),
-    'timing: { tickMs: 10, electionTicks: 15, heartbeatTicks: 3 }',
-    'kubelet: { port: 10250, runtime: process }',
-    ...(moved ? [`serviceCidr: 127.${net + 101}.0.0/16`] : []),
-    ...leaseTiming(),
-    'workers:',
-    `  - { name: w1, address: 127.0.${net + 1}.1, runtime: ${runtime}${podCidr(1)} }`,
-    `  - { name: w2, address: 127.0.${net + 1}.2, runtime: ${runtime}${podCidr(2)} }`,
-    '',
-  ].join('\n');
+  return startupClusterYaml({ name: `bench-startup-${runtime}`, runtime, net,
+    upstreamLeases: leaseTiming().length > 0 });
 }
 
 /**
@@ -135,7 +120,7 @@ function leaseTiming(): string[] {
   const v = process.env.BENCH_STARTUP_LEASE;
   if (v === undefined || v === '' || v === 'default') return [];
   if (v !== 'upstream') throw new Error('BENCH_STARTUP_LEASE must be default or upstream');
-  return ['controlPlane: { leaseDurationMs: 15000, renewDeadlineMs: 10000, retryPeriodMs: 2000 }'];
+  return [UPSTREAM_LEASE_TIMING];
 }
 
 async function startupBench(runtime: string, o: NodesBenchOptions): Promise<string> {

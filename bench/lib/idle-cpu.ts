@@ -27,7 +27,7 @@ import type { Lease } from '../../src/api/coordination/v1/lease.js';
 import type { ApiClient } from '../../src/client/api-client.js';
 import { LEASES, newLease, renewed } from '../../src/client/leader/lease-record.js';
 import { sleep } from './cluster.js';
-import { cpuMsOf, loadNote, NodeCluster } from './node-cluster.js';
+import { cpuMsOf, loadNote, NodeCluster, startupClusterYaml } from './node-cluster.js';
 import { nodeProfilingEnv, selfTimeByFunction, toggleProfiling, topLines } from './node-prof.js';
 
 const { values } = parseArgs({
@@ -47,24 +47,8 @@ const { values } = parseArgs({
 /** idleYaml: the nodes bench's startup cluster (process runtime) moved to 127.0.net.x. */
 function idleYaml(net: number, lease: string): string {
   if (lease !== 'default' && lease !== 'upstream') throw new Error('--lease: default or upstream');
-  const p = 37480;
-  return [
-    `name: idle-cpu-${net}`,
-    'members:',
-    ...[1, 2, 3].map((i) => `  - { id: ${i}, name: m${i}, address: 127.0.${net}.${i}:${p}, ` +
-      `client: 127.0.${net}.${i}:${p + 1}, api: 127.0.${net}.${i}:${p + 2}, ` +
-      `grpc: 127.0.${net}.${i}:${p + 3} }`),
-    'timing: { tickMs: 10, electionTicks: 15, heartbeatTicks: 3 }',
-    'kubelet: { port: 10250, runtime: process }',
-    `serviceCidr: 127.${net + 101}.0.0/16`,
-    ...(lease === 'upstream'
-      ? ['controlPlane: { leaseDurationMs: 15000, renewDeadlineMs: 10000, retryPeriodMs: 2000 }']
-      : []),
-    'workers:',
-    `  - { name: w1, address: 127.0.${net + 1}.1, runtime: process, podCidr: 127.${net + 100}.1.0/24 }`,
-    `  - { name: w2, address: 127.0.${net + 1}.2, runtime: process, podCidr: 127.${net + 100}.2.0/24 }`,
-    '',
-  ].join('\n');
+  return startupClusterYaml({ name: `idle-cpu-${net}`, runtime: 'process', net,
+    upstreamLeases: lease === 'upstream' });
 }
 
 /** profilingEnv: every component loads node-prof.ts's SIGUSR2 hook through K8TS_NODE_ARGS (the

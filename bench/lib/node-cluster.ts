@@ -293,3 +293,39 @@ export function loadNote(): string {
     .filter((l) => l.startsWith('processor')).length;
   return `load average ${one} on ${cores} cores`;
 }
+
+/** UPSTREAM_LEASE_TIMING: kube-scheduler's and kube-controller-manager's Lease defaults (15 s
+ *  lease, 10 s renew deadline, 2 s retry) as a cluster-config line. */
+export const UPSTREAM_LEASE_TIMING =
+  'controlPlane: { leaseDurationMs: 15000, renewDeadlineMs: 10000, retryPeriodMs: 2000 }';
+
+/**
+ * startupClusterYaml: the nodes bench's startup cluster — 3 masters (process runtime) on
+ * 127.0.<net>.x and 2 workers on 127.0.<net+1>.x running `runtime`. Any net but 7 (the config's
+ * defaults) also moves the Services and the process workers' pods to ranges of their own, so
+ * two such clusters can run on one machine. `upstream` lease timing instead of k8ts' 100 ms one.
+ */
+export function startupClusterYaml(
+  o: { name: string; runtime: string; net: number; upstreamLeases: boolean },
+): string {
+  const { net, runtime } = o;
+  const p = 37480;
+  const moved = net !== 7;
+  const podCidr = (k: number): string =>
+    (moved && runtime === 'process' ? `, podCidr: 127.${net + 100}.${k}.0/24` : '');
+  return [
+    `name: ${o.name}`,
+    'members:',
+    ...[1, 2, 3].map((i) => `  - { id: ${i}, name: m${i}, address: 127.0.${net}.${i}:${p}, ` +
+      `client: 127.0.${net}.${i}:${p + 1}, api: 127.0.${net}.${i}:${p + 2}, ` +
+      `grpc: 127.0.${net}.${i}:${p + 3} }`),
+    'timing: { tickMs: 10, electionTicks: 15, heartbeatTicks: 3 }',
+    'kubelet: { port: 10250, runtime: process }',
+    ...(moved ? [`serviceCidr: 127.${net + 101}.0.0/16`] : []),
+    ...(o.upstreamLeases ? [UPSTREAM_LEASE_TIMING] : []),
+    'workers:',
+    `  - { name: w1, address: 127.0.${net + 1}.1, runtime: ${runtime}${podCidr(1)} }`,
+    `  - { name: w2, address: 127.0.${net + 1}.2, runtime: ${runtime}${podCidr(2)} }`,
+    '',
+  ].join('\n');
+}
