@@ -12,6 +12,7 @@
  */
 import type { WatchEvent, WatchResponse } from '../../gen/k8ts/api/v1/api.js';
 import { assert } from '../../base/assert.js';
+import { bytesFieldLen, lenField, writeBytesField, writeLen } from '../../base/proto-wire.js';
 import { RecentMemo } from '../storage/shared-views.js';
 
 /** The WatchResponse field the events are (`repeated WatchEvent events = 1`), wire type 2. */
@@ -43,23 +44,16 @@ function eventField(e: WatchEvent): Buffer {
   const typeLen = Buffer.byteLength(e.type, 'utf8');
   const json = e.objectJson;
   const traceLen = Buffer.byteLength(e.traceparent, 'utf8');
-  const bodyLen = fieldLen(typeLen) + fieldLen(json.length) + fieldLen(traceLen);
-  const out = Buffer.allocUnsafe(1 + varintLen(bodyLen) + bodyLen);
-  out[0] = EVENTS_TAG;
-  let at = writeVarint(out, 1, bodyLen);
+  const bodyLen = bytesFieldLen(typeLen) + bytesFieldLen(json.length) + bytesFieldLen(traceLen);
+  const out = Buffer.allocUnsafe(lenField(bodyLen));
+  let at = writeLen(out, 0, EVENTS_TAG, bodyLen);
   if (typeLen > 0) {
-    out[at] = TYPE_TAG;
-    at = writeVarint(out, at + 1, typeLen);
+    at = writeLen(out, at, TYPE_TAG, typeLen);
     at += out.write(e.type, at, 'utf8');
   }
-  if (json.length > 0) {
-    out[at] = OBJECT_JSON_TAG;
-    at = writeVarint(out, at + 1, json.length);
-    at += json.copy(out, at);
-  }
+  at = writeBytesField(out, at, OBJECT_JSON_TAG, json);
   if (traceLen > 0) {
-    out[at] = TRACEPARENT_TAG;
-    at = writeVarint(out, at + 1, traceLen);
+    at = writeLen(out, at, TRACEPARENT_TAG, traceLen);
     at += out.write(e.traceparent, at, 'utf8');
   }
   assert(at === out.length, `watch event field: wrote ${at} of ${out.length} bytes`);
@@ -71,26 +65,6 @@ function eventField(e: WatchEvent): Buffer {
 const TYPE_TAG = (1 << 3) | 2;
 const OBJECT_JSON_TAG = (2 << 3) | 2;
 const TRACEPARENT_TAG = (3 << 3) | 2;
-
-/** fieldLen: the bytes a length-delimited field of n bytes takes (none when empty). */
-function fieldLen(n: number): number {
-  return n === 0 ? 0 : 1 + varintLen(n) + n;
-}
-
-function varintLen(n: number): number {
-  let len = 1;
-  for (let v = n; v >= 0x80; v >>>= 7) len++;
-  return len;
-}
-
-/** writeVarint writes n (< 2^32) at out[at], returning the index just past it. */
-function writeVarint(out: Buffer, at: number, n: number): number {
-  let i = at;
-  let v = n;
-  for (; v >= 0x80; v >>>= 7) out[i++] = (v & 0x7f) | 0x80;
-  out[i++] = v;
-  return i;
-}
 
 /** watchResponseBytes is WatchResponse.encode(m)'s bytes, from each event's shared field. */
 export function watchResponseBytes(m: WatchResponse): Buffer {

@@ -20,7 +20,8 @@ import {
   type ReplicateRequest,
 } from '../../gen/k8ts/raft/v1/transport.js';
 import type { Entry, Message } from '../core/types.js';
-import { entryBytes, field, lenField, writeBytesField, writeEntry, writeField, writeLen } from './proto-fast.js';
+import { field, lenField, writeBytesField, writeField, writeLen } from '../../base/proto-wire.js';
+import { entryBytes, writeEntry } from './proto-fast.js';
 import { ProtoReader } from './proto-reader.js';
 
 /** encodeReplicateRequest gives the bytes of ReplicateRequest.encode(req).finish(). */

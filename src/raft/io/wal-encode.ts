@@ -14,7 +14,8 @@
 import * as zlib from 'node:zlib';
 import { assert } from '../../base/assert.js';
 import type { Entry, HardState } from '../core/types.js';
-import { entryBytes, field, writeEntry, writeField } from './proto-fast.js';
+import { field, writeField } from '../../base/proto-wire.js';
+import { entryBytes, writeEntry } from './proto-fast.js';
 
 /** The records a WAL holds (wal.ts re-exports this as WalRecord). */
 export type WalRecord =

@@ -6,6 +6,7 @@
 import { BinaryWriter } from '@bufbuild/protobuf/wire';
 import { PutRequest } from '../../gen/etcdserverpb/rpc.js';
 import { StoreRequest, type TraceContext } from '../../gen/k8ts/store/v1/store.js';
+import { bytesFieldLen, field, lenField, writeBytesField, writeField, writeLen } from '../../base/proto-wire.js';
 import { validateRequest } from '../apply/validate.js';
 
 /** One writer for every request this thread encodes: a fresh one starts small and regrows for
@@ -61,90 +62,36 @@ export function encodePutProposal(put: PutRequest, trace: TraceContext | undefin
   }
   const leaseN = Number(lease);
   const { key, value } = put;
-  let body = 0;
-  if (key.length !== 0) body += 1 + varintBytes(key.length) + key.length;
-  if (value.length !== 0) body += 1 + varintBytes(value.length) + value.length;
-  if (leaseN !== 0) body += 1 + varintBytes(leaseN);
-  if (put.prevKv) body += 2;
-  if (put.ignoreValue) body += 2;
-  if (put.ignoreLease) body += 2;
-  let traceBytes = 0;
-  let parentBytes = 0;
-  let stateBytes = 0;
-  if (trace !== undefined) {
-    parentBytes = Buffer.byteLength(trace.traceparent, 'utf8');
-    stateBytes = Buffer.byteLength(trace.tracestate, 'utf8');
-    if (parentBytes !== 0) traceBytes += 1 + varintBytes(parentBytes) + parentBytes;
-    if (stateBytes !== 0) traceBytes += 1 + varintBytes(stateBytes) + stateBytes;
-  }
-  const total = room + (trace !== undefined ? 1 + varintBytes(traceBytes) + traceBytes : 0) +
-    1 + varintBytes(body) + body;
+  const flags = [put.prevKv ? 1 : 0, put.ignoreValue ? 1 : 0, put.ignoreLease ? 1 : 0] as const;
+  const body = bytesFieldLen(key.length) + bytesFieldLen(value.length) + field(leaseN) +
+    field(flags[0]) + field(flags[1]) + field(flags[2]);
+  const parentBytes = trace === undefined ? 0 : Buffer.byteLength(trace.traceparent, 'utf8');
+  const stateBytes = trace === undefined ? 0 : Buffer.byteLength(trace.tracestate, 'utf8');
+  const traceBytes = bytesFieldLen(parentBytes) + bytesFieldLen(stateBytes);
+  const total = room + (trace !== undefined ? lenField(traceBytes) : 0) + lenField(body);
   const out = Buffer.allocUnsafe(total);
   let at = room;
   if (trace !== undefined) {
-    out[at++] = 10;
-    at = writeVarint(out, at, traceBytes);
-    if (parentBytes !== 0) {
-      out[at++] = 10;
-      at = writeVarint(out, at, parentBytes);
-      at += out.write(trace.traceparent, at, 'utf8');
-    }
-    if (stateBytes !== 0) {
-      out[at++] = 18;
-      at = writeVarint(out, at, stateBytes);
-      at += out.write(trace.tracestate, at, 'utf8');
-    }
+    at = writeLen(out, at, 10, traceBytes);
+    at = writeString(out, at, 10, trace.traceparent, parentBytes);
+    at = writeString(out, at, 18, trace.tracestate, stateBytes);
   }
-  out[at++] = 18;
-  at = writeVarint(out, at, body);
-  if (key.length !== 0) {
-    out[at++] = 10;
-    at = writeVarint(out, at, key.length);
-    out.set(key, at);
-    at += key.length;
-  }
-  if (value.length !== 0) {
-    out[at++] = 18;
-    at = writeVarint(out, at, value.length);
-    out.set(value, at);
-    at += value.length;
-  }
-  if (leaseN !== 0) {
-    out[at++] = 24;
-    at = writeVarint(out, at, leaseN);
-  }
-  if (put.prevKv) at = writeTrue(out, at, 32);
-  if (put.ignoreValue) at = writeTrue(out, at, 40);
-  if (put.ignoreLease) at = writeTrue(out, at, 48);
+  at = writeLen(out, at, 18, body);
+  at = writeBytesField(out, at, 10, key);
+  at = writeBytesField(out, at, 18, value);
+  at = writeField(out, at, 24, leaseN);
+  at = writeField(out, at, 32, flags[0]);
+  at = writeField(out, at, 40, flags[1]);
+  at = writeField(out, at, 48, flags[2]);
   if (at !== total) throw new Error(`encodePutProposal: wrote ${at} of ${total} bytes`);
   return out;
 }
 
 const MAX_SAFE_LEASE = BigInt(Number.MAX_SAFE_INTEGER);
 
-/** varintBytes is the length of n (0 ≤ n ≤ 2^53) as a protobuf varint. */
-function varintBytes(n: number): number {
-  let len = 1;
-  while (n >= 128) {
-    n = Math.floor(n / 128);
-    len++;
-  }
-  return len;
-}
-
-/** writeTrue writes a bool field set to true (its one-byte tag, then 1); returns the end. */
-function writeTrue(out: Buffer, at: number, tag: number): number {
-  out[at] = tag;
-  out[at + 1] = 1;
-  return at + 2;
-}
-
-/** writeVarint writes n (0 ≤ n ≤ 2^53) as a protobuf varint at `at`; returns the end. */
-function writeVarint(out: Buffer, at: number, n: number): number {
-  while (n >= 128) {
-    out[at++] = (n % 128) | 128;
-    n = Math.floor(n / 128);
-  }
-  out[at++] = n;
-  return at;
+/** writeString writes a string field of `bytes` UTF-8 bytes, nothing when empty. */
+function writeString(out: Buffer, at: number, tag: number, s: string, bytes: number): number {
+  if (bytes === 0) return at;
+  at = writeLen(out, at, tag, bytes);
+  return at + out.write(s, at, 'utf8');
 }

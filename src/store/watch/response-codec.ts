@@ -15,7 +15,7 @@
 import { BinaryWriter } from '@bufbuild/protobuf/wire';
 import { WatchResponse } from '../../gen/etcdserverpb/rpc.js';
 import { Event } from '../../gen/mvccpb/kv.js';
-import { lenField, writeLen } from '../../raft/io/proto-fast.js';
+import { lenField, writeLen } from '../../base/proto-wire.js';
 
 /** Field 11 (events), wire type 2. */
 const EVENTS_TAG = 90;
