@@ -37,7 +37,9 @@ import { BurstTimeline, type BenchMoments } from './lib/burst-timeline.js';
 import {
   cpuMsOf, ensureNamespace, loadNote, NodeCluster, startupClusterYaml, UPSTREAM_LEASE_TIMING,
 } from './lib/node-cluster.js';
-import { nodeProfilingEnv, selfTimeByFunction, toggleProfiling, topLines } from './lib/node-prof.js';
+import {
+  componentsProfilingEnv, gcLine, gcStats, nodeProfilingEnv, selfTimeByFunction, toggleProfiling, topLines,
+} from './lib/node-prof.js';
 import { ms, summarize } from './lib/stats.js';
 import { runHollowBench } from './nodes-hollow.js';
 
@@ -125,7 +127,11 @@ function leaseTiming(): string[] {
 
 async function startupBench(runtime: string, o: NodesBenchOptions): Promise<string> {
   const tl = BurstTimeline.fromEnv();
-  const profEnv = nodeProfilingEnv(process.env);
+  // K8TS_BENCH_PROF_UNITS names processes beyond the agents (static pods): every component
+  // loads the hook then, through its node arguments.
+  const profDir = process.env.K8TS_BENCH_CPU_PROF_DIR;
+  const profEnv = process.env.K8TS_BENCH_PROF_UNITS !== undefined && profDir
+    ? componentsProfilingEnv(profDir) : nodeProfilingEnv(process.env);
   const c = new NodeCluster({ yaml: startupYaml(runtime), env: profEnv });
   const target = runtime === 'runc' ? '≤ 1 s' : '≤ 500 ms';
   try {
@@ -228,21 +234,28 @@ function classLine(byClass: Map<string, number>, pods: number): string {
     .map(([c, v]) => `${c} ${per(v)}`).concat(`total ${per(total)} ms`).join(', ');
 }
 
-/** NODE_UNITS: the node agents whose bursts K8TS_BENCH_CPU_PROF_DIR profiles. */
-const NODE_UNITS = /^(w|m)\d+-(kubelet|runtime)$/;
+/** PROF_UNITS: the units whose bursts K8TS_BENCH_CPU_PROF_DIR profiles — the node agents, or
+ *  K8TS_BENCH_PROF_UNITS (a regular expression over unit names such as m3-controller-manager,
+ *  w1-kubelet, m1 for a store member) to see where any other process spends a burst. */
+const PROF_UNITS = new RegExp(process.env.K8TS_BENCH_PROF_UNITS ?? '^(w|m)\\d+-(kubelet|runtime)$');
 
-/** nodeRoots: the pids of the kubelets and runtimes (not their children: containers). */
+/** nodeRoots: the pids of the profiled units (not their children: containers). */
 function nodeRoots(c: NodeCluster): number[] {
-  return [...c.units()].filter(([u]) => NODE_UNITS.test(u)).map(([, pids]) => pids[0] ?? 0);
+  return [...c.units()].filter(([u]) => PROF_UNITS.test(u)).map(([, pids]) => pids[0] ?? 0);
 }
 
-/** printProfiles: the self time of the workers' kubelets and runtimes over the bursts. */
+/** printProfiles: the self time over the bursts of the workers' kubelets and runtimes together,
+ *  or with K8TS_BENCH_PROF_UNITS of each profiled unit on its own. */
 function printProfiles(c: NodeCluster, env: NodeJS.ProcessEnv, pods: number): void {
   const dir = env.K8TS_BENCH_CPU_PROF_DIR ?? '';
-  for (const cls of ['kubelet', 'runtime']) {
-    const pids = [...c.units()].filter(([u]) => new RegExp(`^w\\d+-${cls}$`).test(u))
-      .map(([, p]) => p[0] ?? 0);
-    console.log(`\nprofiles (${dir}), workers' ${cls}s over the bursts, self time:`);
+  const groups: [string, RegExp][] = process.env.K8TS_BENCH_PROF_UNITS === undefined
+    ? [['workers\' kubelets', /^w\d+-kubelet$/], ['workers\' runtimes', /^w\d+-runtime$/]]
+    : [...c.units().keys()].filter((u) => PROF_UNITS.test(u)).sort()
+      .map((u) => [u, new RegExp(`^${u}$`)]);
+  for (const [label, re] of groups) {
+    const pids = [...c.units()].filter(([u]) => re.test(u)).map(([, p]) => p[0] ?? 0);
+    console.log(`\nprofiles (${dir}), ${label} over the bursts: ` +
+      `${gcLine(gcStats(dir, new Set(pids)), pods)}; self time:`);
     for (const l of topLines(selfTimeByFunction(dir, new Set(pids)), pods)) console.log(l);
   }
 }
@@ -345,6 +358,10 @@ async function burst(api: ApiClient, runtime: string, k: number, n: number): Pro
       if (seen.size === n) return;
     }
   })();
+  // Handled here, thrown by the await below: a watch that fails while the creates are still in
+  // flight (a server whose cache lags the list's resourceVersion answers 504 after 3 s) must not
+  // kill the bench as an unhandled rejection, which would leave the cluster running.
+  watched.catch(() => undefined);
   const timer = setTimeout(() => w.stop(), BURST_TIMEOUT_MS);
   try {
     await Promise.all(Array.from({ length: n }, async (_, i) => {

@@ -19,7 +19,7 @@
  * With --prof the numbers are of a cluster with a profiler attached: read the profiles for
  * where the time goes, and a run without for how much.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -28,7 +28,7 @@ import type { ApiClient } from '../../src/client/api-client.js';
 import { LEASES, newLease, renewed } from '../../src/client/leader/lease-record.js';
 import { sleep } from './cluster.js';
 import { cpuMsOf, loadNote, NodeCluster, startupClusterYaml } from './node-cluster.js';
-import { nodeProfilingEnv, selfTimeByFunction, toggleProfiling, topLines } from './node-prof.js';
+import { componentsProfilingEnv, selfTimeByFunction, toggleProfiling, topLines } from './node-prof.js';
 
 const { values } = parseArgs({
   options: {
@@ -49,20 +49,6 @@ function idleYaml(net: number, lease: string): string {
   if (lease !== 'default' && lease !== 'upstream') throw new Error('--lease: default or upstream');
   return startupClusterYaml({ name: `idle-cpu-${net}`, runtime: 'process', net,
     upstreamLeases: lease === 'upstream' });
-}
-
-/** profilingEnv: every component loads node-prof.ts's SIGUSR2 hook through K8TS_NODE_ARGS (the
- *  static pods too: their environment is their manifest's, so the hook names its directory
- *  itself instead of reading K8TS_BENCH_CPU_PROF_DIR); the bundle stays (functions keep names). */
-function profilingEnv(dir: string): NodeJS.ProcessEnv {
-  const withHook = nodeProfilingEnv({ ...process.env, K8TS_BENCH_CPU_PROF_DIR: dir }) ?? {};
-  const hook = /--import=(\S+)/.exec(withHook.NODE_OPTIONS ?? '')?.[1] ?? '';
-  writeFileSync(hook, readFileSync(hook, 'utf8')
-    .replace('process.env.K8TS_BENCH_CPU_PROF_DIR', JSON.stringify(dir))
-    // 1 sample per ms, not per 250 µs: an idle process's profiler should not be its main cost.
-    .replace('{ interval: 250 }', '{ interval: 1000 }'));
-  return { ...process.env, K8TS_BENCH_CPU_PROF_DIR: dir,
-    K8TS_NODE_ARGS: `${process.env.K8TS_NODE_ARGS ?? ''} --import=${hook}`.trim() };
 }
 
 /** classOf: the process class of a unit, as the nodes bench names them. */
@@ -90,7 +76,7 @@ async function main(): Promise<void> {
   const windows = Number(values.windows);
   const profDir = values.prof === undefined ? undefined : resolve(values.prof);
   if (profDir !== undefined) mkdirSync(profDir, { recursive: true });
-  const env = profDir === undefined ? undefined : profilingEnv(profDir);
+  const env = profDir === undefined ? undefined : componentsProfilingEnv(profDir, 1000);
   const c = new NodeCluster({ yaml: idleYaml(net, values.lease), env });
   try {
     const upMs = await c.start();

@@ -16,6 +16,7 @@ import { join } from 'node:path';
 
 const HOOK = `import { Session } from 'node:inspector';
 import { writeFileSync } from 'node:fs';
+import { PerformanceObserver } from 'node:perf_hooks';
 const dir = process.env.K8TS_BENCH_CPU_PROF_DIR;
 const heap = process.env.K8TS_BENCH_HEAP_PROF === '1';
 const session = new Session();
@@ -25,9 +26,23 @@ session.post('Profiler.setSamplingInterval', { interval: 250 });
 if (heap) session.post('HeapProfiler.enable');
 let running = false;
 let n = 0;
+// GC pauses by kind (1 minor, 2 major, 4 incremental marking, 8 weak callbacks) while profiled.
+let gc = {};
+let cpu0 = process.cpuUsage();
+new PerformanceObserver((list) => {
+  if (!running) return;
+  for (const e of list.getEntries()) {
+    const k = String(e.detail?.kind ?? 0);
+    const g = gc[k] ?? (gc[k] = { count: 0, ms: 0 });
+    g.count++;
+    g.ms += e.duration;
+  }
+}).observe({ entryTypes: ['gc'] });
 process.on('SIGUSR2', () => {
   if (!running) {
     running = true;
+    gc = {};
+    cpu0 = process.cpuUsage();
     session.post('Profiler.start');
     if (heap) session.post('HeapProfiler.startSampling', { samplingInterval: 4096,
       includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
@@ -35,6 +50,9 @@ process.on('SIGUSR2', () => {
   }
   running = false;
   const k = n++;
+  const cpu = process.cpuUsage(cpu0);
+  writeFileSync(dir + '/GC.' + process.pid + '.' + k + '.json',
+    JSON.stringify({ gc, cpuMs: (cpu.user + cpu.system) / 1000 }));
   session.post('Profiler.stop', (err, res) => {
     if (!err) writeFileSync(dir + '/CPU.' + process.pid + '.' + k + '.cpuprofile',
       JSON.stringify(res.profile));
@@ -56,6 +74,22 @@ export function nodeProfilingEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv | un
   writeFileSync(hook, HOOK);
   return { ...env, K8TS_NO_BUNDLE: '1',
     NODE_OPTIONS: `${env.NODE_OPTIONS ?? ''} --import=${hook}`.trim() };
+}
+
+/**
+ * componentsProfilingEnv: every component — the static pods too — loads the hook through
+ * K8TS_NODE_ARGS. A static pod's environment is its manifest's (only K8TS_* variables are passed
+ * on, not NODE_OPTIONS), so the hook names its directory itself instead of reading
+ * K8TS_BENCH_CPU_PROF_DIR; the bundle stays (functions keep their names). intervalUs: the
+ * sampling interval (an idle process's profiler should not be its main cost: 1000).
+ */
+export function componentsProfilingEnv(dir: string, intervalUs = 250): NodeJS.ProcessEnv {
+  const hook = join(dir, 'node-prof-hook.mjs');
+  writeFileSync(hook, HOOK
+    .replace('process.env.K8TS_BENCH_CPU_PROF_DIR', JSON.stringify(dir))
+    .replace('{ interval: 250 }', `{ interval: ${intervalUs} }`));
+  return { ...process.env, K8TS_BENCH_CPU_PROF_DIR: dir,
+    K8TS_NODE_ARGS: `${process.env.K8TS_NODE_ARGS ?? ''} --import=${hook}`.trim() };
 }
 
 /** toggleProfiling signals each pid (the first signal starts its profiler, the next writes). */
@@ -102,6 +136,42 @@ export function selfTimeByFunction(dir: string, pids: ReadonlySet<number>): Map<
     }
   }
   return out;
+}
+
+/** GcStats: what the hook counted in one process over its profiled windows. */
+export interface GcStats {
+  /** GC pauses by kind ("1" minor, "2" major, "4" incremental marking, "8" weak callbacks). */
+  byKind: Map<string, { count: number; ms: number }>;
+  /** The process's own CPU time over the windows (process.cpuUsage). */
+  cpuMs: number;
+}
+
+/** gcStats: the GC pauses and CPU the hook recorded for pids over all their windows. */
+export function gcStats(dir: string, pids: ReadonlySet<number>): GcStats {
+  const out: GcStats = { byKind: new Map(), cpuMs: 0 };
+  if (!existsSync(dir)) return out;
+  for (const f of readdirSync(dir)) {
+    const m = /^GC\.(\d+)\.\d+\.json$/.exec(f);
+    if (m === null || !pids.has(Number(m[1]))) continue;
+    const r = JSON.parse(readFileSync(join(dir, f), 'utf8')) as
+      { gc: Record<string, { count: number; ms: number }>; cpuMs: number };
+    out.cpuMs += r.cpuMs;
+    for (const [k, g] of Object.entries(r.gc)) {
+      const t = out.byKind.get(k) ?? { count: 0, ms: 0 };
+      out.byKind.set(k, { count: t.count + g.count, ms: t.ms + g.ms });
+    }
+  }
+  return out;
+}
+
+/** gcLine: "CPU 12.3 ms/pod, GC 4.1 ms/pod (minor 120 × 2.1 ms, major 3 × ...)". */
+export function gcLine(g: GcStats, pods: number): string {
+  const names: Record<string, string> = { 1: 'minor', 2: 'major', 4: 'incremental', 8: 'weak' };
+  const total = [...g.byKind.values()].reduce((a, b) => a + b.ms, 0);
+  const per = (v: number): string => (v / Math.max(1, pods)).toFixed(2);
+  const kinds = [...g.byKind].sort((a, b) => b[1].ms - a[1].ms)
+    .map(([k, v]) => `${names[k] ?? k} ${v.count} × ${(v.ms / Math.max(1, v.count)).toFixed(2)} ms`);
+  return `CPU ${per(g.cpuMs)} ms/pod, GC pauses ${per(total)} ms/pod (${kinds.join(', ')})`;
 }
 
 interface HeapNode {
