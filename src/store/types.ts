@@ -59,6 +59,9 @@ export interface StoreView {
   leases(): LeaseInfo[];
   /** lease returns the lease and the keys attached to it, or undefined. */
   lease(id: bigint): (LeaseInfo & { keys: Buffer[] }) | undefined;
+  /** leaseInfo is lease without the keys: O(1), for the leader's expiry checks and renewals,
+   *  which must not sort a lease's thousands of keys (Events) each time they look. */
+  leaseInfo(id: bigint): LeaseInfo | undefined;
   alarms(): AlarmMember[];
   /** Members as the log describes them (ids, peer URLs from conf changes; name and client URLs
    *  from MemberAttributes). Who votes is Raft's ConfState. */

@@ -101,6 +101,10 @@ export class MvccState implements StoreState {
     return { ...info, keys };
   }
 
+  leaseInfo(id: bigint): LeaseInfo | undefined {
+    return this.leaseTable.get(id);
+  }
+
   alarms(): AlarmMember[] {
     return this.alarmTable.list();
   }

@@ -21,6 +21,7 @@ import type { StoreInternalServiceServer } from '../../gen/k8ts/store/v1/interna
 import { ETCD_LIMITS, etcdErrors } from '../errors.js';
 import { statusOf } from './errors.js';
 import type { Lessor } from './lessor.js';
+import type { LeaseInfo } from '../types.js';
 import { traceOf, type StoreCore } from './store-core.js';
 import { serve } from './unary.js';
 
@@ -88,14 +89,15 @@ function renewHere(d: LeaseDeps, id: bigint): LeaseKeepAliveResponse {
 
 function remainingHere(d: LeaseDeps, req: LeaseTimeToLiveRequest): LeaseTimeToLiveResponse {
   if (!d.lessor.isPrimary()) throw etcdErrors.notLeader();
-  const lease = d.core.state.lease(req.ID);
+  // The keys only when asked: listing them sorts all of them (an Events lease has thousands).
+  const lease: (LeaseInfo & { keys?: Buffer[] }) | undefined = req.keys ? d.core.state.lease(req.ID) : d.core.state.leaseInfo(req.ID);
   if (lease === undefined) return { header: d.core.header(), ID: req.ID, TTL: -1n, grantedTTL: 0n, keys: [] };
   return {
     header: d.core.header(),
     ID: req.ID,
     TTL: BigInt(d.lessor.remainingSeconds(req.ID, d.nowMs())),
     grantedTTL: BigInt(lease.ttl),
-    keys: req.keys ? lease.keys : [],
+    keys: lease.keys ?? [],
   };
 }
 

@@ -72,7 +72,7 @@ export class Lessor {
     const out: bigint[] = [];
     for (const [id, deadline] of this.deadlines) {
       if (out.length >= MAX_REVOKES_PER_CHECK) break;
-      if (this.view.lease(id) === undefined) {
+      if (this.view.leaseInfo(id) === undefined) {
         this.deadlines.delete(id);
         this.revoking.delete(id);
         continue;
@@ -89,7 +89,7 @@ export class Lessor {
   /** lookup finds a lease in the replicated state; a lease granted since promotion starts its
    *  TTL the first time the leader sees it. */
   private lookup(id: bigint): LeaseInfo | undefined {
-    const lease = this.view.lease(id);
+    const lease = this.view.leaseInfo(id);
     if (lease === undefined) {
       this.deadlines.delete(id);
       return undefined;
