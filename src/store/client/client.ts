@@ -59,6 +59,7 @@ import {
   type StatusResult,
 } from './maintenance.js';
 import { TxnBuilder, txnResult } from './txn.js';
+import { TXN } from './txn-encode.js';
 import { Watcher, type WatchOptions } from './watch.js';
 
 export interface EtcdClientOptions {
@@ -156,7 +157,7 @@ export class EtcdClient {
   txn(): TxnBuilder {
     return new TxnBuilder(async (req, readOnly, o) => {
       const spec = { what: 'Txn', idempotent: readOnly, requireLeader: true, traceparent: o.traceparent };
-      return txnResult(await this.call(spec, (c, md, ms, cb) => unaryOn(c, KVService.txn, req, md, ms, cb)));
+      return txnResult(await this.call(spec, (c, md, ms, cb) => unaryOn(c, TXN, req, md, ms, cb)));
     });
   }
 
