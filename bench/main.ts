@@ -16,7 +16,7 @@
  *   control-plane   [--tests failover,schedule,scaleup] [--kills 5] [--upstream-kills 2]
  *                   [--nodes 1000] [--pending 10000] [--replicas 1000]
  *                   (whole clusters as `k8ts up` starts them; see bench/control-plane-suite.ts)
- *   nodes           [--tests startup,hollow,up] [--bursts 3] [--burst-pods 100]
+ *   nodes           [--tests startup,hollow,up] [--bursts 3] [--burst-pods 100] [--warmup-bursts 0]
  *                   [--hollow-nodes 1000] [--hollow-processes 4] [--hollow-pods 30000]
  *                   [--up-runs 5] [--timeout-min 30]  (kubelets and runtimes; bench/nodes-suite.ts)
  *                   [--keep-logs <dir>] (hollow, startup: component logs kept there even when it succeeds)
@@ -69,6 +69,7 @@ const { positionals, values } = parseArgs({
     replicas: { type: 'string', default: '1000' },
     bursts: { type: 'string', default: '3' },
     'burst-pods': { type: 'string', default: '100' },
+    'warmup-bursts': { type: 'string', default: '0' },
     'hollow-nodes': { type: 'string', default: '1000' },
     'hollow-processes': { type: 'string', default: '4' },
     'hollow-pods': { type: 'string', default: '30000' },
@@ -89,6 +90,13 @@ function positiveInts(flag: string, text: string): number[] {
     throw new Error(`--${flag} ${text}: expected positive integers separated by commas`);
   }
   return xs;
+}
+
+/** nonNegativeInt parses a count that may be 0 (--warmup-bursts). */
+function nonNegativeInt(flag: string, text: string): number {
+  const x = Number(text);
+  if (text === '' || !Number.isInteger(x) || x < 0) throw new Error(`--${flag} ${text}: expected an integer ≥ 0`);
+  return x;
 }
 
 /** apiOps parses --ops for the api benchmark. */
@@ -169,6 +177,7 @@ async function main(): Promise<void> {
         tests: (values.tests || 'startup,hollow,up').split(','),
         bursts: int('bursts'),
         burstPods: int('burst-pods'),
+        warmupBursts: nonNegativeInt('warmup-bursts', values['warmup-bursts']!),
         hollowNodes: int('hollow-nodes'),
         hollowProcesses: int('hollow-processes'),
         hollowPods: int('hollow-pods'),

@@ -11,7 +11,9 @@
  *            workers' kubelets and runtimes (with their children) used per pod, from /proc.
  *            The image is pulled onto the workers first: the SLO excludes image pulls
  *            (BENCH_COLD_IMAGES=1: the first burst's pods pull it).
- *            `--tests startup:process` or `startup:runc` measures one runtime.
+ *            `--tests startup:process` or `startup:runc` measures one runtime;
+ *            `--warmup-bursts W` runs W bursts first and leaves them out of the summary (a
+ *            cluster that has run a while, against the default's freshly started one).
  *            K8TS_BENCH_CPU_PROF_DIR=<dir>: the kubelets and runtimes are CPU-profiled during
  *            the bursts only (bench/lib/node-prof.ts) and the workers' top self times printed;
  *            bench/lib/node-burst-micro.ts measures one node's kubelet and runtime alone.
@@ -57,6 +59,13 @@ export interface NodesBenchOptions {
   tests: string[];
   bursts: number;
   burstPods: number;
+  /**
+   * Bursts run first and left out of the summary (the table row and the "all bursts" lines):
+   * a freshly started cluster's first bursts pay for V8's compiling and the caches' first fill,
+   * which a cluster that has run a while has behind it. 0: every burst counts (a cold cluster).
+   * Each burst's own lines are printed either way.
+   */
+  warmupBursts: number;
   hollowNodes: number;
   hollowProcesses: number;
   hollowPods: number;
@@ -157,7 +166,8 @@ async function startupBench(runtime: string, o: NodesBenchOptions): Promise<stri
     let cpuMs = 0;
     const classMs = new Map<string, number>();
     const written = { ms: 0, classMs: new Map<string, number>() };
-    for (let k = 0; k < o.bursts; k++) {
+    for (let k = 0; k < o.warmupBursts + o.bursts; k++) {
+      const warmup = k < o.warmupBursts;
       const before = workerCpuMs(c);
       const all0 = cpuMsOf(c.units(), /./);
       tl?.clear();
@@ -165,38 +175,45 @@ async function startupBench(runtime: string, o: NodesBenchOptions): Promise<stri
       toggleProfiling(profiled);
       const tb = performance.now();
       const r = await burst(c.api, runtime, k, o.burstPods);
-      burstMs += performance.now() - tb;
+      if (!warmup) burstMs += performance.now() - tb;
       toggleProfiling(profiled);
       const used = diffCpu(before, workerCpuMs(c));
       const all1 = cpuMsOf(c.units(), /./);
       const cpu = new Map([...all1].map(([u, v]) => [u, v - (all0.get(u) ?? 0)]));
       for (const l of tl?.report(NS, r.at, cpu) ?? []) console.log(l);
-      cpuMs += used.total;
       const byClass = cpuByClass(cpu);
-      for (const [k2, v] of byClass) classMs.set(k2, (classMs.get(k2) ?? 0) + v);
+      if (!warmup) {
+        cpuMs += used.total;
+        for (const [k2, v] of byClass) classMs.set(k2, (classMs.get(k2) ?? 0) + v);
+      }
       const events = await eventsPerPod(c.api, k, o.burstPods);
-      console.log(`burst ${k + 1}: ${burstLine(r)}, ${events} Events per pod); ` +
+      console.log(`burst ${k + 1}${warmup ? ' (warm-up, not counted)' : ''}: ${burstLine(r)}, ${events} Events per pod); ` +
         `workers' CPU ${used.text}; ${loadNote()}`);
       console.log(`burst ${k + 1} CPU per pod by process class: ${classLine(byClass, o.burstPods)}`);
-      await untilEventsWritten(c, k, o.burstPods, { all0, t0: tb }, written);
+      await untilEventsWritten(c, k, o.burstPods, { all0, t0: tb },
+        warmup ? { ms: 0, classMs: new Map() } : written);
       console.log(await scheduledOrder(c.api, k));
-      all.push(...r.running);
-      node.push(...r.node);
+      if (!warmup) {
+        all.push(...r.running);
+        node.push(...r.node);
+      }
       await removeBurst(c.api, k);
       await sleep(2_000);
     }
     const s = summarize(all);
     const n = summarize(node);
-    console.log(`all bursts, CPU per pod by process class: ${classLine(classMs, s.count)}`);
+    const allLabel = o.warmupBursts > 0 ? 'bursts after the warm-up' : 'all bursts';
+    console.log(`${allLabel}, CPU per pod by process class: ${classLine(classMs, s.count)}`);
     const net = new Map([...classMs].map(([k2, v]) => [k2, v - (idle.get(k2) ?? 0) * burstMs]));
-    console.log(`all bursts, CPU per pod by process class less the idle rate over the bursts' ` +
+    console.log(`${allLabel}, CPU per pod by process class less the idle rate over the bursts' ` +
       `${ms(burstMs)}: ${classLine(net, s.count)}`);
     const netWritten = new Map([...written.classMs].map(([k2, v]) =>
       [k2, v - (idle.get(k2) ?? 0) * written.ms]));
-    console.log(`all bursts until their Events were written, CPU per pod by process class less ` +
+    console.log(`${allLabel} until their Events were written, CPU per pod by process class less ` +
       `the idle rate over ${ms(written.ms)}: ${classLine(netWritten, s.count)}`);
     if (profEnv !== undefined) printProfiles(c, profEnv, s.count);
-    return `| ${runtime} | ${s.count} | ${ms(s.p50)} | ${ms(s.p99)} | ${ms(s.max)} | ` +
+    const label = o.warmupBursts > 0 ? `${runtime}, after ${o.warmupBursts} warm-up bursts` : runtime;
+    return `| ${label} | ${s.count} | ${ms(s.p50)} | ${ms(s.p99)} | ${ms(s.max)} | ` +
       `${ms(n.p50)} / ${ms(n.p99)} | ${ms(cpuMs / Math.max(1, s.count))} | ${target} | ≤ 5 s |`;
   } catch (e) {
     console.log(`startup (${runtime}) failed: ${e instanceof Error ? e.message : String(e)}`);
