@@ -15,8 +15,9 @@
  * If an upgrade removes 1, routeStreams throws when the server is created; if it stops calling
  * it, no stream is routed and test/rpc/fast-unary-wire.test.ts fails on its served counter.
  */
-import type { Http2Server, IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
+import type { Http2Server, IncomingHttpHeaders, ServerHttp2Session, ServerHttp2Stream } from 'node:http2';
 import type { Server } from '@grpc/grpc-js';
+import { SERVER_RECEIVE_WINDOW_BYTES } from './defaults.js';
 
 /** StreamRoute serves stream itself and returns true, or returns false to leave it to grpc-js. */
 export type StreamRoute = (stream: ServerHttp2Stream, headers: IncomingHttpHeaders) => boolean;
@@ -51,6 +52,7 @@ export function routeStreams(server: Server, route: StreamRoute): void {
     const before = http2Server?.listeners('stream') ?? [];
     setup.call(this, http2Server, extraInterceptors);
     http2Server?.on('sessionError', noteSessionError);
+    if (http2Server !== null) widenReceiveWindows(http2Server, SERVER_RECEIVE_WINDOW_BYTES);
     if (http2Server === null || extraInterceptors.length > 0) return;
     if ((internals.interceptors?.length ?? 0) > 0) return;
     const added = http2Server.listeners('stream').filter((l) => !before.includes(l));
@@ -65,6 +67,15 @@ export function routeStreams(server: Server, route: StreamRoute): void {
       internals.onStreamOpened?.call(server, stream);
     });
   };
+}
+
+/** widenReceiveWindows grants every client of http2Server a receive window of bytes for each
+ *  stream (the SETTINGS it sends a new session) and for the connection (a WINDOW_UPDATE once the
+ *  session exists): see SERVER_RECEIVE_WINDOW_BYTES for why. grpc-js has no server option for
+ *  either, and this is where k8ts sees the node:http2 server it creates. */
+export function widenReceiveWindows(http2Server: Http2Server, bytes: number): void {
+  http2Server.updateSettings({ initialWindowSize: bytes });
+  http2Server.on('session', (session: ServerHttp2Session) => session.setLocalWindowSize(bytes));
 }
 
 /** onRegister calls observe for each method registered on server (after grpc-js accepted it),
