@@ -62,20 +62,78 @@ function valueEnd(b: Uint8Array, i: number): number {
   return j > i ? j : -1;
 }
 
-/** metadataSpan: where the top-level "metadata" object's value starts and ends, or undefined. */
-function metadataSpan(b: Buffer): { start: number; end: number } | undefined {
+/** metadataStart: where the top-level "metadata" member's value starts (compact JSON up to
+ *  there), or undefined. */
+function metadataStart(b: Buffer): number | undefined {
   if (b[0] !== LBRACE) return undefined;
   for (let i = 1; i < b.length && b[i] === QUOTE; ) {
     const keyEnd = stringEnd(b, i);
     if (keyEnd < 0 || b[keyEnd] !== COLON) return undefined;
     const start = keyEnd + 1;
-    const end = valueEnd(b, start);
-    if (end < 0) return undefined;
     const isMetadata = keyEnd - i === METADATA_KEY.length &&
       b.compare(METADATA_KEY, 0, METADATA_KEY.length, i, keyEnd) === 0;
-    if (isMetadata) return b[start] === LBRACE ? { start, end } : undefined;
-    if (b[end] !== COMMA) return undefined;
+    if (isMetadata) return start;
+    const end = valueEnd(b, start);
+    if (end < 0 || b[end] !== COMMA) return undefined;
     i = end + 1;
+  }
+  return undefined;
+}
+
+/** metadataSpan: where the top-level "metadata" object's value starts and ends, or undefined. */
+function metadataSpan(b: Buffer): { start: number; end: number } | undefined {
+  const start = metadataStart(b);
+  if (start === undefined || b[start] !== LBRACE) return undefined;
+  const end = valueEnd(b, start);
+  return end < 0 ? undefined : { start, end };
+}
+
+const MANAGED_FIELDS_KEY = Buffer.from('"managedFields"', 'latin1');
+const METADATA_MEMBER = Buffer.from('"metadata":', 'latin1');
+
+/** Where metadata ends in stored values managedFieldsSpan walked (spares jsonWithRevision its scan). */
+const metadataEnds = new WeakMap<Buffer, number>();
+
+/** ManagedFieldsSpan: metadata.managedFields in a stored value, metadata's last member. */
+export interface ManagedFieldsSpan {
+  /** Where the member starts with the comma before it (its key's quote when it is alone). */
+  cut: number;
+  /** Its value: b[valueStart] opens it, b[valueEnd] is metadata's closing brace. */
+  valueStart: number;
+  valueEnd: number;
+}
+
+/**
+ * managedFieldsSpan walks the top-level metadata object of a compact stored value member by
+ * member and finds managedFields when it is metadata's last member and no second top-level
+ * "metadata" could follow (JSON.parse keeps the last of duplicate keys, which would not be the
+ * metadata walked); otherwise undefined. An earlier managedFields in metadata may stay: JSON.parse
+ * keeps the first one's place and the last one's value, which is what defining the last one over
+ * it gives. Where metadata ends is remembered for jsonWithRevision, whose own scan
+ * would walk the same bytes again.
+ */
+export function managedFieldsSpan(b: Buffer): ManagedFieldsSpan | undefined {
+  const start = metadataStart(b);
+  if (start === undefined || b[start] !== LBRACE) return undefined;
+  let found: ManagedFieldsSpan | undefined;
+  for (let i = start + 1; b[i] === QUOTE; ) {
+    const keyEnd = stringEnd(b, i);
+    if (keyEnd < 0 || b[keyEnd] !== COLON) return undefined;
+    const end = valueEnd(b, keyEnd + 1);
+    if (end < 0) return undefined;
+    const isManagedFields = keyEnd - i === MANAGED_FIELDS_KEY.length &&
+      b.compare(MANAGED_FIELDS_KEY, 0, MANAGED_FIELDS_KEY.length, i, keyEnd) === 0;
+    if (isManagedFields) {
+      found = { cut: i === start + 1 ? i : i - 1, valueStart: keyEnd + 1, valueEnd: end };
+    }
+    if (b[end] === COMMA) {
+      i = end + 1;
+      continue;
+    }
+    if (b[end] !== RBRACE) return undefined;
+    metadataEnds.set(b, end + 1);
+    const last = found !== undefined && found.valueEnd === end;
+    return last && b.indexOf(METADATA_MEMBER, end) < 0 ? found : undefined;
   }
   return undefined;
 }
@@ -87,10 +145,17 @@ function metadataSpan(b: Buffer): { start: number; end: number } | undefined {
  * file comment).
  */
 export function jsonWithRevision(stored: Buffer, rv: string): Buffer | undefined {
-  const span = metadataSpan(stored);
-  if (span === undefined) return undefined;
-  const close = span.end - 1;
-  const empty = close === span.start + 1;
-  const member = Buffer.from(`${empty ? '' : ','}"resourceVersion":${JSON.stringify(rv)}`, 'utf8');
-  return Buffer.concat([stored.subarray(0, close), member, stored.subarray(close)]);
+  const known = metadataEnds.get(stored);
+  const end = known ?? metadataSpan(stored)?.end;
+  if (end === undefined) return undefined;
+  const close = end - 1;
+  const empty = stored[close - 1] === LBRACE;
+  const member = `${empty ? '' : ','}"resourceVersion":${JSON.stringify(rv)}`;
+  const memberBytes = Buffer.byteLength(member, 'utf8');
+  // One buffer of the exact size, the stored bytes copied once around the member.
+  const out = Buffer.allocUnsafe(stored.length + memberBytes);
+  stored.copy(out, 0, 0, close);
+  out.write(member, close, 'utf8');
+  stored.copy(out, close + memberBytes, close);
+  return out;
 }

@@ -28,7 +28,7 @@ import {
   type Watcher,
 } from '../../store/client/index.js';
 import { CacheWatcher } from './cache-watcher.js';
-import { decodeOrSkip, withResourceVersion, type ObjectType } from './codec.js';
+import { decodeCachedObject, decodeOrSkip, withResourceVersion, type ObjectType } from './codec.js';
 import { EventRing, mayPass, type CacheEvent, type HistoryLimits } from './event-ring.js';
 import { FieldIndexes } from './field-index.js';
 import { expiredWatch, toStatusError, tooLargeResourceVersion } from './storage-errors.js';
@@ -409,10 +409,12 @@ export class WatchCache {
   }
 
   private decode(value: Buffer, rev: number, key: Buffer): KubeObject | undefined {
-    const obj = decodeOrSkip(value, rev, key, (line) => this.say(line));
     // A copy: the value may be a view into a whole watch response or list page. Kept for
-    // write guesses (storedValue) and as the object's JSON for watchers (shared-views.ts).
-    if (obj) rememberStored(obj, Buffer.from(value));
+    // write guesses (storedValue), as the object's JSON for watchers (shared-views.ts) and
+    // for the object's managedFields, parsed when first read (decodeCachedObject).
+    const stored = Buffer.from(value);
+    const obj = decodeOrSkip(stored, rev, key, (line) => this.say(line), decodeCachedObject);
+    if (obj) rememberStored(obj, stored);
     return obj;
   }
 
