@@ -52,18 +52,20 @@ export function decodeObject(value: Buffer, modRevision: number): KubeObject {
  * same place (an accessor until read, then the parsed value), so JSON.stringify, spreads,
  * cloneJson, structuredClone and deep equality see what decodeObject gives. value must not
  * change afterwards (the watch cache's own copy). Values managedFieldsSpan does not lay out
- * (managedFields not metadata's last member, non-compact JSON) are decoded whole.
+ * (no managedFields, non-compact JSON, see there) are decoded whole.
  */
 export function decodeCachedObject(value: Buffer, modRevision: number): KubeObject {
   const span = managedFieldsSpan(value);
   if (span === undefined) return decodeObject(value, modRevision);
   const ok = Number.isSafeInteger(modRevision) && modRevision > 0;
   assert(ok, `decode: bad revision ${modRevision}`);
-  const text = value.toString('utf8', 0, span.cut) + value.toString('utf8', span.valueEnd);
+  // A placeholder in the value's place keeps managedFields where it is among metadata's keys
+  // (JSON.parse's order); the accessor then takes that place.
+  const { valueStart, valueEnd } = span;
+  const text = `${value.toString('utf8', 0, valueStart)}0${value.toString('utf8', valueEnd)}`;
   const obj = JSON.parse(text) as KubeObject;
   const m: unknown = obj.metadata;
   assert(isJsonObject(m), 'decode: metadata is not an object');
-  const { valueStart, valueEnd } = span;
   Object.defineProperty(m, 'managedFields', {
     enumerable: true,
     configurable: true,

@@ -94,23 +94,20 @@ const METADATA_MEMBER = Buffer.from('"metadata":', 'latin1');
 /** Where metadata ends in stored values managedFieldsSpan walked (spares jsonWithRevision its scan). */
 const metadataEnds = new WeakMap<Buffer, number>();
 
-/** ManagedFieldsSpan: metadata.managedFields in a stored value, metadata's last member. */
+/** ManagedFieldsSpan: the value of metadata.managedFields in a stored value. */
 export interface ManagedFieldsSpan {
-  /** Where the member starts with the comma before it (its key's quote when it is alone). */
-  cut: number;
-  /** Its value: b[valueStart] opens it, b[valueEnd] is metadata's closing brace. */
+  /** b[valueStart] opens the value, b[valueEnd - 1] closes it. */
   valueStart: number;
   valueEnd: number;
 }
 
 /**
  * managedFieldsSpan walks the top-level metadata object of a compact stored value member by
- * member and finds managedFields when it is metadata's last member and no second top-level
- * "metadata" could follow (JSON.parse keeps the last of duplicate keys, which would not be the
- * metadata walked); otherwise undefined. An earlier managedFields in metadata may stay: JSON.parse
- * keeps the first one's place and the last one's value, which is what defining the last one over
- * it gives. Where metadata ends is remembered for jsonWithRevision, whose own scan
- * would walk the same bytes again.
+ * member and finds the value of its managedFields (the last one when the key repeats: JSON.parse
+ * keeps the first one's place and the last one's value), or undefined: no managedFields, a
+ * metadata key written with an escape (it could spell managedFields), a second top-level
+ * "metadata" possibly after it (JSON.parse would keep that one's value), non-compact JSON. Where
+ * metadata ends is remembered for jsonWithRevision, whose own scan would walk the same bytes.
  */
 export function managedFieldsSpan(b: Buffer): ManagedFieldsSpan | undefined {
   const start = metadataStart(b);
@@ -119,21 +116,19 @@ export function managedFieldsSpan(b: Buffer): ManagedFieldsSpan | undefined {
   for (let i = start + 1; b[i] === QUOTE; ) {
     const keyEnd = stringEnd(b, i);
     if (keyEnd < 0 || b[keyEnd] !== COLON) return undefined;
+    for (let j = i + 1; j < keyEnd - 1; j++) if (b[j] === BACKSLASH) return undefined;
     const end = valueEnd(b, keyEnd + 1);
     if (end < 0) return undefined;
     const isManagedFields = keyEnd - i === MANAGED_FIELDS_KEY.length &&
       b.compare(MANAGED_FIELDS_KEY, 0, MANAGED_FIELDS_KEY.length, i, keyEnd) === 0;
-    if (isManagedFields) {
-      found = { cut: i === start + 1 ? i : i - 1, valueStart: keyEnd + 1, valueEnd: end };
-    }
+    if (isManagedFields) found = { valueStart: keyEnd + 1, valueEnd: end };
     if (b[end] === COMMA) {
       i = end + 1;
       continue;
     }
     if (b[end] !== RBRACE) return undefined;
     metadataEnds.set(b, end + 1);
-    const last = found !== undefined && found.valueEnd === end;
-    return last && b.indexOf(METADATA_MEMBER, end) < 0 ? found : undefined;
+    return found !== undefined && b.indexOf(METADATA_MEMBER, end) < 0 ? found : undefined;
   }
   return undefined;
 }
