@@ -15,14 +15,23 @@
  * (node-prof.ts) and their top self times printed; the CPU figures of such a run are not
  * comparable with unprofiled ones. K8TS_BENCH_APISERVER_NODE_OPTIONS: node flags for the API
  * servers only (e.g. a young-generation size), appended to their NODE_OPTIONS.
+ * K8TS_BENCH_STORE_CPU_PROF_DIR=<dir>: the store members are CPU-profiled over the bursts only
+ * (store-prof.ts) and each member's profile summarized after the run (not comparable either).
+ * K8TS_BENCH_MEMBER_NODE_ARGS: node arguments for the store members only (store-systems.ts).
+ *
+ * Besides the gross figures it prints each store member's CPU per pod by thread (main against
+ * V8's helpers: with --single-threaded-gc those are TurboFan's concurrent compiles) and the store's
+ * CPU per pod net of its quiet rate (measured for 2 s before the bursts), which a loaded machine
+ * moves less: a burst it stretches charges the members' ticking for longer.
  *
  * Ports: store 34700–34752, API servers 127.0.1.1–3:36543 (HTTPS) and :36545 (gRPC), each plus
  * BENCH_MICRO_PORT_OFFSET (default 0) so that two runs (or a store bench, which uses 34700 too) can
  * share the machine.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import type { KubeObject } from '../../src/api/meta.js';
 import { ApiClient } from '../../src/client/api-client.js';
 import type { TlsFiles } from '../../src/rpc/credentials.js';
@@ -30,6 +39,8 @@ import { ApiServerProcs } from './api-procs.js';
 import { nodeProfilingEnv, selfTimeByFunction, toggleProfiling, topLines } from './node-prof.js';
 import { sleep } from './cluster.js';
 import { cpuBetween, sampleCpu } from './store-proc.js';
+import { startProfiling, summarizeProfile } from './store-prof.js';
+import { formatThreadCpu, threadCpu, threadCpuBetween, type ThreadCpu } from './store-threads.js';
 import { K8tsStore } from './store-systems.js';
 
 const PODS = { group: '', version: 'v1', resource: 'pods' };
@@ -40,8 +51,9 @@ const NODES = ['w1', 'w2'];
 const PORT_OFFSET = Number(process.env.BENCH_MICRO_PORT_OFFSET ?? 0);
 const API_PORT = 36543 + PORT_OFFSET;
 const GRPC_PORT = 36545 + PORT_OFFSET;
-/** Unmeasured bursts first. */
-const WARM_BURSTS = 3;
+/** Unmeasured bursts first (BENCH_MICRO_WARM_BURSTS=0 measures a cold cluster's first bursts,
+ *  as the nodes bench does, JIT compiles included). */
+const WARM_BURSTS = Number(process.env.BENCH_MICRO_WARM_BURSTS ?? 3);
 
 function burstPod(name: string): KubeObject {
   return { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: NS, labels: { burst: name.split('-')[0] ?? '' } },
@@ -104,7 +116,8 @@ async function main(): Promise<void> {
   const bursts = Number(process.argv[2] ?? 4);
   const pods = Number(process.argv[3] ?? 100);
   const watchers = Number(process.argv[4] ?? 7);
-  const store = new K8tsStore(3, undefined, 34700 + PORT_OFFSET);
+  const storeProfDir = process.env.K8TS_BENCH_STORE_CPU_PROF_DIR;
+  const store = new K8tsStore(3, storeProfDir, 34700 + PORT_OFFSET);
   const dir = mkdtempSync(join(tmpdir(), 'k8ts-bench-apiserver-pod-'));
   let apis: ApiServerProcs | undefined;
   const clients: ApiClient[] = [];
@@ -138,24 +151,42 @@ async function main(): Promise<void> {
     await sleep(1_000);
     console.log(`warm-up done (${WARM_BURSTS} bursts): START of the measured bursts`);
     const pids = [...apis.pids()];
+    // The store's quiet rate (ticks, heartbeats, the API servers' progress requests): a burst's
+    // gross figure carries it for as long as the burst lasts, which a loaded machine stretches.
+    const quiet0 = sampleCpu(store.pids());
+    const quietStart = performance.now();
+    await sleep(2_000);
+    const quietRate = cpuBetween(quiet0, sampleCpu(store.pids())).membersMs / (performance.now() - quietStart);
     let apiMs = 0;
     let storeMs = 0;
+    let windowMs = 0;
+    const memberPids = store.pids();
+    const threads0 = memberPids.map(threadCpu);
     if (profEnv !== undefined) toggleProfiling(pids);
+    if (storeProfDir !== undefined) startProfiling(store.pids());
     for (let k = 0; k < bursts; k++) {
       const a0 = sampleCpu(pids);
       const s0 = sampleCpu(store.pids());
+      const t0 = performance.now();
       await burst(k, pods, writer, kubelets);
       await sleep(300); // the watchers' last deliveries
       const a = cpuBetween(a0, sampleCpu(pids));
       const s = cpuBetween(s0, sampleCpu(store.pids()));
+      windowMs += performance.now() - t0;
       apiMs += a.membersMs;
       storeMs += s.membersMs;
       console.log(`burst ${k + 1}: API servers ${(a.membersMs / pods).toFixed(2)} ms per pod, store ` +
         `${(s.membersMs / pods).toFixed(2)}, foreign cores ${a.foreignCores.toFixed(2)}`);
     }
+    // Per member and thread: the leader's event loop vs the followers', and V8's helper threads
+    // (GC, concurrent compiles) vs the main thread.
+    const threadMs: ThreadCpu[] = memberPids.map((pid, i) => threadCpuBetween(threads0[i]!, threadCpu(pid)));
+    threadMs.forEach((t, i) => console.log(`store m${i + 1} per pod: ${formatThreadCpu(t, bursts * pods)}`));
     console.log(`all: API servers ${(apiMs / (bursts * pods)).toFixed(2)} ms of CPU per pod, store ` +
       `${(storeMs / (bursts * pods)).toFixed(2)} (${bursts} × ${pods} pods, ${watchers} + ` +
       `${NODES.length} watchers)`);
+    console.log(`store net of its quiet rate (${(quietRate * 1000).toFixed(0)} ms/s over ` +
+      `${(windowMs / bursts).toFixed(0)} ms per burst): ${((storeMs - quietRate * windowMs) / (bursts * pods)).toFixed(2)} ms per pod`);
     if (profEnv !== undefined) {
       toggleProfiling(pids);
       await sleep(2_000); // the profiles are written
@@ -167,10 +198,19 @@ async function main(): Promise<void> {
   } finally {
     for (const c of clients) c.close();
     // BENCH_MICRO_KEEP_LOGS=<dir>: the API servers' logs outlive the run (e.g. a --trace-gc hook's).
-    if (process.env.BENCH_MICRO_KEEP_LOGS) apis?.keepLogs(process.env.BENCH_MICRO_KEEP_LOGS);
+    if (process.env.BENCH_MICRO_KEEP_LOGS) {
+      apis?.keepLogs(process.env.BENCH_MICRO_KEEP_LOGS);
+      store.keepLogs(process.env.BENCH_MICRO_KEEP_LOGS);
+    }
     await apis?.stop();
     await store.stop();
     rmSync(dir, { recursive: true, force: true });
+  }
+  if (storeProfDir !== undefined) {
+    // The members write their profiles as they exit (store.stop()).
+    for (const f of readdirSync(storeProfDir).filter((n) => n.endsWith('.cpuprofile'))) {
+      console.log(`\nstore member ${summarizeProfile(join(storeProfDir, f), 30)}`);
+    }
   }
 }
 

@@ -120,6 +120,13 @@ export class K8tsStore implements StoreSystem {
       env.NODE_OPTIONS = `${env.NODE_OPTIONS ?? ''} ${memberFlags}`.trim();
       this.notes.push(`member NODE_OPTIONS += ${memberFlags}`);
     }
+    const memberArgs = process.env.K8TS_BENCH_MEMBER_NODE_ARGS;
+    if (memberArgs) {
+      // Node arguments NODE_OPTIONS refuses (--interrupt-budget, --no-opt, --cpu-prof), for the
+      // members only: the Supervisor puts K8TS_NODE_ARGS before the entry point.
+      env.K8TS_NODE_ARGS = `${env.K8TS_NODE_ARGS ?? ''} ${memberArgs}`.trim();
+      this.notes.push(`member node args += ${memberArgs}`);
+    }
     if (this.cpuProfDir !== undefined) {
       env = profilingEnv(this.cpuProfDir, env);
       this.notes.push(`members profiled (profiles in ${this.cpuProfDir}): figures not comparable`);
