@@ -20,7 +20,7 @@
  * Ports: store 34700–34752, API servers 127.0.1.1–3:36543 (HTTPS) and :36545 (gRPC), each plus
  * BENCH_MICRO_PORT_OFFSET (default 0), as in apiserver-pod-micro.ts.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -30,6 +30,7 @@ import { NAMESPACES, PODS } from '../../src/client/resources.js';
 import { ApiServerProcs } from './api-procs.js';
 import { BurstTimeline, type BenchMoments } from './burst-timeline.js';
 import { sleep } from './cluster.js';
+import { schedCpuMs } from './sched-cpu.js';
 import { summarize } from './stats.js';
 import { K8tsStore } from './store-systems.js';
 
@@ -122,30 +123,9 @@ function fmt(xs: readonly number[]): string {
     `${s.max.toFixed(0)}`;
 }
 
-/**
- * cpuMs: the CPU time of processes' threads, summed, in ms, from /proc/<pid>/task/<tid>/schedstat
- * (nanoseconds, where /proc/<pid>/stat counts 10 ms ticks: a 100-pod burst's 1-2 ms per pod of
- * three API servers would be read to ±0.1 ms per pod per process).
- */
-function cpuMs(pids: readonly number[]): number {
-  let ns = 0;
-  for (const pid of pids) {
-    let tids: string[];
-    try {
-      tids = readdirSync(`/proc/${pid}/task`);
-    } catch {
-      continue; // gone
-    }
-    for (const tid of tids) {
-      try {
-        ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ', 1)[0]);
-      } catch {
-        // The thread ended between the listing and the read.
-      }
-    }
-  }
-  return ns / 1e6;
-}
+/** cpuMs: the CPU time of processes' threads, in ms (schedstat: a 100-pod burst's 1-2 ms per
+ *  pod of three API servers would be read from /proc/<pid>/stat to ±0.1 ms per pod per process). */
+const cpuMs = schedCpuMs;
 
 /** idleRates: the API servers' and the store's CPU per ms of wall time while nothing is written
  *  (the store's heartbeats, the watchers' bookmarks), so a burst's CPU is counted net of it. */

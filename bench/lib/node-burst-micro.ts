@@ -5,8 +5,8 @@
  * measured). Each round creates P pods already bound to the node (the nodes bench's burst pod:
  * busybox sleep) at once and waits until its watch shows every one Running; reported per round:
  * CPU µs per pod of the kubelet and of the runtime with its children (spawner helpers,
- * containers), from /proc, and create → Running p50/p99. Then the pods are deleted and the next
- * round starts. No scheduler, no controllers, no other node: the kubelet's and the runtime's
+ * containers), from /proc (in USER_HZ ticks, and finer from schedstat), and create → Running
+ * p50/p99. Then the pods are deleted and the next round starts. No scheduler, no controllers, no other node: the kubelet's and the runtime's
  * work alone, so a change to either can be measured in CPU per pod on a noisy machine, base
  * and HEAD alternately.
  *
@@ -35,6 +35,7 @@ import { cpuMsOf, ensureNamespace, loadNote, processTree } from './node-cluster.
 import {
   allocatedBytes, nodeProfilingEnv, selfTimeByFunction, toggleProfiling, topLines,
 } from './node-prof.js';
+import { schedCpuMs } from './sched-cpu.js';
 import { summarize } from './stats.js';
 
 const PODS = { group: '', version: 'v1', resource: 'pods' };
@@ -169,23 +170,28 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, 3_000));
     console.log(`# node burst micro: ${pods} pods x ${rounds} rounds; ` +
       `node ${nodeArgs(env).join(' ')}; ${loadNote()}`);
-    console.log('| round | kubelet CPU µs/pod | runtime CPU µs/pod | create → Running p50 / p99 ' +
-      'ms | load |');
-    console.log('|---|---|---|---|---|');
+    console.log('| round | kubelet CPU µs/pod | runtime CPU µs/pod | kubelet (schedstat) | ' +
+      'runtime (schedstat) | create → Running p50 / p99 ms | load |');
+    console.log('|---|---|---|---|---|---|---|');
     const kl: number[] = [];
     const rt: number[] = [];
+    const klNs: number[] = [];
+    const rtNs: number[] = [];
     const parts = new Map<string, number>();
     const kparts = new Map<string, number>();
     for (let r = 0; r < rounds; r++) {
       const units = (): Map<string, number[]> => new Map([
         ['kubelet', processTree(kubelet.pid ?? 0)], ['runtime', processTree(runtime.pid ?? 0)]]);
       const before = cpuMsOf(units(), /./);
+      const fine0 = new Map([...units()].map(([u, pids]) => [u, schedCpuMs(pids)]));
       const parts0 = runtimeParts(runtime.pid ?? 0);
       const kparts0 = new Map(threadsOf(kubelet.pid ?? 0));
       if (profDir !== undefined) toggleProfiling([kubelet.pid ?? 0, runtime.pid ?? 0]);
       const lat = await round(api, r);
       if (profDir !== undefined) toggleProfiling([kubelet.pid ?? 0, runtime.pid ?? 0]);
       const after = cpuMsOf(units(), /./);
+      // The tree after the round: helpers and containers started during it count from 0.
+      const fine1 = new Map([...units()].map(([u, pids]) => [u, schedCpuMs(pids)]));
       const parts1 = runtimeParts(runtime.pid ?? 0);
       for (const [k, v] of parts1) parts.set(k, (parts.get(k) ?? 0) + v - (parts0.get(k) ?? 0));
       for (const [k, v] of threadsOf(kubelet.pid ?? 0)) {
@@ -193,10 +199,15 @@ async function main(): Promise<void> {
       }
       const per = (u: string): number =>
         ((after.get(u) ?? 0) - (before.get(u) ?? 0)) * 1000 / pods;
+      const fine = (u: string): number =>
+        ((fine1.get(u) ?? 0) - (fine0.get(u) ?? 0)) * 1000 / pods;
       kl.push(per('kubelet'));
       rt.push(per('runtime'));
+      klNs.push(fine('kubelet'));
+      rtNs.push(fine('runtime'));
       const s = summarize(lat);
       console.log(`| ${r + 1} | ${per('kubelet').toFixed(0)} | ${per('runtime').toFixed(0)} | ` +
+        `${fine('kubelet').toFixed(0)} | ${fine('runtime').toFixed(0)} | ` +
         `${s.p50.toFixed(0)} / ${s.p99.toFixed(0)} | ${loadNote()} |`);
       await removeRound(api, r);
       await new Promise((res) => setTimeout(res, 1_000));
@@ -206,6 +217,11 @@ async function main(): Promise<void> {
     console.log(`median over rounds: kubelet ${med(kl)} µs/pod, runtime ${med(rt)} µs/pod`);
     // Each round's figure moves in steps of 10 ms / pods (USER_HZ ticks): the mean is finer.
     console.log(`mean over rounds: kubelet ${mean(kl)} µs/pod, runtime ${mean(rt)} µs/pod`);
+    // schedstat counts ns run on a CPU, so rounds need not be averaged to see 10 µs/pod; the
+    // first round (cold: compiling, the log spares' first top-up) is left out of this mean.
+    console.log(`schedstat, mean over rounds 2+: kubelet ${mean(klNs.slice(1))} µs/pod, ` +
+      `runtime ${mean(rtNs.slice(1))} µs/pod (round 1: ${klNs[0]?.toFixed(0)}, ` +
+      `${rtNs[0]?.toFixed(0)})`);
     console.log(`kubelet CPU by thread over all rounds, µs/pod: ${[...kparts].map(([k, v]) =>
       `${k.trim()} ${((v * 1000) / (pods * rounds)).toFixed(0)}`).join(', ')}`);
     console.log(`runtime CPU by part over all rounds, µs/pod: ${[...parts].map(([k, v]) =>
