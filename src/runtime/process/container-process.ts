@@ -143,8 +143,7 @@ export class ContainerProcess {
       proc.onExit(exitCodeOf(code, signal), signal ?? undefined);
     });
     child.unref();
-    proc.begin(io, 'created');
-    proc.actor?.send({ type: 'STARTED' });
+    proc.begin(io);
     return proc;
   }
 
@@ -169,8 +168,7 @@ export class ContainerProcess {
       if (e.lost) proc.pollLiveness();
       else proc.onExit(exitCodeOf(e.code, e.signal), e.signal ?? undefined);
     });
-    proc.begin(io, 'created');
-    proc.actor?.send({ type: 'STARTED' });
+    proc.begin(io);
     return proc;
   }
 
@@ -179,7 +177,7 @@ export class ContainerProcess {
     spec: ProcessSpec, deps: ProcessDeps, pid: number, startTicks: number,
   ): Promise<ContainerProcess> {
     const proc = new ContainerProcess(spec, pid, startTicks, deps);
-    proc.begin(await openOutput(spec, deps), 'running');
+    proc.begin(await openOutput(spec, deps));
     proc.pollLiveness();
     return proc;
   }
@@ -196,8 +194,25 @@ export class ContainerProcess {
 
   /** stop asks for the stop sequence (TERM, grace, KILL) and resolves when the process ended. */
   stop(graceMs: number): Promise<ExitInfo> {
-    if (!this.exitSeen) this.actor?.send({ type: 'STOP', graceMs });
+    if (!this.exitSeen && !this.detachedFromRuntime) {
+      this.lifecycle().send({ type: 'STOP', graceMs });
+    }
     return this.exited;
+  }
+
+  /**
+   * lifecycle: the container's machine, made at the first stop. Until then the process runs
+   * and nothing is to be decided (its exit is reported without the machine), so a burst of
+   * starts makes no actor — one per container was ~3 % of the runtime's sampled time in a
+   * 100-pod round (createActor and its start; node-burst-micro --prof) — and a container
+   * that ends on its own never needs one.
+   */
+  private lifecycle(): ContainerActor {
+    this.actor ??= startContainerActor('running', {
+      term: () => this.signalGroup('SIGTERM'),
+      kill: () => this.signalGroup('SIGKILL'),
+    }, this.deps.clock);
+    return this.actor;
   }
 
   /** attachOutput streams the container's output to a client until the returned function. */
@@ -231,20 +246,14 @@ export class ContainerProcess {
     this.actor?.stop();
   }
 
-  private begin(
-    io: { writer: CriLogWriter | undefined; readers: Socket[] },
-    phase: 'created' | 'running',
-  ): void {
+  /** begin copies the running process's output into the log. */
+  private begin(io: { writer: CriLogWriter | undefined; readers: Socket[] }): void {
     this.writer = io.writer;
     const streams: LogStream[] = ['stdout', 'stderr'];
     io.readers.forEach((reader, i) => {
       this.readers.push(reader);
       this.copies.push(this.copy(streams[i] ?? 'stdout', reader));
     });
-    this.actor = startContainerActor(phase, {
-      term: () => this.signalGroup('SIGTERM'),
-      kill: () => this.signalGroup('SIGKILL'),
-    }, this.deps.clock);
   }
 
   private signalGroup(signal: NodeJS.Signals): void {

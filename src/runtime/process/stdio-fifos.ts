@@ -44,11 +44,24 @@ export function fifoPaths(
   ioDir: string, id: string, tty: boolean, stdin: boolean, oldIoDir = ioDir,
 ): FifoPaths {
   const dir = join(oldIoDir, id);
-  const legacy = existsSync(dir);
-  const base = oldIoDir !== ioDir && existsSync(join(oldIoDir, `${id}.stdout`)) ? oldIoDir : ioDir;
-  const at = (name: string): string => (legacy ? join(dir, name) : join(base, `${id}.${name}`));
+  if (!existsSync(dir)) {
+    const base = oldIoDir !== ioDir && existsSync(join(oldIoDir, `${id}.stdout`)) ? oldIoDir
+      : ioDir;
+    return flatFifoPaths(base, id, tty, stdin);
+  }
+  const at = (name: string): string => join(dir, name);
   return {
-    legacyDir: legacy ? dir : undefined, stdout: at('stdout'),
+    legacyDir: dir, stdout: at('stdout'),
+    stderr: tty ? undefined : at('stderr'), stdin: stdin ? at('stdin') : undefined,
+  };
+}
+
+/** flatFifoPaths: the pipes of container id flat in ioDir, as this runtime lays them out (no
+ *  look at the file system: for a container known to be this runtime's own). Pure. */
+export function flatFifoPaths(ioDir: string, id: string, tty: boolean, stdin: boolean): FifoPaths {
+  const at = (name: string): string => join(ioDir, `${id}.${name}`);
+  return {
+    legacyDir: undefined, stdout: at('stdout'),
     stderr: tty ? undefined : at('stderr'), stdin: stdin ? at('stdin') : undefined,
   };
 }

@@ -23,7 +23,7 @@ import { isSameProcess, readGroupUsage } from './proc-stats.js';
 import type { ScratchRoots } from './scratch-roots.js';
 import { SpawnerPool } from './spawner.js';
 import { checkStart } from './start-checks.js';
-import { fifoPaths, removeFifos } from './stdio-fifos.js';
+import { fifoPaths, flatFifoPaths, removeFifos } from './stdio-fifos.js';
 import type { ContainerRecord, SandboxRecord, StateStore } from './state-store.js';
 
 /** A non-zero exit this soon after start is checked for a port clash in the output. */
@@ -59,6 +59,9 @@ export class ContainerSupervisor {
   /** Every container record, by id (the runtime's view of containers reads it). */
   readonly records = new Map<string, ContainerRecord>();
   private readonly procs = new Map<string, ContainerProcess>();
+  /** Containers an older runtime made (loaded by recover): only their pipes may lie where
+   *  an older layout put them (fifoPathsOf). */
+  private readonly inherited = new Set<string>();
   private readonly execs = new Map<string, Set<ChildProcess>>();
   private readonly fifos: FifoPool;
   /** Holds io/ (the containers' pipes) and fifo-pool/: on tmpfs, else stateDir (fifo-dir.ts). */
@@ -109,6 +112,7 @@ export class ContainerSupervisor {
   async recover(): Promise<void> {
     for (const c of this.o.store.loadContainers()) {
       this.records.set(c.id, c);
+      this.inherited.add(c.id);
       if (c.phase !== 'running') continue;
       if (c.pid > 0 && isSameProcess(c.pid, c.pidStartTicks)) {
         try {
@@ -209,9 +213,11 @@ export class ContainerSupervisor {
     await this.stop(record, 0);
     this.records.delete(record.id);
     this.procs.delete(record.id);
+    const fifos = this.fifoPathsOf(record);
+    this.inherited.delete(record.id);
     await this.o.store.deleteContainer(record.id);
     // Off the event loop: a scratch root's directories cost ms each to remove on a busy disk.
-    await Promise.all([removeFifos(this.fifoPathsOf(record)), this.o.roots.remove(record.id)]);
+    await Promise.all([removeFifos(fifos), this.o.roots.remove(record.id)]);
   }
 
   /** stats reads the usage of the given containers from /proc in one scan. */
@@ -230,10 +236,14 @@ export class ContainerSupervisor {
   }
 
   /** fifoPathsOf: a container's pipes — where this runtime makes them, or where an older one
-   *  made them in the state directory (found there for a container adopted across versions). */
+   *  made them in the state directory (found there for a container adopted across versions).
+   *  Only a container loaded from the records can have the older layouts: the paths of one this
+   *  runtime made are the flat ones, without fifoPaths' two existence checks (synchronous
+   *  stats on the event loop at every start and removal). */
   private fifoPathsOf(record: ContainerRecord) {
-    return fifoPaths(this.ioDir, record.id, record.tty, record.stdin,
-      join(this.o.stateDir, 'io'));
+    return this.inherited.has(record.id)
+      ? fifoPaths(this.ioDir, record.id, record.tty, record.stdin, join(this.o.stateDir, 'io'))
+      : flatFifoPaths(this.ioDir, record.id, record.tty, record.stdin);
   }
 
   private specOf(record: ContainerRecord, argv: string[]): ProcessSpec {

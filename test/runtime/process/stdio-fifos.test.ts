@@ -11,7 +11,9 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fifoDirName, fifoRoot, removeFifoDirs } from '../../../src/runtime/process/fifo-dir.js';
-import { fifoPaths, removeFifos } from '../../../src/runtime/process/stdio-fifos.js';
+import {
+  fifoPaths, flatFifoPaths, removeFifos,
+} from '../../../src/runtime/process/stdio-fifos.js';
 
 describe('process runtime: pipe paths', () => {
   let io: string;
@@ -34,6 +36,13 @@ describe('process runtime: pipe paths', () => {
     assert.equal(existsSync(p.stdout), false);
     assert.equal(existsSync(p.stdin ?? ''), false);
     assert.equal(existsSync(join(io, 'other.stdout')), true, 'another container keeps its pipes');
+  });
+
+  it('names a new container\'s pipes without looking as fifoPaths finds them', () => {
+    // The supervisor uses flatFifoPaths for the containers it made (no existence checks).
+    for (const [tty, stdin] of [[false, false], [false, true], [true, false], [true, true]] as const) {
+      assert.deepEqual(flatFifoPaths(io, 'abc', tty, stdin), fifoPaths(io, 'abc', tty, stdin));
+    }
   });
 
   it('keeps an older runtime\'s per-container directory and removes it whole', async () => {
