@@ -11,12 +11,14 @@
  * fdatasync done; on each follower append received → its fdatasync done → ack sent; the first
  * ack received at the leader; committed-and-applied; answered. Also per put: the leader's and
  * followers' fdatasyncs, appends and acks (events divided by puts), and how long each member's
- * fdatasync calls took (not the device's flush time the bench's disk column shows). Times are
+ * fdatasync calls took (not the device's flush time the bench's disk column shows); and for the
+ * slowest 1 % of puts, which stage of the critical path they spent their time in and how much of
+ * it the leader spent in GC pauses. Times are
  * wall-clock ms across processes; on a loaded machine read the medians.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CallStamps, RaftEvent, RaftEventKind, TraceFile } from '../../src/rpc/stage-trace.js';
+import type { CallStamps, GcPause, RaftEvent, RaftEventKind, TraceFile } from '../../src/rpc/stage-trace.js';
 
 /** firstAt[i - base]: first time an event of kind covered index i (Infinity: never). */
 interface Coverage {
@@ -87,6 +89,62 @@ function count(ev: RaftEvent[], kind: RaftEventKind, from: number, to: number): 
   return ev.filter(([k, t]) => k === kind && t >= from && t <= to).length;
 }
 
+/** A stage of a put's critical path: the stages of TAIL_STAGES add up to opened → answered. */
+type Stage = [name: string, ms: (c: CallStamps, index: number) => number];
+
+/** The share of puts tail() looks at: the slowest 1 % by server time, those that make the p99. */
+const TAIL_SHARE = 0.01;
+
+/**
+ * tail prints what the slowest puts (server time at or above its p99) waited on: per stage of
+ * the critical path, its median among them against its median over all puts, and in how many
+ * of them it was the longest stage. Why: the p50/p90/p99 lines above are per stage, and the
+ * puts that are slow in one stage are not the ones slow in another; the p99 of the whole is
+ * made by whichever stage the slowest puts have in common.
+ */
+function tail(calls: CallStamps[], stages: Stage[], gc: GcPause[] | undefined): void {
+  const total = (c: CallStamps): number => c[4] - c[0];
+  const sorted = [...calls].sort((a, b) => total(a) - total(b));
+  const slow = sorted.slice(Math.floor(sorted.length * (1 - TAIL_SHARE)));
+  const median = (xs: number[]): number => pct(xs.filter(Number.isFinite).sort((a, b) => a - b), 50);
+  const longest = new Array<number>(stages.length).fill(0);
+  for (const c of slow) {
+    const ms = stages.map(([, f]) => f(c, c[5]));
+    longest[ms.indexOf(Math.max(...ms.map((m) => (Number.isFinite(m) ? m : -Infinity))))]!++;
+  }
+  console.log(`  slowest ${slow.length} puts (server time ≥ ${total(slow[0]!).toFixed(2)} ms): median per stage ` +
+    '(all puts), longest stage in');
+  stages.forEach(([name, f], k) => {
+    const mSlow = median(slow.map((c) => f(c, c[5])));
+    const mAll = median(calls.map((c) => f(c, c[5])));
+    const share = ((100 * longest[k]!) / slow.length).toFixed(0);
+    console.log(`    ${name.padEnd(42)} ${mSlow.toFixed(2).padStart(8)} ms (${mAll.toFixed(2)})  ${share.padStart(3)} %`);
+  });
+  if (gc === undefined) return;
+  // The leader's GC pauses inside each put's server time: a pause stops every stage on its loop.
+  const paused = (c: CallStamps): number => {
+    let ms = 0;
+    for (const [at, d] of gc) ms += Math.max(0, Math.min(at + d, c[4]) - Math.max(at, c[0]));
+    return ms;
+  };
+  const pSlow = slow.map(paused);
+  const hit = pSlow.filter((ms) => ms > 0).length;
+  console.log(`    leader GC pauses inside them: median ${median(pSlow).toFixed(2)} ms (all puts ` +
+    `${median(calls.map(paused)).toFixed(2)}), in ${((100 * hit) / slow.length).toFixed(0)} % of them`);
+}
+
+/** gcLine sums the leader's GC pauses between from and to by kind: a pause of the single-threaded
+ *  loop delays every put in flight. */
+function gcLine(gc: GcPause[], from: number, to: number, puts: number): string {
+  const inside = gc.filter(([at]) => at >= from && at <= to);
+  const kinds: [string, (k: number) => boolean][] = [['scavenges', (k) => k === 1], ['mark-compacts', (k) => k === 2], ['other', (k) => k !== 1 && k !== 2]];
+  return kinds.map(([name, is]) => {
+    const ds = inside.filter(([, , k]) => is(k)).map(([, d]) => d).sort((a, b) => a - b);
+    const sum = ds.reduce((a, b) => a + b, 0);
+    return `${name} ${((1000 * ds.length) / puts).toFixed(2)} per 1k puts, ${sum.toFixed(0)} ms (max ${(ds[ds.length - 1] ?? 0).toFixed(1)})`;
+  }).join('; ');
+}
+
 /** report prints the breakdown for the leader's calls (after skipping the first `skip`). */
 function report(files: TraceFile[], skip: number): void {
   const leader = files.reduce((a, b) => (b.calls.length > a.calls.length ? b : a));
@@ -121,10 +179,19 @@ function report(files: TraceFile[], skip: number): void {
   console.log(line('quorum (max of both) → applied', col((c, i) => c[3] - quorum(i))));
   console.log(line('applied → answered', col((c) => c[4] - c[3])));
   console.log(line('opened → answered (server total)', col((c) => c[4] - c[0])));
+  tail(calls, [
+    ['opened → decoded', (c) => c[1] - c[0]],
+    ['decoded → proposed', (c) => c[2] - c[1]],
+    ['proposed → append sent', (c, i) => sent(i) - c[2]],
+    ['append sent → quorum', (_, i) => quorum(i) - sent(i)],
+    ['quorum → applied', (c, i) => c[3] - quorum(i)],
+    ['applied → answered', (c) => c[4] - c[3]],
+  ], leader.gc);
   const from = calls[0]![0];
   const to = calls[calls.length - 1]![4];
   const per = (ev: RaftEvent[], k: RaftEventKind): string =>
     (count(ev, k, from, to) / calls.length).toFixed(3);
+  if (leader.gc !== undefined) console.log(`  leader GC pauses: ${gcLine(leader.gc, from, to, calls.length)}`);
   console.log(line('leader fdatasync call (syscall)', syncCalls(L, from, to)));
   for (const f of followers) console.log(line(`F${f.pid} fdatasync call (syscall)`, syncCalls(f.raft, from, to)));
   console.log(`  per put: leader fdatasync ${per(L, 'syncB')}, appends sent ${per(L, 'appTx')}, ` +

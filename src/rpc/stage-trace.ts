@@ -7,11 +7,13 @@
  *  - per Raft message with entries or acking them: appends sent and received, acks sent and
  *    received (with the last index they cover);
  *  - every WAL fdatasync's start and end (on the event loop or the thread pool);
+ *  - every GC pause (start, duration, kind), which stops the loop all of the above runs on;
  * and writes them as JSON to <dir>/trace.<pid>.json when it exits. Bounded: recording stops at
  * MAX_EVENTS. Nothing here changes what a member does.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 
 /** One served write: [opened, decoded, proposed, applied, answered, index] (ms; index last). */
 export type CallStamps = [number, number, number, number, number, number];
@@ -22,11 +24,16 @@ export type RaftEventKind = 'appTx' | 'appRx' | 'ackTx' | 'ackRx' | 'syncA' | 's
 /** One Raft event: [kind, ms, peer (0 when none), last index covered (0 when none)]. */
 export type RaftEvent = [RaftEventKind, number, number, number];
 
-/** The file one member writes. */
+/** One GC pause: [start (wall ms), duration ms, kind (perf_hooks' NODE_PERFORMANCE_GC_*: 1 a
+ *  scavenge, 2 a mark-compact, 4 an incremental marking step, 8 weak callbacks)]. */
+export type GcPause = [number, number, number];
+
+/** The file one member writes (gc: absent in traces written before it was recorded). */
 export interface TraceFile {
   pid: number;
   calls: CallStamps[];
   raft: RaftEvent[];
+  gc?: GcPause[];
 }
 
 const MAX_EVENTS = 2_000_000;
@@ -40,10 +47,18 @@ export function wallMs(): number {
 export class StageTrace {
   private readonly calls: CallStamps[] = [];
   private readonly raft: RaftEvent[] = [];
+  private readonly gc: GcPause[] = [];
+  private readonly gcObserver = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      const kind = (e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind ?? 0;
+      if (this.gc.length < MAX_EVENTS) this.gc.push([performance.timeOrigin + e.startTime, e.duration, kind]);
+    }
+  });
 
   private syncWrapped = false;
 
   constructor(private readonly dir: string) {
+    this.gcObserver.observe({ entryTypes: ['gc'] });
     process.on('exit', () => this.write());
   }
 
@@ -77,7 +92,7 @@ export class StageTrace {
   }
 
   private write(): void {
-    const out: TraceFile = { pid: process.pid, calls: this.calls, raft: this.raft };
+    const out: TraceFile = { pid: process.pid, calls: this.calls, raft: this.raft, gc: this.gc };
     writeFileSync(join(this.dir, `trace.${process.pid}.json`), JSON.stringify(out));
   }
 }
