@@ -65,15 +65,31 @@ export function validateLeaseGrant(req: LeaseGrantRequest): void {
  *  budget, as etcd's checkTxnRequest does), then duplicate keys per branch. */
 export function validateTxn(txn: TxnRequest, maxTxnOps: number): void {
   checkTxnShape(txn, maxTxnOps);
-  checkIntervals(txn.success);
-  checkIntervals(txn.failure);
+  if (!cannotDuplicate(txn.success)) checkIntervals(txn.success);
+  if (!cannotDuplicate(txn.failure)) checkIntervals(txn.failure);
+}
+
+/** cannotDuplicate: a branch of reads and at most one put has no duplicate key to find — the
+ *  API server's every create and update (put, or get on failure). Every member validates every
+ *  entry it applies, and checkIntervals' sets and strings were the largest TurboFan compile of a
+ *  follower's apply path (~55 ms per member in a cold 100-pod burst, --trace-opt); with this
+ *  test first it is not even called for those. */
+function cannotDuplicate(ops: readonly RequestOp[]): boolean {
+  let puts = 0;
+  for (const op of ops) {
+    const c = op.request?.$case;
+    if (c === 'requestPut') puts++;
+    else if (c !== 'requestRange') return false;
+  }
+  return puts <= 1;
 }
 
 function checkTxnShape(txn: TxnRequest, maxTxnOps: number): void {
   const opc = Math.max(txn.compare.length, txn.success.length, txn.failure.length);
   if (opc > maxTxnOps) throw etcdErrors.tooManyOps();
   for (const c of txn.compare) if (c.key.length === 0) throw etcdErrors.emptyKey();
-  for (const op of [...txn.success, ...txn.failure]) checkRequestOp(op, maxTxnOps - opc);
+  for (const op of txn.success) checkRequestOp(op, maxTxnOps - opc);
+  for (const op of txn.failure) checkRequestOp(op, maxTxnOps - opc);
 }
 
 function checkRequestOp(op: RequestOp, maxTxnOps: number): void {

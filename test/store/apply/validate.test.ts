@@ -46,6 +46,14 @@ describe('store: request validation', () => {
     txn(txnReq([], [op.put('k', '1')], [op.put('k', '2')]));
   });
 
+  it('a branch of reads and one put (the API server\'s create and update) passes; a second put does not', () => {
+    txn(txnReq([cmp('k', 'modRevision', '=', 0n)], [op.put('k', '1')]));
+    txn(txnReq([cmp('k', 'modRevision', '=', 7n)], [op.put('k', '1'), op.range('k')], [op.range('k'), op.range('k')]));
+    rejects(() => txn(txnReq([], [op.range('k'), op.put('k', '1')], [op.put('j', '1'), op.range('k'), op.put('j', '2')])),
+      etcdErrors.duplicateKey());
+    rejects(() => txn(txnReq([], [op.put('k', '1'), op.del('k')])), etcdErrors.duplicateKey());
+  });
+
   it('a put inside a range deleted in the same branch is a duplicate, nested txns included', () => {
     rejects(() => txn(txnReq([], [op.del('a', 'c'), op.put('b', '1')])), etcdErrors.duplicateKey());
     rejects(() => txn(txnReq([], [op.del('b'), op.txn(txnReq([], [op.put('b', '1')]))])), etcdErrors.duplicateKey());
