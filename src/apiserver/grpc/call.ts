@@ -12,6 +12,7 @@ import type { Clock } from '../../base/clock.js';
 import { systemWallMs } from '../../base/wall-clock.js';
 import type { LeaderFence } from '../../client/types.js';
 import { toStatusServiceError } from '../../rpc/kube-status.js';
+import { metadataValue } from '../../rpc/fast-unary-call.js';
 import type { CallerEdge } from '../flowcontrol/flow-control.js';
 import type { RequestContext } from '../registry/types.js';
 import { callerOf, type AuthSource } from './authenticate.js';
@@ -33,10 +34,12 @@ export function contextOf(
 ): RequestContext | undefined {
   const user = callerOf(call, edges.insecure);
   if (!user) return undefined;
-  const tp = call.metadata.get('traceparent')[0];
+  // Read from the request headers on the fast path: call.metadata builds a Metadata from every
+  // header on each call (~80 us per burst pod over 3 API servers in apiserver-pod-micro).
+  const tp = metadataValue(call, 'traceparent');
   const traceparent = typeof tp === 'string' && TRACEPARENT.test(tp) ? tp : undefined;
   // The client's user agent names the manager of its writes that name none (manager-name.ts).
-  const ua = call.metadata.get('user-agent')[0];
+  const ua = metadataValue(call, 'user-agent');
   return {
     user,
     ...(traceparent ? { traceparent } : {}),
@@ -100,7 +103,8 @@ export function unaryHandler<Req, Res>(
     if (!ctx) return fail(unauthorized());
     let p: Promise<Res>;
     try {
-      const fence = fenceOf(call.metadata);
+      // Most writes carry no fence: only then is the Metadata built, to read every value.
+      const fence = metadataValue(call, FENCE_METADATA) === undefined ? undefined : fenceOf(call.metadata);
       p = handle(call.request, fence ? { ...ctx, fence } : ctx, callerEdge(call, edges.clock));
     } catch (err) {
       return fail(err);
