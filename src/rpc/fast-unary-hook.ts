@@ -75,7 +75,11 @@ export function routeStreams(server: Server, route: StreamRoute): void {
  *  either, and this is where k8ts sees the node:http2 server it creates. */
 export function widenReceiveWindows(http2Server: Http2Server, bytes: number): void {
   http2Server.updateSettings({ initialWindowSize: bytes });
-  http2Server.on('session', (session: ServerHttp2Session) => session.setLocalWindowSize(bytes));
+  // Guarded: setLocalWindowSize throws on a destroyed session, and a throw here would be an
+  // uncaught exception in the server's 'session' event.
+  http2Server.on('session', (session: ServerHttp2Session) => {
+    if (!session.destroyed) session.setLocalWindowSize(bytes);
+  });
 }
 
 /** onRegister calls observe for each method registered on server (after grpc-js accepted it),
