@@ -78,6 +78,18 @@ export async function assertPortsFree(ports: readonly number[]): Promise<void> {
   }
 }
 
+/** storeTiming: the k8ts members' timing, K8TS_BENCH_STORE_TIMING="tickMs/electionTicks/heartbeatTicks"
+ *  overriding the default config's (e.g. to tell the quiet CPU of heartbeats from that of ticks). */
+function storeTiming(): { tickMs: number; electionTicks: number; heartbeatTicks: number } {
+  const v = process.env.K8TS_BENCH_STORE_TIMING;
+  if (v === undefined || v === '') return K8TS_BENCH_TIMING;
+  const [tickMs, electionTicks, heartbeatTicks] = v.split('/').map(Number);
+  if (![tickMs, electionTicks, heartbeatTicks].every((n) => Number.isInteger(n) && n! > 0)) {
+    throw new Error(`K8TS_BENCH_STORE_TIMING="${v}": want tickMs/electionTicks/heartbeatTicks`);
+  }
+  return { tickMs: tickMs!, electionTicks: electionTicks!, heartbeatTicks: heartbeatTicks! };
+}
+
 export class K8tsStore implements StoreSystem {
   readonly kind = 'k8ts';
   readonly label = 'k8ts';
@@ -101,7 +113,8 @@ export class K8tsStore implements StoreSystem {
     const ports = Array.from({ length: this.size }, (_, i) => [this.peerPort(i), this.clientPort(i)]).flat();
     await assertPortsFree(ports);
     this.home = mkdtempSync(join(tmpdir(), 'k8ts-bench-store-'));
-    const t = K8TS_BENCH_TIMING;
+    const t = storeTiming();
+    if (t !== K8TS_BENCH_TIMING) this.notes.push(`timing ${t.tickMs} ms ticks, election ${t.electionTicks}, heartbeat ${t.heartbeatTicks}`);
     const file = join(this.home, 'bench-store.yaml');
     writeFileSync(file, [
       'name: bench-store',
