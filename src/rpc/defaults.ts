@@ -9,9 +9,9 @@ import type { ChannelOptions } from '@grpc/grpc-js';
 export const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 
 /**
- * SERVER_RECEIVE_WINDOW_BYTES: the HTTP/2 receive window every k8ts gRPC server grants its
- * clients, for the connection and for each stream (node:http2 and grpc-js leave both at the
- * protocol's 65,535 bytes). Why: a store leader's Raft appends to a follower all travel on ONE
+ * RECEIVE_WINDOW_BYTES: the HTTP/2 receive window every k8ts gRPC server grants its clients,
+ * and every k8ts client (h2-client.ts) its server, for the connection and for each stream
+ * (node:http2 and grpc-js leave both at the protocol's 65,535 bytes). Why: a store leader's Raft appends to a follower all travel on ONE
  * Replicate stream, and at 256 Puts in flight one append is ~40 KB (~125 entries of ~320 B), so
  * two in flight exceed 64 KiB and the leader waits for the follower's WINDOW_UPDATE, which the
  * follower sends only after its turn (and its fdatasync): a round trip in the commit path.
@@ -22,8 +22,12 @@ export const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
  * A window is a permission, not a buffer: node:http2 counts connection data consumed as it
  * arrives; what one stream may hold unread is its window (1 MiB instead of 64 KiB), and k8ts's
  * readers take each message as it arrives.
+ * The client side is the same problem the other way: a watch stream (a store member's to an API
+ * server, an API server's to a scheduler, controller manager or kubelet) carries a burst of pod
+ * events, 100 pods × 3–7 KB, and at 64 KiB the sender stopped every ~10–20 events until the
+ * receiver's turn had read them and its WINDOW_UPDATE came back.
  */
-export const SERVER_RECEIVE_WINDOW_BYTES = 1024 * 1024;
+export const RECEIVE_WINDOW_BYTES = 1024 * 1024;
 
 /** Keepalive detects a peer that vanished without closing its TCP connection (a SIGSTOPped or
  *  partitioned member) within about keepaliveTimeMs + keepaliveTimeoutMs. */

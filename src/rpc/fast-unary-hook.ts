@@ -17,7 +17,7 @@
  */
 import type { Http2Server, IncomingHttpHeaders, ServerHttp2Session, ServerHttp2Stream } from 'node:http2';
 import type { Server } from '@grpc/grpc-js';
-import { SERVER_RECEIVE_WINDOW_BYTES } from './defaults.js';
+import { RECEIVE_WINDOW_BYTES } from './defaults.js';
 
 /** StreamRoute serves stream itself and returns true, or returns false to leave it to grpc-js. */
 export type StreamRoute = (stream: ServerHttp2Stream, headers: IncomingHttpHeaders) => boolean;
@@ -52,7 +52,7 @@ export function routeStreams(server: Server, route: StreamRoute): void {
     const before = http2Server?.listeners('stream') ?? [];
     setup.call(this, http2Server, extraInterceptors);
     http2Server?.on('sessionError', noteSessionError);
-    if (http2Server !== null) widenReceiveWindows(http2Server, SERVER_RECEIVE_WINDOW_BYTES);
+    if (http2Server !== null) widenReceiveWindows(http2Server, RECEIVE_WINDOW_BYTES);
     if (http2Server === null || extraInterceptors.length > 0) return;
     if ((internals.interceptors?.length ?? 0) > 0) return;
     const added = http2Server.listeners('stream').filter((l) => !before.includes(l));
@@ -71,7 +71,7 @@ export function routeStreams(server: Server, route: StreamRoute): void {
 
 /** widenReceiveWindows grants every client of http2Server a receive window of bytes for each
  *  stream (the SETTINGS it sends a new session) and for the connection (a WINDOW_UPDATE once the
- *  session exists): see SERVER_RECEIVE_WINDOW_BYTES for why. grpc-js has no server option for
+ *  session exists): see RECEIVE_WINDOW_BYTES for why. grpc-js has no server option for
  *  either, and this is where k8ts sees the node:http2 server it creates. */
 export function widenReceiveWindows(http2Server: Http2Server, bytes: number): void {
   http2Server.updateSettings({ initialWindowSize: bytes });

@@ -26,6 +26,7 @@ import {
   KEEPALIVE_TIME_MS,
   KEEPALIVE_TIMEOUT_MS,
   MAX_MESSAGE_BYTES,
+  RECEIVE_WINDOW_BYTES,
   type Transport,
 } from './defaults.js';
 import { UnavailableRpcError } from './errors.js';
@@ -223,8 +224,13 @@ export class H2Channel {
       maxSendHeaderBlockLength: Number.MAX_SAFE_INTEGER,
       // As grpc-js: Node degrades badly at its session memory limit, so it is not enforced.
       maxSessionMemory: Number.MAX_SAFE_INTEGER,
+      // Each stream's receive window (the connection's is widened on connect): RECEIVE_WINDOW_BYTES.
+      settings: { initialWindowSize: RECEIVE_WINDOW_BYTES },
     });
     this.session = s;
+    s.once('connect', () => {
+      if (!s.destroyed) s.setLocalWindowSize(RECEIVE_WINDOW_BYTES);
+    });
     // Held open while anyone waits for it or calls on it (callStarted), else unref'd.
     if (this.activeCalls === 0 && this.waiters.size === 0) s.unref();
     const attempt = this.clock.setTimeout(() => {
