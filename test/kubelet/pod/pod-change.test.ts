@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import type { Pod } from '../../../src/api/core/v1/pod-types.js';
 import { needsSync } from '../../../src/kubelet/pod/pod-change.js';
+import { echoOnly } from '../../../src/kubelet/pod-workers.js';
 import { makePod } from './fixtures.js';
 
 function echo(pod: Pod): Pod {
@@ -47,5 +48,18 @@ describe('kubelet pod worker: which updates need a sync', () => {
     assert.equal(needsSync(pod, next), true);
     assert.equal(needsSync(next, { ...next, metadata: { ...next.metadata, resourceVersion: '43' } }),
       false);
+  });
+});
+
+describe('kubelet pod worker handle: which updates reach the worker', () => {
+  it('the echo after its first status does not; before it, or with a change, it does', () => {
+    const pod = makePod({});
+    const reported = { phase: 'Running' as const };
+    assert.equal(echoOnly({ pod, lastStatus: reported }, echo(pod)), true);
+    // Before its first status the worker builds it from the API's copy: it must see it.
+    assert.equal(echoOnly({ pod, lastStatus: undefined }, echo(pod)), false);
+    const changed = echo(pod);
+    changed.metadata = { ...changed.metadata, labels: { a: 'b' } };
+    assert.equal(echoOnly({ pod, lastStatus: reported }, changed), false);
   });
 });
