@@ -13,7 +13,7 @@ import { Prng } from '../../../src/base/prng.js';
 import { decodeCachedObject, decodeObject } from '../../../src/apiserver/storage/codec.js';
 import { jsonWithRevision, managedFieldsSpan } from '../../../src/apiserver/storage/stored-json.js';
 
-const TRICKY = ['q"uo\\te', '{not} [an] ,"metadata":{', 'ü\u2028\n', '"managedFields":[', ''];
+const TRICKY = ['__proto__', 'q"uo\\te', '{not} [an] ,"metadata":{', 'ü\u2028\n', '"managedFields":[', ''];
 
 function word(prng: Prng): string {
   return prng.range(0, 4) === 0 ? TRICKY[prng.range(0, TRICKY.length - 1)]! : `w${prng.range(0, 99)}`;
