@@ -25,15 +25,16 @@ import {
   type TxnRequest,
 } from '../../gen/etcdserverpb/rpc.js';
 import { assert } from '../../base/assert.js';
-import { bytesFieldLen, lenField, varintBytes, writeBytesField, writeLen, writeVarint } from '../../base/proto-wire.js';
+import {
+  bytesFieldLen, field, lenField, varintBytes, writeBytesField, writeField, writeLen, writeVarint,
+} from '../../base/proto-wire.js';
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
 /** int64Field: the size of an int64 field with a 1-byte tag (0 when v is 0: omitted), NaN when
  *  v is outside what this encoder writes (negative or past 2^53-1). */
 function int64Field(v: bigint): number {
-  if (v === 0n) return 0;
-  return v > 0n && v <= MAX_SAFE ? 1 + varintBytes(Number(v)) : NaN;
+  return v >= 0n && v <= MAX_SAFE ? field(Number(v)) : NaN;
 }
 
 /** oneofInt64: a oneof's int64 member, written even when 0. */
@@ -43,8 +44,7 @@ function oneofInt64(v: bigint): number {
 
 /** enumField: an enum (int32) field with a 1-byte tag; NaN for a negative value (10 bytes). */
 function enumField(v: number): number {
-  if (v === 0) return 0;
-  return Number.isSafeInteger(v) && v > 0 && v <= 0x7fffffff ? 1 + varintBytes(v) : NaN;
+  return Number.isSafeInteger(v) && v >= 0 && v <= 0x7fffffff ? field(v) : NaN;
 }
 
 function boolField(b: boolean): number {
@@ -112,16 +112,9 @@ function txnSize(t: TxnRequest): number {
   return n;
 }
 
+/** writeInt64: an int64 field txnSize accepted (0..2^53-1), nothing when 0. */
 function writeInt64(out: Buffer, at: number, tag: number, v: bigint): number {
-  if (v === 0n) return at;
-  out[at] = tag;
-  return writeVarint(out, at + 1, Number(v));
-}
-
-function writeEnum(out: Buffer, at: number, tag: number, v: number): number {
-  if (v === 0) return at;
-  out[at] = tag;
-  return writeVarint(out, at + 1, v);
+  return writeField(out, at, tag, Number(v));
 }
 
 function writeBool(out: Buffer, at: number, tag: number, b: boolean): number {
@@ -132,8 +125,8 @@ function writeBool(out: Buffer, at: number, tag: number, b: boolean): number {
 }
 
 function writeCompare(out: Buffer, at: number, c: Compare): number {
-  at = writeEnum(out, at, 8, c.result);
-  at = writeEnum(out, at, 16, c.target);
+  at = writeField(out, at, 8, c.result);
+  at = writeField(out, at, 16, c.target);
   at = writeBytesField(out, at, 26, c.key);
   const u = c.targetUnion;
   if (u !== undefined) {
@@ -162,8 +155,8 @@ function writeRange(out: Buffer, at: number, r: RangeRequest): number {
   at = writeBytesField(out, at, 18, r.rangeEnd);
   at = writeInt64(out, at, 24, r.limit);
   at = writeInt64(out, at, 32, r.revision);
-  at = writeEnum(out, at, 40, r.sortOrder);
-  at = writeEnum(out, at, 48, r.sortTarget);
+  at = writeField(out, at, 40, r.sortOrder);
+  at = writeField(out, at, 48, r.sortTarget);
   at = writeBool(out, at, 56, r.serializable);
   at = writeBool(out, at, 64, r.keysOnly);
   at = writeBool(out, at, 72, r.countOnly);
