@@ -26,17 +26,23 @@ export function encodeObject(obj: KubeObject): Buffer {
   return Buffer.from(JSON.stringify({ ...obj, metadata: meta }), 'utf8');
 }
 
-/** decodeObject reads a stored value back and stamps its revision as resourceVersion. */
-export function decodeObject(value: Buffer, modRevision: number): KubeObject {
+/** resourceVersionOf: a stored value's mod revision as its resourceVersion (a positive u53). */
+function resourceVersionOf(modRevision: number): string {
   const ok = Number.isSafeInteger(modRevision) && modRevision > 0;
   assert(ok, `decode: bad revision ${modRevision}`);
+  return String(modRevision);
+}
+
+/** decodeObject reads a stored value back and stamps its revision as resourceVersion. */
+export function decodeObject(value: Buffer, modRevision: number): KubeObject {
+  const rv = resourceVersionOf(modRevision);
   const obj = JSON.parse(value.toString('utf8')) as KubeObject;
   assert(typeof obj === 'object' && obj !== null, 'decode: stored value is not a JSON object');
   // The parsed metadata is this call's own: the revision is set on it rather than on a copy
   // (same key order: a key already there keeps its place, a new one comes last).
   const m: unknown = obj.metadata;
-  if (isJsonObject(m)) m.resourceVersion = String(modRevision);
-  else obj.metadata = { ...(obj.metadata ?? {}), resourceVersion: String(modRevision) };
+  if (isJsonObject(m)) m.resourceVersion = rv;
+  else obj.metadata = { ...(obj.metadata ?? {}), resourceVersion: rv };
   return obj;
 }
 
@@ -57,8 +63,7 @@ export function decodeObject(value: Buffer, modRevision: number): KubeObject {
 export function decodeCachedObject(value: Buffer, modRevision: number): KubeObject {
   const span = managedFieldsSpan(value);
   if (span === undefined) return decodeObject(value, modRevision);
-  const ok = Number.isSafeInteger(modRevision) && modRevision > 0;
-  assert(ok, `decode: bad revision ${modRevision}`);
+  const rv = resourceVersionOf(modRevision);
   // A placeholder in the value's place keeps managedFields where it is among metadata's keys
   // (JSON.parse's order); the accessor then takes that place.
   const { valueStart, valueEnd } = span;
@@ -75,7 +80,7 @@ export function decodeCachedObject(value: Buffer, modRevision: number): KubeObje
     else m[k] = parsed[k];
   }
   unreadManagedFields.set(m, { value, start: valueStart, end: valueEnd });
-  m.resourceVersion = String(modRevision);
+  m.resourceVersion = rv;
   obj.metadata = m;
   return obj;
 }
