@@ -44,24 +44,23 @@ export function fifoPaths(
   ioDir: string, id: string, tty: boolean, stdin: boolean, oldIoDir = ioDir,
 ): FifoPaths {
   const dir = join(oldIoDir, id);
-  if (!existsSync(dir)) {
-    const base = oldIoDir !== ioDir && existsSync(join(oldIoDir, `${id}.stdout`)) ? oldIoDir
-      : ioDir;
-    return flatFifoPaths(base, id, tty, stdin);
-  }
-  const at = (name: string): string => join(dir, name);
-  return {
-    legacyDir: dir, stdout: at('stdout'),
-    stderr: tty ? undefined : at('stderr'), stdin: stdin ? at('stdin') : undefined,
-  };
+  if (existsSync(dir)) return pathsAt((name) => join(dir, name), tty, stdin, dir);
+  const base = oldIoDir !== ioDir && existsSync(join(oldIoDir, `${id}.stdout`)) ? oldIoDir : ioDir;
+  return flatFifoPaths(base, id, tty, stdin);
 }
 
 /** flatFifoPaths: the pipes of container id flat in ioDir, as this runtime lays them out (no
  *  look at the file system: for a container known to be this runtime's own). Pure. */
 export function flatFifoPaths(ioDir: string, id: string, tty: boolean, stdin: boolean): FifoPaths {
-  const at = (name: string): string => join(ioDir, `${id}.${name}`);
+  return pathsAt((name) => join(ioDir, `${id}.${name}`), tty, stdin, undefined);
+}
+
+/** pathsAt: the pipes a container has (stderr without a tty, stdin when asked), named by at. */
+function pathsAt(
+  at: (name: string) => string, tty: boolean, stdin: boolean, legacyDir: string | undefined,
+): FifoPaths {
   return {
-    legacyDir: undefined, stdout: at('stdout'),
+    legacyDir, stdout: at('stdout'),
     stderr: tty ? undefined : at('stderr'), stdin: stdin ? at('stdin') : undefined,
   };
 }
