@@ -11,10 +11,11 @@ export const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 /**
  * RECEIVE_WINDOW_BYTES: the HTTP/2 receive window every k8ts gRPC server grants its clients,
  * and every k8ts client (h2-client.ts) its server, for the connection and for each stream
- * (node:http2 and grpc-js leave both at the protocol's 65,535 bytes). Why: a store leader's Raft appends to a follower all travel on ONE
- * Replicate stream, and at 256 Puts in flight one append is ~40 KB (~125 entries of ~320 B), so
- * two in flight exceed 64 KiB and the leader waits for the follower's WINDOW_UPDATE, which the
- * follower sends only after its turn (and its fdatasync): a round trip in the commit path.
+ * (node:http2 and grpc-js leave both at the protocol's 65,535 bytes). Why: a store leader's
+ * Raft appends to a follower all travel on ONE Replicate stream, and at 256 Puts in flight one
+ * append is ~40 KB (~125 entries of ~320 B), so two in flight exceed 64 KiB and the leader
+ * waits for the follower's WINDOW_UPDATE, which the follower sends only after its turn (and its
+ * fdatasync): a round trip in the commit path.
  * Sampled every 1 ms on the leader (raft-path, 256 in flight), its send window to each follower
  * was below 4 KiB in 5-6 % of samples and reached 0; with 1 MiB it never went below 357 KB. The
  * same holds for a load client's burst of Puts after a batch of answers (256 × ~300 B). etcd's
