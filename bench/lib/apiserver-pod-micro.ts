@@ -40,7 +40,7 @@ import { nodeProfilingEnv, selfTimeByFunction, toggleProfiling, topLines } from 
 import { sleep } from './cluster.js';
 import { cpuBetween, sampleCpu } from './store-proc.js';
 import { startProfiling, summarizeProfile } from './store-prof.js';
-import { formatThreadCpu, threadCpu, threadCpuBetween, type ThreadCpu } from './store-threads.js';
+import { formatThreadCpu, threadCpu, threadCpuBetween, type ThreadCpu } from './thread-cpu.js';
 import { K8tsStore } from './store-systems.js';
 
 const PODS = { group: '', version: 'v1', resource: 'pods' };

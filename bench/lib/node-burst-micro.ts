@@ -36,6 +36,7 @@ import {
   allocatedBytes, nodeProfilingEnv, selfTimeByFunction, toggleProfiling, topLines,
 } from './node-prof.js';
 import { schedCpuMs } from './sched-cpu.js';
+import { threadCpu } from './thread-cpu.js';
 import { summarize } from './stats.js';
 
 const PODS = { group: '', version: 'v1', resource: 'pods' };
@@ -284,28 +285,13 @@ function runtimeParts(root: number): Map<string, number> {
 }
 
 /** threadsOf: pid's CPU ms on its main thread and on the others (libuv's pool, where the file
- *  system calls run, and V8's workers: Node 20 names them all "node"). */
+ *  system calls run, and V8's workers); nothing when pid is gone. */
 function threadsOf(pid: number): [string, number][] {
-  const out = new Map<string, number>();
-  let tids: string[];
-  try {
-    tids = readdirSync(`/proc/${pid}/task`);
-  } catch {
-    return [];
-  }
-  for (const tid of tids) {
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-    } catch {
-      continue;
-    }
-    const kind = Number(tid) === pid ? 'main thread' : 'other threads';
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
-    const ticks = (f[11] ?? 0) + (f[12] ?? 0);
-    out.set(`  ${kind}`, (out.get(`  ${kind}`) ?? 0) + (ticks * 1000) / CLOCK_TICKS);
-  }
-  return [...out];
+  const t = threadCpu(pid);
+  if (t.size === 0) return [];
+  const main = t.get('main') ?? 0;
+  const all = [...t.values()].reduce((x, y) => x + y, 0);
+  return [['  main thread', main], ['  other threads', all - main]];
 }
 
 function parentOf(pid: number): number {

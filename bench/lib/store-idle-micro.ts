@@ -1,7 +1,7 @@
 /**
  * A quiet k8ts store's own CPU: a 3-member group (as the startup cluster runs it: default
  * timing, 10 ms ticks, heartbeats every 3 ticks) with no client, its members' CPU per second
- * split by thread (store-threads.ts). Every burst figure of the nodes bench is gross of this
+ * split by thread (thread-cpu.ts). Every burst figure of the nodes bench is gross of this
  * rate, so what the store burns doing nothing is part of its CPU per pod.
  *
  *   node --import tsx bench/lib/store-idle-micro.ts [seconds=10] [rounds=2]
@@ -14,7 +14,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { sleep } from './cluster.js';
 import { startProfiling, summarizeProfile } from './store-prof.js';
-import { formatThreadCpu, threadCpu, threadCpuBetween } from './store-threads.js';
+import { formatThreadCpu, threadCpu, threadCpuBetween } from './thread-cpu.js';
 import { K8tsStore } from './store-systems.js';
 
 async function main(): Promise<void> {

@@ -15,7 +15,7 @@ const CLK_TCK = ((): number => {
   const n = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim());
   return Number.isFinite(n) && n > 0 ? n : 100;
 })();
-/** Milliseconds per kernel clock tick (store-threads.ts reads per-thread ticks too). */
+/** Milliseconds per kernel clock tick (thread-cpu.ts reads per-thread ticks too). */
 export const CLK_TCK_MS = 1000 / CLK_TCK;
 
 /** processCpuMs is utime+stime of a process in ms (0 when it is gone). */
