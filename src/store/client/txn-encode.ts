@@ -19,7 +19,6 @@ import {
   KVService,
   type Compare,
   type DeleteRangeRequest,
-  type PutRequest,
   type RangeRequest,
   type RequestOp,
   type TxnRequest,
@@ -28,8 +27,7 @@ import { assert } from '../../base/assert.js';
 import {
   bytesFieldLen, field, lenField, varintBytes, writeBytesField, writeField, writeLen, writeVarint,
 } from '../../base/proto-wire.js';
-
-const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+import { MAX_SAFE_INT64 as MAX_SAFE, putRequestSize, writePutRequest } from '../put-request-wire.js';
 
 /** int64Field: the size of an int64 field with a 1-byte tag (0 when v is 0: omitted), NaN when
  *  v is outside what this encoder writes (negative or past 2^53-1). */
@@ -73,11 +71,6 @@ function rangeSize(r: RangeRequest): number {
     int64Field(r.minCreateRevision) + int64Field(r.maxCreateRevision);
 }
 
-function putSize(p: PutRequest): number {
-  return bytesFieldLen(p.key.length) + bytesFieldLen(p.value.length) + int64Field(p.lease) +
-    boolField(p.prevKv) + boolField(p.ignoreValue) + boolField(p.ignoreLease);
-}
-
 function deleteSize(d: DeleteRangeRequest): number {
   return bytesFieldLen(d.key.length) + bytesFieldLen(d.rangeEnd.length) + boolField(d.prevKv);
 }
@@ -88,7 +81,7 @@ function opBodySize(o: RequestOp): number {
   switch (r?.$case) {
     case undefined: return 0;
     case 'requestRange': return rangeSize(r.value);
-    case 'requestPut': return putSize(r.value);
+    case 'requestPut': return putRequestSize(r.value);
     case 'requestDeleteRange': return deleteSize(r.value);
     case 'requestTxn': return txnSize(r.value);
   }
@@ -166,15 +159,6 @@ function writeRange(out: Buffer, at: number, r: RangeRequest): number {
   return writeInt64(out, at, 104, r.maxCreateRevision);
 }
 
-function writePut(out: Buffer, at: number, p: PutRequest): number {
-  at = writeBytesField(out, at, 10, p.key);
-  at = writeBytesField(out, at, 18, p.value);
-  at = writeInt64(out, at, 24, p.lease);
-  at = writeBool(out, at, 32, p.prevKv);
-  at = writeBool(out, at, 40, p.ignoreValue);
-  return writeBool(out, at, 48, p.ignoreLease);
-}
-
 function writeDelete(out: Buffer, at: number, d: DeleteRangeRequest): number {
   at = writeBytesField(out, at, 10, d.key);
   at = writeBytesField(out, at, 18, d.rangeEnd);
@@ -192,7 +176,7 @@ function writeOp(out: Buffer, at: number, tag: number, o: RequestOp): number {
   at = writeLen(out, at, member, body);
   switch (r.$case) {
     case 'requestRange': return writeRange(out, at, r.value);
-    case 'requestPut': return writePut(out, at, r.value);
+    case 'requestPut': return writePutRequest(out, at, r.value);
     case 'requestDeleteRange': return writeDelete(out, at, r.value);
     case 'requestTxn': return writeTxn(out, at, r.value);
   }

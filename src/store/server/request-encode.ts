@@ -6,7 +6,8 @@
 import { BinaryWriter } from '@bufbuild/protobuf/wire';
 import { PutRequest } from '../../gen/etcdserverpb/rpc.js';
 import { StoreRequest, type TraceContext } from '../../gen/k8ts/store/v1/store.js';
-import { bytesFieldLen, field, lenField, writeBytesField, writeField, writeLen } from '../../base/proto-wire.js';
+import { bytesFieldLen, lenField, writeLen } from '../../base/proto-wire.js';
+import { putRequestSize, writePutRequest } from '../put-request-wire.js';
 import { validateRequest } from '../apply/validate.js';
 
 /** One writer for every request this thread encodes: a fresh one starts small and regrows for
@@ -53,18 +54,13 @@ export function putProposal(body: Uint8Array, traceparent: string, tracestate: s
  * A lease beyond 2^53 (never minted by k8ts; etcd's are positive int64) takes the generated path.
  */
 export function encodePutProposal(put: PutRequest, trace: TraceContext | undefined, room: number): Buffer {
-  const lease = put.lease;
-  if (lease < 0n || lease > MAX_SAFE_LEASE) {
+  const body = putRequestSize(put);
+  if (Number.isNaN(body)) {
     const data = encodeRequest({ trace, op: { $case: 'put', value: put } });
     const out = Buffer.allocUnsafe(room + data.length);
     out.set(data, room);
     return out;
   }
-  const leaseN = Number(lease);
-  const { key, value } = put;
-  const flags = [put.prevKv ? 1 : 0, put.ignoreValue ? 1 : 0, put.ignoreLease ? 1 : 0] as const;
-  const body = bytesFieldLen(key.length) + bytesFieldLen(value.length) + field(leaseN) +
-    field(flags[0]) + field(flags[1]) + field(flags[2]);
   const parentBytes = trace === undefined ? 0 : Buffer.byteLength(trace.traceparent, 'utf8');
   const stateBytes = trace === undefined ? 0 : Buffer.byteLength(trace.tracestate, 'utf8');
   const traceBytes = bytesFieldLen(parentBytes) + bytesFieldLen(stateBytes);
@@ -76,18 +72,10 @@ export function encodePutProposal(put: PutRequest, trace: TraceContext | undefin
     at = writeString(out, at, 10, trace.traceparent, parentBytes);
     at = writeString(out, at, 18, trace.tracestate, stateBytes);
   }
-  at = writeLen(out, at, 18, body);
-  at = writeBytesField(out, at, 10, key);
-  at = writeBytesField(out, at, 18, value);
-  at = writeField(out, at, 24, leaseN);
-  at = writeField(out, at, 32, flags[0]);
-  at = writeField(out, at, 40, flags[1]);
-  at = writeField(out, at, 48, flags[2]);
+  at = writePutRequest(out, writeLen(out, at, 18, body), put);
   if (at !== total) throw new Error(`encodePutProposal: wrote ${at} of ${total} bytes`);
   return out;
 }
-
-const MAX_SAFE_LEASE = BigInt(Number.MAX_SAFE_INTEGER);
 
 /** writeString writes a string field of `bytes` UTF-8 bytes, nothing when empty. */
 function writeString(out: Buffer, at: number, tag: number, s: string, bytes: number): number {
