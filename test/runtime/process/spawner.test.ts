@@ -7,7 +7,9 @@
  * pipe pool), or fails with mkfifo's message.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readProcStat } from '../../../src/runtime/process/proc-stats.js';
@@ -41,6 +43,60 @@ describe('process runtime: container spawner helper', () => {
     const exit = await s.exited;
     assert.deepEqual(exit, { code: 3, signal: null, lost: false });
     assert.equal(readFileSync(join(dir, 'out'), 'utf8'), `y ${dir}\n`);
+  });
+
+  it('gives the process only stdin, stdout and stderr, default signals', async () => {
+    const s = await spawner.spawn({ ...request(['30'], '/bin/sleep'), stderr: join(dir, 'out') });
+    try {
+      // Started means exec'd: what the process holds now is what the helper gave it.
+      const fds = readdirSync(`/proc/${s.pid}/fd`).sort((x, y) => Number(x) - Number(y));
+      assert.deepEqual(fds.slice(0, 3), ['0', '1', '2']);
+      assert.equal(readlinkSync(`/proc/${s.pid}/fd/0`), '/dev/null');
+      assert.equal(readlinkSync(`/proc/${s.pid}/fd/1`), join(dir, 'out'));
+      // Beyond stdio only what this test's own process inherited open (its runner's), nothing
+      // of the helper's (its pipes, the FIFOs it opened).
+      const ours = new Set(readdirSync('/proc/self/fd').map((fd) => {
+        try { return readlinkSync(`/proc/self/fd/${fd}`); } catch { return ''; }
+      }));
+      for (const fd of fds.slice(3)) {
+        const target = readlinkSync(`/proc/${s.pid}/fd/${fd}`);
+        assert.ok(ours.has(target), `fd ${fd} ${target}`);
+      }
+      const status = readFileSync(`/proc/${s.pid}/status`, 'utf8');
+      assert.match(status, /^SigBlk:\t0+$/m);
+      assert.match(status, /^SigIgn:\t0+$/m);
+    } finally {
+      process.kill(-s.pid, 'SIGKILL');
+    }
+    assert.equal((await s.exited).signal, 'SIGKILL');
+  });
+
+  it('passes args and env verbatim, stderr to its own file', async () => {
+    const err = join(dir, 'err');
+    writeFileSync(err, '');
+    const s = await spawner.spawn({ ...request(['-c', 'printf "%s|" "$@" "$E"; echo oops >&2',
+      'sh', 'a b', '', 'line\nbreak', 'ü=1']), stderr: err,
+    env: { PATH: '/usr/bin:/bin', E: 'x=y z' } });
+    assert.deepEqual(await s.exited, { code: 0, signal: null, lost: false });
+    assert.equal(readFileSync(join(dir, 'out'), 'utf8'), 'a b||line\nbreak|ü=1|x=y z|');
+    assert.equal(readFileSync(err, 'utf8'), 'oops\n');
+  });
+
+  it('reports the exit of each of many processes that end at once', async () => {
+    const all = await Promise.all(Array.from({ length: 20 },
+      (_, i) => spawner.spawn(request(['-c', `exit ${i}`]))));
+    assert.deepEqual(await Promise.all(all.map(async (s) => (await s.exited).code)),
+      Array.from({ length: 20 }, (_, i) => i));
+  });
+
+  it('fails a spawn whose directory is missing, and one whose output cannot open', async () => {
+    const cwd = await spawner.spawn({ ...request(['-c', 'exit 0']), cwd: join(dir, 'nope') }).then(
+      () => assert.fail('expected a failure'), (e: unknown) => e as Error & { code?: string });
+    assert.equal(cwd.code, 'ENOENT');
+    const out = await spawner.spawn({ ...request(['-c', 'exit 0']), stdout: join(dir, 'x', 'y') })
+      .then(() => assert.fail('expected a failure'), (e: unknown) => e as Error & { code?: string });
+    assert.equal(out.code, 'ENOENT');
+    assert.equal(spawner.waiting, 0);
   });
 
   it('reports a signal as the signal; the process leads a group of its own', async () => {
