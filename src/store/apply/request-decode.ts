@@ -43,7 +43,10 @@ export function fastDecode(buf: Buffer): StoreRequest | undefined {
   return { trace, op };
 }
 
-function decodePut(c: Cursor): PutRequest {
+/** decodePut reads a PutRequest's fields (key and value as views of c.buf; c.fail on anything
+ *  the generated decoder would read differently). Also the gRPC Put's request decoder
+ *  (server/put-wire.ts). */
+export function decodePut(c: Cursor): PutRequest {
   let keyFrom = 0;
   let keyTo = 0;
   let valueFrom = 0;

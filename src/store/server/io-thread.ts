@@ -16,9 +16,10 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Metadata, ServerUnaryCall, sendUnaryData } from '@grpc/grpc-js';
-import { KVService, type KVServer, type PutResponse } from '../../gen/etcdserverpb/rpc.js';
+import type { KVServer, PutResponse } from '../../gen/etcdserverpb/rpc.js';
 import type { TlsFiles } from '../../rpc/credentials.js';
 import { IO_KV_METHODS, IO_PUT_PROPOSAL, packAnswers, unpackCalls, type IoAnswer, type IoCall } from './io-batch.js';
+import { KV_SERVICE } from './kv-service.js';
 import type { IoThreadData, IoThreadEvent } from './io-thread-worker.js';
 
 /** IoThreadOptions: where to listen, where the worker proxies the rest, the KV handlers. */
@@ -80,7 +81,7 @@ export class IoThread {
 
   constructor(private readonly opts: IoThreadOptions) {
     this.codecs = IO_KV_METHODS.map((name) => {
-      const def = KVService[name] as unknown as {
+      const def = KV_SERVICE[name] as unknown as {
         requestDeserialize: (b: Buffer) => unknown;
         responseSerialize: (v: unknown) => Buffer;
       };

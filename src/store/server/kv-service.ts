@@ -4,22 +4,31 @@
  * from any member (followers forward proposals to the leader) and answer with what their apply
  * produced. Every request is validated before it is proposed, so a bad one costs no log entry.
  */
-import type {
-  CompactionRequest,
-  CompactionResponse,
-  DeleteRangeRequest,
-  DeleteRangeResponse,
-  KVServer,
-  PutRequest,
-  PutResponse,
-  RangeRequest,
-  RangeResponse,
-  TxnRequest,
-  TxnResponse,
+import {
+  KVService,
+  type CompactionRequest,
+  type CompactionResponse,
+  type DeleteRangeRequest,
+  type DeleteRangeResponse,
+  type KVServer,
+  type PutRequest,
+  type PutResponse,
+  type RangeRequest,
+  type RangeResponse,
+  type TxnRequest,
+  type TxnResponse,
 } from '../../gen/etcdserverpb/rpc.js';
 import { validateRequest } from '../apply/validate.js';
+import { decodePutRequest, encodePutResponse } from './put-wire.js';
 import { traceOf, type StoreCore } from './store-core.js';
 import { serve, stampsOf } from './unary.js';
+
+/** KV_SERVICE is etcd's KV service definition with the Put's request and answer coded by hand
+ *  (put-wire.ts: the same bytes and objects, fewer allocations on a leader's hottest path). */
+export const KV_SERVICE: typeof KVService = {
+  ...KVService,
+  put: { ...KVService.put, requestDeserialize: decodePutRequest, responseSerialize: encodePutResponse },
+};
 
 export function kvService(core: StoreCore): KVServer {
   return {
@@ -31,7 +40,10 @@ export function kvService(core: StoreCore): KVServer {
       res.header = core.header(Number(res.header?.revision ?? 0n));
       return res;
     }),
-    put: serve<PutRequest, PutResponse>(async (req, call) => {
+    // Not async (serve catches what it throws): a Put's handler returns writePut's promise
+    // itself instead of an async function's promise resolved with it (two promises and a
+    // thenable job fewer on a leader's hottest path).
+    put: serve<PutRequest, PutResponse>((req, call) => {
       core.requireLeader(call);
       validateRequest({ $case: 'put', value: req });
       return core.writePut<PutResponse>(req, traceOf(call), stampsOf(call));

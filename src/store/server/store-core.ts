@@ -7,7 +7,7 @@ import type { Metadata } from '@grpc/grpc-js';
 import { assert } from '../../base/assert.js';
 import type { PutRequest, ResponseHeader } from '../../gen/etcdserverpb/rpc.js';
 import type { StoreRequest, TraceContext } from '../../gen/k8ts/store/v1/store.js';
-import type { RaftNode } from '../../raft/node.js';
+import type { Committed, RaftNode } from '../../raft/node.js';
 import { ENVELOPE_BYTES } from '../../raft/proposal-queue.js';
 import { metadataValue } from '../../rpc/fast-unary-call.js';
 import { wallMs, type CallStamps } from '../../rpc/stage-trace.js';
@@ -104,33 +104,39 @@ export class StoreCore {
   }
 
   /** proposeRequest proposes an encoded StoreRequest that starts `room` bytes into buf (0, or
-   *  ENVELOPE_BYTES left free for the node's envelope) and answers with its apply's outcome. */
-  private async proposeRequest<R extends WithHeader>(
+   *  ENVELOPE_BYTES left free for the node's envelope) and answers with its apply's outcome.
+   *  A plain promise chain with shared callbacks, not an async function: a leader runs this for
+   *  every write, and an async function's frame object and await reactions were ~1 KB of the
+   *  ~5 KB it allocated per Put outside HTTP/2 (store-leader-micro, LEADER_MICRO_ALLOC=1). */
+  private proposeRequest<R extends WithHeader>(
     buf: Buffer, room: number, grows: boolean, stamps?: CallStamps,
   ): Promise<R> {
     const size = buf.length - room;
-    if (size > this.opts.maxRequestBytes) throw etcdErrors.requestTooLarge();
+    if (size > this.opts.maxRequestBytes) return Promise.reject(etcdErrors.requestTooLarge());
     if (grows && this.opts.state.sizeBytes() + size > this.opts.quotaBytes) {
       this.raiseNoSpace();
-      throw etcdErrors.noSpace();
+      return Promise.reject(etcdErrors.noSpace());
     }
-    let outcome: ApplyOutcome;
-    try {
-      const p = room === 0 ? this.opts.node.propose(buf) : this.opts.node.proposeEnveloped(buf);
-      this.opts.kick();
-      if (stamps) stamps[2] = wallMs();
-      const committed = await p;
-      if (stamps) [stamps[3], stamps[5]] = [wallMs(), committed.index];
-      outcome = committed.result as ApplyOutcome;
-    } catch (err) {
-      throw toEtcdError(err);
-    }
+    const p = room === 0 ? this.opts.node.propose(buf) : this.opts.node.proposeEnveloped(buf);
+    this.opts.kick();
+    if (stamps === undefined) return p.then(this.answerCommitted, failProposal) as Promise<R>;
+    stamps[2] = wallMs();
+    return p.then((committed) => {
+      [stamps[3], stamps[5]] = [wallMs(), committed.index];
+      return this.answerCommitted(committed);
+    }, failProposal) as Promise<R>;
+  }
+
+  /** answerCommitted is a committed proposal's answer: its apply's response with this member's
+   *  header, or its apply's error (thrown as it is: it is already etcd's). */
+  private readonly answerCommitted = (committed: Committed): WithHeader => {
+    const outcome = committed.result as ApplyOutcome;
     assert(outcome !== undefined, 'a proposal applied here must have an outcome');
     if ('error' in outcome) throw outcome.error;
-    const res = outcome.response as R;
+    const res = outcome.response as WithHeader;
     res.header = this.header(Number(res.header?.revision ?? BigInt(this.opts.state.revision())));
     return res;
-  }
+  };
 
   /** barrier resolves once reading local state is linearizable (etcd's ReadIndex loop: reads
    *  that arrive while a round runs share the next round, so a burst costs two rounds). */
@@ -168,6 +174,11 @@ export class StoreCore {
     if (active) return;
     this.write({ $case: 'alarm', value: { action: 1, memberID: this.memberId, alarm: 1 } }).catch(() => undefined);
   }
+}
+
+/** failProposal: a proposal that was not committed here fails with etcd's error for why. */
+function failProposal(err: unknown): never {
+  throw toEtcdError(err);
 }
 
 /** growsState: the requests etcd's quota check applies to (Put, Txn, LeaseGrant). */

@@ -9,7 +9,6 @@ import type { Timer } from '../../base/clock.js';
 import { Prng } from '../../base/prng.js';
 import {
   ClusterService,
-  KVService,
   LeaseService,
   MaintenanceService,
   type LeaseKeepAliveRequest,
@@ -37,7 +36,7 @@ import { Lessor } from './lessor.js';
 import { maintenanceService } from './maintenance-service.js';
 import { StoreCore } from './store-core.js';
 import { StoreLog } from './store-log.js';
-import { ioPutProposal, kvService } from './kv-service.js';
+import { ioPutProposal, KV_SERVICE, kvService } from './kv-service.js';
 import { WATCH_SERVICE, watchService } from './watch-service.js';
 
 export interface StoreMemberOptions extends Omit<MemberOptions, 'stateMachine' | 'addServices' | 'onSoftState'> {
@@ -162,7 +161,7 @@ export class StoreMember {
   private addServices(server: Server, peer: boolean): void {
     const core = this.core;
     const lease = this.leaseDeps();
-    server.addService(KVService, kvService(core));
+    server.addService(KV_SERVICE, kvService(core));
     server.addService(WATCH_SERVICE, watchService({
       hub: this.hub,
       header: (rev) => core.header(rev),
