@@ -18,6 +18,9 @@
  * K8TS_BENCH_STORE_CPU_PROF_DIR=<dir>: the store members are CPU-profiled over the bursts only
  * (store-prof.ts) and each member's profile summarized after the run (not comparable either).
  * K8TS_BENCH_MEMBER_NODE_ARGS: node arguments for the store members only (store-systems.ts).
+ * The namespace watchers ask for pods without managedFields (omitManagedFields), as the schedulers'
+ * and controller managers' informers do; BENCH_MICRO_FULL_WATCH=1 has them take managedFields.
+ * The bench process's own CPU per pod (the writers and every watcher's decode) is printed too.
  *
  * Besides the gross figures it prints each store member's CPU per pod by thread (main against
  * V8's helpers: with --single-threaded-gc those are TurboFan's concurrent compiles) and the store's
@@ -36,6 +39,7 @@ import type { KubeObject } from '../../src/api/meta.js';
 import { ApiClient } from '../../src/client/api-client.js';
 import type { TlsFiles } from '../../src/rpc/credentials.js';
 import { ApiServerProcs } from './api-procs.js';
+import { podDecodeCosts } from './api-watch-decode.js';
 import { nodeProfilingEnv, selfTimeByFunction, toggleProfiling, topLines } from './node-prof.js';
 import { sleep } from './cluster.js';
 import { cpuBetween, sampleCpu } from './store-proc.js';
@@ -51,6 +55,9 @@ const NODES = ['w1', 'w2'];
 const PORT_OFFSET = Number(process.env.BENCH_MICRO_PORT_OFFSET ?? 0);
 const API_PORT = 36543 + PORT_OFFSET;
 const GRPC_PORT = 36545 + PORT_OFFSET;
+/** The namespace's watchers ask for pods without managedFields, as the schedulers' and controller
+ *  managers' informers do (BENCH_MICRO_FULL_WATCH=1: with them, as before they could ask). */
+const LEAN_WATCHERS = process.env.BENCH_MICRO_FULL_WATCH !== '1';
 /** Unmeasured bursts first (BENCH_MICRO_WARM_BURSTS=0 measures a cold cluster's first bursts,
  *  as the nodes bench does, JIT compiles included). */
 const WARM_BURSTS = Number(process.env.BENCH_MICRO_WARM_BURSTS ?? 3);
@@ -143,7 +150,8 @@ async function main(): Promise<void> {
     await writer.create(NAMESPACES, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } } as KubeObject);
     const kubelets = NODES.map((_, i) => client(i + 1, 'kubelet/v1.31.0 (linux/amd64) k8ts'));
     const watches = [
-      ...Array.from({ length: watchers }, (_, i) => client(i, 'kube-scheduler').watchEach(PODS, undefined, {}, () => {})),
+      ...Array.from({ length: watchers }, (_, i) => client(i, 'kube-scheduler')
+        .watchEach(PODS, undefined, LEAN_WATCHERS ? { omitManagedFields: true } : {}, () => {})),
       ...NODES.map((node, i) => kubelets[i]!.watchEach(PODS, undefined, { fieldSelector: `spec.nodeName=${node}` }, () => {})),
     ];
     // Warm-up: the JIT (CPU per pod falls for the first few hundred pods), caches, connections.
@@ -159,6 +167,8 @@ async function main(): Promise<void> {
     const quietRate = cpuBetween(quiet0, sampleCpu(store.pids())).membersMs / (performance.now() - quietStart);
     let apiMs = 0;
     let storeMs = 0;
+    // This process: the writers and every watcher's receive and decode (lean or not).
+    const bench0 = process.cpuUsage();
     let windowMs = 0;
     const memberPids = store.pids();
     const threads0 = memberPids.map(threadCpu);
@@ -185,6 +195,9 @@ async function main(): Promise<void> {
     console.log(`all: API servers ${(apiMs / (bursts * pods)).toFixed(2)} ms of CPU per pod, store ` +
       `${(storeMs / (bursts * pods)).toFixed(2)} (${bursts} × ${pods} pods, ${watchers} + ` +
       `${NODES.length} watchers)`);
+    const bench = process.cpuUsage(bench0);
+    console.log(`bench process (writers, ${watchers} ${LEAN_WATCHERS ? 'lean' : 'full'} + ${NODES.length} full ` +
+      `watchers' decode): ${((bench.user + bench.system) / 1000 / (bursts * pods)).toFixed(2)} ms per pod`);
     console.log(`store net of its quiet rate (${(quietRate * 1000).toFixed(0)} ms/s over ` +
       `${(windowMs / bursts).toFixed(0)} ms per burst): ${((storeMs - quietRate * windowMs) / (bursts * pods)).toFixed(2)} ms per pod`);
     if (profEnv !== undefined) {
@@ -194,6 +207,11 @@ async function main(): Promise<void> {
       console.log(`\nprofiles (${profDir}), the API servers over the bursts, self time:`);
       for (const l of topLines(selfTimeByFunction(profDir, new Set(pids)), bursts * pods, 60)) console.log(l);
     }
+    // A component's side: decoding one event of a Running pod as the server sends it.
+    const running = await writer.get<KubeObject>(PODS, NS, `b${bursts - 1}-0`);
+    const { full, lean } = podDecodeCosts(running);
+    console.log(`a watcher's decode of one Running pod event: full ${full.us.toFixed(1)} µs ` +
+      `(${full.bytes} B of JSON), without managedFields ${lean.us.toFixed(1)} µs (${lean.bytes} B)`);
     for (const w of watches) w.stop();
   } finally {
     for (const c of clients) c.close();

@@ -118,6 +118,7 @@ export class ApiClient implements ComponentApi {
       resourceVersionMatch: o.resourceVersionMatch ?? '',
       limit: o.limit ?? 0,
       continue: o.continue ?? '',
+      omitManagedFields: o.omitManagedFields ?? false,
     };
     const res = await this.call('read', o, Api.list, req);
     return decodeJson<KubeList<T>>(res.listJson);
@@ -134,6 +135,7 @@ export class ApiClient implements ComponentApi {
         resourceVersion: o.resourceVersion ?? '',
         allowWatchBookmarks: o.allowWatchBookmarks ?? false,
         timeoutSeconds: o.timeoutSeconds ?? 0,
+        omitManagedFields: o.omitManagedFields ?? false,
       },
       metadata: () => requestMetadata(o.traceparent),
       openTimeoutMs: this.timeoutMs,

@@ -59,3 +59,26 @@ export interface BatchCreate {
   ns: Ns;
   obj: KubeObject;
 }
+
+/**
+ * omittingManagedFields is api with every list and watch asking the server to leave
+ * metadata.managedFields out (omitManagedFields), for an informer that drops them anyway
+ * (InformerDeps.dropManagedFields): managedFields are most of a pod's bytes, and every watcher of
+ * pods received and JSON-decoded them on each event only to throw them away. The other verbs are
+ * api's own. A server or in-process API that ignores the option still sends them, and the
+ * informer still drops them.
+ */
+export function omittingManagedFields(api: ComponentApi): ComponentApi {
+  const view: ComponentApi = {
+    get: (r, ns, name, o) => api.get(r, ns, name, o),
+    list: (r, ns, o) => api.list(r, ns, { ...o, omitManagedFields: true }),
+    watch: (r, ns, o) => api.watch(r, ns, { ...o, omitManagedFields: true }),
+    create: (r, ns, obj, o) => api.create(r, ns, obj, o),
+    update: (r, ns, obj, o) => api.update(r, ns, obj, o),
+    patch: (r, ns, name, type, body, o) => api.patch(r, ns, name, type, body, o),
+    delete: (r, ns, name, o) => api.delete(r, ns, name, o),
+    bind: (ns, pod, nodeName, o) => api.bind(ns, pod, nodeName, o),
+  };
+  const batch = api.createBatch?.bind(api);
+  return batch === undefined ? view : { ...view, createBatch: batch };
+}

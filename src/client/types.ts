@@ -51,6 +51,9 @@ export interface ListOptions extends CallOptions {
   resourceVersionMatch?: 'Exact' | 'NotOlderThan';
   limit?: number;
   continue?: string;
+  /** Items without metadata.managedFields (ListRequest.omit_managed_fields): for a cache that
+   *  drops them anyway, which then neither receives nor decodes them. */
+  omitManagedFields?: boolean;
 }
 
 /** WatchOptions are watch's query parameters. */
@@ -63,6 +66,8 @@ export interface WatchOptions {
   /** The server ends the watch (cleanly) after this long; default its maximum (30 min). */
   timeoutSeconds?: number;
   traceparent?: string;
+  /** Objects without metadata.managedFields (WatchRequest.omit_managed_fields), as ListOptions'. */
+  omitManagedFields?: boolean;
 }
 
 /** WriteOptions apply to create, update and patch. */

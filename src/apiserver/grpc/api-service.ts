@@ -35,7 +35,7 @@ import {
 } from './requests.js';
 import { serveWatch, type WatchEdges } from './watch.js';
 import { watchResponseBytes } from './watch-encode.js';
-import { jsonBytesOf } from '../storage/shared-views.js';
+import { jsonBytesOf, withoutManagedFields } from '../storage/shared-views.js';
 import { FlowControl, type CallerEdge } from '../flowcontrol/flow-control.js';
 import { stamp, timelineOn } from '../../base/timeline.js';
 
@@ -86,7 +86,8 @@ export function apiService(reg: ApiRegistry, o: ApiServiceOptions): ApiServiceSe
     }),
     list: unaryHandler(o, 'List', async (q, ctx) => {
       const t = resolve(q, 'list');
-      return { listJson: jsonBytes(await reg.list(ctx, t.r, t.ns, listOptions(q))) };
+      const list = await reg.list(ctx, t.r, t.ns, listOptions(q));
+      return { listJson: jsonBytes(q.omitManagedFields ? { ...list, items: list.items.map(withoutManagedFields) } : list) };
     }),
     watch: (call) => {
       const ctx = contextOf(call, o);

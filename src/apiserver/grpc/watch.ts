@@ -21,7 +21,7 @@ import type { ApiRegistry, RequestContext, WatchOptions } from '../registry/type
 import type { Clock, Timer } from '../../base/clock.js';
 import { describe, type CallEdges } from './call.js';
 import { jsonBytes, resolve } from './requests.js';
-import { sharedJsonBytes } from '../storage/shared-views.js';
+import { sharedJsonBytes, sharedJsonBytesWithoutManagedFields } from '../storage/shared-views.js';
 import { WatchBatcher } from './watch-batch.js';
 import { watchEvent } from './watch-encode.js';
 
@@ -50,6 +50,7 @@ export function serveWatch(
   o: WatchEdges,
 ): void {
   const maxPending = o.maxPendingEvents ?? DEFAULT_MAX_PENDING_EVENTS;
+  const lean = call.request.omitManagedFields;
   let done = false;
   let watch: Watch | undefined;
   let timer: Timer | undefined;
@@ -80,10 +81,12 @@ export function serveWatch(
   call.on('cancelled', () => finish());
   const onEvent = (e: { type: string; object: unknown; traceparent?: string }): boolean => {
     if (done) return false;
-    // Every watcher of an event gets the same object: its JSON is encoded once for all.
+    // Every watcher of an event gets the same object: its JSON is encoded once for all (once
+    // for those that asked for it without managedFields).
     const obj = e.object;
     const shareable = typeof obj === 'object' && obj !== null;
-    const objectJson = shareable ? sharedJsonBytes(obj) : jsonBytes(obj);
+    const objectJson = !shareable ? jsonBytes(obj)
+      : lean ? sharedJsonBytesWithoutManagedFields(obj) : sharedJsonBytes(obj);
     // ...and so is the event's part of each watcher's message (watch-encode.ts).
     batch.add(watchEvent(e.type, objectJson, e.traceparent ?? ''));
     if (call.writableLength + batch.size > maxPending) {

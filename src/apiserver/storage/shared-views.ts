@@ -12,7 +12,7 @@
  * view of it that encodes to the same JSON members (shareStored): its JSON bytes are then the
  * stored bytes with its resourceVersion spliced in (stored-json.ts), not a JSON.stringify.
  */
-import { jsonWithRevision } from './stored-json.js';
+import { jsonWithRevision, jsonWithRevisionWithoutManagedFields } from './stored-json.js';
 
 /** Objects remembered per memo (events of one batch × the views each needs, with room). */
 const MEMO_ENTRIES = 256;
@@ -39,6 +39,7 @@ export class RecentMemo<V> {
 
 const objectJson = new RecentMemo<string>();
 const objectJsonBytes = new RecentMemo<Buffer>();
+const leanJsonBytes = new RecentMemo<Buffer>();
 /** The stored value each decoded object (or view of one) came from; entries go with objects. */
 const storedValues = new WeakMap<object, Buffer>();
 
@@ -70,6 +71,37 @@ export function sharedJsonBytes(obj: object): Buffer {
   return objectJsonBytes.get(obj, utf8Json);
 }
 
+/** sharedJsonBytesWithoutManagedFields is sharedJsonBytes(withoutManagedFields(obj)), shared
+ *  the same way by every watcher that asked for objects without managedFields. */
+export function sharedJsonBytesWithoutManagedFields(obj: object): Buffer {
+  return leanJsonBytes.get(obj, leanUtf8Json);
+}
+
+/**
+ * withoutManagedFields is obj as JSON would show it without metadata.managedFields: obj itself
+ * when it has none, else a shallow copy with a metadata copy that lacks the key. The key is
+ * never read (a cached object parses it when read, codec.ts), and obj is not changed.
+ */
+export function withoutManagedFields(obj: object): object {
+  if (!hasManagedFields(obj)) return obj;
+  const m = (obj as { metadata: object }).metadata;
+  const meta: Record<string, unknown> = {};
+  for (const k of Object.keys(m)) {
+    if (k === 'managedFields') continue;
+    const v = (m as Record<string, unknown>)[k];
+    // An own "__proto__" member (JSON.parse makes one) stays a member, not a prototype.
+    if (k === '__proto__') Object.defineProperty(meta, k, { value: v, writable: true, enumerable: true, configurable: true });
+    else meta[k] = v;
+  }
+  return { ...obj, metadata: meta };
+}
+
+/** hasManagedFields: obj's metadata has the key (its value is not read). */
+function hasManagedFields(obj: object): boolean {
+  const m = (obj as { metadata?: unknown }).metadata;
+  return typeof m === 'object' && m !== null && Object.hasOwn(m, 'managedFields');
+}
+
 function stringify(obj: object): string {
   return JSON.stringify(obj);
 }
@@ -89,4 +121,16 @@ function utf8Json(obj: object): Buffer {
     ? jsonWithRevision(value, rv)
     : undefined;
   return fromStored ?? Buffer.from(sharedJson(obj), 'utf8');
+}
+
+/** leanUtf8Json is utf8Json(withoutManagedFields(obj)): from the stored bytes with the member
+ *  cut out when obj remembers them, else encoded. */
+function leanUtf8Json(obj: object): Buffer {
+  if (!hasManagedFields(obj)) return sharedJsonBytes(obj);
+  const value = storedValues.get(obj);
+  const rv = (obj as { metadata?: { resourceVersion?: unknown } }).metadata?.resourceVersion;
+  const fromStored = value !== undefined && typeof rv === 'string'
+    ? jsonWithRevisionWithoutManagedFields(value, rv)
+    : undefined;
+  return fromStored ?? Buffer.from(JSON.stringify(withoutManagedFields(obj)), 'utf8');
 }

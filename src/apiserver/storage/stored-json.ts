@@ -99,7 +99,13 @@ export interface ManagedFieldsSpan {
   /** b[valueStart] opens the value, b[valueEnd - 1] closes it. */
   valueStart: number;
   valueEnd: number;
+  /** b[keyStart] opens the member's key; undefined when the key repeats (the member that
+   *  JSON.parse keeps is then not one run of bytes). */
+  keyStart: number | undefined;
 }
+
+/** The span managedFieldsSpan found in each stored value it walked (null: none it lays out). */
+const spans = new WeakMap<Buffer, ManagedFieldsSpan | null>();
 
 /**
  * managedFieldsSpan walks the top-level metadata object of a compact stored value member by
@@ -110,6 +116,14 @@ export interface ManagedFieldsSpan {
  * metadata ends is remembered for jsonWithRevision, whose own scan would walk the same bytes.
  */
 export function managedFieldsSpan(b: Buffer): ManagedFieldsSpan | undefined {
+  const known = spans.get(b);
+  if (known !== undefined) return known ?? undefined;
+  const found = walkManagedFields(b);
+  spans.set(b, found ?? null);
+  return found;
+}
+
+function walkManagedFields(b: Buffer): ManagedFieldsSpan | undefined {
   const start = metadataStart(b);
   if (start === undefined || b[start] !== LBRACE) return undefined;
   let found: ManagedFieldsSpan | undefined;
@@ -121,7 +135,9 @@ export function managedFieldsSpan(b: Buffer): ManagedFieldsSpan | undefined {
     if (end < 0) return undefined;
     const isManagedFields = keyEnd - i === MANAGED_FIELDS_KEY.length &&
       b.compare(MANAGED_FIELDS_KEY, 0, MANAGED_FIELDS_KEY.length, i, keyEnd) === 0;
-    if (isManagedFields) found = { valueStart: keyEnd + 1, valueEnd: end };
+    if (isManagedFields) {
+      found = { valueStart: keyEnd + 1, valueEnd: end, keyStart: found === undefined ? i : undefined };
+    }
     if (b[end] === COMMA) {
       i = end + 1;
       continue;
@@ -152,5 +168,33 @@ export function jsonWithRevision(stored: Buffer, rv: string): Buffer | undefined
   stored.copy(out, 0, 0, close);
   out.write(member, close, 'utf8');
   stored.copy(out, close + memberBytes, close);
+  return out;
+}
+
+/**
+ * jsonWithRevisionWithoutManagedFields is jsonWithRevision(stored, rv) with metadata's
+ * managedFields member left out: JSON.stringify of the decoded object once its metadata lost
+ * that key (what a watcher that asked for no managedFields gets). The stored bytes are copied
+ * once around the member, which is cut with the comma that separated it from a neighbour.
+ * Undefined when managedFieldsSpan does not lay the value out (no managedFields, a repeated key,
+ * non-compact JSON): the caller encodes the object.
+ */
+export function jsonWithRevisionWithoutManagedFields(stored: Buffer, rv: string): Buffer | undefined {
+  const span = managedFieldsSpan(stored);
+  const end = metadataEnds.get(stored);
+  if (span?.keyStart === undefined || end === undefined) return undefined;
+  const close = end - 1;
+  // The member and one comma: the one before it, or (as metadata's first member) the one after.
+  const first = stored[span.keyStart - 1] !== COMMA;
+  const cutStart = first ? span.keyStart : span.keyStart - 1;
+  const cutEnd = first && stored[span.valueEnd] === COMMA ? span.valueEnd + 1 : span.valueEnd;
+  const before = cutEnd === close ? stored[cutStart - 1] : stored[close - 1];
+  const member = `${before === LBRACE ? '' : ','}"resourceVersion":${JSON.stringify(rv)}`;
+  const memberBytes = Buffer.byteLength(member, 'utf8');
+  const out = Buffer.allocUnsafe(stored.length - (cutEnd - cutStart) + memberBytes);
+  let at = stored.copy(out, 0, 0, cutStart);
+  at += stored.copy(out, at, cutEnd, close);
+  at += out.write(member, at, 'utf8');
+  stored.copy(out, at, close);
   return out;
 }

@@ -84,7 +84,7 @@ describe('component API watch flow control (scripted registry)', function () {
     const req = {
       group: '', version: 'v1', resource: 'configmaps', namespace: '',
       labelSelector: '', fieldSelector: '',
-      resourceVersion: '', allowWatchBookmarks: false, timeoutSeconds: 0,
+      resourceVersion: '', allowWatchBookmarks: false, timeoutSeconds: 0, omitManagedFields: false,
     };
     return serverStream(c, c.watch, req);
   }

@@ -66,6 +66,30 @@ describe('component API watch (real registry, 3-member k8ts store)', function ()
     assert.deepEqual(summary(await take(it, 1)), ['DELETED w2']);
   });
 
+  it('omitManagedFields: watch and list without managedFields, the rest the same JSON', async () => {
+    const rv0 = (await api.list(CONFIGMAPS, 'default')).metadata.resourceVersion ?? '';
+    const sel = { resourceVersion: rv0, fieldSelector: 'metadata.name=w5' };
+    const full = watch(sel);
+    const lean = watch({ ...sel, omitManagedFields: true });
+    const body = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'w5', labels: { a: 'b' } }, data: { x: '1' } };
+    await api.create(CONFIGMAPS, 'default', body, { fieldManager: 'test-manager' });
+    await api.patch(CONFIGMAPS, 'default', 'w5', 'application/merge-patch+json', { data: { x: '2' } });
+    const [fullEvents, leanEvents] = [await take(full, 2), await take(lean, 2)];
+    for (const [i, f] of fullEvents.entries()) {
+      const l = leanEvents[i]!;
+      assert.ok((f.object.metadata.managedFields?.length ?? 0) > 0, 'a full watch has managedFields');
+      assert.ok(!Object.hasOwn(l.object.metadata, 'managedFields'), 'a lean watch has none');
+      const { managedFields: _m, ...meta } = f.object.metadata;
+      assert.equal(JSON.stringify(l.object), JSON.stringify({ ...f.object, metadata: meta }));
+      assert.equal(l.type, f.type);
+    }
+    const list = await api.list(CONFIGMAPS, 'default', { fieldSelector: 'metadata.name=w5', omitManagedFields: true });
+    assert.equal(list.items.length, 1);
+    assert.ok(!Object.hasOwn(list.items[0]!.metadata, 'managedFields'));
+    assert.equal(JSON.stringify(list.items[0]), JSON.stringify(leanEvents[1]!.object));
+    await api.delete(CONFIGMAPS, 'default', 'w5');
+  });
+
   it('a resourceVersion older than the watch cache: 410 Expired (OUT_OF_RANGE)', async () => {
     const it = watch({ resourceVersion: '1' });
     let err: unknown;

@@ -11,7 +11,16 @@ import type { KubeObject } from '../../../src/api/meta.js';
 import { cloneJson } from '../../../src/api/patch/json.js';
 import { Prng } from '../../../src/base/prng.js';
 import { decodeCachedObject, decodeObject } from '../../../src/apiserver/storage/codec.js';
-import { jsonWithRevision, managedFieldsSpan } from '../../../src/apiserver/storage/stored-json.js';
+import {
+  jsonWithRevision,
+  jsonWithRevisionWithoutManagedFields,
+  managedFieldsSpan,
+} from '../../../src/apiserver/storage/stored-json.js';
+import {
+  rememberStored,
+  sharedJsonBytesWithoutManagedFields,
+  withoutManagedFields,
+} from '../../../src/apiserver/storage/shared-views.js';
 
 const TRICKY = ['__proto__', 'q"uo\\te', '{not} [an] ,"metadata":{', 'ü\u2028\n', '"managedFields":[', ''];
 
@@ -88,6 +97,46 @@ describe('the watch cache decode with managedFields read lazily', () => {
       assert.deepEqual(jsonWithRevision(walked, String(rev)), jsonWithRevision(stored, String(rev)), `case ${i}`);
     }
     assert.ok(lazy > 1500, `only ${lazy} of 3000 values decoded lazily`);
+  });
+
+  it('cuts managedFields out of the stored JSON exactly as JSON.stringify leaves them out', () => {
+    const prng = new Prng(6);
+    let cut = 0;
+    let exact = 0;
+    for (let i = 0; i < 3000; i++) {
+      const text = storedText(prng);
+      const stored = Buffer.from(text, 'utf8');
+      const rev = prng.range(1, 1_000_000);
+      const decoded = decodeObject(stored, rev);
+      const want = JSON.stringify(withoutManagedFields(decoded));
+      const spliced = jsonWithRevisionWithoutManagedFields(stored, String(rev));
+      // Byte for byte for what encodeObject writes; the same data for a value with repeated
+      // keys or a stale resourceVersion (the spliced one comes last, as jsonWithRevision's).
+      const canonical = JSON.stringify(JSON.parse(text)) === text && !text.includes('"resourceVersion":"3"');
+      if (canonical && spliced !== undefined) exact++;
+      const same = (got: Buffer, how: string): void => {
+        if (canonical) assert.equal(got.toString('utf8'), want, how);
+        else assert.deepEqual(JSON.parse(got.toString('utf8')), JSON.parse(want), how);
+      };
+      if (spliced !== undefined) {
+        cut++;
+        same(spliced, `case ${i} spliced: ${text}`);
+      }
+      // A cached object that remembers its stored value: the same bytes, its managedFields unread.
+      const cached = decodeCachedObject(stored, rev);
+      rememberStored(cached, stored);
+      const unread = (): boolean => typeof Object.getOwnPropertyDescriptor(cached.metadata, 'managedFields')?.get === 'function';
+      const lazy = unread();
+      // (A second top-level metadata is left out: jsonWithRevision, which the shared bytes of
+      // an object without managedFields come from, splices into the first one.)
+      const second = text.includes(',"metadata":{"name":"second"}');
+      if (!second) same(sharedJsonBytesWithoutManagedFields(cached), `case ${i} shared: ${text}`);
+      assert.equal(unread(), lazy, `case ${i}: managedFields read`);
+      // The object is not changed, and a view without managedFields is one without the key.
+      assert.equal(JSON.stringify(cached), JSON.stringify(decoded));
+      assert.ok(!Object.hasOwn(withoutManagedFields(decoded) as KubeObject, 'managedFields'));
+    }
+    assert.ok(cut > 1500 && exact > 1000, `only ${cut} of 3000 values spliced, ${exact} compared byte for byte`);
   });
 
   it('parses managedFields only when they are read', () => {
