@@ -8,7 +8,7 @@ import type { KubeObject } from '../../api/meta.js';
 import { AssertionError } from '../../base/assert.js';
 import type { Clock, Timer } from '../../base/clock.js';
 import type { Prng } from '../../base/prng.js';
-import type { ComponentApi } from '../component-api.js';
+import { omittingManagedFields, type ComponentApi } from '../component-api.js';
 import type { ApiResource, WatchEvent } from '../types.js';
 import { Indexer } from './indexer.js';
 import { keyOf } from './keys.js';
@@ -57,7 +57,7 @@ export class SharedInformer<T extends KubeObject> implements Informer<T>, Reflec
     this.resyncMs = o.resyncMs ?? 0;
     this.lister = new CacheLister(this.indexer);
     this.reflector = new Reflector<T>({
-      api: deps.api,
+      api: deps.dropManagedFields === true ? omittingManagedFields(deps.api) : deps.api,
       resource,
       ...(o.namespace !== undefined ? { namespace: o.namespace } : {}),
       ...(o.labelSelector !== undefined ? { labelSelector: o.labelSelector } : {}),
