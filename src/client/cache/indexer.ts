@@ -32,7 +32,7 @@ export class Indexer<T extends KubeObject> {
   addIndex(name: string, fn: IndexFunc<T>): void {
     const idx: Index<T> = { fn, byValue: new Map() };
     this.indexes.set(name, idx);
-    for (const [key, obj] of this.items) indexAdd(idx, key, obj);
+    for (const [key, obj] of this.items) indexAdd(idx, key, fn(obj));
   }
 
   /** hasIndex tells whether an index of that name exists. */
@@ -44,13 +44,28 @@ export class Indexer<T extends KubeObject> {
     return this.items.get(key);
   }
 
-  /** upsert stores obj under its key and returns the object it replaced. */
+  /**
+   * upsert stores obj under its key and returns the object it replaced. An index whose values
+   * for the new version are the old version's (same values, same order: a pod's status write
+   * keeps its namespace, owners and node) is left as it is: most updates are such writes (three
+   * of a burst pod's four events), and every informer of every component paid a remove and an
+   * add per index for each, allocating a Set per call.
+   */
   upsert(obj: T): T | undefined {
     const key = keyOf(obj);
     const old = this.items.get(key);
-    if (old !== undefined) for (const idx of this.indexes.values()) indexRemove(idx, key, old);
     this.items.set(key, obj);
-    for (const idx of this.indexes.values()) indexAdd(idx, key, obj);
+    for (const idx of this.indexes.values()) {
+      const values = idx.fn(obj);
+      if (old === undefined) {
+        indexAdd(idx, key, values);
+        continue;
+      }
+      const before = idx.fn(old);
+      if (sameValues(before, values)) continue;
+      indexRemove(idx, key, before);
+      indexAdd(idx, key, values);
+    }
     return old;
   }
 
@@ -58,7 +73,7 @@ export class Indexer<T extends KubeObject> {
   remove(key: ObjectKey): T | undefined {
     const old = this.items.get(key);
     if (old === undefined) return undefined;
-    for (const idx of this.indexes.values()) indexRemove(idx, key, old);
+    for (const idx of this.indexes.values()) indexRemove(idx, key, idx.fn(old));
     this.items.delete(key);
     return old;
   }
@@ -95,16 +110,27 @@ export class Indexer<T extends KubeObject> {
   }
 }
 
-function indexAdd<T extends KubeObject>(idx: Index<T>, key: ObjectKey, obj: T): void {
-  for (const v of new Set(idx.fn(obj))) {
+/** sameValues: the same index values in the same order (an index function is deterministic,
+ *  so a reordering is rare enough to pay a remove and an add for). */
+function sameValues(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function indexAdd<T extends KubeObject>(idx: Index<T>, key: ObjectKey, values: readonly string[]):
+  void {
+  // A value listed twice is one entry: Set.add is idempotent, so no dedupe pass is needed.
+  for (const v of values) {
     let keys = idx.byValue.get(v);
     if (keys === undefined) idx.byValue.set(v, (keys = new Set()));
     keys.add(key);
   }
 }
 
-function indexRemove<T extends KubeObject>(idx: Index<T>, key: ObjectKey, obj: T): void {
-  for (const v of new Set(idx.fn(obj))) {
+function indexRemove<T extends KubeObject>(idx: Index<T>, key: ObjectKey,
+  values: readonly string[]): void {
+  for (const v of values) {
     const keys = idx.byValue.get(v);
     if (keys === undefined) continue;
     keys.delete(key);

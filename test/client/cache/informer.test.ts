@@ -76,6 +76,33 @@ describe('indexer and lister', () => {
     assert.throws(() => l.byIndex('nope', 'x'), AssertionError);
   });
 
+  it('an update that keeps an object\'s index values serves the new version by index', () => {
+    const idx = new Indexer<KubeObject>();
+    idx.addIndex('app', (o) => [o.metadata.labels?.app ?? '']);
+    idx.upsert(cm('a', '1', { app: 'web' }));
+    idx.upsert(cm('a', '2', { app: 'web' }));
+    assert.deepEqual(idx.byIndex('app', 'web').map(tag), ['a@2']);
+    assert.deepEqual(idx.byIndex(NAMESPACE_INDEX, 'default').map(tag), ['a@2']);
+  });
+
+  it('multi-valued indexes: reordered, repeated and dropped values leave no stale entries', () => {
+    const idx = new Indexer<KubeObject>();
+    // Values from a comma-separated label, in its order, repeats kept.
+    idx.addIndex('tags', (o) => (o.metadata.labels?.tags ?? '').split(',').filter((t) => t !== ''));
+    const byTag = (t: string) => idx.byIndex('tags', t).map(tag);
+    idx.upsert(cm('a', '1', { tags: 'x,y' }));
+    idx.upsert(cm('a', '2', { tags: 'y,x' }));
+    assert.deepEqual([byTag('x'), byTag('y')], [['a@2'], ['a@2']]);
+    idx.upsert(cm('a', '3', { tags: 'y,y' }));
+    assert.deepEqual([byTag('x'), byTag('y')], [[], ['a@3']]);
+    idx.upsert(cm('b', '1', { tags: 'y' }));
+    idx.upsert(cm('a', '4', { tags: 'z' }));
+    assert.deepEqual([byTag('y'), byTag('z')], [['b@1'], ['a@4']]);
+    idx.remove('default/a');
+    idx.remove('default/b');
+    assert.deepEqual([byTag('x'), byTag('y'), byTag('z')], [[], [], []]);
+  });
+
   it('an index added later is built over the objects already cached', () => {
     const idx = new Indexer<KubeObject>();
     idx.upsert(cm('a', '1', { app: 'web' }));
