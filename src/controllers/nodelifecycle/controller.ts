@@ -20,7 +20,7 @@ import { onEveryChange, runQueueWorkers } from '../base/queue-workers.js';
 import { LEASES, NODES, PODS } from '../base/resources.js';
 import type { ControllerContext, ControllerDescriptor } from '../types.js';
 import { EvictionBucket } from './eviction-bucket.js';
-import { planPodEviction } from './eviction-plan.js';
+import { evictionInputsDiffer, planPodEviction } from './eviction-plan.js';
 import { executeEviction, executeNodeActions } from './execute.js';
 import type { NodeHealth } from './health.js';
 import { nodeEvent, nodeRef, planNode } from './plan.js';
@@ -121,7 +121,15 @@ export class NodeLifecycleController {
     const pod = (p: Pod): void => {
       if (p.spec?.nodeName) this.podQueue.add(keyOf(p));
     };
-    this.pods.addHandlers(onEveryChange(pod));
+    // An update that leaves the eviction plan's inputs alone (a status write) is no news; a
+    // resync (the same object) still is.
+    this.pods.addHandlers({
+      add: pod,
+      update: (old, p) => {
+        if (old === p || evictionInputsDiffer(old, p)) pod(p);
+      },
+      delete: pod,
+    });
   }
 
   private nodeChanged(n: Node, podsToo: boolean): void {

@@ -50,6 +50,32 @@ export interface EvictionPlan {
 /** INFINITE: the pod tolerates its node's NoExecute taints forever. */
 const INFINITE = -1;
 
+/**
+ * evictionInputsDiffer: whether an update of a pod can change planPodEviction's answer — its
+ * node, its tolerations, or whether it is terminating (upstream's PodUpdated looks at node and
+ * tolerations only). A bound pod's status writes change none of them: the kubelet's two or three
+ * writes per started pod each cost the leader a taint-manager sync (queue, lister reads, plan)
+ * that could only answer the same. A change of the node's taints reaches the pod through the
+ * node's handler; a pending timed eviction through its requeue.
+ */
+export function evictionInputsDiffer(old: Pod, pod: Pod): boolean {
+  return (old.spec?.nodeName ?? '') !== (pod.spec?.nodeName ?? '') ||
+    (old.metadata.deletionTimestamp === undefined) !== (pod.metadata.deletionTimestamp === undefined) ||
+    !sameTolerations(old.spec?.tolerations ?? [], pod.spec?.tolerations ?? []);
+}
+
+function sameTolerations(a: readonly Toleration[], b: readonly Toleration[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x.key !== y.key || x.operator !== y.operator || x.value !== y.value ||
+      x.effect !== y.effect || x.tolerationSeconds !== y.tolerationSeconds) return false;
+  }
+  return true;
+}
+
 /** planPodEviction decides what happens to one pod. */
 export function planPodEviction(i: EvictionInput): EvictionPlan {
   const pod = i.pod;

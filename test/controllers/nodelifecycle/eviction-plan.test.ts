@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import type { Node, Taint } from '../../../src/api/core/v1/cluster-kinds.js';
 import type { Pod, Toleration } from '../../../src/api/core/v1/pod-types.js';
 import {
+  evictionInputsDiffer,
   minTolerationSeconds,
   planPodEviction,
   type EvictionInput,
@@ -108,6 +109,24 @@ describe('taint eviction plan (pure)', () => {
       { actions: [], sinceMs: undefined });
     assert.deepEqual(planPodEviction(input({ node: undefined })),
       { actions: [], sinceMs: undefined });
+  });
+});
+
+describe('evictionInputsDiffer', () => {
+  it('a status write is no news; node, tolerations and deletion are', () => {
+    const base = pod(defaultTolerations(300));
+    const running = { ...base, status: { phase: 'Running' } } as Pod;
+    assert.equal(evictionInputsDiffer(base, running), false);
+    // The same tolerations decoded again (another object) are still the same.
+    assert.equal(evictionInputsDiffer(base, pod(defaultTolerations(300))), false);
+    assert.equal(evictionInputsDiffer(base, pod(defaultTolerations(60))), true);
+    assert.equal(evictionInputsDiffer(base, pod(defaultTolerations(300).slice(1))), true);
+    assert.equal(evictionInputsDiffer(base, pod([...defaultTolerations(300)].reverse())), true);
+    assert.equal(evictionInputsDiffer(base, pod(defaultTolerations(300), true)), true);
+    const unbound = { ...base, spec: { ...base.spec!, nodeName: undefined } } as Pod;
+    assert.equal(evictionInputsDiffer(unbound, base), true);
+    const moved = { ...base, spec: { ...base.spec!, nodeName: 'n2' } } as Pod;
+    assert.equal(evictionInputsDiffer(base, moved), true);
   });
 });
 
