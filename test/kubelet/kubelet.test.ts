@@ -263,7 +263,9 @@ describe('kubelet without an API server', function () {
       const state = await eventually('static pod running', async () => {
         for (const uid of existsSync(root) ? readdirSync(root) : []) {
           const f = join(root, uid, 'volumes', 'kubernetes.io~empty-dir', 'out', 'state');
-          if (existsSync(f)) return readFileSync(f, 'utf8');
+          // The shell creates the file before it writes to it: empty is not yet.
+          const text = existsSync(f) ? readFileSync(f, 'utf8') : '';
+          if (text !== '') return text;
         }
         return undefined;
       });

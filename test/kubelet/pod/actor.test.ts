@@ -130,7 +130,7 @@ describe('pod worker on the process runtime', function () {
     assert.equal(statusOf(h, pod, 'bad').state?.terminated?.exitCode, 2);
     assert.equal(statusOf(h, pod, 'bad').restartCount, 0);
     assert.equal(actor.getSnapshot().value && JSON.stringify(actor.getSnapshot().value),
-      JSON.stringify({ alive: 'finished' }));
+      JSON.stringify('finished'));
     actor.send({ type: 'POD_DELETED' });
     const out = await toPromise(actor);
     assert.equal(out.finalStatus.phase, 'Failed');

@@ -6,11 +6,13 @@
  * object must be deleted.
  */
 import assert from 'node:assert/strict';
-import { createActor, fromCallback, fromPromise, waitFor } from 'xstate';
+import { createActor, fromCallback, waitFor } from 'xstate';
 import type { Pod, PodStatus } from '../../../src/api/core/v1/pod-types.js';
 import type { CriRuntime } from '../../../src/kubelet/cri/types.js';
 import { actorClock } from '../../../src/base/actor-clock.js';
-import { hasProbes, podWorkerMachine } from '../../../src/kubelet/pod/actor.js';
+import {
+  hasProbes, podWorkerMachine, syncStepAction, terminateStepAction,
+} from '../../../src/kubelet/pod/actor.js';
 import { EMPTY_OBSERVED } from '../../../src/kubelet/pod/observed.js';
 import { EMPTY_MEMORY, type SyncResult } from '../../../src/kubelet/pod/sync.js';
 import type { PodWorkerDeps } from '../../../src/kubelet/pod/types.js';
@@ -72,17 +74,19 @@ function harness(pod: Pod = makePod({})) {
     reportStatus: (_p, s) => void reported.push(s),
   };
   const machine = podWorkerMachine.provide({
-    actors: {
-      sync: fromPromise(() => {
+    actions: {
+      startSync: syncStepAction(() => {
         const p = pending<SyncResult>();
         syncs.push(p);
         return p.promise;
       }),
-      terminate: fromPromise(() => {
+      startTerminate: terminateStepAction(() => {
         const p = pending<PodStatus>();
         terminations.push(p);
         return p.promise;
       }),
+    },
+    actors: {
       prober: fromCallback(({ receive }) => {
         probers.push('started');
         receive((e) => void probers.push(e.type));
@@ -111,7 +115,7 @@ describe('pod worker machine (shell)', () => {
     assert.equal(h.syncs.length, 2, 'one more sync for the events that arrived');
     assert.equal(h.actor.getSnapshot().context.pod.spec?.restartPolicy, 'OnFailure');
     h.syncs[1]!.resolve(result());
-    await waitFor(h.actor, (s) => s.matches({ alive: 'waiting' }));
+    await waitFor(h.actor, (s) => s.matches('waiting'));
     assert.equal(h.syncs.length, 2);
     assert.equal(h.reported.length, 1, 'the status is reported once: the second is the same');
     h.actor.stop();
@@ -134,7 +138,7 @@ describe('pod worker machine (shell)', () => {
   it('TERMINATE (node shutdown) ends the worker without deleting the API object', async () => {
     const h = harness();
     h.syncs[0]!.resolve(result());
-    await waitFor(h.actor, (s) => s.matches({ alive: 'waiting' }));
+    await waitFor(h.actor, (s) => s.matches('waiting'));
     h.actor.send({ type: 'TERMINATE', reason: 'node shutdown' });
     await waitFor(h.actor, (s) => s.matches('terminating'));
     assert.equal(h.actor.getSnapshot().context.ending?.graceSeconds, 30, 'the spec default');
@@ -146,7 +150,7 @@ describe('pod worker machine (shell)', () => {
   it('a finished pod stays until deleted, and syncs no more', async () => {
     const h = harness();
     h.syncs[0]!.resolve(result(true));
-    await waitFor(h.actor, (s) => s.matches({ alive: 'finished' }));
+    await waitFor(h.actor, (s) => s.matches('finished'));
     h.actor.send({ type: 'POD_UPDATED', pod: makePod({}) });
     await settle();
     assert.equal(h.syncs.length, 1);
@@ -160,7 +164,7 @@ describe('pod worker machine (shell)', () => {
     const h = harness();
     // A rejected sync: the machine logs it and waits for its timer (a no-op here).
     h.syncs[0]!.reject(new Error('runtime unavailable'));
-    await waitFor(h.actor, (s) => s.matches({ alive: 'waiting' }));
+    await waitFor(h.actor, (s) => s.matches('waiting'));
     await settle();
     assert.equal(h.syncs.length, 1);
     h.actor.stop();
@@ -169,12 +173,12 @@ describe('pod worker machine (shell)', () => {
   it('waits on the injected clock: its timer ends the wait with the next sync', async () => {
     const h = harness();
     h.syncs[0]!.resolve(result());
-    await waitFor(h.actor, (s) => s.matches({ alive: 'waiting' }));
+    await waitFor(h.actor, (s) => s.matches('waiting'));
     assert.deepEqual(h.time.pendingMs(), [10_000], 'nothing runs: the resync period');
     h.time.fire();
     await settle();
     assert.equal(h.syncs.length, 2);
-    assert.ok(h.actor.getSnapshot().matches({ alive: 'syncing' }));
+    assert.ok(h.actor.getSnapshot().matches('syncing'));
     assert.deepEqual(h.time.pendingMs(), [], 'the wait left, its timer with it');
     h.actor.stop();
   });
@@ -182,7 +186,7 @@ describe('pod worker machine (shell)', () => {
   it('leaving the wait early (an update) cancels its timer', async () => {
     const h = harness();
     h.syncs[0]!.resolve(result());
-    await waitFor(h.actor, (s) => s.matches({ alive: 'waiting' }));
+    await waitFor(h.actor, (s) => s.matches('waiting'));
     h.actor.send({ type: 'RUNTIME_CHANGED' });
     assert.equal(h.syncs.length, 2);
     assert.deepEqual(h.time.pendingMs(), []);
@@ -207,7 +211,7 @@ describe('pod worker machine (shell)', () => {
   it('a pod without probes gets no prober; a probed one gets one, told after each sync', async () => {
     const plain = harness();
     plain.syncs[0]!.resolve(result());
-    await waitFor(plain.actor, (s) => s.matches({ alive: 'waiting' }));
+    await waitFor(plain.actor, (s) => s.matches('waiting'));
     assert.deepEqual(plain.probers, []);
     assert.equal(plain.actor.getSnapshot().children.prober, undefined);
     plain.actor.stop();
@@ -216,12 +220,12 @@ describe('pod worker machine (shell)', () => {
     const pod = makePod({ containers: [{ name: 'app', image: 'busybox:1', readinessProbe: probe }] });
     const probed = harness(pod);
     probed.syncs[0]!.resolve(result());
-    await waitFor(probed.actor, (s) => s.matches({ alive: 'waiting' }));
+    await waitFor(probed.actor, (s) => s.matches('waiting'));
     assert.deepEqual(probed.probers, ['started', 'PROBE_TARGETS']);
     probed.actor.send({ type: 'POD_DELETED', gracePeriodSeconds: 0 });
     await waitFor(probed.actor, (s) => s.matches('terminating'));
     assert.deepEqual(probed.probers, ['started', 'PROBE_TARGETS', 'stopped'],
-      'leaving alive stops the prober');
+      'termination stops the prober');
     probed.actor.stop();
   });
 });
