@@ -43,6 +43,20 @@ export function podKey(p: Pod): string {
   return keyFor(p.metadata.namespace, p.metadata.name ?? '');
 }
 
+/**
+ * sameSchedulingFacts: two versions of a pod the scheduler cannot tell apart — the same object
+ * (uid), spec, labels, terminating and finished state; PodInfo reads nothing else. Specs are
+ * compared as JSON text: the API server writes a spec's fields in one order, and a spec that
+ * compares unequal only costs the full update it would have had anyway.
+ */
+export function sameSchedulingFacts(a: Pod, b: Pod): boolean {
+  return a.metadata.uid === b.metadata.uid &&
+    (a.metadata.deletionTimestamp === undefined) === (b.metadata.deletionTimestamp === undefined) &&
+    isTerminal(a) === isTerminal(b) &&
+    JSON.stringify(a.metadata.labels ?? {}) === JSON.stringify(b.metadata.labels ?? {}) &&
+    JSON.stringify(a.spec ?? {}) === JSON.stringify(b.spec ?? {});
+}
+
 /** podHandlers: pod informer handlers for one scheduler. */
 export function podHandlers(snap: Snapshot, queue: SchedulingQueue, schedulerName: string):
   EventHandlers<Pod> {
@@ -68,7 +82,15 @@ export function podHandlers(snap: Snapshot, queue: SchedulingQueue, schedulerNam
   };
   return {
     add: upsert,
-    update: (_old, pod) => upsert(pod),
+    update: (old, pod) => {
+      // A placed pod's status write (the kubelet's two or three per started pod) changes
+      // nothing the snapshot counts: the placement it confirmed stays, without a new PodInfo,
+      // a remove and re-add on its node and a cluster event for the queue.
+      if (old !== pod && isPlaced(pod) && sameSchedulingFacts(old, pod) &&
+        !snap.isAssumed(podKey(pod)) &&
+        snap.placement(podKey(pod))?.nodeName === pod.spec?.nodeName) return;
+      upsert(pod);
+    },
     delete: (pod) => {
       const key = podKey(pod);
       queue.delete(key);

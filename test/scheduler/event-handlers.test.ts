@@ -52,6 +52,31 @@ describe('scheduler informer handlers', () => {
     assert.equal(snap.node('a')?.pods.size, 0);
   });
 
+  it('a placed pod\'s status write leaves its placement as it is; a relabel or resize does not',
+    () => {
+      const { snap, pods } = setup();
+      const p = pod('p', { nodeName: 'a', cpu: '1', labels: { app: 'x' } });
+      pods.add?.(p);
+      const placed = snap.placement('default/p');
+      const running: Pod = { ...structuredClone(p), status: { phase: 'Running' } };
+      pods.update?.(p, running);
+      assert.equal(snap.placement('default/p'), placed, 'status only: the same placement');
+      const relabelled = pod('p', { nodeName: 'a', cpu: '1', labels: { app: 'y' } });
+      pods.update?.(running, relabelled);
+      assert.notEqual(snap.placement('default/p'), placed);
+      assert.deepEqual(snap.placement('default/p')?.info.labels, { app: 'y' });
+      const bigger = pod('p', { nodeName: 'a', cpu: '2', labels: { app: 'y' } });
+      pods.update?.(relabelled, bigger);
+      assert.equal(snap.node('a')?.requested.milliCpu, 2000);
+      const recreated = pod('p', { nodeName: 'a', cpu: '2', labels: { app: 'y' } });
+      recreated.metadata.uid = 'uid-other';
+      pods.update?.(bigger, recreated);
+      assert.equal(snap.placement('default/p')?.info.uid, 'uid-other');
+      const done: Pod = { ...recreated, status: { phase: 'Failed' } };
+      pods.update?.(recreated, done);
+      assert.equal(snap.placement('default/p'), undefined, 'finished: no longer counted');
+    });
+
   it('keeps an assumption through updates of a pending pod; the bind confirms it', async () => {
     const { snap, queue, pods } = setup();
     const p = pod('p', { cpu: '1' });
