@@ -20,6 +20,7 @@
  * K8TS_BENCH_MEMBER_NODE_ARGS: node arguments for the store members only (store-systems.ts).
  * The namespace watchers ask for pods without managedFields (omitManagedFields), as the schedulers'
  * and controller managers' informers do; BENCH_MICRO_FULL_WATCH=1 has them take managedFields.
+ * BENCH_MICRO_LEAN_KUBELET=1: the kubelets' watches, status bodies and status answers without them too.
  * The bench process's own CPU per pod (the writers and every watcher's decode) is printed too.
  *
  * Besides the gross figures it prints each store member's CPU per pod by thread (main against
@@ -58,6 +59,9 @@ const GRPC_PORT = 36545 + PORT_OFFSET;
 /** The namespace's watchers ask for pods without managedFields, as the schedulers' and controller
  *  managers' informers do (BENCH_MICRO_FULL_WATCH=1: with them, as before they could ask). */
 const LEAN_WATCHERS = process.env.BENCH_MICRO_FULL_WATCH !== '1';
+/** BENCH_MICRO_LEAN_KUBELET=1: the kubelets as if their informer dropped managedFields — their pod
+ *  watches and status bodies without them, and their status writes answered without them. */
+const LEAN_KUBELET = process.env.BENCH_MICRO_LEAN_KUBELET === '1';
 /** Unmeasured bursts first (BENCH_MICRO_WARM_BURSTS=0 measures a cold cluster's first bursts,
  *  as the nodes bench does, JIT compiles included). */
 const WARM_BURSTS = Number(process.env.BENCH_MICRO_WARM_BURSTS ?? 3);
@@ -101,9 +105,11 @@ async function burst(k: number, n: number, writer: ApiClient, kubelets: ApiClien
   await Promise.all(created.map(async (pod, i) => {
     const kubelet = kubelets[i % kubelets.length]!;
     // No resourceVersion: the kubelet writes from its watch's copy, which saw the bind.
-    const unversioned = { ...pod, metadata: { ...pod.metadata, resourceVersion: undefined } };
-    await kubelet.update(PODS, NS, status(unversioned, false), { subresource: 'status' });
-    await kubelet.update(PODS, NS, status(unversioned, true), { subresource: 'status' });
+    const { managedFields, ...meta } = pod.metadata;
+    const unversioned = { ...pod, metadata: { ...meta, ...(LEAN_KUBELET ? {} : { managedFields }), resourceVersion: undefined } };
+    const opts = { subresource: 'status', ...(LEAN_KUBELET ? { omitManagedFields: true } : {}) } as const;
+    await kubelet.update(PODS, NS, status(unversioned, false), opts);
+    await kubelet.update(PODS, NS, status(unversioned, true), opts);
   }));
   const events = created.flatMap((pod) => ['Scheduled', 'Pulled', 'Created', 'Started']
     .map((reason, i) => ({ r: EVENTS, ns: NS, obj: event(pod, reason, i) })));
@@ -152,7 +158,8 @@ async function main(): Promise<void> {
     const watches = [
       ...Array.from({ length: watchers }, (_, i) => client(i, 'kube-scheduler')
         .watchEach(PODS, undefined, LEAN_WATCHERS ? { omitManagedFields: true } : {}, () => {})),
-      ...NODES.map((node, i) => kubelets[i]!.watchEach(PODS, undefined, { fieldSelector: `spec.nodeName=${node}` }, () => {})),
+      ...NODES.map((node, i) => kubelets[i]!.watchEach(PODS, undefined,
+        { fieldSelector: `spec.nodeName=${node}`, ...(LEAN_KUBELET ? { omitManagedFields: true } : {}) }, () => {})),
     ];
     // Warm-up: the JIT (CPU per pod falls for the first few hundred pods), caches, connections.
     for (let k = 0; k < WARM_BURSTS; k++) await burst(1000 + k, pods, writer, kubelets);
@@ -196,7 +203,8 @@ async function main(): Promise<void> {
       `${(storeMs / (bursts * pods)).toFixed(2)} (${bursts} × ${pods} pods, ${watchers} + ` +
       `${NODES.length} watchers)`);
     const bench = process.cpuUsage(bench0);
-    console.log(`bench process (writers, ${watchers} ${LEAN_WATCHERS ? 'lean' : 'full'} + ${NODES.length} full ` +
+    console.log(`bench process (writers, ${watchers} ${LEAN_WATCHERS ? 'lean' : 'full'} + ${NODES.length} ` +
+      `${LEAN_KUBELET ? 'lean' : 'full'} ` +
       `watchers' decode): ${((bench.user + bench.system) / 1000 / (bursts * pods)).toFixed(2)} ms per pod`);
     console.log(`store net of its quiet rate (${(quietRate * 1000).toFixed(0)} ms/s over ` +
       `${(windowMs / bursts).toFixed(0)} ms per burst): ${((storeMs - quietRate * windowMs) / (bursts * pods)).toFixed(2)} ms per pod`);

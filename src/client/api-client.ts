@@ -303,5 +303,6 @@ function writeFields(o: WriteOptions) {
     fieldManager: o.fieldManager ?? '',
     dryRun: o.dryRun ?? false,
     fieldValidation: o.fieldValidation ?? '',
+    omitManagedFields: o.omitManagedFields ?? false,
   };
 }

@@ -78,6 +78,9 @@ export interface WriteOptions extends CallOptions {
   /** Write a subresource (update and patch; "finalize": update of a namespace's
    *  spec.finalizers only, the namespace controller's write). */
   subresource?: 'status' | 'scale' | 'finalize';
+  /** The answer leaves metadata.managedFields out (what is stored keeps them): for a writer that
+   *  does not read the object it gets back, which then neither receives nor decodes them. */
+  omitManagedFields?: boolean;
 }
 
 /** PatchType is the REST Content-Type of the patch body. */

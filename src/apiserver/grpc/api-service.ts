@@ -35,7 +35,7 @@ import {
 } from './requests.js';
 import { serveWatch, type WatchEdges } from './watch.js';
 import { watchResponseBytes } from './watch-encode.js';
-import { jsonBytesOf, withoutManagedFields } from '../storage/shared-views.js';
+import { jsonBytesOf, jsonBytesWithoutManagedFieldsOf, withoutManagedFields } from '../storage/shared-views.js';
 import { FlowControl, type CallerEdge } from '../flowcontrol/flow-control.js';
 import { stamp, timelineOn } from '../../base/timeline.js';
 
@@ -97,14 +97,14 @@ export function apiService(reg: ApiRegistry, o: ApiServiceOptions): ApiServiceSe
     create: unaryHandler(o, 'Create', async (q, ctx, caller) => {
       const out = await create(q, ctx, caller);
       // A written object's answer is its stored bytes with the revision written in.
-      return { objectJson: jsonBytesOf(out.object), created: out.created, warnings: out.warnings };
+      return { objectJson: answerBytes(q, out.object), created: out.created, warnings: out.warnings };
     }),
     update: unaryHandler(o, 'Update', async (q, ctx, caller) => {
       const t = resolve(q, 'update');
       const obj = decodeBody(q.objectJson);
       const out = await seated(ctx, t.r, caller,
         () => reg.update(ctx, t.r, t.ns, t.name, obj, writeOptions(q, t.sub)));
-      return { objectJson: jsonBytesOf(out.object), created: out.created, warnings: out.warnings };
+      return { objectJson: answerBytes(q, out.object), created: out.created, warnings: out.warnings };
     }),
     patch: unaryHandler(o, 'Patch', async (q, ctx, caller) => {
       const t = resolve(q, 'patch');
@@ -113,7 +113,7 @@ export function apiService(reg: ApiRegistry, o: ApiServiceOptions): ApiServiceSe
       const body = patchBody(q.body);
       const out = await seated(ctx, t.r, caller,
         () => reg.patch(ctx, t.r, t.ns, t.name, type, body, opts));
-      return { objectJson: jsonBytesOf(out.object), created: out.created, warnings: out.warnings };
+      return { objectJson: answerBytes(q, out.object), created: out.created, warnings: out.warnings };
     }),
     delete: unaryHandler(o, 'Delete', async (q, ctx, caller) => {
       const t = resolve(q, 'delete');
@@ -138,7 +138,13 @@ export function apiService(reg: ApiRegistry, o: ApiServiceOptions): ApiServiceSe
     createBatch: unaryHandler(o, 'CreateBatch', (q, ctx, caller) => {
       // A call's size, for the burst timeline's count of calls (key: the first create's).
       if (timelineOn) stamp(`api.createBatch.${q.creates.length}`, q.creates[0]?.resource ?? '');
-      return createBatch(q, async (c) => jsonBytesOf((await create(c, ctx, caller)).object), o.log);
+      return createBatch(q, async (c) => answerBytes(c, (await create(c, ctx, caller)).object), o.log);
     }),
   };
+}
+
+/** answerBytes: a write's answer, without managedFields when the writer asked (both from the
+ *  stored bytes when the object remembers them). */
+function answerBytes(q: { omitManagedFields: boolean }, obj: object): Buffer {
+  return q.omitManagedFields ? jsonBytesWithoutManagedFieldsOf(obj) : jsonBytesOf(obj);
 }

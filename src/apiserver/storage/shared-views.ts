@@ -74,7 +74,7 @@ export function sharedJsonBytes(obj: object): Buffer {
 /** sharedJsonBytesWithoutManagedFields is sharedJsonBytes(withoutManagedFields(obj)), shared
  *  the same way by every watcher that asked for objects without managedFields. */
 export function sharedJsonBytesWithoutManagedFields(obj: object): Buffer {
-  return leanJsonBytes.get(obj, leanUtf8Json);
+  return leanJsonBytes.get(obj, leanShared);
 }
 
 /**
@@ -102,6 +102,11 @@ function hasManagedFields(obj: object): boolean {
   return typeof m === 'object' && m !== null && Object.hasOwn(m, 'managedFields');
 }
 
+/** A watch's lean bytes of an object without managedFields are its shared bytes. */
+function leanShared(obj: object): Buffer {
+  return leanUtf8Json(obj, sharedJsonBytes);
+}
+
 function stringify(obj: object): string {
   return JSON.stringify(obj);
 }
@@ -110,6 +115,12 @@ function stringify(obj: object): string {
  *  stored value obj remembers, when it does, else encoded. Not memoized. */
 export function jsonBytesOf(obj: object): Buffer {
   return utf8Json(obj);
+}
+
+/** jsonBytesWithoutManagedFieldsOf is jsonBytesOf(withoutManagedFields(obj)), not memoized (a
+ *  write's answer to a writer that asked for none). */
+export function jsonBytesWithoutManagedFieldsOf(obj: object): Buffer {
+  return leanUtf8Json(obj, utf8Json);
 }
 
 /** utf8Json prefers the stored bytes (with the object's resourceVersion written in) to encoding
@@ -124,9 +135,9 @@ function utf8Json(obj: object): Buffer {
 }
 
 /** leanUtf8Json is utf8Json(withoutManagedFields(obj)): from the stored bytes with the member
- *  cut out when obj remembers them, else encoded. */
-function leanUtf8Json(obj: object): Buffer {
-  if (!hasManagedFields(obj)) return sharedJsonBytes(obj);
+ *  cut out when obj remembers them, else encoded; whole(obj) when it has no managedFields. */
+function leanUtf8Json(obj: object, whole: (obj: object) => Buffer): Buffer {
+  if (!hasManagedFields(obj)) return whole(obj);
   const value = storedValues.get(obj);
   const rv = (obj as { metadata?: { resourceVersion?: unknown } }).metadata?.resourceVersion;
   const fromStored = value !== undefined && typeof rv === 'string'

@@ -88,6 +88,36 @@ describe('component API over gRPC (real registry, 3-member k8ts store)', functio
     assert.deepEqual(answered, await api.get<KubeObject>(PODS, 'default', 'stored-answer'));
   });
 
+  it('omitManagedFields: a write answers without managedFields, what is stored keeps them', async () => {
+    const lean = { omitManagedFields: true };
+    const without = (o: KubeObject): string => {
+      const { managedFields: _m, ...meta } = o.metadata;
+      return JSON.stringify({ ...o, metadata: meta });
+    };
+    const answers: KubeObject[] = [];
+    answers.push(await api.create<ConfigMap>(CONFIGMAPS, 'default', cm('lean'), { ...lean, fieldManager: 'test' }));
+    const full = await api.get<ConfigMap>(CONFIGMAPS, 'default', 'lean');
+    answers.push(await api.update<ConfigMap>(CONFIGMAPS, 'default', { ...full, data: { a: '2' } }, lean));
+    answers.push(await api.patch<ConfigMap>(CONFIGMAPS, 'default', 'lean', 'application/merge-patch+json',
+      { data: { a: '3' } }, { ...lean, fieldManager: 'patcher' }));
+    const [batched] = await api.createBatch([{ r: CONFIGMAPS, ns: 'default', obj: cm('lean-batch') }],
+      { ...lean, fieldManager: 'test' });
+    answers.push(batched as KubeObject);
+    let compared = 0;
+    for (const a of answers) {
+      assert.ok(!Object.hasOwn(a.metadata, 'managedFields'), `${a.metadata.name ?? ''} answered managedFields`);
+      const stored = await api.get<ConfigMap>(CONFIGMAPS, 'default', a.metadata.name ?? '');
+      if (stored.metadata.resourceVersion !== a.metadata.resourceVersion) continue;
+      assert.ok((stored.metadata.managedFields?.length ?? 0) > 0, 'the stored object keeps them');
+      assert.equal(JSON.stringify(a), without(stored));
+      compared++;
+    }
+    assert.equal(compared, 2, 'the patch\'s and the batch\'s answers are the latest states');
+    const last = await api.get<ConfigMap>(CONFIGMAPS, 'default', 'lean');
+    assert.deepEqual(last.metadata.managedFields?.map((m) => m.manager).sort(), ['patcher', 'test']);
+    assert.equal(JSON.stringify(answers[2]), without(last));
+  });
+
   it('AlreadyExists and Conflict keep code, reason, message and details end to end', async () => {
     await api.create(CONFIGMAPS, 'default', cm('two'));
     const dup = await statusOf(api.create(CONFIGMAPS, 'default', cm('two')));
@@ -232,7 +262,7 @@ describe('component API over gRPC (real registry, 3-member k8ts store)', functio
       const req = {
         group: '', version: 'v1', resource: 'configmaps', namespace: 'default', subresource: '',
         objectJson: Buffer.from('{"metadata": {"name": '),
-        fieldManager: '', dryRun: false, fieldValidation: '',
+        fieldManager: '', dryRun: false, fieldValidation: '', omitManagedFields: false,
       };
       let caught: ServiceError | undefined;
       const mapError = (e: ServiceError): Error => ((caught = e), e);

@@ -147,6 +147,11 @@ export interface CreateRequest {
   dryRun: boolean;
   /** "" (the server default, Warn, as upstream) | "Strict" | "Warn" | "Ignore" */
   fieldValidation: string;
+  /**
+   * Answer the object without metadata.managedFields (what is stored keeps them), for a writer
+   * that does not read them: a pod's status write answered ~4 KB of them to the kubelet.
+   */
+  omitManagedFields: boolean;
 }
 
 export interface CreateResponse {
@@ -168,6 +173,11 @@ export interface UpdateRequest {
   fieldManager: string;
   dryRun: boolean;
   fieldValidation: string;
+  /**
+   * Answer the object without metadata.managedFields (what is stored keeps them), for a writer
+   * that does not read them: a pod's status write answered ~4 KB of them to the kubelet.
+   */
+  omitManagedFields: boolean;
 }
 
 export interface UpdateResponse {
@@ -197,6 +207,11 @@ export interface PatchRequest {
   fieldManager: string;
   dryRun: boolean;
   fieldValidation: string;
+  /**
+   * Answer the object without metadata.managedFields (what is stored keeps them), for a writer
+   * that does not read them: a pod's status write answered ~4 KB of them to the kubelet.
+   */
+  omitManagedFields: boolean;
 }
 
 export interface PatchResponse {
@@ -1264,6 +1279,7 @@ function createBaseCreateRequest(): CreateRequest {
     fieldManager: "",
     dryRun: false,
     fieldValidation: "",
+    omitManagedFields: false,
   };
 }
 
@@ -1295,6 +1311,9 @@ export const CreateRequest: MessageFns<CreateRequest> = {
     }
     if (message.fieldValidation !== "") {
       writer.uint32(74).string(message.fieldValidation);
+    }
+    if (message.omitManagedFields !== false) {
+      writer.uint32(80).bool(message.omitManagedFields);
     }
     return writer;
   },
@@ -1384,6 +1403,14 @@ export const CreateRequest: MessageFns<CreateRequest> = {
             message.fieldValidation = reader.string();
             continue;
           }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.omitManagedFields = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1423,6 +1450,11 @@ export const CreateRequest: MessageFns<CreateRequest> = {
         : isSet(object.field_validation)
         ? globalThis.String(object.field_validation)
         : "",
+      omitManagedFields: isSet(object.omitManagedFields)
+        ? globalThis.Boolean(object.omitManagedFields)
+        : isSet(object.omit_managed_fields)
+        ? globalThis.Boolean(object.omit_managed_fields)
+        : false,
     };
   },
 
@@ -1455,6 +1487,9 @@ export const CreateRequest: MessageFns<CreateRequest> = {
     if (message.fieldValidation !== "") {
       obj.fieldValidation = message.fieldValidation;
     }
+    if (message.omitManagedFields !== false) {
+      obj.omitManagedFields = message.omitManagedFields;
+    }
     return obj;
   },
 
@@ -1472,6 +1507,7 @@ export const CreateRequest: MessageFns<CreateRequest> = {
     message.fieldManager = object.fieldManager ?? "";
     message.dryRun = object.dryRun ?? false;
     message.fieldValidation = object.fieldValidation ?? "";
+    message.omitManagedFields = object.omitManagedFields ?? false;
     return message;
   },
 };
@@ -1593,6 +1629,7 @@ function createBaseUpdateRequest(): UpdateRequest {
     fieldManager: "",
     dryRun: false,
     fieldValidation: "",
+    omitManagedFields: false,
   };
 }
 
@@ -1627,6 +1664,9 @@ export const UpdateRequest: MessageFns<UpdateRequest> = {
     }
     if (message.fieldValidation !== "") {
       writer.uint32(82).string(message.fieldValidation);
+    }
+    if (message.omitManagedFields !== false) {
+      writer.uint32(88).bool(message.omitManagedFields);
     }
     return writer;
   },
@@ -1724,6 +1764,14 @@ export const UpdateRequest: MessageFns<UpdateRequest> = {
             message.fieldValidation = reader.string();
             continue;
           }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.omitManagedFields = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1764,6 +1812,11 @@ export const UpdateRequest: MessageFns<UpdateRequest> = {
         : isSet(object.field_validation)
         ? globalThis.String(object.field_validation)
         : "",
+      omitManagedFields: isSet(object.omitManagedFields)
+        ? globalThis.Boolean(object.omitManagedFields)
+        : isSet(object.omit_managed_fields)
+        ? globalThis.Boolean(object.omit_managed_fields)
+        : false,
     };
   },
 
@@ -1799,6 +1852,9 @@ export const UpdateRequest: MessageFns<UpdateRequest> = {
     if (message.fieldValidation !== "") {
       obj.fieldValidation = message.fieldValidation;
     }
+    if (message.omitManagedFields !== false) {
+      obj.omitManagedFields = message.omitManagedFields;
+    }
     return obj;
   },
 
@@ -1817,6 +1873,7 @@ export const UpdateRequest: MessageFns<UpdateRequest> = {
     message.fieldManager = object.fieldManager ?? "";
     message.dryRun = object.dryRun ?? false;
     message.fieldValidation = object.fieldValidation ?? "";
+    message.omitManagedFields = object.omitManagedFields ?? false;
     return message;
   },
 };
@@ -1940,6 +1997,7 @@ function createBasePatchRequest(): PatchRequest {
     fieldManager: "",
     dryRun: false,
     fieldValidation: "",
+    omitManagedFields: false,
   };
 }
 
@@ -1980,6 +2038,9 @@ export const PatchRequest: MessageFns<PatchRequest> = {
     }
     if (message.fieldValidation !== "") {
       writer.uint32(98).string(message.fieldValidation);
+    }
+    if (message.omitManagedFields !== false) {
+      writer.uint32(104).bool(message.omitManagedFields);
     }
     return writer;
   },
@@ -2093,6 +2154,14 @@ export const PatchRequest: MessageFns<PatchRequest> = {
             message.fieldValidation = reader.string();
             continue;
           }
+          case 13: {
+            if (tag !== 104) {
+              break;
+            }
+
+            message.omitManagedFields = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2135,6 +2204,11 @@ export const PatchRequest: MessageFns<PatchRequest> = {
         : isSet(object.field_validation)
         ? globalThis.String(object.field_validation)
         : "",
+      omitManagedFields: isSet(object.omitManagedFields)
+        ? globalThis.Boolean(object.omitManagedFields)
+        : isSet(object.omit_managed_fields)
+        ? globalThis.Boolean(object.omit_managed_fields)
+        : false,
     };
   },
 
@@ -2176,6 +2250,9 @@ export const PatchRequest: MessageFns<PatchRequest> = {
     if (message.fieldValidation !== "") {
       obj.fieldValidation = message.fieldValidation;
     }
+    if (message.omitManagedFields !== false) {
+      obj.omitManagedFields = message.omitManagedFields;
+    }
     return obj;
   },
 
@@ -2196,6 +2273,7 @@ export const PatchRequest: MessageFns<PatchRequest> = {
     message.fieldManager = object.fieldManager ?? "";
     message.dryRun = object.dryRun ?? false;
     message.fieldValidation = object.fieldValidation ?? "";
+    message.omitManagedFields = object.omitManagedFields ?? false;
     return message;
   },
 };
