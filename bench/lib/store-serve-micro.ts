@@ -22,10 +22,11 @@ import { fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer, type ServerHttp2Stream } from 'node:http2';
 import { performance, PerformanceObserver } from 'node:perf_hooks';
-import { KVService, type KVServer, type PutResponse } from '../../src/gen/etcdserverpb/rpc.js';
+import type { KVServer, PutResponse } from '../../src/gen/etcdserverpb/rpc.js';
 import { serverCredentials } from '../../src/rpc/credentials.js';
 import { bind, newServer } from '../../src/rpc/server.js';
 import { IoThread } from '../../src/store/server/io-thread.js';
+import { KV_SERVICE } from '../../src/store/server/kv-service.js';
 import { serve } from '../../src/store/server/unary.js';
 import { StoreEndpoint } from './store-endpoint.js';
 
@@ -113,7 +114,8 @@ async function child(): Promise<void> {
     port = await io.start();
   } else {
     const server = newServer();
-    server.addService(KVService, { put: serve(answerPuts()) } as KVServer);
+    // The member's KV definition (its Put request and answer codecs: put-wire.ts).
+    server.addService(KV_SERVICE, { put: serve(answerPuts()) } as KVServer);
     port = await bind(server, ADDRESS, serverCredentials(undefined));
   }
   process.on('message', () => {
