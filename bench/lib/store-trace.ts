@@ -137,7 +137,12 @@ function tail(calls: CallStamps[], stages: Stage[], gc: GcPause[] | undefined): 
  *  loop delays every put in flight. */
 function gcLine(gc: GcPause[], from: number, to: number, puts: number): string {
   const inside = gc.filter(([at]) => at >= from && at <= to);
-  const kinds: [string, (k: number) => boolean][] = [['scavenges', (k) => k === 1], ['mark-compacts', (k) => k === 2], ['other', (k) => k !== 1 && k !== 2]];
+  // perf_hooks' kinds (constants NODE_PERFORMANCE_GC_*): 1 minor, 4 major, 8 incremental
+  // marking, 16 weak callbacks. (Counted as 2 before 2026-11-25, so majors showed as "other".)
+  const kinds: [string, (k: number) => boolean][] = [
+    ['scavenges', (k) => k === 1], ['mark-compacts', (k) => k === 4],
+    ['other', (k) => k !== 1 && k !== 4],
+  ];
   return kinds.map(([name, is]) => {
     const ds = inside.filter(([, , k]) => is(k)).map(([, d]) => d).sort((a, b) => a - b);
     const sum = ds.reduce((a, b) => a + b, 0);

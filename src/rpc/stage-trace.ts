@@ -25,7 +25,7 @@ export type RaftEventKind = 'appTx' | 'appRx' | 'ackTx' | 'ackRx' | 'syncA' | 's
 export type RaftEvent = [RaftEventKind, number, number, number];
 
 /** One GC pause: [start (wall ms), duration ms, kind (perf_hooks' NODE_PERFORMANCE_GC_*: 1 a
- *  scavenge, 2 a mark-compact, 4 an incremental marking step, 8 weak callbacks)]. */
+ *  scavenge, 4 a mark-compact, 8 incremental marking, 16 weak callbacks)]. */
 export type GcPause = [number, number, number];
 
 /** The file one member writes (gc: absent in traces written before it was recorded). */
