@@ -91,8 +91,6 @@ function metadataSpan(b: Buffer): { start: number; end: number } | undefined {
 const MANAGED_FIELDS_KEY = Buffer.from('"managedFields"', 'latin1');
 const METADATA_MEMBER = Buffer.from('"metadata":', 'latin1');
 
-/** Where metadata ends in stored values managedFieldsSpan walked (spares jsonWithRevision its scan). */
-const metadataEnds = new WeakMap<Buffer, number>();
 
 /** ManagedFieldsSpan: the value of metadata.managedFields in a stored value. */
 export interface ManagedFieldsSpan {
@@ -104,8 +102,16 @@ export interface ManagedFieldsSpan {
   keyStart: number | undefined;
 }
 
-/** The span managedFieldsSpan found in each stored value it walked (null: none it lays out). */
-const spans = new WeakMap<Buffer, ManagedFieldsSpan | null>();
+/** What managedFieldsSpan's walk of a stored value found: the span, and where metadata ends
+ *  (which spares jsonWithRevision its own scan of the same bytes). */
+interface Walk {
+  span: ManagedFieldsSpan | undefined;
+  metadataEnd: number | undefined;
+}
+
+/** Each stored value's walk, once: the watch cache's decode walks it, a lean watcher's JSON
+ *  (jsonWithRevisionWithoutManagedFields) and every watcher's (jsonWithRevision) reuse it. */
+const walks = new WeakMap<Buffer, Walk>();
 
 /**
  * managedFieldsSpan walks the top-level metadata object of a compact stored value member by
@@ -116,23 +122,30 @@ const spans = new WeakMap<Buffer, ManagedFieldsSpan | null>();
  * metadata ends is remembered for jsonWithRevision, whose own scan would walk the same bytes.
  */
 export function managedFieldsSpan(b: Buffer): ManagedFieldsSpan | undefined {
-  const known = spans.get(b);
-  if (known !== undefined) return known ?? undefined;
-  const found = walkManagedFields(b);
-  spans.set(b, found ?? null);
-  return found;
+  return walkOf(b).span;
 }
 
-function walkManagedFields(b: Buffer): ManagedFieldsSpan | undefined {
+function walkOf(b: Buffer): Walk {
+  let w = walks.get(b);
+  if (w === undefined) {
+    w = walkMetadata(b);
+    walks.set(b, w);
+  }
+  return w;
+}
+
+const NOTHING: Walk = { span: undefined, metadataEnd: undefined };
+
+function walkMetadata(b: Buffer): Walk {
   const start = metadataStart(b);
-  if (start === undefined || b[start] !== LBRACE) return undefined;
+  if (start === undefined || b[start] !== LBRACE) return NOTHING;
   let found: ManagedFieldsSpan | undefined;
   for (let i = start + 1; b[i] === QUOTE; ) {
     const keyEnd = stringEnd(b, i);
-    if (keyEnd < 0 || b[keyEnd] !== COLON) return undefined;
-    for (let j = i + 1; j < keyEnd - 1; j++) if (b[j] === BACKSLASH) return undefined;
+    if (keyEnd < 0 || b[keyEnd] !== COLON) return NOTHING;
+    for (let j = i + 1; j < keyEnd - 1; j++) if (b[j] === BACKSLASH) return NOTHING;
     const end = valueEnd(b, keyEnd + 1);
-    if (end < 0) return undefined;
+    if (end < 0) return NOTHING;
     const isManagedFields = keyEnd - i === MANAGED_FIELDS_KEY.length &&
       b.compare(MANAGED_FIELDS_KEY, 0, MANAGED_FIELDS_KEY.length, i, keyEnd) === 0;
     if (isManagedFields) {
@@ -142,11 +155,11 @@ function walkManagedFields(b: Buffer): ManagedFieldsSpan | undefined {
       i = end + 1;
       continue;
     }
-    if (b[end] !== RBRACE) return undefined;
-    metadataEnds.set(b, end + 1);
-    return found !== undefined && b.indexOf(METADATA_MEMBER, end) < 0 ? found : undefined;
+    if (b[end] !== RBRACE) return NOTHING;
+    const span = found !== undefined && b.indexOf(METADATA_MEMBER, end) < 0 ? found : undefined;
+    return { span, metadataEnd: end + 1 };
   }
-  return undefined;
+  return NOTHING;
 }
 
 /**
@@ -156,7 +169,7 @@ function walkManagedFields(b: Buffer): ManagedFieldsSpan | undefined {
  * file comment).
  */
 export function jsonWithRevision(stored: Buffer, rv: string): Buffer | undefined {
-  const known = metadataEnds.get(stored);
+  const known = walks.get(stored)?.metadataEnd;
   const end = known ?? metadataSpan(stored)?.end;
   if (end === undefined) return undefined;
   const close = end - 1;
@@ -180,8 +193,7 @@ export function jsonWithRevision(stored: Buffer, rv: string): Buffer | undefined
  * non-compact JSON): the caller encodes the object.
  */
 export function jsonWithRevisionWithoutManagedFields(stored: Buffer, rv: string): Buffer | undefined {
-  const span = managedFieldsSpan(stored);
-  const end = metadataEnds.get(stored);
+  const { span, metadataEnd: end } = walkOf(stored);
   if (span?.keyStart === undefined || end === undefined) return undefined;
   const close = end - 1;
   // The member and one comma: the one before it, or (as metadata's first member) the one after.
