@@ -14,7 +14,9 @@ import {
 import type { Container } from '../../../src/api/core/v1/pod-types.js';
 import { Prng } from '../../../src/base/prng.js';
 import { backoffUntilMs, formatDelay, nextBackoff } from '../../../src/kubelet/pod/backoff.js';
-import { containerSpecHash } from '../../../src/kubelet/pod/container-hash.js';
+import {
+  containerSpecHash, SPEC_HASH_MEMO_MAX,
+} from '../../../src/kubelet/pod/container-hash.js';
 import {
   buildContainerConfig,
   buildSandboxConfig,
@@ -84,6 +86,20 @@ describe('container spec hash', () => {
     assert.notEqual(a, containerSpecHash({ name: 'x', image: 'busybox:2', command: ['sh'] }));
     assert.match(a, /^[0-9a-f]{8}$/);
   });
+
+  it('remembers hashes by the container\'s JSON: the same value in any key order, bounded',
+    () => {
+      const c = (image: string): Container => ({ name: 'x', image, command: ['sh'] });
+      const first = containerSpecHash(c('busybox:1'));
+      assert.equal(containerSpecHash(c('busybox:1')), first, 'a second equal container');
+      assert.equal(containerSpecHash({ command: ['sh'], name: 'x', image: 'busybox:1' }), first);
+      // More distinct containers than the memo holds: it starts over, hashes stay right.
+      const hashes = Array.from({ length: SPEC_HASH_MEMO_MAX + 10 },
+        (_, i) => containerSpecHash(c(`busybox:${i}`)));
+      assert.equal(new Set(hashes).size, hashes.length);
+      assert.equal(containerSpecHash(c('busybox:1')), first);
+      assert.equal(hashes[1], first);
+    });
 
   it('is FNV-1a over the canonical JSON text, as containers made by earlier kubelets carry',
     () => {
