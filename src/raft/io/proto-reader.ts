@@ -59,9 +59,13 @@ export class ProtoReader {
     return this.buf.subarray(from, to);
   }
 
-  /** bytesCopy is the next length-delimited field copied out (the frame is not retained). */
+  /** bytesCopy is the next length-delimited field copied out (the frame is not retained),
+   *  straight from the frame: no view of it is made first (a follower copies every entry). */
   bytesCopy(): Buffer {
-    return Buffer.from(this.bytesView());
+    const [from, to] = this.span();
+    const out = Buffer.allocUnsafe(to - from);
+    this.buf.copy(out, 0, from, to);
+    return out;
   }
 
   /** skip passes over a field of an unknown number (the tag is read already). */

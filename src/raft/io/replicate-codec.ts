@@ -101,10 +101,15 @@ function decodeBatch(r: ProtoReader): MessageBatch {
   return b;
 }
 
+/** Absent bytes fields (a message's context, an entry's data) share this buffer: a zero-length
+ *  buffer cannot be written through, and a fresh one per message and per entry was allocated
+ *  as the default and then, for every entry, replaced by its data. */
+const NO_DATA = Buffer.alloc(0);
+
 function decodeMessage(r: ProtoReader): Message {
   const m: Message = {
     type: 0, to: 0, from: 0, term: 0, logTerm: 0, index: 0, entries: [], commit: 0,
-    snapshot: undefined, reject: false, rejectHint: 0, context: Buffer.alloc(0),
+    snapshot: undefined, reject: false, rejectHint: 0, context: NO_DATA,
   };
   while (!r.done()) {
     const tag = r.varint();
@@ -128,7 +133,7 @@ function decodeMessage(r: ProtoReader): Message {
 }
 
 function decodeEntry(r: ProtoReader): Entry {
-  const e: Entry = { term: 0, index: 0, type: 0, data: Buffer.alloc(0) };
+  const e: Entry = { term: 0, index: 0, type: 0, data: NO_DATA };
   while (!r.done()) {
     const tag = r.varint();
     if (tag === 8) e.term = r.varint();
