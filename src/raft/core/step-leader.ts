@@ -10,6 +10,7 @@ import {
 } from '../../gen/k8ts/raft/v1/raft.js';
 import {
   ConfChangeType,
+  EMPTY,
   EntryType,
   MessageType as T,
   NONE,
@@ -216,7 +217,7 @@ export function bcastHeartbeat(r: Raft, ctx?: Buffer): void {
     if (id === r.id) continue;
     // Never tell a follower to commit beyond what it is known to store.
     const commit = Math.min(pr.match, r.log.committed);
-    r.send(message({ type: T.MESSAGE_TYPE_HEARTBEAT, to: id, commit, context: context ?? Buffer.alloc(0) }));
+    r.send(message({ type: T.MESSAGE_TYPE_HEARTBEAT, to: id, commit, context: context ?? EMPTY }));
   }
 }
 

@@ -19,7 +19,7 @@ import {
   type RaftTransportServiceClient,
   type ReplicateRequest,
 } from '../../gen/k8ts/raft/v1/transport.js';
-import type { Entry, Message } from '../core/types.js';
+import { EMPTY, type Entry, type Message } from '../core/types.js';
 import { field, lenField, writeBytesField, writeField, writeLen } from '../../base/proto-wire.js';
 import { entryBytes, writeEntry } from './proto-fast.js';
 import { ProtoReader } from './proto-reader.js';
@@ -101,15 +101,13 @@ function decodeBatch(r: ProtoReader): MessageBatch {
   return b;
 }
 
-/** Absent bytes fields (a message's context, an entry's data) share this buffer: a zero-length
- *  buffer cannot be written through, and a fresh one per message and per entry was allocated
- *  as the default and then, for every entry, replaced by its data. */
-const NO_DATA = Buffer.alloc(0);
-
+/** Absent bytes fields (a message's context, an entry's data) default to the core's shared
+ *  EMPTY (a zero-length buffer cannot be written through): a fresh Buffer.alloc(0) per message
+ *  and per entry was allocated and then, for every entry, replaced by its data. */
 function decodeMessage(r: ProtoReader): Message {
   const m: Message = {
     type: 0, to: 0, from: 0, term: 0, logTerm: 0, index: 0, entries: [], commit: 0,
-    snapshot: undefined, reject: false, rejectHint: 0, context: NO_DATA,
+    snapshot: undefined, reject: false, rejectHint: 0, context: EMPTY,
   };
   while (!r.done()) {
     const tag = r.varint();
@@ -133,7 +131,7 @@ function decodeMessage(r: ProtoReader): Message {
 }
 
 function decodeEntry(r: ProtoReader): Entry {
-  const e: Entry = { term: 0, index: 0, type: 0, data: NO_DATA };
+  const e: Entry = { term: 0, index: 0, type: 0, data: EMPTY };
   while (!r.done()) {
     const tag = r.varint();
     if (tag === 8) e.term = r.varint();
