@@ -9,7 +9,7 @@ import type {
   ContainerState,
   ContainerStatus,
 } from '../../api/core/v1/pod-types.js';
-import { rfc3339Seconds } from '../../client/events/recorder.js';
+import { secondsText } from './seconds-text.js';
 import type { ObservedContainer } from '../pod/observed.js';
 
 /** ContainerStatusInput: one spec container and what is known about it. */
@@ -30,7 +30,7 @@ export interface ContainerStatusInput {
 
 /** timeOrNull renders a CRI wall time, 0 meaning "never" (null in the API). */
 function timeOrNull(ms: number): string | null {
-  return ms > 0 ? rfc3339Seconds(ms) : null;
+  return ms > 0 ? secondsText(ms) : null;
 }
 
 /** exitReason is the runtime's reason, else upstream's Completed/Error by exit code. */

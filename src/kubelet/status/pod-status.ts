@@ -13,7 +13,7 @@ import type {
   PodStatus,
 } from '../../api/core/v1/pod-types.js';
 import type { Condition } from '../../api/core/v1/common-types.js';
-import { rfc3339Seconds } from '../../client/events/recorder.js';
+import { secondsText } from './seconds-text.js';
 import { instancesOf, latestSandbox, podIpsOf, type ObservedPod } from '../pod/observed.js';
 import { sameStatus } from '../status-manager/merge.js';
 import { buildContainerStatus } from './container-status.js';
@@ -117,7 +117,7 @@ export function generatePodStatus(input: PodStatusInput): PodStatus {
     hostIP: input.nodeIp,
     hostIPs: [{ ip: input.nodeIp }],
     ...(ips[0] !== undefined ? { podIP: ips[0], podIPs: ips.map((ip) => ({ ip })) } : {}),
-    startTime: previous.startTime ?? rfc3339Seconds(input.nowMs),
+    startTime: previous.startTime ?? secondsText(input.nowMs),
     ...(inits.length > 0 ? { initContainerStatuses: initStatuses } : {}),
     containerStatuses: statuses,
   };
@@ -207,7 +207,7 @@ function withTransitionTime(c: Condition, input: PodStatusInput): Condition {
   return {
     ...c,
     lastProbeTime: null,
-    lastTransitionTime: keep ? (prev.lastTransitionTime ?? null) : rfc3339Seconds(input.nowMs),
+    lastTransitionTime: keep ? (prev.lastTransitionTime ?? null) : secondsText(input.nowMs),
   };
 }
 
