@@ -378,7 +378,8 @@ async function pool(n: number, width: number, fn: (i: number) => Promise<unknown
   }));
 }
 
-async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
+/** until polls probe every 20 ms until it answers, or throws after timeoutMs (what it waited for named). */
+export async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
   const end = performance.now() + timeoutMs;
   for (;;) {
     const v = await probe();

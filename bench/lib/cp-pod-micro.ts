@@ -25,6 +25,7 @@ import { performance } from 'node:perf_hooks';
 import type { KubeObject } from '../../src/api/meta.js';
 import type { ApiClient } from '../../src/client/api-client.js';
 import { DEFAULT_CONTROL_PLANE } from '../../src/cluster/config.js';
+import { until } from '../control-plane-suite.js';
 import { sleep } from './cluster.js';
 import { CpCluster } from './cp-cluster.js';
 import { componentsProfilingEnv, selfTimeByFunction, toggleProfiling, topLines } from './node-prof.js';
@@ -140,16 +141,6 @@ async function burst(k: number, n: number, c: CpCluster, kubelets: Map<string, A
 /** cleanUp deletes the burst's pods at once (no kubelet would finish a graceful deletion). */
 async function cleanUp(c: CpCluster, names: readonly string[]): Promise<void> {
   await Promise.all(names.map((name) => c.api.delete(PODS, NS, name, { gracePeriodSeconds: 0 })));
-}
-
-async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const end = performance.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (performance.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(50);
-  }
 }
 
 /** roles: every process's pid by role, from who holds the two Leases now. */
