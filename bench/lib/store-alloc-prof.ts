@@ -27,7 +27,9 @@ import { join } from 'node:path';
 import type { TraceFile } from '../../src/rpc/stage-trace.js';
 
 const WINDOW_MS = 4_000;
-const SAMPLE_BYTES = 512;
+/** One sample per ~4 KiB allocated: a leader allocates ~15 KB per Put, and at 512 B the
+ *  sampler's stack walks slowed members enough to change leader in 2 of 4 runs. */
+const SAMPLE_BYTES = 4096;
 const START_AFTER_MS = 1_500;
 
 /** The hook: samples from SIGUSR2 (sent by `run` once the measured Puts have begun) for
