@@ -138,7 +138,9 @@ export class Kubelet {
       factory = o.shared.informers;
       this.pods = o.shared.pods;
     } else {
-      const own = new SharedInformerFactory(api, { clock, log,
+      // Nothing in a kubelet reads managedFields (its only pod write is to the status
+      // subresource, which keeps the stored metadata): its caches neither receive nor keep them.
+      const own = new SharedInformerFactory(api, { clock, log, dropManagedFields: true,
         ...(o.informerBackoff !== undefined ? { backoff: o.informerBackoff } : {}) });
       this.ownInformers = own;
       factory = own;

@@ -79,7 +79,8 @@ export async function runHollowNodes(o: HollowOptions): Promise<HollowNodes> {
   const api = new ApiClient({ endpoints: o.apiEndpoints, clock: o.clock,
     ...(o.tls !== undefined ? { tls: o.tls } : {}),
     userAgent: componentUserAgent('kubelet', versionInfo()) });
-  const informers = new SharedInformerFactory(api, { clock: o.clock, log: o.log });
+  // As a kubelet's own caches (kubelet.ts): nothing here reads managedFields.
+  const informers = new SharedInformerFactory(api, { clock: o.clock, log: o.log, dropManagedFields: true });
   informers.start();
   const startWorker = podActorStarter({ runningPollMs: timing.runningPollMs,
     resyncMs: timing.resyncMs });

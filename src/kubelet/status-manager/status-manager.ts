@@ -227,8 +227,9 @@ export class StatusManager {
     if (merged === undefined || sameStatus(target.status, merged)) return true;
     const ns = target.metadata.namespace ?? '';
     this.d.trace?.(e.pod, `write:${merged.phase ?? ''}`);
+    // The answer is not read: it comes without managedFields (most of a pod's bytes).
     await this.d.api.update<Pod>(PODS, ns, { ...target, status: merged },
-      { subresource: 'status' });
+      { subresource: 'status', omitManagedFields: true });
     this.d.trace?.(e.pod, `written:${merged.phase ?? ''}`);
     return true;
   }
