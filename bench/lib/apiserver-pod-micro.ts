@@ -40,6 +40,7 @@ import type { KubeObject } from '../../src/api/meta.js';
 import { ApiClient } from '../../src/client/api-client.js';
 import type { TlsFiles } from '../../src/rpc/credentials.js';
 import { ApiServerProcs } from './api-procs.js';
+import { burstEvent, burstPod, burstStatus } from './burst-pod-writes.js';
 import { podDecodeCosts } from './api-watch-decode.js';
 import { nodeProfilingEnv, selfTimeByFunction, toggleProfiling, topLines } from './node-prof.js';
 import { sleep } from './cluster.js';
@@ -66,41 +67,10 @@ const LEAN_KUBELET = process.env.BENCH_MICRO_LEAN_KUBELET === '1';
  *  as the nodes bench does, JIT compiles included). */
 const WARM_BURSTS = Number(process.env.BENCH_MICRO_WARM_BURSTS ?? 3);
 
-function burstPod(name: string): KubeObject {
-  return { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: NS, labels: { burst: name.split('-')[0] ?? '' } },
-    spec: { terminationGracePeriodSeconds: 1,
-      containers: [{ name: 'c', image: 'busybox', command: ['sleep', '3600'] }] } } as KubeObject;
-}
-
-/** status: what a kubelet writes, Pending with its conditions first, then Running. */
-function status(pod: KubeObject, running: boolean): KubeObject {
-  const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-  const cond = (type: string, ok: boolean) =>
-    ({ type, status: ok ? 'True' : 'False', lastProbeTime: null, lastTransitionTime: now });
-  const c = { name: 'c', ready: running, restartCount: 0, image: 'docker.io/library/busybox:latest',
-    imageID: running ? 'sha256:0123' : '', started: running,
-    state: running ? { running: { startedAt: now } } : { waiting: { reason: 'ContainerCreating' } } };
-  return { ...pod, status: { phase: running ? 'Running' : 'Pending', hostIP: '127.0.8.1',
-    hostIPs: [{ ip: '127.0.8.1' }], ...(running ? { podIP: '127.64.1.7', podIPs: [{ ip: '127.64.1.7' }] } : {}),
-    startTime: now, qosClass: 'BestEffort', containerStatuses: [c],
-    conditions: [cond('PodReadyToStartContainers', running), cond('Initialized', true),
-      cond('Ready', running), cond('ContainersReady', running), cond('PodScheduled', true)] } } as KubeObject;
-}
-
-function event(pod: KubeObject, reason: string, i: number): KubeObject {
-  const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-  return { apiVersion: 'v1', kind: 'Event',
-    metadata: { name: `${pod.metadata.name ?? ''}.${(Date.now() * 1000 + i).toString(16)}`, namespace: NS },
-    involvedObject: { kind: 'Pod', namespace: NS, name: pod.metadata.name, uid: pod.metadata.uid, apiVersion: 'v1' },
-    reason, message: `${reason} ${pod.metadata.name ?? ''}`, source: { component: 'kubelet', host: 'w1' },
-    firstTimestamp: now, lastTimestamp: now, count: 1, type: 'Normal', reportingComponent: 'kubelet',
-    reportingInstance: 'w1' } as KubeObject;
-}
-
 /** burst runs one burst's writes, each stage for all pods at once, as the components do. */
 async function burst(k: number, n: number, writer: ApiClient, kubelets: ApiClient[]): Promise<void> {
   const names = Array.from({ length: n }, (_, i) => `b${k}-${i}`);
-  const created = await Promise.all(names.map((name) => writer.create(PODS, NS, burstPod(name))));
+  const created = await Promise.all(names.map((name) => writer.create(PODS, NS, burstPod(name, NS))));
   await Promise.all(names.map((name, i) => writer.bind(NS, name, NODES[i % NODES.length] ?? 'w1')));
   await Promise.all(created.map(async (pod, i) => {
     const kubelet = kubelets[i % kubelets.length]!;
@@ -108,11 +78,11 @@ async function burst(k: number, n: number, writer: ApiClient, kubelets: ApiClien
     const { managedFields, ...meta } = pod.metadata;
     const unversioned = { ...pod, metadata: { ...meta, ...(LEAN_KUBELET ? {} : { managedFields }), resourceVersion: undefined } };
     const opts = { subresource: 'status', ...(LEAN_KUBELET ? { omitManagedFields: true } : {}) } as const;
-    await kubelet.update(PODS, NS, status(unversioned, false), opts);
-    await kubelet.update(PODS, NS, status(unversioned, true), opts);
+    await kubelet.update(PODS, NS, burstStatus(unversioned, false, '127.0.8.1'), opts);
+    await kubelet.update(PODS, NS, burstStatus(unversioned, true, '127.0.8.1'), opts);
   }));
   const events = created.flatMap((pod) => ['Scheduled', 'Pulled', 'Created', 'Started']
-    .map((reason, i) => ({ r: EVENTS, ns: NS, obj: event(pod, reason, i) })));
+    .map((reason, i) => ({ r: EVENTS, ns: NS, obj: burstEvent(pod, NS, 'w1', reason, i) })));
   for (let i = 0; i < events.length; i += 50) await writer.createBatch(events.slice(i, i + 50));
 }
 

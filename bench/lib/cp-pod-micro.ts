@@ -26,6 +26,7 @@ import type { KubeObject } from '../../src/api/meta.js';
 import type { ApiClient } from '../../src/client/api-client.js';
 import { DEFAULT_CONTROL_PLANE } from '../../src/cluster/config.js';
 import { until } from '../control-plane-suite.js';
+import { burstEvent, burstPod, burstStatus } from './burst-pod-writes.js';
 import { sleep } from './cluster.js';
 import { CpCluster } from './cp-cluster.js';
 import { componentsProfilingEnv, selfTimeByFunction, toggleProfiling, topLines } from './node-prof.js';
@@ -68,39 +69,6 @@ function node(name: string): KubeObject {
       conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'bench node' }] } } as KubeObject;
 }
 
-function burstPod(name: string): KubeObject {
-  return { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: NS, labels: { burst: name.split('-')[0] ?? '' } },
-    spec: { terminationGracePeriodSeconds: 1,
-      containers: [{ name: 'c', image: 'busybox', command: ['sleep', '3600'] }] } } as KubeObject;
-}
-
-/** status: what a kubelet writes, Pending with its conditions first, then Running. */
-function status(pod: KubeObject, node: string, running: boolean): KubeObject {
-  const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-  const cond = (type: string, ok: boolean) =>
-    ({ type, status: ok ? 'True' : 'False', lastProbeTime: null, lastTransitionTime: now });
-  const c = { name: 'c', ready: running, restartCount: 0, image: 'docker.io/library/busybox:latest',
-    imageID: running ? 'sha256:0123' : '', started: running,
-    state: running ? { running: { startedAt: now } } : { waiting: { reason: 'ContainerCreating' } } };
-  const hostIP = node === 'w1' ? '127.0.8.1' : '127.0.8.2';
-  return { ...pod, metadata: { ...pod.metadata, resourceVersion: undefined },
-    status: { phase: running ? 'Running' : 'Pending', hostIP, hostIPs: [{ ip: hostIP }],
-      ...(running ? { podIP: '127.64.1.7', podIPs: [{ ip: '127.64.1.7' }] } : {}),
-      startTime: now, qosClass: 'BestEffort', containerStatuses: [c],
-      conditions: [cond('PodReadyToStartContainers', running), cond('Initialized', true),
-        cond('Ready', running), cond('ContainersReady', running), cond('PodScheduled', true)] } } as KubeObject;
-}
-
-function event(pod: KubeObject, node: string, reason: string, i: number): KubeObject {
-  const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-  return { apiVersion: 'v1', kind: 'Event',
-    metadata: { name: `${pod.metadata.name ?? ''}.${(Date.now() * 1000 + i).toString(16)}`, namespace: NS },
-    involvedObject: { kind: 'Pod', namespace: NS, name: pod.metadata.name, uid: pod.metadata.uid, apiVersion: 'v1' },
-    reason, message: `${reason} ${pod.metadata.name ?? ''}`, source: { component: 'kubelet', host: node },
-    firstTimestamp: now, lastTimestamp: now, count: 1, type: 'Normal', reportingComponent: 'kubelet',
-    reportingInstance: node } as KubeObject;
-}
-
 /** boundWatch resolves once every named pod has a node, from a watch of the namespace's pods. */
 function whenBound(api: ApiClient, names: readonly string[], fromRv: string): Promise<Map<string, string>> {
   const want = new Set(names);
@@ -123,17 +91,20 @@ function whenBound(api: ApiClient, names: readonly string[], fromRv: string): Pr
 /** burst: create, the scheduler binds, the kubelets' status writes and Events. */
 async function burst(k: number, n: number, c: CpCluster, kubelets: Map<string, ApiClient>): Promise<string[]> {
   const names = Array.from({ length: n }, (_, i) => `b${k}-${i}`);
-  const created = await Promise.all(names.map((name) => c.api.create(PODS, NS, burstPod(name))));
+  const created = await Promise.all(names.map((name) => c.api.create(PODS, NS, burstPod(name, NS))));
   const minRv = created.map((p) => Number(p.metadata.resourceVersion)).reduce((a, b) => Math.min(a, b));
   const bound = await whenBound(c.api, names, String(minRv - 1));
   await Promise.all(created.map(async (pod) => {
     const nodeName = bound.get(pod.metadata.name ?? '') ?? 'w1';
     const kubelet = kubelets.get(nodeName)!;
-    await kubelet.update(PODS, NS, status(pod, nodeName, false), { subresource: 'status' });
-    await kubelet.update(PODS, NS, status(pod, nodeName, true), { subresource: 'status' });
+    const hostIP = nodeName === 'w1' ? '127.0.8.1' : '127.0.8.2';
+    // No resourceVersion: the kubelet writes from its watch's copy, which saw the bind.
+    const unversioned = { ...pod, metadata: { ...pod.metadata, resourceVersion: undefined } };
+    await kubelet.update(PODS, NS, burstStatus(unversioned, false, hostIP), { subresource: 'status' });
+    await kubelet.update(PODS, NS, burstStatus(unversioned, true, hostIP), { subresource: 'status' });
   }));
   const events = created.flatMap((pod) => ['Scheduled', 'Pulled', 'Created', 'Started']
-    .map((reason, i) => ({ r: EVENTS, ns: NS, obj: event(pod, bound.get(pod.metadata.name ?? '') ?? 'w1', reason, i) })));
+    .map((reason, i) => ({ r: EVENTS, ns: NS, obj: burstEvent(pod, NS, bound.get(pod.metadata.name ?? '') ?? 'w1', reason, i) })));
   for (let i = 0; i < events.length; i += 50) await c.api.createBatch(events.slice(i, i + 50));
   return names;
 }
