@@ -327,8 +327,13 @@ function byElement([a]: [string, FieldNode], [b]: [string, FieldNode]): number {
 }
 
 function compareElements(a: string, b: string): number {
-  const g = ELEMENT_GROUPS.indexOf(a.charAt(0)) - ELEMENT_GROUPS.indexOf(b.charAt(0));
-  return g !== 0 ? g : a < b ? -1 : a > b ? 1 : 0;
+  // Siblings mostly share their kind (a struct's fields, a list's keys): then the text decides,
+  // without looking the kinds up.
+  if (a.charCodeAt(0) !== b.charCodeAt(0)) {
+    const g = ELEMENT_GROUPS.indexOf(a.charAt(0)) - ELEMENT_GROUPS.indexOf(b.charAt(0));
+    if (g !== 0) return g;
+  }
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** toFieldsV1 writes a set as the FieldsV1 JSON object managedFields carry. */
@@ -552,9 +557,25 @@ function valueString(v: JsonValue): string {
   return String(v);
 }
 
+/**
+ * Field elements made before, by field name. A write's compare names every field it walks, and
+ * a fresh `f:` string per field is a new string each time: hashed again by every set it enters
+ * (insertPath's maps) and looked up again as a key of every FieldsV1 object it is written to.
+ * The same few hundred names (a pod's, an event's) recur in every write: one string each, its
+ * hash kept. Bounded: cleared when full (names under labels and annotations are open-ended).
+ */
+const FIELD_ELEMENTS = new Map<string, string>();
+const FIELD_ELEMENTS_MAX = 4096;
+
 /** fieldElement, keyElement, valueElement and indexElement build path elements. */
 export function fieldElement(name: string): string {
-  return `f:${name}`;
+  let pe = FIELD_ELEMENTS.get(name);
+  if (pe === undefined) {
+    if (FIELD_ELEMENTS.size >= FIELD_ELEMENTS_MAX) FIELD_ELEMENTS.clear();
+    pe = `f:${name}`;
+    FIELD_ELEMENTS.set(name, pe);
+  }
+  return pe;
 }
 
 /** keyElement names a keyed list item; key fields are sorted, as FieldsV1 writes them. */

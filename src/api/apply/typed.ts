@@ -211,7 +211,7 @@ function compareFields(
 /** compareItems lines up two lists' items by path element (the left's first) and compares them. */
 function compareItems(ls: JsonValue[], rs: JsonValue[], meta: FieldMeta, path: string[],
   out: Comparison): void {
-  if (comparePaired(ls, rs, meta, path, out)) return;
+  if (comparePaired(ls, rs, meta, path, out) || compareOneSided(ls, rs, meta, path, out)) return;
   const items = new Map<string, [JsonValue | undefined, JsonValue | undefined]>();
   for (let i = 0; i < ls.length; i++) {
     const x = ls[i];
@@ -260,6 +260,35 @@ function comparePaired(ls: JsonValue[], rs: JsonValue[], meta: FieldMeta, path: 
   for (let i = 0; i < n; i++) {
     path.push(pes[i]!);
     compareNode(ls[i], rs[i], m, path, out);
+    path.pop();
+  }
+  return true;
+}
+
+/**
+ * compareOneSided is compareItems for a list on one side only (a list a write adds, such as a
+ * pod's first container statuses and IPs, or one it empties) with no element twice: its items,
+ * each against nothing, in order — the pairing map would hold each alone. False, having
+ * compared nothing, otherwise.
+ */
+function compareOneSided(ls: JsonValue[], rs: JsonValue[], meta: FieldMeta, path: string[],
+  out: Comparison): boolean {
+  const left = rs.length === 0;
+  const items = left ? ls : rs;
+  if ((!left && ls.length !== 0) || items.length > PAIRED_MAX) return false;
+  const pes: string[] = [];
+  for (let i = 0; i < items.length; i++) {
+    const x = items[i];
+    if (x === undefined) return false;
+    const pe = itemElement(meta, x, i);
+    if (pes.includes(pe)) return false;
+    pes.push(pe);
+  }
+  const m = itemMeta(meta);
+  for (let i = 0; i < items.length; i++) {
+    path.push(pes[i]!);
+    if (left) compareNode(items[i], undefined, m, path, out);
+    else compareNode(undefined, items[i], m, path, out);
     path.pop();
   }
   return true;
