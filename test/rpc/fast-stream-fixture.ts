@@ -3,7 +3,10 @@
  * a newServer() (fast path) or a plain grpc-js Server (the reference): Feed answers by its
  * request — "three" (three messages, trailing metadata), "fail-mid" (a message, then a
  * Kubernetes Status error), "fail-first" (an error before any message), "empty" (OK, no
- * message), "many:<n>" (n 16 KiB messages written as fast as write() allows, for back-pressure).
+ * message), "many:<n>" (n 16 KiB messages written as fast as write() allows, for back-pressure),
+ * "sizes" (messages on both sides of the size at which the fast path stops copying a message
+ * into a framed buffer and writes prefix and message as two chunks, one of them sent twice as
+ * a watch event's shared bytes are).
  */
 import {
   Metadata, Server, ServerCredentials, status, type ServerWritableStream, type ServiceDefinition,
@@ -68,6 +71,12 @@ function feed(call: ServerWritableStream<Buffer, Buffer>, log: FeedLog): void {
     call.end();
   } else if (req.startsWith('many:')) {
     many(call, Number(req.slice(5)), log);
+  } else if (req === 'sizes') {
+    const shared = Buffer.alloc(5000, 's');
+    for (const n of [1023, 1024, 0, 70_000, 3]) call.write(Buffer.alloc(n, n % 251));
+    call.write(shared);
+    call.write(shared);
+    call.end();
   }
 }
 

@@ -45,7 +45,7 @@ describe('rpc/fast-stream: server streams on the wire', () => {
   });
 
   it('answers with grpc-js\'s messages and trailers, in grpc-go\'s header set', async () => {
-    for (const body of ['three', 'fail-mid', 'fail-first', 'empty']) {
+    for (const body of ['three', 'fail-mid', 'fail-first', 'empty', 'sizes']) {
       const before = fastStreamServed(fast.server);
       const mine = await raw(fast.port, frameMessage(Buffer.from(body)), FEED_PATH);
       const theirs = await raw(plain.port, frameMessage(Buffer.from(body)), FEED_PATH);
