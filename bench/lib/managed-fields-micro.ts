@@ -6,7 +6,9 @@
  * (a condition's time, the container's restart count): what every later status write is.
  * Prints CPU µs per write (process.cpuUsage over N writes, best of R rounds).
  *
- *   node --import tsx bench/lib/managed-fields-micro.ts [writes=5000] [rounds=5]
+ *   node --import tsx bench/lib/managed-fields-micro.ts [writes=5000] [rounds=5] [only]
+ *
+ * `only` (create, pending, running or values) runs that write alone: what --cpu-prof then shows.
  */
 import { recordUpdate } from '../../src/api/apply/index.js';
 import type { JsonObject } from '../../src/api/meta.js';
@@ -138,7 +140,9 @@ function cpuUsPerWrite(w: Write, n: number): number {
 function main(): void {
   const n = Number(process.argv[2] ?? 5000);
   const rounds = Number(process.argv[3] ?? 5);
-  const ws = writes();
+  const only = process.argv[4];
+  const ws = writes().filter((w) => only === undefined || w.name === only);
+  if (ws.length === 0) throw new Error(`no write named ${only ?? ''}`);
   const best = new Map<string, number>();
   for (let k = 0; k < rounds; k++) {
     for (const w of ws) best.set(w.name, Math.min(best.get(w.name) ?? Infinity, cpuUsPerWrite(w, n)));

@@ -495,6 +495,38 @@ function mergedChild(json: JsonObject, set: FieldNode | undefined): JsonObject {
   return mergedJson(json, set, wasMember || set.member);
 }
 
+/**
+ * withoutMembersJson is toFieldsV1(difference(fromFieldsV1(json), set)) for a canonical FieldsV1
+ * object, made on the JSON: only the nodes on the way to a member the set takes away are
+ * written anew, every other branch is json's own (shared, as withMembersOf shares them). A
+ * status write that replaces fields its writer owned (a container's waiting state by its
+ * running one, a condition's reason) so reads no entry into a set and writes none out again.
+ * The result is canonical, as the copying form's: json's keys keep their order, a node left
+ * with neither membership nor children is dropped, and `".": {}` stays only beside children.
+ */
+export function withoutMembersJson(json: JsonObject, set: FieldNode): JsonObject {
+  return sharesMember(set, json) ? cutJson(json, set, true) ?? {} : json;
+}
+
+/** cutJson is one node of withoutMembersJson; undefined when nothing of it is left. */
+function cutJson(json: JsonObject, set: FieldNode, isRoot: boolean): JsonObject | undefined {
+  const member = !isRoot && isMemberJson(json) && !set.member;
+  const kept: [string, JsonObject][] = [];
+  for (const k in json) {
+    if (k === '.') continue;
+    const child = json[k] as JsonObject;
+    const cut = set.children.get(k);
+    const left = cut === undefined || !sharesMember(cut, child) && !(cut.member && isMemberJson(child))
+      ? child : cutJson(child, cut, false);
+    if (left !== undefined) kept.push([k, left]);
+  }
+  if (!member && kept.length === 0) return isRoot ? {} : undefined;
+  const out: JsonObject = {};
+  if (member && kept.length > 0) out['.'] = {};
+  for (const [k, v] of kept) out[k] = v;
+  return out;
+}
+
 /** fromFieldsV1 reads FieldsV1 JSON back into a set; an empty object is a member leaf. */
 export function fromFieldsV1(json: JsonValue | undefined): FieldNode {
   const set = newFieldSet();

@@ -51,6 +51,7 @@ import {
   toFieldsV1,
   union,
   withMembersOf,
+  withoutMembersJson,
   withoutMembersOf,
   type FieldNode,
   type FieldPath,
@@ -366,8 +367,11 @@ export interface UpdateInput {
  * of them is returned as it is, so it is neither decoded nor encoded again.
  */
 function withoutFields(r: ManagerRecord, changed: FieldNode, removed: FieldNode): ManagerRecord {
-  if (r.set === undefined && r.fieldsV1 !== undefined &&
-    !sharesMember(changed, r.fieldsV1) && !sharesMember(removed, r.fieldsV1)) return r;
+  if (r.set === undefined && r.fieldsV1 !== undefined) {
+    const kept = withoutMembersJson(withoutMembersJson(r.fieldsV1, changed), removed);
+    // Still canonical FieldsV1 (withoutMembersJson's result is): kept as JSON, not as a set.
+    return kept === r.fieldsV1 ? r : { ...r, fieldsV1: kept };
+  }
   return { ...r, set: difference(difference(setOf(r), changed), removed) };
 }
 
@@ -409,6 +413,12 @@ export function recordUpdate(input: UpdateInput): ManagedFieldsEntry[] {
     // changed only fields it owns already, that is the JSON as read.
     sameSet = membersWithin(changed, fieldsV1);
     if (!sameSet) fieldsV1 = withMembersOf(fieldsV1, changed);
+  } else if (fieldsV1 !== undefined) {
+    // Read as canonical FieldsV1 and losing members (compare never lists a path both removed
+    // and changed, so they are not given back): the set differs, and the entry is the JSON
+    // with what was removed cut out and what changed written in, on the JSON as above.
+    sameSet = false;
+    fieldsV1 = withMembersOf(withoutMembersJson(fieldsV1, removed), changed);
   } else {
     // Read from canonical FieldsV1 (so pruned) for this write alone, previous is the write's
     // own: the new set is made from it in place rather than as union(difference(previous,

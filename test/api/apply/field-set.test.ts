@@ -22,6 +22,7 @@ import {
   toFieldsV1,
   union,
   withMembersOf,
+  withoutMembersJson,
   withoutPrefixes,
   type FieldNode,
   type FieldPath,
@@ -188,6 +189,36 @@ describe('field sets: questions asked of FieldsV1 JSON without decoding it', () 
     // Both the JSON as read and new JSON sharing some of its branches occur.
     assert.ok(unchanged > 20 && unchanged < 480, `${unchanged} of 500 unchanged`);
     assert.ok(shared > 20, `${shared} branches shared`);
+  });
+
+  it('withoutMembersJson writes toFieldsV1(difference(fromFieldsV1(json), set)), sharing what it cuts nothing from', () => {
+    const rnd = lcg(23);
+    let unchanged = 0;
+    let emptied = 0;
+    let shared = 0;
+    for (let i = 0; i < 500; i++) {
+      const json = toFieldsV1(union(randomSet(rnd, 4)));
+      // Mostly a set cutting some of json's members; the rest raw (memberless branches too).
+      const set = rnd() < 0.6 ? intersection(fromFieldsV1(json), randomSet(rnd, 4)) : randomSet(rnd, 4);
+      const want = toFieldsV1(difference(fromFieldsV1(json), set));
+      const got = withoutMembersJson(json, set);
+      assert.equal(JSON.stringify(got), JSON.stringify(want),
+        `${JSON.stringify(json)} - ${JSON.stringify(toFieldsV1(set))}`);
+      assert.ok(isCanonicalFieldsV1(got));
+      if (got === json) unchanged++;
+      if (Object.keys(got).length === 0 && Object.keys(json).length > 0) emptied++;
+      for (const k of Object.keys(got)) if (got !== json && got[k] === json[k]) shared++;
+    }
+    assert.ok(unchanged > 20 && unchanged < 480, `${unchanged} of 500 unchanged`);
+    assert.ok(emptied > 0, 'no entry cut to nothing');
+    assert.ok(shared > 20, `${shared} branches shared`);
+    // A member with children keeps them when only it is cut, and keeps itself when they all are.
+    const json = { 'f:a': { '.': {}, 'f:b': {} } };
+    assert.deepEqual(withoutMembersJson(json, fromPaths([['f:a']])), { 'f:a': { 'f:b': {} } });
+    assert.deepEqual(withoutMembersJson(json, fromPaths([['f:a', 'f:b']])), { 'f:a': {} });
+    // ... and stays a member beside the children left.
+    const two = { 'f:a': { '.': {}, 'f:b': {}, 'f:c': {} } };
+    assert.deepEqual(withoutMembersJson(two, fromPaths([['f:a', 'f:b']])), { 'f:a': { '.': {}, 'f:c': {} } });
   });
 
   it('keyElement writes one key as it writes several: sorted, JSON-escaped', () => {
