@@ -19,6 +19,7 @@ import {
 } from './h2-client-status.js';
 import { refusedByGoaway, type H2Channel } from './h2-client.js';
 import { requestOn } from './h2-request.js';
+import type { DeadlineQueue, Deadlined } from './deadline-queue.js';
 
 /** H2Method is the part of a ts-proto service definition (e.g. KVService.put) a call needs. */
 export interface H2Method<Req, Res> {
@@ -112,9 +113,16 @@ export interface CallHooks {
 }
 
 /** H2Call follows one stream to its status; see the file comment. */
-export class H2Call {
+export class H2Call implements Deadlined {
   readonly reader: MessageReader;
-  private readonly timer: Timer | undefined;
+  /** Its own deadline timer, only when neither of the channel's queues took the deadline. */
+  private timer: Timer | undefined;
+  /** The channel's deadline queue holding this call's deadline (deadline-queue.ts). */
+  private queue: DeadlineQueue | undefined;
+  dueMs = Infinity;
+  prevDue: Deadlined | undefined;
+  nextDue: Deadlined | undefined;
+  queued = false;
   /** The stream's session, kept: node:http2 forgets it when the stream is destroyed. */
   private readonly session: Http2Session | undefined;
   private httpStatus: number | undefined;
@@ -134,18 +142,37 @@ export class H2Call {
     this.reader = new MessageReader(ch.maxMessageBytes, deliver);
     this.session = stream.session;
     ch.callStarted();
-    const expire = () => this.abandon(status.DEADLINE_EXCEEDED, 'Deadline exceeded');
-    if (timeoutMs !== undefined) this.timer = ch.clock.setTimeout(expire, timeoutMs);
-    stream.on('response', (h: IncomingHttpHeaders) => this.onHeaders(h));
-    stream.on('data', (chunk: Buffer) => this.onData(chunk));
-    stream.on('trailers', (h: IncomingHttpHeaders) => {
-      const details = 'No status information received';
-      this.final ??= statusOfHeaders(h) ?? { code: status.UNKNOWN, details, headers: h };
-    });
-    stream.on('error', (e: Error) => {
-      this.error ??= e;
-    });
-    stream.on('close', () => process.nextTick(() => this.onClose()));
+    if (timeoutMs !== undefined) this.startDeadline(timeoutMs);
+    // Module functions shared by every call, the call found through CALL on the stream: no
+    // five closures per call (EventEmitter calls them with the stream as `this`).
+    (stream as CallStream)[CALL] = this;
+    stream.on('response', streamResponse);
+    stream.on('data', streamData);
+    stream.on('trailers', streamTrailers);
+    stream.on('error', streamError);
+    stream.on('close', streamClose);
+  }
+
+  /**
+   * startDeadline puts the deadline in one of the channel's deadline queues — one timer for all
+   * of them instead of a Timeout, its wrapper and a closure per call; a queue refuses a deadline
+   * before its last one's, and a client mostly uses two timeouts (the store client: reads' 3 s
+   * attempts, writes' 10 s request), each in order in a queue of its own — or else on a timer.
+   */
+  private startDeadline(timeoutMs: number): void {
+    this.dueMs = this.ch.clock.nowMs() + timeoutMs;
+    for (const q of this.ch.deadlines) {
+      if (q.add(this)) {
+        this.queue = q;
+        return;
+      }
+    }
+    this.timer = this.ch.clock.setTimeout(() => this.expire(), timeoutMs);
+  }
+
+  /** expire is the deadline passing: reset the stream, DEADLINE_EXCEEDED. */
+  expire(): void {
+    this.abandon(status.DEADLINE_EXCEEDED, 'Deadline exceeded');
   }
 
   /** ended: the status is known (settled, or abandoned). */
@@ -160,7 +187,8 @@ export class H2Call {
     if (!this.stream.closed) this.stream.close(h2.NGHTTP2_CANCEL);
   }
 
-  private onHeaders(h: IncomingHttpHeaders): void {
+  /** onHeaders: the response headers (or a trailers-only answer). */
+  onHeaders(h: IncomingHttpHeaders): void {
     this.httpStatus = Number(h[':status']);
     const trailersOnly = statusOfHeaders(h);
     if (trailersOnly) {
@@ -176,7 +204,7 @@ export class H2Call {
     this.hooks.headers?.(h);
   }
 
-  private onData(chunk: Buffer): void {
+  onData(chunk: Buffer): void {
     if (this.done) return;
     const err = this.reader.push(chunk);
     if (err === undefined) return;
@@ -185,7 +213,18 @@ export class H2Call {
     this.abandon(code, err);
   }
 
-  private onClose(): void {
+  /** onTrailers: the status in the trailers. */
+  onTrailers(h: IncomingHttpHeaders): void {
+    const details = 'No status information received';
+    this.final ??= statusOfHeaders(h) ?? { code: status.UNKNOWN, details, headers: h };
+  }
+
+  onError(e: Error): void {
+    this.error ??= e;
+  }
+
+  /** onClose decides the status, on the tick after 'close' (see the file comment). */
+  onClose(): void {
     if (this.done) return;
     // Above the GOAWAY's last stream id the server never saw the call, whatever closed it.
     const refused = this.final === undefined && refusedByGoaway(this.session, this.stream.id);
@@ -202,7 +241,34 @@ export class H2Call {
     if (this.done) return;
     this.done = true;
     this.timer?.cancel();
+    this.queue?.remove(this);
     this.ch.callEnded();
     this.hooks.settle(s);
   }
+}
+
+/** CALL: a client stream's H2Call, for the shared listeners below. */
+const CALL = Symbol('k8ts.h2Call');
+type CallStream = ClientHttp2Stream & { [CALL]?: H2Call };
+
+function callOf(stream: ClientHttp2Stream): H2Call {
+  return (stream as CallStream)[CALL]!;
+}
+function streamResponse(this: ClientHttp2Stream, h: IncomingHttpHeaders): void {
+  callOf(this).onHeaders(h);
+}
+function streamData(this: ClientHttp2Stream, chunk: Buffer): void {
+  callOf(this).onData(chunk);
+}
+function streamTrailers(this: ClientHttp2Stream, h: IncomingHttpHeaders): void {
+  callOf(this).onTrailers(h);
+}
+function streamError(this: ClientHttp2Stream, e: Error): void {
+  callOf(this).onError(e);
+}
+function streamClose(this: ClientHttp2Stream): void {
+  process.nextTick(closeOnNextTick, callOf(this));
+}
+function closeOnNextTick(call: H2Call): void {
+  call.onClose();
 }

@@ -29,6 +29,7 @@ import {
   RECEIVE_WINDOW_BYTES,
   type Transport,
 } from './defaults.js';
+import { DeadlineQueue } from './deadline-queue.js';
 import { UnavailableRpcError } from './errors.js';
 
 /** A ping timeout firing this late (or a quarter of the timeout) was delayed by our own stall. */
@@ -117,6 +118,8 @@ export class H2Channel {
   readonly maxMessageBytes: number;
   readonly clock: Clock;
   readonly userAgent: string | undefined;
+  /** The calls' deadlines (h2-call.ts): two queues, for a client's two usual timeouts. */
+  readonly deadlines: readonly DeadlineQueue[];
   private state: State = 'idle';
   private session: ClientHttp2Session | undefined;
   private readonly waiters = new Set<Waiter>();
@@ -133,6 +136,7 @@ export class H2Channel {
     this.maxMessageBytes = o.maxMessageBytes ?? MAX_MESSAGE_BYTES;
     this.clock = o.clock ?? unrefClock;
     this.userAgent = o.userAgent;
+    this.deadlines = [new DeadlineQueue(this.clock), new DeadlineQueue(this.clock)];
     this.tlsOptions = o.tls ? tlsOptionsOf(o.tls) : undefined;
   }
 

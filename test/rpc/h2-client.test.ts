@@ -120,6 +120,29 @@ describe('rpc/h2-client: unary calls against grpc-js', () => {
     assert.equal(again.err?.code, status.DEADLINE_EXCEEDED);
   });
 
+  it('deadlines out of order each expire on time (two queues, then a timer of its own)', async () => {
+    // The answered call's 2 s takes the first queue and leaves it when answered; 1,500 ms takes
+    // the second queue; 600 and 200 ms neither (timers of their own).
+    const { ch } = await setup((c, cb) => {
+      if (c.request.toString() === 'answer') cb(null, Buffer.from('ok'));
+    });
+    const started = Date.now();
+    const at = (p: Promise<{ err: ServiceError | null }>) =>
+      p.then((r) => ({ code: r.err?.code, ms: Date.now() - started }));
+    const [answered, slow, mid, fast] = await Promise.all([
+      at(call(ch, Buffer.from('answer'), undefined, 2_000)),
+      at(call(ch, Buffer.from('x'), undefined, 1_500)),
+      at(call(ch, Buffer.from('x'), undefined, 600)),
+      at(call(ch, Buffer.from('x'), undefined, 200)),
+    ]);
+    assert.equal(answered.code, undefined);
+    for (const [r, ms] of [[slow, 1_500], [mid, 600], [fast, 200]] as const) {
+      assert.equal(r.code, status.DEADLINE_EXCEEDED);
+      assert.ok(r.ms >= ms - 5 && r.ms < ms + 400, `${ms} ms deadline expired after ${r.ms} ms`);
+    }
+    assert.ok(ch.deadlines.every((q) => q.length === 0 && !q.armed), 'no deadline left queued');
+  });
+
   it('enforces the message size limit both ways', async () => {
     const { ch } = await setup((c, cb) => cb(null, Buffer.alloc(Number(c.request.toString()))), {
       maxMessageBytes: 1_000,
