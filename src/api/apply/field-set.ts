@@ -622,9 +622,31 @@ export function keyElement(key: Readonly<Record<string, JsonValue>>): string {
   return `k:${JSON.stringify(sorted)}`;
 }
 
+/**
+ * Key elements made before, by key name and scalar value: a pod's conditions, containers and
+ * IPs are named by the same few keys in every status write, and each element built anew is two
+ * JSON texts, a new string to hash in every set and a new key in every FieldsV1 object (as
+ * fieldElement's). Bounded like FIELD_ELEMENTS (IPs and names are open-ended).
+ */
+const KEY_ELEMENTS = new Map<string, Map<string | number | boolean, string>>();
+let keyElementCount = 0;
+
 /** oneKeyElement is keyElement({[name]: value}), for a list keyed by one field. */
 export function oneKeyElement(name: string, value: JsonValue): string {
-  return `k:{${JSON.stringify(name)}:${JSON.stringify(value)}}`;
+  if (value === null || typeof value === 'object') return `k:{${JSON.stringify(name)}:${JSON.stringify(value)}}`;
+  let byValue = KEY_ELEMENTS.get(name);
+  let pe = byValue?.get(value);
+  if (pe !== undefined) return pe;
+  if (keyElementCount >= FIELD_ELEMENTS_MAX) {
+    KEY_ELEMENTS.clear();
+    keyElementCount = 0;
+    byValue = undefined;
+  }
+  if (byValue === undefined) KEY_ELEMENTS.set(name, byValue = new Map());
+  pe = `k:{${JSON.stringify(name)}:${JSON.stringify(value)}}`;
+  byValue.set(value, pe);
+  keyElementCount++;
+  return pe;
 }
 
 /** valueElement names an item of a set of primitives. */

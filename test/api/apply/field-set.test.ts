@@ -14,6 +14,7 @@ import {
   members,
   membersWithin,
   newFieldSet,
+  oneKeyElement,
   overlaps,
   sharesMember,
   subtree,
@@ -219,6 +220,18 @@ describe('field sets: questions asked of FieldsV1 JSON without decoding it', () 
     // ... and stays a member beside the children left.
     const two = { 'f:a': { '.': {}, 'f:b': {}, 'f:c': {} } };
     assert.deepEqual(withoutMembersJson(two, fromPaths([['f:a', 'f:b']])), { 'f:a': { '.': {}, 'f:c': {} } });
+  });
+
+  it('oneKeyElement (remembered by name and value) writes the key object's JSON, past its bound too', () => {
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < 5000; i++) {
+        for (const v of [i, String(i), i % 2 === 0, `a"${i}`]) {
+          assert.equal(oneKeyElement('k', v), `k:${JSON.stringify({ k: v })}`);
+        }
+      }
+    }
+    assert.equal(oneKeyElement('x', null), 'k:{"x":null}');
+    assert.equal(oneKeyElement('x', { b: 1 }), 'k:{"x":{"b":1}}');
   });
 
   it('keyElement writes one key as it writes several: sorted, JSON-escaped', () => {
