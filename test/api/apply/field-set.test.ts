@@ -222,7 +222,7 @@ describe('field sets: questions asked of FieldsV1 JSON without decoding it', () 
     assert.deepEqual(withoutMembersJson(two, fromPaths([['f:a', 'f:b']])), { 'f:a': { '.': {}, 'f:c': {} } });
   });
 
-  it('oneKeyElement (remembered by name and value) writes the key object's JSON, past its bound too', () => {
+  it('oneKeyElement (remembered by name and value) writes the JSON of its key object, past its bound too', () => {
     for (let round = 0; round < 2; round++) {
       for (let i = 0; i < 5000; i++) {
         for (const v of [i, String(i), i % 2 === 0, `a"${i}`]) {
