@@ -7,15 +7,19 @@
 import { assert } from '../../base/assert.js';
 import { storagePrefix, type ResourceInfo } from '../../api/resources.js';
 
+// The assertions' messages are built only when they fail: every write and read names its key,
+// and a message text (a JSON string of each segment) built per call was built for nothing.
 function segment(s: string): string {
-  assert(s !== '' && s !== '.' && s !== '..' && !s.includes('/'), `bad key segment ${JSON.stringify(s)}`);
+  if (s === '' || s === '.' || s === '..' || s.includes('/')) {
+    assert(false, `bad key segment ${JSON.stringify(s)}`);
+  }
   return s;
 }
 
 /** objectKey is the key of one object. */
 export function objectKey(r: ResourceInfo, ns: string | undefined, name: string): string {
   if (!r.namespaced) return storagePrefix(r) + segment(name);
-  assert(ns !== undefined, `namespaced resource ${r.resource} needs a namespace`);
+  if (ns === undefined) assert(false, `namespaced resource ${r.resource} needs a namespace`);
   return `${storagePrefix(r)}${segment(ns)}/${segment(name)}`;
 }
 
