@@ -74,7 +74,10 @@ function structure(v: unknown): unknown {
   if (v === null || Array.isArray(v)) return v;
   if (typeof v !== 'object') return 0;
   const out: Record<string, unknown> = {};
-  for (const [k, c] of Object.entries(v as Record<string, unknown>)) out[k] = structure(c);
+  // for-in, not Object.entries (a [key, value] array per member, per create): a decoded body
+  // has no inherited enumerable keys, so the members and their order are the same.
+  const o = v as Record<string, unknown>;
+  for (const k in o) out[k] = structure(o[k]);
   return out;
 }
 
