@@ -3,37 +3,49 @@
  * src/rpc/h2-client.ts), measured in a client process of its own, for several checkouts of k8ts
  * alternately (e.g. the session's base and HEAD worktrees). A real 3-member k8ts store (peer ports
  * from 33400, clients from 33450); each round forks a client from one checkout, aimed at the
- * leader, which makes `ops` operations 16 in flight, each a Put (a write: the API server's
- * create/bind/status Txn path) and a Get (a Range) of one key with a 512-byte value, and reports its
- * process CPU (process.cpuUsage) per call. The client's share only: the store's CPU is not counted.
+ * leader, which makes `ops` operations 16 in flight, each a Txn as the API server creates an
+ * object (if the key's modRevision is 0 Put a 3,500-byte value, else Get it back: the request
+ * carries the value either way) and a Get (a Range) of that key, and reports its process CPU (process.cpuUsage) per call. The client's share only: the store's CPU is not counted.
  *
  *   node --import tsx bench/lib/grpc-store-call-micro.ts <root>[,<root>...] [rounds=6] [ops=4000]
+ *
+ * GRPC_CALL_MICRO_PROF_DIR=<dir>: each client writes a V8 CPU profile there (--cpu-prof).
  */
 import { fork } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { K8tsStore, waitReady } from './store-systems.js';
 
+interface TxnLike {
+  if(...c: unknown[]): TxnLike;
+  success(...o: unknown[]): TxnLike;
+  failure(...o: unknown[]): TxnLike;
+  commit(): Promise<unknown>;
+}
 interface ClientLike {
-  put(key: string, value: Buffer): Promise<unknown>;
+  txn(): TxnLike;
   get(key: string): Promise<unknown>;
   close(): void;
 }
+interface ClientModule {
+  EtcdClient: new (o: { endpoints: string[] }) => ClientLike;
+  compare: { modRevision(key: string, op: string, rev: number): unknown };
+  op: { put(key: string, v: Buffer): unknown; get(key: string): unknown };
+}
 
-const VALUE = Buffer.alloc(512, 'v');
+const VALUE = Buffer.alloc(3_500, 'v');
 const IN_FLIGHT = 16;
 
 async function client(root: string, endpoint: string, ops: number): Promise<void> {
-  const mod = (await import(pathToFileURL(join(root, 'src/store/client/index.ts')).href)) as {
-    EtcdClient: new (o: { endpoints: string[] }) => ClientLike;
-  };
+  const mod = (await import(pathToFileURL(join(root, 'src/store/client/index.ts')).href)) as ClientModule;
   const c = new mod.EtcdClient({ endpoints: [endpoint] });
+  const { compare, op } = mod;
   const run = async (n: number): Promise<void> => {
     let next = 0;
     await Promise.all(Array.from({ length: IN_FLIGHT }, async () => {
       for (let i = next++; i < n; i = next++) {
         const key = `/call-micro/${i % 1000}`;
-        await c.put(key, VALUE);
+        await c.txn().if(compare.modRevision(key, '=', 0)).success(op.put(key, VALUE)).failure(op.get(key)).commit();
         await c.get(key);
       }
     }));
@@ -61,9 +73,15 @@ async function main(): Promise<void> {
     for (let round = 0; round < rounds; round++) {
       const order = round % 2 === 0 ? roots : [...roots].reverse();
       for (const root of order) {
-        const child = fork(fileURLToPath(import.meta.url), ['client', root, endpoint, String(ops)], { execArgv: ['--import', 'tsx'] });
-        const us = await new Promise<number>((r) => child.once('message', (m) => r(m as number)));
-        await new Promise((r) => child.once('exit', r));
+        const prof = process.env.GRPC_CALL_MICRO_PROF_DIR;
+        const execArgv = ['--import', 'tsx', ...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : [])];
+        const child = fork(fileURLToPath(import.meta.url), ['client', root, endpoint, String(ops)], { execArgv });
+        const exited = new Promise((r) => child.once('exit', r));
+        const us = await Promise.race([
+          new Promise<number>((r) => child.once('message', (m) => r(m as number))),
+          exited.then(() => Promise.reject(new Error(`client from ${root} exited without a figure`))),
+        ]);
+        await exited;
         results.get(root)!.push(us);
         console.log(`round ${round} ${root}: ${us.toFixed(1)} µs client CPU per call`);
       }

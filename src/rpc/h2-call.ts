@@ -12,7 +12,7 @@ import {
 } from 'node:http2';
 import { status, type Metadata } from '@grpc/grpc-js';
 import type { Timer } from '../base/clock.js';
-import { frameMessage } from './fast-unary-frame.js';
+import { frameMessage, PREFIX_BYTES } from './fast-unary-frame.js';
 import { MessageReader } from './h2-client-frames.js';
 import {
   grpcTimeout, statusOfHeaders, statusOfStreamEnd, type GrpcStatus,
@@ -26,6 +26,10 @@ export interface H2Method<Req, Res> {
   readonly path: string;
   readonly requestSerialize: (value: Req) => Buffer;
   readonly responseDeserialize: (value: Buffer) => Res;
+  /** requestFramed, when given, is requestSerialize's bytes already as one length-prefixed
+   *  message (the 5-byte prefix in front, one buffer), so the call need not copy them to frame
+   *  them: the store client's Txn, which carries an object's JSON (txn-encode.ts). */
+  readonly requestFramed?: (value: Req) => Buffer;
 }
 
 /** The User-Agent of a channel that names none (the store client's). */
@@ -40,17 +44,19 @@ export function encodeMessage<Req>(
   method: H2Method<Req, unknown>,
   req: Req,
 ): Buffer | GrpcStatus {
-  let body: Buffer;
+  let bytes: Buffer;
+  const framed = method.requestFramed;
   try {
-    body = method.requestSerialize(req);
+    bytes = framed !== undefined ? framed(req) : method.requestSerialize(req);
   } catch (e) {
     return { code: status.INTERNAL, details: `Request serialization failure: ${String(e)}` };
   }
-  if (body.length > ch.maxMessageBytes) {
-    const details = `Sent message larger than max (${body.length} vs. ${ch.maxMessageBytes})`;
+  const length = framed !== undefined ? bytes.length - PREFIX_BYTES : bytes.length;
+  if (length > ch.maxMessageBytes) {
+    const details = `Sent message larger than max (${length} vs. ${ch.maxMessageBytes})`;
     return { code: status.RESOURCE_EXHAUSTED, details };
   }
-  return frameMessage(body);
+  return framed !== undefined ? bytes : frameMessage(bytes);
 }
 
 /**

@@ -154,6 +154,17 @@ describe('rpc/h2-client: unary calls against grpc-js', () => {
     const sent = await call(ch, Buffer.alloc(1_001));
     assert.equal(sent.err?.code, status.RESOURCE_EXHAUSTED);
     assert.match(sent.err?.details ?? '', /Sent message larger than max/);
+    // A method that frames its own request (requestFramed) is held to the same limit, its
+    // message counted without the prefix, and sent as it framed it.
+    const framed = { ...ECHO, requestFramed: (b: Buffer) => frameMessage(b) };
+    const viaFramed = (req: Buffer) => new Promise<{ err: ServiceError | null; res?: Buffer }>((resolve) =>
+      h2Unary(ch, framed, req, undefined, 5_000, (err, res) => resolve({ err, res })));
+    assert.equal((await viaFramed(Buffer.from('1000'))).res?.length, 1_000);
+    const atLimit = await viaFramed(Buffer.from('5'.padStart(1_000, '0')));
+    assert.equal(atLimit.res?.length, 5, 'a 1,000-byte request is within the limit');
+    const framedTooBig = await viaFramed(Buffer.alloc(1_001));
+    assert.equal(framedTooBig.err?.code, status.RESOURCE_EXHAUSTED);
+    assert.match(framedTooBig.err?.details ?? '', /Sent message larger than max \(1001 vs\. 1000\)/);
   });
 
   it('keepalive pings an idle session and keeps it (the server answers them)', async () => {

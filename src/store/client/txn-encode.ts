@@ -27,6 +27,7 @@ import { assert } from '../../base/assert.js';
 import {
   bytesFieldLen, field, lenField, varintBytes, writeBytesField, writeField, writeLen, writeVarint,
 } from '../../base/proto-wire.js';
+import { frameMessage, PREFIX_BYTES } from '../../rpc/fast-unary-frame.js';
 import { MAX_SAFE_INT64 as MAX_SAFE, putRequestSize, writePutRequest } from '../put-request-wire.js';
 
 /** int64Field: the size of an int64 field with a 1-byte tag (0 when v is 0: omitted), NaN when
@@ -196,11 +197,29 @@ function writeTxn(out: Buffer, at: number, t: TxnRequest): number {
 export function encodeTxnRequest(t: TxnRequest): Buffer {
   const size = txnSize(t);
   if (Number.isNaN(size)) return KVService.txn.requestSerialize(t);
-  const out = Buffer.allocUnsafe(size);
-  const at = writeTxn(out, 0, t);
-  assert(at === size, `txn encode: wrote ${at} of ${size} bytes`);
+  return writeTxnAt(t, Buffer.allocUnsafe(size), 0);
+}
+
+/**
+ * encodeTxnFramed is the same bytes as one gRPC length-prefixed message (h2-call.ts's
+ * H2Method.requestFramed): the 5-byte prefix written in front in the same buffer, so the call
+ * does not copy the request (a pod's JSON) once more to frame it.
+ */
+export function encodeTxnFramed(t: TxnRequest): Buffer {
+  const size = txnSize(t);
+  if (Number.isNaN(size)) return frameMessage(KVService.txn.requestSerialize(t));
+  const out = Buffer.allocUnsafe(PREFIX_BYTES + size);
+  out[0] = 0;
+  out.writeUInt32BE(size, 1);
+  return writeTxnAt(t, out, PREFIX_BYTES);
+}
+
+/** writeTxnAt writes t into out from start to its end (txnSize(t) bytes) and returns out. */
+function writeTxnAt(t: TxnRequest, out: Buffer, start: number): Buffer {
+  const at = writeTxn(out, start, t);
+  assert(at === out.length, `txn encode: wrote ${at - start} of ${out.length - start} bytes`);
   return out;
 }
 
 /** TXN is KVService.txn with the hand encoder (unaryOn's method argument). */
-export const TXN = { ...KVService.txn, requestSerialize: encodeTxnRequest };
+export const TXN = { ...KVService.txn, requestSerialize: encodeTxnRequest, requestFramed: encodeTxnFramed };

@@ -14,7 +14,8 @@ import {
   type RequestOp,
 } from '../../../src/gen/etcdserverpb/rpc.js';
 import { Prng } from '../../../src/base/prng.js';
-import { encodeTxnRequest, TXN } from '../../../src/store/client/txn-encode.js';
+import { encodeTxnFramed, encodeTxnRequest, TXN } from '../../../src/store/client/txn-encode.js';
+import { frameMessage } from '../../../src/rpc/fast-unary-frame.js';
 import { compare, op, txnRequest } from '../../../src/store/client/txn.js';
 
 const SIZES = [0, 1, 127, 128, 300, 16_383, 16_384, 70_000];
@@ -97,6 +98,7 @@ describe('store client Txn requests encoded by hand (encodeTxnRequest)', () => {
       const got = encodeTxnRequest(t);
       const want = generated(t);
       assert.ok(got.equals(want), `case ${i}: ${got.length} vs ${want.length} bytes`);
+      assert.ok(encodeTxnFramed(t).equals(frameMessage(want)), `case ${i} framed`);
       assert.deepEqual(TxnRequest.decode(got), TxnRequest.decode(want));
       if (inRange(t)) compared++;
     }
@@ -109,13 +111,19 @@ describe('store client Txn requests encoded by hand (encodeTxnRequest)', () => {
       [op.put('/registry/pods/ns/p', value)], []);
     const update = txnRequest([compare.modRevision('/registry/pods/ns/p', '=', 1_234_567)],
       [op.put('/registry/pods/ns/p', value, { lease: 0x7fff_0001n })], [op.get('/registry/pods/ns/p')]);
-    for (const t of [create, update]) assert.ok(TXN.requestSerialize(t).equals(generated(t)));
+    for (const t of [create, update]) {
+      assert.ok(TXN.requestSerialize(t).equals(generated(t)));
+      assert.ok(TXN.requestFramed(t).equals(frameMessage(generated(t))));
+    }
   });
 
   it('hands int64s past 2^53-1, negative ones and negative enums to the generated encoder', () => {
     const big = txnRequest([compare.modRevision('/k', '=', 5)], [op.put('/k', 'v', { lease: 2n ** 63n - 1n })], []);
     const negative = txnRequest([compare.lease('/k', '=', -1n)], [], []);
     const badEnum: TxnRequest = { compare: [Compare.fromPartial({ result: -1, key: Buffer.from('/k') })], success: [], failure: [] };
-    for (const t of [big, negative, badEnum]) assert.ok(encodeTxnRequest(t).equals(generated(t)));
+    for (const t of [big, negative, badEnum]) {
+      assert.ok(encodeTxnRequest(t).equals(generated(t)));
+      assert.ok(encodeTxnFramed(t).equals(frameMessage(generated(t))));
+    }
   });
 });
