@@ -29,6 +29,7 @@ import {
   parseTimeoutMs,
   parseUnaryBody,
   secondMessage,
+  writePrefix,
 } from './fast-unary-frame.js';
 
 /** UnaryMethod is what addService registered for one unary path. */
@@ -487,8 +488,7 @@ export function endFramed(stream: ServerHttp2Stream, message: Buffer): void {
 /** framePrefix is message's 5-byte gRPC prefix (flag 0: never compressed). */
 function framePrefix(message: Buffer): Buffer {
   const prefix = Buffer.allocUnsafe(PREFIX_BYTES);
-  prefix[0] = 0;
-  prefix.writeUInt32BE(message.length, 1);
+  writePrefix(prefix, message.length);
   return prefix;
 }
 

@@ -44,10 +44,16 @@ export function declaredTooLarge(prefix: Buffer, maxBytes: number): FrameError |
 /** frameMessage prefixes one serialized message for the wire (flag 0: never compressed). */
 export function frameMessage(message: Buffer): Buffer {
   const out = Buffer.allocUnsafe(PREFIX_BYTES + message.length);
-  out[0] = 0;
-  out.writeUInt32BE(message.length, 1);
+  writePrefix(out, message.length);
   message.copy(out, PREFIX_BYTES);
   return out;
+}
+
+/** writePrefix writes the 5-byte prefix of a length-byte message at the start of out (flag 0:
+ *  never compressed), for a message written behind it or sent after it. */
+export function writePrefix(out: Buffer, length: number): void {
+  out[0] = 0;
+  out.writeUInt32BE(length, 1);
 }
 
 const TIMEOUT = /(\d{1,8})\s*([HMSmun])/;

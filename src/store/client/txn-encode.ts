@@ -27,7 +27,7 @@ import { assert } from '../../base/assert.js';
 import {
   bytesFieldLen, field, lenField, varintBytes, writeBytesField, writeField, writeLen, writeVarint,
 } from '../../base/proto-wire.js';
-import { frameMessage, PREFIX_BYTES } from '../../rpc/fast-unary-frame.js';
+import { frameMessage, PREFIX_BYTES, writePrefix } from '../../rpc/fast-unary-frame.js';
 import { MAX_SAFE_INT64 as MAX_SAFE, putRequestSize, writePutRequest } from '../put-request-wire.js';
 
 /** int64Field: the size of an int64 field with a 1-byte tag (0 when v is 0: omitted), NaN when
@@ -209,8 +209,7 @@ export function encodeTxnFramed(t: TxnRequest): Buffer {
   const size = txnSize(t);
   if (Number.isNaN(size)) return frameMessage(KVService.txn.requestSerialize(t));
   const out = Buffer.allocUnsafe(PREFIX_BYTES + size);
-  out[0] = 0;
-  out.writeUInt32BE(size, 1);
+  writePrefix(out, size);
   return writeTxnAt(t, out, PREFIX_BYTES);
 }
 
