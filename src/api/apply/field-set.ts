@@ -12,6 +12,7 @@
  * A node is a *member* when the path itself is owned (a leaf value, an atomic value, a list
  * item); a node can be a member and have children, which FieldsV1 writes as `".": {}` first.
  */
+import { BoundedMemo } from '../../base/bounded-memo.js';
 import { isJsonObject, type JsonObject, type JsonValue } from '../meta.js';
 
 /**
@@ -596,18 +597,16 @@ function valueString(v: JsonValue): string {
  * The same few hundred names (a pod's, an event's) recur in every write: one string each, its
  * hash kept. Bounded: cleared when full (names under labels and annotations are open-ended).
  */
-const FIELD_ELEMENTS = new Map<string, string>();
 const FIELD_ELEMENTS_MAX = 4096;
+const FIELD_ELEMENTS = new BoundedMemo<string, string>(FIELD_ELEMENTS_MAX);
 
 /** fieldElement, keyElement, valueElement and indexElement build path elements. */
 export function fieldElement(name: string): string {
-  let pe = FIELD_ELEMENTS.get(name);
-  if (pe === undefined) {
-    if (FIELD_ELEMENTS.size >= FIELD_ELEMENTS_MAX) FIELD_ELEMENTS.clear();
-    pe = `f:${name}`;
-    FIELD_ELEMENTS.set(name, pe);
-  }
-  return pe;
+  return FIELD_ELEMENTS.get(name, newFieldElement);
+}
+
+function newFieldElement(name: string): string {
+  return `f:${name}`;
 }
 
 /** keyElement names a keyed list item; key fields are sorted, as FieldsV1 writes them. */

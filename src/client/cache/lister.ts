@@ -5,6 +5,7 @@
  */
 import type { KubeObject } from '../../api/meta.js';
 import { parseLabelSelector, type Selector } from '../../api/selectors/labels.js';
+import { BoundedMemo } from '../../base/bounded-memo.js';
 import type { Indexer } from './indexer.js';
 import { keyFor } from './keys.js';
 import { NAMESPACE_INDEX, type Lister } from './types.js';
@@ -14,7 +15,7 @@ export const PARSED_SELECTORS_MAX = 256;
 
 /** CacheLister implements Lister over an Indexer. */
 export class CacheLister<T extends KubeObject> implements Lister<T> {
-  private readonly selectors = new Map<string, Selector>();
+  private readonly selectors = new BoundedMemo<string, Selector>(PARSED_SELECTORS_MAX);
 
   constructor(private readonly indexer: Indexer<T>) {}
 
@@ -38,11 +39,6 @@ export class CacheLister<T extends KubeObject> implements Lister<T> {
 
   /** selector parses text once; a bad selector throws (SelectorError), as list would. */
   private selector(text: string): Selector {
-    let sel = this.selectors.get(text);
-    if (sel !== undefined) return sel;
-    sel = parseLabelSelector(text);
-    if (this.selectors.size >= PARSED_SELECTORS_MAX) this.selectors.clear();
-    this.selectors.set(text, sel);
-    return sel;
+    return this.selectors.get(text, parseLabelSelector);
   }
 }

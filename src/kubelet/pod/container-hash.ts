@@ -5,6 +5,7 @@
  * processes and restarts, which a kubelet restart needs to not restart every container.
  */
 import type { Container } from '../../api/core/v1/pod-types.js';
+import { BoundedMemo } from '../../base/bounded-memo.js';
 
 /** FNV-1a's offset basis and prime (32 bits). */
 const FNV_OFFSET = 0x811c9dc5;
@@ -53,7 +54,7 @@ function hashCanonical(h: number, value: unknown): number {
 export const SPEC_HASH_MEMO_MAX = 512;
 
 /** Hashes by the container's JSON text (JSON.stringify: key order as given). */
-const memo = new Map<string, string>();
+const memo = new BoundedMemo<string, string>(SPEC_HASH_MEMO_MAX);
 
 /**
  * containerSpecHash is an 8-hex-digit FNV-1a hash of the container's canonical JSON.
@@ -66,10 +67,6 @@ const memo = new Map<string, string>();
  */
 export function containerSpecHash(container: Container): string {
   const text = JSON.stringify(container);
-  const known = memo.get(text);
-  if (known !== undefined) return known;
-  const hash = hashCanonical(FNV_OFFSET, container).toString(16).padStart(8, '0');
-  if (memo.size >= SPEC_HASH_MEMO_MAX) memo.clear();
-  memo.set(text, hash);
-  return hash;
+  return memo.lookup(text) ??
+    memo.remember(text, hashCanonical(FNV_OFFSET, container).toString(16).padStart(8, '0'));
 }

@@ -6,6 +6,7 @@
 import type { ResourceList } from '../../api/core/v1/common-types.js';
 import type { Container, Pod } from '../../api/core/v1/pod-types.js';
 import { parseQuantity } from '../../api/validation/quantity.js';
+import { BoundedMemo } from '../../base/bounded-memo.js';
 
 /** DEFAULT_MILLI_CPU_REQUEST: what a container without a cpu request counts as when scoring
  *  (upstream's schedutil.DefaultMilliCPURequest), so best-effort pods still spread. */
@@ -74,18 +75,13 @@ export class Resources {
 
 /** QUANTITY_CACHE_MAX bounds the parsed-quantity cache (cleared when full). */
 const QUANTITY_CACHE_MAX = 4096;
-const quantityCache = new Map<string, number>();
+const quantityCache = new BoundedMemo<string, number>(QUANTITY_CACHE_MAX);
 
 /** quantityValue converts a quantity to the scheduler's unit for that resource; 0 if invalid.
  *  Cached: every pod of a Deployment requests the same strings, and parsing is BigInt work. */
 export function quantityValue(name: string, raw: unknown): number {
   const cacheKey = `${name === 'cpu' ? 'm' : 'u'}:${String(raw)}`;
-  const hit = quantityCache.get(cacheKey);
-  if (hit !== undefined) return hit;
-  const v = parseValue(name, raw);
-  if (quantityCache.size >= QUANTITY_CACHE_MAX) quantityCache.clear();
-  quantityCache.set(cacheKey, v);
-  return v;
+  return quantityCache.lookup(cacheKey) ?? quantityCache.remember(cacheKey, parseValue(name, raw));
 }
 
 function parseValue(name: string, raw: unknown): number {
