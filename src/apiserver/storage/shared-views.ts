@@ -126,22 +126,24 @@ export function jsonBytesWithoutManagedFieldsOf(obj: object): Buffer {
 /** utf8Json prefers the stored bytes (with the object's resourceVersion written in) to encoding
  *  the object: the same JSON (byte for byte, for a cached object encodeObject wrote). */
 function utf8Json(obj: object): Buffer {
+  return fromStored(obj, jsonWithRevision) ?? Buffer.from(sharedJson(obj), 'utf8');
+}
+
+/** fromStored is splice(the stored value obj was decoded from, obj's resourceVersion): its JSON
+ *  from the stored bytes; undefined when obj remembers none or splice cannot lay them out. */
+function fromStored(
+  obj: object,
+  splice: (stored: Buffer, rv: string) => Buffer | undefined,
+): Buffer | undefined {
   const value = storedValues.get(obj);
   const rv = (obj as { metadata?: { resourceVersion?: unknown } }).metadata?.resourceVersion;
-  const fromStored = value !== undefined && typeof rv === 'string'
-    ? jsonWithRevision(value, rv)
-    : undefined;
-  return fromStored ?? Buffer.from(sharedJson(obj), 'utf8');
+  return value !== undefined && typeof rv === 'string' ? splice(value, rv) : undefined;
 }
 
 /** leanUtf8Json is utf8Json(withoutManagedFields(obj)): from the stored bytes with the member
  *  cut out when obj remembers them, else encoded; whole(obj) when it has no managedFields. */
 function leanUtf8Json(obj: object, whole: (obj: object) => Buffer): Buffer {
   if (!hasManagedFields(obj)) return whole(obj);
-  const value = storedValues.get(obj);
-  const rv = (obj as { metadata?: { resourceVersion?: unknown } }).metadata?.resourceVersion;
-  const fromStored = value !== undefined && typeof rv === 'string'
-    ? jsonWithRevisionWithoutManagedFields(value, rv)
-    : undefined;
-  return fromStored ?? Buffer.from(JSON.stringify(withoutManagedFields(obj)), 'utf8');
+  return fromStored(obj, jsonWithRevisionWithoutManagedFields) ??
+    Buffer.from(JSON.stringify(withoutManagedFields(obj)), 'utf8');
 }

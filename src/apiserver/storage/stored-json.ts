@@ -91,7 +91,6 @@ function metadataSpan(b: Buffer): { start: number; end: number } | undefined {
 const MANAGED_FIELDS_KEY = Buffer.from('"managedFields"', 'latin1');
 const METADATA_MEMBER = Buffer.from('"metadata":', 'latin1');
 
-
 /** ManagedFieldsSpan: the value of metadata.managedFields in a stored value. */
 export interface ManagedFieldsSpan {
   /** b[valueStart] opens the value, b[valueEnd - 1] closes it. */

@@ -15,8 +15,7 @@ import { PutRequest, PutResponse } from '../../gen/etcdserverpb/rpc.js';
 import { field, writeField, writeLen, varintBytes } from '../../base/proto-wire.js';
 import { decodePut } from '../apply/request-decode.js';
 import type { Cursor } from '../apply/request-decode-wire.js';
-
-const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+import { MAX_SAFE_INT64 } from '../put-request-wire.js';
 
 /** decodePutRequest is PutRequest.decode(body), except that key and value are views of body
  *  instead of copies: the request lives as long as its call, and its key and value are copied
@@ -46,7 +45,7 @@ export function encodePutResponse(res: PutResponse): Buffer {
 }
 
 function safe(v: bigint): boolean {
-  return v >= 0n && v <= MAX_SAFE;
+  return v >= 0n && v <= MAX_SAFE_INT64;
 }
 
 function generated(res: PutResponse): Buffer {
