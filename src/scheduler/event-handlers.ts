@@ -7,6 +7,8 @@
  */
 import type { Node } from '../api/core/v1/cluster-kinds.js';
 import type { Pod } from '../api/core/v1/pod-types.js';
+import type { JsonValue } from '../api/meta.js';
+import { jsonEqual } from '../api/patch/json.js';
 import type { EventHandlers } from '../client/cache/types.js';
 import { keyFor } from '../client/cache/keys.js';
 import { nodeUpdateEvents, placedPodUpdateEvents } from './framework/events.js';
@@ -45,16 +47,15 @@ export function podKey(p: Pod): string {
 
 /**
  * sameSchedulingFacts: two versions of a pod the scheduler cannot tell apart — the same object
- * (uid), spec, labels, terminating and finished state; PodInfo reads nothing else. Specs are
- * compared as JSON text: the API server writes a spec's fields in one order, and a spec that
- * compares unequal only costs the full update it would have had anyway.
+ * (uid), spec, labels, terminating and finished state; PodInfo reads nothing else. Labels and
+ * specs compare as JSON values (jsonEqual: stops at the first difference, builds no text).
  */
 export function sameSchedulingFacts(a: Pod, b: Pod): boolean {
   return a.metadata.uid === b.metadata.uid &&
     (a.metadata.deletionTimestamp === undefined) === (b.metadata.deletionTimestamp === undefined) &&
     isTerminal(a) === isTerminal(b) &&
-    JSON.stringify(a.metadata.labels ?? {}) === JSON.stringify(b.metadata.labels ?? {}) &&
-    JSON.stringify(a.spec ?? {}) === JSON.stringify(b.spec ?? {});
+    jsonEqual((a.metadata.labels ?? {}) as JsonValue, (b.metadata.labels ?? {}) as JsonValue) &&
+    jsonEqual((a.spec ?? {}) as unknown as JsonValue, (b.spec ?? {}) as unknown as JsonValue);
 }
 
 /** podHandlers: pod informer handlers for one scheduler. */
